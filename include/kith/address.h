@@ -1,0 +1,37 @@
+/*
+ * address - email address syntax: validate, normalise, split a recipient
+ * into list name, role suffix and detail (team-confirm+TOKEN@domain).
+ * Addresses are stored lower-case; comparison is therefore plain strcmp.
+ */
+#ifndef KITH_ADDRESS_H
+#define KITH_ADDRESS_H
+
+/* address_normalize - trim, drop <>, lower-case; NULL when invalid. Caller frees. */
+char *address_normalize(const char *in);
+
+/* Sub-addresses of a list, in the order they are tried. */
+enum list_role {
+	ROLE_POST = 0, ROLE_REQUEST, ROLE_OWNER, ROLE_BOUNCES, ROLE_CONFIRM,
+	ROLE_SUBSCRIBE, ROLE_UNSUBSCRIBE, ROLE_EVENTS, ROLE_OTHER
+};
+
+struct recipient {
+	char *local;	/* list part, e.g. "team" */
+	char *domain;
+	char *detail;	/* after the delimiter, "" when none */
+	enum list_role role;
+	char *suffix;	/* "-request" etc., "" for posts */
+};
+
+/*
+ * recipient_candidates - the ways rcpt can be read: first the whole local
+ * part as a list name, then with each known suffix removed.  Fills up to
+ * max entries, returns how many (0 when rcpt is not an address).
+ * Release each with recipient_release().
+ */
+int recipient_candidates(const char *rcpt, char delimiter,
+    struct recipient *out, int max);
+void recipient_release(struct recipient *r);
+const char *list_role_suffix(enum list_role role);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * config - kith.conf, an INI file, read into one struct.
+ *
+ * Every setting is declared once in the table in config.c (section, name,
+ * type, default, bounds, help); `kith check` and kith.conf(5) follow it.
+ * The file is found via --config, $KITH_CONF, ./kith.conf,
+ * /etc/kith/kith.conf; without one the defaults apply.  $KITH_HOME
+ * overrides data_dir.  The struct is the only global state Kith has and
+ * is read-only once loaded.
+ */
+#ifndef KITH_CONFIG_H
+#define KITH_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct kith_config {
+	char *path;		/* file read, or NULL when defaults only */
+	/* [site] */
+	char *domain;
+	char *data_dir;
+	char *transport;	/* smtp://host:port, maildir:DIR, sendmail:PATH */
+	char *secret_file;
+	char *log_level;
+	char *delimiter;	/* recipient delimiter, one character */
+	char *archive_url;	/* List-Archive base, "" = none */
+	int deliver_on_receive;	/* fork a delivery run after each post */
+	int busy_timeout_ms;
+	/* [smtp] */
+	int smtp_connections;
+	char *smtp_helo;
+	char *smtp_tls;		/* auto | require | off */
+	int smtp_tls_verify;
+	char *smtp_ca_file;
+	char *smtp_user;
+	char *smtp_password;
+	int smtp_timeout;
+	/* [delivery] */
+	int batch_size;
+	int max_attempts;
+	int retry_base;		/* seconds before the first retry */
+	int lease_seconds;
+};
+
+/*
+ * config_load - read the configuration.  explicit_path is --config or NULL.
+ * Fills cfg (release with config_release); on error writes one line into
+ * err (size errlen) and returns -1.
+ */
+int config_load(struct kith_config *cfg, const char *explicit_path,
+    char *err, size_t errlen);
+void config_release(struct kith_config *cfg);
+
+/* Paths derived from data_dir; caller frees. */
+char *config_db_path(const struct kith_config *cfg);
+char *config_secret_path(const struct kith_config *cfg);
+
+/* Print every setting with its value, as `kith check` shows it. */
+void config_dump(const struct kith_config *cfg, FILE *out);
+
+#endif

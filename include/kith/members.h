@@ -1,0 +1,53 @@
+/*
+ * members - subscriptions of addresses to lists, with role and delivery
+ * mode.  Addresses are normalised (address_normalize) before they are
+ * stored or compared.
+ */
+#ifndef KITH_MEMBERS_H
+#define KITH_MEMBERS_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sqlite3.h>
+
+struct member {
+	int64_t id;
+	char *address;
+	char *name;
+	char *role;	/* owner | moderator | member */
+	char *mode;	/* each | nomail (digests come later) */
+	int64_t joined;
+};
+
+void member_release(struct member *m);
+
+enum member_result { MEMBER_ADDED, MEMBER_EXISTS, MEMBER_INVALID,
+	MEMBER_REMOVED, MEMBER_NOT_FOUND, MEMBER_ERROR };
+
+/* Add inside the caller's transaction or alone (autocommit). */
+enum member_result member_add(sqlite3 *db, int64_t list_id,
+    const char *address, const char *name);
+enum member_result member_remove(sqlite3 *db, int64_t list_id,
+    const char *address);
+/* KITH_OK and *m filled, or KITH_PERM when address is not a member. */
+int member_find(sqlite3 *db, int64_t list_id, const char *address,
+    struct member *m);
+
+/* Call fn for each member ordered by address; stop when fn returns non-zero. */
+int member_foreach(sqlite3 *db, int64_t list_id,
+    int (*fn)(const struct member *, void *), void *ctx);
+
+struct import_counts {
+	int added, skipped, invalid;
+};
+
+/*
+ * member_import - one member per line: "addr", "addr Name" or
+ * "Name <addr>"; blank lines and # comments are ignored.  One
+ * transaction.  Invalid lines are reported through bad(lineno, line).
+ */
+int member_import(sqlite3 *db, int64_t list_id, FILE *in,
+    struct import_counts *counts, void (*bad)(int, const char *, void *),
+    void *ctx);
+
+#endif

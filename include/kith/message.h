@@ -1,0 +1,65 @@
+/*
+ * message - read an inbound message: raw header fields (for rewriting
+ * without touching the bytes), the fields Kith decides on (From,
+ * Message-ID, threading, Subject decoded to UTF-8, Date) and the decoded
+ * text of the body for the full-text index.  Parsing is libetpan's
+ * (mailmime_parse); its codes stop here.
+ */
+#ifndef KITH_MESSAGE_H
+#define KITH_MESSAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One raw header field inside a message buffer (borrowed pointers). */
+struct header_field {
+	const char *name;
+	size_t name_len;
+	const char *value;	/* after the colon, folding kept */
+	size_t value_len;	/* without the final line ending */
+	const char *start;	/* the whole field, line ending included */
+	size_t len;
+};
+
+struct header_iter {
+	const char *p, *end;
+};
+
+/* Iterate the header block of raw (stops at the empty line). */
+void header_iter_init(struct header_iter *it, const char *raw, size_t len);
+/* 1 and *f filled, or 0 at the end of the header block. */
+int header_next(struct header_iter *it, struct header_field *f);
+int header_is(const struct header_field *f, const char *name);
+/* Offset of the body (after the empty line), or len when none. */
+size_t header_block_end(const char *raw, size_t len);
+/* "\r\n" when the first line ends in CRLF, else "\n". */
+const char *message_eol(const char *raw, size_t len);
+
+struct message {
+	const char *raw;	/* borrowed: the caller keeps it alive */
+	size_t len;
+	size_t body_off;
+	const char *eol;
+	char *message_id;	/* without <>; "" when absent */
+	char *from_addr;	/* normalised; "" when absent or invalid */
+	char *from_name;	/* UTF-8 */
+	char *subject;		/* UTF-8, decoded */
+	char *in_reply_to;	/* first id, without <> */
+	char *references;	/* space-separated ids, without <> */
+	int64_t date;		/* 0 when absent or unparseable */
+	char *text;		/* decoded text/plain (or stripped HTML) */
+};
+
+/*
+ * message_parse - parse raw (which must outlive m).  0, or -1 with the
+ * reason in err: the input is not a mail message at all.
+ * Release with message_release().
+ */
+int message_parse(struct message *m, const char *raw, size_t len,
+    char *err, size_t errlen);
+void message_release(struct message *m);
+
+/* First value of header name, unfolded, raw (not decoded); caller frees; NULL if absent. */
+char *message_header(const struct message *m, const char *name);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * outbox - the queue every outgoing mail goes through.
+ *
+ * outbox_messages holds each message's bytes once; outbox holds one row
+ * per (message, recipient) with the state machine
+ *   pending -> sending -> sent | deferred -> ... | failed.
+ * A claim moves rows to 'sending' with a lease; rows whose lease ran out
+ * (the sender was killed) are claimable again, so nothing is lost and at
+ * most the transactions in flight are sent twice.
+ */
+#ifndef KITH_OUTBOX_H
+#define KITH_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+/* Inside the caller's transaction. KITH_OK and *id. list_id/post_id 0 = none. */
+int outbox_message_add(sqlite3 *db, int64_t list_id, int64_t post_id,
+    const char *kind, const char *bounce_local, const char *domain,
+    const char *data, size_t len, int64_t *id);
+/* One row per member of list_id who gets each message; *count set. */
+int outbox_fanout_members(sqlite3 *db, int64_t msg_id, int64_t list_id,
+    int64_t *count);
+/* One row for rcpt (normalised by the caller). */
+int outbox_rcpt_add(sqlite3 *db, int64_t msg_id, const char *rcpt);
+
+struct outbox_item {
+	int64_t id, msg_id;
+	int attempts;
+	char *rcpt;
+};
+
+/*
+ * outbox_claim - lease up to limit due rows (pending, deferred and due,
+ * or sending with an expired lease) for lease seconds.  *items is a new
+ * array (outbox_items_free) ordered by message.  KITH_OK/KITH_TEMP.
+ */
+int outbox_claim(sqlite3 *db, int64_t now, int lease, int limit,
+    struct outbox_item **items, size_t *n);
+void outbox_items_free(struct outbox_item *items, size_t n);
+
+/* The bytes and envelope parts of one message; caller frees the strings. */
+int outbox_message_load(sqlite3 *db, int64_t msg_id, char **data,
+    size_t *len, char **bounce_local, char **domain);
+
+struct retry_policy {
+	int base;		/* seconds before the first retry */
+	int max_attempts;
+};
+
+/*
+ * outbox_mark - record one result inside the caller's transaction:
+ * KITH_OK -> sent, KITH_PERM -> failed, KITH_TEMP -> deferred with
+ * exponential backoff (failed after max_attempts).  Returns the state
+ * written ("sent", "deferred", "failed") or NULL on a database error.
+ */
+const char *outbox_mark(sqlite3 *db, const struct outbox_item *it,
+    int status, int code, const char *text, int64_t now,
+    const struct retry_policy *rp);
+
+struct outbox_counts {
+	int64_t pending, sending, sent, deferred, failed;
+};
+int outbox_count(sqlite3 *db, struct outbox_counts *c);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * policy - decisions about an inbound post that need no storage beyond
+ * the membership: loops, automatic mail, who may post, size.
+ */
+#ifndef KITH_POLICY_H
+#define KITH_POLICY_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "kith/lists.h"
+#include "kith/message.h"
+
+/* 1 when the message already went through this list (List-Id / X-Loop). */
+int policy_is_loop(const struct message *m, const struct list *l);
+
+/*
+ * policy_auto_reason - why the message is automatic (RFC 3834
+ * Auto-Submitted, Precedence bulk/junk/list, out-of-office markers, a
+ * bounce's null or MAILER-DAEMON sender), or NULL for a person's mail.
+ * Automatic mail is never posted and never answered.
+ */
+const char *policy_auto_reason(const struct message *m,
+    const char *envelope_from);
+
+enum post_verdict {
+	POST_ACCEPT,
+	POST_NONMEMBER,		/* members-only list, sender unknown */
+	POST_NOT_ALLOWED,	/* announce list, sender not owner/moderator */
+	POST_TOO_BIG
+};
+
+/*
+ * policy_may_post - the verdict for a post from m's From address (or the
+ * envelope sender) under the list's posting and max_size settings.
+ */
+enum post_verdict policy_may_post(sqlite3 *db, const struct list *l,
+    const struct message *m, const char *envelope_from);
+
+#endif

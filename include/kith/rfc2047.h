@@ -1,0 +1,31 @@
+/*
+ * rfc2047 - header text in and out.  libetpan only decodes (API-NOTES 1.3),
+ * so the encoder is ours.  Member-supplied text reaches a header only
+ * through rfc2047_encode(), which also removes CR, LF and other controls.
+ */
+#ifndef KITH_RFC2047_H
+#define KITH_RFC2047_H
+
+#include <stddef.h>
+
+/*
+ * rfc2047_decode - decode encoded-words in a raw header value (unfolded
+ * first) to UTF-8; undecodable bytes are kept as Latin-1.  Caller frees.
+ */
+char *rfc2047_decode(const char *raw, size_t len);
+
+/*
+ * rfc2047_encode - UTF-8 text as a header value: printable ASCII is kept
+ * as it is; otherwise base64 encoded-words of at most 75 characters that
+ * never split a UTF-8 sequence, folded with eol + space.  Controls become
+ * spaces.  Caller frees.
+ */
+char *rfc2047_encode(const char *utf8, const char *eol);
+
+/* Phrase for a display name: quoted-string when ASCII, else encoded. Caller frees. */
+char *rfc2047_phrase(const char *utf8, const char *eol);
+
+/* Replace invalid UTF-8 sequences with U+FFFD; caller frees. */
+char *utf8_sanitize(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * transport - hand messages to the next hop.  Three backends behind one
+ * interface: smtp://host:port (our own client: PIPELINING, STARTTLS with
+ * verification, AUTH over TLS only), sendmail:/path, maildir:/dir.
+ *
+ * transport_send() takes a batch so that the SMTP client can pipeline
+ * (one round trip per message); each tx gets its own result.  A
+ * transport belongs to one process.
+ */
+#ifndef KITH_TRANSPORT_H
+#define KITH_TRANSPORT_H
+
+#include <stddef.h>
+
+#include "kith/config.h"
+
+struct tx {
+	const char *from;	/* envelope sender, "" for <> */
+	const char *rcpt;
+	const char *data;	/* the message, LF or CRLF line endings */
+	size_t len;
+	/* results */
+	int status;		/* KITH_OK, KITH_TEMP, KITH_PERM */
+	int code;		/* SMTP reply code or exit status */
+	char text[256];		/* reply text, for the log and the outbox */
+};
+
+struct transport;
+
+/* NULL with a line in err when the spec is not understood. */
+struct transport *transport_open(const struct kith_config *cfg, char *err,
+    size_t errlen);
+/* Deliver n messages; every tx gets a status.  Returns KITH_OK, or
+ * KITH_TEMP when the connection broke (the rest were marked TEMP). */
+int transport_send(struct transport *t, struct tx *txs, size_t n);
+void transport_close(struct transport *t);
+/* 1 when the transport gains from parallel connections (smtp). */
+int transport_parallel(const struct transport *t);
+
+/* Backend entry points (transport_*.c); used only by transport.c. */
+struct transport_ops {
+	void *(*open)(const struct kith_config *cfg, const char *arg,
+	    char *err, size_t errlen);
+	int (*send)(void *state, struct tx *txs, size_t n);
+	void (*close)(void *state);
+};
+extern const struct transport_ops transport_smtp_ops;
+extern const struct transport_ops transport_sendmail_ops;
+extern const struct transport_ops transport_maildir_ops;
+
+/* Set a tx result; text is cut to one line (helper for backends). */
+void tx_set_result(struct tx *t, int status, int code, const char *text);
+
+#endif

@@ -1,0 +1,23 @@
+#!/bin/sh
+# setup-deps.sh - install the Debian packages Kith needs to build, run and test.
+# Idempotent: apt-get skips what is already installed. Run as root.
+set -e
+BUILD="build-essential autoconf automake libtool pkg-config \
+libetpan-dev libssl-dev libsqlite3-dev libical-dev check \
+tzdata ca-certificates libsasl2-modules sqlite3"
+TEST="python3 python3-aiosmtpd swaks faketime python3-icalendar python3-dkim procps"
+pkgs="$BUILD"
+[ "${1:-}" = "--test" ] && pkgs="$BUILD $TEST"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
+		|| missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "setup-deps: need root to install:$missing" >&2
+	exit 77
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

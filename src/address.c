@@ -1,0 +1,139 @@
+/* address - syntax checks and recipient splitting. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kith/address.h"
+#include "kith/util.h"
+
+static const struct {
+	enum list_role role;
+	const char *suffix;
+} suffixes[] = {
+	{ ROLE_REQUEST, "-request" }, { ROLE_OWNER, "-owner" },
+	{ ROLE_BOUNCES, "-bounces" }, { ROLE_CONFIRM, "-confirm" },
+	{ ROLE_SUBSCRIBE, "-subscribe" }, { ROLE_UNSUBSCRIBE, "-unsubscribe" },
+	{ ROLE_EVENTS, "-events" },
+};
+#define NSUFFIXES (sizeof(suffixes) / sizeof(suffixes[0]))
+
+const char *
+list_role_suffix(enum list_role role)
+{
+	for (size_t i = 0; i < NSUFFIXES; i++)
+		if (suffixes[i].role == role)
+			return suffixes[i].suffix;
+	return "";
+}
+
+static int
+local_char_ok(unsigned char c)
+{
+	/* RFC 5322 atext plus '.'; quoted local parts are not accepted. */
+	return isalnum(c) || strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL ||
+	    c >= 0x80;
+}
+
+static int
+domain_ok(const char *d)
+{
+	size_t label = 0;
+
+	if (*d == '\0' || *d == '.' || *d == '-')
+		return 0;
+	for (; *d; d++) {
+		if (*d == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+		} else if (isalnum((unsigned char)*d) || *d == '-' ||
+		    (unsigned char)*d >= 0x80)
+			label++;
+		else
+			return 0;
+	}
+	return label > 0;
+}
+
+char *
+address_normalize(const char *in)
+{
+	char *s = xstrdup(in), *a = str_trim(s), *at, *out;
+	size_t n = strlen(a);
+
+	if (n >= 2 && a[0] == '<' && a[n - 1] == '>') {
+		a[n - 1] = '\0';
+		a++;
+	}
+	at = strrchr(a, '@');
+	if (at == NULL || at == a || strlen(a) > 254 || at - a > 64)
+		goto invalid;
+	for (char *p = a; p < at; p++)
+		if (!local_char_ok((unsigned char)*p))
+			goto invalid;
+	if (a[0] == '.' || at[-1] == '.' || strstr(a, "..") ||
+	    !domain_ok(at + 1))
+		goto invalid;
+	out = str_lower(xstrdup(a));
+	free(s);
+	return out;
+invalid:
+	free(s);
+	return NULL;
+}
+
+static void
+recipient_fill(struct recipient *r, const char *local, size_t len,
+    const char *domain, const char *detail, enum list_role role,
+    const char *suffix)
+{
+	r->local = xstrndup(local, len);
+	r->domain = xstrdup(domain);
+	r->detail = xstrdup(detail);
+	r->role = role;
+	r->suffix = xstrdup(suffix);
+}
+
+int
+recipient_candidates(const char *rcpt, char delimiter, struct recipient *out,
+    int max)
+{
+	char *addr = address_normalize(rcpt), *at, *delim, *detail = "";
+	size_t len;
+	int n = 0;
+
+	if (addr == NULL || max <= 0) {
+		free(addr);
+		return 0;
+	}
+	at = strrchr(addr, '@');
+	*at = '\0';
+	delim = strchr(addr, delimiter);
+	if (delim) {
+		*delim = '\0';
+		detail = delim + 1;
+	}
+	len = strlen(addr);
+	recipient_fill(&out[n++], addr, len, at + 1, detail, ROLE_POST, "");
+	for (size_t i = 0; i < NSUFFIXES && n < max; i++) {
+		size_t sl = strlen(suffixes[i].suffix);
+
+		if (len > sl && !strcmp(addr + len - sl, suffixes[i].suffix))
+			recipient_fill(&out[n++], addr, len - sl, at + 1,
+			    detail, suffixes[i].role, suffixes[i].suffix);
+	}
+	free(addr);
+	return n;
+}
+
+void
+recipient_release(struct recipient *r)
+{
+	free(r->local);
+	free(r->domain);
+	free(r->detail);
+	free(r->suffix);
+	memset(r, 0, sizeof(*r));
+}

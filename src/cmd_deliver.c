@@ -1,0 +1,128 @@
+/* cmd_deliver - kith deliver, kith cron, kith queue. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "kith/db.h"
+#include "kith/deliver.h"
+#include "kith/log.h"
+#include "kith/outbox.h"
+#include "kith/util.h"
+
+static int
+run_delivery(struct cli *c, const struct deliver_opts *o, int quiet)
+{
+	struct deliver_stats s;
+	char err[512];
+	int st = deliver_run(&c->cfg, o, &s, err, sizeof(err));
+
+	if (st != KITH_OK)
+		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_CONFIG_, "deliver: %s",
+		    err);
+	if (!quiet || s.sent + s.deferred + s.failed > 0)
+		printf("%lld sent, %lld deferred, %lld failed\n",
+		    (long long)s.sent, (long long)s.deferred, (long long)s.failed);
+	return 0;
+}
+
+int
+cmd_deliver(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "workers", required_argument, NULL, 'w' },
+		{ "commit-every", required_argument, NULL, 'c' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct deliver_opts o = { 0, 0 };
+	int ch, quiet = 0;
+
+	if (wants_help(argc, argv)) {
+		printf("usage: kith deliver [--workers N] [--commit-every N] "
+		    "[--quiet]\n\nSend every outbox row that is due.  With an "
+		    "smtp:// transport, N workers\n(default [smtp] connections) "
+		    "send in parallel, one connection each.\nResults are "
+		    "committed every N messages (default 1): a killed run\n"
+		    "resends at most that many.  Safe to run while another "
+		    "delivery runs.\n");
+		return 0;
+	}
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "w:c:q", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'w': o.workers = atoi(optarg); break;
+		case 'c': o.commit_every = atoi(optarg); break;
+		case 'q': quiet = 1; break;
+		default: usage_error("deliver", "bad option");
+		}
+	}
+	if (o.workers < 0 || o.workers > 64 || o.commit_every < 0)
+		usage_error("deliver", "--workers is 1 to 64, --commit-every 1 "
+		    "or more");
+	cli_config(c);
+	return run_delivery(c, &o, quiet);
+}
+
+int
+cmd_cron(struct cli *c, int argc, char **argv)
+{
+	struct deliver_opts o = { 0, 0 };
+	char *lock;
+	int fd, r;
+
+	if (wants_help(argc, argv)) {
+		printf("usage: kith cron\n\nRun from cron every minute: "
+		    "delivers what is due and retries deferred\nmail.  A second "
+		    "cron started while one runs exits at once.\n");
+		return 0;
+	}
+	cli_open(c);
+	lock = xasprintf("%s/cron.lock", c->cfg.data_dir);
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		die(EX_CANTCREAT_, "cannot open '%s': %s", lock, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		log_info("cron: another cron is running; nothing to do");
+		return 0;
+	}
+	r = run_delivery(c, &o, 1);
+	/* Keep the WAL small while nothing else is writing. */
+	sqlite3_exec(c->db, "PRAGMA wal_checkpoint(PASSIVE)", NULL, NULL, NULL);
+	free(lock);
+	close(fd);
+	cli_close(c);
+	return r;
+}
+
+int
+cmd_queue(struct cli *c, int argc, char **argv)
+{
+	struct outbox_counts n;
+
+	if (wants_help(argc, argv)) {
+		printf("usage: kith queue [--json]\n\nCount outbox rows by "
+		    "state.\n");
+		return 0;
+	}
+	cli_open(c);
+	outbox_count(c->db, &n);
+	if (argc > 1 && !strcmp(argv[1], "--json"))
+		printf("{\"pending\": %lld, \"sending\": %lld, \"sent\": %lld, "
+		    "\"deferred\": %lld, \"failed\": %lld}\n",
+		    (long long)n.pending, (long long)n.sending, (long long)n.sent,
+		    (long long)n.deferred, (long long)n.failed);
+	else
+		printf("pending %lld\nsending %lld\nsent %lld\ndeferred %lld\n"
+		    "failed %lld\n", (long long)n.pending, (long long)n.sending,
+		    (long long)n.sent, (long long)n.deferred, (long long)n.failed);
+	cli_close(c);
+	return 0;
+}

@@ -1,0 +1,197 @@
+/* compose - list copies and notices. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kith/compose.h"
+#include "kith/rfc2047.h"
+#include "kith/util.h"
+
+/* Headers the list replaces or must not pass on from the author's copy. */
+static const char *const dropped_headers[] = {
+	"List-Id", "List-Post", "List-Help", "List-Subscribe",
+	"List-Unsubscribe", "List-Unsubscribe-Post", "List-Archive",
+	"List-Owner", "Precedence", "Return-Path", "Delivered-To",
+	"X-Original-To", "Errors-To", "Return-Receipt-To", "X-Loop", NULL
+};
+
+static int
+header_dropped(const struct header_field *f, const struct list_copy_opts *o)
+{
+	for (int i = 0; dropped_headers[i]; i++)
+		if (header_is(f, dropped_headers[i]))
+			return 1;
+	if (*o->subject_prefix && header_is(f, "Subject"))
+		return 1;
+	if (o->reply_to_list && header_is(f, "Reply-To"))
+		return 1;
+	return 0;
+}
+
+/* Length of a reply marker ("Re:", "RE :", "Aw:", "Sv:") at s, or 0. */
+static size_t
+reply_marker(const char *s)
+{
+	static const char *const markers[] = { "re", "aw", "sv", "antw",
+		"réf", "ref", NULL };
+
+	for (int i = 0; markers[i]; i++) {
+		size_t n = strlen(markers[i]), k = n;
+
+		if (strncasecmp(s, markers[i], n))
+			continue;
+		while (s[k] == ' ')
+			k++;
+		/* "Re[2]:" as some clients write it */
+		if (s[k] == '[') {
+			while (isdigit((unsigned char)s[k + 1]))
+				k++;
+			if (s[k + 1] == ']')
+				k += 2;
+		}
+		if (s[k] == ':')
+			return k + 1;
+	}
+	return 0;
+}
+
+char *
+subject_prefixed(const char *subject, const char *prefix)
+{
+	const char *s = subject;
+	size_t plen = strlen(prefix);
+	int reply = 0;
+
+	for (;;) {
+		size_t n;
+
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (plen && strncasecmp(s, prefix, plen) == 0)
+			s += plen;
+		else if ((n = reply_marker(s)) > 0) {
+			s += n;
+			reply = 1;
+		} else
+			break;
+	}
+	if (plen == 0)
+		return xasprintf("%s%s", reply ? "Re: " : "", s);
+	return xasprintf("%s %s%s", prefix, reply ? "Re: " : "", s);
+}
+
+char *
+compose_message_id(const char *domain)
+{
+	char *hex = random_hex(12), *id;
+
+	id = xasprintf("kith.%lld.%s@%s", (long long)now_utc(), hex, domain);
+	free(hex);
+	return id;
+}
+
+void
+compose_date(int64_t t, char *buf, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, n, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+}
+
+char *
+compose_list_copy(const struct list_copy_opts *o, const struct message *m,
+    size_t *outlen)
+{
+	const char *eol = m->eol;
+	struct header_iter it;
+	struct header_field f;
+	struct buf b;
+	char *name;
+
+	buf_init(&b);
+	buf_grow(&b, m->len + 1024);
+	header_iter_init(&it, m->raw, m->body_off);
+	while (header_next(&it, &f))
+		if (!header_dropped(&f, o)) {
+			buf_add(&b, f.start, f.len);
+			/* A last header without its line ending (no body). */
+			if (f.len && f.start[f.len - 1] != '\n')
+				buf_adds(&b, eol);
+		}
+	if (*m->message_id == '\0')
+		buf_addf(&b, "Message-ID: <%s>%s", o->message_id, eol);
+	if (*o->subject_prefix) {
+		char *subj = subject_prefixed(m->subject, o->subject_prefix);
+		char *enc = rfc2047_encode(subj, eol);
+
+		buf_addf(&b, "Subject: %s%s", enc, eol);
+		free(subj);
+		free(enc);
+	}
+	if (o->reply_to_list)
+		buf_addf(&b, "Reply-To: <%s>%s", o->list_address, eol);
+	name = rfc2047_phrase(o->list_name, eol);
+	buf_addf(&b, "List-Id: %s <%s.%s>%s", name, o->list_local,
+	    o->list_domain, eol);
+	free(name);
+	buf_addf(&b, "List-Post: <mailto:%s>%s", o->list_address, eol);
+	buf_addf(&b, "List-Help: <mailto:%s-request@%s?subject=help>%s",
+	    o->list_local, o->list_domain, eol);
+	buf_addf(&b, "List-Subscribe: <mailto:%s-subscribe@%s>%s",
+	    o->list_local, o->list_domain, eol);
+	buf_addf(&b, "List-Unsubscribe: <mailto:%s-unsubscribe@%s>%s",
+	    o->list_local, o->list_domain, eol);
+	if (*o->archive_url)
+		buf_addf(&b, "List-Archive: <%s>%s", o->archive_url, eol);
+	buf_addf(&b, "Precedence: list%s", eol);
+	buf_addf(&b, "X-Loop: %s%s", o->list_address, eol);
+	buf_adds(&b, eol);
+	if (m->body_off < m->len)
+		buf_add(&b, m->raw + m->body_off, m->len - m->body_off);
+	return buf_detach(&b, outlen);
+}
+
+char *
+compose_notice(const char *from_name, const char *from, const char *to,
+    const char *subject, const char *in_reply_to, const char *text,
+    const char *list_id_header, size_t *outlen)
+{
+	char date[64], *id, *subj, *name;
+	struct buf b;
+	const char *at = strchr(from, '@');
+
+	buf_init(&b);
+	compose_date(now_utc(), date, sizeof(date));
+	id = compose_message_id(at ? at + 1 : "localhost");
+	subj = rfc2047_encode(subject, "\r\n");
+	name = rfc2047_phrase(from_name, "\r\n");
+	buf_addf(&b, "From: %s <%s>\r\n", name, from);
+	buf_addf(&b, "To: <%s>\r\n", to);
+	buf_addf(&b, "Subject: %s\r\n", subj);
+	buf_addf(&b, "Date: %s\r\n", date);
+	buf_addf(&b, "Message-ID: <%s>\r\n", id);
+	if (in_reply_to && *in_reply_to && !strpbrk(in_reply_to, "\r\n<>"))
+		buf_addf(&b, "In-Reply-To: <%s>\r\n", in_reply_to);
+	if (list_id_header && *list_id_header)
+		buf_addf(&b, "List-Id: %s\r\n", list_id_header);
+	buf_adds(&b, "Auto-Submitted: auto-replied\r\n");
+	buf_adds(&b, "MIME-Version: 1.0\r\n");
+	buf_adds(&b, "Content-Type: text/plain; charset=UTF-8\r\n");
+	buf_adds(&b, "Content-Transfer-Encoding: 8bit\r\n\r\n");
+	for (const char *p = text; *p; p++) {
+		if (*p == '\n' && (p == text || p[-1] != '\r'))
+			buf_addc(&b, '\r');
+		buf_addc(&b, *p);
+	}
+	if (b.len < 2 || b.data[b.len - 1] != '\n')
+		buf_adds(&b, "\r\n");
+	free(id);
+	free(subj);
+	free(name);
+	return buf_detach(&b, outlen);
+}

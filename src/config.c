@@ -1,0 +1,277 @@
+/* config - kith.conf reader driven by one typed table. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kith/config.h"
+#include "kith/util.h"
+
+enum setting_type { T_STR, T_INT, T_BOOL };
+
+struct setting {
+	const char *section;
+	const char *name;
+	enum setting_type type;
+	const char *def;
+	long min, max;
+	size_t offset;
+};
+
+#define S(sec, name, type, def, min, max) \
+	{ sec, #name, type, def, min, max, offsetof(struct kith_config, name) }
+#define SMTP(name, type, def, min, max) \
+	{ "smtp", #name, type, def, min, max, offsetof(struct kith_config, smtp_##name) }
+
+/* The one table of settings: kith.conf(5) documents exactly these. */
+static const struct setting settings[] = {
+	S("site", domain, T_STR, "localhost", 0, 0),
+	S("site", data_dir, T_STR, "./var", 0, 0),
+	S("site", transport, T_STR, "", 0, 0),	/* "" = maildir:DATA/mail */
+	S("site", secret_file, T_STR, "", 0, 0),	/* "" = DATA/secret */
+	S("site", log_level, T_STR, "warn", 0, 0),
+	S("site", delimiter, T_STR, "+", 0, 0),
+	S("site", archive_url, T_STR, "", 0, 0),
+	S("site", deliver_on_receive, T_BOOL, "on", 0, 1),
+	S("site", busy_timeout_ms, T_INT, "10000", 0, 600000),
+	SMTP(connections, T_INT, "4", 1, 64),
+	SMTP(helo, T_STR, "", 0, 0),
+	SMTP(tls, T_STR, "auto", 0, 0),
+	SMTP(tls_verify, T_BOOL, "on", 0, 1),
+	SMTP(ca_file, T_STR, "", 0, 0),
+	SMTP(user, T_STR, "", 0, 0),
+	SMTP(password, T_STR, "", 0, 0),
+	SMTP(timeout, T_INT, "60", 1, 3600),
+	S("delivery", batch_size, T_INT, "500", 1, 100000),
+	S("delivery", max_attempts, T_INT, "10", 1, 1000),
+	S("delivery", retry_base, T_INT, "300", 1, 86400),
+	S("delivery", lease_seconds, T_INT, "600", 10, 86400),
+};
+#define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+static int
+setting_apply(struct kith_config *cfg, const struct setting *s,
+    const char *value, char *err, size_t errlen)
+{
+	char *field = (char *)cfg + s->offset;
+
+	switch (s->type) {
+	case T_STR:
+		free(*(char **)field);
+		*(char **)field = xstrdup(value);
+		return 0;
+	case T_BOOL:
+		if (!strcmp(value, "on") || !strcmp(value, "yes") ||
+		    !strcmp(value, "true") || !strcmp(value, "1"))
+			*(int *)field = 1;
+		else if (!strcmp(value, "off") || !strcmp(value, "no") ||
+		    !strcmp(value, "false") || !strcmp(value, "0"))
+			*(int *)field = 0;
+		else {
+			snprintf(err, errlen, "[%s] %s: '%s' is not on or off",
+			    s->section, s->name, value);
+			return -1;
+		}
+		return 0;
+	case T_INT: {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(value, &end, 10);
+		if (errno || end == value || *end || v < s->min || v > s->max) {
+			snprintf(err, errlen, "[%s] %s: '%s' is not a number "
+			    "from %ld to %ld", s->section, s->name, value,
+			    s->min, s->max);
+			return -1;
+		}
+		*(int *)field = (int)v;
+		return 0;
+	}
+	}
+	return -1;
+}
+
+static const struct setting *
+setting_find(const char *section, const char *name)
+{
+	for (size_t i = 0; i < NSETTINGS; i++)
+		if (!strcmp(settings[i].section, section) &&
+		    !strcmp(settings[i].name, name))
+			return &settings[i];
+	return NULL;
+}
+
+static int
+config_parse_file(struct kith_config *cfg, const char *path, char *err,
+    size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096], section[64] = "site";
+	int lineno = 0;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot read '%s': %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *s = str_trim(line), *eq, *key, *val;
+		const struct setting *st;
+		char sub[1024];
+
+		lineno++;
+		if (*s == '\0' || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *close = strchr(s, ']');
+
+			if (!close || close - s - 1 >= (long)sizeof(section)) {
+				snprintf(err, errlen, "%s:%d: bad section line",
+				    path, lineno);
+				goto fail;
+			}
+			*close = '\0';
+			snprintf(section, sizeof(section), "%s", str_trim(s + 1));
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (eq == NULL) {
+			snprintf(err, errlen, "%s:%d: expected 'name = value'",
+			    path, lineno);
+			goto fail;
+		}
+		*eq = '\0';
+		key = str_trim(s);
+		val = str_trim(eq + 1);
+		st = setting_find(section, key);
+		if (st == NULL) {
+			snprintf(err, errlen, "%s:%d: unknown setting '%s' in "
+			    "[%s]", path, lineno, key, section);
+			goto fail;
+		}
+		if (setting_apply(cfg, st, val, sub, sizeof(sub)) < 0) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, sub);
+			goto fail;
+		}
+	}
+	fclose(f);
+	return 0;
+fail:
+	fclose(f);
+	return -1;
+}
+
+static const char *
+config_find_file(const char *explicit_path)
+{
+	const char *env = getenv("KITH_CONF");
+
+	if (explicit_path)
+		return explicit_path;
+	if (env && *env)
+		return env;
+	if (access("./kith.conf", R_OK) == 0)
+		return "./kith.conf";
+	if (access("/etc/kith/kith.conf", R_OK) == 0)
+		return "/etc/kith/kith.conf";
+	return NULL;
+}
+
+int
+config_load(struct kith_config *cfg, const char *explicit_path, char *err,
+    size_t errlen)
+{
+	const char *path, *home;
+	char sub[256];
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < NSETTINGS; i++)
+		if (setting_apply(cfg, &settings[i], settings[i].def, sub,
+		    sizeof(sub)) < 0) {
+			snprintf(err, errlen, "bad default: %s", sub);
+			return -1;
+		}
+	path = config_find_file(explicit_path);
+	if (path) {
+		cfg->path = xstrdup(path);
+		if (config_parse_file(cfg, path, err, errlen) < 0)
+			return -1;
+	}
+	home = getenv("KITH_HOME");
+	if (home && *home) {
+		free(cfg->data_dir);
+		cfg->data_dir = xstrdup(home);
+	}
+	if (*cfg->transport == '\0') {
+		free(cfg->transport);
+		cfg->transport = xasprintf("maildir:%s/mail", cfg->data_dir);
+	}
+	if (strlen(cfg->delimiter) != 1) {
+		snprintf(err, errlen, "[site] delimiter must be one character");
+		return -1;
+	}
+	if (strcmp(cfg->smtp_tls, "auto") && strcmp(cfg->smtp_tls, "require")
+	    && strcmp(cfg->smtp_tls, "off")) {
+		snprintf(err, errlen, "[smtp] tls must be auto, require or off");
+		return -1;
+	}
+	return 0;
+}
+
+void
+config_release(struct kith_config *cfg)
+{
+	for (size_t i = 0; i < NSETTINGS; i++)
+		if (settings[i].type == T_STR)
+			free(*(char **)((char *)cfg + settings[i].offset));
+	free(cfg->path);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+char *
+config_db_path(const struct kith_config *cfg)
+{
+	return xasprintf("%s/kith.db", cfg->data_dir);
+}
+
+char *
+config_secret_path(const struct kith_config *cfg)
+{
+	if (*cfg->secret_file)
+		return xstrdup(cfg->secret_file);
+	return xasprintf("%s/secret", cfg->data_dir);
+}
+
+void
+config_dump(const struct kith_config *cfg, FILE *out)
+{
+	const char *section = "";
+
+	fprintf(out, "# configuration file: %s\n",
+	    cfg->path ? cfg->path : "(none, defaults)");
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		const struct setting *s = &settings[i];
+		const char *field = (const char *)cfg + s->offset;
+
+		if (strcmp(section, s->section)) {
+			section = s->section;
+			fprintf(out, "[%s]\n", section);
+		}
+		if (s->type == T_STR)
+			fprintf(out, "%s = %s\n", s->name,
+			    strstr(s->name, "password") && **(char **)field ?
+			    "(set)" : *(char *const *)field);
+		else if (s->type == T_BOOL)
+			fprintf(out, "%s = %s\n", s->name,
+			    *(const int *)field ? "on" : "off");
+		else
+			fprintf(out, "%s = %d\n", s->name, *(const int *)field);
+	}
+}

@@ -1,0 +1,378 @@
+/* db - open, migrate, transactions, statement helpers. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kith/db.h"
+#include "kith/log.h"
+#include "kith/util.h"
+
+/*
+ * Migrations, applied in order inside one BEGIN IMMEDIATE; user_version
+ * records how many ran.  Never edit a shipped step: add a new one.
+ */
+static const char *const migrations[] = {
+	/* 1: lists, members, archive, outbox, quarantine */
+	"CREATE TABLE lists ("
+	"  id INTEGER PRIMARY KEY,"
+	"  address TEXT NOT NULL UNIQUE,"
+	"  local TEXT NOT NULL,"
+	"  domain TEXT NOT NULL,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  description TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE list_settings ("
+	"  list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	"  key TEXT NOT NULL, value TEXT NOT NULL,"
+	"  PRIMARY KEY (list_id, key));"
+	"CREATE TABLE members ("
+	"  id INTEGER PRIMARY KEY,"
+	"  list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	"  address TEXT NOT NULL,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  role TEXT NOT NULL DEFAULT 'member',"
+	"  mode TEXT NOT NULL DEFAULT 'each',"
+	"  joined INTEGER NOT NULL,"
+	"  UNIQUE (list_id, address));"
+	"CREATE TABLE posts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	"  num INTEGER NOT NULL,"
+	"  message_id TEXT NOT NULL,"
+	"  in_reply_to TEXT NOT NULL DEFAULT '',"
+	"  thread_id INTEGER,"
+	"  sender TEXT NOT NULL DEFAULT '',"
+	"  sender_name TEXT NOT NULL DEFAULT '',"
+	"  subject TEXT NOT NULL DEFAULT '',"
+	"  date INTEGER NOT NULL,"
+	"  received INTEGER NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  archived INTEGER NOT NULL DEFAULT 1,"
+	"  raw BLOB NOT NULL,"
+	"  body TEXT NOT NULL DEFAULT '',"
+	"  UNIQUE (list_id, message_id), UNIQUE (list_id, num));"
+	"CREATE INDEX posts_thread ON posts(thread_id);"
+	"CREATE VIRTUAL TABLE posts_fts USING fts5(subject, body,"
+	"  content='posts', content_rowid='id',"
+	"  tokenize='unicode61 remove_diacritics 2');"
+	"CREATE TRIGGER posts_ai AFTER INSERT ON posts WHEN new.archived BEGIN"
+	"  INSERT INTO posts_fts(rowid, subject, body)"
+	"  VALUES (new.id, new.subject, new.body); END;"
+	"CREATE TRIGGER posts_ad AFTER DELETE ON posts WHEN old.archived BEGIN"
+	"  INSERT INTO posts_fts(posts_fts, rowid, subject, body)"
+	"  VALUES ('delete', old.id, old.subject, old.body); END;"
+	"CREATE TABLE outbox_messages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  list_id INTEGER REFERENCES lists(id) ON DELETE SET NULL,"
+	"  post_id INTEGER REFERENCES posts(id) ON DELETE SET NULL,"
+	"  kind TEXT NOT NULL,"
+	"  bounce_local TEXT NOT NULL,"
+	"  domain TEXT NOT NULL,"
+	"  data BLOB NOT NULL,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  message_id INTEGER NOT NULL REFERENCES outbox_messages(id)"
+	"    ON DELETE CASCADE,"
+	"  rcpt TEXT NOT NULL,"
+	"  member_id INTEGER,"
+	"  state TEXT NOT NULL DEFAULT 'pending',"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_try INTEGER NOT NULL DEFAULT 0,"
+	"  lease_until INTEGER NOT NULL DEFAULT 0,"
+	"  last_code INTEGER NOT NULL DEFAULT 0,"
+	"  last_text TEXT NOT NULL DEFAULT '',"
+	"  updated INTEGER NOT NULL DEFAULT 0,"
+	"  UNIQUE (message_id, rcpt));"
+	"CREATE INDEX outbox_due ON outbox(state, next_try);"
+	"CREATE TABLE quarantine ("
+	"  id INTEGER PRIMARY KEY,"
+	"  received INTEGER NOT NULL,"
+	"  envelope_from TEXT NOT NULL DEFAULT '',"
+	"  envelope_to TEXT NOT NULL DEFAULT '',"
+	"  reason TEXT NOT NULL,"
+	"  raw BLOB NOT NULL);"
+	"CREATE TABLE bounces_in ("
+	"  id INTEGER PRIMARY KEY,"
+	"  list_id INTEGER REFERENCES lists(id) ON DELETE CASCADE,"
+	"  token TEXT NOT NULL DEFAULT '',"
+	"  received INTEGER NOT NULL,"
+	"  raw BLOB NOT NULL);",
+};
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int
+db_status(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return KITH_OK;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_NOMEM:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PROTOCOL:
+		return KITH_TEMP;
+	default:
+		return KITH_PERM;
+	}
+}
+
+static int
+db_pragma(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "database: %s: %s", sql,
+		    sqlite3_errmsg(db));
+		return db_status(rc);
+	}
+	return KITH_OK;
+}
+
+static int
+db_migrate(sqlite3 *db, char *err, size_t errlen)
+{
+	int version, st, rc;
+
+	version = (int)db_int(db, 0, &st, "PRAGMA user_version", "");
+	if (st != KITH_OK) {
+		snprintf(err, errlen, "database: cannot read schema version: %s",
+		    sqlite3_errmsg(db));
+		return st;
+	}
+	if (version > NMIGRATIONS) {
+		snprintf(err, errlen, "database: schema version %d is newer "
+		    "than this kith (%d); upgrade kith", version, NMIGRATIONS);
+		return KITH_PERM;
+	}
+	if (version == NMIGRATIONS)
+		return KITH_OK;
+	if ((st = db_begin(db)) != KITH_OK) {
+		snprintf(err, errlen, "database: busy, cannot migrate");
+		return st;
+	}
+	/* Another process may have migrated while we waited for the lock. */
+	version = (int)db_int(db, 0, &st, "PRAGMA user_version", "");
+	for (int i = version; st == KITH_OK && i < NMIGRATIONS; i++) {
+		char pragma[64];
+
+		rc = sqlite3_exec(db, migrations[i], NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			snprintf(err, errlen, "database: migration %d: %s",
+			    i + 1, sqlite3_errmsg(db));
+			db_rollback(db);
+			return db_status(rc);
+		}
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d", i + 1);
+		st = db_pragma(db, pragma, err, errlen);
+	}
+	if (st != KITH_OK) {
+		db_rollback(db);
+		return st;
+	}
+	return db_commit(db);
+}
+
+int
+db_open(const char *path, int create, int busy_ms,
+    enum db_durability durability, sqlite3 **out, char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	int rc, st;
+
+	*out = NULL;
+	if (create)
+		flags |= SQLITE_OPEN_CREATE;
+	rc = sqlite3_open_v2(path, &db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		if (!create && (rc & 0xff) == SQLITE_CANTOPEN) {
+			snprintf(err, errlen, "no database at '%s'; run "
+			    "'kith init' first", path);
+			sqlite3_close_v2(db);
+			return KITH_PERM;
+		}
+		snprintf(err, errlen, "database: cannot open '%s': %s", path,
+		    db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close_v2(db);
+		return db_status(rc);
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, busy_ms);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	if ((st = db_pragma(db, "PRAGMA journal_mode=WAL", err, errlen)) ||
+	    (st = db_pragma(db, durability == DB_DURABLE ?
+	    "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", err,
+	    errlen)) ||
+	    (st = db_pragma(db, "PRAGMA foreign_keys=ON", err, errlen)) ||
+	    (st = db_migrate(db, err, errlen))) {
+		sqlite3_close_v2(db);
+		return st;
+	}
+	*out = db;
+	return KITH_OK;
+}
+
+void
+db_close(sqlite3 *db)
+{
+	if (db)
+		sqlite3_close_v2(db);
+}
+
+int
+db_begin(sqlite3 *db)
+{
+	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		log_warn("database: begin: %s", sqlite3_errmsg(db));
+	return db_status(rc);
+}
+
+int
+db_commit(sqlite3 *db)
+{
+	int rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK) {
+		log_warn("database: commit: %s", sqlite3_errmsg(db));
+		db_rollback(db);
+		/* A failed commit is never permanent for the caller: retry. */
+		return KITH_TEMP;
+	}
+	return KITH_OK;
+}
+
+void
+db_rollback(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+sqlite3_stmt *
+db_prepare(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		log_error("database: prepare: %s", sqlite3_errmsg(db));
+		return NULL;
+	}
+	return st;
+}
+
+static int
+db_vbind(sqlite3_stmt *st, const char *types, va_list ap)
+{
+	int rc = SQLITE_OK;
+
+	for (int i = 1; *types && rc == SQLITE_OK; types++, i++) {
+		switch (*types) {
+		case 't': {
+			const char *s = va_arg(ap, const char *);
+
+			rc = s ? sqlite3_bind_text(st, i, s, -1,
+			    SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
+			break;
+		}
+		case 'i':
+			rc = sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
+			break;
+		case 'I':
+			rc = sqlite3_bind_int(st, i, va_arg(ap, int));
+			break;
+		case 'b': {
+			const void *p = va_arg(ap, const void *);
+			int n = va_arg(ap, int);
+
+			rc = sqlite3_bind_blob(st, i, p, n, SQLITE_TRANSIENT);
+			break;
+		}
+		case 'n':
+			rc = sqlite3_bind_null(st, i);
+			break;
+		default:
+			return SQLITE_MISUSE;
+		}
+	}
+	return rc;
+}
+
+int
+db_bind(sqlite3_stmt *st, const char *types, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, types);
+	rc = db_vbind(st, types, ap);
+	va_end(ap);
+	return db_status(rc);
+}
+
+int
+db_exec(sqlite3 *db, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *st = db_prepare(db, sql);
+	va_list ap;
+	int rc;
+
+	if (st == NULL)
+		return KITH_PERM;
+	va_start(ap, types);
+	rc = db_vbind(st, types, ap);
+	va_end(ap);
+	if (rc == SQLITE_OK) {
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			;
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_OK)
+		log_warn("database: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return db_status(rc);
+}
+
+int64_t
+db_int(sqlite3 *db, int64_t def, int *status, const char *sql,
+    const char *types, ...)
+{
+	sqlite3_stmt *st = db_prepare(db, sql);
+	int64_t v = def;
+	va_list ap;
+	int rc;
+
+	if (st == NULL) {
+		*status = KITH_PERM;
+		return def;
+	}
+	va_start(ap, types);
+	rc = db_vbind(st, types, ap);
+	va_end(ap);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+			v = sqlite3_column_int64(st, 0);
+	}
+	*status = db_status(rc);
+	sqlite3_finalize(st);
+	return v;
+}
+
+char *
+db_col_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+
+	return xstrdup(s ? (const char *)s : "");
+}

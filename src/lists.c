@@ -1,0 +1,348 @@
+/* lists - list records and the per-list settings table. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kith/address.h"
+#include "kith/db.h"
+#include "kith/lists.h"
+#include "kith/log.h"
+#include "kith/util.h"
+
+enum value_kind { V_ENUM, V_INT, V_TEXT };
+
+struct list_setting_def {
+	const char *key;
+	enum value_kind kind;
+	const char *allowed;	/* V_ENUM: "a|b|c" */
+	const char *def;
+	const char *help;
+};
+
+/* The one table of per-list settings. */
+static const struct list_setting_def list_settings[] = {
+	{ "posting", V_ENUM, "members|anyone|announce", "members",
+	  "who may post: members, anyone, or only owners and moderators" },
+	{ "subject_prefix", V_TEXT, NULL, "",
+	  "text put before the subject, e.g. [team]; empty for none" },
+	{ "reply_to", V_ENUM, "sender|list", "sender",
+	  "where replies go: the author, or the list" },
+	{ "max_size", V_INT, NULL, "10485760",
+	  "largest post in bytes; 0 for no limit" },
+	{ "archive", V_ENUM, "on|off", "on",
+	  "keep posts searchable with 'kith archive'" },
+	{ "archive_url", V_TEXT, NULL, "",
+	  "web archive address for List-Archive; empty for none" },
+};
+#define NLIST_SETTINGS (sizeof(list_settings) / sizeof(list_settings[0]))
+
+static const struct list_setting_def *
+setting_def(const char *key)
+{
+	for (size_t i = 0; i < NLIST_SETTINGS; i++)
+		if (!strcmp(list_settings[i].key, key))
+			return &list_settings[i];
+	return NULL;
+}
+
+void
+list_release(struct list *l)
+{
+	free(l->address);
+	free(l->local);
+	free(l->domain);
+	free(l->name);
+	free(l->description);
+	memset(l, 0, sizeof(*l));
+}
+
+int
+list_create(sqlite3 *db, const char *address, const char *owner,
+    const char *name, const char *description, char *err, size_t errlen)
+{
+	char *addr = address_normalize(address), *own = NULL, *at;
+	int64_t list_id, now = now_utc();
+	int st = KITH_PERM;
+
+	if (addr == NULL || strchr(addr, '+')) {
+		snprintf(err, errlen, "'%s' is not a valid list address", address);
+		goto done;
+	}
+	own = address_normalize(owner);
+	if (own == NULL) {
+		snprintf(err, errlen, "'%s' is not a valid owner address", owner);
+		goto done;
+	}
+	at = strchr(addr, '@');
+	if ((st = db_begin(db)) != KITH_OK) {
+		snprintf(err, errlen, "database busy; try again");
+		goto done;
+	}
+	if (db_int(db, 0, &st, "SELECT count(*) FROM lists WHERE address=?",
+	    "t", addr) > 0) {
+		snprintf(err, errlen, "list '%s' already exists", addr);
+		db_rollback(db);
+		st = KITH_PERM;
+		goto done;
+	}
+	*at = '\0';
+	st = db_exec(db, "INSERT INTO lists(address, local, domain, name, "
+	    "description, created) VALUES (?||'@'||?, ?, ?, ?, ?, ?)", "tttttti",
+	    addr, at + 1, addr, at + 1, name ? name : addr,
+	    description ? description : "", now);
+	*at = '@';
+	if (st != KITH_OK)
+		goto rollback;
+	list_id = sqlite3_last_insert_rowid(db);
+	st = db_exec(db, "INSERT INTO members(list_id, address, role, "
+		    "joined) VALUES (?, ?, 'owner', ?)", "iti", list_id, own, now);
+	if (st != KITH_OK)
+		goto rollback;
+	st = db_commit(db);
+	if (st != KITH_OK)
+		snprintf(err, errlen, "database busy; try again");
+	goto done;
+rollback:
+	db_rollback(db);
+	snprintf(err, errlen, "cannot create list '%s': %s", addr,
+	    sqlite3_errmsg(db));
+done:
+	free(addr);
+	free(own);
+	return st;
+}
+
+static const char list_columns[] =
+    "SELECT id, address, local, domain, name, description FROM lists ";
+
+static void
+list_from_row(sqlite3_stmt *st, struct list *l)
+{
+	l->id = sqlite3_column_int64(st, 0);
+	l->address = db_col_text(st, 1);
+	l->local = db_col_text(st, 2);
+	l->domain = db_col_text(st, 3);
+	l->name = db_col_text(st, 4);
+	l->description = db_col_text(st, 5);
+}
+
+/* Fill l from the first row of sql; returns the number of rows seen (0..2). */
+static int
+list_query(sqlite3 *db, const char *where, const char *arg, struct list *l)
+{
+	char *sql = xasprintf("%s%s LIMIT 2", list_columns, where);
+	sqlite3_stmt *st = db_prepare(db, sql);
+	int rows = 0;
+
+	free(sql);
+	if (st == NULL)
+		return 0;
+	db_bind(st, "t", arg);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (rows++ == 0)
+			list_from_row(st, l);
+	}
+	sqlite3_finalize(st);
+	return rows;
+}
+
+int
+list_find(sqlite3 *db, const char *spec, struct list *l, char *err,
+    size_t errlen)
+{
+	char *lower = str_lower(xstrdup(spec));
+	int rows;
+
+	memset(l, 0, sizeof(*l));
+	if (strchr(lower, '@'))
+		rows = list_query(db, "WHERE address=?", lower, l);
+	else
+		rows = list_query(db, "WHERE local=?", lower, l);
+	if (rows == 1) {
+		free(lower);
+		return KITH_OK;
+	}
+	if (rows > 1) {
+		snprintf(err, errlen, "'%s' names more than one list; give the "
+		    "full address", spec);
+		list_release(l);
+	} else
+		snprintf(err, errlen, "list '%s' does not exist; see 'kith list "
+		    "ls'", spec);
+	free(lower);
+	return KITH_PERM;
+}
+
+int
+list_find_exact(sqlite3 *db, const char *local, const char *domain,
+    struct list *l)
+{
+	char *addr = xasprintf("%s@%s", local, domain);
+	int rows;
+
+	memset(l, 0, sizeof(*l));
+	rows = list_query(db, "WHERE address=?", addr, l);
+	free(addr);
+	return rows == 1 ? KITH_OK : KITH_PERM;
+}
+
+int
+list_remove(sqlite3 *db, const struct list *l)
+{
+	int st = db_begin(db);
+
+	if (st != KITH_OK)
+		return st;
+	/* Pending deliveries of this list go with it. */
+	st = db_exec(db, "DELETE FROM outbox_messages WHERE list_id=?", "i",
+	    l->id);
+	if (st == KITH_OK)
+		st = db_exec(db, "DELETE FROM lists WHERE id=?", "i", l->id);
+	if (st != KITH_OK) {
+		db_rollback(db);
+		return st;
+	}
+	return db_commit(db);
+}
+
+int
+list_foreach(sqlite3 *db, int (*fn)(const struct list *, int64_t, void *),
+    void *ctx)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id, address, local, domain, "
+	    "name, description, (SELECT count(*) FROM members m WHERE "
+	    "m.list_id=lists.id) FROM lists ORDER BY address");
+	int rc;
+
+	if (st == NULL)
+		return KITH_PERM;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct list l;
+		int stop;
+
+		list_from_row(st, &l);
+		stop = fn(&l, sqlite3_column_int64(st, 6), ctx);
+		list_release(&l);
+		if (stop)
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+}
+
+char *
+list_setting(sqlite3 *db, int64_t list_id, const char *key)
+{
+	const struct list_setting_def *d = setting_def(key);
+	sqlite3_stmt *st;
+	char *v = NULL;
+
+	if (d == NULL)
+		return NULL;
+	st = db_prepare(db, "SELECT value FROM list_settings WHERE list_id=? "
+	    "AND key=?");
+	if (st) {
+		db_bind(st, "it", list_id, key);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = db_col_text(st, 0);
+		sqlite3_finalize(st);
+	}
+	return v ? v : xstrdup(d->def);
+}
+
+int64_t
+list_setting_int(sqlite3 *db, int64_t list_id, const char *key, int64_t def)
+{
+	char *v = list_setting(db, list_id, key), *end;
+	int64_t n;
+
+	if (v == NULL)
+		return def;
+	n = strtoll(v, &end, 10);
+	if (*v == '\0' || *end)
+		n = def;
+	free(v);
+	return n;
+}
+
+static int
+value_allowed(const struct list_setting_def *d, const char *value)
+{
+	const char *p;
+	size_t n = strlen(value);
+	char *end;
+
+	switch (d->kind) {
+	case V_ENUM:
+		for (p = d->allowed; p; p = strchr(p, '|') ? strchr(p, '|') + 1 : NULL)
+			if (!strncmp(p, value, n) && (p[n] == '|' || p[n] == '\0'))
+				return n > 0;
+		return 0;
+	case V_INT:
+		return *value && strtoll(value, &end, 10) >= 0 && *end == '\0';
+	case V_TEXT:
+		for (p = value; *p; p++)
+			if ((unsigned char)*p < 0x20)
+				return 0;
+		return n <= 200;
+	}
+	return 0;
+}
+
+int
+list_setting_set(sqlite3 *db, int64_t list_id, const char *key,
+    const char *value, char *err, size_t errlen)
+{
+	const struct list_setting_def *d = setting_def(key);
+	int st;
+
+	if (d == NULL) {
+		snprintf(err, errlen, "unknown list setting '%s'; see 'kith "
+		    "list set --help'", key);
+		return KITH_PERM;
+	}
+	if (!value_allowed(d, value)) {
+		snprintf(err, errlen, "'%s' is not allowed for %s (%s)", value,
+		    key, d->kind == V_ENUM ? d->allowed : d->kind == V_INT ?
+		    "a whole number" : "one line of text");
+		return KITH_PERM;
+	}
+	if ((st = db_begin(db)) != KITH_OK) {
+		snprintf(err, errlen, "database busy; try again");
+		return st;
+	}
+	st = db_exec(db, "INSERT INTO list_settings(list_id, key, value) "
+	    "VALUES (?, ?, ?) ON CONFLICT(list_id, key) DO UPDATE SET "
+	    "value=excluded.value", "itt", list_id, key, value);
+	if (st != KITH_OK) {
+		db_rollback(db);
+		snprintf(err, errlen, "cannot store setting: %s",
+		    sqlite3_errmsg(db));
+		return st;
+	}
+	return db_commit(db);
+}
+
+void
+list_settings_print(sqlite3 *db, int64_t list_id, FILE *out)
+{
+	for (size_t i = 0; i < NLIST_SETTINGS; i++) {
+		char *v = list_setting(db, list_id, list_settings[i].key);
+
+		fprintf(out, "%-16s %s\n", list_settings[i].key, v);
+		free(v);
+	}
+}
+
+void
+list_settings_help(FILE *out)
+{
+	for (size_t i = 0; i < NLIST_SETTINGS; i++) {
+		const struct list_setting_def *d = &list_settings[i];
+
+		fprintf(out, "  %-16s %s (%s; default '%s')\n", d->key, d->help,
+		    d->kind == V_ENUM ? d->allowed : d->kind == V_INT ?
+		    "number" : "text", d->def);
+	}
+}

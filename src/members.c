@@ -1,0 +1,202 @@
+/* members - subscriptions. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kith/address.h"
+#include "kith/db.h"
+#include "kith/members.h"
+#include "kith/util.h"
+
+void
+member_release(struct member *m)
+{
+	free(m->address);
+	free(m->name);
+	free(m->role);
+	free(m->mode);
+	memset(m, 0, sizeof(*m));
+}
+
+enum member_result
+member_add(sqlite3 *db, int64_t list_id, const char *address,
+    const char *name)
+{
+	char *addr = address_normalize(address);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (addr == NULL)
+		return MEMBER_INVALID;
+	st = db_prepare(db, "INSERT INTO members(list_id, address, name, "
+	    "joined) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
+	if (st == NULL) {
+		free(addr);
+		return MEMBER_ERROR;
+	}
+	db_bind(st, "itti", list_id, addr, name ? name : "", now_utc());
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	free(addr);
+	if (rc != SQLITE_DONE)
+		return MEMBER_ERROR;
+	return sqlite3_changes(db) ? MEMBER_ADDED : MEMBER_EXISTS;
+}
+
+enum member_result
+member_remove(sqlite3 *db, int64_t list_id, const char *address)
+{
+	char *addr = address_normalize(address);
+	int st;
+
+	if (addr == NULL)
+		return MEMBER_INVALID;
+	st = db_exec(db, "DELETE FROM members WHERE list_id=? AND address=?",
+	    "it", list_id, addr);
+	free(addr);
+	if (st != KITH_OK)
+		return MEMBER_ERROR;
+	return sqlite3_changes(db) ? MEMBER_REMOVED : MEMBER_NOT_FOUND;
+}
+
+static void
+member_from_row(sqlite3_stmt *st, struct member *m)
+{
+	m->id = sqlite3_column_int64(st, 0);
+	m->address = db_col_text(st, 1);
+	m->name = db_col_text(st, 2);
+	m->role = db_col_text(st, 3);
+	m->mode = db_col_text(st, 4);
+	m->joined = sqlite3_column_int64(st, 5);
+}
+
+#define MEMBER_COLUMNS "SELECT id, address, name, role, mode, joined FROM members "
+
+int
+member_find(sqlite3 *db, int64_t list_id, const char *address,
+    struct member *m)
+{
+	char *addr = address_normalize(address);
+	sqlite3_stmt *st;
+	int found = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (addr == NULL)
+		return KITH_PERM;
+	st = db_prepare(db, MEMBER_COLUMNS "WHERE list_id=? AND address=?");
+	if (st) {
+		db_bind(st, "it", list_id, addr);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			member_from_row(st, m);
+			found = 1;
+		}
+		sqlite3_finalize(st);
+	}
+	free(addr);
+	return found ? KITH_OK : KITH_PERM;
+}
+
+int
+member_foreach(sqlite3 *db, int64_t list_id,
+    int (*fn)(const struct member *, void *), void *ctx)
+{
+	sqlite3_stmt *st = db_prepare(db, MEMBER_COLUMNS
+	    "WHERE list_id=? ORDER BY address");
+	int rc;
+
+	if (st == NULL)
+		return KITH_PERM;
+	db_bind(st, "i", list_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct member m;
+		int stop;
+
+		member_from_row(st, &m);
+		stop = fn(&m, ctx);
+		member_release(&m);
+		if (stop)
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+}
+
+/* Split an import line into address and name; returns 0 or -1. */
+static int
+import_line_parse(char *line, char **addr, char **name)
+{
+	char *lt = strchr(line, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+
+	if (lt && gt) {
+		/* "Name <addr>" */
+		*gt = '\0';
+		*lt = '\0';
+		*addr = lt + 1;
+		*name = str_trim(line);
+		if (**name == '"') {
+			size_t n = strlen(*name);
+
+			(*name)++;
+			if (n >= 2 && (*name)[n - 2] == '"')
+				(*name)[n - 2] = '\0';
+		}
+	} else {
+		char *sp = strpbrk(line, " \t,;");
+
+		*addr = line;
+		*name = "";
+		if (sp) {
+			*sp = '\0';
+			*name = str_trim(sp + 1);
+		}
+	}
+	return **addr ? 0 : -1;
+}
+
+int
+member_import(sqlite3 *db, int64_t list_id, FILE *in,
+    struct import_counts *c, void (*bad)(int, const char *, void *),
+    void *ctx)
+{
+	char line[2048];
+	int lineno = 0, st;
+
+	memset(c, 0, sizeof(*c));
+	if ((st = db_begin(db)) != KITH_OK)
+		return st;
+	while (fgets(line, sizeof(line), in)) {
+		char *s = str_trim(line), *addr, *name, *copy;
+
+		lineno++;
+		if (*s == '\0' || *s == '#')
+			continue;
+		copy = xstrdup(s);
+		if (import_line_parse(s, &addr, &name) < 0) {
+			c->invalid++;
+			if (bad)
+				bad(lineno, copy, ctx);
+			free(copy);
+			continue;
+		}
+		switch (member_add(db, list_id, addr, name)) {
+		case MEMBER_ADDED:
+			c->added++;
+			break;
+		case MEMBER_EXISTS:
+			c->skipped++;
+			break;
+		case MEMBER_INVALID:
+			c->invalid++;
+			if (bad)
+				bad(lineno, copy, ctx);
+			break;
+		default:
+			free(copy);
+			db_rollback(db);
+			return KITH_TEMP;
+		}
+		free(copy);
+	}
+	return db_commit(db);
+}

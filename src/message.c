@@ -1,0 +1,452 @@
+/* message - raw header access and a libetpan parse of what Kith needs. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libetpan/libetpan.h>
+
+#include "kith/address.h"
+#include "kith/message.h"
+#include "kith/rfc2047.h"
+#include "kith/util.h"
+
+#define TEXT_MAX (1024 * 1024)	/* indexed text per post */
+
+void
+header_iter_init(struct header_iter *it, const char *raw, size_t len)
+{
+	it->p = raw;
+	it->end = raw + len;
+}
+
+static const char *
+line_end(const char *p, const char *end)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	return nl ? nl + 1 : end;
+}
+
+int
+header_next(struct header_iter *it, struct header_field *f)
+{
+	const char *p = it->p, *colon, *next, *vend;
+
+	if (p >= it->end || *p == '\n' || (*p == '\r' && p + 1 < it->end &&
+	    p[1] == '\n'))
+		return 0;
+	colon = p;
+	while (colon < it->end && *colon != ':' && *colon != '\n' &&
+	    (unsigned char)*colon > 32 && (unsigned char)*colon < 127)
+		colon++;
+	if (colon >= it->end || *colon != ':' || colon == p)
+		return 0;
+	next = line_end(colon, it->end);
+	/* Continuation lines start with white space. */
+	while (next < it->end && (*next == ' ' || *next == '\t'))
+		next = line_end(next, it->end);
+	vend = next;
+	if (vend > colon && vend[-1] == '\n')
+		vend--;
+	if (vend > colon && vend[-1] == '\r')
+		vend--;
+	f->name = p;
+	f->name_len = (size_t)(colon - p);
+	f->value = colon + 1;
+	f->value_len = (size_t)(vend - f->value);
+	f->start = p;
+	f->len = (size_t)(next - p);
+	it->p = next;
+	return 1;
+}
+
+int
+header_is(const struct header_field *f, const char *name)
+{
+	return strlen(name) == f->name_len &&
+	    strncasecmp(f->name, name, f->name_len) == 0;
+}
+
+size_t
+header_block_end(const char *raw, size_t len)
+{
+	struct header_iter it;
+	struct header_field f;
+
+	header_iter_init(&it, raw, len);
+	while (header_next(&it, &f))
+		;
+	if (it.p < it.end && *it.p == '\n')
+		return (size_t)(it.p + 1 - raw);
+	if (it.p + 1 < it.end && it.p[0] == '\r' && it.p[1] == '\n')
+		return (size_t)(it.p + 2 - raw);
+	return (size_t)(it.p - raw);
+}
+
+const char *
+message_eol(const char *raw, size_t len)
+{
+	const char *nl = memchr(raw, '\n', len);
+
+	return nl && nl > raw && nl[-1] == '\r' ? "\r\n" : "\n";
+}
+
+static char *
+unfold(const char *v, size_t n)
+{
+	char *s = xmalloc(n + 1);
+	size_t j = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i] != '\r' && v[i] != '\n')
+			s[j++] = v[i];
+	s[j] = '\0';
+	return s;
+}
+
+char *
+message_header(const struct message *m, const char *name)
+{
+	struct header_iter it;
+	struct header_field f;
+
+	header_iter_init(&it, m->raw, m->body_off);
+	while (header_next(&it, &f))
+		if (header_is(&f, name)) {
+			char *v = unfold(f.value, f.value_len), *t;
+
+			t = xstrdup(str_trim(v));
+			free(v);
+			return t;
+		}
+	return NULL;
+}
+
+/* First <id> in s, without brackets; "" when none. */
+static char *
+first_msgid(const char *s)
+{
+	const char *lt = strchr(s, '<'), *gt;
+
+	if (lt && (gt = strchr(lt, '>')) && gt > lt + 1)
+		return xstrndup(lt + 1, (size_t)(gt - lt - 1));
+	return xstrdup("");
+}
+
+static char *
+all_msgids(const char *s)
+{
+	struct buf b;
+	const char *lt, *gt;
+
+	buf_init(&b);
+	while ((lt = strchr(s, '<')) && (gt = strchr(lt, '>'))) {
+		if (gt > lt + 1) {
+			if (b.len)
+				buf_addc(&b, ' ');
+			buf_add(&b, lt + 1, (size_t)(gt - lt - 1));
+		}
+		s = gt + 1;
+	}
+	return b.data ? buf_detach(&b, NULL) : xstrdup("");
+}
+
+static int64_t
+date_to_epoch(const struct mailimf_date_time *d)
+{
+	struct tm tm;
+	int zone = d->dt_zone, sign = zone < 0 ? -1 : 1;
+	int64_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = d->dt_year - 1900;
+	tm.tm_mon = d->dt_month - 1;
+	tm.tm_mday = d->dt_day;
+	tm.tm_hour = d->dt_hour;
+	tm.tm_min = d->dt_min;
+	tm.tm_sec = d->dt_sec;
+	t = (int64_t)timegm(&tm);
+	zone *= sign;
+	return t - sign * ((zone / 100) * 3600 + (zone % 100) * 60);
+}
+
+static void
+read_from(struct message *m, const struct mailimf_single_fields *sf)
+{
+	struct mailimf_mailbox *mb;
+	clistiter *it;
+
+	if (!sf->fld_from || !sf->fld_from->frm_mb_list)
+		return;
+	it = clist_begin(sf->fld_from->frm_mb_list->mb_list);
+	if (!it)
+		return;
+	mb = clist_content(it);
+	if (mb->mb_addr_spec) {
+		char *a = address_normalize(mb->mb_addr_spec);
+
+		if (a) {
+			free(m->from_addr);
+			m->from_addr = a;
+		}
+	}
+	if (mb->mb_display_name) {
+		free(m->from_name);
+		m->from_name = rfc2047_decode(mb->mb_display_name,
+		    strlen(mb->mb_display_name));
+	}
+}
+
+/* Crude HTML to text for indexing: drop tags, scripts, styles. */
+static void
+html_to_text(struct buf *out, const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		if (s[i] == '<') {
+			const char *close;
+
+			if (n - i > 7 && (!strncasecmp(s + i, "<script", 7) ||
+			    !strncasecmp(s + i, "<style", 6))) {
+				const char *end = mem_casestr(s + i, n - i,
+				    s[i + 2] == 'c' || s[i + 2] == 'C' ?
+				    "</script" : "</style");
+
+				i = end ? (size_t)(end - s) + 2 : n;
+			}
+			close = memchr(s + i, '>', n - i);
+			i = close ? (size_t)(close - s) + 1 : n;
+			buf_addc(out, ' ');
+		} else if (s[i] == '&') {
+			static const struct { const char *e, *t; } ents[] = {
+				{ "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" },
+				{ "&quot;", "\"" }, { "&nbsp;", " " }, { "&#39;", "'" },
+			};
+			size_t k;
+
+			for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++)
+				if (!strncmp(s + i, ents[k].e, strlen(ents[k].e)))
+					break;
+			if (k < sizeof(ents) / sizeof(ents[0])) {
+				buf_adds(out, ents[k].t);
+				i += strlen(ents[k].e);
+			} else
+				buf_addc(out, s[i++]);
+		} else
+			buf_addc(out, s[i++]);
+	}
+}
+
+/* Decode one leaf's transfer encoding and charset into out. */
+static void
+part_text(struct buf *out, struct mailmime *part, int html)
+{
+	struct mailmime_data *d = part->mm_data.mm_single;
+	const char *charset;
+	char *dec = NULL, *conv = NULL;
+	size_t idx = 0, declen = 0, convlen = 0;
+	int enc;
+
+	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT)
+		return;
+	enc = d->dt_encoded ? d->dt_encoding : MAILMIME_MECHANISM_8BIT;
+	if (mailmime_part_parse(d->dt_data.dt_text.dt_data,
+	    d->dt_data.dt_text.dt_length, &idx, enc, &dec, &declen) !=
+	    MAILIMF_NO_ERROR)
+		return;
+	charset = part->mm_content_type ?
+	    mailmime_content_charset_get(part->mm_content_type) : "us-ascii";
+	if (charset && strcasecmp(charset, "utf-8") &&
+	    strcasecmp(charset, "us-ascii") &&
+	    charconv_buffer("utf-8", charset, dec, declen, &conv, &convlen) !=
+	    MAIL_CHARCONV_NO_ERROR) {
+		/* Unknown charsets happen (unknown-8bit): read as cp1252. */
+		if (charconv_buffer("utf-8", "windows-1252", dec, declen, &conv,
+		    &convlen) != MAIL_CHARCONV_NO_ERROR)
+			conv = NULL;
+	}
+	if (out->len)
+		buf_addc(out, '\n');
+	if (html)
+		html_to_text(out, conv ? conv : dec, conv ? convlen : declen);
+	else
+		buf_add(out, conv ? conv : dec, conv ? convlen : declen);
+	if (conv)
+		charconv_buffer_free(conv);
+	mmap_string_unref(dec);
+}
+
+static int
+is_attachment(struct mailmime *part)
+{
+	struct mailmime_disposition *disp;
+
+	if (!part->mm_mime_fields)
+		return 0;
+	for (clistiter *it = clist_begin(part->mm_mime_fields->fld_list); it;
+	    it = clist_next(it)) {
+		struct mailmime_field *f = clist_content(it);
+
+		if (f->fld_type != MAILMIME_FIELD_DISPOSITION)
+			continue;
+		disp = f->fld_data.fld_disposition;
+		return disp && disp->dsp_type &&
+		    disp->dsp_type->dsp_type == MAILMIME_DISPOSITION_TYPE_ATTACHMENT;
+	}
+	return 0;
+}
+
+static int
+is_text(struct mailmime *part, const char *subtype)
+{
+	struct mailmime_content *ct = part->mm_content_type;
+
+	if (ct == NULL)		/* no Content-Type: text/plain by default */
+		return strcmp(subtype, "plain") == 0;
+	return ct->ct_type && ct->ct_type->tp_type ==
+	    MAILMIME_TYPE_DISCRETE_TYPE && ct->ct_type->tp_data.tp_discrete_type
+	    && ct->ct_type->tp_data.tp_discrete_type->dt_type ==
+	    MAILMIME_DISCRETE_TYPE_TEXT && ct->ct_subtype &&
+	    strcasecmp(ct->ct_subtype, subtype) == 0;
+}
+
+/* Collect text/plain leaves; html_only when the body has no plain part. */
+static void
+walk_text(struct buf *out, struct mailmime *mime, int want_html, int depth)
+{
+	if (mime == NULL || depth > 20 || out->len > TEXT_MAX)
+		return;
+	switch (mime->mm_type) {
+	case MAILMIME_SINGLE:
+		if (is_attachment(mime))
+			return;
+		if (is_text(mime, want_html ? "html" : "plain"))
+			part_text(out, mime, want_html);
+		return;
+	case MAILMIME_MULTIPLE:
+		for (clistiter *it = clist_begin(mime->mm_data.mm_multipart.mm_mp_list);
+		    it; it = clist_next(it))
+			walk_text(out, clist_content(it), want_html, depth + 1);
+		return;
+	case MAILMIME_MESSAGE:
+		/* Only the top-level message: forwarded ones are attachments. */
+		if (depth == 0)
+			walk_text(out, mime->mm_data.mm_message.mm_msg_mime,
+			    want_html, depth + 1);
+		return;
+	}
+}
+
+/*
+ * header_block_valid - is this mail at all?  A stray bad line inside a
+ * header is tolerated (it starts the body, as in other MTAs); no header
+ * field at all, or NUL bytes in the header, is garbage for quarantine.
+ */
+static int
+header_block_valid(const char *raw, size_t len, size_t body_off,
+    char *err, size_t errlen)
+{
+	struct header_iter it;
+	struct header_field f;
+	int n = 0;
+
+	if (memchr(raw, '\0', body_off)) {
+		snprintf(err, errlen, "NUL byte in the header");
+		return -1;
+	}
+	header_iter_init(&it, raw, len);
+	while (header_next(&it, &f))
+		n++;
+	if (n == 0) {
+		snprintf(err, errlen, "no header fields: not a mail message");
+		return -1;
+	}
+	return 0;
+}
+
+int
+message_parse(struct message *m, const char *raw, size_t len, char *err,
+    size_t errlen)
+{
+	struct mailmime *mime = NULL;
+	struct mailimf_single_fields sf;
+	struct buf text;
+	size_t idx = 0;
+	char *v;
+
+	memset(m, 0, sizeof(*m));
+	m->raw = raw;
+	m->len = len;
+	m->message_id = xstrdup("");
+	m->from_addr = xstrdup("");
+	m->from_name = xstrdup("");
+	m->subject = xstrdup("");
+	m->in_reply_to = xstrdup("");
+	m->references = xstrdup("");
+	m->text = xstrdup("");
+	m->body_off = header_block_end(raw, len);
+	m->eol = message_eol(raw, len);
+	if (len == 0) {
+		snprintf(err, errlen, "empty message");
+		return -1;
+	}
+	if (header_block_valid(raw, len, m->body_off, err, errlen) < 0)
+		return -1;
+	if (mailmime_parse(raw, len, &idx, &mime) != MAILIMF_NO_ERROR ||
+	    mime == NULL || mime->mm_type != MAILMIME_MESSAGE) {
+		snprintf(err, errlen, "MIME structure cannot be parsed");
+		if (mime)
+			mailmime_free(mime);
+		return -1;
+	}
+	mailimf_single_fields_init(&sf, mime->mm_data.mm_message.mm_fields);
+	read_from(m, &sf);
+	if ((v = message_header(m, "Message-ID"))) {
+		free(m->message_id);
+		m->message_id = first_msgid(v);
+		free(v);
+	}
+	if ((v = message_header(m, "In-Reply-To"))) {
+		free(m->in_reply_to);
+		m->in_reply_to = first_msgid(v);
+		free(v);
+	}
+	if ((v = message_header(m, "References"))) {
+		free(m->references);
+		m->references = all_msgids(v);
+		free(v);
+	}
+	if ((v = message_header(m, "Subject"))) {
+		free(m->subject);
+		m->subject = rfc2047_decode(v, strlen(v));
+		free(v);
+	}
+	if (sf.fld_orig_date && sf.fld_orig_date->dt_date_time)
+		m->date = date_to_epoch(sf.fld_orig_date->dt_date_time);
+	buf_init(&text);
+	walk_text(&text, mime, 0, 0);
+	if (text.len == 0)
+		walk_text(&text, mime, 1, 0);
+	free(m->text);
+	m->text = utf8_sanitize(text.data ? text.data : "", text.len);
+	buf_release(&text);
+	mailmime_free(mime);
+	return 0;
+}
+
+void
+message_release(struct message *m)
+{
+	free(m->message_id);
+	free(m->from_addr);
+	free(m->from_name);
+	free(m->subject);
+	free(m->in_reply_to);
+	free(m->references);
+	free(m->text);
+	memset(m, 0, sizeof(*m));
+}

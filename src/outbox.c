@@ -1,0 +1,201 @@
+/* outbox - queue rows and their state machine (API-NOTES 3.5). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kith/db.h"
+#include "kith/outbox.h"
+#include "kith/util.h"
+
+int
+outbox_message_add(sqlite3 *db, int64_t list_id, int64_t post_id,
+    const char *kind, const char *bounce_local, const char *domain,
+    const char *data, size_t len, int64_t *id)
+{
+	sqlite3_stmt *st = db_prepare(db, "INSERT INTO outbox_messages("
+	    "list_id, post_id, kind, bounce_local, domain, data, created) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?)");
+	int rc;
+
+	if (st == NULL)
+		return KITH_PERM;
+	if (list_id)
+		sqlite3_bind_int64(st, 1, list_id);
+	if (post_id)
+		sqlite3_bind_int64(st, 2, post_id);
+	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, bounce_local, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, domain, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, data, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, now_utc());
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_status(rc);
+	*id = sqlite3_last_insert_rowid(db);
+	return KITH_OK;
+}
+
+int
+outbox_fanout_members(sqlite3 *db, int64_t msg_id, int64_t list_id,
+    int64_t *count)
+{
+	int st = db_exec(db, "INSERT OR IGNORE INTO outbox(message_id, rcpt, "
+	    "member_id, updated) SELECT ?, address, id, ? FROM members "
+	    "WHERE list_id=? AND mode='each' ORDER BY id", "iii", msg_id,
+	    now_utc(), list_id);
+
+	*count = st == KITH_OK ? sqlite3_changes(db) : 0;
+	return st;
+}
+
+int
+outbox_rcpt_add(sqlite3 *db, int64_t msg_id, const char *rcpt)
+{
+	return db_exec(db, "INSERT OR IGNORE INTO outbox(message_id, rcpt, "
+	    "updated) VALUES (?, ?, ?)", "iti", msg_id, rcpt, now_utc());
+}
+
+int
+outbox_claim(sqlite3 *db, int64_t now, int lease, int limit,
+    struct outbox_item **items, size_t *n)
+{
+	sqlite3_stmt *st;
+	size_t cap = 64;
+	int rc, status;
+
+	*items = NULL;
+	*n = 0;
+	if ((status = db_begin(db)) != KITH_OK)
+		return status;
+	/* Due rows first in id order, so parallel senders take disjoint runs. */
+	st = db_prepare(db, "UPDATE outbox SET state='sending', "
+	    "lease_until=?1 + ?2, attempts=attempts+1, updated=?1 WHERE id IN "
+	    "(SELECT id FROM outbox WHERE (state IN ('pending','deferred') "
+	    "AND next_try<=?1) OR (state='sending' AND lease_until<?1) "
+	    "ORDER BY id LIMIT ?3) RETURNING id, message_id, rcpt, attempts");
+	if (st == NULL) {
+		db_rollback(db);
+		return KITH_PERM;
+	}
+	db_bind(st, "iiI", now, (int64_t)lease, limit);
+	*items = xmalloc(cap * sizeof(**items));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct outbox_item *it;
+
+		if (*n == cap) {
+			cap *= 2;
+			*items = xrealloc(*items, cap * sizeof(**items));
+		}
+		it = &(*items)[(*n)++];
+		it->id = sqlite3_column_int64(st, 0);
+		it->msg_id = sqlite3_column_int64(st, 1);
+		it->rcpt = db_col_text(st, 2);
+		it->attempts = sqlite3_column_int(st, 3);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		db_rollback(db);
+		outbox_items_free(*items, *n);
+		*items = NULL;
+		*n = 0;
+		return db_status(rc);
+	}
+	status = db_commit(db);
+	if (status != KITH_OK) {
+		outbox_items_free(*items, *n);
+		*items = NULL;
+		*n = 0;
+	}
+	return status;
+}
+
+void
+outbox_items_free(struct outbox_item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(items[i].rcpt);
+	free(items);
+}
+
+int
+outbox_message_load(sqlite3 *db, int64_t msg_id, char **data, size_t *len,
+    char **bounce_local, char **domain)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT data, bounce_local, domain "
+	    "FROM outbox_messages WHERE id=?");
+	int found = 0;
+
+	if (st == NULL)
+		return KITH_PERM;
+	db_bind(st, "i", msg_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*len = (size_t)sqlite3_column_bytes(st, 0);
+		*data = xmalloc(*len + 1);
+		memcpy(*data, sqlite3_column_blob(st, 0), *len);
+		(*data)[*len] = '\0';
+		*bounce_local = db_col_text(st, 1);
+		*domain = db_col_text(st, 2);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found ? KITH_OK : KITH_PERM;
+}
+
+const char *
+outbox_mark(sqlite3 *db, const struct outbox_item *it, int status, int code,
+    const char *text, int64_t now, const struct retry_policy *rp)
+{
+	const char *state;
+	int64_t next = 0;
+
+	if (status == KITH_OK)
+		state = "sent";
+	else if (status == KITH_PERM || it->attempts >= rp->max_attempts)
+		state = "failed";
+	else {
+		/* base, 2*base, 4*base ... capped at one day */
+		int64_t delay = rp->base;
+
+		for (int i = 1; i < it->attempts && delay < 86400; i++)
+			delay *= 2;
+		if (delay > 86400)
+			delay = 86400;
+		state = "deferred";
+		next = now + delay;
+	}
+	if (db_exec(db, "UPDATE outbox SET state=?, next_try=?, lease_until=0, "
+	    "last_code=?, last_text=?, updated=? WHERE id=?", "tiItii", state,
+	    next, code, text ? text : "", now, it->id) != KITH_OK)
+		return NULL;
+	return state;
+}
+
+int
+outbox_count(sqlite3 *db, struct outbox_counts *c)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT state, count(*) FROM outbox "
+	    "GROUP BY state");
+
+	memset(c, 0, sizeof(*c));
+	if (st == NULL)
+		return KITH_PERM;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *s = (const char *)sqlite3_column_text(st, 0);
+		int64_t v = sqlite3_column_int64(st, 1);
+
+		if (!strcmp(s, "pending"))
+			c->pending = v;
+		else if (!strcmp(s, "sending"))
+			c->sending = v;
+		else if (!strcmp(s, "sent"))
+			c->sent = v;
+		else if (!strcmp(s, "deferred"))
+			c->deferred = v;
+		else if (!strcmp(s, "failed"))
+			c->failed = v;
+	}
+	sqlite3_finalize(st);
+	return KITH_OK;
+}

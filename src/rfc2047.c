@@ -1,0 +1,151 @@
+/* rfc2047 - decode with libetpan, encode ourselves. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <libetpan/libetpan.h>
+#include <openssl/evp.h>
+
+#include "kith/rfc2047.h"
+#include "kith/util.h"
+
+/* Length of the UTF-8 sequence starting at s, or 0 when invalid. */
+static size_t
+utf8_seq_len(const unsigned char *s, size_t avail)
+{
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (n > avail)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+char *
+utf8_sanitize(const char *s, size_t len)
+{
+	struct buf b;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	buf_init(&b);
+	while (i < len) {
+		size_t n = utf8_seq_len(p + i, len - i);
+
+		if (n == 0) {
+			buf_adds(&b, "\xef\xbf\xbd");
+			i++;
+		} else {
+			buf_add(&b, p + i, n);
+			i += n;
+		}
+	}
+	return buf_detach(&b, NULL);
+}
+
+char *
+rfc2047_decode(const char *raw, size_t len)
+{
+	char *unfolded = xmalloc(len + 1), *out = NULL, *clean;
+	size_t j = 0, idx = 0;
+
+	/* Unfold: CR and LF go; the white space that follows them stays. */
+	for (size_t i = 0; i < len; i++)
+		if (raw[i] != '\r' && raw[i] != '\n')
+			unfolded[j++] = raw[i];
+	unfolded[j] = '\0';
+	if (mailmime_encoded_phrase_parse("iso-8859-1", unfolded, j, &idx,
+	    "utf-8", &out) != MAILIMF_NO_ERROR || out == NULL) {
+		clean = utf8_sanitize(unfolded, j);
+		free(unfolded);
+		return clean;
+	}
+	clean = utf8_sanitize(out, strlen(out));
+	free(out);
+	free(unfolded);
+	return clean;
+}
+
+static int
+needs_encoding(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p >= 0x7f || *p < 0x20)
+			return 1;
+	return strstr(s, "=?") != NULL;
+}
+
+char *
+rfc2047_encode(const char *utf8, const char *eol)
+{
+	char *clean = utf8_sanitize(utf8, strlen(utf8));
+	const unsigned char *p;
+	struct buf b;
+	size_t len, i = 0;
+
+	/* Controls (CR, LF, TAB...) never reach a header. */
+	for (char *c = clean; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
+	if (!needs_encoding(clean))
+		return clean;
+	buf_init(&b);
+	p = (const unsigned char *)clean;
+	len = strlen(clean);
+	while (i < len) {
+		/* 45 raw bytes -> 60 base64 chars; with =?UTF-8?B??= 72. */
+		size_t chunk = 0;
+		unsigned char enc[64];
+
+		while (i + chunk < len) {
+			size_t n = utf8_seq_len(p + i + chunk, len - i - chunk);
+
+			if (n == 0)
+				n = 1;
+			if (chunk + n > 45)
+				break;
+			chunk += n;
+		}
+		EVP_EncodeBlock(enc, p + i, (int)chunk);
+		if (b.len)
+			buf_addf(&b, "%s ", eol);
+		buf_addf(&b, "=?UTF-8?B?%s?=", enc);
+		i += chunk;
+	}
+	free(clean);
+	return buf_detach(&b, NULL);
+}
+
+char *
+rfc2047_phrase(const char *utf8, const char *eol)
+{
+	char *enc = rfc2047_encode(utf8, eol);
+	struct buf b;
+
+	if (strncmp(enc, "=?", 2) == 0 && needs_encoding(utf8))
+		return enc;
+	/* ASCII: a quoted-string, escaping quote and backslash. */
+	buf_init(&b);
+	buf_addc(&b, '"');
+	for (const char *p = enc; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_addc(&b, '\\');
+		buf_addc(&b, *p);
+	}
+	buf_addc(&b, '"');
+	free(enc);
+	return buf_detach(&b, NULL);
+}
