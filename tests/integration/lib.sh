@@ -1,0 +1,120 @@
+# lib.sh - shared setup for Kith's integration tests (sourced, POSIX sh).
+#
+# Each test gets a fresh directory with its own kith.conf and data
+# directory, and may start a real SMTP sink (smtp_sink.py, aiosmtpd) on
+# 127.0.0.1.  check CONDITION MESSAGE counts a result; finish prints the
+# totals and exits 0 only when nothing failed.  Exit 77 means skipped.
+
+set -u
+PY=/usr/bin/python3
+KITH_BIN=${KITH_BIN:-$(pwd)/kith}
+KITH_SRCDIR=${KITH_SRCDIR:-$(pwd)}
+HERE=$KITH_SRCDIR/tests/integration
+T=$(mktemp -d "${TMPDIR:-/tmp}/kith-test.XXXXXX")
+PASSED=0
+FAILED=0
+SINK_PID=
+export KITH_CONF=$T/kith.conf
+unset KITH_HOME
+
+cleanup() {
+	[ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null
+	[ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+
+if [ ! -x "$KITH_BIN" ]; then
+	echo "kith binary not found at $KITH_BIN" >&2
+	exit 99
+fi
+if ! $PY -c 'import aiosmtpd' 2>/dev/null; then
+	echo "SKIP: python3-aiosmtpd is not installed (scripts/setup-deps.sh --test)"
+	exit 77
+fi
+
+kith() {
+	"$KITH_BIN" "$@"
+}
+
+check() {
+	# check 'shell condition' 'what it shows'
+	if eval "$1"; then
+		PASSED=$((PASSED + 1))
+		echo "ok - $2"
+	else
+		FAILED=$((FAILED + 1))
+		echo "not ok - $2   [condition: $1]"
+	fi
+}
+
+finish() {
+	echo "# $PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+	exit $?
+}
+
+# write_conf TRANSPORT [extra lines...]
+write_conf() {
+	transport=$1
+	shift
+	{
+		echo "[site]"
+		echo "domain = example.org"
+		echo "data_dir = $T/var"
+		echo "transport = $transport"
+		echo "log_level = info"
+		echo "deliver_on_receive = off"
+		for line in "$@"; do echo "$line"; done
+	} > "$KITH_CONF"
+}
+
+# start_sink [sink options] - sets SINK_DIR and SINK_PORT
+start_sink() {
+	SINK_DIR=$T/sink
+	rm -rf "$SINK_DIR" "$T/sink.port"
+	$PY "$HERE/smtp_sink.py" --outdir "$SINK_DIR" --port-file "$T/sink.port" \
+		"$@" 2>"$T/sink.err" &
+	SINK_PID=$!
+	i=0
+	while [ ! -s "$T/sink.port" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	SINK_PORT=$(cat "$T/sink.port")
+}
+
+stop_sink() {
+	[ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null && wait "$SINK_PID" 2>/dev/null
+	SINK_PID=
+}
+
+# sink_count - messages the sink has received
+sink_count() {
+	ls "$SINK_DIR" 2>/dev/null | grep -c '\.eml$'
+}
+
+# wait_sink N [seconds] - until the sink has N messages
+wait_sink() {
+	i=0
+	while [ "$(sink_count)" -lt "$1" ] && [ $i -lt $((${2:-10} * 10)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+# setup_list: smtp transport to the sink, list team@example.org, members
+setup_list() {
+	write_conf "smtp://127.0.0.1:$SINK_PORT" "$@"
+	kith init >/dev/null
+	kith list create team@example.org --owner alice@example.org \
+		--name "Team" >/dev/null
+	kith member add team bob@example.org --name "Bob" >/dev/null
+	kith member add team carol@example.org --name "Carol" >/dev/null
+}
+
+# post FILE [recipient] [sender] - pipe to kith receive, echo the exit code
+post() {
+	kith receive -r "${2:-team@example.org}" -f "${3:-alice@example.org}" \
+		< "$1" 2>>"$T/receive.err"
+	echo $?
+}

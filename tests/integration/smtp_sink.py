@@ -1,0 +1,114 @@
+#!/usr/bin/python3
+"""A real SMTP server on 127.0.0.1 for Kith's integration tests.
+
+Built on Debian's python3-aiosmtpd.  Each accepted message is written to
+OUTDIR/NNNNNN.eml (the bytes received) with OUTDIR/NNNNNN.json beside it
+({"mail_from": ..., "rcpt_tos": [...]}).  Recipients whose address
+contains "defer" get 451, "reject" get 550 (so tests can drive the
+delivery engine's temporary and permanent paths) until the test creates
+OUTDIR/accept-all.  --pipelining adds
+PIPELINING to EHLO; --tls CERT KEY offers STARTTLS; --auth USER:PASS
+requires AUTH PLAIN/LOGIN (only after TLS).  The chosen port is written
+to --port-file once the server listens.
+"""
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import signal
+import socket
+import ssl
+import sys
+import threading
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+
+class Sink:
+    def __init__(self, outdir, pipelining):
+        self.outdir = outdir
+        self.pipelining = pipelining
+        self.counter = itertools.count(1)
+        self.lock = threading.Lock()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(1, "250-PIPELINING")
+        return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        # A test switches the failures off by creating OUTDIR/accept-all.
+        if os.path.exists(os.path.join(self.outdir, "accept-all")):
+            pass
+        elif "defer" in address:
+            return "451 4.3.0 try again later"
+        if "reject" in address:
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            n = next(self.counter)
+        base = os.path.join(self.outdir, "%06d" % n)
+        with open(base + ".eml.tmp", "wb") as f:
+            f.write(envelope.original_content)
+        with open(base + ".json", "w") as f:
+            json.dump({"mail_from": envelope.mail_from,
+                       "rcpt_tos": envelope.rcpt_tos,
+                       "tls": session.ssl is not None,
+                       "auth": session.authenticated}, f)
+        os.rename(base + ".eml.tmp", base + ".eml")
+        return "250 OK queued as %d" % n
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--outdir", required=True)
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--pipelining", action="store_true")
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    ap.add_argument("--auth")
+    args = ap.parse_args()
+    os.makedirs(args.outdir, exist_ok=True)
+
+    kwargs = {}
+    if args.tls:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(args.tls[0], args.tls[1])
+        kwargs["tls_context"] = ctx
+    if args.auth:
+        user, password = args.auth.split(":", 1)
+
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            ok = (isinstance(auth_data, LoginPassword)
+                  and auth_data.login.decode() == user
+                  and auth_data.password.decode() == password)
+            return AuthResult(success=ok)
+
+        kwargs.update(authenticator=authenticator, auth_require_tls=True,
+                      auth_required=True)
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    free_port = probe.getsockname()[1]
+    probe.close()
+    ctl = Controller(Sink(args.outdir, args.pipelining), hostname="127.0.0.1",
+                     port=free_port, decode_data=False, data_size_limit=0,
+                     server_hostname="localhost", **kwargs)
+    ctl.start()
+    port = free_port
+    with open(args.port_file + ".tmp", "w") as f:
+        f.write(str(port))
+    os.rename(args.port_file + ".tmp", args.port_file)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    signal.signal(signal.SIGINT, lambda *a: stop.set())
+    stop.wait(600)  # a sink never outlives its test by more than 10 min
+    ctl.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
