@@ -30,6 +30,8 @@
 #include "kith/transport.h"
 #include "kith/util.h"
 
+#define SMTP_LINE_MAX 998
+
 enum expect_kind { X_MAIL, X_RCPT, X_DATA, X_DOT, X_DOT_DISCARD, X_RSET };
 
 struct expect {
@@ -448,7 +450,11 @@ expect_push(struct smtp *s, enum expect_kind kind, size_t item)
 	s->qlen++;
 }
 
-/* The message, dot-stuffed, with CRLF line ends, then the final dot. */
+/*
+ * smtp_add_body - the message, dot-stuffed, with CRLF line ends, then the
+ * final dot.  Lines longer than SMTP allows (998 octets, RFC 5321
+ * 4.5.3.1.6) are broken as Postfix breaks them, rather than bounced.
+ */
 static void
 smtp_add_body(struct buf *w, const char *data, size_t len)
 {
@@ -461,6 +467,14 @@ smtp_add_body(struct buf *w, const char *data, size_t len)
 
 		if (n && data[end - 1] == '\r')
 			n--;
+		while (n > SMTP_LINE_MAX) {
+			if (data[i] == '.')
+				buf_addc(w, '.');
+			buf_add(w, data + i, SMTP_LINE_MAX);
+			buf_add(w, "\r\n", 2);
+			i += SMTP_LINE_MAX;
+			n -= SMTP_LINE_MAX;
+		}
 		if (data[i] == '.')
 			buf_addc(w, '.');
 		buf_add(w, data + i, n);
