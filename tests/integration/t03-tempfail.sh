@@ -1,0 +1,46 @@
+#!/bin/sh
+# Transient trouble makes kith receive exit 75 so the MTA retries, and
+# the retry succeeds: the database held locked by another process, a
+# missing database, an unreadable data directory.
+. "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
+
+start_sink
+setup_list "busy_timeout_ms = 300"
+cat > "$T/post.eml" <<'MAIL'
+From: Bob <bob@example.org>
+To: team@example.org
+Subject: while the database is locked
+Message-ID: <locked-1@example.org>
+
+Hello.
+MAIL
+
+# Another process holds the write lock for 3 seconds.
+$PY - "$T/var/kith.db" "$T/locked" <<'PYEOF' &
+import sqlite3, sys, time, os
+con = sqlite3.connect(sys.argv[1], isolation_level=None)
+con.execute("BEGIN EXCLUSIVE")
+open(sys.argv[2], "w").close()
+time.sleep(3)
+con.execute("ROLLBACK")
+PYEOF
+locker=$!
+while [ ! -e "$T/locked" ]; do sleep 0.05; done
+kith receive -r team@example.org -f bob@example.org < "$T/post.eml" 2>"$T/err"
+rc=$?
+check '[ $rc = 75 ]' "database locked by another process: exit 75 (got $rc)"
+check 'grep -q "busy\|locked" "$T/err"' "the reason is one line on stderr: $(cat "$T/err")"
+check '[ "$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM posts")" = 0 ]' "nothing half-stored"
+wait $locker
+check '[ "$(post "$T/post.eml" team@example.org bob@example.org)" = 0 ]' "the MTA's retry succeeds: exit 0"
+kith deliver >/dev/null
+check '[ "$(sink_count)" = 3 ]' "after the retry the post reaches the 3 members"
+
+# No database at all (data directory lost or not yet initialised): 75.
+mv "$T/var/kith.db" "$T/kith.db.away"
+rm -f "$T/var/kith.db-wal" "$T/var/kith.db-shm"
+kith receive -r team@example.org -f bob@example.org < "$T/post.eml" 2>"$T/err"
+check '[ $? = 75 ]' "missing database: exit 75, the MTA keeps the mail"
+check 'grep -q "kith init" "$T/err"' "missing database: says to run 'kith init'"
+mv "$T/kith.db.away" "$T/var/kith.db"
+finish

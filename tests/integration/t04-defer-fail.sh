@@ -1,0 +1,55 @@
+#!/bin/sh
+# 4xx defers with backoff and a later run sends; 5xx fails and is
+# recorded.  Run against a sink with and without PIPELINING, so both
+# paths of the SMTP client (one round trip per message, and one per
+# command) are exercised, including RSET after a refused recipient.
+. "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
+
+for mode in plain pipelining; do
+	if [ $mode = pipelining ]; then start_sink --pipelining; else start_sink; fi
+	rm -rf "$T/var"
+	setup_list
+	kith member add team defer-me@example.org >/dev/null
+	kith member add team reject-me@example.org >/dev/null
+	for i in 1 2 3 4 5; do kith member add team m$i@example.org >/dev/null; done
+	printf 'From: bob@example.org\nTo: team@example.org\nSubject: s\nMessage-ID: <d-%s@x>\n\nbody\n.\n..dots\n' $mode > "$T/p.eml"
+	post "$T/p.eml" team@example.org bob@example.org >/dev/null
+	out=$(kith deliver 2>"$T/deliver.err")
+	check '[ "$out" = "8 sent, 1 deferred, 1 failed" ]' "$mode: first run: $out"
+	check '[ "$(sqlite3 "$T/var/kith.db" "SELECT state||\" \"||last_code FROM outbox WHERE rcpt LIKE \"defer%\"")" = "deferred 451" ]' \
+		"$mode: the 451 recipient is deferred with its code"
+	check '[ "$(sqlite3 "$T/var/kith.db" "SELECT state||\" \"||last_code FROM outbox WHERE rcpt LIKE \"reject%\"")" = "failed 550" ]' \
+		"$mode: the 550 recipient failed with its code"
+	next=$(sqlite3 "$T/var/kith.db" "SELECT next_try - updated FROM outbox WHERE rcpt LIKE 'defer%'")
+	check '[ "$next" = 300 ]' "$mode: first retry after retry_base (300 s), got $next"
+	check '[ "$(kith deliver)" = "0 sent, 0 deferred, 0 failed" ]' "$mode: a run before the retry time sends nothing"
+	# Later, and the server accepts again.
+	touch "$SINK_DIR/accept-all"
+	out=$(faketime -f '+10m' "$KITH_BIN" deliver)
+	check '[ "$out" = "1 sent, 0 deferred, 0 failed" ]' "$mode: after the backoff the deferred one is sent: $out"
+	check '[ "$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM outbox WHERE state=\"sent\"")" = 9 ]' "$mode: 9 rows sent"
+	$PY - "$SINK_DIR" <<'PYEOF'
+import glob, sys
+bad = [f for f in glob.glob(sys.argv[1] + "/*.eml")
+       if open(f, "rb").read().replace(b"\r\n", b"\n").split(b"\n\n", 1)[1] != b"body\n.\n..dots\n"]
+sys.exit(1 if bad else 0)
+PYEOF
+	check '[ $? = 0 ]' "$mode: dot-stuffing round-trips: every body arrives as posted"
+	stop_sink
+done
+
+# Backoff doubles and stops after max_attempts.
+start_sink
+rm -rf "$T/var"
+setup_list "[delivery]" "max_attempts = 3" "retry_base = 60"
+sqlite3 "$T/var/kith.db" "DELETE FROM members WHERE address != 'alice@example.org'"
+kith member add team defer-always@example.org >/dev/null
+printf 'From: alice@example.org\nSubject: s\nMessage-ID: <b@x>\n\nbody\n' > "$T/p.eml"
+post "$T/p.eml" >/dev/null
+kith deliver >/dev/null
+faketime -f '+61s' "$KITH_BIN" deliver >/dev/null
+d=$(sqlite3 "$T/var/kith.db" "SELECT next_try - updated FROM outbox WHERE rcpt LIKE 'defer%'")
+check '[ "$d" = 120 ]' "second retry waits twice as long (got $d s)"
+out=$(faketime -f '+200s' "$KITH_BIN" deliver 2>/dev/null)
+check '[ "$out" = "0 sent, 0 deferred, 1 failed" ]' "after max_attempts the row fails: $out"
+finish
