@@ -62,94 +62,141 @@ struct worker {
 	struct deliver_stats stats;
 };
 
-/* Record results of txs[0..n) for items; retried on a busy database. */
-static int
-worker_record(struct worker *w, struct outbox_item *items, struct tx *txs,
-    size_t n)
+/* A claimed batch in flight: results wait here until they are committed. */
+struct inflight {
+	struct worker *w;
+	struct outbox_item *items;	/* aligned with txs */
+	struct tx *txs;
+	size_t *done;			/* indexes with a result, not yet recorded */
+	size_t ndone;
+	int st;				/* KITH_TEMP once recording failed */
+};
+
+static void
+count_result(struct worker *w, const struct outbox_item *it,
+    const struct tx *t)
 {
+	if (t->status == KITH_OK)
+		w->stats.sent++;
+	else if (t->status == KITH_PERM || it->attempts >= w->rp.max_attempts) {
+		w->stats.failed++;
+		log_warn("deliver: failed '%s': %s", it->rcpt, t->text);
+	} else {
+		w->stats.deferred++;
+		log_info("deliver: deferred '%s': %s", it->rcpt, t->text);
+	}
+}
+
+/* Commit the results waiting in f; retried while the database is busy. */
+static void
+inflight_record(struct inflight *f)
+{
+	struct worker *w = f->w;
 	int64_t now = now_utc();
 
+	if (f->ndone == 0)
+		return;
 	for (int tries = 0; tries < 5; tries++) {
 		size_t i;
 
 		if (db_begin(w->db) != KITH_OK)
 			continue;
-		for (i = 0; i < n; i++)
-			if (outbox_mark(w->db, &items[i], txs[i].status,
-			    txs[i].code, txs[i].text, now, &w->rp) == NULL)
+		for (i = 0; i < f->ndone; i++) {
+			size_t k = f->done[i];
+
+			if (outbox_mark(w->db, &f->items[k], f->txs[k].status,
+			    f->txs[k].code, f->txs[k].text, now, &w->rp) == NULL)
 				break;
-		if (i == n && db_commit(w->db) == KITH_OK) {
-			for (i = 0; i < n; i++) {
-				if (txs[i].status == KITH_OK)
-					w->stats.sent++;
-				else if (txs[i].status == KITH_PERM ||
-				    items[i].attempts >= w->rp.max_attempts) {
-					w->stats.failed++;
-					log_warn("deliver: failed '%s': %s",
-					    items[i].rcpt, txs[i].text);
-				} else {
-					w->stats.deferred++;
-					log_info("deliver: deferred '%s': %s",
-					    items[i].rcpt, txs[i].text);
-				}
-			}
-			return KITH_OK;
+		}
+		if (i == f->ndone && db_commit(w->db) == KITH_OK) {
+			for (i = 0; i < f->ndone; i++)
+				count_result(w, &f->items[f->done[i]],
+				    &f->txs[f->done[i]]);
+			f->ndone = 0;
+			return;
 		}
 		db_rollback(w->db);
 	}
 	/* The lease runs out and the rows are sent again: never lost. */
 	log_error("deliver: cannot record results; they will be retried");
-	return KITH_TEMP;
+	f->ndone = 0;
+	f->st = KITH_TEMP;
 }
 
+/* tx done callback: record as soon as commit_every results are in. */
+static void
+inflight_done(struct tx *t, void *ctx)
+{
+	struct inflight *f = ctx;
+
+	f->done[f->ndone++] = (size_t)(t - f->txs);
+	if (f->ndone >= (size_t)f->w->commit_every)
+		inflight_record(f);
+}
+
+/* Load the bytes of msg_id into cur unless they are there already. */
+static int
+message_ensure(struct worker *w, struct loaded *cur, int64_t msg_id)
+{
+	if (cur->msg_id == msg_id)
+		return KITH_OK;
+	loaded_release(cur);
+	if (outbox_message_load(w->db, msg_id, &cur->data, &cur->len,
+	    &cur->bounce_local, &cur->domain) != KITH_OK)
+		return KITH_TEMP;
+	cur->msg_id = msg_id;
+	return KITH_OK;
+}
+
+/*
+ * worker_batch - send claimed rows, one transport call per run of rows
+ * that share a message (claims are ordered by message).
+ */
 static int
 worker_batch(struct worker *w, struct outbox_item *items, size_t n,
     struct loaded *cur)
 {
-	struct tx *txs = xcalloc((size_t)w->commit_every, sizeof(*txs));
-	char **from = xcalloc((size_t)w->commit_every, sizeof(*from));
+	struct inflight f;
+	char **from = xcalloc(n, sizeof(*from));
 	size_t i = 0;
-	int st = KITH_OK;
 
-	while (i < n && st == KITH_OK) {
+	memset(&f, 0, sizeof(f));
+	f.w = w;
+	f.txs = xcalloc(n, sizeof(*f.txs));
+	f.done = xcalloc(n, sizeof(*f.done));
+	f.st = KITH_OK;
+	while (i < n && f.st == KITH_OK) {
 		size_t k = 0;
 
-		while (k < (size_t)w->commit_every && i + k < n) {
+		if (message_ensure(w, cur, items[i].msg_id) != KITH_OK) {
+			f.st = KITH_TEMP;
+			break;
+		}
+		while (i + k < n && items[i + k].msg_id == cur->msg_id) {
 			struct outbox_item *it = &items[i + k];
+			struct tx *t = &f.txs[i + k];
 
-			if (cur->msg_id != it->msg_id) {
-				if (k > 0)
-					break;	/* send what uses the old one */
-				loaded_release(cur);
-				if (outbox_message_load(w->db, it->msg_id,
-				    &cur->data, &cur->len, &cur->bounce_local,
-				    &cur->domain) != KITH_OK) {
-					st = KITH_TEMP;
-					break;
-				}
-				cur->msg_id = it->msg_id;
-			}
-			from[k] = deliver_verp(w->key, cur->bounce_local,
+			from[i + k] = deliver_verp(w->key, cur->bounce_local,
 			    *w->cfg->delimiter, cur->domain, it->id, it->rcpt);
-			txs[k].from = from[k];
-			txs[k].rcpt = it->rcpt;
-			txs[k].data = cur->data;
-			txs[k].len = cur->len;
+			t->from = from[i + k];
+			t->rcpt = it->rcpt;
+			t->data = cur->data;
+			t->len = cur->len;
+			t->done = inflight_done;
+			t->ctx = &f;
 			k++;
 		}
-		if (k == 0)
-			break;
-		transport_send(w->tr, txs, k);
-		st = worker_record(w, items + i, txs, k);
-		for (size_t j = 0; j < k; j++) {
-			free(from[j]);
-			from[j] = NULL;
-		}
+		f.items = items;
+		transport_send(w->tr, f.txs + i, k);
+		inflight_record(&f);
 		i += k;
 	}
-	free(txs);
+	for (size_t j = 0; j < n; j++)
+		free(from[j]);
 	free(from);
-	return st;
+	free(f.txs);
+	free(f.done);
+	return f.st;
 }
 
 static int

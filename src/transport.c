@@ -17,6 +17,8 @@ struct transport {
 void
 tx_set_result(struct tx *t, int status, int code, const char *text)
 {
+	if (t->status != -1)
+		return;
 	t->status = status;
 	t->code = code;
 	snprintf(t->text, sizeof(t->text), "%s", text ? text : "");
@@ -24,6 +26,8 @@ tx_set_result(struct tx *t, int status, int code, const char *text)
 	for (char *p = t->text; *p; p++)
 		if (*p == '\r' || *p == '\n')
 			*p = ' ';
+	if (t->done)
+		t->done(t, t->ctx);
 }
 
 struct transport *
@@ -64,6 +68,8 @@ transport_open(const struct kith_config *cfg, char *err, size_t errlen)
 int
 transport_send(struct transport *t, struct tx *txs, size_t n)
 {
+	for (size_t i = 0; i < n; i++)
+		txs[i].status = -1;
 	return t->ops->send(t->state, txs, n);
 }
 

@@ -501,7 +501,7 @@ smtp_handle(struct smtp *s, struct tx *txs, struct expect e, int code,
 	switch (e.kind) {
 	case X_MAIL:
 	case X_RCPT:
-		if (code != 250 && code != 251 && t->status == -1)
+		if (code != 250 && code != 251)
 			tx_set_result(t, reply_status(code), code, text);
 		break;
 	case X_DATA:
@@ -513,7 +513,7 @@ smtp_handle(struct smtp *s, struct tx *txs, struct expect e, int code,
 		if (code == 354) {	/* no valid recipient: empty message */
 			buf_add(&s->wbuf, ".\r\n", 3);
 			expect_push(s, X_DOT_DISCARD, e.item);
-		} else if (t->status == -1)
+		} else
 			tx_set_result(t, reply_status(code), code, text);
 		/* A failed transaction needs RSET before the next MAIL. */
 		buf_adds(&s->wbuf, "RSET\r\n");
@@ -595,8 +595,6 @@ smtp_send(void *state, struct tx *txs, size_t n)
 	char text[512] = "";
 	int perm, tries;
 
-	for (size_t i = 0; i < n; i++)
-		txs[i].status = -1;
 	for (tries = 0; tries < 2; tries++) {
 		size_t done = 0;
 

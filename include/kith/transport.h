@@ -19,8 +19,11 @@ struct tx {
 	const char *rcpt;
 	const char *data;	/* the message, LF or CRLF line endings */
 	size_t len;
+	/* called once, as soon as this tx has its final result */
+	void (*done)(struct tx *t, void *ctx);
+	void *ctx;
 	/* results */
-	int status;		/* KITH_OK, KITH_TEMP, KITH_PERM */
+	int status;		/* -1 until known; KITH_OK, KITH_TEMP, KITH_PERM */
 	int code;		/* SMTP reply code or exit status */
 	char text[256];		/* reply text, for the log and the outbox */
 };
@@ -30,8 +33,12 @@ struct transport;
 /* NULL with a line in err when the spec is not understood. */
 struct transport *transport_open(const struct kith_config *cfg, char *err,
     size_t errlen);
-/* Deliver n messages; every tx gets a status.  Returns KITH_OK, or
- * KITH_TEMP when the connection broke (the rest were marked TEMP). */
+/*
+ * transport_send - deliver n messages; every tx gets exactly one result,
+ * reported through its done callback the moment it is known (so callers
+ * can record it while the next transaction is on the wire).  Returns
+ * KITH_OK, or KITH_TEMP when the connection broke (the rest got TEMP).
+ */
 int transport_send(struct transport *t, struct tx *txs, size_t n);
 void transport_close(struct transport *t);
 /* 1 when the transport gains from parallel connections (smtp). */
@@ -48,7 +55,10 @@ extern const struct transport_ops transport_smtp_ops;
 extern const struct transport_ops transport_sendmail_ops;
 extern const struct transport_ops transport_maildir_ops;
 
-/* Set a tx result; text is cut to one line (helper for backends). */
+/*
+ * tx_set_result - record a tx's final result (the first call wins) and
+ * tell its done callback.  text is cut to one line.  For backends.
+ */
 void tx_set_result(struct tx *t, int status, int code, const char *text);
 
 #endif
