@@ -8,7 +8,8 @@ contains "defer" get 451, "reject" get 550 (so tests can drive the
 delivery engine's temporary and permanent paths) until the test creates
 OUTDIR/accept-all.  --pipelining adds
 PIPELINING to EHLO; --tls CERT KEY offers STARTTLS; --auth USER:PASS
-requires AUTH PLAIN/LOGIN (only after TLS).  The chosen port is written
+requires AUTH PLAIN/LOGIN (only after TLS); --delay slows each DATA
+reply (for killing a delivery half-way).  The chosen port is written
 to --port-file once the server listens.
 """
 import argparse
@@ -27,7 +28,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Sink:
-    def __init__(self, outdir, pipelining):
+    def __init__(self, outdir, pipelining, delay):
+        self.delay = delay
         self.outdir = outdir
         self.pipelining = pipelining
         self.counter = itertools.count(1)
@@ -51,6 +53,8 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             n = next(self.counter)
         base = os.path.join(self.outdir, "%06d" % n)
@@ -72,6 +76,8 @@ def main():
     ap.add_argument("--pipelining", action="store_true")
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     ap.add_argument("--auth")
+    ap.add_argument("--delay", type=float, default=0.0,
+                    help="seconds to wait before answering each DATA")
     args = ap.parse_args()
     os.makedirs(args.outdir, exist_ok=True)
 
@@ -95,7 +101,7 @@ def main():
     probe.bind(("127.0.0.1", 0))
     free_port = probe.getsockname()[1]
     probe.close()
-    ctl = Controller(Sink(args.outdir, args.pipelining), hostname="127.0.0.1",
+    ctl = Controller(Sink(args.outdir, args.pipelining, args.delay), hostname="127.0.0.1",
                      port=free_port, decode_data=False, data_size_limit=0,
                      server_hostname="localhost", **kwargs)
     ctl.start()

@@ -1,0 +1,96 @@
+#!/bin/sh
+# kill -9 in the middle of a 1,000-recipient delivery loses nothing and
+# duplicates at most the transactions in flight; two deliveries or two
+# crons at once send each message once; kith receive starts delivery by
+# itself in a detached child.
+. "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
+
+start_sink --pipelining --delay 0.01
+setup_list "[smtp]" "connections = 4"
+i=1
+while [ $i -le 997 ]; do echo "member$i@example.net Member $i"; i=$((i + 1)); done > "$T/members.txt"
+out=$(kith member import team "$T/members.txt")
+check '[ "$out" = "997 added, 0 skipped (already members), 0 invalid" ]' "import: $out"
+printf 'From: alice@example.org\nTo: team@example.org\nSubject: big\nMessage-ID: <kill-1@x>\n\nhello\n' > "$T/p.eml"
+check '[ "$(post "$T/p.eml")" = 0 ]' "post to 1,000 members accepted"
+
+# Start delivery in its own process group and kill -9 it mid-way.
+setsid "$KITH_BIN" deliver > /dev/null 2>&1 &
+pid=$!
+wait_sink 150 20
+pkill -KILL -g "$pid"
+wait "$pid" 2>/dev/null
+got=$(sink_count)
+check '[ "$got" -ge 150 ] && [ "$got" -lt 1000 ]' "delivery killed with -9 after $got of 1000"
+sending=$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM outbox WHERE state='sending'")
+check '[ "$sending" -gt 0 ]' "the killed run left $sending rows leased ('sending')"
+# Before the lease runs out nobody takes them; after it, the next run does.
+faketime -f '+11m' "$KITH_BIN" deliver > "$T/out2"
+$PY - "$SINK_DIR" "$T/members.txt" <<'PYEOF' > "$T/dups"
+import glob, json, sys, collections
+c = collections.Counter()
+for f in glob.glob(sys.argv[1] + "/*.json"):
+    for r in json.load(open(f))["rcpt_tos"]:
+        c[r] += 1
+want = {l.split()[0] for l in open(sys.argv[2])} | {"alice@example.org", "bob@example.org", "carol@example.org"}
+missing = want - set(c)
+dups = sum(n - 1 for n in c.values() if n > 1)
+print(len(missing), dups)
+PYEOF
+read missing dups < "$T/dups"
+check '[ "$missing" = 0 ]' "after the crash every one of the 1,000 recipients got the post ($missing missing)"
+check '[ "$dups" -le 4 ]' "duplicates at most the 4 transactions in flight (got $dups)"
+check '[ "$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM outbox WHERE state!=\"sent\"")" = 0 ]' "every outbox row ends 'sent'"
+
+# Two deliveries started together share the work: each recipient once.
+stop_sink
+start_sink --pipelining
+sed -i "s|^transport = .*|transport = smtp://127.0.0.1:$SINK_PORT|" "$KITH_CONF"
+printf 'From: alice@example.org\nTo: team@example.org\nSubject: race\nMessage-ID: <race-1@x>\n\nhello\n' > "$T/p2.eml"
+post "$T/p2.eml" >/dev/null
+"$KITH_BIN" deliver --workers 2 > "$T/a" 2>&1 &
+a=$!
+"$KITH_BIN" deliver --workers 2 > "$T/b" 2>&1 &
+b=$!
+wait $a $b
+$PY - "$SINK_DIR" > "$T/race" <<'PYEOF'
+import glob, json, sys, collections
+c = collections.Counter(r for f in glob.glob(sys.argv[1] + "/*.json") for r in json.load(open(f))["rcpt_tos"])
+print(len(c), max(c.values()))
+PYEOF
+read n most < "$T/race"
+check '[ "$n" = 1000 ] && [ "$most" = 1 ]' "two racing deliveries: $n recipients, at most $most copy each"
+
+# Two crons at once: one works, the other leaves at once; nothing twice.
+rm -f "$SINK_DIR"/*
+printf 'From: alice@example.org\nTo: team@example.org\nSubject: cron\nMessage-ID: <cron-1@x>\n\nhello\n' > "$T/p3.eml"
+post "$T/p3.eml" >/dev/null
+"$KITH_BIN" cron > /dev/null 2>&1 &
+a=$!
+"$KITH_BIN" cron > /dev/null 2>&1 &
+b=$!
+wait $a
+ra=$?
+wait $b
+rb=$?
+check '[ $ra = 0 ] && [ $rb = 0 ]' "both crons exit 0"
+"$KITH_BIN" cron >/dev/null 2>&1
+$PY - "$SINK_DIR" > "$T/race" <<'PYEOF'
+import glob, json, sys, collections
+c = collections.Counter(r for f in glob.glob(sys.argv[1] + "/*.json") for r in json.load(open(f))["rcpt_tos"])
+print(len(c), max(c.values()))
+PYEOF
+read n most < "$T/race"
+check '[ "$n" = 1000 ] && [ "$most" = 1 ]' "two racing crons: $n recipients, at most $most copy each"
+
+# deliver_on_receive: the post arrives without any deliver or cron.
+rm -f "$SINK_DIR"/*
+sed -i 's/deliver_on_receive = off/deliver_on_receive = on/' "$KITH_CONF"
+printf 'From: alice@example.org\nTo: team@example.org\nSubject: fast\nMessage-ID: <fast-1@x>\n\nhello\n' > "$T/p4.eml"
+start=$(date +%s)
+rc=$(post "$T/p4.eml")
+end=$(date +%s)
+check '[ "$rc" = 0 ] && [ $((end - start)) -le 2 ]' "receive returns at once ($((end - start)) s), without waiting for the fan-out"
+wait_sink 1000 30
+check '[ "$(sink_count)" = 1000 ]' "the detached delivery reached all 1,000 members by itself"
+finish
