@@ -80,6 +80,8 @@ subject_prefixed(const char *subject, const char *prefix)
 	}
 	if (plen == 0)
 		return xasprintf("%s%s", reply ? "Re: " : "", s);
+	if (*s == '\0' && !reply)
+		return xstrdup(prefix);
 	return xasprintf("%s %s%s", prefix, reply ? "Re: " : "", s);
 }
 

@@ -48,6 +48,23 @@ maildir_open(const struct kith_config *cfg, const char *arg, char *err,
 	return m;
 }
 
+/* DIR/<address>, with '/' and a leading '.' escaped: never leaves DIR. */
+static char *
+maildir_box(const char *dir, const char *rcpt)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_addf(&b, "%s/", dir);
+	for (const char *p = rcpt; *p; p++) {
+		if (*p == '/' || *p == '%' || (p == rcpt && *p == '.'))
+			buf_addf(&b, "%%%02X", (unsigned char)*p);
+		else
+			buf_addc(&b, *p);
+	}
+	return buf_detach(&b, NULL);
+}
+
 static int
 maildir_deliver_one(struct maildir *m, struct tx *t)
 {
@@ -55,12 +72,7 @@ maildir_deliver_one(struct maildir *m, struct tx *t)
 	struct buf b;
 	int st = KITH_OK;
 
-	/* rcpt is a normalised address: no '/' can reach the path. */
-	if (strchr(t->rcpt, '/') || t->rcpt[0] == '.') {
-		tx_set_result(t, KITH_PERM, 550, "bad recipient for maildir");
-		return KITH_PERM;
-	}
-	box = xasprintf("%s/%s", m->dir, t->rcpt);
+	box = maildir_box(m->dir, t->rcpt);
 	hex = random_hex(6);
 	tmp = xasprintf("%s/tmp/%lld.%ld_%lu_%s.%s", box, (long long)now_utc(),
 	    (long)getpid(), ++m->seq, hex, m->host);

@@ -1,2 +1,57 @@
-#include <check.h>
-int main(void){return 0;}
+/* run_unit - runs every unit suite; Check prints the totals. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kith/db.h"
+#include "kith/util.h"
+#include "unit.h"
+
+sqlite3 *
+unit_db(char *dir, size_t dirlen)
+{
+	char err[256], *path;
+	sqlite3 *db = NULL;
+
+	snprintf(dir, dirlen, "%s/kith-unit.XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (mkdtemp(dir) == NULL)
+		return NULL;
+	path = xasprintf("%s/kith.db", dir);
+	if (db_open(path, 1, 2000, DB_FAST, &db, err, sizeof(err)) != KITH_OK)
+		fprintf(stderr, "unit_db: %s\n", err);
+	free(path);
+	return db;
+}
+
+void
+unit_rmdir(const char *dir)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+	int r = system(cmd);
+
+	(void)r;
+	free(cmd);
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(address_suite());
+	int failed;
+
+	srunner_add_suite(sr, message_suite());
+	srunner_add_suite(sr, tokens_suite());
+	srunner_add_suite(sr, compose_suite());
+	srunner_add_suite(sr, policy_suite());
+	srunner_add_suite(sr, outbox_suite());
+	srunner_add_suite(sr, config_suite());
+	srunner_add_suite(sr, inbound_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,115 @@
+/* test_compose - subject prefix rules and the list copy's header rewrite. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kith/compose.h"
+#include "kith/message.h"
+#include "unit.h"
+
+static const struct {
+	const char *subject, *prefix, *want;
+} prefix_cases[] = {
+	{ "Hello", "[team]", "[team] Hello" },
+	{ "[team] Hello", "[team]", "[team] Hello" },
+	{ "Re: [team] Hello", "[team]", "[team] Re: Hello" },
+	{ "Re: [team] Re: [team] Hello", "[team]", "[team] Re: Hello" },
+	{ "RE: Re: re: Hello", "[team]", "[team] Re: Hello" },
+	{ "AW: [TEAM] Hallo", "[team]", "[team] Re: Hallo" },
+	{ "Re[2]: [team] x", "[team]", "[team] Re: x" },
+	{ "Fwd: [team] x", "[team]", "[team] Fwd: [team] x" },
+	{ "Regarding the plan", "[team]", "[team] Regarding the plan" },
+	{ "[team]", "[team]", "[team]" },
+	{ "Re: Συνάντηση", "[ομάδα]", "[ομάδα] Re: Συνάντηση" },
+	{ "Re: Hello", "", "Re: Hello" },
+	{ "", "[team]", "[team]" },
+};
+
+START_TEST(test_subject_prefix)
+{
+	char *got = subject_prefixed(prefix_cases[_i].subject,
+	    prefix_cases[_i].prefix);
+
+	ck_assert_msg(!strcmp(got, prefix_cases[_i].want),
+	    "'%s' with '%s': got '%s', want '%s'", prefix_cases[_i].subject,
+	    prefix_cases[_i].prefix, got, prefix_cases[_i].want);
+	free(got);
+}
+END_TEST
+
+START_TEST(test_list_copy)
+{
+	const char *raw =
+	    "Return-Path: <x@y>\r\n"
+	    "From: Bob <bob@example.org>\r\n"
+	    "Subject: =?UTF-8?Q?Re=3A_=5Bteam=5D_caf=C3=A9?=\r\n"
+	    "List-Id: other <other.example.net>\r\n"
+	    "Reply-To: bob@example.org\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "\r\n"
+	    "Body line 1\r\n.\r\nFrom here\r\n";
+	struct list_copy_opts o = {
+		"team@example.org", "team", "example.org",
+		"Ομάδα \"quoted\"\r\nBcc: evil@example.com", "[team]", 1, "",
+		"gen@example.org"
+	};
+	struct message m;
+	char err[128], *copy, *body;
+	size_t len;
+
+	ck_assert_int_eq(message_parse(&m, raw, strlen(raw), err, sizeof(err)), 0);
+	copy = compose_list_copy(&o, &m, &len);
+	ck_assert_uint_eq(strlen(copy), len);
+	body = strstr(copy, "\r\n\r\n");
+	ck_assert_ptr_nonnull(body);
+	ck_assert_str_eq(body + 4, "Body line 1\r\n.\r\nFrom here\r\n");
+	ck_assert_msg(!strstr(copy, "Return-Path"), "Return-Path dropped");
+	ck_assert_msg(!strstr(copy, "other.example.net"), "foreign List-Id dropped");
+	ck_assert_msg(strstr(copy, "\r\nReply-To: <team@example.org>\r\n"), "Reply-To list");
+	ck_assert_msg(!strstr(copy, "Reply-To: bob"), "author Reply-To replaced");
+	ck_assert_msg(strstr(copy, "Message-ID: <gen@example.org>\r\n"), "Message-ID added");
+	ck_assert_msg(strstr(copy, "\r\nX-Loop: team@example.org\r\n"), "X-Loop");
+	ck_assert_msg(strstr(copy, "\r\nPrecedence: list\r\n"), "Precedence");
+	ck_assert_msg(strstr(copy, "<team.example.org>\r\n"), "List-Id");
+	/* The hostile list name never starts a header of its own. */
+	ck_assert_msg(!strstr(copy, "\r\nBcc:"), "header injection: %s", copy);
+	ck_assert_msg(!strstr(copy, "\nBcc:"), "header injection: %s", copy);
+	/* Every header line ends in CRLF, as the message did. */
+	for (const char *p = copy; p < body; p++)
+		if (*p == '\n')
+			ck_assert_msg(p > copy && p[-1] == '\r', "bare LF at %ld",
+			    (long)(p - copy));
+	message_release(&m);
+	free(copy);
+}
+END_TEST
+
+START_TEST(test_notice)
+{
+	size_t len;
+	char *n = compose_notice("Team \"A\"", "team-owner@example.org",
+	    "x@example.net", "Subject\r\nBcc: evil@example.com", "id@x",
+	    "line one\nline two\n", "<team.example.org>", &len);
+
+	ck_assert_msg(strstr(n, "Auto-Submitted: auto-replied\r\n"), "%s", n);
+	ck_assert_msg(strstr(n, "In-Reply-To: <id@x>\r\n"), "%s", n);
+	ck_assert_msg(!strstr(n, "\nBcc:"), "header injection: %s", n);
+	ck_assert_msg(strstr(n, "\r\n\r\nline one\r\nline two\r\n"), "%s", n);
+	free(n);
+}
+END_TEST
+
+Suite *
+compose_suite(void)
+{
+	Suite *s = suite_create("compose");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_loop_test(tc, test_subject_prefix, 0,
+	    (int)(sizeof(prefix_cases) / sizeof(prefix_cases[0])));
+	tcase_add_test(tc, test_list_copy);
+	tcase_add_test(tc, test_notice);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,171 @@
+/* test_outbox - the state machine: claim, lease, backoff, give up. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kith/db.h"
+#include "kith/outbox.h"
+#include "kith/util.h"
+#include "unit.h"
+
+static char dir[256];
+static sqlite3 *db;
+
+static void
+setup(void)
+{
+	db = unit_db(dir, sizeof(dir));
+	ck_assert_ptr_nonnull(db);
+}
+
+static void
+teardown(void)
+{
+	sqlite3_close(db);
+	unit_rmdir(dir);
+}
+
+static int64_t
+add_message(int nrcpt)
+{
+	int64_t id;
+
+	ck_assert_int_eq(db_begin(db), KITH_OK);
+	ck_assert_int_eq(outbox_message_add(db, 0, 0, "test", "team-bounces",
+	    "example.org", "Subject: x\n\nbody\n", 17, &id), KITH_OK);
+	for (int i = 0; i < nrcpt; i++) {
+		char rcpt[64];
+
+		snprintf(rcpt, sizeof(rcpt), "r%d@example.org", i);
+		ck_assert_int_eq(outbox_rcpt_add(db, id, rcpt), KITH_OK);
+	}
+	ck_assert_int_eq(outbox_rcpt_add(db, id, "r0@example.org"), KITH_OK);
+	ck_assert_int_eq(db_commit(db), KITH_OK);
+	return id;
+}
+
+static const char *
+state_of(int64_t row)
+{
+	static char buf[32];
+	sqlite3_stmt *st = db_prepare(db, "SELECT state FROM outbox WHERE id=?");
+
+	db_bind(st, "i", row);
+	buf[0] = '\0';
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(buf, sizeof(buf), "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return buf;
+}
+
+static size_t
+claim(int64_t now, struct outbox_item **items)
+{
+	size_t n;
+
+	ck_assert_int_eq(outbox_claim(db, now, 600, 100, items, &n), KITH_OK);
+	return n;
+}
+
+static void
+mark(struct outbox_item *it, int status, int64_t now,
+    const struct retry_policy *rp)
+{
+	ck_assert_int_eq(db_begin(db), KITH_OK);
+	ck_assert_ptr_nonnull(outbox_mark(db, it, status, 451, "later", now, rp));
+	ck_assert_int_eq(db_commit(db), KITH_OK);
+}
+
+START_TEST(test_backoff_and_give_up)
+{
+	struct retry_policy rp = { 300, 3 };
+	struct outbox_item *items;
+	int64_t t = 1000000;
+
+	add_message(1);		/* the duplicate rcpt row is ignored */
+	ck_assert_uint_eq(claim(t, &items), 1);
+	ck_assert_int_eq(items[0].attempts, 1);
+	ck_assert_str_eq(state_of(items[0].id), "sending");
+	mark(&items[0], KITH_TEMP, t, &rp);
+	ck_assert_str_eq(state_of(items[0].id), "deferred");
+	outbox_items_free(items, 1);
+
+	ck_assert_uint_eq(claim(t + 299, &items), 0);
+	free(items);
+	ck_assert_uint_eq(claim(t + 300, &items), 1);
+	ck_assert_int_eq(items[0].attempts, 2);
+	mark(&items[0], KITH_TEMP, t + 300, &rp);
+	outbox_items_free(items, 1);
+	/* the second wait is twice the first */
+	ck_assert_uint_eq(claim(t + 300 + 599, &items), 0);
+	free(items);
+	ck_assert_uint_eq(claim(t + 300 + 600, &items), 1);
+	ck_assert_int_eq(items[0].attempts, 3);
+	mark(&items[0], KITH_TEMP, t + 900, &rp);
+	ck_assert_str_eq(state_of(items[0].id), "failed");
+	outbox_items_free(items, 1);
+	ck_assert_uint_eq(claim(t + 100000, &items), 0);
+	free(items);
+}
+END_TEST
+
+START_TEST(test_lease_and_outcomes)
+{
+	struct retry_policy rp = { 300, 10 };
+	struct outbox_item *items, *again;
+	struct outbox_counts c;
+	int64_t t = 2000000;
+
+	add_message(3);
+	ck_assert_uint_eq(claim(t, &items), 3);
+	/* leased rows are not claimed twice... */
+	ck_assert_uint_eq(claim(t + 1, &again), 0);
+	free(again);
+	/* ...until the lease of a killed sender runs out */
+	ck_assert_uint_eq(claim(t + 601, &again), 3);
+	ck_assert_int_eq(again[0].attempts, 2);
+	mark(&again[0], KITH_OK, t + 601, &rp);
+	mark(&again[1], KITH_PERM, t + 601, &rp);
+	mark(&again[2], KITH_TEMP, t + 601, &rp);
+	ck_assert_int_eq(outbox_count(db, &c), KITH_OK);
+	ck_assert_int_eq(c.sent, 1);
+	ck_assert_int_eq(c.failed, 1);
+	ck_assert_int_eq(c.deferred, 1);
+	ck_assert_int_eq(c.pending + c.sending, 0);
+	outbox_items_free(items, 3);
+	outbox_items_free(again, 3);
+}
+END_TEST
+
+START_TEST(test_message_load)
+{
+	int64_t id = add_message(1);
+	char *data, *bl, *dom;
+	size_t len;
+
+	ck_assert_int_eq(outbox_message_load(db, id, &data, &len, &bl, &dom), KITH_OK);
+	ck_assert_uint_eq(len, 17);
+	ck_assert_str_eq(bl, "team-bounces");
+	ck_assert_str_eq(dom, "example.org");
+	free(data);
+	free(bl);
+	free(dom);
+	ck_assert_int_eq(outbox_message_load(db, id + 1, &data, &len, &bl, &dom), KITH_PERM);
+}
+END_TEST
+
+Suite *
+outbox_suite(void)
+{
+	Suite *s = suite_create("outbox");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_backoff_and_give_up);
+	tcase_add_test(tc, test_lease_and_outcomes);
+	tcase_add_test(tc, test_message_load);
+	suite_add_tcase(s, tc);
+	return s;
+}

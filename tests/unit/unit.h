@@ -1,0 +1,21 @@
+/* unit.h - the Check suites of Kith's unit tests, one per module. */
+#ifndef KITH_UNIT_H
+#define KITH_UNIT_H
+
+#include <check.h>
+
+Suite *address_suite(void);
+Suite *message_suite(void);
+Suite *tokens_suite(void);
+Suite *compose_suite(void);
+Suite *policy_suite(void);
+Suite *outbox_suite(void);
+Suite *config_suite(void);
+Suite *inbound_suite(void);
+
+/* A fresh database in a temporary directory; caller closes and removes. */
+#include <sqlite3.h>
+sqlite3 *unit_db(char *dir, size_t dirlen);
+void unit_rmdir(const char *dir);
+
+#endif
