@@ -1,0 +1,30 @@
+#!/bin/sh
+# test-totals.sh - sum the results of the last `make check`: Check's
+# "Checks: N, Failures: F, Errors: E" line and each integration test's
+# "# P passed, F failed" line.  Prints "N passed, N failed".
+cd "$(dirname "$0")/.."
+passed=0
+failed=0
+for log in tests/unit/*.log; do
+	[ -f "$log" ] || continue
+	line=$(grep -o 'Checks: [0-9]*, Failures: [0-9]*, Errors: [0-9]*' "$log" | tail -n 1)
+	if [ -n "$line" ]; then
+		set -- $(echo "$line" | tr -dc '0-9 ')
+		passed=$((passed + $1 - $2 - $3))
+		failed=$((failed + $2 + $3))
+	else
+		failed=$((failed + 1))
+	fi
+done
+for log in tests/integration/*.log; do
+	[ -f "$log" ] || continue
+	line=$(grep '^# [0-9]* passed, [0-9]* failed' "$log" | tail -n 1)
+	if [ -n "$line" ]; then
+		set -- $(echo "$line" | tr -dc '0-9 ')
+		passed=$((passed + $1))
+		failed=$((failed + $2))
+	elif ! grep -q '^SKIP' "$log"; then
+		failed=$((failed + 1))	# the script died before its totals
+	fi
+done
+echo "$passed passed, $failed failed"
