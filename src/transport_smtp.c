@@ -374,6 +374,7 @@ smtp_auth(struct smtp *s, char *text, size_t textlen)
 	size_t ul = strlen(user), pl = strlen(pass);
 	unsigned char *raw = xmalloc(ul + pl + 3);
 	char *enc = xmalloc(4 * ((ul + pl + 4) / 3) + 4);
+	char reply[256];
 	int code;
 
 	if (!s->ssl) {
@@ -396,8 +397,12 @@ smtp_auth(struct smtp *s, char *text, size_t textlen)
 	free(enc);
 	if (smtp_flush(s) < 0)
 		return -1;
-	code = smtp_reply(s, text, textlen, NULL);
-	return code == 235 ? 0 : -1;
+	code = smtp_reply(s, reply, sizeof(reply), NULL);
+	if (code == 235)
+		return 0;
+	snprintf(text, textlen, "AUTH failed: %s", code < 0 ?
+	    "connection closed" : reply);
+	return -1;
 }
 
 /* Connect, greet, TLS, AUTH.  0, or -1 with the reason in text. */

@@ -1,0 +1,61 @@
+#!/bin/sh
+# The SMTP client's TLS: STARTTLS with certificate and host-name checks
+# against a real server with a certificate we make here; what happens
+# when the name or the CA does not match; tls = require; AUTH only over
+# TLS.
+. "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
+
+if ! command -v openssl >/dev/null; then
+	echo "SKIP: openssl command not installed"
+	exit 77
+fi
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" \
+	-days 2 -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" 2>/dev/null
+
+try() {
+	# try NAME TRANSPORT [conf lines...] - post once, deliver, print the outcome
+	name=$1; tr=$2; shift 2
+	rm -rf "$T/var"
+	write_conf "$tr" "$@"
+	kith init >/dev/null
+	kith list create team@example.org --owner alice@example.org >/dev/null
+	printf 'From: alice@example.org\nSubject: tls\nMessage-ID: <%s@x>\n\nhello\n' "$name" > "$T/p.eml"
+	post "$T/p.eml" >/dev/null
+	kith deliver 2>/dev/null
+}
+last_text() {
+	sqlite3 "$T/var/kith.db" "SELECT last_text FROM outbox"
+}
+
+start_sink --tls "$T/cert.pem" "$T/key.pem" --pipelining
+out=$(try verified "smtp://localhost:$SINK_PORT" "[smtp]" "ca_file = $T/cert.pem")
+check '[ "$out" = "1 sent, 0 deferred, 0 failed" ]' "STARTTLS with a verified certificate: $out"
+check 'grep -q "\"tls\": true" "$SINK_DIR"/*.json' "the message travelled over TLS"
+
+rm -f "$SINK_DIR"/*
+out=$(try wrongname "smtp://127.0.0.1:$SINK_PORT" "[smtp]" "ca_file = $T/cert.pem")
+check '[ "$out" = "0 sent, 1 deferred, 0 failed" ]' "certificate for another host name: deferred, not sent"
+check 'last_text | grep -q "TLS handshake with 127.0.0.1 failed"' "the reason is recorded: $(last_text)"
+check '[ "$(sink_count)" = 0 ]' "nothing reached the server"
+
+out=$(try unknownca "smtp://localhost:$SINK_PORT")
+check '[ "$out" = "0 sent, 1 deferred, 0 failed" ] && last_text | grep -qi "certificate"' "self-signed certificate not in the CA store: deferred ($(last_text))"
+
+out=$(try noverify "smtp://127.0.0.1:$SINK_PORT" "[smtp]" "tls_verify = off")
+check '[ "$out" = "1 sent, 0 deferred, 0 failed" ]' "tls_verify = off: encrypted without checks"
+stop_sink
+
+start_sink
+out=$(try require "smtp://127.0.0.1:$SINK_PORT" "[smtp]" "tls = require")
+check '[ "$out" = "0 sent, 1 deferred, 0 failed" ] && last_text | grep -q "does not offer STARTTLS"' "tls = require and no STARTTLS: deferred"
+out=$(try plainauth "smtp://127.0.0.1:$SINK_PORT" "[smtp]" "user = kith" "password = pw-Xq9zK")
+check '[ "$out" = "0 sent, 1 deferred, 0 failed" ] && last_text | grep -q "AUTH refused without TLS"' "no password over a plain connection"
+stop_sink
+
+start_sink --tls "$T/cert.pem" "$T/key.pem" --auth kith:pw-Xq9zK
+out=$(try auth "smtp://localhost:$SINK_PORT" "[smtp]" "ca_file = $T/cert.pem" "user = kith" "password = pw-Xq9zK")
+check '[ "$out" = "1 sent, 0 deferred, 0 failed" ] && grep -q "\"auth\": true" "$SINK_DIR"/*.json' "AUTH PLAIN after STARTTLS"
+out=$(try badauth "smtp://localhost:$SINK_PORT" "[smtp]" "ca_file = $T/cert.pem" "user = kith" "password = pw-bad-Z7k")
+check '[ "$out" = "0 sent, 1 deferred, 0 failed" ] && last_text | grep -q "AUTH failed: 535"' "wrong password: deferred, not lost ($(last_text))"
+check '! grep -rq "pw-Xq9zK\|pw-bad-Z7k" "$T/var/kith.db" "$T/receive.err"' "the password never reaches the database or logs"
+finish
