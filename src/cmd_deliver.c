@@ -50,9 +50,10 @@ cmd_deliver(struct cli *c, int argc, char **argv)
 		    "[--quiet]\n\nSend every outbox row that is due.  With an "
 		    "smtp:// transport, N workers\n(default [smtp] connections) "
 		    "send in parallel, one connection each.\nResults are "
-		    "committed every N messages (default 1): a killed run\n"
-		    "resends at most that many.  Safe to run while another "
-		    "delivery runs.\n");
+		    "committed every N messages (default 64); each accepted "
+		    "message\nis journalled first, so a run killed at any "
+		    "moment resends only the\ntransactions in flight.  Safe "
+		    "to run while another delivery runs.\n");
 		return 0;
 	}
 	optind = 0;

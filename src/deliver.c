@@ -11,13 +11,14 @@
 
 #include "kith/db.h"
 #include "kith/deliver.h"
+#include "kith/journal.h"
 #include "kith/log.h"
 #include "kith/outbox.h"
 #include "kith/tokens.h"
 #include "kith/transport.h"
 #include "kith/util.h"
 
-#define DEFAULT_COMMIT_EVERY 1
+#define DEFAULT_COMMIT_EVERY 64
 #define VERP_LIFETIME (90 * 86400)
 
 char *
@@ -57,6 +58,9 @@ struct worker {
 	sqlite3 *db;
 	struct token_key *key;
 	struct transport *tr;
+	struct journal *journal;
+	char *journal_dir;
+	int keep_journal;	/* results it holds are not in the database */
 	struct retry_policy rp;
 	int commit_every;
 	struct deliver_stats stats;
@@ -113,14 +117,18 @@ inflight_record(struct inflight *f)
 				count_result(w, &f->items[f->done[i]],
 				    &f->txs[f->done[i]]);
 			f->ndone = 0;
+			if (w->journal)
+				journal_reset(w->journal);
 			return;
 		}
 		db_rollback(w->db);
 	}
-	/* The lease runs out and the rows are sent again: never lost. */
+	/* The journal keeps what was sent; the rest is sent again after
+	 * the lease: never lost. */
 	log_error("deliver: cannot record results; they will be retried");
 	f->ndone = 0;
 	f->st = KITH_TEMP;
+	w->keep_journal = 1;
 }
 
 /* tx done callback: record as soon as commit_every results are in. */
@@ -128,8 +136,17 @@ static void
 inflight_done(struct tx *t, void *ctx)
 {
 	struct inflight *f = ctx;
+	size_t k = (size_t)(t - f->txs);
 
-	f->done[f->ndone++] = (size_t)(t - f->txs);
+	/* Durable against kill -9 at once; the database hears in a moment. */
+	if (t->status == KITH_OK && f->w->journal &&
+	    journal_sent(f->w->journal, f->items[k].id) < 0) {
+		/* Without the journal, commit each result at once. */
+		journal_close(f->w->journal);
+		f->w->journal = NULL;
+		f->w->commit_every = 1;
+	}
+	f->done[f->ndone++] = k;
 	if (f->ndone >= (size_t)f->w->commit_every)
 		inflight_record(f);
 }
@@ -211,7 +228,7 @@ worker_run(struct worker *w, int batch_size)
 		size_t n;
 
 		st = outbox_claim(w->db, now_utc(), w->cfg->lease_seconds,
-		    batch_size, &items, &n);
+		    batch_size, w->journal_dir, &items, &n);
 		if (st != KITH_OK || n == 0) {
 			outbox_items_free(items, n);
 			break;
@@ -251,6 +268,12 @@ worker_init(struct worker *w, const struct kith_config *cfg, int commit_every,
 		if (w->tr == NULL)
 			st = KITH_PERM;
 	}
+	if (st == KITH_OK) {
+		w->journal_dir = xasprintf("%s/journal", cfg->data_dir);
+		w->journal = journal_open(w->journal_dir);
+		if (w->journal == NULL)
+			w->commit_every = 1;
+	}
 	return st;
 }
 
@@ -258,6 +281,11 @@ static void
 worker_release(struct worker *w)
 {
 	transport_close(w->tr);
+	if (w->keep_journal)
+		journal_abandon(w->journal);
+	else
+		journal_close(w->journal);
+	free(w->journal_dir);
 	token_key_free(w->key);
 	db_close(w->db);
 }

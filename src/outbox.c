@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kith/db.h"
+#include "kith/journal.h"
 #include "kith/outbox.h"
 #include "kith/util.h"
 
@@ -59,16 +60,23 @@ outbox_rcpt_add(sqlite3 *db, int64_t msg_id, const char *rcpt)
 
 int
 outbox_claim(sqlite3 *db, int64_t now, int lease, int limit,
-    struct outbox_item **items, size_t *n)
+    const char *journal_dir, struct outbox_item **items, size_t *n)
 {
+	struct journal_recovery rec;
 	sqlite3_stmt *st;
 	size_t cap = 64;
 	int rc, status;
 
 	*items = NULL;
 	*n = 0;
+	memset(&rec, 0, sizeof(rec));
 	if ((status = db_begin(db)) != KITH_OK)
 		return status;
+	if (journal_dir && journal_recover(db, journal_dir, &rec) < 0) {
+		db_rollback(db);
+		journal_recovery_finish(&rec, 0);
+		return KITH_TEMP;
+	}
 	/* Due rows first in id order, so parallel senders take disjoint runs. */
 	st = db_prepare(db, "UPDATE outbox SET state='sending', "
 	    "lease_until=?1 + ?2, attempts=attempts+1, updated=?1 WHERE id IN "
@@ -77,6 +85,7 @@ outbox_claim(sqlite3 *db, int64_t now, int lease, int limit,
 	    "ORDER BY id LIMIT ?3) RETURNING id, message_id, rcpt, attempts");
 	if (st == NULL) {
 		db_rollback(db);
+		journal_recovery_finish(&rec, 0);
 		return KITH_PERM;
 	}
 	db_bind(st, "iiI", now, (int64_t)lease, limit);
@@ -97,12 +106,14 @@ outbox_claim(sqlite3 *db, int64_t now, int lease, int limit,
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		db_rollback(db);
+		journal_recovery_finish(&rec, 0);
 		outbox_items_free(*items, *n);
 		*items = NULL;
 		*n = 0;
 		return db_status(rc);
 	}
 	status = db_commit(db);
+	journal_recovery_finish(&rec, status == KITH_OK);
 	if (status != KITH_OK) {
 		outbox_items_free(*items, *n);
 		*items = NULL;

@@ -6,8 +6,9 @@
  * from one `kith deliver` or from racing ones: claims are leased, so
  * every row is sent by one worker, and a worker killed at any moment
  * leaves its rows to be claimed again when the lease runs out.  Results
- * are committed every commit_every messages: kill -9 can resend at most
- * that many (1 = only the transaction in flight).
+ * are committed every commit_every messages; each message the next hop
+ * accepted is first written to the worker's journal (journal.h), so a
+ * kill -9 at any moment resends only the transactions in flight.
  */
 #ifndef KITH_DELIVER_H
 #define KITH_DELIVER_H
@@ -22,7 +23,7 @@ struct deliver_stats {
 
 struct deliver_opts {
 	int workers;		/* 0 = [smtp] connections for smtp, else 1 */
-	int commit_every;	/* results per commit; 0 = default */
+	int commit_every;	/* results per commit; 0 = default (64) */
 };
 
 /*

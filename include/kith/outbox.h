@@ -35,9 +35,11 @@ struct outbox_item {
  * outbox_claim - lease up to limit due rows (pending, deferred and due,
  * or sending with an expired lease) for lease seconds.  *items is a new
  * array (outbox_items_free) ordered by message.  KITH_OK/KITH_TEMP.
+ * When journal_dir is given, the journals of stopped delivery runs are
+ * applied first, in the same transaction (journal.h).
  */
 int outbox_claim(sqlite3 *db, int64_t now, int lease, int limit,
-    struct outbox_item **items, size_t *n);
+    const char *journal_dir, struct outbox_item **items, size_t *n);
 void outbox_items_free(struct outbox_item *items, size_t n);
 
 /* The bytes and envelope parts of one message; caller frees the strings. */

@@ -1,0 +1,54 @@
+/*
+ * journal - cheap crash records of deliveries the database has not heard
+ * of yet.
+ *
+ * A delivery worker commits its results to the database in groups (one
+ * sqlite transaction per message would halve the fan-out rate).  So that
+ * a kill -9 between a server's 250 and that commit does not resend the
+ * message, the worker first appends the outbox row id to its own journal
+ * file with one write(2) (no fsync: a killed process loses nothing the
+ * kernel already has; power loss can at worst cause a duplicate).
+ *
+ * Each journal is flock()ed by its worker for the worker's life.  Before
+ * claiming rows, journal_recover() takes every journal whose lock is
+ * free (its worker is gone), marks those rows sent and removes the file,
+ * inside the claim's transaction.
+ */
+#ifndef KITH_JOURNAL_H
+#define KITH_JOURNAL_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+struct journal;
+
+/* Create DIR/deliver.PID.RANDOM, locked; NULL on error (logged). */
+struct journal *journal_open(const char *dir);
+/* Record that row_id was accepted by the next hop; 0 or -1. */
+int journal_sent(struct journal *j, int64_t row_id);
+/* Everything recorded is now in the database: empty the file. */
+void journal_reset(struct journal *j);
+/* Remove the file (all results committed) and free j.  NULL is a no-op. */
+void journal_close(struct journal *j);
+/* Close but keep the file for journal_recover() (results not committed). */
+void journal_abandon(struct journal *j);
+
+/* Journals taken over by journal_recover(), still locked. */
+struct journal_recovery {
+	char **paths;
+	int *fds;
+	size_t n;
+};
+
+/*
+ * journal_recover - inside the caller's write transaction: rows named in
+ * the journals of dead workers become 'sent'.  The journals stay locked
+ * in rec until journal_recovery_finish().  Returns the number of rows
+ * recovered, or -1 on a database error.
+ */
+int journal_recover(sqlite3 *db, const char *dir,
+    struct journal_recovery *rec);
+/* After the transaction: remove the journals when it committed, then unlock. */
+void journal_recovery_finish(struct journal_recovery *rec, int committed);
+
+#endif

@@ -1,0 +1,186 @@
+/* journal - per-worker append-only records of accepted deliveries. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "kith/db.h"
+#include "kith/journal.h"
+#include "kith/log.h"
+#include "kith/util.h"
+
+struct journal {
+	int fd;
+	char *path;
+};
+
+struct journal *
+journal_open(const char *dir)
+{
+	char *hex = random_hex(4), *path;
+	struct journal *j;
+	int fd;
+
+	if (mkdir_p(dir, 0750) < 0) {
+		log_error("journal: cannot create '%s': %s", dir, strerror(errno));
+		free(hex);
+		return NULL;
+	}
+	path = xasprintf("%s/deliver.%ld.%s", dir, (long)getpid(), hex);
+	free(hex);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		log_error("journal: cannot open '%s': %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(path);
+		return NULL;
+	}
+	j = xcalloc(1, sizeof(*j));
+	j->fd = fd;
+	j->path = path;
+	return j;
+}
+
+int
+journal_sent(struct journal *j, int64_t row_id)
+{
+	char line[32];
+	int n = snprintf(line, sizeof(line), "%lld\n", (long long)row_id);
+
+	/* One write: a reader never sees half a line of a finished write. */
+	return write(j->fd, line, (size_t)n) == n ? 0 : -1;
+}
+
+void
+journal_reset(struct journal *j)
+{
+	if (ftruncate(j->fd, 0) < 0)
+		log_warn("journal: cannot empty '%s': %s", j->path,
+		    strerror(errno));
+}
+
+void
+journal_close(struct journal *j)
+{
+	if (j == NULL)
+		return;
+	unlink(j->path);
+	close(j->fd);
+	free(j->path);
+	free(j);
+}
+
+void
+journal_abandon(struct journal *j)
+{
+	if (j == NULL)
+		return;
+	close(j->fd);
+	free(j->path);
+	free(j);
+}
+
+/* Mark the rows listed in one dead worker's journal as sent. */
+static int
+recover_file(sqlite3 *db, const char *path, int fd)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE outbox SET state='sent', "
+	    "lease_until=0, last_code=250, last_text='accepted (recovered "
+	    "from a delivery journal)', updated=? WHERE id=? AND "
+	    "state='sending'");
+	struct buf b;
+	char *line, *save = NULL;
+	int n = 0;
+
+	if (st == NULL)
+		return -1;
+	buf_init(&b);
+	if (buf_read_fd(&b, fd) < 0) {
+		log_warn("journal: cannot read '%s': %s", path, strerror(errno));
+		sqlite3_finalize(st);
+		buf_release(&b);
+		return 0;
+	}
+	for (line = b.data ? strtok_r(b.data, "\n", &save) : NULL; line;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char *end;
+		long long id = strtoll(line, &end, 10);
+
+		if (*end != '\0' || id <= 0)
+			continue;	/* a torn last line */
+		sqlite3_reset(st);
+		db_bind(st, "ii", now_utc(), (int64_t)id);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			n = -1;
+			break;
+		}
+		n += sqlite3_changes(db);
+	}
+	sqlite3_finalize(st);
+	buf_release(&b);
+	return n;
+}
+
+int
+journal_recover(sqlite3 *db, const char *dir, struct journal_recovery *rec)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int total = 0;
+
+	memset(rec, 0, sizeof(*rec));
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		char *path;
+		int fd, n;
+
+		if (strncmp(e->d_name, "deliver.", 8))
+			continue;
+		path = xasprintf("%s/%s", dir, e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		/* A lock we can take belongs to nobody: its worker is gone. */
+		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			if (fd >= 0)
+				close(fd);
+			free(path);
+			continue;
+		}
+		rec->paths = xrealloc(rec->paths, (rec->n + 1) * sizeof(char *));
+		rec->fds = xrealloc(rec->fds, (rec->n + 1) * sizeof(int));
+		rec->paths[rec->n] = path;
+		rec->fds[rec->n++] = fd;
+		n = recover_file(db, path, fd);
+		if (n < 0) {
+			total = -1;
+			break;
+		}
+		if (n > 0)
+			log_info("journal: %d deliveries of a stopped run "
+			    "recorded as sent", n);
+		total += n;
+	}
+	closedir(d);
+	return total;
+}
+
+void
+journal_recovery_finish(struct journal_recovery *rec, int committed)
+{
+	for (size_t i = 0; i < rec->n; i++) {
+		if (committed)
+			unlink(rec->paths[i]);
+		close(rec->fds[i]);
+		free(rec->paths[i]);
+	}
+	free(rec->paths);
+	free(rec->fds);
+	memset(rec, 0, sizeof(*rec));
+}
