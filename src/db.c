@@ -101,6 +101,8 @@ static const char *const migrations[] = {
 	"  token TEXT NOT NULL DEFAULT '',"
 	"  received INTEGER NOT NULL,"
 	"  raw BLOB NOT NULL);",
+	/* 2: claims walk each state in id order without scanning sent rows */
+	"CREATE INDEX outbox_state_id ON outbox(state, id);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -367,37 +367,66 @@ smtp_starttls(struct smtp *s, char *text, size_t textlen)
 	return 0;
 }
 
+/* base64 of n bytes; caller cleanses and frees. */
+static char *
+b64(const void *data, size_t n)
+{
+	char *enc = xmalloc(4 * ((n + 2) / 3) + 1);
+
+	EVP_EncodeBlock((unsigned char *)enc, data, (int)n);
+	return enc;
+}
+
+/* Send a secret line (never through smtp_command: it must not be logged). */
+static int
+smtp_secret_line(struct smtp *s, const char *prefix, char *secret,
+    char *reply, size_t replylen)
+{
+	buf_addf(&s->wbuf, "%s%s\r\n", prefix, secret);
+	OPENSSL_cleanse(secret, strlen(secret));
+	free(secret);
+	if (smtp_flush(s) < 0)
+		return -1;
+	return smtp_reply(s, reply, replylen, NULL);
+}
+
+/*
+ * smtp_auth - AUTH PLAIN, or LOGIN when only that is offered; only ever
+ * over TLS, so that the password never crosses the network in clear.
+ */
 static int
 smtp_auth(struct smtp *s, char *text, size_t textlen)
 {
 	const char *user = s->cfg->smtp_user, *pass = s->cfg->smtp_password;
 	size_t ul = strlen(user), pl = strlen(pass);
-	unsigned char *raw = xmalloc(ul + pl + 3);
-	char *enc = xmalloc(4 * ((ul + pl + 4) / 3) + 4);
 	char reply[256];
 	int code;
 
 	if (!s->ssl) {
 		snprintf(text, textlen, "AUTH refused without TLS: set [smtp] "
 		    "tls or use a local relay");
-		free(raw);
-		free(enc);
 		return -1;
 	}
-	raw[0] = '\0';
-	memcpy(raw + 1, user, ul);
-	raw[ul + 1] = '\0';
-	memcpy(raw + ul + 2, pass, pl);
-	EVP_EncodeBlock((unsigned char *)enc, raw, (int)(ul + pl + 2));
-	/* Not through smtp_command: the line must never reach a log. */
-	buf_addf(&s->wbuf, "AUTH PLAIN %s\r\n", enc);
-	OPENSSL_cleanse(raw, ul + pl + 2);
-	OPENSSL_cleanse(enc, strlen(enc));
-	free(raw);
-	free(enc);
-	if (smtp_flush(s) < 0)
-		return -1;
-	code = smtp_reply(s, reply, sizeof(reply), NULL);
+	if (s->auth_login && !s->auth_plain) {
+		code = smtp_command(s, reply, sizeof(reply), NULL, "AUTH LOGIN");
+		if (code == 334)
+			code = smtp_secret_line(s, "", b64(user, ul), reply,
+			    sizeof(reply));
+		if (code == 334)
+			code = smtp_secret_line(s, "", b64(pass, pl), reply,
+			    sizeof(reply));
+	} else {
+		unsigned char *raw = xmalloc(ul + pl + 2);
+
+		raw[0] = '\0';
+		memcpy(raw + 1, user, ul);
+		raw[ul + 1] = '\0';
+		memcpy(raw + ul + 2, pass, pl);
+		code = smtp_secret_line(s, "AUTH PLAIN ", b64(raw, ul + pl + 2),
+		    reply, sizeof(reply));
+		OPENSSL_cleanse(raw, ul + pl + 2);
+		free(raw);
+	}
 	if (code == 235)
 		return 0;
 	snprintf(text, textlen, "AUTH failed: %s", code < 0 ?

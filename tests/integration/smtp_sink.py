@@ -76,6 +76,8 @@ def main():
     ap.add_argument("--pipelining", action="store_true")
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     ap.add_argument("--auth")
+    ap.add_argument("--auth-login-only", action="store_true",
+                    help="offer AUTH LOGIN but not PLAIN")
     ap.add_argument("--delay", type=float, default=0.0,
                     help="seconds to wait before answering each DATA")
     args = ap.parse_args()
@@ -97,6 +99,8 @@ def main():
 
         kwargs.update(authenticator=authenticator, auth_require_tls=True,
                       auth_required=True)
+        if args.auth_login_only:
+            kwargs["auth_exclude_mechanism"] = ["PLAIN"]
     probe = socket.socket()
     probe.bind(("127.0.0.1", 0))
     free_port = probe.getsockname()[1]

@@ -11,7 +11,7 @@ check '[ "$(code kith list ls)" = 78 ] && grep -q "run .kith init. first" "$T/er
 check '[ "$(code kith init)" = 0 ] && [ "$(code kith init)" = 0 ]' "kith init twice: exit 0 both times"
 check '[ "$(stat -c %a "$T/var/secret")" = 600 ]' "the site secret is mode 0600"
 check '[ "$(stat -c %s "$T/var/secret")" = 32 ]' "the site secret holds 32 random bytes"
-check '[ "$(sqlite3 "$T/var/kith.db" "PRAGMA user_version")" = 1 ] && [ "$(sqlite3 "$T/var/kith.db" "PRAGMA journal_mode")" = wal ]' "schema version 1, WAL"
+check '[ "$(sqlite3 "$T/var/kith.db" "PRAGMA user_version")" = 2 ] && [ "$(sqlite3 "$T/var/kith.db" "PRAGMA journal_mode")" = wal ]' "schema version 2, WAL"
 
 for c in init check list member receive deliver cron queue archive quarantine; do
 	out=$(kith $c --help 2>&1)
@@ -75,6 +75,12 @@ kith deliver >/dev/null
 check '[ "$(ls "$T"/var/mail/*/new/* | wc -l)" = 4 ]' "maildir: one file per member (4)"
 check 'grep -q "^Return-Path: <team-bounces+" "$T"/var/mail/ben@example.org/new/*' "maildir: Return-Path is the VERP address"
 check '[ -z "$(ls "$T"/var/mail/ben@example.org/tmp)" ]' "maildir: nothing left in tmp/"
+check '! grep -q "^List-Archive:" "$T"/var/mail/ben@example.org/new/*' "no List-Archive without an archive_url"
+kith list set team archive_url "https://lists.example.org/team/" >/dev/null
+printf 'From: own@example.org\nSubject: archived\nMessage-ID: <la@x>\n\nhello\n' > "$T/p.eml"
+post "$T/p.eml" team@example.org own@example.org >/dev/null
+kith deliver >/dev/null
+check 'grep -q "^List-Archive: <https://lists.example.org/team/>" $(grep -l "<la@x>" "$T"/var/mail/ben@example.org/new/*)' "List-Archive when archive_url is set"
 
 # The sendmail transport hands each message to a sendmail-like program.
 cat > "$T/fake-sendmail" <<EOF2

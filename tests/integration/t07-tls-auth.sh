@@ -57,5 +57,10 @@ out=$(try auth "smtp://localhost:$SINK_PORT" "[smtp]" "ca_file = $T/cert.pem" "u
 check '[ "$out" = "1 sent, 0 deferred, 0 failed" ] && grep -q "\"auth\": true" "$SINK_DIR"/*.json' "AUTH PLAIN after STARTTLS"
 out=$(try badauth "smtp://localhost:$SINK_PORT" "[smtp]" "ca_file = $T/cert.pem" "user = kith" "password = pw-bad-Z7k")
 check '[ "$out" = "0 sent, 1 deferred, 0 failed" ] && last_text | grep -q "AUTH failed: 535"' "wrong password: deferred, not lost ($(last_text))"
+stop_sink
+
+start_sink --tls "$T/cert.pem" "$T/key.pem" --auth kith:pw-Xq9zK --auth-login-only
+out=$(try authlogin "smtp://localhost:$SINK_PORT" "[smtp]" "ca_file = $T/cert.pem" "user = kith" "password = pw-Xq9zK")
+check '[ "$out" = "1 sent, 0 deferred, 0 failed" ] && grep -q "\"auth\": true" "$SINK_DIR"/*.json' "AUTH LOGIN when the server offers only LOGIN"
 check '! grep -rq "pw-Xq9zK\|pw-bad-Z7k" "$T/var/kith.db" "$T/receive.err"' "the password never reaches the database or logs"
 finish
