@@ -1,6 +1,7 @@
 /* cmd_receive - kith receive: one message from the MTA. */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -14,6 +15,8 @@
 #include "kith/inbound.h"
 #include "kith/log.h"
 #include "kith/util.h"
+
+#define RECEIVE_MAX (256 << 20)
 
 static const char *
 env_first(const char *const *names)
@@ -112,8 +115,15 @@ cmd_receive(struct cli *c, int argc, char **argv)
 		    "RECIPIENT");
 	cli_config(c);
 	buf_init(&in);
-	if (buf_read_fd(&in, 0) < 0)
-		die(EX_TEMPFAIL_, "receive: cannot read the message");
+	if (buf_read_fd_max(&in, 0, RECEIVE_MAX) < 0) {
+		/* Far past any list's max_size: the MTA bounces it to the
+		 * sender, who learns why; nothing is silently lost. */
+		if (errno == EFBIG)
+			die(EX_DATAERR_, "receive: message larger than %d MB; "
+			    "not accepted", RECEIVE_MAX >> 20);
+		die(EX_TEMPFAIL_, "receive: cannot read the message: %s",
+		    strerror(errno));
+	}
 	inbound_receive(&c->cfg, in.data ? in.data : "", in.len,
 	    sender ? sender : "", rcpt, &res);
 	buf_release(&in);

@@ -102,7 +102,7 @@ static const char *const migrations[] = {
 	"  received INTEGER NOT NULL,"
 	"  raw BLOB NOT NULL);",
 	/* 2: claims walk each state in id order without scanning sent rows */
-	"CREATE INDEX outbox_state_id ON outbox(state, id);",
+	"CREATE INDEX IF NOT EXISTS outbox_state_id ON outbox(state, id);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

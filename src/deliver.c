@@ -58,6 +58,7 @@ struct worker {
 	sqlite3 *db;
 	struct token_key *key;
 	struct transport *tr;
+	struct outbox_marker *marker;
 	struct journal *journal;
 	char *journal_dir;
 	int keep_journal;	/* results it holds are not in the database */
@@ -108,7 +109,7 @@ inflight_record(struct inflight *f)
 		for (i = 0; i < f->ndone; i++) {
 			size_t k = f->done[i];
 
-			if (outbox_mark(w->db, &f->items[k], f->txs[k].status,
+			if (outbox_mark(w->marker, &f->items[k], f->txs[k].status,
 			    f->txs[k].code, f->txs[k].text, now, &w->rp) == NULL)
 				break;
 		}
@@ -268,6 +269,10 @@ worker_init(struct worker *w, const struct kith_config *cfg, int commit_every,
 		if (w->tr == NULL)
 			st = KITH_PERM;
 	}
+	if (st == KITH_OK && (w->marker = outbox_marker_new(w->db)) == NULL) {
+		snprintf(err, errlen, "database: cannot prepare statements");
+		st = KITH_PERM;
+	}
 	if (st == KITH_OK) {
 		w->journal_dir = xasprintf("%s/journal", cfg->data_dir);
 		w->journal = journal_open(w->journal_dir);
@@ -286,6 +291,7 @@ worker_release(struct worker *w)
 	else
 		journal_close(w->journal);
 	free(w->journal_dir);
+	outbox_marker_free(w->marker);
 	token_key_free(w->key);
 	db_close(w->db);
 }

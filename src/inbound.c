@@ -218,12 +218,11 @@ accept_post(struct inbound *in, const struct list *l, const struct message *m)
 	    (long long)count);
 	goto done;
 fail:
-	result(in->res, st == KITH_PERM ? EX_SOFTWARE_ : EX_TEMPFAIL_,
-	    "deferred", "inbound: cannot store '<%s>' to '%s': %s", msgid,
-	    l->address, st == KITH_PERM ? sqlite3_errmsg(in->db) :
-	    "database busy or disk full");
-	/* The MTA keeps the message; a database fault must not bounce it. */
-	in->res->exit_code = EX_TEMPFAIL_;
+	/* Even a permanent database fault must not bounce the post: the
+	 * MTA keeps it and retries while the admin looks. */
+	result(in->res, EX_TEMPFAIL_, "deferred", "inbound: cannot store "
+	    "'<%s>' to '%s': %s", msgid, l->address, st == KITH_PERM ?
+	    sqlite3_errmsg(in->db) : "database busy or disk full");
 done:
 	free(prefix);
 	free(reply_to);

@@ -182,10 +182,40 @@ outbox_message_load(sqlite3 *db, int64_t msg_id, char **data, size_t *len,
 	return found ? KITH_OK : KITH_PERM;
 }
 
-const char *
-outbox_mark(sqlite3 *db, const struct outbox_item *it, int status, int code,
-    const char *text, int64_t now, const struct retry_policy *rp)
+struct outbox_marker {
+	sqlite3_stmt *st;
+};
+
+struct outbox_marker *
+outbox_marker_new(sqlite3 *db)
 {
+	struct outbox_marker *mk = xcalloc(1, sizeof(*mk));
+
+	mk->st = db_prepare(db, "UPDATE outbox SET state=?, next_try=?, "
+	    "lease_until=0, last_code=?, last_text=?, updated=? WHERE id=?");
+	if (mk->st == NULL) {
+		free(mk);
+		return NULL;
+	}
+	return mk;
+}
+
+void
+outbox_marker_free(struct outbox_marker *mk)
+{
+	if (mk) {
+		sqlite3_finalize(mk->st);
+		free(mk);
+	}
+}
+
+const char *
+outbox_mark(struct outbox_marker *mk, const struct outbox_item *it,
+    int status, int code, const char *text, int64_t now,
+    const struct retry_policy *rp)
+{
+	int rc;
+
 	const char *state;
 	int64_t next = 0;
 
@@ -204,11 +234,12 @@ outbox_mark(sqlite3 *db, const struct outbox_item *it, int status, int code,
 		state = "deferred";
 		next = now + delay;
 	}
-	if (db_exec(db, "UPDATE outbox SET state=?, next_try=?, lease_until=0, "
-	    "last_code=?, last_text=?, updated=? WHERE id=?", "tiItii", state,
-	    next, code, text ? text : "", now, it->id) != KITH_OK)
-		return NULL;
-	return state;
+	sqlite3_reset(mk->st);
+	db_bind(mk->st, "tiItii", state, next, code, text ? text : "", now,
+	    it->id);
+	rc = sqlite3_step(mk->st);
+	sqlite3_reset(mk->st);
+	return rc == SQLITE_DONE ? state : NULL;
 }
 
 int

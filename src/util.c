@@ -175,9 +175,19 @@ buf_detach(struct buf *b, size_t *len)
 int
 buf_read_fd(struct buf *b, int fd)
 {
+	return buf_read_fd_max(b, fd, (size_t)-1 / 2);
+}
+
+int
+buf_read_fd_max(struct buf *b, int fd, size_t max)
+{
 	for (;;) {
 		ssize_t n;
 
+		if (b->len > max) {
+			errno = EFBIG;
+			return -1;
+		}
 		buf_grow(b, 65536);
 		n = read(fd, b->data + b->len, b->cap - b->len - 1);
 		if (n < 0) {

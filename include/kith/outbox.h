@@ -51,15 +51,20 @@ struct retry_policy {
 	int max_attempts;
 };
 
+/* A prepared UPDATE reused for every result of a run (owns a statement). */
+struct outbox_marker;
+struct outbox_marker *outbox_marker_new(sqlite3 *db);
+void outbox_marker_free(struct outbox_marker *mk);
+
 /*
  * outbox_mark - record one result inside the caller's transaction:
  * KITH_OK -> sent, KITH_PERM -> failed, KITH_TEMP -> deferred with
  * exponential backoff (failed after max_attempts).  Returns the state
  * written ("sent", "deferred", "failed") or NULL on a database error.
  */
-const char *outbox_mark(sqlite3 *db, const struct outbox_item *it,
-    int status, int code, const char *text, int64_t now,
-    const struct retry_policy *rp);
+const char *outbox_mark(struct outbox_marker *mk,
+    const struct outbox_item *it, int status, int code, const char *text,
+    int64_t now, const struct retry_policy *rp);
 
 struct outbox_counts {
 	int64_t pending, sending, sent, deferred, failed;

@@ -73,9 +73,13 @@ static void
 mark(struct outbox_item *it, int status, int64_t now,
     const struct retry_policy *rp)
 {
+	struct outbox_marker *mk = outbox_marker_new(db);
+
+	ck_assert_ptr_nonnull(mk);
 	ck_assert_int_eq(db_begin(db), KITH_OK);
-	ck_assert_ptr_nonnull(outbox_mark(db, it, status, 451, "later", now, rp));
+	ck_assert_ptr_nonnull(outbox_mark(mk, it, status, 451, "later", now, rp));
 	ck_assert_int_eq(db_commit(db), KITH_OK);
+	outbox_marker_free(mk);
 }
 
 START_TEST(test_backoff_and_give_up)
