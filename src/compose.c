@@ -120,7 +120,11 @@ compose_list_copy(const struct list_copy_opts *o, const struct message *m,
 	header_iter_init(&it, m->raw, m->body_off);
 	while (header_next(&it, &f))
 		if (!header_dropped(&f, o)) {
-			buf_add(&b, f.start, f.len);
+			/* "To   : x" (RFC 822 obsolete syntax) becomes "To: x":
+			 * strict parsers would take it for the body's start. */
+			buf_add(&b, f.name, f.name_len);
+			buf_addc(&b, ':');
+			buf_add(&b, f.value, f.len - (size_t)(f.value - f.start));
 			/* A last header without its line ending (no body). */
 			if (f.len && f.start[f.len - 1] != '\n')
 				buf_adds(&b, eol);

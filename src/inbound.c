@@ -394,6 +394,29 @@ dispatch(struct inbound *in, const struct list *l, const struct recipient *r)
 	message_release(&m);
 }
 
+/* 1 when the first line ends in a CR that no LF follows. */
+static int
+cr_line_ends(const char *raw, size_t len)
+{
+	const char *cr = memchr(raw, '\r', len), *lf = memchr(raw, '\n', len);
+
+	return cr && (lf == NULL || cr < lf) && (size_t)(cr - raw) + 1 < len &&
+	    cr[1] != '\n';
+}
+
+/* A copy with every CR that no LF follows turned into LF; caller frees. */
+static char *
+cr_to_lf(const char *raw, size_t len)
+{
+	char *out = xmalloc(len + 1);
+
+	for (size_t i = 0; i < len; i++)
+		out[i] = raw[i] == '\r' && (i + 1 == len || raw[i + 1] != '\n') ?
+		    '\n' : raw[i];
+	out[len] = '\0';
+	return out;
+}
+
 void
 inbound_receive(const struct kith_config *cfg, const char *raw, size_t len,
     const char *envelope_from, const char *envelope_to,
@@ -404,15 +427,19 @@ inbound_receive(const struct kith_config *cfg, const char *raw, size_t len,
 	char *db_path = config_db_path(cfg), err[512];
 	struct recipient r;
 	struct list l;
+	char *normalized = NULL;
 	int st;
 
 	memset(res, 0, sizeof(*res));
+	/* Old Mac-style mail ends lines with a bare CR: read it as LF. */
+	if (cr_line_ends(in.raw, in.len))
+		in.raw = normalized = cr_to_lf(in.raw, in.len);
 	/* Postfix pipe(8) with flag F and some MTAs start with an mbox line. */
-	if (len > 5 && !strncmp(raw, "From ", 5)) {
-		const char *nl = memchr(raw, '\n', len);
+	if (in.len > 5 && !strncmp(in.raw, "From ", 5)) {
+		const char *nl = memchr(in.raw, '\n', in.len);
 
 		if (nl) {
-			in.len -= (size_t)(nl + 1 - raw);
+			in.len -= (size_t)(nl + 1 - in.raw);
 			in.raw = nl + 1;
 		}
 	}
@@ -422,16 +449,17 @@ inbound_receive(const struct kith_config *cfg, const char *raw, size_t len,
 	if (st != KITH_OK) {
 		/* Even a missing database is the admin's to fix: keep the mail. */
 		result(res, EX_TEMPFAIL_, "deferred", "inbound: %s", err);
+		free(normalized);
 		return;
 	}
-	if (route(&in, &l, &r) < 0) {
+	if (route(&in, &l, &r) < 0)
 		result(res, EX_NOUSER_, "unknown", "inbound: no list at '%s'",
 		    envelope_to);
-		db_close(in.db);
-		return;
+	else {
+		dispatch(&in, &l, &r);
+		recipient_release(&r);
+		list_release(&l);
 	}
-	dispatch(&in, &l, &r);
-	recipient_release(&r);
-	list_release(&l);
 	db_close(in.db);
+	free(normalized);
 }

@@ -33,7 +33,7 @@ line_end(const char *p, const char *end)
 int
 header_next(struct header_iter *it, struct header_field *f)
 {
-	const char *p = it->p, *colon, *next, *vend;
+	const char *p = it->p, *colon, *name_end, *next, *vend;
 
 	if (p >= it->end || *p == '\n' || (*p == '\r' && p + 1 < it->end &&
 	    p[1] == '\n'))
@@ -42,7 +42,11 @@ header_next(struct header_iter *it, struct header_field *f)
 	while (colon < it->end && *colon != ':' && *colon != '\n' &&
 	    (unsigned char)*colon > 32 && (unsigned char)*colon < 127)
 		colon++;
-	if (colon >= it->end || *colon != ':' || colon == p)
+	name_end = colon;
+	/* RFC 822 obsolete syntax: white space between name and colon. */
+	while (colon < it->end && (*colon == ' ' || *colon == '\t'))
+		colon++;
+	if (colon >= it->end || *colon != ':' || name_end == p)
 		return 0;
 	next = line_end(colon, it->end);
 	/* Continuation lines start with white space. */
@@ -54,7 +58,7 @@ header_next(struct header_iter *it, struct header_field *f)
 	if (vend > colon && vend[-1] == '\r')
 		vend--;
 	f->name = p;
-	f->name_len = (size_t)(colon - p);
+	f->name_len = (size_t)(name_end - p);
 	f->value = colon + 1;
 	f->value_len = (size_t)(vend - f->value);
 	f->start = p;

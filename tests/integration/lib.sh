@@ -18,6 +18,7 @@ export KITH_CONF=$T/kith.conf
 unset KITH_HOME
 
 cleanup() {
+	[ -n "${KEEP_TEST_DIR:-}" ] && echo "kept $T"
 	[ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null
 	[ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$T"
 }

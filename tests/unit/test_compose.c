@@ -85,6 +85,27 @@ START_TEST(test_list_copy)
 }
 END_TEST
 
+START_TEST(test_obsolete_header_syntax)
+{
+	const char *raw = "From    : a@example.org\nTo\t: b@example.org\n\nbody\n";
+	struct list_copy_opts o = { "team@example.org", "team", "example.org",
+		"T", "", 0, "", "gen@x" };
+	struct message m;
+	char err[64], *copy;
+	size_t len;
+
+	ck_assert_int_eq(message_parse(&m, raw, strlen(raw), err, sizeof(err)), 0);
+	ck_assert_str_eq(m.from_addr, "a@example.org");
+	copy = compose_list_copy(&o, &m, &len);
+	const char *want = "From: a@example.org\nTo: b@example.org\n";
+
+	ck_assert_msg(!strncmp(copy, want, strlen(want)), "got: %s", copy);
+	ck_assert_msg(strstr(copy, "\n\nbody\n"), "body kept: %s", copy);
+	message_release(&m);
+	free(copy);
+}
+END_TEST
+
 START_TEST(test_notice)
 {
 	size_t len;
@@ -110,6 +131,7 @@ compose_suite(void)
 	    (int)(sizeof(prefix_cases) / sizeof(prefix_cases[0])));
 	tcase_add_test(tc, test_list_copy);
 	tcase_add_test(tc, test_notice);
+	tcase_add_test(tc, test_obsolete_header_syntax);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -70,6 +70,12 @@ static const struct {
 	{ "team+detail@example.org", "bob@example.org",
 	  "From: bob@example.org\n\nhi\n", "unsupported", 0 },
 	{ "not an address", "bob@example.org", "From: b@c\n\nx\n", "unknown", 67 },
+	{ "team@example.org", "bob@example.org",
+	  "From bob@example.org Mon Jan  1 00:00:00 2026\rFrom: bob@example.org\r"
+	  "Message-ID: <cr@x>\r\rbare CR lines\r", "accepted", 0 },
+	{ "team@example.org", "bob@example.org",
+	  "From bob@example.org Mon Jan  1 00:00:00 2026\nFrom: bob@example.org\n"
+	  "Message-ID: <mbox@x>\n\nan mbox From_ line first\n", "accepted", 0 },
 };
 
 START_TEST(test_route)
