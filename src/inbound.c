@@ -24,8 +24,10 @@
 struct inbound {
 	const struct kith_config *cfg;
 	sqlite3 *db;
-	const char *raw;
+	const char *raw;	/* what Kith reads: line ends normalised */
 	size_t len;
+	const char *received;	/* the bytes exactly as the MTA gave them */
+	size_t received_len;
 	const char *env_from;
 	const char *env_to;
 	struct inbound_result *res;
@@ -48,7 +50,10 @@ result(struct inbound_result *r, int code, const char *what, const char *fmt,
 	va_end(ap);
 }
 
-/* Keep what we cannot handle; only a failure here makes the MTA retry. */
+/*
+ * quarantine - keep what we cannot handle, byte for byte as received;
+ * only a failure here makes the MTA retry.
+ */
 static void
 quarantine(struct inbound *in, const char *reason)
 {
@@ -58,7 +63,7 @@ quarantine(struct inbound *in, const char *reason)
 		st = db_exec(in->db, "INSERT INTO quarantine(received, "
 		    "envelope_from, envelope_to, reason, raw) VALUES "
 		    "(?, ?, ?, ?, ?)", "itttb", now_utc(), in->env_from,
-		    in->env_to, reason, in->raw, (int)in->len);
+		    in->env_to, reason, in->received, (int)in->received_len);
 	if (st == KITH_OK)
 		st = db_commit(in->db);
 	else
@@ -422,8 +427,8 @@ inbound_receive(const struct kith_config *cfg, const char *raw, size_t len,
     const char *envelope_from, const char *envelope_to,
     struct inbound_result *res)
 {
-	struct inbound in = { cfg, NULL, raw, len, envelope_from, envelope_to,
-		res };
+	struct inbound in = { cfg, NULL, raw, len, raw, len, envelope_from,
+		envelope_to, res };
 	char *db_path = config_db_path(cfg), err[512];
 	struct recipient r;
 	struct list l;

@@ -2,7 +2,7 @@
 #
 # Each test gets a fresh directory with its own kith.conf and data
 # directory, and may start a real SMTP sink (smtp_sink.py, aiosmtpd) on
-# 127.0.0.1.  check CONDITION MESSAGE counts a result; finish prints the
+# 127.0.0.1.  assert_ok CONDITION MESSAGE counts a result; finish prints the
 # totals and exits 0 only when nothing failed.  Exit 77 means skipped.
 
 set -u
@@ -37,8 +37,8 @@ kith() {
 	"$KITH_BIN" "$@"
 }
 
-check() {
-	# check 'shell condition' 'what it shows'
+assert_ok() {
+	# assert_ok 'shell condition' 'what it shows'
 	if eval "$1"; then
 		PASSED=$((PASSED + 1))
 		echo "ok - $2"

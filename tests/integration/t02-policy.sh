@@ -28,64 +28,68 @@ flush() {
 
 # A stranger is refused with one polite notice, and nothing is posted.
 mail "$T/m1" stranger@example.net "hello list" m1@x
-check '[ "$(post "$T/m1" team@example.org stranger@example.net)" = 0 ]' "non-member post: exit 0"
+assert_ok '[ "$(post "$T/m1" team@example.org stranger@example.net)" = 0 ]' "non-member post: exit 0"
 flush
-check '[ "$(sink_count)" = 1 ]' "non-member post: only the notice went out"
-check '[ "$(deliveries_to stranger@example.net)" = 1 ]' "the notice goes to the sender"
+assert_ok '[ "$(sink_count)" = 1 ]' "non-member post: only the notice went out"
+assert_ok '[ "$(deliveries_to stranger@example.net)" = 1 ]' "the notice goes to the sender"
 n=$(ls "$SINK_DIR"/*.eml | head -n 1)
-check 'grep -q "^Auto-Submitted: auto-replied" "$n"' "the notice says Auto-Submitted: auto-replied"
-check 'grep -q "^From: \"Team\" <team-owner@example.org>" "$n"' "the notice comes from team-owner@"
-check 'grep -q "only members of Team can post" "$n"' "the notice says why"
-check '[ "$(kith archive ls team | wc -l)" = 0 ]' "a refused post is not archived"
+assert_ok 'grep -q "^Auto-Submitted: auto-replied" "$n"' "the notice says Auto-Submitted: auto-replied"
+assert_ok 'grep -q "^From: \"Team\" <team-owner@example.org>" "$n"' "the notice comes from team-owner@"
+assert_ok 'grep -q "only members of Team can post" "$n"' "the notice says why"
+assert_ok '[ "$(kith archive ls team | wc -l)" = 0 ]' "a refused post is not archived"
 
 # ...but never to automatic mail or bounces.
 rm -f "$SINK_DIR"/*
 mail "$T/m2" stranger@example.net "Out of Office: away" m2@x "Auto-Submitted: auto-replied"
-check '[ "$(post "$T/m2" team@example.org stranger@example.net)" = 0 ]' "non-member auto-reply: exit 0"
+assert_ok '[ "$(post "$T/m2" team@example.org stranger@example.net)" = 0 ]' "non-member auto-reply: exit 0"
 mail "$T/m3" mailer-daemon@example.net "Undelivered Mail" m3@x
-check '[ "$(kith receive -r team@example.org -f "" < "$T/m3"; echo $?)" = 0 ]' "bounce with null sender: exit 0"
+assert_ok '[ "$(kith receive -r team@example.org -f "" < "$T/m3"; echo $?)" = 0 ]' "bounce with null sender: exit 0"
 flush
-check '[ "$(sink_count)" = 0 ]' "no notice to auto-replies or bounces"
+assert_ok '[ "$(sink_count)" = 0 ]' "no notice to auto-replies or bounces"
 
 # Member mail that is automatic or looped is not posted.
 for case in "Auto-Submitted: auto-replied" "Precedence: bulk" "Precedence: junk" \
 	"X-Loop: team@example.org" "List-Id: Team <team.example.org>" "X-Autoreply: yes"; do
 	id=$(echo "$case" | tr -c 'a-z0-9' '.')x@x
 	mail "$T/m4" bob@example.org "looping" "$id" "$case"
-	check '[ "$(post "$T/m4" team@example.org bob@example.org)" = 0 ]' "'$case': exit 0"
+	assert_ok '[ "$(post "$T/m4" team@example.org bob@example.org)" = 0 ]' "'$case': exit 0"
 done
 mail "$T/m5" bob@example.org "Automatic reply: on holiday" m5@x
 post "$T/m5" team@example.org bob@example.org >/dev/null
 flush
-check '[ "$(sink_count)" = 0 ]' "loops, auto-replies and out-of-office are not posted"
-check 'grep -q "loop (our List-Id or X-Loop)" "$T/receive.err" || kith archive ls team | grep -vq .' "loop drop is logged"
+assert_ok '[ "$(sink_count)" = 0 ]' "loops, auto-replies and out-of-office are not posted"
+assert_ok 'grep -q "loop (our List-Id or X-Loop)" "$T/receive.err" || kith archive ls team | grep -vq .' "loop drop is logged"
 
 # The same Message-ID twice is delivered once.
 mail "$T/m6" bob@example.org "twice" dup@x
 post "$T/m6" team@example.org bob@example.org >/dev/null
-check '[ "$(post "$T/m6" team@example.org bob@example.org)" = 0 ]' "duplicate: exit 0"
+assert_ok '[ "$(post "$T/m6" team@example.org bob@example.org)" = 0 ]' "duplicate: exit 0"
 flush
-check '[ "$(sink_count)" = 3 ]' "duplicate Message-ID: delivered to 3 members once"
-check '[ "$(kith archive ls team | wc -l)" = 1 ]' "duplicate Message-ID: archived once"
+assert_ok '[ "$(sink_count)" = 3 ]' "duplicate Message-ID: delivered to 3 members once"
+assert_ok '[ "$(kith archive ls team | wc -l)" = 1 ]' "duplicate Message-ID: archived once"
 
 # No Message-ID: one is generated and used in the archive and the copy.
 rm -f "$SINK_DIR"/*
 mail "$T/m7" bob@example.org "no id" ""
 post "$T/m7" team@example.org bob@example.org >/dev/null
 flush
-check 'grep -q "^Message-ID: <kith\." "$(ls "$SINK_DIR"/*.eml | head -n 1)"' "a missing Message-ID is generated"
+assert_ok 'grep -q "^Message-ID: <kith\." "$(ls "$SINK_DIR"/*.eml | head -n 1)"' "a missing Message-ID is generated"
 
 # Unknown list: 67, with a line on stderr.
 mail "$T/m8" bob@example.org "where" m8@x
 kith receive -r nosuch@example.org -f bob@example.org < "$T/m8" 2>"$T/err8"
-check '[ $? = 67 ]' "unknown list: exit 67"
-check 'grep -q "no list at .nosuch@example.org." "$T/err8"' "unknown list: one clear line"
+assert_ok '[ $? = 67 ]' "unknown list: exit 67"
+assert_ok 'grep -q "no list at .nosuch@example.org." "$T/err8"' "unknown list: one clear line"
 
 # Garbage is kept in quarantine, never lost, never a crash.
 head -c 3000 /dev/urandom > "$T/garbage"
-check '[ "$(post "$T/garbage" team@example.org bob@example.org)" = 0 ]' "garbage: exit 0"
-check 'kith quarantine ls | grep -q "no header fields\|NUL byte\|MIME"' "garbage: kept in quarantine with the reason"
-check 'kith quarantine show 1 | cmp -s - "$T/garbage"' "garbage: quarantined bytes are the input"
+assert_ok '[ "$(post "$T/garbage" team@example.org bob@example.org)" = 0 ]' "garbage: exit 0"
+assert_ok 'kith quarantine ls | grep -q "no header fields\|NUL byte\|MIME"' "garbage: kept in quarantine with the reason"
+assert_ok 'kith quarantine show 1 | cmp -s - "$T/garbage"' "garbage: quarantined bytes are the input"
+printf 'Fr\r\001om\rbare CR garbage\r\n' > "$T/garbage-cr"
+post "$T/garbage-cr" team@example.org bob@example.org >/dev/null
+last=$(kith quarantine ls | tail -n 1 | cut -d' ' -f1)
+assert_ok 'kith quarantine show "$last" | cmp -s - "$T/garbage-cr"' "garbage with bare CRs is kept byte for byte"
 crashes=0
 i=0
 while [ $i -lt 60 ]; do
@@ -96,17 +100,17 @@ while [ $i -lt 60 ]; do
 	case $rc in 0|75) ;; *) crashes=$((crashes + 1)); echo "fuzz input $i: exit $rc";; esac
 	i=$((i + 1))
 done
-check '[ $crashes = 0 ]' "60 random inputs: every exit is 0 or 75"
-check '[ "$(post /dev/null team@example.org bob@example.org)" = 0 ]' "empty input: exit 0 (quarantined)"
+assert_ok '[ $crashes = 0 ]' "60 random inputs: every exit is 0 or 75"
+assert_ok '[ "$(post /dev/null team@example.org bob@example.org)" = 0 ]' "empty input: exit 0 (quarantined)"
 
 # Size limit: refused with a notice naming the limit.
 flush
 rm -f "$SINK_DIR"/*
 kith list set team max_size 200 >/dev/null
 mail "$T/m9" bob@example.org "big" m9@x "X-Padding: $(head -c 300 /dev/zero | tr '\0' a)"
-check '[ "$(post "$T/m9" team@example.org bob@example.org)" = 0 ]' "oversized post: exit 0"
+assert_ok '[ "$(post "$T/m9" team@example.org bob@example.org)" = 0 ]' "oversized post: exit 0"
 flush
-check '[ "$(sink_count)" = 1 ] && grep -q "largest post" "$SINK_DIR"/*.eml' "oversized post: one notice to the sender"
+assert_ok '[ "$(sink_count)" = 1 ] && grep -q "largest post" "$SINK_DIR"/*.eml' "oversized post: one notice to the sender"
 kith list set team max_size 0 >/dev/null
 
 # Announce-only: members are refused, owners post.
@@ -117,8 +121,8 @@ post "$T/m10" team@example.org bob@example.org >/dev/null
 mail "$T/m11" alice@example.org "announcement" m11@x
 post "$T/m11" team@example.org alice@example.org >/dev/null
 flush
-check '[ "$(sink_count)" = 4 ]' "announce: member refused (1 notice), owner posted (3)"
-check 'kith archive ls team | grep -q announcement && ! kith archive ls team | grep -q "announce?"' "announce: only the owner's post is archived"
+assert_ok '[ "$(sink_count)" = 4 ]' "announce: member refused (1 notice), owner posted (3)"
+assert_ok 'kith archive ls team | grep -q announcement && ! kith archive ls team | grep -q "announce?"' "announce: only the owner's post is archived"
 
 # posting = anyone lets a stranger post.
 rm -f "$SINK_DIR"/*
@@ -126,17 +130,17 @@ kith list set team posting anyone >/dev/null
 mail "$T/m12" stranger@example.net "open list" m12@x
 post "$T/m12" team@example.org stranger@example.net >/dev/null
 flush
-check '[ "$(sink_count)" = 3 ]' "posting=anyone: a stranger's post reaches the 3 members"
+assert_ok '[ "$(sink_count)" = 3 ]' "posting=anyone: a stranger's post reaches the 3 members"
 
 # team-owner@ reaches the owner; team-request@ answers politely.
 rm -f "$SINK_DIR"/*
 mail "$T/m13" stranger@example.net "question for the owner" m13@x
-check '[ "$(post "$T/m13" team-owner@example.org stranger@example.net)" = 0 ]' "team-owner@: exit 0"
+assert_ok '[ "$(post "$T/m13" team-owner@example.org stranger@example.net)" = 0 ]' "team-owner@: exit 0"
 mail "$T/m14" stranger@example.net "subscribe" m14@x
-check '[ "$(post "$T/m14" team-request@example.org stranger@example.net)" = 0 ]' "team-request@: exit 0"
-check '[ "$(post "$T/m14" team-bounces+abc@example.org "")" = 0 ]' "team-bounces+TOKEN@: stored, exit 0"
+assert_ok '[ "$(post "$T/m14" team-request@example.org stranger@example.net)" = 0 ]' "team-request@: exit 0"
+assert_ok '[ "$(post "$T/m14" team-bounces+abc@example.org "")" = 0 ]' "team-bounces+TOKEN@: stored, exit 0"
 flush
-check '[ "$(deliveries_to alice@example.org)" = 1 ]' "team-owner@ mail reaches the owner"
-check '[ "$(deliveries_to stranger@example.net)" = 1 ]' "team-request@ answers 'not yet supported' once"
-check '[ "$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM bounces_in")" = 1 ]' "the bounce is kept for the bounce processor"
+assert_ok '[ "$(deliveries_to alice@example.org)" = 1 ]' "team-owner@ mail reaches the owner"
+assert_ok '[ "$(deliveries_to stranger@example.net)" = 1 ]' "team-request@ answers 'not yet supported' once"
+assert_ok '[ "$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM bounces_in")" = 1 ]' "the bounce is kept for the bounce processor"
 finish

@@ -28,19 +28,19 @@ locker=$!
 while [ ! -e "$T/locked" ]; do sleep 0.05; done
 kith receive -r team@example.org -f bob@example.org < "$T/post.eml" 2>"$T/err"
 rc=$?
-check '[ $rc = 75 ]' "database locked by another process: exit 75 (got $rc)"
-check 'grep -q "busy\|locked" "$T/err"' "the reason is one line on stderr: $(cat "$T/err")"
-check '[ "$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM posts")" = 0 ]' "nothing half-stored"
+assert_ok '[ $rc = 75 ]' "database locked by another process: exit 75 (got $rc)"
+assert_ok 'grep -q "busy\|locked" "$T/err"' "the reason is one line on stderr: $(cat "$T/err")"
+assert_ok '[ "$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM posts")" = 0 ]' "nothing half-stored"
 wait $locker
-check '[ "$(post "$T/post.eml" team@example.org bob@example.org)" = 0 ]' "the MTA's retry succeeds: exit 0"
+assert_ok '[ "$(post "$T/post.eml" team@example.org bob@example.org)" = 0 ]' "the MTA's retry succeeds: exit 0"
 kith deliver >/dev/null
-check '[ "$(sink_count)" = 3 ]' "after the retry the post reaches the 3 members"
+assert_ok '[ "$(sink_count)" = 3 ]' "after the retry the post reaches the 3 members"
 
 # No database at all (data directory lost or not yet initialised): 75.
 mv "$T/var/kith.db" "$T/kith.db.away"
 rm -f "$T/var/kith.db-wal" "$T/var/kith.db-shm"
 kith receive -r team@example.org -f bob@example.org < "$T/post.eml" 2>"$T/err"
-check '[ $? = 75 ]' "missing database: exit 75, the MTA keeps the mail"
-check 'grep -q "kith init" "$T/err"' "missing database: says to run 'kith init'"
+assert_ok '[ $? = 75 ]' "missing database: exit 75, the MTA keeps the mail"
+assert_ok 'grep -q "kith init" "$T/err"' "missing database: says to run 'kith init'"
 mv "$T/kith.db.away" "$T/var/kith.db"
 finish

@@ -15,26 +15,26 @@ for mode in plain pipelining; do
 	printf 'From: bob@example.org\nTo: team@example.org\nSubject: s\nMessage-ID: <d-%s@x>\n\nbody\n.\n..dots\n' $mode > "$T/p.eml"
 	post "$T/p.eml" team@example.org bob@example.org >/dev/null
 	out=$(kith deliver 2>"$T/deliver.err")
-	check '[ "$out" = "8 sent, 1 deferred, 1 failed" ]' "$mode: first run: $out"
-	check '[ "$(sqlite3 "$T/var/kith.db" "SELECT state||\" \"||last_code FROM outbox WHERE rcpt LIKE \"defer%\"")" = "deferred 451" ]' \
+	assert_ok '[ "$out" = "8 sent, 1 deferred, 1 failed" ]' "$mode: first run: $out"
+	assert_ok '[ "$(sqlite3 "$T/var/kith.db" "SELECT state||\" \"||last_code FROM outbox WHERE rcpt LIKE \"defer%\"")" = "deferred 451" ]' \
 		"$mode: the 451 recipient is deferred with its code"
-	check '[ "$(sqlite3 "$T/var/kith.db" "SELECT state||\" \"||last_code FROM outbox WHERE rcpt LIKE \"reject%\"")" = "failed 550" ]' \
+	assert_ok '[ "$(sqlite3 "$T/var/kith.db" "SELECT state||\" \"||last_code FROM outbox WHERE rcpt LIKE \"reject%\"")" = "failed 550" ]' \
 		"$mode: the 550 recipient failed with its code"
 	next=$(sqlite3 "$T/var/kith.db" "SELECT next_try - updated FROM outbox WHERE rcpt LIKE 'defer%'")
-	check '[ "$next" = 300 ]' "$mode: first retry after retry_base (300 s), got $next"
-	check '[ "$(kith deliver)" = "0 sent, 0 deferred, 0 failed" ]' "$mode: a run before the retry time sends nothing"
+	assert_ok '[ "$next" = 300 ]' "$mode: first retry after retry_base (300 s), got $next"
+	assert_ok '[ "$(kith deliver)" = "0 sent, 0 deferred, 0 failed" ]' "$mode: a run before the retry time sends nothing"
 	# Later, and the server accepts again.
 	touch "$SINK_DIR/accept-all"
 	out=$(faketime -f '+10m' "$KITH_BIN" deliver)
-	check '[ "$out" = "1 sent, 0 deferred, 0 failed" ]' "$mode: after the backoff the deferred one is sent: $out"
-	check '[ "$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM outbox WHERE state=\"sent\"")" = 9 ]' "$mode: 9 rows sent"
+	assert_ok '[ "$out" = "1 sent, 0 deferred, 0 failed" ]' "$mode: after the backoff the deferred one is sent: $out"
+	assert_ok '[ "$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM outbox WHERE state=\"sent\"")" = 9 ]' "$mode: 9 rows sent"
 	$PY - "$SINK_DIR" <<'PYEOF'
 import glob, sys
 bad = [f for f in glob.glob(sys.argv[1] + "/*.eml")
        if open(f, "rb").read().replace(b"\r\n", b"\n").split(b"\n\n", 1)[1] != b"body\n.\n..dots\n"]
 sys.exit(1 if bad else 0)
 PYEOF
-	check '[ $? = 0 ]' "$mode: dot-stuffing round-trips: every body arrives as posted"
+	assert_ok '[ $? = 0 ]' "$mode: dot-stuffing round-trips: every body arrives as posted"
 	stop_sink
 done
 
@@ -49,7 +49,7 @@ post "$T/p.eml" >/dev/null
 kith deliver >/dev/null
 faketime -f '+61s' "$KITH_BIN" deliver >/dev/null
 d=$(sqlite3 "$T/var/kith.db" "SELECT next_try - updated FROM outbox WHERE rcpt LIKE 'defer%'")
-check '[ "$d" = 120 ]' "second retry waits twice as long (got $d s)"
+assert_ok '[ "$d" = 120 ]' "second retry waits twice as long (got $d s)"
 out=$(faketime -f '+200s' "$KITH_BIN" deliver 2>/dev/null)
-check '[ "$out" = "0 sent, 0 deferred, 1 failed" ]' "after max_attempts the row fails: $out"
+assert_ok '[ "$out" = "0 sent, 0 deferred, 1 failed" ]' "after max_attempts the row fails: $out"
 finish

@@ -10,9 +10,9 @@ setup_list "[smtp]" "connections = 4"
 i=1
 while [ $i -le 997 ]; do echo "member$i@example.net Member $i"; i=$((i + 1)); done > "$T/members.txt"
 out=$(kith member import team "$T/members.txt")
-check '[ "$out" = "997 added, 0 skipped (already members), 0 invalid" ]' "import: $out"
+assert_ok '[ "$out" = "997 added, 0 skipped (already members), 0 invalid" ]' "import: $out"
 printf 'From: alice@example.org\nTo: team@example.org\nSubject: big\nMessage-ID: <kill-1@x>\n\nhello\n' > "$T/p.eml"
-check '[ "$(post "$T/p.eml")" = 0 ]' "post to 1,000 members accepted"
+assert_ok '[ "$(post "$T/p.eml")" = 0 ]' "post to 1,000 members accepted"
 
 # Start delivery in its own process group and kill -9 it mid-way.  With
 # --commit-every 5000 nothing reaches the database before the kill: what
@@ -23,11 +23,11 @@ wait_sink 150 20
 pkill -KILL -g "$pid"
 wait "$pid" 2>/dev/null
 got=$(sink_count)
-check '[ "$got" -ge 150 ] && [ "$got" -lt 1000 ]' "delivery killed with -9 after $got of 1000"
+assert_ok '[ "$got" -ge 150 ] && [ "$got" -lt 1000 ]' "delivery killed with -9 after $got of 1000"
 sending=$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM outbox WHERE state='sending'")
-check '[ "$sending" = 1000 ]' "the killed run left all $sending rows leased ('sending')"
+assert_ok '[ "$sending" = 1000 ]' "the killed run left all $sending rows leased ('sending')"
 journalled=$(cat "$T"/var/journal/deliver.* | wc -l)
-check '[ "$journalled" -ge $((got - 4)) ] && [ "$journalled" -le "$got" ]' "the journals hold the $journalled deliveries the server accepted ($got)"
+assert_ok '[ "$journalled" -ge $((got - 4)) ] && [ "$journalled" -le "$got" ]' "the journals hold the $journalled deliveries the server accepted ($got)"
 # Before the lease runs out nobody takes them; after it, the next run does.
 faketime -f '+11m' "$KITH_BIN" deliver > "$T/out2"
 $PY - "$SINK_DIR" "$T/members.txt" <<'PYEOF' > "$T/dups"
@@ -42,12 +42,23 @@ dups = sum(n - 1 for n in c.values() if n > 1)
 print(len(missing), dups)
 PYEOF
 read missing dups < "$T/dups"
-check '[ "$missing" = 0 ]' "after the crash every one of the 1,000 recipients got the post ($missing missing)"
-check '[ "$dups" -le 4 ]' "duplicates at most the 4 transactions in flight (got $dups)"
-check '[ "$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM outbox WHERE state!=\"sent\"")" = 0 ]' "every outbox row ends 'sent'"
+assert_ok '[ "$missing" = 0 ]' "after the crash every one of the 1,000 recipients got the post ($missing missing)"
+assert_ok '[ "$dups" -le 4 ]' "duplicates at most the 4 transactions in flight (got $dups)"
+assert_ok '[ "$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM outbox WHERE state!=\"sent\"")" = 0 ]' "every outbox row ends 'sent'"
 recovered=$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM outbox WHERE last_text LIKE '%journal%'")
-check '[ "$recovered" = "$journalled" ]' "the next run recorded the $recovered journalled rows as sent instead of resending them"
-check '[ -z "$(ls "$T/var/journal")" ]' "no journal is left behind"
+assert_ok '[ "$recovered" = "$journalled" ]' "the next run recorded the $recovered journalled rows as sent instead of resending them"
+assert_ok '[ -z "$(ls "$T/var/journal")" ]' "no journal is left behind"
+
+# recipients_and_most_copies - sets n (distinct recipients at the sink)
+# and most (the largest number of copies one recipient got)
+recipients_and_most_copies() {
+	$PY - "$SINK_DIR" > "$T/race" <<'PYEOF'
+import glob, json, sys, collections
+c = collections.Counter(r for f in glob.glob(sys.argv[1] + "/*.json") for r in json.load(open(f))["rcpt_tos"])
+print(len(c), max(c.values()) if c else 0)
+PYEOF
+	read n most < "$T/race"
+}
 
 # Two deliveries started together share the work: each recipient once.
 stop_sink
@@ -60,13 +71,8 @@ a=$!
 "$KITH_BIN" deliver --workers 2 > "$T/b" 2>&1 &
 b=$!
 wait $a $b
-$PY - "$SINK_DIR" > "$T/race" <<'PYEOF'
-import glob, json, sys, collections
-c = collections.Counter(r for f in glob.glob(sys.argv[1] + "/*.json") for r in json.load(open(f))["rcpt_tos"])
-print(len(c), max(c.values()))
-PYEOF
-read n most < "$T/race"
-check '[ "$n" = 1000 ] && [ "$most" = 1 ]' "two racing deliveries: $n recipients, at most $most copy each"
+recipients_and_most_copies
+assert_ok '[ "$n" = 1000 ] && [ "$most" = 1 ]' "two racing deliveries: $n recipients, at most $most copy each"
 
 # Two crons at once: one works, the other leaves at once; nothing twice.
 rm -f "$SINK_DIR"/*
@@ -80,15 +86,10 @@ wait $a
 ra=$?
 wait $b
 rb=$?
-check '[ $ra = 0 ] && [ $rb = 0 ]' "both crons exit 0"
+assert_ok '[ $ra = 0 ] && [ $rb = 0 ]' "both crons exit 0"
 "$KITH_BIN" cron >/dev/null 2>&1
-$PY - "$SINK_DIR" > "$T/race" <<'PYEOF'
-import glob, json, sys, collections
-c = collections.Counter(r for f in glob.glob(sys.argv[1] + "/*.json") for r in json.load(open(f))["rcpt_tos"])
-print(len(c), max(c.values()))
-PYEOF
-read n most < "$T/race"
-check '[ "$n" = 1000 ] && [ "$most" = 1 ]' "two racing crons: $n recipients, at most $most copy each"
+recipients_and_most_copies
+assert_ok '[ "$n" = 1000 ] && [ "$most" = 1 ]' "two racing crons: $n recipients, at most $most copy each"
 
 # deliver_on_receive: the post arrives without any deliver or cron.
 rm -f "$SINK_DIR"/*
@@ -97,7 +98,7 @@ printf 'From: alice@example.org\nTo: team@example.org\nSubject: fast\nMessage-ID
 start=$(date +%s)
 rc=$(post "$T/p4.eml")
 end=$(date +%s)
-check '[ "$rc" = 0 ] && [ $((end - start)) -le 2 ]' "receive returns at once ($((end - start)) s), without waiting for the fan-out"
+assert_ok '[ "$rc" = 0 ] && [ $((end - start)) -le 2 ]' "receive returns at once ($((end - start)) s), without waiting for the fan-out"
 wait_sink 1000 30
-check '[ "$(sink_count)" = 1000 ]' "the detached delivery reached all 1,000 members by itself"
+assert_ok '[ "$(sink_count)" = 1000 ]' "the detached delivery reached all 1,000 members by itself"
 finish

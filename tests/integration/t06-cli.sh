@@ -7,31 +7,31 @@
 write_conf "maildir:$T/var/mail"
 code() { "$@" >/dev/null 2>"$T/err"; echo $?; }
 
-check '[ "$(code kith list ls)" = 78 ] && grep -q "run .kith init. first" "$T/err"' "before init: exit 78, says to run kith init"
-check '[ "$(code kith init)" = 0 ] && [ "$(code kith init)" = 0 ]' "kith init twice: exit 0 both times"
-check '[ "$(stat -c %a "$T/var/secret")" = 600 ]' "the site secret is mode 0600"
-check '[ "$(stat -c %s "$T/var/secret")" = 32 ]' "the site secret holds 32 random bytes"
-check '[ "$(sqlite3 "$T/var/kith.db" "PRAGMA user_version")" = 2 ] && [ "$(sqlite3 "$T/var/kith.db" "PRAGMA journal_mode")" = wal ]' "schema version 2, WAL"
+assert_ok '[ "$(code kith list ls)" = 78 ] && grep -q "run .kith init. first" "$T/err"' "before init: exit 78, says to run kith init"
+assert_ok '[ "$(code kith init)" = 0 ] && [ "$(code kith init)" = 0 ]' "kith init twice: exit 0 both times"
+assert_ok '[ "$(stat -c %a "$T/var/secret")" = 600 ]' "the site secret is mode 0600"
+assert_ok '[ "$(stat -c %s "$T/var/secret")" = 32 ]' "the site secret holds 32 random bytes"
+assert_ok '[ "$(sqlite3 "$T/var/kith.db" "PRAGMA user_version")" = 2 ] && [ "$(sqlite3 "$T/var/kith.db" "PRAGMA journal_mode")" = wal ]' "schema version 2, WAL"
 
 for c in init check list member receive deliver cron queue archive quarantine; do
 	out=$(kith $c --help 2>&1)
-	check '[ $? = 0 ] && echo "$out" | grep -q "usage: kith"' "kith $c --help"
+	assert_ok '[ $? = 0 ] && echo "$out" | grep -q "usage: kith"' "kith $c --help"
 done
-check '[ "$(code kith frobnicate)" = 64 ] && grep -q "not a kith command" "$T/err"' "unknown command: exit 64"
-check '[ "$(code kith list create bad-address --owner a@b.org)" = 65 ] && grep -q "not a valid list address" "$T/err"' "bad list address: exit 65"
-check '[ "$(code kith list create team@example.org)" = 64 ] && grep -q "needs --owner" "$T/err"' "list create without owner: exit 64"
-check '[ "$(code kith list create team@example.org --owner own@example.org --name "Our Team")" = 0 ]' "list create"
-check '[ "$(code kith list create team@example.org --owner own@example.org)" = 65 ] && grep -q "already exists" "$T/err"' "list create twice: exit 65"
-check '[ "$(code kith list create team@other.example --owner own@example.org)" = 0 ]' "same name on another domain"
-check '[ "$(code kith list show team)" = 67 ] && grep -q "more than one list" "$T/err"' "an ambiguous bare name is refused"
-check 'kith list show team@example.org | grep -q "^name  *Our Team"' "list show by address"
+assert_ok '[ "$(code kith frobnicate)" = 64 ] && grep -q "not a kith command" "$T/err"' "unknown command: exit 64"
+assert_ok '[ "$(code kith list create bad-address --owner a@b.org)" = 65 ] && grep -q "not a valid list address" "$T/err"' "bad list address: exit 65"
+assert_ok '[ "$(code kith list create team@example.org)" = 64 ] && grep -q "needs --owner" "$T/err"' "list create without owner: exit 64"
+assert_ok '[ "$(code kith list create team@example.org --owner own@example.org --name "Our Team")" = 0 ]' "list create"
+assert_ok '[ "$(code kith list create team@example.org --owner own@example.org)" = 65 ] && grep -q "already exists" "$T/err"' "list create twice: exit 65"
+assert_ok '[ "$(code kith list create team@other.example --owner own@example.org)" = 0 ]' "same name on another domain"
+assert_ok '[ "$(code kith list show team)" = 67 ] && grep -q "more than one list" "$T/err"' "an ambiguous bare name is refused"
+assert_ok 'kith list show team@example.org | grep -q "^name  *Our Team"' "list show by address"
 kith list rm team@other.example >/dev/null
-check 'kith list show team | grep -q "^posting  *members"' "list show by bare name, default posting=members"
-check '[ "$(code kith list set team posting everyone)" = 65 ] && grep -q "members|anyone|announce" "$T/err"' "a bad value names the allowed ones"
-check '[ "$(code kith list set team colour blue)" = 65 ] && grep -q "unknown list setting" "$T/err"' "an unknown setting: exit 65"
-check '[ "$(code kith list show nosuch)" = 67 ] && grep -q "list .nosuch. does not exist; see .kith list ls." "$T/err"' "unknown list: exit 67 and a hint"
+assert_ok 'kith list show team | grep -q "^posting  *members"' "list show by bare name, default posting=members"
+assert_ok '[ "$(code kith list set team posting everyone)" = 65 ] && grep -q "members|anyone|announce" "$T/err"' "a bad value names the allowed ones"
+assert_ok '[ "$(code kith list set team colour blue)" = 65 ] && grep -q "unknown list setting" "$T/err"' "an unknown setting: exit 65"
+assert_ok '[ "$(code kith list show nosuch)" = 67 ] && grep -q "list .nosuch. does not exist; see .kith list ls." "$T/err"' "unknown list: exit 67 and a hint"
 kith list set team reply_to list >/dev/null
-check 'kith list show team | grep -q "^reply_to  *list"' "list set reply_to list"
+assert_ok 'kith list show team | grep -q "^reply_to  *list"' "list set reply_to list"
 
 cat > "$T/members.txt" <<'EOF2'
 # our members
@@ -44,43 +44,43 @@ ann@example.org duplicate
 dora@EXAMPLE.org
 EOF2
 out=$(kith member import team "$T/members.txt" 2>"$T/err")
-check '[ "$out" = "4 added, 1 skipped (already members), 1 invalid" ]' "import counts: $out"
-check 'grep -q ":5: not an address: .not-an-address." "$T/err"' "import names the bad line"
-check 'kith member ls team | grep -q "^dora@example.org"' "addresses are stored lower-case"
+assert_ok '[ "$out" = "4 added, 1 skipped (already members), 1 invalid" ]' "import counts: $out"
+assert_ok 'grep -q ":5: not an address: .not-an-address." "$T/err"' "import names the bad line"
+assert_ok 'kith member ls team | grep -q "^dora@example.org"' "addresses are stored lower-case"
 kith member export team > "$T/export.txt"
-check '[ "$(wc -l < "$T/export.txt")" = 5 ] && grep -q "^ce@example.org Cé Ünïcode$" "$T/export.txt"' "export: one line per member, names kept"
+assert_ok '[ "$(wc -l < "$T/export.txt")" = 5 ] && grep -q "^ce@example.org Cé Ünïcode$" "$T/export.txt"' "export: one line per member, names kept"
 kith list create copy@example.org --owner own@example.org >/dev/null
 out=$(kith member import copy "$T/export.txt")
-check '[ "$out" = "4 added, 1 skipped (already members), 0 invalid" ]' "export re-imports cleanly: $out"
+assert_ok '[ "$out" = "4 added, 1 skipped (already members), 0 invalid" ]' "export re-imports cleanly: $out"
 kith member ls team --json > "$T/members.json"
-check '$PY -c "import json,sys; m=json.load(open(sys.argv[1])); sys.exit(0 if len(m)==5 and {\"address\",\"name\",\"role\",\"mode\",\"joined\"} <= set(m[0]) else 1)" "$T/members.json"' "member ls --json is valid JSON"
-check '[ "$(code kith member add team "bad address")" = 65 ]' "member add of a bad address: exit 65"
-check 'kith member add team ann@example.org | grep -q "already a member"' "member add twice says so"
-check '[ "$(code kith member rm team nobody@example.org)" = 67 ]' "member rm of a non-member: exit 67"
-check '[ "$(code kith member rm team ann@example.org)" = 0 ] && ! kith member ls team | grep -q ann@' "member rm"
+assert_ok '$PY -c "import json,sys; m=json.load(open(sys.argv[1])); sys.exit(0 if len(m)==5 and {\"address\",\"name\",\"role\",\"mode\",\"joined\"} <= set(m[0]) else 1)" "$T/members.json"' "member ls --json is valid JSON"
+assert_ok '[ "$(code kith member add team "bad address")" = 65 ]' "member add of a bad address: exit 65"
+assert_ok 'kith member add team ann@example.org | grep -q "already a member"' "member add twice says so"
+assert_ok '[ "$(code kith member rm team nobody@example.org)" = 67 ]' "member rm of a non-member: exit 67"
+assert_ok '[ "$(code kith member rm team ann@example.org)" = 0 ] && ! kith member ls team | grep -q ann@' "member rm"
 kith list ls --json > "$T/lists.json"
-check '$PY -c "import json,sys; l=json.load(open(sys.argv[1])); sys.exit(0 if [x[\"address\"] for x in l]==[\"copy@example.org\",\"team@example.org\"] else 1)" "$T/lists.json"' "list ls --json"
+assert_ok '$PY -c "import json,sys; l=json.load(open(sys.argv[1])); sys.exit(0 if [x[\"address\"] for x in l]==[\"copy@example.org\",\"team@example.org\"] else 1)" "$T/lists.json"' "list ls --json"
 
 # Configuration errors name the file and line; KITH_HOME overrides data_dir.
 printf '[site]\ndomain = x\ncolour = blue\n' > "$T/bad.conf"
-check '[ "$(code kith --config "$T/bad.conf" check)" = 78 ] && grep -q "bad.conf:3: unknown setting .colour." "$T/err"' "config error: exit 78, file:line"
-check 'KITH_HOME=$T/other kith init | grep -q "data directory: $T/other"' "KITH_HOME overrides data_dir"
-check 'kith check | grep -q "^transport = maildir:$T/var/mail"' "kith check prints the settings"
-check '[ "$(kith queue --json)" = "{\"pending\": 0, \"sending\": 0, \"sent\": 0, \"deferred\": 0, \"failed\": 0}" ]' "kith queue --json"
+assert_ok '[ "$(code kith --config "$T/bad.conf" check)" = 78 ] && grep -q "bad.conf:3: unknown setting .colour." "$T/err"' "config error: exit 78, file:line"
+assert_ok 'KITH_HOME=$T/other kith init | grep -q "data directory: $T/other"' "KITH_HOME overrides data_dir"
+assert_ok 'kith check | grep -q "^transport = maildir:$T/var/mail"' "kith check prints the settings"
+assert_ok '[ "$(kith queue --json)" = "{\"pending\": 0, \"sending\": 0, \"sent\": 0, \"deferred\": 0, \"failed\": 0}" ]' "kith queue --json"
 
 # The maildir transport: one Maildir per member, written tmp -> new.
 printf 'From: own@example.org\nSubject: maildir\nMessage-ID: <md@x>\n\nhello\n' > "$T/p.eml"
 post "$T/p.eml" team@example.org own@example.org >/dev/null
 kith deliver >/dev/null
-check '[ "$(ls "$T"/var/mail/*/new/* | wc -l)" = 4 ]' "maildir: one file per member (4)"
-check 'grep -q "^Return-Path: <team-bounces+" "$T"/var/mail/ben@example.org/new/*' "maildir: Return-Path is the VERP address"
-check '[ -z "$(ls "$T"/var/mail/ben@example.org/tmp)" ]' "maildir: nothing left in tmp/"
-check '! grep -q "^List-Archive:" "$T"/var/mail/ben@example.org/new/*' "no List-Archive without an archive_url"
+assert_ok '[ "$(ls "$T"/var/mail/*/new/* | wc -l)" = 4 ]' "maildir: one file per member (4)"
+assert_ok 'grep -q "^Return-Path: <team-bounces+" "$T"/var/mail/ben@example.org/new/*' "maildir: Return-Path is the VERP address"
+assert_ok '[ -z "$(ls "$T"/var/mail/ben@example.org/tmp)" ]' "maildir: nothing left in tmp/"
+assert_ok '! grep -q "^List-Archive:" "$T"/var/mail/ben@example.org/new/*' "no List-Archive without an archive_url"
 kith list set team archive_url "https://lists.example.org/team/" >/dev/null
 printf 'From: own@example.org\nSubject: archived\nMessage-ID: <la@x>\n\nhello\n' > "$T/p.eml"
 post "$T/p.eml" team@example.org own@example.org >/dev/null
 kith deliver >/dev/null
-check 'grep -q "^List-Archive: <https://lists.example.org/team/>" $(grep -l "<la@x>" "$T"/var/mail/ben@example.org/new/*)' "List-Archive when archive_url is set"
+assert_ok 'grep -q "^List-Archive: <https://lists.example.org/team/>" $(grep -l "<la@x>" "$T"/var/mail/ben@example.org/new/*)' "List-Archive when archive_url is set"
 
 # The sendmail transport hands each message to a sendmail-like program.
 cat > "$T/fake-sendmail" <<EOF2
@@ -92,6 +92,6 @@ chmod +x "$T/fake-sendmail"
 sed -i "s|^transport = .*|transport = sendmail:$T/fake-sendmail|" "$KITH_CONF"
 printf 'From: own@example.org\nSubject: sendmail\nMessage-ID: <sm@x>\n\nhello\n' > "$T/p.eml"
 post "$T/p.eml" team@example.org own@example.org >/dev/null
-check '[ "$(kith deliver)" = "4 sent, 0 deferred, 0 failed" ]' "sendmail transport: 4 sent"
-check 'grep -q "^-i -f team-bounces+.*@example.org -- ben@example.org$" "$T/sendmail.args"' "sendmail gets -i -f VERP -- rcpt"
+assert_ok '[ "$(kith deliver)" = "4 sent, 0 deferred, 0 failed" ]' "sendmail transport: 4 sent"
+assert_ok 'grep -q "^-i -f team-bounces+.*@example.org -- ben@example.org$" "$T/sendmail.args"' "sendmail gets -i -f VERP -- rcpt"
 finish

@@ -29,38 +29,38 @@ last_text() {
 
 start_sink --tls "$T/cert.pem" "$T/key.pem" --pipelining
 out=$(try verified "smtp://localhost:$SINK_PORT" "[smtp]" "ca_file = $T/cert.pem")
-check '[ "$out" = "1 sent, 0 deferred, 0 failed" ]' "STARTTLS with a verified certificate: $out"
-check 'grep -q "\"tls\": true" "$SINK_DIR"/*.json' "the message travelled over TLS"
+assert_ok '[ "$out" = "1 sent, 0 deferred, 0 failed" ]' "STARTTLS with a verified certificate: $out"
+assert_ok 'grep -q "\"tls\": true" "$SINK_DIR"/*.json' "the message travelled over TLS"
 
 rm -f "$SINK_DIR"/*
 out=$(try wrongname "smtp://127.0.0.1:$SINK_PORT" "[smtp]" "ca_file = $T/cert.pem")
-check '[ "$out" = "0 sent, 1 deferred, 0 failed" ]' "certificate for another host name: deferred, not sent"
-check 'last_text | grep -q "TLS handshake with 127.0.0.1 failed"' "the reason is recorded: $(last_text)"
-check '[ "$(sink_count)" = 0 ]' "nothing reached the server"
+assert_ok '[ "$out" = "0 sent, 1 deferred, 0 failed" ]' "certificate for another host name: deferred, not sent"
+assert_ok 'last_text | grep -q "TLS handshake with 127.0.0.1 failed"' "the reason is recorded: $(last_text)"
+assert_ok '[ "$(sink_count)" = 0 ]' "nothing reached the server"
 
 out=$(try unknownca "smtp://localhost:$SINK_PORT")
-check '[ "$out" = "0 sent, 1 deferred, 0 failed" ] && last_text | grep -qi "certificate"' "self-signed certificate not in the CA store: deferred ($(last_text))"
+assert_ok '[ "$out" = "0 sent, 1 deferred, 0 failed" ] && last_text | grep -qi "certificate"' "self-signed certificate not in the CA store: deferred ($(last_text))"
 
 out=$(try noverify "smtp://127.0.0.1:$SINK_PORT" "[smtp]" "tls_verify = off")
-check '[ "$out" = "1 sent, 0 deferred, 0 failed" ]' "tls_verify = off: encrypted without checks"
+assert_ok '[ "$out" = "1 sent, 0 deferred, 0 failed" ]' "tls_verify = off: encrypted without checks"
 stop_sink
 
 start_sink
 out=$(try require "smtp://127.0.0.1:$SINK_PORT" "[smtp]" "tls = require")
-check '[ "$out" = "0 sent, 1 deferred, 0 failed" ] && last_text | grep -q "does not offer STARTTLS"' "tls = require and no STARTTLS: deferred"
+assert_ok '[ "$out" = "0 sent, 1 deferred, 0 failed" ] && last_text | grep -q "does not offer STARTTLS"' "tls = require and no STARTTLS: deferred"
 out=$(try plainauth "smtp://127.0.0.1:$SINK_PORT" "[smtp]" "user = kith" "password = pw-Xq9zK")
-check '[ "$out" = "0 sent, 1 deferred, 0 failed" ] && last_text | grep -q "AUTH refused without TLS"' "no password over a plain connection"
+assert_ok '[ "$out" = "0 sent, 1 deferred, 0 failed" ] && last_text | grep -q "AUTH refused without TLS"' "no password over a plain connection"
 stop_sink
 
 start_sink --tls "$T/cert.pem" "$T/key.pem" --auth kith:pw-Xq9zK
 out=$(try auth "smtp://localhost:$SINK_PORT" "[smtp]" "ca_file = $T/cert.pem" "user = kith" "password = pw-Xq9zK")
-check '[ "$out" = "1 sent, 0 deferred, 0 failed" ] && grep -q "\"auth\": true" "$SINK_DIR"/*.json' "AUTH PLAIN after STARTTLS"
+assert_ok '[ "$out" = "1 sent, 0 deferred, 0 failed" ] && grep -q "\"auth\": true" "$SINK_DIR"/*.json' "AUTH PLAIN after STARTTLS"
 out=$(try badauth "smtp://localhost:$SINK_PORT" "[smtp]" "ca_file = $T/cert.pem" "user = kith" "password = pw-bad-Z7k")
-check '[ "$out" = "0 sent, 1 deferred, 0 failed" ] && last_text | grep -q "AUTH failed: 535"' "wrong password: deferred, not lost ($(last_text))"
+assert_ok '[ "$out" = "0 sent, 1 deferred, 0 failed" ] && last_text | grep -q "AUTH failed: 535"' "wrong password: deferred, not lost ($(last_text))"
 stop_sink
 
 start_sink --tls "$T/cert.pem" "$T/key.pem" --auth kith:pw-Xq9zK --auth-login-only
 out=$(try authlogin "smtp://localhost:$SINK_PORT" "[smtp]" "ca_file = $T/cert.pem" "user = kith" "password = pw-Xq9zK")
-check '[ "$out" = "1 sent, 0 deferred, 0 failed" ] && grep -q "\"auth\": true" "$SINK_DIR"/*.json' "AUTH LOGIN when the server offers only LOGIN"
-check '! grep -rq "pw-Xq9zK\|pw-bad-Z7k" "$T/var/kith.db" "$T/receive.err"' "the password never reaches the database or logs"
+assert_ok '[ "$out" = "1 sent, 0 deferred, 0 failed" ] && grep -q "\"auth\": true" "$SINK_DIR"/*.json' "AUTH LOGIN when the server offers only LOGIN"
+assert_ok '! grep -rq "pw-Xq9zK\|pw-bad-Z7k" "$T/var/kith.db" "$T/receive.err"' "the password never reaches the database or logs"
 finish

@@ -29,12 +29,12 @@ while read -r f; do
 		echo "exit $rc: $f"
 	fi
 done < "$T/files"
-check '[ "$total" -gt 500 ]' "$total corpus messages piped in"
-check '[ $bad = 0 ]' "every corpus message: exit 0, no crash ($bad did not)"
+assert_ok '[ "$total" -gt 500 ]' "$total corpus messages piped in"
+assert_ok '[ $bad = 0 ]' "every corpus message: exit 0, no crash ($bad did not)"
 posts=$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM posts")
 quar=$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM quarantine")
 echo "# $posts posted, $quar quarantined, the rest dropped (automatic mail, duplicates)"
-check '[ "$posts" -gt 100 ]' "real mail is posted ($posts)"
+assert_ok '[ "$posts" -gt 100 ]' "real mail is posted ($posts)"
 kith deliver >/dev/null 2>&1
 $PY - "$T/var/mail" <<'PYEOF'
 import email, email.policy, glob, sys
@@ -48,6 +48,6 @@ for f in files:
 print("# %d delivered copies checked" % len(files))
 sys.exit(1 if bad or not files else 0)
 PYEOF
-check '[ $? = 0 ]' "every delivered copy has List-Id, X-Loop and one subject prefix"
-check 'kith archive search team delivery >/dev/null' "the archive of real mail is searchable"
+assert_ok '[ $? = 0 ]' "every delivered copy has List-Id, X-Loop and one subject prefix"
+assert_ok 'kith archive search team delivery >/dev/null' "the archive of real mail is searchable"
 finish
