@@ -117,6 +117,8 @@ buf_grow(struct buf *b, size_t extra)
 	while (b->cap < need)
 		b->cap *= 2;
 	b->data = xrealloc(b->data, b->cap);
+	/* Always a string, even before the first byte is added. */
+	b->data[b->len] = '\0';
 }
 
 void

@@ -89,6 +89,7 @@ static const struct {
 	{ "Subject: x\x00y\n\nbody", 18, 0 },
 	{ "Subject: only a header", 22, 1 },
 	{ "From: a@b\n\n", 11, 1 },
+	{ "From: a@b\nSubject: no body at all\n", 34, 1 },
 	{ "From: <<<>>>@@@\nContent-Type: multipart/mixed\n\n--\n", 51, 1 },
 };
 
@@ -99,6 +100,8 @@ START_TEST(test_garbage)
 
 	ck_assert_msg((r == 0) == garbage[_i].ok, "case %d: got %d (%s)", _i,
 	    r, r ? err : "");
+	/* every field is a string, also when the part it comes from is empty */
+	ck_assert_uint_eq(strlen(m.text) + strlen(m.subject) + 1 > 0, 1);
 	message_release(&m);
 }
 END_TEST
