@@ -150,8 +150,6 @@ compose_list_copy(const struct list_copy_opts *o, const struct message *m,
 	    o->list_local, o->list_domain, eol);
 	buf_addf(&b, "List-Subscribe: <mailto:%s-subscribe@%s>%s",
 	    o->list_local, o->list_domain, eol);
-	buf_addf(&b, "List-Unsubscribe: <mailto:%s-unsubscribe@%s>%s",
-	    o->list_local, o->list_domain, eol);
 	if (*o->archive_url)
 		buf_addf(&b, "List-Archive: <%s>%s", o->archive_url, eol);
 	buf_addf(&b, "Precedence: list%s", eol);

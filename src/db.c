@@ -103,6 +103,51 @@ static const char *const migrations[] = {
 	"  raw BLOB NOT NULL);",
 	/* 2: claims walk each state in id order without scanning sent rows */
 	"CREATE INDEX IF NOT EXISTS outbox_state_id ON outbox(state, id);",
+	/* 3: membership by email, moderation, bans */
+	"ALTER TABLE members ADD COLUMN moderated INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE members ADD COLUMN posts INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE members ADD COLUMN nomail_until INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE pending ("
+	"  id INTEGER PRIMARY KEY,"
+	"  list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL,"		/* confirm | approve | invite */
+	"  address TEXT NOT NULL,"	/* whose confirmation it is */
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  commands TEXT NOT NULL DEFAULT '',"	/* what a confirm carries out */
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL);"
+	"CREATE INDEX pending_addr ON pending(list_id, address);"
+	"CREATE TABLE confirm_log ("
+	"  list_id INTEGER NOT NULL, address TEXT NOT NULL, sent INTEGER NOT NULL);"
+	"CREATE INDEX confirm_log_addr ON confirm_log(list_id, address, sent);"
+	"CREATE TABLE held ("
+	"  id INTEGER PRIMARY KEY,"
+	"  list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	"  message_id TEXT NOT NULL,"
+	"  sender TEXT NOT NULL,"
+	"  envelope_from TEXT NOT NULL DEFAULT '',"
+	"  subject TEXT NOT NULL DEFAULT '',"
+	"  reason TEXT NOT NULL,"
+	"  raw BLOB NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL);"
+	"CREATE TABLE bans ("
+	"  id INTEGER PRIMARY KEY,"
+	"  list_id INTEGER REFERENCES lists(id) ON DELETE CASCADE,"	/* NULL: site */
+	"  pattern TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  UNIQUE (list_id, pattern));"
+	"CREATE TABLE notice_log ("
+	"  list_id INTEGER NOT NULL, address TEXT NOT NULL, kind TEXT NOT NULL,"
+	"  sent INTEGER NOT NULL, PRIMARY KEY (list_id, address, kind));"
+	"CREATE TABLE member_events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	"  address TEXT NOT NULL, event TEXT NOT NULL, at INTEGER NOT NULL,"
+	"  reported INTEGER NOT NULL DEFAULT 0);"
+	/* the list whose per-recipient List-Unsubscribe a copy gets */
+	"ALTER TABLE outbox_messages ADD COLUMN unsubscribe TEXT NOT NULL "
+	"  DEFAULT '';",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

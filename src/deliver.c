@@ -37,22 +37,6 @@ deliver_verp(const struct token_key *k, const char *bounce_local,
 	return addr;
 }
 
-/* The message currently loaded, reused while rows share it. */
-struct loaded {
-	int64_t msg_id;
-	char *data, *bounce_local, *domain;
-	size_t len;
-};
-
-static void
-loaded_release(struct loaded *l)
-{
-	free(l->data);
-	free(l->bounce_local);
-	free(l->domain);
-	memset(l, 0, sizeof(*l));
-}
-
 struct worker {
 	const struct kith_config *cfg;
 	sqlite3 *db;
@@ -154,16 +138,37 @@ inflight_done(struct tx *t, void *ctx)
 
 /* Load the bytes of msg_id into cur unless they are there already. */
 static int
-message_ensure(struct worker *w, struct loaded *cur, int64_t msg_id)
+message_ensure(struct worker *w, struct outbox_message *cur, int64_t msg_id)
 {
-	if (cur->msg_id == msg_id)
+	if (cur->id == msg_id)
 		return KITH_OK;
-	loaded_release(cur);
-	if (outbox_message_load(w->db, msg_id, &cur->data, &cur->len,
-	    &cur->bounce_local, &cur->domain) != KITH_OK)
-		return KITH_TEMP;
-	cur->msg_id = msg_id;
-	return KITH_OK;
+	outbox_message_release(cur);
+	return outbox_message_load(w->db, msg_id, cur) == KITH_OK ? KITH_OK :
+	    KITH_TEMP;
+}
+
+/*
+ * unsubscribe_header - "List-Unsubscribe: <mailto:team-unsubscribe+TOKEN@
+ * domain>" for one member: the token names the member and works for
+ * nobody else, so a mail client's Unsubscribe button works in one step.
+ */
+static char *
+unsubscribe_header(struct worker *w, const struct outbox_message *m,
+    int64_t member_id, const char *rcpt)
+{
+	char payload[32], *tok, *h, *at = strchr(m->unsubscribe, '@');
+	int local_len = at ? (int)(at - m->unsubscribe) : 0;
+
+	snprintf(payload, sizeof(payload), "%lld", (long long)member_id);
+	tok = token_make(w->key, "unsubscribe", m->unsubscribe, rcpt, payload, 0);
+	if (tok == NULL || at == NULL) {
+		free(tok);
+		return NULL;
+	}
+	h = xasprintf("List-Unsubscribe: <mailto:%.*s-unsubscribe%c%s%s>\r\n",
+	    local_len, m->unsubscribe, *w->cfg->delimiter, tok, at);
+	free(tok);
+	return h;
 }
 
 /*
@@ -172,10 +177,11 @@ message_ensure(struct worker *w, struct loaded *cur, int64_t msg_id)
  */
 static int
 worker_batch(struct worker *w, struct outbox_item *items, size_t n,
-    struct loaded *cur)
+    struct outbox_message *cur)
 {
 	struct inflight f;
 	char **from = xcalloc(n, sizeof(*from));
+	char **head = xcalloc(n, sizeof(*head));
 	size_t i = 0;
 
 	memset(&f, 0, sizeof(f));
@@ -190,7 +196,7 @@ worker_batch(struct worker *w, struct outbox_item *items, size_t n,
 			f.st = KITH_TEMP;
 			break;
 		}
-		while (i + k < n && items[i + k].msg_id == cur->msg_id) {
+		while (i + k < n && items[i + k].msg_id == cur->id) {
 			struct outbox_item *it = &items[i + k];
 			struct tx *t = &f.txs[i + k];
 
@@ -198,6 +204,12 @@ worker_batch(struct worker *w, struct outbox_item *items, size_t n,
 			    *w->cfg->delimiter, cur->domain, it->id, it->rcpt);
 			t->from = from[i + k];
 			t->rcpt = it->rcpt;
+			if (*cur->unsubscribe && it->member_id > 0) {
+				head[i + k] = unsubscribe_header(w, cur,
+				    it->member_id, it->rcpt);
+				t->head = head[i + k];
+				t->head_len = strlen(head[i + k]);
+			}
 			t->data = cur->data;
 			t->len = cur->len;
 			t->done = inflight_done;
@@ -209,9 +221,12 @@ worker_batch(struct worker *w, struct outbox_item *items, size_t n,
 		inflight_record(&f);
 		i += k;
 	}
-	for (size_t j = 0; j < n; j++)
+	for (size_t j = 0; j < n; j++) {
 		free(from[j]);
+		free(head[j]);
+	}
 	free(from);
+	free(head);
 	free(f.txs);
 	free(f.done);
 	return f.st;
@@ -220,7 +235,7 @@ worker_batch(struct worker *w, struct outbox_item *items, size_t n,
 static int
 worker_run(struct worker *w, int batch_size)
 {
-	struct loaded cur;
+	struct outbox_message cur;
 	int st = KITH_OK;
 
 	memset(&cur, 0, sizeof(cur));
@@ -239,7 +254,7 @@ worker_run(struct worker *w, int batch_size)
 		if (st != KITH_OK)
 			break;
 	}
-	loaded_release(&cur);
+	outbox_message_release(&cur);
 	return st;
 }
 

@@ -111,7 +111,7 @@ queue_notice(struct inbound *in, const struct list *l, const char *rcpt,
 	mail = compose_notice(l->name, owner, rcpt, subject, m->message_id,
 	    text, list_id, &mlen);
 	st = outbox_message_add(in->db, l->id, 0, "notice", bounces, l->domain,
-	    mail, mlen, &msg_id);
+	    NULL, mail, mlen, &msg_id);
 	if (st == KITH_OK)
 		st = outbox_rcpt_add(in->db, msg_id, rcpt);
 done:
@@ -209,7 +209,7 @@ accept_post(struct inbound *in, const struct list *l, const struct message *m)
 	if ((st = archive_store(in->db, l->id, m, msgid,
 	    strcmp(archive, "off") != 0, &post_id)) != KITH_OK ||
 	    (st = outbox_message_add(in->db, l->id, post_id, "post", bounces,
-	    l->domain, copy, clen, &msg_id)) != KITH_OK ||
+	    l->domain, l->address, copy, clen, &msg_id)) != KITH_OK ||
 	    (st = outbox_fanout_members(in->db, msg_id, l->id, &count)) !=
 	    KITH_OK) {
 		db_rollback(in->db);
@@ -294,7 +294,7 @@ handle_owner(struct inbound *in, const struct list *l, const struct message *m)
 
 	if (st == KITH_OK)
 		st = outbox_message_add(in->db, l->id, 0, "owner", bounces,
-		    l->domain, m->raw, m->len, &msg_id);
+		    l->domain, NULL, m->raw, m->len, &msg_id);
 	if (st == KITH_OK)
 		st = db_exec(in->db, "INSERT OR IGNORE INTO outbox(message_id, "
 		    "rcpt, member_id, updated) SELECT ?, address, id, ? FROM "

@@ -12,11 +12,11 @@
 int
 outbox_message_add(sqlite3 *db, int64_t list_id, int64_t post_id,
     const char *kind, const char *bounce_local, const char *domain,
-    const char *data, size_t len, int64_t *id)
+    const char *unsubscribe, const char *data, size_t len, int64_t *id)
 {
 	sqlite3_stmt *st = db_prepare(db, "INSERT INTO outbox_messages("
-	    "list_id, post_id, kind, bounce_local, domain, data, created) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?)");
+	    "list_id, post_id, kind, bounce_local, domain, data, created, "
+	    "unsubscribe) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 	int rc;
 
 	if (st == NULL)
@@ -30,6 +30,8 @@ outbox_message_add(sqlite3 *db, int64_t list_id, int64_t post_id,
 	sqlite3_bind_text(st, 5, domain, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 6, data, (int)len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, now_utc());
+	sqlite3_bind_text(st, 8, unsubscribe ? unsubscribe : "", -1,
+	    SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -60,7 +62,8 @@ outbox_rcpt_add(sqlite3 *db, int64_t msg_id, const char *rcpt)
 
 #define CLAIM_SET "UPDATE outbox SET state='sending', lease_until=?1 + ?2, " \
 	"attempts=attempts+1, updated=?1 WHERE id IN (SELECT id FROM outbox "
-#define CLAIM_END " ORDER BY id LIMIT ?3) RETURNING id, message_id, rcpt, attempts"
+#define CLAIM_END " ORDER BY id LIMIT ?3) RETURNING id, message_id, rcpt, " \
+	"attempts, coalesce(member_id, 0)"
 
 /* "INDEXED BY": sorting all due rows by id for every claim is O(N). */
 static const char *const claim_sql[] = {
@@ -127,6 +130,7 @@ outbox_claim(sqlite3 *db, int64_t now, int lease, int limit,
 			it->msg_id = sqlite3_column_int64(st, 1);
 			it->rcpt = db_col_text(st, 2);
 			it->attempts = sqlite3_column_int(st, 3);
+			it->member_id = sqlite3_column_int64(st, 4);
 		}
 		sqlite3_finalize(st);
 	}
@@ -159,27 +163,39 @@ outbox_items_free(struct outbox_item *items, size_t n)
 }
 
 int
-outbox_message_load(sqlite3 *db, int64_t msg_id, char **data, size_t *len,
-    char **bounce_local, char **domain)
+outbox_message_load(sqlite3 *db, int64_t msg_id, struct outbox_message *m)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT data, bounce_local, domain "
-	    "FROM outbox_messages WHERE id=?");
+	sqlite3_stmt *st = db_prepare(db, "SELECT data, bounce_local, domain, "
+	    "unsubscribe FROM outbox_messages WHERE id=?");
 	int found = 0;
 
+	memset(m, 0, sizeof(*m));
 	if (st == NULL)
 		return KITH_PERM;
 	db_bind(st, "i", msg_id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		*len = (size_t)sqlite3_column_bytes(st, 0);
-		*data = xmalloc(*len + 1);
-		memcpy(*data, sqlite3_column_blob(st, 0), *len);
-		(*data)[*len] = '\0';
-		*bounce_local = db_col_text(st, 1);
-		*domain = db_col_text(st, 2);
+		m->id = msg_id;
+		m->len = (size_t)sqlite3_column_bytes(st, 0);
+		m->data = xmalloc(m->len + 1);
+		memcpy(m->data, sqlite3_column_blob(st, 0), m->len);
+		m->data[m->len] = '\0';
+		m->bounce_local = db_col_text(st, 1);
+		m->domain = db_col_text(st, 2);
+		m->unsubscribe = db_col_text(st, 3);
 		found = 1;
 	}
 	sqlite3_finalize(st);
 	return found ? KITH_OK : KITH_PERM;
+}
+
+void
+outbox_message_release(struct outbox_message *m)
+{
+	free(m->data);
+	free(m->bounce_local);
+	free(m->domain);
+	free(m->unsubscribe);
+	memset(m, 0, sizeof(*m));
 }
 
 struct outbox_marker {

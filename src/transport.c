@@ -30,6 +30,22 @@ tx_set_result(struct tx *t, int status, int code, const char *text)
 		t->done(t, t->ctx);
 }
 
+void
+add_lf(struct buf *b, const char *data, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		const char *cr = memchr(data + i, '\r', len - i);
+		size_t end = cr ? (size_t)(cr - data) : len;
+
+		buf_add(b, data + i, end - i);
+		if (cr && (end + 1 == len || data[end + 1] != '\n'))
+			buf_addc(b, '\r');	/* a lone CR stays */
+		i = end + 1;
+	}
+}
+
 struct transport *
 transport_open(const struct kith_config *cfg, char *err, size_t errlen)
 {

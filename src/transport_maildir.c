@@ -80,10 +80,8 @@ maildir_deliver_one(struct maildir *m, struct tx *t)
 	buf_init(&b);
 	buf_addf(&b, "Return-Path: <%s>\nDelivered-To: %s\n", t->from, t->rcpt);
 	/* Maildir files use LF line endings. */
-	for (size_t i = 0; i < t->len; i++)
-		if (!(t->data[i] == '\r' && i + 1 < t->len &&
-		    t->data[i + 1] == '\n'))
-			buf_addc(&b, t->data[i]);
+	add_lf(&b, t->head, t->head_len);
+	add_lf(&b, t->data, t->len);
 	{
 		char *sub[3];
 

@@ -67,10 +67,8 @@ sendmail_one(struct sendmail *s, struct tx *t)
 	close(fds[0]);
 	buf_init(&b);
 	/* sendmail expects local (LF) line endings. */
-	for (size_t i = 0; i < t->len; i++)
-		if (!(t->data[i] == '\r' && i + 1 < t->len &&
-		    t->data[i + 1] == '\n'))
-			buf_addc(&b, t->data[i]);
+	add_lf(&b, t->head, t->head_len);
+	add_lf(&b, t->data, t->len);
 	write_all(fds[1], b.data, b.len);
 	buf_release(&b);
 	close(fds[1]);

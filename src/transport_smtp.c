@@ -485,12 +485,12 @@ expect_push(struct smtp *s, enum expect_kind kind, size_t item)
 }
 
 /*
- * smtp_add_body - the message, dot-stuffed, with CRLF line ends, then the
- * final dot.  Lines longer than SMTP allows (998 octets, RFC 5321
- * 4.5.3.1.6) are broken as Postfix breaks them, rather than bounced.
+ * smtp_add_lines - data dot-stuffed, with CRLF line ends.  Lines longer
+ * than SMTP allows (998 octets, RFC 5321 4.5.3.1.6) are broken as
+ * Postfix breaks them, rather than bounced.
  */
 static void
-smtp_add_body(struct buf *w, const char *data, size_t len)
+smtp_add_lines(struct buf *w, const char *data, size_t len)
 {
 	size_t i = 0;
 
@@ -515,6 +515,15 @@ smtp_add_body(struct buf *w, const char *data, size_t len)
 		buf_add(w, "\r\n", 2);
 		i = end + 1;
 	}
+}
+
+/* The recipient's header lines, the message, the final dot. */
+static void
+smtp_add_body(struct buf *w, const struct tx *t)
+{
+	if (t->head_len)
+		smtp_add_lines(w, t->head, t->head_len);
+	smtp_add_lines(w, t->data, t->len);
 	buf_add(w, ".\r\n", 3);
 }
 
@@ -540,7 +549,7 @@ smtp_handle(struct smtp *s, struct tx *txs, struct expect e, int code,
 		break;
 	case X_DATA:
 		if (code == 354 && t->status == -1) {
-			smtp_add_body(&s->wbuf, t->data, t->len);
+			smtp_add_body(&s->wbuf, t);
 			expect_push(s, X_DOT, e.item);
 			break;
 		}

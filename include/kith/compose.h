@@ -23,7 +23,11 @@ struct list_copy_opts {
 	const char *message_id;		/* without <>; added when m has none */
 };
 
-/* The copy members receive; caller frees. */
+/*
+ * compose_list_copy - the copy members receive, shared by all of them;
+ * the delivery engine adds each member's own List-Unsubscribe.  Caller
+ * frees.
+ */
 char *compose_list_copy(const struct list_copy_opts *o,
     const struct message *m, size_t *outlen);
 

@@ -15,10 +15,15 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
-/* Inside the caller's transaction. KITH_OK and *id. list_id/post_id 0 = none. */
+/*
+ * outbox_message_add - inside the caller's transaction.  KITH_OK and *id.
+ * list_id/post_id 0 = none.  unsubscribe is the list address whose
+ * per-recipient List-Unsubscribe each member's copy gets at delivery, or
+ * NULL for mail that is not list traffic (notices).
+ */
 int outbox_message_add(sqlite3 *db, int64_t list_id, int64_t post_id,
     const char *kind, const char *bounce_local, const char *domain,
-    const char *data, size_t len, int64_t *id);
+    const char *unsubscribe, const char *data, size_t len, int64_t *id);
 /* One row per member of list_id who gets each message; *count set. */
 int outbox_fanout_members(sqlite3 *db, int64_t msg_id, int64_t list_id,
     int64_t *count);
@@ -27,6 +32,7 @@ int outbox_rcpt_add(sqlite3 *db, int64_t msg_id, const char *rcpt);
 
 struct outbox_item {
 	int64_t id, msg_id;
+	int64_t member_id;	/* 0 when the recipient is not a member */
 	int attempts;
 	char *rcpt;
 };
@@ -42,9 +48,19 @@ int outbox_claim(sqlite3 *db, int64_t now, int lease, int limit,
     const char *journal_dir, struct outbox_item **items, size_t *n);
 void outbox_items_free(struct outbox_item *items, size_t n);
 
-/* The bytes and envelope parts of one message; caller frees the strings. */
-int outbox_message_load(sqlite3 *db, int64_t msg_id, char **data,
-    size_t *len, char **bounce_local, char **domain);
+/* One queued message, as the delivery engine needs it. */
+struct outbox_message {
+	int64_t id;
+	char *data;
+	size_t len;
+	char *bounce_local, *domain;
+	char *unsubscribe;	/* "" when no per-recipient List-Unsubscribe */
+};
+
+/* Load msg_id into m (release with outbox_message_release); KITH_OK/PERM. */
+int outbox_message_load(sqlite3 *db, int64_t msg_id,
+    struct outbox_message *m);
+void outbox_message_release(struct outbox_message *m);
 
 struct retry_policy {
 	int base;		/* seconds before the first retry */

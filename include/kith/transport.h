@@ -17,6 +17,8 @@
 struct tx {
 	const char *from;	/* envelope sender, "" for <> */
 	const char *rcpt;
+	const char *head;	/* per-recipient header lines before data, or NULL */
+	size_t head_len;
 	const char *data;	/* the message, LF or CRLF line endings */
 	size_t len;
 	/* called once, as soon as this tx has its final result */
@@ -60,5 +62,9 @@ extern const struct transport_ops transport_maildir_ops;
  * tell its done callback.  text is cut to one line.  For backends.
  */
 void tx_set_result(struct tx *t, int status, int code, const char *text);
+
+/* Append data to b with CRLF turned into LF (local delivery formats). */
+struct buf;
+void add_lf(struct buf *b, const char *data, size_t len);
 
 #endif

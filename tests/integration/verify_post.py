@@ -56,6 +56,7 @@ if args.prefix:
                                               re.escape(args.prefix) + r"\s*)+", lambda m: "Re: " if re.search(r"(?i)re|aw|sv", m.group(0).replace(args.prefix, "")) else "", want_subject, flags=re.I)
 
 orig_parts = [p for p in orig.walk() if not p.is_multipart()]
+unsubs = []
 for env, raw in deliveries:
     m = email.message_from_bytes(raw, policy=email.policy.default)
     who = env["rcpt_tos"][0]
@@ -66,8 +67,11 @@ for env, raw in deliveries:
           "%s: List-Help" % who)
     check(m["List-Subscribe"] == "<mailto:%s-subscribe@%s>" % (local, domain),
           "%s: List-Subscribe" % who)
-    check(m["List-Unsubscribe"] is not None and "mailto:%s-unsubscribe@%s" % (local, domain)
-          in m["List-Unsubscribe"], "%s: List-Unsubscribe" % who)
+    unsub = re.fullmatch(r"<mailto:%s-unsubscribe\+[a-z0-9.]+-[a-z0-9]+-[a-z2-7]{16}@%s>"
+                         % (re.escape(local), re.escape(domain)), str(m["List-Unsubscribe"]))
+    check(unsub is not None, "%s: List-Unsubscribe with the member's own token: %s"
+          % (who, m["List-Unsubscribe"]))
+    unsubs.append(str(m["List-Unsubscribe"]))
     check(m["Precedence"] == "list", "%s: Precedence: list" % who)
     check(m["X-Loop"] == args.list, "%s: X-Loop" % who)
     check(m["Message-ID"] == orig["Message-ID"], "%s: Message-ID kept" % who)
@@ -90,4 +94,5 @@ for env, raw in deliveries:
     body_got = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[1]
     check(body_orig == body_got, "%s: body byte-for-byte" % who)
 
+check(len(set(unsubs)) == len(unsubs), "every member's List-Unsubscribe differs")
 sys.exit(1 if failures else 0)

@@ -34,7 +34,7 @@ add_message(int nrcpt)
 
 	ck_assert_int_eq(db_begin(db), KITH_OK);
 	ck_assert_int_eq(outbox_message_add(db, 0, 0, "test", "team-bounces",
-	    "example.org", "Subject: x\n\nbody\n", 17, &id), KITH_OK);
+	    "example.org", NULL, "Subject: x\n\nbody\n", 17, &id), KITH_OK);
 	for (int i = 0; i < nrcpt; i++) {
 		char rcpt[64];
 
@@ -146,17 +146,15 @@ END_TEST
 START_TEST(test_message_load)
 {
 	int64_t id = add_message(1);
-	char *data, *bl, *dom;
-	size_t len;
+	struct outbox_message m;
 
-	ck_assert_int_eq(outbox_message_load(db, id, &data, &len, &bl, &dom), KITH_OK);
-	ck_assert_uint_eq(len, 17);
-	ck_assert_str_eq(bl, "team-bounces");
-	ck_assert_str_eq(dom, "example.org");
-	free(data);
-	free(bl);
-	free(dom);
-	ck_assert_int_eq(outbox_message_load(db, id + 1, &data, &len, &bl, &dom), KITH_PERM);
+	ck_assert_int_eq(outbox_message_load(db, id, &m), KITH_OK);
+	ck_assert_uint_eq(m.len, 17);
+	ck_assert_str_eq(m.bounce_local, "team-bounces");
+	ck_assert_str_eq(m.domain, "example.org");
+	ck_assert_str_eq(m.unsubscribe, "");
+	outbox_message_release(&m);
+	ck_assert_int_eq(outbox_message_load(db, id + 1, &m), KITH_PERM);
 }
 END_TEST
 
