@@ -14,6 +14,9 @@
 #include "kith/db.h"
 #include "kith/deliver.h"
 #include "kith/log.h"
+#include "kith/membership.h"
+#include "kith/moderation.h"
+#include "kith/tokens.h"
 #include "kith/outbox.h"
 #include "kith/util.h"
 
@@ -72,6 +75,26 @@ cmd_deliver(struct cli *c, int argc, char **argv)
 	return run_delivery(c, &o, quiet);
 }
 
+/* Expiries and summaries; each part logs its own trouble and goes on. */
+static void
+cron_housekeeping(struct cli *c)
+{
+	char *secret = config_secret_path(&c->cfg), err[512];
+	struct token_key *key = token_key_load(secret, err, sizeof(err));
+	int64_t now = now_utc();
+
+	free(secret);
+	if (key == NULL) {
+		log_error("cron: %s", err);
+		return;
+	}
+	if (moderation_expire(&c->cfg, c->db, key, now) != KITH_OK)
+		log_warn("cron: held posts not expired this time");
+	if (membership_cron(&c->cfg, c->db, key, now) != KITH_OK)
+		log_warn("cron: confirmations not expired this time");
+	token_key_free(key);
+}
+
 int
 cmd_cron(struct cli *c, int argc, char **argv)
 {
@@ -81,8 +104,10 @@ cmd_cron(struct cli *c, int argc, char **argv)
 
 	if (wants_help(argc, argv)) {
 		printf("usage: kith cron\n\nRun from cron every minute: "
-		    "delivers what is due and retries deferred\nmail.  A second "
-		    "cron started while one runs exits at once.\n");
+		    "expires held posts and pending confirmations,\nends "
+		    "'nomail until' periods, sends daily join/leave summaries "
+		    "to owners,\ndelivers what is due and retries deferred mail."
+		    "  A second cron started\nwhile one runs exits at once.\n");
 		return 0;
 	}
 	cli_open(c);
@@ -94,6 +119,7 @@ cmd_cron(struct cli *c, int argc, char **argv)
 		log_info("cron: another cron is running; nothing to do");
 		return 0;
 	}
+	cron_housekeeping(c);
 	r = run_delivery(c, &o, 1);
 	/* Keep the WAL small while nothing else is writing. */
 	sqlite3_exec(c->db, "PRAGMA wal_checkpoint(PASSIVE)", NULL, NULL, NULL);

@@ -8,7 +8,11 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "kith/address.h"
+#include "kith/db.h"
 #include "kith/members.h"
+#include "kith/membership.h"
+#include "kith/tokens.h"
 #include "kith/util.h"
 
 static void
@@ -19,7 +23,13 @@ member_usage(FILE *out)
 	    "       kith member ls LIST [--json]\n"
 	    "       kith member import LIST FILE   (one per line: 'addr', "
 	    "'addr Name' or 'Name <addr>'; - for stdin)\n"
-	    "       kith member export LIST        (the same format)\n");
+	    "       kith member export LIST        (the same format)\n"
+	    "       kith member role LIST ADDRESS owner|moderator|member\n"
+	    "       kith member moderate LIST ADDRESS on|off   (hold every post)\n"
+	    "       kith member set LIST ADDRESS mode=each|digest-daily|"
+	    "digest-weekly|nomail\n"
+	    "       kith member invite LIST ADDRESS [--name NAME]  (a mail whose "
+	    "reply joins)\n");
 }
 
 static int
@@ -101,6 +111,58 @@ member_add_cmd(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static int
+member_invite_cmd(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *name = NULL;
+	char *addr, *secret, err[512];
+	struct token_key *key;
+	struct list l;
+	int ch, st;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
+		if (ch == 'n')
+			name = optarg;
+		else
+			usage_error("member", "bad option for 'member invite'");
+	}
+	if (optind + 2 != argc)
+		usage_error("member", "'member invite' takes LIST ADDRESS");
+	cli_open(c);
+	cli_list(c, argv[optind], &l);
+	addr = address_normalize(argv[optind + 1]);
+	if (addr == NULL)
+		die(EX_DATAERR_, "'%s' is not a valid address", argv[optind + 1]);
+	secret = config_secret_path(&c->cfg);
+	key = token_key_load(secret, err, sizeof(err));
+	free(secret);
+	if (key == NULL)
+		die(EX_CONFIG_, "%s", err);
+	{
+		struct mail_ctx mc = { &c->cfg, c->db, key, &l, NULL, NULL };
+
+		st = db_begin(c->db);
+		if (st == KITH_OK)
+			st = membership_invite(&mc, addr, name);
+		if (st == KITH_OK)
+			st = db_commit(c->db);
+		else
+			db_rollback(c->db);
+	}
+	if (st != KITH_OK)
+		die(EX_TEMPFAIL_, "invitation not sent: database busy");
+	printf("invited %s to %s; they join by replying\n", addr, l.address);
+	token_key_free(key);
+	free(addr);
+	list_release(&l);
+	return 0;
+}
+
 int
 cmd_member(struct cli *c, int argc, char **argv)
 {
@@ -141,6 +203,33 @@ cmd_member(struct cli *c, int argc, char **argv)
 		member_foreach(c->db, l.id, print_member, json);
 		if (json[0])
 			printf("]\n");
+	} else if (!strcmp(sub, "role") || !strcmp(sub, "moderate") ||
+	    !strcmp(sub, "set")) {
+		int st;
+
+		if (argc != 5)
+			usage_error("member", "'member %s' takes LIST ADDRESS VALUE",
+			    sub);
+		cli_open(c);
+		cli_list(c, argv[2], &l);
+		if (!strcmp(sub, "role"))
+			st = member_set_role(c->db, l.id, argv[3], argv[4]);
+		else if (!strcmp(sub, "moderate"))
+			st = strcmp(argv[4], "on") && strcmp(argv[4], "off") ?
+			    KITH_PERM : member_set_moderated(c->db, l.id, argv[3],
+			    !strcmp(argv[4], "on"));
+		else
+			st = strncmp(argv[4], "mode=", 5) ? KITH_PERM :
+			    member_set_mode(c->db, l.id, argv[3], argv[4] + 5, 0);
+		if (st == KITH_TEMP)
+			die(EX_TEMPFAIL_, "database busy");
+		if (st != KITH_OK)
+			die(EX_DATAERR_, "not changed: '%s' is not a member of %s, "
+			    "or '%s' is not allowed; see 'kith member --help'",
+			    argv[3], l.address, argv[4]);
+		printf("%s: %s %s %s\n", l.address, argv[3], sub, argv[4]);
+	} else if (!strcmp(sub, "invite")) {
+		return member_invite_cmd(c, argc - 1, argv + 1);
 	} else if (!strcmp(sub, "export")) {
 		cli_open(c);
 		cli_list(c, argv[2], &l);

@@ -160,40 +160,71 @@ compose_list_copy(const struct list_copy_opts *o, const struct message *m,
 	return buf_detach(&b, outlen);
 }
 
-char *
-compose_notice(const char *from_name, const char *from, const char *to,
-    const char *subject, const char *in_reply_to, const char *text,
-    const char *list_id_header, size_t *outlen)
+/* Text with CRLF line ends, ending in one. */
+static void
+add_crlf_text(struct buf *b, const char *text)
 {
-	char date[64], *id, *subj, *name;
+	for (const char *p = text; *p; p++) {
+		if (*p == '\n' && (p == text || p[-1] != '\r'))
+			buf_addc(b, '\r');
+		buf_addc(b, *p);
+	}
+	if (b->len < 2 || b->data[b->len - 1] != '\n')
+		buf_adds(b, "\r\n");
+}
+
+static int
+header_safe(const char *s)
+{
+	return s && *s && !strpbrk(s, "\r\n<>");
+}
+
+char *
+compose_notice(const struct notice *n, size_t *outlen)
+{
+	char date[64], *id, *subj, *name, *boundary = NULL;
 	struct buf b;
-	const char *at = strchr(from, '@');
+	const char *at = strchr(n->from, '@');
 
 	buf_init(&b);
 	compose_date(now_utc(), date, sizeof(date));
 	id = compose_message_id(at ? at + 1 : "localhost");
-	subj = rfc2047_encode(subject, "\r\n");
-	name = rfc2047_phrase(from_name, "\r\n");
-	buf_addf(&b, "From: %s <%s>\r\n", name, from);
-	buf_addf(&b, "To: <%s>\r\n", to);
+	subj = rfc2047_encode(n->subject, "\r\n");
+	name = rfc2047_phrase(n->from_name, "\r\n");
+	buf_addf(&b, "From: %s <%s>\r\n", name, n->from);
+	buf_addf(&b, "To: <%s>\r\n", n->to);
 	buf_addf(&b, "Subject: %s\r\n", subj);
 	buf_addf(&b, "Date: %s\r\n", date);
 	buf_addf(&b, "Message-ID: <%s>\r\n", id);
-	if (in_reply_to && *in_reply_to && !strpbrk(in_reply_to, "\r\n<>"))
-		buf_addf(&b, "In-Reply-To: <%s>\r\n", in_reply_to);
-	if (list_id_header && *list_id_header)
-		buf_addf(&b, "List-Id: %s\r\n", list_id_header);
+	if (header_safe(n->in_reply_to))
+		buf_addf(&b, "In-Reply-To: <%s>\r\n", n->in_reply_to);
+	if (header_safe(n->reply_to))
+		buf_addf(&b, "Reply-To: <%s>\r\n", n->reply_to);
+	if (n->list_id && *n->list_id)
+		buf_addf(&b, "List-Id: %s\r\n", n->list_id);
 	buf_adds(&b, "Auto-Submitted: auto-replied\r\n");
 	buf_adds(&b, "MIME-Version: 1.0\r\n");
+	if (n->attach) {
+		char *hex = random_hex(12);
+
+		boundary = xasprintf("=_kith_%s", hex);
+		free(hex);
+		buf_addf(&b, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n"
+		    "\r\nThis is a MIME message.\r\n--%s\r\n", boundary,
+		    boundary);
+	}
 	buf_adds(&b, "Content-Type: text/plain; charset=UTF-8\r\n");
 	buf_adds(&b, "Content-Transfer-Encoding: 8bit\r\n\r\n");
-	for (const char *p = text; *p; p++) {
-		if (*p == '\n' && (p == text || p[-1] != '\r'))
-			buf_addc(&b, '\r');
-		buf_addc(&b, *p);
+	add_crlf_text(&b, n->text);
+	if (n->attach) {
+		buf_addf(&b, "--%s\r\nContent-Type: message/rfc822\r\n"
+		    "Content-Disposition: inline\r\n\r\n", boundary);
+		buf_add(&b, n->attach, n->attach_len);
+		if (n->attach_len && n->attach[n->attach_len - 1] != '\n')
+			buf_adds(&b, "\r\n");
+		buf_addf(&b, "--%s--\r\n", boundary);
 	}
-	if (b.len < 2 || b.data[b.len - 1] != '\n')
-		buf_adds(&b, "\r\n");
+	free(boundary);
 	free(id);
 	free(subj);
 	free(name);

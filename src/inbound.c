@@ -15,7 +15,14 @@
 #include "kith/log.h"
 #include "kith/message.h"
 #include "kith/outbox.h"
+#include "kith/bans.h"
+#include "kith/membership.h"
+#include "kith/moderation.h"
+#include "kith/notice.h"
 #include "kith/policy.h"
+#include "kith/requests.h"
+#include "kith/tokens.h"
+#include "kith/post.h"
 #include "kith/template.h"
 #include "kith/util.h"
 
@@ -31,6 +38,8 @@ struct inbound {
 	const char *env_from;
 	const char *env_to;
 	struct inbound_result *res;
+	const struct message *msg;	/* parsed, once dispatch has it */
+	char *sender;			/* From (or envelope), normalised */
 };
 
 static void
@@ -78,56 +87,32 @@ quarantine(struct inbound *in, const char *reason)
 		    in->env_to, reason);
 }
 
-/*
- * queue_notice - one automatic notice from the list to rcpt, from the
- * template name.  Never to automatic mail: callers check that first.
- */
+/* One automatic notice from the list, with the post's variables. */
 static int
 queue_notice(struct inbound *in, const struct list *l, const char *rcpt,
     const char *tmpl, const struct message *m, const char *subject,
     const char *size, const char *max_size)
 {
-	char *owner = xasprintf("%s-owner@%s", l->local, l->domain);
-	char *sub = xasprintf("%s-subscribe@%s", l->local, l->domain);
-	char *bounces = xasprintf("%s-bounces", l->local);
-	char *list_id = xasprintf("<%s.%s>", l->local, l->domain);
 	struct template_var vars[] = {
-		{ "list.address", l->address }, { "list.name", l->name },
-		{ "list.owner", owner }, { "list.subscribe", sub },
 		{ "subject", m->subject }, { "size", size },
 		{ "max_size", max_size }, { "to", in->env_to },
 	};
-	char *text = template_render(in->cfg, l->local, tmpl, vars,
-	    (int)(sizeof(vars) / sizeof(vars[0])));
-	char *mail = NULL;
-	size_t mlen;
-	int64_t msg_id;
-	int st = KITH_PERM;
+	struct notice_opts o;
 
-	if (text == NULL) {
-		log_error("inbound: template '%s' is missing", tmpl);
-		goto done;
-	}
-	mail = compose_notice(l->name, owner, rcpt, subject, m->message_id,
-	    text, list_id, &mlen);
-	st = outbox_message_add(in->db, l->id, 0, "notice", bounces, l->domain,
-	    NULL, mail, mlen, &msg_id);
-	if (st == KITH_OK)
-		st = outbox_rcpt_add(in->db, msg_id, rcpt);
-done:
-	free(text);
-	free(mail);
-	free(owner);
-	free(sub);
-	free(bounces);
-	free(list_id);
-	return st;
+	memset(&o, 0, sizeof(o));
+	o.to = rcpt;
+	o.subject = subject;
+	o.tmpl = tmpl;
+	o.vars = vars;
+	o.nvars = 4;
+	o.in_reply_to = m->message_id;
+	return notice_queue(in->db, in->cfg, l, &o);
 }
 
 /* Refuse a post with one notice to its sender, in one transaction. */
 static void
 refuse(struct inbound *in, const struct list *l, const struct message *m,
-    const char *tmpl, const char *why)
+    const char *tmpl, const char *why, int once_a_day)
 {
 	const char *to = *m->from_addr ? m->from_addr : in->env_from;
 	char *rcpt = to ? address_normalize(to) : NULL;
@@ -146,7 +131,8 @@ refuse(struct inbound *in, const struct list *l, const struct message *m,
 		goto done;
 	}
 	st = db_begin(in->db);
-	if (st == KITH_OK)
+	if (st == KITH_OK && (!once_a_day || notice_rate_ok(in->db, l->id,
+	    rcpt, tmpl)))
 		st = queue_notice(in, l, rcpt, tmpl, m, subject, size, max);
 	if (st == KITH_OK)
 		st = db_commit(in->db);
@@ -165,84 +151,102 @@ done:
 	free(subject);
 }
 
-/* Archive the post and queue the list copy for every member, atomically. */
+/* Archive and queue a post; the result line says what happened. */
 static void
 accept_post(struct inbound *in, const struct list *l, const struct message *m)
 {
-	char *prefix = list_setting(in->db, l->id, "subject_prefix");
-	char *reply_to = list_setting(in->db, l->id, "reply_to");
-	char *archive = list_setting(in->db, l->id, "archive");
-	char *archive_url = list_setting(in->db, l->id, "archive_url");
-	char *site_url = NULL, *gen_id = NULL, *copy = NULL;
-	char *bounces = xasprintf("%s-bounces", l->local);
-	const char *msgid = m->message_id;
-	struct list_copy_opts o;
-	int64_t post_id, msg_id, count = 0;
-	size_t clen;
+	struct post_outcome o;
+	int st = post_accept(in->db, in->cfg, l, m, &o);
+
+	if (st != KITH_OK) {
+		/* Even a permanent database fault must not bounce the post:
+		 * the MTA keeps it and retries while the admin looks. */
+		result(in->res, EX_TEMPFAIL_, "deferred", "inbound: cannot "
+		    "store '<%s>' to '%s': %s", o.message_id, l->address,
+		    o.error);
+		return;
+	}
+	if (o.duplicate) {
+		result(in->res, 0, "dropped", "inbound: dropped '<%s>' to '%s': "
+		    "duplicate Message-ID", o.message_id, l->address);
+		return;
+	}
+	in->res->queued = o.recipients > 0;
+	result(in->res, 0, "accepted", "inbound: accepted '<%s>' from '%s' "
+	    "to '%s' for %lld members", o.message_id, m->from_addr,
+	    l->address, (long long)o.recipients);
+}
+
+/* The key for tokens; NULL with the result set when the secret is unreadable. */
+static struct token_key *
+inbound_key(struct inbound *in)
+{
+	char *path = config_secret_path(in->cfg), err[512];
+	struct token_key *k = token_key_load(path, err, sizeof(err));
+
+	free(path);
+	if (k == NULL)
+		result(in->res, EX_TEMPFAIL_, "deferred", "inbound: %s", err);
+	return k;
+}
+
+/*
+ * in_transaction - run fn inside one write transaction; the result says
+ * what happened, 75 when the database could not take it.
+ */
+static void
+in_transaction(struct inbound *in, const char *what,
+    int (*fn)(struct inbound *, const struct mail_ctx *, const void *),
+    const struct list *l, const struct message *m, const void *arg)
+{
+	struct token_key *key = inbound_key(in);
+	struct mail_ctx c = { in->cfg, in->db, key, l, m->message_id,
+		m->subject };
 	int st;
 
-	if (*msgid == '\0')
-		msgid = gen_id = compose_message_id(l->domain);
-	if (*archive_url == '\0' && *in->cfg->archive_url)
-		site_url = xasprintf("%s/%s/", in->cfg->archive_url, l->local);
-	memset(&o, 0, sizeof(o));
-	o.list_address = l->address;
-	o.list_local = l->local;
-	o.list_domain = l->domain;
-	o.list_name = l->name;
-	o.subject_prefix = prefix;
-	o.reply_to_list = !strcmp(reply_to, "list");
-	o.archive_url = site_url ? site_url : archive_url;
-	o.message_id = msgid;
-	copy = compose_list_copy(&o, m, &clen);
-
+	if (key == NULL)
+		return;
 	st = db_begin(in->db);
-	if (st != KITH_OK)
-		goto fail;
-	/* Checked again under the write lock: two receives of one post. */
-	if (archive_seen(in->db, l->id, msgid) == 1) {
-		db_rollback(in->db);
-		result(in->res, 0, "dropped", "inbound: dropped '<%s>' to "
-		    "'%s': duplicate Message-ID", msgid, l->address);
-		goto done;
+	if (st == KITH_OK) {
+		st = fn(in, &c, arg);
+		if (st == KITH_TEMP)
+			db_rollback(in->db);
+		else
+			st = db_commit(in->db);
 	}
-	if ((st = archive_store(in->db, l->id, m, msgid,
-	    strcmp(archive, "off") != 0, &post_id)) != KITH_OK ||
-	    (st = outbox_message_add(in->db, l->id, post_id, "post", bounces,
-	    l->domain, l->address, copy, clen, &msg_id)) != KITH_OK ||
-	    (st = outbox_fanout_members(in->db, msg_id, l->id, &count)) !=
-	    KITH_OK) {
-		db_rollback(in->db);
-		goto fail;
+	token_key_free(key);
+	if (st == KITH_TEMP)
+		result(in->res, EX_TEMPFAIL_, "deferred", "inbound: database busy "
+		    "while handling '<%s>' to '%s'", m->message_id, in->env_to);
+	else {
+		in->res->queued = 1;
+		result(in->res, 0, what, "inbound: %s '<%s>' from '%s' to '%s'",
+		    what, m->message_id, m->from_addr, in->env_to);
 	}
-	if ((st = db_commit(in->db)) != KITH_OK)
-		goto fail;
-	in->res->queued = count > 0;
-	result(in->res, 0, "accepted", "inbound: accepted '<%s>' from '%s' "
-	    "to '%s' for %lld members", msgid, m->from_addr, l->address,
-	    (long long)count);
-	goto done;
-fail:
-	/* Even a permanent database fault must not bounce the post: the
-	 * MTA keeps it and retries while the admin looks. */
-	result(in->res, EX_TEMPFAIL_, "deferred", "inbound: cannot store "
-	    "'<%s>' to '%s': %s", msgid, l->address, st == KITH_PERM ?
-	    sqlite3_errmsg(in->db) : "database busy or disk full");
-done:
-	free(prefix);
-	free(reply_to);
-	free(archive);
-	free(archive_url);
-	free(site_url);
-	free(gen_id);
-	free(copy);
-	free(bounces);
+}
+
+static int
+do_hold(struct inbound *in, const struct mail_ctx *c, const void *why)
+{
+	return moderation_hold(c, in->msg, in->env_from, why);
+}
+
+static void
+hold_post(struct inbound *in, const struct list *l, const struct message *m,
+    const char *why)
+{
+	in->msg = m;
+	in_transaction(in, "held", do_hold, l, m, why);
+	if (in->res->exit_code == 0)
+		snprintf(in->res->reason, sizeof(in->res->reason), "inbound: held "
+		    "'<%s>' from '%s' to '%s': %s", m->message_id, m->from_addr,
+		    l->address, why);
 }
 
 static void
 handle_post(struct inbound *in, const struct list *l, const struct message *m)
 {
-	const char *autoreason;
+	const char *autoreason, *why;
 	int seen;
 
 	if (policy_is_loop(m, l)) {
@@ -267,19 +271,29 @@ handle_post(struct inbound *in, const struct list *l, const struct message *m)
 		    "duplicate Message-ID", m->message_id, l->address);
 		return;
 	}
-	switch (policy_may_post(in->db, l, m, in->env_from)) {
+	switch (policy_may_post(in->db, l, m, in->env_from, &why)) {
 	case POST_ACCEPT:
 		accept_post(in, l, m);
 		break;
+	case POST_HOLD:
+		hold_post(in, l, m, why);
+		break;
+	case POST_DISCARD:
+		result(in->res, 0, "dropped", "inbound: discarded '<%s>' from "
+		    "'%s' to '%s': %s", m->message_id, m->from_addr, l->address,
+		    why);
+		break;
 	case POST_NONMEMBER:
-		refuse(in, l, m, "nonmember.txt", "not a member");
+		refuse(in, l, m, "nonmember.txt", why, 0);
 		break;
 	case POST_NOT_ALLOWED:
-		refuse(in, l, m, "announce-only.txt",
-		    "announce list: not an owner or moderator");
+		refuse(in, l, m, "announce-only.txt", why, 0);
 		break;
 	case POST_TOO_BIG:
-		refuse(in, l, m, "too-big.txt", "larger than max_size");
+		refuse(in, l, m, "too-big.txt", why, 0);
+		break;
+	case POST_BANNED:
+		refuse(in, l, m, "banned.txt", why, 1);
 		break;
 	}
 }
@@ -344,16 +358,140 @@ static void
 handle_unsupported(struct inbound *in, const struct list *l,
     const struct message *m)
 {
-	const char *autoreason = policy_auto_reason(m, in->env_from);
-
-	if (autoreason || policy_is_loop(m, l)) {
-		result(in->res, 0, "dropped", "inbound: dropped '<%s>' to '%s': "
-		    "automatic mail", m->message_id, in->env_to);
-		return;
-	}
-	refuse(in, l, m, "not-supported.txt", "this address is not supported yet");
+	refuse(in, l, m, "not-supported.txt", "this address is not supported yet",
+	    1);
 	if (in->res->exit_code == 0)
 		snprintf(in->res->what, sizeof(in->res->what), "unsupported");
+}
+
+static int
+do_requests(struct inbound *in, const struct mail_ctx *c, const void *kind)
+{
+	if (ban_matches(c->db, c->l->id, in->sender)) {
+		struct notice_opts o;
+		char *subject = xasprintf("Your request to %s", c->l->address);
+		int st = KITH_OK;
+
+		memset(&o, 0, sizeof(o));
+		o.to = in->sender;
+		o.subject = subject;
+		o.tmpl = "banned.txt";
+		o.in_reply_to = c->in_reply_to;
+		if (notice_rate_ok(c->db, c->l->id, in->sender, "banned"))
+			st = notice_queue(c->db, c->cfg, c->l, &o);
+		free(subject);
+		log_info("requests: '%s' is banned from '%s'", in->sender,
+		    c->l->address);
+		return st == KITH_TEMP ? st : KITH_OK;
+	}
+	return requests_handle(c, in->msg, in->sender,
+	    *(const enum request_kind *)kind);
+}
+
+static int
+do_unsubscribe_token(struct inbound *in, const struct mail_ctx *c,
+    const void *token)
+{
+	struct buf out;
+	int st;
+
+	(void)in;
+	buf_init(&out);
+	st = membership_unsubscribe_token(c, token, &out);
+	buf_release(&out);
+	return st == KITH_TEMP ? st : KITH_OK;
+}
+
+/* A reply to a confirmation: carry it out; tell the results of settings. */
+static int
+do_confirm(struct inbound *in, const struct mail_ctx *c, const void *token)
+{
+	struct buf out;
+	int st;
+
+	buf_init(&out);
+	st = membership_confirm(c, token, in->sender, &out);
+	if (st == KITH_OK && out.data && strstr(out.data, "> set")) {
+		struct template_var vars[] = { { "results", out.data } };
+		struct notice_opts o;
+		char *subject = xasprintf("Done: your settings on %s",
+		    c->l->address);
+
+		memset(&o, 0, sizeof(o));
+		o.to = in->sender;
+		o.subject = subject;
+		o.tmpl = "request-reply.txt";
+		o.vars = vars;
+		o.nvars = 1;
+		o.in_reply_to = c->in_reply_to;
+		st = notice_queue(c->db, c->cfg, c->l, &o);
+		free(subject);
+	}
+	buf_release(&out);
+	return st == KITH_TEMP ? st : KITH_OK;
+}
+
+/* A moderator's decision: moderation keeps its own transactions. */
+static void
+handle_moderation(struct inbound *in, const struct list *l,
+    const struct message *m, const char *token)
+{
+	struct token_key *key = inbound_key(in);
+	struct mail_ctx c = { in->cfg, in->db, key, l, m->message_id,
+		m->subject };
+	int st;
+
+	if (key == NULL)
+		return;
+	st = moderation_reply(&c, token, in->sender, m);
+	token_key_free(key);
+	if (st == KITH_TEMP)
+		result(in->res, EX_TEMPFAIL_, "deferred", "inbound: database busy "
+		    "while moderating on '%s'", l->address);
+	else
+		result(in->res, 0, st == KITH_OK ? "moderated" : "ignored",
+		    "inbound: moderation reply from '%s' on '%s': %s", in->sender,
+		    l->address, st == KITH_OK ? "done" : "ignored");
+	in->res->queued = st == KITH_OK;
+}
+
+/* Mail to the request, subscribe, unsubscribe and confirm addresses. */
+static void
+handle_membership(struct inbound *in, const struct list *l,
+    const struct message *m, const struct recipient *r)
+{
+	static const enum request_kind kinds[] = { REQUEST_COMMANDS,
+		REQUEST_SUBSCRIBE, REQUEST_UNSUBSCRIBE };
+	const char *autoreason = policy_auto_reason(m, in->env_from);
+
+	/* The member's Unsubscribe button: the token is the proof. */
+	if (r->role == ROLE_UNSUBSCRIBE && *r->detail) {
+		in_transaction(in, "unsubscribed", do_unsubscribe_token, l, m,
+		    r->detail);
+		return;
+	}
+	if (autoreason || policy_is_loop(m, l)) {
+		result(in->res, 0, "dropped", "inbound: dropped '<%s>' to '%s': "
+		    "automatic mail (%s)", m->message_id, in->env_to,
+		    autoreason ? autoreason : "loop");
+		return;
+	}
+	if (in->sender == NULL) {
+		result(in->res, 0, "dropped", "inbound: dropped '<%s>' to '%s': "
+		    "no sender address to answer", m->message_id, in->env_to);
+		return;
+	}
+	if (r->role == ROLE_CONFIRM) {
+		if (r->detail[0] == 'h')
+			handle_moderation(in, l, m, r->detail);
+		else
+			in_transaction(in, "confirmed", do_confirm, l, m,
+			    r->detail);
+		return;
+	}
+	in_transaction(in, "answered", do_requests, l, m,
+	    &kinds[r->role == ROLE_SUBSCRIBE ? 1 :
+	    r->role == ROLE_UNSUBSCRIBE ? 2 : 0]);
 }
 
 /* Find the list the recipient belongs to, trying each reading of it. */
@@ -390,12 +528,20 @@ dispatch(struct inbound *in, const struct list *l, const struct recipient *r)
 		quarantine(in, err);
 		return;
 	}
+	in->msg = &m;
+	in->sender = address_normalize(*m.from_addr ? m.from_addr :
+	    in->env_from);
 	if (r->role == ROLE_POST && *r->detail == '\0')
 		handle_post(in, l, &m);
 	else if (r->role == ROLE_OWNER)
 		handle_owner(in, l, &m);
+	else if (r->role == ROLE_REQUEST || r->role == ROLE_SUBSCRIBE ||
+	    r->role == ROLE_UNSUBSCRIBE || r->role == ROLE_CONFIRM)
+		handle_membership(in, l, &m, r);
 	else
 		handle_unsupported(in, l, &m);
+	free(in->sender);
+	in->sender = NULL;
 	message_release(&m);
 }
 
@@ -428,7 +574,7 @@ inbound_receive(const struct kith_config *cfg, const char *raw, size_t len,
     struct inbound_result *res)
 {
 	struct inbound in = { cfg, NULL, raw, len, raw, len, envelope_from,
-		envelope_to, res };
+		envelope_to, res, NULL, NULL };
 	char *db_path = config_db_path(cfg), err[512];
 	struct recipient r;
 	struct list l;

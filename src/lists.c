@@ -22,8 +22,24 @@ struct list_setting_def {
 
 /* The one table of per-list settings. */
 static const struct list_setting_def list_settings[] = {
-	{ "posting", V_ENUM, "members|anyone|announce", "members",
-	  "who may post: members, anyone, or only owners and moderators" },
+	{ "posting", V_ENUM, "members|moderated|announce|anyone", "members",
+	  "who may post: members; every post held (moderated); only owners "
+	  "and moderators (announce); anyone" },
+	{ "nonmember_action", V_ENUM, "hold|reject|discard", "hold",
+	  "a non-member's post to a members list: held for the moderators, "
+	  "refused with a notice, or dropped" },
+	{ "moderate_first_post", V_ENUM, "on|off", "off",
+	  "hold a new member's first post for the moderators" },
+	{ "subscribe", V_ENUM, "confirm|open|approve|invite", "confirm",
+	  "joining: confirm by reply; open (no confirmation for oneself); "
+	  "approve (confirmed, then a moderator accepts); invite only" },
+	{ "held_days", V_INT, NULL, "14",
+	  "days a held post waits for a moderator before it expires" },
+	{ "notify_owners", V_ENUM, "each|daily|off", "each",
+	  "tell the owners of joins and leaves: each one, a daily summary, "
+	  "or not" },
+	{ "archive_public", V_ENUM, "on|off", "off",
+	  "'get N' by email also for non-members" },
 	{ "subject_prefix", V_TEXT, NULL, "",
 	  "text put before the subject, e.g. [team]; empty for none" },
 	{ "reply_to", V_ENUM, "sender|list", "sender",

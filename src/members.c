@@ -69,9 +69,13 @@ member_from_row(sqlite3_stmt *st, struct member *m)
 	m->role = db_col_text(st, 3);
 	m->mode = db_col_text(st, 4);
 	m->joined = sqlite3_column_int64(st, 5);
+	m->moderated = sqlite3_column_int(st, 6);
+	m->posts = sqlite3_column_int64(st, 7);
+	m->nomail_until = sqlite3_column_int64(st, 8);
 }
 
-#define MEMBER_COLUMNS "SELECT id, address, name, role, mode, joined FROM members "
+#define MEMBER_COLUMNS "SELECT id, address, name, role, mode, joined, " \
+	"moderated, posts, nomail_until FROM members "
 
 int
 member_find(sqlite3 *db, int64_t list_id, const char *address,
@@ -95,6 +99,80 @@ member_find(sqlite3 *db, int64_t list_id, const char *address,
 	}
 	free(addr);
 	return found ? KITH_OK : KITH_PERM;
+}
+
+int
+member_find_id(sqlite3 *db, int64_t list_id, int64_t id, struct member *m)
+{
+	sqlite3_stmt *st = db_prepare(db, MEMBER_COLUMNS
+	    "WHERE list_id=? AND id=?");
+	int found = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (st == NULL)
+		return KITH_PERM;
+	db_bind(st, "ii", list_id, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		member_from_row(st, m);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found ? KITH_OK : KITH_PERM;
+}
+
+/* UPDATE one member's column; KITH_PERM when no such member. */
+static int
+member_update(sqlite3 *db, int64_t list_id, const char *address,
+    const char *sql, const char *value, int64_t n)
+{
+	char *addr = address_normalize(address);
+	int st;
+
+	if (addr == NULL)
+		return KITH_PERM;
+	st = db_exec(db, sql, "tiit", value, n, list_id, addr);
+	free(addr);
+	if (st != KITH_OK)
+		return st;
+	return sqlite3_changes(db) ? KITH_OK : KITH_PERM;
+}
+
+int
+member_set_role(sqlite3 *db, int64_t list_id, const char *address,
+    const char *role)
+{
+	if (strcmp(role, "owner") && strcmp(role, "moderator") &&
+	    strcmp(role, "member"))
+		return KITH_PERM;
+	return member_update(db, list_id, address, "UPDATE members SET role=?1 "
+	    "WHERE ?2=?2 AND list_id=?3 AND address=?4", role, 0);
+}
+
+int
+member_set_mode(sqlite3 *db, int64_t list_id, const char *address,
+    const char *mode, int64_t until)
+{
+	if (strcmp(mode, "each") && strcmp(mode, "digest-daily") &&
+	    strcmp(mode, "digest-weekly") && strcmp(mode, "nomail"))
+		return KITH_PERM;
+	return member_update(db, list_id, address, "UPDATE members SET mode=?1, "
+	    "nomail_until=?2 WHERE list_id=?3 AND address=?4", mode,
+	    strcmp(mode, "nomail") ? 0 : until);
+}
+
+int
+member_set_moderated(sqlite3 *db, int64_t list_id, const char *address,
+    int on)
+{
+	return member_update(db, list_id, address, "UPDATE members SET "
+	    "moderated=?2 WHERE ?1=?1 AND list_id=?3 AND address=?4", "", on);
+}
+
+void
+member_count_post(sqlite3 *db, int64_t list_id, const char *address)
+{
+	db_exec(db, "UPDATE members SET posts=posts+1 WHERE list_id=? AND "
+	    "address=?", "it", list_id, address);
 }
 
 int

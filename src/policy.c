@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kith/address.h"
+#include "kith/bans.h"
 #include "kith/members.h"
 #include "kith/policy.h"
 #include "kith/util.h"
@@ -90,28 +91,91 @@ sender_member(sqlite3 *db, const struct list *l, const struct message *m,
 	return 0;
 }
 
+static int
+is_moderator(const struct member *m)
+{
+	return !strcmp(m->role, "owner") || !strcmp(m->role, "moderator");
+}
+
+/* What to do with a post from someone who is not a member. */
+static enum post_verdict
+nonmember_verdict(sqlite3 *db, const struct list *l, const char **reason)
+{
+	char *action = list_setting(db, l->id, "nonmember_action");
+	enum post_verdict v = !strcmp(action, "reject") ? POST_NONMEMBER :
+	    !strcmp(action, "discard") ? POST_DISCARD : POST_HOLD;
+
+	free(action);
+	*reason = "not a member";
+	return v;
+}
+
+/* Holds that apply to members: moderated list, flag, first post. */
+static enum post_verdict
+member_verdict(sqlite3 *db, const struct list *l, const char *posting,
+    const struct member *mem, const char **reason)
+{
+	if (!strcmp(posting, "announce") && !is_moderator(mem)) {
+		*reason = "announce list: not an owner or moderator";
+		return POST_NOT_ALLOWED;
+	}
+	if (is_moderator(mem))
+		return POST_ACCEPT;
+	if (!strcmp(posting, "moderated")) {
+		*reason = "the list is moderated";
+		return POST_HOLD;
+	}
+	if (mem->moderated) {
+		*reason = "the member is moderated";
+		return POST_HOLD;
+	}
+	if (mem->posts == 0) {
+		char *first = list_setting(db, l->id, "moderate_first_post");
+		int hold = !strcmp(first, "on");
+
+		free(first);
+		if (hold) {
+			*reason = "first post of a new member";
+			return POST_HOLD;
+		}
+	}
+	return POST_ACCEPT;
+}
+
 enum post_verdict
 policy_may_post(sqlite3 *db, const struct list *l, const struct message *m,
-    const char *envelope_from)
+    const char *envelope_from, const char **reason)
 {
 	char *posting = list_setting(db, l->id, "posting");
 	int64_t max = list_setting_int(db, l->id, "max_size", 0);
 	struct member mem;
-	enum post_verdict v = POST_ACCEPT;
+	enum post_verdict v;
 	int known;
 
+	*reason = "accepted";
+	if ((*m->from_addr && ban_matches(db, l->id, m->from_addr)) ||
+	    (envelope_from && *envelope_from &&
+	    ban_matches(db, l->id, envelope_from))) {
+		free(posting);
+		*reason = "banned";
+		return POST_BANNED;
+	}
 	if (max > 0 && (int64_t)m->len > max) {
 		free(posting);
+		*reason = "larger than max_size";
 		return POST_TOO_BIG;
 	}
 	known = sender_member(db, l, m, envelope_from, &mem);
-	if (!strcmp(posting, "members") && !known)
-		v = POST_NONMEMBER;
-	else if (!strcmp(posting, "announce") && (!known ||
-	    (strcmp(mem.role, "owner") && strcmp(mem.role, "moderator"))))
-		v = POST_NOT_ALLOWED;
-	if (known)
+	if (known) {
+		v = member_verdict(db, l, posting, &mem, reason);
 		member_release(&mem);
+	} else if (!strcmp(posting, "anyone"))
+		v = POST_ACCEPT;
+	else if (!strcmp(posting, "announce")) {
+		*reason = "announce list: not an owner or moderator";
+		v = POST_NOT_ALLOWED;
+	} else
+		v = nonmember_verdict(db, l, reason);
 	free(posting);
 	return v;
 }

@@ -1,6 +1,7 @@
 /* template - lookup and {{variable}} expansion. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +16,8 @@
 #endif
 
 char *
-template_expand(const char *text, const struct template_var *vars, int nvars)
+template_expand(const char *text, const struct template_var *vars, int nvars,
+    char *err, size_t errlen)
 {
 	struct buf b;
 	const char *p = text;
@@ -37,10 +39,13 @@ template_expand(const char *text, const struct template_var *vars, int nvars)
 			    !strncmp(open + 2, vars[i].name, n))
 				break;
 		}
-		if (i < nvars)
-			buf_adds(&b, vars[i].value ? vars[i].value : "");
-		else
-			buf_add(&b, open, (size_t)(close + 2 - open));
+		if (i == nvars) {
+			snprintf(err, errlen, "unknown variable '%.*s'",
+			    (int)(close + 2 - open), open);
+			buf_release(&b);
+			return NULL;
+		}
+		buf_adds(&b, vars[i].value ? vars[i].value : "");
 		p = close + 2;
 	}
 	return b.data ? buf_detach(&b, NULL) : xstrdup("");
@@ -48,11 +53,13 @@ template_expand(const char *text, const struct template_var *vars, int nvars)
 
 char *
 template_render(const struct kith_config *cfg, const char *list_local,
-    const char *name, const struct template_var *vars, int nvars)
+    const char *name, const struct template_var *vars, int nvars,
+    char *err, size_t errlen)
 {
-	char *paths[4];
+	char *paths[4], sub[256];
 	struct buf b;
 	char *out = NULL;
+	int found = -1;
 
 	/* name comes from our code, never from mail: no path games. */
 	paths[0] = xasprintf("%s/templates/%s/%s", cfg->data_dir, list_local,
@@ -61,11 +68,18 @@ template_render(const struct kith_config *cfg, const char *list_local,
 	paths[2] = xasprintf("%s/en/%s", KITH_TEMPLATE_DIR, name);
 	paths[3] = xasprintf("%s/en/%s", KITH_SOURCE_TEMPLATE_DIR, name);
 	buf_init(&b);
-	for (int i = 0; i < 4 && out == NULL; i++) {
+	for (int i = 0; i < 4 && found < 0; i++) {
 		buf_reset(&b);
-		if (buf_read_file(&b, paths[i]) == 0)
-			out = template_expand(b.data ? b.data : "", vars, nvars);
+		if (buf_read_file(&b, paths[i]) == 0) {
+			found = i;
+			out = template_expand(b.data ? b.data : "", vars, nvars,
+			    sub, sizeof(sub));
+		}
 	}
+	if (found < 0)
+		snprintf(err, errlen, "template '%s' not found", name);
+	else if (out == NULL)
+		snprintf(err, errlen, "template '%s': %s", paths[found], sub);
 	buf_release(&b);
 	for (int i = 0; i < 4; i++)
 		free(paths[i]);

@@ -43,13 +43,24 @@ char *compose_message_id(const char *domain);
 /* RFC 5322 date for t in UTC; buf of 64. */
 void compose_date(int64_t t, char *buf, size_t n);
 
+/* An automatic message from the list to one person. */
+struct notice {
+	const char *from_name;	/* UTF-8, encoded here */
+	const char *from;	/* team-owner@example.org */
+	const char *to;
+	const char *subject;	/* UTF-8, encoded here */
+	const char *in_reply_to;	/* without <>, or NULL */
+	const char *reply_to;	/* address, or NULL */
+	const char *list_id;	/* "<team.example.org>", or NULL */
+	const char *text;	/* UTF-8 body */
+	const char *attach;	/* a message attached as message/rfc822, or NULL */
+	size_t attach_len;
+};
+
 /*
- * compose_notice - a text/plain UTF-8 message from the list: From
- * "name" <from>, To to, Subject (encoded here), Auto-Submitted:
- * auto-replied, In-Reply-To when given.  Caller frees.
+ * compose_notice - text/plain UTF-8 (multipart/mixed when a message is
+ * attached), Auto-Submitted: auto-replied.  Caller frees.
  */
-char *compose_notice(const char *from_name, const char *from,
-    const char *to, const char *subject, const char *in_reply_to,
-    const char *text, const char *list_id_header, size_t *outlen);
+char *compose_notice(const struct notice *n, size_t *outlen);
 
 #endif

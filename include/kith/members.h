@@ -15,8 +15,11 @@ struct member {
 	char *address;
 	char *name;
 	char *role;	/* owner | moderator | member */
-	char *mode;	/* each | nomail (digests come later) */
+	char *mode;	/* each | digest-daily | digest-weekly | nomail */
 	int64_t joined;
+	int moderated;	/* every post held */
+	int64_t posts;	/* accepted posts so far */
+	int64_t nomail_until;	/* 0, or when nomail ends */
 };
 
 void member_release(struct member *m);
@@ -32,6 +35,20 @@ enum member_result member_remove(sqlite3 *db, int64_t list_id,
 /* KITH_OK and *m filled, or KITH_PERM when address is not a member. */
 int member_find(sqlite3 *db, int64_t list_id, const char *address,
     struct member *m);
+
+/* KITH_OK and *m, or KITH_PERM: by member id, within list_id. */
+int member_find_id(sqlite3 *db, int64_t list_id, int64_t id, struct member *m);
+/* Set role (owner|moderator|member), KITH_PERM for other values or no member. */
+int member_set_role(sqlite3 *db, int64_t list_id, const char *address,
+    const char *role);
+/* Set a column: "moderated" 0/1, "mode" (each|digest-daily|digest-weekly|
+ * nomail) with until for nomail. KITH_PERM for a bad value or no member. */
+int member_set_mode(sqlite3 *db, int64_t list_id, const char *address,
+    const char *mode, int64_t until);
+int member_set_moderated(sqlite3 *db, int64_t list_id, const char *address,
+    int on);
+/* Count one more accepted post for address (no-op for non-members). */
+void member_count_post(sqlite3 *db, int64_t list_id, const char *address);
 
 /* Call fn for each member ordered by address; stop when fn returns non-zero. */
 int member_foreach(sqlite3 *db, int64_t list_id,

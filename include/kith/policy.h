@@ -25,16 +25,21 @@ const char *policy_auto_reason(const struct message *m,
 
 enum post_verdict {
 	POST_ACCEPT,
-	POST_NONMEMBER,		/* members-only list, sender unknown */
+	POST_HOLD,		/* to the moderators; *reason says why */
+	POST_NONMEMBER,		/* refused with a notice (nonmember_action reject) */
+	POST_DISCARD,		/* dropped silently (nonmember_action discard) */
 	POST_NOT_ALLOWED,	/* announce list, sender not owner/moderator */
-	POST_TOO_BIG
+	POST_TOO_BIG,
+	POST_BANNED
 };
 
 /*
  * policy_may_post - the verdict for a post from m's From address (or the
- * envelope sender) under the list's posting and max_size settings.
+ * envelope sender) under the list's posting, nonmember_action,
+ * moderate_first_post and max_size settings, the member's moderation
+ * flag and the bans.  *reason is a static string for logs and notices.
  */
 enum post_verdict policy_may_post(sqlite3 *db, const struct list *l,
-    const struct message *m, const char *envelope_from);
+    const struct message *m, const char *envelope_from, const char **reason);
 
 #endif

@@ -2,8 +2,9 @@
  * template - mail texts from templates/, most specific first:
  * DATA/templates/LIST/NAME, DATA/templates/NAME, then the shipped
  * templates (installed pkgdatadir, or the source tree when run from a
- * checkout).  {{name}} is replaced by a value from vars; an unknown name
- * is left as it is so that a typo shows.
+ * checkout).  {{name}} is replaced by a value from vars; a name that is
+ * not there is an error, so that a typo never reaches a member's inbox
+ * as blank text.
  */
 #ifndef KITH_TEMPLATE_H
 #define KITH_TEMPLATE_H
@@ -15,12 +16,16 @@ struct template_var {
 	const char *value;
 };
 
-/* template_render - the expanded text, or NULL when no such template. Caller frees. */
+/*
+ * template_render - the expanded text; NULL with a line in err when there
+ * is no such template or it names an unknown variable.  Caller frees.
+ */
 char *template_render(const struct kith_config *cfg, const char *list_local,
-    const char *name, const struct template_var *vars, int nvars);
+    const char *name, const struct template_var *vars, int nvars,
+    char *err, size_t errlen);
 
-/* Expand {{name}} in text; caller frees. */
+/* Expand {{name}} in text; NULL with err naming the first unknown one. */
 char *template_expand(const char *text, const struct template_var *vars,
-    int nvars);
+    int nvars, char *err, size_t errlen);
 
 #endif

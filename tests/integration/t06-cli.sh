@@ -13,7 +13,7 @@ assert_ok '[ "$(stat -c %a "$T/var/secret")" = 600 ]' "the site secret is mode 0
 assert_ok '[ "$(stat -c %s "$T/var/secret")" = 32 ]' "the site secret holds 32 random bytes"
 assert_ok '[ "$(sqlite3 "$T/var/kith.db" "PRAGMA user_version")" = 3 ] && [ "$(sqlite3 "$T/var/kith.db" "PRAGMA journal_mode")" = wal ]' "schema version 3, WAL"
 
-for c in init check list member receive deliver cron queue archive quarantine; do
+for c in init check list member receive deliver cron queue archive quarantine mod ban; do
 	out=$(kith $c --help 2>&1)
 	assert_ok '[ $? = 0 ] && echo "$out" | grep -q "usage: kith"' "kith $c --help"
 done
@@ -27,7 +27,7 @@ assert_ok '[ "$(code kith list show team)" = 67 ] && grep -q "more than one list
 assert_ok 'kith list show team@example.org | grep -q "^name  *Our Team"' "list show by address"
 kith list rm team@other.example >/dev/null
 assert_ok 'kith list show team | grep -q "^posting  *members"' "list show by bare name, default posting=members"
-assert_ok '[ "$(code kith list set team posting everyone)" = 65 ] && grep -q "members|anyone|announce" "$T/err"' "a bad value names the allowed ones"
+assert_ok '[ "$(code kith list set team posting everyone)" = 65 ] && grep -q "members|moderated|announce|anyone" "$T/err"' "a bad value names the allowed ones"
 assert_ok '[ "$(code kith list set team colour blue)" = 65 ] && grep -q "unknown list setting" "$T/err"' "an unknown setting: exit 65"
 assert_ok '[ "$(code kith list show nosuch)" = 67 ] && grep -q "list .nosuch. does not exist; see .kith list ls." "$T/err"' "unknown list: exit 67 and a hint"
 kith list set team reply_to list >/dev/null

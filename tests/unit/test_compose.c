@@ -109,14 +109,24 @@ END_TEST
 START_TEST(test_notice)
 {
 	size_t len;
-	char *n = compose_notice("Team \"A\"", "team-owner@example.org",
-	    "x@example.net", "Subject\r\nBcc: evil@example.com", "id@x",
-	    "line one\nline two\n", "<team.example.org>", &len);
+	struct notice nt = { "Team \"A\"", "team-owner@example.org",
+		"x@example.net", "Subject\r\nBcc: evil@example.com", "id@x",
+		"team-confirm+t@example.org", "<team.example.org>",
+		"line one\nline two\n", NULL, 0 };
+	char *n = compose_notice(&nt, &len);
 
 	ck_assert_msg(strstr(n, "Auto-Submitted: auto-replied\r\n"), "%s", n);
 	ck_assert_msg(strstr(n, "In-Reply-To: <id@x>\r\n"), "%s", n);
+	ck_assert_msg(strstr(n, "Reply-To: <team-confirm+t@example.org>\r\n"), "%s", n);
 	ck_assert_msg(!strstr(n, "\nBcc:"), "header injection: %s", n);
 	ck_assert_msg(strstr(n, "\r\n\r\nline one\r\nline two\r\n"), "%s", n);
+	free(n);
+	nt.attach = "Subject: held\n\nbody\n";
+	nt.attach_len = strlen(nt.attach);
+	n = compose_notice(&nt, &len);
+	ck_assert_msg(strstr(n, "multipart/mixed") && strstr(n,
+	    "Content-Type: message/rfc822\r\n") && strstr(n, "Subject: held"),
+	    "%s", n);
 	free(n);
 }
 END_TEST

@@ -10,6 +10,7 @@
 #include "kith/inbound.h"
 #include "kith/lists.h"
 #include "kith/members.h"
+#include "kith/tokens.h"
 #include "kith/util.h"
 #include "unit.h"
 
@@ -27,6 +28,12 @@ setup(void)
 	setenv("KITH_HOME", dir, 1);
 	ck_assert_int_eq(config_load(&cfg, "/dev/null", err, sizeof(err)), 0);
 	unsetenv("KITH_HOME");
+	{
+		char *secret = config_secret_path(&cfg);
+
+		ck_assert_int_eq(token_secret_create(secret, err, sizeof(err)), 0);
+		free(secret);
+	}
 	ck_assert_int_eq(list_create(db, "team@example.org", "alice@example.org",
 	    "Team", NULL, err, sizeof(err)), KITH_OK);
 	ck_assert_int_eq(list_create(db, "my-events@example.org",
@@ -59,11 +66,15 @@ static const struct {
 	{ "team-owner@example.org", "x@example.net",
 	  "From: x@example.net\n\nhi\n", "forwarded", 0 },
 	{ "team-request@example.org", "x@example.net",
-	  "From: x@example.net\n\nhelp\n", "unsupported", 0 },
+	  "From: x@example.net\n\nhelp\n", "answered", 0 },
 	{ "team-bounces+1-2-abc@example.org", "",
 	  "From: MAILER-DAEMON@x\n\nbounce\n", "stored", 0 },
 	{ "team@example.org", "eve@example.net",
-	  "From: eve@example.net\nMessage-ID: <3@x>\n\nhi\n", "refused", 0 },
+	  "From: eve@example.net\nMessage-ID: <3@x>\n\nhi\n", "held", 0 },
+	{ "team-confirm+c.1-0-aaaaaaaaaaaaaaaa@example.org", "x@example.net",
+	  "From: x@example.net\n\nyes\n", "confirmed", 0 },
+	{ "team-events@example.org", "x@example.net",
+	  "From: x@example.net\n\nrsvp\n", "unsupported", 0 },
 	{ "team@example.org", "bob@example.org", "\x01\x02garbage", "quarantined", 0 },
 	{ "my-events@example.org", "alice@example.org",
 	  "From: alice@example.org\nMessage-ID: <4@x>\n\nhi\n", "accepted", 0 },

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kith/bans.h"
 #include "kith/lists.h"
 #include "kith/members.h"
 #include "kith/message.h"
@@ -61,6 +62,7 @@ START_TEST(test_loop_and_rights)
 	const char *other = "From: a@b.org\nList-Id: <other.example.org>\n\nx\n";
 	const char *bob = "From: Bob <BOB@example.org>\n\nx\n";
 	const char *eve = "From: eve@example.net\n\nx\n";
+	const char *why;
 
 	ck_assert_ptr_nonnull(db);
 	ck_assert_int_eq(list_create(db, "team@example.org", "owner@example.org",
@@ -79,21 +81,54 @@ START_TEST(test_loop_and_rights)
 	message_release(&m);
 
 	message_parse(&m, bob, strlen(bob), err, sizeof(err));
-	ck_assert_int_eq(policy_may_post(db, &l, &m, "bob@example.org"), POST_ACCEPT);
+	ck_assert_int_eq(policy_may_post(db, &l, &m, "bob@example.org", &why), POST_ACCEPT);
 	list_setting_set(db, l.id, "posting", "announce", err, sizeof(err));
-	ck_assert_int_eq(policy_may_post(db, &l, &m, "bob@example.org"), POST_NOT_ALLOWED);
+	ck_assert_int_eq(policy_may_post(db, &l, &m, "bob@example.org", &why), POST_NOT_ALLOWED);
 	list_setting_set(db, l.id, "max_size", "10", err, sizeof(err));
-	ck_assert_int_eq(policy_may_post(db, &l, &m, "bob@example.org"), POST_TOO_BIG);
+	ck_assert_int_eq(policy_may_post(db, &l, &m, "bob@example.org", &why), POST_TOO_BIG);
 	message_release(&m);
 
 	list_setting_set(db, l.id, "max_size", "0", err, sizeof(err));
 	list_setting_set(db, l.id, "posting", "members", err, sizeof(err));
 	message_parse(&m, eve, strlen(eve), err, sizeof(err));
-	ck_assert_int_eq(policy_may_post(db, &l, &m, "eve@example.net"), POST_NONMEMBER);
+	/* non-members: held by default, or refused, or dropped */
+	ck_assert_int_eq(policy_may_post(db, &l, &m, "eve@example.net", &why), POST_HOLD);
+	ck_assert_str_eq(why, "not a member");
+	list_setting_set(db, l.id, "nonmember_action", "reject", err, sizeof(err));
+	ck_assert_int_eq(policy_may_post(db, &l, &m, "eve@example.net", &why), POST_NONMEMBER);
+	list_setting_set(db, l.id, "nonmember_action", "discard", err, sizeof(err));
+	ck_assert_int_eq(policy_may_post(db, &l, &m, "eve@example.net", &why), POST_DISCARD);
 	/* a member's envelope address is enough (list mail relayed by an alias) */
-	ck_assert_int_eq(policy_may_post(db, &l, &m, "bob@example.org"), POST_ACCEPT);
+	ck_assert_int_eq(policy_may_post(db, &l, &m, "bob@example.org", &why), POST_ACCEPT);
 	list_setting_set(db, l.id, "posting", "anyone", err, sizeof(err));
-	ck_assert_int_eq(policy_may_post(db, &l, &m, "eve@example.net"), POST_ACCEPT);
+	ck_assert_int_eq(policy_may_post(db, &l, &m, "eve@example.net", &why), POST_ACCEPT);
+	/* a ban beats every other rule */
+	ck_assert_int_eq(ban_add(db, l.id, "*@example.net"), KITH_OK);
+	ck_assert_int_eq(policy_may_post(db, &l, &m, "eve@example.net", &why), POST_BANNED);
+	ck_assert_int_eq(ban_remove(db, l.id, "*@example.net"), 1);
+	ck_assert_int_eq(ban_add(db, 0, "EVE@example.net"), KITH_OK);
+	ck_assert_int_eq(policy_may_post(db, &l, &m, "eve@example.net", &why), POST_BANNED);
+	ck_assert_int_eq(ban_add(db, 0, "bad pattern"), KITH_PERM);
+	message_release(&m);
+
+	/* members: moderated list, moderated member, first post */
+	message_parse(&m, bob, strlen(bob), err, sizeof(err));
+	list_setting_set(db, l.id, "posting", "moderated", err, sizeof(err));
+	ck_assert_int_eq(policy_may_post(db, &l, &m, "bob@example.org", &why), POST_HOLD);
+	ck_assert_str_eq(why, "the list is moderated");
+	list_setting_set(db, l.id, "posting", "members", err, sizeof(err));
+	list_setting_set(db, l.id, "moderate_first_post", "on", err, sizeof(err));
+	ck_assert_int_eq(policy_may_post(db, &l, &m, "bob@example.org", &why), POST_HOLD);
+	ck_assert_str_eq(why, "first post of a new member");
+	member_count_post(db, l.id, "bob@example.org");
+	ck_assert_int_eq(policy_may_post(db, &l, &m, "bob@example.org", &why), POST_ACCEPT);
+	ck_assert_int_eq(member_set_moderated(db, l.id, "bob@example.org", 1), KITH_OK);
+	ck_assert_int_eq(policy_may_post(db, &l, &m, "bob@example.org", &why), POST_HOLD);
+	ck_assert_str_eq(why, "the member is moderated");
+	/* owners and moderators are never held */
+	ck_assert_int_eq(member_set_role(db, l.id, "bob@example.org", "moderator"), KITH_OK);
+	ck_assert_int_eq(policy_may_post(db, &l, &m, "bob@example.org", &why), POST_ACCEPT);
+	ck_assert_int_eq(member_set_role(db, l.id, "bob@example.org", "king"), KITH_PERM);
 	message_release(&m);
 
 	/* settings are validated against the table */

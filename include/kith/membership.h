@@ -1,0 +1,95 @@
+/*
+ * membership - joining and leaving by email, safely.
+ *
+ * Nothing changes for an address unless that address said so: every
+ * request that changes a subscription or a member's settings creates a
+ * pending confirmation and mails its token (team-confirm+TOKEN@, HMAC over
+ * purpose, list, address, expiry) to the address it concerns; the change
+ * happens when that mail is answered.  At most 3 confirmations a day go to
+ * one address.  The List-Unsubscribe token in each member's copy is the
+ * one exception: it leaves in one step, because only that member has it.
+ *
+ * All functions work inside the caller's write transaction.
+ */
+#ifndef KITH_MEMBERSHIP_H
+#define KITH_MEMBERSHIP_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "kith/config.h"
+#include "kith/lists.h"
+#include "kith/tokens.h"
+#include "kith/util.h"
+
+#define CONFIRM_TTL (7 * 86400)
+#define CONFIRMS_PER_DAY 3
+
+/* What handlers share about the list and the mail being answered. */
+struct mail_ctx {
+	const struct kith_config *cfg;
+	sqlite3 *db;
+	const struct token_key *key;
+	const struct list *l;
+	const char *in_reply_to;	/* Message-ID answered, or NULL */
+	const char *subject;		/* of the mail answered, or NULL */
+};
+
+/* "team-confirm+TOKEN@domain" for purpose and payload, bound to address. */
+char *confirm_address(const struct mail_ctx *c, const char *purpose,
+    const char *payload, const char *address);
+
+/* How many confirmations went to address in the last 24 hours. */
+int confirms_today(const struct mail_ctx *c, const char *address);
+
+/*
+ * membership_confirm_request - a pending confirmation that, once answered,
+ * applies commands (one per line: "subscribe NAME", "unsubscribe",
+ * "set digest daily" ...) for address.  When mail_it, a confirmation is
+ * mailed to address; otherwise *reply_to gets the confirm address for the
+ * caller's own reply (caller frees).  Adds a line to out.  KITH_OK, or
+ * KITH_PERM when the daily limit is reached (out says so).
+ */
+int membership_confirm_request(const struct mail_ctx *c, const char *address,
+    const char *commands, const char *what, int mail_it, char **reply_to,
+    struct buf *out);
+
+/* Apply one confirmed command line for address; a line to out. */
+int membership_apply(const struct mail_ctx *c, const char *address,
+    const char *command, struct buf *out);
+
+/* Join now (welcome, owners told) / leave now (goodbye, owners told). */
+int membership_join(const struct mail_ctx *c, const char *address,
+    const char *name, struct buf *out);
+int membership_leave(const struct mail_ctx *c, const char *address,
+    struct buf *out);
+
+/* kith member invite: a mail whose reply joins. */
+int membership_invite(const struct mail_ctx *c, const char *address,
+    const char *name);
+
+/*
+ * membership_confirm - a reply to team-confirm+TOKEN@ with a payload of
+ * kind c (confirmation), i (invitation) or a (a moderator accepting a
+ * subscription), from sender.  Returns KITH_OK with a line in out when
+ * something was done, KITH_PERM when the token is not good for it
+ * (logged, nothing changed), KITH_TEMP on database trouble.
+ */
+int membership_confirm(const struct mail_ctx *c, const char *token,
+    const char *sender, struct buf *out);
+
+/* team-unsubscribe+TOKEN@: the member named by the token leaves. */
+int membership_unsubscribe_token(const struct mail_ctx *c, const char *token,
+    struct buf *out);
+
+/* Cron: expire pending confirmations, end nomail periods, daily owner summaries. */
+int membership_cron(const struct kith_config *cfg, sqlite3 *db,
+    const struct token_key *key, int64_t now);
+
+/* 1 when address is an owner or moderator of the list. */
+int membership_is_moderator(sqlite3 *db, int64_t list_id, const char *address);
+
+/* Parse "YYYY-MM-DD" as midnight UTC; -1 when not a date. */
+int64_t parse_date(const char *s);
+
+#endif

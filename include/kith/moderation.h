@@ -1,0 +1,54 @@
+/*
+ * moderation - the hold queue.  A held post waits in the database; every
+ * owner and moderator gets it attached with a one-reply decision
+ * (team-confirm+TOKEN@, the token bound to that moderator and that post):
+ * "approve" or an empty reply approves, "reject REASON" refuses with the
+ * reason sent to the poster, "discard" drops silently.  The same from the
+ * command line.  Decisions from anyone who is not a moderator of the list,
+ * or with another post's token, change nothing and are logged.
+ */
+#ifndef KITH_MODERATION_H
+#define KITH_MODERATION_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "kith/membership.h"
+#include "kith/message.h"
+
+enum mod_action { MOD_APPROVE, MOD_REJECT, MOD_DISCARD };
+
+struct held {
+	int64_t id, list_id, created, expires;
+	char *message_id, *sender, *subject, *reason;
+};
+void held_release(struct held *h);
+
+/* Hold m (inside the caller's transaction): store, tell moderators and poster. */
+int moderation_hold(const struct mail_ctx *c, const struct message *m,
+    const char *envelope_from, const char *reason);
+
+/*
+ * moderation_decide - carry out a decision on held post id of list c->l
+ * (its own transactions).  KITH_OK, KITH_PERM when there is no such held
+ * post, KITH_TEMP on database trouble.  reason may be NULL.
+ */
+int moderation_decide(const struct mail_ctx *c, int64_t id,
+    enum mod_action action, const char *reason, const char *who);
+
+/* A moderator's reply to team-confirm+h.ID.MID-...: KITH_OK / PERM / TEMP. */
+int moderation_reply(const struct mail_ctx *c, const char *token,
+    const char *sender, const struct message *reply);
+
+/* Held posts of a list (list_id 0: all), oldest first. */
+int moderation_foreach(sqlite3 *db, int64_t list_id,
+    int (*fn)(const struct held *, void *), void *ctx);
+/* One held post with its raw bytes (caller frees *raw). */
+int moderation_get(sqlite3 *db, int64_t id, struct held *h, char **raw,
+    size_t *len);
+
+/* Cron: expire held posts past their time, telling the posters. */
+int moderation_expire(const struct kith_config *cfg, sqlite3 *db,
+    const struct token_key *key, int64_t now);
+
+#endif

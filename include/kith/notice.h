@@ -1,0 +1,50 @@
+/*
+ * notice - automatic mail from a list to one person (confirmations,
+ * replies to requests, welcome and goodbye, moderation), rendered from a
+ * template and queued in the outbox inside the caller's transaction.
+ *
+ * Every template gets the list's variables: list.address, list.name,
+ * list.description, list.owner, list.request, list.subscribe,
+ * list.unsubscribe; callers add their own.
+ */
+#ifndef KITH_NOTICE_H
+#define KITH_NOTICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "kith/config.h"
+#include "kith/lists.h"
+#include "kith/template.h"
+
+struct notice_opts {
+	const char *to;
+	const char *subject;		/* UTF-8 */
+	const char *tmpl;		/* templates/en/NAME */
+	const struct template_var *vars;
+	int nvars;
+	const char *in_reply_to;	/* Message-ID without <>, or NULL */
+	const char *reply_to;		/* e.g. team-confirm+TOKEN@, or NULL */
+	const char *attach;		/* message attached, or NULL */
+	size_t attach_len;
+};
+
+/* KITH_OK, KITH_TEMP (database), KITH_PERM (template missing or wrong; logged). */
+int notice_queue(sqlite3 *db, const struct kith_config *cfg,
+    const struct list *l, const struct notice_opts *o);
+
+/*
+ * notice_rate_ok - 1 when a notice of kind may go to address now: at
+ * most one a day per list, address and kind (bans, refusals); records
+ * the sending.  0 when one went out in the last 24 hours.
+ */
+int notice_rate_ok(sqlite3 *db, int64_t list_id, const char *address,
+    const char *kind);
+
+/* The list's variables for templates: fills vars (room for 7), returns 7.
+ * The strings live in bufs (7 pointers, caller frees each). */
+int notice_list_vars(const struct list *l, struct template_var *vars,
+    char **bufs);
+
+#endif

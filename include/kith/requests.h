@@ -1,0 +1,41 @@
+/*
+ * requests - the email command language of team-request@ (and the
+ * one-step team-subscribe@ / team-unsubscribe@), answered with one reply
+ * that lists each command with its result.
+ *
+ * Commands come from the Subject and then the body, one per line, until
+ * the first line that is not a command or a signature ("-- "); quoted
+ * lines ("> ...") are skipped.  Anything that changes a subscription or
+ * settings only happens once the address concerned confirms it
+ * (membership.h).
+ */
+#ifndef KITH_REQUESTS_H
+#define KITH_REQUESTS_H
+
+#include "kith/membership.h"
+#include "kith/message.h"
+
+#define REQUESTS_MAX 20
+
+struct command {
+	char verb[16];		/* lower-case */
+	char args[240];		/* the rest of the line, trimmed */
+	char line[256];		/* as written, for the reply */
+};
+
+/* Parse commands; returns how many (0..max).  Pure: no I/O. */
+int requests_parse(const char *subject, const char *text,
+    struct command *out, int max);
+
+/* Which commands a request address implies. */
+enum request_kind { REQUEST_COMMANDS, REQUEST_SUBSCRIBE, REQUEST_UNSUBSCRIBE };
+
+/*
+ * requests_handle - carry out the commands of m from sender (its From
+ * address, normalised) and queue the reply, inside the caller's
+ * transaction.  KITH_OK or KITH_TEMP.
+ */
+int requests_handle(const struct mail_ctx *c, const struct message *m,
+    const char *sender, enum request_kind kind);
+
+#endif

@@ -1,0 +1,80 @@
+/* bans - banned addresses and patterns. */
+#include "config.h"
+
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kith/bans.h"
+#include "kith/db.h"
+#include "kith/util.h"
+
+static int
+pattern_ok(const char *p)
+{
+	if (*p == '\0' || strlen(p) > 254)
+		return 0;
+	for (; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == '/')
+			return 0;
+	return 1;
+}
+
+int
+ban_add(sqlite3 *db, int64_t list_id, const char *pattern)
+{
+	char *p = str_lower(xstrdup(pattern));
+	int st = KITH_PERM;
+
+	if (pattern_ok(p))
+		st = db_exec(db, "INSERT INTO bans(list_id, pattern, created) "
+		    "VALUES (nullif(?, 0), ?, ?) ON CONFLICT DO NOTHING", "iti",
+		    list_id, p, now_utc());
+	free(p);
+	return st;
+}
+
+int
+ban_remove(sqlite3 *db, int64_t list_id, const char *pattern)
+{
+	char *p = str_lower(xstrdup(pattern));
+	int st = db_exec(db, "DELETE FROM bans WHERE coalesce(list_id, 0)=? "
+	    "AND pattern=?", "it", list_id, p);
+
+	free(p);
+	return st != KITH_OK ? -1 : sqlite3_changes(db) > 0;
+}
+
+int
+ban_matches(sqlite3 *db, int64_t list_id, const char *address)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT pattern FROM bans WHERE "
+	    "list_id=? OR list_id IS NULL");
+	int hit = 0;
+
+	if (st == NULL)
+		return 0;
+	db_bind(st, "i", list_id);
+	while (!hit && sqlite3_step(st) == SQLITE_ROW)
+		hit = fnmatch((const char *)sqlite3_column_text(st, 0), address,
+		    FNM_CASEFOLD) == 0;
+	sqlite3_finalize(st);
+	return hit;
+}
+
+int
+ban_foreach(sqlite3 *db, int64_t list_id,
+    int (*fn)(const char *pattern, void *ctx), void *ctx)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT pattern FROM bans WHERE "
+	    "coalesce(list_id, 0)=? ORDER BY pattern");
+
+	if (st == NULL)
+		return KITH_PERM;
+	db_bind(st, "i", list_id);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (fn((const char *)sqlite3_column_text(st, 0), ctx))
+			break;
+	sqlite3_finalize(st);
+	return KITH_OK;
+}

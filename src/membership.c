@@ -1,0 +1,571 @@
+/* membership - subscribe, unsubscribe and settings by email, confirmed. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kith/address.h"
+#include "kith/bans.h"
+#include "kith/db.h"
+#include "kith/log.h"
+#include "kith/members.h"
+#include "kith/membership.h"
+#include "kith/notice.h"
+#include "kith/template.h"
+#include "kith/util.h"
+
+char *
+confirm_address(const struct mail_ctx *c, const char *purpose,
+    const char *payload, const char *address)
+{
+	char *tok = token_make(c->key, purpose, c->l->address, address, payload,
+	    now_utc() + CONFIRM_TTL), *a;
+
+	if (tok == NULL)
+		return NULL;
+	a = xasprintf("%s-confirm%c%s@%s", c->l->local, *c->cfg->delimiter, tok,
+	    c->l->domain);
+	free(tok);
+	return a;
+}
+
+int
+confirms_today(const struct mail_ctx *c, const char *address)
+{
+	int st;
+
+	return (int)db_int(c->db, 0, &st, "SELECT count(*) FROM confirm_log "
+	    "WHERE list_id=? AND address=? AND sent>?", "iti", c->l->id, address,
+	    now_utc() - 86400);
+}
+
+int
+membership_is_moderator(sqlite3 *db, int64_t list_id, const char *address)
+{
+	int st;
+
+	return db_int(db, 0, &st, "SELECT count(*) FROM members WHERE list_id=? "
+	    "AND address=? AND role IN ('owner','moderator')", "it", list_id,
+	    address) > 0;
+}
+
+int64_t
+parse_date(const char *s)
+{
+	struct tm tm;
+	char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (end == NULL || *end)
+		return -1;
+	return (int64_t)timegm(&tm);
+}
+
+static int64_t
+pending_create(const struct mail_ctx *c, const char *kind,
+    const char *address, const char *commands, int64_t ttl)
+{
+	int64_t now = now_utc();
+
+	if (db_exec(c->db, "INSERT INTO pending(list_id, kind, address, "
+	    "commands, created, expires) VALUES (?, ?, ?, ?, ?, ?)", "itttii",
+	    c->l->id, kind, address, commands, now, now + ttl) != KITH_OK)
+		return 0;
+	return sqlite3_last_insert_rowid(c->db);
+}
+
+/* Send notice tmpl to one address, with the member variables. */
+static int
+notify(const struct mail_ctx *c, const char *to, const char *subject,
+    const char *tmpl, const char *member, const char *name,
+    const char *reply_to, const char *extra_name, const char *extra)
+{
+	struct template_var vars[] = {
+		{ "member.address", member }, { "member.name", name },
+		{ extra_name ? extra_name : "unused", extra ? extra : "" },
+	};
+	struct notice_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.to = to;
+	o.subject = subject;
+	o.tmpl = tmpl;
+	o.vars = vars;
+	o.nvars = 3;
+	o.in_reply_to = c->in_reply_to;
+	o.reply_to = reply_to;
+	return notice_queue(c->db, c->cfg, c->l, &o);
+}
+
+int
+membership_confirm_request(const struct mail_ctx *c, const char *address,
+    const char *commands, const char *what, int mail_it, char **reply_to,
+    struct buf *out)
+{
+	char payload[32], *confirm, *subject;
+	int64_t id;
+	int st = KITH_OK;
+
+	if (reply_to)
+		*reply_to = NULL;
+	if (confirms_today(c, address) >= CONFIRMS_PER_DAY) {
+		buf_addf(out, "    Not done: %d confirmations already went to %s "
+		    "today. Try again tomorrow.\n", CONFIRMS_PER_DAY, address);
+		log_info("membership: confirmation limit reached for '%s' on "
+		    "'%s'", address, c->l->address);
+		return KITH_PERM;
+	}
+	id = pending_create(c, "confirm", address, commands, CONFIRM_TTL);
+	if (id == 0)
+		return KITH_TEMP;
+	snprintf(payload, sizeof(payload), "c.%lld", (long long)id);
+	confirm = confirm_address(c, "confirm", payload, address);
+	db_exec(c->db, "INSERT INTO confirm_log(list_id, address, sent) VALUES "
+	    "(?, ?, ?)", "iti", c->l->id, address, now_utc());
+	if (mail_it) {
+		subject = xasprintf("Please confirm: %s", what);
+		st = notify(c, address, subject, "confirm.txt", address, "",
+		    confirm, "request", what);
+		free(subject);
+		free(confirm);
+		buf_addf(out, "    A confirmation was sent to %s; nothing changes "
+		    "until it is answered.\n", address);
+	} else {
+		*reply_to = confirm;
+		buf_addf(out, "    To confirm, reply to this message (nothing "
+		    "changes until you do).\n");
+	}
+	return st;
+}
+
+/* Tell the owners about a join or leave, as notify_owners says. */
+static void
+tell_owners(const struct mail_ctx *c, const char *address, const char *name,
+    const char *event)
+{
+	char *how = list_setting(c->db, c->l->id, "notify_owners");
+	int each = !strcmp(how, "each");
+	sqlite3_stmt *st;
+
+	db_exec(c->db, "INSERT INTO member_events(list_id, address, event, at, "
+	    "reported) VALUES (?, ?, ?, ?, ?)", "ittiI", c->l->id, address,
+	    event, now_utc(), strcmp(how, "daily") != 0);
+	free(how);
+	if (!each)
+		return;
+	st = db_prepare(c->db, "SELECT address FROM members WHERE list_id=? AND "
+	    "role='owner'");
+	if (st == NULL)
+		return;
+	db_bind(st, "i", c->l->id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *owner = (const char *)sqlite3_column_text(st, 0);
+		char *subject = xasprintf("%s %s %s", address, event, c->l->name);
+		char *o = xstrdup(owner);
+
+		notify(c, o, subject, !strcmp(event, "joined") ?
+		    "owner-join.txt" : "owner-leave.txt", address, name, NULL,
+		    NULL, NULL);
+		free(subject);
+		free(o);
+	}
+	sqlite3_finalize(st);
+}
+
+int
+membership_join(const struct mail_ctx *c, const char *address,
+    const char *name, struct buf *out)
+{
+	char *subject;
+
+	if (ban_matches(c->db, c->l->id, address)) {
+		buf_addf(out, "    Not done: %s may not join this list.\n", address);
+		return KITH_PERM;
+	}
+	switch (member_add(c->db, c->l->id, address, name)) {
+	case MEMBER_ADDED:
+		break;
+	case MEMBER_EXISTS:
+		buf_addf(out, "    %s is already a member.\n", address);
+		return KITH_OK;
+	case MEMBER_INVALID:
+		buf_addf(out, "    Not done: '%s' is not an address.\n", address);
+		return KITH_PERM;
+	default:
+		return KITH_TEMP;
+	}
+	subject = xasprintf("Welcome to %s", c->l->name);
+	notify(c, address, subject, "welcome.txt", address, name ? name : "",
+	    NULL, NULL, NULL);
+	free(subject);
+	tell_owners(c, address, name ? name : "", "joined");
+	buf_addf(out, "    %s is now a member of %s.\n", address, c->l->address);
+	log_info("membership: '%s' joined '%s'", address, c->l->address);
+	return KITH_OK;
+}
+
+int
+membership_leave(const struct mail_ctx *c, const char *address,
+    struct buf *out)
+{
+	struct member m;
+	char *subject;
+
+	if (member_find(c->db, c->l->id, address, &m) != KITH_OK) {
+		buf_addf(out, "    %s is not a member.\n", address);
+		return KITH_OK;
+	}
+	if (member_remove(c->db, c->l->id, address) != MEMBER_REMOVED) {
+		member_release(&m);
+		return KITH_TEMP;
+	}
+	subject = xasprintf("Goodbye from %s", c->l->name);
+	notify(c, address, subject, "goodbye.txt", address, m.name, NULL, NULL,
+	    NULL);
+	free(subject);
+	tell_owners(c, address, m.name, "left");
+	buf_addf(out, "    %s has left %s.\n", address, c->l->address);
+	log_info("membership: '%s' left '%s'", address, c->l->address);
+	member_release(&m);
+	return KITH_OK;
+}
+
+/* A confirmed "subscribe": join, or wait for a moderator on approve lists. */
+static int
+apply_subscribe(const struct mail_ctx *c, const char *address,
+    const char *name, struct buf *out)
+{
+	char *policy = list_setting(c->db, c->l->id, "subscribe");
+	int approve = !strcmp(policy, "approve"), st = KITH_OK;
+	sqlite3_stmt *mods;
+	int64_t id;
+
+	free(policy);
+	if (!approve)
+		return membership_join(c, address, name, out);
+	id = pending_create(c, "approve", address, name, 30 * 86400);
+	if (id == 0)
+		return KITH_TEMP;
+	mods = db_prepare(c->db, "SELECT id, address FROM members WHERE "
+	    "list_id=? AND role IN ('owner','moderator')");
+	if (mods == NULL)
+		return KITH_TEMP;
+	db_bind(mods, "i", c->l->id);
+	while (st == KITH_OK && sqlite3_step(mods) == SQLITE_ROW) {
+		char payload[64], *confirm, *mod, *subject;
+
+		snprintf(payload, sizeof(payload), "a.%lld.%lld", (long long)id,
+		    (long long)sqlite3_column_int64(mods, 0));
+		mod = xstrdup((const char *)sqlite3_column_text(mods, 1));
+		confirm = confirm_address(c, "approve", payload, mod);
+		subject = xasprintf("%s asks to join %s", address, c->l->name);
+		st = notify(c, mod, subject, "approve-subscription.txt", address,
+		    name, confirm, NULL, NULL);
+		free(subject);
+		free(confirm);
+		free(mod);
+	}
+	sqlite3_finalize(mods);
+	buf_addf(out, "    Your request to join %s now waits for a moderator.\n",
+	    c->l->address);
+	return st;
+}
+
+int
+membership_apply(const struct mail_ctx *c, const char *address,
+    const char *command, struct buf *out)
+{
+	char *copy = xstrdup(command), *save = NULL;
+	char *verb = strtok_r(copy, " ", &save), *arg = strtok_r(NULL, " ", &save);
+	char *rest = save && *save ? save : NULL;
+	int st = KITH_OK;
+
+	if (verb == NULL)
+		verb = "";
+	buf_addf(out, "> %s\n", command);
+	if (!strcmp(verb, "subscribe")) {
+		/* the rest of the line is the name */
+		const char *name = command + strlen("subscribe");
+
+		while (*name == ' ')
+			name++;
+		st = apply_subscribe(c, address, name, out);
+	} else if (!strcmp(verb, "unsubscribe"))
+		st = membership_leave(c, address, out);
+	else if (!strcmp(verb, "set") && arg && !strcmp(arg, "mail")) {
+		st = member_set_mode(c->db, c->l->id, address, "each", 0);
+		buf_addf(out, st == KITH_OK ? "    You get each message again.\n" :
+		    "    Not done: %s is not a member.\n", address);
+	} else if (!strcmp(verb, "set") && arg && !strcmp(arg, "nomail")) {
+		int64_t until = 0;
+
+		if (rest && !strncmp(rest, "until ", 6))
+			until = parse_date(rest + 6);
+		st = member_set_mode(c->db, c->l->id, address, "nomail",
+		    until > 0 ? until : 0);
+		if (st != KITH_OK)
+			buf_addf(out, "    Not done: %s is not a member.\n", address);
+		else if (until > 0)
+			buf_addf(out, "    No mail until %s; then each message "
+			    "again.\n", rest + 6);
+		else
+			buf_addf(out, "    No mail from the list until you send "
+			    "'set mail'.\n");
+	} else if (!strcmp(verb, "set") && arg && !strcmp(arg, "digest") &&
+	    rest) {
+		const char *mode = !strcmp(rest, "daily") ? "digest-daily" :
+		    !strcmp(rest, "weekly") ? "digest-weekly" :
+		    !strcmp(rest, "off") ? "each" : NULL;
+
+		st = mode ? member_set_mode(c->db, c->l->id, address, mode, 0) :
+		    KITH_PERM;
+		buf_addf(out, st == KITH_OK ? "    Delivery is now: %s.\n" :
+		    "    Not done.\n", mode ? mode : "");
+	} else {
+		buf_addf(out, "    Not done: unknown setting.\n");
+		st = KITH_PERM;
+	}
+	free(copy);
+	return st;
+}
+
+int
+membership_invite(const struct mail_ctx *c, const char *address,
+    const char *name)
+{
+	char payload[32], *confirm, *subject;
+	int64_t id = pending_create(c, "invite", address, name ? name : "",
+	    CONFIRM_TTL);
+	int st;
+
+	if (id == 0)
+		return KITH_TEMP;
+	snprintf(payload, sizeof(payload), "i.%lld", (long long)id);
+	confirm = confirm_address(c, "invite", payload, address);
+	subject = xasprintf("You are invited to join %s", c->l->name);
+	st = notify(c, address, subject, "invite.txt", address, name ? name : "",
+	    confirm, NULL, NULL);
+	free(subject);
+	free(confirm);
+	return st;
+}
+
+struct pending {
+	int64_t id;
+	char kind[16];
+	char *address, *commands;
+	int64_t expires;
+};
+
+static int
+pending_load(const struct mail_ctx *c, int64_t id, struct pending *p)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT kind, address, commands, "
+	    "expires FROM pending WHERE id=? AND list_id=?");
+	int found = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (st == NULL)
+		return 0;
+	db_bind(st, "ii", id, c->l->id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		p->id = id;
+		snprintf(p->kind, sizeof(p->kind), "%s", sqlite3_column_text(st, 0));
+		p->address = db_col_text(st, 1);
+		p->commands = db_col_text(st, 2);
+		p->expires = sqlite3_column_int64(st, 3);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+static void
+pending_release(struct pending *p)
+{
+	free(p->address);
+	free(p->commands);
+}
+
+/* Apply each command line of a confirmed request. */
+static int
+apply_all(const struct mail_ctx *c, const char *address, const char *commands,
+    struct buf *out)
+{
+	char *copy = xstrdup(commands), *save = NULL;
+	int st = KITH_OK;
+
+	for (char *line = strtok_r(copy, "\n", &save); line && st != KITH_TEMP;
+	    line = strtok_r(NULL, "\n", &save))
+		st = membership_apply(c, address, line, out);
+	free(copy);
+	return st == KITH_TEMP ? KITH_TEMP : KITH_OK;
+}
+
+int
+membership_confirm(const struct mail_ctx *c, const char *token,
+    const char *sender, struct buf *out)
+{
+	char *payload = token_payload(token), *verified = NULL;
+	long long id = 0, mod_id = 0;
+	char kind = payload ? payload[0] : '\0';
+	struct pending p;
+	struct member mod;
+	const char *purpose = kind == 'c' ? "confirm" : kind == 'i' ? "invite" :
+	    "approve";
+	int st = KITH_PERM;
+
+	if (payload == NULL || sscanf(payload + 1, ".%lld.%lld", &id, &mod_id) < 1
+	    || !pending_load(c, id, &p)) {
+		log_info("membership: confirmation for '%s' with an unknown "
+		    "token: nothing done", c->l->address);
+		free(payload);
+		return KITH_PERM;
+	}
+	memset(&mod, 0, sizeof(mod));
+	if (kind == 'a') {
+		/* A moderator's token: bound to that moderator's address. */
+		if (member_find_id(c->db, c->l->id, mod_id, &mod) != KITH_OK ||
+		    token_check(c->key, purpose, c->l->address, mod.address, token,
+		    now_utc(), &verified) < 0 || strcmp(p.kind, "approve") ||
+		    !membership_is_moderator(c->db, c->l->id, sender)) {
+			log_warn("membership: approval for '%s' on '%s' by '%s' "
+			    "refused: not a moderator or not their token",
+			    p.address, c->l->address, sender);
+			goto done;
+		}
+	} else if (token_check(c->key, purpose, c->l->address, p.address, token,
+	    now_utc(), &verified) < 0 || strcmp(p.kind, purpose) ||
+	    p.expires < now_utc()) {
+		log_warn("membership: confirmation for '%s' on '%s' refused: "
+		    "forged, expired or for something else", p.address,
+		    c->l->address);
+		goto done;
+	}
+	db_exec(c->db, "DELETE FROM pending WHERE id=?", "i", (int64_t)id);
+	if (kind == 'c')
+		st = apply_all(c, p.address, p.commands, out);
+	else	/* invitation accepted, or subscription approved */
+		st = membership_join(c, p.address, p.commands, out);
+	if (st == KITH_PERM)
+		st = KITH_OK;	/* done, with the reason in out */
+done:
+	member_release(&mod);
+	pending_release(&p);
+	free(verified);
+	free(payload);
+	return st;
+}
+
+int
+membership_unsubscribe_token(const struct mail_ctx *c, const char *token,
+    struct buf *out)
+{
+	char *payload = token_payload(token), *verified = NULL, *end;
+	struct member m;
+	long long id;
+	int st = KITH_PERM;
+
+	if (payload == NULL)
+		return KITH_PERM;
+	id = strtoll(payload, &end, 10);
+	if (*end == '\0' && member_find_id(c->db, c->l->id, id, &m) == KITH_OK) {
+		if (token_check(c->key, "unsubscribe", c->l->address, m.address,
+		    token, now_utc(), &verified) == 0)
+			st = membership_leave(c, m.address, out);
+		member_release(&m);
+	}
+	if (st == KITH_PERM)
+		log_warn("membership: unsubscribe token for '%s' refused",
+		    c->l->address);
+	free(verified);
+	free(payload);
+	return st;
+}
+
+/* One owner summary of the unreported joins and leaves of list l. */
+static void
+owner_summary(const struct mail_ctx *c)
+{
+	sqlite3_stmt *ev = db_prepare(c->db, "SELECT address, event FROM "
+	    "member_events WHERE list_id=? AND reported=0 ORDER BY at");
+	sqlite3_stmt *owners = db_prepare(c->db, "SELECT address FROM members "
+	    "WHERE list_id=? AND role='owner'");
+	struct buf text;
+
+	buf_init(&text);
+	if (ev && owners) {
+		db_bind(ev, "i", c->l->id);
+		while (sqlite3_step(ev) == SQLITE_ROW)
+			buf_addf(&text, "  %s %s\n", sqlite3_column_text(ev, 0),
+			    sqlite3_column_text(ev, 1));
+		db_bind(owners, "i", c->l->id);
+		while (sqlite3_step(owners) == SQLITE_ROW) {
+			char *o = db_col_text(owners, 0);
+			char *subject = xasprintf("Joins and leaves on %s",
+			    c->l->name);
+
+			notify(c, o, subject, "owner-summary.txt", "", "", NULL,
+			    "events", text.data ? text.data : "");
+			free(subject);
+			free(o);
+		}
+	}
+	sqlite3_finalize(ev);
+	sqlite3_finalize(owners);
+	buf_release(&text);
+	db_exec(c->db, "UPDATE member_events SET reported=1 WHERE list_id=?",
+	    "i", c->l->id);
+}
+
+/* Lists with notify_owners = daily whose oldest unreported event is a day old. */
+static void
+owner_summaries(const struct kith_config *cfg, sqlite3 *db,
+    const struct token_key *key, int64_t now)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT DISTINCT l.address FROM "
+	    "member_events e JOIN lists l ON l.id=e.list_id WHERE "
+	    "e.reported=0 AND e.at<=?");
+	char **due = NULL;
+	size_t n = 0;
+
+	if (st == NULL)
+		return;
+	db_bind(st, "i", now - 86400);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		due = xrealloc(due, (n + 1) * sizeof(*due));
+		due[n++] = db_col_text(st, 0);
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n; i++) {
+		struct list l;
+		char err[256];
+		struct mail_ctx c = { cfg, db, key, &l, NULL, NULL };
+
+		if (list_find(db, due[i], &l, err, sizeof(err)) == KITH_OK) {
+			owner_summary(&c);
+			list_release(&l);
+		}
+		free(due[i]);
+	}
+	free(due);
+}
+
+int
+membership_cron(const struct kith_config *cfg, sqlite3 *db,
+    const struct token_key *key, int64_t now)
+{
+	int st = db_begin(db);
+
+	if (st != KITH_OK)
+		return st;
+	db_exec(db, "DELETE FROM pending WHERE expires<?", "i", now);
+	db_exec(db, "DELETE FROM confirm_log WHERE sent<?", "i", now - 86400);
+	db_exec(db, "UPDATE members SET mode='each', nomail_until=0 WHERE "
+	    "mode='nomail' AND nomail_until>0 AND nomail_until<=?", "i", now);
+	owner_summaries(cfg, db, key, now);
+	return db_commit(db);
+}

@@ -1,0 +1,442 @@
+/* requests - email commands and their one reply. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kith/address.h"
+#include "kith/archive.h"
+#include "kith/bans.h"
+#include "kith/db.h"
+#include "kith/log.h"
+#include "kith/members.h"
+#include "kith/notice.h"
+#include "kith/requests.h"
+#include "kith/template.h"
+#include "kith/util.h"
+
+static const char *const verbs[] = {
+	"help", "subscribe", "join", "unsubscribe", "leave", "set", "info",
+	"index", "get", "who", "end", "stop", NULL
+};
+
+static int
+known_verb(const char *w)
+{
+	for (int i = 0; verbs[i]; i++)
+		if (!strcmp(verbs[i], w))
+			return 1;
+	return 0;
+}
+
+/* Fill cmd from line when its first word is a command; 1 or 0. */
+static int
+parse_line(const char *line, struct command *cmd)
+{
+	char copy[256];
+	size_t i = 0, n;
+
+	snprintf(copy, sizeof(copy), "%s", line);
+	str_trim(copy);
+	for (n = 0; copy[n] && !isspace((unsigned char)copy[n]); n++)
+		;
+	if (n == 0 || n >= sizeof(cmd->verb))
+		return 0;
+	for (i = 0; i < n; i++)
+		cmd->verb[i] = (char)tolower((unsigned char)copy[i]);
+	cmd->verb[n] = '\0';
+	if (!known_verb(cmd->verb))
+		return 0;
+	snprintf(cmd->args, sizeof(cmd->args), "%s", copy + n);
+	str_trim(cmd->args);
+	snprintf(cmd->line, sizeof(cmd->line), "%s", copy);
+	return 1;
+}
+
+/* Subject without "Re:" / "Fwd:" prefixes. */
+static const char *
+subject_core(const char *s)
+{
+	for (;;) {
+		while (*s == ' ')
+			s++;
+		if (!strncasecmp(s, "re:", 3))
+			s += 3;
+		else if (!strncasecmp(s, "fwd:", 4))
+			s += 4;
+		else if (!strncasecmp(s, "fw:", 3))
+			s += 3;
+		else
+			return s;
+	}
+}
+
+int
+requests_parse(const char *subject, const char *text, struct command *out,
+    int max)
+{
+	char *copy, *save = NULL;
+	int n = 0;
+
+	if (subject && parse_line(subject_core(subject), &out[n]))
+		n++;
+	copy = xstrdup(text ? text : "");
+	for (char *line = strtok_r(copy, "\n", &save); line && n < max;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char *t = str_trim(line);
+
+		if (*t == '\0' || *t == '>')
+			continue;	/* blank or quoted */
+		if (!strcmp(t, "--") || !strncmp(line, "-- ", 3))
+			break;		/* signature */
+		if (!parse_line(t, &out[n]))
+			break;		/* the first line that is no command */
+		if (!strcmp(out[n].verb, "end") || !strcmp(out[n].verb, "stop"))
+			break;
+		n++;
+	}
+	free(copy);
+	return n;
+}
+
+/* Everything one reply collects. */
+struct reply {
+	struct buf out;
+	struct buf own;		/* commands the sender must confirm */
+	char *attach;		/* a post for "get" */
+	size_t attach_len;
+	int help;
+};
+
+static void
+add_help(const struct mail_ctx *c, struct reply *r)
+{
+	struct template_var vars[7];
+	char *bufs[7], err[256], *text;
+	int n = notice_list_vars(c->l, vars, bufs);
+
+	if (r->help++)
+		return;
+	text = template_render(c->cfg, c->l->local, "help.txt", vars, n, err,
+	    sizeof(err));
+	buf_addf(&r->out, "\n%s\n", text ? text : err);
+	free(text);
+	for (int i = 0; i < 7; i++)
+		free(bufs[i]);
+}
+
+static int
+print_index_line(const struct post *p, void *ctx)
+{
+	struct buf *b = ctx;
+	time_t t = (time_t)p->date;
+	char date[16];
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+	buf_addf(b, "    #%-5lld %s  %-28s %s\n", (long long)p->num, date,
+	    p->sender, p->subject);
+	return 0;
+}
+
+static void
+cmd_index(const struct mail_ctx *c, struct reply *r)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT id FROM posts WHERE "
+	    "list_id=? AND archived ORDER BY num DESC LIMIT 20");
+	int64_t ids[20];
+	int n = 0;
+
+	if (st == NULL)
+		return;
+	db_bind(st, "i", c->l->id);
+	while (n < 20 && sqlite3_step(st) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (n == 0)
+		buf_adds(&r->out, "    The archive is empty.\n");
+	while (n-- > 0) {
+		struct post p;
+
+		if (archive_get(c->db, ids[n], &p, NULL, NULL, NULL) == KITH_OK) {
+			print_index_line(&p, &r->out);
+			post_release(&p);
+		}
+	}
+}
+
+static void
+cmd_get(const struct mail_ctx *c, struct reply *r, const char *args,
+    int member)
+{
+	char *pub = list_setting(c->db, c->l->id, "archive_public"), *end;
+	long long num = strtoll(args, &end, 10);
+	int st;
+	int64_t id;
+
+	if (!member && strcmp(pub, "on"))
+		buf_adds(&r->out, "    Not done: the archive is for members only.\n");
+	else if (*args == '\0' || *end || num <= 0)
+		buf_adds(&r->out, "    Not done: 'get' needs a post number; see "
+		    "'index'.\n");
+	else if ((id = db_int(c->db, 0, &st, "SELECT id FROM posts WHERE "
+	    "list_id=? AND num=? AND archived", "ii", c->l->id,
+	    (int64_t)num)) == 0)
+		buf_addf(&r->out, "    Not done: there is no post #%lld.\n", num);
+	else if (r->attach)
+		buf_adds(&r->out, "    Not done: one post per reply; send another "
+		    "'get'.\n");
+	else {
+		struct post p;
+
+		if (archive_get(c->db, id, &p, &r->attach, &r->attach_len, NULL)
+		    == KITH_OK) {
+			buf_addf(&r->out, "    Post #%lld is attached.\n", num);
+			post_release(&p);
+		}
+	}
+	free(pub);
+}
+
+static int
+who_line(const struct member *m, void *ctx)
+{
+	buf_addf(ctx, "    %-36s %-9s %s\n", m->address, m->role, m->mode);
+	return 0;
+}
+
+static void
+cmd_info(const struct mail_ctx *c, struct reply *r)
+{
+	char *posting = list_setting(c->db, c->l->id, "posting");
+	char *policy = list_setting(c->db, c->l->id, "subscribe");
+
+	buf_addf(&r->out, "    %s <%s>\n    %s\n    Posting: %s. Joining: %s.\n",
+	    c->l->name, c->l->address, c->l->description, posting, policy);
+	free(posting);
+	free(policy);
+}
+
+/* subscribe [address] */
+static int
+cmd_subscribe(const struct mail_ctx *c, struct reply *r, const char *sender,
+    const char *sender_name, const char *args)
+{
+	char *target = *args ? address_normalize(args) : xstrdup(sender);
+	char *policy = list_setting(c->db, c->l->id, "subscribe"), *line;
+	struct member m;
+	int st = KITH_OK;
+
+	if (target == NULL)
+		buf_addf(&r->out, "    Not done: '%s' is not an address.\n", args);
+	else if (ban_matches(c->db, c->l->id, target))
+		buf_addf(&r->out, "    Not done: %s may not join this list.\n",
+		    target);
+	else if (member_find(c->db, c->l->id, target, &m) == KITH_OK) {
+		buf_addf(&r->out, "    %s is already a member.\n", target);
+		member_release(&m);
+	} else if (!strcmp(policy, "invite"))
+		buf_adds(&r->out, "    Not done: this list is by invitation only; "
+		    "write to the owners.\n");
+	else if (!strcmp(policy, "open") && !strcmp(target, sender))
+		st = membership_join(c, target, sender_name, &r->out);
+	else if (!strcmp(target, sender)) {
+		/* Our reply to the sender is the confirmation. */
+		line = xasprintf("subscribe %s", sender_name);
+		buf_addf(&r->own, "%s\n", line);
+		buf_addf(&r->out, "    You will join once you confirm.\n");
+		free(line);
+	} else
+		st = membership_confirm_request(c, target, "subscribe",
+		    "join the list", 1, NULL, &r->out);
+	free(target);
+	free(policy);
+	return st == KITH_TEMP ? KITH_TEMP : KITH_OK;
+}
+
+/* unsubscribe [address] */
+static int
+cmd_unsubscribe(const struct mail_ctx *c, struct reply *r, const char *sender,
+    const char *args)
+{
+	char *target = *args ? address_normalize(args) : xstrdup(sender);
+	struct member m;
+	int st = KITH_OK;
+
+	if (target == NULL)
+		buf_addf(&r->out, "    Not done: '%s' is not an address.\n", args);
+	else if (member_find(c->db, c->l->id, target, &m) != KITH_OK)
+		buf_addf(&r->out, "    %s is not a member.\n", target);
+	else {
+		member_release(&m);
+		if (!strcmp(target, sender)) {
+			buf_adds(&r->own, "unsubscribe\n");
+			buf_adds(&r->out, "    You will leave once you confirm.\n");
+		} else
+			st = membership_confirm_request(c, target, "unsubscribe",
+			    "leave the list", 1, NULL, &r->out);
+	}
+	free(target);
+	return st == KITH_TEMP ? KITH_TEMP : KITH_OK;
+}
+
+/* set digest daily|weekly|off, set nomail [until DATE], set mail */
+static void
+cmd_set(const struct mail_ctx *c, struct reply *r, const struct command *cmd,
+    int member)
+{
+	const char *a = cmd->args;
+	int ok = !strcmp(a, "mail") || !strcmp(a, "nomail") ||
+	    !strcmp(a, "digest daily") || !strcmp(a, "digest weekly") ||
+	    !strcmp(a, "digest off") || (!strncmp(a, "nomail until ", 13) &&
+	    parse_date(a + 13) > 0);
+
+	(void)c;
+	if (!member)
+		buf_adds(&r->out, "    Not done: you are not a member.\n");
+	else if (!ok)
+		buf_adds(&r->out, "    Not done: try 'set digest daily', 'set "
+		    "digest weekly', 'set digest off', 'set nomail', 'set nomail "
+		    "until YYYY-MM-DD' or 'set mail'.\n");
+	else {
+		buf_addf(&r->own, "set %s\n", a);
+		buf_adds(&r->out, "    Done once you confirm.\n");
+	}
+}
+
+static int
+run_command(const struct mail_ctx *c, struct reply *r,
+    const struct command *cmd, const char *sender, const char *sender_name)
+{
+	struct member m;
+	int member = member_find(c->db, c->l->id, sender, &m) == KITH_OK;
+	int moderator = member && (!strcmp(m.role, "owner") ||
+	    !strcmp(m.role, "moderator"));
+	int st = KITH_OK;
+
+	if (member)
+		member_release(&m);
+	buf_addf(&r->out, "> %s\n", cmd->line);
+	if (!strcmp(cmd->verb, "help"))
+		add_help(c, r);
+	else if (!strcmp(cmd->verb, "subscribe") || !strcmp(cmd->verb, "join"))
+		st = cmd_subscribe(c, r, sender, sender_name, cmd->args);
+	else if (!strcmp(cmd->verb, "unsubscribe") ||
+	    !strcmp(cmd->verb, "leave"))
+		st = cmd_unsubscribe(c, r, sender, cmd->args);
+	else if (!strcmp(cmd->verb, "set"))
+		cmd_set(c, r, cmd, member);
+	else if (!strcmp(cmd->verb, "info"))
+		cmd_info(c, r);
+	else if (!strcmp(cmd->verb, "index")) {
+		char *pub = list_setting(c->db, c->l->id, "archive_public");
+
+		if (member || !strcmp(pub, "on"))
+			cmd_index(c, r);
+		else
+			buf_adds(&r->out, "    Not done: the archive is for "
+			    "members only.\n");
+		free(pub);
+	} else if (!strcmp(cmd->verb, "get"))
+		cmd_get(c, r, cmd->args, member);
+	else if (!strcmp(cmd->verb, "who")) {
+		if (moderator)
+			member_foreach(c->db, c->l->id, who_line, &r->out);
+		else {
+			buf_adds(&r->out, "    Not done: only owners and "
+			    "moderators may see who is on the list.\n");
+			log_info("requests: 'who' on '%s' by '%s' refused",
+			    c->l->address, sender);
+		}
+	}
+	return st;
+}
+
+static int
+is_member(const struct mail_ctx *c, const char *address)
+{
+	struct member m;
+
+	if (member_find(c->db, c->l->id, address, &m) != KITH_OK)
+		return 0;
+	member_release(&m);
+	return 1;
+}
+
+/* Queue the one reply; its Reply-To confirms the sender's own commands. */
+static int
+send_reply(const struct mail_ctx *c, struct reply *r, const char *sender)
+{
+	char *confirm = NULL, *subject;
+	struct template_var vars[1];
+	struct notice_opts o;
+	int st = KITH_OK;
+
+	if (r->own.len > 0) {
+		/* the sender's changes wait for the sender's confirmation */
+		r->own.data[--r->own.len] = '\0';
+		st = membership_confirm_request(c, sender, r->own.data,
+		    "your request", 0, &confirm, &r->out);
+		if (st == KITH_PERM && !is_member(c, sender))
+			return KITH_OK;	/* no more mail to a stranger today */
+		if (st == KITH_TEMP)
+			return st;
+	}
+	vars[0] = (struct template_var){ "results", r->out.data ? r->out.data :
+	    "" };
+	subject = c->subject && *c->subject ? xasprintf("Re: %s",
+	    c->subject) : xasprintf("Your request to %s", c->l->address);
+	memset(&o, 0, sizeof(o));
+	o.to = sender;
+	o.subject = subject;
+	o.tmpl = "request-reply.txt";
+	o.vars = vars;
+	o.nvars = 1;
+	o.in_reply_to = c->in_reply_to;
+	o.reply_to = confirm;
+	o.attach = r->attach;
+	o.attach_len = r->attach_len;
+	st = notice_queue(c->db, c->cfg, c->l, &o);
+	free(subject);
+	free(confirm);
+	return st == KITH_PERM ? KITH_OK : st;
+}
+
+int
+requests_handle(const struct mail_ctx *c, const struct message *m,
+    const char *sender, enum request_kind kind)
+{
+	struct command cmds[REQUESTS_MAX];
+	struct reply r;
+	int n, st = KITH_OK;
+
+	memset(&r, 0, sizeof(r));
+	buf_init(&r.out);
+	buf_init(&r.own);
+	if (kind == REQUEST_SUBSCRIBE) {
+		n = 1;
+		parse_line("subscribe", &cmds[0]);
+	} else if (kind == REQUEST_UNSUBSCRIBE) {
+		n = 1;
+		parse_line("unsubscribe", &cmds[0]);
+	} else
+		n = requests_parse(m->subject, m->text, cmds, REQUESTS_MAX);
+	if (n == 0) {
+		buf_adds(&r.out, "No command was found in your message.\n");
+		add_help(c, &r);
+	}
+	for (int i = 0; i < n && st == KITH_OK; i++)
+		st = run_command(c, &r, &cmds[i], sender, m->from_name);
+	if (st == KITH_OK)
+		st = send_reply(c, &r, sender);
+	log_info("requests: %d commands from '%s' to '%s'", n, sender,
+	    c->l->address);
+	buf_release(&r.out);
+	buf_release(&r.own);
+	free(r.attach);
+	return st;
+}
