@@ -411,10 +411,12 @@ do_confirm(struct inbound *in, const struct mail_ctx *c, const void *token)
 
 	buf_init(&out);
 	st = membership_confirm(c, token, in->sender, &out);
-	if (st == KITH_OK && out.data && strstr(out.data, "> set")) {
+	/* Joining and leaving answer with welcome and goodbye; the rest here. */
+	if (st == KITH_OK && out.data && !strstr(out.data, "is now a member") &&
+	    !strstr(out.data, "has left")) {
 		struct template_var vars[] = { { "results", out.data } };
 		struct notice_opts o;
-		char *subject = xasprintf("Done: your settings on %s",
+		char *subject = xasprintf("Your confirmation for %s",
 		    c->l->address);
 
 		memset(&o, 0, sizeof(o));

@@ -204,7 +204,25 @@ read_from(struct message *m, const struct mailimf_single_fields *sf)
 	}
 }
 
-/* Crude HTML to text for indexing: drop tags, scripts, styles. */
+static int
+html_block_tag(const char *t, size_t n)
+{
+	static const char *const tags[] = { "<p", "</p", "<br", "<div", "</div",
+		"<li", "<tr", "<h1", "<h2", "<h3", "</h", "<blockquote",
+		"</blockquote", NULL };
+
+	for (int i = 0; tags[i]; i++) {
+		size_t k = strlen(tags[i]);
+
+		if (n > k && !strncasecmp(t, tags[i], k) &&
+		    (t[k] == '>' || t[k] == ' ' || t[k] == '/' ||
+		    (t[k] >= '0' && t[k] <= '9')))
+			return 1;
+	}
+	return 0;
+}
+
+/* Crude HTML to text for indexing and commands: drop tags, scripts, styles. */
 static void
 html_to_text(struct buf *out, const char *s, size_t n)
 {
@@ -223,8 +241,9 @@ html_to_text(struct buf *out, const char *s, size_t n)
 				i = end ? (size_t)(end - s) + 2 : n;
 			}
 			close = memchr(s + i, '>', n - i);
+			/* Block elements end lines: a command per paragraph. */
+			buf_addc(out, html_block_tag(s + i, n - i) ? '\n' : ' ');
 			i = close ? (size_t)(close - s) + 1 : n;
-			buf_addc(out, ' ');
 		} else if (s[i] == '&') {
 			static const struct { const char *e, *t; } ents[] = {
 				{ "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" },

@@ -36,11 +36,11 @@ known_verb(const char *w)
 static int
 parse_line(const char *line, struct command *cmd)
 {
-	char copy[256];
+	char buf[256], *copy;
 	size_t i = 0, n;
 
-	snprintf(copy, sizeof(copy), "%s", line);
-	str_trim(copy);
+	snprintf(buf, sizeof(buf), "%s", line);
+	copy = str_trim(buf);
 	for (n = 0; copy[n] && !isspace((unsigned char)copy[n]); n++)
 		;
 	if (n == 0 || n >= sizeof(cmd->verb))
@@ -50,9 +50,8 @@ parse_line(const char *line, struct command *cmd)
 	cmd->verb[n] = '\0';
 	if (!known_verb(cmd->verb))
 		return 0;
-	snprintf(cmd->args, sizeof(cmd->args), "%s", copy + n);
-	str_trim(cmd->args);
 	snprintf(cmd->line, sizeof(cmd->line), "%s", copy);
+	snprintf(cmd->args, sizeof(cmd->args), "%s", str_trim(copy + n));
 	return 1;
 }
 

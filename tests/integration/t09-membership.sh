@@ -1,0 +1,152 @@
+#!/bin/sh
+# Membership by email, end to end through kith receive and a real SMTP
+# server: subscribe and confirm, tokens that must not work, one-click
+# unsubscribe, commands with quotes and signatures, HTML-only requests,
+# 'who', invitations, bans, rate limits, auto-replies.  Each step checks
+# the database and the mail that arrived.
+. "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
+
+start_sink
+setup_list
+MT="$PY $HERE/mailtool.py"
+db() { sqlite3 "$T/var/kith.db" "$1"; }
+is_member() { [ "$(db "SELECT count(*) FROM members WHERE address='$1'")" = 1 ]; }
+last() { $MT last "$SINK_DIR" "$1"; }
+count() { $MT count "$SINK_DIR" "$1"; }
+token_addr() { $MT header "$(last "$1")" Reply-To | tr -d '<>'; }
+n=0
+# send FROM TO SUBJECT BODY [header lines...]
+send() {
+	from=$1; to=$2; subject=$3; body=$4; shift 4
+	n=$((n + 1))
+	{
+		echo "From: <$from>"
+		echo "To: <$to>"
+		echo "Subject: $subject"
+		echo "Message-ID: <m$n@test>"
+		for h in "$@"; do echo "$h"; done
+		echo
+		printf '%b\n' "$body"
+	} > "$T/mail$n"
+	kith receive -r "$to" -f "$from" < "$T/mail$n" 2>>"$T/receive.err"
+	rc=$?
+	kith deliver >/dev/null 2>&1
+	return $rc
+}
+
+# 1. subscribe -> confirmation -> reply -> welcome
+send dora@example.net team-subscribe@example.org "" ""
+assert_ok '[ "$(count dora@example.net)" = 1 ]' "subscribe: one confirmation mail to the address"
+confirm=$(token_addr dora@example.net)
+assert_ok 'echo "$confirm" | grep -q "^team-confirm+c\.[0-9]*-[a-z0-9]*-[a-z2-7]\{16\}@example.org$"' "its Reply-To is a team-confirm+TOKEN address ($confirm)"
+assert_ok '! is_member dora@example.net' "not a member before confirming"
+# Tokens that must not work: forged, for another address, for another list.
+forged=$(echo "$confirm" | sed 's/-\([a-z2-7]\)\([a-z2-7]*\)@/-a\2@/; s/-aa/-ab/')
+[ "$forged" = "$confirm" ] && forged=$(echo "$confirm" | sed 's/[a-z2-7]@/q@/')
+send dora@example.net "$forged" "Re: confirm" "yes"
+assert_ok '! is_member dora@example.net' "a forged token changes nothing"
+kith list create other@example.org --owner alice@example.org >/dev/null
+other=$(echo "$confirm" | sed 's/^team-confirm/other-confirm/')
+send dora@example.net "$other" "Re: confirm" "yes"
+assert_ok '! is_member dora@example.net && ! sqlite3 "$T/var/kith.db" "SELECT m.address FROM members m JOIN lists l ON l.id=m.list_id WHERE l.local=\"other\"" | grep -q dora' "a token for another list changes nothing"
+send eve@example.net team-subscribe@example.org "" ""
+eve_confirm=$(token_addr eve@example.net)
+# Swap the payload to Dora's pending row: the MAC is bound to Eve's address.
+swapped=$(echo "$eve_confirm" | sed "s/+c\.[0-9]*-/+$(echo "$confirm" | sed 's/.*+\(c\.[0-9]*\)-.*/\1/')-/")
+send eve@example.net "$swapped" "Re: confirm" "yes"
+assert_ok '! is_member dora@example.net && ! is_member eve@example.net' "a token made for another address changes nothing"
+# An out-of-office robot answering the confirmation confirms nothing.
+send dora@example.net "$confirm" "Out of Office: Re: Please confirm" "I am away" "Auto-Submitted: auto-replied"
+assert_ok '! is_member dora@example.net' "an auto-reply to the confirmation does not confirm"
+assert_ok '[ "$(count dora@example.net)" = 1 ]' "and it is not answered"
+# Expired: the same token a week and a day later.
+faketime -f '+8d' "$KITH_BIN" receive -r "$confirm" -f dora@example.net < "$T/mail1" 2>/dev/null
+assert_ok '! is_member dora@example.net' "an expired token changes nothing"
+# The real reply.
+send dora@example.net "$confirm" "Re: Please confirm" "yes please\n\n> Someone asked..."
+assert_ok 'is_member dora@example.net' "confirming by reply subscribes"
+w=$(last dora@example.net)
+assert_ok '$MT header "$w" Subject | grep -q "^Welcome to Team"' "a welcome mail arrives"
+assert_ok '$MT body "$w" | grep -q "send your message to team@example.org"' "the welcome says how to post"
+assert_ok '[ "$(count alice@example.org)" -ge 1 ] && $MT header "$(last alice@example.org)" Subject | grep -q "dora@example.net joined Team"' "the owner is told of the join"
+send dora@example.net "$confirm" "Re: Please confirm" "yes again"
+assert_ok '[ "$(db "SELECT count(*) FROM members WHERE address=\"dora@example.net\"")" = 1 ]' "a used token does nothing more"
+
+# 2. One-click unsubscribe through the List-Unsubscribe of a delivered post.
+send bob@example.org team@example.org "hello all" "a post"
+unsub=$($MT header "$(last carol@example.org)" List-Unsubscribe | sed 's/^<mailto:\(.*\)>$/\1/')
+assert_ok 'echo "$unsub" | grep -q "^team-unsubscribe+"' "each copy carries the member's unsubscribe address ($unsub)"
+bob_unsub=$($MT header "$(last bob@example.org)" List-Unsubscribe | sed 's/^<mailto:\(.*\)>$/\1/')
+assert_ok '[ "$unsub" != "$bob_unsub" ]' "Bob's and Carol's differ"
+send carol@example.org "$unsub" "Unsubscribe" ""
+assert_ok '! is_member carol@example.org' "mailing the List-Unsubscribe address leaves in one step"
+assert_ok '$MT header "$(last carol@example.org)" Subject | grep -q "^Goodbye from Team"' "a goodbye mail arrives"
+# Carol's token cannot remove Bob: change the member id in the payload.
+bad=$(echo "$bob_unsub" | sed 's/+[0-9]*-/+9999-/')
+send eve@example.net "$bad" "Unsubscribe" ""
+assert_ok 'is_member bob@example.org' "a token naming another member does nothing"
+
+# 3. Commands in a reply: quoted text and a signature; confirmed by reply.
+send bob@example.org team-request@example.org "Re: Your request" "set digest daily\n\n> earlier text\n> set nomail\n-- \nBob\nset mail"
+r=$(last bob@example.org)
+assert_ok '$MT body "$r" | grep -q "> set digest daily"' "the reply lists the command"
+assert_ok '! $MT body "$r" | grep -q "set nomail\|set mail"' "quoted lines and the signature are not commands"
+assert_ok '[ "$(db "SELECT mode FROM members WHERE address=\"bob@example.org\"")" = each ]' "nothing changes before the confirmation"
+send bob@example.org "$($MT header "$r" Reply-To | tr -d '<>')" "Re: Your request" "ok"
+assert_ok '[ "$(db "SELECT mode FROM members WHERE address=\"bob@example.org\"")" = digest-daily ]' "the confirmed command set digest daily"
+assert_ok '$MT body "$(last bob@example.org)" | grep -q "Delivery is now: digest-daily"' "and says so"
+
+# 4. HTML-only request, info, index, get, unknown command.
+n=$((n + 1))
+printf 'From: <bob@example.org>\nTo: <team-request@example.org>\nSubject: \nMessage-ID: <html@test>\nMIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n<html><body><p>info</p><p>index</p><div>get 1</div></body></html>\n' > "$T/html"
+kith receive -r team-request@example.org -f bob@example.org < "$T/html"
+kith deliver >/dev/null
+r=$(last bob@example.org)
+assert_ok '$MT body "$r" | grep -q "Posting: members. Joining: confirm."' "HTML-only request: info answered"
+assert_ok '$MT body "$r" | grep -q "#1 .*hello all"' "index lists post #1"
+assert_ok '[ "$($MT attached "$r")" = "hello all" ]' "get 1 attaches the post"
+send bob@example.org team-request@example.org "frobnicate" "please"
+assert_ok '$MT body "$(last bob@example.org)" | grep -q "No command was found" && $MT body "$(last bob@example.org)" | grep -q "set digest daily"' "no command: help, not silence"
+
+# 5. who: owners and moderators only.
+send bob@example.org team-request@example.org "who" ""
+assert_ok '$MT body "$(last bob@example.org)" | grep -q "only owners and moderators"' "who by a plain member is refused"
+send alice@example.org team-request@example.org "who" ""
+assert_ok '$MT body "$(last alice@example.org)" | grep -q "dora@example.net"' "who by the owner lists the members"
+
+# 6. Bans: no subscription, told at most once a day.
+kith ban add team "*@spam.example" >/dev/null
+send bot@spam.example team-subscribe@example.org "" ""
+send bot@spam.example team-subscribe@example.org "" ""
+assert_ok '[ "$(count bot@spam.example)" = 1 ] && $MT body "$(last bot@spam.example)" | grep -q "may not post to or join"' "a banned address gets one notice a day and no confirmation"
+assert_ok '[ "$(db "SELECT count(*) FROM pending WHERE address=\"bot@spam.example\"")" = 0 ]' "and nothing is pending for it"
+kith ban add --all "troll@example.com" >/dev/null
+assert_ok 'kith ban ls --all | grep -q "^troll@example.com$"' "site-wide bans are listed"
+
+# 7. At most 3 confirmations a day to one address (no subscription bombing).
+for i in 1 2 3 4 5; do send attacker@example.net team-request@example.org "subscribe victim@example.net" ""; done
+assert_ok '[ "$(count victim@example.net)" = 3 ]' "5 requests for a stranger: 3 confirmations, no more"
+
+# 8. Invite-only list: requests refused; an invitation's reply joins.
+kith list set team subscribe invite >/dev/null
+send frank@example.net team-subscribe@example.org "" ""
+assert_ok '$MT body "$(last frank@example.net)" | grep -q "by invitation only" && ! is_member frank@example.net' "invite list: subscribe is refused"
+kith member invite team gina@example.net --name Gina >/dev/null
+kith deliver >/dev/null
+inv=$(last gina@example.net)
+assert_ok '$MT header "$inv" Subject | grep -q "invited to join Team"' "the invitation arrives"
+send gina@example.net "$($MT header "$inv" Reply-To | tr -d '<>')" "Re: invitation" "gladly"
+assert_ok 'is_member gina@example.net' "replying to the invitation joins"
+
+# 9. approve policy: confirmed, then a moderator accepts.
+kith list set team subscribe approve >/dev/null
+send hugo@example.net team-subscribe@example.org "" ""
+send hugo@example.net "$(token_addr hugo@example.net)" "Re: confirm" "yes"
+assert_ok '! is_member hugo@example.net && $MT body "$(last hugo@example.net)" | grep -q "waits for a moderator"' "approve list: after confirming, the request waits"
+ask=$(last alice@example.org)
+assert_ok '$MT header "$ask" Subject | grep -q "hugo@example.net asks to join"' "the owner is asked"
+send bob@example.org "$($MT header "$ask" Reply-To | tr -d '<>')" "Re: ask" "approve"
+assert_ok '! is_member hugo@example.net' "a plain member cannot approve with the owner's token"
+send alice@example.org "$($MT header "$ask" Reply-To | tr -d '<>')" "Re: ask" "approve"
+assert_ok 'is_member hugo@example.net' "the owner's reply lets them in"
+finish
