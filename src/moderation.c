@@ -60,11 +60,12 @@ moderation_hold(const struct mail_ctx *c, const struct message *m,
 
 	st = db_exec(c->db, "INSERT INTO held(list_id, message_id, sender, "
 	    "envelope_from, subject, reason, raw, created, expires) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?, ?, ?)", "ittttbii", c->l->id, m->message_id,
+	    "(?, ?, ?, ?, ?, ?, ?, ?, ?)", "itttttbii", c->l->id, m->message_id,
 	    poster, envelope_from, m->subject, reason, m->raw, (int)m->len, now,
 	    now + days * 86400);
+	/* Not kept means not acknowledged: the MTA must try again. */
 	if (st != KITH_OK)
-		return st;
+		return KITH_TEMP;
 	id = sqlite3_last_insert_rowid(c->db);
 	mods = db_prepare(c->db, "SELECT id, address FROM members WHERE "
 	    "list_id=? AND role IN ('owner','moderator')");

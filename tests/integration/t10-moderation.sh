@@ -1,0 +1,117 @@
+#!/bin/sh
+# The hold queue: non-member posts held, approved by a moderator's reply
+# and delivered; rejected with a reason; an approval from a plain member
+# ignored; discard; the command line; moderated lists, moderated members,
+# first posts; held posts expiring from cron.
+. "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
+
+start_sink
+setup_list
+kith member add team mod@example.org --name "Mo" >/dev/null
+kith member role team mod@example.org moderator >/dev/null
+MT="$PY $HERE/mailtool.py"
+db() { sqlite3 "$T/var/kith.db" "$1"; }
+last() { $MT last "$SINK_DIR" "$1"; }
+count() { $MT count "$SINK_DIR" "$1"; }
+n=0
+send() {
+	from=$1; to=$2; subject=$3; body=$4; shift 4
+	n=$((n + 1))
+	{
+		echo "From: <$from>"
+		echo "To: <$to>"
+		echo "Subject: $subject"
+		echo "Message-ID: <m$n@test>"
+		for h in "$@"; do echo "$h"; done
+		echo
+		printf '%b\n' "$body"
+	} > "$T/mail$n"
+	kith receive -r "$to" -f "$from" < "$T/mail$n" 2>>"$T/receive.err"
+	rc=$?
+	kith deliver >/dev/null 2>&1
+	return $rc
+}
+held() { db "SELECT count(*) FROM held"; }
+posted() { kith archive ls team | wc -l; }
+
+# A non-member's post is held (the default), the poster told once.
+send stranger@example.net team@example.org "A question from outside" "Hello, may I ask?"
+assert_ok '[ "$(held)" = 1 ] && [ "$(posted)" = 0 ]' "non-member post: held, not posted"
+assert_ok '$MT body "$(last stranger@example.net)" | grep -q "waits for a moderator (not a member)"' "the poster is told it waits"
+ask=$(last mod@example.org)
+assert_ok '[ "$($MT attached "$ask")" = "A question from outside" ]' "each moderator gets the post attached"
+assert_ok '[ "$(count alice@example.org)" = 1 ]' "the owner too"
+assert_ok 'kith mod ls team | grep -q "stranger@example.net .*not a member"' "kith mod ls shows it"
+token=$($MT header "$ask" Reply-To | tr -d '<>')
+# A plain member using the moderator's token: ignored.
+send bob@example.org "$token" "Re: Held" "approve"
+assert_ok '[ "$(held)" = 1 ] && [ "$(posted)" = 0 ]' "an approval from a plain member does nothing"
+# An out-of-office reply to the moderator notice: ignored.
+send mod@example.org "$token" "Automatic reply: Held" "away" "Auto-Submitted: auto-replied"
+assert_ok '[ "$(held)" = 1 ]' "an auto-reply from the moderator does nothing"
+# The moderator approves by replying (quoted text below).
+send mod@example.org "$token" "Re: Held for team@example.org" "approve\n\n> A message to team@example.org waits"
+assert_ok '[ "$(held)" = 0 ] && [ "$(posted)" = 1 ]' "the moderator's reply approves: archived"
+assert_ok '$MT header "$(last carol@example.org)" Subject | grep -q "A question from outside"' "and delivered to the members"
+send mod@example.org "$token" "Re: Held" "approve"
+assert_ok '[ "$(posted)" = 1 ]' "approving twice posts once"
+
+# Rejected with a reason: the poster gets the reason.
+send stranger@example.net team@example.org "Buy cheap things" "spam"
+token=$($MT header "$(last mod@example.org)" Reply-To | tr -d '<>')
+# A token for one held post cannot decide another.
+send stranger2@example.net team@example.org "Second outsider" "hi"
+other=$($MT header "$(last mod@example.org)" Reply-To | tr -d '<>')
+swapped=$(echo "$other" | sed "s/+h\.[0-9]*\./+h.$(echo "$token" | sed 's/.*+h\.\([0-9]*\)\..*/\1/')./")
+send mod@example.org "$swapped" "Re: Held" "discard"
+assert_ok '[ "$(held)" = 2 ]' "a token for another held post decides nothing"
+send mod@example.org "$token" "Re: Held" "reject This list is for members of the club only.\n\n> quoted"
+assert_ok '[ "$(held)" = 1 ] && [ "$(posted)" = 1 ]' "reject: removed from the queue, not posted"
+assert_ok '$MT body "$(last stranger@example.net)" | grep -q "This list is for members of the club only."' "the poster gets the reason"
+# The command line: show, discard.
+id=$(db "SELECT id FROM held")
+assert_ok 'kith mod show "$id" | grep -q "^Subject: Second outsider"' "kith mod show prints the held post"
+before=$(count stranger2@example.net)
+assert_ok 'kith mod discard "$id" | grep -q "discarded held post"' "kith mod discard"
+assert_ok '[ "$(held)" = 0 ] && [ "$(count stranger2@example.net)" = "$before" ]' "discard tells nobody"
+assert_ok '[ "$(kith mod approve 999 >/dev/null 2>&1; echo $?)" = 66 ]' "kith mod approve of no such post: exit 66"
+
+# Moderated list: members' posts are held, moderators' are not.
+kith list set team posting moderated >/dev/null
+send bob@example.org team@example.org "Member post on a moderated list" "hi"
+send mod@example.org team@example.org "Moderator post" "hi"
+assert_ok '[ "$(held)" = 1 ] && kith archive ls team | grep -q "Moderator post"' "moderated list: members held, moderators post"
+id=$(db "SELECT id FROM held")
+kith mod approve "$id" >/dev/null
+kith deliver >/dev/null
+assert_ok 'kith archive ls team | grep -q "Member post on a moderated list"' "kith mod approve posts it"
+kith list set team posting members >/dev/null
+
+# A moderated member; a new member's first post.
+kith member moderate team carol@example.org on >/dev/null
+send carol@example.org team@example.org "Carol writes" "hi"
+assert_ok '[ "$(held)" = 1 ]' "a moderated member's post is held"
+kith mod discard "$(db "SELECT id FROM held")" >/dev/null
+kith member moderate team carol@example.org off >/dev/null
+kith list set team moderate_first_post on >/dev/null
+kith member add team newbie@example.org >/dev/null
+send newbie@example.org team@example.org "My first post" "hello"
+assert_ok '[ "$(held)" = 1 ] && $MT body "$(last newbie@example.org)" | grep -q "first post of a new member"' "a new member's first post is held"
+kith mod approve "$(db "SELECT id FROM held")" >/dev/null
+send newbie@example.org team@example.org "My second post" "hello again"
+assert_ok '[ "$(held)" = 0 ] && kith archive ls team | grep -q "My second post"' "the second post goes straight out"
+
+# Held posts expire from cron after held_days, with a notice.
+kith list set team held_days 2 >/dev/null
+send late@example.net team@example.org "Too late" "hi"
+faketime -f '+1d' "$KITH_BIN" cron >/dev/null 2>&1
+assert_ok '[ "$(held)" = 1 ]' "not expired after one day"
+faketime -f '+3d' "$KITH_BIN" cron >/dev/null 2>&1
+faketime -f '+3d' "$KITH_BIN" deliver >/dev/null 2>&1
+assert_ok '[ "$(held)" = 0 ] && $MT body "$(last late@example.net)" | grep -q "waited for a moderator for too long"' "expired after held_days; the poster is told"
+
+# nonmember_action discard and reject.
+kith list set team nonmember_action discard >/dev/null
+send quiet@example.net team@example.org "Dropped" "hi"
+assert_ok '[ "$(held)" = 0 ] && [ "$(count quiet@example.net)" = 0 ]' "discard: dropped without a word"
+finish
