@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "kith/db.h"
+#include "kith/notice.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
 
@@ -49,17 +50,49 @@ cmd_init(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+struct check_state {
+	struct cli *c;
+	int errors;
+};
+
+static void
+report_template(const char *msg, void *ctx)
+{
+	(void)ctx;
+	fprintf(stderr, "kith: %s\n", msg);
+}
+
+static int
+check_list_templates(const struct list *l, int64_t members, void *ctx)
+{
+	struct check_state *s = ctx;
+
+	(void)members;
+	s->errors += notice_check_templates(&s->c->cfg, l, report_template,
+	    NULL);
+	return 0;
+}
+
 int
 cmd_check(struct cli *c, int argc, char **argv)
 {
+	struct check_state s = { c, 0 };
+
 	if (wants_help(argc, argv)) {
 		printf("usage: kith check\n\nPrint every setting as Kith reads "
-		    "it and open the database.\n");
+		    "it, open the database, and render\nevery mail template of "
+		    "every list: a template naming an unknown\n{{variable}} is "
+		    "an error (exit 78).\n");
 		return 0;
 	}
 	cli_open(c);
 	config_dump(&c->cfg, stdout);
 	printf("# database: ok (schema %d)\n", DB_SCHEMA_VERSION);
+	list_foreach(c->db, check_list_templates, &s);
+	if (s.errors)
+		die(EX_CONFIG_, "%d template problem%s", s.errors,
+		    s.errors == 1 ? "" : "s");
+	printf("# templates: ok\n");
 	cli_close(c);
 	return 0;
 }

@@ -29,7 +29,10 @@ member_usage(FILE *out)
 	    "       kith member set LIST ADDRESS mode=each|digest-daily|"
 	    "digest-weekly|nomail\n"
 	    "       kith member invite LIST ADDRESS [--name NAME]  (a mail whose "
-	    "reply joins)\n");
+	    "reply joins)\n"
+	    "       kith member accept LIST ADDRESS  (let in a confirmed request "
+	    "on an\n                                         'approve' list; "
+	    "see 'kith mod ls')\n");
 }
 
 static int
@@ -163,6 +166,49 @@ member_invite_cmd(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static int
+member_accept_cmd(struct cli *c, const char *spec, const char *address)
+{
+	char *addr = address_normalize(address), *secret, err[512];
+	struct token_key *key;
+	struct buf out;
+	struct list l;
+	int st;
+
+	if (addr == NULL)
+		die(EX_DATAERR_, "'%s' is not a valid address", address);
+	cli_open(c);
+	cli_list(c, spec, &l);
+	secret = config_secret_path(&c->cfg);
+	key = token_key_load(secret, err, sizeof(err));
+	free(secret);
+	if (key == NULL)
+		die(EX_CONFIG_, "%s", err);
+	buf_init(&out);
+	{
+		struct mail_ctx mc = { &c->cfg, c->db, key, &l, NULL, NULL };
+
+		st = db_begin(c->db);
+		if (st == KITH_OK)
+			st = membership_accept(&mc, addr, &out);
+		if (st == KITH_OK)
+			st = db_commit(c->db);
+		else
+			db_rollback(c->db);
+	}
+	if (st == KITH_PERM)
+		die(EX_NOUSER_, "no confirmed request from %s waits on %s", addr,
+		    l.address);
+	if (st != KITH_OK)
+		die(EX_TEMPFAIL_, "database busy; nothing changed");
+	printf("%s", out.data ? out.data : "");
+	buf_release(&out);
+	token_key_free(key);
+	free(addr);
+	list_release(&l);
+	return 0;
+}
+
 int
 cmd_member(struct cli *c, int argc, char **argv)
 {
@@ -230,6 +276,10 @@ cmd_member(struct cli *c, int argc, char **argv)
 		printf("%s: %s %s %s\n", l.address, argv[3], sub, argv[4]);
 	} else if (!strcmp(sub, "invite")) {
 		return member_invite_cmd(c, argc - 1, argv + 1);
+	} else if (!strcmp(sub, "accept")) {
+		if (argc != 4)
+			usage_error("member", "'member accept' takes LIST ADDRESS");
+		return member_accept_cmd(c, argv[2], argv[3]);
 	} else if (!strcmp(sub, "export")) {
 		cli_open(c);
 		cli_list(c, argv[2], &l);

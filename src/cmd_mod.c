@@ -141,8 +141,19 @@ cmd_mod(struct cli *c, int argc, char **argv)
 		return mod_decide(c, argc - 1, argv + 1, MOD_DISCARD);
 	cli_open(c);
 	if (!strcmp(sub, "ls")) {
+		sqlite3_stmt *st;
+
 		cli_list(c, argv[2], &l);
 		moderation_foreach(c->db, l.id, print_held, NULL);
+		/* confirmed requests to join an 'approve' list */
+		st = db_prepare(c->db, "SELECT address, commands FROM pending "
+		    "WHERE list_id=? AND kind='approve' ORDER BY id");
+		db_bind(st, "i", l.id);
+		while (st && sqlite3_step(st) == SQLITE_ROW)
+			printf("join  %-30s %s  (kith member accept %s %s)\n",
+			    sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
+			    l.local, sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
 		list_release(&l);
 	} else if (!strcmp(sub, "show")) {
 		struct held h;

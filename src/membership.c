@@ -333,6 +333,33 @@ membership_apply(const struct mail_ctx *c, const char *address,
 }
 
 int
+membership_accept(const struct mail_ctx *c, const char *address,
+    struct buf *out)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT id, commands FROM pending "
+	    "WHERE list_id=? AND kind='approve' AND address=? ORDER BY id "
+	    "LIMIT 1");
+	char *name = NULL;
+	int64_t id = 0;
+	int r;
+
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "it", c->l->id, address);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		name = db_col_text(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (id == 0)
+		return KITH_PERM;
+	db_exec(c->db, "DELETE FROM pending WHERE id=?", "i", id);
+	r = membership_join(c, address, name, out);
+	free(name);
+	return r;
+}
+
+int
 membership_invite(const struct mail_ctx *c, const char *address,
     const char *name)
 {

@@ -97,3 +97,57 @@ notice_rate_ok(sqlite3 *db, int64_t list_id, const char *address,
 	    "itti", list_id, address, kind, now);
 	return 1;
 }
+
+/* Every notice template and the variables its callers give it. */
+static const struct {
+	const char *name;
+	const char *vars[5];
+} notice_templates[] = {
+	{ "nonmember.txt", { "subject", "size", "max_size", "to", NULL } },
+	{ "announce-only.txt", { "subject", "size", "max_size", "to", NULL } },
+	{ "too-big.txt", { "subject", "size", "max_size", "to", NULL } },
+	{ "not-supported.txt", { "subject", "size", "max_size", "to", NULL } },
+	{ "banned.txt", { NULL } },
+	{ "confirm.txt", { "member.address", "member.name", "request", NULL } },
+	{ "welcome.txt", { "member.address", "member.name", NULL } },
+	{ "goodbye.txt", { "member.address", "member.name", NULL } },
+	{ "owner-join.txt", { "member.address", "member.name", NULL } },
+	{ "owner-leave.txt", { "member.address", "member.name", NULL } },
+	{ "owner-summary.txt", { "member.address", "member.name", "events", NULL } },
+	{ "approve-subscription.txt", { "member.address", "member.name", NULL } },
+	{ "invite.txt", { "member.address", "member.name", NULL } },
+	{ "help.txt", { NULL } },
+	{ "request-reply.txt", { "results", NULL } },
+	{ "held.txt", { "subject", "reason", NULL } },
+	{ "rejected.txt", { "subject", "reason", NULL } },
+	{ "expired.txt", { "subject", "reason", NULL } },
+	{ "held-moderator.txt", { "sender", "subject", "reason", "id", NULL } },
+};
+
+int
+notice_check_templates(const struct kith_config *cfg, const struct list *l,
+    void (*bad)(const char *msg, void *ctx), void *ctx)
+{
+	int errors = 0;
+
+	for (size_t i = 0; i < sizeof(notice_templates) /
+	    sizeof(notice_templates[0]); i++) {
+		struct template_var vars[MAXVARS];
+		char *bufs[NLISTVARS], err[512], *text;
+		int n = notice_list_vars(l, vars, bufs);
+
+		for (int k = 0; notice_templates[i].vars[k]; k++)
+			vars[n++] = (struct template_var){
+				notice_templates[i].vars[k], "x" };
+		text = template_render(cfg, l->local, notice_templates[i].name,
+		    vars, n, err, sizeof(err));
+		if (text == NULL) {
+			bad(err, ctx);
+			errors++;
+		}
+		free(text);
+		for (int k = 0; k < NLISTVARS; k++)
+			free(bufs[k]);
+	}
+	return errors;
+}

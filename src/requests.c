@@ -430,7 +430,10 @@ requests_handle(const struct mail_ctx *c, const struct message *m,
 	}
 	for (int i = 0; i < n && st == KITH_OK; i++)
 		st = run_command(c, &r, &cmds[i], sender, m->from_name);
-	if (st == KITH_OK)
+	/* A one-step join or leave is answered by its welcome or goodbye. */
+	if (st == KITH_OK && !(kind != REQUEST_COMMANDS && r.own.len == 0 &&
+	    r.out.data && (strstr(r.out.data, "is now a member") ||
+	    strstr(r.out.data, "has left"))))
 		st = send_reply(c, &r, sender);
 	log_info("requests: %d commands from '%s' to '%s'", n, sender,
 	    c->l->address);

@@ -64,6 +64,14 @@ int membership_join(const struct mail_ctx *c, const char *address,
 int membership_leave(const struct mail_ctx *c, const char *address,
     struct buf *out);
 
+/*
+ * membership_accept - a moderator (or the command line) accepts the
+ * pending request of address to join an approve list.  KITH_OK, or
+ * KITH_PERM when nothing is pending for address.
+ */
+int membership_accept(const struct mail_ctx *c, const char *address,
+    struct buf *out);
+
 /* kith member invite: a mail whose reply joins. */
 int membership_invite(const struct mail_ctx *c, const char *address,
     const char *name);

@@ -47,4 +47,13 @@ int notice_rate_ok(sqlite3 *db, int64_t list_id, const char *address,
 int notice_list_vars(const struct list *l, struct template_var *vars,
     char **bufs);
 
+/*
+ * notice_check_templates - render every notice template (as list_local
+ * would get it: its overrides first) with the variables Kith gives it, so
+ * that a typo is found by `kith check`, not by a member.  Calls bad(msg)
+ * for each problem; returns how many there were.
+ */
+int notice_check_templates(const struct kith_config *cfg,
+    const struct list *l, void (*bad)(const char *msg, void *ctx), void *ctx);
+
 #endif

@@ -20,7 +20,7 @@ send() {
 	from=$1; to=$2; subject=$3; body=$4; shift 4
 	n=$((n + 1))
 	{
-		echo "From: <$from>"
+		case "$*" in *From:*) ;; *) echo "From: <$from>";; esac
 		echo "To: <$to>"
 		echo "Subject: $subject"
 		echo "Message-ID: <m$n@test>"
@@ -149,4 +149,43 @@ send bob@example.org "$($MT header "$ask" Reply-To | tr -d '<>')" "Re: ask" "app
 assert_ok '! is_member hugo@example.net' "a plain member cannot approve with the owner's token"
 send alice@example.org "$($MT header "$ask" Reply-To | tr -d '<>')" "Re: ask" "approve"
 assert_ok 'is_member hugo@example.net' "the owner's reply lets them in"
+send ivan@example.net team-subscribe@example.org "" ""
+send ivan@example.net "$(token_addr ivan@example.net)" "Re: confirm" "yes"
+assert_ok 'kith mod ls team | grep -q "^join  ivan@example.net"' "kith mod ls shows the request to join"
+assert_ok 'kith member accept team ivan@example.net | grep -q "is now a member" && is_member ivan@example.net' "kith member accept lets them in"
+assert_ok '[ "$(kith member accept team nobody@example.net >/dev/null 2>&1; echo $?)" = 67 ]' "accepting a request that does not exist: exit 67"
+
+# 10. Templates: per-list overrides; a typo is caught by kith check, not a member.
+mkdir -p "$T/var/templates/team"
+printf 'Hi {{member.name}}, this is our own welcome to {{list.name}}.\n' > "$T/var/templates/team/welcome.txt"
+kith list set team subscribe open >/dev/null
+send jana@example.net team-subscribe@example.org "" "" 
+assert_ok '$MT body "$(last jana@example.net)" | grep -q "this is our own welcome"' "a list's own welcome template is used"
+assert_ok 'kith check >/dev/null 2>&1' "kith check: templates ok"
+printf 'Hi {{member.nmae}}\n' > "$T/var/templates/team/welcome.txt"
+kith check >/dev/null 2>"$T/err"
+assert_ok '[ $? = 78 ] && grep -q "unknown variable .{{member.nmae}}." "$T/err"' "kith check names a template's unknown variable (exit 78)"
+rm "$T/var/templates/team/welcome.txt"
+
+# 11. Non-ASCII names are encoded in headers and read back intact.
+kith list create omada@example.org --owner alice@example.org --name "Ομάδα Κεφαλονιάς" >/dev/null
+kith list set omada subscribe open >/dev/null
+send kostas@example.net omada-subscribe@example.org "" "" "From: Κώστας <kostas@example.net>"
+w=$(last kostas@example.net)
+assert_ok '[ "$($MT header "$w" Subject)" = "Welcome to Ομάδα Κεφαλονιάς" ]' "a Greek list name in the Subject decodes intact"
+assert_ok '$MT header "$w" From | grep -q "^Ομάδα Κεφαλονιάς <omada-owner@example.org>$"' "and in the From display name"
+assert_ok 'grep -q "^Subject: =?UTF-8?B?" "$w"' "encoded with RFC 2047 on the wire"
+
+# 12. Time: 'set nomail until' ends by itself; daily owner summaries.
+sqlite3 "$T/var/kith.db" "UPDATE members SET mode='nomail', nomail_until=strftime('%s','now')+86400 WHERE address='dora@example.net'"
+faketime -f '+2d' "$KITH_BIN" cron >/dev/null 2>&1
+assert_ok '[ "$(db "SELECT mode FROM members WHERE address=\"dora@example.net\"")" = each ]' "cron ends a 'nomail until' period"
+kith list set team notify_owners daily >/dev/null
+before=$(count alice@example.org)
+kith member rm team ivan@example.net >/dev/null
+send leo@example.net team-subscribe@example.org "" ""
+assert_ok '[ "$(count alice@example.org)" = "$before" ]' "notify_owners daily: no mail per join"
+faketime -f '+25h' "$KITH_BIN" cron >/dev/null 2>&1
+faketime -f '+25h' "$KITH_BIN" deliver >/dev/null 2>&1
+assert_ok '$MT header "$(last alice@example.org)" Subject | grep -q "Joins and leaves on Team" && $MT body "$(last alice@example.org)" | grep -q "leo@example.net joined"' "a day later the owner gets one summary"
 finish
