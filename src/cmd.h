@@ -24,6 +24,8 @@ void cli_config(struct cli *c);
 /* Configuration and database (DB_DURABLE); exits 75/78 with one line on error. */
 void cli_open(struct cli *c);
 void cli_close(struct cli *c);
+/* The site secret's token key, or exit 78 with one line. Free with token_key_free. */
+struct token_key *cli_key(struct cli *c);
 /* Find a list or exit 67 with "kith: list 'x' does not exist ...". */
 void cli_list(struct cli *c, const char *spec, struct list *l);
 

@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "kith/db.h"
 #include "kith/log.h"
+#include "kith/tokens.h"
 #include "kith/util.h"
 
 void
@@ -82,6 +83,18 @@ cli_close(struct cli *c)
 	db_close(c->db);
 	c->db = NULL;
 	config_release(&c->cfg);
+}
+
+struct token_key *
+cli_key(struct cli *c)
+{
+	char *path = config_secret_path(&c->cfg), err[512];
+	struct token_key *k = token_key_load(path, err, sizeof(err));
+
+	free(path);
+	if (k == NULL)
+		die(EX_CONFIG_, "%s", err);
+	return k;
 }
 
 void

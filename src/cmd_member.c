@@ -122,9 +122,9 @@ member_invite_cmd(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *name = NULL;
-	char *addr, *secret, err[512];
 	struct token_key *key;
 	struct list l;
+	char *addr;
 	int ch, st;
 
 	optind = 0;
@@ -141,11 +141,7 @@ member_invite_cmd(struct cli *c, int argc, char **argv)
 	addr = address_normalize(argv[optind + 1]);
 	if (addr == NULL)
 		die(EX_DATAERR_, "'%s' is not a valid address", argv[optind + 1]);
-	secret = config_secret_path(&c->cfg);
-	key = token_key_load(secret, err, sizeof(err));
-	free(secret);
-	if (key == NULL)
-		die(EX_CONFIG_, "%s", err);
+	key = cli_key(c);
 	{
 		struct mail_ctx mc = { &c->cfg, c->db, key, &l, NULL, NULL };
 
@@ -169,7 +165,7 @@ member_invite_cmd(struct cli *c, int argc, char **argv)
 static int
 member_accept_cmd(struct cli *c, const char *spec, const char *address)
 {
-	char *addr = address_normalize(address), *secret, err[512];
+	char *addr = address_normalize(address);
 	struct token_key *key;
 	struct buf out;
 	struct list l;
@@ -179,11 +175,7 @@ member_accept_cmd(struct cli *c, const char *spec, const char *address)
 		die(EX_DATAERR_, "'%s' is not a valid address", address);
 	cli_open(c);
 	cli_list(c, spec, &l);
-	secret = config_secret_path(&c->cfg);
-	key = token_key_load(secret, err, sizeof(err));
-	free(secret);
-	if (key == NULL)
-		die(EX_CONFIG_, "%s", err);
+	key = cli_key(c);
 	buf_init(&out);
 	{
 		struct mail_ctx mc = { &c->cfg, c->db, key, &l, NULL, NULL };

@@ -29,18 +29,6 @@ print_held(const struct held *h, void *ctx)
 	return 0;
 }
 
-static struct token_key *
-cli_key(struct cli *c)
-{
-	char *path = config_secret_path(&c->cfg), err[512];
-	struct token_key *k = token_key_load(path, err, sizeof(err));
-
-	free(path);
-	if (k == NULL)
-		die(EX_CONFIG_, "%s", err);
-	return k;
-}
-
 static int64_t
 parse_id(const char *s)
 {

@@ -119,3 +119,32 @@ post() {
 		< "$1" 2>>"$T/receive.err"
 	echo $?
 }
+
+# send FROM TO SUBJECT BODY [header lines...] - a mail through kith
+# receive (BODY takes \n escapes; a "From: ..." line replaces the plain
+# one), then kith deliver; returns receive's exit code.
+n=0
+send() {
+	from=$1; to=$2; subject=$3; body=$4; shift 4
+	n=$((n + 1))
+	{
+		case "$*" in *From:*) ;; *) echo "From: <$from>";; esac
+		echo "To: <$to>"
+		echo "Subject: $subject"
+		echo "Message-ID: <m$n@test>"
+		for h in "$@"; do echo "$h"; done
+		echo
+		printf '%b\n' "$body"
+	} > "$T/mail$n"
+	kith receive -r "$to" -f "$from" < "$T/mail$n" 2>>"$T/receive.err"
+	rc=$?
+	kith deliver >/dev/null 2>&1
+	return $rc
+}
+
+# Reading what the sink got (mailtool.py): path of the newest mail to an
+# address, how many went to it.
+MT="$PY $HERE/mailtool.py"
+last() { $MT last "$SINK_DIR" "$1"; }
+count() { $MT count "$SINK_DIR" "$1"; }
+db() { sqlite3 "$T/var/kith.db" "$1"; }

@@ -8,31 +8,8 @@
 
 start_sink
 setup_list
-MT="$PY $HERE/mailtool.py"
-db() { sqlite3 "$T/var/kith.db" "$1"; }
 is_member() { [ "$(db "SELECT count(*) FROM members WHERE address='$1'")" = 1 ]; }
-last() { $MT last "$SINK_DIR" "$1"; }
-count() { $MT count "$SINK_DIR" "$1"; }
 token_addr() { $MT header "$(last "$1")" Reply-To | tr -d '<>'; }
-n=0
-# send FROM TO SUBJECT BODY [header lines...]
-send() {
-	from=$1; to=$2; subject=$3; body=$4; shift 4
-	n=$((n + 1))
-	{
-		case "$*" in *From:*) ;; *) echo "From: <$from>";; esac
-		echo "To: <$to>"
-		echo "Subject: $subject"
-		echo "Message-ID: <m$n@test>"
-		for h in "$@"; do echo "$h"; done
-		echo
-		printf '%b\n' "$body"
-	} > "$T/mail$n"
-	kith receive -r "$to" -f "$from" < "$T/mail$n" 2>>"$T/receive.err"
-	rc=$?
-	kith deliver >/dev/null 2>&1
-	return $rc
-}
 
 # 1. subscribe -> confirmation -> reply -> welcome
 send dora@example.net team-subscribe@example.org "" ""

@@ -9,28 +9,6 @@ start_sink
 setup_list
 kith member add team mod@example.org --name "Mo" >/dev/null
 kith member role team mod@example.org moderator >/dev/null
-MT="$PY $HERE/mailtool.py"
-db() { sqlite3 "$T/var/kith.db" "$1"; }
-last() { $MT last "$SINK_DIR" "$1"; }
-count() { $MT count "$SINK_DIR" "$1"; }
-n=0
-send() {
-	from=$1; to=$2; subject=$3; body=$4; shift 4
-	n=$((n + 1))
-	{
-		echo "From: <$from>"
-		echo "To: <$to>"
-		echo "Subject: $subject"
-		echo "Message-ID: <m$n@test>"
-		for h in "$@"; do echo "$h"; done
-		echo
-		printf '%b\n' "$body"
-	} > "$T/mail$n"
-	kith receive -r "$to" -f "$from" < "$T/mail$n" 2>>"$T/receive.err"
-	rc=$?
-	kith deliver >/dev/null 2>&1
-	return $rc
-}
 held() { db "SELECT count(*) FROM held"; }
 posted() { kith archive ls team | wc -l; }
 
