@@ -88,6 +88,14 @@ faketime -f '+3d' "$KITH_BIN" cron >/dev/null 2>&1
 faketime -f '+3d' "$KITH_BIN" deliver >/dev/null 2>&1
 assert_ok '[ "$(held)" = 0 ] && $MT body "$(last late@example.net)" | grep -q "waited for a moderator for too long"' "expired after held_days; the poster is told"
 
+# A banned address cannot post, and hears so at most once a day.
+kith ban add team "carol@example.org" >/dev/null
+send carol@example.org team@example.org "Banned post" "hi"
+send carol@example.org team@example.org "Banned again" "hi"
+assert_ok '! kith archive ls team | grep -q "Banned" && [ "$(held)" = 0 ]' "a banned member's posts are neither posted nor held"
+assert_ok '[ "$($MT count "$SINK_DIR" carol@example.org)" -ge 1 ] && [ "$(grep -l "may not post to or join" $(for f in "$SINK_DIR"/*.json; do grep -q carol@example.org "$f" && echo "${f%.json}.eml"; done) | wc -l)" = 1 ]' "told once, not twice"
+kith ban rm team "carol@example.org" >/dev/null
+
 # nonmember_action discard and reject.
 kith list set team nonmember_action discard >/dev/null
 send quiet@example.net team@example.org "Dropped" "hi"
