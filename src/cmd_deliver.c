@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "kith/db.h"
 #include "kith/deliver.h"
+#include "kith/digest.h"
 #include "kith/log.h"
 #include "kith/membership.h"
 #include "kith/moderation.h"
@@ -92,6 +93,8 @@ cron_housekeeping(struct cli *c)
 		log_warn("cron: held posts not expired this time");
 	if (membership_cron(&c->cfg, c->db, key, now) != KITH_OK)
 		log_warn("cron: confirmations not expired this time");
+	if (digest_cron(&c->cfg, c->db, now) < 0)
+		log_warn("cron: some digests not sent this time; next minute");
 	token_key_free(key);
 }
 
@@ -106,7 +109,7 @@ cmd_cron(struct cli *c, int argc, char **argv)
 		printf("usage: kith cron\n\nRun from cron every minute: "
 		    "expires held posts and pending confirmations,\nends "
 		    "'nomail until' periods, sends daily join/leave summaries "
-		    "to owners,\ndelivers what is due and retries deferred mail."
+		    "to owners,\nqueues the digests that are due, delivers what is due and retries deferred mail."
 		    "  A second cron started\nwhile one runs exits at once.\n");
 		return 0;
 	}

@@ -28,6 +28,7 @@ member_usage(FILE *out)
 	    "       kith member moderate LIST ADDRESS on|off   (hold every post)\n"
 	    "       kith member set LIST ADDRESS mode=each|digest-daily|"
 	    "digest-weekly|nomail\n"
+	    "       kith member set LIST ADDRESS digest_format=mime|plain\n"
 	    "       kith member invite LIST ADDRESS [--name NAME]  (a mail whose "
 	    "reply joins)\n"
 	    "       kith member accept LIST ADDRESS  (let in a confirmed request "
@@ -256,6 +257,9 @@ cmd_member(struct cli *c, int argc, char **argv)
 			st = strcmp(argv[4], "on") && strcmp(argv[4], "off") ?
 			    KITH_PERM : member_set_moderated(c->db, l.id, argv[3],
 			    !strcmp(argv[4], "on"));
+		else if (!strncmp(argv[4], "digest_format=", 14))
+			st = member_set_digest_format(c->db, l.id, argv[3],
+			    argv[4] + 14);
 		else
 			st = strncmp(argv[4], "mode=", 5) ? KITH_PERM :
 			    member_set_mode(c->db, l.id, argv[3], argv[4] + 5, 0);

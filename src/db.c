@@ -148,6 +148,28 @@ static const char *const migrations[] = {
 	/* the list whose per-recipient List-Unsubscribe a copy gets */
 	"ALTER TABLE outbox_messages ADD COLUMN unsubscribe TEXT NOT NULL "
 	"  DEFAULT '';",
+	/* 4: digests */
+	"ALTER TABLE members ADD COLUMN digest_format TEXT NOT NULL "
+	"  DEFAULT 'mime';"
+	"ALTER TABLE members ADD COLUMN digest_since INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE digests ("
+	"  id INTEGER PRIMARY KEY,"
+	"  list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL,"		/* daily | weekly */
+	"  volume INTEGER NOT NULL,"
+	"  number INTEGER NOT NULL,"
+	"  first_post INTEGER NOT NULL,"	/* post ids, inclusive */
+	"  last_post INTEGER NOT NULL,"
+	"  posts INTEGER NOT NULL,"
+	"  recipients INTEGER NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  UNIQUE (list_id, number));"
+	"CREATE TABLE digest_state ("
+	"  list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL,"
+	"  last_post INTEGER NOT NULL DEFAULT 0,"	/* in an issue already */
+	"  last_slot INTEGER NOT NULL DEFAULT 0,"	/* schedule slot handled */
+	"  PRIMARY KEY (list_id, kind));",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

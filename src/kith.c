@@ -22,6 +22,7 @@ static const struct {
 	{ "cron", cmd_cron, "do everything that is due (run every minute)" },
 	{ "queue", cmd_queue, "show the outbox: pending, sent, deferred, failed" },
 	{ "archive", cmd_archive, "list, show, search and export posts" },
+	{ "digest", cmd_digest, "daily and weekly digests: list, show, preview, send" },
 	{ "mod", cmd_mod, "posts held for moderators: list, approve, reject" },
 	{ "ban", cmd_ban, "addresses that may neither join nor post" },
 	{ "quarantine", cmd_quarantine, "messages kept because they could not be handled" },

@@ -8,9 +8,10 @@
 #include "kith/db.h"
 #include "kith/lists.h"
 #include "kith/log.h"
+#include "kith/timeutil.h"
 #include "kith/util.h"
 
-enum value_kind { V_ENUM, V_INT, V_TEXT };
+enum value_kind { V_ENUM, V_INT, V_TEXT, V_TZ, V_TIME };
 
 struct list_setting_def {
 	const char *key;
@@ -38,6 +39,14 @@ static const struct list_setting_def list_settings[] = {
 	{ "notify_owners", V_ENUM, "each|daily|off", "each",
 	  "tell the owners of joins and leaves: each one, a daily summary, "
 	  "or not" },
+	{ "timezone", V_TZ, NULL, "UTC",
+	  "the list's time zone for digest times, e.g. Europe/Prague" },
+	{ "digest_time", V_TIME, NULL, "07:00",
+	  "when digests go out, HH:MM in the list's time zone" },
+	{ "digest_weekday", V_ENUM, "mon|tue|wed|thu|fri|sat|sun", "mon",
+	  "the day weekly digests go out" },
+	{ "digest_max_kb", V_INT, NULL, "100",
+	  "send a digest early once its posts reach this many KB; 0 never" },
 	{ "archive_public", V_ENUM, "on|off", "off",
 	  "'get N' by email also for non-members" },
 	{ "subject_prefix", V_TEXT, NULL, "",
@@ -302,6 +311,15 @@ value_allowed(const struct list_setting_def *d, const char *value)
 			if ((unsigned char)*p < 0x20)
 				return 0;
 		return n <= 200;
+	case V_TZ:
+		return tz_valid(value);
+	case V_TIME: {
+		int h, m;
+		char extra;
+
+		return sscanf(value, "%d:%d%c", &h, &m, &extra) == 2 &&
+		    h >= 0 && h < 24 && m >= 0 && m < 60 && n == 5;
+	}
 	}
 	return 0;
 }
@@ -321,7 +339,9 @@ list_setting_set(sqlite3 *db, int64_t list_id, const char *key,
 	if (!value_allowed(d, value)) {
 		snprintf(err, errlen, "'%s' is not allowed for %s (%s)", value,
 		    key, d->kind == V_ENUM ? d->allowed : d->kind == V_INT ?
-		    "a whole number" : "one line of text");
+		    "a whole number" : d->kind == V_TZ ? "a time zone such as "
+		    "Europe/Prague" : d->kind == V_TIME ? "HH:MM" :
+		    "one line of text");
 		return KITH_PERM;
 	}
 	if ((st = db_begin(db)) != KITH_OK) {
@@ -357,8 +377,9 @@ list_settings_help(FILE *out)
 	for (size_t i = 0; i < NLIST_SETTINGS; i++) {
 		const struct list_setting_def *d = &list_settings[i];
 
-		fprintf(out, "  %-16s %s (%s; default '%s')\n", d->key, d->help,
+		fprintf(out, "  %-20s %s (%s; default '%s')\n", d->key, d->help,
 		    d->kind == V_ENUM ? d->allowed : d->kind == V_INT ?
-		    "number" : "text", d->def);
+		    "number" : d->kind == V_TZ ? "time zone" : d->kind == V_TIME ?
+		    "HH:MM" : "text", d->def);
 	}
 }

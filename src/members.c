@@ -16,6 +16,7 @@ member_release(struct member *m)
 	free(m->name);
 	free(m->role);
 	free(m->mode);
+	free(m->digest_format);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -72,10 +73,12 @@ member_from_row(sqlite3_stmt *st, struct member *m)
 	m->moderated = sqlite3_column_int(st, 6);
 	m->posts = sqlite3_column_int64(st, 7);
 	m->nomail_until = sqlite3_column_int64(st, 8);
+	m->digest_format = db_col_text(st, 9);
+	m->digest_since = sqlite3_column_int64(st, 10);
 }
 
 #define MEMBER_COLUMNS "SELECT id, address, name, role, mode, joined, " \
-	"moderated, posts, nomail_until FROM members "
+	"moderated, posts, nomail_until, digest_format, digest_since FROM members "
 
 int
 member_find(sqlite3 *db, int64_t list_id, const char *address,
@@ -155,9 +158,33 @@ member_set_mode(sqlite3 *db, int64_t list_id, const char *address,
 	if (strcmp(mode, "each") && strcmp(mode, "digest-daily") &&
 	    strcmp(mode, "digest-weekly") && strcmp(mode, "nomail"))
 		return KITH_PERM;
-	return member_update(db, list_id, address, "UPDATE members SET mode=?1, "
-	    "nomail_until=?2 WHERE list_id=?3 AND address=?4", mode,
-	    strcmp(mode, "nomail") ? 0 : until);
+	char *addr = address_normalize(address);
+	int st;
+
+	if (addr == NULL)
+		return KITH_PERM;
+	/* Entering a digest mode: the digest starts with posts from now on
+	 * (the ones before went out one by one). */
+	st = db_exec(db, "UPDATE members SET digest_since=CASE WHEN ?1 LIKE "
+	    "'digest-%' AND mode NOT LIKE 'digest-%' THEN ?3 ELSE digest_since "
+	    "END, mode=?1, nomail_until=?2 WHERE list_id=?4 AND address=?5",
+	    "tiiit", mode, strcmp(mode, "nomail") ? (int64_t)0 : until,
+	    now_utc(), list_id, addr);
+	free(addr);
+	if (st != KITH_OK)
+		return st;
+	return sqlite3_changes(db) ? KITH_OK : KITH_PERM;
+}
+
+int
+member_set_digest_format(sqlite3 *db, int64_t list_id, const char *address,
+    const char *format)
+{
+	if (strcmp(format, "mime") && strcmp(format, "plain"))
+		return KITH_PERM;
+	return member_update(db, list_id, address, "UPDATE members SET "
+	    "digest_format=?1 WHERE ?2=?2 AND list_id=?3 AND address=?4", format,
+	    0);
 }
 
 int

@@ -320,10 +320,18 @@ membership_apply(const struct mail_ctx *c, const char *address,
 		    !strcmp(rest, "weekly") ? "digest-weekly" :
 		    !strcmp(rest, "off") ? "each" : NULL;
 
-		st = mode ? member_set_mode(c->db, c->l->id, address, mode, 0) :
-		    KITH_PERM;
-		buf_addf(out, st == KITH_OK ? "    Delivery is now: %s.\n" :
-		    "    Not done.\n", mode ? mode : "");
+		if (!strcmp(rest, "plain") || !strcmp(rest, "mime")) {
+			st = member_set_digest_format(c->db, c->l->id, address,
+			    rest);
+			buf_addf(out, st == KITH_OK ? "    Digests now come as "
+			    "%s.\n" : "    Not done.\n", !strcmp(rest, "plain") ?
+			    "plain text" : "MIME with each message attached");
+		} else {
+			st = mode ? member_set_mode(c->db, c->l->id, address, mode,
+			    0) : KITH_PERM;
+			buf_addf(out, st == KITH_OK ? "    Delivery is now: %s.\n" :
+			    "    Not done.\n", mode ? mode : "");
+		}
 	} else {
 		buf_addf(out, "    Not done: unknown setting.\n");
 		st = KITH_PERM;

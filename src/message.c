@@ -473,3 +473,114 @@ message_release(struct message *m)
 	free(m->text);
 	memset(m, 0, sizeof(*m));
 }
+
+/* The file name of a part: disposition filename, else Content-Type name. */
+static char *
+part_filename(struct mailmime *part)
+{
+	struct mailmime_single_fields sf;
+	const char *name = NULL;
+	char *out;
+
+	memset(&sf, 0, sizeof(sf));
+	mailmime_single_fields_init(&sf, part->mm_mime_fields,
+	    part->mm_content_type);
+	if (sf.fld_disposition_filename)
+		name = sf.fld_disposition_filename;
+	else if (sf.fld_content_name)
+		name = sf.fld_content_name;
+	if (name == NULL)
+		return xstrdup("");
+	out = rfc2047_decode(name, strlen(name));
+	return out;
+}
+
+static char *
+part_type(struct mailmime *part)
+{
+	struct mailmime_content *ct = part->mm_content_type;
+	const char *major = "application";
+
+	if (ct == NULL)
+		return xstrdup("text/plain");
+	if (ct->ct_type && ct->ct_type->tp_type == MAILMIME_TYPE_DISCRETE_TYPE &&
+	    ct->ct_type->tp_data.tp_discrete_type) {
+		switch (ct->ct_type->tp_data.tp_discrete_type->dt_type) {
+		case MAILMIME_DISCRETE_TYPE_TEXT: major = "text"; break;
+		case MAILMIME_DISCRETE_TYPE_IMAGE: major = "image"; break;
+		case MAILMIME_DISCRETE_TYPE_AUDIO: major = "audio"; break;
+		case MAILMIME_DISCRETE_TYPE_VIDEO: major = "video"; break;
+		default: break;
+		}
+	} else if (ct->ct_type)
+		major = "message";
+	return xasprintf("%s/%s", major, ct->ct_subtype ? ct->ct_subtype :
+	    "octet-stream");
+}
+
+struct attach_walk {
+	void (*fn)(const char *, const char *, size_t, void *);
+	void *ctx;
+	int n;
+};
+
+static void
+walk_attachments(struct mailmime *mime, struct attach_walk *w, int depth)
+{
+	if (mime == NULL || depth > 20)
+		return;
+	if (mime->mm_type == MAILMIME_MULTIPLE) {
+		for (clistiter *it = clist_begin(mime->mm_data.mm_multipart.mm_mp_list);
+		    it; it = clist_next(it))
+			walk_attachments(clist_content(it), w, depth + 1);
+		return;
+	}
+	if (mime->mm_type == MAILMIME_MESSAGE) {
+		if (depth == 0)
+			walk_attachments(mime->mm_data.mm_message.mm_msg_mime, w,
+			    depth + 1);
+		else {
+			char *name = part_filename(mime);
+
+			w->fn(name, "message/rfc822", mime->mm_length, w->ctx);
+			free(name);
+			w->n++;
+		}
+		return;
+	}
+	if (!is_attachment(mime) && (is_text(mime, "plain") ||
+	    is_text(mime, "html")))
+		return;
+	{
+		struct mailmime_data *d = mime->mm_data.mm_single;
+		char *dec = NULL, *name = part_filename(mime), *type = part_type(mime);
+		size_t idx = 0, declen = 0;
+		int enc = d && d->dt_encoded ? d->dt_encoding :
+		    MAILMIME_MECHANISM_8BIT;
+
+		if (d && d->dt_type == MAILMIME_DATA_TEXT &&
+		    mailmime_part_parse(d->dt_data.dt_text.dt_data,
+		    d->dt_data.dt_text.dt_length, &idx, enc, &dec, &declen) ==
+		    MAILIMF_NO_ERROR)
+			mmap_string_unref(dec);
+		w->fn(name, type, declen, w->ctx);
+		w->n++;
+		free(name);
+		free(type);
+	}
+}
+
+int
+message_attachments(const char *raw, size_t len,
+    void (*fn)(const char *, const char *, size_t, void *), void *ctx)
+{
+	struct mailmime *mime = NULL;
+	struct attach_walk w = { fn, ctx, 0 };
+	size_t idx = 0;
+
+	if (mailmime_parse(raw, len, &idx, &mime) != MAILIMF_NO_ERROR || !mime)
+		return 0;
+	walk_attachments(mime, &w, 0);
+	mailmime_free(mime);
+	return w.n;
+}

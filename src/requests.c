@@ -291,7 +291,8 @@ cmd_set(const struct mail_ctx *c, struct reply *r, const struct command *cmd,
 	const char *a = cmd->args;
 	int ok = !strcmp(a, "mail") || !strcmp(a, "nomail") ||
 	    !strcmp(a, "digest daily") || !strcmp(a, "digest weekly") ||
-	    !strcmp(a, "digest off") || (!strncmp(a, "nomail until ", 13) &&
+	    !strcmp(a, "digest off") || !strcmp(a, "digest plain") ||
+	    !strcmp(a, "digest mime") || (!strncmp(a, "nomail until ", 13) &&
 	    parse_date(a + 13) > 0);
 
 	(void)c;
@@ -299,7 +300,8 @@ cmd_set(const struct mail_ctx *c, struct reply *r, const struct command *cmd,
 		buf_adds(&r->out, "    Not done: you are not a member.\n");
 	else if (!ok)
 		buf_adds(&r->out, "    Not done: try 'set digest daily', 'set "
-		    "digest weekly', 'set digest off', 'set nomail', 'set nomail "
+		    "digest weekly', 'set digest off', 'set digest plain|mime', "
+		    "'set nomail', 'set nomail "
 		    "until YYYY-MM-DD' or 'set mail'.\n");
 	else {
 		buf_addf(&r->own, "set %s\n", a);

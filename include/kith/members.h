@@ -20,6 +20,8 @@ struct member {
 	int moderated;	/* every post held */
 	int64_t posts;	/* accepted posts so far */
 	int64_t nomail_until;	/* 0, or when nomail ends */
+	char *digest_format;	/* mime | plain */
+	int64_t digest_since;	/* posts received since then go in its digests */
 };
 
 void member_release(struct member *m);
@@ -47,6 +49,9 @@ int member_set_mode(sqlite3 *db, int64_t list_id, const char *address,
     const char *mode, int64_t until);
 int member_set_moderated(sqlite3 *db, int64_t list_id, const char *address,
     int on);
+/* mime | plain; KITH_PERM for other values or no member. */
+int member_set_digest_format(sqlite3 *db, int64_t list_id,
+    const char *address, const char *format);
 /* Count one more accepted post for address (no-op for non-members). */
 void member_count_post(sqlite3 *db, int64_t list_id, const char *address);
 

@@ -59,6 +59,15 @@ int message_parse(struct message *m, const char *raw, size_t len,
     char *err, size_t errlen);
 void message_release(struct message *m);
 
+/*
+ * message_attachments - call fn for every part that is not body text
+ * (attachments, inline images, forwarded messages): its file name (""
+ * when none), MIME type and decoded size.  Returns how many.
+ */
+int message_attachments(const char *raw, size_t len,
+    void (*fn)(const char *name, const char *type, size_t size, void *ctx),
+    void *ctx);
+
 /* First value of header name, unfolded, raw (not decoded); caller frees; NULL if absent. */
 char *message_header(const struct message *m, const char *name);
 

@@ -1,0 +1,63 @@
+/*
+ * digest - daily and weekly digests: decide when one is due, collect the
+ * posts, render MIME (multipart/digest of the archived posts, each an
+ * intact message/rfc822) or RFC 1153 plain text, and queue one copy per
+ * digest member in the outbox.
+ *
+ * Exactly once: an issue is created, numbered and queued in the same
+ * BEGIN IMMEDIATE transaction that moves the list's digest state on, so
+ * racing crons make one issue; a cron that missed days makes one issue
+ * with everything; a crash mid-delivery is resumed by the outbox.  Each
+ * member gets the posts received since they switched to digests.
+ */
+#ifndef KITH_DIGEST_H
+#define KITH_DIGEST_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sqlite3.h>
+
+#include "kith/config.h"
+#include "kith/lists.h"
+
+enum digest_kind { DIGEST_DAILY, DIGEST_WEEKLY };
+
+struct digest_issue {
+	int64_t id, volume, number, first_post, last_post, posts, recipients,
+	    created;
+	char kind[8];
+};
+
+/* "daily"/"weekly" -> kind; -1 otherwise. */
+int digest_kind_parse(const char *s);
+
+/*
+ * digest_run - for list l and kind: if an issue is due at now (its
+ * scheduled time has passed since the last one, or the waiting posts
+ * reached digest_max_kb) or force, create and queue it.  *issue gets the
+ * number (0 when nothing was sent: not due, or no posts).  Own transaction.
+ */
+int digest_run(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, enum digest_kind kind, int64_t now, int force,
+    int64_t *issue);
+
+/* digest_run for every list and both kinds; returns issues sent, or -1. */
+int digest_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now);
+
+/* Issues of a list, newest last. */
+int digest_foreach(sqlite3 *db, int64_t list_id,
+    int (*fn)(const struct digest_issue *, void *), void *ctx);
+
+/*
+ * digest_render_issue - an issue as the full list of its posts would get
+ * it (format "mime" or "plain"), written to out.  KITH_PERM when no such
+ * issue.
+ */
+int digest_render_issue(sqlite3 *db, const struct list *l, int64_t number,
+    const char *format, FILE *out);
+
+/* What the next issue of kind would hold, rendered, without sending. */
+int digest_preview(sqlite3 *db, const struct list *l, enum digest_kind kind,
+    const char *format, int64_t now, FILE *out);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * timeutil - wall-clock times in a list's time zone.  Kith stores UTC
+ * seconds; schedules ("07:00 in Asia/Seoul, on Mondays") are computed
+ * here with the system's zoneinfo, DST changes included.
+ */
+#ifndef KITH_TIMEUTIL_H
+#define KITH_TIMEUTIL_H
+
+#include <stdint.h>
+
+/* 1 when tz names a zone in the system's zoneinfo (or is UTC). */
+int tz_valid(const char *tz);
+
+/*
+ * schedule_last_slot - the latest moment <= now that is HH:MM local time
+ * in tz (and, when weekday is 0..6 = sun..sat, on that weekday); -1 for
+ * "every day".  UTC seconds.
+ */
+int64_t schedule_last_slot(const char *tz, int hour, int minute, int weekday,
+    int64_t now);
+
+/* Year of t in tz. */
+int year_in_tz(const char *tz, int64_t t);
+
+#endif

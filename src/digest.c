@@ -1,0 +1,635 @@
+/* digest - schedule, collect, render, queue. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kith/compose.h"
+#include "kith/db.h"
+#include "kith/digest.h"
+#include "kith/log.h"
+#include "kith/message.h"
+#include "kith/outbox.h"
+#include "kith/rfc2047.h"
+#include "kith/timeutil.h"
+#include "kith/util.h"
+
+static const char *const kind_names[] = { "daily", "weekly" };
+static const char *const weekdays[] = { "sun", "mon", "tue", "wed", "thu",
+	"fri", "sat" };
+
+int
+digest_kind_parse(const char *s)
+{
+	for (int i = 0; i < 2; i++)
+		if (!strcmp(s, kind_names[i]))
+			return i;
+	return -1;
+}
+
+/* The issue being built: its numbers and the posts' range. */
+struct issue {
+	const struct list *l;
+	int64_t volume, number, after, upto;	/* posts id in (after, upto] */
+	char *subject;
+	char *prefix;		/* subject prefix to strip in the contents */
+};
+
+/* One archived post, as a digest needs it. */
+struct dpost {
+	int64_t id, num, date;
+	char *sender, *sender_name, *subject, *message_id, *body;
+	char *raw;
+	size_t rawlen;
+};
+
+static void
+dpost_release(struct dpost *p)
+{
+	free(p->sender);
+	free(p->sender_name);
+	free(p->subject);
+	free(p->message_id);
+	free(p->body);
+	free(p->raw);
+}
+
+/* Posts of the issue from post id `from` on, in order; caller frees. */
+static struct dpost *
+load_posts(sqlite3 *db, const struct issue *is, int64_t from, size_t *n)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id, num, date, sender, "
+	    "sender_name, subject, message_id, body, raw FROM posts WHERE "
+	    "list_id=? AND id>? AND id<=? AND id>=? ORDER BY id");
+	struct dpost *v = NULL;
+
+	*n = 0;
+	if (st == NULL)
+		return NULL;
+	db_bind(st, "iiii", is->l->id, is->after, is->upto, from);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct dpost *p;
+
+		v = xrealloc(v, (*n + 1) * sizeof(*v));
+		p = &v[(*n)++];
+		p->id = sqlite3_column_int64(st, 0);
+		p->num = sqlite3_column_int64(st, 1);
+		p->date = sqlite3_column_int64(st, 2);
+		p->sender = db_col_text(st, 3);
+		p->sender_name = db_col_text(st, 4);
+		p->subject = db_col_text(st, 5);
+		p->message_id = db_col_text(st, 6);
+		p->body = db_col_text(st, 7);
+		p->rawlen = (size_t)sqlite3_column_bytes(st, 8);
+		p->raw = xmalloc(p->rawlen + 1);
+		memcpy(p->raw, sqlite3_column_blob(st, 8), p->rawlen);
+		p->raw[p->rawlen] = '\0';
+	}
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* A post's subject for the table of contents: the list prefix removed. */
+static char *
+toc_subject(const struct issue *is, const char *subject)
+{
+	char *s = subject_prefixed(subject, is->prefix);
+	size_t plen = strlen(is->prefix);
+
+	if (plen && !strncmp(s, is->prefix, plen)) {
+		char *t = xstrdup(s + plen + (s[plen] == ' '));
+
+		free(s);
+		s = t;
+	}
+	if (*s == '\0') {
+		free(s);
+		s = xstrdup("(no subject)");
+	}
+	return s;
+}
+
+static void
+add_toc(struct buf *b, const struct issue *is, const struct dpost *p,
+    size_t n, const char *eol)
+{
+	buf_addf(b, "Send %s mailing list submissions to%s\t%s%s%s",
+	    is->l->name, eol, is->l->address, eol, eol);
+	buf_addf(b, "Today's Topics:%s%s", eol, eol);
+	for (size_t i = 0; i < n; i++) {
+		char *subj = toc_subject(is, p[i].subject);
+
+		buf_addf(b, "   %zu. %s (%s)%s", i + 1, subj, *p[i].sender_name ?
+		    p[i].sender_name : p[i].sender, eol);
+		free(subj);
+	}
+}
+
+/* Headers every digest copy has (From the list, List-* like posts). */
+static void
+add_headers(struct buf *b, const struct issue *is, const char *content_type)
+{
+	const struct list *l = is->l;
+	char date[64], *id = compose_message_id(l->domain), *subj, *name;
+
+	compose_date(now_utc(), date, sizeof(date));
+	subj = rfc2047_encode(is->subject, "\r\n");
+	name = rfc2047_phrase(l->name, "\r\n");
+	buf_addf(b, "From: %s <%s-request@%s>\r\n", name, l->local, l->domain);
+	buf_addf(b, "To: <%s>\r\n", l->address);
+	buf_addf(b, "Subject: %s\r\n", subj);
+	buf_addf(b, "Date: %s\r\nMessage-ID: <%s>\r\n", date, id);
+	buf_addf(b, "Reply-To: <%s>\r\n", l->address);
+	buf_addf(b, "List-Id: %s <%s.%s>\r\n", name, l->local, l->domain);
+	buf_addf(b, "List-Post: <mailto:%s>\r\n", l->address);
+	buf_addf(b, "List-Help: <mailto:%s-request@%s?subject=help>\r\n",
+	    l->local, l->domain);
+	buf_addf(b, "List-Subscribe: <mailto:%s-subscribe@%s>\r\n", l->local,
+	    l->domain);
+	buf_addf(b, "Precedence: list\r\nX-Loop: %s\r\nMIME-Version: 1.0\r\n",
+	    l->address);
+	buf_addf(b, "Content-Type: %s\r\n", content_type);
+	free(id);
+	free(subj);
+	free(name);
+}
+
+/*
+ * render_mime - multipart/mixed: the table of contents as text/plain,
+ * then multipart/digest with each archived post intact, then a footer.
+ */
+static char *
+render_mime(const struct issue *is, const struct dpost *p, size_t n,
+    size_t *len)
+{
+	char *hex = random_hex(12), *outer, *inner, *ct;
+	struct buf b;
+
+	outer = xasprintf("=_kith_d_%s", hex);
+	inner = xasprintf("=_kith_dd_%s", hex);
+	free(hex);
+	buf_init(&b);
+	ct = xasprintf("multipart/mixed; boundary=\"%s\"", outer);
+	add_headers(&b, is, ct);
+	free(ct);
+	buf_addf(&b, "\r\n--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\nContent-Description: "
+	    "Today's Topics (%zu messages)\r\n\r\n", outer, n);
+	add_toc(&b, is, p, n, "\r\n");
+	buf_addf(&b, "\r\n--%s\r\nContent-Type: multipart/digest; "
+	    "boundary=\"%s\"\r\n\r\n", outer, inner);
+	for (size_t i = 0; i < n; i++) {
+		/* message/rfc822 is the default type of a digest's parts */
+		buf_addf(&b, "--%s\r\n\r\n", inner);
+		buf_add(&b, p[i].raw, p[i].rawlen);
+		if (p[i].rawlen && p[i].raw[p[i].rawlen - 1] != '\n')
+			buf_adds(&b, "\r\n");
+	}
+	buf_addf(&b, "--%s--\r\n\r\n--%s\r\nContent-Type: text/plain; "
+	    "charset=UTF-8\r\nContent-Description: Digest Footer\r\n\r\n"
+	    "End of %s\r\n\r\n--%s--\r\n", inner, outer, is->subject, outer);
+	free(outer);
+	free(inner);
+	return buf_detach(&b, len);
+}
+
+static void
+list_attachment(const char *name, const char *type, size_t size, void *ctx)
+{
+	struct buf *b = ctx;
+
+	buf_addf(b, "[attachment: %s, %s, %zu bytes, not included]\n",
+	    *name ? name : "(no name)", type, size);
+}
+
+/* render_plain - RFC 1153: contents, 70 dashes, posts split by 30 dashes. */
+static char *
+render_plain(const struct issue *is, const struct dpost *p, size_t n,
+    size_t *len)
+{
+	static const char dash70[] = "------------------------------------"
+	    "----------------------------------";
+	static const char dash30[] = "------------------------------";
+	struct buf b, text;
+	char *out;
+	size_t stars;
+
+	buf_init(&text);
+	add_toc(&text, is, p, n, "\n");
+	buf_addf(&text, "\n%s\n\n", dash70);
+	for (size_t i = 0; i < n; i++) {
+		char date[64], *subj = xstrdup(p[i].subject);
+
+		compose_date(p[i].date, date, sizeof(date));
+		buf_addf(&text, "Message: %zu\nDate: %s\nFrom: %s%s%s%s\n"
+		    "Subject: %s\nMessage-ID: <%s>\n\n", i + 1, date,
+		    p[i].sender_name, *p[i].sender_name ? " <" : "", p[i].sender,
+		    *p[i].sender_name ? ">" : "", subj, p[i].message_id);
+		buf_adds(&text, p[i].body);
+		if (text.len && text.data[text.len - 1] != '\n')
+			buf_addc(&text, '\n');
+		message_attachments(p[i].raw, p[i].rawlen, list_attachment,
+		    &text);
+		buf_addf(&text, "\n%s\n\n", dash30);
+		free(subj);
+	}
+	buf_addf(&text, "End of %s\n", is->subject);
+	stars = strlen(is->subject) + 7;
+	for (size_t i = 0; i < stars; i++)
+		buf_addc(&text, '*');
+	buf_addc(&text, '\n');
+	buf_init(&b);
+	add_headers(&b, is, "text/plain; charset=UTF-8\r\n"
+	    "Content-Transfer-Encoding: 8bit");
+	buf_adds(&b, "\r\n");
+	/* member text may hold stray CRs: lines end in CRLF, nothing else */
+	for (size_t i = 0; i < text.len; i++) {
+		if (text.data[i] == '\n')
+			buf_addc(&b, '\r');
+		if (text.data[i] != '\r')
+			buf_addc(&b, text.data[i]);
+	}
+	buf_release(&text);
+	out = buf_detach(&b, len);
+	return out;
+}
+
+static char *
+render(const struct issue *is, const char *format, const struct dpost *p,
+    size_t n, size_t *len)
+{
+	return strcmp(format, "plain") ? render_mime(is, p, n, len) :
+	    render_plain(is, p, n, len);
+}
+
+static void
+issue_init(sqlite3 *db, const struct list *l, struct issue *is,
+    int64_t number, int64_t volume)
+{
+	memset(is, 0, sizeof(*is));
+	is->l = l;
+	is->number = number;
+	is->volume = volume;
+	is->prefix = list_setting(db, l->id, "subject_prefix");
+	is->subject = xasprintf("%s Digest, Vol %lld, Issue %lld", l->name,
+	    (long long)volume, (long long)number);
+}
+
+static void
+issue_release(struct issue *is)
+{
+	free(is->prefix);
+	free(is->subject);
+}
+
+/* A group of recipients that get the same copy: format and first post. */
+struct group {
+	char format[8];
+	int64_t start;
+	int64_t msg_id;
+};
+
+/*
+ * queue_issue - one outbox message per (format, first post) group of the
+ * kind's members, and one outbox row per member.  *recipients counts them.
+ */
+static int
+queue_issue(sqlite3 *db, const struct issue *is, const char *mode,
+    int64_t *recipients)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT m.id, m.address, "
+	    "m.digest_format, (SELECT min(p.id) FROM posts p WHERE "
+	    "p.list_id=m.list_id AND p.id>?2 AND p.id<=?3 AND "
+	    "p.received>=m.digest_since) FROM members m WHERE m.list_id=?1 AND "
+	    "m.mode=?4");
+	sqlite3_stmt *ins = db_prepare(db, "INSERT OR IGNORE INTO outbox("
+	    "message_id, rcpt, member_id, updated) VALUES (?, ?, ?, ?)");
+	char *bounces = xasprintf("%s-bounces", is->l->local);
+	struct group *groups = NULL;
+	size_t ngroups = 0;
+	int rc = SQLITE_OK, status = KITH_OK;
+
+	*recipients = 0;
+	if (st == NULL || ins == NULL) {
+		status = KITH_PERM;
+		goto done;
+	}
+	db_bind(st, "iiit", is->l->id, is->after, is->upto, mode);
+	while (status == KITH_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *format = (const char *)sqlite3_column_text(st, 2);
+		int64_t start = sqlite3_column_int64(st, 3);
+		size_t g;
+
+		if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+			continue;	/* nothing new since this member switched */
+		if (strcmp(format, "plain"))
+			format = "mime";
+		for (g = 0; g < ngroups; g++)
+			if (groups[g].start == start &&
+			    !strcmp(groups[g].format, format))
+				break;
+		if (g == ngroups) {
+			struct dpost *p;
+			size_t n, len;
+			char *data;
+
+			groups = xrealloc(groups, (ngroups + 1) * sizeof(*groups));
+			snprintf(groups[g].format, sizeof(groups[g].format), "%s",
+			    format);
+			groups[g].start = start;
+			ngroups++;
+			p = load_posts(db, is, start, &n);
+			data = render(is, format, p, n, &len);
+			status = outbox_message_add(db, is->l->id, 0, "digest",
+			    bounces, is->l->domain, is->l->address, data, len,
+			    &groups[g].msg_id);
+			free(data);
+			for (size_t i = 0; i < n; i++)
+				dpost_release(&p[i]);
+			free(p);
+			if (status != KITH_OK)
+				break;
+		}
+		sqlite3_reset(ins);
+		db_bind(ins, "itii", groups[g].msg_id,
+		    (const char *)sqlite3_column_text(st, 1),
+		    sqlite3_column_int64(st, 0), now_utc());
+		if (sqlite3_step(ins) != SQLITE_DONE) {
+			status = KITH_TEMP;
+			break;
+		}
+		(*recipients)++;
+	}
+	if (status == KITH_OK && rc != SQLITE_DONE)
+		status = db_status(rc);
+done:
+	sqlite3_finalize(st);
+	sqlite3_finalize(ins);
+	free(groups);
+	free(bounces);
+	return status;
+}
+
+/* Digest state of (list, kind): the last post sent and the slot handled. */
+/* 1 when the state row exists. */
+static int
+state_load(sqlite3 *db, int64_t list_id, const char *kind, int64_t *last_post,
+    int64_t *last_slot)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT last_post, last_slot FROM "
+	    "digest_state WHERE list_id=? AND kind=?");
+	int found = 0;
+
+	*last_post = *last_slot = 0;
+	if (st == NULL)
+		return 0;
+	db_bind(st, "it", list_id, kind);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*last_post = sqlite3_column_int64(st, 0);
+		*last_slot = sqlite3_column_int64(st, 1);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* The slot (UTC) the list's schedule for kind last passed at now. */
+static int64_t
+current_slot(sqlite3 *db, const struct list *l, enum digest_kind kind,
+    int64_t now)
+{
+	char *tz = list_setting(db, l->id, "timezone");
+	char *at = list_setting(db, l->id, "digest_time");
+	char *day = list_setting(db, l->id, "digest_weekday");
+	int h = 7, m = 0, wd = -1;
+	int64_t slot;
+
+	sscanf(at, "%d:%d", &h, &m);
+	if (kind == DIGEST_WEEKLY)
+		for (int i = 0; i < 7; i++)
+			if (!strcmp(day, weekdays[i]))
+				wd = i;
+	if (kind == DIGEST_WEEKLY && wd < 0)
+		wd = 1;
+	slot = schedule_last_slot(tz_valid(tz) ? tz : "UTC", h, m, wd, now);
+	free(tz);
+	free(at);
+	free(day);
+	return slot;
+}
+
+int
+digest_run(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    enum digest_kind kind, int64_t now, int force, int64_t *issue)
+{
+	const char *kname = kind_names[kind];
+	char mode[16], *tz;
+	int64_t last_post, last_slot, slot, upto, waiting_kb, max_kb, number,
+	    volume, recipients = 0;
+	int st, due, early;
+	struct issue is;
+
+	(void)cfg;
+	*issue = 0;
+	snprintf(mode, sizeof(mode), "digest-%s", kname);
+	if ((st = db_begin(db)) != KITH_OK)
+		return st;
+	/* Decided under the write lock: a racing cron sees our result. */
+	slot = current_slot(db, l, kind, now);
+	if (!state_load(db, l->id, kname, &last_post, &last_slot))
+		/* A list's first look: the slot just passed is not owed. */
+		last_slot = slot;
+	upto = db_int(db, 0, &st, "SELECT coalesce(max(id), 0) FROM posts WHERE "
+	    "list_id=?", "i", l->id);
+	waiting_kb = db_int(db, 0, &st, "SELECT coalesce(sum(size), 0) / 1024 "
+	    "FROM posts WHERE list_id=? AND id>?", "ii", l->id, last_post);
+	max_kb = list_setting_int(db, l->id, "digest_max_kb", 100);
+	due = slot > last_slot;
+	early = max_kb > 0 && upto > last_post && waiting_kb >= max_kb;
+	if (!due && !early && !force) {
+		/* Record the first look so that its slot stays handled. */
+		st = db_exec(db, "INSERT OR IGNORE INTO digest_state(list_id, "
+		    "kind, last_post, last_slot) VALUES (?, ?, ?, ?)", "itii",
+		    l->id, kname, last_post, last_slot);
+		if (st == KITH_OK)
+			return db_commit(db);
+		db_rollback(db);
+		return st;
+	}
+	if (upto > last_post) {
+		number = db_int(db, 0, &st, "SELECT coalesce(max(number), 0) + 1 "
+		    "FROM digests WHERE list_id=?", "i", l->id);
+		tz = list_setting(db, l->id, "timezone");
+		volume = year_in_tz(tz, now) - year_in_tz(tz,
+		    db_int(db, now, &st, "SELECT created FROM lists WHERE id=?",
+		    "i", l->id)) + 1;
+		free(tz);
+		issue_init(db, l, &is, number, volume);
+		is.after = last_post;
+		is.upto = upto;
+		st = queue_issue(db, &is, mode, &recipients);
+		if (st == KITH_OK)
+			st = db_exec(db, "INSERT INTO digests(list_id, kind, volume, "
+			    "number, first_post, last_post, posts, recipients, "
+			    "created) VALUES (?, ?, ?, ?, ?, ?, (SELECT count(*) "
+			    "FROM posts WHERE list_id=? AND id>? AND id<=?), ?, ?)",
+			    "itiiiiiiiii", l->id, kname, volume, number,
+			    last_post + 1, upto, l->id, last_post, upto, recipients,
+			    now);
+		issue_release(&is);
+		if (st != KITH_OK) {
+			db_rollback(db);
+			return st;
+		}
+		*issue = number;
+	}
+	st = db_exec(db, "INSERT INTO digest_state(list_id, kind, last_post, "
+	    "last_slot) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET "
+	    "last_post=?3, last_slot=max(last_slot, ?4)", "itii", l->id, kname,
+	    upto, due ? slot : last_slot);
+	if (st != KITH_OK) {
+		db_rollback(db);
+		return st;
+	}
+	st = db_commit(db);
+	if (st == KITH_OK && *issue)
+		log_info("digest: '%s' %s issue %lld to %lld members", l->address,
+		    kname, (long long)*issue, (long long)recipients);
+	return st;
+}
+
+static int
+collect_list(const struct list *l, int64_t members, void *ctx)
+{
+	struct { char **v; size_t n; } *acc = ctx;
+
+	(void)members;
+	acc->v = xrealloc(acc->v, (acc->n + 1) * sizeof(char *));
+	acc->v[acc->n++] = xstrdup(l->address);
+	return 0;
+}
+
+int
+digest_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
+{
+	struct { char **v; size_t n; } acc = { NULL, 0 };
+	int sent = 0;
+
+	list_foreach(db, collect_list, &acc);
+	for (size_t i = 0; i < acc.n; i++) {
+		struct list l;
+		char err[256];
+
+		if (list_find(db, acc.v[i], &l, err, sizeof(err)) == KITH_OK) {
+			for (int k = 0; k < 2; k++) {
+				int64_t issue;
+
+				if (digest_run(cfg, db, &l, k, now, 0, &issue) !=
+				    KITH_OK)
+					sent = -1;
+				else if (issue && sent >= 0)
+					sent++;
+			}
+			list_release(&l);
+		}
+		free(acc.v[i]);
+	}
+	free(acc.v);
+	return sent;
+}
+
+int
+digest_foreach(sqlite3 *db, int64_t list_id,
+    int (*fn)(const struct digest_issue *, void *), void *ctx)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id, volume, number, "
+	    "first_post, last_post, posts, recipients, created, kind FROM "
+	    "digests WHERE list_id=? ORDER BY number");
+
+	if (st == NULL)
+		return KITH_PERM;
+	db_bind(st, "i", list_id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct digest_issue d;
+
+		d.id = sqlite3_column_int64(st, 0);
+		d.volume = sqlite3_column_int64(st, 1);
+		d.number = sqlite3_column_int64(st, 2);
+		d.first_post = sqlite3_column_int64(st, 3);
+		d.last_post = sqlite3_column_int64(st, 4);
+		d.posts = sqlite3_column_int64(st, 5);
+		d.recipients = sqlite3_column_int64(st, 6);
+		d.created = sqlite3_column_int64(st, 7);
+		snprintf(d.kind, sizeof(d.kind), "%s", sqlite3_column_text(st, 8));
+		if (fn(&d, ctx))
+			break;
+	}
+	sqlite3_finalize(st);
+	return KITH_OK;
+}
+
+static int
+write_rendered(sqlite3 *db, struct issue *is, const char *format, FILE *out)
+{
+	size_t n, len;
+	struct dpost *p = load_posts(db, is, 0, &n);
+	char *data = render(is, format, p, n, &len);
+
+	fwrite(data, 1, len, out);
+	free(data);
+	for (size_t i = 0; i < n; i++)
+		dpost_release(&p[i]);
+	free(p);
+	return KITH_OK;
+}
+
+int
+digest_render_issue(sqlite3 *db, const struct list *l, int64_t number,
+    const char *format, FILE *out)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT volume, first_post, last_post "
+	    "FROM digests WHERE list_id=? AND number=?");
+	struct issue is;
+	int found = 0;
+
+	if (st == NULL)
+		return KITH_PERM;
+	db_bind(st, "ii", l->id, number);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		issue_init(db, l, &is, number, sqlite3_column_int64(st, 0));
+		is.after = sqlite3_column_int64(st, 1) - 1;
+		is.upto = sqlite3_column_int64(st, 2);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	if (!found)
+		return KITH_PERM;
+	write_rendered(db, &is, format, out);
+	issue_release(&is);
+	return KITH_OK;
+}
+
+int
+digest_preview(sqlite3 *db, const struct list *l, enum digest_kind kind,
+    const char *format, int64_t now, FILE *out)
+{
+	int64_t last_post, last_slot, number;
+	struct issue is;
+	int st;
+	char *tz = list_setting(db, l->id, "timezone");
+
+	state_load(db, l->id, kind_names[kind], &last_post, &last_slot);
+	number = db_int(db, 0, &st, "SELECT coalesce(max(number), 0) + 1 FROM "
+	    "digests WHERE list_id=?", "i", l->id);
+	issue_init(db, l, &is, number, year_in_tz(tz, now) - year_in_tz(tz,
+	    db_int(db, now, &st, "SELECT created FROM lists WHERE id=?", "i",
+	    l->id)) + 1);
+	free(tz);
+	is.after = last_post;
+	is.upto = db_int(db, 0, &st, "SELECT coalesce(max(id), 0) FROM posts "
+	    "WHERE list_id=?", "i", l->id);
+	write_rendered(db, &is, format, out);
+	issue_release(&is);
+	return KITH_OK;
+}

@@ -1,0 +1,96 @@
+/* timeutil - local times via TZ and mktime (DST handled by libc). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kith/timeutil.h"
+#include "kith/util.h"
+
+int
+tz_valid(const char *tz)
+{
+	char *path;
+	int ok;
+
+	if (!strcmp(tz, "UTC"))
+		return 1;
+	if (*tz == '\0' || *tz == '/' || strstr(tz, "..") || strlen(tz) > 64)
+		return 0;
+	path = xasprintf("/usr/share/zoneinfo/%s", tz);
+	ok = access(path, R_OK) == 0;
+	free(path);
+	return ok;
+}
+
+/*
+ * with_tz - switch the process's zone for one computation.  TZ is the
+ * only way libc converts in a named zone; the old value is restored.
+ */
+static char *
+tz_enter(const char *tz)
+{
+	const char *old = getenv("TZ");
+	char *saved = old ? xstrdup(old) : NULL;
+
+	setenv("TZ", tz, 1);
+	tzset();
+	return saved;
+}
+
+static void
+tz_leave(char *saved)
+{
+	if (saved) {
+		setenv("TZ", saved, 1);
+		free(saved);
+	} else
+		unsetenv("TZ");
+	tzset();
+}
+
+int64_t
+schedule_last_slot(const char *tz, int hour, int minute, int weekday,
+    int64_t now)
+{
+	char *saved = tz_enter(tz);
+	time_t t = (time_t)now;
+	struct tm lt;
+	int64_t slot = 0;
+
+	localtime_r(&t, &lt);
+	/* Walk back day by day (at most 8) to the first matching slot <= now. */
+	for (int back = 0; back < 9; back++) {
+		struct tm c = lt;
+		time_t s;
+
+		c.tm_mday -= back;
+		c.tm_hour = hour;
+		c.tm_min = minute;
+		c.tm_sec = 0;
+		c.tm_isdst = -1;
+		s = mktime(&c);	/* normalises the day; c.tm_wday is right now */
+		if (s == (time_t)-1)
+			continue;
+		if ((int64_t)s <= now && (weekday < 0 || c.tm_wday == weekday)) {
+			slot = (int64_t)s;
+			break;
+		}
+	}
+	tz_leave(saved);
+	return slot;
+}
+
+int
+year_in_tz(const char *tz, int64_t t)
+{
+	char *saved = tz_enter(tz);
+	time_t tt = (time_t)t;
+	struct tm lt;
+
+	localtime_r(&tt, &lt);
+	tz_leave(saved);
+	return lt.tm_year + 1900;
+}
