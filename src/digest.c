@@ -469,7 +469,8 @@ digest_run(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 		is.after = last_post;
 		is.upto = upto;
 		st = queue_issue(db, &is, mode, &recipients);
-		if (st == KITH_OK)
+		/* Nobody reads this kind: the posts are done with, no issue. */
+		if (st == KITH_OK && recipients > 0)
 			st = db_exec(db, "INSERT INTO digests(list_id, kind, volume, "
 			    "number, first_post, last_post, posts, recipients, "
 			    "created) VALUES (?, ?, ?, ?, ?, ?, (SELECT count(*) "
@@ -482,7 +483,8 @@ digest_run(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 			db_rollback(db);
 			return st;
 		}
-		*issue = number;
+		if (recipients > 0)
+			*issue = number;
 	}
 	st = db_exec(db, "INSERT INTO digest_state(list_id, kind, last_post, "
 	    "last_slot) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET "

@@ -12,6 +12,7 @@ Suite *policy_suite(void);
 Suite *outbox_suite(void);
 Suite *config_suite(void);
 Suite *inbound_suite(void);
+Suite *timeutil_suite(void);
 
 /* A fresh database in a temporary directory; caller closes and removes. */
 #include <sqlite3.h>

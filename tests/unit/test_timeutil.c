@@ -1,0 +1,66 @@
+/* test_timeutil - schedule slots in named zones, DST included. */
+#include "config.h"
+
+#include <stdint.h>
+
+#include "kith/timeutil.h"
+#include "unit.h"
+
+static const struct {
+	const char *tz;
+	int hour, minute, weekday;
+	int64_t now, want;
+} cases[] = {
+	/* Seoul 07:00 = 22:00 UTC the day before */
+	{ "Asia/Seoul", 7, 0, -1, 1795557599 /* 2026-11-24 21:59:59Z */,
+	  1795471200 /* 2026-11-23 22:00Z */ },
+	{ "Asia/Seoul", 7, 0, -1, 1795557600, 1795557600 },
+	/* New York 07:00: 11:00Z on Oct 31 (EDT), 12:00Z on Nov 1 (EST) */
+	{ "America/New_York", 7, 0, -1, 1793448000 /* Oct 31 12:00Z */,
+	  1793444400 /* Oct 31 11:00Z */ },
+	{ "America/New_York", 7, 0, -1, 1793534400, 1793534400 /* Nov 1 12:00Z */ },
+	{ "America/New_York", 7, 0, -1, 1793534399, 1793444400 },
+	/* weekly on Friday (5), Seoul, asked on Thursday 2026-12-03 23:00Z
+	 * (Fri 08:00 KST): Fri 07:00 KST = Thu 22:00Z */
+	{ "Asia/Seoul", 7, 0, 5, 1796338800, 1796335200 },
+	/* ...asked a minute before: the Friday a week earlier */
+	{ "Asia/Seoul", 7, 0, 5, 1796335199, 1795730400 },
+	{ "UTC", 0, 0, -1, 86400 * 10 + 5, 86400 * 10 },
+};
+
+START_TEST(test_slots)
+{
+	int64_t got = schedule_last_slot(cases[_i].tz, cases[_i].hour,
+	    cases[_i].minute, cases[_i].weekday, cases[_i].now);
+
+	ck_assert_msg(got == cases[_i].want, "%s %02d:%02d wd %d at %lld: got "
+	    "%lld, want %lld", cases[_i].tz, cases[_i].hour, cases[_i].minute,
+	    cases[_i].weekday, (long long)cases[_i].now, (long long)got,
+	    (long long)cases[_i].want);
+}
+END_TEST
+
+START_TEST(test_zones)
+{
+	ck_assert_int_eq(tz_valid("Europe/Prague"), 1);
+	ck_assert_int_eq(tz_valid("UTC"), 1);
+	ck_assert_int_eq(tz_valid("Mars/Olympus"), 0);
+	ck_assert_int_eq(tz_valid("../../etc/passwd"), 0);
+	ck_assert_int_eq(tz_valid(""), 0);
+	ck_assert_int_eq(year_in_tz("Asia/Seoul", 1798729200 /* 2026-12-31 15:00Z */), 2027);
+	ck_assert_int_eq(year_in_tz("UTC", 1798729200), 2026);
+}
+END_TEST
+
+Suite *
+timeutil_suite(void)
+{
+	Suite *s = suite_create("timeutil");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_loop_test(tc, test_slots, 0,
+	    (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(tc, test_zones);
+	suite_add_tcase(s, tc);
+	return s;
+}
