@@ -124,14 +124,17 @@ inflight_done(struct tx *t, void *ctx)
 	size_t k = (size_t)(t - f->txs);
 
 	/* Durable against kill -9 at once; the database hears in a moment. */
+	f->done[f->ndone++] = k;
 	if (t->status == KITH_OK && f->w->journal &&
 	    journal_sent(f->w->journal, f->items[k].id) < 0) {
-		/* Without the journal, commit each result at once. */
-		journal_close(f->w->journal);
+		/* Without the journal, commit each result at once; what it
+		 * holds stays on disk until it is committed. */
+		inflight_record(f);
+		journal_abandon(f->w->journal);
 		f->w->journal = NULL;
 		f->w->commit_every = 1;
+		return;
 	}
-	f->done[f->ndone++] = k;
 	if (f->ndone >= (size_t)f->w->commit_every)
 		inflight_record(f);
 }

@@ -23,7 +23,7 @@ struct journal {
 struct journal *
 journal_open(const char *dir)
 {
-	char *hex = random_hex(4), *path;
+	char *hex = random_hex(4), *path, *tmp;
 	struct journal *j;
 	int fd;
 
@@ -33,15 +33,24 @@ journal_open(const char *dir)
 		return NULL;
 	}
 	path = xasprintf("%s/deliver.%ld.%s", dir, (long)getpid(), hex);
+	tmp = xasprintf("%s/new.%ld.%s", dir, (long)getpid(), hex);
 	free(hex);
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	/*
+	 * Locked before it gets its name: journal_recover() only looks at
+	 * "deliver.*", so it never mistakes a journal being born for one
+	 * whose worker died.
+	 */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || rename(tmp, path) < 0) {
 		log_error("journal: cannot open '%s': %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
+		unlink(tmp);
+		free(tmp);
 		free(path);
 		return NULL;
 	}
+	free(tmp);
 	j = xcalloc(1, sizeof(*j));
 	j->fd = fd;
 	j->path = path;

@@ -72,6 +72,9 @@ assert_ok '[ "$(db "SELECT mode FROM members WHERE address=\"bob@example.org\"")
 send bob@example.org "$($MT header "$r" Reply-To | tr -d '<>')" "Re: Your request" "ok"
 assert_ok '[ "$(db "SELECT mode FROM members WHERE address=\"bob@example.org\"")" = digest-daily ]' "the confirmed command set digest daily"
 assert_ok '$MT body "$(last bob@example.org)" | grep -q "Delivery is now: digest-daily"' "and says so"
+send bob@example.org team-request@example.org "set digest plain" ""
+send bob@example.org "$($MT header "$(last bob@example.org)" Reply-To | tr -d '<>')" "Re: Your request" "ok"
+assert_ok '[ "$(db "SELECT digest_format FROM members WHERE address=\"bob@example.org\"")" = plain ]' "set digest plain, confirmed, makes the digests plain text"
 
 # 4. HTML-only request, info, index, get, unknown command.
 n=$((n + 1))
