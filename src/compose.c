@@ -105,6 +105,16 @@ compose_date(int64_t t, char *buf, size_t n)
 	strftime(buf, n, "%a, %d %b %Y %H:%M:%S +0000", &tm);
 }
 
+static int
+has_header(const struct message *m, const char *name)
+{
+	char *v = message_header(m, name);
+	int found = v != NULL;
+
+	free(v);
+	return found;
+}
+
 char *
 compose_list_copy(const struct list_copy_opts *o, const struct message *m,
     size_t *outlen)
@@ -131,6 +141,13 @@ compose_list_copy(const struct list_copy_opts *o, const struct message *m,
 		}
 	if (*m->message_id == '\0')
 		buf_addf(&b, "Message-ID: <%s>%s", o->message_id, eol);
+	/* RFC 5322 requires a Date; the author's client may have left it out. */
+	if (m->date == 0 && !has_header(m, "Date")) {
+		char date[64];
+
+		compose_date(now_utc(), date, sizeof(date));
+		buf_addf(&b, "Date: %s%s", date, eol);
+	}
 	if (*o->subject_prefix) {
 		char *subj = subject_prefixed(m->subject, o->subject_prefix);
 		char *enc = rfc2047_encode(subj, eol);

@@ -26,6 +26,8 @@ struct setting {
 
 #define S(sec, name, type, def, min, max) \
 	{ sec, #name, type, def, min, max, offsetof(struct kith_config, name) }
+#define DKIM(name, type, def) \
+	{ "dkim", #name, type, def, 0, 0, offsetof(struct kith_config, dkim_##name) }
 #define SMTP(name, type, def, min, max) \
 	{ "smtp", #name, type, def, min, max, offsetof(struct kith_config, smtp_##name) }
 
@@ -48,6 +50,9 @@ static const struct setting settings[] = {
 	SMTP(user, T_STR, "", 0, 0),
 	SMTP(password, T_STR, "", 0, 0),
 	SMTP(timeout, T_INT, "60", 1, 3600),
+	DKIM(domain, T_STR, ""),
+	DKIM(selector, T_STR, "kith"),
+	DKIM(key_file, T_STR, ""),
 	S("delivery", batch_size, T_INT, "500", 1, 100000),
 	S("delivery", max_attempts, T_INT, "10", 1, 1000),
 	S("delivery", retry_base, T_INT, "300", 1, 86400),
@@ -233,6 +238,15 @@ config_release(struct kith_config *cfg)
 			free(*(char **)((char *)cfg + settings[i].offset));
 	free(cfg->path);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+char *
+config_dkim_key_path(const struct kith_config *cfg)
+{
+	if (*cfg->dkim_key_file)
+		return xstrdup(cfg->dkim_key_file);
+	return xasprintf("%s/dkim/%s.%s.pem", cfg->data_dir, cfg->dkim_selector,
+	    *cfg->dkim_domain ? cfg->dkim_domain : cfg->domain);
 }
 
 char *

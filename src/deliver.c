@@ -11,6 +11,7 @@
 
 #include "kith/db.h"
 #include "kith/deliver.h"
+#include "kith/dkim.h"
 #include "kith/journal.h"
 #include "kith/log.h"
 #include "kith/outbox.h"
@@ -43,6 +44,9 @@ struct worker {
 	struct token_key *key;
 	struct transport *tr;
 	struct outbox_marker *marker;
+	struct dkim_key *dkim;		/* NULL: mail goes out unsigned */
+	struct dkim_msg *dkim_msg;	/* body hash etc. of dkim_msg_id */
+	int64_t dkim_msg_id;
 	struct journal *journal;
 	char *journal_dir;
 	int keep_journal;	/* results it holds are not in the database */
@@ -175,6 +179,37 @@ unsubscribe_header(struct worker *w, const struct outbox_message *m,
 }
 
 /*
+ * recipient_head - the header lines only this recipient's copy has: its
+ * List-Unsubscribe, and the DKIM signature over the whole copy.  NULL
+ * when there are none.
+ */
+static char *
+recipient_head(struct worker *w, const struct outbox_message *m,
+    const struct outbox_item *it)
+{
+	char *unsub = NULL, *sig, *all;
+
+	if (*m->unsubscribe && it->member_id > 0)
+		unsub = unsubscribe_header(w, m, it->member_id, it->rcpt);
+	if (w->dkim == NULL)
+		return unsub;
+	if (w->dkim_msg_id != m->id) {
+		dkim_msg_free(w->dkim_msg);
+		w->dkim_msg = dkim_prepare(m->data, m->len,
+		    !strncmp(w->cfg->transport, "smtp://", 7));
+		w->dkim_msg_id = m->id;
+	}
+	sig = dkim_sign(w->dkim, w->dkim_msg, unsub, unsub ? strlen(unsub) : 0,
+	    now_utc());
+	if (sig == NULL)
+		return unsub;
+	all = xasprintf("%s%s", sig, unsub ? unsub : "");
+	free(sig);
+	free(unsub);
+	return all;
+}
+
+/*
  * worker_batch - send claimed rows, one transport call per run of rows
  * that share a message (claims are ordered by message).
  */
@@ -207,9 +242,8 @@ worker_batch(struct worker *w, struct outbox_item *items, size_t n,
 			    *w->cfg->delimiter, cur->domain, it->id, it->rcpt);
 			t->from = from[i + k];
 			t->rcpt = it->rcpt;
-			if (*cur->unsubscribe && it->member_id > 0) {
-				head[i + k] = unsubscribe_header(w, cur,
-				    it->member_id, it->rcpt);
+			head[i + k] = recipient_head(w, cur, it);
+			if (head[i + k]) {
 				t->head = head[i + k];
 				t->head_len = strlen(head[i + k]);
 			}
@@ -287,6 +321,16 @@ worker_init(struct worker *w, const struct kith_config *cfg, int commit_every,
 		if (w->tr == NULL)
 			st = KITH_PERM;
 	}
+	if (st == KITH_OK && *cfg->dkim_domain) {
+		char *path = config_dkim_key_path(cfg);
+
+		/* Configured but unusable: stop rather than send unsigned. */
+		w->dkim = dkim_key_load(path, cfg->dkim_domain,
+		    cfg->dkim_selector, err, errlen);
+		free(path);
+		if (w->dkim == NULL)
+			st = KITH_PERM;
+	}
 	if (st == KITH_OK && (w->marker = outbox_marker_new(w->db)) == NULL) {
 		snprintf(err, errlen, "database: cannot prepare statements");
 		st = KITH_PERM;
@@ -310,6 +354,8 @@ worker_release(struct worker *w)
 		journal_close(w->journal);
 	free(w->journal_dir);
 	outbox_marker_free(w->marker);
+	dkim_key_free(w->dkim);
+	dkim_msg_free(w->dkim_msg);
 	token_key_free(w->key);
 	db_close(w->db);
 }

@@ -35,6 +35,10 @@ struct kith_config {
 	char *smtp_user;
 	char *smtp_password;
 	int smtp_timeout;
+	/* [dkim] */
+	char *dkim_domain;	/* "" = do not sign */
+	char *dkim_selector;
+	char *dkim_key_file;	/* "" = DATA/dkim/SELECTOR.DOMAIN.pem */
 	/* [delivery] */
 	int batch_size;
 	int max_attempts;
@@ -54,6 +58,7 @@ void config_release(struct kith_config *cfg);
 /* Paths derived from data_dir; caller frees. */
 char *config_db_path(const struct kith_config *cfg);
 char *config_secret_path(const struct kith_config *cfg);
+char *config_dkim_key_path(const struct kith_config *cfg);
 
 /* Print every setting with its value, as `kith check` shows it. */
 void config_dump(const struct kith_config *cfg, FILE *out);
