@@ -26,7 +26,9 @@ header_dropped(const struct header_field *f, const struct list_copy_opts *o)
 			return 1;
 	if (*o->subject_prefix && header_is(f, "Subject"))
 		return 1;
-	if (o->reply_to_list && header_is(f, "Reply-To"))
+	if ((o->reply_to_list || o->from_rewrite) && header_is(f, "Reply-To"))
+		return 1;
+	if (o->from_rewrite && (header_is(f, "From") || header_is(f, "Sender")))
 		return 1;
 	return 0;
 }
@@ -156,7 +158,24 @@ compose_list_copy(const struct list_copy_opts *o, const struct message *m,
 		free(subj);
 		free(enc);
 	}
-	if (o->reply_to_list)
+	if (o->from_rewrite) {
+		/*
+		 * The author's domain may publish DMARC p=reject: the copy
+		 * comes from the list's address, replies still reach the
+		 * author (or the list, when it says so).
+		 */
+		const char *who = *m->from_name ? m->from_name : m->from_addr;
+		char *display = xasprintf("%s via %s", who, o->list_name);
+		char *phrase = rfc2047_phrase(display, eol);
+
+		buf_addf(&b, "From: %s <%s>%s", phrase, o->list_address, eol);
+		if (o->reply_to_list || *m->from_addr == '\0')
+			buf_addf(&b, "Reply-To: <%s>%s", o->list_address, eol);
+		else
+			buf_addf(&b, "Reply-To: <%s>%s", m->from_addr, eol);
+		free(display);
+		free(phrase);
+	} else if (o->reply_to_list)
 		buf_addf(&b, "Reply-To: <%s>%s", o->list_address, eol);
 	name = rfc2047_phrase(o->list_name, eol);
 	buf_addf(&b, "List-Id: %s <%s.%s>%s", name, o->list_local,

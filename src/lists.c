@@ -53,6 +53,9 @@ static const struct list_setting_def list_settings[] = {
 	  "text put before the subject, e.g. [team]; empty for none" },
 	{ "reply_to", V_ENUM, "sender|list", "sender",
 	  "where replies go: the author, or the list" },
+	{ "from_rewrite", V_ENUM, "never|always", "never",
+	  "always: posts go out From \"Name via List\" <list> with Reply-To the "
+	  "author, so members at domains with DMARC p=reject get through" },
 	{ "max_size", V_INT, NULL, "10485760",
 	  "largest post in bytes; 0 for no limit" },
 	{ "archive", V_ENUM, "on|off", "on",

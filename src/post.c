@@ -21,6 +21,7 @@ post_copy(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	char *prefix = list_setting(db, l->id, "subject_prefix");
 	char *reply_to = list_setting(db, l->id, "reply_to");
 	char *archive_url = list_setting(db, l->id, "archive_url");
+	char *rewrite = list_setting(db, l->id, "from_rewrite");
 	char *site_url = NULL, *copy;
 	struct list_copy_opts o;
 
@@ -35,7 +36,9 @@ post_copy(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	o.reply_to_list = !strcmp(reply_to, "list");
 	o.archive_url = site_url ? site_url : archive_url;
 	o.message_id = msgid;
+	o.from_rewrite = !strcmp(rewrite, "always");
 	copy = compose_list_copy(&o, m, len);
+	free(rewrite);
 	free(prefix);
 	free(reply_to);
 	free(archive_url);

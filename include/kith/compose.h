@@ -21,6 +21,7 @@ struct list_copy_opts {
 	int reply_to_list;
 	const char *archive_url;	/* "" for none */
 	const char *message_id;		/* without <>; added when m has none */
+	int from_rewrite;		/* From: "Name via List" <list>, for DMARC */
 };
 
 /*

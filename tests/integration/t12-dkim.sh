@@ -50,6 +50,20 @@ assert_ok '[ $r = 0 ]' "dkimpy verifies every message the sink received ($(grep 
 assert_ok 'grep -l "long line" "$SINK_DIR"/*.eml | head -n 1 | xargs awk "length > 1000 { bad = 1 } END { exit bad }"' "the long line arrived broken under 998 octets"
 assert_ok 'grep -q "h=From:To:Subject:Date:Message-ID:.*List-Id:List-Unsubscribe:From;" "$(grep -l "^Message-ID: <k1@x>" "$SINK_DIR"/*.eml | head -n 1)"' "posts sign From..List-Unsubscribe and oversign From"
 
+# DMARC: from_rewrite always, signed and aligned with the list's domain.
+rm -f "$SINK_DIR"/*
+kith list set team from_rewrite always >/dev/null
+printf 'From: Alice Strict <alice@strict.example>\nTo: team@example.org\nSubject: dmarc\nMessage-ID: <k8@x>\n\nhi\n' > "$T/p8"
+kith member add team alice@strict.example >/dev/null
+post "$T/p8" team@example.org alice@strict.example >/dev/null
+kith deliver >/dev/null
+f=$(grep -l "^Message-ID: <k8@x>" "$SINK_DIR"/*.eml | head -n 1)
+assert_ok '[ "$($MT header "$f" From)" = "Alice Strict via Team <team@example.org>" ]' "from_rewrite always: From is \"Alice Strict via Team\" <team@example.org>"
+assert_ok '[ "$($MT header "$f" Reply-To)" = "alice@strict.example" ]' "and Reply-To is the author"
+$PY "$HERE/verify_dkim.py" "$SINK_DIR" "$key" s2026 example.org >/dev/null
+assert_ok '[ $? = 0 ]' "the rewritten copies verify too"
+kith list set team from_rewrite never >/dev/null
+
 # A changed copy does not verify: the check can fail.
 f=$(grep -l "^Message-ID: <k1@x>" "$SINK_DIR"/*.eml | head -n 1)
 mkdir -p "$T/tampered"

@@ -52,7 +52,7 @@ START_TEST(test_list_copy)
 	struct list_copy_opts o = {
 		"team@example.org", "team", "example.org",
 		"Ομάδα \"quoted\"\r\nBcc: evil@example.com", "[team]", 1, "",
-		"gen@example.org"
+		"gen@example.org", 0
 	};
 	struct message m;
 	char err[128], *copy, *body;
@@ -89,7 +89,7 @@ START_TEST(test_obsolete_header_syntax)
 {
 	const char *raw = "From    : a@example.org\nTo\t: b@example.org\n\nbody\n";
 	struct list_copy_opts o = { "team@example.org", "team", "example.org",
-		"T", "", 0, "", "gen@x" };
+		"T", "", 0, "", "gen@x", 0 };
 	struct message m;
 	char err[64], *copy;
 	size_t len;
@@ -101,6 +101,27 @@ START_TEST(test_obsolete_header_syntax)
 
 	ck_assert_msg(!strncmp(copy, want, strlen(want)), "got: %s", copy);
 	ck_assert_msg(strstr(copy, "\n\nbody\n"), "body kept: %s", copy);
+	message_release(&m);
+	free(copy);
+}
+END_TEST
+
+START_TEST(test_from_rewrite)
+{
+	const char *raw = "From: =?UTF-8?B?zpHOu86vzrrOtw==?= <alice@strict.example>\n"
+	    "Reply-To: other@strict.example\nSender: x@y.z\nSubject: hi\n\nbody\n";
+	struct list_copy_opts o = { "team@example.org", "team", "example.org",
+		"Team", "", 0, "", "gen@x", 1 };
+	struct message m;
+	char err[64], *copy;
+	size_t len;
+
+	ck_assert_int_eq(message_parse(&m, raw, strlen(raw), err, sizeof(err)), 0);
+	copy = compose_list_copy(&o, &m, &len);
+	ck_assert_msg(strstr(copy, "From: =?UTF-8?B?") && strstr(copy,
+	    "<team@example.org>\nReply-To: <alice@strict.example>\n"), "%s", copy);
+	ck_assert_msg(!strstr(copy, "alice@strict.example>\nReply-To: other") &&
+	    !strstr(copy, "Sender:") && !strstr(copy, "other@strict"), "%s", copy);
 	message_release(&m);
 	free(copy);
 }
@@ -142,6 +163,7 @@ compose_suite(void)
 	tcase_add_test(tc, test_list_copy);
 	tcase_add_test(tc, test_notice);
 	tcase_add_test(tc, test_obsolete_header_syntax);
+	tcase_add_test(tc, test_from_rewrite);
 	suite_add_tcase(s, tc);
 	return s;
 }
