@@ -202,13 +202,15 @@ in_transaction(struct inbound *in, const char *what,
 	struct token_key *key = inbound_key(in);
 	struct mail_ctx c = { in->cfg, in->db, key, l, m->message_id,
 		m->subject };
-	int st;
+	int st, ignored = 0;
 
 	if (key == NULL)
 		return;
 	st = db_begin(in->db);
 	if (st == KITH_OK) {
 		st = fn(in, &c, arg);
+		/* KITH_PERM: refused on purpose (logged); nothing to undo. */
+		ignored = st == KITH_PERM;
 		if (st == KITH_TEMP)
 			db_rollback(in->db);
 		else
@@ -219,9 +221,10 @@ in_transaction(struct inbound *in, const char *what,
 		result(in->res, EX_TEMPFAIL_, "deferred", "inbound: database busy "
 		    "while handling '<%s>' to '%s'", m->message_id, in->env_to);
 	else {
-		in->res->queued = 1;
-		result(in->res, 0, what, "inbound: %s '<%s>' from '%s' to '%s'",
-		    what, m->message_id, m->from_addr, in->env_to);
+		in->res->queued = !ignored;
+		result(in->res, 0, ignored ? "ignored" : what, "inbound: %s "
+		    "'<%s>' from '%s' to '%s'", ignored ? "ignored" : what,
+		    m->message_id, m->from_addr, in->env_to);
 	}
 }
 
@@ -399,7 +402,7 @@ do_unsubscribe_token(struct inbound *in, const struct mail_ctx *c,
 	buf_init(&out);
 	st = membership_unsubscribe_token(c, token, &out);
 	buf_release(&out);
-	return st == KITH_TEMP ? st : KITH_OK;
+	return st;
 }
 
 /* A reply to a confirmation: carry it out; tell the results of settings. */
@@ -426,11 +429,12 @@ do_confirm(struct inbound *in, const struct mail_ctx *c, const void *token)
 		o.vars = vars;
 		o.nvars = 1;
 		o.in_reply_to = c->in_reply_to;
-		st = notice_queue(c->db, c->cfg, c->l, &o);
+		if (notice_queue(c->db, c->cfg, c->l, &o) == KITH_TEMP)
+			st = KITH_TEMP;
 		free(subject);
 	}
 	buf_release(&out);
-	return st == KITH_TEMP ? st : KITH_OK;
+	return st;
 }
 
 /* A moderator's decision: moderation keeps its own transactions. */

@@ -72,7 +72,7 @@ static const struct {
 	{ "team@example.org", "eve@example.net",
 	  "From: eve@example.net\nMessage-ID: <3@x>\n\nhi\n", "held", 0 },
 	{ "team-confirm+c.1-0-aaaaaaaaaaaaaaaa@example.org", "x@example.net",
-	  "From: x@example.net\n\nyes\n", "confirmed", 0 },
+	  "From: x@example.net\n\nyes\n", "ignored", 0 },
 	{ "team-events@example.org", "x@example.net",
 	  "From: x@example.net\n\nrsvp\n", "unsupported", 0 },
 	{ "team@example.org", "bob@example.org", "\x01\x02garbage", "quarantined", 0 },

@@ -13,6 +13,7 @@ Suite *outbox_suite(void);
 Suite *config_suite(void);
 Suite *inbound_suite(void);
 Suite *timeutil_suite(void);
+Suite *requests_suite(void);
 
 /* A fresh database in a temporary directory; caller closes and removes. */
 #include <sqlite3.h>

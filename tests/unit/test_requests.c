@@ -1,0 +1,72 @@
+/* test_requests - the command language, table-driven. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "kith/requests.h"
+#include "unit.h"
+
+static const struct {
+	const char *subject, *body;
+	const char *want;	/* verbs and args, "verb:args|..." */
+} cases[] = {
+	{ "subscribe", "", "subscribe:" },
+	{ "Re: Re: unsubscribe", "", "unsubscribe:" },
+	{ "", "help\n", "help:" },
+	{ "", "  SET digest daily  \ninfo\n", "set:digest daily|info:" },
+	{ "question", "set nomail until 2026-12-24\n", "set:nomail until 2026-12-24" },
+	{ "", "\n\nindex\nget 12\n", "index:|get:12" },
+	{ "", "who\nthanks for the list!\nhelp\n", "who:" },
+	{ "", "set mail\n-- \nBob\nunsubscribe\n", "set:mail" },
+	{ "", "set mail\n--\nunsubscribe\n", "set:mail" },
+	{ "", "> subscribe\n> set nomail\ninfo\n> help\nindex\n", "info:|index:" },
+	{ "", "subscribe bob@example.org Bob\n", "subscribe:bob@example.org Bob" },
+	{ "", "Hi, please add me\nsubscribe\n", "" },
+	{ "", "subscribe\nend\nhelp\n", "subscribe:" },
+	{ "Out of ideas", "frobnicate\n", "" },
+	{ "info", "index\n", "info:|index:" },
+};
+
+START_TEST(test_parse)
+{
+	struct command cmds[REQUESTS_MAX];
+	char got[16384] = "";
+	int n = requests_parse(cases[_i].subject, cases[_i].body, cmds,
+	    REQUESTS_MAX);
+
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(got);
+
+		snprintf(got + len, sizeof(got) - len, "%s%s:%s", i ? "|" : "",
+		    cmds[i].verb, cmds[i].args);
+	}
+	ck_assert_msg(!strcmp(got, cases[_i].want), "case %d: got '%s', want "
+	    "'%s'", _i, got, cases[_i].want);
+}
+END_TEST
+
+START_TEST(test_limit)
+{
+	struct command cmds[REQUESTS_MAX];
+	char body[4096] = "";
+
+	for (int i = 0; i < 50; i++)
+		strcat(body, "info\n");
+	ck_assert_int_eq(requests_parse("", body, cmds, REQUESTS_MAX),
+	    REQUESTS_MAX);
+}
+END_TEST
+
+Suite *
+requests_suite(void)
+{
+	Suite *s = suite_create("requests");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_loop_test(tc, test_parse, 0,
+	    (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(tc, test_limit);
+	suite_add_tcase(s, tc);
+	return s;
+}
