@@ -72,8 +72,12 @@ cmd_deliver(struct cli *c, int argc, char **argv)
 	if (o.workers < 0 || o.workers > 64 || o.commit_every < 0)
 		usage_error("deliver", "--workers is 1 to 64, --commit-every 1 "
 		    "or more");
+	int r;
+
 	cli_config(c);
-	return run_delivery(c, &o, quiet);
+	r = run_delivery(c, &o, quiet);
+	config_release(&c->cfg);
+	return r;
 }
 
 /* Expiries and summaries; each part logs its own trouble and goes on. */
