@@ -123,17 +123,22 @@ member_find_id(sqlite3 *db, int64_t list_id, int64_t id, struct member *m)
 	return found ? KITH_OK : KITH_PERM;
 }
 
-/* UPDATE one member's column; KITH_PERM when no such member. */
+/* UPDATE members SET <column>=value for one member; KITH_PERM when none. */
 static int
 member_update(sqlite3 *db, int64_t list_id, const char *address,
-    const char *sql, const char *value, int64_t n)
+    const char *column, const char *text, int64_t n, int is_text)
 {
-	char *addr = address_normalize(address);
+	char *addr = address_normalize(address), *sql;
 	int st;
 
 	if (addr == NULL)
 		return KITH_PERM;
-	st = db_exec(db, sql, "tiit", value, n, list_id, addr);
+	/* column comes from this file, never from input */
+	sql = xasprintf("UPDATE members SET %s=? WHERE list_id=? AND address=?",
+	    column);
+	st = is_text ? db_exec(db, sql, "tit", text, list_id, addr) :
+	    db_exec(db, sql, "iit", n, list_id, addr);
+	free(sql);
 	free(addr);
 	if (st != KITH_OK)
 		return st;
@@ -147,8 +152,7 @@ member_set_role(sqlite3 *db, int64_t list_id, const char *address,
 	if (strcmp(role, "owner") && strcmp(role, "moderator") &&
 	    strcmp(role, "member"))
 		return KITH_PERM;
-	return member_update(db, list_id, address, "UPDATE members SET role=?1 "
-	    "WHERE ?2=?2 AND list_id=?3 AND address=?4", role, 0);
+	return member_update(db, list_id, address, "role", role, 0, 1);
 }
 
 int
@@ -182,17 +186,14 @@ member_set_digest_format(sqlite3 *db, int64_t list_id, const char *address,
 {
 	if (strcmp(format, "mime") && strcmp(format, "plain"))
 		return KITH_PERM;
-	return member_update(db, list_id, address, "UPDATE members SET "
-	    "digest_format=?1 WHERE ?2=?2 AND list_id=?3 AND address=?4", format,
-	    0);
+	return member_update(db, list_id, address, "digest_format", format, 0, 1);
 }
 
 int
 member_set_moderated(sqlite3 *db, int64_t list_id, const char *address,
     int on)
 {
-	return member_update(db, list_id, address, "UPDATE members SET "
-	    "moderated=?2 WHERE ?1=?1 AND list_id=?3 AND address=?4", "", on);
+	return member_update(db, list_id, address, "moderated", NULL, on != 0, 0);
 }
 
 void

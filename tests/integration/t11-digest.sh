@@ -27,6 +27,14 @@ post_at() {
 	at "$1" receive -r "${4:-team}@example.org" -f "$2" < "$T/post$n" 2>>"$T/receive.err"
 }
 issues() { kith digest ls "${1:-team}" | grep -c '^Vol'; }
+# save_archive - every archived post as $T/archive/<Message-ID>.eml, for
+# comparing with the parts of a digest
+save_archive() {
+	mkdir -p "$T/archive"
+	for id in $(sqlite3 "$T/var/kith.db" "SELECT id || ':' || message_id FROM posts"); do
+		kith archive show "${id%%:*}" > "$T/archive/${id#*:}.eml"
+	done
+}
 VD="$PY $HERE/verify_digest.py"
 
 write_conf "smtp://127.0.0.1:$SINK_PORT"
@@ -50,10 +58,7 @@ at "2026-11-24 22:00:30" cron >/dev/null 2>&1
 assert_ok '[ "$(issues)" = 1 ]' "07:00 in Seoul (22:00 UTC): issue 1"
 assert_ok '[ "$(count bob@example.org)" = 1 ] && [ "$(count carol@example.org)" = 1 ]' "each digest member got one copy"
 assert_ok '[ "$(count dave@example.org)" = 2 ]' "members on 'each' got the two posts, no digest"
-mkdir -p "$T/archive"
-for id in $(sqlite3 "$T/var/kith.db" "SELECT id || ':' || message_id FROM posts"); do
-	kith archive show "${id%%:*}" > "$T/archive/${id#*:}.eml"
-done
+save_archive
 $VD mime "$(last bob@example.org)" "$T/archive" "Team Digest, Vol 1, Issue 1" "[team]" "First topic" "Second topic" > "$T/v1"
 r=$?
 cat "$T/v1"
@@ -81,9 +86,7 @@ post_at "2026-11-28 10:00:00" alice@example.org "Sixth topic"
 at "2026-11-29 23:00:00" cron >/dev/null 2>&1
 at "2026-11-29 23:01:00" cron >/dev/null 2>&1
 assert_ok '[ "$(issues)" = 3 ]' "after three missed days: one issue, not three"
-for id in $(sqlite3 "$T/var/kith.db" "SELECT id || ':' || message_id FROM posts"); do
-	kith archive show "${id%%:*}" > "$T/archive/${id#*:}.eml"
-done
+save_archive
 assert_ok '$VD mime "$(last bob@example.org)" "$T/archive" "Team Digest, Vol 1, Issue 3" "[team]" "Fourth topic" "Fifth topic" "Sixth topic" >/dev/null' "and it holds everything from those days"
 
 # Switching to digests mid-period: only the posts from then on.
@@ -95,9 +98,7 @@ kith member rm team carol@example.org >/dev/null
 carol_before=$(count carol@example.org)
 at "2026-11-30 22:00:30" cron >/dev/null 2>&1
 assert_ok '$VD mime "$(last bob@example.org)" "$T/archive" "Team Digest, Vol 1, Issue 4" "[team]" "Seventh topic" "Eighth topic" >/dev/null 2>&1 || true; [ "$(issues)" = 4 ]' "issue 4"
-for id in $(sqlite3 "$T/var/kith.db" "SELECT id || ':' || message_id FROM posts"); do
-	kith archive show "${id%%:*}" > "$T/archive/${id#*:}.eml"
-done
+save_archive
 assert_ok '$VD mime "$(last bob@example.org)" "$T/archive" "Team Digest, Vol 1, Issue 4" "[team]" "Seventh topic" "Eighth topic" >/dev/null' "a member on digests all period gets both posts"
 assert_ok '$VD mime "$(last dave@example.org)" "$T/archive" "Team Digest, Vol 1, Issue 4" "[team]" "Eighth topic" >/dev/null' "one who switched mid-period gets only the posts since"
 assert_ok '[ "$(count carol@example.org)" = "$carol_before" ]' "one who left gets nothing"
