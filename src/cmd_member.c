@@ -10,7 +10,9 @@
 #include "cmd.h"
 #include "kith/address.h"
 #include "kith/db.h"
+#include "kith/bounce.h"
 #include "kith/members.h"
+#include "kith/newsletter.h"
 #include "kith/membership.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
@@ -31,6 +33,11 @@ member_usage(FILE *out)
 	    "       kith member set LIST ADDRESS digest_format=mime|plain\n"
 	    "       kith member invite LIST ADDRESS [--name NAME]  (a mail whose "
 	    "reply joins)\n"
+	    "       kith member tag LIST ADDRESS TAG    (newsletters can go to "
+	    "a tag)\n"
+	    "       kith member untag LIST ADDRESS TAG\n"
+	    "       kith member enable LIST ADDRESS  (deliver again after "
+	    "bounces disabled it)\n"
 	    "       kith member accept LIST ADDRESS  (let in a confirmed request "
 	    "on an\n                                         'approve' list; "
 	    "see 'kith mod ls')\n");
@@ -50,10 +57,11 @@ print_member(const struct member *m, void *ctx)
 		json_string(stdout, m->role);
 		printf(", \"mode\": ");
 		json_string(stdout, m->mode);
-		printf(", \"joined\": %lld}", (long long)m->joined);
+		printf(", \"joined\": %lld, \"disabled\": %s}",
+		    (long long)m->joined, m->disabled ? "true" : "false");
 	} else
-		printf("%-40s %-9s %-6s %s\n", m->address, m->role, m->mode,
-		    m->name);
+		printf("%-40s %-9s %-6s %s%s\n", m->address, m->role,
+		    m->mode, m->name, m->disabled ? " (disabled: bounces)" : "");
 	return 0;
 }
 
@@ -270,6 +278,40 @@ cmd_member(struct cli *c, int argc, char **argv)
 			    "or '%s' is not allowed; see 'kith member --help'",
 			    argv[3], l.address, argv[4]);
 		printf("%s: %s %s %s\n", l.address, argv[3], sub, argv[4]);
+	} else if (!strcmp(sub, "tag") || !strcmp(sub, "untag")) {
+		int st;
+
+		if (argc != 5)
+			usage_error("member", "'member %s' takes LIST ADDRESS TAG",
+			    sub);
+		if (!newsletter_tag_valid(argv[4]))
+			die(EX_DATAERR_, "tag '%s': use letters, digits, '-' and "
+			    "'_' (at most 40)", argv[4]);
+		cli_open(c);
+		cli_list(c, argv[2], &l);
+		st = member_tag(c->db, l.id, argv[3], argv[4], !strcmp(sub, "tag"));
+		if (st == KITH_TEMP)
+			die(EX_TEMPFAIL_, "database busy");
+		if (st != KITH_OK)
+			die(EX_NOUSER_, "'%s' is not a member of %s", argv[3],
+			    l.address);
+		printf("%s: %s %s %s\n", l.address, argv[3],
+		    !strcmp(sub, "tag") ? "tagged" : "untagged", argv[4]);
+	} else if (!strcmp(sub, "enable")) {
+		int st;
+
+		if (argc != 4)
+			usage_error("member", "'member enable' takes LIST ADDRESS");
+		cli_open(c);
+		cli_list(c, argv[2], &l);
+		st = bounce_enable(c->db, l.id, argv[3]);
+		if (st == KITH_TEMP)
+			die(EX_TEMPFAIL_, "database busy");
+		if (st != KITH_OK)
+			die(EX_NOUSER_, "'%s' is not a member of %s", argv[3],
+			    l.address);
+		printf("%s: %s gets mail again; its bounce score starts at 0\n",
+		    l.address, argv[3]);
 	} else if (!strcmp(sub, "invite")) {
 		return member_invite_cmd(c, argc - 1, argv + 1);
 	} else if (!strcmp(sub, "accept")) {

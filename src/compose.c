@@ -266,3 +266,68 @@ compose_notice(const struct notice *n, size_t *outlen)
 	free(name);
 	return buf_detach(&b, outlen);
 }
+
+/* One QP-encoded line (without its line end), soft-broken at 76 columns. */
+static void
+qp_line(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t col = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		/* Trailing white space would be stripped in transit. */
+		int literal = (c >= 33 && c <= 126 && c != '=') ||
+		    ((c == ' ' || c == '\t') && i + 1 < n);
+		size_t w = literal ? 1 : 3;
+
+		if (col + w > 75) {
+			buf_adds(b, "=\r\n");
+			col = 0;
+		}
+		if (literal)
+			buf_addc(b, (char)c);
+		else {
+			buf_addc(b, '=');
+			buf_addc(b, hex[c >> 4]);
+			buf_addc(b, hex[c & 15]);
+		}
+		col += w;
+	}
+}
+
+void
+compose_qp(struct buf *b, const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+		qp_line(b, p, n > 0 && p[n - 1] == '\r' ? n - 1 : n);
+		buf_adds(b, "\r\n");
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+}
+
+char *
+html_escape(const char *s)
+{
+	struct buf b;
+
+	buf_init(&b);
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': buf_adds(&b, "&lt;"); break;
+		case '>': buf_adds(&b, "&gt;"); break;
+		case '&': buf_adds(&b, "&amp;"); break;
+		case '"': buf_adds(&b, "&quot;"); break;
+		case '\'': buf_adds(&b, "&#39;"); break;
+		default: buf_addc(&b, *s);
+		}
+	}
+	return b.data ? buf_detach(&b, NULL) : xstrdup("");
+}

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "kith/config.h"
+#include "kith/throttle.h"
 #include "kith/util.h"
 
 enum setting_type { T_STR, T_INT, T_BOOL };
@@ -40,6 +41,7 @@ static const struct setting settings[] = {
 	S("site", log_level, T_STR, "warn", 0, 0),
 	S("site", delimiter, T_STR, "+", 0, 0),
 	S("site", archive_url, T_STR, "", 0, 0),
+	S("site", web_base_url, T_STR, "", 0, 0),
 	S("site", deliver_on_receive, T_BOOL, "on", 0, 1),
 	S("site", busy_timeout_ms, T_INT, "10000", 0, 600000),
 	SMTP(connections, T_INT, "4", 1, 64),
@@ -57,6 +59,7 @@ static const struct setting settings[] = {
 	S("delivery", max_attempts, T_INT, "10", 1, 1000),
 	S("delivery", retry_base, T_INT, "300", 1, 86400),
 	S("delivery", lease_seconds, T_INT, "600", 10, 86400),
+	S("delivery", rate, T_STR, "", 0, 0),
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 
@@ -195,6 +198,7 @@ config_load(struct kith_config *cfg, const char *explicit_path, char *err,
 {
 	const char *path, *home;
 	char sub[256];
+	int64_t interval;
 
 	memset(cfg, 0, sizeof(*cfg));
 	for (size_t i = 0; i < NSETTINGS; i++)
@@ -225,6 +229,16 @@ config_load(struct kith_config *cfg, const char *explicit_path, char *err,
 	if (strcmp(cfg->smtp_tls, "auto") && strcmp(cfg->smtp_tls, "require")
 	    && strcmp(cfg->smtp_tls, "off")) {
 		snprintf(err, errlen, "[smtp] tls must be auto, require or off");
+		return -1;
+	}
+	if (throttle_parse(cfg->rate, &interval) < 0) {
+		snprintf(err, errlen, "[delivery] rate must look like 600/min "
+		    "(per s, min, h or day), or 0 for no limit");
+		return -1;
+	}
+	if (*cfg->web_base_url && strncmp(cfg->web_base_url, "https://", 8)) {
+		snprintf(err, errlen, "[site] web_base_url must start with "
+		    "https:// (one-click unsubscribe needs HTTPS)");
 		return -1;
 	}
 	return 0;

@@ -170,6 +170,45 @@ static const char *const migrations[] = {
 	"  last_post INTEGER NOT NULL DEFAULT 0,"	/* in an issue already */
 	"  last_slot INTEGER NOT NULL DEFAULT 0,"	/* schedule slot handled */
 	"  PRIMARY KEY (list_id, kind));",
+	/* 5: newsletters, tags, rates, bounces */
+	"CREATE TABLE campaigns ("
+	"  id INTEGER PRIMARY KEY,"
+	"  list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	"  subject TEXT NOT NULL,"
+	"  text_body TEXT NOT NULL,"	/* template and body merged */
+	"  html_body TEXT NOT NULL DEFAULT '',"
+	"  template TEXT NOT NULL DEFAULT 'default',"
+	"  tag TEXT NOT NULL DEFAULT '',"
+	"  state TEXT NOT NULL DEFAULT 'draft',"
+	"  send_at INTEGER NOT NULL DEFAULT 0,"
+	"  tz TEXT NOT NULL DEFAULT '',"
+	"  message_id INTEGER,"		/* outbox_messages row once queued */
+	"  recipients INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL,"
+	"  started INTEGER NOT NULL DEFAULT 0,"
+	"  finished INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX campaigns_due ON campaigns(state, send_at);"
+	"CREATE TABLE member_tags ("
+	"  member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
+	"  tag TEXT NOT NULL, PRIMARY KEY (member_id, tag));"
+	"ALTER TABLE outbox_messages ADD COLUMN campaign_id INTEGER;"
+	"CREATE TABLE throttle (scope TEXT PRIMARY KEY, tat INTEGER NOT NULL);"
+	"ALTER TABLE members ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE bounces ("
+	"  id INTEGER PRIMARY KEY,"
+	"  list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	"  member_id INTEGER REFERENCES members(id) ON DELETE SET NULL,"
+	"  address TEXT NOT NULL,"
+	"  outbox_id INTEGER,"		/* the copy that bounced, when known */
+	"  message_id INTEGER,"		/* its outbox_messages row */
+	"  at INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"		/* hard | soft */
+	"  status TEXT NOT NULL DEFAULT '',"
+	"  diagnostic TEXT NOT NULL DEFAULT '',"
+	"  score INTEGER NOT NULL,"	/* in halves: hard 2, soft 1 */
+	"  cleared INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX bounces_member ON bounces(member_id, at);"
+	"CREATE INDEX bounces_message ON bounces(message_id);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -422,7 +461,8 @@ db_int(sqlite3 *db, int64_t def, int *status, const char *sql,
 	int rc;
 
 	if (st == NULL) {
-		*status = KITH_PERM;
+		if (status)
+			*status = KITH_PERM;
 		return def;
 	}
 	va_start(ap, types);
@@ -433,7 +473,8 @@ db_int(sqlite3 *db, int64_t def, int *status, const char *sql,
 		if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
 			v = sqlite3_column_int64(st, 0);
 	}
-	*status = db_status(rc);
+	if (status)
+		*status = db_status(rc);
 	sqlite3_finalize(st);
 	return v;
 }

@@ -14,7 +14,11 @@
 #include "kith/dkim.h"
 #include "kith/journal.h"
 #include "kith/log.h"
+#include "kith/lists.h"
+#include "kith/membership.h"
+#include "kith/newsletter.h"
 #include "kith/outbox.h"
+#include "kith/throttle.h"
 #include "kith/tokens.h"
 #include "kith/transport.h"
 #include "kith/util.h"
@@ -49,6 +53,13 @@ struct worker {
 	int64_t dkim_msg_id;
 	struct journal *journal;
 	char *journal_dir;
+	struct newsletter_cache *nc;	/* renders newsletter copies */
+	/* rates of the current message (throttle.h) */
+	int64_t rate_msg_id;
+	int64_t site_interval;
+	struct throttle_scope scopes[2];
+	int nscopes;
+	char list_scope[40];
 	int keep_journal;	/* results it holds are not in the database */
 	struct retry_policy rp;
 	int commit_every;
@@ -155,48 +166,60 @@ message_ensure(struct worker *w, struct outbox_message *cur, int64_t msg_id)
 }
 
 /*
- * unsubscribe_header - "List-Unsubscribe: <mailto:team-unsubscribe+TOKEN@
- * domain>" for one member: the token names the member and works for
- * nobody else, so a mail client's Unsubscribe button works in one step.
+ * unsubscribe_header - List-Unsubscribe for one member: the mailto whose
+ * token names the member and works for nobody else, so that a mail
+ * client's Unsubscribe button works in one step; with web_base_url also
+ * the https link and RFC 8058's List-Unsubscribe-Post for one-click.
  */
 static char *
-unsubscribe_header(struct worker *w, const struct outbox_message *m,
+unsubscribe_header(struct worker *w, const char *list_address,
     int64_t member_id, const char *rcpt)
 {
-	char payload[32], *tok, *h, *at = strchr(m->unsubscribe, '@');
-	int local_len = at ? (int)(at - m->unsubscribe) : 0;
+	char *mailto, *url, *h;
 
-	snprintf(payload, sizeof(payload), "%lld", (long long)member_id);
-	tok = token_make(w->key, "unsubscribe", m->unsubscribe, rcpt, payload, 0);
-	if (tok == NULL || at == NULL) {
-		free(tok);
+	if (membership_unsubscribe_links(w->cfg, w->key, list_address,
+	    member_id, rcpt, &mailto, &url) < 0)
 		return NULL;
-	}
-	h = xasprintf("List-Unsubscribe: <mailto:%.*s-unsubscribe%c%s%s>\r\n",
-	    local_len, m->unsubscribe, *w->cfg->delimiter, tok, at);
-	free(tok);
+	if (url)
+		h = xasprintf("List-Unsubscribe: <%s>,\r\n <%s>\r\n"
+		    "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+		    url, mailto);
+	else
+		h = xasprintf("List-Unsubscribe: <%s>\r\n", mailto);
+	free(mailto);
+	free(url);
 	return h;
 }
 
 /*
  * recipient_head - the header lines only this recipient's copy has: its
- * List-Unsubscribe, and the DKIM signature over the whole copy.  NULL
- * when there are none.
+ * List-Unsubscribe, and the DKIM signature over the whole copy.  own is
+ * the copy's own bytes when it has them (newsletters), else NULL: the
+ * shared message is prepared for signing once.  NULL when there are none.
  */
 static char *
 recipient_head(struct worker *w, const struct outbox_message *m,
-    const struct outbox_item *it)
+    const struct outbox_item *it, const char *own, size_t own_len)
 {
 	char *unsub = NULL, *sig, *all;
+	struct dkim_msg *dm;
+	int smtp = !strncmp(w->cfg->transport, "smtp://", 7);
 
-	if (*m->unsubscribe && it->member_id > 0)
-		unsub = unsubscribe_header(w, m, it->member_id, it->rcpt);
+	if (own == NULL && *m->unsubscribe && it->member_id > 0)
+		unsub = unsubscribe_header(w, m->unsubscribe, it->member_id,
+		    it->rcpt);
 	if (w->dkim == NULL)
 		return unsub;
+	if (own) {
+		/* Each copy's body differs: hash it once, for this copy. */
+		dm = dkim_prepare(own, own_len, smtp);
+		sig = dkim_sign(w->dkim, dm, NULL, 0, now_utc());
+		dkim_msg_free(dm);
+		return sig;
+	}
 	if (w->dkim_msg_id != m->id) {
 		dkim_msg_free(w->dkim_msg);
-		w->dkim_msg = dkim_prepare(m->data, m->len,
-		    !strncmp(w->cfg->transport, "smtp://", 7));
+		w->dkim_msg = dkim_prepare(m->data, m->len, smtp);
 		w->dkim_msg_id = m->id;
 	}
 	sig = dkim_sign(w->dkim, w->dkim_msg, unsub, unsub ? strlen(unsub) : 0,
@@ -209,9 +232,132 @@ recipient_head(struct worker *w, const struct outbox_message *m,
 	return all;
 }
 
+/* The rates that apply to m: the site's and its list's; 0 when none. */
+static int
+message_rates(struct worker *w, const struct outbox_message *m)
+{
+	if (w->rate_msg_id == m->id)
+		return w->nscopes;
+	w->rate_msg_id = m->id;
+	w->nscopes = 0;
+	if (w->site_interval > 0) {
+		w->scopes[w->nscopes].name = "site";
+		w->scopes[w->nscopes++].interval_us = w->site_interval;
+	}
+	if (m->list_id > 0) {
+		char *spec = list_setting(w->db, m->list_id, "rate");
+		int64_t interval = 0;
+
+		if (spec && throttle_parse(spec, &interval) == 0 && interval > 0) {
+			snprintf(w->list_scope, sizeof(w->list_scope), "list:%lld",
+			    (long long)m->list_id);
+			w->scopes[w->nscopes].name = w->list_scope;
+			w->scopes[w->nscopes++].interval_us = interval;
+		}
+		free(spec);
+	}
+	return w->nscopes;
+}
+
+/*
+ * throttle_wait - block until the rates allow one more send.  -1 when
+ * that would be after deadline (the rows go back to the queue instead of
+ * outliving their lease) or the database stays busy.
+ */
+static int
+throttle_wait(struct worker *w, int64_t deadline_us)
+{
+	for (int busy = 0; busy < 50;) {
+		int64_t now = throttle_now_us(), wait;
+
+		if (now >= deadline_us)
+			return -1;
+		if (throttle_take(w->db, w->scopes, w->nscopes, now, &wait) !=
+		    KITH_OK) {
+			busy++;
+			usleep(100000);
+			continue;
+		}
+		if (wait == 0)
+			return 0;
+		if (now + wait >= deadline_us)
+			return -1;
+		usleep((useconds_t)(wait > 1000000 ? 1000000 : wait));
+	}
+	return -1;
+}
+
+/* Fill tx t for item it of message m; own gets a newsletter copy. */
+static void
+tx_prepare(struct worker *w, const struct outbox_message *m,
+    const struct outbox_item *it, struct tx *t, char **from, char **head,
+    char **own, void *ctx)
+{
+	size_t own_len = 0;
+
+	*from = deliver_verp(w->key, m->bounce_local, *w->cfg->delimiter,
+	    m->domain, it->id, it->rcpt);
+	t->from = *from;
+	t->rcpt = it->rcpt;
+	t->done = inflight_done;
+	t->ctx = ctx;
+	t->status = -1;
+	t->data = m->data;
+	t->len = m->len;
+	if (m->campaign_id > 0) {
+		if (w->nc == NULL)
+			w->nc = newsletter_cache_new(w->db);
+		*own = newsletter_personalise(w->nc, w->cfg, w->key,
+		    m->campaign_id, it->member_id, it->rcpt, &own_len);
+		if (*own == NULL)
+			return;
+		t->data = *own;
+		t->len = own_len;
+	}
+	*head = recipient_head(w, m, it, *own, own_len);
+	if (*head) {
+		t->head = *head;
+		t->head_len = strlen(*head);
+	}
+}
+
+/*
+ * send_run - hand txs[i, i+k) of one message to the transport: all at
+ * once (pipelined), or one at a time at the pace its rates allow.  Txs
+ * that already have a result are skipped.  -1 when the rates ran past
+ * deadline; the txs not sent then still have status -1.
+ */
+static int
+send_run(struct worker *w, struct inflight *f, size_t i, size_t k,
+    int64_t deadline)
+{
+	int rated = w->nscopes;
+	size_t j = 0;
+
+	while (j < k) {
+		size_t run = 0;
+
+		if (f->txs[i + j].status >= 0) {
+			j++;
+			continue;
+		}
+		if (rated) {
+			if (throttle_wait(w, deadline) < 0)
+				return -1;
+			run = 1;
+		} else
+			while (j + run < k && f->txs[i + j + run].status < 0)
+				run++;
+		transport_send(w->tr, f->txs + i + j, run);
+		j += run;
+	}
+	return 0;
+}
+
 /*
  * worker_batch - send claimed rows, one transport call per run of rows
- * that share a message (claims are ordered by message).
+ * that share a message (claims are ordered by message); one at a time,
+ * at the allowed pace, when a rate applies.
  */
 static int
 worker_batch(struct worker *w, struct outbox_item *items, size_t n,
@@ -220,10 +366,14 @@ worker_batch(struct worker *w, struct outbox_item *items, size_t n,
 	struct inflight f;
 	char **from = xcalloc(n, sizeof(*from));
 	char **head = xcalloc(n, sizeof(*head));
+	char **own = xcalloc(n, sizeof(*own));
+	int64_t deadline = throttle_now_us() +
+	    (int64_t)w->cfg->lease_seconds * 500000;	/* half the lease */
 	size_t i = 0;
 
 	memset(&f, 0, sizeof(f));
 	f.w = w;
+	f.items = items;
 	f.txs = xcalloc(n, sizeof(*f.txs));
 	f.done = xcalloc(n, sizeof(*f.done));
 	f.st = KITH_OK;
@@ -234,36 +384,38 @@ worker_batch(struct worker *w, struct outbox_item *items, size_t n,
 			f.st = KITH_TEMP;
 			break;
 		}
-		while (i + k < n && items[i + k].msg_id == cur->id) {
-			struct outbox_item *it = &items[i + k];
-			struct tx *t = &f.txs[i + k];
+		for (; i + k < n && items[i + k].msg_id == cur->id; k++)
+			tx_prepare(w, cur, &items[i + k], &f.txs[i + k],
+			    &from[i + k], &head[i + k], &own[i + k], &f);
+		for (size_t j = 0; j < k; j++)
+			if (cur->campaign_id > 0 && own[i + j] == NULL)
+				tx_set_result(&f.txs[i + j], KITH_TEMP, 0,
+				    "newsletter copy could not be rendered");
+		message_rates(w, cur);
+		if (send_run(w, &f, i, k, deadline) < 0) {
+			/* Out of time for the rate: the rest is claimed again. */
+			struct outbox_item *back = xcalloc(n, sizeof(*back));
+			size_t nback = 0;
 
-			from[i + k] = deliver_verp(w->key, cur->bounce_local,
-			    *w->cfg->delimiter, cur->domain, it->id, it->rcpt);
-			t->from = from[i + k];
-			t->rcpt = it->rcpt;
-			head[i + k] = recipient_head(w, cur, it);
-			if (head[i + k]) {
-				t->head = head[i + k];
-				t->head_len = strlen(head[i + k]);
-			}
-			t->data = cur->data;
-			t->len = cur->len;
-			t->done = inflight_done;
-			t->ctx = &f;
-			k++;
+			for (size_t j = i; j < n; j++)
+				if (j >= i + k || f.txs[j].status < 0)
+					back[nback++] = items[j];
+			outbox_unclaim(w->db, back, nback);
+			free(back);
+			inflight_record(&f);
+			break;
 		}
-		f.items = items;
-		transport_send(w->tr, f.txs + i, k);
 		inflight_record(&f);
 		i += k;
 	}
 	for (size_t j = 0; j < n; j++) {
 		free(from[j]);
 		free(head[j]);
+		free(own[j]);
 	}
 	free(from);
 	free(head);
+	free(own);
 	free(f.txs);
 	free(f.done);
 	return f.st;
@@ -307,6 +459,7 @@ worker_init(struct worker *w, const struct kith_config *cfg, int commit_every,
 	w->commit_every = commit_every;
 	w->rp.base = cfg->retry_base;
 	w->rp.max_attempts = cfg->max_attempts;
+	throttle_parse(cfg->rate, &w->site_interval);	/* checked at load */
 	st = db_open(db_path, 0, cfg->busy_timeout_ms, DB_FAST, &w->db, err,
 	    errlen);
 	free(db_path);
@@ -356,6 +509,7 @@ worker_release(struct worker *w)
 	outbox_marker_free(w->marker);
 	dkim_key_free(w->dkim);
 	dkim_msg_free(w->dkim_msg);
+	newsletter_cache_free(w->nc);
 	token_key_free(w->key);
 	db_close(w->db);
 }

@@ -302,7 +302,7 @@ queue_issue(sqlite3 *db, const struct issue *is, const char *mode,
 	    "m.digest_format, (SELECT min(p.id) FROM posts p WHERE "
 	    "p.list_id=m.list_id AND p.id>?2 AND p.id<=?3 AND "
 	    "p.received>=m.digest_since) FROM members m WHERE m.list_id=?1 AND "
-	    "m.mode=?4");
+	    "m.mode=?4 AND m.disabled=0");
 	sqlite3_stmt *ins = db_prepare(db, "INSERT OR IGNORE INTO outbox("
 	    "message_id, rcpt, member_id, updated) VALUES (?, ?, ?, ?)");
 	char *bounces = xasprintf("%s-bounces", is->l->local);

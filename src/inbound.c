@@ -16,6 +16,7 @@
 #include "kith/message.h"
 #include "kith/outbox.h"
 #include "kith/bans.h"
+#include "kith/bounce.h"
 #include "kith/membership.h"
 #include "kith/moderation.h"
 #include "kith/notice.h"
@@ -334,26 +335,37 @@ handle_owner(struct inbound *in, const struct list *l, const struct message *m)
 	    (long long)count, l->address);
 }
 
-/* Bounces are kept for the bounce processor (VERP token and raw DSN). */
+/*
+ * handle_bounce - a report to team-bounces+TOKEN@: kept as it came (for
+ * `kith bounce`'s misses and for audits) and scored in one transaction.
+ */
 static void
 handle_bounce(struct inbound *in, const struct list *l, const char *token)
 {
-	int st = db_begin(in->db);
+	struct token_key *key = inbound_key(in);
+	char line[512] = "";
+	int st;
 
+	if (key == NULL)
+		return;
+	st = db_begin(in->db);
 	if (st == KITH_OK)
 		st = db_exec(in->db, "INSERT INTO bounces_in(list_id, token, "
 		    "received, raw) VALUES (?, ?, ?, ?)", "itib", l->id, token,
 		    now_utc(), in->raw, (int)in->len);
 	if (st == KITH_OK)
+		st = bounce_handle(in->cfg, in->db, key, l, token, in->raw,
+		    in->len, line, sizeof(line));
+	if (st == KITH_OK)
 		st = db_commit(in->db);
 	else
 		db_rollback(in->db);
+	token_key_free(key);
 	if (st != KITH_OK)
 		result(in->res, EX_TEMPFAIL_, "deferred", "inbound: cannot store "
 		    "bounce for '%s': database unavailable", l->address);
 	else
-		result(in->res, 0, "stored", "inbound: stored bounce for '%s'",
-		    l->address);
+		result(in->res, 0, "stored", "%s", line);
 }
 
 /* Sub-addresses whose features come later: one polite answer, never to robots. */

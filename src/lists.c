@@ -1,6 +1,7 @@
 /* lists - list records and the per-list settings table. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,10 +9,11 @@
 #include "kith/db.h"
 #include "kith/lists.h"
 #include "kith/log.h"
+#include "kith/throttle.h"
 #include "kith/timeutil.h"
 #include "kith/util.h"
 
-enum value_kind { V_ENUM, V_INT, V_TEXT, V_TZ, V_TIME };
+enum value_kind { V_ENUM, V_INT, V_TEXT, V_TZ, V_TIME, V_RATE };
 
 struct list_setting_def {
 	const char *key;
@@ -62,6 +64,14 @@ static const struct list_setting_def list_settings[] = {
 	  "keep posts searchable with 'kith archive'" },
 	{ "archive_url", V_TEXT, NULL, "",
 	  "web archive address for List-Archive; empty for none" },
+	{ "rate", V_RATE, NULL, "0",
+	  "most messages this list sends, e.g. 600/min (per s, min, h, day); "
+	  "0 for no limit beyond the site's [delivery] rate" },
+	{ "bounce_threshold", V_INT, NULL, "5",
+	  "bounce score (hard 1, soft 0.5) at which a member's delivery is "
+	  "disabled; 0 never disables" },
+	{ "bounce_window_days", V_INT, NULL, "30",
+	  "days a bounce counts towards the score" },
 };
 #define NLIST_SETTINGS (sizeof(list_settings) / sizeof(list_settings[0]))
 
@@ -216,6 +226,17 @@ list_find_exact(sqlite3 *db, const char *local, const char *domain,
 }
 
 int
+list_find_id(sqlite3 *db, int64_t id, struct list *l)
+{
+	char num[32];
+
+	memset(l, 0, sizeof(*l));
+	snprintf(num, sizeof(num), "%lld", (long long)id);
+	/* INTEGER affinity makes the bound text compare as a number. */
+	return list_query(db, "WHERE id=?", num, l) == 1 ? KITH_OK : KITH_PERM;
+}
+
+int
 list_remove(sqlite3 *db, const struct list *l)
 {
 	int st = db_begin(db);
@@ -316,6 +337,11 @@ value_allowed(const struct list_setting_def *d, const char *value)
 		return n <= 200;
 	case V_TZ:
 		return tz_valid(value);
+	case V_RATE: {
+		int64_t interval;
+
+		return throttle_parse(value, &interval) == 0;
+	}
 	case V_TIME: {
 		int h, m;
 		char extra;

@@ -75,10 +75,12 @@ member_from_row(sqlite3_stmt *st, struct member *m)
 	m->nomail_until = sqlite3_column_int64(st, 8);
 	m->digest_format = db_col_text(st, 9);
 	m->digest_since = sqlite3_column_int64(st, 10);
+	m->disabled = sqlite3_column_int64(st, 11);
 }
 
 #define MEMBER_COLUMNS "SELECT id, address, name, role, mode, joined, " \
-	"moderated, posts, nomail_until, digest_format, digest_since FROM members "
+	"moderated, posts, nomail_until, digest_format, digest_since, disabled " \
+	"FROM members "
 
 int
 member_find(sqlite3 *db, int64_t list_id, const char *address,
@@ -305,4 +307,41 @@ member_import(sqlite3 *db, int64_t list_id, FILE *in,
 		free(copy);
 	}
 	return db_commit(db);
+}
+
+int
+member_tag(sqlite3 *db, int64_t list_id, const char *address,
+    const char *tag, int on)
+{
+	struct member m;
+	int st;
+
+	if ((st = member_find(db, list_id, address, &m)) != KITH_OK)
+		return st;
+	if (on)
+		st = db_exec(db, "INSERT OR IGNORE INTO member_tags(member_id, "
+		    "tag) VALUES (?, ?)", "it", m.id, tag);
+	else
+		st = db_exec(db, "DELETE FROM member_tags WHERE member_id=? AND "
+		    "tag=?", "it", m.id, tag);
+	member_release(&m);
+	return st;
+}
+
+char *
+member_tags(sqlite3 *db, int64_t member_id)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT tag FROM member_tags WHERE "
+	    "member_id=? ORDER BY tag");
+	struct buf b;
+
+	buf_init(&b);
+	if (st) {
+		db_bind(st, "i", member_id);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			buf_addf(&b, "%s%s", b.len ? "," : "",
+			    (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	return b.data ? buf_detach(&b, NULL) : xstrdup("");
 }

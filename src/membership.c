@@ -604,3 +604,31 @@ membership_cron(const struct kith_config *cfg, sqlite3 *db,
 	owner_summaries(cfg, db, key, now);
 	return db_commit(db);
 }
+
+int
+membership_unsubscribe_links(const struct kith_config *cfg,
+    const struct token_key *k, const char *list_address, int64_t member_id,
+    const char *rcpt, char **mailto, char **url)
+{
+	const char *at = strchr(list_address, '@');
+	char payload[32], *tok;
+
+	*mailto = NULL;
+	*url = NULL;
+	snprintf(payload, sizeof(payload), "%lld", (long long)member_id);
+	if (at == NULL || (tok = token_make(k, "unsubscribe", list_address,
+	    rcpt, payload, 0)) == NULL)
+		return -1;
+	*mailto = xasprintf("mailto:%.*s-unsubscribe%c%s%s",
+	    (int)(at - list_address), list_address, *cfg->delimiter, tok, at);
+	if (*cfg->web_base_url) {
+		size_t n = strlen(cfg->web_base_url);
+
+		while (n > 0 && cfg->web_base_url[n - 1] == '/')
+			n--;
+		*url = xasprintf("%.*s/unsubscribe/%s/%s", (int)n,
+		    cfg->web_base_url, list_address, tok);
+	}
+	free(tok);
+	return 0;
+}

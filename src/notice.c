@@ -122,6 +122,10 @@ static const struct {
 	{ "rejected.txt", { "subject", "reason", NULL } },
 	{ "expired.txt", { "subject", "reason", NULL } },
 	{ "held-moderator.txt", { "sender", "subject", "reason", "id", NULL } },
+	{ "bounce-disabled.txt", { "member.address", "bounce.score",
+	    "bounce.status", "bounce.diagnostic", NULL } },
+	{ "bounce-owner.txt", { "member.address", "bounce.score",
+	    "bounce.status", "bounce.diagnostic", NULL } },
 };
 
 int

@@ -46,7 +46,7 @@ outbox_fanout_members(sqlite3 *db, int64_t msg_id, int64_t list_id,
 {
 	int st = db_exec(db, "INSERT OR IGNORE INTO outbox(message_id, rcpt, "
 	    "member_id, updated) SELECT ?, address, id, ? FROM members "
-	    "WHERE list_id=? AND mode='each' ORDER BY id", "iii", msg_id,
+	    "WHERE list_id=? AND mode='each' AND disabled=0 ORDER BY id", "iii", msg_id,
 	    now_utc(), list_id);
 
 	*count = st == KITH_OK ? sqlite3_changes(db) : 0;
@@ -166,7 +166,8 @@ int
 outbox_message_load(sqlite3 *db, int64_t msg_id, struct outbox_message *m)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT data, bounce_local, domain, "
-	    "unsubscribe FROM outbox_messages WHERE id=?");
+	    "unsubscribe, coalesce(list_id, 0), coalesce(campaign_id, 0) FROM "
+	    "outbox_messages WHERE id=?");
 	int found = 0;
 
 	memset(m, 0, sizeof(*m));
@@ -182,6 +183,8 @@ outbox_message_load(sqlite3 *db, int64_t msg_id, struct outbox_message *m)
 		m->bounce_local = db_col_text(st, 1);
 		m->domain = db_col_text(st, 2);
 		m->unsubscribe = db_col_text(st, 3);
+		m->list_id = sqlite3_column_int64(st, 4);
+		m->campaign_id = sqlite3_column_int64(st, 5);
 		found = 1;
 	}
 	sqlite3_finalize(st);
@@ -196,6 +199,25 @@ outbox_message_release(struct outbox_message *m)
 	free(m->domain);
 	free(m->unsubscribe);
 	memset(m, 0, sizeof(*m));
+}
+
+int
+outbox_unclaim(sqlite3 *db, const struct outbox_item *items, size_t n)
+{
+	int st;
+
+	if (n == 0)
+		return KITH_OK;
+	if ((st = db_begin(db)) != KITH_OK)
+		return st;
+	for (size_t i = 0; i < n && st == KITH_OK; i++)
+		st = db_exec(db, "UPDATE outbox SET lease_until=0, "
+		    "attempts=max(attempts-1, 0) WHERE id=? AND state='sending'",
+		    "i", items[i].id);
+	if (st == KITH_OK)
+		return db_commit(db);
+	db_rollback(db);
+	return st;
 }
 
 struct outbox_marker {

@@ -52,14 +52,12 @@ template_expand(const char *text, const struct template_var *vars, int nvars,
 }
 
 char *
-template_render(const struct kith_config *cfg, const char *list_local,
-    const char *name, const struct template_var *vars, int nvars,
-    char *err, size_t errlen)
+template_load(const struct kith_config *cfg, const char *list_local,
+    const char *name, char **where, char *err, size_t errlen)
 {
-	char *paths[4], sub[256];
+	char *paths[6];
 	struct buf b;
 	char *out = NULL;
-	int found = -1;
 
 	/* name comes from our code, never from mail: no path games. */
 	paths[0] = xasprintf("%s/templates/%s/%s", cfg->data_dir, list_local,
@@ -67,21 +65,40 @@ template_render(const struct kith_config *cfg, const char *list_local,
 	paths[1] = xasprintf("%s/templates/%s", cfg->data_dir, name);
 	paths[2] = xasprintf("%s/en/%s", KITH_TEMPLATE_DIR, name);
 	paths[3] = xasprintf("%s/en/%s", KITH_SOURCE_TEMPLATE_DIR, name);
+	/* language-neutral ones (newsletter/...) */
+	paths[4] = xasprintf("%s/%s", KITH_TEMPLATE_DIR, name);
+	paths[5] = xasprintf("%s/%s", KITH_SOURCE_TEMPLATE_DIR, name);
 	buf_init(&b);
-	for (int i = 0; i < 4 && found < 0; i++) {
+	for (int i = 0; i < 6 && out == NULL; i++) {
 		buf_reset(&b);
 		if (buf_read_file(&b, paths[i]) == 0) {
-			found = i;
-			out = template_expand(b.data ? b.data : "", vars, nvars,
-			    sub, sizeof(sub));
+			out = b.data ? buf_detach(&b, NULL) : xstrdup("");
+			if (where)
+				*where = xstrdup(paths[i]);
 		}
 	}
-	if (found < 0)
+	if (out == NULL)
 		snprintf(err, errlen, "template '%s' not found", name);
-	else if (out == NULL)
-		snprintf(err, errlen, "template '%s': %s", paths[found], sub);
 	buf_release(&b);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 6; i++)
 		free(paths[i]);
+	return out;
+}
+
+char *
+template_render(const struct kith_config *cfg, const char *list_local,
+    const char *name, const struct template_var *vars, int nvars,
+    char *err, size_t errlen)
+{
+	char sub[256], *where = NULL, *out = NULL;
+	char *text = template_load(cfg, list_local, name, &where, err, errlen);
+
+	if (text == NULL)
+		return NULL;
+	out = template_expand(text, vars, nvars, sub, sizeof(sub));
+	if (out == NULL)
+		snprintf(err, errlen, "template '%s': %s", where, sub);
+	free(text);
+	free(where);
 	return out;
 }

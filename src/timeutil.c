@@ -1,6 +1,7 @@
 /* timeutil - local times via TZ and mktime (DST handled by libc). */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -93,4 +94,51 @@ year_in_tz(const char *tz, int64_t t)
 	localtime_r(&tt, &lt);
 	tz_leave(saved);
 	return lt.tm_year + 1900;
+}
+
+int
+local_time_parse(const char *s, const char *tz, int64_t *out)
+{
+	struct tm lt;
+	int y, mo, d, h = 0, mi = 0, n = 0;
+	char *saved;
+	time_t t;
+
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
+		return -1;
+	s += n;
+	if (*s == ' ' || *s == 'T') {
+		if (sscanf(s + 1, "%2d:%2d%n", &h, &mi, &n) != 2)
+			return -1;
+		s += 1 + n;
+	}
+	if (*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 ||
+	    mi < 0 || mi > 59 || y < 1970 || y > 9999 || !tz_valid(tz))
+		return -1;
+	memset(&lt, 0, sizeof(lt));
+	lt.tm_year = y - 1900;
+	lt.tm_mon = mo - 1;
+	lt.tm_mday = d;
+	lt.tm_hour = h;
+	lt.tm_min = mi;
+	lt.tm_isdst = -1;
+	saved = tz_enter(tz);
+	t = mktime(&lt);
+	tz_leave(saved);
+	if (t == (time_t)-1 || lt.tm_mday != d)
+		return -1;	/* 2026-02-30 normalised into March */
+	*out = (int64_t)t;
+	return 0;
+}
+
+void
+local_time_format(const char *tz, int64_t t, char *buf, size_t n)
+{
+	char *saved = tz_enter(tz);
+	time_t tt = (time_t)t;
+	struct tm lt;
+
+	localtime_r(&tt, &lt);
+	strftime(buf, n, "%Y-%m-%d %H:%M %Z", &lt);
+	tz_leave(saved);
 }

@@ -64,4 +64,14 @@ struct notice {
  */
 char *compose_notice(const struct notice *n, size_t *outlen);
 
+/*
+ * compose_qp - text (LF or CRLF lines) appended to b as quoted-printable
+ * with CRLF line ends, lines of at most 76 characters.
+ */
+struct buf;
+void compose_qp(struct buf *b, const char *text);
+
+/* s with < > & " ' as HTML entities; caller frees. */
+char *html_escape(const char *s);
+
 #endif

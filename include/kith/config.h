@@ -24,6 +24,7 @@ struct kith_config {
 	char *log_level;
 	char *delimiter;	/* recipient delimiter, one character */
 	char *archive_url;	/* List-Archive base, "" = none */
+	char *web_base_url;	/* https://... for one-click unsubscribe, "" = none */
 	int deliver_on_receive;	/* fork a delivery run after each post */
 	int busy_timeout_ms;
 	/* [smtp] */
@@ -44,6 +45,7 @@ struct kith_config {
 	int max_attempts;
 	int retry_base;		/* seconds before the first retry */
 	int lease_seconds;
+	char *rate;		/* site-wide sending rate, "600/min"; "" = none */
 };
 
 /*

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
-#define DB_SCHEMA_VERSION 4
+#define DB_SCHEMA_VERSION 5
 
 enum db_durability { DB_DURABLE, DB_FAST };
 
@@ -45,7 +45,8 @@ sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
 int db_bind(sqlite3_stmt *st, const char *types, ...);
 /* Prepare, bind, step to completion; returns kith_status. */
 int db_exec(sqlite3 *db, const char *sql, const char *types, ...);
-/* Run a query returning one integer; def when no row. KITH_* in *status. */
+/* Run a query returning one integer; def when no row. KITH_* in *status
+ * (status may be NULL). */
 int64_t db_int(sqlite3 *db, int64_t def, int *status, const char *sql,
     const char *types, ...);
 /* Column text copied (caller frees); "" for NULL. */

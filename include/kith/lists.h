@@ -40,6 +40,9 @@ int list_find(sqlite3 *db, const char *spec, struct list *l, char *err,
 int list_find_exact(sqlite3 *db, const char *local, const char *domain,
     struct list *l);
 
+/* By id; KITH_OK or KITH_PERM. */
+int list_find_id(sqlite3 *db, int64_t id, struct list *l);
+
 int list_remove(sqlite3 *db, const struct list *l);
 
 /* Call fn for each list, ordered by address; stops when fn returns non-zero. */

@@ -22,6 +22,7 @@ struct member {
 	int64_t nomail_until;	/* 0, or when nomail ends */
 	char *digest_format;	/* mime | plain */
 	int64_t digest_since;	/* posts received since then go in its digests */
+	int64_t disabled;	/* 0, or when bounces disabled delivery */
 };
 
 void member_release(struct member *m);
@@ -54,6 +55,12 @@ int member_set_digest_format(sqlite3 *db, int64_t list_id,
     const char *address, const char *format);
 /* Count one more accepted post for address (no-op for non-members). */
 void member_count_post(sqlite3 *db, int64_t list_id, const char *address);
+
+/* Add (on) or remove a tag of a member; KITH_PERM when not a member. */
+int member_tag(sqlite3 *db, int64_t list_id, const char *address,
+    const char *tag, int on);
+/* A member's tags, comma-separated ("" for none); caller frees. */
+char *member_tags(sqlite3 *db, int64_t member_id);
 
 /* Call fn for each member ordered by address; stop when fn returns non-zero. */
 int member_foreach(sqlite3 *db, int64_t list_id,

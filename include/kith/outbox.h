@@ -55,6 +55,8 @@ struct outbox_message {
 	size_t len;
 	char *bounce_local, *domain;
 	char *unsubscribe;	/* "" when no per-recipient List-Unsubscribe */
+	int64_t list_id;	/* 0 when not list mail */
+	int64_t campaign_id;	/* newsletter: each copy is rendered at delivery */
 };
 
 /* Load msg_id into m (release with outbox_message_release); KITH_OK/PERM. */
@@ -81,6 +83,13 @@ void outbox_marker_free(struct outbox_marker *mk);
 const char *outbox_mark(struct outbox_marker *mk,
     const struct outbox_item *it, int status, int code, const char *text,
     int64_t now, const struct retry_policy *rp);
+
+/*
+ * outbox_unclaim - hand claimed rows back untried (a throttled worker
+ * that cannot send them before its lease runs out): claimable at once,
+ * the attempt not counted.
+ */
+int outbox_unclaim(sqlite3 *db, const struct outbox_item *items, size_t n);
 
 struct outbox_counts {
 	int64_t pending, sending, sent, deferred, failed;

@@ -24,6 +24,14 @@ char *template_render(const struct kith_config *cfg, const char *list_local,
     const char *name, const struct template_var *vars, int nvars,
     char *err, size_t errlen);
 
+/*
+ * template_load - the text of template name as it is, found as above;
+ * *where (if given) gets the file it came from.  NULL with a line in err
+ * when there is none.  Caller frees both.
+ */
+char *template_load(const struct kith_config *cfg, const char *list_local,
+    const char *name, char **where, char *err, size_t errlen);
+
 /* Expand {{name}} in text; NULL with err naming the first unknown one. */
 char *template_expand(const char *text, const struct template_var *vars,
     int nvars, char *err, size_t errlen);

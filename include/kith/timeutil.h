@@ -6,6 +6,7 @@
 #ifndef KITH_TIMEUTIL_H
 #define KITH_TIMEUTIL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* 1 when tz names a zone in the system's zoneinfo (or is UTC). */
@@ -18,6 +19,16 @@ int tz_valid(const char *tz);
  */
 int64_t schedule_last_slot(const char *tz, int hour, int minute, int weekday,
     int64_t now);
+
+/*
+ * local_time_parse - "YYYY-MM-DD HH:MM" (or "YYYY-MM-DDTHH:MM", or a
+ * bare date for midnight) as wall-clock time in tz, to UTC seconds.
+ * 0, or -1 for a malformed or impossible date or an unknown zone.
+ */
+int local_time_parse(const char *s, const char *tz, int64_t *out);
+
+/* "2026-12-01 09:00 CET": t shown in tz, into buf of n. */
+void local_time_format(const char *tz, int64_t t, char *buf, size_t n);
 
 /* Year of t in tz. */
 int year_in_tz(const char *tz, int64_t t);

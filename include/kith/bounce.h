@@ -1,0 +1,74 @@
+/*
+ * bounce - what comes back to team-bounces+TOKEN@: read the report
+ * (RFC 3464 delivery status notifications and the common non-standard
+ * ones of qmail, Exim, old Sendmail, Exchange, Yahoo ...), tell bounces
+ * from auto-replies and feedback reports, score the member the VERP
+ * token names, and stop mail to addresses that keep failing.
+ *
+ * Hard means the address itself is bad (unknown user or domain, moved,
+ * accepts no mail): it will never work.  Everything else that failed is
+ * soft (a full mailbox, a spam filter, a policy block, a delay), even
+ * with a 5.x.x code: a 5.7.1 block says something about the sender, not
+ * about the member.  When a report names no reason, the code decides:
+ * 5.x.x hard, 4.x.x soft.  Hard scores 1, soft 0.5; a member whose score
+ * within the list's window reaches its threshold gets no more mail until
+ * `kith member enable`, and member and owners are told.
+ */
+#ifndef KITH_BOUNCE_H
+#define KITH_BOUNCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "kith/config.h"
+#include "kith/lists.h"
+#include "kith/tokens.h"
+
+struct bounce_rcpt {
+	char *address;		/* normalised; "" when the report names none */
+	char status[16];	/* "5.1.1", "" when none */
+	char *diagnostic;	/* one line, "" when none */
+	const char *reason;	/* static: "userunknown", "mailboxfull", ... */
+	int hard;
+};
+
+struct bounce_report {
+	int is_bounce;
+	const char *not_why;	/* static, when not: "auto-reply", ... */
+	int dsn;		/* an RFC 3464 report */
+	struct bounce_rcpt *rcpts;
+	size_t n;
+};
+
+/* Read raw (any line ends).  Never fails; release with bounce_report_release. */
+void bounce_parse(const char *raw, size_t len, struct bounce_report *r);
+void bounce_report_release(struct bounce_report *r);
+
+/*
+ * bounce_handle - a report that came to list l's bounce address with
+ * VERP token (may be ""): recorded and scored inside the caller's
+ * transaction; *line gets one log line (static buffer of the caller,
+ * size n).  KITH_OK (also when it was no bounce or named no member),
+ * KITH_TEMP on database trouble.
+ */
+int bounce_handle(const struct kith_config *cfg, sqlite3 *db,
+    const struct token_key *key, const struct list *l, const char *token,
+    const char *raw, size_t len, char *line, size_t n);
+
+/* Delivery on again for a member, with a clean score; KITH_PERM when none. */
+int bounce_enable(sqlite3 *db, int64_t list_id, const char *address);
+
+struct bounce_row {
+	const char *address;
+	int64_t at;
+	const char *kind, *status, *diagnostic;
+	double score;		/* member's current score */
+	int disabled;
+};
+
+/* Recent bounces of a list, newest first; stops when fn returns non-zero. */
+int bounce_foreach(sqlite3 *db, int64_t list_id, int64_t now,
+    int (*fn)(const struct bounce_row *, void *), void *ctx);
+
+#endif

@@ -1,0 +1,113 @@
+/* cmd_bounce - kith bounce ls|parse. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "kith/bounce.h"
+#include "kith/util.h"
+
+static void
+bounce_usage(FILE *out)
+{
+	fprintf(out, "usage: kith bounce ls LIST [--json]\n"
+	    "       kith bounce parse FILE...   (how Kith reads each report; "
+	    "tab-separated:\n"
+	    "                                  file, bounce|not, hard|soft|-, "
+	    "reason, status,\n"
+	    "                                  recipients)\n\n"
+	    "Bounces come back to LIST-bounces+TOKEN@ and are scored: hard "
+	    "(the address\nis bad) 1, soft 0.5.  At the list's bounce_threshold "
+	    "within bounce_window_days\na member's delivery is disabled; "
+	    "'kith member enable LIST ADDRESS' turns it\nback on.\n");
+}
+
+static int
+print_bounce(const struct bounce_row *b, void *ctx)
+{
+	int *json = ctx;
+	time_t t = (time_t)b->at;
+	char when[32];
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	if (json[0]) {
+		printf("%s{\"address\": ", json[1]++ ? ",\n " : "");
+		json_string(stdout, b->address);
+		printf(", \"at\": %lld, \"kind\": \"%s\", \"status\": ",
+		    (long long)b->at, b->kind);
+		json_string(stdout, b->status);
+		printf(", \"diagnostic\": ");
+		json_string(stdout, b->diagnostic);
+		printf(", \"score\": %.1f, \"disabled\": %s}", b->score,
+		    b->disabled ? "true" : "false");
+	} else
+		printf("%s  %-32s %-4s %-7s score %.1f%s  %.60s\n", when,
+		    b->address, b->kind, *b->status ? b->status : "-", b->score,
+		    b->disabled ? " DISABLED" : "", b->diagnostic);
+	return 0;
+}
+
+static int
+parse_files(int argc, char **argv)
+{
+	int bad = 0;
+
+	for (int i = 0; i < argc; i++) {
+		struct bounce_report r;
+		struct buf b;
+
+		buf_init(&b);
+		if (buf_read_file(&b, argv[i]) < 0) {
+			fprintf(stderr, "kith: cannot read '%s': %s\n", argv[i],
+			    strerror(errno));
+			bad = 1;
+			continue;
+		}
+		bounce_parse(b.data ? b.data : "", b.len, &r);
+		printf("%s\t%s\t%s\t%s\t%s\t", argv[i], r.is_bounce ? "bounce" :
+		    "not", r.is_bounce && r.n ? (r.rcpts[0].hard ? "hard" :
+		    "soft") : "-", r.is_bounce && r.n ? r.rcpts[0].reason :
+		    r.not_why, r.is_bounce && r.n ? r.rcpts[0].status : "");
+		for (size_t k = 0; k < r.n; k++)
+			printf("%s%s", k ? "," : "", r.rcpts[k].address);
+		printf("\n");
+		bounce_report_release(&r);
+		buf_release(&b);
+	}
+	return bad ? EX_NOINPUT_ : 0;
+}
+
+int
+cmd_bounce(struct cli *c, int argc, char **argv)
+{
+	struct list l;
+
+	if (argc < 3 || wants_help(argc, argv)) {
+		bounce_usage(argc < 3 && !wants_help(argc, argv) ? stderr :
+		    stdout);
+		return argc < 3 && !wants_help(argc, argv) ? EX_USAGE_ : 0;
+	}
+	if (!strcmp(argv[1], "parse"))
+		return parse_files(argc - 2, argv + 2);
+	if (strcmp(argv[1], "ls"))
+		usage_error("bounce", "'%s' is not a bounce command", argv[1]);
+	{
+		int json[2] = { argc > 3 && !strcmp(argv[3], "--json"), 0 };
+
+		cli_open(c);
+		cli_list(c, argv[2], &l);
+		if (json[0])
+			printf("[");
+		bounce_foreach(c->db, l.id, now_utc(), print_bounce, json);
+		if (json[0])
+			printf("]\n");
+		list_release(&l);
+	}
+	return 0;
+}

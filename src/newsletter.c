@@ -1,0 +1,716 @@
+/* newsletter - campaigns: drafts, schedule, audience, personalised copies. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kith/compose.h"
+#include "kith/db.h"
+#include "kith/log.h"
+#include "kith/membership.h"
+#include "kith/newsletter.h"
+#include "kith/notice.h"
+#include "kith/outbox.h"
+#include "kith/rfc2047.h"
+#include "kith/template.h"
+#include "kith/util.h"
+
+#define NVARS 11	/* 7 list variables + member.name, member.address,
+			   unsubscribe, subject */
+
+void
+campaign_release(struct campaign *c)
+{
+	free(c->subject);
+	free(c->text);
+	free(c->html);
+	free(c->template_name);
+	free(c->tag);
+	free(c->state);
+	free(c->tz);
+	memset(c, 0, sizeof(*c));
+}
+
+int
+newsletter_tag_valid(const char *tag)
+{
+	size_t n = strlen(tag);
+
+	if (n == 0 || n > 40)
+		return 0;
+	for (const char *p = tag; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+			return 0;
+	return 1;
+}
+
+/* The variables of one copy; values escaped by esc (NULL = as they are). */
+static int
+copy_vars(const struct list *l, const struct campaign *c,
+    const struct newsletter_recipient *r, struct template_var *vars,
+    char **bufs, char *(*esc)(const char *))
+{
+	int n = notice_list_vars(l, vars, bufs);
+	const char *unsub = r->unsub_url ? r->unsub_url : r->unsub_mailto;
+	const char *vals[4];
+	static const char *const names[4] = { "member.name", "member.address",
+		"unsubscribe", "subject" };
+
+	/* A greeting "Hello {{member.name}}" must not read "Hello ,". */
+	vals[0] = *r->name ? r->name : r->address;
+	vals[1] = r->address;
+	vals[2] = unsub ? unsub : "";
+	vals[3] = c ? c->subject : "";
+	for (int i = 0; i < 4; i++) {
+		vars[n].name = names[i];
+		bufs[n] = xstrdup(vals[i]);
+		vars[n].value = bufs[n];
+		n++;
+	}
+	if (esc)
+		for (int i = 0; i < n; i++) {
+			char *e = esc(vars[i].value);
+
+			free(bufs[i]);
+			bufs[i] = e;
+			vars[i].value = e;
+		}
+	return n;
+}
+
+static void
+free_bufs(char **bufs, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(bufs[i]);
+}
+
+/* "{{content}}" in the template becomes body; the rest stays for later. */
+static char *
+merge(const char *tmpl, const char *body)
+{
+	const char *at = strstr(tmpl, "{{content}}");
+
+	if (at == NULL)
+		return xasprintf("%s%s", tmpl, body);
+	return xasprintf("%.*s%s%s", (int)(at - tmpl), tmpl, body,
+	    at + strlen("{{content}}"));
+}
+
+/* Expand text with sample values: finds unknown variables at create time. */
+static int
+check_vars(const struct list *l, const char *what, const char *text,
+    char *err, size_t errlen)
+{
+	struct newsletter_recipient r = { "member@example.org", "Member",
+		"mailto:x", NULL };
+	struct campaign c;
+	struct template_var vars[NVARS];
+	char *bufs[NVARS], sub[200], *out;
+	int n;
+
+	memset(&c, 0, sizeof(c));
+	c.subject = (char *)"";
+	n = copy_vars(l, &c, &r, vars, bufs, NULL);
+	out = template_expand(text, vars, n, sub, sizeof(sub));
+	free_bufs(bufs, n);
+	if (out == NULL) {
+		snprintf(err, errlen, "%s: %s (known: member.name, "
+		    "member.address, unsubscribe, subject, list.name, "
+		    "list.address, ...)", what, sub);
+		return -1;
+	}
+	free(out);
+	return 0;
+}
+
+int
+newsletter_create(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, const struct newsletter_draft *d, int64_t *id,
+    char *err, size_t errlen)
+{
+	const char *tname = d->template_name ? d->template_name : "default";
+	char *path, *tmpl = NULL, *text = NULL, *html = NULL;
+	int st = KITH_PERM;
+
+	if (!newsletter_tag_valid(tname)) {
+		snprintf(err, errlen, "template name '%s': use letters, digits, "
+		    "'-' and '_'", tname);
+		return KITH_PERM;
+	}
+	if (d->tag && *d->tag && !newsletter_tag_valid(d->tag)) {
+		snprintf(err, errlen, "tag '%s': use letters, digits, '-' and "
+		    "'_'", d->tag);
+		return KITH_PERM;
+	}
+	if (*d->subject == '\0' || strpbrk(d->subject, "\r\n")) {
+		snprintf(err, errlen, "the subject must be one non-empty line");
+		return KITH_PERM;
+	}
+	path = xasprintf("newsletter/%s.txt", tname);
+	tmpl = template_load(cfg, l->local, path, NULL, err, errlen);
+	free(path);
+	if (tmpl == NULL)
+		goto done;
+	text = merge(tmpl, d->text);
+	free(tmpl);
+	tmpl = NULL;
+	if (d->html) {
+		path = xasprintf("newsletter/%s.html", tname);
+		tmpl = template_load(cfg, l->local, path, NULL, err, errlen);
+		free(path);
+		if (tmpl == NULL)
+			goto done;
+		html = merge(tmpl, d->html);
+	}
+	if (check_vars(l, "subject", d->subject, err, errlen) < 0 ||
+	    check_vars(l, "text", text, err, errlen) < 0 ||
+	    (html && check_vars(l, "html", html, err, errlen) < 0))
+		goto done;
+	st = db_exec(db, "INSERT INTO campaigns(list_id, subject, text_body, "
+	    "html_body, template, tag, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	    "ittttti", l->id, d->subject, text, html ? html : "", tname,
+	    d->tag ? d->tag : "", now_utc());
+	if (st == KITH_OK)
+		*id = sqlite3_last_insert_rowid(db);
+	else
+		snprintf(err, errlen, "database busy; try again");
+done:
+	free(tmpl);
+	free(text);
+	free(html);
+	return st;
+}
+
+static void
+campaign_from_row(sqlite3_stmt *st, struct campaign *c)
+{
+	c->id = sqlite3_column_int64(st, 0);
+	c->list_id = sqlite3_column_int64(st, 1);
+	c->subject = db_col_text(st, 2);
+	c->text = db_col_text(st, 3);
+	c->html = db_col_text(st, 4);
+	c->template_name = db_col_text(st, 5);
+	c->tag = db_col_text(st, 6);
+	c->state = db_col_text(st, 7);
+	c->send_at = sqlite3_column_int64(st, 8);
+	c->tz = db_col_text(st, 9);
+	c->message_id = sqlite3_column_int64(st, 10);
+	c->recipients = sqlite3_column_int64(st, 11);
+	c->created = sqlite3_column_int64(st, 12);
+	c->started = sqlite3_column_int64(st, 13);
+	c->finished = sqlite3_column_int64(st, 14);
+}
+
+#define CAMPAIGN_COLS "id, list_id, subject, text_body, html_body, template, " \
+	"tag, state, send_at, tz, coalesce(message_id, 0), recipients, " \
+	"created, started, finished"
+
+int
+newsletter_get(sqlite3 *db, int64_t id, struct campaign *c)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT " CAMPAIGN_COLS " FROM "
+	    "campaigns WHERE id=?");
+	int found = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "i", id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		campaign_from_row(st, c);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found ? KITH_OK : KITH_PERM;
+}
+
+int
+newsletter_foreach(sqlite3 *db, int64_t list_id,
+    int (*fn)(const struct campaign *, void *), void *ctx)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT " CAMPAIGN_COLS " FROM "
+	    "campaigns WHERE list_id=? ORDER BY id");
+	int rc;
+
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "i", list_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct campaign c;
+		int stop;
+
+		campaign_from_row(st, &c);
+		stop = fn(&c, ctx);
+		campaign_release(&c);
+		if (stop)
+			break;
+	}
+	sqlite3_finalize(st);
+	return KITH_OK;
+}
+
+/* The state of id inside the caller's transaction; NULL when none. */
+static char *
+state_of(sqlite3 *db, int64_t id)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT state FROM campaigns "
+	    "WHERE id=?");
+	char *s = NULL;
+
+	if (st == NULL)
+		return NULL;
+	db_bind(st, "i", id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		s = db_col_text(st, 0);
+	sqlite3_finalize(st);
+	return s;
+}
+
+int
+newsletter_schedule(sqlite3 *db, int64_t id, int64_t at, const char *tz,
+    char *err, size_t errlen)
+{
+	char *state;
+	int st;
+
+	if ((st = db_begin(db)) != KITH_OK) {
+		snprintf(err, errlen, "database busy; try again");
+		return st;
+	}
+	state = state_of(db, id);
+	if (state == NULL || (strcmp(state, "draft") &&
+	    strcmp(state, "scheduled"))) {
+		if (state)
+			snprintf(err, errlen, "campaign %lld is %s; only drafts "
+			    "and scheduled campaigns can be scheduled",
+			    (long long)id, state);
+		else
+			snprintf(err, errlen, "no campaign %lld", (long long)id);
+		free(state);
+		db_rollback(db);
+		return KITH_PERM;
+	}
+	free(state);
+	st = db_exec(db, "UPDATE campaigns SET state='scheduled', send_at=?, "
+	    "tz=? WHERE id=?", "iti", at, tz, id);
+	if (st == KITH_OK)
+		st = db_commit(db);
+	else
+		db_rollback(db);
+	if (st != KITH_OK)
+		snprintf(err, errlen, "database busy; try again");
+	return st;
+}
+
+int
+newsletter_cancel(sqlite3 *db, int64_t id, int64_t *dropped, char *err,
+    size_t errlen)
+{
+	char *state;
+	int st;
+
+	*dropped = 0;
+	if ((st = db_begin(db)) != KITH_OK) {
+		snprintf(err, errlen, "database busy; try again");
+		return st;
+	}
+	state = state_of(db, id);
+	if (state == NULL || !strcmp(state, "sent") ||
+	    !strcmp(state, "cancelled")) {
+		if (state)
+			snprintf(err, errlen, "campaign %lld is already %s",
+			    (long long)id, state);
+		else
+			snprintf(err, errlen, "no campaign %lld", (long long)id);
+		free(state);
+		db_rollback(db);
+		return KITH_PERM;
+	}
+	/* Copies being handed over right now finish; the rest never go. */
+	st = db_exec(db, "DELETE FROM outbox WHERE state IN ('pending', "
+	    "'deferred') AND message_id=(SELECT message_id FROM campaigns "
+	    "WHERE id=?)", "i", id);
+	*dropped = st == KITH_OK ? sqlite3_changes(db) : 0;
+	if (st == KITH_OK)
+		st = db_exec(db, "UPDATE campaigns SET state='cancelled', "
+		    "finished=? WHERE id=?", "ii", now_utc(), id);
+	free(state);
+	if (st == KITH_OK)
+		st = db_commit(db);
+	else
+		db_rollback(db);
+	if (st != KITH_OK)
+		snprintf(err, errlen, "database busy; try again");
+	return st;
+}
+
+/* Queue c inside the caller's transaction: outbox message and rows. */
+static int
+queue_campaign(sqlite3 *db, int64_t id, int64_t now, int64_t *recipients)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT l.local, l.domain, c.tag, "
+	    "c.list_id FROM campaigns c JOIN lists l ON l.id=c.list_id WHERE "
+	    "c.id=?");
+	char *local = NULL, *domain = NULL, *tag = NULL, *bounce;
+	int64_t list_id = 0, msg_id;
+	int status;
+
+	*recipients = 0;
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "i", id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		local = db_col_text(st, 0);
+		domain = db_col_text(st, 1);
+		tag = db_col_text(st, 2);
+		list_id = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_finalize(st);
+	if (local == NULL)
+		return KITH_PERM;
+	bounce = xasprintf("%s-bounces", local);
+	status = outbox_message_add(db, list_id, 0, "newsletter", bounce, domain,
+	    NULL, "", 0, &msg_id);
+	if (status == KITH_OK)
+		status = db_exec(db, "UPDATE outbox_messages SET campaign_id=? "
+		    "WHERE id=?", "ii", id, msg_id);
+	/* Digest members get newsletters directly; no-mail members do not,
+	 * nor members whose delivery bounces disabled. */
+	if (status == KITH_OK)
+		status = db_exec(db, "INSERT OR IGNORE INTO outbox(message_id, "
+		    "rcpt, member_id, updated) SELECT ?1, address, id, ?2 FROM "
+		    "members m WHERE list_id=?3 AND mode!='nomail' AND "
+		    "disabled=0 AND (?4='' OR EXISTS (SELECT 1 FROM member_tags "
+		    "t WHERE t.member_id=m.id AND t.tag=?4)) ORDER BY id",
+		    "iiit", msg_id, now, list_id, tag);
+	if (status == KITH_OK) {
+		*recipients = sqlite3_changes(db);
+		status = db_exec(db, "UPDATE campaigns SET state=?, message_id=?, "
+		    "recipients=?, started=?, finished=? WHERE id=?", "tiiiii",
+		    *recipients ? "sending" : "sent", msg_id, *recipients, now,
+		    *recipients ? 0 : now, id);
+	}
+	free(local);
+	free(domain);
+	free(tag);
+	free(bounce);
+	return status;
+}
+
+int
+newsletter_start(sqlite3 *db, int64_t id, int64_t now, int64_t *recipients,
+    char *err, size_t errlen)
+{
+	char *state;
+	int st;
+
+	*recipients = 0;
+	if ((st = db_begin(db)) != KITH_OK) {
+		snprintf(err, errlen, "database busy; try again");
+		return st;
+	}
+	state = state_of(db, id);
+	if (state && !strcmp(state, "sending")) {
+		free(state);
+		db_rollback(db);
+		*recipients = -1;
+		return KITH_OK;
+	}
+	if (state == NULL || (strcmp(state, "draft") &&
+	    strcmp(state, "scheduled"))) {
+		if (state)
+			snprintf(err, errlen, "campaign %lld is already %s",
+			    (long long)id, state);
+		else
+			snprintf(err, errlen, "no campaign %lld", (long long)id);
+		free(state);
+		db_rollback(db);
+		return KITH_PERM;
+	}
+	free(state);
+	st = queue_campaign(db, id, now, recipients);
+	if (st == KITH_OK)
+		st = db_commit(db);
+	else
+		db_rollback(db);
+	if (st != KITH_OK)
+		snprintf(err, errlen, "database busy; try again");
+	else
+		log_info("newsletter: campaign %lld queued for %lld members",
+		    (long long)id, (long long)*recipients);
+	return st;
+}
+
+int
+newsletter_cron(sqlite3 *db, int64_t now)
+{
+	sqlite3_stmt *st;
+	int started = 0, status;
+
+	if (db_begin(db) != KITH_OK)
+		return -1;
+	/* One transaction: a racing cron sees them 'sending' and skips. */
+	st = db_prepare(db, "SELECT id, send_at FROM campaigns WHERE "
+	    "state='scheduled' AND send_at<=? ORDER BY send_at, id");
+	status = st ? KITH_OK : KITH_TEMP;
+	if (st) {
+		int64_t ids[64], at[64];
+		int n = 0;
+
+		db_bind(st, "i", now);
+		while (n < 64 && sqlite3_step(st) == SQLITE_ROW) {
+			ids[n] = sqlite3_column_int64(st, 0);
+			at[n++] = sqlite3_column_int64(st, 1);
+		}
+		sqlite3_finalize(st);
+		for (int i = 0; i < n && status == KITH_OK; i++) {
+			int64_t count;
+
+			status = queue_campaign(db, ids[i], now, &count);
+			if (status != KITH_OK)
+				break;
+			started++;
+			log_info("newsletter: campaign %lld queued for %lld "
+			    "members%s", (long long)ids[i], (long long)count,
+			    now - at[i] > 300 ? " (late: cron did not run at "
+			    "its time)" : "");
+		}
+	}
+	if (status == KITH_OK && db_commit(db) == KITH_OK)
+		return newsletter_mark_finished(db, now) == KITH_OK ? started : -1;
+	db_rollback(db);
+	return -1;
+}
+
+int
+newsletter_mark_finished(sqlite3 *db, int64_t now)
+{
+	/* Campaigns with nothing left to send are done. */
+	return db_exec(db, "UPDATE campaigns SET state='sent', "
+	    "finished=(SELECT coalesce(max(updated), ?1) FROM outbox "
+	    "WHERE message_id=campaigns.message_id) WHERE "
+	    "state='sending' AND NOT EXISTS (SELECT 1 FROM outbox o "
+	    "WHERE o.message_id=campaigns.message_id AND o.state IN "
+	    "('pending','sending','deferred'))", "i", now);
+}
+
+int
+newsletter_status(sqlite3 *db, const struct campaign *c,
+    struct newsletter_status *s)
+{
+	sqlite3_stmt *st;
+
+	memset(s, 0, sizeof(*s));
+	s->started = c->started;
+	s->finished = c->finished;
+	if (c->message_id == 0)
+		return KITH_OK;
+	st = db_prepare(db, "SELECT state, count(*), max(updated) FROM outbox "
+	    "WHERE message_id=? GROUP BY state");
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "i", c->message_id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *state = (const char *)sqlite3_column_text(st, 0);
+		int64_t n = sqlite3_column_int64(st, 1);
+		int64_t last = sqlite3_column_int64(st, 2);
+
+		s->total += n;
+		if (!strcmp(state, "sent"))
+			s->sent = n;
+		else if (!strcmp(state, "deferred"))
+			s->deferred = n;
+		else if (!strcmp(state, "failed"))
+			s->failed = n;
+		else
+			s->pending += n;
+		if (last > s->finished && c->finished == 0)
+			s->finished = last;
+	}
+	sqlite3_finalize(st);
+	if (s->pending || s->deferred)
+		s->finished = c->finished;	/* not yet */
+	s->bounced = db_int(db, 0, NULL, "SELECT count(DISTINCT member_id) "
+	    "FROM bounces WHERE message_id=?", "i", c->message_id);
+	return KITH_OK;
+}
+
+/* One part of a copy: QP text with the variables of vars. */
+static int
+add_part(struct buf *b, const char *type, const char *text,
+    const struct template_var *vars, int n, char *err, size_t errlen)
+{
+	char *out = template_expand(text, vars, n, err, errlen);
+
+	if (out == NULL)
+		return -1;
+	buf_addf(b, "Content-Type: text/%s; charset=UTF-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n", type);
+	compose_qp(b, out);
+	free(out);
+	return 0;
+}
+
+char *
+newsletter_render(const struct campaign *c, const struct list *l,
+    const struct newsletter_recipient *r, size_t *len, char *err,
+    size_t errlen)
+{
+	struct template_var vars[NVARS];
+	char *bufs[NVARS], *subject, *enc, *phrase, date[64], *id, *hex;
+	const char *boundary = "=_kith_newsletter";
+	struct buf b;
+	int n, ok;
+
+	n = copy_vars(l, c, r, vars, bufs, NULL);
+	subject = template_expand(c->subject, vars, n, err, errlen);
+	if (subject == NULL) {
+		free_bufs(bufs, n);
+		return NULL;
+	}
+	buf_init(&b);
+	phrase = rfc2047_phrase(*l->name ? l->name : l->address, "\r\n");
+	buf_addf(&b, "From: %s <%s>\r\n", phrase, l->address);
+	free(phrase);
+	if (*r->name) {
+		phrase = rfc2047_phrase(r->name, "\r\n");
+		buf_addf(&b, "To: %s <%s>\r\n", phrase, r->address);
+		free(phrase);
+	} else
+		buf_addf(&b, "To: <%s>\r\n", r->address);
+	enc = rfc2047_encode(subject, "\r\n");
+	buf_addf(&b, "Subject: %s\r\n", enc);
+	free(enc);
+	free(subject);
+	compose_date(now_utc(), date, sizeof(date));
+	buf_addf(&b, "Date: %s\r\n", date);
+	hex = random_hex(8);
+	id = xasprintf("nl%lld.%s@%s", (long long)c->id, hex, l->domain);
+	buf_addf(&b, "Message-ID: <%s>\r\n", id);
+	free(hex);
+	free(id);
+	buf_addf(&b, "Reply-To: <%s-owner@%s>\r\n", l->local, l->domain);
+	phrase = rfc2047_phrase(*l->name ? l->name : l->address, "\r\n");
+	buf_addf(&b, "List-Id: %s <%s.%s>\r\n", phrase, l->local, l->domain);
+	free(phrase);
+	if (r->unsub_url)
+		buf_addf(&b, "List-Unsubscribe: <%s>,\r\n <%s>\r\n"
+		    "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+		    r->unsub_url, r->unsub_mailto);
+	else if (r->unsub_mailto)
+		buf_addf(&b, "List-Unsubscribe: <%s>\r\n", r->unsub_mailto);
+	buf_adds(&b, "Precedence: bulk\r\nMIME-Version: 1.0\r\n");
+	if (*c->html) {
+		char *hbufs[NVARS];
+		struct template_var hvars[NVARS];
+		int hn = copy_vars(l, c, r, hvars, hbufs, html_escape);
+
+		/* QP never writes "=_", so the boundary cannot occur inside. */
+		buf_addf(&b, "Content-Type: multipart/alternative; "
+		    "boundary=\"%s\"\r\n\r\n--%s\r\n", boundary, boundary);
+		ok = add_part(&b, "plain", c->text, vars, n, err, errlen) == 0;
+		if (ok) {
+			buf_addf(&b, "\r\n--%s\r\n", boundary);
+			ok = add_part(&b, "html", c->html, hvars, hn, err,
+			    errlen) == 0;
+			buf_addf(&b, "\r\n--%s--\r\n", boundary);
+		}
+		free_bufs(hbufs, hn);
+	} else
+		ok = add_part(&b, "plain", c->text, vars, n, err, errlen) == 0;
+	free_bufs(bufs, n);
+	if (!ok) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, len);
+}
+
+struct newsletter_cache {
+	sqlite3 *db;
+	sqlite3_stmt *member;
+	struct campaign c;
+	struct list l;
+	int loaded;
+};
+
+struct newsletter_cache *
+newsletter_cache_new(sqlite3 *db)
+{
+	struct newsletter_cache *nc = xcalloc(1, sizeof(*nc));
+
+	nc->db = db;
+	nc->member = db_prepare(db, "SELECT name FROM members WHERE id=?");
+	return nc;
+}
+
+void
+newsletter_cache_free(struct newsletter_cache *nc)
+{
+	if (nc == NULL)
+		return;
+	sqlite3_finalize(nc->member);
+	campaign_release(&nc->c);
+	list_release(&nc->l);
+	free(nc);
+}
+
+/* Load campaign_id and its list unless they are loaded; -1 when gone. */
+static int
+cache_campaign(struct newsletter_cache *nc, int64_t campaign_id)
+{
+	if (nc->loaded && nc->c.id == campaign_id)
+		return 0;
+	campaign_release(&nc->c);
+	list_release(&nc->l);
+	nc->loaded = 0;
+	if (newsletter_get(nc->db, campaign_id, &nc->c) != KITH_OK)
+		return -1;
+	if (list_find_id(nc->db, nc->c.list_id, &nc->l) != KITH_OK) {
+		campaign_release(&nc->c);
+		return -1;
+	}
+	nc->loaded = 1;
+	return 0;
+}
+
+int64_t
+newsletter_list_id(struct newsletter_cache *nc, int64_t campaign_id)
+{
+	return cache_campaign(nc, campaign_id) == 0 ? nc->c.list_id : 0;
+}
+
+char *
+newsletter_personalise(struct newsletter_cache *nc,
+    const struct kith_config *cfg, const struct token_key *key,
+    int64_t campaign_id, int64_t member_id, const char *rcpt, size_t *len)
+{
+	struct newsletter_recipient r;
+	char *name = NULL, *mailto = NULL, *url = NULL, *out, err[256];
+
+	if (cache_campaign(nc, campaign_id) < 0 || nc->member == NULL)
+		return NULL;
+	sqlite3_reset(nc->member);
+	db_bind(nc->member, "i", member_id);
+	if (sqlite3_step(nc->member) == SQLITE_ROW)
+		name = db_col_text(nc->member, 0);
+	sqlite3_reset(nc->member);
+	if (member_id > 0)
+		membership_unsubscribe_links(cfg, key, nc->l.address, member_id,
+		    rcpt, &mailto, &url);
+	r.address = rcpt;
+	r.name = name ? name : "";
+	r.unsub_mailto = mailto;
+	r.unsub_url = url;
+	out = newsletter_render(&nc->c, &nc->l, &r, len, err, sizeof(err));
+	if (out == NULL)
+		log_error("newsletter: campaign %lld: %s", (long long)campaign_id,
+		    err);
+	free(name);
+	free(mailto);
+	free(url);
+	return out;
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/python3
+"""Measure how Kith reads the labelled bounces of ../shared/corpus.
+
+usage: bounce_accuracy.py KITH CORPUS_DIR [--misses]
+
+Prints three measures (and, with --misses, every miss):
+  bounce     bounce vs not a bounce, on rows whose label says which
+  hardsoft   hard vs soft, on bounces with a hard-bounce flag
+  recipient  the labelled failed recipient is among those Kith found
+Last line: "bounce=P hardsoft=P recipient=P" in percent.
+
+Labels come from each source's own tests; where a source's label says
+nothing about a measure (Mailman's "Stop" warnings, "expects no
+address"), the row is left out of that measure.
+"""
+import csv
+import subprocess
+import sys
+
+NOT_BOUNCE = {"not-bounce", "delivered", "feedback", "vacation"}
+UNSTATED = {"Stop", "none", "unknown", "classification"}
+
+
+def main():
+    kith, corpus = sys.argv[1], sys.argv[2]
+    show = "--misses" in sys.argv
+    rows = []
+    with open(f"{corpus}/bounces-labels.tsv", newline="") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            rows.append(row)
+    files = sorted({r["path"] for r in rows})
+    out = subprocess.run([kith, "bounce", "parse"] +
+                         [f"{corpus}/{p}" for p in files],
+                         capture_output=True, text=True, check=True).stdout
+    got = {}
+    for line in out.splitlines():
+        path, verdict, kind, reason, status, rcpts = line.split("\t")
+        got[path[len(corpus) + 1:]] = (verdict, kind, reason, status,
+                                       rcpts.split(",") if rcpts else [])
+    score = {"bounce": [0, 0], "hardsoft": [0, 0], "recipient": [0, 0]}
+    misses = []
+    seen_bounce = set()
+    for r in rows:
+        path, cls = r["path"], r["classification"]
+        verdict, kind, reason, status, rcpts = got[path]
+        if cls not in UNSTATED and path not in seen_bounce:
+            seen_bounce.add(path)
+            want = "not" if cls in NOT_BOUNCE else "bounce"
+            score["bounce"][1] += 1
+            if verdict == want:
+                score["bounce"][0] += 1
+            else:
+                misses.append(f"bounce    {path}: want {want} ({cls}), "
+                              f"got {verdict} ({reason})")
+        flag = r["hardbounce_flag"]
+        if flag in ("true", "false") and cls not in NOT_BOUNCE:
+            want = "hard" if flag == "true" else "soft"
+            score["hardsoft"][1] += 1
+            if kind == want:
+                score["hardsoft"][0] += 1
+            else:
+                misses.append(f"hardsoft  {path}: want {want} ({cls} "
+                              f"{r['dsn_status']}), got {kind} ({reason} "
+                              f"{status})")
+        want_rcpt = r["failed_recipient"].strip().lower()
+        if want_rcpt:
+            score["recipient"][1] += 1
+            if want_rcpt in rcpts:
+                score["recipient"][0] += 1
+            else:
+                misses.append(f"recipient {path}: want {want_rcpt}, got "
+                              f"{','.join(rcpts) or '-'}")
+    if show:
+        print("\n".join(misses))
+    pct = {}
+    for k, (ok, n) in score.items():
+        pct[k] = 100.0 * ok / n if n else 100.0
+        print(f"{k:9} {ok}/{n} = {pct[k]:.1f}%")
+    print(" ".join(f"{k}={pct[k]:.1f}" for k in score))
+
+
+main()
