@@ -36,6 +36,10 @@ static const struct {
 	int hard;
 } reasons[] = {
 	/* soft ones that contain words of hard ones come first */
+	{ "sender address rejected", "rejected", 0 },
+	{ "domain of sender", "rejected", 0 }, { "sender domain", "rejected", 0 },
+	{ "sender verify", "rejected", 0 }, { "sender rejected", "rejected", 0 },
+	{ "invalid sender", "rejected", 0 }, { "sender unknown", "rejected", 0 },
 	{ "mailbox full", "mailboxfull", 0 }, { "mailbox is full", "mailboxfull", 0 },
 	{ "quota", "mailboxfull", 0 }, { "over quota", "mailboxfull", 0 },
 	{ "insufficient system storage", "systemfull", 0 },
@@ -93,17 +97,24 @@ static const struct {
 	{ "unknown mailbox", "userunknown", 1 }, { "no valid recipients", "userunknown", 1 },
 	{ "mailbox does not", "userunknown", 1 }, { "account is unavailable", "userunknown", 1 },
 	{ "no such person", "userunknown", 1 }, { "unknown account", "userunknown", 1 },
+	{ "doesn't have a", "userunknown", 1 }, { "does not have an account", "userunknown", 1 },
+	{ "unable to route", "hostunknown", 1 }, { "no route to host", "hostunknown", 1 },
 	{ "rejected", "rejected", 0 }, { "denied", "rejected", 0 },
 };
 
-/* A status code "d.ddd.ddd" (class 2, 4 or 5) in s, copied into out. */
+/*
+ * find_status - a status code "d.ddd.ddd" in s, copied into out: class
+ * 4 or 5, and 2 too when with_success (a Status: field, where a
+ * version number cannot be).
+ */
 static int
-find_status(const char *s, char *out, size_t n)
+find_status(const char *s, char *out, size_t n, int with_success)
 {
 	for (const char *p = s; *p; p++) {
 		int a, b, len;
 
-		if ((*p != '2' && *p != '4' && *p != '5') || (p > s &&
+		if ((*p != '4' && *p != '5' && (*p != '2' || !with_success)) ||
+		    (p > s &&
 		    (isdigit((unsigned char)p[-1]) || p[-1] == '.')))
 			continue;
 		if (sscanf(p, "%*1d.%3d.%3d%n", &a, &b, &len) == 2 && len <= 9 &&
@@ -129,7 +140,29 @@ find_smtp_code(const char *s)
 	return 0;
 }
 
-/* Reason and hardness of one failure from its status and texts. */
+/* Status codes that name the reason exactly (RFC 3463). */
+static const struct {
+	const char *status;
+	const char *reason;
+	int hard;
+} status_reasons[] = {
+	{ "5.1.1", "userunknown", 1 }, { "5.1.2", "hostunknown", 1 },
+	{ "5.1.6", "hasmoved", 1 }, { "5.1.10", "notaccept", 1 },
+	{ "5.1.7", "rejected", 0 }, { "5.1.8", "rejected", 0 },
+	{ "5.4.4", "hostunknown", 1 },
+	{ "5.2.1", "suspend", 0 }, { "5.2.2", "mailboxfull", 0 },
+	{ "5.2.3", "mesgtoobig", 0 }, { "5.3.4", "mesgtoobig", 0 },
+	{ "5.7.1", "blocked", 0 }, { "5.7.26", "authfailure", 0 },
+	{ "5.7.25", "requireptr", 0 }, { "5.7.23", "authfailure", 0 },
+};
+
+/*
+ * classify - reason, hardness and permanence of one failure from its
+ * status and texts.  Prose names the reason more precisely than codes
+ * (servers answer "5.1.1" to a full mailbox and "5.0.0" to anything), so
+ * a phrase wins; then an exact code; else the failure is soft: an
+ * address is called dead only on evidence.
+ */
 static void
 classify(struct bounce_rcpt *rc, const char *text, int delayed)
 {
@@ -137,42 +170,46 @@ classify(struct bounce_rcpt *rc, const char *text, int delayed)
 	int code = find_smtp_code(low);
 
 	rc->reason = NULL;
+	rc->hard = 0;
 	if (*rc->status == '\0')
-		find_status(low, rc->status, sizeof(rc->status));
-	if (delayed || rc->status[0] == '4' || (code >= 400 && code < 500 &&
-	    rc->status[0] != '5')) {
+		find_status(low, rc->status, sizeof(rc->status), 0);
+	/* A warning in prose: the server is still trying. */
+	if (!delayed && rc->status[0] != '5' && (strstr(low, "delayed") ||
+	    strstr(low, "will continue trying") || strstr(low, "still trying") ||
+	    strstr(low, "will keep trying") || strstr(low, "will be retried") ||
+	    strstr(low, "not yet been delivered") || strstr(low, "warning:")))
+		delayed = 1;
+	rc->permanent = !delayed && (rc->status[0] == '5' ||
+	    (rc->status[0] != '4' && (code == 0 || code >= 500)));
+	if (!rc->permanent) {
 		rc->reason = delayed ? "expired" : "onhold";
-		rc->hard = 0;
 		free(low);
 		return;
 	}
-	/* Codes that say exactly what happened win over prose. */
-	if (!strncmp(rc->status, "5.1.1", 5) && (rc->status[5] == '\0')) {
-		rc->reason = "userunknown";
-		rc->hard = 1;
-	} else if (!strcmp(rc->status, "5.1.2")) {
-		rc->reason = "hostunknown";
-		rc->hard = 1;
-	} else if (!strcmp(rc->status, "5.1.6")) {
-		rc->reason = "hasmoved";
-		rc->hard = 1;
-	} else if (!strcmp(rc->status, "5.2.2") || !strcmp(rc->status, "5.2.3")) {
-		rc->reason = !strcmp(rc->status, "5.2.2") ? "mailboxfull" :
-		    "mesgtoobig";
-		rc->hard = 0;
-	}
+	/* About our sender address, not the member's. */
+	if (!strcmp(rc->status, "5.1.7") || !strcmp(rc->status, "5.1.8"))
+		rc->reason = "rejected";
 	for (size_t i = 0; rc->reason == NULL &&
 	    i < sizeof(reasons) / sizeof(reasons[0]); i++)
 		if (strstr(low, reasons[i].phrase)) {
 			rc->reason = reasons[i].reason;
 			rc->hard = reasons[i].hard;
 		}
-	if (rc->reason == NULL) {
-		/* No reason given: a permanent code is a dead address. */
-		rc->reason = "undefined";
-		rc->hard = rc->status[0] == '5' || (code >= 500 && code < 600) ||
-		    (*rc->status == '\0' && code == 0);
+	/* Refused after DATA: the server took the address at RCPT, so
+	 * it was the content that was refused (a filter). */
+	if (rc->hard && (strstr(low, "end of data") ||
+	    strstr(low, "after data"))) {
+		rc->reason = "filtered";
+		rc->hard = 0;
 	}
+	for (size_t i = 0; rc->reason == NULL &&
+	    i < sizeof(status_reasons) / sizeof(status_reasons[0]); i++)
+		if (!strcmp(rc->status, status_reasons[i].status)) {
+			rc->reason = status_reasons[i].reason;
+			rc->hard = status_reasons[i].hard;
+		}
+	if (rc->reason == NULL)
+		rc->reason = "undefined";
 	free(low);
 }
 
@@ -304,7 +341,7 @@ parse_dsn(struct bounce_report *r, const char *ds, int *failed, int *delayed,
 			    !strncmp(v, "relayed", 7) || !strncmp(v, "expanded", 8))
 				(*delivered)++;
 		} else if (!strcmp(line, "status"))
-			find_status(v, cur->status, sizeof(cur->status));
+			find_status(v, cur->status, sizeof(cur->status), 1);
 		else if (!strcmp(line, "diagnostic-code")) {
 			free(cur->diagnostic);
 			cur->diagnostic = dsn_address(v);	/* after "smtp;" */
@@ -354,10 +391,12 @@ looks_like_bounce(const struct message *m, const char *raw, size_t len)
 		"warning: message", "delayed", "rejected", "bounce", "returned",
 		"failed delivery", "delivery notification", "mail failure",
 		"error sending", "unable to deliver", "message not delivered",
-		"nicht zustellbar", "unzustellbar", "non remis", NULL };
+		"nicht zustellbar", "unzustellbar", "non remis", "non-delivery",
+		"delivery warning", "error", "\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc",
+		/* "エラー", error */ NULL };
 	static const char *const senders[] = { "mailer-daemon", "postmaster",
 		"mail-daemon", "mailerdaemon", "mdaemon", "mailer_daemon",
-		"mail delivery", "maildelivery", NULL };
+		"mail delivery", "maildelivery", "post_master", NULL };
 	char *from = str_lower(xasprintf("%s %s", m->from_addr, m->from_name));
 	size_t hend = header_block_end(raw, len);
 	int hit = subject_has(m->subject, words) ||
@@ -427,8 +466,9 @@ scan_addresses(struct bounce_report *r, const char *text, size_t n,
 
 		if (*p != '@')
 			continue;
+		/* Not ' = /: "smtp=user@x" and quoted 'user@x' are common. */
 		for (s = p; s > text && (isalnum((unsigned char)s[-1]) ||
-		    strchr(".-_+=%'/!#$&*?^`{|}~", s[-1])); s--)
+		    strchr(".-_+%!#$&*?^`{|}~", s[-1])); s--)
 			;
 		for (e = p + 1; e < end && (isalnum((unsigned char)*e) ||
 		    *e == '.' || *e == '-'); e++)
@@ -571,9 +611,11 @@ verp_row(sqlite3 *db, const struct token_key *key, const struct list *l,
 	if (payload == NULL)
 		return 0;
 	id = strtoll(payload, &end, 10);
-	free(payload);
-	if (*end)
+	if (*end || end == payload) {
+		free(payload);
 		return 0;
+	}
+	free(payload);
 	st = db_prepare(db, "SELECT rcpt, coalesce(member_id, 0), message_id "
 	    "FROM outbox WHERE id=?");
 	if (st == NULL)

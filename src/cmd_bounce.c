@@ -75,7 +75,9 @@ parse_files(int argc, char **argv)
 		    "soft") : "-", r.is_bounce && r.n ? r.rcpts[0].reason :
 		    r.not_why, r.is_bounce && r.n ? r.rcpts[0].status : "");
 		for (size_t k = 0; k < r.n; k++)
-			printf("%s%s", k ? "," : "", r.rcpts[k].address);
+			printf("%s%s/%s/%s", k ? "," : "", r.rcpts[k].address,
+			    r.rcpts[k].hard ? "hard" : "soft",
+			    r.rcpts[k].permanent ? "permanent" : "temporary");
 		printf("\n");
 		bounce_report_release(&r);
 		buf_release(&b);

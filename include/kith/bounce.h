@@ -30,7 +30,8 @@ struct bounce_rcpt {
 	char status[16];	/* "5.1.1", "" when none */
 	char *diagnostic;	/* one line, "" when none */
 	const char *reason;	/* static: "userunknown", "mailboxfull", ... */
-	int hard;
+	int hard;		/* the address is bad */
+	int permanent;		/* failed for good (5.x.x), not delayed */
 };
 
 struct bounce_report {

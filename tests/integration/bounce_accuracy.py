@@ -5,7 +5,11 @@ usage: bounce_accuracy.py KITH CORPUS_DIR [--misses]
 
 Prints three measures (and, with --misses, every miss):
   bounce     bounce vs not a bounce, on rows whose label says which
-  hardsoft   hard vs soft, on bounces with a hard-bounce flag
+  hardsoft   hard vs soft, on bounces with a hard-bounce flag; each
+             source's flag means what its own tests mean: sisimai's
+             "hardbounce" is "the address is bad" (Kith's hard), flufl's
+             and the ruby mail gem's are "failed for good, not delayed"
+             (Kith's permanent)
   recipient  the labelled failed recipient is among those Kith found
 Last line: "bounce=P hardsoft=P recipient=P" in percent.
 
@@ -35,14 +39,15 @@ def main():
     got = {}
     for line in out.splitlines():
         path, verdict, kind, reason, status, rcpts = line.split("\t")
-        got[path[len(corpus) + 1:]] = (verdict, kind, reason, status,
-                                       rcpts.split(",") if rcpts else [])
+        found = [x.rsplit("/", 2) for x in rcpts.split(",")] if rcpts else []
+        got[path[len(corpus) + 1:]] = (verdict, kind, reason, status, found)
     score = {"bounce": [0, 0], "hardsoft": [0, 0], "recipient": [0, 0]}
     misses = []
     seen_bounce = set()
     for r in rows:
         path, cls = r["path"], r["classification"]
-        verdict, kind, reason, status, rcpts = got[path]
+        verdict, kind, reason, status, found = got[path]
+        rcpts = [a for a, _, _ in found]
         if cls not in UNSTATED and path not in seen_bounce:
             seen_bounce.add(path)
             want = "not" if cls in NOT_BOUNCE else "bounce"
@@ -54,9 +59,21 @@ def main():
                               f"got {verdict} ({reason})")
         flag = r["hardbounce_flag"]
         if flag in ("true", "false") and cls not in NOT_BOUNCE:
-            want = "hard" if flag == "true" else "soft"
+            want = flag == "true"
+            # the verdict for this row's recipient: by address, else by
+            # its position in the report
+            mine = [f for f in found if f[0] == r["failed_recipient"].lower()]
+            idx = int(r["rcpt_index"] or 1) - 1
+            if not mine and idx < len(found):
+                mine = [found[idx]]
+            if r["source"] == "sisimai":
+                have = bool(mine) and mine[0][1] == "hard"
+            else:
+                have = bool(mine) and mine[0][2] == "permanent"
+            kind = ("hard" if have else "soft") if mine else "-"
+            want = "hard" if want else "soft"
             score["hardsoft"][1] += 1
-            if kind == want:
+            if verdict == "bounce" and kind == want:
                 score["hardsoft"][0] += 1
             else:
                 misses.append(f"hardsoft  {path}: want {want} ({cls} "
