@@ -272,6 +272,7 @@ static void
 qp_line(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	char out[80];
 	size_t col = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -282,18 +283,21 @@ qp_line(struct buf *b, const char *s, size_t n)
 		size_t w = literal ? 1 : 3;
 
 		if (col + w > 75) {
-			buf_adds(b, "=\r\n");
+			out[col++] = '=';
+			out[col++] = '\r';
+			out[col++] = '\n';
+			buf_add(b, out, col);
 			col = 0;
 		}
 		if (literal)
-			buf_addc(b, (char)c);
+			out[col++] = (char)c;
 		else {
-			buf_addc(b, '=');
-			buf_addc(b, hex[c >> 4]);
-			buf_addc(b, hex[c & 15]);
+			out[col++] = '=';
+			out[col++] = hex[c >> 4];
+			out[col++] = hex[c & 15];
 		}
-		col += w;
 	}
+	buf_add(b, out, col);
 }
 
 void

@@ -14,6 +14,7 @@ Suite *config_suite(void);
 Suite *inbound_suite(void);
 Suite *timeutil_suite(void);
 Suite *requests_suite(void);
+Suite *newsletter_suite(void);
 
 /* A fresh database in a temporary directory; caller closes and removes. */
 #include <sqlite3.h>

@@ -1,0 +1,213 @@
+/* test_newsletter - rates, quoted-printable, local times, the throttle's
+ * spacing, and reading bounce reports. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kith/bounce.h"
+#include "kith/compose.h"
+#include "kith/db.h"
+#include "kith/throttle.h"
+#include "kith/timeutil.h"
+#include "kith/util.h"
+#include "unit.h"
+
+static const struct {
+	const char *spec;
+	int ok;
+	int64_t interval_us;
+} rate_cases[] = {
+	{ "600/min", 0, 100000 }, { "10/s", 0, 100000 }, { "3600/h", 0, 1000000 },
+	{ "86400/day", 0, 1000000 }, { "0", 0, 0 }, { "", 0, 0 },
+	{ "600", -1, 0 }, { "600/week", -1, 0 }, { "-5/min", -1, 0 },
+	{ "10/min extra", -1, 0 }, { "fast", -1, 0 },
+};
+
+START_TEST(test_rate_parse)
+{
+	int64_t iv = -1;
+	int r = throttle_parse(rate_cases[_i].spec, &iv);
+
+	ck_assert_msg(r == rate_cases[_i].ok, "'%s': got %d, want %d",
+	    rate_cases[_i].spec, r, rate_cases[_i].ok);
+	if (r == 0)
+		ck_assert_msg(iv == rate_cases[_i].interval_us, "'%s': interval "
+		    "got %lld, want %lld", rate_cases[_i].spec, (long long)iv,
+		    (long long)rate_cases[_i].interval_us);
+}
+END_TEST
+
+static const struct {
+	const char *in, *want;
+} qp_cases[] = {
+	{ "plain text\n", "plain text\r\n" },
+	{ "a=b\n", "a=3Db\r\n" },
+	{ "trailing space \n", "trailing space=20\r\n" },
+	{ "Zażółć\n", "Za=C5=BC=C3=B3=C5=82=C4=87\r\n" },
+	{ "no newline", "no newline\r\n" },
+	{ "crlf\r\nlines\r\n", "crlf\r\nlines\r\n" },
+	{ "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\r\n"
+	  "xxxxx\r\n" },
+};
+
+START_TEST(test_qp)
+{
+	struct buf b;
+
+	buf_init(&b);
+	compose_qp(&b, qp_cases[_i].in);
+	ck_assert_msg(!strcmp(b.data, qp_cases[_i].want), "'%s': got '%s'",
+	    qp_cases[_i].in, b.data);
+	buf_release(&b);
+}
+END_TEST
+
+START_TEST(test_html_escape)
+{
+	char *e = html_escape("<script>alert('x' & \"y\")</script>");
+
+	ck_assert_str_eq(e, "&lt;script&gt;alert(&#39;x&#39; &amp; &quot;y&quot;)"
+	    "&lt;/script&gt;");
+	free(e);
+}
+END_TEST
+
+START_TEST(test_local_time)
+{
+	int64_t t;
+
+	ck_assert_int_eq(local_time_parse("2026-12-01 09:00", "Asia/Seoul", &t), 0);
+	ck_assert_int_eq(t, 1796083200);	/* 00:00 UTC */
+	ck_assert_int_eq(local_time_parse("2026-07-01T12:30", "Europe/Prague", &t), 0);
+	ck_assert_int_eq(t, 1782901800);	/* 10:30 UTC, summer time */
+	ck_assert_int_eq(local_time_parse("2026-02-30 09:00", "UTC", &t), -1);
+	ck_assert_int_eq(local_time_parse("2026-12-01 25:00", "UTC", &t), -1);
+	ck_assert_int_eq(local_time_parse("tomorrow", "UTC", &t), -1);
+	ck_assert_int_eq(local_time_parse("2026-12-01 09:00", "Mars/Base", &t), -1);
+}
+END_TEST
+
+/* Grants from one scope are spaced a full interval apart. */
+START_TEST(test_throttle_spacing)
+{
+	char dir[256];
+	sqlite3 *db = unit_db(dir, sizeof(dir));
+	struct throttle_scope sc[2] = { { "site", 100000 }, { "list:1", 0 } };
+	int64_t now = 1000000000, wait, granted = 0;
+
+	ck_assert_ptr_nonnull(db);
+	/* 100 tries every 10 ms over one second: 10 grants at 100 ms. */
+	for (int i = 0; i < 100; i++, now += 10000) {
+		ck_assert_int_eq(throttle_take(db, sc, 2, now, &wait), KITH_OK);
+		if (wait == 0)
+			granted++;
+		else
+			ck_assert(wait > 0 && wait <= 100000);
+	}
+	ck_assert_int_eq(granted, 10);
+	db_close(db);
+	unit_rmdir(dir);
+}
+END_TEST
+
+static const struct {
+	const char *name, *mail;
+	int is_bounce, hard, permanent;
+	const char *rcpt, *status;
+} report_cases[] = {
+	{ "dsn hard",
+	  "From: MAILER-DAEMON@mx\nSubject: Undelivered Mail\nContent-Type: "
+	  "multipart/report; report-type=delivery-status; boundary=\"b\"\n\n"
+	  "--b\nContent-Type: text/plain\n\nfailed\n--b\nContent-Type: "
+	  "message/delivery-status\n\nReporting-MTA: dns; mx\n\n"
+	  "Final-Recipient: rfc822; Bob@Example.org\nAction: failed\n"
+	  "Status: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 <bob@example.org>: "
+	  "Recipient address\n rejected: User unknown\n--b--\n",
+	  1, 1, 1, "bob@example.org", "5.1.1" },
+	{ "dsn full mailbox is soft though permanent",
+	  "From: MAILER-DAEMON@mx\nSubject: Undeliverable\nContent-Type: "
+	  "multipart/report; report-type=delivery-status; boundary=b\n\n"
+	  "--b\nContent-Type: message/delivery-status\n\nFinal-Recipient: "
+	  "rfc822;c@example.org\nAction: failed\nStatus: 5.2.2\n\n--b--\n",
+	  1, 0, 1, "c@example.org", "5.2.2" },
+	{ "dsn delayed",
+	  "From: MAILER-DAEMON@mx\nSubject: Delayed Mail\nContent-Type: "
+	  "multipart/report; report-type=delivery-status; boundary=b\n\n"
+	  "--b\nContent-Type: message/delivery-status\n\nFinal-Recipient: "
+	  "rfc822;d@example.org\nAction: delayed\nStatus: 4.4.1\n\n--b--\n",
+	  1, 0, 0, "d@example.org", "4.4.1" },
+	{ "dsn delivered is no bounce",
+	  "From: MAILER-DAEMON@mx\nSubject: Delivered\nContent-Type: "
+	  "multipart/report; report-type=delivery-status; boundary=b\n\n"
+	  "--b\nContent-Type: message/delivery-status\n\nFinal-Recipient: "
+	  "rfc822;e@example.org\nAction: delivered\nStatus: 2.0.0\n\n--b--\n",
+	  0, 0, 0, NULL, NULL },
+	{ "exim",
+	  "From: Mail Delivery System <Mailer-Daemon@mx>\nSubject: Mail "
+	  "delivery failed: returning message to sender\nX-Failed-Recipients: "
+	  "f@example.org\n\nThis message was created automatically by mail "
+	  "delivery software.\n\n  f@example.org\n    host mx [1.2.3.4]\n"
+	  "    SMTP error from remote mail server after RCPT TO:<f@example.org>:\n"
+	  "    550 5.1.1 No such user here\n\n------ This is a copy of the "
+	  "message, including all the headers. ------\nFrom: x@y.org\n",
+	  1, 1, 1, "f@example.org", "5.1.1" },
+	{ "refused after DATA is a filter, not a dead address",
+	  "From: MAILER-DAEMON@mx\nSubject: Undelivered Mail Returned to "
+	  "Sender\n\n<g@example.org>: host mx said: 550 User unknown (in reply "
+	  "to end of DATA command)\n",
+	  1, 0, 1, "g@example.org", "" },
+	{ "out of office",
+	  "From: h@example.org\nSubject: Out of Office: hello\n"
+	  "Auto-Submitted: auto-replied\n\nI am away.\n",
+	  0, 0, 0, NULL, NULL },
+	{ "feedback report",
+	  "From: abuse@isp\nSubject: complaint\nContent-Type: multipart/report; "
+	  "report-type=feedback-report; boundary=b\n\n--b\nContent-Type: "
+	  "message/feedback-report\n\nFeedback-Type: abuse\n--b--\n",
+	  0, 0, 0, NULL, NULL },
+	{ "garbage", "\x01\x02 not mail", 0, 0, 0, NULL, NULL },
+};
+
+START_TEST(test_bounce_reports)
+{
+	struct bounce_report r;
+	const char *m = report_cases[_i].mail;
+
+	bounce_parse(m, strlen(m), &r);
+	ck_assert_msg(r.is_bounce == report_cases[_i].is_bounce,
+	    "%s: is_bounce got %d (%s)", report_cases[_i].name, r.is_bounce,
+	    r.not_why ? r.not_why : "");
+	if (report_cases[_i].rcpt) {
+		ck_assert_msg(r.n >= 1 && !strcmp(r.rcpts[0].address,
+		    report_cases[_i].rcpt), "%s: rcpt got '%s'",
+		    report_cases[_i].name, r.n ? r.rcpts[0].address : "-");
+		ck_assert_msg(r.rcpts[0].hard == report_cases[_i].hard &&
+		    r.rcpts[0].permanent == report_cases[_i].permanent,
+		    "%s: hard %d permanent %d (%s)", report_cases[_i].name,
+		    r.rcpts[0].hard, r.rcpts[0].permanent, r.rcpts[0].reason);
+		ck_assert_msg(!strcmp(r.rcpts[0].status, report_cases[_i].status),
+		    "%s: status '%s'", report_cases[_i].name, r.rcpts[0].status);
+	}
+	bounce_report_release(&r);
+}
+END_TEST
+
+Suite *
+newsletter_suite(void)
+{
+	Suite *s = suite_create("newsletter");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_loop_test(tc, test_rate_parse, 0,
+	    sizeof(rate_cases) / sizeof(rate_cases[0]));
+	tcase_add_loop_test(tc, test_qp, 0, sizeof(qp_cases) / sizeof(qp_cases[0]));
+	tcase_add_test(tc, test_html_escape);
+	tcase_add_test(tc, test_local_time);
+	tcase_add_test(tc, test_throttle_spacing);
+	tcase_add_loop_test(tc, test_bounce_reports, 0,
+	    sizeof(report_cases) / sizeof(report_cases[0]));
+	suite_add_tcase(s, tc);
+	return s;
+}
