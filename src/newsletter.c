@@ -46,13 +46,17 @@ newsletter_tag_valid(const char *tag)
 	return 1;
 }
 
-/* The variables of one copy; values escaped by esc (NULL = as they are). */
+/*
+ * copy_vars - the variables of one copy, each value its own string in
+ * bufs (free_bufs), escaped by esc (NULL = as they are).  Returns how many.
+ */
 static int
 copy_vars(const struct list *l, const struct campaign *c,
     const struct newsletter_recipient *r, struct template_var *vars,
     char **bufs, char *(*esc)(const char *))
 {
-	int n = notice_list_vars(l, vars, bufs);
+	char *listbufs[NVARS];
+	int n = notice_list_vars(l, vars, listbufs);
 	const char *unsub = r->unsub_url ? r->unsub_url : r->unsub_mailto;
 	const char *vals[4];
 	static const char *const names[4] = { "member.name", "member.address",
@@ -65,18 +69,16 @@ copy_vars(const struct list *l, const struct campaign *c,
 	vals[3] = c ? c->subject : "";
 	for (int i = 0; i < 4; i++) {
 		vars[n].name = names[i];
-		bufs[n] = xstrdup(vals[i]);
-		vars[n].value = bufs[n];
-		n++;
+		vars[n++].value = vals[i];
 	}
-	if (esc)
-		for (int i = 0; i < n; i++) {
-			char *e = esc(vars[i].value);
+	for (int i = 0; i < n; i++) {
+		const char *v = vars[i].value ? vars[i].value : "";
 
-			free(bufs[i]);
-			bufs[i] = e;
-			vars[i].value = e;
-		}
+		bufs[i] = esc ? esc(v) : xstrdup(v);
+		vars[i].value = bufs[i];
+	}
+	for (int i = 0; i < n - 4; i++)
+		free(listbufs[i]);
 	return n;
 }
 

@@ -178,7 +178,8 @@ outbox_message_load(sqlite3 *db, int64_t msg_id, struct outbox_message *m)
 		m->id = msg_id;
 		m->len = (size_t)sqlite3_column_bytes(st, 0);
 		m->data = xmalloc(m->len + 1);
-		memcpy(m->data, sqlite3_column_blob(st, 0), m->len);
+		if (m->len)	/* a newsletter's row holds no bytes (NULL blob) */
+			memcpy(m->data, sqlite3_column_blob(st, 0), m->len);
 		m->data[m->len] = '\0';
 		m->bounce_local = db_col_text(st, 1);
 		m->domain = db_col_text(st, 2);
