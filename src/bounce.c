@@ -801,6 +801,51 @@ bounce_handle(const struct kith_config *cfg, sqlite3 *db,
 }
 
 int
+bounce_delivery_failed(const struct kith_config *cfg, sqlite3 *db,
+    int64_t outbox_id, int code, const char *text, int gave_up, int64_t now)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(o.member_id, 0), "
+	    "o.message_id, coalesce(m.list_id, 0) FROM outbox o JOIN "
+	    "outbox_messages m ON m.id=o.message_id WHERE o.id=?");
+	int64_t member_id = 0, msg_id = 0, list_id = 0;
+	struct bounce_rcpt rc;
+	struct member mb;
+	struct list l;
+	char diag[300];
+	int status = KITH_OK;
+
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "i", outbox_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		member_id = sqlite3_column_int64(st, 0);
+		msg_id = sqlite3_column_int64(st, 1);
+		list_id = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (member_id == 0 || list_id == 0)
+		return KITH_OK;		/* not list mail to a member */
+	if (member_find_id(db, list_id, member_id, &mb) != KITH_OK)
+		return KITH_OK;
+	if (list_find_id(db, list_id, &l) != KITH_OK) {
+		member_release(&mb);
+		return KITH_OK;
+	}
+	memset(&rc, 0, sizeof(rc));
+	snprintf(diag, sizeof(diag), "%d %s", code, text ? text : "");
+	rc.address = mb.address;
+	rc.diagnostic = diag;
+	/* gave_up: 4xx until max_attempts, a soft failure */
+	classify(&rc, "", gave_up);
+	status = score_member(cfg, db, &l, &mb, &rc, outbox_id, msg_id, now);
+	log_info("bounce: %s failure (%s) for '%s' on '%s' at delivery",
+	    rc.hard ? "hard" : "soft", rc.reason, mb.address, l.address);
+	member_release(&mb);
+	list_release(&l);
+	return status;
+}
+
+int
 bounce_enable(sqlite3 *db, int64_t list_id, const char *address)
 {
 	struct member m;

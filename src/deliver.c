@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kith/bounce.h"
 #include "kith/db.h"
 #include "kith/deliver.h"
 #include "kith/dkim.h"
@@ -107,9 +108,17 @@ inflight_record(struct inflight *f)
 			continue;
 		for (i = 0; i < f->ndone; i++) {
 			size_t k = f->done[i];
+			const char *state = outbox_mark(w->marker, &f->items[k],
+			    f->txs[k].status, f->txs[k].code, f->txs[k].text, now,
+			    &w->rp);
 
-			if (outbox_mark(w->marker, &f->items[k], f->txs[k].status,
-			    f->txs[k].code, f->txs[k].text, now, &w->rp) == NULL)
+			if (state == NULL)
+				break;
+			/* A refusal at delivery is a bounce, too. */
+			if (!strcmp(state, "failed") && f->items[k].member_id > 0 &&
+			    bounce_delivery_failed(w->cfg, w->db, f->items[k].id,
+			    f->txs[k].code, f->txs[k].text,
+			    f->txs[k].status != KITH_PERM, now) == KITH_TEMP)
 				break;
 		}
 		if (i == f->ndone && db_commit(w->db) == KITH_OK) {

@@ -57,6 +57,14 @@ int bounce_handle(const struct kith_config *cfg, sqlite3 *db,
     const struct token_key *key, const struct list *l, const char *token,
     const char *raw, size_t len, char *line, size_t n);
 
+/*
+ * bounce_delivery_failed - the next hop refused a member's copy for good
+ * (5xx at delivery, or retries ran out): scored like a report, inside
+ * the caller's transaction.  No-op for mail that is not a member's.
+ */
+int bounce_delivery_failed(const struct kith_config *cfg, sqlite3 *db,
+    int64_t outbox_id, int code, const char *text, int gave_up, int64_t now);
+
 /* Delivery on again for a member, with a clean score; KITH_PERM when none. */
 int bounce_enable(sqlite3 *db, int64_t list_id, const char *address);
 

@@ -165,6 +165,11 @@ dsn "$nv" 5.1.1 failed > "$T/dn"
 bounce_in "$nv" "$T/dn" >/dev/null
 assert_ok '[ "$(kith newsletter status $id --json | $PY -c "import json,sys; print(json.load(sys.stdin)[\"bounced\"])")" = 1 ]' "newsletter status counts the bounced copy"
 
+# a refusal at delivery (550 5.1.1 at RCPT) is scored like a report
+kith member add team reject-me@example.org >/dev/null
+postn 30
+assert_ok '[ "$(db "SELECT b.kind||\" \"||b.status FROM bounces b JOIN members m ON m.id=b.member_id WHERE m.address=\"reject-me@example.org\"")" = "hard 5.1.1" ]' "a 550 5.1.1 at delivery scores a hard bounce"
+
 # reading real bounces (../shared/corpus), measured and asserted
 CORPUS=${KITH_CORPUS:-$KITH_SRCDIR/../shared/corpus}
 if [ -f "$CORPUS/bounces-labels.tsv" ]; then
