@@ -14,6 +14,7 @@
 #include "kith/db.h"
 #include "kith/deliver.h"
 #include "kith/digest.h"
+#include "kith/event.h"
 #include "kith/newsletter.h"
 #include "kith/log.h"
 #include "kith/membership.h"
@@ -102,6 +103,8 @@ cron_housekeeping(struct cli *c)
 		log_warn("cron: some digests not sent this time; next minute");
 	if (newsletter_cron(c->db, now) < 0)
 		log_warn("cron: scheduled newsletters not started; next minute");
+	if (event_cron(&c->cfg, c->db, now) < 0)
+		log_warn("cron: some event reminders not sent; next minute");
 	token_key_free(key);
 }
 

@@ -11,6 +11,7 @@
 #include "kith/address.h"
 #include "kith/db.h"
 #include "kith/bounce.h"
+#include "kith/event.h"
 #include "kith/members.h"
 #include "kith/newsletter.h"
 #include "kith/membership.h"
@@ -106,9 +107,31 @@ member_add_cmd(struct cli *c, int argc, char **argv)
 	cli_open(c);
 	cli_list(c, argv[optind], &l);
 	switch (member_add(c->db, l.id, argv[optind + 1], name)) {
-	case MEMBER_ADDED:
-		printf("added %s to %s\n", argv[optind + 1], l.address);
+	case MEMBER_ADDED: {
+		struct member m = { 0 };
+		int n = 0;
+
+		/* Upcoming events reach a new member at once. */
+		if (member_find(c->db, l.id, argv[optind + 1], &m) == KITH_OK &&
+		    db_begin(c->db) == KITH_OK) {
+			n = event_invite_member(c->db, &l, m.id, m.address,
+			    now_utc());
+			if (n < 0 || db_commit(c->db) != KITH_OK) {
+				db_rollback(c->db);
+				n = 0;
+				fprintf(stderr, "kith: added, but invitations to "
+				    "upcoming events failed: database busy\n");
+			}
+		}
+		if (m.address)
+			member_release(&m);
+		printf("added %s to %s", argv[optind + 1], l.address);
+		if (n > 0)
+			printf(" (invited to %d upcoming event%s)", n,
+			    n == 1 ? "" : "s");
+		printf("\n");
 		break;
+	}
 	case MEMBER_EXISTS:
 		printf("%s is already a member of %s\n", argv[optind + 1],
 		    l.address);

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "kith/compose.h"
 #include "kith/rfc2047.h"
 #include "kith/util.h"
@@ -334,4 +336,20 @@ html_escape(const char *s)
 		}
 	}
 	return b.data ? buf_detach(&b, NULL) : xstrdup("");
+}
+
+void
+compose_base64(struct buf *b, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	unsigned char out[80];
+
+	/* 57 bytes make one 76-character line (RFC 2045 6.8). */
+	for (size_t off = 0; off < len; off += 57) {
+		size_t n = len - off < 57 ? len - off : 57;
+		int w = EVP_EncodeBlock(out, p + off, (int)n);
+
+		buf_add(b, out, (size_t)w);
+		buf_adds(b, "\r\n");
+	}
 }

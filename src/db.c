@@ -209,6 +209,47 @@ static const char *const migrations[] = {
 	"  cleared INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX bounces_member ON bounces(member_id, at);"
 	"CREATE INDEX bounces_message ON bounces(message_id);",
+	/* 6: events */
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	"  uid TEXT NOT NULL UNIQUE,"
+	"  title TEXT NOT NULL,"
+	"  description TEXT NOT NULL DEFAULT '',"
+	"  location TEXT NOT NULL DEFAULT '',"
+	"  tz TEXT NOT NULL,"
+	"  start INTEGER NOT NULL,"	/* UTC of the first occurrence */
+	"  duration INTEGER NOT NULL,"
+	"  rrule TEXT NOT NULL DEFAULT '',"
+	"  capacity INTEGER NOT NULL DEFAULT 0,"
+	"  remind TEXT NOT NULL DEFAULT '',"	/* seconds before, "86400s,3600s" */
+	"  rsvp_by INTEGER NOT NULL DEFAULT 0,"
+	"  sequence INTEGER NOT NULL DEFAULT 0,"
+	"  state TEXT NOT NULL DEFAULT 'active',"	/* active | cancelled */
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE event_exdates ("
+	"  event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,"
+	"  occurrence INTEGER NOT NULL, PRIMARY KEY (event_id, occurrence));"
+	"CREATE TABLE event_invites ("
+	"  event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,"
+	"  member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
+	"  address TEXT NOT NULL, sent INTEGER NOT NULL,"
+	"  PRIMARY KEY (event_id, member_id));"
+	"CREATE TABLE rsvps ("
+	"  event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,"
+	"  occurrence INTEGER NOT NULL DEFAULT 0,"	/* 0: the whole series */
+	"  member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
+	"  partstat TEXT NOT NULL,"
+	"  sequence INTEGER NOT NULL DEFAULT 0,"
+	"  dtstamp INTEGER NOT NULL DEFAULT 0,"
+	"  updated INTEGER NOT NULL,"
+	"  waitlisted INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (event_id, occurrence, member_id));"
+	"CREATE TABLE event_sent ("	/* reminders and nudges, exactly once */
+	"  event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,"
+	"  occurrence INTEGER NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL,"
+	"  PRIMARY KEY (event_id, occurrence, kind));"
+	"ALTER TABLE outbox_messages ADD COLUMN render TEXT NOT NULL DEFAULT '';",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -13,6 +13,7 @@
 #include "kith/db.h"
 #include "kith/deliver.h"
 #include "kith/dkim.h"
+#include "kith/event.h"
 #include "kith/journal.h"
 #include "kith/log.h"
 #include "kith/lists.h"
@@ -55,6 +56,7 @@ struct worker {
 	struct journal *journal;
 	char *journal_dir;
 	struct newsletter_cache *nc;	/* renders newsletter copies */
+	struct event_cache *ec;		/* renders invitations */
 	/* rates of the current message (throttle.h) */
 	int64_t rate_msg_id;
 	int64_t site_interval;
@@ -296,7 +298,14 @@ throttle_wait(struct worker *w, int64_t deadline_us)
 	return -1;
 }
 
-/* Fill tx t for item it of message m; own gets a newsletter copy. */
+/* 1 when each copy of m is rendered for its recipient at delivery. */
+static int
+message_rendered(const struct outbox_message *m)
+{
+	return m->campaign_id > 0 || (m->render && *m->render);
+}
+
+/* Fill tx t for item it of message m; own gets a rendered copy. */
 static void
 tx_prepare(struct worker *w, const struct outbox_message *m,
     const struct outbox_item *it, struct tx *t, char **from, char **head,
@@ -318,6 +327,13 @@ tx_prepare(struct worker *w, const struct outbox_message *m,
 			w->nc = newsletter_cache_new(w->db);
 		*own = newsletter_personalise(w->nc, w->cfg, w->key,
 		    m->campaign_id, it->member_id, it->rcpt, &own_len);
+	} else if (m->render && *m->render) {
+		if (w->ec == NULL)
+			w->ec = event_cache_new(w->db);
+		*own = event_personalise(w->ec, w->cfg, w->key, m->render,
+		    it->member_id, it->rcpt, &own_len);
+	}
+	if (message_rendered(m)) {
 		if (*own == NULL)
 			return;
 		t->data = *own;
@@ -397,9 +413,9 @@ worker_batch(struct worker *w, struct outbox_item *items, size_t n,
 			tx_prepare(w, cur, &items[i + k], &f.txs[i + k],
 			    &from[i + k], &head[i + k], &own[i + k], &f);
 		for (size_t j = 0; j < k; j++)
-			if (cur->campaign_id > 0 && own[i + j] == NULL)
+			if (message_rendered(cur) && own[i + j] == NULL)
 				tx_set_result(&f.txs[i + j], KITH_TEMP, 0,
-				    "newsletter copy could not be rendered");
+				    "the copy could not be rendered");
 		message_rates(w, cur);
 		if (send_run(w, &f, i, k, deadline) < 0) {
 			/* Out of time for the rate: the rest is claimed again. */
@@ -519,6 +535,7 @@ worker_release(struct worker *w)
 	dkim_key_free(w->dkim);
 	dkim_msg_free(w->dkim_msg);
 	newsletter_cache_free(w->nc);
+	event_cache_free(w->ec);
 	token_key_free(w->key);
 	db_close(w->db);
 }

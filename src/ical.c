@@ -23,9 +23,33 @@ ical_init(void)
 		return;
 	done = 1;
 	icalerror_set_errors_are_fatal(0);
-	/* "Europe/Prague", not "/freeassociation.sourceforge.net/...":
-	 * what Google and Outlook write and recognise. */
-	icaltimezone_set_tzid_prefix("");
+}
+
+/*
+ * plain_tzids - "TZID=Europe/Prague", not libical's
+ * "/freeassociation.sourceforge.net/Europe/Prague" (an empty prefix means
+ * its default): what Google and Outlook write and recognise.  Only
+ * parameters and the VTIMEZONE's own TZID are touched; text values
+ * cannot hold a raw ";TZID=" (libical escapes ';').
+ */
+static void
+plain_tzids(char *s)
+{
+	static const char prefix[] = "/freeassociation.sourceforge.net/";
+	static const char *const keys[] = { ";TZID=", "\nTZID:" };
+
+	for (int k = 0; k < 2; k++) {
+		char *p = s;
+
+		while ((p = strstr(p, keys[k])) != NULL) {
+			char *v = p + strlen(keys[k]);
+
+			if (!strncmp(v, prefix, sizeof(prefix) - 1))
+				memmove(v, v + sizeof(prefix) - 1,
+				    strlen(v + sizeof(prefix) - 1) + 1);
+			p = v;
+		}
+	}
 }
 
 int
@@ -259,6 +283,7 @@ ical_calendar(const char *method, const struct ical_event *evs, size_t n,
 		snprintf(err, errlen, "libical could not write the calendar");
 		return NULL;
 	}
+	plain_tzids(raw);
 	out = fold(raw);
 	free(raw);
 	return out;

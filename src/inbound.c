@@ -17,6 +17,7 @@
 #include "kith/outbox.h"
 #include "kith/bans.h"
 #include "kith/bounce.h"
+#include "kith/event.h"
 #include "kith/membership.h"
 #include "kith/moderation.h"
 #include "kith/notice.h"
@@ -512,6 +513,36 @@ handle_membership(struct inbound *in, const struct list *l,
 	    r->role == ROLE_UNSUBSCRIBE ? 2 : 0]);
 }
 
+/* An iMIP REPLY (or anything else) sent to team-events@. */
+static int
+do_event_reply(struct inbound *in, const struct mail_ctx *c, const void *arg)
+{
+	char line[512] = "";
+	int st;
+
+	(void)arg;
+	st = event_handle_reply(c->cfg, c->db, c->l, in->raw, in->len,
+	    in->sender, line, sizeof(line));
+	if (*line)
+		log_info("%s", line);
+	return st;
+}
+
+static void
+handle_events(struct inbound *in, const struct list *l,
+    const struct message *m)
+{
+	const char *autoreason = policy_auto_reason(m, in->env_from);
+
+	if (autoreason || policy_is_loop(m, l) || in->sender == NULL) {
+		result(in->res, 0, "dropped", "inbound: dropped '<%s>' to '%s': "
+		    "%s", m->message_id, in->env_to, autoreason ? autoreason :
+		    in->sender ? "loop" : "no sender");
+		return;
+	}
+	in_transaction(in, "recorded", do_event_reply, l, m, NULL);
+}
+
 /* Find the list the recipient belongs to, trying each reading of it. */
 static int
 route(struct inbound *in, struct list *l, struct recipient *rcpt)
@@ -556,6 +587,8 @@ dispatch(struct inbound *in, const struct list *l, const struct recipient *r)
 	else if (r->role == ROLE_REQUEST || r->role == ROLE_SUBSCRIBE ||
 	    r->role == ROLE_UNSUBSCRIBE || r->role == ROLE_CONFIRM)
 		handle_membership(in, l, &m, r);
+	else if (r->role == ROLE_EVENTS && *r->detail == '\0')
+		handle_events(in, l, &m);
 	else
 		handle_unsupported(in, l, &m);
 	free(in->sender);

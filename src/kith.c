@@ -24,6 +24,7 @@ static const struct {
 	{ "archive", cmd_archive, "list, show, search and export posts" },
 	{ "digest", cmd_digest, "daily and weekly digests: list, show, preview, send" },
 	{ "newsletter", cmd_newsletter, "campaigns: create, preview, schedule, send, status" },
+	{ "event", cmd_event, "meetups: invitations, RSVPs, reminders, feed" },
 	{ "bounce", cmd_bounce, "bounces: recent ones per list, and how Kith reads a report" },
 	{ "dkim", cmd_dkim, "make a DKIM key and print its DNS record" },
 	{ "mod", cmd_mod, "posts held for moderators: list, approve, reject" },

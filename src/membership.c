@@ -10,6 +10,7 @@
 #include "kith/bans.h"
 #include "kith/db.h"
 #include "kith/log.h"
+#include "kith/event.h"
 #include "kith/members.h"
 #include "kith/membership.h"
 #include "kith/notice.h"
@@ -202,6 +203,19 @@ membership_join(const struct mail_ctx *c, const char *address,
 	    NULL, NULL, NULL);
 	free(subject);
 	tell_owners(c, address, name ? name : "", "joined");
+	{
+		/* Upcoming events: invited now, not at the next one. */
+		struct member m;
+
+		if (member_find(c->db, c->l->id, address, &m) == KITH_OK) {
+			if (event_invite_member(c->db, c->l, m.id, m.address,
+			    now_utc()) < 0) {
+				member_release(&m);
+				return KITH_TEMP;
+			}
+			member_release(&m);
+		}
+	}
 	buf_addf(out, "    %s is now a member of %s.\n", address, c->l->address);
 	log_info("membership: '%s' joined '%s'", address, c->l->address);
 	return KITH_OK;

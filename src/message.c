@@ -584,3 +584,70 @@ message_attachments(const char *raw, size_t len,
 	mailmime_free(mime);
 	return w.n;
 }
+
+struct part_find {
+	int (*want)(const char *name, const char *type, void *ctx);
+	void *ctx;
+	char *out;
+	size_t len;
+};
+
+/* The first leaf part find->want accepts, decoded, into find->out. */
+static void
+walk_find(struct mailmime *mime, struct part_find *f, int depth)
+{
+	struct mailmime_data *d;
+	char *name, *type, *dec = NULL;
+	size_t idx = 0, declen = 0;
+	int enc, ok;
+
+	if (mime == NULL || depth > 20 || f->out)
+		return;
+	if (mime->mm_type == MAILMIME_MULTIPLE) {
+		for (clistiter *it = clist_begin(mime->mm_data.mm_multipart.mm_mp_list);
+		    it && f->out == NULL; it = clist_next(it))
+			walk_find(clist_content(it), f, depth + 1);
+		return;
+	}
+	if (mime->mm_type == MAILMIME_MESSAGE) {
+		if (depth == 0)
+			walk_find(mime->mm_data.mm_message.mm_msg_mime, f, 1);
+		return;		/* not inside forwarded messages */
+	}
+	name = part_filename(mime);
+	type = part_type(mime);
+	ok = f->want(name, type, f->ctx);
+	free(name);
+	free(type);
+	d = mime->mm_data.mm_single;
+	if (!ok || d == NULL || d->dt_type != MAILMIME_DATA_TEXT)
+		return;
+	enc = d->dt_encoded ? d->dt_encoding : MAILMIME_MECHANISM_8BIT;
+	if (mailmime_part_parse(d->dt_data.dt_text.dt_data,
+	    d->dt_data.dt_text.dt_length, &idx, enc, &dec, &declen) !=
+	    MAILIMF_NO_ERROR)
+		return;
+	f->out = xmalloc(declen + 1);
+	memcpy(f->out, dec, declen);
+	f->out[declen] = '\0';
+	f->len = declen;
+	mmap_string_unref(dec);
+}
+
+char *
+message_find_part(const char *raw, size_t len,
+    int (*want)(const char *name, const char *type, void *ctx), void *ctx,
+    size_t *outlen)
+{
+	struct mailmime *mime = NULL;
+	struct part_find f = { want, ctx, NULL, 0 };
+	size_t idx = 0;
+
+	if (mailmime_parse(raw, len, &idx, &mime) != MAILIMF_NO_ERROR || !mime)
+		return NULL;
+	walk_find(mime, &f, 0);
+	mailmime_free(mime);
+	if (outlen)
+		*outlen = f.len;
+	return f.out;
+}

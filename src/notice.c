@@ -101,7 +101,7 @@ notice_rate_ok(sqlite3 *db, int64_t list_id, const char *address,
 /* Every notice template and the variables its callers give it. */
 static const struct {
 	const char *name;
-	const char *vars[5];
+	const char *vars[8];
 } notice_templates[] = {
 	{ "nonmember.txt", { "subject", "size", "max_size", "to", NULL } },
 	{ "announce-only.txt", { "subject", "size", "max_size", "to", NULL } },
@@ -126,6 +126,13 @@ static const struct {
 	    "bounce.status", "bounce.diagnostic", NULL } },
 	{ "bounce-owner.txt", { "member.address", "bounce.score",
 	    "bounce.status", "bounce.diagnostic", NULL } },
+#define EVENT_VARS "event.title", "event.when", "event.where", "event.id", \
+	"member.name", "member.address"
+	{ "event-reminder.txt", { EVENT_VARS, NULL } },
+	{ "event-nudge.txt", { EVENT_VARS, NULL } },
+	{ "event-waitlisted.txt", { EVENT_VARS, NULL } },
+	{ "event-promoted.txt", { EVENT_VARS, NULL } },
+	{ "event-reply-problem.txt", { "reason", NULL } },
 };
 
 int

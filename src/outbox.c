@@ -166,8 +166,8 @@ int
 outbox_message_load(sqlite3 *db, int64_t msg_id, struct outbox_message *m)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT data, bounce_local, domain, "
-	    "unsubscribe, coalesce(list_id, 0), coalesce(campaign_id, 0) FROM "
-	    "outbox_messages WHERE id=?");
+	    "unsubscribe, coalesce(list_id, 0), coalesce(campaign_id, 0), "
+	    "render FROM outbox_messages WHERE id=?");
 	int found = 0;
 
 	memset(m, 0, sizeof(*m));
@@ -186,6 +186,7 @@ outbox_message_load(sqlite3 *db, int64_t msg_id, struct outbox_message *m)
 		m->unsubscribe = db_col_text(st, 3);
 		m->list_id = sqlite3_column_int64(st, 4);
 		m->campaign_id = sqlite3_column_int64(st, 5);
+		m->render = db_col_text(st, 6);
 		found = 1;
 	}
 	sqlite3_finalize(st);
@@ -199,6 +200,7 @@ outbox_message_release(struct outbox_message *m)
 	free(m->bounce_local);
 	free(m->domain);
 	free(m->unsubscribe);
+	free(m->render);
 	memset(m, 0, sizeof(*m));
 }
 

@@ -12,6 +12,7 @@
 #include "kith/bans.h"
 #include "kith/db.h"
 #include "kith/log.h"
+#include "kith/event.h"
 #include "kith/members.h"
 #include "kith/notice.h"
 #include "kith/requests.h"
@@ -20,7 +21,7 @@
 
 static const char *const verbs[] = {
 	"help", "subscribe", "join", "unsubscribe", "leave", "set", "info",
-	"index", "get", "who", "end", "stop", NULL
+	"index", "get", "who", "rsvp", "end", "stop", NULL
 };
 
 static int
@@ -309,6 +310,56 @@ cmd_set(const struct mail_ctx *c, struct reply *r, const struct command *cmd,
 	}
 }
 
+/* rsvp yes|no|maybe ID: the answer a calendar's buttons would give. */
+static int
+cmd_rsvp(const struct mail_ctx *c, struct reply *r, const char *args,
+    const char *sender)
+{
+	char word[16];
+	long long id;
+	const char *partstat, *result = NULL;
+	struct member m;
+	struct event e;
+	int st;
+
+	if (sscanf(args, "%15s %lld", word, &id) != 2) {
+		buf_adds(&r->out, "    Not done: write 'rsvp yes ID', 'rsvp no ID' "
+		    "or 'rsvp maybe ID'.\n");
+		return KITH_OK;
+	}
+	str_lower(word);
+	partstat = !strcmp(word, "yes") ? "ACCEPTED" : !strcmp(word, "no") ?
+	    "DECLINED" : !strcmp(word, "maybe") ? "TENTATIVE" : NULL;
+	if (partstat == NULL) {
+		buf_adds(&r->out, "    Not done: the answer is yes, no or maybe.\n");
+		return KITH_OK;
+	}
+	if (member_find(c->db, c->l->id, sender, &m) != KITH_OK) {
+		buf_adds(&r->out, "    Not done: you are not a member.\n");
+		return KITH_OK;
+	}
+	if (event_get(c->db, id, &e) != KITH_OK || e.list_id != c->l->id ||
+	    strcmp(e.state, "active")) {
+		buf_addf(&r->out, "    Not done: there is no upcoming event %lld "
+		    "on this list.\n", id);
+		if (e.uid)
+			event_release(&e);
+		member_release(&m);
+		return KITH_OK;
+	}
+	st = event_rsvp(c->cfg, c->db, c->l, &e, m.id, 0, partstat, e.sequence,
+	    now_utc(), now_utc(), &result);
+	if (st == KITH_OK)
+		buf_addf(&r->out, "    Done: %s%s.\n", !strcmp(result,
+		    "waitlisted") ? "the event is full; you are on the waitlist "
+		    "for " : !strcmp(result, "accepted") ? "you are coming to " :
+		    !strcmp(result, "declined") ? "you are not coming to " :
+		    "maybe, for ", e.title);
+	event_release(&e);
+	member_release(&m);
+	return st;
+}
+
 static int
 run_command(const struct mail_ctx *c, struct reply *r,
     const struct command *cmd, const char *sender, const char *sender_name)
@@ -344,6 +395,8 @@ run_command(const struct mail_ctx *c, struct reply *r,
 		free(pub);
 	} else if (!strcmp(cmd->verb, "get"))
 		cmd_get(c, r, cmd->args, member);
+	else if (!strcmp(cmd->verb, "rsvp"))
+		st = cmd_rsvp(c, r, cmd->args, sender);
 	else if (!strcmp(cmd->verb, "who")) {
 		if (moderator)
 			member_foreach(c->db, c->l->id, who_line, &r->out);

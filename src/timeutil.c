@@ -134,11 +134,19 @@ local_time_parse(const char *s, const char *tz, int64_t *out)
 void
 local_time_format(const char *tz, int64_t t, char *buf, size_t n)
 {
+	local_time_strftime(tz, t, "%Y-%m-%d %H:%M %Z", buf, n);
+}
+
+void
+local_time_strftime(const char *tz, int64_t t, const char *fmt, char *buf,
+    size_t n)
+{
 	char *saved = tz_enter(tz);
 	time_t tt = (time_t)t;
 	struct tm lt;
 
 	localtime_r(&tt, &lt);
-	strftime(buf, n, "%Y-%m-%d %H:%M %Z", &lt);
+	if (strftime(buf, n, fmt, &lt) == 0 && n)
+		buf[0] = '\0';
 	tz_leave(saved);
 }

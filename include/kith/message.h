@@ -68,6 +68,16 @@ int message_attachments(const char *raw, size_t len,
     void (*fn)(const char *name, const char *type, size_t size, void *ctx),
     void *ctx);
 
+/*
+ * message_find_part - the decoded bytes (transfer encoding undone,
+ * charset kept) of the first part want accepts, given its file name ("")
+ * and MIME type; NUL-terminated, length in *outlen.  NULL when none.
+ * Caller frees.
+ */
+char *message_find_part(const char *raw, size_t len,
+    int (*want)(const char *name, const char *type, void *ctx), void *ctx,
+    size_t *outlen);
+
 /* First value of header name, unfolded, raw (not decoded); caller frees; NULL if absent. */
 char *message_header(const struct message *m, const char *name);
 

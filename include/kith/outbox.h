@@ -57,6 +57,7 @@ struct outbox_message {
 	char *unsubscribe;	/* "" when no per-recipient List-Unsubscribe */
 	int64_t list_id;	/* 0 when not list mail */
 	int64_t campaign_id;	/* newsletter: each copy is rendered at delivery */
+	char *render;		/* "event:ID:REQUEST" ...: likewise; "" when not */
 };
 
 /* Load msg_id into m (release with outbox_message_release); KITH_OK/PERM. */

@@ -30,6 +30,10 @@ int local_time_parse(const char *s, const char *tz, int64_t *out);
 /* "2026-12-01 09:00 CET": t shown in tz, into buf of n. */
 void local_time_format(const char *tz, int64_t t, char *buf, size_t n);
 
+/* strftime(fmt) of t in tz into buf of n ("" when it does not fit). */
+void local_time_strftime(const char *tz, int64_t t, const char *fmt,
+    char *buf, size_t n);
+
 /* Year of t in tz. */
 int year_in_tz(const char *tz, int64_t t);
 

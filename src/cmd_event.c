@@ -1,0 +1,489 @@
+/* cmd_event - kith event create|update|cancel|ls|show|attendees|feed|parse. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "kith/db.h"
+#include "kith/event.h"
+#include "kith/ical.h"
+#include "kith/message.h"
+#include "kith/timeutil.h"
+#include "kith/util.h"
+
+static void
+event_usage(FILE *out)
+{
+	fprintf(out, "usage: kith event create LIST --title T --start \"YYYY-MM-DD "
+	    "HH:MM\" --tz ZONE\n"
+	    "                 (--end \"YYYY-MM-DD HH:MM\" | --duration 2h) "
+	    "[--location L]\n"
+	    "                 [--description FILE] [--rrule RULE] [--capacity N]\n"
+	    "                 [--remind 24h,1h] [--rsvp-by DATE] [--json]\n"
+	    "       kith event update ID [the same options]\n"
+	    "       kith event cancel ID [--occurrence YYYY-MM-DD]\n"
+	    "       kith event ls LIST [--json]\n"
+	    "       kith event show ID [--occurrence YYYY-MM-DD] [--json]\n"
+	    "       kith event attendees ID [--occurrence YYYY-MM-DD] --csv\n"
+	    "       kith event feed LIST > team.ics\n"
+	    "       kith event parse FILE...   (how Kith reads a calendar or an "
+	    "invitation mail)\n\n"
+	    "Every member who gets mail is invited: a mail with the text, HTML "
+	    "and\ntext/calendar (METHOD:REQUEST) their calendar app shows with "
+	    "Accept/Decline,\nplus invite.ics.  Answers come back to "
+	    "LIST-events@ (or 'rsvp yes ID' to\nLIST-request@).  'kith cron' "
+	    "sends the reminders and the RSVP nudge.\n");
+}
+
+static int64_t
+id_arg(const char *s)
+{
+	char *end;
+	long long n = strtoll(s, &end, 10);
+
+	if (*s == '\0' || *end || n <= 0)
+		usage_error("event", "'%s' is not an event id", s);
+	return n;
+}
+
+static char *
+read_file(const char *path)
+{
+	struct buf b;
+
+	buf_init(&b);
+	if (buf_read_file(&b, path) < 0)
+		die(EX_NOINPUT_, "cannot read '%s': %s", path, strerror(errno));
+	return b.data ? buf_detach(&b, NULL) : xstrdup("");
+}
+
+struct spec_args {
+	struct event_spec s;
+	const char *end, *description_file, *occurrence, *list;
+	int json, csv;
+	char *description;
+};
+
+/* Parse the options shared by create and update (argv[0] = subcommand). */
+static void
+parse_spec(int argc, char **argv, struct spec_args *a)
+{
+	static const struct option opts[] = {
+		{ "title", required_argument, NULL, 't' },
+		{ "start", required_argument, NULL, 's' },
+		{ "end", required_argument, NULL, 'e' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "tz", required_argument, NULL, 'z' },
+		{ "location", required_argument, NULL, 'l' },
+		{ "description", required_argument, NULL, 'D' },
+		{ "rrule", required_argument, NULL, 'r' },
+		{ "capacity", required_argument, NULL, 'c' },
+		{ "remind", required_argument, NULL, 'R' },
+		{ "rsvp-by", required_argument, NULL, 'b' },
+		{ "occurrence", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "csv", no_argument, NULL, 'C' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	memset(a, 0, sizeof(*a));
+	a->s.capacity = -1;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		char *end;
+
+		switch (ch) {
+		case 't': a->s.title = optarg; break;
+		case 's': a->s.start = optarg; break;
+		case 'e': a->end = optarg; break;
+		case 'd':
+			a->s.duration = event_duration_parse(optarg);
+			if (a->s.duration <= 0)
+				die(EX_DATAERR_, "'%s' is not a duration like 2h or "
+				    "90m", optarg);
+			break;
+		case 'z': a->s.tz = optarg; break;
+		case 'l': a->s.location = optarg; break;
+		case 'D': a->description_file = optarg; break;
+		case 'r': a->s.rrule = optarg; break;
+		case 'c':
+			a->s.capacity = strtoll(optarg, &end, 10);
+			if (*optarg == '\0' || *end || a->s.capacity < 0)
+				die(EX_DATAERR_, "'%s' is not a number of seats",
+				    optarg);
+			break;
+		case 'R': a->s.remind = optarg; break;
+		case 'b': a->s.rsvp_by = optarg; break;
+		case 'o': a->occurrence = optarg; break;
+		case 'j': a->json = 1; break;
+		case 'C': a->csv = 1; break;
+		default: usage_error("event", "bad option");
+		}
+	}
+	if (a->description_file) {
+		a->description = read_file(a->description_file);
+		a->s.description = a->description;
+	}
+}
+
+/* --end given: the duration from start (or the stored start) in tz. */
+static void
+resolve_end(struct spec_args *a, const struct event *old)
+{
+	const char *tz = a->s.tz ? a->s.tz : old ? old->tz : NULL;
+	int64_t start, end;
+
+	if (a->end == NULL)
+		return;
+	if (tz == NULL || !tz_valid(tz))
+		die(EX_DATAERR_, "--end needs a valid --tz");
+	if (a->s.start) {
+		if (local_time_parse(a->s.start, tz, &start) < 0)
+			die(EX_DATAERR_, "'%s' is not a time like \"2026-12-04 "
+			    "18:00\"", a->s.start);
+	} else if (old)
+		start = old->start;
+	else
+		die(EX_DATAERR_, "--end needs --start");
+	if (local_time_parse(a->end, tz, &end) < 0 || end <= start)
+		die(EX_DATAERR_, "'%s' is not a time after the start", a->end);
+	a->s.duration = end - start;
+}
+
+static int
+create_cmd(struct cli *c, int argc, char **argv)
+{
+	struct spec_args a;
+	struct list l;
+	char err[512];
+	int64_t id, invited;
+	int st;
+
+	parse_spec(argc, argv, &a);
+	if (optind + 1 != argc)
+		usage_error("event", "'event create' takes LIST and options");
+	resolve_end(&a, NULL);
+	cli_open(c);
+	cli_list(c, argv[optind], &l);
+	st = event_create(&c->cfg, c->db, &l, &a.s, now_utc(), &id, &invited,
+	    err, sizeof(err));
+	if (st != KITH_OK)
+		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	if (a.json)
+		printf("{\"id\": %lld, \"invited\": %lld}\n", (long long)id,
+		    (long long)invited);
+	else
+		printf("%lld\n", (long long)id);
+	free(a.description);
+	list_release(&l);
+	return 0;
+}
+
+static int
+update_cmd(struct cli *c, int argc, char **argv)
+{
+	struct spec_args a;
+	struct event old;
+	char err[512];
+	int64_t id, n;
+	int st;
+
+	parse_spec(argc, argv, &a);
+	if (optind + 1 != argc)
+		usage_error("event", "'event update' takes ID and options");
+	id = id_arg(argv[optind]);
+	cli_open(c);
+	if (event_get(c->db, id, &old) != KITH_OK)
+		die(EX_NOINPUT_, "no event %lld", (long long)id);
+	resolve_end(&a, &old);
+	event_release(&old);
+	st = event_update(&c->cfg, c->db, id, &a.s, now_utc(), &n, err,
+	    sizeof(err));
+	if (st != KITH_OK)
+		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	printf("event %lld updated; the new version goes to %lld invited "
+	    "members\n", (long long)id, (long long)n);
+	free(a.description);
+	return 0;
+}
+
+static int
+cancel_cmd(struct cli *c, int argc, char **argv)
+{
+	struct spec_args a;
+	char err[512];
+	int64_t id, n;
+	int st;
+
+	parse_spec(argc, argv, &a);
+	if (optind + 1 != argc)
+		usage_error("event", "'event cancel' takes ID [--occurrence DATE]");
+	id = id_arg(argv[optind]);
+	cli_open(c);
+	st = event_cancel(&c->cfg, c->db, id, a.occurrence, now_utc(), &n, err,
+	    sizeof(err));
+	if (st != KITH_OK)
+		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	printf("event %lld%s%s cancelled; %lld invited members are told\n",
+	    (long long)id, a.occurrence ? " on " : "",
+	    a.occurrence ? a.occurrence : "", (long long)n);
+	return 0;
+}
+
+struct ls_ctx {
+	sqlite3 *db;
+	int json, n;
+};
+
+static int
+print_event(const struct event *e, void *ctx)
+{
+	struct ls_ctx *x = ctx;
+	struct event_counts cnt;
+	int64_t next = event_next_occurrence(e, now_utc());
+	char when[64] = "-";
+
+	if (next)
+		local_time_format(e->tz, next, when, sizeof(when));
+	event_attendees(x->db, e, 0, NULL, NULL, &cnt);
+	if (x->json) {
+		printf("%s{\"id\": %lld, \"title\": ", x->n++ ? ",\n " : "",
+		    (long long)e->id);
+		json_string(stdout, e->title);
+		printf(", \"state\": \"%s\", \"next\": %lld, \"accepted\": %lld, "
+		    "\"waitlist\": %lld, \"capacity\": %lld}", e->state,
+		    (long long)next, (long long)cnt.accepted,
+		    (long long)cnt.waitlist, (long long)e->capacity);
+	} else
+		printf("%-5lld %-9s %-24s %3lld yes %3lld maybe %3lld no  %s\n",
+		    (long long)e->id, e->state, when, (long long)cnt.accepted,
+		    (long long)cnt.tentative, (long long)cnt.declined, e->title);
+	return 0;
+}
+
+struct show_ctx {
+	int json, csv, n;
+};
+
+static int
+print_attendee(const struct event_attendee *a, void *ctx)
+{
+	struct show_ctx *x = ctx;
+
+	if (x->csv) {
+		/* RFC 4180: quote every field, double the quotes */
+		const char *f[3] = { a->address, a->name, a->answer };
+
+		for (int i = 0; i < 3; i++) {
+			putchar('"');
+			for (const char *p = f[i]; *p; p++) {
+				if (*p == '"')
+					putchar('"');
+				putchar(*p);
+			}
+			printf("\"%s", i < 2 ? "," : "\r\n");
+		}
+	} else if (x->json) {
+		printf("%s{\"address\": ", x->n++ ? ", " : "");
+		json_string(stdout, a->address);
+		printf(", \"name\": ");
+		json_string(stdout, a->name);
+		printf(", \"answer\": \"%s\"}", a->answer);
+	} else
+		printf("  %-10s %-36s %s\n", a->answer, a->address, a->name);
+	return 0;
+}
+
+static int
+show_cmd(struct cli *c, int argc, char **argv, int attendees_only)
+{
+	struct spec_args a;
+	struct show_ctx x;
+	struct event e;
+	struct event_counts cnt;
+	int64_t id, occ = 0, next[5];
+	char when[64];
+	size_t nn = 0;
+
+	parse_spec(argc, argv, &a);
+	if (optind + 1 != argc)
+		usage_error("event", "'event %s' takes ID", argv[0]);
+	id = id_arg(argv[optind]);
+	cli_open(c);
+	if (event_get(c->db, id, &e) != KITH_OK)
+		die(EX_NOINPUT_, "no event %lld; see 'kith event ls LIST'",
+		    (long long)id);
+	if (a.occurrence) {
+		int64_t day;
+
+		if (local_time_parse(a.occurrence, e.tz, &day) < 0)
+			die(EX_DATAERR_, "'%s' is not a date", a.occurrence);
+		occ = event_next_occurrence(&e, day);
+		if (occ == 0 || occ >= day + 86400 + 7200)
+			die(EX_DATAERR_, "event %lld has no occurrence on %s",
+			    (long long)id, a.occurrence);
+	}
+	memset(&x, 0, sizeof(x));
+	x.json = a.json;
+	x.csv = a.csv || attendees_only;
+	if (x.csv) {
+		printf("\"address\",\"name\",\"answer\"\r\n");
+		event_attendees(c->db, &e, occ, print_attendee, &x, &cnt);
+		event_release(&e);
+		return 0;
+	}
+	for (int64_t t = now_utc(); nn < 5 && (next[nn] =
+	    event_next_occurrence(&e, t)) != 0; nn++)
+		t = next[nn] + 1;
+	if (x.json) {
+		printf("{\"id\": %lld, \"uid\": ", (long long)e.id);
+		json_string(stdout, e.uid);
+		printf(", \"title\": ");
+		json_string(stdout, e.title);
+		printf(", \"state\": \"%s\", \"sequence\": %d, \"tz\": \"%s\", "
+		    "\"start\": %lld, \"duration\": %lld, \"capacity\": %lld, "
+		    "\"next\": [", e.state, e.sequence, e.tz, (long long)e.start,
+		    (long long)e.duration, (long long)e.capacity);
+		for (size_t i = 0; i < nn; i++)
+			printf("%s%lld", i ? ", " : "", (long long)next[i]);
+		printf("], \"attendees\": [");
+		event_attendees(c->db, &e, occ, print_attendee, &x, &cnt);
+		printf("], \"accepted\": %lld, \"tentative\": %lld, \"declined\": "
+		    "%lld, \"waitlist\": %lld, \"none\": %lld}\n",
+		    (long long)cnt.accepted, (long long)cnt.tentative,
+		    (long long)cnt.declined, (long long)cnt.waitlist,
+		    (long long)cnt.none);
+	} else {
+		local_time_format(e.tz, e.start, when, sizeof(when));
+		printf("event %lld: %s (%s, sequence %d)\nstarts:   %s%s%s\n"
+		    "where:    %s\ncapacity: %lld\n", (long long)e.id, e.title,
+		    e.state, e.sequence, when, *e.rrule ? "; repeats " : "",
+		    e.rrule, *e.location ? e.location : "-",
+		    (long long)e.capacity);
+		for (size_t i = 0; i < nn; i++) {
+			local_time_format(e.tz, next[i], when, sizeof(when));
+			printf("%s%s\n", i ? "          " : "next:     ", when);
+		}
+		printf("\n");
+		event_attendees(c->db, &e, occ, print_attendee, &x, &cnt);
+		printf("\n%lld accepted, %lld tentative, %lld declined, %lld on "
+		    "the waitlist, %lld no answer\n", (long long)cnt.accepted,
+		    (long long)cnt.tentative, (long long)cnt.declined,
+		    (long long)cnt.waitlist, (long long)cnt.none);
+	}
+	event_release(&e);
+	return 0;
+}
+
+static int
+want_calendar(const char *name, const char *type, void *ctx)
+{
+	size_t n = strlen(name);
+
+	(void)ctx;
+	return !strcasecmp(type, "text/calendar") ||
+	    !strcasecmp(type, "application/ics") ||
+	    (n > 4 && !strcasecmp(name + n - 4, ".ics"));
+}
+
+/* One line per file: method, uid, sequence, recurrence-id, organizer,
+ * attendee=partstat... (tab-separated). */
+static int
+parse_cmd(int argc, char **argv)
+{
+	int bad = 0;
+
+	for (int i = 0; i < argc; i++) {
+		struct ical_info in;
+		struct buf b;
+		char *cal;
+
+		buf_init(&b);
+		if (buf_read_file(&b, argv[i]) < 0) {
+			fprintf(stderr, "kith: cannot read '%s': %s\n", argv[i],
+			    strerror(errno));
+			bad = 1;
+			continue;
+		}
+		if (b.len >= 15 && !strncmp(b.data, "BEGIN:VCALENDAR", 15))
+			cal = xstrdup(b.data);
+		else
+			cal = message_find_part(b.data ? b.data : "", b.len,
+			    want_calendar, NULL, NULL);
+		if (cal == NULL || ical_parse(cal, &in) < 0) {
+			printf("%s\t-\n", argv[i]);
+			free(cal);
+			buf_release(&b);
+			continue;
+		}
+		printf("%s\t%s\t%s\t%d\t%s\t%s\t", argv[i], *in.method ? in.method :
+		    "(none)", in.uid, in.sequence, in.recurrence_text,
+		    *in.organizer ? in.organizer : "(none)");
+		for (size_t k = 0; k < in.nattendees; k++)
+			printf("%s%s=%s", k ? "," : "", in.attendee[k],
+			    *in.partstat[k] ? in.partstat[k] : "(unset)");
+		printf("\n");
+		ical_info_release(&in);
+		free(cal);
+		buf_release(&b);
+	}
+	return bad ? EX_NOINPUT_ : 0;
+}
+
+int
+cmd_event(struct cli *c, int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : "";
+
+	if (argc < 3 || wants_help(argc, argv)) {
+		event_usage(argc < 3 && !wants_help(argc, argv) ? stderr : stdout);
+		return argc < 3 && !wants_help(argc, argv) ? EX_USAGE_ : 0;
+	}
+	if (!strcmp(sub, "create"))
+		return create_cmd(c, argc - 1, argv + 1);
+	if (!strcmp(sub, "update"))
+		return update_cmd(c, argc - 1, argv + 1);
+	if (!strcmp(sub, "cancel"))
+		return cancel_cmd(c, argc - 1, argv + 1);
+	if (!strcmp(sub, "show"))
+		return show_cmd(c, argc - 1, argv + 1, 0);
+	if (!strcmp(sub, "attendees"))
+		return show_cmd(c, argc - 1, argv + 1, 1);
+	if (!strcmp(sub, "parse"))
+		return parse_cmd(argc - 2, argv + 2);
+	if (!strcmp(sub, "ls")) {
+		struct ls_ctx x = { NULL, argc > 3 && !strcmp(argv[3], "--json"), 0 };
+		struct list l;
+
+		cli_open(c);
+		cli_list(c, argv[2], &l);
+		x.db = c->db;
+		if (x.json)
+			printf("[");
+		event_foreach(c->db, l.id, print_event, &x);
+		if (x.json)
+			printf("]\n");
+		list_release(&l);
+		return 0;
+	}
+	if (!strcmp(sub, "feed")) {
+		struct list l;
+		char err[512], *cal;
+
+		cli_open(c);
+		cli_list(c, argv[2], &l);
+		cal = event_feed(c->db, &l, now_utc(), err, sizeof(err));
+		if (cal == NULL)
+			die(EX_SOFTWARE_, "%s", err);
+		fputs(cal, stdout);
+		free(cal);
+		list_release(&l);
+		return 0;
+	}
+	usage_error("event", "'%s' is not an event command", sub);
+}
