@@ -74,7 +74,7 @@ static const struct {
 	{ "team-confirm+c.1-0-aaaaaaaaaaaaaaaa@example.org", "x@example.net",
 	  "From: x@example.net\n\nyes\n", "ignored", 0 },
 	{ "team-events@example.org", "x@example.net",
-	  "From: x@example.net\n\nrsvp\n", "unsupported", 0 },
+	  "From: x@example.net\n\nrsvp\n", "recorded", 0 },
 	{ "team@example.org", "bob@example.org", "\x01\x02garbage", "quarantined", 0 },
 	{ "my-events@example.org", "alice@example.org",
 	  "From: alice@example.org\nMessage-ID: <4@x>\n\nhi\n", "accepted", 0 },
