@@ -126,7 +126,14 @@ parse_spec(int argc, char **argv, struct spec_args *a)
 		}
 	}
 	if (a->description_file) {
+		size_t n;
+
 		a->description = read_file(a->description_file);
+		/* the file's last line end is not part of the text */
+		n = strlen(a->description);
+		while (n > 0 && (a->description[n - 1] == '\n' ||
+		    a->description[n - 1] == '\r'))
+			a->description[--n] = '\0';
 		a->s.description = a->description;
 	}
 }
@@ -410,19 +417,40 @@ parse_cmd(int argc, char **argv)
 			bad = 1;
 			continue;
 		}
-		if (b.len >= 15 && !strncmp(b.data, "BEGIN:VCALENDAR", 15))
-			cal = xstrdup(b.data);
-		else
-			cal = message_find_part(b.data ? b.data : "", b.len,
-			    want_calendar, NULL, NULL);
+		{
+			/* saved mail may start with blank lines or an mbox
+			 * "From " line */
+			const char *d = b.data ? b.data : "";
+			size_t len = b.len;
+
+			while (len) {
+				const char *nl = memchr(d, '\n', len);
+				size_t k = 0;
+
+				while (k < len && (d[k] == ' ' || d[k] == '\t' ||
+				    d[k] == '\r'))
+					k++;
+				if (nl == NULL || (d + k != nl &&
+				    strncmp(d, "From ", 5)))
+					break;
+				len -= (size_t)(nl + 1 - d);
+				d = nl + 1;
+			}
+			if (len >= 15 && !strncmp(d, "BEGIN:VCALENDAR", 15))
+				cal = xstrdup(d);
+			else
+				cal = message_find_part(d, len, want_calendar, NULL,
+				    NULL);
+		}
 		if (cal == NULL || ical_parse(cal, &in) < 0) {
 			printf("%s\t-\n", argv[i]);
 			free(cal);
 			buf_release(&b);
 			continue;
 		}
-		printf("%s\t%s\t%s\t%d\t%s\t%s\t", argv[i], *in.method ? in.method :
-		    "(none)", in.uid, in.sequence, in.recurrence_text,
+		printf("%s\t%s\t%s\t%lld\t%s\t%s\t", argv[i], *in.method ?
+		    in.method : "(none)", in.uid, (long long)in.sequence,
+		    in.recurrence_text,
 		    *in.organizer ? in.organizer : "(none)");
 		for (size_t k = 0; k < in.nattendees; k++)
 			printf("%s%s=%s", k ? "," : "", in.attendee[k],

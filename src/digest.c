@@ -8,6 +8,7 @@
 #include "kith/compose.h"
 #include "kith/db.h"
 #include "kith/digest.h"
+#include "kith/event.h"
 #include "kith/log.h"
 #include "kith/message.h"
 #include "kith/outbox.h"
@@ -34,6 +35,7 @@ struct issue {
 	int64_t volume, number, after, upto;	/* posts id in (after, upto] */
 	char *subject;
 	char *prefix;		/* subject prefix to strip in the contents */
+	char *events;		/* upcoming events and their answers, or "" */
 };
 
 /* One archived post, as a digest needs it. */
@@ -187,8 +189,14 @@ render_mime(const struct issue *is, const struct dpost *p, size_t n,
 			buf_adds(&b, "\r\n");
 	}
 	buf_addf(&b, "--%s--\r\n\r\n--%s\r\nContent-Type: text/plain; "
-	    "charset=UTF-8\r\nContent-Description: Digest Footer\r\n\r\n"
-	    "End of %s\r\n\r\n--%s--\r\n", inner, outer, is->subject, outer);
+	    "charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n"
+	    "Content-Description: Digest Footer\r\n\r\n", inner, outer);
+	for (const char *c = is->events; *c; c++) {
+		if (*c == '\n')
+			buf_addc(&b, '\r');
+		buf_addc(&b, *c);
+	}
+	buf_addf(&b, "End of %s\r\n\r\n--%s--\r\n", is->subject, outer);
 	free(outer);
 	free(inner);
 	return buf_detach(&b, len);
@@ -234,6 +242,7 @@ render_plain(const struct issue *is, const struct dpost *p, size_t n,
 		buf_addf(&text, "\n%s\n\n", dash30);
 		free(subj);
 	}
+	buf_adds(&text, is->events);
 	buf_addf(&text, "End of %s\n", is->subject);
 	stars = strlen(is->subject) + 7;
 	for (size_t i = 0; i < stars; i++)
@@ -274,6 +283,13 @@ issue_init(sqlite3 *db, const struct list *l, struct issue *is,
 	is->prefix = list_setting(db, l->id, "subject_prefix");
 	is->subject = xasprintf("%s Digest, Vol %lld, Issue %lld", l->name,
 	    (long long)volume, (long long)number);
+	{
+		struct buf ev;
+
+		buf_init(&ev);
+		event_digest_lines(db, l, now_utc(), &ev);
+		is->events = ev.data ? buf_detach(&ev, NULL) : xstrdup("");
+	}
 }
 
 static void
@@ -281,6 +297,7 @@ issue_release(struct issue *is)
 {
 	free(is->prefix);
 	free(is->subject);
+	free(is->events);
 }
 
 /* A group of recipients that get the same copy: format and first post. */

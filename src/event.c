@@ -954,7 +954,8 @@ event_handle_reply(const struct kith_config *cfg, sqlite3 *db,
 	}
 	occ = in.recurrence_id;
 	st = event_rsvp(cfg, db, l, &e, member_id, occ, ps,
-	    in.sequence < 0 ? 0 : in.sequence,
+	    in.sequence < 0 ? 0 : in.sequence > 1000000 ? 1000000 :
+	    (int)in.sequence,
 	    in.dtstamp ? in.dtstamp : now_utc(), now_utc(), &result);
 	snprintf(line, n, "event: %s from '%s' for %lld%s: %s", ps,
 	    in.attendee[which], (long long)e.id, occ ? " (one occurrence)" : "",

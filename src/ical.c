@@ -294,11 +294,16 @@ static char *
 address_of(const char *v)
 {
 	char *s;
+	const char *m;
 
 	if (v == NULL)
 		return xstrdup("");
-	if (!strncasecmp(v, "mailto:", 7))
-		v += 7;
+	/* also "CN=x:mailto:a@b", a parameter written into the value */
+	for (m = v; *m; m++)
+		if (!strncasecmp(m, "mailto:", 7)) {
+			v = m + 7;
+			break;
+		}
 	s = xstrdup(v);
 	return str_lower(s);
 }
@@ -349,8 +354,15 @@ ical_parse(const char *text, struct ical_info *info)
 		free(info->uid);
 		info->uid = xstrdup(icalcomponent_get_uid(ev));
 	}
-	if (icalcomponent_get_first_property(ev, ICAL_SEQUENCE_PROPERTY))
-		info->sequence = icalcomponent_get_sequence(ev);
+	if (icalcomponent_get_first_property(ev, ICAL_SEQUENCE_PROPERTY)) {
+		/* From the text: libical keeps an int, and some clients
+		 * write numbers no int holds (a time in milliseconds). */
+		const char *v = strstr(text, "BEGIN:VEVENT");
+
+		v = v ? strstr(v, "\nSEQUENCE:") : NULL;
+		info->sequence = v ? strtoll(v + 10, NULL, 10) :
+		    icalcomponent_get_sequence(ev);
+	}
 	if (icalcomponent_get_first_property(ev, ICAL_DTSTAMP_PROPERTY))
 		info->dtstamp = (int64_t)icaltime_as_timet_with_zone(
 		    icalcomponent_get_dtstamp(ev), icaltimezone_get_utc_timezone());

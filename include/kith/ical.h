@@ -54,7 +54,7 @@ struct ical_info {
 	char method[16];	/* "" when none */
 	char prodid[128];
 	char *uid;		/* "" when none */
-	int sequence;		/* -1 when none */
+	int64_t sequence;	/* -1 when none */
 	int64_t dtstamp;	/* UTC seconds, 0 when none */
 	int64_t recurrence_id;	/* UTC seconds, 0 when none */
 	char recurrence_text[40];	/* as written: "20251003T100000Z" */
