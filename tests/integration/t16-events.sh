@@ -141,6 +141,12 @@ assert_ok 'echo "$r" | grep -q "^ok"' "later updates carry EXDATE for it ($r)"
 nx=$(faketime '2026-12-05 12:00:00' "$KITH_BIN" event show $id --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["next"][0])')
 assert_ok '[ "$nx" = "$(date -u -d "2026-12-18 17:00" +%s)" ]' "the next occurrence after Dec 5 skips the cancelled Dec 11 ($nx)"
 
+# one occurrence answered on its own (RECURRENCE-ID)
+$MR "$T/inv-dave.eml" dave@example.org DECLINED --recurrence "2026-12-18 18:00" --sequence 3 > "$T/r14"
+ev_in "$T/r14" >/dev/null
+occ_answer=$(kith event show $id --occurrence 2026-12-18 --json | $PY -c "import json,sys; print({a['address']: a['answer'] for a in json.load(sys.stdin)['attendees']}['dave@example.org'])")
+assert_ok '[ "$occ_answer" = declined ] && [ "$(answer $id dave@example.org)" = accepted ]' "a REPLY with RECURRENCE-ID declines one occurrence only (Dec 18: $occ_answer; the series: $(answer $id dave@example.org))"
+
 # --- reminders: 24h and 1h before, exactly once, two crons racing
 rm -f "$SINK_DIR"/*
 at() { faketime "$1" "$KITH_BIN" cron >/dev/null 2>&1; }
