@@ -15,7 +15,7 @@ static const struct {
 	{ ROLE_REQUEST, "-request" }, { ROLE_OWNER, "-owner" },
 	{ ROLE_BOUNCES, "-bounces" }, { ROLE_CONFIRM, "-confirm" },
 	{ ROLE_SUBSCRIBE, "-subscribe" }, { ROLE_UNSUBSCRIBE, "-unsubscribe" },
-	{ ROLE_EVENTS, "-events" },
+	{ ROLE_EVENTS, "-events" }, { ROLE_POLL, "-poll" },
 };
 #define NSUFFIXES (sizeof(suffixes) / sizeof(suffixes[0]))
 

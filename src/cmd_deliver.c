@@ -15,6 +15,7 @@
 #include "kith/deliver.h"
 #include "kith/digest.h"
 #include "kith/event.h"
+#include "kith/poll.h"
 #include "kith/newsletter.h"
 #include "kith/log.h"
 #include "kith/membership.h"
@@ -105,6 +106,8 @@ cron_housekeeping(struct cli *c)
 		log_warn("cron: scheduled newsletters not started; next minute");
 	if (event_cron(&c->cfg, c->db, now) < 0)
 		log_warn("cron: some event reminders not sent; next minute");
+	if (poll_cron(&c->cfg, c->db, now) < 0)
+		log_warn("cron: some polls not closed; next minute");
 	token_key_free(key);
 }
 

@@ -250,6 +250,58 @@ static const char *const migrations[] = {
 	"  occurrence INTEGER NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL,"
 	"  PRIMARY KEY (event_id, occurrence, kind));"
 	"ALTER TABLE outbox_messages ADD COLUMN render TEXT NOT NULL DEFAULT '';",
+	/* 7: polls, onboarding, the member history stats read */
+	"CREATE TABLE polls ("
+	"  id INTEGER PRIMARY KEY,"
+	"  list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	"  question TEXT NOT NULL,"
+	"  options TEXT NOT NULL,"	/* one per line */
+	"  multiple INTEGER NOT NULL DEFAULT 0,"
+	"  closes INTEGER NOT NULL DEFAULT 0,"
+	"  state TEXT NOT NULL DEFAULT 'open',"
+	"  created INTEGER NOT NULL,"
+	"  closed INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE poll_votes ("
+	"  poll_id INTEGER NOT NULL REFERENCES polls(id) ON DELETE CASCADE,"
+	"  member_id INTEGER NOT NULL,"
+	"  address TEXT NOT NULL,"
+	"  choices TEXT NOT NULL,"	/* "1,3" */
+	"  at INTEGER NOT NULL,"
+	"  PRIMARY KEY (poll_id, member_id));"
+	"CREATE TABLE poll_log ("	/* every vote, for votes over time */
+	"  poll_id INTEGER NOT NULL REFERENCES polls(id) ON DELETE CASCADE,"
+	"  address TEXT NOT NULL, choices TEXT NOT NULL, at INTEGER NOT NULL);"
+	"CREATE TABLE onboarding_steps ("
+	"  id INTEGER PRIMARY KEY,"
+	"  list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	"  position INTEGER NOT NULL,"
+	"  after INTEGER NOT NULL,"	/* seconds after joining / the previous step */
+	"  template TEXT NOT NULL,"
+	"  unless TEXT NOT NULL DEFAULT '',"	/* '' | posted | rsvped */
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE onboarding ("	/* each member's path; kept when they leave */
+	"  list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	"  address TEXT NOT NULL,"
+	"  step_id INTEGER NOT NULL,"
+	"  outcome TEXT NOT NULL,"	/* sent | skipped | left */
+	"  at INTEGER NOT NULL,"
+	"  PRIMARY KEY (list_id, address, step_id));"
+	"CREATE TABLE member_log ("	/* joins and leaves by any path */
+	"  list_id INTEGER NOT NULL,"
+	"  address TEXT NOT NULL,"
+	"  event TEXT NOT NULL,"	/* joined | left */
+	"  at INTEGER NOT NULL);"
+	"CREATE INDEX member_log_list ON member_log(list_id, at);"
+	"INSERT INTO member_log(list_id, address, event, at)"
+	"  SELECT list_id, address, 'joined', joined FROM members;"
+	"CREATE TRIGGER members_joined AFTER INSERT ON members BEGIN"
+	"  INSERT INTO member_log(list_id, address, event, at)"
+	"  VALUES (new.list_id, new.address, 'joined', new.joined); END;"
+	"CREATE TRIGGER members_left AFTER DELETE ON members BEGIN"
+	"  INSERT INTO member_log(list_id, address, event, at)"
+	"  VALUES (old.list_id, old.address, 'left', unixepoch()); END;"
+	"ALTER TABLE members ADD COLUMN thanks INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE members ADD COLUMN nudged INTEGER NOT NULL DEFAULT 0;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

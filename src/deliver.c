@@ -20,6 +20,7 @@
 #include "kith/membership.h"
 #include "kith/newsletter.h"
 #include "kith/outbox.h"
+#include "kith/poll.h"
 #include "kith/throttle.h"
 #include "kith/tokens.h"
 #include "kith/transport.h"
@@ -327,6 +328,9 @@ tx_prepare(struct worker *w, const struct outbox_message *m,
 			w->nc = newsletter_cache_new(w->db);
 		*own = newsletter_personalise(w->nc, w->cfg, w->key,
 		    m->campaign_id, it->member_id, it->rcpt, &own_len);
+	} else if (m->render && !strncmp(m->render, "poll:", 5)) {
+		*own = poll_personalise(w->db, w->cfg, w->key, m->render,
+		    it->member_id, it->rcpt, &own_len);
 	} else if (m->render && *m->render) {
 		if (w->ec == NULL)
 			w->ec = event_cache_new(w->db);

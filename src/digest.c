@@ -9,6 +9,7 @@
 #include "kith/db.h"
 #include "kith/digest.h"
 #include "kith/event.h"
+#include "kith/poll.h"
 #include "kith/log.h"
 #include "kith/message.h"
 #include "kith/outbox.h"
@@ -288,6 +289,7 @@ issue_init(sqlite3 *db, const struct list *l, struct issue *is,
 
 		buf_init(&ev);
 		event_digest_lines(db, l, now_utc(), &ev);
+		poll_digest_lines(db, l, &ev);
 		is->events = ev.data ? buf_detach(&ev, NULL) : xstrdup("");
 	}
 }

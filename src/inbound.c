@@ -18,6 +18,7 @@
 #include "kith/bans.h"
 #include "kith/bounce.h"
 #include "kith/event.h"
+#include "kith/poll.h"
 #include "kith/membership.h"
 #include "kith/moderation.h"
 #include "kith/notice.h"
@@ -543,6 +544,19 @@ handle_events(struct inbound *in, const struct list *l,
 	in_transaction(in, "recorded", do_event_reply, l, m, NULL);
 }
 
+/* A vote by reply to team-poll+TOKEN@. */
+static int
+do_poll_reply(struct inbound *in, const struct mail_ctx *c, const void *arg)
+{
+	char line[512] = "";
+	int st = poll_handle_reply(c->cfg, c->db, c->key, c->l, arg, in->raw,
+	    in->len, in->sender, line, sizeof(line));
+
+	if (*line)
+		log_info("%s", line);
+	return st;
+}
+
 /* Find the list the recipient belongs to, trying each reading of it. */
 static int
 route(struct inbound *in, struct list *l, struct recipient *rcpt)
@@ -589,6 +603,17 @@ dispatch(struct inbound *in, const struct list *l, const struct recipient *r)
 		handle_membership(in, l, &m, r);
 	else if (r->role == ROLE_EVENTS && *r->detail == '\0')
 		handle_events(in, l, &m);
+	else if (r->role == ROLE_POLL && *r->detail) {
+		const char *autoreason = policy_auto_reason(&m, in->env_from);
+
+		if (autoreason || in->sender == NULL)
+			result(in->res, 0, "dropped", "inbound: dropped '<%s>' to "
+			    "'%s': %s", m.message_id, in->env_to, autoreason ?
+			    autoreason : "no sender");
+		else
+			in_transaction(in, "voted", do_poll_reply, l, &m,
+			    r->detail);
+	}
 	else
 		handle_unsupported(in, l, &m);
 	free(in->sender);

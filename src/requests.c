@@ -13,6 +13,8 @@
 #include "kith/db.h"
 #include "kith/log.h"
 #include "kith/event.h"
+#include "kith/log.h"
+#include "kith/poll.h"
 #include "kith/members.h"
 #include "kith/notice.h"
 #include "kith/requests.h"
@@ -21,7 +23,7 @@
 
 static const char *const verbs[] = {
 	"help", "subscribe", "join", "unsubscribe", "leave", "set", "info",
-	"index", "get", "who", "rsvp", "end", "stop", NULL
+	"index", "get", "who", "rsvp", "vote", "end", "stop", NULL
 };
 
 static int
@@ -397,6 +399,26 @@ run_command(const struct mail_ctx *c, struct reply *r,
 		cmd_get(c, r, cmd->args, member);
 	else if (!strcmp(cmd->verb, "rsvp"))
 		st = cmd_rsvp(c, r, cmd->args, sender);
+	else if (!strcmp(cmd->verb, "vote")) {
+		char *end, line[512];
+		long long id = strtoll(cmd->args, &end, 10);
+
+		if (end == cmd->args || *end != ' ')
+			buf_adds(&r->out, "    Not done: write 'vote POLL N', e.g. "
+			    "'vote 3 2'.\n");
+		else {
+			st = poll_vote(c->cfg, c->db, c->l, id, sender, end + 1,
+			    now_utc(), line, sizeof(line));
+			log_info("%s", line);
+			if (strstr(line, "refused: "))
+				buf_addf(&r->out, "    Not done: %s.\n",
+				    strstr(line, "refused: ") + 9);
+			else
+				buf_addf(&r->out, "    %s\n", strstr(line,
+				    "unknown poll") ? "Not done: no such poll." :
+				    "Done (a separate mail confirms your vote).");
+		}
+	}
 	else if (!strcmp(cmd->verb, "who")) {
 		if (moderator)
 			member_foreach(c->db, c->l->id, who_line, &r->out);

@@ -12,7 +12,7 @@ char *address_normalize(const char *in);
 /* Sub-addresses of a list, in the order they are tried. */
 enum list_role {
 	ROLE_POST = 0, ROLE_REQUEST, ROLE_OWNER, ROLE_BOUNCES, ROLE_CONFIRM,
-	ROLE_SUBSCRIBE, ROLE_UNSUBSCRIBE, ROLE_EVENTS, ROLE_OTHER
+	ROLE_SUBSCRIBE, ROLE_UNSUBSCRIBE, ROLE_EVENTS, ROLE_POLL, ROLE_OTHER
 };
 
 struct recipient {

@@ -1,0 +1,94 @@
+/*
+ * poll - quick polls answered by reply.  Each member's copy carries a
+ * Reply-To team-poll+TOKEN@ whose token names the poll and that member,
+ * so a plain reply "2" (or the option's text) votes, and nobody can vote
+ * for another.  The `vote POLL N` command to team-request@ does the
+ * same.  One vote per member: a new vote replaces the old one until the
+ * poll closes (by `kith poll close` or by cron at its time), when the
+ * results go to the list.  Every vote is acknowledged; refusals
+ * (non-members, closed, no such option) are answered once a day with the
+ * reason.  Functions work inside the caller's transaction unless noted.
+ */
+#ifndef KITH_POLL_H
+#define KITH_POLL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "kith/config.h"
+#include "kith/lists.h"
+#include "kith/tokens.h"
+#include "kith/util.h"
+
+#define POLL_MAX_OPTIONS 20
+
+struct poll {
+	int64_t id, list_id, closes, created, closed;
+	char *question, *state;
+	char *options[POLL_MAX_OPTIONS];
+	size_t noptions;
+	int multiple;
+};
+
+void poll_release(struct poll *p);
+int poll_get(sqlite3 *db, int64_t id, struct poll *p);
+
+/*
+ * poll_parse_choice - the options a line of a reply names: numbers
+ * ("2", "1, 3", "1 and 3") or an option's text (any case).  Fills
+ * chosen[] (0-based, ascending, no repeats) and returns how many; 0 when
+ * it names none, -1 when a number is out of range, -2 for several
+ * options on a single-choice poll.
+ */
+int poll_parse_choice(const char *line, const struct poll *p, int *chosen);
+
+/* Create and send to every member who gets mail (own transaction). */
+int poll_create(sqlite3 *db, const struct list *l, const char *question,
+    char *const *options, size_t n, int multiple, int64_t closes,
+    int64_t now, int64_t *id, int64_t *sent, char *err, size_t errlen);
+
+/*
+ * poll_vote - member votes with text (a reply's first own line, or the
+ * arguments of "vote"); acknowledged or refused by mail.  *line gets what
+ * happened.  KITH_OK (recorded or refused), KITH_TEMP.
+ */
+int poll_vote(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, int64_t poll_id, const char *address,
+    const char *text, int64_t now, char *line, size_t n);
+
+/* A reply to team-poll+TOKEN@ (raw mail); caller's transaction. */
+int poll_handle_reply(const struct kith_config *cfg, sqlite3 *db,
+    const struct token_key *key, const struct list *l, const char *token,
+    const char *raw, size_t len, const char *sender, char *line, size_t n);
+
+/* Close now and send the results to the list (own transaction). */
+int poll_close(const struct kith_config *cfg, sqlite3 *db, int64_t id,
+    int64_t now, char *err, size_t errlen);
+
+/* Close the polls whose time has come; -1 on error. */
+int poll_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now);
+
+struct poll_tally {
+	int64_t votes[POLL_MAX_OPTIONS];
+	int64_t voters, members;
+};
+int poll_tally(sqlite3 *db, const struct poll *p, struct poll_tally *t);
+
+/* Members who get mail and have not voted, one per call of fn. */
+int poll_nonvoters(sqlite3 *db, const struct poll *p,
+    int (*fn)(const char *address, void *), void *ctx);
+
+/* Votes per day (UTC date, count), oldest first. */
+int poll_timeline(sqlite3 *db, const struct poll *p,
+    int (*fn)(const char *day, int64_t votes, void *), void *ctx);
+
+/* Open polls, for the end of a digest. */
+void poll_digest_lines(sqlite3 *db, const struct list *l, struct buf *out);
+
+/* Delivery: the copy an outbox row with render "poll:ID" stands for. */
+char *poll_personalise(sqlite3 *db, const struct kith_config *cfg,
+    const struct token_key *key, const char *render, int64_t member_id,
+    const char *rcpt, size_t *len);
+
+#endif

@@ -1,0 +1,648 @@
+/* poll - polls answered by reply or command. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kith/compose.h"
+#include "kith/db.h"
+#include "kith/log.h"
+#include "kith/members.h"
+#include "kith/membership.h"
+#include "kith/message.h"
+#include "kith/notice.h"
+#include "kith/outbox.h"
+#include "kith/poll.h"
+#include "kith/rfc2047.h"
+#include "kith/timeutil.h"
+#include "kith/tokens.h"
+#include "kith/util.h"
+
+void
+poll_release(struct poll *p)
+{
+	free(p->question);
+	free(p->state);
+	for (size_t i = 0; i < p->noptions; i++)
+		free(p->options[i]);
+	memset(p, 0, sizeof(*p));
+}
+
+int
+poll_get(sqlite3 *db, int64_t id, struct poll *p)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id, list_id, question, "
+	    "options, multiple, closes, state, created, closed FROM polls "
+	    "WHERE id=?");
+	int found = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "i", id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		char *opts = db_col_text(st, 3), *save = NULL;
+
+		p->id = sqlite3_column_int64(st, 0);
+		p->list_id = sqlite3_column_int64(st, 1);
+		p->question = db_col_text(st, 2);
+		for (char *o = strtok_r(opts, "\n", &save); o &&
+		    p->noptions < POLL_MAX_OPTIONS; o = strtok_r(NULL, "\n", &save))
+			p->options[p->noptions++] = xstrdup(o);
+		free(opts);
+		p->multiple = sqlite3_column_int(st, 4);
+		p->closes = sqlite3_column_int64(st, 5);
+		p->state = db_col_text(st, 6);
+		p->created = sqlite3_column_int64(st, 7);
+		p->closed = sqlite3_column_int64(st, 8);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found ? KITH_OK : KITH_PERM;
+}
+
+static int
+add_choice(int *chosen, int n, int c)
+{
+	int i = n;
+
+	for (int k = 0; k < n; k++)
+		if (chosen[k] == c)
+			return n;
+	while (i > 0 && chosen[i - 1] > c) {
+		chosen[i] = chosen[i - 1];
+		i--;
+	}
+	chosen[i] = c;
+	return n + 1;
+}
+
+int
+poll_parse_choice(const char *line, const struct poll *p, int *chosen)
+{
+	char *low = str_lower(str_trim(xstrdup(line))), *t = low, *save = NULL;
+	int n = 0, numbers = 1;
+
+	/* Numbers only?  "1", "1, 3", "1 and 3", "#2". */
+	for (char *w = strtok_r(t, " ,;/&+#.", &save); w;
+	    w = strtok_r(NULL, " ,;/&+#.", &save)) {
+		char *end;
+		long v;
+
+		if (!strcmp(w, "and") || !strcmp(w, "und") || !strcmp(w, "et"))
+			continue;
+		v = strtol(w, &end, 10);
+		if (*end || end == w) {
+			numbers = 0;
+			break;
+		}
+		if (v < 1 || v > (long)p->noptions) {
+			free(low);
+			return -1;
+		}
+		n = add_choice(chosen, n, (int)v - 1);
+	}
+	free(low);
+	if (!numbers || n == 0) {
+		/* The text of an option, as the line or at its start. */
+		char *l2 = str_lower(xstrdup(line));
+		char *s = str_trim(l2);
+
+		n = 0;
+		for (size_t i = 0; i < p->noptions; i++) {
+			char *o = str_lower(xstrdup(p->options[i]));
+			size_t ol = strlen(o);
+
+			if (!strcmp(s, o) || (!strncmp(s, o, ol) &&
+			    !isalnum((unsigned char)s[ol])))
+				n = add_choice(chosen, n, (int)i);
+			free(o);
+		}
+		free(l2);
+		if (n > 1 && !p->multiple)
+			n = 1;	/* the longest-matching text is not decided: first */
+	}
+	if (n > 1 && !p->multiple)
+		return -2;
+	return n;
+}
+
+int
+poll_create(sqlite3 *db, const struct list *l, const char *question,
+    char *const *options, size_t n, int multiple, int64_t closes,
+    int64_t now, int64_t *id, int64_t *sent, char *err, size_t errlen)
+{
+	struct buf opts;
+	char render[40], *bounce;
+	int64_t msg_id;
+	int st;
+
+	if (*question == '\0' || strpbrk(question, "\r\n")) {
+		snprintf(err, errlen, "the question must be one line");
+		return KITH_PERM;
+	}
+	if (n < 2 || n > POLL_MAX_OPTIONS) {
+		snprintf(err, errlen, "a poll needs 2 to %d options",
+		    POLL_MAX_OPTIONS);
+		return KITH_PERM;
+	}
+	buf_init(&opts);
+	for (size_t i = 0; i < n; i++) {
+		if (*options[i] == '\0' || strpbrk(options[i], "\r\n")) {
+			snprintf(err, errlen, "option %zu must be one line", i + 1);
+			buf_release(&opts);
+			return KITH_PERM;
+		}
+		buf_addf(&opts, "%s%s", i ? "\n" : "", options[i]);
+	}
+	if (closes && closes <= now) {
+		snprintf(err, errlen, "the closing time has passed");
+		buf_release(&opts);
+		return KITH_PERM;
+	}
+	bounce = xasprintf("%s-bounces", l->local);
+	if ((st = db_begin(db)) == KITH_OK) {
+		st = db_exec(db, "INSERT INTO polls(list_id, question, options, "
+		    "multiple, closes, created) VALUES (?, ?, ?, ?, ?, ?)", "ittIii",
+		    l->id, question, opts.data, multiple, closes, now);
+		*id = sqlite3_last_insert_rowid(db);
+		snprintf(render, sizeof(render), "poll:%lld", (long long)*id);
+		if (st == KITH_OK)
+			st = outbox_message_add(db, l->id, 0, "poll", bounce,
+			    l->domain, NULL, "", 0, &msg_id);
+		if (st == KITH_OK)
+			st = db_exec(db, "UPDATE outbox_messages SET render=? WHERE "
+			    "id=?", "ti", render, msg_id);
+		if (st == KITH_OK)
+			st = db_exec(db, "INSERT OR IGNORE INTO outbox(message_id, "
+			    "rcpt, member_id, updated) SELECT ?1, address, id, ?2 "
+			    "FROM members WHERE list_id=?3 AND mode!='nomail' AND "
+			    "disabled=0 ORDER BY id", "iii", msg_id, now, l->id);
+		*sent = st == KITH_OK ? sqlite3_changes(db) : 0;
+		if (st == KITH_OK)
+			st = db_commit(db);
+		else
+			db_rollback(db);
+	}
+	if (st != KITH_OK)
+		snprintf(err, errlen, "database busy; try again");
+	free(bounce);
+	buf_release(&opts);
+	return st;
+}
+
+static char *
+choices_text(const int *c, int n)
+{
+	struct buf b;
+
+	buf_init(&b);
+	for (int i = 0; i < n; i++)
+		buf_addf(&b, "%s%d", i ? "," : "", c[i] + 1);
+	return b.data ? buf_detach(&b, NULL) : xstrdup("");
+}
+
+/* A short mail to one voter: acknowledgement or refusal. */
+static int
+vote_notice(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    const struct poll *p, const char *to, const char *tmpl,
+    const char *what)
+{
+	char id[32];
+	struct template_var vars[3];
+	struct notice_opts o;
+
+	snprintf(id, sizeof(id), "%lld", (long long)p->id);
+	vars[0] = (struct template_var){ "poll.question", p->question };
+	vars[1] = (struct template_var){ "poll.id", id };
+	vars[2] = (struct template_var){ "vote", what };
+	memset(&o, 0, sizeof(o));
+	o.to = to;
+	o.subject = "Your vote";
+	o.tmpl = tmpl;
+	o.vars = vars;
+	o.nvars = 3;
+	return notice_queue(db, cfg, l, &o);
+}
+
+static int
+refuse(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    const struct poll *p, const char *to, const char *why, char *line,
+    size_t n)
+{
+	snprintf(line, n, "poll: vote on %lld by '%s' refused: %s",
+	    (long long)p->id, to, why);
+	if (!notice_rate_ok(db, l->id, to, "poll-refused"))
+		return KITH_OK;
+	return vote_notice(cfg, db, l, p, to, "poll-refused.txt", why);
+}
+
+int
+poll_vote(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    int64_t poll_id, const char *address, const char *text, int64_t now,
+    char *line, size_t n)
+{
+	struct poll p;
+	struct member m;
+	int chosen[POLL_MAX_OPTIONS], k, st;
+	char *choices;
+	struct buf what;
+
+	if (poll_get(db, poll_id, &p) != KITH_OK || p.list_id != l->id) {
+		snprintf(line, n, "poll: vote for unknown poll %lld by '%s'",
+		    (long long)poll_id, address);
+		return KITH_OK;
+	}
+	if (member_find(db, l->id, address, &m) != KITH_OK) {
+		st = refuse(cfg, db, l, &p, address, "only members of the list "
+		    "can vote", line, n);
+		poll_release(&p);
+		return st;
+	}
+	if (strcmp(p.state, "open") || (p.closes && now >= p.closes)) {
+		st = refuse(cfg, db, l, &p, address, "the poll is closed", line,
+		    n);
+		goto done;
+	}
+	k = poll_parse_choice(text, &p, chosen);
+	if (k <= 0) {
+		st = refuse(cfg, db, l, &p, address, k == -2 ? "this poll takes "
+		    "one answer" : "that is not one of the options (answer with "
+		    "its number)", line, n);
+		goto done;
+	}
+	choices = choices_text(chosen, k);
+	st = db_exec(db, "INSERT INTO poll_votes(poll_id, member_id, address, "
+	    "choices, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(poll_id, member_id) "
+	    "DO UPDATE SET choices=excluded.choices, at=excluded.at", "iitti",
+	    p.id, m.id, m.address, choices, now);
+	if (st == KITH_OK)
+		st = db_exec(db, "INSERT INTO poll_log(poll_id, address, choices, "
+		    "at) VALUES (?, ?, ?, ?)", "itti", p.id, m.address, choices,
+		    now);
+	buf_init(&what);
+	for (int i = 0; i < k; i++)
+		buf_addf(&what, "%s%d. %s", i ? "; " : "", chosen[i] + 1,
+		    p.options[chosen[i]]);
+	if (st == KITH_OK)
+		st = vote_notice(cfg, db, l, &p, m.address, "poll-voted.txt",
+		    what.data);
+	snprintf(line, n, "poll: '%s' voted %s on %lld", m.address, choices,
+	    (long long)p.id);
+	buf_release(&what);
+	free(choices);
+done:
+	member_release(&m);
+	poll_release(&p);
+	return st;
+}
+
+/* The first line of the reply that is the member's own (not quoted). */
+static char *
+first_own_line(const char *text)
+{
+	for (const char *s = text; *s;) {
+		const char *e = strchr(s, '\n');
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+		char *line = xstrndup(s, len), *t = str_trim(line);
+
+		if (*t && *t != '>') {
+			char *out = xstrdup(t);
+
+			free(line);
+			return out;
+		}
+		free(line);
+		if (!e)
+			break;
+		s = e + 1;
+	}
+	return xstrdup("");
+}
+
+int
+poll_handle_reply(const struct kith_config *cfg, sqlite3 *db,
+    const struct token_key *key, const struct list *l, const char *token,
+    const char *raw, size_t len, const char *sender, char *line, size_t n)
+{
+	char *payload = NULL, *end, *vote;
+	struct message m;
+	char err[128];
+	long long id;
+	int st;
+
+	/* The token was made for this member's address: it is the proof. */
+	if (sender == NULL || token_check(key, "poll", l->address, sender,
+	    token, now_utc(), &payload) < 0) {
+		snprintf(line, n, "poll: reply to '%s-poll' from '%s' with a "
+		    "token not made for it; ignored", l->local,
+		    sender ? sender : "");
+		return KITH_OK;
+	}
+	id = strtoll(payload, &end, 10);
+	free(payload);
+	if (message_parse(&m, raw, len, err, sizeof(err)) < 0) {
+		snprintf(line, n, "poll: unreadable reply from '%s'", sender);
+		return KITH_OK;
+	}
+	vote = first_own_line(m.text);
+	st = poll_vote(cfg, db, l, id, sender, vote, now_utc(), line, n);
+	free(vote);
+	message_release(&m);
+	return st;
+}
+
+int
+poll_tally(sqlite3 *db, const struct poll *p, struct poll_tally *t)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT choices FROM poll_votes WHERE "
+	    "poll_id=?");
+
+	memset(t, 0, sizeof(*t));
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "i", p->id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *c = (const char *)sqlite3_column_text(st, 0);
+
+		t->voters++;
+		while (*c) {
+			char *e;
+			long v = strtol(c, &e, 10);
+
+			if (e == c)
+				break;
+			if (v >= 1 && v <= (long)p->noptions)
+				t->votes[v - 1]++;
+			c = *e == ',' ? e + 1 : e;
+		}
+	}
+	sqlite3_finalize(st);
+	t->members = db_int(db, 0, NULL, "SELECT count(*) FROM members WHERE "
+	    "list_id=? AND mode!='nomail' AND disabled=0", "i", p->list_id);
+	return KITH_OK;
+}
+
+int
+poll_nonvoters(sqlite3 *db, const struct poll *p,
+    int (*fn)(const char *, void *), void *ctx)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT address FROM members m WHERE "
+	    "list_id=? AND mode!='nomail' AND disabled=0 AND NOT EXISTS "
+	    "(SELECT 1 FROM poll_votes v WHERE v.poll_id=? AND "
+	    "v.member_id=m.id) ORDER BY address");
+
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "ii", p->list_id, p->id);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (fn((const char *)sqlite3_column_text(st, 0), ctx))
+			break;
+	sqlite3_finalize(st);
+	return KITH_OK;
+}
+
+int
+poll_timeline(sqlite3 *db, const struct poll *p,
+    int (*fn)(const char *, int64_t, void *), void *ctx)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT date(at, 'unixepoch'), "
+	    "count(*) FROM poll_log WHERE poll_id=? GROUP BY 1 ORDER BY 1");
+
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "i", p->id);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (fn((const char *)sqlite3_column_text(st, 0),
+		    sqlite3_column_int64(st, 1), ctx))
+			break;
+	sqlite3_finalize(st);
+	return KITH_OK;
+}
+
+/* "  1. Saturday            7 votes  58%" lines with a bar. */
+static void
+results_text(const struct poll *p, const struct poll_tally *t, struct buf *b)
+{
+	for (size_t i = 0; i < p->noptions; i++) {
+		int pct = t->voters ? (int)(100 * t->votes[i] / t->voters) : 0;
+
+		buf_addf(b, "  %2zu. %-28s %4lld vote%s %3d%%  ", i + 1,
+		    p->options[i], (long long)t->votes[i],
+		    t->votes[i] == 1 ? " " : "s", pct);
+		for (int k = 0; k < pct / 5; k++)
+			buf_addc(b, '#');
+		buf_addc(b, '\n');
+	}
+	buf_addf(b, "\n%lld of %lld members voted.\n", (long long)t->voters,
+	    (long long)t->members);
+}
+
+int
+poll_close(const struct kith_config *cfg, sqlite3 *db, int64_t id,
+    int64_t now, char *err, size_t errlen)
+{
+	struct poll p;
+	struct poll_tally t;
+	struct list l;
+	struct buf text;
+	struct notice nt;
+	char *mail, *from, *subject, *list_id, *bounce;
+	int64_t msg_id;
+	size_t len;
+	int st;
+
+	if (poll_get(db, id, &p) != KITH_OK) {
+		snprintf(err, errlen, "no poll %lld", (long long)id);
+		return KITH_PERM;
+	}
+	if (strcmp(p.state, "open")) {
+		snprintf(err, errlen, "poll %lld is closed already", (long long)id);
+		poll_release(&p);
+		return KITH_PERM;
+	}
+	if (list_find_id(db, p.list_id, &l) != KITH_OK) {
+		poll_release(&p);
+		snprintf(err, errlen, "poll %lld has no list", (long long)id);
+		return KITH_PERM;
+	}
+	if ((st = db_begin(db)) != KITH_OK) {
+		snprintf(err, errlen, "database busy; try again");
+		goto out;
+	}
+	/* Only one closer wins: the UPDATE is the claim. */
+	st = db_exec(db, "UPDATE polls SET state='closed', closed=? WHERE id=? "
+	    "AND state='open'", "ii", now, id);
+	if (st != KITH_OK || sqlite3_changes(db) == 0) {
+		db_rollback(db);
+		if (st == KITH_OK)
+			snprintf(err, errlen, "poll %lld is closed already",
+			    (long long)id);
+		st = st == KITH_OK ? KITH_PERM : st;
+		goto out;
+	}
+	poll_tally(db, &p, &t);
+	buf_init(&text);
+	buf_addf(&text, "The poll has closed.\n\n%s\n\n", p.question);
+	results_text(&p, &t, &text);
+	from = xasprintf("%s-request@%s", l.local, l.domain);
+	subject = xasprintf("Poll results: %s", p.question);
+	list_id = xasprintf("<%s.%s>", l.local, l.domain);
+	bounce = xasprintf("%s-bounces", l.local);
+	memset(&nt, 0, sizeof(nt));
+	nt.from_name = l.name;
+	nt.from = from;
+	nt.to = l.address;
+	nt.subject = subject;
+	nt.list_id = list_id;
+	nt.text = text.data;
+	mail = compose_notice(&nt, &len);
+	/* The results go to the list: everyone who gets mail. */
+	st = outbox_message_add(db, l.id, 0, "poll-results", bounce, l.domain,
+	    l.address, mail, len, &msg_id);
+	if (st == KITH_OK)
+		st = db_exec(db, "INSERT OR IGNORE INTO outbox(message_id, rcpt, "
+		    "member_id, updated) SELECT ?1, address, id, ?2 FROM members "
+		    "WHERE list_id=?3 AND mode!='nomail' AND disabled=0 ORDER BY id",
+		    "iii", msg_id, now, l.id);
+	if (st == KITH_OK)
+		st = db_commit(db);
+	else
+		db_rollback(db);
+	if (st != KITH_OK)
+		snprintf(err, errlen, "database busy; try again");
+	free(mail);
+	free(from);
+	free(subject);
+	free(list_id);
+	free(bounce);
+	buf_release(&text);
+out:
+	list_release(&l);
+	poll_release(&p);
+	return st;
+}
+
+int
+poll_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM polls WHERE "
+	    "state='open' AND closes>0 AND closes<=?");
+	int64_t ids[64];
+	int n = 0, bad = 0;
+
+	if (st == NULL)
+		return -1;
+	db_bind(st, "i", now);
+	while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	for (int i = 0; i < n; i++) {
+		char err[256];
+		int r = poll_close(cfg, db, ids[i], now, err, sizeof(err));
+
+		if (r == KITH_TEMP)
+			bad = 1;
+		else if (r == KITH_OK)
+			log_info("poll: %lld closed by cron", (long long)ids[i]);
+	}
+	return bad ? -1 : 0;
+}
+
+void
+poll_digest_lines(sqlite3 *db, const struct list *l, struct buf *out)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM polls WHERE "
+	    "list_id=? AND state='open' ORDER BY id");
+	int first = 1;
+
+	if (st == NULL)
+		return;
+	db_bind(st, "i", l->id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct poll p;
+		struct poll_tally t;
+
+		if (poll_get(db, sqlite3_column_int64(st, 0), &p) != KITH_OK)
+			continue;
+		if (first)
+			buf_adds(out, "Open polls\n----------\n\n");
+		first = 0;
+		poll_tally(db, &p, &t);
+		buf_addf(out, "Poll %lld: %s\n", (long long)p.id, p.question);
+		for (size_t i = 0; i < p.noptions; i++)
+			buf_addf(out, "  %zu. %s\n", i + 1, p.options[i]);
+		buf_addf(out, "  %lld voted so far. Vote: send 'vote %lld N' to "
+		    "%s-request@%s\n\n", (long long)t.voters, (long long)p.id,
+		    l->local, l->domain);
+		poll_release(&p);
+	}
+	sqlite3_finalize(st);
+}
+
+char *
+poll_personalise(sqlite3 *db, const struct kith_config *cfg,
+    const struct token_key *key, const char *render, int64_t member_id,
+    const char *rcpt, size_t *len)
+{
+	long long id;
+	struct poll p;
+	struct list l;
+	struct buf text;
+	struct notice nt;
+	char payload[32], *tok, *reply_to, *from, *subject, *list_id, *out;
+	char when[64];
+
+	(void)member_id;
+	if (sscanf(render, "poll:%lld", &id) != 1 ||
+	    poll_get(db, id, &p) != KITH_OK)
+		return NULL;
+	if (list_find_id(db, p.list_id, &l) != KITH_OK) {
+		poll_release(&p);
+		return NULL;
+	}
+	snprintf(payload, sizeof(payload), "%lld", id);
+	tok = token_make(key, "poll", l.address, rcpt, payload, 0);
+	reply_to = xasprintf("%s-poll%c%s@%s", l.local, *cfg->delimiter, tok,
+	    l.domain);
+	buf_init(&text);
+	buf_addf(&text, "%s\n\n", p.question);
+	for (size_t i = 0; i < p.noptions; i++)
+		buf_addf(&text, "  %zu. %s\n", i + 1, p.options[i]);
+	buf_addf(&text, "\nTo vote, reply with the number%s of your choice%s "
+	    "(or the option's text) on the first line.\n", p.multiple ? "s" : "",
+	    p.multiple ? "s" : "");
+	buf_addf(&text, "You can change your vote by replying again");
+	if (p.closes) {
+		char *tz = list_setting(db, l.id, "timezone");
+
+		local_time_format(tz, p.closes, when, sizeof(when));
+		buf_addf(&text, " until %s", when);
+		free(tz);
+	}
+	buf_addf(&text, ".\nWithout replying: send 'vote %lld N' to "
+	    "%s-request@%s.\n", id, l.local, l.domain);
+	from = xasprintf("%s-request@%s", l.local, l.domain);
+	subject = xasprintf("Poll: %s", p.question);
+	list_id = xasprintf("<%s.%s>", l.local, l.domain);
+	memset(&nt, 0, sizeof(nt));
+	nt.from_name = l.name;
+	nt.from = from;
+	nt.to = rcpt;
+	nt.subject = subject;
+	nt.reply_to = reply_to;
+	nt.list_id = list_id;
+	nt.text = text.data;
+	out = compose_notice(&nt, len);
+	free(tok);
+	free(reply_to);
+	free(from);
+	free(subject);
+	free(list_id);
+	buf_release(&text);
+	list_release(&l);
+	poll_release(&p);
+	return out;
+}

@@ -1,0 +1,104 @@
+#!/bin/sh
+# Polls answered by reply: votes by number, by text, by command; a vote
+# replaced; refusals (bad option, non-member, after closing) answered;
+# results to the list at closing (by command, and by cron at --closes
+# under faketime, once with racing crons); show --json; the digest.
+. "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
+
+if ! command -v faketime >/dev/null; then
+	echo "SKIP: faketime is not installed (scripts/setup-deps.sh --test)"
+	exit 77
+fi
+start_sink --pipelining
+setup_list
+kith member add team dave@example.org >/dev/null
+# reply FROM TO FIRSTLINE: a reply as a mail client writes it
+reply() {
+	n=$((n + 1))
+	printf 'From: %s\nTo: %s\nSubject: Re: Poll\nMessage-ID: <v%s@x>\nIn-Reply-To: <p@x>\n\n%s\n\nOn Tue, Team wrote:\n> 1. Friday\n> 2. Saturday\n' "$1" "$2" "$n" "$3" > "$T/v$n"
+	kith receive -r "$2" -f "$1" < "$T/v$n" 2>>"$T/receive.err"
+	kith deliver >/dev/null 2>&1
+}
+votes() { kith poll show "$1" --json | $PY -c "import json,sys; print(' '.join(str(o['votes']) for o in json.load(sys.stdin)['options']))"; }
+
+id=$(kith poll create team --question 'When shall we meet?' --option Friday --option Saturday --option Sunday)
+assert_ok 'echo "$id" | grep -qx "[0-9][0-9]*"' "create prints the id ($id)"
+err=$(kith poll create team --question 'x' --option only 2>&1); rc=$?
+assert_ok '[ $rc = 65 ]' "a poll with one option is refused ($err)"
+kith deliver >/dev/null
+assert_ok '[ "$(sink_count)" = 4 ]' "every member gets the poll"
+f=$(last bob@example.org)
+rt_bob=$($MT header "$f" Reply-To | sed 's/.*<//; s/>.*//')
+rt_carol=$($MT header "$(last carol@example.org)" Reply-To | sed 's/.*<//; s/>.*//')
+assert_ok 'echo "$rt_bob" | grep -q "^team-poll+[a-z0-9.-]*@example.org$" && [ "$rt_bob" != "$rt_carol" ]' "each copy has its own Reply-To team-poll+TOKEN@ ($rt_bob)"
+assert_ok '$MT body "$f" | grep -q "  2. Saturday" && $MT body "$f" | grep -q "vote $id N"' "the question with numbered options and how to vote"
+
+rm -f "$SINK_DIR"/*
+reply bob@example.org "$rt_bob" 2
+assert_ok '[ "$(votes $id)" = "0 1 0" ]' "bob votes by replying '2'"
+assert_ok '$MT body "$(last bob@example.org)" | grep -q "Your answer: 2. Saturday"' "and gets an acknowledgement"
+reply carol@example.org "$rt_carol" 'sunday'
+assert_ok '[ "$(votes $id)" = "0 1 1" ]' "carol votes with the option's text"
+printf 'From: alice@example.org\nTo: team-request@example.org\nSubject: x\nMessage-ID: <c1@x>\n\nvote %s 1\n' "$id" > "$T/c1"
+post "$T/c1" team-request@example.org >/dev/null
+kith deliver >/dev/null
+assert_ok '[ "$(votes $id)" = "1 1 1" ]' "alice votes with the 'vote ID N' command"
+reply bob@example.org "$rt_bob" 1
+assert_ok '[ "$(votes $id)" = "2 0 1" ]' "bob's new vote replaces his old one"
+rm -f "$SINK_DIR"/*
+reply carol@example.org "$rt_carol" 7
+assert_ok '[ "$(votes $id)" = "2 0 1" ] && $MT body "$(last carol@example.org)" | grep -q "not one of the options"' "a vote for option 7 is refused with the reason"
+reply carol@example.org "$rt_carol" 'two and three'
+assert_ok '[ "$(count carol@example.org)" = 1 ]' "a second refusal the same day is not answered again"
+# bob's token is bob's: a stranger using it votes for nobody
+reply eve@example.net "$rt_bob" 3
+assert_ok '[ "$(votes $id)" = "2 0 1" ]' "someone else replying to bob's token cannot vote"
+printf 'From: eve@example.net\nTo: team-request@example.org\nSubject: x\nMessage-ID: <c2@x>\n\nvote %s 3\n' "$id" > "$T/c2"
+post "$T/c2" team-request@example.org eve@example.net >/dev/null
+kith deliver >/dev/null
+assert_ok '[ "$(votes $id)" = "2 0 1" ] && $MT body "$(last eve@example.net)" | grep -q "only members of the list can vote"' "a non-member's vote is refused with the reason"
+
+js=$(kith poll show $id --json)
+assert_ok 'echo "$js" | $PY -c "
+import json,sys; d=json.load(sys.stdin)
+assert d[\"voters\"] == 3 and d[\"members\"] == 4, d
+assert [o[\"percent\"] for o in d[\"options\"]] == [66.7, 0.0, 33.3], d
+assert d[\"not_voted\"] == [\"dave@example.org\"], d
+assert sum(t[\"votes\"] for t in d[\"timeline\"]) == 4, d
+"' "show --json: counts, percentages, who has not voted, votes over time"
+kith member set team bob@example.org mode=digest-daily >/dev/null
+printf 'From: alice@example.org\nTo: team@example.org\nSubject: news\nMessage-ID: <d1@x>\n\nhi\n' > "$T/d1"
+post "$T/d1" >/dev/null
+assert_ok 'kith digest preview team --plain | grep -q "^Poll $id: When shall we meet?"' "open polls appear in the digest"
+
+kith deliver >/dev/null
+rm -f "$SINK_DIR"/*
+kith poll close $id >/dev/null
+kith deliver >/dev/null
+assert_ok '[ "$(sink_count)" = 4 ] && $MT body "$(last dave@example.org)" | grep -q "Friday  *2 votes  66%"' "closing sends the results to the list"
+assert_ok 'kith poll close $id 2>/dev/null; [ $? = 65 ]' "closing twice: 65"
+rm -f "$SINK_DIR"/*
+printf 'From: dave@example.org\nTo: team-request@example.org\nSubject: x\nMessage-ID: <c3@x>\n\nvote %s 2\n' "$id" > "$T/c3"
+post "$T/c3" team-request@example.org dave@example.org >/dev/null
+kith deliver >/dev/null
+assert_ok '[ "$(votes $id)" = "2 0 1" ] && $MT body "$(last dave@example.org)" | grep -q "the poll is closed"' "a vote after closing is refused"
+
+# several answers, closed by cron at its time (two crons racing)
+id2=$(faketime '2026-12-01 10:00:00' "$KITH_BIN" poll create team --question 'Which snacks?' --option Chips --option Fruit --option Cake --multiple --closes '2026-12-10 18:00' --tz Europe/Prague)
+kith deliver >/dev/null
+rt=$($MT header "$(last dave@example.org)" Reply-To | sed 's/.*<//; s/>.*//')
+n=$((n + 1))
+printf 'From: dave@example.org\nTo: %s\nSubject: Re\nMessage-ID: <m%s@x>\n\n1, 3\n' "$rt" "$n" > "$T/m"
+faketime '2026-12-05 10:00:00' "$KITH_BIN" receive -r "$rt" -f dave@example.org < "$T/m" 2>>"$T/receive.err"
+assert_ok '[ "$(votes $id2)" = "1 0 1" ]' "'1, 3' on a poll that takes several answers"
+kith deliver >/dev/null
+rm -f "$SINK_DIR"/*
+faketime '2026-12-10 16:59:00' "$KITH_BIN" cron >/dev/null 2>&1
+assert_ok '[ "$(sink_count)" = 0 ]' "before 18:00 Prague time the poll stays open"
+faketime '2026-12-10 17:00:30' "$KITH_BIN" cron >/dev/null 2>&1 &
+p1=$!
+faketime '2026-12-10 17:00:30' "$KITH_BIN" cron >/dev/null 2>&1
+wait $p1
+faketime '2026-12-10 17:01:30' "$KITH_BIN" cron >/dev/null 2>&1
+assert_ok '[ "$(sink_count)" = 4 ] && [ "$(count dave@example.org)" = 1 ] && $MT header "$(last dave@example.org)" Subject | grep -q "^Poll results: Which snacks?"' "at 18:00 in Prague cron closes it and sends the results once ($(sink_count))"
+finish
