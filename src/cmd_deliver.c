@@ -17,6 +17,7 @@
 #include "kith/event.h"
 #include "kith/poll.h"
 #include "kith/newsletter.h"
+#include "kith/onboarding.h"
 #include "kith/log.h"
 #include "kith/membership.h"
 #include "kith/moderation.h"
@@ -108,6 +109,8 @@ cron_housekeeping(struct cli *c)
 		log_warn("cron: some event reminders not sent; next minute");
 	if (poll_cron(&c->cfg, c->db, now) < 0)
 		log_warn("cron: some polls not closed; next minute");
+	if (onboarding_cron(&c->cfg, c->db, now) < 0)
+		log_warn("cron: some onboarding steps not sent; next minute");
 	token_key_free(key);
 }
 

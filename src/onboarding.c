@@ -1,0 +1,472 @@
+/* onboarding - welcome sequences and their funnel. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kith/compose.h"
+#include "kith/db.h"
+#include "kith/log.h"
+#include "kith/notice.h"
+#include "kith/onboarding.h"
+#include "kith/outbox.h"
+#include "kith/template.h"
+#include "kith/util.h"
+
+#define MAX_STEPS 32
+
+static int
+valid_name(const char *s)
+{
+	if (*s == '\0' || strlen(s) > 60)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+			return 0;
+	return 1;
+}
+
+int
+onboarding_add(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, int64_t after, const char *template_name,
+    const char *unless, int64_t now, int64_t *position, char *err,
+    size_t errlen)
+{
+	char *path, *text;
+	int st;
+
+	if (!valid_name(template_name)) {
+		snprintf(err, errlen, "template name '%s': letters, digits, '-' "
+		    "and '_'", template_name);
+		return KITH_PERM;
+	}
+	if (*unless && strcmp(unless, "posted") && strcmp(unless, "rsvped")) {
+		snprintf(err, errlen, "--unless takes posted or rsvped");
+		return KITH_PERM;
+	}
+	path = xasprintf("onboarding/%s.txt", template_name);
+	text = template_load(cfg, l->local, path, NULL, err, errlen);
+	free(path);
+	if (text == NULL)
+		return KITH_PERM;
+	free(text);
+	if ((st = db_begin(db)) != KITH_OK) {
+		snprintf(err, errlen, "database busy; try again");
+		return st;
+	}
+	*position = db_int(db, 0, NULL, "SELECT coalesce(max(position), 0) + 1 "
+	    "FROM onboarding_steps WHERE list_id=?", "i", l->id);
+	st = db_exec(db, "INSERT INTO onboarding_steps(list_id, position, after, "
+	    "template, unless, created) VALUES (?, ?, ?, ?, ?, ?)", "iiitti",
+	    l->id, *position, after, template_name, unless, now);
+	if (st == KITH_OK)
+		st = db_commit(db);
+	else
+		db_rollback(db);
+	if (st != KITH_OK)
+		snprintf(err, errlen, "database busy; try again");
+	return st;
+}
+
+int
+onboarding_rm(sqlite3 *db, const struct list *l, int64_t position, char *err,
+    size_t errlen)
+{
+	int st;
+
+	if ((st = db_begin(db)) != KITH_OK) {
+		snprintf(err, errlen, "database busy; try again");
+		return st;
+	}
+	st = db_exec(db, "DELETE FROM onboarding_steps WHERE list_id=? AND "
+	    "position=?", "ii", l->id, position);
+	if (st == KITH_OK && sqlite3_changes(db) == 0) {
+		db_rollback(db);
+		snprintf(err, errlen, "no step %lld; see 'kith onboarding ls'",
+		    (long long)position);
+		return KITH_PERM;
+	}
+	if (st == KITH_OK)
+		st = db_exec(db, "UPDATE onboarding_steps SET position=position-1 "
+		    "WHERE list_id=? AND position>?", "ii", l->id, position);
+	if (st == KITH_OK)
+		st = db_commit(db);
+	else
+		db_rollback(db);
+	if (st != KITH_OK)
+		snprintf(err, errlen, "database busy; try again");
+	return st;
+}
+
+/* Steps of l in order into steps[]; how many. */
+static size_t
+load_steps(sqlite3 *db, int64_t list_id, struct onboarding_step *steps)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id, position, after, created, "
+	    "template, unless FROM onboarding_steps WHERE list_id=? ORDER BY "
+	    "position");
+	size_t n = 0;
+
+	if (st == NULL)
+		return 0;
+	db_bind(st, "i", list_id);
+	while (n < MAX_STEPS && sqlite3_step(st) == SQLITE_ROW) {
+		struct onboarding_step *s = &steps[n++];
+
+		s->id = sqlite3_column_int64(st, 0);
+		s->position = sqlite3_column_int64(st, 1);
+		s->after = sqlite3_column_int64(st, 2);
+		s->created = sqlite3_column_int64(st, 3);
+		snprintf(s->template_name, sizeof(s->template_name), "%s",
+		    (const char *)sqlite3_column_text(st, 4));
+		snprintf(s->unless, sizeof(s->unless), "%s",
+		    (const char *)sqlite3_column_text(st, 5));
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+int
+onboarding_foreach(sqlite3 *db, const struct list *l,
+    int (*fn)(const struct onboarding_step *, void *), void *ctx)
+{
+	struct onboarding_step steps[MAX_STEPS];
+	size_t n = load_steps(db, l->id, steps);
+
+	for (size_t i = 0; i < n; i++)
+		if (fn(&steps[i], ctx))
+			break;
+	return KITH_OK;
+}
+
+/*
+ * where_in - a member's place in the sequence: the index of the next
+ * step (n when done, -1 when they left it) and when the last one was
+ * done (0 when none yet).
+ */
+static int
+where_in(sqlite3 *db, int64_t list_id, const char *address,
+    const struct onboarding_step *steps, size_t n, int64_t *last_at)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT step_id, outcome, at FROM "
+	    "onboarding WHERE list_id=? AND address=?");
+	int done[MAX_STEPS] = { 0 }, left = 0;
+	size_t k;
+
+	*last_at = 0;
+	if (st == NULL)
+		return -1;
+	db_bind(st, "it", list_id, address);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t sid = sqlite3_column_int64(st, 0);
+		int64_t at = sqlite3_column_int64(st, 2);
+
+		if (!strcmp((const char *)sqlite3_column_text(st, 1), "left"))
+			left = 1;
+		for (k = 0; k < n; k++)
+			if (steps[k].id == sid)
+				done[k] = 1;
+		if (at > *last_at)
+			*last_at = at;
+	}
+	sqlite3_finalize(st);
+	if (left)
+		return -1;
+	for (k = 0; k < n && done[k]; k++)
+		;
+	return (int)k;
+}
+
+/* Queue step s for one member: the template, its Subject line first. */
+static int
+send_step(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    const struct onboarding_step *s, const char *address, const char *name)
+{
+	struct template_var vars[16];
+	char *bufs[8], *text, *path, *subject, *body, *mail, *from, *list_id,
+	    *bounce, err[256];
+	struct notice nt;
+	int n = notice_list_vars(l, vars, bufs), st;
+	int64_t msg_id;
+	size_t len;
+
+	vars[n++] = (struct template_var){ "member.address", address };
+	vars[n++] = (struct template_var){ "member.name", *name ? name :
+	    address };
+	path = xasprintf("onboarding/%s.txt", s->template_name);
+	text = template_render(cfg, l->local, path, vars, n, err, sizeof(err));
+	free(path);
+	for (int i = 0; i < 7; i++)
+		free(bufs[i]);
+	if (text == NULL) {
+		log_error("onboarding: %s", err);
+		return KITH_PERM;
+	}
+	if (!strncmp(text, "Subject: ", 9) && strchr(text, '\n')) {
+		char *nl = strchr(text, '\n');
+
+		subject = xstrndup(text + 9, (size_t)(nl - text - 9));
+		body = nl + 1;
+		while (*body == '\n')
+			body++;
+	} else {
+		subject = xasprintf("From %s", l->name);
+		body = text;
+	}
+	from = xasprintf("%s-owner@%s", l->local, l->domain);
+	list_id = xasprintf("<%s.%s>", l->local, l->domain);
+	bounce = xasprintf("%s-bounces", l->local);
+	memset(&nt, 0, sizeof(nt));
+	nt.from_name = l->name;
+	nt.from = from;
+	nt.to = address;
+	nt.subject = subject;
+	nt.list_id = list_id;
+	nt.text = body;
+	mail = compose_notice(&nt, &len);
+	st = outbox_message_add(db, l->id, 0, "onboarding", bounce, l->domain,
+	    l->address, mail, len, &msg_id);
+	if (st == KITH_OK)
+		st = db_exec(db, "INSERT INTO outbox(message_id, rcpt, member_id, "
+		    "updated) SELECT ?, address, id, ? FROM members WHERE "
+		    "list_id=? AND address=?", "iiit", msg_id, now_utc(), l->id,
+		    address);
+	free(mail);
+	free(from);
+	free(list_id);
+	free(bounce);
+	free(subject);
+	free(text);
+	return st;
+}
+
+/* 1 when the member has done what the step would ask. */
+static int
+acted(sqlite3 *db, int64_t list_id, int64_t member_id, const char *address,
+    const char *unless)
+{
+	if (!strcmp(unless, "posted"))
+		return db_int(db, 0, NULL, "SELECT count(*) FROM posts WHERE "
+		    "list_id=? AND sender=?", "it", list_id, address) > 0;
+	if (!strcmp(unless, "rsvped"))
+		return db_int(db, 0, NULL, "SELECT count(*) FROM rsvps WHERE "
+		    "member_id=?", "i", member_id) > 0;
+	return 0;
+}
+
+/* The due step of one member, if any, in its own transaction. */
+static int
+member_step(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    const struct onboarding_step *steps, size_t n, int64_t member_id,
+    const char *address, const char *name, const char *mode, int64_t joined,
+    int64_t now, int *sent)
+{
+	int64_t last_at, base;
+	int k = where_in(db, l->id, address, steps, n, &last_at), st;
+	const char *outcome;
+
+	if (k < 0 || (size_t)k >= n)
+		return KITH_OK;
+	if (!strcmp(mode, "nomail"))
+		outcome = "left";	/* no-mail members leave the sequence */
+	else {
+		base = last_at ? last_at : joined;
+		if (base + steps[k].after > now)
+			return KITH_OK;
+		outcome = *steps[k].unless && acted(db, l->id, member_id, address,
+		    steps[k].unless) ? "skipped" : "sent";
+	}
+	if ((st = db_begin(db)) != KITH_OK)
+		return st;
+	st = db_exec(db, "INSERT OR IGNORE INTO onboarding(list_id, address, "
+	    "step_id, outcome, at) VALUES (?, ?, ?, ?, ?)", "ititi", l->id,
+	    address, steps[k].id, outcome, now);
+	/* a racing cron got here first: nothing more to do */
+	if (st == KITH_OK && sqlite3_changes(db) == 1 &&
+	    !strcmp(outcome, "sent")) {
+		st = send_step(cfg, db, l, &steps[k], address, name);
+		if (st == KITH_OK)
+			(*sent)++;
+	}
+	if (st == KITH_OK)
+		return db_commit(db);
+	db_rollback(db);
+	return st;
+}
+
+static int
+list_cron(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    int64_t now, int *sent)
+{
+	struct onboarding_step steps[MAX_STEPS];
+	size_t n = load_steps(db, l->id, steps);
+	int64_t start = 0;
+	sqlite3_stmt *st;
+	int status = KITH_OK;
+	struct mrow {
+		int64_t id, joined;
+		char *address, *name, *mode;
+	} *rows = NULL;
+	size_t nrows = 0, cap = 0;
+
+	if (n == 0)
+		return KITH_OK;
+	for (size_t i = 0; i < n; i++)
+		if (start == 0 || steps[i].created < start)
+			start = steps[i].created;
+	/* Members who joined before the sequence existed are not in it. */
+	st = db_prepare(db, "SELECT id, address, name, mode, joined FROM members "
+	    "WHERE list_id=? AND joined>=? AND disabled=0 ORDER BY id");
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "ii", l->id, start);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (nrows == cap) {
+			cap = cap ? cap * 2 : 64;
+			rows = xrealloc(rows, cap * sizeof(*rows));
+		}
+		rows[nrows].id = sqlite3_column_int64(st, 0);
+		rows[nrows].address = db_col_text(st, 1);
+		rows[nrows].name = db_col_text(st, 2);
+		rows[nrows].mode = db_col_text(st, 3);
+		rows[nrows].joined = sqlite3_column_int64(st, 4);
+		nrows++;
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < nrows; i++) {
+		if (status == KITH_OK)
+			status = member_step(cfg, db, l, steps, n, rows[i].id,
+			    rows[i].address, rows[i].name, rows[i].mode,
+			    rows[i].joined, now, sent);
+		free(rows[i].address);
+		free(rows[i].name);
+		free(rows[i].mode);
+	}
+	free(rows);
+	return status;
+}
+
+int
+onboarding_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT DISTINCT list_id FROM "
+	    "onboarding_steps");
+	int64_t ids[256];
+	int n = 0, sent = 0, bad = 0;
+
+	if (st == NULL)
+		return -1;
+	while (n < 256 && sqlite3_step(st) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	for (int i = 0; i < n; i++) {
+		struct list l;
+
+		if (list_find_id(db, ids[i], &l) != KITH_OK)
+			continue;
+		if (list_cron(cfg, db, &l, now, &sent) != KITH_OK)
+			bad = 1;
+		list_release(&l);
+	}
+	return bad ? -1 : sent;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+onboarding_progress(sqlite3 *db, const struct list *l,
+    int (*fn)(const struct onboarding_funnel *, void *), void *ctx,
+    int64_t *in_sequence, int64_t *finished)
+{
+	struct onboarding_step steps[MAX_STEPS];
+	size_t n = load_steps(db, l->id, steps);
+	struct onboarding_funnel f[MAX_STEPS];
+	double *spans[MAX_STEPS];
+	size_t nspans[MAX_STEPS];
+	int64_t start = 0;
+	sqlite3_stmt *st;
+
+	*in_sequence = *finished = 0;
+	memset(f, 0, sizeof(f));
+	for (size_t i = 0; i < n; i++) {
+		f[i].step = steps[i];
+		spans[i] = NULL;
+		nspans[i] = 0;
+		if (start == 0 || steps[i].created < start)
+			start = steps[i].created;
+	}
+	/* Everyone who joined since the sequence began: their last join,
+	 * and whether they are still members. */
+	st = db_prepare(db, "SELECT j.address, max(j.at), (SELECT count(*) FROM "
+	    "members m WHERE m.list_id=j.list_id AND m.address=j.address) FROM "
+	    "member_log j WHERE j.list_id=? AND j.event='joined' AND j.at>=? "
+	    "GROUP BY j.address");
+	if (st == NULL || n == 0) {
+		sqlite3_finalize(st);
+		return KITH_OK;
+	}
+	db_bind(st, "ii", l->id, start);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *addr = (const char *)sqlite3_column_text(st, 0);
+		int64_t joined = sqlite3_column_int64(st, 1), prev = joined;
+		int member = sqlite3_column_int(st, 2) > 0, left_seq = 0;
+		size_t k;
+
+		(*in_sequence)++;
+		for (k = 0; k < n; k++) {
+			sqlite3_stmt *q = db_prepare(db, "SELECT outcome, at FROM "
+			    "onboarding WHERE list_id=? AND address=? AND step_id=?");
+			char outcome[16] = "";
+			int64_t at = 0;
+
+			if (q == NULL)
+				break;
+			db_bind(q, "iti", l->id, addr, steps[k].id);
+			if (sqlite3_step(q) == SQLITE_ROW) {
+				snprintf(outcome, sizeof(outcome), "%s",
+				    (const char *)sqlite3_column_text(q, 0));
+				at = sqlite3_column_int64(q, 1);
+			}
+			sqlite3_finalize(q);
+			if (*outcome == '\0' || !strcmp(outcome, "left")) {
+				left_seq = !strcmp(outcome, "left");
+				break;
+			}
+			if (!strcmp(outcome, "sent"))
+				f[k].sent++;
+			else
+				f[k].skipped++;
+			spans[k] = xrealloc(spans[k], (nspans[k] + 1) *
+			    sizeof(double));
+			spans[k][nspans[k]++] = (double)(at - prev) / 86400.0;
+			prev = at;
+		}
+		if (k == n)
+			(*finished)++;
+		else if (!member || left_seq)
+			f[k].left++;
+		else
+			f[k].waiting++;
+	}
+	sqlite3_finalize(st);
+	for (size_t k = 0; k < n; k++) {
+		if (nspans[k]) {
+			qsort(spans[k], nspans[k], sizeof(double), cmp_double);
+			f[k].median_days = nspans[k] % 2 ? spans[k][nspans[k] / 2] :
+			    (spans[k][nspans[k] / 2 - 1] + spans[k][nspans[k] / 2]) /
+			    2.0;
+		}
+		free(spans[k]);
+		if (fn)
+			fn(&f[k], ctx);
+	}
+	return KITH_OK;
+}
