@@ -56,6 +56,7 @@ int cmd_digest(struct cli *c, int argc, char **argv);
 int cmd_newsletter(struct cli *c, int argc, char **argv);
 int cmd_event(struct cli *c, int argc, char **argv);
 int cmd_onboarding(struct cli *c, int argc, char **argv);
+int cmd_stats(struct cli *c, int argc, char **argv);
 int cmd_poll(struct cli *c, int argc, char **argv);
 int cmd_bounce(struct cli *c, int argc, char **argv);
 int cmd_dkim(struct cli *c, int argc, char **argv);

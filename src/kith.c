@@ -26,6 +26,7 @@ static const struct {
 	{ "newsletter", cmd_newsletter, "campaigns: create, preview, schedule, send, status" },
 	{ "event", cmd_event, "meetups: invitations, RSVPs, reminders, feed" },
 	{ "onboarding", cmd_onboarding, "welcome sequences: add, ls, rm, progress" },
+	{ "stats", cmd_stats, "engagement report: text, JSON or an HTML page" },
 	{ "poll", cmd_poll, "polls answered by reply: create, show, close" },
 	{ "bounce", cmd_bounce, "bounces: recent ones per list, and how Kith reads a report" },
 	{ "dkim", cmd_dkim, "make a DKIM key and print its DNS record" },
