@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "kith/db.h"
 #include "kith/deliver.h"
+#include "kith/community.h"
 #include "kith/digest.h"
 #include "kith/event.h"
 #include "kith/poll.h"
@@ -111,6 +112,8 @@ cron_housekeeping(struct cli *c)
 		log_warn("cron: some polls not closed; next minute");
 	if (onboarding_cron(&c->cfg, c->db, now) < 0)
 		log_warn("cron: some onboarding steps not sent; next minute");
+	if (community_cron(&c->cfg, c->db, now) < 0)
+		log_warn("cron: some re-engagement notes not sent; next minute");
 	token_key_free(key);
 }
 

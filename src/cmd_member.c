@@ -32,6 +32,7 @@ member_usage(FILE *out)
 	    "       kith member set LIST ADDRESS mode=each|digest-daily|"
 	    "digest-weekly|nomail\n"
 	    "       kith member set LIST ADDRESS digest_format=mime|plain\n"
+	    "       kith member set LIST ADDRESS thanks=on|off\n"
 	    "       kith member invite LIST ADDRESS [--name NAME]  (a mail whose "
 	    "reply joins)\n"
 	    "       kith member tag LIST ADDRESS TAG    (newsletters can go to "
@@ -288,6 +289,12 @@ cmd_member(struct cli *c, int argc, char **argv)
 			st = strcmp(argv[4], "on") && strcmp(argv[4], "off") ?
 			    KITH_PERM : member_set_moderated(c->db, l.id, argv[3],
 			    !strcmp(argv[4], "on"));
+		else if (!strcmp(argv[4], "thanks=on") ||
+		    !strcmp(argv[4], "thanks=off"))
+			st = db_exec(c->db, "UPDATE members SET thanks=? WHERE "
+			    "list_id=? AND address=?", "Iit",
+			    !strcmp(argv[4], "thanks=on"), l.id, argv[3]) ==
+			    KITH_OK && sqlite3_changes(c->db) ? KITH_OK : KITH_PERM;
 		else if (!strncmp(argv[4], "digest_format=", 14))
 			st = member_set_digest_format(c->db, l.id, argv[3],
 			    argv[4] + 14);

@@ -7,6 +7,7 @@
 
 #include "kith/compose.h"
 #include "kith/db.h"
+#include "kith/community.h"
 #include "kith/digest.h"
 #include "kith/event.h"
 #include "kith/poll.h"
@@ -290,6 +291,7 @@ issue_init(sqlite3 *db, const struct list *l, struct issue *is,
 		buf_init(&ev);
 		event_digest_lines(db, l, now_utc(), &ev);
 		poll_digest_lines(db, l, &ev);
+		community_thanks_lines(db, l, now_utc(), &ev);
 		is->events = ev.data ? buf_detach(&ev, NULL) : xstrdup("");
 	}
 }

@@ -42,28 +42,9 @@ event_release(struct event *e)
 int64_t
 event_duration_parse(const char *s)
 {
-	int64_t total = 0;
+	int64_t d = duration_parse(s);
 
-	if (*s == '\0')
-		return -1;
-	while (*s) {
-		char *end;
-		long long n = strtoll(s, &end, 10);
-		int64_t unit;
-
-		if (end == s || n < 0)
-			return -1;
-		switch (*end) {
-		case 'd': unit = 86400; break;
-		case 'h': unit = 3600; break;
-		case 'm': unit = 60; break;
-		case 's': unit = 1; break;
-		default: return -1;
-		}
-		total += n * unit;
-		s = end + 1;
-	}
-	return total > 0 && total <= 366LL * 86400 ? total : -1;
+	return d > 0 && d <= 366LL * 86400 ? d : -1;
 }
 
 /* "24h,1h" -> out (descending), 0 for unused; -1 when malformed. */

@@ -13,7 +13,7 @@
 #include "kith/timeutil.h"
 #include "kith/util.h"
 
-enum value_kind { V_ENUM, V_INT, V_TEXT, V_TZ, V_TIME, V_RATE };
+enum value_kind { V_ENUM, V_INT, V_TEXT, V_TZ, V_TIME, V_RATE, V_DURATION };
 
 struct list_setting_def {
 	const char *key;
@@ -72,6 +72,12 @@ static const struct list_setting_def list_settings[] = {
 	  "disabled; 0 never disables" },
 	{ "bounce_window_days", V_INT, NULL, "30",
 	  "days a bounce counts towards the score" },
+	{ "thanks", V_ENUM, "on|off", "off",
+	  "the first digest of each month thanks last month's top contributors "
+	  "by name (members can say 'set thanks off')" },
+	{ "nudge_after", V_DURATION, NULL, "0",
+	  "one friendly note to a member with neither a post nor an event "
+	  "answer for this long (e.g. 60d), at most once per 90 days; 0 off" },
 };
 #define NLIST_SETTINGS (sizeof(list_settings) / sizeof(list_settings[0]))
 
@@ -337,6 +343,8 @@ value_allowed(const struct list_setting_def *d, const char *value)
 		return n <= 200;
 	case V_TZ:
 		return tz_valid(value);
+	case V_DURATION:
+		return !strcmp(value, "0") || duration_parse(value) > 0;
 	case V_RATE: {
 		int64_t interval;
 

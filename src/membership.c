@@ -346,6 +346,13 @@ membership_apply(const struct mail_ctx *c, const char *address,
 			buf_addf(out, st == KITH_OK ? "    Delivery is now: %s.\n" :
 			    "    Not done.\n", mode ? mode : "");
 		}
+	} else if (!strcmp(verb, "set") && arg && !strcmp(arg, "thanks") &&
+	    rest && (!strcmp(rest, "on") || !strcmp(rest, "off"))) {
+		st = db_exec(c->db, "UPDATE members SET thanks=? WHERE list_id=? "
+		    "AND address=?", "Iit", !strcmp(rest, "on"), c->l->id, address);
+		buf_addf(out, "    %s\n", !strcmp(rest, "on") ? "You may be named "
+		    "in the monthly thank-you." : "You will not be named in the "
+		    "monthly thank-you.");
 	} else {
 		buf_addf(out, "    Not done: unknown setting.\n");
 		st = KITH_PERM;

@@ -133,6 +133,7 @@ static const struct {
 	{ "event-waitlisted.txt", { EVENT_VARS, NULL } },
 	{ "event-promoted.txt", { EVENT_VARS, NULL } },
 	{ "event-reply-problem.txt", { "reason", NULL } },
+	{ "reengage.txt", { "member.address", "member.name", NULL } },
 	{ "poll-voted.txt", { "poll.question", "poll.id", "vote", NULL } },
 	{ "poll-refused.txt", { "poll.question", "poll.id", "vote", NULL } },
 };

@@ -295,7 +295,8 @@ cmd_set(const struct mail_ctx *c, struct reply *r, const struct command *cmd,
 	int ok = !strcmp(a, "mail") || !strcmp(a, "nomail") ||
 	    !strcmp(a, "digest daily") || !strcmp(a, "digest weekly") ||
 	    !strcmp(a, "digest off") || !strcmp(a, "digest plain") ||
-	    !strcmp(a, "digest mime") || (!strncmp(a, "nomail until ", 13) &&
+	    !strcmp(a, "digest mime") || !strcmp(a, "thanks on") ||
+	    !strcmp(a, "thanks off") || (!strncmp(a, "nomail until ", 13) &&
 	    parse_date(a + 13) > 0);
 
 	(void)c;
@@ -304,7 +305,7 @@ cmd_set(const struct mail_ctx *c, struct reply *r, const struct command *cmd,
 	else if (!ok)
 		buf_adds(&r->out, "    Not done: try 'set digest daily', 'set "
 		    "digest weekly', 'set digest off', 'set digest plain|mime', "
-		    "'set nomail', 'set nomail "
+		    "'set thanks on|off', 'set nomail', 'set nomail "
 		    "until YYYY-MM-DD' or 'set mail'.\n");
 	else {
 		buf_addf(&r->own, "set %s\n", a);

@@ -150,3 +150,30 @@ local_time_strftime(const char *tz, int64_t t, const char *fmt, char *buf,
 		buf[0] = '\0';
 	tz_leave(saved);
 }
+
+int64_t
+duration_parse(const char *s)
+{
+	int64_t total = 0;
+
+	if (*s == '\0')
+		return -1;
+	while (*s) {
+		char *end;
+		long long n = strtoll(s, &end, 10);
+		int64_t unit;
+
+		if (end == s || n < 0)
+			return -1;
+		switch (*end) {
+		case 'd': unit = 86400; break;
+		case 'h': unit = 3600; break;
+		case 'm': unit = 60; break;
+		case 's': unit = 1; break;
+		default: return -1;
+		}
+		total += n * unit;
+		s = end + 1;
+	}
+	return total > 0 && total <= 3660LL * 86400 ? total : -1;
+}

@@ -34,6 +34,9 @@ void local_time_format(const char *tz, int64_t t, char *buf, size_t n);
 void local_time_strftime(const char *tz, int64_t t, const char *fmt,
     char *buf, size_t n);
 
+/* "2h", "90m", "60d", "1d12h" -> seconds (at most 10 years); -1 if malformed. */
+int64_t duration_parse(const char *s);
+
 /* Year of t in tz. */
 int year_in_tz(const char *tz, int64_t t);
 
