@@ -310,7 +310,7 @@ parse_dsn(struct bounce_report *r, const char *ds, int *failed, int *delayed,
 		if ((colon = strchr(line, ':')) == NULL)
 			continue;
 		*colon = '\0';
-		str_lower(str_trim(line));
+		line = str_lower(str_trim(line));	/* points into copy */
 		v = str_trim(colon + 1);
 		free(prev_field);
 		prev_field = xstrdup(line);

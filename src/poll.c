@@ -82,7 +82,7 @@ add_choice(int *chosen, int n, int c)
 int
 poll_parse_choice(const char *line, const struct poll *p, int *chosen)
 {
-	char *low = str_lower(str_trim(xstrdup(line))), *t = low, *save = NULL;
+	char *low = str_lower(xstrdup(line)), *t = str_trim(low), *save = NULL;
 	int n = 0, numbers = 1;
 
 	/* Numbers only?  "1", "1, 3", "1 and 3", "#2". */

@@ -8,6 +8,8 @@
 #include "kith/bounce.h"
 #include "kith/compose.h"
 #include "kith/db.h"
+#include "kith/event.h"
+#include "kith/poll.h"
 #include "kith/throttle.h"
 #include "kith/timeutil.h"
 #include "kith/util.h"
@@ -194,6 +196,55 @@ START_TEST(test_bounce_reports)
 }
 END_TEST
 
+static const struct {
+	const char *line;
+	int multiple, want_n;
+	const char *want;	/* chosen, 1-based, comma-separated */
+} choice_cases[] = {
+	{ "2", 0, 1, "2" }, { " 3 ", 0, 1, "3" }, { "#1", 0, 1, "1" },
+	{ "Saturday", 0, 1, "2" }, { "saturday!", 0, 1, "2" },
+	{ "Sunday works for me", 0, 1, "3" }, { "1, 3", 1, 2, "1,3" },
+	{ "3 and 1", 1, 2, "1,3" }, { "1 1", 1, 1, "1" }, { "1, 3", 0, -2, "" },
+	{ "7", 0, -1, "" }, { "0", 0, -1, "" }, { "maybe", 0, 0, "" },
+	{ "", 0, 0, "" }, { "Fridays", 0, 0, "" },
+};
+
+START_TEST(test_poll_choice)
+{
+	struct poll p;
+	int chosen[POLL_MAX_OPTIONS], n;
+	char got[64] = "";
+
+	memset(&p, 0, sizeof(p));
+	p.options[0] = (char *)"Friday";
+	p.options[1] = (char *)"Saturday";
+	p.options[2] = (char *)"Sunday";
+	p.noptions = 3;
+	p.multiple = choice_cases[_i].multiple;
+	n = poll_parse_choice(choice_cases[_i].line, &p, chosen);
+	for (int i = 0; i < n; i++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%d",
+		    i ? "," : "", chosen[i] + 1);
+	ck_assert_msg(n == choice_cases[_i].want_n && (n <= 0 ||
+	    !strcmp(got, choice_cases[_i].want)), "'%s': got %d '%s', want %d "
+	    "'%s'", choice_cases[_i].line, n, got, choice_cases[_i].want_n,
+	    choice_cases[_i].want);
+}
+END_TEST
+
+START_TEST(test_duration)
+{
+	ck_assert_int_eq(duration_parse("60d"), 60 * 86400);
+	ck_assert_int_eq(duration_parse("1d12h"), 86400 + 12 * 3600);
+	ck_assert_int_eq(duration_parse("90m"), 5400);
+	ck_assert_int_eq(duration_parse("soon"), -1);
+	ck_assert_int_eq(duration_parse("5"), -1);
+	ck_assert_int_eq(duration_parse(""), -1);
+	ck_assert_int_eq(event_duration_parse("2h"), 7200);
+	ck_assert_int_eq(event_duration_parse("400d"), -1);
+}
+END_TEST
+
 Suite *
 newsletter_suite(void)
 {
@@ -208,6 +259,9 @@ newsletter_suite(void)
 	tcase_add_test(tc, test_throttle_spacing);
 	tcase_add_loop_test(tc, test_bounce_reports, 0,
 	    sizeof(report_cases) / sizeof(report_cases[0]));
+	tcase_add_loop_test(tc, test_poll_choice, 0,
+	    sizeof(choice_cases) / sizeof(choice_cases[0]));
+	tcase_add_test(tc, test_duration);
 	suite_add_tcase(s, tc);
 	return s;
 }
