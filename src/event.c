@@ -236,15 +236,8 @@ static int
 queue_render(sqlite3 *db, const struct list *l, const char *render,
     int64_t *msg_id)
 {
-	char *bounce = xasprintf("%s-bounces", l->local);
-	int st = outbox_message_add(db, l->id, 0, "event", bounce, l->domain,
-	    NULL, "", 0, msg_id);
-
-	if (st == KITH_OK)
-		st = db_exec(db, "UPDATE outbox_messages SET render=? WHERE id=?",
-		    "ti", render, *msg_id);
-	free(bounce);
-	return st;
+	return outbox_render_add(db, l->id, l->local, l->domain, "event", render,
+	    msg_id);
 }
 
 /* REQUEST to every member who gets mail; records the invitations. */
@@ -259,12 +252,8 @@ invite_all(sqlite3 *db, const struct list *l, const struct event *e,
 	snprintf(render, sizeof(render), "event:%lld:REQUEST", (long long)e->id);
 	st = queue_render(db, l, render, &msg_id);
 	if (st == KITH_OK)
-		st = db_exec(db, "INSERT OR IGNORE INTO outbox(message_id, rcpt, "
-		    "member_id, updated) SELECT ?1, address, id, ?2 FROM members "
-		    "WHERE list_id=?3 AND mode!='nomail' AND disabled=0 ORDER BY id",
-		    "iii", msg_id, now, l->id);
+		st = outbox_fanout_mailable(db, msg_id, l->id, now, invited);
 	if (st == KITH_OK) {
-		*invited = sqlite3_changes(db);
 		st = db_exec(db, "INSERT OR IGNORE INTO event_invites(event_id, "
 		    "member_id, address, sent) SELECT ?1, id, address, ?2 FROM "
 		    "members WHERE list_id=?3 AND mode!='nomail' AND disabled=0",

@@ -54,6 +54,35 @@ outbox_fanout_members(sqlite3 *db, int64_t msg_id, int64_t list_id,
 }
 
 int
+outbox_fanout_mailable(sqlite3 *db, int64_t msg_id, int64_t list_id,
+    int64_t now, int64_t *count)
+{
+	int st = db_exec(db, "INSERT OR IGNORE INTO outbox(message_id, rcpt, "
+	    "member_id, updated) SELECT ?, address, id, ? FROM members WHERE "
+	    "list_id=? AND mode!='nomail' AND disabled=0 ORDER BY id", "iii",
+	    msg_id, now, list_id);
+
+	*count = st == KITH_OK ? sqlite3_changes(db) : 0;
+	return st;
+}
+
+int
+outbox_render_add(sqlite3 *db, int64_t list_id, const char *list_local,
+    const char *domain, const char *kind, const char *render,
+    int64_t *msg_id)
+{
+	char *bounce = xasprintf("%s-bounces", list_local);
+	int st = outbox_message_add(db, list_id, 0, kind, bounce, domain, NULL,
+	    "", 0, msg_id);
+
+	if (st == KITH_OK)
+		st = db_exec(db, "UPDATE outbox_messages SET render=? WHERE id=?",
+		    "ti", render, *msg_id);
+	free(bounce);
+	return st;
+}
+
+int
 outbox_rcpt_add(sqlite3 *db, int64_t msg_id, const char *rcpt)
 {
 	return db_exec(db, "INSERT OR IGNORE INTO outbox(message_id, rcpt, "

@@ -135,7 +135,7 @@ poll_create(sqlite3 *db, const struct list *l, const char *question,
     int64_t now, int64_t *id, int64_t *sent, char *err, size_t errlen)
 {
 	struct buf opts;
-	char render[40], *bounce;
+	char render[40];
 	int64_t msg_id;
 	int st;
 
@@ -162,7 +162,6 @@ poll_create(sqlite3 *db, const struct list *l, const char *question,
 		buf_release(&opts);
 		return KITH_PERM;
 	}
-	bounce = xasprintf("%s-bounces", l->local);
 	if ((st = db_begin(db)) == KITH_OK) {
 		st = db_exec(db, "INSERT INTO polls(list_id, question, options, "
 		    "multiple, closes, created) VALUES (?, ?, ?, ?, ?, ?)", "ittIii",
@@ -170,17 +169,10 @@ poll_create(sqlite3 *db, const struct list *l, const char *question,
 		*id = sqlite3_last_insert_rowid(db);
 		snprintf(render, sizeof(render), "poll:%lld", (long long)*id);
 		if (st == KITH_OK)
-			st = outbox_message_add(db, l->id, 0, "poll", bounce,
-			    l->domain, NULL, "", 0, &msg_id);
+			st = outbox_render_add(db, l->id, l->local, l->domain, "poll",
+			    render, &msg_id);
 		if (st == KITH_OK)
-			st = db_exec(db, "UPDATE outbox_messages SET render=? WHERE "
-			    "id=?", "ti", render, msg_id);
-		if (st == KITH_OK)
-			st = db_exec(db, "INSERT OR IGNORE INTO outbox(message_id, "
-			    "rcpt, member_id, updated) SELECT ?1, address, id, ?2 "
-			    "FROM members WHERE list_id=?3 AND mode!='nomail' AND "
-			    "disabled=0 ORDER BY id", "iii", msg_id, now, l->id);
-		*sent = st == KITH_OK ? sqlite3_changes(db) : 0;
+			st = outbox_fanout_mailable(db, msg_id, l->id, now, sent);
 		if (st == KITH_OK)
 			st = db_commit(db);
 		else
@@ -188,7 +180,6 @@ poll_create(sqlite3 *db, const struct list *l, const char *question,
 	}
 	if (st != KITH_OK)
 		snprintf(err, errlen, "database busy; try again");
-	free(bounce);
 	buf_release(&opts);
 	return st;
 }
@@ -450,7 +441,7 @@ poll_close(const struct kith_config *cfg, sqlite3 *db, int64_t id,
 	struct buf text;
 	struct notice nt;
 	char *mail, *from, *subject, *list_id, *bounce;
-	int64_t msg_id;
+	int64_t msg_id, count;
 	size_t len;
 	int st;
 
@@ -503,10 +494,7 @@ poll_close(const struct kith_config *cfg, sqlite3 *db, int64_t id,
 	st = outbox_message_add(db, l.id, 0, "poll-results", bounce, l.domain,
 	    l.address, mail, len, &msg_id);
 	if (st == KITH_OK)
-		st = db_exec(db, "INSERT OR IGNORE INTO outbox(message_id, rcpt, "
-		    "member_id, updated) SELECT ?1, address, id, ?2 FROM members "
-		    "WHERE list_id=?3 AND mode!='nomail' AND disabled=0 ORDER BY id",
-		    "iii", msg_id, now, l.id);
+		st = outbox_fanout_mailable(db, msg_id, l.id, now, &count);
 	if (st == KITH_OK)
 		st = db_commit(db);
 	else

@@ -27,6 +27,23 @@ int outbox_message_add(sqlite3 *db, int64_t list_id, int64_t post_id,
 /* One row per member of list_id who gets each message; *count set. */
 int outbox_fanout_members(sqlite3 *db, int64_t msg_id, int64_t list_id,
     int64_t *count);
+/*
+ * outbox_fanout_mailable - one row per member of list_id who gets mail
+ * at all (not no-mail, not disabled by bounces): newsletters, invitations,
+ * polls and their results.  *count set.
+ */
+int outbox_fanout_mailable(sqlite3 *db, int64_t msg_id, int64_t list_id,
+    int64_t now, int64_t *count);
+
+/*
+ * outbox_render_add - a message whose every copy is rendered for its
+ * recipient at delivery time from render ("event:7:REQUEST", "poll:3").
+ * list_local's bounce address is its envelope sender.
+ */
+int outbox_render_add(sqlite3 *db, int64_t list_id, const char *list_local,
+    const char *domain, const char *kind, const char *render,
+    int64_t *msg_id);
+
 /* One row for rcpt (normalised by the caller). */
 int outbox_rcpt_add(sqlite3 *db, int64_t msg_id, const char *rcpt);
 
