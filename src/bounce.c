@@ -167,11 +167,17 @@ static void
 classify(struct bounce_rcpt *rc, const char *text, int delayed)
 {
 	char *low = str_lower(xasprintf("%s %s", rc->diagnostic, text));
-	int code = find_smtp_code(low);
+	char *own = str_lower(xstrdup(rc->diagnostic));
+	int code = find_smtp_code(own);
 
 	rc->reason = NULL;
 	rc->hard = 0;
-	if (*rc->status == '\0')
+	if (code == 0)
+		code = find_smtp_code(low);
+	/* The recipient's own line first: a report may list several
+	 * recipients, each with its own reason. */
+	if (*rc->status == '\0' && !find_status(own, rc->status,
+	    sizeof(rc->status), 0))
 		find_status(low, rc->status, sizeof(rc->status), 0);
 	/* A warning in prose: the server is still trying. */
 	if (!delayed && rc->status[0] != '5' && (strstr(low, "delayed") ||
@@ -184,17 +190,19 @@ classify(struct bounce_rcpt *rc, const char *text, int delayed)
 	if (!rc->permanent) {
 		rc->reason = delayed ? "expired" : "onhold";
 		free(low);
+		free(own);
 		return;
 	}
 	/* About our sender address, not the member's. */
 	if (!strcmp(rc->status, "5.1.7") || !strcmp(rc->status, "5.1.8"))
 		rc->reason = "rejected";
-	for (size_t i = 0; rc->reason == NULL &&
-	    i < sizeof(reasons) / sizeof(reasons[0]); i++)
-		if (strstr(low, reasons[i].phrase)) {
-			rc->reason = reasons[i].reason;
-			rc->hard = reasons[i].hard;
-		}
+	for (int pass = 0; pass < 2 && rc->reason == NULL; pass++)
+		for (size_t i = 0; rc->reason == NULL &&
+		    i < sizeof(reasons) / sizeof(reasons[0]); i++)
+			if (strstr(pass ? low : own, reasons[i].phrase)) {
+				rc->reason = reasons[i].reason;
+				rc->hard = reasons[i].hard;
+			}
 	/* Refused after DATA: the server took the address at RCPT, so
 	 * it was the content that was refused (a filter). */
 	if (rc->hard && (strstr(low, "end of data") ||
@@ -211,6 +219,7 @@ classify(struct bounce_rcpt *rc, const char *text, int delayed)
 	if (rc->reason == NULL)
 		rc->reason = "undefined";
 	free(low);
+	free(own);
 }
 
 static struct bounce_rcpt *
