@@ -11,7 +11,6 @@
 #include "kith/db.h"
 #include "kith/event.h"
 #include "kith/ical.h"
-#include "kith/message.h"
 #include "kith/timeutil.h"
 #include "kith/util.h"
 
@@ -387,17 +386,6 @@ show_cmd(struct cli *c, int argc, char **argv, int attendees_only)
 	return 0;
 }
 
-static int
-want_calendar(const char *name, const char *type, void *ctx)
-{
-	size_t n = strlen(name);
-
-	(void)ctx;
-	return !strcasecmp(type, "text/calendar") ||
-	    !strcasecmp(type, "application/ics") ||
-	    (n > 4 && !strcasecmp(name + n - 4, ".ics"));
-}
-
 /* One line per file: method, uid, sequence, recurrence-id, organizer,
  * attendee=partstat... (tab-separated). */
 static int
@@ -439,8 +427,7 @@ parse_cmd(int argc, char **argv)
 			if (len >= 15 && !strncmp(d, "BEGIN:VCALENDAR", 15))
 				cal = xstrdup(d);
 			else
-				cal = message_find_part(d, len, want_calendar, NULL,
-				    NULL);
+				cal = event_find_calendar(d, len);
 		}
 		if (cal == NULL || ical_parse(cal, &in) < 0) {
 			printf("%s\t-\n", argv[i]);

@@ -829,6 +829,14 @@ want_calendar(const char *name, const char *type, void *ctx)
 	    (n > 4 && !strcasecmp(name + n - 4, ".ics"));
 }
 
+char *
+event_find_calendar(const char *raw, size_t len)
+{
+	size_t clen;
+
+	return message_find_part(raw, len, want_calendar, NULL, &clen);
+}
+
 /*
  * reply_member - whose answer this is: the ATTENDEE that is a member; the
  * sender only when it is that same member, or when the one attendee is
@@ -868,8 +876,8 @@ event_handle_reply(const struct kith_config *cfg, sqlite3 *db,
 {
 	struct ical_info in;
 	struct event e;
-	size_t clen, which = 0;
-	char *cal = message_find_part(raw, len, want_calendar, NULL, &clen);
+	size_t which = 0;
+	char *cal = event_find_calendar(raw, len);
 	const char *result = NULL;
 	int64_t member_id, occ;
 	const char *ps;

@@ -130,6 +130,12 @@ int event_handle_reply(const struct kith_config *cfg, sqlite3 *db,
     char *line, size_t n);
 
 /*
+ * event_find_calendar - the calendar in a mail: the text/calendar part or
+ * an .ics attachment, decoded.  NULL when there is none.  Caller frees.
+ */
+char *event_find_calendar(const char *raw, size_t len);
+
+/*
  * event_invite_member - a member who just joined gets invitations to the
  * list's upcoming events.  Caller's transaction.  Returns how many, or -1.
  */
