@@ -33,8 +33,49 @@ if ! $PY -c 'import aiosmtpd' 2>/dev/null; then
 	exit 77
 fi
 
+# The clock.  No test reads the machine's date: every kith call runs with
+# libfaketime preloaded directly (no faketime wrapper, so nothing is left
+# in /dev/shm when a run is killed) and its clock started at $NOW, a UTC
+# time "YYYY-MM-DD HH:MM:SS" that ticks from there within the process.
+# Tests move it with set_clock TIME, or run one call elsewhen with
+# at TIME ARGS... (same as kith ARGS... at TIME).  KITH_TEST_NOW overrides
+# the starting date for a whole run.
+export TZ=UTC
+NOW=${KITH_TEST_NOW:-"2026-06-01 09:00:00"}
+FAKETIME_LIB=
+for f in /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1; do
+	[ -e "$f" ] && FAKETIME_LIB=$f && break
+done
+if [ -z "$FAKETIME_LIB" ]; then
+	echo "SKIP: libfaketime is not installed (scripts/setup-deps.sh --test)"
+	exit 77
+fi
+export FAKETIME_DONT_FAKE_MONOTONIC=1
+
+set_clock() {
+	NOW=$1
+}
+
+# clock_add SECONDS - move $NOW forward
+clock_add() {
+	NOW=$(date -u -d "@$(( $(date -u -d "$NOW" +%s) + $1 ))" '+%Y-%m-%d %H:%M:%S')
+}
+
+# epoch [TIME] - seconds since 1970 of TIME (default $NOW)
+epoch() {
+	date -u -d "${1:-$NOW}" +%s
+}
+
 kith() {
-	"$KITH_BIN" "$@"
+	LD_PRELOAD="$FAKETIME_LIB${LD_PRELOAD:+:$LD_PRELOAD}" \
+	    FAKETIME="@$NOW" "$KITH_BIN" "$@"
+}
+
+at() {
+	_at_t=$1
+	shift
+	LD_PRELOAD="$FAKETIME_LIB${LD_PRELOAD:+:$LD_PRELOAD}" \
+	    FAKETIME="@$_at_t" "$KITH_BIN" "$@"
 }
 
 assert_ok() {
