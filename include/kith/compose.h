@@ -32,11 +32,8 @@ struct list_copy_opts {
 char *compose_list_copy(const struct list_copy_opts *o,
     const struct message *m, size_t *outlen);
 
-/*
- * subject_prefixed - decoded subject with prefix put in front exactly
- * once: "Re: [team] Re: x" becomes "[team] Re: x".  Caller frees.
- */
-char *subject_prefixed(const char *subject, const char *prefix);
+/* subject_prefixed() is in kith/subject.h, with the other subject rules. */
+#include "kith/subject.h"
 
 /* A new Message-ID (without <>) at domain; caller frees. */
 char *compose_message_id(const char *domain);

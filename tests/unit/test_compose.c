@@ -18,7 +18,7 @@ static const struct {
 	{ "RE: Re: re: Hello", "[team]", "[team] Re: Hello" },
 	{ "AW: [TEAM] Hallo", "[team]", "[team] Re: Hallo" },
 	{ "Re[2]: [team] x", "[team]", "[team] Re: x" },
-	{ "Fwd: [team] x", "[team]", "[team] Fwd: [team] x" },
+	{ "Fwd: [team] x", "[team]", "[team] Fwd: x" },
 	{ "Regarding the plan", "[team]", "[team] Regarding the plan" },
 	{ "[team]", "[team]", "[team]" },
 	{ "Re: Συνάντηση", "[ομάδα]", "[ομάδα] Re: Συνάντηση" },
