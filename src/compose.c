@@ -187,7 +187,8 @@ compose_notice(const struct notice *n, size_t *outlen)
 		buf_addf(&b, "Reply-To: <%s>\r\n", n->reply_to);
 	if (n->list_id && *n->list_id)
 		buf_addf(&b, "List-Id: %s\r\n", n->list_id);
-	buf_adds(&b, "Auto-Submitted: auto-replied\r\n");
+	buf_addf(&b, "Auto-Submitted: %s\r\n", n->reply ? "auto-replied" :
+	    "auto-generated");
 	buf_adds(&b, "MIME-Version: 1.0\r\n");
 	if (n->attach) {
 		char *hex = random_hex(12);

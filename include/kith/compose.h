@@ -53,11 +53,14 @@ struct notice {
 	const char *text;	/* UTF-8 body */
 	const char *attach;	/* a message attached as message/rfc822, or NULL */
 	size_t attach_len;
+	int reply;		/* 1: it answers a message from its recipient */
 };
 
 /*
  * compose_notice - text/plain UTF-8 (multipart/mixed when a message is
- * attached), Auto-Submitted: auto-replied.  Caller frees.
+ * attached).  RFC 3834: Auto-Submitted: auto-replied when it answers a
+ * message (reply), auto-generated for everything else (onboarding, poll
+ * results, reminders, nudges, notices to owners).  Caller frees.
  */
 char *compose_notice(const struct notice *n, size_t *outlen);
 
