@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kith/bans.h"
 #include "kith/compose.h"
 #include "kith/db.h"
 #include "kith/log.h"
@@ -71,6 +72,30 @@ member_vars(struct template_var *vars, int n, char **alloc)
 /* Whether a notice answers a message from its recipient (RFC 3834). */
 static int notice_is_reply(const char *tmpl);
 
+/*
+ * banned_may_get - whether notice tmpl may go to o->to as far as bans
+ * go.  Mail to a banned sender is backscatter to a spammer, or to the
+ * victim of a forged From: by default nothing goes to a banned address,
+ * and the notice that says "you may not post" goes nowhere.  With the
+ * list's ban_notice = daily, that notice (and only that one) goes out,
+ * at most once a day per address whatever path asked for it.
+ */
+static int
+banned_may_get(sqlite3 *db, const struct list *l, const char *tmpl,
+    const char *to)
+{
+	char *how;
+	int ok;
+
+	if (strcmp(tmpl, "banned.txt"))
+		return !ban_matches(db, l->id, to);
+	how = list_setting(db, l->id, "ban_notice");
+	ok = how && !strcmp(how, "daily") && notice_rate_ok(db, l->id, to,
+	    "banned");
+	free(how);
+	return ok;
+}
+
 int
 notice_queue(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
     const struct notice_opts *o)
@@ -83,6 +108,13 @@ notice_queue(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	int64_t msg_id;
 	size_t len;
 
+	if (!banned_may_get(db, l, o->tmpl, o->to)) {
+		log_info("notice: nothing sent to banned '%s' on '%s' (%s)",
+		    o->to, l->address, o->tmpl);
+		for (int i = 0; i < NLISTVARS; i++)
+			free(bufs[i]);
+		return KITH_OK;
+	}
 	for (int i = 0; i < o->nvars && n < MAXVARS - 1; i++)
 		vars[n++] = o->vars[i];
 	n = member_vars(vars, n, &member);
