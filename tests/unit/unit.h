@@ -17,6 +17,7 @@ Suite *requests_suite(void);
 Suite *newsletter_suite(void);
 Suite *subject_suite(void);
 Suite *html_suite(void);
+Suite *digest_suite(void);
 
 /* A fresh database in a temporary directory; caller closes and removes. */
 #include <sqlite3.h>
