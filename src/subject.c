@@ -22,23 +22,25 @@ static const char *const reply_markers[] = {
 	"回复", "回覆", "答复", "返信", "회신", "답장", NULL
 };
 
+/* Forward markers are kept as written (once): "WG: Zimmer" may be a flat. */
 static const char *const forward_markers[] = {
-	"fwd", "fw", "wg", "tr", "rv", "enc", "pd", "vb", "vl", "doorst",
-	"πρθ", "ΠΡΘ", "转发", "轉寄", "転送", "전달", NULL
+	"fwd", "fw", "wg", "tr", "rv", "enc", "vb", "doorst", "转发", "轉寄",
+	"転送", "전달", NULL
 };
 
 /*
  * marker_len - length of one marker of set at s, with what may follow it
  * before the colon ("Re :", "Re[2]:", "Re(2):", "Re^2:"), the colon
  * (ASCII or the full-width one CJK clients write) included; 0 when s
- * does not start with one.
+ * does not start with one.  *word gets the length of the marker's word.
  */
 static size_t
-marker_len(const char *s, const char *const *set)
+marker_len(const char *s, const char *const *set, size_t *word)
 {
 	for (int i = 0; set[i]; i++) {
 		size_t k = strlen(set[i]);
 
+		*word = k;
 		if (strncasecmp(s, set[i], k))
 			continue;
 		while (s[k] == ' ')
@@ -63,6 +65,8 @@ marker_len(const char *s, const char *const *set)
 /* What the leading markers of a subject say. */
 struct parsed {
 	int reply, forward;	/* 0 absent, else 1 + the order seen */
+	const char *fwd;	/* the first forward marker's word, borrowed */
+	size_t fwdlen;
 	const char *core;	/* the rest, borrowed */
 };
 
@@ -70,23 +74,28 @@ static void
 parse(const char *subject, const char *prefix, struct parsed *p)
 {
 	const char *s = subject ? subject : "";
-	size_t plen = prefix ? strlen(prefix) : 0, n;
+	size_t plen = prefix ? strlen(prefix) : 0, n, word;
 	int seen = 0;
 
 	p->reply = p->forward = 0;
+	p->fwd = NULL;
+	p->fwdlen = 0;
 	for (;;) {
 		while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
 			s++;
 		if (plen && !strncasecmp(s, prefix, plen))
 			s += plen;
-		else if ((n = marker_len(s, reply_markers)) > 0) {
+		else if ((n = marker_len(s, reply_markers, &word)) > 0) {
 			s += n;
 			if (!p->reply)
 				p->reply = ++seen;
-		} else if ((n = marker_len(s, forward_markers)) > 0) {
-			s += n;
-			if (!p->forward)
+		} else if ((n = marker_len(s, forward_markers, &word)) > 0) {
+			if (!p->forward) {
 				p->forward = ++seen;
+				p->fwd = s;
+				p->fwdlen = word;
+			}
+			s += n;
 		} else
 			break;
 	}
@@ -121,8 +130,10 @@ build(const char *lead, const struct parsed *p, int reply, int forward)
 	buf_adds(&b, lead);
 	if (reply && (!forward || reply < forward))
 		buf_adds(&b, "Re: ");
-	if (forward)
-		buf_adds(&b, "Fwd: ");
+	if (forward) {
+		buf_add(&b, p->fwd, p->fwdlen);
+		buf_adds(&b, ": ");
+	}
 	if (reply && forward && reply > forward)
 		buf_adds(&b, "Re: ");
 	add_squeezed(&b, p->core);

@@ -4,6 +4,7 @@
  * ("Re:", "RE:", "Aw:", "Sv:", "Odp:", "Vs:", "Réf.:", "Antw:", "回复：",
  * "Re[2]:" ...), forward markers ("Fwd:", "Fw:", "WG:", "TR:", "RV:" ...)
  * and the list's own subject prefix, however deeply they are stacked.
+ * Reply markers all become "Re:"; a forward marker is kept as written.
  *
  * Every text that shows a post's subject (the list copy, the archive, the
  * index, digests, request replies) goes through here, so that a thread
@@ -16,9 +17,10 @@
 /*
  * subject_clean - subject as people should see it: the list prefix
  * (matched ignoring ASCII case; "" for none) removed wherever it stands
- * among the leading markers, at most one "Re: " and one "Fwd: " (in the
- * order they first appear), white space runs made one space.  "" when
- * nothing is left.  Caller frees.
+ * among the leading markers, at most one "Re: " (whatever language it
+ * was in) and one forward marker (as it was written: "Fwd: ", "WG: "),
+ * in the order they first appear, white space runs made one space.  ""
+ * when nothing is left.  Caller frees.
  */
 char *subject_clean(const char *subject, const char *prefix);
 
