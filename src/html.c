@@ -55,7 +55,7 @@ static const struct {
 /* The converter's state while it walks the HTML once. */
 struct conv {
 	struct buf *out;
-	size_t start;		/* where this part's text begins in out */
+	int nl;			/* line ends written last; -1: nothing yet */
 	int owed;		/* line ends owed before the next text: 0..2 */
 	int space;		/* a space owed before the next text */
 	int quote;		/* <blockquote> depth */
@@ -64,18 +64,11 @@ struct conv {
 	size_t link_start;	/* where its text begins in out */
 };
 
-/* Line ends at the end of this part's text so far. */
-static int
-trailing_newlines(const struct conv *c)
+static void
+put_newline(struct conv *c)
 {
-	size_t i = c->out->len;
-	int n = 0;
-
-	while (i > c->start && c->out->data[i - 1] == '\n') {
-		n++;
-		i--;
-	}
-	return i == c->start ? -1 : n;	/* -1: nothing written yet */
+	buf_addc(c->out, '\n');
+	c->nl++;
 }
 
 static void
@@ -85,34 +78,27 @@ owe(struct conv *c, int lines)
 		c->owed = lines;
 }
 
-/* Settle what is owed (line ends, quote marks, a space) before text. */
-static void
-before_text(struct conv *c)
-{
-	int have = trailing_newlines(c);
-
-	if (have >= 0 && c->owed > 0)
-		while (have < c->owed) {
-			buf_addc(c->out, '\n');
-			have++;
-		}
-	c->owed = 0;
-	if (have > 0 || have < 0) {	/* at the start of a line */
-		for (int i = 0; i < c->quote; i++)
-			buf_adds(c->out, "> ");
-		c->space = 0;
-	} else if (c->space)
-		buf_addc(c->out, ' ');
-	c->space = 0;
-}
-
+/*
+ * add_text - n bytes of text, after what is owed: line ends, then the
+ * quote marks of a line's start, or the space between words.
+ */
 static void
 add_text(struct conv *c, const char *s, size_t n)
 {
 	if (n == 0)
 		return;
-	before_text(c);
+	if (c->nl >= 0)
+		while (c->nl < c->owed)
+			put_newline(c);
+	c->owed = 0;
+	if (c->nl != 0) {	/* at the start of a line */
+		for (int i = 0; i < c->quote; i++)
+			buf_adds(c->out, "> ");
+	} else if (c->space)
+		buf_addc(c->out, ' ');
+	c->space = 0;
 	buf_add(c->out, s, n);
+	c->nl = 0;
 }
 
 /*
@@ -123,15 +109,11 @@ add_text(struct conv *c, const char *s, size_t n)
 static void
 line_break(struct conv *c)
 {
-	int have = trailing_newlines(c);
-
-	if (have < 0)
+	if (c->nl < 0)
 		return;		/* nothing above it to end */
-	while (have < c->owed) {
-		buf_addc(c->out, '\n');
-		have++;
-	}
-	buf_addc(c->out, '\n');
+	while (c->nl < c->owed)
+		put_newline(c);
+	put_newline(c);
 	c->owed = 0;
 	c->space = 0;
 }
@@ -406,7 +388,7 @@ tag_end(const char *s, const char *end)
 void
 html_to_text(struct buf *out, const char *s, size_t n)
 {
-	struct conv c = { out, out->len, 0, 0, 0, 0, NULL, 0 };
+	struct conv c = { out, -1, 0, 0, 0, 0, NULL, 0 };
 	const char *end = s + n, *p = s;
 	unsigned unclosed = 0;	/* hidden elements with no end tag left */
 

