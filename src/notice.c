@@ -73,7 +73,7 @@ member_vars(struct template_var *vars, int n, char **alloc)
 static int notice_is_reply(const char *tmpl);
 
 /*
- * banned_may_get - whether notice tmpl may go to o->to as far as bans
+ * banned_may_get - whether notice tmpl may go to address to as far as bans
  * go.  Mail to a banned sender is backscatter to a spammer, or to the
  * victim of a forged From: by default nothing goes to a banned address,
  * and the notice that says "you may not post" goes nowhere.  With the
