@@ -7,6 +7,7 @@
 
 #include "kith/archive.h"
 #include "kith/db.h"
+#include "kith/subject.h"
 #include "kith/util.h"
 
 void
@@ -69,12 +70,17 @@ archive_store(sqlite3 *db, int64_t list_id, const struct message *m,
 	    thread ? thread : *post_id, *post_id);
 }
 
+/* The list's subject prefix comes along: subjects are shown without it. */
 #define POST_COLUMNS "SELECT p.id, p.num, p.thread_id, p.date, p.size, " \
-	"p.message_id, p.sender, p.sender_name, p.subject FROM posts p "
+	"p.message_id, p.sender, p.sender_name, p.subject, (SELECT s.value " \
+	"FROM list_settings s WHERE s.list_id=p.list_id AND " \
+	"s.key='subject_prefix') FROM posts p "
 
 static void
 post_from_row(sqlite3_stmt *st, struct post *p)
 {
+	const char *prefix = (const char *)sqlite3_column_text(st, 9);
+
 	p->id = sqlite3_column_int64(st, 0);
 	p->num = sqlite3_column_int64(st, 1);
 	p->thread_id = sqlite3_column_int64(st, 2);
@@ -83,7 +89,8 @@ post_from_row(sqlite3_stmt *st, struct post *p)
 	p->message_id = db_col_text(st, 5);
 	p->sender = db_col_text(st, 6);
 	p->sender_name = db_col_text(st, 7);
-	p->subject = db_col_text(st, 8);
+	p->subject = subject_clean((const char *)sqlite3_column_text(st, 8),
+	    prefix ? prefix : "");
 }
 
 static int

@@ -31,14 +31,17 @@ static void
 digest_usage(FILE *out)
 {
 	fprintf(out, "usage: kith digest ls LIST\n"
-	    "       kith digest show LIST ISSUE [--plain]\n"
+	    "       kith digest show LIST ISSUE [--weekly] [--volume N] "
+	    "[--plain]\n"
 	    "       kith digest preview LIST [--weekly] [--plain]\n"
 	    "       kith digest send LIST [--weekly] [--force]\n\n"
 	    "Digests go out from 'kith cron' at the list's digest_time (and "
 	    "digest_weekday\nfor weekly ones) in its timezone, or early once "
 	    "digest_max_kb is reached.\n'send' sends the next issue now if "
 	    "it is due; with --force even if it is\nnot (when there are posts "
-	    "to send).\n");
+	    "to send).  Daily and weekly issues are numbered apart,\nfrom 1 in "
+	    "each volume (a year); 'show' takes the daily issue unless\n"
+	    "--weekly, in the newest volume that has it unless --volume.\n");
 }
 
 int
@@ -48,11 +51,14 @@ cmd_digest(struct cli *c, int argc, char **argv)
 		{ "plain", no_argument, NULL, 'p' },
 		{ "weekly", no_argument, NULL, 'w' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "volume", required_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *format = "mime";
 	enum digest_kind kind = DIGEST_DAILY;
+	long long volume = 0;
 	int force = 0, ch;
+	char *end;
 	struct list l;
 	char *sub;
 
@@ -67,6 +73,11 @@ cmd_digest(struct cli *c, int argc, char **argv)
 		case 'p': format = "plain"; break;
 		case 'w': kind = DIGEST_WEEKLY; break;
 		case 'f': force = 1; break;
+		case 'V':
+			volume = strtoll(optarg, &end, 10);
+			if (*optarg == '\0' || *end || volume <= 0)
+				usage_error("digest", "--volume takes a number");
+			break;
 		default: usage_error("digest", "bad option");
 		}
 	}
@@ -79,14 +90,15 @@ cmd_digest(struct cli *c, int argc, char **argv)
 	if (!strcmp(sub, "ls"))
 		digest_foreach(c->db, l.id, print_issue, NULL);
 	else if (!strcmp(sub, "show")) {
-		char *end;
 		long long n = argc > 1 ? strtoll(argv[1], &end, 10) : 0;
 
 		if (argc < 2 || *end || n <= 0)
 			usage_error("digest", "'digest show' takes LIST ISSUE");
-		if (digest_render_issue(c->db, &l, n, format, stdout) != KITH_OK)
-			die(EX_NOINPUT_, "no issue %lld of %s; see 'kith digest ls'",
-			    n, l.address);
+		if (digest_render_issue(c->db, &l, kind, volume, n, format,
+		    stdout) != KITH_OK)
+			die(EX_NOINPUT_, "no %s issue %lld of %s; see 'kith digest "
+			    "ls'", kind == DIGEST_WEEKLY ? "weekly" : "daily", n,
+			    l.address);
 	} else if (!strcmp(sub, "preview"))
 		digest_preview(c->db, &l, kind, format, now_utc(), stdout);
 	else if (!strcmp(sub, "send")) {

@@ -110,8 +110,17 @@ cmd_onboarding(struct cli *c, int argc, char **argv)
 		    now_utc(), &pos, err, sizeof(err));
 		if (st != KITH_OK)
 			die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
-		printf("step %lld: %s after %s%s%s\n", (long long)pos, tmpl,
-		    argv[optind], *unless ? ", unless " : "", unless);
+		{
+			struct onboarding_step s = { 0, pos, after, 0, "", "" };
+			char *what;
+
+			snprintf(s.template_name, sizeof(s.template_name), "%s",
+			    tmpl);
+			snprintf(s.unless, sizeof(s.unless), "%s", unless);
+			what = onboarding_describe(&s);
+			printf("step %lld: %s\n", (long long)pos, what);
+			free(what);
+		}
 		list_release(&l);
 		return 0;
 	}

@@ -10,6 +10,7 @@
 
 #include "kith/compose.h"
 #include "kith/rfc2047.h"
+#include "kith/subject.h"
 #include "kith/util.h"
 
 /* Headers the list replaces or must not pass on from the author's copy. */
@@ -33,60 +34,6 @@ header_dropped(const struct header_field *f, const struct list_copy_opts *o)
 	if (o->from_rewrite && (header_is(f, "From") || header_is(f, "Sender")))
 		return 1;
 	return 0;
-}
-
-/* Length of a reply marker ("Re:", "RE :", "Aw:", "Sv:") at s, or 0. */
-static size_t
-reply_marker(const char *s)
-{
-	static const char *const markers[] = { "re", "aw", "sv", "antw",
-		"réf", "ref", NULL };
-
-	for (int i = 0; markers[i]; i++) {
-		size_t n = strlen(markers[i]), k = n;
-
-		if (strncasecmp(s, markers[i], n))
-			continue;
-		while (s[k] == ' ')
-			k++;
-		/* "Re[2]:" as some clients write it */
-		if (s[k] == '[') {
-			while (isdigit((unsigned char)s[k + 1]))
-				k++;
-			if (s[k + 1] == ']')
-				k += 2;
-		}
-		if (s[k] == ':')
-			return k + 1;
-	}
-	return 0;
-}
-
-char *
-subject_prefixed(const char *subject, const char *prefix)
-{
-	const char *s = subject;
-	size_t plen = strlen(prefix);
-	int reply = 0;
-
-	for (;;) {
-		size_t n;
-
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (plen && strncasecmp(s, prefix, plen) == 0)
-			s += plen;
-		else if ((n = reply_marker(s)) > 0) {
-			s += n;
-			reply = 1;
-		} else
-			break;
-	}
-	if (plen == 0)
-		return xasprintf("%s%s", reply ? "Re: " : "", s);
-	if (*s == '\0' && !reply)
-		return xstrdup(prefix);
-	return xasprintf("%s %s%s", prefix, reply ? "Re: " : "", s);
 }
 
 char *
@@ -240,7 +187,8 @@ compose_notice(const struct notice *n, size_t *outlen)
 		buf_addf(&b, "Reply-To: <%s>\r\n", n->reply_to);
 	if (n->list_id && *n->list_id)
 		buf_addf(&b, "List-Id: %s\r\n", n->list_id);
-	buf_adds(&b, "Auto-Submitted: auto-replied\r\n");
+	buf_addf(&b, "Auto-Submitted: %s\r\n", n->reply ? "auto-replied" :
+	    "auto-generated");
 	buf_adds(&b, "MIME-Version: 1.0\r\n");
 	if (n->attach) {
 		char *hex = random_hex(12);

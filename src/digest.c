@@ -15,6 +15,7 @@
 #include "kith/message.h"
 #include "kith/outbox.h"
 #include "kith/rfc2047.h"
+#include "kith/subject.h"
 #include "kith/timeutil.h"
 #include "kith/util.h"
 
@@ -34,7 +35,10 @@ digest_kind_parse(const char *s)
 /* The issue being built: its numbers and the posts' range. */
 struct issue {
 	const struct list *l;
-	int64_t volume, number, after, upto;	/* posts id in (after, upto] */
+	enum digest_kind kind;
+	int64_t volume, issue;	/* as readers see them: per kind and volume */
+	int64_t after, upto;	/* posts id in (after, upto] */
+	int64_t date;		/* its Date: when it was made */
 	char *subject;
 	char *prefix;		/* subject prefix to strip in the contents */
 	char *events;		/* upcoming events and their answers, or "" */
@@ -94,24 +98,25 @@ load_posts(sqlite3 *db, const struct issue *is, int64_t from, size_t *n)
 	return v;
 }
 
-/* A post's subject for the table of contents: the list prefix removed. */
+/* A post's subject as the digest shows it: no list prefix, one "Re:". */
 static char *
 toc_subject(const struct issue *is, const char *subject)
 {
-	char *s = subject_prefixed(subject, is->prefix);
-	size_t plen = strlen(is->prefix);
+	char *s = subject_clean(subject, is->prefix);
 
-	if (plen && !strncmp(s, is->prefix, plen)) {
-		char *t = xstrdup(s + plen + (s[plen] == ' '));
-
-		free(s);
-		s = t;
-	}
 	if (*s == '\0') {
 		free(s);
 		s = xstrdup("(no subject)");
 	}
 	return s;
+}
+
+/* "Today's Topics" is a daily word: a weekly issue has the week's. */
+static const char *
+topics_title(const struct issue *is)
+{
+	return is->kind == DIGEST_WEEKLY ? "This Week's Topics" :
+	    "Today's Topics";
 }
 
 static void
@@ -120,7 +125,7 @@ add_toc(struct buf *b, const struct issue *is, const struct dpost *p,
 {
 	buf_addf(b, "Send %s mailing list submissions to%s\t%s%s%s",
 	    is->l->name, eol, is->l->address, eol, eol);
-	buf_addf(b, "Today's Topics:%s%s", eol, eol);
+	buf_addf(b, "%s:%s%s", topics_title(is), eol, eol);
 	for (size_t i = 0; i < n; i++) {
 		char *subj = toc_subject(is, p[i].subject);
 
@@ -130,14 +135,18 @@ add_toc(struct buf *b, const struct issue *is, const struct dpost *p,
 	}
 }
 
-/* Headers every digest copy has (From the list, List-* like posts). */
+/*
+ * add_headers - headers every digest copy has (From the list, List-* like
+ * posts).  A digest is made by a clock, not in answer to anyone: RFC 3834
+ * auto-generated, so that vacation robots leave it alone.
+ */
 static void
 add_headers(struct buf *b, const struct issue *is, const char *content_type)
 {
 	const struct list *l = is->l;
 	char date[64], *id = compose_message_id(l->domain), *subj, *name;
 
-	compose_date(now_utc(), date, sizeof(date));
+	compose_date(is->date, date, sizeof(date));
 	subj = rfc2047_encode(is->subject, "\r\n");
 	name = rfc2047_phrase(l->name, "\r\n");
 	buf_addf(b, "From: %s <%s-request@%s>\r\n", name, l->local, l->domain);
@@ -151,8 +160,8 @@ add_headers(struct buf *b, const struct issue *is, const char *content_type)
 	    l->local, l->domain);
 	buf_addf(b, "List-Subscribe: <mailto:%s-subscribe@%s>\r\n", l->local,
 	    l->domain);
-	buf_addf(b, "Precedence: list\r\nX-Loop: %s\r\nMIME-Version: 1.0\r\n",
-	    l->address);
+	buf_addf(b, "Precedence: list\r\nX-Loop: %s\r\n", l->address);
+	buf_adds(b, "Auto-Submitted: auto-generated\r\nMIME-Version: 1.0\r\n");
 	buf_addf(b, "Content-Type: %s\r\n", content_type);
 	free(id);
 	free(subj);
@@ -179,7 +188,7 @@ render_mime(const struct issue *is, const struct dpost *p, size_t n,
 	free(ct);
 	buf_addf(&b, "\r\n--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
 	    "Content-Transfer-Encoding: 8bit\r\nContent-Description: "
-	    "Today's Topics (%zu messages)\r\n\r\n", outer, n);
+	    "%s (%zu messages)\r\n\r\n", outer, topics_title(is), n);
 	add_toc(&b, is, p, n, "\r\n");
 	buf_addf(&b, "\r\n--%s\r\nContent-Type: multipart/digest; "
 	    "boundary=\"%s\"\r\n\r\n", outer, inner);
@@ -229,7 +238,7 @@ render_plain(const struct issue *is, const struct dpost *p, size_t n,
 	add_toc(&text, is, p, n, "\n");
 	buf_addf(&text, "\n%s\n\n", dash70);
 	for (size_t i = 0; i < n; i++) {
-		char date[64], *subj = xstrdup(p[i].subject);
+		char date[64], *subj = toc_subject(is, p[i].subject);
 
 		compose_date(p[i].date, date, sizeof(date));
 		buf_addf(&text, "Message: %zu\nDate: %s\nFrom: %s%s%s%s\n"
@@ -274,26 +283,62 @@ render(const struct issue *is, const char *format, const struct dpost *p,
 	    render_plain(is, p, n, len);
 }
 
+/*
+ * issue_init - an issue of kind as of date (its Date header, and the
+ * moment its event and thank-you lines are taken at).
+ */
 static void
 issue_init(sqlite3 *db, const struct list *l, struct issue *is,
-    int64_t number, int64_t volume)
+    enum digest_kind kind, int64_t volume, int64_t issue, int64_t date)
 {
+	struct buf ev;
+
 	memset(is, 0, sizeof(*is));
 	is->l = l;
-	is->number = number;
+	is->kind = kind;
 	is->volume = volume;
+	is->issue = issue;
+	is->date = date;
 	is->prefix = list_setting(db, l->id, "subject_prefix");
 	is->subject = xasprintf("%s Digest, Vol %lld, Issue %lld", l->name,
-	    (long long)volume, (long long)number);
-	{
-		struct buf ev;
+	    (long long)volume, (long long)issue);
+	buf_init(&ev);
+	event_digest_lines(db, l, date, &ev);
+	poll_digest_lines(db, l, &ev);
+	community_thanks_lines(db, l, date, &ev);
+	is->events = ev.data ? buf_detach(&ev, NULL) : xstrdup("");
+}
 
-		buf_init(&ev);
-		event_digest_lines(db, l, now_utc(), &ev);
-		poll_digest_lines(db, l, &ev);
-		community_thanks_lines(db, l, now_utc(), &ev);
-		is->events = ev.data ? buf_detach(&ev, NULL) : xstrdup("");
-	}
+/*
+ * volume_at - the volume an issue made at t belongs to: one a year,
+ * counted in the list's time zone from the year the list was created.
+ */
+static int64_t
+volume_at(sqlite3 *db, const struct list *l, int64_t t)
+{
+	char *tz = list_setting(db, l->id, "timezone");
+	int st;
+	int64_t created = db_int(db, t, &st, "SELECT created FROM lists WHERE "
+	    "id=?", "i", l->id), v;
+
+	v = year_in_tz(tz, t) - year_in_tz(tz, created) + 1;
+	free(tz);
+	return v < 1 ? 1 : v;
+}
+
+/*
+ * next_issue - the issue number the next issue of kind in volume gets:
+ * daily and weekly issues are counted apart, from 1 in each volume.
+ */
+static int64_t
+next_issue(sqlite3 *db, int64_t list_id, enum digest_kind kind,
+    int64_t volume)
+{
+	int st;
+
+	return db_int(db, 0, &st, "SELECT count(*) + 1 FROM digests WHERE "
+	    "list_id=? AND kind=? AND volume=?", "iti", list_id,
+	    kind_names[kind], volume);
 }
 
 static void
@@ -392,8 +437,10 @@ done:
 	return status;
 }
 
-/* Digest state of (list, kind): the last post sent and the slot handled. */
-/* 1 when the state row exists. */
+/*
+ * state_load - digest state of (list, kind): the last post sent and the
+ * slot handled; 1 when the state row exists.
+ */
 static int
 state_load(sqlite3 *db, int64_t list_id, const char *kind, int64_t *last_post,
     int64_t *last_slot)
@@ -440,12 +487,37 @@ current_slot(sqlite3 *db, const struct list *l, enum digest_kind kind,
 	return slot;
 }
 
+/*
+ * first_look_slot - the slot handled before a list's first look at kind.
+ * What is owed counts from the moment a member of this kind and a post
+ * for them both exist (the first post received since that member
+ * switched to the digest), not from the moment cron first looks: a list
+ * whose cron first ran after that slot sends at once.  With nothing
+ * owed yet, the slot just passed is handled.
+ */
+static int64_t
+first_look_slot(sqlite3 *db, const struct list *l, enum digest_kind kind,
+    const char *mode, int64_t slot)
+{
+	int st;
+	int64_t first = db_int(db, 0, &st, "SELECT coalesce(min(p.received), "
+	    "0) FROM posts p JOIN members m ON m.list_id=p.list_id WHERE "
+	    "p.list_id=? AND m.mode=? AND m.disabled=0 AND "
+	    "p.received>=m.digest_since", "it", l->id, mode);
+	int64_t owed_from;
+
+	if (st != KITH_OK || first == 0)
+		return slot;
+	owed_from = current_slot(db, l, kind, first);
+	return owed_from < slot ? owed_from : slot;
+}
+
 int
 digest_run(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
     enum digest_kind kind, int64_t now, int force, int64_t *issue)
 {
 	const char *kname = kind_names[kind];
-	char mode[16], *tz;
+	char mode[16];
 	int64_t last_post, last_slot, slot, upto, waiting_kb, max_kb, number,
 	    volume, recipients = 0;
 	int st, due, early;
@@ -459,8 +531,7 @@ digest_run(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 	/* Decided under the write lock: a racing cron sees our result. */
 	slot = current_slot(db, l, kind, now);
 	if (!state_load(db, l->id, kname, &last_post, &last_slot))
-		/* A list's first look: the slot just passed is not owed. */
-		last_slot = slot;
+		last_slot = first_look_slot(db, l, kind, mode, slot);
 	upto = db_int(db, 0, &st, "SELECT coalesce(max(id), 0) FROM posts WHERE "
 	    "list_id=?", "i", l->id);
 	waiting_kb = db_int(db, 0, &st, "SELECT coalesce(sum(size), 0) / 1024 "
@@ -479,14 +550,12 @@ digest_run(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 		return st;
 	}
 	if (upto > last_post) {
+		/* number: a serial over the list's issues of both kinds */
 		number = db_int(db, 0, &st, "SELECT coalesce(max(number), 0) + 1 "
 		    "FROM digests WHERE list_id=?", "i", l->id);
-		tz = list_setting(db, l->id, "timezone");
-		volume = year_in_tz(tz, now) - year_in_tz(tz,
-		    db_int(db, now, &st, "SELECT created FROM lists WHERE id=?",
-		    "i", l->id)) + 1;
-		free(tz);
-		issue_init(db, l, &is, number, volume);
+		volume = volume_at(db, l, now);
+		issue_init(db, l, &is, kind, volume, next_issue(db, l->id, kind,
+		    volume), now);
 		is.after = last_post;
 		is.upto = upto;
 		st = queue_issue(db, &is, mode, &recipients);
@@ -499,13 +568,14 @@ digest_run(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 			    "itiiiiiiiii", l->id, kname, volume, number,
 			    last_post + 1, upto, l->id, last_post, upto, recipients,
 			    now);
-		issue_release(&is);
 		if (st != KITH_OK) {
+			issue_release(&is);
 			db_rollback(db);
 			return st;
 		}
 		if (recipients > 0)
-			*issue = number;
+			*issue = is.issue;
+		issue_release(&is);
 	}
 	st = db_exec(db, "INSERT INTO digest_state(list_id, kind, last_post, "
 	    "last_slot) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET "
@@ -566,9 +636,11 @@ int
 digest_foreach(sqlite3 *db, int64_t list_id,
     int (*fn)(const struct digest_issue *, void *), void *ctx)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT id, volume, number, "
-	    "first_post, last_post, posts, recipients, created, kind FROM "
-	    "digests WHERE list_id=? ORDER BY number");
+	sqlite3_stmt *st = db_prepare(db, "SELECT d.id, d.volume, (SELECT "
+	    "count(*) FROM digests e WHERE e.list_id=d.list_id AND "
+	    "e.kind=d.kind AND e.volume=d.volume AND e.id<=d.id), "
+	    "d.first_post, d.last_post, d.posts, d.recipients, d.created, "
+	    "d.kind FROM digests d WHERE d.list_id=? ORDER BY d.id");
 
 	if (st == NULL)
 		return KITH_PERM;
@@ -592,6 +664,7 @@ digest_foreach(sqlite3 *db, int64_t list_id,
 	return KITH_OK;
 }
 
+/* The issue rendered as the full list of its posts would get it. */
 static int
 write_rendered(sqlite3 *db, struct issue *is, const char *format, FILE *out)
 {
@@ -608,19 +681,25 @@ write_rendered(sqlite3 *db, struct issue *is, const char *format, FILE *out)
 }
 
 int
-digest_render_issue(sqlite3 *db, const struct list *l, int64_t number,
-    const char *format, FILE *out)
+digest_render_issue(sqlite3 *db, const struct list *l, enum digest_kind kind,
+    int64_t volume, int64_t issue, const char *format, FILE *out)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT volume, first_post, last_post "
-	    "FROM digests WHERE list_id=? AND number=?");
+	/* the issue-th of its kind in its volume; the newest such volume */
+	sqlite3_stmt *st = db_prepare(db, "SELECT d.volume, d.first_post, "
+	    "d.last_post, d.created FROM digests d WHERE d.list_id=?1 AND "
+	    "d.kind=?2 AND (?3=0 OR d.volume=?3) AND (SELECT count(*) FROM "
+	    "digests e WHERE e.list_id=d.list_id AND e.kind=d.kind AND "
+	    "e.volume=d.volume AND e.id<=d.id)=?4 ORDER BY d.volume DESC "
+	    "LIMIT 1");
 	struct issue is;
 	int found = 0;
 
 	if (st == NULL)
 		return KITH_PERM;
-	db_bind(st, "ii", l->id, number);
+	db_bind(st, "itii", l->id, kind_names[kind], volume, issue);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		issue_init(db, l, &is, number, sqlite3_column_int64(st, 0));
+		issue_init(db, l, &is, kind, sqlite3_column_int64(st, 0), issue,
+		    sqlite3_column_int64(st, 3));
 		is.after = sqlite3_column_int64(st, 1) - 1;
 		is.upto = sqlite3_column_int64(st, 2);
 		found = 1;
@@ -637,18 +716,13 @@ int
 digest_preview(sqlite3 *db, const struct list *l, enum digest_kind kind,
     const char *format, int64_t now, FILE *out)
 {
-	int64_t last_post, last_slot, number;
+	int64_t last_post, last_slot, volume = volume_at(db, l, now);
 	struct issue is;
 	int st;
-	char *tz = list_setting(db, l->id, "timezone");
 
 	state_load(db, l->id, kind_names[kind], &last_post, &last_slot);
-	number = db_int(db, 0, &st, "SELECT coalesce(max(number), 0) + 1 FROM "
-	    "digests WHERE list_id=?", "i", l->id);
-	issue_init(db, l, &is, number, year_in_tz(tz, now) - year_in_tz(tz,
-	    db_int(db, now, &st, "SELECT created FROM lists WHERE id=?", "i",
-	    l->id)) + 1);
-	free(tz);
+	issue_init(db, l, &is, kind, volume, next_issue(db, l->id, kind,
+	    volume), now);
 	is.after = last_post;
 	is.upto = db_int(db, 0, &st, "SELECT coalesce(max(id), 0) FROM posts "
 	    "WHERE list_id=?", "i", l->id);

@@ -299,7 +299,7 @@ handle_post(struct inbound *in, const struct list *l, const struct message *m)
 		refuse(in, l, m, "too-big.txt", why, 0);
 		break;
 	case POST_BANNED:
-		refuse(in, l, m, "banned.txt", why, 1);
+		refuse(in, l, m, "banned.txt", why, 0);	/* notice.c limits it */
 		break;
 	}
 }
@@ -394,8 +394,7 @@ do_requests(struct inbound *in, const struct mail_ctx *c, const void *kind)
 		o.subject = subject;
 		o.tmpl = "banned.txt";
 		o.in_reply_to = c->in_reply_to;
-		if (notice_rate_ok(c->db, c->l->id, in->sender, "banned"))
-			st = notice_queue(c->db, c->cfg, c->l, &o);
+		st = notice_queue(c->db, c->cfg, c->l, &o);	/* or not: bans */
 		free(subject);
 		log_info("requests: '%s' is banned from '%s'", in->sender,
 		    c->l->address);

@@ -38,6 +38,9 @@ static const struct list_setting_def list_settings[] = {
 	  "approve (confirmed, then a moderator accepts); invite only" },
 	{ "held_days", V_INT, NULL, "14",
 	  "days a held post waits for a moderator before it expires" },
+	{ "ban_notice", V_ENUM, "off|daily", "off",
+	  "banned senders get no mail at all (off), or at most one notice a "
+	  "day saying they may not post or join (daily)" },
 	{ "notify_owners", V_ENUM, "each|daily|off", "each",
 	  "tell the owners of joins and leaves: each one, a daily summary, "
 	  "or not" },

@@ -9,6 +9,7 @@
 #include <libetpan/libetpan.h>
 
 #include "kith/address.h"
+#include "kith/html.h"
 #include "kith/message.h"
 #include "kith/rfc2047.h"
 #include "kith/util.h"
@@ -201,66 +202,6 @@ read_from(struct message *m, const struct mailimf_single_fields *sf)
 		free(m->from_name);
 		m->from_name = rfc2047_decode(mb->mb_display_name,
 		    strlen(mb->mb_display_name));
-	}
-}
-
-static int
-html_block_tag(const char *t, size_t n)
-{
-	static const char *const tags[] = { "<p", "</p", "<br", "<div", "</div",
-		"<li", "<tr", "<h1", "<h2", "<h3", "</h", "<blockquote",
-		"</blockquote", NULL };
-
-	for (int i = 0; tags[i]; i++) {
-		size_t k = strlen(tags[i]);
-
-		if (n > k && !strncasecmp(t, tags[i], k) &&
-		    (t[k] == '>' || t[k] == ' ' || t[k] == '/' ||
-		    (t[k] >= '0' && t[k] <= '9')))
-			return 1;
-	}
-	return 0;
-}
-
-/* Crude HTML to text for indexing and commands: drop tags, scripts, styles. */
-static void
-html_to_text(struct buf *out, const char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		if (s[i] == '<') {
-			const char *close;
-
-			if (n - i > 7 && (!strncasecmp(s + i, "<script", 7) ||
-			    !strncasecmp(s + i, "<style", 6))) {
-				const char *end = mem_casestr(s + i, n - i,
-				    s[i + 2] == 'c' || s[i + 2] == 'C' ?
-				    "</script" : "</style");
-
-				i = end ? (size_t)(end - s) + 2 : n;
-			}
-			close = memchr(s + i, '>', n - i);
-			/* Block elements end lines: a command per paragraph. */
-			buf_addc(out, html_block_tag(s + i, n - i) ? '\n' : ' ');
-			i = close ? (size_t)(close - s) + 1 : n;
-		} else if (s[i] == '&') {
-			static const struct { const char *e, *t; } ents[] = {
-				{ "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" },
-				{ "&quot;", "\"" }, { "&nbsp;", " " }, { "&#39;", "'" },
-			};
-			size_t k;
-
-			for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++)
-				if (!strncmp(s + i, ents[k].e, strlen(ents[k].e)))
-					break;
-			if (k < sizeof(ents) / sizeof(ents[0])) {
-				buf_adds(out, ents[k].t);
-				i += strlen(ents[k].e);
-			} else
-				buf_addc(out, s[i++]);
-		} else
-			buf_addc(out, s[i++]);
 	}
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kith/bans.h"
 #include "kith/compose.h"
 #include "kith/db.h"
 #include "kith/log.h"
@@ -33,21 +34,93 @@ notice_list_vars(const struct list *l, struct template_var *vars,
 	return NLISTVARS;
 }
 
+/*
+ * member_vars - the member's variables as every template sees them:
+ * member.name is never empty (a member without a name is called by the
+ * address, so "Goodbye, {{member.name}}." never reads "Goodbye, ."), and
+ * member is "Name <address>", or the address alone ("hana@example.org
+ * left", not "hana@example.org () left").  vars has room for one more;
+ * returns the new count, *alloc gets what the caller frees.
+ */
+static int
+member_vars(struct template_var *vars, int n, char **alloc)
+{
+	const char *addr = NULL;
+	int name = -1;
+
+	*alloc = NULL;
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(vars[i].name, "member.address"))
+			addr = vars[i].value;
+		else if (!strcmp(vars[i].name, "member.name"))
+			name = i;
+	}
+	if (addr == NULL || *addr == '\0')
+		return n;
+	if (name >= 0 && vars[name].value && *vars[name].value)
+		*alloc = xasprintf("%s <%s>", vars[name].value, addr);
+	else {
+		*alloc = xstrdup(addr);
+		if (name >= 0)
+			vars[name].value = addr;
+	}
+	if (n < MAXVARS)
+		vars[n++] = (struct template_var){ "member", *alloc };
+	return n;
+}
+
+/* Whether a notice answers a message from its recipient (RFC 3834). */
+static int notice_is_reply(const char *tmpl);
+
+/*
+ * banned_may_get - whether notice tmpl may go to address to as far as bans
+ * go.  Mail to a banned sender is backscatter to a spammer, or to the
+ * victim of a forged From: by default nothing goes to a banned address,
+ * and the notice that says "you may not post" goes nowhere.  With the
+ * list's ban_notice = daily, that notice (and only that one) goes out,
+ * at most once a day per address whatever path asked for it.
+ */
+static int
+banned_may_get(sqlite3 *db, const struct list *l, const char *tmpl,
+    const char *to)
+{
+	char *how;
+	int ok;
+
+	if (strcmp(tmpl, "banned.txt"))
+		return !ban_matches(db, l->id, to);
+	how = list_setting(db, l->id, "ban_notice");
+	ok = how && !strcmp(how, "daily") && notice_rate_ok(db, l->id, to,
+	    "banned");
+	free(how);
+	return ok;
+}
+
 int
 notice_queue(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
     const struct notice_opts *o)
 {
 	struct template_var vars[MAXVARS];
-	char *bufs[NLISTVARS], *text, *mail, *list_id, *bounces, err[512];
+	char *bufs[NLISTVARS], *text, *mail, *list_id, *bounces, *member,
+	    err[512];
 	int n = notice_list_vars(l, vars, bufs), st;
 	struct notice nt;
 	int64_t msg_id;
 	size_t len;
 
-	for (int i = 0; i < o->nvars && n < MAXVARS; i++)
+	if (!banned_may_get(db, l, o->tmpl, o->to)) {
+		log_info("notice: nothing sent to banned '%s' on '%s' (%s)",
+		    o->to, l->address, o->tmpl);
+		for (int i = 0; i < NLISTVARS; i++)
+			free(bufs[i]);
+		return KITH_OK;
+	}
+	for (int i = 0; i < o->nvars && n < MAXVARS - 1; i++)
 		vars[n++] = o->vars[i];
+	n = member_vars(vars, n, &member);
 	text = template_render(cfg, l->local, o->tmpl, vars, n, err,
 	    sizeof(err));
+	free(member);
 	if (text == NULL) {
 		log_error("notice: %s", err);
 		for (int i = 0; i < NLISTVARS; i++)
@@ -67,6 +140,7 @@ notice_queue(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	nt.text = text;
 	nt.attach = o->attach;
 	nt.attach_len = o->attach_len;
+	nt.reply = notice_is_reply(o->tmpl);
 	mail = compose_notice(&nt, &len);
 	st = outbox_message_add(db, l->id, 0, "notice", bounces, l->domain, NULL,
 	    mail, len, &msg_id);
@@ -98,45 +172,68 @@ notice_rate_ok(sqlite3 *db, int64_t list_id, const char *address,
 	return 1;
 }
 
-/* Every notice template and the variables its callers give it. */
+/*
+ * Every notice template, the variables its callers give it, and whether
+ * it answers a message from its recipient (REPLY: Auto-Submitted:
+ * auto-replied, RFC 3834) or is made by Kith on its own or on someone
+ * else's act (0: auto-generated).  A template not listed is generated.
+ */
+#define REPLY 1
+#define GENERATED 0
 static const struct {
 	const char *name;
 	const char *vars[8];
+	int reply;
 } notice_templates[] = {
-	{ "nonmember.txt", { "subject", "size", "max_size", "to", NULL } },
-	{ "announce-only.txt", { "subject", "size", "max_size", "to", NULL } },
-	{ "too-big.txt", { "subject", "size", "max_size", "to", NULL } },
-	{ "not-supported.txt", { "subject", "size", "max_size", "to", NULL } },
-	{ "banned.txt", { NULL } },
-	{ "confirm.txt", { "member.address", "member.name", "request", NULL } },
-	{ "welcome.txt", { "member.address", "member.name", NULL } },
-	{ "goodbye.txt", { "member.address", "member.name", NULL } },
-	{ "owner-join.txt", { "member.address", "member.name", NULL } },
-	{ "owner-leave.txt", { "member.address", "member.name", NULL } },
-	{ "owner-summary.txt", { "member.address", "member.name", "events", NULL } },
-	{ "approve-subscription.txt", { "member.address", "member.name", NULL } },
-	{ "invite.txt", { "member.address", "member.name", NULL } },
-	{ "help.txt", { NULL } },
-	{ "request-reply.txt", { "results", NULL } },
-	{ "held.txt", { "subject", "reason", NULL } },
-	{ "rejected.txt", { "subject", "reason", NULL } },
-	{ "expired.txt", { "subject", "reason", NULL } },
-	{ "held-moderator.txt", { "sender", "subject", "reason", "id", NULL } },
+#define POST_VARS "subject", "size", "max_size", "to"
+#define MEMBER_VARS "member.address", "member.name"
+	{ "nonmember.txt", { POST_VARS, NULL }, REPLY },
+	{ "announce-only.txt", { POST_VARS, NULL }, REPLY },
+	{ "too-big.txt", { POST_VARS, NULL }, REPLY },
+	{ "not-supported.txt", { POST_VARS, NULL }, REPLY },
+	{ "banned.txt", { NULL }, REPLY },
+	{ "confirm.txt", { MEMBER_VARS, "request", NULL }, REPLY },
+	{ "welcome.txt", { MEMBER_VARS, NULL }, GENERATED },
+	{ "goodbye.txt", { MEMBER_VARS, NULL }, GENERATED },
+	{ "owner-join.txt", { MEMBER_VARS, NULL }, GENERATED },
+	{ "owner-leave.txt", { MEMBER_VARS, NULL }, GENERATED },
+	{ "owner-summary.txt", { MEMBER_VARS, "events", NULL }, GENERATED },
+	{ "approve-subscription.txt", { MEMBER_VARS, NULL }, GENERATED },
+	{ "invite.txt", { MEMBER_VARS, NULL }, GENERATED },
+	{ "help.txt", { NULL }, REPLY },
+	{ "request-reply.txt", { "results", NULL }, REPLY },
+	{ "held.txt", { "subject", "reason", NULL }, REPLY },
+	{ "rejected.txt", { "subject", "reason", NULL }, GENERATED },
+	{ "expired.txt", { "subject", "reason", NULL }, GENERATED },
+	{ "held-moderator.txt", { "sender", "subject", "reason", "id", NULL },
+	    GENERATED },
 	{ "bounce-disabled.txt", { "member.address", "bounce.score",
-	    "bounce.status", "bounce.diagnostic", NULL } },
+	    "bounce.status", "bounce.diagnostic", NULL }, GENERATED },
 	{ "bounce-owner.txt", { "member.address", "bounce.score",
-	    "bounce.status", "bounce.diagnostic", NULL } },
+	    "bounce.status", "bounce.diagnostic", NULL }, GENERATED },
 #define EVENT_VARS "event.title", "event.when", "event.where", "event.id", \
 	"member.name", "member.address"
-	{ "event-reminder.txt", { EVENT_VARS, NULL } },
-	{ "event-nudge.txt", { EVENT_VARS, NULL } },
-	{ "event-waitlisted.txt", { EVENT_VARS, NULL } },
-	{ "event-promoted.txt", { EVENT_VARS, NULL } },
-	{ "event-reply-problem.txt", { "reason", NULL } },
-	{ "reengage.txt", { "member.address", "member.name", NULL } },
-	{ "poll-voted.txt", { "poll.question", "poll.id", "vote", NULL } },
-	{ "poll-refused.txt", { "poll.question", "poll.id", "vote", NULL } },
+	{ "event-reminder.txt", { EVENT_VARS, NULL }, GENERATED },
+	{ "event-nudge.txt", { EVENT_VARS, NULL }, GENERATED },
+	{ "event-waitlisted.txt", { EVENT_VARS, NULL }, REPLY },
+	{ "event-promoted.txt", { EVENT_VARS, NULL }, GENERATED },
+	{ "event-reply-problem.txt", { "reason", NULL }, REPLY },
+	{ "reengage.txt", { MEMBER_VARS, NULL }, GENERATED },
+	{ "poll-voted.txt", { "poll.question", "poll.id", "vote", NULL },
+	    REPLY },
+	{ "poll-refused.txt", { "poll.question", "poll.id", "vote", NULL },
+	    REPLY },
 };
+
+static int
+notice_is_reply(const char *tmpl)
+{
+	for (size_t i = 0; i < sizeof(notice_templates) /
+	    sizeof(notice_templates[0]); i++)
+		if (!strcmp(notice_templates[i].name, tmpl))
+			return notice_templates[i].reply;
+	return 0;
+}
 
 int
 notice_check_templates(const struct kith_config *cfg, const struct list *l,
@@ -147,14 +244,16 @@ notice_check_templates(const struct kith_config *cfg, const struct list *l,
 	for (size_t i = 0; i < sizeof(notice_templates) /
 	    sizeof(notice_templates[0]); i++) {
 		struct template_var vars[MAXVARS];
-		char *bufs[NLISTVARS], err[512], *text;
+		char *bufs[NLISTVARS], err[512], *text, *member;
 		int n = notice_list_vars(l, vars, bufs);
 
 		for (int k = 0; notice_templates[i].vars[k]; k++)
 			vars[n++] = (struct template_var){
 				notice_templates[i].vars[k], "x" };
+		n = member_vars(vars, n, &member);
 		text = template_render(cfg, l->local, notice_templates[i].name,
 		    vars, n, err, sizeof(err));
+		free(member);
 		if (text == NULL) {
 			bad(err, ctx);
 			errors++;

@@ -70,6 +70,48 @@ onboarding_add(const struct kith_config *cfg, sqlite3 *db,
 	return st;
 }
 
+/* seconds as people say it: "3 days", "1 day 12 hours", "90 seconds" */
+static void
+add_span(struct buf *b, int64_t t)
+{
+	static const struct { int64_t s; const char *one, *many; } units[] = {
+		{ 86400, "day", "days" }, { 3600, "hour", "hours" },
+		{ 60, "minute", "minutes" }, { 1, "second", "seconds" },
+	};
+	int parts = 0;
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		int64_t n = t / units[i].s;
+
+		if (n == 0)
+			continue;
+		buf_addf(b, "%s%lld %s", parts++ ? " " : "", (long long)n,
+		    n == 1 ? units[i].one : units[i].many);
+		t -= n * units[i].s;
+	}
+	if (parts == 0)
+		buf_adds(b, "0 seconds");
+}
+
+char *
+onboarding_describe(const struct onboarding_step *s)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_addf(&b, "%s, ", s->template_name);
+	add_span(&b, s->after);
+	if (s->position <= 1)
+		buf_adds(&b, " after joining");
+	else
+		buf_addf(&b, " after step %lld", (long long)s->position - 1);
+	if (!strcmp(s->unless, "posted"))
+		buf_adds(&b, ", skipped for members who have posted");
+	else if (!strcmp(s->unless, "rsvped"))
+		buf_adds(&b, ", skipped for members who have answered an event");
+	return buf_detach(&b, NULL);
+}
+
 int
 onboarding_rm(sqlite3 *db, const struct list *l, int64_t position, char *err,
     size_t errlen)

@@ -18,6 +18,7 @@
 #include "kith/members.h"
 #include "kith/notice.h"
 #include "kith/requests.h"
+#include "kith/subject.h"
 #include "kith/template.h"
 #include "kith/util.h"
 
@@ -465,8 +466,8 @@ send_reply(const struct mail_ctx *c, struct reply *r, const char *sender)
 	}
 	vars[0] = (struct template_var){ "results", r->out.data ? r->out.data :
 	    "" };
-	subject = c->subject && *c->subject ? xasprintf("Re: %s",
-	    c->subject) : xasprintf("Your request to %s", c->l->address);
+	subject = c->subject && *c->subject ? subject_reply(c->subject, "") :
+	    xasprintf("Your request to %s", c->l->address);
 	memset(&o, 0, sizeof(o));
 	o.to = sender;
 	o.subject = subject;

@@ -13,7 +13,8 @@
 
 struct post {
 	int64_t id, num, thread_id, date, size;
-	char *message_id, *sender, *sender_name, *subject;
+	char *message_id, *sender, *sender_name;
+	char *subject;		/* as shown: subject_clean() with the list prefix */
 };
 
 void post_release(struct post *p);

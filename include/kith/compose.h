@@ -32,11 +32,8 @@ struct list_copy_opts {
 char *compose_list_copy(const struct list_copy_opts *o,
     const struct message *m, size_t *outlen);
 
-/*
- * subject_prefixed - decoded subject with prefix put in front exactly
- * once: "Re: [team] Re: x" becomes "[team] Re: x".  Caller frees.
- */
-char *subject_prefixed(const char *subject, const char *prefix);
+/* subject_prefixed() is in kith/subject.h, with the other subject rules. */
+#include "kith/subject.h"
 
 /* A new Message-ID (without <>) at domain; caller frees. */
 char *compose_message_id(const char *domain);
@@ -56,11 +53,14 @@ struct notice {
 	const char *text;	/* UTF-8 body */
 	const char *attach;	/* a message attached as message/rfc822, or NULL */
 	size_t attach_len;
+	int reply;		/* 1: it answers a message from its recipient */
 };
 
 /*
  * compose_notice - text/plain UTF-8 (multipart/mixed when a message is
- * attached), Auto-Submitted: auto-replied.  Caller frees.
+ * attached).  RFC 3834: Auto-Submitted: auto-replied when it answers a
+ * message (reply), auto-generated for everything else (onboarding, poll
+ * results, reminders, nudges, notices to owners).  Caller frees.
  */
 char *compose_notice(const struct notice *n, size_t *outlen);
 

@@ -8,7 +8,14 @@
  * BEGIN IMMEDIATE transaction that moves the list's digest state on, so
  * racing crons make one issue; a cron that missed days makes one issue
  * with everything; a crash mid-delivery is resumed by the outbox.  Each
- * member gets the posts received since they switched to digests.
+ * member gets the posts received since they switched to digests.  What is
+ * owed counts from the first post a digest member of the kind would get,
+ * so a list whose cron first runs late still sends the slots it missed.
+ *
+ * Numbering: daily and weekly issues each have their own "Vol V, Issue N"
+ * (a volume a year, counted from the year the list was created; issues
+ * from 1 in each volume).  The digests.number column is only a serial
+ * over all the list's issues.
  */
 #ifndef KITH_DIGEST_H
 #define KITH_DIGEST_H
@@ -23,8 +30,9 @@
 enum digest_kind { DIGEST_DAILY, DIGEST_WEEKLY };
 
 struct digest_issue {
-	int64_t id, volume, number, first_post, last_post, posts, recipients,
-	    created;
+	int64_t id, volume;
+	int64_t number;		/* the issue in its kind and volume */
+	int64_t first_post, last_post, posts, recipients, created;
 	char kind[8];
 };
 
@@ -34,8 +42,9 @@ int digest_kind_parse(const char *s);
 /*
  * digest_run - for list l and kind: if an issue is due at now (its
  * scheduled time has passed since the last one, or the waiting posts
- * reached digest_max_kb) or force, create and queue it.  *issue gets the
- * number (0 when nothing was sent: not due, or no posts).  Own transaction.
+ * reached digest_max_kb) or force, create and queue it.  *issue gets its
+ * issue number (0 when nothing was sent: not due, or no posts).  Own
+ * transaction.
  */
 int digest_run(const struct kith_config *cfg, sqlite3 *db,
     const struct list *l, enum digest_kind kind, int64_t now, int force,
@@ -44,17 +53,19 @@ int digest_run(const struct kith_config *cfg, sqlite3 *db,
 /* digest_run for every list and both kinds; returns issues sent, or -1. */
 int digest_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now);
 
-/* Issues of a list, newest last. */
+/* Issues of a list, both kinds, newest last. */
 int digest_foreach(sqlite3 *db, int64_t list_id,
     int (*fn)(const struct digest_issue *, void *), void *ctx);
 
 /*
- * digest_render_issue - an issue as the full list of its posts would get
- * it (format "mime" or "plain"), written to out.  KITH_PERM when no such
- * issue.
+ * digest_render_issue - issue of kind in volume (0: the newest volume
+ * that has it) as the full list of its posts would get it (format "mime"
+ * or "plain"), dated when it was made, written to out.  KITH_PERM when
+ * there is no such issue.
  */
-int digest_render_issue(sqlite3 *db, const struct list *l, int64_t number,
-    const char *format, FILE *out);
+int digest_render_issue(sqlite3 *db, const struct list *l,
+    enum digest_kind kind, int64_t volume, int64_t issue, const char *format,
+    FILE *out);
 
 /* What the next issue of kind would hold, rendered, without sending. */
 int digest_preview(sqlite3 *db, const struct list *l, enum digest_kind kind,

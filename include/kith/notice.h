@@ -30,7 +30,12 @@ struct notice_opts {
 	size_t attach_len;
 };
 
-/* KITH_OK, KITH_TEMP (database), KITH_PERM (template missing or wrong; logged). */
+/*
+ * notice_queue - render and queue one notice.  Nothing goes to a banned
+ * address (KITH_OK, logged), except banned.txt when the list's
+ * ban_notice is daily, at most once a day per address.  KITH_OK,
+ * KITH_TEMP (database), KITH_PERM (template missing or wrong; logged).
+ */
 int notice_queue(sqlite3 *db, const struct kith_config *cfg,
     const struct list *l, const struct notice_opts *o);
 

@@ -11,7 +11,10 @@
  * previous one actually went, so a cron that was down sends no burst.
  * Members who joined before the sequence existed are not in it; members
  * who switch to no-mail leave it (recorded), members who leave the list
- * are counted where they left.
+ * are counted where they left.  Everyone who joins after it exists is in
+ * it, however they joined (by email, 'kith member add' or 'kith member
+ * import'): the shipped texts therefore never say when or how the member
+ * joined.
  */
 #ifndef KITH_ONBOARDING_H
 #define KITH_ONBOARDING_H
@@ -34,6 +37,11 @@ int onboarding_add(const struct kith_config *cfg, sqlite3 *db,
     const struct list *l, int64_t after, const char *template_name,
     const char *unless, int64_t now, int64_t *position, char *err,
     size_t errlen);
+/*
+ * onboarding_describe - a step in words: "intro-nudge, 3 days after
+ * joining, skipped for members who have posted".  Caller frees.
+ */
+char *onboarding_describe(const struct onboarding_step *s);
 /* Remove the step at position; later steps move up. */
 int onboarding_rm(sqlite3 *db, const struct list *l, int64_t position,
     char *err, size_t errlen);

@@ -94,8 +94,10 @@ assert_ok '$MT body "$(last bob@example.org)" | grep -q "only owners and moderat
 send alice@example.org team-request@example.org "who" ""
 assert_ok '$MT body "$(last alice@example.org)" | grep -q "dora@example.net"' "who by the owner lists the members"
 
-# 6. Bans: no subscription, told at most once a day.
+# 6. Bans: no subscription, told at most once a day (ban_notice daily;
+# by default a banned sender gets no mail at all, see t27).
 kith ban add team "*@spam.example" >/dev/null
+kith list set team ban_notice daily >/dev/null
 send bot@spam.example team-subscribe@example.org "" ""
 send bot@spam.example team-subscribe@example.org "" ""
 assert_ok '[ "$(count bot@spam.example)" = 1 ] && $MT body "$(last bot@spam.example)" | grep -q "may not post to or join"' "a banned address gets one notice a day and no confirmation"

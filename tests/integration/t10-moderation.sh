@@ -88,8 +88,10 @@ faketime -f '+3d' "$KITH_BIN" cron >/dev/null 2>&1
 faketime -f '+3d' "$KITH_BIN" deliver >/dev/null 2>&1
 assert_ok '[ "$(held)" = 0 ] && $MT body "$(last late@example.net)" | grep -q "waited for a moderator for too long"' "expired after held_days; the poster is told"
 
-# A banned address cannot post, and hears so at most once a day.
+# A banned address cannot post, and hears so at most once a day (with
+# ban_notice daily; by default nothing at all, see t27).
 kith ban add team "carol@example.org" >/dev/null
+kith list set team ban_notice daily >/dev/null
 send carol@example.org team@example.org "Banned post" "hi"
 send carol@example.org team@example.org "Banned again" "hi"
 assert_ok '! kith archive ls team | grep -q "Banned" && [ "$(held)" = 0 ]' "a banned member's posts are neither posted nor held"

@@ -91,6 +91,7 @@ n=$((n + 1))
 printf 'From: dave@example.org\nTo: %s\nSubject: Re\nMessage-ID: <m%s@x>\n\n1, 3\n' "$rt" "$n" > "$T/m"
 faketime '2026-12-05 10:00:00' "$KITH_BIN" receive -r "$rt" -f dave@example.org < "$T/m" 2>>"$T/receive.err"
 assert_ok '[ "$(votes $id2)" = "1 0 1" ]' "'1, 3' on a poll that takes several answers"
+at "2026-12-05 10:00:00" cron >/dev/null 2>&1	# bob's digest of what waited
 kith deliver >/dev/null
 rm -f "$SINK_DIR"/*
 faketime '2026-12-10 16:59:00' "$KITH_BIN" cron >/dev/null 2>&1

@@ -18,7 +18,7 @@ static const struct {
 	{ "RE: Re: re: Hello", "[team]", "[team] Re: Hello" },
 	{ "AW: [TEAM] Hallo", "[team]", "[team] Re: Hallo" },
 	{ "Re[2]: [team] x", "[team]", "[team] Re: x" },
-	{ "Fwd: [team] x", "[team]", "[team] Fwd: [team] x" },
+	{ "Fwd: [team] x", "[team]", "[team] Fwd: x" },
 	{ "Regarding the plan", "[team]", "[team] Regarding the plan" },
 	{ "[team]", "[team]", "[team]" },
 	{ "Re: Συνάντηση", "[ομάδα]", "[ομάδα] Re: Συνάντηση" },
@@ -133,10 +133,14 @@ START_TEST(test_notice)
 	struct notice nt = { "Team \"A\"", "team-owner@example.org",
 		"x@example.net", "Subject\r\nBcc: evil@example.com", "id@x",
 		"team-confirm+t@example.org", "<team.example.org>",
-		"line one\nline two\n", NULL, 0 };
+		"line one\nline two\n", NULL, 0, 1 };
 	char *n = compose_notice(&nt, &len);
 
 	ck_assert_msg(strstr(n, "Auto-Submitted: auto-replied\r\n"), "%s", n);
+	free(n);
+	nt.reply = 0;	/* made on its own: RFC 3834 auto-generated */
+	n = compose_notice(&nt, &len);
+	ck_assert_msg(strstr(n, "Auto-Submitted: auto-generated\r\n"), "%s", n);
 	ck_assert_msg(strstr(n, "In-Reply-To: <id@x>\r\n"), "%s", n);
 	ck_assert_msg(strstr(n, "Reply-To: <team-confirm+t@example.org>\r\n"), "%s", n);
 	ck_assert_msg(!strstr(n, "\nBcc:"), "header injection: %s", n);
