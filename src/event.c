@@ -280,88 +280,209 @@ send_to_invited(sqlite3 *db, const struct list *l, const char *render,
 	return st;
 }
 
-/* Check and apply spec onto e (for create: everything given). */
+#define MAX_CAPACITY 1000000
+#define MAX_DURATION (366LL * 86400)
+#define LAST_START 32503680000LL	/* 3000-01-01: later is a typo */
+
+/*
+ * text_ok - s is valid UTF-8 of at most max bytes without control
+ * characters; multi allows tabs and line ends (a description).
+ */
 static int
-apply_spec(struct event *e, const struct event_spec *s, int creating,
+text_ok(const char *s, size_t max, int multi)
+{
+	size_t n = strlen(s);
+	char *clean;
+	int ok;
+
+	if (n > max)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p < ' ' && !(multi && (*p == '\n' || *p == '\r' ||
+		    *p == '\t'))) || *p == 0x7f)
+			return 0;
+	if (n == 0)
+		return 1;
+	clean = utf8_sanitize(s, n);
+	ok = clean && !strcmp(clean, s);
+	free(clean);
+	return ok;
+}
+
+/* Replace *field with a copy of v. */
+static void
+set_text(char **field, const char *v)
+{
+	free(*field);
+	*field = xstrdup(v);
+}
+
+/* Title, location and description of spec onto e. */
+static int
+spec_texts(struct event *e, const struct event_spec *s, char *err,
+    size_t errlen)
+{
+	if (s->title && (*s->title == '\0' || !text_ok(s->title, 200, 0))) {
+		snprintf(err, errlen, "the title must be one line of UTF-8 text "
+		    "(at most 200 bytes, no control characters)");
+		return -1;
+	}
+	if (s->location && !text_ok(s->location, 500, 0)) {
+		snprintf(err, errlen, "the location must be one line of UTF-8 "
+		    "text (at most 500 bytes, no control characters)");
+		return -1;
+	}
+	if (s->description && !text_ok(s->description, 65536, 1)) {
+		snprintf(err, errlen, "the description must be UTF-8 text of at "
+		    "most 64 KB");
+		return -1;
+	}
+	if (s->title)
+		set_text(&e->title, s->title);
+	if (s->location)
+		set_text(&e->location, s->location);
+	if (s->description)
+		set_text(&e->description, s->description);
+	return 0;
+}
+
+/* The zone of spec; on update without --start, the same wall-clock time
+ * in the new zone. */
+static int
+spec_zone(struct event *e, const struct event_spec *s, int creating,
     char *err, size_t errlen)
 {
-	const char *tz = s->tz ? s->tz : e->tz;
+	char local[32];
 
-	if (s->tz && (!tz_valid(s->tz) || !ical_zone_valid(s->tz))) {
+	if (s->tz == NULL)
+		return 0;
+	if (!tz_valid(s->tz) || !ical_zone_valid(s->tz)) {
 		snprintf(err, errlen, "'%s' is not a time zone (e.g. "
 		    "Europe/Prague)", s->tz);
 		return -1;
 	}
-	if (s->title) {
-		if (*s->title == '\0' || strpbrk(s->title, "\r\n") ||
-		    strlen(s->title) > 200) {
-			snprintf(err, errlen, "the title must be one line of at "
-			    "most 200 characters");
-			return -1;
-		}
-		free(e->title);
-		e->title = xstrdup(s->title);
-	}
-	if (s->tz) {
-		free(e->tz);
-		e->tz = xstrdup(s->tz);
-	}
-	if (s->start) {
-		if (local_time_parse(s->start, tz, &e->start) < 0) {
-			snprintf(err, errlen, "'%s' is not a time like "
-			    "\"2026-12-04 18:00\"", s->start);
-			return -1;
-		}
-	} else if (s->tz && !creating) {
-		/* same wall-clock time in the new zone */
-		char local[32];
-
+	if (!creating && s->start == NULL) {
 		local_time_strftime(e->tz, e->start, "%Y-%m-%d %H:%M", local,
 		    sizeof(local));
-		local_time_parse(local, tz, &e->start);
-	}
-	if (s->duration > 0)
-		e->duration = s->duration;
-	if (s->location) {
-		free(e->location);
-		e->location = xstrdup(s->location);
-	}
-	if (s->description) {
-		free(e->description);
-		e->description = xstrdup(s->description);
-	}
-	if (s->rrule) {
-		if (*s->rrule && !ical_rrule_valid(s->rrule)) {
-			snprintf(err, errlen, "'%s' is not a recurrence rule (e.g. "
-			    "FREQ=WEEKLY;BYDAY=FR)", s->rrule);
+		if (local_time_parse(local, s->tz, &e->start) < 0) {
+			snprintf(err, errlen, "%s does not exist in %s", local,
+			    s->tz);
 			return -1;
 		}
-		free(e->rrule);
-		e->rrule = xstrdup(s->rrule);
 	}
-	if (s->capacity >= 0)
-		e->capacity = s->capacity;
+	set_text(&e->tz, s->tz);
+	return 0;
+}
+
+/* Start, then the length from --end or --duration, in e's zone. */
+static int
+spec_times(struct event *e, const struct event_spec *s, char *err,
+    size_t errlen)
+{
+	int64_t end;
+
+	if (s->start && (local_time_parse(s->start, e->tz, &e->start) < 0 ||
+	    e->start >= LAST_START)) {
+		snprintf(err, errlen, "'%s' is not a time like \"2026-12-04 "
+		    "18:00\"", s->start);
+		return -1;
+	}
+	if (s->end && s->duration > 0) {
+		snprintf(err, errlen, "give --end or --duration, not both");
+		return -1;
+	}
+	if (s->end) {
+		if (local_time_parse(s->end, e->tz, &end) < 0 || end <= e->start ||
+		    end - e->start > MAX_DURATION) {
+			snprintf(err, errlen, "'%s' is not a time after the start "
+			    "(within a year)", s->end);
+			return -1;
+		}
+		e->duration = end - e->start;
+	} else if (s->duration > 0) {
+		if (s->duration > MAX_DURATION) {
+			snprintf(err, errlen, "an event lasts at most 366 days");
+			return -1;
+		}
+		e->duration = s->duration;
+	}
+	return 0;
+}
+
+/* The answer deadline: a bare date means the end of that day. */
+static int
+spec_deadline(struct event *e, const struct event_spec *s, char *err,
+    size_t errlen)
+{
+	int64_t t;
+
+	if (s->rsvp_by == NULL)
+		return 0;
+	if (*s->rsvp_by == '\0') {
+		e->rsvp_by = 0;
+		return 0;
+	}
+	if (local_time_parse(s->rsvp_by, e->tz, &t) < 0) {
+		snprintf(err, errlen, "'%s' is not a date like 2026-12-03",
+		    s->rsvp_by);
+		return -1;
+	}
+	e->rsvp_by = strchr(s->rsvp_by, ':') ? t : t + 86399;
+	return 0;
+}
+
+/* Recurrence, capacity and reminders of spec onto e. */
+static int
+spec_rules(struct event *e, const struct event_spec *s, char *err,
+    size_t errlen)
+{
+	if (s->rrule && *s->rrule && (!text_ok(s->rrule, 500, 0) ||
+	    !ical_rrule_valid(s->rrule))) {
+		snprintf(err, errlen, "'%s' is not a recurrence rule (e.g. "
+		    "FREQ=WEEKLY;BYDAY=FR)", s->rrule);
+		return -1;
+	}
+	if (s->capacity > MAX_CAPACITY) {
+		snprintf(err, errlen, "a capacity is at most %d seats",
+		    MAX_CAPACITY);
+		return -1;
+	}
 	if (s->remind && remind_parse(s->remind, e->remind) < 0) {
 		snprintf(err, errlen, "'%s' is not a list of offsets like 24h,1h "
 		    "(at most %d)", s->remind, EVENT_MAX_REMINDERS);
 		return -1;
 	}
-	if (s->rsvp_by) {
-		int64_t t;
+	if (s->rrule)
+		set_text(&e->rrule, s->rrule);
+	if (s->capacity >= 0)
+		e->capacity = s->capacity;
+	return 0;
+}
 
-		if (*s->rsvp_by == '\0')
-			e->rsvp_by = 0;
-		else if (local_time_parse(s->rsvp_by, tz, &t) < 0) {
-			snprintf(err, errlen, "'%s' is not a date like 2026-12-03",
-			    s->rsvp_by);
-			return -1;
-		} else	/* a bare date means the end of that day */
-			e->rsvp_by = strchr(s->rsvp_by, ':') ? t : t + 86399;
+/*
+ * apply_spec - check spec and apply it onto e.  Creating, e->tz already
+ * holds the list's zone, and the title, the start and a length are
+ * required.
+ */
+static int
+apply_spec(struct event *e, const struct event_spec *s, int creating,
+    char *err, size_t errlen)
+{
+	if (creating && (s->title == NULL || s->start == NULL ||
+	    (s->duration <= 0 && s->end == NULL))) {
+		snprintf(err, errlen, "an event needs --title, --start and --end "
+		    "or --duration (--tz defaults to the list's timezone)");
+		return -1;
 	}
-	if (creating && (e->title == NULL || e->tz == NULL || s->start == NULL ||
-	    e->duration <= 0)) {
-		snprintf(err, errlen, "an event needs --title, --start, --tz and "
-		    "--end or --duration");
+	if (spec_texts(e, s, err, errlen) < 0 ||
+	    spec_zone(e, s, creating, err, errlen) < 0 ||
+	    spec_times(e, s, err, errlen) < 0 ||
+	    spec_deadline(e, s, err, errlen) < 0 ||
+	    spec_rules(e, s, err, errlen) < 0)
+		return -1;
+	if (!ical_zone_valid(e->tz)) {
+		snprintf(err, errlen, "the time zone '%s' is not known to the "
+		    "calendar library; give --tz", e->tz);
 		return -1;
 	}
 	return 0;
@@ -406,6 +527,7 @@ event_create(const struct kith_config *cfg, sqlite3 *db,
 	(void)cfg;
 	memset(&e, 0, sizeof(e));
 	e.list_id = l->id;
+	e.tz = list_setting(db, l->id, "timezone");
 	e.description = xstrdup("");
 	e.location = xstrdup("");
 	e.rrule = xstrdup("");
