@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kith/address.h"
+#include "kith/bans.h"
 #include "kith/compose.h"
 #include "kith/db.h"
 #include "kith/event.h"
@@ -583,6 +584,9 @@ load_for_change(sqlite3 *db, int64_t id, struct event *e, struct list *l,
 	return KITH_OK;
 }
 
+static int fill_all(sqlite3 *db, const struct list *l, const struct event *e,
+    int64_t now);
+
 int
 event_update(const struct kith_config *cfg, sqlite3 *db, int64_t id,
     const struct event_spec *s, int64_t now, int64_t *invited, char *err,
@@ -608,6 +612,9 @@ event_update(const struct kith_config *cfg, sqlite3 *db, int64_t id,
 		st = store_event(db, &e, 0);
 		if (st == KITH_OK)
 			st = send_to_invited(db, &l, render, id, now, invited);
+		/* more seats (or none as a limit): the waitlist moves up */
+		if (st == KITH_OK)
+			st = fill_all(db, &l, &e, now);
 		if (st == KITH_OK)
 			st = db_commit(db);
 		else
@@ -697,21 +704,14 @@ when_text(const struct event *e, int64_t t, char *buf, size_t n)
 	local_time_strftime(e->tz, t, "%a %-d %b %Y, %H:%M %Z", buf, n);
 }
 
-/* Queue a notice about event e to one address (templates/en/NAME). */
+/*
+ * event_vars - the variables every event text gets (when, id: the
+ * caller's buffers); returns how many (6).
+ */
 static int
-event_notice(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
-    const struct event *e, int64_t occ, const char *to, const char *name,
-    const char *tmpl, const char *subject_fmt)
+event_vars(const struct event *e, const char *when, const char *id,
+    const char *to, const char *name, struct template_var *vars)
 {
-	char when[64], id[32], subject[300], *req;
-	struct template_var vars[6];
-	struct notice_opts o;
-	int st;
-
-	when_text(e, occ ? occ : e->start, when, sizeof(when));
-	snprintf(id, sizeof(id), "%lld", (long long)e->id);
-	snprintf(subject, sizeof(subject), subject_fmt, e->title, when);
-	req = xasprintf("%s-request@%s", l->local, l->domain);
 	vars[0] = (struct template_var){ "event.title", e->title };
 	vars[1] = (struct template_var){ "event.when", when };
 	vars[2] = (struct template_var){ "event.where", *e->location ?
@@ -720,15 +720,45 @@ event_notice(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 	vars[4] = (struct template_var){ "member.name", name && *name ? name :
 	    to };
 	vars[5] = (struct template_var){ "member.address", to };
+	return 6;
+}
+
+/*
+ * event_notice - queue a notice about occurrence occ of e to one address
+ * (templates/en/NAME); deadline, when not NULL, is {{event.deadline}}.
+ */
+static int
+event_notice(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    const struct event *e, int64_t occ, const char *to, const char *name,
+    const char *tmpl, const char *subject_fmt, const char *deadline)
+{
+	char when[64], id[32], subject[300];
+	struct template_var vars[7];
+	struct notice_opts o;
+	int n;
+
+	when_text(e, occ ? occ : e->start, when, sizeof(when));
+	snprintf(id, sizeof(id), "%lld", (long long)e->id);
+	snprintf(subject, sizeof(subject), subject_fmt, e->title, when);
+	n = event_vars(e, when, id, to, name, vars);
+	if (deadline)
+		vars[n++] = (struct template_var){ "event.deadline", deadline };
 	memset(&o, 0, sizeof(o));
 	o.to = to;
 	o.subject = subject;
 	o.tmpl = tmpl;
 	o.vars = vars;
-	o.nvars = 6;
-	st = notice_queue(db, cfg, l, &o);
-	free(req);
-	return st;
+	o.nvars = n;
+	return notice_queue(db, cfg, l, &o);
+}
+
+/* Seats taken at occurrence occ (0: the series). */
+static int64_t
+seats_taken(sqlite3 *db, const struct event *e, int64_t occ, int *status)
+{
+	return db_int(db, 0, status, "SELECT count(*) FROM rsvps WHERE "
+	    "event_id=? AND occurrence=? AND partstat='ACCEPTED' AND "
+	    "waitlisted=0", "ii", e->id, occ);
 }
 
 /* The answer row of member for (event, occurrence); 0 when none. */
@@ -763,40 +793,172 @@ answer_get(sqlite3 *db, int64_t event_id, int64_t occ, int64_t member_id,
 	return found;
 }
 
-/* The first on the waitlist gets the seat; they are told. */
+/*
+ * queue_personal - one member's own copy of the invitation, rendered at
+ * delivery as kind (WAITLIST: PARTSTAT=TENTATIVE, "you are on the
+ * waitlist"; SEAT: PARTSTAT=ACCEPTED, "a seat is yours") for occurrence
+ * occ (0: the series).
+ */
 static int
-promote_waitlist(const struct kith_config *cfg, sqlite3 *db,
-    const struct list *l, const struct event *e, int64_t occ, int64_t now)
+queue_personal(sqlite3 *db, const struct list *l, const struct event *e,
+    const char *kind, int64_t occ, int64_t member_id, const char *address,
+    int64_t now)
+{
+	char render[80];
+	int64_t msg_id;
+	int st;
+
+	snprintf(render, sizeof(render), "event:%lld:%s:%lld", (long long)e->id,
+	    kind, (long long)occ);
+	st = queue_render(db, l, render, &msg_id);
+	if (st == KITH_OK)
+		st = db_exec(db, "INSERT INTO outbox(message_id, rcpt, member_id, "
+		    "updated) VALUES (?, ?, ?, ?)", "itii", msg_id, address,
+		    member_id, now);
+	return st;
+}
+
+/*
+ * release_departed - a member who left the list took the answer along
+ * (its row went with the member); one whose delivery is disabled by
+ * bounces, or who is banned, has left in all but name: their acceptance
+ * (seated or waiting) is dropped here, so that the seat goes on.
+ */
+static int
+release_departed(sqlite3 *db, const struct list *l, const struct event *e,
+    int64_t occ)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT r.member_id, m.address, "
-	    "m.name FROM rsvps r JOIN members m ON m.id=r.member_id WHERE "
+	    "m.disabled FROM rsvps r JOIN members m ON m.id=r.member_id WHERE "
+	    "r.event_id=? AND r.occurrence=? AND r.partstat='ACCEPTED'");
+	int64_t *gone = NULL;
+	size_t n = 0, cap = 0;
+	int status = KITH_OK;
+
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "ii", e->id, occ);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *addr = (const char *)sqlite3_column_text(st, 1);
+
+		if (sqlite3_column_int64(st, 2) == 0 &&
+		    !ban_matches(db, l->id, addr))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			gone = xrealloc(gone, cap * sizeof(*gone));
+		}
+		gone[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n && status == KITH_OK; i++) {
+		status = db_exec(db, "DELETE FROM rsvps WHERE event_id=? AND "
+		    "occurrence=? AND member_id=?", "iii", e->id, occ, gone[i]);
+		log_info("event: member %lld no longer gets mail; their answer "
+		    "to %lld is dropped", (long long)gone[i], (long long)e->id);
+	}
+	free(gone);
+	return status;
+}
+
+/* The first one waiting gets a seat and is told; *done 0 when nobody waits. */
+static int
+promote_first(sqlite3 *db, const struct list *l, const struct event *e,
+    int64_t occ, int64_t now, int *done)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT r.member_id, m.address "
+	    "FROM rsvps r JOIN members m ON m.id=r.member_id WHERE "
 	    "r.event_id=? AND r.occurrence=? AND r.waitlisted=1 ORDER BY "
 	    "r.updated, r.rowid LIMIT 1");
 	int64_t member_id = 0;
-	char *addr = NULL, *name = NULL;
-	int status = KITH_OK;
+	char *addr = NULL;
+	int status;
 
+	*done = 0;
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "ii", e->id, occ);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		member_id = sqlite3_column_int64(st, 0);
 		addr = db_col_text(st, 1);
-		name = db_col_text(st, 2);
 	}
 	sqlite3_finalize(st);
-	if (member_id) {
-		status = db_exec(db, "UPDATE rsvps SET waitlisted=0, updated=? "
-		    "WHERE event_id=? AND occurrence=? AND member_id=?", "iiii",
-		    now, e->id, occ, member_id);
-		if (status == KITH_OK)
-			status = event_notice(cfg, db, l, e, occ, addr, name,
-			    "event-promoted.txt", "A seat is yours: %s, %s");
+	if (member_id == 0)
+		return KITH_OK;
+	status = db_exec(db, "UPDATE rsvps SET waitlisted=0, updated=? WHERE "
+	    "event_id=? AND occurrence=? AND member_id=?", "iiii", now, e->id,
+	    occ, member_id);
+	if (status == KITH_OK)
+		status = queue_personal(db, l, e, "SEAT", occ, member_id, addr,
+		    now);
+	if (status == KITH_OK) {
+		*done = 1;
 		log_info("event: '%s' promoted from the waitlist of %lld", addr,
 		    (long long)e->id);
 	}
 	free(addr);
-	free(name);
+	return status;
+}
+
+/*
+ * fill_seats - keep the promise of the waitlist: seats held by members
+ * who left are released, then while a seat is free (or the event has no
+ * limit any more) the first one waiting gets it.  Called wherever a seat
+ * can free up: an answer, an update of the capacity, and cron (for
+ * members who left by any path: unsubscribe, removal, ban, bounces).
+ */
+static int
+fill_seats(sqlite3 *db, const struct list *l, const struct event *e,
+    int64_t occ, int64_t now)
+{
+	int status = release_departed(db, l, e, occ), done = 1;
+
+	while (status == KITH_OK && done) {
+		int64_t seated = seats_taken(db, e, occ, &status);
+
+		if (status != KITH_OK || (e->capacity > 0 &&
+		    seated >= e->capacity))
+			break;
+		status = promote_first(db, l, e, occ, now, &done);
+	}
+	return status;
+}
+
+/*
+ * fill_all - fill_seats for every answer pool of e that is still to come
+ * (the series, and occurrences answered on their own).
+ */
+static int
+fill_all(sqlite3 *db, const struct list *l, const struct event *e,
+    int64_t now)
+{
+	sqlite3_stmt *st;
+	int64_t *occ = NULL;
+	size_t n = 0, cap = 0;
+	int status = KITH_OK;
+
+	if (strcmp(e->state, "active"))
+		return KITH_OK;
+	st = db_prepare(db, "SELECT DISTINCT occurrence FROM rsvps WHERE "
+	    "event_id=? AND partstat='ACCEPTED'");
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "i", e->id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t o = sqlite3_column_int64(st, 0);
+
+		if (o ? o <= now : event_next_occurrence(e, now) == 0)
+			continue;	/* over: nobody is promoted into the past */
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			occ = xrealloc(occ, cap * sizeof(*occ));
+		}
+		occ[n++] = o;
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n && status == KITH_OK; i++)
+		status = fill_seats(db, l, e, occ[i], now);
+	free(occ);
 	return status;
 }
 
@@ -808,8 +970,13 @@ event_rsvp(const struct kith_config *cfg, sqlite3 *db,
 {
 	struct answer old;
 	int had, seated_before, seated = 0, waitlisted = 0, st;
+	int accept = !strcmp(partstat, "ACCEPTED");
 	int64_t taken;
 
+	(void)cfg;
+	/* those already waiting come before a new acceptance */
+	if (accept && (st = fill_seats(db, l, e, occurrence, now)) != KITH_OK)
+		return st;
 	had = answer_get(db, e->id, occurrence, member_id, &old);
 	if (had < 0)
 		return KITH_TEMP;
@@ -822,7 +989,7 @@ event_rsvp(const struct kith_config *cfg, sqlite3 *db,
 	}
 	seated_before = had && !strcmp(old.partstat, "ACCEPTED") &&
 	    !old.waitlisted;
-	if (!strcmp(partstat, "ACCEPTED")) {
+	if (accept) {
 		if (seated_before || e->capacity <= 0)
 			seated = 1;
 		else {
@@ -848,23 +1015,10 @@ event_rsvp(const struct kith_config *cfg, sqlite3 *db,
 		    "dtstamp, updated=excluded.updated, waitlisted=excluded."
 		    "waitlisted", "iiitIiiI", e->id, occurrence, member_id,
 		    partstat, sequence, dtstamp, now, waitlisted);
-	if (st != KITH_OK)
-		return st;
-	if (waitlisted && !(had && old.waitlisted)) {
-		struct member m;
-
-		if (member_find_id(db, l->id, member_id, &m) == KITH_OK) {
-			st = event_notice(cfg, db, l, e, occurrence, m.address,
-			    m.name, "event-waitlisted.txt",
-			    "On the waitlist: %s, %s");
-			member_release(&m);
-		}
-	}
 	if (st == KITH_OK && seated_before && !seated)
-		st = promote_waitlist(cfg, db, l, e, occurrence, now);
-	*result = waitlisted ? "waitlisted" : !strcmp(partstat, "ACCEPTED") ?
-	    "accepted" : !strcmp(partstat, "DECLINED") ? "declined" :
-	    "tentative";
+		st = fill_seats(db, l, e, occurrence, now);
+	*result = waitlisted ? "waitlisted" : accept ? "accepted" :
+	    !strcmp(partstat, "DECLINED") ? "declined" : "tentative";
 	return st;
 }
 
@@ -991,6 +1145,22 @@ reply_member(sqlite3 *db, const struct list *l, const struct ical_info *in,
 	return id;
 }
 
+/* The invitation that says TENTATIVE and "on the waitlist", to member. */
+static int
+tell_waitlisted(sqlite3 *db, const struct list *l, const struct event *e,
+    int64_t member_id, int64_t occ, int64_t now)
+{
+	struct member m;
+	int st;
+
+	if (member_find_id(db, l->id, member_id, &m) != KITH_OK)
+		return KITH_OK;
+	st = queue_personal(db, l, e, "WAITLIST", occ, member_id, m.address,
+	    now);
+	member_release(&m);
+	return st;
+}
+
 int
 event_handle_reply(const struct kith_config *cfg, sqlite3 *db,
     const struct list *l, const char *raw, size_t len, const char *from,
@@ -1057,6 +1227,9 @@ event_handle_reply(const struct kith_config *cfg, sqlite3 *db,
 	    in.sequence < 0 ? 0 : in.sequence > 1000000 ? 1000000 :
 	    (int)in.sequence,
 	    in.dtstamp ? in.dtstamp : now_utc(), now_utc(), &result);
+	/* The calendar now shows "Accepted": correct it (B11). */
+	if (st == KITH_OK && !strcmp(result, "waitlisted"))
+		st = tell_waitlisted(db, l, &e, member_id, occ, now_utc());
 	snprintf(line, n, "event: %s from '%s' for %lld%s: %s", ps,
 	    in.attendee[which], (long long)e.id, occ ? " (one occurrence)" : "",
 	    result ? result : "-");
@@ -1157,7 +1330,7 @@ event_reminders(const struct kith_config *cfg, sqlite3 *db,
 				status = event_notice(cfg, db, l, e, occ[i],
 				    (const char *)sqlite3_column_text(st, 0),
 				    (const char *)sqlite3_column_text(st, 1),
-				    "event-reminder.txt", "Reminder: %s, %s");
+				    "event-reminder.txt", "Reminder: %s, %s", NULL);
 			sqlite3_finalize(st);
 		}
 		if (status == KITH_OK)
@@ -1171,71 +1344,141 @@ event_reminders(const struct kith_config *cfg, sqlite3 *db,
 	return status;
 }
 
-/* The one nudge to members who have not answered, a day before rsvp_by. */
+/* Nudge each invited member who has not answered; next: the occurrence. */
+static int
+nudge_members(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, const struct event *e, int64_t next)
+{
+	/* never the organisers (the list's owners), nor anyone who answered */
+	sqlite3_stmt *st = db_prepare(db, "SELECT m.address, m.name FROM "
+	    "event_invites i JOIN members m ON m.id=i.member_id WHERE "
+	    "i.event_id=? AND m.mode!='nomail' AND m.disabled=0 AND "
+	    "m.role!='owner' AND NOT EXISTS (SELECT 1 FROM rsvps r WHERE "
+	    "r.event_id=i.event_id AND r.member_id=i.member_id) ORDER BY m.id");
+	char *tz = list_setting(db, l->id, "timezone"), deadline[64];
+	int status = KITH_OK;
+
+	local_time_strftime(tz && tz_valid(tz) ? tz : e->tz, e->rsvp_by,
+	    "%a %-d %b %Y, %H:%M %Z", deadline, sizeof(deadline));
+	free(tz);
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "i", e->id);
+	while (status == KITH_OK && sqlite3_step(st) == SQLITE_ROW) {
+		const char *addr = (const char *)sqlite3_column_text(st, 0);
+
+		if (ban_matches(db, l->id, addr))
+			continue;
+		status = event_notice(cfg, db, l, e, next, addr,
+		    (const char *)sqlite3_column_text(st, 1), "event-nudge.txt",
+		    "Are you coming? %s, %s", deadline);
+	}
+	sqlite3_finalize(st);
+	return status;
+}
+
+/*
+ * event_nudge - the one nudge, in the last day before rsvp_by, to the
+ * invited members who have not answered; it names the deadline in the
+ * list's zone.  Nothing once the deadline or the event has passed, and
+ * nothing while the event is full (it goes if a seat frees in time).
+ */
 static int
 event_nudge(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
     const struct event *e, int64_t now)
 {
-	sqlite3_stmt *st;
+	int64_t next;
 	int status;
 
 	if (e->rsvp_by == 0 || now < e->rsvp_by - 86400 || now >= e->rsvp_by)
 		return KITH_OK;
+	if ((next = event_next_occurrence(e, now)) == 0)
+		return KITH_OK;
 	if ((status = db_begin(db)) != KITH_OK)
 		return status;
-	status = db_exec(db, "INSERT OR IGNORE INTO event_sent(event_id, "
-	    "occurrence, kind, at) VALUES (?, 0, 'nudge', ?)", "ii", e->id, now);
-	if (status == KITH_OK && sqlite3_changes(db) == 1) {
-		st = db_prepare(db, "SELECT m.address, m.name FROM event_invites i "
-		    "JOIN members m ON m.id=i.member_id WHERE i.event_id=? AND "
-		    "m.mode!='nomail' AND m.disabled=0 AND NOT EXISTS (SELECT 1 "
-		    "FROM rsvps r WHERE r.event_id=i.event_id AND "
-		    "r.member_id=i.member_id)");
-		if (st == NULL)
-			status = KITH_TEMP;
-		else {
-			db_bind(st, "i", e->id);
-			while (status == KITH_OK && sqlite3_step(st) == SQLITE_ROW)
-				status = event_notice(cfg, db, l, e, 0,
-				    (const char *)sqlite3_column_text(st, 0),
-				    (const char *)sqlite3_column_text(st, 1),
-				    "event-nudge.txt", "Are you coming? %s, %s");
-			sqlite3_finalize(st);
-		}
+	if (e->capacity > 0 && seats_taken(db, e, 0, &status) >= e->capacity) {
+		if (status == KITH_OK)
+			return db_commit(db);
+		db_rollback(db);
+		return status;
 	}
+	if (status == KITH_OK)
+		status = db_exec(db, "INSERT OR IGNORE INTO event_sent(event_id, "
+		    "occurrence, kind, at) VALUES (?, 0, 'nudge', ?)", "ii",
+		    e->id, now);
+	if (status == KITH_OK && sqlite3_changes(db) == 1)
+		status = nudge_members(cfg, db, l, e, next);
 	if (status == KITH_OK)
 		return db_commit(db);
 	db_rollback(db);
 	return status;
 }
 
+/* Seats of members who left go to the waitlist; own transaction. */
+static int
+event_seats(sqlite3 *db, const struct list *l, const struct event *e,
+    int64_t now)
+{
+	int st;
+
+	if ((st = db_begin(db)) != KITH_OK)
+		return st;
+	st = fill_all(db, l, e, now);
+	if (st == KITH_OK)
+		return db_commit(db);
+	db_rollback(db);
+	return st;
+}
+
+/* One event's cron work: seats, reminders, the nudge. */
+static int
+event_cron_one(const struct kith_config *cfg, sqlite3 *db, int64_t id,
+    int64_t now)
+{
+	struct event e;
+	struct list l;
+	int st = KITH_OK;
+
+	if (event_get(db, id, &e) != KITH_OK)
+		return KITH_OK;
+	if (list_find_id(db, e.list_id, &l) == KITH_OK) {
+		if (e.capacity > 0)
+			st = event_seats(db, &l, &e, now);
+		if (st == KITH_OK && e.remind[0])
+			st = event_reminders(cfg, db, &l, &e, now);
+		if (st == KITH_OK)
+			st = event_nudge(cfg, db, &l, &e, now);
+		list_release(&l);
+	}
+	event_release(&e);
+	return st;
+}
+
 int
 event_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM events WHERE "
-	    "state='active' AND (remind!='' OR rsvp_by>0) ORDER BY id");
-	int64_t ids[256];
-	int n = 0, bad = 0;
+	    "state='active' AND (remind!='' OR rsvp_by>0 OR capacity>0) "
+	    "AND (rrule!='' OR start+duration>?) ORDER BY id");
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int bad = 0;
 
 	if (st == NULL)
 		return -1;
-	while (n < 256 && sqlite3_step(st) == SQLITE_ROW)
-		ids[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	for (int i = 0; i < n; i++) {
-		struct event e;
-		struct list l;
-
-		if (event_get(db, ids[i], &e) != KITH_OK)
-			continue;
-		if (list_find_id(db, e.list_id, &l) == KITH_OK) {
-			if ((e.remind[0] && event_reminders(cfg, db, &l, &e, now) !=
-			    KITH_OK) || event_nudge(cfg, db, &l, &e, now) != KITH_OK)
-				bad = 1;
-			list_release(&l);
+	db_bind(st, "i", now);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			ids = xrealloc(ids, cap * sizeof(*ids));
 		}
-		event_release(&e);
+		ids[n++] = sqlite3_column_int64(st, 0);
 	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n; i++)
+		if (event_cron_one(cfg, db, ids[i], now) != KITH_OK)
+			bad = 1;
+	free(ids);
 	return bad ? -1 : 0;
 }
 
@@ -1391,8 +1634,12 @@ cache_load(struct event_cache *ec, const char *render, long long id)
 /* The text/plain and text/html summary of an invitation or cancellation. */
 static void
 summary_parts(struct buf *b, const char *boundary, const struct event *e,
-    const struct list *l, const char *name, int64_t occ, int cancel)
+    const struct list *l, const char *name, int64_t occ, int cancel,
+    int waitlisted)
 {
+	static const char wait_line[] = "The event is full, so you are on the "
+	    "waitlist. When a seat frees up, the first one waiting gets it and "
+	    "is told by mail.";
 	char when[64], until[16], id[32], *t, *h;
 	const char *verb = cancel ? (occ ? "This occurrence is cancelled" :
 	    "This event is cancelled") : "You are invited";
@@ -1413,6 +1660,8 @@ summary_parts(struct buf *b, const char *boundary, const struct event *e,
 		buf_addf(&txt, "Where: %s\n", e->location);
 	if (*e->description)
 		buf_addf(&txt, "\n%s\n", e->description);
+	if (waitlisted)
+		buf_addf(&txt, "\n%s\n", wait_line);
 	if (!cancel)
 		buf_addf(&txt, "\nAnswer with your calendar's Yes / No / Maybe, or "
 		    "send\n'rsvp yes %s' (or no, maybe) to %s-request@%s.\n", id,
@@ -1429,9 +1678,11 @@ summary_parts(struct buf *b, const char *boundary, const struct event *e,
 	h = xasprintf("<!DOCTYPE html>\n<html><body style=\"font-family:"
 	    "Helvetica,Arial,sans-serif\">\n<p>%s, %s.</p>\n<h2>%s</h2>\n"
 	    "<p><b>When:</b> %s - %s</p>\n%s%s%s<p style=\"white-space:"
-	    "pre-wrap\">%s</p>\n%s%s%s%s%s%s</body></html>\n", verb, esc[0],
-	    esc[1], esc[2], until, *e->location ? "<p><b>Where:</b> " : "",
-	    esc[3], *e->location ? "</p>\n" : "", esc[4],
+	    "pre-wrap\">%s</p>\n%s%s%s%s%s%s%s%s%s</body></html>\n", verb,
+	    esc[0], esc[1], esc[2], until, *e->location ? "<p><b>Where:</b> " :
+	    "", esc[3], *e->location ? "</p>\n" : "", esc[4],
+	    waitlisted ? "<p><b>" : "", waitlisted ? wait_line : "",
+	    waitlisted ? "</b></p>\n" : "",
 	    cancel ? "" : "<p>Answer with your calendar's Yes / No / Maybe, or "
 	    "send <code>rsvp yes ", cancel ? "" : id,
 	    cancel ? "" : "</code> to ", cancel ? "" : l->local,
@@ -1445,26 +1696,202 @@ summary_parts(struct buf *b, const char *boundary, const struct event *e,
 	free(h);
 }
 
+/* What one copy of an invitation says (the render string's method). */
+enum copy_kind {
+	COPY_INVITE,	/* REQUEST: invitation or update */
+	COPY_CANCEL,	/* CANCEL */
+	COPY_WAITLIST,	/* REQUEST, PARTSTAT=TENTATIVE: on the waitlist */
+	COPY_SEAT	/* REQUEST, PARTSTAT=ACCEPTED: promoted */
+};
+
+static int
+copy_kind(const char *method)
+{
+	static const char *const names[] = { "REQUEST", "CANCEL", "WAITLIST",
+	    "SEAT" };
+
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(method, names[i]))
+			return i;
+	return -1;
+}
+
+/* The text/plain and text/html parts for text (a rendered template). */
+static void
+text_parts(struct buf *b, const char *boundary, const char *text)
+{
+	char *esc = html_escape(text), *h;
+
+	buf_addf(b, "--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n", boundary);
+	compose_qp(b, text);
+	h = xasprintf("<!DOCTYPE html>\n<html><body style=\"font-family:"
+	    "Helvetica,Arial,sans-serif\">\n<p style=\"white-space:pre-wrap\">"
+	    "%s</p>\n</body></html>\n", esc);
+	buf_addf(b, "--%s\r\nContent-Type: text/html; charset=UTF-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n", boundary);
+	compose_qp(b, h);
+	free(esc);
+	free(h);
+}
+
+/*
+ * copy_template - the text of a waitlist or seat copy, from the same
+ * templates the notices use (event-waitlisted.txt, event-promoted.txt).
+ * NULL (logged) when the template is missing or wrong.
+ */
+static char *
+copy_template(const struct kith_config *cfg, const struct list *l,
+    const struct event *e, int kind, int64_t occ, const char *rcpt,
+    const char *name)
+{
+	struct template_var vars[16];
+	char *bufs[7], when[64], id[32], err[512], *text;
+	int n = notice_list_vars(l, vars, bufs);
+
+	when_text(e, occ ? occ : e->start, when, sizeof(when));
+	snprintf(id, sizeof(id), "%lld", (long long)e->id);
+	n += event_vars(e, when, id, rcpt, name, vars + n);
+	text = template_render(cfg, l->local, kind == COPY_SEAT ?
+	    "event-promoted.txt" : "event-waitlisted.txt", vars, n, err,
+	    sizeof(err));
+	if (text == NULL)
+		log_error("event: %s", err);
+	for (int i = 0; i < 7; i++)
+		free(bufs[i]);
+	return text;
+}
+
+/* 1 when member waits for a seat at the whole series of the cached event. */
+static int
+copy_waitlisted(struct event_cache *ec, int64_t member_id)
+{
+	int st;
+
+	return db_int(ec->db, 0, &st, "SELECT waitlisted FROM rsvps WHERE "
+	    "event_id=? AND occurrence=0 AND member_id=? AND partstat="
+	    "'ACCEPTED'", "ii", ec->e.id, member_id) == 1;
+}
+
+/* The Subject of a copy of kind. */
+static char *
+copy_subject(const struct event *e, int kind, int64_t occ, int64_t now)
+{
+	char when[64];
+	int64_t t = occ ? occ : event_next_occurrence(e, now);
+
+	when_text(e, kind == COPY_WAITLIST || kind == COPY_SEAT ?
+	    (occ ? occ : e->start) : t ? t : e->start, when, sizeof(when));
+	switch (kind) {
+	case COPY_CANCEL:
+		return xasprintf(occ ? "Cancelled: %s, %s" : "Cancelled: %s",
+		    e->title, when);
+	case COPY_WAITLIST:
+		return xasprintf("On the waitlist: %s, %s", e->title, when);
+	case COPY_SEAT:
+		return xasprintf("A seat is yours: %s, %s", e->title, when);
+	default:
+		return xasprintf("%s: %s, %s", e->sequence ?
+		    "Updated invitation" : "Invitation", e->title, when);
+	}
+}
+
+/* The calendar of one copy: this member's ATTENDEE line tells their state. */
+static char *
+copy_calendar(struct event_cache *ec, int kind, int64_t occ,
+    const char *rcpt, const char *name, int waitlisted, int64_t now)
+{
+	struct ical_event ie;
+	struct ical_attendee att;
+	char *org = xasprintf("%s-events@%s", ec->l.local, ec->l.domain), *cal,
+	    err[256];
+
+	ical_view(&ec->e, &ec->l, org, &ie);
+	if (kind == COPY_CANCEL)
+		ie.cancelled = 1;
+	ie.recurrence_id = kind == COPY_INVITE ? 0 : occ;
+	att.address = rcpt;
+	att.cn = name;
+	att.partstat = kind == COPY_SEAT ? "ACCEPTED" : kind == COPY_WAITLIST ||
+	    waitlisted ? "TENTATIVE" : "NEEDS-ACTION";
+	att.rsvp = kind != COPY_CANCEL;
+	cal = ical_calendar(kind == COPY_CANCEL ? "CANCEL" : "REQUEST", &ie, 1,
+	    &att, now, err, sizeof(err));
+	if (cal == NULL)
+		log_error("event: %lld: %s", (long long)ec->e.id, err);
+	free(org);
+	return cal;
+}
+
+/* From, To, Subject, Date, Message-ID, List-* of one copy. */
+static void
+copy_headers(struct buf *b, struct event_cache *ec,
+    const struct kith_config *cfg, const struct token_key *key, int kind,
+    const char *subj, int64_t member_id, const char *rcpt, const char *name,
+    int64_t now)
+{
+	char *phrase, *enc, *hex, *mailto = NULL, *url = NULL, date[64];
+	const char *lname = *ec->l.name ? ec->l.name : ec->l.address;
+
+	phrase = rfc2047_phrase(lname, "\r\n");
+	buf_addf(b, "From: %s <%s-events@%s>\r\n", phrase, ec->l.local,
+	    ec->l.domain);
+	free(phrase);
+	if (*name) {
+		phrase = rfc2047_phrase(name, "\r\n");
+		buf_addf(b, "To: %s <%s>\r\n", phrase, rcpt);
+		free(phrase);
+	} else
+		buf_addf(b, "To: <%s>\r\n", rcpt);
+	enc = rfc2047_encode(subj, "\r\n");
+	buf_addf(b, "Subject: %s\r\n", enc);
+	free(enc);
+	compose_date(now, date, sizeof(date));
+	hex = random_hex(8);
+	buf_addf(b, "Date: %s\r\nMessage-ID: <ev%lld.%s@%s>\r\n", date,
+	    (long long)ec->e.id, hex, ec->l.domain);
+	free(hex);
+	/* a promotion comes unasked; the waitlist copy answers a reply */
+	if (kind == COPY_SEAT || kind == COPY_WAITLIST)
+		buf_addf(b, "Auto-Submitted: %s\r\n", kind == COPY_SEAT ?
+		    "auto-generated" : "auto-replied");
+	phrase = rfc2047_phrase(lname, "\r\n");
+	buf_addf(b, "List-Id: %s <%s.%s>\r\n", phrase, ec->l.local,
+	    ec->l.domain);
+	free(phrase);
+	if (member_id > 0 && membership_unsubscribe_links(cfg, key,
+	    ec->l.address, member_id, rcpt, &mailto, &url) == 0) {
+		if (url)
+			buf_addf(b, "List-Unsubscribe: <%s>,\r\n <%s>\r\n"
+			    "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+			    url, mailto);
+		else
+			buf_addf(b, "List-Unsubscribe: <%s>\r\n", mailto);
+	}
+	free(mailto);
+	free(url);
+}
+
+/*
+ * event_personalise - one member's copy of "event:ID:KIND[:OCC]": the
+ * text, the HTML and the calendar, whose ATTENDEE line is theirs and
+ * tells their state: NEEDS-ACTION for an invitation, TENTATIVE while
+ * they wait for a seat, ACCEPTED once a seat is theirs.
+ */
 char *
 event_personalise(struct event_cache *ec, const struct kith_config *cfg,
     const struct token_key *key, const char *render, int64_t member_id,
     const char *rcpt, size_t *len)
 {
 	long long id = 0, occ = 0;
-	char method[16] = "", *name = NULL, *cal, *org, *mailto = NULL,
-	    *url = NULL, *subj, *enc, *phrase, date[64], when[64], err[256],
-	    *hex;
-	struct ical_event ie;
-	struct ical_attendee att;
+	char method[16] = "", *name = NULL, *cal, *subj, *text = NULL;
+	int64_t now = now_utc();
+	int kind, waitlisted = 0;
 	struct buf b;
-	const struct event *e;
-	int cancel;
 
 	if (sscanf(render, "event:%lld:%15[A-Z]:%lld", &id, method, &occ) < 2 ||
-	    cache_load(ec, render, id) < 0)
+	    (kind = copy_kind(method)) < 0 || cache_load(ec, render, id) < 0)
 		return NULL;
-	e = &ec->e;
-	cancel = !strcmp(method, "CANCEL");
 	if (ec->member) {
 		sqlite3_reset(ec->member);
 		db_bind(ec->member, "i", member_id);
@@ -1474,75 +1901,36 @@ event_personalise(struct event_cache *ec, const struct kith_config *cfg,
 	}
 	if (name == NULL)
 		name = xstrdup("");
-	org = xasprintf("%s-events@%s", ec->l.local, ec->l.domain);
-	ical_view(e, &ec->l, org, &ie);
-	if (cancel) {
-		ie.cancelled = 1;
-		ie.recurrence_id = occ;
-	}
-	att.address = rcpt;
-	att.cn = name;
-	att.partstat = "NEEDS-ACTION";
-	att.rsvp = !cancel;
-	cal = ical_calendar(cancel ? "CANCEL" : "REQUEST", &ie, 1, &att,
-	    now_utc(), err, sizeof(err));
-	if (cal == NULL) {
-		log_error("event: %lld: %s", id, err);
+	if (kind == COPY_INVITE && member_id > 0)
+		waitlisted = copy_waitlisted(ec, member_id);
+	if ((kind == COPY_WAITLIST || kind == COPY_SEAT) && (text =
+	    copy_template(cfg, &ec->l, &ec->e, kind, occ, rcpt, name)) == NULL) {
 		free(name);
-		free(org);
 		return NULL;
 	}
-	when_text(e, occ ? occ : event_next_occurrence(e, now_utc()) ?
-	    event_next_occurrence(e, now_utc()) : e->start, when, sizeof(when));
-	if (cancel)
-		subj = xasprintf(occ ? "Cancelled: %s, %s" : "Cancelled: %s",
-		    e->title, when);
-	else
-		subj = xasprintf("%s: %s, %s", e->sequence ? "Updated invitation" :
-		    "Invitation", e->title, when);
-	buf_init(&b);
-	phrase = rfc2047_phrase(*ec->l.name ? ec->l.name : ec->l.address,
-	    "\r\n");
-	buf_addf(&b, "From: %s <%s>\r\n", phrase, org);
-	free(phrase);
-	if (*name) {
-		phrase = rfc2047_phrase(name, "\r\n");
-		buf_addf(&b, "To: %s <%s>\r\n", phrase, rcpt);
-		free(phrase);
-	} else
-		buf_addf(&b, "To: <%s>\r\n", rcpt);
-	enc = rfc2047_encode(subj, "\r\n");
-	buf_addf(&b, "Subject: %s\r\n", enc);
-	free(enc);
-	compose_date(now_utc(), date, sizeof(date));
-	hex = random_hex(8);
-	buf_addf(&b, "Date: %s\r\nMessage-ID: <ev%lld.%s@%s>\r\n", date, id, hex,
-	    ec->l.domain);
-	free(hex);
-	phrase = rfc2047_phrase(*ec->l.name ? ec->l.name : ec->l.address, "\r\n");
-	buf_addf(&b, "List-Id: %s <%s.%s>\r\n", phrase, ec->l.local,
-	    ec->l.domain);
-	free(phrase);
-	if (member_id > 0 && membership_unsubscribe_links(cfg, key,
-	    ec->l.address, member_id, rcpt, &mailto, &url) == 0) {
-		if (url)
-			buf_addf(&b, "List-Unsubscribe: <%s>,\r\n <%s>\r\n"
-			    "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
-			    url, mailto);
-		else
-			buf_addf(&b, "List-Unsubscribe: <%s>\r\n", mailto);
+	cal = copy_calendar(ec, kind, occ, rcpt, name, waitlisted, now);
+	if (cal == NULL) {
+		free(text);
+		free(name);
+		return NULL;
 	}
+	subj = copy_subject(&ec->e, kind, occ, now);
+	buf_init(&b);
+	copy_headers(&b, ec, cfg, key, kind, subj, member_id, rcpt, name, now);
 	/* The shape Google Calendar and Outlook send, so that clients
 	 * show Accept / Decline (RFC 6047). */
 	buf_adds(&b, "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; "
 	    "boundary=\"=_kith_ev_m\"\r\n\r\n--=_kith_ev_m\r\n"
 	    "Content-Type: multipart/alternative; boundary=\"=_kith_ev_a\"\r\n"
 	    "\r\n");
-	summary_parts(&b, "=_kith_ev_a", e, &ec->l, *name ? name : rcpt, occ,
-	    cancel);
+	if (text)
+		text_parts(&b, "=_kith_ev_a", text);
+	else
+		summary_parts(&b, "=_kith_ev_a", &ec->e, &ec->l, *name ? name :
+		    rcpt, occ, kind == COPY_CANCEL, waitlisted);
 	buf_addf(&b, "--=_kith_ev_a\r\nContent-Type: text/calendar; "
 	    "charset=UTF-8; method=%s\r\nContent-Transfer-Encoding: base64\r\n"
-	    "\r\n", cancel ? "CANCEL" : "REQUEST");
+	    "\r\n", kind == COPY_CANCEL ? "CANCEL" : "REQUEST");
 	compose_base64(&b, cal, strlen(cal));
 	buf_addf(&b, "--=_kith_ev_a--\r\n\r\n--=_kith_ev_m\r\nContent-Type: "
 	    "application/ics; name=\"invite.ics\"\r\nContent-Disposition: "
@@ -1552,9 +1940,7 @@ event_personalise(struct event_cache *ec, const struct kith_config *cfg,
 	buf_adds(&b, "--=_kith_ev_m--\r\n");
 	free(subj);
 	free(cal);
-	free(org);
+	free(text);
 	free(name);
-	free(mailto);
-	free(url);
 	return buf_detach(&b, len);
 }

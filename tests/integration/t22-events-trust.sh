@@ -82,4 +82,102 @@ assert_ok '[ $rc = 0 ] && echo "$out" | $PY -c "import json,sys; assert len(json
 out=$(kith event attendees "$id" --json); rc=$?
 assert_ok '[ $rc = 0 ] && echo "$out" | $PY -c "import json,sys; d=json.load(sys.stdin); assert {a[\"address\"] for a in d} >= {\"bob@example.org\"}, d"' "event attendees --json prints JSON ($rc)"
 
+# --- A3 and B11: a full event, its waitlist, and every way of leaving
+kith deliver >/dev/null
+rm -f "$SINK_DIR"/*
+for m in dave:Dave erin:Erin frank:Frank gina:Gina; do
+	kith member add team ${m%:*}@example.org --name "${m#*:}" >/dev/null
+done
+kith list set team bounce_threshold 1 >/dev/null
+eid=$(kith event create team --title 'Pálava' --start "2026-12-12 08:00" --duration 10h --capacity 1 --json 2>/dev/null | evid)
+kith deliver >/dev/null
+for who in bob carol erin; do cp "$(last $who@example.org)" "$T/inv-$who.eml"; done
+rm -f "$SINK_DIR"/*
+$MR "$T/inv-bob.eml" bob@example.org ACCEPTED > "$T/r-bob"
+ev_in "$T/r-bob" >/dev/null
+$MR "$T/inv-carol.eml" carol@example.org ACCEPTED > "$T/r-carol"
+ev_in "$T/r-carol" >/dev/null
+kith deliver >/dev/null
+assert_ok '[ "$(answer $eid bob@example.org)" = accepted ] && [ "$(answer $eid carol@example.org)" = waitlist ]' "capacity 1: bob has the seat, carol (Accept in her calendar) waits"
+# B11: carol's calendar said Accepted; one mail corrects it
+cal_state() {	# cal_state FILE ADDRESS: METHOD PARTSTAT SUMMARY of the calendar, or FAIL
+	$PY - "$1" "$2" <<'PYEOF'
+import email, email.policy, sys, icalendar
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+cals = [p for p in m.walk() if p.get_content_type() == "text/calendar"]
+if len(cals) != 1:
+    print("FAIL %d text/calendar parts" % len(cals)); sys.exit()
+c = icalendar.Calendar.from_ical(cals[0].get_payload(decode=True))
+ev = c.walk("VEVENT")[0]
+a = ev.get("ATTENDEE")
+a = a if isinstance(a, list) else [a]
+if len(a) != 1 or str(a[0]).lower() != "mailto:" + sys.argv[2]:
+    print("FAIL attendee %s" % a); sys.exit()
+print(str(c["METHOD"]), a[0].params.get("PARTSTAT"), str(ev["SUMMARY"]), cals[0].get_param("method"))
+PYEOF
+}
+f=$(last carol@example.org)
+st=$(cal_state "$f" carol@example.org)
+assert_ok '[ "$(count carol@example.org)" = 1 ] && [ "$st" = "REQUEST TENTATIVE Pálava REQUEST" ]' "the waitlisted member gets one updated invitation whose ATTENDEE says TENTATIVE, not ACCEPTED ($st)"
+assert_ok '$MT header "$f" Subject | grep -q "^On the waitlist: Pálava, Sat 12 Dec 2026, 08:00 CET" && $MT body "$f" | grep -q "so you are on the waitlist"' "and it says so: $($MT header "$f" Subject)"
+# the same by command: one reply that says so, no second mail
+for who in dave erin frank gina; do
+	printf 'From: %s@example.org\nTo: team-request@example.org\nSubject: rsvp\nMessage-ID: <rq-%s@x>\n\nrsvp yes %s\n' "$who" "$who" "$eid" > "$T/rq-$who"
+	post "$T/rq-$who" team-request@example.org >/dev/null
+done
+kith deliver >/dev/null
+assert_ok '[ "$(count dave@example.org)" = 1 ] && $MT body "$(last dave@example.org)" | grep -q "you are on the waitlist"' "'rsvp yes' on a full event: one reply that says the waitlist ($(count dave@example.org) mails)"
+wl() { kith event show $eid --json | $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["accepted"], d["waitlist"], " ".join(a["address"].split("@")[0] for a in d["attendees"] if a["answer"] == "accepted"))'; }
+assert_ok '[ "$(wl)" = "1 5 bob" ]' "1 seated, 5 waiting ($(wl))"
+promoted() {	# promoted WHO WAITING: WHO got the seat, one mail whose calendar says ACCEPTED
+	f=$(last $1@example.org)
+	st=$(cal_state "$f" $1@example.org)
+	[ "$st" = "REQUEST ACCEPTED Pálava REQUEST" ] && $MT header "$f" Subject | grep -q "^A seat is yours: Pálava" &&
+		$MT body "$f" | grep -q "has freed up, and it is yours" && [ "$(count $1@example.org)" = 1 ] && [ "$(wl)" = "1 $2 $1" ]
+}
+# 1. bob unsubscribes (List-Unsubscribe of his invitation, one step)
+rm -f "$SINK_DIR"/*
+unsub=$($MT header "$T/inv-bob.eml" List-Unsubscribe | sed 's/.*<mailto:\([^>]*\)>.*/\1/')
+send bob@example.org "$unsub" "Unsubscribe" ""
+kith cron >/dev/null 2>&1; kith deliver >/dev/null
+assert_ok '! db "SELECT address FROM members" | grep -q bob@ && promoted carol 4' "bob unsubscribes: his seat goes to carol, first in line, told by an invitation that says ACCEPTED ($(wl); $(cal_state "$(last carol@example.org)" carol@example.org))"
+# 2. carol is removed by the owner
+rm -f "$SINK_DIR"/*
+kith member rm team carol@example.org >/dev/null
+kith cron >/dev/null 2>&1; kith deliver >/dev/null
+assert_ok 'promoted dave 3' "carol is removed: dave gets the seat ($(wl))"
+# 3. dave is banned
+rm -f "$SINK_DIR"/*
+kith ban add team dave@example.org >/dev/null
+kith cron >/dev/null 2>&1; kith deliver >/dev/null
+assert_ok 'promoted erin 2' "dave is banned: erin gets the seat ($(wl))"
+# 4. erin's mail bounces (threshold 1): delivery disabled
+verp=$($PY - "$SINK_DIR" erin@example.org <<'PYEOF'
+import glob, json, sys
+for js in sorted(glob.glob(sys.argv[1] + "/*.json")):
+    d = json.load(open(js))
+    if sys.argv[2] in d["rcpt_tos"]:
+        print(d["mail_from"])
+PYEOF
+)
+rm -f "$SINK_DIR"/*
+printf 'From: MAILER-DAEMON@mx.example.org\nTo: %s\nSubject: Undelivered Mail Returned to Sender\nMessage-ID: <dsn-erin@mx>\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n--B\nContent-Type: text/plain\n\n<erin@example.org>: 550 5.1.1 User unknown\n\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.org\n\nFinal-Recipient: rfc822; erin@example.org\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\n\n--B--\n' "$verp" > "$T/dsn-erin"
+kith receive -r "$verp" -f "" < "$T/dsn-erin" 2>>"$T/receive.err"
+assert_ok '[ "$(db "SELECT disabled > 0 FROM members WHERE address=\"erin@example.org\"")" = 1 ]' "erin's copy bounced hard: her delivery is disabled ($verp)"
+kith cron >/dev/null 2>&1; kith deliver >/dev/null
+assert_ok 'promoted frank 1' "erin is disabled by bounces: frank gets the seat ($(wl))"
+kith cron >/dev/null 2>&1; kith deliver >/dev/null
+assert_ok '[ "$(count frank@example.org)" = 1 ] && [ "$(wl)" = "1 1 frank" ]' "a second cron changes nothing"
+# an update: the member still waiting gets a copy that says so (TENTATIVE)
+rm -f "$SINK_DIR"/*
+kith event update $eid --location 'Mikulov' >/dev/null
+kith deliver >/dev/null
+assert_ok '[ "$(cal_state "$(last gina@example.org)" gina@example.org)" = "REQUEST TENTATIVE Pálava REQUEST" ] && $MT body "$(last gina@example.org)" | grep -q "you are on the waitlist"' "an update to gina, still waiting, says TENTATIVE and the waitlist"
+assert_ok '[ "$(cal_state "$(last frank@example.org)" frank@example.org)" = "REQUEST NEEDS-ACTION Pálava REQUEST" ]' "and to frank as before"
+# more seats: the waitlist moves up at once
+rm -f "$SINK_DIR"/*
+kith event update $eid --capacity 2 >/dev/null
+kith deliver >/dev/null
+assert_ok '[ "$(wl)" = "2 0 frank gina" ] && $MT header "$(last gina@example.org)" Subject | grep -q "^A seat is yours"' "capacity 1 -> 2: gina gets the new seat ($(wl))"
+
 finish
