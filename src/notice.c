@@ -129,7 +129,7 @@ static const struct {
 #define EVENT_VARS "event.title", "event.when", "event.where", "event.id", \
 	"member.name", "member.address"
 	{ "event-reminder.txt", { EVENT_VARS, NULL } },
-	{ "event-nudge.txt", { EVENT_VARS, NULL } },
+	{ "event-nudge.txt", { EVENT_VARS, "event.deadline", NULL } },
 	{ "event-waitlisted.txt", { EVENT_VARS, NULL } },
 	{ "event-promoted.txt", { EVENT_VARS, NULL } },
 	{ "event-reply-problem.txt", { "reason", NULL } },

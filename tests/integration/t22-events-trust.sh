@@ -180,4 +180,37 @@ kith event update $eid --capacity 2 >/dev/null
 kith deliver >/dev/null
 assert_ok '[ "$(wl)" = "2 0 frank gina" ] && $MT header "$(last gina@example.org)" Subject | grep -q "^A seat is yours"' "capacity 1 -> 2: gina gets the new seat ($(wl))"
 
+# --- A4: the RSVP nudge (a second list, its zone Europe/Prague)
+kith list create club@example.org --owner olga@example.org --name Club >/dev/null
+for m in pavel radka sona; do kith member add club $m@example.org >/dev/null; done
+kith list set club timezone Europe/Prague >/dev/null
+dinner=$(kith event create club --title Dinner --start "2026-12-20 19:00" --duration 3h --rsvp-by 2026-12-15 2>/dev/null)
+sauna=$(kith event create club --title Sauna --start "2026-12-21 18:00" --duration 2h --capacity 1 --rsvp-by 2026-12-16 2>/dev/null)
+late=$(kith event create club --title Late --start "2026-12-22 18:00" --duration 2h --rsvp-by "2026-12-10 12:00" 2>/dev/null)
+printf 'From: pavel@example.org\nTo: club-request@example.org\nSubject: coming\nMessage-ID: <rq-pavel@x>\n\nrsvp yes %s\nrsvp yes %s\n' "$dinner" "$sauna" > "$T/rq-pavel"
+post "$T/rq-pavel" club-request@example.org >/dev/null
+kith deliver >/dev/null
+rm -f "$SINK_DIR"/*
+nudges() { $PY - "$SINK_DIR" "$1" <<'PYEOF'
+import glob, email, email.policy, sys
+out = []
+for f in sorted(glob.glob(sys.argv[1] + "/*.eml")):
+    m = email.message_from_binary_file(open(f, "rb"), policy=email.policy.default)
+    if str(m["Subject"]).startswith("Are you coming? " + sys.argv[2]):
+        out.append(str(m["To"]).split("<")[-1].rstrip(">").split("@")[0])
+print(" ".join(sorted(out)))
+PYEOF
+}
+at "2026-12-10 12:30:00" cron >/dev/null 2>&1; at "2026-12-10 12:30:00" deliver >/dev/null
+assert_ok '[ -z "$(nudges Late)" ]' "no nudge once the deadline has passed ($(nudges Late))"
+at "2026-12-14 22:00:00" cron >/dev/null 2>&1; at "2026-12-14 22:00:00" deliver >/dev/null
+assert_ok '[ "$(sink_count)" = 0 ]' "no nudge before the last day ($(sink_count) mails)"
+at "2026-12-15 08:00:00" cron >/dev/null 2>&1
+at "2026-12-15 08:05:00" cron >/dev/null 2>&1; at "2026-12-15 08:05:00" deliver >/dev/null
+assert_ok '[ "$(nudges Dinner)" = "radka sona" ]' "one nudge each to the invited members without an answer: not to pavel (answered), not to olga (the organiser) ($(nudges Dinner))"
+f=$(last radka@example.org)
+assert_ok '$MT body "$f" | grep -q "would like to know by Tue 15 Dec 2026, 23:59 CET" && ! $MT body "$f" | grep -qi tomorrow' "it names the real deadline in the list's zone, not 'tomorrow': $($MT body "$f" | grep 'know by')"
+at "2026-12-16 08:00:00" cron >/dev/null 2>&1; at "2026-12-16 08:00:00" deliver >/dev/null
+assert_ok '[ -z "$(nudges Sauna)" ]' "no nudge for a full event ($(nudges Sauna))"
+
 finish
