@@ -229,6 +229,9 @@ event_next_occurrence(const struct event *e, int64_t t)
 
 	if (strcmp(e->state, "active"))
 		return 0;
+	/* the look-ahead starts at the first start, however far off */
+	if (t < e->start)
+		t = e->start;
 	return occurrences(e, t, t + HORIZON, o, 1) ? o[0] : 0;
 }
 
