@@ -207,6 +207,16 @@ cancelled_occurrence(const struct event *e, int64_t occ)
 	return 0;
 }
 
+/* 1 when occ is the start of one of e's occurrences (cancelled or not). */
+static int
+is_occurrence(const struct event *e, int64_t occ)
+{
+	int64_t o[1];
+
+	return ical_occurrences(e->tz, e->start, e->rrule, occ, occ, o, 1) == 1 &&
+	    o[0] == occ;
+}
+
 /* Occurrences of e in [from, to] that are not cancelled, into out. */
 static size_t
 occurrences(const struct event *e, int64_t from, int64_t to, int64_t *out,
@@ -1225,7 +1235,15 @@ event_handle_reply(const struct kith_config *cfg, sqlite3 *db,
 		    (long long)e.id, ps);
 		goto done;
 	}
-	occ = in.recurrence_id;
+	/* one occurrence only of a series, and only one that exists */
+	occ = *e.rrule ? in.recurrence_id : 0;
+	if (occ && !is_occurrence(&e, occ)) {
+		snprintf(line, n, "event: reply to %lld for '%s', not one of its "
+		    "occurrences", (long long)e.id, in.recurrence_text);
+		st = reply_problem(cfg, db, l, from, "the date it answers is not "
+		    "one of the event's.");
+		goto done;
+	}
 	st = event_rsvp(cfg, db, l, &e, member_id, occ, ps,
 	    in.sequence < 0 ? 0 : in.sequence > 1000000 ? 1000000 :
 	    (int)in.sequence,

@@ -599,6 +599,88 @@ START_TEST(test_next_occurrence)
 }
 END_TEST
 
+/* Mails to team-events@ about a weekly event, and what each one does. */
+static const struct {
+	const char *from, *method, *attendee, *partstat, *recurrence;
+	const char *line;	/* in the log line */
+	const char *series, *second;	/* bob's answers afterwards */
+} handle_cases[] = {
+	{ "bob", "REPLY", "bob", "ACCEPTED", NULL, "accepted", "accepted",
+	  "accepted" },
+	{ "bob", "REPLY", "bob", "DECLINED", "20261227T100000", "declined",
+	  "none", "declined" },
+	{ "bob", "REPLY", "bob", "ACCEPTED", "20261228T100000",
+	  "not one of its occurrences", "none", "none" },
+	{ "carol", "REPLY", "bob", "ACCEPTED", NULL, "answering for someone else",
+	  "none", "none" },
+	{ "bob", "REQUEST", "bob", "ACCEPTED", NULL, "(not REPLY)", "none",
+	  "none" },
+	{ "bob", "REPLY", "bob", "NEEDS-ACTION", NULL, "ignored", "none",
+	  "none" },
+	{ "bob", "REPLY", "eve", "ACCEPTED", NULL, "accepted", "accepted",
+	  "accepted" },	/* an alias: the sender is the member */
+};
+
+static const char *
+bob_answer(int64_t id, int64_t occ)
+{
+	static char got[16];
+	struct event e;
+	struct event_counts c;
+	struct names n;
+
+	memset(&n, 0, sizeof(n));
+	ck_assert_int_eq(event_get(db, id, &e), KITH_OK);
+	event_attendees(db, &e, occ, collect, &n, &c);
+	event_release(&e);
+	snprintf(got, sizeof(got), "%s", strstr(n.seated, "bob") ? "accepted" :
+	    c.declined ? "declined" : "none");
+	return got;
+}
+
+START_TEST(test_handle_reply)
+{
+	struct event_spec s;
+	struct event e;
+	char err[256], line[512] = "", *mail;
+	int64_t id, invited, second;
+
+	memset(&s, 0, sizeof(s));
+	s.title = "Run";
+	s.start = START;
+	s.duration = 3600;
+	s.rrule = "FREQ=WEEKLY";
+	s.capacity = -1;
+	ck_assert_int_eq(event_create(&cfg, db, &l, &s, NOW, &id, &invited, err,
+	    sizeof(err)), KITH_OK);
+	ck_assert_int_eq(event_get(db, id, &e), KITH_OK);
+	second = e.start + 7 * 86400;
+	mail = xasprintf("From: %s@example.org\nTo: team-events@example.org\n"
+	    "Subject: answer\nMIME-Version: 1.0\nContent-Type: text/calendar; "
+	    "method=%s; charset=UTF-8\n\nBEGIN:VCALENDAR\nVERSION:2.0\n"
+	    "METHOD:%s\nBEGIN:VEVENT\nUID:%s\nSEQUENCE:0\n"
+	    "DTSTAMP:20261201T100000Z\n%s%s%s"
+	    "ATTENDEE;PARTSTAT=%s:mailto:%s@example.org\nEND:VEVENT\n"
+	    "END:VCALENDAR\n", handle_cases[_i].from, handle_cases[_i].method,
+	    handle_cases[_i].method, e.uid, handle_cases[_i].recurrence ?
+	    "RECURRENCE-ID;TZID=Europe/Prague:" : "",
+	    handle_cases[_i].recurrence ? handle_cases[_i].recurrence : "",
+	    handle_cases[_i].recurrence ? "\n" : "", handle_cases[_i].partstat,
+	    handle_cases[_i].attendee);
+	event_release(&e);
+	ck_assert_int_eq(event_handle_reply(&cfg, db, &l, mail, strlen(mail),
+	    handle_cases[_i].from[0] == 'b' ? "bob@example.org" :
+	    "carol@example.org", line, sizeof(line)), KITH_OK);
+	ck_assert_msg(strstr(line, handle_cases[_i].line) != NULL, "case %d: "
+	    "line '%s', want '%s'", _i, line, handle_cases[_i].line);
+	ck_assert_msg(!strcmp(bob_answer(id, 0), handle_cases[_i].series) &&
+	    !strcmp(bob_answer(id, second), handle_cases[_i].second),
+	    "case %d: series %s, second %s", _i, bob_answer(id, 0),
+	    bob_answer(id, second));
+	free(mail);
+}
+END_TEST
+
 Suite *
 event_suite(void)
 {
@@ -618,6 +700,8 @@ event_suite(void)
 	    (int)(sizeof(nudge_cases) / sizeof(nudge_cases[0])));
 	tcase_add_loop_test(tc, test_copy_state, 0,
 	    (int)(sizeof(copy_cases) / sizeof(copy_cases[0])));
+	tcase_add_loop_test(tc, test_handle_reply, 0,
+	    (int)(sizeof(handle_cases) / sizeof(handle_cases[0])));
 	tcase_add_loop_test(tc, test_reply_parse, 0,
 	    (int)(sizeof(reply_cases) / sizeof(reply_cases[0])));
 	tcase_add_loop_test(tc, test_create_spec, 0,
