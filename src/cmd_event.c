@@ -18,7 +18,7 @@ static void
 event_usage(FILE *out)
 {
 	fprintf(out, "usage: kith event create LIST --title T --start \"YYYY-MM-DD "
-	    "HH:MM\" --tz ZONE\n"
+	    "HH:MM\" [--tz ZONE]\n"
 	    "                 (--end \"YYYY-MM-DD HH:MM\" | --duration 2h) "
 	    "[--location L]\n"
 	    "                 [--description FILE] [--rrule RULE] [--capacity N]\n"
@@ -26,11 +26,13 @@ event_usage(FILE *out)
 	    "       kith event update ID [the same options]\n"
 	    "       kith event cancel ID [--occurrence YYYY-MM-DD]\n"
 	    "       kith event ls LIST [--json]\n"
-	    "       kith event show ID [--occurrence YYYY-MM-DD] [--json]\n"
-	    "       kith event attendees ID [--occurrence YYYY-MM-DD] --csv\n"
+	    "       kith event show ID [--occurrence YYYY-MM-DD] [--json|--csv]\n"
+	    "       kith event attendees ID [--occurrence YYYY-MM-DD] [--csv|--json]\n"
 	    "       kith event feed LIST > team.ics\n"
 	    "       kith event parse FILE...   (how Kith reads a calendar or an "
 	    "invitation mail)\n\n"
+	    "--tz defaults to the list's timezone setting ('kith list set LIST "
+	    "timezone ZONE').\n"
 	    "Every member who gets mail is invited: a mail with the text, HTML "
 	    "and\ntext/calendar (METHOD:REQUEST) their calendar app shows with "
 	    "Accept/Decline,\nplus invite.ics.  Answers come back to "
@@ -42,9 +44,11 @@ static int64_t
 id_arg(const char *s)
 {
 	char *end;
-	long long n = strtoll(s, &end, 10);
+	long long n;
 
-	if (*s == '\0' || *end || n <= 0)
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (*s == '\0' || *end || n <= 0 || errno)
 		usage_error("event", "'%s' is not an event id", s);
 	return n;
 }
@@ -62,67 +66,106 @@ read_file(const char *path)
 
 struct spec_args {
 	struct event_spec s;
-	const char *end, *description_file, *occurrence, *list;
+	const char *description_file, *occurrence;
 	int json, csv;
 	char *description;
 };
 
-/* Parse the options shared by create and update (argv[0] = subcommand). */
-static void
-parse_spec(int argc, char **argv, struct spec_args *a)
+/* Which subcommands take an option. */
+enum {
+	O_SPEC = 1,	/* create, update */
+	O_OCC = 2,	/* cancel, show, attendees */
+	O_JSON = 4,
+	O_CSV = 8
+};
+
+static const struct option event_opts[] = {
+	{ "title", required_argument, NULL, 't' },
+	{ "start", required_argument, NULL, 's' },
+	{ "end", required_argument, NULL, 'e' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "tz", required_argument, NULL, 'z' },
+	{ "location", required_argument, NULL, 'l' },
+	{ "description", required_argument, NULL, 'D' },
+	{ "rrule", required_argument, NULL, 'r' },
+	{ "capacity", required_argument, NULL, 'c' },
+	{ "remind", required_argument, NULL, 'R' },
+	{ "rsvp-by", required_argument, NULL, 'b' },
+	{ "occurrence", required_argument, NULL, 'o' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "csv", no_argument, NULL, 'C' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static unsigned
+opt_class(int ch)
 {
-	static const struct option opts[] = {
-		{ "title", required_argument, NULL, 't' },
-		{ "start", required_argument, NULL, 's' },
-		{ "end", required_argument, NULL, 'e' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "tz", required_argument, NULL, 'z' },
-		{ "location", required_argument, NULL, 'l' },
-		{ "description", required_argument, NULL, 'D' },
-		{ "rrule", required_argument, NULL, 'r' },
-		{ "capacity", required_argument, NULL, 'c' },
-		{ "remind", required_argument, NULL, 'R' },
-		{ "rsvp-by", required_argument, NULL, 'b' },
-		{ "occurrence", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "csv", no_argument, NULL, 'C' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int ch;
+	return ch == 'o' ? O_OCC : ch == 'j' ? O_JSON : ch == 'C' ? O_CSV :
+	    O_SPEC;
+}
+
+/* One option's value into a (the numbers are checked here). */
+static void
+take_opt(int ch, struct spec_args *a)
+{
+	char *end;
+
+	switch (ch) {
+	case 't': a->s.title = optarg; break;
+	case 's': a->s.start = optarg; break;
+	case 'e': a->s.end = optarg; break;
+	case 'd':
+		a->s.duration = event_duration_parse(optarg);
+		if (a->s.duration <= 0)
+			die(EX_DATAERR_, "'%s' is not a duration like 2h or 90m "
+			    "(at most 366d)", optarg);
+		break;
+	case 'z': a->s.tz = optarg; break;
+	case 'l': a->s.location = optarg; break;
+	case 'D': a->description_file = optarg; break;
+	case 'r': a->s.rrule = optarg; break;
+	case 'c':
+		errno = 0;
+		a->s.capacity = strtoll(optarg, &end, 10);
+		if (*optarg == '\0' || *end || a->s.capacity < 0 || errno)
+			die(EX_DATAERR_, "'%s' is not a number of seats", optarg);
+		break;
+	case 'R': a->s.remind = optarg; break;
+	case 'b': a->s.rsvp_by = optarg; break;
+	case 'o': a->occurrence = optarg; break;
+	case 'j': a->json = 1; break;
+	case 'C': a->csv = 1; break;
+	}
+}
+
+/*
+ * parse_opts - the options of subcommand argv[0], those in allowed
+ * only; anything else is a usage error (64), never silently ignored.
+ */
+static void
+parse_opts(int argc, char **argv, unsigned allowed, struct spec_args *a)
+{
+	int ch, at;
 
 	memset(a, 0, sizeof(*a));
 	a->s.capacity = -1;
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		char *end;
-
-		switch (ch) {
-		case 't': a->s.title = optarg; break;
-		case 's': a->s.start = optarg; break;
-		case 'e': a->end = optarg; break;
-		case 'd':
-			a->s.duration = event_duration_parse(optarg);
-			if (a->s.duration <= 0)
-				die(EX_DATAERR_, "'%s' is not a duration like 2h or "
-				    "90m", optarg);
+	opterr = 0;
+	for (;;) {
+		at = -1;
+		ch = getopt_long(argc, argv, ":", event_opts, &at);
+		if (ch == -1)
 			break;
-		case 'z': a->s.tz = optarg; break;
-		case 'l': a->s.location = optarg; break;
-		case 'D': a->description_file = optarg; break;
-		case 'r': a->s.rrule = optarg; break;
-		case 'c':
-			a->s.capacity = strtoll(optarg, &end, 10);
-			if (*optarg == '\0' || *end || a->s.capacity < 0)
-				die(EX_DATAERR_, "'%s' is not a number of seats",
-				    optarg);
-			break;
-		case 'R': a->s.remind = optarg; break;
-		case 'b': a->s.rsvp_by = optarg; break;
-		case 'o': a->occurrence = optarg; break;
-		case 'j': a->json = 1; break;
-		case 'C': a->csv = 1; break;
-		default: usage_error("event", "bad option");
-		}
+		if (ch == ':')
+			usage_error("event", "'%s' needs a value",
+			    argv[optind - 1]);
+		if (ch == '?' || at < 0)
+			usage_error("event", "'%s' is not an option of 'event "
+			    "%s'", argv[optind - 1], argv[0]);
+		if (!(opt_class(ch) & allowed))
+			usage_error("event", "'event %s' does not take --%s",
+			    argv[0], event_opts[at].name);
+		take_opt(ch, a);
 	}
 	if (a->description_file) {
 		size_t n;
@@ -137,28 +180,16 @@ parse_spec(int argc, char **argv, struct spec_args *a)
 	}
 }
 
-/* --end given: the duration from start (or the stored start) in tz. */
+/* Exit 66 with a hint when there is no event id. */
 static void
-resolve_end(struct spec_args *a, const struct event *old)
+need_event(struct cli *c, int64_t id)
 {
-	const char *tz = a->s.tz ? a->s.tz : old ? old->tz : NULL;
-	int64_t start, end;
+	struct event e;
 
-	if (a->end == NULL)
-		return;
-	if (tz == NULL || !tz_valid(tz))
-		die(EX_DATAERR_, "--end needs a valid --tz");
-	if (a->s.start) {
-		if (local_time_parse(a->s.start, tz, &start) < 0)
-			die(EX_DATAERR_, "'%s' is not a time like \"2026-12-04 "
-			    "18:00\"", a->s.start);
-	} else if (old)
-		start = old->start;
-	else
-		die(EX_DATAERR_, "--end needs --start");
-	if (local_time_parse(a->end, tz, &end) < 0 || end <= start)
-		die(EX_DATAERR_, "'%s' is not a time after the start", a->end);
-	a->s.duration = end - start;
+	if (event_get(c->db, id, &e) != KITH_OK)
+		die(EX_NOINPUT_, "no event %lld; see 'kith event ls LIST'",
+		    (long long)id);
+	event_release(&e);
 }
 
 static int
@@ -170,10 +201,9 @@ create_cmd(struct cli *c, int argc, char **argv)
 	int64_t id, invited;
 	int st;
 
-	parse_spec(argc, argv, &a);
+	parse_opts(argc, argv, O_SPEC | O_JSON, &a);
 	if (optind + 1 != argc)
 		usage_error("event", "'event create' takes LIST and options");
-	resolve_end(&a, NULL);
 	cli_open(c);
 	cli_list(c, argv[optind], &l);
 	st = event_create(&c->cfg, c->db, &l, &a.s, now_utc(), &id, &invited,
@@ -194,20 +224,16 @@ static int
 update_cmd(struct cli *c, int argc, char **argv)
 {
 	struct spec_args a;
-	struct event old;
 	char err[512];
 	int64_t id, n;
 	int st;
 
-	parse_spec(argc, argv, &a);
+	parse_opts(argc, argv, O_SPEC, &a);
 	if (optind + 1 != argc)
 		usage_error("event", "'event update' takes ID and options");
 	id = id_arg(argv[optind]);
 	cli_open(c);
-	if (event_get(c->db, id, &old) != KITH_OK)
-		die(EX_NOINPUT_, "no event %lld", (long long)id);
-	resolve_end(&a, &old);
-	event_release(&old);
+	need_event(c, id);
 	st = event_update(&c->cfg, c->db, id, &a.s, now_utc(), &n, err,
 	    sizeof(err));
 	if (st != KITH_OK)
@@ -226,11 +252,12 @@ cancel_cmd(struct cli *c, int argc, char **argv)
 	int64_t id, n;
 	int st;
 
-	parse_spec(argc, argv, &a);
+	parse_opts(argc, argv, O_OCC, &a);
 	if (optind + 1 != argc)
 		usage_error("event", "'event cancel' takes ID [--occurrence DATE]");
 	id = id_arg(argv[optind]);
 	cli_open(c);
+	need_event(c, id);
 	st = event_cancel(&c->cfg, c->db, id, a.occurrence, now_utc(), &n, err,
 	    sizeof(err));
 	if (st != KITH_OK)
@@ -316,7 +343,9 @@ show_cmd(struct cli *c, int argc, char **argv, int attendees_only)
 	char when[64];
 	size_t nn = 0;
 
-	parse_spec(argc, argv, &a);
+	parse_opts(argc, argv, O_OCC | O_CSV | O_JSON, &a);
+	if (a.csv && a.json)
+		usage_error("event", "give --csv or --json, not both");
 	if (optind + 1 != argc)
 		usage_error("event", "'event %s' takes ID", argv[0]);
 	id = id_arg(argv[optind]);
@@ -336,7 +365,14 @@ show_cmd(struct cli *c, int argc, char **argv, int attendees_only)
 	}
 	memset(&x, 0, sizeof(x));
 	x.json = a.json;
-	x.csv = a.csv || attendees_only;
+	x.csv = a.csv || (attendees_only && !a.json);
+	if (attendees_only && x.json) {
+		printf("[");
+		event_attendees(c->db, &e, occ, print_attendee, &x, &cnt);
+		printf("]\n");
+		event_release(&e);
+		return 0;
+	}
 	if (x.csv) {
 		printf("\"address\",\"name\",\"answer\"\r\n");
 		event_attendees(c->db, &e, occ, print_attendee, &x, &cnt);
@@ -383,6 +419,40 @@ show_cmd(struct cli *c, int argc, char **argv, int attendees_only)
 		    (long long)cnt.waitlist, (long long)cnt.none);
 	}
 	event_release(&e);
+	return 0;
+}
+
+/* ls LIST [--json] and feed LIST: the list's events. */
+static int
+list_cmd(struct cli *c, int argc, char **argv)
+{
+	int feed = !strcmp(argv[0], "feed");
+	struct ls_ctx x = { NULL, 0, 0 };
+	struct spec_args a;
+	struct list l;
+	char err[512], *cal;
+
+	parse_opts(argc, argv, feed ? 0 : O_JSON, &a);
+	if (optind + 1 != argc)
+		usage_error("event", "'event %s' takes LIST", argv[0]);
+	cli_open(c);
+	cli_list(c, argv[optind], &l);
+	if (feed) {
+		cal = event_feed(c->db, &l, now_utc(), err, sizeof(err));
+		if (cal == NULL)
+			die(EX_SOFTWARE_, "%s", err);
+		fputs(cal, stdout);
+		free(cal);
+	} else {
+		x.db = c->db;
+		x.json = a.json;
+		if (x.json)
+			printf("[");
+		event_foreach(c->db, l.id, print_event, &x);
+		if (x.json)
+			printf("]\n");
+	}
+	list_release(&l);
 	return 0;
 }
 
@@ -469,36 +539,19 @@ cmd_event(struct cli *c, int argc, char **argv)
 		return show_cmd(c, argc - 1, argv + 1, 0);
 	if (!strcmp(sub, "attendees"))
 		return show_cmd(c, argc - 1, argv + 1, 1);
-	if (!strcmp(sub, "parse"))
-		return parse_cmd(argc - 2, argv + 2);
-	if (!strcmp(sub, "ls")) {
-		struct ls_ctx x = { NULL, argc > 3 && !strcmp(argv[3], "--json"), 0 };
-		struct list l;
+	if (!strcmp(sub, "parse")) {
+		int k = 2;
 
-		cli_open(c);
-		cli_list(c, argv[2], &l);
-		x.db = c->db;
-		if (x.json)
-			printf("[");
-		event_foreach(c->db, l.id, print_event, &x);
-		if (x.json)
-			printf("]\n");
-		list_release(&l);
-		return 0;
+		/* files only; "--" ends the options there are none of */
+		if (!strcmp(argv[k], "--"))
+			k++;
+		else if (argv[k][0] == '-' && argv[k][1])
+			usage_error("event", "'event parse' takes files only");
+		if (k >= argc)
+			usage_error("event", "'event parse' takes FILE...");
+		return parse_cmd(argc - k, argv + k);
 	}
-	if (!strcmp(sub, "feed")) {
-		struct list l;
-		char err[512], *cal;
-
-		cli_open(c);
-		cli_list(c, argv[2], &l);
-		cal = event_feed(c->db, &l, now_utc(), err, sizeof(err));
-		if (cal == NULL)
-			die(EX_SOFTWARE_, "%s", err);
-		fputs(cal, stdout);
-		free(cal);
-		list_release(&l);
-		return 0;
-	}
+	if (!strcmp(sub, "ls") || !strcmp(sub, "feed"))
+		return list_cmd(c, argc - 1, argv + 1);
 	usage_error("event", "'%s' is not an event command", sub);
 }

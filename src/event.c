@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kith/address.h"
+#include "kith/bans.h"
 #include "kith/compose.h"
 #include "kith/db.h"
 #include "kith/event.h"
@@ -206,6 +207,16 @@ cancelled_occurrence(const struct event *e, int64_t occ)
 	return 0;
 }
 
+/* 1 when occ is the start of one of e's occurrences (cancelled or not). */
+static int
+is_occurrence(const struct event *e, int64_t occ)
+{
+	int64_t o[1];
+
+	return ical_occurrences(e->tz, e->start, e->rrule, occ, occ, o, 1) == 1 &&
+	    o[0] == occ;
+}
+
 /* Occurrences of e in [from, to] that are not cancelled, into out. */
 static size_t
 occurrences(const struct event *e, int64_t from, int64_t to, int64_t *out,
@@ -228,6 +239,9 @@ event_next_occurrence(const struct event *e, int64_t t)
 
 	if (strcmp(e->state, "active"))
 		return 0;
+	/* the look-ahead starts at the first start, however far off */
+	if (t < e->start)
+		t = e->start;
 	return occurrences(e, t, t + HORIZON, o, 1) ? o[0] : 0;
 }
 
@@ -280,88 +294,209 @@ send_to_invited(sqlite3 *db, const struct list *l, const char *render,
 	return st;
 }
 
-/* Check and apply spec onto e (for create: everything given). */
+#define MAX_CAPACITY 1000000
+#define MAX_DURATION (366LL * 86400)
+#define LAST_START 32503680000LL	/* 3000-01-01: later is a typo */
+
+/*
+ * text_ok - s is valid UTF-8 of at most max bytes without control
+ * characters; multi allows tabs and line ends (a description).
+ */
 static int
-apply_spec(struct event *e, const struct event_spec *s, int creating,
+text_ok(const char *s, size_t max, int multi)
+{
+	size_t n = strlen(s);
+	char *clean;
+	int ok;
+
+	if (n > max)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p < ' ' && !(multi && (*p == '\n' || *p == '\r' ||
+		    *p == '\t'))) || *p == 0x7f)
+			return 0;
+	if (n == 0)
+		return 1;
+	clean = utf8_sanitize(s, n);
+	ok = clean && !strcmp(clean, s);
+	free(clean);
+	return ok;
+}
+
+/* Replace *field with a copy of v. */
+static void
+set_text(char **field, const char *v)
+{
+	free(*field);
+	*field = xstrdup(v);
+}
+
+/* Title, location and description of spec onto e. */
+static int
+spec_texts(struct event *e, const struct event_spec *s, char *err,
+    size_t errlen)
+{
+	if (s->title && (*s->title == '\0' || !text_ok(s->title, 200, 0))) {
+		snprintf(err, errlen, "the title must be one line of UTF-8 text "
+		    "(at most 200 bytes, no control characters)");
+		return -1;
+	}
+	if (s->location && !text_ok(s->location, 500, 0)) {
+		snprintf(err, errlen, "the location must be one line of UTF-8 "
+		    "text (at most 500 bytes, no control characters)");
+		return -1;
+	}
+	if (s->description && !text_ok(s->description, 65536, 1)) {
+		snprintf(err, errlen, "the description must be UTF-8 text of at "
+		    "most 64 KB");
+		return -1;
+	}
+	if (s->title)
+		set_text(&e->title, s->title);
+	if (s->location)
+		set_text(&e->location, s->location);
+	if (s->description)
+		set_text(&e->description, s->description);
+	return 0;
+}
+
+/* The zone of spec; on update without --start, the same wall-clock time
+ * in the new zone. */
+static int
+spec_zone(struct event *e, const struct event_spec *s, int creating,
     char *err, size_t errlen)
 {
-	const char *tz = s->tz ? s->tz : e->tz;
+	char local[32];
 
-	if (s->tz && (!tz_valid(s->tz) || !ical_zone_valid(s->tz))) {
+	if (s->tz == NULL)
+		return 0;
+	if (!tz_valid(s->tz) || !ical_zone_valid(s->tz)) {
 		snprintf(err, errlen, "'%s' is not a time zone (e.g. "
 		    "Europe/Prague)", s->tz);
 		return -1;
 	}
-	if (s->title) {
-		if (*s->title == '\0' || strpbrk(s->title, "\r\n") ||
-		    strlen(s->title) > 200) {
-			snprintf(err, errlen, "the title must be one line of at "
-			    "most 200 characters");
-			return -1;
-		}
-		free(e->title);
-		e->title = xstrdup(s->title);
-	}
-	if (s->tz) {
-		free(e->tz);
-		e->tz = xstrdup(s->tz);
-	}
-	if (s->start) {
-		if (local_time_parse(s->start, tz, &e->start) < 0) {
-			snprintf(err, errlen, "'%s' is not a time like "
-			    "\"2026-12-04 18:00\"", s->start);
-			return -1;
-		}
-	} else if (s->tz && !creating) {
-		/* same wall-clock time in the new zone */
-		char local[32];
-
+	if (!creating && s->start == NULL) {
 		local_time_strftime(e->tz, e->start, "%Y-%m-%d %H:%M", local,
 		    sizeof(local));
-		local_time_parse(local, tz, &e->start);
-	}
-	if (s->duration > 0)
-		e->duration = s->duration;
-	if (s->location) {
-		free(e->location);
-		e->location = xstrdup(s->location);
-	}
-	if (s->description) {
-		free(e->description);
-		e->description = xstrdup(s->description);
-	}
-	if (s->rrule) {
-		if (*s->rrule && !ical_rrule_valid(s->rrule)) {
-			snprintf(err, errlen, "'%s' is not a recurrence rule (e.g. "
-			    "FREQ=WEEKLY;BYDAY=FR)", s->rrule);
+		if (local_time_parse(local, s->tz, &e->start) < 0) {
+			snprintf(err, errlen, "%s does not exist in %s", local,
+			    s->tz);
 			return -1;
 		}
-		free(e->rrule);
-		e->rrule = xstrdup(s->rrule);
 	}
-	if (s->capacity >= 0)
-		e->capacity = s->capacity;
+	set_text(&e->tz, s->tz);
+	return 0;
+}
+
+/* Start, then the length from --end or --duration, in e's zone. */
+static int
+spec_times(struct event *e, const struct event_spec *s, char *err,
+    size_t errlen)
+{
+	int64_t end;
+
+	if (s->start && (local_time_parse(s->start, e->tz, &e->start) < 0 ||
+	    e->start >= LAST_START)) {
+		snprintf(err, errlen, "'%s' is not a time like \"2026-12-04 "
+		    "18:00\"", s->start);
+		return -1;
+	}
+	if (s->end && s->duration > 0) {
+		snprintf(err, errlen, "give --end or --duration, not both");
+		return -1;
+	}
+	if (s->end) {
+		if (local_time_parse(s->end, e->tz, &end) < 0 || end <= e->start ||
+		    end - e->start > MAX_DURATION) {
+			snprintf(err, errlen, "'%s' is not a time after the start "
+			    "(within a year)", s->end);
+			return -1;
+		}
+		e->duration = end - e->start;
+	} else if (s->duration > 0) {
+		if (s->duration > MAX_DURATION) {
+			snprintf(err, errlen, "an event lasts at most 366 days");
+			return -1;
+		}
+		e->duration = s->duration;
+	}
+	return 0;
+}
+
+/* The answer deadline: a bare date means the end of that day. */
+static int
+spec_deadline(struct event *e, const struct event_spec *s, char *err,
+    size_t errlen)
+{
+	int64_t t;
+
+	if (s->rsvp_by == NULL)
+		return 0;
+	if (*s->rsvp_by == '\0') {
+		e->rsvp_by = 0;
+		return 0;
+	}
+	if (local_time_parse(s->rsvp_by, e->tz, &t) < 0) {
+		snprintf(err, errlen, "'%s' is not a date like 2026-12-03",
+		    s->rsvp_by);
+		return -1;
+	}
+	e->rsvp_by = strchr(s->rsvp_by, ':') ? t : t + 86399;
+	return 0;
+}
+
+/* Recurrence, capacity and reminders of spec onto e. */
+static int
+spec_rules(struct event *e, const struct event_spec *s, char *err,
+    size_t errlen)
+{
+	if (s->rrule && *s->rrule && (!text_ok(s->rrule, 500, 0) ||
+	    !ical_rrule_valid(s->rrule))) {
+		snprintf(err, errlen, "'%s' is not a recurrence rule (e.g. "
+		    "FREQ=WEEKLY;BYDAY=FR)", s->rrule);
+		return -1;
+	}
+	if (s->capacity > MAX_CAPACITY) {
+		snprintf(err, errlen, "a capacity is at most %d seats",
+		    MAX_CAPACITY);
+		return -1;
+	}
 	if (s->remind && remind_parse(s->remind, e->remind) < 0) {
 		snprintf(err, errlen, "'%s' is not a list of offsets like 24h,1h "
 		    "(at most %d)", s->remind, EVENT_MAX_REMINDERS);
 		return -1;
 	}
-	if (s->rsvp_by) {
-		int64_t t;
+	if (s->rrule)
+		set_text(&e->rrule, s->rrule);
+	if (s->capacity >= 0)
+		e->capacity = s->capacity;
+	return 0;
+}
 
-		if (*s->rsvp_by == '\0')
-			e->rsvp_by = 0;
-		else if (local_time_parse(s->rsvp_by, tz, &t) < 0) {
-			snprintf(err, errlen, "'%s' is not a date like 2026-12-03",
-			    s->rsvp_by);
-			return -1;
-		} else	/* a bare date means the end of that day */
-			e->rsvp_by = strchr(s->rsvp_by, ':') ? t : t + 86399;
+/*
+ * apply_spec - check spec and apply it onto e.  Creating, e->tz already
+ * holds the list's zone, and the title, the start and a length are
+ * required.
+ */
+static int
+apply_spec(struct event *e, const struct event_spec *s, int creating,
+    char *err, size_t errlen)
+{
+	if (creating && (s->title == NULL || s->start == NULL ||
+	    (s->duration <= 0 && s->end == NULL))) {
+		snprintf(err, errlen, "an event needs --title, --start and --end "
+		    "or --duration (--tz defaults to the list's timezone)");
+		return -1;
 	}
-	if (creating && (e->title == NULL || e->tz == NULL || s->start == NULL ||
-	    e->duration <= 0)) {
-		snprintf(err, errlen, "an event needs --title, --start, --tz and "
-		    "--end or --duration");
+	if (spec_texts(e, s, err, errlen) < 0 ||
+	    spec_zone(e, s, creating, err, errlen) < 0 ||
+	    spec_times(e, s, err, errlen) < 0 ||
+	    spec_deadline(e, s, err, errlen) < 0 ||
+	    spec_rules(e, s, err, errlen) < 0)
+		return -1;
+	if (!ical_zone_valid(e->tz)) {
+		snprintf(err, errlen, "the time zone '%s' is not known to the "
+		    "calendar library; give --tz", e->tz);
 		return -1;
 	}
 	return 0;
@@ -406,6 +541,7 @@ event_create(const struct kith_config *cfg, sqlite3 *db,
 	(void)cfg;
 	memset(&e, 0, sizeof(e));
 	e.list_id = l->id;
+	e.tz = list_setting(db, l->id, "timezone");
 	e.description = xstrdup("");
 	e.location = xstrdup("");
 	e.rrule = xstrdup("");
@@ -461,6 +597,9 @@ load_for_change(sqlite3 *db, int64_t id, struct event *e, struct list *l,
 	return KITH_OK;
 }
 
+static int fill_all(sqlite3 *db, const struct list *l, const struct event *e,
+    int64_t now);
+
 int
 event_update(const struct kith_config *cfg, sqlite3 *db, int64_t id,
     const struct event_spec *s, int64_t now, int64_t *invited, char *err,
@@ -486,6 +625,9 @@ event_update(const struct kith_config *cfg, sqlite3 *db, int64_t id,
 		st = store_event(db, &e, 0);
 		if (st == KITH_OK)
 			st = send_to_invited(db, &l, render, id, now, invited);
+		/* more seats (or none as a limit): the waitlist moves up */
+		if (st == KITH_OK)
+			st = fill_all(db, &l, &e, now);
 		if (st == KITH_OK)
 			st = db_commit(db);
 		else
@@ -575,21 +717,14 @@ when_text(const struct event *e, int64_t t, char *buf, size_t n)
 	local_time_strftime(e->tz, t, "%a %-d %b %Y, %H:%M %Z", buf, n);
 }
 
-/* Queue a notice about event e to one address (templates/en/NAME). */
+/*
+ * event_vars - the variables every event text gets (when, id: the
+ * caller's buffers); returns how many (6).
+ */
 static int
-event_notice(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
-    const struct event *e, int64_t occ, const char *to, const char *name,
-    const char *tmpl, const char *subject_fmt)
+event_vars(const struct event *e, const char *when, const char *id,
+    const char *to, const char *name, struct template_var *vars)
 {
-	char when[64], id[32], subject[300], *req;
-	struct template_var vars[6];
-	struct notice_opts o;
-	int st;
-
-	when_text(e, occ ? occ : e->start, when, sizeof(when));
-	snprintf(id, sizeof(id), "%lld", (long long)e->id);
-	snprintf(subject, sizeof(subject), subject_fmt, e->title, when);
-	req = xasprintf("%s-request@%s", l->local, l->domain);
 	vars[0] = (struct template_var){ "event.title", e->title };
 	vars[1] = (struct template_var){ "event.when", when };
 	vars[2] = (struct template_var){ "event.where", *e->location ?
@@ -598,15 +733,45 @@ event_notice(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 	vars[4] = (struct template_var){ "member.name", name && *name ? name :
 	    to };
 	vars[5] = (struct template_var){ "member.address", to };
+	return 6;
+}
+
+/*
+ * event_notice - queue a notice about occurrence occ of e to one address
+ * (templates/en/NAME); deadline, when not NULL, is {{event.deadline}}.
+ */
+static int
+event_notice(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    const struct event *e, int64_t occ, const char *to, const char *name,
+    const char *tmpl, const char *subject_fmt, const char *deadline)
+{
+	char when[64], id[32], subject[300];
+	struct template_var vars[7];
+	struct notice_opts o;
+	int n;
+
+	when_text(e, occ ? occ : e->start, when, sizeof(when));
+	snprintf(id, sizeof(id), "%lld", (long long)e->id);
+	snprintf(subject, sizeof(subject), subject_fmt, e->title, when);
+	n = event_vars(e, when, id, to, name, vars);
+	if (deadline)
+		vars[n++] = (struct template_var){ "event.deadline", deadline };
 	memset(&o, 0, sizeof(o));
 	o.to = to;
 	o.subject = subject;
 	o.tmpl = tmpl;
 	o.vars = vars;
-	o.nvars = 6;
-	st = notice_queue(db, cfg, l, &o);
-	free(req);
-	return st;
+	o.nvars = n;
+	return notice_queue(db, cfg, l, &o);
+}
+
+/* Seats taken at occurrence occ (0: the series). */
+static int64_t
+seats_taken(sqlite3 *db, const struct event *e, int64_t occ, int *status)
+{
+	return db_int(db, 0, status, "SELECT count(*) FROM rsvps WHERE "
+	    "event_id=? AND occurrence=? AND partstat='ACCEPTED' AND "
+	    "waitlisted=0", "ii", e->id, occ);
 }
 
 /* The answer row of member for (event, occurrence); 0 when none. */
@@ -641,40 +806,172 @@ answer_get(sqlite3 *db, int64_t event_id, int64_t occ, int64_t member_id,
 	return found;
 }
 
-/* The first on the waitlist gets the seat; they are told. */
+/*
+ * queue_personal - one member's own copy of the invitation, rendered at
+ * delivery as kind (WAITLIST: PARTSTAT=TENTATIVE, "you are on the
+ * waitlist"; SEAT: PARTSTAT=ACCEPTED, "a seat is yours") for occurrence
+ * occ (0: the series).
+ */
 static int
-promote_waitlist(const struct kith_config *cfg, sqlite3 *db,
-    const struct list *l, const struct event *e, int64_t occ, int64_t now)
+queue_personal(sqlite3 *db, const struct list *l, const struct event *e,
+    const char *kind, int64_t occ, int64_t member_id, const char *address,
+    int64_t now)
+{
+	char render[80];
+	int64_t msg_id;
+	int st;
+
+	snprintf(render, sizeof(render), "event:%lld:%s:%lld", (long long)e->id,
+	    kind, (long long)occ);
+	st = queue_render(db, l, render, &msg_id);
+	if (st == KITH_OK)
+		st = db_exec(db, "INSERT INTO outbox(message_id, rcpt, member_id, "
+		    "updated) VALUES (?, ?, ?, ?)", "itii", msg_id, address,
+		    member_id, now);
+	return st;
+}
+
+/*
+ * release_departed - a member who left the list took the answer along
+ * (its row went with the member); one whose delivery is disabled by
+ * bounces, or who is banned, has left in all but name: their acceptance
+ * (seated or waiting) is dropped here, so that the seat goes on.
+ */
+static int
+release_departed(sqlite3 *db, const struct list *l, const struct event *e,
+    int64_t occ)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT r.member_id, m.address, "
-	    "m.name FROM rsvps r JOIN members m ON m.id=r.member_id WHERE "
+	    "m.disabled FROM rsvps r JOIN members m ON m.id=r.member_id WHERE "
+	    "r.event_id=? AND r.occurrence=? AND r.partstat='ACCEPTED'");
+	int64_t *gone = NULL;
+	size_t n = 0, cap = 0;
+	int status = KITH_OK;
+
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "ii", e->id, occ);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *addr = (const char *)sqlite3_column_text(st, 1);
+
+		if (sqlite3_column_int64(st, 2) == 0 &&
+		    !ban_matches(db, l->id, addr))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			gone = xrealloc(gone, cap * sizeof(*gone));
+		}
+		gone[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n && status == KITH_OK; i++) {
+		status = db_exec(db, "DELETE FROM rsvps WHERE event_id=? AND "
+		    "occurrence=? AND member_id=?", "iii", e->id, occ, gone[i]);
+		log_info("event: member %lld no longer gets mail; their answer "
+		    "to %lld is dropped", (long long)gone[i], (long long)e->id);
+	}
+	free(gone);
+	return status;
+}
+
+/* The first one waiting gets a seat and is told; *done 0 when nobody waits. */
+static int
+promote_first(sqlite3 *db, const struct list *l, const struct event *e,
+    int64_t occ, int64_t now, int *done)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT r.member_id, m.address "
+	    "FROM rsvps r JOIN members m ON m.id=r.member_id WHERE "
 	    "r.event_id=? AND r.occurrence=? AND r.waitlisted=1 ORDER BY "
 	    "r.updated, r.rowid LIMIT 1");
 	int64_t member_id = 0;
-	char *addr = NULL, *name = NULL;
-	int status = KITH_OK;
+	char *addr = NULL;
+	int status;
 
+	*done = 0;
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "ii", e->id, occ);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		member_id = sqlite3_column_int64(st, 0);
 		addr = db_col_text(st, 1);
-		name = db_col_text(st, 2);
 	}
 	sqlite3_finalize(st);
-	if (member_id) {
-		status = db_exec(db, "UPDATE rsvps SET waitlisted=0, updated=? "
-		    "WHERE event_id=? AND occurrence=? AND member_id=?", "iiii",
-		    now, e->id, occ, member_id);
-		if (status == KITH_OK)
-			status = event_notice(cfg, db, l, e, occ, addr, name,
-			    "event-promoted.txt", "A seat is yours: %s, %s");
+	if (member_id == 0)
+		return KITH_OK;
+	status = db_exec(db, "UPDATE rsvps SET waitlisted=0, updated=? WHERE "
+	    "event_id=? AND occurrence=? AND member_id=?", "iiii", now, e->id,
+	    occ, member_id);
+	if (status == KITH_OK)
+		status = queue_personal(db, l, e, "SEAT", occ, member_id, addr,
+		    now);
+	if (status == KITH_OK) {
+		*done = 1;
 		log_info("event: '%s' promoted from the waitlist of %lld", addr,
 		    (long long)e->id);
 	}
 	free(addr);
-	free(name);
+	return status;
+}
+
+/*
+ * fill_seats - keep the promise of the waitlist: seats held by members
+ * who left are released, then while a seat is free (or the event has no
+ * limit any more) the first one waiting gets it.  Called wherever a seat
+ * can free up: an answer, an update of the capacity, and cron (for
+ * members who left by any path: unsubscribe, removal, ban, bounces).
+ */
+static int
+fill_seats(sqlite3 *db, const struct list *l, const struct event *e,
+    int64_t occ, int64_t now)
+{
+	int status = release_departed(db, l, e, occ), done = 1;
+
+	while (status == KITH_OK && done) {
+		int64_t seated = seats_taken(db, e, occ, &status);
+
+		if (status != KITH_OK || (e->capacity > 0 &&
+		    seated >= e->capacity))
+			break;
+		status = promote_first(db, l, e, occ, now, &done);
+	}
+	return status;
+}
+
+/*
+ * fill_all - fill_seats for every answer pool of e that is still to come
+ * (the series, and occurrences answered on their own).
+ */
+static int
+fill_all(sqlite3 *db, const struct list *l, const struct event *e,
+    int64_t now)
+{
+	sqlite3_stmt *st;
+	int64_t *occ = NULL;
+	size_t n = 0, cap = 0;
+	int status = KITH_OK;
+
+	if (strcmp(e->state, "active"))
+		return KITH_OK;
+	st = db_prepare(db, "SELECT DISTINCT occurrence FROM rsvps WHERE "
+	    "event_id=? AND partstat='ACCEPTED'");
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "i", e->id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t o = sqlite3_column_int64(st, 0);
+
+		if (o ? o <= now : event_next_occurrence(e, now) == 0)
+			continue;	/* over: nobody is promoted into the past */
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			occ = xrealloc(occ, cap * sizeof(*occ));
+		}
+		occ[n++] = o;
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n && status == KITH_OK; i++)
+		status = fill_seats(db, l, e, occ[i], now);
+	free(occ);
 	return status;
 }
 
@@ -686,8 +983,13 @@ event_rsvp(const struct kith_config *cfg, sqlite3 *db,
 {
 	struct answer old;
 	int had, seated_before, seated = 0, waitlisted = 0, st;
+	int accept = !strcmp(partstat, "ACCEPTED");
 	int64_t taken;
 
+	(void)cfg;
+	/* those already waiting come before a new acceptance */
+	if (accept && (st = fill_seats(db, l, e, occurrence, now)) != KITH_OK)
+		return st;
 	had = answer_get(db, e->id, occurrence, member_id, &old);
 	if (had < 0)
 		return KITH_TEMP;
@@ -700,7 +1002,7 @@ event_rsvp(const struct kith_config *cfg, sqlite3 *db,
 	}
 	seated_before = had && !strcmp(old.partstat, "ACCEPTED") &&
 	    !old.waitlisted;
-	if (!strcmp(partstat, "ACCEPTED")) {
+	if (accept) {
 		if (seated_before || e->capacity <= 0)
 			seated = 1;
 		else {
@@ -726,23 +1028,10 @@ event_rsvp(const struct kith_config *cfg, sqlite3 *db,
 		    "dtstamp, updated=excluded.updated, waitlisted=excluded."
 		    "waitlisted", "iiitIiiI", e->id, occurrence, member_id,
 		    partstat, sequence, dtstamp, now, waitlisted);
-	if (st != KITH_OK)
-		return st;
-	if (waitlisted && !(had && old.waitlisted)) {
-		struct member m;
-
-		if (member_find_id(db, l->id, member_id, &m) == KITH_OK) {
-			st = event_notice(cfg, db, l, e, occurrence, m.address,
-			    m.name, "event-waitlisted.txt",
-			    "On the waitlist: %s, %s");
-			member_release(&m);
-		}
-	}
 	if (st == KITH_OK && seated_before && !seated)
-		st = promote_waitlist(cfg, db, l, e, occurrence, now);
-	*result = waitlisted ? "waitlisted" : !strcmp(partstat, "ACCEPTED") ?
-	    "accepted" : !strcmp(partstat, "DECLINED") ? "declined" :
-	    "tentative";
+		st = fill_seats(db, l, e, occurrence, now);
+	*result = waitlisted ? "waitlisted" : accept ? "accepted" :
+	    !strcmp(partstat, "DECLINED") ? "declined" : "tentative";
 	return st;
 }
 
@@ -869,6 +1158,22 @@ reply_member(sqlite3 *db, const struct list *l, const struct ical_info *in,
 	return id;
 }
 
+/* The invitation that says TENTATIVE and "on the waitlist", to member. */
+static int
+tell_waitlisted(sqlite3 *db, const struct list *l, const struct event *e,
+    int64_t member_id, int64_t occ, int64_t now)
+{
+	struct member m;
+	int st;
+
+	if (member_find_id(db, l->id, member_id, &m) != KITH_OK)
+		return KITH_OK;
+	st = queue_personal(db, l, e, "WAITLIST", occ, member_id, m.address,
+	    now);
+	member_release(&m);
+	return st;
+}
+
 int
 event_handle_reply(const struct kith_config *cfg, sqlite3 *db,
     const struct list *l, const char *raw, size_t len, const char *from,
@@ -930,11 +1235,22 @@ event_handle_reply(const struct kith_config *cfg, sqlite3 *db,
 		    (long long)e.id, ps);
 		goto done;
 	}
-	occ = in.recurrence_id;
+	/* one occurrence only of a series, and only one that exists */
+	occ = *e.rrule ? in.recurrence_id : 0;
+	if (occ && !is_occurrence(&e, occ)) {
+		snprintf(line, n, "event: reply to %lld for '%s', not one of its "
+		    "occurrences", (long long)e.id, in.recurrence_text);
+		st = reply_problem(cfg, db, l, from, "the date it answers is not "
+		    "one of the event's.");
+		goto done;
+	}
 	st = event_rsvp(cfg, db, l, &e, member_id, occ, ps,
 	    in.sequence < 0 ? 0 : in.sequence > 1000000 ? 1000000 :
 	    (int)in.sequence,
 	    in.dtstamp ? in.dtstamp : now_utc(), now_utc(), &result);
+	/* The calendar now shows "Accepted": correct it (B11). */
+	if (st == KITH_OK && !strcmp(result, "waitlisted"))
+		st = tell_waitlisted(db, l, &e, member_id, occ, now_utc());
 	snprintf(line, n, "event: %s from '%s' for %lld%s: %s", ps,
 	    in.attendee[which], (long long)e.id, occ ? " (one occurrence)" : "",
 	    result ? result : "-");
@@ -1035,7 +1351,7 @@ event_reminders(const struct kith_config *cfg, sqlite3 *db,
 				status = event_notice(cfg, db, l, e, occ[i],
 				    (const char *)sqlite3_column_text(st, 0),
 				    (const char *)sqlite3_column_text(st, 1),
-				    "event-reminder.txt", "Reminder: %s, %s");
+				    "event-reminder.txt", "Reminder: %s, %s", NULL);
 			sqlite3_finalize(st);
 		}
 		if (status == KITH_OK)
@@ -1049,71 +1365,141 @@ event_reminders(const struct kith_config *cfg, sqlite3 *db,
 	return status;
 }
 
-/* The one nudge to members who have not answered, a day before rsvp_by. */
+/* Nudge each invited member who has not answered; next: the occurrence. */
+static int
+nudge_members(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, const struct event *e, int64_t next)
+{
+	/* never the organisers (the list's owners), nor anyone who answered */
+	sqlite3_stmt *st = db_prepare(db, "SELECT m.address, m.name FROM "
+	    "event_invites i JOIN members m ON m.id=i.member_id WHERE "
+	    "i.event_id=? AND m.mode!='nomail' AND m.disabled=0 AND "
+	    "m.role!='owner' AND NOT EXISTS (SELECT 1 FROM rsvps r WHERE "
+	    "r.event_id=i.event_id AND r.member_id=i.member_id) ORDER BY m.id");
+	char *tz = list_setting(db, l->id, "timezone"), deadline[64];
+	int status = KITH_OK;
+
+	local_time_strftime(tz && tz_valid(tz) ? tz : e->tz, e->rsvp_by,
+	    "%a %-d %b %Y, %H:%M %Z", deadline, sizeof(deadline));
+	free(tz);
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "i", e->id);
+	while (status == KITH_OK && sqlite3_step(st) == SQLITE_ROW) {
+		const char *addr = (const char *)sqlite3_column_text(st, 0);
+
+		if (ban_matches(db, l->id, addr))
+			continue;
+		status = event_notice(cfg, db, l, e, next, addr,
+		    (const char *)sqlite3_column_text(st, 1), "event-nudge.txt",
+		    "Are you coming? %s, %s", deadline);
+	}
+	sqlite3_finalize(st);
+	return status;
+}
+
+/*
+ * event_nudge - the one nudge, in the last day before rsvp_by, to the
+ * invited members who have not answered; it names the deadline in the
+ * list's zone.  Nothing once the deadline or the event has passed, and
+ * nothing while the event is full (it goes if a seat frees in time).
+ */
 static int
 event_nudge(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
     const struct event *e, int64_t now)
 {
-	sqlite3_stmt *st;
+	int64_t next;
 	int status;
 
 	if (e->rsvp_by == 0 || now < e->rsvp_by - 86400 || now >= e->rsvp_by)
 		return KITH_OK;
+	if ((next = event_next_occurrence(e, now)) == 0)
+		return KITH_OK;
 	if ((status = db_begin(db)) != KITH_OK)
 		return status;
-	status = db_exec(db, "INSERT OR IGNORE INTO event_sent(event_id, "
-	    "occurrence, kind, at) VALUES (?, 0, 'nudge', ?)", "ii", e->id, now);
-	if (status == KITH_OK && sqlite3_changes(db) == 1) {
-		st = db_prepare(db, "SELECT m.address, m.name FROM event_invites i "
-		    "JOIN members m ON m.id=i.member_id WHERE i.event_id=? AND "
-		    "m.mode!='nomail' AND m.disabled=0 AND NOT EXISTS (SELECT 1 "
-		    "FROM rsvps r WHERE r.event_id=i.event_id AND "
-		    "r.member_id=i.member_id)");
-		if (st == NULL)
-			status = KITH_TEMP;
-		else {
-			db_bind(st, "i", e->id);
-			while (status == KITH_OK && sqlite3_step(st) == SQLITE_ROW)
-				status = event_notice(cfg, db, l, e, 0,
-				    (const char *)sqlite3_column_text(st, 0),
-				    (const char *)sqlite3_column_text(st, 1),
-				    "event-nudge.txt", "Are you coming? %s, %s");
-			sqlite3_finalize(st);
-		}
+	if (e->capacity > 0 && seats_taken(db, e, 0, &status) >= e->capacity) {
+		if (status == KITH_OK)
+			return db_commit(db);
+		db_rollback(db);
+		return status;
 	}
+	if (status == KITH_OK)
+		status = db_exec(db, "INSERT OR IGNORE INTO event_sent(event_id, "
+		    "occurrence, kind, at) VALUES (?, 0, 'nudge', ?)", "ii",
+		    e->id, now);
+	if (status == KITH_OK && sqlite3_changes(db) == 1)
+		status = nudge_members(cfg, db, l, e, next);
 	if (status == KITH_OK)
 		return db_commit(db);
 	db_rollback(db);
 	return status;
 }
 
+/* Seats of members who left go to the waitlist; own transaction. */
+static int
+event_seats(sqlite3 *db, const struct list *l, const struct event *e,
+    int64_t now)
+{
+	int st;
+
+	if ((st = db_begin(db)) != KITH_OK)
+		return st;
+	st = fill_all(db, l, e, now);
+	if (st == KITH_OK)
+		return db_commit(db);
+	db_rollback(db);
+	return st;
+}
+
+/* One event's cron work: seats, reminders, the nudge. */
+static int
+event_cron_one(const struct kith_config *cfg, sqlite3 *db, int64_t id,
+    int64_t now)
+{
+	struct event e;
+	struct list l;
+	int st = KITH_OK;
+
+	if (event_get(db, id, &e) != KITH_OK)
+		return KITH_OK;
+	if (list_find_id(db, e.list_id, &l) == KITH_OK) {
+		if (e.capacity > 0)
+			st = event_seats(db, &l, &e, now);
+		if (st == KITH_OK && e.remind[0])
+			st = event_reminders(cfg, db, &l, &e, now);
+		if (st == KITH_OK)
+			st = event_nudge(cfg, db, &l, &e, now);
+		list_release(&l);
+	}
+	event_release(&e);
+	return st;
+}
+
 int
 event_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM events WHERE "
-	    "state='active' AND (remind!='' OR rsvp_by>0) ORDER BY id");
-	int64_t ids[256];
-	int n = 0, bad = 0;
+	    "state='active' AND (remind!='' OR rsvp_by>0 OR capacity>0) "
+	    "AND (rrule!='' OR start+duration>?) ORDER BY id");
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int bad = 0;
 
 	if (st == NULL)
 		return -1;
-	while (n < 256 && sqlite3_step(st) == SQLITE_ROW)
-		ids[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	for (int i = 0; i < n; i++) {
-		struct event e;
-		struct list l;
-
-		if (event_get(db, ids[i], &e) != KITH_OK)
-			continue;
-		if (list_find_id(db, e.list_id, &l) == KITH_OK) {
-			if ((e.remind[0] && event_reminders(cfg, db, &l, &e, now) !=
-			    KITH_OK) || event_nudge(cfg, db, &l, &e, now) != KITH_OK)
-				bad = 1;
-			list_release(&l);
+	db_bind(st, "i", now);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			ids = xrealloc(ids, cap * sizeof(*ids));
 		}
-		event_release(&e);
+		ids[n++] = sqlite3_column_int64(st, 0);
 	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n; i++)
+		if (event_cron_one(cfg, db, ids[i], now) != KITH_OK)
+			bad = 1;
+	free(ids);
 	return bad ? -1 : 0;
 }
 
@@ -1269,8 +1655,12 @@ cache_load(struct event_cache *ec, const char *render, long long id)
 /* The text/plain and text/html summary of an invitation or cancellation. */
 static void
 summary_parts(struct buf *b, const char *boundary, const struct event *e,
-    const struct list *l, const char *name, int64_t occ, int cancel)
+    const struct list *l, const char *name, int64_t occ, int cancel,
+    int waitlisted)
 {
+	static const char wait_line[] = "The event is full, so you are on the "
+	    "waitlist. When a seat frees up, the first one waiting gets it and "
+	    "is told by mail.";
 	char when[64], until[16], id[32], *t, *h;
 	const char *verb = cancel ? (occ ? "This occurrence is cancelled" :
 	    "This event is cancelled") : "You are invited";
@@ -1291,6 +1681,8 @@ summary_parts(struct buf *b, const char *boundary, const struct event *e,
 		buf_addf(&txt, "Where: %s\n", e->location);
 	if (*e->description)
 		buf_addf(&txt, "\n%s\n", e->description);
+	if (waitlisted)
+		buf_addf(&txt, "\n%s\n", wait_line);
 	if (!cancel)
 		buf_addf(&txt, "\nAnswer with your calendar's Yes / No / Maybe, or "
 		    "send\n'rsvp yes %s' (or no, maybe) to %s-request@%s.\n", id,
@@ -1307,9 +1699,11 @@ summary_parts(struct buf *b, const char *boundary, const struct event *e,
 	h = xasprintf("<!DOCTYPE html>\n<html><body style=\"font-family:"
 	    "Helvetica,Arial,sans-serif\">\n<p>%s, %s.</p>\n<h2>%s</h2>\n"
 	    "<p><b>When:</b> %s - %s</p>\n%s%s%s<p style=\"white-space:"
-	    "pre-wrap\">%s</p>\n%s%s%s%s%s%s</body></html>\n", verb, esc[0],
-	    esc[1], esc[2], until, *e->location ? "<p><b>Where:</b> " : "",
-	    esc[3], *e->location ? "</p>\n" : "", esc[4],
+	    "pre-wrap\">%s</p>\n%s%s%s%s%s%s%s%s%s</body></html>\n", verb,
+	    esc[0], esc[1], esc[2], until, *e->location ? "<p><b>Where:</b> " :
+	    "", esc[3], *e->location ? "</p>\n" : "", esc[4],
+	    waitlisted ? "<p><b>" : "", waitlisted ? wait_line : "",
+	    waitlisted ? "</b></p>\n" : "",
 	    cancel ? "" : "<p>Answer with your calendar's Yes / No / Maybe, or "
 	    "send <code>rsvp yes ", cancel ? "" : id,
 	    cancel ? "" : "</code> to ", cancel ? "" : l->local,
@@ -1323,26 +1717,202 @@ summary_parts(struct buf *b, const char *boundary, const struct event *e,
 	free(h);
 }
 
+/* What one copy of an invitation says (the render string's method). */
+enum copy_kind {
+	COPY_INVITE,	/* REQUEST: invitation or update */
+	COPY_CANCEL,	/* CANCEL */
+	COPY_WAITLIST,	/* REQUEST, PARTSTAT=TENTATIVE: on the waitlist */
+	COPY_SEAT	/* REQUEST, PARTSTAT=ACCEPTED: promoted */
+};
+
+static int
+copy_kind(const char *method)
+{
+	static const char *const names[] = { "REQUEST", "CANCEL", "WAITLIST",
+	    "SEAT" };
+
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(method, names[i]))
+			return i;
+	return -1;
+}
+
+/* The text/plain and text/html parts for text (a rendered template). */
+static void
+text_parts(struct buf *b, const char *boundary, const char *text)
+{
+	char *esc = html_escape(text), *h;
+
+	buf_addf(b, "--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n", boundary);
+	compose_qp(b, text);
+	h = xasprintf("<!DOCTYPE html>\n<html><body style=\"font-family:"
+	    "Helvetica,Arial,sans-serif\">\n<p style=\"white-space:pre-wrap\">"
+	    "%s</p>\n</body></html>\n", esc);
+	buf_addf(b, "--%s\r\nContent-Type: text/html; charset=UTF-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n", boundary);
+	compose_qp(b, h);
+	free(esc);
+	free(h);
+}
+
+/*
+ * copy_template - the text of a waitlist or seat copy, from the same
+ * templates the notices use (event-waitlisted.txt, event-promoted.txt).
+ * NULL (logged) when the template is missing or wrong.
+ */
+static char *
+copy_template(const struct kith_config *cfg, const struct list *l,
+    const struct event *e, int kind, int64_t occ, const char *rcpt,
+    const char *name)
+{
+	struct template_var vars[16];
+	char *bufs[7], when[64], id[32], err[512], *text;
+	int n = notice_list_vars(l, vars, bufs);
+
+	when_text(e, occ ? occ : e->start, when, sizeof(when));
+	snprintf(id, sizeof(id), "%lld", (long long)e->id);
+	n += event_vars(e, when, id, rcpt, name, vars + n);
+	text = template_render(cfg, l->local, kind == COPY_SEAT ?
+	    "event-promoted.txt" : "event-waitlisted.txt", vars, n, err,
+	    sizeof(err));
+	if (text == NULL)
+		log_error("event: %s", err);
+	for (int i = 0; i < 7; i++)
+		free(bufs[i]);
+	return text;
+}
+
+/* 1 when member waits for a seat at the whole series of the cached event. */
+static int
+copy_waitlisted(struct event_cache *ec, int64_t member_id)
+{
+	int st;
+
+	return db_int(ec->db, 0, &st, "SELECT waitlisted FROM rsvps WHERE "
+	    "event_id=? AND occurrence=0 AND member_id=? AND partstat="
+	    "'ACCEPTED'", "ii", ec->e.id, member_id) == 1;
+}
+
+/* The Subject of a copy of kind. */
+static char *
+copy_subject(const struct event *e, int kind, int64_t occ, int64_t now)
+{
+	char when[64];
+	int64_t t = occ ? occ : event_next_occurrence(e, now);
+
+	when_text(e, kind == COPY_WAITLIST || kind == COPY_SEAT ?
+	    (occ ? occ : e->start) : t ? t : e->start, when, sizeof(when));
+	switch (kind) {
+	case COPY_CANCEL:
+		return xasprintf(occ ? "Cancelled: %s, %s" : "Cancelled: %s",
+		    e->title, when);
+	case COPY_WAITLIST:
+		return xasprintf("On the waitlist: %s, %s", e->title, when);
+	case COPY_SEAT:
+		return xasprintf("A seat is yours: %s, %s", e->title, when);
+	default:
+		return xasprintf("%s: %s, %s", e->sequence ?
+		    "Updated invitation" : "Invitation", e->title, when);
+	}
+}
+
+/* The calendar of one copy: this member's ATTENDEE line tells their state. */
+static char *
+copy_calendar(struct event_cache *ec, int kind, int64_t occ,
+    const char *rcpt, const char *name, int waitlisted, int64_t now)
+{
+	struct ical_event ie;
+	struct ical_attendee att;
+	char *org = xasprintf("%s-events@%s", ec->l.local, ec->l.domain), *cal,
+	    err[256];
+
+	ical_view(&ec->e, &ec->l, org, &ie);
+	if (kind == COPY_CANCEL)
+		ie.cancelled = 1;
+	ie.recurrence_id = kind == COPY_INVITE ? 0 : occ;
+	att.address = rcpt;
+	att.cn = name;
+	att.partstat = kind == COPY_SEAT ? "ACCEPTED" : kind == COPY_WAITLIST ||
+	    waitlisted ? "TENTATIVE" : "NEEDS-ACTION";
+	att.rsvp = kind != COPY_CANCEL;
+	cal = ical_calendar(kind == COPY_CANCEL ? "CANCEL" : "REQUEST", &ie, 1,
+	    &att, now, err, sizeof(err));
+	if (cal == NULL)
+		log_error("event: %lld: %s", (long long)ec->e.id, err);
+	free(org);
+	return cal;
+}
+
+/* From, To, Subject, Date, Message-ID, List-* of one copy. */
+static void
+copy_headers(struct buf *b, struct event_cache *ec,
+    const struct kith_config *cfg, const struct token_key *key, int kind,
+    const char *subj, int64_t member_id, const char *rcpt, const char *name,
+    int64_t now)
+{
+	char *phrase, *enc, *hex, *mailto = NULL, *url = NULL, date[64];
+	const char *lname = *ec->l.name ? ec->l.name : ec->l.address;
+
+	phrase = rfc2047_phrase(lname, "\r\n");
+	buf_addf(b, "From: %s <%s-events@%s>\r\n", phrase, ec->l.local,
+	    ec->l.domain);
+	free(phrase);
+	if (*name) {
+		phrase = rfc2047_phrase(name, "\r\n");
+		buf_addf(b, "To: %s <%s>\r\n", phrase, rcpt);
+		free(phrase);
+	} else
+		buf_addf(b, "To: <%s>\r\n", rcpt);
+	enc = rfc2047_encode(subj, "\r\n");
+	buf_addf(b, "Subject: %s\r\n", enc);
+	free(enc);
+	compose_date(now, date, sizeof(date));
+	hex = random_hex(8);
+	buf_addf(b, "Date: %s\r\nMessage-ID: <ev%lld.%s@%s>\r\n", date,
+	    (long long)ec->e.id, hex, ec->l.domain);
+	free(hex);
+	/* a promotion comes unasked; the waitlist copy answers a reply */
+	if (kind == COPY_SEAT || kind == COPY_WAITLIST)
+		buf_addf(b, "Auto-Submitted: %s\r\n", kind == COPY_SEAT ?
+		    "auto-generated" : "auto-replied");
+	phrase = rfc2047_phrase(lname, "\r\n");
+	buf_addf(b, "List-Id: %s <%s.%s>\r\n", phrase, ec->l.local,
+	    ec->l.domain);
+	free(phrase);
+	if (member_id > 0 && membership_unsubscribe_links(cfg, key,
+	    ec->l.address, member_id, rcpt, &mailto, &url) == 0) {
+		if (url)
+			buf_addf(b, "List-Unsubscribe: <%s>,\r\n <%s>\r\n"
+			    "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+			    url, mailto);
+		else
+			buf_addf(b, "List-Unsubscribe: <%s>\r\n", mailto);
+	}
+	free(mailto);
+	free(url);
+}
+
+/*
+ * event_personalise - one member's copy of "event:ID:KIND[:OCC]": the
+ * text, the HTML and the calendar, whose ATTENDEE line is theirs and
+ * tells their state: NEEDS-ACTION for an invitation, TENTATIVE while
+ * they wait for a seat, ACCEPTED once a seat is theirs.
+ */
 char *
 event_personalise(struct event_cache *ec, const struct kith_config *cfg,
     const struct token_key *key, const char *render, int64_t member_id,
     const char *rcpt, size_t *len)
 {
 	long long id = 0, occ = 0;
-	char method[16] = "", *name = NULL, *cal, *org, *mailto = NULL,
-	    *url = NULL, *subj, *enc, *phrase, date[64], when[64], err[256],
-	    *hex;
-	struct ical_event ie;
-	struct ical_attendee att;
+	char method[16] = "", *name = NULL, *cal, *subj, *text = NULL;
+	int64_t now = now_utc();
+	int kind, waitlisted = 0;
 	struct buf b;
-	const struct event *e;
-	int cancel;
 
 	if (sscanf(render, "event:%lld:%15[A-Z]:%lld", &id, method, &occ) < 2 ||
-	    cache_load(ec, render, id) < 0)
+	    (kind = copy_kind(method)) < 0 || cache_load(ec, render, id) < 0)
 		return NULL;
-	e = &ec->e;
-	cancel = !strcmp(method, "CANCEL");
 	if (ec->member) {
 		sqlite3_reset(ec->member);
 		db_bind(ec->member, "i", member_id);
@@ -1352,75 +1922,36 @@ event_personalise(struct event_cache *ec, const struct kith_config *cfg,
 	}
 	if (name == NULL)
 		name = xstrdup("");
-	org = xasprintf("%s-events@%s", ec->l.local, ec->l.domain);
-	ical_view(e, &ec->l, org, &ie);
-	if (cancel) {
-		ie.cancelled = 1;
-		ie.recurrence_id = occ;
-	}
-	att.address = rcpt;
-	att.cn = name;
-	att.partstat = "NEEDS-ACTION";
-	att.rsvp = !cancel;
-	cal = ical_calendar(cancel ? "CANCEL" : "REQUEST", &ie, 1, &att,
-	    now_utc(), err, sizeof(err));
-	if (cal == NULL) {
-		log_error("event: %lld: %s", id, err);
+	if (kind == COPY_INVITE && member_id > 0)
+		waitlisted = copy_waitlisted(ec, member_id);
+	if ((kind == COPY_WAITLIST || kind == COPY_SEAT) && (text =
+	    copy_template(cfg, &ec->l, &ec->e, kind, occ, rcpt, name)) == NULL) {
 		free(name);
-		free(org);
 		return NULL;
 	}
-	when_text(e, occ ? occ : event_next_occurrence(e, now_utc()) ?
-	    event_next_occurrence(e, now_utc()) : e->start, when, sizeof(when));
-	if (cancel)
-		subj = xasprintf(occ ? "Cancelled: %s, %s" : "Cancelled: %s",
-		    e->title, when);
-	else
-		subj = xasprintf("%s: %s, %s", e->sequence ? "Updated invitation" :
-		    "Invitation", e->title, when);
-	buf_init(&b);
-	phrase = rfc2047_phrase(*ec->l.name ? ec->l.name : ec->l.address,
-	    "\r\n");
-	buf_addf(&b, "From: %s <%s>\r\n", phrase, org);
-	free(phrase);
-	if (*name) {
-		phrase = rfc2047_phrase(name, "\r\n");
-		buf_addf(&b, "To: %s <%s>\r\n", phrase, rcpt);
-		free(phrase);
-	} else
-		buf_addf(&b, "To: <%s>\r\n", rcpt);
-	enc = rfc2047_encode(subj, "\r\n");
-	buf_addf(&b, "Subject: %s\r\n", enc);
-	free(enc);
-	compose_date(now_utc(), date, sizeof(date));
-	hex = random_hex(8);
-	buf_addf(&b, "Date: %s\r\nMessage-ID: <ev%lld.%s@%s>\r\n", date, id, hex,
-	    ec->l.domain);
-	free(hex);
-	phrase = rfc2047_phrase(*ec->l.name ? ec->l.name : ec->l.address, "\r\n");
-	buf_addf(&b, "List-Id: %s <%s.%s>\r\n", phrase, ec->l.local,
-	    ec->l.domain);
-	free(phrase);
-	if (member_id > 0 && membership_unsubscribe_links(cfg, key,
-	    ec->l.address, member_id, rcpt, &mailto, &url) == 0) {
-		if (url)
-			buf_addf(&b, "List-Unsubscribe: <%s>,\r\n <%s>\r\n"
-			    "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
-			    url, mailto);
-		else
-			buf_addf(&b, "List-Unsubscribe: <%s>\r\n", mailto);
+	cal = copy_calendar(ec, kind, occ, rcpt, name, waitlisted, now);
+	if (cal == NULL) {
+		free(text);
+		free(name);
+		return NULL;
 	}
+	subj = copy_subject(&ec->e, kind, occ, now);
+	buf_init(&b);
+	copy_headers(&b, ec, cfg, key, kind, subj, member_id, rcpt, name, now);
 	/* The shape Google Calendar and Outlook send, so that clients
 	 * show Accept / Decline (RFC 6047). */
 	buf_adds(&b, "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; "
 	    "boundary=\"=_kith_ev_m\"\r\n\r\n--=_kith_ev_m\r\n"
 	    "Content-Type: multipart/alternative; boundary=\"=_kith_ev_a\"\r\n"
 	    "\r\n");
-	summary_parts(&b, "=_kith_ev_a", e, &ec->l, *name ? name : rcpt, occ,
-	    cancel);
+	if (text)
+		text_parts(&b, "=_kith_ev_a", text);
+	else
+		summary_parts(&b, "=_kith_ev_a", &ec->e, &ec->l, *name ? name :
+		    rcpt, occ, kind == COPY_CANCEL, waitlisted);
 	buf_addf(&b, "--=_kith_ev_a\r\nContent-Type: text/calendar; "
 	    "charset=UTF-8; method=%s\r\nContent-Transfer-Encoding: base64\r\n"
-	    "\r\n", cancel ? "CANCEL" : "REQUEST");
+	    "\r\n", kind == COPY_CANCEL ? "CANCEL" : "REQUEST");
 	compose_base64(&b, cal, strlen(cal));
 	buf_addf(&b, "--=_kith_ev_a--\r\n\r\n--=_kith_ev_m\r\nContent-Type: "
 	    "application/ics; name=\"invite.ics\"\r\nContent-Disposition: "
@@ -1430,9 +1961,7 @@ event_personalise(struct event_cache *ec, const struct kith_config *cfg,
 	buf_adds(&b, "--=_kith_ev_m--\r\n");
 	free(subj);
 	free(cal);
-	free(org);
+	free(text);
 	free(name);
-	free(mailto);
-	free(url);
 	return buf_detach(&b, len);
 }

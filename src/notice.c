@@ -214,7 +214,8 @@ static const struct {
 #define EVENT_VARS "event.title", "event.when", "event.where", "event.id", \
 	"member.name", "member.address"
 	{ "event-reminder.txt", { EVENT_VARS, NULL }, GENERATED },
-	{ "event-nudge.txt", { EVENT_VARS, NULL }, GENERATED },
+	{ "event-nudge.txt", { EVENT_VARS, "event.deadline", NULL },
+	    GENERATED },
 	{ "event-waitlisted.txt", { EVENT_VARS, NULL }, REPLY },
 	{ "event-promoted.txt", { EVENT_VARS, NULL }, GENERATED },
 	{ "event-reply-problem.txt", { "reason", NULL }, REPLY },

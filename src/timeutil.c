@@ -163,7 +163,9 @@ duration_parse(const char *s)
 		long long n = strtoll(s, &end, 10);
 		int64_t unit;
 
-		if (end == s || n < 0)
+		/* bounded before multiplying: "144115188075855873d" must not
+		 * wrap around to one day */
+		if (end == s || n < 0 || n > 3660LL * 86400)
 			return -1;
 		switch (*end) {
 		case 'd': unit = 86400; break;
@@ -173,6 +175,8 @@ duration_parse(const char *s)
 		default: return -1;
 		}
 		total += n * unit;
+		if (total > 3660LL * 86400)
+			return -1;
 		s = end + 1;
 	}
 	return total > 0 && total <= 3660LL * 86400 ? total : -1;

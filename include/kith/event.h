@@ -41,10 +41,14 @@ struct event {
 
 void event_release(struct event *e);
 
-/* What the organiser gives; NULL fields stay as they are on update. */
+/*
+ * What the organiser gives; NULL fields stay as they are on update.  On
+ * create, tz defaults to the list's "timezone" setting.
+ */
 struct event_spec {
 	const char *title;
 	const char *start;	/* "YYYY-MM-DD HH:MM" in tz */
+	const char *end;	/* the same, instead of duration */
 	const char *tz;
 	int64_t duration;	/* seconds; 0 = unchanged (create: required) */
 	const char *location;

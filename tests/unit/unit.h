@@ -18,6 +18,7 @@ Suite *newsletter_suite(void);
 Suite *subject_suite(void);
 Suite *html_suite(void);
 Suite *digest_suite(void);
+Suite *event_suite(void);
 
 /* A fresh database in a temporary directory; caller closes and removes. */
 #include <sqlite3.h>

@@ -1,0 +1,711 @@
+/*
+ * test_event - the event module, table-driven: durations, RSVP state
+ * transitions with capacity, waitlist and promotion, the seats of members
+ * who leave, nudge selection, the state each member's invitation shows,
+ * and reading calendar replies.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kith/bans.h"
+#include "kith/config.h"
+#include "kith/db.h"
+#include "kith/event.h"
+#include "kith/ical.h"
+#include "kith/lists.h"
+#include "kith/members.h"
+#include "kith/timeutil.h"
+#include "kith/tokens.h"
+#include "kith/util.h"
+#include "unit.h"
+
+static const struct {
+	const char *in;
+	int64_t want;
+} duration_cases[] = {
+	{ "2h", 7200 }, { "90m", 5400 }, { "1d", 86400 }, { "45s", 45 },
+	{ "1h30m", 5400 }, { "366d", 366LL * 86400 }, { "", -1 }, { "0h", -1 },
+	{ "2", -1 }, { "2x", -1 }, { "-1h", -1 }, { "h", -1 }, { "367d", -1 },
+	{ "99999999999999999999d", -1 },
+	/* 2^57 + 1 days: n * 86400 wraps around to exactly one day */
+	{ "144115188075855873d", -1 },
+	/* ten terms of 400 days: past the bound however it is summed */
+	{ "400d400d400d400d400d400d400d400d400d400d", -1 },
+};
+
+START_TEST(test_duration)
+{
+	int64_t got = event_duration_parse(duration_cases[_i].in);
+
+	ck_assert_msg(got == duration_cases[_i].want, "'%.20s': got %lld, want "
+	    "%lld", duration_cases[_i].in, (long long)got,
+	    (long long)duration_cases[_i].want);
+}
+END_TEST
+
+/* A list with members and one event, in a fresh database. */
+static char dir[256];
+static struct kith_config cfg;
+static sqlite3 *db;
+static struct list l;
+static const char *const people[] = { "alice", "bob", "carol", "dave",
+    "erin", "frank" };
+#define NPEOPLE 6
+static int64_t ids[NPEOPLE];
+
+#define START "2026-12-20 10:00"	/* Europe/Prague */
+#define NOW 1796083200LL		/* 2026-12-01 00:00 UTC */
+
+static void
+setup(void)
+{
+	char err[256], addr[64];
+	struct member m;
+
+	db = unit_db(dir, sizeof(dir));
+	ck_assert_ptr_nonnull(db);
+	setenv("KITH_HOME", dir, 1);
+	ck_assert_int_eq(config_load(&cfg, "/dev/null", err, sizeof(err)), 0);
+	unsetenv("KITH_HOME");
+	ck_assert_int_eq(list_create(db, "team@example.org", "alice@example.org",
+	    "Team", NULL, err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(list_find(db, "team", &l, err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(list_setting_set(db, l.id, "timezone", "Europe/Prague",
+	    err, sizeof(err)), KITH_OK);
+	for (int i = 0; i < NPEOPLE; i++) {
+		snprintf(addr, sizeof(addr), "%s@example.org", people[i]);
+		member_add(db, l.id, addr, NULL);
+		ck_assert_int_eq(member_find(db, l.id, addr, &m), KITH_OK);
+		ids[i] = m.id;
+		member_release(&m);
+	}
+}
+
+static void
+teardown(void)
+{
+	list_release(&l);
+	sqlite3_close(db);
+	config_release(&cfg);
+	unit_rmdir(dir);
+}
+
+static int
+person(const char *name)
+{
+	for (int i = 0; i < NPEOPLE; i++)
+		if (!strcmp(people[i], name))
+			return i;
+	ck_abort_msg("no person '%s'", name);
+	return -1;
+}
+
+/* A new event on l (no --tz: the list's zone); its id. */
+static int64_t
+new_event(int64_t capacity, const char *rsvp_by, int64_t now)
+{
+	struct event_spec s;
+	char err[256];
+	int64_t id = 0, invited = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.title = "Hike";
+	s.start = START;
+	s.duration = 3600;
+	s.capacity = capacity;
+	s.rsvp_by = rsvp_by;
+	ck_assert_msg(event_create(&cfg, db, &l, &s, now, &id, &invited, err,
+	    sizeof(err)) == KITH_OK, "create: %s", err);
+	ck_assert_int_eq(invited, NPEOPLE);
+	return id;
+}
+
+static const char *
+rsvp(int64_t id, const char *who, const char *partstat, int seq,
+    int64_t stamp)
+{
+	struct event e;
+	const char *result = NULL;
+
+	ck_assert_int_eq(event_get(db, id, &e), KITH_OK);
+	ck_assert_int_eq(event_rsvp(&cfg, db, &l, &e, ids[person(who)], 0,
+	    partstat, seq, stamp, NOW + stamp, &result), KITH_OK);
+	event_release(&e);
+	return result;
+}
+
+struct names {
+	char seated[128], waiting[128];
+};
+
+static int
+collect(const struct event_attendee *a, void *ctx)
+{
+	struct names *n = ctx;
+	char *buf = !strcmp(a->answer, "accepted") ? n->seated :
+	    !strcmp(a->answer, "waitlist") ? n->waiting : NULL;
+	size_t len;
+
+	if (buf == NULL)
+		return 0;
+	len = strlen(buf);
+	snprintf(buf + len, 128 - len, "%s%.*s", len ? " " : "",
+	    (int)(strchr(a->address, '@') - a->address), a->address);
+	return 0;
+}
+
+/* "bob carol" seated and "dave" waiting, by address order. */
+static void
+seats(int64_t id, struct names *n)
+{
+	struct event e;
+	struct event_counts c;
+
+	memset(n, 0, sizeof(*n));
+	ck_assert_int_eq(event_get(db, id, &e), KITH_OK);
+	event_attendees(db, &e, 0, collect, n, &c);
+	event_release(&e);
+}
+
+/* Copies queued for member who: "SEAT" or "WAITLIST" renders. */
+static int64_t
+copies(const char *kind, const char *who)
+{
+	char like[32];
+
+	snprintf(like, sizeof(like), "event:%%:%s:%%", kind);
+	return db_int(db, -1, NULL, "SELECT count(*) FROM outbox o JOIN "
+	    "outbox_messages m ON m.id=o.message_id WHERE m.render LIKE ? AND "
+	    "o.member_id=?", "ti", like, ids[person(who)]);
+}
+
+/* Capacity 2: every answer, in order, and what it leaves. */
+static const struct {
+	const char *who, *partstat;
+	int seq;
+	int64_t stamp;
+	const char *result, *seated, *waiting;
+} rsvp_steps[] = {
+	{ "bob", "ACCEPTED", 0, 100, "accepted", "bob", "" },
+	{ "carol", "ACCEPTED", 0, 100, "accepted", "bob carol", "" },
+	{ "dave", "ACCEPTED", 0, 100, "waitlisted", "bob carol", "dave" },
+	{ "erin", "ACCEPTED", 0, 110, "waitlisted", "bob carol", "dave erin" },
+	/* a second Accept keeps the place in the queue */
+	{ "dave", "ACCEPTED", 0, 120, "waitlisted", "bob carol", "dave erin" },
+	/* an older reply arriving late changes nothing */
+	{ "bob", "DECLINED", 0, 50, "older", "bob carol", "dave erin" },
+	{ "bob", "DECLINED", 0, 200, "declined", "carol dave", "erin" },
+	{ "carol", "TENTATIVE", 0, 200, "tentative", "dave erin", "" },
+	{ "bob", "ACCEPTED", 0, 300, "waitlisted", "dave erin", "bob" },
+	/* a newer SEQUENCE wins over a newer DTSTAMP */
+	{ "erin", "DECLINED", 1, 10, "declined", "bob dave", "" },
+	{ "erin", "ACCEPTED", 0, 400, "older", "bob dave", "" },
+	{ "frank", "ACCEPTED", 0, 400, "waitlisted", "bob dave", "frank" },
+	{ "dave", "ACCEPTED", 0, 500, "accepted", "bob dave", "frank" },
+	{ "dave", "DECLINED", 0, 600, "declined", "bob frank", "" },
+};
+
+START_TEST(test_rsvp_transitions)
+{
+	int64_t id = new_event(2, NULL, NOW);
+	struct names n;
+
+	for (size_t i = 0; i < sizeof(rsvp_steps) / sizeof(rsvp_steps[0]); i++) {
+		const char *r = rsvp(id, rsvp_steps[i].who,
+		    rsvp_steps[i].partstat, rsvp_steps[i].seq,
+		    rsvp_steps[i].stamp);
+
+		seats(id, &n);
+		ck_assert_msg(!strcmp(r, rsvp_steps[i].result) &&
+		    !strcmp(n.seated, rsvp_steps[i].seated) &&
+		    !strcmp(n.waiting, rsvp_steps[i].waiting),
+		    "step %zu (%s %s): got %s, seated '%s', waiting '%s'; want "
+		    "%s, '%s', '%s'", i, rsvp_steps[i].who,
+		    rsvp_steps[i].partstat, r, n.seated, n.waiting,
+		    rsvp_steps[i].result, rsvp_steps[i].seated,
+		    rsvp_steps[i].waiting);
+	}
+	/* each promotion queued one copy that says ACCEPTED */
+	ck_assert_int_eq(copies("SEAT", "dave"), 1);
+	ck_assert_int_eq(copies("SEAT", "erin"), 1);
+	ck_assert_int_eq(copies("SEAT", "bob"), 1);
+	ck_assert_int_eq(copies("SEAT", "frank"), 1);
+	ck_assert_int_eq(copies("SEAT", "carol"), 0);
+}
+END_TEST
+
+/* bob holds the one seat, carol and dave wait; bob leaves by ... */
+static const struct {
+	const char *how;
+	const char *sql;	/* on bob's row, or NULL */
+} leave_cases[] = {
+	{ "removal", NULL },
+	{ "bounces", "UPDATE members SET disabled=1000 WHERE address="
+	  "'bob@example.org'" },
+	{ "ban", NULL },
+	{ "ban pattern", NULL },
+};
+
+START_TEST(test_leave_frees_seat)
+{
+	int64_t id = new_event(1, NULL, NOW);
+	struct names n;
+
+	rsvp(id, "bob", "ACCEPTED", 0, 100);
+	rsvp(id, "carol", "ACCEPTED", 0, 110);
+	rsvp(id, "dave", "ACCEPTED", 0, 120);
+	switch (_i) {
+	case 0:
+		ck_assert_int_eq(member_remove(db, l.id, "bob@example.org"),
+		    MEMBER_REMOVED);
+		break;
+	case 1:
+		ck_assert_int_eq(db_exec(db, leave_cases[_i].sql, ""), KITH_OK);
+		break;
+	case 2:
+		ck_assert_int_eq(ban_add(db, l.id, "bob@example.org"), KITH_OK);
+		break;
+	case 3:
+		ck_assert_int_eq(ban_add(db, 0, "b?b@*.org"), KITH_OK);
+		break;
+	}
+	/* cron, twice: one promotion */
+	ck_assert_int_eq(event_cron(&cfg, db, NOW + 2000), 0);
+	ck_assert_int_eq(event_cron(&cfg, db, NOW + 2060), 0);
+	seats(id, &n);
+	ck_assert_msg(!strcmp(n.seated, "carol") && !strcmp(n.waiting, "dave"),
+	    "%s: seated '%s', waiting '%s'", leave_cases[_i].how, n.seated,
+	    n.waiting);
+	ck_assert_int_eq(copies("SEAT", "carol"), 1);
+	ck_assert_int_eq(copies("SEAT", "dave"), 0);
+}
+END_TEST
+
+START_TEST(test_capacity_update)
+{
+	int64_t id = new_event(1, NULL, NOW), invited;
+	struct event_spec s;
+	struct names n;
+	char err[256];
+
+	rsvp(id, "bob", "ACCEPTED", 0, 100);
+	rsvp(id, "carol", "ACCEPTED", 0, 110);
+	rsvp(id, "dave", "ACCEPTED", 0, 120);
+	rsvp(id, "erin", "ACCEPTED", 0, 130);
+	memset(&s, 0, sizeof(s));
+	s.capacity = 3;
+	ck_assert_int_eq(event_update(&cfg, db, id, &s, NOW + 3000, &invited, err,
+	    sizeof(err)), KITH_OK);
+	seats(id, &n);
+	ck_assert_str_eq(n.seated, "bob carol dave");
+	ck_assert_str_eq(n.waiting, "erin");
+	s.capacity = 0;	/* no limit any more */
+	ck_assert_int_eq(event_update(&cfg, db, id, &s, NOW + 3000, &invited, err,
+	    sizeof(err)), KITH_OK);
+	seats(id, &n);
+	ck_assert_str_eq(n.seated, "bob carol dave erin");
+	ck_assert_str_eq(n.waiting, "");
+}
+END_TEST
+
+/* Nudges queued (notices whose subject asks), as "carol dave". */
+static void
+nudged(char *out, size_t n)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT o.rcpt FROM outbox o JOIN "
+	    "outbox_messages m ON m.id=o.message_id WHERE m.kind='notice' AND "
+	    "instr(m.data, 'Subject: Are you coming?') ORDER BY o.rcpt");
+
+	*out = '\0';
+	ck_assert_ptr_nonnull(st);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(st, 0);
+		size_t len = strlen(out);
+
+		snprintf(out + len, n - len, "%s%.*s", len ? " " : "",
+		    (int)(strchr(a, '@') - a), a);
+	}
+	sqlite3_finalize(st);
+}
+
+/*
+ * rsvp_by 2026-12-15 (Prague: 23:59:59 CET = 22:59:59 UTC); alice owns
+ * the list, bob answered, erin gets no mail, frank is banned.
+ */
+#define DEADLINE 1797375599LL
+static const struct {
+	const char *what;
+	int64_t capacity;
+	int64_t now;
+	const char *want;
+} nudge_cases[] = {
+	{ "a day and a minute before", 0, DEADLINE - 86400 - 61, "" },
+	{ "in the last day", 0, DEADLINE - 3600, "carol dave" },
+	{ "at the deadline", 0, DEADLINE, "" },
+	{ "after it", 0, DEADLINE + 60, "" },
+	{ "a full event", 1, DEADLINE - 3600, "" },
+	{ "a seat left", 2, DEADLINE - 3600, "carol dave" },
+};
+
+START_TEST(test_nudge_selection)
+{
+	int64_t id = new_event(nudge_cases[_i].capacity, "2026-12-15", NOW);
+	char got[256];
+	struct event e;
+
+	ck_assert_int_eq(event_get(db, id, &e), KITH_OK);
+	ck_assert_int_eq(e.rsvp_by, DEADLINE);
+	event_release(&e);
+	rsvp(id, "bob", "ACCEPTED", 0, 100);
+	db_exec(db, "UPDATE members SET mode='nomail' WHERE address="
+	    "'erin@example.org'", "");
+	ban_add(db, l.id, "frank@example.org");
+	ck_assert_int_eq(event_cron(&cfg, db, nudge_cases[_i].now), 0);
+	ck_assert_int_eq(event_cron(&cfg, db, nudge_cases[_i].now + 60), 0);
+	nudged(got, sizeof(got));
+	ck_assert_msg(!strcmp(got, nudge_cases[_i].want), "%s: got '%s', want "
+	    "'%s'", nudge_cases[_i].what, got, nudge_cases[_i].want);
+	if (*got)	/* the deadline, in the list's zone */
+		ck_assert_int_eq(db_int(db, 0, NULL, "SELECT count(*) FROM "
+		    "outbox_messages WHERE kind='notice' AND instr(data, "
+		    "'Tue 15 Dec 2026, 23:59 CET') AND NOT instr(data, "
+		    "'tomorrow')", ""), 2);
+}
+END_TEST
+
+/* The ATTENDEE line of each copy tells that member's state. */
+static const struct {
+	const char *kind;	/* render */
+	const char *state;	/* "seated", "waiting", "" */
+	const char *partstat, *subject;
+} copy_cases[] = {
+	{ "REQUEST", "", "PARTSTAT=NEEDS-ACTION", "Subject: Invitation: Hike" },
+	{ "REQUEST", "seated", "PARTSTAT=NEEDS-ACTION", "Subject: Invitation" },
+	{ "REQUEST", "waiting", "PARTSTAT=TENTATIVE", "Subject: Invitation" },
+	{ "WAITLIST", "waiting", "PARTSTAT=TENTATIVE",
+	  "Subject: On the waitlist: Hike, Sun 20 Dec 2026, 10:00 CET" },
+	{ "SEAT", "seated", "PARTSTAT=ACCEPTED",
+	  "Subject: A seat is yours: Hike, Sun 20 Dec 2026, 10:00 CET" },
+	{ "CANCEL", "", "PARTSTAT=NEEDS-ACTION", "Subject: Cancelled: Hike" },
+	{ "NOSUCH", "", NULL, NULL },
+};
+
+START_TEST(test_copy_state)
+{
+	static const unsigned char secret[32] = "0123456789abcdef0123456789abcde";
+	struct token_key *key = token_key_new(secret, sizeof(secret));
+	int64_t id = new_event(1, NULL, NOW);
+	struct event_cache *ec;
+	char render[64], *out, *cal;
+	struct ical_info in;
+	size_t len = 0;
+	const char *who = "carol";
+
+	rsvp(id, "bob", "ACCEPTED", 0, 100);
+	if (!strcmp(copy_cases[_i].state, "seated"))
+		who = "bob";
+	else if (!strcmp(copy_cases[_i].state, "waiting"))
+		ck_assert_str_eq(rsvp(id, "carol", "ACCEPTED", 0, 110),
+		    "waitlisted");
+	snprintf(render, sizeof(render), "event:%lld:%s:0", (long long)id,
+	    copy_cases[_i].kind);
+	ec = event_cache_new(db);
+	out = event_personalise(ec, &cfg, key, render, ids[person(who)],
+	    strcmp(who, "bob") ? "carol@example.org" : "bob@example.org", &len);
+	if (copy_cases[_i].partstat == NULL)
+		ck_assert_ptr_null(out);
+	else {
+		ck_assert_ptr_nonnull(out);
+		ck_assert_msg(strstr(out, copy_cases[_i].subject) != NULL,
+		    "%s/%s: no '%s'", copy_cases[_i].kind, copy_cases[_i].state,
+		    copy_cases[_i].subject);
+		/* read back as Kith reads a calendar in a mail */
+		cal = event_find_calendar(out, len);
+		ck_assert_ptr_nonnull(cal);
+		ck_assert_msg(strstr(cal, copy_cases[_i].partstat) != NULL,
+		    "%s/%s: no %s in\n%s", copy_cases[_i].kind,
+		    copy_cases[_i].state, copy_cases[_i].partstat, cal);
+		ck_assert_int_eq(ical_parse(cal, &in), 0);
+		ck_assert_str_eq(in.method, strcmp(copy_cases[_i].kind,
+		    "CANCEL") ? "REQUEST" : "CANCEL");
+		ck_assert_int_eq((int)in.nattendees, 1);
+		ical_info_release(&in);
+		free(cal);
+	}
+	free(out);
+	event_cache_free(ec);
+	token_key_free(key);
+}
+END_TEST
+
+/* Calendars as clients send them back, and what is read from them. */
+static const struct {
+	const char *what, *cal;
+	int ok;
+	const char *method, *uid, *attendee, *partstat;
+	int64_t sequence;
+} reply_cases[] = {
+	{ "Google-like REPLY",
+	  "BEGIN:VCALENDAR\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n"
+	  "VERSION:2.0\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:kith-1@example.org\r\n"
+	  "SEQUENCE:2\r\nDTSTAMP:20261201T120000Z\r\n"
+	  "ATTENDEE;CN=Bob;PARTSTAT=ACCEPTED:mailto:Bob@Example.ORG\r\n"
+	  "END:VEVENT\r\nEND:VCALENDAR\r\n",
+	  0, "REPLY", "kith-1@example.org", "bob@example.org", "ACCEPTED", 2 },
+	{ "LF only, folded attendee, no SEQUENCE",
+	  "BEGIN:VCALENDAR\nVERSION:2.0\nMETHOD:REPLY\nBEGIN:VEVENT\nUID:u2\n"
+	  "ATTENDEE;PARTSTAT=DECLINED:mailto:carol@exa\n mple.org\nEND:VEVENT\n"
+	  "END:VCALENDAR\n",
+	  0, "REPLY", "u2", "carol@example.org", "DECLINED", -1 },
+	{ "no PARTSTAT",
+	  "BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:u3\r\n"
+	  "ATTENDEE:mailto:dave@example.org\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+	  0, "REPLY", "u3", "dave@example.org", "", -1 },
+	{ "no METHOD", "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:u4\r\nEND:VEVENT\r\n"
+	  "END:VCALENDAR\r\n", 0, "", "u4", NULL, NULL, -1 },
+	{ "not a calendar", "hello\r\n", -1, NULL, NULL, NULL, NULL, 0 },
+	{ "empty", "", -1, NULL, NULL, NULL, NULL, 0 },
+};
+
+START_TEST(test_reply_parse)
+{
+	struct ical_info in;
+	int r = ical_parse(reply_cases[_i].cal, &in);
+
+	ck_assert_msg(r == reply_cases[_i].ok, "%s: got %d", reply_cases[_i].what,
+	    r);
+	if (r < 0)
+		return;
+	ck_assert_msg(!strcmp(in.method, reply_cases[_i].method) &&
+	    !strcmp(in.uid, reply_cases[_i].uid) &&
+	    in.sequence == reply_cases[_i].sequence, "%s: method '%s' uid '%s' "
+	    "sequence %lld", reply_cases[_i].what, in.method, in.uid,
+	    (long long)in.sequence);
+	if (reply_cases[_i].attendee) {
+		ck_assert_msg(in.nattendees == 1 && !strcmp(in.attendee[0],
+		    reply_cases[_i].attendee) && !strcmp(in.partstat[0],
+		    reply_cases[_i].partstat), "%s: %zu attendees, '%s' '%s'",
+		    reply_cases[_i].what, in.nattendees, in.nattendees ?
+		    in.attendee[0] : "", in.nattendees ? in.partstat[0] : "");
+	} else
+		ck_assert_int_eq(in.nattendees, 0);
+	ical_info_release(&in);
+}
+END_TEST
+
+/* What create refuses, and the zone it takes when none is given. */
+static const struct {
+	const char *what, *title, *start, *end, *tz, *rsvp_by;
+	int64_t duration;
+	int ok;
+	const char *want_tz;
+} spec_cases[] = {
+	{ "no --tz: the list's zone", "x", START, NULL, NULL, NULL, 3600, 1,
+	  "Europe/Prague" },
+	{ "--tz given", "x", START, NULL, "Asia/Seoul", NULL, 3600, 1,
+	  "Asia/Seoul" },
+	{ "--end instead of --duration", "x", START, "2026-12-20 12:00", NULL,
+	  NULL, 0, 1, "Europe/Prague" },
+	{ "--end before the start", "x", START, "2026-12-20 09:00", NULL, NULL,
+	  0, 0, NULL },
+	{ "--end and --duration", "x", START, "2026-12-20 12:00", NULL, NULL,
+	  3600, 0, NULL },
+	{ "no length", "x", START, NULL, NULL, NULL, 0, 0, NULL },
+	{ "no start", "x", NULL, NULL, NULL, NULL, 3600, 0, NULL },
+	{ "no title", NULL, START, NULL, NULL, NULL, 3600, 0, NULL },
+	{ "empty title", "", START, NULL, NULL, NULL, 3600, 0, NULL },
+	{ "title with ESC", "a\033[2Jb", START, NULL, NULL, NULL, 3600, 0, NULL },
+	{ "title not UTF-8", "a\377b", START, NULL, NULL, NULL, 3600, 0, NULL },
+	{ "empty zone", "x", START, NULL, "", NULL, 3600, 0, NULL },
+	{ "unknown zone", "x", START, NULL, "Mars/Olympus", NULL, 3600, 0, NULL },
+	{ "zone escaping the zoneinfo", "x", START, NULL, "../../etc/passwd",
+	  NULL, 3600, 0, NULL },
+	{ "no such day", "x", "2026-02-30 10:00", NULL, NULL, NULL, 3600, 0,
+	  NULL },
+	{ "year 9999", "x", "9999-12-31 23:59", NULL, NULL, NULL, 3600, 0, NULL },
+	{ "garbage deadline", "x", START, NULL, NULL, "soon", 3600, 0, NULL },
+};
+
+START_TEST(test_create_spec)
+{
+	struct event_spec s;
+	struct event e;
+	char err[256] = "";
+	int64_t id = 0, invited = 0;
+	int st;
+
+	memset(&s, 0, sizeof(s));
+	s.title = spec_cases[_i].title;
+	s.start = spec_cases[_i].start;
+	s.end = spec_cases[_i].end;
+	s.tz = spec_cases[_i].tz;
+	s.rsvp_by = spec_cases[_i].rsvp_by;
+	s.duration = spec_cases[_i].duration;
+	s.capacity = -1;
+	st = event_create(&cfg, db, &l, &s, NOW, &id, &invited, err, sizeof(err));
+	ck_assert_msg((st == KITH_OK) == spec_cases[_i].ok, "%s: status %d (%s)",
+	    spec_cases[_i].what, st, err);
+	if (st != KITH_OK) {
+		ck_assert_msg(*err != '\0', "%s: no reason", spec_cases[_i].what);
+		return;
+	}
+	ck_assert_int_eq(event_get(db, id, &e), KITH_OK);
+	ck_assert_str_eq(e.tz, spec_cases[_i].want_tz);
+	ck_assert_int_eq(e.duration, spec_cases[_i].end ? 7200 : 3600);
+	event_release(&e);
+}
+END_TEST
+
+/* The next start, also of an event further ahead than the look-ahead. */
+static const struct {
+	const char *start, *rrule;
+	int64_t now;
+	const char *want;	/* UTC "YYYY-MM-DD HH:MM", "" for none */
+} next_cases[] = {
+	{ START, "", NOW, "2026-12-20 09:00" },
+	{ START, "", NOW + 30 * 86400, "" },
+	{ "2031-06-01 10:00", "", NOW, "2031-06-01 08:00" },
+	{ START, "FREQ=WEEKLY", NOW + 30 * 86400, "2027-01-03 09:00" },
+	{ "2031-06-01 10:00", "FREQ=DAILY", NOW, "2031-06-01 08:00" },
+	{ START, "FREQ=DAILY;COUNT=2", NOW + 30 * 86400, "" },
+};
+
+START_TEST(test_next_occurrence)
+{
+	struct event_spec s;
+	struct event e;
+	char err[256], got[32] = "";
+	int64_t id, invited, t;
+
+	memset(&s, 0, sizeof(s));
+	s.title = "x";
+	s.start = next_cases[_i].start;
+	s.rrule = next_cases[_i].rrule;
+	s.duration = 3600;
+	s.capacity = -1;
+	ck_assert_int_eq(event_create(&cfg, db, &l, &s, NOW, &id, &invited, err,
+	    sizeof(err)), KITH_OK);
+	ck_assert_int_eq(event_get(db, id, &e), KITH_OK);
+	t = event_next_occurrence(&e, next_cases[_i].now);
+	if (t)
+		local_time_strftime("UTC", t, "%Y-%m-%d %H:%M", got, sizeof(got));
+	ck_assert_msg(!strcmp(got, next_cases[_i].want), "%s %s: got '%s', "
+	    "want '%s'", next_cases[_i].start, next_cases[_i].rrule, got,
+	    next_cases[_i].want);
+	event_release(&e);
+}
+END_TEST
+
+/* Mails to team-events@ about a weekly event, and what each one does. */
+static const struct {
+	const char *from, *method, *attendee, *partstat, *recurrence;
+	const char *line;	/* in the log line */
+	const char *series, *second;	/* bob's answers afterwards */
+} handle_cases[] = {
+	{ "bob", "REPLY", "bob", "ACCEPTED", NULL, "accepted", "accepted",
+	  "accepted" },
+	{ "bob", "REPLY", "bob", "DECLINED", "20261227T100000", "declined",
+	  "none", "declined" },
+	{ "bob", "REPLY", "bob", "ACCEPTED", "20261228T100000",
+	  "not one of its occurrences", "none", "none" },
+	{ "carol", "REPLY", "bob", "ACCEPTED", NULL, "answering for someone else",
+	  "none", "none" },
+	{ "bob", "REQUEST", "bob", "ACCEPTED", NULL, "(not REPLY)", "none",
+	  "none" },
+	{ "bob", "REPLY", "bob", "NEEDS-ACTION", NULL, "ignored", "none",
+	  "none" },
+	{ "bob", "REPLY", "eve", "ACCEPTED", NULL, "accepted", "accepted",
+	  "accepted" },	/* an alias: the sender is the member */
+};
+
+static const char *
+bob_answer(int64_t id, int64_t occ)
+{
+	static char got[16];
+	struct event e;
+	struct event_counts c;
+	struct names n;
+
+	memset(&n, 0, sizeof(n));
+	ck_assert_int_eq(event_get(db, id, &e), KITH_OK);
+	event_attendees(db, &e, occ, collect, &n, &c);
+	event_release(&e);
+	snprintf(got, sizeof(got), "%s", strstr(n.seated, "bob") ? "accepted" :
+	    c.declined ? "declined" : "none");
+	return got;
+}
+
+START_TEST(test_handle_reply)
+{
+	struct event_spec s;
+	struct event e;
+	char err[256], line[512] = "", *mail;
+	int64_t id, invited, second;
+
+	memset(&s, 0, sizeof(s));
+	s.title = "Run";
+	s.start = START;
+	s.duration = 3600;
+	s.rrule = "FREQ=WEEKLY";
+	s.capacity = -1;
+	ck_assert_int_eq(event_create(&cfg, db, &l, &s, NOW, &id, &invited, err,
+	    sizeof(err)), KITH_OK);
+	ck_assert_int_eq(event_get(db, id, &e), KITH_OK);
+	second = e.start + 7 * 86400;
+	mail = xasprintf("From: %s@example.org\nTo: team-events@example.org\n"
+	    "Subject: answer\nMIME-Version: 1.0\nContent-Type: text/calendar; "
+	    "method=%s; charset=UTF-8\n\nBEGIN:VCALENDAR\nVERSION:2.0\n"
+	    "METHOD:%s\nBEGIN:VEVENT\nUID:%s\nSEQUENCE:0\n"
+	    "DTSTAMP:20261201T100000Z\n%s%s%s"
+	    "ATTENDEE;PARTSTAT=%s:mailto:%s@example.org\nEND:VEVENT\n"
+	    "END:VCALENDAR\n", handle_cases[_i].from, handle_cases[_i].method,
+	    handle_cases[_i].method, e.uid, handle_cases[_i].recurrence ?
+	    "RECURRENCE-ID;TZID=Europe/Prague:" : "",
+	    handle_cases[_i].recurrence ? handle_cases[_i].recurrence : "",
+	    handle_cases[_i].recurrence ? "\n" : "", handle_cases[_i].partstat,
+	    handle_cases[_i].attendee);
+	event_release(&e);
+	ck_assert_int_eq(event_handle_reply(&cfg, db, &l, mail, strlen(mail),
+	    handle_cases[_i].from[0] == 'b' ? "bob@example.org" :
+	    "carol@example.org", line, sizeof(line)), KITH_OK);
+	ck_assert_msg(strstr(line, handle_cases[_i].line) != NULL, "case %d: "
+	    "line '%s', want '%s'", _i, line, handle_cases[_i].line);
+	ck_assert_msg(!strcmp(bob_answer(id, 0), handle_cases[_i].series) &&
+	    !strcmp(bob_answer(id, second), handle_cases[_i].second),
+	    "case %d: series %s, second %s", _i, bob_answer(id, 0),
+	    bob_answer(id, second));
+	free(mail);
+}
+END_TEST
+
+Suite *
+event_suite(void)
+{
+	Suite *s = suite_create("event");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_duration, 0,
+	    (int)(sizeof(duration_cases) / sizeof(duration_cases[0])));
+	tcase_add_loop_test(tc, test_next_occurrence, 0,
+	    (int)(sizeof(next_cases) / sizeof(next_cases[0])));
+	tcase_add_test(tc, test_rsvp_transitions);
+	tcase_add_loop_test(tc, test_leave_frees_seat, 0,
+	    (int)(sizeof(leave_cases) / sizeof(leave_cases[0])));
+	tcase_add_test(tc, test_capacity_update);
+	tcase_add_loop_test(tc, test_nudge_selection, 0,
+	    (int)(sizeof(nudge_cases) / sizeof(nudge_cases[0])));
+	tcase_add_loop_test(tc, test_copy_state, 0,
+	    (int)(sizeof(copy_cases) / sizeof(copy_cases[0])));
+	tcase_add_loop_test(tc, test_handle_reply, 0,
+	    (int)(sizeof(handle_cases) / sizeof(handle_cases[0])));
+	tcase_add_loop_test(tc, test_reply_parse, 0,
+	    (int)(sizeof(reply_cases) / sizeof(reply_cases[0])));
+	tcase_add_loop_test(tc, test_create_spec, 0,
+	    (int)(sizeof(spec_cases) / sizeof(spec_cases[0])));
+	suite_add_tcase(s, tc);
+	return s;
+}
