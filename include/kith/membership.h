@@ -97,6 +97,53 @@ int membership_cron(const struct kith_config *cfg, sqlite3 *db,
 /* 1 when address is an owner or moderator of the list. */
 int membership_is_moderator(sqlite3 *db, int64_t list_id, const char *address);
 
+/*
+ * Reading a reply.  Only an explicit answer decides anything: the first
+ * line the person wrote themselves (membership_reply_line) must be empty
+ * or start with one of the words below; anything else changes nothing
+ * and the person is told which words Kith understands.
+ */
+enum reply_answer {
+	REPLY_EMPTY,	/* nothing of their own: an empty reply */
+	REPLY_YES,	/* approve, yes, ok, ano, ja, oui, 네 ... and nothing else */
+	REPLY_NO,	/* reject, no, ne, nein, non, 아니요 ... then a reason */
+	REPLY_DISCARD,	/* discard, spam, zahodit, löschen, 삭제 ... */
+	REPLY_UNCLEAR	/* anything else */
+};
+
+/*
+ * membership_reply_line - the first line of text the person wrote: blank
+ * lines, quoted lines ("> "), the attribution above a quote ("On ...
+ * wrote:") are skipped; a signature ("-- "), a quoted original
+ * ("-----Original Message-----", "____") or a phone's "Sent from my"
+ * ends the search.  Trimmed; "" when there is none.  Caller frees.
+ */
+char *membership_reply_line(const char *text);
+
+/*
+ * membership_reply_answer - what the first own line of text decides.
+ * Leading courtesy words ("please", "prosím", "bitte") are skipped; a
+ * yes-word approves only when the rest of the line is courtesy or other
+ * yes-words ("yes please", "Approve!"; not "yes, but not this one").  For
+ * REPLY_NO, reason (size reasonlen, may be NULL) gets the rest of the
+ * line ("Ne, tohle je spam." gives "tohle je spam."); else "".
+ */
+enum reply_answer membership_reply_answer(const char *text, char *reason,
+    size_t reasonlen);
+
+/*
+ * membership_sender_proven - 1 when the receiving MTA vouches for the
+ * From address of raw: an Authentication-Results field whose authserv-id
+ * is authserv_id reports dkim=pass for a domain aligned with from_addr's
+ * (the same domain, or a parent of it: header.d, else header.i).  Only
+ * the MTA's own fields count: the Authentication-Results at the top of
+ * the header, above the first Received field that follows one of ours
+ * and above any field with another authserv-id (a sender can write such
+ * fields into the mail it sends).  0 when authserv_id is "" or NULL.
+ */
+int membership_sender_proven(const char *authserv_id, const char *raw,
+    size_t len, const char *from_addr);
+
 /* Parse "YYYY-MM-DD" as midnight UTC; -1 when not a date. */
 int64_t parse_date(const char *s);
 
