@@ -24,8 +24,16 @@ char *
 confirm_address(const struct mail_ctx *c, const char *purpose,
     const char *payload, const char *address)
 {
+	return confirm_address_until(c, purpose, payload, address,
+	    now_utc() + CONFIRM_TTL);
+}
+
+char *
+confirm_address_until(const struct mail_ctx *c, const char *purpose,
+    const char *payload, const char *address, int64_t expires)
+{
 	char *tok = token_make(c->key, purpose, c->l->address, address, payload,
-	    now_utc() + CONFIRM_TTL), *a;
+	    expires), *a;
 
 	if (tok == NULL)
 		return NULL;

@@ -122,6 +122,11 @@ static const struct {
 	{ "rejected.txt", { "subject", "reason", NULL } },
 	{ "expired.txt", { "subject", "reason", NULL } },
 	{ "held-moderator.txt", { "sender", "subject", "reason", "id", NULL } },
+	{ "held-unclear.txt", { "id", "subject", "line", NULL } },
+#define LATE_VARS "id", "subject", "outcome", "by", "when"
+	{ "held-late-decided.txt", { LATE_VARS, NULL } },
+	{ "held-late-expired.txt", { LATE_VARS, NULL } },
+	{ "held-late-unknown.txt", { LATE_VARS, NULL } },
 	{ "bounce-disabled.txt", { "member.address", "bounce.score",
 	    "bounce.status", "bounce.diagnostic", NULL } },
 	{ "bounce-owner.txt", { "member.address", "bounce.score",

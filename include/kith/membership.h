@@ -38,6 +38,9 @@ struct mail_ctx {
 /* "team-confirm+TOKEN@domain" for purpose and payload, bound to address. */
 char *confirm_address(const struct mail_ctx *c, const char *purpose,
     const char *payload, const char *address);
+/* The same, valid until expires (UTC) instead of CONFIRM_TTL from now. */
+char *confirm_address_until(const struct mail_ctx *c, const char *purpose,
+    const char *payload, const char *address, int64_t expires);
 
 /* How many confirmations went to address in the last 24 hours. */
 int confirms_today(const struct mail_ctx *c, const char *address);
