@@ -147,7 +147,8 @@ membership_confirm_request(const struct mail_ctx *c, const char *address,
 		    "until it is answered.\n", address);
 	} else {
 		*reply_to = confirm;
-		buf_addf(out, "    To confirm, reply to this message (nothing "
+		buf_addf(out, "    To confirm, reply to this message and leave "
+		    "your reply empty, or write yes on the first line (nothing "
 		    "changes until you do).\n");
 	}
 	return st;
@@ -472,9 +473,34 @@ apply_all(const struct mail_ctx *c, const char *address, const char *commands,
 	return st == KITH_TEMP ? KITH_TEMP : KITH_OK;
 }
 
+/* A reply to a confirmation said nothing clear: one answer with the words. */
+static int
+tell_unclear(const struct mail_ctx *c, const char *to, const char *text)
+{
+	char *line = membership_reply_line(text);
+	char *subject = xasprintf("Your reply to %s", c->l->address);
+	struct template_var vars[] = { { "line", line } };
+	struct notice_opts o;
+	int st;
+
+	memset(&o, 0, sizeof(o));
+	o.to = to;
+	o.subject = subject;
+	o.tmpl = "confirm-unclear.txt";
+	o.vars = vars;
+	o.nvars = 1;
+	o.in_reply_to = c->in_reply_to;
+	st = notice_queue(c->db, c->cfg, c->l, &o);
+	log_info("membership: reply from '%s' to a confirmation on '%s' not "
+	    "understood: nothing done", to, c->l->address);
+	free(subject);
+	free(line);
+	return st == KITH_TEMP ? st : KITH_OK;
+}
+
 int
 membership_confirm(const struct mail_ctx *c, const char *token,
-    const char *sender, struct buf *out)
+    const char *sender, const char *text, struct buf *out)
 {
 	char *payload = token_payload(token), *verified = NULL;
 	long long id = 0, mod_id = 0;
@@ -483,6 +509,7 @@ membership_confirm(const struct mail_ctx *c, const char *token,
 	struct member mod;
 	const char *purpose = kind == 'c' ? "confirm" : kind == 'i' ? "invite" :
 	    "approve";
+	enum reply_answer answer;
 	int st = KITH_PERM;
 
 	if (payload == NULL || sscanf(payload + 1, ".%lld.%lld", &id, &mod_id) < 1
@@ -512,8 +539,22 @@ membership_confirm(const struct mail_ctx *c, const char *token,
 		    c->l->address);
 		goto done;
 	}
+	answer = membership_reply_answer(text, NULL, 0);
+	if (answer == REPLY_UNCLEAR) {
+		/* the pending request stays: a clear answer may follow */
+		st = tell_unclear(c, sender, text);
+		goto done;
+	}
 	db_exec(c->db, "DELETE FROM pending WHERE id=?", "i", (int64_t)id);
-	if (kind == 'c')
+	if (answer == REPLY_NO || answer == REPLY_DISCARD) {
+		buf_addf(out, kind == 'a' ? "    The request of %s to join was "
+		    "refused; nothing changed.\n" : kind == 'i' ? "    You "
+		    "declined the invitation for %s; nothing changed.\n" :
+		    "    Cancelled for %s: nothing changed.\n", p.address);
+		log_info("membership: '%s' on '%s' answered no: %s cancelled",
+		    sender, c->l->address, p.kind);
+		st = KITH_OK;
+	} else if (kind == 'c')
 		st = apply_all(c, p.address, p.commands, out);
 	else	/* invitation accepted, or subscription approved */
 		st = membership_join(c, p.address, p.commands, out);

@@ -109,6 +109,7 @@ static const struct {
 	{ "not-supported.txt", { "subject", "size", "max_size", "to", NULL } },
 	{ "banned.txt", { NULL } },
 	{ "confirm.txt", { "member.address", "member.name", "request", NULL } },
+	{ "confirm-unclear.txt", { "line", NULL } },
 	{ "welcome.txt", { "member.address", "member.name", NULL } },
 	{ "goodbye.txt", { "member.address", "member.name", NULL } },
 	{ "owner-join.txt", { "member.address", "member.name", NULL } },

@@ -82,12 +82,15 @@ int membership_invite(const struct mail_ctx *c, const char *address,
 /*
  * membership_confirm - a reply to team-confirm+TOKEN@ with a payload of
  * kind c (confirmation), i (invitation) or a (a moderator accepting a
- * subscription), from sender.  Returns KITH_OK with a line in out when
- * something was done, KITH_PERM when the token is not good for it
- * (logged, nothing changed), KITH_TEMP on database trouble.
+ * subscription), from sender, whose own text is text.  Only an empty
+ * reply or a yes-word goes ahead; a no-word cancels the request; anything
+ * else changes nothing (the request still waits) and sender is told the
+ * words (a notice; out stays empty).  Returns KITH_OK with a line in out
+ * when something was done or cancelled, KITH_PERM when the token is not
+ * good for it (logged, nothing changed), KITH_TEMP on database trouble.
  */
 int membership_confirm(const struct mail_ctx *c, const char *token,
-    const char *sender, struct buf *out);
+    const char *sender, const char *text, struct buf *out);
 
 /* team-unsubscribe+TOKEN@: the member named by the token leaves. */
 int membership_unsubscribe_token(const struct mail_ctx *c, const char *token,

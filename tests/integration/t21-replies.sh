@@ -77,4 +77,33 @@ assert_ok '[ "$(held)" = 1 ] && ! kith archive ls team | grep -q "Second held"' 
 assert_ok 'body "$(last mod@example.org)" | grep -q "already discarded by command line"' "and the moderator hears it was discarded"
 kith mod discard "$id2" >/dev/null
 
+# --- A1 for confirmations: only an empty reply or a yes goes ahead
+is_member() { [ "$(db "SELECT count(*) FROM members WHERE address='$1'")" = 1 ]; }
+pending() { db "SELECT count(*) FROM pending WHERE address='$1'"; }
+send dora@example.net team-subscribe@example.org "" ""
+tok=$(token_of "$(last dora@example.net)")
+send dora@example.net "$tok" "Re: Please confirm" "Wer sind Sie?\n\n> Someone (hopefully you) asked to join the list"
+assert_ok '! is_member dora@example.net && [ "$(pending dora@example.net)" = 1 ]' "a confirmation answered with a question subscribes nobody; the request still waits"
+r=$(last dora@example.net)
+assert_ok '[ "$(count dora@example.net)" = 2 ] && body "$r" | grep -q "changed nothing" && body "$r" | grep -q "Wer sind Sie?" && body "$r" | grep -q "leave your reply empty"' "one answer says what Kith read and how to answer"
+send dora@example.net "$tok" "Re: Please confirm" "$quoted"
+assert_ok 'is_member dora@example.net' "then an empty reply confirms"
+send erik@example.net team-subscribe@example.org "" ""
+tok=$(token_of "$(last erik@example.net)")
+send erik@example.net "$tok" "Re: Please confirm" "No, I did not ask for this."
+assert_ok '! is_member erik@example.net && [ "$(pending erik@example.net)" = 0 ] && body "$(last erik@example.net)" | grep -q "Cancelled for erik@example.net: nothing changed"' "'No, ...' cancels the request"
+send erik@example.net "$tok" "Re: Please confirm" "yes"
+assert_ok '! is_member erik@example.net' "and the cancelled token no longer works"
+# a moderator answering a request to join an approve list
+kith list set team subscribe approve >/dev/null
+send fay@example.net team-subscribe@example.org "" ""
+send fay@example.net "$(token_of "$(last fay@example.net)")" "Re: confirm" "ano"
+ask=$(last alice@example.org)
+assert_ok '$MT header "$ask" Subject | grep -q "fay@example.net asks to join"' "approve list: the owner is asked"
+send alice@example.org "$(token_of "$ask")" "Re: ask" "Who is this?"
+assert_ok '! is_member fay@example.net && [ "$(pending fay@example.net)" = 1 ] && body "$(last alice@example.org)" | grep -q "Kith did not understand"' "the owner's unclear answer lets nobody in"
+send alice@example.org "$(token_of "$ask")" "Re: ask" "Reject"
+assert_ok '! is_member fay@example.net && [ "$(pending fay@example.net)" = 0 ] && body "$(last alice@example.org)" | grep -q "request of fay@example.net to join was refused"' "'Reject' refuses the request"
+kith list set team subscribe confirm >/dev/null
+
 finish
