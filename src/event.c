@@ -678,11 +678,38 @@ promote_waitlist(const struct kith_config *cfg, sqlite3 *db,
 	return status;
 }
 
+static int
+rsvp_record(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, const struct event *e, int64_t member_id,
+    int64_t occurrence, const char *partstat, int sequence, int64_t dtstamp,
+    int64_t now, int tell, const char **result);
+
 int
 event_rsvp(const struct kith_config *cfg, sqlite3 *db,
     const struct list *l, const struct event *e, int64_t member_id,
     int64_t occurrence, const char *partstat, int sequence, int64_t dtstamp,
     int64_t now, const char **result)
+{
+	return rsvp_record(cfg, db, l, e, member_id, occurrence, partstat,
+	    sequence, dtstamp, now, 1, result);
+}
+
+int
+event_rsvp_answered(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, const struct event *e, int64_t member_id,
+    int64_t occurrence, const char *partstat, int sequence, int64_t dtstamp,
+    int64_t now, const char **result)
+{
+	return rsvp_record(cfg, db, l, e, member_id, occurrence, partstat,
+	    sequence, dtstamp, now, 0, result);
+}
+
+/* event_rsvp; tell: send the waitlist notice (else the caller answers). */
+static int
+rsvp_record(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, const struct event *e, int64_t member_id,
+    int64_t occurrence, const char *partstat, int sequence, int64_t dtstamp,
+    int64_t now, int tell, const char **result)
 {
 	struct answer old;
 	int had, seated_before, seated = 0, waitlisted = 0, st;
@@ -728,7 +755,7 @@ event_rsvp(const struct kith_config *cfg, sqlite3 *db,
 		    partstat, sequence, dtstamp, now, waitlisted);
 	if (st != KITH_OK)
 		return st;
-	if (waitlisted && !(had && old.waitlisted)) {
+	if (tell && waitlisted && !(had && old.waitlisted)) {
 		struct member m;
 
 		if (member_find_id(db, l->id, member_id, &m) == KITH_OK) {

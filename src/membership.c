@@ -17,6 +17,7 @@
 #include "kith/membership.h"
 #include "kith/message.h"
 #include "kith/notice.h"
+#include "kith/poll.h"
 #include "kith/template.h"
 #include "kith/util.h"
 
@@ -300,8 +301,106 @@ apply_subscribe(const struct mail_ctx *c, const char *address,
 	return st;
 }
 
+/*
+ * rsvp - "rsvp yes|no|maybe ID" for address: the answer a calendar's
+ * buttons would give.  dry: only whether it can be done (a line to out
+ * when not).  The caller's reply is the one mail the member gets.
+ */
+static int
+rsvp(const struct mail_ctx *c, const char *address, const char *args,
+    int dry, struct buf *out)
+{
+	char word[16];
+	long long id;
+	const char *partstat, *result = NULL;
+	struct member m;
+	struct event e;
+	int64_t now = now_utc();
+	int st;
+
+	if (sscanf(args, "%15s %lld", word, &id) != 2) {
+		buf_adds(out, "    Not done: write 'rsvp yes ID', 'rsvp no ID' "
+		    "or 'rsvp maybe ID'.\n");
+		return KITH_PERM;
+	}
+	str_lower(word);
+	partstat = !strcmp(word, "yes") ? "ACCEPTED" : !strcmp(word, "no") ?
+	    "DECLINED" : !strcmp(word, "maybe") ? "TENTATIVE" : NULL;
+	if (partstat == NULL) {
+		buf_adds(out, "    Not done: the answer is yes, no or maybe.\n");
+		return KITH_PERM;
+	}
+	if (member_find(c->db, c->l->id, address, &m) != KITH_OK) {
+		buf_adds(out, "    Not done: you are not a member.\n");
+		return KITH_PERM;
+	}
+	if (event_get(c->db, id, &e) != KITH_OK || e.list_id != c->l->id ||
+	    strcmp(e.state, "active")) {
+		buf_addf(out, "    Not done: there is no upcoming event %lld "
+		    "on this list.\n", id);
+		if (e.uid)
+			event_release(&e);
+		member_release(&m);
+		return KITH_PERM;
+	}
+	st = KITH_OK;
+	if (!dry)
+		st = event_rsvp_answered(c->cfg, c->db, c->l, &e, m.id, 0,
+		    partstat, e.sequence, now, now, &result);
+	if (!dry && st == KITH_OK)
+		buf_addf(out, "    %s%s.\n", !strcmp(result, "waitlisted") ?
+		    "Done: the event is full; you are on the waitlist for " :
+		    !strcmp(result, "accepted") ? "Done: you are coming to " :
+		    !strcmp(result, "declined") ? "Done: you are not coming to " :
+		    !strcmp(result, "tentative") ? "Done: maybe, for " :
+		    "Not done: a newer answer is on file for ", e.title);
+	event_release(&e);
+	member_release(&m);
+	return st;
+}
+
+/* "vote POLL TEXT" for address; dry: only whether it can be done. */
+static int
+vote(const struct mail_ctx *c, const char *address, const char *args,
+    int dry, struct buf *out)
+{
+	char *end, line[512], why[256];
+	long long id = strtoll(args, &end, 10);
+	int64_t now = now_utc();
+	int st;
+
+	if (end == args || *end != ' ' || end[strspn(end, " ")] == '\0') {
+		buf_adds(out, "    Not done: write 'vote POLL N', e.g. "
+		    "'vote 3 2'.\n");
+		return KITH_PERM;
+	}
+	end += strspn(end, " ");
+	if (dry) {
+		if (poll_vote_check(c->db, c->l, id, address, end, now, why,
+		    sizeof(why)) == 0)
+			return KITH_OK;
+		buf_addf(out, "    Not done: %s.\n", why);
+		return KITH_PERM;
+	}
+	st = poll_vote(c->cfg, c->db, c->l, id, address, end, now, out, line,
+	    sizeof(line));
+	log_info("%s", line);
+	return st;
+}
+
+/* rsvp and vote: commands that act for a member (see membership_check). */
+static int
+act_for_member(const struct mail_ctx *c, const char *address,
+    const char *verb, const char *args, int dry, struct buf *out)
+{
+	while (*args == ' ')
+		args++;
+	return !strcmp(verb, "rsvp") ? rsvp(c, address, args, dry, out) :
+	    vote(c, address, args, dry, out);
+}
+
 int
-membership_apply(const struct mail_ctx *c, const char *address,
+membership_act(const struct mail_ctx *c, const char *address,
     const char *command, struct buf *out)
 {
 	char *copy = xstrdup(command), *save = NULL;
@@ -311,8 +410,10 @@ membership_apply(const struct mail_ctx *c, const char *address,
 
 	if (verb == NULL)
 		verb = "";
-	buf_addf(out, "> %s\n", command);
-	if (!strcmp(verb, "subscribe")) {
+	if (!strcmp(verb, "rsvp") || !strcmp(verb, "vote"))
+		st = act_for_member(c, address, verb, command + strlen(verb),
+		    0, out);
+	else if (!strcmp(verb, "subscribe")) {
 		/* the rest of the line is the name */
 		const char *name = command + strlen("subscribe");
 
@@ -371,6 +472,30 @@ membership_apply(const struct mail_ctx *c, const char *address,
 	}
 	free(copy);
 	return st;
+}
+
+int
+membership_apply(const struct mail_ctx *c, const char *address,
+    const char *command, struct buf *out)
+{
+	buf_addf(out, "> %s\n", command);
+	return membership_act(c, address, command, out);
+}
+
+int
+membership_check(const struct mail_ctx *c, const char *address,
+    const char *command, struct buf *out)
+{
+	size_t n = strcspn(command, " ");
+
+	if ((n == 4 && !strncmp(command, "rsvp", 4)) ||
+	    (n == 4 && !strncmp(command, "vote", 4))) {
+		char verb[8];
+
+		snprintf(verb, sizeof(verb), "%.*s", (int)n, command);
+		return act_for_member(c, address, verb, command + n, 1, out);
+	}
+	return KITH_OK;
 }
 
 int

@@ -117,6 +117,12 @@ int event_rsvp(const struct kith_config *cfg, sqlite3 *db,
     const struct list *l, const struct event *e, int64_t member_id,
     int64_t occurrence, const char *partstat, int sequence, int64_t dtstamp,
     int64_t now, const char **result);
+/* The same for an answer the caller replies to itself (an rsvp command):
+ * no separate waitlist notice, so the member gets one mail. */
+int event_rsvp_answered(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, const struct event *e, int64_t member_id,
+    int64_t occurrence, const char *partstat, int sequence, int64_t dtstamp,
+    int64_t now, const char **result);
 
 /*
  * event_handle_reply - mail to team-events@: find the calendar (the

@@ -57,8 +57,24 @@ int membership_confirm_request(const struct mail_ctx *c, const char *address,
     const char *commands, const char *what, int mail_it, char **reply_to,
     struct buf *out);
 
-/* Apply one confirmed command line for address; a line to out. */
+/*
+ * membership_apply - carry out one confirmed command line for address:
+ * "subscribe NAME", "unsubscribe", "set ...", "rsvp yes|no|maybe ID",
+ * "vote POLL TEXT".  Echoes "> command" and one result line to out.
+ * membership_act does the same without the echo.
+ */
 int membership_apply(const struct mail_ctx *c, const char *address,
+    const char *command, struct buf *out);
+int membership_act(const struct mail_ctx *c, const char *address,
+    const char *command, struct buf *out);
+
+/*
+ * membership_check - whether command could be carried out for address
+ * now (rsvp: a member, an upcoming event of the list; vote: a member, an
+ * open poll, an answer that names an option).  KITH_OK, or KITH_PERM
+ * with the reason in out.  Reads only; other commands are always KITH_OK.
+ */
+int membership_check(const struct mail_ctx *c, const char *address,
     const char *command, struct buf *out);
 
 /* Join now (welcome, owners told) / leave now (goodbye, owners told). */

@@ -15,6 +15,7 @@ held() { db "SELECT count(*) FROM held"; }
 posted() { kith archive ls team | wc -l; }
 token_of() { $MT header "$1" Reply-To | tr -d '<>'; }
 body() { $MT body "$1"; }
+is_member() { [ "$(db "SELECT count(*) FROM members WHERE address='$1'")" = 1 ]; }
 # quoted ADDR: the moderation mail quoted the way a mail client does
 quoted="\n\nOn Tue, 2 Jun 2026 at 10:00, Team <team-owner@example.org> wrote:\n> A message to team@example.org waits for your decision.\n> Reply to this message with one word on the first line"
 
@@ -78,7 +79,6 @@ assert_ok 'body "$(last mod@example.org)" | grep -q "already discarded by comman
 kith mod discard "$id2" >/dev/null
 
 # --- A1 for confirmations: only an empty reply or a yes goes ahead
-is_member() { [ "$(db "SELECT count(*) FROM members WHERE address='$1'")" = 1 ]; }
 pending() { db "SELECT count(*) FROM pending WHERE address='$1'"; }
 send dora@example.net team-subscribe@example.org "" ""
 tok=$(token_of "$(last dora@example.net)")
@@ -105,5 +105,77 @@ assert_ok '! is_member fay@example.net && [ "$(pending fay@example.net)" = 1 ] &
 send alice@example.org "$(token_of "$ask")" "Re: ask" "Reject"
 assert_ok '! is_member fay@example.net && [ "$(pending fay@example.net)" = 0 ] && body "$(last alice@example.org)" | grep -q "request of fay@example.net to join was refused"' "'Reject' refuses the request"
 kith list set team subscribe confirm >/dev/null
+
+# --- A8: a forged From acts for nobody
+AR="Authentication-Results: mx.example.org; dkim=pass header.d=example.org"
+votes() { kith poll show "$1" --json | $PY -c "import json,sys; print(' '.join(str(o['votes']) for o in json.load(sys.stdin)['options']))"; }
+answer() { kith event show "$1" --json | $PY -c "import json,sys; print({a['address']: a['answer'] for a in json.load(sys.stdin)['attendees']}.get('$2'))"; }
+poll=$(kith poll create team --question 'When shall we meet?' --option Friday --option Saturday --option Sunday)
+ev=$(kith event create team --title Picnic --start "2026-12-20 10:00" --duration 2h --tz UTC --capacity 1)
+kith deliver >/dev/null
+before=$(count bob@example.org)
+# What the issue did: 'vote 1 3' and 'rsvp yes 1' to team-request@ with bob's From.
+send bob@example.org team-request@example.org "x" "vote $poll 3" "Received: from evil.example by mx.example.org"
+send bob@example.org team-request@example.org "x" "rsvp yes $ev"
+assert_ok '[ "$(votes $poll)" = "0 0 0" ] && [ "$(answer $ev bob@example.org)" = none ]' "a forged 'vote' and 'rsvp' record nothing"
+r=$(last bob@example.org)
+assert_ok '[ "$(count bob@example.org)" = $((before + 2)) ] && body "$r" | grep -q "Done once you confirm" && $MT header "$r" Reply-To | grep -q "team-confirm+c\."' "the real bob is asked to confirm, by a reply only his address gets"
+# The rsvp's confirmation: bob's own empty reply carries it out, in one mail.
+before=$(count bob@example.org)
+send bob@example.org "$(token_of "$r")" "Re: x" "$quoted"
+assert_ok '[ "$(answer $ev bob@example.org)" = accepted ]' "confirming carries the rsvp out"
+assert_ok '[ "$(count bob@example.org)" = $((before + 1)) ] && body "$(last bob@example.org)" | grep -q "Done: you are coming to Picnic"' "with one mail that says so"
+first=$(db "SELECT id FROM pending WHERE commands LIKE 'vote%'")
+assert_ok '[ -n "$first" ] && [ "$(votes $poll)" = "0 0 0" ]' "the vote still waits for its own confirmation"
+# Authentication-Results that are not our MTA's prove nothing.
+send carol@example.org team-request@example.org "x" "vote $poll 1" "Authentication-Results: mx.evil.example; dkim=pass header.d=example.org"
+# (our MTA's own field and Received on top, the sender's forgery below)
+printf '%s\nReceived: from evil.example by mx.example.org\n%s\nFrom: <carol@example.org>\nTo: <team-request@example.org>\nSubject: x\nMessage-ID: <forged-ar@test>\n\nvote %s 1\n' \
+	"Authentication-Results: mx.example.org; dkim=none" "$AR" "$poll" > "$T/forged-ar"
+kith receive -r team-request@example.org -f carol@example.org < "$T/forged-ar" 2>>"$T/receive.err"
+send carol@example.org team-request@example.org "x" "vote $poll 1" "Authentication-Results: mx.example.org; dkim=pass header.d=evil.example"
+assert_ok '[ "$(votes $poll)" = "0 0 0" ]' "another host's verdict, a verdict below our Received, a pass for another domain: no vote"
+# Our MTA's verdict for the From domain: done at once, one reply.
+before=$(count alice@example.org)
+send alice@example.org team-request@example.org "x" "vote $poll 2" "$AR"
+assert_ok '[ "$(votes $poll)" = "0 1 0" ] && [ "$(count alice@example.org)" = $((before + 1)) ] && body "$(last alice@example.org)" | grep -q "Done: your vote on poll $poll is 2. Saturday"' "a vote our MTA vouches for counts at once, answered by one mail"
+# The other commands that act for a member wait for the member's confirmation.
+send bob@example.org team-request@example.org "set nomail" "unsubscribe"
+assert_ok '[ "$(db "SELECT mode FROM members WHERE address=\"bob@example.org\"")" = each ] && is_member bob@example.org' "a forged 'set nomail' and 'unsubscribe' change nothing"
+kith list set team subscribe open >/dev/null
+send victim@example.net team-subscribe@example.org "" ""
+assert_ok '! is_member victim@example.net && body "$(last victim@example.net)" | grep -q "To confirm, reply"' "open list: a forged subscribe is confirmed by the address first"
+send gil@example.net team-subscribe@example.org "" "" "Authentication-Results: mx.example.org; dkim=pass header.d=example.net"
+assert_ok 'is_member gil@example.net' "open list: joins at once when our MTA vouches for the sender"
+kith list set team subscribe confirm >/dev/null
+
+# --- B3: one reply per request
+before=$(count carol@example.org)
+send carol@example.org team-request@example.org "rsvp yes $ev" "rsvp yes $ev" "$AR"
+r=$(last carol@example.org)
+assert_ok '[ "$(count carol@example.org)" = $((before + 1)) ] && [ "$(body "$r" | grep -c "^> rsvp yes")" = 1 ]' "a command in both Subject and body runs once"
+assert_ok '[ "$(answer $ev carol@example.org)" = waitlist ] && body "$r" | grep -q "the event is full; you are on the waitlist for Picnic"' "rsvp yes on a full event: one reply that says 'waitlist'"
+before=$(count mod@example.org)
+send mod@example.org team-request@example.org "rsvp" "rsvp yes $ev"
+send mod@example.org "$(token_of "$(last mod@example.org)")" "Re: rsvp" ""
+assert_ok '[ "$(count mod@example.org)" = $((before + 2)) ] && [ "$(answer $ev mod@example.org)" = waitlist ] && body "$(last mod@example.org)" | grep -q "on the waitlist for Picnic"' "confirmed instead: the request's answer and one mail with the waitlist"
+
+# --- B8: a reply with exactly one option number votes
+kith deliver >/dev/null
+for f in $(ls "$SINK_DIR"/*.eml); do
+	if grep -q "^Subject: Poll: When shall we meet" "$f"; then
+		case "$($MT header "$f" To)" in
+		*carol@*) rt_carol=$(token_of "$f");;
+		*bob@*) rt_bob=$(token_of "$f");;
+		*mod@*) rt_mod=$(token_of "$f");;
+		esac
+	fi
+done
+send carol@example.org "$rt_carol" "Re: Poll" "1번이요!\n\n> 1. Friday"
+send bob@example.org "$rt_bob" "Re: Poll" "Actually 2 please$quoted"
+assert_ok '[ "$(votes $poll)" = "1 2 0" ]' "'1번이요!' and 'Actually 2 please' count as votes"
+before=$(count mod@example.org)
+send mod@example.org "$rt_mod" "Re: Poll" "1 or 2, I don't mind"
+assert_ok '[ "$(votes $poll)" = "1 2 0" ] && [ "$(count mod@example.org)" = $((before + 1)) ] && body "$(last mod@example.org)" | grep -q "could not tell which option" && body "$(last mod@example.org)" | grep -q "vote $poll N"' "two numbers: not understood, and told how to vote"
 
 finish
