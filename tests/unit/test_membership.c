@@ -5,7 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kith/config.h"
+#include "kith/db.h"
+#include "kith/lists.h"
+#include "kith/members.h"
 #include "kith/membership.h"
+#include "kith/tokens.h"
+#include "kith/util.h"
 #include "unit.h"
 
 static const struct {
@@ -207,6 +213,99 @@ START_TEST(test_sender_proven)
 }
 END_TEST
 
+/*
+ * Confirmation handling: a pending "subscribe" for dora, answered with
+ * each reply below through the real token.  Only an empty reply or a yes
+ * joins; a no cancels; anything else keeps the request and answers with
+ * the words.
+ */
+static const struct {
+	const char *text;
+	int member, pending, told;	/* told: a confirm-unclear notice */
+	const char *out;		/* in the results, or "" for none */
+} confirm_cases[] = {
+	{ "", 1, 0, 0, "is now a member" },
+	{ "\n> Someone (hopefully you) asked to join\n", 1, 0, 0,
+	    "is now a member" },
+	{ "yes please", 1, 0, 0, "is now a member" },
+	{ "Ano", 1, 0, 0, "is now a member" },
+	{ "Wer sind Sie?", 0, 1, 1, "" },
+	{ "yes, but who are you?", 0, 1, 1, "" },
+	{ "No, I did not ask for this", 0, 0, 0, "Cancelled" },
+	{ "ne", 0, 0, 0, "Cancelled" },
+	{ "spam", 0, 0, 0, "Cancelled" },
+};
+
+static int64_t
+count_of(sqlite3 *db, const char *sql)
+{
+	return db_int(db, -1, NULL, sql, "");
+}
+
+START_TEST(test_confirm)
+{
+	static const unsigned char secret[32] = "0123456789abcdef0123456789abcde";
+	struct kith_config cfg;
+	struct token_key *key = token_key_new(secret, sizeof(secret));
+	char dir[256], err[256], payload[32], *tok;
+	sqlite3 *db = unit_db(dir, sizeof(dir));
+	struct list l;
+	struct mail_ctx c;
+	struct buf out;
+	int64_t id;
+
+	ck_assert_ptr_nonnull(db);
+	ck_assert_int_eq(config_load(&cfg, "/dev/null", err, sizeof(err)), 0);
+	ck_assert_int_eq(list_create(db, "team@example.org",
+	    "alice@example.org", "Team", "", err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(list_find(db, "team", &l, err, sizeof(err)), KITH_OK);
+	c = (struct mail_ctx){ &cfg, db, key, &l, "reply@test", "Re: confirm" };
+	buf_init(&out);
+	ck_assert_int_eq(db_begin(db), KITH_OK);
+	ck_assert_int_eq(membership_confirm_request(&c, "dora@example.net",
+	    "subscribe Dora", "join the list", 1, NULL, &out), KITH_OK);
+	id = count_of(db, "SELECT max(id) FROM pending");
+	snprintf(payload, sizeof(payload), "c.%lld", (long long)id);
+	tok = token_make(key, "confirm", l.address, "dora@example.net", payload,
+	    now_utc() + 3600);
+	/* a token made for another address does nothing */
+	{
+		char *other = token_make(key, "confirm", l.address,
+		    "eve@example.net", payload, now_utc() + 3600);
+
+		ck_assert_int_eq(membership_confirm(&c, other, "dora@example.net",
+		    "yes", &out), KITH_PERM);
+		free(other);
+	}
+	buf_reset(&out);
+	ck_assert_int_eq(membership_confirm(&c, tok, "dora@example.net",
+	    confirm_cases[_i].text, &out), KITH_OK);
+	ck_assert_int_eq(db_commit(db), KITH_OK);
+	ck_assert_msg(count_of(db, "SELECT count(*) FROM members WHERE "
+	    "address='dora@example.net'") == confirm_cases[_i].member &&
+	    count_of(db, "SELECT count(*) FROM pending WHERE "
+	    "address='dora@example.net'") == confirm_cases[_i].pending &&
+	    count_of(db, "SELECT count(*) FROM outbox_messages WHERE "
+	    "instr(data, 'Kith did not understand')") == confirm_cases[_i].told &&
+	    (*confirm_cases[_i].out ? out.data && strstr(out.data,
+	    confirm_cases[_i].out) != NULL : out.data == NULL || !*out.data),
+	    "case %d '%s': member %lld pending %lld told %lld out '%s'", _i,
+	    confirm_cases[_i].text, (long long)count_of(db, "SELECT count(*) "
+	    "FROM members WHERE address='dora@example.net'"),
+	    (long long)count_of(db, "SELECT count(*) FROM pending WHERE "
+	    "address='dora@example.net'"), (long long)count_of(db, "SELECT "
+	    "count(*) FROM outbox_messages WHERE instr(data, 'Kith did not "
+	    "understand')"), out.data ? out.data : "");
+	free(tok);
+	buf_release(&out);
+	list_release(&l);
+	config_release(&cfg);
+	token_key_free(key);
+	db_close(db);
+	unit_rmdir(dir);
+}
+END_TEST
+
 Suite *
 membership_suite(void)
 {
@@ -219,6 +318,10 @@ membership_suite(void)
 	    (int)(sizeof(answer_cases) / sizeof(answer_cases[0])));
 	tcase_add_loop_test(tc, test_sender_proven, 0,
 	    (int)(sizeof(proof_cases) / sizeof(proof_cases[0])));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("confirmations");
+	tcase_add_loop_test(tc, test_confirm, 0,
+	    (int)(sizeof(confirm_cases) / sizeof(confirm_cases[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
