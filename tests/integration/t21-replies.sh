@@ -150,15 +150,20 @@ assert_ok 'is_member gil@example.net' "open list: joins at once when our MTA vou
 kith list set team subscribe confirm >/dev/null
 
 # --- B3: one reply per request
+before=$(count alice@example.org)
+send alice@example.org team-request@example.org "set digest daily" "set digest daily"
+r=$(last alice@example.org)
+assert_ok '[ "$(count alice@example.org)" = $((before + 1)) ] && [ "$(body "$r" | grep -c "^> set digest daily")" = 1 ] && [ "$(db "SELECT commands FROM pending WHERE address=\"alice@example.org\"")" = "set digest daily" ]' "a command in both Subject and body runs once"
 before=$(count carol@example.org)
-send carol@example.org team-request@example.org "rsvp yes $ev" "rsvp yes $ev" "$AR"
+send carol@example.org team-request@example.org "Picnic" "rsvp yes $ev" "$AR"
 r=$(last carol@example.org)
-assert_ok '[ "$(count carol@example.org)" = $((before + 1)) ] && [ "$(body "$r" | grep -c "^> rsvp yes")" = 1 ]' "a command in both Subject and body runs once"
-assert_ok '[ "$(answer $ev carol@example.org)" = waitlist ] && body "$r" | grep -q "the event is full; you are on the waitlist for Picnic"' "rsvp yes on a full event: one reply that says 'waitlist'"
+assert_ok '[ "$(answer $ev carol@example.org)" = waitlist ] && [ "$(count carol@example.org)" = $((before + 1)) ] && body "$r" | grep -q "the event is full; you are on the waitlist for Picnic"' "rsvp yes on a full event: one reply, and it says 'waitlist'"
 before=$(count mod@example.org)
 send mod@example.org team-request@example.org "rsvp" "rsvp yes $ev"
-send mod@example.org "$(token_of "$(last mod@example.org)")" "Re: rsvp" ""
-assert_ok '[ "$(count mod@example.org)" = $((before + 2)) ] && [ "$(answer $ev mod@example.org)" = waitlist ] && body "$(last mod@example.org)" | grep -q "on the waitlist for Picnic"' "confirmed instead: the request's answer and one mail with the waitlist"
+r=$(last mod@example.org)
+assert_ok '[ "$(body "$r" | grep -c "^> rsvp")" = 1 ]' "a bare 'rsvp' Subject that the body completes runs once"
+send mod@example.org "$(token_of "$r")" "Re: rsvp" ""
+assert_ok '[ "$(count mod@example.org)" = $((before + 2)) ] && [ "$(answer $ev mod@example.org)" = waitlist ] && body "$(last mod@example.org)" | grep -q "on the waitlist for Picnic"' "confirmed instead: the request's answer, then one mail with the waitlist"
 
 # --- B8: a reply with exactly one option number votes
 kith deliver >/dev/null
