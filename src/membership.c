@@ -273,7 +273,7 @@ apply_subscribe(const struct mail_ctx *c, const char *address,
 	free(policy);
 	if (!approve)
 		return membership_join(c, address, name, out);
-	id = pending_create(c, "approve", address, name, 30 * 86400);
+	id = pending_create(c, "approve", address, name, APPROVE_TTL);
 	if (id == 0)
 		return KITH_TEMP;
 	mods = db_prepare(c->db, "SELECT id, address FROM members WHERE "
@@ -287,7 +287,9 @@ apply_subscribe(const struct mail_ctx *c, const char *address,
 		snprintf(payload, sizeof(payload), "a.%lld.%lld", (long long)id,
 		    (long long)sqlite3_column_int64(mods, 0));
 		mod = xstrdup((const char *)sqlite3_column_text(mods, 1));
-		confirm = confirm_address(c, "approve", payload, mod);
+		/* a moderator may answer as long as the request waits */
+		confirm = confirm_address_until(c, "approve", payload, mod,
+		    now_utc() + APPROVE_TTL);
 		subject = xasprintf("%s asks to join %s", address, c->l->name);
 		st = notify(c, mod, subject, "approve-subscription.txt", address,
 		    name, confirm, NULL, NULL);

@@ -23,6 +23,7 @@
 #include "kith/util.h"
 
 #define CONFIRM_TTL (7 * 86400)
+#define APPROVE_TTL (30 * 86400)	/* a request to join an approve list */
 #define CONFIRMS_PER_DAY 3
 
 /* What handlers share about the list and the mail being answered. */

@@ -104,6 +104,13 @@ send alice@example.org "$(token_of "$ask")" "Re: ask" "Who is this?"
 assert_ok '! is_member fay@example.net && [ "$(pending fay@example.net)" = 1 ] && body "$(last alice@example.org)" | grep -q "Kith did not understand"' "the owner's unclear answer lets nobody in"
 send alice@example.org "$(token_of "$ask")" "Re: ask" "Reject"
 assert_ok '! is_member fay@example.net && [ "$(pending fay@example.net)" = 0 ] && body "$(last alice@example.org)" | grep -q "request of fay@example.net to join was refused"' "'Reject' refuses the request"
+# the owner may answer as long as the request waits (30 days), not 7
+send hal@example.net team-subscribe@example.org "" ""
+send hal@example.net "$(token_of "$(last hal@example.net)")" "Re: confirm" "yes"
+ask=$(last alice@example.org)
+clock_add $((8 * 86400))
+send alice@example.org "$(token_of "$ask")" "Re: ask" "approve"
+assert_ok 'is_member hal@example.net' "an owner's approval eight days later still lets them in"
 kith list set team subscribe confirm >/dev/null
 
 # --- A8: a forged From acts for nobody
