@@ -371,6 +371,29 @@ reply_action(const char *text, char *reason, size_t reasonlen)
 	}
 }
 
+/* The expiry a token carries ("PAYLOAD-EXPIRY-MAC", base 36); 0 if none. */
+static int64_t
+token_expiry(const char *token)
+{
+	const char *d = strchr(token, '-');
+
+	return d ? (int64_t)strtoll(d + 1, NULL, 36) : 0;
+}
+
+/*
+ * made_for - 1 when a moderation token was made for held post h: its
+ * expiry is the post's (or, for a token from before migration 8, seven
+ * days after the post was held).  Guards ids that an older Kith reused.
+ */
+static int
+made_for(const char *token, const struct held *h)
+{
+	int64_t exp = token_expiry(token), old = h->created + CONFIRM_TTL;
+
+	/* the old token was made a moment after the row: same second or next */
+	return exp == h->expires || exp == old || exp == old + 1;
+}
+
 int
 moderation_reply(const struct mail_ctx *c, const char *token,
     const char *sender, const struct message *reply)
@@ -407,7 +430,8 @@ moderation_reply(const struct mail_ctx *c, const char *token,
 	st = moderation_get(c->db, id, &h, NULL, NULL);
 	if (st == KITH_TEMP)
 		return st;
-	if (st != KITH_OK || h.list_id != c->l->id || late) {
+	if (st != KITH_OK || h.list_id != c->l->id || late ||
+	    !made_for(token, &h)) {
 		if (st == KITH_OK)
 			held_release(&h);
 		return tell_too_late(c, sender, id);
