@@ -678,38 +678,11 @@ promote_waitlist(const struct kith_config *cfg, sqlite3 *db,
 	return status;
 }
 
-static int
-rsvp_record(const struct kith_config *cfg, sqlite3 *db,
-    const struct list *l, const struct event *e, int64_t member_id,
-    int64_t occurrence, const char *partstat, int sequence, int64_t dtstamp,
-    int64_t now, int tell, const char **result);
-
 int
 event_rsvp(const struct kith_config *cfg, sqlite3 *db,
     const struct list *l, const struct event *e, int64_t member_id,
     int64_t occurrence, const char *partstat, int sequence, int64_t dtstamp,
     int64_t now, const char **result)
-{
-	return rsvp_record(cfg, db, l, e, member_id, occurrence, partstat,
-	    sequence, dtstamp, now, 1, result);
-}
-
-int
-event_rsvp_answered(const struct kith_config *cfg, sqlite3 *db,
-    const struct list *l, const struct event *e, int64_t member_id,
-    int64_t occurrence, const char *partstat, int sequence, int64_t dtstamp,
-    int64_t now, const char **result)
-{
-	return rsvp_record(cfg, db, l, e, member_id, occurrence, partstat,
-	    sequence, dtstamp, now, 0, result);
-}
-
-/* event_rsvp; tell: send the waitlist notice (else the caller answers). */
-static int
-rsvp_record(const struct kith_config *cfg, sqlite3 *db,
-    const struct list *l, const struct event *e, int64_t member_id,
-    int64_t occurrence, const char *partstat, int sequence, int64_t dtstamp,
-    int64_t now, int tell, const char **result)
 {
 	struct answer old;
 	int had, seated_before, seated = 0, waitlisted = 0, st;
@@ -753,18 +726,6 @@ rsvp_record(const struct kith_config *cfg, sqlite3 *db,
 		    "dtstamp, updated=excluded.updated, waitlisted=excluded."
 		    "waitlisted", "iiitIiiI", e->id, occurrence, member_id,
 		    partstat, sequence, dtstamp, now, waitlisted);
-	if (st != KITH_OK)
-		return st;
-	if (tell && waitlisted && !(had && old.waitlisted)) {
-		struct member m;
-
-		if (member_find_id(db, l->id, member_id, &m) == KITH_OK) {
-			st = event_notice(cfg, db, l, e, occurrence, m.address,
-			    m.name, "event-waitlisted.txt",
-			    "On the waitlist: %s, %s");
-			member_release(&m);
-		}
-	}
 	if (st == KITH_OK && seated_before && !seated)
 		st = promote_waitlist(cfg, db, l, e, occurrence, now);
 	*result = waitlisted ? "waitlisted" : !strcmp(partstat, "ACCEPTED") ?
@@ -962,6 +923,16 @@ event_handle_reply(const struct kith_config *cfg, sqlite3 *db,
 	    in.sequence < 0 ? 0 : in.sequence > 1000000 ? 1000000 :
 	    (int)in.sequence,
 	    in.dtstamp ? in.dtstamp : now_utc(), now_utc(), &result);
+	/* A calendar's answer gets no other reply: say it waits. */
+	if (st == KITH_OK && !strcmp(result, "waitlisted")) {
+		struct member m;
+
+		if (member_find_id(db, l->id, member_id, &m) == KITH_OK) {
+			st = event_notice(cfg, db, l, &e, occ, m.address, m.name,
+			    "event-waitlisted.txt", "On the waitlist: %s, %s");
+			member_release(&m);
+		}
+	}
 	snprintf(line, n, "event: %s from '%s' for %lld%s: %s", ps,
 	    in.attendee[which], (long long)e.id, occ ? " (one occurrence)" : "",
 	    result ? result : "-");

@@ -347,8 +347,8 @@ rsvp(const struct mail_ctx *c, const char *address, const char *args,
 	}
 	st = KITH_OK;
 	if (!dry)
-		st = event_rsvp_answered(c->cfg, c->db, c->l, &e, m.id, 0,
-		    partstat, e.sequence, now, now, &result);
+		st = event_rsvp(c->cfg, c->db, c->l, &e, m.id, 0, partstat,
+		    e.sequence, now, now, &result);
 	if (!dry && st == KITH_OK)
 		buf_addf(out, "    %s%s.\n", !strcmp(result, "waitlisted") ?
 		    "Done: the event is full; you are on the waitlist for " :

@@ -109,17 +109,12 @@ int event_attendees(sqlite3 *db, const struct event *e, int64_t occurrence,
 /*
  * event_rsvp - record partstat (ACCEPTED, DECLINED, TENTATIVE) of member
  * for occurrence (0 = every one), with sequence and dtstamp; applies the
- * capacity (waitlist, promotion) and queues the notices.  *result gets a
+ * capacity (waitlist, promotion: the promoted member is told).  Whoever
+ * answers the member says whether they are on the waitlist.  *result gets a
  * static word: "accepted", "waitlisted", "declined", "tentative",
  * "older" (a newer answer is on file; nothing changed).
  */
 int event_rsvp(const struct kith_config *cfg, sqlite3 *db,
-    const struct list *l, const struct event *e, int64_t member_id,
-    int64_t occurrence, const char *partstat, int sequence, int64_t dtstamp,
-    int64_t now, const char **result);
-/* The same for an answer the caller replies to itself (an rsvp command):
- * no separate waitlist notice, so the member gets one mail. */
-int event_rsvp_answered(const struct kith_config *cfg, sqlite3 *db,
     const struct list *l, const struct event *e, int64_t member_id,
     int64_t occurrence, const char *partstat, int sequence, int64_t dtstamp,
     int64_t now, const char **result);
