@@ -222,9 +222,10 @@ moderation_decide(const struct mail_ctx *c, int64_t id,
 
 		/* It parsed when it was held; it parses now. */
 		if (message_parse(&m, raw, len, err, sizeof(err)) < 0) {
+			/* kept for 'kith mod show'; never dropped unseen */
 			log_error("moderation: held post %lld no longer parses: "
 			    "%s", (long long)id, err);
-			st = KITH_TEMP;
+			st = KITH_PERM;
 		} else {
 			st = post_accept(c->db, c->cfg, c->l, &m, &o);
 			message_release(&m);
@@ -402,7 +403,7 @@ moderation_reply(const struct mail_ctx *c, const char *token,
 	long long id = 0, mod_id = 0;
 	int64_t now = now_utc();
 	struct member mod;
-	struct held h;
+	struct held h, h2;
 	int ok = 0, late = 0, action, st;
 
 	if (payload && sscanf(payload, "h.%lld.%lld", &id, &mod_id) == 2 &&
@@ -441,9 +442,12 @@ moderation_reply(const struct mail_ctx *c, const char *token,
 	else {
 		st = moderation_decide(c, id, (enum mod_action)action, reason,
 		    sender);
-		/* decided by someone else a moment ago */
-		if (st == KITH_PERM)
+		/* decided by someone else a moment ago (else: logged) */
+		if (st == KITH_PERM && moderation_get(c->db, id, &h2, NULL,
+		    NULL) == KITH_PERM)
 			st = tell_too_late(c, sender, id);
+		else if (st == KITH_PERM)
+			held_release(&h2);
 	}
 	held_release(&h);
 	return st;
