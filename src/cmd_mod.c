@@ -92,6 +92,9 @@ mod_decide(struct cli *c, int argc, char **argv, enum mod_action action)
 
 		st = moderation_decide(&mc, id, action, reason, "command line");
 	}
+	if (st == KITH_PERM)
+		die(EX_NOINPUT_, "held post %lld was decided meanwhile; nothing "
+		    "changed", (long long)id);
 	if (st != KITH_OK)
 		die(EX_TEMPFAIL_, "database busy; nothing changed");
 	printf("%s held post %lld (%s)\n", action == MOD_APPROVE ? "approved" :

@@ -44,6 +44,7 @@ static const struct setting settings[] = {
 	S("site", web_base_url, T_STR, "", 0, 0),
 	S("site", deliver_on_receive, T_BOOL, "on", 0, 1),
 	S("site", busy_timeout_ms, T_INT, "10000", 0, 600000),
+	S("site", authserv_id, T_STR, "", 0, 0),	/* "" = trust no A-R */
 	SMTP(connections, T_INT, "4", 1, 64),
 	SMTP(helo, T_STR, "", 0, 0),
 	SMTP(tls, T_STR, "auto", 0, 0),
@@ -234,6 +235,11 @@ config_load(struct kith_config *cfg, const char *explicit_path, char *err,
 	if (throttle_parse(cfg->rate, &interval) < 0) {
 		snprintf(err, errlen, "[delivery] rate must look like 600/min "
 		    "(per s, min, h or day), or 0 for no limit");
+		return -1;
+	}
+	if (strpbrk(cfg->authserv_id, " \t;()\"")) {
+		snprintf(err, errlen, "[site] authserv_id must be one word, "
+		    "as your MTA writes it in Authentication-Results");
 		return -1;
 	}
 	if (*cfg->web_base_url && strncmp(cfg->web_base_url, "https://", 8)) {

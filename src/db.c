@@ -302,6 +302,31 @@ static const char *const migrations[] = {
 	"  VALUES (old.list_id, old.address, 'left', unixepoch()); END;"
 	"ALTER TABLE members ADD COLUMN thanks INTEGER NOT NULL DEFAULT 1;"
 	"ALTER TABLE members ADD COLUMN nudged INTEGER NOT NULL DEFAULT 0;",
+	/* 8: held-post ids are never reused (a moderator's token names one);
+	 * what became of each held post, for late replies */
+	"CREATE TABLE held_new ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	"  message_id TEXT NOT NULL,"
+	"  sender TEXT NOT NULL,"
+	"  envelope_from TEXT NOT NULL DEFAULT '',"
+	"  subject TEXT NOT NULL DEFAULT '',"
+	"  reason TEXT NOT NULL,"
+	"  raw BLOB NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL);"
+	"INSERT INTO held_new SELECT id, list_id, message_id, sender,"
+	"  envelope_from, subject, reason, raw, created, expires FROM held;"
+	"DROP TABLE held;"
+	"ALTER TABLE held_new RENAME TO held;"
+	"CREATE TABLE held_log ("
+	"  id INTEGER PRIMARY KEY,"	/* the held post's id */
+	"  list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	"  message_id TEXT NOT NULL,"
+	"  subject TEXT NOT NULL DEFAULT '',"
+	"  outcome TEXT NOT NULL,"	/* approved | rejected | discarded | expired */
+	"  by TEXT NOT NULL DEFAULT '',"
+	"  at INTEGER NOT NULL);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

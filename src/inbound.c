@@ -426,7 +426,7 @@ do_confirm(struct inbound *in, const struct mail_ctx *c, const void *token)
 	int st;
 
 	buf_init(&out);
-	st = membership_confirm(c, token, in->sender, &out);
+	st = membership_confirm(c, token, in->sender, in->msg->text, &out);
 	/* Joining and leaving answer with welcome and goodbye; the rest here. */
 	if (st == KITH_OK && out.data && !strstr(out.data, "is now a member") &&
 	    !strstr(out.data, "has left")) {

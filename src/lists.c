@@ -34,7 +34,8 @@ static const struct list_setting_def list_settings[] = {
 	{ "moderate_first_post", V_ENUM, "on|off", "off",
 	  "hold a new member's first post for the moderators" },
 	{ "subscribe", V_ENUM, "confirm|open|approve|invite", "confirm",
-	  "joining: confirm by reply; open (no confirmation for oneself); "
+	  "joining: confirm by reply; open (no confirmation when the MTA "
+	  "vouches for the sender, see authserv_id); "
 	  "approve (confirmed, then a moderator accepts); invite only" },
 	{ "held_days", V_INT, NULL, "14",
 	  "days a held post waits for a moderator before it expires" },

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kith/db.h"
 #include "kith/log.h"
@@ -84,7 +85,9 @@ moderation_hold(const struct mail_ctx *c, const struct message *m,
 		snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
 		snprintf(payload, sizeof(payload), "h.%lld.%lld", (long long)id,
 		    (long long)sqlite3_column_int64(mods, 0));
-		confirm = confirm_address(c, "moderate", payload, mod);
+		/* good for as long as the post waits, no longer */
+		confirm = confirm_address_until(c, "moderate", payload, mod,
+		    now + days * 86400);
 		subject = xasprintf("Held for %s: %s", c->l->address, m->subject);
 		memset(&o, 0, sizeof(o));
 		o.to = mod;
@@ -184,12 +187,26 @@ moderation_foreach(sqlite3 *db, int64_t list_id,
 	return KITH_OK;
 }
 
+static const char *const outcome_words[] = { "approved", "rejected",
+	"discarded" };
+
+/* What became of held post h, for late replies; caller's transaction. */
+static int
+held_log(sqlite3 *db, const struct held *h, const char *outcome,
+    const char *who)
+{
+	return db_exec(db, "INSERT OR REPLACE INTO held_log(id, list_id, "
+	    "message_id, subject, outcome, by, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	    "iitttti", h->id, h->list_id, h->message_id, h->subject, outcome,
+	    who, now_utc());
+}
+
 int
 moderation_decide(const struct mail_ctx *c, int64_t id,
     enum mod_action action, const char *reason, const char *who)
 {
 	struct held h;
-	char *raw = NULL;
+	char *raw = NULL, err[256];
 	size_t len = 0;
 	int st = moderation_get(c->db, id, &h, &raw, &len);
 
@@ -197,58 +214,185 @@ moderation_decide(const struct mail_ctx *c, int64_t id,
 		if (st == KITH_OK)
 			held_release(&h);
 		free(raw);
-		return KITH_PERM;
+		return st == KITH_TEMP ? st : KITH_PERM;
 	}
 	if (action == MOD_APPROVE) {
 		struct message m;
 		struct post_outcome o;
-		char err[256];
 
 		/* It parsed when it was held; it parses now. */
-		if (message_parse(&m, raw, len, err, sizeof(err)) == 0) {
+		if (message_parse(&m, raw, len, err, sizeof(err)) < 0) {
+			/* kept for 'kith mod show'; never dropped unseen */
+			log_error("moderation: held post %lld no longer parses: "
+			    "%s", (long long)id, err);
+			st = KITH_PERM;
+		} else {
 			st = post_accept(c->db, c->cfg, c->l, &m, &o);
 			message_release(&m);
 		}
 	}
 	if (st == KITH_OK && (st = db_begin(c->db)) == KITH_OK) {
-		db_exec(c->db, "DELETE FROM held WHERE id=?", "i", id);
-		if (action == MOD_REJECT && *h.sender)
-			tell_poster(c, h.sender, "rejected.txt", h.subject,
-			    reason && *reason ? reason : "no reason given");
-		st = db_commit(c->db);
+		st = db_exec(c->db, "DELETE FROM held WHERE id=?", "i", id);
+		/* another decision came first: it told the poster already */
+		if (st == KITH_OK && sqlite3_changes(c->db) == 0) {
+			db_rollback(c->db);
+			st = KITH_PERM;
+			goto done;
+		}
+		if (st == KITH_OK)
+			st = held_log(c->db, &h, outcome_words[action], who);
+		/* a notice that cannot be rendered is logged, not fatal */
+		if (st == KITH_OK && action == MOD_REJECT && *h.sender &&
+		    tell_poster(c, h.sender, "rejected.txt", h.subject,
+		    reason && *reason ? reason : "no reason given") == KITH_TEMP)
+			st = KITH_TEMP;
+		if (st == KITH_TEMP)
+			db_rollback(c->db);
+		else
+			st = db_commit(c->db);
 	}
 	if (st == KITH_OK)
 		log_info("moderation: %s '<%s>' on '%s' by '%s'",
-		    action == MOD_APPROVE ? "approved" : action == MOD_REJECT ?
-		    "rejected" : "discarded", h.message_id, c->l->address, who);
+		    outcome_words[action], h.message_id, c->l->address, who);
+done:
 	held_release(&h);
 	free(raw);
 	return st;
 }
 
-/* The decision in a moderator's reply: its first own (unquoted) line. */
-static enum mod_action
-reply_decision(const char *text, char *reason, size_t reasonlen)
+/* One short mail to a moderator about their reply (own transaction). */
+static int
+tell_moderator(const struct mail_ctx *c, const char *to, const char *tmpl,
+    const struct template_var *vars, int nvars)
 {
-	char *copy = xstrdup(text), *save = NULL;
-	enum mod_action a = MOD_APPROVE;
+	char *subject = xasprintf("Your moderation reply to %s", c->l->address);
+	struct notice_opts o;
+	int st;
 
-	reason[0] = '\0';
-	for (char *line = strtok_r(copy, "\n", &save); line;
-	    line = strtok_r(NULL, "\n", &save)) {
-		char *t = str_trim(line);
-
-		if (*t == '\0' || *t == '>')
-			continue;
-		if (!strncasecmp(t, "reject", 6)) {
-			a = MOD_REJECT;
-			snprintf(reason, reasonlen, "%s", str_trim(t + 6));
-		} else if (!strncasecmp(t, "discard", 7))
-			a = MOD_DISCARD;
-		break;	/* "approve", or anything else: approve */
+	memset(&o, 0, sizeof(o));
+	o.to = to;
+	o.subject = subject;
+	o.tmpl = tmpl;
+	o.vars = vars;
+	o.nvars = nvars;
+	o.in_reply_to = c->in_reply_to;
+	if ((st = db_begin(c->db)) == KITH_OK) {
+		st = notice_queue(c->db, c->cfg, c->l, &o);
+		if (st == KITH_TEMP)
+			db_rollback(c->db);
+		else
+			st = db_commit(c->db);
 	}
-	free(copy);
-	return a;
+	free(subject);
+	return st == KITH_TEMP ? st : KITH_OK;
+}
+
+/*
+ * tell_too_late - the post of a reply is no longer held: say what
+ * became of it (held_log), or that it is gone when nothing is known.
+ */
+static int
+tell_too_late(const struct mail_ctx *c, const char *to, int64_t id)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT subject, outcome, by, at "
+	    "FROM held_log WHERE id=? AND list_id=?");
+	char idtext[24], when[32] = "", *subject = NULL, *outcome = NULL,
+	    *by = NULL;
+	const char *tmpl = "held-late-unknown.txt";
+	int r;
+
+	if (st == NULL)
+		return KITH_TEMP;
+	snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
+	db_bind(st, "ii", id, c->l->id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		time_t at = (time_t)sqlite3_column_int64(st, 3);
+		struct tm tm;
+
+		subject = db_col_text(st, 0);
+		outcome = db_col_text(st, 1);
+		by = db_col_text(st, 2);
+		gmtime_r(&at, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+		tmpl = !strcmp(outcome, "expired") ? "held-late-expired.txt" :
+		    "held-late-decided.txt";
+	}
+	sqlite3_finalize(st);
+	{
+		struct template_var vars[] = {
+			{ "id", idtext }, { "subject", subject ? subject : "" },
+			{ "outcome", outcome ? outcome : "" },
+			{ "by", by ? by : "" }, { "when", when },
+		};
+
+		r = tell_moderator(c, to, tmpl, vars, 5);
+	}
+	log_info("moderation: late reply from '%s' about held post %lld on "
+	    "'%s': %s", to, (long long)id, c->l->address, outcome ? outcome :
+	    "unknown");
+	free(subject);
+	free(outcome);
+	free(by);
+	return r;
+}
+
+/* The reply said nothing Kith understands: nothing changes; say which words. */
+static int
+tell_unclear(const struct mail_ctx *c, const char *to, const struct held *h,
+    const char *text)
+{
+	char idtext[24], *line = membership_reply_line(text);
+	struct template_var vars[] = {
+		{ "id", idtext }, { "subject", h->subject }, { "line", line },
+	};
+	int st;
+
+	snprintf(idtext, sizeof(idtext), "%lld", (long long)h->id);
+	st = tell_moderator(c, to, "held-unclear.txt", vars, 3);
+	log_info("moderation: reply from '%s' about '<%s>' on '%s' not "
+	    "understood: nothing done", to, h->message_id, c->l->address);
+	free(line);
+	return st;
+}
+
+/* The decision a reply states; -1 when it states none. */
+static int
+reply_action(const char *text, char *reason, size_t reasonlen)
+{
+	switch (membership_reply_answer(text, reason, reasonlen)) {
+	case REPLY_EMPTY:
+	case REPLY_YES:
+		return MOD_APPROVE;
+	case REPLY_NO:
+		return MOD_REJECT;
+	case REPLY_DISCARD:
+		return MOD_DISCARD;
+	default:
+		return -1;
+	}
+}
+
+/* The expiry a token carries ("PAYLOAD-EXPIRY-MAC", base 36); 0 if none. */
+static int64_t
+token_expiry(const char *token)
+{
+	const char *d = strchr(token, '-');
+
+	return d ? (int64_t)strtoll(d + 1, NULL, 36) : 0;
+}
+
+/*
+ * made_for - 1 when a moderation token was made for held post h: its
+ * expiry is the post's (or, for a token from before migration 8, seven
+ * days after the post was held).  Guards ids that an older Kith reused.
+ */
+static int
+made_for(const char *token, const struct held *h)
+{
+	int64_t exp = token_expiry(token), old = h->created + CONFIRM_TTL;
+
+	/* the old token was made a moment after the row: same second or next */
+	return exp == h->expires || exp == old || exp == old + 1;
 }
 
 int
@@ -257,13 +401,21 @@ moderation_reply(const struct mail_ctx *c, const char *token,
 {
 	char *payload = token_payload(token), *verified = NULL, reason[512];
 	long long id = 0, mod_id = 0;
+	int64_t now = now_utc();
 	struct member mod;
-	int ok = 0;
+	struct held h, h2;
+	int ok = 0, late = 0, action, st;
 
 	if (payload && sscanf(payload, "h.%lld.%lld", &id, &mod_id) == 2 &&
 	    member_find_id(c->db, c->l->id, mod_id, &mod) == KITH_OK) {
 		ok = token_check(c->key, "moderate", c->l->address, mod.address,
-		    token, now_utc(), &verified) == 0 &&
+		    token, now, &verified) == 0;
+		/* genuine, but past the post's time: only to say so */
+		if (!ok) {
+			late = token_check(c->key, "moderate", c->l->address,
+			    mod.address, token, 0, &verified) == 0;
+		}
+		ok = (ok || late) &&
 		    membership_is_moderator(c->db, c->l->id, mod.address) &&
 		    membership_is_moderator(c->db, c->l->id, sender);
 		member_release(&mod);
@@ -276,8 +428,29 @@ moderation_reply(const struct mail_ctx *c, const char *token,
 		    sender);
 		return KITH_PERM;
 	}
-	return moderation_decide(c, id, reply_decision(reply->text, reason,
-	    sizeof(reason)), reason, sender);
+	st = moderation_get(c->db, id, &h, NULL, NULL);
+	if (st == KITH_TEMP)
+		return st;
+	if (st != KITH_OK || h.list_id != c->l->id || late ||
+	    !made_for(token, &h)) {
+		if (st == KITH_OK)
+			held_release(&h);
+		return tell_too_late(c, sender, id);
+	}
+	if ((action = reply_action(reply->text, reason, sizeof(reason))) < 0)
+		st = tell_unclear(c, sender, &h, reply->text);
+	else {
+		st = moderation_decide(c, id, (enum mod_action)action, reason,
+		    sender);
+		/* decided by someone else a moment ago (else: logged) */
+		if (st == KITH_PERM && moderation_get(c->db, id, &h2, NULL,
+		    NULL) == KITH_PERM)
+			st = tell_too_late(c, sender, id);
+		else if (st == KITH_PERM)
+			held_release(&h2);
+	}
+	held_release(&h);
+	return st;
 }
 
 int
@@ -311,6 +484,7 @@ moderation_expire(const struct kith_config *cfg, sqlite3 *db,
 			if (db_begin(db) == KITH_OK) {
 				db_exec(db, "DELETE FROM held WHERE id=?", "i",
 				    ids[i]);
+				held_log(db, &h, "expired", "");
 				if (*h.sender)
 					tell_poster(&c, h.sender, "expired.txt",
 					    h.subject, NULL);
@@ -325,5 +499,7 @@ moderation_expire(const struct kith_config *cfg, sqlite3 *db,
 	}
 	free(ids);
 	free(lists);
+	/* late replies come within days; a season is plenty */
+	db_exec(db, "DELETE FROM held_log WHERE at<?", "i", now - 90 * 86400);
 	return KITH_OK;
 }

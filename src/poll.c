@@ -79,13 +79,13 @@ add_choice(int *chosen, int n, int c)
 	return n + 1;
 }
 
-int
-poll_parse_choice(const char *line, const struct poll *p, int *chosen)
+/* "1", "1, 3", "1 and 3", "#2": numbers and nothing else.  -1 out of range. */
+static int
+numbers_only(const char *line, const struct poll *p, int *chosen)
 {
 	char *low = str_lower(xstrdup(line)), *t = str_trim(low), *save = NULL;
-	int n = 0, numbers = 1;
+	int n = 0;
 
-	/* Numbers only?  "1", "1, 3", "1 and 3", "#2". */
 	for (char *w = strtok_r(t, " ,;/&+#.", &save); w;
 	    w = strtok_r(NULL, " ,;/&+#.", &save)) {
 		char *end;
@@ -95,35 +95,79 @@ poll_parse_choice(const char *line, const struct poll *p, int *chosen)
 			continue;
 		v = strtol(w, &end, 10);
 		if (*end || end == w) {
-			numbers = 0;
+			n = 0;
 			break;
 		}
 		if (v < 1 || v > (long)p->noptions) {
-			free(low);
-			return -1;
+			n = -1;
+			break;
 		}
 		n = add_choice(chosen, n, (int)v - 1);
 	}
 	free(low);
-	if (!numbers || n == 0) {
-		/* The text of an option, as the line or at its start. */
-		char *l2 = str_lower(xstrdup(line));
-		char *s = str_trim(l2);
+	return n;
+}
 
-		n = 0;
-		for (size_t i = 0; i < p->noptions; i++) {
-			char *o = str_lower(xstrdup(p->options[i]));
-			size_t ol = strlen(o);
+/* The option whose text the line is, or starts with (the longest); 0 or 1. */
+static int
+option_text(const char *line, const struct poll *p, int *chosen)
+{
+	char *l2 = str_lower(xstrdup(line)), *s = str_trim(l2);
+	size_t best = 0;
+	int n = 0;
 
-			if (!strcmp(s, o) || (!strncmp(s, o, ol) &&
-			    !isalnum((unsigned char)s[ol])))
-				n = add_choice(chosen, n, (int)i);
-			free(o);
+	for (size_t i = 0; i < p->noptions; i++) {
+		char *o = str_lower(xstrdup(p->options[i]));
+		size_t ol = strlen(o);
+
+		if (ol > best && !strncmp(s, o, ol) &&
+		    !isalnum((unsigned char)s[ol])) {
+			best = ol;
+			chosen[0] = (int)i;
+			n = 1;
 		}
-		free(l2);
-		if (n > 1 && !p->multiple)
-			n = 1;	/* the longest-matching text is not decided: first */
+		free(o);
 	}
+	free(l2);
+	return n;
+}
+
+/*
+ * one_number - "1번이요!", "Actually 2 please": the one run of digits in
+ * the line, when there is exactly one.  0 for none or several, -1 out of
+ * range.
+ */
+static int
+one_number(const char *line, const struct poll *p, int *chosen)
+{
+	const char *d = NULL;
+	long v;
+	int runs = 0;
+
+	for (const char *s = line; *s; s++)
+		if (isdigit((unsigned char)*s) && (s == line ||
+		    !isdigit((unsigned char)s[-1]))) {
+			runs++;
+			d = s;
+		}
+	if (runs != 1)
+		return 0;
+	v = strtol(d, NULL, 10);
+	if (v < 1 || v > (long)p->noptions)
+		return -1;
+	chosen[0] = (int)v - 1;
+	return 1;
+}
+
+int
+poll_parse_choice(const char *line, const struct poll *p, int *chosen)
+{
+	int n = numbers_only(line, p, chosen);
+
+	if (n == 0)
+		n = option_text(line, p, chosen);
+	if (n == 0)
+		n = one_number(line, p, chosen);
 	if (n > 1 && !p->multiple)
 		return -2;
 	return n;
@@ -218,99 +262,131 @@ vote_notice(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 	return notice_queue(db, cfg, l, &o);
 }
 
+/*
+ * vote_check - may address vote text on poll p now?  0 with chosen[]
+ * and *k filled, or -1 with the reason a member reads in why.
+ */
 static int
-refuse(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
-    const struct poll *p, const char *to, const char *why, char *line,
-    size_t n)
+vote_check(sqlite3 *db, const struct list *l, const struct poll *p,
+    const char *address, const char *text, int64_t now, int *chosen,
+    int *k, char *why, size_t whylen)
 {
-	snprintf(line, n, "poll: vote on %lld by '%s' refused: %s",
-	    (long long)p->id, to, why);
-	if (!notice_rate_ok(db, l->id, to, "poll-refused"))
-		return KITH_OK;
-	return vote_notice(cfg, db, l, p, to, "poll-refused.txt", why);
+	struct member m;
+
+	*k = 0;
+	if (member_find(db, l->id, address, &m) != KITH_OK) {
+		snprintf(why, whylen, "only members of the list can vote");
+		return -1;
+	}
+	member_release(&m);
+	if (strcmp(p->state, "open") || (p->closes && now >= p->closes)) {
+		snprintf(why, whylen, "the poll is closed");
+		return -1;
+	}
+	*k = poll_parse_choice(text, p, chosen);
+	if (*k == -2)
+		snprintf(why, whylen, "this poll takes one answer");
+	else if (*k == -1)
+		snprintf(why, whylen, "that is not one of the options");
+	else if (*k == 0)
+		snprintf(why, whylen, "Kith could not tell which option you "
+		    "chose (write the number of %s on the first line)",
+		    p->multiple ? "each option you choose" : "one option");
+	return *k > 0 ? 0 : -1;
+}
+
+int
+poll_vote_check(sqlite3 *db, const struct list *l, int64_t poll_id,
+    const char *address, const char *text, int64_t now, char *why,
+    size_t whylen)
+{
+	struct poll p;
+	int chosen[POLL_MAX_OPTIONS], k, r;
+
+	if (poll_get(db, poll_id, &p) != KITH_OK || p.list_id != l->id) {
+		poll_release(&p);
+		snprintf(why, whylen, "there is no poll %lld on this list",
+		    (long long)poll_id);
+		return -1;
+	}
+	r = vote_check(db, l, &p, address, text, now, chosen, &k, why,
+	    whylen);
+	poll_release(&p);
+	return r;
+}
+
+/* Record the vote; the member's answer in what. */
+static int
+vote_record(sqlite3 *db, const struct poll *p, const struct member *m,
+    const int *chosen, int k, int64_t now, struct buf *what)
+{
+	char *choices = choices_text(chosen, k);
+	int st = db_exec(db, "INSERT INTO poll_votes(poll_id, member_id, "
+	    "address, choices, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(poll_id, "
+	    "member_id) DO UPDATE SET choices=excluded.choices, at=excluded.at",
+	    "iitti", p->id, m->id, m->address, choices, now);
+
+	if (st == KITH_OK)
+		st = db_exec(db, "INSERT INTO poll_log(poll_id, address, choices, "
+		    "at) VALUES (?, ?, ?, ?)", "itti", p->id, m->address, choices,
+		    now);
+	for (int i = 0; i < k; i++)
+		buf_addf(what, "%s%d. %s", i ? "; " : "", chosen[i] + 1,
+		    p->options[chosen[i]]);
+	free(choices);
+	return st;
 }
 
 int
 poll_vote(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
     int64_t poll_id, const char *address, const char *text, int64_t now,
-    char *line, size_t n)
+    struct buf *answer, char *line, size_t n)
 {
 	struct poll p;
 	struct member m;
-	int chosen[POLL_MAX_OPTIONS], k, st;
-	char *choices;
+	int chosen[POLL_MAX_OPTIONS], k, st = KITH_OK;
+	char why[256];
 	struct buf what;
 
 	if (poll_get(db, poll_id, &p) != KITH_OK || p.list_id != l->id) {
+		poll_release(&p);
 		snprintf(line, n, "poll: vote for unknown poll %lld by '%s'",
 		    (long long)poll_id, address);
+		if (answer)
+			buf_addf(answer, "    Not done: there is no poll %lld on "
+			    "this list.\n", (long long)poll_id);
 		return KITH_OK;
 	}
-	if (member_find(db, l->id, address, &m) != KITH_OK) {
-		st = refuse(cfg, db, l, &p, address, "only members of the list "
-		    "can vote", line, n);
+	if (vote_check(db, l, &p, address, text, now, chosen, &k, why,
+	    sizeof(why)) < 0) {
+		snprintf(line, n, "poll: vote on %lld by '%s' refused: %s",
+		    (long long)p.id, address, why);
+		if (answer)
+			buf_addf(answer, "    Not done: %s.\n", why);
+		else if (notice_rate_ok(db, l->id, address, "poll-refused"))
+			st = vote_notice(cfg, db, l, &p, address,
+			    "poll-refused.txt", why);
 		poll_release(&p);
 		return st;
 	}
-	if (strcmp(p.state, "open") || (p.closes && now >= p.closes)) {
-		st = refuse(cfg, db, l, &p, address, "the poll is closed", line,
-		    n);
-		goto done;
+	if (member_find(db, l->id, address, &m) != KITH_OK) {
+		poll_release(&p);
+		return KITH_TEMP;	/* a member a moment ago */
 	}
-	k = poll_parse_choice(text, &p, chosen);
-	if (k <= 0) {
-		st = refuse(cfg, db, l, &p, address, k == -2 ? "this poll takes "
-		    "one answer" : "that is not one of the options (answer with "
-		    "its number)", line, n);
-		goto done;
-	}
-	choices = choices_text(chosen, k);
-	st = db_exec(db, "INSERT INTO poll_votes(poll_id, member_id, address, "
-	    "choices, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(poll_id, member_id) "
-	    "DO UPDATE SET choices=excluded.choices, at=excluded.at", "iitti",
-	    p.id, m.id, m.address, choices, now);
-	if (st == KITH_OK)
-		st = db_exec(db, "INSERT INTO poll_log(poll_id, address, choices, "
-		    "at) VALUES (?, ?, ?, ?)", "itti", p.id, m.address, choices,
-		    now);
 	buf_init(&what);
-	for (int i = 0; i < k; i++)
-		buf_addf(&what, "%s%d. %s", i ? "; " : "", chosen[i] + 1,
-		    p.options[chosen[i]]);
-	if (st == KITH_OK)
+	st = vote_record(db, &p, &m, chosen, k, now, &what);
+	if (st == KITH_OK && answer)
+		buf_addf(answer, "    Done: your vote on poll %lld is %s.\n",
+		    (long long)p.id, what.data);
+	else if (st == KITH_OK)
 		st = vote_notice(cfg, db, l, &p, m.address, "poll-voted.txt",
 		    what.data);
-	snprintf(line, n, "poll: '%s' voted %s on %lld", m.address, choices,
-	    (long long)p.id);
+	snprintf(line, n, "poll: '%s' voted on %lld: %s", m.address,
+	    (long long)p.id, what.data);
 	buf_release(&what);
-	free(choices);
-done:
 	member_release(&m);
 	poll_release(&p);
 	return st;
-}
-
-/* The first line of the reply that is the member's own (not quoted). */
-static char *
-first_own_line(const char *text)
-{
-	for (const char *s = text; *s;) {
-		const char *e = strchr(s, '\n');
-		size_t len = e ? (size_t)(e - s) : strlen(s);
-		char *line = xstrndup(s, len), *t = str_trim(line);
-
-		if (*t && *t != '>') {
-			char *out = xstrdup(t);
-
-			free(line);
-			return out;
-		}
-		free(line);
-		if (!e)
-			break;
-		s = e + 1;
-	}
-	return xstrdup("");
 }
 
 int
@@ -338,8 +414,9 @@ poll_handle_reply(const struct kith_config *cfg, sqlite3 *db,
 		snprintf(line, n, "poll: unreadable reply from '%s'", sender);
 		return KITH_OK;
 	}
-	vote = first_own_line(m.text);
-	st = poll_vote(cfg, db, l, id, sender, vote, now_utc(), line, n);
+	/* the first line the member wrote: quotes and signature skipped */
+	vote = membership_reply_line(m.text);
+	st = poll_vote(cfg, db, l, id, sender, vote, now_utc(), NULL, line, n);
 	free(vote);
 	message_release(&m);
 	return st;

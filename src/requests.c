@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "kith/address.h"
@@ -12,9 +13,6 @@
 #include "kith/bans.h"
 #include "kith/db.h"
 #include "kith/log.h"
-#include "kith/event.h"
-#include "kith/log.h"
-#include "kith/poll.h"
 #include "kith/members.h"
 #include "kith/notice.h"
 #include "kith/requests.h"
@@ -77,38 +75,76 @@ subject_core(const char *s)
 	}
 }
 
+/* 1 when b asks for what a asks (verb and arguments, any case). */
+static int
+same_command(const struct command *a, const struct command *b)
+{
+	return !strcmp(a->verb, b->verb) && !strcasecmp(a->args, b->args);
+}
+
+/*
+ * subject_repeated - the Subject's command is in the body too: the same
+ * line, or its bare verb ("rsvp") that a body line completes ("rsvp yes
+ * 3").  Then it runs once, as the body says.
+ */
+static int
+subject_repeated(const struct command *subj, const struct command *body,
+    int n)
+{
+	for (int i = 0; i < n; i++)
+		if (same_command(subj, &body[i]) || (*subj->args == '\0' &&
+		    !strcmp(subj->verb, body[i].verb)))
+			return 1;
+	return 0;
+}
+
 int
 requests_parse(const char *subject, const char *text, struct command *out,
     int max)
 {
 	char *copy, *save = NULL;
-	int n = 0;
+	struct command subj;
+	int n = 0, k, has_subj;
 
-	if (subject && parse_line(subject_core(subject), &out[n]))
-		n++;
+	has_subj = subject && max > 0 && parse_line(subject_core(subject),
+	    &subj);
+	/* room for the Subject's command in front of the body's */
+	k = has_subj ? 1 : 0;
 	copy = xstrdup(text ? text : "");
-	for (char *line = strtok_r(copy, "\n", &save); line && n < max;
+	for (char *line = strtok_r(copy, "\n", &save); line && k + n < max;
 	    line = strtok_r(NULL, "\n", &save)) {
 		char *t = str_trim(line);
+		int dup = 0;
 
 		if (*t == '\0' || *t == '>')
 			continue;	/* blank or quoted */
 		if (!strcmp(t, "--") || !strncmp(line, "-- ", 3))
 			break;		/* signature */
-		if (!parse_line(t, &out[n]))
+		if (!parse_line(t, &out[k + n]))
 			break;		/* the first line that is no command */
-		if (!strcmp(out[n].verb, "end") || !strcmp(out[n].verb, "stop"))
+		if (!strcmp(out[k + n].verb, "end") ||
+		    !strcmp(out[k + n].verb, "stop"))
 			break;
-		n++;
+		for (int i = 0; i < n && !dup; i++)
+			dup = same_command(&out[k + i], &out[k + n]);
+		if (!dup)
+			n++;	/* a command written twice runs once */
 	}
 	free(copy);
-	return n;
+	if (has_subj && subject_repeated(&subj, out + k, n)) {
+		memmove(out, out + 1, (size_t)n * sizeof(*out));
+		has_subj = 0;
+	}
+	if (has_subj)
+		out[0] = subj;
+	return n + has_subj;
 }
 
 /* Everything one reply collects. */
 struct reply {
 	struct buf out;
 	struct buf own;		/* commands the sender must confirm */
+	int proven;		/* our MTA vouches for the From address */
 	char *attach;		/* a post for "get" */
 	size_t attach_len;
 	int help;
@@ -245,7 +281,9 @@ cmd_subscribe(const struct mail_ctx *c, struct reply *r, const char *sender,
 	} else if (!strcmp(policy, "invite"))
 		buf_adds(&r->out, "    Not done: this list is by invitation only; "
 		    "write to the owners.\n");
-	else if (!strcmp(policy, "open") && !strcmp(target, sender))
+	else if (!strcmp(policy, "open") && !strcmp(target, sender) &&
+	    r->proven)
+		/* open: no confirmation when the mail proves its sender */
 		st = membership_join(c, target, sender_name, &r->out);
 	else if (!strcmp(target, sender)) {
 		/* Our reply to the sender is the confirmation. */
@@ -314,54 +352,28 @@ cmd_set(const struct mail_ctx *c, struct reply *r, const struct command *cmd,
 	}
 }
 
-/* rsvp yes|no|maybe ID: the answer a calendar's buttons would give. */
+/*
+ * cmd_for_member - rsvp and vote act for the sender, so the sender must
+ * prove who they are: done now when our MTA vouches for the From address
+ * (an aligned DKIM pass), else once the sender confirms by replying to
+ * our answer, which only the real address receives.  A forged From acts
+ * for nobody.
+ */
 static int
-cmd_rsvp(const struct mail_ctx *c, struct reply *r, const char *args,
-    const char *sender)
+cmd_for_member(const struct mail_ctx *c, struct reply *r,
+    const struct command *cmd, const char *sender)
 {
-	char word[16];
-	long long id;
-	const char *partstat, *result = NULL;
-	struct member m;
-	struct event e;
-	int st;
+	char line[sizeof(cmd->verb) + sizeof(cmd->args) + 2];
 
-	if (sscanf(args, "%15s %lld", word, &id) != 2) {
-		buf_adds(&r->out, "    Not done: write 'rsvp yes ID', 'rsvp no ID' "
-		    "or 'rsvp maybe ID'.\n");
+	snprintf(line, sizeof(line), "%s %s", cmd->verb, cmd->args);
+	if (membership_check(c, sender, line, &r->out) != KITH_OK)
 		return KITH_OK;
-	}
-	str_lower(word);
-	partstat = !strcmp(word, "yes") ? "ACCEPTED" : !strcmp(word, "no") ?
-	    "DECLINED" : !strcmp(word, "maybe") ? "TENTATIVE" : NULL;
-	if (partstat == NULL) {
-		buf_adds(&r->out, "    Not done: the answer is yes, no or maybe.\n");
-		return KITH_OK;
-	}
-	if (member_find(c->db, c->l->id, sender, &m) != KITH_OK) {
-		buf_adds(&r->out, "    Not done: you are not a member.\n");
-		return KITH_OK;
-	}
-	if (event_get(c->db, id, &e) != KITH_OK || e.list_id != c->l->id ||
-	    strcmp(e.state, "active")) {
-		buf_addf(&r->out, "    Not done: there is no upcoming event %lld "
-		    "on this list.\n", id);
-		if (e.uid)
-			event_release(&e);
-		member_release(&m);
-		return KITH_OK;
-	}
-	st = event_rsvp(c->cfg, c->db, c->l, &e, m.id, 0, partstat, e.sequence,
-	    now_utc(), now_utc(), &result);
-	if (st == KITH_OK)
-		buf_addf(&r->out, "    Done: %s%s.\n", !strcmp(result,
-		    "waitlisted") ? "the event is full; you are on the waitlist "
-		    "for " : !strcmp(result, "accepted") ? "you are coming to " :
-		    !strcmp(result, "declined") ? "you are not coming to " :
-		    "maybe, for ", e.title);
-	event_release(&e);
-	member_release(&m);
-	return st;
+	if (r->proven)
+		return membership_act(c, sender, line, &r->out) == KITH_TEMP ?
+		    KITH_TEMP : KITH_OK;
+	buf_addf(&r->own, "%s\n", line);
+	buf_adds(&r->out, "    Done once you confirm.\n");
+	return KITH_OK;
 }
 
 static int
@@ -399,28 +411,8 @@ run_command(const struct mail_ctx *c, struct reply *r,
 		free(pub);
 	} else if (!strcmp(cmd->verb, "get"))
 		cmd_get(c, r, cmd->args, member);
-	else if (!strcmp(cmd->verb, "rsvp"))
-		st = cmd_rsvp(c, r, cmd->args, sender);
-	else if (!strcmp(cmd->verb, "vote")) {
-		char *end, line[512];
-		long long id = strtoll(cmd->args, &end, 10);
-
-		if (end == cmd->args || *end != ' ')
-			buf_adds(&r->out, "    Not done: write 'vote POLL N', e.g. "
-			    "'vote 3 2'.\n");
-		else {
-			st = poll_vote(c->cfg, c->db, c->l, id, sender, end + 1,
-			    now_utc(), line, sizeof(line));
-			log_info("%s", line);
-			if (strstr(line, "refused: "))
-				buf_addf(&r->out, "    Not done: %s.\n",
-				    strstr(line, "refused: ") + 9);
-			else
-				buf_addf(&r->out, "    %s\n", strstr(line,
-				    "unknown poll") ? "Not done: no such poll." :
-				    "Done (a separate mail confirms your vote).");
-		}
-	}
+	else if (!strcmp(cmd->verb, "rsvp") || !strcmp(cmd->verb, "vote"))
+		st = cmd_for_member(c, r, cmd, sender);
 	else if (!strcmp(cmd->verb, "who")) {
 		if (moderator)
 			member_foreach(c->db, c->l->id, who_line, &r->out);
@@ -503,6 +495,9 @@ requests_handle(const struct mail_ctx *c, const struct message *m,
 		parse_line("unsubscribe", &cmds[0]);
 	} else
 		n = requests_parse(m->subject, m->text, cmds, REQUESTS_MAX);
+	r.proven = *m->from_addr && !strcmp(m->from_addr, sender) &&
+	    membership_sender_proven(c->cfg->authserv_id, m->raw, m->len,
+	    m->from_addr);
 	if (n == 0) {
 		buf_adds(&r.out, "No command was found in your message.\n");
 		add_help(c, &r);

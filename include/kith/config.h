@@ -27,6 +27,7 @@ struct kith_config {
 	char *web_base_url;	/* https://... for one-click unsubscribe, "" = none */
 	int deliver_on_receive;	/* fork a delivery run after each post */
 	int busy_timeout_ms;
+	char *authserv_id;	/* our MTA's Authentication-Results id, "" = none */
 	/* [smtp] */
 	int smtp_connections;
 	char *smtp_helo;

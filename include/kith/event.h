@@ -113,7 +113,8 @@ int event_attendees(sqlite3 *db, const struct event *e, int64_t occurrence,
 /*
  * event_rsvp - record partstat (ACCEPTED, DECLINED, TENTATIVE) of member
  * for occurrence (0 = every one), with sequence and dtstamp; applies the
- * capacity (waitlist, promotion) and queues the notices.  *result gets a
+ * capacity (waitlist, promotion: the promoted member is told).  Whoever
+ * answers the member says whether they are on the waitlist.  *result gets a
  * static word: "accepted", "waitlisted", "declined", "tentative",
  * "older" (a newer answer is on file; nothing changed).
  */

@@ -23,6 +23,7 @@
 #include "kith/util.h"
 
 #define CONFIRM_TTL (7 * 86400)
+#define APPROVE_TTL (30 * 86400)	/* a request to join an approve list */
 #define CONFIRMS_PER_DAY 3
 
 /* What handlers share about the list and the mail being answered. */
@@ -38,6 +39,9 @@ struct mail_ctx {
 /* "team-confirm+TOKEN@domain" for purpose and payload, bound to address. */
 char *confirm_address(const struct mail_ctx *c, const char *purpose,
     const char *payload, const char *address);
+/* The same, valid until expires (UTC) instead of CONFIRM_TTL from now. */
+char *confirm_address_until(const struct mail_ctx *c, const char *purpose,
+    const char *payload, const char *address, int64_t expires);
 
 /* How many confirmations went to address in the last 24 hours. */
 int confirms_today(const struct mail_ctx *c, const char *address);
@@ -54,8 +58,24 @@ int membership_confirm_request(const struct mail_ctx *c, const char *address,
     const char *commands, const char *what, int mail_it, char **reply_to,
     struct buf *out);
 
-/* Apply one confirmed command line for address; a line to out. */
+/*
+ * membership_apply - carry out one confirmed command line for address:
+ * "subscribe NAME", "unsubscribe", "set ...", "rsvp yes|no|maybe ID",
+ * "vote POLL TEXT".  Echoes "> command" and one result line to out.
+ * membership_act does the same without the echo.
+ */
 int membership_apply(const struct mail_ctx *c, const char *address,
+    const char *command, struct buf *out);
+int membership_act(const struct mail_ctx *c, const char *address,
+    const char *command, struct buf *out);
+
+/*
+ * membership_check - whether command could be carried out for address
+ * now (rsvp: a member, an upcoming event of the list; vote: a member, an
+ * open poll, an answer that names an option).  KITH_OK, or KITH_PERM
+ * with the reason in out.  Reads only; other commands are always KITH_OK.
+ */
+int membership_check(const struct mail_ctx *c, const char *address,
     const char *command, struct buf *out);
 
 /* Join now (welcome, owners told) / leave now (goodbye, owners told). */
@@ -79,12 +99,15 @@ int membership_invite(const struct mail_ctx *c, const char *address,
 /*
  * membership_confirm - a reply to team-confirm+TOKEN@ with a payload of
  * kind c (confirmation), i (invitation) or a (a moderator accepting a
- * subscription), from sender.  Returns KITH_OK with a line in out when
- * something was done, KITH_PERM when the token is not good for it
- * (logged, nothing changed), KITH_TEMP on database trouble.
+ * subscription), from sender, whose own text is text.  Only an empty
+ * reply or a yes-word goes ahead; a no-word cancels the request; anything
+ * else changes nothing (the request still waits) and sender is told the
+ * words (a notice; out stays empty).  Returns KITH_OK with a line in out
+ * when something was done or cancelled, KITH_PERM when the token is not
+ * good for it (logged, nothing changed), KITH_TEMP on database trouble.
  */
 int membership_confirm(const struct mail_ctx *c, const char *token,
-    const char *sender, struct buf *out);
+    const char *sender, const char *text, struct buf *out);
 
 /* team-unsubscribe+TOKEN@: the member named by the token leaves. */
 int membership_unsubscribe_token(const struct mail_ctx *c, const char *token,
@@ -96,6 +119,53 @@ int membership_cron(const struct kith_config *cfg, sqlite3 *db,
 
 /* 1 when address is an owner or moderator of the list. */
 int membership_is_moderator(sqlite3 *db, int64_t list_id, const char *address);
+
+/*
+ * Reading a reply.  Only an explicit answer decides anything: the first
+ * line the person wrote themselves (membership_reply_line) must be empty
+ * or start with one of the words below; anything else changes nothing
+ * and the person is told which words Kith understands.
+ */
+enum reply_answer {
+	REPLY_EMPTY,	/* nothing of their own: an empty reply */
+	REPLY_YES,	/* approve, yes, ok, ano, ja, oui, 네 ... and nothing else */
+	REPLY_NO,	/* reject, no, ne, nein, non, 아니요 ... then a reason */
+	REPLY_DISCARD,	/* discard, spam, zahodit, löschen, 삭제 ... */
+	REPLY_UNCLEAR	/* anything else */
+};
+
+/*
+ * membership_reply_line - the first line of text the person wrote: blank
+ * lines, quoted lines ("> "), the attribution above a quote ("On ...
+ * wrote:") are skipped; a signature ("-- "), a quoted original
+ * ("-----Original Message-----", "____") or a phone's "Sent from my"
+ * ends the search.  Trimmed; "" when there is none.  Caller frees.
+ */
+char *membership_reply_line(const char *text);
+
+/*
+ * membership_reply_answer - what the first own line of text decides.
+ * Leading courtesy words ("please", "prosím", "bitte") are skipped; a
+ * yes-word approves only when the rest of the line is courtesy or other
+ * yes-words ("yes please", "Approve!"; not "yes, but not this one").  For
+ * REPLY_NO, reason (size reasonlen, may be NULL) gets the rest of the
+ * line ("Ne, tohle je spam." gives "tohle je spam."); else "".
+ */
+enum reply_answer membership_reply_answer(const char *text, char *reason,
+    size_t reasonlen);
+
+/*
+ * membership_sender_proven - 1 when the receiving MTA vouches for the
+ * From address of raw: an Authentication-Results field whose authserv-id
+ * is authserv_id reports dkim=pass for a domain aligned with from_addr's
+ * (the same domain, or a parent of it: header.d, else header.i).  Only
+ * the MTA's own fields count: the Authentication-Results at the top of
+ * the header, above the first Received field that follows one of ours
+ * and above any field with another authserv-id (a sender can write such
+ * fields into the mail it sends).  0 when authserv_id is "" or NULL.
+ */
+int membership_sender_proven(const char *authserv_id, const char *raw,
+    size_t len, const char *from_addr);
 
 /* Parse "YYYY-MM-DD" as midnight UTC; -1 when not a date. */
 int64_t parse_date(const char *s);

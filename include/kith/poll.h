@@ -36,10 +36,12 @@ int poll_get(sqlite3 *db, int64_t id, struct poll *p);
 
 /*
  * poll_parse_choice - the options a line of a reply names: numbers
- * ("2", "1, 3", "1 and 3") or an option's text (any case).  Fills
- * chosen[] (0-based, ascending, no repeats) and returns how many; 0 when
- * it names none, -1 when a number is out of range, -2 for several
- * options on a single-choice poll.
+ * ("2", "1, 3", "1 and 3"), else an option's text (any case; the line
+ * is it or starts with it, the longest wins), else the one number that
+ * stands in the line ("1번이요!", "Actually 2 please").  Fills chosen[]
+ * (0-based, ascending, no repeats) and returns how many; 0 when it names
+ * none (or several numbers stand in a sentence), -1 when a number is out
+ * of range, -2 for several options on a single-choice poll.
  */
 int poll_parse_choice(const char *line, const struct poll *p, int *chosen);
 
@@ -50,12 +52,25 @@ int poll_create(sqlite3 *db, const struct list *l, const char *question,
 
 /*
  * poll_vote - member votes with text (a reply's first own line, or the
- * arguments of "vote"); acknowledged or refused by mail.  *line gets what
- * happened.  KITH_OK (recorded or refused), KITH_TEMP.
+ * arguments of "vote").  When answer is NULL the member is told by mail:
+ * the vote acknowledged, a refusal (not a member, closed, not understood
+ * and how to vote) at most once a day.  Otherwise no mail is sent and one
+ * line for the caller's own reply goes to answer.  *line gets the log
+ * line.  KITH_OK (recorded or refused), KITH_TEMP.
  */
 int poll_vote(const struct kith_config *cfg, sqlite3 *db,
     const struct list *l, int64_t poll_id, const char *address,
-    const char *text, int64_t now, char *line, size_t n);
+    const char *text, int64_t now, struct buf *answer, char *line,
+    size_t n);
+
+/*
+ * poll_vote_check - 0 when address may vote text on poll_id of list l
+ * now (poll_vote would record it); -1 with the reason a member reads in
+ * why.  Reads only.
+ */
+int poll_vote_check(sqlite3 *db, const struct list *l, int64_t poll_id,
+    const char *address, const char *text, int64_t now, char *why,
+    size_t whylen);
 
 /* A reply to team-poll+TOKEN@ (raw mail); caller's transaction. */
 int poll_handle_reply(const struct kith_config *cfg, sqlite3 *db,

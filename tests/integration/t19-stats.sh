@@ -10,7 +10,7 @@ if ! command -v faketime >/dev/null; then
 	exit 77
 fi
 start_sink --pipelining
-write_conf "smtp://127.0.0.1:$SINK_PORT"
+write_conf "smtp://127.0.0.1:$SINK_PORT" "authserv_id = mx.example.org"
 at() { t=$1; shift; faketime "$t" "$KITH_BIN" "$@"; }
 mail() {	# mail TIME FROM ID SUBJECT [IN-REPLY-TO]
 	printf 'From: %s\nTo: team@example.org\nSubject: %s\nMessage-ID: <%s@x>\n%s\nhello\n' "$2" "$4" "$3" "${5:+In-Reply-To: <$5@x>
@@ -31,7 +31,7 @@ ev=$(at "2026-11-01 10:00:00" event create team --title Picnic --start "2026-12-
 at "2026-11-01 10:00:00" deliver >/dev/null 2>&1
 at "2026-11-02 10:00:00" member rm team dave@example.org >/dev/null
 for who in alice:yes carol:no; do
-	printf 'From: %s@example.org\nTo: team-request@example.org\nSubject: rsvp\nMessage-ID: <r-%s@x>\n\nrsvp %s %s\n' "${who%:*}" "${who%:*}" "${who#*:}" "$ev" > "$T/rsvp"
+	printf 'Authentication-Results: mx.example.org; dkim=pass header.d=example.org\nFrom: %s@example.org\nTo: team-request@example.org\nSubject: rsvp\nMessage-ID: <r-%s@x>\n\nrsvp %s %s\n' "${who%:*}" "${who%:*}" "${who#*:}" "$ev" > "$T/rsvp"
 	at "2026-11-03 10:00:00" receive -r team-request@example.org -f "${who%:*}@example.org" < "$T/rsvp"
 done
 at "2026-11-10 10:00:00" member add team frank@example.org >/dev/null

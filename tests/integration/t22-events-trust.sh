@@ -17,7 +17,7 @@ if ! $PY -c 'import icalendar' 2>/dev/null; then
 fi
 set_clock "2026-11-02 09:00:00"
 start_sink --pipelining
-setup_list
+setup_list "authserv_id = mx.example.org"
 kith list set team timezone Europe/Prague >/dev/null
 MR="$PY $HERE/make_reply.py"
 evid() { $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])'; }
@@ -122,7 +122,7 @@ assert_ok '[ "$(count carol@example.org)" = 1 ] && [ "$st" = "REQUEST TENTATIVE 
 assert_ok '$MT header "$f" Subject | grep -q "^On the waitlist: Pálava, Sat 12 Dec 2026, 08:00 CET" && $MT body "$f" | grep -q "so you are on the waitlist"' "and it says so: $($MT header "$f" Subject)"
 # the same by command: one reply that says so, no second mail
 for who in dave erin frank gina; do
-	printf 'From: %s@example.org\nTo: team-request@example.org\nSubject: rsvp\nMessage-ID: <rq-%s@x>\n\nrsvp yes %s\n' "$who" "$who" "$eid" > "$T/rq-$who"
+	printf 'Authentication-Results: mx.example.org; dkim=pass header.d=example.org\nFrom: %s@example.org\nTo: team-request@example.org\nSubject: rsvp\nMessage-ID: <rq-%s@x>\n\nrsvp yes %s\n' "$who" "$who" "$eid" > "$T/rq-$who"
 	post "$T/rq-$who" team-request@example.org >/dev/null
 done
 kith deliver >/dev/null
@@ -187,7 +187,7 @@ kith list set club timezone Europe/Prague >/dev/null
 dinner=$(kith event create club --title Dinner --start "2026-12-20 19:00" --duration 3h --rsvp-by 2026-12-15 2>/dev/null)
 sauna=$(kith event create club --title Sauna --start "2026-12-21 18:00" --duration 2h --capacity 1 --rsvp-by 2026-12-16 2>/dev/null)
 late=$(kith event create club --title Late --start "2026-12-22 18:00" --duration 2h --rsvp-by "2026-12-10 12:00" 2>/dev/null)
-printf 'From: pavel@example.org\nTo: club-request@example.org\nSubject: coming\nMessage-ID: <rq-pavel@x>\n\nrsvp yes %s\nrsvp yes %s\n' "$dinner" "$sauna" > "$T/rq-pavel"
+printf 'Authentication-Results: mx.example.org; dkim=pass header.d=example.org\nFrom: pavel@example.org\nTo: club-request@example.org\nSubject: coming\nMessage-ID: <rq-pavel@x>\n\nrsvp yes %s\nrsvp yes %s\n' "$dinner" "$sauna" > "$T/rq-pavel"
 post "$T/rq-pavel" club-request@example.org >/dev/null
 kith deliver >/dev/null
 rm -f "$SINK_DIR"/*

@@ -26,6 +26,14 @@ static const struct {
 	{ "", "subscribe\nend\nhelp\n", "subscribe:" },
 	{ "Out of ideas", "frobnicate\n", "" },
 	{ "info", "index\n", "info:|index:" },
+	/* a command in both Subject and body runs once */
+	{ "set digest daily", "set digest daily\n", "set:digest daily" },
+	{ "Re: SET digest daily", "set DIGEST daily\n", "set:DIGEST daily" },
+	{ "rsvp", "rsvp yes 3\n", "rsvp:yes 3" },
+	{ "rsvp yes 3", "rsvp yes 3\nrsvp yes 3\n", "rsvp:yes 3" },
+	{ "help", "info\nhelp\n", "info:|help:" },
+	{ "rsvp yes 3", "rsvp no 4\n", "rsvp:yes 3|rsvp:no 4" },
+	{ "", "vote 1 2\nvote 1 2\nvote 1 3\n", "vote:1 2|vote:1 3" },
 };
 
 START_TEST(test_parse)
@@ -51,8 +59,10 @@ START_TEST(test_limit)
 	struct command cmds[REQUESTS_MAX];
 	char body[4096] = "";
 
+	/* distinct commands: a repeated one would run once */
 	for (int i = 0; i < 50; i++)
-		strcat(body, "info\n");
+		snprintf(body + strlen(body), sizeof(body) - strlen(body),
+		    "get %d\n", i + 1);
 	ck_assert_int_eq(requests_parse("", body, cmds, REQUESTS_MAX),
 	    REQUESTS_MAX);
 }

@@ -19,6 +19,8 @@ Suite *subject_suite(void);
 Suite *html_suite(void);
 Suite *digest_suite(void);
 Suite *event_suite(void);
+Suite *membership_suite(void);
+Suite *poll_suite(void);
 
 /* A fresh database in a temporary directory; caller closes and removes. */
 #include <sqlite3.h>

@@ -1,0 +1,327 @@
+/* test_membership - reading replies and proving senders, table-driven. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kith/config.h"
+#include "kith/db.h"
+#include "kith/lists.h"
+#include "kith/members.h"
+#include "kith/membership.h"
+#include "kith/tokens.h"
+#include "kith/util.h"
+#include "unit.h"
+
+static const struct {
+	const char *text, *want;
+} line_cases[] = {
+	{ "", "" },
+	{ "\n\n  \n", "" },
+	{ "approve\n", "approve" },
+	{ "  Approve!  \r\n\r\n> quoted\r\n", "Approve!" },
+	{ "> A message waits\n> for you\n", "" },
+	{ "\nOn Tue, 2 Jun 2026, Team <team@example.org> wrote:\n> held\n",
+	    "" },
+	{ "reject spam\n\nOn Tue, Team <team@example.org> wrote:\n> x\n",
+	    "reject spam" },
+	/* Gmail wraps the attribution before "wrote:" */
+	{ "On Tue, Jun 2, 2026 at 10:00 AM Team <team-confirm+h.1@x.org>\n"
+	    "wrote:\n\n> held post\n", "" },
+	{ "Dne út 2. 6. 2026 v 10:00 Team <team@example.org> napsal:\n"
+	    "> zpráva\n", "" },
+	/* a line of the person's own that merely ends in ':' stays theirs */
+	{ "Reject, see below:\n> the offending line\n", "Reject, see below:" },
+	{ "reject x@spam.example:\n> quoted\n", "reject x@spam.example:" },
+	{ "-- \nBob\napprove\n", "" },
+	{ "--\napprove\n", "" },
+	{ "Sent from my iPhone\n\n> Held for team\n", "" },
+	{ "-----Original Message-----\nFrom: Team\napprove\n", "" },
+	{ "________________________________\nFrom: Team\n", "" },
+	{ "1번이요!\n> 1. 금요일\n", "1번이요!" },
+	{ "\t Actually 2 please\n", "Actually 2 please" },
+};
+
+START_TEST(test_reply_line)
+{
+	char *got = membership_reply_line(line_cases[_i].text);
+
+	ck_assert_msg(!strcmp(got, line_cases[_i].want), "case %d: got '%s', "
+	    "want '%s'", _i, got, line_cases[_i].want);
+	free(got);
+}
+END_TEST
+
+static const char *const answer_names[] = { "empty", "yes", "no", "discard",
+	"unclear" };
+
+static const struct {
+	const char *text;
+	enum reply_answer want;
+	const char *reason;
+} answer_cases[] = {
+	{ "", REPLY_EMPTY, "" },
+	{ "\n> quoted only\n", REPLY_EMPTY, "" },
+	{ "approve", REPLY_YES, "" },
+	{ "Approve.\n\n> A message to team@example.org waits", REPLY_YES, "" },
+	{ "APPROVED!", REPLY_YES, "" },
+	{ "yes please", REPLY_YES, "" },
+	{ "OK", REPLY_YES, "" },
+	{ "Please approve, thanks", REPLY_YES, "" },
+	{ "Ano, schválit", REPLY_YES, "" },
+	{ "ANO", REPLY_YES, "" },
+	{ "Ja, bitte", REPLY_YES, "" },
+	{ "Oui merci", REPLY_YES, "" },
+	{ "네", REPLY_YES, "" },
+	{ "승인합니다", REPLY_YES, "" },
+	{ "Ναι", REPLY_YES, "" },
+	{ "gladly", REPLY_YES, "" },
+	/* a yes followed by anything else is not a yes */
+	{ "yes, but not this one", REPLY_UNCLEAR, "" },
+	{ "approve? no way", REPLY_UNCLEAR, "" },
+	{ "yes again", REPLY_UNCLEAR, "" },
+	{ "reject", REPLY_NO, "" },
+	{ "reject This list is for members of the club only.", REPLY_NO,
+	    "This list is for members of the club only." },
+	{ "Ne, tohle je spam.", REPLY_NO, "tohle je spam." },
+	{ "NE", REPLY_NO, "" },
+	{ "Nein: kein Thema für die Liste", REPLY_NO,
+	    "kein Thema für die Liste" },
+	{ "Non.", REPLY_NO, "" },
+	{ "아니요, 광고입니다", REPLY_NO, "광고입니다" },
+	{ "Όχι", REPLY_NO, "" },
+	{ "No, I did not ask for this", REPLY_NO, "I did not ask for this" },
+	{ "discard", REPLY_DISCARD, "" },
+	{ "Spam!", REPLY_DISCARD, "" },
+	{ "zahodit", REPLY_DISCARD, "" },
+	{ "Löschen", REPLY_DISCARD, "" },
+	{ "삭제", REPLY_DISCARD, "" },
+	/* anything else: nothing may happen */
+	{ "Tohle je spam, nechci to na listu.", REPLY_UNCLEAR, "" },
+	{ "I'll look at it tomorrow", REPLY_UNCLEAR, "" },
+	{ "Hmm", REPLY_UNCLEAR, "" },
+	{ "please", REPLY_UNCLEAR, "" },
+	{ "👍", REPLY_UNCLEAR, "" },
+	{ "!!!", REPLY_UNCLEAR, "" },
+	{ "approvee", REPLY_UNCLEAR, "" },
+	{ "Sent from my iPhone\n\n> Held for team", REPLY_EMPTY, "" },
+	{ "On Tue, Team <team@example.org> wrote:\n> approve\n", REPLY_EMPTY,
+	    "" },
+	{ "Reject, see below:\n> the offending line\n", REPLY_NO,
+	    "see below:" },
+};
+
+START_TEST(test_reply_answer)
+{
+	char reason[256];
+	enum reply_answer got = membership_reply_answer(answer_cases[_i].text,
+	    reason, sizeof(reason));
+
+	ck_assert_msg(got == answer_cases[_i].want && !strcmp(reason,
+	    answer_cases[_i].reason), "case %d '%s': got %s '%s', want %s '%s'",
+	    _i, answer_cases[_i].text, answer_names[got], reason,
+	    answer_names[answer_cases[_i].want], answer_cases[_i].reason);
+}
+END_TEST
+
+#define AR "Authentication-Results: "
+static const struct {
+	const char *headers;	/* the top of a mail, before "From:" */
+	const char *from;
+	int want;
+} proof_cases[] = {
+	{ "", "bob@example.org", 0 },
+	{ AR "mx.kith.test; dkim=pass header.d=example.org\n",
+	    "bob@example.org", 1 },
+	/* folded, with comments, spaces around '=' and the version */
+	{ AR "mx.kith.test 1;\n\tdkim = pass (2048-bit key; secure)\n"
+	    "\theader.d = example.org header.s=sel header.b=AbCd;\n"
+	    "\tspf=pass smtp.mailfrom=example.org\n", "bob@example.org", 1 },
+	{ AR "MX.KITH.TEST; DKIM=PASS header.i=@Example.ORG\n",
+	    "bob@example.org", 1 },
+	/* a parent domain signs for a subdomain; never the other way */
+	{ AR "mx.kith.test; dkim=pass header.d=example.org\n",
+	    "bob@mail.example.org", 1 },
+	{ AR "mx.kith.test; dkim=pass header.d=mail.example.org\n",
+	    "bob@example.org", 0 },
+	{ AR "mx.kith.test; dkim=pass header.d=org\n", "bob@example.org", 0 },
+	{ AR "mx.kith.test; dkim=pass header.d=badexample.org\n",
+	    "bob@example.org", 0 },
+	/* a pass for another domain (the attacker's own) is no proof */
+	{ AR "mx.kith.test; dkim=pass header.d=attacker.example\n",
+	    "bob@example.org", 0 },
+	{ AR "mx.kith.test; dkim=fail header.d=example.org\n",
+	    "bob@example.org", 0 },
+	{ AR "mx.kith.test; dkim=none; spf=pass smtp.mailfrom=example.org\n",
+	    "bob@example.org", 0 },
+	/* the words inside a comment or a reason are not results */
+	{ AR "mx.kith.test; dkim=fail (dkim=pass header.d=example.org)\n",
+	    "bob@example.org", 0 },
+	{ AR "mx.kith.test; dkim=fail reason=\"dkim=pass header.d=example."
+	    "org\"\n", "bob@example.org", 0 },
+	/* a pass in the second resinfo of ours counts */
+	{ AR "mx.kith.test; spf=fail smtp.mailfrom=x.example;\n"
+	    "  dkim=pass header.d=example.org\n", "bob@example.org", 1 },
+	{ AR "mx.kith.test; dkim=fail header.d=example.org;\n"
+	    "  dkim=pass header.d=attacker.example\n", "bob@example.org", 0 },
+	/* another authserv-id is not ours */
+	{ AR "mx.google.com; dkim=pass header.d=example.org\n",
+	    "bob@example.org", 0 },
+	{ AR "mx.kith.test.evil; dkim=pass header.d=example.org\n",
+	    "bob@example.org", 0 },
+	/* a forged field of ours below our MTA's Received: the sender's */
+	{ AR "mx.kith.test; dkim=none\n"
+	    "Received: from evil.example by mx.kith.test\n"
+	    AR "mx.kith.test; dkim=pass header.d=example.org\n",
+	    "bob@example.org", 0 },
+	/* below another host's field: from before that hop */
+	{ "Received: from relay by mx.kith.test\n"
+	    AR "mx.google.com; dkim=fail header.d=example.org\n"
+	    AR "mx.kith.test; dkim=pass header.d=example.org\n",
+	    "bob@example.org", 0 },
+	/* our milters' two fields above our Received both count */
+	{ "Return-Path: <bob@example.org>\n"
+	    AR "mx.kith.test; spf=pass smtp.mailfrom=example.org\n"
+	    AR "mx.kith.test; dkim=pass header.d=example.org\n"
+	    "Received: from mail.example.org by mx.kith.test\n"
+	    "DKIM-Signature: v=1; d=example.org\n", "bob@example.org", 1 },
+	/* a content filter re-injecting: its Received is above ours */
+	{ "Received: from localhost by mx.kith.test\n"
+	    AR "mx.kith.test; dkim=pass header.d=example.org\n"
+	    "Received: from mail.example.org by mx.kith.test\n",
+	    "bob@example.org", 1 },
+	{ AR "mx.kith.test; dkim=pass header.d=example.org\n", "", 0 },
+	{ AR "mx.kith.test; dkim=pass header.d=example.org\n", "bob", 0 },
+	/* no authserv_id configured: nothing is proof */
+	{ AR "; dkim=pass header.d=example.org\n", "bob@example.org", 0 },
+};
+
+START_TEST(test_sender_proven)
+{
+	char mail[2048];
+	int got;
+
+	snprintf(mail, sizeof(mail), "%sFrom: <%s>\nTo: team-request@"
+	    "example.org\nSubject: rsvp\n\nrsvp yes 1\n", proof_cases[_i].headers,
+	    proof_cases[_i].from);
+	got = membership_sender_proven(_i == (int)(sizeof(proof_cases) /
+	    sizeof(proof_cases[0])) - 1 ? "" : "mx.kith.test", mail,
+	    strlen(mail), proof_cases[_i].from);
+	ck_assert_msg(got == proof_cases[_i].want, "case %d: got %d, want %d\n%s",
+	    _i, got, proof_cases[_i].want, mail);
+}
+END_TEST
+
+/*
+ * Confirmation handling: a pending "subscribe" for dora, answered with
+ * each reply below through the real token.  Only an empty reply or a yes
+ * joins; a no cancels; anything else keeps the request and answers with
+ * the words.
+ */
+static const struct {
+	const char *text;
+	int member, pending, told;	/* told: a confirm-unclear notice */
+	const char *out;		/* in the results, or "" for none */
+} confirm_cases[] = {
+	{ "", 1, 0, 0, "is now a member" },
+	{ "\n> Someone (hopefully you) asked to join\n", 1, 0, 0,
+	    "is now a member" },
+	{ "yes please", 1, 0, 0, "is now a member" },
+	{ "Ano", 1, 0, 0, "is now a member" },
+	{ "Wer sind Sie?", 0, 1, 1, "" },
+	{ "yes, but who are you?", 0, 1, 1, "" },
+	{ "No, I did not ask for this", 0, 0, 0, "Cancelled" },
+	{ "ne", 0, 0, 0, "Cancelled" },
+	{ "spam", 0, 0, 0, "Cancelled" },
+};
+
+static int64_t
+count_of(sqlite3 *db, const char *sql)
+{
+	return db_int(db, -1, NULL, sql, "");
+}
+
+START_TEST(test_confirm)
+{
+	static const unsigned char secret[32] = "0123456789abcdef0123456789abcde";
+	struct kith_config cfg;
+	struct token_key *key = token_key_new(secret, sizeof(secret));
+	char dir[256], err[256], payload[32], *tok;
+	sqlite3 *db = unit_db(dir, sizeof(dir));
+	struct list l;
+	struct mail_ctx c;
+	struct buf out;
+	int64_t id;
+
+	ck_assert_ptr_nonnull(db);
+	ck_assert_int_eq(config_load(&cfg, "/dev/null", err, sizeof(err)), 0);
+	ck_assert_int_eq(list_create(db, "team@example.org",
+	    "alice@example.org", "Team", "", err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(list_find(db, "team", &l, err, sizeof(err)), KITH_OK);
+	c = (struct mail_ctx){ &cfg, db, key, &l, "reply@test", "Re: confirm" };
+	buf_init(&out);
+	ck_assert_int_eq(db_begin(db), KITH_OK);
+	ck_assert_int_eq(membership_confirm_request(&c, "dora@example.net",
+	    "subscribe Dora", "join the list", 1, NULL, &out), KITH_OK);
+	id = count_of(db, "SELECT max(id) FROM pending");
+	snprintf(payload, sizeof(payload), "c.%lld", (long long)id);
+	tok = token_make(key, "confirm", l.address, "dora@example.net", payload,
+	    now_utc() + 3600);
+	/* a token made for another address does nothing */
+	{
+		char *other = token_make(key, "confirm", l.address,
+		    "eve@example.net", payload, now_utc() + 3600);
+
+		ck_assert_int_eq(membership_confirm(&c, other, "dora@example.net",
+		    "yes", &out), KITH_PERM);
+		free(other);
+	}
+	buf_reset(&out);
+	ck_assert_int_eq(membership_confirm(&c, tok, "dora@example.net",
+	    confirm_cases[_i].text, &out), KITH_OK);
+	ck_assert_int_eq(db_commit(db), KITH_OK);
+	ck_assert_msg(count_of(db, "SELECT count(*) FROM members WHERE "
+	    "address='dora@example.net'") == confirm_cases[_i].member &&
+	    count_of(db, "SELECT count(*) FROM pending WHERE "
+	    "address='dora@example.net'") == confirm_cases[_i].pending &&
+	    count_of(db, "SELECT count(*) FROM outbox_messages WHERE "
+	    "instr(data, 'Kith did not understand')") == confirm_cases[_i].told &&
+	    (*confirm_cases[_i].out ? out.data && strstr(out.data,
+	    confirm_cases[_i].out) != NULL : out.data == NULL || !*out.data),
+	    "case %d '%s': member %lld pending %lld told %lld out '%s'", _i,
+	    confirm_cases[_i].text, (long long)count_of(db, "SELECT count(*) "
+	    "FROM members WHERE address='dora@example.net'"),
+	    (long long)count_of(db, "SELECT count(*) FROM pending WHERE "
+	    "address='dora@example.net'"), (long long)count_of(db, "SELECT "
+	    "count(*) FROM outbox_messages WHERE instr(data, 'Kith did not "
+	    "understand')"), out.data ? out.data : "");
+	free(tok);
+	buf_release(&out);
+	list_release(&l);
+	config_release(&cfg);
+	token_key_free(key);
+	db_close(db);
+	unit_rmdir(dir);
+}
+END_TEST
+
+Suite *
+membership_suite(void)
+{
+	Suite *s = suite_create("membership");
+	TCase *tc = tcase_create("replies");
+
+	tcase_add_loop_test(tc, test_reply_line, 0,
+	    (int)(sizeof(line_cases) / sizeof(line_cases[0])));
+	tcase_add_loop_test(tc, test_reply_answer, 0,
+	    (int)(sizeof(answer_cases) / sizeof(answer_cases[0])));
+	tcase_add_loop_test(tc, test_sender_proven, 0,
+	    (int)(sizeof(proof_cases) / sizeof(proof_cases[0])));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("confirmations");
+	tcase_add_loop_test(tc, test_confirm, 0,
+	    (int)(sizeof(confirm_cases) / sizeof(confirm_cases[0])));
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,179 @@
+/* test_poll - reading votes and recording them, table-driven. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kith/config.h"
+#include "kith/db.h"
+#include "kith/lists.h"
+#include "kith/members.h"
+#include "kith/membership.h"
+#include "kith/poll.h"
+#include "kith/util.h"
+#include "unit.h"
+
+static const struct {
+	const char *line;
+	int multiple, want_n;
+	const char *want;	/* chosen, 1-based, comma-separated */
+} choice_cases[] = {
+	{ "2", 0, 1, "2" },
+	{ "#3", 0, 1, "3" },
+	{ "1, 3", 1, 2, "1,3" },
+	{ "3 and 1", 1, 2, "1,3" },
+	{ "1, 3", 0, -2, "" },
+	{ "Saturday", 0, 1, "2" },
+	{ "SATURDAY!", 0, 1, "2" },
+	{ "Saturday evening", 0, 1, "4" },	/* the longest option text */
+	{ "saturday evening works", 0, 1, "4" },
+	{ "Sunday works for me", 0, 1, "3" },
+	/* exactly one number stands in the line */
+	{ "1번이요!", 0, 1, "1" },
+	{ "Actually 2 please", 0, 1, "2" },
+	{ "Actually 2 please", 1, 1, "2" },
+	{ "Nejlépe 3, díky", 0, 1, "3" },
+	{ "2번", 0, 1, "2" },
+	{ "Actually 7 please", 0, -1, "" },
+	{ "I'd say 0", 0, -1, "" },
+	/* two numbers, or none: not understood */
+	{ "1 or 2, I don't mind", 0, 0, "" },
+	{ "1번 아니면 2번", 0, 0, "" },
+	{ "at 10:30", 0, 0, "" },
+	{ "maybe", 0, 0, "" },
+	{ "Fridays", 0, 0, "" },
+	{ "", 0, 0, "" },
+};
+
+START_TEST(test_choice)
+{
+	struct poll p;
+	int chosen[POLL_MAX_OPTIONS], n;
+	char got[64] = "";
+
+	memset(&p, 0, sizeof(p));
+	p.options[0] = (char *)"Friday";
+	p.options[1] = (char *)"Saturday";
+	p.options[2] = (char *)"Sunday";
+	p.options[3] = (char *)"Saturday evening";
+	p.noptions = 4;
+	p.multiple = choice_cases[_i].multiple;
+	n = poll_parse_choice(choice_cases[_i].line, &p, chosen);
+	for (int i = 0; i < n; i++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%d",
+		    i ? "," : "", chosen[i] + 1);
+	ck_assert_msg(n == choice_cases[_i].want_n && (n <= 0 ||
+	    !strcmp(got, choice_cases[_i].want)), "'%s': got %d '%s', want %d "
+	    "'%s'", choice_cases[_i].line, n, got, choice_cases[_i].want_n,
+	    choice_cases[_i].want);
+}
+END_TEST
+
+/*
+ * Votes on one open poll, as a reply's first own line gives them (by
+ * mail: the member is told by a notice) and as the 'vote' command gives
+ * them (answer: one line for the request's own reply, no notice).
+ */
+static const struct {
+	const char *address, *reply;	/* the whole reply as written */
+	int by_command;
+	const char *stored;		/* choices on file afterwards, "" none */
+	int notices;			/* mails queued by the vote */
+	const char *said;		/* in the answer or the notice */
+} vote_cases[] = {
+	{ "bob@example.org", "2\n\n> 1. Friday\n", 0, "2", 1,
+	    "Your answer: 2. Saturday" },
+	{ "bob@example.org", "Actually 3 please\n\nOn Tue, Team "
+	    "<team@example.org> wrote:\n> 1. Friday\n", 0, "3", 1,
+	    "Your answer: 3. Sunday" },
+	{ "bob@example.org", "1번이요!", 1, "1", 0,
+	    "Done: your vote on poll 1 is 1. Friday" },
+	{ "bob@example.org", "1 or 2?", 0, "", 1,
+	    "could not tell which option" },
+	{ "bob@example.org", "1 or 2?", 1, "", 0,
+	    "Not done: Kith could not tell which option" },
+	{ "bob@example.org", "9", 1, "", 0,
+	    "Not done: that is not one of the options" },
+	{ "eve@example.net", "2", 0, "", 1, "only members of the list" },
+	{ "eve@example.net", "2", 1, "", 0,
+	    "Not done: only members of the list can vote" },
+};
+
+START_TEST(test_vote)
+{
+	char dir[256], err[256], line[512], *opts[] = { "Friday", "Saturday",
+		"Sunday" }, *choice, *text;
+	sqlite3 *db = unit_db(dir, sizeof(dir));
+	struct kith_config cfg;
+	struct list l;
+	struct buf answer;
+	int64_t id, sent, before;
+
+	ck_assert_ptr_nonnull(db);
+	ck_assert_int_eq(config_load(&cfg, "/dev/null", err, sizeof(err)), 0);
+	ck_assert_int_eq(list_create(db, "team@example.org",
+	    "alice@example.org", "Team", "", err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(list_find(db, "team", &l, err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(member_add(db, l.id, "bob@example.org", "Bob"),
+	    MEMBER_ADDED);
+	ck_assert_int_eq(poll_create(db, &l, "When?", opts, 3, 0, 0, now_utc(),
+	    &id, &sent, err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(id, 1);
+	before = db_int(db, 0, NULL, "SELECT count(*) FROM outbox_messages",
+	    "");
+	buf_init(&answer);
+	/* the reply path reads the first own line; the command its args */
+	text = vote_cases[_i].by_command ? xstrdup(vote_cases[_i].reply) :
+	    membership_reply_line(vote_cases[_i].reply);
+	ck_assert_int_eq(db_begin(db), KITH_OK);
+	ck_assert_int_eq(poll_vote(&cfg, db, &l, id, vote_cases[_i].address,
+	    text, now_utc(), vote_cases[_i].by_command ? &answer : NULL, line,
+	    sizeof(line)), KITH_OK);
+	ck_assert_int_eq(db_commit(db), KITH_OK);
+	{
+		sqlite3_stmt *st = db_prepare(db, "SELECT choices FROM "
+		    "poll_votes WHERE address=?");
+
+		db_bind(st, "t", vote_cases[_i].address);
+		choice = xstrdup(sqlite3_step(st) == SQLITE_ROW ?
+		    (const char *)sqlite3_column_text(st, 0) : "");
+		sqlite3_finalize(st);
+	}
+	ck_assert_msg(!strcmp(choice, vote_cases[_i].stored), "case %d: "
+	    "stored '%s', want '%s' (%s)", _i, choice, vote_cases[_i].stored,
+	    line);
+	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT count(*) FROM "
+	    "outbox_messages", "") - before, vote_cases[_i].notices);
+	if (vote_cases[_i].by_command)
+		ck_assert_msg(answer.data && strstr(answer.data,
+		    vote_cases[_i].said), "case %d: answer '%s'", _i,
+		    answer.data ? answer.data : "");
+	else
+		ck_assert_msg(db_int(db, 0, NULL, "SELECT count(*) FROM "
+		    "outbox_messages WHERE instr(data, ?)", "t",
+		    vote_cases[_i].said) == 1, "case %d: no notice saying '%s'",
+		    _i, vote_cases[_i].said);
+	free(choice);
+	free(text);
+	buf_release(&answer);
+	list_release(&l);
+	config_release(&cfg);
+	db_close(db);
+	unit_rmdir(dir);
+}
+END_TEST
+
+Suite *
+poll_suite(void)
+{
+	Suite *s = suite_create("poll");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_loop_test(tc, test_choice, 0,
+	    (int)(sizeof(choice_cases) / sizeof(choice_cases[0])));
+	tcase_add_loop_test(tc, test_vote, 0,
+	    (int)(sizeof(vote_cases) / sizeof(vote_cases[0])));
+	suite_add_tcase(s, tc);
+	return s;
+}
