@@ -25,26 +25,51 @@
 #include "kith/lists.h"
 #include "kith/tokens.h"
 
+/* What a report says happened to one recipient (RFC 3464 Action). */
+enum bounce_action {
+	BOUNCE_FAILED,		/* failed: the only kind that is scored */
+	BOUNCE_DELAYED,		/* still trying: a warning, not a failure */
+	BOUNCE_DELIVERED	/* delivered, relayed or expanded */
+};
+
 struct bounce_rcpt {
 	char *address;		/* normalised; "" when the report names none */
 	char status[16];	/* "5.1.1", "" when none */
 	char *diagnostic;	/* one line, "" when none */
 	const char *reason;	/* static: "userunknown", "mailboxfull", ... */
 	int hard;		/* the address is bad */
-	int permanent;		/* failed for good (5.x.x), not delayed */
+	int permanent;		/* failed for good (action == BOUNCE_FAILED) */
+	enum bounce_action action;
 };
 
 struct bounce_report {
-	int is_bounce;
+	int is_bounce;		/* at least one recipient failed */
 	const char *not_why;	/* static, when not: "auto-reply", ... */
 	int dsn;		/* an RFC 3464 report */
+	int delay;		/* a delay notice: delayed, nothing failed */
 	struct bounce_rcpt *rcpts;
 	size_t n;
 };
 
-/* Read raw (any line ends).  Never fails; release with bounce_report_release. */
+/*
+ * bounce_parse - read raw (any line ends: LF, CRLF or CR).  Never fails;
+ * release with bounce_report_release.  Not a bounce (is_bounce 0, with
+ * not_why): no report at all, auto-replies, challenge-response mails,
+ * feedback reports, and reports in which nothing failed (delay notices,
+ * delivered).
+ */
 void bounce_parse(const char *raw, size_t len, struct bounce_report *r);
 void bounce_report_release(struct bounce_report *r);
+
+/*
+ * bounce_failed - the failure r reports for rcpt (normalised): its own
+ * entry; or, when r does not name rcpt (a forwarded address is reported
+ * under the address it was forwarded to), the first recipient that
+ * failed.  NULL when r names rcpt as delivered or delayed, or nobody
+ * failed.
+ */
+const struct bounce_rcpt *bounce_failed(const struct bounce_report *r,
+    const char *rcpt);
 
 /*
  * bounce_handle - a report that came to list l's bounce address with

@@ -4,12 +4,18 @@
 usage: bounce_accuracy.py KITH CORPUS_DIR [--misses]
 
 Prints three measures (and, with --misses, every miss):
-  bounce     bounce vs not a bounce, on rows whose label says which
+  bounce     bounce vs not a bounce, on rows whose label says which.
+             A delivery report is a bounce to every source, a delay
+             notice too (sisimai: reason "expired" and others, flufl and
+             the ruby gem: "soft"); Kith reads a delay notice as one
+             ("delay") and scores nobody for it, so "delay" counts as
+             recognised here
   hardsoft   hard vs soft, on bounces with a hard-bounce flag; each
              source's flag means what its own tests mean: sisimai's
-             "hardbounce" is "the address is bad" (Kith's hard), flufl's
-             and the ruby mail gem's are "failed for good, not delayed"
-             (Kith's permanent)
+             "hardbounce" is "the address is bad" (reasons userunknown,
+             hostunknown, hasmoved, notaccept: Kith's hard), flufl's and
+             the ruby mail gem's are "failed for good, not delayed"
+             (Kith's "failed")
   recipient  the labelled failed recipient is among those Kith found
 Last line: "bounce=P hardsoft=P recipient=P" in percent.
 
@@ -52,7 +58,7 @@ def main():
             seen_bounce.add(path)
             want = "not" if cls in NOT_BOUNCE else "bounce"
             score["bounce"][1] += 1
-            if verdict == want:
+            if verdict == want or (verdict == "delay" and want == "bounce"):
                 score["bounce"][0] += 1
             else:
                 misses.append(f"bounce    {path}: want {want} ({cls}), "
@@ -69,11 +75,11 @@ def main():
             if r["source"] == "sisimai":
                 have = bool(mine) and mine[0][1] == "hard"
             else:
-                have = bool(mine) and mine[0][2] == "permanent"
+                have = bool(mine) and mine[0][2] == "failed"
             kind = ("hard" if have else "soft") if mine else "-"
             want = "hard" if want else "soft"
             score["hardsoft"][1] += 1
-            if verdict == "bounce" and kind == want:
+            if verdict in ("bounce", "delay") and kind == want:
                 score["hardsoft"][0] += 1
             else:
                 misses.append(f"hardsoft  {path}: want {want} ({cls} "
