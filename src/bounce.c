@@ -710,6 +710,81 @@ parse_dsn(struct reading *rd, const char *ds)
 	free(copy);
 }
 
+/*
+ * json_string - the string value of "key" in the JSON text [p, e), with
+ * \" \\ \/ undone; NULL when absent.  Enough for the flat objects of
+ * a notification; no general JSON.
+ */
+static char *
+json_string(const char *p, const char *e, const char *key)
+{
+	char *quoted = xasprintf("\"%s\"", key), *out;
+	const char *k = mem_casestr(p, (size_t)(e - p), quoted), *v;
+	size_t n = strlen(quoted);
+	struct buf b;
+
+	free(quoted);
+	if (k == NULL)
+		return NULL;
+	for (v = k + n; v < e && (*v == ' ' || *v == ':'); v++)
+		;
+	if (v >= e || *v != '"')
+		return NULL;
+	buf_init(&b);
+	for (v++; v < e && *v != '"'; v++) {
+		if (*v == '\\' && v + 1 < e)
+			v++;
+		buf_addc(&b, *v);
+	}
+	buf_addc(&b, '\0');
+	out = buf_detach(&b, NULL);
+	return out;
+}
+
+/*
+ * parse_ses - the recipients of an Amazon SES bounce notification (JSON
+ * mailed through SNS, as it is or as the string "Message" of an SNS
+ * notification): each of "bouncedRecipients" read as the fields of a
+ * delivery-status part.
+ */
+static void
+parse_ses(struct reading *rd)
+{
+	char *t = xstrdup(rd->m.text), *type, *o = t;
+	const char *e, *list, *obj, *end;
+
+	/* one level of JSON string escaping undone: \" is " */
+	for (const char *p = t; *p; p++)
+		if (!(p[0] == '\\' && p[1] == '"'))
+			*o++ = *p;
+	*o = '\0';
+	e = t + strlen(t);
+	type = json_string(t, e, "notificationType");
+	if (type == NULL || strcasecmp(type, "Bounce") ||
+	    (list = strstr(t, "\"bouncedRecipients\"")) == NULL) {
+		free(type);
+		free(t);
+		return;
+	}
+	free(type);
+	end = strchr(list, ']');
+	for (obj = strchr(list, '{'); obj && end && obj < end;
+	    obj = strchr(obj + 1, '{')) {
+		const char *close = strchr(obj, '}');
+		struct dsn_group g;
+
+		if (close == NULL)
+			break;
+		memset(&g, 0, sizeof(g));
+		g.final = json_string(obj, close, "emailAddress");
+		g.action = json_string(obj, close, "action");
+		g.status = json_string(obj, close, "status");
+		g.diag = json_string(obj, close, "diagnosticCode");
+		group_flush(rd, &g);
+	}
+	free(t);
+}
+
 static int
 subject_has(const char *subject, const char *const *words)
 {
@@ -738,6 +813,32 @@ looks_automatic_reply(const struct message *m, const char *raw, size_t len)
 	    mem_casestr(raw, hend, "\nprecedence: auto_reply");
 }
 
+/*
+ * says_undelivered - the first lines of text (squashed) say that a
+ * message was not delivered, as a mail system says it.  For reports
+ * whose sender and subject say nothing (carriers' own notices, "You sent
+ * mail to ...").
+ */
+static int
+says_undelivered(const char *text)
+{
+	static const char *const words[] = { "could not be delivered to",
+		"couldn't be delivered to", "was not delivered to",
+		"wasn't delivered to", "has not been delivered to",
+		"could not deliver your message", "unable to deliver your message",
+		"delivery to the following recipient", "undeliverable",
+		"not a valid user here", "no such user here", NULL };
+	size_t n = strlen(text) > 1500 ? 1500 : strlen(text);
+
+	for (int i = 0; words[i]; i++) {
+		const char *hit = strstr(text, words[i]);
+
+		if (hit && (size_t)(hit - text) < n)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 looks_like_bounce(const struct message *m, const char *raw, size_t len)
 {
@@ -759,7 +860,9 @@ looks_like_bounce(const struct message *m, const char *raw, size_t len)
 	char *from = str_lower(xasprintf("%s %s", m->from_addr, m->from_name));
 	size_t hend = header_block_end(raw, len);
 	int hit = subject_has(m->subject, words) ||
-	    mem_casestr(raw, hend, "\nx-failed-recipients:") != NULL;
+	    mem_casestr(raw, hend, "\nx-failed-recipients:") != NULL ||
+	    mem_casestr(raw, hend, "report-type=delivery-status") != NULL ||
+	    mem_casestr(raw, hend, "report-type=\"delivery-status\"") != NULL;
 
 	for (int i = 0; senders[i] && !hit; i++)
 		hit = strstr(from, senders[i]) != NULL;
@@ -1007,9 +1110,35 @@ system_address(const char *a)
 	return 0;
 }
 
+/*
+ * line_kind - what a line of the human-readable part is, for finding
+ * recipients: 0 a statement; 1 a quoted header field of the original
+ * ("To: ...", "From: ..."), whose addresses count only when the report
+ * states none; 2 a field of message identifiers, which are no addresses.
+ */
+static int
+line_kind(const char *t, const char *e)
+{
+	static const char *const quoted[] = { "to:", "cc:", "bcc:", "from:",
+		"subject:", "date:", "sent:", "reply-to:", "sender:",
+		"return-path:", NULL };
+	static const char *const ids[] = { "message-id:", "in-reply-to:",
+		"references:", "content-id:", NULL };
+
+	while (t < e && (*t == ' ' || *t == '\t' || *t == '>'))
+		t++;
+	for (int i = 0; ids[i]; i++)
+		if (str_casestarts(t, ids[i]))
+			return 2;
+	for (int i = 0; quoted[i]; i++)
+		if (str_casestarts(t, quoted[i]))
+			return 1;
+	return 0;
+}
+
 struct scan {
 	struct reading *rd;
-	int system;		/* this pass takes system addresses too */
+	int fallback;		/* this pass takes quoted and system addresses */
 };
 
 static void
@@ -1017,20 +1146,40 @@ add_candidate(const char *a, void *ctx)
 {
 	struct scan *sc = ctx;
 
-	if (!is_sender(sc->rd, a) && (sc->system || !system_address(a)))
+	if (!is_sender(sc->rd, a) && (sc->fallback || !system_address(a)))
 		rcpt_add(sc->rd->r, a);
+}
+
+/* The addresses the human-readable part states, into the report. */
+static void
+scan_rcpts(struct reading *rd, int fallback)
+{
+	const char *p = rd->m.text, *end = p + rd->human, *nl;
+	struct scan sc = { rd, fallback };
+
+	for (; p < end; p = nl + 1) {
+		int kind;
+
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		kind = line_kind(p, nl);
+		if (kind == 0 || (kind == 1 && fallback))
+			each_address(p, (size_t)(nl - p), add_candidate, &sc);
+		if (nl >= end)
+			break;
+	}
 }
 
 /*
  * read_plain - the recipients of a report that is no RFC 3464 one: the
  * X-Failed-Recipients field, else every address the human-readable part
- * names that is not the sender's own.
+ * states that is not the sender's own (quoted header fields and mail
+ * system addresses only when it states none).
  */
 static void
 read_plain(struct reading *rd)
 {
 	char *hdr = message_header(&rd->m, "X-Failed-Recipients");
-	struct scan sc = { rd, 0 };
 	int delayed;
 
 	if (hdr) {
@@ -1041,11 +1190,9 @@ read_plain(struct reading *rd)
 			rcpt_add(rd->r, a);
 		free(hdr);
 	}
-	each_address(rd->m.text, rd->human, add_candidate, &sc);
-	if (rd->r->n == 0) {
-		sc.system = 1;
-		each_address(rd->m.text, rd->human, add_candidate, &sc);
-	}
+	scan_rcpts(rd, 0);
+	if (rd->r->n == 0)
+		scan_rcpts(rd, 1);
 	if (rd->r->n == 0)
 		rcpt_add(rd->r, NULL);	/* a bounce that names nobody */
 	delayed = says_delayed(rd->whole);
@@ -1128,17 +1275,20 @@ command_phase(const char *t, const char *e)
  * transcript_phase - in a session transcript (">>> DATA" then "<<< 550
  * ..."), the command the server answered when it refused address: the
  * last one sent before the first reply that names the address (any
- * reply, when the report names one recipient).
+ * reply, when the report names one recipient).  Only a reply, or the
+ * line right after one, counts: the client's own summary lines further
+ * on belong to no command.
  */
 static enum phase
 transcript_phase(const struct reading *rd, const char *address, int single)
 {
 	const char *p = rd->m.text, *end = p + rd->human, *nl;
 	enum phase last = PHASE_NONE;
+	int answer = 0;		/* this line answers the last command */
 
 	for (; p < end; p = nl + 1) {
 		const char *t = p;
-		int gt = 0;
+		int gt = 0, names, reply;
 
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
@@ -1146,14 +1296,20 @@ transcript_phase(const struct reading *rd, const char *address, int single)
 			gt += *t == '>';
 			t++;
 		}
-		if (gt >= 3) {
+		names = *address && mem_casestr(p, (size_t)(nl - p), address);
+		if (gt >= 3) {		/* ">>> RCPT To:<...>" */
 			last = command_phase(t, nl);
+			if (names)
+				return last;
+			answer = 1;
 			continue;
 		}
-		if (last != PHASE_NONE && ((*address &&
-		    mem_casestr(p, (size_t)(nl - p), address)) || (single &&
-		    str_casestarts(t, "<<<"))))
+		/* "<<< 550 ...", and the line the client adds after it */
+		reply = str_casestarts(t, "<<<");
+		if (last != PHASE_NONE && (reply || answer) && (names ||
+		    (single && reply)))
 			return last;
+		answer = reply;
 		if (nl >= end)
 			break;
 	}
@@ -1338,6 +1494,7 @@ bounce_parse(const char *raw, size_t len, struct bounce_report *r)
 {
 	struct reading rd;
 	char err[128], *ds, *t;
+	int auto_reply;
 
 	memset(r, 0, sizeof(*r));
 	memset(&rd, 0, sizeof(rd));
@@ -1363,17 +1520,21 @@ bounce_parse(const char *raw, size_t len, struct bounce_report *r)
 	    (ds = part_body(rd.raw, rd.len, "message/global-delivery-status"))) {
 		parse_dsn(&rd, ds);
 		free(ds);
-		r->dsn = r->n > 0;
 	}
+	if (r->n == 0)
+		parse_ses(&rd);
+	r->dsn = r->n > 0;
 	if (!r->dsn) {
 		if (looks_like_challenge(&rd)) {
 			r->not_why = "challenge-response (asks the sender to "
 			    "prove it is a person; not a failure)";
 			goto done;
 		}
-		if (!looks_like_bounce(&rd.m, rd.raw, rd.len)) {
-			r->not_why = looks_automatic_reply(&rd.m, rd.raw,
-			    rd.len) ? "auto-reply" : "not a delivery report";
+		auto_reply = looks_automatic_reply(&rd.m, rd.raw, rd.len);
+		if (!looks_like_bounce(&rd.m, rd.raw, rd.len) && (auto_reply ||
+		    !says_undelivered(rd.whole))) {
+			r->not_why = auto_reply ? "auto-reply" :
+			    "not a delivery report";
 			goto done;
 		}
 		read_plain(&rd);
