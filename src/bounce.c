@@ -148,6 +148,7 @@ static const struct phrase {
 	{ "host * not found", "hostunknown", HARD, 0 },
 	{ "unknown host", "hostunknown", HARD, 0 },
 	{ "domain not found", "hostunknown", HARD, 0 },
+	{ "domain name not found", "hostunknown", HARD, 0 },
 	{ "no such domain", "hostunknown", HARD, 0 },
 	{ "unknown domain", "hostunknown", HARD, 0 },
 	{ "name or service not known", "hostunknown", HARD, 0 },
@@ -1055,19 +1056,25 @@ first_sender(struct reading *rd, const char *s, size_t n)
  * collect_senders - the sender's own addresses, which are never the
  * failed recipient: who sent the report and to whom (the envelope
  * sender of the original: for a list, its bounce address), and the
- * envelope sender of the returned copy wherever the report shows it
- * (Return-Path, Sender, Errors-To, X-Postfix-Sender, MAIL FROM, Received
- * "envelope-from").  Not the copy's From: on a list that is a member,
- * whose own copy may be the one that bounced.
+ * sender of the returned copy wherever the report shows it (Return-Path,
+ * Sender, Errors-To, X-Postfix-Sender, MAIL FROM, Received
+ * "envelope-from", From).  Only up to the end of the copy's own header
+ * block: messages quoted in it have senders of their own.  (When a
+ * member's own post bounces back to the list, the report then names
+ * nobody, and the VERP token says who.)
  */
 static void
 collect_senders(struct reading *rd)
 {
 	static const char *const fields[] = { "return-path:", "sender:",
-		"errors-to:", "x-postfix-sender:", "mail from:", NULL };
+		"errors-to:", "x-postfix-sender:", NULL };
 	static const char *const own[] = { "To", "Cc", NULL };
 	const char *p = rd->raw + rd->m.body_off, *end = rd->raw + rd->len;
+	struct buf from, to;
 	int in_copy = 0;
+
+	buf_init(&from);
+	buf_init(&to);
 
 	if (*rd->m.from_addr)
 		add_sender(rd->m.from_addr, rd);
@@ -1097,9 +1104,37 @@ collect_senders(struct reading *rd)
 				    (size_t)(nl - t) - strlen(fields[i]));
 		if ((env = mem_casestr(t, (size_t)(nl - t), "envelope-from")))
 			first_sender(rd, env + 13, (size_t)(nl - env) - 13);
+		/* "... after MAIL FROM:<sender> SIZE=1234:" */
+		if ((env = mem_casestr(t, (size_t)(nl - t), "mail from:")))
+			first_sender(rd, env + 10, (size_t)(nl - env) - 10);
+		if (str_casestarts(t, "from:")) {
+			buf_add(&from, t + 5, (size_t)(nl - t) - 5);
+			buf_addc(&from, '\n');
+		}
+		if (str_casestarts(t, "to:") || str_casestarts(t, "cc:")) {
+			buf_add(&to, t, (size_t)(nl - t));
+			buf_addc(&to, '\n');
+		}
 		if (nl == end)
 			break;
 	}
+	/* The copy's From, unless it is also its recipient: someone who
+	 * wrote to themselves, a member whose own post came back. */
+	buf_addc(&from, '\0');
+	buf_addc(&to, '\0');
+	str_lower(to.data);
+	for (char *f = from.data, *nl2; f && *f; f = nl2 ? nl2 + 1 : NULL) {
+		size_t before = rd->nsenders;
+
+		if ((nl2 = strchr(f, '\n')) != NULL)
+			*nl2 = '\0';
+		first_sender(rd, f, strlen(f));
+		if (rd->nsenders > before &&
+		    strstr(to.data, rd->senders[rd->nsenders - 1]))
+			free(rd->senders[--rd->nsenders]);
+	}
+	buf_release(&from);
+	buf_release(&to);
 }
 
 /* Is a the sender's own address? */
@@ -1378,7 +1413,10 @@ classify(struct bounce_rcpt *rc, const char *own, const char *whole,
 	c = code_find(rc->status);
 	p = phrase_find(own, &at);
 	if (c && c->strength == ADDRESS) {
-		rc->reason = p && p->beats_code ? p->reason : c->reason;
+		/* the words name the reason more exactly when they agree
+		 * (Microsoft answers 5.1.10, "null MX", to unknown users) */
+		rc->reason = p && (p->beats_code || p->kind == HARD ||
+		    p->kind == NO_USER) ? p->reason : c->reason;
 		rc->hard = !(p && p->beats_code);
 		return;
 	}
