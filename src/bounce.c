@@ -21,6 +21,10 @@
 #define MAX_SENDERS 16
 #define SEGMENT_LINES 8		/* lines after an address read as about it */
 #define TEXT_MAX 8000		/* of the human-readable part, for phrases */
+#define HUMAN_MAX 65536		/* of the text read at all: a report's own
+				 * words are short, what follows is a copy */
+#define COPY_MAX 262144		/* of the raw body searched for senders */
+#define PARTS_MAX 1048576	/* of the report searched for its parts */
 #define STAR_SPAN 80		/* what '*' in a phrase may stand for */
 
 void
@@ -491,8 +495,10 @@ squash(const char *s, size_t n)
 struct reading {
 	struct bounce_report *r;
 	struct message m;
-	char *raw;		/* the report, LF line ends only */
-	size_t len;
+	const char *raw;	/* the report, LF line ends only */
+	char *copy;		/* raw when it had to be copied */
+	char *low;		/* its first PARTS_MAX bytes, lower-cased */
+	size_t len, lowlen;
 	size_t human;		/* length of the human-readable part of m.text */
 	char *whole;		/* subject and human part, squashed */
 	char *own[MAX_RCPTS];	/* per recipient: what the report says of it */
@@ -502,30 +508,32 @@ struct reading {
 };
 
 /*
- * lf_copy - raw with every line end made LF (CRLF and a lone CR alike),
- * without an mbox "From " line; NUL-terminated.
+ * lf_text - raw without an mbox "From " line and with every line end made
+ * LF (CRLF and a lone CR alike): raw itself when it has no CR, else a
+ * copy in *copy (NULL when none) that the caller frees.
  */
-static char *
-lf_copy(const char *raw, size_t len, size_t *outlen)
+static const char *
+lf_text(const char *raw, size_t len, size_t *outlen, char **copy)
 {
-	char *out = xmalloc(len + 1), *o = out;
+	char *o;
 
+	*copy = NULL;
 	if (len > 5 && !memcmp(raw, "From ", 5)) {
 		const char *nl = raw;
 
 		while (nl < raw + len && *nl != '\n' && *nl != '\r')
 			nl++;
 		if (nl < raw + len) {
+			nl += nl + 1 < raw + len && nl[0] == '\r' &&
+			    nl[1] == '\n' ? 2 : 1;
 			len -= (size_t)(nl - raw);
 			raw = nl;
-			if (len > 1 && raw[0] == '\r' && raw[1] == '\n') {
-				raw++;
-				len--;
-			}
-			raw++;
-			len--;
 		}
 	}
+	*outlen = len;
+	if (memchr(raw, '\r', len) == NULL)
+		return raw;
+	*copy = o = xmalloc(len + 1);
 	for (size_t i = 0; i < len; i++) {
 		if (raw[i] == '\r') {
 			*o++ = '\n';
@@ -535,8 +543,8 @@ lf_copy(const char *raw, size_t len, size_t *outlen)
 			*o++ = raw[i];
 	}
 	*o = '\0';
-	*outlen = (size_t)(o - out);
-	return out;
+	*outlen = (size_t)(o - *copy);
+	return *copy;
 }
 
 /* The recipient entry for addr (NULL: one that names nobody); NULL when full. */
@@ -576,21 +584,23 @@ dsn_value(const char *v)
 }
 
 /*
- * The body of the part whose Content-Type is type (case-insensitive):
- * from after its header block to the next boundary line.  NULL if none.
+ * part_body - the body of the part whose Content-Type is type (lower
+ * case): from after its header block to the next boundary line.  NULL if
+ * none.  Searched in low, the report lower-cased (a fast memmem instead
+ * of a case-blind search over what may be megabytes).
  */
 static char *
-part_body(const char *raw, size_t len, const char *type)
+part_body(const char *raw, const char *low, size_t len, const char *type)
 {
-	const char *end = raw + len, *p = raw, *hdr, *body, *stop;
+	const char *end = low + len, *p = low, *hdr, *body, *stop;
 
-	while ((hdr = mem_casestr(p, (size_t)(end - p), type)) != NULL) {
+	while ((hdr = memmem(p, (size_t)(end - p), type, strlen(type)))) {
 		const char *line = hdr;
 
-		while (line > raw && line[-1] != '\n')
+		while (line > low && line[-1] != '\n')
 			line--;
 		p = hdr + strlen(type);
-		if (!str_casestarts(line, "content-type:") &&
+		if (strncmp(line, "content-type:", 13) &&
 		    !isspace((unsigned char)*line))
 			continue;
 		body = p;
@@ -601,9 +611,9 @@ part_body(const char *raw, size_t len, const char *type)
 		body += 2;
 		for (stop = body; stop < end; stop++)
 			if (stop[0] == '-' && stop + 1 < end && stop[1] == '-' &&
-			    (stop == raw || stop[-1] == '\n'))
+			    (stop == low || stop[-1] == '\n'))
 				break;
-		return xstrndup(body, (size_t)(stop - body));
+		return xstrndup(raw + (body - low), (size_t)(stop - body));
 	}
 	return NULL;
 }
@@ -771,9 +781,12 @@ json_string(const char *p, const char *e, const char *key)
 static void
 parse_ses(struct reading *rd)
 {
-	char *t = xstrdup(rd->m.text), *type, *o = t;
+	char *t, *type, *o;
 	const char *e, *list, *obj, *end;
 
+	if (strstr(rd->m.text, "notificationType") == NULL)
+		return;
+	t = o = xstrndup(rd->m.text, strnlen(rd->m.text, HUMAN_MAX));
 	/* one level of JSON string escaping undone: \" is " */
 	for (const char *p = t; *p; p++)
 		if (!(p[0] == '\\' && p[1] == '"'))
@@ -952,9 +965,9 @@ says_delayed(const char *text)
 	return 0;
 }
 
-/* Where the copy of the original message starts in a report's text. */
+/* Where the copy of the original message starts in a report's text (at most max). */
 static size_t
-human_part_len(const char *text)
+human_part_len(const char *text, size_t max)
 {
 	static const char *const marks[] = { "original message",
 		"unsent message", "returned message", "message follows",
@@ -967,6 +980,8 @@ human_part_len(const char *text)
 		size_t n = nl ? (size_t)(nl - line) : strlen(line);
 		const char *t = line;
 
+		if ((size_t)(line - text) >= max)
+			return max;
 		while (t < line + n && isspace((unsigned char)*t))
 			t++;
 		if (*t == '-' || *t == '=' || *t == '_' || *t == '*')
@@ -978,7 +993,7 @@ human_part_len(const char *text)
 			return (size_t)(line - text);
 		line += n + (nl ? 1 : 0);
 	}
-	return strlen(text);
+	return strnlen(text, max);
 }
 
 /* Call fn with every plausible address (normalised) in text[0..n). */
@@ -1071,6 +1086,9 @@ collect_senders(struct reading *rd)
 	static const char *const own[] = { "To", "Cc", NULL };
 	const char *p = rd->raw + rd->m.body_off, *end = rd->raw + rd->len;
 	struct buf from, to;
+
+	if (end - p > COPY_MAX)
+		end = p + COPY_MAX;
 	int in_copy = 0;
 
 	buf_init(&from);
@@ -1557,25 +1575,31 @@ bounce_parse(const char *raw, size_t len, struct bounce_report *r)
 	memset(r, 0, sizeof(*r));
 	memset(&rd, 0, sizeof(rd));
 	rd.r = r;
-	rd.raw = lf_copy(raw, len, &rd.len);
+	rd.raw = lf_text(raw, len, &rd.len, &rd.copy);
 	if (message_parse(&rd.m, rd.raw, rd.len, err, sizeof(err)) < 0) {
 		r->not_why = "not a mail message";
 		goto done;
 	}
-	if (mem_casestr(rd.raw, rd.len, "report-type=feedback-report") ||
-	    mem_casestr(rd.raw, rd.len, "message/feedback-report") ||
-	    mem_casestr(rd.raw, rd.len, "report-type=\"feedback-report\"")) {
+	rd.lowlen = rd.len > PARTS_MAX ? PARTS_MAX : rd.len;
+	rd.low = xmalloc(rd.lowlen + 1);
+	for (size_t i = 0; i < rd.lowlen; i++)
+		rd.low[i] = (char)tolower((unsigned char)rd.raw[i]);
+	rd.low[rd.lowlen] = '\0';
+	if (memmem(rd.low, rd.lowlen, "report-type=feedback-report", 27) ||
+	    memmem(rd.low, rd.lowlen, "report-type=\"feedback-report\"", 29) ||
+	    memmem(rd.low, rd.lowlen, "message/feedback-report", 23)) {
 		r->not_why = "feedback report (a complaint, not a bounce)";
 		goto done;
 	}
-	rd.human = human_part_len(rd.m.text);
+	rd.human = human_part_len(rd.m.text, HUMAN_MAX);
 	t = xasprintf("%s\n%.*s", rd.m.subject, (int)(rd.human > TEXT_MAX ?
 	    TEXT_MAX : rd.human), rd.m.text);
 	rd.whole = squash(t, strlen(t));
 	free(t);
 	collect_senders(&rd);
-	if ((ds = part_body(rd.raw, rd.len, "message/delivery-status")) ||
-	    (ds = part_body(rd.raw, rd.len, "message/global-delivery-status"))) {
+	if ((ds = part_body(rd.raw, rd.low, rd.lowlen,
+	    "message/delivery-status")) || (ds = part_body(rd.raw, rd.low,
+	    rd.lowlen, "message/global-delivery-status"))) {
 		parse_dsn(&rd, ds);
 		free(ds);
 	}
@@ -1606,7 +1630,8 @@ done:
 		free(rd.senders[i]);
 	free(rd.whole);
 	message_release(&rd.m);
-	free(rd.raw);
+	free(rd.copy);
+	free(rd.low);
 }
 
 /* The outbox row a VERP token names and whom it went to; 0 when unknown. */
