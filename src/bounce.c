@@ -1103,6 +1103,19 @@ collect_senders(struct reading *rd)
 			each_address(v, strlen(v), add_sender, rd);
 		free(v);
 	}
+	/* A list's bounce address (LIST-bounces+TOKEN@host) stands for the
+	 * list, LIST@host, which reports name as the sender too. */
+	for (size_t i = 0, n = rd->nsenders; i < n; i++) {
+		const char *a = rd->senders[i], *b = strstr(a, "-bounces"),
+		    *at = strchr(a, '@');
+
+		if (b && at && b < at) {
+			char *list = xasprintf("%.*s%s", (int)(b - a), a, at);
+
+			add_sender(list, rd);
+			free(list);
+		}
+	}
 	for (const char *nl; p < end; p = nl + 1) {
 		const char *t = p, *env;
 

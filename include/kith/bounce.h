@@ -1,18 +1,24 @@
 /*
  * bounce - what comes back to team-bounces+TOKEN@: read the report
- * (RFC 3464 delivery status notifications and the common non-standard
- * ones of qmail, Exim, old Sendmail, Exchange, Yahoo ...), tell bounces
- * from auto-replies and feedback reports, score the member the VERP
- * token names, and stop mail to addresses that keep failing.
+ * (RFC 3464 delivery status notifications, Amazon SES notifications and
+ * the common non-standard ones of qmail, Exim, old Sendmail, Exchange,
+ * Yahoo ...), tell bounces from auto-replies, challenge-response mails,
+ * delay notices and feedback reports, score the member the VERP token
+ * names, and stop mail to addresses that keep failing.
  *
- * Hard means the address itself is bad (unknown user or domain, moved,
- * accepts no mail): it will never work.  Everything else that failed is
- * soft (a full mailbox, a spam filter, a policy block, a delay), even
- * with a 5.x.x code: a 5.7.1 block says something about the sender, not
- * about the member.  When a report names no reason, the code decides:
- * 5.x.x hard, 4.x.x soft.  Hard scores 1, soft 0.5; a member whose score
- * within the list's window reaches its threshold gets no more mail until
- * `kith member enable`, and member and owners are told.
+ * Only a recipient whose delivery failed is scored: one the report calls
+ * delivered or delayed is not.  Hard means the address itself is bad
+ * (unknown user or domain, moved, accepts no mail): it will never work.
+ * Everything else that failed is soft (a full mailbox, a spam filter, a
+ * policy block), even with a 5.x.x code: a 5.7.1 block says something
+ * about the sender, not about the member.  A status code that names the
+ * reason decides before words; "no such user" counts as hard only when
+ * the server refused the address itself (at RCPT TO) or said so in its
+ * own words, not in a reply after DATA or in an unknown step, which is
+ * how content filters answer too ("filtered").  Hard scores 1, soft
+ * 0.5; a member whose score within the list's window reaches its
+ * threshold gets no more mail until `kith member enable`, and member and
+ * owners are told.  docs/BOUNCES.md has the rules and how well they do.
  */
 #ifndef KITH_BOUNCE_H
 #define KITH_BOUNCE_H
