@@ -17,6 +17,8 @@ Prints three measures (and, with --misses, every miss):
              the ruby mail gem's are "failed for good, not delayed"
              (Kith's "failed")
   recipient  the labelled failed recipient is among those Kith found
+  lineends   sisimai's CR-only and CRLF copies (maildir/mac, maildir/dos)
+             read exactly like their LF originals (maildir/bsd)
 Last line: "bounce=P hardsoft=P recipient=P" in percent.
 
 Labels come from each source's own tests; where a source's label says
@@ -24,11 +26,34 @@ nothing about a measure (Mailman's "Stop" warnings, "expects no
 address"), the row is left out of that measure.
 """
 import csv
+import glob
+import os
 import subprocess
 import sys
 
 NOT_BOUNCE = {"not-bounce", "delivered", "feedback", "vacation"}
 UNSTATED = {"Stop", "none", "unknown", "classification"}
+
+
+def readings(kith, paths):
+    """kith bounce parse of each path: its verdict columns, by path."""
+    out = subprocess.run([kith, "bounce", "parse"] + paths,
+                         capture_output=True, text=True, check=True).stdout
+    return {line.split("\t", 1)[0]: line.split("\t", 1)[1]
+            for line in out.splitlines()}
+
+
+def line_ends(kith, corpus):
+    """(same, compared): CR and CRLF copies read like the LF original."""
+    base = f"{corpus}/sisimai-set-of-emails/maildir"
+    pairs = [(p, f"{base}/bsd/{os.path.basename(p)}")
+             for d in ("mac", "dos") for p in sorted(glob.glob(f"{base}/{d}/*.eml"))]
+    pairs = [(c, o) for c, o in pairs if os.path.exists(o)]
+    if not pairs:
+        return 0, 0
+    got = readings(kith, [c for c, _ in pairs] + [o for _, o in pairs])
+    same = sum(got[c] == got[o] for c, o in pairs)
+    return same, len(pairs)
 
 
 def main():
@@ -93,8 +118,10 @@ def main():
             else:
                 misses.append(f"recipient {path}: want {want_rcpt}, got "
                               f"{','.join(rcpts) or '-'}")
+    same, pairs = line_ends(kith, corpus)
     if show:
         print("\n".join(misses))
+    print(f"lineends  {same}/{pairs} CR and CRLF copies read as their LF original")
     pct = {}
     for k, (ok, n) in score.items():
         pct[k] = 100.0 * ok / n if n else 100.0
