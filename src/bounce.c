@@ -229,11 +229,10 @@ static const struct phrase {
 	{ "unbekannter empf", "userunknown", NO_USER, 0 },
 	{ "usuario desconocido", "userunknown", NO_USER, 0 },
 	{ "no existe dicha persona", "userunknown", NO_USER, 0 },
-	{ "u\xc5\xbeivatel neexistuje", "userunknown", NO_USER, 0 },
-	{ "schr\xc3\xa1nka neexistuje", "userunknown", NO_USER, 0 },
-	/* "존재하지 않는 사용자", "존재하지 않는 주소": no such user, address */
-	{ "\xec\xa1\xb4\xec\x9e\xac\xed\x95\x98\xec\xa7\x80\x20\xec\x95\x8a\xeb\x8a\x94\x20\xec\x82\xac\xec\x9a\xa9\xec\x9e\x90", "userunknown", NO_USER, 0 },
-	{ "\xec\xa1\xb4\xec\x9e\xac\xed\x95\x98\xec\xa7\x80\x20\xec\x95\x8a\xeb\x8a\x94\x20\xec\xa3\xbc\xec\x86\x8c", "userunknown", NO_USER, 0 },
+	{ "uživatel neexistuje", "userunknown", NO_USER, 0 },
+	{ "schránka neexistuje", "userunknown", NO_USER, 0 },
+	{ "존재하지 않는 사용자", "userunknown", NO_USER, 0 },	/* no such user */
+	{ "존재하지 않는 주소", "userunknown", NO_USER, 0 },	/* no such address */
 	{ "recipient address rejected: access denied", "userunknown",
 	    NO_USER, 0 },
 	{ "not listed", "userunknown", NO_USER, 0 },
@@ -242,7 +241,7 @@ static const struct phrase {
 	{ "denied", "rejected", GENERIC, 0 },
 };
 
-/* Where text contains pattern ('*' = up to STAR_SPAN characters); NULL if not. */
+/* Where text has pattern ('*' = up to STAR_SPAN characters); NULL if not. */
 static const char *
 phrase_at(const char *text, const char *pattern)
 {
@@ -547,7 +546,7 @@ lf_text(const char *raw, size_t len, size_t *outlen, char **copy)
 	return *copy;
 }
 
-/* The recipient entry for addr (NULL: one that names nobody); NULL when full. */
+/* The entry for addr (NULL: one that names nobody); NULL when full. */
 static struct bounce_rcpt *
 rcpt_add(struct bounce_report *r, const char *addr)
 {
@@ -965,7 +964,7 @@ says_delayed(const char *text)
 	return 0;
 }
 
-/* Where the copy of the original message starts in a report's text (at most max). */
+/* Where the copy of the original starts in a report's text (at most max). */
 static size_t
 human_part_len(const char *text, size_t max)
 {
@@ -1181,7 +1180,7 @@ is_sender(const struct reading *rd, const char *a)
 	return 0;
 }
 
-/* Mail system addresses: the failed recipient only when nobody else is named. */
+/* Mail system addresses: the failed one only when nobody else is named. */
 static int
 system_address(const char *a)
 {
@@ -1451,8 +1450,9 @@ classify(struct bounce_rcpt *rc, const char *own, const char *whole,
 		rc->hard = !(p && p->beats_code);
 		return;
 	}
+	/* "no such user" at RCPT TO, or with "other address status" */
 	if (p && p->kind == NO_USER && (phase == PHASE_RCPT ||
-	    !strncmp(rc->status + 1, ".1.", 3))) {
+	    !strcmp(rc->status + 1, ".1.0"))) {
 		rc->reason = "userunknown";
 		rc->hard = 1;
 		return;
