@@ -12,6 +12,11 @@
 #include <string.h>
 
 #include "kith/bounce.h"
+#include "kith/db.h"
+#include "kith/lists.h"
+#include "kith/members.h"
+#include "kith/outbox.h"
+#include "kith/tokens.h"
 #include "kith/util.h"
 #include "unit.h"
 
@@ -320,6 +325,86 @@ START_TEST(test_failed_for)
 }
 END_TEST
 
+/* The VERP token of row's copy to rcpt, as delivery makes it. */
+static char *
+verp_token(const struct token_key *k, sqlite3 *db, int64_t msg,
+    const char *rcpt)
+{
+	char payload[32];
+	int64_t row = db_int(db, 0, NULL, "SELECT id FROM outbox WHERE "
+	    "message_id=? AND rcpt=?", "it", msg, rcpt);
+
+	ck_assert(row > 0);
+	snprintf(payload, sizeof(payload), "%lld", (long long)row);
+	return token_make(k, "verp", "team-bounces", rcpt, payload,
+	    now_utc() + 86400);
+}
+
+/* What a member has been scored, in halves. */
+static int64_t
+scored(sqlite3 *db, const char *address)
+{
+	return db_int(db, -1, NULL, "SELECT coalesce(sum(score), 0) FROM "
+	    "bounces WHERE address=?", "t", address);
+}
+
+/*
+ * A report about three copies, one delivered, one failed, one delayed,
+ * comes back for each of them (the VERP token names whose copy it was):
+ * only the failed one is scored.  (The issue: the delivered one was
+ * scored as a hard failure.)
+ */
+START_TEST(test_handle_scores_failures_only)
+{
+	static const char report[] = DSN_HEAD "mixed\n" DSN_PART
+	    "Final-Recipient: rfc822; jana@example.net\nAction: delivered\n"
+	    "Status: 2.0.0\nDiagnostic-Code: smtp; 250 2.0.0 Ok: queued\n\n"
+	    "Final-Recipient: rfc822; petr@example.net\nAction: failed\n"
+	    "Status: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\n\n"
+	    "Final-Recipient: rfc822; eva@example.net\nAction: delayed\n"
+	    "Status: 4.4.1\n\n--B--\n";
+	static const char *const rcpts[] = { "jana@example.net",
+		"petr@example.net", "eva@example.net" };
+	static const int64_t want[] = { 0, 2, 0 };
+	struct token_key *k = token_key_new((const unsigned char *)
+	    "bounce-unit-test-secret", 23);
+	struct kith_config cfg;
+	char dir[256], err[256], line[512];
+	sqlite3 *db = unit_db(dir, sizeof(dir));
+	struct list l;
+	int64_t msg;
+
+	ck_assert_ptr_nonnull(db);
+	memset(&cfg, 0, sizeof(cfg));
+	ck_assert_int_eq(list_create(db, "team@lists.example.org",
+	    "owner@example.org", "Team", "", err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(list_find(db, "team@lists.example.org", &l, err,
+	    sizeof(err)), KITH_OK);
+	ck_assert_int_eq(outbox_message_add(db, l.id, 0, "post",
+	    "team-bounces", "lists.example.org", NULL, "Subject: x\n\nhi\n",
+	    16, &msg), KITH_OK);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(member_add(db, l.id, rcpts[i], ""),
+		    MEMBER_ADDED);
+		ck_assert_int_eq(outbox_rcpt_add(db, msg, rcpts[i]), KITH_OK);
+	}
+	for (int i = 0; i < 3; i++) {
+		char *tok = verp_token(k, db, msg, rcpts[i]);
+
+		ck_assert_int_eq(bounce_handle(&cfg, db, k, &l, tok, report,
+		    strlen(report), line, sizeof(line)), KITH_OK);
+		ck_assert_msg(scored(db, rcpts[i]) == want[i], "%s scored %lld "
+		    "halves (%s)", rcpts[i], (long long)scored(db, rcpts[i]),
+		    line);
+		free(tok);
+	}
+	list_release(&l);
+	token_key_free(k);
+	sqlite3_close(db);
+	unit_rmdir(dir);
+}
+END_TEST
+
 /* Read and release input n times. */
 static void
 read_times(const char *input, int n)
@@ -372,6 +457,7 @@ bounce_suite(void)
 	tcase_add_loop_test(tc, test_golden, 0, ngolden);
 	tcase_add_loop_test(tc, test_rules, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_failed_for);
+	tcase_add_test(tc, test_handle_scores_failures_only);
 	tcase_add_test(tc, test_no_leak);
 	suite_add_tcase(s, tc);
 	return s;
