@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "kith/address.h"
 #include "kith/bounce.h"
@@ -17,6 +18,14 @@
 #include "kith/util.h"
 
 #define MAX_RCPTS 32
+#define MAX_SENDERS 16
+#define SEGMENT_LINES 8		/* lines after an address read as about it */
+#define TEXT_MAX 8000		/* of the human-readable part, for phrases */
+#define HUMAN_MAX 65536		/* of the text read at all: a report's own
+				 * words are short, what follows is a copy */
+#define COPY_MAX 262144		/* of the raw body searched for senders */
+#define PARTS_MAX 1048576	/* of the report searched for its parts */
+#define STAR_SPAN 80		/* what '*' in a phrase may stand for */
 
 void
 bounce_report_release(struct bounce_report *r)
@@ -29,102 +38,369 @@ bounce_report_release(struct bounce_report *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Phrases that name a reason, most specific first; lower-case. */
-static const struct {
-	const char *phrase;
-	const char *reason;
-	int hard;
-} reasons[] = {
-	/* soft ones that contain words of hard ones come first */
-	{ "sender address rejected", "rejected", 0 },
-	{ "domain of sender", "rejected", 0 }, { "sender domain", "rejected", 0 },
-	{ "sender verify", "rejected", 0 }, { "sender rejected", "rejected", 0 },
-	{ "invalid sender", "rejected", 0 }, { "sender unknown", "rejected", 0 },
-	{ "mailbox full", "mailboxfull", 0 }, { "mailbox is full", "mailboxfull", 0 },
-	{ "quota", "mailboxfull", 0 }, { "over quota", "mailboxfull", 0 },
-	{ "insufficient system storage", "systemfull", 0 },
-	{ "exceeded storage", "mailboxfull", 0 }, { "storage allocation", "mailboxfull", 0 },
-	{ "mailbox size limit", "mailboxfull", 0 }, { "is full", "mailboxfull", 0 },
-	{ "too large", "mesgtoobig", 0 }, { "too big", "mesgtoobig", 0 },
-	{ "size limit", "mesgtoobig", 0 }, { "message size", "mesgtoobig", 0 },
-	{ "suspended", "suspend", 0 }, { "disabled", "suspend", 0 },
-	{ "inactive", "suspend", 0 }, { "deactivated", "suspend", 0 },
-	{ "temporarily", "onhold", 0 }, { "try again later", "onhold", 0 },
-	{ "spam", "spamdetected", 0 }, { "blacklist", "blocked", 0 },
-	{ "blocklist", "blocked", 0 }, { "block list", "blocked", 0 },
-	{ "black list", "blocked", 0 }, { "blocked", "blocked", 0 },
-	{ "rbl", "blocked", 0 }, { "spamhaus", "blocked", 0 },
-	{ "reputation", "badreputation", 0 }, { "virus", "virusdetected", 0 },
-	{ "dmarc", "policyviolation", 0 }, { "spf", "authfailure", 0 },
-	{ "dkim", "authfailure", 0 }, { "reverse dns", "requireptr", 0 },
-	{ "ptr record", "requireptr", 0 }, { "relay access denied", "norelaying", 0 },
-	{ "relaying denied", "norelaying", 0 }, { "not permitted to relay", "norelaying", 0 },
-	{ "relay not permitted", "norelaying", 0 },
-	{ "too many", "toomanyconn", 0 }, { "rate limit", "speeding", 0 },
-	{ "policy", "policyviolation", 0 }, { "content", "contenterror", 0 },
-	{ "expired", "expired", 0 }, { "retry timeout", "expired", 0 },
-	{ "timed out", "expired", 0 }, { "delayed", "expired", 0 },
-	{ "could not be delivered for", "expired", 0 }, { "retry time", "expired", 0 },
-	{ "connection refused", "networkerror", 0 },
-	{ "network is unreachable", "networkerror", 0 },
-	/* the address itself */
-	{ "has moved", "hasmoved", 1 }, { "moved to", "hasmoved", 1 },
-	{ "does not accept mail", "notaccept", 1 }, { "null mx", "notaccept", 1 },
-	{ "host unknown", "hostunknown", 1 }, { "host not found", "hostunknown", 1 },
-	{ "unknown host", "hostunknown", 1 }, { "domain not found", "hostunknown", 1 },
-	{ "no such domain", "hostunknown", 1 }, { "unknown domain", "hostunknown", 1 },
-	{ "name or service not known", "hostunknown", 1 },
-	{ "domain does not exist", "hostunknown", 1 },
-	{ "unrouteable mail domain", "hostunknown", 1 },
-	{ "host or domain name not found", "hostunknown", 1 },
-	{ "no mx", "hostunknown", 1 }, { "nxdomain", "hostunknown", 1 },
-	{ "user unknown", "userunknown", 1 }, { "unknown user", "userunknown", 1 },
-	{ "no such user", "userunknown", 1 }, { "no such recipient", "userunknown", 1 },
-	{ "no such mailbox", "userunknown", 1 }, { "unknown recipient", "userunknown", 1 },
-	{ "recipient unknown", "userunknown", 1 }, { "invalid recipient", "userunknown", 1 },
-	{ "invalid mailbox", "userunknown", 1 }, { "mailbox not found", "userunknown", 1 },
-	{ "mailbox unavailable", "userunknown", 1 },
-	{ "does not exist", "userunknown", 1 }, { "doesn't exist", "userunknown", 1 },
-	{ "not exist", "userunknown", 1 }, { "no mailbox", "userunknown", 1 },
-	{ "unknown local part", "userunknown", 1 }, { "unrouteable address", "userunknown", 1 },
-	{ "user not found", "userunknown", 1 }, { "recipient not found", "userunknown", 1 },
-	{ "addressee unknown", "userunknown", 1 }, { "unknown address", "userunknown", 1 },
-	{ "bad destination mailbox", "userunknown", 1 }, { "no account", "userunknown", 1 },
-	{ "not a known user", "userunknown", 1 }, { "not our customer", "userunknown", 1 },
-	{ "unknown or illegal alias", "userunknown", 1 }, { "alias unknown", "userunknown", 1 },
-	{ "no longer", "userunknown", 1 }, { "invalid address", "userunknown", 1 },
-	{ "address rejected", "userunknown", 1 }, { "not listed", "userunknown", 1 },
-	{ "unknown mailbox", "userunknown", 1 }, { "no valid recipients", "userunknown", 1 },
-	{ "mailbox does not", "userunknown", 1 }, { "account is unavailable", "userunknown", 1 },
-	{ "no such person", "userunknown", 1 }, { "unknown account", "userunknown", 1 },
-	{ "doesn't have a", "userunknown", 1 }, { "does not have an account", "userunknown", 1 },
-	{ "unable to route", "hostunknown", 1 }, { "no route to host", "hostunknown", 1 },
-	{ "rejected", "rejected", 0 }, { "denied", "rejected", 0 },
+/* How a phrase counts. */
+enum kind {
+	SOFT,		/* the address works; something else failed */
+	HARD,		/* the address or its domain is dead */
+	NO_USER,	/* "no such user": hard only when the address itself
+			 * was refused (at RCPT TO); content filters and
+			 * carriers give the same answer to refuse a message */
+	GENERIC		/* soft, and only when no other phrase is there */
 };
 
 /*
- * find_status - a status code "d.ddd.ddd" in s, copied into out: class
- * 4 or 5, and 2 too when with_success (a Status: field, where a
- * version number cannot be).
+ * Phrases that name a reason, lower-case, whitespace collapsed; '*'
+ * stands for up to STAR_SPAN characters.  The one that starts first in
+ * the text wins (the words nearest the address), on a tie the one first
+ * here, so the soft ones that contain words of hard ones come first.
+ * beats_code: the phrase names the reason even when the status code
+ * says the address is bad (a full mailbox answered with 5.1.1).
+ */
+static const struct phrase {
+	const char *text;
+	const char *reason;
+	enum kind kind;
+	int beats_code;
+} phrases[] = {
+	/* about our sender address, not the member's */
+	{ "sender address rejected", "rejected", SOFT, 1 },
+	{ "domain of sender", "rejected", SOFT, 1 },
+	{ "sender domain", "rejected", SOFT, 1 },
+	{ "sender verify", "rejected", SOFT, 1 },
+	{ "sender rejected", "rejected", SOFT, 1 },
+	{ "invalid sender", "rejected", SOFT, 1 },
+	{ "sender unknown", "rejected", SOFT, 1 },
+	{ "mailbox full", "mailboxfull", SOFT, 1 },
+	{ "mailbox is full", "mailboxfull", SOFT, 1 },
+	{ "over quota", "mailboxfull", SOFT, 1 },
+	{ "quota", "mailboxfull", SOFT, 1 },
+	{ "insufficient system storage", "systemfull", SOFT, 0 },
+	{ "exceeded storage", "mailboxfull", SOFT, 1 },
+	{ "storage allocation", "mailboxfull", SOFT, 1 },
+	{ "mailbox size limit", "mailboxfull", SOFT, 1 },
+	{ "not enough disk space", "mailboxfull", SOFT, 1 },
+	{ "is full", "mailboxfull", SOFT, 1 },
+	{ "message length exceeds", "exceedlimit", SOFT, 0 },
+	{ "too large", "mesgtoobig", SOFT, 0 },
+	{ "too big", "mesgtoobig", SOFT, 0 },
+	{ "size limit", "mesgtoobig", SOFT, 0 },
+	{ "message size", "mesgtoobig", SOFT, 0 },
+	{ "suspended", "suspend", SOFT, 0 },
+	{ "disabled", "suspend", SOFT, 0 },
+	{ "inactive", "suspend", SOFT, 0 },
+	{ "deactivated", "suspend", SOFT, 0 },
+	{ "relay access denied", "norelaying", SOFT, 1 },
+	{ "relaying denied", "norelaying", SOFT, 1 },
+	{ "no relaying", "norelaying", SOFT, 1 },
+	{ "not permitted to relay", "norelaying", SOFT, 1 },
+	{ "relay not permitted", "norelaying", SOFT, 1 },
+	{ "unable to relay", "norelaying", SOFT, 1 },
+	{ "relaying not allowed", "norelaying", SOFT, 1 },
+	{ "temporarily", "onhold", SOFT, 0 },
+	{ "try again later", "onhold", SOFT, 0 },
+	{ "virus detected", "virusdetected", SOFT, 0 },
+	{ "virus found", "virusdetected", SOFT, 0 },
+	{ "contains a virus", "virusdetected", SOFT, 0 },
+	{ "infected", "virusdetected", SOFT, 0 },
+	{ "malware", "virusdetected", SOFT, 0 },
+	{ "spamhaus", "blocked", SOFT, 1 },
+	{ "spam", "spamdetected", SOFT, 0 },
+	{ "blacklist", "blocked", SOFT, 1 },
+	{ "blocklist", "blocked", SOFT, 1 },
+	{ "block list", "blocked", SOFT, 1 },
+	{ "black list", "blocked", SOFT, 1 },
+	{ "blocked", "blocked", SOFT, 1 },
+	{ "reputation", "badreputation", SOFT, 0 },
+	{ "recipient preferences", "filtered", SOFT, 1 },
+	{ "not have permission", "rejected", SOFT, 0 },
+	{ "dmarc", "policyviolation", SOFT, 0 },
+	{ "authentication checks failed", "authfailure", SOFT, 0 },
+	{ "spf", "authfailure", SOFT, 0 },
+	{ "dkim", "authfailure", SOFT, 0 },
+	{ "reverse dns", "requireptr", SOFT, 0 },
+	{ "ptr record", "requireptr", SOFT, 0 },
+	{ "too many", "toomanyconn", SOFT, 1 },
+	{ "rate limit", "speeding", SOFT, 0 },
+	{ "policy", "policyviolation", SOFT, 0 },
+	{ "content filter", "contenterror", SOFT, 0 },
+	{ "content rejected", "contenterror", SOFT, 0 },
+	{ "mailer error", "mailererror", SOFT, 0 },
+	{ "system error", "systemerror", SOFT, 0 },
+	{ "expired", "expired", SOFT, 0 },
+	{ "retry timeout", "expired", SOFT, 0 },
+	{ "retry time", "expired", SOFT, 0 },
+	{ "timed out", "expired", SOFT, 0 },
+	{ "could not be delivered for", "expired", SOFT, 0 },
+	{ "connection refused", "networkerror", SOFT, 0 },
+	{ "network is unreachable", "networkerror", SOFT, 0 },
+	{ "no route to host", "networkerror", SOFT, 0 },
+	{ "name service error", "networkerror", SOFT, 0 },
+	{ "name server reply", "networkerror", SOFT, 0 },
+	{ "host name lookup failure", "networkerror", SOFT, 0 },
+	{ "connection reset", "networkerror", SOFT, 0 },
+	/* the address or its domain */
+	{ "has moved", "hasmoved", HARD, 0 },
+	{ "moved to", "hasmoved", HARD, 0 },
+	{ "no longer", "hasmoved", HARD, 0 },
+	{ "does not accept mail", "notaccept", HARD, 0 },
+	{ "accepts no mail", "notaccept", HARD, 0 },
+	{ "null mx", "notaccept", HARD, 0 },
+	{ "no smtp service", "notaccept", HARD, 0 },
+	{ "no mx record", "notaccept", HARD, 0 },
+	{ "host unknown", "hostunknown", HARD, 0 },
+	{ "host not found", "hostunknown", HARD, 0 },
+	{ "host * not found", "hostunknown", HARD, 0 },
+	{ "unknown host", "hostunknown", HARD, 0 },
+	{ "domain not found", "hostunknown", HARD, 0 },
+	{ "domain name not found", "hostunknown", HARD, 0 },
+	{ "no such domain", "hostunknown", HARD, 0 },
+	{ "unknown domain", "hostunknown", HARD, 0 },
+	{ "name or service not known", "hostunknown", HARD, 0 },
+	{ "domain does not exist", "hostunknown", HARD, 0 },
+	{ "domain is not reachable", "hostunknown", HARD, 0 },
+	{ "unrouteable mail domain", "hostunknown", HARD, 0 },
+	{ "host or domain name not found", "hostunknown", HARD, 0 },
+	{ "nxdomain", "hostunknown", HARD, 0 },
+	{ "unable to route", "hostunknown", HARD, 0 },
+	/* no such user, in the many ways servers say it */
+	{ "user unknown", "userunknown", NO_USER, 0 },
+	{ "unknown user", "userunknown", NO_USER, 0 },
+	{ "user not known", "userunknown", NO_USER, 0 },
+	{ "no such user", "userunknown", NO_USER, 0 },
+	{ "no such recipient", "userunknown", NO_USER, 0 },
+	{ "no such mailbox", "userunknown", NO_USER, 0 },
+	{ "no such account", "userunknown", NO_USER, 0 },
+	{ "no such person", "userunknown", NO_USER, 0 },
+	{ "no such address", "userunknown", NO_USER, 0 },
+	{ "no mailbox here by that name", "userunknown", NO_USER, 0 },
+	{ "unknown recipient", "userunknown", NO_USER, 0 },
+	{ "recipient unknown", "userunknown", NO_USER, 0 },
+	{ "unknown mailbox", "userunknown", NO_USER, 0 },
+	{ "unknown address", "userunknown", NO_USER, 0 },
+	{ "unknown account", "userunknown", NO_USER, 0 },
+	{ "unknown local part", "userunknown", NO_USER, 0 },
+	{ "unknown local-part", "userunknown", NO_USER, 0 },
+	{ "addressee unknown", "userunknown", NO_USER, 0 },
+	{ "alias unknown", "userunknown", NO_USER, 0 },
+	{ "unknown or illegal alias", "userunknown", NO_USER, 0 },
+	{ "invalid recipient", "userunknown", NO_USER, 0 },
+	{ "invalid mailbox", "userunknown", NO_USER, 0 },
+	{ "invalid address", "userunknown", NO_USER, 0 },
+	{ "invalid user", "userunknown", NO_USER, 0 },
+	{ "not a valid user", "userunknown", NO_USER, 0 },
+	{ "not a valid mailbox", "userunknown", NO_USER, 0 },
+	{ "not a valid recipient", "userunknown", NO_USER, 0 },
+	{ "not a valid address", "userunknown", NO_USER, 0 },
+	{ "not a known user", "userunknown", NO_USER, 0 },
+	{ "not our customer", "userunknown", NO_USER, 0 },
+	{ "recipient name is not recognized", "userunknown", NO_USER, 0 },
+	{ "mailbox not found", "userunknown", NO_USER, 0 },
+	{ "mailbox not present", "userunknown", NO_USER, 0 },
+	{ "mailbox unavailable", "userunknown", NO_USER, 0 },
+	{ "mailbox is unavailable", "userunknown", NO_USER, 0 },
+	{ "account is unavailable", "userunknown", NO_USER, 0 },
+	{ "user not found", "userunknown", NO_USER, 0 },
+	{ "recipient not found", "userunknown", NO_USER, 0 },
+	{ "address not found", "userunknown", NO_USER, 0 },
+	{ "address couldn't be found", "userunknown", NO_USER, 0 },
+	{ "address could not be found", "userunknown", NO_USER, 0 },
+	{ "bad destination mailbox", "userunknown", NO_USER, 0 },
+	{ "unrouteable address", "userunknown", NO_USER, 0 },
+	{ "no valid recipients", "userunknown", NO_USER, 0 },
+	{ "does not have an account", "userunknown", NO_USER, 0 },
+	{ "doesn't have a", "userunknown", NO_USER, 0 },
+	{ "no account", "userunknown", NO_USER, 0 },
+	{ "no mailbox", "userunknown", NO_USER, 0 },
+	{ "does not exist", "userunknown", NO_USER, 0 },
+	{ "doesn't exist", "userunknown", NO_USER, 0 },
+	{ "user not exist", "userunknown", NO_USER, 0 },
+	{ "non-existent user", "userunknown", NO_USER, 0 },
+	{ "nonexistent user", "userunknown", NO_USER, 0 },
+	{ "unknown virtual user", "userunknown", NO_USER, 0 },
+	{ "unknown email address", "userunknown", NO_USER, 0 },
+	{ "unknown e-mail address", "userunknown", NO_USER, 0 },
+	{ "no mailbox by that name", "userunknown", NO_USER, 0 },
+	{ "address not present in directory", "userunknown", NO_USER, 0 },
+	{ "invalid final delivery userid", "userunknown", NO_USER, 0 },
+	/* the same in the languages of Kith's first communities and their
+	 * neighbours */
+	{ "utilisateur inconnu", "userunknown", NO_USER, 0 },
+	{ "destinataire inconnu", "userunknown", NO_USER, 0 },
+	{ "unbekannter empf", "userunknown", NO_USER, 0 },
+	{ "usuario desconocido", "userunknown", NO_USER, 0 },
+	{ "no existe dicha persona", "userunknown", NO_USER, 0 },
+	{ "uživatel neexistuje", "userunknown", NO_USER, 0 },
+	{ "schránka neexistuje", "userunknown", NO_USER, 0 },
+	{ "존재하지 않는 사용자", "userunknown", NO_USER, 0 },	/* no such user */
+	{ "존재하지 않는 주소", "userunknown", NO_USER, 0 },	/* no such address */
+	{ "recipient address rejected: access denied", "userunknown",
+	    NO_USER, 0 },
+	{ "not listed", "userunknown", NO_USER, 0 },
+	/* generic: only when nothing else is named */
+	{ "rejected", "rejected", GENERIC, 0 },
+	{ "denied", "rejected", GENERIC, 0 },
+};
+
+/* Where text has pattern ('*' = up to STAR_SPAN characters); NULL if not. */
+static const char *
+phrase_at(const char *text, const char *pattern)
+{
+	const char *star = strchr(pattern, '*'), *p;
+	size_t n;
+
+	if (star == NULL)
+		return strstr(text, pattern);
+	n = (size_t)(star - pattern);
+	for (p = text; *p; p++) {
+		const char *hit;
+
+		if (strncmp(p, pattern, n))
+			continue;
+		if ((hit = strstr(p + n, star + 1)) == NULL)
+			return NULL;
+		if (hit - (p + n) <= STAR_SPAN)
+			return p;
+	}
+	return NULL;
+}
+
+/*
+ * phrase_find - the phrase that starts first in text (lower-case,
+ * collapsed), a GENERIC one only when there is no other; NULL if none.
+ * *where gets its place.
+ */
+static const struct phrase *
+phrase_find(const char *text, const char **where)
+{
+	const struct phrase *best = NULL;
+	const char *at = NULL;
+
+	for (int generic = 0; text && best == NULL && generic < 2; generic++)
+		for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]);
+		    i++) {
+			const char *hit;
+
+			if ((phrases[i].kind == GENERIC) != generic)
+				continue;
+			hit = phrase_at(text, phrases[i].text);
+			if (hit && (at == NULL || hit < at)) {
+				at = hit;
+				best = &phrases[i];
+			}
+		}
+	if (where)
+		*where = at;
+	return best;
+}
+
+/*
+ * What a status code says (RFC 3463), by subject.detail.  ADDRESS codes
+ * say the address is bad and decide unless the text names a reason that
+ * beats them; STRONG ones decide the reason; WEAK ones (the "other"
+ * codes, and 4.4 which servers use for any lookup trouble) only when the
+ * text says nothing.
+ */
+enum strength { ADDRESS, STRONG, WEAK };
+
+static const struct code {
+	const char *code;
+	const char *reason;
+	int hard;
+	enum strength strength;
+} codes[] = {
+	{ "1.1", "userunknown", 1, ADDRESS }, { "1.2", "hostunknown", 1, ADDRESS },
+	{ "1.3", "userunknown", 1, ADDRESS }, { "1.6", "hasmoved", 1, ADDRESS },
+	{ "1.10", "notaccept", 1, ADDRESS }, { "7.17", "hasmoved", 1, ADDRESS },
+	{ "7.18", "hasmoved", 1, ADDRESS },
+	{ "1.4", "filtered", 0, STRONG }, { "1.7", "rejected", 0, STRONG },
+	{ "1.8", "rejected", 0, STRONG }, { "1.9", "systemerror", 0, STRONG },
+	{ "2.1", "suspend", 0, STRONG }, { "2.2", "mailboxfull", 0, STRONG },
+	{ "2.3", "exceedlimit", 0, STRONG }, { "2.4", "filtered", 0, STRONG },
+	{ "3.1", "systemfull", 0, STRONG }, { "3.2", "notaccept", 1, STRONG },
+	{ "3.3", "systemerror", 0, STRONG }, { "3.4", "mesgtoobig", 0, STRONG },
+	{ "3.5", "systemerror", 0, STRONG },
+	{ "4.2", "networkerror", 0, STRONG }, { "4.3", "systemerror", 0, STRONG },
+	{ "4.5", "systemfull", 0, STRONG }, { "4.6", "networkerror", 0, STRONG },
+	{ "4.7", "expired", 0, STRONG }, { "5.3", "toomanyconn", 0, STRONG },
+	{ "7.1", "blocked", 0, STRONG }, { "7.13", "suspend", 0, STRONG },
+	{ "7.20", "authfailure", 0, STRONG }, { "7.21", "authfailure", 0, STRONG },
+	{ "7.22", "authfailure", 0, STRONG }, { "7.23", "authfailure", 0, STRONG },
+	{ "7.24", "authfailure", 0, STRONG }, { "7.25", "requireptr", 0, STRONG },
+	{ "7.26", "authfailure", 0, STRONG }, { "7.27", "rejected", 0, STRONG },
+	{ "7.28", "spamdetected", 0, STRONG },
+	{ "0.0", "undefined", 0, WEAK }, { "1.0", "userunknown", 1, WEAK },
+	{ "2.0", "filtered", 0, WEAK }, { "3.0", "systemerror", 0, WEAK },
+	{ "4.0", "networkerror", 0, WEAK }, { "4.4", "hostunknown", 1, WEAK },
+	/* "no answer from host", also what Microsoft says for recipients
+	 * its directory does not know */
+	{ "4.1", "networkerror", 0, WEAK },
+	{ "5.0", "syntaxerror", 0, WEAK }, { "6.0", "contenterror", 0, WEAK },
+	{ "7.0", "securityerror", 0, WEAK },
+	/* the rest of a subject, after the exact ones above */
+	{ "5.", "syntaxerror", 0, STRONG }, { "6.", "contenterror", 0, STRONG },
+	{ "7.", "securityerror", 0, STRONG },
+};
+
+/* What status ("5.1.1") says; NULL when nothing (or no status). */
+static const struct code *
+code_find(const char *status)
+{
+	const char *sd = status[0] && status[1] == '.' ? status + 2 : NULL;
+
+	for (size_t i = 0; sd && i < sizeof(codes) / sizeof(codes[0]); i++) {
+		size_t n = strlen(codes[i].code);
+
+		if (codes[i].code[n - 1] == '.' ? !strncmp(sd, codes[i].code, n) :
+		    !strcmp(sd, codes[i].code))
+			return &codes[i];
+	}
+	return NULL;
+}
+
+/* How much a status code says: 2 with a detail, 1 a subject, 0 "x.0.0". */
+static int
+status_rank(const char *s)
+{
+	const char *dot = strchr(s, '.');
+
+	if (*s == '\0' || dot == NULL)
+		return -1;
+	if (strcmp(strchr(dot + 1, '.') ? strchr(dot + 1, '.') + 1 : "0", "0"))
+		return 2;
+	return strncmp(dot + 1, "0.", 2) ? 1 : 0;
+}
+
+/*
+ * best_status - the most specific status code "d.ddd.ddd" in s (class 4
+ * or 5, and 2 too when with_success: a Status: field, where a version
+ * number cannot be) copied into out; 0 when none.  "5.1.0 - Unknown
+ * address error 550-'5.7.1 ...'" gives the remote server's 5.7.1.
  */
 static int
-find_status(const char *s, char *out, size_t n, int with_success)
+best_status(const char *s, char *out, size_t n, int with_success)
 {
+	int found = 0;
+
 	for (const char *p = s; *p; p++) {
 		int a, b, len;
+		char code[16];
 
 		if ((*p != '4' && *p != '5' && (*p != '2' || !with_success)) ||
-		    (p > s &&
-		    (isdigit((unsigned char)p[-1]) || p[-1] == '.')))
+		    (p > s && (isdigit((unsigned char)p[-1]) || p[-1] == '.')) ||
+		    p[1] != '.')
 			continue;
-		if (sscanf(p, "%*1d.%3d.%3d%n", &a, &b, &len) == 2 && len <= 9 &&
-		    !isdigit((unsigned char)p[len]) && p[len] != '.' &&
-		    p[1] == '.') {
-			snprintf(out, n, "%.*s", len, p);
-			return 1;
+		if (sscanf(p, "%*1d.%3d.%3d%n", &a, &b, &len) != 2 || len > 9 ||
+		    isdigit((unsigned char)p[len]) || (p[len] == '.' &&
+		    isdigit((unsigned char)p[len + 1])))
+			continue;
+		snprintf(code, sizeof(code), "%.*s", len, p);
+		if (!found || status_rank(code) > status_rank(out)) {
+			snprintf(out, n, "%s", code);
+			found = 1;
 		}
+		p += len - 1;
 	}
-	return 0;
+	return found;
 }
 
 /* An SMTP reply code (4xx or 5xx) standing alone in s; 0 when none. */
@@ -135,93 +411,142 @@ find_smtp_code(const char *s)
 		if ((*p == '4' || *p == '5') && isdigit((unsigned char)p[1]) &&
 		    isdigit((unsigned char)p[2]) && (p == s ||
 		    !isalnum((unsigned char)p[-1])) && (p[3] == ' ' ||
-		    p[3] == '-') && p[1] <= '5')
+		    p[3] == '-' || p[3] == ':' || p[3] == '\0') && p[1] <= '5')
 			return (p[0] - '0') * 100 + (p[1] - '0') * 10 + p[2] - '0';
 	return 0;
 }
 
-/* Status codes that name the reason exactly (RFC 3463). */
-static const struct {
-	const char *status;
-	const char *reason;
-	int hard;
-} status_reasons[] = {
-	{ "5.1.1", "userunknown", 1 }, { "5.1.2", "hostunknown", 1 },
-	{ "5.1.6", "hasmoved", 1 }, { "5.1.10", "notaccept", 1 },
-	{ "5.1.7", "rejected", 0 }, { "5.1.8", "rejected", 0 },
-	{ "5.4.4", "hostunknown", 1 },
-	{ "5.2.1", "suspend", 0 }, { "5.2.2", "mailboxfull", 0 },
-	{ "5.2.3", "mesgtoobig", 0 }, { "5.3.4", "mesgtoobig", 0 },
-	{ "5.7.1", "blocked", 0 }, { "5.7.26", "authfailure", 0 },
-	{ "5.7.25", "requireptr", 0 }, { "5.7.23", "authfailure", 0 },
+/*
+ * in_reply - are the words at at (in text) part of a server's reply, an
+ * SMTP code standing shortly before them ("550 <x>: User unknown"), or
+ * the reporting server's own words ("That's not a valid user here")?
+ */
+static int
+in_reply(const char *text, const char *at)
+{
+	const char *from = at - text > 100 ? at - 100 : text;
+	char *before = xstrndup(from, (size_t)(at - from));
+	int code = find_smtp_code(before);
+
+	free(before);
+	return code != 0;
+}
+
+/* In which SMTP step the server refused (as the report tells it). */
+enum phase { PHASE_NONE, PHASE_MAIL, PHASE_RCPT, PHASE_DATA };
+
+/* The step named in text (lower-case, collapsed); the earliest wins. */
+static enum phase
+phase_in(const char *text)
+{
+	static const struct {
+		const char *text;
+		enum phase phase;
+	} marks[] = {
+		{ "in reply to mail from", PHASE_MAIL },
+		{ "after mail from", PHASE_MAIL },
+		{ "in reply to end of data", PHASE_DATA },
+		{ "after end of data", PHASE_DATA },
+		{ "in reply to data", PHASE_DATA }, { "after data", PHASE_DATA },
+		{ "in reply to rcpt", PHASE_RCPT }, { "after rcpt", PHASE_RCPT },
+		{ "did not like our rcpt", PHASE_RCPT },
+		{ "rcpt to response", PHASE_RCPT },	/* qmail */
+		{ "[rcpt_to]", PHASE_RCPT },		/* Yahoo */
+		{ "smtp:rcpt", PHASE_RCPT },
+		{ "does not like recipient", PHASE_RCPT },
+	};
+	const char *best = NULL;
+	enum phase ph = PHASE_NONE;
+
+	for (size_t i = 0; text && i < sizeof(marks) / sizeof(marks[0]); i++) {
+		const char *hit = strstr(text, marks[i].text);
+
+		if (hit && (best == NULL || hit < best)) {
+			best = hit;
+			ph = marks[i].phase;
+		}
+	}
+	return ph;
+}
+
+/* Text lower-cased with every run of white space made one space. */
+static char *
+squash(const char *s, size_t n)
+{
+	char *out = xmalloc(n + 1), *o = out;
+	int space = 1;
+
+	for (size_t i = 0; i < n && s[i]; i++) {
+		if (isspace((unsigned char)s[i])) {
+			if (!space)
+				*o++ = ' ';
+			space = 1;
+		} else {
+			*o++ = (char)tolower((unsigned char)s[i]);
+			space = 0;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* All that is known about a report while it is read. */
+struct reading {
+	struct bounce_report *r;
+	struct message m;
+	const char *raw;	/* the report, LF line ends only */
+	char *copy;		/* raw when it had to be copied */
+	char *low;		/* its first PARTS_MAX bytes, lower-cased */
+	size_t len, lowlen;
+	size_t human;		/* length of the human-readable part of m.text */
+	char *whole;		/* subject and human part, squashed */
+	char *own[MAX_RCPTS];	/* per recipient: what the report says of it */
+	int xunix[MAX_RCPTS];	/* per recipient: a local program failed */
+	char *senders[MAX_SENDERS];	/* the sender's own addresses */
+	size_t nsenders;
 };
 
 /*
- * classify - reason, hardness and permanence of one failure from its
- * status and texts.  Prose names the reason more precisely than codes
- * (servers answer "5.1.1" to a full mailbox and "5.0.0" to anything), so
- * a phrase wins; then an exact code; else the failure is soft: an
- * address is called dead only on evidence.
+ * lf_text - raw without an mbox "From " line and with every line end made
+ * LF (CRLF and a lone CR alike): raw itself when it has no CR, else a
+ * copy in *copy (NULL when none) that the caller frees.
  */
-static void
-classify(struct bounce_rcpt *rc, const char *text, int delayed)
+static const char *
+lf_text(const char *raw, size_t len, size_t *outlen, char **copy)
 {
-	char *low = str_lower(xasprintf("%s %s", rc->diagnostic, text));
-	char *own = str_lower(xstrdup(rc->diagnostic));
-	int code = find_smtp_code(own);
+	char *o;
 
-	rc->reason = NULL;
-	rc->hard = 0;
-	if (code == 0)
-		code = find_smtp_code(low);
-	/* The recipient's own line first: a report may list several
-	 * recipients, each with its own reason. */
-	if (*rc->status == '\0' && !find_status(own, rc->status,
-	    sizeof(rc->status), 0))
-		find_status(low, rc->status, sizeof(rc->status), 0);
-	/* A warning in prose: the server is still trying. */
-	if (!delayed && rc->status[0] != '5' && (strstr(low, "delayed") ||
-	    strstr(low, "will continue trying") || strstr(low, "still trying") ||
-	    strstr(low, "will keep trying") || strstr(low, "will be retried") ||
-	    strstr(low, "not yet been delivered") || strstr(low, "warning:")))
-		delayed = 1;
-	rc->permanent = !delayed && (rc->status[0] == '5' ||
-	    (rc->status[0] != '4' && (code == 0 || code >= 500)));
-	if (!rc->permanent) {
-		rc->reason = delayed ? "expired" : "onhold";
-		free(low);
-		free(own);
-		return;
-	}
-	/* About our sender address, not the member's. */
-	if (!strcmp(rc->status, "5.1.7") || !strcmp(rc->status, "5.1.8"))
-		rc->reason = "rejected";
-	for (int pass = 0; pass < 2 && rc->reason == NULL; pass++)
-		for (size_t i = 0; rc->reason == NULL &&
-		    i < sizeof(reasons) / sizeof(reasons[0]); i++)
-			if (strstr(pass ? low : own, reasons[i].phrase)) {
-				rc->reason = reasons[i].reason;
-				rc->hard = reasons[i].hard;
-			}
-	/* Refused after DATA: the server took the address at RCPT, so
-	 * it was the content that was refused (a filter). */
-	if (rc->hard && (strstr(low, "end of data") ||
-	    strstr(low, "after data"))) {
-		rc->reason = "filtered";
-		rc->hard = 0;
-	}
-	for (size_t i = 0; rc->reason == NULL &&
-	    i < sizeof(status_reasons) / sizeof(status_reasons[0]); i++)
-		if (!strcmp(rc->status, status_reasons[i].status)) {
-			rc->reason = status_reasons[i].reason;
-			rc->hard = status_reasons[i].hard;
+	*copy = NULL;
+	if (len > 5 && !memcmp(raw, "From ", 5)) {
+		const char *nl = raw;
+
+		while (nl < raw + len && *nl != '\n' && *nl != '\r')
+			nl++;
+		if (nl < raw + len) {
+			nl += nl + 1 < raw + len && nl[0] == '\r' &&
+			    nl[1] == '\n' ? 2 : 1;
+			len -= (size_t)(nl - raw);
+			raw = nl;
 		}
-	if (rc->reason == NULL)
-		rc->reason = "undefined";
-	free(low);
-	free(own);
+	}
+	*outlen = len;
+	if (memchr(raw, '\r', len) == NULL)
+		return raw;
+	*copy = o = xmalloc(len + 1);
+	for (size_t i = 0; i < len; i++) {
+		if (raw[i] == '\r') {
+			*o++ = '\n';
+			if (i + 1 < len && raw[i + 1] == '\n')
+				i++;
+		} else
+			*o++ = raw[i];
+	}
+	*o = '\0';
+	*outlen = (size_t)(o - *copy);
+	return *copy;
 }
 
+/* The entry for addr (NULL: one that names nobody); NULL when full. */
 static struct bounce_rcpt *
 rcpt_add(struct bounce_report *r, const char *addr)
 {
@@ -242,12 +567,13 @@ rcpt_add(struct bounce_report *r, const char *addr)
 	memset(rc, 0, sizeof(*rc));
 	rc->address = norm ? norm : xstrdup("");
 	rc->diagnostic = xstrdup("");
+	rc->action = BOUNCE_FAILED;
 	return rc;
 }
 
-/* Value after "rfc822;" (or any type;), without <> and spaces. */
+/* Value after "rfc822;" (or any type;), trimmed. */
 static char *
-dsn_address(const char *v)
+dsn_value(const char *v)
 {
 	const char *semi = strchr(v, ';');
 	char *s = xstrdup(semi ? semi + 1 : v), *t = xstrdup(str_trim(s));
@@ -257,107 +583,239 @@ dsn_address(const char *v)
 }
 
 /*
- * The body of the part whose Content-Type is type (case-insensitive):
- * from after its header block to the next boundary line.  NULL if none.
+ * part_body - the body of the part whose Content-Type is type (lower
+ * case): from after its header block to the next boundary line.  NULL if
+ * none.  Searched in low, the report lower-cased (a fast memmem instead
+ * of a case-blind search over what may be megabytes).
  */
 static char *
-part_body(const char *raw, size_t len, const char *type)
+part_body(const char *raw, const char *low, size_t len, const char *type)
 {
-	const char *end = raw + len, *p = raw, *hdr, *body, *stop;
+	const char *end = low + len, *p = low, *hdr, *body, *stop;
 
-	while ((hdr = mem_casestr(p, (size_t)(end - p), type)) != NULL) {
+	while ((hdr = memmem(p, (size_t)(end - p), type, strlen(type)))) {
 		const char *line = hdr;
 
-		while (line > raw && line[-1] != '\n')
+		while (line > low && line[-1] != '\n')
 			line--;
 		p = hdr + strlen(type);
-		if (!str_casestarts(line, "content-type:") &&
+		if (strncmp(line, "content-type:", 13) &&
 		    !isspace((unsigned char)*line))
 			continue;
 		body = p;
-		while (body < end && !(body[0] == '\n' && (body + 1 < end &&
-		    (body[1] == '\n' || (body[1] == '\r' && body + 2 < end &&
-		    body[2] == '\n')))))
+		while (body + 1 < end && !(body[0] == '\n' && body[1] == '\n'))
 			body++;
-		if (body >= end)
+		if (body + 1 >= end)
 			return NULL;
-		body += body[1] == '\n' ? 2 : 3;
+		body += 2;
 		for (stop = body; stop < end; stop++)
 			if (stop[0] == '-' && stop + 1 < end && stop[1] == '-' &&
-			    (stop == raw || stop[-1] == '\n'))
+			    (stop == low || stop[-1] == '\n'))
 				break;
-		return xstrndup(body, (size_t)(stop - body));
+		return xstrndup(raw + (body - low), (size_t)(stop - body));
 	}
 	return NULL;
 }
 
-/* Parse the fields of a message/delivery-status part into r. */
-static void
-parse_dsn(struct bounce_report *r, const char *ds, int *failed, int *delayed,
-    int *delivered)
+/* One recipient's fields in a delivery-status part, in any order. */
+struct dsn_group {
+	char *final, *original, *action, *status, *diag;
+	char **last;		/* the field a folded line continues */
+};
+
+static enum bounce_action
+dsn_action(const char *action, const char *status)
 {
-	struct bounce_rcpt *cur = NULL;
-	char *copy = xstrdup(ds), *save = NULL, *line;
-	char *prev_field = NULL;
+	if (action == NULL || *action == '\0')
+		return *status == '2' ? BOUNCE_DELIVERED : BOUNCE_FAILED;
+	if (str_casestarts(action, "delayed"))
+		return BOUNCE_DELAYED;
+	if (str_casestarts(action, "delivered") ||
+	    str_casestarts(action, "relayed") ||
+	    str_casestarts(action, "expanded") ||
+	    str_casestarts(action, "deliverable"))	/* Postfix's verify */
+		return BOUNCE_DELIVERED;
+	return BOUNCE_FAILED;
+}
 
-	for (line = strtok_r(copy, "\n", &save); line;
-	    line = strtok_r(NULL, "\n", &save)) {
-		char *colon, *v;
-		size_t n = strlen(line);
+/* The recipient a group of fields describes, into the report. */
+static void
+group_flush(struct reading *rd, struct dsn_group *g)
+{
+	struct bounce_report *r = rd->r;
+	char *a = NULL;
+	struct bounce_rcpt *rc;
 
-		if (n && line[n - 1] == '\r')
-			line[--n] = '\0';
-		if ((*line == ' ' || *line == '\t') && cur && prev_field &&
-		    !strcmp(prev_field, "diagnostic-code")) {
-			char *more = xasprintf("%s %s", cur->diagnostic,
-			    str_trim(line));	/* points into line */
+	/* The address as the sender wrote it (what Kith sent to), else
+	 * where it failed (a forwarded address, an internal one). */
+	for (int k = 0; k < 2 && a == NULL; k++) {
+		const char *f = k == 0 ? g->original : g->final;
+		char *v, *norm;
 
-			free(cur->diagnostic);
-			cur->diagnostic = more;
+		if (f == NULL)
+			continue;
+		v = dsn_value(f);
+		if ((norm = address_normalize(v)) != NULL && strchr(norm, '.'))
+			a = v;
+		else
+			free(v);
+		free(norm);
+	}
+	if (a == NULL && (g->final || g->original))
+		a = dsn_value(g->final ? g->final : g->original);
+	if (a && (rc = rcpt_add(r, a)) != NULL) {
+		size_t i = (size_t)(rc - r->rcpts);
+
+		if (g->status)
+			best_status(g->status, rc->status, sizeof(rc->status), 1);
+		rc->action = dsn_action(g->action, rc->status);
+		if (g->diag) {
+			free(rc->diagnostic);
+			rc->diagnostic = dsn_value(g->diag);
+			/* "x-unix; ...": a local delivery program failed */
+			rd->xunix[i] = str_casestarts(g->diag, "x-unix");
+		}
+	}
+	free(a);
+	free(g->final);
+	free(g->original);
+	free(g->action);
+	free(g->status);
+	free(g->diag);
+	memset(g, 0, sizeof(*g));
+}
+
+/*
+ * parse_dsn - the recipients of a message/delivery-status part.  Each
+ * recipient's fields form a group (RFC 3464: separated by blank lines,
+ * in any order); reports that leave out the blank lines start a new
+ * recipient at a second Final- or Original-Recipient.
+ */
+static void
+parse_dsn(struct reading *rd, const char *ds)
+{
+	struct dsn_group g;
+	char *copy = xstrdup(ds), *line = copy, *next;
+
+	memset(&g, 0, sizeof(g));
+	for (; line; line = next) {
+		char *colon, *name, *v, **field = NULL;
+
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (*str_trim(line) == '\0') {
+			group_flush(rd, &g);
+			continue;
+		}
+		if ((*line == ' ' || *line == '\t') && g.last && *g.last) {
+			char *more = xasprintf("%s %s", *g.last, str_trim(line));
+
+			free(*g.last);
+			*g.last = more;
 			continue;
 		}
 		if ((colon = strchr(line, ':')) == NULL)
 			continue;
 		*colon = '\0';
-		line = str_lower(str_trim(line));	/* points into copy */
+		name = str_trim(line);
 		v = str_trim(colon + 1);
-		free(prev_field);
-		prev_field = xstrdup(line);
-		if (!strcmp(line, "final-recipient") ||
-		    (!strcmp(line, "original-recipient") && (cur == NULL ||
-		    *cur->address))) {
-			char *a = dsn_address(v);
-
-			cur = rcpt_add(r, a);
-			free(a);
-		} else if (cur == NULL)
-			continue;
-		else if (!strcmp(line, "original-recipient") && !*cur->address) {
-			char *a = dsn_address(v), *norm = address_normalize(a);
-
-			if (norm) {
-				free(cur->address);
-				cur->address = norm;
-			}
-			free(a);
-		} else if (!strcmp(line, "action")) {
-			str_lower(v);
-			if (!strncmp(v, "failed", 6))
-				(*failed)++;
-			else if (!strncmp(v, "delayed", 7))
-				(*delayed)++;
-			else if (!strncmp(v, "delivered", 9) ||
-			    !strncmp(v, "relayed", 7) || !strncmp(v, "expanded", 8))
-				(*delivered)++;
-		} else if (!strcmp(line, "status"))
-			find_status(v, cur->status, sizeof(cur->status), 1);
-		else if (!strcmp(line, "diagnostic-code")) {
-			free(cur->diagnostic);
-			cur->diagnostic = dsn_address(v);	/* after "smtp;" */
-		}
+		if (!strcasecmp(name, "final-recipient"))
+			field = &g.final;
+		else if (!strcasecmp(name, "original-recipient"))
+			field = &g.original;
+		else if (!strcasecmp(name, "action"))
+			field = &g.action;
+		else if (!strcasecmp(name, "status"))
+			field = &g.status;
+		else if (!strcasecmp(name, "diagnostic-code"))
+			field = &g.diag;
+		if ((field == &g.final && g.final) || (field == &g.original &&
+		    (g.original || (g.final && (g.action || g.status)))))
+			group_flush(rd, &g);
+		g.last = field;
+		if (field && *field == NULL)
+			*field = xstrdup(v);
 	}
-	free(prev_field);
+	group_flush(rd, &g);
 	free(copy);
+}
+
+/*
+ * json_string - the string value of "key" in the JSON text [p, e), with
+ * \" \\ \/ undone; NULL when absent.  Enough for the flat objects of
+ * a notification; no general JSON.
+ */
+static char *
+json_string(const char *p, const char *e, const char *key)
+{
+	char *quoted = xasprintf("\"%s\"", key), *out;
+	const char *k = mem_casestr(p, (size_t)(e - p), quoted), *v;
+	size_t n = strlen(quoted);
+	struct buf b;
+
+	free(quoted);
+	if (k == NULL)
+		return NULL;
+	for (v = k + n; v < e && (*v == ' ' || *v == ':'); v++)
+		;
+	if (v >= e || *v != '"')
+		return NULL;
+	buf_init(&b);
+	for (v++; v < e && *v != '"'; v++) {
+		if (*v == '\\' && v + 1 < e)
+			v++;
+		buf_addc(&b, *v);
+	}
+	buf_addc(&b, '\0');
+	out = buf_detach(&b, NULL);
+	return out;
+}
+
+/*
+ * parse_ses - the recipients of an Amazon SES bounce notification (JSON
+ * mailed through SNS, as it is or as the string "Message" of an SNS
+ * notification): each of "bouncedRecipients" read as the fields of a
+ * delivery-status part.
+ */
+static void
+parse_ses(struct reading *rd)
+{
+	char *t, *type, *o;
+	const char *e, *list, *obj, *end;
+
+	if (strstr(rd->m.text, "notificationType") == NULL)
+		return;
+	t = o = xstrndup(rd->m.text, strnlen(rd->m.text, HUMAN_MAX));
+	/* one level of JSON string escaping undone: \" is " */
+	for (const char *p = t; *p; p++)
+		if (!(p[0] == '\\' && p[1] == '"'))
+			*o++ = *p;
+	*o = '\0';
+	e = t + strlen(t);
+	type = json_string(t, e, "notificationType");
+	if (type == NULL || strcasecmp(type, "Bounce") ||
+	    (list = strstr(t, "\"bouncedRecipients\"")) == NULL) {
+		free(type);
+		free(t);
+		return;
+	}
+	free(type);
+	end = strchr(list, ']');
+	for (obj = strchr(list, '{'); obj && end && obj < end;
+	    obj = strchr(obj + 1, '{')) {
+		const char *close = strchr(obj, '}');
+		struct dsn_group g;
+
+		if (close == NULL)
+			break;
+		memset(&g, 0, sizeof(g));
+		g.final = json_string(obj, close, "emailAddress");
+		g.action = json_string(obj, close, "action");
+		g.status = json_string(obj, close, "status");
+		g.diag = json_string(obj, close, "diagnosticCode");
+		group_flush(rd, &g);
+	}
+	free(t);
 }
 
 static int
@@ -388,6 +846,32 @@ looks_automatic_reply(const struct message *m, const char *raw, size_t len)
 	    mem_casestr(raw, hend, "\nprecedence: auto_reply");
 }
 
+/*
+ * says_undelivered - the first lines of text (squashed) say that a
+ * message was not delivered, as a mail system says it.  For reports
+ * whose sender and subject say nothing (carriers' own notices, "You sent
+ * mail to ...").
+ */
+static int
+says_undelivered(const char *text)
+{
+	static const char *const words[] = { "could not be delivered to",
+		"couldn't be delivered to", "was not delivered to",
+		"wasn't delivered to", "has not been delivered to",
+		"could not deliver your message", "unable to deliver your message",
+		"delivery to the following recipient", "undeliverable",
+		"not a valid user here", "no such user here", NULL };
+	size_t n = strlen(text) > 1500 ? 1500 : strlen(text);
+
+	for (int i = 0; words[i]; i++) {
+		const char *hit = strstr(text, words[i]);
+
+		if (hit && (size_t)(hit - text) < n)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 looks_like_bounce(const struct message *m, const char *raw, size_t len)
 {
@@ -409,7 +893,9 @@ looks_like_bounce(const struct message *m, const char *raw, size_t len)
 	char *from = str_lower(xasprintf("%s %s", m->from_addr, m->from_name));
 	size_t hend = header_block_end(raw, len);
 	int hit = subject_has(m->subject, words) ||
-	    mem_casestr(raw, hend, "\nx-failed-recipients:") != NULL;
+	    mem_casestr(raw, hend, "\nx-failed-recipients:") != NULL ||
+	    mem_casestr(raw, hend, "report-type=delivery-status") != NULL ||
+	    mem_casestr(raw, hend, "report-type=\"delivery-status\"") != NULL;
 
 	for (int i = 0; senders[i] && !hit; i++)
 		hit = strstr(from, senders[i]) != NULL;
@@ -417,9 +903,70 @@ looks_like_bounce(const struct message *m, const char *raw, size_t len)
 	return hit;
 }
 
-/* Where the copy of the original message starts in a report's text. */
+/*
+ * looks_like_challenge - a challenge-response mail (Boxbe, TMDA, Spam
+ * Arrest, Mailinblack ...): the recipient's filter holds the message
+ * until the sender proves to be a person.  Not a failure: the address
+ * works, and nobody may answer the challenge on the member's behalf.
+ */
+static int
+looks_like_challenge(const struct reading *rd)
+{
+	static const char *const headers[] = { "\nx-boxbe", "\nx-challenge",
+		"\nx-delivery-agent: tmda", "\nx-spamarrest", "\nx-mailinblack",
+		NULL };
+	static const char *const words[] = { "boxbe", "spam arrest",
+		"spamarrest", "mailinblack", "tmda", "guest pass",
+		"challenge-response", "challenge/response", "you are a human",
+		"you're a human", "are a real person", "not a robot",
+		"list of approved senders", "senders i have approved",
+		"verify that you sent", "verify your message",
+		"confirm your message", NULL };
+	size_t hend = header_block_end(rd->raw, rd->len);
+
+	for (int i = 0; headers[i]; i++)
+		if (mem_casestr(rd->raw, hend, headers[i]))
+			return 1;
+	for (int i = 0; words[i]; i++)
+		if (strstr(rd->whole, words[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * says_delayed - the words of a warning (the server is still trying)
+ * and none of a final failure, in text (squashed).
+ */
+static int
+says_delayed(const char *text)
+{
+	static const char *const final[] = { "permanent error",
+		"permanent failure", "permanent fatal", "permanently",
+		"given up", "giving up", "gave up", "will not continue",
+		"will not be retried", "will not retry", NULL };
+	static const char *const still[] = { "warning only",
+		"warning message only", "this is a warning",
+		"do not need to resend", "do not need to re-send",
+		"no action is required", "not yet been delivered",
+		"will keep trying", "will continue trying",
+		"will continue to try", "still trying", "still being retried",
+		"will be retried", "will retry", "will try again",
+		"attempts will continue", "temporary failure report",
+		"has been delayed", "delayed mail", "delivery delayed",
+		"warning: message", NULL };
+
+	for (int i = 0; final[i]; i++)
+		if (strstr(text, final[i]))
+			return 0;
+	for (int i = 0; still[i]; i++)
+		if (strstr(text, still[i]))
+			return 1;
+	return 0;
+}
+
+/* Where the copy of the original starts in a report's text (at most max). */
 static size_t
-human_part_len(const char *text)
+human_part_len(const char *text, size_t max)
 {
 	static const char *const marks[] = { "original message",
 		"unsent message", "returned message", "message follows",
@@ -432,6 +979,8 @@ human_part_len(const char *text)
 		size_t n = nl ? (size_t)(nl - line) : strlen(line);
 		const char *t = line;
 
+		if ((size_t)(line - text) >= max)
+			return max;
 		while (t < line + n && isspace((unsigned char)*t))
 			t++;
 		if (*t == '-' || *t == '=' || *t == '_' || *t == '*')
@@ -443,29 +992,13 @@ human_part_len(const char *text)
 			return (size_t)(line - text);
 		line += n + (nl ? 1 : 0);
 	}
-	return strlen(text);
+	return strnlen(text, max);
 }
 
-/* Addresses that are never the failed recipient. */
-static int
-system_address(const char *a, const struct message *m)
-{
-	static const char *const locals[] = { "postmaster@", "mailer-daemon@",
-		"mail-daemon@", "mailerdaemon@", "mdaemon@", "root@",
-		"abuse@", "noreply@", "no-reply@", NULL };
-
-	for (int i = 0; locals[i]; i++)
-		if (!strncmp(a, locals[i], strlen(locals[i])))
-			return 1;
-	return !strcmp(a, m->from_addr) || strstr(a, "-bounces") ||
-	    strstr(a, "-admin@") || strstr(a, "-owner@") ||
-	    strstr(a, "-request@");
-}
-
-/* Every plausible address in text (the human-readable part) into r. */
+/* Call fn with every plausible address (normalised) in text[0..n). */
 static void
-scan_addresses(struct bounce_report *r, const char *text, size_t n,
-    const struct message *m)
+each_address(const char *text, size_t n, void (*fn)(const char *, void *),
+    void *ctx)
 {
 	const char *end = text + n;
 
@@ -487,122 +1020,631 @@ scan_addresses(struct bounce_report *r, const char *text, size_t n,
 		if (s == p || e == p + 1 || !memchr(p, '.', (size_t)(e - p)))
 			continue;
 		cand = xstrndup(s, (size_t)(e - s));
-		norm = address_normalize(cand);
-		if (norm && !system_address(norm, m)) {
-			struct bounce_rcpt *rc = rcpt_add(r, norm);
-
-			(void)rc;
-		}
+		if ((norm = address_normalize(cand)) != NULL)
+			fn(norm, ctx);
 		free(norm);
 		free(cand);
 		p = e - 1;
 	}
 }
 
-/* The line of text that mentions address (for its diagnostic), or "". */
-static char *
-line_about(const char *text, size_t n, const char *address)
+/* Is [p, e) only white space? */
+static int
+blank(const char *p, const char *e)
 {
-	const char *hit = mem_casestr(text, n, address), *s, *e;
+	while (p < e && isspace((unsigned char)*p))
+		p++;
+	return p == e;
+}
 
-	if (hit == NULL)
-		return xstrdup("");
-	for (s = hit; s > text && s[-1] != '\n'; s--)
-		;
-	/* The reason is often on the next line (qmail, Postfix). */
-	for (e = hit; e < text + n && *e != '\n'; e++)
-		;
-	if (e < text + n) {
-		const char *e2 = e + 1;
+static void
+add_sender(const char *a, void *ctx)
+{
+	struct reading *rd = ctx;
 
-		while (e2 < text + n && *e2 != '\n')
-			e2++;
-		e = e2;
+	for (size_t i = 0; i < rd->nsenders; i++)
+		if (!strcmp(rd->senders[i], a))
+			return;
+	if (rd->nsenders < MAX_SENDERS)
+		rd->senders[rd->nsenders++] = xstrdup(a);
+}
+
+/* The first address in s into the sender's own. */
+static void
+first_sender(struct reading *rd, const char *s, size_t n)
+{
+	char *one = NULL;
+	const char *at = memchr(s, '@', n);
+
+	if (at == NULL)
+		return;
+	/* the word around the first '@' only */
+	while (at < s + n && *at != ' ' && *at != '>' && *at != ',')
+		at++;
+	one = xstrndup(s, (size_t)(at - s));
+	each_address(one, strlen(one), add_sender, rd);
+	free(one);
+}
+
+/*
+ * collect_senders - the sender's own addresses, which are never the
+ * failed recipient: who sent the report and to whom (the envelope
+ * sender of the original: for a list, its bounce address), and the
+ * sender of the returned copy wherever the report shows it (Return-Path,
+ * Sender, Errors-To, X-Postfix-Sender, MAIL FROM, Received
+ * "envelope-from", From).  Only up to the end of the copy's own header
+ * block: messages quoted in it have senders of their own.  (When a
+ * member's own post bounces back to the list, the report then names
+ * nobody, and the VERP token says who.)
+ */
+static void
+collect_senders(struct reading *rd)
+{
+	static const char *const fields[] = { "return-path:", "sender:",
+		"errors-to:", "x-postfix-sender:", NULL };
+	static const char *const own[] = { "To", "Cc", NULL };
+	const char *p = rd->raw + rd->m.body_off, *end = rd->raw + rd->len;
+	struct buf from, to;
+
+	if (end - p > COPY_MAX)
+		end = p + COPY_MAX;
+	int in_copy = 0;
+
+	buf_init(&from);
+	buf_init(&to);
+
+	if (*rd->m.from_addr)
+		add_sender(rd->m.from_addr, rd);
+	for (int i = 0; own[i]; i++) {
+		char *v = message_header(&rd->m, own[i]);
+
+		if (v)
+			each_address(v, strlen(v), add_sender, rd);
+		free(v);
 	}
-	return xstrndup(s, (size_t)(e - s));
+	/* A list's bounce address (LIST-bounces+TOKEN@host) stands for the
+	 * list, LIST@host, which reports name as the sender too. */
+	for (size_t i = 0, n = rd->nsenders; i < n; i++) {
+		const char *a = rd->senders[i], *b = strstr(a, "-bounces"),
+		    *at = strchr(a, '@');
+
+		if (b && at && b < at) {
+			char *list = xasprintf("%.*s%s", (int)(b - a), a, at);
+
+			add_sender(list, rd);
+			free(list);
+		}
+	}
+	for (const char *nl; p < end; p = nl + 1) {
+		const char *t = p, *env;
+
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		while (t < nl && (*t == ' ' || *t == '>'))
+			t++;
+		/* up to the end of the copy's header block: a copy may
+		 * hold other messages, with senders of their own */
+		if (in_copy && blank(t, nl))
+			break;
+		in_copy |= str_casestarts(t, "received:") ||
+		    str_casestarts(t, "return-path:");
+		for (int i = 0; fields[i]; i++)
+			if (str_casestarts(t, fields[i]))
+				first_sender(rd, t + strlen(fields[i]),
+				    (size_t)(nl - t) - strlen(fields[i]));
+		if ((env = mem_casestr(t, (size_t)(nl - t), "envelope-from")))
+			first_sender(rd, env + 13, (size_t)(nl - env) - 13);
+		/* "... after MAIL FROM:<sender> SIZE=1234:" */
+		if ((env = mem_casestr(t, (size_t)(nl - t), "mail from:")))
+			first_sender(rd, env + 10, (size_t)(nl - env) - 10);
+		if (str_casestarts(t, "from:")) {
+			buf_add(&from, t + 5, (size_t)(nl - t) - 5);
+			buf_addc(&from, '\n');
+		}
+		if (str_casestarts(t, "to:") || str_casestarts(t, "cc:")) {
+			buf_add(&to, t, (size_t)(nl - t));
+			buf_addc(&to, '\n');
+		}
+		if (nl == end)
+			break;
+	}
+	/* The copy's From, unless it is also its recipient: someone who
+	 * wrote to themselves, a member whose own post came back. */
+	buf_addc(&from, '\0');
+	buf_addc(&to, '\0');
+	str_lower(to.data);
+	for (char *f = from.data, *nl2; f && *f; f = nl2 ? nl2 + 1 : NULL) {
+		size_t before = rd->nsenders;
+
+		if ((nl2 = strchr(f, '\n')) != NULL)
+			*nl2 = '\0';
+		first_sender(rd, f, strlen(f));
+		if (rd->nsenders > before &&
+		    strstr(to.data, rd->senders[rd->nsenders - 1]))
+			free(rd->senders[--rd->nsenders]);
+	}
+	buf_release(&from);
+	buf_release(&to);
+}
+
+/* Is a the sender's own address? */
+static int
+is_sender(const struct reading *rd, const char *a)
+{
+	if (strstr(a, "-bounces") || strstr(a, "-admin@") ||
+	    strstr(a, "-owner@") || strstr(a, "-request@"))
+		return 1;
+	for (size_t i = 0; i < rd->nsenders; i++)
+		if (!strcmp(rd->senders[i], a))
+			return 1;
+	return 0;
+}
+
+/* Mail system addresses: the failed one only when nobody else is named. */
+static int
+system_address(const char *a)
+{
+	static const char *const locals[] = { "postmaster@", "mailer-daemon@",
+		"mail-daemon@", "mailerdaemon@", "mdaemon@", "root@",
+		"abuse@", "noreply@", "no-reply@", "support@", "help@",
+		"hostmaster@", "webmaster@", NULL };
+
+	for (int i = 0; locals[i]; i++)
+		if (!strncmp(a, locals[i], strlen(locals[i])))
+			return 1;
+	return 0;
+}
+
+/*
+ * line_kind - what a line of the human-readable part is, for finding
+ * recipients: 0 a statement; 1 a quoted header field of the original
+ * ("To: ...", "From: ..."), whose addresses count only when the report
+ * states none; 2 a field of message identifiers, which are no addresses.
+ */
+static int
+line_kind(const char *t, const char *e)
+{
+	static const char *const quoted[] = { "to:", "cc:", "bcc:", "from:",
+		"subject:", "date:", "sent:", "reply-to:", "sender:",
+		"return-path:", NULL };
+	static const char *const ids[] = { "message-id:", "in-reply-to:",
+		"references:", "content-id:", NULL };
+
+	while (t < e && (*t == ' ' || *t == '\t' || *t == '>'))
+		t++;
+	for (int i = 0; ids[i]; i++)
+		if (str_casestarts(t, ids[i]))
+			return 2;
+	for (int i = 0; quoted[i]; i++)
+		if (str_casestarts(t, quoted[i]))
+			return 1;
+	return 0;
+}
+
+struct scan {
+	struct reading *rd;
+	int fallback;		/* this pass takes quoted and system addresses */
+};
+
+static void
+add_candidate(const char *a, void *ctx)
+{
+	struct scan *sc = ctx;
+
+	if (!is_sender(sc->rd, a) && (sc->fallback || !system_address(a)))
+		rcpt_add(sc->rd->r, a);
+}
+
+/* The addresses the human-readable part states, into the report. */
+static void
+scan_rcpts(struct reading *rd, int fallback)
+{
+	const char *p = rd->m.text, *end = p + rd->human, *nl;
+	struct scan sc = { rd, fallback };
+
+	for (; p < end; p = nl + 1) {
+		int kind;
+
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		kind = line_kind(p, nl);
+		if (kind == 0 || (kind == 1 && fallback))
+			each_address(p, (size_t)(nl - p), add_candidate, &sc);
+		if (nl >= end)
+			break;
+	}
+}
+
+/*
+ * read_plain - the recipients of a report that is no RFC 3464 one: the
+ * X-Failed-Recipients field, else every address the human-readable part
+ * states that is not the sender's own (quoted header fields and mail
+ * system addresses only when it states none).
+ */
+static void
+read_plain(struct reading *rd)
+{
+	char *hdr = message_header(&rd->m, "X-Failed-Recipients");
+	int delayed;
+
+	if (hdr) {
+		char *save = NULL;
+
+		for (char *a = strtok_r(hdr, ", \t", &save); a;
+		    a = strtok_r(NULL, ", \t", &save))
+			rcpt_add(rd->r, a);
+		free(hdr);
+	}
+	scan_rcpts(rd, 0);
+	if (rd->r->n == 0)
+		scan_rcpts(rd, 1);
+	if (rd->r->n == 0)
+		rcpt_add(rd->r, NULL);	/* a bounce that names nobody */
+	delayed = says_delayed(rd->whole);
+	for (size_t i = 0; i < rd->r->n; i++)
+		rd->r->rcpts[i].action = delayed ? BOUNCE_DELAYED :
+		    BOUNCE_FAILED;
+}
+
+/* Does line[0..n) name another recipient of the report than address? */
+static int
+names_other(const struct bounce_report *r, const char *line, size_t n,
+    const char *address)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (*r->rcpts[i].address && strcmp(r->rcpts[i].address,
+		    address) && mem_casestr(line, n, r->rcpts[i].address))
+			return 1;
+	return 0;
+}
+
+/*
+ * text_about - what the human-readable part says of address: every line
+ * that names it, with up to SEGMENT_LINES after it, until a blank line
+ * (once something followed) or a line that names another recipient.
+ */
+static char *
+text_about(const struct reading *rd, const char *address)
+{
+	const char *text = rd->m.text, *end = text + rd->human, *p, *nl;
+	struct buf b;
+
+	buf_init(&b);
+	for (p = text; *address && p < end; p = nl + 1) {
+		int lines = 0;
+
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if (!mem_casestr(p, (size_t)(nl - p), address))
+			goto next;
+		for (;;) {
+			buf_add(&b, p, (size_t)(nl - p));
+			buf_addc(&b, '\n');
+			if (nl >= end || ++lines > SEGMENT_LINES)
+				break;
+			p = nl + 1;
+			if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+				nl = end;
+			if (blank(p, nl)) {
+				if (lines >= 2)
+					break;
+				continue;
+			}
+			if (names_other(rd->r, p, (size_t)(nl - p), address))
+				break;
+		}
+next:
+		if (nl >= end)
+			break;
+	}
+	buf_addc(&b, '\0');
+	return buf_detach(&b, NULL);
+}
+
+/* The SMTP command of a transcript line (">>> RCPT To:<...>"). */
+static enum phase
+command_phase(const char *t, const char *e)
+{
+	while (t < e && (*t == '>' || *t == ' '))
+		t++;
+	if (str_casestarts(t, "mail"))
+		return PHASE_MAIL;
+	if (str_casestarts(t, "rcpt"))
+		return PHASE_RCPT;
+	if (str_casestarts(t, "data") || str_casestarts(t, "."))
+		return PHASE_DATA;
+	return PHASE_NONE;
+}
+
+/*
+ * transcript_phase - in a session transcript (">>> DATA" then "<<< 550
+ * ..."), the command the server answered when it refused address: the
+ * last one sent before the first reply that names the address (any
+ * reply, when the report names one recipient).  Only a reply, or the
+ * line right after one, counts: the client's own summary lines further
+ * on belong to no command.
+ */
+static enum phase
+transcript_phase(const struct reading *rd, const char *address, int single)
+{
+	const char *p = rd->m.text, *end = p + rd->human, *nl;
+	enum phase last = PHASE_NONE;
+	int answer = 0;		/* this line answers the last command */
+
+	for (; p < end; p = nl + 1) {
+		const char *t = p;
+		int gt = 0, names, reply;
+
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		while (t < nl && (*t == ' ' || *t == '>')) {
+			gt += *t == '>';
+			t++;
+		}
+		names = *address && mem_casestr(p, (size_t)(nl - p), address);
+		if (gt >= 3) {		/* ">>> RCPT To:<...>" */
+			last = command_phase(t, nl);
+			if (names)
+				return last;
+			answer = 1;
+			continue;
+		}
+		/* "<<< 550 ...", and the line the client adds after it */
+		reply = str_casestarts(t, "<<<");
+		if (last != PHASE_NONE && (reply || answer) && (names ||
+		    (single && reply)))
+			return last;
+		answer = reply;
+		if (nl >= end)
+			break;
+	}
+	return PHASE_NONE;
+}
+
+/*
+ * classify - reason and hardness of one recipient's failure, from its
+ * status, what the report says of it (own: lower-case, collapsed) and,
+ * when it is the only one that failed, the whole report (whole, else
+ * NULL).
+ *
+ * An address is called dead only on evidence: a status code that says
+ * so (5.1.1, 5.1.2, 5.1.6, 5.1.10) unless its own line names another
+ * reason (a full mailbox answered with 5.1.1), or words that say so.
+ * "No such user" counts only when the server refused the address itself
+ * (RCPT TO), or says it in its own words without a reply code: the same
+ * reply after DATA, or from a server in an unknown step, is how content
+ * filters and carriers refuse messages ("filtered", soft).  A refusal
+ * of MAIL FROM is about our sender; a failed local program
+ * (Diagnostic-Code: x-unix) about the receiving system.
+ */
+static void
+classify(struct bounce_rcpt *rc, const char *own, const char *whole,
+    enum phase phase, int xunix)
+{
+	const struct code *c;
+	const struct phrase *p;
+	const char *at;
+
+	rc->hard = 0;
+	rc->permanent = rc->action == BOUNCE_FAILED;
+	if (rc->action != BOUNCE_FAILED) {
+		rc->reason = rc->action == BOUNCE_DELAYED ? "delayed" :
+		    "delivered";
+		return;
+	}
+	if (phase == PHASE_MAIL) {
+		rc->reason = "rejected";
+		return;
+	}
+	if (xunix) {
+		rc->reason = "mailererror";
+		return;
+	}
+	c = code_find(rc->status);
+	p = phrase_find(own, &at);
+	if (c && c->strength == ADDRESS) {
+		/* the words name the reason more exactly when they agree
+		 * (Microsoft answers 5.1.10, "null MX", to unknown users) */
+		rc->reason = p && (p->beats_code || p->kind == HARD ||
+		    p->kind == NO_USER) ? p->reason : c->reason;
+		rc->hard = !(p && p->beats_code);
+		return;
+	}
+	/* "no such user" at RCPT TO, or with "other address status" */
+	if (p && p->kind == NO_USER && (phase == PHASE_RCPT ||
+	    !strcmp(rc->status + 1, ".1.0"))) {
+		rc->reason = "userunknown";
+		rc->hard = 1;
+		return;
+	}
+	if (c && c->strength == STRONG) {
+		rc->reason = c->reason;
+		rc->hard = c->hard;
+		return;
+	}
+	if (p == NULL && whole) {
+		p = phrase_find(whole, &at);
+		own = whole;
+	}
+	if (p && p->kind == NO_USER) {
+		rc->hard = phase == PHASE_RCPT || (phase == PHASE_NONE &&
+		    !in_reply(own, at));
+		rc->reason = rc->hard ? "userunknown" : "filtered";
+	} else if (p) {
+		rc->reason = p->reason;
+		rc->hard = p->kind == HARD;
+	} else if (c) {
+		rc->reason = c->reason;
+		rc->hard = c->hard;
+	} else
+		rc->reason = "undefined";
+	/* the server itself called it transient: only a code that names a
+	 * bad address makes it hard */
+	if (rc->status[0] == '4')
+		rc->hard = 0;
+}
+
+/* One line (white space collapsed, case kept) of text, at most n bytes. */
+static char *
+one_line(const char *text, size_t n)
+{
+	char *out = xmalloc(n + 1), *o = out;
+	int space = 1;
+
+	for (const char *p = text; *p && (size_t)(o - out) < n; p++) {
+		if (isspace((unsigned char)*p)) {
+			if (!space)
+				*o++ = ' ';
+			space = 1;
+		} else {
+			*o++ = *p;
+			space = 0;
+		}
+	}
+	while (o > out && o[-1] == ' ')
+		o--;
+	*o = '\0';
+	return out;
+}
+
+/* Read what the report says of each recipient, and classify it. */
+static void
+read_rcpts(struct reading *rd)
+{
+	struct bounce_report *r = rd->r;
+	size_t failed = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		failed += r->rcpts[i].action == BOUNCE_FAILED;
+	for (size_t i = 0; i < r->n; i++) {
+		struct bounce_rcpt *rc = &r->rcpts[i];
+		char *about = text_about(rd, rc->address), *mix, better[16];
+		const char *from;
+		enum phase ph;
+
+		mix = xasprintf("%s\n%s", rc->diagnostic, about);
+		rd->own[i] = squash(mix, strlen(mix));
+		free(mix);
+		/* A more specific code than a report's "5.0.0": from its
+		 * Diagnostic-Code, else from what the text says of it. */
+		from = *rc->diagnostic ? rc->diagnostic : rd->own[i];
+		if (status_rank(rc->status) < 2 && (best_status(from, better,
+		    sizeof(better), 0) || (failed <= 1 && !*rc->diagnostic &&
+		    best_status(rd->whole, better, sizeof(better), 0))) &&
+		    status_rank(better) > status_rank(rc->status))
+			snprintf(rc->status, sizeof(rc->status), "%s", better);
+		if (*rc->diagnostic == '\0' && *about) {
+			free(rc->diagnostic);
+			rc->diagnostic = one_line(about, 300);
+		}
+		free(about);
+		if ((ph = phase_in(rd->own[i])) == PHASE_NONE)
+			ph = transcript_phase(rd, rc->address, failed <= 1);
+		classify(rc, rd->own[i], failed <= 1 ? rd->whole : NULL, ph,
+		    rd->xunix[i]);
+	}
+}
+
+const struct bounce_rcpt *
+bounce_failed(const struct bounce_report *r, const char *rcpt)
+{
+	if (!r->is_bounce)
+		return NULL;
+	for (size_t i = 0; rcpt && i < r->n; i++)
+		if (!strcmp(r->rcpts[i].address, rcpt))
+			return r->rcpts[i].action == BOUNCE_FAILED ?
+			    &r->rcpts[i] : NULL;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->rcpts[i].action == BOUNCE_FAILED)
+			return &r->rcpts[i];
+	return NULL;
+}
+
+/* The verdict on the whole report, from its recipients. */
+static void
+verdict(struct bounce_report *r)
+{
+	size_t failed = 0, delayed = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		failed += r->rcpts[i].action == BOUNCE_FAILED;
+		delayed += r->rcpts[i].action == BOUNCE_DELAYED;
+	}
+	r->is_bounce = failed > 0;
+	if (failed == 0 && delayed > 0) {
+		r->delay = 1;
+		r->not_why = "delay notice (still trying; not a failure)";
+	} else if (failed == 0)
+		r->not_why = "delivery report: delivered";
 }
 
 void
 bounce_parse(const char *raw, size_t len, struct bounce_report *r)
 {
-	struct message m;
-	char err[128], *ds, *hdr;
-	int failed = 0, delayed = 0, delivered = 0;
-	size_t human;
+	struct reading rd;
+	char err[128], *ds, *t;
+	int auto_reply;
 
 	memset(r, 0, sizeof(*r));
-	if (len > 5 && !memcmp(raw, "From ", 5)) {
-		/* an mbox separator line, as saved mail often has */
-		const char *nl = memchr(raw, '\n', len);
-
-		if (nl) {
-			len -= (size_t)(nl + 1 - raw);
-			raw = nl + 1;
-		}
-	}
-	if (message_parse(&m, raw, len, err, sizeof(err)) < 0) {
+	memset(&rd, 0, sizeof(rd));
+	rd.r = r;
+	rd.raw = lf_text(raw, len, &rd.len, &rd.copy);
+	if (message_parse(&rd.m, rd.raw, rd.len, err, sizeof(err)) < 0) {
 		r->not_why = "not a mail message";
-		return;
+		goto done;
 	}
-	if (mem_casestr(raw, len, "report-type=feedback-report") ||
-	    mem_casestr(raw, len, "message/feedback-report") ||
-	    mem_casestr(raw, len, "report-type=\"feedback-report\"")) {
+	rd.lowlen = rd.len > PARTS_MAX ? PARTS_MAX : rd.len;
+	rd.low = xmalloc(rd.lowlen + 1);
+	for (size_t i = 0; i < rd.lowlen; i++)
+		rd.low[i] = (char)tolower((unsigned char)rd.raw[i]);
+	rd.low[rd.lowlen] = '\0';
+	if (memmem(rd.low, rd.lowlen, "report-type=feedback-report", 27) ||
+	    memmem(rd.low, rd.lowlen, "report-type=\"feedback-report\"", 29) ||
+	    memmem(rd.low, rd.lowlen, "message/feedback-report", 23)) {
 		r->not_why = "feedback report (a complaint, not a bounce)";
 		goto done;
 	}
-	ds = part_body(raw, len, "message/delivery-status");
-	if (ds == NULL)
-		ds = part_body(raw, len, "message/global-delivery-status");
-	if (ds) {
-		parse_dsn(r, ds, &failed, &delayed, &delivered);
+	rd.human = human_part_len(rd.m.text, HUMAN_MAX);
+	t = xasprintf("%s\n%.*s", rd.m.subject, (int)(rd.human > TEXT_MAX ?
+	    TEXT_MAX : rd.human), rd.m.text);
+	rd.whole = squash(t, strlen(t));
+	free(t);
+	collect_senders(&rd);
+	if ((ds = part_body(rd.raw, rd.low, rd.lowlen,
+	    "message/delivery-status")) || (ds = part_body(rd.raw, rd.low,
+	    rd.lowlen, "message/global-delivery-status"))) {
+		parse_dsn(&rd, ds);
 		free(ds);
-		r->dsn = r->n > 0;
 	}
-	human = human_part_len(m.text);
-	if (r->dsn && failed == 0 && delayed == 0 && delivered > 0) {
-		r->is_bounce = 0;
-		r->not_why = "delivery report: delivered";
-		goto done;
-	}
+	if (r->n == 0)
+		parse_ses(&rd);
+	r->dsn = r->n > 0;
 	if (!r->dsn) {
-		if (!looks_like_bounce(&m, raw, len)) {
-			r->not_why = looks_automatic_reply(&m, raw, len) ?
-			    "auto-reply" : "not a delivery report";
+		if (looks_like_challenge(&rd)) {
+			r->not_why = "challenge-response (asks the sender to "
+			    "prove it is a person; not a failure)";
 			goto done;
 		}
-		hdr = message_header(&m, "X-Failed-Recipients");
-		if (hdr) {
-			char *save = NULL;
-
-			for (char *a = strtok_r(hdr, ", \t", &save); a;
-			    a = strtok_r(NULL, ", \t", &save))
-				rcpt_add(r, a);
-			free(hdr);
+		auto_reply = looks_automatic_reply(&rd.m, rd.raw, rd.len);
+		if (!looks_like_bounce(&rd.m, rd.raw, rd.len) && (auto_reply ||
+		    !says_undelivered(rd.whole))) {
+			r->not_why = auto_reply ? "auto-reply" :
+			    "not a delivery report";
+			goto done;
 		}
-		scan_addresses(r, m.text, human, &m);
-		if (r->n == 0)
-			rcpt_add(r, NULL);	/* a bounce that names nobody */
-		for (size_t i = 0; i < r->n; i++) {
-			free(r->rcpts[i].diagnostic);
-			r->rcpts[i].diagnostic = *r->rcpts[i].address ?
-			    line_about(m.text, human, r->rcpts[i].address) :
-			    xstrdup("");
-		}
+		read_plain(&rd);
 	}
-	r->is_bounce = 1;
-	{
-		char *text = xstrndup(m.text, human > 4000 ? 4000 : human);
-		const char *subj = m.subject;
-		char *all = xasprintf("%s %s", subj, text);
-
-		for (size_t i = 0; i < r->n; i++)
-			classify(&r->rcpts[i], r->dsn && *r->rcpts[i].diagnostic ?
-			    "" : all, delayed > 0 && failed == 0);
-		free(all);
-		free(text);
-	}
+	read_rcpts(&rd);
+	verdict(r);
 done:
-	message_release(&m);
+	for (size_t i = 0; i < MAX_RCPTS; i++)
+		free(rd.own[i]);
+	for (size_t i = 0; i < rd.nsenders; i++)
+		free(rd.senders[i]);
+	free(rd.whole);
+	message_release(&rd.m);
+	free(rd.copy);
+	free(rd.low);
 }
 
 /* The outbox row a VERP token names and whom it went to; 0 when unknown. */
@@ -766,7 +1808,7 @@ bounce_handle(const struct kith_config *cfg, sqlite3 *db,
     const char *raw, size_t len, char *line, size_t n)
 {
 	struct bounce_report r;
-	struct bounce_rcpt *rc = NULL;
+	const struct bounce_rcpt *rc;
 	char *rcpt = NULL;
 	int64_t member_id, msg_id, row, now = now_utc();
 	struct member m;
@@ -789,12 +1831,12 @@ bounce_handle(const struct kith_config *cfg, sqlite3 *db,
 		return KITH_OK;
 	}
 	/* The token says whom the copy went to; the report says why. */
-	for (size_t i = 0; i < r.n && rc == NULL; i++)
-		if (!strcmp(r.rcpts[i].address, rcpt))
-			rc = &r.rcpts[i];
-	if (rc == NULL && r.n > 0)
-		rc = &r.rcpts[0];
-	if (member_find(db, l->id, rcpt, &m) != KITH_OK) {
+	if ((rc = bounce_failed(&r, rcpt)) == NULL) {
+		/* a report about several recipients, in which this one was
+		 * delivered or is still being tried */
+		snprintf(line, n, "bounce: report for '%s' on '%s' says it was "
+		    "not a failure; nobody scored", rcpt, l->address);
+	} else if (member_find(db, l->id, rcpt, &m) != KITH_OK) {
 		snprintf(line, n, "bounce: '%s' is no longer a member of '%s'",
 		    rcpt, l->address);
 	} else {
@@ -820,7 +1862,7 @@ bounce_delivery_failed(const struct kith_config *cfg, sqlite3 *db,
 	struct bounce_rcpt rc;
 	struct member mb;
 	struct list l;
-	char diag[300];
+	char diag[300], *low;
 	int status = KITH_OK;
 
 	if (st == NULL)
@@ -844,8 +1886,16 @@ bounce_delivery_failed(const struct kith_config *cfg, sqlite3 *db,
 	snprintf(diag, sizeof(diag), "%d %s", code, text ? text : "");
 	rc.address = mb.address;
 	rc.diagnostic = diag;
-	/* gave_up: 4xx until max_attempts, a soft failure */
-	classify(&rc, "", gave_up);
+	rc.action = BOUNCE_FAILED;
+	low = squash(diag, strlen(diag));
+	best_status(low, rc.status, sizeof(rc.status), 0);
+	classify(&rc, low, NULL, phase_in(low), 0);
+	free(low);
+	if (gave_up) {
+		/* 4xx until max_attempts: the address was never refused */
+		rc.reason = "expired";
+		rc.hard = 0;
+	}
 	status = score_member(cfg, db, &l, &mb, &rc, outbox_id, msg_id, now);
 	log_info("bounce: %s failure (%s) for '%s' on '%s' at delivery",
 	    rc.hard ? "hard" : "soft", rc.reason, mb.address, l.address);

@@ -17,9 +17,11 @@ bounce_usage(FILE *out)
 	fprintf(out, "usage: kith bounce ls LIST [--json]\n"
 	    "       kith bounce parse FILE...   (how Kith reads each report; "
 	    "tab-separated:\n"
-	    "                                  file, bounce|not, hard|soft|-, "
-	    "reason, status,\n"
-	    "                                  recipients)\n\n"
+	    "                                  file, bounce|delay|not, "
+	    "hard|soft|-,\n"
+	    "                                  reason (or why not), status,\n"
+	    "                                  address/hard|soft/failed|"
+	    "delayed|delivered,...)\n\n"
 	    "Bounces come back to LIST-bounces+TOKEN@ and are scored: hard "
 	    "(the address\nis bad) 1, soft 0.5.  At the list's bounce_threshold "
 	    "within bounce_window_days\na member's delivery is disabled; "
@@ -53,6 +55,24 @@ print_bounce(const struct bounce_row *b, void *ctx)
 	return 0;
 }
 
+static const char *const actions[] = { "failed", "delayed", "delivered" };
+
+/* One line: file, verdict, and the first failure (or why none). */
+static void
+print_report(const char *file, const struct bounce_report *r)
+{
+	const struct bounce_rcpt *f = bounce_failed(r, NULL);
+
+	printf("%s\t%s\t%s\t%s\t%s\t", file, r->is_bounce ? "bounce" :
+	    r->delay ? "delay" : "not", f ? (f->hard ? "hard" : "soft") : "-",
+	    f ? f->reason : r->not_why, f ? f->status : "");
+	for (size_t k = 0; k < r->n; k++)
+		printf("%s%s/%s/%s", k ? "," : "", r->rcpts[k].address,
+		    r->rcpts[k].hard ? "hard" : "soft",
+		    actions[r->rcpts[k].action]);
+	printf("\n");
+}
+
 static int
 parse_files(int argc, char **argv)
 {
@@ -70,15 +90,7 @@ parse_files(int argc, char **argv)
 			continue;
 		}
 		bounce_parse(b.data ? b.data : "", b.len, &r);
-		printf("%s\t%s\t%s\t%s\t%s\t", argv[i], r.is_bounce ? "bounce" :
-		    "not", r.is_bounce && r.n ? (r.rcpts[0].hard ? "hard" :
-		    "soft") : "-", r.is_bounce && r.n ? r.rcpts[0].reason :
-		    r.not_why, r.is_bounce && r.n ? r.rcpts[0].status : "");
-		for (size_t k = 0; k < r.n; k++)
-			printf("%s%s/%s/%s", k ? "," : "", r.rcpts[k].address,
-			    r.rcpts[k].hard ? "hard" : "soft",
-			    r.rcpts[k].permanent ? "permanent" : "temporary");
-		printf("\n");
+		print_report(argv[i], &r);
 		bounce_report_release(&r);
 		buf_release(&b);
 	}

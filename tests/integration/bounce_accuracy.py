@@ -4,13 +4,21 @@
 usage: bounce_accuracy.py KITH CORPUS_DIR [--misses]
 
 Prints three measures (and, with --misses, every miss):
-  bounce     bounce vs not a bounce, on rows whose label says which
+  bounce     bounce vs not a bounce, on rows whose label says which.
+             A delivery report is a bounce to every source, a delay
+             notice too (sisimai: reason "expired" and others, flufl and
+             the ruby gem: "soft"); Kith reads a delay notice as one
+             ("delay") and scores nobody for it, so "delay" counts as
+             recognised here
   hardsoft   hard vs soft, on bounces with a hard-bounce flag; each
              source's flag means what its own tests mean: sisimai's
-             "hardbounce" is "the address is bad" (Kith's hard), flufl's
-             and the ruby mail gem's are "failed for good, not delayed"
-             (Kith's permanent)
+             "hardbounce" is "the address is bad" (reasons userunknown,
+             hostunknown, hasmoved, notaccept: Kith's hard), flufl's and
+             the ruby mail gem's are "failed for good, not delayed"
+             (Kith's "failed")
   recipient  the labelled failed recipient is among those Kith found
+  lineends   sisimai's CR-only and CRLF copies (maildir/mac, maildir/dos)
+             read exactly like their LF originals (maildir/bsd)
 Last line: "bounce=P hardsoft=P recipient=P" in percent.
 
 Labels come from each source's own tests; where a source's label says
@@ -18,11 +26,34 @@ nothing about a measure (Mailman's "Stop" warnings, "expects no
 address"), the row is left out of that measure.
 """
 import csv
+import glob
+import os
 import subprocess
 import sys
 
 NOT_BOUNCE = {"not-bounce", "delivered", "feedback", "vacation"}
 UNSTATED = {"Stop", "none", "unknown", "classification"}
+
+
+def readings(kith, paths):
+    """kith bounce parse of each path: its verdict columns, by path."""
+    out = subprocess.run([kith, "bounce", "parse"] + paths,
+                         capture_output=True, text=True, check=True).stdout
+    return {line.split("\t", 1)[0]: line.split("\t", 1)[1]
+            for line in out.splitlines()}
+
+
+def line_ends(kith, corpus):
+    """(same, compared): CR and CRLF copies read like the LF original."""
+    base = f"{corpus}/sisimai-set-of-emails/maildir"
+    pairs = [(p, f"{base}/bsd/{os.path.basename(p)}")
+             for d in ("mac", "dos") for p in sorted(glob.glob(f"{base}/{d}/*.eml"))]
+    pairs = [(c, o) for c, o in pairs if os.path.exists(o)]
+    if not pairs:
+        return 0, 0
+    got = readings(kith, [c for c, _ in pairs] + [o for _, o in pairs])
+    same = sum(got[c] == got[o] for c, o in pairs)
+    return same, len(pairs)
 
 
 def main():
@@ -52,7 +83,7 @@ def main():
             seen_bounce.add(path)
             want = "not" if cls in NOT_BOUNCE else "bounce"
             score["bounce"][1] += 1
-            if verdict == want:
+            if verdict == want or (verdict == "delay" and want == "bounce"):
                 score["bounce"][0] += 1
             else:
                 misses.append(f"bounce    {path}: want {want} ({cls}), "
@@ -69,11 +100,11 @@ def main():
             if r["source"] == "sisimai":
                 have = bool(mine) and mine[0][1] == "hard"
             else:
-                have = bool(mine) and mine[0][2] == "permanent"
+                have = bool(mine) and mine[0][2] == "failed"
             kind = ("hard" if have else "soft") if mine else "-"
             want = "hard" if want else "soft"
             score["hardsoft"][1] += 1
-            if verdict == "bounce" and kind == want:
+            if verdict in ("bounce", "delay") and kind == want:
                 score["hardsoft"][0] += 1
             else:
                 misses.append(f"hardsoft  {path}: want {want} ({cls} "
@@ -87,8 +118,10 @@ def main():
             else:
                 misses.append(f"recipient {path}: want {want_rcpt}, got "
                               f"{','.join(rcpts) or '-'}")
+    same, pairs = line_ends(kith, corpus)
     if show:
         print("\n".join(misses))
+    print(f"lineends  {same}/{pairs} CR and CRLF copies read as their LF original")
     pct = {}
     for k, (ok, n) in score.items():
         pct[k] = 100.0 * ok / n if n else 100.0

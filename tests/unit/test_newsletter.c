@@ -134,12 +134,12 @@ static const struct {
 	  "--b\nContent-Type: message/delivery-status\n\nFinal-Recipient: "
 	  "rfc822;c@example.org\nAction: failed\nStatus: 5.2.2\n\n--b--\n",
 	  1, 0, 1, "c@example.org", "5.2.2" },
-	{ "dsn delayed",
+	{ "dsn delayed is no failure",
 	  "From: MAILER-DAEMON@mx\nSubject: Delayed Mail\nContent-Type: "
 	  "multipart/report; report-type=delivery-status; boundary=b\n\n"
 	  "--b\nContent-Type: message/delivery-status\n\nFinal-Recipient: "
 	  "rfc822;d@example.org\nAction: delayed\nStatus: 4.4.1\n\n--b--\n",
-	  1, 0, 0, "d@example.org", "4.4.1" },
+	  0, 0, 0, "d@example.org", "4.4.1" },
 	{ "dsn delivered is no bounce",
 	  "From: MAILER-DAEMON@mx\nSubject: Delivered\nContent-Type: "
 	  "multipart/report; report-type=delivery-status; boundary=b\n\n"
