@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,75 +66,72 @@ struct spec_args {
 	char *description;
 };
 
-/* Parse the options shared by create and update (argv[0] = subcommand). */
+/*
+ * parse_spec - the options of one event subcommand (argv[0]), those named
+ * in allowed out of the ones create and update share; one positional,
+ * left in argv[0].
+ */
 static void
-parse_spec(int argc, char **argv, struct spec_args *a)
+parse_spec(const char *cmd, const char *usage, const char *allowed, int argc,
+    char **argv, struct spec_args *a)
 {
-	static const struct option opts[] = {
-		{ "title", required_argument, NULL, 't' },
-		{ "start", required_argument, NULL, 's' },
-		{ "end", required_argument, NULL, 'e' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "tz", required_argument, NULL, 'z' },
-		{ "location", required_argument, NULL, 'l' },
-		{ "description", required_argument, NULL, 'D' },
-		{ "rrule", required_argument, NULL, 'r' },
-		{ "capacity", required_argument, NULL, 'c' },
-		{ "remind", required_argument, NULL, 'R' },
-		{ "rsvp-by", required_argument, NULL, 'b' },
-		{ "occurrence", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "csv", no_argument, NULL, 'C' },
-		{ NULL, 0, NULL, 0 }
+	const char *duration = NULL, *capacity = NULL;
+	const struct cli_opt all[] = {
+		{ "title", 0, OPT_VALUE, &a->s.title },
+		{ "start", 0, OPT_VALUE, &a->s.start },
+		{ "end", 0, OPT_VALUE, &a->end },
+		{ "duration", 0, OPT_VALUE, &duration },
+		{ "tz", 0, OPT_VALUE, &a->s.tz },
+		{ "location", 0, OPT_VALUE, &a->s.location },
+		{ "description", 0, OPT_VALUE, &a->description_file },
+		{ "rrule", 0, OPT_VALUE, &a->s.rrule },
+		{ "capacity", 0, OPT_VALUE, &capacity },
+		{ "remind", 0, OPT_VALUE, &a->s.remind },
+		{ "rsvp-by", 0, OPT_VALUE, &a->s.rsvp_by },
+		{ "occurrence", 0, OPT_VALUE, &a->occurrence },
+		{ "json", 0, OPT_FLAG, &a->json },
+		{ "csv", 0, OPT_FLAG, &a->csv },
 	};
-	int ch;
+	struct cli_opt opts[sizeof(all) / sizeof(all[0]) + 1];
+	struct cli_sub sub = { cmd, usage, 1, 1, opts };
+	size_t n = 0;
 
 	memset(a, 0, sizeof(*a));
 	a->s.capacity = -1;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		char *end;
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		const char *w = strstr(allowed, all[i].name);
+		size_t len = strlen(all[i].name);
 
-		switch (ch) {
-		case 't': a->s.title = optarg; break;
-		case 's': a->s.start = optarg; break;
-		case 'e': a->end = optarg; break;
-		case 'd':
-			a->s.duration = event_duration_parse(optarg);
-			if (a->s.duration <= 0)
-				die(EX_DATAERR_, "'%s' is not a duration like 2h or "
-				    "90m", optarg);
-			break;
-		case 'z': a->s.tz = optarg; break;
-		case 'l': a->s.location = optarg; break;
-		case 'D': a->description_file = optarg; break;
-		case 'r': a->s.rrule = optarg; break;
-		case 'c':
-			a->s.capacity = strtoll(optarg, &end, 10);
-			if (*optarg == '\0' || *end || a->s.capacity < 0)
-				die(EX_DATAERR_, "'%s' is not a number of seats",
-				    optarg);
-			break;
-		case 'R': a->s.remind = optarg; break;
-		case 'b': a->s.rsvp_by = optarg; break;
-		case 'o': a->occurrence = optarg; break;
-		case 'j': a->json = 1; break;
-		case 'C': a->csv = 1; break;
-		default: usage_error("event", "bad option");
-		}
+		if (w && (w == allowed || w[-1] == ' ') && (w[len] == ' ' ||
+		    w[len] == '\0'))
+			opts[n++] = all[i];
 	}
+	memset(&opts[n], 0, sizeof(opts[n]));
+	cli_parse(&sub, argc, argv);
+	if (duration) {
+		a->s.duration = event_duration_parse(duration);
+		if (a->s.duration <= 0)
+			die(EX_DATAERR_, "'%s' is not a duration like 2h or 90m",
+			    duration);
+	}
+	if (capacity)
+		a->s.capacity = cli_number(cmd, "--capacity", capacity, 0,
+		    1000000);
 	if (a->description_file) {
-		size_t n;
+		size_t len;
 
 		a->description = read_file(a->description_file);
 		/* the file's last line end is not part of the text */
-		n = strlen(a->description);
-		while (n > 0 && (a->description[n - 1] == '\n' ||
-		    a->description[n - 1] == '\r'))
-			a->description[--n] = '\0';
+		len = strlen(a->description);
+		while (len > 0 && (a->description[len - 1] == '\n' ||
+		    a->description[len - 1] == '\r'))
+			a->description[--len] = '\0';
 		a->s.description = a->description;
 	}
 }
+
+#define SPEC_OPTS "title start end duration tz location description rrule " \
+	"capacity remind rsvp-by"
 
 /* --end given: the duration from start (or the stored start) in tz. */
 static void
@@ -170,12 +166,16 @@ create_cmd(struct cli *c, int argc, char **argv)
 	int64_t id, invited;
 	int st;
 
-	parse_spec(argc, argv, &a);
-	if (optind + 1 != argc)
-		usage_error("event", "'event create' takes LIST and options");
-	resolve_end(&a, NULL);
+	char *list_tz = NULL;
+
+	parse_spec("event create", "LIST --title T --start TIME [--tz ZONE] "
+	    "(--end TIME | --duration D) [options]", SPEC_OPTS " json", argc,
+	    argv, &a);
 	cli_open(c);
-	cli_list(c, argv[optind], &l);
+	cli_list(c, argv[0], &l);
+	if (a.s.tz == NULL)	/* the list's zone, as the help says */
+		a.s.tz = list_tz = list_setting(c->db, l.id, "timezone");
+	resolve_end(&a, NULL);
 	st = event_create(&c->cfg, c->db, &l, &a.s, now_utc(), &id, &invited,
 	    err, sizeof(err));
 	if (st != KITH_OK)
@@ -186,6 +186,7 @@ create_cmd(struct cli *c, int argc, char **argv)
 	else
 		printf("%lld\n", (long long)id);
 	free(a.description);
+	free(list_tz);
 	list_release(&l);
 	return 0;
 }
@@ -199,10 +200,9 @@ update_cmd(struct cli *c, int argc, char **argv)
 	int64_t id, n;
 	int st;
 
-	parse_spec(argc, argv, &a);
-	if (optind + 1 != argc)
-		usage_error("event", "'event update' takes ID and options");
-	id = id_arg(argv[optind]);
+	parse_spec("event update", "ID [the options of create]", SPEC_OPTS,
+	    argc, argv, &a);
+	id = id_arg(argv[0]);
 	cli_open(c);
 	if (event_get(c->db, id, &old) != KITH_OK)
 		die(EX_NOINPUT_, "no event %lld", (long long)id);
@@ -226,10 +226,9 @@ cancel_cmd(struct cli *c, int argc, char **argv)
 	int64_t id, n;
 	int st;
 
-	parse_spec(argc, argv, &a);
-	if (optind + 1 != argc)
-		usage_error("event", "'event cancel' takes ID [--occurrence DATE]");
-	id = id_arg(argv[optind]);
+	parse_spec("event cancel", "ID [--occurrence YYYY-MM-DD]", "occurrence",
+	    argc, argv, &a);
+	id = id_arg(argv[0]);
 	cli_open(c);
 	st = event_cancel(&c->cfg, c->db, id, a.occurrence, now_utc(), &n, err,
 	    sizeof(err));
@@ -266,7 +265,7 @@ print_event(const struct event *e, void *ctx)
 		    (long long)next, (long long)cnt.accepted,
 		    (long long)cnt.waitlist, (long long)e->capacity);
 	} else
-		printf("%-5lld %-9s %-24s %3lld yes %3lld maybe %3lld no  %s\n",
+		cli_printf("%-5lld %-9s %-24s %3lld yes %3lld maybe %3lld no  %s\n",
 		    (long long)e->id, e->state, when, (long long)cnt.accepted,
 		    (long long)cnt.tentative, (long long)cnt.declined, e->title);
 	return 0;
@@ -301,7 +300,7 @@ print_attendee(const struct event_attendee *a, void *ctx)
 		json_string(stdout, a->name);
 		printf(", \"answer\": \"%s\"}", a->answer);
 	} else
-		printf("  %-10s %-36s %s\n", a->answer, a->address, a->name);
+		cli_printf("  %-10s %-36s %s\n", a->answer, a->address, a->name);
 	return 0;
 }
 
@@ -316,10 +315,13 @@ show_cmd(struct cli *c, int argc, char **argv, int attendees_only)
 	char when[64];
 	size_t nn = 0;
 
-	parse_spec(argc, argv, &a);
-	if (optind + 1 != argc)
-		usage_error("event", "'event %s' takes ID", argv[0]);
-	id = id_arg(argv[optind]);
+	if (attendees_only)
+		parse_spec("event attendees", "ID [--occurrence YYYY-MM-DD] --csv",
+		    "occurrence csv", argc, argv, &a);
+	else
+		parse_spec("event show", "ID [--occurrence YYYY-MM-DD] [--json]",
+		    "occurrence json", argc, argv, &a);
+	id = id_arg(argv[0]);
 	cli_open(c);
 	if (event_get(c->db, id, &e) != KITH_OK)
 		die(EX_NOINPUT_, "no event %lld; see 'kith event ls LIST'",
@@ -366,7 +368,7 @@ show_cmd(struct cli *c, int argc, char **argv, int attendees_only)
 		    (long long)cnt.none);
 	} else {
 		local_time_format(e.tz, e.start, when, sizeof(when));
-		printf("event %lld: %s (%s, sequence %d)\nstarts:   %s%s%s\n"
+		cli_printf("event %lld: %s (%s, sequence %d)\nstarts:   %s%s%s\n"
 		    "where:    %s\ncapacity: %lld\n", (long long)e.id, e.title,
 		    e.state, e.sequence, when, *e.rrule ? "; repeats " : "",
 		    e.rrule, *e.location ? e.location : "-",
@@ -455,9 +457,9 @@ cmd_event(struct cli *c, int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : "";
 
-	if (argc < 3 || wants_help(argc, argv)) {
-		event_usage(argc < 3 && !wants_help(argc, argv) ? stderr : stdout);
-		return argc < 3 && !wants_help(argc, argv) ? EX_USAGE_ : 0;
+	if (argc < 2 || wants_help(argc, argv)) {
+		event_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EX_USAGE_ : 0;
 	}
 	if (!strcmp(sub, "create"))
 		return create_cmd(c, argc - 1, argv + 1);
@@ -469,14 +471,24 @@ cmd_event(struct cli *c, int argc, char **argv)
 		return show_cmd(c, argc - 1, argv + 1, 0);
 	if (!strcmp(sub, "attendees"))
 		return show_cmd(c, argc - 1, argv + 1, 1);
-	if (!strcmp(sub, "parse"))
-		return parse_cmd(argc - 2, argv + 2);
+	if (!strcmp(sub, "parse")) {
+		const struct cli_sub ps = { "event parse", "FILE...", 1, -1, NULL };
+
+		return parse_cmd(cli_parse(&ps, argc - 1, argv + 1), argv + 1);
+	}
 	if (!strcmp(sub, "ls")) {
-		struct ls_ctx x = { NULL, argc > 3 && !strcmp(argv[3], "--json"), 0 };
+		struct ls_ctx x = { NULL, 0, 0 };
+		const struct cli_opt opts[] = {
+			{ "json", 0, OPT_FLAG, &x.json },
+			{ NULL, 0, 0, NULL }
+		};
+		const struct cli_sub ls = { "event ls", "LIST [--json]", 1, 1,
+		    opts };
 		struct list l;
 
+		cli_parse(&ls, argc - 1, argv + 1);
 		cli_open(c);
-		cli_list(c, argv[2], &l);
+		cli_list(c, argv[1], &l);
 		x.db = c->db;
 		if (x.json)
 			printf("[");
@@ -487,11 +499,13 @@ cmd_event(struct cli *c, int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(sub, "feed")) {
+		const struct cli_sub fs = { "event feed", "LIST", 1, 1, NULL };
 		struct list l;
 		char err[512], *cal;
 
+		cli_parse(&fs, argc - 1, argv + 1);
 		cli_open(c);
-		cli_list(c, argv[2], &l);
+		cli_list(c, argv[1], &l);
 		cal = event_feed(c->db, &l, now_utc(), err, sizeof(err));
 		if (cal == NULL)
 			die(EX_SOFTWARE_, "%s", err);

@@ -25,7 +25,7 @@ assert_ok '[ "$(code kith list create team@example.org --owner own@example.org)"
 assert_ok '[ "$(code kith list create team@other.example --owner own@example.org)" = 0 ]' "same name on another domain"
 assert_ok '[ "$(code kith list show team)" = 67 ] && grep -q "more than one list" "$T/err"' "an ambiguous bare name is refused"
 assert_ok 'kith list show team@example.org | grep -q "^name  *Our Team"' "list show by address"
-kith list rm team@other.example >/dev/null
+kith list rm team@other.example --yes >/dev/null
 assert_ok 'kith list show team | grep -q "^posting  *members"' "list show by bare name, default posting=members"
 assert_ok '[ "$(code kith list set team posting everyone)" = 65 ] && grep -q "members|moderated|announce|anyone" "$T/err"' "a bad value names the allowed ones"
 assert_ok '[ "$(code kith list set team colour blue)" = 65 ] && grep -q "unknown list setting" "$T/err"' "an unknown setting: exit 65"
