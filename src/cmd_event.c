@@ -17,7 +17,7 @@ static void
 event_usage(FILE *out)
 {
 	fprintf(out, "usage: kith event create LIST --title T --start \"YYYY-MM-DD "
-	    "HH:MM\" --tz ZONE\n"
+	    "HH:MM\" [--tz ZONE]\n"
 	    "                 (--end \"YYYY-MM-DD HH:MM\" | --duration 2h) "
 	    "[--location L]\n"
 	    "                 [--description FILE] [--rrule RULE] [--capacity N]\n"
@@ -34,7 +34,8 @@ event_usage(FILE *out)
 	    "and\ntext/calendar (METHOD:REQUEST) their calendar app shows with "
 	    "Accept/Decline,\nplus invite.ics.  Answers come back to "
 	    "LIST-events@ (or 'rsvp yes ID' to\nLIST-request@).  'kith cron' "
-	    "sends the reminders and the RSVP nudge.\n");
+	    "sends the reminders and the RSVP nudge.\n--tz defaults to the "
+	    "list's timezone.\n");
 }
 
 static int64_t
