@@ -28,15 +28,15 @@ cmd_stats(struct cli *c, int argc, char **argv)
 	struct stats *s;
 	struct list l;
 
-	if (argc < 2 || wants_help(argc, argv)) {
-		fprintf(argc < 2 ? stderr : stdout, "usage: kith stats LIST "
+	if (wants_help(argc, argv)) {
+		printf("usage: kith stats LIST "
 		    "[--since 90d] [--json] [--html report.html]\n\n"
 		    "Members, posts per week, posters, replies per thread, top "
 		    "contributors,\nretention by join month, the member funnel, "
 		    "event RSVP rates, newsletter\ndelivery and bounce rates, the "
 		    "onboarding funnel.  --html writes one\nself-contained page "
 		    "with SVG charts.  See kith(1) for the definitions.\n");
-		return argc < 2 ? EX_USAGE_ : 0;
+		return 0;
 	}
 	cli_parse(&sub, argc, argv);
 	if (since_s) {
