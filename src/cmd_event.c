@@ -214,7 +214,8 @@ update_cmd(struct cli *c, int argc, char **argv)
 	if (st != KITH_OK)
 		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
 	printf("event %lld updated; the new version goes to %lld invited "
-	    "members\n", (long long)id, (long long)n);
+	    "%s\n", (long long)id, (long long)n, plural(n, "member",
+	    "members"));
 	free(a.description);
 	return 0;
 }
@@ -235,9 +236,10 @@ cancel_cmd(struct cli *c, int argc, char **argv)
 	    sizeof(err));
 	if (st != KITH_OK)
 		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
-	printf("event %lld%s%s cancelled; %lld invited members are told\n",
+	cli_printf("event %lld%s%s cancelled; %lld invited %s told\n",
 	    (long long)id, a.occurrence ? " on " : "",
-	    a.occurrence ? a.occurrence : "", (long long)n);
+	    a.occurrence ? a.occurrence : "", (long long)n, plural(n,
+	    "member is", "members are"));
 	return 0;
 }
 

@@ -330,4 +330,26 @@ sys.exit(0 if len(cols) == 1 else 1)"
 assert_ok '[ $? = 0 ]' "poll show: the vote counts line up after Korean and Greek options"
 kith poll create solo --question "Alone?" --option yes --option no >/dev/null
 assert_ok 'kith poll show 3 | grep -q "^0 of 5 members voted" && kith poll show 4 | grep -q "^0 of 1 member voted"' "poll show: 1 member, 5 members"
+# ... and in the texts members read.
+kith event create team --title "Small table" --start "2026-07-03 19:00" --duration 2h --capacity 1 >/dev/null
+b64=$(head -c 12000 /dev/zero | base64 -w 76)
+printf 'From: alice@example.org\nTo: team@example.org\nSubject: with a file\nMessage-ID: <att@x>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=XX\n\n--XX\nContent-Type: text/plain\n\nsee the file\n--XX\nContent-Type: application/octet-stream; name=a.bin\nContent-Disposition: attachment; filename=a.bin\nContent-Transfer-Encoding: base64\n\n%s\n--XX--\n' "$b64" > "$T/att.eml"
+kith receive -r team@example.org -f alice@example.org < "$T/att.eml" 2>>"$T/receive.err"
+kith digest preview team --plain > "$T/digest.txt"
+assert_ok 'grep -q "\[attachment: a.bin, application/octet-stream, 12 KB, not included\]" "$T/digest.txt"' "digest: the attachment's size in KB"
+assert_ok 'grep -q "1 seat, 0 waiting" "$T/digest.txt"' "digest: 1 seat"
+kith list set solo thanks on >/dev/null
+kith member set solo own@example.org thanks=on >/dev/null
+printf 'From: own@example.org\nSubject: May\nMessage-ID: <may@x>\n\nin May\n' > "$T/may.eml"
+at "2026-05-20 10:00:00" receive -r solo@example.org -f own@example.org < "$T/may.eml" 2>>"$T/receive.err"
+assert_ok 'kith digest preview solo --plain | grep -q "own@example.org (1 post, 0 event answers)"' "digest thanks: 1 post, 0 event answers"
+eid=$(kith event create solo --title Alone --start "2026-07-05 10:00" --duration 1h)
+assert_ok 'kith event update "$eid" --location Home | grep -q "goes to 1 invited member$" && kith event cancel "$eid" | grep -q "; 1 invited member is told$"' "event update and cancel: 1 invited member"
+kith poll close 4 >/dev/null
+kith deliver >/dev/null 2>&1
+assert_ok '$MT body "$(last own@example.org)" | grep -q "^0 of 1 member voted"' "poll results mail: 0 of 1 member voted"
+kith list set solo max_size 1024 >/dev/null
+head -c 3000 /dev/zero | tr '\0' 'a' | fold -w 70 > "$T/big.txt"
+send own@example.org solo@example.org "big" "$(cat "$T/big.txt")"
+assert_ok '$MT body "$(last own@example.org)" | tr "\n" " " | grep -q "it is 3.1 KB, and the largest post solo accepts is 1 KB"' "too-big notice: sizes in KB"
 finish
