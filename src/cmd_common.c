@@ -464,6 +464,10 @@ struct guard {
 };
 
 static FILE *raw_stderr;
+static struct {
+	FILE *f;
+	struct guard *g;
+} guarded[2];	/* stdout and stderr, when they are terminals */
 
 static ssize_t
 guard_write(void *cookie, const char *data, size_t n)
@@ -491,24 +495,44 @@ guard_write(void *cookie, const char *data, size_t n)
 	return (ssize_t)n;
 }
 
+/* What is left at the end: a character cut short, a last CR. */
 static int
-guard_close(void *cookie)
+guard_flush_carry(struct guard *g)
 {
-	struct guard *g = cookie;
 	struct buf out;
 	int r = 0;
 
 	buf_init(&out);
 	buf_add_clean(&out, g->carry, g->ncarry, CLEAN_TEXT);
+	g->ncarry = 0;
 	if (out.len)
 		r = write_all(g->fd, out.data, out.len);
 	buf_release(&out);
-	free(g);
 	return r;
 }
 
-static FILE *
-guard_open(int fd)
+static int
+guard_close(void *cookie)
+{
+	int r = guard_flush_carry(cookie);
+
+	free(cookie);
+	return r;
+}
+
+/* exit() flushes the streams but does not close them. */
+static void
+guard_finish(void)
+{
+	for (int i = 0; i < 2; i++)
+		if (guarded[i].f != NULL) {
+			fflush(guarded[i].f);
+			guard_flush_carry(guarded[i].g);
+		}
+}
+
+static void
+guard_open(int fd, int slot)
 {
 	static const cookie_io_functions_t io = { NULL, guard_write, NULL,
 		guard_close };
@@ -519,22 +543,27 @@ guard_open(int fd)
 	f = fopencookie(g, "w", io);
 	if (f == NULL) {
 		free(g);
-		return NULL;
+		return;
 	}
 	setvbuf(f, NULL, _IOLBF, BUFSIZ);
-	return f;
+	guarded[slot].f = f;
+	guarded[slot].g = g;
 }
 
 void
 cli_guard_terminal(void)
 {
-	FILE *f;
-
 	raw_stderr = stderr;
-	if (isatty(1) && (f = guard_open(1)) != NULL)
-		stdout = f;
-	if (isatty(2) && (f = guard_open(2)) != NULL)
-		stderr = f;
+	if (isatty(1))
+		guard_open(1, 0);
+	if (isatty(2))
+		guard_open(2, 1);
+	if (guarded[0].f)
+		stdout = guarded[0].f;
+	if (guarded[1].f)
+		stderr = guarded[1].f;
+	if (guarded[0].f || guarded[1].f)
+		atexit(guard_finish);
 }
 
 FILE *
