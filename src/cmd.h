@@ -104,7 +104,10 @@ void cli_vfprintf(FILE *out, const char *fmt, va_list ap)
 /* Text of many lines for people (a post's body): newlines and tabs kept. */
 void cli_text(FILE *out, const char *s);
 
-/* Print one error line "kith: ..." and exit with code. */
+/* One line "kith: ..." on stderr, arguments cleaned and cut to a readable
+ * length; the command goes on. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print one error line "kith: ..." (as cli_warn) and exit with code. */
 void die(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 /* Exit 64 with a usage line and a pointer to --help. */

@@ -64,8 +64,7 @@ parse_files(int argc, char **argv)
 
 		buf_init(&b);
 		if (buf_read_file(&b, argv[i]) < 0) {
-			fprintf(stderr, "kith: cannot read '%s': %s\n", argv[i],
-			    strerror(errno));
+			cli_warn("cannot read '%s': %s", argv[i], strerror(errno));
 			bad = 1;
 			continue;
 		}

@@ -45,39 +45,35 @@ columns_prefix(const char *s, size_t len, size_t n, int *cut)
 	return i;
 }
 
-/* One %s for people: cleaned, cut to prec columns, padded to width. */
+/* One %s for people: cleaned, cut to prec columns (or clip, with an
+ * ellipsis), padded to width. */
 static void
 add_cell(struct buf *b, const char *s, int left, int width, int prec,
     int clip)
 {
 	struct buf c;
-	size_t len, w;
+	size_t w;
 	int cut = 0;
 
+	if (s == NULL)
+		s = "(null)";
 	buf_init(&c);
-	buf_add_clean(&c, s ? s : "(null)", strlen(s ? s : "(null)"),
-	    CLEAN_LINE);
-	len = c.len;
-	if (prec >= 0)
-		len = columns_prefix(c.data ? c.data : "", c.len, (size_t)prec,
-		    &cut);
-	else if (clip > 0) {
-		len = columns_prefix(c.data ? c.data : "", c.len, (size_t)clip,
-		    &cut);
-		if (!cut)
-			len = c.len;
+	buf_add_clean(&c, s, strlen(s), CLEAN_LINE);
+	buf_add(&c, "", 0);	/* c.data is a string from here on */
+	if (prec >= 0) {
+		c.len = columns_prefix(c.data, c.len, (size_t)prec, &cut);
+		c.data[c.len] = '\0';
 	}
-	if (c.data)
-		c.data[len] = '\0';
-	w = c.data ? str_width(c.data) : 0;
-	if (cut && prec < 0) {
-		buf_adds(&c, "\xe2\x80\xa6");	/* … */
-		w++;
+	if (clip > 0) {
+		c.len = columns_prefix(c.data, c.len, (size_t)clip, &cut);
+		c.data[c.len] = '\0';
+		if (cut)
+			buf_adds(&c, "\xe2\x80\xa6");	/* … */
 	}
+	w = str_width(c.data);
 	for (; !left && width > 0 && w < (size_t)width; w++)
 		buf_addc(b, ' ');
-	if (c.data)
-		buf_adds(b, c.data);
+	buf_add(b, c.data, c.len);
 	for (; left && width > 0 && w < (size_t)width; w++)
 		buf_addc(b, ' ');
 	buf_release(&c);
@@ -260,6 +256,16 @@ error_line(const char *fmt, va_list ap, const char *tail, const char *cmd)
 	fwrite(b.data, 1, b.len, stderr);
 	fflush(stderr);
 	buf_release(&b);
+}
+
+void
+cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	error_line(fmt, ap, NULL, NULL);
+	va_end(ap);
 }
 
 void

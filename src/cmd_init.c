@@ -62,7 +62,7 @@ static void
 report_template(const char *msg, void *ctx)
 {
 	(void)ctx;
-	cli_fprintf(stderr, "kith: %s\n", msg);
+	cli_warn("%s", msg);
 }
 
 static int

@@ -71,8 +71,7 @@ print_member(const struct member *m, void *ctx)
 static void
 report_bad_line(int lineno, const char *text, const char *why, void *ctx)
 {
-	cli_fprintf(stderr, "kith: %s:%d: %s: '%s'\n", (const char *)ctx,
-	    lineno, why, text);
+	cli_warn("%s:%d: %s: '%s'", (const char *)ctx, lineno, why, text);
 }
 
 static int

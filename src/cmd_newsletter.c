@@ -374,7 +374,7 @@ send_and_watch(struct cli *c, int64_t id)
 
 		memset(&o, 0, sizeof(o));
 		if (deliver_run(&c->cfg, &o, &ds, err, sizeof(err)) != KITH_OK) {
-			fprintf(stderr, "kith: %s\n", err);
+			cli_warn("%s", err);
 			_exit(EX_TEMPFAIL_);
 		}
 		_exit(0);

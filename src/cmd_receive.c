@@ -126,7 +126,7 @@ cmd_receive(struct cli *c, int argc, char **argv)
 	buf_release(&in);
 	free(exim_rcpt);
 	if (res.exit_code != 0)
-		cli_fprintf(stderr, "kith: %s\n", res.reason);
+		cli_warn("%s", res.reason);
 	else
 		log_info("%s", res.reason);
 	if (res.exit_code == 0 && res.queued && c->cfg.deliver_on_receive)

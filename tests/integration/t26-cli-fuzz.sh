@@ -3,7 +3,8 @@
 # run with missing, empty and garbage values in each of its positionals and
 # options: numbers out of range, paths, very long strings, invalid UTF-8,
 # escape sequences, printf directives.  No run may end by a signal (or an
-# ASan/UBSan report); a refusal is one line on stderr with a sysexits code.
+# ASan/UBSan report); a refusal is one line on stderr with a sysexits code
+# (and a readable one: a 70000-byte value is not echoed whole).
 . "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
 
 write_conf "maildir:$T/var/mail"
@@ -81,6 +82,8 @@ def check(args, what, problems):
         bad = "exit %d is not a sysexits code" % rc
     elif rc != 0 and len(lines) != 1:
         bad = "refused with %d lines on stderr" % len(lines)
+    elif rc != 0 and len(err) > 1500:
+        bad = "a refusal of %d bytes: the value is echoed whole" % len(err)
     if bad:
         problems.append("%s: %s (stderr %r)" % (what, bad, err[:300]))
     return rc
