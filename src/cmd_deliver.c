@@ -55,6 +55,7 @@ cmd_deliver(struct cli *c, int argc, char **argv)
 	const struct cli_sub sub = { "deliver", "[--workers N] [--commit-every "
 	    "N] [--quiet]", 0, 0, opts };
 	struct deliver_opts o = { 0, 0 };
+	int r;
 
 	if (wants_help(argc, argv)) {
 		printf("usage: kith deliver [--workers N] [--commit-every N] "
@@ -67,15 +68,12 @@ cmd_deliver(struct cli *c, int argc, char **argv)
 		    "to run while another delivery runs.\n");
 		return 0;
 	}
-	int r;
-
 	cli_parse(&sub, argc, argv);
 	if (workers)
 		o.workers = (int)cli_number("deliver", "--workers", workers, 1, 64);
 	if (every)
 		o.commit_every = (int)cli_number("deliver", "--commit-every",
 		    every, 1, 1000000);
-
 	cli_config(c);
 	r = run_delivery(c, &o, quiet);
 	config_release(&c->cfg);

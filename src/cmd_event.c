@@ -165,9 +165,8 @@ create_cmd(struct cli *c, int argc, char **argv)
 	struct list l;
 	char err[512];
 	int64_t id, invited;
-	int st;
-
 	char *list_tz = NULL;
+	int st;
 
 	parse_spec("event create", "LIST --title T --start TIME [--tz ZONE] "
 	    "(--end TIME | --duration D) [options]", SPEC_OPTS " json", argc,
