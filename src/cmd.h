@@ -1,12 +1,19 @@
 /*
  * cmd - the thin command layer: each `kith SUBCOMMAND` is a cmd_*()
  * that parses its arguments, calls modules and prints.  Shared helpers
- * for opening the configuration and database and for output live in
- * cmd_common.c.
+ * for arguments (one option parser for every subcommand), for opening the
+ * configuration and database and for output live in cmd_common.c.
+ *
+ * Output for people goes through cli_printf (or cli_text): every string
+ * argument is cleaned (util.h: no control or bidi characters reach the
+ * terminal) and widths count columns, so tables line up in any script.
+ * JSON strings go through json_string.
  */
 #ifndef KITH_CMD_H
 #define KITH_CMD_H
 
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sqlite3.h>
 
@@ -29,7 +36,78 @@ struct token_key *cli_key(struct cli *c);
 /* Find a list or exit 67 with "kith: list 'x' does not exist ...". */
 void cli_list(struct cli *c, const char *spec, struct list *l);
 
-/* Print one error line "kith: ..." and exit with code. */
+/* One option of a subcommand: --name (and -letter), what it stores. */
+enum cli_opt_kind {
+	OPT_FLAG,	/* int *: set to 1 */
+	OPT_VALUE,	/* const char **: the value (the next argument, or
+			 * after '=') */
+	OPT_MULTI	/* struct cli_multi *: each value, in order */
+};
+
+struct cli_opt {
+	const char *name;	/* without the dashes; NULL ends a table */
+	char letter;		/* -r; 0 for none */
+	enum cli_opt_kind kind;
+	void *dest;
+};
+
+struct cli_multi {
+	const char **v;		/* room for max values */
+	size_t n, max;
+};
+
+/* A subcommand as its usage shows it, for the parser and its messages. */
+struct cli_sub {
+	const char *cmd;	/* "list rm" */
+	const char *usage;	/* "LIST [--yes]" */
+	int min, max;		/* how many positionals; max -1 for any */
+	const struct cli_opt *opts;	/* NULL when it takes none */
+};
+
+/*
+ * cli_parse - the option parser of every subcommand.  argv[0] is the
+ * subcommand itself; options and positionals may come in any order, "--"
+ * ends the options, "-" alone is a positional.  An unknown option (also
+ * --json where a subcommand has no JSON), a missing value, a value given
+ * to a flag, too few or too many positionals: exit 64 with one line.
+ * Returns how many positionals there are, moved to argv[0..n).
+ */
+int cli_parse(const struct cli_sub *s, int argc, char **argv);
+/* A positive number (an ID) or exit 64 naming what it should be. */
+int64_t cli_id(const char *cmd, const char *what, const char *s);
+/* A number from lo to hi, or exit 64: "'x' for --workers is not ...". */
+int64_t cli_number(const char *cmd, const char *opt, const char *s,
+    int64_t lo, int64_t hi);
+
+/*
+ * cli_confirm - ask the person at the terminal to type want; 1 when they
+ * did.  0 when stdin is not a terminal (scripts confirm with an option).
+ */
+int cli_confirm(const char *question, const char *want);
+
+/*
+ * cli_guard_terminal - from here on, whatever goes to a terminal on
+ * stdout or stderr is cleaned (util.h, newlines and tabs kept), also what
+ * modules print and raw dumps (kith mod show).  Pipes and files get the
+ * bytes as they are.  Called once by main().
+ */
+void cli_guard_terminal(void);
+/* stderr as it was before the guard: for our own progress bar only. */
+FILE *cli_raw_stderr(void);
+
+/* printf(3) for people; see the top of this file. */
+int cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cli_fprintf(FILE *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void cli_vfprintf(FILE *out, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+/* Text of many lines for people (a post's body): newlines and tabs kept. */
+void cli_text(FILE *out, const char *s);
+
+/* One line "kith: ..." on stderr, arguments cleaned and cut to a readable
+ * length; the command goes on. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print one error line "kith: ..." (as cli_warn) and exit with code. */
 void die(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 /* Exit 64 with a usage line and a pointer to --help. */
@@ -38,7 +116,7 @@ void usage_error(const char *cmd, const char *fmt, ...)
 /* 1 when argv holds -h or --help as first option. */
 int wants_help(int argc, char **argv);
 
-/* A JSON string literal of s (UTF-8 passes through). */
+/* A JSON string literal of s (util.h buf_add_json). */
 void json_string(FILE *out, const char *s);
 
 int cmd_init(struct cli *c, int argc, char **argv);

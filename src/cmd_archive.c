@@ -11,17 +11,37 @@
 #include "kith/db.h"
 #include "kith/util.h"
 
+struct post_ctx {
+	int json, n;
+};
+
 static int
 print_post(const struct post *p, void *ctx)
 {
+	struct post_ctx *x = ctx;
 	time_t t = (time_t)p->date;
 	char date[32];
 	struct tm tm;
 
-	(void)ctx;
+	if (x->json) {
+		printf("%s{\"id\": %lld, \"number\": %lld, \"thread\": %lld, "
+		    "\"date\": %lld, \"size\": %lld, \"message_id\": ",
+		    x->n++ ? ",\n " : "", (long long)p->id, (long long)p->num,
+		    (long long)p->thread_id, (long long)p->date,
+		    (long long)p->size);
+		json_string(stdout, p->message_id);
+		printf(", \"sender\": ");
+		json_string(stdout, p->sender);
+		printf(", \"sender_name\": ");
+		json_string(stdout, p->sender_name);
+		printf(", \"subject\": ");
+		json_string(stdout, p->subject);
+		printf("}");
+		return 0;
+	}
 	gmtime_r(&t, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm);
-	printf("%-6lld #%-5lld %s  %-30s %s\n", (long long)p->id,
+	cli_printf("%-6lld #%-5lld %s  %-30s %s\n", (long long)p->id,
 	    (long long)p->num, date, p->sender, p->subject);
 	return 0;
 }
@@ -29,9 +49,9 @@ print_post(const struct post *p, void *ctx)
 static void
 archive_usage(FILE *out)
 {
-	fprintf(out, "usage: kith archive ls LIST\n"
+	fprintf(out, "usage: kith archive ls LIST [--json]\n"
 	    "       kith archive show ID [--text]\n"
-	    "       kith archive search LIST WORDS...\n"
+	    "       kith archive search LIST WORDS... [--json]\n"
 	    "       kith archive export LIST --mbox\n\n"
 	    "ls and search print: ID, #number in the list, date (UTC), sender, "
 	    "subject.\nshow prints the post as received (raw) or its decoded "
@@ -39,64 +59,82 @@ archive_usage(FILE *out)
 }
 
 static int
-archive_show(struct cli *c, const char *idstr, int text_only)
+archive_show(struct cli *c, int argc, char **argv)
 {
+	int text_only = 0;
+	const struct cli_opt opts[] = {
+		{ "text", 0, OPT_FLAG, &text_only },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "archive show", "ID [--text]", 1, 1, opts };
 	struct post p;
-	char *raw = NULL, *text = NULL, *end;
+	char *raw = NULL, *text = NULL;
 	size_t len = 0;
-	long long id = strtoll(idstr, &end, 10);
+	int64_t id;
 
-	if (*idstr == '\0' || *end)
-		usage_error("archive", "'%s' is not a post ID", idstr);
+	cli_parse(&sub, argc, argv);
+	id = cli_id("archive show", "a post ID", argv[0]);
+	cli_open(c);
 	if (archive_get(c->db, id, &p, &raw, &len, &text) != KITH_OK)
 		die(EX_NOINPUT_, "no archived post with ID %lld; see 'kith "
-		    "archive ls LIST'", id);
-	if (text_only)
-		printf("From: %s\nSubject: %s\n\n%s\n", p.sender, p.subject,
-		    text);
-	else
-		fwrite(raw, 1, len, stdout);
+		    "archive ls LIST'", (long long)id);
+	if (text_only) {
+		cli_printf("From: %s\nSubject: %s\n\n", p.sender, p.subject);
+		cli_text(stdout, text ? text : "");
+		printf("\n");
+	} else
+		fwrite(raw, 1, len, stdout);	/* the bytes, for a pipe */
 	post_release(&p);
 	free(raw);
 	free(text);
 	return 0;
 }
 
-int
-cmd_archive(struct cli *c, int argc, char **argv)
+/* archive ls|search|export LIST ... */
+static int
+archive_list_cmd(struct cli *c, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : "";
+	const char *sub = argv[0];
+	struct post_ctx x = { 0, 0 };
+	int mbox = 0, n, st;
+	const struct cli_opt json_opts[] = {
+		{ "json", 0, OPT_FLAG, &x.json },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_opt mbox_opts[] = {
+		{ "mbox", 0, OPT_FLAG, &mbox },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub subs[] = {
+		{ "archive ls", "LIST [--json]", 1, 1, json_opts },
+		{ "archive search", "LIST WORDS... [--json]", 2, -1, json_opts },
+		{ "archive export", "LIST --mbox", 1, 1, mbox_opts },
+	};
+	const struct cli_sub *s = !strcmp(sub, "ls") ? &subs[0] :
+	    !strcmp(sub, "search") ? &subs[1] : &subs[2];
 	struct list l;
-	int st;
 
-	if (argc < 3 || wants_help(argc, argv)) {
-		archive_usage(argc < 3 && !wants_help(argc, argv) ? stderr :
-		    stdout);
-		return argc < 3 && !wants_help(argc, argv) ? EX_USAGE_ : 0;
-	}
+	n = cli_parse(s, argc, argv);
+	if (s == &subs[2] && !mbox)
+		usage_error("archive", "'archive export' needs --mbox");
 	cli_open(c);
-	if (!strcmp(sub, "show"))
-		return archive_show(c, argv[2], argc > 3 &&
-		    !strcmp(argv[3], "--text"));
-	cli_list(c, argv[2], &l);
-	if (!strcmp(sub, "ls"))
-		st = archive_foreach(c->db, l.id, print_post, NULL);
-	else if (!strcmp(sub, "search")) {
+	cli_list(c, argv[0], &l);
+	if (x.json)
+		printf("[");
+	if (s == &subs[0])
+		st = archive_foreach(c->db, l.id, print_post, &x);
+	else if (s == &subs[1]) {
 		struct buf q;
 
-		if (argc < 4)
-			usage_error("archive", "'archive search' needs words");
 		buf_init(&q);
-		for (int i = 3; i < argc; i++)
-			buf_addf(&q, "%s%s", i > 3 ? " " : "", argv[i]);
-		st = archive_search(c->db, l.id, q.data, print_post, NULL);
+		for (int i = 1; i < n; i++)
+			buf_addf(&q, "%s%s", i > 1 ? " " : "", argv[i]);
+		st = archive_search(c->db, l.id, q.data, print_post, &x);
 		buf_release(&q);
-	} else if (!strcmp(sub, "export")) {
-		if (argc < 4 || strcmp(argv[3], "--mbox"))
-			usage_error("archive", "'archive export' needs --mbox");
-		st = archive_export_mbox(c->db, l.id, stdout);
 	} else
-		usage_error("archive", "'%s' is not an archive command", sub);
+		st = archive_export_mbox(c->db, l.id, stdout);
+	if (x.json)
+		printf("]\n");
 	list_release(&l);
 	if (st != KITH_OK)
 		die(EX_TEMPFAIL_, "archive: database error");
@@ -104,36 +142,107 @@ cmd_archive(struct cli *c, int argc, char **argv)
 }
 
 int
-cmd_quarantine(struct cli *c, int argc, char **argv)
+cmd_archive(struct cli *c, int argc, char **argv)
 {
-	sqlite3_stmt *st;
+	const char *sub = argc > 1 ? argv[1] : "";
 
-	if (wants_help(argc, argv) || argc < 2) {
-		printf("usage: kith quarantine ls\n       kith quarantine show ID"
-		    "\n\nMessages Kith could not handle, kept with the reason.\n");
+	if (argc < 2 || wants_help(argc, argv)) {
+		archive_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? EX_USAGE_ : 0;
 	}
+	if (!strcmp(sub, "show"))
+		return archive_show(c, argc - 1, argv + 1);
+	if (!strcmp(sub, "ls") || !strcmp(sub, "search") ||
+	    !strcmp(sub, "export"))
+		return archive_list_cmd(c, argc - 1, argv + 1);
+	usage_error("archive", "'%s' is not an archive command", sub);
+}
+
+static int
+quarantine_ls(struct cli *c, int argc, char **argv)
+{
+	int json = 0, n = 0;
+	const struct cli_opt opts[] = {
+		{ "json", 0, OPT_FLAG, &json },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "quarantine ls", "[--json]", 0, 0, opts };
+	sqlite3_stmt *st;
+
+	cli_parse(&sub, argc, argv);
 	cli_open(c);
-	if (!strcmp(argv[1], "ls")) {
-		st = db_prepare(c->db, "SELECT id, received, envelope_from, "
-		    "envelope_to, reason, length(raw) FROM quarantine ORDER BY id");
-		while (st && sqlite3_step(st) == SQLITE_ROW)
-			printf("%lld  %s -> %s  %lld bytes  %s\n",
+	st = db_prepare(c->db, "SELECT id, received, envelope_from, "
+	    "envelope_to, reason, length(raw) FROM quarantine ORDER BY id");
+	if (st == NULL)
+		die(EX_TEMPFAIL_, "database busy");
+	if (json)
+		printf("[");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *from = (const char *)sqlite3_column_text(st, 2);
+		const char *to = (const char *)sqlite3_column_text(st, 3);
+		const char *why = (const char *)sqlite3_column_text(st, 4);
+		int64_t size = sqlite3_column_int64(st, 5);
+		char sz[32];
+
+		if (json) {
+			printf("%s{\"id\": %lld, \"received\": %lld, \"from\": ",
+			    n++ ? ",\n " : "",
 			    (long long)sqlite3_column_int64(st, 0),
-			    sqlite3_column_text(st, 2), sqlite3_column_text(st, 3),
-			    (long long)sqlite3_column_int64(st, 5),
-			    sqlite3_column_text(st, 4));
-	} else if (!strcmp(argv[1], "show") && argc == 3) {
-		st = db_prepare(c->db, "SELECT raw FROM quarantine WHERE id=?");
-		if (st)
-			db_bind(st, "i", (int64_t)atoll(argv[2]));
-		if (!st || sqlite3_step(st) != SQLITE_ROW)
-			die(EX_NOINPUT_, "no quarantined message %s", argv[2]);
-		fwrite(sqlite3_column_blob(st, 0), 1,
-		    (size_t)sqlite3_column_bytes(st, 0), stdout);
-	} else
-		usage_error("quarantine", "unknown quarantine command");
+			    (long long)sqlite3_column_int64(st, 1));
+			json_string(stdout, from ? from : "");
+			printf(", \"to\": ");
+			json_string(stdout, to ? to : "");
+			printf(", \"size\": %lld, \"reason\": ", (long long)size);
+			json_string(stdout, why ? why : "");
+			printf("}");
+		} else
+			cli_printf("%lld  %s -> %s  %s  %s\n",
+			    (long long)sqlite3_column_int64(st, 0),
+			    from ? from : "", to ? to : "",
+			    size_human(size, sz, sizeof(sz)), why ? why : "");
+	}
+	if (json)
+		printf("]\n");
 	sqlite3_finalize(st);
 	cli_close(c);
 	return 0;
+}
+
+static int
+quarantine_show(struct cli *c, int argc, char **argv)
+{
+	const struct cli_sub sub = { "quarantine show", "ID", 1, 1, NULL };
+	sqlite3_stmt *st;
+	int64_t id;
+
+	cli_parse(&sub, argc, argv);
+	id = cli_id("quarantine show", "a quarantined message's ID", argv[0]);
+	cli_open(c);
+	st = db_prepare(c->db, "SELECT raw FROM quarantine WHERE id=?");
+	if (st)
+		db_bind(st, "i", id);
+	if (!st || sqlite3_step(st) != SQLITE_ROW)
+		die(EX_NOINPUT_, "no quarantined message %lld; see 'kith "
+		    "quarantine ls'", (long long)id);
+	fwrite(sqlite3_column_blob(st, 0), 1,
+	    (size_t)sqlite3_column_bytes(st, 0), stdout);
+	sqlite3_finalize(st);
+	cli_close(c);
+	return 0;
+}
+
+int
+cmd_quarantine(struct cli *c, int argc, char **argv)
+{
+	if (argc < 2 || wants_help(argc, argv)) {
+		fprintf(argc < 2 ? stderr : stdout, "usage: kith quarantine ls "
+		    "[--json]\n       kith quarantine show ID\n\nMessages Kith "
+		    "could not handle, kept with the reason.\n");
+		return argc < 2 ? EX_USAGE_ : 0;
+	}
+	if (!strcmp(argv[1], "ls"))
+		return quarantine_ls(c, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "show"))
+		return quarantine_show(c, argc - 1, argv + 1);
+	usage_error("quarantine", "'%s' is not a quarantine command", argv[1]);
 }

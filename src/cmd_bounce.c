@@ -15,13 +15,10 @@ static void
 bounce_usage(FILE *out)
 {
 	fprintf(out, "usage: kith bounce ls LIST [--json]\n"
-	    "       kith bounce parse FILE...   (how Kith reads each report; "
-	    "tab-separated:\n"
-	    "                                  file, bounce|delay|not, "
-	    "hard|soft|-,\n"
-	    "                                  reason (or why not), status,\n"
-	    "                                  address/hard|soft/failed|"
-	    "delayed|delivered,...)\n\n"
+	    "       kith bounce parse FILE...\n\n"
+	    "'parse' shows how Kith reads each report, one tab-separated line "
+	    "per file:\nfile, bounce|delay|not, hard|soft|-, reason (or why "
+	    "not), status,\naddress/hard|soft/failed|delayed|delivered,...\n\n"
 	    "Bounces come back to LIST-bounces+TOKEN@ and are scored: hard "
 	    "(the address\nis bad) 1, soft 0.5.  At the list's bounce_threshold "
 	    "within bounce_window_days\na member's delivery is disabled; "
@@ -49,7 +46,7 @@ print_bounce(const struct bounce_row *b, void *ctx)
 		printf(", \"score\": %.1f, \"disabled\": %s}", b->score,
 		    b->disabled ? "true" : "false");
 	} else
-		printf("%s  %-32s %-4s %-7s score %.1f%s  %.60s\n", when,
+		cli_printf("%s  %-32s %-4s %-7s score %.1f%s  %.60s\n", when,
 		    b->address, b->kind, *b->status ? b->status : "-", b->score,
 		    b->disabled ? " DISABLED" : "", b->diagnostic);
 	return 0;
@@ -84,8 +81,7 @@ parse_files(int argc, char **argv)
 
 		buf_init(&b);
 		if (buf_read_file(&b, argv[i]) < 0) {
-			fprintf(stderr, "kith: cannot read '%s': %s\n", argv[i],
-			    strerror(errno));
+			cli_warn("cannot read '%s': %s", argv[i], strerror(errno));
 			bad = 1;
 			continue;
 		}
@@ -100,28 +96,36 @@ parse_files(int argc, char **argv)
 int
 cmd_bounce(struct cli *c, int argc, char **argv)
 {
+	int json[2] = { 0, 0 };
+	const struct cli_opt opts[] = {
+		{ "json", 0, OPT_FLAG, &json[0] },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub ls = { "bounce ls", "LIST [--json]", 1, 1, opts };
+	const struct cli_sub parse = { "bounce parse", "FILE...", 1, -1, NULL };
 	struct list l;
+	int n;
 
-	if (argc < 3 || wants_help(argc, argv)) {
-		bounce_usage(argc < 3 && !wants_help(argc, argv) ? stderr :
-		    stdout);
-		return argc < 3 && !wants_help(argc, argv) ? EX_USAGE_ : 0;
+	if (argc < 2 || wants_help(argc, argv)) {
+		bounce_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EX_USAGE_ : 0;
 	}
-	if (!strcmp(argv[1], "parse"))
-		return parse_files(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "parse")) {
+		n = cli_parse(&parse, argc - 1, argv + 1);
+		return parse_files(n, argv + 1);
+	}
 	if (strcmp(argv[1], "ls"))
 		usage_error("bounce", "'%s' is not a bounce command", argv[1]);
-	{
-		int json[2] = { argc > 3 && !strcmp(argv[3], "--json"), 0 };
-
-		cli_open(c);
-		cli_list(c, argv[2], &l);
-		if (json[0])
-			printf("[");
-		bounce_foreach(c->db, l.id, now_utc(), print_bounce, json);
-		if (json[0])
-			printf("]\n");
-		list_release(&l);
-	}
+	cli_parse(&ls, argc - 1, argv + 1);
+	cli_open(c);
+	cli_list(c, argv[1], &l);
+	if (json[0])
+		printf("[");
+	if (bounce_foreach(c->db, l.id, now_utc(), print_bounce, json) !=
+	    KITH_OK)
+		die(EX_TEMPFAIL_, "database busy");
+	if (json[0])
+		printf("]\n");
+	list_release(&l);
 	return 0;
 }

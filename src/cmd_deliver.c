@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,14 +44,18 @@ run_delivery(struct cli *c, const struct deliver_opts *o, int quiet)
 int
 cmd_deliver(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "workers", required_argument, NULL, 'w' },
-		{ "commit-every", required_argument, NULL, 'c' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 }
+	const char *workers = NULL, *every = NULL;
+	int quiet = 0;
+	const struct cli_opt opts[] = {
+		{ "workers", 'w', OPT_VALUE, &workers },
+		{ "commit-every", 'c', OPT_VALUE, &every },
+		{ "quiet", 'q', OPT_FLAG, &quiet },
+		{ NULL, 0, 0, NULL }
 	};
+	const struct cli_sub sub = { "deliver", "[--workers N] [--commit-every "
+	    "N] [--quiet]", 0, 0, opts };
 	struct deliver_opts o = { 0, 0 };
-	int ch, quiet = 0;
+	int r;
 
 	if (wants_help(argc, argv)) {
 		printf("usage: kith deliver [--workers N] [--commit-every N] "
@@ -65,20 +68,12 @@ cmd_deliver(struct cli *c, int argc, char **argv)
 		    "to run while another delivery runs.\n");
 		return 0;
 	}
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "w:c:q", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'w': o.workers = atoi(optarg); break;
-		case 'c': o.commit_every = atoi(optarg); break;
-		case 'q': quiet = 1; break;
-		default: usage_error("deliver", "bad option");
-		}
-	}
-	if (o.workers < 0 || o.workers > 64 || o.commit_every < 0)
-		usage_error("deliver", "--workers is 1 to 64, --commit-every 1 "
-		    "or more");
-	int r;
-
+	cli_parse(&sub, argc, argv);
+	if (workers)
+		o.workers = (int)cli_number("deliver", "--workers", workers, 1, 64);
+	if (every)
+		o.commit_every = (int)cli_number("deliver", "--commit-every",
+		    every, 1, 1000000);
 	cli_config(c);
 	r = run_delivery(c, &o, quiet);
 	config_release(&c->cfg);
@@ -132,6 +127,11 @@ cmd_cron(struct cli *c, int argc, char **argv)
 		    "  A second cron started\nwhile one runs exits at once.\n");
 		return 0;
 	}
+	{
+		const struct cli_sub sub = { "cron", "", 0, 0, NULL };
+
+		cli_parse(&sub, argc, argv);
+	}
 	cli_open(c);
 	lock = xasprintf("%s/cron.lock", c->cfg.data_dir);
 	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
@@ -155,15 +155,22 @@ int
 cmd_queue(struct cli *c, int argc, char **argv)
 {
 	struct outbox_counts n;
+	int json = 0;
+	const struct cli_opt opts[] = {
+		{ "json", 0, OPT_FLAG, &json },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "queue", "[--json]", 0, 0, opts };
 
 	if (wants_help(argc, argv)) {
 		printf("usage: kith queue [--json]\n\nCount outbox rows by "
 		    "state.\n");
 		return 0;
 	}
+	cli_parse(&sub, argc, argv);
 	cli_open(c);
 	outbox_count(c->db, &n);
-	if (argc > 1 && !strcmp(argv[1], "--json"))
+	if (json)
 		printf("{\"pending\": %lld, \"sending\": %lld, \"sent\": %lld, "
 		    "\"deferred\": %lld, \"failed\": %lld}\n",
 		    (long long)n.pending, (long long)n.sending, (long long)n.sent,

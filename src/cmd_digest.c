@@ -1,7 +1,6 @@
 /* cmd_digest - kith digest ls|show|preview|send. */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,26 +10,42 @@
 #include "kith/digest.h"
 #include "kith/util.h"
 
+struct issue_ctx {
+	int json, n;
+};
+
 static int
 print_issue(const struct digest_issue *d, void *ctx)
 {
+	struct issue_ctx *x = ctx;
 	time_t t = (time_t)d->created;
 	char date[32];
 	struct tm tm;
 
-	(void)ctx;
+	if (x->json) {
+		printf("%s{\"volume\": %lld, \"issue\": %lld, \"kind\": ",
+		    x->n++ ? ",\n " : "", (long long)d->volume,
+		    (long long)d->number);
+		json_string(stdout, d->kind);
+		printf(", \"created\": %lld, \"posts\": %lld, \"recipients\": "
+		    "%lld}", (long long)d->created, (long long)d->posts,
+		    (long long)d->recipients);
+		return 0;
+	}
 	gmtime_r(&t, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm);
-	printf("Vol %lld, Issue %-4lld %-6s %s UTC  %lld posts, %lld members\n",
+	cli_printf("Vol %lld, Issue %-4lld %-6s %s UTC  %lld %s, %lld %s\n",
 	    (long long)d->volume, (long long)d->number, d->kind, date,
-	    (long long)d->posts, (long long)d->recipients);
+	    (long long)d->posts, plural(d->posts, "post", "posts"),
+	    (long long)d->recipients, plural(d->recipients, "member",
+	    "members"));
 	return 0;
 }
 
 static void
 digest_usage(FILE *out)
 {
-	fprintf(out, "usage: kith digest ls LIST\n"
+	fprintf(out, "usage: kith digest ls LIST [--json]\n"
 	    "       kith digest show LIST ISSUE [--weekly] [--volume N] "
 	    "[--plain]\n"
 	    "       kith digest preview LIST [--weekly] [--plain]\n"
@@ -47,61 +62,79 @@ digest_usage(FILE *out)
 int
 cmd_digest(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "plain", no_argument, NULL, 'p' },
-		{ "weekly", no_argument, NULL, 'w' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "volume", required_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
+	int plain = 0, weekly = 0, force = 0;
+	const char *volume_s = NULL;
+	int64_t volume = 0;
+	struct issue_ctx x = { 0, 0 };
+	const struct cli_opt ls_opts[] = {
+		{ "json", 0, OPT_FLAG, &x.json },
+		{ NULL, 0, 0, NULL }
 	};
-	const char *format = "mime";
-	enum digest_kind kind = DIGEST_DAILY;
-	long long volume = 0;
-	int force = 0, ch;
-	char *end;
+	const struct cli_opt show_opts[] = {
+		{ "plain", 'p', OPT_FLAG, &plain },
+		{ "weekly", 'w', OPT_FLAG, &weekly },
+		{ "volume", 0, OPT_VALUE, &volume_s },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_opt preview_opts[] = {
+		{ "plain", 'p', OPT_FLAG, &plain },
+		{ "weekly", 'w', OPT_FLAG, &weekly },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_opt send_opts[] = {
+		{ "weekly", 'w', OPT_FLAG, &weekly },
+		{ "force", 'f', OPT_FLAG, &force },
+		{ NULL, 0, 0, NULL }
+	};
+	static const char *const names[] = { "ls", "show", "preview", "send" };
+	const struct cli_sub subs[] = {
+		{ "digest ls", "LIST [--json]", 1, 1, ls_opts },
+		{ "digest show", "LIST ISSUE [--weekly] [--volume N] [--plain]",
+		  2, 2, show_opts },
+		{ "digest preview", "LIST [--weekly] [--plain]", 1, 1,
+		  preview_opts },
+		{ "digest send", "LIST [--weekly] [--force]", 1, 1, send_opts },
+	};
+	enum digest_kind kind;
+	const char *format;
 	struct list l;
-	char *sub;
+	int k;
 
-	if (argc < 3 || wants_help(argc, argv)) {
-		digest_usage(argc < 3 && !wants_help(argc, argv) ? stderr : stdout);
-		return argc < 3 && !wants_help(argc, argv) ? EX_USAGE_ : 0;
+	if (argc < 2 || wants_help(argc, argv)) {
+		digest_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EX_USAGE_ : 0;
 	}
-	sub = argv[1];
-	optind = 0;
-	while ((ch = getopt_long(argc - 1, argv + 1, "pwf", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'p': format = "plain"; break;
-		case 'w': kind = DIGEST_WEEKLY; break;
-		case 'f': force = 1; break;
-		case 'V':
-			volume = strtoll(optarg, &end, 10);
-			if (*optarg == '\0' || *end || volume <= 0)
-				usage_error("digest", "--volume takes a number");
-			break;
-		default: usage_error("digest", "bad option");
-		}
-	}
-	argv += optind + 1;
-	argc -= optind + 1;
-	if (argc < 1)
-		usage_error("digest", "'digest %s' needs a list", sub);
+	for (k = 0; k < 4 && strcmp(argv[1], names[k]); k++)
+		;
+	if (k == 4)
+		usage_error("digest", "'%s' is not a digest command", argv[1]);
+	argc--;
+	argv++;
+	cli_parse(&subs[k], argc, argv);
+	kind = weekly ? DIGEST_WEEKLY : DIGEST_DAILY;
+	format = plain ? "plain" : "mime";
 	cli_open(c);
 	cli_list(c, argv[0], &l);
-	if (!strcmp(sub, "ls"))
-		digest_foreach(c->db, l.id, print_issue, NULL);
-	else if (!strcmp(sub, "show")) {
-		long long n = argc > 1 ? strtoll(argv[1], &end, 10) : 0;
+	if (k == 0) {
+		if (x.json)
+			printf("[");
+		if (digest_foreach(c->db, l.id, print_issue, &x) != KITH_OK)
+			die(EX_TEMPFAIL_, "database busy");
+		if (x.json)
+			printf("]\n");
+	} else if (k == 1) {
+		int64_t n = cli_id("digest show", "an issue number", argv[1]);
 
-		if (argc < 2 || *end || n <= 0)
-			usage_error("digest", "'digest show' takes LIST ISSUE");
+		if (volume_s)
+			volume = cli_id("digest show", "a volume number", volume_s);
 		if (digest_render_issue(c->db, &l, kind, volume, n, format,
 		    stdout) != KITH_OK)
 			die(EX_NOINPUT_, "no %s issue %lld of %s; see 'kith digest "
-			    "ls'", kind == DIGEST_WEEKLY ? "weekly" : "daily", n,
-			    l.address);
-	} else if (!strcmp(sub, "preview"))
+			    "ls'", kind == DIGEST_WEEKLY ? "weekly" : "daily",
+			    (long long)n, l.address);
+	} else if (k == 2)
 		digest_preview(c->db, &l, kind, format, now_utc(), stdout);
-	else if (!strcmp(sub, "send")) {
+	else {
 		int64_t issue;
 
 		if (digest_run(&c->cfg, c->db, &l, kind, now_utc(), force, &issue)
@@ -114,8 +147,7 @@ cmd_digest(struct cli *c, int argc, char **argv)
 		else
 			printf("no digest: %s\n", force ? "no new posts" :
 			    "not due (use --force)");
-	} else
-		usage_error("digest", "'%s' is not a digest command", sub);
+	}
 	list_release(&l);
 	cli_close(c);
 	return 0;

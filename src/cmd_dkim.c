@@ -2,7 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +10,29 @@
 #include "cmd.h"
 #include "kith/dkim.h"
 #include "kith/util.h"
+
+/* A DNS name of labels (letters, digits, '-', '_') joined by dots: what
+ * goes into a file name and a TXT record without surprises. */
+static int
+dns_name_ok(const char *s)
+{
+	size_t label = 0, n = strlen(s);
+
+	if (n == 0 || n > 253 || *s == '.' || s[n - 1] == '.')
+		return 0;
+	for (; *s; s++) {
+		if (*s == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+		} else if (isalnum((unsigned char)*s) || *s == '-' || *s == '_') {
+			if (++label > 63)
+				return 0;
+		} else
+			return 0;
+	}
+	return 1;
+}
 
 /* DNS TXT strings hold 255 characters each: quote the value in pieces. */
 static void
@@ -26,17 +49,19 @@ print_txt(const char *name, const char *value)
 int
 cmd_dkim(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "selector", required_argument, NULL, 's' },
-		{ "out", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *selector = "kith", *out = NULL, *domain;
+	const struct cli_opt opts[] = {
+		{ "selector", 's', OPT_VALUE, &selector },
+		{ "out", 'o', OPT_VALUE, &out },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "dkim keygen", "DOMAIN [--selector S] "
+	    "[--out FILE]", 1, 1, opts };
 	char *path, *dir, *txt, *name, err[512];
-	int ch;
 
-	if (argc < 2 || wants_help(argc, argv) || strcmp(argv[1], "keygen")) {
-		printf("usage: kith dkim keygen DOMAIN [--selector S] [--out FILE]"
+	if (argc < 2 || wants_help(argc, argv)) {
+		fprintf(argc < 2 ? stderr : stdout, "usage: kith dkim keygen "
+		    "DOMAIN [--selector S] [--out FILE]"
 		    "\n\nWrite a new 2048-bit RSA key (PEM, mode 0600; by default "
 		    "DATA/dkim/S.DOMAIN.pem)\nand print the DNS TXT record to "
 		    "publish.  Then set [dkim] domain, selector\n(and key_file "
@@ -44,20 +69,17 @@ cmd_dkim(struct cli *c, int argc, char **argv)
 		    "is signed.\n");
 		return argc < 2 ? EX_USAGE_ : 0;
 	}
-	optind = 0;
-	while ((ch = getopt_long(argc - 1, argv + 1, "s:o:", opts, NULL)) != -1) {
-		if (ch == 's')
-			selector = optarg;
-		else if (ch == 'o')
-			out = optarg;
-		else
-			usage_error("dkim", "bad option");
-	}
-	if (optind + 2 != argc)
-		usage_error("dkim", "'dkim keygen' takes one DOMAIN");
-	domain = argv[optind + 1];
-	if (strchr(domain, '/') || strchr(selector, '/') || !*selector)
-		usage_error("dkim", "bad domain or selector");
+	if (strcmp(argv[1], "keygen"))
+		usage_error("dkim", "'%s' is not a dkim command", argv[1]);
+	cli_parse(&sub, argc - 1, argv + 1);
+	domain = argv[1];
+	if (!dns_name_ok(domain))
+		die(EX_DATAERR_, "'%s' is not a domain name", domain);
+	if (!dns_name_ok(selector))
+		die(EX_DATAERR_, "'%s' is not a selector (letters, digits, '-', "
+		    "'_'; dots between)", selector);
+	if (out && !*out)
+		die(EX_DATAERR_, "--out needs a file name");
 	cli_config(c);
 	dir = xasprintf("%s/dkim", c->cfg.data_dir);
 	path = out ? xstrdup(out) : xasprintf("%s/%s.%s.pem", dir, selector,
@@ -67,11 +89,11 @@ cmd_dkim(struct cli *c, int argc, char **argv)
 	if (dkim_keygen(path, &txt, err, sizeof(err)) < 0)
 		die(EX_CANTCREAT_, "%s", err);
 	name = xasprintf("%s._domainkey.%s.", selector, domain);
-	printf("private key: %s\n", path);
+	cli_printf("private key: %s\n", path);
 	print_txt(name, txt);
-	printf("\nThen in kith.conf:\n[dkim]\ndomain = %s\nselector = %s\n%s%s%s",
-	    domain, selector, out ? "key_file = " : "", out ? out : "",
-	    out ? "\n" : "");
+	cli_printf("\nThen in kith.conf:\n[dkim]\ndomain = %s\nselector = %s\n"
+	    "%s%s%s", domain, selector, out ? "key_file = " : "",
+	    out ? out : "", out ? "\n" : "");
 	free(name);
 	free(txt);
 	free(path);

@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,29 +25,26 @@ event_usage(FILE *out)
 	    "       kith event update ID [the same options]\n"
 	    "       kith event cancel ID [--occurrence YYYY-MM-DD]\n"
 	    "       kith event ls LIST [--json]\n"
-	    "       kith event show ID [--occurrence YYYY-MM-DD] [--json|--csv]\n"
+	    "       kith event show ID [--occurrence YYYY-MM-DD] [--json]\n"
 	    "       kith event attendees ID [--occurrence YYYY-MM-DD] [--csv|--json]\n"
 	    "       kith event feed LIST > team.ics\n"
 	    "       kith event parse FILE...   (how Kith reads a calendar or an "
 	    "invitation mail)\n\n"
-	    "--tz defaults to the list's timezone setting ('kith list set LIST "
-	    "timezone ZONE').\n"
 	    "Every member who gets mail is invited: a mail with the text, HTML "
 	    "and\ntext/calendar (METHOD:REQUEST) their calendar app shows with "
 	    "Accept/Decline,\nplus invite.ics.  Answers come back to "
 	    "LIST-events@ (or 'rsvp yes ID' to\nLIST-request@).  'kith cron' "
-	    "sends the reminders and the RSVP nudge.\n");
+	    "sends the reminders and the RSVP nudge.\n--tz defaults to the "
+	    "list's timezone.\n");
 }
 
 static int64_t
 id_arg(const char *s)
 {
 	char *end;
-	long long n;
+	long long n = strtoll(s, &end, 10);
 
-	errno = 0;
-	n = strtoll(s, &end, 10);
-	if (*s == '\0' || *end || n <= 0 || errno)
+	if (*s == '\0' || *end || n <= 0)
 		usage_error("event", "'%s' is not an event id", s);
 	return n;
 }
@@ -66,130 +62,100 @@ read_file(const char *path)
 
 struct spec_args {
 	struct event_spec s;
-	const char *description_file, *occurrence;
+	const char *end, *description_file, *occurrence, *list;
 	int json, csv;
 	char *description;
 };
 
-/* Which subcommands take an option. */
-enum {
-	O_SPEC = 1,	/* create, update */
-	O_OCC = 2,	/* cancel, show, attendees */
-	O_JSON = 4,
-	O_CSV = 8
-};
-
-static const struct option event_opts[] = {
-	{ "title", required_argument, NULL, 't' },
-	{ "start", required_argument, NULL, 's' },
-	{ "end", required_argument, NULL, 'e' },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "tz", required_argument, NULL, 'z' },
-	{ "location", required_argument, NULL, 'l' },
-	{ "description", required_argument, NULL, 'D' },
-	{ "rrule", required_argument, NULL, 'r' },
-	{ "capacity", required_argument, NULL, 'c' },
-	{ "remind", required_argument, NULL, 'R' },
-	{ "rsvp-by", required_argument, NULL, 'b' },
-	{ "occurrence", required_argument, NULL, 'o' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "csv", no_argument, NULL, 'C' },
-	{ NULL, 0, NULL, 0 }
-};
-
-static unsigned
-opt_class(int ch)
-{
-	return ch == 'o' ? O_OCC : ch == 'j' ? O_JSON : ch == 'C' ? O_CSV :
-	    O_SPEC;
-}
-
-/* One option's value into a (the numbers are checked here). */
-static void
-take_opt(int ch, struct spec_args *a)
-{
-	char *end;
-
-	switch (ch) {
-	case 't': a->s.title = optarg; break;
-	case 's': a->s.start = optarg; break;
-	case 'e': a->s.end = optarg; break;
-	case 'd':
-		a->s.duration = event_duration_parse(optarg);
-		if (a->s.duration <= 0)
-			die(EX_DATAERR_, "'%s' is not a duration like 2h or 90m "
-			    "(at most 366d)", optarg);
-		break;
-	case 'z': a->s.tz = optarg; break;
-	case 'l': a->s.location = optarg; break;
-	case 'D': a->description_file = optarg; break;
-	case 'r': a->s.rrule = optarg; break;
-	case 'c':
-		errno = 0;
-		a->s.capacity = strtoll(optarg, &end, 10);
-		if (*optarg == '\0' || *end || a->s.capacity < 0 || errno)
-			die(EX_DATAERR_, "'%s' is not a number of seats", optarg);
-		break;
-	case 'R': a->s.remind = optarg; break;
-	case 'b': a->s.rsvp_by = optarg; break;
-	case 'o': a->occurrence = optarg; break;
-	case 'j': a->json = 1; break;
-	case 'C': a->csv = 1; break;
-	}
-}
-
 /*
- * parse_opts - the options of subcommand argv[0], those in allowed
- * only; anything else is a usage error (64), never silently ignored.
+ * parse_spec - the options of one event subcommand (argv[0]), those named
+ * in allowed out of the ones create and update share; one positional,
+ * left in argv[0].
  */
 static void
-parse_opts(int argc, char **argv, unsigned allowed, struct spec_args *a)
+parse_spec(const char *cmd, const char *usage, const char *allowed, int argc,
+    char **argv, struct spec_args *a)
 {
-	int ch, at;
+	const char *duration = NULL, *capacity = NULL;
+	const struct cli_opt all[] = {
+		{ "title", 0, OPT_VALUE, &a->s.title },
+		{ "start", 0, OPT_VALUE, &a->s.start },
+		{ "end", 0, OPT_VALUE, &a->end },
+		{ "duration", 0, OPT_VALUE, &duration },
+		{ "tz", 0, OPT_VALUE, &a->s.tz },
+		{ "location", 0, OPT_VALUE, &a->s.location },
+		{ "description", 0, OPT_VALUE, &a->description_file },
+		{ "rrule", 0, OPT_VALUE, &a->s.rrule },
+		{ "capacity", 0, OPT_VALUE, &capacity },
+		{ "remind", 0, OPT_VALUE, &a->s.remind },
+		{ "rsvp-by", 0, OPT_VALUE, &a->s.rsvp_by },
+		{ "occurrence", 0, OPT_VALUE, &a->occurrence },
+		{ "json", 0, OPT_FLAG, &a->json },
+		{ "csv", 0, OPT_FLAG, &a->csv },
+	};
+	struct cli_opt opts[sizeof(all) / sizeof(all[0]) + 1];
+	struct cli_sub sub = { cmd, usage, 1, 1, opts };
+	size_t n = 0;
 
 	memset(a, 0, sizeof(*a));
 	a->s.capacity = -1;
-	optind = 0;
-	opterr = 0;
-	for (;;) {
-		at = -1;
-		ch = getopt_long(argc, argv, ":", event_opts, &at);
-		if (ch == -1)
-			break;
-		if (ch == ':')
-			usage_error("event", "'%s' needs a value",
-			    argv[optind - 1]);
-		if (ch == '?' || at < 0)
-			usage_error("event", "'%s' is not an option of 'event "
-			    "%s'", argv[optind - 1], argv[0]);
-		if (!(opt_class(ch) & allowed))
-			usage_error("event", "'event %s' does not take --%s",
-			    argv[0], event_opts[at].name);
-		take_opt(ch, a);
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		const char *w = strstr(allowed, all[i].name);
+		size_t len = strlen(all[i].name);
+
+		if (w && (w == allowed || w[-1] == ' ') && (w[len] == ' ' ||
+		    w[len] == '\0'))
+			opts[n++] = all[i];
 	}
+	memset(&opts[n], 0, sizeof(opts[n]));
+	cli_parse(&sub, argc, argv);
+	if (duration) {
+		a->s.duration = event_duration_parse(duration);
+		if (a->s.duration <= 0)
+			die(EX_DATAERR_, "'%s' is not a duration like 2h or 90m",
+			    duration);
+	}
+	if (capacity)
+		a->s.capacity = cli_number(cmd, "--capacity", capacity, 0,
+		    1000000);
 	if (a->description_file) {
-		size_t n;
+		size_t len;
 
 		a->description = read_file(a->description_file);
 		/* the file's last line end is not part of the text */
-		n = strlen(a->description);
-		while (n > 0 && (a->description[n - 1] == '\n' ||
-		    a->description[n - 1] == '\r'))
-			a->description[--n] = '\0';
+		len = strlen(a->description);
+		while (len > 0 && (a->description[len - 1] == '\n' ||
+		    a->description[len - 1] == '\r'))
+			a->description[--len] = '\0';
 		a->s.description = a->description;
 	}
 }
 
-/* Exit 66 with a hint when there is no event id. */
-static void
-need_event(struct cli *c, int64_t id)
-{
-	struct event e;
+#define SPEC_OPTS "title start end duration tz location description rrule " \
+	"capacity remind rsvp-by"
 
-	if (event_get(c->db, id, &e) != KITH_OK)
-		die(EX_NOINPUT_, "no event %lld; see 'kith event ls LIST'",
-		    (long long)id);
-	event_release(&e);
+/* --end given: the duration from start (or the stored start) in tz. */
+static void
+resolve_end(struct spec_args *a, const struct event *old)
+{
+	const char *tz = a->s.tz ? a->s.tz : old ? old->tz : NULL;
+	int64_t start, end;
+
+	if (a->end == NULL)
+		return;
+	if (tz == NULL || !tz_valid(tz))
+		die(EX_DATAERR_, "--end needs a valid --tz");
+	if (a->s.start) {
+		if (local_time_parse(a->s.start, tz, &start) < 0)
+			die(EX_DATAERR_, "'%s' is not a time like \"2026-12-04 "
+			    "18:00\"", a->s.start);
+	} else if (old)
+		start = old->start;
+	else
+		die(EX_DATAERR_, "--end needs --start");
+	if (local_time_parse(a->end, tz, &end) < 0 || end <= start)
+		die(EX_DATAERR_, "'%s' is not a time after the start", a->end);
+	a->s.duration = end - start;
 }
 
 static int
@@ -199,13 +165,17 @@ create_cmd(struct cli *c, int argc, char **argv)
 	struct list l;
 	char err[512];
 	int64_t id, invited;
+	char *list_tz = NULL;
 	int st;
 
-	parse_opts(argc, argv, O_SPEC | O_JSON, &a);
-	if (optind + 1 != argc)
-		usage_error("event", "'event create' takes LIST and options");
+	parse_spec("event create", "LIST --title T --start TIME [--tz ZONE] "
+	    "(--end TIME | --duration D) [options]", SPEC_OPTS " json", argc,
+	    argv, &a);
 	cli_open(c);
-	cli_list(c, argv[optind], &l);
+	cli_list(c, argv[0], &l);
+	if (a.s.tz == NULL)	/* the list's zone, as the help says */
+		a.s.tz = list_tz = list_setting(c->db, l.id, "timezone");
+	resolve_end(&a, NULL);
 	st = event_create(&c->cfg, c->db, &l, &a.s, now_utc(), &id, &invited,
 	    err, sizeof(err));
 	if (st != KITH_OK)
@@ -216,6 +186,7 @@ create_cmd(struct cli *c, int argc, char **argv)
 	else
 		printf("%lld\n", (long long)id);
 	free(a.description);
+	free(list_tz);
 	list_release(&l);
 	return 0;
 }
@@ -224,22 +195,26 @@ static int
 update_cmd(struct cli *c, int argc, char **argv)
 {
 	struct spec_args a;
+	struct event old;
 	char err[512];
 	int64_t id, n;
 	int st;
 
-	parse_opts(argc, argv, O_SPEC, &a);
-	if (optind + 1 != argc)
-		usage_error("event", "'event update' takes ID and options");
-	id = id_arg(argv[optind]);
+	parse_spec("event update", "ID [the options of create]", SPEC_OPTS,
+	    argc, argv, &a);
+	id = id_arg(argv[0]);
 	cli_open(c);
-	need_event(c, id);
+	if (event_get(c->db, id, &old) != KITH_OK)
+		die(EX_NOINPUT_, "no event %lld", (long long)id);
+	resolve_end(&a, &old);
+	event_release(&old);
 	st = event_update(&c->cfg, c->db, id, &a.s, now_utc(), &n, err,
 	    sizeof(err));
 	if (st != KITH_OK)
 		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
 	printf("event %lld updated; the new version goes to %lld invited "
-	    "members\n", (long long)id, (long long)n);
+	    "%s\n", (long long)id, (long long)n, plural(n, "member",
+	    "members"));
 	free(a.description);
 	return 0;
 }
@@ -252,19 +227,18 @@ cancel_cmd(struct cli *c, int argc, char **argv)
 	int64_t id, n;
 	int st;
 
-	parse_opts(argc, argv, O_OCC, &a);
-	if (optind + 1 != argc)
-		usage_error("event", "'event cancel' takes ID [--occurrence DATE]");
-	id = id_arg(argv[optind]);
+	parse_spec("event cancel", "ID [--occurrence YYYY-MM-DD]", "occurrence",
+	    argc, argv, &a);
+	id = id_arg(argv[0]);
 	cli_open(c);
-	need_event(c, id);
 	st = event_cancel(&c->cfg, c->db, id, a.occurrence, now_utc(), &n, err,
 	    sizeof(err));
 	if (st != KITH_OK)
 		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
-	printf("event %lld%s%s cancelled; %lld invited members are told\n",
+	cli_printf("event %lld%s%s cancelled; %lld invited %s told\n",
 	    (long long)id, a.occurrence ? " on " : "",
-	    a.occurrence ? a.occurrence : "", (long long)n);
+	    a.occurrence ? a.occurrence : "", (long long)n, plural(n,
+	    "member is", "members are"));
 	return 0;
 }
 
@@ -293,7 +267,7 @@ print_event(const struct event *e, void *ctx)
 		    (long long)next, (long long)cnt.accepted,
 		    (long long)cnt.waitlist, (long long)e->capacity);
 	} else
-		printf("%-5lld %-9s %-24s %3lld yes %3lld maybe %3lld no  %s\n",
+		cli_printf("%-5lld %-9s %-24s %3lld yes %3lld maybe %3lld no  %s\n",
 		    (long long)e->id, e->state, when, (long long)cnt.accepted,
 		    (long long)cnt.tentative, (long long)cnt.declined, e->title);
 	return 0;
@@ -328,7 +302,7 @@ print_attendee(const struct event_attendee *a, void *ctx)
 		json_string(stdout, a->name);
 		printf(", \"answer\": \"%s\"}", a->answer);
 	} else
-		printf("  %-10s %-36s %s\n", a->answer, a->address, a->name);
+		cli_printf("  %-10s %-36s %s\n", a->answer, a->address, a->name);
 	return 0;
 }
 
@@ -343,12 +317,15 @@ show_cmd(struct cli *c, int argc, char **argv, int attendees_only)
 	char when[64];
 	size_t nn = 0;
 
-	parse_opts(argc, argv, O_OCC | O_CSV | O_JSON, &a);
+	if (attendees_only)
+		parse_spec("event attendees", "ID [--occurrence YYYY-MM-DD] "
+		    "[--csv|--json]", "occurrence csv json", argc, argv, &a);
+	else
+		parse_spec("event show", "ID [--occurrence YYYY-MM-DD] "
+		    "[--json|--csv]", "occurrence json csv", argc, argv, &a);
 	if (a.csv && a.json)
 		usage_error("event", "give --csv or --json, not both");
-	if (optind + 1 != argc)
-		usage_error("event", "'event %s' takes ID", argv[0]);
-	id = id_arg(argv[optind]);
+	id = id_arg(argv[0]);
 	cli_open(c);
 	if (event_get(c->db, id, &e) != KITH_OK)
 		die(EX_NOINPUT_, "no event %lld; see 'kith event ls LIST'",
@@ -402,7 +379,7 @@ show_cmd(struct cli *c, int argc, char **argv, int attendees_only)
 		    (long long)cnt.none);
 	} else {
 		local_time_format(e.tz, e.start, when, sizeof(when));
-		printf("event %lld: %s (%s, sequence %d)\nstarts:   %s%s%s\n"
+		cli_printf("event %lld: %s (%s, sequence %d)\nstarts:   %s%s%s\n"
 		    "where:    %s\ncapacity: %lld\n", (long long)e.id, e.title,
 		    e.state, e.sequence, when, *e.rrule ? "; repeats " : "",
 		    e.rrule, *e.location ? e.location : "-",
@@ -422,40 +399,6 @@ show_cmd(struct cli *c, int argc, char **argv, int attendees_only)
 	return 0;
 }
 
-/* ls LIST [--json] and feed LIST: the list's events. */
-static int
-list_cmd(struct cli *c, int argc, char **argv)
-{
-	int feed = !strcmp(argv[0], "feed");
-	struct ls_ctx x = { NULL, 0, 0 };
-	struct spec_args a;
-	struct list l;
-	char err[512], *cal;
-
-	parse_opts(argc, argv, feed ? 0 : O_JSON, &a);
-	if (optind + 1 != argc)
-		usage_error("event", "'event %s' takes LIST", argv[0]);
-	cli_open(c);
-	cli_list(c, argv[optind], &l);
-	if (feed) {
-		cal = event_feed(c->db, &l, now_utc(), err, sizeof(err));
-		if (cal == NULL)
-			die(EX_SOFTWARE_, "%s", err);
-		fputs(cal, stdout);
-		free(cal);
-	} else {
-		x.db = c->db;
-		x.json = a.json;
-		if (x.json)
-			printf("[");
-		event_foreach(c->db, l.id, print_event, &x);
-		if (x.json)
-			printf("]\n");
-	}
-	list_release(&l);
-	return 0;
-}
-
 /* One line per file: method, uid, sequence, recurrence-id, organizer,
  * attendee=partstat... (tab-separated). */
 static int
@@ -470,8 +413,7 @@ parse_cmd(int argc, char **argv)
 
 		buf_init(&b);
 		if (buf_read_file(&b, argv[i]) < 0) {
-			fprintf(stderr, "kith: cannot read '%s': %s\n", argv[i],
-			    strerror(errno));
+			cli_warn("cannot read '%s': %s", argv[i], strerror(errno));
 			bad = 1;
 			continue;
 		}
@@ -525,9 +467,9 @@ cmd_event(struct cli *c, int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : "";
 
-	if (argc < 3 || wants_help(argc, argv)) {
-		event_usage(argc < 3 && !wants_help(argc, argv) ? stderr : stdout);
-		return argc < 3 && !wants_help(argc, argv) ? EX_USAGE_ : 0;
+	if (argc < 2 || wants_help(argc, argv)) {
+		event_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EX_USAGE_ : 0;
 	}
 	if (!strcmp(sub, "create"))
 		return create_cmd(c, argc - 1, argv + 1);
@@ -540,18 +482,47 @@ cmd_event(struct cli *c, int argc, char **argv)
 	if (!strcmp(sub, "attendees"))
 		return show_cmd(c, argc - 1, argv + 1, 1);
 	if (!strcmp(sub, "parse")) {
-		int k = 2;
+		const struct cli_sub ps = { "event parse", "FILE...", 1, -1, NULL };
 
-		/* files only; "--" ends the options there are none of */
-		if (!strcmp(argv[k], "--"))
-			k++;
-		else if (argv[k][0] == '-' && argv[k][1])
-			usage_error("event", "'event parse' takes files only");
-		if (k >= argc)
-			usage_error("event", "'event parse' takes FILE...");
-		return parse_cmd(argc - k, argv + k);
+		return parse_cmd(cli_parse(&ps, argc - 1, argv + 1), argv + 1);
 	}
-	if (!strcmp(sub, "ls") || !strcmp(sub, "feed"))
-		return list_cmd(c, argc - 1, argv + 1);
+	if (!strcmp(sub, "ls")) {
+		struct ls_ctx x = { NULL, 0, 0 };
+		const struct cli_opt opts[] = {
+			{ "json", 0, OPT_FLAG, &x.json },
+			{ NULL, 0, 0, NULL }
+		};
+		const struct cli_sub ls = { "event ls", "LIST [--json]", 1, 1,
+		    opts };
+		struct list l;
+
+		cli_parse(&ls, argc - 1, argv + 1);
+		cli_open(c);
+		cli_list(c, argv[1], &l);
+		x.db = c->db;
+		if (x.json)
+			printf("[");
+		event_foreach(c->db, l.id, print_event, &x);
+		if (x.json)
+			printf("]\n");
+		list_release(&l);
+		return 0;
+	}
+	if (!strcmp(sub, "feed")) {
+		const struct cli_sub fs = { "event feed", "LIST", 1, 1, NULL };
+		struct list l;
+		char err[512], *cal;
+
+		cli_parse(&fs, argc - 1, argv + 1);
+		cli_open(c);
+		cli_list(c, argv[1], &l);
+		cal = event_feed(c->db, &l, now_utc(), err, sizeof(err));
+		if (cal == NULL)
+			die(EX_SOFTWARE_, "%s", err);
+		fputs(cal, stdout);
+		free(cal);
+		list_release(&l);
+		return 0;
+	}
 	usage_error("event", "'%s' is not an event command", sub);
 }

@@ -26,8 +26,11 @@ cmd_init(struct cli *c, int argc, char **argv)
 		    "secret (mode 0600).\nSafe to run again.\n");
 		return 0;
 	}
-	if (argc > 1)
-		usage_error("init", "'init' takes no arguments");
+	{
+		const struct cli_sub sub = { "init", "", 0, 0, NULL };
+
+		cli_parse(&sub, argc, argv);
+	}
 	cli_config(c);
 	if (mkdir_p(c->cfg.data_dir, 0750) < 0)
 		die(EX_CANTCREAT_, "cannot create '%s': %s", c->cfg.data_dir,
@@ -41,7 +44,7 @@ cmd_init(struct cli *c, int argc, char **argv)
 	secret = config_secret_path(&c->cfg);
 	if (token_secret_create(secret, err, sizeof(err)) < 0)
 		die(EX_CANTCREAT_, "%s", err);
-	printf("data directory: %s\ndatabase:       %s (schema %d)\n"
+	cli_printf("data directory: %s\ndatabase:       %s (schema %d)\n"
 	    "site secret:    %s\ntransport:      %s\n", c->cfg.data_dir,
 	    db_path, DB_SCHEMA_VERSION, secret, c->cfg.transport);
 	free(db_path);
@@ -59,7 +62,7 @@ static void
 report_template(const char *msg, void *ctx)
 {
 	(void)ctx;
-	fprintf(stderr, "kith: %s\n", msg);
+	cli_warn("%s", msg);
 }
 
 static int
@@ -85,13 +88,18 @@ cmd_check(struct cli *c, int argc, char **argv)
 		    "an error (exit 78).\n");
 		return 0;
 	}
+	{
+		const struct cli_sub sub = { "check", "", 0, 0, NULL };
+
+		cli_parse(&sub, argc, argv);
+	}
 	cli_open(c);
 	config_dump(&c->cfg, stdout);
 	printf("# database: ok (schema %d)\n", DB_SCHEMA_VERSION);
 	list_foreach(c->db, check_list_templates, &s);
 	if (s.errors)
-		die(EX_CONFIG_, "%d template problem%s", s.errors,
-		    s.errors == 1 ? "" : "s");
+		die(EX_CONFIG_, "%d template %s", s.errors, plural(s.errors,
+		    "problem", "problems"));
 	printf("# templates: ok\n");
 	cli_close(c);
 	return 0;

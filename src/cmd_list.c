@@ -1,10 +1,10 @@
 /* cmd_list - kith list create|ls|show|set|rm. */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "kith/db.h"
@@ -19,7 +19,8 @@ list_usage(FILE *out)
 	    "       kith list ls [--json]\n"
 	    "       kith list show LIST\n"
 	    "       kith list set LIST KEY VALUE\n"
-	    "       kith list rm LIST\n\n"
+	    "       kith list rm LIST [--yes]   (asks on a terminal; scripts "
+	    "give --yes)\n\n"
 	    "LIST is the list address or its bare name.  Settings:\n");
 	list_settings_help(out);
 }
@@ -27,35 +28,26 @@ list_usage(FILE *out)
 static int
 list_create_cmd(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "owner", required_argument, NULL, 'o' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "description", required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *owner = NULL, *name = NULL, *desc = NULL;
+	const struct cli_opt opts[] = {
+		{ "owner", 'o', OPT_VALUE, &owner },
+		{ "name", 'n', OPT_VALUE, &name },
+		{ "description", 'd', OPT_VALUE, &desc },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "list create", "ADDRESS --owner ADDR "
+	    "[--name NAME] [--description TEXT]", 1, 1, opts };
 	char err[512];
-	int ch, st;
+	int st;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "o:n:d:", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'o': owner = optarg; break;
-		case 'n': name = optarg; break;
-		case 'd': desc = optarg; break;
-		default: usage_error("list", "bad option for 'list create'");
-		}
-	}
-	if (optind + 1 != argc)
-		usage_error("list", "'list create' takes one list address");
+	cli_parse(&sub, argc, argv);
 	if (owner == NULL)
 		usage_error("list", "'list create' needs --owner ADDRESS");
 	cli_open(c);
-	st = list_create(c->db, argv[optind], owner, name, desc, err,
-	    sizeof(err));
+	st = list_create(c->db, argv[0], owner, name, desc, err, sizeof(err));
 	if (st != KITH_OK)
 		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
-	printf("created list %s with owner %s\n", argv[optind], owner);
+	cli_printf("created list %s with owner %s\n", argv[0], owner);
 	return 0;
 }
 
@@ -65,33 +57,126 @@ print_list_line(const struct list *l, int64_t members, void *ctx)
 	int *json = ctx;
 
 	if (*json) {
-		printf("%s{\"address\": ", json[1]++ ? ", " : "");
+		printf("%s{\"address\": ", json[1]++ ? ",\n " : "");
 		json_string(stdout, l->address);
 		printf(", \"name\": ");
 		json_string(stdout, l->name);
+		printf(", \"description\": ");
+		json_string(stdout, l->description);
 		printf(", \"members\": %lld}", (long long)members);
 	} else
-		printf("%-40s %6lld members  %s\n", l->address,
-		    (long long)members, l->name);
+		cli_printf("%-40s %6lld %-7s  %s\n", l->address,
+		    (long long)members, plural(members, "member", "members"),
+		    l->name);
 	return 0;
 }
 
 static int
-list_show_cmd(struct cli *c, const char *spec)
+list_ls_cmd(struct cli *c, int argc, char **argv)
 {
+	int json[2] = { 0, 0 };
+	const struct cli_opt opts[] = {
+		{ "json", 0, OPT_FLAG, &json[0] },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "list ls", "[--json]", 0, 0, opts };
+
+	cli_parse(&sub, argc, argv);
+	cli_open(c);
+	if (json[0])
+		printf("[");
+	list_foreach(c->db, print_list_line, json);
+	if (json[0])
+		printf("]\n");
+	return 0;
+}
+
+static int
+list_show_cmd(struct cli *c, int argc, char **argv)
+{
+	const struct cli_sub sub = { "list show", "LIST", 1, 1, NULL };
 	struct list l;
 	int st;
 	int64_t members, posts;
 
-	cli_list(c, spec, &l);
+	cli_parse(&sub, argc, argv);
+	cli_open(c);
+	cli_list(c, argv[0], &l);
 	members = db_int(c->db, 0, &st, "SELECT count(*) FROM members WHERE "
 	    "list_id=?", "i", l.id);
 	posts = db_int(c->db, 0, &st, "SELECT count(*) FROM posts WHERE "
 	    "list_id=?", "i", l.id);
-	printf("address          %s\nname             %s\ndescription      %s\n"
-	    "members          %lld\nposts            %lld\n", l.address, l.name,
-	    l.description, (long long)members, (long long)posts);
+	cli_printf("address          %s\nname             %s\n"
+	    "description      %s\nmembers          %lld\nposts            %lld\n",
+	    l.address, l.name, l.description, (long long)members,
+	    (long long)posts);
 	list_settings_print(c->db, l.id, stdout);
+	list_release(&l);
+	return 0;
+}
+
+static int
+list_set_cmd(struct cli *c, int argc, char **argv)
+{
+	const struct cli_sub sub = { "list set", "LIST KEY VALUE", 3, 3, NULL };
+	struct list l;
+	char err[512];
+	int st;
+
+	cli_parse(&sub, argc, argv);
+	cli_open(c);
+	cli_list(c, argv[0], &l);
+	st = list_setting_set(c->db, l.id, argv[1], argv[2], err, sizeof(err));
+	if (st != KITH_OK)
+		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_printf("%s: %s = %s\n", l.address, argv[1], argv[2]);
+	list_release(&l);
+	return 0;
+}
+
+/*
+ * list_rm_cmd - the list goes with its members and archive, for good:
+ * only with --yes, or when the person at the terminal types its address.
+ */
+static int
+list_rm_cmd(struct cli *c, int argc, char **argv)
+{
+	int yes = 0, st;
+	const struct cli_opt opts[] = {
+		{ "yes", 'y', OPT_FLAG, &yes },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "list rm", "LIST [--yes]", 1, 1, opts };
+	int64_t members, posts;
+	char *what;
+	struct list l;
+
+	cli_parse(&sub, argc, argv);
+	cli_open(c);
+	cli_list(c, argv[0], &l);
+	members = db_int(c->db, 0, &st, "SELECT count(*) FROM members WHERE "
+	    "list_id=?", "i", l.id);
+	posts = db_int(c->db, 0, &st, "SELECT count(*) FROM posts WHERE "
+	    "list_id=?", "i", l.id);
+	what = xasprintf("%s with its %lld %s and %lld archived %s",
+	    l.address, (long long)members, plural(members, "member",
+	    "members"), (long long)posts, plural(posts, "post", "posts"));
+	if (!yes) {
+		char *q;
+
+		if (!isatty(0))
+			die(EX_USAGE_, "'list rm' deletes %s for good; add --yes "
+			    "to do it", what);
+		q = xasprintf("This deletes %s for good.", what);
+		if (!cli_confirm(q, l.address))
+			die(EX_USAGE_, "%s not removed: the answer was not '%s'",
+			    l.address, l.address);
+		free(q);
+	}
+	if (list_remove(c->db, &l) != KITH_OK)
+		die(EX_TEMPFAIL_, "cannot remove '%s': database busy", l.address);
+	cli_printf("removed list %s\n", what);
+	free(what);
 	list_release(&l);
 	return 0;
 }
@@ -100,59 +185,20 @@ int
 cmd_list(struct cli *c, int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : "";
-	struct list l;
-	char err[512];
-	int st;
 
-	if (argc < 2 || !strcmp(sub, "-h") || !strcmp(sub, "--help") ||
-	    (argc == 3 && wants_help(argc, argv))) {
+	if (argc < 2 || wants_help(argc, argv)) {
 		list_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? EX_USAGE_ : 0;
 	}
 	if (!strcmp(sub, "create"))
 		return list_create_cmd(c, argc - 1, argv + 1);
-	if (!strcmp(sub, "ls")) {
-		int json[2] = { argc > 2 && !strcmp(argv[2], "--json"), 0 };
-
-		cli_open(c);
-		if (json[0])
-			printf("[");
-		list_foreach(c->db, print_list_line, json);
-		if (json[0])
-			printf("]\n");
-		return 0;
-	}
-	if (!strcmp(sub, "show")) {
-		if (argc != 3)
-			usage_error("list", "'list show' takes one list");
-		cli_open(c);
-		return list_show_cmd(c, argv[2]);
-	}
-	if (!strcmp(sub, "set")) {
-		if (argc != 5)
-			usage_error("list", "'list set' takes LIST KEY VALUE");
-		cli_open(c);
-		cli_list(c, argv[2], &l);
-		st = list_setting_set(c->db, l.id, argv[3], argv[4], err,
-		    sizeof(err));
-		if (st != KITH_OK)
-			die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s",
-			    err);
-		printf("%s: %s = %s\n", l.address, argv[3], argv[4]);
-		list_release(&l);
-		return 0;
-	}
-	if (!strcmp(sub, "rm")) {
-		if (argc != 3)
-			usage_error("list", "'list rm' takes one list");
-		cli_open(c);
-		cli_list(c, argv[2], &l);
-		if (list_remove(c->db, &l) != KITH_OK)
-			die(EX_TEMPFAIL_, "cannot remove '%s': database busy",
-			    l.address);
-		printf("removed list %s\n", l.address);
-		list_release(&l);
-		return 0;
-	}
+	if (!strcmp(sub, "ls"))
+		return list_ls_cmd(c, argc - 1, argv + 1);
+	if (!strcmp(sub, "show"))
+		return list_show_cmd(c, argc - 1, argv + 1);
+	if (!strcmp(sub, "set"))
+		return list_set_cmd(c, argc - 1, argv + 1);
+	if (!strcmp(sub, "rm"))
+		return list_rm_cmd(c, argc - 1, argv + 1);
 	usage_error("list", "'%s' is not a list command", sub);
 }

@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +23,11 @@ member_usage(FILE *out)
 	fprintf(out, "usage: kith member add LIST ADDRESS [--name NAME]\n"
 	    "       kith member rm LIST ADDRESS\n"
 	    "       kith member ls LIST [--json]\n"
-	    "       kith member import LIST FILE   (one per line: 'addr', "
-	    "'addr Name' or 'Name <addr>'; - for stdin)\n"
-	    "       kith member export LIST        (the same format)\n"
+	    "       kith member import LIST FILE   (CSV as export writes it, or "
+	    "one a line:\n"
+	    "                                     'addr', 'addr Name', 'Name "
+	    "<addr>'; - for stdin)\n"
+	    "       kith member export LIST [--json]  (CSV: address,name)\n"
 	    "       kith member role LIST ADDRESS owner|moderator|member\n"
 	    "       kith member moderate LIST ADDRESS on|off   (hold every post)\n"
 	    "       kith member set LIST ADDRESS mode=each|digest-daily|"
@@ -62,58 +63,39 @@ print_member(const struct member *m, void *ctx)
 		printf(", \"joined\": %lld, \"disabled\": %s}",
 		    (long long)m->joined, m->disabled ? "true" : "false");
 	} else
-		printf("%-40s %-9s %-6s %s%s\n", m->address, m->role,
+		cli_printf("%-40s %-9s %-13s %s%s\n", m->address, m->role,
 		    m->mode, m->name, m->disabled ? " (disabled: bounces)" : "");
 	return 0;
 }
 
-static int
-export_member(const struct member *m, void *ctx)
-{
-	(void)ctx;
-	if (*m->name)
-		printf("%s %s\n", m->address, m->name);
-	else
-		printf("%s\n", m->address);
-	return 0;
-}
-
 static void
-report_bad_line(int lineno, const char *line, void *ctx)
+report_bad_line(int lineno, const char *text, const char *why, void *ctx)
 {
-	fprintf(stderr, "kith: %s:%d: not an address: '%s'\n",
-	    (const char *)ctx, lineno, line);
+	cli_warn("%s:%d: %s: '%s'", (const char *)ctx, lineno, why, text);
 }
 
 static int
 member_add_cmd(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *name = NULL;
+	const struct cli_opt opts[] = {
+		{ "name", 'n', OPT_VALUE, &name },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "member add", "LIST ADDRESS [--name NAME]",
+	    2, 2, opts };
 	struct list l;
-	int ch;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
-		if (ch == 'n')
-			name = optarg;
-		else
-			usage_error("member", "bad option for 'member add'");
-	}
-	if (optind + 2 != argc)
-		usage_error("member", "'member add' takes LIST ADDRESS");
+	cli_parse(&sub, argc, argv);
 	cli_open(c);
-	cli_list(c, argv[optind], &l);
-	switch (member_add(c->db, l.id, argv[optind + 1], name)) {
+	cli_list(c, argv[0], &l);
+	switch (member_add(c->db, l.id, argv[1], name)) {
 	case MEMBER_ADDED: {
 		struct member m = { 0 };
 		int n = 0;
 
 		/* Upcoming events reach a new member at once. */
-		if (member_find(c->db, l.id, argv[optind + 1], &m) == KITH_OK &&
+		if (member_find(c->db, l.id, argv[1], &m) == KITH_OK &&
 		    db_begin(c->db) == KITH_OK) {
 			n = event_invite_member(c->db, &l, m.id, m.address,
 			    now_utc());
@@ -126,22 +108,20 @@ member_add_cmd(struct cli *c, int argc, char **argv)
 		}
 		if (m.address)
 			member_release(&m);
-		printf("added %s to %s", argv[optind + 1], l.address);
+		cli_printf("added %s to %s", argv[1], l.address);
 		if (n > 0)
-			printf(" (invited to %d upcoming event%s)", n,
-			    n == 1 ? "" : "s");
+			printf(" (invited to %d upcoming %s)", n, plural(n,
+			    "event", "events"));
 		printf("\n");
 		break;
 	}
 	case MEMBER_EXISTS:
-		printf("%s is already a member of %s\n", argv[optind + 1],
-		    l.address);
+		cli_printf("%s is already a member of %s\n", argv[1], l.address);
 		break;
 	case MEMBER_INVALID:
-		die(EX_DATAERR_, "'%s' is not a valid address", argv[optind + 1]);
+		die(EX_DATAERR_, "'%s' is not a valid address", argv[1]);
 	default:
-		die(EX_TEMPFAIL_, "cannot add '%s': database busy",
-		    argv[optind + 1]);
+		die(EX_TEMPFAIL_, "cannot add '%s': database busy", argv[1]);
 	}
 	list_release(&l);
 	return 0;
@@ -150,30 +130,24 @@ member_add_cmd(struct cli *c, int argc, char **argv)
 static int
 member_invite_cmd(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *name = NULL;
+	const struct cli_opt opts[] = {
+		{ "name", 'n', OPT_VALUE, &name },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "member invite", "LIST ADDRESS "
+	    "[--name NAME]", 2, 2, opts };
 	struct token_key *key;
 	struct list l;
 	char *addr;
-	int ch, st;
+	int st;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
-		if (ch == 'n')
-			name = optarg;
-		else
-			usage_error("member", "bad option for 'member invite'");
-	}
-	if (optind + 2 != argc)
-		usage_error("member", "'member invite' takes LIST ADDRESS");
+	cli_parse(&sub, argc, argv);
 	cli_open(c);
-	cli_list(c, argv[optind], &l);
-	addr = address_normalize(argv[optind + 1]);
+	cli_list(c, argv[0], &l);
+	addr = address_normalize(argv[1]);
 	if (addr == NULL)
-		die(EX_DATAERR_, "'%s' is not a valid address", argv[optind + 1]);
+		die(EX_DATAERR_, "'%s' is not a valid address", argv[1]);
 	key = cli_key(c);
 	{
 		struct mail_ctx mc = { &c->cfg, c->db, key, &l, NULL, NULL };
@@ -188,7 +162,7 @@ member_invite_cmd(struct cli *c, int argc, char **argv)
 	}
 	if (st != KITH_OK)
 		die(EX_TEMPFAIL_, "invitation not sent: database busy");
-	printf("invited %s to %s; they join by replying\n", addr, l.address);
+	cli_printf("invited %s to %s; they join by replying\n", addr, l.address);
 	token_key_free(key);
 	free(addr);
 	list_release(&l);
@@ -196,18 +170,22 @@ member_invite_cmd(struct cli *c, int argc, char **argv)
 }
 
 static int
-member_accept_cmd(struct cli *c, const char *spec, const char *address)
+member_accept_cmd(struct cli *c, int argc, char **argv)
 {
-	char *addr = address_normalize(address);
+	const struct cli_sub sub = { "member accept", "LIST ADDRESS", 2, 2,
+	    NULL };
 	struct token_key *key;
 	struct buf out;
 	struct list l;
+	char *addr;
 	int st;
 
+	cli_parse(&sub, argc, argv);
+	addr = address_normalize(argv[1]);
 	if (addr == NULL)
-		die(EX_DATAERR_, "'%s' is not a valid address", address);
+		die(EX_DATAERR_, "'%s' is not a valid address", argv[1]);
 	cli_open(c);
-	cli_list(c, spec, &l);
+	cli_list(c, argv[0], &l);
 	key = cli_key(c);
 	buf_init(&out);
 	{
@@ -226,7 +204,7 @@ member_accept_cmd(struct cli *c, const char *spec, const char *address)
 		    l.address);
 	if (st != KITH_OK)
 		die(EX_TEMPFAIL_, "database busy; nothing changed");
-	printf("%s", out.data ? out.data : "");
+	cli_text(stdout, out.data ? out.data : "");
 	buf_release(&out);
 	token_key_free(key);
 	free(addr);
@@ -234,146 +212,215 @@ member_accept_cmd(struct cli *c, const char *spec, const char *address)
 	return 0;
 }
 
+static int
+member_rm_cmd(struct cli *c, int argc, char **argv)
+{
+	const struct cli_sub sub = { "member rm", "LIST ADDRESS", 2, 2, NULL };
+	struct list l;
+
+	cli_parse(&sub, argc, argv);
+	cli_open(c);
+	cli_list(c, argv[0], &l);
+	switch (member_remove(c->db, l.id, argv[1])) {
+	case MEMBER_REMOVED:
+		cli_printf("removed %s from %s\n", argv[1], l.address);
+		break;
+	case MEMBER_NOT_FOUND:
+	case MEMBER_INVALID:
+		die(EX_NOUSER_, "'%s' is not a member of %s", argv[1], l.address);
+	default:
+		die(EX_TEMPFAIL_, "cannot remove: database busy");
+	}
+	list_release(&l);
+	return 0;
+}
+
+static int
+member_ls_cmd(struct cli *c, int argc, char **argv)
+{
+	int json[2] = { 0, 0 };
+	const struct cli_opt opts[] = {
+		{ "json", 0, OPT_FLAG, &json[0] },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "member ls", "LIST [--json]", 1, 1, opts };
+	struct list l;
+
+	cli_parse(&sub, argc, argv);
+	cli_open(c);
+	cli_list(c, argv[0], &l);
+	if (json[0])
+		printf("[");
+	if (member_foreach(c->db, l.id, print_member, json) != KITH_OK)
+		die(EX_TEMPFAIL_, "database busy");
+	if (json[0])
+		printf("]\n");
+	list_release(&l);
+	return 0;
+}
+
+/* member role|moderate|set LIST ADDRESS VALUE */
+static int
+member_change_cmd(struct cli *c, int argc, char **argv)
+{
+	char *cmd = xasprintf("member %s", argv[0]);
+	const char *what = argv[0];
+	const struct cli_sub sub = { cmd, "LIST ADDRESS VALUE", 3, 3, NULL };
+	const char *addr, *v;
+	struct list l;
+	int st;
+
+	cli_parse(&sub, argc, argv);
+	addr = argv[1];
+	v = argv[2];
+	cli_open(c);
+	cli_list(c, argv[0], &l);
+	if (!strcmp(what, "role"))
+		st = member_set_role(c->db, l.id, addr, v);
+	else if (!strcmp(what, "moderate"))
+		st = strcmp(v, "on") && strcmp(v, "off") ? KITH_PERM :
+		    member_set_moderated(c->db, l.id, addr, !strcmp(v, "on"));
+	else if (!strcmp(v, "thanks=on") || !strcmp(v, "thanks=off"))
+		st = db_exec(c->db, "UPDATE members SET thanks=? WHERE "
+		    "list_id=? AND address=?", "Iit", !strcmp(v, "thanks=on"),
+		    l.id, addr) == KITH_OK && sqlite3_changes(c->db) ? KITH_OK :
+		    KITH_PERM;
+	else if (!strncmp(v, "digest_format=", 14))
+		st = member_set_digest_format(c->db, l.id, addr, v + 14);
+	else
+		st = strncmp(v, "mode=", 5) ? KITH_PERM :
+		    member_set_mode(c->db, l.id, addr, v + 5, 0);
+	if (st == KITH_TEMP)
+		die(EX_TEMPFAIL_, "database busy");
+	if (st != KITH_OK)
+		die(EX_DATAERR_, "not changed: '%s' is not a member of %s, or "
+		    "'%s' is not allowed; see 'kith member --help'", addr,
+		    l.address, v);
+	cli_printf("%s: %s %s %s\n", l.address, addr, what, v);
+	list_release(&l);
+	free(cmd);
+	return 0;
+}
+
+static int
+member_tag_cmd(struct cli *c, int argc, char **argv)
+{
+	int on = !strcmp(argv[0], "tag"), st;
+	const struct cli_sub sub = { on ? "member tag" : "member untag",
+	    "LIST ADDRESS TAG", 3, 3, NULL };
+	struct list l;
+
+	cli_parse(&sub, argc, argv);
+	if (!newsletter_tag_valid(argv[2]))
+		die(EX_DATAERR_, "tag '%s': use letters, digits, '-' and '_' (at "
+		    "most 40)", argv[2]);
+	cli_open(c);
+	cli_list(c, argv[0], &l);
+	st = member_tag(c->db, l.id, argv[1], argv[2], on);
+	if (st == KITH_TEMP)
+		die(EX_TEMPFAIL_, "database busy");
+	if (st != KITH_OK)
+		die(EX_NOUSER_, "'%s' is not a member of %s", argv[1], l.address);
+	cli_printf("%s: %s %s %s\n", l.address, argv[1], on ? "tagged" :
+	    "untagged", argv[2]);
+	list_release(&l);
+	return 0;
+}
+
+static int
+member_enable_cmd(struct cli *c, int argc, char **argv)
+{
+	const struct cli_sub sub = { "member enable", "LIST ADDRESS", 2, 2,
+	    NULL };
+	struct list l;
+	int st;
+
+	cli_parse(&sub, argc, argv);
+	cli_open(c);
+	cli_list(c, argv[0], &l);
+	st = bounce_enable(c->db, l.id, argv[1]);
+	if (st == KITH_TEMP)
+		die(EX_TEMPFAIL_, "database busy");
+	if (st != KITH_OK)
+		die(EX_NOUSER_, "'%s' is not a member of %s", argv[1], l.address);
+	cli_printf("%s: %s gets mail again; its bounce score starts at 0\n",
+	    l.address, argv[1]);
+	list_release(&l);
+	return 0;
+}
+
+static int
+member_export_cmd(struct cli *c, int argc, char **argv)
+{
+	int json = 0;
+	const struct cli_opt opts[] = {
+		{ "json", 0, OPT_FLAG, &json },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "member export", "LIST [--json]", 1, 1,
+	    opts };
+	struct list l;
+
+	cli_parse(&sub, argc, argv);
+	cli_open(c);
+	cli_list(c, argv[0], &l);
+	if (member_export(c->db, l.id, json, stdout) != KITH_OK)
+		die(EX_TEMPFAIL_, "export incomplete: database busy");
+	list_release(&l);
+	return 0;
+}
+
+static int
+member_import_cmd(struct cli *c, int argc, char **argv)
+{
+	const struct cli_sub sub = { "member import", "LIST FILE", 2, 2, NULL };
+	struct import_counts n;
+	struct list l;
+	FILE *in;
+	int st;
+
+	cli_parse(&sub, argc, argv);
+	cli_open(c);
+	cli_list(c, argv[0], &l);
+	in = strcmp(argv[1], "-") ? fopen(argv[1], "r") : stdin;
+	if (in == NULL)
+		die(EX_NOINPUT_, "cannot read '%s': %s", argv[1], strerror(errno));
+	st = member_import(c->db, l.id, in, &n, report_bad_line, argv[1]);
+	if (st == KITH_PERM)
+		die(EX_IOERR_, "cannot read '%s'; nothing was imported", argv[1]);
+	if (st != KITH_OK)
+		die(EX_TEMPFAIL_, "import failed: database busy; nothing was "
+		    "imported");
+	if (in != stdin)
+		fclose(in);
+	printf("%d added, %d skipped (already members), %d invalid\n",
+	    n.added, n.skipped, n.invalid);
+	list_release(&l);
+	return 0;
+}
+
 int
 cmd_member(struct cli *c, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : "";
-	struct list l;
+	static const struct {
+		const char *name;
+		int (*fn)(struct cli *, int, char **);
+	} subs[] = {
+		{ "add", member_add_cmd }, { "rm", member_rm_cmd },
+		{ "ls", member_ls_cmd }, { "import", member_import_cmd },
+		{ "export", member_export_cmd }, { "role", member_change_cmd },
+		{ "moderate", member_change_cmd }, { "set", member_change_cmd },
+		{ "invite", member_invite_cmd }, { "tag", member_tag_cmd },
+		{ "untag", member_tag_cmd }, { "enable", member_enable_cmd },
+		{ "accept", member_accept_cmd },
+	};
 
 	if (argc < 2 || wants_help(argc, argv)) {
 		member_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? EX_USAGE_ : 0;
 	}
-	if (!strcmp(sub, "add"))
-		return member_add_cmd(c, argc - 1, argv + 1);
-	if (argc < 3)
-		usage_error("member", "'member %s' needs a list", sub);
-	if (!strcmp(sub, "rm")) {
-		if (argc != 4)
-			usage_error("member", "'member rm' takes LIST ADDRESS");
-		cli_open(c);
-		cli_list(c, argv[2], &l);
-		switch (member_remove(c->db, l.id, argv[3])) {
-		case MEMBER_REMOVED:
-			printf("removed %s from %s\n", argv[3], l.address);
-			break;
-		case MEMBER_NOT_FOUND:
-		case MEMBER_INVALID:
-			die(EX_NOUSER_, "'%s' is not a member of %s", argv[3],
-			    l.address);
-		default:
-			die(EX_TEMPFAIL_, "cannot remove: database busy");
-		}
-	} else if (!strcmp(sub, "ls")) {
-		int json[2] = { argc > 3 && !strcmp(argv[3], "--json"), 0 };
-
-		cli_open(c);
-		cli_list(c, argv[2], &l);
-		if (json[0])
-			printf("[");
-		member_foreach(c->db, l.id, print_member, json);
-		if (json[0])
-			printf("]\n");
-	} else if (!strcmp(sub, "role") || !strcmp(sub, "moderate") ||
-	    !strcmp(sub, "set")) {
-		int st;
-
-		if (argc != 5)
-			usage_error("member", "'member %s' takes LIST ADDRESS VALUE",
-			    sub);
-		cli_open(c);
-		cli_list(c, argv[2], &l);
-		if (!strcmp(sub, "role"))
-			st = member_set_role(c->db, l.id, argv[3], argv[4]);
-		else if (!strcmp(sub, "moderate"))
-			st = strcmp(argv[4], "on") && strcmp(argv[4], "off") ?
-			    KITH_PERM : member_set_moderated(c->db, l.id, argv[3],
-			    !strcmp(argv[4], "on"));
-		else if (!strcmp(argv[4], "thanks=on") ||
-		    !strcmp(argv[4], "thanks=off"))
-			st = db_exec(c->db, "UPDATE members SET thanks=? WHERE "
-			    "list_id=? AND address=?", "Iit",
-			    !strcmp(argv[4], "thanks=on"), l.id, argv[3]) ==
-			    KITH_OK && sqlite3_changes(c->db) ? KITH_OK : KITH_PERM;
-		else if (!strncmp(argv[4], "digest_format=", 14))
-			st = member_set_digest_format(c->db, l.id, argv[3],
-			    argv[4] + 14);
-		else
-			st = strncmp(argv[4], "mode=", 5) ? KITH_PERM :
-			    member_set_mode(c->db, l.id, argv[3], argv[4] + 5, 0);
-		if (st == KITH_TEMP)
-			die(EX_TEMPFAIL_, "database busy");
-		if (st != KITH_OK)
-			die(EX_DATAERR_, "not changed: '%s' is not a member of %s, "
-			    "or '%s' is not allowed; see 'kith member --help'",
-			    argv[3], l.address, argv[4]);
-		printf("%s: %s %s %s\n", l.address, argv[3], sub, argv[4]);
-	} else if (!strcmp(sub, "tag") || !strcmp(sub, "untag")) {
-		int st;
-
-		if (argc != 5)
-			usage_error("member", "'member %s' takes LIST ADDRESS TAG",
-			    sub);
-		if (!newsletter_tag_valid(argv[4]))
-			die(EX_DATAERR_, "tag '%s': use letters, digits, '-' and "
-			    "'_' (at most 40)", argv[4]);
-		cli_open(c);
-		cli_list(c, argv[2], &l);
-		st = member_tag(c->db, l.id, argv[3], argv[4], !strcmp(sub, "tag"));
-		if (st == KITH_TEMP)
-			die(EX_TEMPFAIL_, "database busy");
-		if (st != KITH_OK)
-			die(EX_NOUSER_, "'%s' is not a member of %s", argv[3],
-			    l.address);
-		printf("%s: %s %s %s\n", l.address, argv[3],
-		    !strcmp(sub, "tag") ? "tagged" : "untagged", argv[4]);
-	} else if (!strcmp(sub, "enable")) {
-		int st;
-
-		if (argc != 4)
-			usage_error("member", "'member enable' takes LIST ADDRESS");
-		cli_open(c);
-		cli_list(c, argv[2], &l);
-		st = bounce_enable(c->db, l.id, argv[3]);
-		if (st == KITH_TEMP)
-			die(EX_TEMPFAIL_, "database busy");
-		if (st != KITH_OK)
-			die(EX_NOUSER_, "'%s' is not a member of %s", argv[3],
-			    l.address);
-		printf("%s: %s gets mail again; its bounce score starts at 0\n",
-		    l.address, argv[3]);
-	} else if (!strcmp(sub, "invite")) {
-		return member_invite_cmd(c, argc - 1, argv + 1);
-	} else if (!strcmp(sub, "accept")) {
-		if (argc != 4)
-			usage_error("member", "'member accept' takes LIST ADDRESS");
-		return member_accept_cmd(c, argv[2], argv[3]);
-	} else if (!strcmp(sub, "export")) {
-		cli_open(c);
-		cli_list(c, argv[2], &l);
-		member_foreach(c->db, l.id, export_member, NULL);
-	} else if (!strcmp(sub, "import")) {
-		struct import_counts n;
-		FILE *in;
-
-		if (argc != 4)
-			usage_error("member", "'member import' takes LIST FILE");
-		cli_open(c);
-		cli_list(c, argv[2], &l);
-		in = strcmp(argv[3], "-") ? fopen(argv[3], "r") : stdin;
-		if (in == NULL)
-			die(EX_NOINPUT_, "cannot read '%s': %s", argv[3],
-			    strerror(errno));
-		if (member_import(c->db, l.id, in, &n, report_bad_line,
-		    argv[3]) != KITH_OK)
-			die(EX_TEMPFAIL_, "import failed: database busy; nothing "
-			    "was imported");
-		if (in != stdin)
-			fclose(in);
-		printf("%d added, %d skipped (already members), %d invalid\n",
-		    n.added, n.skipped, n.invalid);
-	} else
-		usage_error("member", "'%s' is not a member command", sub);
-	list_release(&l);
-	return 0;
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		if (!strcmp(argv[1], subs[i].name))
+			return subs[i].fn(c, argc - 1, argv + 1);
+	usage_error("member", "'%s' is not a member command", argv[1]);
 }

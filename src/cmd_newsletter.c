@@ -3,7 +3,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,17 +61,6 @@ read_text_file(const char *path)
 	return b.data ? buf_detach(&b, NULL) : xstrdup("");
 }
 
-static int64_t
-campaign_id_arg(const char *s)
-{
-	char *end;
-	long long n = strtoll(s, &end, 10);
-
-	if (*s == '\0' || *end || n <= 0)
-		usage_error("newsletter", "'%s' is not a campaign id", s);
-	return n;
-}
-
 static void
 load_campaign(struct cli *c, int64_t id, struct campaign *cp)
 {
@@ -99,52 +87,45 @@ fmt_time(int64_t t, char *buf, size_t n)
 static int
 create_cmd(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "subject", required_argument, NULL, 's' },
-		{ "text", required_argument, NULL, 't' },
-		{ "html", required_argument, NULL, 'H' },
-		{ "template", required_argument, NULL, 'T' },
-		{ "tag", required_argument, NULL, 'g' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct newsletter_draft d;
 	const char *text_path = NULL, *html_path = NULL;
+	int json = 0, st;
+	const struct cli_opt opts[] = {
+		{ "subject", 's', OPT_VALUE, &d.subject },
+		{ "text", 't', OPT_VALUE, &text_path },
+		{ "html", 'H', OPT_VALUE, &html_path },
+		{ "template", 'T', OPT_VALUE, &d.template_name },
+		{ "tag", 'g', OPT_VALUE, &d.tag },
+		{ "json", 'j', OPT_FLAG, &json },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "newsletter create", "LIST --subject S "
+	    "--text FILE [--html FILE] [--template NAME] [--tag TAG] [--json]",
+	    1, 1, opts };
 	char *text, *html = NULL, err[512];
-	int json = 0, ch, st;
 	int64_t id;
 	struct list l;
 
 	memset(&d, 0, sizeof(d));
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "s:t:H:T:g:j", opts, NULL)) != -1) {
-		switch (ch) {
-		case 's': d.subject = optarg; break;
-		case 't': text_path = optarg; break;
-		case 'H': html_path = optarg; break;
-		case 'T': d.template_name = optarg; break;
-		case 'g': d.tag = optarg; break;
-		case 'j': json = 1; break;
-		default: usage_error("newsletter", "bad option");
-		}
-	}
-	if (optind + 1 != argc || d.subject == NULL || text_path == NULL)
-		usage_error("newsletter", "'newsletter create' takes LIST "
-		    "--subject S --text FILE");
+	cli_parse(&sub, argc, argv);
+	if (d.subject == NULL || text_path == NULL)
+		usage_error("newsletter", "'newsletter create' needs --subject S "
+		    "and --text FILE");
 	text = read_text_file(text_path);
 	if (html_path)
 		html = read_text_file(html_path);
 	d.text = text;
 	d.html = html;
 	cli_open(c);
-	cli_list(c, argv[optind], &l);
+	cli_list(c, argv[0], &l);
 	st = newsletter_create(&c->cfg, c->db, &l, &d, &id, err, sizeof(err));
 	if (st != KITH_OK)
 		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
-	if (json)
-		printf("{\"id\": %lld, \"list\": \"%s\", \"state\": \"draft\"}\n",
-		    (long long)id, l.address);
-	else
+	if (json) {
+		printf("{\"id\": %lld, \"list\": ", (long long)id);
+		json_string(stdout, l.address);
+		printf(", \"state\": \"draft\"}\n");
+	} else
 		printf("%lld\n", (long long)id);
 	free(text);
 	free(html);
@@ -168,11 +149,11 @@ print_campaign(const struct campaign *cp, void *ctx)
 		json_string(stdout, cp->tag);
 		printf(", \"recipients\": %lld}", (long long)cp->recipients);
 	} else {
-		printf("%-5lld %-10s %-24s %6lld  %s", (long long)cp->id,
+		cli_printf("%-5lld %-10s %-24s %6lld  %s", (long long)cp->id,
 		    cp->state, cp->send_at ? at : "-", (long long)cp->recipients,
 		    cp->subject);
 		if (*cp->tag)
-			printf("  (tag %s)", cp->tag);
+			cli_printf("  (tag %s)", cp->tag);
 		printf("\n");
 	}
 	return 0;
@@ -206,12 +187,22 @@ status_print(const struct campaign *cp, const struct newsletter_status *s,
 }
 
 static int
-show_cmd(struct cli *c, int64_t id, int json)
+show_cmd(struct cli *c, int argc, char **argv)
 {
+	int json = 0;
+	const struct cli_opt opts[] = {
+		{ "json", 0, OPT_FLAG, &json },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "newsletter show", "ID [--json]", 1, 1,
+	    opts };
+	int64_t id;
 	struct campaign cp;
 	struct list l;
 	char at[64] = "-";
 
+	cli_parse(&sub, argc, argv);
+	id = cli_id("newsletter show", "a campaign ID", argv[0]);
 	load_campaign(c, id, &cp);
 	if (list_find_id(c->db, cp.list_id, &l) != KITH_OK)
 		die(EX_NOINPUT_, "campaign %lld has no list", (long long)id);
@@ -232,13 +223,19 @@ show_cmd(struct cli *c, int64_t id, int json)
 		printf(", \"html\": ");
 		json_string(stdout, cp.html);
 		printf("}\n");
-	} else
-		printf("campaign %lld on %s: %s\nsubject:  %s\ntemplate: %s\n"
-		    "audience: %s%s\nsend at:  %s\n\n--- text ---\n%s\n%s%s",
+	} else {
+		cli_printf("campaign %lld on %s: %s\nsubject:  %s\ntemplate: %s\n"
+		    "audience: %s%s\nsend at:  %s\n\n--- text ---\n",
 		    (long long)cp.id, l.address, cp.state, cp.subject,
 		    cp.template_name, *cp.tag ? "members tagged " : "every member",
-		    cp.tag, at, cp.text, *cp.html ? "--- html ---\n" : "",
-		    cp.html);
+		    cp.tag, at);
+		cli_text(stdout, cp.text);
+		printf("\n");
+		if (*cp.html) {
+			printf("--- html ---\n");
+			cli_text(stdout, cp.html);
+		}
+	}
 	campaign_release(&cp);
 	list_release(&l);
 	return 0;
@@ -246,8 +243,16 @@ show_cmd(struct cli *c, int64_t id, int json)
 
 /* One copy for address, queued as its own message and delivered now. */
 static int
-preview_cmd(struct cli *c, int64_t id, const char *to)
+preview_cmd(struct cli *c, int argc, char **argv)
 {
+	const char *to = NULL;
+	const struct cli_opt opts[] = {
+		{ "to", 0, OPT_VALUE, &to },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "newsletter preview", "ID --to ADDRESS", 1,
+	    1, opts };
+	int64_t id;
 	struct campaign cp;
 	struct newsletter_recipient r;
 	struct member m;
@@ -255,12 +260,18 @@ preview_cmd(struct cli *c, int64_t id, const char *to)
 	struct token_key *key;
 	struct deliver_opts o;
 	struct deliver_stats s;
-	char *addr = address_normalize(to), *data, *mailto = NULL, *url = NULL;
+	char *addr, *data, *mailto = NULL, *url = NULL;
 	char *bounce, err[512];
 	int64_t msg_id, member_id = 0;
 	size_t len;
 	int st;
 
+	cli_parse(&sub, argc, argv);
+	id = cli_id("newsletter preview", "a campaign ID", argv[0]);
+	if (to == NULL)
+		usage_error("newsletter", "'newsletter preview' needs --to "
+		    "ADDRESS");
+	addr = address_normalize(to);
 	if (addr == NULL)
 		die(EX_DATAERR_, "'%s' is not an address", to);
 	load_campaign(c, id, &cp);
@@ -299,7 +310,7 @@ preview_cmd(struct cli *c, int64_t id, const char *to)
 	o.workers = 1;
 	if (deliver_run(&c->cfg, &o, &s, err, sizeof(err)) != KITH_OK)
 		die(EX_TEMPFAIL_, "preview queued, not sent: %s", err);
-	printf("preview of campaign %lld sent to %s\n", (long long)id, addr);
+	cli_printf("preview of campaign %lld sent to %s\n", (long long)id, addr);
 	free(bounce);
 	free(data);
 	free(mailto);
@@ -329,13 +340,15 @@ progress_draw(int64_t done, int64_t total, double elapsed)
 	double rate = elapsed > 0 ? done / elapsed : 0;
 	int64_t eta = rate > 0 ? (int64_t)((total - done) / rate) : 0;
 
-	fprintf(stderr, "\r[");
+	FILE *tty = cli_raw_stderr();	/* its \r redraws the line */
+
+	fprintf(tty, "\r[");
 	for (int i = 0; i < width; i++)
-		fputc(i < fill ? '#' : '.', stderr);
-	fprintf(stderr, "] %lld/%lld  %.0f/s  ETA %lld:%02lld ", (long long)done,
+		fputc(i < fill ? '#' : '.', tty);
+	fprintf(tty, "] %lld/%lld  %.0f/s  ETA %lld:%02lld ", (long long)done,
 	    (long long)total, rate, (long long)(eta / 60),
 	    (long long)(eta % 60));
-	fflush(stderr);
+	fflush(tty);
 }
 
 /* Run the delivery engine in a child; watch the campaign from here. */
@@ -361,7 +374,7 @@ send_and_watch(struct cli *c, int64_t id)
 
 		memset(&o, 0, sizeof(o));
 		if (deliver_run(&c->cfg, &o, &ds, err, sizeof(err)) != KITH_OK) {
-			fprintf(stderr, "kith: %s\n", err);
+			cli_warn("%s", err);
 			_exit(EX_TEMPFAIL_);
 		}
 		_exit(0);
@@ -388,7 +401,7 @@ send_and_watch(struct cli *c, int64_t id)
 		die(EX_TEMPFAIL_, "database busy");
 	if (tty) {
 		progress_draw(s.sent + s.failed, s.total, seconds_now() - t0);
-		fputc('\n', stderr);
+		fputc('\n', cli_raw_stderr());
 	}
 	printf("campaign %lld: %lld sent, %lld deferred, %lld failed, %lld "
 	    "pending of %lld in %.1f s\n", (long long)id, (long long)s.sent,
@@ -401,12 +414,15 @@ send_and_watch(struct cli *c, int64_t id)
 }
 
 static int
-send_cmd(struct cli *c, int64_t id)
+send_cmd(struct cli *c, int argc, char **argv)
 {
+	const struct cli_sub sub = { "newsletter send", "ID", 1, 1, NULL };
 	char err[512];
-	int64_t n;
+	int64_t n, id;
 	int st;
 
+	cli_parse(&sub, argc, argv);
+	id = cli_id("newsletter send", "a campaign ID", argv[0]);
 	cli_open(c);
 	st = newsletter_start(c->db, id, now_utc(), &n, err, sizeof(err));
 	if (st != KITH_OK)
@@ -420,40 +436,35 @@ send_cmd(struct cli *c, int64_t id)
 static int
 schedule_cmd(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "tz", required_argument, NULL, 'z' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *tz = NULL;
+	const struct cli_opt opts[] = {
+		{ "tz", 'z', OPT_VALUE, &tz },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "newsletter schedule", "ID \"YYYY-MM-DD "
+	    "HH:MM\" [--tz ZONE]", 2, 2, opts };
 	char *list_tz = NULL, err[512], shown[64];
 	struct campaign cp;
 	int64_t id, at;
-	int ch, st;
+	int st;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "z:", opts, NULL)) != -1) {
-		if (ch == 'z')
-			tz = optarg;
-		else
-			usage_error("newsletter", "bad option");
-	}
-	if (optind + 2 != argc)
-		usage_error("newsletter", "'newsletter schedule' takes ID "
-		    "\"YYYY-MM-DD HH:MM\" [--tz ZONE]");
-	id = campaign_id_arg(argv[optind]);
+	cli_parse(&sub, argc, argv);
+	id = cli_id("newsletter schedule", "a campaign ID", argv[0]);
+	if (tz && !tz_valid(tz))
+		die(EX_DATAERR_, "'%s' is not a time zone (e.g. Europe/Prague)",
+		    tz);
 	load_campaign(c, id, &cp);
 	if (tz == NULL)
 		tz = list_tz = list_setting(c->db, cp.list_id, "timezone");
-	if (!tz_valid(tz))
-		die(EX_DATAERR_, "'%s' is not a time zone (e.g. Europe/Prague)",
-		    tz);
-	if (local_time_parse(argv[optind + 1], tz, &at) < 0)
+	if (tz == NULL || !tz_valid(tz))
+		die(EX_CONFIG_, "the list's timezone '%s' is not valid; give --tz",
+		    tz ? tz : "");
+	if (local_time_parse(argv[1], tz, &at) < 0)
 		die(EX_DATAERR_, "'%s' is not a time like \"2026-12-01 09:00\"",
-		    argv[optind + 1]);
+		    argv[1]);
 	if (at < now_utc() - 60)
 		die(EX_DATAERR_, "%s in %s has passed; use 'kith newsletter "
-		    "send %lld' to send now", argv[optind + 1], tz,
-		    (long long)id);
+		    "send %lld' to send now", argv[1], tz, (long long)id);
 	st = newsletter_schedule(c->db, id, at, tz, err, sizeof(err));
 	if (st != KITH_OK)
 		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
@@ -465,80 +476,106 @@ schedule_cmd(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* newsletter cancel ID */
+static int
+cancel_cmd(struct cli *c, int argc, char **argv)
+{
+	const struct cli_sub sub = { "newsletter cancel", "ID", 1, 1, NULL };
+	int64_t id, dropped;
+	char err[512];
+	int st;
+
+	cli_parse(&sub, argc, argv);
+	id = cli_id("newsletter cancel", "a campaign ID", argv[0]);
+	cli_open(c);
+	st = newsletter_cancel(c->db, id, &dropped, err, sizeof(err));
+	if (st != KITH_OK)
+		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	printf("campaign %lld cancelled", (long long)id);
+	if (dropped)
+		printf("; %lld %s not yet sent %s dropped", (long long)dropped,
+		    plural(dropped, "copy", "copies"), plural(dropped, "was",
+		    "were"));
+	printf("\n");
+	return 0;
+}
+
+/* newsletter status ID [--json] */
+static int
+status_cmd(struct cli *c, int argc, char **argv)
+{
+	int json = 0;
+	const struct cli_opt opts[] = {
+		{ "json", 0, OPT_FLAG, &json },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "newsletter status", "ID [--json]", 1, 1,
+	    opts };
+	struct campaign cp;
+	struct newsletter_status s;
+	int64_t id;
+
+	cli_parse(&sub, argc, argv);
+	id = cli_id("newsletter status", "a campaign ID", argv[0]);
+	cli_open(c);
+	newsletter_mark_finished(c->db, now_utc());
+	db_close(c->db);
+	load_campaign(c, id, &cp);
+	if (newsletter_status(c->db, &cp, &s) != KITH_OK)
+		die(EX_TEMPFAIL_, "database busy");
+	status_print(&cp, &s, json);
+	campaign_release(&cp);
+	return 0;
+}
+
+/* newsletter ls LIST [--json] */
+static int
+ls_cmd(struct cli *c, int argc, char **argv)
+{
+	int js[2] = { 0, 0 };
+	const struct cli_opt opts[] = {
+		{ "json", 0, OPT_FLAG, &js[0] },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "newsletter ls", "LIST [--json]", 1, 1,
+	    opts };
+	struct list l;
+
+	cli_parse(&sub, argc, argv);
+	cli_open(c);
+	cli_list(c, argv[0], &l);
+	if (js[0])
+		printf("[");
+	else
+		printf("%-5s %-10s %-24s %6s  %s\n", "ID", "STATE", "SEND AT",
+		    "RCPTS", "SUBJECT");
+	if (newsletter_foreach(c->db, l.id, print_campaign, js) != KITH_OK)
+		die(EX_TEMPFAIL_, "database busy");
+	if (js[0])
+		printf("]\n");
+	list_release(&l);
+	return 0;
+}
+
 int
 cmd_newsletter(struct cli *c, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : "";
-	int json = 0;
+	static const struct {
+		const char *name;
+		int (*fn)(struct cli *, int, char **);
+	} subs[] = {
+		{ "create", create_cmd }, { "ls", ls_cmd }, { "show", show_cmd },
+		{ "preview", preview_cmd }, { "schedule", schedule_cmd },
+		{ "send", send_cmd }, { "cancel", cancel_cmd },
+		{ "status", status_cmd },
+	};
 
-	if (argc < 3 || wants_help(argc, argv)) {
-		newsletter_usage(argc < 3 && !wants_help(argc, argv) ? stderr :
-		    stdout);
-		return argc < 3 && !wants_help(argc, argv) ? EX_USAGE_ : 0;
+	if (argc < 2 || wants_help(argc, argv)) {
+		newsletter_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EX_USAGE_ : 0;
 	}
-	for (int i = 2; i < argc; i++)
-		if (!strcmp(argv[i], "--json"))
-			json = 1;
-	if (!strcmp(sub, "create"))
-		return create_cmd(c, argc - 1, argv + 1);
-	if (!strcmp(sub, "schedule"))
-		return schedule_cmd(c, argc - 1, argv + 1);
-	if (!strcmp(sub, "ls")) {
-		int js[2] = { json, 0 };
-		struct list l;
-
-		cli_open(c);
-		cli_list(c, argv[2], &l);
-		if (json)
-			printf("[");
-		else
-			printf("%-5s %-10s %-24s %6s  %s\n", "ID", "STATE",
-			    "SEND AT", "RCPTS", "SUBJECT");
-		newsletter_foreach(c->db, l.id, print_campaign, js);
-		if (json)
-			printf("]\n");
-		list_release(&l);
-		return 0;
-	}
-	if (!strcmp(sub, "show"))
-		return show_cmd(c, campaign_id_arg(argv[2]), json);
-	if (!strcmp(sub, "preview")) {
-		if (argc != 5 || strcmp(argv[3], "--to"))
-			usage_error("newsletter", "'newsletter preview' takes ID "
-			    "--to ADDRESS");
-		return preview_cmd(c, campaign_id_arg(argv[2]), argv[4]);
-	}
-	if (!strcmp(sub, "send"))
-		return send_cmd(c, campaign_id_arg(argv[2]));
-	if (!strcmp(sub, "cancel")) {
-		int64_t id = campaign_id_arg(argv[2]), dropped;
-		char err[512];
-		int st;
-
-		cli_open(c);
-		st = newsletter_cancel(c->db, id, &dropped, err, sizeof(err));
-		if (st != KITH_OK)
-			die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
-		printf("campaign %lld cancelled", (long long)id);
-		if (dropped)
-			printf("; %lld copies not yet sent were dropped",
-			    (long long)dropped);
-		printf("\n");
-		return 0;
-	}
-	if (!strcmp(sub, "status")) {
-		struct campaign cp;
-		struct newsletter_status s;
-
-		cli_open(c);
-		newsletter_mark_finished(c->db, now_utc());
-		db_close(c->db);
-		load_campaign(c, campaign_id_arg(argv[2]), &cp);
-		if (newsletter_status(c->db, &cp, &s) != KITH_OK)
-			die(EX_TEMPFAIL_, "database busy");
-		status_print(&cp, &s, json);
-		campaign_release(&cp);
-		return 0;
-	}
-	usage_error("newsletter", "'%s' is not a newsletter command", sub);
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		if (!strcmp(argv[1], subs[i].name))
+			return subs[i].fn(c, argc - 1, argv + 1);
+	usage_error("newsletter", "'%s' is not a newsletter command", argv[1]);
 }

@@ -1,7 +1,6 @@
 /* cmd_poll - kith poll create|ls|show|close. */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +18,7 @@ poll_usage(FILE *out)
 	    "--option B [--option ...]\n"
 	    "                 [--multiple] [--closes \"YYYY-MM-DD HH:MM\"] "
 	    "[--tz ZONE] [--json]\n"
-	    "       kith poll ls LIST\n"
+	    "       kith poll ls LIST [--json]\n"
 	    "       kith poll show ID [--json]\n"
 	    "       kith poll close ID\n\n"
 	    "Members vote by replying with the number(s) or the option's text, "
@@ -28,67 +27,51 @@ poll_usage(FILE *out)
 	    "results go to the list.\n");
 }
 
-static int64_t
-id_arg(const char *s)
-{
-	char *end;
-	long long n = strtoll(s, &end, 10);
-
-	if (*s == '\0' || *end || n <= 0)
-		usage_error("poll", "'%s' is not a poll id", s);
-	return n;
-}
-
 static int
 create_cmd(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "question", required_argument, NULL, 'q' },
-		{ "option", required_argument, NULL, 'o' },
-		{ "multiple", no_argument, NULL, 'm' },
-		{ "closes", required_argument, NULL, 'c' },
-		{ "tz", required_argument, NULL, 'z' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *question = NULL, *closes = NULL, *tz = NULL;
-	char *options[POLL_MAX_OPTIONS], err[512], *list_tz = NULL;
-	size_t n = 0;
-	int multiple = 0, json = 0, ch, st;
+	const char *options[POLL_MAX_OPTIONS];
+	struct cli_multi optv = { options, 0, POLL_MAX_OPTIONS };
+	int multiple = 0, json = 0, st;
+	const struct cli_opt opts[] = {
+		{ "question", 0, OPT_VALUE, &question },
+		{ "option", 0, OPT_MULTI, &optv },
+		{ "multiple", 0, OPT_FLAG, &multiple },
+		{ "closes", 0, OPT_VALUE, &closes },
+		{ "tz", 0, OPT_VALUE, &tz },
+		{ "json", 0, OPT_FLAG, &json },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "poll create", "LIST --question Q --option "
+	    "A --option B [--option ...] [--multiple] [--closes TIME] [--tz ZONE] "
+	    "[--json]", 1, 1, opts };
+	char err[512], *list_tz = NULL;
 	int64_t id, sent, at = 0;
 	struct list l;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'q': question = optarg; break;
-		case 'o':
-			if (n == POLL_MAX_OPTIONS)
-				die(EX_DATAERR_, "at most %d options",
-				    POLL_MAX_OPTIONS);
-			options[n++] = optarg;
-			break;
-		case 'm': multiple = 1; break;
-		case 'c': closes = optarg; break;
-		case 'z': tz = optarg; break;
-		case 'j': json = 1; break;
-		default: usage_error("poll", "bad option");
-		}
-	}
-	if (optind + 1 != argc || question == NULL)
-		usage_error("poll", "'poll create' takes LIST --question Q "
-		    "--option A --option B");
+	cli_parse(&sub, argc, argv);
+	if (question == NULL)
+		usage_error("poll", "'poll create' needs --question Q");
+	if (tz && !closes)
+		usage_error("poll", "--tz goes with --closes");
+	if (tz && !tz_valid(tz))
+		die(EX_DATAERR_, "'%s' is not a time zone (e.g. Europe/Prague)",
+		    tz);
 	cli_open(c);
-	cli_list(c, argv[optind], &l);
+	cli_list(c, argv[0], &l);
 	if (closes) {
 		if (tz == NULL)
 			tz = list_tz = list_setting(c->db, l.id, "timezone");
-		if (!tz_valid(tz) || local_time_parse(closes, tz, &at) < 0)
+		if (tz == NULL || !tz_valid(tz))
+			die(EX_CONFIG_, "the list's timezone '%s' is not valid; "
+			    "give --tz", tz ? tz : "");
+		if (local_time_parse(closes, tz, &at) < 0)
 			die(EX_DATAERR_, "'%s' in '%s' is not a time like "
 			    "\"2026-12-10 18:00\"", closes, tz);
 	}
-	st = poll_create(c->db, &l, question, options, n, multiple, at,
-	    now_utc(), &id, &sent, err, sizeof(err));
+	st = poll_create(c->db, &l, question, (char *const *)options, optv.n,
+	    multiple, at, now_utc(), &id, &sent, err, sizeof(err));
 	if (st != KITH_OK)
 		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
 	if (json)
@@ -114,7 +97,7 @@ print_nonvoter(const char *address, void *ctx)
 		printf("%s", x->n++ ? ", " : "");
 		json_string(stdout, address);
 	} else
-		printf("  %s\n", address);
+		cli_printf("  %s\n", address);
 	return 0;
 }
 
@@ -132,12 +115,23 @@ print_day(const char *day, int64_t votes, void *ctx)
 }
 
 static int
-show_cmd(struct cli *c, int64_t id, int json)
+show_cmd(struct cli *c, int argc, char **argv)
 {
+	int json = 0;
+	const struct cli_opt opts[] = {
+		{ "json", 0, OPT_FLAG, &json },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "poll show", "ID [--json]", 1, 1, opts };
 	struct poll p;
 	struct poll_tally t;
-	struct nv_ctx x = { json, 0 };
+	struct nv_ctx x;
+	int64_t id;
 
+	cli_parse(&sub, argc, argv);
+	id = cli_id("poll show", "a poll ID", argv[0]);
+	x.json = json;
+	x.n = 0;
 	cli_open(c);
 	if (poll_get(c->db, id, &p) != KITH_OK)
 		die(EX_NOINPUT_, "no poll %lld; see 'kith poll ls LIST'",
@@ -164,14 +158,16 @@ show_cmd(struct cli *c, int64_t id, int json)
 		poll_timeline(c->db, &p, print_day, &x);
 		printf("]}\n");
 	} else {
-		printf("poll %lld (%s%s): %s\n\n", (long long)p.id, p.state,
+		cli_printf("poll %lld (%s%s): %s\n\n", (long long)p.id, p.state,
 		    p.multiple ? ", several answers" : "", p.question);
 		for (size_t i = 0; i < p.noptions; i++)
-			printf("  %2zu. %-30s %4lld  %5.1f%%\n", i + 1, p.options[i],
-			    (long long)t.votes[i], t.voters ?
+			cli_printf("  %2zu. %-30s %4lld %-5s  %5.1f%%\n", i + 1,
+			    p.options[i], (long long)t.votes[i],
+			    plural(t.votes[i], "vote", "votes"), t.voters ?
 			    100.0 * t.votes[i] / t.voters : 0.0);
-		printf("\n%lld of %lld members voted. Not yet:\n",
-		    (long long)t.voters, (long long)t.members);
+		cli_printf("\n%lld of %lld %s voted. Not yet:\n",
+		    (long long)t.voters, (long long)t.members,
+		    plural(t.members, "member", "members"));
 		poll_nonvoters(c->db, &p, print_nonvoter, &x);
 		printf("Votes by day:\n");
 		poll_timeline(c->db, &p, print_day, &x);
@@ -181,27 +177,71 @@ show_cmd(struct cli *c, int64_t id, int json)
 }
 
 static int
-ls_cmd(struct cli *c, const char *spec)
+ls_cmd(struct cli *c, int argc, char **argv)
 {
+	int json = 0, n = 0;
+	const struct cli_opt opts[] = {
+		{ "json", 0, OPT_FLAG, &json },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "poll ls", "LIST [--json]", 1, 1, opts };
 	struct list l;
 	sqlite3_stmt *st;
 
+	cli_parse(&sub, argc, argv);
 	cli_open(c);
-	cli_list(c, spec, &l);
+	cli_list(c, argv[0], &l);
 	st = db_prepare(c->db, "SELECT id, state, question, (SELECT count(*) "
-	    "FROM poll_votes v WHERE v.poll_id=polls.id) FROM polls WHERE "
-	    "list_id=? ORDER BY id");
-	if (st) {
-		db_bind(st, "i", l.id);
-		while (sqlite3_step(st) == SQLITE_ROW)
-			printf("%-5lld %-7s %4lld votes  %s\n",
+	    "FROM poll_votes v WHERE v.poll_id=polls.id), closes, multiple "
+	    "FROM polls WHERE list_id=? ORDER BY id");
+	if (st == NULL)
+		die(EX_TEMPFAIL_, "database busy");
+	db_bind(st, "i", l.id);
+	if (json)
+		printf("[");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *state = (const char *)sqlite3_column_text(st, 1);
+		const char *q = (const char *)sqlite3_column_text(st, 2);
+		int64_t voters = sqlite3_column_int64(st, 3);
+
+		if (json) {
+			printf("%s{\"id\": %lld, \"state\": ", n++ ? ",\n " : "",
+			    (long long)sqlite3_column_int64(st, 0));
+			json_string(stdout, state ? state : "");
+			printf(", \"question\": ");
+			json_string(stdout, q ? q : "");
+			printf(", \"voters\": %lld, \"closes\": %lld, "
+			    "\"multiple\": %s}", (long long)voters,
+			    (long long)sqlite3_column_int64(st, 4),
+			    sqlite3_column_int(st, 5) ? "true" : "false");
+		} else
+			cli_printf("%-5lld %-7s %4lld %-6s  %s\n",
 			    (long long)sqlite3_column_int64(st, 0),
-			    sqlite3_column_text(st, 1),
-			    (long long)sqlite3_column_int64(st, 3),
-			    sqlite3_column_text(st, 2));
-		sqlite3_finalize(st);
+			    state ? state : "", (long long)voters,
+			    plural(voters, "voter", "voters"), q ? q : "");
 	}
+	sqlite3_finalize(st);
+	if (json)
+		printf("]\n");
 	list_release(&l);
+	return 0;
+}
+
+static int
+close_cmd(struct cli *c, int argc, char **argv)
+{
+	const struct cli_sub sub = { "poll close", "ID", 1, 1, NULL };
+	char err[512];
+	int64_t id;
+	int st;
+
+	cli_parse(&sub, argc, argv);
+	id = cli_id("poll close", "a poll ID", argv[0]);
+	cli_open(c);
+	st = poll_close(&c->cfg, c->db, id, now_utc(), err, sizeof(err));
+	if (st != KITH_OK)
+		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	printf("poll %lld closed; the results go to the list\n", (long long)id);
 	return 0;
 }
 
@@ -210,29 +250,17 @@ cmd_poll(struct cli *c, int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : "";
 
-	if (argc < 3 || wants_help(argc, argv)) {
-		poll_usage(argc < 3 && !wants_help(argc, argv) ? stderr : stdout);
-		return argc < 3 && !wants_help(argc, argv) ? EX_USAGE_ : 0;
+	if (argc < 2 || wants_help(argc, argv)) {
+		poll_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EX_USAGE_ : 0;
 	}
 	if (!strcmp(sub, "create"))
 		return create_cmd(c, argc - 1, argv + 1);
 	if (!strcmp(sub, "ls"))
-		return ls_cmd(c, argv[2]);
+		return ls_cmd(c, argc - 1, argv + 1);
 	if (!strcmp(sub, "show"))
-		return show_cmd(c, id_arg(argv[2]), argc > 3 &&
-		    !strcmp(argv[3], "--json"));
-	if (!strcmp(sub, "close")) {
-		char err[512];
-		int64_t id = id_arg(argv[2]);
-		int st;
-
-		cli_open(c);
-		st = poll_close(&c->cfg, c->db, id, now_utc(), err, sizeof(err));
-		if (st != KITH_OK)
-			die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
-		printf("poll %lld closed; the results go to the list\n",
-		    (long long)id);
-		return 0;
-	}
+		return show_cmd(c, argc - 1, argv + 1);
+	if (!strcmp(sub, "close"))
+		return close_cmd(c, argc - 1, argv + 1);
 	usage_error("poll", "'%s' is not a poll command", sub);
 }

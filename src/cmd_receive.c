@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +79,13 @@ cmd_receive(struct cli *c, int argc, char **argv)
 	struct inbound_result res;
 	struct buf in;
 	char *exim_rcpt = NULL;
-	int ch;
+	const struct cli_opt opts[] = {
+		{ "recipient", 'r', OPT_VALUE, &rcpt },
+		{ "sender", 'f', OPT_VALUE, &sender },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "receive", "[-r RECIPIENT] [-f SENDER] "
+	    "< message", 0, 0, opts };
 
 	if (wants_help(argc, argv)) {
 		printf("usage: kith receive [-r RECIPIENT] [-f SENDER] < message\n\n"
@@ -91,15 +96,7 @@ cmd_receive(struct cli *c, int argc, char **argv)
 		    "purpose), 67 no such list, 75 try again later.\n");
 		return 0;
 	}
-	optind = 0;
-	while ((ch = getopt(argc, argv, "r:f:")) != -1) {
-		if (ch == 'r')
-			rcpt = optarg;
-		else if (ch == 'f')
-			sender = optarg;
-		else
-			usage_error("receive", "bad option");
-	}
+	cli_parse(&sub, argc, argv);
 	if (rcpt == NULL)
 		rcpt = env_first(rcpt_env);
 	if (rcpt == NULL && getenv("LOCAL_PART") && getenv("DOMAIN")) {
@@ -129,7 +126,7 @@ cmd_receive(struct cli *c, int argc, char **argv)
 	buf_release(&in);
 	free(exim_rcpt);
 	if (res.exit_code != 0)
-		fprintf(stderr, "kith: %s\n", res.reason);
+		cli_warn("%s", res.reason);
 	else
 		log_info("%s", res.reason);
 	if (res.exit_code == 0 && res.queued && c->cfg.deliver_on_receive)

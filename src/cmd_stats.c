@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,46 +14,42 @@
 int
 cmd_stats(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "since", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "html", required_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 }
-	};
 	int64_t since = 90 * 86400;
-	const char *html = NULL;
-	int json = 0, ch;
+	const char *html = NULL, *since_s = NULL;
+	int json = 0;
+	const struct cli_opt opts[] = {
+		{ "since", 0, OPT_VALUE, &since_s },
+		{ "json", 0, OPT_FLAG, &json },
+		{ "html", 0, OPT_VALUE, &html },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "stats", "LIST [--since 90d] [--json] "
+	    "[--html FILE]", 1, 1, opts };
 	struct stats *s;
 	struct list l;
 
-	if (argc < 2 || wants_help(argc, argv)) {
-		fprintf(argc < 2 ? stderr : stdout, "usage: kith stats LIST "
+	if (wants_help(argc, argv)) {
+		printf("usage: kith stats LIST "
 		    "[--since 90d] [--json] [--html report.html]\n\n"
 		    "Members, posts per week, posters, replies per thread, top "
 		    "contributors,\nretention by join month, the member funnel, "
 		    "event RSVP rates, newsletter\ndelivery and bounce rates, the "
 		    "onboarding funnel.  --html writes one\nself-contained page "
 		    "with SVG charts.  See kith(1) for the definitions.\n");
-		return argc < 2 ? EX_USAGE_ : 0;
+		return 0;
 	}
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 's':
-			since = event_duration_parse(optarg);
-			if (since <= 0)
-				die(EX_DATAERR_, "'%s' is not a period like 90d",
-				    optarg);
-			break;
-		case 'j': json = 1; break;
-		case 'H': html = optarg; break;
-		default: usage_error("stats", "bad option");
-		}
+	cli_parse(&sub, argc, argv);
+	if (since_s) {
+		since = event_duration_parse(since_s);
+		if (since <= 0)
+			die(EX_DATAERR_, "'%s' is not a period like 90d", since_s);
 	}
-	if (optind + 1 != argc)
-		usage_error("stats", "'stats' takes LIST");
+	if (html && json)
+		usage_error("stats", "--json and --html: one at a time");
+	if (html && !*html)
+		die(EX_CANTCREAT_, "--html needs a file name");
 	cli_open(c);
-	cli_list(c, argv[optind], &l);
+	cli_list(c, argv[0], &l);
 	s = stats_compute(c->db, &l, now_utc(), since);
 	if (s == NULL)
 		die(EX_TEMPFAIL_, "database busy");

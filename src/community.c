@@ -63,14 +63,16 @@ community_thanks_lines(sqlite3 *db, const struct list *l, int64_t now,
 	db_bind(st, "iii", l->id, last_month, this_month);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 1);
+		int64_t posts = sqlite3_column_int64(st, 2);
+		int64_t answers = sqlite3_column_int64(st, 3);
 
 		if (n++ == 0)
 			buf_addf(out, "Thank you\n---------\n\nIn %s these members "
 			    "did the most for %s:\n\n", month, l->name);
-		buf_addf(out, "  %s (%lld posts, %lld event answers)\n",
+		buf_addf(out, "  %s (%lld %s, %lld event %s)\n",
 		    *name ? name : (const char *)sqlite3_column_text(st, 0),
-		    (long long)sqlite3_column_int64(st, 2),
-		    (long long)sqlite3_column_int64(st, 3));
+		    (long long)posts, plural(posts, "post", "posts"),
+		    (long long)answers, plural(answers, "answer", "answers"));
 	}
 	sqlite3_finalize(st);
 	if (n)

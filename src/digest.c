@@ -217,9 +217,11 @@ static void
 list_attachment(const char *name, const char *type, size_t size, void *ctx)
 {
 	struct buf *b = ctx;
+	char human[32];
 
-	buf_addf(b, "[attachment: %s, %s, %zu bytes, not included]\n",
-	    *name ? name : "(no name)", type, size);
+	buf_addf(b, "[attachment: %s, %s, %s, not included]\n",
+	    *name ? name : "(no name)", type, size_human((int64_t)size, human,
+	    sizeof(human)));
 }
 
 /* render_plain - RFC 1153: contents, 70 dashes, posts split by 30 dashes. */

@@ -1589,8 +1589,9 @@ event_digest_lines(sqlite3 *db, const struct list *l, int64_t now,
 		    (long long)c.tentative, (long long)c.declined,
 		    (long long)c.none);
 		if (evs[i].capacity > 0)
-			buf_addf(out, "; %lld seats, %lld waiting",
-			    (long long)evs[i].capacity, (long long)c.waitlist);
+			buf_addf(out, "; %lld %s, %lld waiting",
+			    (long long)evs[i].capacity, plural(evs[i].capacity,
+			    "seat", "seats"), (long long)c.waitlist);
 		buf_addf(out, "\n    answer: rsvp yes %lld (or no, maybe) to "
 		    "%s-request@%s\n\n", (long long)evs[i].id, l->local,
 		    l->domain);

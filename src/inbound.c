@@ -124,9 +124,10 @@ refuse(struct inbound *in, const struct list *l, const struct message *m,
 	    l->address);
 	int st;
 
-	snprintf(size, sizeof(size), "%zu", m->len);
-	snprintf(max, sizeof(max), "%lld", (long long)list_setting_int(in->db,
-	    l->id, "max_size", 0));
+	/* for people: "2.3 MB", not bytes */
+	size_human((int64_t)m->len, size, sizeof(size));
+	size_human(list_setting_int(in->db, l->id, "max_size", 0), max,
+	    sizeof(max));
 	if (rcpt == NULL) {
 		result(in->res, 0, "refused", "inbound: refused '<%s>' to "
 		    "'%s': %s; no address to notify", m->message_id,

@@ -55,8 +55,12 @@ main(int argc, char **argv)
 	int i = 1;
 
 	memset(&c, 0, sizeof(c));
+	cli_guard_terminal();
 	while (i < argc && argv[i][0] == '-') {
-		if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+		if (!strcmp(argv[i], "--config")) {
+			if (i + 1 >= argc)
+				die(EX_USAGE_, "option '--config' needs a file; "
+				    "see 'kith --help'");
 			c.config_path = argv[i + 1];
 			i += 2;
 		} else if (!strncmp(argv[i], "--config=", 9)) {
@@ -69,15 +73,16 @@ main(int argc, char **argv)
 			printf("kith %s\n", PACKAGE_VERSION);
 			return 0;
 		} else {
-			fprintf(stderr, "kith: unknown option '%s'\n", argv[i]);
-			usage(stderr);
-			return EX_USAGE_;
+			die(EX_USAGE_, "unknown option '%s'; see 'kith --help'",
+			    argv[i]);
 		}
 	}
 	if (i >= argc) {
 		usage(stderr);
 		return EX_USAGE_;
 	}
+	if (*argv[i] == '\0')
+		die(EX_USAGE_, "no command; see 'kith --help'");
 	for (size_t k = 0; k < NCOMMANDS; k++)
 		if (!strcmp(argv[i], commands[k].name))
 			return commands[k].fn(&c, argc - i, argv + i);
@@ -85,7 +90,6 @@ main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	fprintf(stderr, "kith: '%s' is not a kith command; see 'kith --help'\n",
+	die(EX_USAGE_, "'%s' is not a kith command; see 'kith --help'",
 	    argv[i]);
-	return EX_USAGE_;
 }

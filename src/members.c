@@ -1,11 +1,14 @@
 /* members - subscriptions. */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "kith/address.h"
 #include "kith/db.h"
+#include "kith/log.h"
 #include "kith/members.h"
 #include "kith/util.h"
 
@@ -230,81 +233,400 @@ member_foreach(sqlite3 *db, int64_t list_id,
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? KITH_OK : db_status(rc);
 }
 
-/* Split an import line into address and name; returns 0 or -1. */
-static int
-import_line_parse(char *line, char **addr, char **name)
+/* CSV per RFC 4180: quote a field that holds a quote, comma or line
+ * break, or that starts or ends with white space (kept, not trimmed). */
+static void
+csv_field(struct buf *b, const char *s)
 {
-	char *lt = strchr(line, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+	size_t n = strlen(s);
+	int quote = n && (isspace((unsigned char)s[0]) ||
+	    isspace((unsigned char)s[n - 1]));
 
-	if (lt && gt) {
-		/* "Name <addr>" */
-		*gt = '\0';
-		*lt = '\0';
-		*addr = lt + 1;
-		*name = str_trim(line);
-		if (**name == '"') {
-			size_t n = strlen(*name);
+	if (strpbrk(s, "\",\r\n"))
+		quote = 1;
+	if (!quote) {
+		buf_add(b, s, n);
+		return;
+	}
+	buf_addc(b, '"');
+	for (; *s; s++) {
+		if (*s == '"')
+			buf_addc(b, '"');
+		buf_addc(b, *s);
+	}
+	buf_addc(b, '"');
+}
 
-			(*name)++;
-			if (n >= 2 && (*name)[n - 2] == '"')
-				(*name)[n - 2] = '\0';
-		}
+struct export_ctx {
+	struct buf b;
+	int json, n;
+	FILE *out;
+};
+
+static int
+export_one(const struct member *m, void *ctx)
+{
+	struct export_ctx *x = ctx;
+
+	if (x->json) {
+		buf_adds(&x->b, x->n++ ? ",\n {\"address\": " : "{\"address\": ");
+		buf_add_json(&x->b, m->address);
+		buf_adds(&x->b, ", \"name\": ");
+		buf_add_json(&x->b, m->name);
+		buf_addc(&x->b, '}');
 	} else {
-		char *sp = strpbrk(line, " \t,;");
+		csv_field(&x->b, m->address);
+		buf_addc(&x->b, ',');
+		csv_field(&x->b, m->name);
+		buf_adds(&x->b, "\r\n");
+	}
+	if (x->b.len > 65536) {
+		fwrite(x->b.data, 1, x->b.len, x->out);
+		buf_reset(&x->b);
+	}
+	return 0;
+}
 
-		*addr = line;
-		*name = "";
-		if (sp) {
-			*sp = '\0';
-			*name = str_trim(sp + 1);
+int
+member_export(sqlite3 *db, int64_t list_id, int json, FILE *out)
+{
+	struct export_ctx x;
+	int st;
+
+	memset(&x, 0, sizeof(x));
+	buf_init(&x.b);
+	x.json = json;
+	x.out = out;
+	buf_adds(&x.b, json ? "[" : "address,name\r\n");
+	st = member_foreach(db, list_id, export_one, &x);
+	if (json)
+		buf_adds(&x.b, "]\n");
+	fwrite(x.b.data, 1, x.b.len, out);
+	buf_release(&x.b);
+	if (st != KITH_OK)
+		log_error("members: export of list %lld stopped: database error",
+		    (long long)list_id);
+	return st;
+}
+
+#define CSV_MAX_FIELDS 16
+
+/*
+ * csv_record - one record at *p (before end) into f[0..*nf): RFC 4180,
+ * with LF accepted for CRLF.  *p moves past the record and its line end,
+ * *lines counts the line ends it spans.  -1 for a quote that is not
+ * closed or is followed by something other than a comma or line end.
+ */
+static int
+csv_record(const char **p, const char *end, struct buf *f, size_t *nf,
+    int *lines)
+{
+	const char *s = *p;
+	struct buf spare;
+	int r = 0;
+
+	*nf = 0;
+	buf_init(&spare);
+	for (;;) {
+		struct buf *b = *nf < CSV_MAX_FIELDS ? &f[*nf] : &spare;
+
+		buf_reset(b);
+		buf_add(b, "", 0);
+		(*nf)++;
+		if (s < end && *s == '"') {
+			for (s++; ; s++) {
+				if (s >= end) {
+					r = -1;
+					goto done;
+				}
+				if (*s == '"') {
+					if (s + 1 < end && s[1] == '"') {
+						buf_addc(b, '"');
+						s++;
+						continue;
+					}
+					s++;
+					break;
+				}
+				if (*s == '\n')
+					(*lines)++;
+				buf_addc(b, *s);
+			}
+			if (s < end && *s != ',' && *s != '\n' &&
+			    !(*s == '\r' && s + 1 < end && s[1] == '\n')) {
+				r = -1;
+				goto done;
+			}
+		} else {
+			const char *e = s;
+
+			while (e < end && *e != ',' && *e != '\n' &&
+			    !(*e == '\r' && e + 1 < end && e[1] == '\n'))
+				e++;
+			buf_add(b, s, (size_t)(e - s));
+			s = e;
+		}
+		if (s < end && *s == ',') {
+			s++;
+			continue;
+		}
+		break;
+	}
+done:
+	if (r < 0)	/* skip to the next line and go on from there */
+		while (s < end && *s != '\n')
+			s++;
+	if (s < end && *s == '\r')
+		s++;
+	if (s < end && *s == '\n') {
+		s++;
+		(*lines)++;
+	}
+	*p = s;
+	if (*nf > CSV_MAX_FIELDS)
+		*nf = CSV_MAX_FIELDS;
+	buf_release(&spare);
+	return r;
+}
+
+/* The quoted-string at s ("..." with \-escapes) into name; the text
+ * after it, or NULL when it is not closed. */
+static const char *
+quoted_name(const char *s, struct buf *name)
+{
+	for (s++; *s; s++) {
+		if (*s == '\\' && s[1])
+			s++;
+		else if (*s == '"')
+			return s + 1;
+		buf_addc(name, *s);
+	}
+	return NULL;
+}
+
+/*
+ * legacy_line - the old import form, only where it has one reading:
+ * "addr", "addr Name", "Name <addr>", "\"Name\" <addr>".  A line whose
+ * name part starts with another address ("a@b Foo <c@d>", what old
+ * exports wrote for a name holding <...>) is refused: guessing there
+ * made one member another.  Returns NULL (and *addr, *name filled, caller
+ * frees) or why the line is refused.
+ */
+static const char *
+legacy_line(const char *line, char **addr, char **name)
+{
+	const char *lt = strchr(line, '<'), *rest = line;
+	struct buf nb;
+	char *first, *a;
+
+	*addr = *name = NULL;
+	buf_init(&nb);
+	buf_add(&nb, "", 0);
+	if (lt == NULL) {
+		size_t n = strcspn(line, " \t,;");
+
+		*addr = xstrndup(line, n);
+		rest = line + n;
+		rest += strspn(rest, " \t,;");
+		*name = xstrdup(rest);
+		buf_release(&nb);
+		return NULL;
+	}
+	if (*line == '"') {
+		rest = quoted_name(line, &nb);
+		if (rest == NULL) {
+			buf_release(&nb);
+			return "the name's quote is not closed";
+		}
+		rest += strspn(rest, " \t");
+		if (*rest != '<') {
+			buf_release(&nb);
+			return "after a quoted name comes <address>";
+		}
+		lt = rest;
+	} else {
+		buf_add(&nb, line, (size_t)(lt - line));
+		if (strpbrk(nb.data, "\">")) {
+			buf_release(&nb);
+			return "a name with quotes or <> must be quoted";
+		}
+		/* "a@b Foo <c@d>": an old export of a@b named "Foo <c@d>"? */
+		first = xstrndup(nb.data, strcspn(nb.data, " \t,;"));
+		a = address_normalize(first);
+		free(first);
+		if (a != NULL) {
+			char *b = xstrndup(lt + 1, strcspn(lt + 1, ">"));
+			char *bn = address_normalize(b);
+			int same = bn && !strcmp(a, bn);
+
+			free(a);
+			free(b);
+			free(bn);
+			if (!same) {
+				buf_release(&nb);
+				return "two addresses: which one is the member is "
+				    "not clear (use CSV)";
+			}
 		}
 	}
-	return **addr ? 0 : -1;
+	if (strchr(lt + 1, '<') || strchr(lt, '>') == NULL ||
+	    strchr(lt, '>')[1] != '\0') {
+		buf_release(&nb);
+		return "'Name <address>' must end with the one <address>";
+	}
+	*addr = xstrndup(lt + 1, strcspn(lt + 1, ">"));
+	*name = xstrdup(str_trim(nb.data));
+	buf_release(&nb);
+	return NULL;
+}
+
+/* Add one member as import counts it; KITH_TEMP stops the import. */
+static int
+import_one(sqlite3 *db, int64_t list_id, const char *addr, const char *name,
+    struct import_counts *c)
+{
+	switch (member_add(db, list_id, addr, name)) {
+	case MEMBER_ADDED:
+		c->added++;
+		return KITH_OK;
+	case MEMBER_EXISTS:
+		c->skipped++;
+		return KITH_OK;
+	case MEMBER_INVALID:
+		return KITH_PERM;
+	default:
+		return KITH_TEMP;
+	}
+}
+
+/* The header's column of name (case-insensitive), or -1. */
+static int
+csv_column(const struct buf *f, size_t nf, const char *name)
+{
+	for (size_t i = 0; i < nf; i++)
+		if (!strcasecmp(str_trim(f[i].data), name))
+			return (int)i;
+	return -1;
+}
+
+static int
+import_csv(sqlite3 *db, int64_t list_id, const char *p, const char *end,
+    struct import_counts *c, import_bad_fn bad, void *ctx)
+{
+	struct buf f[CSV_MAX_FIELDS];
+	size_t nf;
+	int lines = 0, ai, ni, st = KITH_OK;
+
+	for (int i = 0; i < CSV_MAX_FIELDS; i++)
+		buf_init(&f[i]);
+	csv_record(&p, end, f, &nf, &lines);	/* the header */
+	ai = csv_column(f, nf, "address");
+	ni = csv_column(f, nf, "name");
+	while (p < end && st != KITH_TEMP) {
+		const char *rec = p;
+		int lineno = lines + 1, r = csv_record(&p, end, f, &nf, &lines);
+		char *text = xstrndup(rec, (size_t)(p - rec));
+		const char *why = NULL;
+
+		str_trim(text);
+		if (r == 0 && nf == 1 && *f[0].data == '\0') {
+			free(text);
+			continue;	/* a blank line */
+		}
+		if (r < 0)
+			why = "a quote is not closed where it should be";
+		else if ((size_t)ai >= nf)
+			why = "no address column";
+		else {
+			st = import_one(db, list_id, f[ai].data, ni >= 0 &&
+			    (size_t)ni < nf ? f[ni].data : "", c);
+			if (st == KITH_PERM)
+				why = "not an address";
+		}
+		if (why) {
+			c->invalid++;
+			if (bad)
+				bad(lineno, text, why, ctx);
+		}
+		free(text);
+	}
+	for (int i = 0; i < CSV_MAX_FIELDS; i++)
+		buf_release(&f[i]);
+	return st == KITH_TEMP ? KITH_TEMP : KITH_OK;
+}
+
+static int
+import_legacy(sqlite3 *db, int64_t list_id, char *p, struct import_counts *c,
+    import_bad_fn bad, void *ctx)
+{
+	int lineno = 0, st = KITH_OK;
+
+	while (*p && st != KITH_TEMP) {
+		char *nl = strchr(p, '\n'), *line = p, *addr, *name;
+		const char *why;
+
+		if (nl)
+			*nl = '\0';
+		p = nl ? nl + 1 : p + strlen(p);
+		lineno++;
+		line = str_trim(line);
+		if (*line == '\0' || *line == '#')
+			continue;
+		why = legacy_line(line, &addr, &name);
+		if (why == NULL) {
+			st = import_one(db, list_id, addr, name, c);
+			if (st == KITH_PERM)
+				why = "not an address";
+		}
+		if (why) {
+			c->invalid++;
+			if (bad)
+				bad(lineno, line, why, ctx);
+		}
+		free(addr);
+		free(name);
+	}
+	return st == KITH_TEMP ? KITH_TEMP : KITH_OK;
 }
 
 int
 member_import(sqlite3 *db, int64_t list_id, FILE *in,
-    struct import_counts *c, void (*bad)(int, const char *, void *),
-    void *ctx)
+    struct import_counts *c, import_bad_fn bad, void *ctx)
 {
-	char line[2048];
-	int lineno = 0, st;
+	struct buf b;
+	char chunk[65536], *p;
+	size_t n, head;
+	int st;
 
 	memset(c, 0, sizeof(*c));
-	if ((st = db_begin(db)) != KITH_OK)
+	buf_init(&b);
+	while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0)
+		buf_add(&b, chunk, n);
+	if (ferror(in)) {
+		log_error("members: import: cannot read the input");
+		buf_release(&b);
+		return KITH_PERM;
+	}
+	buf_add(&b, "", 0);
+	p = b.data;
+	if (!strncmp(p, "\xef\xbb\xbf", 3))	/* a byte order mark */
+		p += 3;
+	if ((st = db_begin(db)) != KITH_OK) {
+		buf_release(&b);
 		return st;
-	while (fgets(line, sizeof(line), in)) {
-		char *s = str_trim(line), *addr, *name, *copy;
-
-		lineno++;
-		if (*s == '\0' || *s == '#')
-			continue;
-		copy = xstrdup(s);
-		if (import_line_parse(s, &addr, &name) < 0) {
-			c->invalid++;
-			if (bad)
-				bad(lineno, copy, ctx);
-			free(copy);
-			continue;
-		}
-		switch (member_add(db, list_id, addr, name)) {
-		case MEMBER_ADDED:
-			c->added++;
-			break;
-		case MEMBER_EXISTS:
-			c->skipped++;
-			break;
-		case MEMBER_INVALID:
-			c->invalid++;
-			if (bad)
-				bad(lineno, copy, ctx);
-			break;
-		default:
-			free(copy);
-			db_rollback(db);
-			return KITH_TEMP;
-		}
-		free(copy);
+	}
+	/* CSV starts with its header line: a column named address. */
+	head = strcspn(p, "\r\n");
+	if ((head >= 7 && !strncasecmp(p, "address", 7) && (head == 7 ||
+	    p[7] == ',')) || (head >= 9 && !strncasecmp(p, "\"address\"", 9)))
+		st = import_csv(db, list_id, p, b.data + b.len, c, bad, ctx);
+	else
+		st = import_legacy(db, list_id, p, c, bad, ctx);
+	buf_release(&b);
+	if (st != KITH_OK) {
+		db_rollback(db);
+		memset(c, 0, sizeof(*c));
+		return st;
 	}
 	return db_commit(db);
 }

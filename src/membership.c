@@ -873,27 +873,13 @@ static const char *const courtesy_words[] = {
 
 /* Next code point of UTF-8 s (advanced); U+FFFD for a stray byte. */
 static uint32_t
-utf8_next(const char **s)
+next_cp(const char **s)
 {
-	const unsigned char *p = (const unsigned char *)*s;
-	uint32_t c = p[0];
-	int n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ?
-	    2 : (c & 0xf8) == 0xf0 ? 3 : -1;
+	uint32_t c;
+	size_t n = utf8_next(*s, strnlen(*s, 4), &c);
 
-	if (n < 0) {
-		(*s)++;
-		return 0xfffd;
-	}
-	c = n == 0 ? c : c & (0x3f >> n);
-	for (int i = 1; i <= n; i++) {
-		if ((p[i] & 0xc0) != 0x80) {
-			(*s)++;
-			return 0xfffd;
-		}
-		c = c << 6 | (p[i] & 0x3f);
-	}
-	*s += n + 1;
-	return c;
+	*s += n ? n : 1;
+	return n ? c : 0xfffd;
 }
 
 static void
@@ -976,7 +962,7 @@ split_words(const char *line, struct word *w, int max)
 
 	while (*s && n < max) {
 		const char *start = s;
-		uint32_t c = utf8_next(&s);
+		uint32_t c = next_cp(&s);
 		size_t len = 0;
 
 		if (!word_char(c))
@@ -985,7 +971,7 @@ split_words(const char *line, struct word *w, int max)
 		while (*s) {
 			const char *here = s;
 
-			c = utf8_next(&s);
+			c = next_cp(&s);
 			if (!word_char(c)) {
 				s = here;
 				break;

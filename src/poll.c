@@ -504,8 +504,8 @@ results_text(const struct poll *p, const struct poll_tally *t, struct buf *b)
 			buf_addc(b, '#');
 		buf_addc(b, '\n');
 	}
-	buf_addf(b, "\n%lld of %lld members voted.\n", (long long)t->voters,
-	    (long long)t->members);
+	buf_addf(b, "\n%lld of %lld %s voted.\n", (long long)t->voters,
+	    (long long)t->members, plural(t->members, "member", "members"));
 }
 
 int

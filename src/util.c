@@ -15,6 +15,12 @@
 
 #include "kith/util.h"
 
+struct width_range {
+	uint32_t first, last;
+};
+
+#include "util_width.h"
+
 static void
 out_of_memory(void)
 {
@@ -263,6 +269,246 @@ mem_casestr(const char *hay, size_t n, const char *needle)
 		if (strncasecmp(hay + i, needle, m) == 0)
 			return hay + i;
 	return NULL;
+}
+
+size_t
+utf8_next(const char *str, size_t n, uint32_t *cp)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	uint32_t c;
+	size_t len;
+
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] < 0xC2 || s[0] > 0xF4)	/* stray continuation, overlong */
+		return 0;
+	len = s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : 4;
+	if (n < len)
+		return 0;
+	c = s[0] & (0x7F >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3F);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 ||
+	    c > 0x10FFFF)) || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+size_t
+utf8_partial(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	for (size_t k = 1; k <= 3 && k <= n; k++) {
+		unsigned char c = s[n - k];
+		size_t len;
+
+		if ((c & 0xC0) == 0x80)
+			continue;
+		len = c > 0xF4 ? 0 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 :
+		    c >= 0xC2 ? 2 : 0;
+		return len > k ? k : 0;
+	}
+	return 0;
+}
+
+int
+char_unsafe(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) ||
+	    (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+static int
+in_ranges(uint32_t cp, const struct width_range *r, size_t n)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cp < r[mid].first)
+			hi = mid;
+		else if (cp > r[mid].last)
+			lo = mid + 1;
+		else
+			return 1;
+	}
+	return 0;
+}
+
+int
+char_width(uint32_t cp)
+{
+	if (cp < 0x300)
+		return 1;	/* ASCII, Latin-1: the common case */
+	if (char_unsafe(cp))
+		return 1;	/* shown as U+FFFD */
+	if (in_ranges(cp, width_zero, sizeof(width_zero) /
+	    sizeof(width_zero[0])))
+		return 0;
+	if (in_ranges(cp, width_wide, sizeof(width_wide) /
+	    sizeof(width_wide[0])))
+		return 2;
+	return 1;
+}
+
+size_t
+str_width(const char *s)
+{
+	size_t n = strlen(s), w = 0;
+
+	for (size_t i = 0; i < n; ) {
+		uint32_t cp;
+		size_t len = utf8_next(s + i, n - i, &cp);
+
+		if (len == 0) {
+			w++;
+			i++;
+			continue;
+		}
+		w += (size_t)char_width(cp);
+		i += len;
+	}
+	return w;
+}
+
+#define REPLACEMENT "\xEF\xBF\xBD"	/* U+FFFD */
+
+void
+buf_add_clean(struct buf *b, const char *s, size_t n, int flags)
+{
+	size_t run = 0;	/* start of the bytes that pass as they are */
+
+	for (size_t i = 0; i < n; ) {
+		uint32_t cp = 0;
+		size_t len = utf8_next(s + i, n - i, &cp);
+		const char *put;
+
+		if (len != 0 && !char_unsafe(cp)) {
+			i += len;
+			continue;
+		}
+		if (len == 0)
+			put = REPLACEMENT;
+		else if (flags == CLEAN_TEXT && (cp == '\n' || cp == '\t' ||
+		    (cp == '\r' && i + 1 < n && s[i + 1] == '\n')))
+			put = NULL;	/* where they belong: kept */
+		else if (cp == '\t')
+			put = " ";
+		else
+			put = REPLACEMENT;
+		if (len == 0)
+			len = 1;
+		if (put != NULL) {
+			buf_add(b, s + run, i - run);
+			buf_adds(b, put);
+			run = i + len;
+		}
+		i += len;
+	}
+	buf_add(b, s + run, n - run);
+}
+
+char *
+str_clean(const char *s, int flags)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_add_clean(&b, s, strlen(s), flags);
+	return buf_detach(&b, NULL);
+}
+
+void
+fput_clean(FILE *out, const char *s, int flags, int width)
+{
+	struct buf b;
+	size_t w, want = (size_t)(width < 0 ? -width : width);
+
+	buf_init(&b);
+	buf_add_clean(&b, s, strlen(s), flags);
+	w = b.len ? str_width(b.data) : 0;
+	if (width < 0)
+		for (; w < want; w++)
+			fputc(' ', out);
+	if (b.len)
+		fwrite(b.data, 1, b.len, out);
+	for (; w < want; w++)
+		fputc(' ', out);
+	buf_release(&b);
+}
+
+void
+buf_add_json(struct buf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	buf_addc(b, '"');
+	for (size_t i = 0; i < n; ) {
+		uint32_t cp = 0;
+		size_t len = utf8_next(s + i, n - i, &cp);
+
+		if (len == 0) {
+			buf_adds(b, "\\ufffd");
+			i++;
+			continue;
+		}
+		if (cp == '"' || cp == '\\') {
+			buf_addc(b, '\\');
+			buf_addc(b, (char)cp);
+		} else if (cp == '\n')
+			buf_adds(b, "\\n");
+		else if (cp == '\r')
+			buf_adds(b, "\\r");
+		else if (cp == '\t')
+			buf_adds(b, "\\t");
+		else if (char_unsafe(cp) || cp == 0x2028 || cp == 0x2029)
+			buf_addf(b, "\\u%04x", (unsigned)cp);
+		else
+			buf_add(b, s + i, len);
+		i += len;
+	}
+	buf_addc(b, '"');
+}
+
+char *
+size_human(int64_t bytes, char *out, size_t n)
+{
+	static const char *const units[] = { "KB", "MB", "GB", "TB" };
+	double v = (double)bytes;
+	size_t u = 0;
+
+	if (bytes < 1024) {
+		snprintf(out, n, "%lld %s", (long long)bytes,
+		    plural(bytes, "byte", "bytes"));
+		return out;
+	}
+	v /= 1024;
+	/* 1023.96 KB rounds to "1024 KB": show it as 1.0 MB instead */
+	while (u + 1 < sizeof(units) / sizeof(units[0]) && v >= 1023.95) {
+		v /= 1024;
+		u++;
+	}
+	if (v < 9.95 && (int64_t)(v * 10 + 0.5) % 10 != 0)
+		snprintf(out, n, "%.1f %s", v, units[u]);
+	else
+		snprintf(out, n, "%.0f %s", v, units[u]);
+	return out;
+}
+
+const char *
+plural(int64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
 }
 
 int

@@ -70,13 +70,32 @@ struct import_counts {
 	int added, skipped, invalid;
 };
 
+/* A record import refused: where it starts, its text, and why. */
+typedef void (*import_bad_fn)(int lineno, const char *text, const char *why,
+    void *ctx);
+
 /*
- * member_import - one member per line: "addr", "addr Name" or
- * "Name <addr>"; blank lines and # comments are ignored.  One
- * transaction.  Invalid lines are reported through bad(lineno, line).
+ * member_export - the members of list_id, ordered by address, as CSV
+ * (RFC 4180: a header line "address,name", CRLF line ends, a field quoted
+ * when it holds a quote, a comma or a line break, or starts or ends with
+ * white space), every byte of every name kept; or with json a JSON array
+ * of {"address", "name"} (bytes that are not UTF-8 become U+FFFD).
+ * Export, import into another list and export again gives the same bytes.
+ */
+int member_export(sqlite3 *db, int64_t list_id, int json, FILE *out);
+
+/*
+ * member_import - add the members read from in, in one transaction:
+ *  - CSV as member_export writes it, found by its header line (a column
+ *    "address", optionally "name"; other columns are ignored);
+ *  - or the old form, one member a line: "addr", "addr Name",
+ *    "Name <addr>" or "\"Name\" <addr>"; blank lines and # comments are
+ *    skipped.  A line that reads two ways ("a@b Foo <c@d>") is refused,
+ *    never guessed.
+ * Refused records go to bad (may be NULL) and count as invalid.  KITH_OK,
+ * KITH_TEMP (nothing imported), KITH_PERM when in cannot be read.
  */
 int member_import(sqlite3 *db, int64_t list_id, FILE *in,
-    struct import_counts *counts, void (*bad)(int, const char *, void *),
-    void *ctx);
+    struct import_counts *counts, import_bad_fn bad, void *ctx);
 
 #endif

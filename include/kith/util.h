@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Three-valued outcome of anything that touches delivery. */
 enum kith_status {
@@ -65,6 +66,65 @@ char *str_trim(char *s);
 int str_casestarts(const char *s, const char *prefix);
 /* Case-insensitive search of needle in the first n bytes of hay. */
 const char *mem_casestr(const char *hay, size_t n, const char *needle);
+
+/*
+ * Text for people.  Kith never hands a terminal the bytes a sender chose:
+ * every printer cleans what it shows with buf_add_clean (directly, or
+ * through fput_clean and the command line's cli_printf), and JSON escapes
+ * the same characters with buf_add_json.  Widths count terminal columns,
+ * not bytes, from Unicode tables (no locale is asked).
+ */
+
+/*
+ * utf8_next - the length of the UTF-8 sequence at s (at most n bytes),
+ * its code point in *cp; 0 when s does not start a valid sequence (a
+ * stray byte, overlong, a surrogate, past U+10FFFF, or cut short).
+ */
+size_t utf8_next(const char *s, size_t n, uint32_t *cp);
+/* How many bytes at the end of s[0..n) begin a sequence that is cut
+ * short (0 to 3): a writer keeps them for the next chunk. */
+size_t utf8_partial(const char *s, size_t n);
+/*
+ * char_unsafe - 1 for a character a terminal acts on instead of showing
+ * it: C0 controls, DEL, C1 controls (U+0080-U+009F), and the bidi
+ * embeddings, overrides and isolates U+202A-U+202E, U+2066-U+2069.
+ */
+int char_unsafe(uint32_t cp);
+/* Terminal columns of cp: 0 for combining marks and zero-width
+ * characters, 2 for East Asian Wide and Fullwidth, else 1. */
+int char_width(uint32_t cp);
+/* Columns of s as buf_add_clean shows it (each bad byte is one U+FFFD). */
+size_t str_width(const char *s);
+
+enum {
+	CLEAN_LINE = 0,	/* one line: tab -> space, line breaks replaced */
+	CLEAN_TEXT = 1	/* keep newlines, tabs and CR before LF */
+};
+/*
+ * buf_add_clean - add n bytes of s to b with every unsafe character and
+ * every byte that is not valid UTF-8 replaced by U+FFFD.
+ */
+void buf_add_clean(struct buf *b, const char *s, size_t n, int flags);
+/* s cleaned as above (one line or text); caller frees. */
+char *str_clean(const char *s, int flags);
+/*
+ * fput_clean - print s cleaned; with width > 0 padded with spaces to that
+ * many columns (left-aligned), with width < 0 right-aligned to -width.
+ * Wider text is not cut.
+ */
+void fput_clean(FILE *out, const char *s, int flags, int width);
+/*
+ * buf_add_json - s as a JSON string literal: quotes, backslashes, every
+ * unsafe character (also DEL, C1 and bidi controls) as \uXXXX, invalid
+ * UTF-8 as \ufffd, so that the output is valid UTF-8 JSON.
+ */
+void buf_add_json(struct buf *b, const char *s);
+
+/* "1 byte", "512 bytes", "1.5 KB", "12 MB", "2.1 GB" (1 KB = 1024
+ * bytes), in out; returns out. */
+char *size_human(int64_t bytes, char *out, size_t n);
+/* English count nouns: one when n is 1, else many ("1 member"). */
+const char *plural(int64_t n, const char *one, const char *many);
 
 /* Write all bytes, then fsync; 0 or -1. */
 int write_all(int fd, const void *data, size_t n);

@@ -25,7 +25,7 @@ assert_ok '[ "$(code kith list create team@example.org --owner own@example.org)"
 assert_ok '[ "$(code kith list create team@other.example --owner own@example.org)" = 0 ]' "same name on another domain"
 assert_ok '[ "$(code kith list show team)" = 67 ] && grep -q "more than one list" "$T/err"' "an ambiguous bare name is refused"
 assert_ok 'kith list show team@example.org | grep -q "^name  *Our Team"' "list show by address"
-kith list rm team@other.example >/dev/null
+kith list rm team@other.example --yes >/dev/null
 assert_ok 'kith list show team | grep -q "^posting  *members"' "list show by bare name, default posting=members"
 assert_ok '[ "$(code kith list set team posting everyone)" = 65 ] && grep -q "members|moderated|announce|anyone" "$T/err"' "a bad value names the allowed ones"
 assert_ok '[ "$(code kith list set team colour blue)" = 65 ] && grep -q "unknown list setting" "$T/err"' "an unknown setting: exit 65"
@@ -48,7 +48,7 @@ assert_ok '[ "$out" = "4 added, 1 skipped (already members), 1 invalid" ]' "impo
 assert_ok 'grep -q ":5: not an address: .not-an-address." "$T/err"' "import names the bad line"
 assert_ok 'kith member ls team | grep -q "^dora@example.org"' "addresses are stored lower-case"
 kith member export team > "$T/export.txt"
-assert_ok '[ "$(wc -l < "$T/export.txt")" = 5 ] && grep -q "^ce@example.org Cé Ünïcode$" "$T/export.txt"' "export: one line per member, names kept"
+assert_ok '[ "$(wc -l < "$T/export.txt")" = 6 ] && [ "$(head -n 1 "$T/export.txt")" = "$(printf "address,name\r")" ] && grep -q "^ce@example.org,Cé Ünïcode.$" "$T/export.txt"' "export: CSV, a header and one line per member, names kept"
 kith list create copy@example.org --owner own@example.org >/dev/null
 out=$(kith member import copy "$T/export.txt")
 assert_ok '[ "$out" = "4 added, 1 skipped (already members), 0 invalid" ]' "export re-imports cleanly: $out"

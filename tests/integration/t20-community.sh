@@ -37,7 +37,7 @@ at "2026-12-01 07:30:00" cron >/dev/null 2>&1
 f=$(last alice@example.org)
 assert_ok 'grep -q "^Thank you" "$f" && grep -q "In November 2026 these members" "$f"' "the first December digest thanks November's contributors"
 names=$(grep -A4 "these members" "$f" | sed -n 3,4p | tr -d '\r' | tr '\n' '|')
-assert_ok '[ "$names" = "  Bob (3 posts, 0 event answers)|  Carol (1 posts, 0 event answers)|" ]' "Bob, then Carol; Dave (5 posts) opted out: $names"
+assert_ok '[ "$names" = "  Bob (3 posts, 0 event answers)|  Carol (1 post, 0 event answers)|" ]' "Bob, then Carol; Dave (5 posts) opted out: $names"
 say "2026-12-01 12:00:00" bob@example.org
 at "2026-12-02 07:30:00" cron >/dev/null 2>&1
 f2=$(last alice@example.org)

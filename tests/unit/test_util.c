@@ -1,0 +1,180 @@
+/* test_util - text for people: UTF-8, display width, cleaning, JSON,
+ * sizes and plurals. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kith/util.h"
+#include "unit.h"
+
+/* Columns on a terminal, as wcwidth(3) counts them in a UTF-8 locale. */
+static const struct {
+	const char *s;
+	size_t want;
+} widths[] = {
+	{ "", 0 },
+	{ "hana", 4 },
+	{ "\xed\x95\x9c\xea\xb8\x80", 4 },		/* 한글: wide */
+	{ "\xce\x95\xce\xbb\xce\xbb\xce\xac\xce\xb4\xce\xb1", 6 },	/* Ελλάδα */
+	{ "Pa\xcc\x81lava", 6 },			/* a + combining acute */
+	{ "P\xc3\xa1lava", 6 },				/* precomposed á */
+	{ "\xef\xbc\xa1", 2 },				/* fullwidth A */
+	{ "\xf0\x9f\x8e\x89", 2 },			/* 🎉 emoji */
+	{ "\xe6\x9d\xb1\xe4\xba\xac", 4 },		/* 東京 */
+	{ "a\xe2\x80\x8b" "b", 2 },			/* zero width space */
+	{ "\xe1\x84\x80\xe1\x85\xa1", 2 },		/* conjoining jamo: wide + 0 */
+	{ "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d", 4 },	/* שלום: RTL, 1 each */
+	{ "\xff" "ab", 3 },				/* a bad byte counts 1 */
+};
+
+START_TEST(test_width)
+{
+	size_t got = str_width(widths[_i].s);
+
+	ck_assert_msg(got == widths[_i].want, "str_width(\"%s\"): got %zu, want "
+	    "%zu", widths[_i].s, got, widths[_i].want);
+}
+END_TEST
+
+/* What a terminal would act on becomes U+FFFD; the rest is kept. */
+#define R "\xef\xbf\xbd"
+static const struct {
+	const char *in;
+	int flags;
+	const char *want;
+} cleans[] = {
+	{ "plain text", CLEAN_LINE, "plain text" },
+	{ "\x1b[2J", CLEAN_LINE, R "[2J" },			/* ESC */
+	{ "a\x07" "b\x7f" "c", CLEAN_LINE, "a" R "b" R "c" },	/* BEL, DEL */
+	{ "\xc2\x9b" "31m", CLEAN_LINE, R "31m" },		/* C1 CSI */
+	{ "\x9b" "31m", CLEAN_LINE, R "31m" },			/* 8-bit CSI */
+	{ "evil\xe2\x80\xae" "gnp.exe", CLEAN_LINE, "evil" R "gnp.exe" },
+	{ "\xe2\x81\xa6x\xe2\x81\xa9", CLEAN_LINE, R "x" R },	/* isolates */
+	{ "\xe2\x80\x8f", CLEAN_LINE, "\xe2\x80\x8f" },		/* RLM is shown */
+	{ "two\nlines", CLEAN_LINE, "two" R "lines" },
+	{ "two\nlines", CLEAN_TEXT, "two\nlines" },
+	{ "tab\there", CLEAN_LINE, "tab here" },
+	{ "tab\there", CLEAN_TEXT, "tab\there" },
+	{ "crlf\r\n", CLEAN_TEXT, "crlf\r\n" },
+	{ "over\rwrite", CLEAN_TEXT, "over" R "write" },	/* lone CR */
+	{ "over\rwrite", CLEAN_LINE, "over" R "write" },
+	{ "\xed\x95\x9c\xea\xb8\x80 \xf0\x9f\x8e\x89", CLEAN_LINE,
+	  "\xed\x95\x9c\xea\xb8\x80 \xf0\x9f\x8e\x89" },
+	{ "\xc0\xaf", CLEAN_LINE, R R },			/* overlong '/' */
+	{ "\xed\xa0\x80", CLEAN_LINE, R R R },			/* surrogate */
+	{ "cut\xe2\x82", CLEAN_LINE, "cut" R R },		/* cut short */
+	{ "\xf4\x90\x80\x80", CLEAN_LINE, R R R R },		/* > U+10FFFF */
+};
+
+START_TEST(test_clean)
+{
+	char *got = str_clean(cleans[_i].in, cleans[_i].flags);
+
+	ck_assert_msg(strcmp(got, cleans[_i].want) == 0, "clean case %d: got "
+	    "'%s', want '%s'", _i, got, cleans[_i].want);
+	free(got);
+}
+END_TEST
+
+static const struct {
+	const char *in, *want;
+} jsons[] = {
+	{ "plain", "\"plain\"" },
+	{ "q\"b\\", "\"q\\\"b\\\\\"" },
+	{ "\x1b[2J\n\t\r", "\"\\u001b[2J\\n\\t\\r\"" },
+	{ "\x7f\xc2\x85", "\"\\u007f\\u0085\"" },
+	{ "\xe2\x80\xae" "x", "\"\\u202ex\"" },
+	{ "\xe2\x80\xa8", "\"\\u2028\"" },
+	{ "\xff" "a", "\"\\ufffda\"" },
+	{ "\xed\x95\x9c", "\"\xed\x95\x9c\"" },
+};
+
+START_TEST(test_json)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_add_json(&b, jsons[_i].in);
+	ck_assert_msg(strcmp(b.data, jsons[_i].want) == 0, "json case %d: got "
+	    "%s, want %s", _i, b.data, jsons[_i].want);
+	buf_release(&b);
+}
+END_TEST
+
+static const struct {
+	int64_t bytes;
+	const char *want;
+} sizes[] = {
+	{ 0, "0 bytes" }, { 1, "1 byte" }, { 1023, "1023 bytes" },
+	{ 1024, "1 KB" }, { 1536, "1.5 KB" }, { 10 * 1024, "10 KB" },
+	{ 1048575, "1 MB" }, { 10485760, "10 MB" }, { 1572864, "1.5 MB" },
+	{ 3LL << 30, "3 GB" },
+};
+
+START_TEST(test_size)
+{
+	char got[32];
+
+	size_human(sizes[_i].bytes, got, sizeof(got));
+	ck_assert_msg(strcmp(got, sizes[_i].want) == 0, "size_human(%lld): "
+	    "got '%s', want '%s'", (long long)sizes[_i].bytes, got,
+	    sizes[_i].want);
+}
+END_TEST
+
+START_TEST(test_plural)
+{
+	ck_assert_str_eq(plural(1, "member", "members"), "member");
+	ck_assert_str_eq(plural(0, "member", "members"), "members");
+	ck_assert_str_eq(plural(2, "member", "members"), "members");
+}
+END_TEST
+
+START_TEST(test_fput_clean)
+{
+	char *mem = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&mem, &len);
+
+	fput_clean(f, "\xed\x95\x9c\xea\xb8\x80", CLEAN_LINE, 6);
+	fputc('|', f);
+	fput_clean(f, "ab", CLEAN_LINE, -4);
+	fputc('|', f);
+	fput_clean(f, "toolong", CLEAN_LINE, 3);
+	fclose(f);
+	ck_assert_str_eq(mem, "\xed\x95\x9c\xea\xb8\x80  |  ab|toolong");
+	free(mem);
+}
+END_TEST
+
+START_TEST(test_partial)
+{
+	ck_assert_uint_eq(utf8_partial("ab", 2), 0);
+	ck_assert_uint_eq(utf8_partial("a\xed", 2), 1);
+	ck_assert_uint_eq(utf8_partial("a\xed\x95", 3), 2);
+	ck_assert_uint_eq(utf8_partial("a\xed\x95\x9c", 4), 0);
+	ck_assert_uint_eq(utf8_partial("\xf0\x9f\x8e", 3), 3);
+	ck_assert_uint_eq(utf8_partial("\x80\x80", 2), 0);
+}
+END_TEST
+
+Suite *
+util_suite(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc = tcase_create("text");
+
+	tcase_add_loop_test(tc, test_width, 0, sizeof(widths) /
+	    sizeof(widths[0]));
+	tcase_add_loop_test(tc, test_clean, 0, sizeof(cleans) /
+	    sizeof(cleans[0]));
+	tcase_add_loop_test(tc, test_json, 0, sizeof(jsons) / sizeof(jsons[0]));
+	tcase_add_loop_test(tc, test_size, 0, sizeof(sizes) / sizeof(sizes[0]));
+	tcase_add_test(tc, test_plural);
+	tcase_add_test(tc, test_fput_clean);
+	tcase_add_test(tc, test_partial);
+	suite_add_tcase(s, tc);
+	return s;
+}
