@@ -1324,13 +1324,14 @@ static char *
 organizer_token(const struct mail_ctx *c, const char *org)
 {
 	size_t n = strlen(c->l->local);
-	const char *at = strrchr(org, '@'), *tok = org + n + 8;
+	const char *at = strrchr(org, '@'), *tok;
 
-	if (at == NULL || strcmp(at + 1, c->l->domain) || at <= tok ||
+	if (at == NULL || strcmp(at + 1, c->l->domain) ||
 	    strncmp(org, c->l->local, n) || strncmp(org + n, "-events", 7) ||
 	    org[n + 7] != *c->cfg->delimiter)
 		return NULL;
-	return xstrndup(tok, (size_t)(at - tok));
+	tok = org + n + 8;
+	return at > tok ? xstrndup(tok, (size_t)(at - tok)) : NULL;
 }
 
 /*
