@@ -640,9 +640,8 @@ event_update(const struct kith_config *cfg, sqlite3 *db, int64_t id,
 	return st;
 }
 
-/* The occurrence of e on local date (YYYY-MM-DD in its zone); 0 if none. */
-static int64_t
-occurrence_on(const struct event *e, const char *date)
+int64_t
+event_occurrence_on(const struct event *e, const char *date)
 {
 	int64_t occ[MAX_OCCURRENCES];
 	size_t n = occurrences(e, e->start, e->start + HORIZON, occ,
@@ -674,7 +673,7 @@ event_cancel(const struct kith_config *cfg, sqlite3 *db, int64_t id,
 	if ((st = load_for_change(db, id, &e, &l, err, errlen)) != KITH_OK)
 		return st;
 	if (occurrence_date) {
-		occ = occurrence_on(&e, occurrence_date);
+		occ = event_occurrence_on(&e, occurrence_date);
 		if (occ == 0) {
 			snprintf(err, errlen, "event %lld has no occurrence on %s "
 			    "(in %s)", (long long)id, occurrence_date, e.tz);
@@ -1174,89 +1173,422 @@ tell_waitlisted(sqlite3 *db, const struct list *l, const struct event *e,
 	return st;
 }
 
-int
-event_handle_reply(const struct kith_config *cfg, sqlite3 *db,
-    const struct list *l, const char *raw, size_t len, const char *from,
-    char *line, size_t n)
+/*
+ * reply_unclear - a reply whose answer Kith does not understand (no
+ * PARTSTAT, NEEDS-ACTION, DELEGATED, an X- value): one polite answer, at
+ * most once a day per address, that names the answers understood.
+ */
+static int
+reply_unclear(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, const struct event *e, const char *to,
+    const char *partstat)
 {
+	char when[64], id[32], shown[16];
+	struct template_var vars[7];
+	struct notice_opts o;
+	int64_t next = event_next_occurrence(e, now_utc());
+	size_t k = 0;
+	int n;
+
+	if (to == NULL || *to == '\0' || !notice_rate_ok(db, l->id, to,
+	    "event-unclear"))
+		return KITH_OK;
+	/* what the calendar sent, shown as a word: nothing else gets in */
+	for (const char *p = partstat; *p && k + 1 < sizeof(shown); p++)
+		shown[k++] = isalnum((unsigned char)*p) || *p == '-' ? *p : '?';
+	shown[k] = '\0';
+	when_text(e, next ? next : e->start, when, sizeof(when));
+	snprintf(id, sizeof(id), "%lld", (long long)e->id);
+	n = event_vars(e, when, id, to, NULL, vars);
+	vars[n++] = (struct template_var){ "answer", k ? shown : "(none)" };
+	memset(&o, 0, sizeof(o));
+	o.to = to;
+	o.subject = "Your answer to an invitation";
+	o.tmpl = "event-reply-unclear.txt";
+	o.vars = vars;
+	o.nvars = n;
+	return notice_queue(db, cfg, l, &o);
+}
+
+/* A calendar answer being read: what it says, and whose it is. */
+struct reply {
+	const struct mail_ctx *c;
+	const struct message *msg;
+	const char *from;	/* the sender, normalised ("" when none) */
 	struct ical_info in;
 	struct event e;
-	size_t which = 0;
-	char *cal = event_find_calendar(raw, len);
-	const char *result = NULL;
-	int64_t member_id, occ;
-	const char *ps;
-	int st = KITH_OK;
+	struct member m;	/* whose answer it is, once known */
+	int have_member;
+	size_t which;		/* the ATTENDEE that answers */
+	int by_token;		/* a token of m's invitation to e came with it */
+	int64_t occ;		/* the occurrence answered, 0: the event */
+	char *line;
+	size_t n;
+};
 
-	if (cal == NULL || ical_parse(cal, &in) < 0) {
-		free(cal);
-		snprintf(line, n, "event: mail to '%s-events' without a calendar "
-		    "from '%s'", l->local, from);
-		return reply_problem(cfg, db, l, from, "it held no calendar "
-		    "answer. To answer by email, send 'rsvp yes ID' (or no, "
-		    "maybe) to the list's -request address.");
-	}
+static void
+reply_release(struct reply *r)
+{
+	event_release(&r->e);
+	ical_info_release(&r->in);
+	if (r->have_member)
+		member_release(&r->m);
+}
+
+/* A reply that cannot be used: the log line, and the sender told once. */
+static int
+reply_refuse(struct reply *r, const char *why)
+{
+	return reply_problem(r->c->cfg, r->c->db, r->c->l, r->from, why);
+}
+
+/*
+ * reply_read - the calendar of the mail: a REPLY for an active event of
+ * this list.  1 to go on; 0 when not (logged, told, *st set).
+ */
+static int
+reply_read(struct reply *r, int *st)
+{
+	const struct list *l = r->c->l;
+	char *cal = event_find_calendar(r->msg->raw, r->msg->len);
+	int parsed = cal ? ical_parse(cal, &r->in) : -1;
+
 	free(cal);
-	if (strcasecmp(in.method, "REPLY")) {
-		snprintf(line, n, "event: calendar '%s' (not REPLY) from '%s' "
-		    "ignored", in.method, from);
-		st = reply_problem(cfg, db, l, from, "it was not an answer to "
-		    "an invitation (METHOD:REPLY).");
-		ical_info_release(&in);
-		return st;
+	if (parsed < 0) {
+		snprintf(r->line, r->n, "event: mail to '%s-events' without a "
+		    "calendar from '%s'", l->local, r->from);
+		*st = reply_refuse(r, "it held no calendar answer. To answer "
+		    "by email, send 'rsvp yes ID' (or no, maybe) to the list's "
+		    "-request address.");
+		return 0;
 	}
-	if (event_get_uid(db, in.uid, &e) != KITH_OK || e.list_id != l->id) {
-		snprintf(line, n, "event: reply for unknown event '%s' from '%s'",
-		    in.uid, from);
-		st = reply_problem(cfg, db, l, from, "the event it answers is not "
-		    "one of this list's.");
-		ical_info_release(&in);
-		return st;
+	if (strcasecmp(r->in.method, "REPLY")) {
+		snprintf(r->line, r->n, "event: calendar '%s' (not REPLY) from "
+		    "'%s' ignored", r->in.method, r->from);
+		*st = reply_refuse(r, "it was not an answer to an invitation "
+		    "(METHOD:REPLY).");
+		return 0;
 	}
-	if (strcmp(e.state, "active") || (in.recurrence_id &&
-	    cancelled_occurrence(&e, in.recurrence_id))) {
-		snprintf(line, n, "event: reply for cancelled event %lld from '%s'",
-		    (long long)e.id, from);
-		st = reply_problem(cfg, db, l, from, "the event was cancelled.");
-		goto done;
+	if (event_get_uid(r->c->db, r->in.uid, &r->e) != KITH_OK ||
+	    r->e.list_id != l->id) {
+		snprintf(r->line, r->n, "event: reply for unknown event '%s' from "
+		    "'%s'", r->in.uid, r->from);
+		*st = reply_refuse(r, "the event it answers is not one of this "
+		    "list's.");
+		return 0;
 	}
-	member_id = reply_member(db, l, &in, from, &which);
-	if (member_id == 0) {
-		snprintf(line, n, "event: reply to %lld from '%s': not a member "
-		    "(or answering for someone else)", (long long)e.id, from);
-		st = reply_problem(cfg, db, l, from, "the answer is not from a "
-		    "member of the list (or names another member).");
-		goto done;
+	if (strcmp(r->e.state, "active") || (r->in.recurrence_id &&
+	    cancelled_occurrence(&r->e, r->in.recurrence_id))) {
+		snprintf(r->line, r->n, "event: reply for cancelled event %lld "
+		    "from '%s'", (long long)r->e.id, r->from);
+		*st = reply_refuse(r, "the event was cancelled.");
+		return 0;
 	}
-	ps = in.partstat[which];
+	return 1;
+}
+
+/*
+ * token_owner - the member a reply token names, and its event: 0 with *m
+ * (member_release) and *event_id; -1 when the token is malformed, forged,
+ * damaged, or names nobody who is still a member of the list.
+ */
+static int
+token_owner(const struct mail_ctx *c, const char *token, struct member *m,
+    int64_t *event_id)
+{
+	char *payload = token_payload(token), *verified = NULL, extra;
+	long long ev = 0, mem = 0;
+	int r = -1;
+
+	if (payload && sscanf(payload, "%lld.%lld%c", &ev, &mem, &extra) == 2 &&
+	    ev > 0 && mem > 0 && member_find_id(c->db, c->l->id, mem, m) ==
+	    KITH_OK) {
+		if (token_check(c->key, "event", c->l->address, m->address, token,
+		    now_utc(), &verified) == 0) {
+			*event_id = ev;
+			r = 0;
+		} else
+			member_release(m);
+	}
+	free(verified);
+	free(payload);
+	return r;
+}
+
+/*
+ * organizer_token - the token in the ORGANIZER a calendar echoes back
+ * ("team-events+TOKEN@domain" of this list), for a reply that reached
+ * the plain address; NULL when there is none.  Caller frees.
+ */
+static char *
+organizer_token(const struct mail_ctx *c, const char *org)
+{
+	size_t n = strlen(c->l->local);
+	const char *at = strrchr(org, '@'), *tok;
+
+	if (at == NULL || strcmp(at + 1, c->l->domain) ||
+	    strncmp(org, c->l->local, n) || strncmp(org + n, "-events", 7) ||
+	    org[n + 7] != *c->cfg->delimiter)
+		return NULL;
+	tok = org + n + 8;
+	return at > tok ? xstrndup(tok, (size_t)(at - tok)) : NULL;
+}
+
+/*
+ * token_attendee - the ATTENDEE that answers for m in a reply its token
+ * came with: the one that is m's address, else the only one when it is
+ * no member (an alias of m: *alias set).  -1 when there is none, several,
+ * or the one named is another member (a forwarded invitation, say:
+ * nobody can tell who answered, so nobody does).
+ */
+static int
+token_attendee(sqlite3 *db, const struct list *l, const struct ical_info *in,
+    const struct member *m, int *alias)
+{
+	struct member other;
+
+	*alias = 0;
+	for (size_t i = 0; i < in->nattendees; i++)
+		if (!strcmp(in->attendee[i], m->address))
+			return (int)i;
+	if (in->nattendees != 1)
+		return -1;
+	if (member_find(db, l->id, in->attendee[0], &other) == KITH_OK) {
+		member_release(&other);
+		return -1;
+	}
+	*alias = 1;
+	return 0;
+}
+
+/*
+ * reply_by_token - whose answer a reply with a valid token is: the
+ * member the token names, for the token's event only.  1 to go on, 0
+ * when it changes nothing (logged, told, *st set), -1 when the token is
+ * not valid (nothing said yet).
+ */
+static int
+reply_by_token(struct reply *r, const char *token, int *st)
+{
+	int64_t ev = 0;
+	int alias, i;
+
+	if (token_owner(r->c, token, &r->m, &ev) < 0)
+		return -1;
+	r->have_member = 1;
+	if (ev != r->e.id) {
+		snprintf(r->line, r->n, "event: reply to %lld from '%s' came to "
+		    "the address of an invitation to %lld: nothing changed",
+		    (long long)r->e.id, r->from, (long long)ev);
+		*st = reply_refuse(r, "it was sent to the address of the "
+		    "invitation to another event. Please answer from the "
+		    "invitation to this event.");
+		return 0;
+	}
+	i = r->in.nattendees ? token_attendee(r->c->db, r->c->l, &r->in, &r->m,
+	    &alias) : -1;
+	if (i < 0) {
+		snprintf(r->line, r->n, "event: reply to %lld for '%s' names %s: "
+		    "nothing changed", (long long)r->e.id, r->m.address,
+		    r->in.nattendees ? "another member (or several attendees)" :
+		    "no attendee");
+		*st = reply_refuse(r, r->in.nattendees ? "it answers for "
+		    "someone other than the member the invitation was sent to. "
+		    "Each member answers from their own invitation." :
+		    "it named nobody as attendee (ATTENDEE).");
+		return 0;
+	}
+	if (alias)
+		log_info("event: reply to %lld for '%s' names '%s': taken as "
+		    "the member's other address", (long long)r->e.id,
+		    r->m.address, r->in.attendee[i]);
+	r->which = (size_t)i;
+	r->by_token = 1;
+	return 1;
+}
+
+/* Whose answer a reply without a valid token is (see reply_member). */
+static int
+reply_by_sender(struct reply *r, int *st)
+{
+	int64_t id = reply_member(r->c->db, r->c->l, &r->in, r->from,
+	    &r->which);
+
+	if (id && member_find_id(r->c->db, r->c->l->id, id, &r->m) == KITH_OK) {
+		r->have_member = 1;
+		return 1;
+	}
+	snprintf(r->line, r->n, "event: reply to %lld from '%s': not a member "
+	    "(or answering for someone else)", (long long)r->e.id, r->from);
+	*st = reply_refuse(r, "the answer is not from a member of the list (or "
+	    "names another member).");
+	return 0;
+}
+
+/*
+ * reply_whose - the member the reply answers for: by the token of the
+ * address, else by the token in the ORGANIZER it echoes, else by sender
+ * and ATTENDEE.  1 to go on; 0 when nobody (logged, told, *st set).
+ */
+static int
+reply_whose(struct reply *r, const char *token, int *st)
+{
+	char *org_token = NULL;
+	int k;
+
+	if (token && *token) {
+		k = reply_by_token(r, token, st);
+		if (k < 0) {
+			snprintf(r->line, r->n, "event: reply to %lld from '%s' "
+			    "came to a forged or damaged address: nothing "
+			    "changed", (long long)r->e.id, r->from);
+			*st = reply_refuse(r, "the address it was sent to is not "
+			    "one this list gave out (was it changed on the "
+			    "way?). Please answer from the invitation itself.");
+			return 0;
+		}
+		return k;
+	}
+	/* a client that answers the plain address keeps the ORGANIZER */
+	if ((org_token = organizer_token(r->c, r->in.organizer)) != NULL) {
+		k = reply_by_token(r, org_token, st);
+		free(org_token);
+		if (k >= 0)
+			return k;
+	}
+	return reply_by_sender(r, st);
+}
+
+/*
+ * reply_understood - the answer is one Kith records (ACCEPTED, DECLINED,
+ * TENTATIVE) for the event or one of its occurrences.  1 to go on; 0
+ * when not (logged, told, *st set).
+ */
+static int
+reply_understood(struct reply *r, int *st)
+{
+	const char *ps = r->in.partstat[r->which];
+
 	if (strcmp(ps, "ACCEPTED") && strcmp(ps, "DECLINED") &&
 	    strcmp(ps, "TENTATIVE")) {
-		snprintf(line, n, "event: reply to %lld with PARTSTAT '%s' ignored",
-		    (long long)e.id, ps);
-		goto done;
+		snprintf(r->line, r->n, "event: reply to %lld with PARTSTAT '%s' "
+		    "ignored: not an answer Kith understands", (long long)r->e.id,
+		    ps);
+		*st = reply_unclear(r->c->cfg, r->c->db, r->c->l, &r->e, r->from,
+		    ps);
+		return 0;
 	}
 	/* one occurrence only of a series, and only one that exists */
-	occ = *e.rrule ? in.recurrence_id : 0;
-	if (occ && !is_occurrence(&e, occ)) {
-		snprintf(line, n, "event: reply to %lld for '%s', not one of its "
-		    "occurrences", (long long)e.id, in.recurrence_text);
-		st = reply_problem(cfg, db, l, from, "the date it answers is not "
-		    "one of the event's.");
-		goto done;
+	r->occ = *r->e.rrule ? r->in.recurrence_id : 0;
+	if (r->occ && !is_occurrence(&r->e, r->occ)) {
+		snprintf(r->line, r->n, "event: reply to %lld for '%s', not one of "
+		    "its occurrences", (long long)r->e.id, r->in.recurrence_text);
+		*st = reply_refuse(r, "the date it answers is not one of the "
+		    "event's.");
+		return 0;
 	}
-	st = event_rsvp(cfg, db, l, &e, member_id, occ, ps,
-	    in.sequence < 0 ? 0 : in.sequence > 1000000 ? 1000000 :
-	    (int)in.sequence,
-	    in.dtstamp ? in.dtstamp : now_utc(), now_utc(), &result);
+	return 1;
+}
+
+/*
+ * reply_proven - a reply without a token acts at once only when our MTA
+ * vouches for its From and the From is the ATTENDEE or the member's own
+ * address; anything else might be forged.
+ */
+static int
+reply_proven(const struct reply *r)
+{
+	const struct message *m = r->msg;
+
+	return *m->from_addr && !strcmp(m->from_addr, r->from) &&
+	    (!strcmp(r->from, r->in.attendee[r->which]) ||
+	    !strcmp(r->from, r->m.address)) &&
+	    membership_sender_proven(r->c->cfg->authserv_id, m->raw, m->len,
+	    m->from_addr);
+}
+
+/*
+ * reply_confirm - an answer nobody vouches for: nothing changes yet; the
+ * member is asked, at the member's own address, to confirm the command
+ * the answer stands for ("rsvp yes ID [DATE]").  A forger gains nothing.
+ */
+static int
+reply_confirm(struct reply *r)
+{
+	const char *ps = r->in.partstat[r->which];
+	const char *word = !strcmp(ps, "ACCEPTED") ? "yes" :
+	    !strcmp(ps, "DECLINED") ? "no" : "maybe";
+	char cmd[96], date[16] = "", when[64], *what;
+	int64_t t = r->occ ? r->occ : event_next_occurrence(&r->e, now_utc());
+	struct mail_ctx c = *r->c;
+	struct buf out;
+	int st;
+
+	if (r->occ)
+		local_time_strftime(r->e.tz, r->occ, "%Y-%m-%d", date,
+		    sizeof(date));
+	snprintf(cmd, sizeof(cmd), "rsvp %s %lld%s%s", word, (long long)r->e.id,
+	    *date ? " " : "", date);
+	when_text(&r->e, t ? t : r->e.start, when, sizeof(when));
+	what = xasprintf("answer \"%s\" to the invitation to %s (%s%s)", word,
+	    r->e.title, r->occ || !*r->e.rrule ? "" : "from ", when);
+	/* the member may never have seen the mail that came in */
+	c.in_reply_to = NULL;
+	c.subject = NULL;
+	buf_init(&out);
+	st = membership_confirm_request(&c, r->m.address, cmd, what, 1, NULL,
+	    &out);
+	snprintf(r->line, r->n, "event: %s for '%s' to %lld from '%s': %s", ps,
+	    r->m.address, (long long)r->e.id, r->from, st == KITH_PERM ?
+	    "unproven, and the day's confirmations are used up: nothing "
+	    "changed" : "unproven sender: nothing changed until the member "
+	    "confirms");
+	buf_release(&out);
+	free(what);
+	return st == KITH_PERM ? KITH_OK : st;
+}
+
+/* reply_record - record the answer of r->m; the calendar is corrected. */
+static int
+reply_record(struct reply *r)
+{
+	const struct mail_ctx *c = r->c;
+	const char *ps = r->in.partstat[r->which], *result = NULL;
+	int64_t now = now_utc();
+	int st;
+
+	st = event_rsvp(c->cfg, c->db, c->l, &r->e, r->m.id, r->occ, ps,
+	    r->in.sequence < 0 ? 0 : r->in.sequence > 1000000 ? 1000000 :
+	    (int)r->in.sequence, r->in.dtstamp ? r->in.dtstamp : now, now,
+	    &result);
 	/* The calendar now shows "Accepted": correct it (B11). */
 	if (st == KITH_OK && !strcmp(result, "waitlisted"))
-		st = tell_waitlisted(db, l, &e, member_id, occ, now_utc());
-	snprintf(line, n, "event: %s from '%s' for %lld%s: %s", ps,
-	    in.attendee[which], (long long)e.id, occ ? " (one occurrence)" : "",
-	    result ? result : "-");
-done:
-	event_release(&e);
-	ical_info_release(&in);
+		st = tell_waitlisted(c->db, c->l, &r->e, r->m.id, r->occ, now);
+	snprintf(r->line, r->n, "event: %s from '%s' for %lld%s (%s): %s", ps,
+	    r->in.attendee[r->which], (long long)r->e.id, r->occ ?
+	    " (one occurrence)" : "", r->by_token ? "token of the member's "
+	    "invitation" : "sender proven", result ? result : "-");
+	return st;
+}
+
+int
+event_handle_reply(const struct mail_ctx *c, const char *token,
+    const struct message *msg, const char *from, char *line, size_t n)
+{
+	struct reply r;
+	int st = KITH_OK;
+
+	memset(&r, 0, sizeof(r));
+	r.c = c;
+	r.msg = msg;
+	r.from = from ? from : "";
+	r.line = line;
+	r.n = n;
+	if (reply_read(&r, &st) && reply_whose(&r, token, &st) &&
+	    reply_understood(&r, &st))
+		st = r.by_token || reply_proven(&r) ? reply_record(&r) :
+		    reply_confirm(&r);
+	reply_release(&r);
 	return st;
 }
 
@@ -1818,15 +2150,56 @@ copy_subject(const struct event *e, int kind, int64_t occ, int64_t now)
 	}
 }
 
+char *
+event_organizer(const struct kith_config *cfg, const struct token_key *key,
+    const struct list *l, int64_t event_id, int64_t member_id,
+    const char *address)
+{
+	char payload[48], *tok, *org;
+
+	if (key == NULL || member_id <= 0 || event_id <= 0)
+		return NULL;
+	snprintf(payload, sizeof(payload), "%lld.%lld", (long long)event_id,
+	    (long long)member_id);
+	/* No expiry: the address must stay the same for every update of a
+	 * series, however long it runs; a reply for a cancelled or unknown
+	 * event changes nothing anyway. */
+	tok = token_make(key, "event", l->address, address, payload, 0);
+	if (tok == NULL)
+		return NULL;
+	org = xasprintf("%s-events%c%s@%s", l->local, *cfg->delimiter, tok,
+	    l->domain);
+	free(tok);
+	return org;
+}
+
+/*
+ * copy_organizer - the organizer address of one copy: the member's own
+ * (event_organizer), or the plain team-events@ for a copy to no member.
+ * Caller frees.
+ */
+static char *
+copy_organizer(struct event_cache *ec, const struct kith_config *cfg,
+    const struct token_key *key, int64_t member_id, const char *rcpt)
+{
+	char *org = event_organizer(cfg, key, &ec->l, ec->e.id, member_id, rcpt);
+
+	if (org == NULL && member_id > 0)
+		log_warn("event: no reply token for member %lld of %lld; the "
+		    "copy names the plain address", (long long)member_id,
+		    (long long)ec->e.id);
+	return org ? org : xasprintf("%s-events@%s", ec->l.local,
+	    ec->l.domain);
+}
+
 /* The calendar of one copy: this member's ATTENDEE line tells their state. */
 static char *
-copy_calendar(struct event_cache *ec, int kind, int64_t occ,
+copy_calendar(struct event_cache *ec, const char *org, int kind, int64_t occ,
     const char *rcpt, const char *name, int waitlisted, int64_t now)
 {
 	struct ical_event ie;
 	struct ical_attendee att;
-	char *org = xasprintf("%s-events@%s", ec->l.local, ec->l.domain), *cal,
-	    err[256];
+	char *cal, err[256];
 
 	ical_view(&ec->e, &ec->l, org, &ie);
 	if (kind == COPY_CANCEL)
@@ -1841,23 +2214,26 @@ copy_calendar(struct event_cache *ec, int kind, int64_t occ,
 	    &att, now, err, sizeof(err));
 	if (cal == NULL)
 		log_error("event: %lld: %s", (long long)ec->e.id, err);
-	free(org);
 	return cal;
 }
 
-/* From, To, Subject, Date, Message-ID, List-* of one copy. */
+/*
+ * copy_headers - From, Reply-To, To, Subject, Date, Message-ID, List-* of
+ * one copy.  Reply-To is the copy's ORGANIZER, org: apps that answer the
+ * mail rather than the calendar reach the member's token too.
+ */
 static void
 copy_headers(struct buf *b, struct event_cache *ec,
     const struct kith_config *cfg, const struct token_key *key, int kind,
     const char *subj, int64_t member_id, const char *rcpt, const char *name,
-    int64_t now)
+    const char *org, int64_t now)
 {
 	char *phrase, *enc, *hex, *mailto = NULL, *url = NULL, date[64];
 	const char *lname = *ec->l.name ? ec->l.name : ec->l.address;
 
 	phrase = rfc2047_phrase(lname, "\r\n");
-	buf_addf(b, "From: %s <%s-events@%s>\r\n", phrase, ec->l.local,
-	    ec->l.domain);
+	buf_addf(b, "From: %s <%s-events@%s>\r\nReply-To: %s <%s>\r\n", phrase,
+	    ec->l.local, ec->l.domain, phrase, org);
 	free(phrase);
 	if (*name) {
 		phrase = rfc2047_phrase(name, "\r\n");
@@ -1898,7 +2274,9 @@ copy_headers(struct buf *b, struct event_cache *ec,
  * event_personalise - one member's copy of "event:ID:KIND[:OCC]": the
  * text, the HTML and the calendar, whose ATTENDEE line is theirs and
  * tells their state: NEEDS-ACTION for an invitation, TENTATIVE while
- * they wait for a seat, ACCEPTED once a seat is theirs.
+ * they wait for a seat, ACCEPTED once a seat is theirs; its ORGANIZER
+ * and Reply-To are the member's own address for the event
+ * (event_organizer), the same in every copy.
  */
 char *
 event_personalise(struct event_cache *ec, const struct kith_config *cfg,
@@ -1906,7 +2284,7 @@ event_personalise(struct event_cache *ec, const struct kith_config *cfg,
     const char *rcpt, size_t *len)
 {
 	long long id = 0, occ = 0;
-	char method[16] = "", *name = NULL, *cal, *subj, *text = NULL;
+	char method[16] = "", *name = NULL, *cal, *subj, *text = NULL, *org;
 	int64_t now = now_utc();
 	int kind, waitlisted = 0;
 	struct buf b;
@@ -1930,15 +2308,18 @@ event_personalise(struct event_cache *ec, const struct kith_config *cfg,
 		free(name);
 		return NULL;
 	}
-	cal = copy_calendar(ec, kind, occ, rcpt, name, waitlisted, now);
+	org = copy_organizer(ec, cfg, key, member_id, rcpt);
+	cal = copy_calendar(ec, org, kind, occ, rcpt, name, waitlisted, now);
 	if (cal == NULL) {
+		free(org);
 		free(text);
 		free(name);
 		return NULL;
 	}
 	subj = copy_subject(&ec->e, kind, occ, now);
 	buf_init(&b);
-	copy_headers(&b, ec, cfg, key, kind, subj, member_id, rcpt, name, now);
+	copy_headers(&b, ec, cfg, key, kind, subj, member_id, rcpt, name, org,
+	    now);
 	/* The shape Google Calendar and Outlook send, so that clients
 	 * show Accept / Decline (RFC 6047). */
 	buf_adds(&b, "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; "
@@ -1960,6 +2341,7 @@ event_personalise(struct event_cache *ec, const struct kith_config *cfg,
 	    "base64\r\n\r\n");
 	compose_base64(&b, cal, strlen(cal));
 	buf_adds(&b, "--=_kith_ev_m--\r\n");
+	free(org);
 	free(subj);
 	free(cal);
 	free(text);

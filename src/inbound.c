@@ -514,16 +514,18 @@ handle_membership(struct inbound *in, const struct list *l,
 	    r->role == ROLE_UNSUBSCRIBE ? 2 : 0]);
 }
 
-/* An iMIP REPLY (or anything else) sent to team-events@. */
+/*
+ * An iMIP REPLY (or anything else) sent to team-events@ or to a member's
+ * team-events+TOKEN@ (arg: the token, "" for none).
+ */
 static int
 do_event_reply(struct inbound *in, const struct mail_ctx *c, const void *arg)
 {
 	char line[512] = "";
 	int st;
 
-	(void)arg;
-	st = event_handle_reply(c->cfg, c->db, c->l, in->raw, in->len,
-	    in->sender, line, sizeof(line));
+	st = event_handle_reply(c, arg, in->msg, in->sender, line,
+	    sizeof(line));
 	if (*line)
 		log_info("%s", line);
 	return st;
@@ -531,7 +533,7 @@ do_event_reply(struct inbound *in, const struct mail_ctx *c, const void *arg)
 
 static void
 handle_events(struct inbound *in, const struct list *l,
-    const struct message *m)
+    const struct message *m, const char *token)
 {
 	const char *autoreason = policy_auto_reason(m, in->env_from);
 
@@ -541,7 +543,7 @@ handle_events(struct inbound *in, const struct list *l,
 		    in->sender ? "loop" : "no sender");
 		return;
 	}
-	in_transaction(in, "recorded", do_event_reply, l, m, NULL);
+	in_transaction(in, "recorded", do_event_reply, l, m, token);
 }
 
 /* A vote by reply to team-poll+TOKEN@. */
@@ -601,8 +603,8 @@ dispatch(struct inbound *in, const struct list *l, const struct recipient *r)
 	else if (r->role == ROLE_REQUEST || r->role == ROLE_SUBSCRIBE ||
 	    r->role == ROLE_UNSUBSCRIBE || r->role == ROLE_CONFIRM)
 		handle_membership(in, l, &m, r);
-	else if (r->role == ROLE_EVENTS && *r->detail == '\0')
-		handle_events(in, l, &m);
+	else if (r->role == ROLE_EVENTS)
+		handle_events(in, l, &m, r->detail);
 	else if (r->role == ROLE_POLL && *r->detail) {
 		const char *autoreason = policy_auto_reason(&m, in->env_from);
 

@@ -304,23 +304,24 @@ apply_subscribe(const struct mail_ctx *c, const char *address,
 }
 
 /*
- * rsvp - "rsvp yes|no|maybe ID" for address: the answer a calendar's
- * buttons would give.  dry: only whether it can be done (a line to out
+ * rsvp - "rsvp yes|no|maybe ID [YYYY-MM-DD]" for address: the answer a
+ * calendar's buttons would give, for the event or for its occurrence on
+ * that local date.  dry: only whether it can be done (a line to out
  * when not).  The caller's reply is the one mail the member gets.
  */
 static int
 rsvp(const struct mail_ctx *c, const char *address, const char *args,
     int dry, struct buf *out)
 {
-	char word[16];
+	char word[16], date[16] = "", extra[2];
 	long long id;
 	const char *partstat, *result = NULL;
 	struct member m;
 	struct event e;
-	int64_t now = now_utc();
-	int st;
+	int64_t now = now_utc(), occ = 0;
+	int st, k = sscanf(args, "%15s %lld %15s %1s", word, &id, date, extra);
 
-	if (sscanf(args, "%15s %lld", word, &id) != 2) {
+	if (k != 2 && k != 3) {
 		buf_adds(out, "    Not done: write 'rsvp yes ID', 'rsvp no ID' "
 		    "or 'rsvp maybe ID'.\n");
 		return KITH_PERM;
@@ -345,17 +346,29 @@ rsvp(const struct mail_ctx *c, const char *address, const char *args,
 		member_release(&m);
 		return KITH_PERM;
 	}
+	/* one occurrence of a series; a single event's own date is the event */
+	if (*date && ((occ = event_occurrence_on(&e, date)) == 0 ||
+	    occ <= now)) {
+		buf_addf(out, "    Not done: event %lld has no upcoming "
+		    "occurrence on %s.\n", id, date);
+		event_release(&e);
+		member_release(&m);
+		return KITH_PERM;
+	}
+	if (!*e.rrule)
+		occ = 0;
 	st = KITH_OK;
 	if (!dry)
-		st = event_rsvp(c->cfg, c->db, c->l, &e, m.id, 0, partstat,
+		st = event_rsvp(c->cfg, c->db, c->l, &e, m.id, occ, partstat,
 		    e.sequence, now, now, &result);
 	if (!dry && st == KITH_OK)
-		buf_addf(out, "    %s%s.\n", !strcmp(result, "waitlisted") ?
+		buf_addf(out, "    %s%s%s%s.\n", !strcmp(result, "waitlisted") ?
 		    "Done: the event is full; you are on the waitlist for " :
 		    !strcmp(result, "accepted") ? "Done: you are coming to " :
 		    !strcmp(result, "declined") ? "Done: you are not coming to " :
 		    !strcmp(result, "tentative") ? "Done: maybe, for " :
-		    "Not done: a newer answer is on file for ", e.title);
+		    "Not done: a newer answer is on file for ", e.title,
+		    occ ? " on " : "", occ ? date : "");
 	event_release(&e);
 	member_release(&m);
 	return st;

@@ -225,6 +225,7 @@ static const struct {
 	{ "event-waitlisted.txt", { EVENT_VARS, NULL }, REPLY },
 	{ "event-promoted.txt", { EVENT_VARS, NULL }, GENERATED },
 	{ "event-reply-problem.txt", { "reason", NULL }, REPLY },
+	{ "event-reply-unclear.txt", { EVENT_VARS, "answer", NULL }, REPLY },
 	{ "reengage.txt", { MEMBER_VARS, NULL }, GENERATED },
 	{ "poll-voted.txt", { "poll.question", "poll.id", "vote", NULL },
 	    REPLY },

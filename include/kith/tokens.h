@@ -1,6 +1,10 @@
 /*
  * tokens - HMAC-SHA256 tokens that put a capability into an address
- * (team-confirm+TOKEN@, team-bounces+TOKEN@).
+ * (team-confirm+TOKEN@, team-bounces+TOKEN@, team-poll+TOKEN@,
+ * team-events+TOKEN@).  Purposes: confirm, invite, approve, moderate,
+ * unsubscribe, verp, poll, and event (a member's answer address for one
+ * event: payload "EVENT.MEMBER", bound to the member's address, no
+ * expiry, see event_organizer).
  *
  * A token is "PAYLOAD-EXPIRY-MAC": PAYLOAD is [a-z0-9.], EXPIRY is base-36
  * seconds since the epoch (0 = never), MAC is 16 base-32 characters

@@ -5,6 +5,8 @@ usage: make_reply.py INVITATION ATTENDEE PARTSTAT [options] > reply.eml
   --sequence N       SEQUENCE of the reply (default: the invitation's)
   --dtstamp UTC      DTSTAMP as 20261201T120000Z (default: now)
   --from ADDR        From header (default: ATTENDEE)
+  --to ADDR          To header (default: the invitation's ORGANIZER, which
+                     is where calendar apps send the answer)
   --no-organizer     leave ORGANIZER out (as Exchange does)
   --recurrence L     RECURRENCE-ID: local "YYYY-MM-DD HH:MM" in the event's zone
   --ics-only         the calendar as an .ics attachment, not text/calendar
@@ -31,6 +33,7 @@ def main():
     ap.add_argument("--sequence", type=int)
     ap.add_argument("--dtstamp")
     ap.add_argument("--from", dest="sender")
+    ap.add_argument("--to")
     ap.add_argument("--no-organizer", action="store_true")
     ap.add_argument("--recurrence")
     ap.add_argument("--ics-only", action="store_true")
@@ -69,7 +72,7 @@ def main():
     ics = cal.to_ical()
     m = EmailMessage()
     m["From"] = a.sender or a.attendee
-    m["To"] = str(evin["ORGANIZER"])[7:]
+    m["To"] = a.to or str(evin["ORGANIZER"])[7:]
     m["Subject"] = f"{a.partstat.title()}: {evin['SUMMARY']}"
     m["Message-ID"] = email.utils.make_msgid()
     if a.ics_only:

@@ -16,9 +16,10 @@ setup_list "authserv_id = mx.example.org"
 kith member add team dave@example.org --name '김민준' >/dev/null
 VI="$PY $HERE/verify_invite.py"
 MR="$PY $HERE/make_reply.py"
-ev_in() {	# ev_in FILE [faketime]: to team-events@, from the mail's From
+ev_in() {	# ev_in FILE [faketime]: to the mail's To (the invitation's ORGANIZER), from its From
 	from=$($MT header "$1" From | sed 's/.*<//; s/>.*//')
-	faketime "${2:-@$(date +%s)}" "$KITH_BIN" receive -r team-events@example.org -f "$from" < "$1" 2>>"$T/receive.err"
+	to=$($MT header "$1" To | sed 's/.*<//; s/>.*//')
+	faketime "${2:-@$(date +%s)}" "$KITH_BIN" receive -r "$to" -f "$from" < "$1" 2>>"$T/receive.err"
 	echo $?
 }
 answer() { kith event show "$1" --json | $PY -c "import json,sys; print({a['address']: a['answer'] for a in json.load(sys.stdin)['attendees']}.get('$2'))"; }
@@ -80,12 +81,12 @@ $MR "$T/inv-bob.eml" bob@example.org ACCEPTED --dtstamp 20261125T120000Z > "$T/r
 ev_in "$T/r5" >/dev/null
 assert_ok '[ "$(answer $id bob@example.org)" = declined ]' "an older DTSTAMP arriving after a newer answer is ignored"
 # nobody answers for someone else
-$MR "$T/inv-bob.eml" bob@example.org ACCEPTED --from carol@example.org --dtstamp 20261127T100000Z > "$T/r6"
+$MR "$T/inv-bob.eml" bob@example.org ACCEPTED --from carol@example.org --to team-events@example.org --no-organizer --dtstamp 20261127T100000Z > "$T/r6"
 ev_in "$T/r6" >/dev/null
 assert_ok '[ "$(answer $id bob@example.org)" = declined ]' "carol cannot answer for bob"
 # a non-member's reply gets one polite answer, not two
 rm -f "$SINK_DIR"/*
-$MR "$T/inv-bob.eml" eve@example.net ACCEPTED > "$T/r7"
+$MR "$T/inv-bob.eml" eve@example.net ACCEPTED --to team-events@example.org --no-organizer > "$T/r7"
 ev_in "$T/r7" >/dev/null; ev_in "$T/r7" >/dev/null
 kith deliver >/dev/null
 assert_ok '[ "$(count eve@example.net)" = 1 ] && $MT body "$(last eve@example.net)" | grep -q "not from a member"' "a non-member is answered once, politely"

@@ -9,17 +9,20 @@ Checks with Python's email package and python3-icalendar:
     invite.ics ], the two calendars identical
   - the calendar: PRODID, VERSION:2.0, METHOD M, a VTIMEZONE for the
     event's TZID, one VEVENT with UID, SEQUENCE, DTSTAMP, DTSTART/DTEND
-    with TZID, SUMMARY, ORGANIZER mailto:...-events@, and one ATTENDEE:
+    with TZID, SUMMARY, ORGANIZER mailto:LIST-events+TOKEN@ (the member's
+    own answer address, the same as the mail's Reply-To), and one ATTENDEE:
     ATTENDEE with ROLE=REQ-PARTICIPANT, PARTSTAT=NEEDS-ACTION (RSVP=TRUE
     for a REQUEST)
   - folding: no line longer than 75 octets, every line valid UTF-8
   - key=value pairs compare fields: method, summary, description,
     location, sequence, rrule, tzid, start (local "YYYY-MM-DD HH:MM"),
-    end, status, recurrence-id (local), exdate (local, one of them)
+    end, status, recurrence-id (local), exdate (local, one of them),
+    organizer (the address)
 Prints "ok UID" or "FAIL why" (exit 1).
 """
 import email
 import email.policy
+import re
 import sys
 
 import icalendar
@@ -83,9 +86,14 @@ def main():
         fail("DTSTART/DTEND without TZID")
     if tzid not in [str(z["TZID"]) for z in cal.walk("VTIMEZONE")]:
         fail(f"no VTIMEZONE for {tzid}")
-    if not str(ev["ORGANIZER"]).lower().startswith("mailto:") or \
-            "-events@" not in str(ev["ORGANIZER"]):
-        fail("ORGANIZER " + str(ev["ORGANIZER"]))
+    org = str(ev["ORGANIZER"])
+    reply_to = msg["Reply-To"].addresses[0].addr_spec if msg["Reply-To"] else ""
+    if not org.lower().startswith("mailto:") or \
+            not re.fullmatch(r"[a-z0-9.-]+-events\+[a-z0-9.]+-[0-9a-z]+-[a-z2-7]{16}@[a-z0-9.-]+",
+                             org[7:]):
+        fail("ORGANIZER " + org + " is not a per-member -events+TOKEN@ address")
+    if org[7:] != reply_to:
+        fail(f"ORGANIZER {org} is not the Reply-To {reply_to!r}")
     atts = ev.get("ATTENDEE")
     atts = atts if isinstance(atts, list) else [atts]
     if len(atts) != 1 or str(atts[0]).lower() != "mailto:" + attendee:
@@ -104,6 +112,7 @@ def main():
         "start": local(ev["DTSTART"]), "end": local(ev["DTEND"]),
         "status": str(ev.get("STATUS", "")),
         "recurrence-id": local(ev["RECURRENCE-ID"]) if "RECURRENCE-ID" in ev else "",
+        "organizer": org[7:],
     }
     exdates = []
     ex = ev.get("EXDATE")

@@ -17,6 +17,8 @@
 #include "kith/ical.h"
 #include "kith/lists.h"
 #include "kith/members.h"
+#include "kith/membership.h"
+#include "kith/message.h"
 #include "kith/timeutil.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
@@ -638,6 +640,32 @@ bob_answer(int64_t id, int64_t occ)
 	return got;
 }
 
+/*
+ * handle_mail - event_handle_reply on mail as inbound gives it (token ""
+ * for the plain team-events@); our MTA's authserv-id is mx.example.org,
+ * so a mail that carries its Authentication-Results has a proven From.
+ */
+static int
+handle_mail(const char *mail, const char *token, const char *from,
+    char *line, size_t n)
+{
+	static const unsigned char secret[32] = "0123456789abcdef0123456789abcde";
+	struct token_key *key = token_key_new(secret, sizeof(secret));
+	struct mail_ctx c = { &cfg, db, key, &l, NULL, NULL };
+	struct message m;
+	char err[128];
+	int st;
+
+	free(cfg.authserv_id);
+	cfg.authserv_id = xstrdup("mx.example.org");
+	ck_assert_int_eq(message_parse(&m, mail, strlen(mail), err,
+	    sizeof(err)), 0);
+	st = event_handle_reply(&c, token, &m, from, line, n);
+	message_release(&m);
+	token_key_free(key);
+	return st;
+}
+
 START_TEST(test_handle_reply)
 {
 	struct event_spec s;
@@ -655,7 +683,9 @@ START_TEST(test_handle_reply)
 	    sizeof(err)), KITH_OK);
 	ck_assert_int_eq(event_get(db, id, &e), KITH_OK);
 	second = e.start + 7 * 86400;
-	mail = xasprintf("From: %s@example.org\nTo: team-events@example.org\n"
+	mail = xasprintf("Authentication-Results: mx.example.org; dkim=pass "
+	    "header.d=example.org\nFrom: %s@example.org\n"
+	    "To: team-events@example.org\n"
 	    "Subject: answer\nMIME-Version: 1.0\nContent-Type: text/calendar; "
 	    "method=%s; charset=UTF-8\n\nBEGIN:VCALENDAR\nVERSION:2.0\n"
 	    "METHOD:%s\nBEGIN:VEVENT\nUID:%s\nSEQUENCE:0\n"
@@ -668,7 +698,7 @@ START_TEST(test_handle_reply)
 	    handle_cases[_i].recurrence ? "\n" : "", handle_cases[_i].partstat,
 	    handle_cases[_i].attendee);
 	event_release(&e);
-	ck_assert_int_eq(event_handle_reply(&cfg, db, &l, mail, strlen(mail),
+	ck_assert_int_eq(handle_mail(mail, "",
 	    handle_cases[_i].from[0] == 'b' ? "bob@example.org" :
 	    "carol@example.org", line, sizeof(line)), KITH_OK);
 	ck_assert_msg(strstr(line, handle_cases[_i].line) != NULL, "case %d: "
@@ -678,6 +708,310 @@ START_TEST(test_handle_reply)
 	    "case %d: series %s, second %s", _i, bob_answer(id, 0),
 	    bob_answer(id, second));
 	free(mail);
+}
+END_TEST
+
+/* The unit tests' site secret (the same as handle_mail's). */
+static struct token_key *
+unit_key(void)
+{
+	static const unsigned char secret[32] = "0123456789abcdef0123456789abcde";
+
+	return token_key_new(secret, sizeof(secret));
+}
+
+/* The token in team-events+TOKEN@example.org; caller frees. */
+static char *
+token_in(const char *organizer)
+{
+	const char *plus = strchr(organizer, '+'), *at = strrchr(organizer, '@');
+
+	ck_assert_msg(plus && at && plus < at, "no token in '%s'", organizer);
+	return xstrndup(plus + 1, (size_t)(at - plus - 1));
+}
+
+/* The organizer address of one member's invitations to an event. */
+static char *
+organizer_of(int64_t id, const char *who)
+{
+	struct token_key *key = unit_key();
+	char addr[64], *org;
+
+	snprintf(addr, sizeof(addr), "%s@example.org", who);
+	org = event_organizer(&cfg, key, &l, id, ids[person(who)], addr);
+	token_key_free(key);
+	ck_assert_ptr_nonnull(org);
+	return org;
+}
+
+/*
+ * The organizer address: per member and event, the same every time
+ * (updates keep it), a token that checks for that member only; the
+ * copies of every kind carry it as ORGANIZER and as Reply-To.
+ */
+static const char *const organizer_kinds[] = { "REQUEST", "CANCEL",
+    "WAITLIST", "SEAT" };
+
+START_TEST(test_organizer)
+{
+	struct token_key *key = unit_key();
+	int64_t id = new_event(0, NULL, NOW), id2 = new_event(0, NULL, NOW);
+	char *bob = organizer_of(id, "bob"), *again = organizer_of(id, "bob");
+	char *carol = organizer_of(id, "carol"), *other = organizer_of(id2, "bob");
+	char *tok = token_in(bob), *payload = NULL, render[64], *out, *cal;
+	char want_org[160], want_rt[160];
+	struct event_cache *ec;
+	struct ical_info in;
+	size_t len = 0;
+
+	ck_assert_msg(!strncmp(bob, "team-events+", 12) &&
+	    strstr(bob, "@example.org") != NULL, "organizer '%s'", bob);
+	ck_assert_str_eq(bob, again);
+	ck_assert_str_ne(bob, carol);
+	ck_assert_str_ne(bob, other);
+	ck_assert_int_eq(token_check(key, "event", l.address, "bob@example.org",
+	    tok, NOW + 10 * 366 * 86400LL, &payload), 0);	/* no expiry */
+	free(payload);
+	ck_assert_int_eq(token_check(key, "event", l.address,
+	    "carol@example.org", tok, NOW, &payload), -1);
+	ck_assert_int_eq(token_check(key, "poll", l.address, "bob@example.org",
+	    tok, NOW, &payload), -1);
+	ck_assert_ptr_null(event_organizer(&cfg, NULL, &l, id, ids[1],
+	    "bob@example.org"));
+	snprintf(want_org, sizeof(want_org), "ORGANIZER;CN=Team:mailto:%s", bob);
+	snprintf(want_rt, sizeof(want_rt), "Reply-To: \"Team\" <%s>\r\n", bob);
+	for (size_t k = 0; k < sizeof(organizer_kinds) /
+	    sizeof(organizer_kinds[0]); k++) {
+		snprintf(render, sizeof(render), "event:%lld:%s:0", (long long)id,
+		    organizer_kinds[k]);
+		ec = event_cache_new(db);
+		out = event_personalise(ec, &cfg, key, render, ids[1],
+		    "bob@example.org", &len);
+		ck_assert_ptr_nonnull(out);
+		ck_assert_msg(strstr(out, want_rt) != NULL, "%s: no '%s'",
+		    organizer_kinds[k], want_rt);
+		cal = event_find_calendar(out, len);
+		ck_assert_ptr_nonnull(cal);
+		ck_assert_msg(strstr(cal, want_org) != NULL, "%s: no '%s' in\n%s",
+		    organizer_kinds[k], want_org, cal);
+		ck_assert_int_eq(ical_parse(cal, &in), 0);
+		ck_assert_str_eq(in.organizer, bob);
+		ical_info_release(&in);
+		free(cal);
+		free(out);
+		event_cache_free(ec);
+	}
+	free(tok);
+	free(bob);
+	free(again);
+	free(carol);
+	free(other);
+	token_key_free(key);
+}
+END_TEST
+
+/* Which token a reply comes with. */
+enum { TOK_NONE, TOK_BOB, TOK_CAROL, TOK_DAMAGED, TOK_OTHER_EVENT, TOK_GONE };
+
+/* Replies with and without a token, proven or not: what each does. */
+static const struct {
+	const char *what;
+	int token;		/* in the address it came to */
+	int org;		/* in the ORGANIZER it echoes (TOK_NONE: plain) */
+	int proven;		/* our MTA's Authentication-Results on top */
+	const char *from, *attendee;	/* "bob" is bob@example.org; "" none */
+	const char *partstat;		/* "" for none */
+	const char *line;		/* in the log line */
+	const char *bob, *carol;	/* their answers afterwards */
+	const char *pending;	/* the confirmation waiting ("%s": the id) */
+	const char *told;	/* in a notice to from; "": no notice */
+} token_cases[] = {
+	{ "bob's token, sent from elsewhere", TOK_BOB, TOK_NONE, 0,
+	  "bob@home.example", "bob", "ACCEPTED", "token of the member",
+	  "accepted", "none", "", "" },
+	{ "bob's token, an alias as ATTENDEE", TOK_BOB, TOK_NONE, 0,
+	  "bob@home.example", "bob@home.example", "DECLINED", "declined",
+	  "declined", "none", "", "" },
+	{ "bob's token, carol as ATTENDEE", TOK_BOB, TOK_NONE, 0, "carol",
+	  "carol", "ACCEPTED", "another member", "none", "none", "",
+	  "someone other than the member" },
+	{ "carol's token, bob as ATTENDEE", TOK_CAROL, TOK_NONE, 1, "bob", "bob",
+	  "ACCEPTED", "another member", "none", "none", "",
+	  "someone other than the member" },
+	{ "a damaged token", TOK_DAMAGED, TOK_NONE, 1, "bob", "bob", "ACCEPTED",
+	  "forged or damaged", "none", "none", "",
+	  "not one this list gave out" },
+	{ "bob's token for another event", TOK_OTHER_EVENT, TOK_NONE, 1, "bob",
+	  "bob", "ACCEPTED", "address of an invitation to", "none", "none", "",
+	  "invitation to another event" },
+	{ "the token of a member who left", TOK_GONE, TOK_NONE, 0,
+	  "erin@example.org", "erin@example.org", "ACCEPTED",
+	  "forged or damaged", "none", "none", "", "not one this list gave out" },
+	{ "bob's token, no ATTENDEE", TOK_BOB, TOK_NONE, 0, "bob", "",
+	  "ACCEPTED", "no attendee", "none", "none", "", "named nobody" },
+	{ "bob's token, no PARTSTAT", TOK_BOB, TOK_NONE, 0, "bob", "bob", "",
+	  "ignored", "none", "none", "", "\"(none)\", and Kith understands" },
+	{ "bob's token, DELEGATED", TOK_BOB, TOK_NONE, 0, "bob", "bob",
+	  "DELEGATED", "ignored", "none", "none", "", "\"DELEGATED\", and Kith "
+	  "understands only Yes, No and Maybe" },
+	{ "team-events@, From bob unproven", TOK_NONE, TOK_NONE, 0, "bob", "bob",
+	  "ACCEPTED", "unproven", "none", "none", "bob@example.org rsvp yes %s",
+	  "asked to answer \"yes\" to the invitation to Hike" },
+	{ "team-events@, From bob proven", TOK_NONE, TOK_NONE, 1, "bob", "bob",
+	  "ACCEPTED", "sender proven", "accepted", "none", "", "" },
+	{ "team-events@, proven From an alias, ATTENDEE bob", TOK_NONE,
+	  TOK_NONE, 1, "bob@home.example", "bob", "TENTATIVE", "unproven",
+	  "none", "none", "bob@example.org rsvp maybe %s", "" },
+	{ "team-events@, proven From carol for bob", TOK_NONE, TOK_NONE, 1,
+	  "carol", "bob", "ACCEPTED", "answering for someone else", "none",
+	  "none", "", "not from a member" },
+	{ "team-events@, bob's token in the ORGANIZER", TOK_NONE, TOK_BOB, 0,
+	  "bob@home.example", "bob", "ACCEPTED", "token of the member",
+	  "accepted", "none", "", "" },
+	{ "team-events@, a damaged token in the ORGANIZER", TOK_NONE,
+	  TOK_DAMAGED, 0, "bob", "bob", "DECLINED", "unproven", "none", "none",
+	  "bob@example.org rsvp no %s", "asked to answer \"no\"" },
+	{ "team-events@, unproven, no PARTSTAT", TOK_NONE, TOK_NONE, 0, "carol",
+	  "carol", "", "ignored", "none", "none", "", "\"(none)\"" },
+};
+
+/* "bob" -> "bob@example.org"; a whole address stays. */
+static const char *
+addr_of(const char *who, char *buf, size_t n)
+{
+	if (strchr(who, '@'))
+		return who;
+	snprintf(buf, n, "%s@example.org", who);
+	return buf;
+}
+
+/* One member's answer, as event_attendees gives it. */
+struct who_answer {
+	const char *address;
+	char answer[16];
+};
+
+static int
+find_answer(const struct event_attendee *a, void *ctx)
+{
+	struct who_answer *w = ctx;
+
+	if (!strcmp(a->address, w->address))
+		snprintf(w->answer, sizeof(w->answer), "%s", a->answer);
+	return 0;
+}
+
+/* accepted, declined, tentative, waitlist or none */
+static const char *
+answer_of(int64_t id, const char *address)
+{
+	static struct who_answer w;
+	struct event e;
+	struct event_counts c;
+
+	w.address = address;
+	snprintf(w.answer, sizeof(w.answer), "none");
+	ck_assert_int_eq(event_get(db, id, &e), KITH_OK);
+	event_attendees(db, &e, 0, find_answer, &w, &c);
+	event_release(&e);
+	return w.answer;
+}
+
+/* The confirmations waiting: "ADDRESS COMMANDS|..."; caller frees. */
+static char *
+pending_confirms(void)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(group_concat("
+	    "address || ' ' || commands, '|'), '') FROM pending WHERE "
+	    "kind='confirm'");
+	char *out;
+
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	out = db_col_text(st, 0);
+	sqlite3_finalize(st);
+	return out;
+}
+
+/* The token a case sends (in the address or the ORGANIZER); caller frees. */
+static char *
+case_token(int which, int64_t id, int64_t id2)
+{
+	char *org, *tok;
+
+	if (which == TOK_NONE)
+		return xstrdup("");
+	org = organizer_of(which == TOK_OTHER_EVENT ? id2 : id,
+	    which == TOK_CAROL ? "carol" : which == TOK_GONE ? "erin" : "bob");
+	tok = token_in(org);
+	free(org);
+	if (which == TOK_DAMAGED)	/* one character of the MAC changed */
+		tok[strlen(tok) - 1] = tok[strlen(tok) - 1] == 'a' ? 'b' : 'a';
+	return tok;
+}
+
+START_TEST(test_reply_token)
+{
+	int64_t id = new_event(0, NULL, NOW), id2 = new_event(0, NULL, NOW);
+	char *token = case_token(token_cases[_i].token, id, id2);
+	char *org_token = case_token(token_cases[_i].org, id, id2);
+	char from[64], att[64], line[512] = "", want[96], idtext[32];
+	char *mail, *pending, *org_line, *att_line;
+	const char *f = addr_of(token_cases[_i].from, from, sizeof(from));
+	struct event e;
+	int64_t told;
+
+	ck_assert_int_eq(member_remove(db, l.id, "erin@example.org"),
+	    MEMBER_REMOVED);
+	ck_assert_int_eq(event_get(db, id, &e), KITH_OK);
+	org_line = xasprintf("ORGANIZER;CN=Team:mailto:team-events%s%s"
+	    "@example.org\n", *org_token ? "+" : "", org_token);
+	att_line = *token_cases[_i].attendee ? xasprintf("ATTENDEE%s%s:mailto:"
+	    "%s\n", *token_cases[_i].partstat ? ";PARTSTAT=" : "",
+	    token_cases[_i].partstat, addr_of(token_cases[_i].attendee, att,
+	    sizeof(att))) : xstrdup("");
+	mail = xasprintf("%sFrom: <%s>\nTo: team-events@example.org\n"
+	    "Subject: answer\nMIME-Version: 1.0\nContent-Type: text/calendar; "
+	    "method=REPLY; charset=UTF-8\n\nBEGIN:VCALENDAR\nVERSION:2.0\n"
+	    "METHOD:REPLY\nBEGIN:VEVENT\nUID:%s\nSEQUENCE:0\n"
+	    "DTSTAMP:20261201T100000Z\n%s%sEND:VEVENT\nEND:VCALENDAR\n",
+	    token_cases[_i].proven ? "Authentication-Results: mx.example.org; "
+	    "dkim=pass header.d=example.org\n" : "", f, e.uid, org_line,
+	    att_line);
+	event_release(&e);
+	ck_assert_int_eq(handle_mail(mail, token, f, line, sizeof(line)),
+	    KITH_OK);
+	ck_assert_msg(strstr(line, token_cases[_i].line) != NULL, "%s: line "
+	    "'%s', want '%s'", token_cases[_i].what, line, token_cases[_i].line);
+	ck_assert_msg(!strcmp(answer_of(id, "bob@example.org"),
+	    token_cases[_i].bob) && !strcmp(answer_of(id, "carol@example.org"),
+	    token_cases[_i].carol), "%s: bob %s, carol %s",
+	    token_cases[_i].what, answer_of(id, "bob@example.org"),
+	    answer_of(id, "carol@example.org"));
+	snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
+	snprintf(want, sizeof(want), token_cases[_i].pending, idtext);
+	pending = pending_confirms();
+	ck_assert_msg(!strcmp(pending, want), "%s: pending '%s', want '%s'",
+	    token_cases[_i].what, pending, want);
+	told = db_int(db, -1, NULL, "SELECT count(*) FROM outbox o JOIN "
+	    "outbox_messages m ON m.id=o.message_id WHERE m.kind='notice' AND "
+	    "o.rcpt=?", "t", f);
+	if (*token_cases[_i].told)
+		ck_assert_msg(told == 1 && db_int(db, -1, NULL, "SELECT count(*) "
+		    "FROM outbox o JOIN outbox_messages m ON m.id=o.message_id "
+		    "WHERE m.kind='notice' AND o.rcpt=? AND instr(m.data, ?) > 0",
+		    "tt", f, token_cases[_i].told) == 1, "%s: %lld notices to %s, "
+		    "none with '%s'", token_cases[_i].what, (long long)told, f,
+		    token_cases[_i].told);
+	else
+		ck_assert_msg(told == 0, "%s: %lld notices to %s",
+		    token_cases[_i].what, (long long)told, f);
+	free(pending);
+	free(mail);
+	free(org_line);
+	free(att_line);
+	free(token);
+	free(org_token);
 }
 END_TEST
 
@@ -706,6 +1040,9 @@ event_suite(void)
 	    (int)(sizeof(reply_cases) / sizeof(reply_cases[0])));
 	tcase_add_loop_test(tc, test_create_spec, 0,
 	    (int)(sizeof(spec_cases) / sizeof(spec_cases[0])));
+	tcase_add_test(tc, test_organizer);
+	tcase_add_loop_test(tc, test_reply_token, 0,
+	    (int)(sizeof(token_cases) / sizeof(token_cases[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
