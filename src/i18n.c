@@ -19,6 +19,7 @@
 #define LANG_FILE_MAX (64 * 1024)
 #define RULE_DIGITS_MAX 18		/* a value fits in int64 */
 #define SAMPLE_RANGE_MAX 10000		/* "2~17": at most this many */
+#define SAMPLES_MAX 100000		/* numbers tried per rule's samples */
 
 enum { CAT_ZERO, CAT_ONE, CAT_TWO, CAT_FEW, CAT_MANY, CAT_OTHER, NCAT };
 static const char *const cat_names[NCAT] = {
@@ -621,6 +622,7 @@ samples_check(const struct i18n_lang *l, int cat, const char *text,
     struct report *r, int line)
 {
 	char *copy = xstrdup(text), *sec, *save = NULL;
+	unsigned long tried = 0;
 
 	for (sec = strtok_r(copy, "@", &save); sec;
 	    sec = strtok_r(NULL, "@", &save)) {
@@ -652,6 +654,11 @@ samples_check(const struct i18n_lang *l, int cat, const char *text,
 			    hi < lo || hi - lo > SAMPLE_RANGE_MAX) {
 				problem(r, line, "plural.%s: bad sample '%s'",
 				    cat_names[cat], item);
+				goto done;
+			}
+			if ((tried += hi - lo + 1) > SAMPLES_MAX) {
+				problem(r, line, "plural.%s: more than %d "
+				    "samples", cat_names[cat], SAMPLES_MAX);
 				goto done;
 			}
 			for (unsigned long long x = lo; x <= hi; x++) {
@@ -880,10 +887,21 @@ static struct i18n_lang *
 lang_read(const char *path, const char *code, struct report *r)
 {
 	struct i18n_lang *l;
+	struct stat st;
 	struct buf b;
 	long bad;
 	int forms_ok, plural_ok;
 
+	if (stat(path, &st) < 0) {
+		problem(r, 0, "cannot read the file");
+		return NULL;
+	}
+	/* checked before reading: a FIFO or a huge file is not a language */
+	if (!S_ISREG(st.st_mode) || st.st_size > LANG_FILE_MAX) {
+		problem(r, 0, "not a LANGUAGE file (not a plain file, or over "
+		    "64 KiB)");
+		return NULL;
+	}
 	buf_init(&b);
 	if (buf_read_file(&b, path) < 0) {
 		problem(r, 0, "cannot read the file");
@@ -929,7 +947,7 @@ static struct i18n_lang *
 lang_open(const char *dir, const char *code, struct report *r, char **path)
 {
 	if (!i18n_code_valid(code)) {
-		*path = xasprintf("%s/LANGUAGE", dir);
+		*path = xstrdup(dir);
 		r->path = *path;
 		problem(r, 0, "'%s' is not a language code", code);
 		return NULL;

@@ -275,6 +275,14 @@ static const struct {
 	  ":%d: plural.one: expected '@integer' or '@decimal' samples" },
 	{ { { "plural.other", "plural.other = n = 1" } },
 	  ":%d: plural.other takes no condition: it is what no rule matches" },
+	{ { { "plural.other", "plural.other = @integer 0, 2~10002, 2~10002, "
+	    "2~10002, 2~10002, 2~10002, 2~10002, 2~10002, 2~10002, 2~10002, "
+	    "2~10002" } },
+	  ":%d: plural.other: more than 100000 samples" },
+	{ { { "plural.other", "plural.other = @integer 0, 2~20000" } },
+	  ":%d: plural.other: bad sample '2~20000'" },
+	{ { { "plural.other", "plural.other = @integer 0, 5~2" } },
+	  ":%d: plural.other: bad sample '5~2'" },
 	{ { { "plural.other", "plural.other = @integer 0, 1, 2" } },
 	  ":%d: plural.other: the sample 1 is 'one' by these rules" },
 	{ { { "plural.few", "plural.few = i = 1..4" },
@@ -734,6 +742,45 @@ START_TEST(test_codes)
 }
 END_TEST
 
+/* Files that are no LANGUAGE file at all are refused before reading. */
+START_TEST(test_odd_files)
+{
+	char dir[256], err[512], *p, *big;
+	static const char nul[] = "name = a\0b\n";
+
+	snprintf(dir, sizeof(dir), "%s/kith-i18n.XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	p = xasprintf("%s/en/LANGUAGE", dir);	/* a folder */
+	ck_assert_int_eq(mkdir_p(p, 0755), 0);
+	ck_assert_ptr_null(i18n_lang_load(dir, "en", err, sizeof(err)));
+	ck_assert_msg(strstr(err, "/en/LANGUAGE: not a LANGUAGE file") != NULL,
+	    "%s", err);
+	free(p);
+	p = xasprintf("%s/de/LANGUAGE", dir);	/* 70 KiB */
+	big = xmalloc(70 * 1024);
+	memset(big, '#', 70 * 1024);
+	write_edited(dir, "de", NULL, 0);
+	ck_assert_int_eq(file_write_atomic(p, big, 70 * 1024, 0644), 0);
+	ck_assert_ptr_null(i18n_lang_load(dir, "de", err, sizeof(err)));
+	ck_assert_msg(strstr(err, "/de/LANGUAGE: not a LANGUAGE file") != NULL,
+	    "%s", err);
+	free(big);
+	free(p);
+	p = xasprintf("%s/fr/LANGUAGE", dir);	/* a NUL byte */
+	write_edited(dir, "fr", NULL, 0);
+	ck_assert_int_eq(file_write_atomic(p, nul, sizeof(nul) - 1, 0644), 0);
+	ck_assert_ptr_null(i18n_lang_load(dir, "fr", err, sizeof(err)));
+	ck_assert_msg(strstr(err, "/fr/LANGUAGE: not a LANGUAGE file") != NULL,
+	    "%s", err);
+	free(p);
+	ck_assert_ptr_null(i18n_lang_load(dir, "../en", err, sizeof(err)));
+	ck_assert_msg(!strcmp(err + strlen(dir), ": '../en' is not a language "
+	    "code"), "%s", err);
+	unit_rmdir(dir);
+}
+END_TEST
+
 /* Every problem of a file is reported, not only the first. */
 START_TEST(test_check_reports_all)
 {
@@ -793,6 +840,7 @@ i18n_suite(void)
 	tcase_add_test(tc, test_shipped_complete);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_codes);
+	tcase_add_test(tc, test_odd_files);
 	tcase_add_test(tc, test_check_reports_all);
 	suite_add_tcase(s, tc);
 	return s;
