@@ -332,13 +332,14 @@ lang_lines(struct i18n_lang *l, char *text, struct report *r)
 			problem(r, lineno, "unknown key '%s'", key);
 			continue;
 		}
-		if (l->val[slot]) {
+		if (l->line[slot]) {
 			problem(r, lineno, "'%s' given twice (first on line "
 			    "%d)", key, l->line[slot]);
 			continue;
 		}
 		if (*value == '\0' && slot != S_PLURAL + CAT_OTHER) {
 			problem(r, lineno, "'%s' has no value", key);
+			l->line[slot] = lineno;	/* not "missing" as well */
 			continue;
 		}
 		l->val[slot] = xstrdup(value);
@@ -925,7 +926,7 @@ lang_read(const char *path, const char *code, struct report *r)
 	for (int s = 0; s < NSLOT; s++) {
 		char name[32];
 
-		if (l->val[s] == NULL && slot_required(s))
+		if (l->val[s] == NULL && l->line[s] == 0 && slot_required(s))
 			problem(r, 0, "missing %s",
 			    slot_name(s, name, sizeof(name)));
 	}

@@ -162,9 +162,9 @@ write_edited(const char *dir, const char *code, const struct edit *ed,
 	struct buf in, out;
 	char *path, *line, *next, *sub;
 	size_t k;
-	int lineno = 0, first = 0, done[4] = { 0 };
+	int lineno = 0, first = 0, done[6] = { 0 };
 
-	ck_assert_uint_le(ned, 4);
+	ck_assert_uint_le(ned, 6);
 	buf_init(&in);
 	buf_init(&out);
 	path = xasprintf("%s/en/LANGUAGE", TEMPLATES);
@@ -789,6 +789,7 @@ START_TEST(test_check_reports_all)
 		{ "day.6", NULL },
 		{ "format.time", "format.time = {HH}:{mm}" },
 		{ "plural.one", "plural.one = i = 1 or" },
+		{ "name.en", "name.en =" },	/* not "missing" as well */
 	};
 	struct lines ls = { NULL, 0 };
 	char dir[256];
@@ -797,9 +798,10 @@ START_TEST(test_check_reports_all)
 	snprintf(dir, sizeof(dir), "%s/kith-i18n.XXXXXX",
 	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	write_edited(dir, "en", ed, 4);
+	write_edited(dir, "en", ed, 5);
 	n = i18n_lang_check(dir, "en", collect, &ls);
-	ck_assert_msg(n == 4 && ls.n == 4, "%d problems:\n%s", n, ls.all);
+	ck_assert_msg(n == 5 && ls.n == 5, "%d problems:\n%s", n, ls.all);
+	ck_assert(strstr(ls.all, "'name.en' has no value\n") != NULL);
 	ck_assert(strstr(ls.all, "missing month.3\n") != NULL);
 	ck_assert(strstr(ls.all, "missing day.6\n") != NULL);
 	ck_assert(strstr(ls.all, "format.time must show the time zone") != NULL);
