@@ -526,7 +526,7 @@ void
 bounce_parse(const char *raw, size_t len, struct bounce_report *r)
 {
 	struct message m;
-	char err[128], *ds, *hdr;
+	char err[128] = "", *ds, *hdr;
 	int failed = 0, delayed = 0, delivered = 0;
 	size_t human;
 

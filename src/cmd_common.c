@@ -50,7 +50,7 @@ wants_help(int argc, char **argv)
 void
 cli_config(struct cli *c)
 {
-	char err[512];
+	char err[512] = "";
 	int level;
 
 	if (config_load(&c->cfg, c->config_path, err, sizeof(err)) < 0)
@@ -65,7 +65,7 @@ cli_config(struct cli *c)
 void
 cli_open(struct cli *c)
 {
-	char err[512], *path;
+	char err[512] = "", *path;
 	int st;
 
 	cli_config(c);
@@ -88,7 +88,7 @@ cli_close(struct cli *c)
 struct token_key *
 cli_key(struct cli *c)
 {
-	char *path = config_secret_path(&c->cfg), err[512];
+	char *path = config_secret_path(&c->cfg), err[512] = "";
 	struct token_key *k = token_key_load(path, err, sizeof(err));
 
 	free(path);
@@ -100,7 +100,7 @@ cli_key(struct cli *c)
 void
 cli_list(struct cli *c, const char *spec, struct list *l)
 {
-	char err[512];
+	char err[512] = "";
 
 	if (list_find(c->db, spec, l, err, sizeof(err)) != KITH_OK)
 		die(EX_NOUSER_, "%s", err);

@@ -30,7 +30,7 @@ static int
 run_delivery(struct cli *c, const struct deliver_opts *o, int quiet)
 {
 	struct deliver_stats s;
-	char err[512];
+	char err[512] = "";
 	int st = deliver_run(&c->cfg, o, &s, err, sizeof(err));
 
 	if (st != KITH_OK)
@@ -89,7 +89,7 @@ cmd_deliver(struct cli *c, int argc, char **argv)
 static void
 cron_housekeeping(struct cli *c)
 {
-	char *secret = config_secret_path(&c->cfg), err[512];
+	char *secret = config_secret_path(&c->cfg), err[512] = "";
 	struct token_key *key = token_key_load(secret, err, sizeof(err));
 	int64_t now = now_utc();
 

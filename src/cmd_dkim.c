@@ -32,7 +32,7 @@ cmd_dkim(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *selector = "kith", *out = NULL, *domain;
-	char *path, *dir, *txt, *name, err[512];
+	char *path, *dir, *txt, *name, err[512] = "";
 	int ch;
 
 	if (argc < 2 || wants_help(argc, argv) || strcmp(argv[1], "keygen")) {

@@ -166,7 +166,7 @@ create_cmd(struct cli *c, int argc, char **argv)
 {
 	struct spec_args a;
 	struct list l;
-	char err[512];
+	char err[512] = "";
 	int64_t id, invited;
 	int st;
 
@@ -195,7 +195,7 @@ update_cmd(struct cli *c, int argc, char **argv)
 {
 	struct spec_args a;
 	struct event old;
-	char err[512];
+	char err[512] = "";
 	int64_t id, n;
 	int st;
 
@@ -222,7 +222,7 @@ static int
 cancel_cmd(struct cli *c, int argc, char **argv)
 {
 	struct spec_args a;
-	char err[512];
+	char err[512] = "";
 	int64_t id, n;
 	int st;
 
@@ -488,7 +488,7 @@ cmd_event(struct cli *c, int argc, char **argv)
 	}
 	if (!strcmp(sub, "feed")) {
 		struct list l;
-		char err[512], *cal;
+		char err[512] = "", *cal;
 
 		cli_open(c);
 		cli_list(c, argv[2], &l);

@@ -15,7 +15,7 @@
 int
 cmd_init(struct cli *c, int argc, char **argv)
 {
-	char err[512], *db_path, *secret;
+	char err[512] = "", *db_path, *secret;
 	sqlite3 *db;
 	int st;
 

@@ -34,7 +34,7 @@ list_create_cmd(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *owner = NULL, *name = NULL, *desc = NULL;
-	char err[512];
+	char err[512] = "";
 	int ch, st;
 
 	optind = 0;
@@ -101,7 +101,7 @@ cmd_list(struct cli *c, int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : "";
 	struct list l;
-	char err[512];
+	char err[512] = "";
 	int st;
 
 	if (argc < 2 || !strcmp(sub, "-h") || !strcmp(sub, "--help") ||

@@ -110,7 +110,7 @@ create_cmd(struct cli *c, int argc, char **argv)
 	};
 	struct newsletter_draft d;
 	const char *text_path = NULL, *html_path = NULL;
-	char *text, *html = NULL, err[512];
+	char *text, *html = NULL, err[512] = "";
 	int json = 0, ch, st;
 	int64_t id;
 	struct list l;
@@ -256,7 +256,7 @@ preview_cmd(struct cli *c, int64_t id, const char *to)
 	struct deliver_opts o;
 	struct deliver_stats s;
 	char *addr = address_normalize(to), *data, *mailto = NULL, *url = NULL;
-	char *bounce, err[512];
+	char *bounce, err[512] = "";
 	int64_t msg_id, member_id = 0;
 	size_t len;
 	int st;
@@ -357,7 +357,7 @@ send_and_watch(struct cli *c, int64_t id)
 	if (kid == 0) {
 		struct deliver_opts o;
 		struct deliver_stats ds;
-		char err[512];
+		char err[512] = "";
 
 		memset(&o, 0, sizeof(o));
 		if (deliver_run(&c->cfg, &o, &ds, err, sizeof(err)) != KITH_OK) {
@@ -403,7 +403,7 @@ send_and_watch(struct cli *c, int64_t id)
 static int
 send_cmd(struct cli *c, int64_t id)
 {
-	char err[512];
+	char err[512] = "";
 	int64_t n;
 	int st;
 
@@ -425,7 +425,7 @@ schedule_cmd(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *tz = NULL;
-	char *list_tz = NULL, err[512], shown[64];
+	char *list_tz = NULL, err[512] = "", shown[64];
 	struct campaign cp;
 	int64_t id, at;
 	int ch, st;
@@ -512,7 +512,7 @@ cmd_newsletter(struct cli *c, int argc, char **argv)
 		return send_cmd(c, campaign_id_arg(argv[2]));
 	if (!strcmp(sub, "cancel")) {
 		int64_t id = campaign_id_arg(argv[2]), dropped;
-		char err[512];
+		char err[512] = "";
 		int st;
 
 		cli_open(c);

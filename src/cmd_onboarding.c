@@ -67,7 +67,7 @@ cmd_onboarding(struct cli *c, int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : "";
 	struct list l;
-	char err[512];
+	char err[512] = "";
 	int st;
 
 	if (argc < 3 || wants_help(argc, argv)) {

@@ -52,7 +52,7 @@ create_cmd(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *question = NULL, *closes = NULL, *tz = NULL;
-	char *options[POLL_MAX_OPTIONS], err[512], *list_tz = NULL;
+	char *options[POLL_MAX_OPTIONS], err[512] = "", *list_tz = NULL;
 	size_t n = 0;
 	int multiple = 0, json = 0, ch, st;
 	int64_t id, sent, at = 0;
@@ -222,7 +222,7 @@ cmd_poll(struct cli *c, int argc, char **argv)
 		return show_cmd(c, id_arg(argv[2]), argc > 3 &&
 		    !strcmp(argv[3], "--json"));
 	if (!strcmp(sub, "close")) {
-		char err[512];
+		char err[512] = "";
 		int64_t id = id_arg(argv[2]);
 		int st;
 

@@ -55,7 +55,7 @@ start_delivery(const struct kith_config *cfg)
 	{
 		struct deliver_opts o = { 0, 0 };
 		struct deliver_stats s;
-		char err[512], *logpath = xasprintf("%s/deliver.log",
+		char err[512] = "", *logpath = xasprintf("%s/deliver.log",
 		    cfg->data_dir);
 		int null = open("/dev/null", O_RDWR);
 		int logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0640);

@@ -363,6 +363,9 @@ db_migrate(sqlite3 *db, char *err, size_t errlen)
 	}
 	/* Another process may have migrated while we waited for the lock. */
 	version = (int)db_int(db, 0, &st, "PRAGMA user_version", "");
+	if (st != KITH_OK)
+		snprintf(err, errlen, "database: cannot read schema version: %s",
+		    sqlite3_errmsg(db));
 	for (int i = version; st == KITH_OK && i < NMIGRATIONS; i++) {
 		char pragma[64];
 
@@ -380,7 +383,10 @@ db_migrate(sqlite3 *db, char *err, size_t errlen)
 		db_rollback(db);
 		return st;
 	}
-	return db_commit(db);
+	if ((st = db_commit(db)) != KITH_OK)
+		snprintf(err, errlen, "database: cannot commit the schema "
+		    "migration (disk full?); try again");
+	return st;
 }
 
 int

@@ -184,7 +184,7 @@ accept_post(struct inbound *in, const struct list *l, const struct message *m)
 static struct token_key *
 inbound_key(struct inbound *in)
 {
-	char *path = config_secret_path(in->cfg), err[512];
+	char *path = config_secret_path(in->cfg), err[512] = "";
 	struct token_key *k = token_key_load(path, err, sizeof(err));
 
 	free(path);
@@ -581,7 +581,7 @@ static void
 dispatch(struct inbound *in, const struct list *l, const struct recipient *r)
 {
 	struct message m;
-	char err[256];
+	char err[256] = "";
 
 	if (r->role == ROLE_BOUNCES) {
 		handle_bounce(in, l, r->detail);
@@ -651,7 +651,7 @@ inbound_receive(const struct kith_config *cfg, const char *raw, size_t len,
 {
 	struct inbound in = { cfg, NULL, raw, len, raw, len, envelope_from,
 		envelope_to, res, NULL, NULL };
-	char *db_path = config_db_path(cfg), err[512];
+	char *db_path = config_db_path(cfg), err[512] = "";
 	struct recipient r;
 	struct list l;
 	char *normalized = NULL;

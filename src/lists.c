@@ -394,7 +394,10 @@ list_setting_set(sqlite3 *db, int64_t list_id, const char *key,
 		    sqlite3_errmsg(db));
 		return st;
 	}
-	return db_commit(db);
+	if ((st = db_commit(db)) != KITH_OK)
+		snprintf(err, errlen, "cannot store setting: database busy or "
+		    "disk full; try again");
+	return st;
 }
 
 void

@@ -415,16 +415,16 @@ message_parse(struct message *m, const char *raw, size_t len, char *err,
 	m->eol = message_eol(raw, len);
 	if (len == 0) {
 		snprintf(err, errlen, "empty message");
-		return -1;
+		goto fail;
 	}
 	if (header_block_valid(raw, len, m->body_off, err, errlen) < 0)
-		return -1;
+		goto fail;
 	if (mailmime_parse(raw, len, &idx, &mime) != MAILIMF_NO_ERROR ||
 	    mime == NULL || mime->mm_type != MAILMIME_MESSAGE) {
 		snprintf(err, errlen, "MIME structure cannot be parsed");
 		if (mime)
 			mailmime_free(mime);
-		return -1;
+		goto fail;
 	}
 	mailimf_single_fields_init(&sf, mime->mm_data.mm_message.mm_fields);
 	read_from(m, &sf);
@@ -459,6 +459,10 @@ message_parse(struct message *m, const char *raw, size_t len, char *err,
 	buf_release(&text);
 	mailmime_free(mime);
 	return 0;
+fail:
+	/* Nothing for the caller to release after a failed parse. */
+	message_release(m);
+	return -1;
 }
 
 void

@@ -202,7 +202,7 @@ moderation_decide(const struct mail_ctx *c, int64_t id,
 	if (action == MOD_APPROVE) {
 		struct message m;
 		struct post_outcome o;
-		char err[256];
+		char err[256] = "";
 
 		/* It parsed when it was held; it parses now. */
 		if (message_parse(&m, raw, len, err, sizeof(err)) == 0) {
@@ -303,7 +303,7 @@ moderation_expire(const struct kith_config *cfg, sqlite3 *db,
 	for (size_t i = 0; i < n; i++) {
 		struct list l;
 		struct held h;
-		char err[256];
+		char err[256] = "";
 		struct mail_ctx c = { cfg, db, key, &l, NULL, NULL };
 
 		if (list_find(db, lists[i], &l, err, sizeof(err)) == KITH_OK &&

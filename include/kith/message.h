@@ -53,7 +53,8 @@ struct message {
 /*
  * message_parse - parse raw (which must outlive m).  0, or -1 with the
  * reason in err: the input is not a mail message at all.
- * Release with message_release().
+ * Release with message_release(); a failed parse holds nothing (m is
+ * zeroed, and releasing it again is harmless).
  */
 int message_parse(struct message *m, const char *raw, size_t len,
     char *err, size_t errlen);
