@@ -302,6 +302,12 @@ static const char *const migrations[] = {
 	"  VALUES (old.list_id, old.address, 'left', unixepoch()); END;"
 	"ALTER TABLE members ADD COLUMN thanks INTEGER NOT NULL DEFAULT 1;"
 	"ALTER TABLE members ADD COLUMN nudged INTEGER NOT NULL DEFAULT 0;",
+	/*
+	 * 8: who holds each claim (the claimant's journal name), so that the
+	 * claims of a killed delivery are released as soon as its journal
+	 * lock is free instead of after the whole lease
+	 */
+	"ALTER TABLE outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -66,6 +66,7 @@ struct worker {
 	int nscopes;
 	char list_scope[40];
 	int keep_journal;	/* results it holds are not in the database */
+	int journal_off;	/* a write failed: kept locked, not written */
 	struct retry_policy rp;
 	int commit_every;
 	struct deliver_stats stats;
@@ -186,14 +187,14 @@ inflight_done(struct tx *t, void *ctx)
 
 	/* Durable against kill -9 at once; the database hears in a moment. */
 	f->done[f->ndone++] = k;
-	if (t->status == KITH_OK && f->w->journal &&
+	if (t->status == KITH_OK && f->w->journal && !f->w->journal_off &&
 	    journal_sent(f->w->journal, f->items[k].id) < 0) {
-		/* Without the journal, commit each result at once; what it
-		 * holds stays on disk until it is committed. */
-		inflight_record(f);
-		journal_abandon(f->w->journal);
-		f->w->journal = NULL;
+		/* Without the journal, commit each result at once.  The file
+		 * stays open and locked: the rows claimed in its name are
+		 * still ours, and what it holds stays until it is committed. */
+		f->w->journal_off = 1;
 		f->w->commit_every = 1;
+		inflight_record(f);
 		return;
 	}
 	if (f->ndone >= (size_t)f->w->commit_every)
@@ -498,7 +499,8 @@ worker_run(struct worker *w, int batch_size)
 		size_t n;
 
 		st = outbox_claim(w->db, now_utc(), w->cfg->lease_seconds,
-		    batch_size, w->journal_dir, &items, &n);
+		    batch_size, w->journal_dir, journal_name(w->journal), &items,
+		    &n);
 		if (st != KITH_OK)
 			worker_stop(w, "cannot claim outbox rows: %s",
 			    sqlite3_errmsg(w->db));
