@@ -591,6 +591,13 @@ dispatch(struct inbound *in, const struct list *l, const struct recipient *r)
 		quarantine(in, err);
 		return;
 	}
+	/* What goes on to members and owners must keep its header whole. */
+	if ((r->role == ROLE_POST || r->role == ROLE_OWNER) &&
+	    message_header_foldable(&m, err, sizeof(err)) < 0) {
+		quarantine(in, err);
+		message_release(&m);
+		return;
+	}
 	in->msg = &m;
 	in->sender = address_normalize(*m.from_addr ? m.from_addr :
 	    in->env_from);

@@ -90,6 +90,45 @@ header_block_end(const char *raw, size_t len)
 	return (size_t)(it.p - raw);
 }
 
+static int
+is_wsp(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+size_t
+header_fold_at(const char *s, size_t n, size_t width)
+{
+	size_t k;
+
+	if (n <= width)
+		return 0;
+	/* A fold goes before white space that follows a non-blank, so that
+	 * no line of the folded field is blank. */
+	for (k = width; k > 0; k--)
+		if (is_wsp(s[k]) && !is_wsp(s[k - 1]))
+			return k;
+	for (k = width + 1; k < n; k++)
+		if (is_wsp(s[k]) && !is_wsp(s[k - 1]))
+			return k;
+	return 0;
+}
+
+/* 1 when line s[0..n) is at most 998 octets or can be folded to that. */
+static int
+header_line_foldable(const char *s, size_t n)
+{
+	while (n > HEADER_LINE_MAX) {
+		size_t k = header_fold_at(s, n, HEADER_LINE_MAX);
+
+		if (k == 0 || k > HEADER_LINE_MAX)
+			return 0;
+		s += k;
+		n -= k;
+	}
+	return 1;
+}
+
 const char *
 message_eol(const char *raw, size_t len)
 {
@@ -362,6 +401,29 @@ walk_text(struct buf *out, struct mailmime *mime, int want_html, int depth)
 			    want_html, depth + 1);
 		return;
 	}
+}
+
+int
+message_header_foldable(const struct message *m, char *err, size_t errlen)
+{
+	const char *raw = m->raw;
+	size_t hlen = m->body_off;
+
+	for (size_t i = 0; i < hlen;) {
+		const char *nl = memchr(raw + i, '\n', hlen - i);
+		size_t end = nl ? (size_t)(nl - raw) : hlen, n = end - i;
+
+		if (n && raw[end - 1] == '\r')
+			n--;
+		if (!header_line_foldable(raw + i, n)) {
+			snprintf(err, errlen, "a header line of %zu characters "
+			    "cannot be folded to the 998 SMTP allows (no white "
+			    "space)", n);
+			return -1;
+		}
+		i = end + 1;
+	}
+	return 0;
 }
 
 /*

@@ -32,6 +32,18 @@ int header_next(struct header_iter *it, struct header_field *f);
 int header_is(const struct header_field *f, const char *name);
 /* Offset of the body (after the empty line), or len when none. */
 size_t header_block_end(const char *raw, size_t len);
+/* The longest line SMTP carries, without its CRLF (RFC 5321 4.5.3.1.6). */
+#define HEADER_LINE_MAX 998
+
+/*
+ * header_fold_at - where to fold the header line s[0..n) (no line end)
+ * so that its first piece is at most width octets: the offset of the last
+ * white space at or before width that follows a non-blank, else of the
+ * first one after it; 0 when n <= width or there is none.  Folding means
+ * a line end before that white space (RFC 5322 2.2.3).
+ */
+size_t header_fold_at(const char *s, size_t n, size_t width);
+
 /* "\r\n" when the first line ends in CRLF, else "\n". */
 const char *message_eol(const char *raw, size_t len);
 
@@ -59,6 +71,15 @@ struct message {
 int message_parse(struct message *m, const char *raw, size_t len,
     char *err, size_t errlen);
 void message_release(struct message *m);
+
+/*
+ * message_header_foldable - 0 when every line of m's header is at most
+ * 998 octets or can be folded to that at white space; else -1 with the
+ * reason in err.  Mail Kith passes on must pass: a line it cannot fold
+ * would break the header of every copy.
+ */
+int message_header_foldable(const struct message *m, char *err,
+    size_t errlen);
 
 /*
  * message_attachments - call fn for every part that is not body text

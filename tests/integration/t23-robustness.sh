@@ -99,4 +99,90 @@ assert_ok '[ "$dups" -le 2 ]' "only the transactions in flight (2 workers) went 
 assert_ok '[ "$(db "SELECT count(*) FROM outbox o JOIN outbox_messages m ON m.id=o.message_id WHERE m.list_id=(SELECT id FROM lists WHERE local=\"kill\") AND o.state!=\"sent\"")" = 0 ]' "every row of the post ends 'sent'"
 assert_ok '[ -z "$(ls "$T/var/journal")" ]' "no journal is left behind"
 
+# ---- A7: long header lines are folded, never split into the body --------
+# Posts with a 1,500-character Subject (words), a 40-id References line
+# and, with the list's subject prefix, the same subject rewritten.  Every
+# member's copy keeps List-Id, X-Loop and Precedence as headers and its
+# body intact, and its DKIM signature verifies.  A 2,000-character
+# Subject without white space cannot be folded: it is quarantined.
+if $PY -c 'import dkim' 2>/dev/null; then
+	kith dkim keygen example.org --selector s1 >/dev/null
+	printf '[dkim]\ndomain = example.org\nselector = s1\n' >> "$KITH_CONF"
+	dkim=1
+else
+	echo "# python3-dkim missing: DKIM not checked"
+	dkim=0
+fi
+stop_sink
+start_sink --pipelining
+sed -i "s|^transport = .*|transport = smtp://127.0.0.1:$SINK_PORT|" "$KITH_CONF"
+kith list create fold@example.org --owner alice@example.org --name Fold >/dev/null
+kith member add fold bob@example.org >/dev/null
+words=$($PY -c 'print(" ".join("word%d" % i for i in range(200)))')
+refs=$($PY -c 'print(" ".join("<ref%d.%s@example.net>" % (i, "r" * 20) for i in range(40)))')
+long_post() {	# long_post FILE MSGID SUBJECT [REFERENCES]
+	{
+		printf 'From: alice@example.org\nTo: fold@example.org\nSubject: %s\nMessage-ID: <%s>\n' "$3" "$2"
+		[ -n "${4:-}" ] && printf 'References: %s\n' "$4"
+		printf 'MIME-Version: 1.0\nContent-Type: text/plain; charset=us-ascii\n\nbody line one\nbody line two\n'
+	} > "$1"
+	post "$1" fold@example.org
+}
+assert_ok '[ "$(long_post "$T/f1.eml" long-1@x "$words")" = 0 ]' "a post with a ${#words}-character Subject is accepted"
+assert_ok '[ "$(long_post "$T/f2.eml" long-2@x "short" "$refs")" = 0 ]' "a post with a ${#refs}-character References line is accepted"
+kith list set fold subject_prefix "[fold]" >/dev/null
+assert_ok '[ "$(long_post "$T/f3.eml" long-3@x "$words")" = 0 ]' "with a subject prefix, the long Subject is accepted"
+kith list set fold subject_prefix "" >/dev/null
+# Mail to the owners is passed on as it came: the SMTP client folds it.
+long_post "$T/f5.eml" long-5@x "$words" >/dev/null
+sed -i 's/^To: fold@/To: fold-owner@/' "$T/f5.eml"
+assert_ok '[ "$(post "$T/f5.eml" fold-owner@example.org)" = 0 ]' "mail with the long Subject to the owners is accepted"
+kith deliver >/dev/null 2>&1
+cat > "$T/fold.py" <<'PYEOF'
+import email, email.policy, glob, json, sys
+sink, words, refs = sys.argv[1], sys.argv[2], sys.argv[3]
+want = {"long-1@x": ("Subject", words), "long-2@x": ("References", refs),
+        "long-3@x": ("Subject", "[fold] " + words),
+        "long-5@x": ("Subject", words)}
+seen = 0
+for js in sorted(glob.glob(sink + "/*.json")):
+    raw = open(js[:-5] + ".eml", "rb").read()
+    m = email.message_from_bytes(raw, policy=email.policy.compat32)
+    mid = (m["Message-ID"] or "").strip("<> ")
+    if mid not in want:
+        continue
+    seen += 1
+    name, value = want[mid]
+    got = " ".join((m[name] or "").split())
+    longest = max(len(l) for l in raw.split(b"\r\n"))
+    problems = []
+    if got != value:
+        problems.append("%s differs (%d chars)" % (name, len(got)))
+    for h in ("List-Id", "X-Loop", "Precedence", "List-Post") if mid != "long-5@x" else ("To",):
+        if m[h] is None:
+            problems.append(h + " is not a header")
+    if m.defects:
+        problems.append("defects %r" % m.defects)
+    if m.get_payload().replace("\r\n", "\n") != "body line one\nbody line two\n":
+        problems.append("body %r" % m.get_payload()[:80])
+    if longest > 998:
+        problems.append("a line of %d octets" % longest)
+    print("%s %s" % (mid, "; ".join(problems) or "ok"))
+print("seen %d" % seen)
+PYEOF
+$PY "$T/fold.py" "$SINK_DIR" "$words" "$refs" > "$T/fold.out"
+for id in long-1@x long-2@x long-3@x long-5@x; do
+	assert_ok 'grep -qx "$id ok" "$T/fold.out"' "the copy of <$id> keeps its headers, the list headers and its body: $(grep -m 1 "^$id" "$T/fold.out")"
+done
+if [ $dkim = 1 ]; then
+	$PY "$HERE/verify_dkim.py" "$SINK_DIR" "$T/var/dkim/s1.example.org.pem" s1 example.org > "$T/fold.dkim" 2>&1
+	rc=$?
+	assert_ok '[ $rc = 0 ]' "every copy's DKIM signature verifies: $(grep -c '^ok' "$T/fold.dkim") ok, $(grep -c '^not ok' "$T/fold.dkim") not ok"
+fi
+nolong=$(head -c 2000 /dev/zero | tr '\0' 'x')
+q0=$(db "SELECT count(*) FROM quarantine")
+assert_ok '[ "$(long_post "$T/f4.eml" long-4@x "$nolong")" = 0 ]' "a 2,000-character Subject without white space: exit 0 (kept)"
+assert_ok '[ "$(db "SELECT count(*) FROM quarantine")" = $((q0 + 1)) ] && db "SELECT reason FROM quarantine ORDER BY id DESC LIMIT 1" | grep -q "cannot be folded"' "and quarantined: $(db "SELECT reason FROM quarantine ORDER BY id DESC LIMIT 1")"
+assert_ok '[ "$(db "SELECT count(*) FROM posts WHERE message_id=\"long-4@x\"")" = 0 ]' "it reaches nobody"
+
 finish
