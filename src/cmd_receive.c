@@ -16,8 +16,6 @@
 #include "kith/log.h"
 #include "kith/util.h"
 
-#define RECEIVE_MAX (256 << 20)
-
 static const char *
 env_first(const char *const *names)
 {
@@ -70,6 +68,35 @@ start_delivery(const struct kith_config *cfg)
 	}
 }
 
+/*
+ * read_message - read standard input into in, keeping at most about
+ * limit bytes: the rest is read and counted, not kept, so a message far
+ * over the list's max_size costs no memory.  *size is the whole size.
+ */
+static int
+read_message(struct buf *in, size_t limit, size_t *size)
+{
+	char skip[65536];
+	ssize_t n;
+
+	*size = 0;
+	if (buf_read_fd_max(in, 0, limit) == 0) {
+		*size = in->len;
+		return 0;
+	}
+	if (errno != EFBIG)
+		return -1;
+	*size = in->len;
+	while ((n = read(0, skip, sizeof(skip))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		*size += (size_t)n;
+	}
+	return 0;
+}
+
 int
 cmd_receive(struct cli *c, int argc, char **argv)
 {
@@ -80,6 +107,7 @@ cmd_receive(struct cli *c, int argc, char **argv)
 	struct inbound_result res;
 	struct buf in;
 	char *exim_rcpt = NULL;
+	size_t size;
 	int ch;
 
 	if (wants_help(argc, argv)) {
@@ -88,7 +116,9 @@ cmd_receive(struct cli *c, int argc, char **argv)
 		    "envelope comes\nfrom -r/-f or from the environment Postfix "
 		    "(ORIGINAL_RECIPIENT, SENDER)\nand Exim (LOCAL_PART, DOMAIN, "
 		    "SENDER) set.  Exit codes: 0 stored (or\ndropped on "
-		    "purpose), 67 no such list, 75 try again later.\n");
+		    "purpose, or a post over max_size refused with a notice),\n"
+		    "65 other mail over max_size, 67 no such list, 75 try "
+		    "again later.\n");
 		return 0;
 	}
 	optind = 0;
@@ -115,16 +145,12 @@ cmd_receive(struct cli *c, int argc, char **argv)
 		    "RECIPIENT");
 	cli_config(c);
 	buf_init(&in);
-	if (buf_read_fd_max(&in, 0, RECEIVE_MAX) < 0) {
-		/* Far past any list's max_size: the MTA bounces it to the
-		 * sender, who learns why; nothing is silently lost. */
-		if (errno == EFBIG)
-			die(EX_DATAERR_, "receive: message larger than %d MB; "
-			    "not accepted", RECEIVE_MAX >> 20);
+	/* The size is checked while reading: what is over the list's
+	 * max_size is never held in memory, let alone parsed. */
+	if (read_message(&in, inbound_size_limit(&c->cfg, rcpt), &size) < 0)
 		die(EX_TEMPFAIL_, "receive: cannot read the message: %s",
 		    strerror(errno));
-	}
-	inbound_receive(&c->cfg, in.data ? in.data : "", in.len,
+	inbound_receive_sized(&c->cfg, in.data ? in.data : "", in.len, size,
 	    sender ? sender : "", rcpt, &res);
 	buf_release(&in);
 	free(exim_rcpt);

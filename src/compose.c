@@ -160,28 +160,38 @@ compose_fold_header(struct buf *b, const char *head, size_t len,
 	}
 }
 
-/* The header block of the list copy, unfolded as it came. */
+/*
+ * copy_field - one of the author's header fields into b, folded where
+ * SMTP needs it, with the message's line ends (also after a last field
+ * that had none: a message without a body).
+ */
 static void
-list_copy_head(struct buf *b, const struct list_copy_opts *o,
+copy_field(struct buf *b, const struct header_field *f, const char *eol)
+{
+	struct buf t;
+
+	if (f->value == f->name + f->name_len + 1) {
+		compose_fold_header(b, f->start, f->len, eol);
+		return;
+	}
+	/* "To   : x" (RFC 822 obsolete syntax) becomes "To: x": strict
+	 * parsers would take it for the body's start. */
+	buf_init(&t);
+	buf_add(&t, f->name, f->name_len);
+	buf_addc(&t, ':');
+	buf_add(&t, f->value, f->len - (size_t)(f->value - f->start));
+	compose_fold_header(b, t.data, t.len, eol);
+	buf_release(&t);
+}
+
+/* The header fields the list adds or replaces, one per line. */
+static void
+list_headers(struct buf *b, const struct list_copy_opts *o,
     const struct message *m)
 {
 	const char *eol = m->eol;
-	struct header_iter it;
-	struct header_field f;
 	char *name;
 
-	header_iter_init(&it, m->raw, m->body_off);
-	while (header_next(&it, &f))
-		if (!header_dropped(&f, o)) {
-			/* "To   : x" (RFC 822 obsolete syntax) becomes "To: x":
-			 * strict parsers would take it for the body's start. */
-			buf_add(b, f.name, f.name_len);
-			buf_addc(b, ':');
-			buf_add(b, f.value, f.len - (size_t)(f.value - f.start));
-			/* A last header without its line ending (no body). */
-			if (f.len && f.start[f.len - 1] != '\n')
-				buf_adds(b, eol);
-		}
 	if (*m->message_id == '\0')
 		buf_addf(b, "Message-ID: <%s>%s", o->message_id, eol);
 	/* RFC 5322 requires a Date; the author's client may have left it out. */
@@ -237,13 +247,19 @@ char *
 compose_list_copy(const struct list_copy_opts *o, const struct message *m,
     size_t *outlen)
 {
+	struct header_iter it;
+	struct header_field f;
 	struct buf head, b;
 
-	buf_init(&head);
-	list_copy_head(&head, o, m);
 	buf_init(&b);
-	buf_grow(&b, m->len + head.len + 1024);
+	buf_grow(&b, m->len + 2048);
 	/* Every line of the header fits SMTP: nothing spills into the body. */
+	header_iter_init(&it, m->raw, m->body_off);
+	while (header_next(&it, &f))
+		if (!header_dropped(&f, o))
+			copy_field(&b, &f, m->eol);
+	buf_init(&head);
+	list_headers(&head, o, m);
 	compose_fold_header(&b, head.data, head.len, m->eol);
 	buf_release(&head);
 	buf_adds(&b, m->eol);

@@ -59,7 +59,9 @@ static const struct list_setting_def list_settings[] = {
 	  "always: posts go out From \"Name via List\" <list> with Reply-To the "
 	  "author, so members at domains with DMARC p=reject get through" },
 	{ "max_size", V_INT, NULL, "10485760",
-	  "largest post in bytes; 0 for no limit" },
+	  "largest message in bytes to any of the list's addresses: a post "
+	  "over it gets a notice, other mail is bounced by the MTA; 0 for no "
+	  "limit (256 MB)" },
 	{ "archive", V_ENUM, "on|off", "on",
 	  "keep posts searchable with 'kith archive'" },
 	{ "archive_url", V_TEXT, NULL, "",

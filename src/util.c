@@ -188,6 +188,7 @@ int
 buf_read_fd_max(struct buf *b, int fd, size_t max)
 {
 	for (;;) {
+		size_t want;
 		ssize_t n;
 
 		if (b->len > max) {
@@ -195,7 +196,12 @@ buf_read_fd_max(struct buf *b, int fd, size_t max)
 			return -1;
 		}
 		buf_grow(b, 65536);
-		n = read(fd, b->data + b->len, b->cap - b->len - 1);
+		/* Never more than one byte past max: a reader's memory stays
+		 * bounded by max, whatever the input. */
+		want = b->cap - b->len - 1;
+		if (want > max - b->len + 1)
+			want = max - b->len + 1;
+		n = read(fd, b->data + b->len, want);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

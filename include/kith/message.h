@@ -50,6 +50,10 @@ const char *message_eol(const char *raw, size_t len);
 struct message {
 	const char *raw;	/* borrowed: the caller keeps it alive */
 	size_t len;
+	size_t size;		/* bytes received: more than len when only
+				 * the head was read (inbound, too big) */
+	int opaque;		/* MIME too deep or wide (mimeshape.h): only
+				 * the header was read, text is "" */
 	size_t body_off;
 	const char *eol;
 	char *message_id;	/* without <>; "" when absent */
@@ -67,6 +71,12 @@ struct message {
  * reason in err: the input is not a mail message at all.
  * Release with message_release(); a failed parse holds nothing (m is
  * zeroed, and releasing it again is harmless).
+ *
+ * The cost is bounded: a structure deeper than MIME_DEPTH_MAX or wider
+ * than MIME_PARTS_MAX is not handed to libetpan (m->opaque), and at most
+ * 1 MB of text is decoded.  Until m is released its parse is kept:
+ * message_attachments(), message_find_part() and message_parse() on the
+ * same bytes (same address and length) do not parse again.
  */
 int message_parse(struct message *m, const char *raw, size_t len,
     char *err, size_t errlen);
@@ -84,7 +94,8 @@ int message_header_foldable(const struct message *m, char *err,
 /*
  * message_attachments - call fn for every part that is not body text
  * (attachments, inline images, forwarded messages): its file name (""
- * when none), MIME type and decoded size.  Returns how many.
+ * when none), MIME type and decoded size.  Returns how many (0 for an
+ * opaque message).
  */
 int message_attachments(const char *raw, size_t len,
     void (*fn)(const char *name, const char *type, size_t size, void *ctx),
@@ -93,8 +104,8 @@ int message_attachments(const char *raw, size_t len,
 /*
  * message_find_part - the decoded bytes (transfer encoding undone,
  * charset kept) of the first part want accepts, given its file name ("")
- * and MIME type; NUL-terminated, length in *outlen.  NULL when none.
- * Caller frees.
+ * and MIME type; NUL-terminated, length in *outlen.  NULL when none (or
+ * the message is opaque).  Caller frees.
  */
 char *message_find_part(const char *raw, size_t len,
     int (*want)(const char *name, const char *type, void *ctx), void *ctx,

@@ -53,7 +53,8 @@ char *buf_detach(struct buf *b, size_t *len);
 
 /* Read all of fd into b; 0 or -1 (errno set). */
 int buf_read_fd(struct buf *b, int fd);
-/* The same, but -1 with errno EFBIG once more than max bytes came. */
+/* The same, but -1 with errno EFBIG once more than max bytes came
+ * (then b holds max + 1 bytes; the rest is left unread in fd). */
 int buf_read_fd_max(struct buf *b, int fd, size_t max);
 /* Read a whole file; 0 or -1 (errno set). */
 int buf_read_file(struct buf *b, const char *path);

@@ -185,4 +185,62 @@ assert_ok '[ "$(long_post "$T/f4.eml" long-4@x "$nolong")" = 0 ]' "a 2,000-chara
 assert_ok '[ "$(db "SELECT count(*) FROM quarantine")" = $((q0 + 1)) ] && db "SELECT reason FROM quarantine ORDER BY id DESC LIMIT 1" | grep -q "cannot be folded"' "and quarantined: $(db "SELECT reason FROM quarantine ORDER BY id DESC LIMIT 1")"
 assert_ok '[ "$(db "SELECT count(*) FROM posts WHERE message_id=\"long-4@x\"")" = 0 ]' "it reaches nobody"
 
+# ---- A11: parsing cost is bounded ------------------------------------------
+# Every shape under the list's max_size (10 MB by default) costs less than
+# 2 s of CPU and 3x its size + 20 MB of memory (the process alone is about
+# 12 MB); over max_size, only max_size is ever held.
+if [ -x /usr/bin/time ]; then
+	kith list create big@example.org --owner alice@example.org >/dev/null
+	kith member add big bob@example.org >/dev/null
+	# measure RCPT FILE - kith receive under /usr/bin/time -v: rc, cpu, rss (KB)
+	measure() {
+		LD_PRELOAD="$FAKETIME_LIB" FAKETIME="@$NOW" /usr/bin/time -v \
+		    -o "$T/time" "$KITH_BIN" receive -r "$1" -f alice@example.org \
+		    < "$2" 2> "$T/measure.err"
+		rc=$?
+		cpu=$(awk -F': ' '/User time/ {u = $2} /System time/ {s = $2} END {printf "%.2f", u + s}' "$T/time")
+		rss=$(awk -F': ' '/Maximum resident/ {print $2}' "$T/time")
+		size=$(wc -c < "$2")
+		bound=$((3 * size / 1024 + 20480))
+	}
+	for shape in "deep 10000 big" "deep 10000 big-events" "wide 100000 big" "large 9 big" "headers 100000 big" "longhdr 9 big"; do
+		set -- $shape
+		$PY "$HERE/genmail.py" "$1" "$2" "$3@example.org" > "$T/shape.eml"
+		measure "$3@example.org" "$T/shape.eml"
+		assert_ok '[ $rc = 0 ] && [ "$(echo "$cpu < 2" | bc)" = 1 ] && [ "$rss" -lt "$bound" ]' "$1 $2 to $3@ ($size bytes): exit $rc, CPU $cpu s (< 2), max RSS $rss KB (< $bound)"
+		[ "$1" = deep ] && [ "$3" = big ] && cp "$T/shape.eml" "$T/deep.eml"
+	done
+	# The deep post is not read, but it is delivered byte for byte.
+	rm -f "$SINK_DIR"/*
+	kith deliver >/dev/null 2>&1
+	got=$(grep -l "^Message-ID: <deep-10000@x>" "$SINK_DIR"/*.eml | head -n 1)
+	cat > "$T/samebody.py" <<'PYEOF'
+import sys
+a, b = (open(f, "rb").read().split(b"\r\n\r\n", 1)[1] for f in sys.argv[1:])
+sys.exit(a != b)
+PYEOF
+	assert_ok '[ -n "$got" ] && $PY "$T/samebody.py" "$T/deep.eml" "$got"' "the 10,000-level post reaches the member with its body unchanged"
+	assert_ok '[ "$(db "SELECT count(*) FROM posts WHERE message_id=\"deep-10000@x\"")" = 1 ]' "and is archived"
+
+	# Over max_size: 30 MB to a list that takes 1 MB.
+	kith list set big max_size 1048576 >/dev/null
+	$PY "$HERE/genmail.py" large 30 big@example.org > "$T/huge.eml"
+	rm -f "$SINK_DIR"/*
+	measure big@example.org "$T/huge.eml"
+	bound=$((3 * 1024 + 20480))
+	assert_ok '[ $rc = 0 ] && [ "$(echo "$cpu < 2" | bc)" = 1 ] && [ "$rss" -lt "$bound" ]' "a $size-byte post over a 1 MB max_size: exit $rc, CPU $cpu s, max RSS $rss KB (< $bound: 3x the limit + 20 MB)"
+	kith deliver >/dev/null 2>&1
+	notice=$(last alice@example.org)
+	assert_ok '[ -n "$notice" ] && grep -q "it is $size bytes" "$notice" && grep -q "accepts is 1048576 bytes" "$notice"' "the sender gets the too-big notice with the real size"
+	assert_ok '[ "$(db "SELECT count(*) FROM posts WHERE message_id=\"large-30@x\"")" = 0 ] && [ -z "$(last bob@example.org)" ]' "and nothing of it is archived or sent"
+	sed 's/^To: big@/To: big-request@/' "$T/huge.eml" > "$T/huge-req.eml"
+	measure big-request@example.org "$T/huge-req.eml"
+	assert_ok '[ $rc = 65 ] && [ "$rss" -lt "$bound" ] && grep -q "^kith: inbound: message to .big-request@example.org. is larger than 1048576 bytes; not accepted" "$T/measure.err"' "the same to big-request@: exit $rc (65: the MTA bounces it), max RSS $rss KB: $(cat "$T/measure.err")"
+	b0=$(db "SELECT count(*) FROM bounces_in")
+	measure big-bounces+x@example.org "$T/huge.eml"
+	assert_ok '[ $rc = 0 ] && [ "$rss" -lt "$bound" ] && [ "$(db "SELECT count(*) FROM bounces_in")" = $((b0 + 1)) ] && [ "$(db "SELECT length(raw) < 1200000 FROM bounces_in ORDER BY id DESC LIMIT 1")" = 1 ]' "a 30 MB report to big-bounces+...@ is read from its first megabyte: exit $rc, max RSS $rss KB"
+else
+	echo "# /usr/bin/time missing: parsing costs not measured"
+fi
+
 finish
