@@ -37,7 +37,8 @@ cmd_dkim(struct cli *c, int argc, char **argv)
 
 	if (argc < 2 || wants_help(argc, argv) || strcmp(argv[1], "keygen")) {
 		printf("usage: kith dkim keygen DOMAIN [--selector S] [--out FILE]"
-		    "\n\nWrite a new 2048-bit RSA key (PEM, mode 0600; by default "
+		    "\n\nWrite a new 2048-bit RSA key (PEM, mode 0600, 0640 in a "
+		    "shared data\ndirectory; by default "
 		    "DATA/dkim/S.DOMAIN.pem)\nand print the DNS TXT record to "
 		    "publish.  Then set [dkim] domain, selector\n(and key_file "
 		    "when not the default) in kith.conf: every mail Kith sends\n"
@@ -62,10 +63,16 @@ cmd_dkim(struct cli *c, int argc, char **argv)
 	dir = xasprintf("%s/dkim", c->cfg.data_dir);
 	path = out ? xstrdup(out) : xasprintf("%s/%s.%s.pem", dir, selector,
 	    domain);
-	if (!out && mkdir_p(dir, 0700) < 0)
+	/* In a shared data directory (util.h) every delivering user signs:
+	 * the key is the group's to read (0640), in a directory of its. */
+	if (!out && (mkdir_p(dir, 0700) < 0 || share_like_parent(dir, 02770) <
+	    0))
 		die(EX_CANTCREAT_, "cannot create '%s': %s", dir, strerror(errno));
 	if (dkim_keygen(path, &txt, err, sizeof(err)) < 0)
 		die(EX_CANTCREAT_, "%s", err);
+	if (share_like_parent(path, 0640) < 0)
+		die(EX_CANTCREAT_, "cannot give '%s' to the group: %s", path,
+		    strerror(errno));
 	name = xasprintf("%s._domainkey.%s.", selector, domain);
 	printf("private key: %s\n", path);
 	print_txt(name, txt);

@@ -58,6 +58,9 @@ start_delivery(const struct kith_config *cfg)
 		int null = open("/dev/null", O_RDWR);
 		int logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0640);
 
+		/* Each user of a shared data directory appends to it. */
+		if (logfd >= 0)
+			share_like_parent(logpath, 0660);
 		dup2(null, 0);
 		dup2(null, 1);
 		dup2(logfd >= 0 ? logfd : null, 2);

@@ -1,6 +1,7 @@
 /* db - open, migrate, transactions, statement helpers. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -395,6 +396,28 @@ db_migrate(sqlite3 *db, char *err, size_t errlen)
 	return st;
 }
 
+/*
+ * db_share - in a shared data directory (util.h) the database and
+ * sqlite's -wal and -shm files are the group's (0660): the MTA's user and
+ * the cron user both write them.  sqlite gives -wal and -shm the mode of
+ * the database when it creates them; this also repairs files made
+ * before, whenever their owner opens the database.
+ */
+static void
+db_share(const char *path)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		char *p = xasprintf("%s%s", path, suffix[i]);
+
+		if (share_like_parent(p, 0660) < 0)
+			log_warn("database: cannot give '%s' to the data "
+			    "directory's group: %s", p, strerror(errno));
+		free(p);
+	}
+}
+
 int
 db_open(const char *path, int create, int busy_ms,
     enum db_durability durability, sqlite3 **out, char *err, size_t errlen)
@@ -431,6 +454,7 @@ db_open(const char *path, int create, int busy_ms,
 		sqlite3_close_v2(db);
 		return st;
 	}
+	db_share(path);
 	*out = db;
 	return KITH_OK;
 }

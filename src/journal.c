@@ -28,7 +28,9 @@ journal_open(const char *dir)
 	struct journal *j;
 	int fd;
 
-	if (mkdir_p(dir, 0750) < 0) {
+	/* In a shared data directory every delivering user recovers every
+	 * other's journals: the directory and the files are the group's. */
+	if (mkdir_p(dir, 0750) < 0 || share_like_parent(dir, 02770) < 0) {
 		log_error("journal: cannot create '%s': %s", dir, strerror(errno));
 		free(hex);
 		return NULL;
@@ -42,7 +44,8 @@ journal_open(const char *dir)
 	 * whose worker died.
 	 */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || rename(tmp, path) < 0) {
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 ||
+	    share_like_parent(tmp, 0640) < 0 || rename(tmp, path) < 0) {
 		log_error("journal: cannot open '%s': %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);

@@ -366,6 +366,46 @@ mkdir_p(const char *path, int mode)
 }
 
 int
+dir_shared(const char *dir, gid_t *gid)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
+	    !(st.st_mode & S_IWGRP))
+		return 0;
+	if (gid)
+		*gid = st.st_gid;
+	return 1;
+}
+
+int
+share_like_parent(const char *path, int mode)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	struct stat st;
+	gid_t gid;
+	int r = 0;
+
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+	if (dir_shared(dir, &gid) && stat(path, &st) == 0 &&
+	    st.st_uid == geteuid()) {
+		/* The group first: chown may clear a set-group-ID bit. */
+		if (st.st_gid != gid && chown(path, (uid_t)-1, gid) < 0)
+			r = -1;
+		if (r == 0 && ((st.st_mode & 07777) != (mode_t)mode ||
+		    st.st_gid != gid) && chmod(path, (mode_t)mode) < 0)
+			r = -1;
+	}
+	free(dir);
+	return r;
+}
+
+int
 random_bytes(void *out, size_t n)
 {
 	return RAND_bytes(out, (int)n) == 1 ? 0 : -1;
