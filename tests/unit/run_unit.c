@@ -53,6 +53,7 @@ main(void)
 	srunner_add_suite(sr, timeutil_suite());
 	srunner_add_suite(sr, requests_suite());
 	srunner_add_suite(sr, newsletter_suite());
+	srunner_add_suite(sr, deliver_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
