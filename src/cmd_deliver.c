@@ -137,8 +137,8 @@ cmd_cron(struct cli *c, int argc, char **argv)
 	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
 	/* Every user of a shared data directory runs cron (util.h). */
 	if (fd >= 0 && share_like_parent(lock, 0660) < 0)
-		log_warn("cron: cannot give '%s' to the data directory's group: "
-		    "%s", lock, strerror(errno));
+		log_warn("cron: cannot give '%s' to the data directory's "
+		    "group: %s", lock, strerror(errno));
 	if (fd < 0)
 		die(EX_CANTCREAT_, "cannot open '%s': %s", lock, strerror(errno));
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {

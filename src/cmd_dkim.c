@@ -37,8 +37,8 @@ cmd_dkim(struct cli *c, int argc, char **argv)
 
 	if (argc < 2 || wants_help(argc, argv) || strcmp(argv[1], "keygen")) {
 		printf("usage: kith dkim keygen DOMAIN [--selector S] [--out FILE]"
-		    "\n\nWrite a new 2048-bit RSA key (PEM, mode 0600, 0640 in a "
-		    "shared data\ndirectory; by default "
+		    "\n\nWrite a new 2048-bit RSA key (PEM, mode 0600, 0640 in "
+		    "a shared data\ndirectory; by default "
 		    "DATA/dkim/S.DOMAIN.pem)\nand print the DNS TXT record to "
 		    "publish.  Then set [dkim] domain, selector\n(and key_file "
 		    "when not the default) in kith.conf: every mail Kith sends\n"

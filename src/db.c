@@ -371,8 +371,8 @@ db_migrate(sqlite3 *db, char *err, size_t errlen)
 	/* Another process may have migrated while we waited for the lock. */
 	version = (int)db_int(db, 0, &st, "PRAGMA user_version", "");
 	if (st != KITH_OK)
-		snprintf(err, errlen, "database: cannot read schema version: %s",
-		    sqlite3_errmsg(db));
+		snprintf(err, errlen, "database: cannot read schema version: "
+		    "%s", sqlite3_errmsg(db));
 	for (int i = version; st == KITH_OK && i < NMIGRATIONS; i++) {
 		char pragma[64];
 

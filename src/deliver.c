@@ -499,8 +499,8 @@ worker_run(struct worker *w, int batch_size)
 		size_t n;
 
 		st = outbox_claim(w->db, now_utc(), w->cfg->lease_seconds,
-		    batch_size, w->journal_dir, journal_name(w->journal), &items,
-		    &n);
+		    batch_size, w->journal_dir, journal_name(w->journal),
+		    &items, &n);
 		if (st != KITH_OK)
 			worker_stop(w, "cannot claim outbox rows: %s",
 			    sqlite3_errmsg(w->db));

@@ -1330,8 +1330,8 @@ event_personalise(struct event_cache *ec, const struct kith_config *cfg,
 {
 	long long id = 0, occ = 0;
 	char method[16] = "", *name = NULL, *cal, *org, *mailto = NULL,
-	    *url = NULL, *subj, *enc, *phrase, date[64], when[64], err[256] = "",
-	    *hex;
+	    *url = NULL, *subj, *enc, *phrase, date[64], when[64],
+	    err[256] = "", *hex;
 	struct ical_event ie;
 	struct ical_attendee att;
 	struct buf b;

@@ -12,14 +12,14 @@
 struct level {
 	const char *b;		/* NULL: a message/... part */
 	size_t blen;
-	int digest;		/* multipart/digest: parts default to messages */
+	int digest;		/* multipart/digest: parts are messages */
 };
 
 enum ctype { CT_LEAF, CT_MULTIPART, CT_MESSAGE, CT_UNREADABLE };
 
 /* What the header of the entity being read says so far. */
 struct entity {
-	const char *ct;		/* the Content-Type value, folding kept */
+	const char *ct;		/* Content-Type value, folding kept */
 	size_t ctlen;
 	int nct;		/* Content-Type fields seen */
 	int in_ct;		/* the last field read was Content-Type */
@@ -156,7 +156,7 @@ entity_type(const struct entity *e, const char **b, size_t *blen,
 	tl = token(v, n, &i);
 	skip_cfws(v, n, &i);
 	if (i >= n || v[i] != '/')
-		return CT_LEAF;		/* libetpan reads it as text/plain */
+		return CT_LEAF;	/* libetpan reads it as text/plain */
 	i++;
 	skip_cfws(v, n, &i);
 	sub = v + i;

@@ -246,8 +246,9 @@ outbox_unclaim(sqlite3 *db, const struct outbox_item *items, size_t n)
 	if ((st = db_begin(db)) != KITH_OK)
 		return st;
 	for (size_t i = 0; i < n && st == KITH_OK; i++)
-		st = db_exec(db, "UPDATE outbox SET lease_until=0, claimed_by='', "
-		    "attempts=max(attempts-1, 0) WHERE id=? AND state='sending'",
+		st = db_exec(db, "UPDATE outbox SET lease_until=0, "
+		    "claimed_by='', attempts=max(attempts-1, 0) WHERE id=? AND "
+		    "state='sending'",
 		    "i", items[i].id);
 	if (st == KITH_OK)
 		return db_commit(db);

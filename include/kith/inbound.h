@@ -29,7 +29,7 @@ void inbound_receive(const struct kith_config *cfg, const char *raw,
     size_t len, const char *envelope_from, const char *envelope_to,
     struct inbound_result *res);
 
-#define INBOUND_MAX (256u << 20)	/* read at most this, whatever the list */
+#define INBOUND_MAX (256u << 20)	/* never read more than this */
 #define INBOUND_HEAD_MIN (64u << 10)	/* always read this much */
 
 /*

@@ -25,7 +25,7 @@
 #define MIME_PARTS_MAX 1000	/* parts and nested messages in all */
 
 struct mimeshape {
-	int depth;		/* deepest nesting seen (stops past the limit) */
+	int depth;		/* deepest nesting seen (stops past max) */
 	size_t parts;		/* parts seen (stops past the limit) */
 	const char *why;	/* static text when beyond a limit, else NULL */
 };

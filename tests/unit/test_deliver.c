@@ -97,16 +97,18 @@ serve(int fd)
 
 	reply(fd, 220);
 	while (in && fgets(line, sizeof(line), in)) {
-		if (!strncasecmp(line, "EHLO", 4) || !strncasecmp(line, "HELO", 4) ||
-		    !strncasecmp(line, "MAIL", 4) || !strncasecmp(line, "RSET", 4)) {
+		if (!strncasecmp(line, "EHLO", 4) ||
+		    !strncasecmp(line, "HELO", 4) ||
+		    !strncasecmp(line, "MAIL", 4) ||
+		    !strncasecmp(line, "RSET", 4)) {
 			rcpt_ok = 0;
 			reply(fd, 250);
 		} else if (!strncasecmp(line, "RCPT", 4)) {
 			char *r = strstr(line, "<r-");
+			char *d = r ? strchr(r + 3, '-') : NULL;
 			int code = r ? atoi(r + 3) : 250;
 
-			dot = r && strchr(r + 3, '-') ? atoi(strchr(r + 3, '-') + 1) :
-			    250;
+			dot = d ? atoi(d + 1) : 250;
 			rcpt_ok = code < 300;
 			reply(fd, code);
 		} else if (!strncasecmp(line, "DATA", 4)) {
@@ -141,7 +143,7 @@ smtp_setup(void)
 	FILE *f;
 
 	setup();
-	log_set_level(LOG_LVL_ERROR);	/* the failures below are expected */
+	log_set_level(LOG_LVL_ERROR);	/* the failures are expected */
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -229,7 +231,8 @@ START_TEST(test_reply_outcome)
 	st = db_prepare(db, "SELECT state, last_code, next_try - updated FROM "
 	    "outbox");
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(state, sizeof(state), "%s", sqlite3_column_text(st, 0));
+		snprintf(state, sizeof(state), "%s",
+		    sqlite3_column_text(st, 0));
 		code = sqlite3_column_int64(st, 1);
 		delay = sqlite3_column_int64(st, 2);
 	}
@@ -298,8 +301,8 @@ END_TEST
 
 static const struct {
 	const char *what;
-	int journal;		/* the worker claimed in its journal's name */
-	int journaled;		/* of its 5 rows, accepted and journalled */
+	int journal;		/* it claimed in its journal's name */
+	int journaled;		/* of its 5 rows, journalled as sent */
 	int alive;		/* it still runs */
 	int64_t sent, now, after_lease;	/* want */
 } claim_cases[] = {
@@ -324,8 +327,8 @@ worker(const char *jdir, int journal, int n, int alive, int tell)
 	size_t got;
 	char c = 'x';
 
-	if (db_open(path, 0, 2000, DB_FAST, &wdb, err, sizeof(err)) != KITH_OK ||
-	    outbox_claim(wdb, 1800000000, 600, 5, jdir, journal_name(j), &items,
+	if (db_open(path, 0, 2000, DB_FAST, &wdb, err, sizeof(err)) !=
+	    KITH_OK || outbox_claim(wdb, 1800000000, 600, 5, jdir, journal_name(j), &items,
 	    &got) != KITH_OK || got != 5)
 		_exit(1);
 	for (int i = 0; i < n; i++)
@@ -472,8 +475,9 @@ START_TEST(test_fold)
 	    fold_cases[_i].what);
 	if (fold_cases[_i].folded)
 		ck_assert_msg(longest <= (fold_cases[_i].word > 78 ?
-		    fold_cases[_i].word + 1 : 78) && lines > 1, "%s: %zu lines, "
-		    "the longest %zu", fold_cases[_i].what, lines, longest);
+		    fold_cases[_i].word + 1 : 78) && lines > 1, "%s: %zu "
+		    "lines, the longest %zu", fold_cases[_i].what, lines,
+		    longest);
 	else
 		ck_assert_msg(lines == 1, "%s: %zu lines", fold_cases[_i].what,
 		    lines);
