@@ -87,7 +87,7 @@ sed -i 's/deliver_on_receive = off/deliver_on_receive = on/' "$KITH_CONF"
 post_as "$M"
 rc1=$rc
 post_as "$A"
-assert_ok '[ $rc1 = 0 ] && [ $rc = 0 ]' "with deliver_on_receive, both users' receives"
+assert_ok '[ $rc1 = 0 ] && [ $rc = 0 ]' "with deliver_on_receive, both users' receives (exit $rc1, $rc): $(tail -n 2 "$T/receive.err" | tr '\n' ' ')"
 wait_sink 6 10
 assert_ok '[ "$(count bob@example.org)" = 6 ]' "start a delivery that sends ($(count bob@example.org) of 6)"
 assert_ok '[ "$(mode_group "$T/var/deliver.log")" = "660 $G" ]' "deliver.log is group-writable: $(mode_group "$T/var/deliver.log")"
