@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -418,6 +419,27 @@ db_share(const char *path)
 	}
 }
 
+/*
+ * db_share_umask - in a shared data directory, nothing this process
+ * creates may lack the group's bits even for a moment: another user's
+ * process opening a -shm file that sqlite made 0640 before correcting it
+ * to 0660 would fail (75).  So the umask keeps the group's bits.
+ */
+static void
+db_share_umask(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	mode_t old;
+
+	if (slash)
+		*slash = '\0';
+	if (dir_shared(slash ? dir : ".", NULL)) {
+		old = umask(0);
+		umask(old & ~(mode_t)070);
+	}
+	free(dir);
+}
+
 int
 db_open(const char *path, int create, int busy_ms,
     enum db_durability durability, sqlite3 **out, char *err, size_t errlen)
@@ -429,6 +451,7 @@ db_open(const char *path, int create, int busy_ms,
 	*out = NULL;
 	if (create)
 		flags |= SQLITE_OPEN_CREATE;
+	db_share_umask(path);
 	rc = sqlite3_open_v2(path, &db, flags, NULL);
 	if (rc != SQLITE_OK) {
 		if (!create && (rc & 0xff) == SQLITE_CANTOPEN) {
