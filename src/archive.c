@@ -55,19 +55,26 @@ archive_store(sqlite3 *db, int64_t list_id, const struct message *m,
 	int64_t thread = archive_parent_thread(db, list_id, m), now = now_utc();
 	int st;
 
-	st = db_exec(db, "INSERT INTO posts(list_id, num, message_id, "
+	/*
+	 * The id is chosen here so that a new thread's id (its first
+	 * post's) goes in with the row: updating it afterwards would read
+	 * and write the whole raw message a second time.
+	 */
+	st = db_exec(db, "INSERT INTO posts(id, list_id, num, message_id, "
 	    "in_reply_to, thread_id, sender, sender_name, subject, date, "
-	    "received, size, archived, raw, body) VALUES (?, (SELECT "
-	    "coalesce(max(num), 0) + 1 FROM posts WHERE list_id=?), ?, ?, ?, "
-	    "?, ?, ?, ?, ?, ?, ?, ?, ?)", "iittntttiiiIbt", list_id, list_id,
-	    message_id, m->in_reply_to, m->from_addr, m->from_name, m->subject,
-	    m->date ? m->date : now, now, (int64_t)m->len, searchable,
-	    m->raw, (int)m->len, m->text);
+	    "received, size, archived, raw, body) VALUES ((SELECT "
+	    "coalesce(max(id), 0) + 1 FROM posts), ?1, (SELECT "
+	    "coalesce(max(num), 0) + 1 FROM posts WHERE list_id=?1), ?2, ?3, "
+	    "coalesce(nullif(?4, 0), (SELECT coalesce(max(id), 0) + 1 FROM "
+	    "posts)), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", "ittitttiiiIbt",
+	    list_id,
+	    message_id, m->in_reply_to, thread, m->from_addr, m->from_name,
+	    m->subject, m->date ? m->date : now, now, (int64_t)m->len,
+	    searchable, m->raw, (int)m->len, m->text);
 	if (st != KITH_OK)
 		return st;
 	*post_id = sqlite3_last_insert_rowid(db);
-	return db_exec(db, "UPDATE posts SET thread_id=? WHERE id=?", "ii",
-	    thread ? thread : *post_id, *post_id);
+	return KITH_OK;
 }
 
 /* The list's subject prefix comes along: subjects are shown without it. */

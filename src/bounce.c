@@ -1582,7 +1582,7 @@ void
 bounce_parse(const char *raw, size_t len, struct bounce_report *r)
 {
 	struct reading rd;
-	char err[128], *ds, *t;
+	char err[128] = "", *ds, *t;
 	int auto_reply;
 
 	memset(r, 0, sizeof(*r));

@@ -581,7 +581,7 @@ cli_raw_stderr(void)
 void
 cli_config(struct cli *c)
 {
-	char err[512];
+	char err[512] = "";
 	int level;
 
 	if (config_load(&c->cfg, c->config_path, err, sizeof(err)) < 0)
@@ -596,7 +596,7 @@ cli_config(struct cli *c)
 void
 cli_open(struct cli *c)
 {
-	char err[512], *path;
+	char err[512] = "", *path;
 	int st;
 
 	cli_config(c);
@@ -619,7 +619,7 @@ cli_close(struct cli *c)
 struct token_key *
 cli_key(struct cli *c)
 {
-	char *path = config_secret_path(&c->cfg), err[512];
+	char *path = config_secret_path(&c->cfg), err[512] = "";
 	struct token_key *k = token_key_load(path, err, sizeof(err));
 
 	free(path);
@@ -631,7 +631,7 @@ cli_key(struct cli *c)
 void
 cli_list(struct cli *c, const char *spec, struct list *l)
 {
-	char err[512];
+	char err[512] = "";
 
 	if (list_find(c->db, spec, l, err, sizeof(err)) != KITH_OK)
 		die(EX_NOUSER_, "%s", err);

@@ -29,7 +29,7 @@ static int
 run_delivery(struct cli *c, const struct deliver_opts *o, int quiet)
 {
 	struct deliver_stats s;
-	char err[512];
+	char err[512] = "";
 	int st = deliver_run(&c->cfg, o, &s, err, sizeof(err));
 
 	if (st != KITH_OK)
@@ -84,7 +84,7 @@ cmd_deliver(struct cli *c, int argc, char **argv)
 static void
 cron_housekeeping(struct cli *c)
 {
-	char *secret = config_secret_path(&c->cfg), err[512];
+	char *secret = config_secret_path(&c->cfg), err[512] = "";
 	struct token_key *key = token_key_load(secret, err, sizeof(err));
 	int64_t now = now_utc();
 
@@ -135,6 +135,10 @@ cmd_cron(struct cli *c, int argc, char **argv)
 	cli_open(c);
 	lock = xasprintf("%s/cron.lock", c->cfg.data_dir);
 	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	/* Every user of a shared data directory runs cron (util.h). */
+	if (fd >= 0 && share_like_parent(lock, 0660) < 0)
+		log_warn("cron: cannot give '%s' to the data directory's "
+		    "group: %s", lock, strerror(errno));
 	if (fd < 0)
 		die(EX_CANTCREAT_, "cannot open '%s': %s", lock, strerror(errno));
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {

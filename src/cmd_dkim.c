@@ -57,12 +57,13 @@ cmd_dkim(struct cli *c, int argc, char **argv)
 	};
 	const struct cli_sub sub = { "dkim keygen", "DOMAIN [--selector S] "
 	    "[--out FILE]", 1, 1, opts };
-	char *path, *dir, *txt, *name, err[512];
+	char *path, *dir, *txt, *name, err[512] = "";
 
 	if (argc < 2 || wants_help(argc, argv)) {
 		fprintf(argc < 2 ? stderr : stdout, "usage: kith dkim keygen "
 		    "DOMAIN [--selector S] [--out FILE]"
-		    "\n\nWrite a new 2048-bit RSA key (PEM, mode 0600; by default "
+		    "\n\nWrite a new 2048-bit RSA key (PEM, mode 0600, 0640 in a shared "
+		    "data directory; by default "
 		    "DATA/dkim/S.DOMAIN.pem)\nand print the DNS TXT record to "
 		    "publish.  Then set [dkim] domain, selector\n(and key_file "
 		    "when not the default) in kith.conf: every mail Kith sends\n"
@@ -84,10 +85,16 @@ cmd_dkim(struct cli *c, int argc, char **argv)
 	dir = xasprintf("%s/dkim", c->cfg.data_dir);
 	path = out ? xstrdup(out) : xasprintf("%s/%s.%s.pem", dir, selector,
 	    domain);
-	if (!out && mkdir_p(dir, 0700) < 0)
+	/* In a shared data directory (util.h) every delivering user signs:
+	 * the key is the group's to read (0640), in a directory of its. */
+	if (!out && (mkdir_p(dir, 0700) < 0 || share_like_parent(dir, 02770) <
+	    0))
 		die(EX_CANTCREAT_, "cannot create '%s': %s", dir, strerror(errno));
 	if (dkim_keygen(path, &txt, err, sizeof(err)) < 0)
 		die(EX_CANTCREAT_, "%s", err);
+	if (share_like_parent(path, 0640) < 0)
+		die(EX_CANTCREAT_, "cannot give '%s' to the group: %s", path,
+		    strerror(errno));
 	name = xasprintf("%s._domainkey.%s.", selector, domain);
 	cli_printf("private key: %s\n", path);
 	print_txt(name, txt);

@@ -163,7 +163,7 @@ create_cmd(struct cli *c, int argc, char **argv)
 {
 	struct spec_args a;
 	struct list l;
-	char err[512];
+	char err[512] = "";
 	int64_t id, invited;
 	char *list_tz = NULL;
 	int st;
@@ -196,7 +196,7 @@ update_cmd(struct cli *c, int argc, char **argv)
 {
 	struct spec_args a;
 	struct event old;
-	char err[512];
+	char err[512] = "";
 	int64_t id, n;
 	int st;
 
@@ -223,7 +223,7 @@ static int
 cancel_cmd(struct cli *c, int argc, char **argv)
 {
 	struct spec_args a;
-	char err[512];
+	char err[512] = "";
 	int64_t id, n;
 	int st;
 
@@ -511,7 +511,7 @@ cmd_event(struct cli *c, int argc, char **argv)
 	if (!strcmp(sub, "feed")) {
 		const struct cli_sub fs = { "event feed", "LIST", 1, 1, NULL };
 		struct list l;
-		char err[512], *cal;
+		char err[512] = "", *cal;
 
 		cli_parse(&fs, argc - 1, argv + 1);
 		cli_open(c);

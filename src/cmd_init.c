@@ -2,9 +2,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "kith/db.h"
@@ -12,10 +15,54 @@
 #include "kith/tokens.h"
 #include "kith/util.h"
 
+/*
+ * share_data_dir - a group-writable data directory is shared (util.h):
+ * make it set-group-ID, so that whatever any user creates in it has its
+ * group, and give the group what was made before it was shared.  The
+ * database and the secret are seen to by db_open and
+ * token_secret_create.  Returns the group's name, or NULL when private.
+ */
+static const char *
+share_data_dir(const struct kith_config *cfg)
+{
+	static const char *const files[] = { "cron.lock", "deliver.log" };
+	struct stat st;
+	struct group *g;
+	char *p;
+	gid_t gid;
+
+	if (!dir_shared(cfg->data_dir, &gid))
+		return NULL;
+	if (stat(cfg->data_dir, &st) == 0 && st.st_uid == geteuid() &&
+	    !(st.st_mode & S_ISGID) &&
+	    chmod(cfg->data_dir, (st.st_mode & 07777) | S_ISGID) < 0)
+		die(EX_CANTCREAT_, "cannot make '%s' set-group-ID: %s",
+		    cfg->data_dir, strerror(errno));
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		p = xasprintf("%s/%s", cfg->data_dir, files[i]);
+		share_like_parent(p, 0660);
+		free(p);
+	}
+	p = xasprintf("%s/journal", cfg->data_dir);
+	share_like_parent(p, 02770);
+	free(p);
+	p = xasprintf("%s/dkim", cfg->data_dir);
+	share_like_parent(p, 02770);
+	free(p);
+	if (*cfg->dkim_domain) {
+		p = config_dkim_key_path(cfg);
+		share_like_parent(p, 0640);
+		free(p);
+	}
+	g = getgrgid(gid);
+	return g ? g->gr_name : "?";
+}
+
 int
 cmd_init(struct cli *c, int argc, char **argv)
 {
-	char err[512], *db_path, *secret;
+	char err[512] = "", *db_path, *secret;
+	const char *group;
 	sqlite3 *db;
 	int st;
 
@@ -23,7 +70,11 @@ cmd_init(struct cli *c, int argc, char **argv)
 		printf("usage: kith init\n\nCreate the data directory "
 		    "(data_dir in kith.conf, $KITH_HOME, default ./var), the\n"
 		    "database (or migrate it to this version) and the site "
-		    "secret (mode 0600).\nSafe to run again.\n");
+		    "secret (mode 0600).\nWhen the data directory is "
+		    "group-writable, it is shared by that group:\nthe "
+		    "database is 0660, the secret 0640, the directory "
+		    "set-group-ID, and\nwhat was made before is given to the "
+		    "group.  Safe to run again.\n");
 		return 0;
 	}
 	{
@@ -35,6 +86,7 @@ cmd_init(struct cli *c, int argc, char **argv)
 	if (mkdir_p(c->cfg.data_dir, 0750) < 0)
 		die(EX_CANTCREAT_, "cannot create '%s': %s", c->cfg.data_dir,
 		    strerror(errno));
+	group = share_data_dir(&c->cfg);
 	db_path = config_db_path(&c->cfg);
 	st = db_open(db_path, 1, c->cfg.busy_timeout_ms, DB_DURABLE, &db, err,
 	    sizeof(err));
@@ -47,6 +99,9 @@ cmd_init(struct cli *c, int argc, char **argv)
 	cli_printf("data directory: %s\ndatabase:       %s (schema %d)\n"
 	    "site secret:    %s\ntransport:      %s\n", c->cfg.data_dir,
 	    db_path, DB_SCHEMA_VERSION, secret, c->cfg.transport);
+	if (group)
+		printf("shared with:    group %s (the directory is "
+		    "group-writable)\n", group);
 	free(db_path);
 	free(secret);
 	cli_close(c);

@@ -37,7 +37,7 @@ list_create_cmd(struct cli *c, int argc, char **argv)
 	};
 	const struct cli_sub sub = { "list create", "ADDRESS --owner ADDR "
 	    "[--name NAME] [--description TEXT]", 1, 1, opts };
-	char err[512];
+	char err[512] = "";
 	int st;
 
 	cli_parse(&sub, argc, argv);

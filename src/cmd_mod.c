@@ -77,7 +77,7 @@ mod_decide(struct cli *c, int argc, char **argv, enum mod_action action)
 	struct held h;
 	struct list l;
 	struct token_key *key;
-	char err[256];
+	char err[256] = "";
 	int st;
 	int64_t id;
 

@@ -102,7 +102,7 @@ create_cmd(struct cli *c, int argc, char **argv)
 	const struct cli_sub sub = { "newsletter create", "LIST --subject S "
 	    "--text FILE [--html FILE] [--template NAME] [--tag TAG] [--json]",
 	    1, 1, opts };
-	char *text, *html = NULL, err[512];
+	char *text, *html = NULL, err[512] = "";
 	int64_t id;
 	struct list l;
 
@@ -261,7 +261,7 @@ preview_cmd(struct cli *c, int argc, char **argv)
 	struct deliver_opts o;
 	struct deliver_stats s;
 	char *addr, *data, *mailto = NULL, *url = NULL;
-	char *bounce, err[512];
+	char *bounce, err[512] = "";
 	int64_t msg_id, member_id = 0;
 	size_t len;
 	int st;
@@ -370,7 +370,7 @@ send_and_watch(struct cli *c, int64_t id)
 	if (kid == 0) {
 		struct deliver_opts o;
 		struct deliver_stats ds;
-		char err[512];
+		char err[512] = "";
 
 		memset(&o, 0, sizeof(o));
 		if (deliver_run(&c->cfg, &o, &ds, err, sizeof(err)) != KITH_OK) {
@@ -417,7 +417,7 @@ static int
 send_cmd(struct cli *c, int argc, char **argv)
 {
 	const struct cli_sub sub = { "newsletter send", "ID", 1, 1, NULL };
-	char err[512];
+	char err[512] = "";
 	int64_t n, id;
 	int st;
 
@@ -443,7 +443,7 @@ schedule_cmd(struct cli *c, int argc, char **argv)
 	};
 	const struct cli_sub sub = { "newsletter schedule", "ID \"YYYY-MM-DD "
 	    "HH:MM\" [--tz ZONE]", 2, 2, opts };
-	char *list_tz = NULL, err[512], shown[64];
+	char *list_tz = NULL, err[512] = "", shown[64];
 	struct campaign cp;
 	int64_t id, at;
 	int st;

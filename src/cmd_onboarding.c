@@ -86,7 +86,7 @@ add_cmd(struct cli *c, int argc, char **argv)
 	    "--template NAME [--unless posted|rsvped]", 1, 1, opts };
 	int64_t after, pos;
 	struct list l;
-	char err[512];
+	char err[512] = "";
 	int st;
 
 	cli_parse(&sub, argc, argv);

@@ -46,7 +46,7 @@ create_cmd(struct cli *c, int argc, char **argv)
 	const struct cli_sub sub = { "poll create", "LIST --question Q --option "
 	    "A --option B [--option ...] [--multiple] [--closes TIME] [--tz ZONE] "
 	    "[--json]", 1, 1, opts };
-	char err[512], *list_tz = NULL;
+	char err[512] = "", *list_tz = NULL;
 	int64_t id, sent, at = 0;
 	struct list l;
 

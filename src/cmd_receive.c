@@ -15,8 +15,6 @@
 #include "kith/log.h"
 #include "kith/util.h"
 
-#define RECEIVE_MAX (256 << 20)
-
 static const char *
 env_first(const char *const *names)
 {
@@ -54,11 +52,14 @@ start_delivery(const struct kith_config *cfg)
 	{
 		struct deliver_opts o = { 0, 0 };
 		struct deliver_stats s;
-		char err[512], *logpath = xasprintf("%s/deliver.log",
+		char err[512] = "", *logpath = xasprintf("%s/deliver.log",
 		    cfg->data_dir);
 		int null = open("/dev/null", O_RDWR);
 		int logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0640);
 
+		/* Each user of a shared data directory appends to it. */
+		if (logfd >= 0)
+			share_like_parent(logpath, 0660);
 		dup2(null, 0);
 		dup2(null, 1);
 		dup2(logfd >= 0 ? logfd : null, 2);
@@ -67,6 +68,35 @@ start_delivery(const struct kith_config *cfg)
 			log_error("deliver: %s", err);
 		_exit(0);
 	}
+}
+
+/*
+ * read_message - read standard input into in, keeping at most about
+ * limit bytes: the rest is read and counted, not kept, so a message far
+ * over the list's max_size costs no memory.  *size is the whole size.
+ */
+static int
+read_message(struct buf *in, size_t limit, size_t *size)
+{
+	char skip[65536];
+	ssize_t n;
+
+	*size = 0;
+	if (buf_read_fd_max(in, 0, limit) == 0) {
+		*size = in->len;
+		return 0;
+	}
+	if (errno != EFBIG)
+		return -1;
+	*size = in->len;
+	while ((n = read(0, skip, sizeof(skip))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		*size += (size_t)n;
+	}
+	return 0;
 }
 
 int
@@ -86,6 +116,7 @@ cmd_receive(struct cli *c, int argc, char **argv)
 	};
 	const struct cli_sub sub = { "receive", "[-r RECIPIENT] [-f SENDER] "
 	    "< message", 0, 0, opts };
+	size_t size;
 
 	if (wants_help(argc, argv)) {
 		printf("usage: kith receive [-r RECIPIENT] [-f SENDER] < message\n\n"
@@ -93,7 +124,9 @@ cmd_receive(struct cli *c, int argc, char **argv)
 		    "envelope comes\nfrom -r/-f or from the environment Postfix "
 		    "(ORIGINAL_RECIPIENT, SENDER)\nand Exim (LOCAL_PART, DOMAIN, "
 		    "SENDER) set.  Exit codes: 0 stored (or\ndropped on "
-		    "purpose), 67 no such list, 75 try again later.\n");
+		    "purpose, or a post over max_size refused with a notice),\n"
+		    "65 other mail over max_size, 67 no such list, 75 try "
+		    "again later.\n");
 		return 0;
 	}
 	cli_parse(&sub, argc, argv);
@@ -112,16 +145,12 @@ cmd_receive(struct cli *c, int argc, char **argv)
 		    "RECIPIENT");
 	cli_config(c);
 	buf_init(&in);
-	if (buf_read_fd_max(&in, 0, RECEIVE_MAX) < 0) {
-		/* Far past any list's max_size: the MTA bounces it to the
-		 * sender, who learns why; nothing is silently lost. */
-		if (errno == EFBIG)
-			die(EX_DATAERR_, "receive: message larger than %d MB; "
-			    "not accepted", RECEIVE_MAX >> 20);
+	/* The size is checked while reading: what is over the list's
+	 * max_size is never held in memory, let alone parsed. */
+	if (read_message(&in, inbound_size_limit(&c->cfg, rcpt), &size) < 0)
 		die(EX_TEMPFAIL_, "receive: cannot read the message: %s",
 		    strerror(errno));
-	}
-	inbound_receive(&c->cfg, in.data ? in.data : "", in.len,
+	inbound_receive_sized(&c->cfg, in.data ? in.data : "", in.len, size,
 	    sender ? sender : "", rcpt, &res);
 	buf_release(&in);
 	free(exim_rcpt);

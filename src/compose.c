@@ -66,44 +66,93 @@ has_header(const struct message *m, const char *name)
 	return found;
 }
 
-char *
-compose_list_copy(const struct list_copy_opts *o, const struct message *m,
-    size_t *outlen)
+/*
+ * fold_line - one header line s[0..n) (no line end) into b: as it is when
+ * SMTP can carry it, else folded at white space into lines of about 78
+ * octets (RFC 5322 2.2.3).  Folding only puts a line end before white
+ * space, so the field's value, and a DKIM relaxed hash of it, stay the
+ * same.  A line with no white space to fold at goes as it is (receive
+ * quarantines such mail: message_parse).
+ */
+static void
+fold_line(struct buf *b, const char *s, size_t n, const char *eol)
+{
+	if (n > HEADER_LINE_MAX)
+		while (n > 78) {
+			size_t k = header_fold_at(s, n, 78);
+
+			if (k == 0)
+				break;
+			buf_add(b, s, k);
+			buf_adds(b, eol);
+			s += k;
+			n -= k;
+		}
+	buf_add(b, s, n);
+	buf_adds(b, eol);
+}
+
+void
+compose_fold_header(struct buf *b, const char *head, size_t len,
+    const char *eol)
+{
+	for (size_t i = 0; i < len;) {
+		const char *nl = memchr(head + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - head) : len, n = end - i;
+
+		if (n && head[end - 1] == '\r')
+			n--;
+		fold_line(b, head + i, n, eol);
+		i = end + 1;
+	}
+}
+
+/*
+ * copy_field - one of the author's header fields into b, folded where
+ * SMTP needs it, with the message's line ends (also after a last field
+ * that had none: a message without a body).
+ */
+static void
+copy_field(struct buf *b, const struct header_field *f, const char *eol)
+{
+	struct buf t;
+
+	if (f->value == f->name + f->name_len + 1) {
+		compose_fold_header(b, f->start, f->len, eol);
+		return;
+	}
+	/* "To   : x" (RFC 822 obsolete syntax) becomes "To: x": strict
+	 * parsers would take it for the body's start. */
+	buf_init(&t);
+	buf_add(&t, f->name, f->name_len);
+	buf_addc(&t, ':');
+	buf_add(&t, f->value, f->len - (size_t)(f->value - f->start));
+	compose_fold_header(b, t.data, t.len, eol);
+	buf_release(&t);
+}
+
+/* The header fields the list adds or replaces, one per line. */
+static void
+list_headers(struct buf *b, const struct list_copy_opts *o,
+    const struct message *m)
 {
 	const char *eol = m->eol;
-	struct header_iter it;
-	struct header_field f;
-	struct buf b;
 	char *name;
 
-	buf_init(&b);
-	buf_grow(&b, m->len + 1024);
-	header_iter_init(&it, m->raw, m->body_off);
-	while (header_next(&it, &f))
-		if (!header_dropped(&f, o)) {
-			/* "To   : x" (RFC 822 obsolete syntax) becomes "To: x":
-			 * strict parsers would take it for the body's start. */
-			buf_add(&b, f.name, f.name_len);
-			buf_addc(&b, ':');
-			buf_add(&b, f.value, f.len - (size_t)(f.value - f.start));
-			/* A last header without its line ending (no body). */
-			if (f.len && f.start[f.len - 1] != '\n')
-				buf_adds(&b, eol);
-		}
 	if (*m->message_id == '\0')
-		buf_addf(&b, "Message-ID: <%s>%s", o->message_id, eol);
+		buf_addf(b, "Message-ID: <%s>%s", o->message_id, eol);
 	/* RFC 5322 requires a Date; the author's client may have left it out. */
 	if (m->date == 0 && !has_header(m, "Date")) {
 		char date[64];
 
 		compose_date(now_utc(), date, sizeof(date));
-		buf_addf(&b, "Date: %s%s", date, eol);
+		buf_addf(b, "Date: %s%s", date, eol);
 	}
 	if (*o->subject_prefix) {
 		char *subj = subject_prefixed(m->subject, o->subject_prefix);
 		char *enc = rfc2047_encode(subj, eol);
 
-		buf_addf(&b, "Subject: %s%s", enc, eol);
+		buf_addf(b, "Subject: %s%s", enc, eol);
 		free(subj);
 		free(enc);
 	}
@@ -117,29 +166,50 @@ compose_list_copy(const struct list_copy_opts *o, const struct message *m,
 		char *display = xasprintf("%s via %s", who, o->list_name);
 		char *phrase = rfc2047_phrase(display, eol);
 
-		buf_addf(&b, "From: %s <%s>%s", phrase, o->list_address, eol);
+		buf_addf(b, "From: %s <%s>%s", phrase, o->list_address, eol);
 		if (o->reply_to_list || *m->from_addr == '\0')
-			buf_addf(&b, "Reply-To: <%s>%s", o->list_address, eol);
+			buf_addf(b, "Reply-To: <%s>%s", o->list_address, eol);
 		else
-			buf_addf(&b, "Reply-To: <%s>%s", m->from_addr, eol);
+			buf_addf(b, "Reply-To: <%s>%s", m->from_addr, eol);
 		free(display);
 		free(phrase);
 	} else if (o->reply_to_list)
-		buf_addf(&b, "Reply-To: <%s>%s", o->list_address, eol);
+		buf_addf(b, "Reply-To: <%s>%s", o->list_address, eol);
 	name = rfc2047_phrase(o->list_name, eol);
-	buf_addf(&b, "List-Id: %s <%s.%s>%s", name, o->list_local,
+	buf_addf(b, "List-Id: %s <%s.%s>%s", name, o->list_local,
 	    o->list_domain, eol);
 	free(name);
-	buf_addf(&b, "List-Post: <mailto:%s>%s", o->list_address, eol);
-	buf_addf(&b, "List-Help: <mailto:%s-request@%s?subject=help>%s",
+	buf_addf(b, "List-Post: <mailto:%s>%s", o->list_address, eol);
+	buf_addf(b, "List-Help: <mailto:%s-request@%s?subject=help>%s",
 	    o->list_local, o->list_domain, eol);
-	buf_addf(&b, "List-Subscribe: <mailto:%s-subscribe@%s>%s",
+	buf_addf(b, "List-Subscribe: <mailto:%s-subscribe@%s>%s",
 	    o->list_local, o->list_domain, eol);
 	if (*o->archive_url)
-		buf_addf(&b, "List-Archive: <%s>%s", o->archive_url, eol);
-	buf_addf(&b, "Precedence: list%s", eol);
-	buf_addf(&b, "X-Loop: %s%s", o->list_address, eol);
-	buf_adds(&b, eol);
+		buf_addf(b, "List-Archive: <%s>%s", o->archive_url, eol);
+	buf_addf(b, "Precedence: list%s", eol);
+	buf_addf(b, "X-Loop: %s%s", o->list_address, eol);
+}
+
+char *
+compose_list_copy(const struct list_copy_opts *o, const struct message *m,
+    size_t *outlen)
+{
+	struct header_iter it;
+	struct header_field f;
+	struct buf head, b;
+
+	buf_init(&b);
+	buf_grow(&b, m->len + 2048);
+	/* Every line of the header fits SMTP: nothing spills into the body. */
+	header_iter_init(&it, m->raw, m->body_off);
+	while (header_next(&it, &f))
+		if (!header_dropped(&f, o))
+			copy_field(&b, &f, m->eol);
+	buf_init(&head);
+	list_headers(&head, o, m);
+	compose_fold_header(&b, head.data, head.len, m->eol);
+	buf_release(&head);
+	buf_adds(&b, m->eol);
 	if (m->body_off < m->len)
 		buf_add(&b, m->raw + m->body_off, m->len - m->body_off);
 	return buf_detach(&b, outlen);

@@ -104,6 +104,8 @@ setting_apply(struct kith_config *cfg, const struct setting *s,
 		return 0;
 	}
 	}
+	snprintf(err, errlen, "[%s] %s: unknown setting type", s->section,
+	    s->name);
 	return -1;
 }
 

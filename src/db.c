@@ -1,7 +1,9 @@
 /* db - open, migrate, transactions, statement helpers. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,6 +329,12 @@ static const char *const migrations[] = {
 	"  outcome TEXT NOT NULL,"	/* approved | rejected | discarded | expired */
 	"  by TEXT NOT NULL DEFAULT '',"
 	"  at INTEGER NOT NULL);",
+	/*
+	 * 9: who holds each claim (the claimant's journal name), so that the
+	 * claims of a killed delivery are released as soon as its journal
+	 * lock is free instead of after the whole lease
+	 */
+	"ALTER TABLE outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -388,6 +396,9 @@ db_migrate(sqlite3 *db, char *err, size_t errlen)
 	}
 	/* Another process may have migrated while we waited for the lock. */
 	version = (int)db_int(db, 0, &st, "PRAGMA user_version", "");
+	if (st != KITH_OK)
+		snprintf(err, errlen, "database: cannot read schema version: "
+		    "%s", sqlite3_errmsg(db));
 	for (int i = version; st == KITH_OK && i < NMIGRATIONS; i++) {
 		char pragma[64];
 
@@ -405,7 +416,53 @@ db_migrate(sqlite3 *db, char *err, size_t errlen)
 		db_rollback(db);
 		return st;
 	}
-	return db_commit(db);
+	if ((st = db_commit(db)) != KITH_OK)
+		snprintf(err, errlen, "database: cannot commit the schema "
+		    "migration (disk full?); try again");
+	return st;
+}
+
+/*
+ * db_share - in a shared data directory (util.h) the database and
+ * sqlite's -wal and -shm files are the group's (0660): the MTA's user and
+ * the cron user both write them.  sqlite gives -wal and -shm the mode of
+ * the database when it creates them; this also repairs files made
+ * before, whenever their owner opens the database.
+ */
+static void
+db_share(const char *path)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		char *p = xasprintf("%s%s", path, suffix[i]);
+
+		if (share_like_parent(p, 0660) < 0)
+			log_warn("database: cannot give '%s' to the data "
+			    "directory's group: %s", p, strerror(errno));
+		free(p);
+	}
+}
+
+/*
+ * db_share_umask - in a shared data directory, nothing this process
+ * creates may lack the group's bits even for a moment: another user's
+ * process opening a -shm file that sqlite made 0640 before correcting it
+ * to 0660 would fail (75).  So the umask keeps the group's bits.
+ */
+static void
+db_share_umask(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	mode_t old;
+
+	if (slash)
+		*slash = '\0';
+	if (dir_shared(slash ? dir : ".", NULL)) {
+		old = umask(0);
+		umask(old & ~(mode_t)070);
+	}
+	free(dir);
 }
 
 int
@@ -419,6 +476,7 @@ db_open(const char *path, int create, int busy_ms,
 	*out = NULL;
 	if (create)
 		flags |= SQLITE_OPEN_CREATE;
+	db_share_umask(path);
 	rc = sqlite3_open_v2(path, &db, flags, NULL);
 	if (rc != SQLITE_OK) {
 		if (!create && (rc & 0xff) == SQLITE_CANTOPEN) {
@@ -444,6 +502,7 @@ db_open(const char *path, int create, int busy_ms,
 		sqlite3_close_v2(db);
 		return st;
 	}
+	db_share(path);
 	*out = db;
 	return KITH_OK;
 }
@@ -498,8 +557,14 @@ db_prepare(sqlite3 *db, const char *sql)
 	return st;
 }
 
+/*
+ * db_vbind - bind the arguments.  keep is SQLITE_TRANSIENT (sqlite
+ * copies them) unless the caller's values outlive every step of the
+ * statement (db_exec: SQLITE_STATIC, no copy of a 10 MB post).
+ */
 static int
-db_vbind(sqlite3_stmt *st, const char *types, va_list ap)
+db_vbind(sqlite3_stmt *st, sqlite3_destructor_type keep, const char *types,
+    va_list ap)
 {
 	int rc = SQLITE_OK;
 
@@ -508,8 +573,8 @@ db_vbind(sqlite3_stmt *st, const char *types, va_list ap)
 		case 't': {
 			const char *s = va_arg(ap, const char *);
 
-			rc = s ? sqlite3_bind_text(st, i, s, -1,
-			    SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
+			rc = s ? sqlite3_bind_text(st, i, s, -1, keep) :
+			    sqlite3_bind_null(st, i);
 			break;
 		}
 		case 'i':
@@ -522,7 +587,7 @@ db_vbind(sqlite3_stmt *st, const char *types, va_list ap)
 			const void *p = va_arg(ap, const void *);
 			int n = va_arg(ap, int);
 
-			rc = sqlite3_bind_blob(st, i, p, n, SQLITE_TRANSIENT);
+			rc = sqlite3_bind_blob(st, i, p, n, keep);
 			break;
 		}
 		case 'n':
@@ -542,7 +607,7 @@ db_bind(sqlite3_stmt *st, const char *types, ...)
 	int rc;
 
 	va_start(ap, types);
-	rc = db_vbind(st, types, ap);
+	rc = db_vbind(st, SQLITE_TRANSIENT, types, ap);
 	va_end(ap);
 	return db_status(rc);
 }
@@ -557,7 +622,8 @@ db_exec(sqlite3 *db, const char *sql, const char *types, ...)
 	if (st == NULL)
 		return KITH_PERM;
 	va_start(ap, types);
-	rc = db_vbind(st, types, ap);
+	/* The statement is finalized before this returns: no copies. */
+	rc = db_vbind(st, SQLITE_STATIC, types, ap);
 	va_end(ap);
 	if (rc == SQLITE_OK) {
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -584,7 +650,7 @@ db_int(sqlite3 *db, int64_t def, int *status, const char *sql,
 		return def;
 	}
 	va_start(ap, types);
-	rc = db_vbind(st, types, ap);
+	rc = db_vbind(st, SQLITE_STATIC, types, ap);
 	va_end(ap);
 	if (rc == SQLITE_OK) {
 		rc = sqlite3_step(st);

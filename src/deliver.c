@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,9 +66,11 @@ struct worker {
 	int nscopes;
 	char list_scope[40];
 	int keep_journal;	/* results it holds are not in the database */
+	int journal_off;	/* a write failed: kept locked, not written */
 	struct retry_policy rp;
 	int commit_every;
 	struct deliver_stats stats;
+	char why[256];		/* why the run stopped, when it did */
 };
 
 /* A claimed batch in flight: results wait here until they are committed. */
@@ -79,6 +82,23 @@ struct inflight {
 	size_t ndone;
 	int st;				/* KITH_TEMP once recording failed */
 };
+
+/* Remember why the run stops; the first cause is the one reported. */
+static void
+worker_stop(struct worker *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+worker_stop(struct worker *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*w->why)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(w->why, sizeof(w->why), fmt, ap);
+	va_end(ap);
+}
 
 static void
 count_result(struct worker *w, const struct outbox_item *it,
@@ -95,49 +115,64 @@ count_result(struct worker *w, const struct outbox_item *it,
 	}
 }
 
+/*
+ * record_once - one transaction with every result waiting in f.  0, or -1
+ * with the database's reason in cause (rolled back).
+ */
+static int
+record_once(struct inflight *f, int64_t now, char *cause, size_t n)
+{
+	struct worker *w = f->w;
+
+	if (db_begin(w->db) != KITH_OK)
+		goto fail;
+	for (size_t i = 0; i < f->ndone; i++) {
+		size_t k = f->done[i];
+		const struct tx *t = &f->txs[k];
+		const char *state = outbox_mark(w->marker, &f->items[k],
+		    t->status, t->code, t->text, now, &w->rp);
+
+		if (state == NULL)
+			goto fail;
+		/* A refusal at delivery is a bounce, too. */
+		if (!strcmp(state, "failed") && f->items[k].member_id > 0 &&
+		    bounce_delivery_failed(w->cfg, w->db, f->items[k].id,
+		    t->code, t->text, t->status != KITH_PERM, now) == KITH_TEMP)
+			goto fail;
+	}
+	if (sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+fail:
+	snprintf(cause, n, "%s", sqlite3_errmsg(w->db));
+	db_rollback(w->db);
+	return -1;
+}
+
 /* Commit the results waiting in f; retried while the database is busy. */
 static void
 inflight_record(struct inflight *f)
 {
 	struct worker *w = f->w;
 	int64_t now = now_utc();
+	char cause[160] = "";
 
 	if (f->ndone == 0)
 		return;
 	for (int tries = 0; tries < 5; tries++) {
-		size_t i;
-
-		if (db_begin(w->db) != KITH_OK)
+		if (record_once(f, now, cause, sizeof(cause)) < 0)
 			continue;
-		for (i = 0; i < f->ndone; i++) {
-			size_t k = f->done[i];
-			const char *state = outbox_mark(w->marker, &f->items[k],
-			    f->txs[k].status, f->txs[k].code, f->txs[k].text, now,
-			    &w->rp);
-
-			if (state == NULL)
-				break;
-			/* A refusal at delivery is a bounce, too. */
-			if (!strcmp(state, "failed") && f->items[k].member_id > 0 &&
-			    bounce_delivery_failed(w->cfg, w->db, f->items[k].id,
-			    f->txs[k].code, f->txs[k].text,
-			    f->txs[k].status != KITH_PERM, now) == KITH_TEMP)
-				break;
-		}
-		if (i == f->ndone && db_commit(w->db) == KITH_OK) {
-			for (i = 0; i < f->ndone; i++)
-				count_result(w, &f->items[f->done[i]],
-				    &f->txs[f->done[i]]);
-			f->ndone = 0;
-			if (w->journal)
-				journal_reset(w->journal);
-			return;
-		}
-		db_rollback(w->db);
+		for (size_t i = 0; i < f->ndone; i++)
+			count_result(w, &f->items[f->done[i]],
+			    &f->txs[f->done[i]]);
+		f->ndone = 0;
+		if (w->journal)
+			journal_reset(w->journal);
+		return;
 	}
 	/* The journal keeps what was sent; the rest is sent again after
 	 * the lease: never lost. */
-	log_error("deliver: cannot record results; they will be retried");
+	worker_stop(w, "cannot record delivery results: %s; what was sent "
+	    "is in the journal, the rest is sent again later", cause);
 	f->ndone = 0;
 	f->st = KITH_TEMP;
 	w->keep_journal = 1;
@@ -152,14 +187,14 @@ inflight_done(struct tx *t, void *ctx)
 
 	/* Durable against kill -9 at once; the database hears in a moment. */
 	f->done[f->ndone++] = k;
-	if (t->status == KITH_OK && f->w->journal &&
+	if (t->status == KITH_OK && f->w->journal && !f->w->journal_off &&
 	    journal_sent(f->w->journal, f->items[k].id) < 0) {
-		/* Without the journal, commit each result at once; what it
-		 * holds stays on disk until it is committed. */
-		inflight_record(f);
-		journal_abandon(f->w->journal);
-		f->w->journal = NULL;
+		/* Without the journal, commit each result at once.  The file
+		 * stays open and locked: the rows claimed in its name are
+		 * still ours, and what it holds stays until it is committed. */
+		f->w->journal_off = 1;
 		f->w->commit_every = 1;
+		inflight_record(f);
 		return;
 	}
 	if (f->ndone >= (size_t)f->w->commit_every)
@@ -410,6 +445,8 @@ worker_batch(struct worker *w, struct outbox_item *items, size_t n,
 		size_t k = 0;
 
 		if (message_ensure(w, cur, items[i].msg_id) != KITH_OK) {
+			worker_stop(w, "cannot load queued message %lld: %s",
+			    (long long)items[i].msg_id, sqlite3_errmsg(w->db));
 			f.st = KITH_TEMP;
 			break;
 		}
@@ -462,7 +499,11 @@ worker_run(struct worker *w, int batch_size)
 		size_t n;
 
 		st = outbox_claim(w->db, now_utc(), w->cfg->lease_seconds,
-		    batch_size, w->journal_dir, &items, &n);
+		    batch_size, w->journal_dir, journal_name(w->journal),
+		    &items, &n);
+		if (st != KITH_OK)
+			worker_stop(w, "cannot claim outbox rows: %s",
+			    sqlite3_errmsg(w->db));
 		if (st != KITH_OK || n == 0) {
 			outbox_items_free(items, n);
 			break;
@@ -544,11 +585,32 @@ worker_release(struct worker *w)
 	db_close(w->db);
 }
 
+/*
+ * worker_main - set up and run one worker; on failure err says why, in
+ * every case (release w afterwards either way).
+ */
+static int
+worker_main(struct worker *w, const struct kith_config *cfg, int commit,
+    int batch, char *err, size_t errlen)
+{
+	int st;
+
+	snprintf(err, errlen, "cannot start delivery");
+	st = worker_init(w, cfg, commit, err, errlen);
+	if (st != KITH_OK)
+		return st;
+	st = worker_run(w, batch);
+	if (st != KITH_OK)
+		snprintf(err, errlen, "%s", *w->why ? w->why :
+		    "delivery stopped early; cron retries");
+	return st;
+}
+
 /* How many rows are due now: decides whether more workers are worth it. */
 static int64_t
 due_rows(const struct kith_config *cfg)
 {
-	char *db_path = config_db_path(cfg), err[256];
+	char *db_path = config_db_path(cfg), err[256] = "";
 	sqlite3 *db;
 	int64_t n = 0;
 	int st;
@@ -601,13 +663,12 @@ deliver_run(const struct kith_config *cfg, const struct deliver_opts *o,
 	for (int i = 1; i < workers; i++) {
 		kids[i] = fork();
 		if (kids[i] == 0) {
-			char werr[512];
+			char werr[512] = "";
 
 			close(fds[0]);
-			st = worker_init(&w, cfg, commit, werr, sizeof(werr));
-			if (st == KITH_OK)
-				st = worker_run(&w, batch);
-			else
+			st = worker_main(&w, cfg, commit, batch, werr,
+			    sizeof(werr));
+			if (st != KITH_OK)
 				log_error("deliver: %s", werr);
 			write_all(fds[1], &w.stats, sizeof(w.stats));
 			worker_release(&w);
@@ -615,9 +676,7 @@ deliver_run(const struct kith_config *cfg, const struct deliver_opts *o,
 		}
 	}
 	close(fds[1]);
-	st = worker_init(&w, cfg, commit, err, errlen);
-	if (st == KITH_OK)
-		st = worker_run(&w, batch);
+	st = worker_main(&w, cfg, commit, batch, err, errlen);
 	*stats = w.stats;
 	worker_release(&w);
 	for (int i = 1; i < workers; i++) {

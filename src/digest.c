@@ -614,7 +614,7 @@ digest_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
 	list_foreach(db, collect_list, &acc);
 	for (size_t i = 0; i < acc.n; i++) {
 		struct list l;
-		char err[256];
+		char err[256] = "";
 
 		if (list_find(db, acc.v[i], &l, err, sizeof(err)) == KITH_OK) {
 			for (int k = 0; k < 2; k++) {

@@ -36,6 +36,8 @@ struct inbound {
 	sqlite3 *db;
 	const char *raw;	/* what Kith reads: line ends normalised */
 	size_t len;
+	size_t size;		/* the whole message: > len when only its
+				 * first len bytes were read (too big) */
 	const char *received;	/* the bytes exactly as the MTA gave them */
 	size_t received_len;
 	const char *env_from;
@@ -125,7 +127,7 @@ refuse(struct inbound *in, const struct list *l, const struct message *m,
 	int st;
 
 	/* for people: "2.3 MB", not bytes */
-	size_human((int64_t)m->len, size, sizeof(size));
+	size_human((int64_t)m->size, size, sizeof(size));
 	size_human(list_setting_int(in->db, l->id, "max_size", 0), max,
 	    sizeof(max));
 	if (rcpt == NULL) {
@@ -185,7 +187,7 @@ accept_post(struct inbound *in, const struct list *l, const struct message *m)
 static struct token_key *
 inbound_key(struct inbound *in)
 {
-	char *path = config_secret_path(in->cfg), err[512];
+	char *path = config_secret_path(in->cfg), err[512] = "";
 	struct token_key *k = token_key_load(path, err, sizeof(err));
 
 	free(path);
@@ -579,18 +581,62 @@ route(struct inbound *in, struct list *l, struct recipient *rcpt)
 	return found >= 0 ? 0 : -1;
 }
 
+/*
+ * handle_too_big - only the head of the message was read.  A post gets
+ * the list's too-big notice (its header is all that needs reading);
+ * anything else to the list is refused for the MTA to bounce.
+ */
+static void
+handle_too_big(struct inbound *in, const struct list *l,
+    const struct recipient *r)
+{
+	int64_t max = list_setting_int(in->db, l->id, "max_size", 0);
+	struct message m;
+	char err[256] = "";
+
+	if (r->role != ROLE_POST || *r->detail || max <= 0 ||
+	    message_parse(&m, in->raw, header_block_end(in->raw, in->len), err,
+	    sizeof(err)) < 0) {
+		result(in->res, EX_DATAERR_, "refused", "inbound: message to "
+		    "'%s' is larger than %lld bytes; not accepted", in->env_to,
+		    max > 0 ? (long long)max : (long long)INBOUND_MAX);
+		return;
+	}
+	m.size = in->size;
+	in->msg = &m;
+	in->sender = address_normalize(*m.from_addr ? m.from_addr :
+	    in->env_from);
+	handle_post(in, l, &m);
+	free(in->sender);
+	in->sender = NULL;
+	message_release(&m);
+}
+
 static void
 dispatch(struct inbound *in, const struct list *l, const struct recipient *r)
 {
 	struct message m;
-	char err[256];
+	char err[256] = "";
 
 	if (r->role == ROLE_BOUNCES) {
+		/* A report's machine-readable part comes first: a head of
+		 * it, when it was too big, is enough. */
 		handle_bounce(in, l, r->detail);
+		return;
+	}
+	if (in->size > in->len) {
+		handle_too_big(in, l, r);
 		return;
 	}
 	if (message_parse(&m, in->raw, in->len, err, sizeof(err)) < 0) {
 		quarantine(in, err);
+		return;
+	}
+	/* What goes on to members and owners must keep its header whole. */
+	if ((r->role == ROLE_POST || r->role == ROLE_OWNER) &&
+	    message_header_foldable(&m, err, sizeof(err)) < 0) {
+		quarantine(in, err);
+		message_release(&m);
 		return;
 	}
 	in->msg = &m;
@@ -646,14 +692,52 @@ cr_to_lf(const char *raw, size_t len)
 	return out;
 }
 
+size_t
+inbound_size_limit(const struct kith_config *cfg, const char *envelope_to)
+{
+	struct inbound in = { cfg, NULL, "", 0, 0, "", 0, "", envelope_to,
+		NULL, NULL, NULL };
+	char *db_path = config_db_path(cfg), err[512] = "";
+	struct recipient r;
+	struct list l;
+	size_t limit = INBOUND_HEAD_MIN;
+
+	if (db_open(db_path, 0, cfg->busy_timeout_ms, DB_FAST, &in.db, err,
+	    sizeof(err)) == KITH_OK) {
+		if (route(&in, &l, &r) == 0) {
+			int64_t max = list_setting_int(in.db, l.id, "max_size",
+			    0);
+
+			limit = max <= 0 || (uint64_t)max > INBOUND_MAX ?
+			    INBOUND_MAX : (size_t)max;
+			if (limit < INBOUND_HEAD_MIN)
+				limit = INBOUND_HEAD_MIN;
+			recipient_release(&r);
+			list_release(&l);
+		}
+		db_close(in.db);
+	}
+	free(db_path);
+	return limit;
+}
+
 void
 inbound_receive(const struct kith_config *cfg, const char *raw, size_t len,
     const char *envelope_from, const char *envelope_to,
     struct inbound_result *res)
 {
-	struct inbound in = { cfg, NULL, raw, len, raw, len, envelope_from,
-		envelope_to, res, NULL, NULL };
-	char *db_path = config_db_path(cfg), err[512];
+	inbound_receive_sized(cfg, raw, len, len, envelope_from, envelope_to,
+	    res);
+}
+
+void
+inbound_receive_sized(const struct kith_config *cfg, const char *raw,
+    size_t len, size_t size, const char *envelope_from,
+    const char *envelope_to, struct inbound_result *res)
+{
+	struct inbound in = { cfg, NULL, raw, len, size, raw, len,
+		envelope_from, envelope_to, res, NULL, NULL };
+	char *db_path = config_db_path(cfg), err[512] = "";
 	struct recipient r;
 	struct list l;
 	char *normalized = NULL;
@@ -669,6 +753,7 @@ inbound_receive(const struct kith_config *cfg, const char *raw, size_t len,
 
 		if (nl) {
 			in.len -= (size_t)(nl + 1 - in.raw);
+			in.size -= (size_t)(nl + 1 - in.raw);
 			in.raw = nl + 1;
 		}
 	}

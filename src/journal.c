@@ -18,6 +18,7 @@
 struct journal {
 	int fd;
 	char *path;
+	const char *name;	/* the base name, in path */
 };
 
 struct journal *
@@ -27,7 +28,9 @@ journal_open(const char *dir)
 	struct journal *j;
 	int fd;
 
-	if (mkdir_p(dir, 0750) < 0) {
+	/* In a shared data directory every delivering user recovers every
+	 * other's journals: the directory and the files are the group's. */
+	if (mkdir_p(dir, 0750) < 0 || share_like_parent(dir, 02770) < 0) {
 		log_error("journal: cannot create '%s': %s", dir, strerror(errno));
 		free(hex);
 		return NULL;
@@ -41,7 +44,8 @@ journal_open(const char *dir)
 	 * whose worker died.
 	 */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || rename(tmp, path) < 0) {
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 ||
+	    share_like_parent(tmp, 0640) < 0 || rename(tmp, path) < 0) {
 		log_error("journal: cannot open '%s': %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -54,7 +58,14 @@ journal_open(const char *dir)
 	j = xcalloc(1, sizeof(*j));
 	j->fd = fd;
 	j->path = path;
+	j->name = strrchr(path, '/') + 1;
 	return j;
+}
+
+const char *
+journal_name(const struct journal *j)
+{
+	return j ? j->name : "";
 }
 
 int
@@ -117,7 +128,10 @@ recover_file(sqlite3 *db, const char *path, int fd)
 		buf_release(&b);
 		return 0;
 	}
-	for (line = b.data ? strtok_r(b.data, "\n", &save) : NULL; line;
+	/* A last line without its "\n" is a torn write: "12" of "123". */
+	while (b.len > 0 && b.data[b.len - 1] != '\n')
+		b.data[--b.len] = '\0';
+	for (line = b.len ? strtok_r(b.data, "\n", &save) : NULL; line;
 	    line = strtok_r(NULL, "\n", &save)) {
 		char *end;
 		long long id = strtoll(line, &end, 10);
@@ -137,6 +151,19 @@ recover_file(sqlite3 *db, const char *path, int fd)
 	return n;
 }
 
+/*
+ * release_claims - the rows the dead worker name still held go back to
+ * the queue now rather than when their lease runs out.  The count, or -1.
+ */
+static int
+release_claims(sqlite3 *db, const char *name)
+{
+	if (db_exec(db, "UPDATE outbox SET lease_until=0, claimed_by='' WHERE "
+	    "state='sending' AND claimed_by=?", "t", name) != KITH_OK)
+		return -1;
+	return sqlite3_changes(db);
+}
+
 int
 journal_recover(sqlite3 *db, const char *dir, struct journal_recovery *rec)
 {
@@ -149,7 +176,7 @@ journal_recover(sqlite3 *db, const char *dir, struct journal_recovery *rec)
 		return 0;
 	while ((e = readdir(d)) != NULL) {
 		char *path;
-		int fd, n;
+		int fd, n, released;
 
 		if (strncmp(e->d_name, "deliver.", 8))
 			continue;
@@ -167,13 +194,17 @@ journal_recover(sqlite3 *db, const char *dir, struct journal_recovery *rec)
 		rec->paths[rec->n] = path;
 		rec->fds[rec->n++] = fd;
 		n = recover_file(db, path, fd);
-		if (n < 0) {
+		released = n < 0 ? -1 : release_claims(db, e->d_name);
+		if (n < 0 || released < 0) {
 			total = -1;
 			break;
 		}
 		if (n > 0)
 			log_info("journal: %d deliveries of a stopped run "
 			    "recorded as sent", n);
+		if (released > 0)
+			log_info("journal: %d messages a stopped run held go "
+			    "back to the queue", released);
 		total += n;
 	}
 	closedir(d);

@@ -63,7 +63,9 @@ static const struct list_setting_def list_settings[] = {
 	  "always: posts go out From \"Name via List\" <list> with Reply-To the "
 	  "author, so members at domains with DMARC p=reject get through" },
 	{ "max_size", V_INT, NULL, "10485760",
-	  "largest post in bytes; 0 for no limit" },
+	  "largest message in bytes to any of the list's addresses: a post "
+	  "over it gets a notice, other mail is bounced by the MTA; 0 for no "
+	  "limit (256 MB)" },
 	{ "archive", V_ENUM, "on|off", "on",
 	  "keep posts searchable with 'kith archive'" },
 	{ "archive_url", V_TEXT, NULL, "",
@@ -398,7 +400,10 @@ list_setting_set(sqlite3 *db, int64_t list_id, const char *key,
 		    sqlite3_errmsg(db));
 		return st;
 	}
-	return db_commit(db);
+	if ((st = db_commit(db)) != KITH_OK)
+		snprintf(err, errlen, "cannot store setting: database busy or "
+		    "disk full; try again");
+	return st;
 }
 
 void

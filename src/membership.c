@@ -790,7 +790,7 @@ owner_summaries(const struct kith_config *cfg, sqlite3 *db,
 	sqlite3_finalize(st);
 	for (size_t i = 0; i < n; i++) {
 		struct list l;
-		char err[256];
+		char err[256] = "";
 		struct mail_ctx c = { cfg, db, key, &l, NULL, NULL };
 
 		if (list_find(db, due[i], &l, err, sizeof(err)) == KITH_OK) {

@@ -10,11 +10,30 @@
 
 #include "kith/address.h"
 #include "kith/html.h"
+#include "kith/log.h"
 #include "kith/message.h"
+#include "kith/mimeshape.h"
 #include "kith/rfc2047.h"
 #include "kith/util.h"
 
 #define TEXT_MAX (1024 * 1024)	/* indexed text per post */
+/* Headers read field by field; Postfix keeps 100 KB (header_size_limit). */
+#define HEADER_PARSE_MAX (256 * 1024)
+
+/*
+ * The parse of the message being handled, so that reading its parts
+ * again (message_find_part, message_attachments, a second message_parse
+ * of the same bytes) costs no second parse.  Set by message_parse, kept
+ * until that message is released.  Compared by address and length only.
+ */
+static struct {
+	const char *raw;
+	size_t len;
+	struct mailmime *tree;		/* NULL when opaque */
+	int opaque;
+	int set;
+	const struct message *owner;	/* compared, never read */
+} memo;
 
 void
 header_iter_init(struct header_iter *it, const char *raw, size_t len)
@@ -89,6 +108,45 @@ header_block_end(const char *raw, size_t len)
 	if (it.p + 1 < it.end && it.p[0] == '\r' && it.p[1] == '\n')
 		return (size_t)(it.p + 2 - raw);
 	return (size_t)(it.p - raw);
+}
+
+static int
+is_wsp(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+size_t
+header_fold_at(const char *s, size_t n, size_t width)
+{
+	size_t k;
+
+	if (n <= width)
+		return 0;
+	/* A fold goes before white space that follows a non-blank, so that
+	 * no line of the folded field is blank. */
+	for (k = width; k > 0; k--)
+		if (is_wsp(s[k]) && !is_wsp(s[k - 1]))
+			return k;
+	for (k = width + 1; k < n; k++)
+		if (is_wsp(s[k]) && !is_wsp(s[k - 1]))
+			return k;
+	return 0;
+}
+
+/* 1 when line s[0..n) is at most 998 octets or can be folded to that. */
+static int
+header_line_foldable(const char *s, size_t n)
+{
+	while (n > HEADER_LINE_MAX) {
+		size_t k = header_fold_at(s, n, HEADER_LINE_MAX);
+
+		if (k == 0 || k > HEADER_LINE_MAX)
+			return 0;
+		s += k;
+		n -= k;
+	}
+	return 1;
 }
 
 const char *
@@ -215,13 +273,26 @@ part_text(struct buf *out, struct mailmime *part, int html)
 	size_t idx = 0, declen = 0, convlen = 0;
 	int enc;
 
-	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT)
+	size_t inlen, room = out->len < TEXT_MAX ? TEXT_MAX - out->len : 0;
+
+	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT || room == 0)
 		return;
+	/* Only what the index keeps is decoded: base64 takes 4 bytes for
+	 * 3, quoted-printable up to 3 ("=XX") for 1. */
 	enc = d->dt_encoded ? d->dt_encoding : MAILMIME_MECHANISM_8BIT;
-	if (mailmime_part_parse(d->dt_data.dt_text.dt_data,
-	    d->dt_data.dt_text.dt_length, &idx, enc, &dec, &declen) !=
-	    MAILIMF_NO_ERROR)
+	inlen = d->dt_data.dt_text.dt_length;
+	if (enc == MAILMIME_MECHANISM_BASE64 && inlen / 4 > room / 3 + 1)
+		inlen = (room / 3 + 1) * 4;
+	else if (enc == MAILMIME_MECHANISM_QUOTED_PRINTABLE && inlen / 3 > room)
+		inlen = 3 * room + 3;
+	else if (enc != MAILMIME_MECHANISM_BASE64 &&
+	    enc != MAILMIME_MECHANISM_QUOTED_PRINTABLE && inlen > room)
+		inlen = room;
+	if (mailmime_part_parse(d->dt_data.dt_text.dt_data, inlen, &idx, enc,
+	    &dec, &declen) != MAILIMF_NO_ERROR)
 		return;
+	if (declen > room)
+		declen = room;
 	charset = part->mm_content_type ?
 	    mailmime_content_charset_get(part->mm_content_type) : "us-ascii";
 	if (charset && strcasecmp(charset, "utf-8") &&
@@ -305,6 +376,29 @@ walk_text(struct buf *out, struct mailmime *mime, int want_html, int depth)
 	}
 }
 
+int
+message_header_foldable(const struct message *m, char *err, size_t errlen)
+{
+	const char *raw = m->raw;
+	size_t hlen = m->body_off;
+
+	for (size_t i = 0; i < hlen;) {
+		const char *nl = memchr(raw + i, '\n', hlen - i);
+		size_t end = nl ? (size_t)(nl - raw) : hlen, n = end - i;
+
+		if (n && raw[end - 1] == '\r')
+			n--;
+		if (!header_line_foldable(raw + i, n)) {
+			snprintf(err, errlen, "a header line of %zu characters "
+			    "cannot be folded to the 998 SMTP allows (no white "
+			    "space)", n);
+			return -1;
+		}
+		i = end + 1;
+	}
+	return 0;
+}
+
 /*
  * header_block_valid - is this mail at all?  A stray bad line inside a
  * header is tolerated (it starts the body, as in other MTAs); no header
@@ -332,42 +426,81 @@ header_block_valid(const char *raw, size_t len, size_t body_off,
 	return 0;
 }
 
-int
-message_parse(struct message *m, const char *raw, size_t len, char *err,
-    size_t errlen)
+/*
+ * tree_parse - libetpan's parse of raw, when its shape is within the
+ * limits (mimeshape.h); *opaque and no tree when it is not.  0, or -1
+ * with err when libetpan cannot parse it at all.
+ */
+static int
+tree_parse(const char *raw, size_t len, struct mailmime **tree, int *opaque,
+    char *err, size_t errlen)
 {
-	struct mailmime *mime = NULL;
-	struct mailimf_single_fields sf;
-	struct buf text;
+	struct mimeshape shape;
 	size_t idx = 0;
+
+	*tree = NULL;
+	memset(&shape, 0, sizeof(shape));
+	if (header_block_end(raw, len) > HEADER_PARSE_MAX)
+		shape.why = "the header is over 256 KB";
+	*opaque = shape.why || mimeshape_check(raw, len, MIME_DEPTH_MAX,
+	    MIME_PARTS_MAX, &shape) < 0;
+	if (*opaque) {
+		log_info("message: only the header is read: %s (limits: %d "
+		    "MIME levels, %d parts, 256 KB of header)", shape.why,
+		    MIME_DEPTH_MAX, MIME_PARTS_MAX);
+		return 0;
+	}
+	if (mailmime_parse(raw, len, &idx, tree) != MAILIMF_NO_ERROR ||
+	    *tree == NULL || (*tree)->mm_type != MAILMIME_MESSAGE) {
+		snprintf(err, errlen, "MIME structure cannot be parsed");
+		if (*tree)
+			mailmime_free(*tree);
+		*tree = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* The tree of raw: the memo's when it is the same bytes, else a new one
+ * that *owned says the caller frees. */
+static int
+tree_get(const char *raw, size_t len, struct mailmime **tree, int *opaque,
+    int *owned)
+{
+	char err[64] = "";
+
+	*owned = 0;
+	if (memo.set && memo.raw == raw && memo.len == len) {
+		*tree = memo.tree;
+		*opaque = memo.opaque;
+		return 0;
+	}
+	if (tree_parse(raw, len, tree, opaque, err, sizeof(err)) < 0)
+		return -1;
+	*owned = *tree != NULL;
+	return 0;
+}
+
+/* How much of a header of hlen bytes to parse: whole lines, bounded. */
+static size_t
+head_prefix(const char *raw, size_t hlen)
+{
+	const char *nl;
+
+	if (hlen <= HEADER_PARSE_MAX)
+		return hlen;
+	nl = memrchr(raw, '\n', HEADER_PARSE_MAX);
+	return nl ? (size_t)(nl + 1 - raw) : HEADER_PARSE_MAX;
+}
+
+/* From, Message-ID, threading, Subject and Date out of the header. */
+static void
+read_header(struct message *m, struct mailimf_fields *fields)
+{
+	struct mailimf_single_fields sf;
 	char *v;
 
-	memset(m, 0, sizeof(*m));
-	m->raw = raw;
-	m->len = len;
-	m->message_id = xstrdup("");
-	m->from_addr = xstrdup("");
-	m->from_name = xstrdup("");
-	m->subject = xstrdup("");
-	m->in_reply_to = xstrdup("");
-	m->references = xstrdup("");
-	m->text = xstrdup("");
-	m->body_off = header_block_end(raw, len);
-	m->eol = message_eol(raw, len);
-	if (len == 0) {
-		snprintf(err, errlen, "empty message");
-		return -1;
-	}
-	if (header_block_valid(raw, len, m->body_off, err, errlen) < 0)
-		return -1;
-	if (mailmime_parse(raw, len, &idx, &mime) != MAILIMF_NO_ERROR ||
-	    mime == NULL || mime->mm_type != MAILMIME_MESSAGE) {
-		snprintf(err, errlen, "MIME structure cannot be parsed");
-		if (mime)
-			mailmime_free(mime);
-		return -1;
-	}
-	mailimf_single_fields_init(&sf, mime->mm_data.mm_message.mm_fields);
+	mailimf_single_fields_init(&sf, fields);
 	read_from(m, &sf);
 	if ((v = message_header(m, "Message-ID"))) {
 		free(m->message_id);
@@ -391,20 +524,94 @@ message_parse(struct message *m, const char *raw, size_t len, char *err,
 	}
 	if (sf.fld_orig_date && sf.fld_orig_date->dt_date_time)
 		m->date = date_to_epoch(sf.fld_orig_date->dt_date_time);
+}
+
+/* The decoded text of tree, at most TEXT_MAX bytes of it. */
+static char *
+tree_text(struct mailmime *tree)
+{
+	struct buf text;
+	char *out;
+
 	buf_init(&text);
-	walk_text(&text, mime, 0, 0);
+	walk_text(&text, tree, 0, 0);
 	if (text.len == 0)
-		walk_text(&text, mime, 1, 0);
-	free(m->text);
-	m->text = utf8_sanitize(text.data ? text.data : "", text.len);
+		walk_text(&text, tree, 1, 0);
+	out = utf8_sanitize(text.data ? text.data : "", text.len);
 	buf_release(&text);
-	mailmime_free(mime);
+	return out;
+}
+
+int
+message_parse(struct message *m, const char *raw, size_t len, char *err,
+    size_t errlen)
+{
+	struct mailmime *tree = NULL;
+	struct mailimf_fields *fields = NULL;
+	int owned = 0;
+	size_t idx = 0;
+
+	memset(m, 0, sizeof(*m));
+	m->raw = raw;
+	m->len = m->size = len;
+	m->message_id = xstrdup("");
+	m->from_addr = xstrdup("");
+	m->from_name = xstrdup("");
+	m->subject = xstrdup("");
+	m->in_reply_to = xstrdup("");
+	m->references = xstrdup("");
+	m->body_off = header_block_end(raw, len);
+	m->eol = message_eol(raw, len);
+	if (len == 0) {
+		snprintf(err, errlen, "empty message");
+		goto fail;
+	}
+	if (header_block_valid(raw, len, m->body_off, err, errlen) < 0)
+		goto fail;
+	if (memo.set && memo.raw == raw && memo.len == len) {
+		tree = memo.tree;
+		m->opaque = memo.opaque;
+	} else if (tree_parse(raw, len, &tree, &m->opaque, err, errlen) < 0)
+		goto fail;
+	else
+		owned = 1;
+	if (tree)
+		fields = tree->mm_data.mm_message.mm_fields;
+	else if (mailimf_fields_parse(raw, head_prefix(raw, m->body_off), &idx,
+	    &fields) != MAILIMF_NO_ERROR)
+		fields = NULL;
+	read_header(m, fields);
+	if (tree == NULL && fields)
+		mailimf_fields_free(fields);
+	/* An opaque message's body is not read: no text, no commands. */
+	m->text = tree ? tree_text(tree) : xstrdup("");
+	if (owned) {
+		/* A parse of other bytes replaces the memo; nobody holds its
+		 * tree beyond one call. */
+		if (memo.set && memo.tree)
+			mailmime_free(memo.tree);
+		memo.raw = raw;
+		memo.len = len;
+		memo.tree = tree;
+		memo.opaque = m->opaque;
+		memo.set = 1;
+		memo.owner = m;
+	}
 	return 0;
+fail:
+	/* Nothing for the caller to release after a failed parse. */
+	message_release(m);
+	return -1;
 }
 
 void
 message_release(struct message *m)
 {
+	if (memo.set && memo.owner == m) {
+		if (memo.tree)
+			mailmime_free(memo.tree);
+		memset(&memo, 0, sizeof(memo));
+	}
 	free(m->message_id);
 	free(m->from_addr);
 	free(m->from_name);
@@ -517,12 +724,13 @@ message_attachments(const char *raw, size_t len,
 {
 	struct mailmime *mime = NULL;
 	struct attach_walk w = { fn, ctx, 0 };
-	size_t idx = 0;
+	int opaque, owned;
 
-	if (mailmime_parse(raw, len, &idx, &mime) != MAILIMF_NO_ERROR || !mime)
+	if (tree_get(raw, len, &mime, &opaque, &owned) < 0 || mime == NULL)
 		return 0;
 	walk_attachments(mime, &w, 0);
-	mailmime_free(mime);
+	if (owned)
+		mailmime_free(mime);
 	return w.n;
 }
 
@@ -582,12 +790,13 @@ message_find_part(const char *raw, size_t len,
 {
 	struct mailmime *mime = NULL;
 	struct part_find f = { want, ctx, NULL, 0 };
-	size_t idx = 0;
+	int opaque, owned;
 
-	if (mailmime_parse(raw, len, &idx, &mime) != MAILIMF_NO_ERROR || !mime)
+	if (tree_get(raw, len, &mime, &opaque, &owned) < 0 || mime == NULL)
 		return NULL;
 	walk_find(mime, &f, 0);
-	mailmime_free(mime);
+	if (owned)
+		mailmime_free(mime);
 	if (outlen)
 		*outlen = f.len;
 	return f.out;

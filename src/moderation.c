@@ -206,7 +206,7 @@ moderation_decide(const struct mail_ctx *c, int64_t id,
     enum mod_action action, const char *reason, const char *who)
 {
 	struct held h;
-	char *raw = NULL, err[256];
+	char *raw = NULL, err[256] = "";
 	size_t len = 0;
 	int st = moderation_get(c->db, id, &h, &raw, &len);
 
@@ -476,7 +476,7 @@ moderation_expire(const struct kith_config *cfg, sqlite3 *db,
 	for (size_t i = 0; i < n; i++) {
 		struct list l;
 		struct held h;
-		char err[256];
+		char err[256] = "";
 		struct mail_ctx c = { cfg, db, key, &l, NULL, NULL };
 
 		if (list_find(db, lists[i], &l, err, sizeof(err)) == KITH_OK &&

@@ -691,7 +691,7 @@ newsletter_personalise(struct newsletter_cache *nc,
     int64_t campaign_id, int64_t member_id, const char *rcpt, size_t *len)
 {
 	struct newsletter_recipient r;
-	char *name = NULL, *mailto = NULL, *url = NULL, *out, err[256];
+	char *name = NULL, *mailto = NULL, *url = NULL, *out, err[256] = "";
 
 	if (cache_campaign(nc, campaign_id) < 0 || nc->member == NULL)
 		return NULL;

@@ -102,7 +102,7 @@ notice_queue(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 {
 	struct template_var vars[MAXVARS];
 	char *bufs[NLISTVARS], *text, *mail, *list_id, *bounces, *member,
-	    err[512];
+	    err[512] = "";
 	int n = notice_list_vars(l, vars, bufs), st;
 	struct notice nt;
 	int64_t msg_id;
@@ -252,7 +252,7 @@ notice_check_templates(const struct kith_config *cfg, const struct list *l,
 	for (size_t i = 0; i < sizeof(notice_templates) /
 	    sizeof(notice_templates[0]); i++) {
 		struct template_var vars[MAXVARS];
-		char *bufs[NLISTVARS], err[512], *text, *member;
+		char *bufs[NLISTVARS], err[512] = "", *text, *member;
 		int n = notice_list_vars(l, vars, bufs);
 
 		for (int k = 0; notice_templates[i].vars[k]; k++)

@@ -228,7 +228,7 @@ send_step(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 {
 	struct template_var vars[16];
 	char *bufs[8], *text, *path, *subject, *body, *mail, *from, *list_id,
-	    *bounce, err[256];
+	    *bounce, err[256] = "";
 	struct notice nt;
 	int n = notice_list_vars(l, vars, bufs), st;
 	int64_t msg_id;

@@ -90,7 +90,8 @@ outbox_rcpt_add(sqlite3 *db, int64_t msg_id, const char *rcpt)
 }
 
 #define CLAIM_SET "UPDATE outbox SET state='sending', lease_until=?1 + ?2, " \
-	"attempts=attempts+1, updated=?1 WHERE id IN (SELECT id FROM outbox "
+	"attempts=attempts+1, updated=?1, claimed_by=?4 WHERE id IN " \
+	"(SELECT id FROM outbox "
 #define CLAIM_END " ORDER BY id LIMIT ?3) RETURNING id, message_id, rcpt, " \
 	"attempts, coalesce(member_id, 0)"
 
@@ -114,7 +115,8 @@ item_cmp(const void *a, const void *b)
 
 int
 outbox_claim(sqlite3 *db, int64_t now, int lease, int limit,
-    const char *journal_dir, struct outbox_item **items, size_t *n)
+    const char *journal_dir, const char *claimant, struct outbox_item **items,
+    size_t *n)
 {
 	struct journal_recovery rec;
 	sqlite3_stmt *st;
@@ -146,7 +148,8 @@ outbox_claim(sqlite3 *db, int64_t now, int lease, int limit,
 			rc = SQLITE_ERROR;
 			break;
 		}
-		db_bind(st, "iiI", now, (int64_t)lease, limit - (int)*n);
+		db_bind(st, "iiIt", now, (int64_t)lease, limit - (int)*n,
+		    claimant ? claimant : "");
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			struct outbox_item *it;
 
@@ -244,7 +247,8 @@ outbox_unclaim(sqlite3 *db, const struct outbox_item *items, size_t n)
 		return st;
 	for (size_t i = 0; i < n && st == KITH_OK; i++)
 		st = db_exec(db, "UPDATE outbox SET lease_until=0, "
-		    "attempts=max(attempts-1, 0) WHERE id=? AND state='sending'",
+		    "claimed_by='', attempts=max(attempts-1, 0) WHERE id=? AND "
+		    "state='sending'",
 		    "i", items[i].id);
 	if (st == KITH_OK)
 		return db_commit(db);
@@ -262,7 +266,8 @@ outbox_marker_new(sqlite3 *db)
 	struct outbox_marker *mk = xcalloc(1, sizeof(*mk));
 
 	mk->st = db_prepare(db, "UPDATE outbox SET state=?, next_try=?, "
-	    "lease_until=0, last_code=?, last_text=?, updated=? WHERE id=?");
+	    "lease_until=0, claimed_by='', last_code=?, last_text=?, updated=? "
+	    "WHERE id=?");
 	if (mk->st == NULL) {
 		free(mk);
 		return NULL;

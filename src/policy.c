@@ -160,7 +160,7 @@ policy_may_post(sqlite3 *db, const struct list *l, const struct message *m,
 		*reason = "banned";
 		return POST_BANNED;
 	}
-	if (max > 0 && (int64_t)m->len > max) {
+	if (max > 0 && (int64_t)m->size > max) {
 		free(posting);
 		*reason = "larger than max_size";
 		return POST_TOO_BIG;

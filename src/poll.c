@@ -396,7 +396,7 @@ poll_handle_reply(const struct kith_config *cfg, sqlite3 *db,
 {
 	char *payload = NULL, *end, *vote;
 	struct message m;
-	char err[128];
+	char err[128] = "";
 	long long id;
 	int st;
 
@@ -548,6 +548,8 @@ poll_close(const struct kith_config *cfg, sqlite3 *db, int64_t id,
 		if (st == KITH_OK)
 			snprintf(err, errlen, "poll %lld is closed already",
 			    (long long)id);
+		else
+			snprintf(err, errlen, "database busy; try again");
 		st = st == KITH_OK ? KITH_PERM : st;
 		goto out;
 	}
@@ -605,7 +607,7 @@ poll_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
 		ids[n++] = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	for (int i = 0; i < n; i++) {
-		char err[256];
+		char err[256] = "";
 		int r = poll_close(cfg, db, ids[i], now, err, sizeof(err));
 
 		if (r == KITH_TEMP)

@@ -154,7 +154,7 @@ static void
 add_help(const struct mail_ctx *c, struct reply *r)
 {
 	struct template_var vars[7];
-	char *bufs[7], err[256], *text;
+	char *bufs[7], err[256] = "", *text;
 	int n = notice_list_vars(c->l, vars, bufs);
 
 	if (r->help++)

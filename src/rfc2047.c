@@ -79,12 +79,22 @@ rfc2047_decode(const char *raw, size_t len)
 	return clean;
 }
 
+/* Longer words cannot be folded into a header line SMTP carries. */
+#define WORD_MAX 900
+
 static int
 needs_encoding(const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+	size_t word = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p >= 0x7f || *p < 0x20)
 			return 1;
+		word = *p == ' ' ? 0 : word + 1;
+		/* encoded-words can be folded between them; a word cannot */
+		if (word > WORD_MAX)
+			return 1;
+	}
 	return strstr(s, "=?") != NULL;
 }
 

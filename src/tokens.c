@@ -84,6 +84,17 @@ token_key_load(const char *path, char *err, size_t errlen)
 	return k;
 }
 
+/* All users of a shared data directory read the secret (util.h): 0640. */
+static int
+secret_share(const char *path, char *err, size_t errlen)
+{
+	if (share_like_parent(path, 0640) == 0)
+		return 0;
+	snprintf(err, errlen, "cannot give site secret '%s' to the data "
+	    "directory's group: %s", path, strerror(errno));
+	return -1;
+}
+
 int
 token_secret_create(const char *path, char *err, size_t errlen)
 {
@@ -91,7 +102,7 @@ token_secret_create(const char *path, char *err, size_t errlen)
 	int fd;
 
 	if (access(path, F_OK) == 0)
-		return 0;
+		return secret_share(path, err, errlen);
 	if (random_bytes(raw, sizeof(raw)) < 0) {
 		snprintf(err, errlen, "no randomness for the site secret");
 		return -1;
@@ -107,7 +118,7 @@ token_secret_create(const char *path, char *err, size_t errlen)
 	}
 	close(fd);
 	OPENSSL_cleanse(raw, sizeof(raw));
-	return 0;
+	return secret_share(path, err, errlen);
 }
 
 static void

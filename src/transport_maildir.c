@@ -32,7 +32,9 @@ maildir_open(const struct kith_config *cfg, const char *arg, char *err,
 		snprintf(err, errlen, "maildir transport needs a directory");
 		return NULL;
 	}
-	if (mkdir_p(arg, 0755) < 0) {
+	/* In a shared data directory (util.h) every delivering user
+	 * writes here: the maildirs are the group's. */
+	if (mkdir_p(arg, 0755) < 0 || share_like_parent(arg, 02770) < 0) {
 		snprintf(err, errlen, "cannot create '%s': %s", arg,
 		    strerror(errno));
 		return NULL;
@@ -89,13 +91,15 @@ maildir_deliver_one(struct maildir *m, struct tx *t)
 		sub[1] = xasprintf("%s/new", box);
 		sub[2] = xasprintf("%s/cur", box);
 		for (int i = 0; i < 3; i++) {
-			if (mkdir_p(sub[i], 0700) < 0)
+			if (mkdir_p(sub[i], 0700) < 0 ||
+			    share_like_parent(box, 02770) < 0 ||
+			    share_like_parent(sub[i], 02770) < 0)
 				st = KITH_TEMP;
 			free(sub[i]);
 		}
 	}
 	if (st == KITH_OK && (file_write_atomic(tmp, b.data, b.len, 0600) < 0 ||
-	    rename(tmp, dst) < 0))
+	    share_like_parent(tmp, 0660) < 0 || rename(tmp, dst) < 0))
 		st = KITH_TEMP;
 	if (st == KITH_OK)
 		tx_set_result(t, KITH_OK, 250, "delivered to maildir");

@@ -27,6 +27,7 @@
 #include <openssl/x509v3.h>
 
 #include "kith/log.h"
+#include "kith/message.h"
 #include "kith/transport.h"
 #include "kith/util.h"
 
@@ -484,13 +485,62 @@ expect_push(struct smtp *s, enum expect_kind kind, size_t item)
 	s->qlen++;
 }
 
+/* One line, dot-stuffed, with its CRLF. */
+static void
+smtp_add_line(struct buf *w, const char *s, size_t n)
+{
+	if (n && s[0] == '.')
+		buf_addc(w, '.');
+	buf_add(w, s, n);
+	buf_add(w, "\r\n", 2);
+}
+
 /*
- * smtp_add_lines - data dot-stuffed, with CRLF line ends.  Lines longer
- * than SMTP allows (998 octets, RFC 5321 4.5.3.1.6) are broken as
- * Postfix breaks them, rather than bounced.
+ * smtp_add_header_line - a header line too long for SMTP stays one
+ * header field: folded before white space (its value unchanged), or,
+ * with no white space to fold at, broken with CRLF and a space so that
+ * what follows is still a continuation, not the start of the body.
+ * Kith folds what it composes itself; this is for mail it passes on.
  */
 static void
-smtp_add_lines(struct buf *w, const char *data, size_t len)
+smtp_add_header_line(struct buf *w, const char *s, size_t n)
+{
+	size_t pad = 0;		/* 1: a space of ours starts this line */
+
+	while (n + pad > SMTP_LINE_MAX) {
+		size_t room = SMTP_LINE_MAX - pad;
+		size_t k = header_fold_at(s, n, room);
+		int forced = k == 0 || k > room;
+
+		if (forced)
+			k = room;
+		if (pad)
+			buf_addc(w, ' ');
+		else if (s[0] == '.')
+			buf_addc(w, '.');
+		buf_add(w, s, k);
+		buf_add(w, "\r\n", 2);
+		pad = forced;
+		s += k;
+		n -= k;
+	}
+	if (pad)
+		buf_addc(w, ' ');
+	else if (n && s[0] == '.')
+		buf_addc(w, '.');
+	buf_add(w, s, n);
+	buf_add(w, "\r\n", 2);
+}
+
+/*
+ * smtp_add_lines - data dot-stuffed, with CRLF line ends.  *head is 1
+ * while the lines are the message's header (until its empty line).
+ * Lines longer than SMTP allows (998 octets, RFC 5321 4.5.3.1.6) are
+ * broken rather than bounced: header lines as continuations, body lines
+ * as Postfix breaks them.
+ */
+static void
+smtp_add_lines(struct buf *w, const char *data, size_t len, int *head)
 {
 	size_t i = 0;
 
@@ -501,18 +551,18 @@ smtp_add_lines(struct buf *w, const char *data, size_t len)
 
 		if (n && data[end - 1] == '\r')
 			n--;
-		while (n > SMTP_LINE_MAX) {
-			if (data[i] == '.')
-				buf_addc(w, '.');
-			buf_add(w, data + i, SMTP_LINE_MAX);
-			buf_add(w, "\r\n", 2);
-			i += SMTP_LINE_MAX;
-			n -= SMTP_LINE_MAX;
+		if (n == 0)
+			*head = 0;
+		if (*head && n > SMTP_LINE_MAX)
+			smtp_add_header_line(w, data + i, n);
+		else {
+			while (n > SMTP_LINE_MAX) {
+				smtp_add_line(w, data + i, SMTP_LINE_MAX);
+				i += SMTP_LINE_MAX;
+				n -= SMTP_LINE_MAX;
+			}
+			smtp_add_line(w, data + i, n);
 		}
-		if (data[i] == '.')
-			buf_addc(w, '.');
-		buf_add(w, data + i, n);
-		buf_add(w, "\r\n", 2);
 		i = end + 1;
 	}
 }
@@ -521,9 +571,11 @@ smtp_add_lines(struct buf *w, const char *data, size_t len)
 static void
 smtp_add_body(struct buf *w, const struct tx *t)
 {
+	int head = 1;
+
 	if (t->head_len)
-		smtp_add_lines(w, t->head, t->head_len);
-	smtp_add_lines(w, t->data, t->len);
+		smtp_add_lines(w, t->head, t->head_len, &head);
+	smtp_add_lines(w, t->data, t->len, &head);
 	buf_add(w, ".\r\n", 3);
 }
 

@@ -194,6 +194,7 @@ int
 buf_read_fd_max(struct buf *b, int fd, size_t max)
 {
 	for (;;) {
+		size_t want;
 		ssize_t n;
 
 		if (b->len > max) {
@@ -201,7 +202,12 @@ buf_read_fd_max(struct buf *b, int fd, size_t max)
 			return -1;
 		}
 		buf_grow(b, 65536);
-		n = read(fd, b->data + b->len, b->cap - b->len - 1);
+		/* Never more than one byte past max: a reader's memory stays
+		 * bounded by max, whatever the input. */
+		want = b->cap - b->len - 1;
+		if (want > max - b->len + 1)
+			want = max - b->len + 1;
+		n = read(fd, b->data + b->len, want);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -602,6 +608,46 @@ mkdir_p(const char *path, int mode)
 		}
 	}
 	free(p);
+	return r;
+}
+
+int
+dir_shared(const char *dir, gid_t *gid)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
+	    !(st.st_mode & S_IWGRP))
+		return 0;
+	if (gid)
+		*gid = st.st_gid;
+	return 1;
+}
+
+int
+share_like_parent(const char *path, int mode)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	struct stat st;
+	gid_t gid;
+	int r = 0;
+
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+	if (dir_shared(dir, &gid) && stat(path, &st) == 0 &&
+	    st.st_uid == geteuid()) {
+		/* The group first: chown may clear a set-group-ID bit. */
+		if (st.st_gid != gid && chown(path, (uid_t)-1, gid) < 0)
+			r = -1;
+		if (r == 0 && ((st.st_mode & 07777) != (mode_t)mode ||
+		    st.st_gid != gid) && chmod(path, (mode_t)mode) < 0)
+			r = -1;
+	}
+	free(dir);
 	return r;
 }
 

@@ -34,6 +34,15 @@ char *compose_list_copy(const struct list_copy_opts *o,
 
 /* subject_prefixed() is in kith/subject.h, with the other subject rules. */
 #include "kith/subject.h"
+/*
+ * compose_fold_header - append the header block head[0..len) (lines
+ * ending in LF or CRLF, without the blank line) to b with eol line ends,
+ * every line longer than SMTP allows folded at white space.
+ */
+struct buf;
+void compose_fold_header(struct buf *b, const char *head, size_t len,
+    const char *eol);
+
 
 /* A new Message-ID (without <>) at domain; caller frees. */
 char *compose_message_id(const char *domain);
@@ -68,7 +77,6 @@ char *compose_notice(const struct notice *n, size_t *outlen);
  * compose_qp - text (LF or CRLF lines) appended to b as quoted-printable
  * with CRLF line ends, lines of at most 76 characters.
  */
-struct buf;
 void compose_qp(struct buf *b, const char *text);
 
 /* data appended to b as base64 in CRLF lines of 76 characters. */

@@ -29,4 +29,29 @@ void inbound_receive(const struct kith_config *cfg, const char *raw,
     size_t len, const char *envelope_from, const char *envelope_to,
     struct inbound_result *res);
 
+#define INBOUND_MAX (256u << 20)	/* never read more than this */
+#define INBOUND_HEAD_MIN (64u << 10)	/* always read this much */
+
+/*
+ * inbound_size_limit - how many bytes of a message to envelope_to are
+ * worth reading: its list's max_size, but at least INBOUND_HEAD_MIN (the
+ * header a refusal quotes), INBOUND_MAX when the list sets no limit, and
+ * INBOUND_HEAD_MIN when envelope_to is no list or the database cannot
+ * tell (the answer is then 67 or 75 whatever the message holds).
+ */
+size_t inbound_size_limit(const struct kith_config *cfg,
+    const char *envelope_to);
+
+/*
+ * inbound_receive_sized - inbound_receive when only the first len bytes
+ * of a message of size bytes were read (size > len: the rest was over
+ * inbound_size_limit and never kept).  A post is refused with the
+ * too-big notice to its sender and exit 0, as a post over max_size
+ * always was; a bounce report is read from its first bytes; anything
+ * else gets 65, which the MTA bounces to the sender with the reason.
+ */
+void inbound_receive_sized(const struct kith_config *cfg, const char *raw,
+    size_t len, size_t size, const char *envelope_from,
+    const char *envelope_to, struct inbound_result *res);
+
 #endif

@@ -9,10 +9,14 @@
  * file with one write(2) (no fsync: a killed process loses nothing the
  * kernel already has; power loss can at worst cause a duplicate).
  *
- * Each journal is flock()ed by its worker for the worker's life.  Before
- * claiming rows, journal_recover() takes every journal whose lock is
- * free (its worker is gone), marks those rows sent and removes the file,
- * inside the claim's transaction.
+ * Each journal is flock()ed by its worker for the worker's life, and its
+ * name is the worker's name on the rows it claims (outbox.claimed_by).
+ * A lock belongs to a live process, whatever its PID: the kernel drops it
+ * when the process dies, so a reused PID fools nobody.  Before claiming
+ * rows, journal_recover() takes every journal whose lock is free (its
+ * worker is gone), marks the rows it lists sent, hands the other rows the
+ * worker still held back to the queue, and removes the file, inside the
+ * claim's transaction.
  */
 #ifndef KITH_JOURNAL_H
 #define KITH_JOURNAL_H
@@ -24,6 +28,8 @@ struct journal;
 
 /* Create DIR/deliver.PID.RANDOM, locked; NULL on error (logged). */
 struct journal *journal_open(const char *dir);
+/* The journal's file name: the worker's name on its claims; "" for NULL. */
+const char *journal_name(const struct journal *j);
 /* Record that row_id was accepted by the next hop; 0 or -1. */
 int journal_sent(struct journal *j, int64_t row_id);
 /* Everything recorded is now in the database: empty the file. */
@@ -42,9 +48,10 @@ struct journal_recovery {
 
 /*
  * journal_recover - inside the caller's write transaction: rows named in
- * the journals of dead workers become 'sent'.  The journals stay locked
- * in rec until journal_recovery_finish().  Returns the number of rows
- * recovered, or -1 on a database error.
+ * the journals of dead workers become 'sent', and the other rows those
+ * workers held are claimable at once.  The journals stay locked in rec
+ * until journal_recovery_finish().  Returns the number of rows recorded
+ * as sent, or -1 on a database error.
  */
 int journal_recover(sqlite3 *db, const char *dir,
     struct journal_recovery *rec);

@@ -4,9 +4,11 @@
  * outbox_messages holds each message's bytes once; outbox holds one row
  * per (message, recipient) with the state machine
  *   pending -> sending -> sent | deferred -> ... | failed.
- * A claim moves rows to 'sending' with a lease; rows whose lease ran out
- * (the sender was killed) are claimable again, so nothing is lost and at
- * most the transactions in flight are sent twice.
+ * A claim moves rows to 'sending' with a lease, in the name of the
+ * claimant (its journal, journal.h).  When the claimant's process is gone
+ * its rows are claimable again at once; rows of a claimant without a
+ * journal wait for the lease to run out.  Nothing is lost and at most the
+ * transactions in flight are sent twice.
  */
 #ifndef KITH_OUTBOX_H
 #define KITH_OUTBOX_H
@@ -58,11 +60,14 @@ struct outbox_item {
  * outbox_claim - lease up to limit due rows (pending, deferred and due,
  * or sending with an expired lease) for lease seconds.  *items is a new
  * array (outbox_items_free) ordered by message.  KITH_OK/KITH_TEMP.
- * When journal_dir is given, the journals of stopped delivery runs are
- * applied first, in the same transaction (journal.h).
+ * claimant names the claiming worker (journal_name(), "" or NULL for
+ * none).  When journal_dir is given, the journals of stopped delivery
+ * runs are applied first, in the same transaction: what they sent is
+ * 'sent', what they held is released (journal.h).
  */
 int outbox_claim(sqlite3 *db, int64_t now, int lease, int limit,
-    const char *journal_dir, struct outbox_item **items, size_t *n);
+    const char *journal_dir, const char *claimant, struct outbox_item **items,
+    size_t *n);
 void outbox_items_free(struct outbox_item *items, size_t n);
 
 /* One queued message, as the delivery engine needs it. */

@@ -16,7 +16,8 @@ char *rfc2047_decode(const char *raw, size_t len);
 
 /*
  * rfc2047_encode - UTF-8 text as a header value: printable ASCII is kept
- * as it is; otherwise base64 encoded-words of at most 75 characters that
+ * as it is (unless a word is too long to fold: over 900 characters);
+ * otherwise base64 encoded-words of at most 75 characters that
  * never split a UTF-8 sequence, folded with eol + space.  Controls become
  * spaces.  Caller frees.
  */

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Three-valued outcome of anything that touches delivery. */
 enum kith_status {
@@ -54,7 +55,8 @@ char *buf_detach(struct buf *b, size_t *len);
 
 /* Read all of fd into b; 0 or -1 (errno set). */
 int buf_read_fd(struct buf *b, int fd);
-/* The same, but -1 with errno EFBIG once more than max bytes came. */
+/* The same, but -1 with errno EFBIG once more than max bytes came
+ * (then b holds max + 1 bytes; the rest is left unread in fd). */
 int buf_read_fd_max(struct buf *b, int fd, size_t max);
 /* Read a whole file; 0 or -1 (errno set). */
 int buf_read_file(struct buf *b, const char *path);
@@ -132,6 +134,23 @@ int write_all(int fd, const void *data, size_t n);
 int file_write_atomic(const char *path, const void *data, size_t n, int mode);
 /* mkdir -p with mode; 0 or -1. */
 int mkdir_p(const char *path, int mode);
+
+/*
+ * Shared data directories.  A data directory that is group-writable is
+ * shared by the users of its group (the MTA's pipe user and the cron
+ * user, README): everything Kith makes in it must work for all of them.
+ *
+ * dir_shared - 1 when dir is a group-writable directory (*gid its group,
+ * when gid is not NULL), else 0.
+ */
+int dir_shared(const char *dir, gid_t *gid);
+/*
+ * share_like_parent - when the directory holding path is shared and this
+ * user owns path, give path that directory's group and mode (0660 data,
+ * 0640 secrets, 02770 directories).  0 (also when there is nothing to
+ * do), or -1 with errno when chown or chmod failed.
+ */
+int share_like_parent(const char *path, int mode);
 
 /* Random bytes from the kernel (OpenSSL RAND_bytes); 0 or -1. */
 int random_bytes(void *out, size_t n);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kith/message.h"
+#include "kith/mimeshape.h"
 #include "kith/rfc2047.h"
 #include "kith/util.h"
 #include "unit.h"
@@ -100,8 +101,14 @@ START_TEST(test_garbage)
 
 	ck_assert_msg((r == 0) == garbage[_i].ok, "case %d: got %d (%s)", _i,
 	    r, r ? err : "");
-	/* every field is a string, also when the part it comes from is empty */
-	ck_assert_uint_eq(strlen(m.text) + strlen(m.subject) + 1 > 0, 1);
+	/* every field is a string, also when the part it comes from is
+	 * empty; a failed parse holds nothing (releasing it is harmless) */
+	if (r == 0)
+		ck_assert_uint_eq(strlen(m.text) + strlen(m.subject) + 1 > 0, 1);
+	else
+		ck_assert_msg(m.text == NULL && m.subject == NULL &&
+		    m.message_id == NULL, "case %d: a failed parse holds "
+		    "strings", _i);
 	message_release(&m);
 }
 END_TEST
@@ -163,6 +170,156 @@ START_TEST(test_rfc2047_encode)
 }
 END_TEST
 
+/* ---- the shape of a MIME structure (mimeshape.h) ---------------------- */
+
+/* A multipart nested n levels deep, or with n parts side by side. */
+static char *
+shaped(const char *kind, int n)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_adds(&b, "From: a@example.org\r\nSubject: shaped\r\n"
+	    "MIME-Version: 1.0\r\n");
+	if (!strcmp(kind, "deep")) {
+		for (int i = 0; i < n; i++)
+			buf_addf(&b, "Content-Type: multipart/mixed; "
+			    "boundary=\"b%d\"\r\n\r\n--b%d\r\n", i, i);
+		buf_adds(&b, "Content-Type: text/plain\r\n\r\nhello\r\n");
+		for (int i = n - 1; i >= 0; i--)
+			buf_addf(&b, "--b%d--\r\n", i);
+	} else {
+		buf_adds(&b, "Content-Type: multipart/mixed; boundary=w\r\n"
+		    "\r\n");
+		for (int i = 0; i < n; i++)
+			buf_addf(&b, "--w\r\nContent-Type: text/plain\r\n\r\n"
+			    "part %d\r\n", i);
+		buf_adds(&b, "--w--\r\n");
+	}
+	return buf_detach(&b, NULL);
+}
+
+static const struct {
+	const char *what;
+	const char *raw;	/* or NULL: shaped(kind, n) */
+	const char *kind;
+	int n;
+	int rc, depth;
+	size_t parts;
+} shape_cases[] = {
+	{ "plain text", "Subject: x\n\nhi\n", NULL, 0, 0, 0, 0 },
+	{ "50 levels", NULL, "deep", 50, 0, 50, 50 },
+	{ "51 levels", NULL, "deep", 51, -1, 51, 50 },
+	{ "10,000 levels", NULL, "deep", 10000, -1, 51, 50 },
+	{ "1,000 parts", NULL, "wide", 1000, 0, 1, 1000 },
+	{ "1,001 parts", NULL, "wide", 1001, -1, 1, 1001 },
+	{ "multipart/alternative in mixed",
+	  "Content-Type: multipart/mixed; boundary=\"a b\"\n\n--a b\n"
+	  "Content-Type: multipart/alternative; boundary=c\n\n--c\n\nx\n"
+	  "--c\n\ny\n--c--\n--a b\n\nz\n--a b--\n", NULL, 0, 0, 2, 4 },
+	{ "the outer delimiter ends the inner part",
+	  "Content-Type: multipart/mixed; boundary=a\n\n--a\n"
+	  "Content-Type: multipart/mixed; boundary=c\n\n--c\n\nx\n--a\n"
+	  "Content-Type: multipart/mixed; boundary=d\n\n--d\n\ny\n--a--\n",
+	  NULL, 0, 0, 2, 4 },
+	{ "--b1x is no delimiter of b1",
+	  "Content-Type: multipart/mixed; boundary=b1\n\n--b1\n"
+	  "Content-Type: multipart/mixed; boundary=b1x\n\n--b1x\n\nx\n"
+	  "--b1x--\n--b1--\n", NULL, 0, 0, 2, 2 },
+	{ "digest parts are messages",
+	  "Content-Type: multipart/digest; boundary=d\n\n--d\n\n"
+	  "Subject: one\n\n1\n--d\n\nSubject: two\n\n2\n--d--\n", NULL,
+	  0, 0, 2, 4 },
+	{ "message/rfc822 nests a message",
+	  "Content-Type: message/rfc822\n\nSubject: in\n"
+	  "Content-Type: multipart/mixed; boundary=m\n\n--m\n\nx\n--m--\n",
+	  NULL, 0, 0, 2, 2 },
+	{ "an RFC 2231 boundary cannot be read",
+	  "Content-Type: multipart/mixed; boundary*0=a; boundary*1=b\n\n"
+	  "--ab\n\nx\n--ab--\n", NULL, 0, -1, 0, 0 },
+	{ "two Content-Type fields",
+	  "Content-Type: text/plain\nContent-Type: multipart/mixed; "
+	  "boundary=x\n\n--x\n\ny\n--x--\n", NULL, 0, -1, 0, 0 },
+	{ "a multipart without boundary is a leaf",
+	  "Content-Type: multipart/mixed\n\n--x\n\ny\n", NULL, 0, 0, 0,
+	  0 },
+};
+
+static void
+count_part(const char *name, const char *type, size_t size, void *ctx)
+{
+	(void)name;
+	(void)type;
+	(void)size;
+	(void)ctx;
+}
+
+START_TEST(test_shape)
+{
+	char *raw = shape_cases[_i].raw ? xstrdup(shape_cases[_i].raw) :
+	    shaped(shape_cases[_i].kind, shape_cases[_i].n);
+	struct mimeshape sh;
+	int rc = mimeshape_check(raw, strlen(raw), MIME_DEPTH_MAX,
+	    MIME_PARTS_MAX, &sh);
+
+	ck_assert_msg(rc == shape_cases[_i].rc && (rc < 0 ||
+	    (sh.depth == shape_cases[_i].depth &&
+	    sh.parts == shape_cases[_i].parts)), "%s: got %d (depth %d, %zu "
+	    "parts, %s), want %d (depth %d, %zu parts)", shape_cases[_i].what,
+	    rc, sh.depth, sh.parts, sh.why ? sh.why : "-", shape_cases[_i].rc,
+	    shape_cases[_i].depth, shape_cases[_i].parts);
+	/* Within the limits libetpan reads it; beyond, only the header. */
+	ck_assert_int_eq(message_parse(&m, raw, strlen(raw), err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(m.opaque, rc < 0);
+	if (shape_cases[_i].kind && !strcmp(shape_cases[_i].kind, "deep") &&
+	    rc < 0)
+		ck_assert_str_eq(m.text, "");
+	ck_assert_int_eq(message_attachments(raw, strlen(raw), count_part,
+	    NULL) == 0 || rc == 0, 1);
+	message_release(&m);
+	free(raw);
+}
+END_TEST
+
+static int
+want_plain(const char *name, const char *type, void *ctx)
+{
+	(void)name;
+	(void)ctx;
+	return !strcmp(type, "text/plain");
+}
+
+/* The parse is kept for the message's other readers, and dropped after. */
+START_TEST(test_parse_kept)
+{
+	char *raw = shaped("wide", 3), *part;
+	size_t n;
+
+	ck_assert_int_eq(message_parse(&m, raw, strlen(raw), err, sizeof(err)),
+	    0);
+	part = message_find_part(raw, strlen(raw), want_plain, NULL, &n);
+	ck_assert_ptr_nonnull(part);
+	ck_assert_str_eq(part, "part 0");
+	free(part);
+	{
+		struct message again;
+
+		ck_assert_int_eq(message_parse(&again, raw, strlen(raw), err,
+		    sizeof(err)), 0);
+		ck_assert_str_eq(again.subject, "shaped");
+		ck_assert_str_eq(again.text, m.text);
+		message_release(&again);
+	}
+	message_release(&m);
+	/* released: the same bytes are parsed anew */
+	part = message_find_part(raw, strlen(raw), want_plain, NULL, &n);
+	ck_assert_ptr_nonnull(part);
+	free(part);
+	free(raw);
+}
+END_TEST
+
 Suite *
 message_suite(void)
 {
@@ -175,6 +332,9 @@ message_suite(void)
 	    (int)(sizeof(garbage) / sizeof(garbage[0])));
 	tcase_add_test(tc, test_headers_folded);
 	tcase_add_test(tc, test_rfc2047_encode);
+	tcase_add_loop_test(tc, test_shape, 0,
+	    (int)(sizeof(shape_cases) / sizeof(shape_cases[0])));
+	tcase_add_test(tc, test_parse_kept);
 	suite_add_tcase(s, tc);
 	return s;
 }

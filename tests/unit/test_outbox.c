@@ -65,7 +65,8 @@ claim(int64_t now, struct outbox_item **items)
 {
 	size_t n;
 
-	ck_assert_int_eq(outbox_claim(db, now, 600, 100, NULL, items, &n), KITH_OK);
+	ck_assert_int_eq(outbox_claim(db, now, 600, 100, NULL, NULL, items, &n),
+	    KITH_OK);
 	return n;
 }
 

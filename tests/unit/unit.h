@@ -24,6 +24,7 @@ Suite *poll_suite(void);
 Suite *bounce_suite(void);
 Suite *util_suite(void);
 Suite *i18n_suite(void);
+Suite *deliver_suite(void);
 
 /* A fresh database in a temporary directory; caller closes and removes. */
 #include <sqlite3.h>
