@@ -40,7 +40,8 @@ assert_ok '[ "$(sink_count)" = 3 ]' "after the retry the post reaches the 3 memb
 mv "$T/var/kith.db" "$T/kith.db.away"
 rm -f "$T/var/kith.db-wal" "$T/var/kith.db-shm"
 kith receive -r team@example.org -f bob@example.org < "$T/post.eml" 2>"$T/err"
-assert_ok '[ $? = 75 ]' "missing database: exit 75, the MTA keeps the mail"
+rc=$?
+assert_ok '[ $rc = 75 ]' "missing database: exit 75, the MTA keeps the mail"
 assert_ok 'grep -q "kith init" "$T/err"' "missing database: says to run 'kith init'"
 mv "$T/kith.db.away" "$T/var/kith.db"
 finish

@@ -9,8 +9,13 @@ if ! command -v openssl >/dev/null; then
 	echo "SKIP: openssl command not installed"
 	exit 77
 fi
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" \
-	-days 2 -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" 2>/dev/null
+# The certificate is made under the test's clock, valid from a day before
+# $NOW to two days after, whatever the machine's date: kith checks it at $NOW.
+(
+	set_clock "$(after -1d)"
+	clocked openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" \
+		-days 3 -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" 2>/dev/null
+)
 
 try() {
 	# try NAME TRANSPORT [conf lines...] - post once, deliver, print the outcome
