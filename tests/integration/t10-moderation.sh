@@ -82,10 +82,12 @@ assert_ok '[ "$(held)" = 0 ] && kith archive ls team | grep -q "My second post"'
 # Held posts expire from cron after held_days, with a notice.
 kith list set team held_days 2 >/dev/null
 send late@example.net team@example.org "Too late" "hi"
-faketime -f '+1d' "$KITH_BIN" cron >/dev/null 2>&1
+clock_add 1d
+kith cron >/dev/null 2>&1
 assert_ok '[ "$(held)" = 1 ]' "not expired after one day"
-faketime -f '+3d' "$KITH_BIN" cron >/dev/null 2>&1
-faketime -f '+3d' "$KITH_BIN" deliver >/dev/null 2>&1
+clock_add 2d
+kith cron >/dev/null 2>&1
+kith deliver >/dev/null 2>&1
 assert_ok '[ "$(held)" = 0 ] && $MT body "$(last late@example.net)" | grep -q "waited for a moderator for too long"' "expired after held_days; the poster is told"
 
 # A banned address cannot post, and hears so at most once a day.
