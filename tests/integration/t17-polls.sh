@@ -2,13 +2,9 @@
 # Polls answered by reply: votes by number, by text, by command; a vote
 # replaced; refusals (bad option, non-member, after closing) answered;
 # results to the list at closing (by command, and by cron at --closes
-# under faketime, once with racing crons); show --json; the digest.
+# at its time, once with racing crons); show --json; the digest.
 . "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
 
-if ! command -v faketime >/dev/null; then
-	echo "SKIP: faketime is not installed (scripts/setup-deps.sh --test)"
-	exit 77
-fi
 start_sink --pipelining
 setup_list
 kith member add team dave@example.org >/dev/null
@@ -84,21 +80,23 @@ kith deliver >/dev/null
 assert_ok '[ "$(votes $id)" = "2 0 1" ] && $MT body "$(last dave@example.org)" | grep -q "the poll is closed"' "a vote after closing is refused"
 
 # several answers, closed by cron at its time (two crons racing)
-id2=$(faketime '2026-12-01 10:00:00' "$KITH_BIN" poll create team --question 'Which snacks?' --option Chips --option Fruit --option Cake --multiple --closes '2026-12-10 18:00' --tz Europe/Prague)
+set_clock "2026-12-01 10:00:00"
+id2=$(kith poll create team --question 'Which snacks?' --option Chips --option Fruit --option Cake --multiple --closes '2026-12-10 18:00' --tz Europe/Prague)
 kith deliver >/dev/null
 rt=$($MT header "$(last dave@example.org)" Reply-To | sed 's/.*<//; s/>.*//')
 n=$((n + 1))
 printf 'From: dave@example.org\nTo: %s\nSubject: Re\nMessage-ID: <m%s@x>\n\n1, 3\n' "$rt" "$n" > "$T/m"
-faketime '2026-12-05 10:00:00' "$KITH_BIN" receive -r "$rt" -f dave@example.org < "$T/m" 2>>"$T/receive.err"
+set_clock "2026-12-05 10:00:00"
+kith receive -r "$rt" -f dave@example.org < "$T/m" 2>>"$T/receive.err"
 assert_ok '[ "$(votes $id2)" = "1 0 1" ]' "'1, 3' on a poll that takes several answers"
 kith deliver >/dev/null
 rm -f "$SINK_DIR"/*
-faketime '2026-12-10 16:59:00' "$KITH_BIN" cron >/dev/null 2>&1
+at '2026-12-10 16:59:00' cron >/dev/null 2>&1
 assert_ok '[ "$(sink_count)" = 0 ]' "before 18:00 Prague time the poll stays open"
-faketime '2026-12-10 17:00:30' "$KITH_BIN" cron >/dev/null 2>&1 &
+at '2026-12-10 17:00:30' cron >/dev/null 2>&1 &
 p1=$!
-faketime '2026-12-10 17:00:30' "$KITH_BIN" cron >/dev/null 2>&1
+at '2026-12-10 17:00:30' cron >/dev/null 2>&1
 wait $p1
-faketime '2026-12-10 17:01:30' "$KITH_BIN" cron >/dev/null 2>&1
+at '2026-12-10 17:01:30' cron >/dev/null 2>&1
 assert_ok '[ "$(sink_count)" = 4 ] && [ "$(count dave@example.org)" = 1 ] && $MT header "$(last dave@example.org)" Subject | grep -q "^Poll results: Which snacks?"' "at 18:00 in Prague cron closes it and sends the results once ($(sink_count))"
 finish
