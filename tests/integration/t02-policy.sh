@@ -17,7 +17,7 @@ mail() {
 		echo "To: team@example.org"
 		echo "Subject: $subj"
 		[ -n "$id" ] && echo "Message-ID: <$id>"
-		for h in "$@"; do echo "$h"; done
+		for h in "$@"; do printf '%s\n' "$h"; done
 		echo
 		echo "Body of $subj"
 	} > "$f"
@@ -53,7 +53,7 @@ assert_ok '[ "$(sink_count)" = 0 ]' "no notice to auto-replies or bounces"
 # Member mail that is automatic or looped is not posted.
 for case in "Auto-Submitted: auto-replied" "Precedence: bulk" "Precedence: junk" \
 	"X-Loop: team@example.org" "List-Id: Team <team.example.org>" "X-Autoreply: yes"; do
-	id=$(echo "$case" | tr -c 'a-z0-9' '.')x@x
+	id=$(printf '%s\n' "$case" | tr -c 'a-z0-9' '.')x@x
 	mail "$T/m4" bob@example.org "looping" "$id" "$case"
 	assert_ok '[ "$(post "$T/m4" team@example.org bob@example.org)" = 0 ]' "'$case': exit 0"
 done

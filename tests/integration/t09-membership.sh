@@ -15,21 +15,21 @@ token_addr() { $MT header "$(last "$1")" Reply-To | tr -d '<>'; }
 send dora@example.net team-subscribe@example.org "" ""
 assert_ok '[ "$(count dora@example.net)" = 1 ]' "subscribe: one confirmation mail to the address"
 confirm=$(token_addr dora@example.net)
-assert_ok 'echo "$confirm" | grep -q "^team-confirm+c\.[0-9]*-[a-z0-9]*-[a-z2-7]\{16\}@example.org$"' "its Reply-To is a team-confirm+TOKEN address ($confirm)"
+assert_ok 'printf "%s\n" "$confirm" | grep -q "^team-confirm+c\.[0-9]*-[a-z0-9]*-[a-z2-7]\{16\}@example.org$"' "its Reply-To is a team-confirm+TOKEN address ($confirm)"
 assert_ok '! is_member dora@example.net' "not a member before confirming"
 # Tokens that must not work: forged, for another address, for another list.
-forged=$(echo "$confirm" | sed 's/-\([a-z2-7]\)\([a-z2-7]*\)@/-a\2@/; s/-aa/-ab/')
-[ "$forged" = "$confirm" ] && forged=$(echo "$confirm" | sed 's/[a-z2-7]@/q@/')
+forged=$(printf '%s\n' "$confirm" | sed 's/-\([a-z2-7]\)\([a-z2-7]*\)@/-a\2@/; s/-aa/-ab/')
+[ "$forged" = "$confirm" ] && forged=$(printf '%s\n' "$confirm" | sed 's/[a-z2-7]@/q@/')
 send dora@example.net "$forged" "Re: confirm" "yes"
 assert_ok '! is_member dora@example.net' "a forged token changes nothing"
 kith list create other@example.org --owner alice@example.org >/dev/null
-other=$(echo "$confirm" | sed 's/^team-confirm/other-confirm/')
+other=$(printf '%s\n' "$confirm" | sed 's/^team-confirm/other-confirm/')
 send dora@example.net "$other" "Re: confirm" "yes"
 assert_ok '! is_member dora@example.net && ! sqlite3 "$T/var/kith.db" "SELECT m.address FROM members m JOIN lists l ON l.id=m.list_id WHERE l.local=\"other\"" | grep -q dora' "a token for another list changes nothing"
 send eve@example.net team-subscribe@example.org "" ""
 eve_confirm=$(token_addr eve@example.net)
 # Swap the payload to Dora's pending row: the MAC is bound to Eve's address.
-swapped=$(echo "$eve_confirm" | sed "s/+c\.[0-9]*-/+$(echo "$confirm" | sed 's/.*+\(c\.[0-9]*\)-.*/\1/')-/")
+swapped=$(printf '%s\n' "$eve_confirm" | sed "s/+c\.[0-9]*-/+$(printf '%s\n' "$confirm" | sed 's/.*+\(c\.[0-9]*\)-.*/\1/')-/")
 send eve@example.net "$swapped" "Re: confirm" "yes"
 assert_ok '! is_member dora@example.net && ! is_member eve@example.net' "a token made for another address changes nothing"
 # An out-of-office robot answering the confirmation confirms nothing.
@@ -52,14 +52,14 @@ assert_ok '[ "$(db "SELECT count(*) FROM members WHERE address=\"dora@example.ne
 # 2. One-click unsubscribe through the List-Unsubscribe of a delivered post.
 send bob@example.org team@example.org "hello all" "a post"
 unsub=$($MT header "$(last carol@example.org)" List-Unsubscribe | sed 's/^<mailto:\(.*\)>$/\1/')
-assert_ok 'echo "$unsub" | grep -q "^team-unsubscribe+"' "each copy carries the member's unsubscribe address ($unsub)"
+assert_ok 'printf "%s\n" "$unsub" | grep -q "^team-unsubscribe+"' "each copy carries the member's unsubscribe address ($unsub)"
 bob_unsub=$($MT header "$(last bob@example.org)" List-Unsubscribe | sed 's/^<mailto:\(.*\)>$/\1/')
 assert_ok '[ "$unsub" != "$bob_unsub" ]' "Bob's and Carol's differ"
 send carol@example.org "$unsub" "Unsubscribe" ""
 assert_ok '! is_member carol@example.org' "mailing the List-Unsubscribe address leaves in one step"
 assert_ok '$MT header "$(last carol@example.org)" Subject | grep -q "^Goodbye from Team"' "a goodbye mail arrives"
 # Carol's token cannot remove Bob: change the member id in the payload.
-bad=$(echo "$bob_unsub" | sed 's/+[0-9]*-/+9999-/')
+bad=$(printf '%s\n' "$bob_unsub" | sed 's/+[0-9]*-/+9999-/')
 send eve@example.net "$bad" "Unsubscribe" ""
 assert_ok 'is_member bob@example.org' "a token naming another member does nothing"
 

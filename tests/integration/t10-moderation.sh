@@ -40,7 +40,7 @@ token=$($MT header "$(last mod@example.org)" Reply-To | tr -d '<>')
 # A token for one held post cannot decide another.
 send stranger2@example.net team@example.org "Second outsider" "hi"
 other=$($MT header "$(last mod@example.org)" Reply-To | tr -d '<>')
-swapped=$(echo "$other" | sed "s/+h\.[0-9]*\./+h.$(echo "$token" | sed 's/.*+h\.\([0-9]*\)\..*/\1/')./")
+swapped=$(printf '%s\n' "$other" | sed "s/+h\.[0-9]*\./+h.$(printf '%s\n' "$token" | sed 's/.*+h\.\([0-9]*\)\..*/\1/')./")
 send mod@example.org "$swapped" "Re: Held" "discard"
 assert_ok '[ "$(held)" = 2 ]' "a token for another held post decides nothing"
 send mod@example.org "$token" "Re: Held" "reject This list is for members of the club only.\n\n> quoted"
@@ -95,7 +95,7 @@ kith ban add team "carol@example.org" >/dev/null
 send carol@example.org team@example.org "Banned post" "hi"
 send carol@example.org team@example.org "Banned again" "hi"
 assert_ok 'lacks "Banned" kith archive ls team && [ "$(held)" = 0 ]' "a banned member's posts are neither posted nor held"
-assert_ok '[ "$($MT count "$SINK_DIR" carol@example.org)" -ge 1 ] && [ "$(grep -l "may not post to or join" $(for f in "$SINK_DIR"/*.json; do grep -q carol@example.org "$f" && echo "${f%.json}.eml"; done) | wc -l)" = 1 ]' "told once, not twice"
+assert_ok '[ "$($MT count "$SINK_DIR" carol@example.org)" -ge 1 ] && [ "$(grep -l "may not post to or join" $(for f in "$SINK_DIR"/*.json; do grep -q carol@example.org "$f" && printf "%s\n" "${f%.json}.eml"; done) | wc -l)" = 1 ]' "told once, not twice"
 kith ban rm team "carol@example.org" >/dev/null
 
 # nonmember_action discard and reject.

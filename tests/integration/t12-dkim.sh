@@ -14,9 +14,9 @@ setup_list
 out=$(kith dkim keygen example.org --selector s2026)
 key="$T/var/dkim/s2026.example.org.pem"
 assert_ok '[ -f "$key" ] && [ "$(stat -c %a "$key")" = 600 ]' "keygen writes the key, mode 0600"
-assert_ok 'echo "$out" | grep -q "^s2026._domainkey.example.org. IN TXT ( \"v=DKIM1; k=rsa; p="' "and prints the TXT record"
+assert_ok 'printf "%s\n" "$out" | grep -q "^s2026._domainkey.example.org. IN TXT ( \"v=DKIM1; k=rsa; p="' "and prints the TXT record"
 pub=$(openssl rsa -in "$key" -pubout -outform DER 2>/dev/null | base64 -w0)
-printed=$(echo "$out" | sed -n 's/.*IN TXT (\(.*\) )$/\1/p' | sed 's/" "//g; s/^ *"//; s/"$//')
+printed=$(printf '%s\n' "$out" | sed -n 's/.*IN TXT (\(.*\) )$/\1/p' | sed 's/" "//g; s/^ *"//; s/"$//')
 assert_ok '[ "$printed" = "v=DKIM1; k=rsa; p=$pub" ]' "the record holds the key's public half"
 assert_ok '[ "$(openssl rsa -in "$key" -noout -text 2>/dev/null | head -n 1)" = "Private-Key: (2048 bit, 2 primes)" ]' "a 2048-bit RSA key"
 assert_ok '! kith dkim keygen example.org --selector s2026 >/dev/null 2>&1' "keygen never overwrites a key"

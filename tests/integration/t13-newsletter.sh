@@ -25,13 +25,13 @@ printf '<p>Hello {{member.name}},</p>\n<p>The garden opens on <b>Saturday</b>.</
 
 # --- drafts
 id=$(kith newsletter create team --subject 'Spring news for {{member.name}}' --text "$T/body.txt" --html "$T/body.html")
-assert_ok 'echo "$id" | grep -qx "[0-9][0-9]*"' "create prints the id alone ($id)"
+assert_ok 'printf "%s\n" "$id" | grep -qx "[0-9][0-9]*"' "create prints the id alone ($id)"
 json=$(kith newsletter create team --subject 'x' --text "$T/body.txt" --json)
-assert_ok 'echo "$json" | $PY -c "import json,sys; d=json.load(sys.stdin); assert d[\"id\"] > 0 and d[\"state\"] == \"draft\""' "create --json gives an object with id"
-id2=$(echo "$json" | $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+assert_ok 'printf "%s\n" "$json" | $PY -c "import json,sys; d=json.load(sys.stdin); assert d[\"id\"] > 0 and d[\"state\"] == \"draft\""' "create --json gives an object with id"
+id2=$(printf '%s\n' "$json" | $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 printf 'Hi {{member.nmae}}\n' > "$T/typo.txt"
 err=$(kith newsletter create team --subject s --text "$T/typo.txt" 2>&1); rc=$?
-assert_ok '[ $rc = 65 ] && echo "$err" | grep -q "unknown variable .{{member.nmae}}."' "a typo in a variable is refused at create (65): $err"
+assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "unknown variable .{{member.nmae}}."' "a typo in a variable is refused at create (65): $err"
 assert_ok 'kith newsletter ls team | grep -q "^$id  *draft .*Spring news"' "ls shows the draft"
 assert_ok 'kith newsletter show $id | grep -q "The garden opens" && kith newsletter show $id | grep -q "Unsubscribe"' "show has the body inside the template"
 assert_ok '[ "$(kith newsletter status $id --json | $PY -c "import json,sys; print(json.load(sys.stdin)[\"state\"])")" = draft ]' "status of a draft"
@@ -43,15 +43,15 @@ rm -f "$SINK_DIR"/*
 
 # --- send now
 out=$(kith newsletter send $id 2>/dev/null)
-assert_ok 'echo "$out" | grep -q "^campaign $id: 5 sent, 0 deferred, 0 failed, 0 pending of 5"' "send prints one line off a terminal: $out"
+assert_ok 'printf "%s\n" "$out" | grep -q "^campaign $id: 5 sent, 0 deferred, 0 failed, 0 pending of 5"' "send prints one line off a terminal: $out"
 assert_ok '[ "$(count quiet@example.org)" = 0 ]' "no-mail members get no newsletter"
 assert_ok '[ "$(count carol@example.org)" = 1 ]' "digest members get it directly"
 r=$($PY "$HERE/verify_newsletter.py" "$(last bob@example.org)" Bob bob@example.org --html --https)
-assert_ok 'echo "$r" | grep -q "^ok "' "Bob's copy: multipart/alternative, greeted by name, one-click unsubscribe ($r)"
+assert_ok 'printf "%s\n" "$r" | grep -q "^ok "' "Bob's copy: multipart/alternative, greeted by name, one-click unsubscribe ($r)"
 r=$($PY "$HERE/verify_newsletter.py" "$(last xss@example.org)" '<script>alert(1)</script>' xss@example.org --html --https)
-assert_ok 'echo "$r" | grep -q "^ok "' "a member named <script> is escaped in HTML ($r)"
+assert_ok 'printf "%s\n" "$r" | grep -q "^ok "' "a member named <script> is escaped in HTML ($r)"
 r=$($PY "$HERE/verify_newsletter.py" "$(last minjun@example.org)" '김민준' minjun@example.org --html --https)
-assert_ok 'echo "$r" | grep -q "^ok "' "a member named in Korean: RFC 2047 in To, UTF-8 in the body ($r)"
+assert_ok 'printf "%s\n" "$r" | grep -q "^ok "' "a member named in Korean: RFC 2047 in To, UTF-8 in the body ($r)"
 subj=$($MT header "$(last minjun@example.org)" Subject)
 assert_ok '[ "$subj" = "Spring news for 김민준" ]' "the subject is personalised and encoded ($subj)"
 assert_ok '! grep -q "^Subject: .*김" "$(last minjun@example.org)"' "no raw UTF-8 in the Subject header"
@@ -60,9 +60,9 @@ rc=$?
 assert_ok '[ $rc = 0 ]' "dkimpy verifies every copy ($(grep -c '^ok' "$T/dkim.out") of them)"
 assert_ok 'grep -q "List-Unsubscribe-Post" "$(last bob@example.org)" && grep "^DKIM-Signature" -A3 "$(last bob@example.org)" | tr -d "\n\t " | grep -q "List-Unsubscribe:List-Unsubscribe-Post"' "the signature covers List-Unsubscribe and List-Unsubscribe-Post"
 st=$(kith newsletter status $id --json)
-assert_ok 'echo "$st" | $PY -c "import json,sys; d=json.load(sys.stdin); assert (d[\"state\"], d[\"sent\"], d[\"recipients\"], d[\"pending\"]) == (\"sent\", 5, 5, 0) and d[\"finished\"] >= d[\"started\"] > 0"' "status: sent 5 of 5, started and finished ($st)"
+assert_ok 'printf "%s\n" "$st" | $PY -c "import json,sys; d=json.load(sys.stdin); assert (d[\"state\"], d[\"sent\"], d[\"recipients\"], d[\"pending\"]) == (\"sent\", 5, 5, 0) and d[\"finished\"] >= d[\"started\"] > 0"' "status: sent 5 of 5, started and finished ($st)"
 err=$(kith newsletter send $id 2>&1); rc=$?
-assert_ok '[ $rc = 65 ] && echo "$err" | grep -q "already sent"' "a sent campaign is not sent twice ($err)"
+assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "already sent"' "a sent campaign is not sent twice ($err)"
 
 # the one-step unsubscribe in Bob's copy works, for Bob only
 mailto=$($PY "$HERE/verify_newsletter.py" "$(last bob@example.org)" Bob bob@example.org | cut -d" " -f2)
@@ -85,11 +85,11 @@ assert_ok '[ "$(sink_count)" = 1 ] && [ "$(count minjun@example.org)" = 1 ]' "--
 set_clock "2026-11-30 12:00:00"
 sid=$(kith newsletter create team --subject 'Scheduled' --text "$T/body.txt")
 err=$(kith newsletter schedule $sid "2020-01-01 09:00" 2>&1); rc=$?
-assert_ok '[ $rc = 65 ] && echo "$err" | grep -q "has passed"' "a time in the past is refused ($err)"
+assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "has passed"' "a time in the past is refused ($err)"
 err=$(kith newsletter schedule $sid "2026-13-01 09:00" 2>&1); rc=$?
 assert_ok '[ $rc = 65 ]' "a malformed time is refused ($err)"
 out=$(kith newsletter schedule $sid "2026-12-01 09:00" --tz Asia/Seoul)
-assert_ok 'echo "$out" | grep -q "2026-12-01 09:00 KST"' "scheduled for 09:00 in Seoul ($out)"
+assert_ok 'printf "%s\n" "$out" | grep -q "2026-12-01 09:00 KST"' "scheduled for 09:00 in Seoul ($out)"
 rm -f "$SINK_DIR"/*
 at '2026-11-30 23:59:00' cron >/dev/null 2>&1
 assert_ok '[ "$(sink_count)" = 0 ]' "at 08:59 KST (23:59 UTC) cron sends nothing"

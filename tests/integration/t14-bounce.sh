@@ -66,7 +66,7 @@ score() { db "SELECT coalesce(sum(score), 0) / 2.0 FROM bounces b JOIN members m
 
 postn 1
 v1=$(verp 1)
-assert_ok 'echo "$v1" | grep -q "^team-bounces+[a-z0-9.]*-[a-z0-9]*-[a-z0-9]*@example.org$"' "copies go out with a VERP sender ($v1)"
+assert_ok 'printf "%s\n" "$v1" | grep -q "^team-bounces+[a-z0-9.]*-[a-z0-9]*-[a-z0-9]*@example.org$"' "copies go out with a VERP sender ($v1)"
 dsn "$v1" 5.1.1 failed > "$T/d1"
 assert_ok '[ "$(bounce_in "$v1" "$T/d1")" = 0 ]' "a DSN to the VERP address is accepted (0)"
 assert_ok '[ "$(db "SELECT kind||\" \"||status||\" \"||score FROM bounces")" = "hard 5.1.1 2" ]' "recorded as a hard bounce, 5.1.1, score 1 (stored in halves)"
@@ -79,7 +79,7 @@ printf 'From: bob@example.org\nTo: %s\nSubject: Out of Office: post 1\nAuto-Subm
 assert_ok '[ "$(bounce_in "$v1" "$T/ooo")" = 0 ] && [ "$(score)" = 1.0 ]' "an out-of-office reply is not a bounce"
 assert_ok 'grep -q "not a bounce.*auto-reply" "$T/receive.err"' "and is logged as an auto-reply"
 # a forged token scores nobody
-forged=$(echo "$v1" | sed 's/[a-z0-9]@/x@/; s/xx@/y@/')
+forged=$(printf '%s\n' "$v1" | sed 's/[a-z0-9]@/x@/; s/xx@/y@/')
 dsn "$forged" 5.1.1 failed > "$T/forged"
 assert_ok '[ "$(bounce_in "$forged" "$T/forged")" = 0 ] && [ "$(score)" = 1.0 ]' "a report with a forged token scores nobody"
 # a report without any token neither
@@ -115,7 +115,7 @@ before=$(count bob@example.org)
 postn 7
 assert_ok '[ "$(count bob@example.org)" = "$before" ] && [ "$(count carol@example.org)" = 7 ]' "the next post goes to carol but not to bob"
 ls_out=$(kith bounce ls team)
-assert_ok 'echo "$ls_out" | grep -q "bob@example.org.*hard.*5.1.1.*DISABLED"' "kith bounce ls shows it"
+assert_ok 'printf "%s\n" "$ls_out" | grep -q "bob@example.org.*hard.*5.1.1.*DISABLED"' "kith bounce ls shows it"
 assert_ok 'kith bounce ls team --json | $PY -c "import json,sys; d=json.load(sys.stdin); assert d[0][\"disabled\"] and d[0][\"address\"] == \"bob@example.org\""' "and as JSON"
 assert_ok 'kith member ls team | grep -q "^bob@example.org.*(disabled: bounces)"' "kith member ls marks bob disabled"
 kith member enable team bob@example.org >/dev/null

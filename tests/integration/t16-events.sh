@@ -29,8 +29,8 @@ ev_in() {	# ev_in FILE: to team-events@, from the mail's From
 answer() { kith event show "$1" --json | $PY -c "import json,sys; print({a['address']: a['answer'] for a in json.load(sys.stdin)['attendees']}.get('$2'))"; }
 
 json=$(kith event create team --title x --start "2027-01-01 10:00" --duration 1h --tz UTC --json)
-assert_ok 'echo "$json" | $PY -c "import json,sys; d=json.load(sys.stdin); assert d[\"id\"] > 0 and d[\"invited\"] == 4"' "create --json: id and the 4 members invited ($json)"
-kith event cancel $(echo "$json" | $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])') >/dev/null
+assert_ok 'printf "%s\n" "$json" | $PY -c "import json,sys; d=json.load(sys.stdin); assert d[\"id\"] > 0 and d[\"invited\"] == 4"' "create --json: id and the 4 members invited ($json)"
+kith event cancel $(printf '%s\n' "$json" | $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])') >/dev/null
 kith deliver >/dev/null
 rm -f "$SINK_DIR"/*
 # A description with the characters RFC 5545 escapes and a long UTF-8
@@ -41,24 +41,24 @@ desc=$(cat "$T/desc.txt")
 id=$(kith event create team --title 'Garden day, spring; 2027' --start "2026-12-04 18:00" --end "2026-12-04 20:00" \
 	--tz Europe/Prague --location 'Café Slavia, Praha' --description "$T/desc.txt" \
 	--rrule 'FREQ=WEEKLY;BYDAY=FR' --capacity 2 --remind 24h,1h --rsvp-by 2026-12-03)
-assert_ok 'echo "$id" | grep -qx "[0-9][0-9]*"' "create prints the id alone ($id)"
+assert_ok 'printf "%s\n" "$id" | grep -qx "[0-9][0-9]*"' "create prints the id alone ($id)"
 err=$(kith event create team --title x --start "2026-12-04 18:00" --duration 1h --tz Mars/Olympus 2>&1); rc=$?
-assert_ok '[ $rc = 65 ] && echo "$err" | grep -q "not a time zone"' "an unknown zone is refused: $err"
+assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "not a time zone"' "an unknown zone is refused: $err"
 err=$(kith event create team --title x --start "2026-12-04 18:00" --duration 1h --tz UTC --rrule 'FREQ=SOMETIMES' 2>&1); rc=$?
-assert_ok '[ $rc = 65 ] && echo "$err" | grep -q "not a recurrence rule"' "a bad RRULE is refused: $err"
+assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "not a recurrence rule"' "a bad RRULE is refused: $err"
 rm -f "$SINK_DIR"/*
 kith deliver >/dev/null
 assert_ok '[ "$(count bob@example.org)" = 1 ] && [ "$(count dave@example.org)" = 1 ] && [ "$(sink_count)" = 4 ]' "each member gets one invitation"
 r=$($VI "$(last bob@example.org)" bob@example.org method=REQUEST 'summary=Garden day, spring; 2027' \
 	"description=$desc" 'location=Café Slavia, Praha' sequence=0 tzid=Europe/Prague \
 	'start=2026-12-04 18:00' 'end=2026-12-04 20:00' 'rrule=FREQ=WEEKLY;BYDAY=FR' status=CONFIRMED)
-assert_ok 'echo "$r" | grep -q "^ok kith-"' "the invitation: MIME shape, VTIMEZONE, TZID, escaping and folding as icalendar reads them ($r)"
+assert_ok 'printf "%s\n" "$r" | grep -q "^ok kith-"' "the invitation: MIME shape, VTIMEZONE, TZID, escaping and folding as icalendar reads them ($r)"
 uid=${r#ok }
 r=$($VI "$(last dave@example.org)" dave@example.org method=REQUEST)
-assert_ok 'echo "$r" | grep -q "^ok"' "dave's copy names dave as the one ATTENDEE ($r)"
+assert_ok 'printf "%s\n" "$r" | grep -q "^ok"' "dave's copy names dave as the one ATTENDEE ($r)"
 assert_ok '$MT header "$(last dave@example.org)" To | grep -q "김민준"' "dave's name in To, RFC 2047 decoded"
 p=$(kith event parse "$(last bob@example.org)")
-assert_ok 'echo "$p" | cut -f2,3,4 | grep -q "^REQUEST	$uid	0$"' "libical reads our own invitation back (kith event parse)"
+assert_ok 'printf "%s\n" "$p" | cut -f2,3,4 | grep -q "^REQUEST	$uid	0$"' "libical reads our own invitation back (kith event parse)"
 
 for who in alice bob carol dave; do cp "$(last $who@example.org)" "$T/inv-$who.eml"; done
 
@@ -110,9 +110,9 @@ assert_ok '$MT body "$(last alice@example.org)" | grep -q "no upcoming event 999
 
 # --- show and attendees
 show=$(kith event show $id --json)
-assert_ok 'echo "$show" | $PY -c "import json,sys; d=json.load(sys.stdin); assert (d[\"accepted\"], d[\"tentative\"], d[\"declined\"], d[\"waitlist\"], d[\"none\"]) == (2, 1, 1, 0, 0), d"' "show --json: 2 accepted, 1 tentative, 1 declined"
+assert_ok 'printf "%s\n" "$show" | $PY -c "import json,sys; d=json.load(sys.stdin); assert (d[\"accepted\"], d[\"tentative\"], d[\"declined\"], d[\"waitlist\"], d[\"none\"]) == (2, 1, 1, 0, 0), d"' "show --json: 2 accepted, 1 tentative, 1 declined"
 csv=$(kith event attendees $id --csv)
-assert_ok 'echo "$csv" | grep -q "^\"dave@example.org\",\"김민준\",\"accepted\"" && echo "$csv" | head -n 1 | grep -q "^\"address\",\"name\",\"answer\""' "attendees --csv with names"
+assert_ok 'printf "%s\n" "$csv" | grep -q "^\"dave@example.org\",\"김민준\",\"accepted\"" && printf "%s\n" "$csv" | head -n 1 | grep -q "^\"address\",\"name\",\"answer\""' "attendees --csv with names"
 assert_ok 'kith event ls team | grep -q "^$id  *active .* 2 yes   1 maybe   1 no  Garden day"' "ls shows the counts"
 
 # --- update: SEQUENCE 1 to everyone invited
@@ -120,7 +120,7 @@ rm -f "$SINK_DIR"/*
 kith event update $id --location 'Vyšehrad, Praha' >/dev/null
 kith deliver >/dev/null
 r=$($VI "$(last carol@example.org)" carol@example.org method=REQUEST sequence=1 'location=Vyšehrad, Praha')
-assert_ok 'echo "$r" | grep -q "^ok" && [ "$(sink_count)" = 4 ]' "an update sends SEQUENCE 1 to all 4 invited ($r)"
+assert_ok 'printf "%s\n" "$r" | grep -q "^ok" && [ "$(sink_count)" = 4 ]' "an update sends SEQUENCE 1 to all 4 invited ($r)"
 assert_ok '$MT header "$(last carol@example.org)" Subject | grep -q "^Updated invitation: "' "as an updated invitation"
 # an answer with the old SEQUENCE after the update does not count
 MR "$T/inv-bob.eml" bob@example.org ACCEPTED --sequence 0 --dtstamp 20261128T100000Z > "$T/r9"
@@ -135,14 +135,14 @@ rm -f "$SINK_DIR"/*
 out=$(kith event cancel $id --occurrence 2026-12-11)
 kith deliver >/dev/null
 r=$($VI "$(last bob@example.org)" bob@example.org method=CANCEL sequence=2 status=CANCELLED 'recurrence-id=2026-12-11 18:00')
-assert_ok 'echo "$r" | grep -q "^ok"' "cancelling 2026-12-11 sends METHOD:CANCEL with RECURRENCE-ID ($r; $out)"
+assert_ok 'printf "%s\n" "$r" | grep -q "^ok"' "cancelling 2026-12-11 sends METHOD:CANCEL with RECURRENCE-ID ($r; $out)"
 err=$(kith event cancel $id --occurrence 2026-12-12 2>&1); rc=$?
 assert_ok '[ $rc = 65 ]' "a date without an occurrence is refused ($err)"
 rm -f "$SINK_DIR"/*
 kith event update $id --title 'Garden day' >/dev/null
 kith deliver >/dev/null
 r=$($VI "$(last bob@example.org)" bob@example.org method=REQUEST sequence=3 'exdate=2026-12-11 18:00')
-assert_ok 'echo "$r" | grep -q "^ok"' "later updates carry EXDATE for it ($r)"
+assert_ok 'printf "%s\n" "$r" | grep -q "^ok"' "later updates carry EXDATE for it ($r)"
 nx=$(at '2026-12-05 12:00:00' event show $id --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["next"][0])')
 assert_ok '[ "$nx" = "$(epoch "2026-12-18 17:00")" ]' "the next occurrence after Dec 5 skips the cancelled Dec 11 ($nx)"
 
@@ -195,7 +195,7 @@ rm -f "$SINK_DIR"/*
 set_clock "2026-12-15 01:00:00"
 out=$(kith member add team erin@example.org --name Erin)
 kith deliver >/dev/null
-assert_ok 'echo "$out" | grep -q "invited to 2 upcoming events" && [ "$(count erin@example.org)" = 2 ]' "a new member gets invitations to the upcoming events ($out)"
+assert_ok 'printf "%s\n" "$out" | grep -q "invited to 2 upcoming events" && [ "$(count erin@example.org)" = 2 ]' "a new member gets invitations to the upcoming events ($out)"
 
 # --- the feed
 kith event feed team > "$T/feed.ics"
@@ -212,7 +212,7 @@ rm -f "$SINK_DIR"/*
 kith event cancel $nid >/dev/null
 kith deliver >/dev/null
 r=$($VI "$(last carol@example.org)" carol@example.org method=CANCEL status=CANCELLED)
-assert_ok 'echo "$r" | grep -q "^ok"' "cancelling the dinner sends METHOD:CANCEL, STATUS:CANCELLED ($r)"
+assert_ok 'printf "%s\n" "$r" | grep -q "^ok"' "cancelling the dinner sends METHOD:CANCEL, STATUS:CANCELLED ($r)"
 MR "$T/inv-dinner-bob.eml" bob@example.org DECLINED > "$T/r13"
 ev_in "$T/r13" >/dev/null
 assert_ok 'grep -q "reply for cancelled event $nid" "$T/receive.err"' "a reply to a cancelled event is logged (and answered once)"

@@ -18,7 +18,7 @@ reply() {
 votes() { kith poll show "$1" --json | $PY -c "import json,sys; print(' '.join(str(o['votes']) for o in json.load(sys.stdin)['options']))"; }
 
 id=$(kith poll create team --question 'When shall we meet?' --option Friday --option Saturday --option Sunday)
-assert_ok 'echo "$id" | grep -qx "[0-9][0-9]*"' "create prints the id ($id)"
+assert_ok 'printf "%s\n" "$id" | grep -qx "[0-9][0-9]*"' "create prints the id ($id)"
 err=$(kith poll create team --question 'x' --option only 2>&1); rc=$?
 assert_ok '[ $rc = 65 ]' "a poll with one option is refused ($err)"
 kith deliver >/dev/null
@@ -26,7 +26,7 @@ assert_ok '[ "$(sink_count)" = 4 ]' "every member gets the poll"
 f=$(last bob@example.org)
 rt_bob=$($MT header "$f" Reply-To | sed 's/.*<//; s/>.*//')
 rt_carol=$($MT header "$(last carol@example.org)" Reply-To | sed 's/.*<//; s/>.*//')
-assert_ok 'echo "$rt_bob" | grep -q "^team-poll+[a-z0-9.-]*@example.org$" && [ "$rt_bob" != "$rt_carol" ]' "each copy has its own Reply-To team-poll+TOKEN@ ($rt_bob)"
+assert_ok 'printf "%s\n" "$rt_bob" | grep -q "^team-poll+[a-z0-9.-]*@example.org$" && [ "$rt_bob" != "$rt_carol" ]' "each copy has its own Reply-To team-poll+TOKEN@ ($rt_bob)"
 assert_ok '$MT body "$f" | grep -q "  2. Saturday" && $MT body "$f" | grep -q "vote $id N"' "the question with numbered options and how to vote"
 
 rm -f "$SINK_DIR"/*
@@ -55,7 +55,7 @@ kith deliver >/dev/null
 assert_ok '[ "$(votes $id)" = "2 0 1" ] && $MT body "$(last eve@example.net)" | grep -q "only members of the list can vote"' "a non-member's vote is refused with the reason"
 
 js=$(kith poll show $id --json)
-assert_ok 'echo "$js" | $PY -c "
+assert_ok 'printf "%s\n" "$js" | $PY -c "
 import json,sys; d=json.load(sys.stdin)
 assert d[\"voters\"] == 3 and d[\"members\"] == 4, d
 assert [o[\"percent\"] for o in d[\"options\"]] == [66.7, 0.0, 33.3], d

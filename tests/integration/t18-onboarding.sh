@@ -63,8 +63,8 @@ at "2027-01-30 09:00:00" cron >/dev/null 2>&1
 assert_ok '[ "$(sink_count)" = 0 ]' "and nothing after the last step"
 
 js=$(at "2027-01-30 09:00:00" onboarding progress team --json)
-echo "$js"
-assert_ok 'echo "$js" | $PY -c "
+printf '%s\n' "$js"
+assert_ok 'printf "%s\n" "$js" | $PY -c "
 import json,sys; d=json.load(sys.stdin)
 s = d[\"steps\"]
 assert (d[\"in_sequence\"], d[\"finished\"]) == (4, 2), d

@@ -42,7 +42,7 @@ mail "2026-12-14 09:00:00" carol@example.org C3 "Re: Thread C" C1
 at "2026-12-20 10:00:00" member rm team frank@example.org >/dev/null
 
 js=$(at "2026-12-31 12:00:00" stats team --since 90d --json)
-echo "$js" > "$T/stats.json"
+printf '%s\n' "$js" > "$T/stats.json"
 check() { $PY -c "import json,sys; d=json.load(open('$T/stats.json')); $1" 2>&1; }
 r=$(check 'm = d["members"]; assert (m["total"], m["joined"], m["left"], m["each"], m["nomail"]) == (5, 5, 2, 5, 0), m')
 assert_ok '[ -z "$r" ]' "members: 5 now, 5 joined and 2 left in 90 days, all 'each' $r"
