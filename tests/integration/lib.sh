@@ -50,7 +50,6 @@ if [ -z "$FAKETIME_LIB" ]; then
 	echo "SKIP: libfaketime is not installed (scripts/setup-deps.sh --test)"
 	exit 77
 fi
-export FAKETIME_DONT_FAKE_MONOTONIC=1
 # A run may itself be under a shifted machine clock (.ci/run preloads
 # libfaketime around the whole suite).  Its settings must not change how
 # the clock of a kith call starts: each call starts at its own time.
@@ -90,16 +89,21 @@ epoch() {
 	date -u -d "${1:-$NOW}" +%s
 }
 
+# Kith's monotonic clock (its timeouts) stays real: FAKETIME_DONT_FAKE_MONOTONIC
+# is set for kith only, as other programs under libfaketime 0.9.10 with it
+# fail (Python's time.sleep: EINVAL) or hang (Chromium).
 kith() {
 	LD_PRELOAD="$FAKETIME_LIB${LD_PRELOAD:+:$LD_PRELOAD}" \
-	    FAKETIME="@$NOW" "$KITH_BIN" "$@"
+	    FAKETIME="@$NOW" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	    "$KITH_BIN" "$@"
 }
 
 at() {
 	_at_t=$1
 	shift
 	LD_PRELOAD="$FAKETIME_LIB${LD_PRELOAD:+:$LD_PRELOAD}" \
-	    FAKETIME="@$_at_t" "$KITH_BIN" "$@"
+	    FAKETIME="@$_at_t" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	    "$KITH_BIN" "$@"
 }
 
 # clocked CMD [ARGS...] - run another program (openssl, say) at $NOW
@@ -118,7 +122,8 @@ kith_exe() {
 			echo '#!/bin/sh'
 			echo "LD_PRELOAD='$FAKETIME_LIB${LD_PRELOAD:+:$LD_PRELOAD}'"
 			echo "FAKETIME='@$NOW'"
-			echo 'export LD_PRELOAD FAKETIME'
+			echo "FAKETIME_DONT_FAKE_MONOTONIC=1"
+			echo 'export LD_PRELOAD FAKETIME FAKETIME_DONT_FAKE_MONOTONIC'
 			echo "exec '$KITH_BIN' \"\$@\""
 		} > "$_exe"
 		chmod +x "$_exe"
