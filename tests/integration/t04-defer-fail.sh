@@ -30,12 +30,13 @@ for mode in plain pipelining; do
 	assert_ok '[ "$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM outbox WHERE state=\"sent\"")" = 9 ]' "$mode: 9 rows sent"
 	$PY - "$SINK_DIR" <<'PYEOF'
 import glob, sys
-bad = [f for f in glob.glob(sys.argv[1] + "/*.eml")
+files = glob.glob(sys.argv[1] + "/*.eml")
+bad = [f for f in files
        if open(f, "rb").read().replace(b"\r\n", b"\n").split(b"\n\n", 1)[1] != b"body\n.\n..dots\n"]
-sys.exit(1 if bad else 0)
+sys.exit(1 if bad or len(files) != 9 else 0)
 PYEOF
 	rc=$?
-	assert_ok '[ $rc = 0 ]' "$mode: dot-stuffing round-trips: every body arrives as posted"
+	assert_ok '[ $rc = 0 ]' "$mode: dot-stuffing round-trips: each of the 9 bodies arrives as posted"
 	stop_sink
 done
 

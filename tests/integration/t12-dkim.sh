@@ -19,7 +19,10 @@ pub=$(openssl rsa -in "$key" -pubout -outform DER 2>/dev/null | base64 -w0)
 printed=$(printf '%s\n' "$out" | sed -n 's/.*IN TXT (\(.*\) )$/\1/p' | sed 's/" "//g; s/^ *"//; s/"$//')
 assert_ok '[ "$printed" = "v=DKIM1; k=rsa; p=$pub" ]' "the record holds the key's public half"
 assert_ok '[ "$(openssl rsa -in "$key" -noout -text 2>/dev/null | head -n 1)" = "Private-Key: (2048 bit, 2 primes)" ]' "a 2048-bit RSA key"
-assert_ok '! kith dkim keygen example.org --selector s2026 >/dev/null 2>&1' "keygen never overwrites a key"
+sum=$(cksum < "$key")
+kith dkim keygen example.org --selector s2026 >/dev/null 2>"$T/err"
+rc=$?
+assert_ok '[ $rc = 73 ] && grep -q "File exists" "$T/err" && [ "$(cksum < "$key")" = "$sum" ]' "keygen never overwrites a key (73, the key unchanged)"
 printf '[dkim]\ndomain = example.org\nselector = s2026\n' >> "$KITH_CONF"
 kith list set team subject_prefix "[team]" >/dev/null
 
