@@ -203,7 +203,7 @@ start_sink() {
 		"$@" 2>"$T/sink.err" &
 	SINK_PID=$!
 	i=0
-	while [ ! -s "$T/sink.port" ] && [ $i -lt 100 ]; do
+	while [ ! -s "$T/sink.port" ] && [ $i -lt 300 ]; do	# 30 s on a loaded machine
 		sleep 0.1
 		i=$((i + 1))
 	done
