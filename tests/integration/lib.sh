@@ -34,8 +34,9 @@ if ! $PY -c 'import aiosmtpd' 2>/dev/null; then
 fi
 
 # The clock.  No test reads the machine's date: every kith call runs with
-# libfaketime preloaded directly (no faketime wrapper, so nothing is left
-# in /dev/shm when a run is killed) and its clock started at $NOW, a UTC
+# libfaketime preloaded directly (no faketime wrapper and its shared
+# semaphore; libfaketime's own one per process goes when kith exits, or
+# with kill_tree when a test kills it) and its clock started at $NOW, a UTC
 # time "YYYY-MM-DD HH:MM:SS" that ticks from there within the process.
 # Tests move it with set_clock TIME, or run one call elsewhen with
 # at TIME ARGS... (same as kith ARGS... at TIME).  KITH_TEST_NOW overrides
@@ -65,7 +66,8 @@ set_clock() {
 }
 
 # after DURATION [TIME] - print TIME (default $NOW) plus DURATION: seconds
-# ("90", "1.25" or "90s") or "10m", "25h", "8d"
+# ("90", "1.25" or "90s") or "10m", "25h", "8d"; negative whole numbers
+# ("-1d") go back; a fraction of a second in TIME itself is dropped
 after() {
 	case $1 in
 	*d) _after_s=$(( ${1%d} * 86400 ));;
@@ -116,7 +118,7 @@ clocked() {
 # what takes a program rather than a shell function: setsid, script, the
 # Python helpers.  It is kith itself once started (same process id).
 kith_exe() {
-	_exe=$T/kith-at-$(epoch)
+	_exe=$T/kith-at-$(printf '%s' "$NOW" | tr -c '0-9' '-')
 	if [ ! -x "$_exe" ]; then
 		{
 			echo '#!/bin/sh'
