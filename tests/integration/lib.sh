@@ -34,9 +34,10 @@ if ! $PY -c 'import aiosmtpd' 2>/dev/null; then
 fi
 
 # The clock.  No test reads the machine's date: every kith call runs with
-# libfaketime preloaded directly (no faketime wrapper and its shared
-# semaphore; libfaketime's own one per process goes when kith exits, or
-# with kill_tree when a test kills it) and its clock started at $NOW, a UTC
+# libfaketime preloaded directly, never through the wrapper command (its
+# shared semaphores stay in /dev/shm when a run is killed; the library's
+# own one per process goes when kith exits, or with kill_tree when a test
+# kills it), and its clock started at $NOW, a UTC
 # time "YYYY-MM-DD HH:MM:SS" that ticks from there within the process.
 # Tests move it with set_clock TIME, or run one call elsewhen with
 # at TIME ARGS... (same as kith ARGS... at TIME).  KITH_TEST_NOW overrides
