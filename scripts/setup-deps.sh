@@ -5,7 +5,7 @@ set -e
 BUILD="build-essential autoconf automake libtool pkg-config \
 libetpan-dev libssl-dev libsqlite3-dev libical-dev check \
 tzdata ca-certificates libsasl2-modules sqlite3"
-TEST="python3 python3-aiosmtpd swaks faketime python3-icalendar python3-dkim procps openssl chromium fonts-dejavu-core"
+TEST="python3 python3-aiosmtpd swaks libfaketime python3-icalendar python3-dkim procps openssl chromium fonts-dejavu-core"
 pkgs="$BUILD"
 [ "${1:-}" = "--test" ] && pkgs="$BUILD $TEST"
 missing=""

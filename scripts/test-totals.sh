@@ -1,11 +1,15 @@
 #!/bin/sh
-# test-totals.sh - sum the results of the last `make check`: Check's
-# "Checks: N, Failures: F, Errors: E" line and each integration test's
-# "# P passed, F failed" line.  Prints "N passed, N failed".
+# test-totals.sh [--integration] - sum the results of the last `make
+# check`: Check's "Checks: N, Failures: F, Errors: E" line and each
+# integration test's "# P passed, F failed" line.  Prints "N passed, N
+# failed".  --integration: the integration tests' logs only (after a
+# `make check TESTS='$(INTEGRATION_TESTS)'`, when the unit log is older).
 cd "$(dirname "$0")/.."
 passed=0
 failed=0
-for log in tests/unit/*.log; do
+units=tests/unit/*.log
+[ "${1:-}" = --integration ] && units=
+for log in $units; do
 	[ -f "$log" ] || continue
 	line=$(grep -o 'Checks: [0-9]*, Failures: [0-9]*, Errors: [0-9]*' "$log" | tail -n 1)
 	if [ -n "$line" ]; then

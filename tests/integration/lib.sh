@@ -34,8 +34,10 @@ if ! $PY -c 'import aiosmtpd' 2>/dev/null; then
 fi
 
 # The clock.  No test reads the machine's date: every kith call runs with
-# libfaketime preloaded directly (no faketime wrapper, so nothing is left
-# in /dev/shm when a run is killed) and its clock started at $NOW, a UTC
+# libfaketime preloaded directly, never through the wrapper command (its
+# shared semaphores stay in /dev/shm when a run is killed; the library's
+# own one per process goes when kith exits, or with kill_tree when a test
+# kills it), and its clock started at $NOW, a UTC
 # time "YYYY-MM-DD HH:MM:SS" that ticks from there within the process.
 # Tests move it with set_clock TIME, or run one call elsewhen with
 # at TIME ARGS... (same as kith ARGS... at TIME).  KITH_TEST_NOW overrides
@@ -50,15 +52,39 @@ if [ -z "$FAKETIME_LIB" ]; then
 	echo "SKIP: libfaketime is not installed (scripts/setup-deps.sh --test)"
 	exit 77
 fi
-export FAKETIME_DONT_FAKE_MONOTONIC=1
+# A run may itself be under a shifted machine clock (.ci/run preloads
+# libfaketime around the whole suite).  Its settings must not change how
+# the clock of a kith call starts: each call starts at its own time.
+unset FAKETIME_DONT_RESET FAKETIME_SHARED FAKETIME_FMT FAKETIME_TIMESTAMP_FILE \
+	FAKETIME_NO_CACHE FAKETIME_CACHE_DURATION FAKETIME_XRESET \
+	FAKETIME_FOLLOW_FILE FAKETIME_START_AFTER_SECONDS \
+	FAKETIME_START_AFTER_NUMCALLS FAKETIME_STOP_AFTER_SECONDS \
+	FAKETIME_STOP_AFTER_NUMCALLS FAKETIME_LOAD_FILE FAKETIME_SAVE_FILE \
+	FAKETIME_ONLY_CMDS FAKETIME_SKIP_CMDS 2>/dev/null
 
 set_clock() {
 	NOW=$1
 }
 
-# clock_add SECONDS - move $NOW forward
+# after DURATION [TIME] - print TIME (default $NOW) plus DURATION: seconds
+# ("90", "1.25" or "90s") or "10m", "25h", "8d"; negative whole numbers
+# ("-1d") go back; a fraction of a second in TIME itself is dropped
+after() {
+	case $1 in
+	*d) _after_s=$(( ${1%d} * 86400 ));;
+	*h) _after_s=$(( ${1%h} * 3600 ));;
+	*m) _after_s=$(( ${1%m} * 60 ));;
+	*s) _after_s=${1%s};;
+	*) _after_s=$1;;
+	esac
+	_after_f=
+	case $_after_s in *.*) _after_f=.${_after_s#*.}; _after_s=${_after_s%%.*};; esac
+	echo "$(date -u -d "@$(( $(epoch "${2:-$NOW}") + ${_after_s:-0} ))" '+%Y-%m-%d %H:%M:%S')$_after_f"
+}
+
+# clock_add SECONDS - move $NOW forward (also "10m", "25h", "8d" as for after)
 clock_add() {
-	NOW=$(date -u -d "@$(( $(date -u -d "$NOW" +%s) + $1 ))" '+%Y-%m-%d %H:%M:%S')
+	NOW=$(after "$1")
 }
 
 # epoch [TIME] - seconds since 1970 of TIME (default $NOW)
@@ -66,16 +92,62 @@ epoch() {
 	date -u -d "${1:-$NOW}" +%s
 }
 
+# Kith's monotonic clock (its timeouts) stays real: FAKETIME_DONT_FAKE_MONOTONIC
+# is set for kith only, as other programs under libfaketime 0.9.10 with it
+# fail (Python's time.sleep: EINVAL) or hang (Chromium).
 kith() {
 	LD_PRELOAD="$FAKETIME_LIB${LD_PRELOAD:+:$LD_PRELOAD}" \
-	    FAKETIME="@$NOW" "$KITH_BIN" "$@"
+	    FAKETIME="@$NOW" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	    "$KITH_BIN" "$@"
 }
 
 at() {
 	_at_t=$1
 	shift
 	LD_PRELOAD="$FAKETIME_LIB${LD_PRELOAD:+:$LD_PRELOAD}" \
-	    FAKETIME="@$_at_t" "$KITH_BIN" "$@"
+	    FAKETIME="@$_at_t" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	    "$KITH_BIN" "$@"
+}
+
+# clocked CMD [ARGS...] - run another program (openssl, say) at $NOW
+clocked() {
+	LD_PRELOAD="$FAKETIME_LIB${LD_PRELOAD:+:$LD_PRELOAD}" \
+	    FAKETIME="@$NOW" "$@"
+}
+
+# kith_exe - print the path of an executable that runs kith at $NOW, for
+# what takes a program rather than a shell function: setsid, script, the
+# Python helpers.  It is kith itself once started (same process id).
+kith_exe() {
+	_exe=$T/kith-at-$(printf '%s' "$NOW" | tr -c '0-9' '-')
+	if [ ! -x "$_exe" ]; then
+		{
+			echo '#!/bin/sh'
+			echo "LD_PRELOAD='$FAKETIME_LIB${LD_PRELOAD:+:$LD_PRELOAD}'"
+			echo "FAKETIME='@$NOW'"
+			echo "FAKETIME_DONT_FAKE_MONOTONIC=1"
+			echo 'export LD_PRELOAD FAKETIME FAKETIME_DONT_FAKE_MONOTONIC'
+			echo "exec '$KITH_BIN' \"\$@\""
+		} > "$_exe"
+		chmod +x "$_exe"
+	fi
+	echo "$_exe"
+}
+
+# kill_tree PID - kill -9 the process group of PID (a kith started with
+# setsid) and remove what libfaketime keeps in /dev/shm for it: only a
+# process that exits by itself removes its own semaphore and memory.
+kill_tree() {
+	pkill -KILL -g "$1"
+	wait "$1" 2>/dev/null
+	rm -f "/dev/shm/sem.faketime_sem_$1" "/dev/shm/faketime_shm_$1"
+}
+
+# uptime_cs - hundredths of a second since boot: elapsed real time for
+# the few checks about speed, unaffected by any faked clock
+uptime_cs() {
+	read _up _ < /proc/uptime
+	echo "${_up%.*}${_up#*.}"
 }
 
 assert_ok() {
@@ -87,6 +159,22 @@ assert_ok() {
 		FAILED=$((FAILED + 1))
 		echo "not ok - $2   [condition: $1]"
 	fi
+}
+
+# lacks PATTERN CMD [ARGS...] - CMD exits 0 and no line of its output
+# matches PATTERN (grep's basic regular expression).  Unlike
+# '! CMD | grep -q PATTERN' it fails when CMD fails or crashes.
+lacks() {
+	_lacks_pat=$1
+	shift
+	_lacks_out=$("$@") || return 1
+	! printf '%s\n' "$_lacks_out" | grep -q -- "$_lacks_pat"
+}
+
+# no_output CMD [ARGS...] - CMD exits 0 and prints nothing
+no_output() {
+	_no_out=$("$@") || return 1
+	[ -z "$_no_out" ]
 }
 
 finish() {
@@ -118,7 +206,7 @@ start_sink() {
 		"$@" 2>"$T/sink.err" &
 	SINK_PID=$!
 	i=0
-	while [ ! -s "$T/sink.port" ] && [ $i -lt 100 ]; do
+	while [ ! -s "$T/sink.port" ] && [ $i -lt 300 ]; do	# 30 s on a loaded machine
 		sleep 0.1
 		i=$((i + 1))
 	done

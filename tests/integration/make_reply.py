@@ -3,7 +3,9 @@
 
 usage: make_reply.py INVITATION ATTENDEE PARTSTAT [options] > reply.eml
   --sequence N       SEQUENCE of the reply (default: the invitation's)
-  --dtstamp UTC      DTSTAMP as 20261201T120000Z (default: now)
+  --dtstamp UTC      DTSTAMP as 20261201T120000Z (default: --now)
+  --now TIME         when the member answers, UTC "YYYY-MM-DD HH:MM:SS"
+                     (the test's clock; one of --now, --dtstamp is needed)
   --from ADDR        From header (default: ATTENDEE)
   --to ADDR          To header (default: the invitation's ORGANIZER, which
                      is where calendar apps send the answer)
@@ -32,6 +34,7 @@ def main():
     ap.add_argument("partstat")
     ap.add_argument("--sequence", type=int)
     ap.add_argument("--dtstamp")
+    ap.add_argument("--now")
     ap.add_argument("--from", dest="sender")
     ap.add_argument("--to")
     ap.add_argument("--no-organizer", action="store_true")
@@ -39,6 +42,8 @@ def main():
     ap.add_argument("--ics-only", action="store_true")
     ap.add_argument("--uid")
     a = ap.parse_args()
+    if not a.dtstamp and not a.now:
+        ap.error("--dtstamp or --now is needed (never the machine's date)")
     inv = email.message_from_binary_file(open(a.invitation, "rb"),
                                          policy=email.policy.default)
     raw = next(p for p in inv.walk() if p.get_content_type() == "text/calendar")
@@ -55,7 +60,8 @@ def main():
         ev.add("dtstamp", datetime.datetime.strptime(a.dtstamp, "%Y%m%dT%H%M%SZ")
                .replace(tzinfo=datetime.timezone.utc))
     else:
-        ev.add("dtstamp", datetime.datetime.now(datetime.timezone.utc))
+        ev.add("dtstamp", datetime.datetime.strptime(a.now, "%Y-%m-%d %H:%M:%S")
+               .replace(tzinfo=datetime.timezone.utc))
     ev.add("dtstart", evin["DTSTART"].dt)
     ev.add("summary", str(evin["SUMMARY"]))
     if a.recurrence:

@@ -15,22 +15,28 @@ Message-ID: <locked-1@example.org>
 Hello.
 MAIL
 
-# Another process holds the write lock for 3 seconds.
-$PY - "$T/var/kith.db" "$T/locked" <<'PYEOF' &
-import sqlite3, sys, time, os
+# Another process holds the write lock until the test has seen kith
+# give up (a condition, not a time: a loaded machine may be slow).
+$PY - "$T/var/kith.db" "$T/locked" "$T/release" <<'PYEOF' &
+import os, sqlite3, sys, time
 con = sqlite3.connect(sys.argv[1], isolation_level=None)
 con.execute("BEGIN EXCLUSIVE")
 open(sys.argv[2], "w").close()
-time.sleep(3)
+for _ in range(1200):
+    if os.path.exists(sys.argv[3]):
+        break
+    time.sleep(0.05)
 con.execute("ROLLBACK")
 PYEOF
 locker=$!
-while [ ! -e "$T/locked" ]; do sleep 0.05; done
+i=0
+while [ ! -e "$T/locked" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
 kith receive -r team@example.org -f bob@example.org < "$T/post.eml" 2>"$T/err"
 rc=$?
 assert_ok '[ $rc = 75 ]' "database locked by another process: exit 75 (got $rc)"
 assert_ok 'grep -q "busy\|locked" "$T/err"' "the reason is one line on stderr: $(cat "$T/err")"
 assert_ok '[ "$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM posts")" = 0 ]' "nothing half-stored"
+touch "$T/release"
 wait $locker
 assert_ok '[ "$(post "$T/post.eml" team@example.org bob@example.org)" = 0 ]' "the MTA's retry succeeds: exit 0"
 kith deliver >/dev/null
@@ -40,7 +46,8 @@ assert_ok '[ "$(sink_count)" = 3 ]' "after the retry the post reaches the 3 memb
 mv "$T/var/kith.db" "$T/kith.db.away"
 rm -f "$T/var/kith.db-wal" "$T/var/kith.db-shm"
 kith receive -r team@example.org -f bob@example.org < "$T/post.eml" 2>"$T/err"
-assert_ok '[ $? = 75 ]' "missing database: exit 75, the MTA keeps the mail"
+rc=$?
+assert_ok '[ $rc = 75 ]' "missing database: exit 75, the MTA keeps the mail"
 assert_ok 'grep -q "kith init" "$T/err"' "missing database: says to run 'kith init'"
 mv "$T/kith.db.away" "$T/var/kith.db"
 finish

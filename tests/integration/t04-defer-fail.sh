@@ -25,16 +25,18 @@ for mode in plain pipelining; do
 	assert_ok '[ "$(kith deliver)" = "0 sent, 0 deferred, 0 failed" ]' "$mode: a run before the retry time sends nothing"
 	# Later, and the server accepts again.
 	touch "$SINK_DIR/accept-all"
-	out=$(faketime -f '+10m' "$KITH_BIN" deliver)
+	out=$(at "$(after 10m)" deliver)
 	assert_ok '[ "$out" = "1 sent, 0 deferred, 0 failed" ]' "$mode: after the backoff the deferred one is sent: $out"
 	assert_ok '[ "$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM outbox WHERE state=\"sent\"")" = 9 ]' "$mode: 9 rows sent"
 	$PY - "$SINK_DIR" <<'PYEOF'
 import glob, sys
-bad = [f for f in glob.glob(sys.argv[1] + "/*.eml")
+files = glob.glob(sys.argv[1] + "/*.eml")
+bad = [f for f in files
        if open(f, "rb").read().replace(b"\r\n", b"\n").split(b"\n\n", 1)[1] != b"body\n.\n..dots\n"]
-sys.exit(1 if bad else 0)
+sys.exit(1 if bad or len(files) != 9 else 0)
 PYEOF
-	assert_ok '[ $? = 0 ]' "$mode: dot-stuffing round-trips: every body arrives as posted"
+	rc=$?
+	assert_ok '[ $rc = 0 ]' "$mode: dot-stuffing round-trips: each of the 9 bodies arrives as posted"
 	stop_sink
 done
 
@@ -47,9 +49,9 @@ kith member add team defer-always@example.org >/dev/null
 printf 'From: alice@example.org\nSubject: s\nMessage-ID: <b@x>\n\nbody\n' > "$T/p.eml"
 post "$T/p.eml" >/dev/null
 kith deliver >/dev/null
-faketime -f '+61s' "$KITH_BIN" deliver >/dev/null
+at "$(after 61s)" deliver >/dev/null
 d=$(sqlite3 "$T/var/kith.db" "SELECT next_try - updated FROM outbox WHERE rcpt LIKE 'defer%'")
 assert_ok '[ "$d" = 120 ]' "second retry waits twice as long (got $d s)"
-out=$(faketime -f '+200s' "$KITH_BIN" deliver 2>/dev/null)
+out=$(at "$(after 200s)" deliver 2>/dev/null)
 assert_ok '[ "$out" = "0 sent, 0 deferred, 1 failed" ]' "after max_attempts the row fails: $out"
 finish

@@ -48,6 +48,7 @@ for f in files:
 print("# %d delivered copies checked" % len(files))
 sys.exit(1 if bad or not files else 0)
 PYEOF
-assert_ok '[ $? = 0 ]' "every delivered copy has List-Id, X-Loop and one subject prefix"
+rc=$?
+assert_ok '[ $rc = 0 ]' "every delivered copy has List-Id, X-Loop and one subject prefix"
 assert_ok 'kith archive search team delivery >/dev/null' "the archive of real mail is searchable"
 finish

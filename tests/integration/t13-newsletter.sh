@@ -2,12 +2,12 @@
 # Newsletters end to end through a real SMTP server: drafts from files
 # wrapped in the shipped template, personalised and escaped per member,
 # DKIM-signed, with one-click unsubscribe; audience by tag and mode;
-# scheduled sends from cron under a fake clock (another time zone, two
+# scheduled sends from cron on the test's clock (another time zone, two
 # racing crons, a cron that was down); cancel; status; a shared rate.
 . "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
 
-if ! command -v faketime >/dev/null || ! $PY -c 'import dkim' 2>/dev/null; then
-	echo "SKIP: faketime or python3-dkim missing (scripts/setup-deps.sh --test)"
+if ! $PY -c 'import dkim' 2>/dev/null; then
+	echo "SKIP: python3-dkim is not installed (scripts/setup-deps.sh --test)"
 	exit 77
 fi
 start_sink --pipelining
@@ -19,20 +19,19 @@ kith member add team 'minjun@example.org' --name '김민준' >/dev/null
 kith member add team 'quiet@example.org' --name 'Quiet' >/dev/null
 kith member set team quiet@example.org mode=nomail >/dev/null
 kith member set team carol@example.org mode=digest-daily >/dev/null
-at() { faketime "$1" "$KITH_BIN" "$2" "$3" "$4"; }
 
 printf 'Hello {{member.name}},\n\nThe garden opens on Saturday. Bring gloves & seeds.\n' > "$T/body.txt"
 printf '<p>Hello {{member.name}},</p>\n<p>The garden opens on <b>Saturday</b>.</p>\n' > "$T/body.html"
 
 # --- drafts
 id=$(kith newsletter create team --subject 'Spring news for {{member.name}}' --text "$T/body.txt" --html "$T/body.html")
-assert_ok 'echo "$id" | grep -qx "[0-9][0-9]*"' "create prints the id alone ($id)"
+assert_ok 'printf "%s\n" "$id" | grep -qx "[0-9][0-9]*"' "create prints the id alone ($id)"
 json=$(kith newsletter create team --subject 'x' --text "$T/body.txt" --json)
-assert_ok 'echo "$json" | $PY -c "import json,sys; d=json.load(sys.stdin); assert d[\"id\"] > 0 and d[\"state\"] == \"draft\""' "create --json gives an object with id"
-id2=$(echo "$json" | $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+assert_ok 'printf "%s\n" "$json" | $PY -c "import json,sys; d=json.load(sys.stdin); assert d[\"id\"] > 0 and d[\"state\"] == \"draft\""' "create --json gives an object with id"
+id2=$(printf '%s\n' "$json" | $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 printf 'Hi {{member.nmae}}\n' > "$T/typo.txt"
 err=$(kith newsletter create team --subject s --text "$T/typo.txt" 2>&1); rc=$?
-assert_ok '[ $rc = 65 ] && echo "$err" | grep -q "unknown variable .{{member.nmae}}."' "a typo in a variable is refused at create (65): $err"
+assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "unknown variable .{{member.nmae}}."' "a typo in a variable is refused at create (65): $err"
 assert_ok 'kith newsletter ls team | grep -q "^$id  *draft .*Spring news"' "ls shows the draft"
 assert_ok 'kith newsletter show $id | grep -q "The garden opens" && kith newsletter show $id | grep -q "Unsubscribe"' "show has the body inside the template"
 assert_ok '[ "$(kith newsletter status $id --json | $PY -c "import json,sys; print(json.load(sys.stdin)[\"state\"])")" = draft ]' "status of a draft"
@@ -44,31 +43,32 @@ rm -f "$SINK_DIR"/*
 
 # --- send now
 out=$(kith newsletter send $id 2>/dev/null)
-assert_ok 'echo "$out" | grep -q "^campaign $id: 5 sent, 0 deferred, 0 failed, 0 pending of 5"' "send prints one line off a terminal: $out"
+assert_ok 'printf "%s\n" "$out" | grep -q "^campaign $id: 5 sent, 0 deferred, 0 failed, 0 pending of 5"' "send prints one line off a terminal: $out"
 assert_ok '[ "$(count quiet@example.org)" = 0 ]' "no-mail members get no newsletter"
 assert_ok '[ "$(count carol@example.org)" = 1 ]' "digest members get it directly"
 r=$($PY "$HERE/verify_newsletter.py" "$(last bob@example.org)" Bob bob@example.org --html --https)
-assert_ok 'echo "$r" | grep -q "^ok "' "Bob's copy: multipart/alternative, greeted by name, one-click unsubscribe ($r)"
+assert_ok 'printf "%s\n" "$r" | grep -q "^ok "' "Bob's copy: multipart/alternative, greeted by name, one-click unsubscribe ($r)"
 r=$($PY "$HERE/verify_newsletter.py" "$(last xss@example.org)" '<script>alert(1)</script>' xss@example.org --html --https)
-assert_ok 'echo "$r" | grep -q "^ok "' "a member named <script> is escaped in HTML ($r)"
+assert_ok 'printf "%s\n" "$r" | grep -q "^ok "' "a member named <script> is escaped in HTML ($r)"
 r=$($PY "$HERE/verify_newsletter.py" "$(last minjun@example.org)" '김민준' minjun@example.org --html --https)
-assert_ok 'echo "$r" | grep -q "^ok "' "a member named in Korean: RFC 2047 in To, UTF-8 in the body ($r)"
+assert_ok 'printf "%s\n" "$r" | grep -q "^ok "' "a member named in Korean: RFC 2047 in To, UTF-8 in the body ($r)"
 subj=$($MT header "$(last minjun@example.org)" Subject)
 assert_ok '[ "$subj" = "Spring news for 김민준" ]' "the subject is personalised and encoded ($subj)"
-assert_ok '! grep -q "^Subject: .*김" "$(last minjun@example.org)"' "no raw UTF-8 in the Subject header"
-$PY "$HERE/verify_dkim.py" "$SINK_DIR" "$T/var/dkim/nl.example.org.pem" nl example.org > "$T/dkim.out"
-assert_ok '[ $? = 0 ]' "dkimpy verifies every copy ($(grep -c '^ok' "$T/dkim.out") of them)"
+assert_ok 'f=$(last minjun@example.org) && [ -s "$f" ] && ! grep -q "^Subject: .*김" "$f"' "no raw UTF-8 in the Subject header"
+$PY "$HERE/verify_dkim.py" "$SINK_DIR" "$T/var/dkim/nl.example.org.pem" nl example.org --now "$(epoch)" > "$T/dkim.out"
+rc=$?
+assert_ok '[ $rc = 0 ]' "dkimpy verifies every copy ($(grep -c '^ok' "$T/dkim.out") of them)"
 assert_ok 'grep -q "List-Unsubscribe-Post" "$(last bob@example.org)" && grep "^DKIM-Signature" -A3 "$(last bob@example.org)" | tr -d "\n\t " | grep -q "List-Unsubscribe:List-Unsubscribe-Post"' "the signature covers List-Unsubscribe and List-Unsubscribe-Post"
 st=$(kith newsletter status $id --json)
-assert_ok 'echo "$st" | $PY -c "import json,sys; d=json.load(sys.stdin); assert (d[\"state\"], d[\"sent\"], d[\"recipients\"], d[\"pending\"]) == (\"sent\", 5, 5, 0) and d[\"finished\"] >= d[\"started\"] > 0"' "status: sent 5 of 5, started and finished ($st)"
+assert_ok 'printf "%s\n" "$st" | $PY -c "import json,sys; d=json.load(sys.stdin); assert (d[\"state\"], d[\"sent\"], d[\"recipients\"], d[\"pending\"]) == (\"sent\", 5, 5, 0) and d[\"finished\"] >= d[\"started\"] > 0"' "status: sent 5 of 5, started and finished ($st)"
 err=$(kith newsletter send $id 2>&1); rc=$?
-assert_ok '[ $rc = 65 ] && echo "$err" | grep -q "already sent"' "a sent campaign is not sent twice ($err)"
+assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "already sent"' "a sent campaign is not sent twice ($err)"
 
 # the one-step unsubscribe in Bob's copy works, for Bob only
 mailto=$($PY "$HERE/verify_newsletter.py" "$(last bob@example.org)" Bob bob@example.org | cut -d" " -f2)
 printf 'From: bob@example.org\nTo: %s\nSubject: unsubscribe\n\n' "$mailto" > "$T/unsub"
 kith receive -r "$mailto" -f bob@example.org < "$T/unsub" 2>>"$T/receive.err"
-assert_ok '! kith member ls team | grep -q "^bob@example.org"' "Bob's List-Unsubscribe mailto removes Bob"
+assert_ok 'lacks "^bob@example.org" kith member ls team' "Bob's List-Unsubscribe mailto removes Bob"
 assert_ok 'kith member ls team | grep -q "^xss@example.org"' "and nobody else"
 
 # --- audience by tag
@@ -81,48 +81,52 @@ rm -f "$SINK_DIR"/*
 kith newsletter send $tid >/dev/null 2>&1
 assert_ok '[ "$(sink_count)" = 1 ] && [ "$(count minjun@example.org)" = 1 ]' "--tag garden reaches only the tagged member"
 
-# --- scheduled in another zone, from cron under a fake clock
+# --- scheduled in another zone, from cron at its time
+set_clock "2026-11-30 12:00:00"
 sid=$(kith newsletter create team --subject 'Scheduled' --text "$T/body.txt")
 err=$(kith newsletter schedule $sid "2020-01-01 09:00" 2>&1); rc=$?
-assert_ok '[ $rc = 65 ] && echo "$err" | grep -q "has passed"' "a time in the past is refused ($err)"
+assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "has passed"' "a time in the past is refused ($err)"
 err=$(kith newsletter schedule $sid "2026-13-01 09:00" 2>&1); rc=$?
 assert_ok '[ $rc = 65 ]' "a malformed time is refused ($err)"
-out=$(faketime '2026-11-30 12:00:00' "$KITH_BIN" newsletter schedule $sid "2026-12-01 09:00" --tz Asia/Seoul)
-assert_ok 'echo "$out" | grep -q "2026-12-01 09:00 KST"' "scheduled for 09:00 in Seoul ($out)"
+out=$(kith newsletter schedule $sid "2026-12-01 09:00" --tz Asia/Seoul)
+assert_ok 'printf "%s\n" "$out" | grep -q "2026-12-01 09:00 KST"' "scheduled for 09:00 in Seoul ($out)"
 rm -f "$SINK_DIR"/*
-faketime '2026-11-30 23:59:00' "$KITH_BIN" cron >/dev/null 2>&1
+at '2026-11-30 23:59:00' cron >/dev/null 2>&1
 assert_ok '[ "$(sink_count)" = 0 ]' "at 08:59 KST (23:59 UTC) cron sends nothing"
 # two crons race at 09:00:30 KST
-faketime '2026-12-01 00:00:30' "$KITH_BIN" cron >/dev/null 2>&1 &
+at '2026-12-01 00:00:30' cron >/dev/null 2>&1 &
 p1=$!
-faketime '2026-12-01 00:00:30' "$KITH_BIN" newsletter send $sid >/dev/null 2>&1 &
+at '2026-12-01 00:00:30' newsletter send $sid >/dev/null 2>&1 &
 p2=$!
-faketime '2026-12-01 00:00:31' "$KITH_BIN" cron >/dev/null 2>&1
+at '2026-12-01 00:00:31' cron >/dev/null 2>&1
 wait $p1 $p2
-faketime '2026-12-01 00:01:00' "$KITH_BIN" cron >/dev/null 2>&1
+at '2026-12-01 00:01:00' cron >/dev/null 2>&1
 assert_ok '[ "$(sink_count)" = 4 ] && [ "$(count xss@example.org)" = 1 ] && [ "$(count minjun@example.org)" = 1 ] && [ "$(count carol@example.org)" = 1 ] && [ "$(count alice@example.org)" = 1 ]' "at 09:00 KST it goes out once to each of the 4 members, with crons and a send racing ($(sink_count) copies)"
 assert_ok '[ "$(db "SELECT state FROM campaigns WHERE id=$sid")" = sent ]' "and is marked sent"
 
 # a cron that was down at the time sends it when it next runs, once
+set_clock "2026-12-01 12:00:00"
 did=$(kith newsletter create team --subject 'Missed' --text "$T/body.txt")
-faketime '2026-12-01 12:00:00' "$KITH_BIN" newsletter schedule $did "2026-12-02 08:00" --tz UTC >/dev/null
+kith newsletter schedule $did "2026-12-02 08:00" --tz UTC >/dev/null
 rm -f "$SINK_DIR"/*
-faketime '2026-12-02 11:17:00' "$KITH_BIN" cron >/dev/null 2>&1
-faketime '2026-12-02 11:18:00' "$KITH_BIN" cron >/dev/null 2>&1
+at '2026-12-02 11:17:00' cron >/dev/null 2>&1
+at '2026-12-02 11:18:00' cron >/dev/null 2>&1
 assert_ok '[ "$(sink_count)" = 4 ]' "a cron 3 hours late sends the missed campaign once ($(sink_count))"
 
 # cancel: a scheduled campaign never goes
+set_clock "2026-12-02 12:00:00"
 cid=$(kith newsletter create team --subject 'Cancelled' --text "$T/body.txt")
-faketime '2026-12-01 12:00:00' "$KITH_BIN" newsletter schedule $cid "2026-12-03 08:00" >/dev/null
+kith newsletter schedule $cid "2026-12-03 08:00" >/dev/null
 assert_ok 'kith newsletter cancel $cid | grep -q "cancelled"' "cancel a scheduled campaign"
 rm -f "$SINK_DIR"/*
-faketime '2026-12-03 09:00:00' "$KITH_BIN" cron >/dev/null 2>&1
+at '2026-12-03 09:00:00' cron >/dev/null 2>&1
 assert_ok '[ "$(sink_count)" = 0 ] && [ "$(db "SELECT state FROM campaigns WHERE id=$cid")" = cancelled ]' "cron does not send a cancelled campaign"
 err=$(kith newsletter cancel $cid 2>&1); rc=$?
 assert_ok '[ $rc = 65 ]' "cancelling twice: 65 ($err)"
 assert_ok 'kith newsletter status 999 2>/dev/null; [ $? = 66 ]' "status of an unknown campaign: 66"
 
 # --- throttle: a list rate shared by two delivery processes
+set_clock "2026-12-03 10:00:00"
 i=1
 while [ $i -le 26 ]; do echo "r$i@example.net"; i=$((i + 1)); done > "$T/r.txt"
 kith member import team "$T/r.txt" >/dev/null
@@ -130,10 +134,14 @@ kith list set team rate 300/min >/dev/null
 assert_ok 'kith list set team rate fast 2>/dev/null; [ $? != 0 ]' "a malformed rate is refused"
 rid=$(kith newsletter create team --subject 'Throttled' --text "$T/body.txt")
 rm -f "$SINK_DIR"/*
-"$KITH_BIN" newsletter send $rid >/dev/null 2>&1 &
+# The rate is kept in the database in each process's clock: the second
+# sender's clock starts where the first one's is when it starts.
+t0=$(uptime_cs)
+kith newsletter send $rid >/dev/null 2>&1 &
 p1=$!
 sleep 1
-"$KITH_BIN" deliver >/dev/null 2>&1 &
+e=$(( $(uptime_cs) - t0 ))
+at "$(after "$((e / 100)).$((e % 100 / 10))$((e % 10))")" deliver >/dev/null 2>&1 &
 p2=$!
 wait $p1 $p2
 n=$(sink_count)

@@ -2,13 +2,9 @@
 # Polls answered by reply: votes by number, by text, by command; a vote
 # replaced; refusals (bad option, non-member, after closing) answered;
 # results to the list at closing (by command, and by cron at --closes
-# under faketime, once with racing crons); show --json; the digest.
+# at its time, once with racing crons); show --json; the digest.
 . "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
 
-if ! command -v faketime >/dev/null; then
-	echo "SKIP: faketime is not installed (scripts/setup-deps.sh --test)"
-	exit 77
-fi
 start_sink --pipelining
 setup_list "authserv_id = mx.example.org"
 kith member add team dave@example.org >/dev/null
@@ -22,7 +18,7 @@ reply() {
 votes() { kith poll show "$1" --json | $PY -c "import json,sys; print(' '.join(str(o['votes']) for o in json.load(sys.stdin)['options']))"; }
 
 id=$(kith poll create team --question 'When shall we meet?' --option Friday --option Saturday --option Sunday)
-assert_ok 'echo "$id" | grep -qx "[0-9][0-9]*"' "create prints the id ($id)"
+assert_ok 'printf "%s\n" "$id" | grep -qx "[0-9][0-9]*"' "create prints the id ($id)"
 err=$(kith poll create team --question 'x' --option only 2>&1); rc=$?
 assert_ok '[ $rc = 65 ]' "a poll with one option is refused ($err)"
 kith deliver >/dev/null
@@ -30,7 +26,7 @@ assert_ok '[ "$(sink_count)" = 4 ]' "every member gets the poll"
 f=$(last bob@example.org)
 rt_bob=$($MT header "$f" Reply-To | sed 's/.*<//; s/>.*//')
 rt_carol=$($MT header "$(last carol@example.org)" Reply-To | sed 's/.*<//; s/>.*//')
-assert_ok 'echo "$rt_bob" | grep -q "^team-poll+[a-z0-9.-]*@example.org$" && [ "$rt_bob" != "$rt_carol" ]' "each copy has its own Reply-To team-poll+TOKEN@ ($rt_bob)"
+assert_ok 'printf "%s\n" "$rt_bob" | grep -q "^team-poll+[a-z0-9.-]*@example.org$" && [ "$rt_bob" != "$rt_carol" ]' "each copy has its own Reply-To team-poll+TOKEN@ ($rt_bob)"
 assert_ok '$MT body "$f" | grep -q "  2. Saturday" && $MT body "$f" | grep -q "vote $id N"' "the question with numbered options and how to vote"
 
 rm -f "$SINK_DIR"/*
@@ -60,7 +56,7 @@ kith deliver >/dev/null
 assert_ok '[ "$(votes $id)" = "2 0 1" ] && $MT body "$(last eve@example.net)" | grep -q "only members of the list can vote"' "a non-member's vote is refused with the reason"
 
 js=$(kith poll show $id --json)
-assert_ok 'echo "$js" | $PY -c "
+assert_ok 'printf "%s\n" "$js" | $PY -c "
 import json,sys; d=json.load(sys.stdin)
 assert d[\"voters\"] == 3 and d[\"members\"] == 4, d
 assert [o[\"percent\"] for o in d[\"options\"]] == [66.7, 0.0, 33.3], d
@@ -85,22 +81,24 @@ kith deliver >/dev/null
 assert_ok '[ "$(votes $id)" = "2 0 1" ] && $MT body "$(last dave@example.org)" | grep -q "the poll is closed"' "a vote after closing is refused"
 
 # several answers, closed by cron at its time (two crons racing)
-id2=$(faketime '2026-12-01 10:00:00' "$KITH_BIN" poll create team --question 'Which snacks?' --option Chips --option Fruit --option Cake --multiple --closes '2026-12-10 18:00' --tz Europe/Prague)
+set_clock "2026-12-01 10:00:00"
+id2=$(kith poll create team --question 'Which snacks?' --option Chips --option Fruit --option Cake --multiple --closes '2026-12-10 18:00' --tz Europe/Prague)
 kith deliver >/dev/null
 rt=$($MT header "$(last dave@example.org)" Reply-To | sed 's/.*<//; s/>.*//')
 n=$((n + 1))
 printf 'From: dave@example.org\nTo: %s\nSubject: Re\nMessage-ID: <m%s@x>\n\n1, 3\n' "$rt" "$n" > "$T/m"
-faketime '2026-12-05 10:00:00' "$KITH_BIN" receive -r "$rt" -f dave@example.org < "$T/m" 2>>"$T/receive.err"
+set_clock "2026-12-05 10:00:00"
+kith receive -r "$rt" -f dave@example.org < "$T/m" 2>>"$T/receive.err"
 assert_ok '[ "$(votes $id2)" = "1 0 1" ]' "'1, 3' on a poll that takes several answers"
 at "2026-12-05 10:00:00" cron >/dev/null 2>&1	# bob's digest of what waited
 kith deliver >/dev/null
 rm -f "$SINK_DIR"/*
-faketime '2026-12-10 16:59:00' "$KITH_BIN" cron >/dev/null 2>&1
+at '2026-12-10 16:59:00' cron >/dev/null 2>&1
 assert_ok '[ "$(sink_count)" = 0 ]' "before 18:00 Prague time the poll stays open"
-faketime '2026-12-10 17:00:30' "$KITH_BIN" cron >/dev/null 2>&1 &
+at '2026-12-10 17:00:30' cron >/dev/null 2>&1 &
 p1=$!
-faketime '2026-12-10 17:00:30' "$KITH_BIN" cron >/dev/null 2>&1
+at '2026-12-10 17:00:30' cron >/dev/null 2>&1
 wait $p1
-faketime '2026-12-10 17:01:30' "$KITH_BIN" cron >/dev/null 2>&1
+at '2026-12-10 17:01:30' cron >/dev/null 2>&1
 assert_ok '[ "$(sink_count)" = 4 ] && [ "$(count dave@example.org)" = 1 ] && $MT header "$(last dave@example.org)" Subject | grep -q "^Poll results: Which snacks?"' "at 18:00 in Prague cron closes it and sends the results once ($(sink_count))"
 finish

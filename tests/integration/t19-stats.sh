@@ -1,17 +1,12 @@
 #!/bin/sh
-# kith stats on a crafted four-month history (every step under faketime):
+# kith stats on a crafted four-month history (every step at its time):
 # the JSON numbers asserted exactly, and the HTML report loaded in
 # headless Chromium: rendered text checked, a screenshot not blank, no
 # console errors.
 . "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
 
-if ! command -v faketime >/dev/null; then
-	echo "SKIP: faketime is not installed (scripts/setup-deps.sh --test)"
-	exit 77
-fi
 start_sink --pipelining
 write_conf "smtp://127.0.0.1:$SINK_PORT" "authserv_id = mx.example.org"
-at() { t=$1; shift; faketime "$t" "$KITH_BIN" "$@"; }
 mail() {	# mail TIME FROM ID SUBJECT [IN-REPLY-TO]
 	printf 'From: %s\nTo: team@example.org\nSubject: %s\nMessage-ID: <%s@x>\n%s\nhello\n' "$2" "$4" "$3" "${5:+In-Reply-To: <$5@x>
 }" > "$T/m-$3"
@@ -47,7 +42,7 @@ mail "2026-12-14 09:00:00" carol@example.org C3 "Re: Thread C" C1
 at "2026-12-20 10:00:00" member rm team frank@example.org >/dev/null
 
 js=$(at "2026-12-31 12:00:00" stats team --since 90d --json)
-echo "$js" > "$T/stats.json"
+printf '%s\n' "$js" > "$T/stats.json"
 check() { $PY -c "import json,sys; d=json.load(open('$T/stats.json')); $1" 2>&1; }
 r=$(check 'm = d["members"]; assert (m["total"], m["joined"], m["left"], m["each"], m["nomail"]) == (5, 5, 2, 5, 0), m')
 assert_ok '[ -z "$r" ]' "members: 5 now, 5 joined and 2 left in 90 days, all 'each' $r"
@@ -70,7 +65,7 @@ assert_ok '[ -z "$r" ]' "newsletter: 5 of 6 delivered, 1 bounced $r"
 
 # the HTML report in a real browser
 out=$(at "2026-12-31 12:00:00" stats team --html "$T/report.html")
-assert_ok '[ "$out" = "wrote $T/report.html" ] && ! grep -qi "<script\|src=\|@import\|url(" "$T/report.html"' "one self-contained HTML file: no scripts, no external resources"
+assert_ok '[ "$out" = "wrote $T/report.html" ] && [ -s "$T/report.html" ] && ! grep -qi "<script\|src=\|@import\|url(" "$T/report.html"' "one self-contained HTML file: no scripts, no external resources"
 if command -v chromium >/dev/null; then
 	cd "$T"
 	timeout 120 chromium --headless --no-sandbox --disable-gpu --no-first-run \
@@ -81,7 +76,7 @@ if command -v chromium >/dev/null; then
 		--screenshot="$T/shot.png" "file://$T/report.html" >/dev/null 2>&1
 	cd - >/dev/null
 	assert_ok 'grep -q "Engagement report for team@example.org" "$T/dom.html" && grep -q "Posts per week" "$T/dom.html" && grep -q "carol@example.org" "$T/dom.html" && [ "$(grep -c "<svg" "$T/dom.html")" -ge 3 ]' "Chromium renders the report: title, charts ($(grep -c "<svg" "$T/dom.html") SVGs), tables"
-	assert_ok '! grep -i "CONSOLE\|Uncaught" "$T/chrome.err" | grep -qi "error"' "no console errors"
+	assert_ok '[ -f "$T/chrome.err" ] && ! grep -i "CONSOLE\|Uncaught" "$T/chrome.err" | grep -qi "error"' "no console errors"
 	px=$($PY - "$T/shot.png" <<'PYEOF'
 import struct, sys, zlib
 data = open(sys.argv[1], "rb").read()

@@ -19,7 +19,7 @@ set_clock "2026-11-02 09:00:00"
 start_sink --pipelining
 setup_list "authserv_id = mx.example.org"
 kith list set team timezone Europe/Prague >/dev/null
-MR="$PY $HERE/make_reply.py"
+MR="$PY $HERE/make_reply.py --now"
 evid() { $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])'; }
 answer() { kith event show "$1" --json | $PY -c "import json,sys; print({a['address']: a['answer'] for a in json.load(sys.stdin)['attendees']}.get('$2'))"; }
 ev_in() {	# ev_in FILE: a calendar answer to team-events@, from the mail's From
@@ -93,9 +93,9 @@ eid=$(kith event create team --title 'Pálava' --start "2026-12-12 08:00" --dura
 kith deliver >/dev/null
 for who in bob carol erin; do cp "$(last $who@example.org)" "$T/inv-$who.eml"; done
 rm -f "$SINK_DIR"/*
-$MR "$T/inv-bob.eml" bob@example.org ACCEPTED > "$T/r-bob"
+$MR "$NOW" "$T/inv-bob.eml" bob@example.org ACCEPTED > "$T/r-bob"
 ev_in "$T/r-bob" >/dev/null
-$MR "$T/inv-carol.eml" carol@example.org ACCEPTED > "$T/r-carol"
+$MR "$NOW" "$T/inv-carol.eml" carol@example.org ACCEPTED > "$T/r-carol"
 ev_in "$T/r-carol" >/dev/null
 kith deliver >/dev/null
 assert_ok '[ "$(answer $eid bob@example.org)" = accepted ] && [ "$(answer $eid carol@example.org)" = waitlist ]' "capacity 1: bob has the seat, carol (Accept in her calendar) waits"

@@ -21,7 +21,7 @@ start_sink --pipelining
 setup_list "authserv_id = mx.example.org"
 kith list set team timezone Europe/Prague >/dev/null
 kith member add team dave@example.org --name Dave >/dev/null
-MR="$PY $HERE/make_reply.py"
+MR="$PY $HERE/make_reply.py --now"
 VI="$PY $HERE/verify_invite.py"
 AR='Authentication-Results: mx.example.org; dkim=pass header.d=example.org'
 evid() { $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])'; }
@@ -92,14 +92,14 @@ assert_ok 'echo "$r" | grep -q "^ok"' "so does the cancellation of one Run ($r)"
 
 # --- a forged From with the member as ATTENDEE, to the plain team-events@
 rm -f "$SINK_DIR"/*
-$MR "$T/inv-hike-carol.eml" bob@example.org ACCEPTED --dtstamp 20261120T100000Z --to team-events@example.org --no-organizer > "$T/forged"
+$MR "$NOW" "$T/inv-hike-carol.eml" bob@example.org ACCEPTED --dtstamp 20261120T100000Z --to team-events@example.org --no-organizer > "$T/forged"
 rc=$(rcv "$T/forged" team-events@example.org mallory@example.net)
 kith deliver >/dev/null
 assert_ok '[ "$rc" = 0 ] && [ "$(answer $hike bob@example.org)" = none ]' "From: bob, ATTENDEE bob, to team-events@ without proof: nothing recorded ($(answer $hike bob@example.org))"
 conf=$(last bob@example.org)
 assert_ok '[ "$(count bob@example.org)" = 1 ] && $MT header "$conf" Subject | grep -q "^Please confirm: answer \"yes\" to the invitation to Hike" && $MT header "$conf" Reply-To | grep -q "team-confirm+"' "the member is asked to confirm, at the member's own address ($($MT header "$conf" Subject))"
 assert_ok '[ "$(count mallory@example.net)" = 0 ] && [ "$(sink_count)" = 1 ]' "nothing goes to the forger"
-$MR "$T/inv-hike-carol.eml" bob@example.org ACCEPTED --dtstamp 20261120T110000Z --from bob@evil.example --to team-events@example.org --no-organizer > "$T/forged2"
+$MR "$NOW" "$T/inv-hike-carol.eml" bob@example.org ACCEPTED --dtstamp 20261120T110000Z --from bob@evil.example --to team-events@example.org --no-organizer > "$T/forged2"
 rcv "$T/forged2" team-events@example.org >/dev/null
 kith deliver >/dev/null
 assert_ok '[ "$(answer $hike bob@example.org)" = none ] && [ "$(count bob@evil.example)" = 0 ] && [ "$(count bob@example.org)" = 2 ]' "From: an alias, ATTENDEE bob: nothing recorded, the confirmation goes to bob@example.org, nothing to the alias"
@@ -109,19 +109,19 @@ assert_ok '[ "$(answer $hike bob@example.org)" = accepted ] && $MT body "$(last 
 
 # --- the real member's answer to the token address counts at once
 rm -f "$SINK_DIR"/*
-$MR "$T/inv-hike-carol.eml" carol@example.org ACCEPTED --dtstamp 20261130T100000Z > "$T/carol-yes"
+$MR "$NOW" "$T/inv-hike-carol.eml" carol@example.org ACCEPTED --dtstamp 20261130T100000Z > "$T/carol-yes"
 to=$(sent_to "$T/carol-yes")	# the calendar answers the ORGANIZER
 rc=$(rcv "$T/carol-yes" "$to")
 kith deliver >/dev/null
 assert_ok '[ "$to" = "${oc%% *}" ] && case "$to" in team-events+*) true;; *) false;; esac && [ "$rc" = 0 ] && [ "$(answer $hike carol@example.org)" = accepted ] && [ "$(sink_count)" = 0 ]' "carol's REPLY to her team-events+TOKEN@ is recorded at once, no mail needed ($to: $(answer $hike carol@example.org))"
 # from another address of hers (an alias as From and ATTENDEE): still carol
-$MR "$T/inv-hike-carol.eml" carol.home@example.net TENTATIVE --dtstamp 20261201T100000Z > "$T/carol-alias"
+$MR "$NOW" "$T/inv-hike-carol.eml" carol.home@example.net TENTATIVE --dtstamp 20261201T100000Z > "$T/carol-alias"
 rcv "$T/carol-alias" "${oc%% *}" >/dev/null
 assert_ok '[ "$(answer $hike carol@example.org)" = tentative ] && grep -q "names .carol.home@example.net.: taken as the member" "$T/receive.err"' "an alias as ATTENDEE answers for the token's member, logged"
 
 # --- member A's token with member B as ATTENDEE: nothing for anyone
 rm -f "$SINK_DIR"/*
-$MR "$T/inv-hike-carol.eml" dave@example.org DECLINED --dtstamp 20261202T100000Z > "$T/cross"
+$MR "$NOW" "$T/inv-hike-carol.eml" dave@example.org DECLINED --dtstamp 20261202T100000Z > "$T/cross"
 rc=$(rcv "$T/cross" "${oc%% *}")
 kith deliver >/dev/null
 assert_ok '[ "$rc" = 0 ] && [ "$(answer $hike dave@example.org)" = none ] && [ "$(answer $hike carol@example.org)" = tentative ]' "carol's token with dave as ATTENDEE records neither dave nor carol"
@@ -132,19 +132,19 @@ rm -f "$SINK_DIR"/*
 c=$(echo "$tok_bob" | sed 's/.*\(.\)@.*/\1/')	# the MAC's last character, changed
 [ "$c" = a ] && c=b || c=a
 bad=$(echo "$tok_bob" | sed "s/.@/$c@/")
-$MR "$T/inv-hike-bob.eml" bob@example.org DECLINED --dtstamp 20261203T100000Z --to "$bad" > "$T/damaged"
+$MR "$NOW" "$T/inv-hike-bob.eml" bob@example.org DECLINED --dtstamp 20261203T100000Z --to "$bad" > "$T/damaged"
 rc=$(rcv "$T/damaged" "$bad"); rcv "$T/damaged" "$bad" >/dev/null
 kith deliver >/dev/null
 assert_ok '[ "$rc" = 0 ] && [ "$bad" != "$tok_bob" ] && [ "$(answer $hike bob@example.org)" = accepted ]' "a damaged token changes nothing ($bad)"
 assert_ok '[ "$(count bob@example.org)" = 1 ] && $MT body "$(last bob@example.org)" | grep -q "is not one this list gave out"' "the sender is told politely, once a day ($(count bob@example.org) mails)"
 rm -f "$SINK_DIR"/*
-$MR "$T/inv-hike-bob.eml" bob@example.org DECLINED --dtstamp 20261203T110000Z --uid "$(kith event show $run --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["uid"])')" > "$T/other"
+$MR "$NOW" "$T/inv-hike-bob.eml" bob@example.org DECLINED --dtstamp 20261203T110000Z --uid "$(kith event show $run --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["uid"])')" > "$T/other"
 rcv "$T/other" "$tok_bob" >/dev/null
 assert_ok '[ "$(answer $run bob@example.org)" = none ] && grep -q "came to the address of an invitation to $hike" "$T/receive.err"' "bob's Hike token answering the Run changes nothing"
 
 # --- a proven sender to the plain team-events@ acts at once
 rm -f "$SINK_DIR"/*
-$MR "$T/inv-hike-dave.eml" dave@example.org ACCEPTED --dtstamp 20261204T100000Z --to team-events@example.org --no-organizer > "$T/dave"
+$MR "$NOW" "$T/inv-hike-dave.eml" dave@example.org ACCEPTED --dtstamp 20261204T100000Z --to team-events@example.org --no-organizer > "$T/dave"
 printf 'Authentication-Results: evil.example; dkim=pass header.d=example.org\r\n' > "$T/dave.fake"; cat "$T/dave" >> "$T/dave.fake"
 rcv "$T/dave.fake" team-events@example.org >/dev/null
 a1=$(answer $hike dave@example.org)
@@ -155,7 +155,7 @@ assert_ok '[ "$(count dave@example.org)" = 1 ] && $MT header "$(last dave@exampl
 
 # --- one occurrence, unproven: the confirmation keeps the date
 rm -f "$SINK_DIR"/*
-$MR "$T/inv-run-dave.eml" dave@example.org DECLINED --dtstamp 20261205T100000Z --recurrence "2026-12-18 18:00" --to team-events@example.org --no-organizer > "$T/occ"
+$MR "$NOW" "$T/inv-run-dave.eml" dave@example.org DECLINED --dtstamp 20261205T100000Z --recurrence "2026-12-18 18:00" --to team-events@example.org --no-organizer > "$T/occ"
 rcv "$T/occ" team-events@example.org >/dev/null
 kith deliver >/dev/null
 assert_ok '[ "$(answer $run dave@example.org 2026-12-18)" = none ] && [ "$(db "SELECT commands FROM pending WHERE address=\"dave@example.org\" ORDER BY id DESC LIMIT 1")" = "rsvp no $run 2026-12-18" ]' "an unproven answer for one occurrence waits as 'rsvp no $run 2026-12-18'"
@@ -164,9 +164,9 @@ assert_ok '[ "$(answer $run dave@example.org 2026-12-18)" = declined ] && [ "$(a
 
 # --- an answer Kith does not understand: nothing, one polite answer
 rm -f "$SINK_DIR"/*
-$MR "$T/inv-run-bob.eml" bob@example.org X-PERHAPS --dtstamp 20261206T100000Z > "$T/xps"
+$MR "$NOW" "$T/inv-run-bob.eml" bob@example.org X-PERHAPS --dtstamp 20261206T100000Z > "$T/xps"
 rcv "$T/xps" "${orun%% *}" >/dev/null
-$MR "$T/inv-run-carol.eml" carol@example.org NEEDS-ACTION --dtstamp 20261206T100000Z --to team-events@example.org --no-organizer > "$T/na"
+$MR "$NOW" "$T/inv-run-carol.eml" carol@example.org NEEDS-ACTION --dtstamp 20261206T100000Z --to team-events@example.org --no-organizer > "$T/na"
 rcv "$(signed "$T/na")" team-events@example.org >/dev/null
 kith deliver >/dev/null
 assert_ok '[ "$(answer $run bob@example.org)" = none ] && [ "$(answer $run carol@example.org)" = none ]' "PARTSTAT X-PERHAPS (to the token) and NEEDS-ACTION (signed, to team-events@) record nothing"

@@ -2,15 +2,24 @@
 """Verify the DKIM signature of every message the sink received with
 dkimpy (python3-dkim), against the public key in a PEM private key file
 (read with openssl, independently of Kith).  Prints one line per message;
-exits 1 when one does not verify or is not signed."""
+exits 1 when one does not verify or is not signed.
+
+usage: verify_dkim.py SINK KEYFILE SELECTOR DOMAIN [--now EPOCH]
+--now verifies as a receiver would at that moment (the test's clock):
+dkimpy refuses a t= more than 10 hours after its "now", which is
+otherwise the machine's."""
 import glob
 import os
 import subprocess
 import sys
+import types
 
 import dkim
 
 sink, keyfile, selector, domain = sys.argv[1:5]
+if "--now" in sys.argv:
+    now = int(sys.argv[sys.argv.index("--now") + 1])
+    dkim.time = types.SimpleNamespace(time=lambda: now)
 der = subprocess.run(["openssl", "rsa", "-in", keyfile, "-pubout", "-outform", "DER"],
                      capture_output=True, check=True).stdout
 import base64
