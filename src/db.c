@@ -302,6 +302,18 @@ static const char *const migrations[] = {
 	"  VALUES (old.list_id, old.address, 'left', unixepoch()); END;"
 	"ALTER TABLE members ADD COLUMN thanks INTEGER NOT NULL DEFAULT 1;"
 	"ALTER TABLE members ADD COLUMN nudged INTEGER NOT NULL DEFAULT 0;",
+	/*
+	 * 8: indexes for the reports (stats, onboarding progress, the
+	 * digest's thank-you): posts by time and by sender, a member's
+	 * history, a member's RSVPs, a poll's votes over time.  Without
+	 * them each figure scanned a whole table once per member or week.
+	 */
+	"CREATE INDEX posts_received ON posts(list_id, received, sender);"
+	"CREATE INDEX posts_sender ON posts(list_id, sender, received);"
+	"CREATE INDEX member_log_address ON member_log(list_id, address, at);"
+	"CREATE INDEX member_log_event ON member_log(list_id, event, at);"
+	"CREATE INDEX rsvps_member ON rsvps(member_id, updated);"
+	"CREATE INDEX poll_log_poll ON poll_log(poll_id, at);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
