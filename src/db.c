@@ -310,8 +310,9 @@ static const char *const migrations[] = {
 	 */
 	"CREATE INDEX posts_received ON posts(list_id, received, sender);"
 	"CREATE INDEX posts_sender ON posts(list_id, sender, received);"
-	"CREATE INDEX member_log_address ON member_log(list_id, address, at);"
-	"CREATE INDEX member_log_event ON member_log(list_id, event, at);"
+	"CREATE INDEX member_log_address ON member_log(list_id, address, event,"
+	"  at);"
+	"CREATE INDEX member_log_event ON member_log(list_id, event, at, address);"
 	"CREATE INDEX rsvps_member ON rsvps(member_id, updated);"
 	"CREATE INDEX poll_log_poll ON poll_log(poll_id, at);",
 };

@@ -435,15 +435,17 @@ walk_path(struct progress *p, const struct path *m)
  * walk_all - every member who joined since the sequence began (their
  * last join, whether they are still members, their rows of the path),
  * read in one statement ordered by address and counted address by
- * address.
+ * address.  The joins are read from member_log(list_id, address, event,
+ * at), already in address order ('+' keeps the planner from reading them
+ * by time and sorting them).
  */
 static int
 walk_all(sqlite3 *db, int64_t list_id, int64_t start, struct progress *p)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT j.address, j.joined, m.id IS "
 	    "NOT NULL, o.step_id, o.outcome, o.at FROM (SELECT address, max(at) "
-	    "AS joined FROM member_log WHERE list_id=?1 AND event='joined' AND "
-	    "at>=?2 GROUP BY address) j LEFT JOIN members m ON m.list_id=?1 AND "
+	    "AS joined FROM member_log WHERE list_id=?1 AND +event='joined' AND "
+	    "+at>=?2 GROUP BY address) j LEFT JOIN members m ON m.list_id=?1 AND "
 	    "m.address=j.address LEFT JOIN onboarding o ON o.list_id=?1 AND "
 	    "o.address=j.address ORDER BY j.address");
 	char *cur = NULL;

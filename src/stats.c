@@ -170,40 +170,50 @@ week_posts(sqlite3 *db, int64_t list_id, struct stats *s)
 
 /*
  * week_members - members at the end of each week (or now, for this one):
- * the count before the first week, then the window's joins and leaves
- * walked once in time order.
+ * the count before the first week, plus the window's joins less its
+ * leaves, counted per week by two index-only passes (joins, all rows).
  */
 static void
 week_members(sqlite3 *db, int64_t list_id, struct stats *s)
 {
-	int64_t first = s->weeks[0].start, n;
+	int64_t first = s->weeks[0].start, base, total, *delta;
 	sqlite3_stmt *st;
-	size_t i = 0;
-	int more;
 
-	/* joined +1, anything else -1: 2 * joins - all rows */
-	n = 2 * db_int(db, 0, NULL, "SELECT count(*) FROM member_log WHERE "
+	/* +1 for a join, -1 for anything else: 2 * joins - all rows */
+	base = 2 * db_int(db, 0, NULL, "SELECT count(*) FROM member_log WHERE "
 	    "list_id=? AND event='joined' AND at<?", "ii", list_id, first) -
-	    db_int(db, 0, NULL, "SELECT count(*) FROM member_log WHERE list_id=? "
-	    "AND at<?", "ii", list_id, first);
-	st = db_prepare(db, "SELECT at, event='joined' FROM member_log WHERE "
-	    "list_id=? AND at>=? AND at<=? ORDER BY at");
-	if (st == NULL)
-		return;
-	db_bind(st, "iii", list_id, first, s->now);
-	more = sqlite3_step(st) == SQLITE_ROW;
-	for (i = 0; i < s->nweeks; i++) {
-		int64_t end = s->weeks[i].start + WEEK;
+	    db_int(db, 0, NULL, "SELECT count(*) FROM member_log WHERE "
+	    "list_id=? AND at<?", "ii", list_id, first);
+	delta = xcalloc(s->nweeks, sizeof(*delta));
+	for (int pass = 0; pass < 2; pass++) {
+		/* the same per week: joins twice, then every row once less */
+		st = db_prepare(db, pass == 0 ? "SELECT (at - ?2) / ?4, count(*) "
+		    "FROM member_log WHERE list_id=?1 AND event='joined' AND "
+		    "at>=?2 AND at<=?3 GROUP BY 1" : "SELECT (at - ?2) / ?4, "
+		    "count(*) FROM member_log WHERE list_id=?1 AND at>=?2 AND "
+		    "at<=?3 GROUP BY 1");
+		if (st == NULL)
+			break;
+		db_bind(st, "iiii", list_id, first, s->now, (int64_t)WEEK);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			int64_t i = sqlite3_column_int64(st, 0);
 
-		/* rows before the week's end; the last week takes all up to now */
-		while (more && (end >= s->now ||
-		    sqlite3_column_int64(st, 0) < end)) {
-			n += sqlite3_column_int(st, 1) ? 1 : -1;
-			more = sqlite3_step(st) == SQLITE_ROW;
+			if (i >= 0 && (size_t)i < s->nweeks)
+				delta[i] += (pass == 0 ? 2 : -1) *
+				    sqlite3_column_int64(st, 1);
 		}
-		s->weeks[i].members = n;
+		sqlite3_finalize(st);
 	}
-	sqlite3_finalize(st);
+	total = base;
+	for (size_t i = 0; i < s->nweeks; i++)
+		total += delta[i];
+	for (size_t i = 0; i < s->nweeks; i++) {
+		base += delta[i];
+		/* a week that ends now or later counts every row up to now */
+		s->weeks[i].members = s->weeks[i].start + WEEK >= s->now ? total :
+		    base;
+	}
+	free(delta);
 }
 
 static void
@@ -306,20 +316,16 @@ posts_part(sqlite3 *db, int64_t list_id, struct stats *s)
 
 /*
  * retention_part - per join month, who was still there 30 and 90 days
- * later.  Each join looks its own address up in (list_id, address, at);
- * the '+' keeps the planner off the index of all leaves by time.
+ * later: each join looks up the first leave after it by (list_id,
+ * address, event, at); gone within 30 days is that leave within 30.
  */
 static void
 retention_part(sqlite3 *db, int64_t list_id, struct stats *s)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT strftime('%Y-%m', j.at, "
 	    "'unixepoch'), j.at, "
-	    "(SELECT count(*) FROM member_log g WHERE g.list_id=j.list_id AND "
-	    "g.address=j.address AND +g.event='left' AND g.at>j.at AND "
-	    "g.at<=j.at+30*86400), "
-	    "(SELECT count(*) FROM member_log g WHERE g.list_id=j.list_id AND "
-	    "g.address=j.address AND +g.event='left' AND g.at>j.at AND "
-	    "g.at<=j.at+90*86400) "
+	    "(SELECT min(g.at) FROM member_log g WHERE g.list_id=j.list_id AND "
+	    "g.address=j.address AND g.event='left' AND g.at>j.at) "
 	    "FROM member_log j WHERE j.list_id=? AND j.event='joined' AND "
 	    "j.at>=? AND j.at<=? ORDER BY j.at");
 	size_t cap = 0;
@@ -330,6 +336,8 @@ retention_part(sqlite3 *db, int64_t list_id, struct stats *s)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *month = (const char *)sqlite3_column_text(st, 0);
 		int64_t at = sqlite3_column_int64(st, 1);
+		int64_t gone = sqlite3_column_type(st, 2) == SQLITE_NULL ? 0 :
+		    sqlite3_column_int64(st, 2);
 		struct cohort *c;
 
 		if (s->ncohorts == 0 ||
@@ -347,11 +355,11 @@ retention_part(sqlite3 *db, int64_t list_id, struct stats *s)
 		c->joined++;
 		if (at + 30 * DAY <= s->now) {
 			c->measured30++;
-			c->stayed30 += sqlite3_column_int64(st, 2) == 0;
+			c->stayed30 += gone == 0 || gone > at + 30 * DAY;
 		}
 		if (at + 90 * DAY <= s->now) {
 			c->measured90++;
-			c->stayed90 += sqlite3_column_int64(st, 3) == 0;
+			c->stayed90 += gone == 0 || gone > at + 90 * DAY;
 		}
 	}
 	sqlite3_finalize(st);
@@ -364,23 +372,29 @@ funnel_part(sqlite3 *db, int64_t list_id, struct stats *s)
 	s->f_confirmed = db_int(db, 0, NULL, "SELECT count(DISTINCT address) "
 	    "FROM member_log WHERE list_id=? AND event='joined' AND at>=? AND "
 	    "at<=?", "iii", list_id, s->from, s->now);
-	/* ... plus requests to join that were never confirmed (by address) */
+	/* ... plus requests to join that were never confirmed */
 	s->f_subscribed = s->f_confirmed + db_int(db, 0, NULL, "SELECT "
 	    "count(DISTINCT p.address) FROM pending p WHERE p.list_id=? AND "
 	    "p.kind='confirm' AND p.commands LIKE 'subscribe%' AND p.created>=? "
 	    "AND p.created<=? AND NOT EXISTS (SELECT 1 FROM member_log j WHERE "
-	    "j.list_id=p.list_id AND j.address=p.address AND +j.event='joined' "
+	    "j.list_id=p.list_id AND j.address=p.address AND j.event='joined' "
 	    "AND j.at>=p.created)", "iii", list_id, s->from, s->now);
-	s->f_first_post = db_int(db, 0, NULL, "SELECT count(DISTINCT j.address) "
-	    "FROM member_log j WHERE j.list_id=? AND j.event='joined' AND "
-	    "j.at>=? AND j.at<=? AND EXISTS (SELECT 1 FROM posts p WHERE "
-	    "p.list_id=j.list_id AND p.sender=j.address)", "iii", list_id,
+	/*
+	 * Of those, who ever posted, and who posted 3+ times in the last 30
+	 * days: driven from the posters (far fewer than the joins), each
+	 * looking up its own join in the window.
+	 */
+	s->f_first_post = db_int(db, 0, NULL, "SELECT count(*) FROM (SELECT "
+	    "DISTINCT sender FROM posts WHERE list_id=?1) p WHERE EXISTS (SELECT "
+	    "1 FROM member_log j WHERE j.list_id=?1 AND j.address=p.sender AND "
+	    "j.event='joined' AND j.at>=?2 AND j.at<=?3)", "iii", list_id,
 	    s->from, s->now);
-	s->f_regular = db_int(db, 0, NULL, "SELECT count(DISTINCT j.address) "
-	    "FROM member_log j WHERE j.list_id=?1 AND j.event='joined' AND "
-	    "j.at>=?2 AND j.at<=?3 AND (SELECT count(*) FROM posts p WHERE "
-	    "p.list_id=j.list_id AND p.sender=j.address AND "
-	    "p.received>?3-30*86400) >= 3", "iii", list_id, s->from, s->now);
+	s->f_regular = db_int(db, 0, NULL, "SELECT count(*) FROM (SELECT sender "
+	    "FROM posts WHERE list_id=?1 AND received>?3-30*86400 GROUP BY "
+	    "+sender HAVING count(*) >= 3) p WHERE EXISTS (SELECT 1 FROM "
+	    "member_log j WHERE j.list_id=?1 AND j.address=p.sender AND "
+	    "j.event='joined' AND j.at>=?2 AND j.at<=?3)", "iii", list_id,
+	    s->from, s->now);
 	/*
 	 * Lapsed: members of 60+ days, less those who posted or answered an
 	 * invitation in the last 60.  The two sets of the active are built
@@ -430,18 +444,20 @@ static void
 campaigns_part(sqlite3 *db, int64_t list_id, struct stats *s)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT c.id, c.subject, c.recipients, "
-	    "(SELECT count(*) FROM outbox o WHERE o.message_id=c.message_id AND "
-	    "o.state='sent'), "
-	    "(SELECT count(*) FROM outbox o WHERE o.message_id=c.message_id AND "
-	    "o.state='failed'), "
-	    "(SELECT count(DISTINCT member_id) FROM bounces b WHERE "
-	    "b.message_id=c.message_id) "
+	    "c.message_id, (SELECT count(DISTINCT member_id) FROM bounces b "
+	    "WHERE b.message_id=c.message_id) "
 	    "FROM campaigns c WHERE c.list_id=? AND c.started>=? AND "
 	    "c.started<=? ORDER BY c.started");
+	/* each campaign's copies read once, counted by state */
+	sqlite3_stmt *states = db_prepare(db, "SELECT state, count(*) FROM "
+	    "outbox WHERE message_id=? GROUP BY state");
 	size_t cap = 0;
 
-	if (st == NULL)
+	if (st == NULL || states == NULL) {
+		sqlite3_finalize(st);
+		sqlite3_finalize(states);
 		return;
+	}
 	db_bind(st, "iii", list_id, s->from, s->now);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct campaign_rate *c;
@@ -455,11 +471,24 @@ campaigns_part(sqlite3 *db, int64_t list_id, struct stats *s)
 		c->id = sqlite3_column_int64(st, 0);
 		c->subject = db_col_text(st, 1);
 		c->recipients = sqlite3_column_int64(st, 2);
-		c->sent = sqlite3_column_int64(st, 3);
-		c->failed = sqlite3_column_int64(st, 4);
-		c->bounced = sqlite3_column_int64(st, 5);
+		c->bounced = sqlite3_column_int64(st, 4);
+		c->sent = c->failed = 0;
+		if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+			continue;	/* not queued yet: no copies */
+		sqlite3_reset(states);
+		db_bind(states, "i", sqlite3_column_int64(st, 3));
+		while (sqlite3_step(states) == SQLITE_ROW) {
+			const char *state = (const char *)
+			    sqlite3_column_text(states, 0);
+
+			if (!strcmp(state, "sent"))
+				c->sent = sqlite3_column_int64(states, 1);
+			else if (!strcmp(state, "failed"))
+				c->failed = sqlite3_column_int64(states, 1);
+		}
 	}
 	sqlite3_finalize(st);
+	sqlite3_finalize(states);
 }
 
 static int
@@ -472,28 +501,40 @@ collect_step(const struct onboarding_funnel *f, void *ctx)
 	return 0;
 }
 
+/*
+ * stats_compute - every figure from one snapshot: one read transaction,
+ * so that a post or a join arriving meanwhile cannot make two figures
+ * disagree.
+ */
 struct stats *
 stats_compute(sqlite3 *db, const struct list *l, int64_t now, int64_t since)
 {
 	struct stats *s = xcalloc(1, sizeof(*s));
+	int st;
 
 	s->address = xstrdup(l->address);
 	s->name = xstrdup(*l->name ? l->name : l->address);
 	s->now = now;
 	s->since = since;
 	s->from = now - since;
-	if (members_part(db, l->id, s) != KITH_OK) {
+	if ((st = db_status(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL))) !=
+	    KITH_OK) {
 		stats_free(s);
 		return NULL;
 	}
-	weeks_part(db, l->id, s);
-	posts_part(db, l->id, s);
-	retention_part(db, l->id, s);
-	funnel_part(db, l->id, s);
-	events_part(db, l->id, s);
-	campaigns_part(db, l->id, s);
-	if (onboarding_progress(db, l, collect_step, s, &s->onb_in,
-	    &s->onb_done) != KITH_OK) {
+	st = members_part(db, l->id, s);
+	if (st == KITH_OK) {
+		weeks_part(db, l->id, s);
+		posts_part(db, l->id, s);
+		retention_part(db, l->id, s);
+		funnel_part(db, l->id, s);
+		events_part(db, l->id, s);
+		campaigns_part(db, l->id, s);
+		st = onboarding_progress(db, l, collect_step, s, &s->onb_in,
+		    &s->onb_done);
+	}
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (st != KITH_OK) {
 		stats_free(s);
 		return NULL;
 	}
