@@ -180,13 +180,14 @@ del posts
 def members_at(t):
     return [(i, a) for j, i, a in by_join if j <= t]
 
-# events: one every two months, all members then invited, 3% answer
+# events: one every two months (the last one next week), all members then
+# invited, 3% answer; every third has 200 seats and a waitlist
 for k in range(12):
-    start = CREATED + (k + 1) * 60 * DAY + 10 * 3600
+    start = CREATED + (k + 1) * 60 * DAY + 15 * DAY + 10 * 3600
     created = start - 21 * DAY
     if created > NOW:
         break
-    cap = 200 if k % 3 == 0 else 0
+    cap = 200 if k % 3 == 2 else 0
     eid = db.execute("INSERT INTO events(list_id, uid, title, tz, start, "
                      "duration, capacity, created) VALUES (?, ?, ?, 'UTC', ?, ?, ?, ?)",
                      (lid, "ev%d@bench.example" % k, "Trip %d to the hills" % k,
@@ -332,6 +333,7 @@ measure "stats --html" stats club --html "$W/out/report.html"
 measure "onboarding progress --json" onboarding progress club --json
 measure "poll show $POLL --json" poll show "$POLL" --json
 measure "event show $EVENT --json" event show "$EVENT" --json
+measure "event ls" event ls club
 measure "digest preview" digest preview club
 measure "digest preview --weekly" digest preview club --weekly
 measure "member ls --json" member ls club --json

@@ -122,4 +122,26 @@ PYEOF
 else
 	echo "# SKIP browser check: chromium is not installed (scripts/setup-deps.sh --test)"
 fi
+
+# Event counts without the attendee list ('event ls', the digest's
+# upcoming events) agree with the list itself ('event show'), for the
+# series and for one occurrence answered on its own.
+id=$(at "2026-04-01 10:00:00" event create 2>/dev/null team --title "Weekly run" --start "2026-04-03 17:00" --duration 1h --tz UTC --rrule "FREQ=WEEKLY" --capacity 2)
+at "2026-04-01 10:05:00" member add team gina@example.org >/dev/null
+at "2026-04-01 10:05:00" member add team frank@example.org >/dev/null
+mid() { db "SELECT id FROM members WHERE address='$1@example.org'"; }
+db "DELETE FROM event_invites WHERE event_id=$id AND member_id=$(mid frank)"
+occ=$(epoch "2026-04-03 17:00:00")
+for r in "bob 0 ACCEPTED 0" "carol 0 ACCEPTED 0" "erin 0 ACCEPTED 1" "alice 0 TENTATIVE 0" "bob $occ DECLINED 0" "frank 0 ACCEPTED 0"; do
+	set -- $r
+	db "INSERT INTO rsvps(event_id, occurrence, member_id, partstat, updated, waitlisted) VALUES ($id, $2, $(mid $1), '$3', $(epoch "2026-04-01 11:00:00"), $4)"
+done
+counts() {	# counts JSON: accepted tentative declined waitlist none
+	$PY -c "import json,sys; d=json.load(sys.stdin); print(d['accepted'], d['tentative'], d['declined'], d['waitlist'], d['none'])"
+}
+series=$(at "2026-04-01 12:00:00" event show "$id" --json | counts)
+one=$(at "2026-04-01 12:00:00" event show "$id" --occurrence 2026-04-03 --json | counts)
+assert_ok '[ "$series" = "2 1 0 1 1" ] && [ "$one" = "1 1 1 1 1" ]' "event show: series $series, the Apr 3 occurrence $one (accepted tentative declined waitlist none)"
+assert_ok 'at "2026-04-01 12:00:00" event ls team | grep -q "^$id  *active .*  2 yes   1 maybe   0 no  Weekly run"' "event ls counts the series as event show does"
+assert_ok 'at "2026-04-01 12:00:00" digest preview team --plain | grep -q "1 coming, 1 maybe, 1 not coming, 1 not answered; 2 seats, 1 waiting"' "the digest counts the next occurrence as event show does"
 finish
