@@ -230,10 +230,10 @@ weeks_part(sqlite3 *db, int64_t list_id, struct stats *s)
 }
 
 /*
- * top_part - the members who posted most in the window (people who are
- * not members now, non-members whose held posts were approved and
- * former members alike, are not named), with the replies their posts got
- * in the window and their RSVPs.
+ * top_part - the current members who posted most in the window, with
+ * the replies their posts got in the window and their RSVPs.  Nobody
+ * else is named: not a non-member whose held posts were approved, not a
+ * former member (their posts count in the totals all the same).
  */
 static void
 top_part(sqlite3 *db, int64_t list_id, struct stats *s)
