@@ -238,14 +238,15 @@ weeks_part(sqlite3 *db, int64_t list_id, struct stats *s)
 static void
 top_part(sqlite3 *db, int64_t list_id, struct stats *s)
 {
-	/* grouped by '+p.sender' so that the window's posts are read, not
-	 * the list's whole archive in sender order */
-	sqlite3_stmt *st = db_prepare(db, "SELECT p.sender, m.name, count(*) AS "
-	    "n, (SELECT count(*) FROM rsvps v WHERE v.member_id=m.id AND "
-	    "v.updated>=?2 AND v.updated<=?3) FROM posts p JOIN members m ON "
-	    "m.list_id=p.list_id AND m.address=p.sender WHERE p.list_id=?1 AND "
-	    "p.received>=?2 AND p.received<=?3 GROUP BY +p.sender ORDER BY n "
-	    "DESC, p.sender LIMIT 5");
+	/* the window's posts counted per sender first (grouped by '+sender'
+	 * so that the window is read, not the whole archive in sender
+	 * order), then each sender looked up once among the members */
+	sqlite3_stmt *st = db_prepare(db, "SELECT p.sender, m.name, p.n, "
+	    "(SELECT count(*) FROM rsvps v WHERE v.member_id=m.id AND "
+	    "v.updated>=?2 AND v.updated<=?3) FROM (SELECT sender, count(*) AS "
+	    "n FROM posts WHERE list_id=?1 AND received>=?2 AND received<=?3 "
+	    "GROUP BY +sender) p JOIN members m ON m.list_id=?1 AND "
+	    "m.address=p.sender ORDER BY p.n DESC, p.sender LIMIT 5");
 
 	if (st == NULL)
 		return;
