@@ -1034,13 +1034,77 @@ event_rsvp(const struct kith_config *cfg, sqlite3 *db,
 	return st;
 }
 
+/* Which count an answer goes to. */
+static void
+count_answer(struct event_counts *c, const char *ps, int waitlisted,
+    int64_t n)
+{
+	if (!strcmp(ps, "ACCEPTED") && waitlisted)
+		c->waitlist += n;
+	else if (!strcmp(ps, "ACCEPTED"))
+		c->accepted += n;
+	else if (!strcmp(ps, "TENTATIVE"))
+		c->tentative += n;
+	else if (!strcmp(ps, "DECLINED"))
+		c->declined += n;
+	else
+		c->none += n;
+}
+
+/*
+ * attendee_counts - event_attendees' counts without the list: the
+ * invitations are counted from their index, and only the members who
+ * answered (a few, on a big list) are looked at one by one; everyone
+ * else has no answer.  Invitations go when their member does (ON DELETE
+ * CASCADE), so every one has its member.
+ */
+static int
+attendee_counts(sqlite3 *db, const struct event *e, int64_t occurrence,
+    struct event_counts *c)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(r1.partstat, "
+	    "r0.partstat, ''), coalesce(r1.waitlisted, r0.waitlisted, 0), "
+	    "count(*) FROM (SELECT DISTINCT member_id FROM rsvps WHERE "
+	    "event_id=?1 AND (occurrence=0 OR occurrence=?2)) a "
+	    "JOIN event_invites i ON i.event_id=?1 AND i.member_id=a.member_id "
+	    "LEFT JOIN rsvps r1 ON r1.event_id=?1 AND r1.member_id=a.member_id "
+	    "AND r1.occurrence=?2 AND ?2!=0 "
+	    "LEFT JOIN rsvps r0 ON r0.event_id=?1 AND r0.member_id=a.member_id "
+	    "AND r0.occurrence=0 GROUP BY 1, 2");
+	int64_t invited, answered = 0;
+	int st_inv, rc;
+
+	invited = db_int(db, 0, &st_inv, "SELECT count(*) FROM event_invites "
+	    "WHERE event_id=?", "i", e->id);
+	if (st == NULL || st_inv != KITH_OK) {
+		sqlite3_finalize(st);
+		return KITH_TEMP;
+	}
+	db_bind(st, "ii", e->id, occurrence);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t n = sqlite3_column_int64(st, 2);
+
+		count_answer(c, (const char *)sqlite3_column_text(st, 0),
+		    sqlite3_column_int(st, 1), n);
+		answered += n;
+	}
+	sqlite3_finalize(st);
+	c->none += invited - answered;
+	return rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+}
+
 int
 event_attendees(sqlite3 *db, const struct event *e, int64_t occurrence,
     int (*fn)(const struct event_attendee *, void *), void *ctx,
     struct event_counts *c)
 {
+	sqlite3_stmt *st;
+
+	memset(c, 0, sizeof(*c));
+	if (fn == NULL)		/* only the counts */
+		return attendee_counts(db, e, occurrence, c);
 	/* One occurrence: its own answer, else the answer for the series. */
-	sqlite3_stmt *st = db_prepare(db, "SELECT m.address, m.name, "
+	st = db_prepare(db, "SELECT m.address, m.name, "
 	    "coalesce(r1.partstat, r0.partstat, ''), "
 	    "coalesce(r1.waitlisted, r0.waitlisted, 0), "
 	    "coalesce(r1.updated, r0.updated, 0) FROM event_invites i "
@@ -1050,8 +1114,6 @@ event_attendees(sqlite3 *db, const struct event *e, int64_t occurrence,
 	    "LEFT JOIN rsvps r0 ON r0.event_id=i.event_id AND "
 	    "r0.member_id=i.member_id AND r0.occurrence=0 "
 	    "WHERE i.event_id=?1 ORDER BY m.address");
-
-	memset(c, 0, sizeof(*c));
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "ii", e->id, occurrence);
@@ -1063,23 +1125,18 @@ event_attendees(sqlite3 *db, const struct event *e, int64_t occurrence,
 		a.address = (const char *)sqlite3_column_text(st, 0);
 		a.name = (const char *)sqlite3_column_text(st, 1);
 		a.updated = sqlite3_column_int64(st, 4);
-		if (!strcmp(ps, "ACCEPTED") && wl) {
+		if (!strcmp(ps, "ACCEPTED") && wl)
 			a.answer = "waitlist";
-			c->waitlist++;
-		} else if (!strcmp(ps, "ACCEPTED")) {
+		else if (!strcmp(ps, "ACCEPTED"))
 			a.answer = "accepted";
-			c->accepted++;
-		} else if (!strcmp(ps, "TENTATIVE")) {
+		else if (!strcmp(ps, "TENTATIVE"))
 			a.answer = "tentative";
-			c->tentative++;
-		} else if (!strcmp(ps, "DECLINED")) {
+		else if (!strcmp(ps, "DECLINED"))
 			a.answer = "declined";
-			c->declined++;
-		} else {
+		else
 			a.answer = "none";
-			c->none++;
-		}
-		if (fn && fn(&a, ctx))
+		count_answer(c, ps, wl, 1);
+		if (fn(&a, ctx))
 			break;
 	}
 	sqlite3_finalize(st);

@@ -423,6 +423,108 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* One member's path: what each step's row says (0: no row yet). */
+enum { PATH_NONE, PATH_SENT, PATH_SKIPPED, PATH_LEFT };
+
+struct path {
+	int64_t joined;
+	int member;
+	int outcome[MAX_STEPS];
+	int64_t at[MAX_STEPS];
+};
+
+struct progress {
+	const struct onboarding_step *steps;
+	size_t n;
+	struct onboarding_funnel *f;
+	double *spans[MAX_STEPS];
+	size_t nspans[MAX_STEPS];
+	int64_t in_sequence, finished;
+};
+
+/* walk_path - count one member's path into the funnel. */
+static void
+walk_path(struct progress *p, const struct path *m)
+{
+	int64_t prev = m->joined;
+	int left_seq = 0;
+	size_t k;
+
+	p->in_sequence++;
+	for (k = 0; k < p->n; k++) {
+		if (m->outcome[k] == PATH_NONE || m->outcome[k] == PATH_LEFT) {
+			left_seq = m->outcome[k] == PATH_LEFT;
+			break;
+		}
+		if (m->outcome[k] == PATH_SENT)
+			p->f[k].sent++;
+		else
+			p->f[k].skipped++;
+		p->spans[k] = xrealloc(p->spans[k], (p->nspans[k] + 1) *
+		    sizeof(double));
+		p->spans[k][p->nspans[k]++] = (double)(m->at[k] - prev) / 86400.0;
+		prev = m->at[k];
+	}
+	if (k == p->n)
+		p->finished++;
+	else if (!m->member || left_seq)
+		p->f[k].left++;
+	else
+		p->f[k].waiting++;
+}
+
+/*
+ * walk_all - every member who joined since the sequence began (their
+ * last join, whether they are still members, their rows of the path),
+ * read in one statement ordered by address and counted address by
+ * address.  The joins are read from member_log(list_id, address, event,
+ * at), already in address order ('+' keeps the planner from reading them
+ * by time and sorting them).
+ */
+static int
+walk_all(sqlite3 *db, int64_t list_id, int64_t start, struct progress *p)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT j.address, j.joined, m.id IS "
+	    "NOT NULL, o.step_id, o.outcome, o.at FROM (SELECT address, max(at) "
+	    "AS joined FROM member_log WHERE list_id=?1 AND +event='joined' AND "
+	    "+at>=?2 GROUP BY address) j LEFT JOIN members m ON m.list_id=?1 AND "
+	    "m.address=j.address LEFT JOIN onboarding o ON o.list_id=?1 AND "
+	    "o.address=j.address ORDER BY j.address");
+	char *cur = NULL;
+	struct path m;
+	int rc;
+
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "ii", list_id, start);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *addr = (const char *)sqlite3_column_text(st, 0);
+		const char *outcome = (const char *)sqlite3_column_text(st, 4);
+		int64_t sid = sqlite3_column_int64(st, 3);
+
+		if (cur == NULL || strcmp(cur, addr)) {
+			if (cur)
+				walk_path(p, &m);
+			free(cur);
+			cur = xstrdup(addr);
+			memset(&m, 0, sizeof(m));
+			m.joined = sqlite3_column_int64(st, 1);
+			m.member = sqlite3_column_int(st, 2);
+		}
+		for (size_t k = 0; outcome && k < p->n; k++)
+			if (p->steps[k].id == sid) {
+				m.outcome[k] = !strcmp(outcome, "sent") ? PATH_SENT :
+				    !strcmp(outcome, "left") ? PATH_LEFT : PATH_SKIPPED;
+				m.at[k] = sqlite3_column_int64(st, 5);
+			}
+	}
+	if (cur)
+		walk_path(p, &m);
+	free(cur);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+}
+
 int
 onboarding_progress(sqlite3 *db, const struct list *l,
     int (*fn)(const struct onboarding_funnel *, void *), void *ctx,
@@ -431,84 +533,37 @@ onboarding_progress(sqlite3 *db, const struct list *l,
 	struct onboarding_step steps[MAX_STEPS];
 	size_t n = load_steps(db, l->id, steps);
 	struct onboarding_funnel f[MAX_STEPS];
-	double *spans[MAX_STEPS];
-	size_t nspans[MAX_STEPS];
+	struct progress p;
 	int64_t start = 0;
-	sqlite3_stmt *st;
+	int st;
 
 	*in_sequence = *finished = 0;
+	if (n == 0)
+		return KITH_OK;
 	memset(f, 0, sizeof(f));
+	memset(&p, 0, sizeof(p));
+	p.steps = steps;
+	p.n = n;
+	p.f = f;
 	for (size_t i = 0; i < n; i++) {
 		f[i].step = steps[i];
-		spans[i] = NULL;
-		nspans[i] = 0;
 		if (start == 0 || steps[i].created < start)
 			start = steps[i].created;
 	}
-	/* Everyone who joined since the sequence began: their last join,
-	 * and whether they are still members. */
-	st = db_prepare(db, "SELECT j.address, max(j.at), (SELECT count(*) FROM "
-	    "members m WHERE m.list_id=j.list_id AND m.address=j.address) FROM "
-	    "member_log j WHERE j.list_id=? AND j.event='joined' AND j.at>=? "
-	    "GROUP BY j.address");
-	if (st == NULL || n == 0) {
-		sqlite3_finalize(st);
-		return KITH_OK;
-	}
-	db_bind(st, "ii", l->id, start);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *addr = (const char *)sqlite3_column_text(st, 0);
-		int64_t joined = sqlite3_column_int64(st, 1), prev = joined;
-		int member = sqlite3_column_int(st, 2) > 0, left_seq = 0;
-		size_t k;
-
-		(*in_sequence)++;
-		for (k = 0; k < n; k++) {
-			sqlite3_stmt *q = db_prepare(db, "SELECT outcome, at FROM "
-			    "onboarding WHERE list_id=? AND address=? AND step_id=?");
-			char outcome[16] = "";
-			int64_t at = 0;
-
-			if (q == NULL)
-				break;
-			db_bind(q, "iti", l->id, addr, steps[k].id);
-			if (sqlite3_step(q) == SQLITE_ROW) {
-				snprintf(outcome, sizeof(outcome), "%s",
-				    (const char *)sqlite3_column_text(q, 0));
-				at = sqlite3_column_int64(q, 1);
-			}
-			sqlite3_finalize(q);
-			if (*outcome == '\0' || !strcmp(outcome, "left")) {
-				left_seq = !strcmp(outcome, "left");
-				break;
-			}
-			if (!strcmp(outcome, "sent"))
-				f[k].sent++;
-			else
-				f[k].skipped++;
-			spans[k] = xrealloc(spans[k], (nspans[k] + 1) *
-			    sizeof(double));
-			spans[k][nspans[k]++] = (double)(at - prev) / 86400.0;
-			prev = at;
-		}
-		if (k == n)
-			(*finished)++;
-		else if (!member || left_seq)
-			f[k].left++;
-		else
-			f[k].waiting++;
-	}
-	sqlite3_finalize(st);
+	st = walk_all(db, l->id, start, &p);
+	*in_sequence = p.in_sequence;
+	*finished = p.finished;
 	for (size_t k = 0; k < n; k++) {
-		if (nspans[k]) {
-			qsort(spans[k], nspans[k], sizeof(double), cmp_double);
-			f[k].median_days = nspans[k] % 2 ? spans[k][nspans[k] / 2] :
-			    (spans[k][nspans[k] / 2 - 1] + spans[k][nspans[k] / 2]) /
-			    2.0;
+		if (p.nspans[k]) {
+			qsort(p.spans[k], p.nspans[k], sizeof(double), cmp_double);
+			f[k].median_days = p.nspans[k] % 2 ?
+			    p.spans[k][p.nspans[k] / 2] :
+			    (p.spans[k][p.nspans[k] / 2 - 1] +
+			    p.spans[k][p.nspans[k] / 2]) / 2.0;
 		}
-		free(spans[k]);
-		if (fn)
+		free(p.spans[k]);
+		if (fn && st == KITH_OK)
 			fn(&f[k], ctx);
 	}
-	return KITH_OK;
+	return st;
 }

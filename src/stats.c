@@ -21,7 +21,7 @@ struct week {
 };
 
 struct contributor {
-	char *address;
+	char *address, *name;
 	int64_t posts, replies, rsvps;
 };
 
@@ -73,8 +73,10 @@ stats_free(struct stats *s)
 	free(s->address);
 	free(s->name);
 	free(s->weeks);
-	for (size_t i = 0; i < s->ntop; i++)
+	for (size_t i = 0; i < s->ntop; i++) {
 		free(s->top[i].address);
+		free(s->top[i].name);
+	}
 	free(s->cohorts);
 	for (size_t i = 0; i < s->nevents; i++)
 		free(s->events[i].title);
@@ -96,46 +98,187 @@ week_start(int64_t t)
 	return (days - ((days + 3) % 7)) * DAY;
 }
 
+/* members_part - now, joined and left in the window, by mode. */
 static int
 members_part(sqlite3 *db, int64_t list_id, struct stats *s)
 {
-	int st;
+	sqlite3_stmt *st;
+	int rc;
 
-	s->total = db_int(db, 0, &st, "SELECT count(*) FROM members WHERE "
-	    "list_id=?", "i", list_id);
 	s->joined = db_int(db, 0, NULL, "SELECT count(*) FROM member_log WHERE "
 	    "list_id=? AND event='joined' AND at>=? AND at<=?", "iii", list_id,
 	    s->from, s->now);
 	s->left = db_int(db, 0, NULL, "SELECT count(*) FROM member_log WHERE "
 	    "list_id=? AND event='left' AND at>=? AND at<=?", "iii", list_id,
 	    s->from, s->now);
-	for (int i = 0; i < 4; i++)
-		s->modes[i] = db_int(db, 0, NULL, "SELECT count(*) FROM members "
-		    "WHERE list_id=? AND mode=?", "it", list_id, mode_names[i]);
-	return st;
+	/* one pass over the members for the total and every mode */
+	st = db_prepare(db, "SELECT mode, count(*) FROM members WHERE list_id=? "
+	    "GROUP BY mode");
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "i", list_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *mode = (const char *)sqlite3_column_text(st, 0);
+		int64_t n = sqlite3_column_int64(st, 1);
+
+		s->total += n;
+		for (int i = 0; i < 4; i++)
+			if (!strcmp(mode, mode_names[i]))
+				s->modes[i] = n;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+}
+
+/*
+ * weeks_start - the Monday the weekly figures start from: the window's
+ * start, but never before the list existed (its creation, or its first
+ * post when an archive older than the list was imported).
+ */
+static int64_t
+weeks_start(sqlite3 *db, int64_t list_id, const struct stats *s)
+{
+	int64_t origin = db_int(db, s->from, NULL, "SELECT min(l.created, "
+	    "coalesce((SELECT min(received) FROM posts WHERE list_id=l.id), "
+	    "l.created)) FROM lists l WHERE l.id=?", "i", list_id);
+	int64_t first = week_start(origin > s->from ? origin : s->from);
+
+	return first > week_start(s->now) ? week_start(s->now) : first;
+}
+
+/* Posts per week: one grouped pass over the window's posts. */
+static void
+week_posts(sqlite3 *db, int64_t list_id, struct stats *s)
+{
+	int64_t first = s->weeks[0].start;
+	sqlite3_stmt *st = db_prepare(db, "SELECT (received - ?2) / ?4, "
+	    "count(*) FROM posts WHERE list_id=?1 AND received>=?2 AND "
+	    "received<?3 GROUP BY 1");
+
+	if (st == NULL)
+		return;
+	db_bind(st, "iiii", list_id, first, first + (int64_t)s->nweeks * WEEK,
+	    (int64_t)WEEK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t i = sqlite3_column_int64(st, 0);
+
+		if (i >= 0 && (size_t)i < s->nweeks)
+			s->weeks[i].posts = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+}
+
+/*
+ * week_members - members at the end of each week (or now, for this one):
+ * the count before the first week, plus the window's joins less its
+ * leaves, counted per week by two index-only passes (joins, all rows).
+ */
+static void
+week_members(sqlite3 *db, int64_t list_id, struct stats *s)
+{
+	int64_t first = s->weeks[0].start, base, total, *delta;
+	sqlite3_stmt *st;
+
+	/* +1 for a join, -1 for anything else: 2 * joins - all rows */
+	base = 2 * db_int(db, 0, NULL, "SELECT count(*) FROM member_log WHERE "
+	    "list_id=? AND event='joined' AND at<?", "ii", list_id, first) -
+	    db_int(db, 0, NULL, "SELECT count(*) FROM member_log WHERE "
+	    "list_id=? AND at<?", "ii", list_id, first);
+	delta = xcalloc(s->nweeks, sizeof(*delta));
+	for (int pass = 0; pass < 2; pass++) {
+		/* the same per week: joins twice, then every row once less */
+		st = db_prepare(db, pass == 0 ? "SELECT (at - ?2) / ?4, count(*) "
+		    "FROM member_log WHERE list_id=?1 AND event='joined' AND "
+		    "at>=?2 AND at<=?3 GROUP BY 1" : "SELECT (at - ?2) / ?4, "
+		    "count(*) FROM member_log WHERE list_id=?1 AND at>=?2 AND "
+		    "at<=?3 GROUP BY 1");
+		if (st == NULL)
+			break;
+		db_bind(st, "iiii", list_id, first, s->now, (int64_t)WEEK);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			int64_t i = sqlite3_column_int64(st, 0);
+
+			if (i >= 0 && (size_t)i < s->nweeks)
+				delta[i] += (pass == 0 ? 2 : -1) *
+				    sqlite3_column_int64(st, 1);
+		}
+		sqlite3_finalize(st);
+	}
+	total = base;
+	for (size_t i = 0; i < s->nweeks; i++)
+		total += delta[i];
+	for (size_t i = 0; i < s->nweeks; i++) {
+		base += delta[i];
+		/* a week that ends now or later counts every row up to now */
+		s->weeks[i].members = s->weeks[i].start + WEEK >= s->now ? total :
+		    base;
+	}
+	free(delta);
 }
 
 static void
 weeks_part(sqlite3 *db, int64_t list_id, struct stats *s)
 {
-	int64_t first = week_start(s->from), last = week_start(s->now);
+	int64_t first = weeks_start(db, list_id, s), last = week_start(s->now);
 
 	s->nweeks = (size_t)((last - first) / WEEK + 1);
 	s->weeks = xcalloc(s->nweeks, sizeof(*s->weeks));
-	for (size_t i = 0; i < s->nweeks; i++) {
-		struct week *w = &s->weeks[i];
-		int64_t end = w->start = first + (int64_t)i * WEEK;
+	for (size_t i = 0; i < s->nweeks; i++)
+		s->weeks[i].start = first + (int64_t)i * WEEK;
+	week_posts(db, list_id, s);
+	week_members(db, list_id, s);
+}
 
-		end += WEEK;
-		w->posts = db_int(db, 0, NULL, "SELECT count(*) FROM posts WHERE "
-		    "list_id=? AND received>=? AND received<?", "iii", list_id,
-		    w->start, end);
-		/* members at the end of the week (or now, for this one) */
-		w->members = db_int(db, 0, NULL, "SELECT coalesce(sum(CASE event "
-		    "WHEN 'joined' THEN 1 ELSE -1 END), 0) FROM member_log WHERE "
-		    "list_id=? AND at<?", "ii", list_id, end < s->now ? end :
-		    s->now + 1);
+/*
+ * top_part - the current members who posted most in the window, with
+ * the replies their posts got in the window and their RSVPs.  Nobody
+ * else is named: not a non-member whose held posts were approved, not a
+ * former member (their posts count in the totals all the same).
+ */
+static void
+top_part(sqlite3 *db, int64_t list_id, struct stats *s)
+{
+	/* the window's posts counted per sender first (grouped by '+sender'
+	 * so that the window is read, not the whole archive in sender
+	 * order), then each sender looked up once among the members */
+	sqlite3_stmt *st = db_prepare(db, "SELECT p.sender, m.name, p.n, "
+	    "(SELECT count(*) FROM rsvps v WHERE v.member_id=m.id AND "
+	    "v.updated>=?2 AND v.updated<=?3) FROM (SELECT sender, count(*) AS "
+	    "n FROM posts WHERE list_id=?1 AND received>=?2 AND received<=?3 "
+	    "GROUP BY +sender) p JOIN members m ON m.list_id=?1 AND "
+	    "m.address=p.sender ORDER BY p.n DESC, p.sender LIMIT 5");
+
+	if (st == NULL)
+		return;
+	db_bind(st, "iii", list_id, s->from, s->now);
+	while (s->ntop < TOP && sqlite3_step(st) == SQLITE_ROW) {
+		struct contributor *c = &s->top[s->ntop++];
+
+		c->address = db_col_text(st, 0);
+		c->name = db_col_text(st, 1);
+		c->posts = sqlite3_column_int64(st, 2);
+		c->rsvps = sqlite3_column_int64(st, 3);
 	}
+	sqlite3_finalize(st);
+	if (s->ntop == 0)
+		return;
+	/* Replies in the window, each to the post it answers: one pass. */
+	st = db_prepare(db, "SELECT o.sender, count(*) FROM posts r JOIN posts o "
+	    "ON o.list_id=r.list_id AND o.message_id=r.in_reply_to WHERE "
+	    "r.list_id=?1 AND r.received>=?2 AND r.received<=?3 AND o.sender "
+	    "IN (?4, ?5, ?6, ?7, ?8) GROUP BY o.sender");
+	if (st == NULL)
+		return;
+	db_bind(st, "iii", list_id, s->from, s->now);
+	for (size_t i = 0; i < s->ntop; i++)
+		sqlite3_bind_text(st, 4 + (int)i, s->top[i].address, -1,
+		    SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		for (size_t i = 0; i < s->ntop; i++)
+			if (!strcmp(s->top[i].address,
+			    (const char *)sqlite3_column_text(st, 0)))
+				s->top[i].replies = sqlite3_column_int64(st, 1);
+	sqlite3_finalize(st);
 }
 
 static void
@@ -149,10 +292,17 @@ posts_part(sqlite3 *db, int64_t list_id, struct stats *s)
 	s->posters = db_int(db, 0, NULL, "SELECT count(DISTINCT sender) FROM "
 	    "posts WHERE list_id=? AND received>=? AND received<=?", "iii",
 	    list_id, s->from, s->now);
-	/* Threads started in the window and the replies they got. */
+	/*
+	 * Threads started in the window and the replies they got.  A thread
+	 * that starts in the window has a post in it: only those threads are
+	 * counted, through the thread index ('+list_id' keeps the planner
+	 * off the list's whole archive).
+	 */
 	st = db_prepare(db, "SELECT count(*), coalesce(sum(n - 1), 0) FROM "
 	    "(SELECT thread_id, count(*) AS n, min(received) AS first FROM posts "
-	    "WHERE list_id=? GROUP BY thread_id) WHERE first>=? AND first<=?");
+	    "WHERE +list_id=?1 AND thread_id IN (SELECT thread_id FROM posts "
+	    "WHERE list_id=?1 AND received>=?2 AND received<=?3) GROUP BY "
+	    "thread_id) WHERE first>=?2 AND first<=?3");
 	if (st) {
 		db_bind(st, "iii", list_id, s->from, s->now);
 		if (sqlite3_step(st) == SQLITE_ROW) {
@@ -162,41 +312,21 @@ posts_part(sqlite3 *db, int64_t list_id, struct stats *s)
 		}
 		sqlite3_finalize(st);
 	}
-	st = db_prepare(db, "SELECT p.sender, count(*) AS n, "
-	    "(SELECT count(*) FROM posts r WHERE r.list_id=p.list_id AND "
-	    "r.received>=?2 AND r.received<=?3 AND r.in_reply_to IN (SELECT "
-	    "message_id FROM posts o WHERE o.list_id=p.list_id AND "
-	    "o.sender=p.sender)), "
-	    "(SELECT count(*) FROM rsvps v JOIN members m ON m.id=v.member_id "
-	    "WHERE m.list_id=p.list_id AND m.address=p.sender AND "
-	    "v.updated>=?2 AND v.updated<=?3) "
-	    "FROM posts p WHERE p.list_id=?1 AND p.received>=?2 AND "
-	    "p.received<=?3 GROUP BY p.sender ORDER BY n DESC, p.sender LIMIT 5");
-	if (st) {
-		db_bind(st, "iii", list_id, s->from, s->now);
-		while (s->ntop < TOP && sqlite3_step(st) == SQLITE_ROW) {
-			struct contributor *c = &s->top[s->ntop++];
-
-			c->address = db_col_text(st, 0);
-			c->posts = sqlite3_column_int64(st, 1);
-			c->replies = sqlite3_column_int64(st, 2);
-			c->rsvps = sqlite3_column_int64(st, 3);
-		}
-		sqlite3_finalize(st);
-	}
+	top_part(db, list_id, s);
 }
 
+/*
+ * retention_part - per join month, who was still there 30 and 90 days
+ * later: each join looks up the first leave after it by (list_id,
+ * address, event, at); gone within 30 days is that leave within 30.
+ */
 static void
 retention_part(sqlite3 *db, int64_t list_id, struct stats *s)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT strftime('%Y-%m', j.at, "
 	    "'unixepoch'), j.at, "
-	    "(SELECT count(*) FROM member_log g WHERE g.list_id=j.list_id AND "
-	    "g.address=j.address AND g.event='left' AND g.at>j.at AND "
-	    "g.at<=j.at+30*86400), "
-	    "(SELECT count(*) FROM member_log g WHERE g.list_id=j.list_id AND "
-	    "g.address=j.address AND g.event='left' AND g.at>j.at AND "
-	    "g.at<=j.at+90*86400) "
+	    "(SELECT min(g.at) FROM member_log g WHERE g.list_id=j.list_id AND "
+	    "g.address=j.address AND g.event='left' AND g.at>j.at) "
 	    "FROM member_log j WHERE j.list_id=? AND j.event='joined' AND "
 	    "j.at>=? AND j.at<=? ORDER BY j.at");
 	size_t cap = 0;
@@ -207,6 +337,8 @@ retention_part(sqlite3 *db, int64_t list_id, struct stats *s)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *month = (const char *)sqlite3_column_text(st, 0);
 		int64_t at = sqlite3_column_int64(st, 1);
+		int64_t gone = sqlite3_column_type(st, 2) == SQLITE_NULL ? 0 :
+		    sqlite3_column_int64(st, 2);
 		struct cohort *c;
 
 		if (s->ncohorts == 0 ||
@@ -224,11 +356,11 @@ retention_part(sqlite3 *db, int64_t list_id, struct stats *s)
 		c->joined++;
 		if (at + 30 * DAY <= s->now) {
 			c->measured30++;
-			c->stayed30 += sqlite3_column_int64(st, 2) == 0;
+			c->stayed30 += gone == 0 || gone > at + 30 * DAY;
 		}
 		if (at + 90 * DAY <= s->now) {
 			c->measured90++;
-			c->stayed90 += sqlite3_column_int64(st, 3) == 0;
+			c->stayed90 += gone == 0 || gone > at + 90 * DAY;
 		}
 	}
 	sqlite3_finalize(st);
@@ -248,22 +380,32 @@ funnel_part(sqlite3 *db, int64_t list_id, struct stats *s)
 	    "AND p.created<=? AND NOT EXISTS (SELECT 1 FROM member_log j WHERE "
 	    "j.list_id=p.list_id AND j.address=p.address AND j.event='joined' "
 	    "AND j.at>=p.created)", "iii", list_id, s->from, s->now);
-	s->f_first_post = db_int(db, 0, NULL, "SELECT count(DISTINCT j.address) "
-	    "FROM member_log j WHERE j.list_id=? AND j.event='joined' AND "
-	    "j.at>=? AND j.at<=? AND EXISTS (SELECT 1 FROM posts p WHERE "
-	    "p.list_id=j.list_id AND p.sender=j.address)", "iii", list_id,
+	/*
+	 * Of those, who ever posted, and who posted 3+ times in the last 30
+	 * days: driven from the posters (far fewer than the joins), each
+	 * looking up its own join in the window.
+	 */
+	s->f_first_post = db_int(db, 0, NULL, "SELECT count(*) FROM (SELECT "
+	    "DISTINCT sender FROM posts WHERE list_id=?1) p WHERE EXISTS (SELECT "
+	    "1 FROM member_log j WHERE j.list_id=?1 AND j.address=p.sender AND "
+	    "j.event='joined' AND j.at>=?2 AND j.at<=?3)", "iii", list_id,
 	    s->from, s->now);
-	s->f_regular = db_int(db, 0, NULL, "SELECT count(DISTINCT j.address) "
-	    "FROM member_log j WHERE j.list_id=?1 AND j.event='joined' AND "
-	    "j.at>=?2 AND j.at<=?3 AND (SELECT count(*) FROM posts p WHERE "
-	    "p.list_id=j.list_id AND p.sender=j.address AND "
-	    "p.received>?3-30*86400) >= 3", "iii", list_id, s->from, s->now);
+	s->f_regular = db_int(db, 0, NULL, "SELECT count(*) FROM (SELECT sender "
+	    "FROM posts WHERE list_id=?1 AND received>?3-30*86400 GROUP BY "
+	    "+sender HAVING count(*) >= 3) p WHERE EXISTS (SELECT 1 FROM "
+	    "member_log j WHERE j.list_id=?1 AND j.address=p.sender AND "
+	    "j.event='joined' AND j.at>=?2 AND j.at<=?3)", "iii", list_id,
+	    s->from, s->now);
+	/*
+	 * Lapsed: members of 60+ days, less those who posted or answered an
+	 * invitation in the last 60.  The two sets of the active are built
+	 * once, not looked up once per member.
+	 */
 	s->f_lapsed = db_int(db, 0, NULL, "SELECT count(*) FROM members m WHERE "
-	    "m.list_id=?1 AND m.joined<=?2-60*86400 AND NOT EXISTS (SELECT 1 "
-	    "FROM posts p WHERE p.list_id=m.list_id AND p.sender=m.address AND "
-	    "p.received>?2-60*86400) AND NOT EXISTS (SELECT 1 FROM rsvps v "
-	    "WHERE v.member_id=m.id AND v.updated>?2-60*86400)", "ii", list_id,
-	    s->now);
+	    "m.list_id=?1 AND m.joined<=?2-60*86400 AND m.address NOT IN (SELECT "
+	    "p.sender FROM posts p WHERE p.list_id=?1 AND "
+	    "p.received>?2-60*86400) AND m.id NOT IN (SELECT v.member_id FROM "
+	    "rsvps v WHERE v.updated>?2-60*86400)", "ii", list_id, s->now);
 }
 
 static void
@@ -303,18 +445,20 @@ static void
 campaigns_part(sqlite3 *db, int64_t list_id, struct stats *s)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT c.id, c.subject, c.recipients, "
-	    "(SELECT count(*) FROM outbox o WHERE o.message_id=c.message_id AND "
-	    "o.state='sent'), "
-	    "(SELECT count(*) FROM outbox o WHERE o.message_id=c.message_id AND "
-	    "o.state='failed'), "
-	    "(SELECT count(DISTINCT member_id) FROM bounces b WHERE "
-	    "b.message_id=c.message_id) "
+	    "c.message_id, (SELECT count(DISTINCT member_id) FROM bounces b "
+	    "WHERE b.message_id=c.message_id) "
 	    "FROM campaigns c WHERE c.list_id=? AND c.started>=? AND "
 	    "c.started<=? ORDER BY c.started");
+	/* each campaign's copies read once, counted by state */
+	sqlite3_stmt *states = db_prepare(db, "SELECT state, count(*) FROM "
+	    "outbox WHERE message_id=? GROUP BY state");
 	size_t cap = 0;
 
-	if (st == NULL)
+	if (st == NULL || states == NULL) {
+		sqlite3_finalize(st);
+		sqlite3_finalize(states);
 		return;
+	}
 	db_bind(st, "iii", list_id, s->from, s->now);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct campaign_rate *c;
@@ -328,11 +472,24 @@ campaigns_part(sqlite3 *db, int64_t list_id, struct stats *s)
 		c->id = sqlite3_column_int64(st, 0);
 		c->subject = db_col_text(st, 1);
 		c->recipients = sqlite3_column_int64(st, 2);
-		c->sent = sqlite3_column_int64(st, 3);
-		c->failed = sqlite3_column_int64(st, 4);
-		c->bounced = sqlite3_column_int64(st, 5);
+		c->bounced = sqlite3_column_int64(st, 4);
+		c->sent = c->failed = 0;
+		if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+			continue;	/* not queued yet: no copies */
+		sqlite3_reset(states);
+		db_bind(states, "i", sqlite3_column_int64(st, 3));
+		while (sqlite3_step(states) == SQLITE_ROW) {
+			const char *state = (const char *)
+			    sqlite3_column_text(states, 0);
+
+			if (!strcmp(state, "sent"))
+				c->sent = sqlite3_column_int64(states, 1);
+			else if (!strcmp(state, "failed"))
+				c->failed = sqlite3_column_int64(states, 1);
+		}
 	}
 	sqlite3_finalize(st);
+	sqlite3_finalize(states);
 }
 
 static int
@@ -345,27 +502,43 @@ collect_step(const struct onboarding_funnel *f, void *ctx)
 	return 0;
 }
 
+/*
+ * stats_compute - every figure from one snapshot: one read transaction,
+ * so that a post or a join arriving meanwhile cannot make two figures
+ * disagree.
+ */
 struct stats *
 stats_compute(sqlite3 *db, const struct list *l, int64_t now, int64_t since)
 {
 	struct stats *s = xcalloc(1, sizeof(*s));
+	int st;
 
 	s->address = xstrdup(l->address);
 	s->name = xstrdup(*l->name ? l->name : l->address);
 	s->now = now;
 	s->since = since;
 	s->from = now - since;
-	if (members_part(db, l->id, s) != KITH_OK) {
+	if ((st = db_status(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL))) !=
+	    KITH_OK) {
 		stats_free(s);
 		return NULL;
 	}
-	weeks_part(db, l->id, s);
-	posts_part(db, l->id, s);
-	retention_part(db, l->id, s);
-	funnel_part(db, l->id, s);
-	events_part(db, l->id, s);
-	campaigns_part(db, l->id, s);
-	onboarding_progress(db, l, collect_step, s, &s->onb_in, &s->onb_done);
+	st = members_part(db, l->id, s);
+	if (st == KITH_OK) {
+		weeks_part(db, l->id, s);
+		posts_part(db, l->id, s);
+		retention_part(db, l->id, s);
+		funnel_part(db, l->id, s);
+		events_part(db, l->id, s);
+		campaigns_part(db, l->id, s);
+		st = onboarding_progress(db, l, collect_step, s, &s->onb_in,
+		    &s->onb_done);
+	}
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (st != KITH_OK) {
+		stats_free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -383,6 +556,23 @@ static double
 pct(int64_t a, int64_t b)
 {
 	return b ? 100.0 * (double)a / (double)b : 0.0;
+}
+
+/*
+ * term_puts - v for a terminal: control characters (C0, DEL, and C1 as
+ * UTF-8) become '?', so a name or subject cannot move the cursor or
+ * clear the screen.
+ */
+static void
+term_puts(FILE *out, const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			fputc('?', out);
+			p++;
+		} else
+			fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, out);
+	}
 }
 
 void
@@ -405,10 +595,13 @@ stats_write_text(const struct stats *s, FILE *out)
 		    (long long)s->weeks[i].posts, (long long)s->weeks[i].members);
 	}
 	fprintf(out, "\ntop contributors (posts, replies received, RSVPs):\n");
-	for (size_t i = 0; i < s->ntop; i++)
-		fprintf(out, "  %-36s %4lld %4lld %4lld\n", s->top[i].address,
+	for (size_t i = 0; i < s->ntop; i++) {
+		fprintf(out, "  %-36s %4lld %4lld %4lld  ", s->top[i].address,
 		    (long long)s->top[i].posts, (long long)s->top[i].replies,
 		    (long long)s->top[i].rsvps);
+		term_puts(out, s->top[i].name);
+		fputc('\n', out);
+	}
 	fprintf(out, "\nretention (joined; still there after 30 / 90 days):\n");
 	for (size_t i = 0; i < s->ncohorts; i++) {
 		const struct cohort *c = &s->cohorts[i];
@@ -428,20 +621,25 @@ stats_write_text(const struct stats *s, FILE *out)
 	    (long long)s->f_subscribed, (long long)s->f_confirmed,
 	    (long long)s->f_first_post, (long long)s->f_regular,
 	    (long long)s->f_lapsed);
-	for (size_t i = 0; i < s->nevents; i++)
-		fprintf(out, "event %lld %s: %lld invited, %lld answered (%.0f%%), "
-		    "%lld coming\n", (long long)s->events[i].id, s->events[i].title,
-		    (long long)s->events[i].invited, (long long)s->events[i].answered,
+	for (size_t i = 0; i < s->nevents; i++) {
+		fprintf(out, "event %lld ", (long long)s->events[i].id);
+		term_puts(out, s->events[i].title);
+		fprintf(out, ": %lld invited, %lld answered (%.0f%%), %lld "
+		    "coming\n", (long long)s->events[i].invited,
+		    (long long)s->events[i].answered,
 		    pct(s->events[i].answered, s->events[i].invited),
 		    (long long)s->events[i].accepted);
-	for (size_t i = 0; i < s->ncampaigns; i++)
-		fprintf(out, "newsletter %lld %s: %lld sent of %lld (%.1f%%), %lld "
-		    "bounced (%.1f%%)\n", (long long)s->campaigns[i].id,
-		    s->campaigns[i].subject, (long long)s->campaigns[i].sent,
+	}
+	for (size_t i = 0; i < s->ncampaigns; i++) {
+		fprintf(out, "newsletter %lld ", (long long)s->campaigns[i].id);
+		term_puts(out, s->campaigns[i].subject);
+		fprintf(out, ": %lld sent of %lld (%.1f%%), %lld bounced "
+		    "(%.1f%%)\n", (long long)s->campaigns[i].sent,
 		    (long long)s->campaigns[i].recipients,
 		    pct(s->campaigns[i].sent, s->campaigns[i].recipients),
 		    (long long)s->campaigns[i].bounced,
 		    pct(s->campaigns[i].bounced, s->campaigns[i].sent));
+	}
 }
 
 static void
@@ -486,6 +684,8 @@ stats_write_json(const struct stats *s, FILE *out)
 	for (size_t i = 0; i < s->ntop; i++) {
 		fprintf(out, "%s{\"address\": ", i ? ", " : "");
 		json_str(out, s->top[i].address);
+		fprintf(out, ", \"name\": ");
+		json_str(out, s->top[i].name);
 		fprintf(out, ", \"posts\": %lld, \"replies\": %lld, \"rsvps\": "
 		    "%lld}", (long long)s->top[i].posts,
 		    (long long)s->top[i].replies, (long long)s->top[i].rsvps);
@@ -675,10 +875,13 @@ stats_write_html(const struct stats *s, FILE *out)
 		vals[i] = s->weeks[i].posts;
 	}
 	svg_bars(out, "Posts per week", labels, vals, s->nweeks, 0);
-	fprintf(out, "<h2>Top contributors</h2>\n<table><tr><th>member</th><th>"
-	    "posts</th><th>replies received</th><th>RSVPs</th></tr>\n");
+	fprintf(out, "<h2>Top contributors</h2>\n<table><tr><th>name</th><th>"
+	    "address</th><th>posts</th><th>replies received</th><th>RSVPs</th>"
+	    "</tr>\n");
 	for (size_t i = 0; i < s->ntop; i++) {
 		fprintf(out, "<tr><td>");
+		h(out, s->top[i].name);
+		fprintf(out, "</td><td>");
 		h(out, s->top[i].address);
 		fprintf(out, "</td><td>%lld</td><td>%lld</td><td>%lld</td></tr>\n",
 		    (long long)s->top[i].posts, (long long)s->top[i].replies,

@@ -8,6 +8,12 @@
  * scripts, fonts or images from anywhere).
  *
  * Definitions (also in kith(1)): the window is [now - since, now].
+ * Weeks run from the later of the window's start and the list's
+ * beginning (its creation, or its first post if the archive is older).
+ * Top contributors: the five current members with the most posts in the
+ * window, named; non-members whose held posts were approved and former
+ * members are not named (a report names the people on the list), but
+ * their posts count in the posts, posters and threads.
  * Funnel, over members who joined in the window: subscribed (joined or
  * asked to) -> confirmed (became a member) -> first post -> regular
  * poster (3+ posts in the last 30 days) ; lapsed = current members who
@@ -26,7 +32,10 @@
 
 struct stats;
 
-/* Compute everything for list l; NULL on a database error. */
+/*
+ * Compute everything for list l from one read snapshot (one
+ * transaction); NULL on a database error.  Caller frees with stats_free().
+ */
 struct stats *stats_compute(sqlite3 *db, const struct list *l, int64_t now,
     int64_t since);
 void stats_free(struct stats *s);
