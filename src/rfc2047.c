@@ -82,8 +82,8 @@ rfc2047_decode(const char *raw, size_t len)
 /* Longer words cannot be folded into a header line SMTP carries. */
 #define WORD_MAX 900
 
-static int
-needs_encoding(const char *s)
+int
+rfc2047_needed(const char *s)
 {
 	size_t word = 0;
 
@@ -98,6 +98,31 @@ needs_encoding(const char *s)
 	return strstr(s, "=?") != NULL;
 }
 
+size_t
+rfc2047_word(struct buf *b, const char *s, size_t len, size_t room)
+{
+	/* =?UTF-8?B?...?= is 12 characters around 4 for every 3 bytes */
+	size_t max, n = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned char enc[64];
+
+	if (room > 75)		/* RFC 2047 2: at most 75 characters */
+		room = 75;
+	max = room > 12 ? (room - 12) / 4 * 3 : 0;
+	while (n < len) {
+		size_t k = utf8_seq_len(p + n, len - n);
+
+		if (k == 0)
+			k = 1;
+		if (n + k > max && n > 0)
+			break;
+		n += k;
+	}
+	EVP_EncodeBlock(enc, p, (int)n);
+	buf_addf(b, "=?UTF-8?B?%s?=", enc);
+	return n;
+}
+
 char *
 rfc2047_encode(const char *utf8, const char *eol)
 {
@@ -110,7 +135,7 @@ rfc2047_encode(const char *utf8, const char *eol)
 	for (char *c = clean; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			*c = ' ';
-	if (!needs_encoding(clean))
+	if (!rfc2047_needed(clean))
 		return clean;
 	buf_init(&b);
 	p = (const unsigned char *)clean;
@@ -145,7 +170,7 @@ rfc2047_phrase(const char *utf8, const char *eol)
 	char *enc = rfc2047_encode(utf8, eol);
 	struct buf b;
 
-	if (strncmp(enc, "=?", 2) == 0 && needs_encoding(utf8))
+	if (strncmp(enc, "=?", 2) == 0 && rfc2047_needed(utf8))
 		return enc;
 	/* ASCII: a quoted-string, escaping quote and backslash. */
 	buf_init(&b);

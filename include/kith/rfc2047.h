@@ -15,6 +15,22 @@
 char *rfc2047_decode(const char *raw, size_t len);
 
 /*
+ * rfc2047_needed - 1 when header text utf8 cannot go as it is: controls,
+ * 8-bit bytes, something that looks like an encoded-word, or a word too
+ * long to fold (over 900 characters).
+ */
+int rfc2047_needed(const char *utf8);
+
+/*
+ * rfc2047_word - one base64 encoded-word of at most room characters
+ * (never more than 75) appended to b, holding as many whole UTF-8
+ * sequences from s[0..len) as fit (always at least one); returns the
+ * bytes it took.
+ */
+struct buf;
+size_t rfc2047_word(struct buf *b, const char *s, size_t len, size_t room);
+
+/*
  * rfc2047_encode - UTF-8 text as a header value: printable ASCII is kept
  * as it is (unless a word is too long to fold: over 900 characters);
  * otherwise base64 encoded-words of at most 75 characters that
