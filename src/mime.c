@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -331,6 +333,45 @@ mime_field(struct buf *b, const char *name, const char *value)
 	fold_words(&f, v);
 	fold_close(&f);
 	free(v);
+}
+
+/* mime_field with the value formatted as printf does. */
+static void
+field_va(struct buf *b, const char *name, const char *fmt, va_list ap)
+{
+	va_list again;
+	char *v;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	v = xmalloc(n > 0 ? (size_t)n + 1 : 1);
+	*v = '\0';
+	if (n > 0)
+		vsnprintf(v, (size_t)n + 1, fmt, again);
+	va_end(again);
+	mime_field(b, name, v);
+	free(v);
+}
+
+void
+mime_fieldf(struct buf *b, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	field_va(b, name, fmt, ap);
+	va_end(ap);
+}
+
+void
+mime_headerf(struct mime_part *p, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	field_va(&p->head, name, fmt, ap);
+	va_end(ap);
 }
 
 void

@@ -104,7 +104,7 @@ void mime_part_description(struct mime_part *p, const char *utf8);
  * a field of its own.
  *
  * mime_header - a structured value (addresses, ids, dates) as it is,
- * folded at white space.
+ * folded at white space; mime_headerf formats it first.
  * mime_header_text - unstructured text (Subject): RFC 2047 encoded-words
  * when it is not plain ASCII.
  * mime_header_addr - "display <addr>", the name a quoted-string or
@@ -112,6 +112,8 @@ void mime_part_description(struct mime_part *p, const char *utf8);
  * mime_header_addrs - n of those, comma-separated.
  */
 void mime_header(struct mime_part *p, const char *name, const char *value);
+void mime_headerf(struct mime_part *p, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void mime_header_text(struct mime_part *p, const char *name,
     const char *utf8);
 void mime_header_addr(struct mime_part *p, const char *name,
@@ -130,6 +132,8 @@ void mime_header_addrs(struct mime_part *p, const char *name,
  * and CRLF appended to b.
  */
 void mime_field(struct buf *b, const char *name, const char *value);
+void mime_fieldf(struct buf *b, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void mime_field_text(struct buf *b, const char *name, const char *utf8);
 void mime_field_addr(struct buf *b, const char *name, const char *display,
     const char *addr);
