@@ -1,12 +1,9 @@
 /* compose - list copies and notices. */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <openssl/evp.h>
 
 #include "kith/compose.h"
 #include "kith/mime.h"
@@ -252,56 +249,6 @@ compose_notice(const struct notice *n, size_t *outlen)
 	return out;
 }
 
-/* One QP-encoded line (without its line end), soft-broken at 76 columns. */
-static void
-qp_line(struct buf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	char out[80];
-	size_t col = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		/* Trailing white space would be stripped in transit. */
-		int literal = (c >= 33 && c <= 126 && c != '=') ||
-		    ((c == ' ' || c == '\t') && i + 1 < n);
-		size_t w = literal ? 1 : 3;
-
-		if (col + w > 75) {
-			out[col++] = '=';
-			out[col++] = '\r';
-			out[col++] = '\n';
-			buf_add(b, out, col);
-			col = 0;
-		}
-		if (literal)
-			out[col++] = (char)c;
-		else {
-			out[col++] = '=';
-			out[col++] = hex[c >> 4];
-			out[col++] = hex[c & 15];
-		}
-	}
-	buf_add(b, out, col);
-}
-
-void
-compose_qp(struct buf *b, const char *text)
-{
-	const char *p = text;
-
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-
-		qp_line(b, p, n > 0 && p[n - 1] == '\r' ? n - 1 : n);
-		buf_adds(b, "\r\n");
-		if (nl == NULL)
-			break;
-		p = nl + 1;
-	}
-}
-
 char *
 html_escape(const char *s)
 {
@@ -319,20 +266,4 @@ html_escape(const char *s)
 		}
 	}
 	return b.data ? buf_detach(&b, NULL) : xstrdup("");
-}
-
-void
-compose_base64(struct buf *b, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	unsigned char out[80];
-
-	/* 57 bytes make one 76-character line (RFC 2045 6.8). */
-	for (size_t off = 0; off < len; off += 57) {
-		size_t n = len - off < 57 ? len - off : 57;
-		int w = EVP_EncodeBlock(out, p + off, (int)n);
-
-		buf_add(b, out, (size_t)w);
-		buf_adds(b, "\r\n");
-	}
 }

@@ -74,15 +74,6 @@ struct notice {
  */
 char *compose_notice(const struct notice *n, size_t *outlen);
 
-/*
- * compose_qp - text (LF or CRLF lines) appended to b as quoted-printable
- * with CRLF line ends, lines of at most 76 characters.
- */
-void compose_qp(struct buf *b, const char *text);
-
-/* data appended to b as base64 in CRLF lines of 76 characters. */
-void compose_base64(struct buf *b, const void *data, size_t len);
-
 /* s with < > & " ' as HTML entities; caller frees. */
 char *html_escape(const char *s);
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kith/compose.h"
 #include "kith/mime.h"
 #include "kith/rfc2047.h"
 #include "kith/util.h"
@@ -97,6 +98,18 @@ static const struct {
 	  "base64 when the caller asks" },
 	{ TEXT, "plain\n", MIME_QP, "quoted-printable", "plain\r\n",
 	  "quoted-printable when the caller asks" },
+	/* the quoted-printable cases of the encoder this one replaced */
+	{ TEXT, "a=b\n", MIME_QP, "quoted-printable", "a=3Db\r\n", "QP: '='" },
+	{ TEXT, "trailing space \n", MIME_QP, "quoted-printable",
+	  "trailing space=20\r\n", "QP: white space at a line's end" },
+	{ TEXT, "no newline", MIME_QP, "quoted-printable", "no newline\r\n",
+	  "QP: no line end at the end" },
+	{ TEXT, "crlf\r\nlines\r\n", MIME_QP, "quoted-printable",
+	  "crlf\r\nlines\r\n", "QP: CRLF lines" },
+	{ TEXT, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "xxxxxxxxxxxxxxxx\n", MIME_QP, "quoted-printable",
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "xxxxxxxx=\r\nxxxxx\r\n", "QP: a soft break at 76 columns" },
 	{ DATA, "%PDF\n\x01\xff", MIME_AUTO, "base64", "JVBERgoB/w==\r\n",
 	  "data: base64" },
 	{ DATA, "BEGIN:VCALENDAR\r\n", MIME_8BIT, "8bit", "BEGIN:VCALENDAR\r\n",
@@ -274,6 +287,8 @@ static const char *const fold_texts[] = {
 	"http://example.org/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa "
 	"a URL longer than a line",
+	"Συνάντηση την Παρασκευή · 금요일 모임 και πολύ μεγάλο κείμενο που "
+	"πρέπει να χωριστεί σε πολλές λέξεις",
 	NULL,	/* a word of 950 characters: set up in the test */
 };
 
@@ -332,8 +347,10 @@ START_TEST(test_encoded_words)
 	struct buf b;
 	char *copy, *p, *save;
 
+	if (fold_texts[_i] == NULL)
+		return;
 	buf_init(&b);
-	mime_field_text(&b, "Subject", fold_texts[0]);
+	mime_field_text(&b, "Subject", fold_texts[_i]);
 	copy = xstrdup(b.data);
 	for (p = strtok_r(copy, " \r\n", &save); p; p = strtok_r(NULL,
 	    " \r\n", &save)) {
@@ -528,6 +545,43 @@ START_TEST(test_deterministic)
 }
 END_TEST
 
+/* ---- the builders on top: a notice ------------------------------------- */
+
+/*
+ * A notice with a Czech text and a held post attached: the text is
+ * quoted-printable, the post goes byte for byte as message/rfc822
+ * labelled 8bit, inline, and no header line passes 78 columns.
+ */
+START_TEST(test_notice)
+{
+	static const char post[] = "From: a@example.org\nSubject: =?UTF-8?Q?"
+	    "=C4=8Dau?=\n\nAhoj, jak se m\xc3\xa1\xc5\xa1?\n";
+	struct notice nt = { "Pražští turisté a přátelé z Brna a okolí",
+		"turisti-owner@example.cz", "petr@example.org",
+		"Váš příspěvek čeká na schválení moderátorem konference "
+		"Pražští turisté", NULL, NULL, "<turisti.example.cz>",
+		"Dobrý den,\nváš příspěvek čeká.\n", post, sizeof(post) - 1, 1 };
+	char *n = compose_notice(&nt, NULL), *head;
+	const char *body, *p, *e;
+
+	split(n, &head, &body);
+	ck_assert_msg(strstr(head, "Content-Type: multipart/mixed;"), "%s", n);
+	ck_assert_msg(strstr(body, "Content-Transfer-Encoding: quoted-printable"
+	    "\r\n\r\nDobr=C3=BD den,\r\nv=C3=A1=C5=A1 p=C5=99=C3=ADsp=C4=9Bvek "
+	    "=C4=8Dek=C3=A1.\r\n\r\n--"), "%s", body);
+	ck_assert_msg(strstr(body, "Content-Type: message/rfc822\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\nContent-Disposition: inline"
+	    "\r\n\r\n") && strstr(body, post), "%s", body);
+	for (p = n; p < body; p = e + 2) {
+		e = strstr(p, "\r\n");
+		ck_assert_msg(e - p <= 78, "header line of %d: %.*s", (int)(e - p),
+		    (int)(e - p), p);
+	}
+	free(head);
+	free(n);
+}
+END_TEST
+
 /* ---- whole trees against golden files ---------------------------------- */
 
 static void
@@ -719,11 +773,12 @@ mime_suite(void)
 	tcase_add_loop_test(tc, test_header, 0, N(headers));
 	tcase_add_test(tc, test_addrs);
 	tcase_add_loop_test(tc, test_fold_limits, 0, N(fold_texts));
-	tcase_add_test(tc, test_encoded_words);
+	tcase_add_loop_test(tc, test_encoded_words, 0, N(fold_texts));
 	tcase_add_loop_test(tc, test_filename, 0, N(filenames));
 	tcase_add_loop_test(tc, test_boundary_not_in_content, 0, 4);
 	tcase_add_test(tc, test_boundary_encoded_content);
 	tcase_add_test(tc, test_deterministic);
+	tcase_add_test(tc, test_notice);
 	tcase_add_loop_test(tc, test_golden, 0, N(trees));
 #undef N
 	suite_add_tcase(s, tc);
