@@ -6,6 +6,11 @@ Czech, RFC 2231 file names, each part's type and decoded bytes, no parse
 defects, and no boundary inside the parts it separates.
 
   verify_mime.py DATA_DIR
+  verify_mime.py shape FILE...
+      mail Kith sent, whatever it is: parses without defects, every
+      header line within 78 columns (or one word alone, within 998), no
+      line over 998, no encoded-word left undecoded, each text part
+      decodes, each boundary only where it belongs.
 Prints one line per check; exits 1 when one fails."""
 import email
 import email.policy
@@ -108,6 +113,44 @@ def verify(path, name):
     boundaries_clean(m, raw, name)
 
 
+def header_lines_ok(raw):
+    """Lines of the header block: 78 columns, or one word within 998."""
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    for line in head.replace(b"\r\n", b"\n").split(b"\n"):
+        words = line.split(b": ", 1)[-1].strip().split()
+        if len(line) > 998 or (len(line) > 78 and len(words) > 1):
+            return line
+    return None
+
+
+def shape(path):
+    name = os.path.basename(path)
+    raw = open(path, "rb").read()
+    m = email.message_from_bytes(raw, policy=email.policy.default)
+    what = "%s (%s)" % (name, m["Subject"])
+    bad = header_lines_ok(raw)
+    check(bad is None, "%s: header lines fold within 78 %r" % (what, bad))
+    long = [l for l in raw.split(b"\n") if len(l.rstrip(b"\r")) > 998]
+    check(not long, "%s: no line over 998 octets" % what)
+    for part in m.walk():
+        check(not part.defects, "%s: %s parses without defects %s" % (
+            what, part.get_content_type(), part.defects))
+        for k, v in part.items():
+            check("=?" not in str(v), "%s: %s decoded: %r" % (what, k, str(v)))
+        if part.get_content_maintype() == "text":
+            try:
+                part.get_content()
+                ok = True
+            except (LookupError, UnicodeError):
+                ok = False
+            check(ok, "%s: %s decodes" % (what, part.get_content_type()))
+    boundaries_clean(m, raw, name)
+
+
+if sys.argv[1] == "shape":
+    for f in sys.argv[2:]:
+        shape(f)
+    sys.exit(1 if fails else 0)
 data = sys.argv[1]
 names = sorted(f[:-4] for f in os.listdir(data) if f.endswith(".eml"))
 check(names == sorted(WANT), "golden files %s" % names)
