@@ -129,8 +129,8 @@ add_toc(struct buf *b, const struct issue *is, const struct dpost *p,
 	for (size_t i = 0; i < n; i++) {
 		char *subj = toc_subject(is, p[i].subject);
 
-		buf_addf(b, "   %zu. %s (%s)\n", i + 1, subj, *p[i].sender_name ?
-		    p[i].sender_name : p[i].sender);
+		buf_addf(b, "   %zu. %s (%s)\n", i + 1, subj,
+		    *p[i].sender_name ? p[i].sender_name : p[i].sender);
 		free(subj);
 	}
 }

@@ -15,7 +15,7 @@
 #include "kith/rfc2047.h"
 #include "kith/util.h"
 
-#define FOLD_AT 78		/* RFC 5322 2.1.1: lines SHOULD be no longer */
+#define FOLD_AT 78	/* RFC 5322 2.1.1: lines SHOULD be no longer */
 #define BOUNDARY_PREFIX "=_kith_"
 
 enum part_kind { PART_TEXT, PART_DATA, PART_MESSAGE, PART_MULTI };
@@ -613,8 +613,9 @@ fold_param(struct fold *f, const char *name, const char *value)
 
 			for (size_t k = 0; k < cl; k++)
 				el += attr_char(v[i + k]) ? 1 : 3;
-			if (w.len + el > PARAM_MAX && w.data[w.len - 1] != '=' &&
-			    w.data[w.len - 1] != '\'')
+			/* a piece holds at least one character */
+			if (w.len + el > PARAM_MAX && w.data[w.len - 1] !=
+			    '=' && w.data[w.len - 1] != '\'')
 				break;
 			param_char(&w, v + i, cl);
 			i += cl;
@@ -760,7 +761,8 @@ content_fields(struct buf *b, const struct mime_part *p,
 		    written_names[w]);
 	if (p->disp != MIME_DISP_NONE) {
 		fold_open(&f, b, "Content-Disposition");
-		fold_words(&f, p->disp == MIME_INLINE ? "inline" : "attachment");
+		fold_words(&f, p->disp == MIME_INLINE ? "inline" :
+		    "attachment");
 		if (p->filename) {
 			fold_semi(&f);
 			fold_param(&f, "filename", p->filename);

@@ -7,8 +7,11 @@
  * A tree is leaves (text, data, an attached message) under multipart
  * nodes (mixed, alternative, related, digest).  The top part carries the
  * message's header fields; mime_write() adds MIME-Version and each
- * part's Content-* fields.  Everything written has CRLF line ends, header
- * lines folded at white space to 78 columns and none over 998.
+ * part's Content-* fields.  Everything written has CRLF line ends (an
+ * attached message keeps its own) and header lines folded at white space
+ * to 78 columns; text that could not fold under 998 is encoded, while a
+ * structured value (mime_header) is the caller's and folds only where it
+ * has white space.
  *
  * Transfer encodings are chosen per leaf when it is written: text is
  * 7bit when it is (ASCII, lines of at most 998 octets), else
@@ -43,7 +46,7 @@ struct mime_part;
 enum mime_encoding {
 	MIME_AUTO,	/* 7bit, else quoted-printable (text) or base64 */
 	MIME_8BIT,	/* text as it is, labelled 8bit */
-	MIME_QP,	/* quoted-printable */
+	MIME_QP,	/* quoted-printable (LF and CRLF end lines) */
 	MIME_BASE64
 };
 

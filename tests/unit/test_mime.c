@@ -94,7 +94,8 @@ static const struct {
 	  "xxxxxxxx=\r\nxxxxx\r\n", "soft breaks at 76 columns" },
 	{ TEXT, "안녕하세요\n", MIME_8BIT, "8bit", "안녕하세요\r\n",
 	  "8bit when the caller asks" },
-	{ TEXT, "Καλημέρα\n", MIME_BASE64, "base64", "zprOsc67zrfOvM6tz4HOsQ0K\r\n",
+	{ TEXT, "Καλημέρα\n", MIME_BASE64, "base64",
+	  "zprOsc67zrfOvM6tz4HOsQ0K\r\n",
 	  "base64 when the caller asks" },
 	{ TEXT, "plain\n", MIME_QP, "quoted-printable", "plain\r\n",
 	  "quoted-printable when the caller asks" },
@@ -106,8 +107,8 @@ static const struct {
 	  "QP: no line end at the end" },
 	{ TEXT, "crlf\r\nlines\r\n", MIME_QP, "quoted-printable",
 	  "crlf\r\nlines\r\n", "QP: CRLF lines" },
-	{ TEXT, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	  "xxxxxxxxxxxxxxxx\n", MIME_QP, "quoted-printable",
+	{ TEXT, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "xxxxxxxxxxxxxxxxxxxx\n", MIME_QP, "quoted-printable",
 	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	  "xxxxxxxx=\r\nxxxxx\r\n", "QP: a soft break at 76 columns" },
 	{ DATA, "%PDF\n\x01\xff", MIME_AUTO, "base64", "JVBERgoB/w==\r\n",
@@ -136,7 +137,8 @@ START_TEST(test_encoding)
 		    strlen(encodings[_i].in));
 		break;
 	default:
-		p = mime_message_new(encodings[_i].in, strlen(encodings[_i].in));
+		p = mime_message_new(encodings[_i].in,
+		    strlen(encodings[_i].in));
 	}
 	mime_part_encoding(p, encodings[_i].ask);
 	out = mime_detach(p, "t", NULL);
@@ -190,7 +192,8 @@ static const struct {
 } headers[] = {
 	{ H_TEXT, "Subject", "Hello there", NULL, "Subject: Hello there\r\n" },
 	{ H_TEXT, "Subject", "Συνάντηση την Παρασκευή", NULL,
-	  "Subject: =?UTF-8?B?zqPPhc69zqzOvc+EzrfPg863IM+EzrfOvSDOoM6xz4HOsc+DzrrOtc+F?=\r\n"
+	  "Subject: =?UTF-8?B?zqPPhc69zqzOvc+EzrfPg863IM+EzrfOvSDOoM6xz4HO"
+	  "sc+DzrrOtc+F?=\r\n"
 	  " =?UTF-8?B?zq4=?=\r\n" },
 	{ H_TEXT, "Subject", "스터디 모임 안내", NULL,
 	  "Subject: =?UTF-8?B?7Iqk7YSw65SUIOuqqOyehCDslYjrgrQ=?=\r\n" },
@@ -205,7 +208,8 @@ static const struct {
 	{ H_ADDR, "To", "김민준", "minjun@example.org",
 	  "To: =?UTF-8?B?6rmA66+87KSA?= <minjun@example.org>\r\n" },
 	{ H_ADDR, "From", "Γιώργος Παπαδόπουλος", "g@example.gr",
-	  "From: =?UTF-8?B?zpPOuc+Oz4HOs86/z4IgzqDOsc+AzrHOtM+Mz4DOv8+FzrvOv8+C?=\r\n"
+	  "From: =?UTF-8?B?zpPOuc+Oz4HOs86/z4IgzqDOsc+AzrHOtM+Mz4DOv8+FzrvO"
+	  "v8+C?=\r\n"
 	  " <g@example.gr>\r\n" },
 	{ H_ADDR, "From", "Team \"A\" \\ B", "team@example.org",
 	  "From: \"Team \\\"A\\\" \\\\ B\" <team@example.org>\r\n" },
@@ -315,7 +319,8 @@ START_TEST(test_fold_limits)
 			size_t n = (size_t)(strstr(p, "\r\n") - p);
 
 			ck_assert_msg(n <= 78 || (n <= 998 && one_word(p, n,
-			    p == b.data)), "line of %zu octets:\n%s", n, b.data);
+			    p == b.data)), "line of %zu octets:\n%s", n,
+			    b.data);
 			ck_assert_msg(p == b.data || *p == ' ', "continuation "
 			    "without white space:\n%s", b.data);
 			ck_assert_msg(strspn(p, " \t") < n, "a blank line:\n%s",
@@ -384,12 +389,15 @@ static const struct {
 	  " filename*=UTF-8''P%C5%99ehled%20v%C3%BDdaj%C5%AF.xlsx\r\n" },
 	{ "회의록 2026년 11월 스터디 모임 최종본.docx",
 	  "Content-Disposition: attachment;\r\n"
-	  " filename*0*=UTF-8''%ED%9A%8C%EC%9D%98%EB%A1%9D%202026%EB%85%84%2011%EC%9B%94;\r\n"
-	  " filename*1*=%20%EC%8A%A4%ED%84%B0%EB%94%94%20%EB%AA%A8%EC%9E%84%20%EC%B5%9C;\r\n"
+	  " filename*0*=UTF-8''%ED%9A%8C%EC%9D%98%EB%A1%9D%202026%EB%85%84"
+	  "%2011%EC%9B%94;\r\n"
+	  " filename*1*=%20%EC%8A%A4%ED%84%B0%EB%94%94%20%EB%AA%A8%EC%9E%84"
+	  "%20%EC%B5%9C;\r\n"
 	  " filename*2*=%EC%A2%85%EB%B3%B8.docx\r\n" },
 	{ "a-very-long-plain-file-name-that-does-not-fit-on-one-line-of-a-"
 	  "header-at-all.txt", "Content-Disposition: attachment;\r\n"
-	  " filename*0*=UTF-8''a-very-long-plain-file-name-that-does-not-fit-on-one-line;\r\n"
+	  " filename*0*=UTF-8''a-very-long-plain-file-name-that-does-not-fit-"
+	  "on-one-line;\r\n"
 	  " filename*1*=-of-a-header-at-all.txt\r\n" },
 };
 
@@ -574,8 +582,8 @@ START_TEST(test_notice)
 	    "\r\n\r\n") && strstr(body, post), "%s", body);
 	for (p = n; p < body; p = e + 2) {
 		e = strstr(p, "\r\n");
-		ck_assert_msg(e - p <= 78, "header line of %d: %.*s", (int)(e - p),
-		    (int)(e - p), p);
+		ck_assert_msg(e - p <= 78, "header line of %d: %.*s",
+		    (int)(e - p), (int)(e - p), p);
 	}
 	free(head);
 	free(n);
