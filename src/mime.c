@@ -334,7 +334,7 @@ fold_encoded(struct fold *f, const char *s)
 	buf_init(&w);
 	while (i < len) {
 		/* The first word shares its line with "Name:". */
-		size_t room = f->bare && FOLD_AT - f->col > 25 ?
+		size_t room = f->bare && f->col + 25 < FOLD_AT ?
 		    FOLD_AT - f->col - 1 : 75;
 
 		buf_reset(&w);
@@ -440,13 +440,13 @@ mime_field_text(struct buf *b, const char *name, const char *utf8)
 static void
 fold_addr(struct fold *f, const struct mime_addr *a, int last)
 {
-	char *addr = clean_text(a->addr), *w;
+	char *addr = clean_text(a->addr), *w, *p, *q;
 
 	/* An address never holds white space, <> or a comma: drop them. */
-	for (char *p = addr, *q = addr;; p++)
-		if (!strchr(" <>,", *p) || *p == '\0')
-			if ((*q++ = *p) == '\0')
-				break;
+	for (p = q = addr; *p; p++)
+		if (!strchr(" <>,", *p))
+			*q++ = *p;
+	*q = '\0';
 	if (a->display && *a->display)
 		fold_phrase(f, a->display);
 	w = xasprintf("<%s>%s", addr, last ? "" : ",");
