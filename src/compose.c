@@ -1,15 +1,12 @@
 /* compose - list copies and notices. */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-
 #include "kith/compose.h"
-#include "kith/rfc2047.h"
+#include "kith/mime.h"
 #include "kith/subject.h"
 #include "kith/util.h"
 
@@ -131,30 +128,29 @@ copy_field(struct buf *b, const struct header_field *f, const char *eol)
 	buf_release(&t);
 }
 
-/* The header fields the list adds or replaces, one per line. */
+/*
+ * list_headers - the header fields the list adds or replaces, with CRLF
+ * line ends (compose_list_copy gives them the message's own).
+ */
 static void
 list_headers(struct buf *b, const struct list_copy_opts *o,
     const struct message *m)
 {
-	const char *eol = m->eol;
-	char *name;
+	char *v;
 
 	if (*m->message_id == '\0')
-		buf_addf(b, "Message-ID: <%s>%s", o->message_id, eol);
+		mime_fieldf(b, "Message-ID", "<%s>", o->message_id);
 	/* RFC 5322 requires a Date; the author's client may have left it out. */
 	if (m->date == 0 && !has_header(m, "Date")) {
 		char date[64];
 
 		compose_date(now_utc(), date, sizeof(date));
-		buf_addf(b, "Date: %s%s", date, eol);
+		mime_field(b, "Date", date);
 	}
 	if (*o->subject_prefix) {
-		char *subj = subject_prefixed(m->subject, o->subject_prefix);
-		char *enc = rfc2047_encode(subj, eol);
-
-		buf_addf(b, "Subject: %s%s", enc, eol);
-		free(subj);
-		free(enc);
+		v = subject_prefixed(m->subject, o->subject_prefix);
+		mime_field_text(b, "Subject", v);
+		free(v);
 	}
 	if (o->from_rewrite) {
 		/*
@@ -162,32 +158,26 @@ list_headers(struct buf *b, const struct list_copy_opts *o,
 		 * comes from the list's address, replies still reach the
 		 * author (or the list, when it says so).
 		 */
-		const char *who = *m->from_name ? m->from_name : m->from_addr;
-		char *display = xasprintf("%s via %s", who, o->list_name);
-		char *phrase = rfc2047_phrase(display, eol);
-
-		buf_addf(b, "From: %s <%s>%s", phrase, o->list_address, eol);
-		if (o->reply_to_list || *m->from_addr == '\0')
-			buf_addf(b, "Reply-To: <%s>%s", o->list_address, eol);
-		else
-			buf_addf(b, "Reply-To: <%s>%s", m->from_addr, eol);
-		free(display);
-		free(phrase);
+		v = xasprintf("%s via %s", *m->from_name ? m->from_name :
+		    m->from_addr, o->list_name);
+		mime_field_addr(b, "From", v, o->list_address);
+		mime_field_addr(b, "Reply-To", NULL, o->reply_to_list ||
+		    *m->from_addr == '\0' ? o->list_address : m->from_addr);
+		free(v);
 	} else if (o->reply_to_list)
-		buf_addf(b, "Reply-To: <%s>%s", o->list_address, eol);
-	name = rfc2047_phrase(o->list_name, eol);
-	buf_addf(b, "List-Id: %s <%s.%s>%s", name, o->list_local,
-	    o->list_domain, eol);
-	free(name);
-	buf_addf(b, "List-Post: <mailto:%s>%s", o->list_address, eol);
-	buf_addf(b, "List-Help: <mailto:%s-request@%s?subject=help>%s",
-	    o->list_local, o->list_domain, eol);
-	buf_addf(b, "List-Subscribe: <mailto:%s-subscribe@%s>%s",
-	    o->list_local, o->list_domain, eol);
+		mime_field_addr(b, "Reply-To", NULL, o->list_address);
+	v = xasprintf("%s.%s", o->list_local, o->list_domain);
+	mime_field_addr(b, "List-Id", o->list_name, v);
+	free(v);
+	mime_fieldf(b, "List-Post", "<mailto:%s>", o->list_address);
+	mime_fieldf(b, "List-Help", "<mailto:%s-request@%s?subject=help>",
+	    o->list_local, o->list_domain);
+	mime_fieldf(b, "List-Subscribe", "<mailto:%s-subscribe@%s>",
+	    o->list_local, o->list_domain);
 	if (*o->archive_url)
-		buf_addf(b, "List-Archive: <%s>%s", o->archive_url, eol);
-	buf_addf(b, "Precedence: list%s", eol);
-	buf_addf(b, "X-Loop: %s%s", o->list_address, eol);
+		mime_fieldf(b, "List-Archive", "<%s>", o->archive_url);
+	mime_field(b, "Precedence", "list");
+	mime_field(b, "X-Loop", o->list_address);
 }
 
 char *
@@ -215,19 +205,6 @@ compose_list_copy(const struct list_copy_opts *o, const struct message *m,
 	return buf_detach(&b, outlen);
 }
 
-/* Text with CRLF line ends, ending in one. */
-static void
-add_crlf_text(struct buf *b, const char *text)
-{
-	for (const char *p = text; *p; p++) {
-		if (*p == '\n' && (p == text || p[-1] != '\r'))
-			buf_addc(b, '\r');
-		buf_addc(b, *p);
-	}
-	if (b->len < 2 || b->data[b->len - 1] != '\n')
-		buf_adds(b, "\r\n");
-}
-
 static int
 header_safe(const char *s)
 {
@@ -237,104 +214,39 @@ header_safe(const char *s)
 char *
 compose_notice(const struct notice *n, size_t *outlen)
 {
-	char date[64], *id, *subj, *name, *boundary = NULL;
-	struct buf b;
+	struct mime_part *top = mime_text_new("plain", n->text), *mix;
 	const char *at = strchr(n->from, '@');
+	char date[64], *id, *out;
 
-	buf_init(&b);
+	if (n->attach) {
+		struct mime_part *msg = mime_message_new(n->attach,
+		    n->attach_len);
+
+		mix = mime_multipart_new("mixed");
+		mime_part_add(mix, top);
+		mime_part_disposition(msg, MIME_INLINE, NULL);
+		mime_part_add(mix, msg);
+		top = mix;
+	}
 	compose_date(now_utc(), date, sizeof(date));
 	id = compose_message_id(at ? at + 1 : "localhost");
-	subj = rfc2047_encode(n->subject, "\r\n");
-	name = rfc2047_phrase(n->from_name, "\r\n");
-	buf_addf(&b, "From: %s <%s>\r\n", name, n->from);
-	buf_addf(&b, "To: <%s>\r\n", n->to);
-	buf_addf(&b, "Subject: %s\r\n", subj);
-	buf_addf(&b, "Date: %s\r\n", date);
-	buf_addf(&b, "Message-ID: <%s>\r\n", id);
+	mime_header_addr(top, "From", n->from_name, n->from);
+	mime_header_addr(top, "To", NULL, n->to);
+	mime_header_text(top, "Subject", n->subject);
+	mime_header(top, "Date", date);
+	mime_headerf(top, "Message-ID", "<%s>", id);
 	if (header_safe(n->in_reply_to))
-		buf_addf(&b, "In-Reply-To: <%s>\r\n", n->in_reply_to);
+		mime_headerf(top, "In-Reply-To", "<%s>", n->in_reply_to);
 	if (header_safe(n->reply_to))
-		buf_addf(&b, "Reply-To: <%s>\r\n", n->reply_to);
+		mime_header_addr(top, "Reply-To", NULL, n->reply_to);
 	if (n->list_id && *n->list_id)
-		buf_addf(&b, "List-Id: %s\r\n", n->list_id);
-	buf_addf(&b, "Auto-Submitted: %s\r\n", n->reply ? "auto-replied" :
+		mime_header(top, "List-Id", n->list_id);
+	mime_header(top, "Auto-Submitted", n->reply ? "auto-replied" :
 	    "auto-generated");
-	buf_adds(&b, "MIME-Version: 1.0\r\n");
-	if (n->attach) {
-		char *hex = random_hex(12);
-
-		boundary = xasprintf("=_kith_%s", hex);
-		free(hex);
-		buf_addf(&b, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n"
-		    "\r\nThis is a MIME message.\r\n--%s\r\n", boundary,
-		    boundary);
-	}
-	buf_adds(&b, "Content-Type: text/plain; charset=UTF-8\r\n");
-	buf_adds(&b, "Content-Transfer-Encoding: 8bit\r\n\r\n");
-	add_crlf_text(&b, n->text);
-	if (n->attach) {
-		buf_addf(&b, "--%s\r\nContent-Type: message/rfc822\r\n"
-		    "Content-Disposition: inline\r\n\r\n", boundary);
-		buf_add(&b, n->attach, n->attach_len);
-		if (n->attach_len && n->attach[n->attach_len - 1] != '\n')
-			buf_adds(&b, "\r\n");
-		buf_addf(&b, "--%s--\r\n", boundary);
-	}
-	free(boundary);
+	out = mime_detach(top, NULL, outlen);
+	mime_part_free(top);
 	free(id);
-	free(subj);
-	free(name);
-	return buf_detach(&b, outlen);
-}
-
-/* One QP-encoded line (without its line end), soft-broken at 76 columns. */
-static void
-qp_line(struct buf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	char out[80];
-	size_t col = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		/* Trailing white space would be stripped in transit. */
-		int literal = (c >= 33 && c <= 126 && c != '=') ||
-		    ((c == ' ' || c == '\t') && i + 1 < n);
-		size_t w = literal ? 1 : 3;
-
-		if (col + w > 75) {
-			out[col++] = '=';
-			out[col++] = '\r';
-			out[col++] = '\n';
-			buf_add(b, out, col);
-			col = 0;
-		}
-		if (literal)
-			out[col++] = (char)c;
-		else {
-			out[col++] = '=';
-			out[col++] = hex[c >> 4];
-			out[col++] = hex[c & 15];
-		}
-	}
-	buf_add(b, out, col);
-}
-
-void
-compose_qp(struct buf *b, const char *text)
-{
-	const char *p = text;
-
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-
-		qp_line(b, p, n > 0 && p[n - 1] == '\r' ? n - 1 : n);
-		buf_adds(b, "\r\n");
-		if (nl == NULL)
-			break;
-		p = nl + 1;
-	}
+	return out;
 }
 
 char *
@@ -354,20 +266,4 @@ html_escape(const char *s)
 		}
 	}
 	return b.data ? buf_detach(&b, NULL) : xstrdup("");
-}
-
-void
-compose_base64(struct buf *b, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	unsigned char out[80];
-
-	/* 57 bytes make one 76-character line (RFC 2045 6.8). */
-	for (size_t off = 0; off < len; off += 57) {
-		size_t n = len - off < 57 ? len - off : 57;
-		int w = EVP_EncodeBlock(out, p + off, (int)n);
-
-		buf_add(b, out, (size_t)w);
-		buf_adds(b, "\r\n");
-	}
 }

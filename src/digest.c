@@ -13,8 +13,8 @@
 #include "kith/poll.h"
 #include "kith/log.h"
 #include "kith/message.h"
+#include "kith/mime.h"
 #include "kith/outbox.h"
-#include "kith/rfc2047.h"
 #include "kith/subject.h"
 #include "kith/timeutil.h"
 #include "kith/util.h"
@@ -121,16 +121,16 @@ topics_title(const struct issue *is)
 
 static void
 add_toc(struct buf *b, const struct issue *is, const struct dpost *p,
-    size_t n, const char *eol)
+    size_t n)
 {
-	buf_addf(b, "Send %s mailing list submissions to%s\t%s%s%s",
-	    is->l->name, eol, is->l->address, eol, eol);
-	buf_addf(b, "%s:%s%s", topics_title(is), eol, eol);
+	buf_addf(b, "Send %s mailing list submissions to\n\t%s\n\n",
+	    is->l->name, is->l->address);
+	buf_addf(b, "%s:\n\n", topics_title(is));
 	for (size_t i = 0; i < n; i++) {
 		char *subj = toc_subject(is, p[i].subject);
 
-		buf_addf(b, "   %zu. %s (%s)%s", i + 1, subj, *p[i].sender_name ?
-		    p[i].sender_name : p[i].sender, eol);
+		buf_addf(b, "   %zu. %s (%s)\n", i + 1, subj,
+		    *p[i].sender_name ? p[i].sender_name : p[i].sender);
 		free(subj);
 	}
 }
@@ -141,31 +141,66 @@ add_toc(struct buf *b, const struct issue *is, const struct dpost *p,
  * auto-generated, so that vacation robots leave it alone.
  */
 static void
-add_headers(struct buf *b, const struct issue *is, const char *content_type)
+add_headers(struct mime_part *top, const struct issue *is)
 {
 	const struct list *l = is->l;
-	char date[64], *id = compose_message_id(l->domain), *subj, *name;
+	char date[64], *id = compose_message_id(l->domain), *v;
 
 	compose_date(is->date, date, sizeof(date));
-	subj = rfc2047_encode(is->subject, "\r\n");
-	name = rfc2047_phrase(l->name, "\r\n");
-	buf_addf(b, "From: %s <%s-request@%s>\r\n", name, l->local, l->domain);
-	buf_addf(b, "To: <%s>\r\n", l->address);
-	buf_addf(b, "Subject: %s\r\n", subj);
-	buf_addf(b, "Date: %s\r\nMessage-ID: <%s>\r\n", date, id);
-	buf_addf(b, "Reply-To: <%s>\r\n", l->address);
-	buf_addf(b, "List-Id: %s <%s.%s>\r\n", name, l->local, l->domain);
-	buf_addf(b, "List-Post: <mailto:%s>\r\n", l->address);
-	buf_addf(b, "List-Help: <mailto:%s-request@%s?subject=help>\r\n",
+	v = xasprintf("%s-request@%s", l->local, l->domain);
+	mime_header_addr(top, "From", l->name, v);
+	free(v);
+	mime_header_addr(top, "To", NULL, l->address);
+	mime_header_text(top, "Subject", is->subject);
+	mime_header(top, "Date", date);
+	mime_headerf(top, "Message-ID", "<%s>", id);
+	mime_header_addr(top, "Reply-To", NULL, l->address);
+	v = xasprintf("%s.%s", l->local, l->domain);
+	mime_header_addr(top, "List-Id", l->name, v);
+	free(v);
+	mime_headerf(top, "List-Post", "<mailto:%s>", l->address);
+	mime_headerf(top, "List-Help", "<mailto:%s-request@%s?subject=help>",
 	    l->local, l->domain);
-	buf_addf(b, "List-Subscribe: <mailto:%s-subscribe@%s>\r\n", l->local,
-	    l->domain);
-	buf_addf(b, "Precedence: list\r\nX-Loop: %s\r\n", l->address);
-	buf_adds(b, "Auto-Submitted: auto-generated\r\nMIME-Version: 1.0\r\n");
-	buf_addf(b, "Content-Type: %s\r\n", content_type);
+	mime_headerf(top, "List-Subscribe", "<mailto:%s-subscribe@%s>",
+	    l->local, l->domain);
+	mime_header(top, "Precedence", "list");
+	mime_header(top, "X-Loop", l->address);
+	mime_header(top, "Auto-Submitted", "auto-generated");
 	free(id);
-	free(subj);
-	free(name);
+}
+
+/*
+ * digest_text - a text part of a digest: 8bit, as the posts it carries
+ * are (and RFC 1153 digests are read as they are).  Caller frees.
+ */
+static struct mime_part *
+digest_text(const char *text, const char *description)
+{
+	struct mime_part *p = mime_text_new("plain", text);
+
+	mime_part_encoding(p, MIME_8BIT);
+	if (description)
+		mime_part_description(p, description);
+	return p;
+}
+
+/*
+ * issue_write - the digest whose top part is top, with the issue's
+ * header fields; boundaries seeded by the issue, so that it renders the
+ * same each time (the builder still checks them against the posts).
+ */
+static char *
+issue_write(const struct issue *is, struct mime_part *top, size_t *len)
+{
+	char *seed = xasprintf("digest/%s/%s/%lld/%lld", is->l->address,
+	    kind_names[is->kind], (long long)is->volume, (long long)is->issue);
+	char *out;
+
+	add_headers(top, is);
+	out = mime_detach(top, seed, len);
+	mime_part_free(top);
+	free(seed);
+	return out;
 }
 
 /*
@@ -176,41 +211,24 @@ static char *
 render_mime(const struct issue *is, const struct dpost *p, size_t n,
     size_t *len)
 {
-	char *hex = random_hex(12), *outer, *inner, *ct;
+	struct mime_part *top = mime_multipart_new("mixed"), *d;
 	struct buf b;
+	char *desc;
 
-	outer = xasprintf("=_kith_d_%s", hex);
-	inner = xasprintf("=_kith_dd_%s", hex);
-	free(hex);
 	buf_init(&b);
-	ct = xasprintf("multipart/mixed; boundary=\"%s\"", outer);
-	add_headers(&b, is, ct);
-	free(ct);
-	buf_addf(&b, "\r\n--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-	    "Content-Transfer-Encoding: 8bit\r\nContent-Description: "
-	    "%s (%zu messages)\r\n\r\n", outer, topics_title(is), n);
-	add_toc(&b, is, p, n, "\r\n");
-	buf_addf(&b, "\r\n--%s\r\nContent-Type: multipart/digest; "
-	    "boundary=\"%s\"\r\n\r\n", outer, inner);
-	for (size_t i = 0; i < n; i++) {
-		/* message/rfc822 is the default type of a digest's parts */
-		buf_addf(&b, "--%s\r\n\r\n", inner);
-		buf_add(&b, p[i].raw, p[i].rawlen);
-		if (p[i].rawlen && p[i].raw[p[i].rawlen - 1] != '\n')
-			buf_adds(&b, "\r\n");
-	}
-	buf_addf(&b, "--%s--\r\n\r\n--%s\r\nContent-Type: text/plain; "
-	    "charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n"
-	    "Content-Description: Digest Footer\r\n\r\n", inner, outer);
-	for (const char *c = is->events; *c; c++) {
-		if (*c == '\n')
-			buf_addc(&b, '\r');
-		buf_addc(&b, *c);
-	}
-	buf_addf(&b, "End of %s\r\n\r\n--%s--\r\n", is->subject, outer);
-	free(outer);
-	free(inner);
-	return buf_detach(&b, len);
+	add_toc(&b, is, p, n);
+	desc = xasprintf("%s (%zu messages)", topics_title(is), n);
+	mime_part_add(top, digest_text(b.data, desc));
+	free(desc);
+	d = mime_multipart_new("digest");
+	for (size_t i = 0; i < n; i++)
+		mime_part_add(d, mime_message_new(p[i].raw, p[i].rawlen));
+	mime_part_add(top, d);
+	buf_reset(&b);
+	buf_addf(&b, "%sEnd of %s\n", is->events, is->subject);
+	mime_part_add(top, digest_text(b.data, "Digest Footer"));
+	buf_release(&b);
+	return issue_write(is, top, len);
 }
 
 static void
@@ -232,12 +250,12 @@ render_plain(const struct issue *is, const struct dpost *p, size_t n,
 	static const char dash70[] = "------------------------------------"
 	    "----------------------------------";
 	static const char dash30[] = "------------------------------";
-	struct buf b, text;
+	struct buf text;
 	char *out;
 	size_t stars;
 
 	buf_init(&text);
-	add_toc(&text, is, p, n, "\n");
+	add_toc(&text, is, p, n);
 	buf_addf(&text, "\n%s\n\n", dash70);
 	for (size_t i = 0; i < n; i++) {
 		char date[64], *subj = toc_subject(is, p[i].subject);
@@ -261,19 +279,8 @@ render_plain(const struct issue *is, const struct dpost *p, size_t n,
 	for (size_t i = 0; i < stars; i++)
 		buf_addc(&text, '*');
 	buf_addc(&text, '\n');
-	buf_init(&b);
-	add_headers(&b, is, "text/plain; charset=UTF-8\r\n"
-	    "Content-Transfer-Encoding: 8bit");
-	buf_adds(&b, "\r\n");
-	/* member text may hold stray CRs: lines end in CRLF, nothing else */
-	for (size_t i = 0; i < text.len; i++) {
-		if (text.data[i] == '\n')
-			buf_addc(&b, '\r');
-		if (text.data[i] != '\r')
-			buf_addc(&b, text.data[i]);
-	}
+	out = issue_write(is, digest_text(text.data, NULL), len);
 	buf_release(&text);
-	out = buf_detach(&b, len);
 	return out;
 }
 

@@ -16,6 +16,7 @@
 #include "kith/members.h"
 #include "kith/membership.h"
 #include "kith/message.h"
+#include "kith/mime.h"
 #include "kith/notice.h"
 #include "kith/outbox.h"
 #include "kith/rfc2047.h"
@@ -2044,7 +2045,7 @@ cache_load(struct event_cache *ec, const char *render, long long id)
 
 /* The text/plain and text/html summary of an invitation or cancellation. */
 static void
-summary_parts(struct buf *b, const char *boundary, const struct event *e,
+summary_parts(struct mime_part *alt, const struct event *e,
     const struct list *l, const char *name, int64_t occ, int cancel,
     int waitlisted)
 {
@@ -2078,9 +2079,7 @@ summary_parts(struct buf *b, const char *boundary, const struct event *e,
 		    "send\n'rsvp yes %s' (or no, maybe) to %s-request@%s.\n", id,
 		    l->local, l->domain);
 	t = buf_detach(&txt, NULL);
-	buf_addf(b, "--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n", boundary);
-	compose_qp(b, t);
+	mime_part_add(alt, mime_text_new("plain", t));
 	esc[0] = html_escape(name);
 	esc[1] = html_escape(e->title);
 	esc[2] = html_escape(when);
@@ -2098,9 +2097,7 @@ summary_parts(struct buf *b, const char *boundary, const struct event *e,
 	    "send <code>rsvp yes ", cancel ? "" : id,
 	    cancel ? "" : "</code> to ", cancel ? "" : l->local,
 	    cancel ? "" : "-request@", cancel ? "" : l->domain);
-	buf_addf(b, "--%s\r\nContent-Type: text/html; charset=UTF-8\r\n"
-	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n", boundary);
-	compose_qp(b, h);
+	mime_part_add(alt, mime_text_new("html", h));
 	for (int i = 0; i < 5; i++)
 		free(esc[i]);
 	free(t);
@@ -2129,19 +2126,15 @@ copy_kind(const char *method)
 
 /* The text/plain and text/html parts for text (a rendered template). */
 static void
-text_parts(struct buf *b, const char *boundary, const char *text)
+text_parts(struct mime_part *alt, const char *text)
 {
 	char *esc = html_escape(text), *h;
 
-	buf_addf(b, "--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n", boundary);
-	compose_qp(b, text);
+	mime_part_add(alt, mime_text_new("plain", text));
 	h = xasprintf("<!DOCTYPE html>\n<html><body style=\"font-family:"
 	    "Helvetica,Arial,sans-serif\">\n<p style=\"white-space:pre-wrap\">"
 	    "%s</p>\n</body></html>\n", esc);
-	buf_addf(b, "--%s\r\nContent-Type: text/html; charset=UTF-8\r\n"
-	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n", boundary);
-	compose_qp(b, h);
+	mime_part_add(alt, mime_text_new("html", h));
 	free(esc);
 	free(h);
 }
@@ -2280,48 +2273,42 @@ copy_calendar(struct event_cache *ec, const char *org, int kind, int64_t occ,
  * mail rather than the calendar reach the member's token too.
  */
 static void
-copy_headers(struct buf *b, struct event_cache *ec,
+copy_headers(struct mime_part *top, struct event_cache *ec,
     const struct kith_config *cfg, const struct token_key *key, int kind,
     const char *subj, int64_t member_id, const char *rcpt, const char *name,
     const char *org, int64_t now)
 {
-	char *phrase, *enc, *hex, *mailto = NULL, *url = NULL, date[64];
+	char *hex, *v, *mailto = NULL, *url = NULL, date[64];
 	const char *lname = *ec->l.name ? ec->l.name : ec->l.address;
 
-	phrase = rfc2047_phrase(lname, "\r\n");
-	buf_addf(b, "From: %s <%s-events@%s>\r\nReply-To: %s <%s>\r\n", phrase,
-	    ec->l.local, ec->l.domain, phrase, org);
-	free(phrase);
-	if (*name) {
-		phrase = rfc2047_phrase(name, "\r\n");
-		buf_addf(b, "To: %s <%s>\r\n", phrase, rcpt);
-		free(phrase);
-	} else
-		buf_addf(b, "To: <%s>\r\n", rcpt);
-	enc = rfc2047_encode(subj, "\r\n");
-	buf_addf(b, "Subject: %s\r\n", enc);
-	free(enc);
+	v = xasprintf("%s-events@%s", ec->l.local, ec->l.domain);
+	mime_header_addr(top, "From", lname, v);
+	free(v);
+	mime_header_addr(top, "Reply-To", lname, org);
+	mime_header_addr(top, "To", name, rcpt);
+	mime_header_text(top, "Subject", subj);
 	compose_date(now, date, sizeof(date));
+	mime_header(top, "Date", date);
 	hex = random_hex(8);
-	buf_addf(b, "Date: %s\r\nMessage-ID: <ev%lld.%s@%s>\r\n", date,
-	    (long long)ec->e.id, hex, ec->l.domain);
+	mime_headerf(top, "Message-ID", "<ev%lld.%s@%s>", (long long)ec->e.id,
+	    hex, ec->l.domain);
 	free(hex);
 	/* a promotion comes unasked; the waitlist copy answers a reply */
 	if (kind == COPY_SEAT || kind == COPY_WAITLIST)
-		buf_addf(b, "Auto-Submitted: %s\r\n", kind == COPY_SEAT ?
+		mime_header(top, "Auto-Submitted", kind == COPY_SEAT ?
 		    "auto-generated" : "auto-replied");
-	phrase = rfc2047_phrase(lname, "\r\n");
-	buf_addf(b, "List-Id: %s <%s.%s>\r\n", phrase, ec->l.local,
-	    ec->l.domain);
-	free(phrase);
+	v = xasprintf("%s.%s", ec->l.local, ec->l.domain);
+	mime_header_addr(top, "List-Id", lname, v);
+	free(v);
 	if (member_id > 0 && membership_unsubscribe_links(cfg, key,
 	    ec->l.address, member_id, rcpt, &mailto, &url) == 0) {
-		if (url)
-			buf_addf(b, "List-Unsubscribe: <%s>,\r\n <%s>\r\n"
-			    "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
-			    url, mailto);
-		else
-			buf_addf(b, "List-Unsubscribe: <%s>\r\n", mailto);
+		if (url) {
+			mime_headerf(top, "List-Unsubscribe", "<%s>, <%s>", url,
+			    mailto);
+			mime_header(top, "List-Unsubscribe-Post",
+			    "List-Unsubscribe=One-Click");
+		} else
+			mime_headerf(top, "List-Unsubscribe", "<%s>", mailto);
 	}
 	free(mailto);
 	free(url);
@@ -2342,9 +2329,10 @@ event_personalise(struct event_cache *ec, const struct kith_config *cfg,
 {
 	long long id = 0, occ = 0;
 	char method[16] = "", *name = NULL, *cal, *subj, *text = NULL, *org;
+	char *out;
 	int64_t now = now_utc();
 	int kind, waitlisted = 0;
-	struct buf b;
+	struct mime_part *top, *alt, *p;
 
 	if (sscanf(render, "event:%lld:%15[A-Z]:%lld", &id, method, &occ) < 2 ||
 	    (kind = copy_kind(method)) < 0 || cache_load(ec, render, id) < 0)
@@ -2374,34 +2362,34 @@ event_personalise(struct event_cache *ec, const struct kith_config *cfg,
 		return NULL;
 	}
 	subj = copy_subject(&ec->e, kind, occ, now);
-	buf_init(&b);
-	copy_headers(&b, ec, cfg, key, kind, subj, member_id, rcpt, name, org,
-	    now);
 	/* The shape Google Calendar and Outlook send, so that clients
-	 * show Accept / Decline (RFC 6047). */
-	buf_adds(&b, "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; "
-	    "boundary=\"=_kith_ev_m\"\r\n\r\n--=_kith_ev_m\r\n"
-	    "Content-Type: multipart/alternative; boundary=\"=_kith_ev_a\"\r\n"
-	    "\r\n");
+	 * show Accept / Decline (RFC 6047): mixed [ alternative (text,
+	 * HTML, calendar), invite.ics ]. */
+	top = mime_multipart_new("mixed");
+	alt = mime_multipart_new("alternative");
 	if (text)
-		text_parts(&b, "=_kith_ev_a", text);
+		text_parts(alt, text);
 	else
-		summary_parts(&b, "=_kith_ev_a", &ec->e, &ec->l, *name ? name :
-		    rcpt, occ, kind == COPY_CANCEL, waitlisted);
-	buf_addf(&b, "--=_kith_ev_a\r\nContent-Type: text/calendar; "
-	    "charset=UTF-8; method=%s\r\nContent-Transfer-Encoding: base64\r\n"
-	    "\r\n", kind == COPY_CANCEL ? "CANCEL" : "REQUEST");
-	compose_base64(&b, cal, strlen(cal));
-	buf_addf(&b, "--=_kith_ev_a--\r\n\r\n--=_kith_ev_m\r\nContent-Type: "
-	    "application/ics; name=\"invite.ics\"\r\nContent-Disposition: "
-	    "attachment; filename=\"invite.ics\"\r\nContent-Transfer-Encoding: "
-	    "base64\r\n\r\n");
-	compose_base64(&b, cal, strlen(cal));
-	buf_adds(&b, "--=_kith_ev_m--\r\n");
+		summary_parts(alt, &ec->e, &ec->l, *name ? name : rcpt, occ,
+		    kind == COPY_CANCEL, waitlisted);
+	p = mime_text_new("calendar", cal);
+	mime_part_param(p, "method", kind == COPY_CANCEL ? "CANCEL" :
+	    "REQUEST");
+	mime_part_encoding(p, MIME_BASE64);	/* as clients send it */
+	mime_part_add(alt, p);
+	mime_part_add(top, alt);
+	p = mime_data_new("application/ics", cal, strlen(cal));
+	mime_part_param(p, "name", "invite.ics");
+	mime_part_disposition(p, MIME_ATTACHMENT, "invite.ics");
+	mime_part_add(top, p);
+	copy_headers(top, ec, cfg, key, kind, subj, member_id, rcpt, name, org,
+	    now);
+	out = mime_detach(top, NULL, len);
+	mime_part_free(top);
 	free(org);
 	free(subj);
 	free(cal);
 	free(text);
 	free(name);
-	return buf_detach(&b, len);
+	return out;
 }

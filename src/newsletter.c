@@ -10,10 +10,10 @@
 #include "kith/db.h"
 #include "kith/log.h"
 #include "kith/membership.h"
+#include "kith/mime.h"
 #include "kith/newsletter.h"
 #include "kith/notice.h"
 #include "kith/outbox.h"
-#include "kith/rfc2047.h"
 #include "kith/template.h"
 #include "kith/util.h"
 
@@ -540,20 +540,77 @@ newsletter_status(sqlite3 *db, const struct campaign *c,
 	return KITH_OK;
 }
 
-/* One part of a copy: QP text with the variables of vars. */
-static int
-add_part(struct buf *b, const char *type, const char *text,
+/* One text/TYPE part of a copy: text with the variables of vars. */
+static struct mime_part *
+copy_part(const char *type, const char *text,
     const struct template_var *vars, int n, char *err, size_t errlen)
 {
 	char *out = template_expand(text, vars, n, err, errlen);
+	struct mime_part *p;
 
 	if (out == NULL)
-		return -1;
-	buf_addf(b, "Content-Type: text/%s; charset=UTF-8\r\n"
-	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n", type);
-	compose_qp(b, out);
+		return NULL;
+	p = mime_text_new(type, out);
 	free(out);
-	return 0;
+	return p;
+}
+
+/* The body of one recipient's copy: text, or text and HTML. */
+static struct mime_part *
+copy_body(const struct campaign *c, const struct list *l,
+    const struct newsletter_recipient *r, const struct template_var *vars,
+    int n, char *err, size_t errlen)
+{
+	struct mime_part *text, *html, *alt;
+	struct template_var hvars[NVARS];
+	char *hbufs[NVARS];
+	int hn;
+
+	text = copy_part("plain", c->text, vars, n, err, errlen);
+	if (text == NULL || *c->html == '\0')
+		return text;
+	hn = copy_vars(l, c, r, hvars, hbufs, html_escape);
+	html = copy_part("html", c->html, hvars, hn, err, errlen);
+	free_bufs(hbufs, hn);
+	if (html == NULL) {
+		mime_part_free(text);
+		return NULL;
+	}
+	alt = mime_multipart_new("alternative");
+	mime_part_add(alt, text);
+	mime_part_add(alt, html);
+	return alt;
+}
+
+/* The header fields of one recipient's copy. */
+static void
+copy_headers(struct mime_part *top, const struct campaign *c,
+    const struct list *l, const struct newsletter_recipient *r,
+    const char *subject)
+{
+	const char *lname = *l->name ? l->name : l->address;
+	char date[64], *hex = random_hex(8), *id;
+
+	mime_header_addr(top, "From", lname, l->address);
+	mime_header_addr(top, "To", r->name, r->address);
+	mime_header_text(top, "Subject", subject);
+	compose_date(now_utc(), date, sizeof(date));
+	mime_header(top, "Date", date);
+	mime_headerf(top, "Message-ID", "<nl%lld.%s@%s>", (long long)c->id,
+	    hex, l->domain);
+	free(hex);
+	mime_headerf(top, "Reply-To", "<%s-owner@%s>", l->local, l->domain);
+	id = xasprintf("%s.%s", l->local, l->domain);
+	mime_header_addr(top, "List-Id", lname, id);
+	free(id);
+	if (r->unsub_url) {
+		mime_headerf(top, "List-Unsubscribe", "<%s>, <%s>",
+		    r->unsub_url, r->unsub_mailto);
+		mime_header(top, "List-Unsubscribe-Post",
+		    "List-Unsubscribe=One-Click");
+	} else if (r->unsub_mailto)
+		mime_headerf(top, "List-Unsubscribe", "<%s>", r->unsub_mailto);
+	mime_header(top, "Precedence", "bulk");
 }
 
 char *
@@ -562,73 +619,23 @@ newsletter_render(const struct campaign *c, const struct list *l,
     size_t errlen)
 {
 	struct template_var vars[NVARS];
-	char *bufs[NVARS], *subject, *enc, *phrase, date[64], *id, *hex;
-	const char *boundary = "=_kith_newsletter";
-	struct buf b;
-	int n, ok;
+	char *bufs[NVARS], *subject, *out;
+	struct mime_part *top;
+	int n;
 
 	n = copy_vars(l, c, r, vars, bufs, NULL);
 	subject = template_expand(c->subject, vars, n, err, errlen);
-	if (subject == NULL) {
-		free_bufs(bufs, n);
-		return NULL;
-	}
-	buf_init(&b);
-	phrase = rfc2047_phrase(*l->name ? l->name : l->address, "\r\n");
-	buf_addf(&b, "From: %s <%s>\r\n", phrase, l->address);
-	free(phrase);
-	if (*r->name) {
-		phrase = rfc2047_phrase(r->name, "\r\n");
-		buf_addf(&b, "To: %s <%s>\r\n", phrase, r->address);
-		free(phrase);
-	} else
-		buf_addf(&b, "To: <%s>\r\n", r->address);
-	enc = rfc2047_encode(subject, "\r\n");
-	buf_addf(&b, "Subject: %s\r\n", enc);
-	free(enc);
-	free(subject);
-	compose_date(now_utc(), date, sizeof(date));
-	buf_addf(&b, "Date: %s\r\n", date);
-	hex = random_hex(8);
-	id = xasprintf("nl%lld.%s@%s", (long long)c->id, hex, l->domain);
-	buf_addf(&b, "Message-ID: <%s>\r\n", id);
-	free(hex);
-	free(id);
-	buf_addf(&b, "Reply-To: <%s-owner@%s>\r\n", l->local, l->domain);
-	phrase = rfc2047_phrase(*l->name ? l->name : l->address, "\r\n");
-	buf_addf(&b, "List-Id: %s <%s.%s>\r\n", phrase, l->local, l->domain);
-	free(phrase);
-	if (r->unsub_url)
-		buf_addf(&b, "List-Unsubscribe: <%s>,\r\n <%s>\r\n"
-		    "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
-		    r->unsub_url, r->unsub_mailto);
-	else if (r->unsub_mailto)
-		buf_addf(&b, "List-Unsubscribe: <%s>\r\n", r->unsub_mailto);
-	buf_adds(&b, "Precedence: bulk\r\nMIME-Version: 1.0\r\n");
-	if (*c->html) {
-		char *hbufs[NVARS];
-		struct template_var hvars[NVARS];
-		int hn = copy_vars(l, c, r, hvars, hbufs, html_escape);
-
-		/* QP never writes "=_", so the boundary cannot occur inside. */
-		buf_addf(&b, "Content-Type: multipart/alternative; "
-		    "boundary=\"%s\"\r\n\r\n--%s\r\n", boundary, boundary);
-		ok = add_part(&b, "plain", c->text, vars, n, err, errlen) == 0;
-		if (ok) {
-			buf_addf(&b, "\r\n--%s\r\n", boundary);
-			ok = add_part(&b, "html", c->html, hvars, hn, err,
-			    errlen) == 0;
-			buf_addf(&b, "\r\n--%s--\r\n", boundary);
-		}
-		free_bufs(hbufs, hn);
-	} else
-		ok = add_part(&b, "plain", c->text, vars, n, err, errlen) == 0;
+	top = subject ? copy_body(c, l, r, vars, n, err, errlen) : NULL;
 	free_bufs(bufs, n);
-	if (!ok) {
-		buf_release(&b);
+	if (top == NULL) {
+		free(subject);
 		return NULL;
 	}
-	return buf_detach(&b, len);
+	copy_headers(top, c, l, r, subject);
+	free(subject);
+	out = mime_detach(top, NULL, len);
+	mime_part_free(top);
+	return out;
 }
 
 struct newsletter_cache {

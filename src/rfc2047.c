@@ -82,8 +82,8 @@ rfc2047_decode(const char *raw, size_t len)
 /* Longer words cannot be folded into a header line SMTP carries. */
 #define WORD_MAX 900
 
-static int
-needs_encoding(const char *s)
+int
+rfc2047_needed(const char *s)
 {
 	size_t word = 0;
 
@@ -98,64 +98,27 @@ needs_encoding(const char *s)
 	return strstr(s, "=?") != NULL;
 }
 
-char *
-rfc2047_encode(const char *utf8, const char *eol)
+size_t
+rfc2047_word(struct buf *b, const char *s, size_t len, size_t room)
 {
-	char *clean = utf8_sanitize(utf8, strlen(utf8));
-	const unsigned char *p;
-	struct buf b;
-	size_t len, i = 0;
+	/* =?UTF-8?B?...?= is 12 characters around 4 for every 3 bytes */
+	size_t max, n = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned char enc[64];
 
-	/* Controls (CR, LF, TAB...) never reach a header. */
-	for (char *c = clean; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = ' ';
-	if (!needs_encoding(clean))
-		return clean;
-	buf_init(&b);
-	p = (const unsigned char *)clean;
-	len = strlen(clean);
-	while (i < len) {
-		/* 45 raw bytes -> 60 base64 chars; with =?UTF-8?B??= 72. */
-		size_t chunk = 0;
-		unsigned char enc[64];
+	if (room > 75)		/* RFC 2047 2: at most 75 characters */
+		room = 75;
+	max = room > 12 ? (room - 12) / 4 * 3 : 0;
+	while (n < len) {
+		size_t k = utf8_seq_len(p + n, len - n);
 
-		while (i + chunk < len) {
-			size_t n = utf8_seq_len(p + i + chunk, len - i - chunk);
-
-			if (n == 0)
-				n = 1;
-			if (chunk + n > 45)
-				break;
-			chunk += n;
-		}
-		EVP_EncodeBlock(enc, p + i, (int)chunk);
-		if (b.len)
-			buf_addf(&b, "%s ", eol);
-		buf_addf(&b, "=?UTF-8?B?%s?=", enc);
-		i += chunk;
+		if (k == 0)
+			k = 1;
+		if (n + k > max && n > 0)
+			break;
+		n += k;
 	}
-	free(clean);
-	return buf_detach(&b, NULL);
-}
-
-char *
-rfc2047_phrase(const char *utf8, const char *eol)
-{
-	char *enc = rfc2047_encode(utf8, eol);
-	struct buf b;
-
-	if (strncmp(enc, "=?", 2) == 0 && needs_encoding(utf8))
-		return enc;
-	/* ASCII: a quoted-string, escaping quote and backslash. */
-	buf_init(&b);
-	buf_addc(&b, '"');
-	for (const char *p = enc; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			buf_addc(&b, '\\');
-		buf_addc(&b, *p);
-	}
-	buf_addc(&b, '"');
-	free(enc);
-	return buf_detach(&b, NULL);
+	EVP_EncodeBlock(enc, p, (int)n);
+	buf_addf(b, "=?UTF-8?B?%s?=", enc);
+	return n;
 }

@@ -1,8 +1,9 @@
 /*
  * compose - outgoing mail.  The list copy of a post rewrites only the
  * header block: the body and MIME structure stay byte-for-byte.  Notices
- * (to a refused sender, later confirmations) are built whole.  Every
- * member-supplied string goes through rfc2047_encode() first.
+ * (to a refused sender, later confirmations) are built whole.  Both go
+ * through the MIME builder (kith/mime.h), whose field writers encode
+ * every member-supplied string (RFC 2047) and drop its controls.
  */
 #ifndef KITH_COMPOSE_H
 #define KITH_COMPOSE_H
@@ -66,21 +67,12 @@ struct notice {
 };
 
 /*
- * compose_notice - text/plain UTF-8 (multipart/mixed when a message is
- * attached).  RFC 3834: Auto-Submitted: auto-replied when it answers a
+ * compose_notice - text/plain UTF-8, 7bit or quoted-printable
+ * (multipart/mixed when a message is attached, inline).  RFC 3834: Auto-Submitted: auto-replied when it answers a
  * message (reply), auto-generated for everything else (onboarding, poll
  * results, reminders, nudges, notices to owners).  Caller frees.
  */
 char *compose_notice(const struct notice *n, size_t *outlen);
-
-/*
- * compose_qp - text (LF or CRLF lines) appended to b as quoted-printable
- * with CRLF line ends, lines of at most 76 characters.
- */
-void compose_qp(struct buf *b, const char *text);
-
-/* data appended to b as base64 in CRLF lines of 76 characters. */
-void compose_base64(struct buf *b, const void *data, size_t len);
 
 /* s with < > & " ' as HTML entities; caller frees. */
 char *html_escape(const char *s);

@@ -1,7 +1,9 @@
 /*
  * rfc2047 - header text in and out.  libetpan only decodes (API-NOTES 1.3),
- * so the encoder is ours.  Member-supplied text reaches a header only
- * through rfc2047_encode(), which also removes CR, LF and other controls.
+ * so the encoder is ours: rfc2047_word() makes one encoded-word, and the
+ * MIME builder's field writers (kith/mime.h) fold them into header lines.
+ * Member-supplied text reaches a header only through those, which also
+ * turn CR, LF and other controls into spaces.
  */
 #ifndef KITH_RFC2047_H
 #define KITH_RFC2047_H
@@ -15,16 +17,20 @@
 char *rfc2047_decode(const char *raw, size_t len);
 
 /*
- * rfc2047_encode - UTF-8 text as a header value: printable ASCII is kept
- * as it is (unless a word is too long to fold: over 900 characters);
- * otherwise base64 encoded-words of at most 75 characters that
- * never split a UTF-8 sequence, folded with eol + space.  Controls become
- * spaces.  Caller frees.
+ * rfc2047_needed - 1 when header text utf8 cannot go as it is: controls,
+ * 8-bit bytes, something that looks like an encoded-word, or a word too
+ * long to fold (over 900 characters).
  */
-char *rfc2047_encode(const char *utf8, const char *eol);
+int rfc2047_needed(const char *utf8);
 
-/* Phrase for a display name: quoted-string when ASCII, else encoded. Caller frees. */
-char *rfc2047_phrase(const char *utf8, const char *eol);
+/*
+ * rfc2047_word - one base64 encoded-word of at most room characters
+ * (never more than 75) appended to b, holding as many whole UTF-8
+ * sequences from s[0..len) as fit (always at least one); returns the
+ * bytes it took.
+ */
+struct buf;
+size_t rfc2047_word(struct buf *b, const char *s, size_t len, size_t room);
 
 /* Replace invalid UTF-8 sequences with U+FFFD; caller frees. */
 char *utf8_sanitize(const char *s, size_t len);

@@ -6,7 +6,6 @@
 
 #include "kith/message.h"
 #include "kith/mimeshape.h"
-#include "kith/rfc2047.h"
 #include "kith/util.h"
 #include "unit.h"
 
@@ -128,45 +127,6 @@ START_TEST(test_headers_folded)
 	ck_assert_int_eq(message_parse(&m, raw, strlen(raw), err, sizeof(err)), 0);
 	ck_assert_str_eq(m.subject, "one two");
 	message_release(&m);
-}
-END_TEST
-
-START_TEST(test_rfc2047_encode)
-{
-	const char *texts[] = {
-		"plain ascii stays", "Συνάντηση την Παρασκευή · 금요일 모임 "
-		"και πολύ μεγάλο κείμενο που πρέπει να χωριστεί σε πολλές λέξεις",
-		"line\r\nbreak", "=?UTF-8?B?bm90?= an encoded word", "😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀",
-	};
-
-	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-		char *enc = rfc2047_encode(texts[i], "\r\n"), *dec, *p, *save;
-		char *copy;
-
-		ck_assert_msg(strchr(enc, '\r') == NULL || strstr(enc, "\r\n "),
-		    "only folding line breaks: %s", enc);
-		dec = rfc2047_decode(enc, strlen(enc));
-		if (i == 2)
-			ck_assert_msg(!strpbrk(dec, "\r\n"), "no line break: %s", dec);
-		else
-			ck_assert_msg(!strcmp(dec, texts[i]), "round trip %zu: got "
-			    "'%s' want '%s'", i, dec, texts[i]);
-		/* every encoded-word fits in 75 characters and decodes alone */
-		copy = xstrdup(enc);
-		for (p = strtok_r(copy, " \r\n", &save); p; p = strtok_r(NULL,
-		    " \r\n", &save)) {
-			if (strncmp(p, "=?", 2))
-				continue;
-			ck_assert_msg(strlen(p) <= 75, "word too long: %s", p);
-			free(dec);
-			dec = rfc2047_decode(p, strlen(p));
-			ck_assert_msg(strstr(dec, "\xef\xbf\xbd") == NULL,
-			    "a word split a character: %s", p);
-		}
-		free(copy);
-		free(dec);
-		free(enc);
-	}
 }
 END_TEST
 
@@ -331,7 +291,6 @@ message_suite(void)
 	tcase_add_loop_test(tc, test_garbage, 0,
 	    (int)(sizeof(garbage) / sizeof(garbage[0])));
 	tcase_add_test(tc, test_headers_folded);
-	tcase_add_test(tc, test_rfc2047_encode);
 	tcase_add_loop_test(tc, test_shape, 0,
 	    (int)(sizeof(shape_cases) / sizeof(shape_cases[0])));
 	tcase_add_test(tc, test_parse_kept);

@@ -1,4 +1,4 @@
-/* test_newsletter - rates, quoted-printable, local times, the throttle's
+/* test_newsletter - rates, local times, the throttle's
  * spacing, and reading bounce reports. */
 #include "config.h"
 
@@ -37,32 +37,6 @@ START_TEST(test_rate_parse)
 		ck_assert_msg(iv == rate_cases[_i].interval_us, "'%s': interval "
 		    "got %lld, want %lld", rate_cases[_i].spec, (long long)iv,
 		    (long long)rate_cases[_i].interval_us);
-}
-END_TEST
-
-static const struct {
-	const char *in, *want;
-} qp_cases[] = {
-	{ "plain text\n", "plain text\r\n" },
-	{ "a=b\n", "a=3Db\r\n" },
-	{ "trailing space \n", "trailing space=20\r\n" },
-	{ "Zażółć\n", "Za=C5=BC=C3=B3=C5=82=C4=87\r\n" },
-	{ "no newline", "no newline\r\n" },
-	{ "crlf\r\nlines\r\n", "crlf\r\nlines\r\n" },
-	{ "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
-	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\r\n"
-	  "xxxxx\r\n" },
-};
-
-START_TEST(test_qp)
-{
-	struct buf b;
-
-	buf_init(&b);
-	compose_qp(&b, qp_cases[_i].in);
-	ck_assert_msg(!strcmp(b.data, qp_cases[_i].want), "'%s': got '%s'",
-	    qp_cases[_i].in, b.data);
-	buf_release(&b);
 }
 END_TEST
 
@@ -253,7 +227,6 @@ newsletter_suite(void)
 
 	tcase_add_loop_test(tc, test_rate_parse, 0,
 	    sizeof(rate_cases) / sizeof(rate_cases[0]));
-	tcase_add_loop_test(tc, test_qp, 0, sizeof(qp_cases) / sizeof(qp_cases[0]));
 	tcase_add_test(tc, test_html_escape);
 	tcase_add_test(tc, test_local_time);
 	tcase_add_test(tc, test_throttle_spacing);
