@@ -64,4 +64,13 @@ int onboarding_progress(sqlite3 *db, const struct list *l,
     int (*fn)(const struct onboarding_funnel *, void *), void *ctx,
     int64_t *in_sequence, int64_t *finished);
 
+struct template_check;
+/*
+ * onboarding_check_templates - every onboarding/NAME.txt list l could
+ * send, checked with the values send_step gives (template_check).
+ * Returns the errors found.
+ */
+int onboarding_check_templates(const struct kith_config *cfg,
+    const struct list *l, struct template_check *c);
+
 #endif
