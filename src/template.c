@@ -196,16 +196,6 @@ tv_inherit(struct tvars *tv, const struct tvars *outer)
 	tv->outer = outer;
 }
 
-struct tvars *
-tv_from_vars(const struct template_var *vars, int nvars)
-{
-	struct tvars *tv = tv_new();
-
-	for (int i = 0; i < nvars; i++)
-		tv_str(tv, vars[i].name, vars[i].value);
-	return tv;
-}
-
 /* tv_get - name's value in tv or the records it inherits from. */
 static const struct tvalue *
 tv_get(const struct tvars *tv, const char *name)
@@ -215,6 +205,17 @@ tv_get(const struct tvars *tv, const char *name)
 			if (!strcmp(tv->v[i].name, name))
 				return &tv->v[i];
 	return NULL;
+}
+
+struct tvars *
+tv_from_vars(const struct template_var *vars, int nvars)
+{
+	struct tvars *tv = tv_new();
+
+	for (int i = 0; i < nvars; i++)
+		if (tv_get(tv, vars[i].name) == NULL)	/* the first wins */
+			tv_str(tv, vars[i].name, vars[i].value);
+	return tv;
 }
 
 const char *
@@ -895,6 +896,16 @@ add_escaped(struct eval *ev, const char *s, size_t n)
 		}
 }
 
+/* add_value - s, the text of v: escaped unless it is HTML already. */
+static void
+add_value(struct eval *ev, const struct tvalue *v, const char *s)
+{
+	if (v->type == V_HTML)
+		buf_adds(&ev->out, s);
+	else
+		add_escaped(ev, s, strlen(s));
+}
+
 /* as_text - a value as printed (before escaping); NULL with err. */
 static char *
 as_text(struct eval *ev, const struct node *n, const struct tvalue *v)
@@ -1019,7 +1030,7 @@ eval_pad(struct eval *ev, const struct node *n, const struct tvalue *v)
 	w = str_width(s);
 	for (; n->kind == N_PADLEFT && w < (size_t)n->num; w++)
 		buf_addc(&ev->out, ' ');
-	add_escaped(ev, s, strlen(s));
+	add_value(ev, v, s);
 	for (; n->kind == N_PAD && w < (size_t)n->num; w++)
 		buf_addc(&ev->out, ' ');
 	free(s);
@@ -1091,7 +1102,7 @@ eval_node(struct eval *ev, const struct node *n)
 	case N_VAR:
 		if ((s = as_text(ev, n, v)) == NULL)
 			return -1;
-		add_escaped(ev, s, strlen(s));
+		add_value(ev, v, s);
 		free(s);
 		return 0;
 	case N_IF:
@@ -1267,7 +1278,7 @@ safe_part(const char *s)
 
 /*
  * candidates - the paths NAME may be at for o, most specific first, with
- * the language each is in ("" for none); returns how many (at most 8).
+ * the language each is in ("" for none); returns how many (at most 10).
  */
 static int
 candidates(const struct kith_config *cfg, const struct template_opts *o,
@@ -1291,9 +1302,15 @@ candidates(const struct kith_config *cfg, const struct template_opts *o,
 	}
 	for (size_t i = 0; i < NSHIPPED; i++)
 		CAND(code, "%s/%s/%s", shipped_dirs[i], code, name);
-	if (strcmp(code, "en"))
-		for (size_t i = 0; i < NSHIPPED; i++)
-			CAND("en", "%s/en/%s", shipped_dirs[i], name);
+	if (strcmp(code, "en") == 0)
+		return n;
+	/* not in that language: English, the list's and site's first */
+	if (data && list)
+		CAND("en", "%s/templates/%s/en/%s", data, list, name);
+	if (data)
+		CAND("en", "%s/templates/en/%s", data, name);
+	for (size_t i = 0; i < NSHIPPED; i++)
+		CAND("en", "%s/en/%s", shipped_dirs[i], name);
 #undef CAND
 	return n;
 }
@@ -1302,8 +1319,8 @@ char *
 template_find(const struct kith_config *cfg, const struct template_opts *o,
     const char *name, char *lang)
 {
-	char *path[8], *found = NULL;
-	const char *plang[8];
+	char *path[10], *found = NULL;
+	const char *plang[10];
 	int n;
 
 	if (!safe_part(name))
@@ -1548,8 +1565,8 @@ wildcard(const struct kith_config *cfg, const char *list, char **codes,
 	probe = xasprintf("%sx", dir);
 	for (size_t k = 0; codes[k]; k++) {
 		struct template_opts o = { list, codes[k], NULL };
-		char *path[8];
-		const char *lang[8];
+		char *path[10];
+		const char *lang[10];
 		int np = candidates(cfg, &o, probe, path, lang);
 
 		for (int i = 0; i < np; i++) {

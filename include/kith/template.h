@@ -142,7 +142,8 @@ struct template_var {
 	const char *value;
 };
 
-/* tv_from_vars - a record of n string values; caller frees (tv_free). */
+/* tv_from_vars - a record of n string values, the first of a name
+ * winning as it always has; caller frees (tv_free). */
 struct tvars *tv_from_vars(const struct template_var *vars, int nvars);
 
 /*
