@@ -1,6 +1,6 @@
 /*
  * onboarding - a list's ordered sequence of welcome steps.  Each step is
- * a template (templates/onboarding/NAME.txt, per list first; its first
+ * a template (templates/en/onboarding/NAME.txt, per list first; its first
  * line may be "Subject: ...") sent `after` seconds after the member
  * joined (first step) or after the previous step, unless the member has
  * already acted (--unless posted | rsvped: the step is skipped).
