@@ -396,6 +396,55 @@ START_TEST(test_limits)
 }
 END_TEST
 
+/*
+ * Random templates from the pieces of the syntax: every one renders or
+ * fails with a line, never crashes (the sanitizer run checks the rest).
+ */
+START_TEST(test_garbage)
+{
+	static const char *const pieces[] = {
+		"{{", "}}", "{{{", "#if ", "#each ", "#unless ", "/if", "/each",
+		"/unless", "else", "posts", "yes", "member.name", "@index",
+		"@first", "plural ", "date ", "pad ", "padleft ", "repeat ",
+		"\"", "\\", "\"a\" ", "3 ", "five ", "when ", "\n", "\r\n",
+		"  ", "!", "x", "é", "한", "\xff", "Subject: ", "{{#if yes}}",
+		"{{/if}}", "{{#each posts}}", "{{/each}}", "{{else}}",
+		"{{subject}}", "{{@last}}", "{{plural five \"a\" \"b\"}}",
+		"{{date when \"date\"}}", "{{pad subject 3}}",
+	};
+	struct template_opts o = { NULL, "cs", "Europe/Prague" };
+	struct tvars *tv = values();
+	unsigned seed = 12345;
+	int ok = 0;
+
+	for (int i = 0; i < 20000; i++) {
+		struct template_out out;
+		struct buf b;
+		char err[512] = "";
+		int n = 1 + (int)((seed = seed * 1103515245 + 12345) >> 16) % 24;
+
+		buf_init(&b);
+		buf_adds(&b, "");
+		while (n-- > 0) {
+			seed = seed * 1103515245 + 12345;
+			buf_adds(&b, pieces[(seed >> 16) % (sizeof(pieces) /
+			    sizeof(pieces[0]))]);
+		}
+		if (template_string(b.data, i % 2 ? "g.html" : "g.txt", &o, tv,
+		    &out, err, sizeof(err)) == 0) {
+			ck_assert_ptr_nonnull(out.body);
+			template_out_release(&out);
+			ok++;
+		} else
+			ck_assert_msg(!strncmp(err, "g.", 2), "'%s': %s", b.data,
+			    err);
+		buf_release(&b);
+	}
+	ck_assert_int_gt(ok, 100);	/* some of them are templates */
+	tv_free(tv);
+}
+END_TEST
+
 /* ---- files: the search order, the flat API, kith check ---- */
 
 static char dir[256];
@@ -660,6 +709,7 @@ template_suite(void)
 
 	tcase_add_loop_test(tc, test_constructs, 0, NCASES);
 	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_garbage);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(files, setup, teardown);
