@@ -40,10 +40,10 @@ notice_list_tv(struct tvars *tv, const struct list *l)
 	char *bufs[NLISTVARS];
 	int n = notice_list_vars(l, vars, bufs);
 
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++)
 		tv_str(tv, vars[i].name, vars[i].value);
+	for (int i = 0; i < n; i++)	/* after: vars point into bufs */
 		free(bufs[i]);
-	}
 }
 
 /*

@@ -317,7 +317,7 @@ tag_end(const char *s)
 	int quoted = 0;
 
 	for (const char *p = s + 2; *p && *p != '\n' && p - s < MAX_TAG; p++) {
-		if (quoted && *p == '\\' && p[1])
+		if (quoted && *p == '\\' && p[1] && p[1] != '\n')
 			p++;
 		else if (*p == '"')
 			quoted = !quoted;
@@ -453,9 +453,17 @@ struct word {
 	int quoted;
 };
 
+static void
+words_free(struct word *w, int *nw)
+{
+	for (int i = 0; i < *nw; i++)
+		free(w[i].s);
+	*nw = 0;
+}
+
 /*
- * split - the words inside a tag (between "{{" and "}}"); -1 for a
- * string never closed or too many words.
+ * split - the words inside a tag (between "{{" and "}}"); -1 and none
+ * for a string never closed or too many words.
  */
 static int
 split(const char *in, size_t len, struct word *w, int max, int *nw)
@@ -470,8 +478,10 @@ split(const char *in, size_t len, struct word *w, int max, int *nw)
 			p++;
 			continue;
 		}
-		if (*nw == max)
+		if (*nw == max) {
+			words_free(w, nw);
 			return -1;
+		}
 		buf_init(&b);
 		buf_adds(&b, "");
 		if (*p == '"') {
@@ -482,6 +492,7 @@ split(const char *in, size_t len, struct word *w, int max, int *nw)
 			}
 			if (p == end) {
 				buf_release(&b);
+				words_free(w, nw);
 				return -1;
 			}
 			p++;
@@ -613,10 +624,10 @@ block_node(struct parser *ps, const struct token *t, struct word *w, int nw,
 	snprintf(close, sizeof(close), "/%s", kw);
 	if (parse_seq(ps, depth + 1, &n->body, &stop) < 0)
 		return -1;
-	if (stop && stop->start[2 + strspn(stop->start + 2, " ")] == 'e') {
+	if (stop && stop->start[2 + strspn(stop->start + 2, " \t")] == 'e') {
 		if (parse_seq(ps, depth + 1, &n->alt, &stop) < 0)
 			return -1;
-		if (stop && stop->start[2 + strspn(stop->start + 2, " ")] ==
+		if (stop && stop->start[2 + strspn(stop->start + 2, " \t")] ==
 		    'e')
 			return fail(ps->err, ps->errlen, ps->where, stop->line,
 			    "a second '{{else}}' in '%.*s' of line %d",
@@ -630,11 +641,9 @@ block_node(struct parser *ps, const struct token *t, struct word *w, int nw,
 		struct word cw[2];
 		int ncw, same;
 
-		if (split(stop->start + 2, stop->len - 4, cw, 2, &ncw) < 0)
-			ncw = 0;
+		split(stop->start + 2, stop->len - 4, cw, 2, &ncw);
 		same = ncw == 1 && !strcmp(cw[0].s, close);
-		for (int i = 0; i < ncw; i++)
-			free(cw[i].s);
+		words_free(cw, &ncw);
 		if (!same)
 			return fail(ps->err, ps->errlen, ps->where, stop->line,
 			    "'%.*s' closes '%.*s' of line %d", (int)stop->len,
@@ -707,8 +716,7 @@ parse_seq(struct parser *ps, int depth, struct node **head,
 			    block_node(ps, t, w, nw, depth, n) :
 			    tag_node(ps, t, w, nw, n);
 		}
-		for (int i = 0; i < nw; i++)
-			free(w[i].s);
+		words_free(w, &nw);
 		if (rc)
 			return rc < 0 ? -1 : 0;
 	}

@@ -12,6 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kith/db.h"
+#include "kith/lists.h"
+#include "kith/notice.h"
 #include "kith/template.h"
 #include "kith/util.h"
 #include "unit.h"
@@ -700,6 +703,96 @@ START_TEST(test_check)
 }
 END_TEST
 
+/* The mail notice_queue stored last. */
+static char *
+last_mail(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	char *mail = NULL;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT data FROM "
+	    "outbox_messages ORDER BY id DESC LIMIT 1", -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		mail = xstrndup(sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0));
+	sqlite3_finalize(st);
+	ck_assert_ptr_nonnull(mail);
+	return mail;
+}
+
+/* The header of mail ended with a NUL; the body follows it. */
+static char *
+headers(char *mail)
+{
+	char *end = strstr(mail, "\r\n\r\n");
+
+	ck_assert_ptr_nonnull(end);
+	end[2] = '\0';
+	return mail;
+}
+
+/*
+ * notice_queue: the template's Subject: line, in the reader's language
+ * and with the caller's structured values, wins over the caller's
+ * subject; a CR/LF in a value never makes a header line.  Without a
+ * Subject: line the caller's subject stays.
+ */
+START_TEST(test_notice_subject)
+{
+	struct template_var vars[] = {
+		{ "member.address", "hana@example.org" },
+		{ "member.name", "Hana\r\nBcc: eve@example.org" },
+	};
+	struct tvars *tv = tv_new();
+	struct notice_opts o;
+	struct list l;
+	char err[256], dbdir[256], *mail;
+	sqlite3 *db = unit_db(dbdir, sizeof(dbdir));
+
+	ck_assert_ptr_nonnull(db);
+	ck_assert_int_eq(list_create(db, "team@example.org", "o@example.org",
+	    "Team", "", err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(list_find(db, "team", &l, err, sizeof(err)),
+	    KITH_OK);
+	put("team/cs/welcome.txt", "Subject: Vítej, {{member.name}}\n\n"
+	    "{{count}} {{plural count \"člen\" \"členové\" \"členů\"}}, "
+	    "{{member}}\n");
+	tv_int(tv, "count", 3);
+	memset(&o, 0, sizeof(o));
+	o.to = "hana@example.org";
+	o.subject = "Welcome to Team";
+	o.tmpl = "welcome.txt";
+	o.vars = vars;
+	o.nvars = 2;
+	o.tv = tv;
+	o.lang = "cs";
+	ck_assert_int_eq(notice_queue(db, &cfg, &l, &o), KITH_OK);
+	mail = headers(last_mail(db));
+	/* "Vítej, Hana Bcc: eve@example.org", RFC 2047 encoded */
+	ck_assert_msg(strstr(mail, "\nSubject: =?UTF-8?") != NULL, "%s", mail);
+	ck_assert_msg(strstr(mail, "Welcome to Team") == NULL, "%s", mail);
+	ck_assert_msg(strstr(mail, "\nBcc:") == NULL, "%s", mail);
+	ck_assert_msg(strstr(mail + strlen(mail) + 1, "3 členové, Hana") ||
+	    strstr(mail + strlen(mail) + 1, "3 =C4=8Dlenov=C3=A9, Hana"),
+	    "%s", mail + strlen(mail) + 1);
+	free(mail);
+
+	/* English (the shipped welcome.txt has no Subject: line) */
+	o.lang = NULL;
+	ck_assert_int_eq(notice_queue(db, &cfg, &l, &o), KITH_OK);
+	mail = headers(last_mail(db));
+	ck_assert_msg(strstr(mail, "\nSubject: Welcome to Team\r\n"), "%s",
+	    mail);
+	ck_assert_msg(strstr(mail, "\nBcc:") == NULL, "%s", mail);
+	free(mail);
+	list_release(&l);
+	db_close(db);
+	unit_rmdir(dbdir);
+	tv_free(tv);
+}
+END_TEST
+
 Suite *
 template_suite(void)
 {
@@ -716,6 +809,7 @@ template_suite(void)
 	tcase_add_test(files, test_search_order);
 	tcase_add_test(files, test_flat_api);
 	tcase_add_test(files, test_check);
+	tcase_add_test(files, test_notice_subject);
 	suite_add_tcase(s, files);
 	return s;
 }
