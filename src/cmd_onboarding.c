@@ -21,7 +21,7 @@ onboarding_usage(FILE *out)
 	    "Steps go out from 'kith cron', each that long after the member "
 	    "joined (the\nfirst) or after the previous step; --unless skips it "
 	    "for members who have\nalready posted / answered an event.  "
-	    "Templates: templates/onboarding/NAME.txt\n(DATA/templates/LIST/"
+	    "Templates: templates/en/onboarding/NAME.txt\n(DATA/templates/LIST/"
 	    "onboarding/ overrides), shipped: intro-nudge,\nfirst-discussion, "
 	    "first-meetup, help-organise.\n");
 }

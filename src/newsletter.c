@@ -723,3 +723,26 @@ newsletter_personalise(struct newsletter_cache *nc,
 	free(url);
 	return out;
 }
+
+/* What a copy's template gives, besides the list's values (copy_vars). */
+#define NEWSLETTER_FIELDS TF_FIELDS( \
+	TF_STR("member.name"), TF_STR("member.address"), \
+	TF_STR("unsubscribe"), TF_STR("subject"), TF_STR("content"))
+static const struct template_schema newsletter_schema[] = {
+	{ "newsletter/*.txt", NEWSLETTER_FIELDS, 0 },
+	{ "newsletter/*.html", NEWSLETTER_FIELDS, 0 },
+};
+
+int
+newsletter_check_templates(const struct kith_config *cfg,
+    const struct list *l, struct template_check *c)
+{
+	struct tvars *common = tv_new();
+	int errors;
+
+	notice_list_tv(common, l);
+	errors = template_check(cfg, l->local, NULL, newsletter_schema, 2,
+	    common, c);
+	tv_free(common);
+	return errors;
+}

@@ -13,7 +13,6 @@
 #include "kith/util.h"
 
 #define NLISTVARS 7
-#define MAXVARS 32
 
 int
 notice_list_vars(const struct list *l, struct template_var *vars,
@@ -34,39 +33,42 @@ notice_list_vars(const struct list *l, struct template_var *vars,
 	return NLISTVARS;
 }
 
+void
+notice_list_tv(struct tvars *tv, const struct list *l)
+{
+	struct template_var vars[NLISTVARS];
+	char *bufs[NLISTVARS];
+	int n = notice_list_vars(l, vars, bufs);
+
+	for (int i = 0; i < n; i++)
+		tv_str(tv, vars[i].name, vars[i].value);
+	for (int i = 0; i < n; i++)	/* after: vars point into bufs */
+		free(bufs[i]);
+}
+
 /*
- * member_vars - the member's variables as every template sees them:
+ * member_values - the member's values as every template sees them:
  * member.name is never empty (a member without a name is called by the
  * address, so "Goodbye, {{member.name}}." never reads "Goodbye, ."), and
  * member is "Name <address>", or the address alone ("hana@example.org
- * left", not "hana@example.org () left").  vars has room for one more;
- * returns the new count, *alloc gets what the caller frees.
+ * left", not "hana@example.org () left").  Read from tv and what it
+ * inherits; set in tv.
  */
-static int
-member_vars(struct template_var *vars, int n, char **alloc)
+static void
+member_values(struct tvars *tv)
 {
-	const char *addr = NULL;
-	int name = -1;
+	const char *addr = tv_get_str(tv, "member.address");
+	const char *name = tv_get_str(tv, "member.name");
 
-	*alloc = NULL;
-	for (int i = 0; i < n; i++) {
-		if (!strcmp(vars[i].name, "member.address"))
-			addr = vars[i].value;
-		else if (!strcmp(vars[i].name, "member.name"))
-			name = i;
-	}
 	if (addr == NULL || *addr == '\0')
-		return n;
-	if (name >= 0 && vars[name].value && *vars[name].value)
-		*alloc = xasprintf("%s <%s>", vars[name].value, addr);
+		return;
+	if (name && *name)
+		tv_strf(tv, "member", "%s <%s>", name, addr);
 	else {
-		*alloc = xstrdup(addr);
-		if (name >= 0)
-			vars[name].value = addr;
+		tv_str(tv, "member", addr);
+		if (name)
+			tv_str(tv, "member.name", addr);
 	}
-	if (n < MAXVARS)
-		vars[n++] = (struct template_var){ "member", *alloc };
-	return n;
 }
 
 /* Whether a notice answers a message from its recipient (RFC 3834). */
@@ -96,48 +98,66 @@ banned_may_get(sqlite3 *db, const struct list *l, const char *tmpl,
 	return ok;
 }
 
+/*
+ * notice_values - what a notice's template sees: the list's values, the
+ * caller's flat ones (the first of a name wins, as it always has), the
+ * caller's record under them, and the member's.  Caller frees.
+ */
+static struct tvars *
+notice_values(const struct list *l, const struct notice_opts *o)
+{
+	struct tvars *tv = tv_new();
+
+	notice_list_tv(tv, l);
+	for (int i = 0; i < o->nvars; i++)
+		if (tv_get_str(tv, o->vars[i].name) == NULL)
+			tv_str(tv, o->vars[i].name, o->vars[i].value);
+	tv_inherit(tv, o->tv);
+	member_values(tv);
+	return tv;
+}
+
 int
 notice_queue(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
     const struct notice_opts *o)
 {
-	struct template_var vars[MAXVARS];
-	char *bufs[NLISTVARS], *text, *mail, *list_id, *bounces, *member,
-	    err[512] = "";
-	int n = notice_list_vars(l, vars, bufs), st;
+	struct template_opts to = { l->local, o->lang, o->tz };
+	struct template_out out;
+	struct tvars *tv;
+	char *mail, *list_id, *bounces, *from, *tz = NULL, err[512] = "";
 	struct notice nt;
 	int64_t msg_id;
 	size_t len;
+	int st;
 
 	if (!banned_may_get(db, l, o->tmpl, o->to)) {
 		log_info("notice: nothing sent to banned '%s' on '%s' (%s)",
 		    o->to, l->address, o->tmpl);
-		for (int i = 0; i < NLISTVARS; i++)
-			free(bufs[i]);
 		return KITH_OK;
 	}
-	for (int i = 0; i < o->nvars && n < MAXVARS - 1; i++)
-		vars[n++] = o->vars[i];
-	n = member_vars(vars, n, &member);
-	text = template_render(cfg, l->local, o->tmpl, vars, n, err,
-	    sizeof(err));
-	free(member);
-	if (text == NULL) {
+	if (to.tz == NULL)
+		to.tz = tz = list_setting(db, l->id, "timezone");
+	tv = notice_values(l, o);
+	st = template_mail(cfg, &to, o->tmpl, tv, &out, err, sizeof(err));
+	tv_free(tv);
+	free(tz);
+	if (st < 0) {
 		log_error("notice: %s", err);
-		for (int i = 0; i < NLISTVARS; i++)
-			free(bufs[i]);
 		return KITH_PERM;
 	}
+	from = xasprintf("%s-owner@%s", l->local, l->domain);
 	list_id = xasprintf("<%s.%s>", l->local, l->domain);
 	bounces = xasprintf("%s-bounces", l->local);
 	memset(&nt, 0, sizeof(nt));
 	nt.from_name = l->name;
-	nt.from = bufs[0];
+	nt.from = from;
 	nt.to = o->to;
-	nt.subject = o->subject;
+	/* the text's own subject, in its language, before the caller's */
+	nt.subject = out.subject ? out.subject : o->subject;
 	nt.in_reply_to = o->in_reply_to;
 	nt.reply_to = o->reply_to;
 	nt.list_id = list_id;
-	nt.text = text;
+	nt.text = out.body;
 	nt.attach = o->attach;
 	nt.attach_len = o->attach_len;
 	nt.reply = notice_is_reply(o->tmpl);
@@ -147,11 +167,10 @@ notice_queue(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	if (st == KITH_OK)
 		st = outbox_rcpt_add(db, msg_id, o->to);
 	free(mail);
-	free(text);
+	template_out_release(&out);
+	free(from);
 	free(list_id);
 	free(bounces);
-	for (int i = 0; i < NLISTVARS; i++)
-		free(bufs[i]);
 	return st;
 }
 
@@ -173,102 +192,84 @@ notice_rate_ok(sqlite3 *db, int64_t list_id, const char *address,
 }
 
 /*
- * Every notice template, the variables its callers give it, and whether
- * it answers a message from its recipient (REPLY: Auto-Submitted:
- * auto-replied, RFC 3834) or is made by Kith on its own or on someone
- * else's act (0: auto-generated).  A template not listed is generated.
+ * Every notice template and the values its callers give it, besides the
+ * list's (notice_list_tv); "member" is made from member.address and
+ * member.name.  flags: whether it answers a message from its recipient
+ * (REPLY: Auto-Submitted: auto-replied, RFC 3834) or is made by Kith on
+ * its own or on someone else's act (GENERATED: auto-generated).  A
+ * template not listed is generated.
  */
-#define REPLY 1
-#define GENERATED 0
-static const struct {
-	const char *name;
-	const char *vars[8];
-	int reply;
-} notice_templates[] = {
-#define POST_VARS "subject", "size", "max_size", "to"
-#define MEMBER_VARS "member.address", "member.name"
-	{ "nonmember.txt", { POST_VARS, NULL }, REPLY },
-	{ "announce-only.txt", { POST_VARS, NULL }, REPLY },
-	{ "too-big.txt", { POST_VARS, NULL }, REPLY },
-	{ "not-supported.txt", { POST_VARS, NULL }, REPLY },
-	{ "banned.txt", { NULL }, REPLY },
-	{ "confirm.txt", { MEMBER_VARS, "request", NULL }, REPLY },
-	{ "confirm-unclear.txt", { "line", NULL }, REPLY },
-	{ "welcome.txt", { MEMBER_VARS, NULL }, GENERATED },
-	{ "goodbye.txt", { MEMBER_VARS, NULL }, GENERATED },
-	{ "owner-join.txt", { MEMBER_VARS, NULL }, GENERATED },
-	{ "owner-leave.txt", { MEMBER_VARS, NULL }, GENERATED },
-	{ "owner-summary.txt", { MEMBER_VARS, "events", NULL }, GENERATED },
-	{ "approve-subscription.txt", { MEMBER_VARS, NULL }, GENERATED },
-	{ "invite.txt", { MEMBER_VARS, NULL }, GENERATED },
-	{ "help.txt", { NULL }, REPLY },
-	{ "request-reply.txt", { "results", NULL }, REPLY },
-	{ "held.txt", { "subject", "reason", NULL }, REPLY },
-	{ "rejected.txt", { "subject", "reason", NULL }, GENERATED },
-	{ "expired.txt", { "subject", "reason", NULL }, GENERATED },
-	{ "held-moderator.txt", { "sender", "subject", "reason", "id", NULL },
-	    GENERATED },
-	{ "held-unclear.txt", { "id", "subject", "line", NULL }, REPLY },
-#define LATE_VARS "id", "subject", "outcome", "by", "when"
-	{ "held-late-decided.txt", { LATE_VARS, NULL }, REPLY },
-	{ "held-late-expired.txt", { LATE_VARS, NULL }, REPLY },
-	{ "held-late-unknown.txt", { LATE_VARS, NULL }, REPLY },
-	{ "bounce-disabled.txt", { "member.address", "bounce.score",
-	    "bounce.status", "bounce.diagnostic", NULL }, GENERATED },
-	{ "bounce-owner.txt", { "member.address", "bounce.score",
-	    "bounce.status", "bounce.diagnostic", NULL }, GENERATED },
-#define EVENT_VARS "event.title", "event.when", "event.where", "event.id", \
-	"member.name", "member.address"
-	{ "event-reminder.txt", { EVENT_VARS, NULL }, GENERATED },
-	{ "event-nudge.txt", { EVENT_VARS, "event.deadline", NULL },
-	    GENERATED },
-	{ "event-waitlisted.txt", { EVENT_VARS, NULL }, REPLY },
-	{ "event-promoted.txt", { EVENT_VARS, NULL }, GENERATED },
-	{ "event-reply-problem.txt", { "reason", NULL }, REPLY },
-	{ "event-reply-unclear.txt", { EVENT_VARS, "answer", NULL }, REPLY },
-	{ "reengage.txt", { MEMBER_VARS, NULL }, GENERATED },
-	{ "poll-voted.txt", { "poll.question", "poll.id", "vote", NULL },
-	    REPLY },
-	{ "poll-refused.txt", { "poll.question", "poll.id", "vote", NULL },
-	    REPLY },
+#define REPLY 1u
+#define GENERATED 0u
+#define F TF_FIELDS
+#define POST TF_STR("subject"), TF_STR("size"), TF_STR("max_size"), TF_STR("to")
+#define MEMBER TF_STR("member.address"), TF_STR("member.name"), TF_STR("member")
+#define LATE TF_STR("id"), TF_STR("subject"), TF_STR("outcome"), TF_STR("by"), TF_STR("when")
+#define BOUNCE TF_STR("member.address"), TF_STR("member"), TF_STR("bounce.score"), \
+	TF_STR("bounce.status"), TF_STR("bounce.diagnostic")
+#define EVENT TF_STR("event.title"), TF_STR("event.when"), TF_STR("event.where"), \
+	TF_STR("event.id"), MEMBER
+#define POLL TF_STR("poll.question"), TF_STR("poll.id"), TF_STR("vote")
+const struct template_schema notice_schema[] = {
+	{ "nonmember.txt", F(POST), REPLY },
+	{ "announce-only.txt", F(POST), REPLY },
+	{ "too-big.txt", F(POST), REPLY },
+	{ "not-supported.txt", F(POST), REPLY },
+	{ "banned.txt", NULL, REPLY },
+	{ "confirm.txt", F(MEMBER, TF_STR("request")), REPLY },
+	{ "confirm-unclear.txt", F(TF_STR("line")), REPLY },
+	{ "welcome.txt", F(MEMBER), GENERATED },
+	{ "goodbye.txt", F(MEMBER), GENERATED },
+	{ "owner-join.txt", F(MEMBER), GENERATED },
+	{ "owner-leave.txt", F(MEMBER), GENERATED },
+	{ "owner-summary.txt", F(MEMBER, TF_STR("events")), GENERATED },
+	{ "approve-subscription.txt", F(MEMBER), GENERATED },
+	{ "invite.txt", F(MEMBER), GENERATED },
+	{ "help.txt", NULL, REPLY },
+	{ "request-reply.txt", F(TF_STR("results")), REPLY },
+	{ "held.txt", F(TF_STR("subject"), TF_STR("reason")), REPLY },
+	{ "rejected.txt", F(TF_STR("subject"), TF_STR("reason")), GENERATED },
+	{ "expired.txt", F(TF_STR("subject"), TF_STR("reason")), GENERATED },
+	{ "held-moderator.txt", F(TF_STR("sender"), TF_STR("subject"), TF_STR("reason"),
+	    TF_STR("id")), GENERATED },
+	{ "held-unclear.txt", F(TF_STR("id"), TF_STR("subject"), TF_STR("line")), REPLY },
+	{ "held-late-decided.txt", F(LATE), REPLY },
+	{ "held-late-expired.txt", F(LATE), REPLY },
+	{ "held-late-unknown.txt", F(LATE), REPLY },
+	{ "bounce-disabled.txt", F(BOUNCE), GENERATED },
+	{ "bounce-owner.txt", F(BOUNCE), GENERATED },
+	{ "event-reminder.txt", F(EVENT), GENERATED },
+	{ "event-nudge.txt", F(EVENT, TF_STR("event.deadline")), GENERATED },
+	{ "event-waitlisted.txt", F(EVENT), REPLY },
+	{ "event-promoted.txt", F(EVENT), GENERATED },
+	{ "event-reply-problem.txt", F(TF_STR("reason")), REPLY },
+	{ "event-reply-unclear.txt", F(EVENT, TF_STR("answer")), REPLY },
+	{ "reengage.txt", F(MEMBER), GENERATED },
+	{ "poll-voted.txt", F(POLL), REPLY },
+	{ "poll-refused.txt", F(POLL), REPLY },
 };
+const size_t notice_nschema = sizeof(notice_schema) /
+    sizeof(notice_schema[0]);
 
 static int
 notice_is_reply(const char *tmpl)
 {
-	for (size_t i = 0; i < sizeof(notice_templates) /
-	    sizeof(notice_templates[0]); i++)
-		if (!strcmp(notice_templates[i].name, tmpl))
-			return notice_templates[i].reply;
+	for (size_t i = 0; i < notice_nschema; i++)
+		if (!strcmp(notice_schema[i].name, tmpl))
+			return notice_schema[i].flags & REPLY;
 	return 0;
 }
 
 int
 notice_check_templates(const struct kith_config *cfg, const struct list *l,
-    void (*bad)(const char *msg, void *ctx), void *ctx)
+    struct template_check *c)
 {
-	int errors = 0;
+	struct tvars *common = tv_new();
+	int errors;
 
-	for (size_t i = 0; i < sizeof(notice_templates) /
-	    sizeof(notice_templates[0]); i++) {
-		struct template_var vars[MAXVARS];
-		char *bufs[NLISTVARS], err[512] = "", *text, *member;
-		int n = notice_list_vars(l, vars, bufs);
-
-		for (int k = 0; notice_templates[i].vars[k]; k++)
-			vars[n++] = (struct template_var){
-				notice_templates[i].vars[k], "x" };
-		n = member_vars(vars, n, &member);
-		text = template_render(cfg, l->local, notice_templates[i].name,
-		    vars, n, err, sizeof(err));
-		free(member);
-		if (text == NULL) {
-			bad(err, ctx);
-			errors++;
-		}
-		free(text);
-		for (int k = 0; k < NLISTVARS; k++)
-			free(bufs[k]);
-	}
+	notice_list_tv(common, l);
+	errors = template_check(cfg, l->local, NULL, notice_schema,
+	    notice_nschema, common, c);
+	tv_free(common);
 	return errors;
 }

@@ -567,3 +567,23 @@ onboarding_progress(sqlite3 *db, const struct list *l,
 	}
 	return st;
 }
+
+/* What send_step gives a step's template, besides the list's values. */
+static const struct template_schema onboarding_schema[] = {
+	{ "onboarding/*.txt", TF_FIELDS(
+	    TF_STR("member.address"), TF_STR("member.name")), 0 },
+};
+
+int
+onboarding_check_templates(const struct kith_config *cfg,
+    const struct list *l, struct template_check *c)
+{
+	struct tvars *common = tv_new();
+	int errors;
+
+	notice_list_tv(common, l);
+	errors = template_check(cfg, l->local, NULL, onboarding_schema, 1,
+	    common, c);
+	tv_free(common);
+	return errors;
+}

@@ -141,4 +141,13 @@ int64_t newsletter_list_id(struct newsletter_cache *nc, int64_t campaign_id);
 /* Member tags: letters, digits, '-' and '_', at most 40. */
 int newsletter_tag_valid(const char *tag);
 
+struct template_check;
+/*
+ * newsletter_check_templates - every newsletter/NAME.txt and .html list
+ * l could use, checked with the values a copy gets (template_check).
+ * Returns the errors found.
+ */
+int newsletter_check_templates(const struct kith_config *cfg,
+    const struct list *l, struct template_check *c);
+
 #endif

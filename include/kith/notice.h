@@ -20,10 +20,14 @@
 
 struct notice_opts {
 	const char *to;
-	const char *subject;		/* UTF-8 */
-	const char *tmpl;		/* templates/en/NAME */
-	const struct template_var *vars;
+	const char *subject;		/* UTF-8; a "Subject:" first line in
+					 * the template wins over it */
+	const char *tmpl;		/* templates/LANG/NAME */
+	const struct template_var *vars;	/* strings, or NULL */
 	int nvars;
+	const struct tvars *tv;		/* more values under vars, or NULL */
+	const char *lang;		/* the reader's language; NULL: en */
+	const char *tz;			/* NULL: the list's timezone */
 	const char *in_reply_to;	/* Message-ID without <>, or NULL */
 	const char *reply_to;		/* e.g. team-confirm+TOKEN@, or NULL */
 	const char *attach;		/* message attached, or NULL */
@@ -52,13 +56,20 @@ int notice_rate_ok(sqlite3 *db, int64_t list_id, const char *address,
 int notice_list_vars(const struct list *l, struct template_var *vars,
     char **bufs);
 
+/* The list's values for templates (as notice_list_vars) into tv. */
+void notice_list_tv(struct tvars *tv, const struct list *l);
+
+/* Every notice template and the values it is given (kith check). */
+extern const struct template_schema notice_schema[];
+extern const size_t notice_nschema;
+
 /*
- * notice_check_templates - render every notice template (as list_local
- * would get it: its overrides first) with the variables Kith gives it, so
- * that a typo is found by `kith check`, not by a member.  Calls bad(msg)
- * for each problem; returns how many there were.
+ * notice_check_templates - render every notice template as list l would
+ * get it, in every language, with sample values (template_check), so
+ * that a typo is found by `kith check`, not by a member.  Returns the
+ * errors found; they are reported through c.
  */
 int notice_check_templates(const struct kith_config *cfg,
-    const struct list *l, void (*bad)(const char *msg, void *ctx), void *ctx);
+    const struct list *l, struct template_check *c);
 
 #endif

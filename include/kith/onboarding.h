@@ -1,6 +1,6 @@
 /*
  * onboarding - a list's ordered sequence of welcome steps.  Each step is
- * a template (templates/onboarding/NAME.txt, per list first; its first
+ * a template (templates/en/onboarding/NAME.txt, per list first; its first
  * line may be "Subject: ...") sent `after` seconds after the member
  * joined (first step) or after the previous step, unless the member has
  * already acted (--unless posted | rsvped: the step is skipped).
@@ -63,5 +63,14 @@ struct onboarding_funnel {
 int onboarding_progress(sqlite3 *db, const struct list *l,
     int (*fn)(const struct onboarding_funnel *, void *), void *ctx,
     int64_t *in_sequence, int64_t *finished);
+
+struct template_check;
+/*
+ * onboarding_check_templates - every onboarding/NAME.txt list l could
+ * send, checked with the values send_step gives (template_check).
+ * Returns the errors found.
+ */
+int onboarding_check_templates(const struct kith_config *cfg,
+    const struct list *l, struct template_check *c);
 
 #endif
