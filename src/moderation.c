@@ -396,6 +396,35 @@ made_for(const char *token, const struct held *h)
 }
 
 int
+moderation_token_fits(const char *token, const struct held *h)
+{
+	return made_for(token, h);
+}
+
+int
+moderation_outcome(sqlite3 *db, int64_t id, int64_t list_id, char **outcome,
+    char **by, int64_t *at)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT outcome, by, at FROM held_log "
+	    "WHERE id=? AND list_id=?");
+	int r = KITH_PERM;
+
+	*outcome = *by = NULL;
+	*at = 0;
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "ii", id, list_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*outcome = db_col_text(st, 0);
+		*by = db_col_text(st, 1);
+		*at = sqlite3_column_int64(st, 2);
+		r = KITH_OK;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
 moderation_reply(const struct mail_ctx *c, const char *token,
     const char *sender, const struct message *reply)
 {

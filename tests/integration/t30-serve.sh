@@ -1,0 +1,310 @@
+#!/bin/sh
+# kith serve over real HTTP: RFC 8058 one-click unsubscribe as Gmail sends
+# it, GET that changes nothing, tokens that must not work, the preference
+# page, the join form's double opt-in through the real SMTP sink, RSVP
+# and vote links against the email paths, moderation links, limits
+# (10 MB body, 10,000 header fields, 1,000 slow connections), a locked
+# database, SIGHUP and SIGTERM.  The server runs under the test clock;
+# Python's http.client (webtool.py) drives it.
+. "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
+
+SERVE_PID=
+serve_stop() {
+	[ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null
+	SERVE_PID=
+}
+trap 'serve_stop; cleanup' EXIT
+
+# serve_at TIME [ARGS] - kith serve in the background with its clock
+# pinned at TIME (as 'at' does); sets SERVE_PID and KITH_PORT.
+serve_at() {
+	_t=$1
+	shift
+	: > "$T/serve.out"
+	LD_PRELOAD="$FAKETIME_LIB${LD_PRELOAD:+:$LD_PRELOAD}" \
+	    FAKETIME="@$_t" "$KITH_BIN" serve "$@" >"$T/serve.out" \
+	    2>>"$T/serve.err" &
+	SERVE_PID=$!
+	i=0
+	while ! grep -q "listening on" "$T/serve.out" && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	KITH_PORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\).*|\1|p' "$T/serve.out")
+	export KITH_PORT
+}
+
+# pycheck - Python (webtool.py) from stdin; its ok / not ok lines count.
+pycheck() {
+	_out=$(cd "$HERE" && $PY - "$@" 2>&1)
+	printf '%s\n' "$_out"
+	PASSED=$((PASSED + $(printf '%s\n' "$_out" | grep -c '^ok ')))
+	FAILED=$((FAILED + $(printf '%s\n' "$_out" | grep -c '^not ok ')))
+	printf '%s\n' "$_out" | grep -q '^Traceback' && FAILED=$((FAILED + 1))
+	return 0
+}
+
+start_sink
+setup_list "web_base_url = https://lists.example.org/kith/" \
+	"[http]" "listen = 127.0.0.1:0"
+export KITH_DB="$T/var/kith.db" SINK_DIR
+for who in dave erin frank grace heidi ivan judy; do
+	kith member add team "$who@example.org" >/dev/null
+done
+send alice@example.org team@example.org "Hello" "first post"
+serve_at "$NOW"
+assert_ok '[ -n "$KITH_PORT" ] && grep -q "^kith serve: listening on http://127.0.0.1:" "$T/serve.out"' "kith serve says where it listens ($KITH_PORT)"
+
+# 1. One-click unsubscribe.
+pycheck <<'EOF'
+from webtool import *
+copies = {a: mails_to(a)[-1] for a in ("bob@example.org", "carol@example.org",
+          "dave@example.org", "erin@example.org")}
+urls = {a: unsubscribe_url(m) for a, m in copies.items()}
+check(all(u and re.match(r"https://lists\.example\.org/kith/u/[0-9]+-0-[a-z2-7]{16}$", u)
+          for u in urls.values()), "each copy's List-Unsubscribe has its own https /u/TOKEN URL")
+check(all(str(m["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
+          for m in copies.values()), "and List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+bob = path_of(urls["bob@example.org"])
+
+r = get(bob)
+check(r.status == 200 and 'name="List-Unsubscribe" value="One-Click"' in r.text
+      and "<button" in r.text, "GET /u/TOKEN shows a page with one button that POSTs")
+check(r.text.count("<form") == 1 and 'method="post"' in r.text, "one form, method post")
+check(secure_headers(r) and r.headers.get("cache-control") == "no-store",
+      "the page carries CSP, nosniff, no-referrer and no-store")
+check('<meta name="viewport"' in r.text and "static/kith.css" in r.text
+      and "<script" not in r.text.lower(), "mobile viewport, the stylesheet, no script")
+r = request("HEAD", bob)
+check(r.status == 200 and r.body == b"", "HEAD answers like GET, without a body")
+check(is_member("bob@example.org"), "GET and HEAD change nothing: Bob is still a member")
+
+# Gmail's exact request: RFC 8058 section 3.1
+r = request("POST", bob, body=b"List-Unsubscribe=One-Click", headers={
+    "Content-Type": "application/x-www-form-urlencoded",
+    "User-Agent": "Mozilla/5.0 (compatible; Google-List-Unsubscribe)",
+    "Content-Length": "26"})
+check(r.status == 200, "Gmail's one-click POST answers 200 (%d)" % r.status)
+check(not is_member("bob@example.org"), "and Bob has left at once, no confirmation page")
+check(one("SELECT count(*) FROM member_log WHERE address='bob@example.org' AND event='left'") == 1,
+      "the leave is in the member history")
+r = request("POST", bob, body=b"List-Unsubscribe=One-Click",
+            headers={"Content-Type": "application/x-www-form-urlencoded"})
+check(r.status == 410 and "no longer works" in r.text,
+      "the same POST again: 410, the link's member is gone (%d)" % r.status)
+
+carol = path_of(urls["carol@example.org"])
+r = post_multipart(carol, [("List-Unsubscribe", "One-Click")])
+check(r.status == 200 and not is_member("carol@example.org"),
+      "the multipart/form-data one-click POST unsubscribes too (%d)" % r.status)
+
+dave = path_of(urls["dave@example.org"])
+erin = path_of(urls["erin@example.org"])
+forged = dave[:-1] + ("a" if dave[-1] != "a" else "b")
+r = post_form(forged, {"List-Unsubscribe": "One-Click"})
+check(r.status == 403 and is_member("dave@example.org"), "a forged token is refused with 403, nothing changed")
+# Erin's MAC with Dave's member id: bound to Erin's address, so no good.
+dave_id = re.search(r"/u/([0-9]+)-", dave).group(1)
+swapped = re.sub(r"/u/[0-9]+-", "/u/%s-" % dave_id, erin)
+r = post_form(swapped, {"List-Unsubscribe": "One-Click"})
+check(r.status == 403 and is_member("dave@example.org") and is_member("erin@example.org"),
+      "another member's token with Dave's id is refused, nobody leaves")
+r = post_form(dave, {"List-Unsubscribe": "Nope"})
+check(r.status == 400 and is_member("dave@example.org"), "a POST without List-Unsubscribe=One-Click changes nothing (400)")
+r = post_form(dave, {"List-Unsubscribe": "One-Click", "csrf": "x-0-aaaaaaaaaaaaaaaa"})
+check(r.status == 403 and is_member("dave@example.org"), "the button's form with a bad CSRF field is refused (403)")
+page = get(dave)
+r = post_form(dave, {"List-Unsubscribe": "One-Click", "csrf": page.field("csrf")})
+check(r.status == 200 and not is_member("dave@example.org"), "the page's own button unsubscribes")
+check(secure_headers(r), "the answer carries the security headers")
+
+# The address of older mail: /unsubscribe/LIST/TOKEN
+tok = erin.rsplit("/", 1)[1]
+r = post_form("/unsubscribe/other@example.org/" + tok, {"List-Unsubscribe": "One-Click"})
+check(r.status == 403 and is_member("erin@example.org"), "the old path naming another list is refused")
+r = post_form("/unsubscribe/team@example.org/" + tok, {"List-Unsubscribe": "One-Click"})
+check(r.status == 200 and not is_member("erin@example.org"), "the old /unsubscribe/LIST/TOKEN path still works")
+r = get("/u/not-a-token")
+check(r.status == 403 and secure_headers(r), "a malformed token: 403 with the security headers")
+r = get("/nothing/here")
+check(r.status == 404 and "<h1>" in r.text, "an unknown path: a 404 page")
+EOF
+kith deliver >/dev/null 2>&1
+assert_ok '$MT header "$(last bob@example.org)" Subject | grep -q "^Goodbye from Team"' "Bob gets the goodbye mail, as by email"
+assert_ok '[ "$(db "SELECT count(*) FROM member_events WHERE event='"'"'left'"'"'")" = 4 ]' "the owners' record has the four leaves"
+assert_ok '! grep -q -- "-0-[a-z2-7]\{16\}" "$T/serve.err" && grep -q "POST /u/\[token\]\" 200" "$T/serve.err"' "the log has one line per change, the token replaced"
+# The mailto path for comparison: Frank leaves by mail, Grace by the web.
+frank_unsub=$($MT header "$(last frank@example.org)" List-Unsubscribe | sed -n 's/.*<mailto:\([^>]*\)>.*/\1/p')
+send frank@example.org "$frank_unsub" "Unsubscribe" ""
+pycheck <<'EOF'
+from webtool import *
+grace = path_of(unsubscribe_url(mails_to("grace@example.org")[-1]))
+r = post_form(grace, {"List-Unsubscribe": "One-Click"})
+check(r.status == 200, "Grace leaves by the web")
+def trail(a):
+    return (one("SELECT count(*) FROM members WHERE address=?", a),
+            db("SELECT event FROM member_log WHERE address=? ORDER BY at", a),
+            db("SELECT event, reported FROM member_events WHERE address=?", a),
+            one("SELECT count(*) FROM outbox WHERE rcpt=? AND state IN ('pending','sent')", a) > 0)
+check(trail("frank@example.org") == trail("grace@example.org"),
+      "the web and the mailto path leave the same rows: %r / %r" % (trail("frank@example.org"), trail("grace@example.org")))
+EOF
+
+# 7. The daemon: /healthz, /metrics, limits, a busy database.
+pycheck <<'EOF'
+from webtool import *
+import socket, time
+r = get("/healthz")
+check(r.status == 200 and r.text == "ok\n" and secure_headers(r), "/healthz answers ok")
+r = get("/metrics")
+sent = one("SELECT count(*) FROM outbox WHERE state='sent'")
+check(r.status == 200 and r.headers["content-type"].startswith("text/plain; version=0.0.4"),
+      "/metrics is Prometheus text")
+check(re.search(r'^kith_posts_received_total\{list="team@example.org"\} 1$', r.text, re.M) and
+      re.search(r"^kith_mails_sent_total %d$" % sent, r.text, re.M) and
+      re.search(r"^kith_mails_failed_total 0$", r.text, re.M) and
+      re.search(r"^kith_mails_deferred 0$", r.text, re.M) and
+      re.search(r"^kith_queue_depth [0-9]+$", r.text, re.M),
+      "it counts posts, mails sent (%d), failed, deferred and the queue" % sent)
+check(re.search(r'^kith_http_requests_total\{status="200"\} [1-9][0-9]*$', r.text, re.M) and
+      re.search(r'^kith_http_requests_total\{status="403"\} [1-9]', r.text, re.M),
+      "and the requests by status")
+
+def raw(data, timeout=10):
+    s = socket.create_connection(("127.0.0.1", PORT), timeout=timeout)
+    out = b""
+    try:
+        s.sendall(data)
+        while b"\r\n\r\n" not in out:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+    except OSError:
+        pass
+    s.close()
+    return out
+
+heidi = path_of(unsubscribe_url(mails_to("heidi@example.org")[-1]))
+big = ("POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+       "Content-Length: %d\r\n\r\n" % (heidi, 10 * 1024 * 1024)).encode()
+out = raw(big + b"List-Unsubscribe=One-Click&x=" + b"a" * 65536)
+check(out.startswith(b"HTTP/1.1 413"), "a 10 MB body is refused with 413 before it is read (%r)" % out[:20])
+s = socket.create_connection(("127.0.0.1", PORT), timeout=10)
+s.sendall(("POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+           "Transfer-Encoding: chunked\r\n\r\n" % heidi).encode())
+status = b""
+try:
+    for i in range(160):                  # 10 MB in 64 KB chunks, no length given
+        s.sendall(b"10000\r\n" + b"a" * 65536 + b"\r\n")
+    s.sendall(b"0\r\n\r\n")
+    status = s.recv(100)
+except OSError:
+    pass
+s.close()
+check(status == b"", "a 10 MB chunked body is cut off once it passes 4 x max_body (%r)" % status[:12])
+chunk = b"List-Unsubscribe=One-Click&x=" + b"a" * 100000
+out = raw(("POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+           "Transfer-Encoding: chunked\r\n\r\n" % heidi).encode() +
+          b"%x\r\n" % len(chunk) + chunk + b"\r\n0\r\n\r\n")
+check(out.startswith(b"HTTP/1.1 413"), "a 100 KB chunked body (over max_body): 413 at its end (%r)" % out[:12])
+check(is_member("heidi@example.org"), "neither unsubscribed anybody")
+hdrs = "".join("X-Filler-%d: %d\r\n" % (i, i) for i in range(10000))
+out = raw(("GET /healthz HTTP/1.1\r\nHost: x\r\n%s\r\n" % hdrs).encode())
+check(out[:12] in (b"HTTP/1.1 431", b"HTTP/1.1 400"), "10,000 header fields: %r" % out[:40])
+hdrs = "".join("X-Filler-%d: %d\r\n" % (i, i) for i in range(150))
+out = raw(("GET /l/team HTTP/1.1\r\nHost: x\r\n%s\r\n" % hdrs).encode())
+check(out.startswith(b"HTTP/1.1 431"), "150 header fields (over max_headers 100): 431")
+r = request("DELETE", "/l/team")
+check(r.status == 405 and r.headers.get("allow") == "GET, HEAD, POST", "DELETE: 405 with Allow")
+r = request("POST", heidi, body=b"List-Unsubscribe=One-Click", headers={"Content-Type": "text/plain"})
+check(r.status == 415 and is_member("heidi@example.org"), "a body that is not a form: 415")
+
+# 1,000 slow connections, each holding half a request
+slow = []
+for i in range(1000):
+    c = socket.create_connection(("127.0.0.1", PORT), timeout=10)
+    c.sendall(b"GET /l/team HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+    slow.append(c)
+t0 = time.time()
+r = get("/healthz", timeout=5)
+took = time.time() - t0
+check(r.status == 200 and took < 1.0, "with 1,000 slow connections open, /healthz answers in %.3f s" % took)
+t0 = time.time()
+r = get("/l/team", timeout=5)
+check(r.status == 200 and time.time() - t0 < 1.0, "and so does a page (%.3f s)" % (time.time() - t0))
+for c in slow:
+    c.close()
+
+# A database another process holds locked: 503 and Retry-After, nothing half done.
+lock = sqlite3.connect(DB, timeout=1, isolation_level=None)
+lock.execute("BEGIN IMMEDIATE")
+t0 = time.time()
+r = post_form(heidi, {"List-Unsubscribe": "One-Click"})
+check(r.status == 503 and r.headers.get("retry-after", "").isdigit(),
+      "a locked database answers 503 with Retry-After (%d, %.1f s)" % (r.status, time.time() - t0))
+lock.execute("ROLLBACK")
+lock.close()
+check(is_member("heidi@example.org") and
+      one("SELECT count(*) FROM member_log WHERE address='heidi@example.org' AND event='left'") == 0,
+      "and nothing changed")
+r = post_form(heidi, {"List-Unsubscribe": "One-Click"})
+check(r.status == 200 and not is_member("heidi@example.org"), "once it is free, the same POST works")
+EOF
+
+# 8. SIGHUP reads the configuration (and templates) again; SIGTERM lets
+# the request in flight finish.
+mkdir -p "$T/var/templates/web"
+printf '<h1>Nothing here (site text)</h1>\n' > "$T/var/templates/web/error-notfound.html"
+pycheck <<'EOF'
+from webtool import *
+check("site text" not in get("/nope").text, "before SIGHUP the shipped 404 text")
+EOF
+kill -HUP "$SERVE_PID"
+sleep 0.5
+pycheck <<'EOF'
+from webtool import *
+check("site text" in get("/nope").text, "after SIGHUP the site's own 404 text")
+EOF
+cp "$KITH_CONF" "$T/good.conf"
+printf 'bogus line\n' >> "$KITH_CONF"
+kill -HUP "$SERVE_PID"
+sleep 0.5
+assert_ok 'grep -q "reload.*the old configuration stays" "$T/serve.err" && kill -0 "$SERVE_PID"' "a broken configuration on SIGHUP is refused; the server goes on"
+cp "$T/good.conf" "$KITH_CONF"
+cat > "$T/graceful.py" <<'EOF'
+import os, signal, socket, sys, time
+from webtool import *
+check(get("/healthz").status == 200, "the server still answers")
+ivan = path_of(unsubscribe_url(mails_to("ivan@example.org")[-1]))
+body = b"List-Unsubscribe=One-Click"
+s = socket.create_connection(("127.0.0.1", PORT), timeout=15)
+s.sendall(("POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+           "Content-Length: %d\r\n\r\n" % (ivan, len(body))).encode() + body[:10])
+time.sleep(0.5)
+os.kill(int(sys.argv[1]), signal.SIGTERM)
+time.sleep(1)
+alive = True
+try:
+    os.kill(int(sys.argv[1]), 0)
+except OSError:
+    alive = False
+check(alive, "after SIGTERM the server waits for the request in flight")
+refused = False
+try:
+    socket.create_connection(("127.0.0.1", PORT), timeout=2).close()
+except OSError:
+    refused = True
+check(refused, "and takes no new connection")
+s.sendall(body[10:])
+out = s.recv(4096)
+check(out.startswith(b"HTTP/1.1 200"), "the request in flight is answered (%r)" % out[:15])
+check(not is_member("ivan@example.org"), "and carried out")
+EOF
+pycheck "$SERVE_PID" < "$T/graceful.py"
+i=0
+while kill -0 "$SERVE_PID" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+assert_ok '! kill -0 "$SERVE_PID" 2>/dev/null && grep -q "^kith serve: stopped" "$T/serve.out"' "then it stops"
+SERVE_PID=
+
+finish
