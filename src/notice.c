@@ -8,9 +8,12 @@
 #include "kith/compose.h"
 #include "kith/db.h"
 #include "kith/log.h"
+#include "kith/members.h"
 #include "kith/notice.h"
 #include "kith/outbox.h"
+#include "kith/tokens.h"
 #include "kith/util.h"
+#include "kith/weblinks.h"
 
 #define NLISTVARS 7
 #define MAXVARS 32
@@ -96,6 +99,39 @@ banned_may_get(sqlite3 *db, const struct list *l, const char *tmpl,
 	return ok;
 }
 
+/*
+ * web_footer - with kith serve (web_base_url), a notice to a member ends
+ * with the link to their own preference page (web-footer.txt); NULL when
+ * there is none.  Caller frees.
+ */
+static char *
+web_footer(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
+    const char *to, struct template_var *vars, int n)
+{
+	char *path, *url = NULL, *text = NULL, err[512];
+	struct token_key *key;
+	struct member m;
+
+	if (!*cfg->web_base_url || member_find(db, l->id, to, &m) != KITH_OK)
+		return NULL;
+	path = config_secret_path(cfg);
+	key = token_key_load(path, err, sizeof(err));
+	free(path);
+	if (key)
+		url = weblink_prefs(cfg, key, l->address, m.id, m.address);
+	if (url) {
+		vars[n++] = (struct template_var){ "preferences", url };
+		text = template_render(cfg, l->local, "web-footer.txt", vars, n,
+		    err, sizeof(err));
+		if (text == NULL)
+			log_error("notice: %s", err);
+	}
+	token_key_free(key);
+	member_release(&m);
+	free(url);
+	return text;
+}
+
 int
 notice_queue(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
     const struct notice_opts *o)
@@ -126,6 +162,17 @@ notice_queue(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 		for (int i = 0; i < NLISTVARS; i++)
 			free(bufs[i]);
 		return KITH_PERM;
+	}
+	{
+		char *footer = web_footer(db, cfg, l, o->to, vars, NLISTVARS);
+
+		if (footer) {
+			char *all = xasprintf("%s\n-- \n%s", text, footer);
+
+			free(text);
+			free(footer);
+			text = all;
+		}
 	}
 	list_id = xasprintf("<%s.%s>", l->local, l->domain);
 	bounces = xasprintf("%s-bounces", l->local);
@@ -230,6 +277,7 @@ static const struct {
 	    REPLY },
 	{ "poll-refused.txt", { "poll.question", "poll.id", "vote", NULL },
 	    REPLY },
+	{ "web-footer.txt", { "preferences", NULL }, GENERATED },
 };
 
 static int

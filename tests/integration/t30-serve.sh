@@ -48,7 +48,7 @@ start_sink
 setup_list "web_base_url = https://lists.example.org/kith/" \
 	"[http]" "listen = 127.0.0.1:0"
 export KITH_DB="$T/var/kith.db" SINK_DIR
-for who in dave erin frank grace heidi ivan judy; do
+for who in dave erin frank grace heidi ivan judy kate leo mallory nina oscar peggy; do
 	kith member add team "$who@example.org" >/dev/null
 done
 send alice@example.org team@example.org "Hello" "first post"
@@ -148,6 +148,70 @@ def trail(a):
             one("SELECT count(*) FROM outbox WHERE rcpt=? AND state IN ('pending','sent')", a) > 0)
 check(trail("frank@example.org") == trail("grace@example.org"),
       "the web and the mailto path leave the same rows: %r / %r" % (trail("frank@example.org"), trail("grace@example.org")))
+EOF
+
+# 2. The preference page: linked from notices to members and from the
+# unsubscribe page; each change is the email command's own.
+kith list set team topics "events, news" >/dev/null
+send judy@example.org team-request@example.org "info" ""
+# Kate changes the same things by email, for comparison.
+send kate@example.org team-request@example.org "set digest daily" ""
+send kate@example.org "$($MT header "$(last kate@example.org)" Reply-To | tr -d '<>')" "Re: Your request" "yes"
+pycheck <<'EOF'
+from webtool import *
+body = text_of(mails_to("judy@example.org")[-1])
+m = re.search(r"https://lists\.example\.org/kith(/p/[0-9]+-0-[a-z2-7]{16})", body)
+check(m and body.rstrip().endswith(m.group(0)) and "\n-- \n" in body,
+      "a notice to a member ends with the link to their preference page")
+p = m.group(1)
+u = path_of(unsubscribe_url(mails_to("judy@example.org")[0]))
+check(('href="../p/%s"' % p[3:]) in get(u).text, "the unsubscribe page links to the same page")
+r = get(p)
+check(r.status == 200 and secure_headers(r) and "judy@example.org" in r.text, "GET /p/TOKEN shows Judy's settings")
+check(re.search(r'value="each" checked', r.text) and re.search(r'value="mime" checked', r.text)
+      and re.search(r'name="thanks" value="on" checked', r.text), "as they are: each message, MIME digests, thanks on")
+check('name="topic1" value="on" > events' in r.text and 'name="topic2" value="on" > news' in r.text,
+      "with the list's topics")
+check(r.text.count('name="csrf"') == 2, "both forms carry a CSRF token")
+before = db("SELECT mode, nomail_until, digest_format, thanks FROM members WHERE address='judy@example.org'")
+get(p + "?delivery=daily&action=save")
+check(db("SELECT mode, nomail_until, digest_format, thanks FROM members WHERE address='judy@example.org'") == before,
+      "a GET with the form's fields changes nothing")
+csrf = r.field("csrf")
+form = {"csrf": csrf, "action": "save", "delivery": "daily", "format": "mime", "thanks": "on"}
+r = post_form(p, dict(form, csrf="f-0-aaaaaaaaaaaaaaaa"))
+check(r.status == 403 and db("SELECT mode FROM members WHERE address='judy@example.org'") == [("each",)],
+      "a POST with a forged CSRF token is refused (403), nothing changed")
+r = post_form(p.replace("/p/", "/u/"), {"List-Unsubscribe": "One-Click"})
+check(r.status == 403 and is_member("judy@example.org"), "the preference token does not unsubscribe (another purpose)")
+check(get(p.replace("-0-", "-1-")).status == 403, "a token with another expiry does not check")
+r = post_form(p, form)
+check(r.status == 200 and "Saved" in r.text and re.search(r'value="daily" checked', r.text),
+      "POST delivery=daily saves and shows the new state")
+row = lambda a: one("SELECT mode || ' ' || digest_format || ' ' || thanks || ' ' || nomail_until || ' ' || (digest_since > 0) FROM members WHERE address=?", a)
+check(row("judy@example.org") == row("kate@example.org"),
+      "the same row as 'set digest daily' confirmed by email: %s / %s" % (row("judy@example.org"), row("kate@example.org")))
+r = post_form(p, dict(form, delivery="until", until="2026-05-01"))
+check(r.status == 400 and "Nothing was changed" in r.text and row("judy@example.org").startswith("digest-daily"),
+      "a break until a past date is refused, nothing changed")
+r = post_form(p, dict(form, delivery="until", until="2026-07-01"))
+check(r.status == 200 and db("SELECT mode, nomail_until FROM members WHERE address='judy@example.org'") ==
+      [("nomail", 1782864000)], "no mail until 2026-07-01 (%r)" % db("SELECT mode, nomail_until FROM members WHERE address='judy@example.org'"))
+check(re.search(r'value="until" checked', r.text) and 'value="2026-07-01"' in r.text, "and the page shows the date")
+f2 = {"csrf": csrf, "action": "save", "delivery": "weekly", "format": "plain", "topic2": "on"}
+r = post_form(p, f2)
+check(r.status == 200 and row("judy@example.org").startswith("digest-weekly plain 0 0"),
+      "weekly plain digests, thanks off, in one go (%s)" % row("judy@example.org"))
+check(db("SELECT tag FROM member_tags t JOIN members m ON m.id=t.member_id WHERE m.address='judy@example.org'") == [("news",)],
+      "the topic 'news' is the member's tag")
+r = post_form(p, {"csrf": csrf, "action": "save", "delivery": "each", "format": "plain", "topic1": "on"})
+check(row("judy@example.org").startswith("each plain 0") and
+      db("SELECT tag FROM member_tags t JOIN members m ON m.id=t.member_id WHERE m.address='judy@example.org'") == [("events",)],
+      "back to each message; topics follow the boxes")
+r = post_form(p, {"csrf": csrf, "action": "leave"})
+check(r.status == 200 and not is_member("judy@example.org") and "You have left" in r.text,
+      "leaving from the preference page")
+check(get(p).status == 410, "afterwards the link says it no longer works")
 EOF
 
 # 7. The daemon: /healthz, /metrics, limits, a busy database.
