@@ -133,6 +133,15 @@ def unsubscribe_url(m):
     return found.group(1) if found else None
 
 
+def unsub_path(address):
+    """The /u/ path of the newest mail to address that carries one."""
+    for m in reversed(mails_to(address)):
+        url = unsubscribe_url(m)
+        if url:
+            return path_of(url)
+    return None
+
+
 def path_of(url, base="https://lists.example.org/kith"):
     """The path kith serve sees for a URL under web_base_url."""
     return url[len(base):] if url and url.startswith(base) else url
