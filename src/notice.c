@@ -253,8 +253,9 @@ static const struct {
 	{ "held.txt", { "subject", "reason", NULL }, REPLY },
 	{ "rejected.txt", { "subject", "reason", NULL }, GENERATED },
 	{ "expired.txt", { "subject", "reason", NULL }, GENERATED },
-	{ "held-moderator.txt", { "sender", "subject", "reason", "id", NULL },
-	    GENERATED },
+	{ "held-moderator.txt", { "sender", "subject", "reason", "id", "web",
+	    NULL }, GENERATED },
+	{ "held-moderator-web.txt", { "url", NULL }, GENERATED },
 	{ "held-unclear.txt", { "id", "subject", "line", NULL }, REPLY },
 #define LATE_VARS "id", "subject", "outcome", "by", "when"
 	{ "held-late-decided.txt", { LATE_VARS, NULL }, REPLY },

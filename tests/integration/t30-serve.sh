@@ -447,6 +447,86 @@ EOF
 serve_stop
 serve_at "$NOW"
 
+# 5. Moderation links: the held post as text, approve / reject / discard,
+# the same as a moderator's reply, and "already decided".
+kith member add team moddy@example.org --name "Moddy" >/dev/null
+kith member role team moddy@example.org moderator >/dev/null
+for i in 1 2 3 4 5; do
+	send "stranger$i@example.net" team@example.org "Held post $i" "<script>alert($i)</script> & hello from a stranger"
+done
+kith deliver >/dev/null 2>&1
+cat > "$T/mod.py" <<'EOF'
+from webtool import *
+def notice(who, n):
+    return [m for m in mails_to(who) if str(m["Subject"]).endswith("Held post %d" % n)][-1]
+def mod_link(who, n):
+    u = re.search(r"https://lists\.example\.org/kith(/m/\S+)", text_of(notice(who, n)))
+    return u.group(1) if u else None
+def held(n):
+    return one("SELECT count(*) FROM held WHERE subject=?", "Held post %d" % n)
+EOF
+pycheck <<'EOF'
+import os
+exec(open(os.environ["T"] + "/mod.py").read())
+u = mod_link("alice@example.org", 1)
+check(u and re.match(r"/m/h\.[0-9]+\.[0-9]+-[0-9a-z]+-[a-z2-7]{16}$", u), "the moderator's notice links to /m/TOKEN")
+check(mod_link("moddy@example.org", 1) not in (None, u), "each moderator has their own link")
+r = get(u)
+check(r.status == 200 and secure_headers(r) and "Held post 1" in r.text, "GET shows the held post")
+check("&lt;script&gt;alert(1)&lt;/script&gt; &amp; hello" in r.text and "<script>" not in r.text,
+      "its text HTML-escaped, no markup of the poster's gets through")
+check(r.text.count("<form") == 3 and all('value="%s"' % a in r.text for a in ("approve", "reject", "discard")),
+      "three forms: approve, reject (with a reason), discard")
+check(held(1) == 1, "GET changes nothing")
+check(post_form(u, {"action": "approve"}).status == 403 and held(1) == 1, "POST without the CSRF token: 403")
+r = post_form(u, {"csrf": r.field("csrf"), "action": "approve"})
+check(r.status == 200 and "Approved" in r.text and held(1) == 0, "approve: done, no longer held")
+check(one("SELECT count(*) FROM posts WHERE subject='Held post 1'") == 1, "the post is in the archive")
+r = get(u)
+check(r.status == 200 and "Already decided" in r.text and "approved" in r.text and "alice@example.org" in r.text,
+      "the link again: already decided, approved by alice")
+r2 = get(mod_link("moddy@example.org", 1))
+r = post_form(mod_link("moddy@example.org", 1), {"csrf": r2.field("csrf"), "action": "discard"})
+check(r.status == 409 and "Already decided" in r.text, "another moderator a moment later: 409, already decided")
+u3 = mod_link("alice@example.org", 3)
+r = post_form(u3, {"csrf": get(u3).field("csrf"), "action": "reject", "reason": "Not on topic,\nsorry"})
+check(r.status == 200 and held(3) == 0 and one("SELECT outcome FROM held_log WHERE subject='Held post 3'") == "rejected",
+      "reject with a reason")
+u4 = mod_link("alice@example.org", 4)
+r = post_form(u4, {"csrf": get(u4).field("csrf"), "action": "discard"})
+check(r.status == 200 and one("SELECT outcome FROM held_log WHERE subject='Held post 4'") == "discarded",
+      "discard")
+forged = u4[:-1] + ("a" if u4[-1] != "a" else "b")
+check(get(forged).status == 403, "a forged moderation link: 403")
+EOF
+# The same decision by reply, for comparison: approve post 2 by mail.
+R2=$(cd "$HERE" && $PY -c "
+import os; exec(open(os.environ['T'] + '/mod.py').read()); print(str(notice('alice@example.org', 2)['Reply-To']).strip('<>'))")
+send alice@example.org "$R2" "Re: Held post 2" "approve"
+kith deliver >/dev/null 2>&1
+pycheck <<'EOF'
+import os
+exec(open(os.environ["T"] + "/mod.py").read())
+row = lambda n: db("SELECT p.sender, p.subject, l.outcome, l.by FROM posts p JOIN held_log l ON "
+                   "l.message_id=p.message_id WHERE p.subject=?", "Held post %d" % n)
+check(row(1) and [r[2:] for r in row(1)] == [r[2:] for r in row(2)],
+      "approved on the web and by reply: the same rows (%r / %r)" % (row(1), row(2)))
+copies = lambda n: one("SELECT count(*) FROM outbox o JOIN outbox_messages m ON m.id=o.message_id "
+                       "JOIN posts p ON p.id=m.post_id WHERE p.subject=?", "Held post %d" % n)
+check(copies(1) == copies(2) > 0, "and as many copies to the members (%r / %r)" % (copies(1), copies(2)))
+rej = [m for m in mails_to("stranger3@example.net") if "Your message" in str(m["Subject"])]
+check(any("Not on topic, sorry" in text_of(m) for m in rej), "the rejected poster is told the reason")
+check(not any("rejected" in text_of(m).lower() or "dropped" in text_of(m).lower()
+              for m in mails_to("stranger4@example.net")[1:]), "the discarded one is told nothing more")
+EOF
+kith member role team moddy@example.org member >/dev/null
+pycheck <<'EOF'
+import os
+exec(open(os.environ["T"] + "/mod.py").read())
+r = get(mod_link("moddy@example.org", 5))
+check(r.status == 403 and held(5) == 1, "a moderator no longer moderating: 403")
+EOF
+
 # 7. The daemon: /healthz, /metrics, limits, a busy database.
 pycheck <<'EOF'
 from webtool import *
@@ -458,7 +538,8 @@ r = get("/metrics")
 sent = one("SELECT count(*) FROM outbox WHERE state='sent'")
 check(r.status == 200 and r.headers["content-type"].startswith("text/plain; version=0.0.4"),
       "/metrics is Prometheus text")
-check(re.search(r'^kith_posts_received_total\{list="team@example.org"\} 1$', r.text, re.M) and
+posts = one("SELECT count(*) FROM posts p JOIN lists l ON l.id=p.list_id WHERE l.local='team'")
+check(re.search(r'^kith_posts_received_total\{list="team@example.org"\} %d$' % posts, r.text, re.M) and
       re.search(r"^kith_mails_sent_total %d$" % sent, r.text, re.M) and
       re.search(r"^kith_mails_failed_total 0$", r.text, re.M) and
       re.search(r"^kith_mails_deferred 0$", r.text, re.M) and
