@@ -360,6 +360,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		    0, NULL, 0);
 	if (strcmp(r->method, "POST") && !strcmp(r->path, "/static/kith.css"))
 		return send_css(r);
+	/* browsers ask for it on every site: nothing, rather than a 404 */
+	if (strcmp(r->method, "POST") && !strcmp(r->path, "/favicon.ico"))
+		return send_bytes(r, 204, "image/x-icon", "", 0, 0, NULL, 1);
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, query_arg, r);
 	if (r->error)
 		return send_canned(r, C_400);
