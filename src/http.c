@@ -508,15 +508,29 @@ run_jobs(struct http_server *s, struct http_req **jobs, size_t n)
 	while (i < n) {
 		size_t j = i + 1;
 
+		enum web_kind kind;
+
 		request_of(jobs[i], &rq);
-		if (web_kind(&rq) == WEB_WRITE) {
+		kind = web_kind(&rq);
+		if (kind != WEB_WRITE_ALONE)
 			while (j < n && j - i < MAX_BATCH) {
 				request_of(jobs[j], &rq);
-				if (web_kind(&rq) != WEB_WRITE)
+				if (web_kind(&rq) != kind)
 					break;
 				j++;
 			}
+		if (kind == WEB_WRITE)
 			run_batch(s, jobs + i, j - i);
+		else if (kind == WEB_READ) {
+			/* one read transaction, one snapshot, for the run */
+			int snap = web_read_begin(s->web) == KITH_OK;
+
+			for (size_t k = i; k < j; k++) {
+				request_of(jobs[k], &rq);
+				web_handle(s->web, &rq, &jobs[k]->rs);
+			}
+			if (snap)
+				web_read_end(s->web);
 		} else
 			web_handle(s->web, &rq, &jobs[i]->rs);
 		for (size_t k = i; k < j; k++)

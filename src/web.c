@@ -407,6 +407,18 @@ web_batch_commit(struct web *w)
 	return db_commit(w->db);
 }
 
+int
+web_read_begin(struct web *w)
+{
+	return db_exec(w->db, "BEGIN", "");
+}
+
+void
+web_read_end(struct web *w)
+{
+	db_rollback(w->db);	/* it changed nothing */
+}
+
 void
 web_event_when(const char *tz, int64_t start, int64_t duration, char *buf,
     size_t n)

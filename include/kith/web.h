@@ -90,6 +90,11 @@ void web_handle(struct web *w, const struct web_request *rq,
 int web_batch_begin(struct web *w);
 int web_batch_commit(struct web *w);
 
+/* WEB_READ requests that come together read one snapshot: one read
+ * transaction (and one set of locks) for all of them. */
+int web_read_begin(struct web *w);
+void web_read_end(struct web *w);
+
 /* Replace rs with the "busy, try again" page (503, Retry-After). */
 void web_unavailable(struct web *w, struct web_response *rs);
 
