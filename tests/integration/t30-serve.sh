@@ -493,6 +493,36 @@ r = get(mod_link("moddy@example.org", 5))
 check(r.status == 403 and held(5) == 1, "a moderator no longer moderating: 403")
 EOF
 
+# 6. kith check asks WEB_BASE_URL/healthz through TLS, as mail providers
+# would, and says whether kith serve itself answers.
+WEB_PORT=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$T/www"
+printf 'ok\n' > "$T/www/healthz"
+# a certificate valid on the test clock
+LD_PRELOAD="$FAKETIME_LIB" FAKETIME="@2026-01-01 00:00:00" openssl req -x509 -newkey rsa:2048 -nodes \
+	-keyout "$T/web.key" -out "$T/web.pem" -days 3650 -subj "/CN=localhost" \
+	-addext "subjectAltName=DNS:localhost" 2>/dev/null
+(cd "$T/www" && exec openssl s_server -quiet -WWW -accept "$WEB_PORT" -cert "$T/web.pem" -key "$T/web.key") \
+	>/dev/null 2>&1 &
+WEB_PID=$!
+sed -e "s|^web_base_url = .*|web_base_url = https://localhost:$WEB_PORT/|" \
+	-e "s|^listen = .*|listen = 127.0.0.1:$KITH_PORT|" "$KITH_CONF" > "$T/check.conf"
+i=0
+while ! $PY -c "import socket; socket.create_connection(('127.0.0.1', $WEB_PORT))" 2>/dev/null && [ $i -lt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+SSL_CERT_FILE="$T/web.pem" KITH_CONF="$T/check.conf" kith check > "$T/check.out" 2> "$T/check.err"
+assert_ok 'grep -q "^# web: https://localhost:$WEB_PORT/healthz answers" "$T/check.out" && ! grep -q warning "$T/check.err"' "kith check: the web address answers (TLS checked)"
+KITH_CONF="$T/check.conf" kith check > "$T/check.out" 2> "$T/check.err"
+assert_ok 'grep -q "warning: nothing answers at https://localhost:$WEB_PORT/healthz (TLS: self-signed certificate)" "$T/check.err"' "a certificate mail providers would not trust: warned"
+kill "$WEB_PID" 2>/dev/null; wait "$WEB_PID" 2>/dev/null
+SSL_CERT_FILE="$T/web.pem" KITH_CONF="$T/check.conf" kith check > "$T/check.out" 2> "$T/check.err"
+rc=$?
+assert_ok '[ $rc = 0 ] && grep -q "warning: nothing answers at https://localhost:$WEB_PORT/healthz (Connection refused), but kith serve answers on 127.0.0.1:$KITH_PORT: check the reverse proxy" "$T/check.err"' "nothing at the web address, kith serve up: 'check the reverse proxy' (exit 0)"
+sed -i "s|^listen = .*|listen = 127.0.0.1:$WEB_PORT|" "$T/check.conf"
+SSL_CERT_FILE="$T/web.pem" KITH_CONF="$T/check.conf" kith check > "$T/check.out" 2> "$T/check.err"
+assert_ok 'grep -q "and kith serve does not answer on 127.0.0.1:$WEB_PORT.*start .kith serve." "$T/check.err"' "and with kith serve down too: start kith serve"
+
 # 7. The daemon: /healthz, /metrics, limits, a busy database.
 pycheck <<'EOF'
 from webtool import *
