@@ -612,12 +612,19 @@ web_log_path(const char *path)
 		const char *e = strchr(p + 1, '/');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
 
-		/* the token places, and anything else shaped like a token */
-		if (*p == '/' && n > 1 && ((i == 1 && !unsub && p[-2] == '/' &&
+		size_t k = strspn(p + 1, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+
+		if (k > n - 1)
+			k = n - 1;
+		/* the token places, and anything else shaped like a token
+		 * (in a log line, the token ends where its characters do) */
+		if (*p == '/' && k > 0 && ((i == 1 && !unsub && p[-2] == '/' &&
 		    strchr("uprvm", p[-1])) || (i == 2 && unsub) ||
-		    (memchr(p + 1, '-', n - 1) && n > 20)))
+		    (memchr(p + 1, '-', k) && k > 20))) {
 			buf_adds(&b, "/[token]");
-		else
+			buf_add(&b, p + 1 + k, n - 1 - k);
+		} else
 			buf_add(&b, p, n);
 		p += n;
 		i++;

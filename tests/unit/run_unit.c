@@ -59,6 +59,7 @@ main(void)
 	srunner_add_suite(sr, event_suite());
 	srunner_add_suite(sr, membership_suite());
 	srunner_add_suite(sr, poll_suite());
+	srunner_add_suite(sr, web_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -21,6 +21,7 @@ Suite *digest_suite(void);
 Suite *event_suite(void);
 Suite *membership_suite(void);
 Suite *poll_suite(void);
+Suite *web_suite(void);
 
 /* A fresh database in a temporary directory; caller closes and removes. */
 #include <sqlite3.h>
