@@ -686,4 +686,63 @@ while kill -0 "$SERVE_PID" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 
 assert_ok '! kill -0 "$SERVE_PID" 2>/dev/null && grep -q "^kith serve: stopped" "$T/serve.out"' "then it stops"
 SERVE_PID=
 
+# 9. The connection cap and the idle timeout; a unix socket.
+sed -e 's|^listen = .*|listen = 127.0.0.1:0\nmax_connections = 20\ntimeout = 2|' \
+	"$KITH_CONF" > "$T/small.conf"
+main_conf=$KITH_CONF
+export KITH_CONF="$T/small.conf"
+serve_at "$NOW"
+pycheck <<'EOF'
+from webtool import *
+import socket, time
+def is_open(s, wait):
+    s.settimeout(wait)
+    try:
+        return s.recv(1) != b""
+    except socket.timeout:
+        return True
+    except OSError:
+        return False
+conns = [socket.create_connection(("127.0.0.1", PORT)) for i in range(20)]
+time.sleep(0.3)
+extra = socket.create_connection(("127.0.0.1", PORT))
+extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+extra.settimeout(0.8)
+try:
+    first = extra.recv(100)
+except socket.timeout:
+    first = None
+check(first in (None, b""), "max_connections 20: with 20 idle connections a 21st is not served (%r)" % first)
+time.sleep(2.5)
+check(not [c for c in conns if is_open(c, 0.3)], "timeout 2: the idle connections are closed after it")
+for c in conns:
+    c.close()
+extra.close()
+check(get("/healthz").status == 200, "and the server answers")
+EOF
+serve_stop
+serve_at "$NOW" --listen "unix:$T/serve.sock"
+assert_ok 'grep -q "^kith serve: listening on unix:$T/serve.sock" "$T/serve.out" && [ -S "$T/serve.sock" ]' "--listen unix:PATH listens on a unix socket"
+pycheck <<'EOF'
+from webtool import *
+import socket, os
+class UnixHTTP(http.client.HTTPConnection):
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(os.environ["T"] + "/serve.sock")
+c = UnixHTTP("localhost")
+c.request("GET", "/healthz")
+r = c.getresponse()
+check(r.status == 200 and r.read() == b"ok\n", "/healthz over the unix socket")
+c.request("GET", "/l/team")
+r = c.getresponse()
+check(r.status == 200 and b"<h1>Team</h1>" in r.read(), "a page over the unix socket, the connection kept alive")
+EOF
+sed "s|^listen = .*|listen = unix:$T/serve.sock|" "$T/check.conf" > "$T/check-unix.conf"
+KITH_CONF="$T/check-unix.conf" kith check >/dev/null 2> "$T/check.err"
+assert_ok 'grep -q "but kith serve answers on unix:$T/serve.sock" "$T/check.err"' "kith check asks kith serve over its unix socket too"
+serve_stop
+assert_ok '[ ! -e "$T/serve.sock" ]' "the socket is removed when it stops"
+export KITH_CONF="$main_conf"
+
 finish

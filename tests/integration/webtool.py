@@ -17,7 +17,7 @@ import re
 import sqlite3
 import urllib.parse
 
-PORT = int(os.environ.get("KITH_PORT", "0"))
+PORT = int(os.environ.get("KITH_PORT") or "0")
 DB = os.environ.get("KITH_DB", "")
 SINK = os.environ.get("SINK_DIR", "")
 
