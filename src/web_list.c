@@ -170,7 +170,8 @@ join_limits(struct web *w, const char *client, const char *address,
 static char *
 clean_name(const char *in)
 {
-	char *s = xstrndup(in ? in : "", NAME_MAX_BYTES), *out;
+	char *s = xstrndup(in ? in : "", strnlen(in ? in : "",
+	    NAME_MAX_BYTES)), *out;
 	size_t n = strlen(s), k = n;
 
 	for (char *p = s; *p; p++)

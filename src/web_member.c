@@ -187,7 +187,7 @@ prefs_form(struct web *w, struct web_response *rs, int status,
 	}
 	buf_init(&tb);
 	for (int i = 0; i < ntopics; i++) {
-		char field[16];
+		char field[24];
 		struct web_var v[3];
 		char *frag;
 
@@ -295,7 +295,7 @@ prefs_apply(struct web *w, struct web_response *rs, struct web_target *t,
 		free(cmds[i]);
 	}
 	for (int i = 0; i < ntopics; i++) {
-		char field[16];
+		char field[24];
 		int on, had;
 
 		snprintf(field, sizeof(field), "topic%d", i + 1);

@@ -62,7 +62,7 @@ show(struct web *w, struct web_response *rs, const struct web_target *t,
 	char err[256], id[24], *csrf = web_csrf(w, "m", token), *from;
 	int parsed = message_parse(&m, raw, len, err, sizeof(err)) == 0;
 	const char *text = parsed && m.text ? m.text : "";
-	char *shown = xstrndup(text, SHOWN_TEXT_MAX);
+	char *shown = xstrndup(text, strnlen(text, SHOWN_TEXT_MAX));
 
 	snprintf(id, sizeof(id), "%lld", (long long)h->id);
 	from = parsed && *m.from_name ? xasprintf("%s <%s>", m.from_name,
@@ -106,7 +106,8 @@ decide(struct web *w, const struct web_request *rq, struct web_response *rs,
 	const char *reason_in = web_field_get(rq->form, rq->nform, "reason");
 	int action = action_of(web_field_get(rq->form, rq->nform, "action"));
 	struct mail_ctx c = web_mail_ctx(w, &t->l);
-	char *reason = xstrndup(reason_in ? reason_in : "", REASON_MAX);
+	char *reason = xstrndup(reason_in ? reason_in : "",
+	    strnlen(reason_in ? reason_in : "", REASON_MAX));
 	char *file;
 	int st;
 
