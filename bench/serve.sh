@@ -3,7 +3,7 @@
 # percentiles for RFC 8058's one-click POST and for a list page, with wrk
 # (Debian's wrk) at 100 concurrent connections, and at 10 for comparison.
 #
-#   bench/serve.sh [SECONDS] [MEMBERS]     (default 10 s, 50000 members)
+#   bench/serve.sh [SECONDS] [MEMBERS]     (default 5 s, 60000 members)
 #
 # Each one-click POST unsubscribes a different member, with the token of
 # the List-Unsubscribe URL of that member's own copy of a real post
@@ -12,8 +12,8 @@
 # committed durably (synchronous=FULL).  The list page is GET /l/LIST.
 # Prints wrk's own report for each and one summary line.
 set -eu
-SECS=${1:-10}
-N=${2:-50000}
+SECS=${1:-5}
+N=${2:-60000}
 CONNS=100
 cd "$(dirname "$0")/.."
 TOP=$PWD
@@ -106,6 +106,10 @@ for c in $CONNS 10; do
 	wrk -t$THREADS -c$c -d"${SECS}s" --latency -s "$W/oneclick.lua" "$URL" |
 		tee "$W/oneclick$c.txt"
 	echo "members who left: $(($before - $(members)))" | tee -a "$W/oneclick$c.txt"
+	if grep -q "Non-2xx" "$W/oneclick$c.txt"; then
+		echo "warning: the run used up its $((N / 2)) members (the rest" \
+		    "were 410s); give more MEMBERS or fewer SECONDS" >&2
+	fi
 done
 for c in $CONNS 10; do
 	echo "== list page GET /l/team, $c connections"
