@@ -363,6 +363,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	/* browsers ask for it on every site: nothing, rather than a 404 */
 	if (strcmp(r->method, "POST") && !strcmp(r->path, "/favicon.ico"))
 		return send_bytes(r, 204, "image/x-icon", "", 0, 0, NULL, 1);
+	/* the parser may hold the last value until it knows the body ended */
+	if (r->pp) {
+		enum MHD_Result whole = MHD_destroy_post_processor(r->pp);
+
+		r->pp = NULL;
+		if (whole != MHD_YES)
+			return send_canned(r, C_400);
+	}
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, query_arg, r);
 	if (r->error)
 		return send_canned(r, C_400);
