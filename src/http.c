@@ -308,6 +308,12 @@ first_call(struct http_req *r, const char *url, const char *method)
 	return MHD_YES;
 }
 
+/*
+ * on_request - libmicrohttpd's access handler, called once the headers
+ * are in (first_call), once per piece of body, once at its end (the
+ * request goes to the executor and the connection is suspended), and
+ * once more after the executor resumed it (the answer is queued).
+ */
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -579,6 +585,8 @@ render_canned(struct http_server *s, const struct kith_config *cfg)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* executor - the page thread: takes every queued request (and a new
+ * configuration) and runs them in order until told to stop. */
 static void *
 executor(void *arg)
 {

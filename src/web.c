@@ -480,6 +480,7 @@ split_path(const char *path, char **seg, int max)
 	return *path ? -1 : n;
 }
 
+/* web_handle - route by method and path to the page handlers. */
 void
 web_handle(struct web *w, const struct web_request *rq,
     struct web_response *rs)

@@ -105,6 +105,7 @@ rsvp_show(struct web *w, struct web_response *rs, const struct web_target *t,
 	free(csrf);
 }
 
+/* web_rsvp_page - /r/TOKEN?answer=A: show, or answer as "rsvp A ID". */
 void
 web_rsvp_page(struct web *w, const struct web_request *rq,
     struct web_response *rs, char *token)
@@ -353,6 +354,7 @@ done:
 	free(text);
 }
 
+/* web_vote_page - /v/TOKEN?option=N: show, or vote as "vote POLL N". */
 void
 web_vote_page(struct web *w, const struct web_request *rq,
     struct web_response *rs, char *token)

@@ -256,6 +256,7 @@ done:
 	free(name);
 }
 
+/* web_list_page - /l/LIST: the page, or a join from its form. */
 void
 web_list_page(struct web *w, const struct web_request *rq,
     struct web_response *rs, const char *spec)

@@ -80,6 +80,7 @@ leave(struct web *w, struct web_response *rs, struct web_target *t,
 	return 0;
 }
 
+/* web_unsubscribe_page - /u/TOKEN (and /unsubscribe/LIST/TOKEN). */
 void
 web_unsubscribe_page(struct web *w, const struct web_request *rq,
     struct web_response *rs, char *token, const char *list)
@@ -314,6 +315,7 @@ prefs_apply(struct web *w, struct web_response *rs, struct web_target *t,
 	return 0;
 }
 
+/* web_prefs_page - /p/TOKEN: the form, saving it, leaving. */
 void
 web_prefs_page(struct web *w, const struct web_request *rq,
     struct web_response *rs, char *token)

@@ -150,6 +150,7 @@ decide(struct web *w, const struct web_request *rq, struct web_response *rs,
 	free(reason);
 }
 
+/* web_moderate_page - /m/TOKEN: the held post, or what became of it. */
 void
 web_moderate_page(struct web *w, const struct web_request *rq,
     struct web_response *rs, char *token)
