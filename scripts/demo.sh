@@ -8,7 +8,16 @@ cd "$(dirname "$0")/.."
 ./scripts/build.sh
 export KITH_HOME="$PWD/var"
 unset KITH_CONF
-kith() { ./kith "$@"; }
+mkdir -p var
+# The web front door's settings: mail links to the https address your
+# proxy would serve; kith serve itself listens on 127.0.0.1:8025.
+cat > var/demo.conf <<CONF
+[site]
+web_base_url = https://lists.example.org/
+[http]
+listen = 127.0.0.1:${KITH_DEMO_PORT:-8025}
+CONF
+kith() { ./kith --config var/demo.conf "$@"; }
 
 kith init
 kith list ls | grep -q '^team@example.org ' ||
@@ -52,3 +61,44 @@ echo
 echo "Bob's newest copy, $f:"
 sed -n '1,/^$/p' "$f" | sed 's/^/  /'
 echo "Search the archive:  KITH_HOME=var ./kith archive search team Friday"
+
+# The web pages: kith serve in the background (stopped and started again
+# on each run), and one member's own links, as their mail carries them.
+if [ -s var/serve.pid ] && kill -0 "$(cat var/serve.pid)" 2>/dev/null; then
+	kill "$(cat var/serve.pid)"
+	sleep 1
+fi
+./kith --config var/demo.conf serve > var/serve.out 2> var/serve.log &
+echo $! > var/serve.pid
+i=0
+while ! grep -q "listening on" var/serve.out 2>/dev/null && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+local_url=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' var/serve.out)
+if [ -z "$local_url" ]; then
+	echo "kith serve did not start; see var/serve.log" >&2
+	exit 1
+fi
+f=$(ls -t var/mail/dana@example.org/new/* | head -n 1)
+unsub=$(sed -n 's|^List-Unsubscribe: <https://lists.example.org\(/u/[^>]*\)>.*|\1|p' "$f")
+# Every notice to a member ends with their preference link: ask for one.
+printf 'From: Dana <dana@example.org>\nTo: team-request@example.org\nSubject: info\nMessage-ID: <info-%s@example.org>\n\ninfo\n' "$(date +%s)-$$" |
+	kith receive -r team-request@example.org -f dana@example.org
+kith deliver >/dev/null
+f=$(grep -l "^Subject: .*Your request" var/mail/dana@example.org/new/* 2>/dev/null | tail -n 1)
+f=${f:-$(ls -t var/mail/dana@example.org/new/* | head -n 1)}
+prefs=$(grep -o 'https://lists.example.org/p/[0-9a-z.-]*' "$f" | tail -n 1 | sed 's|https://lists.example.org||')
+if command -v python3 >/dev/null 2>&1; then
+	for p in "$unsub" "$prefs"; do
+		python3 -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1])" \
+			"$local_url$p" || { echo "kith serve did not answer $p" >&2; exit 1; }
+	done
+fi
+echo
+echo "kith serve answers on $local_url (pid $(cat var/serve.pid); stop it with: kill \$(cat var/serve.pid))."
+echo "Dana's own links, as her mail carries them (https://lists.example.org/...), here without the proxy:"
+echo "  one-click unsubscribe:  $local_url$unsub"
+echo "                          (a browser shows one button; mail providers POST List-Unsubscribe=One-Click)"
+echo "  her preference page:    $local_url$prefs"
+echo "  the list's page:        $local_url/l/team"

@@ -3,11 +3,14 @@
 # Idempotent: apt-get skips what is already installed. Run as root.
 set -e
 BUILD="build-essential autoconf automake libtool pkg-config \
-libetpan-dev libssl-dev libsqlite3-dev libical-dev check \
+libetpan-dev libssl-dev libsqlite3-dev libical-dev libmicrohttpd-dev check \
 tzdata ca-certificates libsasl2-modules sqlite3"
-TEST="python3 python3-aiosmtpd swaks libfaketime python3-icalendar python3-dkim procps openssl chromium fonts-dejavu-core"
+TEST="python3 python3-aiosmtpd swaks libfaketime python3-icalendar python3-dkim procps openssl chromium chromium-driver python3-selenium fonts-dejavu-core"
+# bench/*.sh: load generators (not needed to build or test)
+BENCH="wrk"
 pkgs="$BUILD"
 [ "${1:-}" = "--test" ] && pkgs="$BUILD $TEST"
+[ "${1:-}" = "--bench" ] && pkgs="$BUILD $BENCH"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \

@@ -124,6 +124,7 @@ int cmd_check(struct cli *c, int argc, char **argv);
 int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_member(struct cli *c, int argc, char **argv);
 int cmd_receive(struct cli *c, int argc, char **argv);
+int cmd_serve(struct cli *c, int argc, char **argv);
 int cmd_deliver(struct cli *c, int argc, char **argv);
 int cmd_cron(struct cli *c, int argc, char **argv);
 int cmd_archive(struct cli *c, int argc, char **argv);

@@ -15,8 +15,12 @@
 #include "kith/notice.h"
 #include "kith/onboarding.h"
 #include "kith/template.h"
+#include "kith/probe.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
+#include "kith/weblinks.h"
+
+#define PROBE_MS 3000	/* how long kith check waits for the web */
 
 /*
  * share_data_dir - a group-writable data directory is shared (util.h):
@@ -147,6 +151,36 @@ check_list_templates(const struct list *l, int64_t members, void *ctx)
 	return 0;
 }
 
+/*
+ * check_web - with web_base_url set, members' mail links there: warn
+ * when nothing answers WEB_BASE_URL/healthz (through the proxy, TLS
+ * checked), and say whether kith serve itself answers on [http] listen.
+ */
+static void
+check_web(const struct kith_config *cfg)
+{
+	char *base = weblink_base(cfg), *url, err[256], lerr[256];
+
+	if (base == NULL)
+		return;
+	url = xasprintf("%s/healthz", base);
+	if (probe_get(url, "ok", PROBE_MS, err, sizeof(err)) == 0)
+		printf("# web: %s answers\n", url);
+	else if (probe_listen(cfg->http_listen, "/healthz", "ok", PROBE_MS,
+	    lerr, sizeof(lerr)) == 0)
+		fprintf(stderr, "kith: warning: nothing answers at %s (%s), "
+		    "but kith serve answers on %s: check the reverse proxy\n",
+		    url, err, cfg->http_listen);
+	else
+		fprintf(stderr, "kith: warning: nothing answers at %s (%s), "
+		    "and kith serve does not answer on %s (%s): one-click "
+		    "unsubscribe and the links in mail do not work; start "
+		    "'kith serve' (kith-serve(8))\n", url, err,
+		    cfg->http_listen, lerr);
+	free(url);
+	free(base);
+}
+
 int
 cmd_check(struct cli *c, int argc, char **argv)
 {
@@ -159,7 +193,9 @@ cmd_check(struct cli *c, int argc, char **argv)
 		    "syntax error, an unknown {{variable}}, a plural with the "
 		    "wrong number\nof forms or a broken LANGUAGE file is an "
 		    "error (exit 78); a text not yet\ntranslated is a "
-		    "warning.\n");
+		    "warning.  With web_base_url set, warn when nothing\n"
+		    "answers at WEB_BASE_URL/healthz (kith serve behind its "
+		    "proxy).\n");
 		return 0;
 	}
 	{
@@ -187,6 +223,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 		die(EX_CONFIG_, "%d template %s", s.tc.errors,
 		    plural(s.tc.errors, "problem", "problems"));
 	printf("# templates: ok\n");
+	check_web(&c->cfg);
 	cli_close(c);
 	return 0;
 }

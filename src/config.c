@@ -29,6 +29,8 @@ struct setting {
 	{ sec, #name, type, def, min, max, offsetof(struct kith_config, name) }
 #define DKIM(name, type, def) \
 	{ "dkim", #name, type, def, 0, 0, offsetof(struct kith_config, dkim_##name) }
+#define HTTP(name, type, def, min, max) \
+	{ "http", #name, type, def, min, max, offsetof(struct kith_config, http_##name) }
 #define SMTP(name, type, def, min, max) \
 	{ "smtp", #name, type, def, min, max, offsetof(struct kith_config, smtp_##name) }
 
@@ -61,6 +63,16 @@ static const struct setting settings[] = {
 	S("delivery", retry_base, T_INT, "300", 1, 86400),
 	S("delivery", lease_seconds, T_INT, "600", 10, 86400),
 	S("delivery", rate, T_STR, "", 0, 0),
+	HTTP(listen, T_STR, "127.0.0.1:8025", 0, 0),
+	HTTP(threads, T_INT, "2", 1, 64),
+	HTTP(max_connections, T_INT, "2048", 1, 100000),
+	HTTP(timeout, T_INT, "30", 1, 3600),
+	HTTP(max_body, T_INT, "65536", 1024, 16777216),
+	HTTP(max_headers, T_INT, "100", 10, 1000),
+	HTTP(db_timeout_ms, T_INT, "1000", 0, 600000),
+	HTTP(real_ip_header, T_STR, "", 0, 0),
+	HTTP(join_rate, T_STR, "10/h", 0, 0),
+	HTTP(join_rate_address, T_STR, "3/day", 0, 0),
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 
@@ -244,6 +256,18 @@ config_load(struct kith_config *cfg, const char *explicit_path, char *err,
 		    "as your MTA writes it in Authentication-Results");
 		return -1;
 	}
+	if (throttle_parse(cfg->http_join_rate, &interval) < 0 ||
+	    throttle_parse(cfg->http_join_rate_address, &interval) < 0) {
+		snprintf(err, errlen, "[http] join_rate and join_rate_address "
+		    "must look like 10/h (per s, min, h or day), or 0 for no "
+		    "limit");
+		return -1;
+	}
+	if (config_listen_parse(cfg->http_listen, NULL, 0, NULL) < 0) {
+		snprintf(err, errlen, "[http] listen must be HOST:PORT, "
+		    "[IPV6]:PORT or unix:/PATH, not '%s'", cfg->http_listen);
+		return -1;
+	}
 	if (*cfg->web_base_url && strncmp(cfg->web_base_url, "https://", 8)) {
 		snprintf(err, errlen, "[site] web_base_url must start with "
 		    "https:// (one-click unsubscribe needs HTTPS)");
@@ -269,6 +293,51 @@ config_dkim_key_path(const struct kith_config *cfg)
 		return xstrdup(cfg->dkim_key_file);
 	return xasprintf("%s/dkim/%s.%s.pem", cfg->data_dir, cfg->dkim_selector,
 	    *cfg->dkim_domain ? cfg->dkim_domain : cfg->domain);
+}
+
+int
+config_listen_parse(const char *spec, char *host, size_t hostlen, int *port)
+{
+	const char *colon, *h = spec;
+	size_t n;
+	char *end;
+	long p;
+
+	if (!strncmp(spec, "unix:", 5)) {
+		if (spec[5] != '/' || strlen(spec + 5) >= 108)
+			return -1;
+		if (host)
+			snprintf(host, hostlen, "%s", spec + 5);
+		if (port)
+			*port = 0;
+		return 1;
+	}
+	if (*spec == '[') {
+		const char *close = strchr(spec, ']');
+
+		if (close == NULL || close[1] != ':')
+			return -1;
+		h = spec + 1;
+		n = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		colon = strrchr(spec, ':');
+		if (colon == NULL || memchr(spec, ':', (size_t)(colon - spec)))
+			return -1;
+		n = (size_t)(colon - spec);
+	}
+	p = strtol(colon + 1, &end, 10);
+	if (n == 0 || *end || end == colon + 1 || p < 0 || p > 65535)
+		return -1;
+	if (host) {
+		if (n >= hostlen)
+			return -1;
+		memcpy(host, h, n);
+		host[n] = '\0';
+	}
+	if (port)
+		*port = (int)p;
+	return 0;
 }
 
 char *

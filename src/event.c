@@ -23,6 +23,7 @@
 #include "kith/template.h"
 #include "kith/timeutil.h"
 #include "kith/util.h"
+#include "kith/weblinks.h"
 
 #define MAX_OCCURRENCES 400	/* looked at per event and window */
 #define HORIZON (3LL * 366 * 86400)	/* how far a series is looked at */
@@ -2043,20 +2044,57 @@ cache_load(struct event_cache *ec, const char *render, long long id)
 	return 0;
 }
 
-/* The text/plain and text/html summary of an invitation or cancellation. */
+/*
+ * web_answers - with kith serve (web_base_url), the invitation's answer
+ * links (yes, no, maybe: /r/TOKEN?answer=...) as text lines and as HTML
+ * buttons; both "" without.  Caller frees both.
+ */
+static void
+web_answers(const char *const *links, char **text, char **html)
+{
+	static const char *const label[] = { "Yes", "No", "Maybe" };
+	struct buf t, h;
+
+	buf_init(&t);
+	buf_init(&h);
+	for (int i = 0; links && i < 3 && links[i]; i++) {
+		char *url = html_escape(links[i]);
+
+		if (i == 0) {
+			buf_adds(&t, "\nOr answer on the web:\n");
+			buf_adds(&h, "<p>");
+		}
+		buf_addf(&t, "  %-6s %s\n", label[i], links[i]);
+		buf_addf(&h, "<a href=\"%s\" style=\"display:inline-block;"
+		    "padding:10px 20px;margin:4px 8px 4px 0;border-radius:6px;"
+		    "text-decoration:none;font-weight:bold;%s\">%s</a>", url,
+		    i == 0 ? "background:#0b57a4;color:#ffffff" :
+		    "background:#e9ecef;color:#1d2125", label[i]);
+		free(url);
+	}
+	if (h.len)
+		buf_adds(&h, "</p>\n");
+	*text = t.data ? buf_detach(&t, NULL) : xstrdup("");
+	*html = h.data ? buf_detach(&h, NULL) : xstrdup("");
+}
+
+/* The text/plain and text/html summary of an invitation or cancellation;
+ * links: the web answers (yes, no, maybe), or NULL. */
 static void
 summary_parts(struct mime_part *alt, const struct event *e,
     const struct list *l, const char *name, int64_t occ, int cancel,
-    int waitlisted)
+    int waitlisted, const char *const *links)
 {
 	static const char wait_line[] = "The event is full, so you are on the "
 	    "waitlist. When a seat frees up, the first one waiting gets it and "
 	    "is told by mail.";
-	char when[64], until[16], id[32], *t, *h;
+	char when[64], until[16], id[32], *t, *h, *web_text, *web_html;
 	const char *verb = cancel ? (occ ? "This occurrence is cancelled" :
 	    "This event is cancelled") : "You are invited";
 	struct buf txt;
 	char *esc[5];
+
+	web_answers(cancel ? NULL : links, &web_text, &web_html);
 
 	when_text(e, occ ? occ : e->start, when, sizeof(when));
 	local_time_strftime(e->tz, (occ ? occ : e->start) + e->duration,
@@ -2076,8 +2114,8 @@ summary_parts(struct mime_part *alt, const struct event *e,
 		buf_addf(&txt, "\n%s\n", wait_line);
 	if (!cancel)
 		buf_addf(&txt, "\nAnswer with your calendar's Yes / No / Maybe, or "
-		    "send\n'rsvp yes %s' (or no, maybe) to %s-request@%s.\n", id,
-		    l->local, l->domain);
+		    "send\n'rsvp yes %s' (or no, maybe) to %s-request@%s.\n%s", id,
+		    l->local, l->domain, web_text);
 	t = buf_detach(&txt, NULL);
 	mime_part_add(alt, mime_text_new("plain", t));
 	esc[0] = html_escape(name);
@@ -2088,7 +2126,7 @@ summary_parts(struct mime_part *alt, const struct event *e,
 	h = xasprintf("<!DOCTYPE html>\n<html><body style=\"font-family:"
 	    "Helvetica,Arial,sans-serif\">\n<p>%s, %s.</p>\n<h2>%s</h2>\n"
 	    "<p><b>When:</b> %s - %s</p>\n%s%s%s<p style=\"white-space:"
-	    "pre-wrap\">%s</p>\n%s%s%s%s%s%s%s%s%s</body></html>\n", verb,
+	    "pre-wrap\">%s</p>\n%s%s%s%s%s%s%s%s%s%s</body></html>\n", verb,
 	    esc[0], esc[1], esc[2], until, *e->location ? "<p><b>Where:</b> " :
 	    "", esc[3], *e->location ? "</p>\n" : "", esc[4],
 	    waitlisted ? "<p><b>" : "", waitlisted ? wait_line : "",
@@ -2096,10 +2134,12 @@ summary_parts(struct mime_part *alt, const struct event *e,
 	    cancel ? "" : "<p>Answer with your calendar's Yes / No / Maybe, or "
 	    "send <code>rsvp yes ", cancel ? "" : id,
 	    cancel ? "" : "</code> to ", cancel ? "" : l->local,
-	    cancel ? "" : "-request@", cancel ? "" : l->domain);
+	    cancel ? "" : "-request@", cancel ? "" : l->domain, web_html);
 	mime_part_add(alt, mime_text_new("html", h));
 	for (int i = 0; i < 5; i++)
 		free(esc[i]);
+	free(web_text);
+	free(web_html);
 	free(t);
 	free(h);
 }
@@ -2369,9 +2409,23 @@ event_personalise(struct event_cache *ec, const struct kith_config *cfg,
 	alt = mime_multipart_new("alternative");
 	if (text)
 		text_parts(alt, text);
-	else
+	else {
+		/* kith serve's answer links: the token names this member and
+		 * this event and ends with it (a series: never) */
+		static const char *const answers[] = { "yes", "no", "maybe" };
+		char *links[3] = { NULL, NULL, NULL };
+		int64_t until = *ec->e.rrule ? 0 : ec->e.start + ec->e.duration;
+
+		for (int i = 0; i < 3 && member_id > 0 && kind == COPY_INVITE;
+		    i++)
+			links[i] = weblink_rsvp(cfg, key, ec->l.address, ec->e.id,
+			    member_id, rcpt, until, answers[i]);
 		summary_parts(alt, &ec->e, &ec->l, *name ? name : rcpt, occ,
-		    kind == COPY_CANCEL, waitlisted);
+		    kind == COPY_CANCEL, waitlisted,
+		    (const char *const *)links);
+		for (int i = 0; i < 3; i++)
+			free(links[i]);
+	}
 	p = mime_text_new("calendar", cal);
 	mime_part_param(p, "method", kind == COPY_CANCEL ? "CANCEL" :
 	    "REQUEST");

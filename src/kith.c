@@ -18,6 +18,7 @@ static const struct {
 	{ "list", cmd_list, "create, show, change and remove lists" },
 	{ "member", cmd_member, "add, remove, list, import and export members" },
 	{ "receive", cmd_receive, "take one message from the MTA on stdin" },
+	{ "serve", cmd_serve, "the web pages: unsubscribe, preferences, join, RSVP" },
 	{ "deliver", cmd_deliver, "send what is waiting in the outbox" },
 	{ "cron", cmd_cron, "do everything that is due (run every minute)" },
 	{ "queue", cmd_queue, "show the outbox: pending, sent, deferred, failed" },

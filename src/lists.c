@@ -84,6 +84,9 @@ static const struct list_setting_def list_settings[] = {
 	{ "nudge_after", V_DURATION, NULL, "0",
 	  "one friendly note to a member with neither a post nor an event "
 	  "answer for this long (e.g. 60d), at most once per 90 days; 0 off" },
+	{ "topics", V_TEXT, NULL, "",
+	  "topics members may pick on their web preference page (kith serve), "
+	  "comma-separated, e.g. 'events,news'; each is a member tag" },
 };
 #define NLIST_SETTINGS (sizeof(list_settings) / sizeof(list_settings[0]))
 

@@ -837,10 +837,11 @@ membership_unsubscribe_links(const struct kith_config *cfg,
 	if (*cfg->web_base_url) {
 		size_t n = strlen(cfg->web_base_url);
 
+		/* kith serve finds the list from the member id in the token;
+		 * it still answers /unsubscribe/LIST/TOKEN of older mail */
 		while (n > 0 && cfg->web_base_url[n - 1] == '/')
 			n--;
-		*url = xasprintf("%.*s/unsubscribe/%s/%s", (int)n,
-		    cfg->web_base_url, list_address, tok);
+		*url = xasprintf("%.*s/u/%s", (int)n, cfg->web_base_url, tok);
 	}
 	free(tok);
 	return 0;

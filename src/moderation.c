@@ -13,7 +13,9 @@
 #include "kith/moderation.h"
 #include "kith/notice.h"
 #include "kith/post.h"
+#include "kith/template.h"
 #include "kith/util.h"
+#include "kith/weblinks.h"
 
 void
 held_release(struct held *h)
@@ -49,6 +51,30 @@ tell_poster(const struct mail_ctx *c, const char *to, const char *tmpl,
 	return st;
 }
 
+/*
+ * web_decision - with kith serve (web_base_url), the lines of the
+ * moderator's notice that link to the held post's page (/m/TOKEN: the
+ * same token as the reply address, so it is good as long as the post
+ * waits); "" without.  Caller frees.
+ */
+static char *
+web_decision(const struct mail_ctx *c, int64_t id, int64_t mod_id,
+    const char *mod, int64_t expires)
+{
+	char *url = weblink_moderate(c->cfg, c->key, c->l->address, id, mod_id,
+	    mod, expires), *text = NULL, err[512];
+	struct template_var vars[] = { { "url", url } };
+
+	if (url) {
+		text = template_render(c->cfg, c->l->local,
+		    "held-moderator-web.txt", vars, 1, err, sizeof(err));
+		if (text == NULL)
+			log_error("moderation: %s", err);
+	}
+	free(url);
+	return text ? text : xstrdup("");
+}
+
 int
 moderation_hold(const struct mail_ctx *c, const struct message *m,
     const char *envelope_from, const char *reason)
@@ -75,10 +101,11 @@ moderation_hold(const struct mail_ctx *c, const struct message *m,
 	db_bind(mods, "i", c->l->id);
 	while (st != KITH_TEMP && sqlite3_step(mods) == SQLITE_ROW) {
 		char payload[64], *mod = db_col_text(mods, 1), *confirm, *subject;
-		char idtext[24];
+		char idtext[24], *web = web_decision(c, id,
+		    sqlite3_column_int64(mods, 0), mod, now + days * 86400);
 		struct template_var vars[] = {
 			{ "sender", poster }, { "subject", m->subject },
-			{ "reason", reason }, { "id", idtext },
+			{ "reason", reason }, { "id", idtext }, { "web", web },
 		};
 		struct notice_opts o;
 
@@ -94,13 +121,14 @@ moderation_hold(const struct mail_ctx *c, const struct message *m,
 		o.subject = subject;
 		o.tmpl = "held-moderator.txt";
 		o.vars = vars;
-		o.nvars = 4;
+		o.nvars = 5;
 		o.reply_to = confirm;
 		o.attach = m->raw;
 		o.attach_len = m->len;
 		st = notice_queue(c->db, c->cfg, c->l, &o);
 		free(subject);
 		free(confirm);
+		free(web);
 		free(mod);
 	}
 	sqlite3_finalize(mods);
@@ -393,6 +421,35 @@ made_for(const char *token, const struct held *h)
 
 	/* the old token was made a moment after the row: same second or next */
 	return exp == h->expires || exp == old || exp == old + 1;
+}
+
+int
+moderation_token_fits(const char *token, const struct held *h)
+{
+	return made_for(token, h);
+}
+
+int
+moderation_outcome(sqlite3 *db, int64_t id, int64_t list_id, char **outcome,
+    char **by, int64_t *at)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT outcome, by, at FROM held_log "
+	    "WHERE id=? AND list_id=?");
+	int r = KITH_PERM;
+
+	*outcome = *by = NULL;
+	*at = 0;
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "ii", id, list_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*outcome = db_col_text(st, 0);
+		*by = db_col_text(st, 1);
+		*at = sqlite3_column_int64(st, 2);
+		r = KITH_OK;
+	}
+	sqlite3_finalize(st);
+	return r;
 }
 
 int

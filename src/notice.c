@@ -8,9 +8,12 @@
 #include "kith/compose.h"
 #include "kith/db.h"
 #include "kith/log.h"
+#include "kith/members.h"
 #include "kith/notice.h"
 #include "kith/outbox.h"
+#include "kith/tokens.h"
 #include "kith/util.h"
+#include "kith/weblinks.h"
 
 #define NLISTVARS 7
 
@@ -117,6 +120,47 @@ notice_values(const struct list *l, const struct notice_opts *o)
 	return tv;
 }
 
+/*
+ * web_footer - with kith serve (web_base_url), a notice to a member ends
+ * with the link to their own preference page (web-footer.txt, in the
+ * notice's language); NULL when there is none.  Caller frees.
+ */
+static char *
+web_footer(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
+    const struct template_opts *to, const char *rcpt)
+{
+	char *path, *url = NULL, *text = NULL, err[512] = "";
+	struct token_key *key;
+	struct template_out out;
+	struct member m;
+
+	if (!*cfg->web_base_url || member_find(db, l->id, rcpt, &m) != KITH_OK)
+		return NULL;
+	path = config_secret_path(cfg);
+	key = token_key_load(path, err, sizeof(err));
+	free(path);
+	if (key)
+		url = weblink_prefs(cfg, key, l->address, m.id, m.address);
+	if (url) {
+		struct tvars *tv = tv_new();
+
+		notice_list_tv(tv, l);
+		tv_str(tv, "preferences", url);
+		if (template_mail(cfg, to, "web-footer.txt", tv, &out, err,
+		    sizeof(err)) == 0) {
+			text = out.body;
+			out.body = NULL;
+			template_out_release(&out);
+		} else
+			log_error("notice: %s", err);
+		tv_free(tv);
+	}
+	token_key_free(key);
+	member_release(&m);
+	free(url);
+	return text;
+}
+
 int
 notice_queue(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
     const struct notice_opts *o)
@@ -144,6 +188,17 @@ notice_queue(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	if (st < 0) {
 		log_error("notice: %s", err);
 		return KITH_PERM;
+	}
+	{
+		char *footer = web_footer(db, cfg, l, &to, o->to);
+
+		if (footer) {
+			char *all = xasprintf("%s\n-- \n%s", out.body, footer);
+
+			free(out.body);
+			free(footer);
+			out.body = all;
+		}
 	}
 	from = xasprintf("%s-owner@%s", l->local, l->domain);
 	list_id = xasprintf("<%s.%s>", l->local, l->domain);
@@ -231,7 +286,8 @@ const struct template_schema notice_schema[] = {
 	{ "rejected.txt", F(TF_STR("subject"), TF_STR("reason")), GENERATED },
 	{ "expired.txt", F(TF_STR("subject"), TF_STR("reason")), GENERATED },
 	{ "held-moderator.txt", F(TF_STR("sender"), TF_STR("subject"), TF_STR("reason"),
-	    TF_STR("id")), GENERATED },
+	    TF_STR("id"), TF_STR("web")), GENERATED },
+	{ "held-moderator-web.txt", F(TF_STR("url")), GENERATED },
 	{ "held-unclear.txt", F(TF_STR("id"), TF_STR("subject"), TF_STR("line")), REPLY },
 	{ "held-late-decided.txt", F(LATE), REPLY },
 	{ "held-late-expired.txt", F(LATE), REPLY },
@@ -247,6 +303,7 @@ const struct template_schema notice_schema[] = {
 	{ "reengage.txt", F(MEMBER), GENERATED },
 	{ "poll-voted.txt", F(POLL), REPLY },
 	{ "poll-refused.txt", F(POLL), REPLY },
+	{ "web-footer.txt", F(TF_STR("preferences")), GENERATED },
 };
 const size_t notice_nschema = sizeof(notice_schema) /
     sizeof(notice_schema[0]);

@@ -19,6 +19,7 @@
 #include "kith/timeutil.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
+#include "kith/weblinks.h"
 
 void
 poll_release(struct poll *p)
@@ -662,7 +663,6 @@ poll_personalise(sqlite3 *db, const struct kith_config *cfg,
 	char payload[32], *tok, *reply_to, *from, *subject, *list_id, *out;
 	char when[64];
 
-	(void)member_id;
 	if (sscanf(render, "poll:%lld", &id) != 1 ||
 	    poll_get(db, id, &p) != KITH_OK)
 		return NULL;
@@ -691,6 +691,18 @@ poll_personalise(sqlite3 *db, const struct kith_config *cfg,
 	}
 	buf_addf(&text, ".\nWithout replying: send 'vote %lld N' to "
 	    "%s-request@%s.\n", id, l.local, l.domain);
+	/* kith serve: one link per option, for this member only */
+	for (size_t i = 0; member_id > 0 && i < p.noptions; i++) {
+		char *url = weblink_vote(cfg, key, l.address, id, member_id, rcpt,
+		    p.closes, (int)i + 1);
+
+		if (url == NULL)
+			break;
+		if (i == 0)
+			buf_adds(&text, "\nOr vote on the web:\n");
+		buf_addf(&text, "  %zu. %s\n", i + 1, url);
+		free(url);
+	}
 	from = xasprintf("%s-request@%s", l.local, l.domain);
 	subject = xasprintf("Poll: %s", p.question);
 	list_id = xasprintf("<%s.%s>", l.local, l.domain);

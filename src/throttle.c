@@ -89,3 +89,40 @@ fail:
 	db_rollback(db);
 	return st;
 }
+
+int
+throttle_allow(sqlite3 *db, const char *scope, int64_t interval_us,
+    int64_t burst, int64_t now_us, int64_t *wait_us)
+{
+	int64_t tat, tolerance;
+	int st;
+
+	*wait_us = 0;
+	if (interval_us <= 0)
+		return KITH_OK;
+	if (burst < 1)
+		burst = 1;
+	/* GCRA with a burst: allowed while tat is at most burst-1 intervals
+	 * ahead of now; each grant moves tat on by one interval */
+	tolerance = (burst - 1) * interval_us;
+	tat = db_int(db, 0, &st, "SELECT tat FROM throttle WHERE scope=?", "t",
+	    scope);
+	if (st != KITH_OK)
+		return st;
+	if (tat < now_us)
+		tat = now_us;
+	if (tat - now_us > tolerance) {
+		*wait_us = tat - now_us - tolerance;
+		return KITH_OK;
+	}
+	return db_exec(db, "INSERT INTO throttle(scope, tat) VALUES (?, ?) "
+	    "ON CONFLICT(scope) DO UPDATE SET tat=excluded.tat", "ti", scope,
+	    tat + interval_us);
+}
+
+int
+throttle_prune(sqlite3 *db, const char *prefix, int64_t now_us)
+{
+	return db_exec(db, "DELETE FROM throttle WHERE substr(scope, 1, ?)=? "
+	    "AND tat<?", "Iti", (int)strlen(prefix), prefix, now_us);
+}

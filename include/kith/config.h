@@ -47,6 +47,17 @@ struct kith_config {
 	int retry_base;		/* seconds before the first retry */
 	int lease_seconds;
 	char *rate;		/* site-wide sending rate, "600/min"; "" = none */
+	/* [http] - kith serve */
+	char *http_listen;	/* HOST:PORT, [V6]:PORT or unix:PATH */
+	int http_threads;	/* connection threads */
+	int http_max_connections;
+	int http_timeout;	/* seconds a connection may sit idle */
+	int http_max_body;	/* bytes of a request body */
+	int http_max_headers;	/* header fields of a request */
+	int http_db_timeout_ms;	/* wait for a busy database, then 503 */
+	char *http_real_ip_header;	/* "" = the peer address is the client */
+	char *http_join_rate;	/* join form, per client: "10/h" */
+	char *http_join_rate_address;	/* join form, per address: "3/day" */
 };
 
 /*
@@ -57,6 +68,15 @@ struct kith_config {
 int config_load(struct kith_config *cfg, const char *explicit_path,
     char *err, size_t errlen);
 void config_release(struct kith_config *cfg);
+
+/*
+ * config_listen_parse - [http] listen: "HOST:PORT" or "[V6]:PORT" (port 0:
+ * any free one) gives 0,
+ * the host (without brackets) and the port; "unix:/PATH" gives 1 and the
+ * path in host (port 0); anything else -1.  host may be NULL to check only.
+ */
+int config_listen_parse(const char *spec, char *host, size_t hostlen,
+    int *port);
 
 /* Paths derived from data_dir; caller frees. */
 char *config_db_path(const struct kith_config *cfg);

@@ -174,8 +174,8 @@ int64_t parse_date(const char *s);
  * membership_unsubscribe_links - the one-step unsubscribe of one member
  * (member_id, address rcpt) from list_address, valid for nobody else:
  * *mailto "mailto:team-unsubscribe+TOKEN@domain", and *url
- * "WEB_BASE_URL/unsubscribe/team@domain/TOKEN" when [site] web_base_url is
- * set (else NULL).  Caller frees both.  0, or -1 (nothing made).
+ * "WEB_BASE_URL/u/TOKEN" (weblinks.h) when [site] web_base_url is set
+ * (else NULL).  Caller frees both.  0, or -1 (nothing made).
  */
 int membership_unsubscribe_links(const struct kith_config *cfg,
     const struct token_key *k, const char *list_address, int64_t member_id,

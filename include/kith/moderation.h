@@ -47,6 +47,20 @@ int moderation_foreach(sqlite3 *db, int64_t list_id,
 int moderation_get(sqlite3 *db, int64_t id, struct held *h, char **raw,
     size_t *len);
 
+/*
+ * moderation_token_fits - 1 when a moderation token (checked already)
+ * was made for held post h, not for an older post with the same id.
+ */
+int moderation_token_fits(const char *token, const struct held *h);
+
+/*
+ * moderation_outcome - what became of held post id of list_id (approved,
+ * rejected, discarded, expired), by whom and when: KITH_OK with *outcome
+ * and *by (caller frees), KITH_PERM when nothing is known.
+ */
+int moderation_outcome(sqlite3 *db, int64_t id, int64_t list_id,
+    char **outcome, char **by, int64_t *at);
+
 /* Cron: expire held posts past their time, telling the posters. */
 int moderation_expire(const struct kith_config *cfg, sqlite3 *db,
     const struct token_key *key, int64_t now);

@@ -35,4 +35,18 @@ struct throttle_scope {
 int throttle_take(sqlite3 *db, const struct throttle_scope *scopes, int n,
     int64_t now_us, int64_t *wait_us);
 
+/*
+ * throttle_allow - rate limits on requests from outside (kith serve's
+ * join form): at most burst at once, then one per interval_us, for
+ * scope.  Inside the caller's write transaction.  KITH_OK with *wait_us 0
+ * when allowed (and counted), KITH_OK with the microseconds to wait
+ * when not (nothing counted), KITH_TEMP when the database is busy.
+ */
+int throttle_allow(sqlite3 *db, const char *scope, int64_t interval_us,
+    int64_t burst, int64_t now_us, int64_t *wait_us);
+
+/* Forget the scopes starting with prefix that have caught up with now
+ * (they would allow a full burst anyway); caller's transaction. */
+int throttle_prune(sqlite3 *db, const char *prefix, int64_t now_us);
+
 #endif

@@ -54,7 +54,7 @@ def main():
     if not m or "-unsubscribe+" not in m.group(1):
         fail(f"List-Unsubscribe has no per-member mailto: {lu!r}")
     if want_https:
-        if not re.search(r"<https://[^>]+/unsubscribe/[^>]+>", lu):
+        if not re.search(r"<https://[^>]+/u/[^>]+>", lu):
             fail(f"List-Unsubscribe has no https link: {lu!r}")
         if msg["List-Unsubscribe-Post"] != "List-Unsubscribe=One-Click":
             fail("List-Unsubscribe-Post missing")

@@ -484,6 +484,7 @@ setup(void)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.data_dir = dir;
+	cfg.web_base_url = "";
 	template_cache_clear();
 }
 

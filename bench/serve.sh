@@ -1,0 +1,133 @@
+#!/bin/sh
+# serve.sh - kith serve under load: requests per second and latency
+# percentiles for RFC 8058's one-click POST and for a list page, with wrk
+# (Debian's wrk) at 100 concurrent connections, and at 10 for comparison.
+#
+#   bench/serve.sh [SECONDS] [MEMBERS]     (default 5 s, 60000 members)
+#
+# Each one-click POST unsubscribes a different member, with the token of
+# the List-Unsubscribe URL of that member's own copy of a real post
+# (delivered to maildir first), so every request is a real leave: the
+# member row deleted, the goodbye notice and the owners' notice queued,
+# committed durably (synchronous=FULL).  The list page is GET /l/LIST.
+# Prints wrk's own report for each and one summary line.
+set -eu
+SECS=${1:-5}
+N=${2:-60000}
+CONNS=100
+cd "$(dirname "$0")/.."
+TOP=$PWD
+
+if ! command -v wrk >/dev/null 2>&1; then
+	./scripts/setup-deps.sh --bench
+fi
+./scripts/build.sh >/dev/null
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/kith-bench.XXXXXX")
+SERVE_PID=""
+cleanup() {
+	[ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null
+	rm -rf "$W"
+}
+trap cleanup EXIT INT TERM
+[ -n "${KITH_BENCH_KEEP:-}" ] && trap - EXIT && echo "keeping $W"
+
+export KITH_CONF="$W/kith.conf"
+cat >"$KITH_CONF" <<EOF
+[site]
+domain = bench.example
+data_dir = $W/var
+transport = maildir:$W/mail
+deliver_on_receive = off
+log_level = error
+web_base_url = https://lists.bench.example/
+[http]
+listen = 127.0.0.1:0
+threads = 2
+max_connections = 1024
+EOF
+K="$TOP/kith"
+$K init >/dev/null
+$K list create team@bench.example --owner owner@bench.example --name "Bench" >/dev/null
+awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++) printf "user%07d@example%02d.net\n", i, i % 97 }' >"$W/members.txt"
+$K member import team "$W/members.txt" >/dev/null
+printf 'From: <owner@bench.example>\nTo: team@bench.example\nSubject: hello\nMessage-ID: <b1@bench.example>\n\nhello\n' |
+	$K receive -r team@bench.example -f owner@bench.example
+$K deliver >/dev/null 2>&1
+# one /u/TOKEN path per member, from the List-Unsubscribe of their copy
+find "$W/mail" -type f -path '*/new/*' -exec grep -h -m1 '^List-Unsubscribe: <https' {} + |
+	sed 's|.*<https://lists.bench.example\(/u/[^>]*\)>.*|\1|' | grep '^/u/' | shuf >"$W/paths.txt"
+have=$(wc -l <"$W/paths.txt")
+[ "$have" -ge "$N" ] || { echo "only $have unsubscribe links for $N members" >&2; exit 1; }
+# two runs, each with members of its own
+head -n $((N / 2)) "$W/paths.txt" >"$W/paths100.txt"
+tail -n +$((N / 2 + 1)) "$W/paths.txt" >"$W/paths10.txt"
+
+$K serve >"$W/serve.out" 2>"$W/serve.err" &
+SERVE_PID=$!
+i=0
+while ! grep -q "listening on" "$W/serve.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+URL=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$W/serve.out")
+
+cat >"$W/oneclick.lua" <<'EOF'
+-- Each request POSTs List-Unsubscribe=One-Click to the next member's
+-- own /u/TOKEN; the wrk threads take turns through the list.
+local paths = {}
+for line in io.lines(os.getenv("PATHS")) do paths[#paths + 1] = line end
+local threads, counter = {}, 0
+function setup(thread)
+	counter = counter + 1
+	thread:set("id", counter)
+	thread:set("step", tonumber(os.getenv("THREADS")))
+end
+local i
+function init(args)
+	i = id
+	wrk.method = "POST"
+	wrk.body = "List-Unsubscribe=One-Click"
+	wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+end
+function request()
+	local p = paths[i]
+	i = i + step
+	if p == nil then p = paths[1] end
+	return wrk.format(nil, p)
+end
+EOF
+THREADS=2
+export PATHS THREADS
+
+members() { sqlite3 "$W/var/kith.db" "SELECT count(*) FROM members"; }
+echo "kith $($K --version | cut -d' ' -f2) | $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg) | $N members | wrk -t$THREADS -d${SECS}s | $URL"
+for c in $CONNS 10; do
+	PATHS="$W/paths$c.txt"
+	before=$(members)
+	echo "== one-click POST /u/TOKEN, $c connections"
+	wrk -t$THREADS -c$c -d"${SECS}s" --latency -s "$W/oneclick.lua" "$URL" |
+		tee "$W/oneclick$c.txt"
+	echo "members who left: $(($before - $(members)))" | tee -a "$W/oneclick$c.txt"
+	if grep -q "Non-2xx" "$W/oneclick$c.txt"; then
+		echo "warning: the run used up its $((N / 2)) members (the rest" \
+		    "were 410s); give more MEMBERS or fewer SECONDS" >&2
+	fi
+done
+for c in $CONNS 10; do
+	echo "== list page GET /l/team, $c connections"
+	wrk -t$THREADS -c$c -d"${SECS}s" --latency "$URL/l/team" | tee "$W/page$c.txt"
+done
+
+summary() { # FILE NAME
+	rps=$(awk '/^Requests\/sec/ { print $2 }' "$1")
+	p99=$(awk '$1 == "99%" { print $2 }' "$1")
+	p50=$(awk '$1 == "50%" { print $2 }' "$1")
+	bad=$(awk '/Non-2xx/ { print $NF }' "$1")
+	echo "$2: ${rps} req/s, p50 ${p50}, p99 ${p99}, non-2xx ${bad:-0}"
+}
+echo "== summary"
+for c in $CONNS 10; do
+	summary "$W/oneclick$c.txt" "one-click POST, $c connections"
+	echo "   ($(awk '/members who left/ { print $NF }' "$W/oneclick$c.txt") members left)"
+done
+for c in $CONNS 10; do
+	summary "$W/page$c.txt" "list page GET,  $c connections"
+done
