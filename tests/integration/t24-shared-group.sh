@@ -28,12 +28,14 @@ trap 'cleanup; userdel "$A"; userdel "$M"; groupdel "$G"' EXIT
 chmod 755 "$T"
 
 # as USER ARGS... - one kith call as USER (with its groups), on the clock.
-# libfaketime is loaded into kith only: loaded into setpriv it would make
-# its per-process semaphore as root under the PID kith then has.
+# libfaketime is loaded into kith only: loaded into setpriv (also from a
+# run whose whole tree has it preloaded, as .ci/run's shifted-clock runs
+# do) it would make its per-process semaphore as root under the PID kith
+# then has.
 as() {
 	_u=$1
 	shift
-	setpriv --reuid="$_u" --regid=nogroup --init-groups \
+	LD_PRELOAD= FAKETIME= setpriv --reuid="$_u" --regid=nogroup --init-groups \
 	    env LD_PRELOAD="$FAKETIME_LIB" FAKETIME="@$NOW" "$KITH_BIN" "$@"
 }
 # mode_group FILE - "MODE GROUP" of FILE
