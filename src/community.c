@@ -135,15 +135,16 @@ nudge_list(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 }
 
 int
-community_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
+community_cron(const struct site_ctx *c, int64_t now)
 {
+	sqlite3 *db = c->db;
 	sqlite3_stmt *st = db_prepare(db, "SELECT list_id, value FROM "
 	    "list_settings WHERE key='nudge_after' AND value!='0'");
 	int64_t ids[256], after[256];
-	int n = 0, sent = 0, bad = 0;
+	int n = 0, status = KITH_OK;
 
 	if (st == NULL)
-		return -1;
+		return KITH_TEMP;
 	while (n < 256 && sqlite3_step(st) == SQLITE_ROW) {
 		ids[n] = sqlite3_column_int64(st, 0);
 		after[n] = duration_parse((const char *)sqlite3_column_text(st, 1));
@@ -157,12 +158,16 @@ community_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
 
 		if (list_find_id(db, ids[i], &l) != KITH_OK)
 			continue;
-		k = nudge_list(cfg, db, &l, after[i], now);
+		k = nudge_list(c->cfg, db, &l, after[i], now);
 		if (k < 0)
-			bad = 1;
-		else
-			sent += k;
+			status = KITH_TEMP;
 		list_release(&l);
 	}
-	return bad ? -1 : sent;
+	return status;
 }
+
+/* The feature's row (feature.h). */
+const struct feature community_feature = {
+	.name = "community",
+	.cron = community_cron,
+};

@@ -1867,17 +1867,18 @@ event_cron_one(const struct kith_config *cfg, sqlite3 *db, int64_t id,
 }
 
 int
-event_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
+event_cron(const struct site_ctx *c, int64_t now)
 {
+	sqlite3 *db = c->db;
 	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM events WHERE "
 	    "state='active' AND (remind!='' OR rsvp_by>0 OR capacity>0) "
 	    "AND (rrule!='' OR start+duration>?) ORDER BY id");
 	int64_t *ids = NULL;
 	size_t n = 0, cap = 0;
-	int bad = 0;
+	int status = KITH_OK;
 
 	if (st == NULL)
-		return -1;
+		return KITH_TEMP;
 	db_bind(st, "i", now);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (n == cap) {
@@ -1887,11 +1888,14 @@ event_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
 		ids[n++] = sqlite3_column_int64(st, 0);
 	}
 	sqlite3_finalize(st);
-	for (size_t i = 0; i < n; i++)
-		if (event_cron_one(cfg, db, ids[i], now) != KITH_OK)
-			bad = 1;
+	for (size_t i = 0; i < n; i++) {
+		int st_one = event_cron_one(c->cfg, db, ids[i], now);
+
+		if (status == KITH_OK)
+			status = st_one;
+	}
 	free(ids);
-	return bad ? -1 : 0;
+	return status;
 }
 
 /* Events of l that still have an occurrence after now. */
@@ -2447,3 +2451,9 @@ event_personalise(struct event_cache *ec, const struct kith_config *cfg,
 	free(name);
 	return out;
 }
+
+/* The feature's row (feature.h). */
+const struct feature event_feature = {
+	.name = "event",
+	.cron = event_cron,
+};

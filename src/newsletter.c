@@ -447,13 +447,14 @@ newsletter_start(sqlite3 *db, int64_t id, int64_t now, int64_t *recipients,
 }
 
 int
-newsletter_cron(sqlite3 *db, int64_t now)
+newsletter_cron(const struct site_ctx *c, int64_t now)
 {
+	sqlite3 *db = c->db;
 	sqlite3_stmt *st;
-	int started = 0, status;
+	int status;
 
-	if (db_begin(db) != KITH_OK)
-		return -1;
+	if ((status = db_begin(db)) != KITH_OK)
+		return status;
 	/* One transaction: a racing cron sees them 'sending' and skips. */
 	st = db_prepare(db, "SELECT id, send_at FROM campaigns WHERE "
 	    "state='scheduled' AND send_at<=? ORDER BY send_at, id");
@@ -474,17 +475,17 @@ newsletter_cron(sqlite3 *db, int64_t now)
 			status = queue_campaign(db, ids[i], now, &count);
 			if (status != KITH_OK)
 				break;
-			started++;
 			log_info("newsletter: campaign %lld queued for %lld "
 			    "members%s", (long long)ids[i], (long long)count,
 			    now - at[i] > 300 ? " (late: cron did not run at "
 			    "its time)" : "");
 		}
 	}
-	if (status == KITH_OK && db_commit(db) == KITH_OK)
-		return newsletter_mark_finished(db, now) == KITH_OK ? started : -1;
-	db_rollback(db);
-	return -1;
+	if (status == KITH_OK)
+		status = db_commit(db);
+	else
+		db_rollback(db);
+	return status == KITH_OK ? newsletter_mark_finished(db, now) : status;
 }
 
 int
@@ -746,3 +747,9 @@ newsletter_check_templates(const struct kith_config *cfg,
 	tv_free(common);
 	return errors;
 }
+
+/* The feature's row (feature.h): campaigns start from cron. */
+const struct feature newsletter_feature = {
+	.name = "newsletter",
+	.cron = newsletter_cron,
+};

@@ -594,29 +594,30 @@ out:
 }
 
 int
-poll_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
+poll_cron(const struct site_ctx *c, int64_t now)
 {
+	sqlite3 *db = c->db;
 	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM polls WHERE "
 	    "state='open' AND closes>0 AND closes<=?");
 	int64_t ids[64];
-	int n = 0, bad = 0;
+	int n = 0, status = KITH_OK;
 
 	if (st == NULL)
-		return -1;
+		return KITH_TEMP;
 	db_bind(st, "i", now);
 	while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
 		ids[n++] = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	for (int i = 0; i < n; i++) {
 		char err[256] = "";
-		int r = poll_close(cfg, db, ids[i], now, err, sizeof(err));
+		int r = poll_close(c->cfg, db, ids[i], now, err, sizeof(err));
 
 		if (r == KITH_TEMP)
-			bad = 1;
+			status = KITH_TEMP;
 		else if (r == KITH_OK)
 			log_info("poll: %lld closed by cron", (long long)ids[i]);
 	}
-	return bad ? -1 : 0;
+	return status;
 }
 
 void
@@ -725,3 +726,9 @@ poll_personalise(sqlite3 *db, const struct kith_config *cfg,
 	poll_release(&p);
 	return out;
 }
+
+/* The feature's row (feature.h). */
+const struct feature poll_feature = {
+	.name = "poll",
+	.cron = poll_cron,
+};

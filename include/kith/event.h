@@ -27,6 +27,7 @@
 #include <sqlite3.h>
 
 #include "kith/config.h"
+#include "kith/feature.h"
 #include "kith/lists.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
@@ -186,8 +187,15 @@ char *event_find_calendar(const char *raw, size_t len);
 int event_invite_member(sqlite3 *db, const struct list *l, int64_t member_id,
     const char *address, int64_t now);
 
-/* Reminders and RSVP nudges that are due (own transactions); -1 on error. */
-int event_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now);
+/*
+ * event_cron - seats freed by members who are gone, reminders and RSVP
+ * nudges that are due (own transactions).  KITH_OK, else the status of
+ * the first event that failed (the others still ran).
+ */
+int event_cron(const struct site_ctx *c, int64_t now);
+
+/* The feature's row in the table (feature.h). */
+extern const struct feature event_feature;
 
 /* A METHOD:PUBLISH calendar of the list's upcoming events; caller frees. */
 char *event_feed(sqlite3 *db, const struct list *l, int64_t now, char *err,

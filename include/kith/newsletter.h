@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "kith/config.h"
+#include "kith/feature.h"
 #include "kith/lists.h"
 #include "kith/tokens.h"
 
@@ -85,9 +86,12 @@ int newsletter_start(sqlite3 *db, int64_t id, int64_t now,
 
 /*
  * newsletter_cron - start every scheduled campaign whose time has come,
- * and mark finished ones sent.  Returns how many started, -1 on error.
+ * and mark finished ones sent.  KITH_OK or KITH_TEMP (feature.h).
  */
-int newsletter_cron(sqlite3 *db, int64_t now);
+int newsletter_cron(const struct site_ctx *c, int64_t now);
+
+/* The feature's row in the table (feature.h). */
+extern const struct feature newsletter_feature;
 
 /* Sending campaigns with no copy left to send become 'sent'. */
 int newsletter_mark_finished(sqlite3 *db, int64_t now);

@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "kith/config.h"
+#include "kith/feature.h"
 #include "kith/lists.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
@@ -81,8 +82,8 @@ int poll_handle_reply(const struct kith_config *cfg, sqlite3 *db,
 int poll_close(const struct kith_config *cfg, sqlite3 *db, int64_t id,
     int64_t now, char *err, size_t errlen);
 
-/* Close the polls whose time has come; -1 on error. */
-int poll_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now);
+/* Close the polls whose time has come; KITH_OK or KITH_TEMP. */
+int poll_cron(const struct site_ctx *c, int64_t now);
 
 struct poll_tally {
 	int64_t votes[POLL_MAX_OPTIONS];
@@ -105,5 +106,8 @@ void poll_digest_lines(sqlite3 *db, const struct list *l, struct buf *out);
 char *poll_personalise(sqlite3 *db, const struct kith_config *cfg,
     const struct token_key *key, const char *render, int64_t member_id,
     const char *rcpt, size_t *len);
+
+/* The feature's row in the table (feature.h). */
+extern const struct feature poll_feature;
 
 #endif
