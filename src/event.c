@@ -2452,8 +2452,27 @@ event_personalise(struct event_cache *ec, const struct kith_config *cfg,
 	return out;
 }
 
+/* Delivery: each copy of "event:..." (feature.h), one cache a run. */
+static char *
+render_copy(const struct site_ctx *c, void **cache, const char *render,
+    int64_t member_id, const char *rcpt, size_t *len)
+{
+	if (*cache == NULL)
+		*cache = event_cache_new(c->db);
+	return event_personalise(*cache, c->cfg, c->key, render, member_id,
+	    rcpt, len);
+}
+
+static void
+render_free(void *cache)
+{
+	event_cache_free(cache);
+}
+
 /* The feature's row (feature.h). */
 const struct feature event_feature = {
 	.name = "event",
 	.cron = event_cron,
+	.render = render_copy,
+	.render_free = render_free,
 };

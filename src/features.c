@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #include "kith/community.h"
 #include "kith/event.h"
@@ -27,3 +28,18 @@ const struct feature *const features_table[] = {
 	&community_feature,
 	NULL
 };
+
+int
+features_renderer(const char *render)
+{
+	size_t n = strcspn(render, ":");
+
+	if (render[n] != ':')
+		return -1;
+	for (int i = 0; features_table[i]; i++)
+		if (features_table[i]->render &&
+		    strlen(features_table[i]->name) == n &&
+		    !strncmp(features_table[i]->name, render, n))
+			return i;
+	return -1;
+}

@@ -356,7 +356,7 @@ queue_campaign(sqlite3 *db, int64_t id, int64_t now, int64_t *recipients)
 	sqlite3_stmt *st = db_prepare(db, "SELECT l.local, l.domain, c.tag, "
 	    "c.list_id FROM campaigns c JOIN lists l ON l.id=c.list_id WHERE "
 	    "c.id=?");
-	char *local = NULL, *domain = NULL, *tag = NULL, *bounce;
+	char *local = NULL, *domain = NULL, *tag = NULL, render[40];
 	int64_t list_id = 0, msg_id;
 	int status;
 
@@ -373,12 +373,9 @@ queue_campaign(sqlite3 *db, int64_t id, int64_t now, int64_t *recipients)
 	sqlite3_finalize(st);
 	if (local == NULL)
 		return KITH_PERM;
-	bounce = xasprintf("%s-bounces", local);
-	status = outbox_message_add(db, list_id, 0, "newsletter", bounce, domain,
-	    NULL, "", 0, &msg_id);
-	if (status == KITH_OK)
-		status = db_exec(db, "UPDATE outbox_messages SET campaign_id=? "
-		    "WHERE id=?", "ii", id, msg_id);
+	snprintf(render, sizeof(render), "newsletter:%lld", (long long)id);
+	status = outbox_render_add(db, list_id, local, domain, "newsletter",
+	    render, &msg_id);
 	/* Digest members get newsletters directly; no-mail members do not,
 	 * nor members whose delivery bounces disabled. */
 	if (status == KITH_OK)
@@ -398,7 +395,6 @@ queue_campaign(sqlite3 *db, int64_t id, int64_t now, int64_t *recipients)
 	free(local);
 	free(domain);
 	free(tag);
-	free(bounce);
 	return status;
 }
 
@@ -748,8 +744,33 @@ newsletter_check_templates(const struct kith_config *cfg,
 	return errors;
 }
 
-/* The feature's row (feature.h): campaigns start from cron. */
+/* Delivery: each member's copy of "newsletter:CAMPAIGN" (feature.h). */
+static char *
+render_copy(const struct site_ctx *c, void **cache, const char *render,
+    int64_t member_id, const char *rcpt, size_t *len)
+{
+	long long id;
+	char end;
+
+	if (sscanf(render, "newsletter:%lld%c", &id, &end) != 1)
+		return NULL;
+	if (*cache == NULL)
+		*cache = newsletter_cache_new(c->db);
+	return newsletter_personalise(*cache, c->cfg, c->key, id, member_id,
+	    rcpt, len);
+}
+
+static void
+render_free(void *cache)
+{
+	newsletter_cache_free(cache);
+}
+
+/* The feature's row (feature.h): campaigns start from cron; each copy is
+ * rendered for its member at delivery. */
 const struct feature newsletter_feature = {
 	.name = "newsletter",
 	.cron = newsletter_cron,
+	.render = render_copy,
+	.render_free = render_free,
 };

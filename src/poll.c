@@ -727,8 +727,19 @@ poll_personalise(sqlite3 *db, const struct kith_config *cfg,
 	return out;
 }
 
+/* Delivery: each member's copy of "poll:ID" (feature.h). */
+static char *
+render_copy(const struct site_ctx *c, void **cache, const char *render,
+    int64_t member_id, const char *rcpt, size_t *len)
+{
+	(void)cache;
+	return poll_personalise(c->db, c->cfg, c->key, render, member_id, rcpt,
+	    len);
+}
+
 /* The feature's row (feature.h). */
 const struct feature poll_feature = {
 	.name = "poll",
 	.cron = poll_cron,
+	.render = render_copy,
 };
