@@ -2452,6 +2452,88 @@ event_personalise(struct event_cache *ec, const struct kith_config *cfg,
 	return out;
 }
 
+/*
+ * cmd_rsvp - "rsvp yes|no|maybe ID [YYYY-MM-DD]" for address: the answer
+ * a calendar's buttons would give, for the event or for its occurrence
+ * on that local date.  dry: only whether it can be done (a line to out
+ * when not).  The caller's reply is the one mail the member gets.
+ */
+static int
+cmd_rsvp(const struct mail_ctx *c, const char *address, const char *args,
+    int dry, struct buf *out)
+{
+	char word[16], date[16] = "", extra[2];
+	long long id;
+	const char *partstat, *result = NULL;
+	struct member m;
+	struct event e;
+	int64_t now = now_utc(), occ = 0;
+	int st, k = sscanf(args, "%15s %lld %15s %1s", word, &id, date, extra);
+
+	if (k != 2 && k != 3) {
+		buf_adds(out, "    Not done: write 'rsvp yes ID', 'rsvp no ID' "
+		    "or 'rsvp maybe ID'.\n");
+		return KITH_PERM;
+	}
+	str_lower(word);
+	partstat = !strcmp(word, "yes") ? "ACCEPTED" : !strcmp(word, "no") ?
+	    "DECLINED" : !strcmp(word, "maybe") ? "TENTATIVE" : NULL;
+	if (partstat == NULL) {
+		buf_adds(out, "    Not done: the answer is yes, no or maybe.\n");
+		return KITH_PERM;
+	}
+	if (member_find(c->db, c->l->id, address, &m) != KITH_OK) {
+		buf_adds(out, "    Not done: you are not a member.\n");
+		return KITH_PERM;
+	}
+	if (event_get(c->db, id, &e) != KITH_OK || e.list_id != c->l->id ||
+	    strcmp(e.state, "active")) {
+		buf_addf(out, "    Not done: there is no upcoming event %lld "
+		    "on this list.\n", id);
+		if (e.uid)
+			event_release(&e);
+		member_release(&m);
+		return KITH_PERM;
+	}
+	/* one occurrence of a series; a single event's own date is the event */
+	if (*date && ((occ = event_occurrence_on(&e, date)) == 0 ||
+	    occ <= now)) {
+		buf_addf(out, "    Not done: event %lld has no upcoming "
+		    "occurrence on %s.\n", id, date);
+		event_release(&e);
+		member_release(&m);
+		return KITH_PERM;
+	}
+	if (!*e.rrule)
+		occ = 0;
+	st = KITH_OK;
+	if (!dry)
+		st = event_rsvp(c->cfg, c->db, c->l, &e, m.id, occ, partstat,
+		    e.sequence, now, now, &result);
+	if (!dry && st == KITH_OK)
+		buf_addf(out, "    %s%s%s%s.\n", !strcmp(result, "waitlisted") ?
+		    "Done: the event is full; you are on the waitlist for " :
+		    !strcmp(result, "accepted") ? "Done: you are coming to " :
+		    !strcmp(result, "declined") ? "Done: you are not coming to " :
+		    !strcmp(result, "tentative") ? "Done: maybe, for " :
+		    "Not done: a newer answer is on file for ", e.title,
+		    occ ? " on " : "", occ ? date : "");
+	event_release(&e);
+	member_release(&m);
+	return st;
+}
+
+static const struct feature_command commands[] = {
+	{ "rsvp", 1, cmd_rsvp },
+	{ NULL, 0, NULL }
+};
+
+/* Calendar answers to team-events@ and team-events+TOKEN@ (feature.h). */
+static const struct feature_address addresses[] = {
+	{ "-events", 0, "recorded", event_handle_reply },
+	{ NULL, 0, NULL, NULL }
+};
+
 /* Delivery: each copy of "event:..." (feature.h), one cache a run. */
 static char *
 render_copy(const struct site_ctx *c, void **cache, const char *render,
@@ -2472,6 +2554,8 @@ render_free(void *cache)
 /* The feature's row (feature.h). */
 const struct feature event_feature = {
 	.name = "event",
+	.addresses = addresses,
+	.commands = commands,
 	.cron = event_cron,
 	.render = render_copy,
 	.render_free = render_free,

@@ -14,6 +14,7 @@
 #include "kith/newsletter.h"
 #include "kith/onboarding.h"
 #include "kith/poll.h"
+#include "kith/util.h"
 
 /*
  * The order is the order of the cron steps (a newsletter that is due goes
@@ -42,4 +43,44 @@ features_renderer(const char *render)
 		    !strncmp(features_table[i]->name, render, n))
 			return i;
 	return -1;
+}
+
+const struct feature_address *
+features_address(const char *suffix)
+{
+	for (const struct feature *const *f = features_table; *f; f++)
+		for (const struct feature_address *a = (*f)->addresses;
+		    a && a->suffix; a++)
+			if (!strcmp(a->suffix, suffix))
+				return a;
+	return NULL;
+}
+
+const char **
+features_suffixes(void)
+{
+	const char **out = NULL;
+	size_t n = 0;
+
+	for (const struct feature *const *f = features_table; *f; f++)
+		for (const struct feature_address *a = (*f)->addresses;
+		    a && a->suffix; a++) {
+			out = xrealloc(out, (n + 2) * sizeof(*out));
+			out[n++] = a->suffix;
+		}
+	if (out == NULL)
+		out = xmalloc(sizeof(*out));
+	out[n] = NULL;
+	return out;
+}
+
+const struct feature_command *
+features_command(const char *word)
+{
+	for (const struct feature *const *f = features_table; *f; f++)
+		for (const struct feature_command *k = (*f)->commands;
+		    k && k->word; k++)
+			if (!strcmp(k->word, word))
+				return k;
+	return NULL;
 }

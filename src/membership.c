@@ -11,13 +11,13 @@
 #include "kith/address.h"
 #include "kith/bans.h"
 #include "kith/db.h"
-#include "kith/log.h"
 #include "kith/event.h"
+#include "kith/feature.h"
+#include "kith/log.h"
 #include "kith/members.h"
 #include "kith/membership.h"
 #include "kith/message.h"
 #include "kith/notice.h"
-#include "kith/poll.h"
 #include "kith/template.h"
 #include "kith/util.h"
 
@@ -303,115 +303,15 @@ apply_subscribe(const struct mail_ctx *c, const char *address,
 	return st;
 }
 
-/*
- * rsvp - "rsvp yes|no|maybe ID [YYYY-MM-DD]" for address: the answer a
- * calendar's buttons would give, for the event or for its occurrence on
- * that local date.  dry: only whether it can be done (a line to out
- * when not).  The caller's reply is the one mail the member gets.
- */
-static int
-rsvp(const struct mail_ctx *c, const char *address, const char *args,
-    int dry, struct buf *out)
-{
-	char word[16], date[16] = "", extra[2];
-	long long id;
-	const char *partstat, *result = NULL;
-	struct member m;
-	struct event e;
-	int64_t now = now_utc(), occ = 0;
-	int st, k = sscanf(args, "%15s %lld %15s %1s", word, &id, date, extra);
-
-	if (k != 2 && k != 3) {
-		buf_adds(out, "    Not done: write 'rsvp yes ID', 'rsvp no ID' "
-		    "or 'rsvp maybe ID'.\n");
-		return KITH_PERM;
-	}
-	str_lower(word);
-	partstat = !strcmp(word, "yes") ? "ACCEPTED" : !strcmp(word, "no") ?
-	    "DECLINED" : !strcmp(word, "maybe") ? "TENTATIVE" : NULL;
-	if (partstat == NULL) {
-		buf_adds(out, "    Not done: the answer is yes, no or maybe.\n");
-		return KITH_PERM;
-	}
-	if (member_find(c->db, c->l->id, address, &m) != KITH_OK) {
-		buf_adds(out, "    Not done: you are not a member.\n");
-		return KITH_PERM;
-	}
-	if (event_get(c->db, id, &e) != KITH_OK || e.list_id != c->l->id ||
-	    strcmp(e.state, "active")) {
-		buf_addf(out, "    Not done: there is no upcoming event %lld "
-		    "on this list.\n", id);
-		if (e.uid)
-			event_release(&e);
-		member_release(&m);
-		return KITH_PERM;
-	}
-	/* one occurrence of a series; a single event's own date is the event */
-	if (*date && ((occ = event_occurrence_on(&e, date)) == 0 ||
-	    occ <= now)) {
-		buf_addf(out, "    Not done: event %lld has no upcoming "
-		    "occurrence on %s.\n", id, date);
-		event_release(&e);
-		member_release(&m);
-		return KITH_PERM;
-	}
-	if (!*e.rrule)
-		occ = 0;
-	st = KITH_OK;
-	if (!dry)
-		st = event_rsvp(c->cfg, c->db, c->l, &e, m.id, occ, partstat,
-		    e.sequence, now, now, &result);
-	if (!dry && st == KITH_OK)
-		buf_addf(out, "    %s%s%s%s.\n", !strcmp(result, "waitlisted") ?
-		    "Done: the event is full; you are on the waitlist for " :
-		    !strcmp(result, "accepted") ? "Done: you are coming to " :
-		    !strcmp(result, "declined") ? "Done: you are not coming to " :
-		    !strcmp(result, "tentative") ? "Done: maybe, for " :
-		    "Not done: a newer answer is on file for ", e.title,
-		    occ ? " on " : "", occ ? date : "");
-	event_release(&e);
-	member_release(&m);
-	return st;
-}
-
-/* "vote POLL TEXT" for address; dry: only whether it can be done. */
-static int
-vote(const struct mail_ctx *c, const char *address, const char *args,
-    int dry, struct buf *out)
-{
-	char *end, line[512], why[256];
-	long long id = strtoll(args, &end, 10);
-	int64_t now = now_utc();
-	int st;
-
-	if (end == args || *end != ' ' || end[strspn(end, " ")] == '\0') {
-		buf_adds(out, "    Not done: write 'vote POLL N', e.g. "
-		    "'vote 3 2'.\n");
-		return KITH_PERM;
-	}
-	end += strspn(end, " ");
-	if (dry) {
-		if (poll_vote_check(c->db, c->l, id, address, end, now, why,
-		    sizeof(why)) == 0)
-			return KITH_OK;
-		buf_addf(out, "    Not done: %s.\n", why);
-		return KITH_PERM;
-	}
-	st = poll_vote(c->cfg, c->db, c->l, id, address, end, now, out, line,
-	    sizeof(line));
-	log_info("%s", line);
-	return st;
-}
-
-/* rsvp and vote: commands that act for a member (see membership_check). */
+/* A feature's command for address (feature.h); dry: only whether it can. */
 static int
 act_for_member(const struct mail_ctx *c, const char *address,
-    const char *verb, const char *args, int dry, struct buf *out)
+    const struct feature_command *k, const char *args, int dry,
+    struct buf *out)
 {
 	while (*args == ' ')
 		args++;
-	return !strcmp(verb, "rsvp") ? rsvp(c, address, args, dry, out) :
-	    vote(c, address, args, dry, out);
+	return k->run(c, address, args, dry, out);
 }
 
 int
@@ -421,13 +321,14 @@ membership_act(const struct mail_ctx *c, const char *address,
 	char *copy = xstrdup(command), *save = NULL;
 	char *verb = strtok_r(copy, " ", &save), *arg = strtok_r(NULL, " ", &save);
 	char *rest = save && *save ? save : NULL;
+	const struct feature_command *k;
 	int st = KITH_OK;
 
 	if (verb == NULL)
 		verb = "";
-	if (!strcmp(verb, "rsvp") || !strcmp(verb, "vote"))
-		st = act_for_member(c, address, verb, command + strlen(verb),
-		    0, out);
+	if ((k = features_command(verb)) != NULL)
+		st = act_for_member(c, address, k, command + strlen(verb), 0,
+		    out);
 	else if (!strcmp(verb, "subscribe")) {
 		/* the rest of the line is the name */
 		const char *name = command + strlen("subscribe");
@@ -502,15 +403,11 @@ membership_check(const struct mail_ctx *c, const char *address,
     const char *command, struct buf *out)
 {
 	size_t n = strcspn(command, " ");
+	char *verb = xstrndup(command, n);
+	const struct feature_command *k = features_command(verb);
 
-	if ((n == 4 && !strncmp(command, "rsvp", 4)) ||
-	    (n == 4 && !strncmp(command, "vote", 4))) {
-		char verb[8];
-
-		snprintf(verb, sizeof(verb), "%.*s", (int)n, command);
-		return act_for_member(c, address, verb, command + n, 1, out);
-	}
-	return KITH_OK;
+	free(verb);
+	return k ? act_for_member(c, address, k, command + n, 1, out) : KITH_OK;
 }
 
 int

@@ -391,18 +391,16 @@ poll_vote(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 }
 
 int
-poll_handle_reply(const struct kith_config *cfg, sqlite3 *db,
-    const struct token_key *key, const struct list *l, const char *token,
-    const char *raw, size_t len, const char *sender, char *line, size_t n)
+poll_handle_reply(const struct mail_ctx *c, const char *token,
+    const struct message *m, const char *sender, char *line, size_t n)
 {
+	const struct list *l = c->l;
 	char *payload = NULL, *end, *vote;
-	struct message m;
-	char err[128] = "";
 	long long id;
 	int st;
 
 	/* The token was made for this member's address: it is the proof. */
-	if (sender == NULL || token_check(key, "poll", l->address, sender,
+	if (sender == NULL || token_check(c->key, "poll", l->address, sender,
 	    token, now_utc(), &payload) < 0) {
 		snprintf(line, n, "poll: reply to '%s-poll' from '%s' with a "
 		    "token not made for it; ignored", l->local,
@@ -411,15 +409,11 @@ poll_handle_reply(const struct kith_config *cfg, sqlite3 *db,
 	}
 	id = strtoll(payload, &end, 10);
 	free(payload);
-	if (message_parse(&m, raw, len, err, sizeof(err)) < 0) {
-		snprintf(line, n, "poll: unreadable reply from '%s'", sender);
-		return KITH_OK;
-	}
 	/* the first line the member wrote: quotes and signature skipped */
-	vote = membership_reply_line(m.text);
-	st = poll_vote(cfg, db, l, id, sender, vote, now_utc(), NULL, line, n);
+	vote = membership_reply_line(m->text);
+	st = poll_vote(c->cfg, c->db, l, id, sender, vote, now_utc(), NULL,
+	    line, n);
 	free(vote);
-	message_release(&m);
 	return st;
 }
 
@@ -727,6 +721,46 @@ poll_personalise(sqlite3 *db, const struct kith_config *cfg,
 	return out;
 }
 
+/* cmd_vote - "vote POLL TEXT" for address; dry: only whether it can be done. */
+static int
+cmd_vote(const struct mail_ctx *c, const char *address, const char *args,
+    int dry, struct buf *out)
+{
+	char *end, line[512], why[256];
+	long long id = strtoll(args, &end, 10);
+	int64_t now = now_utc();
+	int st;
+
+	if (end == args || *end != ' ' || end[strspn(end, " ")] == '\0') {
+		buf_adds(out, "    Not done: write 'vote POLL N', e.g. "
+		    "'vote 3 2'.\n");
+		return KITH_PERM;
+	}
+	end += strspn(end, " ");
+	if (dry) {
+		if (poll_vote_check(c->db, c->l, id, address, end, now, why,
+		    sizeof(why)) == 0)
+			return KITH_OK;
+		buf_addf(out, "    Not done: %s.\n", why);
+		return KITH_PERM;
+	}
+	st = poll_vote(c->cfg, c->db, c->l, id, address, end, now, out, line,
+	    sizeof(line));
+	log_info("%s", line);
+	return st;
+}
+
+static const struct feature_command commands[] = {
+	{ "vote", 1, cmd_vote },
+	{ NULL, 0, NULL }
+};
+
+/* Votes by reply to team-poll+TOKEN@ (feature.h). */
+static const struct feature_address addresses[] = {
+	{ "-poll", 1, "voted", poll_handle_reply },
+	{ NULL, 0, NULL, NULL }
+};
+
 /* Delivery: each member's copy of "poll:ID" (feature.h). */
 static char *
 render_copy(const struct site_ctx *c, void **cache, const char *render,
@@ -740,6 +774,8 @@ render_copy(const struct site_ctx *c, void **cache, const char *render,
 /* The feature's row (feature.h). */
 const struct feature poll_feature = {
 	.name = "poll",
+	.addresses = addresses,
+	.commands = commands,
 	.cron = poll_cron,
 	.render = render_copy,
 };

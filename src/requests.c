@@ -12,6 +12,7 @@
 #include "kith/archive.h"
 #include "kith/bans.h"
 #include "kith/db.h"
+#include "kith/feature.h"
 #include "kith/log.h"
 #include "kith/members.h"
 #include "kith/notice.h"
@@ -20,9 +21,10 @@
 #include "kith/template.h"
 #include "kith/util.h"
 
+/* The core's words; the features add theirs (feature.h). */
 static const char *const verbs[] = {
 	"help", "subscribe", "join", "unsubscribe", "leave", "set", "info",
-	"index", "get", "who", "rsvp", "vote", "end", "stop", NULL
+	"index", "get", "who", "end", "stop", NULL
 };
 
 static int
@@ -31,7 +33,7 @@ known_verb(const char *w)
 	for (int i = 0; verbs[i]; i++)
 		if (!strcmp(verbs[i], w))
 			return 1;
-	return 0;
+	return features_command(w) != NULL;
 }
 
 /* Fill cmd from line when its first word is a command; 1 or 0. */
@@ -353,11 +355,11 @@ cmd_set(const struct mail_ctx *c, struct reply *r, const struct command *cmd,
 }
 
 /*
- * cmd_for_member - rsvp and vote act for the sender, so the sender must
- * prove who they are: done now when our MTA vouches for the From address
- * (an aligned DKIM pass), else once the sender confirms by replying to
- * our answer, which only the real address receives.  A forged From acts
- * for nobody.
+ * cmd_for_member - a feature's command that acts for the sender (an
+ * answer to an invitation, a vote): the sender must prove who they are.
+ * Done now when our MTA vouches for the From address (an aligned DKIM
+ * pass), else once the sender confirms by replying to our answer, which
+ * only the real address receives.  A forged From acts for nobody.
  */
 static int
 cmd_for_member(const struct mail_ctx *c, struct reply *r,
@@ -376,10 +378,23 @@ cmd_for_member(const struct mail_ctx *c, struct reply *r,
 	return KITH_OK;
 }
 
+/* A feature's command: for the sender only once proven (cmd_for_member). */
+static int
+cmd_feature(const struct mail_ctx *c, struct reply *r,
+    const struct command *cmd, const char *sender,
+    const struct feature_command *k)
+{
+	if (k->for_member)
+		return cmd_for_member(c, r, cmd, sender);
+	return k->run(c, sender, cmd->args, 0, &r->out) == KITH_TEMP ?
+	    KITH_TEMP : KITH_OK;
+}
+
 static int
 run_command(const struct mail_ctx *c, struct reply *r,
     const struct command *cmd, const char *sender, const char *sender_name)
 {
+	const struct feature_command *k = features_command(cmd->verb);
 	struct member m;
 	int member = member_find(c->db, c->l->id, sender, &m) == KITH_OK;
 	int moderator = member && (!strcmp(m.role, "owner") ||
@@ -411,8 +426,8 @@ run_command(const struct mail_ctx *c, struct reply *r,
 		free(pub);
 	} else if (!strcmp(cmd->verb, "get"))
 		cmd_get(c, r, cmd->args, member);
-	else if (!strcmp(cmd->verb, "rsvp") || !strcmp(cmd->verb, "vote"))
-		st = cmd_for_member(c, r, cmd, sender);
+	else if (k)
+		st = cmd_feature(c, r, cmd, sender, k);
 	else if (!strcmp(cmd->verb, "who")) {
 		if (moderator)
 			member_foreach(c->db, c->l->id, who_line, &r->out);

@@ -6,6 +6,11 @@
  * runs.  The core loops over the table (src/features.c, the only place
  * that names every feature) and never names a feature itself:
  *
+ *   kith receive      inbound.c hands mail to LIST-SUFFIX[+TOKEN]@ to
+ *                     the feature that answers SUFFIX
+ *   team-request@     requests.c runs a feature's command words; those
+ *                     that act for a member only once the member is
+ *                     proven or confirms (membership.c carries them out)
  *   kith cron         cron.c runs each feature's cron step
  *   delivery          deliver.c renders each copy of a message whose
  *                     render is "NAME:..." with that feature's renderer
@@ -23,6 +28,10 @@
 #include "kith/config.h"
 #include "kith/tokens.h"
 
+struct buf;
+struct mail_ctx;
+struct message;
+
 /* What a site-wide step is given: cron steps and renderers. */
 struct site_ctx {
 	const struct kith_config *cfg;
@@ -30,8 +39,51 @@ struct site_ctx {
 	const struct token_key *key;	/* the site's token key */
 };
 
+/*
+ * A sub-address of every list that a feature answers: LIST-SUFFIX@ and
+ * LIST-SUFFIX+TOKEN@ (the delimiter is the site's).
+ */
+struct feature_address {
+	const char *suffix;	/* "-events"; NULL ends the array */
+	int needs_token;	/* without a +TOKEN the address is answered
+				 * as one that is not supported */
+	const char *done;	/* what inbound's result says: "recorded" */
+	/*
+	 * inbound - mail m from sender (its From, else the envelope's,
+	 * normalised) to the address, token its detail ("" when none),
+	 * inside the caller's write transaction.  Mail from robots, mail
+	 * that loops and mail without a sender never get here (inbound.c
+	 * drops them).  One log line into line (n bytes; may stay "").
+	 * KITH_OK, KITH_TEMP (rolled back; the MTA retries) or KITH_PERM
+	 * (ignored on purpose, already logged; nothing to undo).
+	 */
+	int (*inbound)(const struct mail_ctx *c, const char *token,
+	    const struct message *m, const char *sender, char *line, size_t n);
+};
+
+/* A word of the email command language (requests.h). */
+struct feature_command {
+	const char *word;	/* "rsvp", lower case; NULL ends the array */
+	int for_member;		/* it acts for the sender, who must be
+				 * proven (DKIM the MTA vouches for) or
+				 * confirm first: requests.c decides that,
+				 * the same way for every feature */
+	/*
+	 * run - carry out args (the rest of the line, leading spaces
+	 * skipped) for address, whose own request it is; with dry, only
+	 * say whether it could be done now, changing nothing.  Result
+	 * lines ("    Done: ...", "    Not done: ...") go to out.  KITH_OK,
+	 * KITH_PERM (not done: out says why) or KITH_TEMP.  Inside the
+	 * caller's transaction.
+	 */
+	int (*run)(const struct mail_ctx *c, const char *address,
+	    const char *args, int dry, struct buf *out);
+};
+
 struct feature {
 	const char *name;	/* "event": one word, lower case */
+	const struct feature_address *addresses;	/* or NULL */
+	const struct feature_command *commands;		/* or NULL */
 
 	/*
 	 * cron - whatever is due at now, in the feature's own
@@ -60,6 +112,18 @@ struct feature {
 
 /* The table: every feature, in the order their steps run; NULL last. */
 extern const struct feature *const features_table[];
+
+/* The feature address that answers suffix ("-events"), or NULL. */
+const struct feature_address *features_address(const char *suffix);
+
+/*
+ * features_suffixes - every suffix the features answer, NULL last: the
+ * array is the caller's to free, the strings are the table's.
+ */
+const char **features_suffixes(void);
+
+/* The command word (lower case) of a feature, or NULL. */
+const struct feature_command *features_command(const char *word);
 
 /*
  * features_renderer - the index in features_table of the feature whose

@@ -60,9 +60,9 @@ int membership_confirm_request(const struct mail_ctx *c, const char *address,
 
 /*
  * membership_apply - carry out one confirmed command line for address:
- * "subscribe NAME", "unsubscribe", "set ...", "rsvp yes|no|maybe ID",
- * "vote POLL TEXT".  Echoes "> command" and one result line to out.
- * membership_act does the same without the echo.
+ * "subscribe NAME", "unsubscribe", "set ...", or a feature's command
+ * ("rsvp yes 3", feature.h).  Echoes "> command" and one result line to
+ * out.  membership_act does the same without the echo.
  */
 int membership_apply(const struct mail_ctx *c, const char *address,
     const char *command, struct buf *out);
@@ -70,10 +70,10 @@ int membership_act(const struct mail_ctx *c, const char *address,
     const char *command, struct buf *out);
 
 /*
- * membership_check - whether command could be carried out for address
- * now (rsvp: a member, an upcoming event of the list; vote: a member, an
- * open poll, an answer that names an option).  KITH_OK, or KITH_PERM
- * with the reason in out.  Reads only; other commands are always KITH_OK.
+ * membership_check - whether a feature's command could be carried out
+ * for address now (its dry run: "rsvp" needs a member and an upcoming
+ * event of the list, say).  KITH_OK, or KITH_PERM with the reason in
+ * out.  Reads only; the core's commands are always KITH_OK.
  */
 int membership_check(const struct mail_ctx *c, const char *address,
     const char *command, struct buf *out);

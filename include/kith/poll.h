@@ -73,10 +73,16 @@ int poll_vote_check(sqlite3 *db, const struct list *l, int64_t poll_id,
     const char *address, const char *text, int64_t now, char *why,
     size_t whylen);
 
-/* A reply to team-poll+TOKEN@ (raw mail); caller's transaction. */
-int poll_handle_reply(const struct kith_config *cfg, sqlite3 *db,
-    const struct token_key *key, const struct list *l, const char *token,
-    const char *raw, size_t len, const char *sender, char *line, size_t n);
+/*
+ * poll_handle_reply - a reply m from sender to team-poll+TOKEN@ (the
+ * feature's inbound handler, feature.h): the token, made for the
+ * member's address, names the poll; the first line they wrote is the
+ * vote.  Caller's transaction.
+ */
+struct mail_ctx;
+struct message;
+int poll_handle_reply(const struct mail_ctx *c, const char *token,
+    const struct message *m, const char *sender, char *line, size_t n);
 
 /* Close now and send the results to the list (own transaction). */
 int poll_close(const struct kith_config *cfg, sqlite3 *db, int64_t id,

@@ -83,6 +83,22 @@ START_TEST(test_table)
 		    (int)n : -1);
 	}
 	ck_assert_int_ge((int)n, 1);
+	/* each sub-address and each command word belongs to one feature */
+	for (const struct feature *const *f = features_table; *f; f++) {
+		for (const struct feature_address *a = (*f)->addresses;
+		    a && a->suffix; a++) {
+			ck_assert_msg(a->suffix[0] == '-' && a->inbound && a->done,
+			    "'%s' of %s", a->suffix, (*f)->name);
+			ck_assert_ptr_eq(features_address(a->suffix), a);
+		}
+		for (const struct feature_command *k = (*f)->commands;
+		    k && k->word; k++) {
+			ck_assert_msg(k->run != NULL, "'%s'", k->word);
+			ck_assert_ptr_eq(features_command(k->word), k);
+		}
+	}
+	ck_assert_ptr_null(features_address("-request"));
+	ck_assert_ptr_null(features_command("subscribe"));
 	ck_assert_int_eq(features_renderer("nosuch:1"), -1);
 	ck_assert_int_eq(features_renderer("event"), -1);	/* no kind */
 	ck_assert_int_eq(features_renderer(""), -1);
