@@ -1961,37 +1961,50 @@ event_feed(sqlite3 *db, const struct list *l, int64_t now, char *err,
 	return out;
 }
 
-void
-event_digest_lines(sqlite3 *db, const struct list *l, int64_t now,
-    struct buf *out)
+/* What the digest's events section gives its template (kith check). */
+static const struct template_schema digest_schema = {
+	"digest/events.txt", TF_FIELDS(TF_LIST("events", TF_FIELDS(
+	    TF_INT("id"), TF_STR("title"), TF_STR("when"), TF_STR("where"),
+	    TF_INT("coming"), TF_INT("maybe"), TF_INT("declined"),
+	    TF_INT("unanswered"), TF_INT("capacity"), TF_INT("waiting")))), 0
+};
+
+/*
+ * digest_section - the events of l still to come at now, each with its
+ * next occurrence and the answers to it (feature.h).
+ */
+static int
+digest_section(sqlite3 *db, const struct list *l, int64_t now,
+    struct tvars *tv)
 {
 	struct event evs[32];
 	size_t n = upcoming(db, l, now, evs, 32);
+	struct tvlist *list;
 
-	if (n)
-		buf_adds(out, "Upcoming events\n---------------\n\n");
+	if (n == 0)
+		return 0;
+	list = tv_list(tv, "events");
 	for (size_t i = 0; i < n; i++) {
+		struct tvars *it = tv_item(list);
 		struct event_counts c;
 		char when[64];
 		int64_t next = event_next_occurrence(&evs[i], now);
 
 		when_text(&evs[i], next, when, sizeof(when));
 		event_attendees(db, &evs[i], next, NULL, NULL, &c);
-		buf_addf(out, "#%lld %s\n    %s%s%s\n    %lld coming, %lld maybe, "
-		    "%lld not coming, %lld not answered", (long long)evs[i].id,
-		    evs[i].title, when, *evs[i].location ? " - " : "",
-		    evs[i].location, (long long)c.accepted,
-		    (long long)c.tentative, (long long)c.declined,
-		    (long long)c.none);
-		if (evs[i].capacity > 0)
-			buf_addf(out, "; %lld %s, %lld waiting",
-			    (long long)evs[i].capacity, plural(evs[i].capacity,
-			    "seat", "seats"), (long long)c.waitlist);
-		buf_addf(out, "\n    answer: rsvp yes %lld (or no, maybe) to "
-		    "%s-request@%s\n\n", (long long)evs[i].id, l->local,
-		    l->domain);
+		tv_int(it, "id", evs[i].id);
+		tv_str(it, "title", evs[i].title);
+		tv_str(it, "when", when);
+		tv_str(it, "where", evs[i].location);
+		tv_int(it, "coming", c.accepted);
+		tv_int(it, "maybe", c.tentative);
+		tv_int(it, "declined", c.declined);
+		tv_int(it, "unanswered", c.none);
+		tv_int(it, "capacity", evs[i].capacity);
+		tv_int(it, "waiting", c.waitlist);
 		event_release(&evs[i]);
 	}
+	return 1;
 }
 
 struct event_cache {
@@ -2559,4 +2572,6 @@ const struct feature event_feature = {
 	.cron = event_cron,
 	.render = render_copy,
 	.render_free = render_free,
+	.digest_section = digest_section,
+	.digest = &digest_schema,
 };

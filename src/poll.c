@@ -614,35 +614,48 @@ poll_cron(const struct site_ctx *c, int64_t now)
 	return status;
 }
 
-void
-poll_digest_lines(sqlite3 *db, const struct list *l, struct buf *out)
+/* What the digest's polls section gives its template (kith check). */
+static const struct template_schema digest_schema = {
+	"digest/polls.txt", TF_FIELDS(TF_LIST("polls", TF_FIELDS(
+	    TF_INT("id"), TF_STR("question"), TF_INT("voters"),
+	    TF_LIST("options", TF_FIELDS(TF_STR("label")))))), 0
+};
+
+/* digest_section - the polls of l still open, with their votes so far. */
+static int
+digest_section(sqlite3 *db, const struct list *l, int64_t now,
+    struct tvars *tv)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM polls WHERE "
 	    "list_id=? AND state='open' ORDER BY id");
-	int first = 1;
+	struct tvlist *list = NULL;
 
+	(void)now;
 	if (st == NULL)
-		return;
+		return 0;
 	db_bind(st, "i", l->id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct poll p;
 		struct poll_tally t;
+		struct tvars *it;
+		struct tvlist *opts;
 
 		if (poll_get(db, sqlite3_column_int64(st, 0), &p) != KITH_OK)
 			continue;
-		if (first)
-			buf_adds(out, "Open polls\n----------\n\n");
-		first = 0;
+		if (list == NULL)
+			list = tv_list(tv, "polls");
 		poll_tally(db, &p, &t);
-		buf_addf(out, "Poll %lld: %s\n", (long long)p.id, p.question);
+		it = tv_item(list);
+		tv_int(it, "id", p.id);
+		tv_str(it, "question", p.question);
+		tv_int(it, "voters", t.voters);
+		opts = tv_list(it, "options");
 		for (size_t i = 0; i < p.noptions; i++)
-			buf_addf(out, "  %zu. %s\n", i + 1, p.options[i]);
-		buf_addf(out, "  %lld voted so far. Vote: send 'vote %lld N' to "
-		    "%s-request@%s\n\n", (long long)t.voters, (long long)p.id,
-		    l->local, l->domain);
+			tv_str(tv_item(opts), "label", p.options[i]);
 		poll_release(&p);
 	}
 	sqlite3_finalize(st);
+	return list != NULL;
 }
 
 char *
@@ -778,4 +791,6 @@ const struct feature poll_feature = {
 	.commands = commands,
 	.cron = poll_cron,
 	.render = render_copy,
+	.digest_section = digest_section,
+	.digest = &digest_schema,
 };

@@ -17,14 +17,6 @@
 #include "kith/lists.h"
 #include "kith/util.h"
 
-/*
- * community_thanks_lines - the thank-you section for a digest made at
- * now, when the list has `thanks on` and no digest went out earlier this
- * month; nothing otherwise.
- */
-void community_thanks_lines(sqlite3 *db, const struct list *l, int64_t now,
-    struct buf *out);
-
 /* Re-engagement notes that are due (own transactions); KITH_OK or KITH_TEMP. */
 int community_cron(const struct site_ctx *c, int64_t now);
 

@@ -201,10 +201,6 @@ extern const struct feature event_feature;
 char *event_feed(sqlite3 *db, const struct list *l, int64_t now, char *err,
     size_t errlen);
 
-/* The text lines a digest ends with: upcoming events and their counts. */
-void event_digest_lines(sqlite3 *db, const struct list *l, int64_t now,
-    struct buf *out);
-
 /* Delivery: the copy an outbox row with render "event:..." stands for. */
 struct event_cache;
 struct event_cache *event_cache_new(sqlite3 *db);

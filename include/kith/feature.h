@@ -12,6 +12,9 @@
  *                     that act for a member only once the member is
  *                     proven or confirms (membership.c carries them out)
  *   kith cron         cron.c runs each feature's cron step
+ *   digests           digest.c ends each issue with every feature's
+ *                     section: values from the feature, words from its
+ *                     template
  *   delivery          deliver.c renders each copy of a message whose
  *                     render is "NAME:..." with that feature's renderer
  *
@@ -26,6 +29,8 @@
 #include <sqlite3.h>
 
 #include "kith/config.h"
+#include "kith/lists.h"
+#include "kith/template.h"
 #include "kith/tokens.h"
 
 struct buf;
@@ -108,6 +113,18 @@ struct feature {
 	    const char *render, int64_t member_id, const char *rcpt,
 	    size_t *len);
 	void (*render_free)(void *cache);
+
+	/*
+	 * digest_section - the feature's part of the end of a digest of
+	 * list l made at now: its values into tv, which holds the list's
+	 * already (notice.h).  1 when there is something to show, and
+	 * digest.c renders digest->name with tv; 0 when there is nothing.
+	 * Reads only.  digest names the template and the values it is
+	 * given (kith check renders it with samples).  NULL: no section.
+	 */
+	int (*digest_section)(sqlite3 *db, const struct list *l, int64_t now,
+	    struct tvars *tv);
+	const struct template_schema *digest;
 };
 
 /* The table: every feature, in the order their steps run; NULL last. */

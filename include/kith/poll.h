@@ -105,9 +105,6 @@ int poll_nonvoters(sqlite3 *db, const struct poll *p,
 int poll_timeline(sqlite3 *db, const struct poll *p,
     int (*fn)(const char *day, int64_t votes, void *), void *ctx);
 
-/* Open polls, for the end of a digest. */
-void poll_digest_lines(sqlite3 *db, const struct list *l, struct buf *out);
-
 /* Delivery: the copy an outbox row with render "poll:ID" stands for. */
 char *poll_personalise(sqlite3 *db, const struct kith_config *cfg,
     const struct token_key *key, const char *render, int64_t member_id,

@@ -14,6 +14,7 @@
 #include "kith/config.h"
 #include "kith/db.h"
 #include "kith/deliver.h"
+#include "kith/digest.h"
 #include "kith/event.h"
 #include "kith/feature.h"
 #include "kith/lists.h"
@@ -212,6 +213,88 @@ START_TEST(test_old_queue_delivers)
 }
 END_TEST
 
+/* ---- digest sections --------------------------------------------------- */
+
+/* Write text to DATA/templates/NAME (folders made). */
+static void
+site_template(const char *name, const char *text)
+{
+	char *path = xasprintf("%s/templates/%s", dir, name), *slash;
+	FILE *f;
+
+	slash = strrchr(path, '/');
+	*slash = '\0';
+	ck_assert_int_eq(mkdir_p(path, 0755), 0);
+	*slash = '/';
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	free(path);
+}
+
+static void
+count_report(void *ctx, int warning, const char *line)
+{
+	(void)line;
+	if (!warning)
+		(*(int *)ctx)++;
+}
+
+/*
+ * A section's words are its template's: a list's own wording replaces the
+ * shipped one in the digest, and kith check finds a typo in it.
+ */
+START_TEST(test_digest_section_template)
+{
+	struct event_spec s;
+	struct template_check tc;
+	char err[256], *got = NULL;
+	size_t gotlen = 0;
+	int64_t event, n;
+	int reported = 0;
+	FILE *out;
+
+	memset(&s, 0, sizeof(s));
+	s.title = "Hike";
+	s.start = "2026-12-20 10:00";
+	s.duration = 3600;
+	ck_assert_int_eq(event_create(&cfg, db, &l, &s, NOW, &event, &n, err,
+	    sizeof(err)), KITH_OK);
+	out = open_memstream(&got, &gotlen);
+	ck_assert_int_eq(digest_preview(&cfg, db, &l, DIGEST_DAILY, "plain", NOW,
+	    out), KITH_OK);
+	fclose(out);
+	ck_assert_msg(strstr(got, "Upcoming events") &&
+	    strstr(got, "#1 Hike"), "shipped section missing:\n%s", got);
+	free(got);
+
+	site_template("team/en/digest/events.txt", "{{#each events}}Come to "
+	    "{{title}}!\n{{/each}}\n");
+	out = open_memstream(&got, &gotlen);
+	ck_assert_int_eq(digest_preview(&cfg, db, &l, DIGEST_DAILY, "plain", NOW,
+	    out), KITH_OK);
+	fclose(out);
+	ck_assert_msg(strstr(got, "Come to Hike!") && !strstr(got,
+	    "Upcoming events"), "the list's own section missing:\n%s", got);
+	free(got);
+
+	memset(&tc, 0, sizeof(tc));
+	tc.report = count_report;
+	tc.ctx = &reported;
+	ck_assert_int_eq(digest_check_templates(&cfg, &l, &tc), 0);
+	template_check_release(&tc);
+	site_template("team/en/digest/events.txt", "{{#each events}}{{titel}}"
+	    "{{/each}}\n");
+	memset(&tc, 0, sizeof(tc));
+	tc.report = count_report;
+	tc.ctx = &reported;
+	ck_assert_int_eq(digest_check_templates(&cfg, &l, &tc), 1);
+	ck_assert_int_eq(reported, 1);
+	template_check_release(&tc);
+}
+END_TEST
+
 Suite *
 feature_suite(void)
 {
@@ -222,6 +305,7 @@ feature_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_table);
 	tcase_add_test(tc, test_old_queue_delivers);
+	tcase_add_test(tc, test_digest_section_template);
 	suite_add_tcase(s, tc);
 	return s;
 }
