@@ -17,8 +17,7 @@
 
 /* UTC start of the month holding t, and of the month before. */
 static void
-month_bounds(int64_t t, int64_t *this_month, int64_t *last_month,
-    char *name, size_t n)
+month_bounds(int64_t t, int64_t *this_month, int64_t *last_month)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -29,12 +28,11 @@ month_bounds(int64_t t, int64_t *this_month, int64_t *last_month,
 	*this_month = (int64_t)timegm(&tm);
 	tm.tm_mon -= 1;
 	*last_month = (int64_t)timegm(&tm);
-	strftime(name, n, "%B %Y", &tm);
 }
 
 /* What the digest's thank-you gives its template (kith check). */
 static const struct template_schema digest_schema = {
-	"digest/thanks.txt", TF_FIELDS(TF_STR("month"), TF_LIST("members",
+	"digest/thanks.txt", TF_FIELDS(TF_TIME("month"), TF_LIST("members",
 	    TF_FIELDS(TF_STR("name"), TF_INT("posts"), TF_INT("answers")))), 0
 };
 
@@ -47,7 +45,7 @@ static int
 digest_section(sqlite3 *db, const struct list *l, int64_t now,
     struct tvars *tv)
 {
-	char *on = list_setting(db, l->id, "thanks"), month[32];
+	char *on = list_setting(db, l->id, "thanks");
 	int64_t this_month, last_month;
 	struct tvlist *list = NULL;
 	sqlite3_stmt *st;
@@ -57,7 +55,7 @@ digest_section(sqlite3 *db, const struct list *l, int64_t now,
 		return 0;
 	}
 	free(on);
-	month_bounds(now, &this_month, &last_month, month, sizeof(month));
+	month_bounds(now, &this_month, &last_month);
 	/* Only the first digest of the month carries it. */
 	if (db_int(db, 0, NULL, "SELECT count(*) FROM digests WHERE list_id=? "
 	    "AND created>=? AND created<?", "iii", l->id, this_month, now) > 0)
@@ -85,7 +83,8 @@ digest_section(sqlite3 *db, const struct list *l, int64_t now,
 		tv_int(it, "answers", sqlite3_column_int64(st, 3));
 	}
 	sqlite3_finalize(st);
-	tv_str(tv, "month", month);
+	/* mid-month: the same month in every zone */
+	tv_int(tv, "month", last_month + 15 * 86400);
 	return list != NULL;
 }
 
