@@ -2547,6 +2547,58 @@ static const struct feature_address addresses[] = {
 	{ NULL, 0, NULL, NULL }
 };
 
+/* on_join (feature.h): a new member is invited to what is still to come. */
+static int
+member_joined(const struct mail_ctx *c, const struct member *m, int64_t now,
+    struct buf *note)
+{
+	int n = event_invite_member(c->db, c->l, m->id, m->address, now);
+
+	if (n < 0)
+		return KITH_TEMP;
+	if (n > 0 && note)
+		buf_addf(note, "invited to %d upcoming %s", n, plural(n, "event",
+		    "events"));
+	return KITH_OK;
+}
+
+/*
+ * member_left - on_leave (feature.h): the member's answers went with
+ * their row; in every event of the list where someone waits, the seats
+ * that freed go to the first ones waiting, now rather than at the next
+ * cron.
+ */
+static int
+member_left(const struct mail_ctx *c, const struct member *m, int64_t now)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT DISTINCT e.id FROM events "
+	    "e JOIN rsvps r ON r.event_id=e.id WHERE e.list_id=? AND "
+	    "e.state='active' AND r.waitlisted=1 ORDER BY e.id");
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int status = KITH_OK;
+
+	(void)m;
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "i", c->l->id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		ids = xrealloc(ids, (n + 1) * sizeof(*ids));
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n && status == KITH_OK; i++) {
+		struct event e;
+
+		if (event_get(c->db, ids[i], &e) != KITH_OK)
+			continue;
+		status = fill_all(c->db, c->l, &e, now);
+		event_release(&e);
+	}
+	free(ids);
+	return status;
+}
+
 /* Delivery: each copy of "event:..." (feature.h), one cache a run. */
 static char *
 render_copy(const struct site_ctx *c, void **cache, const char *render,
@@ -2574,4 +2626,6 @@ const struct feature event_feature = {
 	.render_free = render_free,
 	.digest_section = digest_section,
 	.digest = &digest_schema,
+	.on_join = member_joined,
+	.on_leave = member_left,
 };

@@ -84,3 +84,36 @@ features_command(const char *word)
 				return k;
 	return NULL;
 }
+
+int
+features_joined(const struct mail_ctx *c, const struct member *m,
+    int64_t now, struct buf *note)
+{
+	int st = KITH_OK;
+
+	for (const struct feature *const *f = features_table;
+	    *f && st == KITH_OK; f++) {
+		struct buf own;
+
+		if ((*f)->on_join == NULL)
+			continue;
+		buf_init(&own);
+		st = (*f)->on_join(c, m, now, note ? &own : NULL);
+		if (note && own.len)
+			buf_addf(note, "%s%s", note->len ? "; " : "", own.data);
+		buf_release(&own);
+	}
+	return st;
+}
+
+int
+features_left(const struct mail_ctx *c, const struct member *m, int64_t now)
+{
+	int st = KITH_OK;
+
+	for (const struct feature *const *f = features_table;
+	    *f && st == KITH_OK; f++)
+		if ((*f)->on_leave)
+			st = (*f)->on_leave(c, m, now);
+	return st;
+}

@@ -11,7 +11,6 @@
 #include "kith/address.h"
 #include "kith/bans.h"
 #include "kith/db.h"
-#include "kith/event.h"
 #include "kith/feature.h"
 #include "kith/log.h"
 #include "kith/members.h"
@@ -217,16 +216,15 @@ membership_join(const struct mail_ctx *c, const char *address,
 	free(subject);
 	tell_owners(c, address, name ? name : "", "joined");
 	{
-		/* Upcoming events: invited now, not at the next one. */
+		/* What the features owe a new member, now (feature.h). */
 		struct member m;
+		int st;
 
 		if (member_find(c->db, c->l->id, address, &m) == KITH_OK) {
-			if (event_invite_member(c->db, c->l, m.id, m.address,
-			    now_utc()) < 0) {
-				member_release(&m);
-				return KITH_TEMP;
-			}
+			st = features_joined(c, &m, now_utc(), NULL);
 			member_release(&m);
+			if (st != KITH_OK)
+				return KITH_TEMP;
 		}
 	}
 	buf_addf(out, "    %s is now a member of %s.\n", address, c->l->address);
@@ -245,7 +243,9 @@ membership_leave(const struct mail_ctx *c, const char *address,
 		buf_addf(out, "    %s is not a member.\n", address);
 		return KITH_OK;
 	}
-	if (member_remove(c->db, c->l->id, address) != MEMBER_REMOVED) {
+	/* What the member held goes on at once (feature.h). */
+	if (member_remove(c->db, c->l->id, address) != MEMBER_REMOVED ||
+	    features_left(c, &m, now_utc()) != KITH_OK) {
 		member_release(&m);
 		return KITH_TEMP;
 	}

@@ -15,6 +15,8 @@
  *   digests           digest.c ends each issue with every feature's
  *                     section: values from the feature, words from its
  *                     template
+ *   joins and leaves  membership.c (and kith member add / rm) call each
+ *                     feature's member hooks as they happen
  *   delivery          deliver.c renders each copy of a message whose
  *                     render is "NAME:..." with that feature's renderer
  *
@@ -35,6 +37,7 @@
 
 struct buf;
 struct mail_ctx;
+struct member;
 struct message;
 
 /* What a site-wide step is given: cron steps and renderers. */
@@ -125,6 +128,23 @@ struct feature {
 	int (*digest_section)(sqlite3 *db, const struct list *l, int64_t now,
 	    struct tvars *tv);
 	const struct template_schema *digest;
+
+	/*
+	 * on_join - m has just joined c->l: what a new member is owed
+	 * now rather than at the next cron (events: invitations to those
+	 * still to come).  A few words on what was done ("invited to 2
+	 * upcoming events") may go to note, for an organiser's command
+	 * line; note may be NULL.  on_leave - m has just left c->l (the
+	 * member's row is gone, and with it what cascades): what the
+	 * member held goes on at once (events: a seat to the first one
+	 * waiting).  Both run inside the caller's transaction, c->key may
+	 * be NULL; KITH_OK or KITH_TEMP (the caller rolls back).  NULL:
+	 * nothing to do.
+	 */
+	int (*on_join)(const struct mail_ctx *c, const struct member *m,
+	    int64_t now, struct buf *note);
+	int (*on_leave)(const struct mail_ctx *c, const struct member *m,
+	    int64_t now);
 };
 
 /* The table: every feature, in the order their steps run; NULL last. */
@@ -141,6 +161,16 @@ const char **features_suffixes(void);
 
 /* The command word (lower case) of a feature, or NULL. */
 const struct feature_command *features_command(const char *word);
+
+/*
+ * features_joined, features_left - every feature's on_join / on_leave
+ * hook for m, in table order, until one fails; its status.  The notes
+ * of on_join go to note (may be NULL), joined by "; ".
+ */
+int features_joined(const struct mail_ctx *c, const struct member *m,
+    int64_t now, struct buf *note);
+int features_left(const struct mail_ctx *c, const struct member *m,
+    int64_t now);
 
 /*
  * features_renderer - the index in features_table of the feature whose
