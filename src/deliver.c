@@ -18,12 +18,12 @@
 #include "kith/journal.h"
 #include "kith/log.h"
 #include "kith/lists.h"
-#include "kith/membership.h"
 #include "kith/outbox.h"
 #include "kith/throttle.h"
 #include "kith/tokens.h"
 #include "kith/transport.h"
 #include "kith/util.h"
+#include "kith/weblinks.h"
 
 #define DEFAULT_COMMIT_EVERY 64
 #define VERP_LIFETIME (90 * 86400)
@@ -223,7 +223,7 @@ unsubscribe_header(struct worker *w, const char *list_address,
 {
 	char *mailto, *url, *h;
 
-	if (membership_unsubscribe_links(w->cfg, w->key, list_address,
+	if (weblink_list_unsubscribe(w->cfg, w->key, list_address,
 	    member_id, rcpt, &mailto, &url) < 0)
 		return NULL;
 	if (url)

@@ -9,16 +9,17 @@
 #include "kith/address.h"
 #include "kith/bans.h"
 #include "kith/compose.h"
+#include "kith/confirm.h"
 #include "kith/db.h"
 #include "kith/event.h"
 #include "kith/ical.h"
 #include "kith/log.h"
 #include "kith/members.h"
-#include "kith/membership.h"
 #include "kith/message.h"
 #include "kith/mime.h"
 #include "kith/notice.h"
 #include "kith/outbox.h"
+#include "kith/reply.h"
 #include "kith/rfc2047.h"
 #include "kith/template.h"
 #include "kith/timeutil.h"
@@ -1562,7 +1563,7 @@ reply_proven(const struct reply *r)
 	return *m->from_addr && !strcmp(m->from_addr, r->from) &&
 	    (!strcmp(r->from, r->in.attendee[r->which]) ||
 	    !strcmp(r->from, r->m.address)) &&
-	    membership_sender_proven(r->c->cfg->authserv_id, m->raw, m->len,
+	    reply_sender_proven(r->c->cfg->authserv_id, m->raw, m->len,
 	    m->from_addr);
 }
 
@@ -1595,7 +1596,7 @@ reply_confirm(struct reply *r)
 	c.in_reply_to = NULL;
 	c.subject = NULL;
 	buf_init(&out);
-	st = membership_confirm_request(&c, r->m.address, cmd, what, 1, NULL,
+	st = confirm_request(&c, r->m.address, cmd, what, 1, NULL,
 	    &out);
 	snprintf(r->line, r->n, "event: %s for '%s' to %lld from '%s': %s", ps,
 	    r->m.address, (long long)r->e.id, r->from, st == KITH_PERM ?
@@ -2357,7 +2358,7 @@ copy_headers(struct mime_part *top, struct event_cache *ec,
 	v = xasprintf("%s.%s", ec->l.local, ec->l.domain);
 	mime_header_addr(top, "List-Id", lname, v);
 	free(v);
-	if (member_id > 0 && membership_unsubscribe_links(cfg, key,
+	if (member_id > 0 && weblink_list_unsubscribe(cfg, key,
 	    ec->l.address, member_id, rcpt, &mailto, &url) == 0) {
 		if (url) {
 			mime_headerf(top, "List-Unsubscribe", "<%s>, <%s>", url,

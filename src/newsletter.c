@@ -9,13 +9,13 @@
 #include "kith/compose.h"
 #include "kith/db.h"
 #include "kith/log.h"
-#include "kith/membership.h"
 #include "kith/mime.h"
 #include "kith/newsletter.h"
 #include "kith/notice.h"
 #include "kith/outbox.h"
 #include "kith/template.h"
 #include "kith/util.h"
+#include "kith/weblinks.h"
 
 #define NVARS 11	/* 7 list variables + member.name, member.address,
 			   unsubscribe, subject */
@@ -705,7 +705,7 @@ newsletter_personalise(struct newsletter_cache *nc,
 		name = db_col_text(nc->member, 0);
 	sqlite3_reset(nc->member);
 	if (member_id > 0)
-		membership_unsubscribe_links(cfg, key, nc->l.address, member_id,
+		weblink_list_unsubscribe(cfg, key, nc->l.address, member_id,
 		    rcpt, &mailto, &url);
 	r.address = rcpt;
 	r.name = name ? name : "";

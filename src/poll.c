@@ -10,11 +10,11 @@
 #include "kith/db.h"
 #include "kith/log.h"
 #include "kith/members.h"
-#include "kith/membership.h"
 #include "kith/message.h"
 #include "kith/notice.h"
 #include "kith/outbox.h"
 #include "kith/poll.h"
+#include "kith/reply.h"
 #include "kith/rfc2047.h"
 #include "kith/timeutil.h"
 #include "kith/tokens.h"
@@ -410,7 +410,7 @@ poll_handle_reply(const struct mail_ctx *c, const char *token,
 	id = strtoll(payload, &end, 10);
 	free(payload);
 	/* the first line the member wrote: quotes and signature skipped */
-	vote = membership_reply_line(m->text);
+	vote = reply_line(m->text);
 	st = poll_vote(c->cfg, c->db, l, id, sender, vote, now_utc(), NULL,
 	    line, n);
 	free(vote);

@@ -16,6 +16,7 @@
 #include "kith/log.h"
 #include "kith/members.h"
 #include "kith/notice.h"
+#include "kith/reply.h"
 #include "kith/requests.h"
 #include "kith/subject.h"
 #include "kith/template.h"
@@ -294,7 +295,7 @@ cmd_subscribe(const struct mail_ctx *c, struct reply *r, const char *sender,
 		buf_addf(&r->out, "    You will join once you confirm.\n");
 		free(line);
 	} else
-		st = membership_confirm_request(c, target, "subscribe",
+		st = confirm_request(c, target, "subscribe",
 		    "join the list", 1, NULL, &r->out);
 	free(target);
 	free(policy);
@@ -320,7 +321,7 @@ cmd_unsubscribe(const struct mail_ctx *c, struct reply *r, const char *sender,
 			buf_adds(&r->own, "unsubscribe\n");
 			buf_adds(&r->out, "    You will leave once you confirm.\n");
 		} else
-			st = membership_confirm_request(c, target, "unsubscribe",
+			st = confirm_request(c, target, "unsubscribe",
 			    "leave the list", 1, NULL, &r->out);
 	}
 	free(target);
@@ -464,7 +465,7 @@ send_reply(const struct mail_ctx *c, struct reply *r, const char *sender)
 	if (r->own.len > 0) {
 		/* the sender's changes wait for the sender's confirmation */
 		r->own.data[--r->own.len] = '\0';
-		st = membership_confirm_request(c, sender, r->own.data,
+		st = confirm_request(c, sender, r->own.data,
 		    "your request", 0, &confirm, &r->out);
 		if (st == KITH_PERM && !is_member(c, sender))
 			return KITH_OK;	/* no more mail to a stranger today */
@@ -511,7 +512,7 @@ requests_handle(const struct mail_ctx *c, const struct message *m,
 	} else
 		n = requests_parse(m->subject, m->text, cmds, REQUESTS_MAX);
 	r.proven = *m->from_addr && !strcmp(m->from_addr, sender) &&
-	    membership_sender_proven(c->cfg->authserv_id, m->raw, m->len,
+	    reply_sender_proven(c->cfg->authserv_id, m->raw, m->len,
 	    m->from_addr);
 	if (n == 0) {
 		buf_adds(&r.out, "No command was found in your message.\n");

@@ -155,7 +155,7 @@ struct message;
  *    A forged or damaged token, or one for another event: nothing.
  *  - no token: the ATTENDEE that is a member (or the sender, when it is a
  *    member and the one ATTENDEE is not).  Recorded at once only when
- *    the MTA vouches for the From (membership_sender_proven) and the
+ *    the MTA vouches for the From (reply_sender_proven) and the
  *    From is that ATTENDEE or the member's own address; otherwise the
  *    member is asked to confirm "rsvp yes|no|maybe ID [DATE]" at the
  *    member's own address (membership_confirm_request).
