@@ -18,15 +18,6 @@ static const struct {
 };
 #define NSUFFIXES (sizeof(suffixes) / sizeof(suffixes[0]))
 
-const char *
-list_role_suffix(enum list_role role)
-{
-	for (size_t i = 0; i < NSUFFIXES; i++)
-		if (suffixes[i].role == role)
-			return suffixes[i].suffix;
-	return "";
-}
-
 static int
 local_char_ok(unsigned char c)
 {

@@ -214,8 +214,12 @@ event_cancel(const struct kith_config *cfg, sqlite3 *db, int64_t id,
 	return st;
 }
 
-int
-event_invite_member(sqlite3 *db, const struct list *l, int64_t member_id,
+/*
+ * invite_member - a member who just joined gets invitations to the list's
+ * upcoming events.  Caller's transaction.  Returns how many, or -1.
+ */
+static int
+invite_member(sqlite3 *db, const struct list *l, int64_t member_id,
     const char *address, int64_t now)
 {
 	int64_t *ids;
@@ -383,7 +387,7 @@ static int
 member_joined(const struct mail_ctx *c, const struct member *m, int64_t now,
     struct buf *note)
 {
-	int n = event_invite_member(c->db, c->l, m->id, m->address, now);
+	int n = invite_member(c->db, c->l, m->id, m->address, now);
 
 	if (n < 0)
 		return KITH_TEMP;

@@ -683,12 +683,6 @@ cache_campaign(struct newsletter_cache *nc, int64_t campaign_id)
 	return 0;
 }
 
-int64_t
-newsletter_list_id(struct newsletter_cache *nc, int64_t campaign_id)
-{
-	return cache_campaign(nc, campaign_id) == 0 ? nc->c.list_id : 0;
-}
-
 char *
 newsletter_personalise(struct newsletter_cache *nc,
     const struct kith_config *cfg, const struct token_key *key,

@@ -36,6 +36,5 @@ struct recipient {
 int recipient_candidates(const char *rcpt, char delimiter,
     const char *const *more, struct recipient *out, int max);
 void recipient_release(struct recipient *r);
-const char *list_role_suffix(enum list_role role);
 
 #endif

@@ -63,13 +63,6 @@ int event_cancel(const struct kith_config *cfg, sqlite3 *db, int64_t id,
     const char *occurrence_date, int64_t now, int64_t *notified, char *err,
     size_t errlen);
 
-/*
- * event_invite_member - a member who just joined gets invitations to the
- * list's upcoming events.  Caller's transaction.  Returns how many, or -1.
- */
-int event_invite_member(sqlite3 *db, const struct list *l, int64_t member_id,
-    const char *address, int64_t now);
-
 /* The feature's row in the table (feature.h). */
 extern const struct feature event_feature;
 
