@@ -11,6 +11,7 @@
 
 #include "cmd.h"
 #include "kith/db.h"
+#include "kith/digest.h"
 #include "kith/newsletter.h"
 #include "kith/notice.h"
 #include "kith/onboarding.h"
@@ -138,6 +139,7 @@ check_templates(struct check_state *s, const struct list *l)
 	notice_check_templates(&s->c->cfg, l, &s->tc);
 	onboarding_check_templates(&s->c->cfg, l, &s->tc);
 	newsletter_check_templates(&s->c->cfg, l, &s->tc);
+	digest_check_templates(&s->c->cfg, l, &s->tc);
 }
 
 static int

@@ -10,7 +10,7 @@
 #include "kith/address.h"
 #include "kith/db.h"
 #include "kith/bounce.h"
-#include "kith/event.h"
+#include "kith/feature.h"
 #include "kith/members.h"
 #include "kith/newsletter.h"
 #include "kith/membership.h"
@@ -91,28 +91,30 @@ member_add_cmd(struct cli *c, int argc, char **argv)
 	cli_list(c, argv[0], &l);
 	switch (member_add(c->db, l.id, argv[1], name)) {
 	case MEMBER_ADDED: {
+		struct mail_ctx mc = { &c->cfg, c->db, NULL, &l, NULL, NULL };
 		struct member m = { 0 };
-		int n = 0;
+		struct buf note;
 
-		/* Upcoming events reach a new member at once. */
+		/* What the features owe a new member reaches them at once
+		 * (upcoming events' invitations); the note says what. */
+		buf_init(&note);
 		if (member_find(c->db, l.id, argv[1], &m) == KITH_OK &&
-		    db_begin(c->db) == KITH_OK) {
-			n = event_invite_member(c->db, &l, m.id, m.address,
-			    now_utc());
-			if (n < 0 || db_commit(c->db) != KITH_OK) {
-				db_rollback(c->db);
-				n = 0;
-				fprintf(stderr, "kith: added, but invitations to "
-				    "upcoming events failed: database busy\n");
-			}
+		    db_begin(c->db) == KITH_OK &&
+		    (features_joined(&mc, &m, now_utc(), &note) != KITH_OK ||
+		    db_commit(c->db) != KITH_OK)) {
+			db_rollback(c->db);
+			buf_reset(&note);
+			fprintf(stderr, "kith: added, but what a new member gets "
+			    "at once (invitations to upcoming events) failed: "
+			    "database busy\n");
 		}
 		if (m.address)
 			member_release(&m);
 		cli_printf("added %s to %s", argv[1], l.address);
-		if (n > 0)
-			printf(" (invited to %d upcoming %s)", n, plural(n,
-			    "event", "events"));
+		if (note.len)
+			cli_printf(" (%s)", note.data);
 		printf("\n");
+		buf_release(&note);
 		break;
 	}
 	case MEMBER_EXISTS:
@@ -217,11 +219,28 @@ member_rm_cmd(struct cli *c, int argc, char **argv)
 {
 	const struct cli_sub sub = { "member rm", "LIST ADDRESS", 2, 2, NULL };
 	struct list l;
+	struct member m = { 0 };
+	int r;
 
 	cli_parse(&sub, argc, argv);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
-	switch (member_remove(c->db, l.id, argv[1])) {
+	/* One transaction: the member goes, and what they held goes on
+	 * (a seat to the first one waiting) at once. */
+	r = db_begin(c->db) != KITH_OK ? MEMBER_ERROR :
+	    member_find(c->db, l.id, argv[1], &m) != KITH_OK ?
+	    MEMBER_NOT_FOUND : member_remove(c->db, l.id, argv[1]);
+	if (r == MEMBER_REMOVED) {
+		struct mail_ctx mc = { &c->cfg, c->db, NULL, &l, NULL, NULL };
+
+		if (features_left(&mc, &m, now_utc()) != KITH_OK ||
+		    db_commit(c->db) != KITH_OK)
+			r = MEMBER_ERROR;
+	}
+	if (r != MEMBER_REMOVED)
+		db_rollback(c->db);
+	member_release(&m);
+	switch (r) {
 	case MEMBER_REMOVED:
 		cli_printf("removed %s from %s\n", argv[1], l.address);
 		break;

@@ -352,6 +352,13 @@ static const char *const migrations[] = {
 	 * (each leave, join and held post looks them up; kith serve's
 	 * one-click unsubscribe went from 8 ms to under 1 ms at 20,000) */
 	"CREATE INDEX members_role ON members(list_id, role);",
+	/* 12: one column says who renders each copy: render "KIND:KEY", KIND
+	 * a feature's name (feature.h).  A newsletter's campaign_id becomes
+	 * "newsletter:ID"; rows queued before the upgrade deliver as they
+	 * would have. */
+	"UPDATE outbox_messages SET render='newsletter:' || campaign_id"
+	"  WHERE campaign_id IS NOT NULL AND render='';"
+	"ALTER TABLE outbox_messages DROP COLUMN campaign_id;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == DB_SCHEMA_VERSION,

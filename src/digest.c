@@ -7,13 +7,12 @@
 
 #include "kith/compose.h"
 #include "kith/db.h"
-#include "kith/community.h"
 #include "kith/digest.h"
-#include "kith/event.h"
-#include "kith/poll.h"
+#include "kith/feature.h"
 #include "kith/log.h"
 #include "kith/message.h"
 #include "kith/mime.h"
+#include "kith/notice.h"
 #include "kith/outbox.h"
 #include "kith/subject.h"
 #include "kith/timeutil.h"
@@ -41,7 +40,7 @@ struct issue {
 	int64_t date;		/* its Date: when it was made */
 	char *subject;
 	char *prefix;		/* subject prefix to strip in the contents */
-	char *events;		/* upcoming events and their answers, or "" */
+	char *sections;		/* the features' sections (feature.h), or "" */
 };
 
 /* One archived post, as a digest needs it. */
@@ -225,7 +224,7 @@ render_mime(const struct issue *is, const struct dpost *p, size_t n,
 		mime_part_add(d, mime_message_new(p[i].raw, p[i].rawlen));
 	mime_part_add(top, d);
 	buf_reset(&b);
-	buf_addf(&b, "%sEnd of %s\n", is->events, is->subject);
+	buf_addf(&b, "%sEnd of %s\n", is->sections, is->subject);
 	mime_part_add(top, digest_text(b.data, "Digest Footer"));
 	buf_release(&b);
 	return issue_write(is, top, len);
@@ -273,7 +272,7 @@ render_plain(const struct issue *is, const struct dpost *p, size_t n,
 		buf_addf(&text, "\n%s\n\n", dash30);
 		free(subj);
 	}
-	buf_adds(&text, is->events);
+	buf_adds(&text, is->sections);
 	buf_addf(&text, "End of %s\n", is->subject);
 	stars = strlen(is->subject) + 7;
 	for (size_t i = 0; i < stars; i++)
@@ -293,15 +292,53 @@ render(const struct issue *is, const char *format, const struct dpost *p,
 }
 
 /*
+ * sections - what the features add at the end of an issue of l made at
+ * date: each one's section (feature.h) that has something to show,
+ * rendered from its template, in the table's order; "" when none has.
+ * A section whose template fails is left out (logged) and the digest
+ * still goes.  Caller frees.
+ */
+static char *
+sections(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    int64_t date)
+{
+	char *tz = list_setting(db, l->id, "timezone"), err[512];
+	struct template_opts o = { l->local, NULL, tz };
+	struct template_out out;
+	struct buf b;
+
+	buf_init(&b);
+	for (const struct feature *const *f = features_table; *f; f++) {
+		struct tvars *tv;
+
+		if ((*f)->digest_section == NULL)
+			continue;
+		tv = tv_new();
+		notice_list_tv(tv, l);
+		if ((*f)->digest_section(db, l, date, tv) == 1) {
+			if (template_mail(cfg, &o, (*f)->digest->name, tv, &out,
+			    err, sizeof(err)) == 0) {
+				buf_adds(&b, out.body);
+				template_out_release(&out);
+			} else
+				log_error("digest: %s section of '%s' left out: "
+				    "%s", (*f)->name, l->address, err);
+		}
+		tv_free(tv);
+	}
+	free(tz);
+	return b.data ? buf_detach(&b, NULL) : xstrdup("");
+}
+
+/*
  * issue_init - an issue of kind as of date (its Date header, and the
- * moment its event and thank-you lines are taken at).
+ * moment the features' sections are taken at).
  */
 static void
-issue_init(sqlite3 *db, const struct list *l, struct issue *is,
-    enum digest_kind kind, int64_t volume, int64_t issue, int64_t date)
+issue_init(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    struct issue *is, enum digest_kind kind, int64_t volume, int64_t issue,
+    int64_t date)
 {
-	struct buf ev;
-
 	memset(is, 0, sizeof(*is));
 	is->l = l;
 	is->kind = kind;
@@ -311,11 +348,7 @@ issue_init(sqlite3 *db, const struct list *l, struct issue *is,
 	is->prefix = list_setting(db, l->id, "subject_prefix");
 	is->subject = xasprintf("%s Digest, Vol %lld, Issue %lld", l->name,
 	    (long long)volume, (long long)issue);
-	buf_init(&ev);
-	event_digest_lines(db, l, date, &ev);
-	poll_digest_lines(db, l, &ev);
-	community_thanks_lines(db, l, date, &ev);
-	is->events = ev.data ? buf_detach(&ev, NULL) : xstrdup("");
+	is->sections = sections(cfg, db, l, date);
 }
 
 /*
@@ -355,7 +388,7 @@ issue_release(struct issue *is)
 {
 	free(is->prefix);
 	free(is->subject);
-	free(is->events);
+	free(is->sections);
 }
 
 /* A group of recipients that get the same copy: format and first post. */
@@ -563,7 +596,7 @@ digest_run(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 		number = db_int(db, 0, &st, "SELECT coalesce(max(number), 0) + 1 "
 		    "FROM digests WHERE list_id=?", "i", l->id);
 		volume = volume_at(db, l, now);
-		issue_init(db, l, &is, kind, volume, next_issue(db, l->id, kind,
+		issue_init(cfg, db, l, &is, kind, volume, next_issue(db, l->id, kind,
 		    volume), now);
 		is.after = last_post;
 		is.upto = upto;
@@ -690,8 +723,9 @@ write_rendered(sqlite3 *db, struct issue *is, const char *format, FILE *out)
 }
 
 int
-digest_render_issue(sqlite3 *db, const struct list *l, enum digest_kind kind,
-    int64_t volume, int64_t issue, const char *format, FILE *out)
+digest_render_issue(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, enum digest_kind kind, int64_t volume, int64_t issue,
+    const char *format, FILE *out)
 {
 	/* the issue-th of its kind in its volume; the newest such volume */
 	sqlite3_stmt *st = db_prepare(db, "SELECT d.volume, d.first_post, "
@@ -707,7 +741,7 @@ digest_render_issue(sqlite3 *db, const struct list *l, enum digest_kind kind,
 		return KITH_PERM;
 	db_bind(st, "itii", l->id, kind_names[kind], volume, issue);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		issue_init(db, l, &is, kind, sqlite3_column_int64(st, 0), issue,
+		issue_init(cfg, db, l, &is, kind, sqlite3_column_int64(st, 0), issue,
 		    sqlite3_column_int64(st, 3));
 		is.after = sqlite3_column_int64(st, 1) - 1;
 		is.upto = sqlite3_column_int64(st, 2);
@@ -722,15 +756,16 @@ digest_render_issue(sqlite3 *db, const struct list *l, enum digest_kind kind,
 }
 
 int
-digest_preview(sqlite3 *db, const struct list *l, enum digest_kind kind,
-    const char *format, int64_t now, FILE *out)
+digest_preview(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, enum digest_kind kind, const char *format,
+    int64_t now, FILE *out)
 {
 	int64_t last_post, last_slot, volume = volume_at(db, l, now);
 	struct issue is;
 	int st;
 
 	state_load(db, l->id, kind_names[kind], &last_post, &last_slot);
-	issue_init(db, l, &is, kind, volume, next_issue(db, l->id, kind,
+	issue_init(cfg, db, l, &is, kind, volume, next_issue(db, l->id, kind,
 	    volume), now);
 	is.after = last_post;
 	is.upto = db_int(db, 0, &st, "SELECT coalesce(max(id), 0) FROM posts "
@@ -738,4 +773,20 @@ digest_preview(sqlite3 *db, const struct list *l, enum digest_kind kind,
 	write_rendered(db, &is, format, out);
 	issue_release(&is);
 	return KITH_OK;
+}
+
+int
+digest_check_templates(const struct kith_config *cfg, const struct list *l,
+    struct template_check *c)
+{
+	struct tvars *common = tv_new();
+	int errors = 0;
+
+	notice_list_tv(common, l);
+	for (const struct feature *const *f = features_table; *f; f++)
+		if ((*f)->digest)
+			errors += template_check(cfg, l->local, NULL, (*f)->digest,
+			    1, common, c);
+	tv_free(common);
+	return errors;
 }

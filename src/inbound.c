@@ -17,8 +17,7 @@
 #include "kith/outbox.h"
 #include "kith/bans.h"
 #include "kith/bounce.h"
-#include "kith/event.h"
-#include "kith/poll.h"
+#include "kith/feature.h"
 #include "kith/membership.h"
 #include "kith/moderation.h"
 #include "kith/notice.h"
@@ -516,49 +515,45 @@ handle_membership(struct inbound *in, const struct list *l,
 	    r->role == ROLE_UNSUBSCRIBE ? 2 : 0]);
 }
 
-/*
- * An iMIP REPLY (or anything else) sent to team-events@ or to a member's
- * team-events+TOKEN@ (arg: the token, "" for none).
- */
+/* A feature's sub-address (arg: the recipient): its handler answers. */
 static int
-do_event_reply(struct inbound *in, const struct mail_ctx *c, const void *arg)
+do_feature(struct inbound *in, const struct mail_ctx *c, const void *arg)
 {
+	const struct recipient *r = arg;
+	const struct feature_address *a = features_address(r->suffix);
 	char line[512] = "";
-	int st;
-
-	st = event_handle_reply(c, arg, in->msg, in->sender, line,
+	int st = a->inbound(c, r->detail, in->msg, in->sender, line,
 	    sizeof(line));
+
 	if (*line)
 		log_info("%s", line);
 	return st;
 }
 
+/*
+ * handle_feature - mail to LIST-SUFFIX[+TOKEN]@ of a feature: robots,
+ * loops and mail without a sender are dropped; an address that needs a
+ * token and has none gets the polite "not supported" answer.
+ */
 static void
-handle_events(struct inbound *in, const struct list *l,
-    const struct message *m, const char *token)
+handle_feature(struct inbound *in, const struct list *l,
+    const struct message *m, const struct recipient *r)
 {
-	const char *autoreason = policy_auto_reason(m, in->env_from);
+	const struct feature_address *a = features_address(r->suffix);
+	const char *autoreason;
 
+	if (a == NULL || (a->needs_token && *r->detail == '\0')) {
+		handle_unsupported(in, l, m);
+		return;
+	}
+	autoreason = policy_auto_reason(m, in->env_from);
 	if (autoreason || policy_is_loop(m, l) || in->sender == NULL) {
 		result(in->res, 0, "dropped", "inbound: dropped '<%s>' to '%s': "
 		    "%s", m->message_id, in->env_to, autoreason ? autoreason :
 		    in->sender ? "loop" : "no sender");
 		return;
 	}
-	in_transaction(in, "recorded", do_event_reply, l, m, token);
-}
-
-/* A vote by reply to team-poll+TOKEN@. */
-static int
-do_poll_reply(struct inbound *in, const struct mail_ctx *c, const void *arg)
-{
-	char line[512] = "";
-	int st = poll_handle_reply(c->cfg, c->db, c->key, c->l, arg, in->raw,
-	    in->len, in->sender, line, sizeof(line));
-
-	if (*line)
-		log_info("%s", line);
-	return st;
+	in_transaction(in, a->done, do_feature, l, m, r);
 }
 
 /* Find the list the recipient belongs to, trying each reading of it. */
@@ -566,7 +561,8 @@ static int
 route(struct inbound *in, struct list *l, struct recipient *rcpt)
 {
 	struct recipient c[MAX_CANDIDATES];
-	int n = recipient_candidates(in->env_to, *in->cfg->delimiter, c,
+	const char **more = features_suffixes();
+	int n = recipient_candidates(in->env_to, *in->cfg->delimiter, more, c,
 	    MAX_CANDIDATES), found = -1;
 
 	for (int i = 0; i < n; i++) {
@@ -578,6 +574,7 @@ route(struct inbound *in, struct list *l, struct recipient *rcpt)
 		}
 		recipient_release(&c[i]);
 	}
+	free(more);
 	return found >= 0 ? 0 : -1;
 }
 
@@ -649,19 +646,8 @@ dispatch(struct inbound *in, const struct list *l, const struct recipient *r)
 	else if (r->role == ROLE_REQUEST || r->role == ROLE_SUBSCRIBE ||
 	    r->role == ROLE_UNSUBSCRIBE || r->role == ROLE_CONFIRM)
 		handle_membership(in, l, &m, r);
-	else if (r->role == ROLE_EVENTS)
-		handle_events(in, l, &m, r->detail);
-	else if (r->role == ROLE_POLL && *r->detail) {
-		const char *autoreason = policy_auto_reason(&m, in->env_from);
-
-		if (autoreason || in->sender == NULL)
-			result(in->res, 0, "dropped", "inbound: dropped '<%s>' to "
-			    "'%s': %s", m.message_id, in->env_to, autoreason ?
-			    autoreason : "no sender");
-		else
-			in_transaction(in, "voted", do_poll_reply, l, &m,
-			    r->detail);
-	}
+	else if (r->role == ROLE_FEATURE)
+		handle_feature(in, l, &m, r);
 	else
 		handle_unsupported(in, l, &m);
 	free(in->sender);

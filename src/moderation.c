@@ -13,6 +13,7 @@
 #include "kith/moderation.h"
 #include "kith/notice.h"
 #include "kith/post.h"
+#include "kith/reply.h"
 #include "kith/template.h"
 #include "kith/util.h"
 #include "kith/weblinks.h"
@@ -369,7 +370,7 @@ static int
 tell_unclear(const struct mail_ctx *c, const char *to, const struct held *h,
     const char *text)
 {
-	char idtext[24], *line = membership_reply_line(text);
+	char idtext[24], *line = reply_line(text);
 	struct template_var vars[] = {
 		{ "id", idtext }, { "subject", h->subject }, { "line", line },
 	};
@@ -387,7 +388,7 @@ tell_unclear(const struct mail_ctx *c, const char *to, const struct held *h,
 static int
 reply_action(const char *text, char *reason, size_t reasonlen)
 {
-	switch (membership_reply_answer(text, reason, reasonlen)) {
+	switch (reply_answer(text, reason, reasonlen)) {
 	case REPLY_EMPTY:
 	case REPLY_YES:
 		return MOD_APPROVE;

@@ -391,15 +391,16 @@ list_cron(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 }
 
 int
-onboarding_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
+onboarding_cron(const struct site_ctx *c, int64_t now)
 {
+	sqlite3 *db = c->db;
 	sqlite3_stmt *st = db_prepare(db, "SELECT DISTINCT list_id FROM "
 	    "onboarding_steps");
 	int64_t ids[256];
-	int n = 0, sent = 0, bad = 0;
+	int n = 0, sent = 0, status = KITH_OK;
 
 	if (st == NULL)
-		return -1;
+		return KITH_TEMP;
 	while (n < 256 && sqlite3_step(st) == SQLITE_ROW)
 		ids[n++] = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -408,11 +409,11 @@ onboarding_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
 
 		if (list_find_id(db, ids[i], &l) != KITH_OK)
 			continue;
-		if (list_cron(cfg, db, &l, now, &sent) != KITH_OK)
-			bad = 1;
+		if (list_cron(c->cfg, db, &l, now, &sent) != KITH_OK)
+			status = KITH_TEMP;
 		list_release(&l);
 	}
-	return bad ? -1 : sent;
+	return status;
 }
 
 static int
@@ -587,3 +588,9 @@ onboarding_check_templates(const struct kith_config *cfg,
 	tv_free(common);
 	return errors;
 }
+
+/* The feature's row (feature.h): the steps go out from cron. */
+const struct feature onboarding_feature = {
+	.name = "onboarding",
+	.cron = onboarding_cron,
+};

@@ -10,11 +10,11 @@
 #include "kith/db.h"
 #include "kith/log.h"
 #include "kith/members.h"
-#include "kith/membership.h"
 #include "kith/message.h"
 #include "kith/notice.h"
 #include "kith/outbox.h"
 #include "kith/poll.h"
+#include "kith/reply.h"
 #include "kith/rfc2047.h"
 #include "kith/timeutil.h"
 #include "kith/tokens.h"
@@ -391,18 +391,16 @@ poll_vote(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 }
 
 int
-poll_handle_reply(const struct kith_config *cfg, sqlite3 *db,
-    const struct token_key *key, const struct list *l, const char *token,
-    const char *raw, size_t len, const char *sender, char *line, size_t n)
+poll_handle_reply(const struct mail_ctx *c, const char *token,
+    const struct message *m, const char *sender, char *line, size_t n)
 {
+	const struct list *l = c->l;
 	char *payload = NULL, *end, *vote;
-	struct message m;
-	char err[128] = "";
 	long long id;
 	int st;
 
 	/* The token was made for this member's address: it is the proof. */
-	if (sender == NULL || token_check(key, "poll", l->address, sender,
+	if (sender == NULL || token_check(c->key, "poll", l->address, sender,
 	    token, now_utc(), &payload) < 0) {
 		snprintf(line, n, "poll: reply to '%s-poll' from '%s' with a "
 		    "token not made for it; ignored", l->local,
@@ -411,15 +409,11 @@ poll_handle_reply(const struct kith_config *cfg, sqlite3 *db,
 	}
 	id = strtoll(payload, &end, 10);
 	free(payload);
-	if (message_parse(&m, raw, len, err, sizeof(err)) < 0) {
-		snprintf(line, n, "poll: unreadable reply from '%s'", sender);
-		return KITH_OK;
-	}
 	/* the first line the member wrote: quotes and signature skipped */
-	vote = membership_reply_line(m.text);
-	st = poll_vote(cfg, db, l, id, sender, vote, now_utc(), NULL, line, n);
+	vote = reply_line(m->text);
+	st = poll_vote(c->cfg, c->db, l, id, sender, vote, now_utc(), NULL,
+	    line, n);
 	free(vote);
-	message_release(&m);
 	return st;
 }
 
@@ -594,60 +588,74 @@ out:
 }
 
 int
-poll_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
+poll_cron(const struct site_ctx *c, int64_t now)
 {
+	sqlite3 *db = c->db;
 	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM polls WHERE "
 	    "state='open' AND closes>0 AND closes<=?");
 	int64_t ids[64];
-	int n = 0, bad = 0;
+	int n = 0, status = KITH_OK;
 
 	if (st == NULL)
-		return -1;
+		return KITH_TEMP;
 	db_bind(st, "i", now);
 	while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
 		ids[n++] = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	for (int i = 0; i < n; i++) {
 		char err[256] = "";
-		int r = poll_close(cfg, db, ids[i], now, err, sizeof(err));
+		int r = poll_close(c->cfg, db, ids[i], now, err, sizeof(err));
 
 		if (r == KITH_TEMP)
-			bad = 1;
+			status = KITH_TEMP;
 		else if (r == KITH_OK)
 			log_info("poll: %lld closed by cron", (long long)ids[i]);
 	}
-	return bad ? -1 : 0;
+	return status;
 }
 
-void
-poll_digest_lines(sqlite3 *db, const struct list *l, struct buf *out)
+/* What the digest's polls section gives its template (kith check). */
+static const struct template_schema digest_schema = {
+	"digest/polls.txt", TF_FIELDS(TF_LIST("polls", TF_FIELDS(
+	    TF_INT("id"), TF_STR("question"), TF_INT("voters"),
+	    TF_LIST("options", TF_FIELDS(TF_STR("label")))))), 0
+};
+
+/* digest_section - the polls of l still open, with their votes so far. */
+static int
+digest_section(sqlite3 *db, const struct list *l, int64_t now,
+    struct tvars *tv)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM polls WHERE "
 	    "list_id=? AND state='open' ORDER BY id");
-	int first = 1;
+	struct tvlist *list = NULL;
 
+	(void)now;
 	if (st == NULL)
-		return;
+		return 0;
 	db_bind(st, "i", l->id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct poll p;
 		struct poll_tally t;
+		struct tvars *it;
+		struct tvlist *opts;
 
 		if (poll_get(db, sqlite3_column_int64(st, 0), &p) != KITH_OK)
 			continue;
-		if (first)
-			buf_adds(out, "Open polls\n----------\n\n");
-		first = 0;
+		if (list == NULL)
+			list = tv_list(tv, "polls");
 		poll_tally(db, &p, &t);
-		buf_addf(out, "Poll %lld: %s\n", (long long)p.id, p.question);
+		it = tv_item(list);
+		tv_int(it, "id", p.id);
+		tv_str(it, "question", p.question);
+		tv_int(it, "voters", t.voters);
+		opts = tv_list(it, "options");
 		for (size_t i = 0; i < p.noptions; i++)
-			buf_addf(out, "  %zu. %s\n", i + 1, p.options[i]);
-		buf_addf(out, "  %lld voted so far. Vote: send 'vote %lld N' to "
-		    "%s-request@%s\n\n", (long long)t.voters, (long long)p.id,
-		    l->local, l->domain);
+			tv_str(tv_item(opts), "label", p.options[i]);
 		poll_release(&p);
 	}
 	sqlite3_finalize(st);
+	return list != NULL;
 }
 
 char *
@@ -725,3 +733,64 @@ poll_personalise(sqlite3 *db, const struct kith_config *cfg,
 	poll_release(&p);
 	return out;
 }
+
+/* cmd_vote - "vote POLL TEXT" for address; dry: only whether it can be done. */
+static int
+cmd_vote(const struct mail_ctx *c, const char *address, const char *args,
+    int dry, struct buf *out)
+{
+	char *end, line[512], why[256];
+	long long id = strtoll(args, &end, 10);
+	int64_t now = now_utc();
+	int st;
+
+	if (end == args || *end != ' ' || end[strspn(end, " ")] == '\0') {
+		buf_adds(out, "    Not done: write 'vote POLL N', e.g. "
+		    "'vote 3 2'.\n");
+		return KITH_PERM;
+	}
+	end += strspn(end, " ");
+	if (dry) {
+		if (poll_vote_check(c->db, c->l, id, address, end, now, why,
+		    sizeof(why)) == 0)
+			return KITH_OK;
+		buf_addf(out, "    Not done: %s.\n", why);
+		return KITH_PERM;
+	}
+	st = poll_vote(c->cfg, c->db, c->l, id, address, end, now, out, line,
+	    sizeof(line));
+	log_info("%s", line);
+	return st;
+}
+
+static const struct feature_command commands[] = {
+	{ "vote", 1, cmd_vote },
+	{ NULL, 0, NULL }
+};
+
+/* Votes by reply to team-poll+TOKEN@ (feature.h). */
+static const struct feature_address addresses[] = {
+	{ "-poll", 1, "voted", poll_handle_reply },
+	{ NULL, 0, NULL, NULL }
+};
+
+/* Delivery: each member's copy of "poll:ID" (feature.h). */
+static char *
+render_copy(const struct site_ctx *c, void **cache, const char *render,
+    int64_t member_id, const char *rcpt, size_t *len)
+{
+	(void)cache;
+	return poll_personalise(c->db, c->cfg, c->key, render, member_id, rcpt,
+	    len);
+}
+
+/* The feature's row (feature.h). */
+const struct feature poll_feature = {
+	.name = "poll",
+	.addresses = addresses,
+	.commands = commands,
+	.cron = poll_cron,
+	.render = render_copy,
+	.digest_section = digest_section,
+	.digest = &digest_schema,
+};

@@ -12,17 +12,20 @@
 #include "kith/archive.h"
 #include "kith/bans.h"
 #include "kith/db.h"
+#include "kith/feature.h"
 #include "kith/log.h"
 #include "kith/members.h"
 #include "kith/notice.h"
+#include "kith/reply.h"
 #include "kith/requests.h"
 #include "kith/subject.h"
 #include "kith/template.h"
 #include "kith/util.h"
 
+/* The core's words; the features add theirs (feature.h). */
 static const char *const verbs[] = {
 	"help", "subscribe", "join", "unsubscribe", "leave", "set", "info",
-	"index", "get", "who", "rsvp", "vote", "end", "stop", NULL
+	"index", "get", "who", "end", "stop", NULL
 };
 
 static int
@@ -31,7 +34,7 @@ known_verb(const char *w)
 	for (int i = 0; verbs[i]; i++)
 		if (!strcmp(verbs[i], w))
 			return 1;
-	return 0;
+	return features_command(w) != NULL;
 }
 
 /* Fill cmd from line when its first word is a command; 1 or 0. */
@@ -292,7 +295,7 @@ cmd_subscribe(const struct mail_ctx *c, struct reply *r, const char *sender,
 		buf_addf(&r->out, "    You will join once you confirm.\n");
 		free(line);
 	} else
-		st = membership_confirm_request(c, target, "subscribe",
+		st = confirm_request(c, target, "subscribe",
 		    "join the list", 1, NULL, &r->out);
 	free(target);
 	free(policy);
@@ -318,7 +321,7 @@ cmd_unsubscribe(const struct mail_ctx *c, struct reply *r, const char *sender,
 			buf_adds(&r->own, "unsubscribe\n");
 			buf_adds(&r->out, "    You will leave once you confirm.\n");
 		} else
-			st = membership_confirm_request(c, target, "unsubscribe",
+			st = confirm_request(c, target, "unsubscribe",
 			    "leave the list", 1, NULL, &r->out);
 	}
 	free(target);
@@ -353,11 +356,11 @@ cmd_set(const struct mail_ctx *c, struct reply *r, const struct command *cmd,
 }
 
 /*
- * cmd_for_member - rsvp and vote act for the sender, so the sender must
- * prove who they are: done now when our MTA vouches for the From address
- * (an aligned DKIM pass), else once the sender confirms by replying to
- * our answer, which only the real address receives.  A forged From acts
- * for nobody.
+ * cmd_for_member - a feature's command that acts for the sender (an
+ * answer to an invitation, a vote): the sender must prove who they are.
+ * Done now when our MTA vouches for the From address (an aligned DKIM
+ * pass), else once the sender confirms by replying to our answer, which
+ * only the real address receives.  A forged From acts for nobody.
  */
 static int
 cmd_for_member(const struct mail_ctx *c, struct reply *r,
@@ -376,10 +379,23 @@ cmd_for_member(const struct mail_ctx *c, struct reply *r,
 	return KITH_OK;
 }
 
+/* A feature's command: for the sender only once proven (cmd_for_member). */
+static int
+cmd_feature(const struct mail_ctx *c, struct reply *r,
+    const struct command *cmd, const char *sender,
+    const struct feature_command *k)
+{
+	if (k->for_member)
+		return cmd_for_member(c, r, cmd, sender);
+	return k->run(c, sender, cmd->args, 0, &r->out) == KITH_TEMP ?
+	    KITH_TEMP : KITH_OK;
+}
+
 static int
 run_command(const struct mail_ctx *c, struct reply *r,
     const struct command *cmd, const char *sender, const char *sender_name)
 {
+	const struct feature_command *k = features_command(cmd->verb);
 	struct member m;
 	int member = member_find(c->db, c->l->id, sender, &m) == KITH_OK;
 	int moderator = member && (!strcmp(m.role, "owner") ||
@@ -411,8 +427,8 @@ run_command(const struct mail_ctx *c, struct reply *r,
 		free(pub);
 	} else if (!strcmp(cmd->verb, "get"))
 		cmd_get(c, r, cmd->args, member);
-	else if (!strcmp(cmd->verb, "rsvp") || !strcmp(cmd->verb, "vote"))
-		st = cmd_for_member(c, r, cmd, sender);
+	else if (k)
+		st = cmd_feature(c, r, cmd, sender, k);
 	else if (!strcmp(cmd->verb, "who")) {
 		if (moderator)
 			member_foreach(c->db, c->l->id, who_line, &r->out);
@@ -449,7 +465,7 @@ send_reply(const struct mail_ctx *c, struct reply *r, const char *sender)
 	if (r->own.len > 0) {
 		/* the sender's changes wait for the sender's confirmation */
 		r->own.data[--r->own.len] = '\0';
-		st = membership_confirm_request(c, sender, r->own.data,
+		st = confirm_request(c, sender, r->own.data,
 		    "your request", 0, &confirm, &r->out);
 		if (st == KITH_PERM && !is_member(c, sender))
 			return KITH_OK;	/* no more mail to a stranger today */
@@ -496,7 +512,7 @@ requests_handle(const struct mail_ctx *c, const struct message *m,
 	} else
 		n = requests_parse(m->subject, m->text, cmds, REQUESTS_MAX);
 	r.proven = *m->from_addr && !strcmp(m->from_addr, sender) &&
-	    membership_sender_proven(c->cfg->authserv_id, m->raw, m->len,
+	    reply_sender_proven(c->cfg->authserv_id, m->raw, m->len,
 	    m->from_addr);
 	if (n == 0) {
 		buf_adds(&r.out, "No command was found in your message.\n");

@@ -227,7 +227,7 @@ join(struct web *w, const struct web_request *rq, struct web_response *rs,
 	if ((st = web_tx_begin(w)) == KITH_OK)
 		st = join_limits(w, rq->client, address, &wait);
 	if (st == KITH_OK && wait == 0)
-		st = membership_confirm_request(&c, address, command,
+		st = confirm_request(&c, address, command,
 		    "join the list", 1, NULL, &out);
 	/* KITH_PERM: the address's daily limit; it reads the same */
 	if (web_tx_end(w, rs, st != KITH_TEMP && wait == 0) != KITH_OK ||

@@ -1,7 +1,9 @@
 /*
  * web_pages - what the page files (web_member.c, web_list.c,
- * web_answer.c, web_mod.c) share with web.c: the struct web, rendering,
- * CSRF, token resolution and transactions.  Private to the web module.
+ * web_answer.c, web_mod.c) and web.c share: the struct web, rendering,
+ * CSRF, token resolution and transactions (web_pages.c).  Private to the
+ * web module: web.c routes to the pages, the pages use these, and these
+ * use neither.
  */
 #ifndef KITH_WEB_PAGES_H
 #define KITH_WEB_PAGES_H
@@ -15,6 +17,8 @@
 #include "kith/tokens.h"
 #include "kith/web.h"
 
+#define WEB_TOKEN_MAX 200	/* the longest token a URL or form may hold */
+
 struct tmpl_cache;
 
 struct web {
@@ -24,6 +28,9 @@ struct web {
 	struct tmpl_cache *cache;	/* web templates read so far */
 	int in_batch;			/* inside web_batch_begin/commit */
 };
+
+/* Forget the templates read so far (a new configuration reads again). */
+void web_cache_clear(struct web *w);
 
 /* A template value: escaped unless raw (a fragment web_render made). */
 struct web_var {

@@ -6,6 +6,11 @@
  * Every template gets the list's variables: list.address, list.name,
  * list.description, list.owner, list.request, list.subscribe,
  * list.unsubscribe; callers add their own.
+ *
+ * struct mail_ctx is what every handler that answers mail works with
+ * (requests, confirmations, moderation, the features' handlers): the
+ * site, the database, the token key, the list, and the mail answered,
+ * so that a notice can be a reply to it.
  */
 #ifndef KITH_NOTICE_H
 #define KITH_NOTICE_H
@@ -17,6 +22,17 @@
 #include "kith/config.h"
 #include "kith/lists.h"
 #include "kith/template.h"
+#include "kith/tokens.h"
+
+/* What handlers share about the list and the mail being answered. */
+struct mail_ctx {
+	const struct kith_config *cfg;
+	sqlite3 *db;
+	const struct token_key *key;
+	const struct list *l;
+	const char *in_reply_to;	/* Message-ID answered, or NULL */
+	const char *subject;		/* of the mail answered, or NULL */
+};
 
 struct notice_opts {
 	const char *to;

@@ -24,6 +24,7 @@
 #include <sqlite3.h>
 
 #include "kith/config.h"
+#include "kith/feature.h"
 #include "kith/lists.h"
 
 struct onboarding_step {
@@ -48,8 +49,11 @@ int onboarding_rm(sqlite3 *db, const struct list *l, int64_t position,
 int onboarding_foreach(sqlite3 *db, const struct list *l,
     int (*fn)(const struct onboarding_step *, void *), void *ctx);
 
-/* Send what is due for every list (own transactions); steps sent, or -1. */
-int onboarding_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now);
+/* Send what is due for every list (own transactions); KITH_OK or KITH_TEMP. */
+int onboarding_cron(const struct site_ctx *c, int64_t now);
+
+/* The feature's row in the table (feature.h). */
+extern const struct feature onboarding_feature;
 
 /* The funnel: per step, in order. */
 struct onboarding_funnel {

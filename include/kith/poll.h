@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "kith/config.h"
+#include "kith/feature.h"
 #include "kith/lists.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
@@ -72,17 +73,23 @@ int poll_vote_check(sqlite3 *db, const struct list *l, int64_t poll_id,
     const char *address, const char *text, int64_t now, char *why,
     size_t whylen);
 
-/* A reply to team-poll+TOKEN@ (raw mail); caller's transaction. */
-int poll_handle_reply(const struct kith_config *cfg, sqlite3 *db,
-    const struct token_key *key, const struct list *l, const char *token,
-    const char *raw, size_t len, const char *sender, char *line, size_t n);
+/*
+ * poll_handle_reply - a reply m from sender to team-poll+TOKEN@ (the
+ * feature's inbound handler, feature.h): the token, made for the
+ * member's address, names the poll; the first line they wrote is the
+ * vote.  Caller's transaction.
+ */
+struct mail_ctx;
+struct message;
+int poll_handle_reply(const struct mail_ctx *c, const char *token,
+    const struct message *m, const char *sender, char *line, size_t n);
 
 /* Close now and send the results to the list (own transaction). */
 int poll_close(const struct kith_config *cfg, sqlite3 *db, int64_t id,
     int64_t now, char *err, size_t errlen);
 
-/* Close the polls whose time has come; -1 on error. */
-int poll_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now);
+/* Close the polls whose time has come; KITH_OK or KITH_TEMP. */
+int poll_cron(const struct site_ctx *c, int64_t now);
 
 struct poll_tally {
 	int64_t votes[POLL_MAX_OPTIONS];
@@ -98,12 +105,12 @@ int poll_nonvoters(sqlite3 *db, const struct poll *p,
 int poll_timeline(sqlite3 *db, const struct poll *p,
     int (*fn)(const char *day, int64_t votes, void *), void *ctx);
 
-/* Open polls, for the end of a digest. */
-void poll_digest_lines(sqlite3 *db, const struct list *l, struct buf *out);
-
 /* Delivery: the copy an outbox row with render "poll:ID" stands for. */
 char *poll_personalise(sqlite3 *db, const struct kith_config *cfg,
     const struct token_key *key, const char *render, int64_t member_id,
     const char *rcpt, size_t *len);
+
+/* The feature's row in the table (feature.h). */
+extern const struct feature poll_feature;
 
 #endif

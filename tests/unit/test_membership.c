@@ -10,6 +10,7 @@
 #include "kith/lists.h"
 #include "kith/members.h"
 #include "kith/membership.h"
+#include "kith/reply.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
 #include "unit.h"
@@ -45,7 +46,7 @@ static const struct {
 
 START_TEST(test_reply_line)
 {
-	char *got = membership_reply_line(line_cases[_i].text);
+	char *got = reply_line(line_cases[_i].text);
 
 	ck_assert_msg(!strcmp(got, line_cases[_i].want), "case %d: got '%s', "
 	    "want '%s'", _i, got, line_cases[_i].want);
@@ -115,7 +116,7 @@ static const struct {
 START_TEST(test_reply_answer)
 {
 	char reason[256];
-	enum reply_answer got = membership_reply_answer(answer_cases[_i].text,
+	enum reply_answer got = reply_answer(answer_cases[_i].text,
 	    reason, sizeof(reason));
 
 	ck_assert_msg(got == answer_cases[_i].want && !strcmp(reason,
@@ -205,7 +206,7 @@ START_TEST(test_sender_proven)
 	snprintf(mail, sizeof(mail), "%sFrom: <%s>\nTo: team-request@"
 	    "example.org\nSubject: rsvp\n\nrsvp yes 1\n", proof_cases[_i].headers,
 	    proof_cases[_i].from);
-	got = membership_sender_proven(_i == (int)(sizeof(proof_cases) /
+	got = reply_sender_proven(_i == (int)(sizeof(proof_cases) /
 	    sizeof(proof_cases[0])) - 1 ? "" : "mx.kith.test", mail,
 	    strlen(mail), proof_cases[_i].from);
 	ck_assert_msg(got == proof_cases[_i].want, "case %d: got %d, want %d\n%s",
@@ -262,7 +263,7 @@ START_TEST(test_confirm)
 	c = (struct mail_ctx){ &cfg, db, key, &l, "reply@test", "Re: confirm" };
 	buf_init(&out);
 	ck_assert_int_eq(db_begin(db), KITH_OK);
-	ck_assert_int_eq(membership_confirm_request(&c, "dora@example.net",
+	ck_assert_int_eq(confirm_request(&c, "dora@example.net",
 	    "subscribe Dora", "join the list", 1, NULL, &out), KITH_OK);
 	id = count_of(db, "SELECT max(id) FROM pending");
 	snprintf(payload, sizeof(payload), "c.%lld", (long long)id);

@@ -11,6 +11,7 @@
 #include "kith/members.h"
 #include "kith/membership.h"
 #include "kith/poll.h"
+#include "kith/reply.h"
 #include "kith/util.h"
 #include "unit.h"
 
@@ -125,7 +126,7 @@ START_TEST(test_vote)
 	buf_init(&answer);
 	/* the reply path reads the first own line; the command its args */
 	text = vote_cases[_i].by_command ? xstrdup(vote_cases[_i].reply) :
-	    membership_reply_line(vote_cases[_i].reply);
+	    reply_line(vote_cases[_i].reply);
 	ck_assert_int_eq(db_begin(db), KITH_OK);
 	ck_assert_int_eq(poll_vote(&cfg, db, &l, id, vote_cases[_i].address,
 	    text, now_utc(), vote_cases[_i].by_command ? &answer : NULL, line,
