@@ -95,21 +95,21 @@ quarantine(struct inbound *in, const char *reason)
 /* One automatic notice from the list, with the post's variables. */
 static int
 queue_notice(struct inbound *in, const struct list *l, const char *rcpt,
-    const char *tmpl, const struct message *m, const char *subject,
-    const char *size, const char *max_size)
+    const char *tmpl, const struct message *m, const char *size,
+    const char *max_size)
 {
 	struct template_var vars[] = {
 		{ "subject", m->subject }, { "size", size },
 		{ "max_size", max_size }, { "to", in->env_to },
+		{ "request", "" },
 	};
 	struct notice_opts o;
 
 	memset(&o, 0, sizeof(o));
 	o.to = rcpt;
-	o.subject = subject;
 	o.tmpl = tmpl;
 	o.vars = vars;
-	o.nvars = 4;
+	o.nvars = 5;
 	o.in_reply_to = m->message_id;
 	return notice_queue(in->db, in->cfg, l, &o);
 }
@@ -122,8 +122,6 @@ refuse(struct inbound *in, const struct list *l, const struct message *m,
 	const char *to = *m->from_addr ? m->from_addr : in->env_from;
 	char *rcpt = to ? address_normalize(to) : NULL;
 	char size[32], max[32];
-	char *subject = xasprintf("Your message to %s was not posted",
-	    l->address);
 	int st;
 
 	/* for people: "2.3 MB", not bytes */
@@ -139,7 +137,7 @@ refuse(struct inbound *in, const struct list *l, const struct message *m,
 	st = db_begin(in->db);
 	if (st == KITH_OK && (!once_a_day || notice_rate_ok(in->db, l->id,
 	    rcpt, tmpl)))
-		st = queue_notice(in, l, rcpt, tmpl, m, subject, size, max);
+		st = queue_notice(in, l, rcpt, tmpl, m, size, max);
 	if (st == KITH_OK)
 		st = db_commit(in->db);
 	else
@@ -154,7 +152,6 @@ refuse(struct inbound *in, const struct list *l, const struct message *m,
 	}
 done:
 	free(rcpt);
-	free(subject);
 }
 
 /* Archive and queue a post; the result line says what happened. */
@@ -388,17 +385,17 @@ static int
 do_requests(struct inbound *in, const struct mail_ctx *c, const void *kind)
 {
 	if (ban_matches(c->db, c->l->id, in->sender)) {
+		struct template_var vars[] = { { "request", "yes" } };
 		struct notice_opts o;
-		char *subject = xasprintf("Your request to %s", c->l->address);
 		int st = KITH_OK;
 
 		memset(&o, 0, sizeof(o));
 		o.to = in->sender;
-		o.subject = subject;
 		o.tmpl = "banned.txt";
+		o.vars = vars;
+		o.nvars = 1;
 		o.in_reply_to = c->in_reply_to;
 		st = notice_queue(c->db, c->cfg, c->l, &o);	/* or not: bans */
-		free(subject);
 		log_info("requests: '%s' is banned from '%s'", in->sender,
 		    c->l->address);
 		return st == KITH_TEMP ? st : KITH_OK;

@@ -92,9 +92,9 @@ pending_create(const struct mail_ctx *c, const char *kind,
 
 /* Send notice tmpl to one address, with the member variables. */
 static int
-notify(const struct mail_ctx *c, const char *to, const char *subject,
-    const char *tmpl, const char *member, const char *name,
-    const char *reply_to, const char *extra_name, const char *extra)
+notify(const struct mail_ctx *c, const char *to, const char *tmpl,
+    const char *member, const char *name, const char *reply_to,
+    const char *extra_name, const char *extra)
 {
 	struct template_var vars[] = {
 		{ "member.address", member }, { "member.name", name },
@@ -104,7 +104,6 @@ notify(const struct mail_ctx *c, const char *to, const char *subject,
 
 	memset(&o, 0, sizeof(o));
 	o.to = to;
-	o.subject = subject;
 	o.tmpl = tmpl;
 	o.vars = vars;
 	o.nvars = 3;
@@ -118,7 +117,7 @@ membership_confirm_request(const struct mail_ctx *c, const char *address,
     const char *commands, const char *what, int mail_it, char **reply_to,
     struct buf *out)
 {
-	char payload[32], *confirm, *subject;
+	char payload[32], *confirm;
 	int64_t id;
 	int st = KITH_OK;
 
@@ -139,10 +138,8 @@ membership_confirm_request(const struct mail_ctx *c, const char *address,
 	db_exec(c->db, "INSERT INTO confirm_log(list_id, address, sent) VALUES "
 	    "(?, ?, ?)", "iti", c->l->id, address, now_utc());
 	if (mail_it) {
-		subject = xasprintf("Please confirm: %s", what);
-		st = notify(c, address, subject, "confirm.txt", address, "",
-		    confirm, "request", what);
-		free(subject);
+		st = notify(c, address, "confirm.txt", address, "", confirm,
+		    "request", what);
 		free(confirm);
 		buf_addf(out, "    A confirmation was sent to %s; nothing changes "
 		    "until it is answered.\n", address);
@@ -176,14 +173,10 @@ tell_owners(const struct mail_ctx *c, const char *address, const char *name,
 		return;
 	db_bind(st, "i", c->l->id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *owner = (const char *)sqlite3_column_text(st, 0);
-		char *subject = xasprintf("%s %s %s", address, event, c->l->name);
-		char *o = xstrdup(owner);
+		char *o = xstrdup((const char *)sqlite3_column_text(st, 0));
 
-		notify(c, o, subject, !strcmp(event, "joined") ?
-		    "owner-join.txt" : "owner-leave.txt", address, name, NULL,
-		    NULL, NULL);
-		free(subject);
+		notify(c, o, !strcmp(event, "joined") ? "owner-join.txt" :
+		    "owner-leave.txt", address, name, NULL, NULL, NULL);
 		free(o);
 	}
 	sqlite3_finalize(st);
@@ -193,8 +186,6 @@ int
 membership_join(const struct mail_ctx *c, const char *address,
     const char *name, struct buf *out)
 {
-	char *subject;
-
 	if (ban_matches(c->db, c->l->id, address)) {
 		buf_addf(out, "    Not done: %s may not join this list.\n", address);
 		return KITH_PERM;
@@ -211,10 +202,8 @@ membership_join(const struct mail_ctx *c, const char *address,
 	default:
 		return KITH_TEMP;
 	}
-	subject = xasprintf("Welcome to %s", c->l->name);
-	notify(c, address, subject, "welcome.txt", address, name ? name : "",
-	    NULL, NULL, NULL);
-	free(subject);
+	notify(c, address, "welcome.txt", address, name ? name : "", NULL,
+	    NULL, NULL);
 	tell_owners(c, address, name ? name : "", "joined");
 	{
 		/* Upcoming events: invited now, not at the next one. */
@@ -239,7 +228,6 @@ membership_leave(const struct mail_ctx *c, const char *address,
     struct buf *out)
 {
 	struct member m;
-	char *subject;
 
 	if (member_find(c->db, c->l->id, address, &m) != KITH_OK) {
 		buf_addf(out, "    %s is not a member.\n", address);
@@ -249,10 +237,7 @@ membership_leave(const struct mail_ctx *c, const char *address,
 		member_release(&m);
 		return KITH_TEMP;
 	}
-	subject = xasprintf("Goodbye from %s", c->l->name);
-	notify(c, address, subject, "goodbye.txt", address, m.name, NULL, NULL,
-	    NULL);
-	free(subject);
+	notify(c, address, "goodbye.txt", address, m.name, NULL, NULL, NULL);
 	tell_owners(c, address, m.name, "left");
 	buf_addf(out, "    %s has left %s.\n", address, c->l->address);
 	log_info("membership: '%s' left '%s'", address, c->l->address);
@@ -282,7 +267,7 @@ apply_subscribe(const struct mail_ctx *c, const char *address,
 		return KITH_TEMP;
 	db_bind(mods, "i", c->l->id);
 	while (st == KITH_OK && sqlite3_step(mods) == SQLITE_ROW) {
-		char payload[64], *confirm, *mod, *subject;
+		char payload[64], *confirm, *mod;
 
 		snprintf(payload, sizeof(payload), "a.%lld.%lld", (long long)id,
 		    (long long)sqlite3_column_int64(mods, 0));
@@ -290,10 +275,8 @@ apply_subscribe(const struct mail_ctx *c, const char *address,
 		/* a moderator may answer as long as the request waits */
 		confirm = confirm_address_until(c, "approve", payload, mod,
 		    now_utc() + APPROVE_TTL);
-		subject = xasprintf("%s asks to join %s", address, c->l->name);
-		st = notify(c, mod, subject, "approve-subscription.txt", address,
-		    name, confirm, NULL, NULL);
-		free(subject);
+		st = notify(c, mod, "approve-subscription.txt", address, name,
+		    confirm, NULL, NULL);
 		free(confirm);
 		free(mod);
 	}
@@ -544,7 +527,7 @@ int
 membership_invite(const struct mail_ctx *c, const char *address,
     const char *name)
 {
-	char payload[32], *confirm, *subject;
+	char payload[32], *confirm;
 	int64_t id = pending_create(c, "invite", address, name ? name : "",
 	    CONFIRM_TTL);
 	int st;
@@ -553,10 +536,8 @@ membership_invite(const struct mail_ctx *c, const char *address,
 		return KITH_TEMP;
 	snprintf(payload, sizeof(payload), "i.%lld", (long long)id);
 	confirm = confirm_address(c, "invite", payload, address);
-	subject = xasprintf("You are invited to join %s", c->l->name);
-	st = notify(c, address, subject, "invite.txt", address, name ? name : "",
+	st = notify(c, address, "invite.txt", address, name ? name : "",
 	    confirm, NULL, NULL);
-	free(subject);
 	free(confirm);
 	return st;
 }
@@ -618,14 +599,12 @@ static int
 tell_unclear(const struct mail_ctx *c, const char *to, const char *text)
 {
 	char *line = membership_reply_line(text);
-	char *subject = xasprintf("Your reply to %s", c->l->address);
 	struct template_var vars[] = { { "line", line } };
 	struct notice_opts o;
 	int st;
 
 	memset(&o, 0, sizeof(o));
 	o.to = to;
-	o.subject = subject;
 	o.tmpl = "confirm-unclear.txt";
 	o.vars = vars;
 	o.nvars = 1;
@@ -633,7 +612,6 @@ tell_unclear(const struct mail_ctx *c, const char *to, const char *text)
 	st = notice_queue(c->db, c->cfg, c->l, &o);
 	log_info("membership: reply from '%s' to a confirmation on '%s' not "
 	    "understood: nothing done", to, c->l->address);
-	free(subject);
 	free(line);
 	return st == KITH_TEMP ? st : KITH_OK;
 }
@@ -753,12 +731,9 @@ owner_summary(const struct mail_ctx *c)
 		db_bind(owners, "i", c->l->id);
 		while (sqlite3_step(owners) == SQLITE_ROW) {
 			char *o = db_col_text(owners, 0);
-			char *subject = xasprintf("Joins and leaves on %s",
-			    c->l->name);
 
-			notify(c, o, subject, "owner-summary.txt", "", "", NULL,
-			    "events", text.data ? text.data : "");
-			free(subject);
+			notify(c, o, "owner-summary.txt", "", "", NULL, "events",
+			    text.data ? text.data : "");
 			free(o);
 		}
 	}

@@ -35,20 +35,15 @@ tell_poster(const struct mail_ctx *c, const char *to, const char *tmpl,
 	struct template_var vars[] = {
 		{ "subject", subject_of_post }, { "reason", reason ? reason : "" },
 	};
-	char *subject = xasprintf("Your message to %s", c->l->address);
 	struct notice_opts o;
-	int st;
 
 	memset(&o, 0, sizeof(o));
 	o.to = to;
-	o.subject = subject;
 	o.tmpl = tmpl;
 	o.vars = vars;
 	o.nvars = 2;
 	o.in_reply_to = c->in_reply_to;
-	st = notice_queue(c->db, c->cfg, c->l, &o);
-	free(subject);
-	return st;
+	return notice_queue(c->db, c->cfg, c->l, &o);
 }
 
 /*
@@ -100,7 +95,7 @@ moderation_hold(const struct mail_ctx *c, const struct message *m,
 		return KITH_TEMP;
 	db_bind(mods, "i", c->l->id);
 	while (st != KITH_TEMP && sqlite3_step(mods) == SQLITE_ROW) {
-		char payload[64], *mod = db_col_text(mods, 1), *confirm, *subject;
+		char payload[64], *mod = db_col_text(mods, 1), *confirm;
 		char idtext[24], *web = web_decision(c, id,
 		    sqlite3_column_int64(mods, 0), mod, now + days * 86400);
 		struct template_var vars[] = {
@@ -115,10 +110,8 @@ moderation_hold(const struct mail_ctx *c, const struct message *m,
 		/* good for as long as the post waits, no longer */
 		confirm = confirm_address_until(c, "moderate", payload, mod,
 		    now + days * 86400);
-		subject = xasprintf("Held for %s: %s", c->l->address, m->subject);
 		memset(&o, 0, sizeof(o));
 		o.to = mod;
-		o.subject = subject;
 		o.tmpl = "held-moderator.txt";
 		o.vars = vars;
 		o.nvars = 5;
@@ -126,7 +119,6 @@ moderation_hold(const struct mail_ctx *c, const struct message *m,
 		o.attach = m->raw;
 		o.attach_len = m->len;
 		st = notice_queue(c->db, c->cfg, c->l, &o);
-		free(subject);
 		free(confirm);
 		free(web);
 		free(mod);
@@ -293,13 +285,11 @@ static int
 tell_moderator(const struct mail_ctx *c, const char *to, const char *tmpl,
     const struct template_var *vars, int nvars)
 {
-	char *subject = xasprintf("Your moderation reply to %s", c->l->address);
 	struct notice_opts o;
 	int st;
 
 	memset(&o, 0, sizeof(o));
 	o.to = to;
-	o.subject = subject;
 	o.tmpl = tmpl;
 	o.vars = vars;
 	o.nvars = nvars;
@@ -311,7 +301,6 @@ tell_moderator(const struct mail_ctx *c, const char *to, const char *tmpl,
 		else
 			st = db_commit(c->db);
 	}
-	free(subject);
 	return st == KITH_TEMP ? st : KITH_OK;
 }
 

@@ -256,7 +256,6 @@ vote_notice(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 	vars[2] = (struct template_var){ "vote", what };
 	memset(&o, 0, sizeof(o));
 	o.to = to;
-	o.subject = "Your vote";
 	o.tmpl = tmpl;
 	o.vars = vars;
 	o.nvars = 3;
