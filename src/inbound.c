@@ -408,45 +408,59 @@ static int
 do_unsubscribe_token(struct inbound *in, const struct mail_ctx *c,
     const void *token)
 {
-	struct buf out;
+	struct outcome out;
 	int st;
 
 	(void)in;
-	buf_init(&out);
+	outcome_init(&out);
 	st = membership_unsubscribe_token(c, token, &out);
-	buf_release(&out);
+	outcome_release(&out);
 	return st;
+}
+
+/* tell_results - request-reply.txt with out's lines, to a confirmation. */
+static int
+tell_results(const struct mail_ctx *c, const char *to,
+    const struct outcome *out)
+{
+	char lang[NOTICE_LANG_LEN], *results;
+	struct tvars *tv;
+	struct notice_opts o;
+	int st;
+
+	notice_lang(c->db, c->l, to, lang);
+	if ((results = outcome_text(c->db, c->cfg, c->l, lang, out)) == NULL)
+		return KITH_OK;		/* logged: a broken text sends nothing */
+	tv = tv_new();
+	tv_str(tv, "results", results);
+	tv_str(tv, "reply_subject", "");
+	tv_bool(tv, "confirmation", 1);
+	memset(&o, 0, sizeof(o));
+	o.to = to;
+	o.tmpl = "request-reply.txt";
+	o.tv = tv;
+	o.lang = lang;
+	o.in_reply_to = c->in_reply_to;
+	st = notice_queue(c->db, c->cfg, c->l, &o);
+	tv_free(tv);
+	free(results);
+	return st == KITH_TEMP ? KITH_TEMP : KITH_OK;
 }
 
 /* A reply to a confirmation: carry it out; tell the results of settings. */
 static int
 do_confirm(struct inbound *in, const struct mail_ctx *c, const void *token)
 {
-	struct buf out;
+	struct outcome out;
 	int st;
 
-	buf_init(&out);
+	outcome_init(&out);
 	st = membership_confirm(c, token, in->sender, in->msg->text, &out);
 	/* Joining and leaving answer with welcome and goodbye; the rest here. */
-	if (st == KITH_OK && out.data && !strstr(out.data, "is now a member") &&
-	    !strstr(out.data, "has left")) {
-		struct template_var vars[] = { { "results", out.data } };
-		struct notice_opts o;
-		char *subject = xasprintf("Your confirmation for %s",
-		    c->l->address);
-
-		memset(&o, 0, sizeof(o));
-		o.to = in->sender;
-		o.subject = subject;
-		o.tmpl = "request-reply.txt";
-		o.vars = vars;
-		o.nvars = 1;
-		o.in_reply_to = c->in_reply_to;
-		if (notice_queue(c->db, c->cfg, c->l, &o) == KITH_TEMP)
-			st = KITH_TEMP;
-		free(subject);
-	}
-	buf_release(&out);
+	if (st == KITH_OK && out.seen && !outcome_has(&out, "joined") &&
+	    !outcome_has(&out, "left"))
+		st = tell_results(c, in->sender, &out);
+	outcome_release(&out);
 	return st;
 }
 

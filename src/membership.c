@@ -94,11 +94,10 @@ pending_create(const struct mail_ctx *c, const char *kind,
 static int
 notify(const struct mail_ctx *c, const char *to, const char *tmpl,
     const char *member, const char *name, const char *reply_to,
-    const char *extra_name, const char *extra)
+    const struct tvars *more)
 {
 	struct template_var vars[] = {
 		{ "member.address", member }, { "member.name", name },
-		{ extra_name ? extra_name : "unused", extra ? extra : "" },
 	};
 	struct notice_opts o;
 
@@ -106,16 +105,111 @@ notify(const struct mail_ctx *c, const char *to, const char *tmpl,
 	o.to = to;
 	o.tmpl = tmpl;
 	o.vars = vars;
-	o.nvars = 3;
+	o.nvars = 2;
+	o.tv = more;
 	o.in_reply_to = c->in_reply_to;
 	o.reply_to = reply_to;
 	return notice_queue(c->db, c->cfg, c->l, &o);
+}
+
+/*
+ * rsvp_values - what confirm.txt shows of "rsvp WORD ID [DATE]": the
+ * answer, the event's title and time (the occurrence asked about, else
+ * the next one; event.series when the answer is for all of them).
+ * *tz gets the event's zone (caller frees); 1 when it is such a command.
+ */
+static int
+rsvp_values(const struct mail_ctx *c, const char *commands, struct tvars *tv,
+    char **tz)
+{
+	char word[16] = "", date[16] = "", extra[2];
+	long long id = 0;
+	int k = sscanf(commands, "rsvp %15s %lld %15s %1s", word, &id, date,
+	    extra);
+	int64_t occ, t;
+	struct event e;
+
+	if ((k != 2 && k != 3) || strchr(commands, '\n'))
+		return 0;
+	if (event_get(c->db, id, &e) != KITH_OK) {
+		if (e.uid)
+			event_release(&e);
+		return 0;
+	}
+	occ = *date ? event_occurrence_on(&e, date) : 0;
+	t = occ ? occ : event_next_occurrence(&e, now_utc());
+	tv_str(tv, "event.title", e.title);
+	tv_int(tv, "event.time", t ? t : e.start);
+	tv_bool(tv, "event.series", !*date && *e.rrule);
+	tv_bool(tv, "rsvp.yes", !strcmp(word, "yes"));
+	tv_bool(tv, "rsvp.no", !strcmp(word, "no"));
+	tv_bool(tv, "rsvp.maybe", !strcmp(word, "maybe"));
+	*tz = xstrdup(e.tz);
+	event_release(&e);
+	return 1;
+}
+
+/*
+ * confirm_mail - confirm.txt to address: what it is asked to confirm
+ * (join, leave, an answer to an invitation, or other commands, listed),
+ * answered at confirm.
+ */
+static int
+confirm_mail(const struct mail_ctx *c, const char *address,
+    const char *commands, const char *confirm)
+{
+	struct tvars *tv = tv_new();
+	struct tvlist *lines = tv_list(tv, "commands");
+	char *copy = xstrdup(commands), *save = NULL, *tz = NULL;
+	int join = !strcmp(commands, "subscribe") ||
+	    (!strncmp(commands, "subscribe ", 10) && !strchr(commands, '\n'));
+	int leave = !strcmp(commands, "unsubscribe"), rsvp, st;
+	struct notice_opts o;
+
+	tv_str(tv, "member.address", address);
+	tv_str(tv, "member.name", "");
+	tv_bool(tv, "join", join);
+	tv_bool(tv, "leave", leave);
+	rsvp = rsvp_values(c, commands, tv, &tz);
+	tv_bool(tv, "rsvp", rsvp);
+	tv_bool(tv, "other", !join && !leave && !rsvp);
+	for (char *l = strtok_r(copy, "\n", &save); l;
+	    l = strtok_r(NULL, "\n", &save))
+		tv_str(tv_item(lines), "line", l);
+	memset(&o, 0, sizeof(o));
+	o.to = address;
+	o.tmpl = "confirm.txt";
+	o.tv = tv;
+	o.tz = tz;	/* an event's time in the event's zone */
+	o.in_reply_to = c->in_reply_to;
+	o.reply_to = confirm;
+	st = notice_queue(c->db, c->cfg, c->l, &o);
+	free(copy);
+	free(tz);
+	tv_free(tv);
+	return st;
 }
 
 int
 membership_confirm_request(const struct mail_ctx *c, const char *address,
     const char *commands, const char *what, int mail_it, char **reply_to,
     struct buf *out)
+{
+	struct outcome o;
+	int st;
+
+	(void)what;	/* confirm.txt says it from the commands */
+	(void)out;	/* event.c's only caller reads nothing from it */
+	outcome_init(&o);
+	st = membership_confirm_ask(c, address, commands, mail_it, reply_to,
+	    &o);
+	outcome_release(&o);
+	return st;
+}
+
+int
+membership_confirm_ask(const struct mail_ctx *c, const char *address,
+    const char *commands, int mail_it, char **reply_to, struct outcome *out)
 {
 	char payload[32], *confirm;
 	int64_t id;
@@ -124,8 +218,10 @@ membership_confirm_request(const struct mail_ctx *c, const char *address,
 	if (reply_to)
 		*reply_to = NULL;
 	if (confirms_today(c, address) >= CONFIRMS_PER_DAY) {
-		buf_addf(out, "    Not done: %d confirmations already went to %s "
-		    "today. Try again tomorrow.\n", CONFIRMS_PER_DAY, address);
+		struct tvars *r = outcome_add(out, "confirm_limit");
+
+		tv_int(r, "count", CONFIRMS_PER_DAY);
+		tv_str(r, "address", address);
 		log_info("membership: confirmation limit reached for '%s' on "
 		    "'%s'", address, c->l->address);
 		return KITH_PERM;
@@ -138,16 +234,12 @@ membership_confirm_request(const struct mail_ctx *c, const char *address,
 	db_exec(c->db, "INSERT INTO confirm_log(list_id, address, sent) VALUES "
 	    "(?, ?, ?)", "iti", c->l->id, address, now_utc());
 	if (mail_it) {
-		st = notify(c, address, "confirm.txt", address, "", confirm,
-		    "request", what);
+		st = confirm_mail(c, address, commands, confirm);
 		free(confirm);
-		buf_addf(out, "    A confirmation was sent to %s; nothing changes "
-		    "until it is answered.\n", address);
+		tv_str(outcome_add(out, "confirm_sent"), "address", address);
 	} else {
 		*reply_to = confirm;
-		buf_addf(out, "    To confirm, reply to this message and leave "
-		    "your reply empty, or write yes on the first line (nothing "
-		    "changes until you do).\n");
+		outcome_add(out, "confirm_by_reply");
 	}
 	return st;
 }
@@ -176,7 +268,7 @@ tell_owners(const struct mail_ctx *c, const char *address, const char *name,
 		char *o = xstrdup((const char *)sqlite3_column_text(st, 0));
 
 		notify(c, o, !strcmp(event, "joined") ? "owner-join.txt" :
-		    "owner-leave.txt", address, name, NULL, NULL, NULL);
+		    "owner-leave.txt", address, name, NULL, NULL);
 		free(o);
 	}
 	sqlite3_finalize(st);
@@ -184,26 +276,26 @@ tell_owners(const struct mail_ctx *c, const char *address, const char *name,
 
 int
 membership_join(const struct mail_ctx *c, const char *address,
-    const char *name, struct buf *out)
+    const char *name, struct outcome *out)
 {
 	if (ban_matches(c->db, c->l->id, address)) {
-		buf_addf(out, "    Not done: %s may not join this list.\n", address);
+		tv_str(outcome_add(out, "banned"), "address", address);
 		return KITH_PERM;
 	}
 	switch (member_add(c->db, c->l->id, address, name)) {
 	case MEMBER_ADDED:
 		break;
 	case MEMBER_EXISTS:
-		buf_addf(out, "    %s is already a member.\n", address);
+		tv_str(outcome_add(out, "already_member"), "address", address);
 		return KITH_OK;
 	case MEMBER_INVALID:
-		buf_addf(out, "    Not done: '%s' is not an address.\n", address);
+		tv_str(outcome_add(out, "not_address"), "text", address);
 		return KITH_PERM;
 	default:
 		return KITH_TEMP;
 	}
 	notify(c, address, "welcome.txt", address, name ? name : "", NULL,
-	    NULL, NULL);
+	    NULL);
 	tell_owners(c, address, name ? name : "", "joined");
 	{
 		/* Upcoming events: invited now, not at the next one. */
@@ -218,28 +310,28 @@ membership_join(const struct mail_ctx *c, const char *address,
 			member_release(&m);
 		}
 	}
-	buf_addf(out, "    %s is now a member of %s.\n", address, c->l->address);
+	tv_str(outcome_add(out, "joined"), "address", address);
 	log_info("membership: '%s' joined '%s'", address, c->l->address);
 	return KITH_OK;
 }
 
 int
 membership_leave(const struct mail_ctx *c, const char *address,
-    struct buf *out)
+    struct outcome *out)
 {
 	struct member m;
 
 	if (member_find(c->db, c->l->id, address, &m) != KITH_OK) {
-		buf_addf(out, "    %s is not a member.\n", address);
+		tv_str(outcome_add(out, "not_member"), "address", address);
 		return KITH_OK;
 	}
 	if (member_remove(c->db, c->l->id, address) != MEMBER_REMOVED) {
 		member_release(&m);
 		return KITH_TEMP;
 	}
-	notify(c, address, "goodbye.txt", address, m.name, NULL, NULL, NULL);
+	notify(c, address, "goodbye.txt", address, m.name, NULL, NULL);
 	tell_owners(c, address, m.name, "left");
-	buf_addf(out, "    %s has left %s.\n", address, c->l->address);
+	tv_str(outcome_add(out, "left"), "address", address);
 	log_info("membership: '%s' left '%s'", address, c->l->address);
 	member_release(&m);
 	return KITH_OK;
@@ -248,7 +340,7 @@ membership_leave(const struct mail_ctx *c, const char *address,
 /* A confirmed "subscribe": join, or wait for a moderator on approve lists. */
 static int
 apply_subscribe(const struct mail_ctx *c, const char *address,
-    const char *name, struct buf *out)
+    const char *name, struct outcome *out)
 {
 	char *policy = list_setting(c->db, c->l->id, "subscribe");
 	int approve = !strcmp(policy, "approve"), st = KITH_OK;
@@ -276,13 +368,12 @@ apply_subscribe(const struct mail_ctx *c, const char *address,
 		confirm = confirm_address_until(c, "approve", payload, mod,
 		    now_utc() + APPROVE_TTL);
 		st = notify(c, mod, "approve-subscription.txt", address, name,
-		    confirm, NULL, NULL);
+		    confirm, NULL);
 		free(confirm);
 		free(mod);
 	}
 	sqlite3_finalize(mods);
-	buf_addf(out, "    Your request to join %s now waits for a moderator.\n",
-	    c->l->address);
+	outcome_add(out, "join_waits");
 	return st;
 }
 
@@ -294,7 +385,7 @@ apply_subscribe(const struct mail_ctx *c, const char *address,
  */
 static int
 rsvp(const struct mail_ctx *c, const char *address, const char *args,
-    int dry, struct buf *out)
+    int dry, struct outcome *out)
 {
 	char word[16], date[16] = "", extra[2];
 	long long id;
@@ -305,25 +396,23 @@ rsvp(const struct mail_ctx *c, const char *address, const char *args,
 	int st, k = sscanf(args, "%15s %lld %15s %1s", word, &id, date, extra);
 
 	if (k != 2 && k != 3) {
-		buf_adds(out, "    Not done: write 'rsvp yes ID', 'rsvp no ID' "
-		    "or 'rsvp maybe ID'.\n");
+		outcome_add(out, "rsvp_usage");
 		return KITH_PERM;
 	}
 	str_lower(word);
 	partstat = !strcmp(word, "yes") ? "ACCEPTED" : !strcmp(word, "no") ?
 	    "DECLINED" : !strcmp(word, "maybe") ? "TENTATIVE" : NULL;
 	if (partstat == NULL) {
-		buf_adds(out, "    Not done: the answer is yes, no or maybe.\n");
+		outcome_add(out, "rsvp_answer");
 		return KITH_PERM;
 	}
 	if (member_find(c->db, c->l->id, address, &m) != KITH_OK) {
-		buf_adds(out, "    Not done: you are not a member.\n");
+		outcome_add(out, "you_not_member");
 		return KITH_PERM;
 	}
 	if (event_get(c->db, id, &e) != KITH_OK || e.list_id != c->l->id ||
 	    strcmp(e.state, "active")) {
-		buf_addf(out, "    Not done: there is no upcoming event %lld "
-		    "on this list.\n", id);
+		tv_int(outcome_add(out, "no_event"), "id", id);
 		if (e.uid)
 			event_release(&e);
 		member_release(&m);
@@ -332,8 +421,10 @@ rsvp(const struct mail_ctx *c, const char *address, const char *args,
 	/* one occurrence of a series; a single event's own date is the event */
 	if (*date && ((occ = event_occurrence_on(&e, date)) == 0 ||
 	    occ <= now)) {
-		buf_addf(out, "    Not done: event %lld has no upcoming "
-		    "occurrence on %s.\n", id, date);
+		struct tvars *r = outcome_add(out, "no_occurrence");
+
+		tv_int(r, "id", id);
+		tv_str(r, "day", date);
 		event_release(&e);
 		member_release(&m);
 		return KITH_PERM;
@@ -344,14 +435,16 @@ rsvp(const struct mail_ctx *c, const char *address, const char *args,
 	if (!dry)
 		st = event_rsvp(c->cfg, c->db, c->l, &e, m.id, occ, partstat,
 		    e.sequence, now, now, &result);
-	if (!dry && st == KITH_OK)
-		buf_addf(out, "    %s%s%s%s.\n", !strcmp(result, "waitlisted") ?
-		    "Done: the event is full; you are on the waitlist for " :
-		    !strcmp(result, "accepted") ? "Done: you are coming to " :
-		    !strcmp(result, "declined") ? "Done: you are not coming to " :
-		    !strcmp(result, "tentative") ? "Done: maybe, for " :
-		    "Not done: a newer answer is on file for ", e.title,
-		    occ ? " on " : "", occ ? date : "");
+	if (!dry && st == KITH_OK) {
+		struct tvars *r = outcome_add(out, !strcmp(result,
+		    "waitlisted") ? "rsvp_waitlisted" : !strcmp(result,
+		    "accepted") ? "rsvp_accepted" : !strcmp(result, "declined") ?
+		    "rsvp_declined" : !strcmp(result, "tentative") ?
+		    "rsvp_tentative" : "rsvp_stale");
+
+		tv_str(r, "title", e.title);
+		tv_str(r, "day", occ ? date : "");
+	}
 	event_release(&e);
 	member_release(&m);
 	return st;
@@ -360,26 +453,21 @@ rsvp(const struct mail_ctx *c, const char *address, const char *args,
 /* "vote POLL TEXT" for address; dry: only whether it can be done. */
 static int
 vote(const struct mail_ctx *c, const char *address, const char *args,
-    int dry, struct buf *out)
+    int dry, struct outcome *out)
 {
-	char *end, line[512], why[256];
+	char *end, line[512];
 	long long id = strtoll(args, &end, 10);
 	int64_t now = now_utc();
 	int st;
 
 	if (end == args || *end != ' ' || end[strspn(end, " ")] == '\0') {
-		buf_adds(out, "    Not done: write 'vote POLL N', e.g. "
-		    "'vote 3 2'.\n");
+		outcome_add(out, "vote_usage");
 		return KITH_PERM;
 	}
 	end += strspn(end, " ");
-	if (dry) {
-		if (poll_vote_check(c->db, c->l, id, address, end, now, why,
-		    sizeof(why)) == 0)
-			return KITH_OK;
-		buf_addf(out, "    Not done: %s.\n", why);
-		return KITH_PERM;
-	}
+	if (dry)
+		return poll_vote_check(c->cfg, c->db, c->l, id, address, end, now,
+		    out) == 0 ? KITH_OK : KITH_PERM;
 	st = poll_vote(c->cfg, c->db, c->l, id, address, end, now, out, line,
 	    sizeof(line));
 	log_info("%s", line);
@@ -389,7 +477,7 @@ vote(const struct mail_ctx *c, const char *address, const char *args,
 /* rsvp and vote: commands that act for a member (see membership_check). */
 static int
 act_for_member(const struct mail_ctx *c, const char *address,
-    const char *verb, const char *args, int dry, struct buf *out)
+    const char *verb, const char *args, int dry, struct outcome *out)
 {
 	while (*args == ' ')
 		args++;
@@ -397,14 +485,91 @@ act_for_member(const struct mail_ctx *c, const char *address,
 	    vote(c, address, args, dry, out);
 }
 
+/* set_nomail - "set nomail [until YYYY-MM-DD]" (rest: "until ..." or NULL). */
+static int
+set_nomail(const struct mail_ctx *c, const char *address, const char *rest,
+    struct outcome *out)
+{
+	int64_t until = 0;
+	int st;
+
+	if (rest && !strncmp(rest, "until ", 6))
+		until = parse_date(rest + 6);
+	st = member_set_mode(c->db, c->l->id, address, "nomail",
+	    until > 0 ? until : 0);
+	if (st != KITH_OK)
+		tv_str(outcome_add(out, "set_not_member"), "address", address);
+	else if (until > 0)
+		tv_str(outcome_add(out, "nomail_until"), "day", rest + 6);
+	else
+		outcome_add(out, "nomail");
+	return st;
+}
+
+/* set_digest - "set digest daily|weekly|off|plain|mime". */
+static int
+set_digest(const struct mail_ctx *c, const char *address, const char *rest,
+    struct outcome *out)
+{
+	const char *mode = !strcmp(rest, "daily") ? "digest-daily" :
+	    !strcmp(rest, "weekly") ? "digest-weekly" :
+	    !strcmp(rest, "off") ? "each" : NULL;
+	int st;
+
+	if (!strcmp(rest, "plain") || !strcmp(rest, "mime")) {
+		st = member_set_digest_format(c->db, c->l->id, address, rest);
+		outcome_add(out, st != KITH_OK ? "not_done" : !strcmp(rest,
+		    "plain") ? "digest_plain" : "digest_mime");
+		return st;
+	}
+	st = mode ? member_set_mode(c->db, c->l->id, address, mode, 0) :
+	    KITH_PERM;
+	if (st == KITH_OK)
+		tv_str(outcome_add(out, "delivery"), "mode", mode);
+	else
+		outcome_add(out, "not_done");
+	return st;
+}
+
+/* apply_set - "set ARG [REST]": delivery, digests, the thank-you. */
+static int
+apply_set(const struct mail_ctx *c, const char *address, const char *arg,
+    const char *rest, struct outcome *out)
+{
+	int st;
+
+	if (arg && !strcmp(arg, "mail")) {
+		st = member_set_mode(c->db, c->l->id, address, "each", 0);
+		if (st == KITH_OK)
+			outcome_add(out, "mail_on");
+		else
+			tv_str(outcome_add(out, "set_not_member"), "address",
+			    address);
+		return st;
+	}
+	if (arg && !strcmp(arg, "nomail"))
+		return set_nomail(c, address, rest, out);
+	if (arg && !strcmp(arg, "digest") && rest)
+		return set_digest(c, address, rest, out);
+	if (arg && !strcmp(arg, "thanks") && rest && (!strcmp(rest, "on") ||
+	    !strcmp(rest, "off"))) {
+		st = db_exec(c->db, "UPDATE members SET thanks=? WHERE list_id=? "
+		    "AND address=?", "Iit", !strcmp(rest, "on"), c->l->id, address);
+		outcome_add(out, !strcmp(rest, "on") ? "thanks_on" : "thanks_off");
+		return st;
+	}
+	outcome_add(out, "unknown_setting");
+	return KITH_PERM;
+}
+
 int
 membership_act(const struct mail_ctx *c, const char *address,
-    const char *command, struct buf *out)
+    const char *command, struct outcome *out)
 {
 	char *copy = xstrdup(command), *save = NULL;
 	char *verb = strtok_r(copy, " ", &save), *arg = strtok_r(NULL, " ", &save);
 	char *rest = save && *save ? save : NULL;
-	int st = KITH_OK;
+	int st;
 
 	if (verb == NULL)
 		verb = "";
@@ -420,52 +585,10 @@ membership_act(const struct mail_ctx *c, const char *address,
 		st = apply_subscribe(c, address, name, out);
 	} else if (!strcmp(verb, "unsubscribe"))
 		st = membership_leave(c, address, out);
-	else if (!strcmp(verb, "set") && arg && !strcmp(arg, "mail")) {
-		st = member_set_mode(c->db, c->l->id, address, "each", 0);
-		buf_addf(out, st == KITH_OK ? "    You get each message again.\n" :
-		    "    Not done: %s is not a member.\n", address);
-	} else if (!strcmp(verb, "set") && arg && !strcmp(arg, "nomail")) {
-		int64_t until = 0;
-
-		if (rest && !strncmp(rest, "until ", 6))
-			until = parse_date(rest + 6);
-		st = member_set_mode(c->db, c->l->id, address, "nomail",
-		    until > 0 ? until : 0);
-		if (st != KITH_OK)
-			buf_addf(out, "    Not done: %s is not a member.\n", address);
-		else if (until > 0)
-			buf_addf(out, "    No mail until %s; then each message "
-			    "again.\n", rest + 6);
-		else
-			buf_addf(out, "    No mail from the list until you send "
-			    "'set mail'.\n");
-	} else if (!strcmp(verb, "set") && arg && !strcmp(arg, "digest") &&
-	    rest) {
-		const char *mode = !strcmp(rest, "daily") ? "digest-daily" :
-		    !strcmp(rest, "weekly") ? "digest-weekly" :
-		    !strcmp(rest, "off") ? "each" : NULL;
-
-		if (!strcmp(rest, "plain") || !strcmp(rest, "mime")) {
-			st = member_set_digest_format(c->db, c->l->id, address,
-			    rest);
-			buf_addf(out, st == KITH_OK ? "    Digests now come as "
-			    "%s.\n" : "    Not done.\n", !strcmp(rest, "plain") ?
-			    "plain text" : "MIME with each message attached");
-		} else {
-			st = mode ? member_set_mode(c->db, c->l->id, address, mode,
-			    0) : KITH_PERM;
-			buf_addf(out, st == KITH_OK ? "    Delivery is now: %s.\n" :
-			    "    Not done.\n", mode ? mode : "");
-		}
-	} else if (!strcmp(verb, "set") && arg && !strcmp(arg, "thanks") &&
-	    rest && (!strcmp(rest, "on") || !strcmp(rest, "off"))) {
-		st = db_exec(c->db, "UPDATE members SET thanks=? WHERE list_id=? "
-		    "AND address=?", "Iit", !strcmp(rest, "on"), c->l->id, address);
-		buf_addf(out, "    %s\n", !strcmp(rest, "on") ? "You may be named "
-		    "in the monthly thank-you." : "You will not be named in the "
-		    "monthly thank-you.");
-	} else {
-		buf_addf(out, "    Not done: unknown setting.\n");
+	else if (!strcmp(verb, "set"))
+		st = apply_set(c, address, arg, rest, out);
+	else {
+		outcome_add(out, "unknown_setting");
 		st = KITH_PERM;
 	}
 	free(copy);
@@ -474,15 +597,15 @@ membership_act(const struct mail_ctx *c, const char *address,
 
 int
 membership_apply(const struct mail_ctx *c, const char *address,
-    const char *command, struct buf *out)
+    const char *command, struct outcome *out)
 {
-	buf_addf(out, "> %s\n", command);
+	tv_str(outcome_add(out, "command"), "line", command);
 	return membership_act(c, address, command, out);
 }
 
 int
 membership_check(const struct mail_ctx *c, const char *address,
-    const char *command, struct buf *out)
+    const char *command, struct outcome *out)
 {
 	size_t n = strcspn(command, " ");
 
@@ -498,7 +621,7 @@ membership_check(const struct mail_ctx *c, const char *address,
 
 int
 membership_accept(const struct mail_ctx *c, const char *address,
-    struct buf *out)
+    struct outcome *out)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT id, commands FROM pending "
 	    "WHERE list_id=? AND kind='approve' AND address=? ORDER BY id "
@@ -537,7 +660,7 @@ membership_invite(const struct mail_ctx *c, const char *address,
 	snprintf(payload, sizeof(payload), "i.%lld", (long long)id);
 	confirm = confirm_address(c, "invite", payload, address);
 	st = notify(c, address, "invite.txt", address, name ? name : "",
-	    confirm, NULL, NULL);
+	    confirm, NULL);
 	free(confirm);
 	return st;
 }
@@ -582,7 +705,7 @@ pending_release(struct pending *p)
 /* Apply each command line of a confirmed request. */
 static int
 apply_all(const struct mail_ctx *c, const char *address, const char *commands,
-    struct buf *out)
+    struct outcome *out)
 {
 	char *copy = xstrdup(commands), *save = NULL;
 	int st = KITH_OK;
@@ -618,7 +741,7 @@ tell_unclear(const struct mail_ctx *c, const char *to, const char *text)
 
 int
 membership_confirm(const struct mail_ctx *c, const char *token,
-    const char *sender, const char *text, struct buf *out)
+    const char *sender, const char *text, struct outcome *out)
 {
 	char *payload = token_payload(token), *verified = NULL;
 	long long id = 0, mod_id = 0;
@@ -665,10 +788,9 @@ membership_confirm(const struct mail_ctx *c, const char *token,
 	}
 	db_exec(c->db, "DELETE FROM pending WHERE id=?", "i", (int64_t)id);
 	if (answer == REPLY_NO || answer == REPLY_DISCARD) {
-		buf_addf(out, kind == 'a' ? "    The request of %s to join was "
-		    "refused; nothing changed.\n" : kind == 'i' ? "    You "
-		    "declined the invitation for %s; nothing changed.\n" :
-		    "    Cancelled for %s: nothing changed.\n", p.address);
+		tv_str(outcome_add(out, kind == 'a' ? "approval_refused" :
+		    kind == 'i' ? "invitation_declined" : "cancelled"), "address",
+		    p.address);
 		log_info("membership: '%s' on '%s' answered no: %s cancelled",
 		    sender, c->l->address, p.kind);
 		st = KITH_OK;
@@ -688,7 +810,7 @@ done:
 
 int
 membership_unsubscribe_token(const struct mail_ctx *c, const char *token,
-    struct buf *out)
+    struct outcome *out)
 {
 	char *payload = token_payload(token), *verified = NULL, *end;
 	struct member m;
@@ -720,26 +842,37 @@ owner_summary(const struct mail_ctx *c)
 	    "member_events WHERE list_id=? AND reported=0 ORDER BY at");
 	sqlite3_stmt *owners = db_prepare(c->db, "SELECT address FROM members "
 	    "WHERE list_id=? AND role='owner'");
+	struct tvars *tv = tv_new();
+	struct tvlist *events = tv_list(tv, "joins");
 	struct buf text;
 
 	buf_init(&text);
 	if (ev && owners) {
 		db_bind(ev, "i", c->l->id);
-		while (sqlite3_step(ev) == SQLITE_ROW)
-			buf_addf(&text, "  %s %s\n", sqlite3_column_text(ev, 0),
-			    sqlite3_column_text(ev, 1));
+		while (sqlite3_step(ev) == SQLITE_ROW) {
+			const char *addr = (const char *)sqlite3_column_text(ev, 0);
+			const char *what = (const char *)sqlite3_column_text(ev, 1);
+			struct tvars *e = tv_item(events);
+
+			tv_str(e, "address", addr);
+			tv_bool(e, "joined", !strcmp(what, "joined"));
+			tv_bool(e, "left", !strcmp(what, "left"));
+			/* {{events}}: the older texts' lines, as they were */
+			buf_addf(&text, "  %s %s\n", addr, what);
+		}
+		tv_str(tv, "events", text.data ? text.data : "");
 		db_bind(owners, "i", c->l->id);
 		while (sqlite3_step(owners) == SQLITE_ROW) {
 			char *o = db_col_text(owners, 0);
 
-			notify(c, o, "owner-summary.txt", "", "", NULL, "events",
-			    text.data ? text.data : "");
+			notify(c, o, "owner-summary.txt", "", "", NULL, tv);
 			free(o);
 		}
 	}
 	sqlite3_finalize(ev);
 	sqlite3_finalize(owners);
 	buf_release(&text);
+	tv_free(tv);
 	db_exec(c->db, "UPDATE member_events SET reported=1 WHERE list_id=?",
 	    "i", c->l->id);
 }

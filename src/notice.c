@@ -344,24 +344,32 @@ notice_rate_ok(sqlite3 *db, int64_t list_id, const char *address,
 	TF_STR("bounce.status"), TF_STR("bounce.diagnostic")
 #define EVENT TF_STR("event.title"), TF_STR("event.when"), TF_STR("event.where"), \
 	TF_STR("event.id"), MEMBER
-#define POLL TF_STR("poll.question"), TF_STR("poll.id"), TF_STR("vote")
+#define POLL TF_STR("poll.question"), TF_INT("poll.id"), \
+	TF_BOOL("poll.multiple"), TF_STR("vote")
 const struct template_schema notice_schema[] = {
 	{ "nonmember.txt", F(POST), REPLY },
 	{ "announce-only.txt", F(POST), REPLY },
 	{ "too-big.txt", F(POST), REPLY },
 	{ "not-supported.txt", F(POST), REPLY },
 	{ "banned.txt", F(POST, TF_STR("request")), REPLY },
-	{ "confirm.txt", F(MEMBER, TF_STR("request")), REPLY },
+	{ "confirm.txt", F(MEMBER, TF_BOOL("join"), TF_BOOL("leave"),
+	    TF_BOOL("rsvp"), TF_BOOL("other"), TF_BOOL("rsvp.yes"),
+	    TF_BOOL("rsvp.no"), TF_BOOL("rsvp.maybe"), TF_STR("event.title"),
+	    TF_TIME("event.time"), TF_BOOL("event.series"),
+	    TF_LIST("commands", F(TF_STR("line")))), REPLY },
 	{ "confirm-unclear.txt", F(TF_STR("line")), REPLY },
 	{ "welcome.txt", F(MEMBER), GENERATED },
 	{ "goodbye.txt", F(MEMBER), GENERATED },
 	{ "owner-join.txt", F(MEMBER), GENERATED },
 	{ "owner-leave.txt", F(MEMBER), GENERATED },
-	{ "owner-summary.txt", F(MEMBER, TF_STR("events")), GENERATED },
+	{ "owner-summary.txt", F(MEMBER, TF_STR("events"), TF_LIST("joins",
+	    F(TF_STR("address"), TF_BOOL("joined"), TF_BOOL("left")))),
+	    GENERATED },
 	{ "approve-subscription.txt", F(MEMBER), GENERATED },
 	{ "invite.txt", F(MEMBER), GENERATED },
 	{ "help.txt", NULL, REPLY },
-	{ "request-reply.txt", F(TF_STR("results")), REPLY },
+	{ "request-reply.txt", F(TF_STR("results"), TF_STR("reply_subject"),
+	    TF_BOOL("confirmation")), REPLY },
 	{ "held.txt", F(TF_STR("subject"), TF_STR("reason")), REPLY },
 	{ "rejected.txt", F(TF_STR("subject"), TF_STR("reason")), GENERATED },
 	{ "expired.txt", F(TF_STR("subject"), TF_STR("reason")), GENERATED },
@@ -381,8 +389,9 @@ const struct template_schema notice_schema[] = {
 	{ "event-reply-problem.txt", F(TF_STR("reason")), REPLY },
 	{ "event-reply-unclear.txt", F(EVENT, TF_STR("answer")), REPLY },
 	{ "reengage.txt", F(MEMBER), GENERATED },
-	{ "poll-voted.txt", F(POLL), REPLY },
-	{ "poll-refused.txt", F(POLL), REPLY },
+	{ "poll-voted.txt", F(POLL, TF_LIST("choices", F(TF_INT("number"),
+	    TF_STR("option")))), REPLY },
+	{ "poll-refused.txt", F(POLL, TF_STR("why")), REPLY },
 	{ "web-footer.txt", F(TF_STR("preferences")), GENERATED },
 };
 const size_t notice_nschema = sizeof(notice_schema) /

@@ -13,6 +13,7 @@
 #include "kith/membership.h"
 #include "kith/message.h"
 #include "kith/notice.h"
+#include "kith/outcome.h"
 #include "kith/outbox.h"
 #include "kith/poll.h"
 #include "kith/rfc2047.h"
@@ -240,79 +241,134 @@ choices_text(const int *c, int n)
 	return b.data ? buf_detach(&b, NULL) : xstrdup("");
 }
 
-/* A short mail to one voter: acknowledgement or refusal. */
-static int
-vote_notice(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
-    const struct poll *p, const char *to, const char *tmpl,
-    const char *what)
-{
-	char id[32];
-	struct template_var vars[3];
-	struct notice_opts o;
+/* Why a vote is not counted; each is a block of poll-reason.txt. */
+enum refusal {
+	VOTE_OK, VOTE_NO_POLL, VOTE_NOT_MEMBER, VOTE_CLOSED, VOTE_ONE_ANSWER,
+	VOTE_NOT_OPTION, VOTE_UNCLEAR
+};
+static const char *const refusal_names[] = {
+	"", "no_poll", "not_member", "closed", "one_answer", "not_option",
+	"unclear"
+};
+#define NREFUSALS (sizeof(refusal_names) / sizeof(refusal_names[0]))
 
-	snprintf(id, sizeof(id), "%lld", (long long)p->id);
-	vars[0] = (struct template_var){ "poll.question", p->question };
-	vars[1] = (struct template_var){ "poll.id", id };
-	vars[2] = (struct template_var){ "vote", what };
-	memset(&o, 0, sizeof(o));
-	o.to = to;
-	o.tmpl = tmpl;
-	o.vars = vars;
-	o.nvars = 3;
-	return notice_queue(db, cfg, l, &o);
+/* The values every text about a vote on p gets (p NULL: no such poll). */
+static void
+poll_values(struct tvars *tv, const struct poll *p, int64_t id)
+{
+	tv_int(tv, "poll.id", p ? p->id : id);
+	tv_str(tv, "poll.question", p ? p->question : "");
+	tv_bool(tv, "poll.multiple", p && p->multiple);
 }
 
 /*
- * vote_check - may address vote text on poll p now?  0 with chosen[]
- * and *k filled, or -1 with the reason a member reads in why.
+ * reason_text - why the vote is not counted, as poll-reason.txt says it
+ * to address in its language: one phrase.  Caller frees.
  */
+static char *
+reason_text(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    const char *address, const struct poll *p, int64_t id, enum refusal r)
+{
+	char lang[NOTICE_LANG_LEN], *text;
+	struct tvars *tv = tv_new();
+	size_t n;
+
+	poll_values(tv, p, id);
+	for (size_t i = 1; i < NREFUSALS; i++)
+		tv_bool(tv, refusal_names[i], i == (size_t)r);
+	notice_lang(db, l, address, lang);
+	text = notice_text(db, cfg, l, lang, "poll-reason.txt", tv);
+	tv_free(tv);
+	if (text == NULL)
+		return xstrdup(refusal_names[r]);
+	for (n = strlen(text); n > 0 && (text[n - 1] == '\n' ||
+	    text[n - 1] == ' '); n--)
+		text[n - 1] = '\0';
+	return text;
+}
+
+/* The options chosen, for the texts that show a vote. */
+static void
+choices_values(struct tvars *tv, const struct poll *p, const int *chosen,
+    int k)
+{
+	struct tvlist *list = tv_list(tv, "choices");
+
+	for (int i = 0; i < k; i++) {
+		struct tvars *c = tv_item(list);
+
+		tv_int(c, "number", chosen[i] + 1);
+		tv_str(c, "option", p->options[chosen[i]]);
+	}
+}
+
+/* A short mail to one voter: acknowledgement or refusal (tv: its values). */
 static int
+vote_notice(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    const struct poll *p, const char *to, const char *tmpl,
+    struct tvars *tv)
+{
+	struct notice_opts o;
+
+	poll_values(tv, p, p->id);
+	memset(&o, 0, sizeof(o));
+	o.to = to;
+	o.tmpl = tmpl;
+	o.tv = tv;
+	return notice_queue(db, cfg, l, &o);
+}
+
+/* vote_check - may address vote text on poll p now?  chosen[], *k. */
+static enum refusal
 vote_check(sqlite3 *db, const struct list *l, const struct poll *p,
     const char *address, const char *text, int64_t now, int *chosen,
-    int *k, char *why, size_t whylen)
+    int *k)
 {
 	struct member m;
 
 	*k = 0;
-	if (member_find(db, l->id, address, &m) != KITH_OK) {
-		snprintf(why, whylen, "only members of the list can vote");
-		return -1;
-	}
+	if (member_find(db, l->id, address, &m) != KITH_OK)
+		return VOTE_NOT_MEMBER;
 	member_release(&m);
-	if (strcmp(p->state, "open") || (p->closes && now >= p->closes)) {
-		snprintf(why, whylen, "the poll is closed");
-		return -1;
-	}
+	if (strcmp(p->state, "open") || (p->closes && now >= p->closes))
+		return VOTE_CLOSED;
 	*k = poll_parse_choice(text, p, chosen);
-	if (*k == -2)
-		snprintf(why, whylen, "this poll takes one answer");
-	else if (*k == -1)
-		snprintf(why, whylen, "that is not one of the options");
-	else if (*k == 0)
-		snprintf(why, whylen, "Kith could not tell which option you "
-		    "chose (write the number of %s on the first line)",
-		    p->multiple ? "each option you choose" : "one option");
-	return *k > 0 ? 0 : -1;
+	return *k == -2 ? VOTE_ONE_ANSWER : *k == -1 ? VOTE_NOT_OPTION :
+	    *k == 0 ? VOTE_UNCLEAR : VOTE_OK;
+}
+
+/* A "vote_refused" line in out: why, in the member's words. */
+static void
+refused_line(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    const char *address, const struct poll *p, int64_t id, enum refusal r,
+    struct outcome *out)
+{
+	char *why = reason_text(cfg, db, l, address, p, id, r);
+
+	tv_str(outcome_add(out, "vote_refused"), "why", why);
+	free(why);
 }
 
 int
-poll_vote_check(sqlite3 *db, const struct list *l, int64_t poll_id,
-    const char *address, const char *text, int64_t now, char *why,
-    size_t whylen)
+poll_vote_check(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, int64_t poll_id, const char *address,
+    const char *text, int64_t now, struct outcome *out)
 {
 	struct poll p;
-	int chosen[POLL_MAX_OPTIONS], k, r;
+	int chosen[POLL_MAX_OPTIONS], k;
+	enum refusal r;
 
 	if (poll_get(db, poll_id, &p) != KITH_OK || p.list_id != l->id) {
 		poll_release(&p);
-		snprintf(why, whylen, "there is no poll %lld on this list",
-		    (long long)poll_id);
+		refused_line(cfg, db, l, address, NULL, poll_id, VOTE_NO_POLL,
+		    out);
 		return -1;
 	}
-	r = vote_check(db, l, &p, address, text, now, chosen, &k, why,
-	    whylen);
+	r = vote_check(db, l, &p, address, text, now, chosen, &k);
+	if (r != VOTE_OK)
+		refused_line(cfg, db, l, address, &p, poll_id, r, out);
 	poll_release(&p);
-	return r;
+	return r == VOTE_OK ? 0 : -1;
 }
 
 /* Record the vote; the member's answer in what. */
@@ -337,15 +393,64 @@ vote_record(sqlite3 *db, const struct poll *p, const struct member *m,
 	return st;
 }
 
+/* A refused vote: a line in answer, else (once a day) poll-refused.txt. */
+static int
+vote_refused(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    const struct poll *p, const char *address, enum refusal r,
+    struct outcome *answer)
+{
+	struct tvars *tv;
+	char *why;
+	int st;
+
+	if (answer) {
+		refused_line(cfg, db, l, address, p, p->id, r, answer);
+		return KITH_OK;
+	}
+	if (!notice_rate_ok(db, l->id, address, "poll-refused"))
+		return KITH_OK;
+	why = reason_text(cfg, db, l, address, p, p->id, r);
+	tv = tv_new();
+	tv_str(tv, "why", why);
+	tv_str(tv, "vote", why);	/* the name older texts use */
+	st = vote_notice(cfg, db, l, p, address, "poll-refused.txt", tv);
+	tv_free(tv);
+	free(why);
+	return st;
+}
+
+/* A counted vote: a line in answer, else poll-voted.txt. */
+static int
+vote_counted(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    const struct poll *p, const char *address, const int *chosen, int k,
+    const char *what, struct outcome *answer)
+{
+	struct tvars *tv;
+	int st;
+
+	if (answer) {
+		tv = outcome_add(answer, "voted");
+		tv_int(tv, "id", p->id);
+		choices_values(tv, p, chosen, k);
+		return KITH_OK;
+	}
+	tv = tv_new();
+	choices_values(tv, p, chosen, k);
+	tv_str(tv, "vote", what);	/* the name older texts use */
+	st = vote_notice(cfg, db, l, p, address, "poll-voted.txt", tv);
+	tv_free(tv);
+	return st;
+}
+
 int
 poll_vote(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
     int64_t poll_id, const char *address, const char *text, int64_t now,
-    struct buf *answer, char *line, size_t n)
+    struct outcome *answer, char *line, size_t n)
 {
 	struct poll p;
 	struct member m;
-	int chosen[POLL_MAX_OPTIONS], k, st = KITH_OK;
-	char why[256];
+	int chosen[POLL_MAX_OPTIONS], k, st;
+	enum refusal r;
 	struct buf what;
 
 	if (poll_get(db, poll_id, &p) != KITH_OK || p.list_id != l->id) {
@@ -353,19 +458,15 @@ poll_vote(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 		snprintf(line, n, "poll: vote for unknown poll %lld by '%s'",
 		    (long long)poll_id, address);
 		if (answer)
-			buf_addf(answer, "    Not done: there is no poll %lld on "
-			    "this list.\n", (long long)poll_id);
+			refused_line(cfg, db, l, address, NULL, poll_id,
+			    VOTE_NO_POLL, answer);
 		return KITH_OK;
 	}
-	if (vote_check(db, l, &p, address, text, now, chosen, &k, why,
-	    sizeof(why)) < 0) {
+	if ((r = vote_check(db, l, &p, address, text, now, chosen, &k)) !=
+	    VOTE_OK) {
 		snprintf(line, n, "poll: vote on %lld by '%s' refused: %s",
-		    (long long)p.id, address, why);
-		if (answer)
-			buf_addf(answer, "    Not done: %s.\n", why);
-		else if (notice_rate_ok(db, l->id, address, "poll-refused"))
-			st = vote_notice(cfg, db, l, &p, address,
-			    "poll-refused.txt", why);
+		    (long long)p.id, address, refusal_names[r]);
+		st = vote_refused(cfg, db, l, &p, address, r, answer);
 		poll_release(&p);
 		return st;
 	}
@@ -375,12 +476,9 @@ poll_vote(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 	}
 	buf_init(&what);
 	st = vote_record(db, &p, &m, chosen, k, now, &what);
-	if (st == KITH_OK && answer)
-		buf_addf(answer, "    Done: your vote on poll %lld is %s.\n",
-		    (long long)p.id, what.data);
-	else if (st == KITH_OK)
-		st = vote_notice(cfg, db, l, &p, m.address, "poll-voted.txt",
-		    what.data);
+	if (st == KITH_OK)
+		st = vote_counted(cfg, db, l, &p, m.address, chosen, k,
+		    what.data, answer);
 	snprintf(line, n, "poll: '%s' voted on %lld: %s", m.address,
 	    (long long)p.id, what.data);
 	buf_release(&what);

@@ -19,6 +19,7 @@
 
 #include "kith/config.h"
 #include "kith/lists.h"
+#include "kith/outcome.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
 
@@ -47,12 +48,21 @@ char *confirm_address_until(const struct mail_ctx *c, const char *purpose,
 int confirms_today(const struct mail_ctx *c, const char *address);
 
 /*
- * membership_confirm_request - a pending confirmation that, once answered,
+ * membership_confirm_ask - a pending confirmation that, once answered,
  * applies commands (one per line: "subscribe NAME", "unsubscribe",
  * "set digest daily" ...) for address.  When mail_it, a confirmation is
- * mailed to address; otherwise *reply_to gets the confirm address for the
+ * mailed to address (confirm.txt, which says what is asked from the
+ * commands); otherwise *reply_to gets the confirm address for the
  * caller's own reply (caller frees).  Adds a line to out.  KITH_OK, or
  * KITH_PERM when the daily limit is reached (out says so).
+ */
+int membership_confirm_ask(const struct mail_ctx *c, const char *address,
+    const char *commands, int mail_it, char **reply_to, struct outcome *out);
+
+/*
+ * membership_confirm_request - membership_confirm_ask for the callers of
+ * before the texts moved into templates (event.c, until it is split):
+ * what and out are not used.
  */
 int membership_confirm_request(const struct mail_ctx *c, const char *address,
     const char *commands, const char *what, int mail_it, char **reply_to,
@@ -65,9 +75,9 @@ int membership_confirm_request(const struct mail_ctx *c, const char *address,
  * membership_act does the same without the echo.
  */
 int membership_apply(const struct mail_ctx *c, const char *address,
-    const char *command, struct buf *out);
+    const char *command, struct outcome *out);
 int membership_act(const struct mail_ctx *c, const char *address,
-    const char *command, struct buf *out);
+    const char *command, struct outcome *out);
 
 /*
  * membership_check - whether command could be carried out for address
@@ -76,13 +86,13 @@ int membership_act(const struct mail_ctx *c, const char *address,
  * with the reason in out.  Reads only; other commands are always KITH_OK.
  */
 int membership_check(const struct mail_ctx *c, const char *address,
-    const char *command, struct buf *out);
+    const char *command, struct outcome *out);
 
 /* Join now (welcome, owners told) / leave now (goodbye, owners told). */
 int membership_join(const struct mail_ctx *c, const char *address,
-    const char *name, struct buf *out);
+    const char *name, struct outcome *out);
 int membership_leave(const struct mail_ctx *c, const char *address,
-    struct buf *out);
+    struct outcome *out);
 
 /*
  * membership_accept - a moderator (or the command line) accepts the
@@ -90,7 +100,7 @@ int membership_leave(const struct mail_ctx *c, const char *address,
  * KITH_PERM when nothing is pending for address.
  */
 int membership_accept(const struct mail_ctx *c, const char *address,
-    struct buf *out);
+    struct outcome *out);
 
 /* kith member invite: a mail whose reply joins. */
 int membership_invite(const struct mail_ctx *c, const char *address,
@@ -107,11 +117,11 @@ int membership_invite(const struct mail_ctx *c, const char *address,
  * good for it (logged, nothing changed), KITH_TEMP on database trouble.
  */
 int membership_confirm(const struct mail_ctx *c, const char *token,
-    const char *sender, const char *text, struct buf *out);
+    const char *sender, const char *text, struct outcome *out);
 
 /* team-unsubscribe+TOKEN@: the member named by the token leaves. */
 int membership_unsubscribe_token(const struct mail_ctx *c, const char *token,
-    struct buf *out);
+    struct outcome *out);
 
 /* Cron: expire pending confirmations, end nomail periods, daily owner summaries. */
 int membership_cron(const struct kith_config *cfg, sqlite3 *db,

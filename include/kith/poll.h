@@ -18,6 +18,7 @@
 
 #include "kith/config.h"
 #include "kith/lists.h"
+#include "kith/outcome.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
 
@@ -52,25 +53,26 @@ int poll_create(sqlite3 *db, const struct list *l, const char *question,
 
 /*
  * poll_vote - member votes with text (a reply's first own line, or the
- * arguments of "vote").  When answer is NULL the member is told by mail:
- * the vote acknowledged, a refusal (not a member, closed, not understood
- * and how to vote) at most once a day.  Otherwise no mail is sent and one
- * line for the caller's own reply goes to answer.  *line gets the log
+ * arguments of "vote").  When answer is NULL the member is told by mail
+ * (poll-voted.txt; poll-refused.txt with the reason of poll-reason.txt:
+ * not a member, closed, not understood and how to vote, at most once a
+ * day).  Otherwise no mail is sent and one line for the caller's own
+ * reply goes to answer ("voted" or "vote_refused").  *line gets the log
  * line.  KITH_OK (recorded or refused), KITH_TEMP.
  */
 int poll_vote(const struct kith_config *cfg, sqlite3 *db,
     const struct list *l, int64_t poll_id, const char *address,
-    const char *text, int64_t now, struct buf *answer, char *line,
+    const char *text, int64_t now, struct outcome *answer, char *line,
     size_t n);
 
 /*
  * poll_vote_check - 0 when address may vote text on poll_id of list l
- * now (poll_vote would record it); -1 with the reason a member reads in
- * why.  Reads only.
+ * now (poll_vote would record it); -1 with a "vote_refused" line in out
+ * saying why.  Reads only.
  */
-int poll_vote_check(sqlite3 *db, const struct list *l, int64_t poll_id,
-    const char *address, const char *text, int64_t now, char *why,
-    size_t whylen);
+int poll_vote_check(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, int64_t poll_id, const char *address,
+    const char *text, int64_t now, struct outcome *out);
 
 /* A reply to team-poll+TOKEN@ (raw mail); caller's transaction. */
 int poll_handle_reply(const struct kith_config *cfg, sqlite3 *db,
