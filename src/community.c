@@ -17,8 +17,7 @@
 
 /* UTC start of the month holding t, and of the month before. */
 static void
-month_bounds(int64_t t, int64_t *this_month, int64_t *last_month,
-    char *name, size_t n)
+month_bounds(int64_t t, int64_t *this_month, int64_t *last_month)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -29,15 +28,16 @@ month_bounds(int64_t t, int64_t *this_month, int64_t *last_month,
 	*this_month = (int64_t)timegm(&tm);
 	tm.tm_mon -= 1;
 	*last_month = (int64_t)timegm(&tm);
-	strftime(name, n, "%B %Y", &tm);
 }
 
 void
-community_thanks_lines(sqlite3 *db, const struct list *l, int64_t now,
-    struct buf *out)
+community_thanks_lines(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, int64_t now, const char *lang, struct buf *out)
 {
-	char *on = list_setting(db, l->id, "thanks"), month[32];
+	char *on = list_setting(db, l->id, "thanks"), *text;
 	int64_t this_month, last_month;
+	struct tvars *tv;
+	struct tvlist *members;
 	sqlite3_stmt *st;
 	int n = 0;
 
@@ -46,7 +46,7 @@ community_thanks_lines(sqlite3 *db, const struct list *l, int64_t now,
 		return;
 	}
 	free(on);
-	month_bounds(now, &this_month, &last_month, month, sizeof(month));
+	month_bounds(now, &this_month, &last_month);
 	/* Only the first digest of the month carries it. */
 	if (db_int(db, 0, NULL, "SELECT count(*) FROM digests WHERE list_id=? "
 	    "AND created>=? AND created<?", "iii", l->id, this_month, now) > 0)
@@ -60,24 +60,28 @@ community_thanks_lines(sqlite3 *db, const struct list *l, int64_t now,
 	    "posts + answers DESC, m.address LIMIT 3");
 	if (st == NULL)
 		return;
+	tv = tv_new();
+	/* mid-month: the same month in every zone */
+	tv_int(tv, "month", last_month + 15 * 86400);
+	members = tv_list(tv, "members");
 	db_bind(st, "iii", l->id, last_month, this_month);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 1);
-		int64_t posts = sqlite3_column_int64(st, 2);
-		int64_t answers = sqlite3_column_int64(st, 3);
+		struct tvars *m = tv_item(members);
 
-		if (n++ == 0)
-			buf_addf(out, "Thank you\n---------\n\nIn %s these members "
-			    "did the most for %s:\n\n", month, l->name);
-		buf_addf(out, "  %s (%lld %s, %lld event %s)\n",
-		    *name ? name : (const char *)sqlite3_column_text(st, 0),
-		    (long long)posts, plural(posts, "post", "posts"),
-		    (long long)answers, plural(answers, "answer", "answers"));
+		tv_str(m, "name", *name ? name :
+		    (const char *)sqlite3_column_text(st, 0));
+		tv_int(m, "posts", sqlite3_column_int64(st, 2));
+		tv_int(m, "answers", sqlite3_column_int64(st, 3));
+		n++;
 	}
 	sqlite3_finalize(st);
-	if (n)
-		buf_adds(out, "\nThank you!  (Rather not be named? Send 'set "
-		    "thanks off' to the -request address.)\n\n");
+	if (n && (text = notice_text(db, cfg, l, lang, "digest/thanks.txt",
+	    tv)) != NULL) {
+		buf_adds(out, text);
+		free(text);
+	}
+	tv_free(tv);
 }
 
 static int

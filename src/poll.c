@@ -588,22 +588,73 @@ poll_timeline(sqlite3 *db, const struct poll *p,
 	return KITH_OK;
 }
 
-/* "  1. Saturday            7 votes  58%" lines with a bar. */
+/* options_values - p's options as the list "options" (label), into tv. */
 static void
-results_text(const struct poll *p, const struct poll_tally *t, struct buf *b)
+options_values(struct tvars *tv, const struct poll *p)
 {
+	struct tvlist *list = tv_list(tv, "options");
+
+	for (size_t i = 0; i < p->noptions; i++)
+		tv_str(tv_item(list), "label", p->options[i]);
+}
+
+/*
+ * results_values - the tally as poll-results.txt shows it: per option
+ * its votes, its share of the voters in percent and a bar of one mark
+ * per 5 %; voters and members.
+ */
+static void
+results_values(struct tvars *tv, const struct poll *p,
+    const struct poll_tally *t)
+{
+	struct tvlist *list = tv_list(tv, "options");
+
+	poll_values(tv, p, p->id);
 	for (size_t i = 0; i < p->noptions; i++) {
+		struct tvars *o = tv_item(list);
 		int pct = t->voters ? (int)(100 * t->votes[i] / t->voters) : 0;
 
-		buf_addf(b, "  %2zu. %-28s %4lld vote%s %3d%%  ", i + 1,
-		    p->options[i], (long long)t->votes[i],
-		    t->votes[i] == 1 ? " " : "s", pct);
-		for (int k = 0; k < pct / 5; k++)
-			buf_addc(b, '#');
-		buf_addc(b, '\n');
+		tv_str(o, "label", p->options[i]);
+		tv_int(o, "votes", t->votes[i]);
+		tv_int(o, "percent", pct);
+		tv_int(o, "bar", pct / 5);
 	}
-	buf_addf(b, "\n%lld of %lld %s voted.\n", (long long)t->voters,
-	    (long long)t->members, plural(t->members, "member", "members"));
+	tv_int(tv, "voters", t->voters);
+	tv_int(tv, "members", t->members);
+}
+
+/*
+ * results_mail - the results of p as list l writes them, for everyone:
+ * one copy in the list's language.  NULL when the text is wrong (logged).
+ */
+static char *
+results_mail(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    const struct poll *p, const struct poll_tally *t, size_t *len)
+{
+	char lang[NOTICE_LANG_LEN], *mail = NULL, *from, *list_id;
+	struct tvars *tv = tv_new();
+	struct template_out out;
+	struct notice nt;
+
+	results_values(tv, p, t);
+	notice_lang(db, l, NULL, lang);
+	if (notice_render(db, cfg, l, lang, "poll-results.txt", tv, &out) == 0) {
+		from = xasprintf("%s-request@%s", l->local, l->domain);
+		list_id = xasprintf("<%s.%s>", l->local, l->domain);
+		memset(&nt, 0, sizeof(nt));
+		nt.from_name = l->name;
+		nt.from = from;
+		nt.to = l->address;
+		nt.subject = out.subject ? out.subject : p->question;
+		nt.list_id = list_id;
+		nt.text = out.body;
+		mail = compose_notice(&nt, len);
+		free(from);
+		free(list_id);
+		template_out_release(&out);
+	}
+	tv_free(tv);
+	return mail;
 }
 
 int
@@ -613,9 +664,7 @@ poll_close(const struct kith_config *cfg, sqlite3 *db, int64_t id,
 	struct poll p;
 	struct poll_tally t;
 	struct list l;
-	struct buf text;
-	struct notice nt;
-	char *mail, *from, *subject, *list_id, *bounce;
+	char *mail, *bounce;
 	int64_t msg_id, count;
 	size_t len;
 	int st;
@@ -652,21 +701,14 @@ poll_close(const struct kith_config *cfg, sqlite3 *db, int64_t id,
 		goto out;
 	}
 	poll_tally(db, &p, &t);
-	buf_init(&text);
-	buf_addf(&text, "The poll has closed.\n\n%s\n\n", p.question);
-	results_text(&p, &t, &text);
-	from = xasprintf("%s-request@%s", l.local, l.domain);
-	subject = xasprintf("Poll results: %s", p.question);
-	list_id = xasprintf("<%s.%s>", l.local, l.domain);
+	if ((mail = results_mail(cfg, db, &l, &p, &t, &len)) == NULL) {
+		db_rollback(db);
+		snprintf(err, errlen, "the text poll-results.txt is missing or "
+		    "wrong; see the log");
+		st = KITH_PERM;
+		goto out;
+	}
 	bounce = xasprintf("%s-bounces", l.local);
-	memset(&nt, 0, sizeof(nt));
-	nt.from_name = l.name;
-	nt.from = from;
-	nt.to = l.address;
-	nt.subject = subject;
-	nt.list_id = list_id;
-	nt.text = text.data;
-	mail = compose_notice(&nt, &len);
 	/* The results go to the list: everyone who gets mail. */
 	st = outbox_message_add(db, l.id, 0, "poll-results", bounce, l.domain,
 	    l.address, mail, len, &msg_id);
@@ -679,11 +721,7 @@ poll_close(const struct kith_config *cfg, sqlite3 *db, int64_t id,
 	if (st != KITH_OK)
 		snprintf(err, errlen, "database busy; try again");
 	free(mail);
-	free(from);
-	free(subject);
-	free(list_id);
 	free(bounce);
-	buf_release(&text);
 out:
 	list_release(&l);
 	poll_release(&p);
@@ -717,34 +755,44 @@ poll_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
 }
 
 void
-poll_digest_lines(sqlite3 *db, const struct list *l, struct buf *out)
+poll_digest_lines(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, const char *lang, struct buf *out)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM polls WHERE "
 	    "list_id=? AND state='open' ORDER BY id");
-	int first = 1;
+	struct tvars *tv = tv_new();
+	struct tvlist *polls = tv_list(tv, "polls");
+	size_t n = 0;
+	char *text;
 
-	if (st == NULL)
+	if (st == NULL) {
+		tv_free(tv);
 		return;
+	}
 	db_bind(st, "i", l->id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct poll p;
 		struct poll_tally t;
+		struct tvars *item;
 
 		if (poll_get(db, sqlite3_column_int64(st, 0), &p) != KITH_OK)
 			continue;
-		if (first)
-			buf_adds(out, "Open polls\n----------\n\n");
-		first = 0;
 		poll_tally(db, &p, &t);
-		buf_addf(out, "Poll %lld: %s\n", (long long)p.id, p.question);
-		for (size_t i = 0; i < p.noptions; i++)
-			buf_addf(out, "  %zu. %s\n", i + 1, p.options[i]);
-		buf_addf(out, "  %lld voted so far. Vote: send 'vote %lld N' to "
-		    "%s-request@%s\n\n", (long long)t.voters, (long long)p.id,
-		    l->local, l->domain);
+		item = tv_item(polls);
+		tv_int(item, "id", p.id);
+		tv_str(item, "question", p.question);
+		tv_int(item, "voters", t.voters);
+		options_values(item, &p);
 		poll_release(&p);
+		n++;
 	}
 	sqlite3_finalize(st);
+	if (n > 0 && (text = notice_text(db, cfg, l, lang, "digest/polls.txt",
+	    tv)) != NULL) {
+		buf_adds(out, text);
+		free(text);
+	}
+	tv_free(tv);
 }
 
 char *
@@ -755,10 +803,12 @@ poll_personalise(sqlite3 *db, const struct kith_config *cfg,
 	long long id;
 	struct poll p;
 	struct list l;
-	struct buf text;
 	struct notice nt;
-	char payload[32], *tok, *reply_to, *from, *subject, *list_id, *out;
-	char when[64];
+	struct tvars *tv;
+	struct tvlist *links;
+	struct template_out text;
+	char payload[32], *tok, *reply_to, *from, *list_id, *out = NULL;
+	char lang[NOTICE_LANG_LEN];
 
 	if (sscanf(render, "poll:%lld", &id) != 1 ||
 	    poll_get(db, id, &p) != KITH_OK)
@@ -767,57 +817,45 @@ poll_personalise(sqlite3 *db, const struct kith_config *cfg,
 		poll_release(&p);
 		return NULL;
 	}
-	snprintf(payload, sizeof(payload), "%lld", id);
-	tok = token_make(key, "poll", l.address, rcpt, payload, 0);
-	reply_to = xasprintf("%s-poll%c%s@%s", l.local, *cfg->delimiter, tok,
-	    l.domain);
-	buf_init(&text);
-	buf_addf(&text, "%s\n\n", p.question);
-	for (size_t i = 0; i < p.noptions; i++)
-		buf_addf(&text, "  %zu. %s\n", i + 1, p.options[i]);
-	buf_addf(&text, "\nTo vote, reply with the number%s of your choice%s "
-	    "(or the option's text) on the first line.\n", p.multiple ? "s" : "",
-	    p.multiple ? "s" : "");
-	buf_addf(&text, "You can change your vote by replying again");
-	if (p.closes) {
-		char *tz = list_setting(db, l.id, "timezone");
-
-		local_time_format(tz, p.closes, when, sizeof(when));
-		buf_addf(&text, " until %s", when);
-		free(tz);
-	}
-	buf_addf(&text, ".\nWithout replying: send 'vote %lld N' to "
-	    "%s-request@%s.\n", id, l.local, l.domain);
+	tv = tv_new();
+	poll_values(tv, &p, id);
+	tv_int(tv, "poll.closes", p.closes);
+	options_values(tv, &p);
 	/* kith serve: one link per option, for this member only */
+	links = tv_list(tv, "links");
 	for (size_t i = 0; member_id > 0 && i < p.noptions; i++) {
 		char *url = weblink_vote(cfg, key, l.address, id, member_id, rcpt,
 		    p.closes, (int)i + 1);
 
 		if (url == NULL)
 			break;
-		if (i == 0)
-			buf_adds(&text, "\nOr vote on the web:\n");
-		buf_addf(&text, "  %zu. %s\n", i + 1, url);
+		tv_str(tv_item(links), "url", url);
 		free(url);
 	}
-	from = xasprintf("%s-request@%s", l.local, l.domain);
-	subject = xasprintf("Poll: %s", p.question);
-	list_id = xasprintf("<%s.%s>", l.local, l.domain);
-	memset(&nt, 0, sizeof(nt));
-	nt.from_name = l.name;
-	nt.from = from;
-	nt.to = rcpt;
-	nt.subject = subject;
-	nt.reply_to = reply_to;
-	nt.list_id = list_id;
-	nt.text = text.data;
-	out = compose_notice(&nt, len);
-	free(tok);
-	free(reply_to);
-	free(from);
-	free(subject);
-	free(list_id);
-	buf_release(&text);
+	notice_lang(db, &l, rcpt, lang);
+	if (notice_render(db, cfg, &l, lang, "poll.txt", tv, &text) == 0) {
+		snprintf(payload, sizeof(payload), "%lld", id);
+		tok = token_make(key, "poll", l.address, rcpt, payload, 0);
+		reply_to = xasprintf("%s-poll%c%s@%s", l.local, *cfg->delimiter,
+		    tok, l.domain);
+		from = xasprintf("%s-request@%s", l.local, l.domain);
+		list_id = xasprintf("<%s.%s>", l.local, l.domain);
+		memset(&nt, 0, sizeof(nt));
+		nt.from_name = l.name;
+		nt.from = from;
+		nt.to = rcpt;
+		nt.subject = text.subject ? text.subject : p.question;
+		nt.reply_to = reply_to;
+		nt.list_id = list_id;
+		nt.text = text.body;
+		out = compose_notice(&nt, len);
+		free(tok);
+		free(reply_to);
+		free(from);
+		free(list_id);
+		template_out_release(&text);
+	}
+	tv_free(tv);
 	list_release(&l);
 	poll_release(&p);
 	return out;

@@ -18,11 +18,11 @@
 
 /*
  * community_thanks_lines - the thank-you section for a digest made at
- * now, when the list has `thanks on` and no digest went out earlier this
- * month; nothing otherwise.
+ * now (digest/thanks.txt in lang), when the list has `thanks on` and no
+ * digest went out earlier this month; nothing otherwise.
  */
-void community_thanks_lines(sqlite3 *db, const struct list *l, int64_t now,
-    struct buf *out);
+void community_thanks_lines(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, int64_t now, const char *lang, struct buf *out);
 
 /* Re-engagement notes that are due (own transactions); how many, or -1. */
 int community_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now);

@@ -60,15 +60,17 @@ int digest_foreach(sqlite3 *db, int64_t list_id,
 /*
  * digest_render_issue - issue of kind in volume (0: the newest volume
  * that has it) as the full list of its posts would get it (format "mime"
- * or "plain"), dated when it was made, written to out.  KITH_PERM when
- * there is no such issue.
+ * or "plain"), dated when it was made, in the list's language, written
+ * to out.  KITH_PERM when there is no such issue, or a text of
+ * templates/LANG/digest/ is missing or wrong (logged).
  */
-int digest_render_issue(sqlite3 *db, const struct list *l,
-    enum digest_kind kind, int64_t volume, int64_t issue, const char *format,
-    FILE *out);
+int digest_render_issue(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, enum digest_kind kind, int64_t volume,
+    int64_t issue, const char *format, FILE *out);
 
 /* What the next issue of kind would hold, rendered, without sending. */
-int digest_preview(sqlite3 *db, const struct list *l, enum digest_kind kind,
-    const char *format, int64_t now, FILE *out);
+int digest_preview(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, enum digest_kind kind, const char *format,
+    int64_t now, FILE *out);
 
 #endif

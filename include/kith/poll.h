@@ -79,7 +79,10 @@ int poll_handle_reply(const struct kith_config *cfg, sqlite3 *db,
     const struct token_key *key, const struct list *l, const char *token,
     const char *raw, size_t len, const char *sender, char *line, size_t n);
 
-/* Close now and send the results to the list (own transaction). */
+/*
+ * Close now and send the results to the list (own transaction):
+ * poll-results.txt, one copy in the list's language.
+ */
 int poll_close(const struct kith_config *cfg, sqlite3 *db, int64_t id,
     int64_t now, char *err, size_t errlen);
 
@@ -100,10 +103,14 @@ int poll_nonvoters(sqlite3 *db, const struct poll *p,
 int poll_timeline(sqlite3 *db, const struct poll *p,
     int (*fn)(const char *day, int64_t votes, void *), void *ctx);
 
-/* Open polls, for the end of a digest. */
-void poll_digest_lines(sqlite3 *db, const struct list *l, struct buf *out);
+/* Open polls, for the end of a digest (digest/polls.txt in lang). */
+void poll_digest_lines(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, const char *lang, struct buf *out);
 
-/* Delivery: the copy an outbox row with render "poll:ID" stands for. */
+/*
+ * Delivery: the copy an outbox row with render "poll:ID" stands for
+ * (poll.txt in rcpt's language); NULL when it cannot be made.
+ */
 char *poll_personalise(sqlite3 *db, const struct kith_config *cfg,
     const struct token_key *key, const char *render, int64_t member_id,
     const char *rcpt, size_t *len);
