@@ -169,3 +169,12 @@ community_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
 	}
 	return bad ? -1 : sent;
 }
+
+/* The texts community renders and their values, besides the list's. */
+const struct template_schema community_schema[] = {
+	{ "digest/thanks.txt", TF_FIELDS(TF_TIME("month"),
+	    TF_LIST("members", TF_FIELDS(TF_STR("name"), TF_INT("posts"),
+	    TF_INT("answers")))), 0 },
+};
+const size_t community_nschema = sizeof(community_schema) /
+    sizeof(community_schema[0]);

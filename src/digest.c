@@ -817,3 +817,24 @@ digest_preview(const struct kith_config *cfg, sqlite3 *db,
 	issue_release(&is);
 	return st;
 }
+
+/* The texts of a digest and their values, besides the list's. */
+#define F TF_FIELDS
+#define ISSUE TF_INT("volume"), TF_INT("issue"), TF_BOOL("weekly"), \
+	TF_INT("count")
+#define POST TF_STR("subject"), TF_STR("author"), TF_STR("date"), \
+	TF_STR("from"), TF_STR("message_id"), TF_STR("body"), \
+	TF_LIST("attachments", F(TF_STR("name"), TF_STR("type"), \
+	TF_STR("size")))
+const struct template_schema digest_schema[] = {
+	{ "digest/subject.txt", F(ISSUE, TF_LIST("posts", F(POST))), 0 },
+	{ "digest/contents.txt", F(ISSUE, TF_STR("subject"),
+	    TF_STR("sections"), TF_LIST("posts", F(POST))), 0 },
+	{ "digest/footer.txt", F(ISSUE, TF_STR("subject"), TF_STR("sections"),
+	    TF_LIST("posts", F(POST))), 0 },
+	{ "digest/plain.txt", F(ISSUE, TF_STR("subject"), TF_STR("sections"),
+	    TF_STR("contents"), TF_STR("footer"), TF_INT("stars"),
+	    TF_LIST("posts", F(POST))), 0 },
+};
+const size_t digest_nschema = sizeof(digest_schema) /
+    sizeof(digest_schema[0]);

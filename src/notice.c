@@ -339,11 +339,16 @@ notice_rate_ok(sqlite3 *db, int64_t list_id, const char *address,
 #define F TF_FIELDS
 #define POST TF_STR("subject"), TF_STR("size"), TF_STR("max_size"), TF_STR("to")
 #define MEMBER TF_STR("member.address"), TF_STR("member.name"), TF_STR("member")
-#define LATE TF_STR("id"), TF_STR("subject"), TF_STR("outcome"), TF_STR("by"), TF_STR("when")
+#define LATE TF_STR("id"), TF_STR("subject"), TF_STR("outcome"), TF_STR("by"), \
+	TF_STR("when"), TF_TIME("at"), TF_BOOL("approved"), TF_BOOL("rejected"), \
+	TF_BOOL("discarded"), TF_BOOL("by_command_line")
 #define BOUNCE TF_STR("member.address"), TF_STR("member"), TF_STR("bounce.score"), \
 	TF_STR("bounce.status"), TF_STR("bounce.diagnostic")
 #define EVENT TF_STR("event.title"), TF_STR("event.when"), TF_STR("event.where"), \
 	TF_STR("event.id"), MEMBER
+#define WHY TF_BOOL("why.nonmember"), TF_BOOL("why.moderated"), \
+	TF_BOOL("why.member_moderated"), TF_BOOL("why.first_post"), \
+	TF_BOOL("why.other")
 #define POLL TF_STR("poll.question"), TF_INT("poll.id"), \
 	TF_BOOL("poll.multiple"), TF_STR("vote")
 const struct template_schema notice_schema[] = {
@@ -370,11 +375,11 @@ const struct template_schema notice_schema[] = {
 	{ "help.txt", NULL, REPLY },
 	{ "request-reply.txt", F(TF_STR("results"), TF_STR("reply_subject"),
 	    TF_BOOL("confirmation")), REPLY },
-	{ "held.txt", F(TF_STR("subject"), TF_STR("reason")), REPLY },
-	{ "rejected.txt", F(TF_STR("subject"), TF_STR("reason")), GENERATED },
-	{ "expired.txt", F(TF_STR("subject"), TF_STR("reason")), GENERATED },
+	{ "held.txt", F(TF_STR("subject"), TF_STR("reason"), WHY), REPLY },
+	{ "rejected.txt", F(TF_STR("subject"), TF_STR("reason"), WHY), GENERATED },
+	{ "expired.txt", F(TF_STR("subject"), TF_STR("reason"), WHY), GENERATED },
 	{ "held-moderator.txt", F(TF_STR("sender"), TF_STR("subject"), TF_STR("reason"),
-	    TF_STR("id"), TF_STR("web")), GENERATED },
+	    TF_STR("id"), TF_STR("web"), WHY), GENERATED },
 	{ "held-moderator-web.txt", F(TF_STR("url")), GENERATED },
 	{ "held-unclear.txt", F(TF_STR("id"), TF_STR("subject"), TF_STR("line")), REPLY },
 	{ "held-late-decided.txt", F(LATE), REPLY },
@@ -404,18 +409,4 @@ notice_is_reply(const char *tmpl)
 		if (!strcmp(notice_schema[i].name, tmpl))
 			return notice_schema[i].flags & REPLY;
 	return 0;
-}
-
-int
-notice_check_templates(const struct kith_config *cfg, const struct list *l,
-    struct template_check *c)
-{
-	struct tvars *common = tv_new();
-	int errors;
-
-	notice_list_tv(common, l);
-	errors = template_check(cfg, l->local, NULL, notice_schema,
-	    notice_nschema, common, c);
-	tv_free(common);
-	return errors;
 }

@@ -58,6 +58,12 @@ const struct template_field outcome_fields[] = {
 	TF_END
 };
 
+const struct template_schema outcome_schema[] = {
+	{ "results.txt", outcome_fields, 0 },
+};
+const size_t outcome_nschema = sizeof(outcome_schema) /
+    sizeof(outcome_schema[0]);
+
 void
 outcome_init(struct outcome *o)
 {

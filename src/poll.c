@@ -860,3 +860,23 @@ poll_personalise(sqlite3 *db, const struct kith_config *cfg,
 	poll_release(&p);
 	return out;
 }
+
+/* The texts poll renders and their values, besides the list's. */
+#define POLL_FIELDS TF_INT("poll.id"), TF_STR("poll.question"), \
+	TF_BOOL("poll.multiple")
+#define F TF_FIELDS
+const struct template_schema poll_schema[] = {
+	{ "poll.txt", F(POLL_FIELDS, TF_TIME("poll.closes"),
+	    TF_LIST("options", F(TF_STR("label"))),
+	    TF_LIST("links", F(TF_STR("url")))), 0 },
+	{ "poll-results.txt", F(POLL_FIELDS, TF_INT("voters"),
+	    TF_INT("members"), TF_LIST("options", F(TF_STR("label"),
+	    TF_INT("votes"), TF_INT("percent"), TF_INT("bar")))), 0 },
+	{ "poll-reason.txt", F(POLL_FIELDS, TF_BOOL("no_poll"),
+	    TF_BOOL("not_member"), TF_BOOL("closed"), TF_BOOL("one_answer"),
+	    TF_BOOL("not_option"), TF_BOOL("unclear")), 0 },
+	{ "digest/polls.txt", F(TF_LIST("polls", F(TF_INT("id"),
+	    TF_STR("question"), TF_INT("voters"),
+	    TF_LIST("options", F(TF_STR("label")))))), 0 },
+};
+const size_t poll_nschema = sizeof(poll_schema) / sizeof(poll_schema[0]);

@@ -14,6 +14,7 @@
 
 #include "kith/config.h"
 #include "kith/lists.h"
+#include "kith/template.h"
 #include "kith/util.h"
 
 /*
@@ -26,5 +27,9 @@ void community_thanks_lines(const struct kith_config *cfg, sqlite3 *db,
 
 /* Re-engagement notes that are due (own transactions); how many, or -1. */
 int community_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now);
+
+/* The texts community renders and their values (kith check). */
+extern const struct template_schema community_schema[];
+extern const size_t community_nschema;
 
 #endif

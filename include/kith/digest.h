@@ -26,6 +26,7 @@
 
 #include "kith/config.h"
 #include "kith/lists.h"
+#include "kith/template.h"
 
 enum digest_kind { DIGEST_DAILY, DIGEST_WEEKLY };
 
@@ -72,5 +73,9 @@ int digest_render_issue(const struct kith_config *cfg, sqlite3 *db,
 int digest_preview(const struct kith_config *cfg, sqlite3 *db,
     const struct list *l, enum digest_kind kind, const char *format,
     int64_t now, FILE *out);
+
+/* The texts of a digest and their values (kith check). */
+extern const struct template_schema digest_schema[];
+extern const size_t digest_nschema;
 
 #endif

@@ -95,13 +95,4 @@ char *notice_text(sqlite3 *db, const struct kith_config *cfg,
 extern const struct template_schema notice_schema[];
 extern const size_t notice_nschema;
 
-/*
- * notice_check_templates - render every notice template as list l would
- * get it, in every language, with sample values (template_check), so
- * that a typo is found by `kith check`, not by a member.  Returns the
- * errors found; they are reported through c.
- */
-int notice_check_templates(const struct kith_config *cfg,
-    const struct list *l, struct template_check *c);
-
 #endif

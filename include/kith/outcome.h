@@ -52,5 +52,8 @@ char *outcome_text(sqlite3 *db, const struct kith_config *cfg,
 
 /* What results.txt may use: the list "results" and its records' values. */
 extern const struct template_field outcome_fields[];
+/* results.txt with them (kith check). */
+extern const struct template_schema outcome_schema[];
+extern const size_t outcome_nschema;
 
 #endif

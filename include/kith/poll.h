@@ -19,6 +19,7 @@
 #include "kith/config.h"
 #include "kith/lists.h"
 #include "kith/outcome.h"
+#include "kith/template.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
 
@@ -114,5 +115,9 @@ void poll_digest_lines(const struct kith_config *cfg, sqlite3 *db,
 char *poll_personalise(sqlite3 *db, const struct kith_config *cfg,
     const struct token_key *key, const char *render, int64_t member_id,
     const char *rcpt, size_t *len);
+
+/* The texts poll renders and their values (kith check). */
+extern const struct template_schema poll_schema[];
+extern const size_t poll_nschema;
 
 #endif
