@@ -9,6 +9,7 @@
 #include "kith/outcome.h"
 #include "kith/poll.h"
 #include "kith/texts.h"
+#include "kith/web.h"
 
 const struct texts_table texts_tables[] = {
 	{ "notice", notice_schema, &notice_nschema },
@@ -18,6 +19,7 @@ const struct texts_table texts_tables[] = {
 	{ "community", community_schema, &community_nschema },
 	{ "onboarding", onboarding_schema, &onboarding_nschema },
 	{ "newsletter", newsletter_schema, &newsletter_nschema },
+	{ "web", web_schema, &web_nschema },
 	{ NULL, NULL, NULL }
 };
 

@@ -7,7 +7,9 @@
 
 #include "kith/compose.h"
 #include "kith/db.h"
+#include "kith/html.h"
 #include "kith/log.h"
+#include "kith/notice.h"
 #include "kith/outbox.h"
 #include "kith/template.h"
 #include "kith/timeutil.h"
@@ -18,8 +20,11 @@
 #define TOKEN_MAX 200
 #define BUSY_RETRY_AFTER 5
 
+/* A template read once per configuration, for one list and language. */
 struct tmpl_cache {
-	char *list_local, *name, *text;
+	char *list_local, *name, *text, *path;
+	char asked[NOTICE_LANG_LEN];	/* the language asked for */
+	char lang[NOTICE_LANG_LEN];	/* the language it is in */
 	struct tmpl_cache *next;
 };
 
@@ -32,6 +37,7 @@ cache_clear(struct web *w)
 		free(w->cache->list_local);
 		free(w->cache->name);
 		free(w->cache->text);
+		free(w->cache->path);
 		free(w->cache);
 		w->cache = next;
 	}
@@ -88,6 +94,7 @@ web_new(struct kith_config *cfg, char *err, size_t errlen)
 	}
 	w->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
+	snprintf(w->lang, sizeof(w->lang), "en");
 	return w;
 }
 
@@ -96,6 +103,7 @@ web_free(struct web *w)
 {
 	if (w == NULL)
 		return;
+	free(w->tz);
 	cache_clear(w);
 	db_close(w->db);
 	token_key_free(w->key);
@@ -139,58 +147,88 @@ web_arg(const struct web_request *rq, const char *name)
 	return v ? v : web_field_get(rq->query, rq->nquery, name);
 }
 
-/* The template text, read once per configuration (SIGHUP reads again). */
-static const char *
+/*
+ * cached_template - NAME as list_local's readers of w->lang get it, read
+ * once per configuration (SIGHUP reads again); NULL (logged) when none.
+ */
+static const struct tmpl_cache *
 cached_template(struct web *w, const char *list_local, const char *name)
 {
+	struct template_opts o = { list_local, w->lang, NULL };
 	struct tmpl_cache *c;
-	char err[256], *text;
+	char lang[16], *path;
+	struct buf b;
 
 	for (c = w->cache; c; c = c->next)
-		if (!strcmp(c->list_local, list_local) && !strcmp(c->name, name))
-			return c->text;
-	text = template_load(&w->cfg, list_local, name, NULL, err, sizeof(err));
-	if (text == NULL) {
-		log_error("web: %s", err);
+		if (!strcmp(c->list_local, list_local) && !strcmp(c->name, name) &&
+		    !strcmp(c->asked, w->lang))
+			return c;
+	if ((path = template_find(&w->cfg, &o, name, lang)) == NULL) {
+		log_error("web: template '%s' not found", name);
+		return NULL;
+	}
+	buf_init(&b);
+	if (buf_read_file(&b, path) < 0) {
+		log_error("web: %s: cannot read it", path);
+		buf_release(&b);
+		free(path);
 		return NULL;
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->list_local = xstrdup(list_local);
 	c->name = xstrdup(name);
-	c->text = text;
+	c->text = b.data ? buf_detach(&b, NULL) : xstrdup("");
+	c->path = path;
+	snprintf(c->asked, sizeof(c->asked), "%s", w->lang);
+	/* a file outside language folders reads in the language asked */
+	snprintf(c->lang, sizeof(c->lang), "%s", *lang ? lang : w->lang);
 	c->next = w->cache;
 	w->cache = c;
-	return text;
+	return c;
 }
 
 char *
 web_render(struct web *w, const char *list_local, const char *name,
     const struct web_var *vars, int n)
 {
-	struct template_var *tv = xcalloc((size_t)n + 1, sizeof(*tv));
-	char **esc = xcalloc((size_t)n + 1, sizeof(*esc));
-	char *path = xasprintf("web/%s", name), err[256], *out = NULL;
-	const char *text = cached_template(w, list_local ? list_local : "",
-	    path);
+	char *path = xasprintf("web/%s", name), err[512];
+	const struct tmpl_cache *c = cached_template(w, list_local ? list_local :
+	    "", path);
+	int html = strlen(name) > 5 && !strcmp(name + strlen(name) - 5, ".html");
+	struct tvars *tv = tv_new();
+	struct template_out out;
+	char *text = NULL;
 
 	for (int i = 0; i < n; i++) {
 		const char *v = vars[i].value ? vars[i].value : "";
 
-		esc[i] = vars[i].raw ? NULL : html_escape(v);
-		tv[i].name = vars[i].name;
-		tv[i].value = esc[i] ? esc[i] : v;
+		if (tv_get_str(tv, vars[i].name))
+			continue;	/* the first of a name wins */
+		if (vars[i].raw)
+			tv_html(tv, vars[i].name, v);
+		else if (html)
+			tv_str(tv, vars[i].name, v);	/* escaped by the engine */
+		else {
+			char *esc = html_escape(v);	/* a text put into a page */
+
+			tv_str(tv, vars[i].name, esc);
+			free(esc);
+		}
 	}
-	if (text) {
-		out = template_expand(text, tv, n, err, sizeof(err));
-		if (out == NULL)
-			log_error("web: template '%s': %s", path, err);
+	if (c) {
+		struct template_opts o = { c->list_local, c->lang, w->tz };
+
+		if (template_string(c->text, c->path, &o, tv, &out, err,
+		    sizeof(err)) == 0) {
+			text = out.body;
+			out.body = NULL;
+			template_out_release(&out);
+		} else
+			log_error("web: %s", err);
 	}
-	for (int i = 0; i < n; i++)
-		free(esc[i]);
-	free(esc);
-	free(tv);
+	tv_free(tv);
 	free(path);
-	return out;
+	return text;
 }
 
 void
@@ -309,6 +347,19 @@ web_csrf_ok(struct web *w, const struct web_request *rq, const char *kind,
 }
 
 void
+web_reader(struct web *w, const struct list *l, const char *address)
+{
+	free(w->tz);
+	w->tz = NULL;
+	if (l == NULL) {
+		snprintf(w->lang, sizeof(w->lang), "en");
+		return;
+	}
+	notice_lang(w->db, l, address, w->lang);
+	w->tz = list_setting(w->db, l->id, "timezone");
+}
+
+void
 web_target_release(struct web_target *t)
 {
 	list_release(&t->l);
@@ -345,12 +396,15 @@ web_resolve(struct web *w, const char *purpose, char *token,
 	ok = token_check(w->key, purpose, t->l.address, t->m.address, token,
 	    now_utc(), &payload) == 0;
 	free(payload);
-	if (ok)
+	if (ok) {
+		web_reader(w, &t->l, t->m.address);
 		return WT_OK;
+	}
 	/* genuine but late: the check without a clock passes */
 	if (token_check(w->key, purpose, t->l.address, t->m.address, token, 0,
 	    &payload) == 0) {
 		free(payload);
+		web_reader(w, &t->l, t->m.address);
 		return WT_EXPIRED;
 	}
 	web_target_release(t);
@@ -488,6 +542,9 @@ web_handle(struct web *w, const struct web_request *rq,
 	char *seg[4] = { NULL, NULL, NULL, NULL };
 	int n = split_path(rq->path, seg, 4), post = !strcmp(rq->method, "POST");
 
+	/* the reader's language and zone, once the page knows who reads */
+	web_reader(w, NULL, NULL);
+
 	if (strcmp(rq->method, "GET") && strcmp(rq->method, "HEAD") && !post)
 		web_error(w, rs, 405, rq->path);
 	else if (n == 1 && !strcmp(seg[0], "metrics")) {
@@ -523,6 +580,7 @@ web_handle(struct web *w, const struct web_request *rq,
 		web_error(w, rs, 404, rq->path);
 	for (int i = 0; i < 4; i++)
 		free(seg[i]);
+	web_reader(w, NULL, NULL);
 }
 
 /* A Prometheus label value: backslash, quote and newline escaped. */
@@ -632,3 +690,117 @@ web_log_path(const char *path)
 	}
 	return b.data ? buf_detach(&b, NULL) : xstrdup(path);
 }
+
+/*
+ * Every page template and the values the pages give it (kith check).
+ * HTML values are fragments another web_render made.
+ */
+#define F TF_FIELDS
+const struct template_schema web_schema[] = {
+	{ "web/error-badlink.html", NULL, 0 },
+	{ "web/error-badrequest.html", NULL, 0 },
+	{ "web/error-busy.html", NULL, 0 },
+	{ "web/error-csrf.html", NULL, 0 },
+	{ "web/error-expired.html", NULL, 0 },
+	{ "web/error-gone.html", NULL, 0 },
+	{ "web/error-headers.html", NULL, 0 },
+	{ "web/error-internal.html", NULL, 0 },
+	{ "web/error-invite.html", NULL, 0 },
+	{ "web/error-method.html", NULL, 0 },
+	{ "web/error-noevent.html", NULL, 0 },
+	{ "web/error-nolist.html", NULL, 0 },
+	{ "web/error-nopoll.html", NULL, 0 },
+	{ "web/error-notfound.html", NULL, 0 },
+	{ "web/error-notmoderator.html", NULL, 0 },
+	{ "web/error-oneclick.html", NULL, 0 },
+	{ "web/error-pollclosed.html", NULL, 0 },
+	{ "web/error-ratelimit.html", NULL, 0 },
+	{ "web/error-toolarge.html", NULL, 0 },
+	{ "web/error-type.html", NULL, 0 },
+	{ "web/join-badaddress.html", NULL, 0 },
+	{ "web/join-form.html", F(TF_HTML("note"), TF_STR("csrf"),
+	    TF_STR("address"), TF_STR("name")), 0 },
+	{ "web/join-invite.html", NULL, 0 },
+	{ "web/join-sent.html", F(TF_STR("address"), TF_STR("list.name")), 0 },
+	{ "web/layout.html", F(TF_STR("title"), TF_STR("root"),
+	    TF_HTML("content")), 0 },
+	{ "web/list-event.html", F(TF_STR("event.title"), TF_STR("event.when"),
+	    TF_STR("event.where")), 0 },
+	{ "web/list-events.html", F(TF_HTML("items")), 0 },
+	{ "web/list-rules.html", F(TF_HTML("posting"), TF_HTML("joining"),
+	    TF_STR("rules")), 0 },
+	{ "web/list.html", F(TF_STR("list.name"), TF_STR("list.address"),
+	    TF_STR("list.description"), TF_HTML("rules"), TF_HTML("events"),
+	    TF_HTML("join")), 0 },
+	{ "web/mod-decided.html", F(TF_STR("id"), TF_STR("list.name"),
+	    TF_HTML("outcome"), TF_STR("by"), TF_TIME("at"),
+	    TF_STR("when")), 0 },
+	{ "web/mod-done-approved.html", F(TF_STR("list.name")), 0 },
+	{ "web/mod-done-discarded.html", NULL, 0 },
+	{ "web/mod-done-rejected.html", NULL, 0 },
+	{ "web/mod-outcome-approved.html", NULL, 0 },
+	{ "web/mod-outcome-discarded.html", NULL, 0 },
+	{ "web/mod-outcome-expired.html", NULL, 0 },
+	{ "web/mod-outcome-rejected.html", NULL, 0 },
+	{ "web/mod-outcome-unknown.html", NULL, 0 },
+	{ "web/mod.html", F(TF_STR("list.name"), TF_STR("from"),
+	    TF_STR("subject"), TF_STR("reason"), TF_STR("text"), TF_STR("csrf"),
+	    TF_STR("id"), TF_STR("list.address")), 0 },
+	{ "web/prefs-baddate.html", NULL, 0 },
+	{ "web/prefs-saved.html", NULL, 0 },
+	{ "web/prefs-topic.html", F(TF_STR("field"), TF_STR("checked"),
+	    TF_STR("topic")), 0 },
+	{ "web/prefs.html", F(TF_STR("list.name"), TF_STR("member.address"),
+	    TF_STR("list.address"), TF_HTML("note"), TF_STR("csrf"),
+	    TF_STR("each"), TF_STR("daily"), TF_STR("weekly"), TF_STR("nomail"),
+	    TF_STR("until"), TF_STR("until.date"), TF_STR("mime"),
+	    TF_STR("plain"), TF_STR("thanks"), TF_HTML("topics")), 0 },
+	{ "web/rsvp-choose.html", F(TF_STR("csrf")), 0 },
+	{ "web/rsvp-confirm.html", F(TF_STR("csrf"), TF_STR("answer"),
+	    TF_HTML("label")), 0 },
+	{ "web/rsvp-done-accepted.html", NULL, 0 },
+	{ "web/rsvp-done-declined.html", NULL, 0 },
+	{ "web/rsvp-done-none.html", NULL, 0 },
+	{ "web/rsvp-done-tentative.html", NULL, 0 },
+	{ "web/rsvp-done-waitlisted.html", NULL, 0 },
+	{ "web/rsvp-label-maybe.html", NULL, 0 },
+	{ "web/rsvp-label-no.html", NULL, 0 },
+	{ "web/rsvp-label-yes.html", NULL, 0 },
+	{ "web/rsvp-state-accepted.html", NULL, 0 },
+	{ "web/rsvp-state-declined.html", NULL, 0 },
+	{ "web/rsvp-state-none.html", NULL, 0 },
+	{ "web/rsvp-state-tentative.html", NULL, 0 },
+	{ "web/rsvp-state-waitlisted.html", NULL, 0 },
+	{ "web/rsvp.html", F(TF_STR("event.title"), TF_STR("event.when"),
+	    TF_STR("event.where"), TF_STR("event.description"),
+	    TF_HTML("state"), TF_HTML("form"), TF_STR("member.address"),
+	    TF_STR("list.name")), 0 },
+	{ "web/rule-joining-approve.html", NULL, 0 },
+	{ "web/rule-joining-confirm.html", NULL, 0 },
+	{ "web/rule-joining-invite.html", NULL, 0 },
+	{ "web/rule-joining-open.html", NULL, 0 },
+	{ "web/rule-posting-announce.html", NULL, 0 },
+	{ "web/rule-posting-anyone.html", NULL, 0 },
+	{ "web/rule-posting-members.html", NULL, 0 },
+	{ "web/rule-posting-moderated.html", NULL, 0 },
+	{ "web/rules.txt", NULL, 0 },
+	{ "web/unsubscribe.html", F(TF_STR("list.name"),
+	    TF_STR("member.address"), TF_STR("list.address"), TF_STR("csrf"),
+	    TF_STR("preferences")), 0 },
+	{ "web/unsubscribed.html", F(TF_STR("list.name"),
+	    TF_STR("member.address"), TF_STR("list.address")), 0 },
+	{ "web/vote-check.html", F(TF_STR("field"), TF_STR("option")), 0 },
+	{ "web/vote-choose.html", F(TF_STR("csrf"), TF_HTML("items")), 0 },
+	{ "web/vote-confirm.html", F(TF_STR("csrf"), TF_STR("number"),
+	    TF_STR("option")), 0 },
+	{ "web/vote-done.html", NULL, 0 },
+	{ "web/vote-none.html", F(TF_STR("poll.question"), TF_HTML("note"),
+	    TF_HTML("form"), TF_STR("member.address"),
+	    TF_STR("list.name")), 0 },
+	{ "web/vote-radio.html", F(TF_STR("number"), TF_STR("option")), 0 },
+	{ "web/vote-refused.html", F(TF_STR("why")), 0 },
+	{ "web/vote.html", F(TF_STR("poll.question"), TF_HTML("note"),
+	    TF_STR("vote"), TF_HTML("form"), TF_STR("member.address"),
+	    TF_STR("list.name")), 0 },
+};
+const size_t web_nschema = sizeof(web_schema) / sizeof(web_schema[0]);

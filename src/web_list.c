@@ -269,6 +269,7 @@ web_list_page(struct web *w, const struct web_request *rq,
 		free(root);
 		return;
 	}
+	web_reader(w, &l, NULL);
 	if (strcmp(rq->method, "POST"))
 		list_form(w, rs, 200, &l, root, NULL, NULL, NULL);
 	else if (!web_csrf_ok(w, rq, "l", l.address))
