@@ -20,8 +20,10 @@
 
 struct notice_opts {
 	const char *to;
-	const char *subject;		/* UTF-8; a "Subject:" first line in
-					 * the template wins over it */
+	const char *subject;		/* NULL: every shipped text has its
+					 * "Subject:" line, which wins; only
+					 * event.c still passes one (until
+					 * its split moves it) */
 	const char *tmpl;		/* templates/LANG/NAME */
 	const struct template_var *vars;	/* strings, or NULL */
 	int nvars;
