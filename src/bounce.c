@@ -1743,7 +1743,6 @@ disable_member(const struct kith_config *cfg, sqlite3 *db,
 	o.nvars = 4;
 	/* It may well not arrive; when the trouble was passing, it does. */
 	o.to = m->address;
-	o.subject = "Your mail from the list has been paused";
 	o.tmpl = "bounce-disabled.txt";
 	if (notice_queue(db, cfg, l, &o) == KITH_TEMP)
 		return KITH_TEMP;
@@ -1752,7 +1751,6 @@ disable_member(const struct kith_config *cfg, sqlite3 *db,
 	if (owners == NULL)
 		return KITH_TEMP;
 	db_bind(owners, "i", l->id);
-	o.subject = "A member's delivery was disabled (bounces)";
 	o.tmpl = "bounce-owner.txt";
 	while (st == KITH_OK && sqlite3_step(owners) == SQLITE_ROW) {
 		char *to = db_col_text(owners, 0);

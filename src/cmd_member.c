@@ -14,6 +14,7 @@
 #include "kith/members.h"
 #include "kith/newsletter.h"
 #include "kith/membership.h"
+#include "kith/notice.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
 
@@ -177,9 +178,9 @@ member_accept_cmd(struct cli *c, int argc, char **argv)
 	const struct cli_sub sub = { "member accept", "LIST ADDRESS", 2, 2,
 	    NULL };
 	struct token_key *key;
-	struct buf out;
+	struct outcome out;
 	struct list l;
-	char *addr;
+	char *addr, *text, lang[NOTICE_LANG_LEN];
 	int st;
 
 	cli_parse(&sub, argc, argv);
@@ -189,7 +190,7 @@ member_accept_cmd(struct cli *c, int argc, char **argv)
 	cli_open(c);
 	cli_list(c, argv[0], &l);
 	key = cli_key(c);
-	buf_init(&out);
+	outcome_init(&out);
 	{
 		struct mail_ctx mc = { &c->cfg, c->db, key, &l, NULL, NULL };
 
@@ -206,8 +207,12 @@ member_accept_cmd(struct cli *c, int argc, char **argv)
 		    l.address);
 	if (st != KITH_OK)
 		die(EX_TEMPFAIL_, "database busy; nothing changed");
-	cli_text(stdout, out.data ? out.data : "");
-	buf_release(&out);
+	/* what the member was told, as the list words it */
+	notice_lang(c->db, &l, NULL, lang);
+	text = outcome_text(c->db, &c->cfg, &l, lang, &out);
+	cli_text(stdout, text ? text : "");
+	free(text);
+	outcome_release(&out);
 	token_key_free(key);
 	free(addr);
 	list_release(&l);

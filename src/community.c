@@ -124,7 +124,6 @@ nudge_list(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 
 				memset(&o, 0, sizeof(o));
 				o.to = addr[i];
-				o.subject = "We miss you";
 				o.tmpl = "reengage.txt";
 				o.vars = vars;
 				o.nvars = 2;

@@ -10,6 +10,7 @@
 #include "kith/log.h"
 #include "kith/members.h"
 #include "kith/notice.h"
+#include "kith/outcome.h"
 #include "kith/outbox.h"
 #include "kith/template.h"
 #include "kith/util.h"
@@ -308,7 +309,7 @@ digest_section(sqlite3 *db, const struct list *l, int64_t now,
  */
 static int
 cmd_rsvp(const struct mail_ctx *c, const char *address, const char *args,
-    int dry, struct buf *out)
+    int dry, struct outcome *out)
 {
 	char word[16], date[16] = "", extra[2];
 	long long id;
@@ -319,25 +320,23 @@ cmd_rsvp(const struct mail_ctx *c, const char *address, const char *args,
 	int st, k = sscanf(args, "%15s %lld %15s %1s", word, &id, date, extra);
 
 	if (k != 2 && k != 3) {
-		buf_adds(out, "    Not done: write 'rsvp yes ID', 'rsvp no ID' "
-		    "or 'rsvp maybe ID'.\n");
+		outcome_add(out, "rsvp_usage");
 		return KITH_PERM;
 	}
 	str_lower(word);
 	partstat = !strcmp(word, "yes") ? "ACCEPTED" : !strcmp(word, "no") ?
 	    "DECLINED" : !strcmp(word, "maybe") ? "TENTATIVE" : NULL;
 	if (partstat == NULL) {
-		buf_adds(out, "    Not done: the answer is yes, no or maybe.\n");
+		outcome_add(out, "rsvp_answer");
 		return KITH_PERM;
 	}
 	if (member_find(c->db, c->l->id, address, &m) != KITH_OK) {
-		buf_adds(out, "    Not done: you are not a member.\n");
+		outcome_add(out, "you_not_member");
 		return KITH_PERM;
 	}
 	if (event_get(c->db, id, &e) != KITH_OK || e.list_id != c->l->id ||
 	    strcmp(e.state, "active")) {
-		buf_addf(out, "    Not done: there is no upcoming event %lld "
-		    "on this list.\n", id);
+		tv_int(outcome_add(out, "no_event"), "id", id);
 		if (e.uid)
 			event_release(&e);
 		member_release(&m);
@@ -346,8 +345,10 @@ cmd_rsvp(const struct mail_ctx *c, const char *address, const char *args,
 	/* one occurrence of a series; a single event's own date is the event */
 	if (*date && ((occ = event_occurrence_on(&e, date)) == 0 ||
 	    occ <= now)) {
-		buf_addf(out, "    Not done: event %lld has no upcoming "
-		    "occurrence on %s.\n", id, date);
+		struct tvars *r = outcome_add(out, "no_occurrence");
+
+		tv_int(r, "id", id);
+		tv_str(r, "day", date);
 		event_release(&e);
 		member_release(&m);
 		return KITH_PERM;
@@ -358,22 +359,72 @@ cmd_rsvp(const struct mail_ctx *c, const char *address, const char *args,
 	if (!dry)
 		st = event_rsvp(c->cfg, c->db, c->l, &e, m.id, occ, partstat,
 		    e.sequence, now, now, &result);
-	if (!dry && st == KITH_OK)
-		buf_addf(out, "    %s%s%s%s.\n", !strcmp(result, "waitlisted") ?
-		    "Done: the event is full; you are on the waitlist for " :
-		    !strcmp(result, "accepted") ? "Done: you are coming to " :
-		    !strcmp(result, "declined") ? "Done: you are not coming to " :
-		    !strcmp(result, "tentative") ? "Done: maybe, for " :
-		    "Not done: a newer answer is on file for ", e.title,
-		    occ ? " on " : "", occ ? date : "");
+	if (!dry && st == KITH_OK) {
+		struct tvars *r = outcome_add(out, !strcmp(result,
+		    "waitlisted") ? "rsvp_waitlisted" : !strcmp(result,
+		    "accepted") ? "rsvp_accepted" : !strcmp(result, "declined") ?
+		    "rsvp_declined" : !strcmp(result, "tentative") ?
+		    "rsvp_tentative" : "rsvp_stale");
+
+		tv_str(r, "title", e.title);
+		tv_str(r, "day", occ ? date : "");
+	}
 	event_release(&e);
 	member_release(&m);
 	return st;
 }
 
+/*
+ * rsvp_confirm_values - what confirm.txt shows of "rsvp WORD ID [DATE]"
+ * (feature.h): the answer, the event's title and time (the occurrence
+ * asked about, else the next one; event.series when the answer is for
+ * all of them), in the event's zone.  With args NULL, only the values'
+ * empty defaults.
+ */
+static int
+rsvp_confirm_values(const struct mail_ctx *c, const char *args,
+    struct tvars *tv, char **tz)
+{
+	char word[16] = "", date[16] = "", extra[2];
+	long long id = 0;
+	int k;
+	int64_t occ, t;
+	struct event e;
+
+	/* the values confirm.txt may name, before any is known */
+	tv_bool(tv, "rsvp", 0);
+	tv_str(tv, "event.title", "");
+	tv_int(tv, "event.time", 0);
+	tv_bool(tv, "event.series", 0);
+	tv_bool(tv, "rsvp.yes", 0);
+	tv_bool(tv, "rsvp.no", 0);
+	tv_bool(tv, "rsvp.maybe", 0);
+	if (args == NULL || (k = sscanf(args, "%15s %lld %15s %1s", word, &id,
+	    date, extra)) < 2 || k > 3)
+		return 0;
+	str_lower(word);
+	if (event_get(c->db, id, &e) != KITH_OK || e.list_id != c->l->id) {
+		if (e.uid)
+			event_release(&e);
+		return 0;
+	}
+	occ = *date ? event_occurrence_on(&e, date) : 0;
+	t = occ ? occ : event_next_occurrence(&e, now_utc());
+	tv_bool(tv, "rsvp", 1);
+	tv_str(tv, "event.title", e.title);
+	tv_int(tv, "event.time", t ? t : e.start);
+	tv_bool(tv, "event.series", !*date && *e.rrule);
+	tv_bool(tv, "rsvp.yes", !strcmp(word, "yes"));
+	tv_bool(tv, "rsvp.no", !strcmp(word, "no"));
+	tv_bool(tv, "rsvp.maybe", !strcmp(word, "maybe"));
+	*tz = xstrdup(e.tz);
+	event_release(&e);
+	return 1;
+}
+
 static const struct feature_command commands[] = {
-	{ "rsvp", 1, cmd_rsvp },
-	{ NULL, 0, NULL }
+	{ "rsvp", 1, cmd_rsvp, rsvp_confirm_values },
+	{ NULL, 0, NULL, NULL }
 };
 
 /* Calendar answers to team-events@ and team-events+TOKEN@ (feature.h). */

@@ -13,6 +13,7 @@
 #include "kith/event_store.h"
 #include "kith/ical.h"
 #include "kith/log.h"
+#include "kith/outcome.h"
 #include "kith/members.h"
 #include "kith/message.h"
 #include "kith/notice.h"
@@ -437,10 +438,9 @@ reply_confirm(struct reply *r)
 	const char *ps = r->in.partstat[r->which];
 	const char *word = !strcmp(ps, "ACCEPTED") ? "yes" :
 	    !strcmp(ps, "DECLINED") ? "no" : "maybe";
-	char cmd[96], date[16] = "", when[64], *what;
-	int64_t t = r->occ ? r->occ : event_next_occurrence(&r->e, now_utc());
+	char cmd[96], date[16] = "";
 	struct mail_ctx c = *r->c;
-	struct buf out;
+	struct outcome out;
 	int st;
 
 	if (r->occ)
@@ -448,22 +448,17 @@ reply_confirm(struct reply *r)
 		    sizeof(date));
 	snprintf(cmd, sizeof(cmd), "rsvp %s %lld%s%s", word, (long long)r->e.id,
 	    *date ? " " : "", date);
-	event_when(&r->e, t ? t : r->e.start, when, sizeof(when));
-	what = xasprintf("answer \"%s\" to the invitation to %s (%s%s)", word,
-	    r->e.title, r->occ || !*r->e.rrule ? "" : "from ", when);
 	/* the member may never have seen the mail that came in */
 	c.in_reply_to = NULL;
 	c.subject = NULL;
-	buf_init(&out);
-	st = confirm_request(&c, r->m.address, cmd, what, 1, NULL,
-	    &out);
+	outcome_init(&out);	/* confirm.txt says what; nobody reads out */
+	st = confirm_request(&c, r->m.address, cmd, 1, NULL, &out);
 	snprintf(r->line, r->n, "event: %s for '%s' to %lld from '%s': %s", ps,
 	    r->m.address, (long long)r->e.id, r->from, st == KITH_PERM ?
 	    "unproven, and the day's confirmations are used up: nothing "
 	    "changed" : "unproven sender: nothing changed until the member "
 	    "confirms");
-	buf_release(&out);
-	free(what);
+	outcome_release(&out);
 	return st == KITH_PERM ? KITH_OK : st;
 }
 

@@ -46,22 +46,21 @@ parse_date(const char *s)
 
 /* Send notice tmpl to one address, with the member variables. */
 static int
-notify(const struct mail_ctx *c, const char *to, const char *subject,
-    const char *tmpl, const char *member, const char *name,
-    const char *reply_to, const char *extra_name, const char *extra)
+notify(const struct mail_ctx *c, const char *to, const char *tmpl,
+    const char *member, const char *name, const char *reply_to,
+    const struct tvars *more)
 {
 	struct template_var vars[] = {
 		{ "member.address", member }, { "member.name", name },
-		{ extra_name ? extra_name : "unused", extra ? extra : "" },
 	};
 	struct notice_opts o;
 
 	memset(&o, 0, sizeof(o));
 	o.to = to;
-	o.subject = subject;
 	o.tmpl = tmpl;
 	o.vars = vars;
-	o.nvars = 3;
+	o.nvars = 2;
+	o.tv = more;
 	o.in_reply_to = c->in_reply_to;
 	o.reply_to = reply_to;
 	return notice_queue(c->db, c->cfg, c->l, &o);
@@ -88,14 +87,10 @@ tell_owners(const struct mail_ctx *c, const char *address, const char *name,
 		return;
 	db_bind(st, "i", c->l->id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *owner = (const char *)sqlite3_column_text(st, 0);
-		char *subject = xasprintf("%s %s %s", address, event, c->l->name);
-		char *o = xstrdup(owner);
+		char *o = xstrdup((const char *)sqlite3_column_text(st, 0));
 
-		notify(c, o, subject, !strcmp(event, "joined") ?
-		    "owner-join.txt" : "owner-leave.txt", address, name, NULL,
-		    NULL, NULL);
-		free(subject);
+		notify(c, o, !strcmp(event, "joined") ? "owner-join.txt" :
+		    "owner-leave.txt", address, name, NULL, NULL);
 		free(o);
 	}
 	sqlite3_finalize(st);
@@ -103,30 +98,26 @@ tell_owners(const struct mail_ctx *c, const char *address, const char *name,
 
 int
 membership_join(const struct mail_ctx *c, const char *address,
-    const char *name, struct buf *out)
+    const char *name, struct outcome *out)
 {
-	char *subject;
-
 	if (ban_matches(c->db, c->l->id, address)) {
-		buf_addf(out, "    Not done: %s may not join this list.\n", address);
+		tv_str(outcome_add(out, "banned"), "address", address);
 		return KITH_PERM;
 	}
 	switch (member_add(c->db, c->l->id, address, name)) {
 	case MEMBER_ADDED:
 		break;
 	case MEMBER_EXISTS:
-		buf_addf(out, "    %s is already a member.\n", address);
+		tv_str(outcome_add(out, "already_member"), "address", address);
 		return KITH_OK;
 	case MEMBER_INVALID:
-		buf_addf(out, "    Not done: '%s' is not an address.\n", address);
+		tv_str(outcome_add(out, "not_address"), "text", address);
 		return KITH_PERM;
 	default:
 		return KITH_TEMP;
 	}
-	subject = xasprintf("Welcome to %s", c->l->name);
-	notify(c, address, subject, "welcome.txt", address, name ? name : "",
-	    NULL, NULL, NULL);
-	free(subject);
+	notify(c, address, "welcome.txt", address, name ? name : "", NULL,
+	    NULL);
 	tell_owners(c, address, name ? name : "", "joined");
 	{
 		/* What the features owe a new member, now (feature.h). */
@@ -140,20 +131,19 @@ membership_join(const struct mail_ctx *c, const char *address,
 				return KITH_TEMP;
 		}
 	}
-	buf_addf(out, "    %s is now a member of %s.\n", address, c->l->address);
+	tv_str(outcome_add(out, "joined"), "address", address);
 	log_info("membership: '%s' joined '%s'", address, c->l->address);
 	return KITH_OK;
 }
 
 int
 membership_leave(const struct mail_ctx *c, const char *address,
-    struct buf *out)
+    struct outcome *out)
 {
 	struct member m;
-	char *subject;
 
 	if (member_find(c->db, c->l->id, address, &m) != KITH_OK) {
-		buf_addf(out, "    %s is not a member.\n", address);
+		tv_str(outcome_add(out, "not_member"), "address", address);
 		return KITH_OK;
 	}
 	/* What the member held goes on at once (feature.h). */
@@ -162,12 +152,9 @@ membership_leave(const struct mail_ctx *c, const char *address,
 		member_release(&m);
 		return KITH_TEMP;
 	}
-	subject = xasprintf("Goodbye from %s", c->l->name);
-	notify(c, address, subject, "goodbye.txt", address, m.name, NULL, NULL,
-	    NULL);
-	free(subject);
+	notify(c, address, "goodbye.txt", address, m.name, NULL, NULL);
 	tell_owners(c, address, m.name, "left");
-	buf_addf(out, "    %s has left %s.\n", address, c->l->address);
+	tv_str(outcome_add(out, "left"), "address", address);
 	log_info("membership: '%s' left '%s'", address, c->l->address);
 	member_release(&m);
 	return KITH_OK;
@@ -176,7 +163,7 @@ membership_leave(const struct mail_ctx *c, const char *address,
 /* A confirmed "subscribe": join, or wait for a moderator on approve lists. */
 static int
 apply_subscribe(const struct mail_ctx *c, const char *address,
-    const char *name, struct buf *out)
+    const char *name, struct outcome *out)
 {
 	char *policy = list_setting(c->db, c->l->id, "subscribe");
 	int approve = !strcmp(policy, "approve"), st = KITH_OK;
@@ -195,7 +182,7 @@ apply_subscribe(const struct mail_ctx *c, const char *address,
 		return KITH_TEMP;
 	db_bind(mods, "i", c->l->id);
 	while (st == KITH_OK && sqlite3_step(mods) == SQLITE_ROW) {
-		char payload[64], *confirm, *mod, *subject;
+		char payload[64], *confirm, *mod;
 
 		snprintf(payload, sizeof(payload), "a.%lld.%lld", (long long)id,
 		    (long long)sqlite3_column_int64(mods, 0));
@@ -203,16 +190,13 @@ apply_subscribe(const struct mail_ctx *c, const char *address,
 		/* a moderator may answer as long as the request waits */
 		confirm = confirm_address_until(c, "approve", payload, mod,
 		    now_utc() + APPROVE_TTL);
-		subject = xasprintf("%s asks to join %s", address, c->l->name);
-		st = notify(c, mod, subject, "approve-subscription.txt", address,
-		    name, confirm, NULL, NULL);
-		free(subject);
+		st = notify(c, mod, "approve-subscription.txt", address, name,
+		    confirm, NULL);
 		free(confirm);
 		free(mod);
 	}
 	sqlite3_finalize(mods);
-	buf_addf(out, "    Your request to join %s now waits for a moderator.\n",
-	    c->l->address);
+	outcome_add(out, "join_waits");
 	return st;
 }
 
@@ -220,16 +204,93 @@ apply_subscribe(const struct mail_ctx *c, const char *address,
 static int
 act_for_member(const struct mail_ctx *c, const char *address,
     const struct feature_command *k, const char *args, int dry,
-    struct buf *out)
+    struct outcome *out)
 {
 	while (*args == ' ')
 		args++;
 	return k->run(c, address, args, dry, out);
 }
 
+/* set_nomail - "set nomail [until YYYY-MM-DD]" (rest: "until ..." or NULL). */
+static int
+set_nomail(const struct mail_ctx *c, const char *address, const char *rest,
+    struct outcome *out)
+{
+	int64_t until = 0;
+	int st;
+
+	if (rest && !strncmp(rest, "until ", 6))
+		until = parse_date(rest + 6);
+	st = member_set_mode(c->db, c->l->id, address, "nomail",
+	    until > 0 ? until : 0);
+	if (st != KITH_OK)
+		tv_str(outcome_add(out, "set_not_member"), "address", address);
+	else if (until > 0)
+		tv_str(outcome_add(out, "nomail_until"), "day", rest + 6);
+	else
+		outcome_add(out, "nomail");
+	return st;
+}
+
+/* set_digest - "set digest daily|weekly|off|plain|mime". */
+static int
+set_digest(const struct mail_ctx *c, const char *address, const char *rest,
+    struct outcome *out)
+{
+	const char *mode = !strcmp(rest, "daily") ? "digest-daily" :
+	    !strcmp(rest, "weekly") ? "digest-weekly" :
+	    !strcmp(rest, "off") ? "each" : NULL;
+	int st;
+
+	if (!strcmp(rest, "plain") || !strcmp(rest, "mime")) {
+		st = member_set_digest_format(c->db, c->l->id, address, rest);
+		outcome_add(out, st != KITH_OK ? "not_done" : !strcmp(rest,
+		    "plain") ? "digest_plain" : "digest_mime");
+		return st;
+	}
+	st = mode ? member_set_mode(c->db, c->l->id, address, mode, 0) :
+	    KITH_PERM;
+	if (st == KITH_OK)
+		tv_str(outcome_add(out, "delivery"), "mode", mode);
+	else
+		outcome_add(out, "not_done");
+	return st;
+}
+
+/* apply_set - "set ARG [REST]": delivery, digests, the thank-you. */
+static int
+apply_set(const struct mail_ctx *c, const char *address, const char *arg,
+    const char *rest, struct outcome *out)
+{
+	int st;
+
+	if (arg && !strcmp(arg, "mail")) {
+		st = member_set_mode(c->db, c->l->id, address, "each", 0);
+		if (st == KITH_OK)
+			outcome_add(out, "mail_on");
+		else
+			tv_str(outcome_add(out, "set_not_member"), "address",
+			    address);
+		return st;
+	}
+	if (arg && !strcmp(arg, "nomail"))
+		return set_nomail(c, address, rest, out);
+	if (arg && !strcmp(arg, "digest") && rest)
+		return set_digest(c, address, rest, out);
+	if (arg && !strcmp(arg, "thanks") && rest && (!strcmp(rest, "on") ||
+	    !strcmp(rest, "off"))) {
+		st = db_exec(c->db, "UPDATE members SET thanks=? WHERE list_id=? "
+		    "AND address=?", "Iit", !strcmp(rest, "on"), c->l->id, address);
+		outcome_add(out, !strcmp(rest, "on") ? "thanks_on" : "thanks_off");
+		return st;
+	}
+	outcome_add(out, "unknown_setting");
+	return KITH_PERM;
+}
+
 int
 membership_act(const struct mail_ctx *c, const char *address,
-    const char *command, struct buf *out)
+    const char *command, struct outcome *out)
 {
 	char *copy = xstrdup(command), *save = NULL;
 	char *verb = strtok_r(copy, " ", &save), *arg = strtok_r(NULL, " ", &save);
@@ -251,52 +312,10 @@ membership_act(const struct mail_ctx *c, const char *address,
 		st = apply_subscribe(c, address, name, out);
 	} else if (!strcmp(verb, "unsubscribe"))
 		st = membership_leave(c, address, out);
-	else if (!strcmp(verb, "set") && arg && !strcmp(arg, "mail")) {
-		st = member_set_mode(c->db, c->l->id, address, "each", 0);
-		buf_addf(out, st == KITH_OK ? "    You get each message again.\n" :
-		    "    Not done: %s is not a member.\n", address);
-	} else if (!strcmp(verb, "set") && arg && !strcmp(arg, "nomail")) {
-		int64_t until = 0;
-
-		if (rest && !strncmp(rest, "until ", 6))
-			until = parse_date(rest + 6);
-		st = member_set_mode(c->db, c->l->id, address, "nomail",
-		    until > 0 ? until : 0);
-		if (st != KITH_OK)
-			buf_addf(out, "    Not done: %s is not a member.\n", address);
-		else if (until > 0)
-			buf_addf(out, "    No mail until %s; then each message "
-			    "again.\n", rest + 6);
-		else
-			buf_addf(out, "    No mail from the list until you send "
-			    "'set mail'.\n");
-	} else if (!strcmp(verb, "set") && arg && !strcmp(arg, "digest") &&
-	    rest) {
-		const char *mode = !strcmp(rest, "daily") ? "digest-daily" :
-		    !strcmp(rest, "weekly") ? "digest-weekly" :
-		    !strcmp(rest, "off") ? "each" : NULL;
-
-		if (!strcmp(rest, "plain") || !strcmp(rest, "mime")) {
-			st = member_set_digest_format(c->db, c->l->id, address,
-			    rest);
-			buf_addf(out, st == KITH_OK ? "    Digests now come as "
-			    "%s.\n" : "    Not done.\n", !strcmp(rest, "plain") ?
-			    "plain text" : "MIME with each message attached");
-		} else {
-			st = mode ? member_set_mode(c->db, c->l->id, address, mode,
-			    0) : KITH_PERM;
-			buf_addf(out, st == KITH_OK ? "    Delivery is now: %s.\n" :
-			    "    Not done.\n", mode ? mode : "");
-		}
-	} else if (!strcmp(verb, "set") && arg && !strcmp(arg, "thanks") &&
-	    rest && (!strcmp(rest, "on") || !strcmp(rest, "off"))) {
-		st = db_exec(c->db, "UPDATE members SET thanks=? WHERE list_id=? "
-		    "AND address=?", "Iit", !strcmp(rest, "on"), c->l->id, address);
-		buf_addf(out, "    %s\n", !strcmp(rest, "on") ? "You may be named "
-		    "in the monthly thank-you." : "You will not be named in the "
-		    "monthly thank-you.");
-	} else {
-		buf_addf(out, "    Not done: unknown setting.\n");
+	else if (!strcmp(verb, "set"))
+		st = apply_set(c, address, arg, rest, out);
+	else {
+		outcome_add(out, "unknown_setting");
 		st = KITH_PERM;
 	}
 	free(copy);
@@ -305,15 +324,15 @@ membership_act(const struct mail_ctx *c, const char *address,
 
 int
 membership_apply(const struct mail_ctx *c, const char *address,
-    const char *command, struct buf *out)
+    const char *command, struct outcome *out)
 {
-	buf_addf(out, "> %s\n", command);
+	tv_str(outcome_add(out, "command"), "line", command);
 	return membership_act(c, address, command, out);
 }
 
 int
 membership_check(const struct mail_ctx *c, const char *address,
-    const char *command, struct buf *out)
+    const char *command, struct outcome *out)
 {
 	size_t n = strcspn(command, " ");
 	char *verb = xstrndup(command, n);
@@ -325,7 +344,7 @@ membership_check(const struct mail_ctx *c, const char *address,
 
 int
 membership_accept(const struct mail_ctx *c, const char *address,
-    struct buf *out)
+    struct outcome *out)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT id, commands FROM pending "
 	    "WHERE list_id=? AND kind='approve' AND address=? ORDER BY id "
@@ -354,7 +373,7 @@ int
 membership_invite(const struct mail_ctx *c, const char *address,
     const char *name)
 {
-	char payload[32], *confirm, *subject;
+	char payload[32], *confirm;
 	int64_t id = confirm_pending_add(c, "invite", address, name ? name : "",
 	    CONFIRM_TTL);
 	int st;
@@ -363,10 +382,8 @@ membership_invite(const struct mail_ctx *c, const char *address,
 		return KITH_TEMP;
 	snprintf(payload, sizeof(payload), "i.%lld", (long long)id);
 	confirm = confirm_address(c, "invite", payload, address);
-	subject = xasprintf("You are invited to join %s", c->l->name);
-	st = notify(c, address, subject, "invite.txt", address, name ? name : "",
-	    confirm, NULL, NULL);
-	free(subject);
+	st = notify(c, address, "invite.txt", address, name ? name : "",
+	    confirm, NULL);
 	free(confirm);
 	return st;
 }
@@ -411,7 +428,7 @@ pending_release(struct pending *p)
 /* Apply each command line of a confirmed request. */
 static int
 apply_all(const struct mail_ctx *c, const char *address, const char *commands,
-    struct buf *out)
+    struct outcome *out)
 {
 	char *copy = xstrdup(commands), *save = NULL;
 	int st = KITH_OK;
@@ -428,14 +445,12 @@ static int
 tell_unclear(const struct mail_ctx *c, const char *to, const char *text)
 {
 	char *line = reply_line(text);
-	char *subject = xasprintf("Your reply to %s", c->l->address);
 	struct template_var vars[] = { { "line", line } };
 	struct notice_opts o;
 	int st;
 
 	memset(&o, 0, sizeof(o));
 	o.to = to;
-	o.subject = subject;
 	o.tmpl = "confirm-unclear.txt";
 	o.vars = vars;
 	o.nvars = 1;
@@ -443,14 +458,13 @@ tell_unclear(const struct mail_ctx *c, const char *to, const char *text)
 	st = notice_queue(c->db, c->cfg, c->l, &o);
 	log_info("membership: reply from '%s' to a confirmation on '%s' not "
 	    "understood: nothing done", to, c->l->address);
-	free(subject);
 	free(line);
 	return st == KITH_TEMP ? st : KITH_OK;
 }
 
 int
 membership_confirm(const struct mail_ctx *c, const char *token,
-    const char *sender, const char *text, struct buf *out)
+    const char *sender, const char *text, struct outcome *out)
 {
 	char *payload = token_payload(token), *verified = NULL;
 	long long id = 0, mod_id = 0;
@@ -497,10 +511,9 @@ membership_confirm(const struct mail_ctx *c, const char *token,
 	}
 	db_exec(c->db, "DELETE FROM pending WHERE id=?", "i", (int64_t)id);
 	if (answer == REPLY_NO || answer == REPLY_DISCARD) {
-		buf_addf(out, kind == 'a' ? "    The request of %s to join was "
-		    "refused; nothing changed.\n" : kind == 'i' ? "    You "
-		    "declined the invitation for %s; nothing changed.\n" :
-		    "    Cancelled for %s: nothing changed.\n", p.address);
+		tv_str(outcome_add(out, kind == 'a' ? "approval_refused" :
+		    kind == 'i' ? "invitation_declined" : "cancelled"), "address",
+		    p.address);
 		log_info("membership: '%s' on '%s' answered no: %s cancelled",
 		    sender, c->l->address, p.kind);
 		st = KITH_OK;
@@ -520,7 +533,7 @@ done:
 
 int
 membership_unsubscribe_token(const struct mail_ctx *c, const char *token,
-    struct buf *out)
+    struct outcome *out)
 {
 	char *payload = token_payload(token), *verified = NULL, *end;
 	struct member m;
@@ -552,29 +565,37 @@ owner_summary(const struct mail_ctx *c)
 	    "member_events WHERE list_id=? AND reported=0 ORDER BY at");
 	sqlite3_stmt *owners = db_prepare(c->db, "SELECT address FROM members "
 	    "WHERE list_id=? AND role='owner'");
+	struct tvars *tv = tv_new();
+	struct tvlist *events = tv_list(tv, "joins");
 	struct buf text;
 
 	buf_init(&text);
 	if (ev && owners) {
 		db_bind(ev, "i", c->l->id);
-		while (sqlite3_step(ev) == SQLITE_ROW)
-			buf_addf(&text, "  %s %s\n", sqlite3_column_text(ev, 0),
-			    sqlite3_column_text(ev, 1));
+		while (sqlite3_step(ev) == SQLITE_ROW) {
+			const char *addr = (const char *)sqlite3_column_text(ev, 0);
+			const char *what = (const char *)sqlite3_column_text(ev, 1);
+			struct tvars *e = tv_item(events);
+
+			tv_str(e, "address", addr);
+			tv_bool(e, "joined", !strcmp(what, "joined"));
+			tv_bool(e, "left", !strcmp(what, "left"));
+			/* {{events}}: the older texts' lines, as they were */
+			buf_addf(&text, "  %s %s\n", addr, what);
+		}
+		tv_str(tv, "events", text.data ? text.data : "");
 		db_bind(owners, "i", c->l->id);
 		while (sqlite3_step(owners) == SQLITE_ROW) {
 			char *o = db_col_text(owners, 0);
-			char *subject = xasprintf("Joins and leaves on %s",
-			    c->l->name);
 
-			notify(c, o, subject, "owner-summary.txt", "", "", NULL,
-			    "events", text.data ? text.data : "");
-			free(subject);
+			notify(c, o, "owner-summary.txt", "", "", NULL, tv);
 			free(o);
 		}
 	}
 	sqlite3_finalize(ev);
 	sqlite3_finalize(owners);
 	buf_release(&text);
+	tv_free(tv);
 	db_exec(c->db, "UPDATE member_events SET reported=1 WHERE list_id=?",
 	    "i", c->l->id);
 }

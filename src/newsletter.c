@@ -128,6 +128,34 @@ check_vars(const struct list *l, const char *what, const char *text,
 	return 0;
 }
 
+/*
+ * frame_load - the text of newsletter/NAME (its footer and layout) in
+ * the list's language, found as every text is; NULL with err.
+ */
+static char *
+frame_load(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    const char *name, char *err, size_t errlen)
+{
+	char lang[NOTICE_LANG_LEN], *path;
+	struct template_opts o = { l->local, lang, NULL };
+	struct buf b;
+
+	notice_lang(db, l, NULL, lang);
+	if ((path = template_find(cfg, &o, name, NULL)) == NULL) {
+		snprintf(err, errlen, "template '%s' not found", name);
+		return NULL;
+	}
+	buf_init(&b);
+	if (buf_read_file(&b, path) < 0) {
+		snprintf(err, errlen, "%s: cannot read it", path);
+		buf_release(&b);
+		free(path);
+		return NULL;
+	}
+	free(path);
+	return b.data ? buf_detach(&b, NULL) : xstrdup("");
+}
+
 int
 newsletter_create(const struct kith_config *cfg, sqlite3 *db,
     const struct list *l, const struct newsletter_draft *d, int64_t *id,
@@ -152,7 +180,7 @@ newsletter_create(const struct kith_config *cfg, sqlite3 *db,
 		return KITH_PERM;
 	}
 	path = xasprintf("newsletter/%s.txt", tname);
-	tmpl = template_load(cfg, l->local, path, NULL, err, errlen);
+	tmpl = frame_load(cfg, db, l, path, err, errlen);
 	free(path);
 	if (tmpl == NULL)
 		goto done;
@@ -161,7 +189,7 @@ newsletter_create(const struct kith_config *cfg, sqlite3 *db,
 	tmpl = NULL;
 	if (d->html) {
 		path = xasprintf("newsletter/%s.html", tname);
-		tmpl = template_load(cfg, l->local, path, NULL, err, errlen);
+		tmpl = frame_load(cfg, db, l, path, err, errlen);
 		free(path);
 		if (tmpl == NULL)
 			goto done;
@@ -719,24 +747,12 @@ newsletter_personalise(struct newsletter_cache *nc,
 #define NEWSLETTER_FIELDS TF_FIELDS( \
 	TF_STR("member.name"), TF_STR("member.address"), \
 	TF_STR("unsubscribe"), TF_STR("subject"), TF_STR("content"))
-static const struct template_schema newsletter_schema[] = {
+const struct template_schema newsletter_schema[] = {
 	{ "newsletter/*.txt", NEWSLETTER_FIELDS, 0 },
 	{ "newsletter/*.html", NEWSLETTER_FIELDS, 0 },
 };
-
-int
-newsletter_check_templates(const struct kith_config *cfg,
-    const struct list *l, struct template_check *c)
-{
-	struct tvars *common = tv_new();
-	int errors;
-
-	notice_list_tv(common, l);
-	errors = template_check(cfg, l->local, NULL, newsletter_schema, 2,
-	    common, c);
-	tv_free(common);
-	return errors;
-}
+const size_t newsletter_nschema = sizeof(newsletter_schema) /
+    sizeof(newsletter_schema[0]);
 
 /* Delivery: each member's copy of "newsletter:CAMPAIGN" (feature.h). */
 static char *
@@ -767,4 +783,6 @@ const struct feature newsletter_feature = {
 	.cron = newsletter_cron,
 	.render = render_copy,
 	.render_free = render_free,
+	.texts = newsletter_schema,
+	.ntexts = sizeof(newsletter_schema) / sizeof(newsletter_schema[0]),
 };

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "kith/db.h"
+#include "kith/html.h"
 #include "kith/log.h"
+#include "kith/notice.h"
 #include "kith/outbox.h"
 #include "kith/template.h"
 #include "web_pages.h"
@@ -62,6 +64,7 @@ web_new(struct kith_config *cfg, char *err, size_t errlen)
 	}
 	w->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
+	snprintf(w->lang, sizeof(w->lang), "en");
 	return w;
 }
 
@@ -70,6 +73,7 @@ web_free(struct web *w)
 {
 	if (w == NULL)
 		return;
+free(w->tz);
 	web_cache_clear(w);
 	db_close(w->db);
 	token_key_free(w->key);
@@ -152,6 +156,9 @@ web_handle(struct web *w, const struct web_request *rq,
 	char *seg[4] = { NULL, NULL, NULL, NULL };
 	int n = split_path(rq->path, seg, 4), post = !strcmp(rq->method, "POST");
 
+	/* the reader's language and zone, once the page knows who reads */
+	web_reader(w, NULL, NULL);
+
 	if (strcmp(rq->method, "GET") && strcmp(rq->method, "HEAD") && !post)
 		web_error(w, rs, 405, rq->path);
 	else if (n == 1 && !strcmp(seg[0], "metrics")) {
@@ -187,6 +194,7 @@ web_handle(struct web *w, const struct web_request *rq,
 		web_error(w, rs, 404, rq->path);
 	for (int i = 0; i < 4; i++)
 		free(seg[i]);
+	web_reader(w, NULL, NULL);
 }
 
 /* A Prometheus label value: backslash, quote and newline escaped. */
@@ -296,3 +304,117 @@ web_log_path(const char *path)
 	}
 	return b.data ? buf_detach(&b, NULL) : xstrdup(path);
 }
+
+/*
+ * Every page template and the values the pages give it (kith check).
+ * HTML values are fragments another web_render made.
+ */
+#define F TF_FIELDS
+const struct template_schema web_schema[] = {
+	{ "web/error-badlink.html", NULL, 0 },
+	{ "web/error-badrequest.html", NULL, 0 },
+	{ "web/error-busy.html", NULL, 0 },
+	{ "web/error-csrf.html", NULL, 0 },
+	{ "web/error-expired.html", NULL, 0 },
+	{ "web/error-gone.html", NULL, 0 },
+	{ "web/error-headers.html", NULL, 0 },
+	{ "web/error-internal.html", NULL, 0 },
+	{ "web/error-invite.html", NULL, 0 },
+	{ "web/error-method.html", NULL, 0 },
+	{ "web/error-noevent.html", NULL, 0 },
+	{ "web/error-nolist.html", NULL, 0 },
+	{ "web/error-nopoll.html", NULL, 0 },
+	{ "web/error-notfound.html", NULL, 0 },
+	{ "web/error-notmoderator.html", NULL, 0 },
+	{ "web/error-oneclick.html", NULL, 0 },
+	{ "web/error-pollclosed.html", NULL, 0 },
+	{ "web/error-ratelimit.html", NULL, 0 },
+	{ "web/error-toolarge.html", NULL, 0 },
+	{ "web/error-type.html", NULL, 0 },
+	{ "web/join-badaddress.html", NULL, 0 },
+	{ "web/join-form.html", F(TF_HTML("note"), TF_STR("csrf"),
+	    TF_STR("address"), TF_STR("name")), 0 },
+	{ "web/join-invite.html", NULL, 0 },
+	{ "web/join-sent.html", F(TF_STR("address"), TF_STR("list.name")), 0 },
+	{ "web/layout.html", F(TF_STR("title"), TF_STR("root"),
+	    TF_HTML("content")), 0 },
+	{ "web/list-event.html", F(TF_STR("event.title"), TF_STR("event.when"),
+	    TF_STR("event.where")), 0 },
+	{ "web/list-events.html", F(TF_HTML("items")), 0 },
+	{ "web/list-rules.html", F(TF_HTML("posting"), TF_HTML("joining"),
+	    TF_STR("rules")), 0 },
+	{ "web/list.html", F(TF_STR("list.name"), TF_STR("list.address"),
+	    TF_STR("list.description"), TF_HTML("rules"), TF_HTML("events"),
+	    TF_HTML("join")), 0 },
+	{ "web/mod-decided.html", F(TF_STR("id"), TF_STR("list.name"),
+	    TF_HTML("outcome"), TF_STR("by"), TF_TIME("at"),
+	    TF_STR("when")), 0 },
+	{ "web/mod-done-approved.html", F(TF_STR("list.name")), 0 },
+	{ "web/mod-done-discarded.html", NULL, 0 },
+	{ "web/mod-done-rejected.html", NULL, 0 },
+	{ "web/mod-outcome-approved.html", NULL, 0 },
+	{ "web/mod-outcome-discarded.html", NULL, 0 },
+	{ "web/mod-outcome-expired.html", NULL, 0 },
+	{ "web/mod-outcome-rejected.html", NULL, 0 },
+	{ "web/mod-outcome-unknown.html", NULL, 0 },
+	{ "web/mod.html", F(TF_STR("list.name"), TF_STR("from"),
+	    TF_STR("subject"), TF_STR("reason"), TF_STR("text"), TF_STR("csrf"),
+	    TF_STR("id"), TF_STR("list.address")), 0 },
+	{ "web/prefs-baddate.html", NULL, 0 },
+	{ "web/prefs-saved.html", NULL, 0 },
+	{ "web/prefs-topic.html", F(TF_STR("field"), TF_STR("checked"),
+	    TF_STR("topic")), 0 },
+	{ "web/prefs.html", F(TF_STR("list.name"), TF_STR("member.address"),
+	    TF_STR("list.address"), TF_HTML("note"), TF_STR("csrf"),
+	    TF_STR("each"), TF_STR("daily"), TF_STR("weekly"), TF_STR("nomail"),
+	    TF_STR("until"), TF_STR("until.date"), TF_STR("mime"),
+	    TF_STR("plain"), TF_STR("thanks"), TF_HTML("topics")), 0 },
+	{ "web/rsvp-choose.html", F(TF_STR("csrf")), 0 },
+	{ "web/rsvp-confirm.html", F(TF_STR("csrf"), TF_STR("answer"),
+	    TF_HTML("label")), 0 },
+	{ "web/rsvp-done-accepted.html", NULL, 0 },
+	{ "web/rsvp-done-declined.html", NULL, 0 },
+	{ "web/rsvp-done-none.html", NULL, 0 },
+	{ "web/rsvp-done-tentative.html", NULL, 0 },
+	{ "web/rsvp-done-waitlisted.html", NULL, 0 },
+	{ "web/rsvp-label-maybe.html", NULL, 0 },
+	{ "web/rsvp-label-no.html", NULL, 0 },
+	{ "web/rsvp-label-yes.html", NULL, 0 },
+	{ "web/rsvp-state-accepted.html", NULL, 0 },
+	{ "web/rsvp-state-declined.html", NULL, 0 },
+	{ "web/rsvp-state-none.html", NULL, 0 },
+	{ "web/rsvp-state-tentative.html", NULL, 0 },
+	{ "web/rsvp-state-waitlisted.html", NULL, 0 },
+	{ "web/rsvp.html", F(TF_STR("event.title"), TF_STR("event.when"),
+	    TF_STR("event.where"), TF_STR("event.description"),
+	    TF_HTML("state"), TF_HTML("form"), TF_STR("member.address"),
+	    TF_STR("list.name")), 0 },
+	{ "web/rule-joining-approve.html", NULL, 0 },
+	{ "web/rule-joining-confirm.html", NULL, 0 },
+	{ "web/rule-joining-invite.html", NULL, 0 },
+	{ "web/rule-joining-open.html", NULL, 0 },
+	{ "web/rule-posting-announce.html", NULL, 0 },
+	{ "web/rule-posting-anyone.html", NULL, 0 },
+	{ "web/rule-posting-members.html", NULL, 0 },
+	{ "web/rule-posting-moderated.html", NULL, 0 },
+	{ "web/rules.txt", NULL, 0 },
+	{ "web/unsubscribe.html", F(TF_STR("list.name"),
+	    TF_STR("member.address"), TF_STR("list.address"), TF_STR("csrf"),
+	    TF_STR("preferences")), 0 },
+	{ "web/unsubscribed.html", F(TF_STR("list.name"),
+	    TF_STR("member.address"), TF_STR("list.address")), 0 },
+	{ "web/vote-check.html", F(TF_STR("field"), TF_STR("option")), 0 },
+	{ "web/vote-choose.html", F(TF_STR("csrf"), TF_HTML("items")), 0 },
+	{ "web/vote-confirm.html", F(TF_STR("csrf"), TF_STR("number"),
+	    TF_STR("option")), 0 },
+	{ "web/vote-done.html", NULL, 0 },
+	{ "web/vote-none.html", F(TF_STR("poll.question"), TF_HTML("note"),
+	    TF_HTML("form"), TF_STR("member.address"),
+	    TF_STR("list.name")), 0 },
+	{ "web/vote-radio.html", F(TF_STR("number"), TF_STR("option")), 0 },
+	{ "web/vote-refused.html", F(TF_STR("why")), 0 },
+	{ "web/vote.html", F(TF_STR("poll.question"), TF_HTML("note"),
+	    TF_STR("vote"), TF_HTML("form"), TF_STR("member.address"),
+	    TF_STR("list.name")), 0 },
+};
+const size_t web_nschema = sizeof(web_schema) / sizeof(web_schema[0]);

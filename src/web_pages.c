@@ -10,7 +10,9 @@
 
 #include "kith/compose.h"
 #include "kith/db.h"
+#include "kith/html.h"
 #include "kith/log.h"
+#include "kith/notice.h"
 #include "kith/template.h"
 #include "kith/timeutil.h"
 #include "kith/weblinks.h"
@@ -19,8 +21,11 @@
 #define CSRF_TTL 86400
 #define BUSY_RETRY_AFTER 5
 
+/* A template read once per configuration, for one list and language. */
 struct tmpl_cache {
-	char *list_local, *name, *text;
+	char *list_local, *name, *text, *path;
+	char asked[NOTICE_LANG_LEN];	/* the language asked for */
+	char lang[NOTICE_LANG_LEN];	/* the language it is in */
 	struct tmpl_cache *next;
 };
 
@@ -33,6 +38,7 @@ web_cache_clear(struct web *w)
 		free(w->cache->list_local);
 		free(w->cache->name);
 		free(w->cache->text);
+		free(w->cache->path);
 		free(w->cache);
 		w->cache = next;
 	}
@@ -55,58 +61,88 @@ web_arg(const struct web_request *rq, const char *name)
 	return v ? v : web_field_get(rq->query, rq->nquery, name);
 }
 
-/* The template text, read once per configuration (SIGHUP reads again). */
-static const char *
+/*
+ * cached_template - NAME as list_local's readers of w->lang get it, read
+ * once per configuration (SIGHUP reads again); NULL (logged) when none.
+ */
+static const struct tmpl_cache *
 cached_template(struct web *w, const char *list_local, const char *name)
 {
+	struct template_opts o = { list_local, w->lang, NULL };
 	struct tmpl_cache *c;
-	char err[256], *text;
+	char lang[16], *path;
+	struct buf b;
 
 	for (c = w->cache; c; c = c->next)
-		if (!strcmp(c->list_local, list_local) && !strcmp(c->name, name))
-			return c->text;
-	text = template_load(&w->cfg, list_local, name, NULL, err, sizeof(err));
-	if (text == NULL) {
-		log_error("web: %s", err);
+		if (!strcmp(c->list_local, list_local) && !strcmp(c->name, name) &&
+		    !strcmp(c->asked, w->lang))
+			return c;
+	if ((path = template_find(&w->cfg, &o, name, lang)) == NULL) {
+		log_error("web: template '%s' not found", name);
+		return NULL;
+	}
+	buf_init(&b);
+	if (buf_read_file(&b, path) < 0) {
+		log_error("web: %s: cannot read it", path);
+		buf_release(&b);
+		free(path);
 		return NULL;
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->list_local = xstrdup(list_local);
 	c->name = xstrdup(name);
-	c->text = text;
+	c->text = b.data ? buf_detach(&b, NULL) : xstrdup("");
+	c->path = path;
+	snprintf(c->asked, sizeof(c->asked), "%s", w->lang);
+	/* a file outside language folders reads in the language asked */
+	snprintf(c->lang, sizeof(c->lang), "%s", *lang ? lang : w->lang);
 	c->next = w->cache;
 	w->cache = c;
-	return text;
+	return c;
 }
 
 char *
 web_render(struct web *w, const char *list_local, const char *name,
     const struct web_var *vars, int n)
 {
-	struct template_var *tv = xcalloc((size_t)n + 1, sizeof(*tv));
-	char **esc = xcalloc((size_t)n + 1, sizeof(*esc));
-	char *path = xasprintf("web/%s", name), err[256], *out = NULL;
-	const char *text = cached_template(w, list_local ? list_local : "",
-	    path);
+	char *path = xasprintf("web/%s", name), err[512];
+	const struct tmpl_cache *c = cached_template(w, list_local ? list_local :
+	    "", path);
+	int html = strlen(name) > 5 && !strcmp(name + strlen(name) - 5, ".html");
+	struct tvars *tv = tv_new();
+	struct template_out out;
+	char *text = NULL;
 
 	for (int i = 0; i < n; i++) {
 		const char *v = vars[i].value ? vars[i].value : "";
 
-		esc[i] = vars[i].raw ? NULL : html_escape(v);
-		tv[i].name = vars[i].name;
-		tv[i].value = esc[i] ? esc[i] : v;
+		if (tv_get_str(tv, vars[i].name))
+			continue;	/* the first of a name wins */
+		if (vars[i].raw)
+			tv_html(tv, vars[i].name, v);
+		else if (html)
+			tv_str(tv, vars[i].name, v);	/* escaped by the engine */
+		else {
+			char *esc = html_escape(v);	/* a text put into a page */
+
+			tv_str(tv, vars[i].name, esc);
+			free(esc);
+		}
 	}
-	if (text) {
-		out = template_expand(text, tv, n, err, sizeof(err));
-		if (out == NULL)
-			log_error("web: template '%s': %s", path, err);
+	if (c) {
+		struct template_opts o = { c->list_local, c->lang, w->tz };
+
+		if (template_string(c->text, c->path, &o, tv, &out, err,
+		    sizeof(err)) == 0) {
+			text = out.body;
+			out.body = NULL;
+			template_out_release(&out);
+		} else
+			log_error("web: %s", err);
 	}
-	for (int i = 0; i < n; i++)
-		free(esc[i]);
-	free(esc);
-	free(tv);
+	tv_free(tv);
 	free(path);
-	return out;
+	return text;
 }
 
 void
@@ -225,6 +261,19 @@ web_csrf_ok(struct web *w, const struct web_request *rq, const char *kind,
 }
 
 void
+web_reader(struct web *w, const struct list *l, const char *address)
+{
+	free(w->tz);
+	w->tz = NULL;
+	if (l == NULL) {
+		snprintf(w->lang, sizeof(w->lang), "en");
+		return;
+	}
+	notice_lang(w->db, l, address, w->lang);
+	w->tz = list_setting(w->db, l->id, "timezone");
+}
+
+void
 web_target_release(struct web_target *t)
 {
 	list_release(&t->l);
@@ -261,12 +310,15 @@ web_resolve(struct web *w, const char *purpose, char *token,
 	ok = token_check(w->key, purpose, t->l.address, t->m.address, token,
 	    now_utc(), &payload) == 0;
 	free(payload);
-	if (ok)
+	if (ok) {
+		web_reader(w, &t->l, t->m.address);
 		return WT_OK;
+	}
 	/* genuine but late: the check without a clock passes */
 	if (token_check(w->key, purpose, t->l.address, t->m.address, token, 0,
 	    &payload) == 0) {
 		free(payload);
+		web_reader(w, &t->l, t->m.address);
 		return WT_EXPIRED;
 	}
 	web_target_release(t);

@@ -15,6 +15,7 @@
 #include "kith/config.h"
 #include "kith/feature.h"
 #include "kith/lists.h"
+#include "kith/template.h"
 #include "kith/util.h"
 
 /* Re-engagement notes that are due (own transactions); KITH_OK or KITH_TEMP. */

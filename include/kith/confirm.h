@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "kith/notice.h"
+#include "kith/outcome.h"
 #include "kith/util.h"
 
 #define CONFIRM_TTL (7 * 86400)
@@ -43,13 +44,13 @@ int64_t confirm_pending_add(const struct mail_ctx *c, const char *kind,
  * confirm_request - a pending confirmation that, once answered, applies
  * commands (one per line: "subscribe NAME", "unsubscribe", "set digest
  * daily", a feature's "rsvp yes 3" ...) for address.  When mail_it, a
- * confirmation (confirm.txt) that says what, is mailed to address;
- * otherwise *reply_to gets the confirm address for the caller's own
- * reply (caller frees).  Adds a line to out.  KITH_OK, KITH_TEMP, or
- * KITH_PERM when the daily limit is reached (out says so).
+ * confirmation is mailed to address (confirm.txt, which says what is
+ * asked from the commands); otherwise *reply_to gets the confirm address
+ * for the caller's own reply (caller frees).  Adds a line to out.
+ * KITH_OK, KITH_TEMP, or KITH_PERM when the daily limit is reached (out
+ * says so).
  */
 int confirm_request(const struct mail_ctx *c, const char *address,
-    const char *commands, const char *what, int mail_it, char **reply_to,
-    struct buf *out);
+    const char *commands, int mail_it, char **reply_to, struct outcome *out);
 
 #endif

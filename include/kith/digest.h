@@ -27,6 +27,7 @@
 
 #include "kith/config.h"
 #include "kith/lists.h"
+#include "kith/template.h"
 
 enum digest_kind { DIGEST_DAILY, DIGEST_WEEKLY };
 
@@ -61,8 +62,9 @@ int digest_foreach(sqlite3 *db, int64_t list_id,
 /*
  * digest_render_issue - issue of kind in volume (0: the newest volume
  * that has it) as the full list of its posts would get it (format "mime"
- * or "plain"), dated when it was made, written to out.  KITH_PERM when
- * there is no such issue.
+ * or "plain"), dated when it was made, in the list's language, written
+ * to out.  KITH_PERM when there is no such issue, or a text of
+ * templates/LANG/digest/ is missing or wrong (logged).
  */
 int digest_render_issue(const struct kith_config *cfg, sqlite3 *db,
     const struct list *l, enum digest_kind kind, int64_t volume,
@@ -81,5 +83,9 @@ int digest_check_templates(const struct kith_config *cfg,
 int digest_preview(const struct kith_config *cfg, sqlite3 *db,
     const struct list *l, enum digest_kind kind, const char *format,
     int64_t now, FILE *out);
+
+/* The texts of a digest and their values (kith check). */
+extern const struct template_schema digest_schema[];
+extern const size_t digest_nschema;
 
 #endif

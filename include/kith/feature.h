@@ -39,6 +39,7 @@ struct buf;
 struct mail_ctx;
 struct member;
 struct message;
+struct outcome;
 
 /* What a site-wide step is given: cron steps and renderers. */
 struct site_ctx {
@@ -79,13 +80,25 @@ struct feature_command {
 	/*
 	 * run - carry out args (the rest of the line, leading spaces
 	 * skipped) for address, whose own request it is; with dry, only
-	 * say whether it could be done now, changing nothing.  Result
-	 * lines ("    Done: ...", "    Not done: ...") go to out.  KITH_OK,
-	 * KITH_PERM (not done: out says why) or KITH_TEMP.  Inside the
-	 * caller's transaction.
+	 * say whether it could be done now, changing nothing.  What
+	 * happened goes to out as result records (outcome.h; their words
+	 * are results.txt's).  KITH_OK, KITH_PERM (not done: out says why)
+	 * or KITH_TEMP.  Inside the caller's transaction.
 	 */
 	int (*run)(const struct mail_ctx *c, const char *address,
-	    const char *args, int dry, struct buf *out);
+	    const char *args, int dry, struct outcome *out);
+	/*
+	 * confirm_values - what the confirmation of args (confirm.txt)
+	 * shows of this command: its values into tv ("rsvp" and the
+	 * event's title and time), *tz a zone for its times (caller frees)
+	 * or left NULL for the list's.  1 when it set them, 0 when it could
+	 * not (confirm.txt then lists the command as written).  With args
+	 * NULL, it sets the same values empty (confirm.txt names them for
+	 * every confirmation) and returns 0.  Reads only.  NULL: listed as
+	 * written.
+	 */
+	int (*confirm_values)(const struct mail_ctx *c, const char *args,
+	    struct tvars *tv, char **tz);
 };
 
 struct feature {
@@ -145,6 +158,14 @@ struct feature {
 	    int64_t now, struct buf *note);
 	int (*on_leave)(const struct mail_ctx *c, const struct member *m,
 	    int64_t now);
+
+	/*
+	 * texts - the templates the feature renders itself (its mails and
+	 * notices, not its digest section) and the values each gets, for
+	 * kith check and the tests (texts.h).  NULL: none.
+	 */
+	const struct template_schema *texts;
+	size_t ntexts;
 };
 
 /* The table: every feature, in the order their steps run; NULL last. */

@@ -26,6 +26,7 @@
 #include "kith/confirm.h"
 #include "kith/lists.h"
 #include "kith/notice.h"
+#include "kith/outcome.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
 
@@ -38,9 +39,9 @@
  * out.  membership_act does the same without the echo.
  */
 int membership_apply(const struct mail_ctx *c, const char *address,
-    const char *command, struct buf *out);
+    const char *command, struct outcome *out);
 int membership_act(const struct mail_ctx *c, const char *address,
-    const char *command, struct buf *out);
+    const char *command, struct outcome *out);
 
 /*
  * membership_check - whether a feature's command could be carried out
@@ -49,13 +50,13 @@ int membership_act(const struct mail_ctx *c, const char *address,
  * out.  Reads only; the core's commands are always KITH_OK.
  */
 int membership_check(const struct mail_ctx *c, const char *address,
-    const char *command, struct buf *out);
+    const char *command, struct outcome *out);
 
 /* Join now (welcome, owners told) / leave now (goodbye, owners told). */
 int membership_join(const struct mail_ctx *c, const char *address,
-    const char *name, struct buf *out);
+    const char *name, struct outcome *out);
 int membership_leave(const struct mail_ctx *c, const char *address,
-    struct buf *out);
+    struct outcome *out);
 
 /*
  * membership_accept - a moderator (or the command line) accepts the
@@ -63,7 +64,7 @@ int membership_leave(const struct mail_ctx *c, const char *address,
  * KITH_PERM when nothing is pending for address.
  */
 int membership_accept(const struct mail_ctx *c, const char *address,
-    struct buf *out);
+    struct outcome *out);
 
 /* kith member invite: a mail whose reply joins. */
 int membership_invite(const struct mail_ctx *c, const char *address,
@@ -80,11 +81,11 @@ int membership_invite(const struct mail_ctx *c, const char *address,
  * good for it (logged, nothing changed), KITH_TEMP on database trouble.
  */
 int membership_confirm(const struct mail_ctx *c, const char *token,
-    const char *sender, const char *text, struct buf *out);
+    const char *sender, const char *text, struct outcome *out);
 
 /* team-unsubscribe+TOKEN@: the member named by the token leaves. */
 int membership_unsubscribe_token(const struct mail_ctx *c, const char *token,
-    struct buf *out);
+    struct outcome *out);
 
 /* Cron: expire pending confirmations, end nomail periods, daily owner summaries. */
 int membership_cron(const struct kith_config *cfg, sqlite3 *db,

@@ -22,6 +22,7 @@
 #include "kith/config.h"
 #include "kith/feature.h"
 #include "kith/lists.h"
+#include "kith/template.h"
 #include "kith/tokens.h"
 
 struct campaign {
@@ -143,13 +144,11 @@ char *newsletter_personalise(struct newsletter_cache *nc,
 /* Member tags: letters, digits, '-' and '_', at most 40. */
 int newsletter_tag_valid(const char *tag);
 
-struct template_check;
 /*
- * newsletter_check_templates - every newsletter/NAME.txt and .html list
- * l could use, checked with the values a copy gets (template_check).
- * Returns the errors found.
+ * Every newsletter/NAME.txt and .html a list could use, and the values a
+ * copy gives them (kith check).
  */
-int newsletter_check_templates(const struct kith_config *cfg,
-    const struct list *l, struct template_check *c);
+extern const struct template_schema newsletter_schema[];
+extern const size_t newsletter_nschema;
 
 #endif

@@ -26,6 +26,7 @@
 #include "kith/config.h"
 #include "kith/feature.h"
 #include "kith/lists.h"
+#include "kith/template.h"
 
 struct onboarding_step {
 	int64_t id, position, after, created;
@@ -69,12 +70,8 @@ int onboarding_progress(sqlite3 *db, const struct list *l,
     int64_t *in_sequence, int64_t *finished);
 
 struct template_check;
-/*
- * onboarding_check_templates - every onboarding/NAME.txt list l could
- * send, checked with the values send_step gives (template_check).
- * Returns the errors found.
- */
-int onboarding_check_templates(const struct kith_config *cfg,
-    const struct list *l, struct template_check *c);
+/* The templates onboarding renders and their values (kith check). */
+extern const struct template_schema onboarding_schema[];
+extern const size_t onboarding_nschema;
 
 #endif
