@@ -52,7 +52,24 @@ int
 archive_store(sqlite3 *db, int64_t list_id, const struct message *m,
     const char *message_id, int searchable, int64_t *post_id)
 {
-	int64_t thread = archive_parent_thread(db, list_id, m), now = now_utc();
+	return archive_store_at(db, list_id, m, message_id, searchable,
+	    now_utc(), post_id);
+}
+
+/* The next free id of posts, or number in one list: a removed post's
+ * (posts_removed) is never given again, its permalink stays its own. */
+#define NEXT_ID "(SELECT max(coalesce((SELECT max(id) FROM posts), 0), " \
+	"coalesce((SELECT max(id) FROM posts_removed), 0)) + 1)"
+#define NEXT_NUM "(SELECT max(coalesce((SELECT max(num) FROM posts WHERE " \
+	"list_id=?1), 0), coalesce((SELECT max(num) FROM posts_removed WHERE " \
+	"list_id=?1), 0)) + 1)"
+
+int
+archive_store_at(sqlite3 *db, int64_t list_id, const struct message *m,
+    const char *message_id, int searchable, int64_t received,
+    int64_t *post_id)
+{
+	int64_t thread = archive_parent_thread(db, list_id, m);
 	int st;
 
 	/*
@@ -62,15 +79,13 @@ archive_store(sqlite3 *db, int64_t list_id, const struct message *m,
 	 */
 	st = db_exec(db, "INSERT INTO posts(id, list_id, num, message_id, "
 	    "in_reply_to, thread_id, sender, sender_name, subject, date, "
-	    "received, size, archived, raw, body) VALUES ((SELECT "
-	    "coalesce(max(id), 0) + 1 FROM posts), ?1, (SELECT "
-	    "coalesce(max(num), 0) + 1 FROM posts WHERE list_id=?1), ?2, ?3, "
-	    "coalesce(nullif(?4, 0), (SELECT coalesce(max(id), 0) + 1 FROM "
-	    "posts)), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", "ittitttiiiIbt",
+	    "received, size, archived, raw, body) VALUES (" NEXT_ID ", ?1, "
+	    NEXT_NUM ", ?2, ?3, coalesce(nullif(?4, 0), " NEXT_ID "), ?5, ?6, "
+	    "?7, ?8, ?9, ?10, ?11, ?12, ?13)", "ittitttiiiIbt",
 	    list_id,
 	    message_id, m->in_reply_to, thread, m->from_addr, m->from_name,
-	    m->subject, m->date ? m->date : now, now, (int64_t)m->len,
-	    searchable, m->raw, (int)m->len, m->text);
+	    m->subject, m->date ? m->date : received, received,
+	    (int64_t)m->len, searchable, m->raw, (int)m->len, m->text);
 	if (st != KITH_OK)
 		return st;
 	*post_id = sqlite3_last_insert_rowid(db);

@@ -282,6 +282,7 @@ const struct template_schema notice_schema[] = {
 	{ "invite.txt", F(MEMBER), GENERATED },
 	{ "help.txt", NULL, REPLY },
 	{ "request-reply.txt", F(TF_STR("results")), REPLY },
+	{ "my-data.txt", F(TF_STR("data")), REPLY },
 	{ "held.txt", F(TF_STR("subject"), TF_STR("reason")), REPLY },
 	{ "rejected.txt", F(TF_STR("subject"), TF_STR("reason")), GENERATED },
 	{ "expired.txt", F(TF_STR("subject"), TF_STR("reason")), GENERATED },

@@ -15,6 +15,7 @@
 #include "kith/log.h"
 #include "kith/members.h"
 #include "kith/notice.h"
+#include "kith/privacy.h"
 #include "kith/requests.h"
 #include "kith/subject.h"
 #include "kith/template.h"
@@ -22,7 +23,8 @@
 
 static const char *const verbs[] = {
 	"help", "subscribe", "join", "unsubscribe", "leave", "set", "info",
-	"index", "get", "who", "rsvp", "vote", "end", "stop", NULL
+	"index", "get", "who", "rsvp", "vote", "end", "stop", "my", "remove",
+	NULL
 };
 
 static int
@@ -148,6 +150,7 @@ struct reply {
 	char *attach;		/* a post for "get" */
 	size_t attach_len;
 	int help;
+	const char *parent;	/* the request's In-Reply-To: a post to remove */
 };
 
 static void
@@ -413,7 +416,22 @@ run_command(const struct mail_ctx *c, struct reply *r,
 		cmd_get(c, r, cmd->args, member);
 	else if (!strcmp(cmd->verb, "rsvp") || !strcmp(cmd->verb, "vote"))
 		st = cmd_for_member(c, r, cmd, sender);
-	else if (!strcmp(cmd->verb, "who")) {
+	else if (!strcmp(cmd->verb, "my") && !strcasecmp(cmd->args, "data")) {
+		/* privacy.h: only ever to the address, after it confirms */
+		buf_adds(&r->own, "my data\n");
+		buf_adds(&r->out, "    Sent to you once you confirm.\n");
+	} else if (!strcmp(cmd->verb, "remove")) {
+		/* an owner, proven, or confirming (privacy_mail_remove) */
+		char *line = privacy_remove_line(c, cmd->args, r->parent, &r->out);
+
+		if (line && r->proven)
+			st = privacy_mail_remove(c, sender, line + 7, &r->out);
+		else if (line) {
+			buf_addf(&r->own, "%s\n", line);
+			buf_adds(&r->out, "    Done once you confirm.\n");
+		}
+		free(line);
+	} else if (!strcmp(cmd->verb, "who")) {
 		if (moderator)
 			member_foreach(c->db, c->l->id, who_line, &r->out);
 		else {
@@ -495,6 +513,7 @@ requests_handle(const struct mail_ctx *c, const struct message *m,
 		parse_line("unsubscribe", &cmds[0]);
 	} else
 		n = requests_parse(m->subject, m->text, cmds, REQUESTS_MAX);
+	r.parent = m->in_reply_to;
 	r.proven = *m->from_addr && !strcmp(m->from_addr, sender) &&
 	    membership_sender_proven(c->cfg->authserv_id, m->raw, m->len,
 	    m->from_addr);

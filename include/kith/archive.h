@@ -31,6 +31,15 @@ int archive_seen(sqlite3 *db, int64_t list_id, const char *message_id);
 int archive_store(sqlite3 *db, int64_t list_id, const struct message *m,
     const char *message_id, int searchable, int64_t *post_id);
 
+/*
+ * archive_store_at - archive_store with the time the list received it
+ * (an import keeps each message's own; its date when it has one).  A
+ * number or id a removed post had (posts_removed) is never given again.
+ */
+int archive_store_at(sqlite3 *db, int64_t list_id, const struct message *m,
+    const char *message_id, int searchable, int64_t received,
+    int64_t *post_id);
+
 /* Posts of a list, newest last; fn returning non-zero stops. */
 int archive_foreach(sqlite3 *db, int64_t list_id,
     int (*fn)(const struct post *, void *), void *ctx);
