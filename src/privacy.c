@@ -58,7 +58,7 @@ const struct privacy_table privacy_tables[] = {
 	{ "bounces", ",address,member_id,", "address=?1 OR member_id IN "
 	    MEMBER_IDS, NULL, "DELETE FROM bounces WHERE address=?1 OR "
 	    "member_id IN " MEMBER_IDS, NULL },
-	{ "pending", ",address,name,", "address=?1", NULL,
+	{ "pending", ",address,name,commands,", "address=?1", NULL,
 	    "DELETE FROM pending WHERE address=?1", NULL },
 	{ "confirm_log", ",address,", "address=?1", NULL,
 	    "DELETE FROM confirm_log WHERE address=?1", NULL },
