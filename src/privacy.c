@@ -185,7 +185,9 @@ privacy_unforget(sqlite3 *db, const struct token_key *key,
 	free(addr);
 	if (hash == NULL)
 		return KITH_TEMP;
-	st = db_exec(db, "DELETE FROM forgotten WHERE hash=?", "t", hash);
+	/* a ban kept in the record still holds: the record stays for it */
+	st = db_exec(db, "DELETE FROM forgotten WHERE hash=? AND banned=''",
+	    "t", hash);
 	free(hash);
 	return st;
 }
@@ -536,15 +538,11 @@ privacy_remove_post(sqlite3 *db, int64_t id, const char *reason,
 	    "message_id, thread_id, date, removed, reason, by) SELECT id, "
 	    "list_id, num, message_id, thread_id, date, ?2, ?3, ?4 FROM posts "
 	    "WHERE id=?1", "iitt", id, now, reason, by ? by : "");
-	/* copies not yet delivered go too; sent ones are history */
+	/* its copies go too: those not yet delivered are not sent, and the
+	 * delivered ones' record no longer keeps its bytes */
 	if (st == KITH_OK)
-		st = db_exec(db, "DELETE FROM outbox WHERE state NOT IN ('sent', "
-		    "'failed') AND message_id IN (SELECT id FROM outbox_messages "
-		    "WHERE post_id=?)", "i", id);
-	if (st == KITH_OK)
-		st = db_exec(db, "DELETE FROM outbox_messages WHERE post_id=? AND "
-		    "NOT EXISTS (SELECT 1 FROM outbox o WHERE o.message_id="
-		    "outbox_messages.id)", "i", id);
+		st = db_exec(db, "DELETE FROM outbox_messages WHERE post_id=?",
+		    "i", id);
 	/* the posts_ad trigger takes its terms out of the search index */
 	if (st == KITH_OK)
 		st = db_exec(db, "DELETE FROM posts WHERE id=?", "i", id);
@@ -909,7 +907,7 @@ privacy_remove_line(const struct mail_ctx *c, const char *args,
 {
 	const char *rest;
 	char *mid = post_spec(c->db, c->l->id, args, parent, &rest), *reason;
-	char *line;
+	char *line, *copy;
 
 	if (mid == NULL) {
 		buf_adds(out, "    Not done: say which post: reply to it with "
@@ -923,10 +921,11 @@ privacy_remove_line(const struct mail_ctx *c, const char *args,
 		free(mid);
 		return NULL;
 	}
-	reason = str_trim(xstrdup(rest));
+	copy = xstrdup(rest);
+	reason = str_trim(copy);
 	line = xasprintf("remove <%s> %s", mid, *reason ? reason :
 	    "no reason given");
-	free(reason);
+	free(copy);
 	free(mid);
 	return line;
 }
@@ -937,7 +936,7 @@ privacy_mail_remove(const struct mail_ctx *c, const char *address,
 {
 	struct member m;
 	const char *rest;
-	char *mid, *reason, err[256] = "";
+	char *mid, *reason, *copy, err[256] = "";
 	int owner = 0, st;
 	int64_t id, num;
 
@@ -961,7 +960,8 @@ privacy_mail_remove(const struct mail_ctx *c, const char *address,
 		return KITH_PERM;
 	}
 	num = db_int(c->db, 0, NULL, "SELECT num FROM posts WHERE id=?", "i", id);
-	reason = str_trim(xstrdup(rest));
+	copy = xstrdup(rest);
+	reason = str_trim(copy);
 	st = privacy_remove_post(c->db, id, *reason ? reason : "no reason given",
 	    address, now_utc(), err, sizeof(err));
 	if (st == KITH_OK && fts_optimize(c->db) < 0)
@@ -972,6 +972,6 @@ privacy_mail_remove(const struct mail_ctx *c, const char *address,
 		    (long long)num);
 	else if (st == KITH_PERM)
 		buf_addf(out, "    Not done: %s.\n", err);
-	free(reason);
+	free(copy);
 	return st;
 }

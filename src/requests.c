@@ -425,7 +425,8 @@ run_command(const struct mail_ctx *c, struct reply *r,
 		char *line = privacy_remove_line(c, cmd->args, r->parent, &r->out);
 
 		if (line && r->proven)
-			st = privacy_mail_remove(c, sender, line + 7, &r->out);
+			st = privacy_mail_remove(c, sender, line + 7, &r->out) ==
+			    KITH_TEMP ? KITH_TEMP : KITH_OK;
 		else if (line) {
 			buf_addf(&r->own, "%s\n", line);
 			buf_adds(&r->out, "    Done once you confirm.\n");

@@ -89,8 +89,8 @@ int privacy_forgotten(sqlite3 *db, const struct token_key *key,
 
 /*
  * privacy_unforget - address came back by its own confirmed request: the
- * record goes (the ban it kept, if any, is refused before: see
- * privacy_banned).  KITH_OK or KITH_TEMP.
+ * record goes, unless it keeps a ban (privacy_banned), which still holds.
+ * KITH_OK or KITH_TEMP.
  */
 int privacy_unforget(sqlite3 *db, const struct token_key *key,
     const char *address);
