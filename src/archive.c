@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/sha.h>
+
 #include "kith/archive.h"
 #include "kith/db.h"
 #include "kith/subject.h"
@@ -278,4 +280,44 @@ archive_export_mbox(sqlite3 *db, int64_t list_id, FILE *out)
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+}
+
+/* A Message-ID for a message that has none: the same bytes, the same id,
+ * so that importing twice stores it once. */
+static char *
+import_message_id(const char *raw, size_t len)
+{
+	unsigned char md[32];
+	char hex[33];
+
+	SHA256((const unsigned char *)raw, len, md);
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return xasprintf("kith-import-%s@invalid", hex);
+}
+
+enum archive_add
+archive_add_old(sqlite3 *db, int64_t list_id, const char *raw, size_t len,
+    int64_t fallback_date, int64_t *post_id)
+{
+	struct message m;
+	char err[256];
+	char *mid;
+	int seen, st;
+
+	if (message_parse(&m, raw, len, err, sizeof(err)) != 0)
+		return ARCHIVE_UNREADABLE;
+	mid = *m.message_id ? xstrdup(m.message_id) :
+	    import_message_id(raw, len);
+	seen = archive_seen(db, list_id, mid);
+	if (seen != 0) {
+		free(mid);
+		message_release(&m);
+		return seen > 0 ? ARCHIVE_DUPLICATE : ARCHIVE_ERROR;
+	}
+	st = archive_store_at(db, list_id, &m, mid, 1, m.date ? m.date :
+	    fallback_date, post_id);
+	free(mid);
+	message_release(&m);
+	return st == KITH_OK ? ARCHIVE_ADDED : ARCHIVE_ERROR;
 }
