@@ -550,8 +550,19 @@ extract(const char *path, struct extracted *x, char *err, size_t errlen)
 		else
 			rc = extract_one(gz, x, name, size);
 	}
-	/* nothing may follow, and the gzip trailer must check */
-	if (rc == 0 && (gzread(gz, h, 1) != 0 || !gzeof(gz)))
+	/* only the zeros tar pads its last record with may follow, and the
+	 * gzip trailer must check */
+	while (rc == 0) {
+		int r = gzread(gz, h, BLOCK);
+
+		if (r < 0)
+			rc = -1;
+		if (r <= 0)
+			break;
+		for (int i = 0; i < r && rc == 0; i++)
+			rc = h[i] ? -1 : 0;
+	}
+	if (rc == 0 && !gzeof(gz))
 		rc = -1;
 	gzerror(gz, &zerr);
 	if (zerr != Z_OK && zerr != Z_STREAM_END)
