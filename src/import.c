@@ -17,6 +17,7 @@
 #include "kith/log.h"
 #include "kith/members.h"
 #include "kith/privacy.h"
+#include "kith/rfc2047.h"
 #include "kith/util.h"
 
 void
@@ -133,6 +134,8 @@ import_member_line(const char *line, char **addr, char **name)
 		/* "Name" in quotes loses them */
 		if (k >= 2 && n[0] == '"' && n[k - 1] == '"')
 			*name = xstrndup(n + 1, k - 2);
+		else if (strstr(n, "=?"))	/* as formataddr writes it */
+			*name = rfc2047_decode(n, k);
 		else
 			*name = xstrdup(n);
 		free(raw);
@@ -432,31 +435,29 @@ import_apply(sqlite3 *db, const struct token_key *key,
 	int st;
 
 	memset(r, 0, sizeof(*r));
-	st = db_begin(db);
-	if (st != KITH_OK) {
-		snprintf(err, errlen, "database busy; nothing was imported");
-		return st;
-	}
-	buf_init(&dropped);
+	/* list_create keeps its own transaction */
 	st = find_or_create(db, plan, list_spec, &l, r, err, errlen);
-	if (st == KITH_OK) {
+	if (st != KITH_OK)
+		return st;
+	buf_init(&dropped);
+	st = db_begin(db);
+	if (st == KITH_OK)
 		st = import_members(db, key, plan, &l, r);
-		if (st == KITH_OK)
-			st = import_settings(db, plan, &l, r, &dropped);
-		if (st == KITH_OK)
-			st = db_commit(db);
-		else
-			db_rollback(db);
-		if (st == KITH_OK)
-			st = import_archive(db, plan, &l, r, err, errlen);
-		else if (!*err)
-			snprintf(err, errlen, "database busy; nothing was "
-			    "imported");
-		if (st == KITH_OK)
-			r->list = xstrdup(l.address);
-		list_release(&l);
-	} else
+	if (st == KITH_OK)
+		st = db_commit(db);
+	else
 		db_rollback(db);
+	/* list_setting_set keeps its own transaction, one per setting */
+	if (st == KITH_OK)
+		st = import_settings(db, plan, &l, r, &dropped);
+	if (st == KITH_OK)
+		st = import_archive(db, plan, &l, r, err, errlen);
+	else
+		snprintf(err, errlen, "database busy; no member or setting was "
+		    "imported");
+	if (st == KITH_OK)
+		r->list = xstrdup(l.address);
+	list_release(&l);
 	/* settings Kith refused join the plan's own list of drops */
 	if (dropped.len)
 		buf_add(&plan->dropped, dropped.data, dropped.len);
