@@ -658,7 +658,10 @@ map3(struct map_ctx *c, const char *name, const char *v)
 			drop(c, name, "Kith rewrites From or not (from_rewrite)");
 	} else if (!strcmp(name, "admin_notify_mchanges"))
 		set(c, "notify_owners", !strcmp(v, "0") ? "off" : "each", name);
-	else if (!strcmp(name, "list_id") || !strcmp(name, "created_at") ||
+	else if (!strcmp(name, "emergency")) {
+		if (strcmp(v, "0"))
+			set(c, "posting", "moderated", name);
+	} else if (!strcmp(name, "list_id") || !strcmp(name, "created_at") ||
 	    !strcmp(name, "volume") || !strcmp(name, "next_digest_number") ||
 	    !strcmp(name, "member_count") || !strcmp(name, "http_etag") ||
 	    !strcmp(name, "self_link"))
