@@ -98,10 +98,13 @@ cmd_import(struct cli *c, int argc, char **argv)
 	char err[512] = "";
 	int which, st;
 
-	if (argc < 2 || wants_help(argc, argv)) {
-		import_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EX_USAGE_ : 0;
+	if (wants_help(argc, argv)) {
+		import_usage(stdout);
+		return 0;
 	}
+	if (argc < 2)
+		usage_error("import", "import from what: mlmmj LISTDIR, mailman3 "
+		    "DIR or mailman2 DIR");
 	which = !strcmp(kind, "mlmmj") ? 0 : !strcmp(kind, "mailman3") ? 1 :
 	    !strcmp(kind, "mailman2") ? 2 : -1;
 	if (which < 0)

@@ -901,14 +901,34 @@ post_id_of(sqlite3 *db, int64_t list_id, const char *mid)
 	    "message_id=?", "it", list_id, mid);
 }
 
+/* 1 when address is an owner of the list. */
+static int
+is_owner(const struct mail_ctx *c, const char *address)
+{
+	struct member m;
+	int owner = 0;
+
+	if (member_find(c->db, c->l->id, address, &m) == KITH_OK) {
+		owner = !strcmp(m.role, "owner");
+		member_release(&m);
+	}
+	return owner;
+}
+
 char *
-privacy_remove_line(const struct mail_ctx *c, const char *args,
-    const char *parent, struct buf *out)
+privacy_remove_line(const struct mail_ctx *c, const char *sender,
+    const char *args, const char *parent, struct buf *out)
 {
 	const char *rest;
-	char *mid = post_spec(c->db, c->l->id, args, parent, &rest), *reason;
-	char *line, *copy;
+	char *mid, *reason, *line, *copy;
 
+	/* "remove me" from a member means leaving: say how */
+	if (!is_owner(c, sender)) {
+		buf_adds(out, "    Not done: only the list's owners may remove "
+		    "posts. To leave the list, send 'unsubscribe'.\n");
+		return NULL;
+	}
+	mid = post_spec(c->db, c->l->id, args, parent, &rest);
 	if (mid == NULL) {
 		buf_adds(out, "    Not done: say which post: reply to it with "
 		    "'remove' (to this address), or send 'remove #NUMBER "
@@ -934,17 +954,12 @@ int
 privacy_mail_remove(const struct mail_ctx *c, const char *address,
     const char *args, struct buf *out)
 {
-	struct member m;
 	const char *rest;
 	char *mid, *reason, *copy, err[256] = "";
-	int owner = 0, st;
+	int st;
 	int64_t id, num;
 
-	if (member_find(c->db, c->l->id, address, &m) == KITH_OK) {
-		owner = !strcmp(m.role, "owner");
-		member_release(&m);
-	}
-	if (!owner) {
+	if (!is_owner(c, address)) {
 		buf_adds(out, "    Not done: only the list's owners may remove "
 		    "posts.\n");
 		log_warn("privacy: 'remove' on '%s' by '%s' refused: not an owner",

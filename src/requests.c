@@ -420,9 +420,12 @@ run_command(const struct mail_ctx *c, struct reply *r,
 		/* privacy.h: only ever to the address, after it confirms */
 		buf_adds(&r->own, "my data\n");
 		buf_adds(&r->out, "    Sent to you once you confirm.\n");
-	} else if (!strcmp(cmd->verb, "remove")) {
+	} else if (!strcmp(cmd->verb, "my"))
+		buf_adds(&r->out, "    Not done: try 'my data'.\n");
+	else if (!strcmp(cmd->verb, "remove")) {
 		/* an owner, proven, or confirming (privacy_mail_remove) */
-		char *line = privacy_remove_line(c, cmd->args, r->parent, &r->out);
+		char *line = privacy_remove_line(c, sender, cmd->args, r->parent,
+		    &r->out);
 
 		if (line && r->proven)
 			st = privacy_mail_remove(c, sender, line + 7, &r->out) ==

@@ -138,12 +138,14 @@ int privacy_mail_remove(const struct mail_ctx *c, const char *address,
 
 /*
  * privacy_remove_line - the command line a "remove" request confirms:
- * "remove <Message-ID> REASON", from what the owner wrote (args: "",
- * "#12 reason", "<id@x> reason") and the post their mail answered
+ * "remove <Message-ID> REASON", from what the owner (sender) wrote (args:
+ * "", "#12 reason", "<id@x> reason") and the post their mail answered
  * (parent: its In-Reply-To, may be ""), checked against the list.  NULL
- * with the reason in out when no post is named (caller frees).
+ * with the reason in out when sender is no owner of the list (the line
+ * says how to leave: "remove me" means that) or no post is named
+ * (caller frees).
  */
-char *privacy_remove_line(const struct mail_ctx *c, const char *args,
-    const char *parent, struct buf *out);
+char *privacy_remove_line(const struct mail_ctx *c, const char *sender,
+    const char *args, const char *parent, struct buf *out);
 
 #endif

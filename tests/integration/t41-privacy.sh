@@ -100,6 +100,8 @@ oops2=$(db "SELECT id FROM posts WHERE subject='Second oops'")
 mid2="m$n@test"
 send bob@example.org team-request@example.org "Re: Second oops" "remove spam" "In-Reply-To: <$mid2>" "$AR"
 assert_ok '$MT body "$(last bob@example.org)" | grep -q "only the list.s owners may remove posts" && [ "$(db "SELECT count(*) FROM posts WHERE id=$oops2")" = 1 ]' "a member who is no owner cannot remove a post"
+send carol@example.org team-request@example.org "remove me" "remove me please"
+assert_ok '$MT body "$(last carol@example.org)" | grep -q "To leave the list, send .unsubscribe." && [ "$(db "SELECT count(*) FROM members WHERE address=\"carol@example.org\"")" = 1 ]' "'remove me' from a member: told how to leave, nothing removed"
 send alice@example.org team-request@example.org "Re: Second oops" "remove it has a home address\n\n> address: 12 Elm St" "In-Reply-To: <$mid2>"
 assert_ok '[ "$(db "SELECT count(*) FROM posts WHERE id=$oops2")" = 1 ] && $MT body "$(last alice@example.org)" | grep -q "Done once you confirm"' "an owner without proof: nothing until she confirms"
 send alice@example.org "$(reply_to alice@example.org)" "Re: Your request" "yes"

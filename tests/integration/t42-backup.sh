@@ -107,8 +107,9 @@ assert_ok '[ ! -e "$T/killed.tgz" ]' "killed half-way: no file under the name as
 assert_ok 'ls "$T"/.killed.tgz.partial-* >/dev/null 2>&1' "only a .partial file, named as such"
 assert_ok '[ "$(sqlite3 "$DB" "PRAGMA integrity_check")" = ok ] && send carol@example.org team@example.org "After the kill" "still here" && kith archive ls team | grep -q "After the kill"' "the database is intact and takes posts"
 for f in "$T"/.killed.tgz.partial-*; do
-	KITH_CONF=$T/fresh.conf kith restore "$f" --force >/dev/null 2>&1
-	assert_ok '[ $? = 65 ]' "restore refuses the partial file ($(basename "$f"))"
+	KITH_CONF=$T/fresh.conf kith restore "$f" --force >"$T/partial.out" 2>&1
+	prc=$?
+	assert_ok '[ $prc = 65 ] && grep -q "not a whole Kith backup\|not a Kith backup" "$T/partial.out"' "restore refuses the partial file ($(basename "$f"), $(wc -c < "$f") bytes): exit $prc, $(head -c 100 "$T/partial.out")"
 done
 kith backup "$T/killed.tgz" >/dev/null
 assert_ok '[ $? = 0 ] && [ -s "$T/killed.tgz" ] && ! ls "$T"/.killed.tgz.partial-* >/dev/null 2>&1' "the next backup succeeds and clears the killed one's partial files"

@@ -245,10 +245,27 @@ START_TEST(test_forget)
 	    NULL), 0);
 	ck_assert_int_eq(privacy_banned(db, key, 1, "ann@example.net"), 1);
 	ck_assert_int_eq(privacy_banned(db, key, 2, "ann@example.net"), 0);
+	/* her ban holds: coming back does not drop the record */
 	ck_assert_int_eq(privacy_unforget(db, key, "ann@example.net"), KITH_OK);
 	ck_assert_int_eq(privacy_forgotten(db, key, "ann@example.net", NULL,
+	    NULL), 1);
+	/* Joe, never banned, comes back and is no longer forgotten */
+	ck_assert_int_eq(privacy_forget(db, key, "joe@example.net",
+	    PRIVACY_POSTS_KEEP, 11, &report, &cp, err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(privacy_forgotten(db, key, "joe@example.net", NULL,
+	    NULL), 1);
+	ck_assert_int_eq(privacy_unforget(db, key, "joe@example.net"), KITH_OK);
+	ck_assert_int_eq(privacy_forgotten(db, key, "joe@example.net", NULL,
 	    NULL), 0);
-	/* another site's secret does not recognise it */
+	/* another site's secret does not recognise her */
+	{
+		struct token_key *other = token_key_new((const unsigned char *)
+		    "another site's secret, 32 bytes", 32);
+
+		ck_assert_int_eq(privacy_forgotten(db, other, "ann@example.net",
+		    NULL, NULL), 0);
+		token_key_free(other);
+	}
 	buf_release(&report);
 	buf_release(&out);
 	token_key_free(key);
