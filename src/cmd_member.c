@@ -471,6 +471,25 @@ member_export_data_cmd(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* The lists whose only owner address is, one a line ("" for none). */
+static char *
+lists_only_owned_by(sqlite3 *db, const char *address)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT l.address FROM lists l JOIN "
+	    "members m ON m.list_id=l.id AND m.role='owner' GROUP BY l.id "
+	    "HAVING count(*)=1 AND max(m.address)=? ORDER BY l.address");
+	struct buf b;
+
+	buf_init(&b);
+	if (st) {
+		db_bind(st, "t", address);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			buf_addf(&b, "%s\n", sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	return b.data ? buf_detach(&b, NULL) : xstrdup("");
+}
+
 /*
  * member forget - erase an address everywhere (privacy.h).  Like list rm
  * it cannot be undone: --yes, or the address typed at the terminal.
@@ -489,7 +508,7 @@ member_forget_cmd(struct cli *c, int argc, char **argv)
 	    "keep|anonymise|delete] [--yes]", 1, 1, opts };
 	enum privacy_posts mode;
 	struct token_key *key;
-	char err[512] = "", *addr;
+	char err[512] = "", *addr, *orphans;
 	struct buf report;
 
 	cli_parse(&sub, argc, argv);
@@ -513,6 +532,7 @@ member_forget_cmd(struct cli *c, int argc, char **argv)
 	cli_open(c);
 	key = cli_key(c);
 	buf_init(&report);
+	orphans = lists_only_owned_by(c->db, addr);
 	st = privacy_forget(c->db, key, addr, mode, now_utc(), &report,
 	    &checkpointed, err, sizeof(err));
 	if (st == KITH_PERM)
@@ -525,6 +545,13 @@ member_forget_cmd(struct cli *c, int argc, char **argv)
 	if (!checkpointed)
 		cli_warn("a reader kept the write-ahead log open: the erased "
 		    "bytes leave it at the next checkpoint");
+	for (char *l = orphans, *next; l && *l; l = next) {
+		next = strchr(l, '\n');
+		*next++ = '\0';
+		cli_warn("%s has no owner now; give it one with 'kith member "
+		    "role %s ADDRESS owner'", l, l);
+	}
+	free(orphans);
 	buf_release(&report);
 	token_key_free(key);
 	free(addr);

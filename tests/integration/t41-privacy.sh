@@ -181,4 +181,9 @@ assert_ok '[ "$(db "SELECT count(*) FROM members WHERE address=\"bob@example.org
 send dave@example.net team-subscribe@example.org "" ""
 send dave@example.net "$(reply_to dave@example.net)" "Re: confirm" "yes"
 assert_ok '[ "$(db "SELECT count(*) FROM members WHERE address=\"dave@example.net\"")" = 1 ] && [ "$(db "SELECT count(*) FROM forgotten")" = 2 ]' "Dave, never banned, comes back and is no longer forgotten"
+# The only owner of a list forgotten: the list is there, and the command says it lacks one.
+kith list create solo@example.org --owner sam@example.net >/dev/null
+kith member forget sam@example.net --yes > /dev/null 2> "$T/solo.err"
+assert_ok 'grep -q "solo@example.org has no owner now" "$T/solo.err" && kith list show solo >/dev/null' "forgetting a list's only owner warns that the list has none"
+
 finish
