@@ -539,10 +539,16 @@ privacy_remove_post(sqlite3 *db, int64_t id, const char *reason,
 	    "list_id, num, message_id, thread_id, date, ?2, ?3, ?4 FROM posts "
 	    "WHERE id=?1", "iitt", id, now, reason, by ? by : "");
 	/* its copies go too: those not yet delivered are not sent, and the
-	 * delivered ones' record no longer keeps its bytes */
+	 * delivered ones' record no longer keeps its bytes; so do the
+	 * digests that hold it (each names it "<Message-ID>"), sent or not */
 	if (st == KITH_OK)
 		st = db_exec(db, "DELETE FROM outbox_messages WHERE post_id=?",
 		    "i", id);
+	if (st == KITH_OK)
+		st = db_exec(db, "DELETE FROM outbox_messages WHERE kind='digest' "
+		    "AND list_id=(SELECT list_id FROM posts WHERE id=?1) AND "
+		    "instr(data, (SELECT '<' || message_id || '>' FROM posts "
+		    "WHERE id=?1)) > 0", "i", id);
 	/* the posts_ad trigger takes its terms out of the search index */
 	if (st == KITH_OK)
 		st = db_exec(db, "DELETE FROM posts WHERE id=?", "i", id);
