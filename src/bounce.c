@@ -12,6 +12,7 @@
 #include "kith/db.h"
 #include "kith/log.h"
 #include "kith/members.h"
+#include "kith/privacy.h"
 #include "kith/message.h"
 #include "kith/notice.h"
 #include "kith/tokens.h"
@@ -1813,6 +1814,19 @@ bounce_handle(const struct kith_config *cfg, sqlite3 *db,
 	int st = KITH_OK;
 
 	bounce_parse(raw, len, &r);
+	for (size_t i = 0; i < r.n; i++)
+		if (*r.rcpts[i].address && privacy_forgotten(db, key,
+		    r.rcpts[i].address, NULL, NULL) == 1) {
+			/* privacy.h: a forgotten address comes back through no
+			 * report: the copy inbound kept goes too */
+			st = db_exec(db, "DELETE FROM bounces_in WHERE list_id=? AND "
+			    "token=? AND raw=?", "itb", l->id, token, raw,
+			    (int)len);
+			snprintf(line, n, "bounce: report about a forgotten address "
+			    "on '%s'; not kept", l->address);
+			bounce_report_release(&r);
+			return st;
+		}
 	if (!r.is_bounce) {
 		snprintf(line, n, "bounce: not a bounce for '%s': %s", l->address,
 		    r.not_why);

@@ -18,6 +18,7 @@
 #include "kith/message.h"
 #include "kith/notice.h"
 #include "kith/reply.h"
+#include "kith/privacy.h"
 #include "kith/template.h"
 #include "kith/util.h"
 
@@ -104,6 +105,14 @@ membership_join(const struct mail_ctx *c, const char *address,
 		tv_str(outcome_add(out, "banned"), "address", address);
 		return KITH_PERM;
 	}
+	/* forgotten while banned: the ban holds; else they came back by
+	 * their own request and are not forgotten any more (privacy.h) */
+	if (privacy_banned(c->db, c->key, c->l->id, address)) {
+		tv_str(outcome_add(out, "banned"), "address", address);
+		return KITH_PERM;
+	}
+	if (privacy_unforget(c->db, c->key, address) != KITH_OK)
+		return KITH_TEMP;
 	switch (member_add(c->db, c->l->id, address, name)) {
 	case MEMBER_ADDED:
 		break;
@@ -312,6 +321,10 @@ membership_act(const struct mail_ctx *c, const char *address,
 		st = apply_subscribe(c, address, name, out);
 	} else if (!strcmp(verb, "unsubscribe"))
 		st = membership_leave(c, address, out);
+	else if (!strcmp(verb, "my") && arg && !strcmp(arg, "data"))
+		st = privacy_mail_data(c, address, out);
+	else if (!strcmp(verb, "remove") && arg)
+		st = privacy_mail_remove(c, address, command + 7, out);
 	else if (!strcmp(verb, "set"))
 		st = apply_set(c, address, arg, rest, out);
 	else {

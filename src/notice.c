@@ -378,6 +378,7 @@ const struct template_schema notice_schema[] = {
 	{ "held.txt", F(TF_STR("subject"), TF_STR("reason"), WHY), REPLY },
 	{ "rejected.txt", F(TF_STR("subject"), TF_STR("reason"), WHY), GENERATED },
 	{ "expired.txt", F(TF_STR("subject"), TF_STR("reason"), WHY), GENERATED },
+	{ "my-data.txt", F(TF_STR("data")), REPLY },
 	{ "held-moderator.txt", F(TF_STR("sender"), TF_STR("subject"), TF_STR("reason"),
 	    TF_STR("id"), TF_STR("web"), WHY), GENERATED },
 	{ "held-moderator-web.txt", F(TF_STR("url")), GENERATED },

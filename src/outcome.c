@@ -44,6 +44,10 @@ static const struct template_field item_fields[] = {
 	TF_BOOL("rsvp_waitlisted"), TF_BOOL("rsvp_stale"),
 	/* vote */
 	TF_BOOL("vote_usage"), TF_BOOL("vote_refused"), TF_BOOL("voted"),
+	/* privacy */
+	TF_BOOL("data_after_confirm"), TF_BOOL("my_usage"), TF_BOOL("data_sent"),
+	TF_BOOL("remove_owners_only"), TF_BOOL("remove_usage"),
+	TF_BOOL("remove_no_post"), TF_BOOL("removed"), TF_BOOL("remove_failed"),
 	/* the values */
 	TF_STR("line"), TF_STR("text"), TF_STR("address"), TF_INT("num"),
 	TF_INT("id"), TF_INT("count"), TF_TIME("date"), TF_STR("day"),

@@ -17,6 +17,7 @@
 #include "kith/members.h"
 #include "kith/notice.h"
 #include "kith/reply.h"
+#include "kith/privacy.h"
 #include "kith/requests.h"
 #include "kith/subject.h"
 #include "kith/template.h"
@@ -25,7 +26,7 @@
 /* The core's words; the features add theirs (feature.h). */
 static const char *const verbs[] = {
 	"help", "subscribe", "join", "unsubscribe", "leave", "set", "info",
-	"index", "get", "who", "end", "stop", NULL
+	"index", "get", "who", "end", "stop", "my", "remove", NULL
 };
 
 static int
@@ -152,6 +153,7 @@ struct reply {
 	char *attach;		/* a post for "get" */
 	size_t attach_len;
 	int help;
+	const char *parent;	/* the request's In-Reply-To: a post to remove */
 };
 
 /* add_help - help.txt in the sender's language, once a reply. */
@@ -421,7 +423,26 @@ run_command(const struct mail_ctx *c, struct reply *r,
 		cmd_get(c, r, cmd->args, member);
 	else if (k)
 		st = cmd_feature(c, r, cmd, sender, k);
-	else if (!strcmp(cmd->verb, "who")) {
+	else if (!strcmp(cmd->verb, "my") && !strcasecmp(cmd->args, "data")) {
+		/* privacy.h: only ever to the address, after it confirms */
+		buf_adds(&r->own, "my data\n");
+		outcome_add(&r->out, "data_after_confirm");
+	} else if (!strcmp(cmd->verb, "my"))
+		outcome_add(&r->out, "my_usage");
+	else if (!strcmp(cmd->verb, "remove")) {
+		/* an owner, proven, or confirming (privacy_mail_remove) */
+		char *line = privacy_remove_line(c, sender, cmd->args, r->parent,
+		    &r->out);
+
+		if (line && r->proven)
+			st = privacy_mail_remove(c, sender, line + 7, &r->out) ==
+			    KITH_TEMP ? KITH_TEMP : KITH_OK;
+		else if (line) {
+			buf_addf(&r->own, "%s\n", line);
+			outcome_add(&r->out, "done_after_confirm");
+		}
+		free(line);
+	} else if (!strcmp(cmd->verb, "who")) {
 		if (moderator)
 			member_foreach(c->db, c->l->id, who_line, &r->out);
 		else {
@@ -511,6 +532,7 @@ requests_handle(const struct mail_ctx *c, const struct message *m,
 		parse_line("unsubscribe", &cmds[0]);
 	} else
 		n = requests_parse(m->subject, m->text, cmds, REQUESTS_MAX);
+	r.parent = m->in_reply_to;
 	r.proven = *m->from_addr && !strcmp(m->from_addr, sender) &&
 	    reply_sender_proven(c->cfg->authserv_id, m->raw, m->len,
 	    m->from_addr);

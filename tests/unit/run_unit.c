@@ -58,6 +58,8 @@ main(void)
 	srunner_add_suite(sr, digest_suite());
 	srunner_add_suite(sr, event_suite());
 	srunner_add_suite(sr, membership_suite());
+	srunner_add_suite(sr, privacy_suite());
+	srunner_add_suite(sr, import_suite());
 	srunner_add_suite(sr, poll_suite());
 	srunner_add_suite(sr, bounce_suite());
 	srunner_add_suite(sr, util_suite());
