@@ -9,6 +9,7 @@
 #include "kith/community.h"
 #include "kith/db.h"
 #include "kith/log.h"
+#include "kith/members.h"
 #include "kith/notice.h"
 #include "kith/timeutil.h"
 #include "kith/util.h"
@@ -88,88 +89,88 @@ digest_section(sqlite3 *db, const struct list *l, int64_t now,
 	return list != NULL;
 }
 
+/* One member's re-engagement note: the claim and the mail, at once. */
+struct nudge_tx {
+	const struct kith_config *cfg;
+	const struct list *l;
+	int64_t member_id, now;
+	int sent;
+};
+
+static int
+nudge_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct nudge_tx *n = ctx;
+	struct member m;
+	struct template_var vars[2];
+	struct notice_opts o;
+	/* the UPDATE is the claim: a racing cron finds it done */
+	int st = db_exec(db, "UPDATE members SET nudged=? WHERE id=? AND "
+	    "nudged<=?", "iii", n->now, n->member_id, n->now - NUDGE_GAP);
+
+	(void)err;
+	(void)errlen;
+	if (st != KITH_OK || sqlite3_changes(db) != 1)
+		return st;
+	if (member_find_id(db, n->l->id, n->member_id, &m) != KITH_OK)
+		return KITH_OK;		/* gone meanwhile */
+	vars[0].name = "member.address";
+	vars[0].value = m.address;
+	vars[1].name = "member.name";
+	vars[1].value = *m.name ? m.name : m.address;
+	memset(&o, 0, sizeof(o));
+	o.to = m.address;
+	o.tmpl = "reengage.txt";
+	o.vars = vars;
+	o.nvars = 2;
+	st = notice_queue(db, n->cfg, n->l, &o);
+	n->sent += st == KITH_OK;
+	member_release(&m);
+	return st;
+}
+
 static int
 nudge_list(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
     int64_t after, int64_t now)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT m.id, m.address, m.name FROM "
-	    "members m WHERE m.list_id=?1 AND m.mode!='nomail' AND m.disabled=0 "
-	    "AND m.joined<=?2-?3 AND m.nudged<=?2-?4 AND NOT EXISTS (SELECT 1 "
-	    "FROM posts p WHERE p.list_id=m.list_id AND p.sender=m.address AND "
+	struct db_ids ids = { NULL, 0, 0 };
+	struct nudge_tx n = { cfg, l, 0, now, 0 };
+	int status = db_ids_select(db, &ids, "SELECT m.id FROM members m WHERE "
+	    "m.list_id=?1 AND m.mode!='nomail' AND m.disabled=0 AND "
+	    "m.joined<=?2-?3 AND m.nudged<=?2-?4 AND NOT EXISTS (SELECT 1 FROM "
+	    "posts p WHERE p.list_id=m.list_id AND p.sender=m.address AND "
 	    "p.received>?2-?3) AND NOT EXISTS (SELECT 1 FROM rsvps r WHERE "
-	    "r.member_id=m.id AND r.updated>?2-?3) ORDER BY m.id LIMIT 500");
-	int64_t ids[500];
-	char *addr[500], *name[500];
-	int n = 0, sent = 0, status = KITH_OK;
+	    "r.member_id=m.id AND r.updated>?2-?3) ORDER BY m.id LIMIT 500",
+	    "iiii", l->id, now, after, (int64_t)NUDGE_GAP);
 
-	if (st == NULL)
-		return -1;
-	db_bind(st, "iiii", l->id, now, after, NUDGE_GAP);
-	while (n < 500 && sqlite3_step(st) == SQLITE_ROW) {
-		ids[n] = sqlite3_column_int64(st, 0);
-		addr[n] = db_col_text(st, 1);
-		name[n++] = db_col_text(st, 2);
+	for (size_t i = 0; i < ids.n && status == KITH_OK; i++) {
+		n.member_id = ids.v[i];
+		status = db_tx(db, nudge_tx, &n, NULL, 0);
 	}
-	sqlite3_finalize(st);
-	for (int i = 0; i < n; i++) {
-		if (status == KITH_OK && (status = db_begin(db)) == KITH_OK) {
-			/* the UPDATE is the claim: a racing cron finds it done */
-			status = db_exec(db, "UPDATE members SET nudged=? WHERE id=? "
-			    "AND nudged<=?", "iii", now, ids[i], now - NUDGE_GAP);
-			if (status == KITH_OK && sqlite3_changes(db) == 1) {
-				struct template_var vars[2] = {
-					{ "member.address", addr[i] },
-					{ "member.name", *name[i] ? name[i] : addr[i] } };
-				struct notice_opts o;
-
-				memset(&o, 0, sizeof(o));
-				o.to = addr[i];
-				o.tmpl = "reengage.txt";
-				o.vars = vars;
-				o.nvars = 2;
-				status = notice_queue(db, cfg, l, &o);
-				sent += status == KITH_OK;
-			}
-			if (status == KITH_OK)
-				status = db_commit(db);
-			else
-				db_rollback(db);
-		}
-		free(addr[i]);
-		free(name[i]);
-	}
-	return status == KITH_OK ? sent : -1;
+	db_ids_release(&ids);
+	return status == KITH_OK ? n.sent : -1;
 }
 
 int
 community_cron(const struct site_ctx *c, int64_t now)
 {
-	sqlite3 *db = c->db;
-	sqlite3_stmt *st = db_prepare(db, "SELECT list_id, value FROM "
-	    "list_settings WHERE key='nudge_after' AND value!='0'");
-	int64_t ids[256], after[256];
-	int n = 0, status = KITH_OK;
+	struct db_ids ids = { NULL, 0, 0 };
+	int status = db_ids_select(c->db, &ids, "SELECT list_id FROM "
+	    "list_settings WHERE key='nudge_after' AND value!='0'", "");
 
-	if (st == NULL)
-		return KITH_TEMP;
-	while (n < 256 && sqlite3_step(st) == SQLITE_ROW) {
-		ids[n] = sqlite3_column_int64(st, 0);
-		after[n] = duration_parse((const char *)sqlite3_column_text(st, 1));
-		if (after[n] > 0)
-			n++;
-	}
-	sqlite3_finalize(st);
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < ids.n; i++) {
+		char *v = list_setting(c->db, ids.v[i], "nudge_after");
+		int64_t after = duration_parse(v);
 		struct list l;
-		int k;
 
-		if (list_find_id(db, ids[i], &l) != KITH_OK)
+		free(v);
+		if (after <= 0 || list_find_id(c->db, ids.v[i], &l) != KITH_OK)
 			continue;
-		k = nudge_list(c->cfg, db, &l, after[i], now);
-		if (k < 0)
+		if (nudge_list(c->cfg, c->db, &l, after, now) < 0)
 			status = KITH_TEMP;
 		list_release(&l);
 	}
+	db_ids_release(&ids);
 	return status;
 }
 

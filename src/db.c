@@ -604,6 +604,74 @@ db_rollback(sqlite3 *db)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+static int db_vbind(sqlite3_stmt *st, sqlite3_destructor_type keep,
+    const char *types, va_list ap);
+
+int
+db_tx(sqlite3 *db, db_tx_fn fn, void *ctx, char *err, size_t errlen)
+{
+	int st;
+
+	if (db_begin(db) != KITH_OK) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s", DB_BUSY_TEXT);
+		return KITH_TEMP;
+	}
+	if (err && errlen)
+		*err = '\0';
+	st = fn(db, ctx, err, errlen);
+	if (st != KITH_OK) {
+		db_rollback(db);
+		/* fn words its refusals; a failure it did not word is ours */
+		if (err && errlen && *err == '\0')
+			snprintf(err, errlen, "%s", st == KITH_TEMP ? DB_BUSY_TEXT :
+			    "database error; the log says which");
+		return st;
+	}
+	if (db_commit(db) != KITH_OK) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s", DB_BUSY_TEXT);
+		return KITH_TEMP;
+	}
+	return KITH_OK;
+}
+
+int
+db_ids_select(sqlite3 *db, struct db_ids *ids, const char *sql,
+    const char *types, ...)
+{
+	sqlite3_stmt *st = db_prepare(db, sql);
+	va_list ap;
+	int rc;
+
+	if (st == NULL)
+		return KITH_TEMP;
+	va_start(ap, types);
+	rc = db_vbind(st, SQLITE_TRANSIENT, types, ap);
+	va_end(ap);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (ids->n == ids->cap) {
+			ids->cap = ids->cap ? ids->cap * 2 : 16;
+			ids->v = xrealloc(ids->v, ids->cap * sizeof(*ids->v));
+		}
+		ids->v[ids->n++] = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_warn("database: select ids: %s", sqlite3_errmsg(db));
+		return KITH_TEMP;
+	}
+	return KITH_OK;
+}
+
+void
+db_ids_release(struct db_ids *ids)
+{
+	free(ids->v);
+	memset(ids, 0, sizeof(*ids));
+}
+
 sqlite3_stmt *
 db_prepare(sqlite3 *db, const char *sql)
 {

@@ -206,7 +206,7 @@ newsletter_create(const struct kith_config *cfg, sqlite3 *db,
 	if (st == KITH_OK)
 		*id = sqlite3_last_insert_rowid(db);
 	else
-		snprintf(err, errlen, "database busy; try again");
+		snprintf(err, errlen, "%s", DB_BUSY_TEXT);
 done:
 	free(tmpl);
 	free(text);
@@ -299,39 +299,74 @@ state_of(sqlite3 *db, int64_t id)
 	return s;
 }
 
+/*
+ * in_state - whether campaign id is in one of states (",draft,"): 1; 0
+ * with err saying why not ("no campaign 3", "campaign 3 is sent" and
+ * what may be done, as what says), -1 when the database failed.
+ */
+static int
+in_state(sqlite3 *db, int64_t id, const char *states, const char *what,
+    char *err, size_t errlen)
+{
+	char *state = state_of(db, id), set[24];
+	int ok;
+
+	if (state == NULL) {
+		snprintf(err, errlen, "no campaign %lld", (long long)id);
+		return 0;
+	}
+	snprintf(set, sizeof(set), ",%s,", state);
+	ok = strstr(states, set) != NULL;
+	if (!ok)
+		snprintf(err, errlen, "campaign %lld is %s%s%s", (long long)id,
+		    strcmp(what, "") ? "" : "already ", state, what);
+	free(state);
+	return ok;
+}
+
+struct schedule {
+	int64_t id, at;
+	const char *tz;
+	int64_t dropped, recipients, now;
+};
+
+static int
+schedule_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct schedule *s = ctx;
+
+	if (!in_state(db, s->id, ",draft,scheduled,", "; only drafts and "
+	    "scheduled campaigns can be scheduled", err, errlen))
+		return KITH_PERM;
+	return db_exec(db, "UPDATE campaigns SET state='scheduled', send_at=?, "
+	    "tz=? WHERE id=?", "iti", s->at, s->tz, s->id);
+}
+
 int
 newsletter_schedule(sqlite3 *db, int64_t id, int64_t at, const char *tz,
     char *err, size_t errlen)
 {
-	char *state;
+	struct schedule s = { id, at, tz, 0, 0, 0 };
+
+	return db_tx(db, schedule_tx, &s, err, errlen);
+}
+
+static int
+cancel_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct schedule *s = ctx;
 	int st;
 
-	if ((st = db_begin(db)) != KITH_OK) {
-		snprintf(err, errlen, "database busy; try again");
-		return st;
-	}
-	state = state_of(db, id);
-	if (state == NULL || (strcmp(state, "draft") &&
-	    strcmp(state, "scheduled"))) {
-		if (state)
-			snprintf(err, errlen, "campaign %lld is %s; only drafts "
-			    "and scheduled campaigns can be scheduled",
-			    (long long)id, state);
-		else
-			snprintf(err, errlen, "no campaign %lld", (long long)id);
-		free(state);
-		db_rollback(db);
+	if (!in_state(db, s->id, ",draft,scheduled,sending,", "", err, errlen))
 		return KITH_PERM;
-	}
-	free(state);
-	st = db_exec(db, "UPDATE campaigns SET state='scheduled', send_at=?, "
-	    "tz=? WHERE id=?", "iti", at, tz, id);
+	/* Copies being handed over right now finish; the rest never go. */
+	st = db_exec(db, "DELETE FROM outbox WHERE state IN ('pending', "
+	    "'deferred') AND message_id=(SELECT message_id FROM campaigns "
+	    "WHERE id=?)", "i", s->id);
+	s->dropped = st == KITH_OK ? sqlite3_changes(db) : 0;
 	if (st == KITH_OK)
-		st = db_commit(db);
-	else
-		db_rollback(db);
-	if (st != KITH_OK)
-		snprintf(err, errlen, "database busy; try again");
+		st = db_exec(db, "UPDATE campaigns SET state='cancelled', "
+		    "finished=? WHERE id=?", "ii", now_utc(), s->id);
 	return st;
 }
 
@@ -339,41 +374,10 @@ int
 newsletter_cancel(sqlite3 *db, int64_t id, int64_t *dropped, char *err,
     size_t errlen)
 {
-	char *state;
-	int st;
+	struct schedule s = { id, 0, NULL, 0, 0, 0 };
+	int st = db_tx(db, cancel_tx, &s, err, errlen);
 
-	*dropped = 0;
-	if ((st = db_begin(db)) != KITH_OK) {
-		snprintf(err, errlen, "database busy; try again");
-		return st;
-	}
-	state = state_of(db, id);
-	if (state == NULL || !strcmp(state, "sent") ||
-	    !strcmp(state, "cancelled")) {
-		if (state)
-			snprintf(err, errlen, "campaign %lld is already %s",
-			    (long long)id, state);
-		else
-			snprintf(err, errlen, "no campaign %lld", (long long)id);
-		free(state);
-		db_rollback(db);
-		return KITH_PERM;
-	}
-	/* Copies being handed over right now finish; the rest never go. */
-	st = db_exec(db, "DELETE FROM outbox WHERE state IN ('pending', "
-	    "'deferred') AND message_id=(SELECT message_id FROM campaigns "
-	    "WHERE id=?)", "i", id);
-	*dropped = st == KITH_OK ? sqlite3_changes(db) : 0;
-	if (st == KITH_OK)
-		st = db_exec(db, "UPDATE campaigns SET state='cancelled', "
-		    "finished=? WHERE id=?", "ii", now_utc(), id);
-	free(state);
-	if (st == KITH_OK)
-		st = db_commit(db);
-	else
-		db_rollback(db);
-	if (st != KITH_OK)
-		snprintf(err, errlen, "database busy; try again");
+	*dropped = st == KITH_OK ? s.dropped : 0;
 	return st;
 }
 
@@ -426,90 +430,80 @@ queue_campaign(sqlite3 *db, int64_t id, int64_t now, int64_t *recipients)
 	return status;
 }
 
+static int
+start_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct schedule *s = ctx;
+	char *state = state_of(db, s->id);
+	int sending = state && !strcmp(state, "sending");
+
+	free(state);
+	if (sending) {
+		s->recipients = -1;	/* started already: nothing to do */
+		return KITH_OK;
+	}
+	int st;
+
+	if (!in_state(db, s->id, ",draft,scheduled,", "", err, errlen))
+		return KITH_PERM;
+	st = queue_campaign(db, s->id, s->now, &s->recipients);
+	if (st == KITH_PERM)
+		snprintf(err, errlen, "campaign %lld: its list is gone",
+		    (long long)s->id);
+	return st;
+}
+
 int
 newsletter_start(sqlite3 *db, int64_t id, int64_t now, int64_t *recipients,
     char *err, size_t errlen)
 {
-	char *state;
-	int st;
+	struct schedule s = { id, 0, NULL, 0, 0, now };
+	int st = db_tx(db, start_tx, &s, err, errlen);
 
-	*recipients = 0;
-	if ((st = db_begin(db)) != KITH_OK) {
-		snprintf(err, errlen, "database busy; try again");
-		return st;
-	}
-	state = state_of(db, id);
-	if (state && !strcmp(state, "sending")) {
-		free(state);
-		db_rollback(db);
-		*recipients = -1;
-		return KITH_OK;
-	}
-	if (state == NULL || (strcmp(state, "draft") &&
-	    strcmp(state, "scheduled"))) {
-		if (state)
-			snprintf(err, errlen, "campaign %lld is already %s",
-			    (long long)id, state);
-		else
-			snprintf(err, errlen, "no campaign %lld", (long long)id);
-		free(state);
-		db_rollback(db);
-		return KITH_PERM;
-	}
-	free(state);
-	st = queue_campaign(db, id, now, recipients);
-	if (st == KITH_OK)
-		st = db_commit(db);
-	else
-		db_rollback(db);
-	if (st != KITH_OK)
-		snprintf(err, errlen, "database busy; try again");
-	else
+	*recipients = st == KITH_OK ? s.recipients : 0;
+	if (st == KITH_OK && s.recipients >= 0)
 		log_info("newsletter: campaign %lld queued for %lld members",
-		    (long long)id, (long long)*recipients);
+		    (long long)id, (long long)s.recipients);
+	else if (st == KITH_TEMP)
+		snprintf(err, errlen, "%s", DB_BUSY_TEXT);
 	return st;
+}
+
+/* Every scheduled campaign that is due at *now, queued in one go. */
+static int
+due_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	int64_t now = *(int64_t *)ctx;
+	struct db_ids ids = { NULL, 0, 0 };
+	int status;
+
+	(void)err;
+	(void)errlen;
+	/* One transaction: a racing cron sees them 'sending' and skips. */
+	status = db_ids_select(db, &ids, "SELECT id FROM campaigns WHERE "
+	    "state='scheduled' AND send_at<=? ORDER BY send_at, id", "i", now);
+	for (size_t i = 0; i < ids.n && status == KITH_OK; i++) {
+		int64_t count, at = db_int(db, now, NULL, "SELECT send_at FROM "
+		    "campaigns WHERE id=?", "i", ids.v[i]);
+
+		status = queue_campaign(db, ids.v[i], now, &count);
+		if (status == KITH_OK)
+			log_info("newsletter: campaign %lld queued for %lld "
+			    "members%s", (long long)ids.v[i], (long long)count,
+			    now - at > 300 ? " (late: cron did not run at "
+			    "its time)" : "");
+	}
+	db_ids_release(&ids);
+	return status;
 }
 
 int
 newsletter_cron(const struct site_ctx *c, int64_t now)
 {
-	sqlite3 *db = c->db;
-	sqlite3_stmt *st;
-	int status;
+	int status = db_tx(c->db, due_tx, &now, NULL, 0);
 
-	if ((status = db_begin(db)) != KITH_OK)
-		return status;
-	/* One transaction: a racing cron sees them 'sending' and skips. */
-	st = db_prepare(db, "SELECT id, send_at FROM campaigns WHERE "
-	    "state='scheduled' AND send_at<=? ORDER BY send_at, id");
-	status = st ? KITH_OK : KITH_TEMP;
-	if (st) {
-		int64_t ids[64], at[64];
-		int n = 0;
-
-		db_bind(st, "i", now);
-		while (n < 64 && sqlite3_step(st) == SQLITE_ROW) {
-			ids[n] = sqlite3_column_int64(st, 0);
-			at[n++] = sqlite3_column_int64(st, 1);
-		}
-		sqlite3_finalize(st);
-		for (int i = 0; i < n && status == KITH_OK; i++) {
-			int64_t count;
-
-			status = queue_campaign(db, ids[i], now, &count);
-			if (status != KITH_OK)
-				break;
-			log_info("newsletter: campaign %lld queued for %lld "
-			    "members%s", (long long)ids[i], (long long)count,
-			    now - at[i] > 300 ? " (late: cron did not run at "
-			    "its time)" : "");
-		}
-	}
-	if (status == KITH_OK)
-		status = db_commit(db);
-	else
-		db_rollback(db);
-	return status == KITH_OK ? newsletter_mark_finished(db, now) : status;
+	return status == KITH_OK ? newsletter_mark_finished(c->db, now) :
+	    status;
 }
 
 int

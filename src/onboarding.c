@@ -28,12 +28,36 @@ valid_name(const char *s)
 	return 1;
 }
 
+/* What adding or removing a step carries into its transaction. */
+struct step_tx {
+	const struct list *l;
+	int64_t after;
+	const char *template_name, *unless;
+	int64_t now, position;
+};
+
+static int
+add_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct step_tx *s = ctx;
+
+	(void)err;
+	(void)errlen;
+	s->position = db_int(db, 0, NULL, "SELECT coalesce(max(position), 0) "
+	    "+ 1 FROM onboarding_steps WHERE list_id=?", "i", s->l->id);
+	return db_exec(db, "INSERT INTO onboarding_steps(list_id, position, "
+	    "after, template, unless, created) VALUES (?, ?, ?, ?, ?, ?)",
+	    "iiitti", s->l->id, s->position, s->after, s->template_name,
+	    s->unless, s->now);
+}
+
 int
 onboarding_add(const struct kith_config *cfg, sqlite3 *db,
     const struct list *l, int64_t after, const char *template_name,
     const char *unless, int64_t now, int64_t *position, char *err,
     size_t errlen)
 {
+	struct step_tx s;
 	char *path, *text;
 	int st;
 
@@ -52,21 +76,9 @@ onboarding_add(const struct kith_config *cfg, sqlite3 *db,
 	if (text == NULL)
 		return KITH_PERM;
 	free(text);
-	if ((st = db_begin(db)) != KITH_OK) {
-		snprintf(err, errlen, "database busy; try again");
-		return st;
-	}
-	*position = db_int(db, 0, NULL, "SELECT coalesce(max(position), 0) + 1 "
-	    "FROM onboarding_steps WHERE list_id=?", "i", l->id);
-	st = db_exec(db, "INSERT INTO onboarding_steps(list_id, position, after, "
-	    "template, unless, created) VALUES (?, ?, ?, ?, ?, ?)", "iiitti",
-	    l->id, *position, after, template_name, unless, now);
-	if (st == KITH_OK)
-		st = db_commit(db);
-	else
-		db_rollback(db);
-	if (st != KITH_OK)
-		snprintf(err, errlen, "database busy; try again");
+	s = (struct step_tx){ l, after, template_name, unless, now, 0 };
+	st = db_tx(db, add_tx, &s, err, errlen);
+	*position = s.position;
 	return st;
 }
 
@@ -112,34 +124,31 @@ onboarding_describe(const struct onboarding_step *s)
 	return buf_detach(&b, NULL);
 }
 
-int
-onboarding_rm(sqlite3 *db, const struct list *l, int64_t position, char *err,
-    size_t errlen)
+static int
+rm_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 {
-	int st;
+	struct step_tx *s = ctx;
+	int st = db_exec(db, "DELETE FROM onboarding_steps WHERE list_id=? AND "
+	    "position=?", "ii", s->l->id, s->position);
 
-	if ((st = db_begin(db)) != KITH_OK) {
-		snprintf(err, errlen, "database busy; try again");
-		return st;
-	}
-	st = db_exec(db, "DELETE FROM onboarding_steps WHERE list_id=? AND "
-	    "position=?", "ii", l->id, position);
 	if (st == KITH_OK && sqlite3_changes(db) == 0) {
-		db_rollback(db);
 		snprintf(err, errlen, "no step %lld; see 'kith onboarding ls'",
-		    (long long)position);
+		    (long long)s->position);
 		return KITH_PERM;
 	}
 	if (st == KITH_OK)
 		st = db_exec(db, "UPDATE onboarding_steps SET position=position-1 "
-		    "WHERE list_id=? AND position>?", "ii", l->id, position);
-	if (st == KITH_OK)
-		st = db_commit(db);
-	else
-		db_rollback(db);
-	if (st != KITH_OK)
-		snprintf(err, errlen, "database busy; try again");
+		    "WHERE list_id=? AND position>?", "ii", s->l->id, s->position);
 	return st;
+}
+
+int
+onboarding_rm(sqlite3 *db, const struct list *l, int64_t position, char *err,
+    size_t errlen)
+{
+	struct step_tx s = { l, 0, NULL, NULL, 0, position };
+
+	return db_tx(db, rm_tx, &s, err, errlen);
 }
 
 /* Steps of l in order into steps[]; how many. */
@@ -406,25 +415,20 @@ int
 onboarding_cron(const struct site_ctx *c, int64_t now)
 {
 	sqlite3 *db = c->db;
-	sqlite3_stmt *st = db_prepare(db, "SELECT DISTINCT list_id FROM "
-	    "onboarding_steps");
-	int64_t ids[256];
-	int n = 0, sent = 0, status = KITH_OK;
+	struct db_ids ids = { NULL, 0, 0 };
+	int sent = 0, status = db_ids_select(db, &ids, "SELECT DISTINCT list_id "
+	    "FROM onboarding_steps", "");
 
-	if (st == NULL)
-		return KITH_TEMP;
-	while (n < 256 && sqlite3_step(st) == SQLITE_ROW)
-		ids[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < ids.n; i++) {
 		struct list l;
 
-		if (list_find_id(db, ids[i], &l) != KITH_OK)
+		if (list_find_id(db, ids.v[i], &l) != KITH_OK)
 			continue;
 		if (list_cron(c->cfg, db, &l, now, &sent) != KITH_OK)
 			status = KITH_TEMP;
 		list_release(&l);
 	}
+	db_ids_release(&ids);
 	return status;
 }
 

@@ -175,14 +175,44 @@ poll_parse_choice(const char *line, const struct poll *p, int *chosen)
 	return n;
 }
 
+/* A new poll and its copies, in one transaction. */
+struct create_tx {
+	const struct list *l;
+	const char *question, *options;
+	int multiple;
+	int64_t closes, now, id, sent;
+};
+
+static int
+create_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct create_tx *c = ctx;
+	char render[32];
+	int64_t msg_id;
+	int st = db_exec(db, "INSERT INTO polls(list_id, question, options, "
+	    "multiple, closes, created) VALUES (?, ?, ?, ?, ?, ?)", "ittIii",
+	    c->l->id, c->question, c->options, c->multiple, c->closes, c->now);
+
+	(void)err;
+	(void)errlen;
+	c->id = sqlite3_last_insert_rowid(db);
+	snprintf(render, sizeof(render), "poll:%lld", (long long)c->id);
+	if (st == KITH_OK)
+		st = outbox_render_add(db, c->l->id, c->l->local, c->l->domain,
+		    "poll", render, &msg_id);
+	if (st == KITH_OK)
+		st = outbox_fanout_mailable(db, msg_id, c->l->id, c->now,
+		    &c->sent);
+	return st;
+}
+
 int
 poll_create(sqlite3 *db, const struct list *l, const char *question,
     char *const *options, size_t n, int multiple, int64_t closes,
     int64_t now, int64_t *id, int64_t *sent, char *err, size_t errlen)
 {
+	struct create_tx pc;
 	struct buf opts;
-	char render[40];
-	int64_t msg_id;
 	int st;
 
 	if (*question == '\0' || strpbrk(question, "\r\n")) {
@@ -208,24 +238,11 @@ poll_create(sqlite3 *db, const struct list *l, const char *question,
 		buf_release(&opts);
 		return KITH_PERM;
 	}
-	if ((st = db_begin(db)) == KITH_OK) {
-		st = db_exec(db, "INSERT INTO polls(list_id, question, options, "
-		    "multiple, closes, created) VALUES (?, ?, ?, ?, ?, ?)", "ittIii",
-		    l->id, question, opts.data, multiple, closes, now);
-		*id = sqlite3_last_insert_rowid(db);
-		snprintf(render, sizeof(render), "poll:%lld", (long long)*id);
-		if (st == KITH_OK)
-			st = outbox_render_add(db, l->id, l->local, l->domain, "poll",
-			    render, &msg_id);
-		if (st == KITH_OK)
-			st = outbox_fanout_mailable(db, msg_id, l->id, now, sent);
-		if (st == KITH_OK)
-			st = db_commit(db);
-		else
-			db_rollback(db);
-	}
-	if (st != KITH_OK)
-		snprintf(err, errlen, "database busy; try again");
+	pc = (struct create_tx){ l, question, opts.data, multiple, closes, now,
+	    0, 0 };
+	st = db_tx(db, create_tx, &pc, err, errlen);
+	*id = pc.id;
+	*sent = pc.sent;
 	buf_release(&opts);
 	return st;
 }
@@ -651,16 +668,57 @@ results_mail(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 	return mail;
 }
 
+/* Closing a poll: the claim, the results and their copies, at once. */
+struct close_tx {
+	const struct kith_config *cfg;
+	const struct list *l;
+	struct poll *p;
+	int64_t now;
+};
+
+static int
+close_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct close_tx *c = ctx;
+	struct poll_tally t;
+	char *mail, *bounce;
+	int64_t msg_id, count;
+	size_t len;
+	/* Only one closer wins: the UPDATE is the claim. */
+	int st = db_exec(db, "UPDATE polls SET state='closed', closed=? WHERE "
+	    "id=? AND state='open'", "ii", c->now, c->p->id);
+
+	if (st == KITH_OK && sqlite3_changes(db) == 0) {
+		snprintf(err, errlen, "poll %lld is closed already",
+		    (long long)c->p->id);
+		return KITH_PERM;
+	}
+	if (st != KITH_OK)
+		return st;
+	poll_tally(db, c->p, &t);
+	if ((mail = results_mail(c->cfg, db, c->l, c->p, &t, &len)) == NULL) {
+		snprintf(err, errlen, "the text poll-results.txt is missing or "
+		    "wrong; see the log");
+		return KITH_PERM;
+	}
+	bounce = xasprintf("%s-bounces", c->l->local);
+	/* The results go to the list: everyone who gets mail. */
+	st = outbox_message_add(db, c->l->id, 0, "poll-results", bounce,
+	    c->l->domain, c->l->address, mail, len, &msg_id);
+	if (st == KITH_OK)
+		st = outbox_fanout_mailable(db, msg_id, c->l->id, c->now, &count);
+	free(mail);
+	free(bounce);
+	return st;
+}
+
 int
 poll_close(const struct kith_config *cfg, sqlite3 *db, int64_t id,
     int64_t now, char *err, size_t errlen)
 {
 	struct poll p;
-	struct poll_tally t;
 	struct list l;
-	char *mail, *bounce;
-	int64_t msg_id, count;
-	size_t len;
+	struct close_tx c = { cfg, &l, &p, now };
 	int st;
 
 	if (poll_get(db, id, &p) != KITH_OK) {
@@ -677,46 +735,7 @@ poll_close(const struct kith_config *cfg, sqlite3 *db, int64_t id,
 		snprintf(err, errlen, "poll %lld has no list", (long long)id);
 		return KITH_PERM;
 	}
-	if ((st = db_begin(db)) != KITH_OK) {
-		snprintf(err, errlen, "database busy; try again");
-		goto out;
-	}
-	/* Only one closer wins: the UPDATE is the claim. */
-	st = db_exec(db, "UPDATE polls SET state='closed', closed=? WHERE id=? "
-	    "AND state='open'", "ii", now, id);
-	if (st != KITH_OK || sqlite3_changes(db) == 0) {
-		db_rollback(db);
-		if (st == KITH_OK)
-			snprintf(err, errlen, "poll %lld is closed already",
-			    (long long)id);
-		else
-			snprintf(err, errlen, "database busy; try again");
-		st = st == KITH_OK ? KITH_PERM : st;
-		goto out;
-	}
-	poll_tally(db, &p, &t);
-	if ((mail = results_mail(cfg, db, &l, &p, &t, &len)) == NULL) {
-		db_rollback(db);
-		snprintf(err, errlen, "the text poll-results.txt is missing or "
-		    "wrong; see the log");
-		st = KITH_PERM;
-		goto out;
-	}
-	bounce = xasprintf("%s-bounces", l.local);
-	/* The results go to the list: everyone who gets mail. */
-	st = outbox_message_add(db, l.id, 0, "poll-results", bounce, l.domain,
-	    l.address, mail, len, &msg_id);
-	if (st == KITH_OK)
-		st = outbox_fanout_mailable(db, msg_id, l.id, now, &count);
-	if (st == KITH_OK)
-		st = db_commit(db);
-	else
-		db_rollback(db);
-	if (st != KITH_OK)
-		snprintf(err, errlen, "database busy; try again");
-	free(mail);
-	free(bounce);
-out:
+	st = db_tx(db, close_tx, &c, err, errlen);
 	list_release(&l);
 	poll_release(&p);
 	return st;
@@ -725,27 +744,20 @@ out:
 int
 poll_cron(const struct site_ctx *c, int64_t now)
 {
-	sqlite3 *db = c->db;
-	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM polls WHERE "
-	    "state='open' AND closes>0 AND closes<=?");
-	int64_t ids[64];
-	int n = 0, status = KITH_OK;
+	struct db_ids ids = { NULL, 0, 0 };
+	int status = db_ids_select(c->db, &ids, "SELECT id FROM polls WHERE "
+	    "state='open' AND closes>0 AND closes<=?", "i", now);
 
-	if (st == NULL)
-		return KITH_TEMP;
-	db_bind(st, "i", now);
-	while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
-		ids[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < ids.n; i++) {
 		char err[256] = "";
-		int r = poll_close(c->cfg, db, ids[i], now, err, sizeof(err));
+		int r = poll_close(c->cfg, c->db, ids.v[i], now, err, sizeof(err));
 
 		if (r == KITH_TEMP)
 			status = KITH_TEMP;
 		else if (r == KITH_OK)
-			log_info("poll: %lld closed by cron", (long long)ids[i]);
+			log_info("poll: %lld closed by cron", (long long)ids.v[i]);
 	}
+	db_ids_release(&ids);
 	return status;
 }
 

@@ -20,6 +20,7 @@
 #include "kith/lists.h"
 #include "kith/members.h"
 #include "kith/newsletter.h"
+#include "kith/onboarding.h"
 #include "kith/poll.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
@@ -299,6 +300,55 @@ START_TEST(test_digest_section_template)
 }
 END_TEST
 
+/*
+ * The crons read every due row, however many: onboarding once stopped at
+ * 256 lists and poll closing at 64 polls a run (fixed arrays), and the
+ * rest waited, or never came.
+ */
+START_TEST(test_cron_reads_every_row)
+{
+	struct site_ctx c = { &cfg, db, NULL };
+	char *options[] = { "yes", "no" };
+	char err[256];
+	int64_t later = now_utc() + 2 * 86400, pos, id, sent;
+
+	for (int i = 0; i < 300; i++) {
+		char addr[64], local[32];
+		struct list li;
+
+		snprintf(local, sizeof(local), "club%d", i);
+		snprintf(addr, sizeof(addr), "%s@example.org", local);
+		ck_assert_int_eq(list_create(db, addr, "alice@example.org",
+		    "Club", NULL, err, sizeof(err)), KITH_OK);
+		ck_assert_int_eq(list_find(db, local, &li, err, sizeof(err)),
+		    KITH_OK);
+		member_add(db, li.id, "bob@example.org", "Bob");
+		list_release(&li);
+	}
+	for (int i = 0; i < 300; i++) {
+		char local[32];
+		struct list li;
+
+		snprintf(local, sizeof(local), "club%d", i);
+		ck_assert_int_eq(list_find(db, local, &li, err, sizeof(err)),
+		    KITH_OK);
+		ck_assert_int_eq(onboarding_add(&cfg, db, &li, 60,
+		    "first-discussion", "", NOW, &pos, err, sizeof(err)), KITH_OK);
+		if (i < 70)
+			ck_assert_int_eq(poll_create(db, &li, "Again?", options, 2,
+			    0, later - 60, now_utc(), &id, &sent, err, sizeof(err)),
+			    KITH_OK);
+		list_release(&li);
+	}
+	ck_assert_int_eq(onboarding_cron(&c, later), KITH_OK);
+	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT count(*) FROM onboarding "
+	    "WHERE outcome='sent'", ""), 600);	/* owner and Bob */
+	ck_assert_int_eq(poll_cron(&c, later), KITH_OK);
+	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT count(*) FROM polls WHERE "
+	    "state='closed'", ""), 70);
+}
+END_TEST
+
 Suite *
 feature_suite(void)
 {
@@ -310,6 +360,7 @@ feature_suite(void)
 	tcase_add_test(tc, test_table);
 	tcase_add_test(tc, test_old_queue_delivers);
 	tcase_add_test(tc, test_digest_section_template);
+	tcase_add_test(tc, test_cron_reads_every_row);
 	suite_add_tcase(s, tc);
 	return s;
 }
