@@ -41,7 +41,7 @@ struct issue {
 	int64_t after, upto;	/* posts id in (after, upto] */
 	int64_t date;		/* its Date: when it was made */
 	char *prefix;		/* subject prefix to strip in the contents */
-	char *sections;		/* events, polls, thanks in sections_lang */
+	char *sections;		/* the features' sections, in sections_lang */
 	char sections_lang[NOTICE_LANG_LEN];
 };
 
