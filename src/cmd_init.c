@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "kith/dmarc.h"
+#include "kith/filter.h"
+#include "kith/footer.h"
 #include "kith/db.h"
 #include "kith/newsletter.h"
 #include "kith/notice.h"
@@ -138,6 +141,10 @@ check_templates(struct check_state *s, const struct list *l)
 	notice_check_templates(&s->c->cfg, l, &s->tc);
 	onboarding_check_templates(&s->c->cfg, l, &s->tc);
 	newsletter_check_templates(&s->c->cfg, l, &s->tc);
+	/* issue 17: footer, dropped-part note, DMARC wrapper */
+	footer_check_templates(&s->c->cfg, l, &s->tc);
+	filter_check_templates(&s->c->cfg, l, &s->tc);
+	dmarc_check_templates(&s->c->cfg, l, &s->tc);
 }
 
 static int

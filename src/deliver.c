@@ -10,11 +10,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kith/arc.h"
 #include "kith/bounce.h"
 #include "kith/db.h"
 #include "kith/deliver.h"
 #include "kith/dkim.h"
 #include "kith/event.h"
+#include "kith/footer.h"
 #include "kith/journal.h"
 #include "kith/log.h"
 #include "kith/lists.h"
@@ -59,6 +61,8 @@ struct worker {
 	char *journal_dir;
 	struct newsletter_cache *nc;	/* renders newsletter copies */
 	struct event_cache *ec;		/* renders invitations */
+	struct footer_cache *fc;	/* issue 17: copies with their footer */
+	struct arc_cache *arc;		/* issue 17: the shared copy's ARC set */
 	/* rates of the current message (throttle.h) */
 	int64_t rate_msg_id;
 	int64_t site_interval;
@@ -363,6 +367,12 @@ tx_prepare(struct worker *w, const struct outbox_message *m,
 			w->nc = newsletter_cache_new(w->db);
 		*own = newsletter_personalise(w->nc, w->cfg, w->key,
 		    m->campaign_id, it->member_id, it->rcpt, &own_len);
+	} else if (m->render && !strcmp(m->render, FOOTER_RENDER)) {
+		/* issue 17: a post or digest with each member's own footer */
+		if (w->fc == NULL)
+			w->fc = footer_cache_new(w->db);
+		*own = footer_personalise(w->fc, w->cfg, w->key, m,
+		    it->member_id, it->rcpt, &own_len);
 	} else if (m->render && !strncmp(m->render, "poll:", 5)) {
 		*own = poll_personalise(w->db, w->cfg, w->key, m->render,
 		    it->member_id, it->rcpt, &own_len);
@@ -379,6 +389,11 @@ tx_prepare(struct worker *w, const struct outbox_message *m,
 		t->len = own_len;
 	}
 	*head = recipient_head(w, m, it, *own, own_len);
+	/* issue 17: ARC (RFC 8617) for list copies, above the DKIM signature */
+	if (w->dkim && *m->unsubscribe)
+		*head = arc_head(&w->arc, w->dkim, m->id, m->data, m->len, *own,
+		    own_len, !strncmp(w->cfg->transport, "smtp://", 7),
+		    now_utc(), *head);
 	if (*head) {
 		t->head = *head;
 		t->head_len = strlen(*head);
@@ -581,6 +596,8 @@ worker_release(struct worker *w)
 	dkim_msg_free(w->dkim_msg);
 	newsletter_cache_free(w->nc);
 	event_cache_free(w->ec);
+	footer_cache_free(w->fc);	/* issue 17 */
+	arc_cache_free(w->arc);
 	token_key_free(w->key);
 	db_close(w->db);
 }

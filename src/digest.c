@@ -10,6 +10,7 @@
 #include "kith/community.h"
 #include "kith/digest.h"
 #include "kith/event.h"
+#include "kith/footer.h"
 #include "kith/poll.h"
 #include "kith/log.h"
 #include "kith/message.h"
@@ -419,6 +420,10 @@ queue_issue(sqlite3 *db, const struct issue *is, const char *mode,
 			status = outbox_message_add(db, is->l->id, 0, "digest",
 			    bounces, is->l->domain, is->l->address, data, len,
 			    &groups[g].msg_id);
+			/* issue 17: the list footer, rendered at delivery */
+			if (status == KITH_OK)
+				status = footer_mark_if(db, is->l, "footer",
+				    groups[g].msg_id);
 			free(data);
 			for (size_t i = 0; i < n; i++)
 				dpost_release(&p[i]);

@@ -18,6 +18,7 @@
 #include "kith/bans.h"
 #include "kith/bounce.h"
 #include "kith/event.h"
+#include "kith/filter.h"
 #include "kith/poll.h"
 #include "kith/membership.h"
 #include "kith/moderation.h"
@@ -255,7 +256,8 @@ hold_post(struct inbound *in, const struct list *l, const struct message *m,
 static void
 handle_post(struct inbound *in, const struct list *l, const struct message *m)
 {
-	const char *autoreason, *why;
+	const char *autoreason, *why, *ftmpl;
+	char fwhy[512];
 	int seen;
 
 	if (policy_is_loop(m, l)) {
@@ -280,9 +282,33 @@ handle_post(struct inbound *in, const struct list *l, const struct message *m)
 		    "duplicate Message-ID", m->message_id, l->address);
 		return;
 	}
+	/* issue 17: the MTA's spam verdict, before any notice could go */
+	switch (filter_spam(in->db, l, m, fwhy, sizeof(fwhy))) {
+	case FILTER_HOLD:
+		hold_post(in, l, m, fwhy);
+		return;
+	case FILTER_DISCARD:
+		result(in->res, 0, "dropped", "inbound: discarded '<%s>' from "
+		    "'%s' to '%s': %s", m->message_id, m->from_addr, l->address,
+		    fwhy);
+		return;
+	default:
+		break;
+	}
 	switch (policy_may_post(in->db, l, m, in->env_from, &why)) {
 	case POST_ACCEPT:
-		accept_post(in, l, m);
+		/* issue 17: the list's content filter may refuse or hold it */
+		switch (filter_content(in->db, l, m, &ftmpl, fwhy,
+		    sizeof(fwhy))) {
+		case FILTER_REJECT:
+			refuse(in, l, m, ftmpl, fwhy, 0);
+			break;
+		case FILTER_HOLD:
+			hold_post(in, l, m, fwhy);
+			break;
+		default:
+			accept_post(in, l, m);
+		}
 		break;
 	case POST_HOLD:
 		hold_post(in, l, m, why);

@@ -270,6 +270,8 @@ const struct template_schema notice_schema[] = {
 	{ "announce-only.txt", F(POST), REPLY },
 	{ "too-big.txt", F(POST), REPLY },
 	{ "not-supported.txt", F(POST), REPLY },
+	{ "filtered.txt", F(POST), REPLY },	/* issue 17: filter.h */
+	{ "html-only.txt", F(POST), REPLY },
 	{ "banned.txt", NULL, REPLY },
 	{ "confirm.txt", F(MEMBER, TF_STR("request")), REPLY },
 	{ "confirm-unclear.txt", F(TF_STR("line")), REPLY },

@@ -5,25 +5,66 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kith/arc.h"
 #include "kith/archive.h"
 #include "kith/compose.h"
 #include "kith/db.h"
+#include "kith/dmarc.h"
+#include "kith/dns.h"
+#include "kith/filter.h"
+#include "kith/footer.h"
+#include "kith/log.h"
 #include "kith/members.h"
 #include "kith/outbox.h"
 #include "kith/post.h"
 #include "kith/util.h"
 
-/* The list copy of m with the list's settings applied; caller frees. */
+/*
+ * rewrite_from - whether the copy must not go out From the author:
+ * from_rewrite always or never, or (auto) the author's DMARC policy
+ * (dmarc.h), logged with the Message-ID.
+ */
+static int
+rewrite_from(struct dns *dns, const struct kith_config *cfg,
+    const char *setting, const struct message *m, const char *msgid)
+{
+	const char *at = strrchr(m->from_addr, '@');
+	struct dmarc_result r;
+
+	if (strcmp(setting, "auto"))
+		return !strcmp(setting, "always");
+	if (at == NULL)
+		return 0;
+	dmarc_check(dns, at + 1, cfg->dkim_domain, now_utc(), &r);
+	log_info("dmarc: '<%s>' from '%s': %s: From %s", msgid, m->from_addr,
+	    r.temp ? "no DNS answer, the safe side" : r.why, r.rewrite ?
+	    "rewritten" : "kept");
+	return r.rewrite;
+}
+
+/*
+ * post_copy - the list copy of m with the list's settings applied:
+ * filtered (filter.h), From rewritten or the post wrapped for DMARC
+ * (dmarc.h), the footer (footer.h) and the ARC stamp (arc.h).  *per_member
+ * says each member's copy gets its own footer at delivery.  Caller frees.
+ */
 static char *
 post_copy(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
-    const struct message *m, const char *msgid, size_t *len)
+    const struct message *m, const char *msgid, size_t *len,
+    int *per_member)
 {
 	char *prefix = list_setting(db, l->id, "subject_prefix");
 	char *reply_to = list_setting(db, l->id, "reply_to");
 	char *archive_url = list_setting(db, l->id, "archive_url");
 	char *rewrite = list_setting(db, l->id, "from_rewrite");
-	char *site_url = NULL, *copy;
+	char *action = list_setting(db, l->id, "dmarc_action");
+	char *site_url = NULL, *copy, *filtered, *wrapped = NULL, err[256];
+	struct dns *dns = dns_new(cfg, db);
+	struct message fm, wm;
+	const struct message *src = m;
 	struct list_copy_opts o;
+	size_t flen = 0, wlen = 0;
+	int parsed = 0, wparsed = 0;
 
 	if (*archive_url == '\0' && *cfg->archive_url)
 		site_url = xasprintf("%s/%s/", cfg->archive_url, l->local);
@@ -36,8 +77,49 @@ post_copy(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	o.reply_to_list = !strcmp(reply_to, "list");
 	o.archive_url = site_url ? site_url : archive_url;
 	o.message_id = msgid;
-	o.from_rewrite = !strcmp(rewrite, "always");
-	copy = compose_list_copy(&o, m, len);
+	/* what the content filter drops or converts, members never get */
+	filtered = filter_apply(db, cfg, l, m, &flen);
+	if (filtered && message_parse(&fm, filtered, flen, err,
+	    sizeof(err)) == 0)
+		src = &fm, parsed = 1;
+	o.from_rewrite = rewrite_from(dns, cfg, rewrite, src, msgid);
+	if (o.from_rewrite && !strcmp(action, "wrap") &&
+	    (wrapped = dmarc_wrap(cfg, &o, src, &wlen)) != NULL &&
+	    message_parse(&wm, wrapped, wlen, err, sizeof(err)) == 0) {
+		/* the wrapper is From the list already */
+		src = &wm, wparsed = 1;
+		o.from_rewrite = 0;
+	}
+	copy = compose_list_copy(&o, src, len);
+	/* a footer would break the signature members' servers check */
+	if ((o.from_rewrite || wparsed || !footer_keeps_signature(m)) &&
+	    footer_post(db, cfg, l, "footer", &copy, len) == 1)
+		*per_member = 1;
+	/* ARC: what was checked on arrival, sealed with the DKIM key */
+	if (*cfg->dkim_domain) {
+		enum arc_cv cv;
+		char *aar = arc_stamp(dns, cfg->authserv_id, cfg->domain,
+		    m->raw, m->len, m->eol, now_utc(), &cv);
+
+		if (aar) {
+			struct buf b;
+
+			buf_init(&b);
+			buf_adds(&b, aar);
+			buf_add(&b, copy, *len);
+			free(copy);
+			free(aar);
+			copy = buf_detach(&b, len);
+		}
+	}
+	if (wparsed)
+		message_release(&wm);
+	if (parsed)
+		message_release(&fm);
+	dns_free(dns);
+	free(wrapped);
+	free(filtered);
+	free(action);
 	free(rewrite);
 	free(prefix);
 	free(reply_to);
@@ -55,13 +137,13 @@ post_accept(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	const char *msgid = m->message_id;
 	int64_t msg_id;
 	size_t clen;
-	int st;
+	int st, per_member = 0;
 
 	memset(o, 0, sizeof(*o));
 	if (*msgid == '\0')
 		msgid = gen = compose_message_id(l->domain);
 	snprintf(o->message_id, sizeof(o->message_id), "%s", msgid);
-	copy = post_copy(db, cfg, l, m, msgid, &clen);
+	copy = post_copy(db, cfg, l, m, msgid, &clen, &per_member);
 	if ((st = db_begin(db)) != KITH_OK) {
 		snprintf(o->error, sizeof(o->error), "database busy");
 		goto done;
@@ -76,6 +158,7 @@ post_accept(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	    &o->post_id)) != KITH_OK ||
 	    (st = outbox_message_add(db, l->id, o->post_id, "post", bounces,
 	    l->domain, l->address, copy, clen, &msg_id)) != KITH_OK ||
+	    (per_member && (st = footer_mark(db, msg_id)) != KITH_OK) ||
 	    (st = outbox_fanout_members(db, msg_id, l->id, &o->recipients)) !=
 	    KITH_OK) {
 		snprintf(o->error, sizeof(o->error), "%s", st == KITH_PERM ?
