@@ -590,9 +590,10 @@ arc_stamp(struct dns *d, const char *authserv_id, const char *fallback_id,
 	our_results(&b, authserv_id, raw, len);
 	/* one line per resinfo reads better and keeps lines short */
 	buf_init(&folded);
-	for (size_t i = 0; i < b.len; i++) {
+	for (size_t i = 0, semis = 0; i < b.len; i++) {
 		buf_addc(&folded, b.data[i]);
-		if (b.data[i] == ';' && i + 1 < b.len && b.data[i + 1] == ' ') {
+		if (b.data[i] == ';' && ++semis > 1 && i + 1 < b.len &&
+		    b.data[i + 1] == ' ') {
 			buf_adds(&folded, eol);
 			buf_addc(&folded, '\t');
 			i++;

@@ -89,8 +89,9 @@ dmarc_parse(const char *txt, struct dmarc_record *r)
 		tag = trim(tag, &nlen);
 		/* the version must come first and be exactly DMARC1 */
 		if (tags++ == 0) {
-			if (!word_is(tag, nlen, "v") || !word_is(val, vlen,
-			    "DMARC1"))
+			/* "DMARC1" is case-sensitive (%x44.4d.41.52.43.31) */
+			if (!word_is(tag, nlen, "v") || vlen != 6 ||
+			    memcmp(val, "DMARC1", 6))
 				return -1;
 			continue;
 		}
