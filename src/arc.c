@@ -333,7 +333,7 @@ pick_headers(struct buf *b, const char *raw, size_t hlen, const char *h)
 		n++;
 	for (char *name = strtok_r(names, ":", &save); name;
 	    name = strtok_r(NULL, ":", &save)) {
-		str_trim(name);
+		name = str_trim(name);
 		for (size_t i = n; i-- > 0;)
 			if (!used[i] && header_is(&all[i], name)) {
 				used[i] = 1;
@@ -545,7 +545,7 @@ our_results(struct buf *out, const char *authserv_id, const char *raw,
 		v = ar_clean(f.value, f.value_len);
 		for (part = strtok_r(v, ";", &save); part;
 		    part = strtok_r(NULL, ";", &save), first = 0) {
-			str_trim(part);
+			part = str_trim(part);
 			if (first) {
 				char *sp = strchr(part, ' ');
 

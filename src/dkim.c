@@ -83,7 +83,7 @@ static char *
 canon_header(const struct header_field *f)
 {
 	struct buf b;
-	int space = 0;
+	int space = 0, started = 0;
 	size_t i;
 
 	buf_init(&b);
@@ -91,7 +91,9 @@ canon_header(const struct header_field *f)
 		buf_addc(&b, (char)(f->name[i] >= 'A' && f->name[i] <= 'Z' ?
 		    f->name[i] + 32 : f->name[i]));
 	buf_addc(&b, ':');
-	/* unfold, collapse white space, trim both ends */
+	/* unfold, collapse white space, trim both ends; only the white
+	 * space after the name's colon goes, not that after a colon in the
+	 * value ("Re: x" stays "Re: x") */
 	for (i = 0; i < f->value_len; i++) {
 		char c = f->value[i];
 
@@ -101,8 +103,9 @@ canon_header(const struct header_field *f)
 			space = 1;
 			continue;
 		}
-		if (space && b.data[b.len - 1] != ':')
+		if (space && started)
 			buf_addc(&b, ' ');
+		started = 1;
 		space = 0;
 		buf_addc(&b, c);
 	}

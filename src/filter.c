@@ -100,7 +100,7 @@ spam_parse(const char *value, struct spam_rule *rules, int max, int *n)
 		struct spam_rule *r = &rules[*n];
 		char *colon;
 
-		str_trim(tok);
+		tok = str_trim(tok);
 		if (*tok == '\0' || !strcasecmp(tok, "off"))
 			continue;
 		if (*n == max) {
@@ -116,7 +116,7 @@ spam_parse(const char *value, struct spam_rule *rules, int max, int *n)
 			    "reject|add header");
 		} else if ((colon = strchr(tok, ':')) != NULL) {
 			*colon = '\0';
-			str_trim(tok);
+			tok = str_trim(tok);
 			for (char *p = tok; *p; p++)
 				if ((unsigned char)*p <= 32 || *p == 127)
 					bad = 1;
