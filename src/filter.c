@@ -487,6 +487,7 @@ drop_parts(const struct kith_config *cfg, const struct list *l,
 		if (c == NULL)
 			goto done;
 		e[ne].part = f->part[i];
+		e[ne].whole = 1;
 		e[ne].content = c;
 		e[ne++].content_len = n;
 		describe(f->part[i], what, sizeof(what));

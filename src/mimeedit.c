@@ -597,7 +597,8 @@ write_part(struct buf *b, const struct medit_part *p, int top,
 				mime_version = 1;
 			/* the new content says what it is; the rest stays */
 			if (header_is(&f, "Content-Type") ||
-			    header_is(&f, "Content-Transfer-Encoding"))
+			    header_is(&f, "Content-Transfer-Encoding") ||
+			    (ed->whole && content_field(&f)))
 				continue;
 			buf_add(b, f.start, f.len);
 			if (f.len == 0 || f.start[f.len - 1] != '\n')

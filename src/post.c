@@ -43,28 +43,29 @@ rewrite_from(struct dns *dns, const struct kith_config *cfg,
 }
 
 /*
- * post_copy - the list copy of m with the list's settings applied:
- * filtered (filter.h), From rewritten or the post wrapped for DMARC
- * (dmarc.h), the footer (footer.h) and the ARC stamp (arc.h).  *per_member
- * says each member's copy gets its own footer at delivery.  Caller frees.
+ * post_copy - the list copy of m (the post as filtered, filter.h) with
+ * the list's settings applied: From rewritten or the post wrapped for
+ * DMARC (dmarc.h), the footer (footer.h), and the ARC stamp (arc.h) of
+ * the post as received.  *per_member says each member's copy gets its
+ * own footer at delivery.  Caller frees.
  */
 static char *
 post_copy(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
-    const struct message *m, const char *msgid, size_t *len,
-    int *per_member)
+    const struct message *m, const struct message *received,
+    const char *msgid, size_t *len, int *per_member)
 {
 	char *prefix = list_setting(db, l->id, "subject_prefix");
 	char *reply_to = list_setting(db, l->id, "reply_to");
 	char *archive_url = list_setting(db, l->id, "archive_url");
 	char *rewrite = list_setting(db, l->id, "from_rewrite");
 	char *action = list_setting(db, l->id, "dmarc_action");
-	char *site_url = NULL, *copy, *filtered, *wrapped = NULL, err[256];
+	char *site_url = NULL, *copy, *wrapped = NULL, err[256];
 	struct dns *dns = dns_new(cfg, db);
-	struct message fm, wm;
+	struct message wm;
 	const struct message *src = m;
 	struct list_copy_opts o;
-	size_t flen = 0, wlen = 0;
-	int parsed = 0, wparsed = 0;
+	size_t wlen = 0;
+	int wparsed = 0;
 
 	if (*archive_url == '\0' && *cfg->archive_url)
 		site_url = xasprintf("%s/%s/", cfg->archive_url, l->local);
@@ -77,11 +78,6 @@ post_copy(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	o.reply_to_list = !strcmp(reply_to, "list");
 	o.archive_url = site_url ? site_url : archive_url;
 	o.message_id = msgid;
-	/* what the content filter drops or converts, members never get */
-	filtered = filter_apply(db, cfg, l, m, &flen);
-	if (filtered && message_parse(&fm, filtered, flen, err,
-	    sizeof(err)) == 0)
-		src = &fm, parsed = 1;
 	o.from_rewrite = rewrite_from(dns, cfg, rewrite, src, msgid);
 	if (o.from_rewrite && !strcmp(action, "wrap") &&
 	    (wrapped = dmarc_wrap(cfg, &o, src, &wlen)) != NULL &&
@@ -92,14 +88,14 @@ post_copy(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	}
 	copy = compose_list_copy(&o, src, len);
 	/* a footer would break the signature members' servers check */
-	if ((o.from_rewrite || wparsed || !footer_keeps_signature(m)) &&
+	if ((o.from_rewrite || wparsed || !footer_keeps_signature(received)) &&
 	    footer_post(db, cfg, l, "footer", &copy, len) == 1)
 		*per_member = 1;
 	/* ARC: what was checked on arrival, sealed with the DKIM key */
 	if (*cfg->dkim_domain) {
 		enum arc_cv cv;
 		char *aar = arc_stamp(dns, cfg->authserv_id, cfg->domain,
-		    m->raw, m->len, m->eol, now_utc(), &cv);
+		    received->raw, received->len, m->eol, now_utc(), &cv);
 
 		if (aar) {
 			struct buf b;
@@ -114,11 +110,8 @@ post_copy(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	}
 	if (wparsed)
 		message_release(&wm);
-	if (parsed)
-		message_release(&fm);
 	dns_free(dns);
 	free(wrapped);
-	free(filtered);
 	free(action);
 	free(rewrite);
 	free(prefix);
@@ -133,17 +126,26 @@ post_accept(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
     const struct message *m, struct post_outcome *o)
 {
 	char *archive = list_setting(db, l->id, "archive"), *gen = NULL;
-	char *bounces = xasprintf("%s-bounces", l->local), *copy;
+	char *bounces = xasprintf("%s-bounces", l->local), *copy, *filtered;
 	const char *msgid = m->message_id;
+	const struct message *received = m;
+	struct message fm;
 	int64_t msg_id;
-	size_t clen;
-	int st, per_member = 0;
+	size_t clen, flen = 0;
+	int st, per_member = 0, parsed = 0;
+	char err[256];
 
 	memset(o, 0, sizeof(*o));
 	if (*msgid == '\0')
 		msgid = gen = compose_message_id(l->domain);
 	snprintf(o->message_id, sizeof(o->message_id), "%s", msgid);
-	copy = post_copy(db, cfg, l, m, msgid, &clen, &per_member);
+	/* what the content filter drops or converts, nobody gets: not the
+	 * members, not the archive, not the digests made from it */
+	filtered = filter_apply(db, cfg, l, m, &flen);
+	if (filtered && message_parse(&fm, filtered, flen, err,
+	    sizeof(err)) == 0)
+		m = &fm, parsed = 1;
+	copy = post_copy(db, cfg, l, m, received, msgid, &clen, &per_member);
 	if ((st = db_begin(db)) != KITH_OK) {
 		snprintf(o->error, sizeof(o->error), "database busy");
 		goto done;
@@ -171,6 +173,9 @@ post_accept(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	if ((st = db_commit(db)) != KITH_OK)
 		snprintf(o->error, sizeof(o->error), "commit failed");
 done:
+	if (parsed)
+		message_release(&fm);
+	free(filtered);
 	free(archive);
 	free(gen);
 	free(bounces);

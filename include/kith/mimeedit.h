@@ -79,6 +79,7 @@ struct medit_edit {
 	const char *content;
 	size_t content_len;
 	int append;
+	int whole;	/* every Content-* field replaced (a dropped part) */
 };
 
 /*
