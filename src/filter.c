@@ -465,7 +465,7 @@ note_for(const struct kith_config *cfg, const struct list *l,
 	template_out_release(&out);
 	mime_part_disposition(part, MIME_INLINE, NULL);
 	buf_init(&b);
-	mime_write_part(part, NULL, &b);
+	mime_write_part(part, "kith-filter", &b);
 	mime_part_free(part);
 	return buf_detach(&b, n);
 }
@@ -557,7 +557,7 @@ convert_html(const struct message *m, const struct medit_part *tree,
 	mime_part_add(alt, mime_raw_new(body, blen));
 	free(body);
 	buf_init(&b);
-	mime_write_part(alt, NULL, &b);
+	mime_write_part(alt, "kith-filter", &b);
 	mime_part_free(alt);
 	memset(&e, 0, sizeof(e));
 	e.part = main;

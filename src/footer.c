@@ -175,7 +175,7 @@ leaf_with(const struct medit_part *p, const char *add, int html, size_t *n)
 		mime_part_param(part, "delsp", p->delsp);
 	mime_part_encoding(part, same_encoding(p, body, strlen(body), utf8));
 	buf_init(&b);
-	mime_write_part(part, NULL, &b);
+	mime_write_part(part, "kith-footer", &b);
 	out = buf_detach(&b, n);
 	mime_part_free(part);
 	free(body);
@@ -214,7 +214,7 @@ wrap(const struct medit_part *top, const char *eol, const char *text,
 	mime_part_add(mix, mime_raw_new(body, blen));
 	mime_part_add(mix, footer_part(text, html));
 	buf_init(&b);
-	mime_write_part(mix, NULL, &b);
+	mime_write_part(mix, "kith-footer", &b);
 	mime_part_free(mix);
 	free(body);
 	memset(&e, 0, sizeof(e));
@@ -243,7 +243,7 @@ append_part(const struct medit_part *top, const char *eol, const char *text,
 	buf_init(&b);
 	buf_addf(&b, "\r\n--%s\r\n", bnd);
 	fp = footer_part(text, html);
-	mime_write_part(fp, NULL, &b);
+	mime_write_part(fp, "kith-footer", &b);
 	mime_part_free(fp);
 	/* the footer must not hold the delimiter it sits between */
 	if (memmem(b.data + 4 + strlen(bnd), b.len - 4 - strlen(bnd), bnd,

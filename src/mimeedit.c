@@ -583,6 +583,7 @@ write_part(struct buf *b, const struct medit_part *p, int top,
 {
 	const struct medit_edit *ed = edit_of(p, e, ne);
 	const char *at;
+	size_t n;
 
 	if (ed) {
 		struct header_iter it;
@@ -608,7 +609,11 @@ write_part(struct buf *b, const struct medit_part *p, int top,
 			buf_adds(b, "MIME-Version: 1.0");
 			buf_adds(b, eol);
 		}
-		add_eol(b, ed->content, ed->content_len, eol);
+		n = ed->content_len;
+		/* inside a multipart the last line end is the delimiter's */
+		if (!top && n && ed->content[n - 1] == '\n')
+			n -= n > 1 && ed->content[n - 2] == '\r' ? 2 : 1;
+		add_eol(b, ed->content, n, eol);
 		return;
 	}
 keep:

@@ -98,14 +98,14 @@ post_copy(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 		    received->raw, received->len, m->eol, now_utc(), &cv);
 
 		if (aar) {
-			struct buf b;
+			size_t n = strlen(aar);
 
-			buf_init(&b);
-			buf_adds(&b, aar);
-			buf_add(&b, copy, *len);
-			free(copy);
+			/* in place: a copy of a 10 MB post once is enough */
+			copy = xrealloc(copy, *len + n + 1);
+			memmove(copy + n, copy, *len + 1);
+			memcpy(copy, aar, n);
+			*len += n;
 			free(aar);
-			copy = buf_detach(&b, len);
 		}
 	}
 	if (wparsed)

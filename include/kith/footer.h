@@ -45,7 +45,9 @@
 /*
  * footer_apply - raw with the footer text (UTF-8) and html (UTF-8, NULL
  * for none) added as above; NULL when it is left alone, why saying so
- * (signed, encrypted, or too deep to read).  Caller frees.
+ * (signed, encrypted, or too deep to read).  The same input gives the
+ * same bytes (boundaries are drawn from a fixed seed and checked against
+ * the content, mime.h).  Caller frees.
  */
 char *footer_apply(const char *raw, size_t len, const char *text,
     const char *html, size_t *outlen, char *why, size_t whylen);
