@@ -185,6 +185,49 @@ done:
 	return out;
 }
 
+/*
+ * as_is - 1 when text can simply follow the bytes of text leaf p: a body
+ * sent as it is (7bit, 8bit) in UTF-8 or ASCII that text keeps valid.
+ * Then nothing is decoded or encoded again (each member's copy of a
+ * post with the member's own footer costs a copy of the post, no more).
+ */
+static int
+as_is(const struct medit_part *p, const char *text)
+{
+	int ascii = 1;
+
+	for (const char *s = text; *s; s++)
+		ascii &= (unsigned char)*s < 0x80;
+	if (long_lines(text, strlen(text)))
+		return 0;
+	if (!strcmp(p->cte, "7bit"))
+		return ascii && (*p->charset == '\0' ||
+		    !strcmp(p->charset, "us-ascii") ||
+		    !strcmp(p->charset, "utf-8"));
+	if (!strcmp(p->cte, "8bit") || !strcmp(p->cte, "binary"))
+		return !strcmp(p->charset, "utf-8") || (ascii &&
+		    (*p->charset == '\0' || !strcmp(p->charset, "us-ascii")));
+	return 0;
+}
+
+/* The edit that puts text after the bytes of p (as_is). */
+static char *
+after_bytes(const struct medit_part *p, const char *text, size_t *n)
+{
+	struct buf b;
+
+	buf_init(&b);
+	/* the text ends in a line end, unless the body has none */
+	if (p->len > p->body && p->start[p->len - 1] != '\n')
+		buf_adds(&b, "\r\n");
+	for (const char *s = text; *s; s++) {
+		if (*s == '\n' && (s == text || s[-1] != '\r'))
+			buf_addc(&b, '\r');
+		buf_addc(&b, *s);
+	}
+	return buf_detach(&b, n);
+}
+
 /* The footer as a part of its own: text, or text and HTML as alternatives. */
 static struct mime_part *
 footer_part(const char *text, const char *html)
@@ -275,6 +318,7 @@ static void
 in_place(const struct medit_part *p, struct inplace *ip)
 {
 	size_t len = 0;
+	int append = 0;
 	char *c;
 
 	if (sealed(p) || medit_is(p, "message/rfc822"))
@@ -284,7 +328,9 @@ in_place(const struct medit_part *p, struct inplace *ip)
 			in_place(&p->kids[i], ip);
 		return;
 	}
-	if (body_text(p, "text/plain"))
+	if (body_text(p, "text/plain") && as_is(p, ip->text))
+		c = after_bytes(p, ip->text, &len), append = 1;
+	else if (body_text(p, "text/plain"))
 		c = leaf_with(p, ip->text, 0, &len);
 	else if (body_text(p, "text/html"))
 		c = leaf_with(p, ip->html, 1, &len);
@@ -297,6 +343,7 @@ in_place(const struct medit_part *p, struct inplace *ip)
 	ip->e = xrealloc(ip->e, (ip->n + 1) * sizeof(*ip->e));
 	memset(&ip->e[ip->n], 0, sizeof(*ip->e));
 	ip->e[ip->n].part = p;
+	ip->e[ip->n].append = append;
 	ip->e[ip->n].content = c;
 	ip->e[ip->n++].content_len = len;
 }
@@ -325,11 +372,16 @@ apply_leaf(const struct medit_part *top, const char *eol, const char *add,
 {
 	struct medit_edit e;
 	size_t len = 0;
-	char *c = leaf_with(top, add, html, &len), *out;
+	char *c, *out;
 
+	memset(&e, 0, sizeof(e));
+	if (!html && as_is(top, add)) {
+		c = after_bytes(top, add, &len);
+		e.append = 1;
+	} else
+		c = leaf_with(top, add, html, &len);
 	if (c == NULL)
 		return NULL;
-	memset(&e, 0, sizeof(e));
 	e.part = top;
 	e.content = c;
 	e.content_len = len;
@@ -511,22 +563,34 @@ archive_of(sqlite3 *db, const struct kith_config *cfg, const struct list *l)
 	return url ? url : xstrdup("");
 }
 
-/* The values a footer sees: the list's, and a member's when given. */
+/*
+ * values_with - the values a footer sees: the list's, and a member's
+ * when given; archive_url and the member's unsubscribe links when the
+ * caller has them already (NULL: made here).
+ */
 static struct tvars *
-values(sqlite3 *db, const struct kith_config *cfg, const struct token_key *k,
-    const struct list *l, int64_t member_id, const char *rcpt,
-    const char *name)
+values_with(sqlite3 *db, const struct kith_config *cfg,
+    const struct token_key *k, const struct list *l, int64_t member_id,
+    const char *rcpt, const char *name, const char *archive_url,
+    const char *mailto_in, const char *url_in)
 {
 	struct tvars *tv = tv_new();
 	const char *at = strchr(l->address, '@');
-	char *archive = archive_of(db, cfg, l), *mailto = NULL, *url = NULL;
-	char *prefs = NULL;
+	char *archive = archive_url ? NULL : archive_of(db, cfg, l);
+	char *mailto = NULL, *url = NULL, *prefs = NULL;
+	int links = 0;
 
 	notice_list_tv(tv, l);
-	tv_str(tv, "archive", archive);
+	tv_str(tv, "archive", archive_url ? archive_url : archive);
 	free(archive);
-	if (member_id > 0 && k && membership_unsubscribe_links(cfg, k,
-	    l->address, member_id, rcpt, &mailto, &url) == 0) {
+	if (member_id > 0 && k && mailto_in) {
+		mailto = xstrdup(mailto_in);
+		url = url_in ? xstrdup(url_in) : NULL;
+		links = 1;
+	} else if (member_id > 0 && k)
+		links = membership_unsubscribe_links(cfg, k, l->address,
+		    member_id, rcpt, &mailto, &url) == 0;
+	if (links) {
 		/* the page behind the link asks once, then leaves */
 		tv_str(tv, "unsubscribe", url ? url : mailto);
 		prefs = weblink_prefs(cfg, k, l->address, member_id, rcpt);
@@ -550,6 +614,16 @@ values(sqlite3 *db, const struct kith_config *cfg, const struct token_key *k,
 	free(url);
 	free(prefs);
 	return tv;
+}
+
+/* The values a footer sees: the list's, and a member's when given. */
+static struct tvars *
+values(sqlite3 *db, const struct kith_config *cfg, const struct token_key *k,
+    const struct list *l, int64_t member_id, const char *rcpt,
+    const char *name)
+{
+	return values_with(db, cfg, k, l, member_id, rcpt, name, NULL, NULL,
+	    NULL);
 }
 
 static char *
@@ -731,6 +805,7 @@ struct footer_cache {
 	int have_texts;
 	char *shared_text, *shared_html;
 	char *setting, *setting_value;	/* footer_copy: the list's choice */
+	char *archive;			/* the list's archive address */
 };
 
 struct footer_cache *
@@ -755,7 +830,8 @@ cache_list_release(struct footer_cache *fc)
 	fc->list_id = 0;
 	free(fc->setting);
 	free(fc->setting_value);
-	fc->setting = fc->setting_value = NULL;
+	free(fc->archive);
+	fc->setting = fc->setting_value = fc->archive = NULL;
 }
 
 void
@@ -822,10 +898,15 @@ footer_personalise(struct footer_cache *fc, const struct kith_config *cfg,
 
 	if (cache_message(fc, cfg, m) < 0)
 		return NULL;
+	if (member_id > 0 && *m->unsubscribe)
+		membership_unsubscribe_links(cfg, k, m->unsubscribe, member_id,
+		    rcpt, &mailto, &url);
+	if (fc->archive == NULL)
+		fc->archive = archive_of(fc->db, cfg, &fc->l);
 	if (fc->t.per_member) {
 		char *name = member_name(fc, member_id);
-		struct tvars *tv = values(fc->db, cfg, k, &fc->l, member_id,
-		    rcpt, name);
+		struct tvars *tv = values_with(fc->db, cfg, k, &fc->l,
+		    member_id, rcpt, name, fc->archive, mailto, url);
 		int st = render_texts(&fc->t, &fc->l, tv, 0, &text, &html);
 
 		tv_free(tv);
@@ -850,9 +931,7 @@ footer_personalise(struct footer_cache *fc, const struct kith_config *cfg,
 	buf_init(&out);
 	buf_grow(&out, (body ? blen : m->len) + 512);
 	/* each copy's own List-Unsubscribe, as deliver gives shared ones */
-	if (member_id > 0 && *m->unsubscribe &&
-	    membership_unsubscribe_links(cfg, k, m->unsubscribe, member_id,
-	    rcpt, &mailto, &url) == 0) {
+	if (mailto) {
 		if (url)
 			buf_addf(&out, "List-Unsubscribe: <%s>,\r\n <%s>\r\n"
 			    "List-Unsubscribe-Post: List-Unsubscribe=One-Click"

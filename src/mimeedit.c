@@ -558,13 +558,21 @@ medit_as_body(const struct medit_part *p, const char *eol, size_t *n)
 static void
 add_eol(struct buf *b, const char *s, size_t n, const char *eol)
 {
+	const char *end = s + n, *cr;
+
 	if (!strcmp(eol, "\r\n")) {
 		buf_add(b, s, n);
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (!(s[i] == '\r' && i + 1 < n && s[i + 1] == '\n'))
-			buf_addc(b, s[i]);
+	/* runs between CRLFs copied whole: a copy per member goes through */
+	buf_grow(b, n);
+	while ((cr = memchr(s, '\r', (size_t)(end - s))) != NULL) {
+		buf_add(b, s, (size_t)(cr - s));
+		if (cr + 1 == end || cr[1] != '\n')
+			buf_addc(b, '\r');
+		s = cr + 1;
+	}
+	buf_add(b, s, (size_t)(end - s));
 }
 
 static const struct medit_edit *

@@ -87,7 +87,8 @@ def main():
                 fail("the text before the footer changed: %r" % after[:80])
             if TEXT_MARK not in after[len(before.rstrip("\n")):]:
                 fail("no footer after the text")
-        oc, cc = orig.get_content_charset() or "us-ascii", copy.get_content_charset()
+        oc = orig.get_content_charset() or "us-ascii"
+        cc = copy.get_content_charset() or "us-ascii"
         if cc != oc and not (oc == "us-ascii" and cc == "utf-8"):
             fail("charset %s became %s" % (oc, cc))
         octe = (orig["Content-Transfer-Encoding"] or "7bit").lower()
