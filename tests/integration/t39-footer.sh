@@ -6,7 +6,8 @@
 # multipart/alternative and related wrapped in multipart/mixed, or given
 # the list's HTML footer in place, multipart/mixed a new part; S/MIME
 # signed and encrypted mail and a post signed by its author's DKIM (From
-# kept) left intact and still verifying; digests get it too; off by
+# kept) left intact and still verifying; digests and newsletters get it
+# too (unless the newsletter template has its own link); off by
 # default.
 . "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
 
@@ -150,4 +151,27 @@ dm=$($MT last "$SINK_DIR" carol@example.org)
 assert_ok '$PY -c "import email,email.policy,sys; m=email.message_from_binary_file(open(sys.argv[1],\"rb\"),policy=email.policy.default); p=list(m.iter_parts()); assert m.get_content_type()==\"multipart/mixed\" and \"Digest\" in str(m[\"Subject\"]) and \"Leave the list:\" in p[-1].get_content() and \"team-unsubscribe+\" in p[-1].get_content()" "$dm"' "a MIME digest ends with a footer part, with the member's own link"
 dp=$($MT last "$SINK_DIR" alice@example.org)
 assert_ok '$PY -c "import email,email.policy,sys; m=email.message_from_binary_file(open(sys.argv[1],\"rb\"),policy=email.policy.default); t=m.get_content() if not m.is_multipart() else list(m.iter_parts())[-1].get_content(); assert \"Digest\" in str(m[\"Subject\"]) and \"Leave the list:\" in t" "$dp"' "the other digest format too"
+# newsletters: the footer (newsletter_footer, on by default) unless the
+# newsletter's own template has {{unsubscribe}}, as the shipped one does
+mkdir -p "$T/var/templates/team/newsletter"
+printf '{{subject}}\n\n{{content}}\n' > "$T/var/templates/team/newsletter/bare.txt"
+printf 'The garden opens on Saturday.\n' > "$T/nl.txt"
+# nlcopy TEMPLATE - send a campaign with TEMPLATE; prints Bob's copy
+nlcopy() {
+	rm -f "$SINK_DIR"/*
+	nid=$(kith newsletter create team --subject 'Garden news' --text "$T/nl.txt" --template "$1")
+	kith newsletter send "$nid" >/dev/null 2>&1
+	last bob@example.org
+}
+nlfooter='import email,email.policy,sys; m=email.message_from_binary_file(open(sys.argv[1],"rb"),policy=email.policy.default); t=m.get_content(); print(t.count("Leave the list:"), t.count("team-unsubscribe+"), "garden opens" in t)'
+f=$(nlcopy bare)
+r=$($PY -c "$nlfooter" "$f")
+assert_ok '[ "$r" = "1 1 True" ] && grep -q "^Leave the list: .*team-unsubscribe+" "$f"' "a newsletter without its own unsubscribe line gets the footer, with the member's link ($r)"
+f=$(nlcopy default)
+r=$($PY -c "$nlfooter" "$f")
+assert_ok '[ "$r" = "0 1 True" ]' "the shipped newsletter template has its own: no second one ($r)"
+kith list set team newsletter_footer off >/dev/null
+f=$(nlcopy bare)
+r=$($PY -c "$nlfooter" "$f")
+assert_ok '[ "$r" = "0 0 True" ]' "newsletter_footer off: none ($r)"
 finish
