@@ -267,7 +267,12 @@ cache_get(struct dns *d, const char *name, int64_t now, struct dns_txt *out)
 	return found;
 }
 
-/* Keep an answer for its TTL; a busy database only costs a lookup later. */
+/*
+ * cache_put - keep an answer for its TTL; a busy database only costs a
+ * lookup later.  Answers past their TTL go first: without that, every
+ * author domain ever seen would stay (a list of who posted, and a table
+ * that only grows); it runs once per question sent, not per post.
+ */
 static void
 cache_put(struct dns *d, const char *name, int status,
     const struct dns_txt *t, int64_t now, int64_t ttl)
@@ -276,6 +281,9 @@ cache_put(struct dns *d, const char *name, int status,
 
 	if (d->db == NULL)
 		return;
+	if (db_exec(d->db, "DELETE FROM dns_cache WHERE expires<=?", "i",
+	    now) != KITH_OK)
+		log_debug("dns: cannot drop expired answers");
 	buf_init(&b);
 	for (size_t i = 0; i < t->n; i++)
 		buf_add(&b, t->rec[i], strlen(t->rec[i]) + 1);

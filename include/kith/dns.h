@@ -13,7 +13,8 @@
  *
  * Answers (a record, or none: NXDOMAIN or no TXT) are kept in the table
  * dns_cache for their TTL, at least DNS_MIN_TTL and at most DNS_MAX_TTL,
- * so that a name is asked once per TTL however many posts name it.  A
+ * so that a name is asked once per TTL however many posts name it, and
+ * dropped once it has expired (when the next answer is stored).  A
  * temporary failure (SERVFAIL, a timeout, no server) is not kept: the
  * next lookup asks again.
  *

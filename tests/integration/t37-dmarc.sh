@@ -77,6 +77,13 @@ assert_ok '[ "$(dns_asked _dmarc.x.broken.example)" -gt "$sf" ]' "and is asked a
 clock_add 2h
 assert_ok '[ "$(mpost dave@reject.example r3)" = "$VIA" ]' "after the TTL: still rewritten"
 assert_ok '[ "$(dns_asked _dmarc.reject.example)" = 2 ]' "and the server was asked again"
+# rows past their TTL do not pile up: a day later, the next answer
+# stored clears every expired one (no record of who posted stays)
+clock_add 25h
+mpost dave@reject.example r4 >/dev/null
+old=$(db "SELECT count(*) FROM dns_cache WHERE expires <= $(epoch)")
+all=$(db "SELECT count(*) FROM dns_cache")
+assert_ok '[ "$old" = 0 ] && [ "$all" = 1 ]' "expired answers are dropped when a new one is kept ($old expired of $all)"
 
 # never and always stay
 kith list set team from_rewrite never >/dev/null
