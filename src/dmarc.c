@@ -348,18 +348,7 @@ dmarc_wrap(const struct kith_config *cfg, const struct list_copy_opts *o,
 	return out;
 }
 
-int
-dmarc_check_templates(const struct kith_config *cfg, const struct list *l,
-    struct template_check *c)
-{
-	const struct template_schema schema[] = {
-		{ "dmarc-wrap.txt", TF_FIELDS(TF_STR("author")), 0 },
-	};
-	struct tvars *common = tv_new();
-	int errors;
-
-	notice_list_tv(common, l);
-	errors = template_check(cfg, l->local, NULL, schema, 1, common, c);
-	tv_free(common);
-	return errors;
-}
+const struct template_schema dmarc_schema[] = {
+	{ "dmarc-wrap.txt", TF_FIELDS(TF_STR("author")), 0 },
+};
+const size_t dmarc_nschema = sizeof(dmarc_schema) / sizeof(dmarc_schema[0]);

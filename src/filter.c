@@ -601,20 +601,9 @@ filter_apply(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	return out;
 }
 
-int
-filter_check_templates(const struct kith_config *cfg, const struct list *l,
-    struct template_check *c)
-{
-	const struct template_schema schema[] = {
-		{ "part-removed.txt", TF_FIELDS(TF_STR("filename"),
-		    TF_STR("type"), TF_STR("size"), TF_BOOL("too_big"),
-		    TF_INT("max_kb")), 0 },
-	};
-	struct tvars *common = tv_new();
-	int errors;
-
-	notice_list_tv(common, l);
-	errors = template_check(cfg, l->local, NULL, schema, 1, common, c);
-	tv_free(common);
-	return errors;
-}
+const struct template_schema filter_schema[] = {
+	{ "part-removed.txt", TF_FIELDS(TF_STR("filename"), TF_STR("type"),
+	    TF_STR("size"), TF_BOOL("too_big"), TF_INT("max_kb")), 0 },
+};
+const size_t filter_nschema = sizeof(filter_schema) /
+    sizeof(filter_schema[0]);

@@ -10,10 +10,11 @@
 #include "kith/dmarc.h"
 #include "kith/footer.h"
 #include "kith/log.h"
-#include "kith/membership.h"
+#include "kith/feature.h"
 #include "kith/mime.h"
 #include "kith/mimeedit.h"
 #include "kith/notice.h"
+#include "kith/outbox.h"
 #include "kith/util.h"
 #include "kith/weblinks.h"
 
@@ -512,11 +513,12 @@ per_member(const char *text)
 	return 0;
 }
 
-/* What the footer templates of one list are; kept between copies. */
+/* What the footer templates of one list are in one language; kept
+ * between copies. */
 struct texts {
 	char *text, *html;	/* template sources; html NULL when none */
-	char lang[16], hlang[16];
-	char *list_lang;
+	char asked[NOTICE_LANG_LEN];	/* the reader's language */
+	char lang[16], hlang[16];	/* the languages the files are in */
 	int per_member;
 };
 
@@ -525,27 +527,35 @@ texts_release(struct texts *t)
 {
 	free(t->text);
 	free(t->html);
-	free(t->list_lang);
 	memset(t, 0, sizeof(*t));
 }
 
+/*
+ * texts_load - l's footer.txt in language lang (notice_lang), and its
+ * footer.html when the list's footer_html is on.  0, or -1 (logged).
+ */
 static int
 texts_load(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
-    struct texts *t)
+    const char *lang, struct texts *t)
 {
-	struct template_opts o = { l->local, NULL, NULL };
+	struct template_opts o = { l->local, lang, NULL };
+	char *html = list_setting(db, l->id, "footer_html");
 
 	memset(t, 0, sizeof(*t));
-	/* the list's language, once lists have one (issue 13) */
-	t->list_lang = list_setting(db, l->id, "language");
-	o.lang = t->list_lang;
+	snprintf(t->asked, sizeof(t->asked), "%s", lang);
 	t->text = load_text(cfg, &o, "footer.txt", t->lang);
-	if (t->text == NULL) {
+	if (t->text == NULL)
 		log_error("footer: no footer.txt for '%s'", l->address);
+	else if (html && !strcmp(html, "on") && (t->html = load_text(cfg, &o,
+	    "footer.html", t->hlang)) == NULL)
+		log_error("footer: footer_html is on but there is no "
+		    "footer.html for '%s'; the text footer goes alone",
+		    l->address);
+	free(html);
+	if (t->text == NULL) {
 		texts_release(t);
 		return -1;
 	}
-	t->html = load_text(cfg, &o, "footer.html", t->hlang);
 	t->per_member = per_member(t->text) || per_member(t->html);
 	return 0;
 }
@@ -588,7 +598,7 @@ values_with(sqlite3 *db, const struct kith_config *cfg,
 		url = url_in ? xstrdup(url_in) : NULL;
 		links = 1;
 	} else if (member_id > 0 && k)
-		links = membership_unsubscribe_links(cfg, k, l->address,
+		links = weblink_list_unsubscribe(cfg, k, l->address,
 		    member_id, rcpt, &mailto, &url) == 0;
 	if (links) {
 		/* the page behind the link asks once, then leaves */
@@ -696,38 +706,6 @@ render_texts(const struct texts *t, const struct list *l,
 	return 0;
 }
 
-int
-footer_member(sqlite3 *db, const struct kith_config *cfg,
-    const struct token_key *k, const struct list *l, int64_t member_id,
-    const char *rcpt, int html_from_text, char **text, char **html)
-{
-	struct texts t;
-	struct tvars *tv;
-	char *name = NULL;
-	int st;
-
-	*text = *html = NULL;
-	if (texts_load(db, cfg, l, &t) < 0)
-		return -1;
-	if (member_id > 0) {
-		sqlite3_stmt *q = db_prepare(db, "SELECT name FROM members "
-		    "WHERE id=?");
-
-		if (q) {
-			db_bind(q, "i", member_id);
-			if (sqlite3_step(q) == SQLITE_ROW)
-				name = db_col_text(q, 0);
-			sqlite3_finalize(q);
-		}
-	}
-	tv = values(db, cfg, k, l, member_id, rcpt, name);
-	st = render_texts(&t, l, tv, html_from_text, text, html);
-	tv_free(tv);
-	free(name);
-	texts_release(&t);
-	return st;
-}
-
 /* ---- posts and digests ---- */
 
 int
@@ -735,7 +713,7 @@ footer_post(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
     const char *setting, char **copy, size_t *len)
 {
 	char *on = list_setting(db, l->id, setting), *text = NULL, *html = NULL;
-	char *out, why[160] = "";
+	char *out, why[160] = "", lang[NOTICE_LANG_LEN];
 	struct texts t;
 	struct tvars *tv;
 	size_t n = 0;
@@ -746,7 +724,9 @@ footer_post(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 		return 0;
 	}
 	free(on);
-	if (texts_load(db, cfg, l, &t) < 0)
+	/* one copy for every reader: the list's language (notice.h) */
+	notice_lang(db, l, NULL, lang);
+	if (texts_load(db, cfg, l, lang, &t) < 0)
 		return -1;
 	if (t.per_member) {
 		texts_release(&t);
@@ -773,8 +753,12 @@ footer_post(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 int
 footer_mark(sqlite3 *db, int64_t msg_id)
 {
+	char render[48];
+
+	/* the renderer's key is the message itself (feature.h) */
+	snprintf(render, sizeof(render), "footer:%lld", (long long)msg_id);
 	return db_exec(db, "UPDATE outbox_messages SET render=? WHERE id=?",
-	    "ti", FOOTER_RENDER, msg_id);
+	    "ti", render, msg_id);
 }
 
 int
@@ -795,17 +779,17 @@ footer_mark_if(sqlite3 *db, const struct list *l, const char *setting,
 struct footer_cache {
 	sqlite3 *db;
 	sqlite3_stmt *member;
-	int64_t msg_id;
-	const char *data;		/* the message parsed (borrowed) */
-	struct medit_part *tree;
+	struct outbox_message msg;	/* the renderer's message, loaded once */
+	int have_msg;
+	struct medit_part *tree;	/* msg parsed */
 	const char *eol;
-	int64_t list_id;
+	int64_t list_id;		/* l and archive are this list's */
 	struct list l;
-	struct texts t;
-	int have_texts;
-	char *shared_text, *shared_html;
-	char *setting, *setting_value;	/* footer_copy: the list's choice */
 	char *archive;			/* the list's archive address */
+	char *setting, *setting_value;	/* footer_copy: the list's choice */
+	struct texts t;			/* l's footer in t.asked */
+	int have_texts;
+	char *shared_text, *shared_html;	/* t without a member's values */
 };
 
 struct footer_cache *
@@ -819,19 +803,36 @@ footer_cache_new(sqlite3 *db)
 }
 
 static void
-cache_list_release(struct footer_cache *fc)
+cache_texts_release(struct footer_cache *fc)
 {
-	list_release(&fc->l);
 	texts_release(&fc->t);
 	free(fc->shared_text);
 	free(fc->shared_html);
 	fc->shared_text = fc->shared_html = NULL;
 	fc->have_texts = 0;
+}
+
+static void
+cache_list_release(struct footer_cache *fc)
+{
+	cache_texts_release(fc);
+	if (fc->list_id)
+		list_release(&fc->l);
 	fc->list_id = 0;
 	free(fc->setting);
 	free(fc->setting_value);
 	free(fc->archive);
 	fc->setting = fc->setting_value = fc->archive = NULL;
+}
+
+static void
+cache_msg_release(struct footer_cache *fc)
+{
+	if (fc->have_msg)
+		outbox_message_release(&fc->msg);
+	fc->have_msg = 0;
+	medit_free(fc->tree);
+	fc->tree = NULL;
 }
 
 void
@@ -840,30 +841,35 @@ footer_cache_free(struct footer_cache *fc)
 	if (fc == NULL)
 		return;
 	sqlite3_finalize(fc->member);
-	medit_free(fc->tree);
+	cache_msg_release(fc);
 	cache_list_release(fc);
 	free(fc);
 }
 
-/* Parse m and load its list's footer unless the cache holds them. */
+/*
+ * cache_list - list list_id and its footer in the language of reader
+ * rcpt (NULL: the list's) into the cache unless it holds them; -1 when
+ * they cannot be loaded (logged).
+ */
 static int
-cache_message(struct footer_cache *fc, const struct kith_config *cfg,
-    const struct outbox_message *m)
+cache_list(struct footer_cache *fc, const struct kith_config *cfg,
+    int64_t list_id, const char *rcpt)
 {
-	if (fc->msg_id != m->id || fc->data != m->data) {
-		medit_free(fc->tree);
-		fc->tree = medit_parse(m->data, m->len);
-		fc->msg_id = m->id;
-		fc->data = m->data;
-		fc->eol = message_eol(m->data, m->len);
+	char lang[NOTICE_LANG_LEN];
+
+	if (fc->list_id != list_id) {
+		cache_list_release(fc);
+		if (list_find_id(fc->db, list_id, &fc->l) != KITH_OK) {
+			log_error("footer: no list %lld", (long long)list_id);
+			return -1;
+		}
+		fc->list_id = list_id;
 	}
-	if (fc->have_texts && fc->list_id == m->list_id)
+	notice_lang(fc->db, &fc->l, rcpt, lang);
+	if (fc->have_texts && !strcmp(fc->t.asked, lang))
 		return 0;
-	cache_list_release(fc);
-	if (list_find_id(fc->db, m->list_id, &fc->l) != KITH_OK)
-		return -1;
-	fc->list_id = m->list_id;
-	if (texts_load(fc->db, cfg, &fc->l, &fc->t) < 0)
+	cache_texts_release(fc);
+	if (texts_load(fc->db, cfg, &fc->l, lang, &fc->t) < 0)
 		return -1;
 	fc->have_texts = 1;
 	return 0;
@@ -885,21 +891,28 @@ member_name(struct footer_cache *fc, int64_t member_id)
 	return name;
 }
 
-char *
-footer_personalise(struct footer_cache *fc, const struct kith_config *cfg,
-    const struct token_key *k, const struct outbox_message *m,
-    int64_t member_id, const char *rcpt, size_t *len)
+/*
+ * personalise - the cached message's copy for one member: its
+ * List-Unsubscribe (deliver.c adds none to a rendered copy), then the
+ * message with the member's footer.  Caller frees; NULL when it cannot
+ * be made (the row is retried).
+ */
+static char *
+personalise(struct footer_cache *fc, const struct kith_config *cfg,
+    const struct token_key *k, int64_t member_id, const char *rcpt,
+    size_t *len)
 {
+	const struct outbox_message *m = &fc->msg;
 	char *text = NULL, *html = NULL, *body = NULL, *mailto = NULL;
 	char *url = NULL, why[160] = "";
 	const char *t, *h;
 	struct buf out;
 	size_t blen = 0;
 
-	if (cache_message(fc, cfg, m) < 0)
+	if (cache_list(fc, cfg, m->list_id, rcpt) < 0)
 		return NULL;
 	if (member_id > 0 && *m->unsubscribe)
-		membership_unsubscribe_links(cfg, k, m->unsubscribe, member_id,
+		weblink_list_unsubscribe(cfg, k, m->unsubscribe, member_id,
 		    rcpt, &mailto, &url);
 	if (fc->archive == NULL)
 		fc->archive = archive_of(fc->db, cfg, &fc->l);
@@ -912,7 +925,7 @@ footer_personalise(struct footer_cache *fc, const struct kith_config *cfg,
 		tv_free(tv);
 		free(name);
 		if (st < 0)
-			return NULL;
+			goto fail;
 	} else if (fc->shared_text == NULL) {
 		struct tvars *tv = values(fc->db, cfg, NULL, &fc->l, 0, NULL,
 		    NULL);
@@ -921,7 +934,7 @@ footer_personalise(struct footer_cache *fc, const struct kith_config *cfg,
 
 		tv_free(tv);
 		if (st < 0)
-			return NULL;
+			goto fail;
 	}
 	t = text ? text : fc->shared_text;
 	h = text ? html : fc->shared_html;
@@ -949,22 +962,50 @@ footer_personalise(struct footer_cache *fc, const struct kith_config *cfg,
 	free(mailto);
 	free(url);
 	return buf_detach(&out, len);
+fail:
+	free(mailto);
+	free(url);
+	return NULL;
 }
 
-/* Load l's footer into the cache unless it holds it; -1 when it cannot. */
-static int
-cache_list(struct footer_cache *fc, const struct kith_config *cfg,
-    const struct list *l)
+/*
+ * render_copy - the feature table's renderer (feature.h) of a message
+ * footer_mark marked, "footer:MSGID": loaded and parsed once per
+ * delivery run, then each member's copy.
+ */
+static char *
+render_copy(const struct site_ctx *c, void **cache, const char *render,
+    int64_t member_id, const char *rcpt, size_t *len)
 {
-	if (fc->have_texts && fc->list_id == l->id)
-		return 0;
-	cache_list_release(fc);
-	if (list_find_id(fc->db, l->id, &fc->l) != KITH_OK ||
-	    texts_load(fc->db, cfg, &fc->l, &fc->t) < 0)
-		return -1;
-	fc->list_id = l->id;
-	fc->have_texts = 1;
-	return 0;
+	struct footer_cache *fc = *cache;
+	long long id = 0;
+	char *end = NULL;
+
+	if (fc == NULL)
+		*cache = fc = footer_cache_new(c->db);
+	if (!strncmp(render, "footer:", 7))
+		id = strtoll(render + 7, &end, 10);
+	if (id <= 0 || end == NULL || *end) {
+		log_error("footer: cannot render '%s'", render);
+		return NULL;
+	}
+	if (!fc->have_msg || fc->msg.id != id) {
+		cache_msg_release(fc);
+		if (outbox_message_load(c->db, id, &fc->msg) != KITH_OK) {
+			log_error("footer: no message %lld to render", id);
+			return NULL;
+		}
+		fc->have_msg = 1;
+		fc->tree = medit_parse(fc->msg.data, fc->msg.len);
+		fc->eol = message_eol(fc->msg.data, fc->msg.len);
+	}
+	return personalise(fc, c->cfg, c->key, member_id, rcpt, len);
+}
+
+static void
+render_free(void *cache)
+{
+	footer_cache_free(cache);
 }
 
 char *
@@ -976,10 +1017,9 @@ footer_copy(struct footer_cache *fc, const struct kith_config *cfg,
 	struct tvars *tv;
 	size_t n = 0;
 
-	if (fc->list_id != l->id || fc->setting == NULL ||
-	    strcmp(fc->setting, setting)) {
-		if (cache_list(fc, cfg, l) < 0)
-			return copy;
+	if (cache_list(fc, cfg, l->id, rcpt) < 0)
+		return copy;
+	if (fc->setting == NULL || strcmp(fc->setting, setting)) {
 		free(fc->setting);
 		free(fc->setting_value);
 		fc->setting = xstrdup(setting);
@@ -1003,30 +1043,27 @@ footer_copy(struct footer_cache *fc, const struct kith_config *cfg,
 	return copy;
 }
 
-/* ---- kith check ---- */
+/* ---- the feature table's row ---- */
 
 #define FOOTER_FIELDS TF_FIELDS(TF_STR("unsubscribe"), \
 	TF_STR("preferences"), TF_STR("archive"), TF_STR("member"), \
 	TF_STR("member.name"), TF_STR("member.address"))
 
-int
-footer_check_templates(const struct kith_config *cfg, const struct list *l,
-    struct template_check *c)
-{
-	struct template_schema schema[] = {
-		{ "footer.txt", FOOTER_FIELDS, 0 },
-		{ "footer.html", FOOTER_FIELDS, 0 },
-	};
-	struct template_opts o = { l->local, NULL, NULL };
-	struct tvars *common = tv_new();
-	char *html = template_find(cfg, &o, "footer.html", NULL);
-	int errors;
+/* The texts footer renders and their values (kith check, texts.h). */
+static const struct template_schema footer_texts[] = {
+	{ "footer.txt", FOOTER_FIELDS, 0 },
+	{ "footer.html", FOOTER_FIELDS, 0 },	/* with footer_html on */
+};
 
-	notice_list_tv(common, l);
-	/* footer.html is the list's choice: checked when there is one */
-	errors = template_check(cfg, l->local, NULL, schema, html ? 2 : 1,
-	    common, c);
-	free(html);
-	tv_free(common);
-	return errors;
-}
+/*
+ * Not a feature members use on its own: the row gives the footer's
+ * per-member copies their renderer ("footer:MSGID") and its texts to
+ * kith check.  Posts and digests mark their messages (footer_mark).
+ */
+const struct feature footer_feature = {
+	.name = "footer",
+	.render = render_copy,
+	.render_free = render_free,
+	.texts = footer_texts,
+	.ntexts = sizeof(footer_texts) / sizeof(footer_texts[0]),
+};

@@ -91,8 +91,11 @@ static const struct list_setting_def list_settings[] = {
 	  "one friendly note to a member with neither a post nor an event "
 	  "answer for this long (e.g. 60d), at most once per 90 days; 0 off" },
 	{ "footer", V_ENUM, "off|on", "off",
-	  "the list footer (template footer.txt, footer.html when the list "
-	  "has one) in each copy of a post and in digests" },
+	  "the list footer (template footer.txt) in each copy of a post and "
+	  "in digests" },
+	{ "footer_html", V_ENUM, "off|on", "off",
+	  "the HTML footer (template footer.html) in HTML parts too, rather "
+	  "than a text part beside them" },
 	{ "newsletter_footer", V_ENUM, "on|off", "on",
 	  "the list footer in newsletters" },
 	{ "mime_filter", V_SPEC, NULL, "executables",

@@ -26,6 +26,7 @@
 #include "kith/config.h"
 #include "kith/dns.h"
 #include "kith/message.h"
+#include "kith/template.h"
 
 enum dmarc_policy {
 	DMARC_P_NONE = 0,	/* p=none, or no usable record */
@@ -87,10 +88,9 @@ void dmarc_check(struct dns *d, const char *domain, const char *dkim_domain,
 char *dmarc_wrap(const struct kith_config *cfg, const struct list_copy_opts *o,
     const struct message *m, size_t *len);
 
-/* The note dmarc_wrap renders (kith check). */
-struct template_check;
-struct list;
-int dmarc_check_templates(const struct kith_config *cfg,
-    const struct list *l, struct template_check *c);
+/* The note dmarc_wrap renders (dmarc-wrap.txt) and its values, for kith
+ * check (texts.c). */
+extern const struct template_schema dmarc_schema[];
+extern const size_t dmarc_nschema;
 
 #endif

@@ -71,8 +71,9 @@ char *filter_apply(sqlite3 *db, const struct kith_config *cfg,
 /* 1 when value may be stored for setting key (mime_filter, spam_header). */
 int filter_setting_valid(const char *key, const char *value);
 
-/* The note template filter_apply renders (kith check). */
-int filter_check_templates(const struct kith_config *cfg,
-    const struct list *l, struct template_check *c);
+/* The note filter_apply renders (part-removed.txt) and its values, for
+ * kith check (texts.c). */
+extern const struct template_schema filter_schema[];
+extern const size_t filter_nschema;
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * footer - the list's footer in the body of its mail: the links Gmail
  * asks to see besides the one-click header (unsubscribe, preferences,
- * the archive), from the templates footer.txt and, when the list has
- * one, footer.html, per list and language (template.h).
+ * the archive), from the templates footer.txt and, when the list's
+ * footer_html is on, footer.html, per list and reader's language
+ * (template.h, notice_lang()).
  *
  * It is added MIME-aware (footer_apply):
  *   text/plain                appended (the body decoded, the footer
@@ -24,9 +25,11 @@
  * Where: posts (`footer = on`, off by default), digests (the same
  * setting) and newsletters (`newsletter_footer`, on by default).  A
  * footer with no member's own value ({{unsubscribe}}, {{preferences}},
- * {{member.*}}) is put into the shared copy once; otherwise each copy
- * is rendered for its member at delivery (footer_personalise), which
- * costs a parse and, with DKIM, its own signatures (docs/BENCHMARKS.md).
+ * {{member.*}}) is put into the shared copy once, in the list's
+ * language; otherwise the message is marked (footer_mark) and each copy
+ * is made for its member at delivery by the feature table's renderer
+ * "footer:MSGID" (footer_feature, feature.h), which costs a parse and,
+ * with DKIM, its own signatures (docs/BENCHMARKS.md).
  */
 #ifndef KITH_FOOTER_H
 #define KITH_FOOTER_H
@@ -38,7 +41,6 @@
 #include "kith/config.h"
 #include "kith/lists.h"
 #include "kith/message.h"
-#include "kith/outbox.h"
 #include "kith/template.h"
 #include "kith/tokens.h"
 
@@ -71,7 +73,8 @@ int footer_post(sqlite3 *db, const struct kith_config *cfg,
     const struct list *l, const char *setting, char **copy, size_t *len);
 
 /* footer_mark - outbox message msg_id gets each member's footer at
- * delivery; inside the caller's transaction. */
+ * delivery (its render becomes "footer:MSGID"); inside the caller's
+ * transaction. */
 int footer_mark(sqlite3 *db, int64_t msg_id);
 
 /* footer_mark_if - footer_mark when the list's setting is on (digests:
@@ -79,32 +82,13 @@ int footer_mark(sqlite3 *db, int64_t msg_id);
 int footer_mark_if(sqlite3 *db, const struct list *l, const char *setting,
     int64_t msg_id);
 
-/* The render value of an outbox message footer_mark marked. */
-#define FOOTER_RENDER "footer"
-
 /*
- * footer_member - rendered for one member (member_id, address rcpt):
- * *text and *html (NULL when the list has no HTML footer, or, with
- * html_from_text, the text made HTML).  0, or -1 (logged).  Caller frees.
- */
-int footer_member(sqlite3 *db, const struct kith_config *cfg,
-    const struct token_key *k, const struct list *l, int64_t member_id,
-    const char *rcpt, int html_from_text, char **text, char **html);
-
-/*
- * footer_personalise - a marked message's copy for one member: its
- * List-Unsubscribe, then data with the member's footer.  Caller frees;
- * NULL when it cannot be made (the row is retried).  The cache keeps
- * the parse of the message and the list's templates between members
- * (footer_cache_free(NULL) is a no-op).
+ * footer_cache - what footer_copy keeps between the copies of one run
+ * (the list, its templates); footer_cache_free(NULL) is a no-op.
  */
 struct footer_cache;
 struct footer_cache *footer_cache_new(sqlite3 *db);
 void footer_cache_free(struct footer_cache *fc);
-char *footer_personalise(struct footer_cache *fc,
-    const struct kith_config *cfg, const struct token_key *k,
-    const struct outbox_message *m, int64_t member_id, const char *rcpt,
-    size_t *len);
 
 /*
  * footer_copy - copy (len bytes, taken over) of list l for one member
@@ -116,8 +100,11 @@ char *footer_copy(struct footer_cache *fc, const struct kith_config *cfg,
     const struct token_key *k, const struct list *l, const char *setting,
     int64_t member_id, const char *rcpt, char *copy, size_t *len);
 
-/* The templates footer renders (kith check). */
-int footer_check_templates(const struct kith_config *cfg,
-    const struct list *l, struct template_check *c);
+/*
+ * The feature table's row (features.c): the renderer of marked messages
+ * and the texts footer.txt and footer.html for kith check.
+ */
+struct feature;
+extern const struct feature footer_feature;
 
 #endif

@@ -28,6 +28,7 @@ done
 mkdir -p "$T/var/templates/html"
 printf '<div class="kith-html-footer">{{list.name}}: <a href="{{unsubscribe}}">leave</a></div>\n' \
 	> "$T/var/templates/html/footer.html"
+kith list set html footer_html on >/dev/null
 
 # copy FILE LIST - post FILE to LIST, deliver; prints Bob's copy
 copy() {
@@ -74,6 +75,16 @@ for spec in html-only:append alternative:inplace related:inplace \
 	sed 's/^\(Message-ID: <\)/\1html-/' "$DATA/${spec%:*}.eml" > "$T/h-${spec%:*}.eml"
 	check "${spec#*:}" "$T/h-${spec%:*}.eml" html@example.org kith-html-footer "${spec%:*}"
 done
+# footer_html: off, the list's own footer.html is not used; on without
+# one of its own, the shipped footer.html goes into the HTML parts
+kith list set html footer_html off >/dev/null
+sed 's/^\(Message-ID: <\)/\1hoff-/' "$DATA/alternative.eml" > "$T/hoff-alternative.eml"
+check wrap "$T/hoff-alternative.eml" html@example.org "" "footer_html off: alternative"
+kith list set html footer_html on >/dev/null
+kith list set team footer_html on >/dev/null
+sed 's/^\(Message-ID: <\)/\1ship-/' "$DATA/alternative.eml" > "$T/ship-alternative.eml"
+check inplace "$T/ship-alternative.eml" team@example.org kith-footer "the shipped footer.html: alternative"
+kith list set team footer_html off >/dev/null
 # a footer with characters KOI8-R has not: a part of its own; Latin-1 has them
 sed 's/^\(Message-ID: <\)/\1cz-/' "$DATA/plain-koi8.eml" > "$T/cz-koi8.eml"
 check wrap "$T/cz-koi8.eml" cz@example.org "" "KOI8-R, footer 'Zahrádka'"
