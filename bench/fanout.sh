@@ -3,6 +3,22 @@
 # measured against the machine's ceiling and against mlmmj, in one run.
 #
 #   bench/fanout.sh N [RUNS]        (default RUNS 5; prints medians)
+#   KITH_BIN=/path/to/kith bench/fanout.sh N   another build (not rebuilt)
+#   KITH_BENCH_VARIANT=V bench/fanout.sh N     what the list does to a post
+#            (docs/BENCHMARKS.md, "Deliverability"):
+#              plain          nothing (the default)
+#              dkim           [dkim] set: DKIM per copy, and ARC per post
+#              footer-shared  footer on, a footer.txt the same for all
+#              footer         footer on, the shipped footer.txt (each
+#                             member's own links: a copy per member)
+#              footer-dkim    both: each copy signed and sealed for its member
+#              filter         the post carries an .exe: dropped with a note
+#              html           an HTML-only post, html_only = convert
+#   KITH_BENCH_INSTRUCTIONS=1        also count the instructions of one
+#            more post's receive and deliver (valgrind --tool=callgrind,
+#            one worker): the same on a loaded machine
+#            The post's From is at a domain without DMARC record (the
+#            lookup is in "receive", cached after the first run).
 #
 # All three go into Postfix's smtp-sink on 127.0.0.1 (postfix installed with
 # "No configuration": no mail daemon runs, only its tools are used):
@@ -32,7 +48,11 @@ if [ -n "$need" ]; then
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null
 fi
-./scripts/build.sh >/dev/null
+VARIANT=${KITH_BENCH_VARIANT:-plain}
+if [ -z "${KITH_BIN:-}" ]; then
+	./scripts/build.sh >/dev/null
+	KITH_BIN=$TOP/kith
+fi
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/kith-bench.XXXXXX")
 chmod 755 "$W"
@@ -65,9 +85,24 @@ log_level = error
 [smtp]
 connections = $CONNS
 EOF2
-K="$TOP/kith"
+K="$KITH_BIN"
 $K init >/dev/null
 $K list create bench@bench.example --owner owner@bench.example >/dev/null
+case $VARIANT in
+dkim|footer-dkim)
+	$K dkim keygen bench.example --selector b1 >/dev/null
+	printf '[dkim]\ndomain = bench.example\nselector = b1\n' >>"$KITH_CONF";;
+esac
+case $VARIANT in
+footer*) $K list set bench footer on >/dev/null;;
+html) $K list set bench html_only convert >/dev/null;;
+esac
+if [ "$VARIANT" = footer-shared ]; then
+	mkdir -p "$W/var/templates/bench"
+	printf '%s\n' "-- " "{{list.name}} <{{list.address}}>" \
+	    "Leave the list: mailto:bench-unsubscribe@bench.example" \
+	    > "$W/var/templates/bench/footer.txt"
+fi
 awk -v n="$((N - 1))" 'BEGIN { for (i = 0; i < n; i++) printf "user%07d@example%02d.net\n", i, i % 97 }' >"$W/members.txt"
 $K member import bench "$W/members.txt" >/dev/null
 
@@ -75,19 +110,33 @@ post() { # a ~5 KB post with a unique Message-ID
 	printf 'From: Poster <owner@bench.example>\nTo: bench@bench.example\n'
 	printf 'Subject: fan-out benchmark\nDate: Mon, 24 Nov 2025 12:00:00 +0000\n'
 	printf 'Message-ID: <bench-%s@bench.example>\nMIME-Version: 1.0\n' "$1"
-	printf 'Content-Type: text/plain; charset=us-ascii\n\n'
+	case $VARIANT in
+	filter)
+		printf 'Content-Type: multipart/mixed; boundary=bb\n\n--bb\n'
+		printf 'Content-Type: text/plain; charset=us-ascii\n\n';;
+	html)	printf 'Content-Type: text/html; charset=us-ascii\n\n<html><body>\n';;
+	*)	printf 'Content-Type: text/plain; charset=us-ascii\n\n';;
+	esac
 	i=0
 	while [ $i -lt 65 ]; do
 		printf 'line %03d lorem ipsum dolor sit amet consectetur adipiscing elit sed do\n' $i
+		[ "$VARIANT" = html ] && printf '<br>\n'
 		i=$((i + 1))
 	done
+	case $VARIANT in
+	filter)
+		printf -- '--bb\nContent-Type: application/octet-stream\n'
+		printf 'Content-Disposition: attachment; filename="setup.exe"\n'
+		printf 'Content-Transfer-Encoding: base64\n\nTVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAA\n--bb--\n';;
+	html)	printf '</body></html>\n';;
+	esac
 }
 
 now() { date +%s%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
 field() { awk -F': ' -v k="$2" '$0 ~ k { print $2 }' "$1"; }
 
-echo "kith $($K --version | cut -d' ' -f2) | N=$N runs=$RUNS connections=$CONNS | $(nproc) cpus | smtp-sink 127.0.0.1:$PORT"
+echo "kith $($K --version | cut -d' ' -f2) | $VARIANT | N=$N runs=$RUNS connections=$CONNS | $(nproc) cpus | smtp-sink 127.0.0.1:$PORT"
 : >"$W/kith.txt"
 : >"$W/ceil.txt"
 r=1
@@ -95,8 +144,9 @@ while [ $r -le "$RUNS" ]; do
 	post "$r" >"$W/post.eml"
 	before=$(sink_mesg)
 	t0=$(now)
-	/usr/bin/time -v -o "$W/time.txt" sh -c "'$K' receive -r bench@bench.example -f owner@bench.example <'$W/post.eml' && '$K' deliver --quiet >/dev/null"
+	/usr/bin/time -v -o "$W/time.txt" sh -c "'$K' receive -r bench@bench.example -f owner@bench.example <'$W/post.eml' && echo \$(date +%s%N) >'$W/received' && '$K' deliver --quiet >/dev/null"
 	t1=$(now)
+	recv_ms=$(awk -v a="$t0" -v b="$(cat "$W/received")" 'BEGIN { printf "%.1f", (b - a) / 1e6 }')
 	sleep 0.3
 	got=$(($(sink_mesg) - before))
 	[ "$got" -eq "$N" ] || { echo "kith run $r: sink got $got messages, want $N" >&2; exit 1; }
@@ -104,7 +154,7 @@ while [ $r -le "$RUNS" ]; do
 	cpu=$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 } END { printf "%.2f", u + s }' "$W/time.txt")
 	rss=$(field "$W/time.txt" "Maximum resident")
 	rate=$(awk -v n="$N" -v w="$wall" 'BEGIN { printf "%.0f", n / w }')
-	echo "kith    run $r: wall ${wall}s cpu ${cpu}s peak_rss ${rss}KB -> $rate recipients/s"
+	echo "kith    run $r: wall ${wall}s (receive ${recv_ms} ms) cpu ${cpu}s peak_rss ${rss}KB -> $rate recipients/s"
 	echo "$wall $cpu $rss $rate" >>"$W/kith.txt"
 
 	before=$(sink_mesg)
@@ -118,6 +168,21 @@ while [ $r -le "$RUNS" ]; do
 	echo "$wall 0 0 $rate" >>"$W/ceil.txt"
 	r=$((r + 1))
 done
+
+# Instructions (valgrind's callgrind): the same on a busy machine, so the
+# cost of each variant can be told apart from the noise of the rates.
+if [ -n "${KITH_BENCH_INSTRUCTIONS:-}" ] && command -v valgrind >/dev/null 2>&1; then
+	post "$((RUNS + 1))" >"$W/post.eml"
+	valgrind -q --tool=callgrind --callgrind-out-file="$W/cg.recv" \
+	    "$K" receive -r bench@bench.example -f owner@bench.example <"$W/post.eml"
+	valgrind -q --tool=callgrind --callgrind-out-file="$W/cg.deliv" \
+	    "$K" deliver --workers 1 --quiet >/dev/null
+	ir() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }
+	[ -n "${KITH_BENCH_KEEP_CALLGRIND:-}" ] && cp "$W/cg.recv" "$W/cg.deliv" "$KITH_BENCH_KEEP_CALLGRIND"/
+	awk -v r="$(ir "$W/cg.recv")" -v d="$(ir "$W/cg.deliv")" -v n="$N" 'BEGIN {
+		printf "instructions: receive %.1f M, deliver %.1f M = %.0f per recipient\n",
+		    r / 1e6, d / 1e6, d / n }'
+fi
 
 median() { # file column
 	awk -v c="$2" '{ print $c }' "$1" | sort -g | awk '{ v[NR] = $1 } END {

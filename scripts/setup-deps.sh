@@ -4,8 +4,9 @@
 set -e
 BUILD="build-essential autoconf automake libtool pkg-config \
 libetpan-dev libssl-dev libsqlite3-dev libical-dev libmicrohttpd-dev zlib1g-dev check \
-tzdata ca-certificates libsasl2-modules sqlite3"
-TEST="python3 python3-aiosmtpd swaks libfaketime python3-icalendar python3-dkim procps openssl chromium chromium-driver python3-selenium fonts-dejavu-core mlmmj"
+tzdata ca-certificates libsasl2-modules sqlite3 \
+libunbound-dev libpsl-dev publicsuffix"
+TEST="python3 python3-aiosmtpd swaks libfaketime python3-icalendar python3-dkim procps openssl chromium chromium-driver python3-selenium fonts-dejavu-core mlmmj unbound"
 # bench/*.sh: load generators (not needed to build or test)
 BENCH="wrk"
 pkgs="$BUILD"

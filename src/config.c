@@ -73,6 +73,11 @@ static const struct setting settings[] = {
 	HTTP(real_ip_header, T_STR, "", 0, 0),
 	HTTP(join_rate, T_STR, "10/h", 0, 0),
 	HTTP(join_rate_address, T_STR, "3/day", 0, 0),
+	/* deliverability: DMARC lookups and ARC keys (dns.h) */
+	{ "dns", "server", T_STR, "", 0, 0,
+	  offsetof(struct kith_config, dns_server) },
+	{ "dns", "timeout_ms", T_INT, "3000", 100, 60000,
+	  offsetof(struct kith_config, dns_timeout_ms) },
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 

@@ -392,6 +392,21 @@ static const char *const migrations[] = {
 	"  'delete', old.id, old.subject, old.body WHERE old.archived;"
 	"  INSERT INTO posts_fts(rowid, subject, body) SELECT new.id,"
 	"  new.subject, new.body WHERE new.archived; END;",
+	/* 14: the archive branch's (t-archive); empty here so that this
+	 * branch's own step keeps the number 15 it has everywhere */
+	"",
+	/* 15 (deliverability, issue 17): DNS answers for DMARC policies and
+	 * ARC keys, kept for their TTL (dns.h); records NUL-terminated in
+	 * data.  IF NOT EXISTS: a database set back to an older version
+	 * (test_feature's queue of schema 11) runs it again. */
+	"CREATE TABLE IF NOT EXISTS dns_cache ("
+	"  name TEXT NOT NULL,"
+	"  rrtype INTEGER NOT NULL,"
+	"  status TEXT NOT NULL,"	/* found | none */
+	"  data BLOB NOT NULL,"
+	"  fetched INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  PRIMARY KEY (name, rrtype));",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == DB_SCHEMA_VERSION,

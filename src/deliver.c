@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kith/arc.h"
 #include "kith/bounce.h"
 #include "kith/db.h"
 #include "kith/deliver.h"
@@ -58,6 +59,7 @@ struct worker {
 	struct site_ctx site;		/* what renderers are given */
 	void **caches;			/* each renderer's own, by the index
 					 * of its feature in features_table */
+	struct arc_cache *arc;		/* the shared copy's ARC set (arc.h) */
 	/* rates of the current message (throttle.h) */
 	int64_t rate_msg_id;
 	int64_t site_interval;
@@ -384,6 +386,11 @@ tx_prepare(struct worker *w, const struct outbox_message *m,
 		t->len = own_len;
 	}
 	*head = recipient_head(w, m, it, *own, own_len);
+	/* issue 17: ARC (RFC 8617) for list copies, above the DKIM signature */
+	if (w->dkim && *m->unsubscribe)
+		*head = arc_head(&w->arc, w->dkim, m->id, m->data, m->len, *own,
+		    own_len, !strncmp(w->cfg->transport, "smtp://", 7),
+		    now_utc(), *head);
 	if (*head) {
 		t->head = *head;
 		t->head_len = strlen(*head);
@@ -596,6 +603,7 @@ worker_release(struct worker *w)
 		if (w->caches[i] && features_table[i]->render_free)
 			features_table[i]->render_free(w->caches[i]);
 	free(w->caches);
+	arc_cache_free(w->arc);
 	token_key_free(w->key);
 	db_close(w->db);
 }

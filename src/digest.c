@@ -9,6 +9,7 @@
 #include "kith/db.h"
 #include "kith/digest.h"
 #include "kith/feature.h"
+#include "kith/footer.h"
 #include "kith/log.h"
 #include "kith/message.h"
 #include "kith/notice.h"
@@ -472,6 +473,9 @@ group_queue(sqlite3 *db, struct issue *is, struct group *g)
 	status = data == NULL ? KITH_PERM : outbox_message_add(db, is->l->id,
 	    0, "digest", bounces, is->l->domain, is->l->address, data, len,
 	    &g->msg_id);
+	/* issue 17: the list footer, rendered at delivery (footer.h) */
+	if (status == KITH_OK)
+		status = footer_mark_if(db, is->l, "footer", g->msg_id);
 	free(data);
 	for (size_t i = 0; i < n; i++)
 		dpost_release(&p[i]);

@@ -83,7 +83,7 @@ static char *
 canon_header(const struct header_field *f)
 {
 	struct buf b;
-	int space = 0;
+	int space = 0, started = 0;
 	size_t i;
 
 	buf_init(&b);
@@ -91,7 +91,9 @@ canon_header(const struct header_field *f)
 		buf_addc(&b, (char)(f->name[i] >= 'A' && f->name[i] <= 'Z' ?
 		    f->name[i] + 32 : f->name[i]));
 	buf_addc(&b, ':');
-	/* unfold, collapse white space, trim both ends */
+	/* unfold, collapse white space, trim both ends; only the white
+	 * space after the name's colon goes, not that after a colon in the
+	 * value ("Re: x" stays "Re: x") */
 	for (i = 0; i < f->value_len; i++) {
 		char c = f->value[i];
 
@@ -101,13 +103,28 @@ canon_header(const struct header_field *f)
 			space = 1;
 			continue;
 		}
-		if (space && b.data[b.len - 1] != ':')
+		if (space && started)
 			buf_addc(&b, ' ');
+		started = 1;
 		space = 0;
 		buf_addc(&b, c);
 	}
 	buf_adds(&b, "\r\n");
 	return buf_detach(&b, NULL);
+}
+
+char *
+dkim_canon_field(const char *name, size_t name_len, const char *value,
+    size_t value_len)
+{
+	struct header_field f;
+
+	memset(&f, 0, sizeof(f));
+	f.name = name;
+	f.name_len = name_len;
+	f.value = value;
+	f.value_len = value_len;
+	return canon_header(&f);
 }
 
 static int
@@ -170,8 +187,8 @@ canon_line(EVP_MD_CTX *ctx, struct buf *line, size_t *blank, const char *s,
 }
 
 /* SHA-256 of the relaxed body, base64; lines cut as our SMTP client cuts them. */
-static void
-body_hash(const char *body, size_t len, int smtp_lines, char out[64])
+void
+dkim_body_hash(const char *body, size_t len, int smtp_lines, char out[64])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -208,7 +225,7 @@ dkim_prepare(const char *data, size_t len, int smtp_lines)
 	size_t body = header_block_end(data, len);
 
 	collect(data, body, m->canon);
-	body_hash(data + body, len - body, smtp_lines, m->bh);
+	dkim_body_hash(data + body, len - body, smtp_lines, m->bh);
 	return m;
 }
 
@@ -286,6 +303,102 @@ done:
 	buf_release(&hdr);
 	buf_release(&input);
 	return out;
+}
+
+const char *
+dkim_key_domain(const struct dkim_key *k)
+{
+	return k->domain;
+}
+
+const char *
+dkim_key_selector(const struct dkim_key *k)
+{
+	return k->selector;
+}
+
+char *
+dkim_sign_data(const struct dkim_key *k, const void *data, size_t len)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char *sig = NULL;
+	char *b64 = NULL;
+	size_t siglen = 0;
+
+	if (ctx == NULL || EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL,
+	    k->pkey) != 1 || EVP_DigestSignUpdate(ctx, data, len) != 1 ||
+	    EVP_DigestSignFinal(ctx, NULL, &siglen) != 1)
+		goto done;
+	sig = xmalloc(siglen);
+	if (EVP_DigestSignFinal(ctx, sig, &siglen) != 1)
+		goto done;
+	b64 = xmalloc(4 * ((siglen + 2) / 3) + 1);
+	EVP_EncodeBlock((unsigned char *)b64, sig, (int)siglen);
+done:
+	EVP_MD_CTX_free(ctx);
+	free(sig);
+	return b64;
+}
+
+/* base64 without the white space DNS records and header fields fold in */
+static unsigned char *
+b64_decode(const char *s, size_t *outlen)
+{
+	size_t n = strlen(s), k = 0;
+	char *clean = xmalloc(n + 1);
+	unsigned char *out;
+	int len;
+
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+			clean[k++] = s[i];
+	clean[k] = '\0';
+	if (k == 0 || k % 4) {
+		free(clean);
+		return NULL;
+	}
+	out = xmalloc(k / 4 * 3 + 1);
+	len = EVP_DecodeBlock(out, (unsigned char *)clean, (int)k);
+	if (len < 0) {
+		free(clean);
+		free(out);
+		return NULL;
+	}
+	/* EVP_DecodeBlock counts the padding as data */
+	if (k >= 1 && clean[k - 1] == '=')
+		len--;
+	if (k >= 2 && clean[k - 2] == '=')
+		len--;
+	free(clean);
+	*outlen = (size_t)len;
+	return out;
+}
+
+int
+dkim_verify_data(const char *pubkey_b64, const void *data, size_t len,
+    const char *sig_b64)
+{
+	size_t keylen = 0, siglen = 0;
+	unsigned char *key = b64_decode(pubkey_b64, &keylen);
+	unsigned char *sig = b64_decode(sig_b64, &siglen);
+	const unsigned char *p = key;
+	EVP_PKEY *pkey = key ? d2i_PUBKEY(NULL, &p, (long)keylen) : NULL;
+	EVP_MD_CTX *ctx = NULL;
+	int r = -1;
+
+	if (pkey == NULL || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA)
+		goto done;
+	r = 0;
+	ctx = EVP_MD_CTX_new();
+	if (sig && ctx && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL,
+	    pkey) == 1 && EVP_DigestVerify(ctx, sig, siglen, data, len) == 1)
+		r = 1;
+done:
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(pkey);
+	free(key);
+	free(sig);
+	return r;
 }
 
 int

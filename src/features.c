@@ -11,6 +11,7 @@
 #include "kith/community.h"
 #include "kith/event.h"
 #include "kith/feature.h"
+#include "kith/footer.h"
 #include "kith/newsletter.h"
 #include "kith/onboarding.h"
 #include "kith/poll.h"
@@ -27,6 +28,7 @@ const struct feature *const features_table[] = {
 	&poll_feature,
 	&onboarding_feature,
 	&community_feature,
+	&footer_feature,	/* renders copies with a member's own footer */
 	NULL
 };
 

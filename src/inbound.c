@@ -18,6 +18,7 @@
 #include "kith/bans.h"
 #include "kith/bounce.h"
 #include "kith/feature.h"
+#include "kith/filter.h"
 #include "kith/membership.h"
 #include "kith/moderation.h"
 #include "kith/notice.h"
@@ -236,12 +237,19 @@ do_hold(struct inbound *in, const struct mail_ctx *c, const void *why)
 	return moderation_hold(c, in->msg, in->env_from, why);
 }
 
+/* issue 17: spam is held without a word to its (likely forged) sender */
+static int
+do_hold_spam(struct inbound *in, const struct mail_ctx *c, const void *why)
+{
+	return moderation_hold_as(c, in->msg, in->env_from, why, 0);
+}
+
 static void
 hold_post(struct inbound *in, const struct list *l, const struct message *m,
-    const char *why)
+    const char *why, int spam)
 {
 	in->msg = m;
-	in_transaction(in, "held", do_hold, l, m, why);
+	in_transaction(in, "held", spam ? do_hold_spam : do_hold, l, m, why);
 	if (in->res->exit_code == 0)
 		snprintf(in->res->reason, sizeof(in->res->reason), "inbound: held "
 		    "'<%s>' from '%s' to '%s': %s", m->message_id, m->from_addr,
@@ -251,7 +259,8 @@ hold_post(struct inbound *in, const struct list *l, const struct message *m,
 static void
 handle_post(struct inbound *in, const struct list *l, const struct message *m)
 {
-	const char *autoreason, *why;
+	const char *autoreason, *why, *ftmpl;
+	char fwhy[512];
 	int seen;
 
 	if (policy_is_loop(m, l)) {
@@ -276,12 +285,36 @@ handle_post(struct inbound *in, const struct list *l, const struct message *m)
 		    "duplicate Message-ID", m->message_id, l->address);
 		return;
 	}
+	/* issue 17: the MTA's spam verdict, before any notice could go */
+	switch (filter_spam(in->db, l, m, fwhy, sizeof(fwhy))) {
+	case FILTER_HOLD:
+		hold_post(in, l, m, fwhy, 1);
+		return;
+	case FILTER_DISCARD:
+		result(in->res, 0, "dropped", "inbound: discarded '<%s>' from "
+		    "'%s' to '%s': %s", m->message_id, m->from_addr, l->address,
+		    fwhy);
+		return;
+	default:
+		break;
+	}
 	switch (policy_may_post(in->db, l, m, in->env_from, &why)) {
 	case POST_ACCEPT:
-		accept_post(in, l, m);
+		/* issue 17: the list's content filter may refuse or hold it */
+		switch (filter_content(in->db, l, m, &ftmpl, fwhy,
+		    sizeof(fwhy))) {
+		case FILTER_REJECT:
+			refuse(in, l, m, ftmpl, fwhy, 0);
+			break;
+		case FILTER_HOLD:
+			hold_post(in, l, m, fwhy, 0);
+			break;
+		default:
+			accept_post(in, l, m);
+		}
 		break;
 	case POST_HOLD:
-		hold_post(in, l, m, why);
+		hold_post(in, l, m, why, 0);
 		break;
 	case POST_DISCARD:
 		result(in->res, 0, "dropped", "inbound: discarded '<%s>' from "

@@ -7,13 +7,15 @@
 
 #include "kith/address.h"
 #include "kith/db.h"
+#include "kith/filter.h"
 #include "kith/lists.h"
 #include "kith/log.h"
 #include "kith/throttle.h"
 #include "kith/timeutil.h"
 #include "kith/util.h"
 
-enum value_kind { V_ENUM, V_INT, V_TEXT, V_TZ, V_TIME, V_RATE, V_DURATION };
+enum value_kind { V_ENUM, V_INT, V_TEXT, V_TZ, V_TIME, V_RATE, V_DURATION,
+	V_SPEC };	/* V_SPEC: checked by filter_setting_valid() */
 
 struct list_setting_def {
 	const char *key;
@@ -59,9 +61,13 @@ static const struct list_setting_def list_settings[] = {
 	  "text put before the subject, e.g. [team]; empty for none" },
 	{ "reply_to", V_ENUM, "sender|list", "sender",
 	  "where replies go: the author, or the list" },
-	{ "from_rewrite", V_ENUM, "never|always", "never",
-	  "always: posts go out From \"Name via List\" <list> with Reply-To the "
-	  "author, so members at domains with DMARC p=reject get through" },
+	{ "from_rewrite", V_ENUM, "auto|never|always", "auto",
+	  "posts go out From \"Name via List\" <list> with Reply-To the "
+	  "author: auto when the author's domain publishes DMARC p=reject or "
+	  "p=quarantine (or DNS cannot tell), always, or never" },
+	{ "dmarc_action", V_ENUM, "rewrite|wrap", "rewrite",
+	  "when From must not be the author's: rewrite From, or wrap the post "
+	  "as an attachment in a message from the list" },
 	{ "max_size", V_INT, NULL, "10485760",
 	  "largest message in bytes to any of the list's addresses: a post "
 	  "over it gets a notice, other mail is bounced by the MTA; 0 for no "
@@ -84,6 +90,33 @@ static const struct list_setting_def list_settings[] = {
 	{ "nudge_after", V_DURATION, NULL, "0",
 	  "one friendly note to a member with neither a post nor an event "
 	  "answer for this long (e.g. 60d), at most once per 90 days; 0 off" },
+	{ "footer", V_ENUM, "off|on", "off",
+	  "the list footer (template footer.txt) in each copy of a post and "
+	  "in digests" },
+	{ "footer_html", V_ENUM, "off|on", "off",
+	  "the HTML footer (template footer.html) in HTML parts too, rather "
+	  "than a text part beside them" },
+	{ "newsletter_footer", V_ENUM, "on|off", "on",
+	  "the list footer in newsletters" },
+	{ "mime_filter", V_SPEC, NULL, "executables",
+	  "attachments not passed on: MIME types (video/mp4, video/*) and "
+	  "file name endings (.exe), comma-separated; 'executables' is "
+	  "programs and scripts by type and name; 'none'" },
+	{ "mime_filter_action", V_ENUM, "drop|reject|hold", "drop",
+	  "a filtered attachment: dropped (a short note in its place), the "
+	  "post refused with a notice, or held for the moderators" },
+	{ "max_attachment_kb", V_INT, NULL, "0",
+	  "an attachment over this many KB is filtered as above; 0 no limit" },
+	{ "html_only", V_ENUM, "pass|convert|reject", "pass",
+	  "a post with HTML and no plain text: passed as it is, given a "
+	  "plain-text version, or refused with a notice" },
+	{ "spam_header", V_SPEC, NULL, "spamassassin, rspamd",
+	  "the header field and values of the MTA's spam filter that mean "
+	  "spam: spamassassin (X-Spam-Flag: YES), rspamd (X-Spam-Action: "
+	  "reject or add header), 'Name: value|value', comma-separated; off" },
+	{ "spam_action", V_ENUM, "hold|discard|pass", "hold",
+	  "a post the spam filter marked: held for the moderators, dropped, "
+	  "or passed on" },
 	{ "topics", V_TEXT, NULL, "",
 	  "topics members may pick on their web preference page (kith serve), "
 	  "comma-separated, e.g. 'events,news'; each is a member tag" },
@@ -345,7 +378,10 @@ value_allowed(const struct list_setting_def *d, const char *value)
 		return 0;
 	case V_INT:
 		return *value && strtoll(value, &end, 10) >= 0 && *end == '\0';
+	case V_SPEC:	/* understood, and one line of text */
 	case V_TEXT:
+		if (d->kind == V_SPEC && !filter_setting_valid(d->key, value))
+			return 0;
 		for (p = value; *p; p++)
 			if ((unsigned char)*p < 0x20)
 				return 0;
@@ -387,6 +423,7 @@ list_setting_set(sqlite3 *db, int64_t list_id, const char *key,
 		    key, d->kind == V_ENUM ? d->allowed : d->kind == V_INT ?
 		    "a whole number" : d->kind == V_TZ ? "a time zone such as "
 		    "Europe/Prague" : d->kind == V_TIME ? "HH:MM" :
+		    d->kind == V_SPEC ? "see 'kith list set --help'" :
 		    "one line of text");
 		return KITH_PERM;
 	}

@@ -18,7 +18,7 @@
 #define FOLD_AT 78	/* RFC 5322 2.1.1: lines SHOULD be no longer */
 #define BOUNDARY_PREFIX "=_kith_"
 
-enum part_kind { PART_TEXT, PART_DATA, PART_MESSAGE, PART_MULTI };
+enum part_kind { PART_TEXT, PART_DATA, PART_MESSAGE, PART_MULTI, PART_RAW };
 
 struct param {
 	char *name, *value;
@@ -39,6 +39,7 @@ struct mime_part {
 	struct buf head;		/* header fields of the message */
 	struct mime_part *kids, *last, *next;
 	char boundary[48];		/* chosen by mime_write */
+	int as_part;			/* mime_write_part: no MIME-Version */
 };
 
 static struct mime_part *
@@ -155,6 +156,15 @@ mime_message_new(const char *raw, size_t len)
 
 	p->kind = PART_MESSAGE;
 	scan_body(p);
+	return p;
+}
+
+struct mime_part *
+mime_raw_new(const char *raw, size_t len)
+{
+	struct mime_part *p = mime_data_new("", raw, len);
+
+	p->kind = PART_RAW;
 	return p;
 }
 
@@ -642,6 +652,7 @@ written(const struct mime_part *p)
 	case PART_MESSAGE:	/* RFC 2046 5.2.1: never encoded */
 		return p->eightbit ? W_8BIT : W_7BIT;
 	case PART_MULTI:
+	case PART_RAW:		/* written as it came */
 		return W_7BIT;
 	default:
 		break;
@@ -784,8 +795,12 @@ static void
 write_part(struct buf *b, const struct mime_part *p,
     const struct mime_part *parent)
 {
+	if (p->kind == PART_RAW) {
+		buf_add(b, p->body, p->len);
+		return;
+	}
 	buf_add(b, p->head.data, p->head.len);
-	if (parent == NULL)
+	if (parent == NULL && !p->as_part)
 		buf_adds(b, "MIME-Version: 1.0\r\n");
 	content_fields(b, p, parent);
 	buf_adds(b, "\r\n");
@@ -920,6 +935,14 @@ mime_write(struct mime_part *p, const char *seed, struct buf *out)
 	/* SMTP ends the message with a line end */
 	if (out->len && out->data[out->len - 1] != '\n')
 		buf_adds(out, "\r\n");
+}
+
+void
+mime_write_part(struct mime_part *p, const char *seed, struct buf *out)
+{
+	p->as_part = 1;
+	mime_write(p, seed, out);
+	p->as_part = 0;
 }
 
 char *

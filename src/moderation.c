@@ -112,6 +112,13 @@ int
 moderation_hold(const struct mail_ctx *c, const struct message *m,
     const char *envelope_from, const char *reason)
 {
+	return moderation_hold_as(c, m, envelope_from, reason, 1);
+}
+
+int
+moderation_hold_as(const struct mail_ctx *c, const struct message *m,
+    const char *envelope_from, const char *reason, int tell)
+{
 	int64_t now = now_utc(), days = list_setting_int(c->db, c->l->id,
 	    "held_days", 14), id;
 	const char *poster = *m->from_addr ? m->from_addr : envelope_from;
@@ -166,7 +173,7 @@ moderation_hold(const struct mail_ctx *c, const struct message *m,
 		free(mod);
 	}
 	sqlite3_finalize(mods);
-	if (st != KITH_TEMP && poster && *poster)
+	if (st != KITH_TEMP && tell && poster && *poster)
 		st = tell_poster(c, poster, "held.txt", m->subject, reason);
 	log_info("moderation: held '<%s>' from '%s' to '%s': %s", m->message_id,
 	    poster, c->l->address, reason);

@@ -8,6 +8,7 @@
 
 #include "kith/compose.h"
 #include "kith/db.h"
+#include "kith/footer.h"
 #include "kith/log.h"
 #include "kith/mime.h"
 #include "kith/newsletter.h"
@@ -663,6 +664,7 @@ struct newsletter_cache {
 	struct campaign c;
 	struct list l;
 	int loaded;
+	struct footer_cache *fc;	/* issue 17: the list footer */
 };
 
 struct newsletter_cache *
@@ -681,6 +683,7 @@ newsletter_cache_free(struct newsletter_cache *nc)
 	if (nc == NULL)
 		return;
 	sqlite3_finalize(nc->member);
+	footer_cache_free(nc->fc);
 	campaign_release(&nc->c);
 	list_release(&nc->l);
 	free(nc);
@@ -731,6 +734,15 @@ newsletter_personalise(struct newsletter_cache *nc,
 	if (out == NULL)
 		log_error("newsletter: campaign %lld: %s", (long long)campaign_id,
 		    err);
+	else if (strstr(nc->c.text, "{{unsubscribe}}") == NULL) {
+		/* issue 17: the list footer (newsletter_footer, footer.h),
+		 * unless the newsletter's template has its own (the shipped
+		 * default does) */
+		if (nc->fc == NULL)
+			nc->fc = footer_cache_new(nc->db);
+		out = footer_copy(nc->fc, cfg, key, &nc->l, "newsletter_footer",
+		    member_id, rcpt, out, len);
+	}
 	free(name);
 	free(mailto);
 	free(url);

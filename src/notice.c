@@ -356,6 +356,8 @@ const struct template_schema notice_schema[] = {
 	{ "announce-only.txt", F(POST), REPLY },
 	{ "too-big.txt", F(POST), REPLY },
 	{ "not-supported.txt", F(POST), REPLY },
+	{ "filtered.txt", F(POST), REPLY },	/* issue 17: filter.h */
+	{ "html-only.txt", F(POST), REPLY },
 	{ "banned.txt", F(POST, TF_STR("request")), REPLY },
 	{ "confirm.txt", F(MEMBER, TF_BOOL("join"), TF_BOOL("leave"),
 	    TF_BOOL("rsvp"), TF_BOOL("other"), TF_BOOL("rsvp.yes"),

@@ -5,25 +5,67 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kith/arc.h"
 #include "kith/archive.h"
 #include "kith/compose.h"
 #include "kith/db.h"
+#include "kith/dmarc.h"
+#include "kith/dns.h"
+#include "kith/filter.h"
+#include "kith/footer.h"
+#include "kith/log.h"
 #include "kith/members.h"
 #include "kith/outbox.h"
 #include "kith/post.h"
 #include "kith/util.h"
 
-/* The list copy of m with the list's settings applied; caller frees. */
+/*
+ * rewrite_from - whether the copy must not go out From the author:
+ * from_rewrite always or never, or (auto) the author's DMARC policy
+ * (dmarc.h), logged with the Message-ID.
+ */
+static int
+rewrite_from(struct dns *dns, const struct kith_config *cfg,
+    const char *setting, const struct message *m, const char *msgid)
+{
+	const char *at = strrchr(m->from_addr, '@');
+	struct dmarc_result r;
+
+	if (strcmp(setting, "auto"))
+		return !strcmp(setting, "always");
+	if (at == NULL)
+		return 0;
+	dmarc_check(dns, at + 1, cfg->dkim_domain, now_utc(), &r);
+	log_info("dmarc: '<%s>' from '%s': %s: From %s", msgid, m->from_addr,
+	    r.temp ? "no DNS answer, the safe side" : r.why, r.rewrite ?
+	    "rewritten" : "kept");
+	return r.rewrite;
+}
+
+/*
+ * post_copy - the list copy of m (the post as filtered, filter.h) with
+ * the list's settings applied: From rewritten or the post wrapped for
+ * DMARC (dmarc.h), the footer (footer.h), and the ARC stamp (arc.h) of
+ * the post as received.  *per_member says each member's copy gets its
+ * own footer at delivery.  Caller frees.
+ */
 static char *
 post_copy(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
-    const struct message *m, const char *msgid, size_t *len)
+    const struct message *m, const struct message *received,
+    const char *msgid, size_t *len, int *per_member)
 {
 	char *prefix = list_setting(db, l->id, "subject_prefix");
 	char *reply_to = list_setting(db, l->id, "reply_to");
 	char *archive_url = list_setting(db, l->id, "archive_url");
 	char *rewrite = list_setting(db, l->id, "from_rewrite");
-	char *site_url = NULL, *copy;
+	char *action = list_setting(db, l->id, "dmarc_action");
+	char *site_url = NULL, *copy, *wrapped = NULL, err[256];
+	struct dns *dns = dns_new(cfg, db);
+	struct message wm;
+	const struct message *src = m;
 	struct list_copy_opts o;
+	size_t wlen = 0;
+	int wparsed = 0;
 
 	if (*archive_url == '\0' && *cfg->archive_url)
 		site_url = xasprintf("%s/%s/", cfg->archive_url, l->local);
@@ -36,8 +78,41 @@ post_copy(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	o.reply_to_list = !strcmp(reply_to, "list");
 	o.archive_url = site_url ? site_url : archive_url;
 	o.message_id = msgid;
-	o.from_rewrite = !strcmp(rewrite, "always");
-	copy = compose_list_copy(&o, m, len);
+	o.from_rewrite = rewrite_from(dns, cfg, rewrite, src, msgid);
+	if (o.from_rewrite && !strcmp(action, "wrap") &&
+	    (wrapped = dmarc_wrap(cfg, &o, src, &wlen)) != NULL &&
+	    message_parse(&wm, wrapped, wlen, err, sizeof(err)) == 0) {
+		/* the wrapper is From the list already */
+		src = &wm, wparsed = 1;
+		o.from_rewrite = 0;
+	}
+	copy = compose_list_copy(&o, src, len);
+	/* a footer would break the signature members' servers check */
+	if ((o.from_rewrite || wparsed || !footer_keeps_signature(received)) &&
+	    footer_post(db, cfg, l, "footer", &copy, len) == 1)
+		*per_member = 1;
+	/* ARC: what was checked on arrival, sealed with the DKIM key */
+	if (*cfg->dkim_domain) {
+		enum arc_cv cv;
+		char *aar = arc_stamp(dns, cfg->authserv_id, cfg->domain,
+		    received->raw, received->len, m->eol, now_utc(), &cv);
+
+		if (aar) {
+			size_t n = strlen(aar);
+
+			/* in place: a copy of a 10 MB post once is enough */
+			copy = xrealloc(copy, *len + n + 1);
+			memmove(copy + n, copy, *len + 1);
+			memcpy(copy, aar, n);
+			*len += n;
+			free(aar);
+		}
+	}
+	if (wparsed)
+		message_release(&wm);
+	dns_free(dns);
+	free(wrapped);
+	free(action);
 	free(rewrite);
 	free(prefix);
 	free(reply_to);
@@ -51,17 +126,26 @@ post_accept(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
     const struct message *m, struct post_outcome *o)
 {
 	char *archive = list_setting(db, l->id, "archive"), *gen = NULL;
-	char *bounces = xasprintf("%s-bounces", l->local), *copy;
+	char *bounces = xasprintf("%s-bounces", l->local), *copy, *filtered;
 	const char *msgid = m->message_id;
+	const struct message *received = m;
+	struct message fm;
 	int64_t msg_id;
-	size_t clen;
-	int st;
+	size_t clen, flen = 0;
+	int st, per_member = 0, parsed = 0;
+	char err[256];
 
 	memset(o, 0, sizeof(*o));
 	if (*msgid == '\0')
 		msgid = gen = compose_message_id(l->domain);
 	snprintf(o->message_id, sizeof(o->message_id), "%s", msgid);
-	copy = post_copy(db, cfg, l, m, msgid, &clen);
+	/* what the content filter drops or converts, nobody gets: not the
+	 * members, not the archive, not the digests made from it */
+	filtered = filter_apply(db, cfg, l, m, &flen);
+	if (filtered && message_parse(&fm, filtered, flen, err,
+	    sizeof(err)) == 0)
+		m = &fm, parsed = 1;
+	copy = post_copy(db, cfg, l, m, received, msgid, &clen, &per_member);
 	if ((st = db_begin(db)) != KITH_OK) {
 		snprintf(o->error, sizeof(o->error), "database busy");
 		goto done;
@@ -76,6 +160,7 @@ post_accept(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	    &o->post_id)) != KITH_OK ||
 	    (st = outbox_message_add(db, l->id, o->post_id, "post", bounces,
 	    l->domain, l->address, copy, clen, &msg_id)) != KITH_OK ||
+	    (per_member && (st = footer_mark(db, msg_id)) != KITH_OK) ||
 	    (st = outbox_fanout_members(db, msg_id, l->id, &o->recipients)) !=
 	    KITH_OK) {
 		snprintf(o->error, sizeof(o->error), "%s", st == KITH_PERM ?
@@ -88,6 +173,9 @@ post_accept(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	if ((st = db_commit(db)) != KITH_OK)
 		snprintf(o->error, sizeof(o->error), "commit failed");
 done:
+	if (parsed)
+		message_release(&fm);
+	free(filtered);
 	free(archive);
 	free(gen);
 	free(bounces);

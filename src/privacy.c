@@ -88,6 +88,9 @@ const struct privacy_table privacy_tables[] = {
 	    "DELETE FROM member_log WHERE address=?1", NULL },
 	{ "forgotten", ",hash,", NULL, NULL, NULL,
 	    "an HMAC with the site secret, never the address" },
+	{ "dns_cache", ",name,data,", NULL, NULL, NULL,
+	    "DNS names and TXT records of author domains (no address), each "
+	    "dropped after its TTL, at most a day (dns.h)" },
 };
 const size_t privacy_ntables = sizeof(privacy_tables) /
     sizeof(privacy_tables[0]);

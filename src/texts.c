@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include "kith/digest.h"
+#include "kith/dmarc.h"
 #include "kith/feature.h"
+#include "kith/filter.h"
 #include "kith/notice.h"
 #include "kith/outcome.h"
 #include "kith/texts.h"
@@ -18,6 +20,8 @@ static const struct {
 	{ "outcome", outcome_schema, &outcome_nschema },
 	{ "digest", digest_schema, &digest_nschema },
 	{ "web", web_schema, &web_nschema },
+	{ "filter", filter_schema, &filter_nschema },	/* issue 17 */
+	{ "dmarc", dmarc_schema, &dmarc_nschema },
 };
 
 size_t

@@ -58,6 +58,9 @@ struct kith_config {
 	char *http_real_ip_header;	/* "" = the peer address is the client */
 	char *http_join_rate;	/* join form, per client: "10/h" */
 	char *http_join_rate_address;	/* join form, per address: "3/day" */
+	/* [dns] - DMARC policies and ARC keys (dns.h) */
+	char *dns_server;	/* forwarders "ADDR[@PORT]", "" = resolv.conf */
+	int dns_timeout_ms;	/* one lookup's deadline */
 };
 
 /*

@@ -38,6 +38,31 @@ char *dkim_sign(const struct dkim_key *k, const struct dkim_msg *m,
     const char *head, size_t head_len, int64_t now);
 
 /*
+ * The pieces ARC (arc.h) shares with DKIM: the same canonicalisation,
+ * hash and RSA-SHA256, on other header fields.
+ *
+ * dkim_canon_field - "name:value\r\n" in relaxed form (RFC 6376 3.4.2);
+ * caller frees.
+ * dkim_body_hash - base64 SHA-256 of body in relaxed form (3.4.4), cut
+ * as our SMTP client cuts lines when smtp_lines; out holds 64 bytes.
+ * dkim_sign_data - base64 RSA-SHA256 signature of data; NULL on failure
+ * (logged by the caller).  Caller frees.
+ * dkim_verify_data - 1 when sig_b64 is a valid RSA-SHA256 signature of
+ * data by the public key pubkey_b64 (a DKIM record's p=, DER
+ * SubjectPublicKeyInfo), 0 when not, -1 when the key is unusable.
+ */
+char *dkim_canon_field(const char *name, size_t name_len, const char *value,
+    size_t value_len);
+void dkim_body_hash(const char *body, size_t len, int smtp_lines,
+    char out[64]);
+char *dkim_sign_data(const struct dkim_key *k, const void *data, size_t len);
+int dkim_verify_data(const char *pubkey_b64, const void *data, size_t len,
+    const char *sig_b64);
+/* The d= and s= of a loaded key; borrowed, valid until dkim_key_free(). */
+const char *dkim_key_domain(const struct dkim_key *k);
+const char *dkim_key_selector(const struct dkim_key *k);
+
+/*
  * dkim_keygen - a new 2048-bit RSA key written to path (mode 0600, not
  * overwriting); *txt gets the DNS record value for it (caller frees).
  */

@@ -70,6 +70,15 @@ struct mime_part *mime_data_new(const char *type, const void *data,
  */
 struct mime_part *mime_message_new(const char *raw, size_t len);
 
+/*
+ * mime_raw_new - a part exactly as it came in a received message: its
+ * own header fields, a blank line and its body, written byte for byte
+ * (a post's part the list passes on untouched when it adds a footer or
+ * drops another part).  Without the line end that precedes the next
+ * delimiter.  Caller frees with mime_part_free().
+ */
+struct mime_part *mime_raw_new(const char *raw, size_t len);
+
 /* multipart/SUBTYPE ("mixed", "alternative", "related", "digest");
  * caller frees with mime_part_free(). */
 struct mime_part *mime_multipart_new(const char *subtype);
@@ -149,6 +158,14 @@ void mime_field_addrs(struct buf *b, const char *name,
  * boundaries; the same seed gives the same bytes.
  */
 void mime_write(struct mime_part *p, const char *seed, struct buf *out);
+
+/*
+ * mime_write_part - p as a body part rather than a message: its
+ * Content-* fields (and any header fields added), a blank line and its
+ * body, without MIME-Version; for a part that replaces one inside a
+ * received message.
+ */
+void mime_write_part(struct mime_part *p, const char *seed, struct buf *out);
 
 /* mime_write into a new string; caller frees.  *len gets its length. */
 char *mime_detach(struct mime_part *p, const char *seed, size_t *len);

@@ -27,6 +27,10 @@ void held_release(struct held *h);
 /* Hold m (inside the caller's transaction): store, tell moderators and poster. */
 int moderation_hold(const struct mail_ctx *c, const struct message *m,
     const char *envelope_from, const char *reason);
+/* The same; tell 0 leaves the poster untold (spam: any notice would be
+ * backscatter to a forged sender). */
+int moderation_hold_as(const struct mail_ctx *c, const struct message *m,
+    const char *envelope_from, const char *reason, int tell);
 
 /*
  * moderation_decide - carry out a decision on held post id of list c->l

@@ -68,6 +68,7 @@ main(void)
 	srunner_add_suite(sr, mime_suite());
 	srunner_add_suite(sr, template_suite());
 	srunner_add_suite(sr, web_suite());
+	srunner_add_suite(sr, deliverability_suite());
 	srunner_add_suite(sr, feature_suite());
 	srunner_add_suite(sr, texts_suite());
 	srunner_run_all(sr, CK_NORMAL);

@@ -28,6 +28,7 @@ Suite *deliver_suite(void);
 Suite *mime_suite(void);
 Suite *template_suite(void);
 Suite *web_suite(void);
+Suite *deliverability_suite(void);
 Suite *feature_suite(void);
 Suite *texts_suite(void);
 Suite *privacy_suite(void);

@@ -1,0 +1,334 @@
+/* dns - TXT lookups through libunbound, cached in the database. */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <unbound.h>
+
+#include "kith/db.h"
+#include "kith/dns.h"
+#include "kith/log.h"
+#include "kith/util.h"
+
+#define RR_TXT 16
+#define CLASS_IN 1
+#define RCODE_NXDOMAIN 3
+
+struct dns {
+	const struct kith_config *cfg;
+	sqlite3 *db;
+	struct ub_ctx *ub;
+	int broken;		/* the context could not be made: all TEMP */
+	char broken_why[96];
+	unsigned queries;
+};
+
+/* What the callback hands back to the waiting lookup. */
+struct answer {
+	int done;
+	int err;
+	struct ub_result *res;
+};
+
+struct dns *
+dns_new(const struct kith_config *cfg, sqlite3 *db)
+{
+	struct dns *d = xcalloc(1, sizeof(*d));
+
+	d->cfg = cfg;
+	d->db = db;
+	return d;
+}
+
+void
+dns_free(struct dns *d)
+{
+	if (d == NULL)
+		return;
+	if (d->ub)
+		ub_ctx_delete(d->ub);
+	free(d);
+}
+
+unsigned
+dns_queries(const struct dns *d)
+{
+	return d ? d->queries : 0;
+}
+
+void
+dns_txt_release(struct dns_txt *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->rec[i]);
+	free(t->rec);
+	t->rec = NULL;
+	t->n = 0;
+}
+
+/*
+ * set_servers - [dns] server: forwarders separated by commas or spaces,
+ * "ADDR" or "ADDR@PORT"; empty means those of /etc/resolv.conf.
+ */
+static int
+set_servers(struct dns *d, struct ub_ctx *ub)
+{
+	char *list = xstrdup(d->cfg->dns_server), *save = NULL, *tok;
+	int rc = 0, any = 0;
+
+	for (tok = strtok_r(list, ", \t", &save); tok && rc == 0;
+	    tok = strtok_r(NULL, ", \t", &save)) {
+		rc = ub_ctx_set_fwd(ub, tok);
+		any = 1;
+	}
+	free(list);
+	if (rc == 0 && !any)
+		rc = ub_ctx_resolvconf(ub, NULL);
+	if (rc != 0)
+		snprintf(d->broken_why, sizeof(d->broken_why), "%s",
+		    ub_strerror(rc));
+	return rc;
+}
+
+/* The libunbound context, made once; NULL (and broken) when it cannot be. */
+static struct ub_ctx *
+context(struct dns *d)
+{
+	struct ub_ctx *ub;
+
+	if (d->ub || d->broken)
+		return d->ub;
+	ub = ub_ctx_create();
+	if (ub == NULL) {
+		snprintf(d->broken_why, sizeof(d->broken_why), "cannot create "
+		    "a resolver");
+		d->broken = 1;
+		return NULL;
+	}
+	/* A forwarder on this machine (a local unbound, systemd-resolved,
+	 * the tests' server) is the common case, not a mistake. */
+	if (ub_ctx_set_option(ub, "do-not-query-localhost:", "no") != 0 ||
+	    ub_ctx_set_option(ub, "verbosity:", "0") != 0 ||
+	    ub_ctx_async(ub, 1) != 0 || set_servers(d, ub) != 0) {
+		if (!*d->broken_why)
+			snprintf(d->broken_why, sizeof(d->broken_why),
+			    "cannot configure the resolver");
+		log_error("dns: [dns] server '%s': %s", d->cfg->dns_server,
+		    d->broken_why);
+		ub_ctx_delete(ub);
+		d->broken = 1;
+		return NULL;
+	}
+	d->ub = ub;
+	return ub;
+}
+
+static void
+on_answer(void *arg, int err, struct ub_result *res)
+{
+	struct answer *a = arg;
+
+	a->done = 1;
+	a->err = err;
+	a->res = res;
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * ask - one question to the network, waited for until [dns] timeout_ms.
+ * 0 with *res (caller frees with ub_resolve_free), or -1 with why.
+ */
+static int
+ask(struct dns *d, const char *name, struct ub_result **res, char *why,
+    size_t whylen)
+{
+	struct ub_ctx *ub = context(d);
+	struct answer a = { 0, 0, NULL };
+	int64_t deadline = mono_ms() + d->cfg->dns_timeout_ms;
+	int id = 0, rc;
+
+	if (ub == NULL) {
+		snprintf(why, whylen, "%s", d->broken_why);
+		return -1;
+	}
+	d->queries++;
+	rc = ub_resolve_async(ub, name, RR_TXT, CLASS_IN, &a, on_answer, &id);
+	if (rc != 0) {
+		snprintf(why, whylen, "%s", ub_strerror(rc));
+		return -1;
+	}
+	while (!a.done) {
+		struct pollfd p = { ub_fd(ub), POLLIN, 0 };
+		int64_t left = deadline - mono_ms();
+
+		if (left <= 0) {
+			ub_cancel(ub, id);
+			snprintf(why, whylen, "no answer in %d ms",
+			    d->cfg->dns_timeout_ms);
+			return -1;
+		}
+		rc = poll(&p, 1, (int)left);
+		if (rc < 0 && errno != EINTR) {
+			ub_cancel(ub, id);
+			snprintf(why, whylen, "poll: %s", strerror(errno));
+			return -1;
+		}
+		if (rc > 0 && (rc = ub_process(ub)) != 0) {
+			snprintf(why, whylen, "%s", ub_strerror(rc));
+			return -1;
+		}
+	}
+	if (a.err != 0 || a.res == NULL) {
+		snprintf(why, whylen, "%s", ub_strerror(a.err));
+		ub_resolve_free(a.res);
+		return -1;
+	}
+	*res = a.res;
+	return 0;
+}
+
+/*
+ * txt_rdata - one TXT record's character-strings joined; NULL when it is
+ * malformed or holds a NUL (no DMARC or DKIM record can).
+ */
+static char *
+txt_rdata(const unsigned char *p, int len)
+{
+	struct buf b;
+	int i = 0;
+
+	buf_init(&b);
+	buf_adds(&b, "");
+	while (i < len) {
+		int n = p[i++];
+
+		if (i + n > len || memchr(p + i, '\0', (size_t)n)) {
+			buf_release(&b);
+			return NULL;
+		}
+		buf_add(&b, p + i, (size_t)n);
+		i += n;
+	}
+	return buf_detach(&b, NULL);
+}
+
+static int64_t
+clamp_ttl(int64_t ttl)
+{
+	return ttl < DNS_MIN_TTL ? DNS_MIN_TTL : ttl > DNS_MAX_TTL ?
+	    DNS_MAX_TTL : ttl;
+}
+
+/* The cached answer for name, if one is fresh: DNS_FOUND/NONE, or -1. */
+static int
+cache_get(struct dns *d, const char *name, int64_t now, struct dns_txt *out)
+{
+	sqlite3_stmt *st;
+	int found = -1;
+
+	if (d->db == NULL || (st = db_prepare(d->db, "SELECT status, data "
+	    "FROM dns_cache WHERE name=? AND rrtype=? AND expires>?")) == NULL)
+		return -1;
+	db_bind(st, "tIi", name, RR_TXT, now);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *status = (const char *)sqlite3_column_text(st, 0);
+		const char *data = sqlite3_column_blob(st, 1);
+		int len = sqlite3_column_bytes(st, 1);
+
+		found = status && !strcmp(status, "found") ? DNS_FOUND :
+		    DNS_NONE;
+		/* records are stored one after the other, NUL-terminated */
+		for (int i = 0; found == DNS_FOUND && i < len;) {
+			size_t n = strnlen(data + i, (size_t)(len - i));
+
+			out->rec = xrealloc(out->rec, (out->n + 1) *
+			    sizeof(*out->rec));
+			out->rec[out->n++] = xstrndup(data + i, n);
+			i += (int)n + 1;
+		}
+		if (found == DNS_FOUND && out->n == 0)
+			found = DNS_NONE;
+		out->cached = 1;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+/*
+ * cache_put - keep an answer for its TTL; a busy database only costs a
+ * lookup later.  Answers past their TTL go first: without that, every
+ * author domain ever seen would stay (a list of who posted, and a table
+ * that only grows); it runs once per question sent, not per post.
+ */
+static void
+cache_put(struct dns *d, const char *name, int status,
+    const struct dns_txt *t, int64_t now, int64_t ttl)
+{
+	struct buf b;
+
+	if (d->db == NULL)
+		return;
+	if (db_exec(d->db, "DELETE FROM dns_cache WHERE expires<=?", "i",
+	    now) != KITH_OK)
+		log_debug("dns: cannot drop expired answers");
+	buf_init(&b);
+	for (size_t i = 0; i < t->n; i++)
+		buf_add(&b, t->rec[i], strlen(t->rec[i]) + 1);
+	if (db_exec(d->db, "INSERT OR REPLACE INTO dns_cache(name, rrtype, "
+	    "status, data, fetched, expires) VALUES (?, ?, ?, ?, ?, ?)",
+	    "tItbii", name, RR_TXT, status == DNS_FOUND ? "found" : "none",
+	    b.data ? b.data : "", (int)b.len, now, now + clamp_ttl(ttl)) !=
+	    KITH_OK)
+		log_debug("dns: cannot cache the answer for '%s'", name);
+	buf_release(&b);
+}
+
+enum dns_status
+dns_txt(struct dns *d, const char *name, int64_t now, struct dns_txt *out)
+{
+	struct ub_result *res = NULL;
+	int st;
+
+	memset(out, 0, sizeof(*out));
+	if ((st = cache_get(d, name, now, out)) >= 0)
+		return (enum dns_status)st;
+	if (ask(d, name, &res, out->why, sizeof(out->why)) < 0) {
+		log_info("dns: no answer for '%s': %s", name, out->why);
+		return DNS_TEMP;
+	}
+	if (res->rcode != 0 && res->rcode != RCODE_NXDOMAIN) {
+		snprintf(out->why, sizeof(out->why), "rcode %d%s", res->rcode,
+		    res->rcode == 2 ? " (SERVFAIL)" : "");
+		log_info("dns: no answer for '%s': %s", name, out->why);
+		ub_resolve_free(res);
+		return DNS_TEMP;
+	}
+	for (int i = 0; res->havedata && res->data[i]; i++) {
+		char *r = txt_rdata((const unsigned char *)res->data[i],
+		    res->len[i]);
+
+		if (r == NULL)
+			continue;
+		out->rec = xrealloc(out->rec, (out->n + 1) * sizeof(*out->rec));
+		out->rec[out->n++] = r;
+	}
+	st = out->n ? DNS_FOUND : DNS_NONE;
+	cache_put(d, name, st, out, now, res->ttl);
+	log_debug("dns: '%s': %zu TXT record(s), ttl %d", name, out->n,
+	    res->ttl);
+	ub_resolve_free(res);
+	return (enum dns_status)st;
+}
