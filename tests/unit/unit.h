@@ -30,6 +30,7 @@ Suite *template_suite(void);
 Suite *web_suite(void);
 Suite *feature_suite(void);
 Suite *texts_suite(void);
+Suite *event_texts_suite(void);
 Suite *privacy_suite(void);
 Suite *import_suite(void);
 
