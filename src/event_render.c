@@ -9,6 +9,7 @@
 #include "kith/db.h"
 #include "kith/event_imip.h"
 #include "kith/event_render.h"
+#include "kith/i18n.h"
 #include "kith/ical.h"
 #include "kith/log.h"
 #include "kith/mime.h"
@@ -47,9 +48,36 @@ event_notice(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 }
 
 /* The ical view of e (borrowed strings). */
+/*
+ * organiser_language - the language of the organisers' own words (an
+ * event's title, place and description): the list's language when the
+ * list sets one; NULL when it does not (the default says nothing about
+ * what its organisers write).  Caller frees.
+ */
+static char *
+organiser_language(sqlite3 *db, const struct list *l)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT value FROM list_settings "
+	    "WHERE list_id=? AND key='language'");
+	char *lang = NULL;
+
+	if (st == NULL)
+		return NULL;
+	db_bind(st, "i", l->id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		lang = db_col_text(st, 0);
+	sqlite3_finalize(st);
+	if (lang && !i18n_code_valid(lang)) {
+		free(lang);
+		lang = NULL;
+	}
+	return lang;
+}
+
+/* The ical view of e (borrowed strings); language: its words', or NULL. */
 static void
 ical_view(const struct event *e, const struct list *l, const char *organizer,
-    struct ical_event *ie)
+    const char *language, struct ical_event *ie)
 {
 	memset(ie, 0, sizeof(*ie));
 	ie->uid = e->uid;
@@ -57,6 +85,7 @@ ical_view(const struct event *e, const struct list *l, const char *organizer,
 	ie->summary = e->title;
 	ie->description = e->description;
 	ie->location = e->location;
+	ie->language = language;
 	ie->tz = e->tz;
 	ie->start = e->start;
 	ie->duration = e->duration;
@@ -76,13 +105,15 @@ event_feed(sqlite3 *db, const struct list *l, int64_t now, char *err,
 	struct ical_event ies[128];
 	size_t n = event_upcoming(db, l, now, evs, 128);
 	char *org = xasprintf("%s-events@%s", l->local, l->domain), *out;
+	char *lang = organiser_language(db, l);
 
 	for (size_t i = 0; i < n; i++)
-		ical_view(&evs[i], l, org, &ies[i]);
+		ical_view(&evs[i], l, org, lang, &ies[i]);
 	out = ical_calendar("PUBLISH", ies, n, NULL, now, err, errlen);
 	for (size_t i = 0; i < n; i++)
 		event_release(&evs[i]);
 	free(org);
+	free(lang);
 	return out;
 }
 
@@ -93,6 +124,7 @@ struct event_cache {
 	int loaded;
 	struct event e;
 	struct list l;
+	char *language;		/* organiser_language(l), or NULL */
 };
 
 struct event_cache *
@@ -114,6 +146,7 @@ event_cache_free(struct event_cache *ec)
 	if (ec->loaded) {
 		event_release(&ec->e);
 		list_release(&ec->l);
+		free(ec->language);
 	}
 	free(ec);
 }
@@ -127,6 +160,8 @@ cache_load(struct event_cache *ec, const char *render, long long id)
 	if (ec->loaded) {
 		event_release(&ec->e);
 		list_release(&ec->l);
+		free(ec->language);
+		ec->language = NULL;
 		ec->loaded = 0;
 	}
 	if (event_get(ec->db, id, &ec->e) != KITH_OK)
@@ -136,6 +171,7 @@ cache_load(struct event_cache *ec, const char *render, long long id)
 		return -1;
 	}
 	snprintf(ec->render, sizeof(ec->render), "%s", render);
+	ec->language = organiser_language(ec->db, &ec->l);
 	ec->loaded = 1;
 	return 0;
 }
@@ -320,7 +356,7 @@ copy_calendar(struct event_cache *ec, const char *org, int kind, int64_t occ,
 	struct ical_attendee att;
 	char *cal, err[256];
 
-	ical_view(&ec->e, &ec->l, org, &ie);
+	ical_view(&ec->e, &ec->l, org, ec->language, &ie);
 	if (kind == COPY_CANCEL)
 		ie.cancelled = 1;
 	ie.recurrence_id = kind == COPY_INVITE ? 0 : occ;

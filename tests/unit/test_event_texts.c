@@ -6,6 +6,14 @@
  * in tests/data/event/ were written by the C that built these texts
  * before they moved into templates, so an English reader gets the same
  * bytes.  KITH_UPDATE_GOLDEN=1 rewrites them.
+ *
+ * Then the languages: a site's Czech texts (DATA/templates/cs/...) are
+ * what a Czech reader gets, subject, dates and all, while an English
+ * reader of the same list keeps English, with no change in C; a list's
+ * text older than the subjects in templates still works; and the
+ * calendar's SUMMARY, LOCATION and DESCRIPTION carry LANGUAGE when the
+ * list says which language its organisers write (read back by Python's
+ * icalendar as well as by Kith).
  */
 #include "config.h"
 
@@ -17,6 +25,7 @@
 #include "kith/config.h"
 #include "kith/db.h"
 #include "kith/event.h"
+#include "kith/ical.h"
 #include "kith/lists.h"
 #include "kith/members.h"
 #include "kith/message.h"
@@ -163,7 +172,10 @@ mask_tokens(char *s)
 	}
 }
 
-/* Subject and the text parts of mail, as a member's program shows them. */
+/*
+ * Subject and the text parts of mail, as a member's program shows them
+ * (the parts with the CRLF line ends of mail).
+ */
 static void
 describe(struct buf *b, const char *mail, size_t len)
 {
@@ -460,6 +472,263 @@ START_TEST(test_digest_section_as_before)
 }
 END_TEST
 
+/* ---- languages ---- */
+
+/* A file of the test's data directory (templates/...), written. */
+static void
+write_text(const char *rel, const char *text)
+{
+	char *path = xasprintf("%s/%s", dir, rel), *cmd;
+	FILE *f;
+	int r;
+
+	cmd = xasprintf("mkdir -p \"$(dirname '%s')\"", path);
+	r = system(cmd);
+	ck_assert_int_eq(r, 0);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	free(cmd);
+	free(path);
+}
+
+/* One copy of render for bob in lang, described. */
+static char *
+copy_in(const char *render, const char *lang)
+{
+	struct event_cache *ec = event_cache_new(db);
+	char *out;
+	struct buf b;
+	size_t len;
+
+	out = event_personalise_in(ec, &cfg, key, render, bob, "bob@example.org",
+	    lang, &len);
+	ck_assert_msg(out != NULL, "%s in %s: no copy", render, lang);
+	buf_init(&b);
+	describe(&b, out, len);
+	free(out);
+	event_cache_free(ec);
+	return buf_detach(&b, NULL);
+}
+
+/* whether got, its CRLFs read as LFs, holds want */
+static void
+contains(const char *got, const char *want)
+{
+	char *lf = xstrdup(got), *w = lf;
+
+	for (const char *r = got; *r; r++)
+		if (!(r[0] == '\r' && r[1] == '\n'))
+			*w++ = *r;
+	*w = '\0';
+	ck_assert_msg(strstr(lf, want) != NULL, "no '%s' in:\n%s", want, lf);
+	free(lf);
+}
+
+static void
+lacks(const char *got, const char *unwanted)
+{
+	ck_assert_msg(strstr(got, unwanted) == NULL, "'%s' in:\n%s", unwanted,
+	    got);
+}
+
+/*
+ * A site's Czech invitation and reminder: a Czech reader gets them,
+ * with Czech dates in the event's zone; an English reader of the same
+ * event gets what the golden files hold.
+ */
+START_TEST(test_czech_override)
+{
+	char render[64], *cs, *en, *want;
+	struct event e;
+
+	write_text("templates/cs/event/invitation.txt",
+	    "Subject: Pozvánka: {{event.title}}, {{date event.next "
+	    "\"datetime\"}}\n\nZveme vás, {{member.name}}.\n\n"
+	    "{{event.title}}\nKdy: {{date event.time \"datetime\"}} až "
+	    "{{date event.end \"time\"}}\n{{#if event.location}}Kde: "
+	    "{{event.location}}\n{{/if}}{{#if waitlisted}}Akce je plná.\n"
+	    "{{/if}}Odpovězte 'rsvp yes {{event.id}}' na {{list.request}}.\n");
+	write_text("templates/cs/event/invitation.html",
+	    "<p>Zveme vás, {{member.name}}.</p>\n<h2>{{event.title}}</h2>\n"
+	    "<p>{{date event.time \"datetime\"}}</p>\n");
+	write_text("templates/cs/event-reminder.txt",
+	    "Subject: Připomínka: {{event.title}}, {{date event.time "
+	    "\"datetime\"}}\n\nDobrý den, {{member.name}},\n\nblíží se "
+	    "{{event.title}} ({{date event.time \"datetime\"}}).\n");
+	snprintf(render, sizeof(render), "event:%lld:REQUEST", (long long)hike);
+	cs = copy_in(render, "cs");
+	contains(cs, "Subject: Pozvánka: Hike, ne 20. prosince 2026, 10:00 CET\n");
+	contains(cs, "--- text/plain\nZveme vás, Bob Builder.\n\nHike\n"
+	    "Kdy: ne 20. prosince 2026, 10:00 CET až 13:00 CET\n"
+	    "Kde: Pálava, the car park\nOdpovězte 'rsvp yes 1' na "
+	    "team-request@example.org.\n");
+	contains(cs, "--- text/html\n<p>Zveme vás, Bob Builder.</p>\n"
+	    "<h2>Hike</h2>\n<p>ne 20. prosince 2026, 10:00 CET</p>\n");
+	lacks(cs, "invited");
+	en = copy_in(render, "en");
+	golden("invite-hike.txt", en);
+	free(cs);
+	free(en);
+
+	/* the reminder: the Czech text for a Czech reader only */
+	ck_assert_int_eq(event_get(db, hike, &e), KITH_OK);
+	ck_assert_int_eq(event_notice(&cfg, db, &l, &e, e.start,
+	    "bob@example.org", "Bob Builder", "event-reminder.txt", "cs"),
+	    KITH_OK);
+	cs = last_notice("bob@example.org");
+	ck_assert_int_eq(event_notice(&cfg, db, &l, &e, e.start,
+	    "dave@example.org", "Dave", "event-reminder.txt", "en"), KITH_OK);
+	en = last_notice("dave@example.org");
+	event_release(&e);
+	contains(cs, "Subject: Připomínka: Hike, ne 20. prosince 2026, "
+	    "10:00 CET\n--- text/plain\nDobrý den, Bob Builder,\n\nblíží se "
+	    "Hike (ne 20. prosince 2026, 10:00 CET).\n");
+	lacks(cs, "Reminder");
+	want = xstrdup(en);
+	contains(want, "Subject: Reminder: Hike, Sun 20 Dec 2026, 10:00 CET\n");
+	contains(want, "Hello Dave,\n\nA reminder: Hike\nWhen:  Sun 20 Dec "
+	    "2026, 10:00 CET\n");
+	free(want);
+	free(cs);
+	free(en);
+}
+END_TEST
+
+/*
+ * A list's own text from before the subjects moved into templates: no
+ * "Subject:" line, {{event.when}} for the time.  It keeps working: the
+ * subject is the shipped text's, event.when is the date in the reader's
+ * language.
+ */
+START_TEST(test_older_list_text)
+{
+	char render[64], *en, *cs;
+
+	write_text("templates/team/event-waitlisted.txt",
+	    "{{member.name}}: {{event.title}} ({{event.when}}) is full; "
+	    "you wait.\n");
+	snprintf(render, sizeof(render), "event:%lld:WAITLIST:0",
+	    (long long)hike);
+	en = copy_in(render, "en");
+	contains(en, "Subject: On the waitlist: Hike, Sun 20 Dec 2026, "
+	    "10:00 CET\n--- text/plain\nBob Builder: Hike (Sun 20 Dec 2026, "
+	    "10:00 CET) is full; you wait.\n");
+	cs = copy_in(render, "cs");
+	contains(cs, "Bob Builder: Hike (ne 20. prosince 2026, 10:00 CET) is "
+	    "full; you wait.\n");
+	free(en);
+	free(cs);
+}
+END_TEST
+
+/* The LANGUAGE parameters of cal as Python's icalendar reads them. */
+static char *
+python_languages(const char *cal)
+{
+	static const char script[] =
+	    "import sys\n"
+	    "try:\n"
+	    "    import icalendar\n"
+	    "except ImportError:\n"
+	    "    print('SKIP'); sys.exit(0)\n"
+	    "cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())\n"
+	    "out = []\n"
+	    "for ev in cal.walk('VEVENT'):\n"
+	    "    for p in ('SUMMARY', 'LOCATION', 'DESCRIPTION'):\n"
+	    "        v = ev.get(p)\n"
+	    "        if v is not None:\n"
+	    "            out.append('%s=%s' % (p, v.params.get('LANGUAGE', '-')))\n"
+	    "print(' '.join(out))\n";
+	char *path = xasprintf("%s/cal.ics", dir), *cmd, line[512] = "";
+	FILE *f = fopen(path, "w"), *p;
+
+	ck_assert_ptr_nonnull(f);
+	fputs(cal, f);
+	fclose(f);
+	cmd = xasprintf("/usr/bin/python3 -c \"$KITH_PY\" '%s' 2>&1", path);
+	setenv("KITH_PY", script, 1);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	if (fgets(line, sizeof(line), p) == NULL)
+		*line = '\0';
+	pclose(p);
+	unsetenv("KITH_PY");
+	free(cmd);
+	free(path);
+	line[strcspn(line, "\n")] = '\0';
+	return xstrdup(line);
+}
+
+/* The calendar of bob's copy of render; caller frees. */
+static char *
+calendar_of(const char *render)
+{
+	struct event_cache *ec = event_cache_new(db);
+	char *out, *cal;
+	size_t len;
+
+	out = event_personalise_in(ec, &cfg, key, render, bob, "bob@example.org",
+	    "en", &len);
+	ck_assert_ptr_nonnull(out);
+	cal = event_find_calendar(out, len);
+	ck_assert_ptr_nonnull(cal);
+	free(out);
+	event_cache_free(ec);
+	return cal;
+}
+
+/*
+ * SUMMARY, LOCATION and DESCRIPTION are the organisers' words: LANGUAGE
+ * is the list's language when the list sets one, on every copy and in
+ * the feed; none when it does not.
+ */
+START_TEST(test_calendar_language)
+{
+	char render[64], *cal, *py, err[256];
+	struct ical_info in;
+
+	snprintf(render, sizeof(render), "event:%lld:REQUEST", (long long)hike);
+	cal = calendar_of(render);
+	lacks(cal, "LANGUAGE");
+	py = python_languages(cal);
+	if (strcmp(py, "SKIP"))
+		ck_assert_str_eq(py, "SUMMARY=- LOCATION=- DESCRIPTION=-");
+	free(py);
+	free(cal);
+
+	ck_assert_int_eq(db_exec(db, "INSERT INTO list_settings(list_id, key, "
+	    "value) VALUES (?, 'language', 'cs')", "i", l.id), KITH_OK);
+	cal = calendar_of(render);
+	contains(cal, "SUMMARY;LANGUAGE=cs:Hike\n");
+	contains(cal, "LOCATION;LANGUAGE=cs:Pálava\\, the car park\n");
+	contains(cal, "DESCRIPTION;LANGUAGE=cs:Bring boots.\\nAnd water & "
+	    "snacks <3\n");
+	ck_assert_int_eq(ical_parse(cal, &in), 0);
+	ck_assert_int_eq(in.errors, 0);
+	ical_info_release(&in);
+	py = python_languages(cal);
+	if (strcmp(py, "SKIP"))
+		ck_assert_str_eq(py, "SUMMARY=cs LOCATION=cs DESCRIPTION=cs");
+	else
+		fprintf(stderr, "test_calendar_language: /usr/bin/python3 has no "
+		    "icalendar (python3-icalendar); read by Kith only\n");
+	free(py);
+	free(cal);
+
+	cal = event_feed(db, &l, 1796083200LL, err, sizeof(err));
+	ck_assert_msg(cal != NULL, "feed: %s", err);
+	contains(cal, "SUMMARY;LANGUAGE=cs:Concert\n");
+	py = python_languages(cal);
+	if (strcmp(py, "SKIP"))
+		ck_assert_str_eq(py, "SUMMARY=cs LOCATION=cs DESCRIPTION=cs "
+		    "SUMMARY=cs LOCATION=cs");
+	free(py);
+	free(cal);
+}
+END_TEST
+
 Suite *
 event_texts_suite(void)
 {
@@ -473,6 +742,9 @@ event_texts_suite(void)
 	tcase_add_test(tc, test_nudge_as_before);
 	tcase_add_test(tc, test_reply_answers_as_before);
 	tcase_add_test(tc, test_digest_section_as_before);
+	tcase_add_test(tc, test_czech_override);
+	tcase_add_test(tc, test_older_list_text);
+	tcase_add_test(tc, test_calendar_language);
 	suite_add_tcase(s, tc);
 	return s;
 }
