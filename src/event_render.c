@@ -19,6 +19,7 @@
 #include "kith/util.h"
 #include "kith/weblinks.h"
 
+/* event_notice - one notice about e in the reader's language (header). */
 int
 event_notice(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
     const struct event *e, int64_t occ, const char *to, const char *name,
@@ -47,7 +48,6 @@ event_notice(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 	return st;
 }
 
-/* The ical view of e (borrowed strings). */
 /*
  * organiser_language - the language of the organisers' own words (an
  * event's title, place and description): the list's language when the

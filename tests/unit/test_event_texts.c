@@ -308,6 +308,39 @@ last_notice(const char *rcpt)
 	return b.data ? buf_detach(&b, NULL) : xstrdup("");
 }
 
+/* Header name of the newest notice to rcpt (caller frees; "" when none). */
+static char *
+notice_header(const char *rcpt, const char *name)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT m.data FROM outbox o JOIN "
+	    "outbox_messages m ON m.id=o.message_id WHERE m.kind='notice' AND "
+	    "o.rcpt=? ORDER BY m.id DESC LIMIT 1");
+	char *v = NULL, err[128];
+	struct message m;
+
+	ck_assert_ptr_nonnull(st);
+	db_bind(st, "t", rcpt);
+	if (sqlite3_step(st) == SQLITE_ROW && message_parse(&m,
+	    (const char *)sqlite3_column_blob(st, 0),
+	    (size_t)sqlite3_column_bytes(st, 0), err, sizeof(err)) == 0) {
+		v = message_header(&m, name);
+		message_release(&m);
+	}
+	sqlite3_finalize(st);
+	return v ? v : xstrdup("");
+}
+
+/* What the newest notice to rcpt says it is (RFC 3834). */
+static void
+auto_submitted(const char *rcpt, const char *want)
+{
+	char *got = notice_header(rcpt, "Auto-Submitted");
+
+	ck_assert_msg(!strcmp(got, want), "Auto-Submitted of the notice to %s: "
+	    "'%s', want '%s'", rcpt, got, want);
+	free(got);
+}
+
 START_TEST(test_reminder_as_before)
 {
 	struct site_ctx c = { &cfg, db, key };
@@ -319,6 +352,7 @@ START_TEST(test_reminder_as_before)
 	event_release(&e);
 	got = last_notice("bob@example.org");
 	golden("reminder.txt", got);
+	auto_submitted("bob@example.org", "auto-generated");
 	free(got);
 }
 END_TEST
@@ -336,6 +370,7 @@ START_TEST(test_nudge_as_before)
 	event_release(&e);
 	got = last_notice("carol@example.org");
 	golden("nudge.txt", got);
+	auto_submitted("carol@example.org", "auto-generated");
 	free(got);
 }
 END_TEST
@@ -404,8 +439,10 @@ START_TEST(test_reply_answers_as_before)
 	ck_assert_int_eq(event_get(db, hike, &h), KITH_OK);
 	ck_assert_int_eq(event_get(db, run, &r), KITH_OK);
 	buf_init(&all);
+	/* each answers bob's mail: auto-replied (RFC 3834) */
 #define TELL(what) do { got = last_notice("bob@example.org"); \
 	buf_addf(&all, "=== %s\n%s", what, got); free(got); \
+	auto_submitted("bob@example.org", "auto-replied"); \
 	db_exec(db, "DELETE FROM outbox", ""); } while (0)
 	reply("bob@example.org", NULL, NULL, NULL, NULL, NULL, NULL);
 	TELL("no calendar");
