@@ -255,10 +255,15 @@ invite_member(sqlite3 *db, const struct list *l, int64_t member_id,
 	return sent;
 }
 
-/* What the digest's events section gives its template (kith check). */
+/*
+ * What the digest's events section gives its template (kith check):
+ * start is shown by {{date}} in the event's own zone; when is its text
+ * in English, for lists' own texts older than {{date}}.
+ */
 static const struct template_schema digest_schema = {
 	"digest/events.txt", TF_FIELDS(TF_LIST("events", TF_FIELDS(
-	    TF_INT("id"), TF_STR("title"), TF_STR("when"), TF_STR("where"),
+	    TF_INT("id"), TF_STR("title"), TF_TIME("start"), TF_STR("when"),
+	    TF_STR("where"),
 	    TF_INT("coming"), TF_INT("maybe"), TF_INT("declined"),
 	    TF_INT("unanswered"), TF_INT("capacity"), TF_INT("waiting")))), 0
 };
@@ -288,6 +293,7 @@ digest_section(sqlite3 *db, const struct list *l, int64_t now,
 		event_attendees(db, &evs[i], next, NULL, NULL, &c);
 		tv_int(it, "id", evs[i].id);
 		tv_str(it, "title", evs[i].title);
+		tv_time(it, "start", next, evs[i].tz);
 		tv_str(it, "when", when);
 		tv_str(it, "where", evs[i].location);
 		tv_int(it, "coming", c.accepted);
@@ -514,4 +520,6 @@ const struct feature event_feature = {
 	.digest = &digest_schema,
 	.on_join = member_joined,
 	.on_leave = member_left,
+	.texts = event_schema,
+	.ntexts = EVENT_NTEXTS,
 };

@@ -64,7 +64,7 @@ event_reminders(const struct kith_config *cfg, sqlite3 *db,
 				status = event_notice(cfg, db, l, e, occ[i],
 				    (const char *)sqlite3_column_text(st, 0),
 				    (const char *)sqlite3_column_text(st, 1),
-				    "event-reminder.txt", "Reminder: %s, %s", NULL);
+				    "event-reminder.txt", NULL);
 			sqlite3_finalize(st);
 		}
 		if (status == KITH_OK)
@@ -89,12 +89,8 @@ nudge_members(const struct kith_config *cfg, sqlite3 *db,
 	    "i.event_id=? AND m.mode!='nomail' AND m.disabled=0 AND "
 	    "m.role!='owner' AND NOT EXISTS (SELECT 1 FROM rsvps r WHERE "
 	    "r.event_id=i.event_id AND r.member_id=i.member_id) ORDER BY m.id");
-	char *tz = list_setting(db, l->id, "timezone"), deadline[64];
 	int status = KITH_OK;
 
-	local_time_strftime(tz && tz_valid(tz) ? tz : e->tz, e->rsvp_by,
-	    "%a %-d %b %Y, %H:%M %Z", deadline, sizeof(deadline));
-	free(tz);
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "i", e->id);
@@ -105,7 +101,7 @@ nudge_members(const struct kith_config *cfg, sqlite3 *db,
 			continue;
 		status = event_notice(cfg, db, l, e, next, addr,
 		    (const char *)sqlite3_column_text(st, 1), "event-nudge.txt",
-		    "Are you coming? %s, %s", deadline);
+		    NULL);
 	}
 	sqlite3_finalize(st);
 	return status;

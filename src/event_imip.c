@@ -22,24 +22,68 @@
 #include "kith/tokens.h"
 #include "kith/util.h"
 
+/* Why a reply changed nothing: the kinds of event/reply-reason.txt. */
+enum reason {
+	NO_CALENDAR, NOT_REPLY, UNKNOWN_EVENT, CANCELLED, OTHER_EVENT,
+	OTHER_MEMBER, NO_ATTENDEE, NOT_MEMBER, FORGED, NOT_OCCURRENCE,
+	NREASONS
+};
+static const char *const reason_names[NREASONS] = {
+	"no_calendar", "not_reply", "unknown_event", "cancelled", "other_event",
+	"other_member", "no_attendee", "not_member", "forged", "not_occurrence"
+};
+
+/*
+ * reason_text - why, as event/reply-reason.txt says it in lang: one or
+ * two sentences.  Caller frees; NULL when the text is missing or wrong
+ * (logged).
+ */
+static char *
+reason_text(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    const char *lang, enum reason why)
+{
+	struct tvars *tv = tv_new();
+	char *text;
+	size_t n;
+
+	for (int i = 0; i < NREASONS; i++)
+		tv_bool(tv, reason_names[i], i == (int)why);
+	text = notice_text(db, cfg, l, lang, "event/reply-reason.txt", tv);
+	tv_free(tv);
+	for (n = text ? strlen(text) : 0; n > 0 && (text[n - 1] == '\n' ||
+	    text[n - 1] == ' '); n--)
+		text[n - 1] = '\0';
+	return text;
+}
+
 /* A polite answer about a reply Kith could not use, at most once a day. */
 static int
 reply_problem(const struct kith_config *cfg, sqlite3 *db,
-    const struct list *l, const char *to, const char *why)
+    const struct list *l, const char *to, enum reason why)
 {
-	struct template_var vars[1] = { { "reason", why } };
+	char lang[NOTICE_LANG_LEN], *reason;
+	struct tvars *tv;
 	struct notice_opts o;
+	int st;
 
 	if (to == NULL || *to == '\0' || !notice_rate_ok(db, l->id, to,
 	    "event-reply"))
 		return KITH_OK;
+	notice_lang(db, l, to, lang);
+	if ((reason = reason_text(cfg, db, l, lang, why)) == NULL)
+		return KITH_PERM;
+	tv = tv_new();
+	tv_str(tv, "reason", reason);
 	memset(&o, 0, sizeof(o));
 	o.to = to;
-	o.subject = "Your answer to an invitation";
 	o.tmpl = "event-reply-problem.txt";
-	o.vars = vars;
-	o.nvars = 1;
-	return notice_queue(db, cfg, l, &o);
+	o.row = event_text(o.tmpl);
+	o.tv = tv;
+	o.lang = lang;
+	st = notice_queue(db, cfg, l, &o);
+	tv_free(tv);
+	free(reason);
+	return st;
 }
 
 static int
@@ -103,12 +147,12 @@ reply_unclear(const struct kith_config *cfg, sqlite3 *db,
     const struct list *l, const struct event *e, const char *to,
     const char *partstat)
 {
-	char when[64], id[32], shown[16];
-	struct template_var vars[7];
+	char lang[NOTICE_LANG_LEN], shown[16];
+	struct tvars *tv;
 	struct notice_opts o;
 	int64_t next = event_next_occurrence(e, now_utc());
 	size_t k = 0;
-	int n;
+	int st;
 
 	if (to == NULL || *to == '\0' || !notice_rate_ok(db, l->id, to,
 	    "event-unclear"))
@@ -117,17 +161,19 @@ reply_unclear(const struct kith_config *cfg, sqlite3 *db,
 	for (const char *p = partstat; *p && k + 1 < sizeof(shown); p++)
 		shown[k++] = isalnum((unsigned char)*p) || *p == '-' ? *p : '?';
 	shown[k] = '\0';
-	event_when(e, next ? next : e->start, when, sizeof(when));
-	snprintf(id, sizeof(id), "%lld", (long long)e->id);
-	n = event_vars(e, when, id, to, NULL, vars);
-	vars[n++] = (struct template_var){ "answer", k ? shown : "(none)" };
+	notice_lang(db, l, to, lang);
+	tv = tv_new();
+	event_values(tv, e, next, lang, to, NULL);
+	tv_str(tv, "answer", shown);
 	memset(&o, 0, sizeof(o));
 	o.to = to;
-	o.subject = "Your answer to an invitation";
 	o.tmpl = "event-reply-unclear.txt";
-	o.vars = vars;
-	o.nvars = n;
-	return notice_queue(db, cfg, l, &o);
+	o.row = event_text(o.tmpl);
+	o.tv = tv;
+	o.lang = lang;
+	st = notice_queue(db, cfg, l, &o);
+	tv_free(tv);
+	return st;
 }
 
 /* A calendar answer being read: what it says, and whose it is. */
@@ -157,7 +203,7 @@ reply_release(struct reply *r)
 
 /* A reply that cannot be used: the log line, and the sender told once. */
 static int
-reply_refuse(struct reply *r, const char *why)
+reply_refuse(struct reply *r, enum reason why)
 {
 	return reply_problem(r->c->cfg, r->c->db, r->c->l, r->from, why);
 }
@@ -177,31 +223,27 @@ reply_read(struct reply *r, int *st)
 	if (parsed < 0) {
 		snprintf(r->line, r->n, "event: mail to '%s-events' without a "
 		    "calendar from '%s'", l->local, r->from);
-		*st = reply_refuse(r, "it held no calendar answer. To answer "
-		    "by email, send 'rsvp yes ID' (or no, maybe) to the list's "
-		    "-request address.");
+		*st = reply_refuse(r, NO_CALENDAR);
 		return 0;
 	}
 	if (strcasecmp(r->in.method, "REPLY")) {
 		snprintf(r->line, r->n, "event: calendar '%s' (not REPLY) from "
 		    "'%s' ignored", r->in.method, r->from);
-		*st = reply_refuse(r, "it was not an answer to an invitation "
-		    "(METHOD:REPLY).");
+		*st = reply_refuse(r, NOT_REPLY);
 		return 0;
 	}
 	if (event_get_uid(r->c->db, r->in.uid, &r->e) != KITH_OK ||
 	    r->e.list_id != l->id) {
 		snprintf(r->line, r->n, "event: reply for unknown event '%s' from "
 		    "'%s'", r->in.uid, r->from);
-		*st = reply_refuse(r, "the event it answers is not one of this "
-		    "list's.");
+		*st = reply_refuse(r, UNKNOWN_EVENT);
 		return 0;
 	}
 	if (strcmp(r->e.state, "active") || (r->in.recurrence_id &&
 	    event_cancelled(&r->e, r->in.recurrence_id))) {
 		snprintf(r->line, r->n, "event: reply for cancelled event %lld "
 		    "from '%s'", (long long)r->e.id, r->from);
-		*st = reply_refuse(r, "the event was cancelled.");
+		*st = reply_refuse(r, CANCELLED);
 		return 0;
 	}
 	return 1;
@@ -300,9 +342,7 @@ reply_by_token(struct reply *r, const char *token, int *st)
 		snprintf(r->line, r->n, "event: reply to %lld from '%s' came to "
 		    "the address of an invitation to %lld: nothing changed",
 		    (long long)r->e.id, r->from, (long long)ev);
-		*st = reply_refuse(r, "it was sent to the address of the "
-		    "invitation to another event. Please answer from the "
-		    "invitation to this event.");
+		*st = reply_refuse(r, OTHER_EVENT);
 		return 0;
 	}
 	i = r->in.nattendees ? token_attendee(r->c->db, r->c->l, &r->in, &r->m,
@@ -312,10 +352,8 @@ reply_by_token(struct reply *r, const char *token, int *st)
 		    "nothing changed", (long long)r->e.id, r->m.address,
 		    r->in.nattendees ? "another member (or several attendees)" :
 		    "no attendee");
-		*st = reply_refuse(r, r->in.nattendees ? "it answers for "
-		    "someone other than the member the invitation was sent to. "
-		    "Each member answers from their own invitation." :
-		    "it named nobody as attendee (ATTENDEE).");
+		*st = reply_refuse(r, r->in.nattendees ? OTHER_MEMBER :
+		    NO_ATTENDEE);
 		return 0;
 	}
 	if (alias)
@@ -340,8 +378,7 @@ reply_by_sender(struct reply *r, int *st)
 	}
 	snprintf(r->line, r->n, "event: reply to %lld from '%s': not a member "
 	    "(or answering for someone else)", (long long)r->e.id, r->from);
-	*st = reply_refuse(r, "the answer is not from a member of the list (or "
-	    "names another member).");
+	*st = reply_refuse(r, NOT_MEMBER);
 	return 0;
 }
 
@@ -362,9 +399,7 @@ reply_whose(struct reply *r, const char *token, int *st)
 			snprintf(r->line, r->n, "event: reply to %lld from '%s' "
 			    "came to a forged or damaged address: nothing "
 			    "changed", (long long)r->e.id, r->from);
-			*st = reply_refuse(r, "the address it was sent to is not "
-			    "one this list gave out (was it changed on the "
-			    "way?). Please answer from the invitation itself.");
+			*st = reply_refuse(r, FORGED);
 			return 0;
 		}
 		return k;
@@ -403,8 +438,7 @@ reply_understood(struct reply *r, int *st)
 	if (r->occ && !event_is_occurrence(&r->e, r->occ)) {
 		snprintf(r->line, r->n, "event: reply to %lld for '%s', not one of "
 		    "its occurrences", (long long)r->e.id, r->in.recurrence_text);
-		*st = reply_refuse(r, "the date it answers is not one of the "
-		    "event's.");
+		*st = reply_refuse(r, NOT_OCCURRENCE);
 		return 0;
 	}
 	return 1;

@@ -9,6 +9,7 @@
 #include "kith/db.h"
 #include "kith/event_imip.h"
 #include "kith/event_render.h"
+#include "kith/i18n.h"
 #include "kith/ical.h"
 #include "kith/log.h"
 #include "kith/mime.h"
@@ -18,39 +19,65 @@
 #include "kith/util.h"
 #include "kith/weblinks.h"
 
-/*
- * event_notice - queue a notice about occurrence occ of e to one address
- * (templates/en/NAME); deadline, when not NULL, is {{event.deadline}}.
- */
+/* event_notice - one notice about e in the reader's language (header). */
 int
 event_notice(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
     const struct event *e, int64_t occ, const char *to, const char *name,
-    const char *tmpl, const char *subject_fmt, const char *deadline)
+    const char *tmpl, const char *lang)
 {
-	char when[64], id[32], subject[300];
-	struct template_var vars[7];
+	char own[NOTICE_LANG_LEN], *tz = list_setting(db, l->id, "timezone");
+	struct tvars *tv = tv_new();
 	struct notice_opts o;
-	int n;
+	int st;
 
-	event_when(e, occ ? occ : e->start, when, sizeof(when));
-	snprintf(id, sizeof(id), "%lld", (long long)e->id);
-	snprintf(subject, sizeof(subject), subject_fmt, e->title, when);
-	n = event_vars(e, when, id, to, name, vars);
-	if (deadline)
-		vars[n++] = (struct template_var){ "event.deadline", deadline };
+	if (lang == NULL) {
+		notice_lang(db, l, to, own);
+		lang = own;
+	}
+	event_values(tv, e, occ, lang, to, name);
+	event_deadline_values(tv, e, tz, lang);
 	memset(&o, 0, sizeof(o));
 	o.to = to;
-	o.subject = subject;
 	o.tmpl = tmpl;
-	o.vars = vars;
-	o.nvars = n;
-	return notice_queue(db, cfg, l, &o);
+	o.row = event_text(tmpl);
+	o.tv = tv;
+	o.lang = lang;
+	st = notice_queue(db, cfg, l, &o);
+	tv_free(tv);
+	free(tz);
+	return st;
 }
 
-/* The ical view of e (borrowed strings). */
+/*
+ * organiser_language - the language of the organisers' own words (an
+ * event's title, place and description): the list's language when the
+ * list sets one; NULL when it does not (the default says nothing about
+ * what its organisers write).  Caller frees.
+ */
+static char *
+organiser_language(sqlite3 *db, const struct list *l)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT value FROM list_settings "
+	    "WHERE list_id=? AND key='language'");
+	char *lang = NULL;
+
+	if (st == NULL)
+		return NULL;
+	db_bind(st, "i", l->id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		lang = db_col_text(st, 0);
+	sqlite3_finalize(st);
+	if (lang && !i18n_code_valid(lang)) {
+		free(lang);
+		lang = NULL;
+	}
+	return lang;
+}
+
+/* The ical view of e (borrowed strings); language: its words', or NULL. */
 static void
 ical_view(const struct event *e, const struct list *l, const char *organizer,
-    struct ical_event *ie)
+    const char *language, struct ical_event *ie)
 {
 	memset(ie, 0, sizeof(*ie));
 	ie->uid = e->uid;
@@ -58,6 +85,7 @@ ical_view(const struct event *e, const struct list *l, const char *organizer,
 	ie->summary = e->title;
 	ie->description = e->description;
 	ie->location = e->location;
+	ie->language = language;
 	ie->tz = e->tz;
 	ie->start = e->start;
 	ie->duration = e->duration;
@@ -77,13 +105,15 @@ event_feed(sqlite3 *db, const struct list *l, int64_t now, char *err,
 	struct ical_event ies[128];
 	size_t n = event_upcoming(db, l, now, evs, 128);
 	char *org = xasprintf("%s-events@%s", l->local, l->domain), *out;
+	char *lang = organiser_language(db, l);
 
 	for (size_t i = 0; i < n; i++)
-		ical_view(&evs[i], l, org, &ies[i]);
+		ical_view(&evs[i], l, org, lang, &ies[i]);
 	out = ical_calendar("PUBLISH", ies, n, NULL, now, err, errlen);
 	for (size_t i = 0; i < n; i++)
 		event_release(&evs[i]);
 	free(org);
+	free(lang);
 	return out;
 }
 
@@ -94,6 +124,7 @@ struct event_cache {
 	int loaded;
 	struct event e;
 	struct list l;
+	char *language;		/* organiser_language(l), or NULL */
 };
 
 struct event_cache *
@@ -115,6 +146,7 @@ event_cache_free(struct event_cache *ec)
 	if (ec->loaded) {
 		event_release(&ec->e);
 		list_release(&ec->l);
+		free(ec->language);
 	}
 	free(ec);
 }
@@ -128,6 +160,8 @@ cache_load(struct event_cache *ec, const char *render, long long id)
 	if (ec->loaded) {
 		event_release(&ec->e);
 		list_release(&ec->l);
+		free(ec->language);
+		ec->language = NULL;
 		ec->loaded = 0;
 	}
 	if (event_get(ec->db, id, &ec->e) != KITH_OK)
@@ -137,108 +171,9 @@ cache_load(struct event_cache *ec, const char *render, long long id)
 		return -1;
 	}
 	snprintf(ec->render, sizeof(ec->render), "%s", render);
+	ec->language = organiser_language(ec->db, &ec->l);
 	ec->loaded = 1;
 	return 0;
-}
-
-/*
- * web_answers - with kith serve (web_base_url), the invitation's answer
- * links (yes, no, maybe: /r/TOKEN?answer=...) as text lines and as HTML
- * buttons; both "" without.  Caller frees both.
- */
-static void
-web_answers(const char *const *links, char **text, char **html)
-{
-	static const char *const label[] = { "Yes", "No", "Maybe" };
-	struct buf t, h;
-
-	buf_init(&t);
-	buf_init(&h);
-	for (int i = 0; links && i < 3 && links[i]; i++) {
-		char *url = html_escape(links[i]);
-
-		if (i == 0) {
-			buf_adds(&t, "\nOr answer on the web:\n");
-			buf_adds(&h, "<p>");
-		}
-		buf_addf(&t, "  %-6s %s\n", label[i], links[i]);
-		buf_addf(&h, "<a href=\"%s\" style=\"display:inline-block;"
-		    "padding:10px 20px;margin:4px 8px 4px 0;border-radius:6px;"
-		    "text-decoration:none;font-weight:bold;%s\">%s</a>", url,
-		    i == 0 ? "background:#0b57a4;color:#ffffff" :
-		    "background:#e9ecef;color:#1d2125", label[i]);
-		free(url);
-	}
-	if (h.len)
-		buf_adds(&h, "</p>\n");
-	*text = t.data ? buf_detach(&t, NULL) : xstrdup("");
-	*html = h.data ? buf_detach(&h, NULL) : xstrdup("");
-}
-
-/* The text/plain and text/html summary of an invitation or cancellation;
- * links: the web answers (yes, no, maybe), or NULL. */
-static void
-summary_parts(struct mime_part *alt, const struct event *e,
-    const struct list *l, const char *name, int64_t occ, int cancel,
-    int waitlisted, const char *const *links)
-{
-	static const char wait_line[] = "The event is full, so you are on the "
-	    "waitlist. When a seat frees up, the first one waiting gets it and "
-	    "is told by mail.";
-	char when[64], until[16], id[32], *t, *h, *web_text, *web_html;
-	const char *verb = cancel ? (occ ? "This occurrence is cancelled" :
-	    "This event is cancelled") : "You are invited";
-	struct buf txt;
-	char *esc[5];
-
-	web_answers(cancel ? NULL : links, &web_text, &web_html);
-
-	event_when(e, occ ? occ : e->start, when, sizeof(when));
-	local_time_strftime(e->tz, (occ ? occ : e->start) + e->duration,
-	    "%H:%M", until, sizeof(until));
-	snprintf(id, sizeof(id), "%lld", (long long)e->id);
-	buf_init(&txt);
-	buf_addf(&txt, "%s, %s.\n\n%s\n\nWhen:  %s - %s", verb, name, e->title,
-	    when, until);
-	if (*e->rrule && !occ)
-		buf_addf(&txt, " (repeats: %s)", e->rrule);
-	buf_addf(&txt, "\n");
-	if (*e->location)
-		buf_addf(&txt, "Where: %s\n", e->location);
-	if (*e->description)
-		buf_addf(&txt, "\n%s\n", e->description);
-	if (waitlisted)
-		buf_addf(&txt, "\n%s\n", wait_line);
-	if (!cancel)
-		buf_addf(&txt, "\nAnswer with your calendar's Yes / No / Maybe, or "
-		    "send\n'rsvp yes %s' (or no, maybe) to %s-request@%s.\n%s", id,
-		    l->local, l->domain, web_text);
-	t = buf_detach(&txt, NULL);
-	mime_part_add(alt, mime_text_new("plain", t));
-	esc[0] = html_escape(name);
-	esc[1] = html_escape(e->title);
-	esc[2] = html_escape(when);
-	esc[3] = html_escape(e->location);
-	esc[4] = html_escape(e->description);
-	h = xasprintf("<!DOCTYPE html>\n<html><body style=\"font-family:"
-	    "Helvetica,Arial,sans-serif\">\n<p>%s, %s.</p>\n<h2>%s</h2>\n"
-	    "<p><b>When:</b> %s - %s</p>\n%s%s%s<p style=\"white-space:"
-	    "pre-wrap\">%s</p>\n%s%s%s%s%s%s%s%s%s%s</body></html>\n", verb,
-	    esc[0], esc[1], esc[2], until, *e->location ? "<p><b>Where:</b> " :
-	    "", esc[3], *e->location ? "</p>\n" : "", esc[4],
-	    waitlisted ? "<p><b>" : "", waitlisted ? wait_line : "",
-	    waitlisted ? "</b></p>\n" : "",
-	    cancel ? "" : "<p>Answer with your calendar's Yes / No / Maybe, or "
-	    "send <code>rsvp yes ", cancel ? "" : id,
-	    cancel ? "" : "</code> to ", cancel ? "" : l->local,
-	    cancel ? "" : "-request@", cancel ? "" : l->domain, web_html);
-	mime_part_add(alt, mime_text_new("html", h));
-	for (int i = 0; i < 5; i++)
-		free(esc[i]);
-	free(web_text);
-	free(web_html);
-	free(t);
-	free(h);
 }
 
 /* What one copy of an invitation says (the render string's method). */
@@ -276,33 +211,6 @@ text_parts(struct mime_part *alt, const char *text)
 	free(h);
 }
 
-/*
- * copy_template - the text of a waitlist or seat copy, from the same
- * templates the notices use (event-waitlisted.txt, event-promoted.txt).
- * NULL (logged) when the template is missing or wrong.
- */
-static char *
-copy_template(const struct kith_config *cfg, const struct list *l,
-    const struct event *e, int kind, int64_t occ, const char *rcpt,
-    const char *name)
-{
-	struct template_var vars[16];
-	char *bufs[7], when[64], id[32], err[512], *text;
-	int n = notice_list_vars(l, vars, bufs);
-
-	event_when(e, occ ? occ : e->start, when, sizeof(when));
-	snprintf(id, sizeof(id), "%lld", (long long)e->id);
-	n += event_vars(e, when, id, rcpt, name, vars + n);
-	text = template_render(cfg, l->local, kind == COPY_SEAT ?
-	    "event-promoted.txt" : "event-waitlisted.txt", vars, n, err,
-	    sizeof(err));
-	if (text == NULL)
-		log_error("event: %s", err);
-	for (int i = 0; i < 7; i++)
-		free(bufs[i]);
-	return text;
-}
-
 /* 1 when member waits for a seat at the whole series of the cached event. */
 static int
 copy_waitlisted(struct event_cache *ec, int64_t member_id)
@@ -314,27 +222,110 @@ copy_waitlisted(struct event_cache *ec, int64_t member_id)
 	    "'ACCEPTED'", "ii", ec->e.id, member_id) == 1;
 }
 
-/* The Subject of a copy of kind. */
-static char *
-copy_subject(const struct event *e, int kind, int64_t occ, int64_t now)
+/*
+ * copy_render - tmpl as the list writes it in lang, with tv.  A list's
+ * or site's own text without a "Subject:" line (written before the
+ * subjects moved into the texts) takes the shipped text's.  0, or -1
+ * (logged) when the text is missing or wrong.
+ */
+static int
+copy_render(struct event_cache *ec, const struct kith_config *cfg,
+    const char *lang, const char *tmpl, const struct tvars *tv,
+    struct template_out *out, int subject)
 {
-	char when[64];
-	int64_t t = occ ? occ : event_next_occurrence(e, now);
+	struct kith_config shipped = *cfg;
+	struct template_out s;
 
-	event_when(e, kind == COPY_WAITLIST || kind == COPY_SEAT ?
-	    (occ ? occ : e->start) : t ? t : e->start, when, sizeof(when));
-	switch (kind) {
-	case COPY_CANCEL:
-		return xasprintf(occ ? "Cancelled: %s, %s" : "Cancelled: %s",
-		    e->title, when);
-	case COPY_WAITLIST:
-		return xasprintf("On the waitlist: %s, %s", e->title, when);
-	case COPY_SEAT:
-		return xasprintf("A seat is yours: %s, %s", e->title, when);
-	default:
-		return xasprintf("%s: %s, %s", e->sequence ?
-		    "Updated invitation" : "Invitation", e->title, when);
+	if (notice_render(ec->db, cfg, &ec->l, lang, tmpl, tv, out) < 0)
+		return -1;
+	shipped.data_dir = NULL;
+	if (out->subject == NULL && subject &&
+	    notice_render(ec->db, &shipped, &ec->l, lang, tmpl, tv, &s) == 0) {
+		out->subject = s.subject;
+		s.subject = NULL;
+		template_out_release(&s);
 	}
+	return 0;
+}
+
+/*
+ * copy_values - what the texts of one copy of kind are given: the
+ * event's values for the occurrence the copy is about, and for an
+ * invitation its subject's time (the next occurrence), whether it is an
+ * update, whether the member waits for a seat, and kith serve's answer
+ * links (the token names this member and this event and ends with it;
+ * a series': never).
+ */
+static struct tvars *
+copy_values(struct event_cache *ec, const struct kith_config *cfg,
+    const struct token_key *key, int kind, int64_t occ, int64_t member_id,
+    const char *rcpt, const char *name, const char *lang, int waitlisted,
+    int64_t now)
+{
+	static const char *const answers[] = { "yes", "no", "maybe" };
+	const struct event *e = &ec->e;
+	struct tvars *tv = tv_new();
+	char *links[3] = { NULL, NULL, NULL };
+	int64_t next = occ ? occ : event_next_occurrence(e, now);
+	int64_t until = *e->rrule ? 0 : e->start + e->duration;
+
+	event_values(tv, e, occ, lang, rcpt, name);
+	tv_time(tv, "event.next", next ? next : e->start, e->tz);
+	tv_bool(tv, "event.updated", e->sequence > 0);
+	tv_bool(tv, "waitlisted", waitlisted);
+	tv_bool(tv, "occurrence", occ != 0);
+	for (int i = 0; i < 3 && member_id > 0 && kind == COPY_INVITE; i++)
+		links[i] = weblink_rsvp(cfg, key, ec->l.address, e->id,
+		    member_id, rcpt, until, answers[i]);
+	for (int i = 0; i < 3; i++) {
+		char name_i[16];
+
+		snprintf(name_i, sizeof(name_i), "web.%s", answers[i]);
+		tv_str(tv, name_i, links[0] && links[1] && links[2] ? links[i] :
+		    "");
+		free(links[i]);
+	}
+	return tv;
+}
+
+/*
+ * copy_texts - the subject and the text and HTML parts of one copy, in
+ * lang: the invitation or cancellation (event/invitation.txt and .html,
+ * event/cancelled.txt and .html), or, for a waitlist or seat copy, the
+ * text the notices use (event-waitlisted.txt, event-promoted.txt) and
+ * the same words as HTML.  *subject is the caller's to free; NULL
+ * (logged) when a text is missing or wrong.
+ */
+static int
+copy_texts(struct event_cache *ec, const struct kith_config *cfg,
+    const char *lang, int kind, const struct tvars *tv,
+    struct mime_part *alt, char **subject)
+{
+	static const char *const names[][2] = {
+		{ "event/invitation.txt", "event/invitation.html" },
+		{ "event/cancelled.txt", "event/cancelled.html" },
+		{ "event-waitlisted.txt", NULL },
+		{ "event-promoted.txt", NULL },
+	};
+	struct template_out text, html;
+
+	if (copy_render(ec, cfg, lang, names[kind][0], tv, &text, 1) < 0)
+		return -1;
+	if (names[kind][1] == NULL)
+		text_parts(alt, text.body);
+	else if (copy_render(ec, cfg, lang, names[kind][1], tv, &html,
+	    0) < 0) {
+		template_out_release(&text);
+		return -1;
+	} else {
+		mime_part_add(alt, mime_text_new("plain", text.body));
+		mime_part_add(alt, mime_text_new("html", html.body));
+		template_out_release(&html);
+	}
+	*subject = text.subject ? text.subject : xstrdup(ec->e.title);
+	text.subject = NULL;
+	template_out_release(&text);
+	return 0;
 }
 
 /*
@@ -365,7 +356,7 @@ copy_calendar(struct event_cache *ec, const char *org, int kind, int64_t occ,
 	struct ical_attendee att;
 	char *cal, err[256];
 
-	ical_view(&ec->e, &ec->l, org, &ie);
+	ical_view(&ec->e, &ec->l, org, ec->language, &ie);
 	if (kind == COPY_CANCEL)
 		ie.cancelled = 1;
 	ie.recurrence_id = kind == COPY_INVITE ? 0 : occ;
@@ -429,28 +420,24 @@ copy_headers(struct mime_part *top, struct event_cache *ec,
 }
 
 /*
- * event_personalise - one member's copy of "event:ID:KIND[:OCC]": the
- * text, the HTML and the calendar, whose ATTENDEE line is theirs and
- * tells their state: NEEDS-ACTION for an invitation, TENTATIVE while
- * they wait for a seat, ACCEPTED once a seat is theirs; its ORGANIZER
- * and Reply-To are the member's own address for the event
- * (event_organizer), the same in every copy.
+ * event_personalise - one member's copy of "event:ID:KIND[:OCC]", in
+ * the member's language (notice_lang): see event_personalise_in.
  */
 char *
 event_personalise(struct event_cache *ec, const struct kith_config *cfg,
     const struct token_key *key, const char *render, int64_t member_id,
     const char *rcpt, size_t *len)
 {
-	long long id = 0, occ = 0;
-	char method[16] = "", *name = NULL, *cal, *subj, *text = NULL, *org;
-	char *out;
-	int64_t now = now_utc();
-	int kind, waitlisted = 0;
-	struct mime_part *top, *alt, *p;
+	return event_personalise_in(ec, cfg, key, render, member_id, rcpt,
+	    NULL, len);
+}
 
-	if (sscanf(render, "event:%lld:%15[A-Z]:%lld", &id, method, &occ) < 2 ||
-	    (kind = copy_kind(method)) < 0 || cache_load(ec, render, id) < 0)
-		return NULL;
+/* The member's name (caller frees; "" when none or no member). */
+static char *
+copy_name(struct event_cache *ec, int64_t member_id)
+{
+	char *name = NULL;
+
 	if (ec->member) {
 		sqlite3_reset(ec->member);
 		db_bind(ec->member, "i", member_id);
@@ -458,66 +445,69 @@ event_personalise(struct event_cache *ec, const struct kith_config *cfg,
 			name = db_col_text(ec->member, 0);
 		sqlite3_reset(ec->member);
 	}
-	if (name == NULL)
-		name = xstrdup("");
+	return name ? name : xstrdup("");
+}
+
+/*
+ * event_personalise_in - one member's copy in lang (NULL: the member's,
+ * notice_lang): the text, the HTML and the calendar, whose ATTENDEE line
+ * is theirs and tells their state: NEEDS-ACTION for an invitation,
+ * TENTATIVE while they wait for a seat, ACCEPTED once a seat is theirs;
+ * its ORGANIZER and Reply-To are the member's own address for the event
+ * (event_organizer), the same in every copy.
+ */
+char *
+event_personalise_in(struct event_cache *ec, const struct kith_config *cfg,
+    const struct token_key *key, const char *render, int64_t member_id,
+    const char *rcpt, const char *lang, size_t *len)
+{
+	long long id = 0, occ = 0;
+	char method[16] = "", own[NOTICE_LANG_LEN], *name, *cal, *subj = NULL;
+	char *org, *out = NULL;
+	int64_t now = now_utc();
+	int kind, waitlisted = 0;
+	struct mime_part *top, *alt, *p;
+	struct tvars *tv;
+
+	if (sscanf(render, "event:%lld:%15[A-Z]:%lld", &id, method, &occ) < 2 ||
+	    (kind = copy_kind(method)) < 0 || cache_load(ec, render, id) < 0)
+		return NULL;
+	if (lang == NULL) {
+		notice_lang(ec->db, &ec->l, rcpt, own);
+		lang = own;
+	}
+	name = copy_name(ec, member_id);
 	if (kind == COPY_INVITE && member_id > 0)
 		waitlisted = copy_waitlisted(ec, member_id);
-	if ((kind == COPY_WAITLIST || kind == COPY_SEAT) && (text =
-	    copy_template(cfg, &ec->l, &ec->e, kind, occ, rcpt, name)) == NULL) {
-		free(name);
-		return NULL;
-	}
 	org = copy_organizer(ec, cfg, key, member_id, rcpt);
 	cal = copy_calendar(ec, org, kind, occ, rcpt, name, waitlisted, now);
-	if (cal == NULL) {
-		free(org);
-		free(text);
-		free(name);
-		return NULL;
-	}
-	subj = copy_subject(&ec->e, kind, occ, now);
+	tv = copy_values(ec, cfg, key, kind, occ, member_id, rcpt, name, lang,
+	    waitlisted, now);
 	/* The shape Google Calendar and Outlook send, so that clients
 	 * show Accept / Decline (RFC 6047): mixed [ alternative (text,
 	 * HTML, calendar), invite.ics ]. */
 	top = mime_multipart_new("mixed");
 	alt = mime_multipart_new("alternative");
-	if (text)
-		text_parts(alt, text);
-	else {
-		/* kith serve's answer links: the token names this member and
-		 * this event and ends with it (a series: never) */
-		static const char *const answers[] = { "yes", "no", "maybe" };
-		char *links[3] = { NULL, NULL, NULL };
-		int64_t until = *ec->e.rrule ? 0 : ec->e.start + ec->e.duration;
-
-		for (int i = 0; i < 3 && member_id > 0 && kind == COPY_INVITE;
-		    i++)
-			links[i] = weblink_rsvp(cfg, key, ec->l.address, ec->e.id,
-			    member_id, rcpt, until, answers[i]);
-		summary_parts(alt, &ec->e, &ec->l, *name ? name : rcpt, occ,
-		    kind == COPY_CANCEL, waitlisted,
-		    (const char *const *)links);
-		for (int i = 0; i < 3; i++)
-			free(links[i]);
-	}
-	p = mime_text_new("calendar", cal);
-	mime_part_param(p, "method", kind == COPY_CANCEL ? "CANCEL" :
-	    "REQUEST");
-	mime_part_encoding(p, MIME_BASE64);	/* as clients send it */
-	mime_part_add(alt, p);
 	mime_part_add(top, alt);
-	p = mime_data_new("application/ics", cal, strlen(cal));
-	mime_part_param(p, "name", "invite.ics");
-	mime_part_disposition(p, MIME_ATTACHMENT, "invite.ics");
-	mime_part_add(top, p);
-	copy_headers(top, ec, cfg, key, kind, subj, member_id, rcpt, name, org,
-	    now);
-	out = mime_detach(top, NULL, len);
+	if (cal && copy_texts(ec, cfg, lang, kind, tv, alt, &subj) == 0) {
+		p = mime_text_new("calendar", cal);
+		mime_part_param(p, "method", kind == COPY_CANCEL ? "CANCEL" :
+		    "REQUEST");
+		mime_part_encoding(p, MIME_BASE64);	/* as clients send it */
+		mime_part_add(alt, p);
+		p = mime_data_new("application/ics", cal, strlen(cal));
+		mime_part_param(p, "name", "invite.ics");
+		mime_part_disposition(p, MIME_ATTACHMENT, "invite.ics");
+		mime_part_add(top, p);
+		copy_headers(top, ec, cfg, key, kind, subj, member_id, rcpt, name,
+		    org, now);
+		out = mime_detach(top, NULL, len);
+	}
 	mime_part_free(top);
+	tv_free(tv);
 	free(org);
 	free(subj);
 	free(cal);
-	free(text);
 	free(name);
 	return out;
 }

@@ -8,6 +8,7 @@
 #include "kith/db.h"
 #include "kith/event_store.h"
 #include "kith/ical.h"
+#include "kith/notice.h"
 #include "kith/outbox.h"
 #include "kith/rfc2047.h"
 #include "kith/template.h"
@@ -545,22 +546,111 @@ event_when(const struct event *e, int64_t t, char *buf, size_t n)
 }
 
 /*
- * event_vars - the variables every event text gets (when, id: the
- * caller's buffers); returns how many (6).
+ * when_text - t as {{date t "datetime"}} shows it in lang, in the
+ * event's zone, for texts written before dates were {{date}}s; the
+ * English form when lang has no shipped LANGUAGE file.  Caller frees.
  */
-int
-event_vars(const struct event *e, const char *when, const char *id,
-    const char *to, const char *name, struct template_var *vars)
+static char *
+when_text(const struct event *e, int64_t t, const char *tz, const char *lang)
 {
-	vars[0] = (struct template_var){ "event.title", e->title };
-	vars[1] = (struct template_var){ "event.when", when };
-	vars[2] = (struct template_var){ "event.where", *e->location ?
-	    e->location : "-" };
-	vars[3] = (struct template_var){ "event.id", id };
-	vars[4] = (struct template_var){ "member.name", name && *name ? name :
-	    to };
-	vars[5] = (struct template_var){ "member.address", to };
-	return 6;
+	struct template_opts o = { NULL, lang, tz };
+	struct template_out out;
+	struct tvars *tv = tv_new();
+	char err[256], *s = NULL, buf[64];
+
+	tv_time(tv, "t", t, tz);
+	if (template_string("{{date t \"datetime\"}}", "event.when", &o, tv,
+	    &out, err, sizeof(err)) == 0) {
+		s = out.body;
+		out.body = NULL;
+		template_out_release(&out);
+	}
+	tv_free(tv);
+	if (s == NULL) {
+		local_time_strftime(tz ? tz : e->tz, t, "%a %-d %b %Y, %H:%M %Z",
+		    buf, sizeof(buf));
+		s = xstrdup(buf);
+	}
+	return s;
+}
+
+void
+event_values(struct tvars *tv, const struct event *e, int64_t occ,
+    const char *lang, const char *to, const char *name)
+{
+	int64_t t = occ ? occ : e->start;
+	char until[16], *when = when_text(e, t, e->tz, lang);
+
+	local_time_strftime(e->tz, t + e->duration, "%H:%M", until,
+	    sizeof(until));
+	tv_int(tv, "event.id", e->id);
+	tv_str(tv, "event.title", e->title);
+	tv_time(tv, "event.time", t, e->tz);
+	tv_time(tv, "event.end", t + e->duration, e->tz);
+	tv_str(tv, "event.until", until);
+	tv_str(tv, "event.when", when);
+	tv_str(tv, "event.location", e->location);
+	tv_str(tv, "event.where", *e->location ? e->location : "-");
+	tv_str(tv, "event.description", e->description);
+	tv_str(tv, "event.repeats", occ ? "" : e->rrule);
+	tv_str(tv, "member.name", name && *name ? name : to);
+	tv_str(tv, "member.address", to);
+	free(when);
+}
+
+void
+event_deadline_values(struct tvars *tv, const struct event *e,
+    const char *list_tz, const char *lang)
+{
+	const char *tz = list_tz && tz_valid(list_tz) ? list_tz : e->tz;
+	char *deadline = when_text(e, e->rsvp_by, tz, lang);
+
+	tv_time(tv, "event.rsvp_by", e->rsvp_by, tz);
+	tv_str(tv, "event.deadline", deadline);
+	free(deadline);
+}
+
+/*
+ * The values of every event text (event_values), for kith check:
+ * event.time, event.end and event.rsvp_by are shown in the event's zone
+ * (the deadline in the list's), whatever the render's.
+ */
+#define F TF_FIELDS
+#define EVENT TF_INT("event.id"), TF_STR("event.title"), \
+	TF_TIME("event.time"), TF_TIME("event.end"), TF_STR("event.until"), \
+	TF_STR("event.when"), TF_STR("event.location"), TF_STR("event.where"), \
+	TF_STR("event.description"), TF_STR("event.repeats"), \
+	TF_STR("member.name"), TF_STR("member.address")
+#define INVITATION EVENT, TF_TIME("event.next"), TF_BOOL("event.updated"), \
+	TF_BOOL("waitlisted"), TF_STR("web.yes"), TF_STR("web.no"), \
+	TF_STR("web.maybe")
+#define REASONS TF_BOOL("no_calendar"), TF_BOOL("not_reply"), \
+	TF_BOOL("unknown_event"), TF_BOOL("cancelled"), \
+	TF_BOOL("other_event"), TF_BOOL("other_member"), \
+	TF_BOOL("no_attendee"), TF_BOOL("not_member"), TF_BOOL("forged"), \
+	TF_BOOL("not_occurrence")
+/* unsized: a count other than EVENT_NTEXTS conflicts with event_store.h */
+const struct template_schema event_schema[] = {
+	{ "event/invitation.txt", F(INVITATION), 0 },
+	{ "event/invitation.html", F(INVITATION), 0 },
+	{ "event/cancelled.txt", F(EVENT, TF_BOOL("occurrence")), 0 },
+	{ "event/cancelled.html", F(EVENT, TF_BOOL("occurrence")), 0 },
+	{ "event-waitlisted.txt", F(EVENT), NOTICE_REPLY },
+	{ "event-promoted.txt", F(EVENT), 0 },
+	{ "event-reminder.txt", F(EVENT), 0 },
+	{ "event-nudge.txt", F(EVENT, TF_TIME("event.rsvp_by"),
+	    TF_STR("event.deadline")), 0 },
+	{ "event/reply-reason.txt", F(REASONS), 0 },
+	{ "event-reply-problem.txt", F(TF_STR("reason")), NOTICE_REPLY },
+	{ "event-reply-unclear.txt", F(EVENT, TF_STR("answer")), NOTICE_REPLY },
+};
+const struct template_schema *
+event_text(const char *name)
+{
+	for (size_t i = 0; i < EVENT_NTEXTS; i++)
+		if (!strcmp(event_schema[i].name, name))
+			return &event_schema[i];
+	return NULL;
 }
 
 /* An outbox message whose copies event_personalise renders. */

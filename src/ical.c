@@ -160,6 +160,19 @@ address_property(icalproperty *p, const char *cn)
 	return p;
 }
 
+/*
+ * add_text - text property p (SUMMARY, LOCATION, DESCRIPTION) into ev,
+ * with LANGUAGE=lang (RFC 5545 3.2.10) when the language of its words is
+ * known.
+ */
+static void
+add_text(icalcomponent *ev, icalproperty *p, const char *lang)
+{
+	if (lang && *lang)
+		icalproperty_add_parameter(p, icalparameter_new_language(lang));
+	icalcomponent_add_property(ev, p);
+}
+
 /* The VEVENT of e (with attendee att, or none). */
 static icalcomponent *
 vevent(const struct ical_event *e, icaltimezone *z,
@@ -187,11 +200,12 @@ vevent(const struct ical_event *e, icaltimezone *z,
 		icalcomponent_set_dtstart(ev, local_time(e->start, z));
 		icalcomponent_set_dtend(ev, local_time(e->start + e->duration, z));
 	}
-	icalcomponent_set_summary(ev, e->summary);
+	add_text(ev, icalproperty_new_summary(e->summary), e->language);
 	if (e->location && *e->location)
-		icalcomponent_set_location(ev, e->location);
+		add_text(ev, icalproperty_new_location(e->location), e->language);
 	if (e->description && *e->description)
-		icalcomponent_set_description(ev, e->description);
+		add_text(ev, icalproperty_new_description(e->description),
+		    e->language);
 	if (e->rrule && *e->rrule && !e->recurrence_id) {
 		icalcomponent_add_property(ev, icalproperty_new_rrule(
 		    icalrecurrencetype_from_string(e->rrule)));

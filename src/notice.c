@@ -123,7 +123,7 @@ member_values(struct tvars *tv)
 }
 
 /* Whether a notice answers a message from its recipient (RFC 3834). */
-static int notice_is_reply(const char *tmpl);
+static int notice_is_reply(const struct notice_opts *o);
 
 /*
  * banned_may_get - whether notice tmpl may go to address to as far as bans
@@ -295,7 +295,7 @@ notice_queue(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	nt.text = out.body;
 	nt.attach = o->attach;
 	nt.attach_len = o->attach_len;
-	nt.reply = notice_is_reply(o->tmpl);
+	nt.reply = notice_is_reply(o);
 	mail = compose_notice(&nt, &len);
 	st = outbox_message_add(db, l->id, 0, "notice", bounces, l->domain, NULL,
 	    mail, len, &msg_id);
@@ -334,7 +334,7 @@ notice_rate_ok(sqlite3 *db, int64_t list_id, const char *address,
  * its own or on someone else's act (GENERATED: auto-generated).  A
  * template not listed is generated.
  */
-#define REPLY 1u
+#define REPLY NOTICE_REPLY
 #define GENERATED 0u
 #define F TF_FIELDS
 #define POST TF_STR("subject"), TF_STR("size"), TF_STR("max_size"), TF_STR("to")
@@ -344,8 +344,6 @@ notice_rate_ok(sqlite3 *db, int64_t list_id, const char *address,
 	TF_BOOL("discarded"), TF_BOOL("by_command_line")
 #define BOUNCE TF_STR("member.address"), TF_STR("member"), TF_STR("bounce.score"), \
 	TF_STR("bounce.status"), TF_STR("bounce.diagnostic")
-#define EVENT TF_STR("event.title"), TF_STR("event.when"), TF_STR("event.where"), \
-	TF_STR("event.id"), MEMBER
 #define WHY TF_BOOL("why.nonmember"), TF_BOOL("why.moderated"), \
 	TF_BOOL("why.member_moderated"), TF_BOOL("why.first_post"), \
 	TF_BOOL("why.other")
@@ -390,12 +388,6 @@ const struct template_schema notice_schema[] = {
 	{ "held-late-unknown.txt", F(LATE), REPLY },
 	{ "bounce-disabled.txt", F(BOUNCE), GENERATED },
 	{ "bounce-owner.txt", F(BOUNCE), GENERATED },
-	{ "event-reminder.txt", F(EVENT), GENERATED },
-	{ "event-nudge.txt", F(EVENT, TF_STR("event.deadline")), GENERATED },
-	{ "event-waitlisted.txt", F(EVENT), REPLY },
-	{ "event-promoted.txt", F(EVENT), GENERATED },
-	{ "event-reply-problem.txt", F(TF_STR("reason")), REPLY },
-	{ "event-reply-unclear.txt", F(EVENT, TF_STR("answer")), REPLY },
 	{ "reengage.txt", F(MEMBER), GENERATED },
 	{ "poll-voted.txt", F(POLL, TF_LIST("choices", F(TF_INT("number"),
 	    TF_STR("option")))), REPLY },
@@ -406,10 +398,12 @@ const size_t notice_nschema = sizeof(notice_schema) /
     sizeof(notice_schema[0]);
 
 static int
-notice_is_reply(const char *tmpl)
+notice_is_reply(const struct notice_opts *o)
 {
+	if (o->row)
+		return (o->row->flags & REPLY) != 0;
 	for (size_t i = 0; i < notice_nschema; i++)
-		if (!strcmp(notice_schema[i].name, tmpl))
+		if (!strcmp(notice_schema[i].name, o->tmpl))
 			return notice_schema[i].flags & REPLY;
 	return 0;
 }

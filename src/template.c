@@ -48,7 +48,7 @@ enum vtype { V_STR, V_INT, V_BOOL, V_HTML, V_LIST };
 struct tvalue {
 	char *name;
 	enum vtype type;
-	char *s;		/* V_STR, V_HTML */
+	char *s;		/* V_STR, V_HTML; V_INT: a time's zone or NULL */
 	long long n;		/* V_INT, V_BOOL */
 	struct tvlist *list;	/* V_LIST */
 };
@@ -157,6 +157,15 @@ void
 tv_int(struct tvars *tv, const char *name, long long n)
 {
 	value_set(tv, name, V_INT)->n = n;
+}
+
+void
+tv_time(struct tvars *tv, const char *name, int64_t t, const char *tz)
+{
+	struct tvalue *v = value_set(tv, name, V_INT);
+
+	v->n = t;
+	v->s = tz && *tz ? xstrdup(tz) : NULL;
 }
 
 void
@@ -1013,14 +1022,16 @@ eval_date(struct eval *ev, const struct node *n, const struct tvalue *v)
 	long long t;
 	char *s;
 
+	/* a time set with its own zone (tv_time) is shown in it */
+	const char *tz = v->type == V_INT && v->s ? v->s : ev->tz ? ev->tz :
+	    "UTC";
+
 	if (l == NULL || as_number(ev, n, v, &t) < 0)
 		return -1;
-	s = i18n_format_time(l, n->arg[0], (int64_t)t, ev->tz ? ev->tz :
-	    "UTC");
+	s = i18n_format_time(l, n->arg[0], (int64_t)t, tz);
 	if (s == NULL)
 		return fail(ev->err, ev->errlen, ev->where, n->line, "'%.*s': "
-		    "unknown time zone '%s'", (int)n->len, n->src,
-		    ev->tz ? ev->tz : "UTC");
+		    "unknown time zone '%s'", (int)n->len, n->src, tz);
 	add_escaped(ev, s, strlen(s));
 	free(s);
 	return 0;

@@ -108,12 +108,35 @@ int event_cancelled(const struct event *e, int64_t occ);
 void event_when(const struct event *e, int64_t t, char *buf, size_t n);
 
 /*
- * event_vars - the values every text about e gets (when and id: the
- * caller's buffers; to and name: the member it goes to); fills vars
- * (room for 6) and returns how many.
+ * event_values - the values every text about occurrence occ of e (0:
+ * the event from its first start) gets, for a reader of lang (to, and
+ * name or "": the member it goes to): event.id, .title, .time and .end
+ * (shown by {{date}} in the event's zone), .until ("13:00"), .location
+ * and .description ("" when none), .where (the location, "-" when
+ * none), .repeats (the RRULE when occ is 0, else ""), member.name (the
+ * address when there is no name) and member.address; event.when is
+ * {{date event.time "datetime"}} in lang, for texts older than {{date}}.
  */
-int event_vars(const struct event *e, const char *when, const char *id,
-    const char *to, const char *name, struct template_var *vars);
+void event_values(struct tvars *tv, const struct event *e, int64_t occ,
+    const char *lang, const char *to, const char *name);
+
+/*
+ * event_deadline_values - event.rsvp_by, the answer deadline, shown in
+ * the list's zone list_tz (the event's when it is not valid), and
+ * event.deadline, its text in lang for older texts.
+ */
+void event_deadline_values(struct tvars *tv, const struct event *e,
+    const char *list_tz, const char *lang);
+
+/*
+ * The templates the event feature renders and the values each gets
+ * (kith check; its row's .texts, EVENT_NTEXTS of them); flags:
+ * NOTICE_REPLY (notice.h).
+ * event_text - name's row, or NULL.
+ */
+#define EVENT_NTEXTS 11
+extern const struct template_schema event_schema[EVENT_NTEXTS];
+const struct template_schema *event_text(const char *name);
 
 /*
  * event_queue_render - an outbox message of list l whose every copy the

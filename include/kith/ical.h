@@ -20,6 +20,8 @@ struct ical_event {
 	const char *uid;
 	int sequence;
 	const char *summary, *description, *location;	/* UTF-8 */
+	const char *language;	/* their words' language ("cs"): LANGUAGE on
+				 * each (RFC 5545 3.2.10); NULL: unknown */
 	const char *tz;		/* Olson name, e.g. Europe/Prague */
 	int64_t start;		/* UTC seconds of the first occurrence */
 	int64_t duration;	/* seconds */

@@ -37,10 +37,13 @@ struct mail_ctx {
 struct notice_opts {
 	const char *to;
 	const char *subject;		/* NULL: every shipped text has its
-					 * "Subject:" line, which wins; only
-					 * event.c still passes one (until
-					 * its split moves it) */
+					 * "Subject:" line, which wins */
 	const char *tmpl;		/* templates/LANG/NAME */
+	const struct template_schema *row;	/* tmpl's row in the table of
+					 * the module that owns it (a
+					 * feature's texts), for its
+					 * NOTICE_REPLY flag; NULL:
+					 * notice_schema's */
 	const struct template_var *vars;	/* strings, or NULL */
 	int nvars;
 	const struct tvars *tv;		/* more values under vars, or NULL */
@@ -108,6 +111,13 @@ int notice_render(sqlite3 *db, const struct kith_config *cfg,
 char *notice_text(sqlite3 *db, const struct kith_config *cfg,
     const struct list *l, const char *lang, const char *tmpl,
     const struct tvars *tv);
+
+/*
+ * The flag of a notice's row (struct template_schema) that says it
+ * answers a message from its recipient: Auto-Submitted: auto-replied
+ * (RFC 3834); without it, auto-generated.
+ */
+#define NOTICE_REPLY 1u
 
 /* Every notice template and the values it is given (kith check). */
 extern const struct template_schema notice_schema[];

@@ -60,6 +60,13 @@ void tv_str(struct tvars *tv, const char *name, const char *s);
 void tv_strf(struct tvars *tv, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void tv_int(struct tvars *tv, const char *name, long long n);
+/*
+ * tv_time - a time (epoch seconds) that {{date}} shows in zone tz rather
+ * than the render's (template_opts.tz): an event's times in the event's
+ * own zone, whatever list or digest shows them.  tz NULL or "": the
+ * render's.  Otherwise it is an integer like tv_int's.
+ */
+void tv_time(struct tvars *tv, const char *name, int64_t t, const char *tz);
 /* For {{#if}} only; printing one is an error. */
 void tv_bool(struct tvars *tv, const char *name, int yes);
 /*

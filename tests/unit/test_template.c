@@ -47,6 +47,8 @@ values(void)
 	tv_int(tv, "n111", 111);
 	tv_int(tv, "many", 1001);
 	tv_int(tv, "when", WHEN);
+	tv_time(tv, "seoul", WHEN, "Asia/Seoul");
+	tv_time(tv, "nozone", WHEN, "");
 	tv_bool(tv, "yes", 1);
 	tv_bool(tv, "no", 0);
 	tv_html(tv, "frag", "<b>bold</b> &amp;");
@@ -195,6 +197,12 @@ static const struct {
 	    "{{date when \"date\"}}", "2026년 12월 16일 (수)", NULL, NULL },
 	{ "date UTC by default", "t.txt", "en", NULL,
 	    "{{date when \"time\"}}", "18:00 UTC", NULL, NULL },
+	{ "date: a time with its own zone keeps it", "t.txt", "en",
+	    "Europe/Prague", "{{date seoul \"datetime\"}} / "
+	    "{{date when \"time\"}} / {{date nozone \"time\"}}",
+	    "Wed 16 Dec 2026, 03:00 KST / 19:00 CET / 19:00 CET", NULL, NULL },
+	{ "date: a zoned time prints as a number", "t.txt", NULL, NULL,
+	    "{{seoul}}", "1797357600", NULL, NULL },
 	{ "date: unknown style", "t.txt", "en", NULL,
 	    "{{date when \"long\"}}", NULL, NULL,
 	    "no date style 'long'" },

@@ -31,6 +31,7 @@ Suite *web_suite(void);
 Suite *deliverability_suite(void);
 Suite *feature_suite(void);
 Suite *texts_suite(void);
+Suite *event_texts_suite(void);
 Suite *privacy_suite(void);
 Suite *import_suite(void);
 
