@@ -132,51 +132,6 @@ archive_foreach(sqlite3 *db, int64_t list_id,
 	return posts_run(st, fn, ctx);
 }
 
-/* Each word of the user's query as an FTS5 string: no query syntax leaks. */
-static char *
-fts_query(const char *query)
-{
-	char *copy = xstrdup(query), *save = NULL;
-	struct buf b;
-
-	buf_init(&b);
-	for (char *w = strtok_r(copy, " \t\r\n", &save); w;
-	    w = strtok_r(NULL, " \t\r\n", &save)) {
-		if (b.len)
-			buf_addc(&b, ' ');
-		buf_addc(&b, '"');
-		for (char *p = w; *p; p++) {
-			if (*p == '"')
-				buf_addc(&b, '"');
-			buf_addc(&b, *p);
-		}
-		buf_addc(&b, '"');
-	}
-	free(copy);
-	return b.data ? buf_detach(&b, NULL) : NULL;
-}
-
-int
-archive_search(sqlite3 *db, int64_t list_id, const char *query,
-    int (*fn)(const struct post *, void *), void *ctx)
-{
-	char *q = fts_query(query);
-	sqlite3_stmt *st;
-
-	if (q == NULL)
-		return KITH_OK;
-	st = db_prepare(db, POST_COLUMNS "JOIN posts_fts f ON f.rowid=p.id "
-	    "WHERE p.list_id=? AND p.archived AND posts_fts MATCH ? "
-	    "ORDER BY rank");
-	if (st == NULL) {
-		free(q);
-		return KITH_PERM;
-	}
-	db_bind(st, "it", list_id, q);
-	free(q);
-	return posts_run(st, fn, ctx);
-}
-
 int
 archive_get(sqlite3 *db, int64_t id, struct post *p, char **raw,
     size_t *rawlen, char **text)

@@ -8,12 +8,31 @@
 
 #include "cmd.h"
 #include "kith/archive.h"
+#include "kith/archive_search.h"
 #include "kith/db.h"
 #include "kith/util.h"
 
+#define SEARCH_CLI_LIMIT 1000
+
 struct post_ctx {
 	int json, n;
+	const char *snippet;	/* a search hit's, marked; or NULL */
 };
+
+/* A snippet as JSON: the marks around matched words become [ and ]. */
+static void
+json_snippet(const char *s)
+{
+	char *t = xstrdup(s);
+
+	for (char *p = t; *p; p++)
+		if (*p == ARCHIVE_MARK_OPEN[0])
+			*p = '[';
+		else if (*p == ARCHIVE_MARK_CLOSE[0])
+			*p = ']';
+	json_string(stdout, t);
+	free(t);
+}
 
 static int
 print_post(const struct post *p, void *ctx)
@@ -36,6 +55,10 @@ print_post(const struct post *p, void *ctx)
 		json_string(stdout, p->sender_name);
 		printf(", \"subject\": ");
 		json_string(stdout, p->subject);
+		if (x->snippet) {
+			printf(", \"snippet\": ");
+			json_snippet(x->snippet);
+		}
 		printf("}");
 		return 0;
 	}
@@ -44,6 +67,36 @@ print_post(const struct post *p, void *ctx)
 	cli_printf("%-6lld #%-5lld %s  %-30s %s\n", (long long)p->id,
 	    (long long)p->num, date, p->sender, p->subject);
 	return 0;
+}
+
+static int
+print_hit(const struct search_hit *h, void *ctx)
+{
+	struct post_ctx *x = ctx;
+
+	x->snippet = h->snippet;
+	return print_post(&h->p, ctx);
+}
+
+/* archive search LIST WORDS...: the web page's engine, best first. */
+static int
+search(struct cli *c, const struct list *l, int n, char **argv,
+    struct post_ctx *x)
+{
+	struct search_opts o = { l->id, SEARCH_CLI_LIMIT, 0, 0 };
+	struct search_query sq;
+	struct buf q;
+	int st = KITH_OK;
+
+	buf_init(&q);
+	for (int i = 1; i < n; i++)
+		buf_addf(&q, "%s%s", i > 1 ? " " : "", argv[i]);
+	if (archive_search_parse(q.data, &sq) == 0) {
+		st = archive_search_run(c->db, &o, &sq, print_hit, x);
+		archive_search_release(&sq);
+	}
+	buf_release(&q);
+	return st;
 }
 
 static void
@@ -95,7 +148,7 @@ static int
 archive_list_cmd(struct cli *c, int argc, char **argv)
 {
 	const char *sub = argv[0];
-	struct post_ctx x = { 0, 0 };
+	struct post_ctx x = { 0, 0, NULL };
 	int mbox = 0, n, st;
 	const struct cli_opt json_opts[] = {
 		{ "json", 0, OPT_FLAG, &x.json },
@@ -123,15 +176,9 @@ archive_list_cmd(struct cli *c, int argc, char **argv)
 		printf("[");
 	if (s == &subs[0])
 		st = archive_foreach(c->db, l.id, print_post, &x);
-	else if (s == &subs[1]) {
-		struct buf q;
-
-		buf_init(&q);
-		for (int i = 1; i < n; i++)
-			buf_addf(&q, "%s%s", i > 1 ? " " : "", argv[i]);
-		st = archive_search(c->db, l.id, q.data, print_post, &x);
-		buf_release(&q);
-	} else
+	else if (s == &subs[1])
+		st = search(c, &l, n, argv, &x);
+	else
 		st = archive_export_mbox(c->db, l.id, stdout);
 	if (x.json)
 		printf("]\n");

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kith/db.h"
+#include "kith/fts.h"
 #include "kith/log.h"
 #include "kith/util.h"
 
@@ -352,6 +353,88 @@ static const char *const migrations[] = {
 	 * (each leave, join and held post looks them up; kith serve's
 	 * one-click unsubscribe went from 8 ms to under 1 ms at 20,000) */
 	"CREATE INDEX members_role ON members(list_id, role);",
+	/*
+	 * 12: the web archive.  The word index is read with the "kith"
+	 * tokenizer (fts.h: diacritics in every script, Chinese, Japanese
+	 * and Korean by pairs of characters) and rebuilt from the posts;
+	 * threads and months keep their counts so that no page counts a
+	 * whole archive; parts lists each post's attachments ("TYPE\tSIZE
+	 * \tNAME" lines; NULL for posts from before, read from the raw
+	 * message when shown).  archive = on|off with archive_public =
+	 * on|off becomes archive = public|members|off.
+	 */
+	"DROP TRIGGER posts_ai;"
+	"DROP TRIGGER posts_ad;"
+	"DROP TABLE posts_fts;"
+	"CREATE VIRTUAL TABLE posts_fts USING fts5(subject, body,"
+	"  content='posts', content_rowid='id', tokenize='kith');"
+	"INSERT INTO posts_fts(rowid, subject, body)"
+	"  SELECT id, subject, body FROM posts WHERE archived;"
+	"CREATE TRIGGER posts_ai AFTER INSERT ON posts WHEN new.archived BEGIN"
+	"  INSERT INTO posts_fts(rowid, subject, body)"
+	"  VALUES (new.id, new.subject, new.body); END;"
+	"CREATE TRIGGER posts_ad AFTER DELETE ON posts WHEN old.archived BEGIN"
+	"  INSERT INTO posts_fts(posts_fts, rowid, subject, body)"
+	"  VALUES ('delete', old.id, old.subject, old.body); END;"
+	"ALTER TABLE posts ADD COLUMN parts TEXT;"
+	"CREATE TABLE threads ("
+	"  id INTEGER PRIMARY KEY,"	/* posts.thread_id */
+	"  list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	"  first_post INTEGER NOT NULL,"	/* the earliest archived post */
+	"  posts INTEGER NOT NULL,"
+	"  started INTEGER NOT NULL,"	/* received, first and newest */
+	"  last INTEGER NOT NULL);"
+	"CREATE INDEX threads_last ON threads(list_id, last);"
+	"CREATE INDEX threads_started ON threads(list_id, started);"
+	"INSERT INTO threads(id, list_id, first_post, posts, started, last)"
+	"  SELECT thread_id, list_id, (SELECT q.id FROM posts q WHERE"
+	"  q.thread_id=p.thread_id AND q.archived ORDER BY q.received, q.id"
+	"  LIMIT 1), count(*), min(received), max(received) FROM posts p"
+	"  WHERE archived GROUP BY thread_id;"
+	"CREATE TABLE archive_months ("
+	"  list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	"  month INTEGER NOT NULL,"	/* YYYYMM of received, UTC */
+	"  posts INTEGER NOT NULL,"
+	"  PRIMARY KEY (list_id, month));"
+	"INSERT INTO archive_months(list_id, month, posts)"
+	"  SELECT list_id, CAST(strftime('%Y%m', received, 'unixepoch') AS"
+	"  INTEGER), count(*) FROM posts WHERE archived GROUP BY 1, 2;"
+	"CREATE TRIGGER posts_threads_ai AFTER INSERT ON posts"
+	"  WHEN new.archived BEGIN"
+	"  INSERT INTO threads(id, list_id, first_post, posts, started, last)"
+	"  VALUES (new.thread_id, new.list_id, new.id, 1, new.received,"
+	"  new.received) ON CONFLICT(id) DO UPDATE SET posts=posts+1,"
+	"  first_post=CASE WHEN excluded.started<started THEN"
+	"  excluded.first_post ELSE first_post END,"
+	"  started=min(started, excluded.started),"
+	"  last=max(last, excluded.last);"
+	"  INSERT INTO archive_months(list_id, month, posts) VALUES"
+	"  (new.list_id, CAST(strftime('%Y%m', new.received, 'unixepoch') AS"
+	"  INTEGER), 1) ON CONFLICT(list_id, month) DO UPDATE SET"
+	"  posts=posts+1; END;"
+	"CREATE TRIGGER posts_threads_ad AFTER DELETE ON posts"
+	"  WHEN old.archived BEGIN"
+	"  UPDATE threads SET posts=posts-1, first_post=coalesce((SELECT q.id"
+	"  FROM posts q WHERE q.thread_id=old.thread_id AND q.archived ORDER"
+	"  BY q.received, q.id LIMIT 1), first_post), started=coalesce("
+	"  (SELECT min(received) FROM posts WHERE thread_id=old.thread_id"
+	"  AND archived), started), last=coalesce((SELECT max(received) FROM"
+	"  posts WHERE thread_id=old.thread_id AND archived), last)"
+	"  WHERE id=old.thread_id;"
+	"  DELETE FROM threads WHERE id=old.thread_id AND posts<=0;"
+	"  UPDATE archive_months SET posts=posts-1 WHERE list_id=old.list_id"
+	"  AND month=CAST(strftime('%Y%m', old.received, 'unixepoch') AS"
+	"  INTEGER);"
+	"  DELETE FROM archive_months WHERE list_id=old.list_id AND"
+	"  posts<=0; END;"
+	"INSERT OR REPLACE INTO list_settings(list_id, key, value)"
+	"  SELECT l.id, 'archive', CASE WHEN coalesce((SELECT value FROM"
+	"  list_settings s WHERE s.list_id=l.id AND s.key='archive'), 'on')="
+	"  'off' THEN 'off' WHEN (SELECT value FROM list_settings s WHERE"
+	"  s.list_id=l.id AND s.key='archive_public')='on' THEN 'public'"
+	"  ELSE 'members' END FROM lists l;"
+	"DELETE FROM list_settings WHERE key='archive_public' OR"
+	"  (key='archive' AND value='members');",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == DB_SCHEMA_VERSION,
@@ -391,8 +474,8 @@ db_pragma(sqlite3 *db, const char *sql, char *err, size_t errlen)
 	return KITH_OK;
 }
 
-static int
-db_migrate(sqlite3 *db, char *err, size_t errlen)
+int
+db_migrate_to(sqlite3 *db, int target, char *err, size_t errlen)
 {
 	int version, st, rc;
 
@@ -407,7 +490,9 @@ db_migrate(sqlite3 *db, char *err, size_t errlen)
 		    "than this kith (%d); upgrade kith", version, NMIGRATIONS);
 		return KITH_PERM;
 	}
-	if (version == NMIGRATIONS)
+	if (target > NMIGRATIONS)
+		target = NMIGRATIONS;
+	if (version >= target)
 		return KITH_OK;
 	if ((st = db_begin(db)) != KITH_OK) {
 		snprintf(err, errlen, "database: busy, cannot migrate");
@@ -418,7 +503,7 @@ db_migrate(sqlite3 *db, char *err, size_t errlen)
 	if (st != KITH_OK)
 		snprintf(err, errlen, "database: cannot read schema version: "
 		    "%s", sqlite3_errmsg(db));
-	for (int i = version; st == KITH_OK && i < NMIGRATIONS; i++) {
+	for (int i = version; st == KITH_OK && i < target; i++) {
 		char pragma[64];
 
 		rc = sqlite3_exec(db, migrations[i], NULL, NULL, NULL);
@@ -512,12 +597,19 @@ db_open(const char *path, int create, int busy_ms,
 	sqlite3_extended_result_codes(db, 1);
 	sqlite3_busy_timeout(db, busy_ms);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	/* before any statement: the archive's index is read with it */
+	if (fts_register(db) < 0) {
+		snprintf(err, errlen, "database: cannot register the search "
+		    "tokenizer (sqlite without FTS5?)");
+		sqlite3_close_v2(db);
+		return KITH_PERM;
+	}
 	if ((st = db_pragma(db, "PRAGMA journal_mode=WAL", err, errlen)) ||
 	    (st = db_pragma(db, durability == DB_DURABLE ?
 	    "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", err,
 	    errlen)) ||
 	    (st = db_pragma(db, "PRAGMA foreign_keys=ON", err, errlen)) ||
-	    (st = db_migrate(db, err, errlen))) {
+	    (st = db_migrate_to(db, NMIGRATIONS, err, errlen))) {
 		sqlite3_close_v2(db);
 		return st;
 	}

@@ -212,12 +212,12 @@ static void
 cmd_get(const struct mail_ctx *c, struct reply *r, const char *args,
     int member)
 {
-	char *pub = list_setting(c->db, c->l->id, "archive_public"), *end;
+	char *pub = list_setting(c->db, c->l->id, "archive"), *end;
 	long long num = strtoll(args, &end, 10);
 	int st;
 	int64_t id;
 
-	if (!member && strcmp(pub, "on"))
+	if (!member && strcmp(pub, "public"))
 		buf_adds(&r->out, "    Not done: the archive is for members only.\n");
 	else if (*args == '\0' || *end || num <= 0)
 		buf_adds(&r->out, "    Not done: 'get' needs a post number; see "
@@ -401,9 +401,9 @@ run_command(const struct mail_ctx *c, struct reply *r,
 	else if (!strcmp(cmd->verb, "info"))
 		cmd_info(c, r);
 	else if (!strcmp(cmd->verb, "index")) {
-		char *pub = list_setting(c->db, c->l->id, "archive_public");
+		char *pub = list_setting(c->db, c->l->id, "archive");
 
-		if (member || !strcmp(pub, "on"))
+		if (member || !strcmp(pub, "public"))
 			cmd_index(c, r);
 		else
 			buf_adds(&r->out, "    Not done: the archive is for "

@@ -34,9 +34,7 @@ int archive_store(sqlite3 *db, int64_t list_id, const struct message *m,
 /* Posts of a list, newest last; fn returning non-zero stops. */
 int archive_foreach(sqlite3 *db, int64_t list_id,
     int (*fn)(const struct post *, void *), void *ctx);
-/* Full-text search (FTS5) over subject and body; terms ANDed. */
-int archive_search(sqlite3 *db, int64_t list_id, const char *query,
-    int (*fn)(const struct post *, void *), void *ctx);
+/* Search: archive_search.h. */
 /* A post's raw bytes and decoded text (either may be NULL); KITH_OK or KITH_PERM. */
 int archive_get(sqlite3 *db, int64_t id, struct post *p, char **raw,
     size_t *rawlen, char **text);
