@@ -29,6 +29,7 @@ Suite *mime_suite(void);
 Suite *template_suite(void);
 Suite *web_suite(void);
 Suite *archive_search_suite(void);
+Suite *archive_html_suite(void);
 
 /* A fresh database in a temporary directory; caller closes and removes. */
 #include <sqlite3.h>
