@@ -17,6 +17,7 @@ post_release(struct post *p)
 	free(p->sender);
 	free(p->sender_name);
 	free(p->subject);
+	free(p->in_reply_to);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -49,10 +50,12 @@ archive_parent_thread(sqlite3 *db, int64_t list_id, const struct message *m)
 }
 
 int
-archive_store(sqlite3 *db, int64_t list_id, const struct message *m,
-    const char *message_id, int searchable, int64_t *post_id)
+archive_store_at(sqlite3 *db, int64_t list_id, const struct message *m,
+    const char *message_id, int searchable, int64_t received,
+    int64_t *post_id)
 {
-	int64_t thread = archive_parent_thread(db, list_id, m), now = now_utc();
+	int64_t thread = archive_parent_thread(db, list_id, m);
+	char *parts = archive_parts(m->raw, m->len);
 	int st;
 
 	/*
@@ -62,42 +65,83 @@ archive_store(sqlite3 *db, int64_t list_id, const struct message *m,
 	 */
 	st = db_exec(db, "INSERT INTO posts(id, list_id, num, message_id, "
 	    "in_reply_to, thread_id, sender, sender_name, subject, date, "
-	    "received, size, archived, raw, body) VALUES ((SELECT "
+	    "received, size, archived, raw, body, parts) VALUES ((SELECT "
 	    "coalesce(max(id), 0) + 1 FROM posts), ?1, (SELECT "
 	    "coalesce(max(num), 0) + 1 FROM posts WHERE list_id=?1), ?2, ?3, "
 	    "coalesce(nullif(?4, 0), (SELECT coalesce(max(id), 0) + 1 FROM "
-	    "posts)), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", "ittitttiiiIbt",
-	    list_id,
+	    "posts)), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+	    "ittitttiiiIbtt", list_id,
 	    message_id, m->in_reply_to, thread, m->from_addr, m->from_name,
-	    m->subject, m->date ? m->date : now, now, (int64_t)m->len,
-	    searchable, m->raw, (int)m->len, m->text);
+	    m->subject, m->date ? m->date : received, received,
+	    (int64_t)m->len, searchable, m->raw, (int)m->len, m->text, parts);
+	free(parts);
 	if (st != KITH_OK)
 		return st;
 	*post_id = sqlite3_last_insert_rowid(db);
 	return KITH_OK;
 }
 
+int
+archive_store(sqlite3 *db, int64_t list_id, const struct message *m,
+    const char *message_id, int searchable, int64_t *post_id)
+{
+	return archive_store_at(db, list_id, m, message_id, searchable,
+	    now_utc(), post_id);
+}
+
+static void
+part_line(const char *name, const char *type, size_t size, void *ctx)
+{
+	struct buf *b = ctx;
+
+	buf_addf(b, "%s\t%zu\t", type, size);
+	for (const char *p = name; *p; p++)
+		buf_addc(b, *p == '\t' || *p == '\r' || *p == '\n' ? ' ' : *p);
+	buf_addc(b, '\n');
+}
+
+char *
+archive_parts(const char *raw, size_t len)
+{
+	struct buf b;
+
+	buf_init(&b);
+	message_attachments(raw, len, part_line, &b);
+	return b.data ? buf_detach(&b, NULL) : xstrdup("");
+}
+
 /* The list's subject prefix comes along: subjects are shown without it. */
-#define POST_COLUMNS "SELECT p.id, p.num, p.thread_id, p.date, p.size, " \
+#define POST_FIELDS "p.id, p.num, p.thread_id, p.date, p.size, " \
 	"p.message_id, p.sender, p.sender_name, p.subject, (SELECT s.value " \
 	"FROM list_settings s WHERE s.list_id=p.list_id AND " \
-	"s.key='subject_prefix') FROM posts p "
+	"s.key='subject_prefix'), p.received, p.in_reply_to"
+#define NPOST_FIELDS 12
+#define POST_COLUMNS "SELECT " POST_FIELDS " FROM posts p "
+
+/* The POST_FIELDS of st from column at on into p. */
+static void
+post_from_row_at(sqlite3_stmt *st, int at, struct post *p)
+{
+	const char *prefix = (const char *)sqlite3_column_text(st, at + 9);
+
+	p->id = sqlite3_column_int64(st, at);
+	p->num = sqlite3_column_int64(st, at + 1);
+	p->thread_id = sqlite3_column_int64(st, at + 2);
+	p->date = sqlite3_column_int64(st, at + 3);
+	p->size = sqlite3_column_int64(st, at + 4);
+	p->message_id = db_col_text(st, at + 5);
+	p->sender = db_col_text(st, at + 6);
+	p->sender_name = db_col_text(st, at + 7);
+	p->subject = subject_clean((const char *)sqlite3_column_text(st,
+	    at + 8), prefix ? prefix : "");
+	p->received = sqlite3_column_int64(st, at + 10);
+	p->in_reply_to = db_col_text(st, at + 11);
+}
 
 static void
 post_from_row(sqlite3_stmt *st, struct post *p)
 {
-	const char *prefix = (const char *)sqlite3_column_text(st, 9);
-
-	p->id = sqlite3_column_int64(st, 0);
-	p->num = sqlite3_column_int64(st, 1);
-	p->thread_id = sqlite3_column_int64(st, 2);
-	p->date = sqlite3_column_int64(st, 3);
-	p->size = sqlite3_column_int64(st, 4);
-	p->message_id = db_col_text(st, 5);
-	p->sender = db_col_text(st, 6);
-	p->sender_name = db_col_text(st, 7);
-	p->subject = subject_clean((const char *)sqlite3_column_text(st, 8),
-	    prefix ? prefix : "");
+	post_from_row_at(st, 0, p);
 }
 
 static int
@@ -172,7 +216,7 @@ archive_get(sqlite3 *db, int64_t id, struct post *p, char **raw,
 
 /* mboxrd: ">*From " lines get one more '>'; CRLF becomes LF. */
 static void
-mboxrd_body(FILE *out, const char *raw, size_t len)
+mboxrd_body(struct buf *out, const char *raw, size_t len)
 {
 	size_t i = 0;
 
@@ -185,11 +229,29 @@ mboxrd_body(FILE *out, const char *raw, size_t len)
 		while (k < n && raw[i + k] == '>')
 			k++;
 		if (n - k >= 5 && !strncmp(raw + i + k, "From ", 5))
-			fputc('>', out);
-		fwrite(raw + i, 1, n, out);
-		fputc('\n', out);
+			buf_addc(out, '>');
+		buf_add(out, raw + i, n);
+		buf_addc(out, '\n');
 		i = end + 1;
 	}
+}
+
+/* One message of an mbox: the From_ line, the escaped bytes, a blank. */
+static void
+mbox_message(struct buf *out, sqlite3_stmt *st)
+{
+	const unsigned char *sender = sqlite3_column_text(st, 0);
+	time_t t = (time_t)sqlite3_column_int64(st, 1);
+	char date[64];
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm);
+	buf_addf(out, "From %s %s\n", sender && *sender ?
+	    (const char *)sender : "MAILER-DAEMON", date);
+	mboxrd_body(out, sqlite3_column_blob(st, 2),
+	    (size_t)sqlite3_column_bytes(st, 2));
+	buf_addc(out, '\n');
 }
 
 int
@@ -197,25 +259,259 @@ archive_export_mbox(sqlite3 *db, int64_t list_id, FILE *out)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT sender, received, raw FROM "
 	    "posts WHERE list_id=? AND archived ORDER BY num");
+	struct buf b;
 	int rc;
 
 	if (st == NULL)
 		return KITH_PERM;
+	buf_init(&b);
 	db_bind(st, "i", list_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *sender = sqlite3_column_text(st, 0);
-		time_t t = (time_t)sqlite3_column_int64(st, 1);
-		char date[64];
-		struct tm tm;
+		buf_reset(&b);
+		mbox_message(&b, st);
+		fwrite(b.data, 1, b.len, out);
+	}
+	buf_release(&b);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+}
 
-		gmtime_r(&t, &tm);
-		strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm);
-		fprintf(out, "From %s %s\n", sender && *sender ?
-		    (const char *)sender : "MAILER-DAEMON", date);
-		mboxrd_body(out, sqlite3_column_blob(st, 2),
-		    (size_t)sqlite3_column_bytes(st, 2));
-		fputc('\n', out);
+/* Every row of st (bound) as mboxrd into out, at most max bytes. */
+static int
+mbox_rows(sqlite3_stmt *st, struct buf *out, size_t max)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->len + (size_t)sqlite3_column_bytes(st, 2) > max) {
+			sqlite3_finalize(st);
+			return KITH_PERM;
+		}
+		mbox_message(out, st);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+}
+
+int
+archive_mbox_thread(sqlite3 *db, int64_t list_id, int64_t thread_id,
+    struct buf *out, size_t max)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT sender, received, raw FROM "
+	    "posts WHERE thread_id=? AND list_id=? AND archived ORDER BY "
+	    "received, id");
+
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "ii", thread_id, list_id);
+	return mbox_rows(st, out, max);
+}
+
+int
+archive_mbox_range(sqlite3 *db, int64_t list_id, int64_t from, int64_t to,
+    struct buf *out, size_t max)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT sender, received, raw FROM "
+	    "posts WHERE list_id=? AND received>=? AND received<? AND "
+	    "archived ORDER BY received, id");
+
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "iii", list_id, from, to);
+	return mbox_rows(st, out, max);
+}
+
+/* ---- the web archive's reads ---- */
+
+void
+thread_info_release(struct thread_info *t)
+{
+	post_release(&t->first);
+	memset(t, 0, sizeof(*t));
+}
+
+#define THREAD_COLUMNS "SELECT t.id, t.posts, t.started, t.last, " \
+	POST_FIELDS " FROM threads t JOIN posts p ON p.id=t.first_post "
+
+static void
+thread_from_row(sqlite3_stmt *st, struct thread_info *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->id = sqlite3_column_int64(st, 0);
+	t->posts = sqlite3_column_int64(st, 1);
+	t->started = sqlite3_column_int64(st, 2);
+	t->last = sqlite3_column_int64(st, 3);
+	post_from_row_at(st, 4, &t->first);
+}
+
+int
+archive_threads(sqlite3 *db, int64_t list_id, int by_start, int limit,
+    int offset, int (*fn)(const struct thread_info *, void *), void *ctx)
+{
+	sqlite3_stmt *st = db_prepare(db, by_start ? THREAD_COLUMNS
+	    "WHERE t.list_id=? ORDER BY t.started DESC, t.id DESC LIMIT ? "
+	    "OFFSET ?" : THREAD_COLUMNS "WHERE t.list_id=? ORDER BY t.last "
+	    "DESC, t.id DESC LIMIT ? OFFSET ?");
+	int rc;
+
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "iII", list_id, limit, offset);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct thread_info t;
+		int stop;
+
+		thread_from_row(st, &t);
+		stop = fn(&t, ctx);
+		thread_info_release(&t);
+		if (stop)
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+}
+
+int64_t
+archive_thread_count(sqlite3 *db, int64_t list_id)
+{
+	int st;
+	int64_t n = db_int(db, 0, &st, "SELECT count(*) FROM threads WHERE "
+	    "list_id=?", "i", list_id);
+
+	return st == KITH_OK ? n : -1;
+}
+
+int
+archive_thread_get(sqlite3 *db, int64_t list_id, int64_t thread_id,
+    struct thread_info *t)
+{
+	sqlite3_stmt *st = db_prepare(db, THREAD_COLUMNS "WHERE t.id=? AND "
+	    "t.list_id=?");
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "ii", thread_id, list_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		thread_from_row(st, t);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? KITH_OK : rc == SQLITE_DONE ? KITH_PERM :
+	    db_status(rc);
+}
+
+int
+archive_months(sqlite3 *db, int64_t list_id,
+    int (*fn)(int month, int64_t posts, void *), void *ctx)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT month, posts FROM "
+	    "archive_months WHERE list_id=? AND posts>0 ORDER BY month DESC");
+	int rc;
+
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "i", list_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn((int)sqlite3_column_int64(st, 0),
+		    sqlite3_column_int64(st, 1), ctx))
+			break;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+}
+
+/* Each row of st (POST_FIELDS, then body and parts) to fn; rows seen. */
+static int
+text_rows(sqlite3_stmt *st, int (*fn)(const struct post_text *, void *),
+    void *ctx, int *rows)
+{
+	int rc;
+
+	*rows = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct post_text t;
+		int stop;
+
+		post_from_row(st, &t.p);
+		t.body = (const char *)sqlite3_column_text(st, NPOST_FIELDS);
+		t.parts = (const char *)sqlite3_column_text(st,
+		    NPOST_FIELDS + 1);
+		if (t.body == NULL)
+			t.body = "";
+		(*rows)++;
+		stop = fn(&t, ctx);
+		post_release(&t.p);
+		if (stop)
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+}
+
+int
+archive_thread_posts(sqlite3 *db, int64_t list_id, int64_t thread_id,
+    int (*fn)(const struct post_text *, void *), void *ctx)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT " POST_FIELDS ", p.body, "
+	    "p.parts FROM posts p WHERE p.thread_id=? AND p.list_id=? AND "
+	    "p.archived ORDER BY p.received, p.id");
+	int rows;
+
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "ii", thread_id, list_id);
+	return text_rows(st, fn, ctx, &rows);
+}
+
+int
+archive_range_posts(sqlite3 *db, int64_t list_id, int64_t from, int64_t to,
+    int text, int (*fn)(const struct post_text *, void *), void *ctx)
+{
+	sqlite3_stmt *st = db_prepare(db, text ? "SELECT " POST_FIELDS ", "
+	    "p.body, p.parts FROM posts p WHERE p.list_id=? AND "
+	    "p.received>=? AND p.received<? AND p.archived ORDER BY "
+	    "p.received, p.id" : "SELECT " POST_FIELDS ", '', p.parts FROM "
+	    "posts p WHERE p.list_id=? AND p.received>=? AND p.received<? "
+	    "AND p.archived ORDER BY p.received, p.id");
+	int rows;
+
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "iii", list_id, from, to);
+	return text_rows(st, fn, ctx, &rows);
+}
+
+int
+archive_find(sqlite3 *db, int64_t list_id, const char *message_id,
+    int (*fn)(const struct post_text *, void *), void *ctx)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT " POST_FIELDS ", p.body, "
+	    "p.parts FROM posts p WHERE p.list_id=? AND p.message_id=? AND "
+	    "p.archived");
+	int rows, rc;
+
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "it", list_id, message_id);
+	rc = text_rows(st, fn, ctx, &rows);
+	return rc == KITH_OK && rows == 0 ? KITH_PERM : rc;
+}
+
+int
+archive_raw(sqlite3 *db, int64_t id, struct buf *out)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT raw FROM posts WHERE id=? "
+	    "AND archived");
+	int rc;
+
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "i", id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		buf_add(out, sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? KITH_OK : rc == SQLITE_DONE ? KITH_PERM :
+	    db_status(rc);
 }

@@ -638,6 +638,25 @@ newsletter_render(const struct campaign *c, const struct list *l,
 	return out;
 }
 
+char *
+newsletter_view(const struct campaign *c, const struct list *l,
+    const struct newsletter_recipient *r, char **subject, char *err,
+    size_t errlen)
+{
+	struct template_var vars[NVARS];
+	char *bufs[NVARS], *text;
+	int n = copy_vars(l, c, r, vars, bufs, NULL);
+
+	*subject = template_expand(c->subject, vars, n, err, errlen);
+	text = *subject ? template_expand(c->text, vars, n, err, errlen) : NULL;
+	free_bufs(bufs, n);
+	if (text == NULL) {
+		free(*subject);
+		*subject = NULL;
+	}
+	return text;
+}
+
 struct newsletter_cache {
 	sqlite3 *db;
 	sqlite3_stmt *member;

@@ -280,6 +280,7 @@ const struct template_schema notice_schema[] = {
 	{ "owner-summary.txt", F(MEMBER, TF_STR("events")), GENERATED },
 	{ "approve-subscription.txt", F(MEMBER), GENERATED },
 	{ "invite.txt", F(MEMBER), GENERATED },
+	{ "archive-login.txt", F(MEMBER, TF_STR("link")), GENERATED },
 	{ "help.txt", NULL, REPLY },
 	{ "request-reply.txt", F(TF_STR("results")), REPLY },
 	{ "held.txt", F(TF_STR("subject"), TF_STR("reason")), REPLY },

@@ -119,6 +119,15 @@ char *newsletter_render(const struct campaign *c, const struct list *l,
     size_t errlen);
 
 /*
+ * newsletter_view - the text of campaign c as r would read it (its
+ * subject into *subject), for the web archive's page; NULL with err on a
+ * template error.  Caller frees both.
+ */
+char *newsletter_view(const struct campaign *c, const struct list *l,
+    const struct newsletter_recipient *r, char **subject, char *err,
+    size_t errlen);
+
+/*
  * newsletter_cache - what the delivery engine keeps between recipients
  * of one campaign (the campaign, its list, a prepared member lookup).
  */
