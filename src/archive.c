@@ -7,6 +7,7 @@
 
 #include "kith/archive.h"
 #include "kith/db.h"
+#include "kith/log.h"
 #include "kith/subject.h"
 #include "kith/util.h"
 
@@ -21,19 +22,94 @@ post_release(struct post *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* The statements storing a post needs, prepared once per writer. */
+struct archive_writer {
+	sqlite3 *db;
+	sqlite3_stmt *seen, *parent, *insert;
+	int threaded;		/* the last post stored joined a thread */
+};
+
+struct archive_writer *
+archive_writer_new(sqlite3 *db)
+{
+	struct archive_writer *w = xcalloc(1, sizeof(*w));
+
+	w->db = db;
+	w->seen = db_prepare(db, "SELECT count(*) FROM posts WHERE list_id=? "
+	    "AND message_id=?");
+	w->parent = db_prepare(db, "SELECT thread_id FROM posts WHERE "
+	    "list_id=? AND message_id=?");
+	/*
+	 * The id is chosen here so that a new thread's id (its first
+	 * post's) goes in with the row: updating it afterwards would read
+	 * and write the whole raw message a second time.
+	 */
+	w->insert = db_prepare(db, "INSERT INTO posts(id, list_id, num, "
+	    "message_id, in_reply_to, thread_id, sender, sender_name, subject, "
+	    "date, received, size, archived, raw, body, parts) VALUES ((SELECT "
+	    "coalesce(max(id), 0) + 1 FROM posts), ?1, (SELECT "
+	    "coalesce(max(num), 0) + 1 FROM posts WHERE list_id=?1), ?2, ?3, "
+	    "coalesce(nullif(?4, 0), (SELECT coalesce(max(id), 0) + 1 FROM "
+	    "posts)), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+	if (w->seen == NULL || w->parent == NULL || w->insert == NULL) {
+		archive_writer_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void
+archive_writer_free(struct archive_writer *w)
+{
+	if (w == NULL)
+		return;
+	sqlite3_finalize(w->seen);
+	sqlite3_finalize(w->parent);
+	sqlite3_finalize(w->insert);
+	free(w);
+}
+
+/* Step st once (bound): its first column, def without a row; reset. */
+static int64_t
+step_int(sqlite3_stmt *st, int64_t def, int *status)
+{
+	int rc = sqlite3_step(st);
+	int64_t v = def;
+
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(st, 0);
+	*status = db_status(rc);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return v;
+}
+
+int
+archive_writer_seen(struct archive_writer *w, int64_t list_id,
+    const char *message_id)
+{
+	int st;
+	int64_t n;
+
+	db_bind(w->seen, "it", list_id, message_id);
+	n = step_int(w->seen, 0, &st);
+	return st != KITH_OK ? -1 : n > 0;
+}
+
 int
 archive_seen(sqlite3 *db, int64_t list_id, const char *message_id)
 {
-	int st;
-	int64_t n = db_int(db, 0, &st, "SELECT count(*) FROM posts WHERE "
-	    "list_id=? AND message_id=?", "it", list_id, message_id);
+	struct archive_writer *w = archive_writer_new(db);
+	int r = w ? archive_writer_seen(w, list_id, message_id) : -1;
 
-	return st != KITH_OK ? -1 : n > 0;
+	archive_writer_free(w);
+	return r;
 }
 
 /* Thread of the nearest known ancestor, or 0. */
 static int64_t
-archive_parent_thread(sqlite3 *db, int64_t list_id, const struct message *m)
+parent_thread(struct archive_writer *w, int64_t list_id,
+    const struct message *m)
 {
 	char *refs = xasprintf("%s %s", m->in_reply_to, m->references);
 	int64_t thread = 0;
@@ -42,11 +118,61 @@ archive_parent_thread(sqlite3 *db, int64_t list_id, const struct message *m)
 
 	/* In-Reply-To first, then References from the newest back. */
 	for (char *id = strtok_r(refs, " ", &save); id && !thread;
-	    id = strtok_r(NULL, " ", &save))
-		thread = db_int(db, 0, &st, "SELECT thread_id FROM posts WHERE "
-		    "list_id=? AND message_id=?", "it", list_id, id);
+	    id = strtok_r(NULL, " ", &save)) {
+		db_bind(w->parent, "it", list_id, id);
+		thread = step_int(w->parent, 0, &st);
+	}
 	free(refs);
 	return thread;
+}
+
+int
+archive_writer_store(struct archive_writer *w, int64_t list_id,
+    const struct message *m, const char *message_id, int searchable,
+    int64_t received, int64_t *post_id)
+{
+	int64_t thread = parent_thread(w, list_id, m);
+	char *parts = archive_parts(m->raw, m->len);
+	int rc;
+
+	w->threaded = thread != 0;
+	/* raw and text are bound without a copy: they outlive the step */
+	rc = sqlite3_bind_int64(w->insert, 1, list_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(w->insert, 2, message_id, -1,
+		    SQLITE_STATIC);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(w->insert, 3, m->in_reply_to, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(w->insert, 4, thread);
+		sqlite3_bind_text(w->insert, 5, m->from_addr, -1, SQLITE_STATIC);
+		sqlite3_bind_text(w->insert, 6, m->from_name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(w->insert, 7, m->subject, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(w->insert, 8, m->date ? m->date : received);
+		sqlite3_bind_int64(w->insert, 9, received);
+		sqlite3_bind_int64(w->insert, 10, (int64_t)m->len);
+		sqlite3_bind_int(w->insert, 11, searchable);
+		sqlite3_bind_blob(w->insert, 12, m->raw, (int)m->len,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(w->insert, 13, m->text, -1, SQLITE_STATIC);
+		rc = sqlite3_bind_text(w->insert, 14, parts, -1, SQLITE_STATIC);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(w->insert);
+	if (rc != SQLITE_DONE)
+		log_warn("database: %s", sqlite3_errmsg(w->db));
+	sqlite3_reset(w->insert);
+	sqlite3_clear_bindings(w->insert);
+	free(parts);
+	if (rc != SQLITE_DONE)
+		return db_status(rc) == KITH_OK ? KITH_PERM : db_status(rc);
+	*post_id = sqlite3_last_insert_rowid(w->db);
+	return KITH_OK;
+}
+
+int
+archive_writer_threaded(const struct archive_writer *w)
+{
+	return w->threaded;
 }
 
 int
@@ -54,31 +180,12 @@ archive_store_at(sqlite3 *db, int64_t list_id, const struct message *m,
     const char *message_id, int searchable, int64_t received,
     int64_t *post_id)
 {
-	int64_t thread = archive_parent_thread(db, list_id, m);
-	char *parts = archive_parts(m->raw, m->len);
-	int st;
+	struct archive_writer *w = archive_writer_new(db);
+	int st = w ? archive_writer_store(w, list_id, m, message_id,
+	    searchable, received, post_id) : KITH_PERM;
 
-	/*
-	 * The id is chosen here so that a new thread's id (its first
-	 * post's) goes in with the row: updating it afterwards would read
-	 * and write the whole raw message a second time.
-	 */
-	st = db_exec(db, "INSERT INTO posts(id, list_id, num, message_id, "
-	    "in_reply_to, thread_id, sender, sender_name, subject, date, "
-	    "received, size, archived, raw, body, parts) VALUES ((SELECT "
-	    "coalesce(max(id), 0) + 1 FROM posts), ?1, (SELECT "
-	    "coalesce(max(num), 0) + 1 FROM posts WHERE list_id=?1), ?2, ?3, "
-	    "coalesce(nullif(?4, 0), (SELECT coalesce(max(id), 0) + 1 FROM "
-	    "posts)), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-	    "ittitttiiiIbtt", list_id,
-	    message_id, m->in_reply_to, thread, m->from_addr, m->from_name,
-	    m->subject, m->date ? m->date : received, received,
-	    (int64_t)m->len, searchable, m->raw, (int)m->len, m->text, parts);
-	free(parts);
-	if (st != KITH_OK)
-		return st;
-	*post_id = sqlite3_last_insert_rowid(db);
-	return KITH_OK;
+	archive_writer_free(w);
+	return st;
 }
 
 int
@@ -87,6 +194,25 @@ archive_store(sqlite3 *db, int64_t list_id, const struct message *m,
 {
 	return archive_store_at(db, list_id, m, message_id, searchable,
 	    now_utc(), post_id);
+}
+
+int
+archive_thread_merge(sqlite3 *db, int64_t list_id, int64_t from, int64_t into)
+{
+	int st = db_exec(db, "UPDATE posts SET thread_id=? WHERE thread_id=? "
+	    "AND list_id=?", "iii", into, from, list_id);
+
+	if (st == KITH_OK)
+		st = db_exec(db, "DELETE FROM threads WHERE id IN (?, ?)", "ii",
+		    from, into);
+	if (st == KITH_OK)
+		st = db_exec(db, "INSERT INTO threads(id, list_id, first_post, "
+		    "posts, started, last) SELECT ?1, ?2, (SELECT q.id FROM "
+		    "posts q WHERE q.thread_id=?1 AND q.archived ORDER BY "
+		    "q.received, q.id LIMIT 1), count(*), min(received), "
+		    "max(received) FROM posts WHERE thread_id=?1 AND archived "
+		    "HAVING count(*) > 0", "ii", into, list_id);
+	return st;
 }
 
 static void

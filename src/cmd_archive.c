@@ -1,6 +1,8 @@
-/* cmd_archive - kith archive ls|show|search|export, kith quarantine. */
+/* cmd_archive - kith archive ls|show|search|export|import|html, kith
+ * quarantine. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +10,10 @@
 
 #include "cmd.h"
 #include "kith/archive.h"
+#include "kith/archive_import.h"
 #include "kith/archive_search.h"
+#include "kith/lists.h"
+#include "kith/web_archive.h"
 #include "kith/db.h"
 #include "kith/util.h"
 
@@ -104,11 +109,104 @@ archive_usage(FILE *out)
 {
 	fprintf(out, "usage: kith archive ls LIST [--json]\n"
 	    "       kith archive show ID [--text]\n"
-	    "       kith archive search LIST WORDS... [--json]\n"
-	    "       kith archive export LIST --mbox\n\n"
+	    "       kith archive search LIST QUERY... [--json]\n"
+	    "       kith archive export LIST --mbox\n"
+	    "       kith archive import LIST (--mbox FILE [--mboxo] | "
+	    "--mlmmj DIR)\n"
+	    "       kith archive html LIST DIR [--members]\n\n"
 	    "ls and search print: ID, #number in the list, date (UTC), sender, "
-	    "subject.\nshow prints the post as received (raw) or its decoded "
-	    "text; export writes\nmboxrd to stdout.\n");
+	    "subject.\nsearch takes what the web archive's search box takes: "
+	    "words (any case, any\naccents), \"a phrase\", word*, -word, "
+	    "from:NAME, subject:WORD,\nafter:YYYY-MM-DD, before:YYYY-MM-DD; "
+	    "best matches first.\nshow prints the post as received (raw) or "
+	    "its decoded text; export writes\nmboxrd to stdout.  import loads "
+	    "an mbox file (mboxrd; --mboxo for files\nthat quote only \"From "
+	    "\" lines, as pipermail's) or an mlmmj archive directory:\ndates "
+	    "and threads kept, Message-IDs already there skipped, nothing "
+	    "sent.\nhtml writes the web archive's pages as static files under "
+	    "DIR (DIR/a/LIST/);\n--members writes what members see (for a "
+	    "members-only archive).\n");
+}
+
+/* archive import LIST (--mbox FILE [--mboxo] | --mlmmj DIR) */
+static int
+archive_import(struct cli *c, int argc, char **argv)
+{
+	const char *mbox = NULL, *mlmmj = NULL;
+	int mboxo = 0;
+	const struct cli_opt opts[] = {
+		{ "mbox", 0, OPT_VALUE, &mbox },
+		{ "mlmmj", 0, OPT_VALUE, &mlmmj },
+		{ "mboxo", 0, OPT_FLAG, &mboxo },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "archive import",
+	    "LIST (--mbox FILE [--mboxo] | --mlmmj DIR)", 1, 1, opts };
+	struct import_opts o = { 0, 0, 1 };
+	struct import_counts n;
+	struct timespec t0, t1;
+	struct list l;
+	char err[512] = "", *mode;
+	double secs;
+	int st;
+
+	cli_parse(&sub, argc, argv);
+	if ((mbox == NULL) == (mlmmj == NULL))
+		usage_error("archive", "'archive import' needs --mbox FILE or "
+		    "--mlmmj DIR");
+	cli_open(c);
+	cli_list(c, argv[0], &l);
+	mode = list_setting(c->db, l.id, "archive");
+	o.mboxo = mboxo;
+	o.searchable = strcmp(mode, "off") != 0;
+	free(mode);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	st = mbox ? archive_import_mbox(c->db, l.id, mbox, &o, &n, err,
+	    sizeof(err)) : archive_import_mlmmj(c->db, l.id, mlmmj, &o, &n, err,
+	    sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (st == KITH_PERM && n.messages == 0)
+		die(EX_NOINPUT_, "%s", err);
+	cli_printf("%s: %ld %s read, %ld imported, %ld already there, %ld "
+	    "unreadable, %ld %s joined their thread; %.1f s\n", l.address,
+	    n.messages, plural(n.messages, "message", "messages"), n.imported,
+	    n.duplicates, n.unreadable, n.rethreaded, plural(n.rethreaded,
+	    "reply", "replies"), secs);
+	list_release(&l);
+	if (st != KITH_OK)
+		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	return 0;
+}
+
+/* archive html LIST DIR [--members] */
+static int
+archive_html(struct cli *c, int argc, char **argv)
+{
+	int members = 0;
+	const struct cli_opt opts[] = {
+		{ "members", 0, OPT_FLAG, &members },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "archive html", "LIST DIR [--members]",
+	    2, 2, opts };
+	struct archive_export_counts n;
+	char err[512] = "";
+
+	cli_parse(&sub, argc, argv);
+	cli_config(c);
+	if (mkdir_p(argv[1], 0755) < 0)
+		die(EX_CANTCREAT_, "cannot make '%s': %s", argv[1],
+		    strerror(errno));
+	if (web_archive_export(&c->cfg, argv[0], argv[1], members, &n, err,
+	    sizeof(err)) < 0)
+		die(strstr(err, "does not exist") ? EX_NOUSER_ : strstr(err,
+		    "cannot write") ? EX_CANTCREAT_ : EX_NOPERM_, "%s", err);
+	cli_printf("wrote %ld %s (%ld %s) under %s\n", n.files,
+	    plural(n.files, "file", "files"), n.pages, plural(n.pages, "page",
+	    "pages"), argv[1]);
+	return 0;
 }
 
 static int
@@ -199,6 +297,10 @@ cmd_archive(struct cli *c, int argc, char **argv)
 	}
 	if (!strcmp(sub, "show"))
 		return archive_show(c, argc - 1, argv + 1);
+	if (!strcmp(sub, "import"))
+		return archive_import(c, argc - 1, argv + 1);
+	if (!strcmp(sub, "html"))
+		return archive_html(c, argc - 1, argv + 1);
 	if (!strcmp(sub, "ls") || !strcmp(sub, "search") ||
 	    !strcmp(sub, "export"))
 		return archive_list_cmd(c, argc - 1, argv + 1);

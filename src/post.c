@@ -12,6 +12,7 @@
 #include "kith/outbox.h"
 #include "kith/post.h"
 #include "kith/util.h"
+#include "kith/weblinks.h"
 
 /* The list copy of m with the list's settings applied; caller frees. */
 static char *
@@ -22,11 +23,18 @@ post_copy(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	char *reply_to = list_setting(db, l->id, "reply_to");
 	char *archive_url = list_setting(db, l->id, "archive_url");
 	char *rewrite = list_setting(db, l->id, "from_rewrite");
-	char *site_url = NULL, *copy;
+	char *archive = list_setting(db, l->id, "archive");
+	char *site_url = NULL, *copy, *archived_at = NULL;
 	struct list_copy_opts o;
 
 	if (*archive_url == '\0' && *cfg->archive_url)
 		site_url = xasprintf("%s/%s/", cfg->archive_url, l->local);
+	/* kith serve's archive, once it has an address (web_archive.h) */
+	if (strcmp(archive, "off") && *cfg->web_base_url) {
+		if (*archive_url == '\0' && site_url == NULL)
+			site_url = weblink_archive(cfg, l->local);
+		archived_at = weblink_archive_message(cfg, l->local, msgid);
+	}
 	memset(&o, 0, sizeof(o));
 	o.list_address = l->address;
 	o.list_local = l->local;
@@ -35,6 +43,7 @@ post_copy(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	o.subject_prefix = prefix;
 	o.reply_to_list = !strcmp(reply_to, "list");
 	o.archive_url = site_url ? site_url : archive_url;
+	o.archived_at = archived_at;
 	o.message_id = msgid;
 	o.from_rewrite = !strcmp(rewrite, "always");
 	copy = compose_list_copy(&o, m, len);
@@ -43,6 +52,8 @@ post_copy(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	free(reply_to);
 	free(archive_url);
 	free(site_url);
+	free(archive);
+	free(archived_at);
 	return copy;
 }
 

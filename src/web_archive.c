@@ -794,7 +794,7 @@ newsletters(struct arch *a, struct tvars *tv)
 
 		if (newsletter_get(a->w->db, sqlite3_column_int64(st, 0), &c) ==
 		    KITH_OK) {
-			struct newsletter_recipient r = { "", "", "", NULL };
+			struct newsletter_recipient r = { "", "", "", NULL, NULL, NULL };
 			struct tvars *item = tv_item(list);
 			char *subject = NULL, err[256];
 			char *text = newsletter_view(&c, &a->l, &r, &subject, err,
@@ -1466,6 +1466,7 @@ newsletter_page(struct arch *a, int64_t id)
 	 * page's business */
 	unsub = a->w->static_site ? xstrdup(a->base) : xasprintf("%sl/%s",
 	    a->root, a->l.local);
+	memset(&r, 0, sizeof(r));
 	r.address = a->member_address ? a->member_address : "";
 	r.name = "";
 	r.unsub_mailto = unsub;

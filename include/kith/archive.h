@@ -40,6 +40,29 @@ int archive_store_at(sqlite3 *db, int64_t list_id, const struct message *m,
     int64_t *post_id);
 
 /*
+ * An archive_writer keeps the statements of archive_store prepared, for
+ * many posts in a row (an import): the same as archive_seen and
+ * archive_store_at, on w's connection.  NULL from new on error (logged).
+ */
+struct archive_writer;
+struct archive_writer *archive_writer_new(sqlite3 *db);
+void archive_writer_free(struct archive_writer *w);
+int archive_writer_seen(struct archive_writer *w, int64_t list_id,
+    const char *message_id);
+int archive_writer_store(struct archive_writer *w, int64_t list_id,
+    const struct message *m, const char *message_id, int searchable,
+    int64_t received, int64_t *post_id);
+/* 1 when the last post w stored joined an existing thread. */
+int archive_writer_threaded(const struct archive_writer *w);
+
+/*
+ * archive_thread_merge - thread from (its posts) becomes part of thread
+ * into, inside the caller's transaction; the counts follow.
+ */
+int archive_thread_merge(sqlite3 *db, int64_t list_id, int64_t from,
+    int64_t into);
+
+/*
  * archive_parts - the attachments of the message raw[0..len) (as
  * message_attachments() sees them, in that order), one "TYPE\tSIZE\tNAME"
  * line each, tabs and line breaks in names made spaces; "" when none.

@@ -105,6 +105,9 @@ struct newsletter_recipient {
 	const char *name;		/* "" when unknown */
 	const char *unsub_mailto;	/* mailto:team-unsubscribe+TOKEN@ */
 	const char *unsub_url;		/* https://..., or NULL */
+	/* "view it in a browser" (newsletter-web.txt and .html) put at the
+	 * top of each part; NULL for none */
+	const char *web_text, *web_html;
 };
 
 /*
