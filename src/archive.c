@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "kith/archive.h"
@@ -215,25 +216,70 @@ archive_thread_merge(sqlite3 *db, int64_t list_id, int64_t from, int64_t into)
 	return st;
 }
 
+const char *
+archive_safe_image(const char *type, const char *data, size_t len)
+{
+	const unsigned char *d = (const unsigned char *)data;
+
+	if (!strcasecmp(type, "image/png") && len > 8 &&
+	    !memcmp(d, "\x89PNG\r\n\x1a\n", 8))
+		return "image/png";
+	if ((!strcasecmp(type, "image/jpeg") || !strcasecmp(type,
+	    "image/jpg")) && len > 3 && d[0] == 0xff && d[1] == 0xd8 &&
+	    d[2] == 0xff)
+		return "image/jpeg";
+	if (!strcasecmp(type, "image/gif") && len > 6 && (!memcmp(d, "GIF87a",
+	    6) || !memcmp(d, "GIF89a", 6)))
+		return "image/gif";
+	if (!strcasecmp(type, "image/webp") && len > 12 && !memcmp(d, "RIFF",
+	    4) && !memcmp(d + 8, "WEBP", 4))
+		return "image/webp";
+	return NULL;
+}
+
+struct parts_walk {
+	struct buf b;
+	const char *raw;
+	size_t len;
+	int n;
+};
+
 static void
 part_line(const char *name, const char *type, size_t size, void *ctx)
 {
-	struct buf *b = ctx;
+	struct parts_walk *w = ctx;
+	char *pname = NULL, *ptype = NULL, *data = NULL;
+	size_t dlen = 0;
 
-	buf_addf(b, "%s\t%zu\t", type, size);
+	w->n++;
+	/* a picture is recorded as one only when its bytes say so */
+	if (!strncasecmp(type, "image/", 6)) {
+		data = message_attachment(w->raw, w->len, w->n, &pname, &ptype,
+		    &dlen);
+		if (data == NULL || archive_safe_image(type, data, dlen) == NULL)
+			type = "application/octet-stream";
+	}
+	buf_addf(&w->b, "%s\t%zu\t", type, size);
 	for (const char *p = name; *p; p++)
-		buf_addc(b, *p == '\t' || *p == '\r' || *p == '\n' ? ' ' : *p);
-	buf_addc(b, '\n');
+		buf_addc(&w->b, *p == '\t' || *p == '\r' || *p == '\n' ? ' ' :
+		    *p);
+	buf_addc(&w->b, '\n');
+	free(data);
+	free(pname);
+	free(ptype);
 }
 
 char *
 archive_parts(const char *raw, size_t len)
 {
-	struct buf b;
+	struct parts_walk w;
 
-	buf_init(&b);
-	message_attachments(raw, len, part_line, &b);
-	return b.data ? buf_detach(&b, NULL) : xstrdup("");
+	memset(&w, 0, sizeof(w));
+	buf_init(&w.b);
+	w.raw = raw;
+	w.len = len;
+	message_attachments(raw, len, part_line, &w);
+	return w.b.data ? buf_detach(&w.b, NULL) : xstrdup("");
 }
 
 /* The list's subject prefix comes along: subjects are shown without it. */

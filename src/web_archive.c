@@ -557,28 +557,6 @@ quote_summary(int lines, void *ctx)
 	return s;
 }
 
-/* image/png, jpeg, gif and webp whose bytes say so: shown inline. */
-static const char *
-safe_image(const char *type, const char *data, size_t len)
-{
-	const unsigned char *d = (const unsigned char *)data;
-
-	if (!strcasecmp(type, "image/png") && len > 8 &&
-	    !memcmp(d, "\x89PNG\r\n\x1a\n", 8))
-		return "image/png";
-	if ((!strcasecmp(type, "image/jpeg") || !strcasecmp(type,
-	    "image/jpg")) && len > 3 && d[0] == 0xff && d[1] == 0xd8 &&
-	    d[2] == 0xff)
-		return "image/jpeg";
-	if (!strcasecmp(type, "image/gif") && len > 6 && (!memcmp(d, "GIF87a",
-	    6) || !memcmp(d, "GIF89a", 6)))
-		return "image/gif";
-	if (!strcasecmp(type, "image/webp") && len > 12 && !memcmp(d, "RIFF",
-	    4) && !memcmp(d + 8, "WEBP", 4))
-		return "image/webp";
-	return NULL;
-}
-
 static int
 raster_type(const char *type)
 {
@@ -1201,7 +1179,7 @@ attachment_page(struct arch *a, const char *message_id, const char *num)
 		fail(a, 404, "notfound");
 		return;
 	}
-	image = safe_image(type, data, len);
+	image = archive_safe_image(type, data, len);
 	clean = archive_html_plain(*name ? name : "attachment", 0);
 	buf_reset(&a->rs->body);
 	buf_add(&a->rs->body, data, len);

@@ -66,9 +66,16 @@ int archive_thread_merge(sqlite3 *db, int64_t list_id, int64_t from,
  * archive_parts - the attachments of the message raw[0..len) (as
  * message_attachments() sees them, in that order), one "TYPE\tSIZE\tNAME"
  * line each, tabs and line breaks in names made spaces; "" when none.
- * Caller frees.
+ * A part that says it is an image but whose bytes are not a PNG, JPEG,
+ * GIF or WebP is recorded as application/octet-stream.  Caller frees.
  */
 char *archive_parts(const char *raw, size_t len);
+
+/* type when data (len bytes) really is that picture (PNG, JPEG, GIF,
+ * WebP), else NULL: the only attachments shown inline or served as what
+ * they say. */
+const char *archive_safe_image(const char *type, const char *data,
+    size_t len);
 
 /* Posts of a list, newest last; fn returning non-zero stops. */
 int archive_foreach(sqlite3 *db, int64_t list_id,
