@@ -5,9 +5,9 @@ set -e
 BUILD="build-essential autoconf automake libtool pkg-config \
 libetpan-dev libssl-dev libsqlite3-dev libical-dev libmicrohttpd-dev check \
 tzdata ca-certificates libsasl2-modules sqlite3"
-TEST="python3 python3-aiosmtpd swaks libfaketime python3-icalendar python3-dkim procps openssl chromium chromium-driver python3-selenium fonts-dejavu-core"
+TEST="python3 python3-aiosmtpd swaks libfaketime python3-icalendar python3-dkim procps openssl chromium chromium-driver python3-selenium fonts-dejavu-core python3-feedparser"
 # bench/*.sh: load generators (not needed to build or test)
-BENCH="wrk"
+BENCH="wrk public-inbox"
 pkgs="$BUILD"
 [ "${1:-}" = "--test" ] && pkgs="$BUILD $TEST"
 [ "${1:-}" = "--bench" ] && pkgs="$BUILD $BENCH"
