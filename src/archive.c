@@ -469,8 +469,9 @@ int
 archive_mbox_thread(sqlite3 *db, int64_t list_id, int64_t thread_id,
     struct buf *out, size_t max)
 {
+	/* "+": by the thread's index, never by walking the whole list's */
 	sqlite3_stmt *st = db_prepare(db, "SELECT sender, received, raw FROM "
-	    "posts WHERE thread_id=? AND list_id=? AND archived ORDER BY "
+	    "posts WHERE thread_id=? AND +list_id=? AND archived ORDER BY "
 	    "received, id");
 
 	if (st == NULL)
@@ -624,8 +625,9 @@ int
 archive_thread_posts(sqlite3 *db, int64_t list_id, int64_t thread_id,
     int (*fn)(const struct post_text *, void *), void *ctx)
 {
+	/* "+": by the thread's index, never by walking the whole list's */
 	sqlite3_stmt *st = db_prepare(db, "SELECT " POST_FIELDS ", p.body, "
-	    "p.parts FROM posts p WHERE p.thread_id=? AND p.list_id=? AND "
+	    "p.parts FROM posts p WHERE p.thread_id=? AND +p.list_id=? AND "
 	    "p.archived ORDER BY p.received, p.id");
 	int rows;
 

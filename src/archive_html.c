@@ -191,22 +191,55 @@ mark(struct buf *out, struct span_state *st, int open)
  * span - s[0..n) escaped into out with links, hidden addresses and
  * marks as st says; what a reader should not get is dropped.
  */
+/*
+ * plain_run - how many bytes from s[i] need nothing but copying: printable
+ * ASCII that is not escaped, cannot start a link (when links are made)
+ * and is not in an address (when addresses are hidden and the text has
+ * an '@' at all).  Most of a post's text goes through here.
+ */
+static size_t
+plain_run(const char *s, size_t n, size_t i, int links, int addrs,
+    int one_line)
+{
+	size_t k = i;
+
+	for (; k < n; k++) {
+		unsigned char c = (unsigned char)s[k];
+
+		if (c < 0x20 || c >= 0x7f || c == '&' || c == '<' || c == '>' ||
+		    c == '"' || c == '\'' || (one_line && c == ' ') ||
+		    (links && (c == 'h' || c == 'H' || c == 'm' || c == 'M')) ||
+		    (addrs && local_char(c)))
+			break;
+	}
+	return k - i;
+}
+
 static void
 span(struct buf *out, const char *s, size_t n, struct span_state *st)
 {
 	size_t i = 0, len, at;
 	int space = 0, mailto;
+	/* what cannot be in this text is not looked for at every byte */
+	int links = st->linkify && memchr(s, ':', n) != NULL;
+	int addrs = st->hide && memchr(s, '@', n) != NULL;
 
 	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
 		uint32_t cp;
 
+		if ((len = plain_run(s, n, i, links, addrs, st->one_line)) > 0) {
+			buf_add(out, s + i, len);
+			i += len;
+			space = 0;
+			continue;
+		}
 		if (is_mark(st, c)) {
 			mark(out, st, c == MARK_OPEN);
 			i++;
 			continue;
 		}
-		if (st->linkify && (len = url_at(s, n, i, &mailto)) > 0 &&
+		if (links && (len = url_at(s, n, i, &mailto)) > 0 &&
 		    !(mailto && st->hide)) {
 			buf_adds(out, "<a href=\"");
 			add_escaped(out, s + i, len);
@@ -217,7 +250,7 @@ span(struct buf *out, const char *s, size_t n, struct span_state *st)
 			space = 0;
 			continue;
 		}
-		if (st->hide && (len = addr_at(st, s, n, i, &at)) > 0) {
+		if (addrs && (len = addr_at(st, s, n, i, &at)) > 0) {
 			int after = st->mark_open;
 
 			for (size_t k = i; k < at; k++)
