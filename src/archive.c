@@ -521,7 +521,7 @@ int
 archive_threads(sqlite3 *db, int64_t list_id, int by_start, int limit,
     int offset, int (*fn)(const struct thread_info *, void *), void *ctx)
 {
-	sqlite3_stmt *st = db_prepare(db, by_start ? THREAD_COLUMNS
+	sqlite3_stmt *st = db_cached(db, by_start ? THREAD_COLUMNS
 	    "WHERE t.list_id=? ORDER BY t.started DESC, t.id DESC LIMIT ? "
 	    "OFFSET ?" : THREAD_COLUMNS "WHERE t.list_id=? ORDER BY t.last "
 	    "DESC, t.id DESC LIMIT ? OFFSET ?");
@@ -540,7 +540,7 @@ archive_threads(sqlite3 *db, int64_t list_id, int by_start, int limit,
 		if (stop)
 			break;
 	}
-	sqlite3_finalize(st);
+	db_cached_done(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? KITH_OK : db_status(rc);
 }
 
@@ -558,7 +558,7 @@ int
 archive_thread_get(sqlite3 *db, int64_t list_id, int64_t thread_id,
     struct thread_info *t)
 {
-	sqlite3_stmt *st = db_prepare(db, THREAD_COLUMNS "WHERE t.id=? AND "
+	sqlite3_stmt *st = db_cached(db, THREAD_COLUMNS "WHERE t.id=? AND "
 	    "t.list_id=?");
 	int rc;
 
@@ -569,7 +569,7 @@ archive_thread_get(sqlite3 *db, int64_t list_id, int64_t thread_id,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		thread_from_row(st, t);
-	sqlite3_finalize(st);
+	db_cached_done(st);
 	return rc == SQLITE_ROW ? KITH_OK : rc == SQLITE_DONE ? KITH_PERM :
 	    db_status(rc);
 }
@@ -578,7 +578,7 @@ int
 archive_months(sqlite3 *db, int64_t list_id,
     int (*fn)(int month, int64_t posts, void *), void *ctx)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT month, posts FROM "
+	sqlite3_stmt *st = db_cached(db, "SELECT month, posts FROM "
 	    "archive_months WHERE list_id=? AND posts>0 ORDER BY month DESC");
 	int rc;
 
@@ -589,7 +589,7 @@ archive_months(sqlite3 *db, int64_t list_id,
 		if (fn((int)sqlite3_column_int64(st, 0),
 		    sqlite3_column_int64(st, 1), ctx))
 			break;
-	sqlite3_finalize(st);
+	db_cached_done(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? KITH_OK : db_status(rc);
 }
 
@@ -617,7 +617,7 @@ text_rows(sqlite3_stmt *st, int (*fn)(const struct post_text *, void *),
 		if (stop)
 			break;
 	}
-	sqlite3_finalize(st);
+	db_cached_done(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? KITH_OK : db_status(rc);
 }
 
@@ -626,7 +626,7 @@ archive_thread_posts(sqlite3 *db, int64_t list_id, int64_t thread_id,
     int (*fn)(const struct post_text *, void *), void *ctx)
 {
 	/* "+": by the thread's index, never by walking the whole list's */
-	sqlite3_stmt *st = db_prepare(db, "SELECT " POST_FIELDS ", p.body, "
+	sqlite3_stmt *st = db_cached(db, "SELECT " POST_FIELDS ", p.body, "
 	    "p.parts FROM posts p WHERE p.thread_id=? AND +p.list_id=? AND "
 	    "p.archived ORDER BY p.received, p.id");
 	int rows;
@@ -641,7 +641,7 @@ int
 archive_range_posts(sqlite3 *db, int64_t list_id, int64_t from, int64_t to,
     int text, int (*fn)(const struct post_text *, void *), void *ctx)
 {
-	sqlite3_stmt *st = db_prepare(db, text ? "SELECT " POST_FIELDS ", "
+	sqlite3_stmt *st = db_cached(db, text ? "SELECT " POST_FIELDS ", "
 	    "p.body, p.parts FROM posts p WHERE p.list_id=? AND "
 	    "p.received>=? AND p.received<? AND p.archived ORDER BY "
 	    "p.received, p.id" : "SELECT " POST_FIELDS ", '', p.parts FROM "
@@ -659,7 +659,7 @@ int
 archive_find(sqlite3 *db, int64_t list_id, const char *message_id,
     int (*fn)(const struct post_text *, void *), void *ctx)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT " POST_FIELDS ", p.body, "
+	sqlite3_stmt *st = db_cached(db, "SELECT " POST_FIELDS ", p.body, "
 	    "p.parts FROM posts p WHERE p.list_id=? AND p.message_id=? AND "
 	    "p.archived");
 	int rows, rc;
@@ -674,7 +674,7 @@ archive_find(sqlite3 *db, int64_t list_id, const char *message_id,
 int
 archive_raw(sqlite3 *db, int64_t id, struct buf *out)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT raw FROM posts WHERE id=? "
+	sqlite3_stmt *st = db_cached(db, "SELECT raw FROM posts WHERE id=? "
 	    "AND archived");
 	int rc;
 
@@ -685,7 +685,7 @@ archive_raw(sqlite3 *db, int64_t id, struct buf *out)
 	if (rc == SQLITE_ROW)
 		buf_add(out, sqlite3_column_blob(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0));
-	sqlite3_finalize(st);
+	db_cached_done(st);
 	return rc == SQLITE_ROW ? KITH_OK : rc == SQLITE_DONE ? KITH_PERM :
 	    db_status(rc);
 }

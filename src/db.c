@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -618,11 +619,103 @@ db_open(const char *path, int create, int busy_ms,
 	return KITH_OK;
 }
 
+#define CACHED_MAX 64
+
+/* The kept statements: one table for the process, under a lock (the
+ * statements themselves are used by their connection's one thread). */
+static struct cached {
+	sqlite3 *db;
+	char *sql;
+	sqlite3_stmt *st;
+	int out;		/* given out, not yet done */
+	unsigned long used;	/* for least recently used */
+} cached[CACHED_MAX];
+static unsigned long cached_clock;
+static pthread_mutex_t cached_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A statement of the cache, or one given out fresh: which it is. */
+static struct cached *
+cached_of(sqlite3_stmt *st)
+{
+	for (int i = 0; i < CACHED_MAX; i++)
+		if (cached[i].st == st)
+			return &cached[i];
+	return NULL;
+}
+
+sqlite3_stmt *
+db_cached(sqlite3 *db, const char *sql)
+{
+	struct cached *c = NULL, *lru = NULL;
+	sqlite3_stmt *st;
+
+	pthread_mutex_lock(&cached_lock);
+	for (int i = 0; i < CACHED_MAX; i++) {
+		if (cached[i].db == db && cached[i].sql &&
+		    !strcmp(cached[i].sql, sql)) {
+			c = &cached[i];
+			break;
+		}
+		if (!cached[i].out && (lru == NULL || cached[i].used < lru->used))
+			lru = &cached[i];
+	}
+	if (c && !c->out) {
+		c->out = 1;
+		c->used = ++cached_clock;
+		pthread_mutex_unlock(&cached_lock);
+		return c->st;
+	}
+	pthread_mutex_unlock(&cached_lock);
+	if ((st = db_prepare(db, sql)) == NULL || c)
+		return st;	/* out already: a fresh one, finalized when done */
+	pthread_mutex_lock(&cached_lock);
+	if (lru) {
+		if (lru->st)
+			sqlite3_finalize(lru->st);
+		free(lru->sql);
+		lru->db = db;
+		lru->sql = xstrdup(sql);
+		lru->st = st;
+		lru->out = 1;
+		lru->used = ++cached_clock;
+	}
+	pthread_mutex_unlock(&cached_lock);
+	return st;
+}
+
+void
+db_cached_done(sqlite3_stmt *st)
+{
+	struct cached *c;
+
+	if (st == NULL)
+		return;
+	pthread_mutex_lock(&cached_lock);
+	c = cached_of(st);
+	if (c) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		c->out = 0;
+	}
+	pthread_mutex_unlock(&cached_lock);
+	if (c == NULL)
+		sqlite3_finalize(st);
+}
+
 void
 db_close(sqlite3 *db)
 {
-	if (db)
-		sqlite3_close_v2(db);
+	if (db == NULL)
+		return;
+	pthread_mutex_lock(&cached_lock);
+	for (int i = 0; i < CACHED_MAX; i++)
+		if (cached[i].db == db) {
+			sqlite3_finalize(cached[i].st);
+			free(cached[i].sql);
+			memset(&cached[i], 0, sizeof(cached[i]));
+		}
+	pthread_mutex_unlock(&cached_lock);
+	sqlite3_close_v2(db);
 }
 
 int

@@ -625,7 +625,8 @@ reply_link(const struct arch *a, const struct post *p)
 {
 	struct buf b;
 	char *irt = xasprintf("<%s>", p->message_id);
-	char *subj = subject_reply(p->subject, "");
+	/* p->subject is clean already: one "Re: " at most */
+	char *subj = xasprintf("Re: %s", no_re(p->subject));
 
 	buf_init(&b);
 	buf_adds(&b, "mailto:");

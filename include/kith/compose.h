@@ -21,9 +21,10 @@ struct list_copy_opts {
 	const char *subject_prefix;	/* "" for none */
 	int reply_to_list;
 	const char *archive_url;	/* List-Archive, "" for none */
-	const char *archived_at;	/* RFC 5064 permalink, "" for none */
 	const char *message_id;		/* without <>; added when m has none */
 	int from_rewrite;		/* From: "Name via List" <list>, for DMARC */
+	const char *archived_at;	/* RFC 5064 permalink; NULL or "" for
+					 * none */
 };
 
 /*

@@ -55,4 +55,16 @@ int64_t db_int(sqlite3 *db, int64_t def, int *status, const char *sql,
 /* Column text copied (caller frees); "" for NULL. */
 char *db_col_text(sqlite3_stmt *st, int col);
 
+/*
+ * db_cached - sql prepared once per connection and kept (up to 64
+ * statements, the least recently used go), for what runs on every page
+ * of kith serve; NULL on error (logged).  Give it back with
+ * db_cached_done (reset, bindings cleared) and never finalize it; a
+ * statement still out when the same sql is asked for again (a nested
+ * loop) comes as a fresh one that db_cached_done finalizes.  db_close
+ * finalizes a connection's statements.  sql is compared by its text.
+ */
+sqlite3_stmt *db_cached(sqlite3 *db, const char *sql);
+void db_cached_done(sqlite3_stmt *st);
+
 #endif
