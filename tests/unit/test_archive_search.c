@@ -273,6 +273,54 @@ START_TEST(test_pages)
 }
 END_TEST
 
+/*
+ * A word in more posts than the ranking window: the best of the newest
+ * 2,000 come first (the oldest post, with the word twice in its
+ * subject, is not among them); with a filter every match is ranked.
+ */
+START_TEST(test_window)
+{
+	struct search_opts o = { 0, 1, 0, 0 };
+	struct search_query sq;
+	struct hits x;
+	char err[256], *raw;
+	struct list l;
+	int64_t id;
+
+	ck_assert_int_eq(list_create(db, "big@example.org", "a@example.org",
+	    "Big", "", err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(list_find(db, "big", &l, err, sizeof(err)), KITH_OK);
+	o.list_id = l.id;
+	ck_assert_int_eq(db_begin(db), KITH_OK);
+	for (int i = 0; i < 2100; i++) {
+		struct message m;
+
+		raw = xasprintf("From: w%d@example.org\nSubject: %s\n"
+		    "Message-ID: <w%d@test>\n\nsome plain words and apple "
+		    "%d\n", i, i == 0 ? "apple apple" : "other", i, i);
+		ck_assert_int_eq(message_parse(&m, raw, strlen(raw), err,
+		    sizeof(err)), 0);
+		ck_assert_int_eq(archive_store(db, l.id, &m, m.message_id, 1,
+		    &id), KITH_OK);
+		message_release(&m);
+		free(raw);
+	}
+	ck_assert_int_eq(db_commit(db), KITH_OK);
+	memset(&x, 0, sizeof(x));
+	ck_assert_int_eq(archive_search_parse("apple", &sq), 0);
+	ck_assert_int_eq(archive_search_run(db, &o, &sq, collect, &x), KITH_OK);
+	ck_assert_msg(x.ids[0] && strcmp(x.ids, "9,"), "the oldest post is "
+	    "outside the window: got '%s'", x.ids);
+	archive_search_release(&sq);
+	memset(&x, 0, sizeof(x));
+	ck_assert_int_eq(archive_search_parse("apple from:example.org", &sq), 0);
+	ck_assert_int_eq(archive_search_run(db, &o, &sq, collect, &x), KITH_OK);
+	ck_assert_str_eq(x.ids, "9,");
+	archive_search_release(&sq);
+	list_release(&l);
+}
+END_TEST
+
 /* ---- migration 12 on an archive of schema 11 ---- */
 
 START_TEST(test_migration)
@@ -366,6 +414,7 @@ archive_search_suite(void)
 	tcase_add_loop_test(run, test_run, 0,
 	    (int)(sizeof(run_cases) / sizeof(run_cases[0])));
 	tcase_add_test(run, test_pages);
+	tcase_add_test(run, test_window);
 	suite_add_tcase(s, run);
 	tcase_add_test(mig, test_migration);
 	suite_add_tcase(s, mig);
