@@ -24,7 +24,8 @@ struct tok_state {
 	void *ctx;
 	int (*xtoken)(void *, int, const char *, int, int, int);
 	int query;		/* tokenizing a query, not a document */
-	const char *text;	/* the original */
+	const char *text;	/* the original, from the chunk's start */
+	int base;		/* the chunk's offset in the whole text */
 	int *map;		/* folded offset -> original offset */
 	struct cjk_run *runs;
 	size_t nruns, next;
@@ -156,6 +157,15 @@ prepare(struct tok_state *s, const char *text, int n, int *outlen)
 	return f;
 }
 
+/* A token to FTS5, at offsets of the whole text. */
+static int
+emit(struct tok_state *s, int tflags, const char *tok, int n, int start,
+    int end)
+{
+	return s->xtoken(s->ctx, tflags, tok, n, s->base + start,
+	    s->base + end);
+}
+
 /* The tokens of one CJK run: pairs, and its last character alone. */
 static int
 emit_run(struct tok_state *s, const struct cjk_run *r)
@@ -178,16 +188,16 @@ emit_run(struct tok_state *s, const struct cjk_run *r)
 		i += (int)len;
 		off[k] = i;
 		if (k >= 2)
-			rc = s->xtoken(s->ctx, 0, s->text + off[k - 2],
+			rc = emit(s, 0, s->text + off[k - 2],
 			    off[k] - off[k - 2], off[k - 2], off[k]);
 	}
 	if (rc != SQLITE_OK)
 		return rc;
 	if (k == 1)		/* one character: itself */
-		return s->xtoken(s->ctx, 0, s->text + off[0], off[1] - off[0],
+		return emit(s, 0, s->text + off[0], off[1] - off[0],
 		    off[0], off[1]);
 	if (!s->query)
-		return s->xtoken(s->ctx, FTS5_TOKEN_COLOCATED, s->text +
+		return emit(s, FTS5_TOKEN_COLOCATED, s->text +
 		    off[k - 1], off[k] - off[k - 1], off[k - 1], off[k]);
 	return SQLITE_OK;
 }
@@ -212,7 +222,29 @@ on_word(void *ctx, int tflags, const char *tok, int n, int start, int end)
 
 	if (rc != SQLITE_OK)
 		return rc;
-	return s->xtoken(s->ctx, tflags, tok, n, ostart, s->map[end]);
+	return emit(s, tflags, tok, n, ostart, s->map[end]);
+}
+
+/*
+ * chunk_end - where the chunk from start ends: CHUNK bytes on, moved back
+ * to white space so that no word is cut (or to a character's start).
+ * The map of a chunk is four bytes a byte: chunks keep it small for a
+ * post of a megabyte.
+ */
+#define CHUNK 65536
+static int
+chunk_end(const char *text, int n, int start)
+{
+	int end = start + CHUNK, k;
+
+	if (end >= n)
+		return n;
+	for (k = end; k > start + CHUNK / 2; k--)
+		if (text[k] == ' ' || text[k] == '\n' || text[k] == '\t')
+			return k;
+	while (end > start && ((unsigned char)text[end] & 0xC0) == 0x80)
+		end--;
+	return end > start ? end : start + CHUNK;
 }
 
 static int
@@ -220,22 +252,29 @@ tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int n,
     int (*xtoken)(void *, int, const char *, int, int, int))
 {
 	struct fts_tok *t = (struct fts_tok *)p;
-	struct tok_state s;
-	char *f;
-	int flen, rc;
+	int start = 0, rc = SQLITE_OK;
 
-	memset(&s, 0, sizeof(s));
-	s.ctx = ctx;
-	s.xtoken = xtoken;
-	s.query = (flags & FTS5_TOKENIZE_QUERY) != 0;
-	s.text = text;
-	f = prepare(&s, text, n, &flen);
-	rc = t->inner_api.xTokenize(t->inner, &s, flags, f, flen, on_word);
-	if (rc == SQLITE_OK)
-		rc = flush_runs(&s, n + 1);
-	free(f);
-	free(s.map);
-	free(s.runs);
+	while (start < n && rc == SQLITE_OK) {
+		int end = chunk_end(text, n, start), flen;
+		struct tok_state s;
+		char *f;
+
+		memset(&s, 0, sizeof(s));
+		s.ctx = ctx;
+		s.xtoken = xtoken;
+		s.query = (flags & FTS5_TOKENIZE_QUERY) != 0;
+		s.text = text + start;
+		s.base = start;
+		f = prepare(&s, text + start, end - start, &flen);
+		rc = t->inner_api.xTokenize(t->inner, &s, flags, f, flen,
+		    on_word);
+		if (rc == SQLITE_OK)
+			rc = flush_runs(&s, end - start + 1);
+		free(f);
+		free(s.map);
+		free(s.runs);
+		start = end;
+	}
 	return rc;
 }
 
