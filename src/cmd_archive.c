@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cmd.h"
@@ -109,7 +110,7 @@ archive_usage(FILE *out)
 {
 	fprintf(out, "usage: kith archive ls LIST [--json]\n"
 	    "       kith archive show ID [--text]\n"
-	    "       kith archive search LIST QUERY... [--json]\n"
+	    "       kith archive search LIST WORDS... [--json]\n"
 	    "       kith archive export LIST --mbox\n"
 	    "       kith archive import LIST (--mbox FILE [--mboxo] | "
 	    "--mlmmj DIR)\n"
@@ -196,7 +197,9 @@ archive_html(struct cli *c, int argc, char **argv)
 
 	cli_parse(&sub, argc, argv);
 	cli_config(c);
-	if (mkdir_p(argv[1], 0755) < 0)
+	/* DIR itself may be new, not the directories above it (a typo in a
+	 * path makes no tree of directories) */
+	if (mkdir(argv[1], 0755) < 0 && errno != EEXIST)
 		die(EX_CANTCREAT_, "cannot make '%s': %s", argv[1],
 		    strerror(errno));
 	if (web_archive_export(&c->cfg, argv[0], argv[1], members, &n, err,

@@ -418,6 +418,9 @@ assert_ok '[ ! -e "$T/site/a/team/m/m1@test/raw" ] && [ ! -e "$T/site/a/team/t/1
 	"no raw messages or mbox files when addresses are hidden"
 assert_ok 'grep -q "Shall we meet" "$T/site/a/team/t/1/index.html" && ! grep -q "alice@example.org" "$T/site/a/team/t/1/index.html"' \
 	"the thread page is there, without addresses"
+kith archive html team "$T/nosuch/site" >/dev/null 2>"$T/err"
+assert_ok '[ $? = 73 ] && grep -q "cannot make" "$T/err" && [ ! -e "$T/nosuch" ]' \
+	"a DIR whose parent is missing: one line, exit 73, no tree of directories made"
 kith list set team archive members >/dev/null
 kith archive html team "$T/site2" >/dev/null 2>"$T/err"
 assert_ok '[ $? = 77 ] && grep -q "for members" "$T/err"' "a members-only archive is not exported for the public (exit 77)"
