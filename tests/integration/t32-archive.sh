@@ -433,4 +433,69 @@ from webtool import *
 check(all(get(p).status == 404 for p in ("/a/team/", "/a/team/t/1/", "/a/team/new.atom")),
       "archive = off: nothing at all (404)")
 EOF
+serve_stop
+
+# 10. Pages of threads and of results: 65 threads; the oldest has the
+# newest reply, so it comes first.
+kith list create big@example.org --owner alice@example.org --name "Big" >/dev/null
+kith list set big archive public >/dev/null
+$PY - "$T/big.mbox" <<'EOF'
+import sys
+out = open(sys.argv[1], "w")
+for k in range(1, 66):
+    out.write("From t%d@example.org Wed Mar  5 10:00:00 2025\n"
+              "From: T%d <t%d@example.org>\nSubject: Topic %02d\n"
+              "Message-ID: <big%d@example.org>\n"
+              "Date: %d Mar 2025 %02d:00:00 +0000\n\nA lantern for topic %d.\n\n"
+              % (k, k, k, k, k, 1 + k // 24, k % 24, k))
+out.write("From z@example.org Mon Dec  1 10:00:00 2025\n"
+          "From: Zed <z@example.org>\nSubject: Re: Topic 01\n"
+          "Message-ID: <big1r@example.org>\nIn-Reply-To: <big1@example.org>\n"
+          "Date: Mon, 1 Dec 2025 10:00:00 +0000\n\nThe lantern is back.\n\n")
+EOF
+assert_ok 'kith archive import big --mbox "$T/big.mbox" | grep -q "66 messages read, 66 imported"' "66 posts in 65 threads imported"
+serve_at "$NOW"
+pycheck <<'EOF'
+from webtool import *
+import re
+def topics(r):
+    return re.findall(r'<li><a href="[^"]*">Topic (\d\d)</a>', r.text)
+def hits(r):
+    return re.findall(r'<li><a href="([^"]*)">', r.text.split('class="results"')[-1])
+p1 = get("/a/big/")
+t1 = topics(p1)
+check(p1.status == 200 and len(t1) == 30 and t1[0] == "01"
+      and t1[1:] == ["%02d" % k for k in range(65, 36, -1)],
+      "page 1: 30 threads by last activity, the old thread with the new reply first (%s)" % t1[:4])
+check("1 reply" in p1.text and "1 Dec 2025" in p1.text, "with its reply count and last activity")
+check('href="../../a/big/page/2/" rel="next"' in p1.text and 'rel="prev"' not in p1.text,
+      "a link to older threads, none to newer")
+p2 = get("/a/big/page/2/")
+check(p2.status == 200 and topics(p2) == ["%02d" % k for k in range(36, 6, -1)]
+      and 'href="../../../../a/big/" rel="prev"' in p2.text
+      and 'href="../../../../a/big/page/3/" rel="next"' in p2.text,
+      "page 2: the next 30, links both ways")
+p3 = get("/a/big/page/3/")
+check(p3.status == 200 and topics(p3) == ["06", "05", "04", "03", "02"]
+      and 'rel="next"' not in p3.text and 'href="../../../../a/big/page/2/" rel="prev"' in p3.text,
+      "page 3: the last 5, no link to older")
+check(get("/a/big/page/4/").status == 404 and get("/a/big/page/0/").status == 404,
+      "past the last page, and page 0: 404")
+s1 = get("/a/big/?q=lantern")
+check(s1.status == 200 and len(hits(s1)) == 20
+      and 'href="../../a/big/?q=lantern&amp;page=2">More results' in s1.text
+      and "Better matches" not in s1.text,
+      "search: 20 results a page and a link to more (%d)" % len(hits(s1)))
+s4 = get("/a/big/?q=lantern&page=4")
+check(s4.status == 200 and len(hits(s4)) == 6 and "More results" not in s4.text
+      and 'href="../../a/big/?q=lantern&amp;page=3">Better matches' in s4.text,
+      "the fourth page: the last 6 and a link back (%d)" % len(hits(s4)))
+every = []
+for n in (1, 2, 3, 4):
+    every += hits(get("/a/big/?q=lantern&page=%d" % n))
+check(len(every) == 66 and len(set(every)) == 66,
+      "the four pages hold every post once (%d, %d)" % (len(every), len(set(every))))
+EOF
+assert_ok 'kith archive html big "$T/bigsite" >/dev/null && grep -q "Topic 02" "$T/bigsite/a/big/page/3/index.html" && [ ! -e "$T/bigsite/a/big/page/4" ]' \
+	"the static export writes the pages of threads"
 finish
