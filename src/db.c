@@ -619,102 +619,120 @@ db_open(const char *path, int create, int busy_ms,
 	return KITH_OK;
 }
 
+#define CACHED_CONNS 8
 #define CACHED_MAX 64
 
-/* The kept statements: one table for the process, under a lock (the
- * statements themselves are used by their connection's one thread). */
-static struct cached {
-	sqlite3 *db;
+/*
+ * The kept statements, by connection.  Connections are opened without
+ * sqlite's mutex (NOMUTEX), each used by one thread at a time, so a
+ * connection's statements are touched only by the thread that holds it:
+ * only the table of connections is shared, under the lock.  (One table
+ * for all let a thread evict, and finalize, a statement that another
+ * thread had just taken.)
+ */
+struct cached {
 	char *sql;
 	sqlite3_stmt *st;
 	int out;		/* given out, not yet done */
 	unsigned long used;	/* for least recently used */
-} cached[CACHED_MAX];
-static unsigned long cached_clock;
+};
+static struct conn_cache {
+	sqlite3 *db;
+	unsigned long clock;
+	struct cached c[CACHED_MAX];
+} conn_caches[CACHED_CONNS];
 static pthread_mutex_t cached_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* A statement of the cache, or one given out fresh: which it is. */
-static struct cached *
-cached_of(sqlite3_stmt *st)
+/* The statements of db (a free table claimed for it if claim), or NULL
+ * (more connections than tables: they go uncached). */
+static struct conn_cache *
+conn_cache(sqlite3 *db, int claim)
 {
-	for (int i = 0; i < CACHED_MAX; i++)
-		if (cached[i].st == st)
-			return &cached[i];
-	return NULL;
+	struct conn_cache *cc = NULL, *empty = NULL;
+
+	pthread_mutex_lock(&cached_lock);
+	for (int i = 0; i < CACHED_CONNS && cc == NULL; i++) {
+		if (conn_caches[i].db == db)
+			cc = &conn_caches[i];
+		else if (conn_caches[i].db == NULL && empty == NULL)
+			empty = &conn_caches[i];
+	}
+	if (cc == NULL && claim && empty) {
+		empty->db = db;
+		cc = empty;
+	}
+	pthread_mutex_unlock(&cached_lock);
+	return cc;
 }
 
 sqlite3_stmt *
 db_cached(sqlite3 *db, const char *sql)
 {
-	struct cached *c = NULL, *lru = NULL;
+	struct conn_cache *cc = conn_cache(db, 1);
+	struct cached *lru = NULL;
 	sqlite3_stmt *st;
 
-	pthread_mutex_lock(&cached_lock);
+	if (cc == NULL)
+		return db_prepare(db, sql);
 	for (int i = 0; i < CACHED_MAX; i++) {
-		if (cached[i].db == db && cached[i].sql &&
-		    !strcmp(cached[i].sql, sql)) {
-			c = &cached[i];
-			break;
+		struct cached *c = &cc->c[i];
+
+		if (c->sql && !strcmp(c->sql, sql)) {
+			if (c->out)	/* a nested use: a fresh one */
+				return db_prepare(db, sql);
+			c->out = 1;
+			c->used = ++cc->clock;
+			return c->st;
 		}
-		if (!cached[i].out && (lru == NULL || cached[i].used < lru->used))
-			lru = &cached[i];
+		if (!c->out && (lru == NULL || c->used < lru->used))
+			lru = c;
 	}
-	if (c && !c->out) {
-		c->out = 1;
-		c->used = ++cached_clock;
-		pthread_mutex_unlock(&cached_lock);
-		return c->st;
-	}
-	pthread_mutex_unlock(&cached_lock);
-	if ((st = db_prepare(db, sql)) == NULL || c)
-		return st;	/* out already: a fresh one, finalized when done */
-	pthread_mutex_lock(&cached_lock);
-	if (lru) {
-		if (lru->st)
-			sqlite3_finalize(lru->st);
-		free(lru->sql);
-		lru->db = db;
-		lru->sql = xstrdup(sql);
-		lru->st = st;
-		lru->out = 1;
-		lru->used = ++cached_clock;
-	}
-	pthread_mutex_unlock(&cached_lock);
+	if ((st = db_prepare(db, sql)) == NULL || lru == NULL)
+		return st;	/* all out: finalized when done */
+	if (lru->st)
+		sqlite3_finalize(lru->st);
+	free(lru->sql);
+	lru->sql = xstrdup(sql);
+	lru->st = st;
+	lru->out = 1;
+	lru->used = ++cc->clock;
 	return st;
 }
 
 void
 db_cached_done(sqlite3_stmt *st)
 {
-	struct cached *c;
+	struct conn_cache *cc;
 
 	if (st == NULL)
 		return;
-	pthread_mutex_lock(&cached_lock);
-	c = cached_of(st);
-	if (c) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		c->out = 0;
-	}
-	pthread_mutex_unlock(&cached_lock);
-	if (c == NULL)
-		sqlite3_finalize(st);
+	if ((cc = conn_cache(sqlite3_db_handle(st), 0)) != NULL)
+		for (int i = 0; i < CACHED_MAX; i++)
+			if (cc->c[i].st == st) {
+				sqlite3_reset(st);
+				sqlite3_clear_bindings(st);
+				cc->c[i].out = 0;
+				return;
+			}
+	sqlite3_finalize(st);
 }
 
 void
 db_close(sqlite3 *db)
 {
+	struct conn_cache *cc;
+
 	if (db == NULL)
 		return;
-	pthread_mutex_lock(&cached_lock);
-	for (int i = 0; i < CACHED_MAX; i++)
-		if (cached[i].db == db) {
-			sqlite3_finalize(cached[i].st);
-			free(cached[i].sql);
-			memset(&cached[i], 0, sizeof(cached[i]));
+	if ((cc = conn_cache(db, 0)) != NULL) {
+		for (int i = 0; i < CACHED_MAX; i++) {
+			sqlite3_finalize(cc->c[i].st);
+			free(cc->c[i].sql);
 		}
-	pthread_mutex_unlock(&cached_lock);
+		pthread_mutex_lock(&cached_lock);
+		memset(cc, 0, sizeof(*cc));
+		pthread_mutex_unlock(&cached_lock);
+	}
 	sqlite3_close_v2(db);
 }
 

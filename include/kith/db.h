@@ -57,8 +57,10 @@ char *db_col_text(sqlite3_stmt *st, int col);
 
 /*
  * db_cached - sql prepared once per connection and kept (up to 64
- * statements, the least recently used go), for what runs on every page
- * of kith serve; NULL on error (logged).  Give it back with
+ * statements a connection, the least recently used go; 8 connections,
+ * more go uncached), for what runs on every page of kith serve; NULL on
+ * error (logged).  Safe with one connection a thread: no thread touches
+ * another connection's statements.  Give it back with
  * db_cached_done (reset, bindings cleared) and never finalize it; a
  * statement still out when the same sql is asked for again (a nested
  * loop) comes as a fresh one that db_cached_done finalizes.  db_close

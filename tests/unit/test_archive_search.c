@@ -1,15 +1,18 @@
 /*
  * test_archive_search - the search query parser (what a person types ->
  * the FTS5 expression and the filters), the engine over a small archive
- * in several scripts, and migration 12 rebuilding the index of an
- * archive an older Kith left.
+ * in several scripts, migration 12 rebuilding the index of an archive
+ * an older Kith left, and the statement cache the archive's pages use
+ * (db_cached) with two threads at once.
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kith/archive.h"
 #include "kith/archive_search.h"
@@ -364,6 +367,100 @@ START_TEST(test_long_text)
 }
 END_TEST
 
+/* ---- db_cached: connections in two threads at once ---- */
+
+struct hammer {
+	sqlite3 *db;
+	int kinds;		/* how many different statements it runs */
+	int base, rounds, terms, wrong;
+	int *stop;		/* rounds < 0: until it is set */
+	int hold_us;		/* between the step and reading the answer */
+};
+
+/* Runs "SELECT base+k WHERE 0 NOT IN (1,1...)" (terms ones: slow to
+ * prepare) for each k in turn and checks each answer. */
+static void *
+hammer_run(void *arg)
+{
+	struct hammer *h = arg;
+	struct buf sql;
+
+	buf_init(&sql);
+	for (int i = 0; h->rounds < 0 ? !__atomic_load_n(h->stop,
+	    __ATOMIC_ACQUIRE) : i < h->rounds; i++) {
+		int k = h->base + i % h->kinds;
+		sqlite3_stmt *st;
+
+		buf_reset(&sql);
+		buf_addf(&sql, "SELECT %d WHERE 0 NOT IN (1", k);
+		for (int z = 0; z < h->terms; z++)
+			buf_adds(&sql, ",1");
+		buf_adds(&sql, ")");
+		st = db_cached(h->db, sql.data);
+		if (st == NULL || sqlite3_step(st) != SQLITE_ROW) {
+			h->wrong++;
+			db_cached_done(st);
+			continue;
+		}
+		if (h->hold_us)
+			usleep((useconds_t)h->hold_us);
+		if (sqlite3_column_int(st, 0) != k)
+			h->wrong++;
+		db_cached_done(st);
+	}
+	if (h->rounds >= 0)
+		__atomic_store_n(h->stop, 1, __ATOMIC_RELEASE);
+	buf_release(&sql);
+	return NULL;
+}
+
+/*
+ * kith serve's threads each have their connection, opened without
+ * sqlite's mutex: one thread must never finalize the statements of
+ * another's connection, nor have one taken from under it.  One thread
+ * runs many statements, slow to prepare (it evicts, and takes its time
+ * between choosing what to evict and doing it); the other 60 in turn,
+ * slowly, holding each a while (so its least recently used is the one
+ * chosen, and the one it takes next).
+ */
+START_TEST(test_cached_threads)
+{
+	int stop = 0;
+	struct hammer h[2] = { { NULL, 200, 0, 300, 5000, 0, &stop, 0 },
+	    { NULL, 60, 100000, -1, 0, 0, &stop, 20 } };
+	pthread_t t[2];
+
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(sqlite3_open_v2(":memory:", &h[i].db,
+		    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL),
+		    SQLITE_OK);
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, hammer_run, &h[i]),
+		    0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	ck_assert_int_eq(h[0].wrong, 0);
+	ck_assert_int_eq(h[1].wrong, 0);
+	/* the same statement twice at once: the second is a fresh one */
+	{
+		sqlite3_stmt *a = db_cached(h[1].db, "SELECT 7");
+		sqlite3_stmt *b = db_cached(h[1].db, "SELECT 7");
+
+		ck_assert_ptr_nonnull(a);
+		ck_assert_ptr_nonnull(b);
+		ck_assert_ptr_ne(a, b);
+		ck_assert_int_eq(sqlite3_step(a), SQLITE_ROW);
+		ck_assert_int_eq(sqlite3_step(b), SQLITE_ROW);
+		db_cached_done(b);
+		db_cached_done(a);
+		ck_assert_ptr_eq(db_cached(h[1].db, "SELECT 7"), a);
+		db_cached_done(a);
+	}
+	for (int i = 0; i < 2; i++)
+		db_close(h[i].db);
+}
+END_TEST
+
 /* ---- migration 12 on an archive of schema 11 ---- */
 
 START_TEST(test_migration)
@@ -449,6 +546,7 @@ archive_search_suite(void)
 	TCase *tc = tcase_create("parse");
 	TCase *run = tcase_create("run");
 	TCase *mig = tcase_create("migration");
+	TCase *cache = tcase_create("cache");
 
 	tcase_add_loop_test(tc, test_parse, 0,
 	    (int)(sizeof(parse_cases) / sizeof(parse_cases[0])));
@@ -462,5 +560,8 @@ archive_search_suite(void)
 	suite_add_tcase(s, run);
 	tcase_add_test(mig, test_migration);
 	suite_add_tcase(s, mig);
+	tcase_add_test(cache, test_cached_threads);
+	tcase_set_timeout(cache, 60);
+	suite_add_tcase(s, cache);
 	return s;
 }
