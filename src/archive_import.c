@@ -43,6 +43,7 @@ struct importer {
 	size_t norphans, cap;
 	char *err;
 	size_t errlen;
+	int64_t batch_before;	/* the list's newest post when it began */
 };
 
 int64_t
@@ -120,7 +121,36 @@ tx_begin(struct importer *im)
 	}
 	im->in_tx = 1;
 	im->batch = 0;
-	return KITH_OK;
+	im->batch_before = db_int(im->db, 0, &st, "SELECT coalesce(max(id), 0) "
+	    "FROM posts WHERE list_id=?", "i", im->list_id);
+	if (st != KITH_OK) {
+		db_rollback(im->db);
+		im->in_tx = 0;
+		snprintf(im->err, im->errlen, "database busy; run the import "
+		    "again to go on");
+	}
+	return st;
+}
+
+/*
+ * digest_skip - the posts this batch added are old: they stay out of the
+ * next digest.  Each kind's digest moves past them when nothing else was
+ * waiting for it (what arrived before the batch still goes out, and then
+ * the batch with it).  The same rule as kith import's.
+ */
+static int
+digest_skip(struct importer *im)
+{
+	static const char *const kinds[] = { "daily", "weekly" };
+	int st = KITH_OK;
+
+	for (int i = 0; i < 2 && st == KITH_OK; i++)
+		st = db_exec(im->db, "INSERT INTO digest_state(list_id, kind, "
+		    "last_post) VALUES (?1, ?2, (SELECT max(id) FROM posts "
+		    "WHERE list_id=?1)) ON CONFLICT DO UPDATE SET last_post="
+		    "excluded.last_post WHERE last_post>=?3", "iti", im->list_id,
+		    kinds[i], im->batch_before);
+	return st;
 }
 
 static int
@@ -128,6 +158,13 @@ tx_commit(struct importer *im)
 {
 	if (!im->in_tx)
 		return KITH_OK;
+	if (im->batch > 0 && digest_skip(im) != KITH_OK) {
+		db_rollback(im->db);
+		im->in_tx = 0;
+		snprintf(im->err, im->errlen, "database busy; run the import "
+		    "again to go on");
+		return KITH_TEMP;
+	}
 	im->in_tx = 0;
 	if (db_commit(im->db) != KITH_OK) {
 		snprintf(im->err, im->errlen, "cannot commit (disk full?); run "
@@ -289,7 +326,7 @@ archive_import_mbox(sqlite3 *db, int64_t list_id, const char *path,
     size_t errlen)
 {
 	struct importer im = { db, NULL, list_id, o, c, 0, 0, NULL, 0, 0, err,
-		errlen };
+		errlen, 0 };
 	struct stat sb;
 	struct buf msg;
 	const char *data, *p, *end;
@@ -390,7 +427,7 @@ archive_import_mlmmj(sqlite3 *db, int64_t list_id, const char *dir,
     size_t errlen)
 {
 	struct importer im = { db, NULL, list_id, o, c, 0, 0, NULL, 0, 0, err,
-		errlen };
+		errlen, 0 };
 	struct dirent **names = NULL;
 	int n = scandir(dir, &names, numbered, by_number), st = KITH_OK;
 

@@ -331,6 +331,10 @@ EOF
 serve_stop
 
 # 8. Import: an mbox with dates, threads out of order, a duplicate.
+# Dave reads the daily digest, which has nothing waiting.
+kith member set team dave@example.org mode=digest-daily >/dev/null
+kith digest send team --force >/dev/null 2>&1
+kith deliver >/dev/null 2>&1
 before_out=$(db "SELECT count(*) FROM outbox")
 before_sink=$(sink_count)
 cat > "$T/old.mbox" <<'EOF'
@@ -391,6 +395,9 @@ assert_ok 'kith archive show $(db "SELECT id FROM posts WHERE message_id=\"old1@
 assert_ok '[ "$(db "SELECT count(*) FROM outbox")" = "$before_out" ] && kith deliver >/dev/null 2>&1 && [ "$(sink_count)" = "$before_sink" ]' \
 	"the import sent nothing"
 assert_ok '[ "$(db "SELECT posts FROM archive_months WHERE month=200801")" = 4 ]' "the months count the imported posts"
+kith digest preview team > "$T/preview.out" 2>&1
+assert_ok '! grep -q "Old times\|No Message-ID at all" "$T/preview.out"' \
+	"the imported posts stay out of the next digest ($(head -c 200 "$T/preview.out" | tr '\n' ' '))"
 mkdir -p "$T/mlmmj/archive"
 printf 'From: Erin <erin@example.org>\nSubject: From mlmmj\nMessage-ID: <ml1@example.org>\nDate: Fri, 4 Jan 2008 12:00:00 +0000\n\nOne.\n' > "$T/mlmmj/archive/1"
 printf 'From: Frank <frank@example.org>\nSubject: Re: From mlmmj\nMessage-ID: <ml2@example.org>\nIn-Reply-To: <ml1@example.org>\nDate: Fri, 4 Jan 2008 13:00:00 +0000\n\nTwo.\n' > "$T/mlmmj/archive/2"
