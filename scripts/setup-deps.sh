@@ -3,9 +3,9 @@
 # Idempotent: apt-get skips what is already installed. Run as root.
 set -e
 BUILD="build-essential autoconf automake libtool pkg-config \
-libetpan-dev libssl-dev libsqlite3-dev libical-dev libmicrohttpd-dev check \
+libetpan-dev libssl-dev libsqlite3-dev libical-dev libmicrohttpd-dev zlib1g-dev check \
 tzdata ca-certificates libsasl2-modules sqlite3"
-TEST="python3 python3-aiosmtpd swaks libfaketime python3-icalendar python3-dkim procps openssl chromium chromium-driver python3-selenium fonts-dejavu-core python3-feedparser"
+TEST="python3 python3-aiosmtpd swaks libfaketime python3-icalendar python3-dkim procps openssl chromium chromium-driver python3-selenium fonts-dejavu-core mlmmj python3-feedparser"
 # bench/*.sh: load generators (not needed to build or test)
 BENCH="wrk public-inbox"
 pkgs="$BUILD"

@@ -6,6 +6,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <openssl/sha.h>
+
 #include "kith/archive.h"
 #include "kith/db.h"
 #include "kith/log.h"
@@ -22,6 +24,14 @@ post_release(struct post *p)
 	free(p->in_reply_to);
 	memset(p, 0, sizeof(*p));
 }
+
+/* The next free id of posts, or number in one list: a removed post's
+ * (posts_removed) is never given again, its permalink stays its own. */
+#define NEXT_ID "(SELECT max(coalesce((SELECT max(id) FROM posts), 0), " \
+	"coalesce((SELECT max(id) FROM posts_removed), 0)) + 1)"
+#define NEXT_NUM "(SELECT max(coalesce((SELECT max(num) FROM posts WHERE " \
+	"list_id=?1), 0), coalesce((SELECT max(num) FROM posts_removed WHERE " \
+	"list_id=?1), 0)) + 1)"
 
 /* The statements storing a post needs, prepared once per writer. */
 struct archive_writer {
@@ -47,11 +57,9 @@ archive_writer_new(sqlite3 *db)
 	 */
 	w->insert = db_prepare(db, "INSERT INTO posts(id, list_id, num, "
 	    "message_id, in_reply_to, thread_id, sender, sender_name, subject, "
-	    "date, received, size, archived, raw, body, parts) VALUES ((SELECT "
-	    "coalesce(max(id), 0) + 1 FROM posts), ?1, (SELECT "
-	    "coalesce(max(num), 0) + 1 FROM posts WHERE list_id=?1), ?2, ?3, "
-	    "coalesce(nullif(?4, 0), (SELECT coalesce(max(id), 0) + 1 FROM "
-	    "posts)), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+	    "date, received, size, archived, raw, body, parts) VALUES ("
+	    NEXT_ID ", ?1, " NEXT_NUM ", ?2, ?3, coalesce(nullif(?4, 0), "
+	    NEXT_ID "), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
 	if (w->seen == NULL || w->parent == NULL || w->insert == NULL) {
 		archive_writer_free(w);
 		return NULL;
@@ -688,4 +696,42 @@ archive_raw(sqlite3 *db, int64_t id, struct buf *out)
 	db_cached_done(st);
 	return rc == SQLITE_ROW ? KITH_OK : rc == SQLITE_DONE ? KITH_PERM :
 	    db_status(rc);
+}
+
+char *
+archive_import_message_id(const char *raw, size_t len)
+{
+	unsigned char md[32];
+	char hex[33];
+
+	SHA256((const unsigned char *)raw, len, md);
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return xasprintf("kith-import-%s@invalid", hex);
+}
+
+enum archive_add
+archive_add_old(sqlite3 *db, int64_t list_id, const char *raw, size_t len,
+    int64_t fallback_date, int64_t *post_id)
+{
+	struct message m;
+	char err[256];
+	char *mid;
+	int seen, st;
+
+	if (message_parse(&m, raw, len, err, sizeof(err)) != 0)
+		return ARCHIVE_UNREADABLE;
+	mid = *m.message_id ? xstrdup(m.message_id) :
+	    archive_import_message_id(raw, len);
+	seen = archive_seen(db, list_id, mid);
+	if (seen != 0) {
+		free(mid);
+		message_release(&m);
+		return seen > 0 ? ARCHIVE_DUPLICATE : ARCHIVE_ERROR;
+	}
+	st = archive_store_at(db, list_id, &m, mid, 1, m.date ? m.date :
+	    fallback_date, post_id);
+	free(mid);
+	message_release(&m);
+	return st == KITH_OK ? ARCHIVE_ADDED : ARCHIVE_ERROR;
 }

@@ -13,8 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "kith/archive.h"
 #include "kith/archive_import.h"
 #include "kith/db.h"
@@ -89,22 +87,6 @@ received_at(const struct message *m, int64_t from_date)
 	if (from_date >= EARLIEST)
 		return from_date;
 	return d > 0 ? d : now_utc();
-}
-
-/* "<hex>@import.invalid" for a message without a Message-ID. */
-static char *
-hash_id(const char *raw, size_t len)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	struct buf b;
-
-	EVP_Digest(raw, len, md, &n, EVP_sha256(), NULL);
-	buf_init(&b);
-	for (unsigned i = 0; i < 16 && i < n; i++)
-		buf_addf(&b, "%02x", md[i]);
-	buf_adds(&b, "@import.invalid");
-	return buf_detach(&b, NULL);
 }
 
 static int
@@ -192,7 +174,8 @@ import_one(struct importer *im, const char *raw, size_t len,
 		im->c->unreadable++;
 		return KITH_OK;
 	}
-	msgid = *m.message_id ? m.message_id : (gen = hash_id(raw, len));
+	msgid = *m.message_id ? m.message_id : (gen =
+	    archive_import_message_id(raw, len));
 	if ((st = tx_begin(im)) != KITH_OK)
 		goto done;
 	seen = archive_writer_seen(im->aw, im->list_id, msgid);

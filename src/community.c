@@ -9,6 +9,7 @@
 #include "kith/community.h"
 #include "kith/db.h"
 #include "kith/log.h"
+#include "kith/members.h"
 #include "kith/notice.h"
 #include "kith/timeutil.h"
 #include "kith/util.h"
@@ -17,8 +18,7 @@
 
 /* UTC start of the month holding t, and of the month before. */
 static void
-month_bounds(int64_t t, int64_t *this_month, int64_t *last_month,
-    char *name, size_t n)
+month_bounds(int64_t t, int64_t *this_month, int64_t *last_month)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -29,28 +29,38 @@ month_bounds(int64_t t, int64_t *this_month, int64_t *last_month,
 	*this_month = (int64_t)timegm(&tm);
 	tm.tm_mon -= 1;
 	*last_month = (int64_t)timegm(&tm);
-	strftime(name, n, "%B %Y", &tm);
 }
 
-void
-community_thanks_lines(sqlite3 *db, const struct list *l, int64_t now,
-    struct buf *out)
+/* What the digest's thank-you gives its template (kith check). */
+static const struct template_schema digest_schema = {
+	"digest/thanks.txt", TF_FIELDS(TF_TIME("month"), TF_LIST("members",
+	    TF_FIELDS(TF_STR("name"), TF_INT("posts"), TF_INT("answers")))), 0
+};
+
+/*
+ * digest_section - the thank-you for a digest made at now, when the list
+ * has `thanks on` and no digest went out earlier this month: last
+ * month's three top contributors who have not said `set thanks off`.
+ */
+static int
+digest_section(sqlite3 *db, const struct list *l, int64_t now,
+    struct tvars *tv)
 {
-	char *on = list_setting(db, l->id, "thanks"), month[32];
+	char *on = list_setting(db, l->id, "thanks");
 	int64_t this_month, last_month;
+	struct tvlist *list = NULL;
 	sqlite3_stmt *st;
-	int n = 0;
 
 	if (on == NULL || strcmp(on, "on")) {
 		free(on);
-		return;
+		return 0;
 	}
 	free(on);
-	month_bounds(now, &this_month, &last_month, month, sizeof(month));
+	month_bounds(now, &this_month, &last_month);
 	/* Only the first digest of the month carries it. */
 	if (db_int(db, 0, NULL, "SELECT count(*) FROM digests WHERE list_id=? "
 	    "AND created>=? AND created<?", "iii", l->id, this_month, now) > 0)
-		return;
+		return 0;
 	st = db_prepare(db, "SELECT m.address, m.name, "
 	    "(SELECT count(*) FROM posts p WHERE p.list_id=m.list_id AND "
 	    "p.sender=m.address AND p.received>=?2 AND p.received<?3) AS posts, "
@@ -59,110 +69,115 @@ community_thanks_lines(sqlite3 *db, const struct list *l, int64_t now,
 	    "m.list_id=?1 AND m.thanks=1 AND posts + answers > 0 ORDER BY "
 	    "posts + answers DESC, m.address LIMIT 3");
 	if (st == NULL)
-		return;
+		return 0;
 	db_bind(st, "iii", l->id, last_month, this_month);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 1);
-		int64_t posts = sqlite3_column_int64(st, 2);
-		int64_t answers = sqlite3_column_int64(st, 3);
+		struct tvars *it;
 
-		if (n++ == 0)
-			buf_addf(out, "Thank you\n---------\n\nIn %s these members "
-			    "did the most for %s:\n\n", month, l->name);
-		buf_addf(out, "  %s (%lld %s, %lld event %s)\n",
-		    *name ? name : (const char *)sqlite3_column_text(st, 0),
-		    (long long)posts, plural(posts, "post", "posts"),
-		    (long long)answers, plural(answers, "answer", "answers"));
+		if (list == NULL)
+			list = tv_list(tv, "members");
+		it = tv_item(list);
+		tv_str(it, "name", *name ? name :
+		    (const char *)sqlite3_column_text(st, 0));
+		tv_int(it, "posts", sqlite3_column_int64(st, 2));
+		tv_int(it, "answers", sqlite3_column_int64(st, 3));
 	}
 	sqlite3_finalize(st);
-	if (n)
-		buf_adds(out, "\nThank you!  (Rather not be named? Send 'set "
-		    "thanks off' to the -request address.)\n\n");
+	/* mid-month: the same month in every zone */
+	tv_int(tv, "month", last_month + 15 * 86400);
+	return list != NULL;
+}
+
+/* One member's re-engagement note: the claim and the mail, at once. */
+struct nudge_tx {
+	const struct kith_config *cfg;
+	const struct list *l;
+	int64_t member_id, now;
+	int sent;
+};
+
+static int
+nudge_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct nudge_tx *n = ctx;
+	struct member m;
+	struct template_var vars[2];
+	struct notice_opts o;
+	/* the UPDATE is the claim: a racing cron finds it done */
+	int st = db_exec(db, "UPDATE members SET nudged=? WHERE id=? AND "
+	    "nudged<=?", "iii", n->now, n->member_id, n->now - NUDGE_GAP);
+
+	(void)err;
+	(void)errlen;
+	if (st != KITH_OK || sqlite3_changes(db) != 1)
+		return st;
+	if (member_find_id(db, n->l->id, n->member_id, &m) != KITH_OK)
+		return KITH_OK;		/* gone meanwhile */
+	vars[0].name = "member.address";
+	vars[0].value = m.address;
+	vars[1].name = "member.name";
+	vars[1].value = *m.name ? m.name : m.address;
+	memset(&o, 0, sizeof(o));
+	o.to = m.address;
+	o.tmpl = "reengage.txt";
+	o.vars = vars;
+	o.nvars = 2;
+	st = notice_queue(db, n->cfg, n->l, &o);
+	n->sent += st == KITH_OK;
+	member_release(&m);
+	return st;
 }
 
 static int
 nudge_list(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
     int64_t after, int64_t now)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT m.id, m.address, m.name FROM "
-	    "members m WHERE m.list_id=?1 AND m.mode!='nomail' AND m.disabled=0 "
-	    "AND m.joined<=?2-?3 AND m.nudged<=?2-?4 AND NOT EXISTS (SELECT 1 "
-	    "FROM posts p WHERE p.list_id=m.list_id AND p.sender=m.address AND "
+	struct db_ids ids = { NULL, 0, 0 };
+	struct nudge_tx n = { cfg, l, 0, now, 0 };
+	int status = db_ids_select(db, &ids, "SELECT m.id FROM members m WHERE "
+	    "m.list_id=?1 AND m.mode!='nomail' AND m.disabled=0 AND "
+	    "m.joined<=?2-?3 AND m.nudged<=?2-?4 AND NOT EXISTS (SELECT 1 FROM "
+	    "posts p WHERE p.list_id=m.list_id AND p.sender=m.address AND "
 	    "p.received>?2-?3) AND NOT EXISTS (SELECT 1 FROM rsvps r WHERE "
-	    "r.member_id=m.id AND r.updated>?2-?3) ORDER BY m.id LIMIT 500");
-	int64_t ids[500];
-	char *addr[500], *name[500];
-	int n = 0, sent = 0, status = KITH_OK;
+	    "r.member_id=m.id AND r.updated>?2-?3) ORDER BY m.id LIMIT 500",
+	    "iiii", l->id, now, after, (int64_t)NUDGE_GAP);
 
-	if (st == NULL)
-		return -1;
-	db_bind(st, "iiii", l->id, now, after, NUDGE_GAP);
-	while (n < 500 && sqlite3_step(st) == SQLITE_ROW) {
-		ids[n] = sqlite3_column_int64(st, 0);
-		addr[n] = db_col_text(st, 1);
-		name[n++] = db_col_text(st, 2);
+	for (size_t i = 0; i < ids.n && status == KITH_OK; i++) {
+		n.member_id = ids.v[i];
+		status = db_tx(db, nudge_tx, &n, NULL, 0);
 	}
-	sqlite3_finalize(st);
-	for (int i = 0; i < n; i++) {
-		if (status == KITH_OK && (status = db_begin(db)) == KITH_OK) {
-			/* the UPDATE is the claim: a racing cron finds it done */
-			status = db_exec(db, "UPDATE members SET nudged=? WHERE id=? "
-			    "AND nudged<=?", "iii", now, ids[i], now - NUDGE_GAP);
-			if (status == KITH_OK && sqlite3_changes(db) == 1) {
-				struct template_var vars[2] = {
-					{ "member.address", addr[i] },
-					{ "member.name", *name[i] ? name[i] : addr[i] } };
-				struct notice_opts o;
-
-				memset(&o, 0, sizeof(o));
-				o.to = addr[i];
-				o.subject = "We miss you";
-				o.tmpl = "reengage.txt";
-				o.vars = vars;
-				o.nvars = 2;
-				status = notice_queue(db, cfg, l, &o);
-				sent += status == KITH_OK;
-			}
-			if (status == KITH_OK)
-				status = db_commit(db);
-			else
-				db_rollback(db);
-		}
-		free(addr[i]);
-		free(name[i]);
-	}
-	return status == KITH_OK ? sent : -1;
+	db_ids_release(&ids);
+	return status == KITH_OK ? n.sent : -1;
 }
 
 int
-community_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
+community_cron(const struct site_ctx *c, int64_t now)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT list_id, value FROM "
-	    "list_settings WHERE key='nudge_after' AND value!='0'");
-	int64_t ids[256], after[256];
-	int n = 0, sent = 0, bad = 0;
+	struct db_ids ids = { NULL, 0, 0 };
+	int status = db_ids_select(c->db, &ids, "SELECT list_id FROM "
+	    "list_settings WHERE key='nudge_after' AND value!='0'", "");
 
-	if (st == NULL)
-		return -1;
-	while (n < 256 && sqlite3_step(st) == SQLITE_ROW) {
-		ids[n] = sqlite3_column_int64(st, 0);
-		after[n] = duration_parse((const char *)sqlite3_column_text(st, 1));
-		if (after[n] > 0)
-			n++;
-	}
-	sqlite3_finalize(st);
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < ids.n; i++) {
+		char *v = list_setting(c->db, ids.v[i], "nudge_after");
+		int64_t after = duration_parse(v);
 		struct list l;
-		int k;
 
-		if (list_find_id(db, ids[i], &l) != KITH_OK)
+		free(v);
+		if (after <= 0 || list_find_id(c->db, ids.v[i], &l) != KITH_OK)
 			continue;
-		k = nudge_list(cfg, db, &l, after[i], now);
-		if (k < 0)
-			bad = 1;
-		else
-			sent += k;
+		if (nudge_list(c->cfg, c->db, &l, after, now) < 0)
+			status = KITH_TEMP;
 		list_release(&l);
 	}
-	return bad ? -1 : sent;
+	db_ids_release(&ids);
+	return status;
 }
+
+/* The feature's row (feature.h). */
+const struct feature community_feature = {
+	.name = "community",
+	.cron = community_cron,
+	.digest_section = digest_section,
+	.digest = &digest_schema,
+};

@@ -354,18 +354,60 @@ static const char *const migrations[] = {
 	 * (each leave, join and held post looks them up; kith serve's
 	 * one-click unsubscribe went from 8 ms to under 1 ms at 20,000) */
 	"CREATE INDEX members_role ON members(list_id, role);",
+	/* 12: one column says who renders each copy: render "KIND:KEY", KIND
+	 * a feature's name (feature.h).  A newsletter's campaign_id becomes
+	 * "newsletter:ID"; rows queued before the upgrade deliver as they
+	 * would have. */
+	"UPDATE outbox_messages SET render='newsletter:' || campaign_id"
+	"  WHERE campaign_id IS NOT NULL AND render='';"
+	"ALTER TABLE outbox_messages DROP COLUMN campaign_id;",
 	/*
-	 * 12: the web archive.  The word index is read with the "kith"
+	 * 13: privacy (privacy.h, docs/PRIVACY.md).  forgotten: one row per
+	 * address erased by `kith member forget`, kept only as an HMAC with
+	 * the site secret, so that a later bounce or import is recognised
+	 * without the address being kept.  posts_removed: what stands where
+	 * a post was (`kith archive rm`, or forget --posts delete), so that
+	 * its permalink says "removed by the list owners" and its id and
+	 * number are never given to another post.
+	 */
+	"CREATE TABLE forgotten ("
+	"  hash TEXT PRIMARY KEY,"	/* token_digest("forgotten", address) */
+	"  at INTEGER NOT NULL,"
+	"  posts TEXT NOT NULL,"	/* keep | anonymise | delete */
+	"  banned TEXT NOT NULL DEFAULT '');"	/* ",0,3,": its bans (0 site) */
+	"CREATE TABLE posts_removed ("
+	"  id INTEGER PRIMARY KEY,"	/* the post's own id (its permalink) */
+	"  list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	"  num INTEGER NOT NULL,"	/* its number in the list */
+	"  message_id TEXT NOT NULL,"
+	"  thread_id INTEGER,"
+	"  date INTEGER NOT NULL,"	/* the post's own date */
+	"  removed INTEGER NOT NULL,"	/* when it was removed */
+	"  reason TEXT NOT NULL,"
+	"  by TEXT NOT NULL DEFAULT '',"	/* the owner, or '' (command line) */
+	"  UNIQUE (list_id, num));"
+	/* a post rewritten (forget --posts anonymise) is searched as it is
+	 * now, not as it was */
+	"CREATE TRIGGER posts_au AFTER UPDATE OF subject, body, archived ON "
+	"  posts BEGIN"
+	"  INSERT INTO posts_fts(posts_fts, rowid, subject, body) SELECT"
+	"  'delete', old.id, old.subject, old.body WHERE old.archived;"
+	"  INSERT INTO posts_fts(rowid, subject, body) SELECT new.id,"
+	"  new.subject, new.body WHERE new.archived; END;",
+	/*
+	 * 14: the web archive.  The word index is read with the "kith"
 	 * tokenizer (fts.h: diacritics in every script, Chinese, Japanese
 	 * and Korean by pairs of characters) and rebuilt from the posts;
 	 * threads and months keep their counts so that no page counts a
 	 * whole archive; parts lists each post's attachments ("TYPE\tSIZE
 	 * \tNAME" lines; NULL for posts from before, read from the raw
-	 * message when shown).  archive = on|off with archive_public =
+	 * message when shown).  posts_au (13) is made again on the new
+	 * index, as it was.  archive = on|off with archive_public =
 	 * on|off becomes archive = public|members|off.
 	 */
 	"DROP TRIGGER posts_ai;"
 	"DROP TRIGGER posts_ad;"
+	"DROP TRIGGER posts_au;"
 	"DROP TABLE posts_fts;"
 	"CREATE VIRTUAL TABLE posts_fts USING fts5(subject, body,"
 	"  content='posts', content_rowid='id', tokenize='kith');"
@@ -377,6 +419,12 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER posts_ad AFTER DELETE ON posts WHEN old.archived BEGIN"
 	"  INSERT INTO posts_fts(posts_fts, rowid, subject, body)"
 	"  VALUES ('delete', old.id, old.subject, old.body); END;"
+	"CREATE TRIGGER posts_au AFTER UPDATE OF subject, body, archived ON "
+	"  posts BEGIN"
+	"  INSERT INTO posts_fts(posts_fts, rowid, subject, body) SELECT"
+	"  'delete', old.id, old.subject, old.body WHERE old.archived;"
+	"  INSERT INTO posts_fts(rowid, subject, body) SELECT new.id,"
+	"  new.subject, new.body WHERE new.archived; END;"
 	"ALTER TABLE posts ADD COLUMN parts TEXT;"
 	"CREATE TABLE threads ("
 	"  id INTEGER PRIMARY KEY,"	/* posts.thread_id */
@@ -765,6 +813,74 @@ db_rollback(sqlite3 *db)
 {
 	if (!sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int db_vbind(sqlite3_stmt *st, sqlite3_destructor_type keep,
+    const char *types, va_list ap);
+
+int
+db_tx(sqlite3 *db, db_tx_fn fn, void *ctx, char *err, size_t errlen)
+{
+	int st;
+
+	if (db_begin(db) != KITH_OK) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s", DB_BUSY_TEXT);
+		return KITH_TEMP;
+	}
+	if (err && errlen)
+		*err = '\0';
+	st = fn(db, ctx, err, errlen);
+	if (st != KITH_OK) {
+		db_rollback(db);
+		/* fn words its refusals; a failure it did not word is ours */
+		if (err && errlen && *err == '\0')
+			snprintf(err, errlen, "%s", st == KITH_TEMP ? DB_BUSY_TEXT :
+			    "database error; the log says which");
+		return st;
+	}
+	if (db_commit(db) != KITH_OK) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s", DB_BUSY_TEXT);
+		return KITH_TEMP;
+	}
+	return KITH_OK;
+}
+
+int
+db_ids_select(sqlite3 *db, struct db_ids *ids, const char *sql,
+    const char *types, ...)
+{
+	sqlite3_stmt *st = db_prepare(db, sql);
+	va_list ap;
+	int rc;
+
+	if (st == NULL)
+		return KITH_TEMP;
+	va_start(ap, types);
+	rc = db_vbind(st, SQLITE_TRANSIENT, types, ap);
+	va_end(ap);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (ids->n == ids->cap) {
+			ids->cap = ids->cap ? ids->cap * 2 : 16;
+			ids->v = xrealloc(ids->v, ids->cap * sizeof(*ids->v));
+		}
+		ids->v[ids->n++] = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_warn("database: select ids: %s", sqlite3_errmsg(db));
+		return KITH_TEMP;
+	}
+	return KITH_OK;
+}
+
+void
+db_ids_release(struct db_ids *ids)
+{
+	free(ids->v);
+	memset(ids, 0, sizeof(*ids));
 }
 
 sqlite3_stmt *

@@ -9,7 +9,6 @@
 #include "kith/compose.h"
 #include "kith/db.h"
 #include "kith/log.h"
-#include "kith/membership.h"
 #include "kith/mime.h"
 #include "kith/newsletter.h"
 #include "kith/notice.h"
@@ -129,6 +128,34 @@ check_vars(const struct list *l, const char *what, const char *text,
 	return 0;
 }
 
+/*
+ * frame_load - the text of newsletter/NAME (its footer and layout) in
+ * the list's language, found as every text is; NULL with err.
+ */
+static char *
+frame_load(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    const char *name, char *err, size_t errlen)
+{
+	char lang[NOTICE_LANG_LEN], *path;
+	struct template_opts o = { l->local, lang, NULL };
+	struct buf b;
+
+	notice_lang(db, l, NULL, lang);
+	if ((path = template_find(cfg, &o, name, NULL)) == NULL) {
+		snprintf(err, errlen, "template '%s' not found", name);
+		return NULL;
+	}
+	buf_init(&b);
+	if (buf_read_file(&b, path) < 0) {
+		snprintf(err, errlen, "%s: cannot read it", path);
+		buf_release(&b);
+		free(path);
+		return NULL;
+	}
+	free(path);
+	return b.data ? buf_detach(&b, NULL) : xstrdup("");
+}
+
 int
 newsletter_create(const struct kith_config *cfg, sqlite3 *db,
     const struct list *l, const struct newsletter_draft *d, int64_t *id,
@@ -153,7 +180,7 @@ newsletter_create(const struct kith_config *cfg, sqlite3 *db,
 		return KITH_PERM;
 	}
 	path = xasprintf("newsletter/%s.txt", tname);
-	tmpl = template_load(cfg, l->local, path, NULL, err, errlen);
+	tmpl = frame_load(cfg, db, l, path, err, errlen);
 	free(path);
 	if (tmpl == NULL)
 		goto done;
@@ -162,7 +189,7 @@ newsletter_create(const struct kith_config *cfg, sqlite3 *db,
 	tmpl = NULL;
 	if (d->html) {
 		path = xasprintf("newsletter/%s.html", tname);
-		tmpl = template_load(cfg, l->local, path, NULL, err, errlen);
+		tmpl = frame_load(cfg, db, l, path, err, errlen);
 		free(path);
 		if (tmpl == NULL)
 			goto done;
@@ -179,7 +206,7 @@ newsletter_create(const struct kith_config *cfg, sqlite3 *db,
 	if (st == KITH_OK)
 		*id = sqlite3_last_insert_rowid(db);
 	else
-		snprintf(err, errlen, "database busy; try again");
+		snprintf(err, errlen, "%s", DB_BUSY_TEXT);
 done:
 	free(tmpl);
 	free(text);
@@ -272,39 +299,74 @@ state_of(sqlite3 *db, int64_t id)
 	return s;
 }
 
+/*
+ * in_state - whether campaign id is in one of states (",draft,"): 1; 0
+ * with err saying why not ("no campaign 3", "campaign 3 is sent" and
+ * what may be done, as what says), -1 when the database failed.
+ */
+static int
+in_state(sqlite3 *db, int64_t id, const char *states, const char *what,
+    char *err, size_t errlen)
+{
+	char *state = state_of(db, id), set[24];
+	int ok;
+
+	if (state == NULL) {
+		snprintf(err, errlen, "no campaign %lld", (long long)id);
+		return 0;
+	}
+	snprintf(set, sizeof(set), ",%s,", state);
+	ok = strstr(states, set) != NULL;
+	if (!ok)
+		snprintf(err, errlen, "campaign %lld is %s%s%s", (long long)id,
+		    strcmp(what, "") ? "" : "already ", state, what);
+	free(state);
+	return ok;
+}
+
+struct schedule {
+	int64_t id, at;
+	const char *tz;
+	int64_t dropped, recipients, now;
+};
+
+static int
+schedule_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct schedule *s = ctx;
+
+	if (!in_state(db, s->id, ",draft,scheduled,", "; only drafts and "
+	    "scheduled campaigns can be scheduled", err, errlen))
+		return KITH_PERM;
+	return db_exec(db, "UPDATE campaigns SET state='scheduled', send_at=?, "
+	    "tz=? WHERE id=?", "iti", s->at, s->tz, s->id);
+}
+
 int
 newsletter_schedule(sqlite3 *db, int64_t id, int64_t at, const char *tz,
     char *err, size_t errlen)
 {
-	char *state;
+	struct schedule s = { id, at, tz, 0, 0, 0 };
+
+	return db_tx(db, schedule_tx, &s, err, errlen);
+}
+
+static int
+cancel_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct schedule *s = ctx;
 	int st;
 
-	if ((st = db_begin(db)) != KITH_OK) {
-		snprintf(err, errlen, "database busy; try again");
-		return st;
-	}
-	state = state_of(db, id);
-	if (state == NULL || (strcmp(state, "draft") &&
-	    strcmp(state, "scheduled"))) {
-		if (state)
-			snprintf(err, errlen, "campaign %lld is %s; only drafts "
-			    "and scheduled campaigns can be scheduled",
-			    (long long)id, state);
-		else
-			snprintf(err, errlen, "no campaign %lld", (long long)id);
-		free(state);
-		db_rollback(db);
+	if (!in_state(db, s->id, ",draft,scheduled,sending,", "", err, errlen))
 		return KITH_PERM;
-	}
-	free(state);
-	st = db_exec(db, "UPDATE campaigns SET state='scheduled', send_at=?, "
-	    "tz=? WHERE id=?", "iti", at, tz, id);
+	/* Copies being handed over right now finish; the rest never go. */
+	st = db_exec(db, "DELETE FROM outbox WHERE state IN ('pending', "
+	    "'deferred') AND message_id=(SELECT message_id FROM campaigns "
+	    "WHERE id=?)", "i", s->id);
+	s->dropped = st == KITH_OK ? sqlite3_changes(db) : 0;
 	if (st == KITH_OK)
-		st = db_commit(db);
-	else
-		db_rollback(db);
-	if (st != KITH_OK)
-		snprintf(err, errlen, "database busy; try again");
+		st = db_exec(db, "UPDATE campaigns SET state='cancelled', "
+		    "finished=? WHERE id=?", "ii", now_utc(), s->id);
 	return st;
 }
 
@@ -312,41 +374,10 @@ int
 newsletter_cancel(sqlite3 *db, int64_t id, int64_t *dropped, char *err,
     size_t errlen)
 {
-	char *state;
-	int st;
+	struct schedule s = { id, 0, NULL, 0, 0, 0 };
+	int st = db_tx(db, cancel_tx, &s, err, errlen);
 
-	*dropped = 0;
-	if ((st = db_begin(db)) != KITH_OK) {
-		snprintf(err, errlen, "database busy; try again");
-		return st;
-	}
-	state = state_of(db, id);
-	if (state == NULL || !strcmp(state, "sent") ||
-	    !strcmp(state, "cancelled")) {
-		if (state)
-			snprintf(err, errlen, "campaign %lld is already %s",
-			    (long long)id, state);
-		else
-			snprintf(err, errlen, "no campaign %lld", (long long)id);
-		free(state);
-		db_rollback(db);
-		return KITH_PERM;
-	}
-	/* Copies being handed over right now finish; the rest never go. */
-	st = db_exec(db, "DELETE FROM outbox WHERE state IN ('pending', "
-	    "'deferred') AND message_id=(SELECT message_id FROM campaigns "
-	    "WHERE id=?)", "i", id);
-	*dropped = st == KITH_OK ? sqlite3_changes(db) : 0;
-	if (st == KITH_OK)
-		st = db_exec(db, "UPDATE campaigns SET state='cancelled', "
-		    "finished=? WHERE id=?", "ii", now_utc(), id);
-	free(state);
-	if (st == KITH_OK)
-		st = db_commit(db);
-	else
-		db_rollback(db);
-	if (st != KITH_OK)
-		snprintf(err, errlen, "database busy; try again");
+	*dropped = st == KITH_OK ? s.dropped : 0;
 	return st;
 }
 
@@ -357,7 +388,7 @@ queue_campaign(sqlite3 *db, int64_t id, int64_t now, int64_t *recipients)
 	sqlite3_stmt *st = db_prepare(db, "SELECT l.local, l.domain, c.tag, "
 	    "c.list_id FROM campaigns c JOIN lists l ON l.id=c.list_id WHERE "
 	    "c.id=?");
-	char *local = NULL, *domain = NULL, *tag = NULL, *bounce;
+	char *local = NULL, *domain = NULL, *tag = NULL, render[40];
 	int64_t list_id = 0, msg_id;
 	int status;
 
@@ -374,12 +405,9 @@ queue_campaign(sqlite3 *db, int64_t id, int64_t now, int64_t *recipients)
 	sqlite3_finalize(st);
 	if (local == NULL)
 		return KITH_PERM;
-	bounce = xasprintf("%s-bounces", local);
-	status = outbox_message_add(db, list_id, 0, "newsletter", bounce, domain,
-	    NULL, "", 0, &msg_id);
-	if (status == KITH_OK)
-		status = db_exec(db, "UPDATE outbox_messages SET campaign_id=? "
-		    "WHERE id=?", "ii", id, msg_id);
+	snprintf(render, sizeof(render), "newsletter:%lld", (long long)id);
+	status = outbox_render_add(db, list_id, local, domain, "newsletter",
+	    render, &msg_id);
 	/* Digest members get newsletters directly; no-mail members do not,
 	 * nor members whose delivery bounces disabled. */
 	if (status == KITH_OK)
@@ -399,93 +427,83 @@ queue_campaign(sqlite3 *db, int64_t id, int64_t now, int64_t *recipients)
 	free(local);
 	free(domain);
 	free(tag);
-	free(bounce);
 	return status;
+}
+
+static int
+start_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct schedule *s = ctx;
+	char *state = state_of(db, s->id);
+	int sending = state && !strcmp(state, "sending");
+
+	free(state);
+	if (sending) {
+		s->recipients = -1;	/* started already: nothing to do */
+		return KITH_OK;
+	}
+	int st;
+
+	if (!in_state(db, s->id, ",draft,scheduled,", "", err, errlen))
+		return KITH_PERM;
+	st = queue_campaign(db, s->id, s->now, &s->recipients);
+	if (st == KITH_PERM)
+		snprintf(err, errlen, "campaign %lld: its list is gone",
+		    (long long)s->id);
+	return st;
 }
 
 int
 newsletter_start(sqlite3 *db, int64_t id, int64_t now, int64_t *recipients,
     char *err, size_t errlen)
 {
-	char *state;
-	int st;
+	struct schedule s = { id, 0, NULL, 0, 0, now };
+	int st = db_tx(db, start_tx, &s, err, errlen);
 
-	*recipients = 0;
-	if ((st = db_begin(db)) != KITH_OK) {
-		snprintf(err, errlen, "database busy; try again");
-		return st;
-	}
-	state = state_of(db, id);
-	if (state && !strcmp(state, "sending")) {
-		free(state);
-		db_rollback(db);
-		*recipients = -1;
-		return KITH_OK;
-	}
-	if (state == NULL || (strcmp(state, "draft") &&
-	    strcmp(state, "scheduled"))) {
-		if (state)
-			snprintf(err, errlen, "campaign %lld is already %s",
-			    (long long)id, state);
-		else
-			snprintf(err, errlen, "no campaign %lld", (long long)id);
-		free(state);
-		db_rollback(db);
-		return KITH_PERM;
-	}
-	free(state);
-	st = queue_campaign(db, id, now, recipients);
-	if (st == KITH_OK)
-		st = db_commit(db);
-	else
-		db_rollback(db);
-	if (st != KITH_OK)
-		snprintf(err, errlen, "database busy; try again");
-	else
+	*recipients = st == KITH_OK ? s.recipients : 0;
+	if (st == KITH_OK && s.recipients >= 0)
 		log_info("newsletter: campaign %lld queued for %lld members",
-		    (long long)id, (long long)*recipients);
+		    (long long)id, (long long)s.recipients);
+	else if (st == KITH_TEMP)
+		snprintf(err, errlen, "%s", DB_BUSY_TEXT);
 	return st;
 }
 
-int
-newsletter_cron(sqlite3 *db, int64_t now)
+/* Every scheduled campaign that is due at *now, queued in one go. */
+static int
+due_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
-	int started = 0, status;
+	int64_t now = *(int64_t *)ctx;
+	struct db_ids ids = { NULL, 0, 0 };
+	int status;
 
-	if (db_begin(db) != KITH_OK)
-		return -1;
+	(void)err;
+	(void)errlen;
 	/* One transaction: a racing cron sees them 'sending' and skips. */
-	st = db_prepare(db, "SELECT id, send_at FROM campaigns WHERE "
-	    "state='scheduled' AND send_at<=? ORDER BY send_at, id");
-	status = st ? KITH_OK : KITH_TEMP;
-	if (st) {
-		int64_t ids[64], at[64];
-		int n = 0;
+	status = db_ids_select(db, &ids, "SELECT id FROM campaigns WHERE "
+	    "state='scheduled' AND send_at<=? ORDER BY send_at, id", "i", now);
+	for (size_t i = 0; i < ids.n && status == KITH_OK; i++) {
+		int64_t count, at = db_int(db, now, NULL, "SELECT send_at FROM "
+		    "campaigns WHERE id=?", "i", ids.v[i]);
 
-		db_bind(st, "i", now);
-		while (n < 64 && sqlite3_step(st) == SQLITE_ROW) {
-			ids[n] = sqlite3_column_int64(st, 0);
-			at[n++] = sqlite3_column_int64(st, 1);
-		}
-		sqlite3_finalize(st);
-		for (int i = 0; i < n && status == KITH_OK; i++) {
-			int64_t count;
-
-			status = queue_campaign(db, ids[i], now, &count);
-			if (status != KITH_OK)
-				break;
-			started++;
+		status = queue_campaign(db, ids.v[i], now, &count);
+		if (status == KITH_OK)
 			log_info("newsletter: campaign %lld queued for %lld "
-			    "members%s", (long long)ids[i], (long long)count,
-			    now - at[i] > 300 ? " (late: cron did not run at "
+			    "members%s", (long long)ids.v[i], (long long)count,
+			    now - at > 300 ? " (late: cron did not run at "
 			    "its time)" : "");
-		}
 	}
-	if (status == KITH_OK && db_commit(db) == KITH_OK)
-		return newsletter_mark_finished(db, now) == KITH_OK ? started : -1;
-	db_rollback(db);
-	return -1;
+	db_ids_release(&ids);
+	return status;
+}
+
+int
+newsletter_cron(const struct site_ctx *c, int64_t now)
+{
+	int status = db_tx(c->db, due_tx, &now, NULL, 0);
+
+	return status == KITH_OK ? newsletter_mark_finished(c->db, now) :
+	    status;
 }
 
 int
@@ -731,12 +749,6 @@ cache_campaign(struct newsletter_cache *nc, int64_t campaign_id)
 	return 0;
 }
 
-int64_t
-newsletter_list_id(struct newsletter_cache *nc, int64_t campaign_id)
-{
-	return cache_campaign(nc, campaign_id) == 0 ? nc->c.list_id : 0;
-}
-
 /*
  * web_lines - once per campaign: the lines that link each copy to the
  * campaign's page in the web archive (newsletter-web.txt and .html),
@@ -792,7 +804,7 @@ newsletter_personalise(struct newsletter_cache *nc,
 		name = db_col_text(nc->member, 0);
 	sqlite3_reset(nc->member);
 	if (member_id > 0)
-		membership_unsubscribe_links(cfg, key, nc->l.address, member_id,
+		weblink_list_unsubscribe(cfg, key, nc->l.address, member_id,
 		    rcpt, &mailto, &url);
 	r.address = rcpt;
 	r.name = name ? name : "";
@@ -814,24 +826,44 @@ newsletter_personalise(struct newsletter_cache *nc,
 #define NEWSLETTER_FIELDS TF_FIELDS( \
 	TF_STR("member.name"), TF_STR("member.address"), \
 	TF_STR("unsubscribe"), TF_STR("subject"), TF_STR("content"))
-static const struct template_schema newsletter_schema[] = {
+const struct template_schema newsletter_schema[] = {
 	{ "newsletter/*.txt", NEWSLETTER_FIELDS, 0 },
 	{ "newsletter/*.html", NEWSLETTER_FIELDS, 0 },
 	{ "newsletter-web.txt", TF_FIELDS(TF_STR("url")), 0 },
 	{ "newsletter-web.html", TF_FIELDS(TF_STR("url")), 0 },
 };
+const size_t newsletter_nschema = sizeof(newsletter_schema) /
+    sizeof(newsletter_schema[0]);
 
-int
-newsletter_check_templates(const struct kith_config *cfg,
-    const struct list *l, struct template_check *c)
+/* Delivery: each member's copy of "newsletter:CAMPAIGN" (feature.h). */
+static char *
+render_copy(const struct site_ctx *c, void **cache, const char *render,
+    int64_t member_id, const char *rcpt, size_t *len)
 {
-	struct tvars *common = tv_new();
-	int errors;
+	long long id;
+	char end;
 
-	notice_list_tv(common, l);
-	errors = template_check(cfg, l->local, NULL, newsletter_schema,
-	    sizeof(newsletter_schema) / sizeof(newsletter_schema[0]), common,
-	    c);
-	tv_free(common);
-	return errors;
+	if (sscanf(render, "newsletter:%lld%c", &id, &end) != 1)
+		return NULL;
+	if (*cache == NULL)
+		*cache = newsletter_cache_new(c->db);
+	return newsletter_personalise(*cache, c->cfg, c->key, id, member_id,
+	    rcpt, len);
 }
+
+static void
+render_free(void *cache)
+{
+	newsletter_cache_free(cache);
+}
+
+/* The feature's row (feature.h): campaigns start from cron; each copy is
+ * rendered for its member at delivery. */
+const struct feature newsletter_feature = {
+	.name = "newsletter",
+	.cron = newsletter_cron,
+	.render = render_copy,
+	.render_free = render_free,
+	.texts = newsletter_schema,
+	.ntexts = sizeof(newsletter_schema) / sizeof(newsletter_schema[0]),
+};

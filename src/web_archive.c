@@ -1056,6 +1056,37 @@ found_post(const struct post_text *pt, void *ctx)
 	return 1;
 }
 
+/*
+ * not_found - the answer for a Message-ID the archive does not have: a
+ * post the list's owners removed (privacy.h: posts_removed) is gone,
+ * 410 with when and why; anything else 404.
+ */
+static void
+not_found(struct arch *a, const char *message_id)
+{
+	sqlite3_stmt *st = db_prepare(a->w->db, "SELECT removed, reason FROM "
+	    "posts_removed WHERE list_id=? AND message_id=? AND message_id!='' "
+	    "ORDER BY id DESC LIMIT 1");
+	struct tvars *tv;
+
+	if (st == NULL) {
+		web_unavailable(a->w, a->rs);
+		return;
+	}
+	db_bind(st, "it", a->l.id, message_id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		fail(a, 404, "notfound");
+		return;
+	}
+	tv = tv_new();
+	common(a, tv);
+	tv_time(tv, "removed", sqlite3_column_int64(st, 0));
+	tv_str(tv, "reason", (const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	page(a, 410, "archive-removed.html", tv, "410");
+}
+
 static void
 message_page(struct arch *a, const char *message_id)
 {
@@ -1068,7 +1099,7 @@ message_page(struct arch *a, const char *message_id)
 	if (st != KITH_OK) {
 		free(f.html);
 		if (st == KITH_PERM)
-			fail(a, 404, "notfound");
+			not_found(a, message_id);
 		else
 			web_unavailable(a->w, a->rs);
 		return;
@@ -1102,7 +1133,7 @@ post_id(struct arch *a, const char *message_id)
 	int st = archive_find(a->w->db, a->l.id, message_id, found_post, &f);
 
 	if (st == KITH_PERM)
-		fail(a, 404, "notfound");
+		not_found(a, message_id);
 	else if (st != KITH_OK)
 		web_unavailable(a->w, a->rs);
 	return st == KITH_OK ? f.id : 0;
@@ -2042,3 +2073,62 @@ web_archive_export(struct kith_config *cfg, const char *list,
 	web_free(w);
 	return x.failed ? -1 : 0;
 }
+
+/*
+ * The archive's templates and the values its pages give them (kith
+ * check).  Every page also has the list's values and those of common().
+ */
+#define F TF_FIELDS
+#define COMMON TF_STR("base"), TF_STR("root"), TF_STR("listpage"), \
+	TF_STR("list.local")
+const struct template_schema web_archive_schema[] = {
+	{ "web/archive-download.html", F(COMMON), 0 },
+	{ "web/archive-feed.xml", F(TF_STR("title"), TF_STR("subtitle"),
+	    TF_STR("id"), TF_STR("home"), TF_STR("self"), TF_STR("updated"),
+	    TF_LIST("entries", F(TF_STR("subject"), TF_STR("id"),
+	    TF_STR("url"), TF_STR("published"), TF_STR("author"),
+	    TF_STR("email"), TF_STR("content")))), 0 },
+	{ "web/archive-index.html", F(COMMON, TF_BOOL("search"),
+	    TF_HTML("session"), TF_INT("page"), TF_STR("newer"),
+	    TF_STR("older"), TF_LIST("threads", F(TF_STR("url"),
+	    TF_STR("subject"), TF_STR("author"), TF_INT("replies"),
+	    TF_TIME("last"), TF_TIME("started"))), TF_LIST("months",
+	    F(TF_STR("url"), TF_TIME("when"), TF_INT("posts"))),
+	    TF_LIST("newsletters", F(TF_STR("url"), TF_STR("subject"),
+	    TF_TIME("sent")))), 0 },
+	{ "web/archive-login-badaddress.html", NULL, 0 },
+	{ "web/archive-login-sent.html", F(COMMON, TF_STR("address")), 0 },
+	{ "web/archive-login.html", F(COMMON, TF_STR("csrf"),
+	    TF_STR("address"), TF_HTML("note")), 0 },
+	{ "web/archive-message.html", F(COMMON, TF_HTML("post"),
+	    TF_STR("thread"), TF_STR("thread.subject"), TF_INT("count")), 0 },
+	{ "web/archive-month.html", F(COMMON, TF_TIME("when"),
+	    TF_INT("count"), TF_BOOL("bydate"), TF_STR("bythread"),
+	    TF_STR("bydateurl"), TF_STR("mbox"), TF_STR("newer"),
+	    TF_STR("older"), TF_TIME("newerwhen"), TF_TIME("olderwhen"),
+	    TF_LIST("items", F(TF_STR("url"), TF_STR("subject"),
+	    TF_STR("author"), TF_TIME("date"), TF_BOOL("reply")))), 0 },
+	{ "web/archive-newsletter.html", F(COMMON, TF_STR("subject"),
+	    TF_TIME("sent"), TF_HTML("body")), 0 },
+	{ "web/archive-post.html", F(TF_INT("id"), TF_INT("depth"),
+	    TF_STR("author"), TF_STR("address"), TF_TIME("date"),
+	    TF_STR("subject"), TF_HTML("body"), TF_STR("permalink"),
+	    TF_STR("thread"), TF_STR("raw"), TF_STR("reply"),
+	    TF_LIST("attachments", F(TF_STR("url"), TF_STR("name"),
+	    TF_STR("type"), TF_STR("size"), TF_BOOL("image")))), 0 },
+	{ "web/archive-quote.html", F(TF_INT("lines")), 0 },
+	{ "web/archive-removed.html", F(COMMON, TF_TIME("removed"),
+	    TF_STR("reason")), 0 },
+	{ "web/archive-search.html", F(COMMON, TF_STR("q"), TF_STR("newer"),
+	    TF_STR("older"), TF_LIST("results", F(TF_STR("url"),
+	    TF_HTML("subject"), TF_HTML("snippet"), TF_STR("author"),
+	    TF_TIME("date")))), 0 },
+	{ "web/archive-session.html", F(TF_BOOL("member"), TF_STR("address"),
+	    TF_STR("csrf"), TF_STR("base")), 0 },
+	{ "web/archive-thread.html", F(COMMON, TF_STR("subject"),
+	    TF_TIME("started"), TF_STR("month"), TF_INT("count"),
+	    TF_STR("mbox"), TF_HTML("posts")), 0 },
+	{ "web/archive-toolarge.html", F(COMMON), 0 },
+};
+const size_t web_archive_nschema = sizeof(web_archive_schema) /
+    sizeof(web_archive_schema[0]);

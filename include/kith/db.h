@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
-#define DB_SCHEMA_VERSION 12
+#define DB_SCHEMA_VERSION 14
 
 enum db_durability { DB_DURABLE, DB_FAST };
 
@@ -35,6 +35,34 @@ int db_migrate_to(sqlite3 *db, int target, char *err, size_t errlen);
 int db_begin(sqlite3 *db);
 int db_commit(sqlite3 *db);
 void db_rollback(sqlite3 *db);
+
+/* What a busy or full database is called, wherever a person reads it. */
+#define DB_BUSY_TEXT "database busy; try again"
+
+/*
+ * db_tx - the one way to run a write transaction: BEGIN IMMEDIATE,
+ * fn(db, ctx, err, errlen), COMMIT when fn returns KITH_OK, ROLLBACK
+ * otherwise.  Returns fn's status (fn words its own refusals in err; a
+ * failure fn left unworded gets DB_BUSY_TEXT for KITH_TEMP), or KITH_TEMP
+ * with DB_BUSY_TEXT in err when the database was busy at the begin or
+ * the commit.  err may be NULL (errlen 0).
+ */
+typedef int (*db_tx_fn)(sqlite3 *db, void *ctx, char *err, size_t errlen);
+int db_tx(sqlite3 *db, db_tx_fn fn, void *ctx, char *err, size_t errlen);
+
+/*
+ * struct db_ids - ids read from the database, as many as there are.
+ * db_ids_select appends column 0 of every row of sql (bound by types,
+ * as db_bind) to ids; KITH_OK, or KITH_TEMP when the query failed
+ * (logged; what was read stays).  Release with db_ids_release.
+ */
+struct db_ids {
+	int64_t *v;
+	size_t n, cap;
+};
+int db_ids_select(sqlite3 *db, struct db_ids *ids, const char *sql,
+    const char *types, ...);
+void db_ids_release(struct db_ids *ids);
 
 /* Map an SQLite result code to KITH_OK / KITH_TEMP / KITH_PERM. */
 int db_status(int rc);

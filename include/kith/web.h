@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "kith/config.h"
+#include "kith/template.h"
 #include "kith/util.h"
 
 struct web_field {
@@ -123,5 +124,9 @@ char *web_stylesheet(const struct kith_config *cfg, size_t *len);
 
 /* path with every token replaced by "[token]", for logs; caller frees. */
 char *web_log_path(const char *path);
+
+/* Every page template and its values (kith check). */
+extern const struct template_schema web_schema[];
+extern const size_t web_nschema;
 
 #endif

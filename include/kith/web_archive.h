@@ -26,6 +26,7 @@
 #include <stddef.h>
 
 #include "kith/config.h"
+#include "kith/template.h"
 
 struct archive_export_counts {
 	long pages;	/* HTML pages */
@@ -44,5 +45,10 @@ struct archive_export_counts {
 int web_archive_export(struct kith_config *cfg, const char *list,
     const char *dir, int members, struct archive_export_counts *c,
     char *err, size_t errlen);
+
+/* Every template the archive's pages render and their values (kith
+ * check, texts.c). */
+extern const struct template_schema web_archive_schema[];
+extern const size_t web_archive_nschema;
 
 #endif

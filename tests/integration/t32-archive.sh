@@ -505,4 +505,31 @@ check(len(every) == 66 and len(set(every)) == 66,
 EOF
 assert_ok 'kith archive html big "$T/bigsite" >/dev/null && grep -q "Topic 02" "$T/bigsite/a/big/page/3/index.html" && [ ! -e "$T/bigsite/a/big/page/4" ]' \
 	"the static export writes the pages of threads"
+serve_stop
+
+# 11. A post the owners removed is gone (410, when and why) and leaves
+# its thread, the month and the search; a forgotten member's posts
+# (anonymised) show no trace of the address, even with addresses shown.
+kith list set big archive_addresses show >/dev/null
+rmid=$(db "SELECT id FROM posts WHERE message_id='big1r@example.org'")
+kith archive rm "$rmid" --reason "posted by mistake" >/dev/null
+kith member forget t7@example.org --posts anonymise --yes >/dev/null 2>&1
+serve_at "$NOW"
+pycheck <<'EOF'
+from webtool import *
+r = get("/a/big/m/big1r@example.org/")
+check(r.status == 410 and "removed by the list owners" in r.text and "posted by mistake" in r.text
+      and "lantern is back" not in r.text,
+      "a removed post's permalink: 410, removed by the list owners, and why")
+check(get("/a/big/m/big1r@example.org/1/x.png").status == 410, "and its attachments' addresses too")
+check(get("/a/big/m/nosuch@example.org/").status == 404, "a Message-ID never seen is still 404")
+t = get("/a/big/page/3/")
+check("lantern is back" not in get("/a/big/?q=back").text and "Topic 01" in t.text
+      and "no replies" in t.text.split("Topic 01")[1].split("</li>")[0],
+      "the thread (back to its old place, no replies) and the search have it no more")
+p = get("/a/big/m/big7@example.org/")
+check(p.status == 200 and "t7@example.org" not in p.text and "forgotten@invalid" in p.text
+      and "t7@example.org" not in get("/a/big/m/big7@example.org/raw").text,
+      "a forgotten member's anonymised post: no trace of the address, raw included")
+EOF
 finish

@@ -1,7 +1,7 @@
 /*
  * test_archive_search - the search query parser (what a person types ->
  * the FTS5 expression and the filters), the engine over a small archive
- * in several scripts, migration 12 rebuilding the index of an archive
+ * in several scripts, migration 14 rebuilding the index of an archive
  * an older Kith left, and the statement cache the archive's pages use
  * (db_cached) with two threads at once.
  */
@@ -461,7 +461,7 @@ START_TEST(test_cached_threads)
 }
 END_TEST
 
-/* ---- migration 12 on an archive of schema 11 ---- */
+/* ---- migration 14 (the web archive) on an archive of schema 13 ---- */
 
 START_TEST(test_migration)
 {
@@ -475,8 +475,8 @@ START_TEST(test_migration)
 	path = xasprintf("%s/kith.db", d);
 	ck_assert_int_eq(sqlite3_open(path, &old), SQLITE_OK);
 	ck_assert_int_eq(fts_register(old), 0);
-	ck_assert_int_eq(db_migrate_to(old, 11, err, sizeof(err)), KITH_OK);
-	/* what Kith 11 stored: two lists, posts in two threads and months */
+	ck_assert_int_eq(db_migrate_to(old, 13, err, sizeof(err)), KITH_OK);
+	/* what Kith 13 stored: lists, posts in two threads and months */
 	ck_assert_int_eq(sqlite3_exec(old, "INSERT INTO lists(id, address, local, "
 	    "domain, created) VALUES (1, 'a@x', 'a', 'x', 0), (2, 'b@x', 'b', "
 	    "'x', 0), (3, 'c@x', 'c', 'x', 0);"
@@ -524,6 +524,14 @@ START_TEST(test_migration)
 		free(a2);
 		free(a3);
 	}
+	/* a post rewritten (forget --posts anonymise) is found as it is now
+	 * (13's trigger, made again on the new index) */
+	ck_assert_int_eq(db_exec(now, "UPDATE posts SET body='zebra crossing' "
+	    "WHERE id=3", ""), KITH_OK);
+	ck_assert_int_eq(db_int(now, 0, NULL, "SELECT rowid FROM posts_fts "
+	    "WHERE posts_fts MATCH '\"zebra\"'", ""), 3);
+	ck_assert_int_eq(db_int(now, 0, NULL, "SELECT count(*) FROM posts_fts "
+	    "WHERE posts_fts MATCH '\"text\"'", ""), 0);
 	/* and the triggers keep counting */
 	ck_assert_int_eq(db_exec(now, "DELETE FROM posts WHERE id=2", ""),
 	    KITH_OK);

@@ -30,6 +30,10 @@ Suite *template_suite(void);
 Suite *web_suite(void);
 Suite *archive_search_suite(void);
 Suite *archive_html_suite(void);
+Suite *feature_suite(void);
+Suite *texts_suite(void);
+Suite *privacy_suite(void);
+Suite *import_suite(void);
 
 /* A fresh database in a temporary directory; caller closes and removes. */
 #include <sqlite3.h>
