@@ -212,10 +212,25 @@ take_field(struct search_query *sq, const char *name, const char *v,
 	return 0;
 }
 
+/* The first QUERY_MAX bytes of q at most, cut before a character that
+ * would not fit whole (xstrndup copies exactly n bytes). */
+static char *
+query_copy(const char *q)
+{
+	size_t n = strnlen(q, QUERY_MAX + 1);
+
+	if (n > QUERY_MAX) {
+		n = QUERY_MAX;
+		while (n > 0 && ((unsigned char)q[n] & 0xC0) == 0x80)
+			n--;
+	}
+	return xstrndup(q, n);
+}
+
 int
 archive_search_parse(const char *q, struct search_query *sq)
 {
-	char *copy = xstrndup(q ? q : "", QUERY_MAX);
+	char *copy = query_copy(q ? q : "");
 	struct term t[TERMS_MAX];
 	const char *p = copy;
 	int n = 0;

@@ -115,6 +115,39 @@ START_TEST(test_parse)
 }
 END_TEST
 
+
+/* A query longer than is read: cut whole, before a character that would
+ * not fit, and never read past its end (a short one). */
+START_TEST(test_parse_long)
+{
+	struct search_query sq;
+	struct buf q, want;
+
+	buf_init(&q);
+	buf_init(&want);
+	buf_adds(&q, "a");
+	for (int i = 0; i < 600; i++)	/* 1,201 bytes; byte 1,000 is in an é */
+		buf_adds(&q, "\xc3\xa9");
+	buf_adds(&want, "\"a");
+	for (int i = 0; i < 499; i++)
+		buf_adds(&want, "\xc3\xa9");
+	buf_adds(&want, "\"");
+	ck_assert_int_eq(archive_search_parse(q.data, &sq), 0);
+	ck_assert_str_eq(sq.match, want.data);
+	archive_search_release(&sq);
+	{
+		char *shortq = xstrdup("tea");	/* on the heap: ASan sees */
+
+		ck_assert_int_eq(archive_search_parse(shortq, &sq), 0);
+		ck_assert_str_eq(sq.match, "\"tea\"");
+		archive_search_release(&sq);
+		free(shortq);
+	}
+	buf_release(&q);
+	buf_release(&want);
+}
+END_TEST
+
 /* ---- the engine over a small archive ---- */
 
 static const struct {
@@ -558,6 +591,7 @@ archive_search_suite(void)
 
 	tcase_add_loop_test(tc, test_parse, 0,
 	    (int)(sizeof(parse_cases) / sizeof(parse_cases[0])));
+	tcase_add_test(tc, test_parse_long);
 	suite_add_tcase(s, tc);
 	tcase_add_unchecked_fixture(run, archive_setup, archive_teardown);
 	tcase_add_loop_test(run, test_run, 0,
