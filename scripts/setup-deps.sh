@@ -6,9 +6,9 @@ BUILD="build-essential autoconf automake libtool pkg-config \
 libetpan-dev libssl-dev libsqlite3-dev libical-dev libmicrohttpd-dev zlib1g-dev check \
 tzdata ca-certificates libsasl2-modules sqlite3 \
 libunbound-dev libpsl-dev publicsuffix"
-TEST="python3 python3-aiosmtpd swaks libfaketime python3-icalendar python3-dkim procps openssl chromium chromium-driver python3-selenium fonts-dejavu-core mlmmj unbound"
+TEST="python3 python3-aiosmtpd swaks libfaketime python3-icalendar python3-dkim procps openssl chromium chromium-driver python3-selenium fonts-dejavu-core mlmmj unbound python3-feedparser"
 # bench/*.sh: load generators (not needed to build or test)
-BENCH="wrk"
+BENCH="wrk public-inbox"
 pkgs="$BUILD"
 [ "${1:-}" = "--test" ] && pkgs="$BUILD $TEST"
 [ "${1:-}" = "--bench" ] && pkgs="$BUILD $BENCH"

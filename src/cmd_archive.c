@@ -1,20 +1,45 @@
-/* cmd_archive - kith archive ls|show|search|export, kith quarantine. */
+/* cmd_archive - kith archive ls|show|search|export|import|html, kith
+ * quarantine. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cmd.h"
 #include "kith/archive.h"
+#include "kith/archive_import.h"
+#include "kith/archive_search.h"
+#include "kith/lists.h"
+#include "kith/web_archive.h"
 #include "kith/db.h"
 #include "kith/privacy.h"
 #include "kith/util.h"
 
+#define SEARCH_CLI_LIMIT 1000
+
 struct post_ctx {
 	int json, n;
+	const char *snippet;	/* a search hit's, marked; or NULL */
 };
+
+/* A snippet as JSON: the marks around matched words become [ and ]. */
+static void
+json_snippet(const char *s)
+{
+	char *t = xstrdup(s);
+
+	for (char *p = t; *p; p++)
+		if (*p == ARCHIVE_MARK_OPEN[0])
+			*p = '[';
+		else if (*p == ARCHIVE_MARK_CLOSE[0])
+			*p = ']';
+	json_string(stdout, t);
+	free(t);
+}
 
 static int
 print_post(const struct post *p, void *ctx)
@@ -37,6 +62,10 @@ print_post(const struct post *p, void *ctx)
 		json_string(stdout, p->sender_name);
 		printf(", \"subject\": ");
 		json_string(stdout, p->subject);
+		if (x->snippet) {
+			printf(", \"snippet\": ");
+			json_snippet(x->snippet);
+		}
 		printf("}");
 		return 0;
 	}
@@ -47,6 +76,36 @@ print_post(const struct post *p, void *ctx)
 	return 0;
 }
 
+static int
+print_hit(const struct search_hit *h, void *ctx)
+{
+	struct post_ctx *x = ctx;
+
+	x->snippet = h->snippet;
+	return print_post(&h->p, ctx);
+}
+
+/* archive search LIST WORDS...: the web page's engine, best first. */
+static int
+search(struct cli *c, const struct list *l, int n, char **argv,
+    struct post_ctx *x)
+{
+	struct search_opts o = { l->id, SEARCH_CLI_LIMIT, 0, 0 };
+	struct search_query sq;
+	struct buf q;
+	int st = KITH_OK;
+
+	buf_init(&q);
+	for (int i = 1; i < n; i++)
+		buf_addf(&q, "%s%s", i > 1 ? " " : "", argv[i]);
+	if (archive_search_parse(q.data, &sq) == 0) {
+		st = archive_search_run(c->db, &o, &sq, print_hit, x);
+		archive_search_release(&sq);
+	}
+	buf_release(&q);
+	return st;
+}
+
 static void
 archive_usage(FILE *out)
 {
@@ -54,12 +113,107 @@ archive_usage(FILE *out)
 	    "       kith archive show ID [--text]\n"
 	    "       kith archive search LIST WORDS... [--json]\n"
 	    "       kith archive export LIST --mbox\n"
+	    "       kith archive import LIST (--mbox FILE [--mboxo] | "
+	    "--mlmmj DIR)\n"
+	    "       kith archive html LIST DIR [--members]\n"
 	    "       kith archive rm ID --reason TEXT  (for good: every index, "
 	    "index/get;\n                                      its page says "
 	    "\"removed by the list owners\")\n\n"
 	    "ls and search print: ID, #number in the list, date (UTC), sender, "
-	    "subject.\nshow prints the post as received (raw) or its decoded "
-	    "text; export writes\nmboxrd to stdout.\n");
+	    "subject.\nsearch takes what the web archive's search box takes: "
+	    "words (any case, any\naccents), \"a phrase\", word*, -word, "
+	    "from:NAME, subject:WORD,\nafter:YYYY-MM-DD, before:YYYY-MM-DD; "
+	    "best matches first.\nshow prints the post as received (raw) or "
+	    "its decoded text; export writes\nmboxrd to stdout.  import loads "
+	    "an mbox file (mboxrd; --mboxo for files\nthat quote only \"From "
+	    "\" lines, as pipermail's) or an mlmmj archive directory:\ndates "
+	    "and threads kept, Message-IDs already there skipped, nothing "
+	    "sent.\nhtml writes the web archive's pages as static files under "
+	    "DIR (DIR/a/LIST/);\n--members writes what members see (for a "
+	    "members-only archive).\n");
+}
+
+/* archive import LIST (--mbox FILE [--mboxo] | --mlmmj DIR) */
+static int
+archive_import(struct cli *c, int argc, char **argv)
+{
+	const char *mbox = NULL, *mlmmj = NULL;
+	int mboxo = 0;
+	const struct cli_opt opts[] = {
+		{ "mbox", 0, OPT_VALUE, &mbox },
+		{ "mlmmj", 0, OPT_VALUE, &mlmmj },
+		{ "mboxo", 0, OPT_FLAG, &mboxo },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "archive import",
+	    "LIST (--mbox FILE [--mboxo] | --mlmmj DIR)", 1, 1, opts };
+	struct import_opts o = { 0, 0, 1 };
+	struct import_counts n;
+	struct timespec t0, t1;
+	struct list l;
+	char err[512] = "", *mode;
+	double secs;
+	int st;
+
+	cli_parse(&sub, argc, argv);
+	if ((mbox == NULL) == (mlmmj == NULL))
+		usage_error("archive", "'archive import' needs --mbox FILE or "
+		    "--mlmmj DIR");
+	cli_open(c);
+	cli_list(c, argv[0], &l);
+	mode = list_setting(c->db, l.id, "archive");
+	o.mboxo = mboxo;
+	o.searchable = strcmp(mode, "off") != 0;
+	free(mode);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	st = mbox ? archive_import_mbox(c->db, l.id, mbox, &o, &n, err,
+	    sizeof(err)) : archive_import_mlmmj(c->db, l.id, mlmmj, &o, &n, err,
+	    sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (st == KITH_PERM && n.messages == 0)
+		die(EX_NOINPUT_, "%s", err);
+	cli_printf("%s: %ld %s read, %ld imported, %ld already there, %ld "
+	    "unreadable, %ld %s joined their thread; %.1f s\n", l.address,
+	    n.messages, plural(n.messages, "message", "messages"), n.imported,
+	    n.duplicates, n.unreadable, n.rethreaded, plural(n.rethreaded,
+	    "reply", "replies"), secs);
+	list_release(&l);
+	if (st != KITH_OK)
+		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	return 0;
+}
+
+/* archive html LIST DIR [--members] */
+static int
+archive_html(struct cli *c, int argc, char **argv)
+{
+	int members = 0;
+	const struct cli_opt opts[] = {
+		{ "members", 0, OPT_FLAG, &members },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "archive html", "LIST DIR [--members]",
+	    2, 2, opts };
+	struct archive_export_counts n;
+	char err[512] = "";
+
+	cli_parse(&sub, argc, argv);
+	cli_config(c);
+	/* DIR itself may be new, not the directories above it (a typo in a
+	 * path makes no tree of directories) */
+	if (mkdir(argv[1], 0755) < 0 && errno != EEXIST)
+		die(EX_CANTCREAT_, "cannot make '%s': %s", argv[1],
+		    strerror(errno));
+	if (web_archive_export(&c->cfg, argv[0], argv[1], members, &n, err,
+	    sizeof(err)) < 0)
+		die(strstr(err, "does not exist") ? EX_NOUSER_ : strstr(err,
+		    "cannot write") ? EX_CANTCREAT_ : EX_NOPERM_, "%s", err);
+	cli_printf("wrote %ld %s (%ld %s) under %s\n", n.files,
+	    plural(n.files, "file", "files"), n.pages, plural(n.pages, "page",
+	    "pages"), argv[1]);
+	return 0;
 }
 
 static int
@@ -159,7 +313,7 @@ static int
 archive_list_cmd(struct cli *c, int argc, char **argv)
 {
 	const char *sub = argv[0];
-	struct post_ctx x = { 0, 0 };
+	struct post_ctx x = { 0, 0, NULL };
 	int mbox = 0, n, st;
 	const struct cli_opt json_opts[] = {
 		{ "json", 0, OPT_FLAG, &x.json },
@@ -187,15 +341,9 @@ archive_list_cmd(struct cli *c, int argc, char **argv)
 		printf("[");
 	if (s == &subs[0])
 		st = archive_foreach(c->db, l.id, print_post, &x);
-	else if (s == &subs[1]) {
-		struct buf q;
-
-		buf_init(&q);
-		for (int i = 1; i < n; i++)
-			buf_addf(&q, "%s%s", i > 1 ? " " : "", argv[i]);
-		st = archive_search(c->db, l.id, q.data, print_post, &x);
-		buf_release(&q);
-	} else
+	else if (s == &subs[1])
+		st = search(c, &l, n, argv, &x);
+	else
 		st = archive_export_mbox(c->db, l.id, stdout);
 	if (x.json)
 		printf("]\n");
@@ -216,6 +364,10 @@ cmd_archive(struct cli *c, int argc, char **argv)
 	}
 	if (!strcmp(sub, "show"))
 		return archive_show(c, argc - 1, argv + 1);
+	if (!strcmp(sub, "import"))
+		return archive_import(c, argc - 1, argv + 1);
+	if (!strcmp(sub, "html"))
+		return archive_html(c, argc - 1, argv + 1);
 	if (!strcmp(sub, "rm"))
 		return archive_rm(c, argc - 1, argv + 1);
 	if (!strcmp(sub, "ls") || !strcmp(sub, "search") ||

@@ -279,6 +279,7 @@ preview_cmd(struct cli *c, int argc, char **argv)
 		die(EX_NOINPUT_, "campaign %lld has no list", (long long)id);
 	key = cli_key(c);
 	memset(&m, 0, sizeof(m));
+	memset(&r, 0, sizeof(r));
 	r.name = "";
 	if (member_find(c->db, l.id, addr, &m) == KITH_OK) {
 		r.name = m.name;

@@ -176,6 +176,8 @@ list_headers(struct buf *b, const struct list_copy_opts *o,
 	    o->list_local, o->list_domain);
 	if (*o->archive_url)
 		mime_fieldf(b, "List-Archive", "<%s>", o->archive_url);
+	if (o->archived_at && *o->archived_at)
+		mime_fieldf(b, "Archived-At", "<%s>", o->archived_at);
 	mime_field(b, "Precedence", "list");
 	mime_field(b, "X-Loop", o->list_address);
 }

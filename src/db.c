@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "kith/db.h"
+#include "kith/fts.h"
 #include "kith/log.h"
 #include "kith/util.h"
 
@@ -392,9 +394,96 @@ static const char *const migrations[] = {
 	"  'delete', old.id, old.subject, old.body WHERE old.archived;"
 	"  INSERT INTO posts_fts(rowid, subject, body) SELECT new.id,"
 	"  new.subject, new.body WHERE new.archived; END;",
-	/* 14: the archive branch's (t-archive); empty here so that this
-	 * branch's own step keeps the number 15 it has everywhere */
-	"",
+	/*
+	 * 14: the web archive.  The word index is read with the "kith"
+	 * tokenizer (fts.h: diacritics in every script, Chinese, Japanese
+	 * and Korean by pairs of characters) and rebuilt from the posts;
+	 * threads and months keep their counts so that no page counts a
+	 * whole archive; parts lists each post's attachments ("TYPE\tSIZE
+	 * \tNAME" lines; NULL for posts from before, read from the raw
+	 * message when shown).  posts_au (13) is made again on the new
+	 * index, as it was.  archive = on|off with archive_public =
+	 * on|off becomes archive = public|members|off.
+	 */
+	"DROP TRIGGER posts_ai;"
+	"DROP TRIGGER posts_ad;"
+	"DROP TRIGGER posts_au;"
+	"DROP TABLE posts_fts;"
+	"CREATE VIRTUAL TABLE posts_fts USING fts5(subject, body,"
+	"  content='posts', content_rowid='id', tokenize='kith');"
+	"INSERT INTO posts_fts(rowid, subject, body)"
+	"  SELECT id, subject, body FROM posts WHERE archived;"
+	"CREATE TRIGGER posts_ai AFTER INSERT ON posts WHEN new.archived BEGIN"
+	"  INSERT INTO posts_fts(rowid, subject, body)"
+	"  VALUES (new.id, new.subject, new.body); END;"
+	"CREATE TRIGGER posts_ad AFTER DELETE ON posts WHEN old.archived BEGIN"
+	"  INSERT INTO posts_fts(posts_fts, rowid, subject, body)"
+	"  VALUES ('delete', old.id, old.subject, old.body); END;"
+	"CREATE TRIGGER posts_au AFTER UPDATE OF subject, body, archived ON "
+	"  posts BEGIN"
+	"  INSERT INTO posts_fts(posts_fts, rowid, subject, body) SELECT"
+	"  'delete', old.id, old.subject, old.body WHERE old.archived;"
+	"  INSERT INTO posts_fts(rowid, subject, body) SELECT new.id,"
+	"  new.subject, new.body WHERE new.archived; END;"
+	"ALTER TABLE posts ADD COLUMN parts TEXT;"
+	"CREATE TABLE threads ("
+	"  id INTEGER PRIMARY KEY,"	/* posts.thread_id */
+	"  list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	"  first_post INTEGER NOT NULL,"	/* the earliest archived post */
+	"  posts INTEGER NOT NULL,"
+	"  started INTEGER NOT NULL,"	/* received, first and newest */
+	"  last INTEGER NOT NULL);"
+	"CREATE INDEX threads_last ON threads(list_id, last);"
+	"CREATE INDEX threads_started ON threads(list_id, started);"
+	"INSERT INTO threads(id, list_id, first_post, posts, started, last)"
+	"  SELECT thread_id, list_id, (SELECT q.id FROM posts q WHERE"
+	"  q.thread_id=p.thread_id AND q.archived ORDER BY q.received, q.id"
+	"  LIMIT 1), count(*), min(received), max(received) FROM posts p"
+	"  WHERE archived GROUP BY thread_id;"
+	"CREATE TABLE archive_months ("
+	"  list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	"  month INTEGER NOT NULL,"	/* YYYYMM of received, UTC */
+	"  posts INTEGER NOT NULL,"
+	"  PRIMARY KEY (list_id, month));"
+	"INSERT INTO archive_months(list_id, month, posts)"
+	"  SELECT list_id, CAST(strftime('%Y%m', received, 'unixepoch') AS"
+	"  INTEGER), count(*) FROM posts WHERE archived GROUP BY 1, 2;"
+	"CREATE TRIGGER posts_threads_ai AFTER INSERT ON posts"
+	"  WHEN new.archived BEGIN"
+	"  INSERT INTO threads(id, list_id, first_post, posts, started, last)"
+	"  VALUES (new.thread_id, new.list_id, new.id, 1, new.received,"
+	"  new.received) ON CONFLICT(id) DO UPDATE SET posts=posts+1,"
+	"  first_post=CASE WHEN excluded.started<started THEN"
+	"  excluded.first_post ELSE first_post END,"
+	"  started=min(started, excluded.started),"
+	"  last=max(last, excluded.last);"
+	"  INSERT INTO archive_months(list_id, month, posts) VALUES"
+	"  (new.list_id, CAST(strftime('%Y%m', new.received, 'unixepoch') AS"
+	"  INTEGER), 1) ON CONFLICT(list_id, month) DO UPDATE SET"
+	"  posts=posts+1; END;"
+	"CREATE TRIGGER posts_threads_ad AFTER DELETE ON posts"
+	"  WHEN old.archived BEGIN"
+	"  UPDATE threads SET posts=posts-1, first_post=coalesce((SELECT q.id"
+	"  FROM posts q WHERE q.thread_id=old.thread_id AND q.archived ORDER"
+	"  BY q.received, q.id LIMIT 1), first_post), started=coalesce("
+	"  (SELECT min(received) FROM posts WHERE thread_id=old.thread_id"
+	"  AND archived), started), last=coalesce((SELECT max(received) FROM"
+	"  posts WHERE thread_id=old.thread_id AND archived), last)"
+	"  WHERE id=old.thread_id;"
+	"  DELETE FROM threads WHERE id=old.thread_id AND posts<=0;"
+	"  UPDATE archive_months SET posts=posts-1 WHERE list_id=old.list_id"
+	"  AND month=CAST(strftime('%Y%m', old.received, 'unixepoch') AS"
+	"  INTEGER);"
+	"  DELETE FROM archive_months WHERE list_id=old.list_id AND"
+	"  posts<=0; END;"
+	"INSERT OR REPLACE INTO list_settings(list_id, key, value)"
+	"  SELECT l.id, 'archive', CASE WHEN coalesce((SELECT value FROM"
+	"  list_settings s WHERE s.list_id=l.id AND s.key='archive'), 'on')="
+	"  'off' THEN 'off' WHEN (SELECT value FROM list_settings s WHERE"
+	"  s.list_id=l.id AND s.key='archive_public')='on' THEN 'public'"
+	"  ELSE 'members' END FROM lists l;"
+	"DELETE FROM list_settings WHERE key='archive_public' OR"
+	"  (key='archive' AND value='members');",
 	/* 15 (deliverability, issue 17): DNS answers for DMARC policies and
 	 * ARC keys, kept for their TTL (dns.h); records NUL-terminated in
 	 * data.  IF NOT EXISTS: a database set back to an older version
@@ -446,8 +535,8 @@ db_pragma(sqlite3 *db, const char *sql, char *err, size_t errlen)
 	return KITH_OK;
 }
 
-static int
-db_migrate(sqlite3 *db, char *err, size_t errlen)
+int
+db_migrate_to(sqlite3 *db, int target, char *err, size_t errlen)
 {
 	int version, st, rc;
 
@@ -462,7 +551,9 @@ db_migrate(sqlite3 *db, char *err, size_t errlen)
 		    "than this kith (%d); upgrade kith", version, NMIGRATIONS);
 		return KITH_PERM;
 	}
-	if (version == NMIGRATIONS)
+	if (target > NMIGRATIONS)
+		target = NMIGRATIONS;
+	if (version >= target)
 		return KITH_OK;
 	if ((st = db_begin(db)) != KITH_OK) {
 		snprintf(err, errlen, "database: busy, cannot migrate");
@@ -473,7 +564,7 @@ db_migrate(sqlite3 *db, char *err, size_t errlen)
 	if (st != KITH_OK)
 		snprintf(err, errlen, "database: cannot read schema version: "
 		    "%s", sqlite3_errmsg(db));
-	for (int i = version; st == KITH_OK && i < NMIGRATIONS; i++) {
+	for (int i = version; st == KITH_OK && i < target; i++) {
 		char pragma[64];
 
 		rc = sqlite3_exec(db, migrations[i], NULL, NULL, NULL);
@@ -567,12 +658,19 @@ db_open(const char *path, int create, int busy_ms,
 	sqlite3_extended_result_codes(db, 1);
 	sqlite3_busy_timeout(db, busy_ms);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	/* before any statement: the archive's index is read with it */
+	if (fts_register(db) < 0) {
+		snprintf(err, errlen, "database: cannot register the search "
+		    "tokenizer (sqlite without FTS5?)");
+		sqlite3_close_v2(db);
+		return KITH_PERM;
+	}
 	if ((st = db_pragma(db, "PRAGMA journal_mode=WAL", err, errlen)) ||
 	    (st = db_pragma(db, durability == DB_DURABLE ?
 	    "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", err,
 	    errlen)) ||
 	    (st = db_pragma(db, "PRAGMA foreign_keys=ON", err, errlen)) ||
-	    (st = db_migrate(db, err, errlen))) {
+	    (st = db_migrate_to(db, NMIGRATIONS, err, errlen))) {
 		sqlite3_close_v2(db);
 		return st;
 	}
@@ -581,11 +679,121 @@ db_open(const char *path, int create, int busy_ms,
 	return KITH_OK;
 }
 
+#define CACHED_CONNS 8
+#define CACHED_MAX 64
+
+/*
+ * The kept statements, by connection.  Connections are opened without
+ * sqlite's mutex (NOMUTEX), each used by one thread at a time, so a
+ * connection's statements are touched only by the thread that holds it:
+ * only the table of connections is shared, under the lock.  (One table
+ * for all let a thread evict, and finalize, a statement that another
+ * thread had just taken.)
+ */
+struct cached {
+	char *sql;
+	sqlite3_stmt *st;
+	int out;		/* given out, not yet done */
+	unsigned long used;	/* for least recently used */
+};
+static struct conn_cache {
+	sqlite3 *db;
+	unsigned long clock;
+	struct cached c[CACHED_MAX];
+} conn_caches[CACHED_CONNS];
+static pthread_mutex_t cached_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The statements of db (a free table claimed for it if claim), or NULL
+ * (more connections than tables: they go uncached). */
+static struct conn_cache *
+conn_cache(sqlite3 *db, int claim)
+{
+	struct conn_cache *cc = NULL, *empty = NULL;
+
+	pthread_mutex_lock(&cached_lock);
+	for (int i = 0; i < CACHED_CONNS && cc == NULL; i++) {
+		if (conn_caches[i].db == db)
+			cc = &conn_caches[i];
+		else if (conn_caches[i].db == NULL && empty == NULL)
+			empty = &conn_caches[i];
+	}
+	if (cc == NULL && claim && empty) {
+		empty->db = db;
+		cc = empty;
+	}
+	pthread_mutex_unlock(&cached_lock);
+	return cc;
+}
+
+sqlite3_stmt *
+db_cached(sqlite3 *db, const char *sql)
+{
+	struct conn_cache *cc = conn_cache(db, 1);
+	struct cached *lru = NULL;
+	sqlite3_stmt *st;
+
+	if (cc == NULL)
+		return db_prepare(db, sql);
+	for (int i = 0; i < CACHED_MAX; i++) {
+		struct cached *c = &cc->c[i];
+
+		if (c->sql && !strcmp(c->sql, sql)) {
+			if (c->out)	/* a nested use: a fresh one */
+				return db_prepare(db, sql);
+			c->out = 1;
+			c->used = ++cc->clock;
+			return c->st;
+		}
+		if (!c->out && (lru == NULL || c->used < lru->used))
+			lru = c;
+	}
+	if ((st = db_prepare(db, sql)) == NULL || lru == NULL)
+		return st;	/* all out: finalized when done */
+	if (lru->st)
+		sqlite3_finalize(lru->st);
+	free(lru->sql);
+	lru->sql = xstrdup(sql);
+	lru->st = st;
+	lru->out = 1;
+	lru->used = ++cc->clock;
+	return st;
+}
+
+void
+db_cached_done(sqlite3_stmt *st)
+{
+	struct conn_cache *cc;
+
+	if (st == NULL)
+		return;
+	if ((cc = conn_cache(sqlite3_db_handle(st), 0)) != NULL)
+		for (int i = 0; i < CACHED_MAX; i++)
+			if (cc->c[i].st == st) {
+				sqlite3_reset(st);
+				sqlite3_clear_bindings(st);
+				cc->c[i].out = 0;
+				return;
+			}
+	sqlite3_finalize(st);
+}
+
 void
 db_close(sqlite3 *db)
 {
-	if (db)
-		sqlite3_close_v2(db);
+	struct conn_cache *cc;
+
+	if (db == NULL)
+		return;
+	if ((cc = conn_cache(db, 0)) != NULL) {
+		for (int i = 0; i < CACHED_MAX; i++) {
+			sqlite3_finalize(cc->c[i].st);
+			free(cc->c[i].sql);
+		}
+		pthread_mutex_lock(&cached_lock);
+		memset(cc, 0, sizeof(*cc));
+		pthread_mutex_unlock(&cached_lock);
+	}
+	sqlite3_close_v2(db);
 }
 
 int

@@ -26,6 +26,7 @@
 #include "kith/log.h"
 #include "kith/util.h"
 #include "kith/web.h"
+#include "kith/weblinks.h"
 
 #define MAX_FIELDS 64		/* form fields of one request */
 #define MAX_QUERY 16		/* query arguments */
@@ -49,7 +50,7 @@ struct http_req {
 	struct web_field form[MAX_FIELDS], query[MAX_QUERY];
 	size_t nform, nquery;
 	size_t body;		/* bytes of body seen */
-	char *method, *path, client[64];
+	char *method, *path, *cookie, client[64];
 	struct web_response rs;
 	int status;		/* what was answered, for /metrics */
 	struct http_req *next;	/* the executor's queue */
@@ -81,11 +82,12 @@ struct http_server {
 	atomic_llong by_status[NSTATUS];
 };
 
-/* The security headers every response carries. */
+/* The security headers every response carries (csp: NULL for the
+ * pages' policy). */
 static void
-security_headers(struct MHD_Response *resp, int cache)
+security_headers(struct MHD_Response *resp, int cache, const char *csp)
 {
-	MHD_add_response_header(resp, "Content-Security-Policy",
+	MHD_add_response_header(resp, "Content-Security-Policy", csp ? csp :
 	    "default-src 'none'; style-src 'self'; img-src 'self'; "
 	    "form-action 'self'; frame-ancestors 'none'");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
@@ -108,7 +110,7 @@ send_bytes(struct http_req *r, int status, const char *type, const void *body,
 	if (resp == NULL)
 		return MHD_NO;
 	MHD_add_response_header(resp, "Content-Type", type);
-	security_headers(resp, cache);
+	security_headers(resp, cache, NULL);
 	if (retry_after > 0) {
 		snprintf(ra, sizeof(ra), "%d", retry_after);
 		MHD_add_response_header(resp, "Retry-After", ra);
@@ -118,6 +120,47 @@ send_bytes(struct http_req *r, int status, const char *type, const void *body,
 	ret = MHD_queue_response(r->conn, (unsigned)status, resp);
 	MHD_destroy_response(resp);
 	r->status = status;
+	return ret;
+}
+
+/*
+ * send_page - what a page answered: its body handed to libmicrohttpd
+ * (no copy of a large mbox) and its own header fields.
+ */
+static enum MHD_Result
+send_page(struct http_req *r)
+{
+	struct web_response *rs = &r->rs;
+	size_t len = 0;
+	char *body = buf_detach(&rs->body, &len);
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len,
+	    body ? body : (void *)"", body ? MHD_RESPMEM_MUST_FREE :
+	    MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+	char ra[16];
+
+	if (resp == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", rs->content_type);
+	security_headers(resp, 0, rs->csp);
+	if (rs->retry_after > 0) {
+		snprintf(ra, sizeof(ra), "%d", rs->retry_after);
+		MHD_add_response_header(resp, "Retry-After", ra);
+	}
+	if (rs->allow)
+		MHD_add_response_header(resp, "Allow", rs->allow);
+	if (rs->disposition)
+		MHD_add_response_header(resp, "Content-Disposition",
+		    rs->disposition);
+	if (rs->set_cookie)
+		MHD_add_response_header(resp, "Set-Cookie", rs->set_cookie);
+	if (rs->location)
+		MHD_add_response_header(resp, "Location", rs->location);
+	ret = MHD_queue_response(r->conn, (unsigned)rs->status, resp);
+	MHD_destroy_response(resp);
+	r->status = rs->status;
 	return ret;
 }
 
@@ -192,17 +235,34 @@ post_field(void *cls, enum MHD_ValueKind kind, const char *key,
 	return MHD_YES;
 }
 
+/*
+ * query_arg - one query argument, percent-decoded here: libmicrohttpd
+ * is told to leave URLs as they came (unescape_none), so that the pages
+ * can tell an encoded "/" in a path segment from a separator.
+ */
 static enum MHD_Result
 query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
     const char *value)
 {
 	struct http_req *r = cls;
+	char *k = xstrdup(key ? key : ""), *v = xstrdup(value ? value : "");
 
 	(void)kind;
-	if (field_add(r->query, &r->nquery, MAX_QUERY, key, value,
-	    value ? strlen(value) : 0, 0) < 0)
+	if (weblink_unpct(k) < 0 || weblink_unpct(v) < 0 ||
+	    field_add(r->query, &r->nquery, MAX_QUERY, k, v, strlen(v), 0) < 0)
 		r->error = 400;
+	free(k);
+	free(v);
 	return MHD_YES;
+}
+
+/* libmicrohttpd's unescaping, turned off: see query_arg. */
+static size_t
+unescape_none(void *cls, struct MHD_Connection *conn, char *uri)
+{
+	(void)cls;
+	(void)conn;
+	return strlen(uri);
 }
 
 /* The client's address: the proxy's header when configured, else the peer. */
@@ -286,6 +346,9 @@ first_call(struct http_req *r, const char *url, const char *method)
 	r->method = xstrdup(method);
 	r->path = xstrdup(url);
 	r->phase = P_BODY;
+	if ((cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_COOKIE)))
+		r->cookie = xstrdup(cl);
 	if (MHD_get_connection_values(r->conn, MHD_HEADER_KIND, NULL, NULL) >
 	    max_headers)
 		return send_canned(r, C_431);
@@ -353,9 +416,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		    MHD_YES;
 	}
 	if (r->phase == P_DONE)
-		return send_bytes(r, r->rs.status, r->rs.content_type,
-		    r->rs.body.data ? r->rs.body.data : "", r->rs.body.len,
-		    r->rs.retry_after, r->rs.allow, 0);
+		return send_page(r);
 	if (r->phase == P_QUEUED)
 		return MHD_YES;
 	if (r->error)
@@ -400,6 +461,7 @@ req_free(struct http_req *r)
 	web_response_release(&r->rs);
 	free(r->method);
 	free(r->path);
+	free(r->cookie);
 	free(r);
 }
 
@@ -466,6 +528,7 @@ request_of(const struct http_req *r, struct web_request *rq)
 	rq->nquery = r->nquery;
 	rq->form = r->form;
 	rq->nform = r->nform;
+	rq->cookie = r->cookie;
 }
 
 /* Answered: log a change, and let the connection go on. */
@@ -776,6 +839,7 @@ http_start(struct kith_config *cfg, const char *listen, char *err,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)keep.http_max_connections,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)keep.http_timeout,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, s,
 	    MHD_OPTION_END);
 	if (s->mhd == NULL) {
 		snprintf(err, errlen, "cannot start the HTTP server on '%s'",

@@ -575,6 +575,18 @@ set(struct map_ctx *c, const char *key, const char *value, const char *from)
 	free(what);
 }
 
+/* Who may read the archive, unless it is off (Mailman 2's archive = 0
+ * wins, whichever of the two comes first). */
+static void
+set_archive_readers(struct map_ctx *c, const char *value, const char *from)
+{
+	for (size_t i = 0; i < c->p->nsettings; i++)
+		if (!strcmp(c->p->settings[i].key, "archive") &&
+		    !strcmp(c->p->settings[i].value, "off"))
+			return;
+	set(c, "archive", value, from);
+}
+
 static void
 drop(struct map_ctx *c, const char *name, const char *why)
 {
@@ -636,11 +648,8 @@ map3(struct map_ctx *c, const char *name, const char *v)
 		else
 			set(c, "nonmember_action", e, name);
 	} else if (!strcmp(name, "archive_policy")) {
-		if (!strcmp(e, "never"))
-			set(c, "archive", "off", name);
-		else
-			set(c, "archive_public", !strcmp(e, "public") ? "on" :
-			    "off", name);
+		set(c, "archive", !strcmp(e, "never") ? "off" : !strcmp(e,
+		    "public") ? "public" : "members", name);
 	} else if (!strcmp(name, "max_message_size"))
 		size_kb(c, name, v);
 	else if (!strcmp(name, "reply_goes_to_list")) {
@@ -719,7 +728,7 @@ map2(struct map_ctx *c, const char *name, const char *v)
 		if (n == 0)
 			set(c, "archive", "off", name);
 	} else if (!strcmp(name, "archive_private"))
-		set(c, "archive_public", n ? "off" : "on", name);
+		set_archive_readers(c, n ? "members" : "public", name);
 	else if (!strcmp(name, "reply_goes_to_list")) {
 		if (n == 2)
 			drop(c, name, "Kith has no explicit Reply-To address");

@@ -251,8 +251,8 @@ read_settings(struct import_plan *p, const char *dir)
 		import_plan_setting(p, "subscribe", "open", "control/nosubconfirm");
 	if (present(dir, "noarchive"))
 		import_plan_setting(p, "archive", "off", "control/noarchive");
-	if (present(dir, "subonlyget"))
-		import_plan_setting(p, "archive_public", "off",
+	else if (present(dir, "subonlyget"))
+		import_plan_setting(p, "archive", "members",
 		    "control/subonlyget");
 	if ((v = control_line(dir, "maxmailsize")) != NULL) {
 		if (atol(v) > 0)

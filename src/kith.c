@@ -22,7 +22,7 @@ static const struct {
 	{ "deliver", cmd_deliver, "send what is waiting in the outbox" },
 	{ "cron", cmd_cron, "do everything that is due (run every minute)" },
 	{ "queue", cmd_queue, "show the outbox: pending, sent, deferred, failed" },
-	{ "archive", cmd_archive, "list, show, search and export posts" },
+	{ "archive", cmd_archive, "posts: ls, show, search, export, import, html" },
 	{ "digest", cmd_digest, "daily and weekly digests: list, show, preview, send" },
 	{ "newsletter", cmd_newsletter, "campaigns: create, preview, schedule, send, status" },
 	{ "event", cmd_event, "meetups: invitations, RSVPs, reminders, feed" },

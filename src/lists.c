@@ -55,8 +55,6 @@ static const struct list_setting_def list_settings[] = {
 	  "the day weekly digests go out" },
 	{ "digest_max_kb", V_INT, NULL, "100",
 	  "send a digest early once its posts reach this many KB; 0 never" },
-	{ "archive_public", V_ENUM, "on|off", "off",
-	  "'get N' by email also for non-members" },
 	{ "subject_prefix", V_TEXT, NULL, "",
 	  "text put before the subject, e.g. [team]; empty for none" },
 	{ "reply_to", V_ENUM, "sender|list", "sender",
@@ -72,8 +70,15 @@ static const struct list_setting_def list_settings[] = {
 	  "largest message in bytes to any of the list's addresses: a post "
 	  "over it gets a notice, other mail is bounced by the MTA; 0 for no "
 	  "limit (256 MB)" },
-	{ "archive", V_ENUM, "on|off", "on",
-	  "keep posts searchable with 'kith archive'" },
+	{ "archive", V_ENUM, "public|members|off", "members",
+	  "who may read the archive (web pages, 'index' and 'get N' by "
+	  "email): anyone; members only (on the web after logging in with "
+	  "a link mailed to them); nobody (posts are kept only to spot "
+	  "duplicates)" },
+	{ "archive_addresses", V_ENUM, "hide|show", "hide",
+	  "a public archive shows its senders' names but hides their "
+	  "addresses (also in the text, and raw messages and mbox files are "
+	  "for members), or shows them" },
 	{ "archive_url", V_TEXT, NULL, "",
 	  "web archive address for List-Archive; empty for none" },
 	{ "rate", V_RATE, NULL, "0",
@@ -337,13 +342,14 @@ list_setting(sqlite3 *db, int64_t list_id, const char *key)
 
 	if (d == NULL)
 		return NULL;
-	st = db_prepare(db, "SELECT value FROM list_settings WHERE list_id=? "
+	/* read on every page kith serve answers: kept prepared */
+	st = db_cached(db, "SELECT value FROM list_settings WHERE list_id=? "
 	    "AND key=?");
 	if (st) {
 		db_bind(st, "it", list_id, key);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			v = db_col_text(st, 0);
-		sqlite3_finalize(st);
+		db_cached_done(st);
 	}
 	return v ? v : xstrdup(d->def);
 }

@@ -670,7 +670,25 @@ struct attach_walk {
 	void (*fn)(const char *, const char *, size_t, void *);
 	void *ctx;
 	int n;
+	int want;		/* message_attachment: its number, else 0 */
+	char *out, *name, *type;
+	size_t outlen;
 };
+
+/* The attachment message_attachment() asks for: keep its bytes. */
+static void
+attach_keep(struct attach_walk *w, const char *name, const char *type,
+    const char *data, size_t len)
+{
+	if (w->want == 0 || w->n + 1 != w->want || w->out)
+		return;
+	w->out = xmalloc(len + 1);
+	memcpy(w->out, data, len);
+	w->out[len] = '\0';
+	w->outlen = len;
+	w->name = xstrdup(name);
+	w->type = xstrdup(type);
+}
 
 static void
 walk_attachments(struct mailmime *mime, struct attach_walk *w, int depth)
@@ -690,9 +708,13 @@ walk_attachments(struct mailmime *mime, struct attach_walk *w, int depth)
 		else {
 			char *name = part_filename(mime);
 
-			w->fn(name, "message/rfc822", mime->mm_length, w->ctx);
-			free(name);
+			if (w->fn)
+				w->fn(name, "message/rfc822", mime->mm_length,
+				    w->ctx);
+			attach_keep(w, name, "message/rfc822",
+			    mime->mm_mime_start, mime->mm_length);
 			w->n++;
+			free(name);
 		}
 		return;
 	}
@@ -709,13 +731,40 @@ walk_attachments(struct mailmime *mime, struct attach_walk *w, int depth)
 		if (d && d->dt_type == MAILMIME_DATA_TEXT &&
 		    mailmime_part_parse(d->dt_data.dt_text.dt_data,
 		    d->dt_data.dt_text.dt_length, &idx, enc, &dec, &declen) ==
-		    MAILIMF_NO_ERROR)
+		    MAILIMF_NO_ERROR) {
+			attach_keep(w, name, type, dec, declen);
 			mmap_string_unref(dec);
-		w->fn(name, type, declen, w->ctx);
+		}
+		if (w->fn)
+			w->fn(name, type, declen, w->ctx);
 		w->n++;
 		free(name);
 		free(type);
 	}
+}
+
+char *
+message_attachment(const char *raw, size_t len, int n, char **name,
+    char **type, size_t *outlen)
+{
+	struct mailmime *mime = NULL;
+	struct attach_walk w;
+	int opaque, owned;
+
+	memset(&w, 0, sizeof(w));
+	w.want = n;
+	*name = *type = NULL;
+	*outlen = 0;
+	if (n <= 0 || tree_get(raw, len, &mime, &opaque, &owned) < 0 ||
+	    mime == NULL)
+		return NULL;
+	walk_attachments(mime, &w, 0);
+	if (owned)
+		mailmime_free(mime);
+	*name = w.name;
+	*type = w.type;
+	*outlen = w.outlen;
+	return w.out;
 }
 
 int
@@ -723,7 +772,7 @@ message_attachments(const char *raw, size_t len,
     void (*fn)(const char *, const char *, size_t, void *), void *ctx)
 {
 	struct mailmime *mime = NULL;
-	struct attach_walk w = { fn, ctx, 0 };
+	struct attach_walk w = { fn, ctx, 0, 0, NULL, NULL, NULL, 0 };
 	int opaque, owned;
 
 	if (tree_get(raw, len, &mime, &opaque, &owned) < 0 || mime == NULL)

@@ -108,7 +108,7 @@ check_vars(const struct list *l, const char *what, const char *text,
     char *err, size_t errlen)
 {
 	struct newsletter_recipient r = { "member@example.org", "Member",
-		"mailto:x", NULL };
+		"mailto:x", NULL, NULL, NULL };
 	struct campaign c;
 	struct template_var vars[NVARS];
 	char *bufs[NVARS], sub[200], *out;
@@ -560,17 +560,34 @@ newsletter_status(sqlite3 *db, const struct campaign *c,
 	return KITH_OK;
 }
 
-/* One text/TYPE part of a copy: text with the variables of vars. */
+/* top put at the start of text, or of its HTML body; caller frees. */
+static char *
+with_top(const char *text, const char *top, int html)
+{
+	const char *at = text, *body;
+
+	if (top == NULL || *top == '\0')
+		return xstrdup(text);
+	if (html && (body = mem_casestr(text, strlen(text), "<body")) &&
+	    strchr(body, '>'))
+		at = strchr(body, '>') + 1;
+	return xasprintf("%.*s%s%s", (int)(at - text), text, top, at);
+}
+
+/* One text/TYPE part of a copy: text with the variables of vars, top
+ * (the link to the web page) before it. */
 static struct mime_part *
-copy_part(const char *type, const char *text,
+copy_part(const char *type, const char *text, const char *top,
     const struct template_var *vars, int n, char *err, size_t errlen)
 {
-	char *out = template_expand(text, vars, n, err, errlen);
+	char *out = template_expand(text, vars, n, err, errlen), *all;
 	struct mime_part *p;
 
 	if (out == NULL)
 		return NULL;
-	p = mime_text_new(type, out);
+	all = with_top(out, top, !strcmp(type, "html"));
+	p = mime_text_new(type, all);
+	free(all);
 	free(out);
 	return p;
 }
@@ -586,11 +603,11 @@ copy_body(const struct campaign *c, const struct list *l,
 	char *hbufs[NVARS];
 	int hn;
 
-	text = copy_part("plain", c->text, vars, n, err, errlen);
+	text = copy_part("plain", c->text, r->web_text, vars, n, err, errlen);
 	if (text == NULL || *c->html == '\0')
 		return text;
 	hn = copy_vars(l, c, r, hvars, hbufs, html_escape);
-	html = copy_part("html", c->html, hvars, hn, err, errlen);
+	html = copy_part("html", c->html, r->web_html, hvars, hn, err, errlen);
 	free_bufs(hbufs, hn);
 	if (html == NULL) {
 		mime_part_free(text);
@@ -658,6 +675,25 @@ newsletter_render(const struct campaign *c, const struct list *l,
 	return out;
 }
 
+char *
+newsletter_view(const struct campaign *c, const struct list *l,
+    const struct newsletter_recipient *r, char **subject, char *err,
+    size_t errlen)
+{
+	struct template_var vars[NVARS];
+	char *bufs[NVARS], *text;
+	int n = copy_vars(l, c, r, vars, bufs, NULL);
+
+	*subject = template_expand(c->subject, vars, n, err, errlen);
+	text = *subject ? template_expand(c->text, vars, n, err, errlen) : NULL;
+	free_bufs(bufs, n);
+	if (text == NULL) {
+		free(*subject);
+		*subject = NULL;
+	}
+	return text;
+}
+
 struct newsletter_cache {
 	sqlite3 *db;
 	sqlite3_stmt *member;
@@ -665,6 +701,8 @@ struct newsletter_cache {
 	struct list l;
 	int loaded;
 	struct footer_cache *fc;	/* issue 17: the list footer */
+	int web_loaded;		/* web_text and web_html made for c */
+	char *web_text, *web_html;
 };
 
 struct newsletter_cache *
@@ -686,6 +724,8 @@ newsletter_cache_free(struct newsletter_cache *nc)
 	footer_cache_free(nc->fc);
 	campaign_release(&nc->c);
 	list_release(&nc->l);
+	free(nc->web_text);
+	free(nc->web_html);
 	free(nc);
 }
 
@@ -698,6 +738,10 @@ cache_campaign(struct newsletter_cache *nc, int64_t campaign_id)
 	campaign_release(&nc->c);
 	list_release(&nc->l);
 	nc->loaded = 0;
+	nc->web_loaded = 0;
+	free(nc->web_text);
+	free(nc->web_html);
+	nc->web_text = nc->web_html = NULL;
 	if (newsletter_get(nc->db, campaign_id, &nc->c) != KITH_OK)
 		return -1;
 	if (list_find_id(nc->db, nc->c.list_id, &nc->l) != KITH_OK) {
@@ -706,6 +750,44 @@ cache_campaign(struct newsletter_cache *nc, int64_t campaign_id)
 	}
 	nc->loaded = 1;
 	return 0;
+}
+
+/*
+ * web_lines - once per campaign: the lines that link each copy to the
+ * campaign's page in the web archive (newsletter-web.txt and .html),
+ * when kith serve has an address and the archive is not off.
+ */
+static void
+web_lines(struct newsletter_cache *nc, const struct kith_config *cfg)
+{
+	char *archive, *url = NULL, err[256];
+
+	if (nc->web_loaded)
+		return;
+	nc->web_loaded = 1;
+	archive = list_setting(nc->db, nc->l.id, "archive");
+	if (archive && strcmp(archive, "off"))
+		url = weblink_newsletter(cfg, nc->l.local, nc->c.id);
+	free(archive);
+	if (url == NULL)
+		return;
+	{
+		struct template_var v[] = { { "url", url } };
+
+		nc->web_text = template_render(cfg, nc->l.local,
+		    "newsletter-web.txt", v, 1, err, sizeof(err));
+		if (nc->web_text == NULL)
+			log_error("newsletter: %s", err);
+		else if (*nc->c.html)
+			nc->web_html = template_render(cfg, nc->l.local,
+			    "newsletter-web.html", v, 1, err, sizeof(err));
+		if (*nc->c.html && nc->web_text && nc->web_html == NULL) {
+			log_error("newsletter: %s", err);
+			free(nc->web_text);
+			nc->web_text = NULL;
+		}
+	}
+	free(url);
 }
 
 char *
@@ -718,6 +800,7 @@ newsletter_personalise(struct newsletter_cache *nc,
 
 	if (cache_campaign(nc, campaign_id) < 0 || nc->member == NULL)
 		return NULL;
+	web_lines(nc, cfg);
 	sqlite3_reset(nc->member);
 	db_bind(nc->member, "i", member_id);
 	if (sqlite3_step(nc->member) == SQLITE_ROW)
@@ -730,6 +813,8 @@ newsletter_personalise(struct newsletter_cache *nc,
 	r.name = name ? name : "";
 	r.unsub_mailto = mailto;
 	r.unsub_url = url;
+	r.web_text = nc->web_text;
+	r.web_html = nc->web_html;
 	out = newsletter_render(&nc->c, &nc->l, &r, len, err, sizeof(err));
 	if (out == NULL)
 		log_error("newsletter: campaign %lld: %s", (long long)campaign_id,
@@ -756,6 +841,8 @@ newsletter_personalise(struct newsletter_cache *nc,
 const struct template_schema newsletter_schema[] = {
 	{ "newsletter/*.txt", NEWSLETTER_FIELDS, 0 },
 	{ "newsletter/*.html", NEWSLETTER_FIELDS, 0 },
+	{ "newsletter-web.txt", TF_FIELDS(TF_STR("url")), 0 },
+	{ "newsletter-web.html", TF_FIELDS(TF_STR("url")), 0 },
 };
 const size_t newsletter_nschema = sizeof(newsletter_schema) /
     sizeof(newsletter_schema[0]);

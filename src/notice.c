@@ -372,6 +372,7 @@ const struct template_schema notice_schema[] = {
 	    GENERATED },
 	{ "approve-subscription.txt", F(MEMBER), GENERATED },
 	{ "invite.txt", F(MEMBER), GENERATED },
+	{ "archive-login.txt", F(MEMBER, TF_STR("link")), GENERATED },
 	{ "help.txt", NULL, REPLY },
 	{ "request-reply.txt", F(TF_STR("results"), TF_STR("reply_subject"),
 	    TF_BOOL("confirmation")), REPLY },

@@ -18,6 +18,7 @@
 #include "kith/outbox.h"
 #include "kith/post.h"
 #include "kith/util.h"
+#include "kith/weblinks.h"
 
 /*
  * rewrite_from - whether the copy must not go out From the author:
@@ -59,7 +60,9 @@ post_copy(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	char *archive_url = list_setting(db, l->id, "archive_url");
 	char *rewrite = list_setting(db, l->id, "from_rewrite");
 	char *action = list_setting(db, l->id, "dmarc_action");
-	char *site_url = NULL, *copy, *wrapped = NULL, err[256];
+	char *archive = list_setting(db, l->id, "archive");
+	char *site_url = NULL, *copy, *wrapped = NULL, *archived_at = NULL;
+	char err[256];
 	struct dns *dns = dns_new(cfg, db);
 	struct message wm;
 	const struct message *src = m;
@@ -69,6 +72,12 @@ post_copy(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 
 	if (*archive_url == '\0' && *cfg->archive_url)
 		site_url = xasprintf("%s/%s/", cfg->archive_url, l->local);
+	/* kith serve's archive, once it has an address (web_archive.h) */
+	if (strcmp(archive, "off") && *cfg->web_base_url) {
+		if (*archive_url == '\0' && site_url == NULL)
+			site_url = weblink_archive(cfg, l->local);
+		archived_at = weblink_archive_message(cfg, l->local, msgid);
+	}
 	memset(&o, 0, sizeof(o));
 	o.list_address = l->address;
 	o.list_local = l->local;
@@ -77,6 +86,7 @@ post_copy(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	o.subject_prefix = prefix;
 	o.reply_to_list = !strcmp(reply_to, "list");
 	o.archive_url = site_url ? site_url : archive_url;
+	o.archived_at = archived_at;
 	o.message_id = msgid;
 	o.from_rewrite = rewrite_from(dns, cfg, rewrite, src, msgid);
 	if (o.from_rewrite && !strcmp(action, "wrap") &&
@@ -118,6 +128,8 @@ post_copy(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	free(reply_to);
 	free(archive_url);
 	free(site_url);
+	free(archive);
+	free(archived_at);
 	return copy;
 }
 

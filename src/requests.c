@@ -205,12 +205,12 @@ static void
 cmd_get(const struct mail_ctx *c, struct reply *r, const char *args,
     int member)
 {
-	char *pub = list_setting(c->db, c->l->id, "archive_public"), *end;
+	char *pub = list_setting(c->db, c->l->id, "archive"), *end;
 	long long num = strtoll(args, &end, 10);
 	int st;
 	int64_t id;
 
-	if (!member && strcmp(pub, "on"))
+	if (!member && strcmp(pub, "public"))
 		outcome_add(&r->out, "members_only");
 	else if (*args == '\0' || *end || num <= 0)
 		outcome_add(&r->out, "get_usage");
@@ -383,9 +383,9 @@ cmd_feature(const struct mail_ctx *c, struct reply *r,
 static void
 cmd_index_if(const struct mail_ctx *c, struct reply *r, int member)
 {
-	char *pub = list_setting(c->db, c->l->id, "archive_public");
+	char *pub = list_setting(c->db, c->l->id, "archive");
 
-	if (member || !strcmp(pub, "on"))
+	if (member || !strcmp(pub, "public"))
 		cmd_index(c, r);
 	else
 		outcome_add(&r->out, "members_only");

@@ -56,6 +56,18 @@ utf8_sanitize(const char *s, size_t len)
 	return buf_detach(&b, NULL);
 }
 
+/* Whether s[0..len) is valid UTF-8 throughout. */
+static int
+utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0, n; i < len; i += n)
+		if ((n = utf8_seq_len(p + i, len - i)) == 0)
+			return 0;
+	return 1;
+}
+
 char *
 rfc2047_decode(const char *raw, size_t len)
 {
@@ -67,7 +79,9 @@ rfc2047_decode(const char *raw, size_t len)
 		if (raw[i] != '\r' && raw[i] != '\n')
 			unfolded[j++] = raw[i];
 	unfolded[j] = '\0';
-	if (mailmime_encoded_phrase_parse("iso-8859-1", unfolded, j, &idx,
+	/* raw 8-bit text is UTF-8 when it reads as UTF-8 (RFC 6532) */
+	if (mailmime_encoded_phrase_parse(utf8_valid(unfolded, j) ? "utf-8" :
+	    "iso-8859-1", unfolded, j, &idx,
 	    "utf-8", &out) != MAILIMF_NO_ERROR || out == NULL) {
 		clean = utf8_sanitize(unfolded, j);
 		free(unfolded);

@@ -9,6 +9,7 @@
 #include "kith/outcome.h"
 #include "kith/texts.h"
 #include "kith/web.h"
+#include "kith/web_archive.h"
 
 /* The core's tables; the features' come from their rows. */
 static const struct {
@@ -22,6 +23,7 @@ static const struct {
 	{ "web", web_schema, &web_nschema },
 	{ "filter", filter_schema, &filter_nschema },	/* issue 17 */
 	{ "dmarc", dmarc_schema, &dmarc_nschema },
+	{ "web_archive", web_archive_schema, &web_archive_nschema },
 };
 
 size_t

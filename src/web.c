@@ -11,6 +11,7 @@
 #include "kith/notice.h"
 #include "kith/outbox.h"
 #include "kith/template.h"
+#include "kith/weblinks.h"
 #include "web_pages.h"
 
 void
@@ -27,6 +28,9 @@ web_response_release(struct web_response *rs)
 {
 	buf_release(&rs->body);
 	free(rs->log);
+	free(rs->disposition);
+	free(rs->set_cookie);
+	free(rs->location);
 	memset(rs, 0, sizeof(*rs));
 }
 
@@ -118,7 +122,7 @@ enum web_kind
 web_kind(const struct web_request *rq)
 {
 	static const char *const writes[] = { "/u/", "/unsubscribe/", "/p/",
-		"/l/", "/r/", "/v/", NULL };
+		"/l/", "/r/", "/v/", "/a/", NULL };
 
 	if (strcmp(rq->method, "POST"))
 		return WEB_READ;
@@ -148,19 +152,29 @@ split_path(const char *path, char **seg, int max)
 	return *path ? -1 : n;
 }
 
+#define MAX_SEGMENTS 8
+
 /* web_handle - route by method and path to the page handlers. */
 void
 web_handle(struct web *w, const struct web_request *rq,
     struct web_response *rs)
 {
-	char *seg[4] = { NULL, NULL, NULL, NULL };
-	int n = split_path(rq->path, seg, 4), post = !strcmp(rq->method, "POST");
+	char *seg[MAX_SEGMENTS] = { NULL };
+	int n = split_path(rq->path, seg, MAX_SEGMENTS), bad = 0;
+	int post = !strcmp(rq->method, "POST");
 
 	/* the reader's language and zone, once the page knows who reads */
 	web_reader(w, NULL, NULL);
-
+	/* the path comes as it was sent: each segment is decoded here */
+	for (int i = 0; i < n; i++)
+		if (weblink_unpct(seg[i]) < 0)
+			bad = 1;
 	if (strcmp(rq->method, "GET") && strcmp(rq->method, "HEAD") && !post)
 		web_error(w, rs, 405, rq->path);
+	else if (bad)
+		web_error(w, rs, 404, rq->path);
+	else if (n >= 2 && !strcmp(seg[0], "a") && *seg[1])
+		web_archive_page(w, rq, rs, seg + 1, n - 1);
 	else if (n == 1 && !strcmp(seg[0], "metrics")) {
 		if (post)
 			web_error(w, rs, 405, rq->path);
@@ -192,7 +206,7 @@ web_handle(struct web *w, const struct web_request *rq,
 		web_unsubscribe_page(w, rq, rs, seg[2], seg[1]);
 	else
 		web_error(w, rs, 404, rq->path);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < MAX_SEGMENTS; i++)
 		free(seg[i]);
 	web_reader(w, NULL, NULL);
 }

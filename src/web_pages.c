@@ -145,6 +145,31 @@ web_render(struct web *w, const char *list_local, const char *name,
 	return text;
 }
 
+char *
+web_render_tv(struct web *w, const char *list_local, const char *name,
+    const struct tvars *tv, const char *tz)
+{
+	char *path = xasprintf("web/%s", name), err[512], *res = NULL;
+	const struct tmpl_cache *c = cached_template(w, list_local ? list_local :
+	    "", path);
+
+	if (c) {
+		struct template_opts o = { c->list_local, c->lang, tz ? tz :
+		    w->tz };
+		struct template_out out;
+
+		if (template_string(c->text, c->path, &o, tv, &out, err,
+		    sizeof(err)) == 0) {
+			res = out.body;
+			out.body = NULL;
+			template_out_release(&out);
+		} else
+			log_error("web: %s", err);
+	}
+	free(path);
+	return res;
+}
+
 void
 web_page(struct web *w, struct web_response *rs, int status,
     const char *list_local, const char *root, const char *title,

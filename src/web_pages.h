@@ -28,6 +28,9 @@ struct web {
 	struct token_key *key;
 	struct tmpl_cache *cache;	/* web templates read so far */
 	int in_batch;			/* inside web_batch_begin/commit */
+	int static_site;		/* rendering files (kith archive html):
+					 * no search, no logging in */
+	int static_members;		/* ... as members see the archive */
 	char lang[NOTICE_LANG_LEN];	/* this request's reader's language */
 	char *tz;			/* and the list's zone, or NULL */
 };
@@ -56,6 +59,16 @@ const char *web_arg(const struct web_request *rq, const char *name);
  */
 char *web_render(struct web *w, const char *list_local, const char *name,
     const struct web_var *vars, int n);
+
+/*
+ * web_render_tv - templates/LANG/web/NAME with the values of tv (every
+ * string escaped in an .html template, tv_html values as they are),
+ * dates in zone tz (NULL: UTC).  NULL (logged) on a template error.
+ * Caller frees.
+ */
+struct tvars;
+char *web_render_tv(struct web *w, const char *list_local, const char *name,
+    const struct tvars *tv, const char *tz);
 
 /*
  * web_page - rs gets status and the whole page: layout.html around
@@ -141,6 +154,9 @@ void web_vote_page(struct web *w, const struct web_request *rq,
     struct web_response *rs, char *token);
 void web_moderate_page(struct web *w, const struct web_request *rq,
     struct web_response *rs, char *token);
+/* /a/LIST/...: seg are the decoded path segments after "a", n of them. */
+void web_archive_page(struct web *w, const struct web_request *rq,
+    struct web_response *rs, char **seg, int n);
 
 /* "Fri 4 Dec 2026, 18:00 - 20:00 CET": an occurrence in zone tz. */
 void web_event_when(const char *tz, int64_t start, int64_t duration,

@@ -1,6 +1,7 @@
 /* weblinks - the web addresses written into mail, and their tokens. */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,4 +176,123 @@ weblink_parse(const char *token, int64_t *thing, int64_t *member)
 done:
 	free(payload);
 	return r;
+}
+
+void
+weblink_pct(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((isalnum(*p) || strchr("-._~!$+,;=:@", *p)) &&
+		    !(*p == '.' && p == (const unsigned char *)s))
+			buf_addc(b, (char)*p);
+		else {
+			buf_addc(b, '%');
+			buf_addc(b, hex[*p >> 4]);
+			buf_addc(b, hex[*p & 15]);
+		}
+	}
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+weblink_unpct(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++) {
+		if (*s == '%') {
+			int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
+
+			if (lo < 0 || (hi == 0 && lo == 0))
+				return -1;
+			*out++ = (char)(hi << 4 | lo);
+			s += 2;
+		} else
+			*out++ = *s;
+	}
+	*out = '\0';
+	return 0;
+}
+
+/* BASE/a/LIST/REST (REST already encoded), or NULL without a base. */
+static char *
+archive_url(const struct kith_config *cfg, const char *list_local,
+    const char *rest)
+{
+	char *base = weblink_base(cfg);
+	struct buf b;
+
+	if (base == NULL)
+		return NULL;
+	buf_init(&b);
+	buf_addf(&b, "%s/a/", base);
+	weblink_pct(&b, list_local);
+	buf_addf(&b, "/%s", rest);
+	free(base);
+	return buf_detach(&b, NULL);
+}
+
+char *
+weblink_archive(const struct kith_config *cfg, const char *list_local)
+{
+	return archive_url(cfg, list_local, "");
+}
+
+char *
+weblink_archive_message(const struct kith_config *cfg, const char *list_local,
+    const char *message_id)
+{
+	struct buf rest;
+	char *url;
+
+	buf_init(&rest);
+	buf_adds(&rest, "m/");
+	weblink_pct(&rest, message_id);
+	buf_addc(&rest, '/');
+	url = archive_url(cfg, list_local, rest.data);
+	buf_release(&rest);
+	return url;
+}
+
+char *
+weblink_newsletter(const struct kith_config *cfg, const char *list_local,
+    int64_t campaign_id)
+{
+	char rest[48];
+
+	snprintf(rest, sizeof(rest), "n/%lld/", (long long)campaign_id);
+	return archive_url(cfg, list_local, rest);
+}
+
+char *
+weblink_archive_login(const struct kith_config *cfg, const struct token_key *k,
+    const struct list_ref *l, int64_t member_id, const char *rcpt,
+    int64_t expiry)
+{
+	char *token, *rest, *url;
+
+	if (!*cfg->web_base_url)
+		return NULL;
+	token = weblink_token(k, WEBLINK_ARCHIVE_LOGIN, l->address, rcpt, 0,
+	    member_id, expiry);
+	if (token == NULL)
+		return NULL;
+	rest = xasprintf("login/%s", token);
+	url = archive_url(cfg, l->local, rest);
+	free(rest);
+	free(token);
+	return url;
 }

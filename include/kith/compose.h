@@ -20,9 +20,11 @@ struct list_copy_opts {
 	const char *list_name;		/* UTF-8 display name */
 	const char *subject_prefix;	/* "" for none */
 	int reply_to_list;
-	const char *archive_url;	/* "" for none */
+	const char *archive_url;	/* List-Archive, "" for none */
 	const char *message_id;		/* without <>; added when m has none */
 	int from_rewrite;		/* From: "Name via List" <list>, for DMARC */
+	const char *archived_at;	/* RFC 5064 permalink; NULL or "" for
+					 * none */
 };
 
 /*

@@ -28,6 +28,9 @@ enum db_durability { DB_DURABLE, DB_FAST };
 int db_open(const char *path, int create, int busy_ms,
     enum db_durability durability, sqlite3 **out, char *err, size_t errlen);
 void db_close(sqlite3 *db);
+/* db_migrate_to - apply the migrations up to version target only (tests
+ * build the schema an older Kith left); db_open applies them all. */
+int db_migrate_to(sqlite3 *db, int target, char *err, size_t errlen);
 
 int db_begin(sqlite3 *db);
 int db_commit(sqlite3 *db);
@@ -79,5 +82,19 @@ int64_t db_int(sqlite3 *db, int64_t def, int *status, const char *sql,
     const char *types, ...);
 /* Column text copied (caller frees); "" for NULL. */
 char *db_col_text(sqlite3_stmt *st, int col);
+
+/*
+ * db_cached - sql prepared once per connection and kept (up to 64
+ * statements a connection, the least recently used go; 8 connections,
+ * more go uncached), for what runs on every page of kith serve; NULL on
+ * error (logged).  Safe with one connection a thread: no thread touches
+ * another connection's statements.  Give it back with
+ * db_cached_done (reset, bindings cleared) and never finalize it; a
+ * statement still out when the same sql is asked for again (a nested
+ * loop) comes as a fresh one that db_cached_done finalizes.  db_close
+ * finalizes a connection's statements.  sql is compared by its text.
+ */
+sqlite3_stmt *db_cached(sqlite3 *db, const char *sql);
+void db_cached_done(sqlite3_stmt *st);
 
 #endif

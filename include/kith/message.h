@@ -102,6 +102,15 @@ int message_attachments(const char *raw, size_t len,
     void *ctx);
 
 /*
+ * message_attachment - the n-th (from 1) part message_attachments()
+ * lists: its decoded bytes (NUL-terminated, length in *outlen), its file
+ * name and MIME type (caller frees all three); a forwarded message as it
+ * is.  NULL when there is no such part.
+ */
+char *message_attachment(const char *raw, size_t len, int n, char **name,
+    char **type, size_t *outlen);
+
+/*
  * message_find_part - the decoded bytes (transfer encoding undone,
  * charset kept) of the first part want accepts, given its file name ("")
  * and MIME type; NUL-terminated, length in *outlen.  NULL when none (or

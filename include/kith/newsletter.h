@@ -110,6 +110,9 @@ struct newsletter_recipient {
 	const char *name;		/* "" when unknown */
 	const char *unsub_mailto;	/* mailto:team-unsubscribe+TOKEN@ */
 	const char *unsub_url;		/* https://..., or NULL */
+	/* "view it in a browser" (newsletter-web.txt and .html) put at the
+	 * top of each part; NULL for none */
+	const char *web_text, *web_html;
 };
 
 /*
@@ -121,6 +124,15 @@ struct newsletter_recipient {
  */
 char *newsletter_render(const struct campaign *c, const struct list *l,
     const struct newsletter_recipient *r, size_t *len, char *err,
+    size_t errlen);
+
+/*
+ * newsletter_view - the text of campaign c as r would read it (its
+ * subject into *subject), for the web archive's page; NULL with err on a
+ * template error.  Caller frees both.
+ */
+char *newsletter_view(const struct campaign *c, const struct list *l,
+    const struct newsletter_recipient *r, char **subject, char *err,
     size_t errlen);
 
 /*

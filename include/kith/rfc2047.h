@@ -12,7 +12,8 @@
 
 /*
  * rfc2047_decode - decode encoded-words in a raw header value (unfolded
- * first) to UTF-8; undecodable bytes are kept as Latin-1.  Caller frees.
+ * first) to UTF-8.  Raw 8-bit text is read as UTF-8 when it is valid
+ * UTF-8 (RFC 6532), else as Latin-1.  Caller frees.
  */
 char *rfc2047_decode(const char *raw, size_t len);
 

@@ -7,6 +7,7 @@
  *   /p/TOKEN    preferences            /l/LIST     list page, join form
  *   /r/TOKEN    RSVP                   /v/TOKEN    poll vote
  *   /m/TOKEN    moderation             /metrics    Prometheus text
+ *   /a/LIST/    the list's web archive (web_archive.c)
  *
  * Every change goes through the function the email path uses
  * (membership_act, membership_unsubscribe_token, membership_confirm_request,
@@ -44,6 +45,7 @@ struct web_request {
 	size_t nquery;
 	const struct web_field *form;	/* a POST's fields */
 	size_t nform;
+	const char *cookie;	/* the Cookie header field, or NULL */
 };
 
 struct web_response {
@@ -55,6 +57,12 @@ struct web_response {
 	char *log;		/* what changed (no tokens), or NULL */
 	int uncommitted;	/* changed inside a batch not yet committed */
 	int mail;		/* mail was queued: deliver soon */
+	/* more header fields, each NULL for none (strings owned) */
+	char *disposition;	/* Content-Disposition */
+	char *set_cookie;	/* Set-Cookie */
+	char *location;		/* Location (a redirect) */
+	const char *csp;	/* Content-Security-Policy instead of the
+				 * pages' (static string) */
 };
 
 void web_response_init(struct web_response *rs);

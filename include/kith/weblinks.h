@@ -7,6 +7,10 @@
  *   BASE/r/TOKEN?answer=A   an RSVP (yes, no, maybe)
  *   BASE/v/TOKEN?option=N   a poll vote
  *   BASE/m/TOKEN            a moderator's decision on a held post
+ *   BASE/a/LIST/            a list's web archive (web_archive.c):
+ *                           m/MESSAGE-ID/ a post's permalink (RFC 5064
+ *                           Archived-At), n/ID/ a sent newsletter,
+ *                           login/TOKEN a member's link to log in
  *
  * BASE is [site] web_base_url without its trailing slashes; every
  * function returns NULL when it is not set.  The tokens are tokens.h
@@ -23,6 +27,8 @@
  *   vote          POLL.MEMBER      when the poll closes, else never
  *   moderate      h.HELD.MEMBER    when the held post expires (the
  *                                  token of the moderator's reply address)
+ *   archive-login MEMBER           an hour (the link mailed to log in)
+ *   archive-session MEMBER         30 days (the archive's cookie)
  *
  * Every function returns a string the caller frees.
  */
@@ -34,11 +40,19 @@
 #include "kith/config.h"
 #include "kith/tokens.h"
 
+/* What a link names of its list. */
+struct list_ref {
+	const char *address;	/* team@example.org */
+	const char *local;	/* team */
+};
+
 #define WEBLINK_UNSUBSCRIBE "unsubscribe"
 #define WEBLINK_PREFS "prefs"
 #define WEBLINK_RSVP "rsvp"
 #define WEBLINK_VOTE "vote"
 #define WEBLINK_MODERATE "moderate"
+#define WEBLINK_ARCHIVE_LOGIN "archive-login"
+#define WEBLINK_ARCHIVE_SESSION "archive-session"
 
 /* web_base_url without trailing slashes, or NULL when it is not set. */
 char *weblink_base(const struct kith_config *cfg);
@@ -76,6 +90,31 @@ char *weblink_moderate(const struct kith_config *cfg,
     const struct token_key *k, const char *list_address, int64_t held_id,
     int64_t moderator_id, const char *moderator, int64_t expiry);
 char *weblink_list(const struct kith_config *cfg, const char *list_address);
+
+/*
+ * The archive: BASE/a/LIST/ (list_local encoded), a post's permalink
+ * BASE/a/LIST/m/MESSAGE-ID/ (message_id without <>, encoded), a sent
+ * newsletter's page, the login link (valid until expiry).
+ */
+char *weblink_archive(const struct kith_config *cfg, const char *list_local);
+char *weblink_archive_message(const struct kith_config *cfg,
+    const char *list_local, const char *message_id);
+char *weblink_newsletter(const struct kith_config *cfg,
+    const char *list_local, int64_t campaign_id);
+char *weblink_archive_login(const struct kith_config *cfg,
+    const struct token_key *k, const struct list_ref *l, int64_t member_id,
+    const char *rcpt, int64_t expiry);
+
+/*
+ * weblink_pct - s as one path segment, percent-encoded: letters, digits
+ * and "-._~!$+,;=:@" stay, everything else (also '/', '%' and a leading
+ * '.') becomes %XX, so that a Message-ID with any bytes is one segment.
+ */
+struct buf;
+void weblink_pct(struct buf *b, const char *s);
+/* weblink_unpct - decode %XX in place; -1 for a malformed escape or a
+ * NUL (s is then unusable). */
+int weblink_unpct(char *s);
 
 /*
  * weblink_parse - the numbers of a token's payload: "M" gives *thing 0

@@ -92,7 +92,9 @@ EOF
 remake "$T/b1.tgz" "$T/newer.tgz" "PRAGMA user_version=99"
 KITH_CONF=$T/fresh.conf kith restore "$T/newer.tgz" --force > "$T/r4.out" 2>&1
 assert_ok '[ $? = 65 ] && grep -q "schema 99, newer than this kith.s $SV" "$T/r4.out" && [ "$(sqlite3 "$T/fresh/kith.db" "SELECT count(*) FROM posts")" = "$before" ]' "a newer schema: refused, the database as it was"
-remake "$T/b1.tgz" "$T/older.tgz" "DROP TRIGGER posts_au; DROP TABLE posts_removed; DROP TABLE forgotten; ALTER TABLE outbox_messages ADD COLUMN campaign_id INTEGER; PRAGMA user_version=11"
+# (14's column goes with the FTS triggers out of the way: sqlite checks
+# them, and Python's sqlite has no "kith" tokenizer; 11 had the same two)
+remake "$T/b1.tgz" "$T/older.tgz" "DROP TRIGGER posts_threads_ai; DROP TRIGGER posts_threads_ad; DROP TABLE threads; DROP TABLE archive_months; DROP TRIGGER posts_ai; DROP TRIGGER posts_ad; DROP TRIGGER posts_au; ALTER TABLE posts DROP COLUMN parts; CREATE TRIGGER posts_ai AFTER INSERT ON posts WHEN new.archived BEGIN INSERT INTO posts_fts(rowid, subject, body) VALUES (new.id, new.subject, new.body); END; CREATE TRIGGER posts_ad AFTER DELETE ON posts WHEN old.archived BEGIN INSERT INTO posts_fts(posts_fts, rowid, subject, body) VALUES ('delete', old.id, old.subject, old.body); END; DROP TABLE posts_removed; DROP TABLE forgotten; ALTER TABLE outbox_messages ADD COLUMN campaign_id INTEGER; PRAGMA user_version=11"
 fresh "$T/old.conf" "$T/old"
 KITH_CONF=$T/old.conf kith restore "$T/older.tgz" > "$T/r5.out"
 assert_ok '[ $? = 0 ] && grep -q "schema 11 (migrated)" "$T/r5.out" && [ "$(sqlite3 "$T/old/kith.db" "PRAGMA user_version")" = "$SV" ] && [ "$(sqlite3 "$T/old/kith.db" "SELECT count(*) FROM forgotten")" = 0 ]' "an older schema: restored and migrated forward to $SV"

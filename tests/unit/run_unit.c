@@ -69,6 +69,8 @@ main(void)
 	srunner_add_suite(sr, template_suite());
 	srunner_add_suite(sr, web_suite());
 	srunner_add_suite(sr, deliverability_suite());
+	srunner_add_suite(sr, archive_search_suite());
+	srunner_add_suite(sr, archive_html_suite());
 	srunner_add_suite(sr, feature_suite());
 	srunner_add_suite(sr, texts_suite());
 	srunner_add_suite(sr, event_texts_suite());

@@ -52,7 +52,7 @@ START_TEST(test_list_copy)
 	struct list_copy_opts o = {
 		"team@example.org", "team", "example.org",
 		"Ομάδα \"quoted\"\r\nBcc: evil@example.com", "[team]", 1, "",
-		"gen@example.org", 0
+		"gen@example.org", 0, NULL
 	};
 	struct message m;
 	char err[128], *copy, *body;
@@ -89,7 +89,7 @@ START_TEST(test_obsolete_header_syntax)
 {
 	const char *raw = "From    : a@example.org\nTo\t: b@example.org\n\nbody\n";
 	struct list_copy_opts o = { "team@example.org", "team", "example.org",
-		"T", "", 0, "", "gen@x", 0 };
+		"T", "", 0, "", "gen@x", 0, NULL };
 	struct message m;
 	char err[64], *copy;
 	size_t len;
@@ -111,7 +111,7 @@ START_TEST(test_from_rewrite)
 	const char *raw = "From: =?UTF-8?B?zpHOu86vzrrOtw==?= <alice@strict.example>\n"
 	    "Reply-To: other@strict.example\nSender: x@y.z\nSubject: hi\n\nbody\n";
 	struct list_copy_opts o = { "team@example.org", "team", "example.org",
-		"Team", "", 0, "", "gen@x", 1 };
+		"Team", "", 0, "", "gen@x", 1, NULL };
 	struct message m;
 	char err[64], *copy;
 	size_t len;

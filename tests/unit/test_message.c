@@ -78,6 +78,32 @@ START_TEST(test_charsets_and_encodings)
 }
 END_TEST
 
+/*
+ * Header values in raw UTF-8 (RFC 6532, what many clients and old
+ * archives' mbox files carry) read as UTF-8; raw bytes that are not
+ * UTF-8 still read as Latin-1.
+ */
+START_TEST(test_raw_utf8_header)
+{
+	const char *utf8 =
+	    "From: \"김민지\" <minji@example.kr>\n"
+	    "Subject: Příliš =?utf-8?q?=C5=BElu=C5=A5ou=C4=8Dk=C3=BD?= kůň\n\n"
+	    "x\n";
+	const char *latin1 = "From: Andr\xe9 <a@example.fr>\n"
+	    "Subject: caf\xe9\n\nx\n";
+
+	ck_assert_int_eq(message_parse(&m, utf8, strlen(utf8), err, sizeof(err)), 0);
+	ck_assert_str_eq(m.from_name, "김민지");
+	ck_assert_str_eq(m.subject, "Příliš žluťoučký kůň");
+	message_release(&m);
+	ck_assert_int_eq(message_parse(&m, latin1, strlen(latin1), err,
+	    sizeof(err)), 0);
+	ck_assert_str_eq(m.from_name, "André");
+	ck_assert_str_eq(m.subject, "café");
+	message_release(&m);
+}
+END_TEST
+
 static const struct {
 	const char *raw;
 	size_t len;
@@ -288,6 +314,7 @@ message_suite(void)
 
 	tcase_add_test(tc, test_real_multipart);
 	tcase_add_test(tc, test_charsets_and_encodings);
+	tcase_add_test(tc, test_raw_utf8_header);
 	tcase_add_loop_test(tc, test_garbage, 0,
 	    (int)(sizeof(garbage) / sizeof(garbage[0])));
 	tcase_add_test(tc, test_headers_folded);

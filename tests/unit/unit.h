@@ -29,6 +29,8 @@ Suite *mime_suite(void);
 Suite *template_suite(void);
 Suite *web_suite(void);
 Suite *deliverability_suite(void);
+Suite *archive_search_suite(void);
+Suite *archive_html_suite(void);
 Suite *feature_suite(void);
 Suite *texts_suite(void);
 Suite *event_texts_suite(void);
