@@ -225,13 +225,13 @@ copy_db(sqlite3 *src, const char *dst, const struct backup_opts *o,
 	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot create '%s': %s", dst,
 		    out ? sqlite3_errmsg(out) : "out of memory");
-		sqlite3_close(out);
+		db_close(out);
 		return KITH_PERM;
 	}
 	if (sqlite3_exec(src, "BEGIN; SELECT count(*) FROM sqlite_master",
 	    NULL, NULL, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "database busy: %s", sqlite3_errmsg(src));
-		sqlite3_close(out);
+		db_close(out);
 		return KITH_TEMP;
 	}
 	info->posts = db_int(src, 0, NULL, "SELECT count(*) FROM posts", "");
@@ -265,7 +265,7 @@ copy_db(sqlite3 *src, const char *dst, const struct backup_opts *o,
 	}
 	if (st == KITH_OK)
 		info->schema = (int)db_int(out, 0, NULL, "PRAGMA user_version", "");
-	sqlite3_close(out);
+	db_close(out);
 	return st;
 }
 
@@ -619,7 +619,7 @@ check(struct extracted *x, struct backup_info *info, char *err,
 	if (sqlite3_open_v2(db, &s, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK)
 		version = (int)db_int(s, -1, NULL, "PRAGMA user_version", "");
 	ok = version >= 0 && schema && atoi(schema) == version;
-	sqlite3_close(s);
+	db_close(s);
 	free(db);
 	info->schema = version;
 	if (!ok) {
