@@ -12,6 +12,8 @@
 #include "kith/log.h"
 #include "kith/util.h"
 
+#define DB_WAL_PAGES 1000	/* checkpoint (db_wal_hook) past this */
+
 /*
  * Migrations, applied in order inside one BEGIN IMMEDIATE; user_version
  * records how many ran.  Never edit a shipped step: add a new one.
@@ -484,6 +486,26 @@ db_share_umask(const char *path)
 	free(dir);
 }
 
+/*
+ * db_wal_hook - checkpoint once the WAL holds DB_WAL_PAGES pages, and
+ * empty it (TRUNCATE), without waiting for anyone: busy, it copies what
+ * it can and the next commit tries again.  Connections never checkpoint
+ * when they close (db_open): a `kith receive` per message would pay two
+ * more fsyncs each time, and an emptied WAL costs the next process
+ * nothing to read, where a full one left behind would be read again.
+ */
+static int
+db_wal_hook(void *busy_ms, sqlite3 *db, const char *name, int pages)
+{
+	if (pages < DB_WAL_PAGES)
+		return SQLITE_OK;
+	sqlite3_busy_timeout(db, 0);
+	sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL,
+	    NULL);
+	sqlite3_busy_timeout(db, (int)(intptr_t)busy_ms);
+	return SQLITE_OK;
+}
+
 int
 db_open(const char *path, int create, int busy_ms,
     enum db_durability durability, sqlite3 **out, char *err, size_t errlen)
@@ -512,6 +534,8 @@ db_open(const char *path, int create, int busy_ms,
 	sqlite3_extended_result_codes(db, 1);
 	sqlite3_busy_timeout(db, busy_ms);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	sqlite3_wal_hook(db, db_wal_hook, (void *)(intptr_t)busy_ms);
 	if ((st = db_pragma(db, "PRAGMA journal_mode=WAL", err, errlen)) ||
 	    (st = db_pragma(db, durability == DB_DURABLE ?
 	    "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", err,
