@@ -31,6 +31,8 @@ struct setting {
 	{ "dkim", #name, type, def, 0, 0, offsetof(struct kith_config, dkim_##name) }
 #define HTTP(name, type, def, min, max) \
 	{ "http", #name, type, def, min, max, offsetof(struct kith_config, http_##name) }
+#define LMTP(name, type, def, min, max) \
+	{ "lmtp", #name, type, def, min, max, offsetof(struct kith_config, lmtp_##name) }
 #define SMTP(name, type, def, min, max) \
 	{ "smtp", #name, type, def, min, max, offsetof(struct kith_config, smtp_##name) }
 
@@ -73,6 +75,11 @@ static const struct setting settings[] = {
 	HTTP(real_ip_header, T_STR, "", 0, 0),
 	HTTP(join_rate, T_STR, "10/h", 0, 0),
 	HTTP(join_rate_address, T_STR, "3/day", 0, 0),
+	LMTP(listen, T_STR, "", 0, 0),	/* "" = no LMTP */
+	LMTP(max_connections, T_INT, "64", 1, 10000),
+	LMTP(timeout, T_INT, "300", 1, 3600),
+	LMTP(max_size, T_INT, "33554432", 65536, 268435456),
+	LMTP(max_recipients, T_INT, "100", 1, 10000),
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 
@@ -266,6 +273,12 @@ config_load(struct kith_config *cfg, const char *explicit_path, char *err,
 	if (config_listen_parse(cfg->http_listen, NULL, 0, NULL) < 0) {
 		snprintf(err, errlen, "[http] listen must be HOST:PORT, "
 		    "[IPV6]:PORT or unix:/PATH, not '%s'", cfg->http_listen);
+		return -1;
+	}
+	if (*cfg->lmtp_listen &&
+	    config_listen_parse(cfg->lmtp_listen, NULL, 0, NULL) < 0) {
+		snprintf(err, errlen, "[lmtp] listen must be HOST:PORT, "
+		    "[IPV6]:PORT or unix:/PATH, not '%s'", cfg->lmtp_listen);
 		return -1;
 	}
 	if (*cfg->web_base_url && strncmp(cfg->web_base_url, "https://", 8)) {

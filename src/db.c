@@ -557,11 +557,25 @@ db_close(sqlite3 *db)
 		sqlite3_close_v2(db);
 }
 
+/*
+ * The connection this thread holds in a group transaction (db_group_begin):
+ * on it, db_begin, db_commit and db_rollback are savepoints inside it.
+ */
+static _Thread_local sqlite3 *group_db;
+
 int
 db_begin(sqlite3 *db)
 {
-	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	int rc;
 
+	if (db == group_db) {
+		/* an I/O error or a full disk may have ended the group */
+		if (sqlite3_get_autocommit(db))
+			return KITH_TEMP;
+		return db_status(sqlite3_exec(db, "SAVEPOINT kith", NULL, NULL,
+		    NULL));
+	}
+	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		log_warn("database: begin: %s", sqlite3_errmsg(db));
 	return db_status(rc);
@@ -570,7 +584,8 @@ db_begin(sqlite3 *db)
 int
 db_commit(sqlite3 *db)
 {
-	int rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	int rc = sqlite3_exec(db, db == group_db ? "RELEASE kith" : "COMMIT",
+	    NULL, NULL, NULL);
 
 	if (rc != SQLITE_OK) {
 		log_warn("database: commit: %s", sqlite3_errmsg(db));
@@ -584,8 +599,40 @@ db_commit(sqlite3 *db)
 void
 db_rollback(sqlite3 *db)
 {
-	if (!sqlite3_get_autocommit(db))
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	if (sqlite3_get_autocommit(db))
+		return;
+	if (db == group_db) {
+		if (sqlite3_exec(db, "ROLLBACK TO kith", NULL, NULL, NULL) ==
+		    SQLITE_OK)
+			sqlite3_exec(db, "RELEASE kith", NULL, NULL, NULL);
+		return;
+	}
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int
+db_group_begin(sqlite3 *db)
+{
+	int st;
+
+	group_db = NULL;
+	if ((st = db_begin(db)) == KITH_OK)
+		group_db = db;
+	return st;
+}
+
+int
+db_group_commit(sqlite3 *db)
+{
+	group_db = NULL;
+	return db_commit(db);
+}
+
+void
+db_group_rollback(sqlite3 *db)
+{
+	group_db = NULL;
+	db_rollback(db);
 }
 
 sqlite3_stmt *

@@ -58,6 +58,12 @@ struct kith_config {
 	char *http_real_ip_header;	/* "" = the peer address is the client */
 	char *http_join_rate;	/* join form, per client: "10/h" */
 	char *http_join_rate_address;	/* join form, per address: "3/day" */
+	/* [lmtp] - kith serve's LMTP side, for the MTA */
+	char *lmtp_listen;	/* "" = none; HOST:PORT, [V6]:PORT, unix:PATH */
+	int lmtp_max_connections;
+	int lmtp_timeout;	/* seconds a client may sit idle */
+	int lmtp_max_size;	/* bytes of a message kept */
+	int lmtp_max_recipients;	/* per transaction */
 };
 
 /*
