@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -13,6 +14,8 @@
 #include "kith/util.h"
 
 #define DB_WAL_PAGES 1000	/* checkpoint (db_wal_hook) past this */
+
+static void stmt_forget(sqlite3 *db);
 
 /*
  * Migrations, applied in order inside one BEGIN IMMEDIATE; user_version
@@ -542,6 +545,7 @@ db_open(const char *path, int create, int busy_ms,
 	    errlen)) ||
 	    (st = db_pragma(db, "PRAGMA foreign_keys=ON", err, errlen)) ||
 	    (st = db_migrate(db, err, errlen))) {
+		stmt_forget(db);
 		sqlite3_close_v2(db);
 		return st;
 	}
@@ -553,8 +557,10 @@ db_open(const char *path, int create, int busy_ms,
 void
 db_close(sqlite3 *db)
 {
-	if (db)
+	if (db) {
+		stmt_forget(db);
 		sqlite3_close_v2(db);
+	}
 }
 
 /*
@@ -635,6 +641,85 @@ db_group_rollback(sqlite3 *db)
 	db_rollback(db);
 }
 
+/*
+ * The statements db_exec and db_int run, kept prepared between calls:
+ * preparing was a quarter of the CPU of an accepted post.  A slot is
+ * found by the connection and the SQL text's address and taken only when
+ * the text is the same (a freed string's address may come back holding
+ * other SQL).  Statements are reset and unbound after each use and
+ * finalized by db_close; sqlite prepares them again by itself after a
+ * schema change.
+ */
+#define STMT_CACHE 512
+static struct {
+	sqlite3 *db;
+	const char *sql;
+	sqlite3_stmt *st;
+	int busy;		/* taken by a caller right now */
+} stmt_cache[STMT_CACHE];
+static pthread_mutex_t stmt_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t
+stmt_slot(sqlite3 *db, const char *sql)
+{
+	uintptr_t h = (uintptr_t)db * 31u + (uintptr_t)sql;
+
+	return (size_t)((h >> 3) ^ (h >> 13)) % STMT_CACHE;
+}
+
+/* stmt_take - the cached statement for sql, or a new one (NULL: error). */
+static sqlite3_stmt *
+stmt_take(sqlite3 *db, const char *sql)
+{
+	size_t i = stmt_slot(db, sql);
+	sqlite3_stmt *st = NULL;
+
+	pthread_mutex_lock(&stmt_lock);
+	if (stmt_cache[i].db == db && stmt_cache[i].sql == sql &&
+	    !stmt_cache[i].busy && !strcmp(sqlite3_sql(stmt_cache[i].st), sql)) {
+		stmt_cache[i].busy = 1;
+		st = stmt_cache[i].st;
+	}
+	pthread_mutex_unlock(&stmt_lock);
+	return st ? st : db_prepare(db, sql);
+}
+
+/* stmt_give - done with st: keep it for next time, or finalize it. */
+static void
+stmt_give(sqlite3 *db, const char *sql, sqlite3_stmt *st)
+{
+	size_t i = stmt_slot(db, sql);
+	sqlite3_stmt *drop = NULL;
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	pthread_mutex_lock(&stmt_lock);
+	if (stmt_cache[i].st == st)
+		stmt_cache[i].busy = 0;
+	else if (!stmt_cache[i].busy) {
+		drop = stmt_cache[i].st;
+		stmt_cache[i].db = db;
+		stmt_cache[i].sql = sql;
+		stmt_cache[i].st = st;
+	} else
+		drop = st;
+	pthread_mutex_unlock(&stmt_lock);
+	sqlite3_finalize(drop);
+}
+
+/* stmt_forget - finalize every statement kept for db (it closes). */
+static void
+stmt_forget(sqlite3 *db)
+{
+	pthread_mutex_lock(&stmt_lock);
+	for (size_t i = 0; i < STMT_CACHE; i++)
+		if (stmt_cache[i].db == db && stmt_cache[i].st) {
+			sqlite3_finalize(stmt_cache[i].st);
+			memset(&stmt_cache[i], 0, sizeof(stmt_cache[i]));
+		}
+	pthread_mutex_unlock(&stmt_lock);
+}
+
 sqlite3_stmt *
 db_prepare(sqlite3 *db, const char *sql)
 {
@@ -705,7 +790,7 @@ db_bind(sqlite3_stmt *st, const char *types, ...)
 int
 db_exec(sqlite3 *db, const char *sql, const char *types, ...)
 {
-	sqlite3_stmt *st = db_prepare(db, sql);
+	sqlite3_stmt *st = stmt_take(db, sql);
 	va_list ap;
 	int rc;
 
@@ -721,7 +806,7 @@ db_exec(sqlite3 *db, const char *sql, const char *types, ...)
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_OK)
 		log_warn("database: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+	stmt_give(db, sql, st);
 	return db_status(rc);
 }
 
@@ -729,7 +814,7 @@ int64_t
 db_int(sqlite3 *db, int64_t def, int *status, const char *sql,
     const char *types, ...)
 {
-	sqlite3_stmt *st = db_prepare(db, sql);
+	sqlite3_stmt *st = stmt_take(db, sql);
 	int64_t v = def;
 	va_list ap;
 	int rc;
@@ -749,7 +834,7 @@ db_int(sqlite3 *db, int64_t def, int *status, const char *sql,
 	}
 	if (status)
 		*status = db_status(rc);
-	sqlite3_finalize(st);
+	stmt_give(db, sql, st);
 	return v;
 }
 
