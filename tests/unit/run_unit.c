@@ -66,6 +66,7 @@ main(void)
 	srunner_add_suite(sr, mime_suite());
 	srunner_add_suite(sr, template_suite());
 	srunner_add_suite(sr, web_suite());
+	srunner_add_suite(sr, lmtp_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -28,6 +28,7 @@ Suite *deliver_suite(void);
 Suite *mime_suite(void);
 Suite *template_suite(void);
 Suite *web_suite(void);
+Suite *lmtp_suite(void);
 
 /* A fresh database in a temporary directory; caller closes and removes. */
 #include <sqlite3.h>
