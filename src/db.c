@@ -667,12 +667,15 @@ stmt_slot(sqlite3 *db, const char *sql)
 	return (size_t)((h >> 3) ^ (h >> 13)) % STMT_CACHE;
 }
 
-/* stmt_take - the cached statement for sql, or a new one (NULL: error). */
+/*
+ * stmt_take - the statement kept for sql on db, or a new one, kept in
+ * its slot unless the slot is taken right now.  NULL on error (logged).
+ */
 static sqlite3_stmt *
 stmt_take(sqlite3 *db, const char *sql)
 {
 	size_t i = stmt_slot(db, sql);
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = NULL, *drop = NULL;
 
 	pthread_mutex_lock(&stmt_lock);
 	if (stmt_cache[i].db == db && stmt_cache[i].sql == sql &&
@@ -681,30 +684,52 @@ stmt_take(sqlite3 *db, const char *sql)
 		st = stmt_cache[i].st;
 	}
 	pthread_mutex_unlock(&stmt_lock);
-	return st ? st : db_prepare(db, sql);
-}
-
-/* stmt_give - done with st: keep it for next time, or finalize it. */
-static void
-stmt_give(sqlite3 *db, const char *sql, sqlite3_stmt *st)
-{
-	size_t i = stmt_slot(db, sql);
-	sqlite3_stmt *drop = NULL;
-
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	if (st || (st = db_prepare(db, sql)) == NULL)
+		return st;
 	pthread_mutex_lock(&stmt_lock);
-	if (stmt_cache[i].st == st)
-		stmt_cache[i].busy = 0;
-	else if (!stmt_cache[i].busy) {
+	if (!stmt_cache[i].busy) {
 		drop = stmt_cache[i].st;
 		stmt_cache[i].db = db;
 		stmt_cache[i].sql = sql;
 		stmt_cache[i].st = st;
-	} else
-		drop = st;
+		stmt_cache[i].busy = 1;
+	}
 	pthread_mutex_unlock(&stmt_lock);
 	sqlite3_finalize(drop);
+	return st;
+}
+
+/* stmt_give - done with st: reset and kept when it has a slot, else gone. */
+static void
+stmt_give(sqlite3_stmt *st)
+{
+	int kept = 0;
+
+	if (st == NULL)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	pthread_mutex_lock(&stmt_lock);
+	for (size_t i = 0; i < STMT_CACHE && !kept; i++)
+		if (stmt_cache[i].st == st) {
+			stmt_cache[i].busy = 0;
+			kept = 1;
+		}
+	pthread_mutex_unlock(&stmt_lock);
+	if (!kept)
+		sqlite3_finalize(st);
+}
+
+sqlite3_stmt *
+db_prepare_cached(sqlite3 *db, const char *sql)
+{
+	return stmt_take(db, sql);
+}
+
+void
+db_finalize(sqlite3_stmt *st)
+{
+	stmt_give(st);
 }
 
 /* stmt_forget - finalize every statement kept for db (it closes). */
@@ -806,7 +831,7 @@ db_exec(sqlite3 *db, const char *sql, const char *types, ...)
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_OK)
 		log_warn("database: %s", sqlite3_errmsg(db));
-	stmt_give(db, sql, st);
+	stmt_give(st);
 	return db_status(rc);
 }
 
@@ -834,7 +859,7 @@ db_int(sqlite3 *db, int64_t def, int *status, const char *sql,
 	}
 	if (status)
 		*status = db_status(rc);
-	stmt_give(db, sql, st);
+	stmt_give(st);
 	return v;
 }
 

@@ -304,13 +304,13 @@ list_setting(sqlite3 *db, int64_t list_id, const char *key)
 
 	if (d == NULL)
 		return NULL;
-	st = db_prepare(db, "SELECT value FROM list_settings WHERE list_id=? "
-	    "AND key=?");
+	st = db_prepare_cached(db, "SELECT value FROM list_settings WHERE "
+	    "list_id=? AND key=?");
 	if (st) {
 		db_bind(st, "it", list_id, key);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			v = db_col_text(st, 0);
-		sqlite3_finalize(st);
+		db_finalize(st);
 	}
 	return v ? v : xstrdup(d->def);
 }

@@ -921,6 +921,9 @@ lmtp_start(struct kith_config *cfg, const char *listen, char *err,
 		goto fail;
 	}
 	free(db_path);
+	/* a connection that stays open: sqlite's own checkpoints, which
+	 * reuse the WAL rather than empty it (db_wal_hook) */
+	sqlite3_wal_autocheckpoint(srv->db, 1000);
 	if (pipe2(srv->wake, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "cannot make a pipe: %s", strerror(errno));
 		goto fail;

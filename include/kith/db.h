@@ -55,6 +55,14 @@ int db_status(int rc);
  * 'I' int, 'b' blob (const void *, int len), 'n' null.
  */
 sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
+/*
+ * db_prepare_cached - db_prepare for SQL that is run again and again
+ * (sql must stay valid while db is open: a string literal); give the
+ * statement back with db_finalize, which keeps it prepared for the next
+ * call on db.  NULL on error (logged).
+ */
+sqlite3_stmt *db_prepare_cached(sqlite3 *db, const char *sql);
+void db_finalize(sqlite3_stmt *st);
 int db_bind(sqlite3_stmt *st, const char *types, ...);
 /* Prepare, bind, step to completion; returns kith_status. */
 int db_exec(sqlite3 *db, const char *sql, const char *types, ...);
