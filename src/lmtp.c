@@ -545,8 +545,11 @@ run_group(struct lmtp_server *srv, struct job **jobs, size_t n)
 				    rcpt);
 				continue;
 			}
-			/* only what `kith receive` would read for this list */
-			lim = inbound_size_limit_db(&srv->cfg, srv->db, rcpt);
+			/* only what `kith receive` would read for this list
+			 * (never less than INBOUND_HEAD_MIN: no need to ask
+			 * for a message within it) */
+			lim = size <= INBOUND_HEAD_MIN ? size :
+			    inbound_size_limit_db(&srv->cfg, srv->db, rcpt);
 			keep = len < lim ? len : lim;
 			inbound_receive_db(&srv->cfg, srv->db, raw, keep, size,
 			    lmtp_session_sender(s), rcpt, r);
