@@ -32,7 +32,9 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/kith-bench.XXXXXX")
 chmod 755 "$W"
 PIDS=""
 cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null && { wait "$p" 2>/dev/null || :; }
+	done
 	rm -rf "$W"
 }
 trap cleanup EXIT
