@@ -124,6 +124,38 @@ assert_ok '[ "$(db "SELECT replace(raw, '"'"'same-lmtp'"'"', '"'"'same-pipe'"'"'
 assert_ok '[ "$(db "SELECT count(*) FROM outbox o JOIN outbox_messages m ON m.id = o.message_id JOIN posts p ON p.id = m.post_id WHERE p.message_id = '"'"'same-lmtp@example.org'"'"'")" = "$(db "SELECT count(*) FROM outbox o JOIN outbox_messages m ON m.id = o.message_id JOIN posts p ON p.id = m.post_id WHERE p.message_id = '"'"'same-pipe@example.org'"'"'")" ]' \
 	"... and queued for the same members"
 
+# fsyncs: kith receive commits a post with one WAL fsync (plus the
+# directory sqlite syncs once per process); over LMTP, posts that arrive
+# together share one commit (strace counts; skipped without strace)
+if command -v strace >/dev/null 2>&1; then
+	sed 's/same-pipe/fsync-pipe/' "$T/same.eml" > "$T/fs.eml"
+	LD_PRELOAD="$FAKETIME_LIB" FAKETIME="@$NOW" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	    strace -f -c -o "$T/strace.pipe" -e trace=fsync,fdatasync \
+	    "$KITH_BIN" receive -r team@example.org -f bob@example.org < "$T/fs.eml" 2>/dev/null
+	n=$(awk '$NF == "fsync" || $NF == "fdatasync" { n += $4 } END { print n + 0 }' "$T/strace.pipe")
+	assert_ok '[ "$n" -le 2 ]' "kith receive: at most 2 fsyncs for a post (was 5): $n"
+	strace -f -c -o "$T/strace.lmtp" -e trace=fsync,fdatasync -p "$SERVE_PID" 2>/dev/null &
+	st=$!
+	sleep 1
+	$PY - "$LMTP_PORT" <<'PYEOF'
+import smtplib, sys, threading
+def sender(n):
+    s = smtplib.LMTP("127.0.0.1", int(sys.argv[1]))
+    for k in range(10):
+        s.sendmail("bob@example.org", ["team@example.org"],
+                   "From: bob@example.org\nMessage-ID: <fs-%d-%d@x>\n\nhi\n" % (n, k))
+    s.quit()
+ts = [threading.Thread(target=sender, args=(n,)) for n in range(10)]
+for t in ts: t.start()
+for t in ts: t.join()
+PYEOF
+	kill -INT "$st"
+	wait "$st" 2>/dev/null
+	n=$(awk '$NF == "fsync" || $NF == "fdatasync" { n += $4 } END { print n + 0 }' "$T/strace.lmtp")
+	assert_ok '[ "$(db "SELECT count(*) FROM posts WHERE message_id LIKE '"'"'fs-%'"'"'")" = 100 ] && [ "$n" -lt 100 ]' \
+		"LMTP: 100 posts from 10 sessions at once, fewer fsyncs than posts (group commit): $n"
+fi
+
 # more sessions than max_connections (48): the next one gets 421
 $PY - "$LMTP_PORT" > "$T/limit.out" <<'PYEOF'
 import socket, sys
