@@ -30,6 +30,7 @@
 #define ADDR_MAX 256		/* a path, RFC 5321 4.5.3.1.3 */
 #define MAX_BATCH 256		/* messages sharing one commit */
 #define READ_CHUNK 16384
+#define WAL_PAGES 1000		/* the checkpointer runs past this */
 
 /* ---------------------------------------------------------------- */
 /* The session: the protocol, no I/O.                                */
@@ -321,6 +322,17 @@ put(struct lmtp_session *s, char c)
 	s->size++;
 }
 
+/* put_run - bytes of text within a line, as put() would take them. */
+static void
+put_run(struct lmtp_session *s, const char *p, size_t n)
+{
+	size_t room = s->lim.max_size - s->data.len;
+
+	if (s->data.len < s->lim.max_size)
+		buf_add(&s->data, p, n < room ? n : room);
+	s->size += n;
+}
+
 /*
  * data_feed - the message, unstuffed (RFC 5321 4.5.2) and with CRLF
  * made LF, until the line "." (only after CRLF: a bare LF ends no line,
@@ -333,6 +345,17 @@ data_feed(struct lmtp_session *s, const char *p, size_t n, int *done)
 	for (size_t i = 0; i < n; i++) {
 		char c = p[i];
 
+		/* the text of a line, up to its CR, taken at once */
+		if (c != '\r' && (s->ds == D_TEXT || (s->ds == D_BOL &&
+		    c != '.'))) {
+			const char *cr = memchr(p + i, '\r', n - i);
+			size_t run = cr ? (size_t)(cr - (p + i)) : n - i;
+
+			put_run(s, p + i, run);
+			s->ds = D_TEXT;
+			i += run - 1;
+			continue;
+		}
 		if (s->ds == D_DOTCR) {
 			if (c == '\n') {
 				*done = 1;
@@ -507,11 +530,13 @@ struct lmtp_server {
 	char address[320];
 	int wake[2];		/* readable once stopping: wakes every poll */
 	sqlite3 *db;		/* the committer's */
-	pthread_t acceptor, committer;
-	int acceptor_started, committer_started;
+	sqlite3 *ckpt_db;	/* the checkpointer's */
+	pthread_t acceptor, committer, checkpointer;
+	int acceptor_started, committer_started, checkpointer_started;
 
 	pthread_mutex_t lock;	/* everything below */
-	pthread_cond_t work, done, gone;
+	pthread_cond_t work, done, gone, ckpt;
+	int ckpt_due;		/* the WAL is long: the checkpointer runs */
 	struct job *head, *tail;
 	struct conn *conns;
 	int nconn;
@@ -581,6 +606,50 @@ run_group(struct lmtp_server *srv, struct job **jobs, size_t n)
 		}
 	if (queued)
 		atomic_store(&srv->mail, 1);
+}
+
+/*
+ * wal_full - the committer's WAL hook: past WAL_PAGES pages the
+ * checkpointer copies them into the database on its own connection, so
+ * that the committer neither copies pages nor waits for their fsyncs.
+ */
+static int
+wal_full(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct lmtp_server *srv = arg;
+
+	if (pages >= WAL_PAGES) {
+		pthread_mutex_lock(&srv->lock);
+		srv->ckpt_due = 1;
+		pthread_cond_signal(&srv->ckpt);
+		pthread_mutex_unlock(&srv->lock);
+	}
+	return SQLITE_OK;
+}
+
+/*
+ * checkpointer - a PASSIVE checkpoint whenever the WAL is long: it never
+ * blocks the committer, which starts the WAL over once it is all copied.
+ */
+static void *
+checkpointer(void *arg)
+{
+	struct lmtp_server *srv = arg;
+
+	pthread_mutex_lock(&srv->lock);
+	for (;;) {
+		while (!srv->ckpt_due && !srv->stopping)
+			pthread_cond_wait(&srv->ckpt, &srv->lock);
+		if (!srv->ckpt_due)
+			break;
+		srv->ckpt_due = 0;
+		pthread_mutex_unlock(&srv->lock);
+		sqlite3_wal_checkpoint_v2(srv->ckpt_db, NULL,
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&srv->lock);
+	}
+	pthread_mutex_unlock(&srv->lock);
+	return NULL;
 }
 
 /* committer - takes every message waiting, commits them as one group. */
@@ -917,16 +986,19 @@ lmtp_start(struct kith_config *cfg, const char *listen, char *err,
 	pthread_cond_init(&srv->work, NULL);
 	pthread_cond_init(&srv->done, NULL);
 	pthread_cond_init(&srv->gone, NULL);
+	pthread_cond_init(&srv->ckpt, NULL);
 	db_path = config_db_path(&srv->cfg);
 	if (db_open(db_path, 0, srv->cfg.busy_timeout_ms, DB_DURABLE, &srv->db,
-	    err, errlen) != KITH_OK) {
+	    err, errlen) != KITH_OK || db_open(db_path, 0,
+	    srv->cfg.busy_timeout_ms, DB_DURABLE, &srv->ckpt_db, err,
+	    errlen) != KITH_OK) {
 		free(db_path);
 		goto fail;
 	}
 	free(db_path);
-	/* a connection that stays open: sqlite's own checkpoints, which
-	 * reuse the WAL rather than empty it (db_wal_hook) */
-	sqlite3_wal_autocheckpoint(srv->db, 1000);
+	/* connections that stay open: checkpoints that reuse the WAL rather
+	 * than empty it (db_wal_hook), on the checkpointer's thread */
+	sqlite3_wal_hook(srv->db, wal_full, srv);
 	if (pipe2(srv->wake, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "cannot make a pipe: %s", strerror(errno));
 		goto fail;
@@ -937,6 +1009,9 @@ lmtp_start(struct kith_config *cfg, const char *listen, char *err,
 	if (pthread_create(&srv->committer, NULL, committer, srv) != 0)
 		goto nothread;
 	srv->committer_started = 1;
+	if (pthread_create(&srv->checkpointer, NULL, checkpointer, srv) != 0)
+		goto nothread;
+	srv->checkpointer_started = 1;
 	if (pthread_create(&srv->acceptor, NULL, acceptor, srv) != 0)
 		goto nothread;
 	srv->acceptor_started = 1;
@@ -999,15 +1074,22 @@ lmtp_stop(struct lmtp_server *srv, int grace)
 	pthread_mutex_unlock(&srv->lock);
 	if (srv->committer_started)
 		pthread_join(srv->committer, NULL);
+	pthread_mutex_lock(&srv->lock);
+	pthread_cond_signal(&srv->ckpt);
+	pthread_mutex_unlock(&srv->lock);
+	if (srv->checkpointer_started)
+		pthread_join(srv->checkpointer, NULL);
 	for (int i = 0; i < 2; i++)
 		if (srv->wake[i] >= 0)
 			close(srv->wake[i]);
 	db_close(srv->db);
+	db_close(srv->ckpt_db);
 	free(srv->unix_path);
 	config_release(&srv->cfg);
 	pthread_mutex_destroy(&srv->lock);
 	pthread_cond_destroy(&srv->work);
 	pthread_cond_destroy(&srv->done);
 	pthread_cond_destroy(&srv->gone);
+	pthread_cond_destroy(&srv->ckpt);
 	free(srv);
 }
