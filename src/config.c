@@ -198,6 +198,15 @@ fail:
 	return -1;
 }
 
+/* Where `make install` put the sample (configure's sysconfdir). */
+#ifndef KITH_SYSCONF_FILE
+#define KITH_SYSCONF_FILE "/etc/kith/kith.conf"
+#endif
+
+/*
+ * config_find_file - --config, $KITH_CONF, ./kith.conf, the installed
+ * SYSCONFDIR/kith/kith.conf, then /etc/kith/kith.conf (a package's).
+ */
 static const char *
 config_find_file(const char *explicit_path)
 {
@@ -209,6 +218,8 @@ config_find_file(const char *explicit_path)
 		return env;
 	if (access("./kith.conf", R_OK) == 0)
 		return "./kith.conf";
+	if (access(KITH_SYSCONF_FILE, R_OK) == 0)
+		return KITH_SYSCONF_FILE;
 	if (access("/etc/kith/kith.conf", R_OK) == 0)
 		return "/etc/kith/kith.conf";
 	return NULL;
@@ -372,8 +383,15 @@ config_dump(const struct kith_config *cfg, FILE *out)
 {
 	const char *section = "";
 
-	fprintf(out, "# configuration file: %s\n",
-	    cfg->path ? cfg->path : "(none, defaults)");
+	if (cfg->path)
+		fprintf(out, "# configuration file: %s\n", cfg->path);
+	else if (strcmp(KITH_SYSCONF_FILE, "/etc/kith/kith.conf"))
+		fprintf(out, "# configuration file: none (not in ./kith.conf, "
+		    "%s or /etc/kith/kith.conf): the defaults\n",
+		    KITH_SYSCONF_FILE);
+	else
+		fprintf(out, "# configuration file: none (not in ./kith.conf "
+		    "or /etc/kith/kith.conf): the defaults\n");
 	for (size_t i = 0; i < NSETTINGS; i++) {
 		const struct setting *s = &settings[i];
 		const char *field = (const char *)cfg + s->offset;
