@@ -513,6 +513,7 @@ struct job {
 	struct lmtp_session *s;
 	struct inbound_result *res;
 	int done;
+	pthread_cond_t cond;	/* done: only this job's session wakes */
 	struct job *next;
 };
 
@@ -535,7 +536,7 @@ struct lmtp_server {
 	int acceptor_started, committer_started, checkpointer_started;
 
 	pthread_mutex_t lock;	/* everything below */
-	pthread_cond_t work, done, gone, ckpt;
+	pthread_cond_t work, gone, ckpt;
 	int ckpt_due;		/* the WAL is long: the checkpointer runs */
 	struct job *head, *tail;
 	struct conn *conns;
@@ -678,9 +679,10 @@ committer(void *arg)
 		pthread_mutex_unlock(&srv->lock);
 		run_group(srv, jobs, n);
 		pthread_mutex_lock(&srv->lock);
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			jobs[i]->done = 1;
-		pthread_cond_broadcast(&srv->done);
+			pthread_cond_signal(&jobs[i]->cond);
+		}
 		pthread_mutex_unlock(&srv->lock);
 	}
 	return NULL;
@@ -691,8 +693,9 @@ static void
 submit(struct lmtp_server *srv, struct lmtp_session *s,
     struct inbound_result *res)
 {
-	struct job j = { s, res, 0, NULL };
+	struct job j = { .s = s, .res = res };
 
+	pthread_cond_init(&j.cond, NULL);
 	pthread_mutex_lock(&srv->lock);
 	if (srv->tail)
 		srv->tail->next = &j;
@@ -701,8 +704,9 @@ submit(struct lmtp_server *srv, struct lmtp_session *s,
 	srv->tail = &j;
 	pthread_cond_signal(&srv->work);
 	while (!j.done)
-		pthread_cond_wait(&srv->done, &srv->lock);
+		pthread_cond_wait(&j.cond, &srv->lock);
 	pthread_mutex_unlock(&srv->lock);
+	pthread_cond_destroy(&j.cond);
 }
 
 /* flush - write the replies; -1 when the client is gone. */
@@ -984,7 +988,6 @@ lmtp_start(struct kith_config *cfg, const char *listen, char *err,
 	srv->fd = srv->wake[0] = srv->wake[1] = -1;
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->work, NULL);
-	pthread_cond_init(&srv->done, NULL);
 	pthread_cond_init(&srv->gone, NULL);
 	pthread_cond_init(&srv->ckpt, NULL);
 	db_path = config_db_path(&srv->cfg);
@@ -1088,7 +1091,6 @@ lmtp_stop(struct lmtp_server *srv, int grace)
 	config_release(&srv->cfg);
 	pthread_mutex_destroy(&srv->lock);
 	pthread_cond_destroy(&srv->work);
-	pthread_cond_destroy(&srv->done);
 	pthread_cond_destroy(&srv->gone);
 	pthread_cond_destroy(&srv->ckpt);
 	free(srv);
