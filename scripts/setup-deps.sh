@@ -3,9 +3,9 @@
 # Idempotent: apt-get skips what is already installed. Run as root.
 set -e
 BUILD="build-essential autoconf automake libtool pkg-config \
-libetpan-dev libssl-dev libsqlite3-dev libical-dev libmicrohttpd-dev check \
+libetpan-dev libssl-dev libsqlite3-dev libical-dev libmicrohttpd-dev zlib1g-dev check \
 tzdata ca-certificates libsasl2-modules sqlite3"
-TEST="python3 python3-aiosmtpd swaks libfaketime python3-icalendar python3-dkim procps openssl chromium chromium-driver python3-selenium fonts-dejavu-core postfix strace"
+TEST="python3 python3-aiosmtpd swaks libfaketime python3-icalendar python3-dkim procps openssl chromium chromium-driver python3-selenium fonts-dejavu-core mlmmj postfix strace"
 # bench/*.sh: load generators and the programs compared (not needed to
 # build or test): Postfix's smtp-source, GNU Mailman 3, strace
 BENCH="wrk postfix dbconfig-no-thanks mailman3 strace"

@@ -15,18 +15,8 @@ static const struct {
 	{ ROLE_REQUEST, "-request" }, { ROLE_OWNER, "-owner" },
 	{ ROLE_BOUNCES, "-bounces" }, { ROLE_CONFIRM, "-confirm" },
 	{ ROLE_SUBSCRIBE, "-subscribe" }, { ROLE_UNSUBSCRIBE, "-unsubscribe" },
-	{ ROLE_EVENTS, "-events" }, { ROLE_POLL, "-poll" },
 };
 #define NSUFFIXES (sizeof(suffixes) / sizeof(suffixes[0]))
-
-const char *
-list_role_suffix(enum list_role role)
-{
-	for (size_t i = 0; i < NSUFFIXES; i++)
-		if (suffixes[i].role == role)
-			return suffixes[i].suffix;
-	return "";
-}
 
 static int
 local_char_ok(unsigned char c)
@@ -96,9 +86,23 @@ recipient_fill(struct recipient *r, const char *local, size_t len,
 	r->suffix = xstrdup(suffix);
 }
 
+/* A reading of local (len bytes) without suffix, when it ends with it. */
+static int
+try_suffix(struct recipient *out, const char *local, size_t len,
+    const char *domain, const char *detail, enum list_role role,
+    const char *suffix)
+{
+	size_t sl = strlen(suffix);
+
+	if (len <= sl || strcmp(local + len - sl, suffix))
+		return 0;
+	recipient_fill(out, local, len - sl, domain, detail, role, suffix);
+	return 1;
+}
+
 int
-recipient_candidates(const char *rcpt, char delimiter, struct recipient *out,
-    int max)
+recipient_candidates(const char *rcpt, char delimiter,
+    const char *const *more, struct recipient *out, int max)
 {
 	char *addr = address_normalize(rcpt), *at, *delim, *detail = "";
 	size_t len;
@@ -117,13 +121,12 @@ recipient_candidates(const char *rcpt, char delimiter, struct recipient *out,
 	}
 	len = strlen(addr);
 	recipient_fill(&out[n++], addr, len, at + 1, detail, ROLE_POST, "");
-	for (size_t i = 0; i < NSUFFIXES && n < max; i++) {
-		size_t sl = strlen(suffixes[i].suffix);
-
-		if (len > sl && !strcmp(addr + len - sl, suffixes[i].suffix))
-			recipient_fill(&out[n++], addr, len - sl, at + 1,
-			    detail, suffixes[i].role, suffixes[i].suffix);
-	}
+	for (size_t i = 0; i < NSUFFIXES && n < max; i++)
+		n += try_suffix(&out[n], addr, len, at + 1, detail,
+		    suffixes[i].role, suffixes[i].suffix);
+	for (size_t i = 0; more && more[i] && n < max; i++)
+		n += try_suffix(&out[n], addr, len, at + 1, detail, ROLE_FEATURE,
+		    more[i]);
 	free(addr);
 	return n;
 }

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/sha.h>
+
 #include "kith/archive.h"
 #include "kith/db.h"
 #include "kith/subject.h"
@@ -52,7 +54,24 @@ int
 archive_store(sqlite3 *db, int64_t list_id, const struct message *m,
     const char *message_id, int searchable, int64_t *post_id)
 {
-	int64_t thread = archive_parent_thread(db, list_id, m), now = now_utc();
+	return archive_store_at(db, list_id, m, message_id, searchable,
+	    now_utc(), post_id);
+}
+
+/* The next free id of posts, or number in one list: a removed post's
+ * (posts_removed) is never given again, its permalink stays its own. */
+#define NEXT_ID "(SELECT max(coalesce((SELECT max(id) FROM posts), 0), " \
+	"coalesce((SELECT max(id) FROM posts_removed), 0)) + 1)"
+#define NEXT_NUM "(SELECT max(coalesce((SELECT max(num) FROM posts WHERE " \
+	"list_id=?1), 0), coalesce((SELECT max(num) FROM posts_removed WHERE " \
+	"list_id=?1), 0)) + 1)"
+
+int
+archive_store_at(sqlite3 *db, int64_t list_id, const struct message *m,
+    const char *message_id, int searchable, int64_t received,
+    int64_t *post_id)
+{
+	int64_t thread = archive_parent_thread(db, list_id, m);
 	int st;
 
 	/*
@@ -62,15 +81,13 @@ archive_store(sqlite3 *db, int64_t list_id, const struct message *m,
 	 */
 	st = db_exec(db, "INSERT INTO posts(id, list_id, num, message_id, "
 	    "in_reply_to, thread_id, sender, sender_name, subject, date, "
-	    "received, size, archived, raw, body) VALUES ((SELECT "
-	    "coalesce(max(id), 0) + 1 FROM posts), ?1, (SELECT "
-	    "coalesce(max(num), 0) + 1 FROM posts WHERE list_id=?1), ?2, ?3, "
-	    "coalesce(nullif(?4, 0), (SELECT coalesce(max(id), 0) + 1 FROM "
-	    "posts)), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", "ittitttiiiIbt",
+	    "received, size, archived, raw, body) VALUES (" NEXT_ID ", ?1, "
+	    NEXT_NUM ", ?2, ?3, coalesce(nullif(?4, 0), " NEXT_ID "), ?5, ?6, "
+	    "?7, ?8, ?9, ?10, ?11, ?12, ?13)", "ittitttiiiIbt",
 	    list_id,
 	    message_id, m->in_reply_to, thread, m->from_addr, m->from_name,
-	    m->subject, m->date ? m->date : now, now, (int64_t)m->len,
-	    searchable, m->raw, (int)m->len, m->text);
+	    m->subject, m->date ? m->date : received, received,
+	    (int64_t)m->len, searchable, m->raw, (int)m->len, m->text);
 	if (st != KITH_OK)
 		return st;
 	*post_id = sqlite3_last_insert_rowid(db);
@@ -263,4 +280,44 @@ archive_export_mbox(sqlite3 *db, int64_t list_id, FILE *out)
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+}
+
+/* A Message-ID for a message that has none: the same bytes, the same id,
+ * so that importing twice stores it once. */
+static char *
+import_message_id(const char *raw, size_t len)
+{
+	unsigned char md[32];
+	char hex[33];
+
+	SHA256((const unsigned char *)raw, len, md);
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return xasprintf("kith-import-%s@invalid", hex);
+}
+
+enum archive_add
+archive_add_old(sqlite3 *db, int64_t list_id, const char *raw, size_t len,
+    int64_t fallback_date, int64_t *post_id)
+{
+	struct message m;
+	char err[256];
+	char *mid;
+	int seen, st;
+
+	if (message_parse(&m, raw, len, err, sizeof(err)) != 0)
+		return ARCHIVE_UNREADABLE;
+	mid = *m.message_id ? xstrdup(m.message_id) :
+	    import_message_id(raw, len);
+	seen = archive_seen(db, list_id, mid);
+	if (seen != 0) {
+		free(mid);
+		message_release(&m);
+		return seen > 0 ? ARCHIVE_DUPLICATE : ARCHIVE_ERROR;
+	}
+	st = archive_store_at(db, list_id, &m, mid, 1, m.date ? m.date :
+	    fallback_date, post_id);
+	free(mid);
+	message_release(&m);
+	return st == KITH_OK ? ARCHIVE_ADDED : ARCHIVE_ERROR;
 }

@@ -12,6 +12,7 @@
 #include "kith/db.h"
 #include "kith/log.h"
 #include "kith/members.h"
+#include "kith/privacy.h"
 #include "kith/message.h"
 #include "kith/notice.h"
 #include "kith/tokens.h"
@@ -1743,7 +1744,6 @@ disable_member(const struct kith_config *cfg, sqlite3 *db,
 	o.nvars = 4;
 	/* It may well not arrive; when the trouble was passing, it does. */
 	o.to = m->address;
-	o.subject = "Your mail from the list has been paused";
 	o.tmpl = "bounce-disabled.txt";
 	if (notice_queue(db, cfg, l, &o) == KITH_TEMP)
 		return KITH_TEMP;
@@ -1752,7 +1752,6 @@ disable_member(const struct kith_config *cfg, sqlite3 *db,
 	if (owners == NULL)
 		return KITH_TEMP;
 	db_bind(owners, "i", l->id);
-	o.subject = "A member's delivery was disabled (bounces)";
 	o.tmpl = "bounce-owner.txt";
 	while (st == KITH_OK && sqlite3_step(owners) == SQLITE_ROW) {
 		char *to = db_col_text(owners, 0);
@@ -1815,6 +1814,19 @@ bounce_handle(const struct kith_config *cfg, sqlite3 *db,
 	int st = KITH_OK;
 
 	bounce_parse(raw, len, &r);
+	for (size_t i = 0; i < r.n; i++)
+		if (*r.rcpts[i].address && privacy_forgotten(db, key,
+		    r.rcpts[i].address, NULL, NULL) == 1) {
+			/* privacy.h: a forgotten address comes back through no
+			 * report: the copy inbound kept goes too */
+			st = db_exec(db, "DELETE FROM bounces_in WHERE list_id=? AND "
+			    "token=? AND raw=?", "itb", l->id, token, raw,
+			    (int)len);
+			snprintf(line, n, "bounce: report about a forgotten address "
+			    "on '%s'; not kept", l->address);
+			bounce_report_release(&r);
+			return st;
+		}
 	if (!r.is_bounce) {
 		snprintf(line, n, "bounce: not a bounce for '%s': %s", l->address,
 		    r.not_why);

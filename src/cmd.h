@@ -140,5 +140,8 @@ int cmd_poll(struct cli *c, int argc, char **argv);
 int cmd_bounce(struct cli *c, int argc, char **argv);
 int cmd_dkim(struct cli *c, int argc, char **argv);
 int cmd_ban(struct cli *c, int argc, char **argv);
+int cmd_backup(struct cli *c, int argc, char **argv);
+int cmd_restore(struct cli *c, int argc, char **argv);
+int cmd_import(struct cli *c, int argc, char **argv);
 
 #endif

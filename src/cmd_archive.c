@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "kith/archive.h"
 #include "kith/db.h"
+#include "kith/privacy.h"
 #include "kith/util.h"
 
 struct post_ctx {
@@ -52,7 +53,10 @@ archive_usage(FILE *out)
 	fprintf(out, "usage: kith archive ls LIST [--json]\n"
 	    "       kith archive show ID [--text]\n"
 	    "       kith archive search LIST WORDS... [--json]\n"
-	    "       kith archive export LIST --mbox\n\n"
+	    "       kith archive export LIST --mbox\n"
+	    "       kith archive rm ID --reason TEXT  (for good: every index, "
+	    "index/get;\n                                      its page says "
+	    "\"removed by the list owners\")\n\n"
 	    "ls and search print: ID, #number in the list, date (UTC), sender, "
 	    "subject.\nshow prints the post as received (raw) or its decoded "
 	    "text; export writes\nmboxrd to stdout.\n");
@@ -75,9 +79,23 @@ archive_show(struct cli *c, int argc, char **argv)
 	cli_parse(&sub, argc, argv);
 	id = cli_id("archive show", "a post ID", argv[0]);
 	cli_open(c);
-	if (archive_get(c->db, id, &p, &raw, &len, &text) != KITH_OK)
+	if (archive_get(c->db, id, &p, &raw, &len, &text) != KITH_OK) {
+		int64_t when;
+		char *why;
+
+		if (privacy_removed(c->db, id, &when, &why, NULL) == KITH_OK) {
+			char date[32];
+			time_t t = (time_t)when;
+			struct tm tm;
+
+			gmtime_r(&t, &tm);
+			strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+			die(EX_NOINPUT_, "post %lld was removed by the list owners "
+			    "on %s: %s", (long long)id, date, why);
+		}
 		die(EX_NOINPUT_, "no archived post with ID %lld; see 'kith "
 		    "archive ls LIST'", (long long)id);
+	}
 	if (text_only) {
 		cli_printf("From: %s\nSubject: %s\n\n", p.sender, p.subject);
 		cli_text(stdout, text ? text : "");
@@ -87,6 +105,52 @@ archive_show(struct cli *c, int argc, char **argv)
 	post_release(&p);
 	free(raw);
 	free(text);
+	return 0;
+}
+
+/* archive rm ID --reason TEXT: for good, with a stand-in (privacy.h) */
+static int
+archive_rm(struct cli *c, int argc, char **argv)
+{
+	const char *reason = NULL;
+	const struct cli_opt opts[] = {
+		{ "reason", 0, OPT_VALUE, &reason },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "archive rm", "ID --reason TEXT", 1, 1,
+	    opts };
+	char err[256] = "";
+	int64_t id;
+	int st, old;
+
+	cli_parse(&sub, argc, argv);
+	id = cli_id("archive rm", "a post ID", argv[0]);
+	if (reason == NULL || *reason == '\0')
+		usage_error("archive", "'archive rm' needs --reason TEXT (kept "
+		    "with the post's stand-in)");
+	cli_open(c);
+	/* the removed bytes are overwritten, not only unlinked */
+	old = (int)db_int(c->db, 0, NULL, "PRAGMA secure_delete", "");
+	db_exec(c->db, "PRAGMA secure_delete=ON", "");
+	st = db_begin(c->db);
+	if (st == KITH_OK)
+		st = privacy_remove_post(c->db, id, reason, "", now_utc(), err,
+		    sizeof(err));
+	if (st == KITH_OK)
+		st = db_commit(c->db);
+	else
+		db_rollback(c->db);
+	if (st == KITH_PERM)
+		die(EX_NOINPUT_, "%s; see 'kith archive ls LIST'", err);
+	if (st != KITH_OK)
+		die(EX_TEMPFAIL_, "database busy; nothing was removed");
+	if (privacy_scrub(c->db) == 0)
+		cli_warn("a reader kept the write-ahead log open: the removed "
+		    "bytes leave it at the next checkpoint");
+	db_exec(c->db, old ? "PRAGMA secure_delete=ON" :
+	    "PRAGMA secure_delete=OFF", "");
+	cli_printf("removed post %lld from the archive: %s\n", (long long)id,
+	    reason);
 	return 0;
 }
 
@@ -152,6 +216,8 @@ cmd_archive(struct cli *c, int argc, char **argv)
 	}
 	if (!strcmp(sub, "show"))
 		return archive_show(c, argc - 1, argv + 1);
+	if (!strcmp(sub, "rm"))
+		return archive_rm(c, argc - 1, argv + 1);
 	if (!strcmp(sub, "ls") || !strcmp(sub, "search") ||
 	    !strcmp(sub, "export"))
 		return archive_list_cmd(c, argc - 1, argv + 1);

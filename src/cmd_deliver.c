@@ -10,18 +10,10 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "kith/cron.h"
 #include "kith/db.h"
 #include "kith/deliver.h"
-#include "kith/community.h"
-#include "kith/digest.h"
-#include "kith/event.h"
-#include "kith/poll.h"
-#include "kith/newsletter.h"
-#include "kith/onboarding.h"
 #include "kith/log.h"
-#include "kith/membership.h"
-#include "kith/moderation.h"
-#include "kith/tokens.h"
 #include "kith/outbox.h"
 #include "kith/util.h"
 
@@ -80,38 +72,6 @@ cmd_deliver(struct cli *c, int argc, char **argv)
 	return r;
 }
 
-/* Expiries and summaries; each part logs its own trouble and goes on. */
-static void
-cron_housekeeping(struct cli *c)
-{
-	char *secret = config_secret_path(&c->cfg), err[512] = "";
-	struct token_key *key = token_key_load(secret, err, sizeof(err));
-	int64_t now = now_utc();
-
-	free(secret);
-	if (key == NULL) {
-		log_error("cron: %s", err);
-		return;
-	}
-	if (moderation_expire(&c->cfg, c->db, key, now) != KITH_OK)
-		log_warn("cron: held posts not expired this time");
-	if (membership_cron(&c->cfg, c->db, key, now) != KITH_OK)
-		log_warn("cron: confirmations not expired this time");
-	if (digest_cron(&c->cfg, c->db, now) < 0)
-		log_warn("cron: some digests not sent this time; next minute");
-	if (newsletter_cron(c->db, now) < 0)
-		log_warn("cron: scheduled newsletters not started; next minute");
-	if (event_cron(&c->cfg, c->db, now) < 0)
-		log_warn("cron: some event reminders not sent; next minute");
-	if (poll_cron(&c->cfg, c->db, now) < 0)
-		log_warn("cron: some polls not closed; next minute");
-	if (onboarding_cron(&c->cfg, c->db, now) < 0)
-		log_warn("cron: some onboarding steps not sent; next minute");
-	if (community_cron(&c->cfg, c->db, now) < 0)
-		log_warn("cron: some re-engagement notes not sent; next minute");
-	token_key_free(key);
-}
-
 int
 cmd_cron(struct cli *c, int argc, char **argv)
 {
@@ -145,7 +105,8 @@ cmd_cron(struct cli *c, int argc, char **argv)
 		log_info("cron: another cron is running; nothing to do");
 		return 0;
 	}
-	cron_housekeeping(c);
+	/* each job logs its own trouble; what is due is delivered anyway */
+	cron_run(&c->cfg, c->db, now_utc());
 	r = run_delivery(c, &o, 1);
 	/* Keep the WAL small while nothing else is writing. */
 	sqlite3_exec(c->db, "PRAGMA wal_checkpoint(PASSIVE)", NULL, NULL, NULL);

@@ -127,14 +127,17 @@ cmd_digest(struct cli *c, int argc, char **argv)
 
 		if (volume_s)
 			volume = cli_id("digest show", "a volume number", volume_s);
-		if (digest_render_issue(c->db, &l, kind, volume, n, format,
-		    stdout) != KITH_OK)
+		if (digest_render_issue(&c->cfg, c->db, &l, kind, volume, n,
+		    format, stdout) != KITH_OK)
 			die(EX_NOINPUT_, "no %s issue %lld of %s; see 'kith digest "
 			    "ls'", kind == DIGEST_WEEKLY ? "weekly" : "daily",
 			    (long long)n, l.address);
-	} else if (k == 2)
-		digest_preview(c->db, &l, kind, format, now_utc(), stdout);
-	else {
+	} else if (k == 2) {
+		if (digest_preview(&c->cfg, c->db, &l, kind, format, now_utc(),
+		    stdout) != KITH_OK)
+			die(EX_CONFIG_, "a digest text is missing or wrong; see "
+			    "'kith check'");
+	} else {
 		int64_t issue;
 
 		if (digest_run(&c->cfg, c->db, &l, kind, now_utc(), force, &issue)

@@ -11,10 +11,8 @@
 
 #include "cmd.h"
 #include "kith/db.h"
-#include "kith/newsletter.h"
-#include "kith/notice.h"
-#include "kith/onboarding.h"
 #include "kith/template.h"
+#include "kith/texts.h"
 #include "kith/probe.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
@@ -135,9 +133,7 @@ report_template(void *ctx, int warning, const char *line)
 static void
 check_templates(struct check_state *s, const struct list *l)
 {
-	notice_check_templates(&s->c->cfg, l, &s->tc);
-	onboarding_check_templates(&s->c->cfg, l, &s->tc);
-	newsletter_check_templates(&s->c->cfg, l, &s->tc);
+	texts_check(&s->c->cfg, l, &s->tc);
 }
 
 static int

@@ -5,15 +5,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "kith/address.h"
 #include "kith/db.h"
 #include "kith/bounce.h"
-#include "kith/event.h"
+#include "kith/feature.h"
 #include "kith/members.h"
 #include "kith/newsletter.h"
 #include "kith/membership.h"
+#include "kith/notice.h"
+#include "kith/privacy.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
 
@@ -43,7 +46,12 @@ member_usage(FILE *out)
 	    "bounces disabled it)\n"
 	    "       kith member accept LIST ADDRESS  (let in a confirmed request "
 	    "on an\n                                         'approve' list; "
-	    "see 'kith mod ls')\n");
+	    "see 'kith mod ls')\n"
+	    "       kith member export-data ADDRESS [--json]  (everything held "
+	    "about it,\n                                         on every list)\n"
+	    "       kith member forget ADDRESS [--posts keep|anonymise|delete] "
+	    "[--yes]\n                                        (erase it "
+	    "everywhere; posts: keep)\n");
 }
 
 static int
@@ -89,30 +97,42 @@ member_add_cmd(struct cli *c, int argc, char **argv)
 	cli_parse(&sub, argc, argv);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
+	{
+		struct token_key *key = cli_key(c);
+		int gone = privacy_forgotten(c->db, key, argv[1], NULL, NULL);
+
+		token_key_free(key);
+		if (gone == 1)
+			die(EX_NOPERM_, "%s was forgotten at its own request; it "
+			    "may join again by itself (mail to %s-subscribe@%s)",
+			    argv[1], l.local, l.domain);
+	}
 	switch (member_add(c->db, l.id, argv[1], name)) {
 	case MEMBER_ADDED: {
+		struct mail_ctx mc = { &c->cfg, c->db, NULL, &l, NULL, NULL };
 		struct member m = { 0 };
-		int n = 0;
+		struct buf note;
 
-		/* Upcoming events reach a new member at once. */
+		/* What the features owe a new member reaches them at once
+		 * (upcoming events' invitations); the note says what. */
+		buf_init(&note);
 		if (member_find(c->db, l.id, argv[1], &m) == KITH_OK &&
-		    db_begin(c->db) == KITH_OK) {
-			n = event_invite_member(c->db, &l, m.id, m.address,
-			    now_utc());
-			if (n < 0 || db_commit(c->db) != KITH_OK) {
-				db_rollback(c->db);
-				n = 0;
-				fprintf(stderr, "kith: added, but invitations to "
-				    "upcoming events failed: database busy\n");
-			}
+		    db_begin(c->db) == KITH_OK &&
+		    (features_joined(&mc, &m, now_utc(), &note) != KITH_OK ||
+		    db_commit(c->db) != KITH_OK)) {
+			db_rollback(c->db);
+			buf_reset(&note);
+			fprintf(stderr, "kith: added, but what a new member gets "
+			    "at once (invitations to upcoming events) failed: "
+			    "database busy\n");
 		}
 		if (m.address)
 			member_release(&m);
 		cli_printf("added %s to %s", argv[1], l.address);
-		if (n > 0)
-			printf(" (invited to %d upcoming %s)", n, plural(n,
-			    "event", "events"));
+		if (note.len)
+			cli_printf(" (%s)", note.data);
 		printf("\n");
+		buf_release(&note);
 		break;
 	}
 	case MEMBER_EXISTS:
@@ -175,9 +195,9 @@ member_accept_cmd(struct cli *c, int argc, char **argv)
 	const struct cli_sub sub = { "member accept", "LIST ADDRESS", 2, 2,
 	    NULL };
 	struct token_key *key;
-	struct buf out;
+	struct outcome out;
 	struct list l;
-	char *addr;
+	char *addr, *text, lang[NOTICE_LANG_LEN];
 	int st;
 
 	cli_parse(&sub, argc, argv);
@@ -187,7 +207,7 @@ member_accept_cmd(struct cli *c, int argc, char **argv)
 	cli_open(c);
 	cli_list(c, argv[0], &l);
 	key = cli_key(c);
-	buf_init(&out);
+	outcome_init(&out);
 	{
 		struct mail_ctx mc = { &c->cfg, c->db, key, &l, NULL, NULL };
 
@@ -204,8 +224,12 @@ member_accept_cmd(struct cli *c, int argc, char **argv)
 		    l.address);
 	if (st != KITH_OK)
 		die(EX_TEMPFAIL_, "database busy; nothing changed");
-	cli_text(stdout, out.data ? out.data : "");
-	buf_release(&out);
+	/* what the member was told, as the list words it */
+	notice_lang(c->db, &l, NULL, lang);
+	text = outcome_text(c->db, &c->cfg, &l, lang, &out);
+	cli_text(stdout, text ? text : "");
+	free(text);
+	outcome_release(&out);
 	token_key_free(key);
 	free(addr);
 	list_release(&l);
@@ -217,11 +241,28 @@ member_rm_cmd(struct cli *c, int argc, char **argv)
 {
 	const struct cli_sub sub = { "member rm", "LIST ADDRESS", 2, 2, NULL };
 	struct list l;
+	struct member m = { 0 };
+	int r;
 
 	cli_parse(&sub, argc, argv);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
-	switch (member_remove(c->db, l.id, argv[1])) {
+	/* One transaction: the member goes, and what they held goes on
+	 * (a seat to the first one waiting) at once. */
+	r = db_begin(c->db) != KITH_OK ? MEMBER_ERROR :
+	    member_find(c->db, l.id, argv[1], &m) != KITH_OK ?
+	    MEMBER_NOT_FOUND : member_remove(c->db, l.id, argv[1]);
+	if (r == MEMBER_REMOVED) {
+		struct mail_ctx mc = { &c->cfg, c->db, NULL, &l, NULL, NULL };
+
+		if (features_left(&mc, &m, now_utc()) != KITH_OK ||
+		    db_commit(c->db) != KITH_OK)
+			r = MEMBER_ERROR;
+	}
+	if (r != MEMBER_REMOVED)
+		db_rollback(c->db);
+	member_release(&m);
+	switch (r) {
 	case MEMBER_REMOVED:
 		cli_printf("removed %s from %s\n", argv[1], l.address);
 		break;
@@ -370,10 +411,26 @@ member_export_cmd(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+struct forgotten_ctx {
+	sqlite3 *db;
+	struct token_key *key;
+};
+
+/* An import leaves out the addresses erased by 'member forget'. */
+static int
+is_forgotten(const char *address, void *ctx)
+{
+	struct forgotten_ctx *fc = ctx;
+
+	return privacy_forgotten(fc->db, fc->key, address, NULL, NULL) == 1;
+}
+
 static int
 member_import_cmd(struct cli *c, int argc, char **argv)
 {
 	const struct cli_sub sub = { "member import", "LIST FILE", 2, 2, NULL };
+	struct forgotten_ctx fc;
+	struct import_skip skip = { is_forgotten, NULL };
 	struct import_counts n;
 	struct list l;
 	FILE *in;
@@ -385,7 +442,12 @@ member_import_cmd(struct cli *c, int argc, char **argv)
 	in = strcmp(argv[1], "-") ? fopen(argv[1], "r") : stdin;
 	if (in == NULL)
 		die(EX_NOINPUT_, "cannot read '%s': %s", argv[1], strerror(errno));
-	st = member_import(c->db, l.id, in, &n, report_bad_line, argv[1]);
+	skip.ctx = &fc;
+	fc.db = c->db;
+	fc.key = cli_key(c);
+	st = member_import_skip(c->db, l.id, in, &n, report_bad_line, argv[1],
+	    &skip);
+	token_key_free(fc.key);
 	if (st == KITH_PERM)
 		die(EX_IOERR_, "cannot read '%s'; nothing was imported", argv[1]);
 	if (st != KITH_OK)
@@ -395,7 +457,128 @@ member_import_cmd(struct cli *c, int argc, char **argv)
 		fclose(in);
 	printf("%d added, %d skipped (already members), %d invalid\n",
 	    n.added, n.skipped, n.invalid);
+	if (n.forgotten)
+		printf("%d left out: forgotten at their own request (they may "
+		    "join again by themselves)\n", n.forgotten);
 	list_release(&l);
+	return 0;
+}
+
+static int
+member_export_data_cmd(struct cli *c, int argc, char **argv)
+{
+	int json = 0, st;
+	const struct cli_opt opts[] = {
+		{ "json", 0, OPT_FLAG, &json },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "member export-data", "ADDRESS [--json]",
+	    1, 1, opts };
+	struct token_key *key;
+	struct buf out;
+
+	cli_parse(&sub, argc, argv);
+	cli_open(c);
+	key = cli_key(c);
+	buf_init(&out);
+	st = privacy_export(c->db, key, argv[0], json, 1, now_utc(), &out);
+	if (st == KITH_PERM)
+		die(EX_DATAERR_, "'%s' is not a valid address", argv[0]);
+	if (st != KITH_OK)
+		die(EX_TEMPFAIL_, "export incomplete: database busy");
+	if (json)
+		fwrite(out.data, 1, out.len, stdout);
+	else
+		cli_text(stdout, out.data ? out.data : "");
+	buf_release(&out);
+	token_key_free(key);
+	return 0;
+}
+
+/* The lists whose only owner address is, one a line ("" for none). */
+static char *
+lists_only_owned_by(sqlite3 *db, const char *address)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT l.address FROM lists l JOIN "
+	    "members m ON m.list_id=l.id AND m.role='owner' GROUP BY l.id "
+	    "HAVING count(*)=1 AND max(m.address)=? ORDER BY l.address");
+	struct buf b;
+
+	buf_init(&b);
+	if (st) {
+		db_bind(st, "t", address);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			buf_addf(&b, "%s\n", sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	return b.data ? buf_detach(&b, NULL) : xstrdup("");
+}
+
+/*
+ * member forget - erase an address everywhere (privacy.h).  Like list rm
+ * it cannot be undone: --yes, or the address typed at the terminal.
+ */
+static int
+member_forget_cmd(struct cli *c, int argc, char **argv)
+{
+	const char *posts = "keep";
+	int yes = 0, checkpointed, st;
+	const struct cli_opt opts[] = {
+		{ "posts", 0, OPT_VALUE, &posts },
+		{ "yes", 'y', OPT_FLAG, &yes },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "member forget", "ADDRESS [--posts "
+	    "keep|anonymise|delete] [--yes]", 1, 1, opts };
+	enum privacy_posts mode;
+	struct token_key *key;
+	char err[512] = "", *addr, *orphans;
+	struct buf report;
+
+	cli_parse(&sub, argc, argv);
+	if (privacy_posts_parse(posts, &mode) < 0)
+		usage_error("member", "--posts is keep, anonymise or delete, not "
+		    "'%s'", posts);
+	addr = address_normalize(argv[0]);
+	if (addr == NULL)
+		die(EX_DATAERR_, "'%s' is not a valid address", argv[0]);
+	if (!yes) {
+		char *q = xasprintf("This erases %s from every list for good "
+		    "(posts: %s).\nType the address to go ahead: ", addr, posts);
+
+		if (!isatty(0))
+			die(EX_USAGE_, "'member forget' erases %s for good; add "
+			    "--yes", addr);
+		if (!cli_confirm(q, addr))
+			die(EX_USAGE_, "nothing was changed");
+		free(q);
+	}
+	cli_open(c);
+	key = cli_key(c);
+	buf_init(&report);
+	orphans = lists_only_owned_by(c->db, addr);
+	st = privacy_forget(c->db, key, addr, mode, now_utc(), &report,
+	    &checkpointed, err, sizeof(err));
+	if (st == KITH_PERM)
+		die(EX_DATAERR_, "%s", err);
+	if (st != KITH_OK)
+		die(EX_TEMPFAIL_, "%s", err);
+	cli_text(stdout, report.data ? report.data : "");
+	cli_printf("forgot %s (posts: %s); a keyed hash of it is kept so that "
+	    "no import or bounce brings it back\n", addr, posts);
+	if (!checkpointed)
+		cli_warn("a reader kept the write-ahead log open: the erased "
+		    "bytes leave it at the next checkpoint");
+	for (char *l = orphans, *next; l && *l; l = next) {
+		next = strchr(l, '\n');
+		*next++ = '\0';
+		cli_warn("%s has no owner now; give it one with 'kith member "
+		    "role %s ADDRESS owner'", l, l);
+	}
+	free(orphans);
+	buf_release(&report);
+	token_key_free(key);
+	free(addr);
 	return 0;
 }
 
@@ -413,6 +596,8 @@ cmd_member(struct cli *c, int argc, char **argv)
 		{ "invite", member_invite_cmd }, { "tag", member_tag_cmd },
 		{ "untag", member_tag_cmd }, { "enable", member_enable_cmd },
 		{ "accept", member_accept_cmd },
+		{ "export-data", member_export_data_cmd },
+		{ "forget", member_forget_cmd },
 	};
 
 	if (argc < 2 || wants_help(argc, argv)) {

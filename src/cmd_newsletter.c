@@ -16,12 +16,12 @@
 #include "kith/db.h"
 #include "kith/deliver.h"
 #include "kith/members.h"
-#include "kith/membership.h"
 #include "kith/newsletter.h"
 #include "kith/outbox.h"
 #include "kith/timeutil.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
+#include "kith/weblinks.h"
 
 static void
 newsletter_usage(FILE *out)
@@ -285,7 +285,7 @@ preview_cmd(struct cli *c, int argc, char **argv)
 		member_id = m.id;
 	}
 	/* A non-member's preview shows the links a member would get. */
-	membership_unsubscribe_links(&c->cfg, key, l.address,
+	weblink_list_unsubscribe(&c->cfg, key, l.address,
 	    member_id ? member_id : 0, addr, &mailto, &url);
 	r.address = addr;
 	r.unsub_mailto = mailto;

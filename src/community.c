@@ -17,8 +17,7 @@
 
 /* UTC start of the month holding t, and of the month before. */
 static void
-month_bounds(int64_t t, int64_t *this_month, int64_t *last_month,
-    char *name, size_t n)
+month_bounds(int64_t t, int64_t *this_month, int64_t *last_month)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -29,28 +28,38 @@ month_bounds(int64_t t, int64_t *this_month, int64_t *last_month,
 	*this_month = (int64_t)timegm(&tm);
 	tm.tm_mon -= 1;
 	*last_month = (int64_t)timegm(&tm);
-	strftime(name, n, "%B %Y", &tm);
 }
 
-void
-community_thanks_lines(sqlite3 *db, const struct list *l, int64_t now,
-    struct buf *out)
+/* What the digest's thank-you gives its template (kith check). */
+static const struct template_schema digest_schema = {
+	"digest/thanks.txt", TF_FIELDS(TF_TIME("month"), TF_LIST("members",
+	    TF_FIELDS(TF_STR("name"), TF_INT("posts"), TF_INT("answers")))), 0
+};
+
+/*
+ * digest_section - the thank-you for a digest made at now, when the list
+ * has `thanks on` and no digest went out earlier this month: last
+ * month's three top contributors who have not said `set thanks off`.
+ */
+static int
+digest_section(sqlite3 *db, const struct list *l, int64_t now,
+    struct tvars *tv)
 {
-	char *on = list_setting(db, l->id, "thanks"), month[32];
+	char *on = list_setting(db, l->id, "thanks");
 	int64_t this_month, last_month;
+	struct tvlist *list = NULL;
 	sqlite3_stmt *st;
-	int n = 0;
 
 	if (on == NULL || strcmp(on, "on")) {
 		free(on);
-		return;
+		return 0;
 	}
 	free(on);
-	month_bounds(now, &this_month, &last_month, month, sizeof(month));
+	month_bounds(now, &this_month, &last_month);
 	/* Only the first digest of the month carries it. */
 	if (db_int(db, 0, NULL, "SELECT count(*) FROM digests WHERE list_id=? "
 	    "AND created>=? AND created<?", "iii", l->id, this_month, now) > 0)
-		return;
+		return 0;
 	st = db_prepare(db, "SELECT m.address, m.name, "
 	    "(SELECT count(*) FROM posts p WHERE p.list_id=m.list_id AND "
 	    "p.sender=m.address AND p.received>=?2 AND p.received<?3) AS posts, "
@@ -59,25 +68,24 @@ community_thanks_lines(sqlite3 *db, const struct list *l, int64_t now,
 	    "m.list_id=?1 AND m.thanks=1 AND posts + answers > 0 ORDER BY "
 	    "posts + answers DESC, m.address LIMIT 3");
 	if (st == NULL)
-		return;
+		return 0;
 	db_bind(st, "iii", l->id, last_month, this_month);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 1);
-		int64_t posts = sqlite3_column_int64(st, 2);
-		int64_t answers = sqlite3_column_int64(st, 3);
+		struct tvars *it;
 
-		if (n++ == 0)
-			buf_addf(out, "Thank you\n---------\n\nIn %s these members "
-			    "did the most for %s:\n\n", month, l->name);
-		buf_addf(out, "  %s (%lld %s, %lld event %s)\n",
-		    *name ? name : (const char *)sqlite3_column_text(st, 0),
-		    (long long)posts, plural(posts, "post", "posts"),
-		    (long long)answers, plural(answers, "answer", "answers"));
+		if (list == NULL)
+			list = tv_list(tv, "members");
+		it = tv_item(list);
+		tv_str(it, "name", *name ? name :
+		    (const char *)sqlite3_column_text(st, 0));
+		tv_int(it, "posts", sqlite3_column_int64(st, 2));
+		tv_int(it, "answers", sqlite3_column_int64(st, 3));
 	}
 	sqlite3_finalize(st);
-	if (n)
-		buf_adds(out, "\nThank you!  (Rather not be named? Send 'set "
-		    "thanks off' to the -request address.)\n\n");
+	/* mid-month: the same month in every zone */
+	tv_int(tv, "month", last_month + 15 * 86400);
+	return list != NULL;
 }
 
 static int
@@ -116,7 +124,6 @@ nudge_list(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 
 				memset(&o, 0, sizeof(o));
 				o.to = addr[i];
-				o.subject = "We miss you";
 				o.tmpl = "reengage.txt";
 				o.vars = vars;
 				o.nvars = 2;
@@ -135,15 +142,16 @@ nudge_list(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 }
 
 int
-community_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
+community_cron(const struct site_ctx *c, int64_t now)
 {
+	sqlite3 *db = c->db;
 	sqlite3_stmt *st = db_prepare(db, "SELECT list_id, value FROM "
 	    "list_settings WHERE key='nudge_after' AND value!='0'");
 	int64_t ids[256], after[256];
-	int n = 0, sent = 0, bad = 0;
+	int n = 0, status = KITH_OK;
 
 	if (st == NULL)
-		return -1;
+		return KITH_TEMP;
 	while (n < 256 && sqlite3_step(st) == SQLITE_ROW) {
 		ids[n] = sqlite3_column_int64(st, 0);
 		after[n] = duration_parse((const char *)sqlite3_column_text(st, 1));
@@ -157,12 +165,18 @@ community_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
 
 		if (list_find_id(db, ids[i], &l) != KITH_OK)
 			continue;
-		k = nudge_list(cfg, db, &l, after[i], now);
+		k = nudge_list(c->cfg, db, &l, after[i], now);
 		if (k < 0)
-			bad = 1;
-		else
-			sent += k;
+			status = KITH_TEMP;
 		list_release(&l);
 	}
-	return bad ? -1 : sent;
+	return status;
 }
+
+/* The feature's row (feature.h). */
+const struct feature community_feature = {
+	.name = "community",
+	.cron = community_cron,
+	.digest_section = digest_section,
+	.digest = &digest_schema,
+};

@@ -357,6 +357,46 @@ static const char *const migrations[] = {
 	 * (each leave, join and held post looks them up; kith serve's
 	 * one-click unsubscribe went from 8 ms to under 1 ms at 20,000) */
 	"CREATE INDEX members_role ON members(list_id, role);",
+	/* 12: one column says who renders each copy: render "KIND:KEY", KIND
+	 * a feature's name (feature.h).  A newsletter's campaign_id becomes
+	 * "newsletter:ID"; rows queued before the upgrade deliver as they
+	 * would have. */
+	"UPDATE outbox_messages SET render='newsletter:' || campaign_id"
+	"  WHERE campaign_id IS NOT NULL AND render='';"
+	"ALTER TABLE outbox_messages DROP COLUMN campaign_id;",
+	/*
+	 * 13: privacy (privacy.h, docs/PRIVACY.md).  forgotten: one row per
+	 * address erased by `kith member forget`, kept only as an HMAC with
+	 * the site secret, so that a later bounce or import is recognised
+	 * without the address being kept.  posts_removed: what stands where
+	 * a post was (`kith archive rm`, or forget --posts delete), so that
+	 * its permalink says "removed by the list owners" and its id and
+	 * number are never given to another post.
+	 */
+	"CREATE TABLE forgotten ("
+	"  hash TEXT PRIMARY KEY,"	/* token_digest("forgotten", address) */
+	"  at INTEGER NOT NULL,"
+	"  posts TEXT NOT NULL,"	/* keep | anonymise | delete */
+	"  banned TEXT NOT NULL DEFAULT '');"	/* ",0,3,": its bans (0 site) */
+	"CREATE TABLE posts_removed ("
+	"  id INTEGER PRIMARY KEY,"	/* the post's own id (its permalink) */
+	"  list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	"  num INTEGER NOT NULL,"	/* its number in the list */
+	"  message_id TEXT NOT NULL,"
+	"  thread_id INTEGER,"
+	"  date INTEGER NOT NULL,"	/* the post's own date */
+	"  removed INTEGER NOT NULL,"	/* when it was removed */
+	"  reason TEXT NOT NULL,"
+	"  by TEXT NOT NULL DEFAULT '',"	/* the owner, or '' (command line) */
+	"  UNIQUE (list_id, num));"
+	/* a post rewritten (forget --posts anonymise) is searched as it is
+	 * now, not as it was */
+	"CREATE TRIGGER posts_au AFTER UPDATE OF subject, body, archived ON "
+	"  posts BEGIN"
+	"  INSERT INTO posts_fts(posts_fts, rowid, subject, body) SELECT"
+	"  'delete', old.id, old.subject, old.body WHERE old.archived;"
+	"  INSERT INTO posts_fts(rowid, subject, body) SELECT new.id,"
+	"  new.subject, new.body WHERE new.archived; END;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == DB_SCHEMA_VERSION,

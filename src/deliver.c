@@ -14,18 +14,16 @@
 #include "kith/db.h"
 #include "kith/deliver.h"
 #include "kith/dkim.h"
-#include "kith/event.h"
+#include "kith/feature.h"
 #include "kith/journal.h"
 #include "kith/log.h"
 #include "kith/lists.h"
-#include "kith/membership.h"
-#include "kith/newsletter.h"
 #include "kith/outbox.h"
-#include "kith/poll.h"
 #include "kith/throttle.h"
 #include "kith/tokens.h"
 #include "kith/transport.h"
 #include "kith/util.h"
+#include "kith/weblinks.h"
 
 #define DEFAULT_COMMIT_EVERY 64
 #define VERP_LIFETIME (90 * 86400)
@@ -57,8 +55,9 @@ struct worker {
 	int64_t dkim_msg_id;
 	struct journal *journal;
 	char *journal_dir;
-	struct newsletter_cache *nc;	/* renders newsletter copies */
-	struct event_cache *ec;		/* renders invitations */
+	struct site_ctx site;		/* what renderers are given */
+	void **caches;			/* each renderer's own, by the index
+					 * of its feature in features_table */
 	/* rates of the current message (throttle.h) */
 	int64_t rate_msg_id;
 	int64_t site_interval;
@@ -224,7 +223,7 @@ unsubscribe_header(struct worker *w, const char *list_address,
 {
 	char *mailto, *url, *h;
 
-	if (membership_unsubscribe_links(w->cfg, w->key, list_address,
+	if (weblink_list_unsubscribe(w->cfg, w->key, list_address,
 	    member_id, rcpt, &mailto, &url) < 0)
 		return NULL;
 	if (url)
@@ -241,8 +240,8 @@ unsubscribe_header(struct worker *w, const char *list_address,
 /*
  * recipient_head - the header lines only this recipient's copy has: its
  * List-Unsubscribe, and the DKIM signature over the whole copy.  own is
- * the copy's own bytes when it has them (newsletters), else NULL: the
- * shared message is prepared for signing once.  NULL when there are none.
+ * the copy's own bytes when a renderer made them, else NULL: the shared
+ * message is prepared for signing once.  NULL when there are none.
  */
 static char *
 recipient_head(struct worker *w, const struct outbox_message *m,
@@ -338,7 +337,26 @@ throttle_wait(struct worker *w, int64_t deadline_us)
 static int
 message_rendered(const struct outbox_message *m)
 {
-	return m->campaign_id > 0 || (m->render && *m->render);
+	return m->render && *m->render;
+}
+
+/*
+ * render_copy - the copy of m for it, made by the renderer of the
+ * feature its render names; NULL when there is none or it fails.
+ */
+static char *
+render_copy(struct worker *w, const struct outbox_message *m,
+    const struct outbox_item *it, size_t *len)
+{
+	int k = features_renderer(m->render);
+
+	if (k < 0) {
+		log_warn("deliver: message %lld: no renderer for '%s'",
+		    (long long)m->id, m->render);
+		return NULL;
+	}
+	return features_table[k]->render(&w->site, &w->caches[k], m->render,
+	    it->member_id, it->rcpt, len);
 }
 
 /* Fill tx t for item it of message m; own gets a rendered copy. */
@@ -358,21 +376,8 @@ tx_prepare(struct worker *w, const struct outbox_message *m,
 	t->status = -1;
 	t->data = m->data;
 	t->len = m->len;
-	if (m->campaign_id > 0) {
-		if (w->nc == NULL)
-			w->nc = newsletter_cache_new(w->db);
-		*own = newsletter_personalise(w->nc, w->cfg, w->key,
-		    m->campaign_id, it->member_id, it->rcpt, &own_len);
-	} else if (m->render && !strncmp(m->render, "poll:", 5)) {
-		*own = poll_personalise(w->db, w->cfg, w->key, m->render,
-		    it->member_id, it->rcpt, &own_len);
-	} else if (m->render && *m->render) {
-		if (w->ec == NULL)
-			w->ec = event_cache_new(w->db);
-		*own = event_personalise(w->ec, w->cfg, w->key, m->render,
-		    it->member_id, it->rcpt, &own_len);
-	}
 	if (message_rendered(m)) {
+		*own = render_copy(w, m, it, &own_len);
 		if (*own == NULL)
 			return;
 		t->data = *own;
@@ -564,6 +569,14 @@ worker_init(struct worker *w, const struct kith_config *cfg, int commit_every,
 		if (w->journal == NULL)
 			w->commit_every = 1;
 	}
+	if (st == KITH_OK) {
+		size_t n = 0;
+
+		while (features_table[n])
+			n++;
+		w->site = (struct site_ctx){ cfg, w->db, w->key };
+		w->caches = xcalloc(n + 1, sizeof(*w->caches));
+	}
 	return st;
 }
 
@@ -579,8 +592,10 @@ worker_release(struct worker *w)
 	outbox_marker_free(w->marker);
 	dkim_key_free(w->dkim);
 	dkim_msg_free(w->dkim_msg);
-	newsletter_cache_free(w->nc);
-	event_cache_free(w->ec);
+	for (int i = 0; w->caches && features_table[i]; i++)
+		if (w->caches[i] && features_table[i]->render_free)
+			features_table[i]->render_free(w->caches[i]);
+	free(w->caches);
 	token_key_free(w->key);
 	db_close(w->db);
 }

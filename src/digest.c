@@ -7,12 +7,11 @@
 
 #include "kith/compose.h"
 #include "kith/db.h"
-#include "kith/community.h"
 #include "kith/digest.h"
-#include "kith/event.h"
-#include "kith/poll.h"
+#include "kith/feature.h"
 #include "kith/log.h"
 #include "kith/message.h"
+#include "kith/notice.h"
 #include "kith/mime.h"
 #include "kith/outbox.h"
 #include "kith/subject.h"
@@ -34,14 +33,16 @@ digest_kind_parse(const char *s)
 
 /* The issue being built: its numbers and the posts' range. */
 struct issue {
+	const struct kith_config *cfg;
+	sqlite3 *db;
 	const struct list *l;
 	enum digest_kind kind;
 	int64_t volume, issue;	/* as readers see them: per kind and volume */
 	int64_t after, upto;	/* posts id in (after, upto] */
 	int64_t date;		/* its Date: when it was made */
-	char *subject;
 	char *prefix;		/* subject prefix to strip in the contents */
-	char *events;		/* upcoming events and their answers, or "" */
+	char *sections;		/* events, polls, thanks in sections_lang */
+	char sections_lang[NOTICE_LANG_LEN];
 };
 
 /* One archived post, as a digest needs it. */
@@ -98,41 +99,148 @@ load_posts(sqlite3 *db, const struct issue *is, int64_t from, size_t *n)
 	return v;
 }
 
-/* A post's subject as the digest shows it: no list prefix, one "Re:". */
+/* One attachment line of a plain digest's post. */
+static void
+list_attachment(const char *name, const char *type, size_t size, void *ctx)
+{
+	struct tvars *a = tv_item(ctx);
+	char human[32];
+
+	tv_str(a, "name", name);
+	tv_str(a, "type", type);
+	tv_str(a, "size", size_human((int64_t)size, human, sizeof(human)));
+}
+
+/*
+ * post_values - one post as the digest's texts show it: its subject
+ * without the list's prefix and with one "Re:" ("" for none), its
+ * author, and for plain text its header lines, body (ending in a line
+ * break unless empty) and attachments.
+ */
+static void
+post_values(struct tvars *tv, const struct issue *is, const struct dpost *p)
+{
+	char date[64], *subj = subject_clean(p->subject, is->prefix);
+	size_t n = strlen(p->body);
+
+	tv_str(tv, "subject", subj);
+	tv_str(tv, "author", *p->sender_name ? p->sender_name : p->sender);
+	/* RFC 1153's fields, read by programs: RFC 5322's forms */
+	compose_date(p->date, date, sizeof(date));
+	tv_str(tv, "date", date);
+	if (*p->sender_name)
+		tv_strf(tv, "from", "%s <%s>", p->sender_name, p->sender);
+	else
+		tv_str(tv, "from", p->sender);
+	tv_str(tv, "message_id", p->message_id);
+	if (n && p->body[n - 1] != '\n')
+		tv_strf(tv, "body", "%s\n", p->body);
+	else
+		tv_str(tv, "body", p->body);
+	message_attachments(p->raw, p->rawlen, list_attachment,
+	    tv_list(tv, "attachments"));
+	free(subj);
+}
+
+/*
+ * sections - what the features add at the end of an issue of l made
+ * at date: each one's section (feature.h) that has something to show,
+ * rendered from its template, in the table's order; "" when none has.
+ * A section whose template fails is left out (logged) and the digest
+ * still goes.  Caller frees.
+ */
 static char *
-toc_subject(const struct issue *is, const char *subject)
+sections(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    int64_t date, const char *lang)
 {
-	char *s = subject_clean(subject, is->prefix);
+	char *tz = list_setting(db, l->id, "timezone"), err[512];
+	struct template_opts o = { l->local, lang, tz };
+	struct template_out out;
+	struct buf b;
 
-	if (*s == '\0') {
-		free(s);
-		s = xstrdup("(no subject)");
+	buf_init(&b);
+	for (const struct feature *const *f = features_table; *f; f++) {
+		struct tvars *tv;
+
+		if ((*f)->digest_section == NULL)
+			continue;
+		tv = tv_new();
+		notice_list_tv(tv, l);
+		if ((*f)->digest_section(db, l, date, tv) == 1) {
+			if (template_mail(cfg, &o, (*f)->digest->name, tv, &out,
+			    err, sizeof(err)) == 0) {
+				buf_adds(&b, out.body);
+				template_out_release(&out);
+			} else
+				log_error("digest: %s section of '%s' left out: "
+				    "%s", (*f)->name, l->address, err);
+		}
+		tv_free(tv);
 	}
-	return s;
+	free(tz);
+	return b.data ? buf_detach(&b, NULL) : xstrdup("");
 }
 
-/* "Today's Topics" is a daily word: a weekly issue has the week's. */
+/*
+ * issue_sections - the features' sections (sections()) in lang, made
+ * once a language; borrowed, valid until issue_release.
+ */
 static const char *
-topics_title(const struct issue *is)
+issue_sections(struct issue *is, const char *lang)
 {
-	return is->kind == DIGEST_WEEKLY ? "This Week's Topics" :
-	    "Today's Topics";
+	if (is->sections && !strcmp(is->sections_lang, lang))
+		return is->sections;
+	free(is->sections);
+	is->sections = sections(is->cfg, is->db, is->l, is->date, lang);
+	snprintf(is->sections_lang, sizeof(is->sections_lang), "%s", lang);
+	return is->sections;
 }
+
+/* The texts of one copy: subject, contents, footer, their descriptions. */
+struct copy {
+	struct tvars *tv;	/* the issue's values and its posts */
+	struct template_out subject, contents, footer;
+};
 
 static void
-add_toc(struct buf *b, const struct issue *is, const struct dpost *p,
-    size_t n)
+copy_release(struct copy *c)
 {
-	buf_addf(b, "Send %s mailing list submissions to\n\t%s\n\n",
-	    is->l->name, is->l->address);
-	buf_addf(b, "%s:\n\n", topics_title(is));
-	for (size_t i = 0; i < n; i++) {
-		char *subj = toc_subject(is, p[i].subject);
+	tv_free(c->tv);
+	template_out_release(&c->subject);
+	template_out_release(&c->contents);
+	template_out_release(&c->footer);
+}
 
-		buf_addf(b, "   %zu. %s (%s)\n", i + 1, subj,
-		    *p[i].sender_name ? p[i].sender_name : p[i].sender);
-		free(subj);
-	}
+/*
+ * copy_texts - the digest's texts in lang for posts p: 0, or -1 when a
+ * text is missing or wrong (logged).
+ */
+static int
+copy_texts(struct issue *is, const char *lang, const struct dpost *p,
+    size_t n, struct copy *c)
+{
+	struct tvlist *posts;
+
+	memset(c, 0, sizeof(*c));
+	c->tv = tv_new();
+	tv_int(c->tv, "volume", is->volume);
+	tv_int(c->tv, "issue", is->issue);
+	tv_bool(c->tv, "weekly", is->kind == DIGEST_WEEKLY);
+	tv_int(c->tv, "count", (long long)n);
+	posts = tv_list(c->tv, "posts");
+	for (size_t i = 0; i < n; i++)
+		post_values(tv_item(posts), is, &p[i]);
+	if (notice_render(is->db, is->cfg, is->l, lang, "digest/subject.txt",
+	    c->tv, &c->subject) < 0)
+		return -1;
+	tv_str(c->tv, "subject", c->subject.subject ? c->subject.subject :
+	    is->l->name);
+	tv_str(c->tv, "sections", issue_sections(is, lang));
+	if (notice_render(is->db, is->cfg, is->l, lang, "digest/contents.txt",
+	    c->tv, &c->contents) < 0 || notice_render(is->db, is->cfg, is->l,
+	    lang, "digest/footer.txt", c->tv, &c->footer) < 0)
+		return -1;
+	return 0;
 }
 
 /*
@@ -141,7 +249,8 @@ add_toc(struct buf *b, const struct issue *is, const struct dpost *p,
  * auto-generated, so that vacation robots leave it alone.
  */
 static void
-add_headers(struct mime_part *top, const struct issue *is)
+add_headers(struct mime_part *top, const struct issue *is,
+    const char *subject)
 {
 	const struct list *l = is->l;
 	char date[64], *id = compose_message_id(l->domain), *v;
@@ -151,7 +260,7 @@ add_headers(struct mime_part *top, const struct issue *is)
 	mime_header_addr(top, "From", l->name, v);
 	free(v);
 	mime_header_addr(top, "To", NULL, l->address);
-	mime_header_text(top, "Subject", is->subject);
+	mime_header_text(top, "Subject", subject);
 	mime_header(top, "Date", date);
 	mime_headerf(top, "Message-ID", "<%s>", id);
 	mime_header_addr(top, "Reply-To", NULL, l->address);
@@ -190,13 +299,14 @@ digest_text(const char *text, const char *description)
  * same each time (the builder still checks them against the posts).
  */
 static char *
-issue_write(const struct issue *is, struct mime_part *top, size_t *len)
+issue_write(const struct issue *is, struct mime_part *top,
+    const char *subject, size_t *len)
 {
 	char *seed = xasprintf("digest/%s/%s/%lld/%lld", is->l->address,
 	    kind_names[is->kind], (long long)is->volume, (long long)is->issue);
 	char *out;
 
-	add_headers(top, is);
+	add_headers(top, is, subject);
 	out = mime_detach(top, seed, len);
 	mime_part_free(top);
 	free(seed);
@@ -208,114 +318,97 @@ issue_write(const struct issue *is, struct mime_part *top, size_t *len)
  * then multipart/digest with each archived post intact, then a footer.
  */
 static char *
-render_mime(const struct issue *is, const struct dpost *p, size_t n,
-    size_t *len)
+render_mime(const struct issue *is, const struct copy *c, const struct dpost *p,
+    size_t n, size_t *len)
 {
 	struct mime_part *top = mime_multipart_new("mixed"), *d;
-	struct buf b;
-	char *desc;
 
-	buf_init(&b);
-	add_toc(&b, is, p, n);
-	desc = xasprintf("%s (%zu messages)", topics_title(is), n);
-	mime_part_add(top, digest_text(b.data, desc));
-	free(desc);
+	mime_part_add(top, digest_text(c->contents.body, c->contents.subject));
 	d = mime_multipart_new("digest");
 	for (size_t i = 0; i < n; i++)
 		mime_part_add(d, mime_message_new(p[i].raw, p[i].rawlen));
 	mime_part_add(top, d);
-	buf_reset(&b);
-	buf_addf(&b, "%sEnd of %s\n", is->events, is->subject);
-	mime_part_add(top, digest_text(b.data, "Digest Footer"));
-	buf_release(&b);
-	return issue_write(is, top, len);
+	mime_part_add(top, digest_text(c->footer.body, c->footer.subject));
+	return issue_write(is, top, tv_get_str(c->tv, "subject"), len);
 }
 
-static void
-list_attachment(const char *name, const char *type, size_t size, void *ctx)
+/* The display width of the last line of text, its line break aside. */
+static size_t
+last_line_width(const char *text)
 {
-	struct buf *b = ctx;
-	char human[32];
+	size_t n = strlen(text);
+	char *line;
+	const char *start;
+	size_t w;
 
-	buf_addf(b, "[attachment: %s, %s, %s, not included]\n",
-	    *name ? name : "(no name)", type, size_human((int64_t)size, human,
-	    sizeof(human)));
+	while (n > 0 && text[n - 1] == '\n')
+		n--;
+	for (start = text + n; start > text && start[-1] != '\n'; start--)
+		;
+	line = xstrndup(start, (size_t)(text + n - start));
+	w = str_width(line);
+	free(line);
+	return w;
 }
 
-/* render_plain - RFC 1153: contents, 70 dashes, posts split by 30 dashes. */
+/*
+ * render_plain - RFC 1153 (digest/plain.txt): contents, 70 dashes, posts
+ * split by 30 dashes, the footer underlined with stars.
+ */
 static char *
-render_plain(const struct issue *is, const struct dpost *p, size_t n,
-    size_t *len)
+render_plain(struct issue *is, const char *lang, struct copy *c, size_t *len)
 {
-	static const char dash70[] = "------------------------------------"
-	    "----------------------------------";
-	static const char dash30[] = "------------------------------";
-	struct buf text;
-	char *out;
-	size_t stars;
+	struct template_out out;
+	char *data;
 
-	buf_init(&text);
-	add_toc(&text, is, p, n);
-	buf_addf(&text, "\n%s\n\n", dash70);
-	for (size_t i = 0; i < n; i++) {
-		char date[64], *subj = toc_subject(is, p[i].subject);
-
-		compose_date(p[i].date, date, sizeof(date));
-		buf_addf(&text, "Message: %zu\nDate: %s\nFrom: %s%s%s%s\n"
-		    "Subject: %s\nMessage-ID: <%s>\n\n", i + 1, date,
-		    p[i].sender_name, *p[i].sender_name ? " <" : "", p[i].sender,
-		    *p[i].sender_name ? ">" : "", subj, p[i].message_id);
-		buf_adds(&text, p[i].body);
-		if (text.len && text.data[text.len - 1] != '\n')
-			buf_addc(&text, '\n');
-		message_attachments(p[i].raw, p[i].rawlen, list_attachment,
-		    &text);
-		buf_addf(&text, "\n%s\n\n", dash30);
-		free(subj);
-	}
-	buf_adds(&text, is->events);
-	buf_addf(&text, "End of %s\n", is->subject);
-	stars = strlen(is->subject) + 7;
-	for (size_t i = 0; i < stars; i++)
-		buf_addc(&text, '*');
-	buf_addc(&text, '\n');
-	out = issue_write(is, digest_text(text.data, NULL), len);
-	buf_release(&text);
-	return out;
+	tv_str(c->tv, "contents", c->contents.body);
+	tv_str(c->tv, "footer", c->footer.body);
+	tv_int(c->tv, "stars", (long long)last_line_width(c->footer.body));
+	if (notice_render(is->db, is->cfg, is->l, lang, "digest/plain.txt",
+	    c->tv, &out) < 0)
+		return NULL;
+	data = issue_write(is, digest_text(out.body, NULL),
+	    tv_get_str(c->tv, "subject"), len);
+	template_out_release(&out);
+	return data;
 }
 
+/*
+ * render - the copy of the issue for readers of lang in format, with
+ * posts p; NULL when a text is missing or wrong (logged).
+ */
 static char *
-render(const struct issue *is, const char *format, const struct dpost *p,
-    size_t n, size_t *len)
+render(struct issue *is, const char *format, const char *lang,
+    const struct dpost *p, size_t n, size_t *len)
 {
-	return strcmp(format, "plain") ? render_mime(is, p, n, len) :
-	    render_plain(is, p, n, len);
+	struct copy c;
+	char *data = NULL;
+
+	if (copy_texts(is, lang, p, n, &c) == 0)
+		data = strcmp(format, "plain") ? render_mime(is, &c, p, n, len) :
+		    render_plain(is, lang, &c, len);
+	copy_release(&c);
+	return data;
 }
 
 /*
  * issue_init - an issue of kind as of date (its Date header, and the
- * moment its event and thank-you lines are taken at).
+ * moment the features' sections are taken at).
  */
 static void
-issue_init(sqlite3 *db, const struct list *l, struct issue *is,
-    enum digest_kind kind, int64_t volume, int64_t issue, int64_t date)
+issue_init(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    struct issue *is, enum digest_kind kind, int64_t volume, int64_t issue,
+    int64_t date)
 {
-	struct buf ev;
-
 	memset(is, 0, sizeof(*is));
+	is->cfg = cfg;
+	is->db = db;
 	is->l = l;
 	is->kind = kind;
 	is->volume = volume;
 	is->issue = issue;
 	is->date = date;
 	is->prefix = list_setting(db, l->id, "subject_prefix");
-	is->subject = xasprintf("%s Digest, Vol %lld, Issue %lld", l->name,
-	    (long long)volume, (long long)issue);
-	buf_init(&ev);
-	event_digest_lines(db, l, date, &ev);
-	poll_digest_lines(db, l, &ev);
-	community_thanks_lines(db, l, date, &ev);
-	is->events = ev.data ? buf_detach(&ev, NULL) : xstrdup("");
 }
 
 /*
@@ -354,23 +447,46 @@ static void
 issue_release(struct issue *is)
 {
 	free(is->prefix);
-	free(is->subject);
-	free(is->events);
+	free(is->sections);
 }
 
-/* A group of recipients that get the same copy: format and first post. */
+/* Recipients that get the same copy: format, first post, language. */
 struct group {
 	char format[8];
 	int64_t start;
+	char lang[NOTICE_LANG_LEN];
 	int64_t msg_id;
 };
 
+/* group_queue - the copy of group g, rendered and queued: its msg_id. */
+static int
+group_queue(sqlite3 *db, struct issue *is, struct group *g)
+{
+	char *bounces = xasprintf("%s-bounces", is->l->local), *data;
+	size_t n, len;
+	struct dpost *p = load_posts(db, is, g->start, &n);
+	int status;
+
+	data = render(is, g->format, g->lang, p, n, &len);
+	/* a text missing or wrong (logged): no issue, cron tries again */
+	status = data == NULL ? KITH_PERM : outbox_message_add(db, is->l->id,
+	    0, "digest", bounces, is->l->domain, is->l->address, data, len,
+	    &g->msg_id);
+	free(data);
+	for (size_t i = 0; i < n; i++)
+		dpost_release(&p[i]);
+	free(p);
+	free(bounces);
+	return status;
+}
+
 /*
- * queue_issue - one outbox message per (format, first post) group of the
- * kind's members, and one outbox row per member.  *recipients counts them.
+ * queue_issue - one outbox message per (format, first post, language)
+ * group of the kind's members, and one outbox row per member.
+ * *recipients counts them.
  */
 static int
-queue_issue(sqlite3 *db, const struct issue *is, const char *mode,
+queue_issue(sqlite3 *db, struct issue *is, const char *mode,
     int64_t *recipients)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT m.id, m.address, "
@@ -380,9 +496,8 @@ queue_issue(sqlite3 *db, const struct issue *is, const char *mode,
 	    "m.mode=?4 AND m.disabled=0");
 	sqlite3_stmt *ins = db_prepare(db, "INSERT OR IGNORE INTO outbox("
 	    "message_id, rcpt, member_id, updated) VALUES (?, ?, ?, ?)");
-	char *bounces = xasprintf("%s-bounces", is->l->local);
-	struct group *groups = NULL;
-	size_t ngroups = 0;
+	struct group *groups = NULL, key;
+	size_t ngroups = 0, g;
 	int rc = SQLITE_OK, status = KITH_OK;
 
 	*recipients = 0;
@@ -393,42 +508,28 @@ queue_issue(sqlite3 *db, const struct issue *is, const char *mode,
 	db_bind(st, "iiit", is->l->id, is->after, is->upto, mode);
 	while (status == KITH_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *format = (const char *)sqlite3_column_text(st, 2);
-		int64_t start = sqlite3_column_int64(st, 3);
-		size_t g;
+		const char *address = (const char *)sqlite3_column_text(st, 1);
 
 		if (sqlite3_column_type(st, 3) == SQLITE_NULL)
 			continue;	/* nothing new since this member switched */
-		if (strcmp(format, "plain"))
-			format = "mime";
+		memset(&key, 0, sizeof(key));
+		snprintf(key.format, sizeof(key.format), "%s",
+		    strcmp(format, "plain") ? "mime" : "plain");
+		key.start = sqlite3_column_int64(st, 3);
+		notice_lang(db, is->l, address, key.lang);
 		for (g = 0; g < ngroups; g++)
-			if (groups[g].start == start &&
-			    !strcmp(groups[g].format, format))
+			if (groups[g].start == key.start &&
+			    !strcmp(groups[g].format, key.format) &&
+			    !strcmp(groups[g].lang, key.lang))
 				break;
 		if (g == ngroups) {
-			struct dpost *p;
-			size_t n, len;
-			char *data;
-
 			groups = xrealloc(groups, (ngroups + 1) * sizeof(*groups));
-			snprintf(groups[g].format, sizeof(groups[g].format), "%s",
-			    format);
-			groups[g].start = start;
-			ngroups++;
-			p = load_posts(db, is, start, &n);
-			data = render(is, format, p, n, &len);
-			status = outbox_message_add(db, is->l->id, 0, "digest",
-			    bounces, is->l->domain, is->l->address, data, len,
-			    &groups[g].msg_id);
-			free(data);
-			for (size_t i = 0; i < n; i++)
-				dpost_release(&p[i]);
-			free(p);
-			if (status != KITH_OK)
+			groups[ngroups++] = key;
+			if ((status = group_queue(db, is, &groups[g])) != KITH_OK)
 				break;
 		}
 		sqlite3_reset(ins);
-		db_bind(ins, "itii", groups[g].msg_id,
-		    (const char *)sqlite3_column_text(st, 1),
+		db_bind(ins, "itii", groups[g].msg_id, address,
 		    sqlite3_column_int64(st, 0), now_utc());
 		if (sqlite3_step(ins) != SQLITE_DONE) {
 			status = KITH_TEMP;
@@ -442,7 +543,6 @@ done:
 	sqlite3_finalize(st);
 	sqlite3_finalize(ins);
 	free(groups);
-	free(bounces);
 	return status;
 }
 
@@ -532,7 +632,6 @@ digest_run(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 	int st, due, early;
 	struct issue is;
 
-	(void)cfg;
 	*issue = 0;
 	snprintf(mode, sizeof(mode), "digest-%s", kname);
 	if ((st = db_begin(db)) != KITH_OK)
@@ -563,8 +662,8 @@ digest_run(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 		number = db_int(db, 0, &st, "SELECT coalesce(max(number), 0) + 1 "
 		    "FROM digests WHERE list_id=?", "i", l->id);
 		volume = volume_at(db, l, now);
-		issue_init(db, l, &is, kind, volume, next_issue(db, l->id, kind,
-		    volume), now);
+		issue_init(cfg, db, l, &is, kind, volume, next_issue(db, l->id,
+		    kind, volume), now);
 		is.after = last_post;
 		is.upto = upto;
 		st = queue_issue(db, &is, mode, &recipients);
@@ -673,25 +772,33 @@ digest_foreach(sqlite3 *db, int64_t list_id,
 	return KITH_OK;
 }
 
-/* The issue rendered as the full list of its posts would get it. */
+/*
+ * write_rendered - the issue as the full list of its posts would get
+ * it, in the list's language.  KITH_PERM when a text is missing or
+ * wrong (logged).
+ */
 static int
 write_rendered(sqlite3 *db, struct issue *is, const char *format, FILE *out)
 {
 	size_t n, len;
 	struct dpost *p = load_posts(db, is, 0, &n);
-	char *data = render(is, format, p, n, &len);
+	char lang[NOTICE_LANG_LEN], *data;
 
-	fwrite(data, 1, len, out);
+	notice_lang(db, is->l, NULL, lang);
+	data = render(is, format, lang, p, n, &len);
+	if (data)
+		fwrite(data, 1, len, out);
 	free(data);
 	for (size_t i = 0; i < n; i++)
 		dpost_release(&p[i]);
 	free(p);
-	return KITH_OK;
+	return data ? KITH_OK : KITH_PERM;
 }
 
 int
-digest_render_issue(sqlite3 *db, const struct list *l, enum digest_kind kind,
-    int64_t volume, int64_t issue, const char *format, FILE *out)
+digest_render_issue(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, enum digest_kind kind, int64_t volume,
+    int64_t issue, const char *format, FILE *out)
 {
 	/* the issue-th of its kind in its volume; the newest such volume */
 	sqlite3_stmt *st = db_prepare(db, "SELECT d.volume, d.first_post, "
@@ -701,14 +808,14 @@ digest_render_issue(sqlite3 *db, const struct list *l, enum digest_kind kind,
 	    "e.volume=d.volume AND e.id<=d.id)=?4 ORDER BY d.volume DESC "
 	    "LIMIT 1");
 	struct issue is;
-	int found = 0;
+	int found = 0, rc;
 
 	if (st == NULL)
 		return KITH_PERM;
 	db_bind(st, "itii", l->id, kind_names[kind], volume, issue);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		issue_init(db, l, &is, kind, sqlite3_column_int64(st, 0), issue,
-		    sqlite3_column_int64(st, 3));
+		issue_init(cfg, db, l, &is, kind, sqlite3_column_int64(st, 0),
+		    issue, sqlite3_column_int64(st, 3));
 		is.after = sqlite3_column_int64(st, 1) - 1;
 		is.upto = sqlite3_column_int64(st, 2);
 		found = 1;
@@ -716,26 +823,64 @@ digest_render_issue(sqlite3 *db, const struct list *l, enum digest_kind kind,
 	sqlite3_finalize(st);
 	if (!found)
 		return KITH_PERM;
-	write_rendered(db, &is, format, out);
+	rc = write_rendered(db, &is, format, out);
 	issue_release(&is);
-	return KITH_OK;
+	return rc;
 }
 
 int
-digest_preview(sqlite3 *db, const struct list *l, enum digest_kind kind,
-    const char *format, int64_t now, FILE *out)
+digest_preview(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, enum digest_kind kind, const char *format,
+    int64_t now, FILE *out)
 {
 	int64_t last_post, last_slot, volume = volume_at(db, l, now);
 	struct issue is;
 	int st;
 
 	state_load(db, l->id, kind_names[kind], &last_post, &last_slot);
-	issue_init(db, l, &is, kind, volume, next_issue(db, l->id, kind,
+	issue_init(cfg, db, l, &is, kind, volume, next_issue(db, l->id, kind,
 	    volume), now);
 	is.after = last_post;
 	is.upto = db_int(db, 0, &st, "SELECT coalesce(max(id), 0) FROM posts "
 	    "WHERE list_id=?", "i", l->id);
-	write_rendered(db, &is, format, out);
+	st = write_rendered(db, &is, format, out);
 	issue_release(&is);
-	return KITH_OK;
+	return st;
 }
+
+int
+digest_check_templates(const struct kith_config *cfg, const struct list *l,
+    struct template_check *c)
+{
+	struct tvars *common = tv_new();
+	int errors = 0;
+
+	notice_list_tv(common, l);
+	for (const struct feature *const *f = features_table; *f; f++)
+		if ((*f)->digest)
+			errors += template_check(cfg, l->local, NULL, (*f)->digest,
+			    1, common, c);
+	tv_free(common);
+	return errors;
+}
+
+/* The texts of a digest and their values, besides the list's. */
+#define F TF_FIELDS
+#define ISSUE TF_INT("volume"), TF_INT("issue"), TF_BOOL("weekly"), \
+	TF_INT("count")
+#define POST TF_STR("subject"), TF_STR("author"), TF_STR("date"), \
+	TF_STR("from"), TF_STR("message_id"), TF_STR("body"), \
+	TF_LIST("attachments", F(TF_STR("name"), TF_STR("type"), \
+	TF_STR("size")))
+const struct template_schema digest_schema[] = {
+	{ "digest/subject.txt", F(ISSUE, TF_LIST("posts", F(POST))), 0 },
+	{ "digest/contents.txt", F(ISSUE, TF_STR("subject"),
+	    TF_STR("sections"), TF_LIST("posts", F(POST))), 0 },
+	{ "digest/footer.txt", F(ISSUE, TF_STR("subject"), TF_STR("sections"),
+	    TF_LIST("posts", F(POST))), 0 },
+	{ "digest/plain.txt", F(ISSUE, TF_STR("subject"), TF_STR("sections"),
+	    TF_STR("contents"), TF_STR("footer"), TF_INT("stars"),
+	    TF_LIST("posts", F(POST))), 0 },
+};
+const size_t digest_nschema = sizeof(digest_schema) /
+    sizeof(digest_schema[0]);

@@ -17,8 +17,7 @@
 #include "kith/outbox.h"
 #include "kith/bans.h"
 #include "kith/bounce.h"
-#include "kith/event.h"
-#include "kith/poll.h"
+#include "kith/feature.h"
 #include "kith/membership.h"
 #include "kith/moderation.h"
 #include "kith/notice.h"
@@ -95,21 +94,21 @@ quarantine(struct inbound *in, const char *reason)
 /* One automatic notice from the list, with the post's variables. */
 static int
 queue_notice(struct inbound *in, const struct list *l, const char *rcpt,
-    const char *tmpl, const struct message *m, const char *subject,
-    const char *size, const char *max_size)
+    const char *tmpl, const struct message *m, const char *size,
+    const char *max_size)
 {
 	struct template_var vars[] = {
 		{ "subject", m->subject }, { "size", size },
 		{ "max_size", max_size }, { "to", in->env_to },
+		{ "request", "" },
 	};
 	struct notice_opts o;
 
 	memset(&o, 0, sizeof(o));
 	o.to = rcpt;
-	o.subject = subject;
 	o.tmpl = tmpl;
 	o.vars = vars;
-	o.nvars = 4;
+	o.nvars = 5;
 	o.in_reply_to = m->message_id;
 	return notice_queue(in->db, in->cfg, l, &o);
 }
@@ -122,8 +121,6 @@ refuse(struct inbound *in, const struct list *l, const struct message *m,
 	const char *to = *m->from_addr ? m->from_addr : in->env_from;
 	char *rcpt = to ? address_normalize(to) : NULL;
 	char size[32], max[32];
-	char *subject = xasprintf("Your message to %s was not posted",
-	    l->address);
 	int st;
 
 	/* for people: "2.3 MB", not bytes */
@@ -139,7 +136,7 @@ refuse(struct inbound *in, const struct list *l, const struct message *m,
 	st = db_begin(in->db);
 	if (st == KITH_OK && (!once_a_day || notice_rate_ok(in->db, l->id,
 	    rcpt, tmpl)))
-		st = queue_notice(in, l, rcpt, tmpl, m, subject, size, max);
+		st = queue_notice(in, l, rcpt, tmpl, m, size, max);
 	if (st == KITH_OK)
 		st = db_commit(in->db);
 	else
@@ -154,7 +151,6 @@ refuse(struct inbound *in, const struct list *l, const struct message *m,
 	}
 done:
 	free(rcpt);
-	free(subject);
 }
 
 /* Archive and queue a post; the result line says what happened. */
@@ -388,17 +384,17 @@ static int
 do_requests(struct inbound *in, const struct mail_ctx *c, const void *kind)
 {
 	if (ban_matches(c->db, c->l->id, in->sender)) {
+		struct template_var vars[] = { { "request", "yes" } };
 		struct notice_opts o;
-		char *subject = xasprintf("Your request to %s", c->l->address);
 		int st = KITH_OK;
 
 		memset(&o, 0, sizeof(o));
 		o.to = in->sender;
-		o.subject = subject;
 		o.tmpl = "banned.txt";
+		o.vars = vars;
+		o.nvars = 1;
 		o.in_reply_to = c->in_reply_to;
 		st = notice_queue(c->db, c->cfg, c->l, &o);	/* or not: bans */
-		free(subject);
 		log_info("requests: '%s' is banned from '%s'", in->sender,
 		    c->l->address);
 		return st == KITH_TEMP ? st : KITH_OK;
@@ -411,45 +407,59 @@ static int
 do_unsubscribe_token(struct inbound *in, const struct mail_ctx *c,
     const void *token)
 {
-	struct buf out;
+	struct outcome out;
 	int st;
 
 	(void)in;
-	buf_init(&out);
+	outcome_init(&out);
 	st = membership_unsubscribe_token(c, token, &out);
-	buf_release(&out);
+	outcome_release(&out);
 	return st;
+}
+
+/* tell_results - request-reply.txt with out's lines, to a confirmation. */
+static int
+tell_results(const struct mail_ctx *c, const char *to,
+    const struct outcome *out)
+{
+	char lang[NOTICE_LANG_LEN], *results;
+	struct tvars *tv;
+	struct notice_opts o;
+	int st;
+
+	notice_lang(c->db, c->l, to, lang);
+	if ((results = outcome_text(c->db, c->cfg, c->l, lang, out)) == NULL)
+		return KITH_OK;		/* logged: a broken text sends nothing */
+	tv = tv_new();
+	tv_str(tv, "results", results);
+	tv_str(tv, "reply_subject", "");
+	tv_bool(tv, "confirmation", 1);
+	memset(&o, 0, sizeof(o));
+	o.to = to;
+	o.tmpl = "request-reply.txt";
+	o.tv = tv;
+	o.lang = lang;
+	o.in_reply_to = c->in_reply_to;
+	st = notice_queue(c->db, c->cfg, c->l, &o);
+	tv_free(tv);
+	free(results);
+	return st == KITH_TEMP ? KITH_TEMP : KITH_OK;
 }
 
 /* A reply to a confirmation: carry it out; tell the results of settings. */
 static int
 do_confirm(struct inbound *in, const struct mail_ctx *c, const void *token)
 {
-	struct buf out;
+	struct outcome out;
 	int st;
 
-	buf_init(&out);
+	outcome_init(&out);
 	st = membership_confirm(c, token, in->sender, in->msg->text, &out);
 	/* Joining and leaving answer with welcome and goodbye; the rest here. */
-	if (st == KITH_OK && out.data && !strstr(out.data, "is now a member") &&
-	    !strstr(out.data, "has left")) {
-		struct template_var vars[] = { { "results", out.data } };
-		struct notice_opts o;
-		char *subject = xasprintf("Your confirmation for %s",
-		    c->l->address);
-
-		memset(&o, 0, sizeof(o));
-		o.to = in->sender;
-		o.subject = subject;
-		o.tmpl = "request-reply.txt";
-		o.vars = vars;
-		o.nvars = 1;
-		o.in_reply_to = c->in_reply_to;
-		if (notice_queue(c->db, c->cfg, c->l, &o) == KITH_TEMP)
-			st = KITH_TEMP;
-		free(subject);
-	}
-	buf_release(&out);
+	if (st == KITH_OK && out.seen && !outcome_has(&out, "joined") &&
+	    !outcome_has(&out, "left"))
+		st = tell_results(c, in->sender, &out);
+	outcome_release(&out);
 	return st;
 }
 
@@ -516,49 +526,45 @@ handle_membership(struct inbound *in, const struct list *l,
 	    r->role == ROLE_UNSUBSCRIBE ? 2 : 0]);
 }
 
-/*
- * An iMIP REPLY (or anything else) sent to team-events@ or to a member's
- * team-events+TOKEN@ (arg: the token, "" for none).
- */
+/* A feature's sub-address (arg: the recipient): its handler answers. */
 static int
-do_event_reply(struct inbound *in, const struct mail_ctx *c, const void *arg)
+do_feature(struct inbound *in, const struct mail_ctx *c, const void *arg)
 {
+	const struct recipient *r = arg;
+	const struct feature_address *a = features_address(r->suffix);
 	char line[512] = "";
-	int st;
-
-	st = event_handle_reply(c, arg, in->msg, in->sender, line,
+	int st = a->inbound(c, r->detail, in->msg, in->sender, line,
 	    sizeof(line));
+
 	if (*line)
 		log_info("%s", line);
 	return st;
 }
 
+/*
+ * handle_feature - mail to LIST-SUFFIX[+TOKEN]@ of a feature: robots,
+ * loops and mail without a sender are dropped; an address that needs a
+ * token and has none gets the polite "not supported" answer.
+ */
 static void
-handle_events(struct inbound *in, const struct list *l,
-    const struct message *m, const char *token)
+handle_feature(struct inbound *in, const struct list *l,
+    const struct message *m, const struct recipient *r)
 {
-	const char *autoreason = policy_auto_reason(m, in->env_from);
+	const struct feature_address *a = features_address(r->suffix);
+	const char *autoreason;
 
+	if (a == NULL || (a->needs_token && *r->detail == '\0')) {
+		handle_unsupported(in, l, m);
+		return;
+	}
+	autoreason = policy_auto_reason(m, in->env_from);
 	if (autoreason || policy_is_loop(m, l) || in->sender == NULL) {
 		result(in->res, 0, "dropped", "inbound: dropped '<%s>' to '%s': "
 		    "%s", m->message_id, in->env_to, autoreason ? autoreason :
 		    in->sender ? "loop" : "no sender");
 		return;
 	}
-	in_transaction(in, "recorded", do_event_reply, l, m, token);
-}
-
-/* A vote by reply to team-poll+TOKEN@. */
-static int
-do_poll_reply(struct inbound *in, const struct mail_ctx *c, const void *arg)
-{
-	char line[512] = "";
-	int st = poll_handle_reply(c->cfg, c->db, c->key, c->l, arg, in->raw,
-	    in->len, in->sender, line, sizeof(line));
-
-	if (*line)
-		log_info("%s", line);
-	return st;
+	in_transaction(in, a->done, do_feature, l, m, r);
 }
 
 /* Find the list the recipient belongs to, trying each reading of it. */
@@ -566,7 +572,8 @@ static int
 route(struct inbound *in, struct list *l, struct recipient *rcpt)
 {
 	struct recipient c[MAX_CANDIDATES];
-	int n = recipient_candidates(in->env_to, *in->cfg->delimiter, c,
+	const char **more = features_suffixes();
+	int n = recipient_candidates(in->env_to, *in->cfg->delimiter, more, c,
 	    MAX_CANDIDATES), found = -1;
 
 	for (int i = 0; i < n; i++) {
@@ -578,6 +585,7 @@ route(struct inbound *in, struct list *l, struct recipient *rcpt)
 		}
 		recipient_release(&c[i]);
 	}
+	free(more);
 	return found >= 0 ? 0 : -1;
 }
 
@@ -649,19 +657,8 @@ dispatch(struct inbound *in, const struct list *l, const struct recipient *r)
 	else if (r->role == ROLE_REQUEST || r->role == ROLE_SUBSCRIBE ||
 	    r->role == ROLE_UNSUBSCRIBE || r->role == ROLE_CONFIRM)
 		handle_membership(in, l, &m, r);
-	else if (r->role == ROLE_EVENTS)
-		handle_events(in, l, &m, r->detail);
-	else if (r->role == ROLE_POLL && *r->detail) {
-		const char *autoreason = policy_auto_reason(&m, in->env_from);
-
-		if (autoreason || in->sender == NULL)
-			result(in->res, 0, "dropped", "inbound: dropped '<%s>' to "
-			    "'%s': %s", m.message_id, in->env_to, autoreason ?
-			    autoreason : "no sender");
-		else
-			in_transaction(in, "voted", do_poll_reply, l, &m,
-			    r->detail);
-	}
+	else if (r->role == ROLE_FEATURE)
+		handle_feature(in, l, &m, r);
 	else
 		handle_unsupported(in, l, &m);
 	free(in->sender);

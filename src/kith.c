@@ -33,6 +33,9 @@ static const struct {
 	{ "dkim", cmd_dkim, "make a DKIM key and print its DNS record" },
 	{ "mod", cmd_mod, "posts held for moderators: list, approve, reject" },
 	{ "ban", cmd_ban, "addresses that may neither join nor post" },
+	{ "backup", cmd_backup, "a consistent, compressed copy while Kith runs" },
+	{ "restore", cmd_restore, "put a backup in place (checks its schema)" },
+	{ "import", cmd_import, "move in from mlmmj or Mailman: members, settings, archive" },
 	{ "quarantine", cmd_quarantine, "messages kept because they could not be handled" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

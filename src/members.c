@@ -484,8 +484,12 @@ legacy_line(const char *line, char **addr, char **name)
 /* Add one member as import counts it; KITH_TEMP stops the import. */
 static int
 import_one(sqlite3 *db, int64_t list_id, const char *addr, const char *name,
-    struct import_counts *c)
+    struct import_counts *c, const struct import_skip *skip)
 {
+	if (skip && skip->fn(addr, skip->ctx)) {
+		c->forgotten++;
+		return KITH_OK;
+	}
 	switch (member_add(db, list_id, addr, name)) {
 	case MEMBER_ADDED:
 		c->added++;
@@ -512,7 +516,8 @@ csv_column(const struct buf *f, size_t nf, const char *name)
 
 static int
 import_csv(sqlite3 *db, int64_t list_id, const char *p, const char *end,
-    struct import_counts *c, import_bad_fn bad, void *ctx)
+    struct import_counts *c, import_bad_fn bad, void *ctx,
+    const struct import_skip *skip)
 {
 	struct buf f[CSV_MAX_FIELDS];
 	size_t nf;
@@ -540,7 +545,7 @@ import_csv(sqlite3 *db, int64_t list_id, const char *p, const char *end,
 			why = "no address column";
 		else {
 			st = import_one(db, list_id, f[ai].data, ni >= 0 &&
-			    (size_t)ni < nf ? f[ni].data : "", c);
+			    (size_t)ni < nf ? f[ni].data : "", c, skip);
 			if (st == KITH_PERM)
 				why = "not an address";
 		}
@@ -558,7 +563,7 @@ import_csv(sqlite3 *db, int64_t list_id, const char *p, const char *end,
 
 static int
 import_legacy(sqlite3 *db, int64_t list_id, char *p, struct import_counts *c,
-    import_bad_fn bad, void *ctx)
+    import_bad_fn bad, void *ctx, const struct import_skip *skip)
 {
 	int lineno = 0, st = KITH_OK;
 
@@ -575,7 +580,7 @@ import_legacy(sqlite3 *db, int64_t list_id, char *p, struct import_counts *c,
 			continue;
 		why = legacy_line(line, &addr, &name);
 		if (why == NULL) {
-			st = import_one(db, list_id, addr, name, c);
+			st = import_one(db, list_id, addr, name, c, skip);
 			if (st == KITH_PERM)
 				why = "not an address";
 		}
@@ -593,6 +598,14 @@ import_legacy(sqlite3 *db, int64_t list_id, char *p, struct import_counts *c,
 int
 member_import(sqlite3 *db, int64_t list_id, FILE *in,
     struct import_counts *c, import_bad_fn bad, void *ctx)
+{
+	return member_import_skip(db, list_id, in, c, bad, ctx, NULL);
+}
+
+int
+member_import_skip(sqlite3 *db, int64_t list_id, FILE *in,
+    struct import_counts *c, import_bad_fn bad, void *ctx,
+    const struct import_skip *skip)
 {
 	struct buf b;
 	char chunk[65536], *p;
@@ -620,9 +633,10 @@ member_import(sqlite3 *db, int64_t list_id, FILE *in,
 	head = strcspn(p, "\r\n");
 	if ((head >= 7 && !strncasecmp(p, "address", 7) && (head == 7 ||
 	    p[7] == ',')) || (head >= 9 && !strncasecmp(p, "\"address\"", 9)))
-		st = import_csv(db, list_id, p, b.data + b.len, c, bad, ctx);
+		st = import_csv(db, list_id, p, b.data + b.len, c, bad, ctx,
+		    skip);
 	else
-		st = import_legacy(db, list_id, p, c, bad, ctx);
+		st = import_legacy(db, list_id, p, c, bad, ctx, skip);
 	buf_release(&b);
 	if (st != KITH_OK) {
 		db_rollback(db);

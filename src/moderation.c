@@ -13,6 +13,7 @@
 #include "kith/moderation.h"
 #include "kith/notice.h"
 #include "kith/post.h"
+#include "kith/reply.h"
 #include "kith/template.h"
 #include "kith/util.h"
 #include "kith/weblinks.h"
@@ -27,6 +28,37 @@ held_release(struct held *h)
 	memset(h, 0, sizeof(*h));
 }
 
+/*
+ * The reasons policy.c holds a post for (held.reason, in logs and on
+ * the command line) and the yes/no value that names each in held.txt
+ * and held-moderator.txt, so that the words are the template's; any
+ * other reason is why.other, shown as it is ({{reason}}).
+ */
+static const struct {
+	const char *reason, *name;
+} hold_reasons[] = {
+	{ "not a member", "why.nonmember" },
+	{ "the list is moderated", "why.moderated" },
+	{ "the member is moderated", "why.member_moderated" },
+	{ "first post of a new member", "why.first_post" },
+};
+#define NHOLD_REASONS (sizeof(hold_reasons) / sizeof(hold_reasons[0]))
+
+/* reason_values - why.* for reason (see hold_reasons) into tv. */
+static void
+reason_values(struct tvars *tv, const char *reason)
+{
+	int known = 0;
+
+	for (size_t i = 0; i < NHOLD_REASONS; i++) {
+		int is = reason && !strcmp(reason, hold_reasons[i].reason);
+
+		tv_bool(tv, hold_reasons[i].name, is);
+		known |= is;
+	}
+	tv_bool(tv, "why.other", !known);
+}
+
 /* A notice about a held post to its poster. */
 static int
 tell_poster(const struct mail_ctx *c, const char *to, const char *tmpl,
@@ -35,19 +67,20 @@ tell_poster(const struct mail_ctx *c, const char *to, const char *tmpl,
 	struct template_var vars[] = {
 		{ "subject", subject_of_post }, { "reason", reason ? reason : "" },
 	};
-	char *subject = xasprintf("Your message to %s", c->l->address);
+	struct tvars *tv = tv_new();
 	struct notice_opts o;
 	int st;
 
+	reason_values(tv, reason);
 	memset(&o, 0, sizeof(o));
 	o.to = to;
-	o.subject = subject;
 	o.tmpl = tmpl;
 	o.vars = vars;
 	o.nvars = 2;
+	o.tv = tv;
 	o.in_reply_to = c->in_reply_to;
 	st = notice_queue(c->db, c->cfg, c->l, &o);
-	free(subject);
+	tv_free(tv);
 	return st;
 }
 
@@ -100,33 +133,34 @@ moderation_hold(const struct mail_ctx *c, const struct message *m,
 		return KITH_TEMP;
 	db_bind(mods, "i", c->l->id);
 	while (st != KITH_TEMP && sqlite3_step(mods) == SQLITE_ROW) {
-		char payload[64], *mod = db_col_text(mods, 1), *confirm, *subject;
+		char payload[64], *mod = db_col_text(mods, 1), *confirm;
 		char idtext[24], *web = web_decision(c, id,
 		    sqlite3_column_int64(mods, 0), mod, now + days * 86400);
 		struct template_var vars[] = {
 			{ "sender", poster }, { "subject", m->subject },
 			{ "reason", reason }, { "id", idtext }, { "web", web },
 		};
+		struct tvars *tv = tv_new();
 		struct notice_opts o;
 
+		reason_values(tv, reason);
 		snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
 		snprintf(payload, sizeof(payload), "h.%lld.%lld", (long long)id,
 		    (long long)sqlite3_column_int64(mods, 0));
 		/* good for as long as the post waits, no longer */
 		confirm = confirm_address_until(c, "moderate", payload, mod,
 		    now + days * 86400);
-		subject = xasprintf("Held for %s: %s", c->l->address, m->subject);
 		memset(&o, 0, sizeof(o));
 		o.to = mod;
-		o.subject = subject;
 		o.tmpl = "held-moderator.txt";
 		o.vars = vars;
 		o.nvars = 5;
+		o.tv = tv;
 		o.reply_to = confirm;
 		o.attach = m->raw;
 		o.attach_len = m->len;
 		st = notice_queue(c->db, c->cfg, c->l, &o);
-		free(subject);
+		tv_free(tv);
 		free(confirm);
 		free(web);
 		free(mod);
@@ -291,18 +325,17 @@ done:
 /* One short mail to a moderator about their reply (own transaction). */
 static int
 tell_moderator(const struct mail_ctx *c, const char *to, const char *tmpl,
-    const struct template_var *vars, int nvars)
+    const struct template_var *vars, int nvars, const struct tvars *tv)
 {
-	char *subject = xasprintf("Your moderation reply to %s", c->l->address);
 	struct notice_opts o;
 	int st;
 
 	memset(&o, 0, sizeof(o));
 	o.to = to;
-	o.subject = subject;
 	o.tmpl = tmpl;
 	o.vars = vars;
 	o.nvars = nvars;
+	o.tv = tv;
 	o.in_reply_to = c->in_reply_to;
 	if ((st = db_begin(c->db)) == KITH_OK) {
 		st = notice_queue(c->db, c->cfg, c->l, &o);
@@ -311,7 +344,6 @@ tell_moderator(const struct mail_ctx *c, const char *to, const char *tmpl,
 		else
 			st = db_commit(c->db);
 	}
-	free(subject);
 	return st == KITH_TEMP ? st : KITH_OK;
 }
 
@@ -326,6 +358,7 @@ tell_too_late(const struct mail_ctx *c, const char *to, int64_t id)
 	    "FROM held_log WHERE id=? AND list_id=?");
 	char idtext[24], when[32] = "", *subject = NULL, *outcome = NULL,
 	    *by = NULL;
+	int64_t at = 0;
 	const char *tmpl = "held-late-unknown.txt";
 	int r;
 
@@ -334,13 +367,15 @@ tell_too_late(const struct mail_ctx *c, const char *to, int64_t id)
 	snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
 	db_bind(st, "ii", id, c->l->id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		time_t at = (time_t)sqlite3_column_int64(st, 3);
+		time_t t = (time_t)sqlite3_column_int64(st, 3);
 		struct tm tm;
 
+		at = sqlite3_column_int64(st, 3);
 		subject = db_col_text(st, 0);
 		outcome = db_col_text(st, 1);
 		by = db_col_text(st, 2);
-		gmtime_r(&at, &tm);
+		/* {{when}}: what older texts print, in UTC */
+		gmtime_r(&t, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
 		tmpl = !strcmp(outcome, "expired") ? "held-late-expired.txt" :
 		    "held-late-decided.txt";
@@ -352,8 +387,17 @@ tell_too_late(const struct mail_ctx *c, const char *to, int64_t id)
 			{ "outcome", outcome ? outcome : "" },
 			{ "by", by ? by : "" }, { "when", when },
 		};
+		struct tvars *tv = tv_new();
 
-		r = tell_moderator(c, to, tmpl, vars, 5);
+		tv_int(tv, "at", at);
+		tv_bool(tv, "approved", outcome && !strcmp(outcome, "approved"));
+		tv_bool(tv, "rejected", outcome && !strcmp(outcome, "rejected"));
+		tv_bool(tv, "discarded", outcome && !strcmp(outcome,
+		    "discarded"));
+		tv_bool(tv, "by_command_line", by && !strcmp(by,
+		    "command line"));
+		r = tell_moderator(c, to, tmpl, vars, 5, tv);
+		tv_free(tv);
 	}
 	log_info("moderation: late reply from '%s' about held post %lld on "
 	    "'%s': %s", to, (long long)id, c->l->address, outcome ? outcome :
@@ -369,14 +413,14 @@ static int
 tell_unclear(const struct mail_ctx *c, const char *to, const struct held *h,
     const char *text)
 {
-	char idtext[24], *line = membership_reply_line(text);
+	char idtext[24], *line = reply_line(text);
 	struct template_var vars[] = {
 		{ "id", idtext }, { "subject", h->subject }, { "line", line },
 	};
 	int st;
 
 	snprintf(idtext, sizeof(idtext), "%lld", (long long)h->id);
-	st = tell_moderator(c, to, "held-unclear.txt", vars, 3);
+	st = tell_moderator(c, to, "held-unclear.txt", vars, 3, NULL);
 	log_info("moderation: reply from '%s' about '<%s>' on '%s' not "
 	    "understood: nothing done", to, h->message_id, c->l->address);
 	free(line);
@@ -387,7 +431,7 @@ tell_unclear(const struct mail_ctx *c, const char *to, const struct held *h,
 static int
 reply_action(const char *text, char *reason, size_t reasonlen)
 {
-	switch (membership_reply_answer(text, reason, reasonlen)) {
+	switch (reply_answer(text, reason, reasonlen)) {
 	case REPLY_EMPTY:
 	case REPLY_YES:
 		return MOD_APPROVE;

@@ -9,13 +9,13 @@
 #include "kith/compose.h"
 #include "kith/db.h"
 #include "kith/log.h"
-#include "kith/membership.h"
 #include "kith/mime.h"
 #include "kith/newsletter.h"
 #include "kith/notice.h"
 #include "kith/outbox.h"
 #include "kith/template.h"
 #include "kith/util.h"
+#include "kith/weblinks.h"
 
 #define NVARS 11	/* 7 list variables + member.name, member.address,
 			   unsubscribe, subject */
@@ -128,6 +128,34 @@ check_vars(const struct list *l, const char *what, const char *text,
 	return 0;
 }
 
+/*
+ * frame_load - the text of newsletter/NAME (its footer and layout) in
+ * the list's language, found as every text is; NULL with err.
+ */
+static char *
+frame_load(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    const char *name, char *err, size_t errlen)
+{
+	char lang[NOTICE_LANG_LEN], *path;
+	struct template_opts o = { l->local, lang, NULL };
+	struct buf b;
+
+	notice_lang(db, l, NULL, lang);
+	if ((path = template_find(cfg, &o, name, NULL)) == NULL) {
+		snprintf(err, errlen, "template '%s' not found", name);
+		return NULL;
+	}
+	buf_init(&b);
+	if (buf_read_file(&b, path) < 0) {
+		snprintf(err, errlen, "%s: cannot read it", path);
+		buf_release(&b);
+		free(path);
+		return NULL;
+	}
+	free(path);
+	return b.data ? buf_detach(&b, NULL) : xstrdup("");
+}
+
 int
 newsletter_create(const struct kith_config *cfg, sqlite3 *db,
     const struct list *l, const struct newsletter_draft *d, int64_t *id,
@@ -152,7 +180,7 @@ newsletter_create(const struct kith_config *cfg, sqlite3 *db,
 		return KITH_PERM;
 	}
 	path = xasprintf("newsletter/%s.txt", tname);
-	tmpl = template_load(cfg, l->local, path, NULL, err, errlen);
+	tmpl = frame_load(cfg, db, l, path, err, errlen);
 	free(path);
 	if (tmpl == NULL)
 		goto done;
@@ -161,7 +189,7 @@ newsletter_create(const struct kith_config *cfg, sqlite3 *db,
 	tmpl = NULL;
 	if (d->html) {
 		path = xasprintf("newsletter/%s.html", tname);
-		tmpl = template_load(cfg, l->local, path, NULL, err, errlen);
+		tmpl = frame_load(cfg, db, l, path, err, errlen);
 		free(path);
 		if (tmpl == NULL)
 			goto done;
@@ -356,7 +384,7 @@ queue_campaign(sqlite3 *db, int64_t id, int64_t now, int64_t *recipients)
 	sqlite3_stmt *st = db_prepare(db, "SELECT l.local, l.domain, c.tag, "
 	    "c.list_id FROM campaigns c JOIN lists l ON l.id=c.list_id WHERE "
 	    "c.id=?");
-	char *local = NULL, *domain = NULL, *tag = NULL, *bounce;
+	char *local = NULL, *domain = NULL, *tag = NULL, render[40];
 	int64_t list_id = 0, msg_id;
 	int status;
 
@@ -373,12 +401,9 @@ queue_campaign(sqlite3 *db, int64_t id, int64_t now, int64_t *recipients)
 	sqlite3_finalize(st);
 	if (local == NULL)
 		return KITH_PERM;
-	bounce = xasprintf("%s-bounces", local);
-	status = outbox_message_add(db, list_id, 0, "newsletter", bounce, domain,
-	    NULL, "", 0, &msg_id);
-	if (status == KITH_OK)
-		status = db_exec(db, "UPDATE outbox_messages SET campaign_id=? "
-		    "WHERE id=?", "ii", id, msg_id);
+	snprintf(render, sizeof(render), "newsletter:%lld", (long long)id);
+	status = outbox_render_add(db, list_id, local, domain, "newsletter",
+	    render, &msg_id);
 	/* Digest members get newsletters directly; no-mail members do not,
 	 * nor members whose delivery bounces disabled. */
 	if (status == KITH_OK)
@@ -398,7 +423,6 @@ queue_campaign(sqlite3 *db, int64_t id, int64_t now, int64_t *recipients)
 	free(local);
 	free(domain);
 	free(tag);
-	free(bounce);
 	return status;
 }
 
@@ -447,13 +471,14 @@ newsletter_start(sqlite3 *db, int64_t id, int64_t now, int64_t *recipients,
 }
 
 int
-newsletter_cron(sqlite3 *db, int64_t now)
+newsletter_cron(const struct site_ctx *c, int64_t now)
 {
+	sqlite3 *db = c->db;
 	sqlite3_stmt *st;
-	int started = 0, status;
+	int status;
 
-	if (db_begin(db) != KITH_OK)
-		return -1;
+	if ((status = db_begin(db)) != KITH_OK)
+		return status;
 	/* One transaction: a racing cron sees them 'sending' and skips. */
 	st = db_prepare(db, "SELECT id, send_at FROM campaigns WHERE "
 	    "state='scheduled' AND send_at<=? ORDER BY send_at, id");
@@ -474,17 +499,17 @@ newsletter_cron(sqlite3 *db, int64_t now)
 			status = queue_campaign(db, ids[i], now, &count);
 			if (status != KITH_OK)
 				break;
-			started++;
 			log_info("newsletter: campaign %lld queued for %lld "
 			    "members%s", (long long)ids[i], (long long)count,
 			    now - at[i] > 300 ? " (late: cron did not run at "
 			    "its time)" : "");
 		}
 	}
-	if (status == KITH_OK && db_commit(db) == KITH_OK)
-		return newsletter_mark_finished(db, now) == KITH_OK ? started : -1;
-	db_rollback(db);
-	return -1;
+	if (status == KITH_OK)
+		status = db_commit(db);
+	else
+		db_rollback(db);
+	return status == KITH_OK ? newsletter_mark_finished(db, now) : status;
 }
 
 int
@@ -686,12 +711,6 @@ cache_campaign(struct newsletter_cache *nc, int64_t campaign_id)
 	return 0;
 }
 
-int64_t
-newsletter_list_id(struct newsletter_cache *nc, int64_t campaign_id)
-{
-	return cache_campaign(nc, campaign_id) == 0 ? nc->c.list_id : 0;
-}
-
 char *
 newsletter_personalise(struct newsletter_cache *nc,
     const struct kith_config *cfg, const struct token_key *key,
@@ -708,7 +727,7 @@ newsletter_personalise(struct newsletter_cache *nc,
 		name = db_col_text(nc->member, 0);
 	sqlite3_reset(nc->member);
 	if (member_id > 0)
-		membership_unsubscribe_links(cfg, key, nc->l.address, member_id,
+		weblink_list_unsubscribe(cfg, key, nc->l.address, member_id,
 		    rcpt, &mailto, &url);
 	r.address = rcpt;
 	r.name = name ? name : "";
@@ -728,21 +747,42 @@ newsletter_personalise(struct newsletter_cache *nc,
 #define NEWSLETTER_FIELDS TF_FIELDS( \
 	TF_STR("member.name"), TF_STR("member.address"), \
 	TF_STR("unsubscribe"), TF_STR("subject"), TF_STR("content"))
-static const struct template_schema newsletter_schema[] = {
+const struct template_schema newsletter_schema[] = {
 	{ "newsletter/*.txt", NEWSLETTER_FIELDS, 0 },
 	{ "newsletter/*.html", NEWSLETTER_FIELDS, 0 },
 };
+const size_t newsletter_nschema = sizeof(newsletter_schema) /
+    sizeof(newsletter_schema[0]);
 
-int
-newsletter_check_templates(const struct kith_config *cfg,
-    const struct list *l, struct template_check *c)
+/* Delivery: each member's copy of "newsletter:CAMPAIGN" (feature.h). */
+static char *
+render_copy(const struct site_ctx *c, void **cache, const char *render,
+    int64_t member_id, const char *rcpt, size_t *len)
 {
-	struct tvars *common = tv_new();
-	int errors;
+	long long id;
+	char end;
 
-	notice_list_tv(common, l);
-	errors = template_check(cfg, l->local, NULL, newsletter_schema, 2,
-	    common, c);
-	tv_free(common);
-	return errors;
+	if (sscanf(render, "newsletter:%lld%c", &id, &end) != 1)
+		return NULL;
+	if (*cache == NULL)
+		*cache = newsletter_cache_new(c->db);
+	return newsletter_personalise(*cache, c->cfg, c->key, id, member_id,
+	    rcpt, len);
 }
+
+static void
+render_free(void *cache)
+{
+	newsletter_cache_free(cache);
+}
+
+/* The feature's row (feature.h): campaigns start from cron; each copy is
+ * rendered for its member at delivery. */
+const struct feature newsletter_feature = {
+	.name = "newsletter",
+	.cron = newsletter_cron,
+	.render = render_copy,
+	.render_free = render_free,
+	.texts = newsletter_schema,
+	.ntexts = sizeof(newsletter_schema) / sizeof(newsletter_schema[0]),
+};

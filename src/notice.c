@@ -1,6 +1,7 @@
 /* notice - templated automatic mail from a list. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,53 @@ notice_list_tv(struct tvars *tv, const struct list *l)
 		tv_str(tv, vars[i].name, vars[i].value);
 	for (int i = 0; i < n; i++)	/* after: vars point into bufs */
 		free(bufs[i]);
+}
+
+void
+notice_lang(sqlite3 *db, const struct list *l, const char *address,
+    char lang[NOTICE_LANG_LEN])
+{
+	/* issue 13: the member's language, else the list's setting */
+	(void)db;
+	(void)l;
+	(void)address;
+	snprintf(lang, NOTICE_LANG_LEN, "en");
+}
+
+int
+notice_render(sqlite3 *db, const struct kith_config *cfg,
+    const struct list *l, const char *lang, const char *tmpl,
+    const struct tvars *tv, struct template_out *out)
+{
+	char *tz = list_setting(db, l->id, "timezone"), err[512] = "";
+	struct template_opts o = { l->local, lang, tz };
+	struct tvars *top = tv_new();
+	int rc;
+
+	notice_list_tv(top, l);
+	if (tv)
+		tv_inherit(top, tv);
+	rc = template_mail(cfg, &o, tmpl, top, out, err, sizeof(err));
+	if (rc < 0)
+		log_error("notice: %s", err);
+	tv_free(top);
+	free(tz);
+	return rc;
+}
+
+char *
+notice_text(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
+    const char *lang, const char *tmpl, const struct tvars *tv)
+{
+	struct template_out out;
+	char *body;
+
+	if (notice_render(db, cfg, l, lang, tmpl, tv, &out) < 0)
+		return NULL;
+	body = out.body;
+	out.body = NULL;
+	template_out_release(&out);
+	return body;
 }
 
 /*
@@ -161,6 +209,30 @@ web_footer(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	return text;
 }
 
+/*
+ * shipped_subject - the subject of the shipped text tmpl in to's
+ * language, for a list's or site's own text that has no "Subject:" line
+ * (written before subjects moved into the texts); NULL when none.
+ */
+static char *
+shipped_subject(const struct kith_config *cfg, const struct template_opts *to,
+    const char *tmpl, const struct tvars *tv)
+{
+	struct kith_config shipped = *cfg;
+	struct template_opts o = *to;
+	struct template_out out;
+	char err[512] = "", *subject = NULL;
+
+	shipped.data_dir = NULL;
+	o.list = NULL;
+	if (template_mail(&shipped, &o, tmpl, tv, &out, err, sizeof(err)) == 0) {
+		subject = out.subject;
+		out.subject = NULL;
+		template_out_release(&out);
+	}
+	return subject;
+}
+
 int
 notice_queue(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
     const struct notice_opts *o)
@@ -169,6 +241,7 @@ notice_queue(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	struct template_out out;
 	struct tvars *tv;
 	char *mail, *list_id, *bounces, *from, *tz = NULL, err[512] = "";
+	char lang[NOTICE_LANG_LEN];
 	struct notice nt;
 	int64_t msg_id;
 	size_t len;
@@ -181,8 +254,14 @@ notice_queue(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	}
 	if (to.tz == NULL)
 		to.tz = tz = list_setting(db, l->id, "timezone");
+	if (to.lang == NULL) {
+		notice_lang(db, l, o->to, lang);
+		to.lang = lang;
+	}
 	tv = notice_values(l, o);
 	st = template_mail(cfg, &to, o->tmpl, tv, &out, err, sizeof(err));
+	if (st == 0 && out.subject == NULL)
+		out.subject = shipped_subject(cfg, &to, o->tmpl, tv);
 	tv_free(tv);
 	free(tz);
 	if (st < 0) {
@@ -208,7 +287,8 @@ notice_queue(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	nt.from = from;
 	nt.to = o->to;
 	/* the text's own subject, in its language, before the caller's */
-	nt.subject = out.subject ? out.subject : o->subject;
+	nt.subject = out.subject ? out.subject : o->subject ? o->subject :
+	    l->name;
 	nt.in_reply_to = o->in_reply_to;
 	nt.reply_to = o->reply_to;
 	nt.list_id = list_id;
@@ -259,34 +339,48 @@ notice_rate_ok(sqlite3 *db, int64_t list_id, const char *address,
 #define F TF_FIELDS
 #define POST TF_STR("subject"), TF_STR("size"), TF_STR("max_size"), TF_STR("to")
 #define MEMBER TF_STR("member.address"), TF_STR("member.name"), TF_STR("member")
-#define LATE TF_STR("id"), TF_STR("subject"), TF_STR("outcome"), TF_STR("by"), TF_STR("when")
+#define LATE TF_STR("id"), TF_STR("subject"), TF_STR("outcome"), TF_STR("by"), \
+	TF_STR("when"), TF_TIME("at"), TF_BOOL("approved"), TF_BOOL("rejected"), \
+	TF_BOOL("discarded"), TF_BOOL("by_command_line")
 #define BOUNCE TF_STR("member.address"), TF_STR("member"), TF_STR("bounce.score"), \
 	TF_STR("bounce.status"), TF_STR("bounce.diagnostic")
 #define EVENT TF_STR("event.title"), TF_STR("event.when"), TF_STR("event.where"), \
 	TF_STR("event.id"), MEMBER
-#define POLL TF_STR("poll.question"), TF_STR("poll.id"), TF_STR("vote")
+#define WHY TF_BOOL("why.nonmember"), TF_BOOL("why.moderated"), \
+	TF_BOOL("why.member_moderated"), TF_BOOL("why.first_post"), \
+	TF_BOOL("why.other")
+#define POLL TF_STR("poll.question"), TF_INT("poll.id"), \
+	TF_BOOL("poll.multiple"), TF_STR("vote")
 const struct template_schema notice_schema[] = {
 	{ "nonmember.txt", F(POST), REPLY },
 	{ "announce-only.txt", F(POST), REPLY },
 	{ "too-big.txt", F(POST), REPLY },
 	{ "not-supported.txt", F(POST), REPLY },
-	{ "banned.txt", NULL, REPLY },
-	{ "confirm.txt", F(MEMBER, TF_STR("request")), REPLY },
+	{ "banned.txt", F(POST, TF_STR("request")), REPLY },
+	{ "confirm.txt", F(MEMBER, TF_BOOL("join"), TF_BOOL("leave"),
+	    TF_BOOL("rsvp"), TF_BOOL("other"), TF_BOOL("rsvp.yes"),
+	    TF_BOOL("rsvp.no"), TF_BOOL("rsvp.maybe"), TF_STR("event.title"),
+	    TF_TIME("event.time"), TF_BOOL("event.series"),
+	    TF_LIST("commands", F(TF_STR("line")))), REPLY },
 	{ "confirm-unclear.txt", F(TF_STR("line")), REPLY },
 	{ "welcome.txt", F(MEMBER), GENERATED },
 	{ "goodbye.txt", F(MEMBER), GENERATED },
 	{ "owner-join.txt", F(MEMBER), GENERATED },
 	{ "owner-leave.txt", F(MEMBER), GENERATED },
-	{ "owner-summary.txt", F(MEMBER, TF_STR("events")), GENERATED },
+	{ "owner-summary.txt", F(MEMBER, TF_STR("events"), TF_LIST("joins",
+	    F(TF_STR("address"), TF_BOOL("joined"), TF_BOOL("left")))),
+	    GENERATED },
 	{ "approve-subscription.txt", F(MEMBER), GENERATED },
 	{ "invite.txt", F(MEMBER), GENERATED },
 	{ "help.txt", NULL, REPLY },
-	{ "request-reply.txt", F(TF_STR("results")), REPLY },
-	{ "held.txt", F(TF_STR("subject"), TF_STR("reason")), REPLY },
-	{ "rejected.txt", F(TF_STR("subject"), TF_STR("reason")), GENERATED },
-	{ "expired.txt", F(TF_STR("subject"), TF_STR("reason")), GENERATED },
+	{ "request-reply.txt", F(TF_STR("results"), TF_STR("reply_subject"),
+	    TF_BOOL("confirmation")), REPLY },
+	{ "held.txt", F(TF_STR("subject"), TF_STR("reason"), WHY), REPLY },
+	{ "rejected.txt", F(TF_STR("subject"), TF_STR("reason"), WHY), GENERATED },
+	{ "expired.txt", F(TF_STR("subject"), TF_STR("reason"), WHY), GENERATED },
+	{ "my-data.txt", F(TF_STR("data")), REPLY },
 	{ "held-moderator.txt", F(TF_STR("sender"), TF_STR("subject"), TF_STR("reason"),
-	    TF_STR("id"), TF_STR("web")), GENERATED },
+	    TF_STR("id"), TF_STR("web"), WHY), GENERATED },
 	{ "held-moderator-web.txt", F(TF_STR("url")), GENERATED },
 	{ "held-unclear.txt", F(TF_STR("id"), TF_STR("subject"), TF_STR("line")), REPLY },
 	{ "held-late-decided.txt", F(LATE), REPLY },
@@ -301,8 +395,9 @@ const struct template_schema notice_schema[] = {
 	{ "event-reply-problem.txt", F(TF_STR("reason")), REPLY },
 	{ "event-reply-unclear.txt", F(EVENT, TF_STR("answer")), REPLY },
 	{ "reengage.txt", F(MEMBER), GENERATED },
-	{ "poll-voted.txt", F(POLL), REPLY },
-	{ "poll-refused.txt", F(POLL), REPLY },
+	{ "poll-voted.txt", F(POLL, TF_LIST("choices", F(TF_INT("number"),
+	    TF_STR("option")))), REPLY },
+	{ "poll-refused.txt", F(POLL, TF_STR("why")), REPLY },
 	{ "web-footer.txt", F(TF_STR("preferences")), GENERATED },
 };
 const size_t notice_nschema = sizeof(notice_schema) /
@@ -315,18 +410,4 @@ notice_is_reply(const char *tmpl)
 		if (!strcmp(notice_schema[i].name, tmpl))
 			return notice_schema[i].flags & REPLY;
 	return 0;
-}
-
-int
-notice_check_templates(const struct kith_config *cfg, const struct list *l,
-    struct template_check *c)
-{
-	struct tvars *common = tv_new();
-	int errors;
-
-	notice_list_tv(common, l);
-	errors = template_check(cfg, l->local, NULL, notice_schema,
-	    notice_nschema, common, c);
-	tv_free(common);
-	return errors;
 }

@@ -221,42 +221,55 @@ where_in(sqlite3 *db, int64_t list_id, const char *address,
 	return (int)k;
 }
 
-/* Queue step s for one member: the template, its Subject line first. */
+/*
+ * step_text - step s as address reads it, in their language: its
+ * subject (the text's own, else onboarding-subject.txt's) and body.
+ * -1 when a text is missing or wrong (logged).
+ */
+static int
+step_text(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    const struct onboarding_step *s, const char *address, const char *name,
+    struct template_out *out)
+{
+	char lang[NOTICE_LANG_LEN], *path;
+	struct tvars *tv = tv_new();
+	struct template_out dflt;
+	int rc;
+
+	tv_str(tv, "member.address", address);
+	tv_str(tv, "member.name", *name ? name : address);
+	notice_lang(db, l, address, lang);
+	path = xasprintf("onboarding/%s.txt", s->template_name);
+	rc = notice_render(db, cfg, l, lang, path, tv, out);
+	free(path);
+	if (rc == 0 && out->subject == NULL) {
+		if (notice_render(db, cfg, l, lang, "onboarding-subject.txt", tv,
+		    &dflt) == 0) {
+			out->subject = dflt.subject;
+			dflt.subject = NULL;
+			template_out_release(&dflt);
+		}
+		if (out->subject == NULL)
+			out->subject = xstrdup(l->name);
+	}
+	tv_free(tv);
+	return rc;
+}
+
+/* Queue step s for one member. */
 static int
 send_step(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
     const struct onboarding_step *s, const char *address, const char *name)
 {
-	struct template_var vars[16];
-	char *bufs[8], *text, *path, *subject, *body, *mail, *from, *list_id,
-	    *bounce, err[256] = "";
+	char *mail, *from, *list_id, *bounce;
+	struct template_out text;
 	struct notice nt;
-	int n = notice_list_vars(l, vars, bufs), st;
 	int64_t msg_id;
 	size_t len;
+	int st;
 
-	vars[n++] = (struct template_var){ "member.address", address };
-	vars[n++] = (struct template_var){ "member.name", *name ? name :
-	    address };
-	path = xasprintf("onboarding/%s.txt", s->template_name);
-	text = template_render(cfg, l->local, path, vars, n, err, sizeof(err));
-	free(path);
-	for (int i = 0; i < 7; i++)
-		free(bufs[i]);
-	if (text == NULL) {
-		log_error("onboarding: %s", err);
+	if (step_text(cfg, db, l, s, address, name, &text) < 0)
 		return KITH_PERM;
-	}
-	if (!strncmp(text, "Subject: ", 9) && strchr(text, '\n')) {
-		char *nl = strchr(text, '\n');
-
-		subject = xstrndup(text + 9, (size_t)(nl - text - 9));
-		body = nl + 1;
-		while (*body == '\n')
-			body++;
-	} else {
-		subject = xasprintf("From %s", l->name);
-		body = text;
-	}
 	from = xasprintf("%s-owner@%s", l->local, l->domain);
 	list_id = xasprintf("<%s.%s>", l->local, l->domain);
 	bounce = xasprintf("%s-bounces", l->local);
@@ -264,9 +277,9 @@ send_step(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 	nt.from_name = l->name;
 	nt.from = from;
 	nt.to = address;
-	nt.subject = subject;
+	nt.subject = text.subject;
 	nt.list_id = list_id;
-	nt.text = body;
+	nt.text = text.body;
 	mail = compose_notice(&nt, &len);
 	st = outbox_message_add(db, l->id, 0, "onboarding", bounce, l->domain,
 	    l->address, mail, len, &msg_id);
@@ -279,8 +292,7 @@ send_step(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 	free(from);
 	free(list_id);
 	free(bounce);
-	free(subject);
-	free(text);
+	template_out_release(&text);
 	return st;
 }
 
@@ -391,15 +403,16 @@ list_cron(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 }
 
 int
-onboarding_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
+onboarding_cron(const struct site_ctx *c, int64_t now)
 {
+	sqlite3 *db = c->db;
 	sqlite3_stmt *st = db_prepare(db, "SELECT DISTINCT list_id FROM "
 	    "onboarding_steps");
 	int64_t ids[256];
-	int n = 0, sent = 0, bad = 0;
+	int n = 0, sent = 0, status = KITH_OK;
 
 	if (st == NULL)
-		return -1;
+		return KITH_TEMP;
 	while (n < 256 && sqlite3_step(st) == SQLITE_ROW)
 		ids[n++] = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -408,11 +421,11 @@ onboarding_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
 
 		if (list_find_id(db, ids[i], &l) != KITH_OK)
 			continue;
-		if (list_cron(cfg, db, &l, now, &sent) != KITH_OK)
-			bad = 1;
+		if (list_cron(c->cfg, db, &l, now, &sent) != KITH_OK)
+			status = KITH_TEMP;
 		list_release(&l);
 	}
-	return bad ? -1 : sent;
+	return status;
 }
 
 static int
@@ -569,21 +582,20 @@ onboarding_progress(sqlite3 *db, const struct list *l,
 }
 
 /* What send_step gives a step's template, besides the list's values. */
-static const struct template_schema onboarding_schema[] = {
+const struct template_schema onboarding_schema[] = {
 	{ "onboarding/*.txt", TF_FIELDS(
 	    TF_STR("member.address"), TF_STR("member.name")), 0 },
+	{ "onboarding-subject.txt", TF_FIELDS(
+	    TF_STR("member.address"), TF_STR("member.name")), 0 },
+};
+const size_t onboarding_nschema = sizeof(onboarding_schema) /
+    sizeof(onboarding_schema[0]);
+
+/* The feature's row (feature.h): the steps go out from cron. */
+const struct feature onboarding_feature = {
+	.name = "onboarding",
+	.cron = onboarding_cron,
+	.texts = onboarding_schema,
+	.ntexts = sizeof(onboarding_schema) / sizeof(onboarding_schema[0]),
 };
 
-int
-onboarding_check_templates(const struct kith_config *cfg,
-    const struct list *l, struct template_check *c)
-{
-	struct tvars *common = tv_new();
-	int errors;
-
-	notice_list_tv(common, l);
-	errors = template_check(cfg, l->local, NULL, onboarding_schema, 1,
-	    common, c);
-	tv_free(common);
-	return errors;
-}

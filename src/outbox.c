@@ -198,8 +198,8 @@ int
 outbox_message_load(sqlite3 *db, int64_t msg_id, struct outbox_message *m)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT data, bounce_local, domain, "
-	    "unsubscribe, coalesce(list_id, 0), coalesce(campaign_id, 0), "
-	    "render FROM outbox_messages WHERE id=?");
+	    "unsubscribe, coalesce(list_id, 0), render FROM outbox_messages "
+	    "WHERE id=?");
 	int found = 0;
 
 	memset(m, 0, sizeof(*m));
@@ -210,15 +210,14 @@ outbox_message_load(sqlite3 *db, int64_t msg_id, struct outbox_message *m)
 		m->id = msg_id;
 		m->len = (size_t)sqlite3_column_bytes(st, 0);
 		m->data = xmalloc(m->len + 1);
-		if (m->len)	/* a newsletter's row holds no bytes (NULL blob) */
+		if (m->len)	/* a rendered message holds no bytes */
 			memcpy(m->data, sqlite3_column_blob(st, 0), m->len);
 		m->data[m->len] = '\0';
 		m->bounce_local = db_col_text(st, 1);
 		m->domain = db_col_text(st, 2);
 		m->unsubscribe = db_col_text(st, 3);
 		m->list_id = sqlite3_column_int64(st, 4);
-		m->campaign_id = sqlite3_column_int64(st, 5);
-		m->render = db_col_text(st, 6);
+		m->render = db_col_text(st, 5);
 		found = 1;
 	}
 	sqlite3_finalize(st);

@@ -10,11 +10,12 @@
 #include "kith/db.h"
 #include "kith/log.h"
 #include "kith/members.h"
-#include "kith/membership.h"
 #include "kith/message.h"
 #include "kith/notice.h"
+#include "kith/outcome.h"
 #include "kith/outbox.h"
 #include "kith/poll.h"
+#include "kith/reply.h"
 #include "kith/rfc2047.h"
 #include "kith/timeutil.h"
 #include "kith/tokens.h"
@@ -240,80 +241,134 @@ choices_text(const int *c, int n)
 	return b.data ? buf_detach(&b, NULL) : xstrdup("");
 }
 
-/* A short mail to one voter: acknowledgement or refusal. */
-static int
-vote_notice(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
-    const struct poll *p, const char *to, const char *tmpl,
-    const char *what)
-{
-	char id[32];
-	struct template_var vars[3];
-	struct notice_opts o;
+/* Why a vote is not counted; each is a block of poll-reason.txt. */
+enum refusal {
+	VOTE_OK, VOTE_NO_POLL, VOTE_NOT_MEMBER, VOTE_CLOSED, VOTE_ONE_ANSWER,
+	VOTE_NOT_OPTION, VOTE_UNCLEAR
+};
+static const char *const refusal_names[] = {
+	"", "no_poll", "not_member", "closed", "one_answer", "not_option",
+	"unclear"
+};
+#define NREFUSALS (sizeof(refusal_names) / sizeof(refusal_names[0]))
 
-	snprintf(id, sizeof(id), "%lld", (long long)p->id);
-	vars[0] = (struct template_var){ "poll.question", p->question };
-	vars[1] = (struct template_var){ "poll.id", id };
-	vars[2] = (struct template_var){ "vote", what };
-	memset(&o, 0, sizeof(o));
-	o.to = to;
-	o.subject = "Your vote";
-	o.tmpl = tmpl;
-	o.vars = vars;
-	o.nvars = 3;
-	return notice_queue(db, cfg, l, &o);
+/* The values every text about a vote on p gets (p NULL: no such poll). */
+static void
+poll_values(struct tvars *tv, const struct poll *p, int64_t id)
+{
+	tv_int(tv, "poll.id", p ? p->id : id);
+	tv_str(tv, "poll.question", p ? p->question : "");
+	tv_bool(tv, "poll.multiple", p && p->multiple);
 }
 
 /*
- * vote_check - may address vote text on poll p now?  0 with chosen[]
- * and *k filled, or -1 with the reason a member reads in why.
+ * reason_text - why the vote is not counted, as poll-reason.txt says it
+ * to address in its language: one phrase.  Caller frees.
  */
+static char *
+reason_text(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    const char *address, const struct poll *p, int64_t id, enum refusal r)
+{
+	char lang[NOTICE_LANG_LEN], *text;
+	struct tvars *tv = tv_new();
+	size_t n;
+
+	poll_values(tv, p, id);
+	for (size_t i = 1; i < NREFUSALS; i++)
+		tv_bool(tv, refusal_names[i], i == (size_t)r);
+	notice_lang(db, l, address, lang);
+	text = notice_text(db, cfg, l, lang, "poll-reason.txt", tv);
+	tv_free(tv);
+	if (text == NULL)
+		return xstrdup(refusal_names[r]);
+	for (n = strlen(text); n > 0 && (text[n - 1] == '\n' ||
+	    text[n - 1] == ' '); n--)
+		text[n - 1] = '\0';
+	return text;
+}
+
+/* The options chosen, for the texts that show a vote. */
+static void
+choices_values(struct tvars *tv, const struct poll *p, const int *chosen,
+    int k)
+{
+	struct tvlist *list = tv_list(tv, "choices");
+
+	for (int i = 0; i < k; i++) {
+		struct tvars *c = tv_item(list);
+
+		tv_int(c, "number", chosen[i] + 1);
+		tv_str(c, "option", p->options[chosen[i]]);
+	}
+}
+
+/* A short mail to one voter: acknowledgement or refusal (tv: its values). */
 static int
+vote_notice(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    const struct poll *p, const char *to, const char *tmpl,
+    struct tvars *tv)
+{
+	struct notice_opts o;
+
+	poll_values(tv, p, p->id);
+	memset(&o, 0, sizeof(o));
+	o.to = to;
+	o.tmpl = tmpl;
+	o.tv = tv;
+	return notice_queue(db, cfg, l, &o);
+}
+
+/* vote_check - may address vote text on poll p now?  chosen[], *k. */
+static enum refusal
 vote_check(sqlite3 *db, const struct list *l, const struct poll *p,
     const char *address, const char *text, int64_t now, int *chosen,
-    int *k, char *why, size_t whylen)
+    int *k)
 {
 	struct member m;
 
 	*k = 0;
-	if (member_find(db, l->id, address, &m) != KITH_OK) {
-		snprintf(why, whylen, "only members of the list can vote");
-		return -1;
-	}
+	if (member_find(db, l->id, address, &m) != KITH_OK)
+		return VOTE_NOT_MEMBER;
 	member_release(&m);
-	if (strcmp(p->state, "open") || (p->closes && now >= p->closes)) {
-		snprintf(why, whylen, "the poll is closed");
-		return -1;
-	}
+	if (strcmp(p->state, "open") || (p->closes && now >= p->closes))
+		return VOTE_CLOSED;
 	*k = poll_parse_choice(text, p, chosen);
-	if (*k == -2)
-		snprintf(why, whylen, "this poll takes one answer");
-	else if (*k == -1)
-		snprintf(why, whylen, "that is not one of the options");
-	else if (*k == 0)
-		snprintf(why, whylen, "Kith could not tell which option you "
-		    "chose (write the number of %s on the first line)",
-		    p->multiple ? "each option you choose" : "one option");
-	return *k > 0 ? 0 : -1;
+	return *k == -2 ? VOTE_ONE_ANSWER : *k == -1 ? VOTE_NOT_OPTION :
+	    *k == 0 ? VOTE_UNCLEAR : VOTE_OK;
+}
+
+/* A "vote_refused" line in out: why, in the member's words. */
+static void
+refused_line(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    const char *address, const struct poll *p, int64_t id, enum refusal r,
+    struct outcome *out)
+{
+	char *why = reason_text(cfg, db, l, address, p, id, r);
+
+	tv_str(outcome_add(out, "vote_refused"), "why", why);
+	free(why);
 }
 
 int
-poll_vote_check(sqlite3 *db, const struct list *l, int64_t poll_id,
-    const char *address, const char *text, int64_t now, char *why,
-    size_t whylen)
+poll_vote_check(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, int64_t poll_id, const char *address,
+    const char *text, int64_t now, struct outcome *out)
 {
 	struct poll p;
-	int chosen[POLL_MAX_OPTIONS], k, r;
+	int chosen[POLL_MAX_OPTIONS], k;
+	enum refusal r;
 
 	if (poll_get(db, poll_id, &p) != KITH_OK || p.list_id != l->id) {
 		poll_release(&p);
-		snprintf(why, whylen, "there is no poll %lld on this list",
-		    (long long)poll_id);
+		refused_line(cfg, db, l, address, NULL, poll_id, VOTE_NO_POLL,
+		    out);
 		return -1;
 	}
-	r = vote_check(db, l, &p, address, text, now, chosen, &k, why,
-	    whylen);
+	r = vote_check(db, l, &p, address, text, now, chosen, &k);
+	if (r != VOTE_OK)
+		refused_line(cfg, db, l, address, &p, poll_id, r, out);
 	poll_release(&p);
-	return r;
+	return r == VOTE_OK ? 0 : -1;
 }
 
 /* Record the vote; the member's answer in what. */
@@ -338,15 +393,64 @@ vote_record(sqlite3 *db, const struct poll *p, const struct member *m,
 	return st;
 }
 
+/* A refused vote: a line in answer, else (once a day) poll-refused.txt. */
+static int
+vote_refused(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    const struct poll *p, const char *address, enum refusal r,
+    struct outcome *answer)
+{
+	struct tvars *tv;
+	char *why;
+	int st;
+
+	if (answer) {
+		refused_line(cfg, db, l, address, p, p->id, r, answer);
+		return KITH_OK;
+	}
+	if (!notice_rate_ok(db, l->id, address, "poll-refused"))
+		return KITH_OK;
+	why = reason_text(cfg, db, l, address, p, p->id, r);
+	tv = tv_new();
+	tv_str(tv, "why", why);
+	tv_str(tv, "vote", why);	/* the name older texts use */
+	st = vote_notice(cfg, db, l, p, address, "poll-refused.txt", tv);
+	tv_free(tv);
+	free(why);
+	return st;
+}
+
+/* A counted vote: a line in answer, else poll-voted.txt. */
+static int
+vote_counted(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    const struct poll *p, const char *address, const int *chosen, int k,
+    const char *what, struct outcome *answer)
+{
+	struct tvars *tv;
+	int st;
+
+	if (answer) {
+		tv = outcome_add(answer, "voted");
+		tv_int(tv, "id", p->id);
+		choices_values(tv, p, chosen, k);
+		return KITH_OK;
+	}
+	tv = tv_new();
+	choices_values(tv, p, chosen, k);
+	tv_str(tv, "vote", what);	/* the name older texts use */
+	st = vote_notice(cfg, db, l, p, address, "poll-voted.txt", tv);
+	tv_free(tv);
+	return st;
+}
+
 int
 poll_vote(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
     int64_t poll_id, const char *address, const char *text, int64_t now,
-    struct buf *answer, char *line, size_t n)
+    struct outcome *answer, char *line, size_t n)
 {
 	struct poll p;
 	struct member m;
-	int chosen[POLL_MAX_OPTIONS], k, st = KITH_OK;
-	char why[256];
+	int chosen[POLL_MAX_OPTIONS], k, st;
+	enum refusal r;
 	struct buf what;
 
 	if (poll_get(db, poll_id, &p) != KITH_OK || p.list_id != l->id) {
@@ -354,19 +458,15 @@ poll_vote(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 		snprintf(line, n, "poll: vote for unknown poll %lld by '%s'",
 		    (long long)poll_id, address);
 		if (answer)
-			buf_addf(answer, "    Not done: there is no poll %lld on "
-			    "this list.\n", (long long)poll_id);
+			refused_line(cfg, db, l, address, NULL, poll_id,
+			    VOTE_NO_POLL, answer);
 		return KITH_OK;
 	}
-	if (vote_check(db, l, &p, address, text, now, chosen, &k, why,
-	    sizeof(why)) < 0) {
+	if ((r = vote_check(db, l, &p, address, text, now, chosen, &k)) !=
+	    VOTE_OK) {
 		snprintf(line, n, "poll: vote on %lld by '%s' refused: %s",
-		    (long long)p.id, address, why);
-		if (answer)
-			buf_addf(answer, "    Not done: %s.\n", why);
-		else if (notice_rate_ok(db, l->id, address, "poll-refused"))
-			st = vote_notice(cfg, db, l, &p, address,
-			    "poll-refused.txt", why);
+		    (long long)p.id, address, refusal_names[r]);
+		st = vote_refused(cfg, db, l, &p, address, r, answer);
 		poll_release(&p);
 		return st;
 	}
@@ -376,12 +476,9 @@ poll_vote(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 	}
 	buf_init(&what);
 	st = vote_record(db, &p, &m, chosen, k, now, &what);
-	if (st == KITH_OK && answer)
-		buf_addf(answer, "    Done: your vote on poll %lld is %s.\n",
-		    (long long)p.id, what.data);
-	else if (st == KITH_OK)
-		st = vote_notice(cfg, db, l, &p, m.address, "poll-voted.txt",
-		    what.data);
+	if (st == KITH_OK)
+		st = vote_counted(cfg, db, l, &p, m.address, chosen, k,
+		    what.data, answer);
 	snprintf(line, n, "poll: '%s' voted on %lld: %s", m.address,
 	    (long long)p.id, what.data);
 	buf_release(&what);
@@ -391,18 +488,16 @@ poll_vote(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 }
 
 int
-poll_handle_reply(const struct kith_config *cfg, sqlite3 *db,
-    const struct token_key *key, const struct list *l, const char *token,
-    const char *raw, size_t len, const char *sender, char *line, size_t n)
+poll_handle_reply(const struct mail_ctx *c, const char *token,
+    const struct message *m, const char *sender, char *line, size_t n)
 {
+	const struct list *l = c->l;
 	char *payload = NULL, *end, *vote;
-	struct message m;
-	char err[128] = "";
 	long long id;
 	int st;
 
 	/* The token was made for this member's address: it is the proof. */
-	if (sender == NULL || token_check(key, "poll", l->address, sender,
+	if (sender == NULL || token_check(c->key, "poll", l->address, sender,
 	    token, now_utc(), &payload) < 0) {
 		snprintf(line, n, "poll: reply to '%s-poll' from '%s' with a "
 		    "token not made for it; ignored", l->local,
@@ -411,15 +506,11 @@ poll_handle_reply(const struct kith_config *cfg, sqlite3 *db,
 	}
 	id = strtoll(payload, &end, 10);
 	free(payload);
-	if (message_parse(&m, raw, len, err, sizeof(err)) < 0) {
-		snprintf(line, n, "poll: unreadable reply from '%s'", sender);
-		return KITH_OK;
-	}
 	/* the first line the member wrote: quotes and signature skipped */
-	vote = membership_reply_line(m.text);
-	st = poll_vote(cfg, db, l, id, sender, vote, now_utc(), NULL, line, n);
+	vote = reply_line(m->text);
+	st = poll_vote(c->cfg, c->db, l, id, sender, vote, now_utc(), NULL,
+	    line, n);
 	free(vote);
-	message_release(&m);
 	return st;
 }
 
@@ -491,22 +582,73 @@ poll_timeline(sqlite3 *db, const struct poll *p,
 	return KITH_OK;
 }
 
-/* "  1. Saturday            7 votes  58%" lines with a bar. */
+/* options_values - p's options as the list "options" (label), into tv. */
 static void
-results_text(const struct poll *p, const struct poll_tally *t, struct buf *b)
+options_values(struct tvars *tv, const struct poll *p)
 {
+	struct tvlist *list = tv_list(tv, "options");
+
+	for (size_t i = 0; i < p->noptions; i++)
+		tv_str(tv_item(list), "label", p->options[i]);
+}
+
+/*
+ * results_values - the tally as poll-results.txt shows it: per option
+ * its votes, its share of the voters in percent and a bar of one mark
+ * per 5 %; voters and members.
+ */
+static void
+results_values(struct tvars *tv, const struct poll *p,
+    const struct poll_tally *t)
+{
+	struct tvlist *list = tv_list(tv, "options");
+
+	poll_values(tv, p, p->id);
 	for (size_t i = 0; i < p->noptions; i++) {
+		struct tvars *o = tv_item(list);
 		int pct = t->voters ? (int)(100 * t->votes[i] / t->voters) : 0;
 
-		buf_addf(b, "  %2zu. %-28s %4lld vote%s %3d%%  ", i + 1,
-		    p->options[i], (long long)t->votes[i],
-		    t->votes[i] == 1 ? " " : "s", pct);
-		for (int k = 0; k < pct / 5; k++)
-			buf_addc(b, '#');
-		buf_addc(b, '\n');
+		tv_str(o, "label", p->options[i]);
+		tv_int(o, "votes", t->votes[i]);
+		tv_int(o, "percent", pct);
+		tv_int(o, "bar", pct / 5);
 	}
-	buf_addf(b, "\n%lld of %lld %s voted.\n", (long long)t->voters,
-	    (long long)t->members, plural(t->members, "member", "members"));
+	tv_int(tv, "voters", t->voters);
+	tv_int(tv, "members", t->members);
+}
+
+/*
+ * results_mail - the results of p as list l writes them, for everyone:
+ * one copy in the list's language.  NULL when the text is wrong (logged).
+ */
+static char *
+results_mail(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    const struct poll *p, const struct poll_tally *t, size_t *len)
+{
+	char lang[NOTICE_LANG_LEN], *mail = NULL, *from, *list_id;
+	struct tvars *tv = tv_new();
+	struct template_out out;
+	struct notice nt;
+
+	results_values(tv, p, t);
+	notice_lang(db, l, NULL, lang);
+	if (notice_render(db, cfg, l, lang, "poll-results.txt", tv, &out) == 0) {
+		from = xasprintf("%s-request@%s", l->local, l->domain);
+		list_id = xasprintf("<%s.%s>", l->local, l->domain);
+		memset(&nt, 0, sizeof(nt));
+		nt.from_name = l->name;
+		nt.from = from;
+		nt.to = l->address;
+		nt.subject = out.subject ? out.subject : p->question;
+		nt.list_id = list_id;
+		nt.text = out.body;
+		mail = compose_notice(&nt, len);
+		free(from);
+		free(list_id);
+		template_out_release(&out);
+	}
+	tv_free(tv);
+	return mail;
 }
 
 int
@@ -516,9 +658,7 @@ poll_close(const struct kith_config *cfg, sqlite3 *db, int64_t id,
 	struct poll p;
 	struct poll_tally t;
 	struct list l;
-	struct buf text;
-	struct notice nt;
-	char *mail, *from, *subject, *list_id, *bounce;
+	char *mail, *bounce;
 	int64_t msg_id, count;
 	size_t len;
 	int st;
@@ -555,21 +695,14 @@ poll_close(const struct kith_config *cfg, sqlite3 *db, int64_t id,
 		goto out;
 	}
 	poll_tally(db, &p, &t);
-	buf_init(&text);
-	buf_addf(&text, "The poll has closed.\n\n%s\n\n", p.question);
-	results_text(&p, &t, &text);
-	from = xasprintf("%s-request@%s", l.local, l.domain);
-	subject = xasprintf("Poll results: %s", p.question);
-	list_id = xasprintf("<%s.%s>", l.local, l.domain);
+	if ((mail = results_mail(cfg, db, &l, &p, &t, &len)) == NULL) {
+		db_rollback(db);
+		snprintf(err, errlen, "the text poll-results.txt is missing or "
+		    "wrong; see the log");
+		st = KITH_PERM;
+		goto out;
+	}
 	bounce = xasprintf("%s-bounces", l.local);
-	memset(&nt, 0, sizeof(nt));
-	nt.from_name = l.name;
-	nt.from = from;
-	nt.to = l.address;
-	nt.subject = subject;
-	nt.list_id = list_id;
-	nt.text = text.data;
-	mail = compose_notice(&nt, &len);
 	/* The results go to the list: everyone who gets mail. */
 	st = outbox_message_add(db, l.id, 0, "poll-results", bounce, l.domain,
 	    l.address, mail, len, &msg_id);
@@ -582,11 +715,7 @@ poll_close(const struct kith_config *cfg, sqlite3 *db, int64_t id,
 	if (st != KITH_OK)
 		snprintf(err, errlen, "database busy; try again");
 	free(mail);
-	free(from);
-	free(subject);
-	free(list_id);
 	free(bounce);
-	buf_release(&text);
 out:
 	list_release(&l);
 	poll_release(&p);
@@ -594,60 +723,71 @@ out:
 }
 
 int
-poll_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
+poll_cron(const struct site_ctx *c, int64_t now)
 {
+	sqlite3 *db = c->db;
 	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM polls WHERE "
 	    "state='open' AND closes>0 AND closes<=?");
 	int64_t ids[64];
-	int n = 0, bad = 0;
+	int n = 0, status = KITH_OK;
 
 	if (st == NULL)
-		return -1;
+		return KITH_TEMP;
 	db_bind(st, "i", now);
 	while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
 		ids[n++] = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	for (int i = 0; i < n; i++) {
 		char err[256] = "";
-		int r = poll_close(cfg, db, ids[i], now, err, sizeof(err));
+		int r = poll_close(c->cfg, db, ids[i], now, err, sizeof(err));
 
 		if (r == KITH_TEMP)
-			bad = 1;
+			status = KITH_TEMP;
 		else if (r == KITH_OK)
 			log_info("poll: %lld closed by cron", (long long)ids[i]);
 	}
-	return bad ? -1 : 0;
+	return status;
 }
 
-void
-poll_digest_lines(sqlite3 *db, const struct list *l, struct buf *out)
+/* What the digest's polls section gives its template (kith check). */
+static const struct template_schema digest_schema = {
+	"digest/polls.txt", TF_FIELDS(TF_LIST("polls", TF_FIELDS(
+	    TF_INT("id"), TF_STR("question"), TF_INT("voters"),
+	    TF_LIST("options", TF_FIELDS(TF_STR("label")))))), 0
+};
+
+/* digest_section - the polls of l still open, with their votes so far. */
+static int
+digest_section(sqlite3 *db, const struct list *l, int64_t now,
+    struct tvars *tv)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM polls WHERE "
 	    "list_id=? AND state='open' ORDER BY id");
-	int first = 1;
+	struct tvlist *list = NULL;
 
+	(void)now;
 	if (st == NULL)
-		return;
+		return 0;
 	db_bind(st, "i", l->id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct poll p;
 		struct poll_tally t;
+		struct tvars *it;
 
 		if (poll_get(db, sqlite3_column_int64(st, 0), &p) != KITH_OK)
 			continue;
-		if (first)
-			buf_adds(out, "Open polls\n----------\n\n");
-		first = 0;
+		if (list == NULL)
+			list = tv_list(tv, "polls");
 		poll_tally(db, &p, &t);
-		buf_addf(out, "Poll %lld: %s\n", (long long)p.id, p.question);
-		for (size_t i = 0; i < p.noptions; i++)
-			buf_addf(out, "  %zu. %s\n", i + 1, p.options[i]);
-		buf_addf(out, "  %lld voted so far. Vote: send 'vote %lld N' to "
-		    "%s-request@%s\n\n", (long long)t.voters, (long long)p.id,
-		    l->local, l->domain);
+		it = tv_item(list);
+		tv_int(it, "id", p.id);
+		tv_str(it, "question", p.question);
+		tv_int(it, "voters", t.voters);
+		options_values(it, &p);
 		poll_release(&p);
 	}
 	sqlite3_finalize(st);
+	return list != NULL;
 }
 
 char *
@@ -658,10 +798,12 @@ poll_personalise(sqlite3 *db, const struct kith_config *cfg,
 	long long id;
 	struct poll p;
 	struct list l;
-	struct buf text;
 	struct notice nt;
-	char payload[32], *tok, *reply_to, *from, *subject, *list_id, *out;
-	char when[64];
+	struct tvars *tv;
+	struct tvlist *links;
+	struct template_out text;
+	char payload[32], *tok, *reply_to, *from, *list_id, *out = NULL;
+	char lang[NOTICE_LANG_LEN];
 
 	if (sscanf(render, "poll:%lld", &id) != 1 ||
 	    poll_get(db, id, &p) != KITH_OK)
@@ -670,58 +812,122 @@ poll_personalise(sqlite3 *db, const struct kith_config *cfg,
 		poll_release(&p);
 		return NULL;
 	}
-	snprintf(payload, sizeof(payload), "%lld", id);
-	tok = token_make(key, "poll", l.address, rcpt, payload, 0);
-	reply_to = xasprintf("%s-poll%c%s@%s", l.local, *cfg->delimiter, tok,
-	    l.domain);
-	buf_init(&text);
-	buf_addf(&text, "%s\n\n", p.question);
-	for (size_t i = 0; i < p.noptions; i++)
-		buf_addf(&text, "  %zu. %s\n", i + 1, p.options[i]);
-	buf_addf(&text, "\nTo vote, reply with the number%s of your choice%s "
-	    "(or the option's text) on the first line.\n", p.multiple ? "s" : "",
-	    p.multiple ? "s" : "");
-	buf_addf(&text, "You can change your vote by replying again");
-	if (p.closes) {
-		char *tz = list_setting(db, l.id, "timezone");
-
-		local_time_format(tz, p.closes, when, sizeof(when));
-		buf_addf(&text, " until %s", when);
-		free(tz);
-	}
-	buf_addf(&text, ".\nWithout replying: send 'vote %lld N' to "
-	    "%s-request@%s.\n", id, l.local, l.domain);
+	tv = tv_new();
+	poll_values(tv, &p, id);
+	tv_int(tv, "poll.closes", p.closes);
+	options_values(tv, &p);
 	/* kith serve: one link per option, for this member only */
+	links = tv_list(tv, "links");
 	for (size_t i = 0; member_id > 0 && i < p.noptions; i++) {
 		char *url = weblink_vote(cfg, key, l.address, id, member_id, rcpt,
 		    p.closes, (int)i + 1);
 
 		if (url == NULL)
 			break;
-		if (i == 0)
-			buf_adds(&text, "\nOr vote on the web:\n");
-		buf_addf(&text, "  %zu. %s\n", i + 1, url);
+		tv_str(tv_item(links), "url", url);
 		free(url);
 	}
-	from = xasprintf("%s-request@%s", l.local, l.domain);
-	subject = xasprintf("Poll: %s", p.question);
-	list_id = xasprintf("<%s.%s>", l.local, l.domain);
-	memset(&nt, 0, sizeof(nt));
-	nt.from_name = l.name;
-	nt.from = from;
-	nt.to = rcpt;
-	nt.subject = subject;
-	nt.reply_to = reply_to;
-	nt.list_id = list_id;
-	nt.text = text.data;
-	out = compose_notice(&nt, len);
-	free(tok);
-	free(reply_to);
-	free(from);
-	free(subject);
-	free(list_id);
-	buf_release(&text);
+	notice_lang(db, &l, rcpt, lang);
+	if (notice_render(db, cfg, &l, lang, "poll.txt", tv, &text) == 0) {
+		snprintf(payload, sizeof(payload), "%lld", id);
+		tok = token_make(key, "poll", l.address, rcpt, payload, 0);
+		reply_to = xasprintf("%s-poll%c%s@%s", l.local, *cfg->delimiter,
+		    tok, l.domain);
+		from = xasprintf("%s-request@%s", l.local, l.domain);
+		list_id = xasprintf("<%s.%s>", l.local, l.domain);
+		memset(&nt, 0, sizeof(nt));
+		nt.from_name = l.name;
+		nt.from = from;
+		nt.to = rcpt;
+		nt.subject = text.subject ? text.subject : p.question;
+		nt.reply_to = reply_to;
+		nt.list_id = list_id;
+		nt.text = text.body;
+		out = compose_notice(&nt, len);
+		free(tok);
+		free(reply_to);
+		free(from);
+		free(list_id);
+		template_out_release(&text);
+	}
+	tv_free(tv);
 	list_release(&l);
 	poll_release(&p);
 	return out;
 }
+
+/* cmd_vote - "vote POLL TEXT" for address; dry: only whether it can be done. */
+static int
+cmd_vote(const struct mail_ctx *c, const char *address, const char *args,
+    int dry, struct outcome *out)
+{
+	char *end, line[512];
+	long long id = strtoll(args, &end, 10);
+	int64_t now = now_utc();
+	int st;
+
+	if (end == args || *end != ' ' || end[strspn(end, " ")] == '\0') {
+		outcome_add(out, "vote_usage");
+		return KITH_PERM;
+	}
+	end += strspn(end, " ");
+	if (dry)
+		return poll_vote_check(c->cfg, c->db, c->l, id, address, end, now,
+		    out) == 0 ? KITH_OK : KITH_PERM;
+	st = poll_vote(c->cfg, c->db, c->l, id, address, end, now, out, line,
+	    sizeof(line));
+	log_info("%s", line);
+	return st;
+}
+
+static const struct feature_command commands[] = {
+	{ "vote", 1, cmd_vote, NULL },
+	{ NULL, 0, NULL, NULL }
+};
+
+/* Votes by reply to team-poll+TOKEN@ (feature.h). */
+static const struct feature_address addresses[] = {
+	{ "-poll", 1, "voted", poll_handle_reply },
+	{ NULL, 0, NULL, NULL }
+};
+
+/* Delivery: each member's copy of "poll:ID" (feature.h). */
+static char *
+render_copy(const struct site_ctx *c, void **cache, const char *render,
+    int64_t member_id, const char *rcpt, size_t *len)
+{
+	(void)cache;
+	return poll_personalise(c->db, c->cfg, c->key, render, member_id, rcpt,
+	    len);
+}
+
+
+/* The texts poll renders and their values, besides the list's. */
+#define POLL_FIELDS TF_INT("poll.id"), TF_STR("poll.question"), \
+	TF_BOOL("poll.multiple")
+#define F TF_FIELDS
+const struct template_schema poll_schema[] = {
+	{ "poll.txt", F(POLL_FIELDS, TF_TIME("poll.closes"),
+	    TF_LIST("options", F(TF_STR("label"))),
+	    TF_LIST("links", F(TF_STR("url")))), 0 },
+	{ "poll-results.txt", F(POLL_FIELDS, TF_INT("voters"),
+	    TF_INT("members"), TF_LIST("options", F(TF_STR("label"),
+	    TF_INT("votes"), TF_INT("percent"), TF_INT("bar")))), 0 },
+	{ "poll-reason.txt", F(POLL_FIELDS, TF_BOOL("no_poll"),
+	    TF_BOOL("not_member"), TF_BOOL("closed"), TF_BOOL("one_answer"),
+	    TF_BOOL("not_option"), TF_BOOL("unclear")), 0 },
+};
+const size_t poll_nschema = sizeof(poll_schema) / sizeof(poll_schema[0]);
+
+/* The feature's row (feature.h). */
+const struct feature poll_feature = {
+	.name = "poll",
+	.addresses = addresses,
+	.commands = commands,
+	.cron = poll_cron,
+	.render = render_copy,
+	.digest_section = digest_section,
+	.digest = &digest_schema,
+	.texts = poll_schema,
+	.ntexts = sizeof(poll_schema) / sizeof(poll_schema[0]),
+};

@@ -12,17 +12,21 @@
 #include "kith/archive.h"
 #include "kith/bans.h"
 #include "kith/db.h"
+#include "kith/feature.h"
 #include "kith/log.h"
 #include "kith/members.h"
 #include "kith/notice.h"
+#include "kith/reply.h"
+#include "kith/privacy.h"
 #include "kith/requests.h"
 #include "kith/subject.h"
 #include "kith/template.h"
 #include "kith/util.h"
 
+/* The core's words; the features add theirs (feature.h). */
 static const char *const verbs[] = {
 	"help", "subscribe", "join", "unsubscribe", "leave", "set", "info",
-	"index", "get", "who", "rsvp", "vote", "end", "stop", NULL
+	"index", "get", "who", "end", "stop", "my", "remove", NULL
 };
 
 static int
@@ -31,7 +35,7 @@ known_verb(const char *w)
 	for (int i = 0; verbs[i]; i++)
 		if (!strcmp(verbs[i], w))
 			return 1;
-	return 0;
+	return features_command(w) != NULL;
 }
 
 /* Fill cmd from line when its first word is a command; 1 or 0. */
@@ -142,44 +146,28 @@ requests_parse(const char *subject, const char *text, struct command *out,
 
 /* Everything one reply collects. */
 struct reply {
-	struct buf out;
+	struct outcome out;	/* the lines of the answer (results.txt) */
 	struct buf own;		/* commands the sender must confirm */
+	char lang[NOTICE_LANG_LEN];	/* the sender's */
 	int proven;		/* our MTA vouches for the From address */
 	char *attach;		/* a post for "get" */
 	size_t attach_len;
 	int help;
+	const char *parent;	/* the request's In-Reply-To: a post to remove */
 };
 
+/* add_help - help.txt in the sender's language, once a reply. */
 static void
 add_help(const struct mail_ctx *c, struct reply *r)
 {
-	struct template_var vars[7];
-	char *bufs[7], err[256] = "", *text;
-	int n = notice_list_vars(c->l, vars, bufs);
+	char *text;
 
 	if (r->help++)
 		return;
-	text = template_render(c->cfg, c->l->local, "help.txt", vars, n, err,
-	    sizeof(err));
-	buf_addf(&r->out, "\n%s\n", text ? text : err);
+	text = notice_text(c->db, c->cfg, c->l, r->lang, "help.txt", NULL);
+	if (text)
+		tv_str(outcome_add(&r->out, "help"), "text", text);
 	free(text);
-	for (int i = 0; i < 7; i++)
-		free(bufs[i]);
-}
-
-static int
-print_index_line(const struct post *p, void *ctx)
-{
-	struct buf *b = ctx;
-	time_t t = (time_t)p->date;
-	char date[16];
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
-	buf_addf(b, "    #%-5lld %s  %-28s %s\n", (long long)p->num, date,
-	    p->sender, p->subject);
-	return 0;
 }
 
 static void
@@ -197,12 +185,17 @@ cmd_index(const struct mail_ctx *c, struct reply *r)
 		ids[n++] = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	if (n == 0)
-		buf_adds(&r->out, "    The archive is empty.\n");
+		outcome_add(&r->out, "archive_empty");
 	while (n-- > 0) {
 		struct post p;
 
 		if (archive_get(c->db, ids[n], &p, NULL, NULL, NULL) == KITH_OK) {
-			print_index_line(&p, &r->out);
+			struct tvars *line = outcome_add(&r->out, "post");
+
+			tv_int(line, "num", p.num);
+			tv_int(line, "date", p.date);
+			tv_str(line, "sender", p.sender);
+			tv_str(line, "subject", p.subject);
 			post_release(&p);
 		}
 	}
@@ -218,23 +211,21 @@ cmd_get(const struct mail_ctx *c, struct reply *r, const char *args,
 	int64_t id;
 
 	if (!member && strcmp(pub, "on"))
-		buf_adds(&r->out, "    Not done: the archive is for members only.\n");
+		outcome_add(&r->out, "members_only");
 	else if (*args == '\0' || *end || num <= 0)
-		buf_adds(&r->out, "    Not done: 'get' needs a post number; see "
-		    "'index'.\n");
+		outcome_add(&r->out, "get_usage");
 	else if ((id = db_int(c->db, 0, &st, "SELECT id FROM posts WHERE "
 	    "list_id=? AND num=? AND archived", "ii", c->l->id,
 	    (int64_t)num)) == 0)
-		buf_addf(&r->out, "    Not done: there is no post #%lld.\n", num);
+		tv_int(outcome_add(&r->out, "no_post"), "num", num);
 	else if (r->attach)
-		buf_adds(&r->out, "    Not done: one post per reply; send another "
-		    "'get'.\n");
+		outcome_add(&r->out, "one_post");
 	else {
 		struct post p;
 
 		if (archive_get(c->db, id, &p, &r->attach, &r->attach_len, NULL)
 		    == KITH_OK) {
-			buf_addf(&r->out, "    Post #%lld is attached.\n", num);
+			tv_int(outcome_add(&r->out, "attached"), "num", num);
 			post_release(&p);
 		}
 	}
@@ -244,7 +235,11 @@ cmd_get(const struct mail_ctx *c, struct reply *r, const char *args,
 static int
 who_line(const struct member *m, void *ctx)
 {
-	buf_addf(ctx, "    %-36s %-9s %s\n", m->address, m->role, m->mode);
+	struct tvars *line = outcome_add(ctx, "who");
+
+	tv_str(line, "address", m->address);
+	tv_str(line, "role", m->role);
+	tv_str(line, "mode", m->mode);
 	return 0;
 }
 
@@ -253,9 +248,10 @@ cmd_info(const struct mail_ctx *c, struct reply *r)
 {
 	char *posting = list_setting(c->db, c->l->id, "posting");
 	char *policy = list_setting(c->db, c->l->id, "subscribe");
+	struct tvars *line = outcome_add(&r->out, "info");
 
-	buf_addf(&r->out, "    %s <%s>\n    %s\n    Posting: %s. Joining: %s.\n",
-	    c->l->name, c->l->address, c->l->description, posting, policy);
+	tv_str(line, "posting", posting);
+	tv_str(line, "joining", policy);
 	free(posting);
 	free(policy);
 }
@@ -271,16 +267,15 @@ cmd_subscribe(const struct mail_ctx *c, struct reply *r, const char *sender,
 	int st = KITH_OK;
 
 	if (target == NULL)
-		buf_addf(&r->out, "    Not done: '%s' is not an address.\n", args);
+		tv_str(outcome_add(&r->out, "not_address"), "text", args);
 	else if (ban_matches(c->db, c->l->id, target))
-		buf_addf(&r->out, "    Not done: %s may not join this list.\n",
-		    target);
+		tv_str(outcome_add(&r->out, "banned"), "address", target);
 	else if (member_find(c->db, c->l->id, target, &m) == KITH_OK) {
-		buf_addf(&r->out, "    %s is already a member.\n", target);
+		tv_str(outcome_add(&r->out, "already_member"), "address",
+		    target);
 		member_release(&m);
 	} else if (!strcmp(policy, "invite"))
-		buf_adds(&r->out, "    Not done: this list is by invitation only; "
-		    "write to the owners.\n");
+		outcome_add(&r->out, "invite_only");
 	else if (!strcmp(policy, "open") && !strcmp(target, sender) &&
 	    r->proven)
 		/* open: no confirmation when the mail proves its sender */
@@ -289,11 +284,10 @@ cmd_subscribe(const struct mail_ctx *c, struct reply *r, const char *sender,
 		/* Our reply to the sender is the confirmation. */
 		line = xasprintf("subscribe %s", sender_name);
 		buf_addf(&r->own, "%s\n", line);
-		buf_addf(&r->out, "    You will join once you confirm.\n");
+		outcome_add(&r->out, "join_after_confirm");
 		free(line);
 	} else
-		st = membership_confirm_request(c, target, "subscribe",
-		    "join the list", 1, NULL, &r->out);
+		st = confirm_request(c, target, "subscribe", 1, NULL, &r->out);
 	free(target);
 	free(policy);
 	return st == KITH_TEMP ? KITH_TEMP : KITH_OK;
@@ -309,17 +303,17 @@ cmd_unsubscribe(const struct mail_ctx *c, struct reply *r, const char *sender,
 	int st = KITH_OK;
 
 	if (target == NULL)
-		buf_addf(&r->out, "    Not done: '%s' is not an address.\n", args);
+		tv_str(outcome_add(&r->out, "not_address"), "text", args);
 	else if (member_find(c->db, c->l->id, target, &m) != KITH_OK)
-		buf_addf(&r->out, "    %s is not a member.\n", target);
+		tv_str(outcome_add(&r->out, "not_member"), "address", target);
 	else {
 		member_release(&m);
 		if (!strcmp(target, sender)) {
 			buf_adds(&r->own, "unsubscribe\n");
-			buf_adds(&r->out, "    You will leave once you confirm.\n");
+			outcome_add(&r->out, "leave_after_confirm");
 		} else
-			st = membership_confirm_request(c, target, "unsubscribe",
-			    "leave the list", 1, NULL, &r->out);
+			st = confirm_request(c, target, "unsubscribe", 1, NULL,
+			    &r->out);
 	}
 	free(target);
 	return st == KITH_TEMP ? KITH_TEMP : KITH_OK;
@@ -340,24 +334,21 @@ cmd_set(const struct mail_ctx *c, struct reply *r, const struct command *cmd,
 
 	(void)c;
 	if (!member)
-		buf_adds(&r->out, "    Not done: you are not a member.\n");
+		outcome_add(&r->out, "you_not_member");
 	else if (!ok)
-		buf_adds(&r->out, "    Not done: try 'set digest daily', 'set "
-		    "digest weekly', 'set digest off', 'set digest plain|mime', "
-		    "'set thanks on|off', 'set nomail', 'set nomail "
-		    "until YYYY-MM-DD' or 'set mail'.\n");
+		outcome_add(&r->out, "set_usage");
 	else {
 		buf_addf(&r->own, "set %s\n", a);
-		buf_adds(&r->out, "    Done once you confirm.\n");
+		outcome_add(&r->out, "done_after_confirm");
 	}
 }
 
 /*
- * cmd_for_member - rsvp and vote act for the sender, so the sender must
- * prove who they are: done now when our MTA vouches for the From address
- * (an aligned DKIM pass), else once the sender confirms by replying to
- * our answer, which only the real address receives.  A forged From acts
- * for nobody.
+ * cmd_for_member - a feature's command that acts for the sender (an
+ * answer to an invitation, a vote): the sender must prove who they are.
+ * Done now when our MTA vouches for the From address (an aligned DKIM
+ * pass), else once the sender confirms by replying to our answer, which
+ * only the real address receives.  A forged From acts for nobody.
  */
 static int
 cmd_for_member(const struct mail_ctx *c, struct reply *r,
@@ -372,14 +363,40 @@ cmd_for_member(const struct mail_ctx *c, struct reply *r,
 		return membership_act(c, sender, line, &r->out) == KITH_TEMP ?
 		    KITH_TEMP : KITH_OK;
 	buf_addf(&r->own, "%s\n", line);
-	buf_adds(&r->out, "    Done once you confirm.\n");
+	outcome_add(&r->out, "done_after_confirm");
 	return KITH_OK;
+}
+
+/* A feature's command: for the sender only once proven (cmd_for_member). */
+static int
+cmd_feature(const struct mail_ctx *c, struct reply *r,
+    const struct command *cmd, const char *sender,
+    const struct feature_command *k)
+{
+	if (k->for_member)
+		return cmd_for_member(c, r, cmd, sender);
+	return k->run(c, sender, cmd->args, 0, &r->out) == KITH_TEMP ?
+	    KITH_TEMP : KITH_OK;
+}
+
+/* index: the archive's last posts, for members or a public archive. */
+static void
+cmd_index_if(const struct mail_ctx *c, struct reply *r, int member)
+{
+	char *pub = list_setting(c->db, c->l->id, "archive_public");
+
+	if (member || !strcmp(pub, "on"))
+		cmd_index(c, r);
+	else
+		outcome_add(&r->out, "members_only");
+	free(pub);
 }
 
 static int
 run_command(const struct mail_ctx *c, struct reply *r,
     const struct command *cmd, const char *sender, const char *sender_name)
 {
+	const struct feature_command *k = features_command(cmd->verb);
 	struct member m;
 	int member = member_find(c->db, c->l->id, sender, &m) == KITH_OK;
 	int moderator = member && (!strcmp(m.role, "owner") ||
@@ -388,7 +405,7 @@ run_command(const struct mail_ctx *c, struct reply *r,
 
 	if (member)
 		member_release(&m);
-	buf_addf(&r->out, "> %s\n", cmd->line);
+	tv_str(outcome_add(&r->out, "command"), "line", cmd->line);
 	if (!strcmp(cmd->verb, "help"))
 		add_help(c, r);
 	else if (!strcmp(cmd->verb, "subscribe") || !strcmp(cmd->verb, "join"))
@@ -400,25 +417,36 @@ run_command(const struct mail_ctx *c, struct reply *r,
 		cmd_set(c, r, cmd, member);
 	else if (!strcmp(cmd->verb, "info"))
 		cmd_info(c, r);
-	else if (!strcmp(cmd->verb, "index")) {
-		char *pub = list_setting(c->db, c->l->id, "archive_public");
-
-		if (member || !strcmp(pub, "on"))
-			cmd_index(c, r);
-		else
-			buf_adds(&r->out, "    Not done: the archive is for "
-			    "members only.\n");
-		free(pub);
-	} else if (!strcmp(cmd->verb, "get"))
+	else if (!strcmp(cmd->verb, "index"))
+		cmd_index_if(c, r, member);
+	else if (!strcmp(cmd->verb, "get"))
 		cmd_get(c, r, cmd->args, member);
-	else if (!strcmp(cmd->verb, "rsvp") || !strcmp(cmd->verb, "vote"))
-		st = cmd_for_member(c, r, cmd, sender);
-	else if (!strcmp(cmd->verb, "who")) {
+	else if (k)
+		st = cmd_feature(c, r, cmd, sender, k);
+	else if (!strcmp(cmd->verb, "my") && !strcasecmp(cmd->args, "data")) {
+		/* privacy.h: only ever to the address, after it confirms */
+		buf_adds(&r->own, "my data\n");
+		outcome_add(&r->out, "data_after_confirm");
+	} else if (!strcmp(cmd->verb, "my"))
+		outcome_add(&r->out, "my_usage");
+	else if (!strcmp(cmd->verb, "remove")) {
+		/* an owner, proven, or confirming (privacy_mail_remove) */
+		char *line = privacy_remove_line(c, sender, cmd->args, r->parent,
+		    &r->out);
+
+		if (line && r->proven)
+			st = privacy_mail_remove(c, sender, line + 7, &r->out) ==
+			    KITH_TEMP ? KITH_TEMP : KITH_OK;
+		else if (line) {
+			buf_addf(&r->own, "%s\n", line);
+			outcome_add(&r->out, "done_after_confirm");
+		}
+		free(line);
+	} else if (!strcmp(cmd->verb, "who")) {
 		if (moderator)
 			member_foreach(c->db, c->l->id, who_line, &r->out);
 		else {
-			buf_adds(&r->out, "    Not done: only owners and "
-			    "moderators may see who is on the list.\n");
+			outcome_add(&r->out, "who_refused");
 			log_info("requests: 'who' on '%s' by '%s' refused",
 			    c->l->address, sender);
 		}
@@ -441,36 +469,44 @@ is_member(const struct mail_ctx *c, const char *address)
 static int
 send_reply(const struct mail_ctx *c, struct reply *r, const char *sender)
 {
-	char *confirm = NULL, *subject;
-	struct template_var vars[1];
+	char *confirm = NULL, *subject, *results;
+	struct tvars *tv;
 	struct notice_opts o;
 	int st = KITH_OK;
 
 	if (r->own.len > 0) {
 		/* the sender's changes wait for the sender's confirmation */
 		r->own.data[--r->own.len] = '\0';
-		st = membership_confirm_request(c, sender, r->own.data,
-		    "your request", 0, &confirm, &r->out);
+		st = confirm_request(c, sender, r->own.data, 0, &confirm, &r->out);
 		if (st == KITH_PERM && !is_member(c, sender))
 			return KITH_OK;	/* no more mail to a stranger today */
 		if (st == KITH_TEMP)
 			return st;
 	}
-	vars[0] = (struct template_var){ "results", r->out.data ? r->out.data :
-	    "" };
+	results = outcome_text(c->db, c->cfg, c->l, r->lang, &r->out);
+	if (results == NULL) {
+		free(confirm);
+		return KITH_OK;	/* logged: a broken text sends nothing */
+	}
+	/* "Re: " and the request's subject, as mail programs answer */
 	subject = c->subject && *c->subject ? subject_reply(c->subject, "") :
-	    xasprintf("Your request to %s", c->l->address);
+	    xstrdup("");
+	tv = tv_new();
+	tv_str(tv, "results", results);
+	tv_str(tv, "reply_subject", subject);
+	tv_bool(tv, "confirmation", 0);
 	memset(&o, 0, sizeof(o));
 	o.to = sender;
-	o.subject = subject;
 	o.tmpl = "request-reply.txt";
-	o.vars = vars;
-	o.nvars = 1;
+	o.tv = tv;
+	o.lang = r->lang;
 	o.in_reply_to = c->in_reply_to;
 	o.reply_to = confirm;
 	o.attach = r->attach;
 	o.attach_len = r->attach_len;
 	st = notice_queue(c->db, c->cfg, c->l, &o);
+	tv_free(tv);
+	free(results);
 	free(subject);
 	free(confirm);
 	return st == KITH_PERM ? KITH_OK : st;
@@ -485,8 +521,9 @@ requests_handle(const struct mail_ctx *c, const struct message *m,
 	int n, st = KITH_OK;
 
 	memset(&r, 0, sizeof(r));
-	buf_init(&r.out);
+	outcome_init(&r.out);
 	buf_init(&r.own);
+	notice_lang(c->db, c->l, sender, r.lang);
 	if (kind == REQUEST_SUBSCRIBE) {
 		n = 1;
 		parse_line("subscribe", &cmds[0]);
@@ -495,23 +532,23 @@ requests_handle(const struct mail_ctx *c, const struct message *m,
 		parse_line("unsubscribe", &cmds[0]);
 	} else
 		n = requests_parse(m->subject, m->text, cmds, REQUESTS_MAX);
+	r.parent = m->in_reply_to;
 	r.proven = *m->from_addr && !strcmp(m->from_addr, sender) &&
-	    membership_sender_proven(c->cfg->authserv_id, m->raw, m->len,
+	    reply_sender_proven(c->cfg->authserv_id, m->raw, m->len,
 	    m->from_addr);
 	if (n == 0) {
-		buf_adds(&r.out, "No command was found in your message.\n");
+		outcome_add(&r.out, "no_command");
 		add_help(c, &r);
 	}
 	for (int i = 0; i < n && st == KITH_OK; i++)
 		st = run_command(c, &r, &cmds[i], sender, m->from_name);
 	/* A one-step join or leave is answered by its welcome or goodbye. */
 	if (st == KITH_OK && !(kind != REQUEST_COMMANDS && r.own.len == 0 &&
-	    r.out.data && (strstr(r.out.data, "is now a member") ||
-	    strstr(r.out.data, "has left"))))
+	    (outcome_has(&r.out, "joined") || outcome_has(&r.out, "left"))))
 		st = send_reply(c, &r, sender);
 	log_info("requests: %d commands from '%s' to '%s'", n, sender,
 	    c->l->address);
-	buf_release(&r.out);
+	outcome_release(&r.out);
 	buf_release(&r.own);
 	free(r.attach);
 	return st;

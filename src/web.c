@@ -1,41 +1,17 @@
-/* web - routing, rendering, CSRF, tokens and transactions of the pages. */
+/* web - the server object, routing to the pages, metrics, the log's paths. */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kith/compose.h"
 #include "kith/db.h"
+#include "kith/html.h"
 #include "kith/log.h"
+#include "kith/notice.h"
 #include "kith/outbox.h"
 #include "kith/template.h"
-#include "kith/timeutil.h"
-#include "kith/weblinks.h"
 #include "web_pages.h"
-
-#define CSRF_TTL 86400
-#define TOKEN_MAX 200
-#define BUSY_RETRY_AFTER 5
-
-struct tmpl_cache {
-	char *list_local, *name, *text;
-	struct tmpl_cache *next;
-};
-
-static void
-cache_clear(struct web *w)
-{
-	while (w->cache) {
-		struct tmpl_cache *next = w->cache->next;
-
-		free(w->cache->list_local);
-		free(w->cache->name);
-		free(w->cache->text);
-		free(w->cache);
-		w->cache = next;
-	}
-}
 
 void
 web_response_init(struct web_response *rs)
@@ -88,6 +64,7 @@ web_new(struct kith_config *cfg, char *err, size_t errlen)
 	}
 	w->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
+	snprintf(w->lang, sizeof(w->lang), "en");
 	return w;
 }
 
@@ -96,7 +73,8 @@ web_free(struct web *w)
 {
 	if (w == NULL)
 		return;
-	cache_clear(w);
+free(w->tz);
+	web_cache_clear(w);
 	db_close(w->db);
 	token_key_free(w->key);
 	config_release(&w->cfg);
@@ -111,7 +89,7 @@ web_reload(struct web *w, struct kith_config *cfg, char *err, size_t errlen)
 
 	if (web_open(cfg, &db, &key, err, errlen) < 0)
 		return -1;
-	cache_clear(w);
+	web_cache_clear(w);
 	db_close(w->db);
 	token_key_free(w->key);
 	config_release(&w->cfg);
@@ -122,321 +100,11 @@ web_reload(struct web *w, struct kith_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-const char *
-web_field_get(const struct web_field *f, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(f[i].name, name))
-			return f[i].value;
-	return NULL;
-}
-
-const char *
-web_arg(const struct web_request *rq, const char *name)
-{
-	const char *v = web_field_get(rq->form, rq->nform, name);
-
-	return v ? v : web_field_get(rq->query, rq->nquery, name);
-}
-
-/* The template text, read once per configuration (SIGHUP reads again). */
-static const char *
-cached_template(struct web *w, const char *list_local, const char *name)
-{
-	struct tmpl_cache *c;
-	char err[256], *text;
-
-	for (c = w->cache; c; c = c->next)
-		if (!strcmp(c->list_local, list_local) && !strcmp(c->name, name))
-			return c->text;
-	text = template_load(&w->cfg, list_local, name, NULL, err, sizeof(err));
-	if (text == NULL) {
-		log_error("web: %s", err);
-		return NULL;
-	}
-	c = xcalloc(1, sizeof(*c));
-	c->list_local = xstrdup(list_local);
-	c->name = xstrdup(name);
-	c->text = text;
-	c->next = w->cache;
-	w->cache = c;
-	return text;
-}
-
-char *
-web_render(struct web *w, const char *list_local, const char *name,
-    const struct web_var *vars, int n)
-{
-	struct template_var *tv = xcalloc((size_t)n + 1, sizeof(*tv));
-	char **esc = xcalloc((size_t)n + 1, sizeof(*esc));
-	char *path = xasprintf("web/%s", name), err[256], *out = NULL;
-	const char *text = cached_template(w, list_local ? list_local : "",
-	    path);
-
-	for (int i = 0; i < n; i++) {
-		const char *v = vars[i].value ? vars[i].value : "";
-
-		esc[i] = vars[i].raw ? NULL : html_escape(v);
-		tv[i].name = vars[i].name;
-		tv[i].value = esc[i] ? esc[i] : v;
-	}
-	if (text) {
-		out = template_expand(text, tv, n, err, sizeof(err));
-		if (out == NULL)
-			log_error("web: template '%s': %s", path, err);
-	}
-	for (int i = 0; i < n; i++)
-		free(esc[i]);
-	free(esc);
-	free(tv);
-	free(path);
-	return out;
-}
-
-void
-web_page(struct web *w, struct web_response *rs, int status,
-    const char *list_local, const char *root, const char *title,
-    char *content)
-{
-	struct web_var v[] = {
-		{ "title", title, 0 }, { "root", root, 0 },
-		{ "content", content, 1 },
-	};
-	char *page = content ? web_render(w, list_local, "layout.html", v, 3) :
-	    NULL;
-
-	buf_reset(&rs->body);
-	rs->content_type = "text/html; charset=utf-8";
-	if (page == NULL) {
-		/* a template is missing or wrong (logged): say so plainly */
-		rs->status = 500;
-		rs->content_type = "text/plain; charset=utf-8";
-		buf_adds(&rs->body, "Internal error: a page template is missing "
-		    "or wrong; the server's log says which.\n");
-	} else {
-		rs->status = status;
-		buf_adds(&rs->body, page);
-	}
-	free(page);
-	free(content);
-}
-
-char *
-web_root(const char *path)
-{
-	struct buf b;
-	int depth = 0;
-
-	for (const char *p = path ? path + (*path == '/') : ""; *p; p++)
-		if (*p == '/')
-			depth++;
-	buf_init(&b);
-	if (depth == 0)
-		buf_adds(&b, "./");
-	while (depth-- > 0)
-		buf_adds(&b, "../");
-	return buf_detach(&b, NULL);
-}
-
-void
-web_fail(struct web *w, struct web_response *rs, int status, const char *root,
-    const char *name)
-{
-	char *file = xasprintf("error-%s.html", name);
-	struct web_var v[] = { { "root", root, 0 } };
-	char *content = web_render(w, "", file, v, 1);
-	char title[32];
-
-	snprintf(title, sizeof(title), "%d", status);
-	free(rs->log);
-	rs->log = NULL;
-	rs->mail = 0;
-	web_page(w, rs, status, "", root, title, content);
-	free(file);
-}
-
-void
-web_error(struct web *w, struct web_response *rs, int status,
-    const char *path)
-{
-	static const struct { int status; const char *name; } pages[] = {
-		{ 400, "badrequest" }, { 403, "badlink" }, { 404, "notfound" },
-		{ 405, "method" }, { 410, "gone" }, { 413, "toolarge" },
-		{ 415, "type" }, { 429, "ratelimit" }, { 431, "headers" },
-		{ 503, "busy" },
-	};
-	char *root = web_root(path ? path : "/");
-	const char *name = "internal";
-
-	for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++)
-		if (pages[i].status == status)
-			name = pages[i].name;
-	web_fail(w, rs, status, root, name);
-	if (status == 405)
-		rs->allow = "GET, HEAD, POST";
-	free(root);
-}
-
-void
-web_unavailable(struct web *w, struct web_response *rs)
-{
-	web_error(w, rs, 503, NULL);
-	rs->retry_after = BUSY_RETRY_AFTER;
-	rs->uncommitted = 0;
-}
-
-char *
-web_csrf(struct web *w, const char *kind, const char *bound)
-{
-	return token_make(w->key, "csrf", kind, bound, "f",
-	    now_utc() + CSRF_TTL);
-}
-
-int
-web_csrf_ok(struct web *w, const struct web_request *rq, const char *kind,
-    const char *bound)
-{
-	const char *csrf = web_field_get(rq->form, rq->nform, "csrf");
-	char *payload = NULL;
-	int ok;
-
-	if (csrf == NULL || strlen(csrf) > TOKEN_MAX)
-		return 0;
-	ok = token_check(w->key, "csrf", kind, bound, csrf, now_utc(),
-	    &payload) == 0;
-	free(payload);
-	return ok;
-}
-
-void
-web_target_release(struct web_target *t)
-{
-	list_release(&t->l);
-	member_release(&t->m);
-	memset(t, 0, sizeof(*t));
-}
-
-enum web_token
-web_resolve(struct web *w, const char *purpose, char *token,
-    struct web_target *t)
-{
-	int64_t thing, member, list_id;
-	char *payload = NULL;
-	int st, ok;
-
-	memset(t, 0, sizeof(*t));
-	str_lower(token);
-	if (weblink_parse(token, &thing, &member) < 0 ||
-	    !strcmp(purpose, WEBLINK_MODERATE) != !strncmp(token, "h.", 2) ||
-	    (thing == 0) != (!strcmp(purpose, WEBLINK_UNSUBSCRIBE) ||
-	    !strcmp(purpose, WEBLINK_PREFS)))
-		return WT_BAD;
-	list_id = db_int(w->db, 0, &st, "SELECT list_id FROM members WHERE "
-	    "id=?", "i", member);
-	if (list_id == 0)
-		return WT_GONE;
-	if (list_find_id(w->db, list_id, &t->l) != KITH_OK)
-		return WT_GONE;
-	if (member_find_id(w->db, list_id, member, &t->m) != KITH_OK) {
-		list_release(&t->l);
-		return WT_GONE;
-	}
-	t->thing = thing;
-	ok = token_check(w->key, purpose, t->l.address, t->m.address, token,
-	    now_utc(), &payload) == 0;
-	free(payload);
-	if (ok)
-		return WT_OK;
-	/* genuine but late: the check without a clock passes */
-	if (token_check(w->key, purpose, t->l.address, t->m.address, token, 0,
-	    &payload) == 0) {
-		free(payload);
-		return WT_EXPIRED;
-	}
-	web_target_release(t);
-	return WT_BAD;
-}
-
-struct mail_ctx
-web_mail_ctx(struct web *w, const struct list *l)
-{
-	struct mail_ctx c = { &w->cfg, w->db, w->key, l, NULL, NULL };
-
-	return c;
-}
-
-int
-web_tx_begin(struct web *w)
-{
-	if (w->in_batch)
-		return db_exec(w->db, "SAVEPOINT web", "");
-	return db_begin(w->db);
-}
-
-int
-web_tx_end(struct web *w, struct web_response *rs, int ok)
-{
-	if (w->in_batch) {
-		int st = ok ? KITH_OK : db_exec(w->db, "ROLLBACK TO web", "");
-
-		if (st == KITH_OK)
-			st = db_exec(w->db, "RELEASE web", "");
-		if (st == KITH_OK && ok)
-			rs->uncommitted = 1;
-		return st;
-	}
-	if (ok)
-		return db_commit(w->db);
-	db_rollback(w->db);
-	return KITH_OK;
-}
-
-int
-web_batch_begin(struct web *w)
-{
-	int st = db_begin(w->db);
-
-	w->in_batch = st == KITH_OK;
-	return st;
-}
-
-int
-web_batch_commit(struct web *w)
-{
-	w->in_batch = 0;
-	return db_commit(w->db);
-}
-
-int
-web_read_begin(struct web *w)
-{
-	return db_exec(w->db, "BEGIN", "");
-}
-
-void
-web_read_end(struct web *w)
-{
-	db_rollback(w->db);	/* it changed nothing */
-}
-
-void
-web_event_when(const char *tz, int64_t start, int64_t duration, char *buf,
-    size_t n)
-{
-	char from[64], until[16], zone[16];
-
-	local_time_strftime(tz, start, "%a %-d %b %Y, %H:%M", from,
-	    sizeof(from));
-	local_time_strftime(tz, start + duration, "%H:%M", until, sizeof(until));
-	local_time_strftime(tz, start, "%Z", zone, sizeof(zone));
-	snprintf(buf, n, "%s - %s %s", from, until, zone);
-}
-
 /* A path segment that may be a token: letters, digits, '.', '-'. */
 static int
 token_shaped(const char *s, size_t n)
 {
-	if (n == 0 || n > TOKEN_MAX)
+	if (n == 0 || n > WEB_TOKEN_MAX)
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
@@ -488,6 +156,9 @@ web_handle(struct web *w, const struct web_request *rq,
 	char *seg[4] = { NULL, NULL, NULL, NULL };
 	int n = split_path(rq->path, seg, 4), post = !strcmp(rq->method, "POST");
 
+	/* the reader's language and zone, once the page knows who reads */
+	web_reader(w, NULL, NULL);
+
 	if (strcmp(rq->method, "GET") && strcmp(rq->method, "HEAD") && !post)
 		web_error(w, rs, 405, rq->path);
 	else if (n == 1 && !strcmp(seg[0], "metrics")) {
@@ -523,6 +194,7 @@ web_handle(struct web *w, const struct web_request *rq,
 		web_error(w, rs, 404, rq->path);
 	for (int i = 0; i < 4; i++)
 		free(seg[i]);
+	web_reader(w, NULL, NULL);
 }
 
 /* A Prometheus label value: backslash, quote and newline escaped. */
@@ -632,3 +304,117 @@ web_log_path(const char *path)
 	}
 	return b.data ? buf_detach(&b, NULL) : xstrdup(path);
 }
+
+/*
+ * Every page template and the values the pages give it (kith check).
+ * HTML values are fragments another web_render made.
+ */
+#define F TF_FIELDS
+const struct template_schema web_schema[] = {
+	{ "web/error-badlink.html", NULL, 0 },
+	{ "web/error-badrequest.html", NULL, 0 },
+	{ "web/error-busy.html", NULL, 0 },
+	{ "web/error-csrf.html", NULL, 0 },
+	{ "web/error-expired.html", NULL, 0 },
+	{ "web/error-gone.html", NULL, 0 },
+	{ "web/error-headers.html", NULL, 0 },
+	{ "web/error-internal.html", NULL, 0 },
+	{ "web/error-invite.html", NULL, 0 },
+	{ "web/error-method.html", NULL, 0 },
+	{ "web/error-noevent.html", NULL, 0 },
+	{ "web/error-nolist.html", NULL, 0 },
+	{ "web/error-nopoll.html", NULL, 0 },
+	{ "web/error-notfound.html", NULL, 0 },
+	{ "web/error-notmoderator.html", NULL, 0 },
+	{ "web/error-oneclick.html", NULL, 0 },
+	{ "web/error-pollclosed.html", NULL, 0 },
+	{ "web/error-ratelimit.html", NULL, 0 },
+	{ "web/error-toolarge.html", NULL, 0 },
+	{ "web/error-type.html", NULL, 0 },
+	{ "web/join-badaddress.html", NULL, 0 },
+	{ "web/join-form.html", F(TF_HTML("note"), TF_STR("csrf"),
+	    TF_STR("address"), TF_STR("name")), 0 },
+	{ "web/join-invite.html", NULL, 0 },
+	{ "web/join-sent.html", F(TF_STR("address"), TF_STR("list.name")), 0 },
+	{ "web/layout.html", F(TF_STR("title"), TF_STR("root"),
+	    TF_HTML("content")), 0 },
+	{ "web/list-event.html", F(TF_STR("event.title"), TF_STR("event.when"),
+	    TF_STR("event.where")), 0 },
+	{ "web/list-events.html", F(TF_HTML("items")), 0 },
+	{ "web/list-rules.html", F(TF_HTML("posting"), TF_HTML("joining"),
+	    TF_STR("rules")), 0 },
+	{ "web/list.html", F(TF_STR("list.name"), TF_STR("list.address"),
+	    TF_STR("list.description"), TF_HTML("rules"), TF_HTML("events"),
+	    TF_HTML("join")), 0 },
+	{ "web/mod-decided.html", F(TF_STR("id"), TF_STR("list.name"),
+	    TF_HTML("outcome"), TF_STR("by"), TF_TIME("at"),
+	    TF_STR("when")), 0 },
+	{ "web/mod-done-approved.html", F(TF_STR("list.name")), 0 },
+	{ "web/mod-done-discarded.html", NULL, 0 },
+	{ "web/mod-done-rejected.html", NULL, 0 },
+	{ "web/mod-outcome-approved.html", NULL, 0 },
+	{ "web/mod-outcome-discarded.html", NULL, 0 },
+	{ "web/mod-outcome-expired.html", NULL, 0 },
+	{ "web/mod-outcome-rejected.html", NULL, 0 },
+	{ "web/mod-outcome-unknown.html", NULL, 0 },
+	{ "web/mod.html", F(TF_STR("list.name"), TF_STR("from"),
+	    TF_STR("subject"), TF_STR("reason"), TF_STR("text"), TF_STR("csrf"),
+	    TF_STR("id"), TF_STR("list.address")), 0 },
+	{ "web/prefs-baddate.html", NULL, 0 },
+	{ "web/prefs-saved.html", NULL, 0 },
+	{ "web/prefs-topic.html", F(TF_STR("field"), TF_STR("checked"),
+	    TF_STR("topic")), 0 },
+	{ "web/prefs.html", F(TF_STR("list.name"), TF_STR("member.address"),
+	    TF_STR("list.address"), TF_HTML("note"), TF_STR("csrf"),
+	    TF_STR("each"), TF_STR("daily"), TF_STR("weekly"), TF_STR("nomail"),
+	    TF_STR("until"), TF_STR("until.date"), TF_STR("mime"),
+	    TF_STR("plain"), TF_STR("thanks"), TF_HTML("topics")), 0 },
+	{ "web/rsvp-choose.html", F(TF_STR("csrf")), 0 },
+	{ "web/rsvp-confirm.html", F(TF_STR("csrf"), TF_STR("answer"),
+	    TF_HTML("label")), 0 },
+	{ "web/rsvp-done-accepted.html", NULL, 0 },
+	{ "web/rsvp-done-declined.html", NULL, 0 },
+	{ "web/rsvp-done-none.html", NULL, 0 },
+	{ "web/rsvp-done-tentative.html", NULL, 0 },
+	{ "web/rsvp-done-waitlisted.html", NULL, 0 },
+	{ "web/rsvp-label-maybe.html", NULL, 0 },
+	{ "web/rsvp-label-no.html", NULL, 0 },
+	{ "web/rsvp-label-yes.html", NULL, 0 },
+	{ "web/rsvp-state-accepted.html", NULL, 0 },
+	{ "web/rsvp-state-declined.html", NULL, 0 },
+	{ "web/rsvp-state-none.html", NULL, 0 },
+	{ "web/rsvp-state-tentative.html", NULL, 0 },
+	{ "web/rsvp-state-waitlisted.html", NULL, 0 },
+	{ "web/rsvp.html", F(TF_STR("event.title"), TF_STR("event.when"),
+	    TF_STR("event.where"), TF_STR("event.description"),
+	    TF_HTML("state"), TF_HTML("form"), TF_STR("member.address"),
+	    TF_STR("list.name")), 0 },
+	{ "web/rule-joining-approve.html", NULL, 0 },
+	{ "web/rule-joining-confirm.html", NULL, 0 },
+	{ "web/rule-joining-invite.html", NULL, 0 },
+	{ "web/rule-joining-open.html", NULL, 0 },
+	{ "web/rule-posting-announce.html", NULL, 0 },
+	{ "web/rule-posting-anyone.html", NULL, 0 },
+	{ "web/rule-posting-members.html", NULL, 0 },
+	{ "web/rule-posting-moderated.html", NULL, 0 },
+	{ "web/rules.txt", NULL, 0 },
+	{ "web/unsubscribe.html", F(TF_STR("list.name"),
+	    TF_STR("member.address"), TF_STR("list.address"), TF_STR("csrf"),
+	    TF_STR("preferences")), 0 },
+	{ "web/unsubscribed.html", F(TF_STR("list.name"),
+	    TF_STR("member.address"), TF_STR("list.address")), 0 },
+	{ "web/vote-check.html", F(TF_STR("field"), TF_STR("option")), 0 },
+	{ "web/vote-choose.html", F(TF_STR("csrf"), TF_HTML("items")), 0 },
+	{ "web/vote-confirm.html", F(TF_STR("csrf"), TF_STR("number"),
+	    TF_STR("option")), 0 },
+	{ "web/vote-done.html", NULL, 0 },
+	{ "web/vote-none.html", F(TF_STR("poll.question"), TF_HTML("note"),
+	    TF_HTML("form"), TF_STR("member.address"),
+	    TF_STR("list.name")), 0 },
+	{ "web/vote-radio.html", F(TF_STR("number"), TF_STR("option")), 0 },
+	{ "web/vote-refused.html", F(TF_STR("why")), 0 },
+	{ "web/vote.html", F(TF_STR("poll.question"), TF_HTML("note"),
+	    TF_STR("vote"), TF_HTML("form"), TF_STR("member.address"),
+	    TF_STR("list.name")), 0 },
+};
+const size_t web_nschema = sizeof(web_schema) / sizeof(web_schema[0]);

@@ -9,6 +9,7 @@
 #include "kith/event.h"
 #include "kith/log.h"
 #include "kith/membership.h"
+#include "kith/notice.h"
 #include "kith/poll.h"
 #include "kith/weblinks.h"
 #include "web_pages.h"
@@ -116,7 +117,7 @@ web_rsvp_page(struct web *w, const struct web_request *rq,
 	const char *answer = answer_word(web_arg(rq, "answer"));
 	struct mail_ctx c;
 	struct event e;
-	struct buf out;
+	struct outcome out;
 	int st;
 
 	memset(&e, 0, sizeof(e));
@@ -146,7 +147,7 @@ web_rsvp_page(struct web *w, const struct web_request *rq,
 	/* the 'rsvp yes ID' command: what a mail to team-request@ does */
 	c = web_mail_ctx(w, &t.l);
 	cmd = xasprintf("rsvp %s %lld", answer, (long long)e.id);
-	buf_init(&out);
+	outcome_init(&out);
 	st = web_tx_begin(w);
 	if (st == KITH_OK)
 		st = membership_act(&c, t.m.address, cmd, &out);
@@ -160,7 +161,7 @@ web_rsvp_page(struct web *w, const struct web_request *rq,
 		    "'%s'", t.m.address, answer, (long long)e.id, t.l.address);
 		rs->mail = 1;
 	}
-	buf_release(&out);
+	outcome_release(&out);
 	free(cmd);
 done:
 	if (e.uid)
@@ -315,7 +316,7 @@ vote_do(struct web *w, const struct web_request *rq, struct web_response *rs,
 {
 	struct mail_ctx c = web_mail_ctx(w, &t->l);
 	char *text = vote_text(rq, p), *cmd, *note;
-	struct buf out;
+	struct outcome out;
 	int st;
 
 	if (text == NULL) {
@@ -323,18 +324,26 @@ vote_do(struct web *w, const struct web_request *rq, struct web_response *rs,
 		return;
 	}
 	cmd = xasprintf("vote %lld %s", (long long)p->id, text);
-	buf_init(&out);
+	outcome_init(&out);
 	/* what a mail would be told when it cannot count: the same reason */
 	if (membership_check(&c, t->m.address, cmd, &out) != KITH_OK) {
-		struct web_var v[] = { { "why", str_trim(out.data ? out.data :
-		    ""), 0 } };
+		char lang[NOTICE_LANG_LEN], *why;
 
-		note = web_render(w, t->l.local, "vote-refused.html", v, 1);
+		notice_lang(w->db, &t->l, t->m.address, lang);
+		why = outcome_text(w->db, &w->cfg, &t->l, lang, &out);
+		{
+			struct web_var v[] = { { "why", why ? str_trim(why) :
+			    "", 0 } };
+
+			note = web_render(w, t->l.local, "vote-refused.html", v,
+			    1);
+		}
+		free(why);
 		vote_show(w, rs, 409, t, p, token, root, 0, note);
 		free(note);
 		goto done;
 	}
-	buf_reset(&out);
+	outcome_reset(&out);
 	st = web_tx_begin(w);
 	if (st == KITH_OK)
 		st = membership_act(&c, t->m.address, cmd, &out);
@@ -349,7 +358,7 @@ vote_do(struct web *w, const struct web_request *rq, struct web_response *rs,
 	    t->m.address, text, (long long)p->id, t->l.address);
 	rs->mail = 1;
 done:
-	buf_release(&out);
+	outcome_release(&out);
 	free(cmd);
 	free(text);
 }

@@ -207,7 +207,7 @@ join(struct web *w, const struct web_request *rq, struct web_response *rs,
 	char *command, *note;
 	struct mail_ctx c = web_mail_ctx(w, l);
 	int64_t wait = 0;
-	struct buf out;
+	struct outcome out;
 	int st;
 
 	policy = list_setting(w->db, l->id, "subscribe");
@@ -221,14 +221,13 @@ join(struct web *w, const struct web_request *rq, struct web_response *rs,
 		free(note);
 		goto done;
 	}
-	buf_init(&out);
+	outcome_init(&out);
 	command = *name ? xasprintf("subscribe %s", name) :
 	    xstrdup("subscribe");
 	if ((st = web_tx_begin(w)) == KITH_OK)
 		st = join_limits(w, rq->client, address, &wait);
 	if (st == KITH_OK && wait == 0)
-		st = membership_confirm_request(&c, address, command,
-		    "join the list", 1, NULL, &out);
+		st = confirm_request(&c, address, command, 1, NULL, &out);
 	/* KITH_PERM: the address's daily limit; it reads the same */
 	if (web_tx_end(w, rs, st != KITH_TEMP && wait == 0) != KITH_OK ||
 	    st == KITH_TEMP)
@@ -248,7 +247,7 @@ join(struct web *w, const struct web_request *rq, struct web_response *rs,
 		    l->address, st == KITH_OK ? "" : " (daily limit: no mail)");
 		rs->mail = 1;
 	}
-	buf_release(&out);
+	outcome_release(&out);
 	free(command);
 done:
 	free(policy);
@@ -269,6 +268,7 @@ web_list_page(struct web *w, const struct web_request *rq,
 		free(root);
 		return;
 	}
+	web_reader(w, &l, NULL);
 	if (strcmp(rq->method, "POST"))
 		list_form(w, rs, 200, &l, root, NULL, NULL, NULL);
 	else if (!web_csrf_ok(w, rq, "l", l.address))

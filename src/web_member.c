@@ -55,12 +55,12 @@ leave(struct web *w, struct web_response *rs, struct web_target *t,
     const char *token, const char *root)
 {
 	struct mail_ctx c = web_mail_ctx(w, &t->l);
-	struct buf out;
+	struct outcome out;
 	int st;
 
-	buf_init(&out);
+	outcome_init(&out);
 	if (web_tx_begin(w) != KITH_OK) {
-		buf_release(&out);
+		outcome_release(&out);
 		web_unavailable(w, rs);
 		return -1;
 	}
@@ -68,7 +68,7 @@ leave(struct web *w, struct web_response *rs, struct web_target *t,
 		st = membership_unsubscribe_token(&c, token, &out);
 	else
 		st = membership_act(&c, t->m.address, "unsubscribe", &out);
-	buf_release(&out);
+	outcome_release(&out);
 	if (web_tx_end(w, rs, st == KITH_OK) != KITH_OK || st == KITH_TEMP) {
 		web_unavailable(w, rs);
 		return -1;
@@ -279,7 +279,7 @@ prefs_apply(struct web *w, struct web_response *rs, struct web_target *t,
 	    "WHERE id=?", "i", t->m.id);
 	char *cmds[3], *topics[MAX_TOPICS];
 	int n = 0, ntopics = list_topics(w, &t->l, topics, MAX_TOPICS);
-	struct buf out;
+	struct outcome out;
 
 	if (*delivery_cmd)
 		cmds[n++] = xstrdup(delivery_cmd);
@@ -288,7 +288,7 @@ prefs_apply(struct web *w, struct web_response *rs, struct web_target *t,
 		cmds[n++] = xasprintf("set digest %s", format);
 	if (thanks != was_thanks)
 		cmds[n++] = xasprintf("set thanks %s", thanks ? "on" : "off");
-	buf_init(&out);
+	outcome_init(&out);
 	st = web_tx_begin(w);
 	for (int i = 0; i < n; i++) {
 		if (st == KITH_OK)
@@ -307,7 +307,7 @@ prefs_apply(struct web *w, struct web_response *rs, struct web_target *t,
 			    on);
 		free(topics[i]);
 	}
-	buf_release(&out);
+	outcome_release(&out);
 	if (web_tx_end(w, rs, st == KITH_OK) != KITH_OK || st != KITH_OK) {
 		web_unavailable(w, rs);
 		return -1;

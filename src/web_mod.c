@@ -20,13 +20,15 @@ static void
 decided(struct web *w, struct web_response *rs, int status,
     const struct web_target *t, const char *root)
 {
-	char *outcome = NULL, *by = NULL, *word, when[32] = "";
+	char *outcome = NULL, *by = NULL, *word, when[32] = "", attext[24];
 	int64_t at = 0;
 	int known = moderation_outcome(w->db, t->thing, t->l.id, &outcome, &by,
 	    &at) == KITH_OK;
 	char id[24];
 
 	snprintf(id, sizeof(id), "%lld", (long long)t->thing);
+	/* {{date at}} in the list's zone; {{when}} for older pages */
+	snprintf(attext, sizeof(attext), known ? "%lld" : "", (long long)at);
 	if (known) {
 		time_t tt = (time_t)at;
 		struct tm tm;
@@ -40,11 +42,11 @@ decided(struct web *w, struct web_response *rs, int status,
 		struct web_var v[] = {
 			{ "id", id, 0 }, { "outcome", o ? o : "", 1 },
 			{ "by", by ? by : "", 0 }, { "when", when, 0 },
-			{ "list.name", t->l.name, 0 },
+			{ "at", attext, 0 }, { "list.name", t->l.name, 0 },
 		};
 
 		web_page(w, rs, status, t->l.local, root, t->l.name, o ?
-		    web_render(w, t->l.local, "mod-decided.html", v, 5) : NULL);
+		    web_render(w, t->l.local, "mod-decided.html", v, 6) : NULL);
 		free(o);
 	}
 	free(word);

@@ -1,7 +1,9 @@
 /*
  * web_pages - what the page files (web_member.c, web_list.c,
- * web_answer.c, web_mod.c) share with web.c: the struct web, rendering,
- * CSRF, token resolution and transactions.  Private to the web module.
+ * web_answer.c, web_mod.c) and web.c share: the struct web, rendering,
+ * CSRF, token resolution and transactions (web_pages.c).  Private to the
+ * web module: web.c routes to the pages, the pages use these, and these
+ * use neither.
  */
 #ifndef KITH_WEB_PAGES_H
 #define KITH_WEB_PAGES_H
@@ -12,8 +14,11 @@
 #include "kith/lists.h"
 #include "kith/members.h"
 #include "kith/membership.h"
+#include "kith/notice.h"
 #include "kith/tokens.h"
 #include "kith/web.h"
+
+#define WEB_TOKEN_MAX 200	/* the longest token a URL or form may hold */
 
 struct tmpl_cache;
 
@@ -23,7 +28,12 @@ struct web {
 	struct token_key *key;
 	struct tmpl_cache *cache;	/* web templates read so far */
 	int in_batch;			/* inside web_batch_begin/commit */
+	char lang[NOTICE_LANG_LEN];	/* this request's reader's language */
+	char *tz;			/* and the list's zone, or NULL */
 };
+
+/* Forget the templates read so far (a new configuration reads again). */
+void web_cache_clear(struct web *w);
 
 /* A template value: escaped unless raw (a fragment web_render made). */
 struct web_var {
@@ -39,10 +49,10 @@ const char *web_field_get(const struct web_field *f, size_t n,
 const char *web_arg(const struct web_request *rq, const char *name);
 
 /*
- * web_render - templates/LANG/web/NAME (as template_load finds it for
- * list_local, "" for none) with every non-raw value HTML-escaped.
- * NULL (logged) when the template is missing or names an unknown
- * variable.  Caller frees.
+ * web_render - templates/LANG/web/NAME as found for list_local ("" for
+ * none) in the reader's language (web_reader), with every non-raw value
+ * HTML-escaped.  NULL (logged) when the template is missing or names an
+ * unknown variable.  Caller frees.
  */
 char *web_render(struct web *w, const char *list_local, const char *name,
     const struct web_var *vars, int n);
@@ -97,6 +107,14 @@ struct web_target {
 enum web_token web_resolve(struct web *w, const char *purpose, char *token,
     struct web_target *t);
 void web_target_release(struct web_target *t);
+
+/*
+ * web_reader - who reads this request's pages: the member address of
+ * list l (address NULL: anyone), for their language and the list's
+ * zone (notice_lang); l NULL: nobody known yet, English and UTC.
+ * web_resolve sets it for its member; the list page for the list.
+ */
+void web_reader(struct web *w, const struct list *l, const char *address);
 
 /* The mail context of list l, for the membership and moderation calls. */
 struct mail_ctx web_mail_ctx(struct web *w, const struct list *l);

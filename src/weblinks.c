@@ -60,6 +60,27 @@ weblink_unsubscribe(const struct kith_config *cfg, const struct token_key *k,
 	    list_address, rcpt, 0, member_id, 0), "");
 }
 
+int
+weblink_list_unsubscribe(const struct kith_config *cfg,
+    const struct token_key *k, const char *list_address, int64_t member_id,
+    const char *rcpt, char **mailto, char **url)
+{
+	const char *at = strchr(list_address, '@');
+	char *tok;
+
+	*mailto = NULL;
+	*url = NULL;
+	if (at == NULL || (tok = weblink_token(k, WEBLINK_UNSUBSCRIBE,
+	    list_address, rcpt, 0, member_id, 0)) == NULL)
+		return -1;
+	*mailto = xasprintf("mailto:%.*s-unsubscribe%c%s%s",
+	    (int)(at - list_address), list_address, *cfg->delimiter, tok, at);
+	/* kith serve finds the list from the member id in the token; it
+	 * still answers /unsubscribe/LIST/TOKEN of older mail */
+	*url = make_url(cfg, "u", tok, "");
+	return 0;
+}
+
 char *
 weblink_prefs(const struct kith_config *cfg, const struct token_key *k,
     const char *list_address, int64_t member_id, const char *rcpt)

@@ -9,10 +9,13 @@
 /* address_normalize - trim, drop <>, lower-case; NULL when invalid. Caller frees. */
 char *address_normalize(const char *in);
 
-/* Sub-addresses of a list, in the order they are tried. */
+/*
+ * Sub-addresses of a list, in the order they are tried: the core's, then
+ * those the features answer (ROLE_FEATURE; the suffix says which).
+ */
 enum list_role {
 	ROLE_POST = 0, ROLE_REQUEST, ROLE_OWNER, ROLE_BOUNCES, ROLE_CONFIRM,
-	ROLE_SUBSCRIBE, ROLE_UNSUBSCRIBE, ROLE_EVENTS, ROLE_POLL, ROLE_OTHER
+	ROLE_SUBSCRIBE, ROLE_UNSUBSCRIBE, ROLE_FEATURE
 };
 
 struct recipient {
@@ -25,13 +28,13 @@ struct recipient {
 
 /*
  * recipient_candidates - the ways rcpt can be read: first the whole local
- * part as a list name, then with each known suffix removed.  Fills up to
- * max entries, returns how many (0 when rcpt is not an address).
- * Release each with recipient_release().
+ * part as a list name, then with each core suffix removed, then with each
+ * of more (a NULL-ended list, or NULL: the suffixes the features answer,
+ * read as ROLE_FEATURE).  Fills up to max entries, returns how many (0
+ * when rcpt is not an address).  Release each with recipient_release().
  */
 int recipient_candidates(const char *rcpt, char delimiter,
-    struct recipient *out, int max);
+    const char *const *more, struct recipient *out, int max);
 void recipient_release(struct recipient *r);
-const char *list_role_suffix(enum list_role role);
 
 #endif

@@ -31,6 +31,28 @@ int archive_seen(sqlite3 *db, int64_t list_id, const char *message_id);
 int archive_store(sqlite3 *db, int64_t list_id, const struct message *m,
     const char *message_id, int searchable, int64_t *post_id);
 
+/*
+ * archive_store_at - archive_store with the time the list received it
+ * (an import keeps each message's own; its date when it has one).  A
+ * number or id a removed post had (posts_removed) is never given again.
+ */
+int archive_store_at(sqlite3 *db, int64_t list_id, const struct message *m,
+    const char *message_id, int searchable, int64_t received,
+    int64_t *post_id);
+
+/*
+ * archive_add_old - one message from before Kith (kith import; shared
+ * with the mbox import): archived as a post of list_id with its own Date
+ * (fallback_date when it has none), threaded, searchable, and never
+ * delivered: no outbox row, no digest (digests start from their state).
+ * A message without a Message-ID gets one made from its bytes, so that
+ * importing twice stores it once.  Inside the caller's transaction.
+ */
+enum archive_add { ARCHIVE_ADDED, ARCHIVE_DUPLICATE, ARCHIVE_UNREADABLE,
+	ARCHIVE_ERROR };
+enum archive_add archive_add_old(sqlite3 *db, int64_t list_id,
+    const char *raw, size_t len, int64_t fallback_date, int64_t *post_id);
+
 /* Posts of a list, newest last; fn returning non-zero stops. */
 int archive_foreach(sqlite3 *db, int64_t list_id,
     int (*fn)(const struct post *, void *), void *ctx);

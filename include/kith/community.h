@@ -13,18 +13,15 @@
 #include <sqlite3.h>
 
 #include "kith/config.h"
+#include "kith/feature.h"
 #include "kith/lists.h"
+#include "kith/template.h"
 #include "kith/util.h"
 
-/*
- * community_thanks_lines - the thank-you section for a digest made at
- * now, when the list has `thanks on` and no digest went out earlier this
- * month; nothing otherwise.
- */
-void community_thanks_lines(sqlite3 *db, const struct list *l, int64_t now,
-    struct buf *out);
+/* Re-engagement notes that are due (own transactions); KITH_OK or KITH_TEMP. */
+int community_cron(const struct site_ctx *c, int64_t now);
 
-/* Re-engagement notes that are due (own transactions); how many, or -1. */
-int community_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now);
+/* The feature's row in the table (feature.h). */
+extern const struct feature community_feature;
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * digest - daily and weekly digests: decide when one is due, collect the
  * posts, render MIME (multipart/digest of the archived posts, each an
- * intact message/rfc822) or RFC 1153 plain text, and queue one copy per
- * digest member in the outbox.
+ * intact message/rfc822) or RFC 1153 plain text, each issue ending with
+ * the features' sections (feature.h), and queue one copy per digest
+ * member in the outbox.
  *
  * Exactly once: an issue is created, numbered and queued in the same
  * BEGIN IMMEDIATE transaction that moves the list's digest state on, so
@@ -26,6 +27,7 @@
 
 #include "kith/config.h"
 #include "kith/lists.h"
+#include "kith/template.h"
 
 enum digest_kind { DIGEST_DAILY, DIGEST_WEEKLY };
 
@@ -60,15 +62,30 @@ int digest_foreach(sqlite3 *db, int64_t list_id,
 /*
  * digest_render_issue - issue of kind in volume (0: the newest volume
  * that has it) as the full list of its posts would get it (format "mime"
- * or "plain"), dated when it was made, written to out.  KITH_PERM when
- * there is no such issue.
+ * or "plain"), dated when it was made, in the list's language, written
+ * to out.  KITH_PERM when there is no such issue, or a text of
+ * templates/LANG/digest/ is missing or wrong (logged).
  */
-int digest_render_issue(sqlite3 *db, const struct list *l,
-    enum digest_kind kind, int64_t volume, int64_t issue, const char *format,
-    FILE *out);
+int digest_render_issue(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, enum digest_kind kind, int64_t volume,
+    int64_t issue, const char *format, FILE *out);
+
+/*
+ * digest_check_templates - render the template of every feature's digest
+ * section (feature.h) as list l would get it, with sample values
+ * (template_check), for kith check.  Returns the errors found.
+ */
+struct template_check;
+int digest_check_templates(const struct kith_config *cfg,
+    const struct list *l, struct template_check *c);
 
 /* What the next issue of kind would hold, rendered, without sending. */
-int digest_preview(sqlite3 *db, const struct list *l, enum digest_kind kind,
-    const char *format, int64_t now, FILE *out);
+int digest_preview(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, enum digest_kind kind, const char *format,
+    int64_t now, FILE *out);
+
+/* The texts of a digest and their values (kith check). */
+extern const struct template_schema digest_schema[];
+extern const size_t digest_nschema;
 
 #endif

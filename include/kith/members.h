@@ -68,6 +68,13 @@ int member_foreach(sqlite3 *db, int64_t list_id,
 
 struct import_counts {
 	int added, skipped, invalid;
+	int forgotten;		/* left out: import_skip said so */
+};
+
+/* An address import leaves out (privacy.h: forgotten): fn returns 1. */
+struct import_skip {
+	int (*fn)(const char *address, void *ctx);
+	void *ctx;
 };
 
 /* A record import refused: where it starts, its text, and why. */
@@ -97,5 +104,9 @@ int member_export(sqlite3 *db, int64_t list_id, int json, FILE *out);
  */
 int member_import(sqlite3 *db, int64_t list_id, FILE *in,
     struct import_counts *counts, import_bad_fn bad, void *ctx);
+/* The same, leaving out (and counting) the addresses skip names. */
+int member_import_skip(sqlite3 *db, int64_t list_id, FILE *in,
+    struct import_counts *counts, import_bad_fn bad, void *ctx,
+    const struct import_skip *skip);
 
 #endif

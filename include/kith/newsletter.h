@@ -20,7 +20,9 @@
 #include <sqlite3.h>
 
 #include "kith/config.h"
+#include "kith/feature.h"
 #include "kith/lists.h"
+#include "kith/template.h"
 #include "kith/tokens.h"
 
 struct campaign {
@@ -85,9 +87,12 @@ int newsletter_start(sqlite3 *db, int64_t id, int64_t now,
 
 /*
  * newsletter_cron - start every scheduled campaign whose time has come,
- * and mark finished ones sent.  Returns how many started, -1 on error.
+ * and mark finished ones sent.  KITH_OK or KITH_TEMP (feature.h).
  */
-int newsletter_cron(sqlite3 *db, int64_t now);
+int newsletter_cron(const struct site_ctx *c, int64_t now);
+
+/* The feature's row in the table (feature.h). */
+extern const struct feature newsletter_feature;
 
 /* Sending campaigns with no copy left to send become 'sent'. */
 int newsletter_mark_finished(sqlite3 *db, int64_t now);
@@ -119,8 +124,9 @@ char *newsletter_render(const struct campaign *c, const struct list *l,
     size_t errlen);
 
 /*
- * newsletter_cache - what the delivery engine keeps between recipients
- * of one campaign (the campaign, its list, a prepared member lookup).
+ * newsletter_cache - what the feature's renderer keeps between the
+ * recipients of one campaign during a delivery run (the campaign, its
+ * list, a prepared member lookup).
  */
 struct newsletter_cache;
 struct newsletter_cache *newsletter_cache_new(sqlite3 *db);
@@ -135,19 +141,14 @@ char *newsletter_personalise(struct newsletter_cache *nc,
     const struct kith_config *cfg, const struct token_key *key,
     int64_t campaign_id, int64_t member_id, const char *rcpt, size_t *len);
 
-/* The list a campaign belongs to (0 when gone), via the cache. */
-int64_t newsletter_list_id(struct newsletter_cache *nc, int64_t campaign_id);
-
 /* Member tags: letters, digits, '-' and '_', at most 40. */
 int newsletter_tag_valid(const char *tag);
 
-struct template_check;
 /*
- * newsletter_check_templates - every newsletter/NAME.txt and .html list
- * l could use, checked with the values a copy gets (template_check).
- * Returns the errors found.
+ * Every newsletter/NAME.txt and .html a list could use, and the values a
+ * copy gives them (kith check).
  */
-int newsletter_check_templates(const struct kith_config *cfg,
-    const struct list *l, struct template_check *c);
+extern const struct template_schema newsletter_schema[];
+extern const size_t newsletter_nschema;
 
 #endif

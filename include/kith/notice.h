@@ -6,6 +6,11 @@
  * Every template gets the list's variables: list.address, list.name,
  * list.description, list.owner, list.request, list.subscribe,
  * list.unsubscribe; callers add their own.
+ *
+ * struct mail_ctx is what every handler that answers mail works with
+ * (requests, confirmations, moderation, the features' handlers): the
+ * site, the database, the token key, the list, and the mail answered,
+ * so that a notice can be a reply to it.
  */
 #ifndef KITH_NOTICE_H
 #define KITH_NOTICE_H
@@ -17,16 +22,30 @@
 #include "kith/config.h"
 #include "kith/lists.h"
 #include "kith/template.h"
+#include "kith/tokens.h"
+
+/* What handlers share about the list and the mail being answered. */
+struct mail_ctx {
+	const struct kith_config *cfg;
+	sqlite3 *db;
+	const struct token_key *key;
+	const struct list *l;
+	const char *in_reply_to;	/* Message-ID answered, or NULL */
+	const char *subject;		/* of the mail answered, or NULL */
+};
 
 struct notice_opts {
 	const char *to;
-	const char *subject;		/* UTF-8; a "Subject:" first line in
-					 * the template wins over it */
+	const char *subject;		/* NULL: every shipped text has its
+					 * "Subject:" line, which wins; only
+					 * event.c still passes one (until
+					 * its split moves it) */
 	const char *tmpl;		/* templates/LANG/NAME */
 	const struct template_var *vars;	/* strings, or NULL */
 	int nvars;
 	const struct tvars *tv;		/* more values under vars, or NULL */
-	const char *lang;		/* the reader's language; NULL: en */
+	const char *lang;		/* the reader's language; NULL:
+					 * notice_lang() for to */
 	const char *tz;			/* NULL: the list's timezone */
 	const char *in_reply_to;	/* Message-ID without <>, or NULL */
 	const char *reply_to;		/* e.g. team-confirm+TOKEN@, or NULL */
@@ -59,17 +78,39 @@ int notice_list_vars(const struct list *l, struct template_var *vars,
 /* The list's values for templates (as notice_list_vars) into tv. */
 void notice_list_tv(struct tvars *tv, const struct list *l);
 
+/* Room for a language code ("en", "cs", "zh-Hant"), as template_out.lang. */
+#define NOTICE_LANG_LEN 16
+
+/*
+ * notice_lang - the language every text to address on list l is written
+ * in: the member's, else the list's, else "en".  address NULL (or not a
+ * member) asks for the list's, as a copy for everyone is.  The ONE place
+ * that decides a reader's language: every member-facing text asks here.
+ * (Neither setting exists yet: "en".)
+ */
+void notice_lang(sqlite3 *db, const struct list *l, const char *address,
+    char lang[NOTICE_LANG_LEN]);
+
+/*
+ * notice_render - the text tmpl as list l writes it in lang, in the
+ * list's time zone: the list's values over tv (which may be NULL).  0
+ * and out filled (template_out_release), or -1 logged once with the
+ * file and line.
+ */
+int notice_render(sqlite3 *db, const struct kith_config *cfg,
+    const struct list *l, const char *lang, const char *tmpl,
+    const struct tvars *tv, struct template_out *out);
+
+/*
+ * notice_text - notice_render's body alone, the subject dropped;
+ * caller frees.  NULL when the text is missing or wrong (logged).
+ */
+char *notice_text(sqlite3 *db, const struct kith_config *cfg,
+    const struct list *l, const char *lang, const char *tmpl,
+    const struct tvars *tv);
+
 /* Every notice template and the values it is given (kith check). */
 extern const struct template_schema notice_schema[];
 extern const size_t notice_nschema;
-
-/*
- * notice_check_templates - render every notice template as list l would
- * get it, in every language, with sample values (template_check), so
- * that a typo is found by `kith check`, not by a member.  Returns the
- * errors found; they are reported through c.
- */
-int notice_check_templates(const struct kith_config *cfg,
-    const struct list *l, struct template_check *c);
 
 #endif

@@ -24,7 +24,9 @@
 #include <sqlite3.h>
 
 #include "kith/config.h"
+#include "kith/feature.h"
 #include "kith/lists.h"
+#include "kith/template.h"
 
 struct onboarding_step {
 	int64_t id, position, after, created;
@@ -48,8 +50,11 @@ int onboarding_rm(sqlite3 *db, const struct list *l, int64_t position,
 int onboarding_foreach(sqlite3 *db, const struct list *l,
     int (*fn)(const struct onboarding_step *, void *), void *ctx);
 
-/* Send what is due for every list (own transactions); steps sent, or -1. */
-int onboarding_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now);
+/* Send what is due for every list (own transactions); KITH_OK or KITH_TEMP. */
+int onboarding_cron(const struct site_ctx *c, int64_t now);
+
+/* The feature's row in the table (feature.h). */
+extern const struct feature onboarding_feature;
 
 /* The funnel: per step, in order. */
 struct onboarding_funnel {
@@ -65,12 +70,8 @@ int onboarding_progress(sqlite3 *db, const struct list *l,
     int64_t *in_sequence, int64_t *finished);
 
 struct template_check;
-/*
- * onboarding_check_templates - every onboarding/NAME.txt list l could
- * send, checked with the values send_step gives (template_check).
- * Returns the errors found.
- */
-int onboarding_check_templates(const struct kith_config *cfg,
-    const struct list *l, struct template_check *c);
+/* The templates onboarding renders and their values (kith check). */
+extern const struct template_schema onboarding_schema[];
+extern const size_t onboarding_nschema;
 
 #endif

@@ -39,8 +39,10 @@ int outbox_fanout_mailable(sqlite3 *db, int64_t msg_id, int64_t list_id,
 
 /*
  * outbox_render_add - a message whose every copy is rendered for its
- * recipient at delivery time from render ("event:7:REQUEST", "poll:3").
- * list_local's bounce address is its envelope sender.
+ * recipient at delivery time: render is "KIND:KEY", where KIND names the
+ * feature whose renderer makes each copy (feature.h) and KEY is that
+ * feature's own ("7:REQUEST", "3").  list_local's bounce address is its
+ * envelope sender.
  */
 int outbox_render_add(sqlite3 *db, int64_t list_id, const char *list_local,
     const char *domain, const char *kind, const char *render,
@@ -78,8 +80,9 @@ struct outbox_message {
 	char *bounce_local, *domain;
 	char *unsubscribe;	/* "" when no per-recipient List-Unsubscribe */
 	int64_t list_id;	/* 0 when not list mail */
-	int64_t campaign_id;	/* newsletter: each copy is rendered at delivery */
-	char *render;		/* "event:ID:REQUEST" ...: likewise; "" when not */
+	char *render;		/* "KIND:KEY" when each copy is rendered at
+				 * delivery (outbox_render_add); "" when the
+				 * bytes are in data */
 };
 
 /* Load msg_id into m (release with outbox_message_release); KITH_OK/PERM. */

@@ -17,7 +17,10 @@
 #include <sqlite3.h>
 
 #include "kith/config.h"
+#include "kith/feature.h"
 #include "kith/lists.h"
+#include "kith/outcome.h"
+#include "kith/template.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
 
@@ -52,37 +55,47 @@ int poll_create(sqlite3 *db, const struct list *l, const char *question,
 
 /*
  * poll_vote - member votes with text (a reply's first own line, or the
- * arguments of "vote").  When answer is NULL the member is told by mail:
- * the vote acknowledged, a refusal (not a member, closed, not understood
- * and how to vote) at most once a day.  Otherwise no mail is sent and one
- * line for the caller's own reply goes to answer.  *line gets the log
+ * arguments of "vote").  When answer is NULL the member is told by mail
+ * (poll-voted.txt; poll-refused.txt with the reason of poll-reason.txt:
+ * not a member, closed, not understood and how to vote, at most once a
+ * day).  Otherwise no mail is sent and one line for the caller's own
+ * reply goes to answer ("voted" or "vote_refused").  *line gets the log
  * line.  KITH_OK (recorded or refused), KITH_TEMP.
  */
 int poll_vote(const struct kith_config *cfg, sqlite3 *db,
     const struct list *l, int64_t poll_id, const char *address,
-    const char *text, int64_t now, struct buf *answer, char *line,
+    const char *text, int64_t now, struct outcome *answer, char *line,
     size_t n);
 
 /*
  * poll_vote_check - 0 when address may vote text on poll_id of list l
- * now (poll_vote would record it); -1 with the reason a member reads in
- * why.  Reads only.
+ * now (poll_vote would record it); -1 with a "vote_refused" line in out
+ * saying why.  Reads only.
  */
-int poll_vote_check(sqlite3 *db, const struct list *l, int64_t poll_id,
-    const char *address, const char *text, int64_t now, char *why,
-    size_t whylen);
+int poll_vote_check(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, int64_t poll_id, const char *address,
+    const char *text, int64_t now, struct outcome *out);
 
-/* A reply to team-poll+TOKEN@ (raw mail); caller's transaction. */
-int poll_handle_reply(const struct kith_config *cfg, sqlite3 *db,
-    const struct token_key *key, const struct list *l, const char *token,
-    const char *raw, size_t len, const char *sender, char *line, size_t n);
+/*
+ * poll_handle_reply - a reply m from sender to team-poll+TOKEN@ (the
+ * feature's inbound handler, feature.h): the token, made for the
+ * member's address, names the poll; the first line they wrote is the
+ * vote.  Caller's transaction.
+ */
+struct mail_ctx;
+struct message;
+int poll_handle_reply(const struct mail_ctx *c, const char *token,
+    const struct message *m, const char *sender, char *line, size_t n);
 
-/* Close now and send the results to the list (own transaction). */
+/*
+ * Close now and send the results to the list (own transaction):
+ * poll-results.txt, one copy in the list's language.
+ */
 int poll_close(const struct kith_config *cfg, sqlite3 *db, int64_t id,
     int64_t now, char *err, size_t errlen);
 
-/* Close the polls whose time has come; -1 on error. */
-int poll_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now);
+/* Close the polls whose time has come; KITH_OK or KITH_TEMP. */
+int poll_cron(const struct site_ctx *c, int64_t now);
 
 struct poll_tally {
 	int64_t votes[POLL_MAX_OPTIONS];
@@ -98,12 +111,19 @@ int poll_nonvoters(sqlite3 *db, const struct poll *p,
 int poll_timeline(sqlite3 *db, const struct poll *p,
     int (*fn)(const char *day, int64_t votes, void *), void *ctx);
 
-/* Open polls, for the end of a digest. */
-void poll_digest_lines(sqlite3 *db, const struct list *l, struct buf *out);
-
-/* Delivery: the copy an outbox row with render "poll:ID" stands for. */
+/*
+ * Delivery: the copy an outbox row with render "poll:ID" stands for
+ * (poll.txt in rcpt's language); NULL when it cannot be made.
+ */
 char *poll_personalise(sqlite3 *db, const struct kith_config *cfg,
     const struct token_key *key, const char *render, int64_t member_id,
     const char *rcpt, size_t *len);
+
+/* The feature's row in the table (feature.h). */
+extern const struct feature poll_feature;
+
+/* The texts poll renders and their values (kith check). */
+extern const struct template_schema poll_schema[];
+extern const size_t poll_nschema;
 
 #endif

@@ -46,6 +46,15 @@ int token_check(const struct token_key *k, const char *purpose,
     const char *list, const char *address, const char *token, int64_t now,
     char **payload);
 
+/*
+ * token_digest - HMAC-SHA256 with the site secret over purpose and data,
+ * as 64 lower-case hex digits (caller frees); NULL on a crypto failure.
+ * For what must be recognised later without being kept in the clear
+ * (privacy.h: a forgotten address).
+ */
+char *token_digest(const struct token_key *k, const char *purpose,
+    const char *data);
+
 /* token_payload - the payload of a well-formed token, unverified; caller frees. */
 char *token_payload(const char *token);
 

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "kith/config.h"
+#include "kith/template.h"
 #include "kith/util.h"
 
 struct web_field {
@@ -115,5 +116,9 @@ char *web_stylesheet(const struct kith_config *cfg, size_t *len);
 
 /* path with every token replaced by "[token]", for logs; caller frees. */
 char *web_log_path(const char *path);
+
+/* Every page template and its values (kith check). */
+extern const struct template_schema web_schema[];
+extern const size_t web_nschema;
 
 #endif

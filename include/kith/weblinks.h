@@ -51,6 +51,17 @@ char *weblink_token(const struct token_key *k, const char *purpose,
 char *weblink_unsubscribe(const struct kith_config *cfg,
     const struct token_key *k, const char *list_address, int64_t member_id,
     const char *rcpt);
+/*
+ * weblink_list_unsubscribe - the one-step unsubscribe of one member
+ * (member_id, address rcpt) from list_address, valid for nobody else,
+ * as a member's copy names it in List-Unsubscribe: *mailto
+ * "mailto:team-unsubscribe+TOKEN@domain", and *url BASE/u/TOKEN (NULL
+ * when web_base_url is not set), with the same token.  Caller frees
+ * both.  0, or -1 (nothing made).
+ */
+int weblink_list_unsubscribe(const struct kith_config *cfg,
+    const struct token_key *k, const char *list_address, int64_t member_id,
+    const char *rcpt, char **mailto, char **url);
 char *weblink_prefs(const struct kith_config *cfg, const struct token_key *k,
     const char *list_address, int64_t member_id, const char *rcpt);
 /* answer is "yes", "no" or "maybe". */

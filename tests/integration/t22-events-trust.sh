@@ -213,4 +213,30 @@ assert_ok '$MT body "$f" | grep -q "would like to know by Tue 15 Dec 2026, 23:59
 at "2026-12-16 08:00:00" cron >/dev/null 2>&1; at "2026-12-16 08:00:00" deliver >/dev/null
 assert_ok '[ -z "$(nudges Sauna)" ]' "no nudge for a full event ($(nudges Sauna))"
 
+# --- A seat freed by a member who leaves goes on at once, not at the
+# next cron (issue 12: the event feature's on_leave hook)
+bowl=$(kith event create club --title Bowling --start "2026-12-28 18:00" --duration 2h --capacity 1 2>/dev/null)
+for who in pavel radka sona; do
+	printf 'Authentication-Results: mx.example.org; dkim=pass header.d=example.org\nFrom: %s@example.org\nTo: club-request@example.org\nSubject: rsvp\nMessage-ID: <bowl-%s@x>\n\nrsvp yes %s\n' "$who" "$who" "$bowl" > "$T/bowl-$who"
+	post "$T/bowl-$who" club-request@example.org >/dev/null
+done
+kith deliver >/dev/null
+bwl() { kith event show $bowl --json | $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["accepted"], d["waitlist"], " ".join(a["address"].split("@")[0] for a in d["attendees"] if a["answer"] == "accepted"))'; }
+assert_ok '[ "$(bwl)" = "1 2 pavel" ]' "capacity 1: pavel has the seat, radka and sona wait ($(bwl))"
+bowl_seat() {	# bowl_seat WHO: one mail to WHO, a seat whose calendar says ACCEPTED
+	f=$(last $1@example.org)
+	[ "$(count $1@example.org)" = 1 ] && $MT header "$f" Subject | grep -q "^A seat is yours: Bowling" &&
+		[ "$(cal_state "$f" $1@example.org)" = "REQUEST ACCEPTED Bowling REQUEST" ]
+}
+inv=$(ls -t "$SINK_DIR"/*.eml 2>/dev/null | while read -r f; do $MT header "$f" Subject | grep -q "^Invitation: Bowling" && $MT header "$f" To | grep -q pavel@ && echo "$f" && break; done)
+unsub=$($MT header "$inv" List-Unsubscribe | sed 's/.*<mailto:\([^>]*\)>.*/\1/')
+rm -f "$SINK_DIR"/*
+send pavel@example.org "$unsub" "Unsubscribe" ""
+kith deliver >/dev/null
+assert_ok '! db "SELECT address FROM members WHERE list_id=(SELECT id FROM lists WHERE local=\"club\")" | grep -q pavel@ && [ "$(bwl)" = "1 1 radka" ] && bowl_seat radka' "pavel unsubscribes: radka has his seat at once, no cron ($(bwl))"
+rm -f "$SINK_DIR"/*
+kith member rm club radka@example.org >/dev/null
+kith deliver >/dev/null
+assert_ok '[ "$(bwl)" = "1 0 sona" ] && bowl_seat sona' "radka is removed: sona has the seat at once, no cron ($(bwl))"
+
 finish

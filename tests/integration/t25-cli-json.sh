@@ -144,6 +144,8 @@ EXPECT = {
                             sender="stranger@example.net") and
         has(j, kind="join", address="hugo@example.net"),
     "ban ls": lambda j: has(j, pattern="bot@x.example", list=None),
+    "member export-data": lambda j: j["address"] == "bob@example.org" and
+        has(j["tables"]["members"], address="bob@example.org"),
     "quarantine ls": lambda j: has(j, id=1, to="team@example.org") and
         j[0]["size"] == 3002,
 }

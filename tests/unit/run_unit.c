@@ -58,6 +58,8 @@ main(void)
 	srunner_add_suite(sr, digest_suite());
 	srunner_add_suite(sr, event_suite());
 	srunner_add_suite(sr, membership_suite());
+	srunner_add_suite(sr, privacy_suite());
+	srunner_add_suite(sr, import_suite());
 	srunner_add_suite(sr, poll_suite());
 	srunner_add_suite(sr, bounce_suite());
 	srunner_add_suite(sr, util_suite());
@@ -66,6 +68,8 @@ main(void)
 	srunner_add_suite(sr, mime_suite());
 	srunner_add_suite(sr, template_suite());
 	srunner_add_suite(sr, web_suite());
+	srunner_add_suite(sr, feature_suite());
+	srunner_add_suite(sr, texts_suite());
 	srunner_add_suite(sr, lmtp_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

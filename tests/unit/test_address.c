@@ -46,10 +46,14 @@ START_TEST(test_normalize)
 }
 END_TEST
 
+/* Sub-addresses a feature answers (the table's come from features.c). */
+static const char *const feature_suffixes[] = { "-events", "-poll", NULL };
+
 START_TEST(test_candidates)
 {
 	struct recipient r[4];
-	int n = recipient_candidates("Team-Request+abc@Example.org", '+', r, 4);
+	int n = recipient_candidates("Team-Request+abc@Example.org", '+',
+	    feature_suffixes, r, 4);
 
 	ck_assert_int_eq(n, 2);
 	ck_assert_str_eq(r[0].local, "team-request");
@@ -62,16 +66,20 @@ START_TEST(test_candidates)
 		recipient_release(&r[i]);
 
 	/* A list whose name ends like a suffix still routes by the whole name. */
-	n = recipient_candidates("my-events@example.org", '+', r, 4);
+	n = recipient_candidates("my-events@example.org", '+', feature_suffixes,
+	    r, 4);
 	ck_assert_int_eq(n, 2);
 	ck_assert_str_eq(r[0].local, "my-events");
 	ck_assert_str_eq(r[1].local, "my");
-	ck_assert_int_eq(r[1].role, ROLE_EVENTS);
+	ck_assert_int_eq(r[1].role, ROLE_FEATURE);
+	ck_assert_str_eq(r[1].suffix, "-events");
 	for (int i = 0; i < n; i++)
 		recipient_release(&r[i]);
 
-	ck_assert_int_eq(recipient_candidates("not an address", '+', r, 4), 0);
-	n = recipient_candidates("team-confirm+tok-1-abc@example.org", '+', r, 4);
+	ck_assert_int_eq(recipient_candidates("not an address", '+',
+	    feature_suffixes, r, 4), 0);
+	n = recipient_candidates("team-confirm+tok-1-abc@example.org", '+',
+	    feature_suffixes, r, 4);
 	ck_assert_int_eq(r[1].role, ROLE_CONFIRM);
 	ck_assert_str_eq(r[1].detail, "tok-1-abc");
 	for (int i = 0; i < n; i++)

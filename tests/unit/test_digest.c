@@ -190,8 +190,8 @@ START_TEST(test_digest_golden)
 	    &issue), KITH_OK);
 	ck_assert_int_eq(issue, 1);
 	out = open_memstream(&got, &gotlen);
-	ck_assert_int_eq(digest_render_issue(db, &team, renders[_i].kind, 0, 1,
-	    renders[_i].format, out), KITH_OK);
+	ck_assert_int_eq(digest_render_issue(&cfg, db, &team, renders[_i].kind,
+	    0, 1, renders[_i].format, out), KITH_OK);
 	fclose(out);
 	normalise(got);
 	path = xasprintf("%s/%s", DIGEST_DATA, renders[_i].golden);

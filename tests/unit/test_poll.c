@@ -11,6 +11,7 @@
 #include "kith/members.h"
 #include "kith/membership.h"
 #include "kith/poll.h"
+#include "kith/reply.h"
 #include "kith/util.h"
 #include "unit.h"
 
@@ -107,7 +108,7 @@ START_TEST(test_vote)
 	sqlite3 *db = unit_db(dir, sizeof(dir));
 	struct kith_config cfg;
 	struct list l;
-	struct buf answer;
+	struct outcome answer;
 	int64_t id, sent, before;
 
 	ck_assert_ptr_nonnull(db);
@@ -122,10 +123,10 @@ START_TEST(test_vote)
 	ck_assert_int_eq(id, 1);
 	before = db_int(db, 0, NULL, "SELECT count(*) FROM outbox_messages",
 	    "");
-	buf_init(&answer);
+	outcome_init(&answer);
 	/* the reply path reads the first own line; the command its args */
 	text = vote_cases[_i].by_command ? xstrdup(vote_cases[_i].reply) :
-	    membership_reply_line(vote_cases[_i].reply);
+	    reply_line(vote_cases[_i].reply);
 	ck_assert_int_eq(db_begin(db), KITH_OK);
 	ck_assert_int_eq(poll_vote(&cfg, db, &l, id, vote_cases[_i].address,
 	    text, now_utc(), vote_cases[_i].by_command ? &answer : NULL, line,
@@ -145,18 +146,20 @@ START_TEST(test_vote)
 	    line);
 	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT count(*) FROM "
 	    "outbox_messages", "") - before, vote_cases[_i].notices);
-	if (vote_cases[_i].by_command)
-		ck_assert_msg(answer.data && strstr(answer.data,
-		    vote_cases[_i].said), "case %d: answer '%s'", _i,
-		    answer.data ? answer.data : "");
-	else
+	if (vote_cases[_i].by_command) {
+		char *said = outcome_text(db, &cfg, &l, "en", &answer);
+
+		ck_assert_msg(said && strstr(said, vote_cases[_i].said),
+		    "case %d: answer '%s'", _i, said ? said : "(none)");
+		free(said);
+	} else
 		ck_assert_msg(db_int(db, 0, NULL, "SELECT count(*) FROM "
 		    "outbox_messages WHERE instr(data, ?)", "t",
 		    vote_cases[_i].said) == 1, "case %d: no notice saying '%s'",
 		    _i, vote_cases[_i].said);
 	free(choice);
 	free(text);
-	buf_release(&answer);
+	outcome_release(&answer);
 	list_release(&l);
 	config_release(&cfg);
 	db_close(db);

@@ -28,6 +28,10 @@ Suite *deliver_suite(void);
 Suite *mime_suite(void);
 Suite *template_suite(void);
 Suite *web_suite(void);
+Suite *feature_suite(void);
+Suite *texts_suite(void);
+Suite *privacy_suite(void);
+Suite *import_suite(void);
 Suite *lmtp_suite(void);
 
 /* A fresh database in a temporary directory; caller closes and removes. */

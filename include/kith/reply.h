@@ -1,0 +1,60 @@
+/*
+ * reply - reading what a person wrote back: a confirmation, a moderator's
+ * decision, a vote, an answer to an invitation.
+ *
+ * Only an explicit answer decides anything: the first line the person
+ * wrote themselves (reply_line) must be empty or start with one of the
+ * words reply_answer knows; anything else changes nothing and the person
+ * is told which words Kith understands.  Whether a mail may act at once
+ * for its From at all is reply_sender_proven's to say: only when the
+ * receiving MTA vouches for that address.
+ *
+ * Pure functions: no I/O, no state.
+ */
+#ifndef KITH_REPLY_H
+#define KITH_REPLY_H
+
+#include <stddef.h>
+
+enum reply_answer {
+	REPLY_EMPTY,	/* nothing of their own: an empty reply */
+	REPLY_YES,	/* approve, yes, ok, ano, ja, oui, 네 ... and nothing else */
+	REPLY_NO,	/* reject, no, ne, nein, non, 아니요 ... then a reason */
+	REPLY_DISCARD,	/* discard, spam, zahodit, löschen, 삭제 ... */
+	REPLY_UNCLEAR	/* anything else */
+};
+
+/*
+ * reply_line - the first line of text the person wrote: blank lines,
+ * quoted lines ("> "), the attribution above a quote ("On ... wrote:")
+ * are skipped; a signature ("-- "), a quoted original
+ * ("-----Original Message-----", "____") or a phone's "Sent from my"
+ * ends the search.  Trimmed; "" when there is none.  Caller frees.
+ */
+char *reply_line(const char *text);
+
+/*
+ * reply_answer - what the first own line of text decides.  Leading
+ * courtesy words ("please", "prosím", "bitte") are skipped; a yes-word
+ * approves only when the rest of the line is courtesy or other yes-words
+ * ("yes please", "Approve!"; not "yes, but not this one").  For
+ * REPLY_NO, reason (size reasonlen, may be NULL) gets the rest of the
+ * line ("Ne, tohle je spam." gives "tohle je spam."); else "".
+ */
+enum reply_answer reply_answer(const char *text, char *reason,
+    size_t reasonlen);
+
+/*
+ * reply_sender_proven - 1 when the receiving MTA vouches for the From
+ * address of raw: an Authentication-Results field whose authserv-id is
+ * authserv_id reports dkim=pass for a domain aligned with from_addr's
+ * (the same domain, or a parent of it: header.d, else header.i).  Only
+ * the MTA's own fields count: the Authentication-Results at the top of
+ * the header, above the first Received field that follows one of ours
+ * and above any field with another authserv-id (a sender can write such
+ * fields into the mail it sends).  0 when authserv_id is "" or NULL.
+ */
+int reply_sender_proven(const char *authserv_id, const char *raw,
+    size_t len, const char *from_addr);
+
+#endif

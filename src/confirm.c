@@ -1,0 +1,167 @@
+/* confirm - pending requests, their tokens and the daily limit. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kith/confirm.h"
+#include "kith/db.h"
+#include "kith/feature.h"
+#include "kith/log.h"
+#include "kith/util.h"
+
+char *
+confirm_address(const struct mail_ctx *c, const char *purpose,
+    const char *payload, const char *address)
+{
+	return confirm_address_until(c, purpose, payload, address,
+	    now_utc() + CONFIRM_TTL);
+}
+
+char *
+confirm_address_until(const struct mail_ctx *c, const char *purpose,
+    const char *payload, const char *address, int64_t expires)
+{
+	char *tok = token_make(c->key, purpose, c->l->address, address, payload,
+	    expires), *a;
+
+	if (tok == NULL)
+		return NULL;
+	a = xasprintf("%s-confirm%c%s@%s", c->l->local, *c->cfg->delimiter, tok,
+	    c->l->domain);
+	free(tok);
+	return a;
+}
+
+/* How many confirmations went to address in the last 24 hours. */
+static int
+sent_today(const struct mail_ctx *c, const char *address)
+{
+	int st;
+
+	return (int)db_int(c->db, 0, &st, "SELECT count(*) FROM confirm_log "
+	    "WHERE list_id=? AND address=? AND sent>?", "iti", c->l->id, address,
+	    now_utc() - 86400);
+}
+
+int64_t
+confirm_pending_add(const struct mail_ctx *c, const char *kind,
+    const char *address, const char *commands, int64_t ttl)
+{
+	int64_t now = now_utc();
+
+	if (db_exec(c->db, "INSERT INTO pending(list_id, kind, address, "
+	    "commands, created, expires) VALUES (?, ?, ?, ?, ?, ?)", "itttii",
+	    c->l->id, kind, address, commands, now, now + ttl) != KITH_OK)
+		return 0;
+	return sqlite3_last_insert_rowid(c->db);
+}
+
+/*
+ * command_values - what confirm.txt shows of a single command line that
+ * is a feature's (its confirm_values hook: "rsvp yes 3" names the event
+ * and its time); *tz gets a zone for its times (caller frees).  1 when a
+ * feature described it.  Every feature's values are set first, empty.
+ */
+static int
+command_values(const struct mail_ctx *c, const char *commands,
+    struct tvars *tv, char **tz)
+{
+	char word[32];
+	size_t n = strcspn(commands, " ");
+	const struct feature_command *k;
+
+	/* every feature's values exist, empty, for the template's #if */
+	for (const struct feature *const *f = features_table; *f; f++)
+		for (k = (*f)->commands; k && k->word; k++)
+			if (k->confirm_values)
+				k->confirm_values(c, NULL, tv, tz);
+	if (strchr(commands, '\n') || n == 0 || n >= sizeof(word))
+		return 0;
+	memcpy(word, commands, n);
+	word[n] = '\0';
+	str_lower(word);
+	k = features_command(word);
+	if (k == NULL || k->confirm_values == NULL)
+		return 0;
+	return k->confirm_values(c, commands + n + strspn(commands + n, " "),
+	    tv, tz) == 1;
+}
+
+/*
+ * mail_confirmation - confirm.txt to address: what it is asked to
+ * confirm (join, leave, a feature's command such as an answer to an
+ * invitation, or other commands, listed), answered at confirm.
+ */
+static int
+mail_confirmation(const struct mail_ctx *c, const char *address,
+    const char *commands, const char *confirm)
+{
+	struct tvars *tv = tv_new();
+	struct tvlist *lines = tv_list(tv, "commands");
+	char *copy = xstrdup(commands), *save = NULL, *tz = NULL;
+	int join = !strcmp(commands, "subscribe") ||
+	    (!strncmp(commands, "subscribe ", 10) && !strchr(commands, '\n'));
+	int leave = !strcmp(commands, "unsubscribe"), described, st;
+	struct notice_opts o;
+
+	tv_str(tv, "member.address", address);
+	tv_str(tv, "member.name", "");
+	tv_bool(tv, "join", join);
+	tv_bool(tv, "leave", leave);
+	described = command_values(c, join || leave ? "" : commands, tv, &tz);
+	tv_bool(tv, "other", !join && !leave && !described);
+	for (char *l = strtok_r(copy, "\n", &save); l;
+	    l = strtok_r(NULL, "\n", &save))
+		tv_str(tv_item(lines), "line", l);
+	memset(&o, 0, sizeof(o));
+	o.to = address;
+	o.tmpl = "confirm.txt";
+	o.tv = tv;
+	o.tz = tz;	/* a feature's times in its own zone */
+	o.in_reply_to = c->in_reply_to;
+	o.reply_to = confirm;
+	st = notice_queue(c->db, c->cfg, c->l, &o);
+	free(copy);
+	free(tz);
+	tv_free(tv);
+	return st;
+}
+
+int
+confirm_request(const struct mail_ctx *c, const char *address,
+    const char *commands, int mail_it, char **reply_to, struct outcome *out)
+{
+	char payload[32], *confirm;
+	int64_t id;
+	int st = KITH_OK;
+
+	if (reply_to)
+		*reply_to = NULL;
+	if (sent_today(c, address) >= CONFIRMS_PER_DAY) {
+		struct tvars *r = outcome_add(out, "confirm_limit");
+
+		tv_int(r, "count", CONFIRMS_PER_DAY);
+		tv_str(r, "address", address);
+		log_info("confirm: confirmation limit reached for '%s' on "
+		    "'%s'", address, c->l->address);
+		return KITH_PERM;
+	}
+	id = confirm_pending_add(c, "confirm", address, commands, CONFIRM_TTL);
+	if (id == 0)
+		return KITH_TEMP;
+	snprintf(payload, sizeof(payload), "c.%lld", (long long)id);
+	confirm = confirm_address(c, "confirm", payload, address);
+	db_exec(c->db, "INSERT INTO confirm_log(list_id, address, sent) VALUES "
+	    "(?, ?, ?)", "iti", c->l->id, address, now_utc());
+	if (mail_it) {
+		st = mail_confirmation(c, address, commands, confirm);
+		free(confirm);
+		tv_str(outcome_add(out, "confirm_sent"), "address", address);
+	} else {
+		*reply_to = confirm;
+		outcome_add(out, "confirm_by_reply");
+	}
+	return st;
+}

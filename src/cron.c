@@ -1,0 +1,82 @@
+/* cron - the jobs of kith cron: the core's, then the feature table's. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "kith/cron.h"
+#include "kith/digest.h"
+#include "kith/feature.h"
+#include "kith/log.h"
+#include "kith/membership.h"
+#include "kith/moderation.h"
+#include "kith/tokens.h"
+#include "kith/util.h"
+
+/* Held posts past their time go, and their posters are told. */
+static int
+expire_held(const struct site_ctx *c, int64_t now)
+{
+	return moderation_expire(c->cfg, c->db, c->key, now);
+}
+
+/* Pending confirmations expire, nomail periods end, owners get summaries. */
+static int
+expire_confirmations(const struct site_ctx *c, int64_t now)
+{
+	return membership_cron(c->cfg, c->db, c->key, now);
+}
+
+/* The digests that are due. */
+static int
+send_digests(const struct site_ctx *c, int64_t now)
+{
+	return digest_cron(c->cfg, c->db, now) < 0 ? KITH_TEMP : KITH_OK;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(const struct site_ctx *, int64_t);
+} core_jobs[] = {
+	{ "held posts", expire_held },
+	{ "confirmations", expire_confirmations },
+	{ "digests", send_digests },
+};
+
+/* run_job - one job; its trouble is logged, and the worst kept in *worst. */
+static void
+run_job(const char *name, int (*run)(const struct site_ctx *, int64_t),
+    const struct site_ctx *c, int64_t now, int *worst)
+{
+	int st = run(c, now);
+
+	if (st == KITH_OK)
+		return;
+	if (st == KITH_TEMP)
+		log_warn("cron: %s: not done this time; next minute", name);
+	else
+		log_error("cron: %s: failed; see the lines above", name);
+	if (st > *worst)
+		*worst = st;
+}
+
+int
+cron_run(const struct kith_config *cfg, sqlite3 *db, int64_t now)
+{
+	char *secret = config_secret_path(cfg), err[512] = "";
+	struct token_key *key = token_key_load(secret, err, sizeof(err));
+	struct site_ctx c = { cfg, db, key };
+	int worst = KITH_OK;
+
+	free(secret);
+	if (key == NULL) {
+		log_error("cron: %s", err);
+		return KITH_TEMP;
+	}
+	for (size_t i = 0; i < sizeof(core_jobs) / sizeof(core_jobs[0]); i++)
+		run_job(core_jobs[i].name, core_jobs[i].run, &c, now, &worst);
+	for (const struct feature *const *f = features_table; *f; f++)
+		if ((*f)->cron)
+			run_job((*f)->name, (*f)->cron, &c, now, &worst);
+	token_key_free(key);
+	return worst;
+}

@@ -1,0 +1,221 @@
+/* event_cron - seats, reminders and the RSVP nudge, from kith cron. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kith/bans.h"
+#include "kith/db.h"
+#include "kith/event_cron.h"
+#include "kith/event_render.h"
+#include "kith/event_rsvp.h"
+#include "kith/event_store.h"
+#include "kith/lists.h"
+#include "kith/log.h"
+#include "kith/timeutil.h"
+#include "kith/util.h"
+
+/* Reminders due for one event at now; own transaction. */
+static int
+event_reminders(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, const struct event *e, int64_t now)
+{
+	int64_t occ[16];
+	size_t n = event_occurrences(e, now, now + e->remind[0] + 60, occ, 16);
+	int status = KITH_OK;
+
+	for (size_t i = 0; i < n && status == KITH_OK; i++) {
+		int64_t due_offset = 0;
+		sqlite3_stmt *st;
+
+		if ((status = db_begin(db)) != KITH_OK)
+			break;
+		/* Every offset that has come is marked; the nearest one is
+		 * sent (a cron that was down sends one reminder, not three). */
+		for (int k = 0; k < EVENT_MAX_REMINDERS && e->remind[k]; k++) {
+			char kind[32];
+
+			if (occ[i] - e->remind[k] > now)
+				continue;
+			snprintf(kind, sizeof(kind), "remind:%lld",
+			    (long long)e->remind[k]);
+			status = db_exec(db, "INSERT OR IGNORE INTO event_sent("
+			    "event_id, occurrence, kind, at) VALUES (?, ?, ?, ?)",
+			    "iiti", e->id, occ[i], kind, now);
+			if (status != KITH_OK)
+				break;
+			if (sqlite3_changes(db))
+				due_offset = e->remind[k];
+		}
+		st = status == KITH_OK && due_offset ? db_prepare(db,
+		    "SELECT m.address, m.name FROM event_invites i JOIN members "
+		    "m ON m.id=i.member_id LEFT JOIN rsvps r1 ON r1.event_id="
+		    "i.event_id AND r1.member_id=i.member_id AND r1.occurrence=?2 "
+		    "LEFT JOIN rsvps r0 ON r0.event_id=i.event_id AND "
+		    "r0.member_id=i.member_id AND r0.occurrence=0 WHERE "
+		    "i.event_id=?1 AND m.mode!='nomail' AND m.disabled=0 AND "
+		    "((coalesce(r1.partstat, r0.partstat)='ACCEPTED' AND "
+		    "coalesce(r1.waitlisted, r0.waitlisted)=0) OR "
+		    "coalesce(r1.partstat, r0.partstat)='TENTATIVE')") : NULL;
+		if (st) {
+			db_bind(st, "ii", e->id, occ[i]);
+			while (status == KITH_OK && sqlite3_step(st) == SQLITE_ROW)
+				status = event_notice(cfg, db, l, e, occ[i],
+				    (const char *)sqlite3_column_text(st, 0),
+				    (const char *)sqlite3_column_text(st, 1),
+				    "event-reminder.txt", "Reminder: %s, %s", NULL);
+			sqlite3_finalize(st);
+		}
+		if (status == KITH_OK)
+			status = db_commit(db);
+		else
+			db_rollback(db);
+		if (status == KITH_OK && due_offset)
+			log_info("event: reminder for %lld at %lld sent",
+			    (long long)e->id, (long long)occ[i]);
+	}
+	return status;
+}
+
+/* Nudge each invited member who has not answered; next: the occurrence. */
+static int
+nudge_members(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, const struct event *e, int64_t next)
+{
+	/* never the organisers (the list's owners), nor anyone who answered */
+	sqlite3_stmt *st = db_prepare(db, "SELECT m.address, m.name FROM "
+	    "event_invites i JOIN members m ON m.id=i.member_id WHERE "
+	    "i.event_id=? AND m.mode!='nomail' AND m.disabled=0 AND "
+	    "m.role!='owner' AND NOT EXISTS (SELECT 1 FROM rsvps r WHERE "
+	    "r.event_id=i.event_id AND r.member_id=i.member_id) ORDER BY m.id");
+	char *tz = list_setting(db, l->id, "timezone"), deadline[64];
+	int status = KITH_OK;
+
+	local_time_strftime(tz && tz_valid(tz) ? tz : e->tz, e->rsvp_by,
+	    "%a %-d %b %Y, %H:%M %Z", deadline, sizeof(deadline));
+	free(tz);
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "i", e->id);
+	while (status == KITH_OK && sqlite3_step(st) == SQLITE_ROW) {
+		const char *addr = (const char *)sqlite3_column_text(st, 0);
+
+		if (ban_matches(db, l->id, addr))
+			continue;
+		status = event_notice(cfg, db, l, e, next, addr,
+		    (const char *)sqlite3_column_text(st, 1), "event-nudge.txt",
+		    "Are you coming? %s, %s", deadline);
+	}
+	sqlite3_finalize(st);
+	return status;
+}
+
+/*
+ * event_nudge - the one nudge, in the last day before rsvp_by, to the
+ * invited members who have not answered; it names the deadline in the
+ * list's zone.  Nothing once the deadline or the event has passed, and
+ * nothing while the event is full (it goes if a seat frees in time).
+ */
+static int
+event_nudge(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    const struct event *e, int64_t now)
+{
+	int64_t next;
+	int status;
+
+	if (e->rsvp_by == 0 || now < e->rsvp_by - 86400 || now >= e->rsvp_by)
+		return KITH_OK;
+	if ((next = event_next_occurrence(e, now)) == 0)
+		return KITH_OK;
+	if ((status = db_begin(db)) != KITH_OK)
+		return status;
+	if (e->capacity > 0 && event_seats_taken(db, e, 0, &status) >= e->capacity) {
+		if (status == KITH_OK)
+			return db_commit(db);
+		db_rollback(db);
+		return status;
+	}
+	if (status == KITH_OK)
+		status = db_exec(db, "INSERT OR IGNORE INTO event_sent(event_id, "
+		    "occurrence, kind, at) VALUES (?, 0, 'nudge', ?)", "ii",
+		    e->id, now);
+	if (status == KITH_OK && sqlite3_changes(db) == 1)
+		status = nudge_members(cfg, db, l, e, next);
+	if (status == KITH_OK)
+		return db_commit(db);
+	db_rollback(db);
+	return status;
+}
+
+/* Seats of members who left go to the waitlist; own transaction. */
+static int
+event_seats(sqlite3 *db, const struct list *l, const struct event *e,
+    int64_t now)
+{
+	int st;
+
+	if ((st = db_begin(db)) != KITH_OK)
+		return st;
+	st = event_fill_all(db, l, e, now);
+	if (st == KITH_OK)
+		return db_commit(db);
+	db_rollback(db);
+	return st;
+}
+
+/* One event's cron work: seats, reminders, the nudge. */
+static int
+event_cron_one(const struct kith_config *cfg, sqlite3 *db, int64_t id,
+    int64_t now)
+{
+	struct event e;
+	struct list l;
+	int st = KITH_OK;
+
+	if (event_get(db, id, &e) != KITH_OK)
+		return KITH_OK;
+	if (list_find_id(db, e.list_id, &l) == KITH_OK) {
+		if (e.capacity > 0)
+			st = event_seats(db, &l, &e, now);
+		if (st == KITH_OK && e.remind[0])
+			st = event_reminders(cfg, db, &l, &e, now);
+		if (st == KITH_OK)
+			st = event_nudge(cfg, db, &l, &e, now);
+		list_release(&l);
+	}
+	event_release(&e);
+	return st;
+}
+
+int
+event_cron(const struct site_ctx *c, int64_t now)
+{
+	sqlite3 *db = c->db;
+	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM events WHERE "
+	    "state='active' AND (remind!='' OR rsvp_by>0 OR capacity>0) "
+	    "AND (rrule!='' OR start+duration>?) ORDER BY id");
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int status = KITH_OK;
+
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "i", now);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			ids = xrealloc(ids, cap * sizeof(*ids));
+		}
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n; i++) {
+		int st_one = event_cron_one(c->cfg, db, ids[i], now);
+
+		if (status == KITH_OK)
+			status = st_one;
+	}
+	free(ids);
+	return status;
+}

@@ -1,0 +1,151 @@
+#!/bin/sh
+# kith backup and kith restore (issue 18): what a backup holds (secrets
+# only when asked), restore's refusals (an existing database without
+# --force, a newer schema, a cut or damaged file) and its migration of an
+# older schema; kill -9 in the middle of a backup; and a backup taken
+# while posts keep arriving, restored into a fresh data directory and
+# compared with the live database up to the backup's snapshot.
+. "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
+# the schema this kith writes (include/kith/db.h)
+SV=$(sed -n "s/^#define DB_SCHEMA_VERSION //p" "${KITH_SRCDIR:-.}/include/kith/db.h")
+
+start_sink
+setup_list
+DB=$T/var/kith.db
+kith dkim keygen example.org --selector s1 >/dev/null
+for i in 1 2 3; do
+	send bob@example.org team@example.org "Post $i" "text $i"
+done
+# fresh CONF DIR: a second configuration whose data directory is DIR
+fresh() {
+	sed "s#^data_dir = .*#data_dir = $2#" "$T/kith.conf" > "$1"
+}
+cmp_tables() {	# live restored: counts of every table but the queue
+	for t in lists members posts posts_removed pending held member_log; do
+		[ "$(sqlite3 "$1" "SELECT count(*) FROM $t")" = "$(sqlite3 "$2" "SELECT count(*) FROM $t")" ] || return 1
+	done
+}
+
+# 1. What a backup holds
+kith backup "$T/b1.tgz" > "$T/b1.out"
+assert_ok '[ $? = 0 ] && grep -q "^backup .*b1.tgz: schema $SV, 3 posts, 3 members" "$T/b1.out" && grep -q "no secrets" "$T/b1.out"' "kith backup FILE says what it holds"
+assert_ok '[ "$(tar tzf "$T/b1.tgz" | tr "\n" " ")" = "kith.db MANIFEST " ]' "a gzip tar: kith.db and MANIFEST, no secret without --with-secrets"
+assert_ok '[ "$(stat -c %a "$T/b1.tgz")" = 600 ]' "the file is the owner's alone (0600)"
+assert_ok 'tar xzOf "$T/b1.tgz" MANIFEST | grep -q "^kith.db-sha256: $(tar xzOf "$T/b1.tgz" kith.db | sha256sum | cut -c1-64)$"' "its MANIFEST holds kith.db's SHA-256"
+kith backup "$T/b2.tgz" --with-secrets > "$T/b2.out"
+assert_ok 'tar tzf "$T/b2.tgz" | grep -qx secret && tar tzf "$T/b2.tgz" | grep -qx "dkim/s1.example.org.pem" && grep -q "with the secret and keys" "$T/b2.out"' "--with-secrets adds the site secret and the DKIM key"
+assert_ok 'tar xzOf "$T/b2.tgz" secret | cmp -s - "$T/var/secret"' "the secret as it is"
+
+# 2. Restore: refuses to overwrite, restores into a fresh directory
+kith restore "$T/b1.tgz" > "$T/r.out" 2>&1
+assert_ok '[ $? = 73 ] && grep -q "add --force" "$T/r.out"' "restore over an existing database without --force: refused (73)"
+fresh "$T/fresh.conf" "$T/fresh"
+KITH_CONF=$T/fresh.conf kith restore "$T/b2.tgz" > "$T/r2.out"
+assert_ok '[ $? = 0 ] && grep -q "schema $SV, 3 posts, 3 members, secrets written" "$T/r2.out"' "restore into a fresh data directory"
+assert_ok 'cmp_tables "$DB" "$T/fresh/kith.db" && cmp -s "$T/var/secret" "$T/fresh/secret" && cmp -s "$T/var/dkim/s1.example.org.pem" "$T/fresh/dkim/s1.example.org.pem"' "the same rows, the same secret and key"
+assert_ok '[ "$(sqlite3 "$T/fresh/kith.db" "PRAGMA integrity_check")" = ok ] && KITH_CONF=$T/fresh.conf kith archive ls team | grep -q "Post 3"' "the restored database is whole and works"
+KITH_CONF=$T/fresh.conf kith restore "$T/b1.tgz" --force >/dev/null
+assert_ok '[ $? = 0 ] && cmp -s "$T/var/secret" "$T/fresh/secret"' "--force replaces it"
+
+# 3. Cut, damaged, foreign and newer backups change nothing
+before=$(sqlite3 "$T/fresh/kith.db" "SELECT count(*) FROM posts")
+head -c 2000 "$T/b2.tgz" > "$T/cut.tgz"
+KITH_CONF=$T/fresh.conf kith restore "$T/cut.tgz" --force > "$T/r3.out" 2>&1
+assert_ok '[ $? = 65 ] && grep -q "not a whole Kith backup" "$T/r3.out"' "a cut backup: refused (65)"
+$PY - "$T/b2.tgz" "$T/flip.tgz" <<'EOF'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+b[len(b) // 2] ^= 0x55
+open(sys.argv[2], "wb").write(b)
+EOF
+KITH_CONF=$T/fresh.conf kith restore "$T/flip.tgz" --force >/dev/null 2>&1
+assert_ok '[ $? = 65 ]' "a damaged backup: refused"
+tar czf "$T/foreign.tgz" -C "$T" kith.conf
+KITH_CONF=$T/fresh.conf kith restore "$T/foreign.tgz" --force >/dev/null 2>&1
+assert_ok '[ $? = 65 ]' "a tar.gz that is not Kith's: refused"
+# remake BACKUP as OUT with its database changed by SQL (the manifest follows)
+remake() {
+	$PY - "$1" "$2" "$3" <<'EOF'
+import hashlib, io, sqlite3, sys, tarfile, tempfile, os
+src, out, sql = sys.argv[1:4]
+d = tempfile.mkdtemp()
+with tarfile.open(src) as t:
+    t.extractall(d)
+db = os.path.join(d, "kith.db")
+c = sqlite3.connect(db)
+c.executescript(sql)
+c.commit()
+v = c.execute("PRAGMA user_version").fetchone()[0]
+c.close()
+data = open(db, "rb").read()
+m = open(os.path.join(d, "MANIFEST")).read().splitlines()
+m = [("schema: %d" % v) if l.startswith("schema:") else
+     ("kith.db-sha256: " + hashlib.sha256(data).hexdigest()) if l.startswith("kith.db-sha256:") else
+     ("kith.db-bytes: %d" % len(data)) if l.startswith("kith.db-bytes:") else l for l in m]
+with tarfile.open(out, "w:gz", format=tarfile.USTAR_FORMAT) as t:
+    for name in ("kith.db", "MANIFEST"):
+        if name == "MANIFEST":
+            open(os.path.join(d, name), "w").write("\n".join(m) + "\n")
+        t.add(os.path.join(d, name), arcname=name)
+EOF
+}
+remake "$T/b1.tgz" "$T/newer.tgz" "PRAGMA user_version=99"
+KITH_CONF=$T/fresh.conf kith restore "$T/newer.tgz" --force > "$T/r4.out" 2>&1
+assert_ok '[ $? = 65 ] && grep -q "schema 99, newer than this kith.s $SV" "$T/r4.out" && [ "$(sqlite3 "$T/fresh/kith.db" "SELECT count(*) FROM posts")" = "$before" ]' "a newer schema: refused, the database as it was"
+remake "$T/b1.tgz" "$T/older.tgz" "DROP TRIGGER posts_au; DROP TABLE posts_removed; DROP TABLE forgotten; ALTER TABLE outbox_messages ADD COLUMN campaign_id INTEGER; PRAGMA user_version=11"
+fresh "$T/old.conf" "$T/old"
+KITH_CONF=$T/old.conf kith restore "$T/older.tgz" > "$T/r5.out"
+assert_ok '[ $? = 0 ] && grep -q "schema 11 (migrated)" "$T/r5.out" && [ "$(sqlite3 "$T/old/kith.db" "PRAGMA user_version")" = "$SV" ] && [ "$(sqlite3 "$T/old/kith.db" "SELECT count(*) FROM forgotten")" = 0 ]' "an older schema: restored and migrated forward to $SV"
+
+# 4. kill -9 in the middle of a backup
+sqlite3 "$DB" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i<3000) INSERT INTO quarantine(received, reason, raw) SELECT i, 'filler', randomblob(4000) FROM n"
+setsid "$(kith_exe)" backup "$T/killed.tgz" --pages 8 --pause 20 > /dev/null 2>&1 &
+pid=$!
+i=0
+while ! ls "$T"/.killed.tgz.partial-* >/dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+sleep 0.5
+kill_tree "$pid"
+assert_ok '[ ! -e "$T/killed.tgz" ]' "killed half-way: no file under the name asked for"
+assert_ok 'ls "$T"/.killed.tgz.partial-* >/dev/null 2>&1' "only a .partial file, named as such"
+assert_ok '[ "$(sqlite3 "$DB" "PRAGMA integrity_check")" = ok ] && send carol@example.org team@example.org "After the kill" "still here" && kith archive ls team | grep -q "After the kill"' "the database is intact and takes posts"
+for f in "$T"/.killed.tgz.partial-*; do
+	KITH_CONF=$T/fresh.conf kith restore "$f" --force >"$T/partial.out" 2>&1
+	prc=$?
+	assert_ok '[ $prc = 65 ] && grep -q "not a whole Kith backup\|not a Kith backup" "$T/partial.out"' "restore refuses the partial file ($(basename "$f"), $(wc -c < "$f") bytes): exit $prc, $(head -c 100 "$T/partial.out")"
+done
+kith backup "$T/killed.tgz" >/dev/null
+assert_ok '[ $? = 0 ] && [ -s "$T/killed.tgz" ] && ! ls "$T"/.killed.tgz.partial-* >/dev/null 2>&1' "the next backup succeeds and clears the killed one's partial files"
+sqlite3 "$DB" "DELETE FROM quarantine WHERE reason='filler'"
+
+# 5. A backup under a load of incoming posts, restored and compared
+i=0
+while [ $i -lt 60 ]; do
+	i=$((i + 1))
+	printf 'From: carol@example.org\nTo: team@example.org\nSubject: load %s\nMessage-ID: <load%s@test>\n\n%s\n' "$i" "$i" "$(head -c 3000 /dev/urandom | base64 -w 76)" > "$T/load$i"
+done
+start=$(sqlite3 "$DB" "SELECT count(*) FROM posts")
+(
+	i=0
+	while [ $i -lt 60 ]; do
+		i=$((i + 1))
+		kith receive -r team@example.org -f carol@example.org < "$T/load$i" 2>>"$T/load.err" || echo "receive $i: $?" >> "$T/load.fail"
+	done
+) &
+loader=$!
+sleep 0.3
+kith backup "$T/load.tgz" --pages 4 --pause 5 > "$T/load.out" 2>&1
+brc=$?
+wait "$loader"
+live=$(sqlite3 "$DB" "SELECT count(*) FROM posts")
+assert_ok '[ $brc = 0 ] && [ ! -s "$T/load.fail" ] && [ "$live" = $((start + 60)) ]' "the backup and all 60 posts arriving meanwhile succeed ($start posts before, $live after)"
+fresh "$T/load.conf" "$T/loaded"
+KITH_CONF=$T/load.conf kith restore "$T/load.tgz" >/dev/null
+snap=$(sqlite3 "$T/loaded/kith.db" "SELECT count(*) FROM posts")
+top=$(sqlite3 "$T/loaded/kith.db" "SELECT max(id) FROM posts")
+assert_ok '[ "$snap" -ge "$start" ] && [ "$snap" -le "$live" ] && [ "$(tar xzOf "$T/load.tgz" MANIFEST | sed -n "s/^posts: //p")" = "$snap" ]' "the restored database holds a snapshot: $snap posts, between $start and $live, as its manifest says"
+hash_posts() {	# DB MAXID: a content hash of the posts up to MAXID
+	sqlite3 "$1" "SELECT id, num, message_id, hex(raw), body FROM posts WHERE id<=$2 ORDER BY id" | sha256sum
+}
+assert_ok '[ "$(hash_posts "$T/loaded/kith.db" "$top")" = "$(hash_posts "$DB" "$top")" ]' "its posts are the live database's up to the snapshot, byte for byte"
+assert_ok '[ "$(sqlite3 "$T/loaded/kith.db" "PRAGMA integrity_check")" = ok ] && [ "$(sqlite3 "$T/loaded/kith.db" "SELECT count(*) FROM members")" = "$(sqlite3 "$DB" "SELECT count(*) FROM members")" ]' "whole, with every member"
+finish

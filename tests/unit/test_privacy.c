@@ -1,0 +1,319 @@
+/* test_privacy - every person-holding column is covered; forget and
+ * export on a real database. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kith/db.h"
+#include "kith/privacy.h"
+#include "kith/util.h"
+#include "unit.h"
+
+static const struct privacy_table *
+entry(const char *table)
+{
+	for (size_t i = 0; i < privacy_ntables; i++)
+		if (!strcmp(privacy_tables[i].table, table))
+			return &privacy_tables[i];
+	return NULL;
+}
+
+static int
+person_column(const char *name)
+{
+	for (int i = 0; privacy_columns[i]; i++)
+		if (!strcmp(privacy_columns[i], name))
+			return 1;
+	return 0;
+}
+
+/*
+ * uncovered - every column of the schema that can hold a person (an
+ * address, a name, a member id, a whole mail) and is not listed in
+ * privacy_tables with what forget does (SQL, or a note why nothing):
+ * " table.column" each, into missing.
+ */
+static void
+uncovered(sqlite3 *db, char *missing, size_t size)
+{
+	sqlite3_stmt *t;
+
+	missing[0] = '\0';
+	/* real tables: not sqlite's, not an FTS index nor its shadow tables */
+	t = db_prepare(db, "SELECT name FROM sqlite_master m WHERE type='table' "
+	    "AND name NOT LIKE 'sqlite_%' AND sql NOT LIKE 'CREATE VIRTUAL%' "
+	    "AND NOT EXISTS (SELECT 1 FROM sqlite_master v WHERE v.type="
+	    "'table' AND v.sql LIKE 'CREATE VIRTUAL%' AND m.name LIKE v.name "
+	    "|| '\\_%' ESCAPE '\\') ORDER BY name");
+	ck_assert_ptr_nonnull(t);
+	while (sqlite3_step(t) == SQLITE_ROW) {
+		const char *table = (const char *)sqlite3_column_text(t, 0);
+		const struct privacy_table *e = entry(table);
+		char *sql = xasprintf("SELECT name FROM pragma_table_info('%s')",
+		    table);
+		sqlite3_stmt *c = db_prepare(db, sql);
+
+		while (c && sqlite3_step(c) == SQLITE_ROW) {
+			const char *col = (const char *)sqlite3_column_text(c, 0);
+			char key[80];
+
+			if (!person_column(col))
+				continue;
+			snprintf(key, sizeof(key), ",%s,", col);
+			if (e == NULL || strstr(e->columns, key) == NULL ||
+			    (e->forget == NULL && e->note == NULL))
+				snprintf(missing + strlen(missing),
+				    size - strlen(missing), " %s.%s", table, col);
+		}
+		sqlite3_finalize(c);
+		free(sql);
+	}
+	sqlite3_finalize(t);
+}
+
+/* The migrated schema is covered: a new migration that adds a table or
+ * column holding a person without privacy.c knowing fails here. */
+START_TEST(test_schema_covered)
+{
+	char dir[256], missing[4096];
+	sqlite3 *db = unit_db(dir, sizeof(dir));
+
+	ck_assert_ptr_nonnull(db);
+	uncovered(db, missing, sizeof(missing));
+	ck_assert_msg(missing[0] == '\0', "not in privacy_tables (privacy.c): "
+	    "%s", missing);
+	db_close(db);
+	unit_rmdir(dir);
+}
+END_TEST
+
+/* ... and it does: a table or a column it does not know is named. */
+START_TEST(test_schema_new_table_caught)
+{
+	char dir[256], missing[4096];
+	sqlite3 *db = unit_db(dir, sizeof(dir));
+
+	ck_assert_ptr_nonnull(db);
+	ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE wishlist (id INTEGER, "
+	    "address TEXT); ALTER TABLE digests ADD COLUMN sender TEXT", NULL,
+	    NULL, NULL), SQLITE_OK);
+	uncovered(db, missing, sizeof(missing));
+	ck_assert_str_eq(missing, " digests.sender wishlist.address");
+	db_close(db);
+	unit_rmdir(dir);
+}
+END_TEST
+
+/* Every where and forget statement of the table prepares on the schema. */
+START_TEST(test_statements_prepare)
+{
+	char dir[256];
+	sqlite3 *db = unit_db(dir, sizeof(dir));
+
+	ck_assert_ptr_nonnull(db);
+	for (size_t i = 0; i < privacy_ntables; i++) {
+		const struct privacy_table *e = &privacy_tables[i];
+		sqlite3_stmt *st;
+
+		if (e->where) {
+			char *sql = xasprintf("SELECT * FROM %s WHERE %s",
+			    e->table, e->where);
+
+			st = db_prepare(db, sql);
+			ck_assert_msg(st != NULL, "%s", sql);
+			sqlite3_finalize(st);
+			free(sql);
+		}
+		if (e->forget) {
+			st = db_prepare(db, e->forget);
+			ck_assert_msg(st != NULL, "%s", e->forget);
+			sqlite3_finalize(st);
+		}
+	}
+	db_close(db);
+	unit_rmdir(dir);
+}
+END_TEST
+
+static const struct {
+	const char *in;
+	int ok;
+	enum privacy_posts want;
+} modes[] = {
+	{ "keep", 1, PRIVACY_POSTS_KEEP },
+	{ "anonymise", 1, PRIVACY_POSTS_ANONYMISE },
+	{ "anonymize", 1, PRIVACY_POSTS_ANONYMISE },
+	{ "delete", 1, PRIVACY_POSTS_DELETE },
+	{ "Delete", 0, PRIVACY_POSTS_KEEP },
+	{ "", 0, PRIVACY_POSTS_KEEP },
+	{ "remove", 0, PRIVACY_POSTS_KEEP },
+};
+
+START_TEST(test_posts_parse)
+{
+	enum privacy_posts got = PRIVACY_POSTS_KEEP;
+	int r = privacy_posts_parse(modes[_i].in, &got);
+
+	ck_assert_msg((r == 0) == modes[_i].ok, "'%s': got %d", modes[_i].in, r);
+	if (modes[_i].ok)
+		ck_assert_int_eq(got, modes[_i].want);
+}
+END_TEST
+
+static void
+seed(sqlite3 *db)
+{
+	ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO lists(id, address, "
+	    "local, domain, created) VALUES (1, 'team@example.org', 'team', "
+	    "'example.org', 0); INSERT INTO members(list_id, address, name, "
+	    "joined) VALUES (1, 'ann@example.net', 'Ann', 0), (1, "
+	    "'joe@example.net', 'Joe', 0);"
+	    "INSERT INTO posts(id, list_id, num, "
+	    "message_id, sender, sender_name, subject, date, received, size, "
+	    "raw, body) VALUES (1, 1, 1, 'a1@x', 'ann@example.net', 'Ann', "
+	    "'hello', 0, 0, 1, CAST('From: Ann <ANN@example.net>\n"
+	    "Subject: hello\n\nhi' AS BLOB), 'hi, write to ann@example.net'), "
+	    "(2, 1, 2, 'j1@x', 'joe@example.net', 'Joe', 'Re: hello', 0, 0, 1, "
+	    "CAST('From: Joe <joe@example.net>\n\nAnn <ann@example.net> "
+	    "wrote' AS BLOB), 'Ann <ann@example.net> wrote');"
+	    "INSERT INTO pending(list_id, kind, "
+	    "address, created, expires) VALUES (1, 'confirm', "
+	    "'ann@example.net', 0, 0); INSERT INTO bans(list_id, pattern, "
+	    "created) VALUES (1, 'ann@example.net', 0); INSERT INTO "
+	    "polls(id, list_id, question, options, created) VALUES (9, 1, "
+	    "'q', 'a', 0); INSERT INTO "
+	    "poll_votes(poll_id, member_id, address, choices, at) VALUES "
+	    "(9, 1, 'ann@example.net', '1', 0)", NULL, NULL, NULL), SQLITE_OK);
+}
+
+static int64_t
+count(sqlite3 *db, const char *sql)
+{
+	int st;
+
+	return db_int(db, -1, &st, sql, "");
+}
+
+START_TEST(test_forget)
+{
+	static const unsigned char secret[] = "0123456789abcdef0123456789abcdef";
+	struct token_key *key = token_key_new(secret, 32);
+	char dir[256], err[256];
+	sqlite3 *db = unit_db(dir, sizeof(dir));
+	struct buf report, out;
+	int cp;
+
+	ck_assert_ptr_nonnull(db);
+	seed(db);
+	buf_init(&report);
+	buf_init(&out);
+	ck_assert_int_eq(privacy_export(db, key, "Ann@Example.NET", 1, 1, 5,
+	    &out), KITH_OK);
+	buf_add(&out, "", 0);
+	ck_assert_msg(strstr(out.data, "\"members\": [") &&
+	    strstr(out.data, "\"pending\": [") && strstr(out.data,
+	    "\"poll_votes\": [") && strstr(out.data, "\"bans\": ["), "%s",
+	    out.data);
+	ck_assert_int_eq(privacy_forget(db, key, "ann@example.net",
+	    PRIVACY_POSTS_ANONYMISE, 10, &report, &cp, err, sizeof(err)),
+	    KITH_OK);
+	ck_assert_int_eq(count(db, "SELECT count(*) FROM members WHERE "
+	    "address='ann@example.net'"), 0);
+	ck_assert_int_eq(count(db, "SELECT count(*) FROM members"), 1);
+	ck_assert_int_eq(count(db, "SELECT count(*) FROM pending"), 0);
+	ck_assert_int_eq(count(db, "SELECT count(*) FROM bans"), 0);
+	/* the vote still counts, by nobody */
+	ck_assert_int_eq(count(db, "SELECT count(*) FROM poll_votes WHERE "
+	    "address='' AND member_id<0"), 1);
+	/* posts: hers anonymised, Joe's quote of her address replaced */
+	ck_assert_int_eq(count(db, "SELECT count(*) FROM posts WHERE "
+	    "instr(lower(raw), 'ann@example.net') OR instr(body, "
+	    "'ann@example.net')"), 0);
+	ck_assert_int_eq(count(db, "SELECT count(*) FROM posts WHERE "
+	    "sender='" PRIVACY_ANON_ADDRESS "' AND instr(raw, 'From: "
+	    PRIVACY_ANON_NAME "')"), 1);
+	ck_assert_int_eq(count(db, "SELECT count(*) FROM posts WHERE "
+	    "sender='joe@example.net'"), 1);
+	/* the record: a hash, never the address; the ban holds */
+	ck_assert_int_eq(count(db, "SELECT count(*) FROM forgotten WHERE "
+	    "length(hash)=64 AND banned=',1,'"), 1);
+	ck_assert_int_eq(privacy_forgotten(db, key, "ANN@example.net", NULL,
+	    NULL), 1);
+	ck_assert_int_eq(privacy_forgotten(db, key, "joe@example.net", NULL,
+	    NULL), 0);
+	ck_assert_int_eq(privacy_banned(db, key, 1, "ann@example.net"), 1);
+	ck_assert_int_eq(privacy_banned(db, key, 2, "ann@example.net"), 0);
+	/* her ban holds: coming back does not drop the record */
+	ck_assert_int_eq(privacy_unforget(db, key, "ann@example.net"), KITH_OK);
+	ck_assert_int_eq(privacy_forgotten(db, key, "ann@example.net", NULL,
+	    NULL), 1);
+	/* Joe, never banned, comes back and is no longer forgotten */
+	ck_assert_int_eq(privacy_forget(db, key, "joe@example.net",
+	    PRIVACY_POSTS_KEEP, 11, &report, &cp, err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(privacy_forgotten(db, key, "joe@example.net", NULL,
+	    NULL), 1);
+	ck_assert_int_eq(privacy_unforget(db, key, "joe@example.net"), KITH_OK);
+	ck_assert_int_eq(privacy_forgotten(db, key, "joe@example.net", NULL,
+	    NULL), 0);
+	/* another site's secret does not recognise her */
+	{
+		struct token_key *other = token_key_new((const unsigned char *)
+		    "another site's secret, 32 bytes", 32);
+
+		ck_assert_int_eq(privacy_forgotten(db, other, "ann@example.net",
+		    NULL, NULL), 0);
+		token_key_free(other);
+	}
+	buf_release(&report);
+	buf_release(&out);
+	token_key_free(key);
+	db_close(db);
+	unit_rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_remove_post)
+{
+	char dir[256], err[256] = "", *why = NULL;
+	sqlite3 *db = unit_db(dir, sizeof(dir));
+	int64_t when = 0;
+
+	ck_assert_ptr_nonnull(db);
+	seed(db);
+	ck_assert_int_eq(privacy_remove_post(db, 2, "spam", "", 77, err,
+	    sizeof(err)), KITH_OK);
+	ck_assert_int_eq(count(db, "SELECT count(*) FROM posts WHERE id=2"), 0);
+	ck_assert_int_eq(count(db, "SELECT count(*) FROM posts_fts WHERE "
+	    "posts_fts MATCH 'wrote'"), 0);
+	ck_assert_int_eq(privacy_removed(db, 2, &when, &why, NULL), KITH_OK);
+	ck_assert_int_eq(when, 77);
+	ck_assert_str_eq(why, "spam");
+	ck_assert_int_eq(privacy_remove_post(db, 2, "again", "", 78, err,
+	    sizeof(err)), KITH_PERM);
+	ck_assert_str_eq(err, "post 2 was already removed");
+	ck_assert_int_eq(privacy_remove_post(db, 99, "x", "", 78, err,
+	    sizeof(err)), KITH_PERM);
+	free(why);
+	db_close(db);
+	unit_rmdir(dir);
+}
+END_TEST
+
+Suite *
+privacy_suite(void)
+{
+	Suite *s = suite_create("privacy");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_schema_covered);
+	tcase_add_test(tc, test_schema_new_table_caught);
+	tcase_add_test(tc, test_statements_prepare);
+	tcase_add_loop_test(tc, test_posts_parse, 0,
+	    (int)(sizeof(modes) / sizeof(modes[0])));
+	tcase_add_test(tc, test_forget);
+	tcase_add_test(tc, test_remove_post);
+	suite_add_tcase(s, tc);
+	return s;
+}
