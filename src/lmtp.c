@@ -31,6 +31,7 @@
 #define MAX_BATCH 256		/* messages sharing one commit */
 #define READ_CHUNK 16384
 #define WAL_PAGES 1000		/* the checkpointer runs past this */
+#define CKPT_RETRY_MS 100	/* and again after this while behind */
 
 /* ---------------------------------------------------------------- */
 /* The session: the protocol, no I/O.                                */
@@ -538,6 +539,7 @@ struct lmtp_server {
 	pthread_mutex_t lock;	/* everything below */
 	pthread_cond_t work, gone, ckpt;
 	int ckpt_due;		/* the WAL is long: the checkpointer runs */
+	int ckpt_stop;		/* the committer is gone: a last checkpoint */
 	struct job *head, *tail;
 	struct conn *conns;
 	int nconn;
@@ -629,24 +631,50 @@ wal_full(void *arg, sqlite3 *db, const char *name, int pages)
 }
 
 /*
- * checkpointer - a PASSIVE checkpoint whenever the WAL is long: it never
- * blocks the committer, which starts the WAL over once it is all copied.
+ * wal_copy - one PASSIVE checkpoint; 1 while frames remain to copy (the
+ * committer wrote more meanwhile, or a reader holds an old snapshot).
+ */
+static int
+wal_copy(sqlite3 *db)
+{
+	int nlog = 0, ncopied = 0;
+
+	return sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    &nlog, &ncopied) == SQLITE_OK && ncopied < nlog;
+}
+
+/*
+ * checkpointer - copies the WAL into the database whenever it is long,
+ * then again every CKPT_RETRY_MS until it is all copied, so that the
+ * next commit starts the WAL over (else a long WAL stays behind after a
+ * burst, and the next `kith receive` pays for emptying it); once more
+ * when the server stops.  It never blocks the committer.
  */
 static void *
 checkpointer(void *arg)
 {
 	struct lmtp_server *srv = arg;
+	int behind = 0, last = 0;
 
 	pthread_mutex_lock(&srv->lock);
-	for (;;) {
-		while (!srv->ckpt_due && !srv->stopping)
-			pthread_cond_wait(&srv->ckpt, &srv->lock);
-		if (!srv->ckpt_due)
-			break;
+	while (!last) {
+		if (!srv->ckpt_due && !srv->ckpt_stop) {
+			struct timespec until;
+
+			clock_gettime(CLOCK_MONOTONIC, &until);
+			until.tv_nsec += CKPT_RETRY_MS * 1000000L;
+			until.tv_sec += until.tv_nsec / 1000000000L;
+			until.tv_nsec %= 1000000000L;
+			if (behind)
+				pthread_cond_timedwait(&srv->ckpt, &srv->lock,
+				    &until);
+			else
+				pthread_cond_wait(&srv->ckpt, &srv->lock);
+		}
+		last = srv->ckpt_stop;
 		srv->ckpt_due = 0;
 		pthread_mutex_unlock(&srv->lock);
-		sqlite3_wal_checkpoint_v2(srv->ckpt_db, NULL,
-		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		behind = wal_copy(srv->ckpt_db);
 		pthread_mutex_lock(&srv->lock);
 	}
 	pthread_mutex_unlock(&srv->lock);
@@ -989,7 +1017,14 @@ lmtp_start(struct kith_config *cfg, const char *listen, char *err,
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->work, NULL);
 	pthread_cond_init(&srv->gone, NULL);
-	pthread_cond_init(&srv->ckpt, NULL);
+	{
+		pthread_condattr_t ca;	/* timed waits: the monotonic clock */
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&srv->ckpt, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	db_path = config_db_path(&srv->cfg);
 	if (db_open(db_path, 0, srv->cfg.busy_timeout_ms, DB_DURABLE, &srv->db,
 	    err, errlen) != KITH_OK || db_open(db_path, 0,
@@ -1078,6 +1113,7 @@ lmtp_stop(struct lmtp_server *srv, int grace)
 	if (srv->committer_started)
 		pthread_join(srv->committer, NULL);
 	pthread_mutex_lock(&srv->lock);
+	srv->ckpt_stop = 1;
 	pthread_cond_signal(&srv->ckpt);
 	pthread_mutex_unlock(&srv->lock);
 	if (srv->checkpointer_started)
