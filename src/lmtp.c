@@ -31,7 +31,7 @@
 #define MAX_BATCH 256		/* messages sharing one commit */
 #define READ_CHUNK 16384
 #define WAL_PAGES 1000		/* the checkpointer runs past this */
-#define CKPT_RETRY_MS 100	/* and again after this while behind */
+#define CKPT_PAUSE_MS 100	/* at most one checkpoint this often */
 
 /* ---------------------------------------------------------------- */
 /* The session: the protocol, no I/O.                                */
@@ -643,10 +643,26 @@ wal_copy(sqlite3 *db)
 	    &nlog, &ncopied) == SQLITE_OK && ncopied < nlog;
 }
 
+/* ckpt_pause - wait until ms have passed or the server stops. */
+static void
+ckpt_pause(struct lmtp_server *srv, long ms)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += ms * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	while (!srv->ckpt_stop && pthread_cond_timedwait(&srv->ckpt,
+	    &srv->lock, &until) != ETIMEDOUT)
+		;
+}
+
 /*
  * checkpointer - copies the WAL into the database whenever it is long,
- * then again every CKPT_RETRY_MS until it is all copied, so that the
- * next commit starts the WAL over (else a long WAL stays behind after a
+ * at most once every CKPT_PAUSE_MS (each copy then takes more pages for
+ * its two fsyncs), and again until it is all copied, so that the next
+ * commit starts the WAL over (else a long WAL stays behind after a
  * burst, and the next `kith receive` pays for emptying it); once more
  * when the server stops.  It never blocks the committer.
  */
@@ -658,19 +674,9 @@ checkpointer(void *arg)
 
 	pthread_mutex_lock(&srv->lock);
 	while (!last) {
-		if (!srv->ckpt_due && !srv->ckpt_stop) {
-			struct timespec until;
-
-			clock_gettime(CLOCK_MONOTONIC, &until);
-			until.tv_nsec += CKPT_RETRY_MS * 1000000L;
-			until.tv_sec += until.tv_nsec / 1000000000L;
-			until.tv_nsec %= 1000000000L;
-			if (behind)
-				pthread_cond_timedwait(&srv->ckpt, &srv->lock,
-				    &until);
-			else
-				pthread_cond_wait(&srv->ckpt, &srv->lock);
-		}
+		ckpt_pause(srv, CKPT_PAUSE_MS);
+		while (!srv->ckpt_due && !behind && !srv->ckpt_stop)
+			pthread_cond_wait(&srv->ckpt, &srv->lock);
 		last = srv->ckpt_stop;
 		srv->ckpt_due = 0;
 		pthread_mutex_unlock(&srv->lock);
