@@ -108,9 +108,13 @@ awk -v port="$PF_PORT" '
 	/^smtp +inet/ { print port "      inet  n       -       n       -       -       smtpd"; next }
 	/^[a-z]/ && NF >= 8 { $5 = "n" }
 	{ print }' /etc/postfix/master.cf > "$D/conf/master.cf"
+# (pipe(8) clears the environment: a sanitizer build's options go along)
+san=
+[ -n "${ASAN_OPTIONS:-}" ] && san="$san ASAN_OPTIONS=$ASAN_OPTIONS"
+[ -n "${UBSAN_OPTIONS:-}" ] && san="$san UBSAN_OPTIONS=$UBSAN_OPTIONS"
 cat >> "$D/conf/master.cf" <<EOF
 kith      unix  -       n       n       -       10      pipe
-  flags=Rq user=nobody argv=/usr/bin/env KITH_CONF=$KITH_CONF $(kith_exe) receive -r \${recipient} -f \${sender}
+  flags=Rq user=nobody argv=/usr/bin/env KITH_CONF=$KITH_CONF$san $(kith_exe) receive -r \${recipient} -f \${sender}
 EOF
 write_main_cf() {
 	cat > "$D/conf/main.cf" <<EOF
