@@ -48,8 +48,8 @@ ban_remove(sqlite3 *db, int64_t list_id, const char *pattern)
 int
 ban_matches(sqlite3 *db, int64_t list_id, const char *address)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT pattern FROM bans WHERE "
-	    "list_id=? OR list_id IS NULL");
+	sqlite3_stmt *st = db_cached(db, "SELECT pattern FROM bans "
+	    "WHERE list_id=? OR list_id IS NULL");
 	int hit = 0;
 
 	if (st == NULL)
@@ -58,7 +58,7 @@ ban_matches(sqlite3 *db, int64_t list_id, const char *address)
 	while (!hit && sqlite3_step(st) == SQLITE_ROW)
 		hit = fnmatch((const char *)sqlite3_column_text(st, 0), address,
 		    FNM_CASEFOLD) == 0;
-	sqlite3_finalize(st);
+	db_cached_done(st);
 	return hit;
 }
 

@@ -15,6 +15,7 @@
 
 #include "cmd.h"
 #include "kith/http.h"
+#include "kith/lmtp.h"
 #include "kith/log.h"
 #include "kith/util.h"
 
@@ -93,6 +94,14 @@ reload(struct cli *c, struct http_server *srv)
 	    fresh.http_timeout != c->cfg.http_timeout)
 		log_warn("serve: [http] listen, threads, max_connections and "
 		    "timeout take effect when kith serve starts again");
+	/* the LMTP side keeps the configuration it started with */
+	if (strcmp(fresh.lmtp_listen, c->cfg.lmtp_listen) ||
+	    strcmp(fresh.domain, c->cfg.domain) ||
+	    strcmp(fresh.delimiter, c->cfg.delimiter) ||
+	    fresh.lmtp_max_size != c->cfg.lmtp_max_size ||
+	    fresh.lmtp_max_recipients != c->cfg.lmtp_max_recipients)
+		log_warn("serve: [lmtp] settings, domain and delimiter take "
+		    "effect on LMTP when kith serve starts again");
 	log_set_level(level);
 	http_reload(srv, &web, err, sizeof(err));
 	config_release(&c->cfg);
@@ -102,15 +111,17 @@ reload(struct cli *c, struct http_server *srv)
 int
 cmd_serve(struct cli *c, int argc, char **argv)
 {
-	const char *listen = NULL;
+	const char *listen = NULL, *lmtp_listen = NULL;
 	const struct cli_opt opts[] = {
 		{ "listen", 'l', OPT_VALUE, &listen },
+		{ "lmtp", 0, OPT_VALUE, &lmtp_listen },
 		{ NULL, 0, 0, NULL }
 	};
-	const struct cli_sub sub = { "serve", "[--listen ADDRESS]", 0, 0,
-	    opts };
+	const struct cli_sub sub = { "serve", "[--listen ADDRESS] "
+	    "[--lmtp ADDRESS]", 0, 0, opts };
 	struct http_server *srv;
-	struct kith_config web;
+	struct lmtp_server *lmtp = NULL;
+	struct kith_config web, mta;
 	struct timespec tick = { 1, 0 };
 	sigset_t set;
 	char err[512];
@@ -118,7 +129,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	int again = 0;
 
 	if (wants_help(argc, argv)) {
-		printf("usage: kith serve [--listen ADDRESS]\n\n"
+		printf("usage: kith serve [--listen ADDRESS] [--lmtp ADDRESS]\n\n"
 		    "Serve the web pages members reach from their mail (one-click "
 		    "unsubscribe,\npreferences, list pages with a join form, RSVP "
 		    "and vote links, moderation)\non [http] listen (HOST:PORT, "
@@ -132,6 +143,9 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	if (listen && config_listen_parse(listen, NULL, 0, NULL) < 0)
 		usage_error("serve", "--listen '%s' is not HOST:PORT, "
 		    "[IPV6]:PORT or unix:/PATH", listen);
+	if (lmtp_listen && config_listen_parse(lmtp_listen, NULL, 0, NULL) < 0)
+		usage_error("serve", "--lmtp '%s' is not HOST:PORT, "
+		    "[IPV6]:PORT or unix:/PATH", lmtp_listen);
 	cli_config(c);
 	if (config_load(&web, c->config_path, err, sizeof(err)) < 0)
 		die(EX_CONFIG_, "%s", err);
@@ -148,7 +162,15 @@ cmd_serve(struct cli *c, int argc, char **argv)
 		config_release(&web);
 		die(EX_TEMPFAIL_, "serve: %s", err);
 	}
+	if ((lmtp_listen || *c->cfg.lmtp_listen) &&
+	    (config_load(&mta, c->config_path, err, sizeof(err)) < 0 ||
+	    (lmtp = lmtp_start(&mta, lmtp_listen, err, sizeof(err))) == NULL)) {
+		http_stop(srv, 0);
+		die(EX_TEMPFAIL_, "serve: lmtp: %s", err);
+	}
 	printf("kith serve: listening on %s\n", http_address(srv));
+	if (lmtp)
+		printf("kith serve: LMTP on %s\n", lmtp_address(lmtp));
 	fflush(stdout);
 	for (;;) {
 		int sig = sigtimedwait(&set, NULL, &tick);
@@ -164,7 +186,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 				if (p == deliver)
 					deliver = 0;
 		}
-		if (http_take_mail(srv))
+		if (http_take_mail(srv) | lmtp_take_mail(lmtp))
 			again = 1;
 		if (again && deliver == 0 && c->cfg.deliver_on_receive) {
 			deliver = spawn_deliver(c);
@@ -172,6 +194,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 		}
 	}
 	log_warn("serve: stopping: answering the requests in flight");
+	lmtp_stop(lmtp, STOP_GRACE);
 	http_stop(srv, STOP_GRACE);
 	printf("kith serve: stopped\n");
 	config_release(&c->cfg);

@@ -31,6 +31,8 @@ struct setting {
 	{ "dkim", #name, type, def, 0, 0, offsetof(struct kith_config, dkim_##name) }
 #define HTTP(name, type, def, min, max) \
 	{ "http", #name, type, def, min, max, offsetof(struct kith_config, http_##name) }
+#define LMTP(name, type, def, min, max) \
+	{ "lmtp", #name, type, def, min, max, offsetof(struct kith_config, lmtp_##name) }
 #define SMTP(name, type, def, min, max) \
 	{ "smtp", #name, type, def, min, max, offsetof(struct kith_config, smtp_##name) }
 
@@ -78,6 +80,11 @@ static const struct setting settings[] = {
 	  offsetof(struct kith_config, dns_server) },
 	{ "dns", "timeout_ms", T_INT, "3000", 100, 60000,
 	  offsetof(struct kith_config, dns_timeout_ms) },
+	LMTP(listen, T_STR, "", 0, 0),	/* "" = no LMTP */
+	LMTP(max_connections, T_INT, "64", 1, 10000),
+	LMTP(timeout, T_INT, "300", 1, 3600),
+	LMTP(max_size, T_INT, "33554432", 65536, 268435456),
+	LMTP(max_recipients, T_INT, "100", 1, 10000),
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 
@@ -196,6 +203,15 @@ fail:
 	return -1;
 }
 
+/* Where `make install` put the sample (configure's sysconfdir). */
+#ifndef KITH_SYSCONF_FILE
+#define KITH_SYSCONF_FILE "/etc/kith/kith.conf"
+#endif
+
+/*
+ * config_find_file - --config, $KITH_CONF, ./kith.conf, the installed
+ * SYSCONFDIR/kith/kith.conf, then /etc/kith/kith.conf (a package's).
+ */
 static const char *
 config_find_file(const char *explicit_path)
 {
@@ -207,6 +223,8 @@ config_find_file(const char *explicit_path)
 		return env;
 	if (access("./kith.conf", R_OK) == 0)
 		return "./kith.conf";
+	if (access(KITH_SYSCONF_FILE, R_OK) == 0)
+		return KITH_SYSCONF_FILE;
 	if (access("/etc/kith/kith.conf", R_OK) == 0)
 		return "/etc/kith/kith.conf";
 	return NULL;
@@ -271,6 +289,12 @@ config_load(struct kith_config *cfg, const char *explicit_path, char *err,
 	if (config_listen_parse(cfg->http_listen, NULL, 0, NULL) < 0) {
 		snprintf(err, errlen, "[http] listen must be HOST:PORT, "
 		    "[IPV6]:PORT or unix:/PATH, not '%s'", cfg->http_listen);
+		return -1;
+	}
+	if (*cfg->lmtp_listen &&
+	    config_listen_parse(cfg->lmtp_listen, NULL, 0, NULL) < 0) {
+		snprintf(err, errlen, "[lmtp] listen must be HOST:PORT, "
+		    "[IPV6]:PORT or unix:/PATH, not '%s'", cfg->lmtp_listen);
 		return -1;
 	}
 	if (*cfg->web_base_url && strncmp(cfg->web_base_url, "https://", 8)) {
@@ -364,8 +388,15 @@ config_dump(const struct kith_config *cfg, FILE *out)
 {
 	const char *section = "";
 
-	fprintf(out, "# configuration file: %s\n",
-	    cfg->path ? cfg->path : "(none, defaults)");
+	if (cfg->path)
+		fprintf(out, "# configuration file: %s\n", cfg->path);
+	else if (strcmp(KITH_SYSCONF_FILE, "/etc/kith/kith.conf"))
+		fprintf(out, "# configuration file: none (not in ./kith.conf, "
+		    "%s or /etc/kith/kith.conf): the defaults\n",
+		    KITH_SYSCONF_FILE);
+	else
+		fprintf(out, "# configuration file: none (not in ./kith.conf "
+		    "or /etc/kith/kith.conf): the defaults\n");
 	for (size_t i = 0; i < NSETTINGS; i++) {
 		const struct setting *s = &settings[i];
 		const char *field = (const char *)cfg + s->offset;

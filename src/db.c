@@ -14,6 +14,9 @@
 #include "kith/log.h"
 #include "kith/util.h"
 
+#define DB_WAL_PAGES 1000	/* checkpoint (db_wal_hook) past this */
+
+
 /*
  * Migrations, applied in order inside one BEGIN IMMEDIATE; user_version
  * records how many ran.  Never edit a shipped step: add a new one.
@@ -630,6 +633,26 @@ db_share_umask(const char *path)
 	free(dir);
 }
 
+/*
+ * db_wal_hook - checkpoint once the WAL holds DB_WAL_PAGES pages, and
+ * empty it (TRUNCATE), without waiting for anyone: busy, it copies what
+ * it can and the next commit tries again.  Connections never checkpoint
+ * when they close (db_open): a `kith receive` per message would pay two
+ * more fsyncs each time, and an emptied WAL costs the next process
+ * nothing to read, where a full one left behind would be read again.
+ */
+static int
+db_wal_hook(void *busy_ms, sqlite3 *db, const char *name, int pages)
+{
+	if (pages < DB_WAL_PAGES)
+		return SQLITE_OK;
+	sqlite3_busy_timeout(db, 0);
+	sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL,
+	    NULL);
+	sqlite3_busy_timeout(db, (int)(intptr_t)busy_ms);
+	return SQLITE_OK;
+}
+
 int
 db_open(const char *path, int create, int busy_ms,
     enum db_durability durability, sqlite3 **out, char *err, size_t errlen)
@@ -665,6 +688,8 @@ db_open(const char *path, int create, int busy_ms,
 		sqlite3_close_v2(db);
 		return KITH_PERM;
 	}
+	sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	sqlite3_wal_hook(db, db_wal_hook, (void *)(intptr_t)busy_ms);
 	if ((st = db_pragma(db, "PRAGMA journal_mode=WAL", err, errlen)) ||
 	    (st = db_pragma(db, durability == DB_DURABLE ?
 	    "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", err,
@@ -796,11 +821,25 @@ db_close(sqlite3 *db)
 	sqlite3_close_v2(db);
 }
 
+/*
+ * The connection this thread holds in a group transaction (db_group_begin):
+ * on it, db_begin, db_commit and db_rollback are savepoints inside it.
+ */
+static _Thread_local sqlite3 *group_db;
+
 int
 db_begin(sqlite3 *db)
 {
-	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	int rc;
 
+	if (db == group_db) {
+		/* an I/O error or a full disk may have ended the group */
+		if (sqlite3_get_autocommit(db))
+			return KITH_TEMP;
+		return db_status(sqlite3_exec(db, "SAVEPOINT kith", NULL, NULL,
+		    NULL));
+	}
+	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		log_warn("database: begin: %s", sqlite3_errmsg(db));
 	return db_status(rc);
@@ -809,7 +848,8 @@ db_begin(sqlite3 *db)
 int
 db_commit(sqlite3 *db)
 {
-	int rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	int rc = sqlite3_exec(db, db == group_db ? "RELEASE kith" : "COMMIT",
+	    NULL, NULL, NULL);
 
 	if (rc != SQLITE_OK) {
 		log_warn("database: commit: %s", sqlite3_errmsg(db));
@@ -823,9 +863,42 @@ db_commit(sqlite3 *db)
 void
 db_rollback(sqlite3 *db)
 {
-	if (!sqlite3_get_autocommit(db))
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	if (sqlite3_get_autocommit(db))
+		return;
+	if (db == group_db) {
+		if (sqlite3_exec(db, "ROLLBACK TO kith", NULL, NULL, NULL) ==
+		    SQLITE_OK)
+			sqlite3_exec(db, "RELEASE kith", NULL, NULL, NULL);
+		return;
+	}
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
+
+int
+db_group_begin(sqlite3 *db)
+{
+	int st;
+
+	group_db = NULL;
+	if ((st = db_begin(db)) == KITH_OK)
+		group_db = db;
+	return st;
+}
+
+int
+db_group_commit(sqlite3 *db)
+{
+	group_db = NULL;
+	return db_commit(db);
+}
+
+void
+db_group_rollback(sqlite3 *db)
+{
+	group_db = NULL;
+	db_rollback(db);
+}
+
 
 static int db_vbind(sqlite3_stmt *st, sqlite3_destructor_type keep,
     const char *types, va_list ap);

@@ -725,29 +725,39 @@ cr_to_lf(const char *raw, size_t len)
 size_t
 inbound_size_limit(const struct kith_config *cfg, const char *envelope_to)
 {
-	struct inbound in = { cfg, NULL, "", 0, 0, "", 0, "", envelope_to,
-		NULL, NULL, NULL };
 	char *db_path = config_db_path(cfg), err[512] = "";
+	sqlite3 *db;
+	size_t limit = INBOUND_HEAD_MIN;
+
+	if (db_open(db_path, 0, cfg->busy_timeout_ms, DB_FAST, &db, err,
+	    sizeof(err)) == KITH_OK) {
+		limit = inbound_size_limit_db(cfg, db, envelope_to);
+		db_close(db);
+	}
+	free(db_path);
+	return limit;
+}
+
+size_t
+inbound_size_limit_db(const struct kith_config *cfg, sqlite3 *db,
+    const char *envelope_to)
+{
+	struct inbound in = { cfg, db, "", 0, 0, "", 0, "", envelope_to,
+		NULL, NULL, NULL };
 	struct recipient r;
 	struct list l;
 	size_t limit = INBOUND_HEAD_MIN;
 
-	if (db_open(db_path, 0, cfg->busy_timeout_ms, DB_FAST, &in.db, err,
-	    sizeof(err)) == KITH_OK) {
-		if (route(&in, &l, &r) == 0) {
-			int64_t max = list_setting_int(in.db, l.id, "max_size",
-			    0);
+	if (route(&in, &l, &r) == 0) {
+		int64_t max = list_setting_int(in.db, l.id, "max_size", 0);
 
-			limit = max <= 0 || (uint64_t)max > INBOUND_MAX ?
-			    INBOUND_MAX : (size_t)max;
-			if (limit < INBOUND_HEAD_MIN)
-				limit = INBOUND_HEAD_MIN;
-			recipient_release(&r);
-			list_release(&l);
-		}
-		db_close(in.db);
+		limit = max <= 0 || (uint64_t)max > INBOUND_MAX ?
+		    INBOUND_MAX : (size_t)max;
+		if (limit < INBOUND_HEAD_MIN)
+			limit = INBOUND_HEAD_MIN;
+		recipient_release(&r);
+		list_release(&l);
 	}
-	free(db_path);
 	return limit;
 }
 
@@ -765,13 +775,34 @@ inbound_receive_sized(const struct kith_config *cfg, const char *raw,
     size_t len, size_t size, const char *envelope_from,
     const char *envelope_to, struct inbound_result *res)
 {
-	struct inbound in = { cfg, NULL, raw, len, size, raw, len,
-		envelope_from, envelope_to, res, NULL, NULL };
 	char *db_path = config_db_path(cfg), err[512] = "";
+	sqlite3 *db;
+	int st;
+
+	memset(res, 0, sizeof(*res));
+	st = db_open(db_path, 0, cfg->busy_timeout_ms, DB_DURABLE, &db, err,
+	    sizeof(err));
+	free(db_path);
+	if (st != KITH_OK) {
+		/* Even a missing database is the admin's to fix: keep the mail. */
+		result(res, EX_TEMPFAIL_, "deferred", "inbound: %s", err);
+		return;
+	}
+	inbound_receive_db(cfg, db, raw, len, size, envelope_from, envelope_to,
+	    res);
+	db_close(db);
+}
+
+void
+inbound_receive_db(const struct kith_config *cfg, sqlite3 *db,
+    const char *raw, size_t len, size_t size, const char *envelope_from,
+    const char *envelope_to, struct inbound_result *res)
+{
+	struct inbound in = { cfg, db, raw, len, size, raw, len,
+		envelope_from, envelope_to, res, NULL, NULL };
 	struct recipient r;
 	struct list l;
 	char *normalized = NULL;
-	int st;
 
 	memset(res, 0, sizeof(*res));
 	/* Old Mac-style mail ends lines with a bare CR: read it as LF. */
@@ -787,15 +818,6 @@ inbound_receive_sized(const struct kith_config *cfg, const char *raw,
 			in.raw = nl + 1;
 		}
 	}
-	st = db_open(db_path, 0, cfg->busy_timeout_ms, DB_DURABLE, &in.db, err,
-	    sizeof(err));
-	free(db_path);
-	if (st != KITH_OK) {
-		/* Even a missing database is the admin's to fix: keep the mail. */
-		result(res, EX_TEMPFAIL_, "deferred", "inbound: %s", err);
-		free(normalized);
-		return;
-	}
 	if (route(&in, &l, &r) < 0)
 		result(res, EX_NOUSER_, "unknown", "inbound: no list at '%s'",
 		    envelope_to);
@@ -804,6 +826,5 @@ inbound_receive_sized(const struct kith_config *cfg, const char *raw,
 		recipient_release(&r);
 		list_release(&l);
 	}
-	db_close(in.db);
 	free(normalized);
 }

@@ -204,8 +204,13 @@ done:
 	return st;
 }
 
-static const char list_columns[] =
-    "SELECT id, address, local, domain, name, description FROM lists ";
+/* The lookups by address, local part and id, kept prepared (routing
+ * runs one for every recipient the MTA hands over). */
+#define LIST_SQL(where) "SELECT id, address, local, domain, name, " \
+	"description FROM lists " where " LIMIT 2"
+static const char list_by_address[] = LIST_SQL("WHERE address=?");
+static const char list_by_local[] = LIST_SQL("WHERE local=?");
+static const char list_by_id[] = LIST_SQL("WHERE id=?");
 
 static void
 list_from_row(sqlite3_stmt *st, struct list *l)
@@ -220,13 +225,11 @@ list_from_row(sqlite3_stmt *st, struct list *l)
 
 /* Fill l from the first row of sql; returns the number of rows seen (0..2). */
 static int
-list_query(sqlite3 *db, const char *where, const char *arg, struct list *l)
+list_query(sqlite3 *db, const char *sql, const char *arg, struct list *l)
 {
-	char *sql = xasprintf("%s%s LIMIT 2", list_columns, where);
-	sqlite3_stmt *st = db_prepare(db, sql);
+	sqlite3_stmt *st = db_cached(db, sql);
 	int rows = 0;
 
-	free(sql);
 	if (st == NULL)
 		return 0;
 	db_bind(st, "t", arg);
@@ -234,7 +237,7 @@ list_query(sqlite3 *db, const char *where, const char *arg, struct list *l)
 		if (rows++ == 0)
 			list_from_row(st, l);
 	}
-	sqlite3_finalize(st);
+	db_cached_done(st);
 	return rows;
 }
 
@@ -247,9 +250,9 @@ list_find(sqlite3 *db, const char *spec, struct list *l, char *err,
 
 	memset(l, 0, sizeof(*l));
 	if (strchr(lower, '@'))
-		rows = list_query(db, "WHERE address=?", lower, l);
+		rows = list_query(db, list_by_address, lower, l);
 	else
-		rows = list_query(db, "WHERE local=?", lower, l);
+		rows = list_query(db, list_by_local, lower, l);
 	if (rows == 1) {
 		free(lower);
 		return KITH_OK;
@@ -273,7 +276,7 @@ list_find_exact(sqlite3 *db, const char *local, const char *domain,
 	int rows;
 
 	memset(l, 0, sizeof(*l));
-	rows = list_query(db, "WHERE address=?", addr, l);
+	rows = list_query(db, list_by_address, addr, l);
 	free(addr);
 	return rows == 1 ? KITH_OK : KITH_PERM;
 }
@@ -286,7 +289,7 @@ list_find_id(sqlite3 *db, int64_t id, struct list *l)
 	memset(l, 0, sizeof(*l));
 	snprintf(num, sizeof(num), "%lld", (long long)id);
 	/* INTEGER affinity makes the bound text compare as a number. */
-	return list_query(db, "WHERE id=?", num, l) == 1 ? KITH_OK : KITH_PERM;
+	return list_query(db, list_by_id, num, l) == 1 ? KITH_OK : KITH_PERM;
 }
 
 int

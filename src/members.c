@@ -96,14 +96,15 @@ member_find(sqlite3 *db, int64_t list_id, const char *address,
 	memset(m, 0, sizeof(*m));
 	if (addr == NULL)
 		return KITH_PERM;
-	st = db_prepare(db, MEMBER_COLUMNS "WHERE list_id=? AND address=?");
+	st = db_cached(db, MEMBER_COLUMNS "WHERE list_id=? AND "
+	    "address=?");
 	if (st) {
 		db_bind(st, "it", list_id, addr);
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			member_from_row(st, m);
 			found = 1;
 		}
-		sqlite3_finalize(st);
+		db_cached_done(st);
 	}
 	free(addr);
 	return found ? KITH_OK : KITH_PERM;

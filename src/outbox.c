@@ -14,7 +14,7 @@ outbox_message_add(sqlite3 *db, int64_t list_id, int64_t post_id,
     const char *kind, const char *bounce_local, const char *domain,
     const char *unsubscribe, const char *data, size_t len, int64_t *id)
 {
-	sqlite3_stmt *st = db_prepare(db, "INSERT INTO outbox_messages("
+	sqlite3_stmt *st = db_cached(db, "INSERT INTO outbox_messages("
 	    "list_id, post_id, kind, bounce_local, domain, data, created, "
 	    "unsubscribe) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 	int rc;
@@ -33,7 +33,7 @@ outbox_message_add(sqlite3 *db, int64_t list_id, int64_t post_id,
 	sqlite3_bind_text(st, 8, unsubscribe ? unsubscribe : "", -1,
 	    SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_cached_done(st);
 	if (rc != SQLITE_DONE)
 		return db_status(rc);
 	*id = sqlite3_last_insert_rowid(db);

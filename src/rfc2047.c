@@ -34,25 +34,31 @@ utf8_seq_len(const unsigned char *s, size_t avail)
 	return n;
 }
 
+/*
+ * utf8_sanitize - a copy of s with every invalid byte replaced by U+FFFD;
+ * valid runs are copied whole (a post's body goes through here: a byte
+ * at a time was a quarter of the CPU of storing one).
+ */
 char *
 utf8_sanitize(const char *s, size_t len)
 {
 	struct buf b;
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
+	size_t i = 0, run = 0;
 
 	buf_init(&b);
+	buf_grow(&b, len);
 	while (i < len) {
-		size_t n = utf8_seq_len(p + i, len - i);
+		size_t n = p[i] < 0x80 ? 1 : utf8_seq_len(p + i, len - i);
 
 		if (n == 0) {
+			buf_add(&b, p + run, i - run);
 			buf_adds(&b, "\xef\xbf\xbd");
-			i++;
-		} else {
-			buf_add(&b, p + i, n);
+			run = ++i;
+		} else
 			i += n;
-		}
 	}
+	buf_add(&b, p + run, i - run);
 	return buf_detach(&b, NULL);
 }
 

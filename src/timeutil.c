@@ -1,6 +1,7 @@
 /* timeutil - local times via TZ and mktime (DST handled by libc). */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,12 +30,20 @@ tz_valid(const char *tz)
 /*
  * with_tz - switch the process's zone for one computation.  TZ is the
  * only way libc converts in a named zone; the old value is restored.
+ * kith serve runs modules on two threads (pages, LMTP): one switch at a
+ * time, held until tz_leave.
  */
+static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static char *
 tz_enter(const char *tz)
 {
-	const char *old = getenv("TZ");
-	char *saved = old ? xstrdup(old) : NULL;
+	const char *old;
+	char *saved;
+
+	pthread_mutex_lock(&tz_lock);
+	old = getenv("TZ");
+	saved = old ? xstrdup(old) : NULL;
 
 	setenv("TZ", tz, 1);
 	tzset();
@@ -50,6 +59,7 @@ tz_leave(char *saved)
 	} else
 		unsetenv("TZ");
 	tzset();
+	pthread_mutex_unlock(&tz_lock);
 }
 
 int64_t

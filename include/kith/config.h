@@ -61,6 +61,12 @@ struct kith_config {
 	/* [dns] - DMARC policies and ARC keys (dns.h) */
 	char *dns_server;	/* forwarders "ADDR[@PORT]", "" = resolv.conf */
 	int dns_timeout_ms;	/* one lookup's deadline */
+	/* [lmtp] - kith serve's LMTP side, for the MTA */
+	char *lmtp_listen;	/* "" = none; HOST:PORT, [V6]:PORT, unix:PATH */
+	int lmtp_max_connections;
+	int lmtp_timeout;	/* seconds a client may sit idle */
+	int lmtp_max_size;	/* bytes of a message kept */
+	int lmtp_max_recipients;	/* per transaction */
 };
 
 /*

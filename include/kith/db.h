@@ -64,6 +64,19 @@ int db_ids_select(sqlite3 *db, struct db_ids *ids, const char *sql,
     const char *types, ...);
 void db_ids_release(struct db_ids *ids);
 
+/*
+ * db_group_begin - one transaction (BEGIN IMMEDIATE) around the work of
+ * many callers, for a group commit: until db_group_commit or
+ * db_group_rollback, db_begin, db_commit and db_rollback on db in this
+ * thread open, release and undo savepoints inside it, so each caller's
+ * work still stands or falls alone, and db_begin answers KITH_TEMP once
+ * an error (full disk, I/O) has ended the group.  Nothing done inside is
+ * durable before db_group_commit returns KITH_OK.
+ */
+int db_group_begin(sqlite3 *db);
+int db_group_commit(sqlite3 *db);
+void db_group_rollback(sqlite3 *db);
+
 /* Map an SQLite result code to KITH_OK / KITH_TEMP / KITH_PERM. */
 int db_status(int rc);
 

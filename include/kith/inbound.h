@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include <sqlite3.h>
+
 #include "kith/config.h"
 
 struct inbound_result {
@@ -53,5 +55,20 @@ size_t inbound_size_limit(const struct kith_config *cfg,
 void inbound_receive_sized(const struct kith_config *cfg, const char *raw,
     size_t len, size_t size, const char *envelope_from,
     const char *envelope_to, struct inbound_result *res);
+
+/*
+ * inbound_receive_db - inbound_receive_sized on db, a connection the
+ * caller keeps open (kith serve's LMTP side): the same routing and the
+ * same verdicts.  When the caller holds db in a group transaction
+ * (db_group_begin), nothing of it is durable, and nothing may be
+ * acknowledged, before db_group_commit succeeds.
+ */
+void inbound_receive_db(const struct kith_config *cfg, sqlite3 *db,
+    const char *raw, size_t len, size_t size, const char *envelope_from,
+    const char *envelope_to, struct inbound_result *res);
+
+/* inbound_size_limit_db - inbound_size_limit on an open connection. */
+size_t inbound_size_limit_db(const struct kith_config *cfg, sqlite3 *db,
+    const char *envelope_to);
 
 #endif

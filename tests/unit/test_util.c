@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kith/rfc2047.h"
 #include "kith/util.h"
 #include "unit.h"
 
@@ -160,6 +161,60 @@ START_TEST(test_partial)
 }
 END_TEST
 
+/* utf8_sanitize: valid runs kept whole, each bad byte one U+FFFD. */
+#define FFFD "\xef\xbf\xbd"
+static const struct {
+	const char *in;
+	size_t len;
+	const char *out;
+} sanitizes[] = {
+	{ "", 0, "" },
+	{ "plain ascii\r\n", 13, "plain ascii\r\n" },
+	{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\x89", 15,
+	    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\x89" },
+	{ "\x80", 1, FFFD },
+	{ "a\xff" "b", 3, "a" FFFD "b" },
+	{ "\xc0\xafx", 3, FFFD FFFD "x" },		/* overlong */
+	{ "x\xe2\x82", 3, "x" FFFD FFFD },		/* cut at the end */
+	{ "\xe2\x82y\xe2\x82\xac", 6, FFFD FFFD "y\xe2\x82\xac" },
+	{ "\xf5\x80\x80\x80", 4, FFFD FFFD FFFD FFFD },
+	{ "\xc3", 1, FFFD },
+	{ "a\xc3\xa9\xa9" "b", 5, "a\xc3\xa9" FFFD "b" },
+};
+
+START_TEST(test_sanitize)
+{
+	char *got = utf8_sanitize(sanitizes[_i].in, sanitizes[_i].len);
+
+	ck_assert_str_eq(got, sanitizes[_i].out);
+	free(got);
+}
+END_TEST
+
+/* A long body with bad bytes spread through it: the same as byte by byte. */
+START_TEST(test_sanitize_long)
+{
+	size_t n = 70000;
+	char *in = malloc(n), *got;
+	struct buf want;
+
+	buf_init(&want);
+	for (size_t i = 0; i < n; i++) {
+		in[i] = i % 977 == 5 ? '\xfe' : (char)('a' + i % 26);
+		if (in[i] == '\xfe')
+			buf_adds(&want, FFFD);
+		else
+			buf_addc(&want, in[i]);
+	}
+	got = utf8_sanitize(in, n);
+	ck_assert_uint_eq(strlen(got), want.len);
+	ck_assert(memcmp(got, want.data, want.len) == 0);
+	free(got);
+	free(in);
+	buf_release(&want);
+}
+END_TEST
+
 Suite *
 util_suite(void)
 {
@@ -175,6 +230,9 @@ util_suite(void)
 	tcase_add_test(tc, test_plural);
 	tcase_add_test(tc, test_fput_clean);
 	tcase_add_test(tc, test_partial);
+	tcase_add_loop_test(tc, test_sanitize, 0, sizeof(sanitizes) /
+	    sizeof(sanitizes[0]));
+	tcase_add_test(tc, test_sanitize_long);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -36,6 +36,7 @@ Suite *texts_suite(void);
 Suite *event_texts_suite(void);
 Suite *privacy_suite(void);
 Suite *import_suite(void);
+Suite *lmtp_suite(void);
 
 /* A fresh database in a temporary directory; caller closes and removes. */
 #include <sqlite3.h>

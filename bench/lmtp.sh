@@ -1,0 +1,232 @@
+#!/bin/sh
+# lmtp.sh - the receive path measured, three ways in one run: one 5 KB
+# post to a 20-member list per transaction
+#   1. Postfix's smtp-source -L (LMTP) into kith serve's LMTP side,
+#   2. the same post piped into `kith receive`, one process per message
+#      (what Postfix's pipe transport does),
+#   3. GNU Mailman 3's LMTP runner (Debian mailman3), a throwaway
+#      instance in the bench folder (its own var dir and sqlite), only
+#      that runner started, the same list of 20, smtp-source -L again.
+# For each: messages per second, CPU per message (the receiver's user +
+# system time), and fsyncs per message (fsync + fdatasync, counted with
+# strace -f -c in a second, smaller run, since strace slows the first).
+#
+#   bench/lmtp.sh [MESSAGES] [SESSIONS]   (default 4000 over LMTP, 20
+#                                          sessions; 500 through the pipe
+#                                          and to Mailman)
+set -eu
+N=${1:-4000}
+S=${2:-20}
+NP=500
+NM=500
+NS=500		# messages in each strace run
+cd "$(dirname "$0")/.."
+TOP=$PWD
+
+if ! command -v smtp-source >/dev/null 2>&1 || ! command -v strace >/dev/null 2>&1; then
+	./scripts/setup-deps.sh --bench
+fi
+./scripts/build.sh >/dev/null
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/kith-bench.XXXXXX")
+chmod 755 "$W"
+PIDS=""
+cleanup() {
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null && { wait "$p" 2>/dev/null || :; }
+	done
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+[ -n "${KITH_BENCH_KEEP:-}" ] && trap - EXIT && echo "keeping $W"
+
+HZ=$(getconf CLK_TCK)
+now() { date +%s.%N; }
+# cpu PID - user + system seconds of a running process, all its threads
+cpu() { awk -v hz="$HZ" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+# fsyncs FILE - fsync + fdatasync calls in an strace -c summary
+fsyncs() { awk '$NF == "fsync" || $NF == "fdatasync" { n += $4 } END { print n + 0 }' "$1"; }
+port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_port() {
+	i=0
+	until /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', $1)).close()" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || { echo "nothing listens on $1" >&2; exit 1; }
+		sleep 0.1
+	done
+}
+
+# The list: an owner and 19 members, 20 in all.
+export KITH_CONF="$W/kith.conf"
+cat >"$KITH_CONF" <<EOF
+[site]
+domain = bench.example
+data_dir = $W/var
+transport = maildir:$W/mail
+deliver_on_receive = off
+log_level = error
+[lmtp]
+listen = 127.0.0.1:0
+max_connections = 256
+EOF
+K="$TOP/kith"
+$K init >/dev/null
+$K list create team@bench.example --owner owner@bench.example --name "Bench" >/dev/null
+i=1
+while [ $i -le 19 ]; do echo "member$i@example$i.net"; i=$((i + 1)); done >"$W/members.txt"
+$K member import team "$W/members.txt" >/dev/null
+posts() { sqlite3 "$W/var/kith.db" "SELECT count(*) FROM posts"; }
+
+# smtp_source PORT COUNT - COUNT posts over LMTP in $S sessions
+smtp_source() {
+	smtp-source -L -d -s "$S" -m "$2" -l 5000 -f owner@bench.example \
+		-t team@bench.example -M bench.example "127.0.0.1:$1"
+}
+
+# 1. LMTP into kith serve
+start_serve() {
+	$K serve --listen 127.0.0.1:0 >"$W/serve.out" 2>"$W/serve.err" &
+	SERVE=$!
+	PIDS="$PIDS $SERVE"
+	i=0
+	until grep -q "LMTP on" "$W/serve.out"; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || { cat "$W/serve.err" >&2; exit 1; }
+		sleep 0.1
+	done
+	LPORT=$(sed -n 's|.*LMTP on lmtp://127.0.0.1:\([0-9]*\).*|\1|p' "$W/serve.out")
+}
+start_serve
+smtp_source "$LPORT" 200		# warm up: the WAL, the page cache
+before=$(posts)
+c0=$(cpu "$SERVE")
+t0=$(now)
+smtp_source "$LPORT" "$N"
+t1=$(now)
+c1=$(cpu "$SERVE")
+got=$(( $(posts) - before ))
+[ "$got" = "$N" ] || { echo "LMTP: $got of $N posts stored" >&2; exit 1; }
+lmtp_rate=$(echo "$N / ($t1 - $t0)" | bc -l)
+lmtp_cpu=$(echo "($c1 - $c0) * 1000 / $N" | bc -l)
+strace -f -c -o "$W/strace.lmtp" -p "$SERVE" 2>/dev/null &
+ST=$!
+sleep 0.5
+smtp_source "$LPORT" "$NS"
+kill -INT "$ST"
+wait "$ST" 2>/dev/null || true
+lmtp_fsync=$(echo "$(fsyncs "$W/strace.lmtp") / $NS" | bc -l)
+kill "$SERVE"
+wait "$SERVE" 2>/dev/null || true
+
+# 2. the same post through `kith receive`, one process per message
+/usr/bin/python3 - "$W" "$NP" "$NS" <<'PYEOF'
+import os, sys
+w, n = sys.argv[1], int(sys.argv[2]) + int(sys.argv[3])
+body = "".join("%dX%s\r\n" % (i, "X" * 76) for i in range(1, 100))[:5000]
+os.makedirs(w + "/pipe", exist_ok=True)
+for i in range(n):
+    with open("%s/pipe/%d.eml" % (w, i), "w") as f:
+        f.write("From: <owner@bench.example>\nTo: <team@bench.example>\n"
+                "Date: Mon, 1 Jun 2026 09:00:00 +0000\n"
+                "Message-Id: <pipe.%d@bench.example>\n\n%s\n"
+                % (i, body.replace("\r\n", "\n")))
+PYEOF
+cat >"$W/pipe.py" <<'PYEOF'
+import resource, subprocess, sys, time
+k, w, first, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+t0 = time.monotonic()
+for i in range(first, first + n):
+    with open("%s/pipe/%d.eml" % (w, i), "rb") as f:
+        rc = subprocess.call([k, "receive", "-r", "team@bench.example",
+                              "-f", "owner@bench.example"], stdin=f)
+    if rc:
+        sys.exit("kith receive: exit %d" % rc)
+t1 = time.monotonic()
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(n / (t1 - t0), (ru.ru_utime + ru.ru_stime) * 1000 / n)
+PYEOF
+before=$(posts)
+set -- $(/usr/bin/python3 "$W/pipe.py" "$K" "$W" 0 "$NP")
+pipe_rate=$1
+pipe_cpu=$2
+[ $(( $(posts) - before )) = "$NP" ] || { echo "pipe: not every post stored" >&2; exit 1; }
+strace -f -c -o "$W/strace.pipe" /usr/bin/python3 "$W/pipe.py" "$K" "$W" "$NP" "$NS" >/dev/null
+pipe_fsync=$(echo "$(fsyncs "$W/strace.pipe") / $NS" | bc -l)
+
+# 3. GNU Mailman 3's LMTP runner
+mm_rate=""
+MM_BIN=/usr/lib/mailman3/bin
+if [ -x "$MM_BIN/runner" ]; then
+	M=$W/mailman
+	mkdir -p "$M/var"
+	MPORT=$(port)
+	cat >"$M/mailman.cfg" <<EOF
+[mailman]
+layout: bench
+site_owner: owner@bench.example
+[paths.bench]
+var_dir: $M/var
+[database]
+class: mailman.database.sqlite.SQLiteDatabase
+url: sqlite:///$M/var/data/mailman.db
+[mta]
+incoming: mailman.mta.null.NullMTA
+lmtp_host: 127.0.0.1
+lmtp_port: $MPORT
+[webservice]
+port: $(port)
+[archiver.prototype]
+enable: no
+EOF
+	# (the bench runs as root, as the tests do; Mailman asks to be told)
+	MM="$MM_BIN/mailman -C $M/mailman.cfg --run-as-root"
+	{ echo owner@bench.example; cat "$W/members.txt"; } >"$W/mm-members.txt"
+	if ! $MM create team@bench.example >"$W/mm.out" 2>&1 ||
+	    ! $MM addmembers "$W/mm-members.txt" team@bench.example >>"$W/mm.out" 2>&1; then
+		echo "Mailman 3: the list could not be made:" >&2
+		tail -n 20 "$W/mm.out" >&2
+		MM_BIN=
+	fi
+fi
+if [ -n "$MM_BIN" ] && [ -x "$MM_BIN/runner" ]; then
+	"$MM_BIN/runner" -C "$M/mailman.cfg" -r lmtp >>"$W/mm.out" 2>&1 &
+	MMR=$!
+	PIDS="$PIDS $MMR"
+	wait_port "$MPORT"
+	queued() { ls "$M/var/queue/in" 2>/dev/null | grep -c '\.pck$' || true; }
+	smtp_source "$MPORT" 50
+	before=$(queued)
+	c0=$(cpu "$MMR")
+	t0=$(now)
+	smtp_source "$MPORT" "$NM"
+	t1=$(now)
+	c1=$(cpu "$MMR")
+	got=$(( $(queued) - before ))
+	if [ "$got" = "$NM" ]; then
+		mm_rate=$(echo "$NM / ($t1 - $t0)" | bc -l)
+		mm_cpu=$(echo "($c1 - $c0) * 1000 / $NM" | bc -l)
+		strace -f -c -o "$W/strace.mm" -p "$MMR" 2>/dev/null &
+		ST=$!
+		sleep 0.5
+		smtp_source "$MPORT" "$NS"
+		kill -INT "$ST"
+		wait "$ST" 2>/dev/null || true
+		mm_fsync=$(echo "$(fsyncs "$W/strace.mm") / $NS" | bc -l)
+	else
+		echo "Mailman: $got of $NM posts queued; see below" >&2
+		tail -n 20 "$W/mm.out" >&2
+	fi
+fi
+
+echo
+printf '%-34s %10s %14s %14s\n' "receiver (5 KB post, 20 members)" "msg/s" "CPU ms/msg" "fsyncs/msg"
+printf '%-34s %10.0f %14.2f %14.3f\n' "kith serve, LMTP ($S sessions)" "$lmtp_rate" "$lmtp_cpu" "$lmtp_fsync"
+printf '%-34s %10.0f %14.2f %14.3f\n' "kith receive, one per message" "$pipe_rate" "$pipe_cpu" "$pipe_fsync"
+if [ -n "$mm_rate" ]; then
+	printf '%-34s %10.0f %14.2f %14.3f\n' "Mailman 3 LMTP runner ($S sessions)" "$mm_rate" "$mm_cpu" "$mm_fsync"
+	printf 'kith serve over LMTP: %.1f times Mailman 3\n' "$(echo "$lmtp_rate / $mm_rate" | bc -l)"
+else
+	echo "Mailman 3: not measured (see above)"
+fi
+echo "($N messages over LMTP, $NP through the pipe, $NM to Mailman; $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -1,0 +1,199 @@
+#!/bin/sh
+# kith serve's LMTP side with a real client (Python's smtplib.LMTP): a
+# reply per recipient, the same rows as `kith receive`, 40 sessions at
+# once, the connection limit, the idle timeout, SIZE, and SIGTERM.
+. "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
+
+SERVE_PID=
+t37_cleanup() {
+	[ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null
+	cleanup
+}
+trap t37_cleanup EXIT
+trap 'exit 1' INT TERM
+
+start_sink
+setup_list "[lmtp]" "max_connections = 48" "timeout = 2" "max_size = 100000"
+for i in $(seq 1 18); do kith member add team m$i@example.net >/dev/null; done
+
+start_serve() {
+	: > "$T/serve.out"
+	LD_PRELOAD="$FAKETIME_LIB" FAKETIME="@$NOW" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	    "$KITH_BIN" serve --listen 127.0.0.1:0 --lmtp 127.0.0.1:0 >"$T/serve.out" 2>>"$T/serve.err" &
+	SERVE_PID=$!
+	i=0
+	while ! grep -q "LMTP on" "$T/serve.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	LMTP_PORT=$(sed -n 's|.*LMTP on lmtp://127.0.0.1:\([0-9]*\).*|\1|p' "$T/serve.out")
+	export LMTP_PORT
+}
+start_serve
+assert_ok '[ -n "$LMTP_PORT" ]' "kith serve prints where it takes LMTP"
+
+# lmtp_py - Python from stdin with a client at hand; ok / not ok count
+lmtp_py() {
+	_out=$(LMTP_PORT=$LMTP_PORT $PY - "$@" 2>&1)
+	printf '%s\n' "$_out"
+	PASSED=$((PASSED + $(printf '%s\n' "$_out" | grep -c '^ok ')))
+	FAILED=$((FAILED + $(printf '%s\n' "$_out" | grep -c '^not ok ')))
+	printf '%s\n' "$_out" | grep -q '^Traceback' && FAILED=$((FAILED + 1))
+	return 0
+}
+
+lmtp_py <<'PYEOF'
+import os, smtplib, socket, threading, time
+port = int(os.environ["LMTP_PORT"])
+def check(ok, what):
+    print(("ok - " if ok else "not ok - ") + what)
+def mail(mid, size=0):
+    body = "x" * 70 + "\n"
+    return ("From: Bob <bob@example.org>\nTo: team@example.org\nSubject: via LMTP\n"
+            "Message-ID: <%s>\n\n%s.a line that starts with a dot\n" % (mid, body * (size // 71)))
+
+c = smtplib.LMTP("127.0.0.1", port)
+code, lhlo = c.ehlo("client.test")
+lhlo = lhlo.decode()
+check(code == 250 and all(x in lhlo for x in ("PIPELINING", "ENHANCEDSTATUSCODES", "8BITMIME", "SIZE 100000")),
+      "LHLO announces PIPELINING, ENHANCEDSTATUSCODES, 8BITMIME, SIZE")
+# one reply per recipient, in order (smtplib raises only when all fail)
+c.mail("bob@example.org")
+c.rcpt("team@example.org")
+c.rcpt("nosuch@example.org")
+c.rcpt("team-owner@example.org")
+c.putcmd("data")
+code, _ = c.getreply()
+check(code == 354, "DATA: 354")
+c.send(smtplib.quotedata(mail("lmtp-1@example.org")).encode() + b"\r\n.\r\n")
+replies = [c.getreply() for _ in range(3)]
+check([r[0] for r in replies] == [250, 550, 250], "one reply per recipient: 250, 550, 250 (%s)" % replies)
+check(replies[1][1].startswith(b"5.1.1"), "no such list: 550 5.1.1")
+c.rset()
+code, msg = c.mail("bob@example.org", ["SIZE=200000"])
+check(code == 552 and msg.startswith(b"5.3.4"), "MAIL FROM SIZE= over max_size: 552 5.3.4")
+c.quit()
+
+# 40 sessions at once, each sending 5 posts on one connection
+errors = []
+def sender(n):
+    try:
+        s = smtplib.LMTP("127.0.0.1", port)
+        s.ehlo("c%d.test" % n)
+        for k in range(5):
+            r = s.sendmail("bob@example.org", ["team@example.org"], mail("par-%d-%d@example.org" % (n, k)))
+            if r:
+                errors.append(r)
+        s.quit()
+    except Exception as e:
+        errors.append(repr(e))
+ts = [threading.Thread(target=sender, args=(n,)) for n in range(40)]
+for t in ts: t.start()
+for t in ts: t.join()
+check(not errors, "40 sessions at once, 200 posts, every one 250 (%s)" % errors[:3])
+
+# the idle timeout (2 s here): 421 and the connection closes
+s = socket.create_connection(("127.0.0.1", port))
+f = s.makefile("rb")
+f.readline()
+t0 = time.monotonic()
+line = f.readline()
+check(line.startswith(b"421 4.4.2") and 1.5 < time.monotonic() - t0 < 10,
+      "an idle client is told 421 4.4.2 after the timeout (%r)" % line)
+check(f.readline() == b"", "... and the connection is closed")
+PYEOF
+
+n=$(db "SELECT count(*) FROM posts")
+assert_ok '[ "$n" = 201 ]' "every post stored once: 201 ($n)"
+raw_ok=$($PY -c 'import sqlite3, sys
+r = sqlite3.connect(sys.argv[1]).execute("SELECT raw FROM posts WHERE message_id = ?", ("lmtp-1@example.org",)).fetchone()[0]
+print(int(b"\n.a line that starts with a dot\n" in r and b"\r" not in r))' "$T/var/kith.db")
+assert_ok '[ "$raw_ok" = 1 ]' "dots unstuffed, line ends LF: stored as kith receive stores it"
+assert_ok '[ "$(db "SELECT count(*) FROM outbox o JOIN outbox_messages m ON m.id = o.message_id WHERE m.kind = '"'"'owner'"'"'")" = 1 ]' \
+	"team-owner@ in the same transaction went to the owner"
+
+# the same post through kith receive and through LMTP: the same rows
+printf 'From: Bob <bob@example.org>\nTo: team@example.org\nSubject: same\nMessage-ID: <same-pipe@example.org>\n\nSame.\n..dot\n' > "$T/same.eml"
+post "$T/same.eml" >/dev/null
+sed 's/same-pipe/same-lmtp/' "$T/same.eml" > "$T/same2.eml"
+$PY - "$LMTP_PORT" "$T/same2.eml" <<'PYEOF'
+import smtplib, sys
+c = smtplib.LMTP("127.0.0.1", int(sys.argv[1]))
+c.sendmail("bob@example.org", ["team@example.org"], open(sys.argv[2]).read())
+c.quit()
+PYEOF
+assert_ok '[ "$(db "SELECT replace(raw, '"'"'same-lmtp'"'"', '"'"'same-pipe'"'"') FROM posts WHERE message_id = '"'"'same-lmtp@example.org'"'"'" | md5sum)" = "$(db "SELECT raw FROM posts WHERE message_id = '"'"'same-pipe@example.org'"'"'" | md5sum)" ]' \
+	"a post through LMTP is archived byte for byte as through kith receive"
+assert_ok '[ "$(db "SELECT count(*) FROM outbox o JOIN outbox_messages m ON m.id = o.message_id JOIN posts p ON p.id = m.post_id WHERE p.message_id = '"'"'same-lmtp@example.org'"'"'")" = "$(db "SELECT count(*) FROM outbox o JOIN outbox_messages m ON m.id = o.message_id JOIN posts p ON p.id = m.post_id WHERE p.message_id = '"'"'same-pipe@example.org'"'"'")" ]' \
+	"... and queued for the same members"
+
+# fsyncs: kith receive commits a post with one WAL fsync (plus the
+# directory sqlite syncs once per process); the first commit after the
+# WAL was copied into the database and starts over also syncs its header,
+# and one that finds it past 1,000 pages empties it (two more).
+# Over LMTP, posts that arrive together share one commit.  (strace
+# counts; skipped without strace.)
+if command -v strace >/dev/null 2>&1; then
+	i=1
+	while [ $i -le 10 ]; do
+		sed "s/same-pipe/fsync-pipe-$i/" "$T/same.eml" > "$T/fs$i.eml"
+		i=$((i + 1))
+	done
+	LD_PRELOAD="$FAKETIME_LIB" FAKETIME="@$NOW" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	    strace -f -c -o "$T/strace.pipe" -e trace=fsync,fdatasync \
+	    sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do "$1" receive -r team@example.org -f bob@example.org < "$2/fs$i.eml" || exit 1; done' \
+	    sh "$KITH_BIN" "$T" 2>/dev/null
+	rc=$?
+	n=$(awk '$NF == "fsync" || $NF == "fdatasync" { n += $4 } END { print n + 0 }' "$T/strace.pipe")
+	assert_ok '[ $rc = 0 ] && [ "$(db "SELECT count(*) FROM posts WHERE message_id LIKE '"'"'fsync-pipe-%'"'"'")" = 10 ] && [ "$n" -le 25 ]' \
+		"kith receive, 10 posts: at most 2 fsyncs each, 5 more in all (was 5 each): $n"
+	strace -f -c -o "$T/strace.lmtp" -e trace=fsync,fdatasync -p "$SERVE_PID" 2>/dev/null &
+	st=$!
+	sleep 1
+	$PY - "$LMTP_PORT" <<'PYEOF'
+import smtplib, sys, threading
+def sender(n):
+    s = smtplib.LMTP("127.0.0.1", int(sys.argv[1]))
+    for k in range(10):
+        s.sendmail("bob@example.org", ["team@example.org"],
+                   "From: bob@example.org\nMessage-ID: <fs-%d-%d@x>\n\nhi\n" % (n, k))
+    s.quit()
+ts = [threading.Thread(target=sender, args=(n,)) for n in range(10)]
+for t in ts: t.start()
+for t in ts: t.join()
+PYEOF
+	kill -INT "$st"
+	wait "$st" 2>/dev/null
+	n=$(awk '$NF == "fsync" || $NF == "fdatasync" { n += $4 } END { print n + 0 }' "$T/strace.lmtp")
+	assert_ok '[ "$(db "SELECT count(*) FROM posts WHERE message_id LIKE '"'"'fs-%'"'"'")" = 100 ] && [ "$n" -lt 100 ]' \
+		"LMTP: 100 posts from 10 sessions at once, fewer fsyncs than posts (group commit): $n"
+fi
+
+# more sessions than max_connections (48): the next one gets 421
+$PY - "$LMTP_PORT" > "$T/limit.out" <<'PYEOF'
+import socket, sys
+port = int(sys.argv[1])
+held = []
+for _ in range(48):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.makefile("rb").readline()
+    held.append(s)
+s = socket.create_connection(("127.0.0.1", port))
+print(s.makefile("rb").readline().decode().strip())
+PYEOF
+assert_ok 'grep -q "^421 4.3.2" "$T/limit.out"' "the 49th session at once is told 421 4.3.2 ($(cat "$T/limit.out"))"
+
+# SIGTERM with a session open: 421 to it, and kith serve ends
+$PY - "$LMTP_PORT" "$SERVE_PID" > "$T/term.out" <<'PYEOF'
+import os, signal, socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+f = s.makefile("rb")
+f.readline()
+s.sendall(b"LHLO x\r\n")
+while f.readline()[3:4] == b"-":
+    pass
+os.kill(int(sys.argv[2]), signal.SIGTERM)
+print(f.readline().decode().strip())
+PYEOF
+wait "$SERVE_PID"
+rc=$?
+SERVE_PID=
+assert_ok 'grep -q "^421 4.3.2" "$T/term.out" && [ $rc = 0 ]' "SIGTERM: an open session is told 421, kith serve exits 0 ($(cat "$T/term.out"), $rc)"
+finish

@@ -1,0 +1,472 @@
+/* test_lmtp - the LMTP session (table, chunking, fuzz) and group commit. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kith/config.h"
+#include "kith/db.h"
+#include "kith/inbound.h"
+#include "kith/lists.h"
+#include "kith/lmtp.h"
+#include "kith/members.h"
+#include "kith/tokens.h"
+#include "kith/util.h"
+#include "unit.h"
+
+#define G "220 mx.test LMTP Kith ready\r\n"
+#define L "250-mx.test\r\n250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n" \
+	"250-8BITMIME\r\n250 SIZE 100\r\n"
+#define LHLO "LHLO client.test\r\n"
+#define MAIL "MAIL FROM:<a@b.test>\r\n"
+#define RCPT "RCPT TO:<team@l.test>\r\n"
+#define OK_MAIL "250 2.1.0 sender ok\r\n"
+#define OK_RCPT "250 2.1.5 recipient ok\r\n"
+#define GO "354 2.0.0 go ahead, end with <CRLF>.<CRLF>\r\n"
+#define STORED "250 2.0.0 <team@l.test> accepted\r\n"
+#define BYE "221 2.0.0 bye\r\n"
+
+static const struct lmtp_limits limits = { 100, 2 };
+
+/*
+ * Each case: what the client sends, the exit codes inbound gives each
+ * recipient in turn, what the server must answer (all of it), and the
+ * messages it must hand over ("sender|rcpt,rcpt|len/size|data;").
+ */
+static const struct {
+	const char *name, *in;
+	int codes[4];
+	const char *out, *msgs;
+} cases[] = {
+	{ "one post", LHLO MAIL RCPT "DATA\r\nSubject: x\r\n\r\nhi\r\n.\r\n"
+	  "QUIT\r\n", { 0 }, G L OK_MAIL OK_RCPT GO STORED BYE,
+	  "a@b.test|team@l.test|15/15|Subject: x\n\nhi\n;" },
+	{ "a reply per recipient", LHLO MAIL RCPT "RCPT TO:<x@l.test>\r\n"
+	  "DATA\r\nhi\r\n.\r\n", { 0, 67 }, G L OK_MAIL OK_RCPT OK_RCPT GO
+	  STORED "550 5.1.1 <x@l.test>: no such list\r\n",
+	  "a@b.test|team@l.test,x@l.test|3/3|hi\n;" },
+	{ "every verdict", LHLO MAIL RCPT "RCPT TO:<x@l.test>\r\nDATA\r\n"
+	  "hi\r\n.\r\n" MAIL RCPT "RCPT TO:<y@l.test>\r\nDATA\r\nho\r\n.\r\n",
+	  { 75, 65, 77, 9 }, G L OK_MAIL OK_RCPT OK_RCPT GO
+	  "451 4.3.0 <team@l.test>: try again later\r\n"
+	  "552 5.3.4 <x@l.test>: message too big for this list\r\n"
+	  OK_MAIL OK_RCPT OK_RCPT GO "554 5.0.0 <team@l.test>: not accepted\r\n"
+	  "451 4.3.0 <y@l.test>: try again later\r\n",
+	  "a@b.test|team@l.test,x@l.test|3/3|hi\n;"
+	  "a@b.test|team@l.test,y@l.test|3/3|ho\n;" },
+	{ "dots unstuffed", LHLO MAIL RCPT "DATA\r\n..a\r\n. b\r\n...\r\n"
+	  ".\rX\r\n.\r\n", { 0 }, G L OK_MAIL OK_RCPT GO STORED,
+	  "a@b.test|team@l.test|12/12|.a\n b\n..\n\rX\n;" },
+	{ "a bare LF ends no line", LHLO MAIL RCPT "DATA\r\na\n.\nb\r\n.\r\n",
+	  { 0 }, G L OK_MAIL OK_RCPT GO STORED,
+	  "a@b.test|team@l.test|6/6|a\n.\nb\n;" },
+	{ "bare CRs kept", LHLO MAIL RCPT "DATA\r\na\rb\r\r\n.\r\n", { 0 },
+	  G L OK_MAIL OK_RCPT GO STORED,
+	  "a@b.test|team@l.test|5/5|a\rb\r\n;" },
+	{ "empty message", LHLO MAIL RCPT "DATA\r\n.\r\n", { 0 },
+	  G L OK_MAIL OK_RCPT GO STORED, "a@b.test|team@l.test|0/0|;" },
+	{ "null sender, any case", "lhlo c\r\nmail from:<>\r\nrcpt to:"
+	  "<team@l.test>\r\ndata\r\nx\r\n.\r\n", { 0 },
+	  G L OK_MAIL OK_RCPT GO STORED, "|team@l.test|2/2|x\n;" },
+	{ "pipelined, then RSET", LHLO MAIL RCPT "DATA\r\nx\r\n.\r\nRSET\r\n"
+	  MAIL RCPT "DATA\r\ny\r\n.\r\nNOOP\r\nQUIT\r\nNOOP\r\n", { 0, 0 },
+	  G L OK_MAIL OK_RCPT GO STORED "250 2.0.0 ok\r\n" OK_MAIL OK_RCPT GO
+	  STORED "250 2.0.0 ok\r\n" BYE,
+	  "a@b.test|team@l.test|2/2|x\n;a@b.test|team@l.test|2/2|y\n;" },
+	{ "over max_size: counted, not kept", LHLO MAIL RCPT "DATA\r\n"
+	  "0123456789012345678901234567890123456789012345678901234567890123"
+	  "4567890123456789012345678901234567890123456789\r\n.\r\n", { 65 },
+	  G L OK_MAIL OK_RCPT GO
+	  "552 5.3.4 <team@l.test>: message too big for this list\r\n",
+	  "a@b.test|team@l.test|100/111|0123456789012345678901234567890123456"
+	  "789012345678901234567890123456789012345678901234567890123456789;" },
+	{ "order of commands", MAIL LHLO RCPT "DATA\r\n" MAIL MAIL
+	  "RCPT TO:<bad\r\nDATA\r\nRSET\r\nDATA\r\n", { 0 },
+	  G "503 5.5.1 say LHLO first\r\n" L
+	  "503 5.5.1 need MAIL before RCPT\r\n"
+	  "503 5.5.1 need MAIL and RCPT before DATA\r\n" OK_MAIL
+	  "503 5.5.1 nested MAIL command\r\n"
+	  "501 5.5.4 syntax: RCPT TO:<address>\r\n"
+	  "503 5.5.1 no valid recipients\r\n250 2.0.0 ok\r\n"
+	  "503 5.5.1 need MAIL and RCPT before DATA\r\n", "" },
+	{ "parameters", LHLO "MAIL FROM:<a@b.test> SIZE=101\r\n"
+	  "MAIL FROM:<a@b.test> SIZE=1x\r\nMAIL FROM:<a@b.test> BODY=BINARYMIME"
+	  "\r\nMAIL FROM:<a@b.test> AUTH=<>\r\n"
+	  "MAIL FROM:<a@b.test> SIZE=100 BODY=8BITMIME\r\n"
+	  "RCPT TO:<team@l.test> NOTIFY=NEVER\r\n", { 0 }, G L
+	  "552 5.3.4 message size exceeds fixed maximum message size\r\n"
+	  "501 5.5.4 SIZE takes a number\r\n"
+	  "555 5.5.4 unsupported parameter\r\n"
+	  "555 5.5.4 unsupported parameter\r\n" OK_MAIL
+	  "555 5.5.4 unsupported parameter\r\n", "" },
+	{ "recipients bounded", LHLO MAIL RCPT RCPT RCPT "DATA\r\n.\r\n",
+	  { 0, 0 }, G L OK_MAIL OK_RCPT OK_RCPT
+	  "452 4.5.3 too many recipients\r\n" GO STORED STORED,
+	  "a@b.test|team@l.test,team@l.test|0/0|;" },
+	{ "paths", LHLO "MAIL FROM:a@b.test\r\nMAIL FROM:<a b@c>\r\n"
+	  "MAIL FROM: <\"a b\"@c.test>\r\nRCPT TO:<>\r\n"
+	  "RCPT TO:<@r1,@r2:team@l.test>\r\nDATA\r\n.\r\n", { 0 }, G L
+	  "501 5.5.4 syntax: MAIL FROM:<address>\r\n"
+	  "501 5.5.4 syntax: MAIL FROM:<address>\r\n" OK_MAIL
+	  "501 5.5.4 syntax: RCPT TO:<address>\r\n" OK_RCPT GO STORED,
+	  "\"a b\"@c.test|team@l.test|0/0|;" },
+	{ "other commands", LHLO "HELO x\r\nEHLO x\r\nVRFY team\r\nSTARTTLS\r\n"
+	  "NOOP \x01\r\nLHLO\r\nDATA x\r\nQUIT\r\n", { 0 }, G L
+	  "500 5.5.1 this is LMTP: say LHLO\r\n"
+	  "500 5.5.1 this is LMTP: say LHLO\r\n"
+	  "252 2.5.0 cannot verify; send the mail\r\n"
+	  "500 5.5.2 command not recognized\r\n"
+	  "500 5.5.2 command line holds bad characters\r\n"
+	  "501 5.5.4 syntax: LHLO hostname\r\n"
+	  "500 5.5.2 command not recognized\r\n" BYE, "" },
+	{ "too many errors", "X\r\nX\r\nX\r\nX\r\nX\r\nX\r\nX\r\nX\r\nX\r\nX\r\n"
+	  "X\r\nX\r\nX\r\nX\r\nX\r\nX\r\nX\r\nX\r\nX\r\nX\r\nNOOP\r\n", { 0 },
+	  G "500 5.5.2 command not recognized\r\n500 5.5.2 command not "
+	  "recognized\r\n500 5.5.2 command not recognized\r\n500 5.5.2 command "
+	  "not recognized\r\n500 5.5.2 command not recognized\r\n500 5.5.2 "
+	  "command not recognized\r\n500 5.5.2 command not recognized\r\n"
+	  "500 5.5.2 command not recognized\r\n500 5.5.2 command not "
+	  "recognized\r\n500 5.5.2 command not recognized\r\n500 5.5.2 command "
+	  "not recognized\r\n500 5.5.2 command not recognized\r\n500 5.5.2 "
+	  "command not recognized\r\n500 5.5.2 command not recognized\r\n"
+	  "500 5.5.2 command not recognized\r\n500 5.5.2 command not "
+	  "recognized\r\n500 5.5.2 command not recognized\r\n500 5.5.2 command "
+	  "not recognized\r\n500 5.5.2 command not recognized\r\n500 5.5.2 "
+	  "command not recognized\r\n421 4.7.0 too many errors, closing\r\n",
+	  "" },
+};
+
+/*
+ * drive - feed in to a session chunk bytes at a time, answering each
+ * message with the next codes; the replies go to out, the messages to
+ * msgs.
+ */
+static void
+drive(const char *in, size_t n, size_t chunk, const int *codes,
+    struct buf *out, struct buf *msgs)
+{
+	struct lmtp_session *s = lmtp_session_new(&limits, "mx.test", out);
+	size_t off = 0, c = 0;
+
+	while (off < n) {
+		size_t take = n - off < chunk ? n - off : chunk, used, len, size;
+		enum lmtp_event ev = lmtp_session_feed(s, in + off, take, &used,
+		    out);
+		struct inbound_result res[4];
+		const char *data;
+
+		ck_assert_uint_le(used, take);
+		off += used;
+		if (ev == LMTP_CLOSE)
+			break;
+		if (ev != LMTP_MESSAGE) {
+			ck_assert_uint_eq(used, take);
+			continue;
+		}
+		data = lmtp_session_data(s, &len, &size);
+		buf_addf(msgs, "%s|", lmtp_session_sender(s));
+		memset(res, 0, sizeof(res));
+		for (size_t i = 0; i < lmtp_session_nrcpt(s); i++) {
+			buf_addf(msgs, "%s%s", i ? "," : "",
+			    lmtp_session_rcpt(s, i));
+			res[i].exit_code = codes ? codes[c++ % 4] : (int)(c++ % 80);
+			snprintf(res[i].what, sizeof(res[i].what), "accepted");
+		}
+		buf_addf(msgs, "|%zu/%zu|", len, size);
+		buf_add(msgs, data, len);
+		buf_adds(msgs, ";");
+		lmtp_session_answer(s, res, out);
+	}
+	lmtp_session_free(s);
+}
+
+START_TEST(test_session)
+{
+	size_t chunks[] = { 1, 2, 7, 100000 };
+
+	for (size_t k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++) {
+		struct buf out, msgs;
+
+		buf_init(&out);
+		buf_init(&msgs);
+		drive(cases[_i].in, strlen(cases[_i].in), chunks[k],
+		    cases[_i].codes, &out, &msgs);
+		buf_addc(&out, '\0');
+		buf_addc(&msgs, '\0');
+		ck_assert_msg(!strcmp(out.data, cases[_i].out),
+		    "%s (chunks of %zu): got\n%s\nwant\n%s", cases[_i].name,
+		    chunks[k], out.data, cases[_i].out);
+		ck_assert_msg(!strcmp(msgs.data, cases[_i].msgs),
+		    "%s (chunks of %zu): messages got\n%s\nwant\n%s",
+		    cases[_i].name, chunks[k], msgs.data, cases[_i].msgs);
+		buf_release(&out);
+		buf_release(&msgs);
+	}
+}
+END_TEST
+
+START_TEST(test_line_too_long)
+{
+	struct buf in, out, msgs;
+
+	buf_init(&in);
+	buf_init(&out);
+	buf_init(&msgs);
+	buf_adds(&in, LHLO "NOOP ");
+	for (int i = 0; i < 5000; i++)
+		buf_addc(&in, 'A');
+	buf_adds(&in, "\r\nNOOP\r\n");
+	drive(in.data, in.len, 4096, NULL, &out, &msgs);
+	buf_addc(&out, '\0');
+	ck_assert_str_eq(out.data, G L "500 5.5.2 line too long\r\n"
+	    "250 2.0.0 ok\r\n");
+	buf_release(&in);
+	buf_release(&out);
+	buf_release(&msgs);
+}
+END_TEST
+
+/* Pieces the fuzz run joins at random, whole or cut. */
+static const char *const pieces[] = {
+	LHLO, MAIL, RCPT, "DATA\r\n", ".\r\n", "\r\n.\r\n", "..", ".", "\r",
+	"\n", "RSET\r\n", "QUIT\r\n", "NOOP\r\n", "MAIL FROM:<>\r\n",
+	"RCPT TO:<x@y>\r\n", "MAIL FROM:<a@b> SIZE=99999999999999999999\r\n",
+	"RCPT TO:<\"q\\\"\"@y>\r\n", "RCPT TO:<@a:b@c>\r\n", "BODY=8BITMIME",
+	"<", ">", "\"", "\\", "\x00", "\xff\xfe", "lhlo x\r\n", "hello world",
+};
+
+static unsigned long fuzz_seed = 20260601;
+
+static unsigned
+fuzz_rand(void)
+{
+	fuzz_seed = fuzz_seed * 6364136223846793005ul + 1442695040888963407ul;
+	return (unsigned)(fuzz_seed >> 33);
+}
+
+/* every reply line: three digits, a space or a dash, text, CRLF */
+static int
+replies_wellformed(const struct buf *out)
+{
+	size_t i = 0;
+
+	while (i < out->len) {
+		const char *p = out->data + i;
+		const char *e = memchr(p, '\n', out->len - i);
+
+		if (e == NULL || e - p < 5 || e[-1] != '\r' || p[0] < '2' ||
+		    p[0] > '5' || p[1] < '0' || p[1] > '9' || p[2] < '0' ||
+		    p[2] > '9' || (p[3] != ' ' && p[3] != '-'))
+			return 0;
+		for (const char *q = p; q < e - 1; q++)
+			if ((unsigned char)*q < 32 || (unsigned char)*q > 126)
+				return 0;
+		i += (size_t)(e - p) + 1;
+	}
+	return 1;
+}
+
+/*
+ * A fuzz run: 20,000 inputs made of protocol pieces and random bytes,
+ * each fed whole and in random cuts.  The session must never crash,
+ * answer only well-formed lines, keep no more than max_size, and answer
+ * the same whatever the cuts.
+ */
+START_TEST(test_fuzz)
+{
+	for (int round = 0; round < 20000; round++) {
+		struct buf in, out1, out2, m1, m2;
+		int n = 1 + (int)(fuzz_rand() % 40);
+		size_t chunk = 1 + fuzz_rand() % 64;
+
+		buf_init(&in);
+		buf_init(&out1);
+		buf_init(&out2);
+		buf_init(&m1);
+		buf_init(&m2);
+		for (int i = 0; i < n; i++) {
+			unsigned r = fuzz_rand() % 10;
+
+			if (r < 8) {
+				const char *p = pieces[fuzz_rand() %
+				    (sizeof(pieces) / sizeof(pieces[0]))];
+
+				buf_add(&in, p, *p ? strlen(p) : 1);
+			} else
+				for (unsigned k = fuzz_rand() % 200; k > 0; k--)
+					buf_addc(&in, (char)(fuzz_rand() & 0xff));
+		}
+		drive(in.data, in.len, in.len, NULL, &out1, &m1);
+		drive(in.data, in.len, chunk, NULL, &out2, &m2);
+		ck_assert(replies_wellformed(&out1));
+		ck_assert(out1.len == out2.len && !memcmp(out1.data, out2.data,
+		    out1.len));
+		ck_assert(m1.len == m2.len && (m1.len == 0 ||
+		    !memcmp(m1.data, m2.data, m1.len)));
+		buf_release(&in);
+		buf_release(&out1);
+		buf_release(&out2);
+		buf_release(&m1);
+		buf_release(&m2);
+	}
+}
+END_TEST
+
+/* ---- group commit ---- */
+
+static char dir[256];
+static struct kith_config cfg;
+static sqlite3 *db;
+
+static void
+setup(void)
+{
+	char err[256], *secret;
+	struct list l;
+
+	db = unit_db(dir, sizeof(dir));
+	setenv("KITH_HOME", dir, 1);
+	ck_assert_int_eq(config_load(&cfg, "/dev/null", err, sizeof(err)), 0);
+	unsetenv("KITH_HOME");
+	secret = config_secret_path(&cfg);
+	ck_assert_int_eq(token_secret_create(secret, err, sizeof(err)), 0);
+	free(secret);
+	ck_assert_int_eq(list_create(db, "team@example.org",
+	    "alice@example.org", "Team", NULL, err, sizeof(err)), KITH_OK);
+	list_find(db, "team", &l, err, sizeof(err));
+	member_add(db, l.id, "bob@example.org", NULL);
+	list_release(&l);
+}
+
+static void
+teardown(void)
+{
+	db_close(db);
+	config_release(&cfg);
+	unit_rmdir(dir);
+}
+
+static int64_t
+posts(void)
+{
+	return db_int(db, -1, NULL, "SELECT count(*) FROM posts", "");
+}
+
+static void
+post(const char *id, struct inbound_result *res)
+{
+	char *mail = xasprintf("From: bob@example.org\nMessage-ID: <%s>\n"
+	    "Subject: s\n\nhi\n", id);
+
+	inbound_receive_db(&cfg, db, mail, strlen(mail), strlen(mail),
+	    "bob@example.org", "team@example.org", res);
+	free(mail);
+}
+
+/* Posts in one group count once committed, and not at all rolled back. */
+START_TEST(test_group)
+{
+	struct inbound_result res;
+	sqlite3 *other;
+	char err[256], *path = config_db_path(&cfg);
+
+	ck_assert_int_eq(db_open(path, 0, 100, DB_FAST, &other, err,
+	    sizeof(err)), KITH_OK);
+	ck_assert_int_eq(db_group_begin(db), KITH_OK);
+	post("g1@x", &res);
+	ck_assert_int_eq(res.exit_code, 0);
+	ck_assert_str_eq(res.what, "accepted");
+	post("g2@x", &res);
+	ck_assert_int_eq(res.exit_code, 0);
+	post("g1@x", &res);	/* seen in the group already */
+	ck_assert_str_eq(res.what, "dropped");
+	/* nothing is seen outside before the commit */
+	ck_assert_int_eq(db_int(other, -1, NULL, "SELECT count(*) FROM posts",
+	    ""), 0);
+	ck_assert_int_eq(db_group_commit(db), KITH_OK);
+	ck_assert_int_eq(db_int(other, -1, NULL, "SELECT count(*) FROM posts",
+	    ""), 2);
+	ck_assert_int_eq(db_group_begin(db), KITH_OK);
+	post("g3@x", &res);
+	ck_assert_int_eq(res.exit_code, 0);
+	db_group_rollback(db);
+	ck_assert_int_eq(posts(), 2);
+	/* after the group, transactions are whole ones again */
+	post("g4@x", &res);
+	ck_assert_int_eq(res.exit_code, 0);
+	ck_assert_int_eq(db_int(other, -1, NULL, "SELECT count(*) FROM posts",
+	    ""), 3);
+	db_close(other);
+	free(path);
+}
+END_TEST
+
+/* Inside a group, a caller's rollback undoes its own work only. */
+START_TEST(test_group_savepoints)
+{
+	ck_assert_int_eq(db_exec(db, "CREATE TABLE t(x)", ""), KITH_OK);
+	ck_assert_int_eq(db_group_begin(db), KITH_OK);
+	ck_assert_int_eq(db_begin(db), KITH_OK);
+	ck_assert_int_eq(db_exec(db, "INSERT INTO t VALUES (1)", ""), KITH_OK);
+	ck_assert_int_eq(db_commit(db), KITH_OK);
+	ck_assert_int_eq(db_begin(db), KITH_OK);
+	ck_assert_int_eq(db_exec(db, "INSERT INTO t VALUES (2)", ""), KITH_OK);
+	db_rollback(db);
+	ck_assert_int_eq(db_begin(db), KITH_OK);
+	ck_assert_int_eq(db_exec(db, "INSERT INTO t VALUES (3)", ""), KITH_OK);
+	ck_assert_int_eq(db_commit(db), KITH_OK);
+	ck_assert_int_eq(db_group_commit(db), KITH_OK);
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT group_concat(x, '') FROM t",
+	    ""), 13);
+	/* once the group's transaction is gone, db_begin says try again */
+	ck_assert_int_eq(db_group_begin(db), KITH_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL),
+	    SQLITE_OK);
+	ck_assert_int_eq(db_begin(db), KITH_TEMP);
+	ck_assert_int_eq(db_group_commit(db), KITH_TEMP);
+}
+END_TEST
+
+/* The same verdicts as inbound_receive, which opens its own connection. */
+START_TEST(test_same_verdicts)
+{
+	struct inbound_result a, b;
+	static const char *const to[] = { "team@example.org",
+		"nosuch@example.org", "team-owner@example.org",
+		"team-request@example.org" };
+	const char *mail = "From: bob@example.org\nSubject: help\n\nhelp\n";
+
+	for (size_t i = 0; i < sizeof(to) / sizeof(to[0]); i++) {
+		inbound_receive(&cfg, mail, strlen(mail), "bob@example.org",
+		    to[i], &a);
+		ck_assert_int_eq(db_group_begin(db), KITH_OK);
+		inbound_receive_db(&cfg, db, mail, strlen(mail), strlen(mail),
+		    "bob@example.org", to[i], &b);
+		db_group_rollback(db);
+		ck_assert_int_eq(a.exit_code, b.exit_code);
+		ck_assert_str_eq(a.what, b.what);
+	}
+}
+END_TEST
+
+Suite *
+lmtp_suite(void)
+{
+	Suite *s = suite_create("lmtp");
+	TCase *tc = tcase_create("session");
+	TCase *tg = tcase_create("group");
+
+	tcase_add_loop_test(tc, test_session, 0,
+	    (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(tc, test_line_too_long);
+	tcase_add_test(tc, test_fuzz);
+	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(tg, setup, teardown);
+	tcase_add_test(tg, test_group);
+	tcase_add_test(tg, test_group_savepoints);
+	tcase_add_test(tg, test_same_verdicts);
+	suite_add_tcase(s, tg);
+	return s;
+}
