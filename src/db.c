@@ -392,6 +392,11 @@ static const char *const migrations[] = {
 	"  'delete', old.id, old.subject, old.body WHERE old.archived;"
 	"  INSERT INTO posts_fts(rowid, subject, body) SELECT new.id,"
 	"  new.subject, new.body WHERE new.archived; END;",
+	/*
+	 * 14: languages (issue 13).  A member's own language ('' : the
+	 * list's setting `language`, else en); notice_lang() reads it.
+	 */
+	"ALTER TABLE members ADD COLUMN lang TEXT NOT NULL DEFAULT '';",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == DB_SCHEMA_VERSION,

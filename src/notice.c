@@ -8,6 +8,7 @@
 #include "kith/bans.h"
 #include "kith/compose.h"
 #include "kith/db.h"
+#include "kith/i18n.h"
 #include "kith/log.h"
 #include "kith/members.h"
 #include "kith/notice.h"
@@ -54,11 +55,42 @@ void
 notice_lang(sqlite3 *db, const struct list *l, const char *address,
     char lang[NOTICE_LANG_LEN])
 {
-	/* issue 13: the member's language, else the list's setting */
-	(void)db;
-	(void)l;
-	(void)address;
-	snprintf(lang, NOTICE_LANG_LEN, "en");
+	/* written only once Kith had the language (notice_lang_ok); a
+	 * language folder removed since falls back, text by text, to en
+	 * (template.h) */
+	char *own = address ? member_lang(db, l->id, address) : xstrdup("");
+	char *list = *own ? NULL : list_setting(db, l->id, "language");
+	const char *code = *own ? own : list;
+
+	snprintf(lang, NOTICE_LANG_LEN, "%s", code && *code &&
+	    i18n_code_valid(code) && strlen(code) < NOTICE_LANG_LEN ? code :
+	    "en");
+	free(own);
+	free(list);
+}
+
+int
+notice_lang_ok(const struct kith_config *cfg, const char *code, char *err,
+    size_t errlen)
+{
+	char why[256] = "";
+	char **all;
+	struct buf b;
+
+	if (code && strlen(code) < NOTICE_LANG_LEN &&
+	    template_lang(cfg, code, why, sizeof(why)) != NULL)
+		return 0;
+	all = template_languages(cfg);
+	buf_init(&b);
+	for (size_t i = 0; all && all[i]; i++)
+		buf_addf(&b, " %s", all[i]);
+	snprintf(err, errlen, "Kith has no language '%.32s'%s%s; it has:%s",
+	    code ? code : "", *why && strncmp(why, "no LANGUAGE", 11) ?
+	    ": " : "", *why && strncmp(why, "no LANGUAGE", 11) ? why : "",
+	    b.data ? b.data : " en");
+	buf_release(&b);
+	i18n_codes_free(all);
+	return -1;
 }
 
 int

@@ -832,6 +832,24 @@ lang_get(const char *data_dir, const char *code, char *err, size_t errlen)
 	return l;
 }
 
+const struct i18n_lang *
+template_lang(const struct kith_config *cfg, const char *code, char *err,
+    size_t errlen)
+{
+	char tmp[8];
+
+	if (err == NULL || errlen == 0) {
+		err = tmp;
+		errlen = sizeof(tmp);
+	}
+	if (code == NULL || !i18n_code_valid(code)) {
+		snprintf(err, errlen, "'%s' is not a language code",
+		    code ? code : "");
+		return NULL;
+	}
+	return lang_get(cfg ? cfg->data_dir : NULL, code, err, errlen);
+}
+
 /* ==== evaluator ==== */
 
 struct eval {
@@ -1538,15 +1556,26 @@ report(struct template_check *c, int warning, const char *fmt, ...)
 		c->report(c->ctx, warning, line);
 }
 
+static int
+code_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* The languages present: a LANGUAGE file in the site's or shipped folders. */
 static char **
 languages(const struct kith_config *cfg)
 {
-	char **all = NULL, *site = xasprintf("%s/templates", cfg->data_dir);
+	char **all = NULL, *site = cfg && cfg->data_dir ?
+	    xasprintf("%s/templates", cfg->data_dir) : NULL;
 	size_t n = 0;
 
 	for (size_t i = 0; i < NSHIPPED + 1; i++) {
-		char **codes = i18n_lang_codes(i == 0 ? site : shipped_dirs[i - 1]);
+		char **codes;
+
+		if (i == 0 && site == NULL)
+			continue;
+		codes = i18n_lang_codes(i == 0 ? site : shipped_dirs[i - 1]);
 
 		for (size_t k = 0; codes && codes[k]; k++)
 			seen_add(&all, &n, codes[k]);
@@ -1556,7 +1585,14 @@ languages(const struct kith_config *cfg)
 	all = xrealloc(all, (n + 1) * sizeof(*all));
 	all[n] = NULL;
 	free(site);
+	qsort(all, n, sizeof(*all), code_cmp);
 	return all;
+}
+
+char **
+template_languages(const struct kith_config *cfg)
+{
+	return languages(cfg);
 }
 
 /*

@@ -132,6 +132,25 @@ int template_string(const char *text, const char *where,
 char *template_find(const struct kith_config *cfg,
     const struct template_opts *o, const char *name, char *lang);
 
+/*
+ * template_lang - the rules of language code as the texts use them
+ * (DATA/templates/CODE/LANGUAGE, else the shipped one), loaded once and
+ * cached: borrowed, valid until template_cache_clear().  NULL with one
+ * line in err (may be NULL) when Kith has no such language or its
+ * LANGUAGE file is broken.  The test of whether a language may be
+ * chosen (a list's setting, a member's language).
+ */
+struct i18n_lang;
+const struct i18n_lang *template_lang(const struct kith_config *cfg,
+    const char *code, char *err, size_t errlen);
+
+/*
+ * template_languages - the codes of every language present (a LANGUAGE
+ * file in DATA/templates or the shipped folder), "en" always, sorted,
+ * NULL-terminated; free with i18n_codes_free().
+ */
+char **template_languages(const struct kith_config *cfg);
+
 /* Forget the cached languages (tests that rewrite LANGUAGE files). */
 void template_cache_clear(void);
 

@@ -32,6 +32,7 @@ Suite *feature_suite(void);
 Suite *texts_suite(void);
 Suite *privacy_suite(void);
 Suite *import_suite(void);
+Suite *lang_suite(void);
 
 /* A fresh database in a temporary directory; caller closes and removes. */
 #include <sqlite3.h>
