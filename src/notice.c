@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "kith/bans.h"
 #include "kith/compose.h"
@@ -67,6 +68,62 @@ notice_lang(sqlite3 *db, const struct list *l, const char *address,
 	    "en");
 	free(own);
 	free(list);
+}
+
+int
+notice_lang_find(const struct kith_config *cfg, const char *word,
+    char code[NOTICE_LANG_LEN])
+{
+	char **all = template_languages(cfg);
+	int found = 0;
+
+	code[0] = '\0';
+	for (size_t i = 0; all && all[i] && !found; i++) {
+		const struct i18n_lang *lang = template_lang(cfg, all[i], NULL,
+		    0);
+
+		if (lang == NULL || strlen(all[i]) >= NOTICE_LANG_LEN)
+			continue;
+		if (!strcasecmp(word, all[i]) ||
+		    !strcasecmp(word, i18n_lang_name(lang)) ||
+		    !strcasecmp(word, i18n_lang_name_en(lang))) {
+			snprintf(code, NOTICE_LANG_LEN, "%s", all[i]);
+			found = 1;
+		}
+	}
+	i18n_codes_free(all);
+	return found;
+}
+
+char *
+notice_lang_list(const struct kith_config *cfg)
+{
+	char **all = template_languages(cfg);
+	struct buf b;
+
+	buf_init(&b);
+	for (size_t i = 0; all && all[i]; i++) {
+		const struct i18n_lang *lang = template_lang(cfg, all[i], NULL,
+		    0);
+
+		if (lang)
+			buf_addf(&b, "%s%s (%s)", b.len ? ", " : "", all[i],
+			    i18n_lang_name(lang));
+	}
+	i18n_codes_free(all);
+	return b.data ? buf_detach(&b, NULL) : xstrdup("en");
+}
+
+void
+notice_lang_name(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, const char *address, char *name, size_t len)
+{
+	char code[NOTICE_LANG_LEN];
+	const struct i18n_lang *lang;
+
+	notice_lang(db, l, address, code);
+	lang = template_lang(cfg, code, NULL, 0);
+	snprintf(name, len, "%s", lang ? i18n_lang_name(lang) : code);
 }
 
 int
@@ -383,6 +440,20 @@ notice_rate_ok(sqlite3 *db, int64_t list_id, const char *address,
 	TF_BOOL("why.other")
 #define POLL TF_STR("poll.question"), TF_INT("poll.id"), \
 	TF_BOOL("poll.multiple"), TF_STR("vote")
+#define HELP_WORDS TF_STR("words.subscribe"), TF_STR("word.subscribe"), \
+	TF_STR("words.unsubscribe"), TF_STR("word.unsubscribe"), \
+	TF_STR("words.help"), TF_STR("word.help"), \
+	TF_STR("words.set"), TF_STR("word.set"), \
+	TF_STR("words.digest"), TF_STR("word.digest"), \
+	TF_STR("words.daily"), TF_STR("word.daily"), \
+	TF_STR("words.weekly"), TF_STR("word.weekly"), \
+	TF_STR("words.off"), TF_STR("word.off"), \
+	TF_STR("words.nomail"), TF_STR("word.nomail"), \
+	TF_STR("words.language"), TF_STR("word.language"), \
+	TF_STR("words.rsvp"), TF_STR("word.rsvp"), \
+	TF_STR("words.yes"), TF_STR("word.yes"), \
+	TF_STR("words.no"), TF_STR("word.no"), \
+	TF_STR("words.maybe"), TF_STR("word.maybe")
 const struct template_schema notice_schema[] = {
 	{ "nonmember.txt", F(POST), REPLY },
 	{ "announce-only.txt", F(POST), REPLY },
@@ -404,7 +475,8 @@ const struct template_schema notice_schema[] = {
 	    GENERATED },
 	{ "approve-subscription.txt", F(MEMBER), GENERATED },
 	{ "invite.txt", F(MEMBER), GENERATED },
-	{ "help.txt", NULL, REPLY },
+	{ "help.txt", F(TF_STR("language"), TF_BOOL("own_words"), HELP_WORDS),
+	    REPLY },
 	{ "request-reply.txt", F(TF_STR("results"), TF_STR("reply_subject"),
 	    TF_BOOL("confirmation")), REPLY },
 	{ "held.txt", F(TF_STR("subject"), TF_STR("reason"), WHY), REPLY },

@@ -93,6 +93,22 @@ void notice_lang(sqlite3 *db, const struct list *l, const char *address,
     char lang[NOTICE_LANG_LEN]);
 
 /*
+ * notice_lang_find - the language a member names ("cs", "čeština",
+ * "Czech", any case of ASCII letters) among those Kith has; 1 with its
+ * code, else 0.
+ */
+int notice_lang_find(const struct kith_config *cfg, const char *word,
+    char code[NOTICE_LANG_LEN]);
+
+/* notice_lang_list - "cs (čeština), de (Deutsch), ...": what may be
+ * chosen; caller frees. */
+char *notice_lang_list(const struct kith_config *cfg);
+
+/* notice_lang_name - notice_lang's language by its own name ("čeština"). */
+void notice_lang_name(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, const char *address, char *name, size_t len);
+
+/*
  * notice_lang_ok - 0 when Kith has language code (a LANGUAGE file in
  * DATA/templates/CODE or the shipped templates, and it loads), so that a
  * list or a member may choose it; else -1 with one line in err naming
