@@ -123,10 +123,10 @@ list_set_cmd(struct cli *c, int argc, char **argv)
 	    2, 3, NULL };
 	struct list l;
 	char err[512], *key, *value;
-	int st;
+	int st, n;
 
-	cli_parse(&sub, argc, argv);
-	if (argc == 3) {
+	n = cli_parse(&sub, argc, argv);
+	if (n == 3) {
 		key = xstrdup(argv[1]);
 		value = xstrdup(argv[2]);
 	} else if ((value = strchr(argv[1], '=')) != NULL) {

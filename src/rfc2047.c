@@ -56,6 +56,22 @@ utf8_sanitize(const char *s, size_t len)
 	return buf_detach(&b, NULL);
 }
 
+/* utf8_whole - 1 when s[0..n) is well-formed UTF-8 throughout. */
+static int
+utf8_whole(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i < n; ) {
+		size_t k = utf8_seq_len(p + i, n - i);
+
+		if (k == 0)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
 char *
 rfc2047_decode(const char *raw, size_t len)
 {
@@ -67,7 +83,11 @@ rfc2047_decode(const char *raw, size_t len)
 		if (raw[i] != '\r' && raw[i] != '\n')
 			unfolded[j++] = raw[i];
 	unfolded[j] = '\0';
-	if (mailmime_encoded_phrase_parse("iso-8859-1", unfolded, j, &idx,
+	/* text outside encoded-words: UTF-8 when it is well-formed UTF-8
+	 * (RFC 6532, what mail programs in any script send today), else
+	 * Latin-1 as it always was */
+	if (mailmime_encoded_phrase_parse(utf8_whole(unfolded, j) ? "utf-8" :
+	    "iso-8859-1", unfolded, j, &idx,
 	    "utf-8", &out) != MAILIMF_NO_ERROR || out == NULL) {
 		clean = utf8_sanitize(unfolded, j);
 		free(unfolded);

@@ -18,6 +18,7 @@
 #include "kith/notice.h"
 #include "kith/reply.h"
 #include "kith/requests.h"
+#include "kith/rfc2047.h"
 #include "kith/template.h"
 #include "kith/util.h"
 #include "unit.h"
@@ -465,6 +466,32 @@ START_TEST(test_accept_language_bounded)
 }
 END_TEST
 
+/* ---- multilingual mail: headers in, headers out ---- */
+
+static const struct {
+	const char *raw, *want;
+} decode_cases[] = {
+	/* raw UTF-8 (RFC 6532), as mail programs in any script send it */
+	{ "Re: p\xc5\x99ihl\xc3\xa1sit se", "Re: přihlásit se" },
+	{ "\xea\xb5\xac\xeb\x8f\x85 \xec\xb7\xa8\xec\x86\x8c", "구독 취소" },
+	{ "\xce\xb2\xce\xbf\xce\xae\xce\xb8\xce\xb5\xce\xb9\xce\xb1", "βοήθεια" },
+	/* encoded-words, and raw UTF-8 next to them */
+	{ "=?UTF-8?B?7ZmU7JqU7J28?= \xeb\xaa\xa8\xec\x9e\x84", "화요일 모임" },
+	{ "=?ISO-8859-2?Q?P=F8ihl=E1sit?=", "Přihlásit" },
+	/* bytes that are not UTF-8 stay Latin-1, as before */
+	{ "caf\xe9", "café" },
+};
+
+START_TEST(test_decode_raw_utf8)
+{
+	char *got = rfc2047_decode(decode_cases[_i].raw,
+	    strlen(decode_cases[_i].raw));
+
+	ck_assert_str_eq(got, decode_cases[_i].want);
+	free(got);
+}
+END_TEST
+
 Suite *
 lang_suite(void)
 {
@@ -482,6 +509,8 @@ lang_suite(void)
 	tcase_add_loop_test(tc, test_accept_language, 0,
 	    (int)(sizeof(accept_cases) / sizeof(accept_cases[0])));
 	tcase_add_test(tc, test_accept_language_bounded);
+	tcase_add_loop_test(tc, test_decode_raw_utf8, 0,
+	    (int)(sizeof(decode_cases) / sizeof(decode_cases[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }

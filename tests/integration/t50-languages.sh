@@ -1,0 +1,159 @@
+#!/bin/sh
+# Languages end to end (issue 13): a Czech list and a Korean list through
+# the real SMTP sink, subscribe -> confirm -> welcome -> post -> digest ->
+# poll -> results -> goodbye, the member's commands written in the list's
+# language.  Every mail is parsed with Python's email package and checked
+# against the shipped translation it must come from (verify_lang.py reads
+# the expected words from templates/LANG/ at test time): subject and text
+# in the list's language, not English.  Then, inside the Czech list, a
+# member who writes "set language el" gets Greek from then on while the
+# others keep Czech.  A language whose texts are not translated yet
+# (templates/LANG/welcome.txt missing) is skipped with a message; the
+# commands, settings and fallbacks are checked whatever is translated.
+. "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
+
+TPL=$KITH_SRCDIR/templates
+VL="$PY $HERE/verify_lang.py"
+start_sink
+write_conf "smtp://127.0.0.1:$SINK_PORT"
+kith init >/dev/null
+token_addr() { $MT header "$(last "$1")" Reply-To | sed 's/.*<//; s/>.*//'; }
+is_member() { [ "$(db "SELECT count(*) FROM members WHERE address='$1' AND list_id=(SELECT id FROM lists WHERE local='$2')")" = 1 ]; }
+# in_lang ADDRESS LANG NAME WHAT: the newest mail to ADDRESS is templates/LANG/NAME
+in_lang() {
+	f=$(last "$1")
+	why=$($VL in "$f" "$TPL" "$2" "$3" 2>&1)
+	assert_ok '[ -n "$f" ] && [ -z "$why" ]' "$4 ($2/$3${why:+: $why})"
+}
+translated() { [ -f "$TPL/$1/welcome.txt" ]; }
+# first WORD of command.NAME in templates/LANG/LANGUAGE
+word() { sed -n "s/^command\.$2 = \([^,]*\).*/\1/p" "$TPL/$1/LANGUAGE"; }
+
+# ---- the settings: only a language Kith has ----
+kith list create cz@example.org --owner alice@example.org --name "Spolek" >/dev/null
+err=$(kith list set cz language xx 2>&1); rc=$?
+assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "no language .xx.; it has: cs de el en"' "list set language xx is refused, naming the languages there are ($err)"
+assert_ok '[ "$(kith list set cz language=cs)" = "cz@example.org: language = cs" ]' "list set cz language=cs"
+assert_ok 'kith list show cz | grep -q "^language  *cs$"' "list show says so"
+kith member add cz alice@example.org >/dev/null 2>&1
+err=$(kith member set cz alice@example.org language=tlh 2>&1); rc=$?
+assert_ok '[ $rc = 65 ]' "member set language=tlh is refused ($err)"
+
+# run_list LANG LIST NAME SUBJECT: the whole life of a member, in LANG
+run_list() {
+	L=$1; LIST=$2; NAME=$3; SUBJ=$4
+	if ! translated "$L"; then
+		echo "# SKIP $L: templates/$L/welcome.txt is not there yet (its translation lands later); its end-to-end part is not run"
+		return 0
+	fi
+	[ "$LIST" = cz ] || kith list create "$LIST@example.org" --owner alice@example.org --name "$NAME" >/dev/null
+	kith list set "$LIST" language "$L" >/dev/null
+	kith member add "$LIST" bob@example.org --name Bob >/dev/null
+	rm -f "$SINK_DIR"/*
+
+	# subscribe: the answer (with the confirmation) in the list's language
+	send dora@example.net "$LIST-request@example.org" "$(word "$L" subscribe)" ""
+	in_lang dora@example.net "$L" request-reply.txt "$L: the answer to '$(word "$L" subscribe)' is in $L"
+	confirm=$(token_addr dora@example.net)
+	send dora@example.net "$confirm" "Re: x" ""
+	assert_ok 'is_member dora@example.net "$LIST"' "$L: confirming by an empty reply subscribes"
+	in_lang dora@example.net "$L" welcome.txt "$L: the welcome"
+
+	# a post whose subject and name are in the list's script
+	printf 'From: =?UTF-8?B?%s?= <bob@example.org>\nTo: %s@example.org\nSubject: =?UTF-8?B?%s?=\nMessage-ID: <p-%s@x>\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n\n%s\n' \
+		"$(printf '%s' "$NAME Bob" | base64 -w0)" "$LIST" "$(printf '%s' "$SUBJ" | base64 -w0)" "$L" "$SUBJ" > "$T/post-$L"
+	kith receive -r "$LIST@example.org" -f bob@example.org < "$T/post-$L" 2>>"$T/receive.err"
+	kith deliver >/dev/null 2>&1
+	got=$($VL subject "$(last dora@example.net)")
+	assert_ok '[ "$got" = "$SUBJ" ]' "$L: the post's subject in its script arrives intact ($got)"
+	raw=$(grep -i "^Subject:" "$(last dora@example.net)" | head -1)
+	assert_ok 'printf "%s\n" "$raw" | grep -q "=?UTF-8?"' "$L: encoded by RFC 2047 on the wire"
+
+	# digest: asked for in the list's words, confirmed
+	send dora@example.net "$LIST-request@example.org" "x" "$(word "$L" set) $(word "$L" digest) $(word "$L" daily)"
+	send dora@example.net "$(token_addr dora@example.net)" "Re: x" ""
+	assert_ok '[ "$(db "SELECT mode FROM members WHERE address=\"dora@example.net\" AND list_id=(SELECT id FROM lists WHERE local=\"$LIST\")")" = digest-daily ]' "$L: '$(word "$L" set) $(word "$L" digest) $(word "$L" daily)' sets digest-daily"
+	in_lang dora@example.net "$L" request-reply.txt "$L: the confirmation's answer"
+	kith receive -r "$LIST@example.org" -f bob@example.org < "$T/post-$L" 2>/dev/null
+	sed "s/<p-$L@x>/<p2-$L@x>/" "$T/post-$L" > "$T/post2-$L"
+	kith receive -r "$LIST@example.org" -f bob@example.org < "$T/post2-$L" 2>>"$T/receive.err"
+	at "$(after 25h)" digest send "$LIST" --force >/dev/null 2>&1
+	at "$(after 25h)" deliver >/dev/null 2>&1
+	in_lang dora@example.net "$L" digest/subject.txt "$L: the digest"
+
+	# a poll and its results
+	id=$(kith poll create "$LIST" --question "$SUBJ?" --option A --option B)
+	kith deliver >/dev/null 2>&1
+	in_lang bob@example.org "$L" poll.txt "$L: the poll"
+	printf 'From: bob@example.org\nTo: %s\nSubject: Re: x\nMessage-ID: <v-%s@x>\n\n1\n' "$(token_addr bob@example.org)" "$L" > "$T/vote-$L"
+	kith receive -r "$(token_addr bob@example.org)" -f bob@example.org < "$T/vote-$L" 2>>"$T/receive.err"
+	kith deliver >/dev/null 2>&1
+	in_lang bob@example.org "$L" poll-voted.txt "$L: the vote's acknowledgement"
+	kith poll close "$id" >/dev/null
+	kith deliver >/dev/null 2>&1
+	in_lang bob@example.org "$L" poll-results.txt "$L: the results"
+
+	# help lists the language's own words
+	send dora@example.net "$LIST-request@example.org" "$(word "$L" help)" ""
+	body=$($VL body "$(last dora@example.net)")
+	assert_ok 'printf "%s\n" "$body" | grep -qF "$(word "$L" unsubscribe)"' "$L: '$(word "$L" help)' answers with help naming '$(word "$L" unsubscribe)'"
+
+	# goodbye
+	send dora@example.net "$LIST-request@example.org" "x" "$(word "$L" unsubscribe)"
+	send dora@example.net "$(token_addr dora@example.net)" "Re: x" ""
+	assert_ok '! is_member dora@example.net "$LIST"' "$L: '$(word "$L" unsubscribe)', confirmed, leaves"
+	in_lang dora@example.net "$L" goodbye.txt "$L: the goodbye"
+}
+
+run_list cs cz "Spolek" "Schůzka v úterý: kdo přijde?"
+run_list ko kr "모임" "화요일 모임: 누가 오나요?"
+
+# ---- inside one Czech list, one member switches to Greek ----
+rm -f "$SINK_DIR"/*
+kith member add cz carol@example.org --name Carol >/dev/null 2>&1
+kith member add cz eva@example.org --name Eva >/dev/null 2>&1
+kith list set cz language cs >/dev/null
+send eva@example.org cz-request@example.org "x" "$(word cs set) $(word cs language) el"
+assert_ok '[ "$(db "SELECT lang FROM members WHERE address=\"eva@example.org\"")" = "" ]' "'$(word cs set) $(word cs language) el' waits for the confirmation"
+send eva@example.org "$(token_addr eva@example.org)" "Re: x" ""
+assert_ok '[ "$(db "SELECT lang FROM members WHERE address=\"eva@example.org\"")" = el ]' "confirmed: Eva's language is el"
+send eva@example.org cz-request@example.org "x" "set language klingon"
+body=$($VL body "$(last eva@example.org)")
+assert_ok 'printf "%s\n" "$body" | grep -q "cs (čeština)" && [ "$(db "SELECT lang FROM members WHERE address=\"eva@example.org\"")" = el ]' "an unknown language changes nothing and the answer lists those there are"
+if translated cs && translated el; then
+	id=$(kith poll create cz --question "Kdy?" --option A --option B)
+	kith deliver >/dev/null 2>&1
+	in_lang eva@example.org el poll.txt "Eva gets the poll in Greek"
+	in_lang carol@example.org cs poll.txt "Carol still gets it in Czech"
+	send eva@example.org cz-request@example.org "βοήθεια" ""
+	in_lang eva@example.org el help.txt "Eva's help, asked for in Greek words, is Greek"
+	kith poll close "$id" >/dev/null
+	kith deliver >/dev/null 2>&1
+	in_lang carol@example.org cs poll-results.txt "the results, one copy for the list, are in the list's language"
+	send eva@example.org cz-request@example.org "x" "set language default"
+	send eva@example.org "$(token_addr eva@example.org)" "Re: x" ""
+	assert_ok '[ "$(db "SELECT lang FROM members WHERE address=\"eva@example.org\"")" = "" ]' "'set language default' gives her the list's again"
+	in_lang eva@example.org cs request-reply.txt "and the answer to that is Czech"
+else
+	echo "# SKIP Greek in a Czech list: templates/cs or templates/el not translated yet"
+	# what can be checked without the texts: the member's language is used
+	kith member set cz eva@example.org language=el >/dev/null
+	assert_ok '[ "$(db "SELECT lang FROM members WHERE address=\"eva@example.org\"")" = el ]' "kith member set ... language=el"
+fi
+
+# ---- a stranger whose mail says Korean joins a Czech list in Korean ----
+rm -f "$SINK_DIR"/*
+send hana@example.net cz-request@example.org "subscribe" "" "Content-Language: ko-KR"
+send hana@example.net "$(token_addr hana@example.net)" "Re: x" ""
+assert_ok '[ "$(db "SELECT lang FROM members WHERE address=\"hana@example.net\"")" = ko ]' "Content-Language: ko-KR starts the member in ko"
+if translated ko; then
+	in_lang hana@example.net ko welcome.txt "and the welcome is Korean"
+fi
+send ivan@example.net cz-request@example.org "subscribe" "" "Accept-Language: de-AT, cs;q=0.9, en;q=0.5"
+send ivan@example.net "$(token_addr ivan@example.net)" "Re: x" ""
+assert_ok '[ "$(db "SELECT lang FROM members WHERE address=\"ivan@example.net\"")" = de ] && is_member ivan@example.net cz' "Accept-Language: de-AT, cs;q=0.9 starts the member in de, the first Kith has by q"
+send jan@example.net cz-request@example.org "subscribe" "" "Accept-Language: tlh, cs;q=0.8"
+send jan@example.net "$(token_addr jan@example.net)" "Re: x" ""
+assert_ok '[ "$(db "SELECT lang FROM members WHERE address=\"jan@example.net\"")" = "" ] && is_member jan@example.net cz' "Accept-Language naming the list's own language keeps the member on the list's"
+
+finish
