@@ -96,14 +96,17 @@ web_decision(const struct mail_ctx *c, int64_t id, int64_t mod_id,
     const char *mod, int64_t expires)
 {
 	char *url = weblink_moderate(c->cfg, c->key, c->l->address, id, mod_id,
-	    mod, expires), *text = NULL, err[512];
-	struct template_var vars[] = { { "url", url } };
+	    mod, expires), *text = NULL, lang[NOTICE_LANG_LEN];
 
 	if (url) {
-		text = template_render(c->cfg, c->l->local,
-		    "held-moderator-web.txt", vars, 1, err, sizeof(err));
-		if (text == NULL)
-			log_error("moderation: %s", err);
+		/* in the moderator's language, as the notice around it */
+		struct tvars *tv = tv_new();
+
+		tv_str(tv, "url", url);
+		notice_lang(c->db, c->l, mod, lang);
+		text = notice_text(c->db, c->cfg, c->l, lang,
+		    "held-moderator-web.txt", tv);	/* NULL: logged */
+		tv_free(tv);
 	}
 	free(url);
 	return text ? text : xstrdup("");

@@ -15,7 +15,7 @@
 TPL=$KITH_SRCDIR/templates
 VL="$PY $HERE/verify_lang.py"
 start_sink
-write_conf "smtp://127.0.0.1:$SINK_PORT"
+write_conf "smtp://127.0.0.1:$SINK_PORT" "web_base_url = https://lists.example.org/"
 kith init >/dev/null
 token_addr() { $MT header "$(last "$1")" Reply-To | sed 's/.*<//; s/>.*//'; }
 is_member() { [ "$(db "SELECT count(*) FROM members WHERE address='$1' AND list_id=(SELECT id FROM lists WHERE local='$2')")" = 1 ]; }
@@ -155,5 +155,25 @@ assert_ok '[ "$(db "SELECT lang FROM members WHERE address=\"ivan@example.net\""
 send jan@example.net cz-request@example.org "subscribe" "" "Accept-Language: tlh, cs;q=0.8"
 send jan@example.net "$(token_addr jan@example.net)" "Re: x" ""
 assert_ok '[ "$(db "SELECT lang FROM members WHERE address=\"jan@example.net\"")" = "" ] && is_member jan@example.net cz' "Accept-Language naming the list's own language keeps the member on the list's"
+
+# ---- owners and moderators read their own language ----
+# (the site's own Greek wording, DATA/templates/el/: found for a reader in
+# el whatever the shipped translations hold)
+mkdir -p "$T/var/templates/el"
+printf 'Subject: EL-JOIN {{member.address}}\n\nEL-OWNER {{member.address}}\n' > "$T/var/templates/el/owner-join.txt"
+printf 'Subject: EL-HELD {{subject}}\n\nEL-HELD-BODY {{id}}\n{{web}}\n' > "$T/var/templates/el/held-moderator.txt"
+printf 'EL-WEB {{url}}\n' > "$T/var/templates/el/held-moderator-web.txt"
+kith member set cz alice@example.org language=el >/dev/null
+rm -f "$SINK_DIR"/*
+send kim@example.net cz-request@example.org "subscribe" ""
+send kim@example.net "$(token_addr kim@example.net)" "Re: x" ""
+assert_ok '[ "$($VL subject "$(last alice@example.org)")" = "EL-JOIN kim@example.net" ]' "the owner, whose language is el, is told of the join in el"
+assert_ok '! grep -rl "EL-" "$SINK_DIR" | xargs -r grep -l "^To: <kim@example.net>" | grep -q .' "the new member's own mail is not in el"
+kith list set cz posting moderated >/dev/null
+send carol@example.org cz@example.org "Dotaz" "text"
+f=$(last alice@example.org)
+body=$($VL body "$f")
+assert_ok '[ "$($VL subject "$f")" = "EL-HELD Dotaz" ] && printf "%s\n" "$body" | grep -q "^EL-WEB https://lists.example.org/"' "the moderator's held notice, its web link part included, is in el"
+kith list set cz posting members >/dev/null
 
 finish
