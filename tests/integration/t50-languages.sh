@@ -11,11 +11,14 @@
 # (templates/LANG/welcome.txt missing) is skipped with a message; the
 # commands, settings and fallbacks are checked whatever is translated.
 . "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
+. "$HERE/serve_lib.sh"
 
 TPL=$KITH_SRCDIR/templates
 VL="$PY $HERE/verify_lang.py"
 start_sink
-write_conf "smtp://127.0.0.1:$SINK_PORT" "web_base_url = https://lists.example.org/"
+write_conf "smtp://127.0.0.1:$SINK_PORT" "web_base_url = https://lists.example.org/" \
+	"[http]" "listen = 127.0.0.1:0"
+export KITH_DB="$T/var/kith.db" SINK_DIR T
 kith init >/dev/null
 token_addr() { $MT header "$(last "$1")" Reply-To | sed 's/.*<//; s/>.*//'; }
 is_member() { [ "$(db "SELECT count(*) FROM members WHERE address='$1' AND list_id=(SELECT id FROM lists WHERE local='$2')")" = 1 ]; }
@@ -175,5 +178,42 @@ f=$(last alice@example.org)
 body=$($VL body "$f")
 assert_ok '[ "$($VL subject "$f")" = "EL-HELD Dotaz" ] && printf "%s\n" "$body" | grep -q "^EL-WEB https://lists.example.org/"' "the moderator's held notice, its web link part included, is in el"
 kith list set cz posting members >/dev/null
+
+# ---- the web preference page: a choice of the languages Kith has ----
+kith member set cz eva@example.org language=el >/dev/null
+send eva@example.org cz-request@example.org "info" ""
+serve_at "$NOW"
+pycheck <<'EOF'
+from webtool import *
+body = text_of(mails_to("eva@example.org")[-1])
+m = re.search(r"https://lists\.example\.org(/p/[0-9]+-0-[a-z2-7]{16})", body)
+check(m is not None, "a notice to Eva links to her preference page")
+p = m.group(1)
+r = get(p)
+lang = lambda: one("SELECT lang FROM members WHERE address='eva@example.org'")
+opts = re.findall(r'<option value="([^"]*)"\s*(selected)?>', r.text)
+check(r.status == 200 and 'name="language"' in r.text and
+      [o[0] for o in opts] == ["", "cs", "de", "el", "en", "es", "fr", "ko", "nb", "pl", "uk"],
+      "the page offers the list's language and every language Kith has (%r)" % [o[0] for o in opts])
+check([o[0] for o in opts if o[1]] == ["el"], "Eva's own, el, is selected")
+check(re.search(r'<option value="el"\s*selected>Ελληνικά</option>', r.text) and "(čeština)" in r.text,
+      "each by its own name; the default names the list's (čeština)")
+csrf = r.field("csrf")
+form = {"csrf": csrf, "action": "save", "delivery": "each", "format": "mime", "thanks": "on"}
+r = post_form(p, dict(form, language="ko", csrf="f-0-aaaaaaaaaaaaaaaa"))
+check(r.status == 403 and lang() == "el", "a forged CSRF token changes nothing")
+r = post_form(p, dict(form, language="ko"))
+check(r.status == 200 and lang() == "ko" and re.search(r'<option value="ko"\s*selected>', r.text),
+      "POST language=ko sets Eva's language and shows it (%r)" % lang())
+r = post_form(p, dict(form, language="tlh"))
+check(lang() == "ko", "a language Kith does not have changes nothing")
+r = post_form(p, dict(form, language="../../etc"))
+check(lang() == "ko", "nor does a path")
+r = post_form(p, form)
+check(lang() == "ko", "a form without the field leaves it")
+r = post_form(p, dict(form, language=""))
+check(lang() == "" and re.search(r'<option value=""\s*selected>', r.text), "the list's language again")
+EOF
+serve_stop
 
 finish
