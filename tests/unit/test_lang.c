@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "kith/requests.h"
 #include "kith/rfc2047.h"
 #include "kith/template.h"
+#include "kith/texts.h"
 #include "kith/util.h"
 #include "unit.h"
 
@@ -492,6 +494,351 @@ START_TEST(test_decode_raw_utf8)
 }
 END_TEST
 
+/* ---- every translation against English ---- */
+
+/* What the check of one language found. */
+struct tr_report {
+	const char *code;
+	int translated, missing, broken;
+	struct buf why;		/* one line per problem */
+	struct buf errors;	/* kith check's errors, every language */
+};
+
+static void
+collect_errors(void *ctx, int warning, const char *line)
+{
+	if (!warning)
+		buf_addf(ctx, "%s\n", line);
+}
+
+/*
+ * strip_line - a line as a reader sees its words: no {{tags}}, no <html>,
+ * no URLs, spaces collapsed; into out.  The number of words (runs of
+ * two or more letters).
+ */
+static int
+strip_line(const char *in, char *out, size_t outlen)
+{
+	size_t n = 0;
+	int words = 0, letters = 0;
+
+	while (*in && n + 1 < outlen) {
+		if (!strncmp(in, "{{", 2)) {
+			const char *e = strstr(in, "}}");
+
+			in = e ? e + 2 : in + strlen(in);
+			continue;
+		}
+		if (*in == '<') {
+			const char *e = strchr(in, '>');
+
+			in = e ? e + 1 : in + strlen(in);
+			continue;
+		}
+		if (!strncmp(in, "http://", 7) || !strncmp(in, "https://", 8)) {
+			while (*in && *in != ' ')
+				in++;
+			continue;
+		}
+		if (*in == ' ' || *in == '\t') {
+			if (n > 0 && out[n - 1] != ' ')
+				out[n++] = ' ';
+			words += letters >= 2;
+			letters = 0;
+			in++;
+			continue;
+		}
+		letters += ((*in | 0x20) >= 'a' && (*in | 0x20) <= 'z') ||
+		    (*in & 0x80);
+		out[n++] = *in++;
+	}
+	words += letters >= 2;
+	while (n > 0 && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+	return words;
+}
+
+/* english_lines - lines of 4+ words of tr that are lines of en as well. */
+static void
+english_lines(const char *en, const char *tr, const char *path,
+    struct tr_report *r)
+{
+	char *encopy = xstrdup(en), *trcopy = xstrdup(tr), *save = NULL, *ln;
+	char **lines = NULL, a[1024];
+	size_t n = 0;
+
+	for (ln = strtok_r(encopy, "\n", &save); ln;
+	    ln = strtok_r(NULL, "\n", &save))
+		if (strip_line(ln, a, sizeof(a)) >= 4) {
+			lines = xrealloc(lines, (n + 1) * sizeof(*lines));
+			lines[n++] = xstrdup(a);
+		}
+	save = NULL;
+	for (ln = strtok_r(trcopy, "\n", &save); ln;
+	    ln = strtok_r(NULL, "\n", &save)) {
+		if (strip_line(ln, a, sizeof(a)) < 4 ||
+		    !strncmp(str_trim(ln), "{{!", 3))
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(lines[i], a)) {
+				buf_addf(&r->why, "%s: an English line: \"%s\"\n",
+				    path, a);
+				r->broken++;
+				break;
+			}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	free(encopy);
+	free(trcopy);
+}
+
+/* names_kept - tr reads every value en reads. */
+static void
+names_kept(const char *en, const char *tr, const char *path,
+    struct tr_report *r)
+{
+	char err[512];
+	char **want = template_names(en, "en", err, sizeof(err));
+	char **have = template_names(tr, path, err, sizeof(err));
+
+	if (have == NULL) {
+		buf_addf(&r->why, "%s\n", err);
+		r->broken++;
+	}
+	for (size_t i = 0; want && have && want[i]; i++) {
+		size_t k;
+
+		for (k = 0; have[k] && strcmp(have[k], want[i]); k++)
+			;
+		if (have[k] == NULL) {
+			buf_addf(&r->why, "%s: {{%s}} is missing (the English "
+			    "text has it)\n", path, want[i]);
+			r->broken++;
+		}
+	}
+	i18n_codes_free(want);
+	i18n_codes_free(have);
+}
+
+/*
+ * check_tree - every text under en_root/en/REL against tr_root/CODE/REL:
+ * missing ones counted; present ones must render (errors from kith
+ * check's renders, r->errors), keep English's values and hold no
+ * English line.
+ */
+static void
+check_tree(const char *en_root, const char *tr_root, const char *rel,
+    struct tr_report *r)
+{
+	char *folder = xasprintf("%s/en%s%s", en_root, *rel ? "/" : "", rel);
+	DIR *d = opendir(folder);
+	struct dirent *e;
+
+	ck_assert_msg(d != NULL, "cannot open %s", folder);
+	while ((e = readdir(d)) != NULL) {
+		char *name, *enpath, *trpath, *en, *tr;
+		struct stat st;
+		struct buf b;
+
+		if (e->d_name[0] == '.')
+			continue;
+		name = *rel ? xasprintf("%s/%s", rel, e->d_name) :
+		    xstrdup(e->d_name);
+		enpath = xasprintf("%s/en/%s", en_root, name);
+		trpath = xasprintf("%s/%s/%s", tr_root, r->code, name);
+		ck_assert_int_eq(stat(enpath, &st), 0);
+		if (S_ISDIR(st.st_mode))
+			check_tree(en_root, tr_root, name, r);
+		else if (!strcmp(name, "LANGUAGE") ||
+		    !strcmp(name, "web/kith.css"))
+			;
+		else if (stat(trpath, &st) < 0)
+			r->missing++;
+		else {
+			r->translated++;
+			buf_init(&b);
+			ck_assert_int_eq(buf_read_file(&b, enpath), 0);
+			en = buf_detach(&b, NULL);
+			ck_assert_int_eq(buf_read_file(&b, trpath), 0);
+			tr = b.data ? buf_detach(&b, NULL) : xstrdup("");
+			english_lines(en, tr, trpath, r);
+			names_kept(en, tr, trpath, r);
+			/* kith check's render of it: syntax, unknown names (not
+			 * in en's schema), plural forms, a "{{" left */
+			for (const char *p = r->errors.data; p &&
+			    (p = strstr(p, trpath)) != NULL; p++) {
+				const char *eol = strchr(p, '\n');
+
+				buf_addf(&r->why, "%.*s\n", (int)(eol ? eol - p :
+				    (long)strlen(p)), p);
+				r->broken++;
+				if (eol == NULL)
+					break;
+				p = eol;
+			}
+			free(en);
+			free(tr);
+		}
+		free(name);
+		free(enpath);
+		free(trpath);
+	}
+	closedir(d);
+	free(folder);
+}
+
+/* check_language - code's texts in tr_root against the shipped English. */
+static void
+check_language(const char *tr_root, const char *code, struct tr_report *r)
+{
+	struct template_check c;
+
+	memset(r, 0, sizeof(*r));
+	r->code = code;
+	buf_init(&r->why);
+	buf_init(&r->errors);
+	memset(&c, 0, sizeof(c));
+	c.report = collect_errors;
+	c.ctx = &r->errors;
+	texts_check(&cfg, &team, &c);
+	template_check_release(&c);
+	check_tree(KITH_SOURCE_TEMPLATE_DIR, tr_root, "", r);
+}
+
+static void
+tr_release(struct tr_report *r)
+{
+	buf_release(&r->why);
+	buf_release(&r->errors);
+}
+
+/*
+ * Every shipped language: what it translates must render, keep the
+ * English text's values and hold no English line (a sentence left
+ * untranslated); what it does not translate falls back to English and
+ * is only counted, unless KITH_REQUIRE_TRANSLATIONS=1.
+ */
+START_TEST(test_translations)
+{
+	char **codes = i18n_lang_codes(KITH_SOURCE_TEMPLATE_DIR);
+	const char *require = getenv("KITH_REQUIRE_TRANSLATIONS");
+	struct buf fail;
+	int nlang = 0;
+
+	setup();
+	buf_init(&fail);
+	ck_assert_ptr_nonnull(codes);
+	for (size_t i = 0; codes[i]; i++) {
+		struct tr_report r;
+
+		if (!strcmp(codes[i], "en"))
+			continue;
+		nlang++;
+		check_language(KITH_SOURCE_TEMPLATE_DIR, codes[i], &r);
+		fprintf(stderr, "test_lang: %s: %d of %d texts translated%s%s\n",
+		    codes[i], r.translated, r.translated + r.missing,
+		    r.missing ? ", the others are sent in English" : "",
+		    r.broken ? ", BROKEN" : "");
+		if (r.broken)
+			buf_addf(&fail, "%s", r.why.data);
+		if (r.missing && require && !strcmp(require, "1"))
+			buf_addf(&fail, "%s: %d texts not translated "
+			    "(KITH_REQUIRE_TRANSLATIONS=1)\n", codes[i],
+			    r.missing);
+		tr_release(&r);
+	}
+	ck_assert_int_ge(nlang, 9);
+	ck_assert_msg(fail.len == 0, "translations:\n%s", fail.data);
+	buf_release(&fail);
+	i18n_codes_free(codes);
+	teardown();
+}
+END_TEST
+
+/* write - a file under dir, its folders made. */
+static void
+write_file(const char *top, const char *name, const char *text)
+{
+	char *path = xasprintf("%s/%s", top, name), *slash;
+	FILE *f;
+
+	for (slash = strchr(path + strlen(top) + 1, '/'); slash;
+	    slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(path, 0700);
+		*slash = '/';
+	}
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	free(path);
+}
+
+/*
+ * The check itself: a made-up language "xx" (the Czech rules) with one
+ * good text and one of each fault is judged text by text.
+ */
+START_TEST(test_translation_check_finds)
+{
+	struct tr_report r;
+	char *root, *cmd;
+
+	setup();
+	root = xasprintf("%s/templates", dir);
+	mkdir(root, 0700);
+	cmd = xasprintf("%s/xx", root);
+	mkdir(cmd, 0700);
+	free(cmd);
+	cmd = xasprintf("sed -e 's/^code = cs/code = xx/' '%s/cs/LANGUAGE' > "
+	    "'%s/xx/LANGUAGE'", KITH_SOURCE_TEMPLATE_DIR, root);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	template_cache_clear();
+	/* good */
+	write_file(root, "xx/goodbye.txt", "Subject: Sbohem ze {{list.name}}\n\n"
+	    "Na shledanou, {{member.name}}.\n\n{{member.address}} už není na "
+	    "{{list.address}}.\nZpátky: {{list.subscribe}}\n");
+	/* an English sentence left */
+	write_file(root, "xx/welcome.txt", "Subject: Vítejte v {{list.name}}\n\n"
+	    "Vítejte, {{member.name}}! {{member.address}} {{list.address}} "
+	    "{{list.owner}} {{list.unsubscribe}} {{list.request}}\n"
+	    "{{list.description}}\n"
+	    "or use your <b>mail program's</b> Unsubscribe button.\n");
+	/* a value English shows, left out */
+	write_file(root, "xx/owner-join.txt", "Subject: Nový člen\n\n"
+	    "Přihlásil se nový člen.\n");
+	/* a value no schema has */
+	write_file(root, "xx/owner-leave.txt", "Subject: Odešel {{member}}\n\n"
+	    "{{member.address}} {{member.name}} odešel, {{nmae}}.\n");
+	/* a plural with two forms, where xx writes three */
+	write_file(root, "xx/digest/subject.txt", "Subject: {{list.name}} "
+	    "souhrn {{volume}}/{{issue}}, {{plural issue \"díl\" \"dílů\"}}\n");
+	check_language(root, "xx", &r);
+	ck_assert_int_eq(r.translated, 5);
+	ck_assert_int_gt(r.missing, 100);
+	ck_assert_msg(strstr(r.why.data, "xx/welcome.txt: an English line: "
+	    "\"or use your mail program's Unsubscribe button.\""), "%s",
+	    r.why.data);
+	ck_assert_msg(strstr(r.why.data, "welcome.txt: {{") == NULL, "%s",
+	    r.why.data);
+	ck_assert_msg(strstr(r.why.data, "xx/owner-join.txt: {{member}} is "
+	    "missing"), "%s", r.why.data);
+	ck_assert_msg(strstr(r.why.data, "xx/owner-leave.txt:4: unknown "
+	    "variable '{{nmae}}'") || strstr(r.why.data, "unknown variable "
+	    "'{{nmae}}'"), "%s", r.why.data);
+	ck_assert_msg(strstr(r.why.data, "xx/digest/subject.txt"), "%s",
+	    r.why.data);
+	ck_assert_msg(strstr(r.why.data, "goodbye") == NULL, "%s", r.why.data);
+	tr_release(&r);
+	free(root);
+	teardown();
+}
+END_TEST
+
 Suite *
 lang_suite(void)
 {
@@ -511,6 +858,11 @@ lang_suite(void)
 	tcase_add_test(tc, test_accept_language_bounded);
 	tcase_add_loop_test(tc, test_decode_raw_utf8, 0,
 	    (int)(sizeof(decode_cases) / sizeof(decode_cases[0])));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("translations");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_translations);
+	tcase_add_test(tc, test_translation_check_finds);
 	suite_add_tcase(s, tc);
 	return s;
 }
