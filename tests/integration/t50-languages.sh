@@ -179,6 +179,15 @@ body=$($VL body "$f")
 assert_ok '[ "$($VL subject "$f")" = "EL-HELD Dotaz" ] && printf "%s\n" "$body" | grep -q "^EL-WEB https://lists.example.org/"' "the moderator's held notice, its web link part included, is in el"
 kith list set cz posting members >/dev/null
 
+# ---- kith check speaks of the languages in use ----
+kith check >/dev/null 2>"$T/check.err"; rc=$?
+assert_ok '[ $rc = 0 ]' "kith check passes: untranslated texts are warnings"
+if ! translated cs; then
+	assert_ok 'grep -q "no text is in .cs. yet; English is sent instead" "$T/check.err"' "it says the list's language cs has no texts yet"
+fi
+assert_ok 'grep -q "templates/el/owner-join.txt: never shows {{list.name}}, which the English text" "$T/check.err"' "it names a value the site's Greek text leaves out (el: Alice's language)"
+assert_ok '! grep -q "in .fr. yet\|in .uk. yet" "$T/check.err"' "and says nothing of languages nobody uses"
+
 # ---- the web preference page: a choice of the languages Kith has ----
 kith member set cz eva@example.org language=el >/dev/null
 send eva@example.org cz-request@example.org "info" ""
