@@ -179,6 +179,87 @@ body=$($VL body "$f")
 assert_ok '[ "$($VL subject "$f")" = "EL-HELD Dotaz" ] && printf "%s\n" "$body" | grep -q "^EL-WEB https://lists.example.org/"' "the moderator's held notice, its web link part included, is in el"
 kith list set cz posting members >/dev/null
 
+# ---- multilingual mail, whatever is translated ----
+# Subjects and names in five scripts through a list: RFC 2047 on the way
+# out, decoded back to the same text by Python's email package; the
+# digest's contents and the stats report line up by display width.
+kith list create mix@example.org --owner alice@example.org --name "Mix" >/dev/null
+kith member add mix carol@example.org >/dev/null
+kith member set mix carol@example.org mode=digest-daily >/dev/null
+# a prefix: Kith writes every subject anew (decoded, prefixed, encoded)
+kith list set mix subject_prefix "[mix]" >/dev/null
+mixpost() { # FROM NAME SUBJECT
+	n=$((n + 1))
+	printf 'From: =?UTF-8?B?%s?= <%s>\nTo: mix@example.org\nSubject: =?UTF-8?B?%s?=\nMessage-ID: <mix%s@x>\nContent-Type: text/plain; charset=UTF-8\n\nx\n' \
+		"$(printf '%s' "$2" | base64 -w0)" "$1" "$(printf '%s' "$3" | base64 -w0)" "$n" > "$T/mix$n"
+	kith member add mix "$1" >/dev/null 2>&1
+	kith receive -r mix@example.org -f "$1" < "$T/mix$n" 2>>"$T/receive.err"
+}
+rm -f "$SINK_DIR"/*
+mixpost 'jiří@example.cz' "Jiří Dvořák" "Pálava v sobotu — kdo jede?"
+mixpost '민준@example.kr' "김민준" "화요일 모임 안내"
+mixpost eleni@example.gr "Ελένη Παπαδοπούλου" "Συνάντηση την Τρίτη"
+mixpost olga@example.ua "Ольга Шевченко" "Зустріч у вівторок"
+mixpost nils@example.no "Nils Ødegård" "회의록 2026년 11월 스터디 모임 최종본 — 다음 주 화요일 저녁 일곱 시 강남역 근처 카페에서 만나요"
+kith deliver >/dev/null 2>&1
+mixpost eleni@example.gr "Ελένη Παπαδοπούλου" "Re: 화요일 모임 안내"
+kith deliver >/dev/null 2>&1
+$PY - "$SINK_DIR" > "$T/mix.out" 2>&1 <<'EOF'
+import email, email.policy, glob, json, sys
+want = {"Pálava v sobotu — kdo jede?": "Jiří Dvořák",
+        "화요일 모임 안내": "김민준",
+        "Συνάντηση την Τρίτη": "Ελένη Παπαδοπούλου",
+        "Зустріч у вівторок": "Ольга Шевченко",
+        "회의록 2026년 11월 스터디 모임 최종본 — 다음 주 화요일 저녁 일곱 시 강남역 근처 카페에서 만나요": "Nils Ødegård"}
+seen = {}
+for js in sorted(glob.glob(sys.argv[1] + "/*.json")):
+    if "jiří@example.cz" not in json.load(open(js))["rcpt_tos"]:
+        continue
+    raw = open(js[:-5] + ".eml", "rb").read()
+    m = email.message_from_bytes(raw, policy=email.policy.default)
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    # the Subject as Kith wrote it: 7-bit, folded into lines of 78 at most
+    k = [i for i, l in enumerate(head) if l.lower().startswith(b"subject:")][0]
+    field = [head[k]] + [l for l in head[k + 1:k + 20] if l[:1] in (b" ", b"\t")]
+    if any(b > 127 for l in field for b in l) or any(len(l) > 78 for l in field):
+        print("not ok - the Subject field is not 7-bit lines of 78 at most: %r" % field)
+    seen[str(m["Subject"]).replace("[mix] ", "", 1)] = m["From"].addresses[0].display_name
+for s, name in want.items():
+    ok = seen.get(s) == name
+    print("%s - %r from %r arrives as written" % ("ok" if ok else "not ok", s[:24], name))
+EOF
+cat "$T/mix.out"
+PASSED=$((PASSED + $(grep -c '^ok ' "$T/mix.out")))
+FAILED=$((FAILED + $(grep -c '^not ok ' "$T/mix.out")))
+at "$(after 25h)" digest send mix --force >/dev/null 2>&1
+at "$(after 25h)" deliver >/dev/null 2>&1
+f=$(last carol@example.org)
+cols=$($PY - "$f" <<'EOF'
+import email, email.policy, sys, unicodedata
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+toc = next(m.walk()).get_body(preferencelist=("plain",)).get_content() if m.is_multipart() else m.get_content()
+width = lambda s: sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in s)
+cols = set()
+for line in toc.splitlines():
+    if line.strip()[:1].isdigit() and " (" in line:
+        subject = line[:line.rindex(" (")].split(". ", 1)[1].rstrip()
+        if width(subject) <= 44:	# a longer one is not cut
+            cols.add(width(line[:line.rindex(" (")]))
+print(" ".join(map(str, sorted(cols))), len([l for l in toc.splitlines() if l.strip()[:1].isdigit()]))
+EOF
+)
+assert_ok '[ "$cols" = "50 6" ]' "the digest's contents: 6 topics, every author at one display column though the subjects are Korean, Greek, Czech ($cols)"
+kith stats mix > "$T/stats.out" 2>&1
+cols=$($PY - "$T/stats.out" <<'EOF'
+import re, sys, unicodedata
+width = lambda s: sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+text = open(sys.argv[1], encoding="utf-8").read()
+top = text.split("top contributors", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+print(" ".join(sorted({str(width(re.match(r"(.*?\d+ +\d+ +\d+)  ", l).group(1))) for l in top})), len(top))
+EOF
+)
+assert_ok '[ "$cols" = "53 5" ]' "kith stats: the top contributors' numbers line up by display width, addresses in Czech and Korean too ($cols)"
+
 # ---- kith check speaks of the languages in use ----
 kith check >/dev/null 2>"$T/check.err"; rc=$?
 assert_ok '[ $rc = 0 ]' "kith check passes: untranslated texts are warnings"
