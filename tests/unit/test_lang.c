@@ -839,6 +839,75 @@ START_TEST(test_translation_check_finds)
 }
 END_TEST
 
+/* ---- plural forms as a template writes them, per language ---- */
+
+/*
+ * For n = 0 1 2 5 21 22 25 101 111, the form CLDR's rules pick
+ * (unicode-org/cldr plurals.xml), written out by hand, rendered through
+ * {{plural}} as a translation would use it.
+ */
+static const struct {
+	const char *code, *text, *want;
+} plural_cases[] = {
+	{ "en", "{{n}} {{plural n \"member\" \"members\"}}",
+	  "0 members|1 member|2 members|5 members|21 members|22 members|"
+	  "25 members|101 members|111 members" },
+	{ "cs", "{{n}} {{plural n \"člen\" \"členové\" \"členů\"}}",
+	  "0 členů|1 člen|2 členové|5 členů|21 členů|22 členů|25 členů|"
+	  "101 členů|111 členů" },
+	{ "pl", "{{n}} {{plural n \"członek\" \"członkowie\" \"członków\"}}",
+	  "0 członków|1 członek|2 członkowie|5 członków|21 członków|"
+	  "22 członkowie|25 członków|101 członków|111 członków" },
+	{ "uk", "{{n}} {{plural n \"учасник\" \"учасники\" \"учасників\"}}",
+	  "0 учасників|1 учасник|2 учасники|5 учасників|21 учасник|"
+	  "22 учасники|25 учасників|101 учасник|111 учасників" },
+	{ "ko", "회원 {{n}}{{plural n \"명\"}}",
+	  "회원 0명|회원 1명|회원 2명|회원 5명|회원 21명|회원 22명|회원 25명|"
+	  "회원 101명|회원 111명" },
+	{ "el", "{{n}} {{plural n \"μέλος\" \"μέλη\"}}",
+	  "0 μέλη|1 μέλος|2 μέλη|5 μέλη|21 μέλη|22 μέλη|25 μέλη|101 μέλη|"
+	  "111 μέλη" },
+	{ "nb", "{{n}} {{plural n \"medlem\" \"medlemmer\"}}",
+	  "0 medlemmer|1 medlem|2 medlemmer|5 medlemmer|21 medlemmer|"
+	  "22 medlemmer|25 medlemmer|101 medlemmer|111 medlemmer" },
+	{ "de", "{{n}} {{plural n \"Mitglied\" \"Mitglieder\"}}",
+	  "0 Mitglieder|1 Mitglied|2 Mitglieder|5 Mitglieder|21 Mitglieder|"
+	  "22 Mitglieder|25 Mitglieder|101 Mitglieder|111 Mitglieder" },
+	/* French: 0 is singular */
+	{ "fr", "{{n}} {{plural n \"membre\" \"de membres\" \"membres\"}}",
+	  "0 membre|1 membre|2 membres|5 membres|21 membres|22 membres|"
+	  "25 membres|101 membres|111 membres" },
+	{ "es", "{{n}} {{plural n \"miembro\" \"de miembros\" \"miembros\"}}",
+	  "0 miembros|1 miembro|2 miembros|5 miembros|21 miembros|"
+	  "22 miembros|25 miembros|101 miembros|111 miembros" },
+};
+
+START_TEST(test_plural_rendered)
+{
+	static const long long ns[] = { 0, 1, 2, 5, 21, 22, 25, 101, 111 };
+	struct template_opts o = { NULL, plural_cases[_i].code, NULL };
+	struct buf got;
+
+	template_cache_clear();
+	buf_init(&got);
+	for (size_t k = 0; k < sizeof(ns) / sizeof(ns[0]); k++) {
+		struct tvars *tv = tv_new();
+		struct template_out out;
+		char err[256];
+
+		tv_int(tv, "n", ns[k]);
+		ck_assert_msg(template_string(plural_cases[_i].text, "t.txt", &o,
+		    tv, &out, err, sizeof(err)) == 0, "%s", err);
+		buf_addf(&got, "%s%s", k ? "|" : "", out.body);
+		template_out_release(&out);
+		tv_free(tv);
+	}
+	ck_assert_msg(!strcmp(got.data, plural_cases[_i].want), "%s: got %s",
+	    plural_cases[_i].code, got.data);
+	buf_release(&got);
+}
+END_TEST
+
 Suite *
 lang_suite(void)
 {
@@ -856,6 +925,8 @@ lang_suite(void)
 	tcase_add_loop_test(tc, test_accept_language, 0,
 	    (int)(sizeof(accept_cases) / sizeof(accept_cases[0])));
 	tcase_add_test(tc, test_accept_language_bounded);
+	tcase_add_loop_test(tc, test_plural_rendered, 0,
+	    (int)(sizeof(plural_cases) / sizeof(plural_cases[0])));
 	tcase_add_loop_test(tc, test_decode_raw_utf8, 0,
 	    (int)(sizeof(decode_cases) / sizeof(decode_cases[0])));
 	suite_add_tcase(s, tc);
