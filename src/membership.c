@@ -12,6 +12,7 @@
 #include "kith/bans.h"
 #include "kith/db.h"
 #include "kith/feature.h"
+#include "kith/i18n.h"
 #include "kith/log.h"
 #include "kith/members.h"
 #include "kith/membership.h"
@@ -128,6 +129,28 @@ join_lang(const struct mail_ctx *c, const char *name,
 	while (*end == ' ')
 		end++;
 	return end;
+}
+
+/*
+ * answer_in - what a reply to a confirmation decides, with the words of
+ * the replier's language besides the ones every reply understands:
+ * command.yes and command.no ("так", "ні"), or a moderator's
+ * command.approve, reject and discard.
+ */
+static enum reply_answer
+answer_in(const struct mail_ctx *c, const char *who, int moderator,
+    const char *text)
+{
+	char code[NOTICE_LANG_LEN];
+	const struct i18n_lang *lang;
+	struct reply_words x;
+
+	notice_lang(c->db, c->l, who, code);
+	lang = template_lang(c->cfg, code, NULL, 0);
+	x.yes = i18n_command_words(lang, moderator ? "approve" : "yes");
+	x.no = i18n_command_words(lang, moderator ? "reject" : "no");
+	x.discard = moderator ? i18n_command_words(lang, "discard") : NULL;
+	return reply_answer_words(text, &x, NULL, 0);
 }
 
 int
@@ -581,7 +604,7 @@ membership_confirm(const struct mail_ctx *c, const char *token,
 		    c->l->address);
 		goto done;
 	}
-	answer = reply_answer(text, NULL, 0);
+	answer = answer_in(c, sender, kind == 'a', text);
 	if (answer == REPLY_UNCLEAR) {
 		/* the pending request stays: a clear answer may follow */
 		st = tell_unclear(c, sender, text);
