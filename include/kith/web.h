@@ -44,6 +44,7 @@ struct web_request {
 	size_t nquery;
 	const struct web_field *form;	/* a POST's fields */
 	size_t nform;
+	const char *accept_language;	/* the header, or NULL */
 };
 
 struct web_response {

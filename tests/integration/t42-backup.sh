@@ -92,7 +92,7 @@ EOF
 remake "$T/b1.tgz" "$T/newer.tgz" "PRAGMA user_version=99"
 KITH_CONF=$T/fresh.conf kith restore "$T/newer.tgz" --force > "$T/r4.out" 2>&1
 assert_ok '[ $? = 65 ] && grep -q "schema 99, newer than this kith.s $SV" "$T/r4.out" && [ "$(sqlite3 "$T/fresh/kith.db" "SELECT count(*) FROM posts")" = "$before" ]' "a newer schema: refused, the database as it was"
-remake "$T/b1.tgz" "$T/older.tgz" "DROP TRIGGER posts_au; DROP TABLE posts_removed; DROP TABLE forgotten; ALTER TABLE outbox_messages ADD COLUMN campaign_id INTEGER; PRAGMA user_version=11"
+remake "$T/b1.tgz" "$T/older.tgz" "DROP TRIGGER posts_au; DROP TABLE posts_removed; DROP TABLE forgotten; ALTER TABLE members DROP COLUMN lang; ALTER TABLE outbox_messages ADD COLUMN campaign_id INTEGER; PRAGMA user_version=11"
 fresh "$T/old.conf" "$T/old"
 KITH_CONF=$T/old.conf kith restore "$T/older.tgz" > "$T/r5.out"
 assert_ok '[ $? = 0 ] && grep -q "schema 11 (migrated)" "$T/r5.out" && [ "$(sqlite3 "$T/old/kith.db" "PRAGMA user_version")" = "$SV" ] && [ "$(sqlite3 "$T/old/kith.db" "SELECT count(*) FROM forgotten")" = 0 ]' "an older schema: restored and migrated forward to $SV"

@@ -313,7 +313,22 @@ r = post_form(p, form)
 check(lang() == "ko", "a form without the field leaves it")
 r = post_form(p, dict(form, language=""))
 check(lang() == "" and re.search(r'<option value=""\s*selected>', r.text), "the list's language again")
+# the join form: the browser's Accept-Language goes with the confirmation
+r = get("/l/cz")
+r = post_form("/l/cz", {"csrf": r.field("csrf"), "address": "lea@example.net", "name": "Lea"},
+              headers={"Accept-Language": "tlh, ko-KR;q=0.9, en;q=0.8"})
+check(r.status == 200 and db("SELECT commands FROM pending WHERE address='lea@example.net'") ==
+      [("subscribe language=ko Lea",)], "a join from a browser asking for Korean carries ko with it (%r)" %
+      db("SELECT commands FROM pending WHERE address='lea@example.net'"))
+r = get("/l/cz")
+r = post_form("/l/cz", {"csrf": r.field("csrf"), "address": "max@example.net", "name": "Max"},
+              headers={"Accept-Language": "cs-CZ, en;q=0.5"})
+check(db("SELECT commands FROM pending WHERE address='max@example.net'") == [("subscribe Max",)],
+      "one asking for the list's own language carries nothing")
 EOF
+kith deliver >/dev/null 2>&1
+send lea@example.net "$(token_addr lea@example.net)" "Re: x" ""
+assert_ok 'is_member lea@example.net cz && [ "$(db "SELECT lang FROM members WHERE address=\"lea@example.net\"")" = ko ]' "confirmed: Lea joins, in Korean"
 serve_stop
 
 finish
