@@ -140,9 +140,25 @@ static int
 check_list_templates(const struct list *l, int64_t members, void *ctx)
 {
 	struct check_state *s = ctx;
+	char *lang = list_setting(s->c->db, l->id, "language");
 
 	(void)members;
 	s->lists++;
+	/* the languages in use: the list's, and its members' own */
+	template_check_uses(&s->tc, lang);
+	free(lang);
+	{
+		sqlite3_stmt *st = db_prepare(s->c->db, "SELECT DISTINCT lang "
+		    "FROM members WHERE list_id=? AND lang!=''");
+
+		if (st) {
+			db_bind(st, "i", l->id);
+			while (sqlite3_step(st) == SQLITE_ROW)
+				template_check_uses(&s->tc, (const char *)
+				    sqlite3_column_text(st, 0));
+			sqlite3_finalize(st);
+		}
+	}
 	check_templates(s, l);
 	return 0;
 }
@@ -188,8 +204,9 @@ cmd_check(struct cli *c, int argc, char **argv)
 		    "every list in every language with sample values:\na "
 		    "syntax error, an unknown {{variable}}, a plural with the "
 		    "wrong number\nof forms or a broken LANGUAGE file is an "
-		    "error (exit 78); a text not yet\ntranslated is a "
-		    "warning.  With web_base_url set, warn when nothing\n"
+		    "error (exit 78); a text not yet\ntranslated, or a "
+		    "{{value}} a translation leaves out, is a warning\nfor "
+		    "the languages the site uses (lists' and members').  With web_base_url set, warn when nothing\n"
 		    "answers at WEB_BASE_URL/healthz (kith serve behind its "
 		    "proxy).\n");
 		return 0;

@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "kith/db.h"
 #include "kith/lists.h"
+#include "kith/notice.h"
 #include "kith/util.h"
 
 static void
@@ -118,19 +119,35 @@ list_show_cmd(struct cli *c, int argc, char **argv)
 static int
 list_set_cmd(struct cli *c, int argc, char **argv)
 {
-	const struct cli_sub sub = { "list set", "LIST KEY VALUE", 3, 3, NULL };
+	const struct cli_sub sub = { "list set", "LIST KEY VALUE | LIST KEY=VALUE",
+	    2, 3, NULL };
 	struct list l;
-	char err[512];
-	int st;
+	char err[512], *key, *value;
+	int st, n;
 
-	cli_parse(&sub, argc, argv);
+	n = cli_parse(&sub, argc, argv);
+	if (n == 3) {
+		key = xstrdup(argv[1]);
+		value = xstrdup(argv[2]);
+	} else if ((value = strchr(argv[1], '=')) != NULL) {
+		key = xstrndup(argv[1], (size_t)(value - argv[1]));
+		value = xstrdup(value + 1);
+	} else
+		die(EX_USAGE_, "list set: expected KEY VALUE or KEY=VALUE after "
+		    "the list");
 	cli_open(c);
 	cli_list(c, argv[0], &l);
-	st = list_setting_set(c->db, l.id, argv[1], argv[2], err, sizeof(err));
+	/* only a language Kith has: its texts' plurals and dates need it */
+	if (!strcmp(key, "language") &&
+	    notice_lang_ok(&c->cfg, value, err, sizeof(err)) < 0)
+		die(EX_DATAERR_, "%s", err);
+	st = list_setting_set(c->db, l.id, key, value, err, sizeof(err));
 	if (st != KITH_OK)
 		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
-	cli_printf("%s: %s = %s\n", l.address, argv[1], argv[2]);
+	cli_printf("%s: %s = %s\n", l.address, key, value);
 	list_release(&l);
+	free(key);
+	free(value);
 	return 0;
 }
 

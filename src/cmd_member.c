@@ -36,6 +36,8 @@ member_usage(FILE *out)
 	    "       kith member set LIST ADDRESS mode=each|digest-daily|"
 	    "digest-weekly|nomail\n"
 	    "       kith member set LIST ADDRESS digest_format=mime|plain\n"
+	    "       kith member set LIST ADDRESS language=CODE   (empty: the "
+	    "list's)\n"
 	    "       kith member set LIST ADDRESS thanks=on|off\n"
 	    "       kith member invite LIST ADDRESS [--name NAME]  (a mail whose "
 	    "reply joins)\n"
@@ -328,6 +330,14 @@ member_change_cmd(struct cli *c, int argc, char **argv)
 		    KITH_PERM;
 	else if (!strncmp(v, "digest_format=", 14))
 		st = member_set_digest_format(c->db, l.id, addr, v + 14);
+	else if (!strncmp(v, "language=", 9)) {
+		char err[512];
+
+		/* "" gives the member the list's language again */
+		if (v[9] && notice_lang_ok(&c->cfg, v + 9, err, sizeof(err)) < 0)
+			die(EX_DATAERR_, "%s", err);
+		st = member_set_lang(c->db, l.id, addr, v + 9);
+	}
 	else
 		st = strncmp(v, "mode=", 5) ? KITH_PERM :
 		    member_set_mode(c->db, l.id, addr, v + 5, 0);

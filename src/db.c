@@ -499,6 +499,11 @@ static const char *const migrations[] = {
 	"  fetched INTEGER NOT NULL,"
 	"  expires INTEGER NOT NULL,"
 	"  PRIMARY KEY (name, rrtype));",
+	/*
+	 * 16: languages (issue 13).  A member's own language ('' : the
+	 * list's setting `language`, else en); notice_lang() reads it.
+	 */
+	"ALTER TABLE members ADD COLUMN lang TEXT NOT NULL DEFAULT '';",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == DB_SCHEMA_VERSION,

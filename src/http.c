@@ -51,6 +51,7 @@ struct http_req {
 	size_t nform, nquery;
 	size_t body;		/* bytes of body seen */
 	char *method, *path, *cookie, client[64];
+	char accept_language[256];	/* a join starts in it (web_list.c) */
 	struct web_response rs;
 	int status;		/* what was answered, for /metrics */
 	struct http_req *next;	/* the executor's queue */
@@ -442,6 +443,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	if (r->error)
 		return send_canned(r, C_400);
 	client_address(r);
+	{
+		const char *al = MHD_lookup_connection_value(conn,
+		    MHD_HEADER_KIND, "Accept-Language");
+
+		/* bounded: i18n_accept_pick reads no more anyway */
+		snprintf(r->accept_language, sizeof(r->accept_language), "%s",
+		    al ? al : "");
+	}
 	return enqueue(r);
 }
 
@@ -529,6 +538,7 @@ request_of(const struct http_req *r, struct web_request *rq)
 	rq->form = r->form;
 	rq->nform = r->nform;
 	rq->cookie = r->cookie;
+	rq->accept_language = *r->accept_language ? r->accept_language : NULL;
 }
 
 /* Answered: log a change, and let the connection go on. */

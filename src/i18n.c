@@ -31,10 +31,21 @@ static const char *const fmt_names[NFMT] = {
 	"date", "datetime", "time", "dateshort", "monthyear"
 };
 
+/* The command words a language may add to the English ones. */
+static const char *const cmd_names[] = {
+	"subscribe", "unsubscribe", "help", "set", "digest", "daily",
+	"weekly", "off", "nomail", "language", "rsvp", "yes", "no", "maybe",
+	"approve", "reject", "discard"
+};
+#define NCMD (sizeof(cmd_names) / sizeof(cmd_names[0]))
+#define CMD_WORDS_MAX 32	/* words or phrases of one command */
+#define CMD_WORD_MAX 64		/* bytes of one */
+
 /* Every value of a LANGUAGE file has a slot; a key is a slot's name. */
 enum {
 	S_NAME, S_NAME_EN, S_CODE, S_FORMS,
-	S_PLURAL,				/* + category */
+	S_CMD,					/* + cmd_names index */
+	S_PLURAL = S_CMD + NCMD,		/* + category */
 	S_MONTH = S_PLURAL + NCAT,		/* + month - 1 */
 	S_MONTH_GEN = S_MONTH + 12,
 	S_MONTH_SHORT = S_MONTH_GEN + 12,
@@ -198,6 +209,10 @@ key_slot(const char *key)
 	for (k = 0; k < sizeof(single_keys) / sizeof(single_keys[0]); k++)
 		if (!strcmp(key, single_keys[k].name))
 			return single_keys[k].slot;
+	if (!strncmp(key, "command.", 8))
+		for (k = 0; k < NCMD; k++)
+			if (!strcmp(key + 8, cmd_names[k]))
+				return S_CMD + (int)k;
 	if (!strncmp(key, "plural.", 7))
 		for (k = 0; k < NCAT; k++)
 			if (!strcmp(key + 7, cat_names[k]))
@@ -228,7 +243,9 @@ slot_name(int slot, char *buf, size_t n)
 	for (k = 0; k < sizeof(single_keys) / sizeof(single_keys[0]); k++)
 		if (single_keys[k].slot == slot)
 			return single_keys[k].name;
-	if (slot >= S_PLURAL && slot < S_PLURAL + NCAT)
+	if (slot >= S_CMD && slot < S_CMD + (int)NCMD)
+		snprintf(buf, n, "command.%s", cmd_names[slot - S_CMD]);
+	else if (slot >= S_PLURAL && slot < S_PLURAL + NCAT)
 		snprintf(buf, n, "plural.%s", cat_names[slot - S_PLURAL]);
 	else if (slot >= S_FORMAT && slot < S_FORMAT + NFMT)
 		snprintf(buf, n, "format.%s", fmt_names[slot - S_FORMAT]);
@@ -248,8 +265,10 @@ slot_required(int slot)
 {
 	size_t k;
 
-	if (slot < S_PLURAL)
+	if (slot < S_CMD)
 		return 1;
+	if (slot < S_PLURAL)
+		return 0;	/* English's words always work */
 	if (slot < S_PLURAL + NCAT)
 		return 0;	/* the rules a language needs vary */
 	if (slot >= S_FORMAT)
@@ -866,6 +885,209 @@ formats_verify(const struct i18n_lang *l, struct report *r)
 	}
 }
 
+/* ---- command words ---- */
+
+/* fold - lower case for Latin, Greek and Cyrillic, the same UTF-8 length. */
+static uint32_t
+fold(uint32_t c)
+{
+	if ((c >= 'A' && c <= 'Z') || (c >= 0xc0 && c <= 0xde && c != 0xd7) ||
+	    (c >= 0x391 && c <= 0x3ab && c != 0x3a2) ||
+	    (c >= 0x410 && c <= 0x42f))
+		return c + 0x20;
+	if ((c >= 0x100 && c <= 0x137) || (c >= 0x14a && c <= 0x177) ||
+	    (c >= 0x460 && c <= 0x4bf && c != 0x482 && (c < 0x483 ||
+	    c > 0x489)))
+		return c | 1;
+	if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e))
+		return c + (c & 1);
+	if (c == 0x386)
+		return 0x3ac;
+	if (c >= 0x388 && c <= 0x38a)
+		return c + 37;
+	if (c == 0x38c)
+		return 0x3cc;
+	if (c == 0x38e || c == 0x38f)
+		return c + 63;
+	if (c == 0x3c2)
+		return 0x3c3;	/* final sigma */
+	if (c >= 0x400 && c <= 0x40f)
+		return c + 0x50;
+	if (c == 0x2019)
+		return '\'';	/* a typographic apostrophe: s'abonner */
+	return c;
+}
+
+static int
+is_blank(uint32_t c)
+{
+	return c == ' ' || c == '\t' || c == 0xa0;
+}
+
+/* Letters and digits go on a word: a match ends before neither. */
+static int
+word_cont(uint32_t c)
+{
+	if (c < 0x80)
+		return isalnum((int)c) || c == '\'' || c == '-';
+	return !(c == 0xa0 || c == 0xd7 || c == 0xf7 || c == 0xfffd ||
+	    (c >= 0x2000 && c <= 0x2bff) || (c >= 0x3000 && c <= 0x303f) ||
+	    (c >= 0xff00 && c <= 0xff0f) || (c >= 0xff1a && c <= 0xff20));
+}
+
+size_t
+i18n_match_phrase(const char *text, const char *phrase)
+{
+	const char *t = text, *p = phrase;
+	size_t tn = strlen(text), pn = strlen(phrase);
+
+	while (*p) {
+		uint32_t tc, pc;
+		size_t tl, pl = utf8_next(p, pn - (size_t)(p - phrase), &pc);
+
+		if (pl == 0)
+			return 0;
+		if (is_blank(pc)) {
+			/* a space in the phrase: one or more in the text */
+			size_t k = 0;
+
+			while (*t && (tl = utf8_next(t, tn - (size_t)(t -
+			    text), &tc)) > 0 && is_blank(tc)) {
+				t += tl;
+				k++;
+			}
+			if (k == 0)
+				return 0;
+			p += pl;
+			while (*p == ' ')
+				p++;
+			continue;
+		}
+		tl = utf8_next(t, tn - (size_t)(t - text), &tc);
+		if (tl == 0 || fold(tc) != fold(pc))
+			return 0;
+		t += tl;
+		p += pl;
+	}
+	/* a whole word: "ano" is not the start of "anonymous" */
+	if (*t) {
+		uint32_t tc;
+
+		if (utf8_next(t, tn - (size_t)(t - text), &tc) > 0 &&
+		    word_cont(tc))
+			return 0;
+	}
+	return (size_t)(t - text);
+}
+
+/* cmd_index - the index of command name in cmd_names, or -1. */
+static int
+cmd_index(const char *name)
+{
+	for (size_t k = 0; k < NCMD; k++)
+		if (!strcmp(name, cmd_names[k]))
+			return (int)k;
+	return -1;
+}
+
+const char *
+i18n_command_words(const struct i18n_lang *l, const char *command)
+{
+	int k = cmd_index(command);
+
+	return l && k >= 0 ? l->val[S_CMD + k] : NULL;
+}
+
+size_t
+i18n_command_match(const struct i18n_lang *l, const char *command,
+    const char *text)
+{
+	const char *v = i18n_command_words(l, command), *p;
+	size_t best = 0;
+
+	for (p = v; p && *p; ) {
+		size_t n = strcspn(p, ","), got;
+		char word[CMD_WORD_MAX];
+
+		if (n < sizeof(word)) {
+			memcpy(word, p, n);
+			word[n] = '\0';
+			if (*str_trim(word) &&
+			    (got = i18n_match_phrase(text, str_trim(word))) > best)
+				best = got;
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return best;
+}
+
+/*
+ * commands_verify - each command.* value is a list of words or phrases:
+ * not empty, none too long, not too many, and no word given to two of
+ * the commands a line could start with (subscribe, unsubscribe, help,
+ * set, rsvp), nor to two of the values that follow one verb.
+ */
+static void
+commands_verify(const struct i18n_lang *l, struct report *r)
+{
+	static const char *const groups[][6] = {
+		{ "subscribe", "unsubscribe", "help", "set", "rsvp", NULL },
+		{ "digest", "nomail", "language", NULL },
+		{ "daily", "weekly", "off", NULL },
+		{ "yes", "no", "maybe", NULL },
+		{ "approve", "reject", "discard", NULL },
+	};
+
+	for (size_t k = 0; k < NCMD; k++) {
+		const char *v = l->val[S_CMD + k], *p;
+		int n = 0;
+
+		for (p = v; p && *p; n++) {
+			size_t len = strcspn(p, ",");
+			char *w = xstrndup(p, len);
+
+			if (*str_trim(w) == '\0' || len >= CMD_WORD_MAX)
+				problem(r, l->line[S_CMD + k], "command.%s: %s",
+				    cmd_names[k], len >= CMD_WORD_MAX ?
+				    "a word over 63 bytes" : "an empty word "
+				    "between commas");
+			free(w);
+			p += len;
+			if (*p == ',')
+				p++;
+		}
+		if (n > CMD_WORDS_MAX)
+			problem(r, l->line[S_CMD + k], "command.%s: more than "
+			    "%d words", cmd_names[k], CMD_WORDS_MAX);
+	}
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+		for (size_t a = 0; groups[g][a]; a++)
+			for (size_t b = a + 1; groups[g][b]; b++) {
+				int ka = cmd_index(groups[g][a]);
+				int kb = cmd_index(groups[g][b]);
+				const char *v = l->val[S_CMD + kb], *p;
+
+				for (p = v; p && *p; ) {
+					size_t len = strcspn(p, ",");
+					char *w = xstrndup(p, len), *t = str_trim(w);
+
+					if (*t && i18n_command_match(l,
+					    groups[g][a], t) == strlen(t))
+						problem(r, l->line[S_CMD + kb],
+						    "command.%s: '%s' is also "
+						    "in command.%s", groups[g][b],
+						    t, groups[g][a]);
+					free(w);
+					p += len;
+					if (*p == ',')
+						p++;
+				}
+				(void)ka;
+			}
+}
+
 /* ---- loading ---- */
 
 void
@@ -938,6 +1160,7 @@ lang_read(const char *path, const char *code, struct report *r)
 	if (plural_ok)
 		plural_verify(l, forms_ok, r);
 	formats_verify(l, r);
+	commands_verify(l, r);
 out:
 	buf_release(&b);
 	return l;
@@ -1164,4 +1387,126 @@ i18n_format_time(const struct i18n_lang *l, const char *style, int64_t t,
 		p = close;
 	}
 	return b.data ? buf_detach(&b, NULL) : xstrdup("");
+}
+
+/* ---- Accept-Language, Content-Language ---- */
+
+#define ACCEPT_MAX_BYTES 1024	/* of a header read; the rest ignored */
+#define ACCEPT_MAX_TAGS 32
+
+/*
+ * accept_weight - the q of one "cs-CZ;q=0.8" element's parameters, in
+ * thousandths (RFC 9110 12.4.2: at most three decimals); 1000 when none,
+ * -1 when malformed.
+ */
+static int
+accept_weight(const char *params)
+{
+	const char *p = params;
+	int w = 0, digits = 0;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0')
+		return 1000;
+	if (*p != ';')
+		return -1;
+	p++;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if ((p[0] != 'q' && p[0] != 'Q') || p[1] != '=')
+		return -1;
+	p += 2;
+	if (*p == '1') {
+		p++;
+		if (*p == '.')
+			for (p++; *p == '0' && digits < 3; p++, digits++)
+				;
+		w = 1000;
+	} else if (*p == '0') {
+		p++;
+		if (*p == '.')
+			for (p++; isdigit((unsigned char)*p) && digits < 3;
+			    p++, digits++)
+				w += (*p - '0') * (digits == 0 ? 100 :
+				    digits == 1 ? 10 : 1);
+	} else
+		return -1;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return *p == '\0' ? w : -1;
+}
+
+/*
+ * accept_try - the code Kith would use for a tag: the tag itself
+ * ("pt-br"), its primary subtag ("cs" of "cs-CZ"), Norwegian "no" and
+ * "nn" as Bokmål; 1 with out filled when have() takes one.
+ */
+static int
+accept_try(const char *tag, int (*have)(void *, const char *), void *arg,
+    char *out, size_t outlen)
+{
+	char t[36], primary[8];
+	size_t n = strlen(tag), k;
+
+	if (n == 0 || n >= sizeof(t) || !strcmp(tag, "*"))
+		return 0;
+	for (k = 0; k < n; k++)
+		t[k] = (char)tolower((unsigned char)(tag[k] == '_' ? '-' :
+		    tag[k]));
+	t[n] = '\0';
+	if (i18n_code_valid(t) && have(arg, t)) {
+		snprintf(out, outlen, "%s", t);
+		return 1;
+	}
+	k = strcspn(t, "-");
+	if (k >= sizeof(primary))
+		return 0;
+	memcpy(primary, t, k);
+	primary[k] = '\0';
+	if (!strcmp(primary, "no") || !strcmp(primary, "nn"))
+		snprintf(primary, sizeof(primary), "nb");
+	if (i18n_code_valid(primary) && have(arg, primary)) {
+		snprintf(out, outlen, "%s", primary);
+		return 1;
+	}
+	return 0;
+}
+
+int
+i18n_accept_pick(const char *header, int (*have)(void *, const char *),
+    void *arg, char *out, size_t outlen)
+{
+	char *copy, *elem, *save = NULL;
+	char tags[ACCEPT_MAX_TAGS][36];
+	int weight[ACCEPT_MAX_TAGS], ntags = 0, found = 0;
+
+	if (outlen)
+		out[0] = '\0';
+	if (header == NULL)
+		return 0;
+	copy = xstrndup(header, strnlen(header, ACCEPT_MAX_BYTES));
+	for (elem = strtok_r(copy, ",", &save); elem && ntags < ACCEPT_MAX_TAGS;
+	    elem = strtok_r(NULL, ",", &save)) {
+		char *t = str_trim(elem), *semi = strchr(t, ';');
+		size_t n = semi ? (size_t)(semi - t) : strlen(t);
+		int w = accept_weight(semi ? semi : "");
+
+		while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+			n--;
+		/* q=0 is "not acceptable"; a malformed element is skipped */
+		if (w <= 0 || n == 0 || n >= sizeof(tags[0]))
+			continue;
+		memcpy(tags[ntags], t, n);
+		tags[ntags][n] = '\0';
+		weight[ntags++] = w;
+	}
+	free(copy);
+	/* the highest q first; equal ones in the order written */
+	for (int best = 1000; best > 0 && !found; best--)
+		for (int i = 0; i < ntags && !found; i++)
+			if (weight[i] == best)
+				found = accept_try(tags[i], have, arg, out,
+				    outlen);
+	return found;
 }

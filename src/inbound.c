@@ -489,7 +489,7 @@ do_confirm(struct inbound *in, const struct mail_ctx *c, const void *token)
 	outcome_init(&out);
 	st = membership_confirm(c, token, in->sender, in->msg->text, &out);
 	/* Joining and leaving answer with welcome and goodbye; the rest here. */
-	if (st == KITH_OK && out.seen && !outcome_has(&out, "joined") &&
+	if (st == KITH_OK && outcome_any(&out) && !outcome_has(&out, "joined") &&
 	    !outcome_has(&out, "left"))
 		st = tell_results(c, in->sender, &out);
 	outcome_release(&out);

@@ -8,6 +8,7 @@
 #include "kith/address.h"
 #include "kith/db.h"
 #include "kith/filter.h"
+#include "kith/i18n.h"
 #include "kith/lists.h"
 #include "kith/log.h"
 #include "kith/throttle.h"
@@ -15,7 +16,7 @@
 #include "kith/util.h"
 
 enum value_kind { V_ENUM, V_INT, V_TEXT, V_TZ, V_TIME, V_RATE, V_DURATION,
-	V_SPEC };	/* V_SPEC: checked by filter_setting_valid() */
+	V_SPEC, V_LANG };	/* V_SPEC: checked by filter_setting_valid() */
 
 struct list_setting_def {
 	const char *key;
@@ -49,6 +50,9 @@ static const struct list_setting_def list_settings[] = {
 	  "or not" },
 	{ "timezone", V_TZ, NULL, "UTC",
 	  "the list's time zone for digest times, e.g. Europe/Prague" },
+	{ "language", V_LANG, NULL, "en",
+	  "the language of the list's mail and pages for members who chose "
+	  "none, e.g. cs; one Kith has (templates/LANG/LANGUAGE)" },
 	{ "digest_time", V_TIME, NULL, "07:00",
 	  "when digests go out, HH:MM in the list's time zone" },
 	{ "digest_weekday", V_ENUM, "mon|tue|wed|thu|fri|sat|sun", "mon",
@@ -397,6 +401,9 @@ value_allowed(const struct list_setting_def *d, const char *value)
 		return n <= 200;
 	case V_TZ:
 		return tz_valid(value);
+	case V_LANG:
+		/* whether Kith has it is the caller's to check (template.h) */
+		return i18n_code_valid(value);
 	case V_DURATION:
 		return !strcmp(value, "0") || duration_parse(value) > 0;
 	case V_RATE: {
@@ -433,6 +440,7 @@ list_setting_set(sqlite3 *db, int64_t list_id, const char *key,
 		    "a whole number" : d->kind == V_TZ ? "a time zone such as "
 		    "Europe/Prague" : d->kind == V_TIME ? "HH:MM" :
 		    d->kind == V_SPEC ? "see 'kith list set --help'" :
+		    d->kind == V_LANG ? "a language code such as cs" :
 		    "one line of text");
 		return KITH_PERM;
 	}
@@ -475,6 +483,6 @@ list_settings_help(FILE *out)
 		fprintf(out, "  %-20s %s (%s; default '%s')\n", d->key, d->help,
 		    d->kind == V_ENUM ? d->allowed : d->kind == V_INT ?
 		    "number" : d->kind == V_TZ ? "time zone" : d->kind == V_TIME ?
-		    "HH:MM" : "text", d->def);
+		    "HH:MM" : d->kind == V_LANG ? "language" : "text", d->def);
 	}
 }

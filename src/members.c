@@ -8,6 +8,7 @@
 
 #include "kith/address.h"
 #include "kith/db.h"
+#include "kith/i18n.h"
 #include "kith/log.h"
 #include "kith/members.h"
 #include "kith/util.h"
@@ -193,6 +194,36 @@ member_set_digest_format(sqlite3 *db, int64_t list_id, const char *address,
 	if (strcmp(format, "mime") && strcmp(format, "plain"))
 		return KITH_PERM;
 	return member_update(db, list_id, address, "digest_format", format, 0, 1);
+}
+
+int
+member_set_lang(sqlite3 *db, int64_t list_id, const char *address,
+    const char *code)
+{
+	/* the caller checked that Kith has the language (template.h) */
+	if (*code && !i18n_code_valid(code))
+		return KITH_PERM;
+	return member_update(db, list_id, address, "lang", code, 0, 1);
+}
+
+char *
+member_lang(sqlite3 *db, int64_t list_id, const char *address)
+{
+	char *addr = address ? address_normalize(address) : NULL, *lang = NULL;
+	sqlite3_stmt *st;
+
+	if (addr == NULL)
+		return xstrdup("");
+	st = db_prepare(db, "SELECT lang FROM members WHERE list_id=? AND "
+	    "address=?");
+	if (st) {
+		db_bind(st, "it", list_id, addr);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			lang = db_col_text(st, 0);
+		sqlite3_finalize(st);
+	}
+	free(addr);
+	return lang ? lang : xstrdup("");
 }
 
 int

@@ -12,6 +12,7 @@
 #include "kith/bans.h"
 #include "kith/db.h"
 #include "kith/feature.h"
+#include "kith/i18n.h"
 #include "kith/log.h"
 #include "kith/members.h"
 #include "kith/membership.h"
@@ -97,10 +98,68 @@ tell_owners(const struct mail_ctx *c, const char *address, const char *name,
 	sqlite3_finalize(st);
 }
 
+/*
+ * join_lang - "language=CODE NAME": the language a subscribe request
+ * asked for (requests.c, from its Content-Language or Accept-Language),
+ * carried through the confirmation with the name.  Into code ("" when
+ * none, or one Kith does not have); returns the name after it.
+ */
+static const char *
+join_lang(const struct mail_ctx *c, const char *name,
+    char code[NOTICE_LANG_LEN])
+{
+	const char *p, *end;
+	char err[256];
+	size_t n;
+
+	code[0] = '\0';
+	if (name == NULL || strncmp(name, "language=", 9))
+		return name;
+	p = name + 9;
+	end = p + strcspn(p, " ");
+	n = (size_t)(end - p);
+	if (n == 0 || n >= NOTICE_LANG_LEN)
+		return name;
+	memcpy(code, p, n);
+	code[n] = '\0';
+	if (notice_lang_ok(c->cfg, code, err, sizeof(err)) < 0) {
+		code[0] = '\0';
+		return name;	/* not ours: a name that looks like one */
+	}
+	while (*end == ' ')
+		end++;
+	return end;
+}
+
+/*
+ * answer_in - what a reply to a confirmation decides, with the words of
+ * the replier's language besides the ones every reply understands:
+ * command.yes and command.no ("так", "ні"), or a moderator's
+ * command.approve, reject and discard.
+ */
+static enum reply_answer
+answer_in(const struct mail_ctx *c, const char *who, int moderator,
+    const char *text)
+{
+	char code[NOTICE_LANG_LEN];
+	const struct i18n_lang *lang;
+	struct reply_words x;
+
+	notice_lang(c->db, c->l, who, code);
+	lang = template_lang(c->cfg, code, NULL, 0);
+	x.yes = i18n_command_words(lang, moderator ? "approve" : "yes");
+	x.no = i18n_command_words(lang, moderator ? "reject" : "no");
+	x.discard = moderator ? i18n_command_words(lang, "discard") : NULL;
+	return reply_answer_words(text, &x, NULL, 0);
+}
+
 int
 membership_join(const struct mail_ctx *c, const char *address,
     const char *name, struct outcome *out)
 {
+	char lang[NOTICE_LANG_LEN];
+
+	name = join_lang(c, name, lang);
 	if (ban_matches(c->db, c->l->id, address)) {
 		tv_str(outcome_add(out, "banned"), "address", address);
 		return KITH_PERM;
@@ -125,6 +184,9 @@ membership_join(const struct mail_ctx *c, const char *address,
 	default:
 		return KITH_TEMP;
 	}
+	/* before the welcome, which is the first text in it */
+	if (*lang && member_set_lang(c->db, c->l->id, address, lang) != KITH_OK)
+		return KITH_TEMP;
 	notify(c, address, "welcome.txt", address, name ? name : "", NULL,
 	    NULL);
 	tell_owners(c, address, name ? name : "", "joined");
@@ -266,6 +328,30 @@ set_digest(const struct mail_ctx *c, const char *address, const char *rest,
 	return st;
 }
 
+/* set_language - "set language CODE" ("" or "default": the list's). */
+static int
+set_language(const struct mail_ctx *c, const char *address, const char *code,
+    struct outcome *out)
+{
+	char err[256], name[128];
+	int st;
+
+	if (!strcmp(code, "default"))
+		code = "";
+	if (*code && notice_lang_ok(c->cfg, code, err, sizeof(err)) < 0) {
+		outcome_add(out, "not_done");
+		return KITH_PERM;
+	}
+	st = member_set_lang(c->db, c->l->id, address, code);
+	if (st != KITH_OK) {
+		tv_str(outcome_add(out, "set_not_member"), "address", address);
+		return st;
+	}
+	notice_lang_name(c->cfg, c->db, c->l, address, name, sizeof(name));
+	tv_str(outcome_add(out, "language_set"), "language", name);
+	return KITH_OK;
+}
+
 /* apply_set - "set ARG [REST]": delivery, digests, the thank-you. */
 static int
 apply_set(const struct mail_ctx *c, const char *address, const char *arg,
@@ -286,6 +372,8 @@ apply_set(const struct mail_ctx *c, const char *address, const char *arg,
 		return set_nomail(c, address, rest, out);
 	if (arg && !strcmp(arg, "digest") && rest)
 		return set_digest(c, address, rest, out);
+	if (arg && !strcmp(arg, "language") && rest)
+		return set_language(c, address, rest, out);
 	if (arg && !strcmp(arg, "thanks") && rest && (!strcmp(rest, "on") ||
 	    !strcmp(rest, "off"))) {
 		st = db_exec(c->db, "UPDATE members SET thanks=? WHERE list_id=? "
@@ -516,7 +604,7 @@ membership_confirm(const struct mail_ctx *c, const char *token,
 		    c->l->address);
 		goto done;
 	}
-	answer = reply_answer(text, NULL, 0);
+	answer = answer_in(c, sender, kind == 'a', text);
 	if (answer == REPLY_UNCLEAR) {
 		/* the pending request stays: a clear answer may follow */
 		st = tell_unclear(c, sender, text);

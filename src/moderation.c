@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "kith/db.h"
+#include "kith/i18n.h"
 #include "kith/log.h"
 #include "kith/members.h"
 #include "kith/moderation.h"
@@ -95,14 +96,17 @@ web_decision(const struct mail_ctx *c, int64_t id, int64_t mod_id,
     const char *mod, int64_t expires)
 {
 	char *url = weblink_moderate(c->cfg, c->key, c->l->address, id, mod_id,
-	    mod, expires), *text = NULL, err[512];
-	struct template_var vars[] = { { "url", url } };
+	    mod, expires), *text = NULL, lang[NOTICE_LANG_LEN];
 
 	if (url) {
-		text = template_render(c->cfg, c->l->local,
-		    "held-moderator-web.txt", vars, 1, err, sizeof(err));
-		if (text == NULL)
-			log_error("moderation: %s", err);
+		/* in the moderator's language, as the notice around it */
+		struct tvars *tv = tv_new();
+
+		tv_str(tv, "url", url);
+		notice_lang(c->db, c->l, mod, lang);
+		text = notice_text(c->db, c->cfg, c->l, lang,
+		    "held-moderator-web.txt", tv);	/* NULL: logged */
+		tv_free(tv);
 	}
 	free(url);
 	return text ? text : xstrdup("");
@@ -434,11 +438,25 @@ tell_unclear(const struct mail_ctx *c, const char *to, const struct held *h,
 	return st;
 }
 
-/* The decision a reply states; -1 when it states none. */
+/*
+ * The decision a reply from moderator who states; -1 when it states
+ * none.  Besides the words every reply understands, the moderator's
+ * language's own (command.approve, reject, discard in its LANGUAGE).
+ */
 static int
-reply_action(const char *text, char *reason, size_t reasonlen)
+reply_action(const struct mail_ctx *c, const char *who, const char *text,
+    char *reason, size_t reasonlen)
 {
-	switch (reply_answer(text, reason, reasonlen)) {
+	char code[NOTICE_LANG_LEN];
+	const struct i18n_lang *lang;
+	struct reply_words x;
+
+	notice_lang(c->db, c->l, who, code);
+	lang = template_lang(c->cfg, code, NULL, 0);
+	x.yes = i18n_command_words(lang, "approve");
+	x.no = i18n_command_words(lang, "reject");
+	x.discard = i18n_command_words(lang, "discard");
+	switch (reply_answer_words(text, &x, reason, reasonlen)) {
 	case REPLY_EMPTY:
 	case REPLY_YES:
 		return MOD_APPROVE;
@@ -545,7 +563,8 @@ moderation_reply(const struct mail_ctx *c, const char *token,
 			held_release(&h);
 		return tell_too_late(c, sender, id);
 	}
-	if ((action = reply_action(reply->text, reason, sizeof(reason))) < 0)
+	if ((action = reply_action(c, sender, reply->text, reason,
+	    sizeof(reason))) < 0)
 		st = tell_unclear(c, sender, &h, reply->text);
 	else {
 		st = moderation_decide(c, id, (enum mod_action)action, reason,

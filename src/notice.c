@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "kith/bans.h"
 #include "kith/compose.h"
 #include "kith/db.h"
+#include "kith/i18n.h"
 #include "kith/log.h"
 #include "kith/members.h"
 #include "kith/notice.h"
@@ -54,11 +56,98 @@ void
 notice_lang(sqlite3 *db, const struct list *l, const char *address,
     char lang[NOTICE_LANG_LEN])
 {
-	/* issue 13: the member's language, else the list's setting */
-	(void)db;
-	(void)l;
-	(void)address;
-	snprintf(lang, NOTICE_LANG_LEN, "en");
+	/* written only once Kith had the language (notice_lang_ok); a
+	 * language folder removed since falls back, text by text, to en
+	 * (template.h) */
+	char *own = address ? member_lang(db, l->id, address) : xstrdup("");
+	char *list = *own ? NULL : list_setting(db, l->id, "language");
+	const char *code = *own ? own : list;
+
+	snprintf(lang, NOTICE_LANG_LEN, "%s", code && *code &&
+	    i18n_code_valid(code) && strlen(code) < NOTICE_LANG_LEN ? code :
+	    "en");
+	free(own);
+	free(list);
+}
+
+int
+notice_lang_find(const struct kith_config *cfg, const char *word,
+    char code[NOTICE_LANG_LEN])
+{
+	char **all = template_languages(cfg);
+	int found = 0;
+
+	code[0] = '\0';
+	for (size_t i = 0; all && all[i] && !found; i++) {
+		const struct i18n_lang *lang = template_lang(cfg, all[i], NULL,
+		    0);
+
+		if (lang == NULL || strlen(all[i]) >= NOTICE_LANG_LEN)
+			continue;
+		if (!strcasecmp(word, all[i]) ||
+		    !strcasecmp(word, i18n_lang_name(lang)) ||
+		    !strcasecmp(word, i18n_lang_name_en(lang))) {
+			snprintf(code, NOTICE_LANG_LEN, "%s", all[i]);
+			found = 1;
+		}
+	}
+	i18n_codes_free(all);
+	return found;
+}
+
+char *
+notice_lang_list(const struct kith_config *cfg)
+{
+	char **all = template_languages(cfg);
+	struct buf b;
+
+	buf_init(&b);
+	for (size_t i = 0; all && all[i]; i++) {
+		const struct i18n_lang *lang = template_lang(cfg, all[i], NULL,
+		    0);
+
+		if (lang)
+			buf_addf(&b, "%s%s (%s)", b.len ? ", " : "", all[i],
+			    i18n_lang_name(lang));
+	}
+	i18n_codes_free(all);
+	return b.data ? buf_detach(&b, NULL) : xstrdup("en");
+}
+
+void
+notice_lang_name(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, const char *address, char *name, size_t len)
+{
+	char code[NOTICE_LANG_LEN];
+	const struct i18n_lang *lang;
+
+	notice_lang(db, l, address, code);
+	lang = template_lang(cfg, code, NULL, 0);
+	snprintf(name, len, "%s", lang ? i18n_lang_name(lang) : code);
+}
+
+int
+notice_lang_ok(const struct kith_config *cfg, const char *code, char *err,
+    size_t errlen)
+{
+	char why[256] = "";
+	char **all;
+	struct buf b;
+
+	if (code && strlen(code) < NOTICE_LANG_LEN &&
+	    template_lang(cfg, code, why, sizeof(why)) != NULL)
+		return 0;
+	all = template_languages(cfg);
+	buf_init(&b);
+	for (size_t i = 0; all && all[i]; i++)
+		buf_addf(&b, " %s", all[i]);
+	snprintf(err, errlen, "Kith has no language '%.32s'%s%s; it has:%s",
+	    code ? code : "", *why && strncmp(why, "no LANGUAGE", 11) ?
+	    ": " : "", *why && strncmp(why, "no LANGUAGE", 11) ? why : "",
+	    b.data ? b.data : " en");
+	buf_release(&b);
+	i18n_codes_free(all);
+	return -1;
 }
 
 int
@@ -349,6 +438,20 @@ notice_rate_ok(sqlite3 *db, int64_t list_id, const char *address,
 	TF_BOOL("why.other")
 #define POLL TF_STR("poll.question"), TF_INT("poll.id"), \
 	TF_BOOL("poll.multiple"), TF_STR("vote")
+#define HELP_WORDS TF_STR("words.subscribe"), TF_STR("word.subscribe"), \
+	TF_STR("words.unsubscribe"), TF_STR("word.unsubscribe"), \
+	TF_STR("words.help"), TF_STR("word.help"), \
+	TF_STR("words.set"), TF_STR("word.set"), \
+	TF_STR("words.digest"), TF_STR("word.digest"), \
+	TF_STR("words.daily"), TF_STR("word.daily"), \
+	TF_STR("words.weekly"), TF_STR("word.weekly"), \
+	TF_STR("words.off"), TF_STR("word.off"), \
+	TF_STR("words.nomail"), TF_STR("word.nomail"), \
+	TF_STR("words.language"), TF_STR("word.language"), \
+	TF_STR("words.rsvp"), TF_STR("word.rsvp"), \
+	TF_STR("words.yes"), TF_STR("word.yes"), \
+	TF_STR("words.no"), TF_STR("word.no"), \
+	TF_STR("words.maybe"), TF_STR("word.maybe")
 const struct template_schema notice_schema[] = {
 	{ "nonmember.txt", F(POST), REPLY },
 	{ "announce-only.txt", F(POST), REPLY },
@@ -373,7 +476,8 @@ const struct template_schema notice_schema[] = {
 	{ "approve-subscription.txt", F(MEMBER), GENERATED },
 	{ "invite.txt", F(MEMBER), GENERATED },
 	{ "archive-login.txt", F(MEMBER, TF_STR("link")), GENERATED },
-	{ "help.txt", NULL, REPLY },
+	{ "help.txt", F(TF_STR("language"), TF_BOOL("own_words"), HELP_WORDS),
+	    REPLY },
 	{ "request-reply.txt", F(TF_STR("results"), TF_STR("reply_subject"),
 	    TF_BOOL("confirmation")), REPLY },
 	{ "held.txt", F(TF_STR("subject"), TF_STR("reason"), WHY), REPLY },

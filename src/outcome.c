@@ -37,6 +37,7 @@ static const struct template_field item_fields[] = {
 	TF_BOOL("digest_plain"), TF_BOOL("digest_mime"), TF_BOOL("delivery"),
 	TF_BOOL("thanks_on"), TF_BOOL("thanks_off"),
 	TF_BOOL("unknown_setting"), TF_BOOL("not_done"),
+	TF_BOOL("language_set"), TF_BOOL("language_usage"),
 	/* rsvp */
 	TF_BOOL("rsvp_usage"), TF_BOOL("rsvp_answer"), TF_BOOL("no_event"),
 	TF_BOOL("no_occurrence"), TF_BOOL("rsvp_accepted"),
@@ -53,6 +54,7 @@ static const struct template_field item_fields[] = {
 	TF_INT("id"), TF_INT("count"), TF_TIME("date"), TF_STR("day"),
 	TF_STR("sender"), TF_STR("subject"), TF_STR("role"), TF_STR("mode"),
 	TF_STR("posting"), TF_STR("joining"), TF_STR("title"), TF_STR("why"),
+	TF_STR("language"), TF_STR("languages"),
 	TF_LIST("choices", TF_FIELDS(TF_INT("number"), TF_STR("option"))),
 	TF_END
 };
@@ -111,10 +113,10 @@ outcome_add(struct outcome *o, const char *kind)
 	for (int i = 0; item_fields[i].name &&
 	    item_fields[i].type == TEMPLATE_BOOL; i++)
 		tv_bool(it, item_fields[i].name, i == k);
-	if (k < 0 || k >= 64)
+	if (k < 0 || k >= OUTCOME_KINDS_MAX)
 		log_error("outcome: '%s' is not a kind of results.txt", kind);
 	else
-		o->seen |= (uint64_t)1 << k;
+		o->seen[k / 64] |= (uint64_t)1 << (k % 64);
 	return it;
 }
 
@@ -123,7 +125,17 @@ outcome_has(const struct outcome *o, const char *kind)
 {
 	int k = kind_index(kind);
 
-	return k >= 0 && k < 64 && (o->seen >> k & 1);
+	return k >= 0 && k < OUTCOME_KINDS_MAX &&
+	    (o->seen[k / 64] >> (k % 64) & 1);
+}
+
+int
+outcome_any(const struct outcome *o)
+{
+	for (size_t i = 0; i < sizeof(o->seen) / sizeof(o->seen[0]); i++)
+		if (o->seen[i])
+			return 1;
+	return 0;
 }
 
 char *

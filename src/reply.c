@@ -296,8 +296,59 @@ reply_line(const char *text)
 	return out ? out : xstrdup("");
 }
 
+/*
+ * in_extra - w is one of the comma-separated words of list (a LANGUAGE
+ * file's command.approve, say), compared case-folded as the tables are;
+ * phrases of several words never match one word.
+ */
+static int
+in_extra(const char *list, const char *w)
+{
+	const char *p = list;
+
+	while (p && *p) {
+		size_t n = strcspn(p, ",");
+		char *item = xstrndup(p, n);
+		struct word iw[2];
+		int k = split_words(item, iw, 2);
+
+		free(item);
+		if (k == 1 && !strcmp(iw[0].text, w))
+			return 1;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+static int
+is_yes(const struct reply_words *x, const char *w)
+{
+	return in_words(yes_words, w) || (x && in_extra(x->yes, w));
+}
+
+static int
+is_no(const struct reply_words *x, const char *w)
+{
+	return in_words(no_words, w) || (x && in_extra(x->no, w));
+}
+
+static int
+is_discard(const struct reply_words *x, const char *w)
+{
+	return in_words(discard_words, w) || (x && in_extra(x->discard, w));
+}
+
 enum reply_answer
 reply_answer(const char *text, char *reason, size_t reasonlen)
+{
+	return reply_answer_words(text, NULL, reason, reasonlen);
+}
+
+enum reply_answer
+reply_answer_words(const char *text, const struct reply_words *x,
+    char *reason, size_t reasonlen)
 {
 	char *line = reply_line(text);
 	struct word w[16];
@@ -312,16 +363,16 @@ reply_answer(const char *text, char *reason, size_t reasonlen)
 		i++;
 	if (i >= n)
 		;	/* nothing but courtesy (or punctuation): unclear */
-	else if (in_words(yes_words, w[i].text)) {
+	else if (is_yes(x, w[i].text)) {
 		a = REPLY_YES;
 		for (int k = i + 1; k < n && a == REPLY_YES; k++)
-			if (!in_words(yes_words, w[k].text) &&
+			if (!is_yes(x, w[k].text) &&
 			    !in_words(courtesy_words, w[k].text))
 				a = REPLY_UNCLEAR;
 		/* more than 16 words is more than a yes */
 		if (n == 16)
 			a = REPLY_UNCLEAR;
-	} else if (in_words(no_words, w[i].text)) {
+	} else if (is_no(x, w[i].text)) {
 		const char *r = line + w[i].end;
 
 		a = REPLY_NO;
@@ -329,7 +380,7 @@ reply_answer(const char *text, char *reason, size_t reasonlen)
 			r++;
 		if (reason && reasonlen)
 			snprintf(reason, reasonlen, "%s", r);
-	} else if (in_words(discard_words, w[i].text))
+	} else if (is_discard(x, w[i].text))
 		a = REPLY_DISCARD;
 	free(line);
 	return a;

@@ -13,6 +13,7 @@
 #include "kith/bans.h"
 #include "kith/db.h"
 #include "kith/feature.h"
+#include "kith/i18n.h"
 #include "kith/log.h"
 #include "kith/members.h"
 #include "kith/notice.h"
@@ -38,15 +39,109 @@ known_verb(const char *w)
 	return features_command(w) != NULL;
 }
 
-/* Fill cmd from line when its first word is a command; 1 or 0. */
-static int
-parse_line(const char *line, struct command *cmd)
+/*
+ * word_at - the English word of the first of cmds (NULL-ended) that p
+ * starts with: English itself (whole word, any case) or lang's words
+ * (i18n_command_match); *len the bytes covered.  NULL when none.
+ */
+static const char *
+word_at(const struct i18n_lang *const *langs, const char *const *cmds,
+    const char *p, size_t *len)
 {
-	char buf[256], *copy;
+	const char *best = NULL;
+
+	*len = 0;
+	for (size_t k = 0; cmds[k]; k++) {
+		size_t n = i18n_match_phrase(p, cmds[k]);
+
+		for (size_t i = 0; langs && langs[i]; i++) {
+			size_t m = i18n_command_match(langs[i], cmds[k], p);
+
+			if (m > n)
+				n = m;
+		}
+		if (n > *len) {
+			*len = n;
+			best = cmds[k];
+		}
+	}
+	return best;
+}
+
+/*
+ * translate - line in the member's language as the English command it
+ * is ("nastavit souhrn denně" is "set digest daily", "구독 취소" is
+ * "unsubscribe"), into out; 0 when its first words are no translated
+ * command (English ones are left as they are).  Only the words Kith
+ * knows are replaced: the rest (a name, an ID, a date) stays as written.
+ */
+static int
+translate(const struct i18n_lang *const *langs, const char *line, char *out,
+    size_t outlen)
+{
+	static const char *const verbs_t[] = { "subscribe", "unsubscribe",
+	    "help", "set", "rsvp", NULL };
+	static const char *const set_t[] = { "digest", "nomail", "language",
+	    NULL };
+	static const char *const digest_t[] = { "daily", "weekly", "off", NULL };
+	static const char *const rsvp_t[] = { "yes", "no", "maybe", NULL };
+	const char *p = line, *w;
+	struct buf b;
+	size_t n;
+	int changed;
+
+	if (langs == NULL || langs[0] == NULL ||
+	    (w = word_at(langs, verbs_t, p, &n)) == NULL)
+		return 0;
+	changed = i18n_match_phrase(p, w) != n;
+	buf_init(&b);
+	buf_adds(&b, w);
+	p += n;
+	p += strspn(p, " \t");
+	if (!strcmp(w, "set") && (w = word_at(langs, set_t, p, &n)) != NULL) {
+		changed |= i18n_match_phrase(p, w) != n;
+		buf_addf(&b, " %s", w);
+		p += n;
+		p += strspn(p, " \t");
+		if (!strcmp(w, "digest") &&
+		    (w = word_at(langs, digest_t, p, &n)) != NULL) {
+			changed |= i18n_match_phrase(p, w) != n;
+			buf_addf(&b, " %s", w);
+			p += n;
+			p += strspn(p, " \t");
+		}
+	} else if (!strcmp(w, "rsvp") &&
+	    (w = word_at(langs, rsvp_t, p, &n)) != NULL) {
+		changed |= i18n_match_phrase(p, w) != n;
+		buf_addf(&b, " %s", w);
+		p += n;
+		p += strspn(p, " \t");
+	}
+	if (*p)
+		buf_addf(&b, " %s", p);
+	if (changed)
+		snprintf(out, outlen, "%s", b.data);
+	buf_release(&b);
+	return changed;
+}
+
+/*
+ * Fill cmd from line when its first word is a command (English, or in
+ * one of langs, NULL-ended or NULL); 1 or 0.  cmd->line is the line as
+ * written, verb and args the English command.
+ */
+static int
+parse_line(const char *line, struct command *cmd,
+    const struct i18n_lang *const *langs)
+{
+	char buf[256], english[256], *copy;
 	size_t i = 0, n;
 
 	snprintf(buf, sizeof(buf), "%s", line);
 	copy = str_trim(buf);
+	snprintf(cmd->line, sizeof(cmd->line), "%s", copy);
+	if (translate(langs, copy, english, sizeof(english)))
+		copy = english;
 	for (n = 0; copy[n] && !isspace((unsigned char)copy[n]); n++)
 		;
 	if (n == 0 || n >= sizeof(cmd->verb))
@@ -56,7 +151,6 @@ parse_line(const char *line, struct command *cmd)
 	cmd->verb[n] = '\0';
 	if (!known_verb(cmd->verb))
 		return 0;
-	snprintf(cmd->line, sizeof(cmd->line), "%s", copy);
 	snprintf(cmd->args, sizeof(cmd->args), "%s", str_trim(copy + n));
 	return 1;
 }
@@ -106,12 +200,19 @@ int
 requests_parse(const char *subject, const char *text, struct command *out,
     int max)
 {
+	return requests_parse_in(subject, text, NULL, out, max);
+}
+
+int
+requests_parse_in(const char *subject, const char *text,
+    const struct i18n_lang *const *langs, struct command *out, int max)
+{
 	char *copy, *save = NULL;
 	struct command subj;
 	int n = 0, k, has_subj;
 
 	has_subj = subject && max > 0 && parse_line(subject_core(subject),
-	    &subj);
+	    &subj, langs);
 	/* room for the Subject's command in front of the body's */
 	k = has_subj ? 1 : 0;
 	copy = xstrdup(text ? text : "");
@@ -124,7 +225,7 @@ requests_parse(const char *subject, const char *text, struct command *out,
 			continue;	/* blank or quoted */
 		if (!strcmp(t, "--") || !strncmp(line, "-- ", 3))
 			break;		/* signature */
-		if (!parse_line(t, &out[k + n]))
+		if (!parse_line(t, &out[k + n], langs))
 			break;		/* the first line that is no command */
 		if (!strcmp(out[k + n].verb, "end") ||
 		    !strcmp(out[k + n].verb, "stop"))
@@ -149,6 +250,8 @@ struct reply {
 	struct outcome out;	/* the lines of the answer (results.txt) */
 	struct buf own;		/* commands the sender must confirm */
 	char lang[NOTICE_LANG_LEN];	/* the sender's */
+	char asked[NOTICE_LANG_LEN];	/* a stranger's Content-/Accept-
+					 * Language, when Kith has it */
 	int proven;		/* our MTA vouches for the From address */
 	char *attach;		/* a post for "get" */
 	size_t attach_len;
@@ -156,15 +259,58 @@ struct reply {
 	const char *parent;	/* the request's In-Reply-To: a post to remove */
 };
 
+/* The commands help.txt shows in the reader's words (words.NAME). */
+static const char *const help_commands[] = {
+	"subscribe", "unsubscribe", "help", "set", "digest", "daily", "weekly",
+	"off", "nomail", "language", "rsvp", "yes", "no", "maybe", NULL
+};
+
+/*
+ * help_values - what help.txt shows besides the list's values: language
+ * (its own name), own_words (whether it has command words of its own),
+ * words.NAME for each command, its words in the reader's language
+ * ("přihlásit, odebírat"), or the English word when it has none, and
+ * word.NAME the first of them.
+ */
+static struct tvars *
+help_values(const struct kith_config *cfg, const char *code)
+{
+	const struct i18n_lang *lang = template_lang(cfg, code, NULL, 0);
+	struct tvars *tv = tv_new();
+	int own = 0;
+
+	tv_str(tv, "language", lang ? i18n_lang_name(lang) : code);
+	for (size_t k = 0; help_commands[k]; k++) {
+		const char *w = i18n_command_words(lang, help_commands[k]);
+		char *name = xasprintf("words.%s", help_commands[k]);
+
+		own |= w != NULL;
+		tv_str(tv, name, w ? w : help_commands[k]);
+		free(name);
+		/* the first word, for the example lines */
+		name = xasprintf("word.%s", help_commands[k]);
+		if (w)
+			tv_strf(tv, name, "%.*s", (int)strcspn(w, ","), w);
+		else
+			tv_str(tv, name, help_commands[k]);
+		free(name);
+	}
+	tv_bool(tv, "own_words", own);
+	return tv;
+}
+
 /* add_help - help.txt in the sender's language, once a reply. */
 static void
 add_help(const struct mail_ctx *c, struct reply *r)
 {
+	struct tvars *tv;
 	char *text;
 
 	if (r->help++)
 		return;
-	text = notice_text(c->db, c->cfg, c->l, r->lang, "help.txt", NULL);
+	tv = help_values(c->cfg, r->lang);
+	text = notice_text(c->db, c->cfg, c->l, r->lang, "help.txt", tv);
+	tv_free(tv);
 	if (text)
 		tv_str(outcome_add(&r->out, "help"), "text", text);
 	free(text);
@@ -277,12 +423,19 @@ cmd_subscribe(const struct mail_ctx *c, struct reply *r, const char *sender,
 	} else if (!strcmp(policy, "invite"))
 		outcome_add(&r->out, "invite_only");
 	else if (!strcmp(policy, "open") && !strcmp(target, sender) &&
-	    r->proven)
+	    r->proven) {
 		/* open: no confirmation when the mail proves its sender */
-		st = membership_join(c, target, sender_name, &r->out);
+		line = *r->asked ? xasprintf("language=%s %s", r->asked,
+		    sender_name) : xstrdup(sender_name);
+		st = membership_join(c, target, line, &r->out);
+		free(line);
+	}
 	else if (!strcmp(target, sender)) {
-		/* Our reply to the sender is the confirmation. */
-		line = xasprintf("subscribe %s", sender_name);
+		/* Our reply to the sender is the confirmation; the language
+		 * asked for goes with it (membership_join) */
+		line = *r->asked ? xasprintf("subscribe language=%s %s",
+		    r->asked, sender_name) : xasprintf("subscribe %s",
+		    sender_name);
 		buf_addf(&r->own, "%s\n", line);
 		outcome_add(&r->out, "join_after_confirm");
 		free(line);
@@ -325,6 +478,7 @@ cmd_set(const struct mail_ctx *c, struct reply *r, const struct command *cmd,
     int member)
 {
 	const char *a = cmd->args;
+	char code[NOTICE_LANG_LEN];
 	int ok = !strcmp(a, "mail") || !strcmp(a, "nomail") ||
 	    !strcmp(a, "digest daily") || !strcmp(a, "digest weekly") ||
 	    !strcmp(a, "digest off") || !strcmp(a, "digest plain") ||
@@ -332,10 +486,28 @@ cmd_set(const struct mail_ctx *c, struct reply *r, const struct command *cmd,
 	    !strcmp(a, "thanks off") || (!strncmp(a, "nomail until ", 13) &&
 	    parse_date(a + 13) > 0);
 
-	(void)c;
 	if (!member)
 		outcome_add(&r->out, "you_not_member");
-	else if (!ok)
+	else if (!strncasecmp(a, "language", 8) && (a[8] == ' ' ||
+	    a[8] == '\0')) {
+		const char *want = a + 8 + strspn(a + 8, " ");
+
+		if (!strcasecmp(want, "default"))
+			snprintf(code, sizeof(code), "default");
+		if (!strcasecmp(want, "default") ||
+		    notice_lang_find(c->cfg, want, code)) {
+			buf_addf(&r->own, "set language %s\n", code);
+			outcome_add(&r->out, "done_after_confirm");
+		} else {
+			struct tvars *line = outcome_add(&r->out,
+			    "language_usage");
+			char *all = notice_lang_list(c->cfg);
+
+			tv_str(line, "text", want);
+			tv_str(line, "languages", all);
+			free(all);
+		}
+	} else if (!ok)
 		outcome_add(&r->out, "set_usage");
 	else {
 		buf_addf(&r->own, "set %s\n", a);
@@ -512,6 +684,36 @@ send_reply(const struct mail_ctx *c, struct reply *r, const char *sender)
 	return st == KITH_PERM ? KITH_OK : st;
 }
 
+static int
+lang_have(void *cfg, const char *code)
+{
+	char err[256];
+
+	return notice_lang_ok(cfg, code, err, sizeof(err)) == 0;
+}
+
+/*
+ * asked_lang - the language a request's Content-Language (what it is
+ * written in), else its Accept-Language asks for, when Kith has it.
+ */
+static int
+asked_lang(const struct mail_ctx *c, const struct message *m,
+    char code[NOTICE_LANG_LEN])
+{
+	static const char *const fields[] = { "Content-Language",
+	    "Accept-Language" };
+	int found = 0;
+
+	for (size_t i = 0; i < 2 && !found; i++) {
+		char *v = message_header(m, fields[i]);
+
+		found = v && i18n_accept_pick(v, lang_have, (void *)c->cfg, code,
+		    NOTICE_LANG_LEN);
+		free(v);
+	}
+	return found;
+}
+
 int
 requests_handle(const struct mail_ctx *c, const struct message *m,
     const char *sender, enum request_kind kind)
@@ -524,14 +726,36 @@ requests_handle(const struct mail_ctx *c, const struct message *m,
 	outcome_init(&r.out);
 	buf_init(&r.own);
 	notice_lang(c->db, c->l, sender, r.lang);
+	if (!is_member(c, sender) && asked_lang(c, m, r.asked)) {
+		char list[NOTICE_LANG_LEN];
+
+		/* the answer in it too; the same as the list's: nothing to
+		 * keep, so that the member follows the list's setting */
+		snprintf(r.lang, sizeof(r.lang), "%s", r.asked);
+		notice_lang(c->db, c->l, NULL, list);
+		if (!strcmp(list, r.asked))
+			r.asked[0] = '\0';
+	}
 	if (kind == REQUEST_SUBSCRIBE) {
 		n = 1;
-		parse_line("subscribe", &cmds[0]);
+		parse_line("subscribe", &cmds[0], NULL);
 	} else if (kind == REQUEST_UNSUBSCRIBE) {
 		n = 1;
-		parse_line("unsubscribe", &cmds[0]);
-	} else
-		n = requests_parse(m->subject, m->text, cmds, REQUESTS_MAX);
+		parse_line("unsubscribe", &cmds[0], NULL);
+	} else {
+		/* the reader's words, and the list's when they differ */
+		const struct i18n_lang *langs[3] = { NULL, NULL, NULL };
+		char list[NOTICE_LANG_LEN];
+		int k = 0;
+
+		notice_lang(c->db, c->l, NULL, list);
+		if ((langs[k] = template_lang(c->cfg, r.lang, NULL, 0)) != NULL)
+			k++;
+		if (strcmp(list, r.lang))
+			langs[k] = template_lang(c->cfg, list, NULL, 0);
+		n = requests_parse_in(m->subject, m->text, langs, cmds,
+		    REQUESTS_MAX);
+	}
 	r.parent = m->in_reply_to;
 	r.proven = *m->from_addr && !strcmp(m->from_addr, sender) &&
 	    reply_sender_proven(c->cfg->authserv_id, m->raw, m->len,

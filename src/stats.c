@@ -596,9 +596,12 @@ stats_write_text(const struct stats *s, FILE *out)
 	}
 	fprintf(out, "\ntop contributors (posts, replies received, RSVPs):\n");
 	for (size_t i = 0; i < s->ntop; i++) {
-		fprintf(out, "  %-36s %4lld %4lld %4lld  ", s->top[i].address,
-		    (long long)s->top[i].posts, (long long)s->top[i].replies,
-		    (long long)s->top[i].rsvps);
+		/* by display width: an address in any script (RFC 6531)
+		 * keeps the numbers in their columns */
+		fputs("  ", out);
+		fput_clean(out, s->top[i].address, CLEAN_LINE, 36);
+		fprintf(out, " %4lld %4lld %4lld  ", (long long)s->top[i].posts,
+		    (long long)s->top[i].replies, (long long)s->top[i].rsvps);
 		term_puts(out, s->top[i].name);
 		fputc('\n', out);
 	}

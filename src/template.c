@@ -752,6 +752,50 @@ parse(const char *text, const char *where, int line, struct node **out,
 	return rc;
 }
 
+/* names_walk - every value name the nodes read, into the set. */
+static void
+names_walk(const struct node *n, char ***set, size_t *count)
+{
+	for (; n; n = n->next) {
+		if (n->kind != N_TEXT && n->name && n->name[0] != '@') {
+			size_t i;
+
+			for (i = 0; i < *count && strcmp((*set)[i], n->name); i++)
+				;
+			if (i == *count) {
+				*set = xrealloc(*set, (*count + 2) * sizeof(**set));
+				(*set)[(*count)++] = xstrdup(n->name);
+				(*set)[*count] = NULL;
+			}
+		}
+		names_walk(n->body, set, count);
+		names_walk(n->alt, set, count);
+	}
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **
+template_names(const char *text, const char *where, char *err, size_t errlen)
+{
+	struct node *nodes;
+	char **set = NULL;
+	size_t n = 0;
+
+	if (parse(text, where, 1, &nodes, err, errlen) < 0)
+		return NULL;
+	names_walk(nodes, &set, &n);
+	node_free(nodes);
+	if (set == NULL)
+		set = xcalloc(1, sizeof(*set));
+	qsort(set, n, sizeof(*set), name_cmp);
+	return set;
+}
+
 /* ==== languages ==== */
 
 static struct {
@@ -839,6 +883,24 @@ lang_get(const char *data_dir, const char *code, char *err, size_t errlen)
 	cache[i].path = path;
 	cache[i].lang = l;
 	return l;
+}
+
+const struct i18n_lang *
+template_lang(const struct kith_config *cfg, const char *code, char *err,
+    size_t errlen)
+{
+	char tmp[8];
+
+	if (err == NULL || errlen == 0) {
+		err = tmp;
+		errlen = sizeof(tmp);
+	}
+	if (code == NULL || !i18n_code_valid(code)) {
+		snprintf(err, errlen, "'%s' is not a language code",
+		    code ? code : "");
+		return NULL;
+	}
+	return lang_get(cfg ? cfg->data_dir : NULL, code, err, errlen);
 }
 
 /* ==== evaluator ==== */
@@ -1549,15 +1611,26 @@ report(struct template_check *c, int warning, const char *fmt, ...)
 		c->report(c->ctx, warning, line);
 }
 
+static int
+code_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* The languages present: a LANGUAGE file in the site's or shipped folders. */
 static char **
 languages(const struct kith_config *cfg)
 {
-	char **all = NULL, *site = xasprintf("%s/templates", cfg->data_dir);
+	char **all = NULL, *site = cfg && cfg->data_dir ?
+	    xasprintf("%s/templates", cfg->data_dir) : NULL;
 	size_t n = 0;
 
 	for (size_t i = 0; i < NSHIPPED + 1; i++) {
-		char **codes = i18n_lang_codes(i == 0 ? site : shipped_dirs[i - 1]);
+		char **codes;
+
+		if (i == 0 && site == NULL)
+			continue;
+		codes = i18n_lang_codes(i == 0 ? site : shipped_dirs[i - 1]);
 
 		for (size_t k = 0; codes && codes[k]; k++)
 			seen_add(&all, &n, codes[k]);
@@ -1567,7 +1640,14 @@ languages(const struct kith_config *cfg)
 	all = xrealloc(all, (n + 1) * sizeof(*all));
 	all[n] = NULL;
 	free(site);
+	qsort(all, n, sizeof(*all), code_cmp);
 	return all;
+}
+
+char **
+template_languages(const struct kith_config *cfg)
+{
+	return languages(cfg);
 }
 
 /*
@@ -1612,6 +1692,69 @@ wildcard(const struct kith_config *cfg, const char *list, char **codes,
 	free(dir);
 }
 
+void
+template_check_uses(struct template_check *c, const char *code)
+{
+	if (code && *code && i18n_code_valid(code))
+		seen_add(&c->used, &c->nused, code);
+}
+
+/* in_use - whether code's gaps are reported (template_check_uses). */
+static int
+in_use(const struct template_check *c, const char *code)
+{
+	if (c->nused == 0)
+		return 1;
+	for (size_t i = 0; i < c->nused; i++)
+		if (!strcmp(c->used[i], code))
+			return 1;
+	return 0;
+}
+
+/*
+ * names_of - the value names the file at path reads; NULL when it
+ * cannot be read or parsed (its render reports that).
+ */
+static char **
+names_of(const char *path)
+{
+	char err[600], *text = read_text(path, err, sizeof(err)), **names;
+
+	if (text == NULL)
+		return NULL;
+	names = template_names(text, path, err, sizeof(err));
+	free(text);
+	return names;
+}
+
+/*
+ * check_names - a translation (path, in code) reads every value the
+ * English text of name reads: "{{event.where}}" left out is a place a
+ * member in that language never learns.  A warning each.
+ */
+static void
+check_names(const struct kith_config *cfg, const char *list, const char *name,
+    const char *path, struct template_check *c)
+{
+	struct template_opts en = { list, "en", NULL };
+	char *enpath = template_find(cfg, &en, name, NULL);
+	char **want = enpath ? names_of(enpath) : NULL;
+	char **have = want ? names_of(path) : NULL;
+
+	for (size_t i = 0; have && want[i]; i++) {
+		size_t k;
+
+		for (k = 0; have[k] && strcmp(have[k], want[i]); k++)
+			;
+		if (have[k] == NULL)
+			report(c, 1, "%s: never shows {{%s}}, which the English "
+			    "text (%s) does", path, want[i], enpath);
+	}
+	i18n_codes_free(want);
+	i18n_codes_free(have);
+	free(enpath);
+}
+
 /* check_one - NAME as list gets it in language code, rendered once. */
 static void
 check_one(const struct kith_config *cfg, const char *list,
@@ -1638,6 +1781,8 @@ check_one(const struct kith_config *cfg, const char *list,
 	key = xasprintf("%s %s", path, *lang ? lang : list_lang);
 	fresh = seen_add(&c->seen, &c->nseen, key);
 	free(key);
+	if (fresh && *lang && strcmp(lang, "en") && in_use(c, lang))
+		check_names(cfg, list, name, path, c);
 	free(path);
 	if (!fresh)
 		return;
@@ -1755,7 +1900,8 @@ template_check_finish(const struct kith_config *cfg, struct template_check *c)
 		if (dir)
 			i18n_lang_check(dir, codes[i], lang_report, c);
 		free(dir);
-		report_missing(c, codes[i]);
+		if (in_use(c, codes[i]))
+			report_missing(c, codes[i]);
 	}
 	i18n_codes_free(codes);
 	return c->errors - before;
@@ -1768,8 +1914,11 @@ template_check_release(struct template_check *c)
 		free(c->seen[i]);
 	for (size_t i = 0; i < c->nmissing; i++)
 		free(c->missing[i]);
+	for (size_t i = 0; i < c->nused; i++)
+		free(c->used[i]);
 	free(c->seen);
 	free(c->missing);
-	c->seen = c->missing = NULL;
-	c->nseen = c->nmissing = 0;
+	free(c->used);
+	c->seen = c->missing = c->used = NULL;
+	c->nseen = c->nmissing = c->nused = 0;
 }

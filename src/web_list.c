@@ -7,6 +7,7 @@
 
 #include "kith/address.h"
 #include "kith/db.h"
+#include "kith/i18n.h"
 #include "kith/event.h"
 #include "kith/log.h"
 #include "kith/membership.h"
@@ -191,6 +192,33 @@ clean_name(const char *in)
 	return out;
 }
 
+static int
+lang_have(void *cfg, const char *code)
+{
+	char err[256];
+
+	return notice_lang_ok(cfg, code, err, sizeof(err)) == 0;
+}
+
+/*
+ * join_command - "subscribe NAME", or "subscribe language=CODE NAME"
+ * when the browser's Accept-Language asks for a language Kith has other
+ * than the list's: the new member starts in it (membership_join).
+ */
+static char *
+join_command(struct web *w, const struct web_request *rq,
+    const struct list *l, const char *name)
+{
+	char want[NOTICE_LANG_LEN], list[NOTICE_LANG_LEN];
+
+	notice_lang(w->db, l, NULL, list);
+	if (rq->accept_language && i18n_accept_pick(rq->accept_language,
+	    lang_have, &w->cfg, want, sizeof(want)) && strcmp(want, list))
+		return xasprintf("subscribe language=%s%s%s", want,
+		    *name ? " " : "", name);
+	return *name ? xasprintf("subscribe %s", name) : xstrdup("subscribe");
+}
+
 /*
  * join - the join form: the same confirmation mail a 'subscribe' for
  * someone else's address by email sends (double opt-in).  Whatever the
@@ -222,8 +250,7 @@ join(struct web *w, const struct web_request *rq, struct web_response *rs,
 		goto done;
 	}
 	outcome_init(&out);
-	command = *name ? xasprintf("subscribe %s", name) :
-	    xstrdup("subscribe");
+	command = join_command(w, rq, l, name);
 	if ((st = web_tx_begin(w)) == KITH_OK)
 		st = join_limits(w, rq->client, address, &wait);
 	if (st == KITH_OK && wait == 0)

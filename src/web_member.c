@@ -8,6 +8,8 @@
 #include <time.h>
 
 #include "kith/db.h"
+#include "kith/i18n.h"
+#include "kith/members.h"
 #include "kith/log.h"
 #include "kith/membership.h"
 #include "kith/weblinks.h"
@@ -164,6 +166,43 @@ has_tag(struct web *w, int64_t member_id, const char *tag)
 	    "member_id=? AND tag=?", "it", member_id, tag) > 0;
 }
 
+/*
+ * language_options - the <option>s of every language Kith has, by its
+ * own name, the member's own (own, "" for the list's) selected; the
+ * list's language's name into list_name.  Caller frees.
+ */
+static char *
+language_options(struct web *w, const struct web_target *t, const char *own,
+    char *list_name, size_t len)
+{
+	char **codes = template_languages(&w->cfg), list[NOTICE_LANG_LEN];
+	struct buf b;
+
+	notice_lang(w->db, &t->l, NULL, list);
+	snprintf(list_name, len, "%s", list);
+	buf_init(&b);
+	for (size_t i = 0; codes && codes[i]; i++) {
+		const struct i18n_lang *lang = template_lang(&w->cfg, codes[i],
+		    NULL, 0);
+		struct web_var v[3];
+		char *frag;
+
+		if (lang == NULL)
+			continue;	/* broken: kith check says so */
+		if (!strcmp(codes[i], list))
+			snprintf(list_name, len, "%s", i18n_lang_name(lang));
+		v[0] = (struct web_var){ "code", codes[i], 0 };
+		v[1] = (struct web_var){ "name", i18n_lang_name(lang), 0 };
+		v[2] = (struct web_var){ "selected", !strcmp(codes[i], own) ?
+		    "selected" : "", 0 };
+		frag = web_render(w, t->l.local, "prefs-language.html", v, 3);
+		buf_adds(&b, frag ? frag : "");
+		free(frag);
+	}
+	i18n_codes_free(codes);
+	return b.data ? buf_detach(&b, NULL) : xstrdup("");
+}
+
 /* The preference form as it stands for the member; note is a fragment. */
 static void
 prefs_form(struct web *w, struct web_response *rs, int status,
@@ -176,7 +215,9 @@ prefs_form(struct web *w, struct web_response *rs, int status,
 	int until = !strcmp(mode, "nomail") && t->m.nomail_until > 0;
 	int thanks = (int)db_int(w->db, 1, &st, "SELECT thanks FROM members "
 	    "WHERE id=?", "i", t->m.id);
-	char date[16] = "";
+	char date[16] = "", list_name[128];
+	char *own = member_lang(w->db, t->l.id, t->m.address);
+	char *langs = language_options(w, t, own, list_name, sizeof(list_name));
 	struct buf tb;
 
 	if (until) {
@@ -224,6 +265,9 @@ prefs_form(struct web *w, struct web_response *rs, int status,
 			{ "thanks", thanks ? "checked" : "", 0 },
 			{ "topics", tb.data ? tb.data : "", 1 },
 			{ "note", note ? note : "", 1 },
+			{ "language.default", *own ? "" : "selected", 0 },
+			{ "language.list", list_name, 0 },
+			{ "languages", langs, 1 },
 		};
 
 		web_page(w, rs, status, t->l.local, root, t->l.name,
@@ -232,6 +276,8 @@ prefs_form(struct web *w, struct web_response *rs, int status,
 	}
 	buf_release(&tb);
 	free(csrf);
+	free(own);
+	free(langs);
 }
 
 /* The command the delivery choice asks for, "" when nothing changes;
@@ -277,7 +323,9 @@ prefs_apply(struct web *w, struct web_response *rs, struct web_target *t,
 	int thanks = web_field_get(rq->form, rq->nform, "thanks") != NULL, st;
 	int was_thanks = (int)db_int(w->db, 1, &st, "SELECT thanks FROM members "
 	    "WHERE id=?", "i", t->m.id);
-	char *cmds[3], *topics[MAX_TOPICS];
+	const char *language = web_field_get(rq->form, rq->nform, "language");
+	char *cmds[4], *topics[MAX_TOPICS], err[256];
+	char *own = member_lang(w->db, t->l.id, t->m.address);
 	int n = 0, ntopics = list_topics(w, &t->l, topics, MAX_TOPICS);
 	struct outcome out;
 
@@ -288,6 +336,12 @@ prefs_apply(struct web *w, struct web_response *rs, struct web_target *t,
 		cmds[n++] = xasprintf("set digest %s", format);
 	if (thanks != was_thanks)
 		cmds[n++] = xasprintf("set thanks %s", thanks ? "on" : "off");
+	/* only a language Kith has; "" is the list's */
+	if (language && strcmp(language, own) && (*language == '\0' ||
+	    notice_lang_ok(&w->cfg, language, err, sizeof(err)) == 0))
+		cmds[n++] = xasprintf("set language %s", *language ? language :
+		    "default");
+	free(own);
 	outcome_init(&out);
 	st = web_tx_begin(w);
 	for (int i = 0; i < n; i++) {

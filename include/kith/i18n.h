@@ -28,6 +28,19 @@
  *   month.short.1 .. 12
  *   day.0 .. day.6, day.short.0 .. 6     0 = Sunday
  *   mday.1 .. mday.31          optional: how {d} shows that day ("1er")
+ *   command.subscribe = přihlásit, přihlásit se, prihlasit
+ *                              optional: the words (or phrases) of the
+ *                              email commands in this language, comma-
+ *                              separated, besides the English ones that
+ *                              always work.  The commands: subscribe
+ *                              unsubscribe help set rsvp; after set:
+ *                              digest nomail language; after set digest:
+ *                              daily weekly off; after rsvp: yes no
+ *                              maybe; a moderator's answer to a held
+ *                              post: approve reject discard.  Compared
+ *                              in any case, a space matching any run of
+ *                              spaces; write the forms with and without
+ *                              diacritics when people type both.
  *   format.date, format.datetime, format.time, format.dateshort,
  *   format.monthyear           patterns of literal text and the fields
  *                              {yyyy} {M} {MM} {d} {dd} {H} {HH} {mm}
@@ -106,5 +119,35 @@ const char *i18n_plural_form(const struct i18n_lang *lang, long long n,
  */
 char *i18n_format_time(const struct i18n_lang *lang, const char *style,
     int64_t t, const char *tz);
+
+/*
+ * i18n_command_words - command.NAME as written ("přihlásit, odebírat"),
+ * or NULL when the language has none (English, or not translated).
+ */
+const char *i18n_command_words(const struct i18n_lang *lang,
+    const char *command);
+
+/*
+ * i18n_command_match - how many bytes of text the longest of command's
+ * words in lang covers, as a whole word at the start of text (any case,
+ * a space matching any run of blanks); 0 when none does.
+ */
+size_t i18n_command_match(const struct i18n_lang *lang, const char *command,
+    const char *text);
+
+/* i18n_match_phrase - the same for one word or phrase. */
+size_t i18n_match_phrase(const char *text, const char *phrase);
+
+/*
+ * i18n_accept_pick - the language a Content-Language or Accept-Language
+ * value asks for that have() (arg, code) accepts: the elements by q
+ * ("cs-CZ, cs;q=0.9, en;q=0.5"), highest first and in the order written
+ * among equals, q=0 never; each as written in lower case, then its
+ * primary subtag ("cs" of "cs-CZ"; "no" and "nn" as "nb").  At most the
+ * first 1024 bytes and 32 elements are read; malformed elements are
+ * skipped.  1 with the code in out, else 0 and out "".
+ */
+int i18n_accept_pick(const char *header, int (*have)(void *, const char *),
+    void *arg, char *out, size_t outlen);
 
 #endif

@@ -53,6 +53,16 @@ int member_set_moderated(sqlite3 *db, int64_t list_id, const char *address,
 /* mime | plain; KITH_PERM for other values or no member. */
 int member_set_digest_format(sqlite3 *db, int64_t list_id,
     const char *address, const char *format);
+/*
+ * member_set_lang - the member's own language ("cs"; "" for the list's).
+ * The caller checks that Kith has it (template_lang_ok).  KITH_PERM for a
+ * malformed code or no such member.
+ */
+int member_set_lang(sqlite3 *db, int64_t list_id, const char *address,
+    const char *code);
+/* member_lang - the member's own language, "" when none or not a member;
+ * caller frees. */
+char *member_lang(sqlite3 *db, int64_t list_id, const char *address);
 /* Count one more accepted post for address (no-op for non-members). */
 void member_count_post(sqlite3 *db, int64_t list_id, const char *address);
 

@@ -52,7 +52,12 @@ int membership_act(const struct mail_ctx *c, const char *address,
 int membership_check(const struct mail_ctx *c, const char *address,
     const char *command, struct outcome *out);
 
-/* Join now (welcome, owners told) / leave now (goodbye, owners told). */
+/*
+ * Join now (welcome, owners told) / leave now (goodbye, owners told).
+ * A name "language=CODE NAME" (a subscribe request that asked for a
+ * language Kith has) starts the member in that language, the welcome
+ * included.
+ */
 int membership_join(const struct mail_ctx *c, const char *address,
     const char *name, struct outcome *out);
 int membership_leave(const struct mail_ctx *c, const char *address,

@@ -89,10 +89,36 @@ void notice_list_tv(struct tvars *tv, const struct list *l);
  * in: the member's, else the list's, else "en".  address NULL (or not a
  * member) asks for the list's, as a copy for everyone is.  The ONE place
  * that decides a reader's language: every member-facing text asks here.
- * (Neither setting exists yet: "en".)
+ * The member's is members.lang (member_set_lang), the list's its
+ * setting `language`.
  */
 void notice_lang(sqlite3 *db, const struct list *l, const char *address,
     char lang[NOTICE_LANG_LEN]);
+
+/*
+ * notice_lang_find - the language a member names ("cs", "čeština",
+ * "Czech", any case of ASCII letters) among those Kith has; 1 with its
+ * code, else 0.
+ */
+int notice_lang_find(const struct kith_config *cfg, const char *word,
+    char code[NOTICE_LANG_LEN]);
+
+/* notice_lang_list - "cs (čeština), de (Deutsch), ...": what may be
+ * chosen; caller frees. */
+char *notice_lang_list(const struct kith_config *cfg);
+
+/* notice_lang_name - notice_lang's language by its own name ("čeština"). */
+void notice_lang_name(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, const char *address, char *name, size_t len);
+
+/*
+ * notice_lang_ok - 0 when Kith has language code (a LANGUAGE file in
+ * DATA/templates/CODE or the shipped templates, and it loads), so that a
+ * list or a member may choose it; else -1 with one line in err naming
+ * the languages there are.
+ */
+int notice_lang_ok(const struct kith_config *cfg, const char *code,
+    char *err, size_t errlen);
 
 /*
  * notice_render - the text tmpl as list l writes it in lang, in the

@@ -23,8 +23,8 @@
 struct outcome {
 	struct tvars *tv;	/* owns "results", the list of records */
 	struct tvlist *results;
-	uint64_t seen;		/* the kinds added, by their place in
-				 * outcome_fields */
+	uint64_t seen[2];	/* the kinds added, by their place in
+				 * outcome_fields (OUTCOME_KINDS_MAX) */
 };
 
 /* outcome_init - empty; release with outcome_release. */
@@ -39,6 +39,11 @@ void outcome_reset(struct outcome *o);
  * returned (borrowed, valid until outcome_release).
  */
 struct tvars *outcome_add(struct outcome *o, const char *kind);
+
+#define OUTCOME_KINDS_MAX 128
+
+/* outcome_any - 1 when any line was added. */
+int outcome_any(const struct outcome *o);
 
 /* outcome_has - 1 when a line of kind was added. */
 int outcome_has(const struct outcome *o, const char *kind);

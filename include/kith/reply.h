@@ -45,6 +45,18 @@ enum reply_answer reply_answer(const char *text, char *reason,
     size_t reasonlen);
 
 /*
+ * reply_answer_words - reply_answer with more words: a language's own
+ * (its LANGUAGE file's command.approve, command.reject, command.discard;
+ * i18n.h), each comma-separated and NULL for none, besides the tables'.
+ * x NULL is reply_answer.
+ */
+struct reply_words {
+	const char *yes, *no, *discard;
+};
+enum reply_answer reply_answer_words(const char *text,
+    const struct reply_words *x, char *reason, size_t reasonlen);
+
+/*
  * reply_sender_proven - 1 when the receiving MTA vouches for the From
  * address of raw: an Authentication-Results field whose authserv-id is
  * authserv_id reports dkim=pass for a domain aligned with from_addr's

@@ -27,6 +27,16 @@ struct command {
 int requests_parse(const char *subject, const char *text,
     struct command *out, int max);
 
+/*
+ * requests_parse_in - the same, with the command words of langs too
+ * (NULL-ended, may be NULL; i18n.h): "přihlásit se" is "subscribe",
+ * "nastavit souhrn týdně" is "set digest weekly".  English words always
+ * work; verb and args are the English command, line as written.
+ */
+struct i18n_lang;
+int requests_parse_in(const char *subject, const char *text,
+    const struct i18n_lang *const *langs, struct command *out, int max);
+
 /* Which commands a request address implies. */
 enum request_kind { REQUEST_COMMANDS, REQUEST_SUBSCRIBE, REQUEST_UNSUBSCRIBE };
 

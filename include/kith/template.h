@@ -139,6 +139,35 @@ int template_string(const char *text, const char *where,
 char *template_find(const struct kith_config *cfg,
     const struct template_opts *o, const char *name, char *lang);
 
+/*
+ * template_lang - the rules of language code as the texts use them
+ * (DATA/templates/CODE/LANGUAGE, else the shipped one), loaded once and
+ * cached: borrowed, valid until template_cache_clear().  NULL with one
+ * line in err (may be NULL) when Kith has no such language or its
+ * LANGUAGE file is broken.  The test of whether a language may be
+ * chosen (a list's setting, a member's language).
+ */
+struct i18n_lang;
+const struct i18n_lang *template_lang(const struct kith_config *cfg,
+    const char *code, char *err, size_t errlen);
+
+/*
+ * template_languages - the codes of every language present (a LANGUAGE
+ * file in DATA/templates or the shipped folder), "en" always, sorted,
+ * NULL-terminated; free with i18n_codes_free().
+ */
+char **template_languages(const struct kith_config *cfg);
+
+/*
+ * template_names - the names of the values text reads ({{x}}, {{#if x}},
+ * {{plural x ...}}, ...; not @index and the like), sorted, each once,
+ * NULL-terminated; free with i18n_codes_free().  NULL with a line in err
+ * when text has a syntax error.  What a translation must keep of the
+ * English text (kith check, test_lang).
+ */
+char **template_names(const char *text, const char *where, char *err,
+    size_t errlen);
+
 /* Forget the cached languages (tests that rewrite LANGUAGE files). */
 void template_cache_clear(void);
 
@@ -234,14 +263,28 @@ struct template_check {
 	size_t nseen;
 	char **missing;		/* internal: "LANG NAME" not translated */
 	size_t nmissing;
+	char **used;		/* the languages the site uses (lists' and
+				 * members'; template_check_uses); none:
+				 * every language present */
+	size_t nused;
 };
+
+/*
+ * template_check_uses - the site uses language code (a list's setting,
+ * a member's own): template_check_finish reports the texts it lacks,
+ * and template_check the {{values}} its texts leave out that English
+ * shows.  Languages nobody uses are still checked for errors.
+ */
+void template_check_uses(struct template_check *c, const char *code);
 
 /*
  * template_check - render every template of schema (n entries) as list
  * would get it in every language present (shipped, site and the list's
  * folders holding a LANGUAGE file, or a text) with sample values over
  * common: syntax errors, unknown names, wrong plural form counts and a
- * "{{" left in the output are errors; a file outside language folders
+ * "{{" left in the output are errors; a value the English text reads
+ * that a translation never does is a warning (for the languages in use,
+ * template_check_uses); a file outside language folders
  * is read in list_lang (NULL: en).  Each file is checked once per check.
  * A text missing in a language is remembered for template_check_finish.
  * Returns the errors found by this call.
@@ -252,8 +295,8 @@ int template_check(const struct kith_config *cfg, const char *list,
 
 /*
  * template_check_finish - check every LANGUAGE file present (errors) and
- * report one warning a language for its missing texts.  Returns the
- * errors found.
+ * report one warning a language in use (every language when none was
+ * named) for its missing texts.  Returns the errors found.
  */
 int template_check_finish(const struct kith_config *cfg,
     struct template_check *c);

@@ -46,6 +46,7 @@ struct web_request {
 	const struct web_field *form;	/* a POST's fields */
 	size_t nform;
 	const char *cookie;	/* the Cookie header field, or NULL */
+	const char *accept_language;	/* the header, or NULL */
 };
 
 struct web_response {

@@ -64,7 +64,8 @@ m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.
 part = m if m.get_content_type() == "text/plain" else next(m.iter_parts())
 text = part.get_content().replace("\r\n", "\n")
 head = [l for l in text.split("\n") if l.endswith("Topics:")]
-print((head[0] if head else "?") + "|" + "|".join(l.strip().rsplit(" (", 1)[0]
+# the subjects are padded to the authors' column (display width)
+print((head[0] if head else "?") + "|" + "|".join(l.strip().rsplit(" (", 1)[0].rstrip()
       for l in text.split("\n")[:60] if l.strip()[:1].isdigit()))
 PYEOF
 }

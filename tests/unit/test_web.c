@@ -228,7 +228,7 @@ handle(struct site *s, const char *method, const char *path,
     const struct web_field *form, size_t nform, struct web_response *rs)
 {
 	struct web_request rq = { method, path, "192.0.2.1", NULL, 0, form,
-		nform, NULL };
+		nform, NULL, NULL };
 
 	web_response_init(rs);
 	web_handle(s->w, &rq, rs);
@@ -263,7 +263,7 @@ START_TEST(test_routes)
 	struct site s;
 	struct web_response rs;
 	struct web_request rq = { route_cases[_i].method, route_cases[_i].path,
-		NULL, NULL, 0, NULL, 0, NULL };
+		NULL, NULL, 0, NULL, 0, NULL, NULL };
 
 	site_open(&s);
 	ck_assert_int_eq(handle(&s, route_cases[_i].method, route_cases[_i].path,

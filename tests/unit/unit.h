@@ -37,6 +37,7 @@ Suite *event_texts_suite(void);
 Suite *privacy_suite(void);
 Suite *import_suite(void);
 Suite *lmtp_suite(void);
+Suite *lang_suite(void);
 
 /* A fresh database in a temporary directory; caller closes and removes. */
 #include <sqlite3.h>
