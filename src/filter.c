@@ -7,14 +7,13 @@
 #include <string.h>
 
 #include "kith/filter.h"
+#include "kith/filter_rules.h"
 #include "kith/html.h"
 #include "kith/log.h"
 #include "kith/mime.h"
 #include "kith/mimeedit.h"
 #include "kith/notice.h"
 #include "kith/util.h"
-
-#define RULES_MAX 64
 
 /* Programs and scripts, by type and by name ("executables"). */
 static const char *const exec_types[] = {
@@ -34,124 +33,7 @@ static const char *const exec_names[] = {
 	".ps1", ".lnk", ".reg", ".jar", ".scf", NULL
 };
 
-/* ---- settings ---- */
-
-struct rules {
-	char *entry[RULES_MAX];	/* "type/sub", "type/" and "*", or ".ext" */
-	int n;
-	int executables;
-};
-
-static void
-rules_release(struct rules *r)
-{
-	for (int i = 0; i < r->n; i++)
-		free(r->entry[i]);
-	r->n = 0;
-}
-
-/* The entries of a mime_filter value; -1 when one is not understood. */
-static int
-rules_parse(const char *value, struct rules *r)
-{
-	char *v = str_lower(xstrdup(value)), *save = NULL, *tok;
-	int bad = 0;
-
-	memset(r, 0, sizeof(*r));
-	for (tok = strtok_r(v, ", \t", &save); tok;
-	    tok = strtok_r(NULL, ", \t", &save)) {
-		const char *slash = strchr(tok, '/');
-
-		if (!strcmp(tok, "none"))
-			continue;
-		if (!strcmp(tok, "executables")) {
-			r->executables = 1;
-			continue;
-		}
-		if ((tok[0] == '.' && tok[1] && !strchr(tok + 1, '.') &&
-		    !slash) || (slash && slash > tok && slash[1] &&
-		    !strchr(slash + 1, '/'))) {
-			if (r->n < RULES_MAX)
-				r->entry[r->n++] = xstrdup(tok);
-			continue;
-		}
-		bad = 1;
-	}
-	free(v);
-	return bad ? -1 : 0;
-}
-
-/* One spam_header entry: a field and the values that mean spam. */
-struct spam_rule {
-	char name[64];
-	char values[256];	/* '|'-separated, lower case */
-};
-
-/* The entries of a spam_header value into rules (n); -1 when not understood. */
-static int
-spam_parse(const char *value, struct spam_rule *rules, int max, int *n)
-{
-	char *v = xstrdup(value), *save = NULL, *tok;
-	int bad = 0;
-
-	*n = 0;
-	for (tok = strtok_r(v, ",", &save); tok && !bad;
-	    tok = strtok_r(NULL, ",", &save)) {
-		struct spam_rule *r = &rules[*n];
-		char *colon;
-
-		tok = str_trim(tok);
-		if (*tok == '\0' || !strcasecmp(tok, "off"))
-			continue;
-		if (*n == max) {
-			bad = 1;
-			break;
-		}
-		if (!strcasecmp(tok, "spamassassin")) {
-			snprintf(r->name, sizeof(r->name), "X-Spam-Flag");
-			snprintf(r->values, sizeof(r->values), "yes");
-		} else if (!strcasecmp(tok, "rspamd")) {
-			snprintf(r->name, sizeof(r->name), "X-Spam-Action");
-			snprintf(r->values, sizeof(r->values),
-			    "reject|add header");
-		} else if ((colon = strchr(tok, ':')) != NULL) {
-			*colon = '\0';
-			tok = str_trim(tok);
-			for (char *p = tok; *p; p++)
-				if ((unsigned char)*p <= 32 || *p == 127)
-					bad = 1;
-			if (*tok == '\0' || strlen(tok) >= sizeof(r->name) ||
-			    *str_trim(colon + 1) == '\0')
-				bad = 1;
-			snprintf(r->name, sizeof(r->name), "%s", tok);
-			snprintf(r->values, sizeof(r->values), "%s",
-			    str_lower(str_trim(colon + 1)));
-		} else
-			bad = 1;
-		(*n)++;
-	}
-	free(v);
-	return bad ? -1 : 0;
-}
-
-int
-filter_setting_valid(const char *key, const char *value)
-{
-	if (!strcmp(key, "mime_filter")) {
-		struct rules r;
-		int ok = rules_parse(value, &r) == 0;
-
-		rules_release(&r);
-		return ok;
-	}
-	if (!strcmp(key, "spam_header")) {
-		struct spam_rule rules[8];
-		int n;
-
-		return spam_parse(value, rules, 8, &n) == 0;
-	}
-	return 0;
-}
+/* The settings' rules: filter_rules.h. */
 
 /* ---- spam ---- */
 
@@ -217,7 +99,7 @@ filter_spam(sqlite3 *db, const struct list *l, const struct message *m,
 	int n = 0, hit = 0;
 
 	*why = '\0';
-	if (spec && spam_parse(spec, rules, 8, &n) == 0)
+	if (spec && filter_spam_parse(spec, rules, 8, &n) == 0)
 		for (int i = 0; i < n && !hit; i++)
 			hit = spam_matches(m, &rules[i], seen, sizeof(seen));
 	if (hit) {
@@ -362,10 +244,10 @@ scan(sqlite3 *db, const struct list *l, const struct message *m,
 		free(spec);
 		return -1;
 	}
-	if (rules_parse(spec ? spec : "", &r) < 0)
-		rules_parse("executables", &r);	/* stored before a check */
+	if (filter_rules_parse(spec ? spec : "", &r) < 0)
+		filter_rules_parse("executables", &r);	/* stored before a check */
 	walk(*tree, &r, max_kb, f, 0);
-	rules_release(&r);
+	filter_rules_release(&r);
 	free(spec);
 	return 0;
 }

@@ -7,7 +7,7 @@
 
 #include "kith/address.h"
 #include "kith/db.h"
-#include "kith/filter.h"
+#include "kith/filter_rules.h"
 #include "kith/i18n.h"
 #include "kith/lists.h"
 #include "kith/log.h"

@@ -68,9 +68,6 @@ enum filter_verdict filter_content(sqlite3 *db, const struct list *l,
 char *filter_apply(sqlite3 *db, const struct kith_config *cfg,
     const struct list *l, const struct message *m, size_t *len);
 
-/* 1 when value may be stored for setting key (mime_filter, spam_header). */
-int filter_setting_valid(const char *key, const char *value);
-
 /* The note filter_apply renders (part-removed.txt) and its values, for
  * kith check (texts.c). */
 extern const struct template_schema filter_schema[];

@@ -28,6 +28,9 @@
 #include "kith/config.h"
 #include "kith/template.h"
 
+/* Threads on one page of /a/LIST/ (the export writes the same pages). */
+#define PAGE_THREADS 30
+
 struct archive_export_counts {
 	long pages;	/* HTML pages */
 	long files;	/* everything written, pages included */

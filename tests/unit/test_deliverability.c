@@ -18,6 +18,7 @@
 
 #include "kith/dmarc.h"
 #include "kith/filter.h"
+#include "kith/filter_rules.h"
 #include "kith/footer.h"
 #include "kith/mimeedit.h"
 #include "kith/util.h"
