@@ -326,6 +326,36 @@ utf8_partial(const char *str, size_t n)
 	return 0;
 }
 
+uint32_t
+char_fold(uint32_t c)
+{
+	if ((c >= 'A' && c <= 'Z') || (c >= 0xc0 && c <= 0xde && c != 0xd7) ||
+	    (c >= 0x391 && c <= 0x3ab && c != 0x3a2) ||
+	    (c >= 0x410 && c <= 0x42f))
+		return c + 0x20;
+	if ((c >= 0x100 && c <= 0x137) || (c >= 0x14a && c <= 0x177) ||
+	    (c >= 0x460 && c <= 0x4bf && c != 0x482 && (c < 0x483 ||
+	    c > 0x489)))
+		return c | 1;
+	if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e))
+		return c + (c & 1);
+	if (c == 0x386)
+		return 0x3ac;
+	if (c >= 0x388 && c <= 0x38a)
+		return c + 37;
+	if (c == 0x38c)
+		return 0x3cc;
+	if (c == 0x38e || c == 0x38f)
+		return c + 63;
+	if (c == 0x3c2)
+		return 0x3c3;	/* final sigma */
+	if (c >= 0x400 && c <= 0x40f)
+		return c + 0x50;
+	if (c == 0x2019)
+		return '\'';	/* a typographic apostrophe: s'abonner */
+	return c;
+}
+
 int
 char_unsafe(uint32_t cp)
 {

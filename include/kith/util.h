@@ -87,6 +87,12 @@ size_t utf8_next(const char *s, size_t n, uint32_t *cp);
  * short (0 to 3): a writer keeps them for the next chunk. */
 size_t utf8_partial(const char *s, size_t n);
 /*
+ * char_fold - cp in lower case for Latin, Greek and Cyrillic (final
+ * sigma as sigma, U+2019 as an apostrophe), else cp: how command words
+ * and replies are compared whatever their case.
+ */
+uint32_t char_fold(uint32_t cp);
+/*
  * char_unsafe - 1 for a character a terminal acts on instead of showing
  * it: C0 controls, DEL, C1 controls (U+0080-U+009F), and the bidi
  * embeddings, overrides and isolates U+202A-U+202E, U+2066-U+2069.
