@@ -10,6 +10,7 @@
 #include "kith/db.h"
 #include "kith/onboarding.h"
 #include "kith/stats.h"
+#include "kith/timeutil.h"
 #include "kith/util.h"
 
 #define DAY 86400
@@ -545,11 +546,7 @@ stats_compute(sqlite3 *db, const struct list *l, int64_t now, int64_t since)
 static void
 date_of(int64_t t, char *buf, size_t n)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, n, "%Y-%m-%d", &tm);
+	utc_strftime(t, "%Y-%m-%d", buf, n);
 }
 
 static double
