@@ -253,6 +253,32 @@ rethread(struct importer *im)
 	return st;
 }
 
+/* importer_init - an importer into list_id, with c zeroed. */
+static void
+importer_init(struct importer *im, sqlite3 *db, int64_t list_id,
+    const struct import_opts *o, struct import_counts *c, char *err,
+    size_t errlen)
+{
+	memset(im, 0, sizeof(*im));
+	im->db = db;
+	im->list_id = list_id;
+	im->o = o;
+	im->c = c;
+	im->err = err;
+	im->errlen = errlen;
+	memset(c, 0, sizeof(*c));
+}
+
+/* importer_writer - open the archive writer; KITH_TEMP (in err) if busy. */
+static int
+importer_writer(struct importer *im)
+{
+	if ((im->aw = archive_writer_new(im->db)) != NULL)
+		return KITH_OK;
+	snprintf(im->err, im->errlen, "database busy; try again");
+	return KITH_TEMP;
+}
+
 static void
 importer_release(struct importer *im)
 {
@@ -308,15 +334,14 @@ archive_import_mbox(sqlite3 *db, int64_t list_id, const char *path,
     const struct import_opts *o, struct import_counts *c, char *err,
     size_t errlen)
 {
-	struct importer im = { db, NULL, list_id, o, c, 0, 0, NULL, 0, 0, err,
-		errlen, 0 };
+	struct importer im;
 	struct stat sb;
 	struct buf msg;
 	const char *data, *p, *end;
 	int64_t from_date = 0;
 	int fd, st = KITH_OK, in_msg = 0, blank = 1;
 
-	memset(c, 0, sizeof(*c));
+	importer_init(&im, db, list_id, o, c, err, errlen);
 	if ((fd = open(path, O_RDONLY)) < 0 || fstat(fd, &sb) < 0) {
 		snprintf(err, errlen, "cannot read '%s': %s", path,
 		    strerror(errno));
@@ -341,10 +366,9 @@ archive_import_mbox(sqlite3 *db, int64_t list_id, const char *path,
 		    "start with a \"From \" line)", path);
 		return KITH_PERM;
 	}
-	if ((im.aw = archive_writer_new(db)) == NULL) {
+	if ((st = importer_writer(&im)) != KITH_OK) {
 		munmap((void *)data, (size_t)sb.st_size);
-		snprintf(err, errlen, "database busy; try again");
-		return KITH_TEMP;
+		return st;
 	}
 	buf_init(&msg);
 	end = data + sb.st_size;
@@ -409,21 +433,17 @@ archive_import_mlmmj(sqlite3 *db, int64_t list_id, const char *dir,
     const struct import_opts *o, struct import_counts *c, char *err,
     size_t errlen)
 {
-	struct importer im = { db, NULL, list_id, o, c, 0, 0, NULL, 0, 0, err,
-		errlen, 0 };
+	struct importer im;
 	struct dirent **names = NULL;
-	int n = scandir(dir, &names, numbered, by_number), st = KITH_OK;
+	int n = scandir(dir, &names, numbered, by_number), st;
 
-	memset(c, 0, sizeof(*c));
+	importer_init(&im, db, list_id, o, c, err, errlen);
 	if (n < 0) {
 		snprintf(err, errlen, "cannot read the directory '%s': %s", dir,
 		    strerror(errno));
 		return KITH_PERM;
 	}
-	if ((im.aw = archive_writer_new(db)) == NULL) {
-		snprintf(err, errlen, "database busy; try again");
-		st = KITH_TEMP;
-	}
+	st = importer_writer(&im);
 	for (int i = 0; i < n; i++) {
 		char *path = xasprintf("%s/%s", dir, names[i]->d_name);
 		struct buf b;
