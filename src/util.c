@@ -59,6 +59,15 @@ xrealloc(void *p, size_t n)
 	return p;
 }
 
+void *
+xgrow(void *p, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return p;
+	*cap = *cap ? *cap * 2 : 8;
+	return xrealloc(p, *cap * size);
+}
+
 char *
 xstrdup(const char *s)
 {

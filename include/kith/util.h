@@ -31,6 +31,12 @@ enum {
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
+/*
+ * xgrow - array p of *cap elements of size, with room for element n:
+ * the capacity doubled (from 8) when n reaches it.  Use as
+ * a = xgrow(a, n, &cap, sizeof(*a)); item = &a[n++];
+ */
+void *xgrow(void *p, size_t n, size_t *cap, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
