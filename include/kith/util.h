@@ -148,6 +148,20 @@ int file_write_atomic(const char *path, const void *data, size_t n, int mode);
 int mkdir_p(const char *path, int mode);
 
 /*
+ * Listening sockets for kith serve and kith lmtp (spec as config_listen_parse
+ * split it; spec itself is only for the error).  Blocking, close-on-exec.
+ * listen_unix - a stream socket at path (a socket left there is replaced,
+ * never another file); the descriptor, or -1 with err.
+ * listen_tcp - host:port with SO_REUSEADDR; the descriptor and
+ * "scheme://HOST:PORT" (the port bound) in address, or -1 with err.
+ */
+int listen_unix(const char *spec, const char *path, char *err,
+    size_t errlen);
+int listen_tcp(const char *spec, const char *host, int port,
+    const char *scheme, char *address, size_t addrlen, char *err,
+    size_t errlen);
+
+/*
  * Shared data directories.  A data directory that is group-writable is
  * shared by the users of its group (the MTA's pipe user and the cron
  * user, README): everything Kith makes in it must work for all of them.
