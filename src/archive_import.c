@@ -259,13 +259,8 @@ importer_init(struct importer *im, sqlite3 *db, int64_t list_id,
     const struct import_opts *o, struct import_counts *c, char *err,
     size_t errlen)
 {
-	memset(im, 0, sizeof(*im));
-	im->db = db;
-	im->list_id = list_id;
-	im->o = o;
-	im->c = c;
-	im->err = err;
-	im->errlen = errlen;
+	*im = (struct importer){ .db = db, .list_id = list_id, .o = o, .c = c,
+		.err = err, .errlen = errlen };
 	memset(c, 0, sizeof(*c));
 }
 
