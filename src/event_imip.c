@@ -61,9 +61,9 @@ static int
 reply_problem(const struct kith_config *cfg, sqlite3 *db,
     const struct list *l, const char *to, enum reason why)
 {
-	const char *tmpl = "event-reply-problem.txt";
 	char lang[NOTICE_LANG_LEN], *reason;
 	struct tvars *tv;
+	struct notice_opts o;
 	int st;
 
 	if (to == NULL || *to == '\0' || !notice_rate_ok(db, l->id, to,
@@ -74,8 +74,13 @@ reply_problem(const struct kith_config *cfg, sqlite3 *db,
 		return KITH_PERM;
 	tv = tv_new();
 	tv_str(tv, "reason", reason);
-	st = notice_queue(db, cfg, l, &(struct notice_opts){ .to = to,
-	    .tmpl = tmpl, .row = event_text(tmpl), .tv = tv, .lang = lang });
+	memset(&o, 0, sizeof(o));
+	o.to = to;
+	o.tmpl = "event-reply-problem.txt";
+	o.row = event_text(o.tmpl);
+	o.tv = tv;
+	o.lang = lang;
+	st = notice_queue(db, cfg, l, &o);
 	tv_free(tv);
 	free(reason);
 	return st;

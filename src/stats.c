@@ -443,20 +443,21 @@ events_part(sqlite3 *db, int64_t list_id, struct stats *s)
 static void
 campaigns_part(sqlite3 *db, int64_t list_id, struct stats *s)
 {
-	/* each campaign's copies read once (outbox's message_id index),
-	 * counted by state; none before it is queued */
-	sqlite3_stmt *st = db_prepare(db, "SELECT c.id, c.subject, "
-	    "c.recipients, (SELECT count(DISTINCT member_id) FROM bounces b "
-	    "WHERE b.message_id=c.message_id), "
-	    "coalesce(sum(o.state='sent'), 0), "
-	    "coalesce(sum(o.state='failed'), 0) "
-	    "FROM campaigns c LEFT JOIN outbox o ON o.message_id=c.message_id "
-	    "WHERE c.list_id=? AND c.started>=? AND c.started<=? "
-	    "GROUP BY c.id ORDER BY c.started, c.id");
+	sqlite3_stmt *st = db_prepare(db, "SELECT c.id, c.subject, c.recipients, "
+	    "c.message_id, (SELECT count(DISTINCT member_id) FROM bounces b "
+	    "WHERE b.message_id=c.message_id) "
+	    "FROM campaigns c WHERE c.list_id=? AND c.started>=? AND "
+	    "c.started<=? ORDER BY c.started");
+	/* each campaign's copies read once, counted by state */
+	sqlite3_stmt *states = db_prepare(db, "SELECT state, count(*) FROM "
+	    "outbox WHERE message_id=? GROUP BY state");
 	size_t cap = 0;
 
-	if (st == NULL)
+	if (st == NULL || states == NULL) {
+		sqlite3_finalize(st);
+		sqlite3_finalize(states);
 		return;
+	}
 	db_bind(st, "iii", list_id, s->from, s->now);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct campaign_rate *c;
@@ -467,11 +468,24 @@ campaigns_part(sqlite3 *db, int64_t list_id, struct stats *s)
 		c->id = sqlite3_column_int64(st, 0);
 		c->subject = db_col_text(st, 1);
 		c->recipients = sqlite3_column_int64(st, 2);
-		c->bounced = sqlite3_column_int64(st, 3);
-		c->sent = sqlite3_column_int64(st, 4);
-		c->failed = sqlite3_column_int64(st, 5);
+		c->bounced = sqlite3_column_int64(st, 4);
+		c->sent = c->failed = 0;
+		if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+			continue;	/* not queued yet: no copies */
+		sqlite3_reset(states);
+		db_bind(states, "i", sqlite3_column_int64(st, 3));
+		while (sqlite3_step(states) == SQLITE_ROW) {
+			const char *state = (const char *)
+			    sqlite3_column_text(states, 0);
+
+			if (!strcmp(state, "sent"))
+				c->sent = sqlite3_column_int64(states, 1);
+			else if (!strcmp(state, "failed"))
+				c->failed = sqlite3_column_int64(states, 1);
+		}
 	}
 	sqlite3_finalize(st);
+	sqlite3_finalize(states);
 }
 
 static int
