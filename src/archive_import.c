@@ -264,16 +264,6 @@ importer_init(struct importer *im, sqlite3 *db, int64_t list_id,
 	memset(c, 0, sizeof(*c));
 }
 
-/* importer_writer - open the archive writer; KITH_TEMP (in err) if busy. */
-static int
-importer_writer(struct importer *im)
-{
-	if ((im->aw = archive_writer_new(im->db)) != NULL)
-		return KITH_OK;
-	snprintf(im->err, im->errlen, "database busy; try again");
-	return KITH_TEMP;
-}
-
 static void
 importer_release(struct importer *im)
 {
@@ -361,9 +351,10 @@ archive_import_mbox(sqlite3 *db, int64_t list_id, const char *path,
 		    "start with a \"From \" line)", path);
 		return KITH_PERM;
 	}
-	if ((st = importer_writer(&im)) != KITH_OK) {
+	if ((im.aw = archive_writer_new(db)) == NULL) {
 		munmap((void *)data, (size_t)sb.st_size);
-		return st;
+		snprintf(err, errlen, "database busy; try again");
+		return KITH_TEMP;
 	}
 	buf_init(&msg);
 	end = data + sb.st_size;
@@ -430,7 +421,7 @@ archive_import_mlmmj(sqlite3 *db, int64_t list_id, const char *dir,
 {
 	struct importer im;
 	struct dirent **names = NULL;
-	int n = scandir(dir, &names, numbered, by_number), st;
+	int n = scandir(dir, &names, numbered, by_number), st = KITH_OK;
 
 	importer_init(&im, db, list_id, o, c, err, errlen);
 	if (n < 0) {
@@ -438,7 +429,10 @@ archive_import_mlmmj(sqlite3 *db, int64_t list_id, const char *dir,
 		    strerror(errno));
 		return KITH_PERM;
 	}
-	st = importer_writer(&im);
+	if ((im.aw = archive_writer_new(db)) == NULL) {
+		snprintf(err, errlen, "database busy; try again");
+		st = KITH_TEMP;
+	}
 	for (int i = 0; i < n; i++) {
 		char *path = xasprintf("%s/%s", dir, names[i]->d_name);
 		struct buf b;
