@@ -55,10 +55,16 @@ notify(const struct mail_ctx *c, const char *to, const char *tmpl,
 	struct template_var vars[] = {
 		{ "member.address", member }, { "member.name", name },
 	};
-	struct notice_opts o = { .to = to, .tmpl = tmpl, .vars = vars,
-		.nvars = 2, .tv = more, .in_reply_to = c->in_reply_to,
-		.reply_to = reply_to };
+	struct notice_opts o;
 
+	memset(&o, 0, sizeof(o));
+	o.to = to;
+	o.tmpl = tmpl;
+	o.vars = vars;
+	o.nvars = 2;
+	o.tv = more;
+	o.in_reply_to = c->in_reply_to;
+	o.reply_to = reply_to;
 	return notice_queue(c->db, c->cfg, c->l, &o);
 }
 
