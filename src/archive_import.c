@@ -253,6 +253,17 @@ rethread(struct importer *im)
 	return st;
 }
 
+/* importer_init - an importer into list_id, with c zeroed. */
+static void
+importer_init(struct importer *im, sqlite3 *db, int64_t list_id,
+    const struct import_opts *o, struct import_counts *c, char *err,
+    size_t errlen)
+{
+	*im = (struct importer){ .db = db, .list_id = list_id, .o = o, .c = c,
+		.err = err, .errlen = errlen };
+	memset(c, 0, sizeof(*c));
+}
+
 static void
 importer_release(struct importer *im)
 {
@@ -308,15 +319,14 @@ archive_import_mbox(sqlite3 *db, int64_t list_id, const char *path,
     const struct import_opts *o, struct import_counts *c, char *err,
     size_t errlen)
 {
-	struct importer im = { db, NULL, list_id, o, c, 0, 0, NULL, 0, 0, err,
-		errlen, 0 };
+	struct importer im;
 	struct stat sb;
 	struct buf msg;
 	const char *data, *p, *end;
 	int64_t from_date = 0;
 	int fd, st = KITH_OK, in_msg = 0, blank = 1;
 
-	memset(c, 0, sizeof(*c));
+	importer_init(&im, db, list_id, o, c, err, errlen);
 	if ((fd = open(path, O_RDONLY)) < 0 || fstat(fd, &sb) < 0) {
 		snprintf(err, errlen, "cannot read '%s': %s", path,
 		    strerror(errno));
@@ -409,12 +419,11 @@ archive_import_mlmmj(sqlite3 *db, int64_t list_id, const char *dir,
     const struct import_opts *o, struct import_counts *c, char *err,
     size_t errlen)
 {
-	struct importer im = { db, NULL, list_id, o, c, 0, 0, NULL, 0, 0, err,
-		errlen, 0 };
+	struct importer im;
 	struct dirent **names = NULL;
 	int n = scandir(dir, &names, numbered, by_number), st = KITH_OK;
 
-	memset(c, 0, sizeof(*c));
+	importer_init(&im, db, list_id, o, c, err, errlen);
 	if (n < 0) {
 		snprintf(err, errlen, "cannot read the directory '%s': %s", dir,
 		    strerror(errno));

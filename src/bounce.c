@@ -1697,21 +1697,14 @@ verp_row(sqlite3 *db, const struct token_key *key, const struct list *l,
 	return found;
 }
 
-/* The member's score now: bounces in the window since the last enable. */
+/* The member's score now: bounces in the window since the last enable
+ * (stored in halves). */
 static double
 member_score(sqlite3 *db, int64_t member_id, int64_t since)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(sum(score), 0) / 2.0 "
-	    "FROM bounces WHERE member_id=? AND at>=? AND cleared=0");
-	double s = 0;
-
-	if (st == NULL)
-		return 0;
-	db_bind(st, "ii", member_id, since);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		s = sqlite3_column_double(st, 0);
-	sqlite3_finalize(st);
-	return s;
+	return (double)db_int(db, 0, NULL, "SELECT coalesce(sum(score), 0) "
+	    "FROM bounces WHERE member_id=? AND at>=? AND cleared=0", "ii",
+	    member_id, since) / 2.0;
 }
 
 /* Stop mail to the member; tell them and the owners. */

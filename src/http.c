@@ -716,8 +716,8 @@ static int
 listen_on(struct http_server *s, const char *spec, char *err, size_t errlen)
 {
 	char host[256];
-	int port, fd = -1, kind = config_listen_parse(spec, host, sizeof(host),
-	    &port), one = 1;
+	int port, fd, kind = config_listen_parse(spec, host, sizeof(host),
+	    &port);
 
 	if (kind < 0) {
 		snprintf(err, errlen, "[http] listen '%s' is not HOST:PORT, "
@@ -725,75 +725,13 @@ listen_on(struct http_server *s, const char *spec, char *err, size_t errlen)
 		return -1;
 	}
 	if (kind == 1) {
-		struct sockaddr_un sun;
-		struct stat sb;
-
-		memset(&sun, 0, sizeof(sun));
-		sun.sun_family = AF_UNIX;
-		if (strlen(host) >= sizeof(sun.sun_path)) {
-			snprintf(err, errlen, "socket path '%s' is too long", host);
+		if ((fd = listen_unix(spec, host, err, errlen)) < 0)
 			return -1;
-		}
-		memcpy(sun.sun_path, host, strlen(host) + 1);
-		/* a socket left by an earlier run; never any other file */
-		if (lstat(host, &sb) == 0 && S_ISSOCK(sb.st_mode))
-			unlink(host);
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-		    listen(fd, 511) < 0) {
-			snprintf(err, errlen, "cannot listen on '%s': %s", spec,
-			    strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			return -1;
-		}
 		s->unix_path = xstrdup(host);
 		snprintf(s->address, sizeof(s->address), "unix:%s", host);
-	} else {
-		struct addrinfo hints, *ai = NULL;
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-		char portstr[16], name[INET6_ADDRSTRLEN];
-		int rc;
-
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_socktype = SOCK_STREAM;
-		hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-		snprintf(portstr, sizeof(portstr), "%d", port);
-		if ((rc = getaddrinfo(host, portstr, &hints, &ai)) != 0) {
-			snprintf(err, errlen, "cannot listen on '%s': %s", spec,
-			    gai_strerror(rc));
-			return -1;
-		}
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
-		if (fd >= 0)
-			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
-			    sizeof(one));
-		if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
-		    listen(fd, 511) < 0 ||
-		    getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
-			snprintf(err, errlen, "cannot listen on '%s': %s", spec,
-			    strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			freeaddrinfo(ai);
-			return -1;
-		}
-		freeaddrinfo(ai);
-		if (ss.ss_family == AF_INET6) {
-			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-			inet_ntop(AF_INET6, &a->sin6_addr, name, sizeof(name));
-			snprintf(s->address, sizeof(s->address),
-			    "http://[%s]:%d", name, ntohs(a->sin6_port));
-		} else {
-			struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-			inet_ntop(AF_INET, &a->sin_addr, name, sizeof(name));
-			snprintf(s->address, sizeof(s->address), "http://%s:%d",
-			    name, ntohs(a->sin_port));
-		}
-	}
+	} else if ((fd = listen_tcp(spec, host, port, "http", s->address,
+	    sizeof(s->address), err, errlen)) < 0)
+		return -1;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	return fd;
 }

@@ -887,37 +887,6 @@ formats_verify(const struct i18n_lang *l, struct report *r)
 
 /* ---- command words ---- */
 
-/* fold - lower case for Latin, Greek and Cyrillic, the same UTF-8 length. */
-static uint32_t
-fold(uint32_t c)
-{
-	if ((c >= 'A' && c <= 'Z') || (c >= 0xc0 && c <= 0xde && c != 0xd7) ||
-	    (c >= 0x391 && c <= 0x3ab && c != 0x3a2) ||
-	    (c >= 0x410 && c <= 0x42f))
-		return c + 0x20;
-	if ((c >= 0x100 && c <= 0x137) || (c >= 0x14a && c <= 0x177) ||
-	    (c >= 0x460 && c <= 0x4bf && c != 0x482 && (c < 0x483 ||
-	    c > 0x489)))
-		return c | 1;
-	if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e))
-		return c + (c & 1);
-	if (c == 0x386)
-		return 0x3ac;
-	if (c >= 0x388 && c <= 0x38a)
-		return c + 37;
-	if (c == 0x38c)
-		return 0x3cc;
-	if (c == 0x38e || c == 0x38f)
-		return c + 63;
-	if (c == 0x3c2)
-		return 0x3c3;	/* final sigma */
-	if (c >= 0x400 && c <= 0x40f)
-		return c + 0x50;
-	if (c == 0x2019)
-		return '\'';	/* a typographic apostrophe: s'abonner */
-	return c;
-}
-
 static int
 is_blank(uint32_t c)
 {
@@ -964,7 +933,7 @@ i18n_match_phrase(const char *text, const char *phrase)
 			continue;
 		}
 		tl = utf8_next(t, tn - (size_t)(t - text), &tc);
-		if (tl == 0 || fold(tc) != fold(pc))
+		if (tl == 0 || char_fold(tc) != char_fold(pc))
 			return 0;
 		t += tl;
 		p += pl;

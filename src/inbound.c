@@ -103,14 +103,9 @@ queue_notice(struct inbound *in, const struct list *l, const char *rcpt,
 		{ "max_size", max_size }, { "to", in->env_to },
 		{ "request", "" },
 	};
-	struct notice_opts o;
+	struct notice_opts o = { .to = rcpt, .tmpl = tmpl, .vars = vars,
+		.nvars = 5, .in_reply_to = m->message_id };
 
-	memset(&o, 0, sizeof(o));
-	o.to = rcpt;
-	o.tmpl = tmpl;
-	o.vars = vars;
-	o.nvars = 5;
-	o.in_reply_to = m->message_id;
 	return notice_queue(in->db, in->cfg, l, &o);
 }
 

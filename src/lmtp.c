@@ -932,12 +932,9 @@ static int
 listen_on(struct lmtp_server *srv, const char *spec, char *err,
     size_t errlen)
 {
-	char host[256], portstr[16], name[INET6_ADDRSTRLEN];
-	int port, fd, one = 1, kind = config_listen_parse(spec, host,
-	    sizeof(host), &port);
-	struct addrinfo hints, *ai = NULL;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
+	char host[256];
+	int port, fd, kind = config_listen_parse(spec, host, sizeof(host),
+	    &port);
 
 	if (kind < 0) {
 		snprintf(err, errlen, "[lmtp] listen '%s' is not HOST:PORT, "
@@ -945,67 +942,16 @@ listen_on(struct lmtp_server *srv, const char *spec, char *err,
 		return -1;
 	}
 	if (kind == 1) {
-		struct sockaddr_un sun;
-		struct stat sb;
-
-		memset(&sun, 0, sizeof(sun));
-		sun.sun_family = AF_UNIX;
-		memcpy(sun.sun_path, host, strlen(host) + 1);
-		/* a socket left by an earlier run; never any other file */
-		if (lstat(host, &sb) == 0 && S_ISSOCK(sb.st_mode))
-			unlink(host);
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0 || bind(fd, (struct sockaddr *)&sun,
-		    sizeof(sun)) < 0 || listen(fd, 511) < 0) {
-			snprintf(err, errlen, "cannot listen on '%s': %s", spec,
-			    strerror(errno));
-			if (fd >= 0)
-				close(fd);
+		if ((fd = listen_unix(spec, host, err, errlen)) < 0)
 			return -1;
-		}
 		/* who may connect is up to the directory it lies in */
 		chmod(host, 0666);
 		srv->unix_path = xstrdup(host);
 		snprintf(srv->address, sizeof(srv->address), "unix:%s", host);
 		return fd;
 	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	snprintf(portstr, sizeof(portstr), "%d", port);
-	if ((kind = getaddrinfo(host, portstr, &hints, &ai)) != 0) {
-		snprintf(err, errlen, "cannot listen on '%s': %s", spec,
-		    gai_strerror(kind));
-		return -1;
-	}
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
-	if (fd >= 0)
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
-	    listen(fd, 511) < 0 || getsockname(fd, (struct sockaddr *)&ss,
-	    &sl) < 0) {
-		snprintf(err, errlen, "cannot listen on '%s': %s", spec,
-		    strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		freeaddrinfo(ai);
-		return -1;
-	}
-	freeaddrinfo(ai);
-	if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-		inet_ntop(AF_INET6, &a->sin6_addr, name, sizeof(name));
-		snprintf(srv->address, sizeof(srv->address), "lmtp://[%s]:%d",
-		    name, ntohs(a->sin6_port));
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-		inet_ntop(AF_INET, &a->sin_addr, name, sizeof(name));
-		snprintf(srv->address, sizeof(srv->address), "lmtp://%s:%d",
-		    name, ntohs(a->sin_port));
-	}
-	return fd;
+	return listen_tcp(spec, host, port, "lmtp", srv->address,
+	    sizeof(srv->address), err, errlen);
 }
 
 struct lmtp_server *

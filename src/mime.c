@@ -380,16 +380,35 @@ fold_phrase(struct fold *f, const char *utf8)
 	free(s);
 }
 
-void
-mime_field(struct buf *b, const char *name, const char *value)
+/* fold_text - utf8 (clean) as encoded-words when it needs them, else as
+ * its words. */
+static void
+fold_text(struct fold *f, const char *utf8)
+{
+	if (rfc2047_needed(utf8))
+		fold_encoded(f, utf8);
+	else
+		fold_words(f, utf8);
+}
+
+/* field_write - "name: value" and CRLF on b, value cleaned, folded by fill. */
+static void
+field_write(struct buf *b, const char *name, const char *value,
+    void (*fill)(struct fold *, const char *))
 {
 	struct fold f;
 	char *v = clean_text(value);
 
 	fold_open(&f, b, name);
-	fold_words(&f, v);
+	fill(&f, v);
 	fold_close(&f);
 	free(v);
+}
+
+void
+mime_field(struct buf *b, const char *name, const char *value)
+{
+	field_write(b, name, value, fold_words);
 }
 
 /* mime_field with the value formatted as printf does. */
@@ -434,16 +453,7 @@ mime_headerf(struct mime_part *p, const char *name, const char *fmt, ...)
 void
 mime_field_text(struct buf *b, const char *name, const char *utf8)
 {
-	struct fold f;
-	char *v = clean_text(utf8);
-
-	fold_open(&f, b, name);
-	if (rfc2047_needed(v))
-		fold_encoded(&f, v);
-	else
-		fold_words(&f, v);
-	fold_close(&f);
-	free(v);
+	field_write(b, name, utf8, fold_text);
 }
 
 /* One "display <addr>" of an address field; last says no comma follows. */

@@ -69,17 +69,11 @@ tell_poster(const struct mail_ctx *c, const char *to, const char *tmpl,
 		{ "subject", subject_of_post }, { "reason", reason ? reason : "" },
 	};
 	struct tvars *tv = tv_new();
-	struct notice_opts o;
+	struct notice_opts o = { .to = to, .tmpl = tmpl, .vars = vars,
+		.nvars = 2, .tv = tv, .in_reply_to = c->in_reply_to };
 	int st;
 
 	reason_values(tv, reason);
-	memset(&o, 0, sizeof(o));
-	o.to = to;
-	o.tmpl = tmpl;
-	o.vars = vars;
-	o.nvars = 2;
-	o.tv = tv;
-	o.in_reply_to = c->in_reply_to;
 	st = notice_queue(c->db, c->cfg, c->l, &o);
 	tv_free(tv);
 	return st;
@@ -338,16 +332,10 @@ static int
 tell_moderator(const struct mail_ctx *c, const char *to, const char *tmpl,
     const struct template_var *vars, int nvars, const struct tvars *tv)
 {
-	struct notice_opts o;
+	struct notice_opts o = { .to = to, .tmpl = tmpl, .vars = vars,
+		.nvars = nvars, .tv = tv, .in_reply_to = c->in_reply_to };
 	int st;
 
-	memset(&o, 0, sizeof(o));
-	o.to = to;
-	o.tmpl = tmpl;
-	o.vars = vars;
-	o.nvars = nvars;
-	o.tv = tv;
-	o.in_reply_to = c->in_reply_to;
 	if ((st = db_begin(c->db)) == KITH_OK) {
 		st = notice_queue(c->db, c->cfg, c->l, &o);
 		if (st == KITH_TEMP)

@@ -322,6 +322,24 @@ shipped_subject(const struct kith_config *cfg, const struct template_opts *to,
 	return subject;
 }
 
+char *
+notice_compose(const struct list *l, const char *role, struct notice *nt,
+    size_t *len)
+{
+	char *from = xasprintf("%s-%s@%s", l->local, role, l->domain);
+	char *list_id = xasprintf("<%s.%s>", l->local, l->domain);
+	char *mail;
+
+	nt->from_name = l->name;
+	nt->from = from;
+	nt->list_id = list_id;
+	mail = compose_notice(nt, len);
+	nt->from = nt->list_id = NULL;
+	free(from);
+	free(list_id);
+	return mail;
+}
+
 int
 notice_queue(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
     const struct notice_opts *o)
@@ -329,7 +347,7 @@ notice_queue(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	struct template_opts to = { l->local, o->lang, o->tz };
 	struct template_out out;
 	struct tvars *tv;
-	char *mail, *list_id, *bounces, *from, *tz = NULL, err[512] = "";
+	char *mail, *bounces, *tz = NULL, err[512] = "";
 	char lang[NOTICE_LANG_LEN];
 	struct notice nt;
 	int64_t msg_id;
@@ -368,32 +386,25 @@ notice_queue(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 			out.body = all;
 		}
 	}
-	from = xasprintf("%s-owner@%s", l->local, l->domain);
-	list_id = xasprintf("<%s.%s>", l->local, l->domain);
 	bounces = xasprintf("%s-bounces", l->local);
 	memset(&nt, 0, sizeof(nt));
-	nt.from_name = l->name;
-	nt.from = from;
 	nt.to = o->to;
 	/* the text's own subject, in its language, before the caller's */
 	nt.subject = out.subject ? out.subject : o->subject ? o->subject :
 	    l->name;
 	nt.in_reply_to = o->in_reply_to;
 	nt.reply_to = o->reply_to;
-	nt.list_id = list_id;
 	nt.text = out.body;
 	nt.attach = o->attach;
 	nt.attach_len = o->attach_len;
 	nt.reply = notice_is_reply(o);
-	mail = compose_notice(&nt, &len);
+	mail = notice_compose(l, "owner", &nt, &len);
 	st = outbox_message_add(db, l->id, 0, "notice", bounces, l->domain, NULL,
 	    mail, len, &msg_id);
 	if (st == KITH_OK)
 		st = outbox_rcpt_add(db, msg_id, o->to);
 	free(mail);
 	template_out_release(&out);
-	free(from);
-	free(list_id);
 	free(bounces);
 	return st;
 }

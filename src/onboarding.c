@@ -270,26 +270,19 @@ static int
 send_step(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
     const struct onboarding_step *s, const char *address, const char *name)
 {
-	char *mail, *from, *list_id, *bounce;
+	char *mail, *bounce;
 	struct template_out text;
-	struct notice nt;
+	struct notice nt = { .to = address };
 	int64_t msg_id;
 	size_t len;
 	int st;
 
 	if (step_text(cfg, db, l, s, address, name, &text) < 0)
 		return KITH_PERM;
-	from = xasprintf("%s-owner@%s", l->local, l->domain);
-	list_id = xasprintf("<%s.%s>", l->local, l->domain);
 	bounce = xasprintf("%s-bounces", l->local);
-	memset(&nt, 0, sizeof(nt));
-	nt.from_name = l->name;
-	nt.from = from;
-	nt.to = address;
 	nt.subject = text.subject;
-	nt.list_id = list_id;
 	nt.text = text.body;
-	mail = compose_notice(&nt, &len);
+	mail = notice_compose(l, "owner", &nt, &len);
 	st = outbox_message_add(db, l->id, 0, "onboarding", bounce, l->domain,
 	    l->address, mail, len, &msg_id);
 	if (st == KITH_OK)
@@ -298,8 +291,6 @@ send_step(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 		    "list_id=? AND address=?", "iiit", msg_id, now_utc(), l->id,
 		    address);
 	free(mail);
-	free(from);
-	free(list_id);
 	free(bounce);
 	template_out_release(&text);
 	return st;

@@ -153,10 +153,7 @@ outbox_claim(sqlite3 *db, int64_t now, int lease, int limit,
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			struct outbox_item *it;
 
-			if (*n == cap) {
-				cap *= 2;
-				*items = xrealloc(*items, cap * sizeof(**items));
-			}
+			*items = xgrow(*items, *n, &cap, sizeof(**items));
 			it = &(*items)[(*n)++];
 			it->id = sqlite3_column_int64(st, 0);
 			it->msg_id = sqlite3_column_int64(st, 1);

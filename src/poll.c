@@ -642,26 +642,17 @@ static char *
 results_mail(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
     const struct poll *p, const struct poll_tally *t, size_t *len)
 {
-	char lang[NOTICE_LANG_LEN], *mail = NULL, *from, *list_id;
+	char lang[NOTICE_LANG_LEN], *mail = NULL;
 	struct tvars *tv = tv_new();
 	struct template_out out;
-	struct notice nt;
+	struct notice nt = { .to = l->address };
 
 	results_values(tv, p, t);
 	notice_lang(db, l, NULL, lang);
 	if (notice_render(db, cfg, l, lang, "poll-results.txt", tv, &out) == 0) {
-		from = xasprintf("%s-request@%s", l->local, l->domain);
-		list_id = xasprintf("<%s.%s>", l->local, l->domain);
-		memset(&nt, 0, sizeof(nt));
-		nt.from_name = l->name;
-		nt.from = from;
-		nt.to = l->address;
 		nt.subject = out.subject ? out.subject : p->question;
-		nt.list_id = list_id;
 		nt.text = out.body;
-		mail = compose_notice(&nt, len);
-		free(from);
-		free(list_id);
+		mail = notice_compose(l, "request", &nt, len);
 		template_out_release(&out);
 	}
 	tv_free(tv);
@@ -814,7 +805,7 @@ poll_personalise(sqlite3 *db, const struct kith_config *cfg,
 	struct tvars *tv;
 	struct tvlist *links;
 	struct template_out text;
-	char payload[32], *tok, *reply_to, *from, *list_id, *out = NULL;
+	char payload[32], *tok, *reply_to, *out = NULL;
 	char lang[NOTICE_LANG_LEN];
 
 	if (sscanf(render, "poll:%lld", &id) != 1 ||
@@ -845,21 +836,14 @@ poll_personalise(sqlite3 *db, const struct kith_config *cfg,
 		tok = token_make(key, "poll", l.address, rcpt, payload, 0);
 		reply_to = xasprintf("%s-poll%c%s@%s", l.local, *cfg->delimiter,
 		    tok, l.domain);
-		from = xasprintf("%s-request@%s", l.local, l.domain);
-		list_id = xasprintf("<%s.%s>", l.local, l.domain);
 		memset(&nt, 0, sizeof(nt));
-		nt.from_name = l.name;
-		nt.from = from;
 		nt.to = rcpt;
 		nt.subject = text.subject ? text.subject : p.question;
 		nt.reply_to = reply_to;
-		nt.list_id = list_id;
 		nt.text = text.body;
-		out = compose_notice(&nt, len);
+		out = notice_compose(&l, "request", &nt, len);
 		free(tok);
 		free(reply_to);
-		free(from);
-		free(list_id);
 		template_out_release(&text);
 	}
 	tv_free(tv);

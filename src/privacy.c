@@ -21,6 +21,15 @@
 #define MEMBER_IDS "(SELECT id FROM members WHERE address=?1)"
 /* A whole mail that names the address anywhere (case as written). */
 #define MENTIONS(col) "instr(lower(" col "), ?1) > 0"
+/* Rows that carry the address, deleted by forget. */
+#define BY_ADDRESS(t, cols) { t, cols, "address=?1", NULL, \
+	"DELETE FROM " t " WHERE address=?1", NULL }
+/* A log of who did something: the row stays, by is blanked. */
+#define BY_WHOM(t) { t, ",by,", "by=?1", NULL, \
+	"UPDATE " t " SET by='' WHERE by=?1", NULL }
+/* Rows of the member's own, which the database deletes with them. */
+#define CASCADED(t) { t, ",member_id,", "member_id IN " MEMBER_IDS, NULL, \
+	NULL, "removed with the member (ON DELETE CASCADE)" }
 
 /*
  * The schema, table by table.  Order matters to forget: the special
@@ -31,20 +40,16 @@
 const struct privacy_table privacy_tables[] = {
 	{ "lists", ",address,name,", NULL, NULL, NULL,
 	    "the list's own address and name" },
-	{ "members", ",address,name,", "address=?1", NULL,
-	    "DELETE FROM members WHERE address=?1", NULL },
-	{ "member_tags", ",member_id,", "member_id IN " MEMBER_IDS, NULL, NULL,
-	    "removed with the member (ON DELETE CASCADE)" },
-	{ "rsvps", ",member_id,", "member_id IN " MEMBER_IDS, NULL, NULL,
-	    "removed with the member (ON DELETE CASCADE)" },
+	BY_ADDRESS("members", ",address,name,"),
+	CASCADED("member_tags"),
+	CASCADED("rsvps"),
 	{ "event_invites", ",member_id,address,", "address=?1 OR member_id IN "
 	    MEMBER_IDS, NULL, "DELETE FROM event_invites WHERE address=?1",
 	    NULL },
 	{ "posts", ",sender,sender_name,raw,", "sender=?1", ",raw,", NULL,
 	    "as --posts says (keep, anonymise, delete); other posts that quote "
 	    "the address have it replaced unless keep" },
-	{ "posts_removed", ",by,", "by=?1", NULL,
-	    "UPDATE posts_removed SET by='' WHERE by=?1", NULL },
+	BY_WHOM("posts_removed"),
 	{ "outbox_messages", ",data,", "id IN (SELECT message_id FROM outbox "
 	    "WHERE rcpt=?1)", ",data,", NULL, "every queued mail that names the "
 	    "address is dropped (with keep: not copies of their posts)" },
@@ -59,21 +64,16 @@ const struct privacy_table privacy_tables[] = {
 	{ "bounces", ",address,member_id,", "address=?1 OR member_id IN "
 	    MEMBER_IDS, NULL, "DELETE FROM bounces WHERE address=?1 OR "
 	    "member_id IN " MEMBER_IDS, NULL },
-	{ "pending", ",address,name,commands,", "address=?1", NULL,
-	    "DELETE FROM pending WHERE address=?1", NULL },
-	{ "confirm_log", ",address,", "address=?1", NULL,
-	    "DELETE FROM confirm_log WHERE address=?1", NULL },
+	BY_ADDRESS("pending", ",address,name,commands,"),
+	BY_ADDRESS("confirm_log", ",address,"),
 	{ "held", ",sender,envelope_from,raw,", "sender=?1 OR envelope_from=?1 "
 	    "OR " MENTIONS("raw"), NULL, "DELETE FROM held WHERE sender=?1 OR "
 	    "envelope_from=?1 OR " MENTIONS("raw"), NULL },
-	{ "held_log", ",by,", "by=?1", NULL,
-	    "UPDATE held_log SET by='' WHERE by=?1", NULL },
+	BY_WHOM("held_log"),
 	{ "bans", ",pattern,", "lower(pattern)=?1", NULL, NULL,
 	    "an exact ban is kept in the forgotten row (hashed), so it holds" },
-	{ "notice_log", ",address,", "address=?1", NULL,
-	    "DELETE FROM notice_log WHERE address=?1", NULL },
-	{ "member_events", ",address,", "address=?1", NULL,
-	    "DELETE FROM member_events WHERE address=?1", NULL },
+	BY_ADDRESS("notice_log", ",address,"),
+	BY_ADDRESS("member_events", ",address,"),
 	{ "throttle", ",scope,", "instr(lower(scope), ?1) > 0", NULL,
 	    "DELETE FROM throttle WHERE instr(lower(scope), ?1) > 0", NULL },
 	{ "poll_votes", ",member_id,address,", "address=?1", NULL,
@@ -82,10 +82,8 @@ const struct privacy_table privacy_tables[] = {
 	    "address=?1", NULL },
 	{ "poll_log", ",address,", "address=?1", NULL,
 	    "UPDATE poll_log SET address='' WHERE address=?1", NULL },
-	{ "onboarding", ",address,", "address=?1", NULL,
-	    "DELETE FROM onboarding WHERE address=?1", NULL },
-	{ "member_log", ",address,", "address=?1", NULL,
-	    "DELETE FROM member_log WHERE address=?1", NULL },
+	BY_ADDRESS("onboarding", ",address,"),
+	BY_ADDRESS("member_log", ",address,"),
 	{ "forgotten", ",hash,", NULL, NULL, NULL,
 	    "an HMAC with the site secret, never the address" },
 	{ "dns_cache", ",name,data,", NULL, NULL, NULL,

@@ -90,28 +90,6 @@ utf8_put(char *out, size_t *n, size_t max, uint32_t c)
 	}
 }
 
-/* Lower case for the scripts the word tables use (Latin, Greek, Cyrillic). */
-static uint32_t
-fold(uint32_t c)
-{
-	if ((c >= 'A' && c <= 'Z') || (c >= 0xc0 && c <= 0xde && c != 0xd7) ||
-	    (c >= 0x391 && c <= 0x3a9) || (c >= 0x410 && c <= 0x42f))
-		return c + 0x20;
-	if ((c >= 0x100 && c <= 0x137) || (c >= 0x14a && c <= 0x177))
-		return c | 1;
-	if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e))
-		return c + (c & 1);
-	if (c == 0x386)
-		return 0x3ac;
-	if (c >= 0x388 && c <= 0x38a)
-		return c + 37;
-	if (c == 0x38c || c == 0x38e || c == 0x38f)
-		return c + (c == 0x38c ? 64 : 63);
-	if (c >= 0x400 && c <= 0x40f)
-		return c + 0x50;
-	return c;
-}
-
 /* Letters, digits and the apostrophe of "d'accord"; not punctuation. */
 static int
 word_char(uint32_t c)
@@ -153,7 +131,8 @@ split_words(const char *line, struct word *w, int max)
 				s = here;
 				break;
 			}
-			utf8_put(w[n].text, &len, sizeof(w[n].text), fold(c));
+			utf8_put(w[n].text, &len, sizeof(w[n].text),
+			    char_fold(c));
 		}
 		w[n].text[len] = '\0';
 		w[n].end = (size_t)(s - line);

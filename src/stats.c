@@ -10,6 +10,7 @@
 #include "kith/db.h"
 #include "kith/onboarding.h"
 #include "kith/stats.h"
+#include "kith/timeutil.h"
 #include "kith/util.h"
 
 #define DAY 86400
@@ -427,10 +428,8 @@ events_part(sqlite3 *db, int64_t list_id, struct stats *s)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct event_rate *e;
 
-		if (s->nevents == cap) {
-			cap = cap ? cap * 2 : 8;
-			s->events = xrealloc(s->events, cap * sizeof(*s->events));
-		}
+		s->events = xgrow(s->events, s->nevents, &cap,
+		    sizeof(*s->events));
 		e = &s->events[s->nevents++];
 		e->id = sqlite3_column_int64(st, 0);
 		e->title = db_col_text(st, 1);
@@ -463,11 +462,8 @@ campaigns_part(sqlite3 *db, int64_t list_id, struct stats *s)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct campaign_rate *c;
 
-		if (s->ncampaigns == cap) {
-			cap = cap ? cap * 2 : 8;
-			s->campaigns = xrealloc(s->campaigns,
-			    cap * sizeof(*s->campaigns));
-		}
+		s->campaigns = xgrow(s->campaigns, s->ncampaigns, &cap,
+		    sizeof(*s->campaigns));
 		c = &s->campaigns[s->ncampaigns++];
 		c->id = sqlite3_column_int64(st, 0);
 		c->subject = db_col_text(st, 1);
@@ -545,11 +541,7 @@ stats_compute(sqlite3 *db, const struct list *l, int64_t now, int64_t since)
 static void
 date_of(int64_t t, char *buf, size_t n)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, n, "%Y-%m-%d", &tm);
+	utc_strftime(t, "%Y-%m-%d", buf, n);
 }
 
 static double

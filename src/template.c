@@ -298,16 +298,15 @@ static int
 fail(char *err, size_t errlen, const char *where, int line,
     const char *fmt, ...)
 {
-	char msg[400];
+	int n = where ? snprintf(err, errlen, "%s:%d: ", where, line) :
+	    snprintf(err, errlen, "line %d: ", line);
 	va_list ap;
 
+	if (n < 0 || (size_t)n >= errlen)
+		return -1;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
 	va_end(ap);
-	if (where)
-		snprintf(err, errlen, "%s:%d: %s", where, line, msg);
-	else
-		snprintf(err, errlen, "line %d: %s", line, msg);
 	return -1;
 }
 

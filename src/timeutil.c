@@ -161,6 +161,17 @@ local_time_strftime(const char *tz, int64_t t, const char *fmt, char *buf,
 	tz_leave(saved);
 }
 
+void
+utc_strftime(int64_t t, const char *fmt, char *buf, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	if (strftime(buf, n, fmt, &tm) == 0 && n)
+		buf[0] = '\0';
+}
+
 int64_t
 duration_parse(const char *s)
 {

@@ -1,13 +1,18 @@
 /* util - allocation, buffers, strings, files. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,6 +62,15 @@ xrealloc(void *p, size_t n)
 	if (p == NULL)
 		out_of_memory();
 	return p;
+}
+
+void *
+xgrow(void *p, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return p;
+	*cap = *cap ? *cap * 2 : 8;
+	return xrealloc(p, *cap * size);
 }
 
 char *
@@ -324,6 +338,36 @@ utf8_partial(const char *str, size_t n)
 		return len > k ? k : 0;
 	}
 	return 0;
+}
+
+uint32_t
+char_fold(uint32_t c)
+{
+	if ((c >= 'A' && c <= 'Z') || (c >= 0xc0 && c <= 0xde && c != 0xd7) ||
+	    (c >= 0x391 && c <= 0x3ab && c != 0x3a2) ||
+	    (c >= 0x410 && c <= 0x42f))
+		return c + 0x20;
+	if ((c >= 0x100 && c <= 0x137) || (c >= 0x14a && c <= 0x177) ||
+	    (c >= 0x460 && c <= 0x4bf && c != 0x482 && (c < 0x483 ||
+	    c > 0x489)))
+		return c | 1;
+	if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e))
+		return c + (c & 1);
+	if (c == 0x386)
+		return 0x3ac;
+	if (c >= 0x388 && c <= 0x38a)
+		return c + 37;
+	if (c == 0x38c)
+		return 0x3cc;
+	if (c == 0x38e || c == 0x38f)
+		return c + 63;
+	if (c == 0x3c2)
+		return 0x3c3;	/* final sigma */
+	if (c >= 0x400 && c <= 0x40f)
+		return c + 0x50;
+	if (c == 0x2019)
+		return '\'';	/* a typographic apostrophe: s'abonner */
+	return c;
 }
 
 int
@@ -609,6 +653,84 @@ mkdir_p(const char *path, int mode)
 	}
 	free(p);
 	return r;
+}
+
+int
+listen_unix(const char *spec, const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	struct stat sb;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "socket path '%s' is too long", path);
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	/* a socket left by an earlier run; never any other file */
+	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
+		unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    listen(fd, 511) < 0) {
+		snprintf(err, errlen, "cannot listen on '%s': %s", spec,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+listen_tcp(const char *spec, const char *host, int port, const char *scheme,
+    char *address, size_t addrlen, char *err, size_t errlen)
+{
+	struct addrinfo hints, *ai = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char portstr[16], name[INET6_ADDRSTRLEN];
+	int fd, rc, one = 1;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	if ((rc = getaddrinfo(host, portstr, &hints, &ai)) != 0) {
+		snprintf(err, errlen, "cannot listen on '%s': %s", spec,
+		    gai_strerror(rc));
+		return -1;
+	}
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
+	    listen(fd, 511) < 0 || getsockname(fd, (struct sockaddr *)&ss,
+	    &sl) < 0) {
+		snprintf(err, errlen, "cannot listen on '%s': %s", spec,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(ai);
+		return -1;
+	}
+	freeaddrinfo(ai);
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &a->sin6_addr, name, sizeof(name));
+		snprintf(address, addrlen, "%s://[%s]:%d", scheme, name,
+		    ntohs(a->sin6_port));
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &a->sin_addr, name, sizeof(name));
+		snprintf(address, addrlen, "%s://%s:%d", scheme, name,
+		    ntohs(a->sin_port));
+	}
+	return fd;
 }
 
 int

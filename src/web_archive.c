@@ -23,6 +23,7 @@
 #include "kith/notice.h"
 #include "kith/template.h"
 #include "kith/throttle.h"
+#include "kith/timeutil.h"
 #include "kith/web_archive.h"
 #include "kith/weblinks.h"
 #include "web_pages.h"
@@ -1519,11 +1520,7 @@ struct feed_ctx {
 static void
 rfc3339(int64_t t, char *buf, size_t n)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	utc_strftime(t, "%Y-%m-%dT%H:%M:%SZ", buf, n);
 }
 
 /* Values of a text template that is XML: escaped here. */

@@ -120,6 +120,16 @@ void notice_lang_name(const struct kith_config *cfg, sqlite3 *db,
 int notice_lang_ok(const struct kith_config *cfg, const char *code,
     char *err, size_t errlen);
 
+struct notice;
+
+/*
+ * notice_compose - nt as a mail from list l (compose_notice), its
+ * from_name, from (LOCAL-role@DOMAIN) and list_id filled here from l;
+ * caller frees.
+ */
+char *notice_compose(const struct list *l, const char *role,
+    struct notice *nt, size_t *len);
+
 /*
  * notice_render - the text tmpl as list l writes it in lang, in the
  * list's time zone: the list's values over tv (which may be NULL).  0

@@ -33,6 +33,8 @@ void local_time_format(const char *tz, int64_t t, char *buf, size_t n);
 /* strftime(fmt) of t in tz into buf of n ("" when it does not fit). */
 void local_time_strftime(const char *tz, int64_t t, const char *fmt,
     char *buf, size_t n);
+/* The same in UTC, with no time zone to enter (safe in threads). */
+void utc_strftime(int64_t t, const char *fmt, char *buf, size_t n);
 
 /* "2h", "90m", "60d", "1d12h" -> seconds (at most 10 years); -1 if malformed. */
 int64_t duration_parse(const char *s);

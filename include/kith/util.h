@@ -31,6 +31,12 @@ enum {
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
+/*
+ * xgrow - array p of *cap elements of size, with room for element n:
+ * the capacity doubled (from 8) when n reaches it.  Use as
+ * a = xgrow(a, n, &cap, sizeof(*a)); item = &a[n++];
+ */
+void *xgrow(void *p, size_t n, size_t *cap, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -87,6 +93,12 @@ size_t utf8_next(const char *s, size_t n, uint32_t *cp);
  * short (0 to 3): a writer keeps them for the next chunk. */
 size_t utf8_partial(const char *s, size_t n);
 /*
+ * char_fold - cp in lower case for Latin, Greek and Cyrillic (final
+ * sigma as sigma, U+2019 as an apostrophe), else cp: how command words
+ * and replies are compared whatever their case.
+ */
+uint32_t char_fold(uint32_t cp);
+/*
  * char_unsafe - 1 for a character a terminal acts on instead of showing
  * it: C0 controls, DEL, C1 controls (U+0080-U+009F), and the bidi
  * embeddings, overrides and isolates U+202A-U+202E, U+2066-U+2069.
@@ -134,6 +146,20 @@ int write_all(int fd, const void *data, size_t n);
 int file_write_atomic(const char *path, const void *data, size_t n, int mode);
 /* mkdir -p with mode; 0 or -1. */
 int mkdir_p(const char *path, int mode);
+
+/*
+ * Listening sockets for kith serve and kith lmtp (spec as config_listen_parse
+ * split it; spec itself is only for the error).  Blocking, close-on-exec.
+ * listen_unix - a stream socket at path (a socket left there is replaced,
+ * never another file); the descriptor, or -1 with err.
+ * listen_tcp - host:port with SO_REUSEADDR; the descriptor and
+ * "scheme://HOST:PORT" (the port bound) in address, or -1 with err.
+ */
+int listen_unix(const char *spec, const char *path, char *err,
+    size_t errlen);
+int listen_tcp(const char *spec, const char *host, int port,
+    const char *scheme, char *address, size_t addrlen, char *err,
+    size_t errlen);
 
 /*
  * Shared data directories.  A data directory that is group-writable is

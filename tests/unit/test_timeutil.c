@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "kith/timeutil.h"
 #include "unit.h"
@@ -52,6 +54,25 @@ START_TEST(test_zones)
 }
 END_TEST
 
+/* utc_strftime: UTC whatever TZ says; "" when the buffer is too small. */
+START_TEST(test_utc)
+{
+	const char *was = getenv("TZ");
+	char buf[32], *saved = was ? strdup(was) : NULL;
+
+	setenv("TZ", "Asia/Seoul", 1);
+	utc_strftime(1798729200, "%Y-%m-%dT%H:%M:%SZ", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "2026-12-31T15:00:00Z");
+	utc_strftime(1798729200, "%Y-%m-%d", buf, 8);
+	ck_assert_str_eq(buf, "");
+	if (saved)
+		setenv("TZ", saved, 1);
+	else
+		unsetenv("TZ");
+	free(saved);
+}
+END_TEST
+
 Suite *
 timeutil_suite(void)
 {
@@ -61,6 +82,7 @@ timeutil_suite(void)
 	tcase_add_loop_test(tc, test_slots, 0,
 	    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_zones);
+	tcase_add_test(tc, test_utc);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -133,6 +133,55 @@ START_TEST(test_plural)
 }
 END_TEST
 
+/* char_fold: lower case for command words, one code point each. */
+static const struct {
+	uint32_t c, want;
+} folds[] = {
+	{ 'A', 'a' }, { 'z', 'z' }, { '1', '1' },
+	{ 0xc9, 0xe9 },		/* É */
+	{ 0xd7, 0xd7 },		/* × is no letter */
+	{ 0x10c, 0x10d },	/* Č */
+	{ 0x141, 0x142 },	/* Ł */
+	{ 0x386, 0x3ac },	/* Ά */
+	{ 0x38c, 0x3cc },	/* Ό */
+	{ 0x38f, 0x3ce },	/* Ώ */
+	{ 0x391, 0x3b1 },	/* Α */
+	{ 0x3aa, 0x3ca },	/* Ϊ */
+	{ 0x3c2, 0x3c3 },	/* final sigma */
+	{ 0x401, 0x451 },	/* Ё */
+	{ 0x41d, 0x43d },	/* Н */
+	{ 0x462, 0x463 },	/* Ѣ */
+	{ 0x2019, '\'' },	/* typographic apostrophe */
+	{ 0xd55c, 0xd55c },	/* 한 has no case */
+};
+
+START_TEST(test_fold)
+{
+	uint32_t got = char_fold(folds[_i].c);
+
+	ck_assert_msg(got == folds[_i].want, "char_fold(U+%04X): got U+%04X, "
+	    "want U+%04X", folds[_i].c, got, folds[_i].want);
+}
+END_TEST
+
+/* xgrow: room for element n, the capacity doubled from 8. */
+START_TEST(test_grow)
+{
+	static const size_t want[] = { 8, 8, 16, 16, 32, 32, 64 };
+	static const size_t at[] = { 0, 7, 8, 15, 16, 31, 32 };
+	int *a = NULL;
+	size_t cap = 0;
+
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		a = xgrow(a, at[i], &cap, sizeof(*a));
+		ck_assert_msg(cap == want[i], "xgrow(n=%zu): cap %zu, want %zu",
+		    at[i], cap, want[i]);
+		a[at[i]] = (int)i;	/* the slot is there (ASan checks) */
+	}
+	free(a);
+}
+END_TEST
+
 START_TEST(test_fput_clean)
 {
 	char *mem = NULL;
@@ -228,6 +277,8 @@ util_suite(void)
 	tcase_add_loop_test(tc, test_json, 0, sizeof(jsons) / sizeof(jsons[0]));
 	tcase_add_loop_test(tc, test_size, 0, sizeof(sizes) / sizeof(sizes[0]));
 	tcase_add_test(tc, test_plural);
+	tcase_add_loop_test(tc, test_fold, 0, sizeof(folds) / sizeof(folds[0]));
+	tcase_add_test(tc, test_grow);
 	tcase_add_test(tc, test_fput_clean);
 	tcase_add_test(tc, test_partial);
 	tcase_add_loop_test(tc, test_sanitize, 0, sizeof(sanitizes) /
