@@ -104,27 +104,34 @@ tv_free(struct tvars *tv)
 	free(tv);
 }
 
+/* value_append - a new slot for name at the end of tv, of type t. */
+static struct tvalue *
+value_append(struct tvars *tv, const char *name, enum vtype t)
+{
+	struct tvalue *v;
+
+	if (tv->n == tv->cap) {
+		tv->cap = tv->cap ? 2 * tv->cap : 16;
+		tv->v = xrealloc(tv->v, tv->cap * sizeof(*tv->v));
+	}
+	v = &tv->v[tv->n++];
+	memset(v, 0, sizeof(*v));
+	v->name = xstrdup(name);
+	v->type = t;
+	return v;
+}
+
 /* value_set - the slot for name in tv, emptied, of type t. */
 static struct tvalue *
 value_set(struct tvars *tv, const char *name, enum vtype t)
 {
-	struct tvalue *v = NULL;
-
-	for (size_t i = 0; i < tv->n && v == NULL; i++)
-		if (!strcmp(tv->v[i].name, name))
-			v = &tv->v[i];
-	if (v == NULL) {
-		if (tv->n == tv->cap) {
-			tv->cap = tv->cap ? 2 * tv->cap : 16;
-			tv->v = xrealloc(tv->v, tv->cap * sizeof(*tv->v));
+	for (size_t i = 0; i < tv->n; i++)
+		if (!strcmp(tv->v[i].name, name)) {
+			value_clear(&tv->v[i]);
+			tv->v[i].type = t;
+			return &tv->v[i];
 		}
-		v = &tv->v[tv->n++];
-		memset(v, 0, sizeof(*v));
-		v->name = xstrdup(name);
-	} else
-		value_clear(v);
-	v->type = t;
-	return v;
+	return value_append(tv, name, t);
 }
 
 void
@@ -172,6 +179,12 @@ void
 tv_bool(struct tvars *tv, const char *name, int yes)
 {
 	value_set(tv, name, V_BOOL)->n = yes != 0;
+}
+
+void
+tv_bool_new(struct tvars *tv, const char *name, int yes)
+{
+	value_append(tv, name, V_BOOL)->n = yes != 0;
 }
 
 void

@@ -69,6 +69,10 @@ void tv_int(struct tvars *tv, const char *name, long long n);
 void tv_time(struct tvars *tv, const char *name, int64_t t, const char *tz);
 /* For {{#if}} only; printing one is an error. */
 void tv_bool(struct tvars *tv, const char *name, int yes);
+/* tv_bool_new - tv_bool for a name known not to be in tv yet (a record
+ * filled from a table of distinct names): no lookup, so filling n names
+ * costs n, not n * n / 2 comparisons. */
+void tv_bool_new(struct tvars *tv, const char *name, int yes);
 /*
  * tv_html - HTML that Kith made and escaped itself (never text from a
  * member): inserted as it is in .html templates; an error in text ones.
