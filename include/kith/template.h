@@ -172,8 +172,22 @@ char **template_languages(const struct kith_config *cfg);
 char **template_names(const char *text, const char *where, char *err,
     size_t errlen);
 
-/* Forget the cached languages (tests that rewrite LANGUAGE files). */
+/*
+ * Forget the cached languages (tests that rewrite LANGUAGE files) and
+ * the kept texts (template_keep_texts): kith serve calls it on SIGHUP.
+ */
 void template_cache_clear(void);
+
+/*
+ * template_keep_texts - on: every text template_mail() reads (which
+ * file a name is for a list and language, and its bytes) and where
+ * each language's LANGUAGE file is are kept for the process, until the
+ * next call or template_cache_clear(): an edited or added file shows
+ * after that (kith serve calls it again on SIGHUP).  Off (the default,
+ * and what the one-shot commands use): looked for and read on every
+ * render.
+ */
+void template_keep_texts(int on);
 
 /* ---- the flat API of earlier callers, in English ---- */
 
