@@ -5,9 +5,11 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <sys/stat.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kith/db.h"
 #include "kith/fts.h"
@@ -656,6 +658,59 @@ db_wal_hook(void *busy_ms, sqlite3 *db, const char *name, int pages)
 	    NULL);
 	sqlite3_busy_timeout(db, (int)(intptr_t)busy_ms);
 	return SQLITE_OK;
+}
+
+/* scrub_mark - the file saying the WAL must be emptied; caller frees. */
+static char *
+scrub_mark(sqlite3 *db)
+{
+	const char *path = sqlite3_db_filename(db, "main");
+
+	return path && *path ? xasprintf("%s-scrub", path) : NULL;
+}
+
+void
+db_scrub_later(sqlite3 *db)
+{
+	char *mark = scrub_mark(db);
+	int fd = mark ? open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0600) : -1;
+
+	if (fd < 0)
+		log_warn("database: cannot mark the WAL for emptying: %s",
+		    strerror(errno));
+	else
+		close(fd);
+	free(mark);
+}
+
+/* db_keep_wal_hook - db_wal_hook for db_keep_wal's connections. */
+static int
+db_keep_wal_hook(void *busy_ms, sqlite3 *db, const char *name, int pages)
+{
+	char *mark;
+	int mode = SQLITE_CHECKPOINT_PASSIVE, rc;
+
+	if (pages < DB_WAL_PAGES)
+		return SQLITE_OK;
+	/* an erasure waits for the WAL to be emptied: this one does */
+	if ((mark = scrub_mark(db)) != NULL && access(mark, F_OK) == 0)
+		mode = SQLITE_CHECKPOINT_TRUNCATE;
+	sqlite3_busy_timeout(db, 0);
+	rc = sqlite3_wal_checkpoint_v2(db, name, mode, NULL, NULL);
+	sqlite3_busy_timeout(db, (int)(intptr_t)busy_ms);
+	if (mode == SQLITE_CHECKPOINT_TRUNCATE && rc == SQLITE_OK)
+		unlink(mark);
+	free(mark);
+	return SQLITE_OK;
+}
+
+void
+db_keep_wal(sqlite3 *db, int busy_ms)
+{
+	sqlite3_wal_hook(db, db_keep_wal_hook, (void *)(intptr_t)busy_ms);
+	/* what a burst (an import) left is cut back when the WAL restarts */
+	sqlite3_exec(db, "PRAGMA journal_size_limit=16777216", NULL, NULL,
+	    NULL);
 }
 
 int

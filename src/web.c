@@ -46,6 +46,8 @@ web_open(const struct kith_config *cfg, sqlite3 **db, struct token_key **key,
 	free(path);
 	if (st != KITH_OK)
 		return -1;
+	/* open as long as kith serve runs: checkpoints reuse the WAL */
+	db_keep_wal(*db, cfg->http_db_timeout_ms);
 	path = config_secret_path(cfg);
 	*key = token_key_load(path, err, errlen);
 	free(path);
