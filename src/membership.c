@@ -65,6 +65,7 @@ notify(const struct mail_ctx *c, const char *to, const char *tmpl,
 	o.tv = more;
 	o.in_reply_to = c->in_reply_to;
 	o.reply_to = reply_to;
+	o.key = c->key;
 	return notice_queue(c->db, c->cfg, c->l, &o);
 }
 
