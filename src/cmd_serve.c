@@ -17,6 +17,7 @@
 #include "kith/http.h"
 #include "kith/lmtp.h"
 #include "kith/log.h"
+#include "kith/template.h"
 #include "kith/util.h"
 
 #define STOP_GRACE 10	/* seconds requests in flight may take at SIGTERM */
@@ -74,6 +75,7 @@ reload(struct cli *c, struct http_server *srv)
 	char err[512];
 	int level;
 
+	template_keep_texts(1);	/* the texts as they are now, edited or not */
 	if (config_load(&fresh, c->config_path, err, sizeof(err)) < 0 ||
 	    config_load(&web, c->config_path, err, sizeof(err)) < 0) {
 		log_error("serve: reload: %s; the old configuration stays", err);
@@ -157,6 +159,9 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	sigaddset(&set, SIGCHLD);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* the texts of notices are read once, until SIGHUP (a leave sends
+	 * two: finding and reading them was 35 system calls of each) */
+	template_keep_texts(1);
 	srv = http_start(&web, listen, err, sizeof(err));
 	if (srv == NULL) {
 		config_release(&web);

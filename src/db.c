@@ -5,9 +5,11 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <sys/stat.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kith/db.h"
 #include "kith/fts.h"
@@ -658,6 +660,59 @@ db_wal_hook(void *busy_ms, sqlite3 *db, const char *name, int pages)
 	return SQLITE_OK;
 }
 
+/* scrub_mark - the file saying the WAL must be emptied; caller frees. */
+static char *
+scrub_mark(sqlite3 *db)
+{
+	const char *path = sqlite3_db_filename(db, "main");
+
+	return path && *path ? xasprintf("%s-scrub", path) : NULL;
+}
+
+void
+db_scrub_later(sqlite3 *db)
+{
+	char *mark = scrub_mark(db);
+	int fd = mark ? open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0600) : -1;
+
+	if (fd < 0)
+		log_warn("database: cannot mark the WAL for emptying: %s",
+		    strerror(errno));
+	else
+		close(fd);
+	free(mark);
+}
+
+/* db_keep_wal_hook - db_wal_hook for db_keep_wal's connections. */
+static int
+db_keep_wal_hook(void *busy_ms, sqlite3 *db, const char *name, int pages)
+{
+	char *mark;
+	int mode = SQLITE_CHECKPOINT_PASSIVE, rc;
+
+	if (pages < DB_WAL_PAGES)
+		return SQLITE_OK;
+	/* an erasure waits for the WAL to be emptied: this one does */
+	if ((mark = scrub_mark(db)) != NULL && access(mark, F_OK) == 0)
+		mode = SQLITE_CHECKPOINT_TRUNCATE;
+	sqlite3_busy_timeout(db, 0);
+	rc = sqlite3_wal_checkpoint_v2(db, name, mode, NULL, NULL);
+	sqlite3_busy_timeout(db, (int)(intptr_t)busy_ms);
+	if (mode == SQLITE_CHECKPOINT_TRUNCATE && rc == SQLITE_OK)
+		unlink(mark);
+	free(mark);
+	return SQLITE_OK;
+}
+
+void
+db_keep_wal(sqlite3 *db, int busy_ms)
+{
+	sqlite3_wal_hook(db, db_keep_wal_hook, (void *)(intptr_t)busy_ms);
+	/* what a burst (an import) left is cut back when the WAL restarts */
+	sqlite3_exec(db, "PRAGMA journal_size_limit=16777216", NULL, NULL,
+	    NULL);
+}
+
 int
 db_open(const char *path, int create, int busy_ms,
     enum db_durability durability, sqlite3 **out, char *err, size_t errlen)
@@ -722,6 +777,7 @@ db_open(const char *path, int create, int busy_ms,
  */
 struct cached {
 	char *sql;
+	unsigned long hash;	/* sql_hash(sql): most misses end there */
 	sqlite3_stmt *st;
 	int out;		/* given out, not yet done */
 	unsigned long used;	/* for least recently used */
@@ -755,19 +811,36 @@ conn_cache(sqlite3 *db, int claim)
 	return cc;
 }
 
+/*
+ * sql_hash - FNV-1a of sql.  Many statements share a long prefix
+ * ("SELECT id, list_id, address, ..."): comparing the hash first keeps
+ * a lookup to one pass over sql instead of a strcmp of each kept one.
+ */
+static unsigned long
+sql_hash(const char *sql)
+{
+	unsigned long h = 2166136261UL;
+
+	for (; *sql; sql++)
+		h = (h ^ (unsigned char)*sql) * 16777619UL;
+	return h;
+}
+
 sqlite3_stmt *
 db_cached(sqlite3 *db, const char *sql)
 {
 	struct conn_cache *cc = conn_cache(db, 1);
 	struct cached *lru = NULL;
+	unsigned long hash;
 	sqlite3_stmt *st;
 
 	if (cc == NULL)
 		return db_prepare(db, sql);
+	hash = sql_hash(sql);
 	for (int i = 0; i < CACHED_MAX; i++) {
 		struct cached *c = &cc->c[i];
 
-		if (c->sql && !strcmp(c->sql, sql)) {
+		if (c->sql && c->hash == hash && !strcmp(c->sql, sql)) {
 			if (c->out)	/* a nested use: a fresh one */
 				return db_prepare(db, sql);
 			c->out = 1;
@@ -783,6 +856,7 @@ db_cached(sqlite3 *db, const char *sql)
 		sqlite3_finalize(lru->st);
 	free(lru->sql);
 	lru->sql = xstrdup(sql);
+	lru->hash = hash;
 	lru->st = st;
 	lru->out = 1;
 	lru->used = ++cc->clock;

@@ -463,7 +463,8 @@ member_joined(const struct mail_ctx *c, const struct member *m, int64_t now,
 static int
 member_left(const struct mail_ctx *c, const struct member *m, int64_t now)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT DISTINCT e.id FROM events "
+	/* prepared once a connection: every leave asks it */
+	sqlite3_stmt *st = db_cached(c->db, "SELECT DISTINCT e.id FROM events "
 	    "e JOIN rsvps r ON r.event_id=e.id WHERE e.list_id=? AND "
 	    "e.state='active' AND r.waitlisted=1 ORDER BY e.id");
 	int64_t *ids = NULL;
@@ -478,7 +479,7 @@ member_left(const struct mail_ctx *c, const struct member *m, int64_t now)
 		ids = xrealloc(ids, (n + 1) * sizeof(*ids));
 		ids[n++] = sqlite3_column_int64(st, 0);
 	}
-	sqlite3_finalize(st);
+	db_cached_done(st);
 	for (size_t i = 0; i < n && status == KITH_OK; i++) {
 		struct event e;
 

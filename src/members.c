@@ -114,7 +114,8 @@ member_find(sqlite3 *db, int64_t list_id, const char *address,
 int
 member_find_id(sqlite3 *db, int64_t list_id, int64_t id, struct member *m)
 {
-	sqlite3_stmt *st = db_prepare(db, MEMBER_COLUMNS
+	/* prepared once a connection: every web token resolves through here */
+	sqlite3_stmt *st = db_cached(db, MEMBER_COLUMNS
 	    "WHERE list_id=? AND id=?");
 	int found = 0;
 
@@ -126,7 +127,7 @@ member_find_id(sqlite3 *db, int64_t list_id, int64_t id, struct member *m)
 		member_from_row(st, m);
 		found = 1;
 	}
-	sqlite3_finalize(st);
+	db_cached_done(st);
 	return found ? KITH_OK : KITH_PERM;
 }
 
@@ -214,13 +215,14 @@ member_lang(sqlite3 *db, int64_t list_id, const char *address)
 
 	if (addr == NULL)
 		return xstrdup("");
-	st = db_prepare(db, "SELECT lang FROM members WHERE list_id=? AND "
+	/* prepared once a connection: every notice asks it */
+	st = db_cached(db, "SELECT lang FROM members WHERE list_id=? AND "
 	    "address=?");
 	if (st) {
 		db_bind(st, "it", list_id, addr);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			lang = db_col_text(st, 0);
-		sqlite3_finalize(st);
+		db_cached_done(st);
 	}
 	free(addr);
 	return lang ? lang : xstrdup("");

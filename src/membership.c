@@ -65,6 +65,7 @@ notify(const struct mail_ctx *c, const char *to, const char *tmpl,
 	o.tv = more;
 	o.in_reply_to = c->in_reply_to;
 	o.reply_to = reply_to;
+	o.key = c->key;
 	return notice_queue(c->db, c->cfg, c->l, &o);
 }
 
@@ -83,7 +84,8 @@ tell_owners(const struct mail_ctx *c, const char *address, const char *name,
 	free(how);
 	if (!each)
 		return;
-	st = db_prepare(c->db, "SELECT address FROM members WHERE list_id=? AND "
+	/* prepared once a connection: every join and leave asks it */
+	st = db_cached(c->db, "SELECT address FROM members WHERE list_id=? AND "
 	    "role='owner'");
 	if (st == NULL)
 		return;
@@ -95,7 +97,7 @@ tell_owners(const struct mail_ctx *c, const char *address, const char *name,
 		    "owner-leave.txt", address, name, NULL, NULL);
 		free(o);
 	}
-	sqlite3_finalize(st);
+	db_cached_done(st);
 }
 
 /*

@@ -264,20 +264,25 @@ notice_values(const struct list *l, const struct notice_opts *o)
  */
 static char *
 web_footer(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
-    const struct template_opts *to, const char *rcpt)
+    const struct template_opts *to, const char *rcpt,
+    const struct token_key *have)
 {
 	char *path, *url = NULL, *text = NULL, err[512] = "";
-	struct token_key *key;
+	struct token_key *key = NULL;
 	struct template_out out;
 	struct member m;
 
 	if (!*cfg->web_base_url || member_find(db, l->id, rcpt, &m) != KITH_OK)
 		return NULL;
-	path = config_secret_path(cfg);
-	key = token_key_load(path, err, sizeof(err));
-	free(path);
-	if (key)
-		url = weblink_prefs(cfg, key, l->address, m.id, m.address);
+	/* the caller's key when it has one: reading the secret file and
+	 * setting up its HMAC for each notice was most of a footer */
+	if (have == NULL) {
+		path = config_secret_path(cfg);
+		have = key = token_key_load(path, err, sizeof(err));
+		free(path);
+	}
+	if (have)
+		url = weblink_prefs(cfg, have, l->address, m.id, m.address);
 	if (url) {
 		struct tvars *tv = tv_new();
 
@@ -376,7 +381,7 @@ notice_queue(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 		return KITH_PERM;
 	}
 	{
-		char *footer = web_footer(db, cfg, l, &to, o->to);
+		char *footer = web_footer(db, cfg, l, &to, o->to, o->key);
 
 		if (footer) {
 			char *all = xasprintf("%s\n-- \n%s", out.body, footer);

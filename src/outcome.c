@@ -109,10 +109,14 @@ outcome_add(struct outcome *o, const char *kind)
 	struct tvars *it = tv_item(o->results);
 	int k = kind_index(kind);
 
-	/* every kind is named in every record: the template tests each */
+	/*
+	 * every kind is named in every record: the template tests each.
+	 * The record is new and the names distinct (test_outcome checks):
+	 * appended without a lookup, as a leave adds one on every request.
+	 */
 	for (int i = 0; item_fields[i].name &&
 	    item_fields[i].type == TEMPLATE_BOOL; i++)
-		tv_bool(it, item_fields[i].name, i == k);
+		tv_bool_new(it, item_fields[i].name, i == k);
 	if (k < 0 || k >= OUTCOME_KINDS_MAX)
 		log_error("outcome: '%s' is not a kind of results.txt", kind);
 	else

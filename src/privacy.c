@@ -628,6 +628,9 @@ privacy_scrub(sqlite3 *db)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		busy = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
+	/* kith serve's checkpoints keep the WAL unless told (db_keep_wal) */
+	if (busy)
+		db_scrub_later(db);
 	if (rc < 0)
 		return -1;
 	return busy ? 0 : 1;

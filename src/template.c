@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -104,27 +105,34 @@ tv_free(struct tvars *tv)
 	free(tv);
 }
 
+/* value_append - a new slot for name at the end of tv, of type t. */
+static struct tvalue *
+value_append(struct tvars *tv, const char *name, enum vtype t)
+{
+	struct tvalue *v;
+
+	if (tv->n == tv->cap) {
+		tv->cap = tv->cap ? 2 * tv->cap : 16;
+		tv->v = xrealloc(tv->v, tv->cap * sizeof(*tv->v));
+	}
+	v = &tv->v[tv->n++];
+	memset(v, 0, sizeof(*v));
+	v->name = xstrdup(name);
+	v->type = t;
+	return v;
+}
+
 /* value_set - the slot for name in tv, emptied, of type t. */
 static struct tvalue *
 value_set(struct tvars *tv, const char *name, enum vtype t)
 {
-	struct tvalue *v = NULL;
-
-	for (size_t i = 0; i < tv->n && v == NULL; i++)
-		if (!strcmp(tv->v[i].name, name))
-			v = &tv->v[i];
-	if (v == NULL) {
-		if (tv->n == tv->cap) {
-			tv->cap = tv->cap ? 2 * tv->cap : 16;
-			tv->v = xrealloc(tv->v, tv->cap * sizeof(*tv->v));
+	for (size_t i = 0; i < tv->n; i++)
+		if (!strcmp(tv->v[i].name, name)) {
+			value_clear(&tv->v[i]);
+			tv->v[i].type = t;
+			return &tv->v[i];
 		}
-		v = &tv->v[tv->n++];
-		memset(v, 0, sizeof(*v));
-		v->name = xstrdup(name);
-	} else
-		value_clear(v);
-	v->type = t;
-	return v;
+	return value_append(tv, name, t);
 }
 
 void
@@ -172,6 +180,12 @@ void
 tv_bool(struct tvars *tv, const char *name, int yes)
 {
 	value_set(tv, name, V_BOOL)->n = yes != 0;
+}
+
+void
+tv_bool_new(struct tvars *tv, const char *name, int yes)
+{
+	value_append(tv, name, V_BOOL)->n = yes != 0;
 }
 
 void
@@ -799,16 +813,75 @@ template_names(const char *text, const char *where, char *err, size_t errlen)
 
 static struct {
 	char *path;
+	char *key;		/* "DATA_DIR|CODE" when texts are kept */
 	struct i18n_lang *lang;
 } cache[32];
+
+/*
+ * The texts a long-running process has read (template_keep_texts): a
+ * name as one list's readers of one language get it, the file it came
+ * from, its language and its bytes.  Without it, each notice costs up
+ * to ten stat(2)s for the candidate paths, a stat, open and read of
+ * the file (a one-click leave sends two notices and a footer: about 35
+ * system calls of its 0.4 ms).  Kept until template_cache_clear(),
+ * which kith serve calls on SIGHUP.  Under a lock: the texts are the
+ * whole process's, and the copies handed out are the caller's own.
+ */
+#define KEPT_MAX 512
+struct kept {
+	char *key;		/* DATA_DIR \n LIST \n CODE \n NAME */
+	unsigned long hash;
+	char *path, *text;
+	char lang[16];
+};
+static struct kept kept[KEPT_MAX];
+static size_t nkept;
+static int keep_texts;
+static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+/* the languages' table: kith serve renders on its page and LMTP threads */
+static pthread_mutex_t lang_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* kept_clear - forget the kept texts and where each language was found
+ * (the rules loaded stay: they may be in use, and their files are
+ * looked for again at the next render). */
+static void
+kept_clear(void)
+{
+	pthread_mutex_lock(&kept_lock);
+	for (size_t i = 0; i < nkept; i++) {
+		free(kept[i].key);
+		free(kept[i].path);
+		free(kept[i].text);
+	}
+	memset(kept, 0, sizeof(kept));
+	nkept = 0;
+	pthread_mutex_unlock(&kept_lock);
+	pthread_mutex_lock(&lang_lock);
+	for (size_t i = 0; i < sizeof(cache) / sizeof(cache[0]); i++) {
+		free(cache[i].key);
+		cache[i].key = NULL;
+	}
+	pthread_mutex_unlock(&lang_lock);
+}
+
+void
+template_keep_texts(int on)
+{
+	keep_texts = 0;
+	kept_clear();
+	keep_texts = on != 0;
+}
 
 void
 template_cache_clear(void)
 {
+	kept_clear();
 	for (size_t i = 0; i < sizeof(cache) / sizeof(cache[0]); i++) {
 		free(cache[i].path);
+		free(cache[i].key);
 		i18n_lang_free(cache[i].lang);
 		cache[i].path = NULL;
+		cache[i].key = NULL;
 		cache[i].lang = NULL;
 	}
 }
@@ -848,15 +921,26 @@ lang_dir(const char *data_dir, const char *code)
 	return NULL;
 }
 
-/* lang_get - the rules of code (cached); NULL with err. */
+/* lang_find - lang_get, its caller holding lang_lock. */
 static const struct i18n_lang *
-lang_get(const char *data_dir, const char *code, char *err, size_t errlen)
+lang_find(const char *data_dir, const char *code, char *err, size_t errlen)
 {
-	char *dir = lang_dir(data_dir, code), *path;
+	char *dir, *path, *key = NULL;
 	struct i18n_lang *l;
 	size_t i, ncache = sizeof(cache) / sizeof(cache[0]);
 
+	/* texts kept: so is where each language's LANGUAGE file is */
+	if (keep_texts) {
+		key = xasprintf("%s|%s", data_dir ? data_dir : "", code);
+		for (i = 0; i < ncache && cache[i].path; i++)
+			if (cache[i].key && !strcmp(cache[i].key, key)) {
+				free(key);
+				return cache[i].lang;
+			}
+	}
+	dir = lang_dir(data_dir, code);
 	if (dir == NULL) {
+		free(key);
 		snprintf(err, errlen, "no LANGUAGE file for '%s'", code);
 		return NULL;
 	}
@@ -865,22 +949,41 @@ lang_get(const char *data_dir, const char *code, char *err, size_t errlen)
 		if (!strcmp(cache[i].path, path)) {
 			free(path);
 			free(dir);
+			if (key && cache[i].key == NULL)
+				cache[i].key = key;
+			else
+				free(key);
 			return cache[i].lang;
 		}
 	l = i18n_lang_load(dir, code, err, errlen);
 	free(dir);
 	if (l == NULL) {
 		free(path);
+		free(key);
 		return NULL;
 	}
 	if (i == ncache) {
 		/* full: the last slot turns over (a render uses one language) */
 		i--;
 		free(cache[i].path);
+		free(cache[i].key);
 		i18n_lang_free(cache[i].lang);
 	}
 	cache[i].path = path;
+	cache[i].key = key;
 	cache[i].lang = l;
+	return l;
+}
+
+/* lang_get - the rules of code (cached); NULL with err. */
+static const struct i18n_lang *
+lang_get(const char *data_dir, const char *code, char *err, size_t errlen)
+{
+	const struct i18n_lang *l;
+
+	pthread_mutex_lock(&lang_lock);
+	l = lang_find(data_dir, code, err, errlen);
+	pthread_mutex_unlock(&lang_lock);
 	return l;
 }
 
@@ -1443,6 +1546,75 @@ read_text(const char *path, char *err, size_t errlen)
 	return b.data ? buf_detach(&b, NULL) : xstrdup("");
 }
 
+/* kept_hash - FNV-1a of key, compared before the key itself. */
+static unsigned long
+kept_hash(const char *key)
+{
+	unsigned long h = 2166136261UL;
+
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 16777619UL;
+	return h;
+}
+
+/*
+ * find_text - the file name resolves to for o (*path, caller frees), its
+ * language (lang, 16 bytes) and its bytes (returned, caller frees); from
+ * the kept texts when template_keep_texts() is on.  NULL with err.
+ */
+static char *
+find_text(const struct kith_config *cfg, const struct template_opts *o,
+    const char *name, char *lang, char **path, char *err, size_t errlen)
+{
+	char *key = NULL, *text = NULL;
+	unsigned long hash = 0;
+
+	if (keep_texts && safe_part(name)) {
+		key = xasprintf("%s\n%s\n%s\n%s", cfg && cfg->data_dir ?
+		    cfg->data_dir : "", o && o->list ? o->list : "",
+		    o && o->lang ? o->lang : "", name);
+		hash = kept_hash(key);
+		pthread_mutex_lock(&kept_lock);
+		for (size_t i = 0; i < nkept && text == NULL; i++)
+			if (kept[i].hash == hash && !strcmp(kept[i].key, key)) {
+				*path = xstrdup(kept[i].path);
+				text = xstrdup(kept[i].text);
+				memcpy(lang, kept[i].lang, 16);
+			}
+		pthread_mutex_unlock(&kept_lock);
+		if (text) {
+			free(key);
+			return text;
+		}
+	}
+	if ((*path = template_find(cfg, o, name, lang)) == NULL) {
+		snprintf(err, errlen, "template '%s' not found", name);
+		free(key);
+		return NULL;
+	}
+	if ((text = read_text(*path, err, errlen)) == NULL) {
+		free(*path);
+		*path = NULL;
+		free(key);
+		return NULL;
+	}
+	if (key) {
+		pthread_mutex_lock(&kept_lock);
+		if (nkept < KEPT_MAX) {
+			kept[nkept].key = key;
+			kept[nkept].hash = hash;
+			kept[nkept].path = xstrdup(*path);
+			kept[nkept].text = xstrdup(text);
+			memcpy(kept[nkept].lang, lang, 16);
+			nkept++;
+			key = NULL;
+		}
+		pthread_mutex_unlock(&kept_lock);
+		free(key);	/* full: read each time, as without */
+	}
+	return text;
+}
+
 /* mail_check - template_mail, but taking every branch when check is set. */
 static int
 mail_check(const struct kith_config *cfg, const struct template_opts *o,
@@ -1453,14 +1625,9 @@ mail_check(const struct kith_config *cfg, const struct template_opts *o,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((out->path = template_find(cfg, o, name, lang)) == NULL) {
-		snprintf(err, errlen, "template '%s' not found", name);
+	if ((text = find_text(cfg, o, name, lang, &out->path, err,
+	    errlen)) == NULL)
 		return -1;
-	}
-	if ((text = read_text(out->path, err, errlen)) == NULL) {
-		template_out_release(out);
-		return -1;
-	}
 	if (*lang == '\0')
 		snprintf(lang, sizeof(lang), "%s", unlabelled);
 	rc = render(cfg ? cfg->data_dir : NULL, text, out->path, lang,

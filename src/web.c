@@ -46,6 +46,16 @@ web_open(const struct kith_config *cfg, sqlite3 **db, struct token_key **key,
 	free(path);
 	if (st != KITH_OK)
 		return -1;
+	/* open as long as kith serve runs: checkpoints reuse the WAL */
+	db_keep_wal(*db, cfg->http_db_timeout_ms);
+	/*
+	 * Each write of a group commit runs in its own savepoint, whose
+	 * journal (the pages it touched, as they were) went to a temporary
+	 * file past 64 KB: 13 pages, 26 pwrite(2)s, on every one-click
+	 * leave.  Kept in memory instead (a few pages a request; sorts and
+	 * temporary tables of this connection's reads with them).
+	 */
+	sqlite3_exec(*db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
 	path = config_secret_path(cfg);
 	*key = token_key_load(path, err, errlen);
 	free(path);

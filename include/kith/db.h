@@ -28,6 +28,26 @@ enum db_durability { DB_DURABLE, DB_FAST };
 int db_open(const char *path, int create, int busy_ms,
     enum db_durability durability, sqlite3 **out, char *err, size_t errlen);
 void db_close(sqlite3 *db);
+
+/*
+ * db_keep_wal - for a connection that stays open and commits all day
+ * (kith serve's pages): its checkpoints copy the WAL into the database
+ * and leave the file to be written over again (PASSIVE), where the
+ * other connections' empty it (TRUNCATE).  Emptied, the WAL grew again
+ * from nothing at every checkpoint, and ext4 allocating its blocks anew
+ * and fdatasync writing its size each commit were a fifth of the CPU of
+ * a one-click leave.  The WAL is still emptied when an erasure asked for
+ * it (db_scrub_later), and cut back to 16 MB after a burst.  busy_ms:
+ * db_open's, restored after each checkpoint (which never waits).
+ */
+void db_keep_wal(sqlite3 *db, int busy_ms);
+
+/*
+ * db_scrub_later - an erasure could not empty the WAL (a reader held
+ * it): the next checkpoint of any connection does, db_keep_wal's too
+ * (a file beside the database, DB-scrub, says so until then).
+ */
+void db_scrub_later(sqlite3 *db);
 /* db_migrate_to - apply the migrations up to version target only (tests
  * build the schema an older Kith left); db_open applies them all. */
 int db_migrate_to(sqlite3 *db, int target, char *err, size_t errlen);

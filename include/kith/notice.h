@@ -54,6 +54,10 @@ struct notice_opts {
 	const char *reply_to;		/* e.g. team-confirm+TOKEN@, or NULL */
 	const char *attach;		/* message attached, or NULL */
 	size_t attach_len;
+	const struct token_key *key;	/* the site's, when the caller has
+					 * it loaded (the preference link of
+					 * the footer); NULL: read from the
+					 * secret file */
 };
 
 /*

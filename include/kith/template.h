@@ -69,6 +69,10 @@ void tv_int(struct tvars *tv, const char *name, long long n);
 void tv_time(struct tvars *tv, const char *name, int64_t t, const char *tz);
 /* For {{#if}} only; printing one is an error. */
 void tv_bool(struct tvars *tv, const char *name, int yes);
+/* tv_bool_new - tv_bool for a name known not to be in tv yet (a record
+ * filled from a table of distinct names): no lookup, so filling n names
+ * costs n, not n * n / 2 comparisons. */
+void tv_bool_new(struct tvars *tv, const char *name, int yes);
 /*
  * tv_html - HTML that Kith made and escaped itself (never text from a
  * member): inserted as it is in .html templates; an error in text ones.
@@ -168,8 +172,22 @@ char **template_languages(const struct kith_config *cfg);
 char **template_names(const char *text, const char *where, char *err,
     size_t errlen);
 
-/* Forget the cached languages (tests that rewrite LANGUAGE files). */
+/*
+ * Forget the cached languages (tests that rewrite LANGUAGE files) and
+ * the kept texts (template_keep_texts): kith serve calls it on SIGHUP.
+ */
 void template_cache_clear(void);
+
+/*
+ * template_keep_texts - on: every text template_mail() reads (which
+ * file a name is for a list and language, and its bytes) and where
+ * each language's LANGUAGE file is are kept for the process, until the
+ * next call or template_cache_clear(): an edited or added file shows
+ * after that (kith serve calls it again on SIGHUP).  Off (the default,
+ * and what the one-shot commands use): looked for and read on every
+ * render.
+ */
+void template_keep_texts(int on);
 
 /* ---- the flat API of earlier callers, in English ---- */
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "kith/db.h"
 #include "kith/privacy.h"
@@ -274,6 +275,60 @@ START_TEST(test_forget)
 }
 END_TEST
 
+/* The size of dir/name, -1 when there is none. */
+static long
+size_of(const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	struct stat st;
+	long n = stat(path, &st) == 0 ? (long)st.st_size : -1;
+
+	free(path);
+	return n;
+}
+
+/* One commit of about 1,200 pages: past the checkpoint's 1,000. */
+static void
+fill_wal(sqlite3 *db)
+{
+	ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO scratch SELECT "
+	    "zeroblob(3000) FROM (WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL "
+	    "SELECT i + 1 FROM c WHERE i < 1200) SELECT i FROM c)", NULL, NULL,
+	    NULL), SQLITE_OK);
+}
+
+/*
+ * kith serve's connection (db_keep_wal) leaves the WAL to be written over
+ * at its checkpoints, where others empty it; an erasure that could not
+ * empty it (db_scrub_later, as privacy_scrub does when a reader holds
+ * it) has that connection's next checkpoint empty it after all.
+ */
+START_TEST(test_kept_wal_scrubbed)
+{
+	char dir[256];
+	sqlite3 *db = unit_db(dir, sizeof(dir));
+
+	ck_assert_ptr_nonnull(db);
+	ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE scratch(x)", NULL, NULL,
+	    NULL), SQLITE_OK);
+	fill_wal(db);
+	ck_assert_int_eq(size_of(dir, "kith.db-wal"), 0);	/* the others */
+	db_keep_wal(db, 2000);
+	fill_wal(db);
+	ck_assert_int_gt(size_of(dir, "kith.db-wal"), 1000 * 4096);
+	db_scrub_later(db);
+	ck_assert_int_eq(size_of(dir, "kith.db-scrub"), 0);
+	fill_wal(db);
+	ck_assert_int_eq(size_of(dir, "kith.db-wal"), 0);
+	ck_assert_int_eq(size_of(dir, "kith.db-scrub"), -1);
+	/* and back to keeping it */
+	fill_wal(db);
+	ck_assert_int_gt(size_of(dir, "kith.db-wal"), 1000 * 4096);
+	db_close(db);
+	unit_rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_remove_post)
 {
 	char dir[256], err[256] = "", *why = NULL;
@@ -314,6 +369,7 @@ privacy_suite(void)
 	    (int)(sizeof(modes) / sizeof(modes[0])));
 	tcase_add_test(tc, test_forget);
 	tcase_add_test(tc, test_remove_post);
+	tcase_add_test(tc, test_kept_wal_scrubbed);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -499,6 +499,7 @@ setup(void)
 static void
 teardown(void)
 {
+	template_keep_texts(0);
 	unit_rmdir(dir);
 	template_cache_clear();
 }
@@ -575,6 +576,61 @@ START_TEST(test_search_order)
 	b = body("welcome.txt", "../x", lang);
 	ck_assert_msg(!strncmp(b, "Welcome to", 10), "bad code: %s", b);
 	ck_assert_str_eq(lang, "en");
+	free(b);
+	BODY_IS("../kith.db", "en", "error: template '../kith.db' not found");
+}
+END_TEST
+
+/*
+ * template_keep_texts (kith serve): a text is read once, for its list and
+ * language, and an edited or added file shows only after the next
+ * template_keep_texts(1) (SIGHUP) or template_cache_clear(); off, every
+ * render reads the disk again.
+ */
+START_TEST(test_kept_texts)
+{
+	char lang[16], *b;
+
+	template_keep_texts(1);
+	put("t.txt", "site one");
+	put("cs/t.txt", "site cs {{plural n \"a\" \"b\" \"c\"}}");
+	BODY_IS("t.txt", "en", "site one");
+	BODY_IS("t.txt", "cs", "site cs c");
+	/* kept: an edit and a more specific file are not seen yet */
+	put("t.txt", "site two");
+	put("team/t.txt", "list");
+	put("cs/t.txt", "site cs edited");
+	BODY_IS("t.txt", "en", "site one");
+	b = body("t.txt", "cs", lang);
+	ck_assert_str_eq(b, "site cs c");
+	ck_assert_str_eq(lang, "cs");	/* with its language, as read */
+	free(b);
+	/* a language not asked for before is read now, as it is now */
+	BODY_IS("t.txt", "de", "list");
+	/* a removed file stays kept too, until told */
+	del("team/t.txt");
+	BODY_IS("t.txt", "de", "list");
+	/* SIGHUP: kept again from what the disk has now */
+	template_keep_texts(1);
+	BODY_IS("t.txt", "en", "site two");
+	BODY_IS("t.txt", "cs", "site cs edited");
+	BODY_IS("t.txt", "de", "site two");
+	put("t.txt", "site three");
+	template_cache_clear();
+	BODY_IS("t.txt", "en", "site three");
+	/* off: each render reads the disk */
+	template_keep_texts(0);
+	put("t.txt", "site four");
+	BODY_IS("t.txt", "en", "site four");
+	put("t.txt", "site five");
+	BODY_IS("t.txt", "en", "site five");
+	/* shipped texts are kept as well, and a name with .. never is */
+	template_keep_texts(1);
+	b = body("welcome.txt", "en", lang);
+	ck_assert_msg(!strncmp(b, "Welcome to", 10), "shipped: %s", b);
+	free(b);
+	b = body("welcome.txt", "en", lang);
+	ck_assert_msg(!strncmp(b, "Welcome to", 10), "kept shipped: %s", b);
 	free(b);
 	BODY_IS("../kith.db", "en", "error: template '../kith.db' not found");
 }
@@ -816,6 +872,7 @@ template_suite(void)
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(files, setup, teardown);
 	tcase_add_test(files, test_search_order);
+	tcase_add_test(files, test_kept_texts);
 	tcase_add_test(files, test_flat_api);
 	tcase_add_test(files, test_check);
 	tcase_add_test(files, test_notice_subject);

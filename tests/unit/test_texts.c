@@ -242,6 +242,22 @@ START_TEST(test_every_result_kind_worded)
 }
 END_TEST
 
+/*
+ * outcome_add appends each kind's yes/no without looking for it first
+ * (tv_bool_new): right only while the names are distinct.  A repeated
+ * name would leave the record with two values of one name.
+ */
+START_TEST(test_result_kinds_distinct)
+{
+	const struct template_field *items = result_items();
+
+	for (int a = 0; items[a].name; a++)
+		for (int b = a + 1; items[b].name; b++)
+			ck_assert_msg(strcmp(items[a].name, items[b].name),
+			    "results kind '%s' named twice", items[a].name);
+}
+END_TEST
+
 /* ---- what moved out of C reads as C wrote it ---- */
 
 /* text of tmpl in English for team with tv; its subject in *subject. */
@@ -487,6 +503,7 @@ texts_suite(void)
 	tcase_add_test(tc, test_every_registration_a_text);
 	tcase_add_test(tc, test_every_text_renders);
 	tcase_add_test(tc, test_every_result_kind_worded);
+	tcase_add_test(tc, test_result_kinds_distinct);
 	tcase_add_test(tc, test_poll_results_as_before);
 	tcase_add_test(tc, test_result_lines_as_before);
 	tcase_add_loop_test(tc, test_subjects_as_before, 0,
