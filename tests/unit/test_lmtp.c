@@ -539,6 +539,63 @@ START_TEST(test_same_verdicts)
 }
 END_TEST
 
+/*
+ * A message parsed on the connection's thread (inbound_parse) gets the
+ * verdict and rows it gets parsed on the committer: posts, an mbox
+ * "From " line, bare-CR line ends, a header that cannot be parsed
+ * (quarantined, as received), mail to the owner and to no list.
+ */
+START_TEST(test_parsed_verdicts)
+{
+	static const char *const mails[] = {
+		"From: bob@example.org\nMessage-ID: <p%d-%d@x>\nSubject: s\n\nhi\n",
+		"From bob@example.org Mon Jun  1 09:00:00 2026\nFrom: "
+		    "bob@example.org\nMessage-ID: <p%d-%d@x>\n\nmbox\n",
+		"From: bob@example.org\rMessage-ID: <p%d-%d@x>\r\rcr\r",
+		"not a mail message p%d-%d\n\nbody\n",
+	};
+	static const char *const to[] = { "team@example.org",
+		"team-owner@example.org", "nosuch@example.org" };
+
+	for (size_t i = 0; i < sizeof(mails) / sizeof(mails[0]); i++)
+		for (size_t k = 0; k < sizeof(to) / sizeof(to[0]); k++) {
+			struct inbound_result a, b;
+			struct inbound_parsed p;
+			char *m1 = xasprintf(mails[i], (int)i, (int)k * 2);
+			char *m2 = xasprintf(mails[i], (int)i, (int)k * 2 + 1);
+			int64_t q0 = db_int(db, -1, NULL, "SELECT count(*) FROM "
+			    "quarantine", ""), p0 = posts(), q1, p1;
+
+			inbound_receive_db(&cfg, db, m1, strlen(m1), strlen(m1),
+			    "bob@example.org", to[k], &a);
+			q1 = db_int(db, -1, NULL, "SELECT count(*) FROM quarantine",
+			    "");
+			p1 = posts();
+			inbound_parse(&p, m2, strlen(m2));
+			ck_assert_int_eq(db_group_begin(db), KITH_OK);
+			inbound_receive_parsed(&cfg, db, &p, "bob@example.org",
+			    to[k], &b);
+			ck_assert_int_eq(db_group_commit(db), KITH_OK);
+			inbound_parsed_release(&p);
+			ck_assert_msg(a.exit_code == b.exit_code && !strcmp(a.what,
+			    b.what), "mail %zu to %s: %d %s, parsed before: %d %s",
+			    i, to[k], a.exit_code, a.what, b.exit_code, b.what);
+			/* as many rows again */
+			ck_assert_int_eq(posts() - p1, p1 - p0);
+			ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM "
+			    "quarantine", "") - q1, q1 - q0);
+			free(m1);
+			free(m2);
+		}
+	/* quarantined byte for byte as received, either way */
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(DISTINCT "
+	    "replace(replace(CAST(raw AS TEXT), 'p3-0', ''), 'p3-1', '')) FROM "
+	    "quarantine WHERE envelope_to='team@example.org'", ""), 1);
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM quarantine "
+	    "WHERE envelope_to='team@example.org'", ""), 2);
+}
+END_TEST
+
 Suite *
 lmtp_suite(void)
 {
@@ -557,6 +614,7 @@ lmtp_suite(void)
 	tcase_add_test(tg, test_group_savepoints);
 	tcase_add_test(tg, test_group_search);
 	tcase_add_test(tg, test_same_verdicts);
+	tcase_add_test(tg, test_parsed_verdicts);
 	suite_add_tcase(s, tg);
 	return s;
 }
