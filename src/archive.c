@@ -33,7 +33,12 @@ post_release(struct post *p)
 	"list_id=?1), 0), coalesce((SELECT max(num) FROM posts_removed WHERE " \
 	"list_id=?1), 0)) + 1)"
 
-/* The statements storing a post needs, prepared once per writer. */
+/*
+ * The statements storing a post needs, kept prepared on the connection
+ * (db_cached): preparing the insert compiles every trigger on posts, and
+ * a post asked for a writer twice (archive_seen, archive_store); that
+ * was half of the LMTP committer's instructions.
+ */
 struct archive_writer {
 	sqlite3 *db;
 	sqlite3_stmt *seen, *parent, *insert;
@@ -46,16 +51,16 @@ archive_writer_new(sqlite3 *db)
 	struct archive_writer *w = xcalloc(1, sizeof(*w));
 
 	w->db = db;
-	w->seen = db_prepare(db, "SELECT count(*) FROM posts WHERE list_id=? "
+	w->seen = db_cached(db, "SELECT count(*) FROM posts WHERE list_id=? "
 	    "AND message_id=?");
-	w->parent = db_prepare(db, "SELECT thread_id FROM posts WHERE "
+	w->parent = db_cached(db, "SELECT thread_id FROM posts WHERE "
 	    "list_id=? AND message_id=?");
 	/*
 	 * The id is chosen here so that a new thread's id (its first
 	 * post's) goes in with the row: updating it afterwards would read
 	 * and write the whole raw message a second time.
 	 */
-	w->insert = db_prepare(db, "INSERT INTO posts(id, list_id, num, "
+	w->insert = db_cached(db, "INSERT INTO posts(id, list_id, num, "
 	    "message_id, in_reply_to, thread_id, sender, sender_name, subject, "
 	    "date, received, size, archived, raw, body, parts) VALUES ("
 	    NEXT_ID ", ?1, " NEXT_NUM ", ?2, ?3, coalesce(nullif(?4, 0), "
@@ -72,9 +77,9 @@ archive_writer_free(struct archive_writer *w)
 {
 	if (w == NULL)
 		return;
-	sqlite3_finalize(w->seen);
-	sqlite3_finalize(w->parent);
-	sqlite3_finalize(w->insert);
+	db_cached_done(w->seen);
+	db_cached_done(w->parent);
+	db_cached_done(w->insert);
 	free(w);
 }
 

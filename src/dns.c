@@ -239,7 +239,8 @@ cache_get(struct dns *d, const char *name, int64_t now, struct dns_txt *out)
 	sqlite3_stmt *st;
 	int found = -1;
 
-	if (d->db == NULL || (st = db_prepare(d->db, "SELECT status, data "
+	/* kept prepared (db_cached): a post's DMARC lookup asks it each time */
+	if (d->db == NULL || (st = db_cached(d->db, "SELECT status, data "
 	    "FROM dns_cache WHERE name=? AND rrtype=? AND expires>?")) == NULL)
 		return -1;
 	db_bind(st, "tIi", name, RR_TXT, now);
@@ -263,7 +264,7 @@ cache_get(struct dns *d, const char *name, int64_t now, struct dns_txt *out)
 			found = DNS_NONE;
 		out->cached = 1;
 	}
-	sqlite3_finalize(st);
+	db_cached_done(st);
 	return found;
 }
 

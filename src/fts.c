@@ -50,6 +50,8 @@ fts_is_cjk(uint32_t cp)
 static int
 is_mark(uint32_t cp)
 {
+	if (cp < fold_marks[0][0])
+		return 0;
 	for (size_t i = 0; i < sizeof(fold_marks) / sizeof(fold_marks[0]); i++)
 		if (cp >= fold_marks[i][0] && cp <= fold_marks[i][1])
 			return 1;
@@ -118,7 +120,16 @@ prepare(struct tok_state *s, const char *text, int n, int *outlen)
 	s->map = xmalloc(((size_t)n + 1) * sizeof(int));
 	while (i < n) {
 		uint32_t cp;
-		size_t len = utf8_next(text + i, (size_t)(n - i), &cp);
+		size_t len;
+
+		/* ASCII, most of most mail: no CJK, no mark, nothing to fold
+		 * (the checks below cost a hundred instructions a byte) */
+		if ((unsigned char)text[i] < 0x80) {
+			s->map[o] = i;
+			f[o++] = text[i++];
+			continue;
+		}
+		len = utf8_next(text + i, (size_t)(n - i), &cp);
 
 		if (len == 0) {		/* a stray byte: as it is */
 			s->map[o] = i;

@@ -45,6 +45,7 @@ struct inbound {
 	struct inbound_result *res;
 	const struct message *msg;	/* parsed, once dispatch has it */
 	char *sender;			/* From (or envelope), normalised */
+	const struct inbound_parsed *parsed;	/* parsed before, or NULL */
 };
 
 static void
@@ -648,6 +649,38 @@ handle_too_big(struct inbound *in, const struct list *l,
 	message_release(&m);
 }
 
+/* handle_parsed - the message m, parsed, to the handler of its role. */
+static void
+handle_parsed(struct inbound *in, const struct list *l,
+    const struct recipient *r, const struct message *m)
+{
+	char err[256] = "";
+
+	/* What goes on to members and owners must keep its header whole. */
+	if ((r->role == ROLE_POST || r->role == ROLE_OWNER) &&
+	    message_header_foldable(m, err, sizeof(err)) < 0) {
+		quarantine(in, err);
+		return;
+	}
+	in->msg = m;
+	in->sender = address_normalize(*m->from_addr ? m->from_addr :
+	    in->env_from);
+	if (r->role == ROLE_POST && *r->detail == '\0')
+		handle_post(in, l, m);
+	else if (r->role == ROLE_OWNER)
+		handle_owner(in, l, m);
+	else if (r->role == ROLE_REQUEST || r->role == ROLE_SUBSCRIBE ||
+	    r->role == ROLE_UNSUBSCRIBE || r->role == ROLE_CONFIRM)
+		handle_membership(in, l, m, r);
+	else if (r->role == ROLE_FEATURE)
+		handle_feature(in, l, m, r);
+	else
+		handle_unsupported(in, l, m);
+	free(in->sender);
+	in->sender = NULL;
+	in->msg = NULL;
+}
+
 static void
 dispatch(struct inbound *in, const struct list *l, const struct recipient *r)
 {
@@ -664,33 +697,20 @@ dispatch(struct inbound *in, const struct list *l, const struct recipient *r)
 		handle_too_big(in, l, r);
 		return;
 	}
+	if (in->parsed) {
+		/* parsed on the LMTP connection's thread, the same way */
+		if (in->parsed->rc < 0) {
+			quarantine(in, in->parsed->err);
+			return;
+		}
+		handle_parsed(in, l, r, &in->parsed->m);
+		return;
+	}
 	if (message_parse(&m, in->raw, in->len, err, sizeof(err)) < 0) {
 		quarantine(in, err);
 		return;
 	}
-	/* What goes on to members and owners must keep its header whole. */
-	if ((r->role == ROLE_POST || r->role == ROLE_OWNER) &&
-	    message_header_foldable(&m, err, sizeof(err)) < 0) {
-		quarantine(in, err);
-		message_release(&m);
-		return;
-	}
-	in->msg = &m;
-	in->sender = address_normalize(*m.from_addr ? m.from_addr :
-	    in->env_from);
-	if (r->role == ROLE_POST && *r->detail == '\0')
-		handle_post(in, l, &m);
-	else if (r->role == ROLE_OWNER)
-		handle_owner(in, l, &m);
-	else if (r->role == ROLE_REQUEST || r->role == ROLE_SUBSCRIBE ||
-	    r->role == ROLE_UNSUBSCRIBE || r->role == ROLE_CONFIRM)
-		handle_membership(in, l, &m, r);
-	else if (r->role == ROLE_FEATURE)
-		handle_feature(in, l, &m, r);
-	else
-		handle_unsupported(in, l, &m);
-	free(in->sender);
-	in->sender = NULL;
+	handle_parsed(in, l, r, &m);
 	message_release(&m);
 }
 
@@ -738,7 +758,7 @@ inbound_size_limit_db(const struct kith_config *cfg, sqlite3 *db,
     const char *envelope_to)
 {
 	struct inbound in = { cfg, db, "", 0, 0, "", 0, "", envelope_to,
-		NULL, NULL, NULL };
+		NULL, NULL, NULL, NULL };
 	struct recipient r;
 	struct list l;
 	size_t limit = INBOUND_HEAD_MIN;
@@ -788,38 +808,95 @@ inbound_receive_sized(const struct kith_config *cfg, const char *raw,
 	db_close(db);
 }
 
+/*
+ * normalize - the bytes Kith reads of raw: bare-CR line ends made LF
+ * (*copy, the caller frees), an mbox "From " line skipped; *len and
+ * *size lose what was skipped.
+ */
+static const char *
+normalize(const char *raw, size_t *len, size_t *size, char **copy)
+{
+	*copy = NULL;
+	/* Old Mac-style mail ends lines with a bare CR: read it as LF. */
+	if (cr_line_ends(raw, *len))
+		raw = *copy = cr_to_lf(raw, *len);
+	/* Postfix pipe(8) with flag F and some MTAs start with an mbox line. */
+	if (*len > 5 && !strncmp(raw, "From ", 5)) {
+		const char *nl = memchr(raw, '\n', *len);
+
+		if (nl) {
+			*len -= (size_t)(nl + 1 - raw);
+			*size -= (size_t)(nl + 1 - raw);
+			raw = nl + 1;
+		}
+	}
+	return raw;
+}
+
+/* receive - route in's message and hand it to its handler. */
+static void
+receive(struct inbound *in)
+{
+	struct recipient r;
+	struct list l;
+
+	if (route(in, &l, &r) < 0)
+		result(in->res, EX_NOUSER_, "unknown", "inbound: no list at '%s'",
+		    in->env_to);
+	else {
+		dispatch(in, &l, &r);
+		recipient_release(&r);
+		list_release(&l);
+	}
+}
+
 void
 inbound_receive_db(const struct kith_config *cfg, sqlite3 *db,
     const char *raw, size_t len, size_t size, const char *envelope_from,
     const char *envelope_to, struct inbound_result *res)
 {
 	struct inbound in = { cfg, db, raw, len, size, raw, len,
-		envelope_from, envelope_to, res, NULL, NULL };
-	struct recipient r;
-	struct list l;
-	char *normalized = NULL;
+		envelope_from, envelope_to, res, NULL, NULL, NULL };
+	char *normalized;
 
 	memset(res, 0, sizeof(*res));
-	/* Old Mac-style mail ends lines with a bare CR: read it as LF. */
-	if (cr_line_ends(in.raw, in.len))
-		in.raw = normalized = cr_to_lf(in.raw, in.len);
-	/* Postfix pipe(8) with flag F and some MTAs start with an mbox line. */
-	if (in.len > 5 && !strncmp(in.raw, "From ", 5)) {
-		const char *nl = memchr(in.raw, '\n', in.len);
-
-		if (nl) {
-			in.len -= (size_t)(nl + 1 - in.raw);
-			in.size -= (size_t)(nl + 1 - in.raw);
-			in.raw = nl + 1;
-		}
-	}
-	if (route(&in, &l, &r) < 0)
-		result(res, EX_NOUSER_, "unknown", "inbound: no list at '%s'",
-		    envelope_to);
-	else {
-		dispatch(&in, &l, &r);
-		recipient_release(&r);
-		list_release(&l);
-	}
+	in.raw = normalize(raw, &in.len, &in.size, &normalized);
+	receive(&in);
 	free(normalized);
+}
+
+void
+inbound_parse(struct inbound_parsed *p, const char *raw, size_t len)
+{
+	size_t size = len;
+
+	memset(p, 0, sizeof(*p));
+	p->received = raw;
+	p->received_len = len;
+	p->len = len;
+	p->raw = normalize(raw, &p->len, &size, &p->normalized);
+	p->rc = message_parse(&p->m, p->raw, p->len, p->err, sizeof(p->err));
+}
+
+void
+inbound_parsed_release(struct inbound_parsed *p)
+{
+	if (p->rc == 0)
+		message_release(&p->m);
+	free(p->normalized);
+	memset(p, 0, sizeof(*p));
+	p->rc = -1;
+}
+
+void
+inbound_receive_parsed(const struct kith_config *cfg, sqlite3 *db,
+    const struct inbound_parsed *p, const char *envelope_from,
+    const char *envelope_to, struct inbound_result *res)
+{
+	struct inbound in = { cfg, db, p->raw, p->len, p->len, p->received,
+		p->received_len, envelope_from, envelope_to, res, NULL, NULL,
+		p };
+
+	memset(res, 0, sizeof(*res));
+	receive(&in);
 }

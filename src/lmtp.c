@@ -513,6 +513,8 @@ lmtp_session_answer(struct lmtp_session *s, const struct inbound_result *res,
 struct job {
 	struct lmtp_session *s;
 	struct inbound_result *res;
+	struct inbound_parsed parsed;	/* when whole */
+	int whole;		/* parsed holds the whole message */
 	int done;
 	pthread_cond_t cond;	/* done: only this job's session wakes */
 	struct job *next;
@@ -579,8 +581,13 @@ run_group(struct lmtp_server *srv, struct job **jobs, size_t n)
 			lim = size <= INBOUND_HEAD_MIN ? size :
 			    inbound_size_limit_db(&srv->cfg, srv->db, rcpt);
 			keep = len < lim ? len : lim;
-			inbound_receive_db(&srv->cfg, srv->db, raw, keep, size,
-			    lmtp_session_sender(s), rcpt, r);
+			if (jobs[j]->whole && keep == size)
+				inbound_receive_parsed(&srv->cfg, srv->db,
+				    &jobs[j]->parsed, lmtp_session_sender(s),
+				    rcpt, r);
+			else
+				inbound_receive_db(&srv->cfg, srv->db, raw,
+				    keep, size, lmtp_session_sender(s), rcpt, r);
 			/* an I/O error or a full disk ends the transaction */
 			if (sqlite3_get_autocommit(srv->db))
 				st = KITH_TEMP;
@@ -722,13 +729,21 @@ committer(void *arg)
 	return NULL;
 }
 
-/* submit - hand a complete message to the committer; wait for its commit. */
+/*
+ * submit - hand a complete message to the committer; wait for its commit.
+ * A message kept whole is parsed here first, on the connection's thread,
+ * so that the committer, which every message waits for, does not.
+ */
 static void
 submit(struct lmtp_server *srv, struct lmtp_session *s,
     struct inbound_result *res)
 {
 	struct job j = { .s = s, .res = res };
+	size_t len, size;
+	const char *raw = lmtp_session_data(s, &len, &size);
 
+	if ((j.whole = len == size))
+		inbound_parse(&j.parsed, raw, len);
 	pthread_cond_init(&j.cond, NULL);
 	pthread_mutex_lock(&srv->lock);
 	if (srv->tail)
@@ -741,6 +756,8 @@ submit(struct lmtp_server *srv, struct lmtp_session *s,
 		pthread_cond_wait(&j.cond, &srv->lock);
 	pthread_mutex_unlock(&srv->lock);
 	pthread_cond_destroy(&j.cond);
+	if (j.whole)
+		inbound_parsed_release(&j.parsed);
 }
 
 /* flush - write the replies; -1 when the client is gone. */

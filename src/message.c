@@ -25,8 +25,10 @@
  * again (message_find_part, message_attachments, a second message_parse
  * of the same bytes) costs no second parse.  Set by message_parse, kept
  * until that message is released.  Compared by address and length only.
+ * One a thread: kith serve parses on its LMTP connections' threads, its
+ * committer and its web threads at once.
  */
-static struct {
+static _Thread_local struct {
 	const char *raw;
 	size_t len;
 	struct mailmime *tree;		/* NULL when opaque */

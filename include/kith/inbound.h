@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "kith/config.h"
+#include "kith/message.h"
 
 struct inbound_result {
 	int exit_code;
@@ -65,6 +66,37 @@ void inbound_receive_sized(const struct kith_config *cfg, const char *raw,
  */
 void inbound_receive_db(const struct kith_config *cfg, sqlite3 *db,
     const char *raw, size_t len, size_t size, const char *envelope_from,
+    const char *envelope_to, struct inbound_result *res);
+
+/*
+ * struct inbound_parsed - a whole message read as inbound_receive_db
+ * reads it (bare-CR line ends made LF, an mbox "From " line skipped)
+ * and parsed, before the database is needed: kith serve parses on the
+ * LMTP connection's thread, not on the committer that every message
+ * waits for.  The bytes it was made from must outlive it.
+ */
+struct inbound_parsed {
+	const char *received;	/* the bytes as the MTA gave them */
+	size_t received_len;
+	const char *raw;	/* as read: line ends, no "From " line */
+	size_t len;
+	char *normalized;	/* raw, when it is a copy */
+	int rc;			/* message_parse's: 0, or -1 with err */
+	struct message m;
+	char err[256];
+};
+
+/* inbound_parse - read and parse raw (len bytes, the whole message). */
+void inbound_parse(struct inbound_parsed *p, const char *raw, size_t len);
+void inbound_parsed_release(struct inbound_parsed *p);
+
+/*
+ * inbound_receive_parsed - inbound_receive_db of the message p holds
+ * (whole: nothing of it over a limit), without parsing it again: the
+ * same routing, verdicts and rows.
+ */
+void inbound_receive_parsed(const struct kith_config *cfg, sqlite3 *db,
+    const struct inbound_parsed *p, const char *envelope_from,
     const char *envelope_to, struct inbound_result *res);
 
 /* inbound_size_limit_db - inbound_size_limit on an open connection. */

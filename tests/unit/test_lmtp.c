@@ -428,6 +428,95 @@ START_TEST(test_group_savepoints)
 }
 END_TEST
 
+/* found - posts the archive's word index finds for word, read on db. */
+static int64_t
+found(sqlite3 *on, const char *word)
+{
+	return db_int(on, -1, NULL, "SELECT count(*) FROM posts_fts WHERE "
+	    "posts_fts MATCH ?", "t", word);
+}
+
+/* post_words - a post whose subject and body hold word. */
+static void
+post_words(const char *id, const char *word, struct inbound_result *res)
+{
+	char *mail = xasprintf("From: bob@example.org\nMessage-ID: <%s>\n"
+	    "Subject: about %s\n\nthe %s again\n", id, word, word);
+
+	inbound_receive_db(&cfg, db, mail, strlen(mail), strlen(mail),
+	    "bob@example.org", "team@example.org", res);
+	ck_assert_int_eq(res->exit_code, 0);
+	free(mail);
+}
+
+/*
+ * A group's posts are indexed once, at its commit (migration 17), yet
+ * search finds every committed post right after, and nothing that was
+ * undone, deleted or unarchived inside the group.
+ */
+START_TEST(test_group_search)
+{
+	struct inbound_result res;
+	sqlite3 *other;
+	char err[256], *path = config_db_path(&cfg);
+
+	ck_assert_int_eq(db_open(path, 0, 100, DB_FAST, &other, err,
+	    sizeof(err)), KITH_OK);
+	ck_assert_int_eq(db_group_begin(db), KITH_OK);
+	post_words("s1@x", "walrus", &res);
+	post_words("s2@x", "narwhal", &res);
+	/* a caller's own rollback: its post is neither stored nor queued */
+	ck_assert_int_eq(db_begin(db), KITH_OK);
+	post_words("s3@x", "octopus", &res);
+	db_rollback(db);
+	/* deleted and unarchived within the group: never indexed */
+	post_words("s4@x", "manatee", &res);
+	post_words("s5@x", "dugong", &res);
+	ck_assert_int_eq(db_exec(db, "DELETE FROM posts WHERE message_id="
+	    "'s4@x'", ""), KITH_OK);
+	ck_assert_int_eq(db_exec(db, "UPDATE posts SET archived=0 WHERE "
+	    "message_id='s5@x'", ""), KITH_OK);
+	/* rewritten within the group: indexed as it is at the commit */
+	post_words("s6@x", "beluga", &res);
+	ck_assert_int_eq(db_exec(db, "UPDATE posts SET body='the orca' WHERE "
+	    "message_id='s6@x'", ""), KITH_OK);
+	ck_assert_int_eq(found(other, "walrus"), 0);
+	ck_assert_int_eq(db_group_commit(db), KITH_OK);
+	ck_assert_int_eq(found(other, "walrus"), 1);
+	ck_assert_int_eq(found(other, "narwhal"), 1);
+	ck_assert_int_eq(found(other, "octopus"), 0);
+	ck_assert_int_eq(found(other, "manatee"), 0);
+	ck_assert_int_eq(found(other, "dugong"), 0);
+	ck_assert_int_eq(found(other, "orca"), 1);
+	ck_assert_int_eq(found(other, "beluga"), 1);	/* its subject */
+	ck_assert_int_eq(db_int(other, -1, NULL, "SELECT count(*) FROM "
+	    "posts_fts_queue", ""), 0);
+	/* the index is whole: no 'delete' of words it never held */
+	ck_assert_int_eq(db_exec(other, "INSERT INTO posts_fts(posts_fts) "
+	    "VALUES ('integrity-check')", ""), KITH_OK);
+	/* a group rolled back leaves neither post nor queue */
+	ck_assert_int_eq(db_group_begin(db), KITH_OK);
+	post_words("s7@x", "dolphin", &res);
+	db_group_rollback(db);
+	ck_assert_int_eq(found(other, "dolphin"), 0);
+	ck_assert_int_eq(db_int(other, -1, NULL, "SELECT count(*) FROM "
+	    "posts_fts_queue", ""), 0);
+	/* outside a group a post is indexed at once, as before */
+	post_words("s8@x", "seal", &res);
+	ck_assert_int_eq(found(other, "seal"), 1);
+	/* and a post indexed before is unindexed when deleted in a group */
+	ck_assert_int_eq(db_group_begin(db), KITH_OK);
+	ck_assert_int_eq(db_exec(db, "DELETE FROM posts WHERE message_id="
+	    "'s8@x'", ""), KITH_OK);
+	ck_assert_int_eq(db_group_commit(db), KITH_OK);
+	ck_assert_int_eq(found(other, "seal"), 0);
+	ck_assert_int_eq(db_exec(other, "INSERT INTO posts_fts(posts_fts) "
+	    "VALUES ('integrity-check')", ""), KITH_OK);
+	db_close(other);
+	free(path);
+}
+END_TEST
+
 /* The same verdicts as inbound_receive, which opens its own connection. */
 START_TEST(test_same_verdicts)
 {
@@ -450,6 +539,63 @@ START_TEST(test_same_verdicts)
 }
 END_TEST
 
+/*
+ * A message parsed on the connection's thread (inbound_parse) gets the
+ * verdict and rows it gets parsed on the committer: posts, an mbox
+ * "From " line, bare-CR line ends, a header that cannot be parsed
+ * (quarantined, as received), mail to the owner and to no list.
+ */
+START_TEST(test_parsed_verdicts)
+{
+	static const char *const mails[] = {
+		"From: bob@example.org\nMessage-ID: <p%d-%d@x>\nSubject: s\n\nhi\n",
+		"From bob@example.org Mon Jun  1 09:00:00 2026\nFrom: "
+		    "bob@example.org\nMessage-ID: <p%d-%d@x>\n\nmbox\n",
+		"From: bob@example.org\rMessage-ID: <p%d-%d@x>\r\rcr\r",
+		"not a mail message p%d-%d\n\nbody\n",
+	};
+	static const char *const to[] = { "team@example.org",
+		"team-owner@example.org", "nosuch@example.org" };
+
+	for (size_t i = 0; i < sizeof(mails) / sizeof(mails[0]); i++)
+		for (size_t k = 0; k < sizeof(to) / sizeof(to[0]); k++) {
+			struct inbound_result a, b;
+			struct inbound_parsed p;
+			char *m1 = xasprintf(mails[i], (int)i, (int)k * 2);
+			char *m2 = xasprintf(mails[i], (int)i, (int)k * 2 + 1);
+			int64_t q0 = db_int(db, -1, NULL, "SELECT count(*) FROM "
+			    "quarantine", ""), p0 = posts(), q1, p1;
+
+			inbound_receive_db(&cfg, db, m1, strlen(m1), strlen(m1),
+			    "bob@example.org", to[k], &a);
+			q1 = db_int(db, -1, NULL, "SELECT count(*) FROM quarantine",
+			    "");
+			p1 = posts();
+			inbound_parse(&p, m2, strlen(m2));
+			ck_assert_int_eq(db_group_begin(db), KITH_OK);
+			inbound_receive_parsed(&cfg, db, &p, "bob@example.org",
+			    to[k], &b);
+			ck_assert_int_eq(db_group_commit(db), KITH_OK);
+			inbound_parsed_release(&p);
+			ck_assert_msg(a.exit_code == b.exit_code && !strcmp(a.what,
+			    b.what), "mail %zu to %s: %d %s, parsed before: %d %s",
+			    i, to[k], a.exit_code, a.what, b.exit_code, b.what);
+			/* as many rows again */
+			ck_assert_int_eq(posts() - p1, p1 - p0);
+			ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM "
+			    "quarantine", "") - q1, q1 - q0);
+			free(m1);
+			free(m2);
+		}
+	/* quarantined byte for byte as received, either way */
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(DISTINCT "
+	    "replace(replace(CAST(raw AS TEXT), 'p3-0', ''), 'p3-1', '')) FROM "
+	    "quarantine WHERE envelope_to='team@example.org'", ""), 1);
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM quarantine "
+	    "WHERE envelope_to='team@example.org'", ""), 2);
+}
+END_TEST
+
 Suite *
 lmtp_suite(void)
 {
@@ -466,7 +612,9 @@ lmtp_suite(void)
 	tcase_add_checked_fixture(tg, setup, teardown);
 	tcase_add_test(tg, test_group);
 	tcase_add_test(tg, test_group_savepoints);
+	tcase_add_test(tg, test_group_search);
 	tcase_add_test(tg, test_same_verdicts);
+	tcase_add_test(tg, test_parsed_verdicts);
 	suite_add_tcase(s, tg);
 	return s;
 }
