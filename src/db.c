@@ -546,6 +546,15 @@ static const char *const migrations[] = {
 	"  FROM posts_fts_queue WHERE id=0);"
 	"  INSERT INTO posts_fts_queue(id) SELECT new.id WHERE new.archived"
 	"  AND EXISTS (SELECT 1 FROM posts_fts_queue WHERE id=0); END;",
+	/*
+	 * 18: a leave deletes the member's row, and sqlite checks every
+	 * foreign key to members(id) as it does; event_invites' key
+	 * leads with event_id, so each leave read all the invitations
+	 * ever sent.  IF NOT EXISTS: a database set back to an older
+	 * version runs it again.
+	 */
+	"CREATE INDEX IF NOT EXISTS event_invites_member ON "
+	"  event_invites(member_id);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == DB_SCHEMA_VERSION,

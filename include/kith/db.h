@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
-#define DB_SCHEMA_VERSION 17
+#define DB_SCHEMA_VERSION 18
 
 enum db_durability { DB_DURABLE, DB_FAST };
 

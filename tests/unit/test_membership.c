@@ -312,6 +312,42 @@ START_TEST(test_confirm)
 }
 END_TEST
 
+/*
+ * Every row that names a member is found by an index when the member
+ * leaves: sqlite checks each foreign key to members(id) on the delete
+ * (ON DELETE CASCADE / SET NULL), and without an index on the column it
+ * reads the whole table for each leave (event_invites did, before
+ * schema step 18).
+ */
+START_TEST(test_member_refs_indexed)
+{
+	char dir[256];
+	sqlite3 *db = unit_db(dir, sizeof(dir));
+	sqlite3_stmt *st = db_prepare(db,
+	    "SELECT m.name, f.\"from\" FROM sqlite_master m, "
+	    "pragma_foreign_key_list(m.name) f WHERE m.type='table' AND "
+	    "f.\"table\"='members'");
+	int refs = 0;
+
+	ck_assert_ptr_nonnull(st);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *table = (const char *)sqlite3_column_text(st, 0);
+		const char *col = (const char *)sqlite3_column_text(st, 1);
+
+		refs++;
+		ck_assert_msg(db_int(db, 0, NULL, "SELECT count(*) FROM "
+		    "pragma_index_list(?) il, pragma_index_info(il.name) ii "
+		    "WHERE ii.seqno=0 AND ii.name=?", "tt", table, col) > 0,
+		    "%s.%s refers to members(id) with no index leading with it",
+		    table, col);
+	}
+	sqlite3_finalize(st);
+	ck_assert_int_ge(refs, 4);	/* member_tags, bounces, event_invites, rsvps */
+	db_close(db);
+	unit_rmdir(dir);
+}
+END_TEST
+
 Suite *
 membership_suite(void)
 {
@@ -328,6 +364,7 @@ membership_suite(void)
 	tc = tcase_create("confirmations");
 	tcase_add_loop_test(tc, test_confirm, 0,
 	    (int)(sizeof(confirm_cases) / sizeof(confirm_cases[0])));
+	tcase_add_test(tc, test_member_refs_indexed);
 	suite_add_tcase(s, tc);
 	return s;
 }
