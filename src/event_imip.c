@@ -56,26 +56,6 @@ reason_text(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 	return text;
 }
 
-/* answer_queue - queue the answer tmpl (filled from tv, freed here) to to. */
-static int
-answer_queue(const struct kith_config *cfg, sqlite3 *db,
-    const struct list *l, const char *to, const char *lang, const char *tmpl,
-    struct tvars *tv)
-{
-	struct notice_opts o;
-	int st;
-
-	memset(&o, 0, sizeof(o));
-	o.to = to;
-	o.tmpl = tmpl;
-	o.row = event_text(tmpl);
-	o.tv = tv;
-	o.lang = lang;
-	st = notice_queue(db, cfg, l, &o);
-	tv_free(tv);
-	return st;
-}
-
 /* A polite answer about a reply Kith could not use, at most once a day. */
 static int
 reply_problem(const struct kith_config *cfg, sqlite3 *db,
@@ -93,7 +73,8 @@ reply_problem(const struct kith_config *cfg, sqlite3 *db,
 		return KITH_PERM;
 	tv = tv_new();
 	tv_str(tv, "reason", reason);
-	st = answer_queue(cfg, db, l, to, lang, "event-reply-problem.txt", tv);
+	st = event_queue_notice(cfg, db, l, to, lang, "event-reply-problem.txt",
+	    tv);
 	free(reason);
 	return st;
 }
@@ -175,8 +156,8 @@ reply_unclear(const struct kith_config *cfg, sqlite3 *db,
 	tv = tv_new();
 	event_values(tv, e, next, lang, to, NULL);
 	tv_str(tv, "answer", shown);
-	return answer_queue(cfg, db, l, to, lang, "event-reply-unclear.txt",
-	    tv);
+	return event_queue_notice(cfg, db, l, to, lang,
+	    "event-reply-unclear.txt", tv);
 }
 
 /* A calendar answer being read: what it says, and whose it is. */
