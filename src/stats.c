@@ -260,13 +260,12 @@ top_part(sqlite3 *db, int64_t list_id, struct stats *s)
 	/* the window's posts counted per sender first (grouped by '+sender'
 	 * so that the window is read, not the whole archive in sender
 	 * order), then each sender looked up once among the members */
-	sqlite3_stmt *st = window_query(db, list_id, s,
-	    "SELECT p.sender, m.name, p.n, "
-	    "(SELECT count(*) FROM rsvps v WHERE v.member_id=m.id AND "
-	    "v.updated>=?2 AND v.updated<=?3) FROM (SELECT sender, count(*) AS "
-	    "n FROM posts WHERE list_id=?1 AND received>=?2 AND received<=?3 "
-	    "GROUP BY +sender) p JOIN members m ON m.list_id=?1 AND "
-	    "m.address=p.sender ORDER BY p.n DESC, p.sender LIMIT 5");
+	sqlite3_stmt *st = window_query(db, list_id, s, "SELECT p.sender, "
+	    "m.name, p.n, (SELECT count(*) FROM rsvps v WHERE v.member_id=m.id "
+	    "AND v.updated>=?2 AND v.updated<=?3) FROM (SELECT sender, "
+	    "count(*) AS n FROM posts WHERE list_id=?1 AND received>=?2 AND "
+	    "received<=?3 GROUP BY +sender) p JOIN members m ON m.list_id=?1 "
+	    "AND m.address=p.sender ORDER BY p.n DESC, p.sender LIMIT 5");
 
 	if (st == NULL)
 		return;
@@ -282,11 +281,11 @@ top_part(sqlite3 *db, int64_t list_id, struct stats *s)
 	if (s->ntop == 0)
 		return;
 	/* Replies in the window, each to the post it answers: one pass. */
-	st = window_query(db, list_id, s,
-	    "SELECT o.sender, count(*) FROM posts r JOIN posts o "
-	    "ON o.list_id=r.list_id AND o.message_id=r.in_reply_to WHERE "
-	    "r.list_id=?1 AND r.received>=?2 AND r.received<=?3 AND o.sender "
-	    "IN (?4, ?5, ?6, ?7, ?8) GROUP BY o.sender");
+	st = window_query(db, list_id, s, "SELECT o.sender, count(*) FROM "
+	    "posts r JOIN posts o ON o.list_id=r.list_id AND "
+	    "o.message_id=r.in_reply_to WHERE r.list_id=?1 AND r.received>=?2 "
+	    "AND r.received<=?3 AND o.sender IN (?4, ?5, ?6, ?7, ?8) GROUP BY "
+	    "o.sender");
 	if (st == NULL)
 		return;
 	for (size_t i = 0; i < s->ntop; i++)
@@ -316,12 +315,12 @@ posts_part(sqlite3 *db, int64_t list_id, struct stats *s)
 	 * counted, through the thread index ('+list_id' keeps the planner
 	 * off the list's whole archive).
 	 */
-	st = window_query(db, list_id, s,
-	    "SELECT count(*), coalesce(sum(n - 1), 0) FROM "
-	    "(SELECT thread_id, count(*) AS n, min(received) AS first FROM posts "
-	    "WHERE +list_id=?1 AND thread_id IN (SELECT thread_id FROM posts "
-	    "WHERE list_id=?1 AND received>=?2 AND received<=?3) GROUP BY "
-	    "thread_id) WHERE first>=?2 AND first<=?3");
+	st = window_query(db, list_id, s, "SELECT count(*), "
+	    "coalesce(sum(n - 1), 0) FROM (SELECT thread_id, count(*) AS n, "
+	    "min(received) AS first FROM posts WHERE +list_id=?1 AND thread_id "
+	    "IN (SELECT thread_id FROM posts WHERE list_id=?1 AND received>=?2 "
+	    "AND received<=?3) GROUP BY thread_id) WHERE first>=?2 AND "
+	    "first<=?3");
 	if (st) {
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			s->threads = sqlite3_column_int64(st, 0);
@@ -341,13 +340,12 @@ posts_part(sqlite3 *db, int64_t list_id, struct stats *s)
 static void
 retention_part(sqlite3 *db, int64_t list_id, struct stats *s)
 {
-	sqlite3_stmt *st = window_query(db, list_id, s,
-	    "SELECT strftime('%Y-%m', j.at, "
-	    "'unixepoch'), j.at, "
-	    "(SELECT min(g.at) FROM member_log g WHERE g.list_id=j.list_id AND "
-	    "g.address=j.address AND g.event='left' AND g.at>j.at) "
-	    "FROM member_log j WHERE j.list_id=? AND j.event='joined' AND "
-	    "j.at>=? AND j.at<=? ORDER BY j.at");
+	sqlite3_stmt *st = window_query(db, list_id, s, "SELECT "
+	    "strftime('%Y-%m', j.at, 'unixepoch'), j.at, (SELECT min(g.at) "
+	    "FROM member_log g WHERE g.list_id=j.list_id AND "
+	    "g.address=j.address AND g.event='left' AND g.at>j.at) FROM "
+	    "member_log j WHERE j.list_id=? AND j.event='joined' AND j.at>=? "
+	    "AND j.at<=? ORDER BY j.at");
 	size_t cap = 0;
 
 	if (st == NULL)
@@ -429,15 +427,13 @@ funnel_part(sqlite3 *db, int64_t list_id, struct stats *s)
 static void
 events_part(sqlite3 *db, int64_t list_id, struct stats *s)
 {
-	sqlite3_stmt *st = window_query(db, list_id, s,
-	    "SELECT e.id, e.title, "
+	sqlite3_stmt *st = window_query(db, list_id, s, "SELECT e.id, e.title, "
 	    "(SELECT count(*) FROM event_invites i WHERE i.event_id=e.id), "
 	    "(SELECT count(DISTINCT member_id) FROM rsvps r WHERE "
-	    "r.event_id=e.id), "
-	    "(SELECT count(*) FROM rsvps r WHERE r.event_id=e.id AND "
-	    "r.occurrence=0 AND r.partstat='ACCEPTED' AND r.waitlisted=0) "
-	    "FROM events e WHERE e.list_id=? AND e.created>=? AND e.created<=? "
-	    "ORDER BY e.start");
+	    "r.event_id=e.id), (SELECT count(*) FROM rsvps r WHERE "
+	    "r.event_id=e.id AND r.occurrence=0 AND r.partstat='ACCEPTED' AND "
+	    "r.waitlisted=0) FROM events e WHERE e.list_id=? AND e.created>=? "
+	    "AND e.created<=? ORDER BY e.start");
 	size_t cap = 0;
 
 	if (st == NULL)
@@ -462,12 +458,11 @@ events_part(sqlite3 *db, int64_t list_id, struct stats *s)
 static void
 campaigns_part(sqlite3 *db, int64_t list_id, struct stats *s)
 {
-	sqlite3_stmt *st = window_query(db, list_id, s,
-	    "SELECT c.id, c.subject, c.recipients, "
-	    "c.message_id, (SELECT count(DISTINCT member_id) FROM bounces b "
-	    "WHERE b.message_id=c.message_id) "
-	    "FROM campaigns c WHERE c.list_id=? AND c.started>=? AND "
-	    "c.started<=? ORDER BY c.started");
+	sqlite3_stmt *st = window_query(db, list_id, s, "SELECT c.id, "
+	    "c.subject, c.recipients, c.message_id, (SELECT count(DISTINCT "
+	    "member_id) FROM bounces b WHERE b.message_id=c.message_id) FROM "
+	    "campaigns c WHERE c.list_id=? AND c.started>=? AND c.started<=? "
+	    "ORDER BY c.started");
 	/* each campaign's copies read once, counted by state */
 	sqlite3_stmt *states = db_prepare(db, "SELECT state, count(*) FROM "
 	    "outbox WHERE message_id=? GROUP BY state");
