@@ -1099,22 +1099,3 @@ db_col_text(sqlite3_stmt *st, int col)
 
 	return xstrdup(s ? (const char *)s : "");
 }
-
-int
-db_row(sqlite3 *db, db_row_fn fill, void *out, const char *sql,
-    const char *types, ...)
-{
-	sqlite3_stmt *st = db_prepare(db, sql);
-	va_list ap;
-	int rc;
-
-	if (st == NULL)
-		return KITH_TEMP;
-	va_start(ap, types);
-	rc = db_vbind(st, SQLITE_TRANSIENT, types, ap);
-	va_end(ap);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		fill(st, out);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? KITH_OK : KITH_PERM;
-}

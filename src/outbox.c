@@ -194,34 +194,34 @@ outbox_items_free(struct outbox_item *items, size_t n)
 	free(items);
 }
 
-static void
-message_from_row(sqlite3_stmt *st, void *out)
-{
-	struct outbox_message *m = out;
-
-	m->len = (size_t)sqlite3_column_bytes(st, 0);
-	m->data = xmalloc(m->len + 1);
-	if (m->len)	/* a rendered message holds no bytes */
-		memcpy(m->data, sqlite3_column_blob(st, 0), m->len);
-	m->data[m->len] = '\0';
-	m->bounce_local = db_col_text(st, 1);
-	m->domain = db_col_text(st, 2);
-	m->unsubscribe = db_col_text(st, 3);
-	m->list_id = sqlite3_column_int64(st, 4);
-	m->render = db_col_text(st, 5);
-}
-
 int
 outbox_message_load(sqlite3 *db, int64_t msg_id, struct outbox_message *m)
 {
+	sqlite3_stmt *st = db_prepare(db, "SELECT data, bounce_local, domain, "
+	    "unsubscribe, coalesce(list_id, 0), render FROM outbox_messages "
+	    "WHERE id=?");
+	int found = 0;
+
 	memset(m, 0, sizeof(*m));
-	/* a query that fails is KITH_PERM here, as a message that is gone */
-	if (db_row(db, message_from_row, m, "SELECT data, bounce_local, "
-	    "domain, unsubscribe, coalesce(list_id, 0), render FROM "
-	    "outbox_messages WHERE id=?", "i", msg_id) != KITH_OK)
+	if (st == NULL)
 		return KITH_PERM;
-	m->id = msg_id;
-	return KITH_OK;
+	db_bind(st, "i", msg_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		m->id = msg_id;
+		m->len = (size_t)sqlite3_column_bytes(st, 0);
+		m->data = xmalloc(m->len + 1);
+		if (m->len)	/* a rendered message holds no bytes */
+			memcpy(m->data, sqlite3_column_blob(st, 0), m->len);
+		m->data[m->len] = '\0';
+		m->bounce_local = db_col_text(st, 1);
+		m->domain = db_col_text(st, 2);
+		m->unsubscribe = db_col_text(st, 3);
+		m->list_id = sqlite3_column_int64(st, 4);
+		m->render = db_col_text(st, 5);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found ? KITH_OK : KITH_PERM;
 }
 
 void

@@ -32,33 +32,37 @@ poll_release(struct poll *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static void
-poll_from_row(sqlite3_stmt *st, void *out)
-{
-	struct poll *p = out;
-	char *opts = db_col_text(st, 3), *save = NULL;
-
-	p->id = sqlite3_column_int64(st, 0);
-	p->list_id = sqlite3_column_int64(st, 1);
-	p->question = db_col_text(st, 2);
-	for (char *o = strtok_r(opts, "\n", &save); o &&
-	    p->noptions < POLL_MAX_OPTIONS; o = strtok_r(NULL, "\n", &save))
-		p->options[p->noptions++] = xstrdup(o);
-	free(opts);
-	p->multiple = sqlite3_column_int(st, 4);
-	p->closes = sqlite3_column_int64(st, 5);
-	p->state = db_col_text(st, 6);
-	p->created = sqlite3_column_int64(st, 7);
-	p->closed = sqlite3_column_int64(st, 8);
-}
-
 int
 poll_get(sqlite3 *db, int64_t id, struct poll *p)
 {
-	memset(p, 0, sizeof(*p));
-	return db_row(db, poll_from_row, p, "SELECT id, list_id, question, "
+	sqlite3_stmt *st = db_prepare(db, "SELECT id, list_id, question, "
 	    "options, multiple, closes, state, created, closed FROM polls "
-	    "WHERE id=?", "i", id);
+	    "WHERE id=?");
+	int found = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "i", id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		char *opts = db_col_text(st, 3), *save = NULL;
+
+		p->id = sqlite3_column_int64(st, 0);
+		p->list_id = sqlite3_column_int64(st, 1);
+		p->question = db_col_text(st, 2);
+		for (char *o = strtok_r(opts, "\n", &save); o &&
+		    p->noptions < POLL_MAX_OPTIONS; o = strtok_r(NULL, "\n", &save))
+			p->options[p->noptions++] = xstrdup(o);
+		free(opts);
+		p->multiple = sqlite3_column_int(st, 4);
+		p->closes = sqlite3_column_int64(st, 5);
+		p->state = db_col_text(st, 6);
+		p->created = sqlite3_column_int64(st, 7);
+		p->closed = sqlite3_column_int64(st, 8);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found ? KITH_OK : KITH_PERM;
 }
 
 static int

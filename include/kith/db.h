@@ -97,15 +97,6 @@ int64_t db_int(sqlite3 *db, int64_t def, int *status, const char *sql,
 char *db_col_text(sqlite3_stmt *st, int col);
 
 /*
- * db_row - the one row sql (bound by types, as db_bind) reads, given to
- * fill(st, out): KITH_OK; KITH_PERM when no row came (a failed step
- * included); KITH_TEMP when sql could not be prepared (logged).
- */
-typedef void (*db_row_fn)(sqlite3_stmt *st, void *out);
-int db_row(sqlite3 *db, db_row_fn fill, void *out, const char *sql,
-    const char *types, ...);
-
-/*
  * db_cached - sql prepared once per connection and kept (up to 64
  * statements a connection, the least recently used go; 8 connections,
  * more go uncached), for what runs on every page of kith serve; NULL on
