@@ -45,18 +45,6 @@ tags_release(struct taglist *tl)
 	tl->n = 0;
 }
 
-static const char *
-trim_span(const char *s, size_t *n)
-{
-	while (*n && isspace((unsigned char)*s)) {
-		s++;
-		(*n)--;
-	}
-	while (*n && isspace((unsigned char)s[*n - 1]))
-		(*n)--;
-	return s;
-}
-
 /* tags_parse - 0 and tl filled, -1 when malformed or a tag repeats. */
 static int
 tags_parse(const char *v, size_t len, struct taglist *tl)
@@ -67,7 +55,7 @@ tags_parse(const char *v, size_t len, struct taglist *tl)
 	while (s < end) {
 		const char *semi = memchr(s, ';', (size_t)(end - s)), *eq;
 		size_t n = semi ? (size_t)(semi - s) : (size_t)(end - s), nl, vl;
-		const char *seg = trim_span(s, &n);
+		const char *seg = str_trim_span(s, &n);
 
 		s = semi ? semi + 1 : end;
 		if (n == 0)
@@ -76,7 +64,7 @@ tags_parse(const char *v, size_t len, struct taglist *tl)
 			goto bad;
 		nl = (size_t)(eq - seg);
 		vl = n - nl - 1;
-		seg = trim_span(seg, &nl);
+		seg = str_trim_span(seg, &nl);
 		if (nl == 0 || nl >= sizeof(tl->t[0].name))
 			goto bad;
 		for (int i = 0; i < tl->n; i++)
@@ -85,7 +73,7 @@ tags_parse(const char *v, size_t len, struct taglist *tl)
 				goto bad;
 		memcpy(tl->t[tl->n].name, seg, nl);
 		tl->t[tl->n].name[nl] = '\0';
-		eq = trim_span(eq + 1, &vl);
+		eq = str_trim_span(eq + 1, &vl);
 		tl->t[tl->n++].value = xstrndup(eq, vl);
 	}
 	return 0;
@@ -132,10 +120,11 @@ strip_b(const char *v, size_t len)
 		const char *semi = memchr(s, ';', (size_t)(end - s));
 		size_t n = semi ? (size_t)(semi - s) : (size_t)(end - s);
 		size_t k = n;
-		const char *seg = trim_span(s, &k), *eq = memchr(seg, '=', k);
+		const char *seg = str_trim_span(s, &k);
+		const char *eq = memchr(seg, '=', k);
 		size_t nl = eq ? (size_t)(eq - seg) : 0;
 
-		trim_span(seg, &nl);
+		str_trim_span(seg, &nl);
 		if (eq && nl == 1 && *seg == 'b')
 			buf_add(&b, s, (size_t)(eq + 1 - s));
 		else

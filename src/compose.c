@@ -128,6 +128,21 @@ copy_field(struct buf *b, const struct header_field *f, const char *eol)
 	buf_release(&t);
 }
 
+void
+compose_list_fields(struct buf *b, const char *name, const char *local,
+    const char *domain, const char *address)
+{
+	char *id = xasprintf("%s.%s", local, domain);
+
+	mime_field_addr(b, "List-Id", name, id);
+	free(id);
+	mime_fieldf(b, "List-Post", "<mailto:%s>", address);
+	mime_fieldf(b, "List-Help", "<mailto:%s-request@%s?subject=help>",
+	    local, domain);
+	mime_fieldf(b, "List-Subscribe", "<mailto:%s-subscribe@%s>", local,
+	    domain);
+}
+
 /*
  * list_headers - the header fields the list adds or replaces, with CRLF
  * line ends (compose_list_copy gives them the message's own).
@@ -166,14 +181,8 @@ list_headers(struct buf *b, const struct list_copy_opts *o,
 		free(v);
 	} else if (o->reply_to_list)
 		mime_field_addr(b, "Reply-To", NULL, o->list_address);
-	v = xasprintf("%s.%s", o->list_local, o->list_domain);
-	mime_field_addr(b, "List-Id", o->list_name, v);
-	free(v);
-	mime_fieldf(b, "List-Post", "<mailto:%s>", o->list_address);
-	mime_fieldf(b, "List-Help", "<mailto:%s-request@%s?subject=help>",
-	    o->list_local, o->list_domain);
-	mime_fieldf(b, "List-Subscribe", "<mailto:%s-subscribe@%s>",
-	    o->list_local, o->list_domain);
+	compose_list_fields(b, o->list_name, o->list_local, o->list_domain,
+	    o->list_address);
 	if (*o->archive_url)
 		mime_fieldf(b, "List-Archive", "<%s>", o->archive_url);
 	if (o->archived_at && *o->archived_at)

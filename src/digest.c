@@ -265,14 +265,8 @@ add_headers(struct mime_part *top, const struct issue *is,
 	mime_header(top, "Date", date);
 	mime_headerf(top, "Message-ID", "<%s>", id);
 	mime_header_addr(top, "Reply-To", NULL, l->address);
-	v = xasprintf("%s.%s", l->local, l->domain);
-	mime_header_addr(top, "List-Id", l->name, v);
-	free(v);
-	mime_headerf(top, "List-Post", "<mailto:%s>", l->address);
-	mime_headerf(top, "List-Help", "<mailto:%s-request@%s?subject=help>",
-	    l->local, l->domain);
-	mime_headerf(top, "List-Subscribe", "<mailto:%s-subscribe@%s>",
-	    l->local, l->domain);
+	compose_list_fields(mime_head(top), l->name, l->local, l->domain,
+	    l->address);
 	mime_header(top, "Precedence", "list");
 	mime_header(top, "X-Loop", l->address);
 	mime_header(top, "Auto-Submitted", "auto-generated");

@@ -42,19 +42,6 @@ policy_word(const char *s, size_t n)
 	return -1;
 }
 
-/* Trim white space (RFC 7489's WSP and folding) off both ends of s[0..*n). */
-static const char *
-trim(const char *s, size_t *n)
-{
-	while (*n && isspace((unsigned char)*s)) {
-		s++;
-		(*n)--;
-	}
-	while (*n && isspace((unsigned char)s[*n - 1]))
-		(*n)--;
-	return s;
-}
-
 int
 dmarc_parse(const char *txt, struct dmarc_record *r)
 {
@@ -71,7 +58,7 @@ dmarc_parse(const char *txt, struct dmarc_record *r)
 	while (s < end && tags < TAGS_MAX) {
 		const char *semi = memchr(s, ';', (size_t)(end - s));
 		size_t n = semi ? (size_t)(semi - s) : (size_t)(end - s);
-		const char *tag = trim(s, &n), *eq = memchr(tag, '=', n);
+		const char *tag = str_trim_span(s, &n), *eq = memchr(tag, '=', n);
 		size_t nlen, vlen;
 		const char *val;
 
@@ -85,8 +72,8 @@ dmarc_parse(const char *txt, struct dmarc_record *r)
 		}
 		nlen = (size_t)(eq - tag);
 		vlen = n - nlen - 1;
-		val = trim(eq + 1, &vlen);
-		tag = trim(tag, &nlen);
+		val = str_trim_span(eq + 1, &vlen);
+		tag = str_trim_span(tag, &nlen);
 		/* the version must come first and be exactly DMARC1 */
 		if (tags++ == 0) {
 			/* "DMARC1" is case-sensitive (%x44.4d.41.52.43.31) */

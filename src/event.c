@@ -55,6 +55,65 @@ send_to_invited(sqlite3 *db, const struct list *l, const char *render,
 	return st;
 }
 
+/*
+ * What one organiser's change writes in one transaction (db_tx): the
+ * event, and the mail render (to everyone invited) with count of it.
+ */
+struct change {
+	const struct list *l;
+	struct event *e;
+	const char *render;
+	int64_t now, occ;	/* occ: the one occurrence cancelled, or 0 */
+	int64_t *count;
+};
+
+static int
+create_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct change *c = ctx;
+	int st = event_save(db, c->e, 1);
+
+	(void)err;
+	(void)errlen;
+	if (st == KITH_OK)
+		st = invite_all(db, c->l, c->e, c->now, c->count);
+	return st;
+}
+
+static int
+update_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct change *c = ctx;
+	int st = event_save(db, c->e, 0);
+
+	(void)err;
+	(void)errlen;
+	if (st == KITH_OK)
+		st = send_to_invited(db, c->l, c->render, c->e->id, c->now,
+		    c->count);
+	/* more seats (or none as a limit): the waitlist moves up */
+	if (st == KITH_OK)
+		st = event_fill_all(db, c->l, c->e, c->now);
+	return st;
+}
+
+static int
+cancel_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct change *c = ctx;
+	int st = event_save(db, c->e, 0);
+
+	(void)err;
+	(void)errlen;
+	if (st == KITH_OK && c->occ)
+		st = db_exec(db, "INSERT OR IGNORE INTO event_exdates("
+		    "event_id, occurrence) VALUES (?, ?)", "ii", c->e->id, c->occ);
+	if (st == KITH_OK)
+		st = send_to_invited(db, c->l, c->render, c->e->id, c->now,
+		    c->count);
+	return st;
+}
+
 int
 event_create(const struct kith_config *cfg, sqlite3 *db,
     const struct list *l, const struct event_spec *s, int64_t now,
@@ -62,6 +121,7 @@ event_create(const struct kith_config *cfg, sqlite3 *db,
 {
 	struct event e;
 	char *hex;
+	struct change c;
 	int st;
 
 	(void)cfg;
@@ -80,17 +140,10 @@ event_create(const struct kith_config *cfg, sqlite3 *db,
 	hex = random_hex(12);
 	e.uid = xasprintf("kith-%s@%s", hex, l->domain);
 	free(hex);
-	if ((st = db_begin(db)) == KITH_OK) {
-		st = event_save(db, &e, 1);
-		if (st == KITH_OK)
-			st = invite_all(db, l, &e, now, invited);
-		if (st == KITH_OK)
-			st = db_commit(db);
-		else
-			db_rollback(db);
-	}
-	if (st != KITH_OK)
-		snprintf(err, errlen, "database busy; try again");
+	c = (struct change){ l, &e, NULL, now, 0, invited };
+	/* whatever failed, the organiser is told the same */
+	if ((st = db_tx(db, create_tx, &c, NULL, 0)) != KITH_OK)
+		snprintf(err, errlen, "%s", DB_BUSY_TEXT);
 	else {
 		*id = e.id;
 		log_info("event: '%s' (%lld) on '%s': %lld invited", e.title,
@@ -131,6 +184,7 @@ event_update(const struct kith_config *cfg, sqlite3 *db, int64_t id,
 	struct event e;
 	struct list l;
 	char render[64];
+	struct change c;
 	int st;
 
 	(void)cfg;
@@ -144,20 +198,9 @@ event_update(const struct kith_config *cfg, sqlite3 *db, int64_t id,
 	}
 	e.sequence++;
 	snprintf(render, sizeof(render), "event:%lld:REQUEST", (long long)id);
-	if ((st = db_begin(db)) == KITH_OK) {
-		st = event_save(db, &e, 0);
-		if (st == KITH_OK)
-			st = send_to_invited(db, &l, render, id, now, invited);
-		/* more seats (or none as a limit): the waitlist moves up */
-		if (st == KITH_OK)
-			st = event_fill_all(db, &l, &e, now);
-		if (st == KITH_OK)
-			st = db_commit(db);
-		else
-			db_rollback(db);
-	}
-	if (st != KITH_OK)
-		snprintf(err, errlen, "database busy; try again");
+	c = (struct change){ &l, &e, render, now, 0, invited };
+	if ((st = db_tx(db, update_tx, &c, NULL, 0)) != KITH_OK)
+		snprintf(err, errlen, "%s", DB_BUSY_TEXT);
 	event_release(&e);
 	list_release(&l);
 	return st;
@@ -172,6 +215,7 @@ event_cancel(const struct kith_config *cfg, sqlite3 *db, int64_t id,
 	struct list l;
 	char render[80];
 	int64_t occ = 0;
+	struct change c;
 	int st;
 
 	(void)cfg;
@@ -196,20 +240,9 @@ event_cancel(const struct kith_config *cfg, sqlite3 *db, int64_t id,
 		e.state = xstrdup("cancelled");
 	}
 	e.sequence++;
-	if ((st = db_begin(db)) == KITH_OK) {
-		st = event_save(db, &e, 0);
-		if (st == KITH_OK && occ)
-			st = db_exec(db, "INSERT OR IGNORE INTO event_exdates("
-			    "event_id, occurrence) VALUES (?, ?)", "ii", id, occ);
-		if (st == KITH_OK)
-			st = send_to_invited(db, &l, render, id, now, notified);
-		if (st == KITH_OK)
-			st = db_commit(db);
-		else
-			db_rollback(db);
-	}
-	if (st != KITH_OK)
-		snprintf(err, errlen, "database busy; try again");
+	c = (struct change){ &l, &e, render, now, occ, notified };
+	if ((st = db_tx(db, cancel_tx, &c, NULL, 0)) != KITH_OK)
+		snprintf(err, errlen, "%s", DB_BUSY_TEXT);
 	event_release(&e);
 	list_release(&l);
 	return st;

@@ -187,31 +187,18 @@ event_cron_one(const struct kith_config *cfg, sqlite3 *db, int64_t id,
 int
 event_cron(const struct site_ctx *c, int64_t now)
 {
-	sqlite3 *db = c->db;
-	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM events WHERE "
+	struct db_ids ids = { NULL, 0, 0 };
+	int status = db_ids_select(c->db, &ids, "SELECT id FROM events WHERE "
 	    "state='active' AND (remind!='' OR rsvp_by>0 OR capacity>0) "
-	    "AND (rrule!='' OR start+duration>?) ORDER BY id");
-	int64_t *ids = NULL;
-	size_t n = 0, cap = 0;
-	int status = KITH_OK;
+	    "AND (rrule!='' OR start+duration>?) ORDER BY id", "i", now);
 
-	if (st == NULL)
-		return KITH_TEMP;
-	db_bind(st, "i", now);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			ids = xrealloc(ids, cap * sizeof(*ids));
-		}
-		ids[n++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
-	for (size_t i = 0; i < n; i++) {
-		int st_one = event_cron_one(c->cfg, db, ids[i], now);
+	/* the events read are done even when the query failed part way */
+	for (size_t i = 0; i < ids.n; i++) {
+		int st_one = event_cron_one(c->cfg, c->db, ids.v[i], now);
 
 		if (status == KITH_OK)
 			status = st_one;
 	}
-	free(ids);
+	db_ids_release(&ids);
 	return status;
 }

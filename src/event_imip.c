@@ -63,7 +63,6 @@ reply_problem(const struct kith_config *cfg, sqlite3 *db,
 {
 	char lang[NOTICE_LANG_LEN], *reason;
 	struct tvars *tv;
-	struct notice_opts o;
 	int st;
 
 	if (to == NULL || *to == '\0' || !notice_rate_ok(db, l->id, to,
@@ -74,14 +73,8 @@ reply_problem(const struct kith_config *cfg, sqlite3 *db,
 		return KITH_PERM;
 	tv = tv_new();
 	tv_str(tv, "reason", reason);
-	memset(&o, 0, sizeof(o));
-	o.to = to;
-	o.tmpl = "event-reply-problem.txt";
-	o.row = event_text(o.tmpl);
-	o.tv = tv;
-	o.lang = lang;
-	st = notice_queue(db, cfg, l, &o);
-	tv_free(tv);
+	st = event_queue_notice(cfg, db, l, to, lang, "event-reply-problem.txt",
+	    tv);
 	free(reason);
 	return st;
 }
@@ -149,10 +142,8 @@ reply_unclear(const struct kith_config *cfg, sqlite3 *db,
 {
 	char lang[NOTICE_LANG_LEN], shown[16];
 	struct tvars *tv;
-	struct notice_opts o;
 	int64_t next = event_next_occurrence(e, now_utc());
 	size_t k = 0;
-	int st;
 
 	if (to == NULL || *to == '\0' || !notice_rate_ok(db, l->id, to,
 	    "event-unclear"))
@@ -165,15 +156,8 @@ reply_unclear(const struct kith_config *cfg, sqlite3 *db,
 	tv = tv_new();
 	event_values(tv, e, next, lang, to, NULL);
 	tv_str(tv, "answer", shown);
-	memset(&o, 0, sizeof(o));
-	o.to = to;
-	o.tmpl = "event-reply-unclear.txt";
-	o.row = event_text(o.tmpl);
-	o.tv = tv;
-	o.lang = lang;
-	st = notice_queue(db, cfg, l, &o);
-	tv_free(tv);
-	return st;
+	return event_queue_notice(cfg, db, l, to, lang,
+	    "event-reply-unclear.txt", tv);
 }
 
 /* A calendar answer being read: what it says, and whose it is. */

@@ -27,7 +27,6 @@ event_notice(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 {
 	char own[NOTICE_LANG_LEN], *tz = list_setting(db, l->id, "timezone");
 	struct tvars *tv = tv_new();
-	struct notice_opts o;
 	int st;
 
 	if (lang == NULL) {
@@ -36,14 +35,7 @@ event_notice(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 	}
 	event_values(tv, e, occ, lang, to, name);
 	event_deadline_values(tv, e, tz, lang);
-	memset(&o, 0, sizeof(o));
-	o.to = to;
-	o.tmpl = tmpl;
-	o.row = event_text(tmpl);
-	o.tv = tv;
-	o.lang = lang;
-	st = notice_queue(db, cfg, l, &o);
-	tv_free(tv);
+	st = event_queue_notice(cfg, db, l, to, lang, tmpl, tv);
 	free(tz);
 	return st;
 }

@@ -661,3 +661,22 @@ event_queue_render(sqlite3 *db, const struct list *l, const char *render,
 	return outbox_render_add(db, l->id, l->local, l->domain, "event", render,
 	    msg_id);
 }
+
+int
+event_queue_notice(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, const char *to, const char *lang, const char *tmpl,
+    struct tvars *tv)
+{
+	struct notice_opts o;
+	int st;
+
+	memset(&o, 0, sizeof(o));
+	o.to = to;
+	o.tmpl = tmpl;
+	o.row = event_text(tmpl);
+	o.tv = tv;
+	o.lang = lang;
+	st = notice_queue(db, cfg, l, &o);
+	tv_free(tv);
+	return st;
+}

@@ -126,6 +126,28 @@ add_staff(struct import_plan *p, const char *address, const char *role)
 		p->members[p->nmembers - 1].mode = "nomail";
 }
 
+/* Every address of a Mailman 3 staff file (owners.txt, moderators.txt). */
+static void
+read_staff(struct import_plan *p, const char *dir, const char *file,
+    const char *role)
+{
+	char *text = read_text(dir, file), *save = NULL;
+
+	if (text == NULL)
+		return;
+	for (char *l = strtok_r(text, "\r\n", &save); l;
+	    l = strtok_r(NULL, "\r\n", &save)) {
+		char *a, *n;
+
+		if (import_member_line(str_trim(l), &a, &n) == 0) {
+			add_staff(p, a, role);
+			free(a);
+			free(n);
+		}
+	}
+	free(text);
+}
+
 static char *
 prefix_trimmed(const char *v)
 {
@@ -781,38 +803,8 @@ import_mailman_read(int version, const char *dir, struct import_plan *p,
 	    "plain");
 	read_members(p, dir, "nomail.txt", NULL, "nomail", NULL);
 	/* Mailman 3's staff, by role; Mailman 2's come with its config */
-	text = read_text(dir, "owners.txt");
-	if (text) {
-		char *save = NULL;
-
-		for (char *l = strtok_r(text, "\r\n", &save); l;
-		    l = strtok_r(NULL, "\r\n", &save)) {
-			char *a, *n;
-
-			if (import_member_line(str_trim(l), &a, &n) == 0) {
-				add_staff(p, a, "owner");
-				free(a);
-				free(n);
-			}
-		}
-		free(text);
-	}
-	text = read_text(dir, "moderators.txt");
-	if (text) {
-		char *save = NULL;
-
-		for (char *l = strtok_r(text, "\r\n", &save); l;
-		    l = strtok_r(NULL, "\r\n", &save)) {
-			char *a, *n;
-
-			if (import_member_line(str_trim(l), &a, &n) == 0) {
-				add_staff(p, a, "moderator");
-				free(a);
-				free(n);
-			}
-		}
-		free(text);
-	}
+	read_staff(p, dir, "owners.txt", "owner");
+	read_staff(p, dir, "moderators.txt", "moderator");
 	text = read_text(dir, version == 2 ? "config.py" : "settings.json");
 	if (text) {
 		rc = version == 2 ? import_mailman2_config(text, map_one, &c, err,

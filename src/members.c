@@ -131,6 +131,15 @@ member_find_id(sqlite3 *db, int64_t list_id, int64_t id, struct member *m)
 	return found ? KITH_OK : KITH_PERM;
 }
 
+/* st of an UPDATE of one member: KITH_PERM when it matched nobody. */
+static int
+one_changed(sqlite3 *db, int st)
+{
+	if (st != KITH_OK)
+		return st;
+	return sqlite3_changes(db) ? KITH_OK : KITH_PERM;
+}
+
 /* UPDATE members SET <column>=value for one member; KITH_PERM when none. */
 static int
 member_update(sqlite3 *db, int64_t list_id, const char *address,
@@ -148,9 +157,7 @@ member_update(sqlite3 *db, int64_t list_id, const char *address,
 	    db_exec(db, sql, "iit", n, list_id, addr);
 	free(sql);
 	free(addr);
-	if (st != KITH_OK)
-		return st;
-	return sqlite3_changes(db) ? KITH_OK : KITH_PERM;
+	return one_changed(db, st);
 }
 
 int
@@ -183,9 +190,7 @@ member_set_mode(sqlite3 *db, int64_t list_id, const char *address,
 	    "tiiit", mode, strcmp(mode, "nomail") ? (int64_t)0 : until,
 	    now_utc(), list_id, addr);
 	free(addr);
-	if (st != KITH_OK)
-		return st;
-	return sqlite3_changes(db) ? KITH_OK : KITH_PERM;
+	return one_changed(db, st);
 }
 
 int

@@ -496,6 +496,12 @@ mime_field_addr(struct buf *b, const char *name, const char *display,
 	mime_field_addrs(b, name, &a, 1);
 }
 
+struct buf *
+mime_head(struct mime_part *p)
+{
+	return &p->head;
+}
+
 void
 mime_header(struct mime_part *p, const char *name, const char *value)
 {

@@ -99,6 +99,26 @@ week_start(int64_t t)
 	return (days - ((days + 3) % 7)) * DAY;
 }
 
+/* window_query - sql prepared and bound: ?1 the list, ?2 and ?3 the window. */
+static sqlite3_stmt *
+window_query(sqlite3 *db, int64_t list_id, const struct stats *s,
+    const char *sql)
+{
+	sqlite3_stmt *st = db_prepare(db, sql);
+
+	if (st)
+		db_bind(st, "iii", list_id, s->from, s->now);
+	return st;
+}
+
+/* window_count - the count sql (bound as window_query) reads, 0 on error. */
+static int64_t
+window_count(sqlite3 *db, int64_t list_id, const struct stats *s,
+    const char *sql)
+{
+	return db_int(db, 0, NULL, sql, "iii", list_id, s->from, s->now);
+}
+
 /* members_part - now, joined and left in the window, by mode. */
 static int
 members_part(sqlite3 *db, int64_t list_id, struct stats *s)
@@ -106,12 +126,11 @@ members_part(sqlite3 *db, int64_t list_id, struct stats *s)
 	sqlite3_stmt *st;
 	int rc;
 
-	s->joined = db_int(db, 0, NULL, "SELECT count(*) FROM member_log WHERE "
-	    "list_id=? AND event='joined' AND at>=? AND at<=?", "iii", list_id,
-	    s->from, s->now);
-	s->left = db_int(db, 0, NULL, "SELECT count(*) FROM member_log WHERE "
-	    "list_id=? AND event='left' AND at>=? AND at<=?", "iii", list_id,
-	    s->from, s->now);
+	s->joined = window_count(db, list_id, s, "SELECT count(*) FROM "
+	    "member_log WHERE list_id=? AND event='joined' AND at>=? AND "
+	    "at<=?");
+	s->left = window_count(db, list_id, s, "SELECT count(*) FROM "
+	    "member_log WHERE list_id=? AND event='left' AND at>=? AND at<=?");
 	/* one pass over the members for the total and every mode */
 	st = db_prepare(db, "SELECT mode, count(*) FROM members WHERE list_id=? "
 	    "GROUP BY mode");
@@ -242,16 +261,15 @@ top_part(sqlite3 *db, int64_t list_id, struct stats *s)
 	/* the window's posts counted per sender first (grouped by '+sender'
 	 * so that the window is read, not the whole archive in sender
 	 * order), then each sender looked up once among the members */
-	sqlite3_stmt *st = db_prepare(db, "SELECT p.sender, m.name, p.n, "
-	    "(SELECT count(*) FROM rsvps v WHERE v.member_id=m.id AND "
-	    "v.updated>=?2 AND v.updated<=?3) FROM (SELECT sender, count(*) AS "
-	    "n FROM posts WHERE list_id=?1 AND received>=?2 AND received<=?3 "
-	    "GROUP BY +sender) p JOIN members m ON m.list_id=?1 AND "
-	    "m.address=p.sender ORDER BY p.n DESC, p.sender LIMIT 5");
+	sqlite3_stmt *st = window_query(db, list_id, s, "SELECT p.sender, "
+	    "m.name, p.n, (SELECT count(*) FROM rsvps v WHERE v.member_id=m.id "
+	    "AND v.updated>=?2 AND v.updated<=?3) FROM (SELECT sender, "
+	    "count(*) AS n FROM posts WHERE list_id=?1 AND received>=?2 AND "
+	    "received<=?3 GROUP BY +sender) p JOIN members m ON m.list_id=?1 "
+	    "AND m.address=p.sender ORDER BY p.n DESC, p.sender LIMIT 5");
 
 	if (st == NULL)
 		return;
-	db_bind(st, "iii", list_id, s->from, s->now);
 	while (s->ntop < TOP && sqlite3_step(st) == SQLITE_ROW) {
 		struct contributor *c = &s->top[s->ntop++];
 
@@ -264,13 +282,13 @@ top_part(sqlite3 *db, int64_t list_id, struct stats *s)
 	if (s->ntop == 0)
 		return;
 	/* Replies in the window, each to the post it answers: one pass. */
-	st = db_prepare(db, "SELECT o.sender, count(*) FROM posts r JOIN posts o "
-	    "ON o.list_id=r.list_id AND o.message_id=r.in_reply_to WHERE "
-	    "r.list_id=?1 AND r.received>=?2 AND r.received<=?3 AND o.sender "
-	    "IN (?4, ?5, ?6, ?7, ?8) GROUP BY o.sender");
+	st = window_query(db, list_id, s, "SELECT o.sender, count(*) FROM "
+	    "posts r JOIN posts o ON o.list_id=r.list_id AND "
+	    "o.message_id=r.in_reply_to WHERE r.list_id=?1 AND r.received>=?2 "
+	    "AND r.received<=?3 AND o.sender IN (?4, ?5, ?6, ?7, ?8) GROUP BY "
+	    "o.sender");
 	if (st == NULL)
 		return;
-	db_bind(st, "iii", list_id, s->from, s->now);
 	for (size_t i = 0; i < s->ntop; i++)
 		sqlite3_bind_text(st, 4 + (int)i, s->top[i].address, -1,
 		    SQLITE_STATIC);
@@ -287,25 +305,24 @@ posts_part(sqlite3 *db, int64_t list_id, struct stats *s)
 {
 	sqlite3_stmt *st;
 
-	s->posts = db_int(db, 0, NULL, "SELECT count(*) FROM posts WHERE "
-	    "list_id=? AND received>=? AND received<=?", "iii", list_id, s->from,
-	    s->now);
-	s->posters = db_int(db, 0, NULL, "SELECT count(DISTINCT sender) FROM "
-	    "posts WHERE list_id=? AND received>=? AND received<=?", "iii",
-	    list_id, s->from, s->now);
+	s->posts = window_count(db, list_id, s, "SELECT count(*) FROM posts "
+	    "WHERE list_id=? AND received>=? AND received<=?");
+	s->posters = window_count(db, list_id, s, "SELECT count(DISTINCT "
+	    "sender) FROM posts WHERE list_id=? AND received>=? AND "
+	    "received<=?");
 	/*
 	 * Threads started in the window and the replies they got.  A thread
 	 * that starts in the window has a post in it: only those threads are
 	 * counted, through the thread index ('+list_id' keeps the planner
 	 * off the list's whole archive).
 	 */
-	st = db_prepare(db, "SELECT count(*), coalesce(sum(n - 1), 0) FROM "
-	    "(SELECT thread_id, count(*) AS n, min(received) AS first FROM posts "
-	    "WHERE +list_id=?1 AND thread_id IN (SELECT thread_id FROM posts "
-	    "WHERE list_id=?1 AND received>=?2 AND received<=?3) GROUP BY "
-	    "thread_id) WHERE first>=?2 AND first<=?3");
+	st = window_query(db, list_id, s, "SELECT count(*), "
+	    "coalesce(sum(n - 1), 0) FROM (SELECT thread_id, count(*) AS n, "
+	    "min(received) AS first FROM posts WHERE +list_id=?1 AND thread_id "
+	    "IN (SELECT thread_id FROM posts WHERE list_id=?1 AND received>=?2 "
+	    "AND received<=?3) GROUP BY thread_id) WHERE first>=?2 AND "
+	    "first<=?3");
 	if (st) {
-		db_bind(st, "iii", list_id, s->from, s->now);
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			s->threads = sqlite3_column_int64(st, 0);
 			s->replies_per_thread = s->threads ?
@@ -324,17 +341,16 @@ posts_part(sqlite3 *db, int64_t list_id, struct stats *s)
 static void
 retention_part(sqlite3 *db, int64_t list_id, struct stats *s)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT strftime('%Y-%m', j.at, "
-	    "'unixepoch'), j.at, "
-	    "(SELECT min(g.at) FROM member_log g WHERE g.list_id=j.list_id AND "
-	    "g.address=j.address AND g.event='left' AND g.at>j.at) "
-	    "FROM member_log j WHERE j.list_id=? AND j.event='joined' AND "
-	    "j.at>=? AND j.at<=? ORDER BY j.at");
+	sqlite3_stmt *st = window_query(db, list_id, s, "SELECT "
+	    "strftime('%Y-%m', j.at, 'unixepoch'), j.at, (SELECT min(g.at) "
+	    "FROM member_log g WHERE g.list_id=j.list_id AND "
+	    "g.address=j.address AND g.event='left' AND g.at>j.at) FROM "
+	    "member_log j WHERE j.list_id=? AND j.event='joined' AND j.at>=? "
+	    "AND j.at<=? ORDER BY j.at");
 	size_t cap = 0;
 
 	if (st == NULL)
 		return;
-	db_bind(st, "iii", list_id, s->from, s->now);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *month = (const char *)sqlite3_column_text(st, 0);
 		int64_t at = sqlite3_column_int64(st, 1);
@@ -371,16 +387,16 @@ static void
 funnel_part(sqlite3 *db, int64_t list_id, struct stats *s)
 {
 	/* Joined in the window: distinct addresses. */
-	s->f_confirmed = db_int(db, 0, NULL, "SELECT count(DISTINCT address) "
-	    "FROM member_log WHERE list_id=? AND event='joined' AND at>=? AND "
-	    "at<=?", "iii", list_id, s->from, s->now);
+	s->f_confirmed = window_count(db, list_id, s, "SELECT count(DISTINCT "
+	    "address) FROM member_log WHERE list_id=? AND event='joined' AND "
+	    "at>=? AND at<=?");
 	/* ... plus requests to join that were never confirmed */
-	s->f_subscribed = s->f_confirmed + db_int(db, 0, NULL, "SELECT "
-	    "count(DISTINCT p.address) FROM pending p WHERE p.list_id=? AND "
-	    "p.kind='confirm' AND p.commands LIKE 'subscribe%' AND p.created>=? "
-	    "AND p.created<=? AND NOT EXISTS (SELECT 1 FROM member_log j WHERE "
-	    "j.list_id=p.list_id AND j.address=p.address AND j.event='joined' "
-	    "AND j.at>=p.created)", "iii", list_id, s->from, s->now);
+	s->f_subscribed = s->f_confirmed + window_count(db, list_id, s,
+	    "SELECT count(DISTINCT p.address) FROM pending p WHERE "
+	    "p.list_id=? AND p.kind='confirm' AND p.commands LIKE 'subscribe%' "
+	    "AND p.created>=? AND p.created<=? AND NOT EXISTS (SELECT 1 FROM "
+	    "member_log j WHERE j.list_id=p.list_id AND j.address=p.address AND "
+	    "j.event='joined' AND j.at>=p.created)");
 	/*
 	 * Of those, who ever posted, and who posted 3+ times in the last 30
 	 * days: driven from the posters (far fewer than the joins), each
@@ -412,19 +428,17 @@ funnel_part(sqlite3 *db, int64_t list_id, struct stats *s)
 static void
 events_part(sqlite3 *db, int64_t list_id, struct stats *s)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT e.id, e.title, "
+	sqlite3_stmt *st = window_query(db, list_id, s, "SELECT e.id, e.title, "
 	    "(SELECT count(*) FROM event_invites i WHERE i.event_id=e.id), "
 	    "(SELECT count(DISTINCT member_id) FROM rsvps r WHERE "
-	    "r.event_id=e.id), "
-	    "(SELECT count(*) FROM rsvps r WHERE r.event_id=e.id AND "
-	    "r.occurrence=0 AND r.partstat='ACCEPTED' AND r.waitlisted=0) "
-	    "FROM events e WHERE e.list_id=? AND e.created>=? AND e.created<=? "
-	    "ORDER BY e.start");
+	    "r.event_id=e.id), (SELECT count(*) FROM rsvps r WHERE "
+	    "r.event_id=e.id AND r.occurrence=0 AND r.partstat='ACCEPTED' AND "
+	    "r.waitlisted=0) FROM events e WHERE e.list_id=? AND e.created>=? "
+	    "AND e.created<=? ORDER BY e.start");
 	size_t cap = 0;
 
 	if (st == NULL)
 		return;
-	db_bind(st, "iii", list_id, s->from, s->now);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct event_rate *e;
 
@@ -443,11 +457,11 @@ events_part(sqlite3 *db, int64_t list_id, struct stats *s)
 static void
 campaigns_part(sqlite3 *db, int64_t list_id, struct stats *s)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT c.id, c.subject, c.recipients, "
-	    "c.message_id, (SELECT count(DISTINCT member_id) FROM bounces b "
-	    "WHERE b.message_id=c.message_id) "
-	    "FROM campaigns c WHERE c.list_id=? AND c.started>=? AND "
-	    "c.started<=? ORDER BY c.started");
+	sqlite3_stmt *st = window_query(db, list_id, s, "SELECT c.id, "
+	    "c.subject, c.recipients, c.message_id, (SELECT count(DISTINCT "
+	    "member_id) FROM bounces b WHERE b.message_id=c.message_id) FROM "
+	    "campaigns c WHERE c.list_id=? AND c.started>=? AND c.started<=? "
+	    "ORDER BY c.started");
 	/* each campaign's copies read once, counted by state */
 	sqlite3_stmt *states = db_prepare(db, "SELECT state, count(*) FROM "
 	    "outbox WHERE message_id=? GROUP BY state");
@@ -458,7 +472,6 @@ campaigns_part(sqlite3 *db, int64_t list_id, struct stats *s)
 		sqlite3_finalize(states);
 		return;
 	}
-	db_bind(st, "iii", list_id, s->from, s->now);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct campaign_rate *c;
 

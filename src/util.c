@@ -272,6 +272,18 @@ str_trim(char *s)
 	return s;
 }
 
+const char *
+str_trim_span(const char *s, size_t *n)
+{
+	while (*n && isspace((unsigned char)*s)) {
+		s++;
+		(*n)--;
+	}
+	while (*n && isspace((unsigned char)s[*n - 1]))
+		(*n)--;
+	return s;
+}
+
 int
 str_casestarts(const char *s, const char *prefix)
 {

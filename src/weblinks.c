@@ -51,14 +51,24 @@ make_url(const struct kith_config *cfg, const char *kind, char *token,
 	return url;
 }
 
+/* make_url for a new token; without a base none is made. */
+static char *
+token_url(const struct kith_config *cfg, const char *kind, const char *suffix,
+    const struct token_key *k, const char *purpose, const char *list_address,
+    const char *rcpt, int64_t thing, int64_t member_id, int64_t expiry)
+{
+	if (!*cfg->web_base_url)
+		return NULL;
+	return make_url(cfg, kind, weblink_token(k, purpose, list_address, rcpt,
+	    thing, member_id, expiry), suffix);
+}
+
 char *
 weblink_unsubscribe(const struct kith_config *cfg, const struct token_key *k,
     const char *list_address, int64_t member_id, const char *rcpt)
 {
-	if (!*cfg->web_base_url)
-		return NULL;
-	return make_url(cfg, "u", weblink_token(k, WEBLINK_UNSUBSCRIBE,
-	    list_address, rcpt, 0, member_id, 0), "");
+	return token_url(cfg, "u", "", k, WEBLINK_UNSUBSCRIBE, list_address,
+	    rcpt, 0, member_id, 0);
 }
 
 int
@@ -86,10 +96,8 @@ char *
 weblink_prefs(const struct kith_config *cfg, const struct token_key *k,
     const char *list_address, int64_t member_id, const char *rcpt)
 {
-	if (!*cfg->web_base_url)
-		return NULL;
-	return make_url(cfg, "p", weblink_token(k, WEBLINK_PREFS, list_address,
-	    rcpt, 0, member_id, 0), "");
+	return token_url(cfg, "p", "", k, WEBLINK_PREFS, list_address, rcpt, 0,
+	    member_id, 0);
 }
 
 char *
@@ -99,11 +107,9 @@ weblink_rsvp(const struct kith_config *cfg, const struct token_key *k,
 {
 	char suffix[32];
 
-	if (!*cfg->web_base_url)
-		return NULL;
 	snprintf(suffix, sizeof(suffix), "?answer=%s", answer);
-	return make_url(cfg, "r", weblink_token(k, WEBLINK_RSVP, list_address,
-	    rcpt, event_id, member_id, expiry), suffix);
+	return token_url(cfg, "r", suffix, k, WEBLINK_RSVP, list_address, rcpt,
+	    event_id, member_id, expiry);
 }
 
 char *
@@ -113,11 +119,9 @@ weblink_vote(const struct kith_config *cfg, const struct token_key *k,
 {
 	char suffix[32];
 
-	if (!*cfg->web_base_url)
-		return NULL;
 	snprintf(suffix, sizeof(suffix), "?option=%d", option);
-	return make_url(cfg, "v", weblink_token(k, WEBLINK_VOTE, list_address,
-	    rcpt, poll_id, member_id, expiry), suffix);
+	return token_url(cfg, "v", suffix, k, WEBLINK_VOTE, list_address, rcpt,
+	    poll_id, member_id, expiry);
 }
 
 char *
@@ -125,10 +129,8 @@ weblink_moderate(const struct kith_config *cfg, const struct token_key *k,
     const char *list_address, int64_t held_id, int64_t moderator_id,
     const char *moderator, int64_t expiry)
 {
-	if (!*cfg->web_base_url)
-		return NULL;
-	return make_url(cfg, "m", weblink_token(k, WEBLINK_MODERATE, list_address,
-	    moderator, held_id, moderator_id, expiry), "");
+	return token_url(cfg, "m", "", k, WEBLINK_MODERATE, list_address,
+	    moderator, held_id, moderator_id, expiry);
 }
 
 char *

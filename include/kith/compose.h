@@ -47,6 +47,15 @@ void compose_fold_header(struct buf *b, const char *head, size_t len,
     const char *eol);
 
 
+/*
+ * compose_list_fields - the fields that name the list in every mail it
+ * sends (RFC 2919 List-Id; RFC 2369 List-Post, List-Help,
+ * List-Subscribe), appended to b: a list copy's header block, or a
+ * tree's (mime_head).
+ */
+void compose_list_fields(struct buf *b, const char *name, const char *local,
+    const char *domain, const char *address);
+
 /* A new Message-ID (without <>) at domain; caller frees. */
 char *compose_message_id(const char *domain);
 

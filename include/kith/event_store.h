@@ -146,4 +146,13 @@ const struct template_schema *event_text(const char *name);
 int event_queue_render(sqlite3 *db, const struct list *l,
     const char *render, int64_t *msg_id);
 
+/*
+ * event_queue_notice - queue the notice tmpl (a row of event_text) to
+ * one address in lang, filled from tv, which it frees (notice_queue).
+ */
+struct kith_config;
+int event_queue_notice(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, const char *to, const char *lang, const char *tmpl,
+    struct tvars *tv);
+
 #endif

@@ -138,6 +138,9 @@ struct mime_addr {
 void mime_header_addrs(struct mime_part *p, const char *name,
     const struct mime_addr *v, size_t n);
 
+/* The header block of the message whose top part is p (mime_field*). */
+struct buf *mime_head(struct mime_part *p);
+
 /*
  * The same field writers on a buffer, for a header block that is not a
  * tree's (the list copy, whose body is never touched): "Name: value"

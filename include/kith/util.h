@@ -71,6 +71,9 @@ int buf_read_file(struct buf *b, const char *path);
 char *str_lower(char *s);
 /* Strip leading and trailing ASCII white space in place; returns s. */
 char *str_trim(char *s);
+/* The same for the span s[0..*n) without writing: returns its first
+ * byte and shortens *n (white space in header tags, RFC 7489 and 8617). */
+const char *str_trim_span(const char *s, size_t *n);
 int str_casestarts(const char *s, const char *prefix);
 /* Case-insensitive search of needle in the first n bytes of hay. */
 const char *mem_casestr(const char *hay, size_t n, const char *needle);
