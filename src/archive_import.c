@@ -97,8 +97,8 @@ tx_begin(struct importer *im)
 	if (im->in_tx)
 		return KITH_OK;
 	if ((st = db_begin(im->db)) != KITH_OK) {
-		snprintf(im->err, im->errlen, "database busy; run the import "
-		    "again to go on");
+		snprintf(im->err, im->errlen, "run the import again to go on: "
+		    DB_BUSY_TEXT);
 		return st;
 	}
 	im->in_tx = 1;
@@ -108,8 +108,8 @@ tx_begin(struct importer *im)
 	if (st != KITH_OK) {
 		db_rollback(im->db);
 		im->in_tx = 0;
-		snprintf(im->err, im->errlen, "database busy; run the import "
-		    "again to go on");
+		snprintf(im->err, im->errlen, "run the import again to go on: "
+		    DB_BUSY_TEXT);
 	}
 	return st;
 }
@@ -143,8 +143,8 @@ tx_commit(struct importer *im)
 	if (im->batch > 0 && digest_skip(im) != KITH_OK) {
 		db_rollback(im->db);
 		im->in_tx = 0;
-		snprintf(im->err, im->errlen, "database busy; run the import "
-		    "again to go on");
+		snprintf(im->err, im->errlen, "run the import again to go on: "
+		    DB_BUSY_TEXT);
 		return KITH_TEMP;
 	}
 	im->in_tx = 0;
@@ -343,7 +343,7 @@ archive_import_mbox(sqlite3 *db, int64_t list_id, const char *path,
 	}
 	if ((im.aw = archive_writer_new(db)) == NULL) {
 		munmap((void *)data, (size_t)sb.st_size);
-		snprintf(err, errlen, "database busy; try again");
+		snprintf(err, errlen, "%s", DB_BUSY_TEXT);
 		return KITH_TEMP;
 	}
 	buf_init(&msg);
@@ -421,7 +421,7 @@ archive_import_mlmmj(sqlite3 *db, int64_t list_id, const char *dir,
 		return KITH_PERM;
 	}
 	if ((im.aw = archive_writer_new(db)) == NULL) {
-		snprintf(err, errlen, "database busy; try again");
+		snprintf(err, errlen, "%s", DB_BUSY_TEXT);
 		st = KITH_TEMP;
 	}
 	for (int i = 0; i < n; i++) {

@@ -297,7 +297,7 @@ archive_rm(struct cli *c, int argc, char **argv)
 	if (st == KITH_PERM)
 		die(EX_NOINPUT_, "%s; see 'kith archive ls LIST'", err);
 	if (st != KITH_OK)
-		die(EX_TEMPFAIL_, "database busy; nothing was removed");
+		die(EX_TEMPFAIL_, "nothing was removed: " DB_BUSY_TEXT);
 	if (privacy_scrub(c->db) == 0)
 		cli_warn("a reader kept the write-ahead log open: the removed "
 		    "bytes leave it at the next checkpoint");
@@ -392,7 +392,7 @@ quarantine_ls(struct cli *c, int argc, char **argv)
 	st = db_prepare(c->db, "SELECT id, received, envelope_from, "
 	    "envelope_to, reason, length(raw) FROM quarantine ORDER BY id");
 	if (st == NULL)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	if (json)
 		printf("[");
 	while (sqlite3_step(st) == SQLITE_ROW) {

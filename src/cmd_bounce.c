@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "kith/bounce.h"
+#include "kith/db.h"
 #include "kith/util.h"
 
 static void
@@ -123,7 +124,7 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 		printf("[");
 	if (bounce_foreach(c->db, l.id, now_utc(), print_bounce, json) !=
 	    KITH_OK)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	if (json[0])
 		printf("]\n");
 	list_release(&l);

@@ -191,7 +191,7 @@ list_rm_cmd(struct cli *c, int argc, char **argv)
 		free(q);
 	}
 	if (list_remove(c->db, &l) != KITH_OK)
-		die(EX_TEMPFAIL_, "cannot remove '%s': database busy", l.address);
+		die(EX_TEMPFAIL_, "cannot remove '%s': " DB_BUSY_TEXT, l.address);
 	cli_printf("removed list %s\n", what);
 	free(what);
 	list_release(&l);

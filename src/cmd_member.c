@@ -126,7 +126,7 @@ member_add_cmd(struct cli *c, int argc, char **argv)
 			buf_reset(&note);
 			fprintf(stderr, "kith: added, but what a new member gets "
 			    "at once (invitations to upcoming events) failed: "
-			    "database busy\n");
+			    DB_BUSY_TEXT "\n");
 		}
 		if (m.address)
 			member_release(&m);
@@ -143,7 +143,7 @@ member_add_cmd(struct cli *c, int argc, char **argv)
 	case MEMBER_INVALID:
 		die(EX_DATAERR_, "'%s' is not a valid address", argv[1]);
 	default:
-		die(EX_TEMPFAIL_, "cannot add '%s': database busy", argv[1]);
+		die(EX_TEMPFAIL_, "cannot add '%s': " DB_BUSY_TEXT, argv[1]);
 	}
 	list_release(&l);
 	return 0;
@@ -183,7 +183,7 @@ member_invite_cmd(struct cli *c, int argc, char **argv)
 			db_rollback(c->db);
 	}
 	if (st != KITH_OK)
-		die(EX_TEMPFAIL_, "invitation not sent: database busy");
+		die(EX_TEMPFAIL_, "invitation not sent: " DB_BUSY_TEXT);
 	cli_printf("invited %s to %s; they join by replying\n", addr, l.address);
 	token_key_free(key);
 	free(addr);
@@ -225,7 +225,7 @@ member_accept_cmd(struct cli *c, int argc, char **argv)
 		die(EX_NOUSER_, "no confirmed request from %s waits on %s", addr,
 		    l.address);
 	if (st != KITH_OK)
-		die(EX_TEMPFAIL_, "database busy; nothing changed");
+		die(EX_TEMPFAIL_, "nothing changed: " DB_BUSY_TEXT);
 	/* what the member was told, as the list words it */
 	notice_lang(c->db, &l, NULL, lang);
 	text = outcome_text(c->db, &c->cfg, &l, lang, &out);
@@ -272,7 +272,7 @@ member_rm_cmd(struct cli *c, int argc, char **argv)
 	case MEMBER_INVALID:
 		die(EX_NOUSER_, "'%s' is not a member of %s", argv[1], l.address);
 	default:
-		die(EX_TEMPFAIL_, "cannot remove: database busy");
+		die(EX_TEMPFAIL_, "cannot remove: " DB_BUSY_TEXT);
 	}
 	list_release(&l);
 	return 0;
@@ -295,7 +295,7 @@ member_ls_cmd(struct cli *c, int argc, char **argv)
 	if (json[0])
 		printf("[");
 	if (member_foreach(c->db, l.id, print_member, json) != KITH_OK)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	if (json[0])
 		printf("]\n");
 	list_release(&l);
@@ -342,7 +342,7 @@ member_change_cmd(struct cli *c, int argc, char **argv)
 		st = strncmp(v, "mode=", 5) ? KITH_PERM :
 		    member_set_mode(c->db, l.id, addr, v + 5, 0);
 	if (st == KITH_TEMP)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	if (st != KITH_OK)
 		die(EX_DATAERR_, "not changed: '%s' is not a member of %s, or "
 		    "'%s' is not allowed; see 'kith member --help'", addr,
@@ -369,7 +369,7 @@ member_tag_cmd(struct cli *c, int argc, char **argv)
 	cli_list(c, argv[0], &l);
 	st = member_tag(c->db, l.id, argv[1], argv[2], on);
 	if (st == KITH_TEMP)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	if (st != KITH_OK)
 		die(EX_NOUSER_, "'%s' is not a member of %s", argv[1], l.address);
 	cli_printf("%s: %s %s %s\n", l.address, argv[1], on ? "tagged" :
@@ -391,7 +391,7 @@ member_enable_cmd(struct cli *c, int argc, char **argv)
 	cli_list(c, argv[0], &l);
 	st = bounce_enable(c->db, l.id, argv[1]);
 	if (st == KITH_TEMP)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	if (st != KITH_OK)
 		die(EX_NOUSER_, "'%s' is not a member of %s", argv[1], l.address);
 	cli_printf("%s: %s gets mail again; its bounce score starts at 0\n",
@@ -416,7 +416,7 @@ member_export_cmd(struct cli *c, int argc, char **argv)
 	cli_open(c);
 	cli_list(c, argv[0], &l);
 	if (member_export(c->db, l.id, json, stdout) != KITH_OK)
-		die(EX_TEMPFAIL_, "export incomplete: database busy");
+		die(EX_TEMPFAIL_, "export incomplete: " DB_BUSY_TEXT);
 	list_release(&l);
 	return 0;
 }
@@ -461,8 +461,8 @@ member_import_cmd(struct cli *c, int argc, char **argv)
 	if (st == KITH_PERM)
 		die(EX_IOERR_, "cannot read '%s'; nothing was imported", argv[1]);
 	if (st != KITH_OK)
-		die(EX_TEMPFAIL_, "import failed: database busy; nothing was "
-		    "imported");
+		die(EX_TEMPFAIL_, "nothing was imported: "
+		    DB_BUSY_TEXT);
 	if (in != stdin)
 		fclose(in);
 	printf("%d added, %d skipped (already members), %d invalid\n",
@@ -495,7 +495,7 @@ member_export_data_cmd(struct cli *c, int argc, char **argv)
 	if (st == KITH_PERM)
 		die(EX_DATAERR_, "'%s' is not a valid address", argv[0]);
 	if (st != KITH_OK)
-		die(EX_TEMPFAIL_, "export incomplete: database busy");
+		die(EX_TEMPFAIL_, "export incomplete: " DB_BUSY_TEXT);
 	if (json)
 		fwrite(out.data, 1, out.len, stdout);
 	else

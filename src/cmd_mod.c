@@ -93,7 +93,7 @@ mod_decide(struct cli *c, int argc, char **argv, enum mod_action action)
 		    "WHERE id=?");
 
 		if (st2 == NULL)
-			die(EX_TEMPFAIL_, "database busy");
+			die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 		db_bind(st2, "i", h.list_id);
 		if (sqlite3_step(st2) == SQLITE_ROW)
 			addr = db_col_text(st2, 0);
@@ -115,7 +115,7 @@ mod_decide(struct cli *c, int argc, char **argv, enum mod_action action)
 		die(EX_NOINPUT_, "held post %lld was decided meanwhile; nothing "
 		    "changed", (long long)id);
 	if (st != KITH_OK)
-		die(EX_TEMPFAIL_, "database busy; nothing changed");
+		die(EX_TEMPFAIL_, "nothing changed: " DB_BUSY_TEXT);
 	cli_printf("%s held post %lld (%s)\n", action == MOD_APPROVE ?
 	    "approved" : action == MOD_REJECT ? "rejected" : "discarded",
 	    (long long)id, h.subject);
@@ -145,11 +145,11 @@ mod_ls(struct cli *c, int argc, char **argv)
 	if (x.json)
 		printf("[");
 	if (moderation_foreach(c->db, l.id, print_held, &x) != KITH_OK)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	st = db_prepare(c->db, "SELECT address, commands FROM pending "
 	    "WHERE list_id=? AND kind='approve' ORDER BY id");
 	if (st == NULL)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	db_bind(st, "i", l.id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *addr = (const char *)sqlite3_column_text(st, 0);
@@ -310,7 +310,7 @@ cmd_ban(struct cli *c, int argc, char **argv)
 		if (x.json)
 			printf("[");
 		if (ban_foreach(c->db, list_id, print_ban, &x) != KITH_OK)
-			die(EX_TEMPFAIL_, "database busy");
+			die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 		if (x.json)
 			printf("]\n");
 	} else if (s == &subs[1]) {
@@ -319,7 +319,7 @@ cmd_ban(struct cli *c, int argc, char **argv)
 			die(EX_DATAERR_, "'%s' is not an address or pattern",
 			    argv[n - 1]);
 		if (r != KITH_OK)
-			die(EX_TEMPFAIL_, "database busy");
+			die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 		cli_printf("banned %s on %s\n", argv[n - 1], site ? "every list" :
 		    l.address);
 	} else {
@@ -327,7 +327,7 @@ cmd_ban(struct cli *c, int argc, char **argv)
 		if (r == 0)
 			die(EX_NOUSER_, "'%s' is not banned there", argv[n - 1]);
 		if (r < 0)
-			die(EX_TEMPFAIL_, "database busy");
+			die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 		cli_printf("unbanned %s\n", argv[n - 1]);
 	}
 	list_release(&l);

@@ -306,7 +306,7 @@ preview_cmd(struct cli *c, int argc, char **argv)
 			db_rollback(c->db);
 	}
 	if (st != KITH_OK)
-		die(EX_TEMPFAIL_, "database busy; no preview sent");
+		die(EX_TEMPFAIL_, "no preview sent: " DB_BUSY_TEXT);
 	memset(&o, 0, sizeof(o));
 	o.workers = 1;
 	if (deliver_run(&c->cfg, &o, &s, err, sizeof(err)) != KITH_OK)
@@ -399,7 +399,7 @@ send_and_watch(struct cli *c, int64_t id)
 	newsletter_mark_finished(c->db, now_utc());
 	if (newsletter_get(c->db, id, &cp) != KITH_OK ||
 	    newsletter_status(c->db, &cp, &s) != KITH_OK)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	if (tty) {
 		progress_draw(s.sent + s.failed, s.total, seconds_now() - t0);
 		fputc('\n', cli_raw_stderr());
@@ -523,7 +523,7 @@ status_cmd(struct cli *c, int argc, char **argv)
 	db_close(c->db);
 	load_campaign(c, id, &cp);
 	if (newsletter_status(c->db, &cp, &s) != KITH_OK)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	status_print(&cp, &s, json);
 	campaign_release(&cp);
 	return 0;
@@ -551,7 +551,7 @@ ls_cmd(struct cli *c, int argc, char **argv)
 		printf("%-5s %-10s %-24s %6s  %s\n", "ID", "STATE", "SEND AT",
 		    "RCPTS", "SUBJECT");
 	if (newsletter_foreach(c->db, l.id, print_campaign, js) != KITH_OK)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	if (js[0])
 		printf("]\n");
 	list_release(&l);

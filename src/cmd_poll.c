@@ -195,7 +195,7 @@ ls_cmd(struct cli *c, int argc, char **argv)
 	    "FROM poll_votes v WHERE v.poll_id=polls.id), closes, multiple "
 	    "FROM polls WHERE list_id=? ORDER BY id");
 	if (st == NULL)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	db_bind(st, "i", l.id);
 	if (json)
 		printf("[");

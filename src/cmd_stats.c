@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "kith/db.h"
 #include "kith/event.h"
 #include "kith/stats.h"
 #include "kith/util.h"
@@ -52,7 +53,7 @@ cmd_stats(struct cli *c, int argc, char **argv)
 	cli_list(c, argv[0], &l);
 	s = stats_compute(c->db, &l, now_utc(), since);
 	if (s == NULL)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	if (html) {
 		FILE *f = fopen(html, "w");
 

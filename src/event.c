@@ -90,7 +90,7 @@ event_create(const struct kith_config *cfg, sqlite3 *db,
 			db_rollback(db);
 	}
 	if (st != KITH_OK)
-		snprintf(err, errlen, "database busy; try again");
+		snprintf(err, errlen, "%s", DB_BUSY_TEXT);
 	else {
 		*id = e.id;
 		log_info("event: '%s' (%lld) on '%s': %lld invited", e.title,
@@ -157,7 +157,7 @@ event_update(const struct kith_config *cfg, sqlite3 *db, int64_t id,
 			db_rollback(db);
 	}
 	if (st != KITH_OK)
-		snprintf(err, errlen, "database busy; try again");
+		snprintf(err, errlen, "%s", DB_BUSY_TEXT);
 	event_release(&e);
 	list_release(&l);
 	return st;
@@ -209,7 +209,7 @@ event_cancel(const struct kith_config *cfg, sqlite3 *db, int64_t id,
 			db_rollback(db);
 	}
 	if (st != KITH_OK)
-		snprintf(err, errlen, "database busy; try again");
+		snprintf(err, errlen, "%s", DB_BUSY_TEXT);
 	event_release(&e);
 	list_release(&l);
 	return st;

@@ -420,8 +420,8 @@ import_archive(sqlite3 *db, const struct import_plan *plan,
 		return db_commit(db);
 	db_rollback(db);
 	if (st == KITH_TEMP)
-		snprintf(err, errlen, "database busy while importing the "
-		    "archive; nothing of it was imported");
+		snprintf(err, errlen, "nothing of the archive was imported: "
+		    DB_BUSY_TEXT);
 	return st;
 }
 
@@ -453,8 +453,8 @@ import_apply(sqlite3 *db, const struct token_key *key,
 	if (st == KITH_OK)
 		st = import_archive(db, plan, &l, r, err, errlen);
 	else
-		snprintf(err, errlen, "database busy; no member or setting was "
-		    "imported");
+		snprintf(err, errlen, "no member or setting was imported: "
+		    DB_BUSY_TEXT);
 	if (st == KITH_OK)
 		r->list = xstrdup(l.address);
 	list_release(&l);

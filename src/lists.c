@@ -171,7 +171,7 @@ list_create(sqlite3 *db, const char *address, const char *owner,
 	}
 	at = strchr(addr, '@');
 	if ((st = db_begin(db)) != KITH_OK) {
-		snprintf(err, errlen, "database busy; try again");
+		snprintf(err, errlen, "%s", DB_BUSY_TEXT);
 		goto done;
 	}
 	if (db_int(db, 0, &st, "SELECT count(*) FROM lists WHERE address=?",
@@ -196,7 +196,7 @@ list_create(sqlite3 *db, const char *address, const char *owner,
 		goto rollback;
 	st = db_commit(db);
 	if (st != KITH_OK)
-		snprintf(err, errlen, "database busy; try again");
+		snprintf(err, errlen, "%s", DB_BUSY_TEXT);
 	goto done;
 rollback:
 	db_rollback(db);
@@ -445,7 +445,7 @@ list_setting_set(sqlite3 *db, int64_t list_id, const char *key,
 		return KITH_PERM;
 	}
 	if ((st = db_begin(db)) != KITH_OK) {
-		snprintf(err, errlen, "database busy; try again");
+		snprintf(err, errlen, "%s", DB_BUSY_TEXT);
 		return st;
 	}
 	st = db_exec(db, "INSERT INTO list_settings(list_id, key, value) "
@@ -458,8 +458,8 @@ list_setting_set(sqlite3 *db, int64_t list_id, const char *key,
 		return st;
 	}
 	if ((st = db_commit(db)) != KITH_OK)
-		snprintf(err, errlen, "cannot store setting: database busy or "
-		    "disk full; try again");
+		snprintf(err, errlen, "setting not stored: %s",
+		    DB_BUSY_TEXT);
 	return st;
 }
 

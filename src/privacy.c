@@ -802,7 +802,7 @@ privacy_forget(sqlite3 *db, const struct token_key *key,
 		    PRIVACY_POSTS_DELETE ? "deleted" : "anonymised", r == 1 ?
 		    "" : "; the WAL is truncated at the next checkpoint");
 	} else
-		snprintf(err, errlen, "database busy; nothing was changed");
+		snprintf(err, errlen, "nothing was changed: %s", DB_BUSY_TEXT);
 	db_exec(db, old ? "PRAGMA secure_delete=ON" : "PRAGMA secure_delete=OFF",
 	    "");
 	free(addr);
