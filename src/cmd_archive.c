@@ -262,6 +262,20 @@ archive_show(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+struct remove_ctx {
+	int64_t id, now;
+	const char *reason;
+};
+
+static int
+remove_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct remove_ctx *rm = ctx;
+
+	return privacy_remove_post(db, rm->id, rm->reason, "", rm->now, err,
+	    errlen);
+}
+
 /* archive rm ID --reason TEXT: for good, with a stand-in (privacy.h) */
 static int
 archive_rm(struct cli *c, int argc, char **argv)
@@ -274,6 +288,7 @@ archive_rm(struct cli *c, int argc, char **argv)
 	const struct cli_sub sub = { "archive rm", "ID --reason TEXT", 1, 1,
 	    opts };
 	char err[256] = "";
+	struct remove_ctx rm;
 	int64_t id;
 	int st, old;
 
@@ -286,14 +301,10 @@ archive_rm(struct cli *c, int argc, char **argv)
 	/* the removed bytes are overwritten, not only unlinked */
 	old = (int)db_int(c->db, 0, NULL, "PRAGMA secure_delete", "");
 	db_exec(c->db, "PRAGMA secure_delete=ON", "");
-	st = db_begin(c->db);
-	if (st == KITH_OK)
-		st = privacy_remove_post(c->db, id, reason, "", now_utc(), err,
-		    sizeof(err));
-	if (st == KITH_OK)
-		st = db_commit(c->db);
-	else
-		db_rollback(c->db);
+	rm.id = id;
+	rm.reason = reason;
+	rm.now = now_utc();
+	st = db_tx(c->db, remove_tx, &rm, err, sizeof(err));
 	if (st == KITH_PERM)
 		die(EX_NOINPUT_, "%s; see 'kith archive ls LIST'", err);
 	if (st != KITH_OK)

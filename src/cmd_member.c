@@ -84,6 +84,60 @@ report_bad_line(int lineno, const char *text, const char *why, void *ctx)
 	cli_warn("%s:%d: %s: '%s'", (const char *)ctx, lineno, why, text);
 }
 
+/* The work of member add/rm/invite/accept that is one transaction. */
+struct member_tx {
+	struct mail_ctx mc;
+	struct member *m;
+	const char *addr, *name;
+	struct outcome *out;
+	struct buf *note;
+	int64_t now;
+	int r;			/* member rm: a MEMBER_* result */
+};
+
+/* joined_tx - what the features owe a new member reaches them at once */
+static int
+joined_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct member_tx *x = ctx;
+
+	(void)db, (void)err, (void)errlen;
+	return features_joined(&x->mc, x->m, x->now, x->note);
+}
+
+static int
+invite_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct member_tx *x = ctx;
+
+	(void)db, (void)err, (void)errlen;
+	return membership_invite(&x->mc, x->addr, x->name);
+}
+
+static int
+accept_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct member_tx *x = ctx;
+
+	(void)db, (void)err, (void)errlen;
+	return membership_accept(&x->mc, x->addr, x->out);
+}
+
+/* rm_tx - the member goes, and what they held goes on (a seat to the
+ * first one waiting) in the same transaction */
+static int
+rm_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct member_tx *x = ctx;
+
+	(void)err, (void)errlen;
+	x->r = member_find(db, x->mc.l->id, x->addr, x->m) != KITH_OK ?
+	    MEMBER_NOT_FOUND : member_remove(db, x->mc.l->id, x->addr);
+	if (x->r != MEMBER_REMOVED)
+		return x->r == MEMBER_ERROR ? KITH_TEMP : KITH_PERM;
+	return features_left(&x->mc, x->m, x->now);
+}
+
 static int
 member_add_cmd(struct cli *c, int argc, char **argv)
 {
@@ -111,18 +165,16 @@ member_add_cmd(struct cli *c, int argc, char **argv)
 	}
 	switch (member_add(c->db, l.id, argv[1], name)) {
 	case MEMBER_ADDED: {
-		struct mail_ctx mc = { &c->cfg, c->db, NULL, &l, NULL, NULL };
 		struct member m = { 0 };
 		struct buf note;
+		struct member_tx x = { { &c->cfg, c->db, NULL, &l, NULL, NULL },
+		    &m, NULL, NULL, NULL, &note, now_utc(), 0 };
 
 		/* What the features owe a new member reaches them at once
 		 * (upcoming events' invitations); the note says what. */
 		buf_init(&note);
 		if (member_find(c->db, l.id, argv[1], &m) == KITH_OK &&
-		    db_begin(c->db) == KITH_OK &&
-		    (features_joined(&mc, &m, now_utc(), &note) != KITH_OK ||
-		    db_commit(c->db) != KITH_OK)) {
-			db_rollback(c->db);
+		    db_tx(c->db, joined_tx, &x, NULL, 0) != KITH_OK) {
 			buf_reset(&note);
 			fprintf(stderr, "kith: added, but what a new member gets "
 			    "at once (invitations to upcoming events) failed: "
@@ -172,15 +224,10 @@ member_invite_cmd(struct cli *c, int argc, char **argv)
 		die(EX_DATAERR_, "'%s' is not a valid address", argv[1]);
 	key = cli_key(c);
 	{
-		struct mail_ctx mc = { &c->cfg, c->db, key, &l, NULL, NULL };
+		struct member_tx x = { { &c->cfg, c->db, key, &l, NULL, NULL },
+		    NULL, addr, name, NULL, NULL, 0, 0 };
 
-		st = db_begin(c->db);
-		if (st == KITH_OK)
-			st = membership_invite(&mc, addr, name);
-		if (st == KITH_OK)
-			st = db_commit(c->db);
-		else
-			db_rollback(c->db);
+		st = db_tx(c->db, invite_tx, &x, NULL, 0);
 	}
 	if (st != KITH_OK)
 		die(EX_TEMPFAIL_, "invitation not sent: " DB_BUSY_TEXT);
@@ -211,15 +258,10 @@ member_accept_cmd(struct cli *c, int argc, char **argv)
 	key = cli_key(c);
 	outcome_init(&out);
 	{
-		struct mail_ctx mc = { &c->cfg, c->db, key, &l, NULL, NULL };
+		struct member_tx x = { { &c->cfg, c->db, key, &l, NULL, NULL },
+		    NULL, addr, NULL, &out, NULL, 0, 0 };
 
-		st = db_begin(c->db);
-		if (st == KITH_OK)
-			st = membership_accept(&mc, addr, &out);
-		if (st == KITH_OK)
-			st = db_commit(c->db);
-		else
-			db_rollback(c->db);
+		st = db_tx(c->db, accept_tx, &x, NULL, 0);
 	}
 	if (st == KITH_PERM)
 		die(EX_NOUSER_, "no confirmed request from %s waits on %s", addr,
@@ -244,25 +286,16 @@ member_rm_cmd(struct cli *c, int argc, char **argv)
 	const struct cli_sub sub = { "member rm", "LIST ADDRESS", 2, 2, NULL };
 	struct list l;
 	struct member m = { 0 };
+	struct member_tx x;
 	int r;
 
 	cli_parse(&sub, argc, argv);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
-	/* One transaction: the member goes, and what they held goes on
-	 * (a seat to the first one waiting) at once. */
-	r = db_begin(c->db) != KITH_OK ? MEMBER_ERROR :
-	    member_find(c->db, l.id, argv[1], &m) != KITH_OK ?
-	    MEMBER_NOT_FOUND : member_remove(c->db, l.id, argv[1]);
-	if (r == MEMBER_REMOVED) {
-		struct mail_ctx mc = { &c->cfg, c->db, NULL, &l, NULL, NULL };
-
-		if (features_left(&mc, &m, now_utc()) != KITH_OK ||
-		    db_commit(c->db) != KITH_OK)
-			r = MEMBER_ERROR;
-	}
-	if (r != MEMBER_REMOVED)
-		db_rollback(c->db);
+	x = (struct member_tx){ { &c->cfg, c->db, NULL, &l, NULL, NULL }, &m,
+	    argv[1], NULL, NULL, NULL, now_utc(), MEMBER_ERROR };
+	r = db_tx(c->db, rm_tx, &x, NULL, 0) == KITH_OK ? MEMBER_REMOVED :
+	    x.r == MEMBER_REMOVED ? MEMBER_ERROR : x.r;
 	member_release(&m);
 	switch (r) {
 	case MEMBER_REMOVED:

@@ -241,6 +241,26 @@ show_cmd(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+struct preview_copy {
+	const struct list *l;
+	const char *bounce, *addr, *data;
+	size_t len;
+};
+
+/* preview_tx - the preview queued as its own message, for addr alone */
+static int
+preview_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	const struct preview_copy *pc = ctx;
+	int64_t msg_id;
+	int st;
+
+	(void)err, (void)errlen;
+	st = outbox_message_add(db, pc->l->id, 0, "newsletter-preview",
+	    pc->bounce, pc->l->domain, NULL, pc->data, pc->len, &msg_id);
+	return st == KITH_OK ? outbox_rcpt_add(db, msg_id, pc->addr) : st;
+}
+
 /* One copy for address, queued as its own message and delivered now. */
 static int
 preview_cmd(struct cli *c, int argc, char **argv)
@@ -262,7 +282,7 @@ preview_cmd(struct cli *c, int argc, char **argv)
 	struct deliver_stats s;
 	char *addr, *data, *mailto = NULL, *url = NULL;
 	char *bounce, err[512] = "";
-	int64_t msg_id, member_id = 0;
+	int64_t member_id = 0;
 	size_t len;
 	int st;
 
@@ -295,15 +315,10 @@ preview_cmd(struct cli *c, int argc, char **argv)
 	if (data == NULL)
 		die(EX_DATAERR_, "campaign %lld: %s", (long long)id, err);
 	bounce = xasprintf("%s-bounces", l.local);
-	if ((st = db_begin(c->db)) == KITH_OK) {
-		st = outbox_message_add(c->db, l.id, 0, "newsletter-preview",
-		    bounce, l.domain, NULL, data, len, &msg_id);
-		if (st == KITH_OK)
-			st = outbox_rcpt_add(c->db, msg_id, addr);
-		if (st == KITH_OK)
-			st = db_commit(c->db);
-		else
-			db_rollback(c->db);
+	{
+		struct preview_copy pc = { &l, bounce, addr, data, len };
+
+		st = db_tx(c->db, preview_tx, &pc, NULL, 0);
 	}
 	if (st != KITH_OK)
 		die(EX_TEMPFAIL_, "no preview sent: " DB_BUSY_TEXT);
