@@ -274,6 +274,40 @@ held_log(sqlite3 *db, const struct held *h, const char *outcome,
 	    who, now_utc());
 }
 
+/* A decision on a held post, for its transaction. */
+struct decision {
+	const struct mail_ctx *c;
+	const struct held *h;
+	enum mod_action action;
+	const char *reason, *who;
+	int st;		/* KITH_PERM: a step failed (logged), kept anyway */
+};
+
+/* decision_tx - the held post goes, its outcome is logged, the poster of
+ * a rejected post is told; another decision that came first told them
+ * already (KITH_PERM, nothing changes). */
+static int
+decision_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct decision *x = ctx;
+	const struct held *h = x->h;
+	int st = db_exec(db, "DELETE FROM held WHERE id=?", "i", h->id);
+
+	(void)err, (void)errlen;
+	if (st == KITH_OK && sqlite3_changes(db) == 0)
+		return KITH_PERM;
+	if (st == KITH_OK)
+		st = held_log(db, h, outcome_words[x->action], x->who);
+	/* a notice that cannot be rendered is logged, not fatal */
+	if (st == KITH_OK && x->action == MOD_REJECT && *h->sender &&
+	    tell_poster(x->c, h->sender, "rejected.txt", h->subject,
+	    x->reason && *x->reason ? x->reason : "no reason given") ==
+	    KITH_TEMP)
+		st = KITH_TEMP;
+	x->st = st;
+	return st == KITH_TEMP ? st : KITH_OK;
+}
+
 int
 moderation_decide(const struct mail_ctx *c, int64_t id,
     enum mod_action action, const char *reason, const char *who)
@@ -304,30 +338,16 @@ moderation_decide(const struct mail_ctx *c, int64_t id,
 			message_release(&m);
 		}
 	}
-	if (st == KITH_OK && (st = db_begin(c->db)) == KITH_OK) {
-		st = db_exec(c->db, "DELETE FROM held WHERE id=?", "i", id);
-		/* another decision came first: it told the poster already */
-		if (st == KITH_OK && sqlite3_changes(c->db) == 0) {
-			db_rollback(c->db);
-			st = KITH_PERM;
-			goto done;
-		}
+	if (st == KITH_OK) {
+		struct decision x = { c, &h, action, reason, who, KITH_OK };
+
+		st = db_tx(c->db, decision_tx, &x, NULL, 0);
 		if (st == KITH_OK)
-			st = held_log(c->db, &h, outcome_words[action], who);
-		/* a notice that cannot be rendered is logged, not fatal */
-		if (st == KITH_OK && action == MOD_REJECT && *h.sender &&
-		    tell_poster(c, h.sender, "rejected.txt", h.subject,
-		    reason && *reason ? reason : "no reason given") == KITH_TEMP)
-			st = KITH_TEMP;
-		if (st == KITH_TEMP)
-			db_rollback(c->db);
-		else
-			st = db_commit(c->db);
+			st = x.st;
 	}
 	if (st == KITH_OK)
 		log_info("moderation: %s '<%s>' on '%s' by '%s'",
 		    outcome_words[action], h.message_id, c->l->address, who);
-done:
 	held_release(&h);
 	free(raw);
 	return st;
