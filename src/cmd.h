@@ -73,6 +73,9 @@ struct cli_sub {
  * Returns how many positionals there are, moved to argv[0..n).
  */
 int cli_parse(const struct cli_sub *s, int argc, char **argv);
+/* cli_parse for a subcommand whose one option is --json (sets *json). */
+int cli_parse_json(const char *cmd, const char *usage, int min, int max,
+    int *json, int argc, char **argv);
 /* A positive number (an ID) or exit 64 naming what it should be. */
 int64_t cli_id(const char *cmd, const char *what, const char *s);
 /* A number from lo to hi, or exit 64: "'x' for --workers is not ...". */

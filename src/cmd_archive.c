@@ -391,14 +391,9 @@ static int
 quarantine_ls(struct cli *c, int argc, char **argv)
 {
 	int json = 0, n = 0;
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &json },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub sub = { "quarantine ls", "[--json]", 0, 0, opts };
 	sqlite3_stmt *st;
 
-	cli_parse(&sub, argc, argv);
+	cli_parse_json("quarantine ls", "[--json]", 0, 0, &json, argc, argv);
 	cli_open(c);
 	st = db_prepare(c->db, "SELECT id, received, envelope_from, "
 	    "envelope_to, reason, length(raw) FROM quarantine ORDER BY id");

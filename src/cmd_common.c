@@ -410,6 +410,19 @@ cli_parse(const struct cli_sub *s, int argc, char **argv)
 	return npos;
 }
 
+int
+cli_parse_json(const char *cmd, const char *usage, int min, int max,
+    int *json, int argc, char **argv)
+{
+	const struct cli_opt opts[] = {
+		{ "json", 0, OPT_FLAG, json },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { cmd, usage, min, max, opts };
+
+	return cli_parse(&sub, argc, argv);
+}
+
 int64_t
 cli_id(const char *cmd, const char *what, const char *s)
 {

@@ -121,18 +121,13 @@ cmd_queue(struct cli *c, int argc, char **argv)
 {
 	struct outbox_counts n;
 	int json = 0;
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &json },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub sub = { "queue", "[--json]", 0, 0, opts };
 
 	if (wants_help(argc, argv)) {
 		printf("usage: kith queue [--json]\n\nCount outbox rows by "
 		    "state.\n");
 		return 0;
 	}
-	cli_parse(&sub, argc, argv);
+	cli_parse_json("queue", "[--json]", 0, 0, &json, argc, argv);
 	cli_open(c);
 	outbox_count(c->db, &n);
 	if (json)

@@ -76,13 +76,8 @@ static int
 list_ls_cmd(struct cli *c, int argc, char **argv)
 {
 	int json[2] = { 0, 0 };
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &json[0] },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub sub = { "list ls", "[--json]", 0, 0, opts };
 
-	cli_parse(&sub, argc, argv);
+	cli_parse_json("list ls", "[--json]", 0, 0, &json[0], argc, argv);
 	cli_open(c);
 	if (json[0])
 		printf("[");

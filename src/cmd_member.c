@@ -315,14 +315,10 @@ static int
 member_ls_cmd(struct cli *c, int argc, char **argv)
 {
 	int json[2] = { 0, 0 };
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &json[0] },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub sub = { "member ls", "LIST [--json]", 1, 1, opts };
 	struct list l;
 
-	cli_parse(&sub, argc, argv);
+	cli_parse_json("member ls", "LIST [--json]", 1, 1,
+	    &json[0], argc, argv);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
 	if (json[0])
@@ -437,15 +433,10 @@ static int
 member_export_cmd(struct cli *c, int argc, char **argv)
 {
 	int json = 0;
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &json },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub sub = { "member export", "LIST [--json]", 1, 1,
-	    opts };
 	struct list l;
 
-	cli_parse(&sub, argc, argv);
+	cli_parse_json("member export", "LIST [--json]", 1, 1,
+	    &json, argc, argv);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
 	if (member_export(c->db, l.id, json, stdout) != KITH_OK)
@@ -511,16 +502,11 @@ static int
 member_export_data_cmd(struct cli *c, int argc, char **argv)
 {
 	int json = 0, st;
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &json },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub sub = { "member export-data", "ADDRESS [--json]",
-	    1, 1, opts };
 	struct token_key *key;
 	struct buf out;
 
-	cli_parse(&sub, argc, argv);
+	cli_parse_json("member export-data", "ADDRESS [--json]", 1, 1,
+	    &json, argc, argv);
 	cli_open(c);
 	key = cli_key(c);
 	buf_init(&out);

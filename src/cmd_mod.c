@@ -131,15 +131,10 @@ static int
 mod_ls(struct cli *c, int argc, char **argv)
 {
 	struct held_ctx x = { 0, 0 };
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &x.json },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub sub = { "mod ls", "LIST [--json]", 1, 1, opts };
 	sqlite3_stmt *st;
 	struct list l;
 
-	cli_parse(&sub, argc, argv);
+	cli_parse_json("mod ls", "LIST [--json]", 1, 1, &x.json, argc, argv);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
 	if (x.json)

@@ -118,7 +118,8 @@ create_cmd(struct cli *c, int argc, char **argv)
 	d.html = html;
 	cli_open(c);
 	cli_list(c, argv[0], &l);
-	st = newsletter_create(&c->cfg, c->db, &l, &d, &id, err, sizeof(err));
+	st = newsletter_create(&c->cfg, c->db, &l, &d, now_utc(), &id, err,
+	    sizeof(err));
 	if (st != KITH_OK)
 		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
 	if (json) {
@@ -190,18 +191,13 @@ static int
 show_cmd(struct cli *c, int argc, char **argv)
 {
 	int json = 0;
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &json },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub sub = { "newsletter show", "ID [--json]", 1, 1,
-	    opts };
 	int64_t id;
 	struct campaign cp;
 	struct list l;
 	char at[64] = "-";
 
-	cli_parse(&sub, argc, argv);
+	cli_parse_json("newsletter show", "ID [--json]", 1, 1,
+	    &json, argc, argv);
 	id = cli_id("newsletter show", "a campaign ID", argv[0]);
 	load_campaign(c, id, &cp);
 	if (list_find_id(c->db, cp.list_id, &l) != KITH_OK)
@@ -504,7 +500,8 @@ cancel_cmd(struct cli *c, int argc, char **argv)
 	cli_parse(&sub, argc, argv);
 	id = cli_id("newsletter cancel", "a campaign ID", argv[0]);
 	cli_open(c);
-	st = newsletter_cancel(c->db, id, &dropped, err, sizeof(err));
+	st = newsletter_cancel(c->db, id, now_utc(), &dropped, err,
+	    sizeof(err));
 	if (st != KITH_OK)
 		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
 	printf("campaign %lld cancelled", (long long)id);
@@ -521,17 +518,12 @@ static int
 status_cmd(struct cli *c, int argc, char **argv)
 {
 	int json = 0;
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &json },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub sub = { "newsletter status", "ID [--json]", 1, 1,
-	    opts };
 	struct campaign cp;
 	struct newsletter_status s;
 	int64_t id;
 
-	cli_parse(&sub, argc, argv);
+	cli_parse_json("newsletter status", "ID [--json]", 1, 1,
+	    &json, argc, argv);
 	id = cli_id("newsletter status", "a campaign ID", argv[0]);
 	cli_open(c);
 	newsletter_mark_finished(c->db, now_utc());
@@ -549,15 +541,10 @@ static int
 ls_cmd(struct cli *c, int argc, char **argv)
 {
 	int js[2] = { 0, 0 };
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &js[0] },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub sub = { "newsletter ls", "LIST [--json]", 1, 1,
-	    opts };
 	struct list l;
 
-	cli_parse(&sub, argc, argv);
+	cli_parse_json("newsletter ls", "LIST [--json]", 1, 1,
+	    &js[0], argc, argv);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
 	if (js[0])

@@ -120,19 +120,12 @@ static int
 list_cmd(struct cli *c, int argc, char **argv)
 {
 	struct prog_ctx x = { 0, 0 };
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &x.json },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub ls = { "onboarding ls", "LIST [--json]", 1, 1,
-	    opts };
-	const struct cli_sub progress = { "onboarding progress",
-	    "LIST [--json]", 1, 1, opts };
 	int is_ls = !strcmp(argv[0], "ls");
 	int64_t in_seq, done;
 	struct list l;
 
-	cli_parse(is_ls ? &ls : &progress, argc, argv);
+	cli_parse_json(is_ls ? "onboarding ls" : "onboarding progress",
+	    "LIST [--json]", 1, 1, &x.json, argc, argv);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
 	if (is_ls) {

@@ -118,17 +118,12 @@ static int
 show_cmd(struct cli *c, int argc, char **argv)
 {
 	int json = 0;
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &json },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub sub = { "poll show", "ID [--json]", 1, 1, opts };
 	struct poll p;
 	struct poll_tally t;
 	struct nv_ctx x;
 	int64_t id;
 
-	cli_parse(&sub, argc, argv);
+	cli_parse_json("poll show", "ID [--json]", 1, 1, &json, argc, argv);
 	id = cli_id("poll show", "a poll ID", argv[0]);
 	x.json = json;
 	x.n = 0;
@@ -180,15 +175,10 @@ static int
 ls_cmd(struct cli *c, int argc, char **argv)
 {
 	int json = 0, n = 0;
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &json },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub sub = { "poll ls", "LIST [--json]", 1, 1, opts };
 	struct list l;
 	sqlite3_stmt *st;
 
-	cli_parse(&sub, argc, argv);
+	cli_parse_json("poll ls", "LIST [--json]", 1, 1, &json, argc, argv);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
 	st = db_prepare(c->db, "SELECT id, state, question, (SELECT count(*) "

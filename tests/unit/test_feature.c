@@ -165,8 +165,8 @@ START_TEST(test_old_queue_delivers)
 	const char *who[] = { "alice@example.org", "bob@example.org" };
 	int files;
 
-	ck_assert_int_eq(newsletter_create(&cfg, db, &l, &d, &campaign, err,
-	    sizeof(err)), KITH_OK);
+	ck_assert_int_eq(newsletter_create(&cfg, db, &l, &d, NOW, &campaign,
+	    err, sizeof(err)), KITH_OK);
 	ck_assert_int_eq(newsletter_start(db, campaign, NOW, &n, err,
 	    sizeof(err)), KITH_OK);
 	ck_assert_int_eq(n, 2);
