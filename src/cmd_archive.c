@@ -180,8 +180,7 @@ archive_import(struct cli *c, int argc, char **argv)
 	    n.duplicates, n.unreadable, n.rethreaded, plural(n.rethreaded,
 	    "reply", "replies"), secs);
 	list_release(&l);
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_status(st, err);
 	return 0;
 }
 

@@ -178,8 +178,7 @@ create_cmd(struct cli *c, int argc, char **argv)
 	resolve_end(&a, NULL);
 	st = event_create(&c->cfg, c->db, &l, &a.s, now_utc(), &id, &invited,
 	    err, sizeof(err));
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_status(st, err);
 	if (a.json)
 		printf("{\"id\": %lld, \"invited\": %lld}\n", (long long)id,
 		    (long long)invited);
@@ -210,8 +209,7 @@ update_cmd(struct cli *c, int argc, char **argv)
 	event_release(&old);
 	st = event_update(&c->cfg, c->db, id, &a.s, now_utc(), &n, err,
 	    sizeof(err));
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_status(st, err);
 	printf("event %lld updated; the new version goes to %lld invited "
 	    "%s\n", (long long)id, (long long)n, plural(n, "member",
 	    "members"));
@@ -233,8 +231,7 @@ cancel_cmd(struct cli *c, int argc, char **argv)
 	cli_open(c);
 	st = event_cancel(&c->cfg, c->db, id, a.occurrence, now_utc(), &n, err,
 	    sizeof(err));
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_status(st, err);
 	cli_printf("event %lld%s%s cancelled; %lld invited %s told\n",
 	    (long long)id, a.occurrence ? " on " : "",
 	    a.occurrence ? a.occurrence : "", (long long)n, plural(n,

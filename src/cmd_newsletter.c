@@ -120,8 +120,7 @@ create_cmd(struct cli *c, int argc, char **argv)
 	cli_list(c, argv[0], &l);
 	st = newsletter_create(&c->cfg, c->db, &l, &d, now_utc(), &id, err,
 	    sizeof(err));
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_status(st, err);
 	if (json) {
 		printf("{\"id\": %lld, \"list\": ", (long long)id);
 		json_string(stdout, l.address);
@@ -437,8 +436,7 @@ send_cmd(struct cli *c, int argc, char **argv)
 	id = cli_id("newsletter send", "a campaign ID", argv[0]);
 	cli_open(c);
 	st = newsletter_start(c->db, id, now_utc(), &n, err, sizeof(err));
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_status(st, err);
 	if (n < 0)
 		printf("campaign %lld is sending already; resuming\n",
 		    (long long)id);
@@ -478,8 +476,7 @@ schedule_cmd(struct cli *c, int argc, char **argv)
 		die(EX_DATAERR_, "%s in %s has passed; use 'kith newsletter "
 		    "send %lld' to send now", argv[1], tz, (long long)id);
 	st = newsletter_schedule(c->db, id, at, tz, err, sizeof(err));
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_status(st, err);
 	local_time_format(tz, at, shown, sizeof(shown));
 	printf("campaign %lld scheduled for %s (%lld UTC seconds); 'kith cron' "
 	    "sends it\n", (long long)id, shown, (long long)at);
@@ -502,8 +499,7 @@ cancel_cmd(struct cli *c, int argc, char **argv)
 	cli_open(c);
 	st = newsletter_cancel(c->db, id, now_utc(), &dropped, err,
 	    sizeof(err));
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_status(st, err);
 	printf("campaign %lld cancelled", (long long)id);
 	if (dropped)
 		printf("; %lld %s not yet sent %s dropped", (long long)dropped,

@@ -100,8 +100,7 @@ add_cmd(struct cli *c, int argc, char **argv)
 	cli_list(c, argv[0], &l);
 	st = onboarding_add(&c->cfg, c->db, &l, after, tmpl, unless, now_utc(),
 	    &pos, err, sizeof(err));
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_status(st, err);
 	{
 		struct onboarding_step s = { 0, pos, after, 0, "", "" };
 		char *what;
@@ -164,8 +163,7 @@ rm_cmd(struct cli *c, int argc, char **argv)
 	cli_open(c);
 	cli_list(c, argv[0], &l);
 	st = onboarding_rm(c->db, &l, pos, err, sizeof(err));
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_status(st, err);
 	printf("step %lld removed\n", (long long)pos);
 	list_release(&l);
 	return 0;

@@ -72,8 +72,7 @@ create_cmd(struct cli *c, int argc, char **argv)
 	}
 	st = poll_create(c->db, &l, question, (char *const *)options, optv.n,
 	    multiple, at, now_utc(), &id, &sent, err, sizeof(err));
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_status(st, err);
 	if (json)
 		printf("{\"id\": %lld, \"sent\": %lld}\n", (long long)id,
 		    (long long)sent);
@@ -229,8 +228,7 @@ close_cmd(struct cli *c, int argc, char **argv)
 	id = cli_id("poll close", "a poll ID", argv[0]);
 	cli_open(c);
 	st = poll_close(&c->cfg, c->db, id, now_utc(), err, sizeof(err));
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_status(st, err);
 	printf("poll %lld closed; the results go to the list\n", (long long)id);
 	return 0;
 }
