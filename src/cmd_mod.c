@@ -109,7 +109,8 @@ mod_decide(struct cli *c, int argc, char **argv, enum mod_action action)
 		struct mail_ctx mc = { &c->cfg, c->db, key, &l, h.message_id,
 			h.subject };
 
-		st = moderation_decide(&mc, id, action, reason, "command line");
+		st = moderation_decide(&mc, id, action, reason, "command line",
+		    now_utc());
 	}
 	if (st == KITH_PERM)
 		die(EX_NOINPUT_, "held post %lld was decided meanwhile; nothing "

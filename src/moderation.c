@@ -266,12 +266,12 @@ static const char *const outcome_words[] = { "approved", "rejected",
 /* What became of held post h, for late replies; caller's transaction. */
 static int
 held_log(sqlite3 *db, const struct held *h, const char *outcome,
-    const char *who)
+    const char *who, int64_t now)
 {
 	return db_exec(db, "INSERT OR REPLACE INTO held_log(id, list_id, "
 	    "message_id, subject, outcome, by, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	    "iitttti", h->id, h->list_id, h->message_id, h->subject, outcome,
-	    who, now_utc());
+	    who, now);
 }
 
 /* A decision on a held post, for its transaction. */
@@ -280,6 +280,7 @@ struct decision {
 	const struct held *h;
 	enum mod_action action;
 	const char *reason, *who;
+	int64_t now;
 	int st;		/* KITH_PERM: a step failed (logged), kept anyway */
 };
 
@@ -297,7 +298,8 @@ decision_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 	if (st == KITH_OK && sqlite3_changes(db) == 0)
 		return KITH_PERM;
 	if (st == KITH_OK)
-		st = held_log(db, h, outcome_words[x->action], x->who);
+		st = held_log(db, h, outcome_words[x->action], x->who,
+		    x->now);
 	/* a notice that cannot be rendered is logged, not fatal */
 	if (st == KITH_OK && x->action == MOD_REJECT && *h->sender &&
 	    tell_poster(x->c, h->sender, "rejected.txt", h->subject,
@@ -310,7 +312,8 @@ decision_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 
 int
 moderation_decide(const struct mail_ctx *c, int64_t id,
-    enum mod_action action, const char *reason, const char *who)
+    enum mod_action action, const char *reason, const char *who,
+    int64_t now)
 {
 	struct held h;
 	char *raw = NULL, err[256] = "";
@@ -339,7 +342,8 @@ moderation_decide(const struct mail_ctx *c, int64_t id,
 		}
 	}
 	if (st == KITH_OK) {
-		struct decision x = { c, &h, action, reason, who, KITH_OK };
+		struct decision x = { c, &h, action, reason, who, now,
+		    KITH_OK };
 
 		st = db_tx(c->db, decision_tx, &x, NULL, 0);
 		if (st == KITH_OK)
@@ -588,7 +592,7 @@ moderation_reply(const struct mail_ctx *c, const char *token,
 		st = tell_unclear(c, sender, &h, reply->text);
 	else {
 		st = moderation_decide(c, id, (enum mod_action)action, reason,
-		    sender);
+		    sender, now);
 		/* decided by someone else a moment ago (else: logged) */
 		if (st == KITH_PERM && moderation_get(c->db, id, &h2, NULL,
 		    NULL) == KITH_PERM)
@@ -631,7 +635,7 @@ moderation_expire(const struct kith_config *cfg, sqlite3 *db,
 			if (db_begin(db) == KITH_OK) {
 				db_exec(db, "DELETE FROM held WHERE id=?", "i",
 				    ids[i]);
-				held_log(db, &h, "expired", "");
+				held_log(db, &h, "expired", "", now);
 				if (*h.sender)
 					tell_poster(&c, h.sender, "expired.txt",
 					    h.subject, NULL);
