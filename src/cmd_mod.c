@@ -310,7 +310,7 @@ cmd_ban(struct cli *c, int argc, char **argv)
 		if (x.json)
 			printf("]\n");
 	} else if (s == &subs[1]) {
-		r = ban_add(c->db, list_id, argv[n - 1]);
+		r = ban_add(c->db, list_id, argv[n - 1], now_utc());
 		if (r == KITH_PERM)
 			die(EX_DATAERR_, "'%s' is not an address or pattern",
 			    argv[n - 1]);

@@ -268,7 +268,8 @@ step_text(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 /* Queue step s for one member. */
 static int
 send_step(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
-    const struct onboarding_step *s, const char *address, const char *name)
+    const struct onboarding_step *s, const char *address, const char *name,
+    int64_t now)
 {
 	char *mail, *from, *list_id, *bounce;
 	struct template_out text;
@@ -295,7 +296,7 @@ send_step(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 	if (st == KITH_OK)
 		st = db_exec(db, "INSERT INTO outbox(message_id, rcpt, member_id, "
 		    "updated) SELECT ?, address, id, ? FROM members WHERE "
-		    "list_id=? AND address=?", "iiit", msg_id, now_utc(), l->id,
+		    "list_id=? AND address=?", "iiit", msg_id, now, l->id,
 		    address);
 	free(mail);
 	free(from);
@@ -341,7 +342,8 @@ due_step_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 	/* a racing cron got here first: nothing more to do */
 	if (st == KITH_OK && sqlite3_changes(db) == 1 &&
 	    !strcmp(x->outcome, "sent")) {
-		st = send_step(x->cfg, db, x->l, x->step, x->address, x->name);
+		st = send_step(x->cfg, db, x->l, x->step, x->address, x->name,
+		    x->now);
 		x->sent = st == KITH_OK;
 	}
 	return st;

@@ -354,6 +354,10 @@ START_TEST(test_cron_reads_every_row)
 	ck_assert_int_eq(onboarding_cron(&c, later), KITH_OK);
 	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT count(*) FROM onboarding "
 	    "WHERE outcome='sent'", ""), 600);	/* owner and Bob */
+	/* each copy is queued at the cron's now, not the machine's clock */
+	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT count(*) FROM outbox o "
+	    "JOIN outbox_messages m ON m.id=o.message_id WHERE "
+	    "m.kind='onboarding' AND o.updated=?", "i", later), 600);
 	ck_assert_int_eq(poll_cron(&c, later), KITH_OK);
 	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT count(*) FROM polls WHERE "
 	    "state='closed'", ""), 70);
