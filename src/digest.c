@@ -534,7 +534,7 @@ queue_issue(sqlite3 *db, struct issue *is, const char *mode,
 		}
 		sqlite3_reset(ins);
 		db_bind(ins, "itii", groups[g].msg_id, address,
-		    sqlite3_column_int64(st, 0), now_utc());
+		    sqlite3_column_int64(st, 0), is->date);
 		if (sqlite3_step(ins) != SQLITE_DONE) {
 			status = KITH_TEMP;
 			break;
