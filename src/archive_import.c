@@ -76,9 +76,9 @@ mbox_from_date(const char *line, size_t n)
 }
 
 /* When the list got it: the Date field unless the From_ line knows
- * better. */
+ * better; now when neither has a date. */
 static int64_t
-received_at(const struct message *m, int64_t from_date)
+received_at(const struct message *m, int64_t from_date, int64_t now)
 {
 	int64_t d = m->date;
 
@@ -86,7 +86,7 @@ received_at(const struct message *m, int64_t from_date)
 		return d;
 	if (from_date >= EARLIEST)
 		return from_date;
-	return d > 0 ? d : now_utc();
+	return d > 0 ? d : now;
 }
 
 static int
@@ -188,7 +188,7 @@ import_one(struct importer *im, const char *raw, size_t len,
 		goto done;
 	}
 	st = archive_writer_store(im->aw, im->list_id, &m, msgid,
-	    im->o->searchable, received_at(&m, from_date), &id);
+	    im->o->searchable, received_at(&m, from_date, im->o->now), &id);
 	if (st != KITH_OK) {
 		snprintf(im->err, im->errlen, "message %ld: %s", im->c->messages,
 		    sqlite3_errmsg(im->db));

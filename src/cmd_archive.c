@@ -147,7 +147,7 @@ archive_import(struct cli *c, int argc, char **argv)
 	};
 	const struct cli_sub sub = { "archive import",
 	    "LIST (--mbox FILE [--mboxo] | --mlmmj DIR)", 1, 1, opts };
-	struct import_opts o = { 0, 0, 1 };
+	struct import_opts o = { 0, 0, 1, 0 };
 	struct import_counts n;
 	struct timespec t0, t1;
 	struct list l;
@@ -164,6 +164,7 @@ archive_import(struct cli *c, int argc, char **argv)
 	mode = list_setting(c->db, l.id, "archive");
 	o.mboxo = mboxo;
 	o.searchable = strcmp(mode, "off") != 0;
+	o.now = now_utc();
 	free(mode);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	st = mbox ? archive_import_mbox(c->db, l.id, mbox, &o, &n, err,
