@@ -604,6 +604,22 @@ moderation_reply(const struct mail_ctx *c, const char *token,
 	return st;
 }
 
+/* expire_tx - held post x->h goes unseen, its poster told; a step that
+ * fails is logged and the rest still stand */
+static int
+expire_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct decision *x = ctx;
+	const struct held *h = x->h;
+
+	(void)err, (void)errlen;
+	db_exec(db, "DELETE FROM held WHERE id=?", "i", h->id);
+	held_log(db, h, "expired", "", x->now);
+	if (*h->sender)
+		tell_poster(x->c, h->sender, "expired.txt", h->subject, NULL);
+	return KITH_OK;
+}
+
 int
 moderation_expire(const struct kith_config *cfg, sqlite3 *db,
     const struct token_key *key, int64_t now)
@@ -632,17 +648,12 @@ moderation_expire(const struct kith_config *cfg, sqlite3 *db,
 
 		if (list_find(db, lists[i], &l, err, sizeof(err)) == KITH_OK &&
 		    moderation_get(db, ids[i], &h, NULL, NULL) == KITH_OK) {
-			if (db_begin(db) == KITH_OK) {
-				db_exec(db, "DELETE FROM held WHERE id=?", "i",
-				    ids[i]);
-				held_log(db, &h, "expired", "", now);
-				if (*h.sender)
-					tell_poster(&c, h.sender, "expired.txt",
-					    h.subject, NULL);
-				db_commit(db);
+			struct decision x = { &c, &h, MOD_DISCARD, NULL, "", now,
+			    KITH_OK };
+
+			if (db_tx(db, expire_tx, &x, NULL, 0) == KITH_OK)
 				log_info("moderation: held '<%s>' on '%s' "
 				    "expired", h.message_id, l.address);
-			}
 			held_release(&h);
 			list_release(&l);
 		}
