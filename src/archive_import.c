@@ -76,9 +76,9 @@ mbox_from_date(const char *line, size_t n)
 }
 
 /* When the list got it: the Date field unless the From_ line knows
- * better. */
+ * better; now when neither has a date. */
 static int64_t
-received_at(const struct message *m, int64_t from_date)
+received_at(const struct message *m, int64_t from_date, int64_t now)
 {
 	int64_t d = m->date;
 
@@ -86,7 +86,7 @@ received_at(const struct message *m, int64_t from_date)
 		return d;
 	if (from_date >= EARLIEST)
 		return from_date;
-	return d > 0 ? d : now_utc();
+	return d > 0 ? d : now;
 }
 
 static int
@@ -97,8 +97,8 @@ tx_begin(struct importer *im)
 	if (im->in_tx)
 		return KITH_OK;
 	if ((st = db_begin(im->db)) != KITH_OK) {
-		snprintf(im->err, im->errlen, "database busy; run the import "
-		    "again to go on");
+		snprintf(im->err, im->errlen, "run the import again to go on: "
+		    DB_BUSY_TEXT);
 		return st;
 	}
 	im->in_tx = 1;
@@ -108,8 +108,8 @@ tx_begin(struct importer *im)
 	if (st != KITH_OK) {
 		db_rollback(im->db);
 		im->in_tx = 0;
-		snprintf(im->err, im->errlen, "database busy; run the import "
-		    "again to go on");
+		snprintf(im->err, im->errlen, "run the import again to go on: "
+		    DB_BUSY_TEXT);
 	}
 	return st;
 }
@@ -143,8 +143,8 @@ tx_commit(struct importer *im)
 	if (im->batch > 0 && digest_skip(im) != KITH_OK) {
 		db_rollback(im->db);
 		im->in_tx = 0;
-		snprintf(im->err, im->errlen, "database busy; run the import "
-		    "again to go on");
+		snprintf(im->err, im->errlen, "run the import again to go on: "
+		    DB_BUSY_TEXT);
 		return KITH_TEMP;
 	}
 	im->in_tx = 0;
@@ -188,7 +188,7 @@ import_one(struct importer *im, const char *raw, size_t len,
 		goto done;
 	}
 	st = archive_writer_store(im->aw, im->list_id, &m, msgid,
-	    im->o->searchable, received_at(&m, from_date), &id);
+	    im->o->searchable, received_at(&m, from_date, im->o->now), &id);
 	if (st != KITH_OK) {
 		snprintf(im->err, im->errlen, "message %ld: %s", im->c->messages,
 		    sqlite3_errmsg(im->db));
@@ -353,7 +353,7 @@ archive_import_mbox(sqlite3 *db, int64_t list_id, const char *path,
 	}
 	if ((im.aw = archive_writer_new(db)) == NULL) {
 		munmap((void *)data, (size_t)sb.st_size);
-		snprintf(err, errlen, "database busy; try again");
+		snprintf(err, errlen, "%s", DB_BUSY_TEXT);
 		return KITH_TEMP;
 	}
 	buf_init(&msg);
@@ -430,7 +430,7 @@ archive_import_mlmmj(sqlite3 *db, int64_t list_id, const char *dir,
 		return KITH_PERM;
 	}
 	if ((im.aw = archive_writer_new(db)) == NULL) {
-		snprintf(err, errlen, "database busy; try again");
+		snprintf(err, errlen, "%s", DB_BUSY_TEXT);
 		st = KITH_TEMP;
 	}
 	for (int i = 0; i < n; i++) {

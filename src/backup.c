@@ -230,7 +230,7 @@ copy_db(sqlite3 *src, const char *dst, const struct backup_opts *o,
 	}
 	if (sqlite3_exec(src, "BEGIN; SELECT count(*) FROM sqlite_master",
 	    NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "database busy: %s", sqlite3_errmsg(src));
+		snprintf(err, errlen, DB_BUSY_TEXT " (%s)", sqlite3_errmsg(src));
 		db_close(out);
 		return KITH_TEMP;
 	}

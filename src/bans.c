@@ -21,7 +21,7 @@ pattern_ok(const char *p)
 }
 
 int
-ban_add(sqlite3 *db, int64_t list_id, const char *pattern)
+ban_add(sqlite3 *db, int64_t list_id, const char *pattern, int64_t now)
 {
 	char *p = str_lower(xstrdup(pattern));
 	int st = KITH_PERM;
@@ -29,7 +29,7 @@ ban_add(sqlite3 *db, int64_t list_id, const char *pattern)
 	if (pattern_ok(p))
 		st = db_exec(db, "INSERT INTO bans(list_id, pattern, created) "
 		    "VALUES (nullif(?, 0), ?, ?) ON CONFLICT DO NOTHING", "iti",
-		    list_id, p, now_utc());
+		    list_id, p, now);
 	free(p);
 	return st;
 }

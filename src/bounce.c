@@ -1909,6 +1909,19 @@ bounce_delivery_failed(const struct kith_config *cfg, sqlite3 *db,
 	return status;
 }
 
+/* enable_tx - member *ctx gets mail again, its bounces forgotten */
+static int
+enable_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	const int64_t *id = ctx;
+	int st = db_exec(db, "UPDATE members SET disabled=0 WHERE id=?", "i",
+	    *id);
+
+	(void)err, (void)errlen;
+	return st == KITH_OK ? db_exec(db, "UPDATE bounces SET cleared=1 WHERE "
+	    "member_id=?", "i", *id) : st;
+}
+
 int
 bounce_enable(sqlite3 *db, int64_t list_id, const char *address)
 {
@@ -1917,17 +1930,7 @@ bounce_enable(sqlite3 *db, int64_t list_id, const char *address)
 
 	if ((st = member_find(db, list_id, address, &m)) != KITH_OK)
 		return st;
-	if ((st = db_begin(db)) == KITH_OK) {
-		st = db_exec(db, "UPDATE members SET disabled=0 WHERE id=?", "i",
-		    m.id);
-		if (st == KITH_OK)
-			st = db_exec(db, "UPDATE bounces SET cleared=1 WHERE "
-			    "member_id=?", "i", m.id);
-		if (st == KITH_OK)
-			st = db_commit(db);
-		else
-			db_rollback(db);
-	}
+	st = db_tx(db, enable_tx, &m.id, NULL, 0);
 	member_release(&m);
 	return st;
 }

@@ -73,6 +73,17 @@ struct cli_sub {
  * Returns how many positionals there are, moved to argv[0..n).
  */
 int cli_parse(const struct cli_sub *s, int argc, char **argv);
+/*
+ * cli_parse_help - -h or --help prints help (the whole text) and exits 0;
+ * otherwise cli_parse.  cli_no_args: the same for a command that takes
+ * no argument and no option.
+ */
+int cli_parse_help(const struct cli_sub *s, const char *help, int argc,
+    char **argv);
+void cli_no_args(const char *cmd, const char *help, int argc, char **argv);
+/* cli_parse for a subcommand whose one option is --json (sets *json). */
+int cli_parse_json(const char *cmd, const char *usage, int min, int max,
+    int *json, int argc, char **argv);
 /* A positive number (an ID) or exit 64 naming what it should be. */
 int64_t cli_id(const char *cmd, const char *what, const char *s);
 /* A number from lo to hi, or exit 64: "'x' for --workers is not ...". */
@@ -110,6 +121,9 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print one error line "kith: ..." (as cli_warn) and exit with code. */
 void die(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
+/* A module's status: nothing for KITH_OK, else err as the error line,
+ * exit 75 for KITH_TEMP (try again), 65 for KITH_PERM (the input). */
+void cli_status(int st, const char *err);
 /* Exit 64 with a usage line and a pointer to --help. */
 void usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));

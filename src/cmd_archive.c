@@ -147,7 +147,7 @@ archive_import(struct cli *c, int argc, char **argv)
 	};
 	const struct cli_sub sub = { "archive import",
 	    "LIST (--mbox FILE [--mboxo] | --mlmmj DIR)", 1, 1, opts };
-	struct import_opts o = { 0, 0, 1 };
+	struct import_opts o = { 0, 0, 1, 0 };
 	struct import_counts n;
 	struct timespec t0, t1;
 	struct list l;
@@ -164,6 +164,7 @@ archive_import(struct cli *c, int argc, char **argv)
 	mode = list_setting(c->db, l.id, "archive");
 	o.mboxo = mboxo;
 	o.searchable = strcmp(mode, "off") != 0;
+	o.now = now_utc();
 	free(mode);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	st = mbox ? archive_import_mbox(c->db, l.id, mbox, &o, &n, err,
@@ -180,8 +181,7 @@ archive_import(struct cli *c, int argc, char **argv)
 	    n.duplicates, n.unreadable, n.rethreaded, plural(n.rethreaded,
 	    "reply", "replies"), secs);
 	list_release(&l);
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_status(st, err);
 	return 0;
 }
 
@@ -262,6 +262,20 @@ archive_show(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+struct remove_ctx {
+	int64_t id, now;
+	const char *reason;
+};
+
+static int
+remove_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct remove_ctx *rm = ctx;
+
+	return privacy_remove_post(db, rm->id, rm->reason, "", rm->now, err,
+	    errlen);
+}
+
 /* archive rm ID --reason TEXT: for good, with a stand-in (privacy.h) */
 static int
 archive_rm(struct cli *c, int argc, char **argv)
@@ -274,6 +288,7 @@ archive_rm(struct cli *c, int argc, char **argv)
 	const struct cli_sub sub = { "archive rm", "ID --reason TEXT", 1, 1,
 	    opts };
 	char err[256] = "";
+	struct remove_ctx rm;
 	int64_t id;
 	int st, old;
 
@@ -286,18 +301,14 @@ archive_rm(struct cli *c, int argc, char **argv)
 	/* the removed bytes are overwritten, not only unlinked */
 	old = (int)db_int(c->db, 0, NULL, "PRAGMA secure_delete", "");
 	db_exec(c->db, "PRAGMA secure_delete=ON", "");
-	st = db_begin(c->db);
-	if (st == KITH_OK)
-		st = privacy_remove_post(c->db, id, reason, "", now_utc(), err,
-		    sizeof(err));
-	if (st == KITH_OK)
-		st = db_commit(c->db);
-	else
-		db_rollback(c->db);
+	rm.id = id;
+	rm.reason = reason;
+	rm.now = now_utc();
+	st = db_tx(c->db, remove_tx, &rm, err, sizeof(err));
 	if (st == KITH_PERM)
 		die(EX_NOINPUT_, "%s; see 'kith archive ls LIST'", err);
 	if (st != KITH_OK)
-		die(EX_TEMPFAIL_, "database busy; nothing was removed");
+		die(EX_TEMPFAIL_, "nothing was removed: " DB_BUSY_TEXT);
 	if (privacy_scrub(c->db) == 0)
 		cli_warn("a reader kept the write-ahead log open: the removed "
 		    "bytes leave it at the next checkpoint");
@@ -380,19 +391,14 @@ static int
 quarantine_ls(struct cli *c, int argc, char **argv)
 {
 	int json = 0, n = 0;
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &json },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub sub = { "quarantine ls", "[--json]", 0, 0, opts };
 	sqlite3_stmt *st;
 
-	cli_parse(&sub, argc, argv);
+	cli_parse_json("quarantine ls", "[--json]", 0, 0, &json, argc, argv);
 	cli_open(c);
 	st = db_prepare(c->db, "SELECT id, received, envelope_from, "
 	    "envelope_to, reason, length(raw) FROM quarantine ORDER BY id");
 	if (st == NULL)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	if (json)
 		printf("[");
 	while (sqlite3_step(st) == SQLITE_ROW) {

@@ -26,16 +26,13 @@ cmd_backup(struct cli *c, int argc, char **argv)
 	char err[512] = "", size[32];
 	int st;
 
-	if (wants_help(argc, argv)) {
-		printf("usage: kith backup FILE [--with-secrets] [--pages N] "
-		    "[--pause MS]\n\nA consistent copy of the database while "
-		    "Kith runs (sqlite's online backup),\ngzip-compressed tar; "
-		    "the site secret and DKIM keys only with --with-secrets.\n"
-		    "--pages: database pages per step (1024); --pause: "
-		    "milliseconds between steps.\n");
-		return 0;
-	}
-	cli_parse(&sub, argc, argv);
+	cli_parse_help(&sub,
+	    "usage: kith backup FILE [--with-secrets] [--pages N] "
+	    "[--pause MS]\n\nA consistent copy of the database while "
+	    "Kith runs (sqlite's online backup),\ngzip-compressed tar; "
+	    "the site secret and DKIM keys only with --with-secrets.\n"
+	    "--pages: database pages per step (1024); --pause: "
+	    "milliseconds between steps.\n", argc, argv);
 	if (pages)
 		o.pages = (int)cli_number("backup", "--pages", pages, 1, 1 << 20);
 	if (pause)
@@ -66,14 +63,12 @@ cmd_restore(struct cli *c, int argc, char **argv)
 	char err[512] = "";
 	int st;
 
-	if (wants_help(argc, argv)) {
-		printf("usage: kith restore FILE [--force]\n\nPut a backup in "
-		    "place; --force replaces a database that is there (stop\n"
-		    "kith serve, cron and the MTA's deliveries first).  An older "
-		    "schema is\nmigrated forward; a newer one is refused.\n");
-		return 0;
-	}
-	cli_parse(&sub, argc, argv);
+	cli_parse_help(&sub,
+	    "usage: kith restore FILE [--force]\n\nPut a backup in "
+	    "place; --force replaces a database that is there (stop\n"
+	    "kith serve, cron and the MTA's deliveries first).  An older "
+	    "schema is\nmigrated forward; a newer one is refused.\n",
+	    argc, argv);
 	cli_config(c);
 	st = backup_restore(&c->cfg, argv[0], &o, &info, err, sizeof(err));
 	if (st == KITH_PERM && strstr(err, "already"))

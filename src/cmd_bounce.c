@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "kith/bounce.h"
+#include "kith/db.h"
 #include "kith/util.h"
 
 static void
@@ -97,11 +98,6 @@ int
 cmd_bounce(struct cli *c, int argc, char **argv)
 {
 	int json[2] = { 0, 0 };
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &json[0] },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub ls = { "bounce ls", "LIST [--json]", 1, 1, opts };
 	const struct cli_sub parse = { "bounce parse", "FILE...", 1, -1, NULL };
 	struct list l;
 	int n;
@@ -116,14 +112,15 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 	}
 	if (strcmp(argv[1], "ls"))
 		usage_error("bounce", "'%s' is not a bounce command", argv[1]);
-	cli_parse(&ls, argc - 1, argv + 1);
+	cli_parse_json("bounce ls", "LIST [--json]", 1, 1, &json[0], argc - 1,
+	    argv + 1);
 	cli_open(c);
 	cli_list(c, argv[1], &l);
 	if (json[0])
 		printf("[");
 	if (bounce_foreach(c->db, l.id, now_utc(), print_bounce, json) !=
 	    KITH_OK)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	if (json[0])
 		printf("]\n");
 	list_release(&l);

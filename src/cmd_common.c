@@ -410,6 +410,45 @@ cli_parse(const struct cli_sub *s, int argc, char **argv)
 	return npos;
 }
 
+void
+cli_status(int st, const char *err)
+{
+	if (st != KITH_OK)
+		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+}
+
+int
+cli_parse_help(const struct cli_sub *s, const char *help, int argc,
+    char **argv)
+{
+	if (wants_help(argc, argv)) {
+		fputs(help, stdout);
+		exit(0);
+	}
+	return cli_parse(s, argc, argv);
+}
+
+void
+cli_no_args(const char *cmd, const char *help, int argc, char **argv)
+{
+	const struct cli_sub sub = { cmd, "", 0, 0, NULL };
+
+	cli_parse_help(&sub, help, argc, argv);
+}
+
+int
+cli_parse_json(const char *cmd, const char *usage, int min, int max,
+    int *json, int argc, char **argv)
+{
+	const struct cli_opt opts[] = {
+		{ "json", 0, OPT_FLAG, json },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { cmd, usage, min, max, opts };
+
+	return cli_parse(&sub, argc, argv);
+}
+
 int64_t
 cli_id(const char *cmd, const char *what, const char *s)
 {

@@ -49,18 +49,15 @@ cmd_deliver(struct cli *c, int argc, char **argv)
 	struct deliver_opts o = { 0, 0 };
 	int r;
 
-	if (wants_help(argc, argv)) {
-		printf("usage: kith deliver [--workers N] [--commit-every N] "
-		    "[--quiet]\n\nSend every outbox row that is due.  With an "
-		    "smtp:// transport, N workers\n(default [smtp] connections) "
-		    "send in parallel, one connection each.\nResults are "
-		    "committed every N messages (default 64); each accepted "
-		    "message\nis journalled first, so a run killed at any "
-		    "moment resends only the\ntransactions in flight.  Safe "
-		    "to run while another delivery runs.\n");
-		return 0;
-	}
-	cli_parse(&sub, argc, argv);
+	cli_parse_help(&sub,
+	    "usage: kith deliver [--workers N] [--commit-every N] "
+	    "[--quiet]\n\nSend every outbox row that is due.  With an "
+	    "smtp:// transport, N workers\n(default [smtp] connections) "
+	    "send in parallel, one connection each.\nResults are "
+	    "committed every N messages (default 64); each accepted "
+	    "message\nis journalled first, so a run killed at any "
+	    "moment resends only the\ntransactions in flight.  Safe "
+	    "to run while another delivery runs.\n", argc, argv);
 	if (workers)
 		o.workers = (int)cli_number("deliver", "--workers", workers, 1, 64);
 	if (every)
@@ -79,19 +76,12 @@ cmd_cron(struct cli *c, int argc, char **argv)
 	char *lock;
 	int fd, r;
 
-	if (wants_help(argc, argv)) {
-		printf("usage: kith cron\n\nRun from cron every minute: "
-		    "expires held posts and pending confirmations,\nends "
-		    "'nomail until' periods, sends daily join/leave summaries "
-		    "to owners,\nqueues the digests that are due, delivers what is due and retries deferred mail."
-		    "  A second cron started\nwhile one runs exits at once.\n");
-		return 0;
-	}
-	{
-		const struct cli_sub sub = { "cron", "", 0, 0, NULL };
-
-		cli_parse(&sub, argc, argv);
-	}
+	cli_no_args("cron", "usage: kith cron\n\nRun from cron every minute: "
+	    "expires held posts and pending confirmations,\nends "
+	    "'nomail until' periods, sends daily join/leave summaries "
+	    "to owners,\nqueues the digests that are due, delivers what is due and retries deferred mail."
+	    "  A second cron started\nwhile one runs exits at once.\n",
+	    argc, argv);
 	cli_open(c);
 	lock = xasprintf("%s/cron.lock", c->cfg.data_dir);
 	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
@@ -121,18 +111,13 @@ cmd_queue(struct cli *c, int argc, char **argv)
 {
 	struct outbox_counts n;
 	int json = 0;
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &json },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub sub = { "queue", "[--json]", 0, 0, opts };
 
 	if (wants_help(argc, argv)) {
 		printf("usage: kith queue [--json]\n\nCount outbox rows by "
 		    "state.\n");
 		return 0;
 	}
-	cli_parse(&sub, argc, argv);
+	cli_parse_json("queue", "[--json]", 0, 0, &json, argc, argv);
 	cli_open(c);
 	outbox_count(c->db, &n);
 	if (json)

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "kith/db.h"
 #include "kith/digest.h"
 #include "kith/util.h"
 
@@ -119,7 +120,7 @@ cmd_digest(struct cli *c, int argc, char **argv)
 		if (x.json)
 			printf("[");
 		if (digest_foreach(c->db, l.id, print_issue, &x) != KITH_OK)
-			die(EX_TEMPFAIL_, "database busy");
+			die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 		if (x.json)
 			printf("]\n");
 	} else if (k == 1) {
@@ -142,7 +143,7 @@ cmd_digest(struct cli *c, int argc, char **argv)
 
 		if (digest_run(&c->cfg, c->db, &l, kind, now_utc(), force, &issue)
 		    != KITH_OK)
-			die(EX_TEMPFAIL_, "database busy; no digest sent");
+			die(EX_TEMPFAIL_, "no digest sent: " DB_BUSY_TEXT);
 		if (issue)
 			printf("queued %s issue %lld; 'kith deliver' or cron sends "
 			    "it\n", kind == DIGEST_WEEKLY ? "weekly" : "daily",

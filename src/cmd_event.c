@@ -178,8 +178,7 @@ create_cmd(struct cli *c, int argc, char **argv)
 	resolve_end(&a, NULL);
 	st = event_create(&c->cfg, c->db, &l, &a.s, now_utc(), &id, &invited,
 	    err, sizeof(err));
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_status(st, err);
 	if (a.json)
 		printf("{\"id\": %lld, \"invited\": %lld}\n", (long long)id,
 		    (long long)invited);
@@ -191,27 +190,34 @@ create_cmd(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* The options of a subcommand on event ID, then the database: the ID. */
+static int64_t
+spec_by_id(struct cli *c, const char *cmd, const char *usage,
+    const char *allowed, int argc, char **argv, struct spec_args *a)
+{
+	int64_t id;
+
+	parse_spec(cmd, usage, allowed, argc, argv, a);
+	id = id_arg(argv[0]);
+	cli_open(c);
+	return id;
+}
+
 static int
 update_cmd(struct cli *c, int argc, char **argv)
 {
 	struct spec_args a;
+	int64_t n, id = spec_by_id(c, "event update", "ID [the options of "
+	    "create]", SPEC_OPTS, argc, argv, &a);
 	struct event old;
 	char err[512] = "";
-	int64_t id, n;
-	int st;
 
-	parse_spec("event update", "ID [the options of create]", SPEC_OPTS,
-	    argc, argv, &a);
-	id = id_arg(argv[0]);
-	cli_open(c);
 	if (event_get(c->db, id, &old) != KITH_OK)
 		die(EX_NOINPUT_, "no event %lld", (long long)id);
 	resolve_end(&a, &old);
 	event_release(&old);
-	st = event_update(&c->cfg, c->db, id, &a.s, now_utc(), &n, err,
-	    sizeof(err));
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_status(event_update(&c->cfg, c->db, id, &a.s, now_utc(), &n, err,
+	    sizeof(err)), err);
 	printf("event %lld updated; the new version goes to %lld invited "
 	    "%s\n", (long long)id, (long long)n, plural(n, "member",
 	    "members"));
@@ -223,18 +229,12 @@ static int
 cancel_cmd(struct cli *c, int argc, char **argv)
 {
 	struct spec_args a;
+	int64_t n, id = spec_by_id(c, "event cancel", "ID [--occurrence "
+	    "YYYY-MM-DD]", "occurrence", argc, argv, &a);
 	char err[512] = "";
-	int64_t id, n;
-	int st;
 
-	parse_spec("event cancel", "ID [--occurrence YYYY-MM-DD]", "occurrence",
-	    argc, argv, &a);
-	id = id_arg(argv[0]);
-	cli_open(c);
-	st = event_cancel(&c->cfg, c->db, id, a.occurrence, now_utc(), &n, err,
-	    sizeof(err));
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_status(event_cancel(&c->cfg, c->db, id, a.occurrence, now_utc(), &n,
+	    err, sizeof(err)), err);
 	cli_printf("event %lld%s%s cancelled; %lld invited %s told\n",
 	    (long long)id, a.occurrence ? " on " : "",
 	    a.occurrence ? a.occurrence : "", (long long)n, plural(n,

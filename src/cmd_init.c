@@ -71,22 +71,14 @@ cmd_init(struct cli *c, int argc, char **argv)
 	sqlite3 *db;
 	int st;
 
-	if (wants_help(argc, argv)) {
-		printf("usage: kith init\n\nCreate the data directory "
-		    "(data_dir in kith.conf, $KITH_HOME, default ./var), the\n"
-		    "database (or migrate it to this version) and the site "
-		    "secret (mode 0600).\nWhen the data directory is "
-		    "group-writable, it is shared by that group:\nthe "
-		    "database is 0660, the secret 0640, the directory "
-		    "set-group-ID, and\nwhat was made before is given to the "
-		    "group.  Safe to run again.\n");
-		return 0;
-	}
-	{
-		const struct cli_sub sub = { "init", "", 0, 0, NULL };
-
-		cli_parse(&sub, argc, argv);
-	}
+	cli_no_args("init", "usage: kith init\n\nCreate the data directory "
+	    "(data_dir in kith.conf, $KITH_HOME, default ./var), the\n"
+	    "database (or migrate it to this version) and the site "
+	    "secret (mode 0600).\nWhen the data directory is "
+	    "group-writable, it is shared by that group:\nthe "
+	    "database is 0660, the secret 0640, the directory "
+	    "set-group-ID, and\nwhat was made before is given to the "
+	    "group.  Safe to run again.\n", argc, argv);
 	cli_config(c);
 	if (mkdir_p(c->cfg.data_dir, 0750) < 0)
 		die(EX_CANTCREAT_, "cannot create '%s': %s", c->cfg.data_dir,
@@ -198,24 +190,17 @@ cmd_check(struct cli *c, int argc, char **argv)
 {
 	struct check_state s;
 
-	if (wants_help(argc, argv)) {
-		printf("usage: kith check\n\nPrint every setting as Kith reads "
-		    "it, open the database, and render\nevery mail template of "
-		    "every list in every language with sample values:\na "
-		    "syntax error, an unknown {{variable}}, a plural with the "
-		    "wrong number\nof forms or a broken LANGUAGE file is an "
-		    "error (exit 78); a text not yet\ntranslated, or a "
-		    "{{value}} a translation leaves out, is a warning\nfor "
-		    "the languages the site uses (lists' and members').  With web_base_url set, warn when nothing\n"
-		    "answers at WEB_BASE_URL/healthz (kith serve behind its "
-		    "proxy).\n");
-		return 0;
-	}
-	{
-		const struct cli_sub sub = { "check", "", 0, 0, NULL };
-
-		cli_parse(&sub, argc, argv);
-	}
+	cli_no_args("check",
+	    "usage: kith check\n\nPrint every setting as Kith reads "
+	    "it, open the database, and render\nevery mail template of "
+	    "every list in every language with sample values:\na "
+	    "syntax error, an unknown {{variable}}, a plural with the "
+	    "wrong number\nof forms or a broken LANGUAGE file is an "
+	    "error (exit 78); a text not yet\ntranslated, or a "
+	    "{{value}} a translation leaves out, is a warning\nfor "
+	    "the languages the site uses (lists' and members').  With web_base_url set, warn when nothing\n"
+	    "answers at WEB_BASE_URL/healthz (kith serve behind its "
+	    "proxy).\n", argc, argv);
 	memset(&s, 0, sizeof(s));
 	s.c = c;
 	cli_open(c);

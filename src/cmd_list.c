@@ -46,8 +46,7 @@ list_create_cmd(struct cli *c, int argc, char **argv)
 		usage_error("list", "'list create' needs --owner ADDRESS");
 	cli_open(c);
 	st = list_create(c->db, argv[0], owner, name, desc, err, sizeof(err));
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_status(st, err);
 	cli_printf("created list %s with owner %s\n", argv[0], owner);
 	return 0;
 }
@@ -76,13 +75,8 @@ static int
 list_ls_cmd(struct cli *c, int argc, char **argv)
 {
 	int json[2] = { 0, 0 };
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &json[0] },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub sub = { "list ls", "[--json]", 0, 0, opts };
 
-	cli_parse(&sub, argc, argv);
+	cli_parse_json("list ls", "[--json]", 0, 0, &json[0], argc, argv);
 	cli_open(c);
 	if (json[0])
 		printf("[");
@@ -92,21 +86,28 @@ list_ls_cmd(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* How many members and archived posts list l has. */
+static void
+list_counts(struct cli *c, const struct list *l, int64_t *members,
+    int64_t *posts)
+{
+	*members = db_int(c->db, 0, NULL, "SELECT count(*) FROM members WHERE "
+	    "list_id=?", "i", l->id);
+	*posts = db_int(c->db, 0, NULL, "SELECT count(*) FROM posts WHERE "
+	    "list_id=?", "i", l->id);
+}
+
 static int
 list_show_cmd(struct cli *c, int argc, char **argv)
 {
 	const struct cli_sub sub = { "list show", "LIST", 1, 1, NULL };
 	struct list l;
-	int st;
 	int64_t members, posts;
 
 	cli_parse(&sub, argc, argv);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
-	members = db_int(c->db, 0, &st, "SELECT count(*) FROM members WHERE "
-	    "list_id=?", "i", l.id);
-	posts = db_int(c->db, 0, &st, "SELECT count(*) FROM posts WHERE "
-	    "list_id=?", "i", l.id);
+	list_counts(c, &l, &members, &posts);
 	cli_printf("address          %s\nname             %s\n"
 	    "description      %s\nmembers          %lld\nposts            %lld\n",
 	    l.address, l.name, l.description, (long long)members,
@@ -142,8 +143,7 @@ list_set_cmd(struct cli *c, int argc, char **argv)
 	    notice_lang_ok(&c->cfg, value, err, sizeof(err)) < 0)
 		die(EX_DATAERR_, "%s", err);
 	st = list_setting_set(c->db, l.id, key, value, err, sizeof(err));
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_status(st, err);
 	cli_printf("%s: %s = %s\n", l.address, key, value);
 	list_release(&l);
 	free(key);
@@ -158,7 +158,7 @@ list_set_cmd(struct cli *c, int argc, char **argv)
 static int
 list_rm_cmd(struct cli *c, int argc, char **argv)
 {
-	int yes = 0, st;
+	int yes = 0;
 	const struct cli_opt opts[] = {
 		{ "yes", 'y', OPT_FLAG, &yes },
 		{ NULL, 0, 0, NULL }
@@ -171,10 +171,7 @@ list_rm_cmd(struct cli *c, int argc, char **argv)
 	cli_parse(&sub, argc, argv);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
-	members = db_int(c->db, 0, &st, "SELECT count(*) FROM members WHERE "
-	    "list_id=?", "i", l.id);
-	posts = db_int(c->db, 0, &st, "SELECT count(*) FROM posts WHERE "
-	    "list_id=?", "i", l.id);
+	list_counts(c, &l, &members, &posts);
 	what = xasprintf("%s with its %lld %s and %lld archived %s",
 	    l.address, (long long)members, plural(members, "member",
 	    "members"), (long long)posts, plural(posts, "post", "posts"));
@@ -191,7 +188,7 @@ list_rm_cmd(struct cli *c, int argc, char **argv)
 		free(q);
 	}
 	if (list_remove(c->db, &l) != KITH_OK)
-		die(EX_TEMPFAIL_, "cannot remove '%s': database busy", l.address);
+		die(EX_TEMPFAIL_, "cannot remove '%s': " DB_BUSY_TEXT, l.address);
 	cli_printf("removed list %s\n", what);
 	free(what);
 	list_release(&l);

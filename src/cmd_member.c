@@ -84,6 +84,60 @@ report_bad_line(int lineno, const char *text, const char *why, void *ctx)
 	cli_warn("%s:%d: %s: '%s'", (const char *)ctx, lineno, why, text);
 }
 
+/* The work of member add/rm/invite/accept that is one transaction. */
+struct member_tx {
+	struct mail_ctx mc;
+	struct member *m;
+	const char *addr, *name;
+	struct outcome *out;
+	struct buf *note;
+	int64_t now;
+	int r;			/* member rm: a MEMBER_* result */
+};
+
+/* joined_tx - what the features owe a new member reaches them at once */
+static int
+joined_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct member_tx *x = ctx;
+
+	(void)db, (void)err, (void)errlen;
+	return features_joined(&x->mc, x->m, x->now, x->note);
+}
+
+static int
+invite_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct member_tx *x = ctx;
+
+	(void)db, (void)err, (void)errlen;
+	return membership_invite(&x->mc, x->addr, x->name);
+}
+
+static int
+accept_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct member_tx *x = ctx;
+
+	(void)db, (void)err, (void)errlen;
+	return membership_accept(&x->mc, x->addr, x->out);
+}
+
+/* rm_tx - the member goes, and what they held goes on (a seat to the
+ * first one waiting) in the same transaction */
+static int
+rm_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct member_tx *x = ctx;
+
+	(void)err, (void)errlen;
+	x->r = member_find(db, x->mc.l->id, x->addr, x->m) != KITH_OK ?
+	    MEMBER_NOT_FOUND : member_remove(db, x->mc.l->id, x->addr);
+	if (x->r != MEMBER_REMOVED)
+		return x->r == MEMBER_ERROR ? KITH_TEMP : KITH_PERM;
+	return features_left(&x->mc, x->m, x->now);
+}
+
 static int
 member_add_cmd(struct cli *c, int argc, char **argv)
 {
@@ -111,22 +165,20 @@ member_add_cmd(struct cli *c, int argc, char **argv)
 	}
 	switch (member_add(c->db, l.id, argv[1], name)) {
 	case MEMBER_ADDED: {
-		struct mail_ctx mc = { &c->cfg, c->db, NULL, &l, NULL, NULL };
 		struct member m = { 0 };
 		struct buf note;
+		struct member_tx x = { { &c->cfg, c->db, NULL, &l, NULL, NULL },
+		    &m, NULL, NULL, NULL, &note, now_utc(), 0 };
 
 		/* What the features owe a new member reaches them at once
 		 * (upcoming events' invitations); the note says what. */
 		buf_init(&note);
 		if (member_find(c->db, l.id, argv[1], &m) == KITH_OK &&
-		    db_begin(c->db) == KITH_OK &&
-		    (features_joined(&mc, &m, now_utc(), &note) != KITH_OK ||
-		    db_commit(c->db) != KITH_OK)) {
-			db_rollback(c->db);
+		    db_tx(c->db, joined_tx, &x, NULL, 0) != KITH_OK) {
 			buf_reset(&note);
 			fprintf(stderr, "kith: added, but what a new member gets "
 			    "at once (invitations to upcoming events) failed: "
-			    "database busy\n");
+			    DB_BUSY_TEXT "\n");
 		}
 		if (m.address)
 			member_release(&m);
@@ -143,7 +195,7 @@ member_add_cmd(struct cli *c, int argc, char **argv)
 	case MEMBER_INVALID:
 		die(EX_DATAERR_, "'%s' is not a valid address", argv[1]);
 	default:
-		die(EX_TEMPFAIL_, "cannot add '%s': database busy", argv[1]);
+		die(EX_TEMPFAIL_, "cannot add '%s': " DB_BUSY_TEXT, argv[1]);
 	}
 	list_release(&l);
 	return 0;
@@ -172,18 +224,13 @@ member_invite_cmd(struct cli *c, int argc, char **argv)
 		die(EX_DATAERR_, "'%s' is not a valid address", argv[1]);
 	key = cli_key(c);
 	{
-		struct mail_ctx mc = { &c->cfg, c->db, key, &l, NULL, NULL };
+		struct member_tx x = { { &c->cfg, c->db, key, &l, NULL, NULL },
+		    NULL, addr, name, NULL, NULL, 0, 0 };
 
-		st = db_begin(c->db);
-		if (st == KITH_OK)
-			st = membership_invite(&mc, addr, name);
-		if (st == KITH_OK)
-			st = db_commit(c->db);
-		else
-			db_rollback(c->db);
+		st = db_tx(c->db, invite_tx, &x, NULL, 0);
 	}
 	if (st != KITH_OK)
-		die(EX_TEMPFAIL_, "invitation not sent: database busy");
+		die(EX_TEMPFAIL_, "invitation not sent: " DB_BUSY_TEXT);
 	cli_printf("invited %s to %s; they join by replying\n", addr, l.address);
 	token_key_free(key);
 	free(addr);
@@ -211,21 +258,16 @@ member_accept_cmd(struct cli *c, int argc, char **argv)
 	key = cli_key(c);
 	outcome_init(&out);
 	{
-		struct mail_ctx mc = { &c->cfg, c->db, key, &l, NULL, NULL };
+		struct member_tx x = { { &c->cfg, c->db, key, &l, NULL, NULL },
+		    NULL, addr, NULL, &out, NULL, 0, 0 };
 
-		st = db_begin(c->db);
-		if (st == KITH_OK)
-			st = membership_accept(&mc, addr, &out);
-		if (st == KITH_OK)
-			st = db_commit(c->db);
-		else
-			db_rollback(c->db);
+		st = db_tx(c->db, accept_tx, &x, NULL, 0);
 	}
 	if (st == KITH_PERM)
 		die(EX_NOUSER_, "no confirmed request from %s waits on %s", addr,
 		    l.address);
 	if (st != KITH_OK)
-		die(EX_TEMPFAIL_, "database busy; nothing changed");
+		die(EX_TEMPFAIL_, "nothing changed: " DB_BUSY_TEXT);
 	/* what the member was told, as the list words it */
 	notice_lang(c->db, &l, NULL, lang);
 	text = outcome_text(c->db, &c->cfg, &l, lang, &out);
@@ -244,25 +286,16 @@ member_rm_cmd(struct cli *c, int argc, char **argv)
 	const struct cli_sub sub = { "member rm", "LIST ADDRESS", 2, 2, NULL };
 	struct list l;
 	struct member m = { 0 };
+	struct member_tx x;
 	int r;
 
 	cli_parse(&sub, argc, argv);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
-	/* One transaction: the member goes, and what they held goes on
-	 * (a seat to the first one waiting) at once. */
-	r = db_begin(c->db) != KITH_OK ? MEMBER_ERROR :
-	    member_find(c->db, l.id, argv[1], &m) != KITH_OK ?
-	    MEMBER_NOT_FOUND : member_remove(c->db, l.id, argv[1]);
-	if (r == MEMBER_REMOVED) {
-		struct mail_ctx mc = { &c->cfg, c->db, NULL, &l, NULL, NULL };
-
-		if (features_left(&mc, &m, now_utc()) != KITH_OK ||
-		    db_commit(c->db) != KITH_OK)
-			r = MEMBER_ERROR;
-	}
-	if (r != MEMBER_REMOVED)
-		db_rollback(c->db);
+	x = (struct member_tx){ { &c->cfg, c->db, NULL, &l, NULL, NULL }, &m,
+	    argv[1], NULL, NULL, NULL, now_utc(), MEMBER_ERROR };
+	r = db_tx(c->db, rm_tx, &x, NULL, 0) == KITH_OK ? MEMBER_REMOVED :
+	    x.r == MEMBER_REMOVED ? MEMBER_ERROR : x.r;
 	member_release(&m);
 	switch (r) {
 	case MEMBER_REMOVED:
@@ -272,7 +305,7 @@ member_rm_cmd(struct cli *c, int argc, char **argv)
 	case MEMBER_INVALID:
 		die(EX_NOUSER_, "'%s' is not a member of %s", argv[1], l.address);
 	default:
-		die(EX_TEMPFAIL_, "cannot remove: database busy");
+		die(EX_TEMPFAIL_, "cannot remove: " DB_BUSY_TEXT);
 	}
 	list_release(&l);
 	return 0;
@@ -282,20 +315,16 @@ static int
 member_ls_cmd(struct cli *c, int argc, char **argv)
 {
 	int json[2] = { 0, 0 };
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &json[0] },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub sub = { "member ls", "LIST [--json]", 1, 1, opts };
 	struct list l;
 
-	cli_parse(&sub, argc, argv);
+	cli_parse_json("member ls", "LIST [--json]", 1, 1,
+	    &json[0], argc, argv);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
 	if (json[0])
 		printf("[");
 	if (member_foreach(c->db, l.id, print_member, json) != KITH_OK)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	if (json[0])
 		printf("]\n");
 	list_release(&l);
@@ -342,7 +371,7 @@ member_change_cmd(struct cli *c, int argc, char **argv)
 		st = strncmp(v, "mode=", 5) ? KITH_PERM :
 		    member_set_mode(c->db, l.id, addr, v + 5, 0);
 	if (st == KITH_TEMP)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	if (st != KITH_OK)
 		die(EX_DATAERR_, "not changed: '%s' is not a member of %s, or "
 		    "'%s' is not allowed; see 'kith member --help'", addr,
@@ -369,7 +398,7 @@ member_tag_cmd(struct cli *c, int argc, char **argv)
 	cli_list(c, argv[0], &l);
 	st = member_tag(c->db, l.id, argv[1], argv[2], on);
 	if (st == KITH_TEMP)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	if (st != KITH_OK)
 		die(EX_NOUSER_, "'%s' is not a member of %s", argv[1], l.address);
 	cli_printf("%s: %s %s %s\n", l.address, argv[1], on ? "tagged" :
@@ -391,7 +420,7 @@ member_enable_cmd(struct cli *c, int argc, char **argv)
 	cli_list(c, argv[0], &l);
 	st = bounce_enable(c->db, l.id, argv[1]);
 	if (st == KITH_TEMP)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	if (st != KITH_OK)
 		die(EX_NOUSER_, "'%s' is not a member of %s", argv[1], l.address);
 	cli_printf("%s: %s gets mail again; its bounce score starts at 0\n",
@@ -404,19 +433,14 @@ static int
 member_export_cmd(struct cli *c, int argc, char **argv)
 {
 	int json = 0;
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &json },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub sub = { "member export", "LIST [--json]", 1, 1,
-	    opts };
 	struct list l;
 
-	cli_parse(&sub, argc, argv);
+	cli_parse_json("member export", "LIST [--json]", 1, 1,
+	    &json, argc, argv);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
 	if (member_export(c->db, l.id, json, stdout) != KITH_OK)
-		die(EX_TEMPFAIL_, "export incomplete: database busy");
+		die(EX_TEMPFAIL_, "export incomplete: " DB_BUSY_TEXT);
 	list_release(&l);
 	return 0;
 }
@@ -461,8 +485,8 @@ member_import_cmd(struct cli *c, int argc, char **argv)
 	if (st == KITH_PERM)
 		die(EX_IOERR_, "cannot read '%s'; nothing was imported", argv[1]);
 	if (st != KITH_OK)
-		die(EX_TEMPFAIL_, "import failed: database busy; nothing was "
-		    "imported");
+		die(EX_TEMPFAIL_, "nothing was imported: "
+		    DB_BUSY_TEXT);
 	if (in != stdin)
 		fclose(in);
 	printf("%d added, %d skipped (already members), %d invalid\n",
@@ -478,16 +502,11 @@ static int
 member_export_data_cmd(struct cli *c, int argc, char **argv)
 {
 	int json = 0, st;
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &json },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub sub = { "member export-data", "ADDRESS [--json]",
-	    1, 1, opts };
 	struct token_key *key;
 	struct buf out;
 
-	cli_parse(&sub, argc, argv);
+	cli_parse_json("member export-data", "ADDRESS [--json]", 1, 1,
+	    &json, argc, argv);
 	cli_open(c);
 	key = cli_key(c);
 	buf_init(&out);
@@ -495,7 +514,7 @@ member_export_data_cmd(struct cli *c, int argc, char **argv)
 	if (st == KITH_PERM)
 		die(EX_DATAERR_, "'%s' is not a valid address", argv[0]);
 	if (st != KITH_OK)
-		die(EX_TEMPFAIL_, "export incomplete: database busy");
+		die(EX_TEMPFAIL_, "export incomplete: " DB_BUSY_TEXT);
 	if (json)
 		fwrite(out.data, 1, out.len, stdout);
 	else

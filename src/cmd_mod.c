@@ -93,7 +93,7 @@ mod_decide(struct cli *c, int argc, char **argv, enum mod_action action)
 		    "WHERE id=?");
 
 		if (st2 == NULL)
-			die(EX_TEMPFAIL_, "database busy");
+			die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 		db_bind(st2, "i", h.list_id);
 		if (sqlite3_step(st2) == SQLITE_ROW)
 			addr = db_col_text(st2, 0);
@@ -109,13 +109,14 @@ mod_decide(struct cli *c, int argc, char **argv, enum mod_action action)
 		struct mail_ctx mc = { &c->cfg, c->db, key, &l, h.message_id,
 			h.subject };
 
-		st = moderation_decide(&mc, id, action, reason, "command line");
+		st = moderation_decide(&mc, id, action, reason, "command line",
+		    now_utc());
 	}
 	if (st == KITH_PERM)
 		die(EX_NOINPUT_, "held post %lld was decided meanwhile; nothing "
 		    "changed", (long long)id);
 	if (st != KITH_OK)
-		die(EX_TEMPFAIL_, "database busy; nothing changed");
+		die(EX_TEMPFAIL_, "nothing changed: " DB_BUSY_TEXT);
 	cli_printf("%s held post %lld (%s)\n", action == MOD_APPROVE ?
 	    "approved" : action == MOD_REJECT ? "rejected" : "discarded",
 	    (long long)id, h.subject);
@@ -131,25 +132,20 @@ static int
 mod_ls(struct cli *c, int argc, char **argv)
 {
 	struct held_ctx x = { 0, 0 };
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &x.json },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub sub = { "mod ls", "LIST [--json]", 1, 1, opts };
 	sqlite3_stmt *st;
 	struct list l;
 
-	cli_parse(&sub, argc, argv);
+	cli_parse_json("mod ls", "LIST [--json]", 1, 1, &x.json, argc, argv);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
 	if (x.json)
 		printf("[");
 	if (moderation_foreach(c->db, l.id, print_held, &x) != KITH_OK)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	st = db_prepare(c->db, "SELECT address, commands FROM pending "
 	    "WHERE list_id=? AND kind='approve' ORDER BY id");
 	if (st == NULL)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	db_bind(st, "i", l.id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *addr = (const char *)sqlite3_column_text(st, 0);
@@ -310,16 +306,16 @@ cmd_ban(struct cli *c, int argc, char **argv)
 		if (x.json)
 			printf("[");
 		if (ban_foreach(c->db, list_id, print_ban, &x) != KITH_OK)
-			die(EX_TEMPFAIL_, "database busy");
+			die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 		if (x.json)
 			printf("]\n");
 	} else if (s == &subs[1]) {
-		r = ban_add(c->db, list_id, argv[n - 1]);
+		r = ban_add(c->db, list_id, argv[n - 1], now_utc());
 		if (r == KITH_PERM)
 			die(EX_DATAERR_, "'%s' is not an address or pattern",
 			    argv[n - 1]);
 		if (r != KITH_OK)
-			die(EX_TEMPFAIL_, "database busy");
+			die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 		cli_printf("banned %s on %s\n", argv[n - 1], site ? "every list" :
 		    l.address);
 	} else {
@@ -327,7 +323,7 @@ cmd_ban(struct cli *c, int argc, char **argv)
 		if (r == 0)
 			die(EX_NOUSER_, "'%s' is not banned there", argv[n - 1]);
 		if (r < 0)
-			die(EX_TEMPFAIL_, "database busy");
+			die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 		cli_printf("unbanned %s\n", argv[n - 1]);
 	}
 	list_release(&l);

@@ -118,9 +118,9 @@ create_cmd(struct cli *c, int argc, char **argv)
 	d.html = html;
 	cli_open(c);
 	cli_list(c, argv[0], &l);
-	st = newsletter_create(&c->cfg, c->db, &l, &d, &id, err, sizeof(err));
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	st = newsletter_create(&c->cfg, c->db, &l, &d, now_utc(), &id, err,
+	    sizeof(err));
+	cli_status(st, err);
 	if (json) {
 		printf("{\"id\": %lld, \"list\": ", (long long)id);
 		json_string(stdout, l.address);
@@ -190,18 +190,13 @@ static int
 show_cmd(struct cli *c, int argc, char **argv)
 {
 	int json = 0;
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &json },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub sub = { "newsletter show", "ID [--json]", 1, 1,
-	    opts };
 	int64_t id;
 	struct campaign cp;
 	struct list l;
 	char at[64] = "-";
 
-	cli_parse(&sub, argc, argv);
+	cli_parse_json("newsletter show", "ID [--json]", 1, 1,
+	    &json, argc, argv);
 	id = cli_id("newsletter show", "a campaign ID", argv[0]);
 	load_campaign(c, id, &cp);
 	if (list_find_id(c->db, cp.list_id, &l) != KITH_OK)
@@ -241,6 +236,26 @@ show_cmd(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+struct preview_copy {
+	const struct list *l;
+	const char *bounce, *addr, *data;
+	size_t len;
+};
+
+/* preview_tx - the preview queued as its own message, for addr alone */
+static int
+preview_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	const struct preview_copy *pc = ctx;
+	int64_t msg_id;
+	int st;
+
+	(void)err, (void)errlen;
+	st = outbox_message_add(db, pc->l->id, 0, "newsletter-preview",
+	    pc->bounce, pc->l->domain, NULL, pc->data, pc->len, &msg_id);
+	return st == KITH_OK ? outbox_rcpt_add(db, msg_id, pc->addr) : st;
+}
+
 /* One copy for address, queued as its own message and delivered now. */
 static int
 preview_cmd(struct cli *c, int argc, char **argv)
@@ -262,7 +277,7 @@ preview_cmd(struct cli *c, int argc, char **argv)
 	struct deliver_stats s;
 	char *addr, *data, *mailto = NULL, *url = NULL;
 	char *bounce, err[512] = "";
-	int64_t msg_id, member_id = 0;
+	int64_t member_id = 0;
 	size_t len;
 	int st;
 
@@ -295,18 +310,13 @@ preview_cmd(struct cli *c, int argc, char **argv)
 	if (data == NULL)
 		die(EX_DATAERR_, "campaign %lld: %s", (long long)id, err);
 	bounce = xasprintf("%s-bounces", l.local);
-	if ((st = db_begin(c->db)) == KITH_OK) {
-		st = outbox_message_add(c->db, l.id, 0, "newsletter-preview",
-		    bounce, l.domain, NULL, data, len, &msg_id);
-		if (st == KITH_OK)
-			st = outbox_rcpt_add(c->db, msg_id, addr);
-		if (st == KITH_OK)
-			st = db_commit(c->db);
-		else
-			db_rollback(c->db);
+	{
+		struct preview_copy pc = { &l, bounce, addr, data, len };
+
+		st = db_tx(c->db, preview_tx, &pc, NULL, 0);
 	}
 	if (st != KITH_OK)
-		die(EX_TEMPFAIL_, "database busy; no preview sent");
+		die(EX_TEMPFAIL_, "no preview sent: " DB_BUSY_TEXT);
 	memset(&o, 0, sizeof(o));
 	o.workers = 1;
 	if (deliver_run(&c->cfg, &o, &s, err, sizeof(err)) != KITH_OK)
@@ -399,7 +409,7 @@ send_and_watch(struct cli *c, int64_t id)
 	newsletter_mark_finished(c->db, now_utc());
 	if (newsletter_get(c->db, id, &cp) != KITH_OK ||
 	    newsletter_status(c->db, &cp, &s) != KITH_OK)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	if (tty) {
 		progress_draw(s.sent + s.failed, s.total, seconds_now() - t0);
 		fputc('\n', cli_raw_stderr());
@@ -426,8 +436,7 @@ send_cmd(struct cli *c, int argc, char **argv)
 	id = cli_id("newsletter send", "a campaign ID", argv[0]);
 	cli_open(c);
 	st = newsletter_start(c->db, id, now_utc(), &n, err, sizeof(err));
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_status(st, err);
 	if (n < 0)
 		printf("campaign %lld is sending already; resuming\n",
 		    (long long)id);
@@ -467,8 +476,7 @@ schedule_cmd(struct cli *c, int argc, char **argv)
 		die(EX_DATAERR_, "%s in %s has passed; use 'kith newsletter "
 		    "send %lld' to send now", argv[1], tz, (long long)id);
 	st = newsletter_schedule(c->db, id, at, tz, err, sizeof(err));
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_status(st, err);
 	local_time_format(tz, at, shown, sizeof(shown));
 	printf("campaign %lld scheduled for %s (%lld UTC seconds); 'kith cron' "
 	    "sends it\n", (long long)id, shown, (long long)at);
@@ -489,9 +497,9 @@ cancel_cmd(struct cli *c, int argc, char **argv)
 	cli_parse(&sub, argc, argv);
 	id = cli_id("newsletter cancel", "a campaign ID", argv[0]);
 	cli_open(c);
-	st = newsletter_cancel(c->db, id, &dropped, err, sizeof(err));
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	st = newsletter_cancel(c->db, id, now_utc(), &dropped, err,
+	    sizeof(err));
+	cli_status(st, err);
 	printf("campaign %lld cancelled", (long long)id);
 	if (dropped)
 		printf("; %lld %s not yet sent %s dropped", (long long)dropped,
@@ -506,24 +514,19 @@ static int
 status_cmd(struct cli *c, int argc, char **argv)
 {
 	int json = 0;
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &json },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub sub = { "newsletter status", "ID [--json]", 1, 1,
-	    opts };
 	struct campaign cp;
 	struct newsletter_status s;
 	int64_t id;
 
-	cli_parse(&sub, argc, argv);
+	cli_parse_json("newsletter status", "ID [--json]", 1, 1,
+	    &json, argc, argv);
 	id = cli_id("newsletter status", "a campaign ID", argv[0]);
 	cli_open(c);
 	newsletter_mark_finished(c->db, now_utc());
 	db_close(c->db);
 	load_campaign(c, id, &cp);
 	if (newsletter_status(c->db, &cp, &s) != KITH_OK)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	status_print(&cp, &s, json);
 	campaign_release(&cp);
 	return 0;
@@ -534,15 +537,10 @@ static int
 ls_cmd(struct cli *c, int argc, char **argv)
 {
 	int js[2] = { 0, 0 };
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &js[0] },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub sub = { "newsletter ls", "LIST [--json]", 1, 1,
-	    opts };
 	struct list l;
 
-	cli_parse(&sub, argc, argv);
+	cli_parse_json("newsletter ls", "LIST [--json]", 1, 1,
+	    &js[0], argc, argv);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
 	if (js[0])
@@ -551,7 +549,7 @@ ls_cmd(struct cli *c, int argc, char **argv)
 		printf("%-5s %-10s %-24s %6s  %s\n", "ID", "STATE", "SEND AT",
 		    "RCPTS", "SUBJECT");
 	if (newsletter_foreach(c->db, l.id, print_campaign, js) != KITH_OK)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	if (js[0])
 		printf("]\n");
 	list_release(&l);

@@ -100,8 +100,7 @@ add_cmd(struct cli *c, int argc, char **argv)
 	cli_list(c, argv[0], &l);
 	st = onboarding_add(&c->cfg, c->db, &l, after, tmpl, unless, now_utc(),
 	    &pos, err, sizeof(err));
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_status(st, err);
 	{
 		struct onboarding_step s = { 0, pos, after, 0, "", "" };
 		char *what;
@@ -120,19 +119,12 @@ static int
 list_cmd(struct cli *c, int argc, char **argv)
 {
 	struct prog_ctx x = { 0, 0 };
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &x.json },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub ls = { "onboarding ls", "LIST [--json]", 1, 1,
-	    opts };
-	const struct cli_sub progress = { "onboarding progress",
-	    "LIST [--json]", 1, 1, opts };
 	int is_ls = !strcmp(argv[0], "ls");
 	int64_t in_seq, done;
 	struct list l;
 
-	cli_parse(is_ls ? &ls : &progress, argc, argv);
+	cli_parse_json(is_ls ? "onboarding ls" : "onboarding progress",
+	    "LIST [--json]", 1, 1, &x.json, argc, argv);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
 	if (is_ls) {
@@ -171,8 +163,7 @@ rm_cmd(struct cli *c, int argc, char **argv)
 	cli_open(c);
 	cli_list(c, argv[0], &l);
 	st = onboarding_rm(c->db, &l, pos, err, sizeof(err));
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_status(st, err);
 	printf("step %lld removed\n", (long long)pos);
 	list_release(&l);
 	return 0;

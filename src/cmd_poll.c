@@ -72,8 +72,7 @@ create_cmd(struct cli *c, int argc, char **argv)
 	}
 	st = poll_create(c->db, &l, question, (char *const *)options, optv.n,
 	    multiple, at, now_utc(), &id, &sent, err, sizeof(err));
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_status(st, err);
 	if (json)
 		printf("{\"id\": %lld, \"sent\": %lld}\n", (long long)id,
 		    (long long)sent);
@@ -118,17 +117,12 @@ static int
 show_cmd(struct cli *c, int argc, char **argv)
 {
 	int json = 0;
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &json },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub sub = { "poll show", "ID [--json]", 1, 1, opts };
 	struct poll p;
 	struct poll_tally t;
 	struct nv_ctx x;
 	int64_t id;
 
-	cli_parse(&sub, argc, argv);
+	cli_parse_json("poll show", "ID [--json]", 1, 1, &json, argc, argv);
 	id = cli_id("poll show", "a poll ID", argv[0]);
 	x.json = json;
 	x.n = 0;
@@ -180,22 +174,17 @@ static int
 ls_cmd(struct cli *c, int argc, char **argv)
 {
 	int json = 0, n = 0;
-	const struct cli_opt opts[] = {
-		{ "json", 0, OPT_FLAG, &json },
-		{ NULL, 0, 0, NULL }
-	};
-	const struct cli_sub sub = { "poll ls", "LIST [--json]", 1, 1, opts };
 	struct list l;
 	sqlite3_stmt *st;
 
-	cli_parse(&sub, argc, argv);
+	cli_parse_json("poll ls", "LIST [--json]", 1, 1, &json, argc, argv);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
 	st = db_prepare(c->db, "SELECT id, state, question, (SELECT count(*) "
 	    "FROM poll_votes v WHERE v.poll_id=polls.id), closes, multiple "
 	    "FROM polls WHERE list_id=? ORDER BY id");
 	if (st == NULL)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	db_bind(st, "i", l.id);
 	if (json)
 		printf("[");
@@ -239,8 +228,7 @@ close_cmd(struct cli *c, int argc, char **argv)
 	id = cli_id("poll close", "a poll ID", argv[0]);
 	cli_open(c);
 	st = poll_close(&c->cfg, c->db, id, now_utc(), err, sizeof(err));
-	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_DATAERR_, "%s", err);
+	cli_status(st, err);
 	printf("poll %lld closed; the results go to the list\n", (long long)id);
 	return 0;
 }

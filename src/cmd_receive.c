@@ -118,18 +118,15 @@ cmd_receive(struct cli *c, int argc, char **argv)
 	    "< message", 0, 0, opts };
 	size_t size;
 
-	if (wants_help(argc, argv)) {
-		printf("usage: kith receive [-r RECIPIENT] [-f SENDER] < message\n\n"
-		    "Called by the MTA for each message to a list address.  The "
-		    "envelope comes\nfrom -r/-f or from the environment Postfix "
-		    "(ORIGINAL_RECIPIENT, SENDER)\nand Exim (LOCAL_PART, DOMAIN, "
-		    "SENDER) set.  Exit codes: 0 stored (or\ndropped on "
-		    "purpose, or a post over max_size refused with a notice),\n"
-		    "65 other mail over max_size, 67 no such list, 75 try "
-		    "again later.\n");
-		return 0;
-	}
-	cli_parse(&sub, argc, argv);
+	cli_parse_help(&sub,
+	    "usage: kith receive [-r RECIPIENT] [-f SENDER] < message\n\n"
+	    "Called by the MTA for each message to a list address.  The "
+	    "envelope comes\nfrom -r/-f or from the environment Postfix "
+	    "(ORIGINAL_RECIPIENT, SENDER)\nand Exim (LOCAL_PART, DOMAIN, "
+	    "SENDER) set.  Exit codes: 0 stored (or\ndropped on "
+	    "purpose, or a post over max_size refused with a notice),\n"
+	    "65 other mail over max_size, 67 no such list, 75 try "
+	    "again later.\n", argc, argv);
 	if (rcpt == NULL)
 		rcpt = env_first(rcpt_env);
 	if (rcpt == NULL && getenv("LOCAL_PART") && getenv("DOMAIN")) {

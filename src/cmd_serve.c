@@ -130,18 +130,15 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	pid_t deliver = 0;
 	int again = 0;
 
-	if (wants_help(argc, argv)) {
-		printf("usage: kith serve [--listen ADDRESS] [--lmtp ADDRESS]\n\n"
-		    "Serve the web pages members reach from their mail (one-click "
-		    "unsubscribe,\npreferences, list pages with a join form, RSVP "
-		    "and vote links, moderation)\non [http] listen (HOST:PORT, "
-		    "[IPV6]:PORT or unix:/PATH), behind a reverse\nproxy that "
-		    "terminates TLS.  Runs in the foreground: SIGTERM stops it "
-		    "once\nthe requests in flight are answered, SIGHUP reads the "
-		    "configuration again.\nSee kith-serve(8).\n");
-		return 0;
-	}
-	cli_parse(&sub, argc, argv);
+	cli_parse_help(&sub,
+	    "usage: kith serve [--listen ADDRESS] [--lmtp ADDRESS]\n\n"
+	    "Serve the web pages members reach from their mail (one-click "
+	    "unsubscribe,\npreferences, list pages with a join form, RSVP "
+	    "and vote links, moderation)\non [http] listen (HOST:PORT, "
+	    "[IPV6]:PORT or unix:/PATH), behind a reverse\nproxy that "
+	    "terminates TLS.  Runs in the foreground: SIGTERM stops it "
+	    "once\nthe requests in flight are answered, SIGHUP reads the "
+	    "configuration again.\nSee kith-serve(8).\n", argc, argv);
 	if (listen && config_listen_parse(listen, NULL, 0, NULL) < 0)
 		usage_error("serve", "--listen '%s' is not HOST:PORT, "
 		    "[IPV6]:PORT or unix:/PATH", listen);

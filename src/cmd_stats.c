@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "kith/db.h"
 #include "kith/event.h"
 #include "kith/stats.h"
 #include "kith/util.h"
@@ -28,17 +29,13 @@ cmd_stats(struct cli *c, int argc, char **argv)
 	struct stats *s;
 	struct list l;
 
-	if (wants_help(argc, argv)) {
-		printf("usage: kith stats LIST "
-		    "[--since 90d] [--json] [--html report.html]\n\n"
-		    "Members, posts per week, posters, replies per thread, top "
-		    "contributors,\nretention by join month, the member funnel, "
-		    "event RSVP rates, newsletter\ndelivery and bounce rates, the "
-		    "onboarding funnel.  --html writes one\nself-contained page "
-		    "with SVG charts.  See kith(1) for the definitions.\n");
-		return 0;
-	}
-	cli_parse(&sub, argc, argv);
+	cli_parse_help(&sub, "usage: kith stats LIST "
+	    "[--since 90d] [--json] [--html report.html]\n\n"
+	    "Members, posts per week, posters, replies per thread, top "
+	    "contributors,\nretention by join month, the member funnel, "
+	    "event RSVP rates, newsletter\ndelivery and bounce rates, the "
+	    "onboarding funnel.  --html writes one\nself-contained page "
+	    "with SVG charts.  See kith(1) for the definitions.\n", argc, argv);
 	if (since_s) {
 		since = event_duration_parse(since_s);
 		if (since <= 0)
@@ -52,7 +49,7 @@ cmd_stats(struct cli *c, int argc, char **argv)
 	cli_list(c, argv[0], &l);
 	s = stats_compute(c->db, &l, now_utc(), since);
 	if (s == NULL)
-		die(EX_TEMPFAIL_, "database busy");
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	if (html) {
 		FILE *f = fopen(html, "w");
 

@@ -528,7 +528,7 @@ queue_issue(sqlite3 *db, struct issue *is, const char *mode,
 		}
 		sqlite3_reset(ins);
 		db_bind(ins, "itii", groups[g].msg_id, address,
-		    sqlite3_column_int64(st, 0), now_utc());
+		    sqlite3_column_int64(st, 0), is->date);
 		if (sqlite3_step(ins) != SQLITE_DONE) {
 			status = KITH_TEMP;
 			break;
@@ -619,21 +619,30 @@ first_look_slot(sqlite3 *db, const struct list *l, enum digest_kind kind,
 	return owed_from < slot ? owed_from : slot;
 }
 
-int
-digest_run(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
-    enum digest_kind kind, int64_t now, int force, int64_t *issue)
+/* What digest_run decides and queues, under the write lock. */
+struct run_ctx {
+	const struct kith_config *cfg;
+	const struct list *l;
+	enum digest_kind kind;
+	int64_t now, issue, recipients;
+	int force;
+};
+
+static int
+run_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 {
+	struct run_ctx *x = ctx;
+	const struct list *l = x->l;
+	enum digest_kind kind = x->kind;
 	const char *kname = kind_names[kind];
 	char mode[16];
 	int64_t last_post, last_slot, slot, upto, waiting_kb, max_kb, number,
-	    volume, recipients = 0;
+	    volume, now = x->now;
 	int st, due, early;
 	struct issue is;
 
-	*issue = 0;
+	(void)err, (void)errlen;
 	snprintf(mode, sizeof(mode), "digest-%s", kname);
-	if ((st = db_begin(db)) != KITH_OK)
-		return st;
 	/* Decided under the write lock: a racing cron sees our result. */
 	slot = current_slot(db, l, kind, now);
 	if (!state_load(db, l->id, kname, &last_post, &last_slot))
@@ -645,56 +654,54 @@ digest_run(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 	max_kb = list_setting_int(db, l->id, "digest_max_kb", 100);
 	due = slot > last_slot;
 	early = max_kb > 0 && upto > last_post && waiting_kb >= max_kb;
-	if (!due && !early && !force) {
+	if (!due && !early && !x->force)
 		/* Record the first look so that its slot stays handled. */
-		st = db_exec(db, "INSERT OR IGNORE INTO digest_state(list_id, "
+		return db_exec(db, "INSERT OR IGNORE INTO digest_state(list_id, "
 		    "kind, last_post, last_slot) VALUES (?, ?, ?, ?)", "itii",
 		    l->id, kname, last_post, last_slot);
-		if (st == KITH_OK)
-			return db_commit(db);
-		db_rollback(db);
-		return st;
-	}
 	if (upto > last_post) {
 		/* number: a serial over the list's issues of both kinds */
 		number = db_int(db, 0, &st, "SELECT coalesce(max(number), 0) + 1 "
 		    "FROM digests WHERE list_id=?", "i", l->id);
 		volume = volume_at(db, l, now);
-		issue_init(cfg, db, l, &is, kind, volume, next_issue(db, l->id,
+		issue_init(x->cfg, db, l, &is, kind, volume, next_issue(db, l->id,
 		    kind, volume), now);
 		is.after = last_post;
 		is.upto = upto;
-		st = queue_issue(db, &is, mode, &recipients);
+		st = queue_issue(db, &is, mode, &x->recipients);
 		/* Nobody reads this kind: the posts are done with, no issue. */
-		if (st == KITH_OK && recipients > 0)
+		if (st == KITH_OK && x->recipients > 0)
 			st = db_exec(db, "INSERT INTO digests(list_id, kind, volume, "
 			    "number, first_post, last_post, posts, recipients, "
 			    "created) VALUES (?, ?, ?, ?, ?, ?, (SELECT count(*) "
 			    "FROM posts WHERE list_id=? AND id>? AND id<=?), ?, ?)",
 			    "itiiiiiiiii", l->id, kname, volume, number,
-			    last_post + 1, upto, l->id, last_post, upto, recipients,
-			    now);
-		if (st != KITH_OK) {
-			issue_release(&is);
-			db_rollback(db);
-			return st;
-		}
-		if (recipients > 0)
-			*issue = is.issue;
+			    last_post + 1, upto, l->id, last_post, upto,
+			    x->recipients, now);
+		if (st == KITH_OK && x->recipients > 0)
+			x->issue = is.issue;
 		issue_release(&is);
+		if (st != KITH_OK)
+			return st;
 	}
-	st = db_exec(db, "INSERT INTO digest_state(list_id, kind, last_post, "
+	return db_exec(db, "INSERT INTO digest_state(list_id, kind, last_post, "
 	    "last_slot) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET "
 	    "last_post=?3, last_slot=max(last_slot, ?4)", "itii", l->id, kname,
 	    upto, due ? slot : last_slot);
-	if (st != KITH_OK) {
-		db_rollback(db);
-		return st;
-	}
-	st = db_commit(db);
+}
+
+int
+digest_run(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+    enum digest_kind kind, int64_t now, int force, int64_t *issue)
+{
+	struct run_ctx x = { cfg, l, kind, now, 0, 0, force };
+	int st = db_tx(db, run_tx, &x, NULL, 0);
+
+	*issue = x.issue;
 	if (st == KITH_OK && *issue)
 		log_info("digest: '%s' %s issue %lld to %lld members", l->address,
-		    kname, (long long)*issue, (long long)recipients);
+		    kind_names[kind], (long long)*issue,
+		    (long long)x.recipients);
 	return st;
 }
 

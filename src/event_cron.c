@@ -16,39 +16,47 @@
 #include "kith/timeutil.h"
 #include "kith/util.h"
 
-/* Reminders due for one event at now; own transaction. */
+/* One event's cron work, as its transactions take it. */
+struct event_tx {
+	const struct kith_config *cfg;
+	const struct list *l;
+	const struct event *e;
+	int64_t now, occ, next;
+	int64_t due_offset;	/* reminders: the offset sent, 0 for none */
+};
+
+/* reminder_tx - the reminder of occurrence x->occ, when one is due */
 static int
-event_reminders(const struct kith_config *cfg, sqlite3 *db,
-    const struct list *l, const struct event *e, int64_t now)
+reminder_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 {
-	int64_t occ[16];
-	size_t n = event_occurrences(e, now, now + e->remind[0] + 60, occ, 16);
+	struct event_tx *x = ctx;
+	const struct event *e = x->e;
+	int64_t now = x->now;
 	int status = KITH_OK;
+	sqlite3_stmt *st;
 
-	for (size_t i = 0; i < n && status == KITH_OK; i++) {
-		int64_t due_offset = 0;
-		sqlite3_stmt *st;
+	(void)err, (void)errlen;
+	x->due_offset = 0;
+	/* Every offset that has come is marked; the nearest one is sent (a
+	 * cron that was down sends one reminder, not three). */
+	for (int k = 0; k < EVENT_MAX_REMINDERS && e->remind[k]; k++) {
+		char kind[32];
 
-		if ((status = db_begin(db)) != KITH_OK)
-			break;
-		/* Every offset that has come is marked; the nearest one is
-		 * sent (a cron that was down sends one reminder, not three). */
-		for (int k = 0; k < EVENT_MAX_REMINDERS && e->remind[k]; k++) {
-			char kind[32];
-
-			if (occ[i] - e->remind[k] > now)
-				continue;
-			snprintf(kind, sizeof(kind), "remind:%lld",
-			    (long long)e->remind[k]);
-			status = db_exec(db, "INSERT OR IGNORE INTO event_sent("
-			    "event_id, occurrence, kind, at) VALUES (?, ?, ?, ?)",
-			    "iiti", e->id, occ[i], kind, now);
-			if (status != KITH_OK)
-				break;
-			if (sqlite3_changes(db))
-				due_offset = e->remind[k];
-		}
-		st = status == KITH_OK && due_offset ? db_prepare(db,
+		if (x->occ - e->remind[k] > now)
+			continue;
+		snprintf(kind, sizeof(kind), "remind:%lld",
+		    (long long)e->remind[k]);
+		status = db_exec(db, "INSERT OR IGNORE INTO event_sent("
+		    "event_id, occurrence, kind, at) VALUES (?, ?, ?, ?)",
+		    "iiti", e->id, x->occ, kind, now);
+		if (status != KITH_OK)
+			return status;
+		if (sqlite3_changes(db))
+			x->due_offset = e->remind[k];
+	}
+	if (x->due_offset == 0)
+		return KITH_OK;
+	st = db_prepare(db,
 		    "SELECT m.address, m.name FROM event_invites i JOIN members "
 		    "m ON m.id=i.member_id LEFT JOIN rsvps r1 ON r1.event_id="
 		    "i.event_id AND r1.member_id=i.member_id AND r1.occurrence=?2 "
@@ -57,21 +65,33 @@ event_reminders(const struct kith_config *cfg, sqlite3 *db,
 		    "i.event_id=?1 AND m.mode!='nomail' AND m.disabled=0 AND "
 		    "((coalesce(r1.partstat, r0.partstat)='ACCEPTED' AND "
 		    "coalesce(r1.waitlisted, r0.waitlisted)=0) OR "
-		    "coalesce(r1.partstat, r0.partstat)='TENTATIVE')") : NULL;
-		if (st) {
-			db_bind(st, "ii", e->id, occ[i]);
-			while (status == KITH_OK && sqlite3_step(st) == SQLITE_ROW)
-				status = event_notice(cfg, db, l, e, occ[i],
-				    (const char *)sqlite3_column_text(st, 0),
-				    (const char *)sqlite3_column_text(st, 1),
-				    "event-reminder.txt", NULL);
-			sqlite3_finalize(st);
-		}
-		if (status == KITH_OK)
-			status = db_commit(db);
-		else
-			db_rollback(db);
-		if (status == KITH_OK && due_offset)
+		    "coalesce(r1.partstat, r0.partstat)='TENTATIVE')");
+	if (st) {
+		db_bind(st, "ii", e->id, x->occ);
+		while (status == KITH_OK && sqlite3_step(st) == SQLITE_ROW)
+			status = event_notice(x->cfg, db, x->l, e, x->occ,
+			    (const char *)sqlite3_column_text(st, 0),
+			    (const char *)sqlite3_column_text(st, 1),
+			    "event-reminder.txt", NULL);
+		sqlite3_finalize(st);
+	}
+	return status;
+}
+
+/* Reminders due for one event at now; a transaction each. */
+static int
+event_reminders(const struct kith_config *cfg, sqlite3 *db,
+    const struct list *l, const struct event *e, int64_t now)
+{
+	int64_t occ[16];
+	size_t n = event_occurrences(e, now, now + e->remind[0] + 60, occ, 16);
+	struct event_tx x = { cfg, l, e, now, 0, 0, 0 };
+	int status = KITH_OK;
+
+	for (size_t i = 0; i < n && status == KITH_OK; i++) {
+		x.occ = occ[i];
+		status = db_tx(db, reminder_tx, &x, NULL, 0);
+		if (status == KITH_OK && x.due_offset)
 			log_info("event: reminder for %lld at %lld sent",
 			    (long long)e->id, (long long)occ[i]);
 	}
@@ -107,6 +127,27 @@ nudge_members(const struct kith_config *cfg, sqlite3 *db,
 	return status;
 }
 
+/* nudge_tx - the nudge, once, unless the event is full */
+static int
+nudge_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct event_tx *x = ctx;
+	const struct event *e = x->e;
+	int status = KITH_OK;
+
+	(void)err, (void)errlen;
+	if (e->capacity > 0 && event_seats_taken(db, e, 0, &status) >=
+	    e->capacity)
+		return status;
+	if (status == KITH_OK)
+		status = db_exec(db, "INSERT OR IGNORE INTO event_sent(event_id, "
+		    "occurrence, kind, at) VALUES (?, 0, 'nudge', ?)", "ii",
+		    e->id, x->now);
+	if (status == KITH_OK && sqlite3_changes(db) == 1)
+		status = nudge_members(x->cfg, db, x->l, e, x->next);
+	return status;
+}
+
 /*
  * event_nudge - the one nudge, in the last day before rsvp_by, to the
  * invited members who have not answered; it names the deadline in the
@@ -117,31 +158,22 @@ static int
 event_nudge(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
     const struct event *e, int64_t now)
 {
-	int64_t next;
-	int status;
+	struct event_tx x = { cfg, l, e, now, 0, 0, 0 };
 
 	if (e->rsvp_by == 0 || now < e->rsvp_by - 86400 || now >= e->rsvp_by)
 		return KITH_OK;
-	if ((next = event_next_occurrence(e, now)) == 0)
+	if ((x.next = event_next_occurrence(e, now)) == 0)
 		return KITH_OK;
-	if ((status = db_begin(db)) != KITH_OK)
-		return status;
-	if (e->capacity > 0 && event_seats_taken(db, e, 0, &status) >= e->capacity) {
-		if (status == KITH_OK)
-			return db_commit(db);
-		db_rollback(db);
-		return status;
-	}
-	if (status == KITH_OK)
-		status = db_exec(db, "INSERT OR IGNORE INTO event_sent(event_id, "
-		    "occurrence, kind, at) VALUES (?, 0, 'nudge', ?)", "ii",
-		    e->id, now);
-	if (status == KITH_OK && sqlite3_changes(db) == 1)
-		status = nudge_members(cfg, db, l, e, next);
-	if (status == KITH_OK)
-		return db_commit(db);
-	db_rollback(db);
-	return status;
+	return db_tx(db, nudge_tx, &x, NULL, 0);
+}
+
+static int
+seats_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct event_tx *x = ctx;
+
+	(void)err, (void)errlen;
+	return event_fill_all(db, x->l, x->e, x->now);
 }
 
 /* Seats of members who left go to the waitlist; own transaction. */
@@ -149,15 +181,9 @@ static int
 event_seats(sqlite3 *db, const struct list *l, const struct event *e,
     int64_t now)
 {
-	int st;
+	struct event_tx x = { NULL, l, e, now, 0, 0, 0 };
 
-	if ((st = db_begin(db)) != KITH_OK)
-		return st;
-	st = event_fill_all(db, l, e, now);
-	if (st == KITH_OK)
-		return db_commit(db);
-	db_rollback(db);
-	return st;
+	return db_tx(db, seats_tx, &x, NULL, 0);
 }
 
 /* One event's cron work: seats, reminders, the nudge. */

@@ -387,21 +387,39 @@ import_mbox(sqlite3 *db, const struct list *l, const char *path,
 	return st;
 }
 
+/* What import_apply hands to its transactions. */
+struct import_tx {
+	const struct token_key *key;
+	const struct import_plan *plan;
+	const struct list *l;
+	struct import_result *r;
+	int64_t before;
+};
+
+static int
+members_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct import_tx *x = ctx;
+
+	(void)err, (void)errlen;
+	return import_members(db, x->key, x->plan, x->l, x->r);
+}
+
 /*
- * import_archive - the old messages, in batches of transactions.  Posts
- * that were never in a digest here stay out of the next one: the digest
- * state moves past them when nothing else was waiting for it.
+ * archive_tx - the old messages.  Posts that were never in a digest here
+ * stay out of the next one: the digest state moves past them when nothing
+ * else was waiting for it.
  */
 static int
-import_archive(sqlite3 *db, const struct import_plan *plan,
-    const struct list *l, struct import_result *r, char *err, size_t errlen)
+archive_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 {
-	int64_t before = db_int(db, 0, NULL, "SELECT coalesce(max(id), 0) FROM "
-	    "posts WHERE list_id=?", "i", l->id);
-	int st = db_begin(db);
+	struct import_tx *x = ctx;
+	const struct import_plan *plan = x->plan;
+	const struct list *l = x->l;
+	struct import_result *r = x->r;
+	int64_t before = x->before;
+	int st = KITH_OK;
 
-	if (st != KITH_OK)
-		return st;
 	if (plan->archive_dir)
 		st = import_dir(db, l, plan->archive_dir, r);
 	if (st == KITH_OK && plan->mbox)
@@ -416,12 +434,21 @@ import_archive(sqlite3 *db, const struct import_plan *plan,
 			    "excluded.last_post WHERE last_post>=?3", "iti", l->id,
 			    kinds[i], before);
 	}
-	if (st == KITH_OK)
-		return db_commit(db);
-	db_rollback(db);
+	return st;
+}
+
+/* import_archive - the old messages, all or none of them. */
+static int
+import_archive(sqlite3 *db, struct import_tx *x, char *err, size_t errlen)
+{
+	int st;
+
+	x->before = db_int(db, 0, NULL, "SELECT coalesce(max(id), 0) FROM "
+	    "posts WHERE list_id=?", "i", x->l->id);
+	st = db_tx(db, archive_tx, x, err, errlen);
 	if (st == KITH_TEMP)
-		snprintf(err, errlen, "database busy while importing the "
-		    "archive; nothing of it was imported");
+		snprintf(err, errlen, "nothing of the archive was imported: "
+		    DB_BUSY_TEXT);
 	return st;
 }
 
@@ -430,6 +457,7 @@ import_apply(sqlite3 *db, const struct token_key *key,
     struct import_plan *plan, const char *list_spec,
     struct import_result *r, char *err, size_t errlen)
 {
+	struct import_tx x;
 	struct buf dropped;
 	struct list l;
 	int st;
@@ -440,21 +468,16 @@ import_apply(sqlite3 *db, const struct token_key *key,
 	if (st != KITH_OK)
 		return st;
 	buf_init(&dropped);
-	st = db_begin(db);
-	if (st == KITH_OK)
-		st = import_members(db, key, plan, &l, r);
-	if (st == KITH_OK)
-		st = db_commit(db);
-	else
-		db_rollback(db);
+	x = (struct import_tx){ key, plan, &l, r, 0 };
+	st = db_tx(db, members_tx, &x, NULL, 0);
 	/* list_setting_set keeps its own transaction, one per setting */
 	if (st == KITH_OK)
 		st = import_settings(db, plan, &l, r, &dropped);
 	if (st == KITH_OK)
-		st = import_archive(db, plan, &l, r, err, errlen);
+		st = import_archive(db, &x, err, errlen);
 	else
-		snprintf(err, errlen, "database busy; no member or setting was "
-		    "imported");
+		snprintf(err, errlen, "no member or setting was imported: "
+		    DB_BUSY_TEXT);
 	if (st == KITH_OK)
 		r->list = xstrdup(l.address);
 	list_release(&l);

@@ -152,58 +152,62 @@ list_release(struct list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-int
-list_create(sqlite3 *db, const char *address, const char *owner,
-    const char *name, const char *description, char *err, size_t errlen)
-{
-	char *addr = address_normalize(address), *own = NULL, *at;
-	int64_t list_id, now = now_utc();
-	int st = KITH_PERM;
+struct create_ctx {
+	char *addr;
+	const char *owner, *name, *description;
+	int64_t now;
+};
 
-	if (addr == NULL || strchr(addr, '+')) {
-		snprintf(err, errlen, "'%s' is not a valid list address", address);
-		goto done;
-	}
-	own = address_normalize(owner);
-	if (own == NULL) {
-		snprintf(err, errlen, "'%s' is not a valid owner address", owner);
-		goto done;
-	}
-	at = strchr(addr, '@');
-	if ((st = db_begin(db)) != KITH_OK) {
-		snprintf(err, errlen, "database busy; try again");
-		goto done;
-	}
+/* create_tx - the list and its owner, or neither */
+static int
+create_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct create_ctx *x = ctx;
+	char *at = strchr(x->addr, '@');
+	int64_t list_id;
+	int st;
+
 	if (db_int(db, 0, &st, "SELECT count(*) FROM lists WHERE address=?",
-	    "t", addr) > 0) {
-		snprintf(err, errlen, "list '%s' already exists", addr);
-		db_rollback(db);
-		st = KITH_PERM;
-		goto done;
+	    "t", x->addr) > 0) {
+		snprintf(err, errlen, "list '%s' already exists", x->addr);
+		return KITH_PERM;
 	}
 	*at = '\0';
 	st = db_exec(db, "INSERT INTO lists(address, local, domain, name, "
 	    "description, created) VALUES (?||'@'||?, ?, ?, ?, ?, ?)", "tttttti",
-	    addr, at + 1, addr, at + 1, name ? name : addr,
-	    description ? description : "", now);
+	    x->addr, at + 1, x->addr, at + 1, x->name ? x->name : x->addr,
+	    x->description ? x->description : "", x->now);
 	*at = '@';
+	if (st == KITH_OK) {
+		list_id = sqlite3_last_insert_rowid(db);
+		st = db_exec(db, "INSERT INTO members(list_id, address, role, "
+		    "joined) VALUES (?, ?, 'owner', ?)", "iti", list_id,
+		    x->owner, x->now);
+	}
 	if (st != KITH_OK)
-		goto rollback;
-	list_id = sqlite3_last_insert_rowid(db);
-	st = db_exec(db, "INSERT INTO members(list_id, address, role, "
-		    "joined) VALUES (?, ?, 'owner', ?)", "iti", list_id, own, now);
-	if (st != KITH_OK)
-		goto rollback;
-	st = db_commit(db);
-	if (st != KITH_OK)
-		snprintf(err, errlen, "database busy; try again");
-	goto done;
-rollback:
-	db_rollback(db);
-	snprintf(err, errlen, "cannot create list '%s': %s", addr,
-	    sqlite3_errmsg(db));
-done:
-	free(addr);
+		snprintf(err, errlen, "cannot create list '%s': %s", x->addr,
+		    sqlite3_errmsg(db));
+	return st;
+}
+
+int
+list_create(sqlite3 *db, const char *address, const char *owner,
+    const char *name, const char *description, char *err, size_t errlen)
+{
+	struct create_ctx x = { address_normalize(address), NULL, name,
+	    description, now_utc() };
+	char *own = NULL;
+	int st = KITH_PERM;
+
+	if (x.addr == NULL || strchr(x.addr, '+'))
+		snprintf(err, errlen, "'%s' is not a valid list address", address);
+	else if ((own = address_normalize(owner)) == NULL)
+		snprintf(err, errlen, "'%s' is not a valid owner address", owner);
+	else {
+		x.owner = own;
+		st = db_tx(db, create_tx, &x, err, errlen);
+	}
+	free(x.addr);
 	free(own);
 	return st;
 }
@@ -296,23 +300,24 @@ list_find_id(sqlite3 *db, int64_t id, struct list *l)
 	return list_query(db, list_by_id, num, l) == 1 ? KITH_OK : KITH_PERM;
 }
 
-int
-list_remove(sqlite3 *db, const struct list *l)
+static int
+remove_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 {
-	int st = db_begin(db);
+	const struct list *l = ctx;
+	int st;
 
-	if (st != KITH_OK)
-		return st;
+	(void)err, (void)errlen;
 	/* Pending deliveries of this list go with it. */
 	st = db_exec(db, "DELETE FROM outbox_messages WHERE list_id=?", "i",
 	    l->id);
-	if (st == KITH_OK)
-		st = db_exec(db, "DELETE FROM lists WHERE id=?", "i", l->id);
-	if (st != KITH_OK) {
-		db_rollback(db);
-		return st;
-	}
-	return db_commit(db);
+	return st == KITH_OK ? db_exec(db, "DELETE FROM lists WHERE id=?", "i",
+	    l->id) : st;
+}
+
+int
+list_remove(sqlite3 *db, const struct list *l)
+{
+	return db_tx(db, remove_tx, (void *)l, NULL, 0);
 }
 
 int
@@ -422,12 +427,30 @@ value_allowed(const struct list_setting_def *d, const char *value)
 	return 0;
 }
 
+struct setting_row {
+	int64_t list_id;
+	const char *key, *value;
+};
+
+static int
+setting_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	const struct setting_row *r = ctx;
+	int st = db_exec(db, "INSERT INTO list_settings(list_id, key, value) "
+	    "VALUES (?, ?, ?) ON CONFLICT(list_id, key) DO UPDATE SET "
+	    "value=excluded.value", "itt", r->list_id, r->key, r->value);
+
+	if (st != KITH_OK)
+		snprintf(err, errlen, "cannot store setting: %s",
+		    sqlite3_errmsg(db));
+	return st;
+}
+
 int
 list_setting_set(sqlite3 *db, int64_t list_id, const char *key,
     const char *value, char *err, size_t errlen)
 {
 	const struct list_setting_def *d = setting_def(key);
-	int st;
 
 	if (d == NULL) {
 		snprintf(err, errlen, "unknown list setting '%s'; see 'kith "
@@ -444,23 +467,8 @@ list_setting_set(sqlite3 *db, int64_t list_id, const char *key,
 		    "one line of text");
 		return KITH_PERM;
 	}
-	if ((st = db_begin(db)) != KITH_OK) {
-		snprintf(err, errlen, "database busy; try again");
-		return st;
-	}
-	st = db_exec(db, "INSERT INTO list_settings(list_id, key, value) "
-	    "VALUES (?, ?, ?) ON CONFLICT(list_id, key) DO UPDATE SET "
-	    "value=excluded.value", "itt", list_id, key, value);
-	if (st != KITH_OK) {
-		db_rollback(db);
-		snprintf(err, errlen, "cannot store setting: %s",
-		    sqlite3_errmsg(db));
-		return st;
-	}
-	if ((st = db_commit(db)) != KITH_OK)
-		snprintf(err, errlen, "cannot store setting: database busy or "
-		    "disk full; try again");
-	return st;
+	return db_tx(db, setting_tx, &(struct setting_row){ list_id, key,
+	    value }, err, errlen);
 }
 
 void

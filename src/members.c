@@ -633,6 +633,34 @@ import_legacy(sqlite3 *db, int64_t list_id, char *p, struct import_counts *c,
 	return st == KITH_TEMP ? KITH_TEMP : KITH_OK;
 }
 
+/* What member_import_skip read, for its transaction. */
+struct import_text {
+	int64_t list_id;
+	char *p;
+	const char *end;
+	struct import_counts *c;
+	import_bad_fn bad;
+	void *ctx;
+	const struct import_skip *skip;
+};
+
+static int
+import_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct import_text *x = ctx;
+	size_t head = strcspn(x->p, "\r\n");
+	const char *p = x->p;
+
+	(void)err, (void)errlen;
+	/* CSV starts with its header line: a column named address. */
+	if ((head >= 7 && !strncasecmp(p, "address", 7) && (head == 7 ||
+	    p[7] == ',')) || (head >= 9 && !strncasecmp(p, "\"address\"", 9)))
+		return import_csv(db, x->list_id, x->p, x->end, x->c, x->bad,
+		    x->ctx, x->skip);
+	return import_legacy(db, x->list_id, x->p, x->c, x->bad, x->ctx,
+	    x->skip);
+}
+
 int
 member_import(sqlite3 *db, int64_t list_id, FILE *in,
     struct import_counts *c, import_bad_fn bad, void *ctx)
@@ -647,7 +675,7 @@ member_import_skip(sqlite3 *db, int64_t list_id, FILE *in,
 {
 	struct buf b;
 	char chunk[65536], *p;
-	size_t n, head;
+	size_t n;
 	int st;
 
 	memset(c, 0, sizeof(*c));
@@ -663,25 +691,16 @@ member_import_skip(sqlite3 *db, int64_t list_id, FILE *in,
 	p = b.data;
 	if (!strncmp(p, "\xef\xbb\xbf", 3))	/* a byte order mark */
 		p += 3;
-	if ((st = db_begin(db)) != KITH_OK) {
-		buf_release(&b);
-		return st;
+	{
+		struct import_text x = { list_id, p, b.data + b.len, c, bad, ctx,
+		    skip };
+
+		st = db_tx(db, import_tx, &x, NULL, 0);
 	}
-	/* CSV starts with its header line: a column named address. */
-	head = strcspn(p, "\r\n");
-	if ((head >= 7 && !strncasecmp(p, "address", 7) && (head == 7 ||
-	    p[7] == ',')) || (head >= 9 && !strncasecmp(p, "\"address\"", 9)))
-		st = import_csv(db, list_id, p, b.data + b.len, c, bad, ctx,
-		    skip);
-	else
-		st = import_legacy(db, list_id, p, c, bad, ctx, skip);
 	buf_release(&b);
-	if (st != KITH_OK) {
-		db_rollback(db);
+	if (st != KITH_OK)
 		memset(c, 0, sizeof(*c));
-		return st;
-	}
-	return db_commit(db);
+	return st;
 }
 
 int

@@ -736,18 +736,34 @@ owner_summaries(const struct kith_config *cfg, sqlite3 *db,
 	free(due);
 }
 
-int
-membership_cron(const struct kith_config *cfg, sqlite3 *db,
-    const struct token_key *key, int64_t now)
-{
-	int st = db_begin(db);
+struct cron_ctx {
+	const struct kith_config *cfg;
+	const struct token_key *key;
+	int64_t now;
+};
 
-	if (st != KITH_OK)
-		return st;
+/* cron_tx - what expired goes, nomail periods end, owners hear the day;
+ * a step that fails is logged and the others still stand */
+static int
+cron_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	const struct cron_ctx *x = ctx;
+	int64_t now = x->now;
+
+	(void)err, (void)errlen;
 	db_exec(db, "DELETE FROM pending WHERE expires<?", "i", now);
 	db_exec(db, "DELETE FROM confirm_log WHERE sent<?", "i", now - 86400);
 	db_exec(db, "UPDATE members SET mode='each', nomail_until=0 WHERE "
 	    "mode='nomail' AND nomail_until>0 AND nomail_until<=?", "i", now);
-	owner_summaries(cfg, db, key, now);
-	return db_commit(db);
+	owner_summaries(x->cfg, db, x->key, now);
+	return KITH_OK;
+}
+
+int
+membership_cron(const struct kith_config *cfg, sqlite3 *db,
+    const struct token_key *key, int64_t now)
+{
+	struct cron_ctx x = { cfg, key, now };
+
+	return db_tx(db, cron_tx, &x, NULL, 0);
 }

@@ -260,17 +260,54 @@ static const char *const outcome_words[] = { "approved", "rejected",
 /* What became of held post h, for late replies; caller's transaction. */
 static int
 held_log(sqlite3 *db, const struct held *h, const char *outcome,
-    const char *who)
+    const char *who, int64_t now)
 {
 	return db_exec(db, "INSERT OR REPLACE INTO held_log(id, list_id, "
 	    "message_id, subject, outcome, by, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	    "iitttti", h->id, h->list_id, h->message_id, h->subject, outcome,
-	    who, now_utc());
+	    who, now);
+}
+
+/* A decision on a held post, for its transaction. */
+struct decision {
+	const struct mail_ctx *c;
+	const struct held *h;
+	enum mod_action action;
+	const char *reason, *who;
+	int64_t now;
+	int st;		/* KITH_PERM: a step failed (logged), kept anyway */
+};
+
+/* decision_tx - the held post goes, its outcome is logged, the poster of
+ * a rejected post is told; another decision that came first told them
+ * already (KITH_PERM, nothing changes). */
+static int
+decision_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct decision *x = ctx;
+	const struct held *h = x->h;
+	int st = db_exec(db, "DELETE FROM held WHERE id=?", "i", h->id);
+
+	(void)err, (void)errlen;
+	if (st == KITH_OK && sqlite3_changes(db) == 0)
+		return KITH_PERM;
+	if (st == KITH_OK)
+		st = held_log(db, h, outcome_words[x->action], x->who,
+		    x->now);
+	/* a notice that cannot be rendered is logged, not fatal */
+	if (st == KITH_OK && x->action == MOD_REJECT && *h->sender &&
+	    tell_poster(x->c, h->sender, "rejected.txt", h->subject,
+	    x->reason && *x->reason ? x->reason : "no reason given") ==
+	    KITH_TEMP)
+		st = KITH_TEMP;
+	x->st = st;
+	return st == KITH_TEMP ? st : KITH_OK;
 }
 
 int
 moderation_decide(const struct mail_ctx *c, int64_t id,
-    enum mod_action action, const char *reason, const char *who)
+    enum mod_action action, const char *reason, const char *who,
+    int64_t now)
 {
 	struct held h;
 	char *raw = NULL, err[256] = "";
@@ -298,30 +335,17 @@ moderation_decide(const struct mail_ctx *c, int64_t id,
 			message_release(&m);
 		}
 	}
-	if (st == KITH_OK && (st = db_begin(c->db)) == KITH_OK) {
-		st = db_exec(c->db, "DELETE FROM held WHERE id=?", "i", id);
-		/* another decision came first: it told the poster already */
-		if (st == KITH_OK && sqlite3_changes(c->db) == 0) {
-			db_rollback(c->db);
-			st = KITH_PERM;
-			goto done;
-		}
+	if (st == KITH_OK) {
+		struct decision x = { c, &h, action, reason, who, now,
+		    KITH_OK };
+
+		st = db_tx(c->db, decision_tx, &x, NULL, 0);
 		if (st == KITH_OK)
-			st = held_log(c->db, &h, outcome_words[action], who);
-		/* a notice that cannot be rendered is logged, not fatal */
-		if (st == KITH_OK && action == MOD_REJECT && *h.sender &&
-		    tell_poster(c, h.sender, "rejected.txt", h.subject,
-		    reason && *reason ? reason : "no reason given") == KITH_TEMP)
-			st = KITH_TEMP;
-		if (st == KITH_TEMP)
-			db_rollback(c->db);
-		else
-			st = db_commit(c->db);
+			st = x.st;
 	}
 	if (st == KITH_OK)
 		log_info("moderation: %s '<%s>' on '%s' by '%s'",
 		    outcome_words[action], h.message_id, c->l->address, who);
-done:
 	held_release(&h);
 	free(raw);
 	return st;
@@ -556,7 +580,7 @@ moderation_reply(const struct mail_ctx *c, const char *token,
 		st = tell_unclear(c, sender, &h, reply->text);
 	else {
 		st = moderation_decide(c, id, (enum mod_action)action, reason,
-		    sender);
+		    sender, now);
 		/* decided by someone else a moment ago (else: logged) */
 		if (st == KITH_PERM && moderation_get(c->db, id, &h2, NULL,
 		    NULL) == KITH_PERM)
@@ -566,6 +590,22 @@ moderation_reply(const struct mail_ctx *c, const char *token,
 	}
 	held_release(&h);
 	return st;
+}
+
+/* expire_tx - held post x->h goes unseen, its poster told; a step that
+ * fails is logged and the rest still stand */
+static int
+expire_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct decision *x = ctx;
+	const struct held *h = x->h;
+
+	(void)err, (void)errlen;
+	db_exec(db, "DELETE FROM held WHERE id=?", "i", h->id);
+	held_log(db, h, "expired", "", x->now);
+	if (*h->sender)
+		tell_poster(x->c, h->sender, "expired.txt", h->subject, NULL);
+	return KITH_OK;
 }
 
 int
@@ -596,17 +636,12 @@ moderation_expire(const struct kith_config *cfg, sqlite3 *db,
 
 		if (list_find(db, lists[i], &l, err, sizeof(err)) == KITH_OK &&
 		    moderation_get(db, ids[i], &h, NULL, NULL) == KITH_OK) {
-			if (db_begin(db) == KITH_OK) {
-				db_exec(db, "DELETE FROM held WHERE id=?", "i",
-				    ids[i]);
-				held_log(db, &h, "expired", "");
-				if (*h.sender)
-					tell_poster(&c, h.sender, "expired.txt",
-					    h.subject, NULL);
-				db_commit(db);
+			struct decision x = { &c, &h, MOD_DISCARD, NULL, "", now,
+			    KITH_OK };
+
+			if (db_tx(db, expire_tx, &x, NULL, 0) == KITH_OK)
 				log_info("moderation: held '<%s>' on '%s' "
 				    "expired", h.message_id, l.address);
-			}
 			held_release(&h);
 			list_release(&l);
 		}

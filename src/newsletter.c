@@ -159,8 +159,8 @@ frame_load(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 
 int
 newsletter_create(const struct kith_config *cfg, sqlite3 *db,
-    const struct list *l, const struct newsletter_draft *d, int64_t *id,
-    char *err, size_t errlen)
+    const struct list *l, const struct newsletter_draft *d, int64_t now,
+    int64_t *id, char *err, size_t errlen)
 {
 	const char *tname = d->template_name ? d->template_name : "default";
 	char *path, *tmpl = NULL, *text = NULL, *html = NULL;
@@ -203,7 +203,7 @@ newsletter_create(const struct kith_config *cfg, sqlite3 *db,
 	st = db_exec(db, "INSERT INTO campaigns(list_id, subject, text_body, "
 	    "html_body, template, tag, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	    "ittttti", l->id, d->subject, text, html ? html : "", tname,
-	    d->tag ? d->tag : "", now_utc());
+	    d->tag ? d->tag : "", now);
 	if (st == KITH_OK)
 		*id = sqlite3_last_insert_rowid(db);
 	else
@@ -367,15 +367,15 @@ cancel_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 	s->dropped = st == KITH_OK ? sqlite3_changes(db) : 0;
 	if (st == KITH_OK)
 		st = db_exec(db, "UPDATE campaigns SET state='cancelled', "
-		    "finished=? WHERE id=?", "ii", now_utc(), s->id);
+		    "finished=? WHERE id=?", "ii", s->now, s->id);
 	return st;
 }
 
 int
-newsletter_cancel(sqlite3 *db, int64_t id, int64_t *dropped, char *err,
-    size_t errlen)
+newsletter_cancel(sqlite3 *db, int64_t id, int64_t now, int64_t *dropped,
+    char *err, size_t errlen)
 {
-	struct schedule s = { id, 0, NULL, 0, 0, 0 };
+	struct schedule s = { id, 0, NULL, 0, 0, now };
 	int st = db_tx(db, cancel_tx, &s, err, errlen);
 
 	*dropped = st == KITH_OK ? s.dropped : 0;

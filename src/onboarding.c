@@ -268,7 +268,8 @@ step_text(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 /* Queue step s for one member. */
 static int
 send_step(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
-    const struct onboarding_step *s, const char *address, const char *name)
+    const struct onboarding_step *s, const char *address, const char *name,
+    int64_t now)
 {
 	char *mail, *bounce;
 	struct template_out text;
@@ -288,7 +289,7 @@ send_step(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 	if (st == KITH_OK)
 		st = db_exec(db, "INSERT INTO outbox(message_id, rcpt, member_id, "
 		    "updated) SELECT ?, address, id, ? FROM members WHERE "
-		    "list_id=? AND address=?", "iiit", msg_id, now_utc(), l->id,
+		    "list_id=? AND address=?", "iiit", msg_id, now, l->id,
 		    address);
 	free(mail);
 	free(bounce);
@@ -308,6 +309,35 @@ acted(sqlite3 *db, int64_t list_id, int64_t member_id, const char *address,
 		return db_int(db, 0, NULL, "SELECT count(*) FROM rsvps WHERE "
 		    "member_id=?", "i", member_id) > 0;
 	return 0;
+}
+
+/* One member's step, as its transaction takes it. */
+struct due_step {
+	const struct kith_config *cfg;
+	const struct list *l;
+	const struct onboarding_step *step;
+	const char *address, *name, *outcome;
+	int64_t now;
+	int sent;
+};
+
+static int
+due_step_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct due_step *x = ctx;
+	int st = db_exec(db, "INSERT OR IGNORE INTO onboarding(list_id, "
+	    "address, step_id, outcome, at) VALUES (?, ?, ?, ?, ?)", "ititi",
+	    x->l->id, x->address, x->step->id, x->outcome, x->now);
+
+	(void)err, (void)errlen;
+	/* a racing cron got here first: nothing more to do */
+	if (st == KITH_OK && sqlite3_changes(db) == 1 &&
+	    !strcmp(x->outcome, "sent")) {
+		st = send_step(x->cfg, db, x->l, x->step, x->address, x->name,
+		    x->now);
+		x->sent = st == KITH_OK;
+	}
+	return st;
 }
 
 /* The due step of one member, if any, in its own transaction. */
@@ -332,21 +362,14 @@ member_step(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 		outcome = *steps[k].unless && acted(db, l->id, member_id, address,
 		    steps[k].unless) ? "skipped" : "sent";
 	}
-	if ((st = db_begin(db)) != KITH_OK)
-		return st;
-	st = db_exec(db, "INSERT OR IGNORE INTO onboarding(list_id, address, "
-	    "step_id, outcome, at) VALUES (?, ?, ?, ?, ?)", "ititi", l->id,
-	    address, steps[k].id, outcome, now);
-	/* a racing cron got here first: nothing more to do */
-	if (st == KITH_OK && sqlite3_changes(db) == 1 &&
-	    !strcmp(outcome, "sent")) {
-		st = send_step(cfg, db, l, &steps[k], address, name);
+	{
+		struct due_step x = { cfg, l, &steps[k], address, name, outcome,
+		    now, 0 };
+
+		st = db_tx(db, due_step_tx, &x, NULL, 0);
 		if (st == KITH_OK)
-			(*sent)++;
+			*sent += x.sent;
 	}
-	if (st == KITH_OK)
-		return db_commit(db);
-	db_rollback(db);
 	return st;
 }
 

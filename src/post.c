@@ -159,7 +159,7 @@ post_accept(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 		m = &fm, parsed = 1;
 	copy = post_copy(db, cfg, l, m, received, msgid, &clen, &per_member);
 	if ((st = db_begin(db)) != KITH_OK) {
-		snprintf(o->error, sizeof(o->error), "database busy");
+		snprintf(o->error, sizeof(o->error), "%s", DB_BUSY_TEXT);
 		goto done;
 	}
 	/* Checked under the write lock: two receives of one post race here. */
@@ -176,7 +176,7 @@ post_accept(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	    (st = outbox_fanout_members(db, msg_id, l->id, &o->recipients)) !=
 	    KITH_OK) {
 		snprintf(o->error, sizeof(o->error), "%s", st == KITH_PERM ?
-		    sqlite3_errmsg(db) : "database busy or disk full");
+		    sqlite3_errmsg(db) : DB_BUSY_TEXT);
 		db_rollback(db);
 		goto done;
 	}

@@ -771,6 +771,23 @@ forget_all(sqlite3 *db, const struct token_key *key, const char *addr,
 	return st;
 }
 
+struct forget_ctx {
+	const struct token_key *key;
+	const char *addr;
+	enum privacy_posts mode;
+	int64_t now;
+	struct buf *report;
+};
+
+static int
+forget_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+{
+	struct forget_ctx *x = ctx;
+
+	(void)err, (void)errlen;
+	return forget_all(db, x->key, x->addr, x->mode, x->now, x->report);
+}
+
 int
 privacy_forget(sqlite3 *db, const struct token_key *key,
     const char *address, enum privacy_posts mode, int64_t now,
@@ -787,13 +804,11 @@ privacy_forget(sqlite3 *db, const struct token_key *key,
 	/* deleted bytes are overwritten, in the tables and the free pages */
 	old = (int)db_int(db, 0, NULL, "PRAGMA secure_delete", "");
 	db_exec(db, "PRAGMA secure_delete=ON", "");
-	st = db_begin(db);
-	if (st == KITH_OK)
-		st = forget_all(db, key, addr, mode, now, report);
-	if (st == KITH_OK)
-		st = db_commit(db);
-	else
-		db_rollback(db);
+	{
+		struct forget_ctx x = { key, addr, mode, now, report };
+
+		st = db_tx(db, forget_tx, &x, NULL, 0);
+	}
 	if (st == KITH_OK) {
 		int r = privacy_scrub(db);
 
@@ -803,7 +818,7 @@ privacy_forget(sqlite3 *db, const struct token_key *key,
 		    PRIVACY_POSTS_DELETE ? "deleted" : "anonymised", r == 1 ?
 		    "" : "; the WAL is truncated at the next checkpoint");
 	} else
-		snprintf(err, errlen, "database busy; nothing was changed");
+		snprintf(err, errlen, "nothing was changed: %s", DB_BUSY_TEXT);
 	db_exec(db, old ? "PRAGMA secure_delete=ON" : "PRAGMA secure_delete=OFF",
 	    "");
 	free(addr);

@@ -122,7 +122,7 @@ decide(struct web *w, const struct web_request *rq, struct web_response *rs,
 		return;
 	}
 	st = moderation_decide(&c, t->thing, (enum mod_action)action,
-	    str_trim(reason), t->m.address);
+	    str_trim(reason), t->m.address, now_utc());
 	if (st == KITH_TEMP)
 		web_unavailable(w, rs);
 	else if (st != KITH_OK) {

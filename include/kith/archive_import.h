@@ -30,6 +30,7 @@ struct import_opts {
 	int mboxo;		/* only "From " lines were quoted (mboxo) */
 	int batch;		/* messages per transaction; 0: 2000 */
 	int searchable;		/* 0 when the list's archive is off */
+	int64_t now;		/* received, for a message with no date */
 };
 
 /*

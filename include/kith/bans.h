@@ -9,8 +9,9 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
-/* KITH_OK (added or already there), KITH_PERM for a bad pattern, KITH_TEMP. */
-int ban_add(sqlite3 *db, int64_t list_id, const char *pattern);
+/* Ban pattern from now on: KITH_OK (added or already there), KITH_PERM for
+ * a bad pattern, KITH_TEMP. */
+int ban_add(sqlite3 *db, int64_t list_id, const char *pattern, int64_t now);
 /* 1 removed, 0 not found, -1 error. */
 int ban_remove(sqlite3 *db, int64_t list_id, const char *pattern);
 /* 1 when address is banned on list_id or site-wide. */

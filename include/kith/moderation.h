@@ -34,11 +34,13 @@ int moderation_hold_as(const struct mail_ctx *c, const struct message *m,
 
 /*
  * moderation_decide - carry out a decision on held post id of list c->l
- * (its own transactions).  KITH_OK, KITH_PERM when there is no such held
- * post, KITH_TEMP on database trouble.  reason may be NULL.
+ * (its own transactions), logged as taken at now.  KITH_OK, KITH_PERM
+ * when there is no such held post, KITH_TEMP on database trouble.
+ * reason may be NULL.
  */
 int moderation_decide(const struct mail_ctx *c, int64_t id,
-    enum mod_action action, const char *reason, const char *who);
+    enum mod_action action, const char *reason, const char *who,
+    int64_t now);
 
 /* A moderator's reply to team-confirm+h.ID.MID-...: KITH_OK / PERM / TEMP. */
 int moderation_reply(const struct mail_ctx *c, const char *token,

@@ -51,11 +51,12 @@ struct newsletter_draft {
  * newsletter_create - store a draft for list l: the body is put into the
  * template (newsletter/NAME.txt and .html, per list first) and every
  * {{variable}} checked.  KITH_OK and *id; KITH_PERM with err (missing
- * template, unknown variable, bad tag); KITH_TEMP when busy.
+ * template, unknown variable, bad tag); KITH_TEMP when busy.  now is
+ * when it was created.
  */
 int newsletter_create(const struct kith_config *cfg, sqlite3 *db,
-    const struct list *l, const struct newsletter_draft *d, int64_t *id,
-    char *err, size_t errlen);
+    const struct list *l, const struct newsletter_draft *d, int64_t now,
+    int64_t *id, char *err, size_t errlen);
 
 /* KITH_OK and *c (campaign_release), or KITH_PERM when no such campaign. */
 int newsletter_get(sqlite3 *db, int64_t id, struct campaign *c);
@@ -71,10 +72,11 @@ int newsletter_schedule(sqlite3 *db, int64_t id, int64_t at, const char *tz,
 /*
  * newsletter_cancel - a draft or scheduled campaign is never sent; one
  * that is sending stops: copies not yet handed over are dropped
- * (*dropped counts them).  KITH_PERM with err once sent or cancelled.
+ * (*dropped counts them), finished at now.  KITH_PERM with err once sent
+ * or cancelled.
  */
-int newsletter_cancel(sqlite3 *db, int64_t id, int64_t *dropped, char *err,
-    size_t errlen);
+int newsletter_cancel(sqlite3 *db, int64_t id, int64_t now, int64_t *dropped,
+    char *err, size_t errlen);
 
 /*
  * newsletter_start - queue campaign id now (draft or scheduled): one

@@ -76,6 +76,7 @@ main(void)
 	srunner_add_suite(sr, event_texts_suite());
 	srunner_add_suite(sr, lmtp_suite());
 	srunner_add_suite(sr, lang_suite());
+	srunner_add_suite(sr, moderation_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

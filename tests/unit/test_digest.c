@@ -189,6 +189,11 @@ START_TEST(test_digest_golden)
 	ck_assert_int_eq(digest_run(&cfg, db, &team, DIGEST_WEEKLY, ISSUED, 1,
 	    &issue), KITH_OK);
 	ck_assert_int_eq(issue, 1);
+	/* every copy is queued at the run's now, not the machine's clock */
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM outbox "
+	    "WHERE updated!=?", "i", (int64_t)ISSUED), 0);
+	ck_assert_int_gt(db_int(db, 0, NULL, "SELECT count(*) FROM outbox", ""),
+	    0);
 	out = open_memstream(&got, &gotlen);
 	ck_assert_int_eq(digest_render_issue(&cfg, db, &team, renders[_i].kind,
 	    0, 1, renders[_i].format, out), KITH_OK);

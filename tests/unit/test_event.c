@@ -277,10 +277,10 @@ START_TEST(test_leave_frees_seat)
 		ck_assert_int_eq(db_exec(db, leave_cases[_i].sql, ""), KITH_OK);
 		break;
 	case 2:
-		ck_assert_int_eq(ban_add(db, l.id, "bob@example.org"), KITH_OK);
+		ck_assert_int_eq(ban_add(db, l.id, "bob@example.org", NOW), KITH_OK);
 		break;
 	case 3:
-		ck_assert_int_eq(ban_add(db, 0, "b?b@*.org"), KITH_OK);
+		ck_assert_int_eq(ban_add(db, 0, "b?b@*.org", NOW), KITH_OK);
 		break;
 	}
 	/* cron, twice: one promotion */
@@ -373,7 +373,7 @@ START_TEST(test_nudge_selection)
 	rsvp(id, "bob", "ACCEPTED", 0, 100);
 	db_exec(db, "UPDATE members SET mode='nomail' WHERE address="
 	    "'erin@example.org'", "");
-	ban_add(db, l.id, "frank@example.org");
+	ban_add(db, l.id, "frank@example.org", NOW);
 	ck_assert_int_eq(cron_at(nudge_cases[_i].now), 0);
 	ck_assert_int_eq(cron_at(nudge_cases[_i].now + 60), 0);
 	nudged(got, sizeof(got));

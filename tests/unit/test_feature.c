@@ -165,8 +165,8 @@ START_TEST(test_old_queue_delivers)
 	const char *who[] = { "alice@example.org", "bob@example.org" };
 	int files;
 
-	ck_assert_int_eq(newsletter_create(&cfg, db, &l, &d, &campaign, err,
-	    sizeof(err)), KITH_OK);
+	ck_assert_int_eq(newsletter_create(&cfg, db, &l, &d, NOW, &campaign,
+	    err, sizeof(err)), KITH_OK);
 	ck_assert_int_eq(newsletter_start(db, campaign, NOW, &n, err,
 	    sizeof(err)), KITH_OK);
 	ck_assert_int_eq(n, 2);
@@ -354,6 +354,10 @@ START_TEST(test_cron_reads_every_row)
 	ck_assert_int_eq(onboarding_cron(&c, later), KITH_OK);
 	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT count(*) FROM onboarding "
 	    "WHERE outcome='sent'", ""), 600);	/* owner and Bob */
+	/* each copy is queued at the cron's now, not the machine's clock */
+	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT count(*) FROM outbox o "
+	    "JOIN outbox_messages m ON m.id=o.message_id WHERE "
+	    "m.kind='onboarding' AND o.updated=?", "i", later), 600);
 	ck_assert_int_eq(poll_cron(&c, later), KITH_OK);
 	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT count(*) FROM polls WHERE "
 	    "state='closed'", ""), 70);

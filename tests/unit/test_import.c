@@ -1,11 +1,15 @@
-/* test_import - the readers of Mailman's files, table-driven. */
+/* test_import - the readers of Mailman's files, table-driven; an
+ * archive's undated message. */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kith/archive_import.h"
+#include "kith/db.h"
 #include "kith/import.h"
+#include "kith/lists.h"
 #include "kith/import_mailman.h"
 #include "kith/util.h"
 #include "unit.h"
@@ -153,6 +157,43 @@ START_TEST(test_plan_member)
 }
 END_TEST
 
+/*
+ * A message of an imported archive with no date (neither a Date field
+ * nor one on its From_ line) was received when its caller says: the
+ * import's now, not the machine's clock.
+ */
+START_TEST(test_archive_undated)
+{
+	const int64_t t = 1796083200LL;	/* 2026-12-01 00:00 UTC */
+	struct import_opts o = { 0, 0, 1, t };
+	struct import_counts n;
+	struct list l;
+	char dir[256], err[256], *path;
+	sqlite3 *db = unit_db(dir, sizeof(dir));
+	FILE *f;
+
+	ck_assert_ptr_nonnull(db);
+	ck_assert_int_eq(list_create(db, "team@example.org", "alice@example.org",
+	    "Team", NULL, err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(list_find(db, "team", &l, err, sizeof(err)), KITH_OK);
+	path = xasprintf("%s/undated.mbox", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("From bob@example.org\nFrom: bob@example.org\nSubject: "
+	    "undated\nMessage-ID: <undated@example.org>\n\nno date\n", f);
+	fclose(f);
+	ck_assert_int_eq(archive_import_mbox(db, l.id, path, &o, &n, err,
+	    sizeof(err)), KITH_OK);
+	ck_assert_int_eq(n.imported, 1);
+	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT received FROM posts WHERE "
+	    "message_id='undated@example.org'", ""), t);
+	free(path);
+	list_release(&l);
+	sqlite3_close(db);
+	unit_rmdir(dir);
+}
+END_TEST
+
 Suite *
 import_suite(void)
 {
@@ -166,6 +207,7 @@ import_suite(void)
 	tcase_add_loop_test(tc, test_member_line, 0,
 	    (int)(sizeof(lines) / sizeof(lines[0])));
 	tcase_add_test(tc, test_plan_member);
+	tcase_add_test(tc, test_archive_undated);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,5 +1,6 @@
 /* test_newsletter - rates, local times, the throttle's
- * spacing, and reading bounce reports. */
+ * spacing, reading bounce reports, and a campaign's times as its caller
+ * gives them. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -7,8 +8,11 @@
 
 #include "kith/bounce.h"
 #include "kith/compose.h"
+#include "kith/config.h"
 #include "kith/db.h"
 #include "kith/event.h"
+#include "kith/lists.h"
+#include "kith/newsletter.h"
 #include "kith/poll.h"
 #include "kith/throttle.h"
 #include "kith/timeutil.h"
@@ -219,6 +223,50 @@ START_TEST(test_duration)
 }
 END_TEST
 
+/*
+ * A campaign is created and cancelled at the times its caller gives, not
+ * at the machine's: created at T, cancelled an hour later, whatever the
+ * clock says.
+ */
+START_TEST(test_campaign_clock)
+{
+	const int64_t t = 1796083200LL;	/* 2026-12-01 00:00 UTC */
+	struct newsletter_draft d = { "Winter news", "Snow at last.", NULL,
+	    NULL, NULL };
+	struct kith_config cfg;
+	struct list l;
+	char dir[256], err[256];
+	sqlite3 *db = unit_db(dir, sizeof(dir));
+	int64_t id, dropped;
+
+	ck_assert_ptr_nonnull(db);
+	setenv("KITH_HOME", dir, 1);
+	ck_assert_int_eq(config_load(&cfg, "/dev/null", err, sizeof(err)), 0);
+	unsetenv("KITH_HOME");
+	ck_assert_int_eq(list_create(db, "team@example.org", "alice@example.org",
+	    "Team", NULL, err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(list_find(db, "team", &l, err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(newsletter_create(&cfg, db, &l, &d, t, &id, err,
+	    sizeof(err)), KITH_OK);
+	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT created FROM campaigns "
+	    "WHERE id=?", "i", id), t);
+	ck_assert_int_eq(newsletter_cancel(db, id, t + 3600, &dropped, err,
+	    sizeof(err)), KITH_OK);
+	ck_assert_int_eq(dropped, 0);
+	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT finished FROM campaigns "
+	    "WHERE id=? AND state='cancelled'", "i", id), t + 3600);
+	/* once cancelled, it stays as it was */
+	ck_assert_int_eq(newsletter_cancel(db, id, t + 7200, &dropped, err,
+	    sizeof(err)), KITH_PERM);
+	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT finished FROM campaigns "
+	    "WHERE id=?", "i", id), t + 3600);
+	list_release(&l);
+	sqlite3_close(db);
+	config_release(&cfg);
+	unit_rmdir(dir);
+}
+END_TEST
+
 Suite *
 newsletter_suite(void)
 {
@@ -235,6 +283,7 @@ newsletter_suite(void)
 	tcase_add_loop_test(tc, test_poll_choice, 0,
 	    sizeof(choice_cases) / sizeof(choice_cases[0]));
 	tcase_add_test(tc, test_duration);
+	tcase_add_test(tc, test_campaign_clock);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -5,12 +5,15 @@
 #include <string.h>
 
 #include "kith/bans.h"
+#include "kith/db.h"
 #include "kith/lists.h"
 #include "kith/members.h"
 #include "kith/message.h"
 #include "kith/policy.h"
 #include "kith/util.h"
 #include "unit.h"
+
+#define BAN_AT 1796083200LL	/* 2026-12-01 00:00 UTC */
 
 static const struct {
 	const char *headers, *env_from;
@@ -103,12 +106,15 @@ START_TEST(test_loop_and_rights)
 	list_setting_set(db, l.id, "posting", "anyone", err, sizeof(err));
 	ck_assert_int_eq(policy_may_post(db, &l, &m, "eve@example.net", &why), POST_ACCEPT);
 	/* a ban beats every other rule */
-	ck_assert_int_eq(ban_add(db, l.id, "*@example.net"), KITH_OK);
+	ck_assert_int_eq(ban_add(db, l.id, "*@example.net", BAN_AT), KITH_OK);
 	ck_assert_int_eq(policy_may_post(db, &l, &m, "eve@example.net", &why), POST_BANNED);
 	ck_assert_int_eq(ban_remove(db, l.id, "*@example.net"), 1);
-	ck_assert_int_eq(ban_add(db, 0, "EVE@example.net"), KITH_OK);
+	ck_assert_int_eq(ban_add(db, 0, "EVE@example.net", BAN_AT), KITH_OK);
+	/* the ban dates from when its caller says, not the machine's clock */
+	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT created FROM bans WHERE "
+	    "pattern='eve@example.net'", ""), BAN_AT);
 	ck_assert_int_eq(policy_may_post(db, &l, &m, "eve@example.net", &why), POST_BANNED);
-	ck_assert_int_eq(ban_add(db, 0, "bad pattern"), KITH_PERM);
+	ck_assert_int_eq(ban_add(db, 0, "bad pattern", BAN_AT), KITH_PERM);
 	message_release(&m);
 
 	/* members: moderated list, moderated member, first post */

@@ -38,6 +38,7 @@ Suite *privacy_suite(void);
 Suite *import_suite(void);
 Suite *lmtp_suite(void);
 Suite *lang_suite(void);
+Suite *moderation_suite(void);
 
 /* A fresh database in a temporary directory; caller closes and removes. */
 #include <sqlite3.h>

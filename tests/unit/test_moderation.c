@@ -1,0 +1,114 @@
+/*
+ * test_moderation - a decision on a held post, and its expiry, are logged
+ * at the time the caller gives, not at the machine's.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kith/config.h"
+#include "kith/db.h"
+#include "kith/lists.h"
+#include "kith/moderation.h"
+#include "kith/notice.h"
+#include "kith/util.h"
+#include "unit.h"
+
+#define T 1796083200LL		/* 2026-12-01 00:00 UTC */
+
+static char dir[256];
+static struct kith_config cfg;
+static sqlite3 *db;
+static struct list l;
+
+static void
+setup(void)
+{
+	char err[256];
+
+	db = unit_db(dir, sizeof(dir));
+	ck_assert_ptr_nonnull(db);
+	setenv("KITH_HOME", dir, 1);
+	ck_assert_int_eq(config_load(&cfg, "/dev/null", err, sizeof(err)), 0);
+	unsetenv("KITH_HOME");
+	ck_assert_int_eq(list_create(db, "team@example.org", "alice@example.org",
+	    "Team", NULL, err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(list_find(db, "team", &l, err, sizeof(err)), KITH_OK);
+}
+
+static void
+teardown(void)
+{
+	list_release(&l);
+	sqlite3_close(db);
+	config_release(&cfg);
+	unit_rmdir(dir);
+}
+
+/* A held post (no sender: nobody is told), expiring at expires. */
+static int64_t
+hold(const char *message_id, int64_t expires)
+{
+	ck_assert_int_eq(db_exec(db, "INSERT INTO held(list_id, message_id, "
+	    "sender, subject, reason, raw, created, expires) VALUES (?, ?, '', "
+	    "'Hi', 'non-member', 'x', ?, ?)", "itii", l.id, message_id,
+	    T - 3600, expires), KITH_OK);
+	return sqlite3_last_insert_rowid(db);
+}
+
+/* What became of held post id: the outcome word, who and when. */
+static void
+assert_outcome(int64_t id, const char *outcome, const char *by, int64_t at)
+{
+	char *o = NULL, *b = NULL;
+	int64_t when = 0;
+
+	ck_assert_int_eq(moderation_outcome(db, id, l.id, &o, &b, &when),
+	    KITH_OK);
+	ck_assert_str_eq(o, outcome);
+	ck_assert_str_eq(b, by);
+	ck_assert_int_eq(when, at);
+	free(o);
+	free(b);
+}
+
+START_TEST(test_decision_at_now)
+{
+	struct mail_ctx c = { &cfg, db, NULL, &l, NULL, NULL };
+	int64_t id = hold("a@example.net", T + 86400);
+
+	ck_assert_int_eq(moderation_decide(&c, id, MOD_DISCARD, NULL,
+	    "alice@example.org", T), KITH_OK);
+	assert_outcome(id, "discarded", "alice@example.org", T);
+	/* a second decision finds nothing held and changes nothing */
+	ck_assert_int_eq(moderation_decide(&c, id, MOD_REJECT, "late",
+	    "bob@example.org", T + 60), KITH_PERM);
+	assert_outcome(id, "discarded", "alice@example.org", T);
+}
+END_TEST
+
+START_TEST(test_expiry_at_now)
+{
+	int64_t gone = hold("b@example.net", T), kept = hold("c@example.net",
+	    T + 86400);
+
+	ck_assert_int_eq(moderation_expire(&cfg, db, NULL, T + 1), KITH_OK);
+	assert_outcome(gone, "expired", "", T + 1);
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM held WHERE "
+	    "id=?", "i", kept), 1);
+}
+END_TEST
+
+Suite *
+moderation_suite(void)
+{
+	Suite *s = suite_create("moderation");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_decision_at_now);
+	tcase_add_test(tc, test_expiry_at_now);
+	suite_add_tcase(s, tc);
+	return s;
+}
