@@ -826,7 +826,10 @@ db_open(const char *path, int create, int busy_ms,
  */
 struct cached {
 	char *sql;
-	unsigned long hash;	/* sql_hash(sql): most misses end there */
+	/* str_hash(sql), compared first: many statements share a long
+	 * prefix ("SELECT id, list_id, address, ..."), so most misses end
+	 * there instead of in a strcmp of each kept one */
+	unsigned long hash;
 	sqlite3_stmt *st;
 	int out;		/* given out, not yet done */
 	unsigned long used;	/* for least recently used */
@@ -860,21 +863,6 @@ conn_cache(sqlite3 *db, int claim)
 	return cc;
 }
 
-/*
- * sql_hash - FNV-1a of sql.  Many statements share a long prefix
- * ("SELECT id, list_id, address, ..."): comparing the hash first keeps
- * a lookup to one pass over sql instead of a strcmp of each kept one.
- */
-static unsigned long
-sql_hash(const char *sql)
-{
-	unsigned long h = 2166136261UL;
-
-	for (; *sql; sql++)
-		h = (h ^ (unsigned char)*sql) * 16777619UL;
-	return h;
-}
-
 sqlite3_stmt *
 db_cached(sqlite3 *db, const char *sql)
 {
@@ -885,7 +873,7 @@ db_cached(sqlite3 *db, const char *sql)
 
 	if (cc == NULL)
 		return db_prepare(db, sql);
-	hash = sql_hash(sql);
+	hash = str_hash(sql);
 	for (int i = 0; i < CACHED_MAX; i++) {
 		struct cached *c = &cc->c[i];
 

@@ -872,18 +872,24 @@ template_keep_texts(int on)
 	keep_texts = on != 0;
 }
 
+/* slot_empty - give back what cache slot i holds. */
+static void
+slot_empty(size_t i)
+{
+	free(cache[i].path);
+	free(cache[i].key);
+	i18n_lang_free(cache[i].lang);
+	cache[i].path = NULL;
+	cache[i].key = NULL;
+	cache[i].lang = NULL;
+}
+
 void
 template_cache_clear(void)
 {
 	kept_clear();
-	for (size_t i = 0; i < sizeof(cache) / sizeof(cache[0]); i++) {
-		free(cache[i].path);
-		free(cache[i].key);
-		i18n_lang_free(cache[i].lang);
-		cache[i].path = NULL;
-		cache[i].key = NULL;
-		cache[i].lang = NULL;
-	}
+	for (size_t i = 0; i < sizeof(cache) / sizeof(cache[0]); i++)
+		slot_empty(i);
 }
 
 static int
@@ -964,10 +970,7 @@ lang_find(const char *data_dir, const char *code, char *err, size_t errlen)
 	}
 	if (i == ncache) {
 		/* full: the last slot turns over (a render uses one language) */
-		i--;
-		free(cache[i].path);
-		free(cache[i].key);
-		i18n_lang_free(cache[i].lang);
+		slot_empty(--i);
 	}
 	cache[i].path = path;
 	cache[i].key = key;
@@ -1546,17 +1549,6 @@ read_text(const char *path, char *err, size_t errlen)
 	return b.data ? buf_detach(&b, NULL) : xstrdup("");
 }
 
-/* kept_hash - FNV-1a of key, compared before the key itself. */
-static unsigned long
-kept_hash(const char *key)
-{
-	unsigned long h = 2166136261UL;
-
-	for (; *key; key++)
-		h = (h ^ (unsigned char)*key) * 16777619UL;
-	return h;
-}
-
 /*
  * find_text - the file name resolves to for o (*path, caller frees), its
  * language (lang, 16 bytes) and its bytes (returned, caller frees); from
@@ -1573,7 +1565,7 @@ find_text(const struct kith_config *cfg, const struct template_opts *o,
 		key = xasprintf("%s\n%s\n%s\n%s", cfg && cfg->data_dir ?
 		    cfg->data_dir : "", o && o->list ? o->list : "",
 		    o && o->lang ? o->lang : "", name);
-		hash = kept_hash(key);
+		hash = str_hash(key);
 		pthread_mutex_lock(&kept_lock);
 		for (size_t i = 0; i < nkept && text == NULL; i++)
 			if (kept[i].hash == hash && !strcmp(kept[i].key, key)) {

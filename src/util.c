@@ -284,6 +284,16 @@ str_trim_span(const char *s, size_t *n)
 	return s;
 }
 
+unsigned long
+str_hash(const char *s)
+{
+	unsigned long h = 2166136261UL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619UL;
+	return h;
+}
+
 int
 str_casestarts(const char *s, const char *prefix)
 {

@@ -74,6 +74,8 @@ char *str_trim(char *s);
 /* The same for the span s[0..*n) without writing: returns its first
  * byte and shortens *n (white space in header tags, RFC 7489 and 8617). */
 const char *str_trim_span(const char *s, size_t *n);
+/* FNV-1a of s: a cache compares it before the string itself. */
+unsigned long str_hash(const char *s);
 int str_casestarts(const char *s, const char *prefix);
 /* Case-insensitive search of needle in the first n bytes of hay. */
 const char *mem_casestr(const char *hay, size_t n, const char *needle);
