@@ -155,15 +155,10 @@ moderation_hold_as(const struct mail_ctx *c, const struct message *m,
 		/* good for as long as the post waits, no longer */
 		confirm = confirm_address_until(c, "moderate", payload, mod,
 		    now + days * 86400);
-		memset(&o, 0, sizeof(o));
-		o.to = mod;
-		o.tmpl = "held-moderator.txt";
-		o.vars = vars;
-		o.nvars = 5;
-		o.tv = tv;
-		o.reply_to = confirm;
-		o.attach = m->raw;
-		o.attach_len = m->len;
+		o = (struct notice_opts){ .to = mod,
+		    .tmpl = "held-moderator.txt", .vars = vars, .nvars = 5,
+		    .tv = tv, .reply_to = confirm, .attach = m->raw,
+		    .attach_len = m->len };
 		st = notice_queue(c->db, c->cfg, c->l, &o);
 		tv_free(tv);
 		free(confirm);

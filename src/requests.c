@@ -667,15 +667,10 @@ send_reply(const struct mail_ctx *c, struct reply *r, const char *sender)
 	tv_str(tv, "results", results);
 	tv_str(tv, "reply_subject", subject);
 	tv_bool(tv, "confirmation", 0);
-	memset(&o, 0, sizeof(o));
-	o.to = sender;
-	o.tmpl = "request-reply.txt";
-	o.tv = tv;
-	o.lang = r->lang;
-	o.in_reply_to = c->in_reply_to;
-	o.reply_to = confirm;
-	o.attach = r->attach;
-	o.attach_len = r->attach_len;
+	o = (struct notice_opts){ .to = sender, .tmpl = "request-reply.txt",
+	    .tv = tv, .lang = r->lang, .in_reply_to = c->in_reply_to,
+	    .reply_to = confirm, .attach = r->attach,
+	    .attach_len = r->attach_len };
 	st = notice_queue(c->db, c->cfg, c->l, &o);
 	tv_free(tv);
 	free(results);
