@@ -134,8 +134,8 @@ char *str_clean(const char *s, int flags);
 void fput_clean(FILE *out, const char *s, int flags, int width);
 /*
  * buf_add_json - s as a JSON string literal: quotes, backslashes, every
- * unsafe character (also DEL, C1 and bidi controls) as \uXXXX, invalid
- * UTF-8 as \ufffd, so that the output is valid UTF-8 JSON.
+ * unsafe character (also DEL, C1 and bidi controls) as \u and four hex
+ * digits, invalid UTF-8 as \ufffd, so that the output is valid UTF-8 JSON.
  */
 void buf_add_json(struct buf *b, const char *s);
 
