@@ -40,13 +40,13 @@ post_release(struct post *p)
  * was half of the LMTP committer's instructions.
  */
 struct archive_writer {
-	sqlite3 *db;
-	sqlite3_stmt *seen, *parent, *insert;
+	struct db *db;
+	struct db_stmt *seen, *parent, *insert;
 	int threaded;		/* the last post stored joined a thread */
 };
 
 struct archive_writer *
-archive_writer_new(sqlite3 *db)
+archive_writer_new(struct db *db)
 {
 	struct archive_writer *w = xcalloc(1, sizeof(*w));
 
@@ -85,16 +85,16 @@ archive_writer_free(struct archive_writer *w)
 
 /* Step st once (bound): its first column, def without a row; reset. */
 static int64_t
-step_int(sqlite3_stmt *st, int64_t def, int *status)
+step_int(struct db_stmt *st, int64_t def, int *status)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 	int64_t v = def;
 
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = sqlite3_column_int64(st, 0);
+	if (rc == DB_ROW && db_col_type(st, 0) != DB_NULL)
+		v = db_col_int64(st, 0);
 	*status = db_status(rc);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	db_reset(st);
+	db_clear_bindings(st);
 	return v;
 }
 
@@ -111,7 +111,7 @@ archive_writer_seen(struct archive_writer *w, int64_t list_id,
 }
 
 int
-archive_seen(sqlite3 *db, int64_t list_id, const char *message_id)
+archive_seen(struct db *db, int64_t list_id, const char *message_id)
 {
 	struct archive_writer *w = archive_writer_new(db);
 	int r = w ? archive_writer_seen(w, list_id, message_id) : -1;
@@ -151,35 +151,33 @@ archive_writer_store(struct archive_writer *w, int64_t list_id,
 
 	w->threaded = thread != 0;
 	/* raw and text are bound without a copy: they outlive the step */
-	rc = sqlite3_bind_int64(w->insert, 1, list_id);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(w->insert, 2, message_id, -1,
-		    SQLITE_STATIC);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(w->insert, 3, m->in_reply_to, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(w->insert, 4, thread);
-		sqlite3_bind_text(w->insert, 5, m->from_addr, -1, SQLITE_STATIC);
-		sqlite3_bind_text(w->insert, 6, m->from_name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(w->insert, 7, m->subject, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(w->insert, 8, m->date ? m->date : received);
-		sqlite3_bind_int64(w->insert, 9, received);
-		sqlite3_bind_int64(w->insert, 10, (int64_t)m->len);
-		sqlite3_bind_int(w->insert, 11, searchable);
-		sqlite3_bind_blob(w->insert, 12, m->raw, (int)m->len,
-		    SQLITE_STATIC);
-		sqlite3_bind_text(w->insert, 13, m->text, -1, SQLITE_STATIC);
-		rc = sqlite3_bind_text(w->insert, 14, parts, -1, SQLITE_STATIC);
+	rc = db_bind_int64(w->insert, 1, list_id);
+	if (rc == DB_OK)
+		rc = db_bind_text(w->insert, 2, message_id, -1);
+	if (rc == DB_OK) {
+		db_bind_text(w->insert, 3, m->in_reply_to, -1);
+		db_bind_int64(w->insert, 4, thread);
+		db_bind_text(w->insert, 5, m->from_addr, -1);
+		db_bind_text(w->insert, 6, m->from_name, -1);
+		db_bind_text(w->insert, 7, m->subject, -1);
+		db_bind_int64(w->insert, 8, m->date ? m->date : received);
+		db_bind_int64(w->insert, 9, received);
+		db_bind_int64(w->insert, 10, (int64_t)m->len);
+		db_bind_int(w->insert, 11, searchable);
+		db_bind_blob(w->insert, 12, m->raw, (int)m->len);
+		db_bind_text(w->insert, 13, m->text, -1);
+		rc = db_bind_text(w->insert, 14, parts, -1);
 	}
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(w->insert);
-	if (rc != SQLITE_DONE)
-		log_warn("database: %s", sqlite3_errmsg(w->db));
-	sqlite3_reset(w->insert);
-	sqlite3_clear_bindings(w->insert);
+	if (rc == DB_OK)
+		rc = db_step(w->insert);
+	if (rc != DB_DONE)
+		log_warn("database: %s", db_errmsg(w->db));
+	db_reset(w->insert);
+	db_clear_bindings(w->insert);
 	free(parts);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return db_status(rc) == KITH_OK ? KITH_PERM : db_status(rc);
-	*post_id = sqlite3_last_insert_rowid(w->db);
+	*post_id = db_last_id(w->db);
 	return KITH_OK;
 }
 
@@ -190,7 +188,7 @@ archive_writer_threaded(const struct archive_writer *w)
 }
 
 int
-archive_store_at(sqlite3 *db, int64_t list_id, const struct message *m,
+archive_store_at(struct db *db, int64_t list_id, const struct message *m,
     const char *message_id, int searchable, int64_t received,
     int64_t *post_id)
 {
@@ -203,7 +201,7 @@ archive_store_at(sqlite3 *db, int64_t list_id, const struct message *m,
 }
 
 int
-archive_store(sqlite3 *db, int64_t list_id, const struct message *m,
+archive_store(struct db *db, int64_t list_id, const struct message *m,
     const char *message_id, int searchable, int64_t *post_id)
 {
 	return archive_store_at(db, list_id, m, message_id, searchable,
@@ -211,7 +209,7 @@ archive_store(sqlite3 *db, int64_t list_id, const struct message *m,
 }
 
 int
-archive_thread_merge(sqlite3 *db, int64_t list_id, int64_t from, int64_t into)
+archive_thread_merge(struct db *db, int64_t list_id, int64_t from, int64_t into)
 {
 	int st = db_exec(db, "UPDATE posts SET thread_id=? WHERE thread_id=? "
 	    "AND list_id=?", "iii", into, from, list_id);
@@ -305,36 +303,36 @@ archive_parts(const char *raw, size_t len)
 
 /* The POST_FIELDS of st from column at on into p. */
 static void
-post_from_row_at(sqlite3_stmt *st, int at, struct post *p)
+post_from_row_at(struct db_stmt *st, int at, struct post *p)
 {
-	const char *prefix = (const char *)sqlite3_column_text(st, at + 9);
+	const char *prefix = db_col_str(st, at + 9);
 
-	p->id = sqlite3_column_int64(st, at);
-	p->num = sqlite3_column_int64(st, at + 1);
-	p->thread_id = sqlite3_column_int64(st, at + 2);
-	p->date = sqlite3_column_int64(st, at + 3);
-	p->size = sqlite3_column_int64(st, at + 4);
+	p->id = db_col_int64(st, at);
+	p->num = db_col_int64(st, at + 1);
+	p->thread_id = db_col_int64(st, at + 2);
+	p->date = db_col_int64(st, at + 3);
+	p->size = db_col_int64(st, at + 4);
 	p->message_id = db_col_text(st, at + 5);
 	p->sender = db_col_text(st, at + 6);
 	p->sender_name = db_col_text(st, at + 7);
-	p->subject = subject_clean((const char *)sqlite3_column_text(st,
+	p->subject = subject_clean(db_col_str(st,
 	    at + 8), prefix ? prefix : "");
-	p->received = sqlite3_column_int64(st, at + 10);
+	p->received = db_col_int64(st, at + 10);
 	p->in_reply_to = db_col_text(st, at + 11);
 }
 
 static void
-post_from_row(sqlite3_stmt *st, struct post *p)
+post_from_row(struct db_stmt *st, struct post *p)
 {
 	post_from_row_at(st, 0, p);
 }
 
 static int
-posts_run(sqlite3_stmt *st, int (*fn)(const struct post *, void *), void *ctx)
+posts_run(struct db_stmt *st, int (*fn)(const struct post *, void *), void *ctx)
 {
 	int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct post p;
 		int stop;
 
@@ -344,15 +342,15 @@ posts_run(sqlite3_stmt *st, int (*fn)(const struct post *, void *), void *ctx)
 		if (stop)
 			break;
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+	db_finalize(st);
+	return rc == DB_ROW || rc == DB_DONE ? KITH_OK : db_status(rc);
 }
 
 int
-archive_foreach(sqlite3 *db, int64_t list_id,
+archive_foreach(struct db *db, int64_t list_id,
     int (*fn)(const struct post *, void *), void *ctx)
 {
-	sqlite3_stmt *st = db_prepare(db, POST_COLUMNS
+	struct db_stmt *st = db_prepare(db, POST_COLUMNS
 	    "WHERE p.list_id=? AND p.archived ORDER BY p.num");
 
 	if (st == NULL)
@@ -362,40 +360,40 @@ archive_foreach(sqlite3 *db, int64_t list_id,
 }
 
 int
-archive_get(sqlite3 *db, int64_t id, struct post *p, char **raw,
+archive_get(struct db *db, int64_t id, struct post *p, char **raw,
     size_t *rawlen, char **text)
 {
-	sqlite3_stmt *st = db_prepare(db, POST_COLUMNS "WHERE "
+	struct db_stmt *st = db_prepare(db, POST_COLUMNS "WHERE "
 	    "p.id=? AND p.archived");
-	sqlite3_stmt *body;
+	struct db_stmt *body;
 	int found = 0;
 
 	memset(p, 0, sizeof(*p));
 	if (st == NULL)
 		return KITH_PERM;
 	db_bind(st, "i", id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step(st) == DB_ROW) {
 		post_from_row(st, p);
 		found = 1;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (!found)
 		return KITH_PERM;
 	body = db_prepare(db, "SELECT raw, body FROM posts WHERE id=?");
 	if (body == NULL)
 		return KITH_PERM;
 	db_bind(body, "i", id);
-	if (sqlite3_step(body) == SQLITE_ROW) {
+	if (db_step(body) == DB_ROW) {
 		if (raw) {
-			*rawlen = (size_t)sqlite3_column_bytes(body, 0);
+			*rawlen = (size_t)db_col_bytes(body, 0);
 			*raw = xmalloc(*rawlen + 1);
-			memcpy(*raw, sqlite3_column_blob(body, 0), *rawlen);
+			memcpy(*raw, db_col_blob(body, 0), *rawlen);
 			(*raw)[*rawlen] = '\0';
 		}
 		if (text)
 			*text = db_col_text(body, 1);
 	}
-	sqlite3_finalize(body);
+	db_finalize(body);
 	return KITH_OK;
 }
 
@@ -423,10 +421,10 @@ mboxrd_body(struct buf *out, const char *raw, size_t len)
 
 /* One message of an mbox: the From_ line, the escaped bytes, a blank. */
 static void
-mbox_message(struct buf *out, sqlite3_stmt *st)
+mbox_message(struct buf *out, struct db_stmt *st)
 {
-	const unsigned char *sender = sqlite3_column_text(st, 0);
-	time_t t = (time_t)sqlite3_column_int64(st, 1);
+	const char *sender = db_col_str(st, 0);
+	time_t t = (time_t)db_col_int64(st, 1);
 	char date[64];
 	struct tm tm;
 
@@ -434,15 +432,15 @@ mbox_message(struct buf *out, sqlite3_stmt *st)
 	strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm);
 	buf_addf(out, "From %s %s\n", sender && *sender ?
 	    (const char *)sender : "MAILER-DAEMON", date);
-	mboxrd_body(out, sqlite3_column_blob(st, 2),
-	    (size_t)sqlite3_column_bytes(st, 2));
+	mboxrd_body(out, db_col_blob(st, 2),
+	    (size_t)db_col_bytes(st, 2));
 	buf_addc(out, '\n');
 }
 
 int
-archive_export_mbox(sqlite3 *db, int64_t list_id, FILE *out)
+archive_export_mbox(struct db *db, int64_t list_id, FILE *out)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT sender, received, raw FROM "
+	struct db_stmt *st = db_prepare(db, "SELECT sender, received, raw FROM "
 	    "posts WHERE list_id=? AND archived ORDER BY num");
 	struct buf b;
 	int rc;
@@ -451,39 +449,39 @@ archive_export_mbox(sqlite3 *db, int64_t list_id, FILE *out)
 		return KITH_PERM;
 	buf_init(&b);
 	db_bind(st, "i", list_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		buf_reset(&b);
 		mbox_message(&b, st);
 		fwrite(b.data, 1, b.len, out);
 	}
 	buf_release(&b);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+	db_finalize(st);
+	return rc == DB_DONE ? KITH_OK : db_status(rc);
 }
 
 /* Every row of st (bound) as mboxrd into out, at most max bytes. */
 static int
-mbox_rows(sqlite3_stmt *st, struct buf *out, size_t max)
+mbox_rows(struct db_stmt *st, struct buf *out, size_t max)
 {
 	int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->len + (size_t)sqlite3_column_bytes(st, 2) > max) {
-			sqlite3_finalize(st);
+	while ((rc = db_step(st)) == DB_ROW) {
+		if (out->len + (size_t)db_col_bytes(st, 2) > max) {
+			db_finalize(st);
 			return KITH_PERM;
 		}
 		mbox_message(out, st);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+	db_finalize(st);
+	return rc == DB_DONE ? KITH_OK : db_status(rc);
 }
 
 int
-archive_mbox_thread(sqlite3 *db, int64_t list_id, int64_t thread_id,
+archive_mbox_thread(struct db *db, int64_t list_id, int64_t thread_id,
     struct buf *out, size_t max)
 {
 	/* "+": by the thread's index, never by walking the whole list's */
-	sqlite3_stmt *st = db_prepare(db, "SELECT sender, received, raw FROM "
+	struct db_stmt *st = db_prepare(db, "SELECT sender, received, raw FROM "
 	    "posts WHERE thread_id=? AND +list_id=? AND archived ORDER BY "
 	    "received, id");
 
@@ -494,10 +492,10 @@ archive_mbox_thread(sqlite3 *db, int64_t list_id, int64_t thread_id,
 }
 
 int
-archive_mbox_range(sqlite3 *db, int64_t list_id, int64_t from, int64_t to,
+archive_mbox_range(struct db *db, int64_t list_id, int64_t from, int64_t to,
     struct buf *out, size_t max)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT sender, received, raw FROM "
+	struct db_stmt *st = db_prepare(db, "SELECT sender, received, raw FROM "
 	    "posts WHERE list_id=? AND received>=? AND received<? AND "
 	    "archived ORDER BY received, id");
 
@@ -520,21 +518,21 @@ thread_info_release(struct thread_info *t)
 	POST_FIELDS " FROM threads t JOIN posts p ON p.id=t.first_post "
 
 static void
-thread_from_row(sqlite3_stmt *st, struct thread_info *t)
+thread_from_row(struct db_stmt *st, struct thread_info *t)
 {
 	memset(t, 0, sizeof(*t));
-	t->id = sqlite3_column_int64(st, 0);
-	t->posts = sqlite3_column_int64(st, 1);
-	t->started = sqlite3_column_int64(st, 2);
-	t->last = sqlite3_column_int64(st, 3);
+	t->id = db_col_int64(st, 0);
+	t->posts = db_col_int64(st, 1);
+	t->started = db_col_int64(st, 2);
+	t->last = db_col_int64(st, 3);
 	post_from_row_at(st, 4, &t->first);
 }
 
 int
-archive_threads(sqlite3 *db, int64_t list_id, int by_start, int limit,
+archive_threads(struct db *db, int64_t list_id, int by_start, int limit,
     int offset, int (*fn)(const struct thread_info *, void *), void *ctx)
 {
-	sqlite3_stmt *st = db_cached(db, by_start ? THREAD_COLUMNS
+	struct db_stmt *st = db_cached(db, by_start ? THREAD_COLUMNS
 	    "WHERE t.list_id=? ORDER BY t.started DESC, t.id DESC LIMIT ? "
 	    "OFFSET ?" : THREAD_COLUMNS "WHERE t.list_id=? ORDER BY t.last "
 	    "DESC, t.id DESC LIMIT ? OFFSET ?");
@@ -543,7 +541,7 @@ archive_threads(sqlite3 *db, int64_t list_id, int by_start, int limit,
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "iII", list_id, limit, offset);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct thread_info t;
 		int stop;
 
@@ -554,11 +552,11 @@ archive_threads(sqlite3 *db, int64_t list_id, int by_start, int limit,
 			break;
 	}
 	db_cached_done(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+	return rc == DB_ROW || rc == DB_DONE ? KITH_OK : db_status(rc);
 }
 
 int64_t
-archive_thread_count(sqlite3 *db, int64_t list_id)
+archive_thread_count(struct db *db, int64_t list_id)
 {
 	int st;
 	int64_t n = db_int(db, 0, &st, "SELECT count(*) FROM threads WHERE "
@@ -568,10 +566,10 @@ archive_thread_count(sqlite3 *db, int64_t list_id)
 }
 
 int
-archive_thread_get(sqlite3 *db, int64_t list_id, int64_t thread_id,
+archive_thread_get(struct db *db, int64_t list_id, int64_t thread_id,
     struct thread_info *t)
 {
-	sqlite3_stmt *st = db_cached(db, THREAD_COLUMNS "WHERE t.id=? AND "
+	struct db_stmt *st = db_cached(db, THREAD_COLUMNS "WHERE t.id=? AND "
 	    "t.list_id=?");
 	int rc;
 
@@ -579,48 +577,48 @@ archive_thread_get(sqlite3 *db, int64_t list_id, int64_t thread_id,
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "ii", thread_id, list_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		thread_from_row(st, t);
 	db_cached_done(st);
-	return rc == SQLITE_ROW ? KITH_OK : rc == SQLITE_DONE ? KITH_PERM :
+	return rc == DB_ROW ? KITH_OK : rc == DB_DONE ? KITH_PERM :
 	    db_status(rc);
 }
 
 int
-archive_months(sqlite3 *db, int64_t list_id,
+archive_months(struct db *db, int64_t list_id,
     int (*fn)(int month, int64_t posts, void *), void *ctx)
 {
-	sqlite3_stmt *st = db_cached(db, "SELECT month, posts FROM "
+	struct db_stmt *st = db_cached(db, "SELECT month, posts FROM "
 	    "archive_months WHERE list_id=? AND posts>0 ORDER BY month DESC");
 	int rc;
 
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "i", list_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (fn((int)sqlite3_column_int64(st, 0),
-		    sqlite3_column_int64(st, 1), ctx))
+	while ((rc = db_step(st)) == DB_ROW)
+		if (fn((int)db_col_int64(st, 0),
+		    db_col_int64(st, 1), ctx))
 			break;
 	db_cached_done(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+	return rc == DB_ROW || rc == DB_DONE ? KITH_OK : db_status(rc);
 }
 
 /* Each row of st (POST_FIELDS, then body and parts) to fn; rows seen. */
 static int
-text_rows(sqlite3_stmt *st, int (*fn)(const struct post_text *, void *),
+text_rows(struct db_stmt *st, int (*fn)(const struct post_text *, void *),
     void *ctx, int *rows)
 {
 	int rc;
 
 	*rows = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct post_text t;
 		int stop;
 
 		post_from_row(st, &t.p);
-		t.body = (const char *)sqlite3_column_text(st, NPOST_FIELDS);
-		t.parts = (const char *)sqlite3_column_text(st,
+		t.body = db_col_str(st, NPOST_FIELDS);
+		t.parts = db_col_str(st,
 		    NPOST_FIELDS + 1);
 		if (t.body == NULL)
 			t.body = "";
@@ -631,15 +629,15 @@ text_rows(sqlite3_stmt *st, int (*fn)(const struct post_text *, void *),
 			break;
 	}
 	db_cached_done(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+	return rc == DB_ROW || rc == DB_DONE ? KITH_OK : db_status(rc);
 }
 
 int
-archive_thread_posts(sqlite3 *db, int64_t list_id, int64_t thread_id,
+archive_thread_posts(struct db *db, int64_t list_id, int64_t thread_id,
     int (*fn)(const struct post_text *, void *), void *ctx)
 {
 	/* "+": by the thread's index, never by walking the whole list's */
-	sqlite3_stmt *st = db_cached(db, "SELECT " POST_FIELDS ", p.body, "
+	struct db_stmt *st = db_cached(db, "SELECT " POST_FIELDS ", p.body, "
 	    "p.parts FROM posts p WHERE p.thread_id=? AND +p.list_id=? AND "
 	    "p.archived ORDER BY p.received, p.id");
 	int rows;
@@ -651,10 +649,10 @@ archive_thread_posts(sqlite3 *db, int64_t list_id, int64_t thread_id,
 }
 
 int
-archive_range_posts(sqlite3 *db, int64_t list_id, int64_t from, int64_t to,
+archive_range_posts(struct db *db, int64_t list_id, int64_t from, int64_t to,
     int text, int (*fn)(const struct post_text *, void *), void *ctx)
 {
-	sqlite3_stmt *st = db_cached(db, text ? "SELECT " POST_FIELDS ", "
+	struct db_stmt *st = db_cached(db, text ? "SELECT " POST_FIELDS ", "
 	    "p.body, p.parts FROM posts p WHERE p.list_id=? AND "
 	    "p.received>=? AND p.received<? AND p.archived ORDER BY "
 	    "p.received, p.id" : "SELECT " POST_FIELDS ", '', p.parts FROM "
@@ -669,10 +667,10 @@ archive_range_posts(sqlite3 *db, int64_t list_id, int64_t from, int64_t to,
 }
 
 int
-archive_find(sqlite3 *db, int64_t list_id, const char *message_id,
+archive_find(struct db *db, int64_t list_id, const char *message_id,
     int (*fn)(const struct post_text *, void *), void *ctx)
 {
-	sqlite3_stmt *st = db_cached(db, "SELECT " POST_FIELDS ", p.body, "
+	struct db_stmt *st = db_cached(db, "SELECT " POST_FIELDS ", p.body, "
 	    "p.parts FROM posts p WHERE p.list_id=? AND p.message_id=? AND "
 	    "p.archived");
 	int rows, rc;
@@ -685,21 +683,21 @@ archive_find(sqlite3 *db, int64_t list_id, const char *message_id,
 }
 
 int
-archive_raw(sqlite3 *db, int64_t id, struct buf *out)
+archive_raw(struct db *db, int64_t id, struct buf *out)
 {
-	sqlite3_stmt *st = db_cached(db, "SELECT raw FROM posts WHERE id=? "
+	struct db_stmt *st = db_cached(db, "SELECT raw FROM posts WHERE id=? "
 	    "AND archived");
 	int rc;
 
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "i", id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		buf_add(out, sqlite3_column_blob(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0));
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		buf_add(out, db_col_blob(st, 0),
+		    (size_t)db_col_bytes(st, 0));
 	db_cached_done(st);
-	return rc == SQLITE_ROW ? KITH_OK : rc == SQLITE_DONE ? KITH_PERM :
+	return rc == DB_ROW ? KITH_OK : rc == DB_DONE ? KITH_PERM :
 	    db_status(rc);
 }
 
@@ -716,7 +714,7 @@ archive_import_message_id(const char *raw, size_t len)
 }
 
 enum archive_add
-archive_add_old(sqlite3 *db, int64_t list_id, const char *raw, size_t len,
+archive_add_old(struct db *db, int64_t list_id, const char *raw, size_t len,
     int64_t fallback_date, int64_t *post_id)
 {
 	struct message m;

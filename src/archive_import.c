@@ -31,7 +31,7 @@ struct orphan {
 };
 
 struct importer {
-	sqlite3 *db;
+	struct db *db;
 	struct archive_writer *aw;
 	int64_t list_id;
 	const struct import_opts *o;
@@ -191,7 +191,7 @@ import_one(struct importer *im, const char *raw, size_t len,
 	    im->o->searchable, received_at(&m, from_date, im->o->now), &id);
 	if (st != KITH_OK) {
 		snprintf(im->err, im->errlen, "message %ld: %s", im->c->messages,
-		    sqlite3_errmsg(im->db));
+		    db_errmsg(im->db));
 		goto done;
 	}
 	im->c->imported++;
@@ -255,7 +255,7 @@ rethread(struct importer *im)
 
 /* importer_init - an importer into list_id, with c zeroed. */
 static void
-importer_init(struct importer *im, sqlite3 *db, int64_t list_id,
+importer_init(struct importer *im, struct db *db, int64_t list_id,
     const struct import_opts *o, struct import_counts *c, char *err,
     size_t errlen)
 {
@@ -315,7 +315,7 @@ is_from_line(const char *p, size_t n)
 }
 
 int
-archive_import_mbox(sqlite3 *db, int64_t list_id, const char *path,
+archive_import_mbox(struct db *db, int64_t list_id, const char *path,
     const struct import_opts *o, struct import_counts *c, char *err,
     size_t errlen)
 {
@@ -415,7 +415,7 @@ numbered(const struct dirent *e)
 }
 
 int
-archive_import_mlmmj(sqlite3 *db, int64_t list_id, const char *dir,
+archive_import_mlmmj(struct db *db, int64_t list_id, const char *dir,
     const struct import_opts *o, struct import_counts *c, char *err,
     size_t errlen)
 {

@@ -293,15 +293,15 @@ like_pattern(const char *s)
 
 /* The subject and snippet of one hit, from the index. */
 static void
-hit_marks(sqlite3_stmt *marks, const char *match, struct search_hit *h)
+hit_marks(struct db_stmt *marks, const char *match, struct search_hit *h)
 {
-	sqlite3_reset(marks);
+	db_reset(marks);
 	db_bind(marks, "ti", match, h->p.id);
-	if (sqlite3_step(marks) == SQLITE_ROW) {
+	if (db_step(marks) == DB_ROW) {
 		h->subject_marked = db_col_text(marks, 0);
 		h->snippet = db_col_text(marks, 1);
 	}
-	sqlite3_reset(marks);
+	db_reset(marks);
 }
 
 /*
@@ -370,7 +370,7 @@ clean_marked(struct search_hit *h, const char *prefix)
  * among this year's, not among ten years').
  */
 static int64_t
-rank_window(sqlite3 *db, const struct search_query *sq)
+rank_window(struct db *db, const struct search_query *sq)
 {
 	int st;
 	int64_t n;
@@ -384,11 +384,11 @@ rank_window(sqlite3 *db, const struct search_query *sq)
 }
 
 int
-archive_search_run(sqlite3 *db, const struct search_opts *o,
+archive_search_run(struct db *db, const struct search_opts *o,
     const struct search_query *sq,
     int (*fn)(const struct search_hit *, void *), void *ctx)
 {
-	sqlite3_stmt *st = db_prepare(db, sq->match ? SEARCH_RANKED :
+	struct db_stmt *st = db_prepare(db, sq->match ? SEARCH_RANKED :
 	    SEARCH_NEWEST), *marks = NULL;
 	char *from = sq->from ? like_pattern(sq->from) : NULL;
 	int rc;
@@ -405,23 +405,23 @@ archive_search_run(sqlite3 *db, const struct search_opts *o,
 	    from, o->names_only, (int64_t)(o->limit > 0 ? o->limit :
 	    DEFAULT_LIMIT), (int64_t)o->offset);
 	if (sq->match)
-		sqlite3_bind_int64(st, 9, rank_window(db, sq));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *prefix = (const char *)sqlite3_column_text(st, 9);
+		db_bind_int64(st, 9, rank_window(db, sq));
+	while ((rc = db_step(st)) == DB_ROW) {
+		const char *prefix = db_col_str(st, 9);
 		struct search_hit h;
 		int stop;
 
 		memset(&h, 0, sizeof(h));
-		h.p.id = sqlite3_column_int64(st, 0);
-		h.p.num = sqlite3_column_int64(st, 1);
-		h.p.thread_id = sqlite3_column_int64(st, 2);
-		h.p.date = sqlite3_column_int64(st, 3);
-		h.p.size = sqlite3_column_int64(st, 4);
+		h.p.id = db_col_int64(st, 0);
+		h.p.num = db_col_int64(st, 1);
+		h.p.thread_id = db_col_int64(st, 2);
+		h.p.date = db_col_int64(st, 3);
+		h.p.size = db_col_int64(st, 4);
 		h.p.message_id = db_col_text(st, 5);
 		h.p.sender = db_col_text(st, 6);
 		h.p.sender_name = db_col_text(st, 7);
 		h.p.subject = subject_clean((const char *)
-		    sqlite3_column_text(st, 8), prefix ? prefix : "");
+		    db_col_str(st, 8), prefix ? prefix : "");
 		if (marks) {
 			hit_marks(marks, sq->match, &h);
 			clean_marked(&h, prefix ? prefix : "");
@@ -433,8 +433,8 @@ archive_search_run(sqlite3 *db, const struct search_opts *o,
 		if (stop)
 			break;
 	}
-	sqlite3_finalize(st);
-	sqlite3_finalize(marks);
+	db_finalize(st);
+	db_finalize(marks);
 	free(from);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+	return rc == DB_ROW || rc == DB_DONE ? KITH_OK : db_status(rc);
 }

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
-#include <sqlite3.h>
 #include <zlib.h>
 
 #include "kith/backup.h"
@@ -208,64 +207,30 @@ fsync_path(const char *path, int dir)
 
 /* ---- backup ---- */
 
+/* counts - what copy_db reads inside the copy's snapshot */
+static void
+counts(struct db *src, void *arg)
+{
+	struct backup_info *info = arg;
+
+	info->posts = db_int(src, 0, NULL, "SELECT count(*) FROM posts", "");
+	info->members = db_int(src, 0, NULL, "SELECT count(*) FROM members", "");
+}
+
 /*
  * copy_db - the online backup of src into a new database file at dst,
  * inside one read transaction of src: a fixed snapshot, never restarted,
  * while other processes write (WAL).
  */
 static int
-copy_db(sqlite3 *src, const char *dst, const struct backup_opts *o,
+copy_db(struct db *src, const char *dst, const struct backup_opts *o,
     struct backup_info *info, char *err, size_t errlen)
 {
-	sqlite3 *out = NULL;
-	sqlite3_backup *b;
-	int rc, st = KITH_OK;
+	int st = db_copy_to(src, dst, o->pages, o->pause_ms, counts, info,
+	    err, errlen);
 
-	if (sqlite3_open_v2(dst, &out, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "cannot create '%s': %s", dst,
-		    out ? sqlite3_errmsg(out) : "out of memory");
-		db_close(out);
-		return KITH_PERM;
-	}
-	if (sqlite3_exec(src, "BEGIN; SELECT count(*) FROM sqlite_master",
-	    NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, DB_BUSY_TEXT " (%s)", sqlite3_errmsg(src));
-		db_close(out);
-		return KITH_TEMP;
-	}
-	info->posts = db_int(src, 0, NULL, "SELECT count(*) FROM posts", "");
-	info->members = db_int(src, 0, NULL, "SELECT count(*) FROM members", "");
-	b = sqlite3_backup_init(out, "main", src, "main");
-	if (b == NULL) {
-		snprintf(err, errlen, "backup: %s", sqlite3_errmsg(out));
-		st = KITH_TEMP;
-	}
-	while (b && (rc = sqlite3_backup_step(b, o->pages > 0 ? o->pages :
-	    1024)) != SQLITE_DONE) {
-		if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
-			if (o->pause_ms > 0 || rc != SQLITE_OK)
-				sqlite3_sleep(o->pause_ms > 0 ? o->pause_ms : 20);
-			continue;
-		}
-		snprintf(err, errlen, "backup: %s", sqlite3_errstr(rc));
-		st = db_status(rc);
-		break;
-	}
-	if (b && sqlite3_backup_finish(b) != SQLITE_OK && st == KITH_OK) {
-		snprintf(err, errlen, "backup: %s", sqlite3_errmsg(out));
-		st = KITH_TEMP;
-	}
-	sqlite3_exec(src, "COMMIT", NULL, NULL, NULL);
-	/* one file on its own: no -wal beside it */
-	if (st == KITH_OK && sqlite3_exec(out, "PRAGMA journal_mode=DELETE",
-	    NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "backup: %s", sqlite3_errmsg(out));
-		st = KITH_TEMP;
-	}
 	if (st == KITH_OK)
-		info->schema = (int)db_int(out, 0, NULL, "PRAGMA user_version", "");
-	db_close(out);
+		info->schema = db_file_schema_version(dst);
 	return st;
 }
 
@@ -369,7 +334,7 @@ backup_create(const struct kith_config *cfg, const char *path,
     char *err, size_t errlen)
 {
 	char *dbpath = config_db_path(cfg), *partial, *dbcopy, *dir, *slash;
-	sqlite3 *src = NULL;
+	struct db *src = NULL;
 	struct stat st;
 	int status;
 
@@ -595,8 +560,7 @@ check(struct extracted *x, struct backup_info *info, char *err,
 {
 	const char *sha, *bytes, *schema, *created;
 	char *db;
-	sqlite3 *s = NULL;
-	int version = -1, ok;
+	int version, ok;
 
 	if (!x->has_db || !x->has_manifest || strncmp(x->manifest,
 	    "kith-backup ", 12) || atoi(x->manifest + 12) != BACKUP_FORMAT) {
@@ -616,10 +580,8 @@ check(struct extracted *x, struct backup_info *info, char *err,
 	}
 	info->created = created ? strtoll(created, NULL, 10) : 0;
 	db = xasprintf("%s/kith.db", x->dir);
-	if (sqlite3_open_v2(db, &s, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK)
-		version = (int)db_int(s, -1, NULL, "PRAGMA user_version", "");
+	version = db_file_schema_version(db);
 	ok = version >= 0 && schema && atoi(schema) == version;
-	db_close(s);
 	free(db);
 	info->schema = version;
 	if (!ok) {
@@ -717,7 +679,7 @@ backup_restore(const struct kith_config *cfg, const char *path,
 {
 	char *db = config_db_path(cfg);
 	struct extracted x;
-	sqlite3 *s = NULL;
+	struct db *s = NULL;
 	int st;
 
 	memset(info, 0, sizeof(*info));
@@ -751,8 +713,7 @@ backup_restore(const struct kith_config *cfg, const char *path,
 	/* migrated forward now, not by whichever command comes first */
 	if (st == KITH_OK && (st = db_open(db, 0, cfg->busy_timeout_ms,
 	    DB_DURABLE, &s, err, errlen)) == KITH_OK) {
-		info->migrated_to = (int)db_int(s, 0, NULL, "PRAGMA user_version",
-		    "");
+		info->migrated_to = db_schema_version(s);
 		info->posts = db_int(s, 0, NULL, "SELECT count(*) FROM posts", "");
 		info->members = db_int(s, 0, NULL, "SELECT count(*) FROM members",
 		    "");

@@ -21,7 +21,7 @@ pattern_ok(const char *p)
 }
 
 int
-ban_add(sqlite3 *db, int64_t list_id, const char *pattern, int64_t now)
+ban_add(struct db *db, int64_t list_id, const char *pattern, int64_t now)
 {
 	char *p = str_lower(xstrdup(pattern));
 	int st = KITH_PERM;
@@ -35,46 +35,46 @@ ban_add(sqlite3 *db, int64_t list_id, const char *pattern, int64_t now)
 }
 
 int
-ban_remove(sqlite3 *db, int64_t list_id, const char *pattern)
+ban_remove(struct db *db, int64_t list_id, const char *pattern)
 {
 	char *p = str_lower(xstrdup(pattern));
 	int st = db_exec(db, "DELETE FROM bans WHERE coalesce(list_id, 0)=? "
 	    "AND pattern=?", "it", list_id, p);
 
 	free(p);
-	return st != KITH_OK ? -1 : sqlite3_changes(db) > 0;
+	return st != KITH_OK ? -1 : db_changes(db) > 0;
 }
 
 int
-ban_matches(sqlite3 *db, int64_t list_id, const char *address)
+ban_matches(struct db *db, int64_t list_id, const char *address)
 {
-	sqlite3_stmt *st = db_cached(db, "SELECT pattern FROM bans "
+	struct db_stmt *st = db_cached(db, "SELECT pattern FROM bans "
 	    "WHERE list_id=? OR list_id IS NULL");
 	int hit = 0;
 
 	if (st == NULL)
 		return 0;
 	db_bind(st, "i", list_id);
-	while (!hit && sqlite3_step(st) == SQLITE_ROW)
-		hit = fnmatch((const char *)sqlite3_column_text(st, 0), address,
+	while (!hit && db_step(st) == DB_ROW)
+		hit = fnmatch(db_col_str(st, 0), address,
 		    FNM_CASEFOLD) == 0;
 	db_cached_done(st);
 	return hit;
 }
 
 int
-ban_foreach(sqlite3 *db, int64_t list_id,
+ban_foreach(struct db *db, int64_t list_id,
     int (*fn)(const char *pattern, void *ctx), void *ctx)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT pattern FROM bans WHERE "
+	struct db_stmt *st = db_prepare(db, "SELECT pattern FROM bans WHERE "
 	    "coalesce(list_id, 0)=? ORDER BY pattern");
 
 	if (st == NULL)
 		return KITH_PERM;
 	db_bind(st, "i", list_id);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		if (fn((const char *)sqlite3_column_text(st, 0), ctx))
+	while (db_step(st) == DB_ROW)
+		if (fn(db_col_str(st, 0), ctx))
 			break;
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return KITH_OK;
 }

@@ -1650,11 +1650,11 @@ done:
 
 /* The outbox row a VERP token names and whom it went to; 0 when unknown. */
 static int64_t
-verp_row(sqlite3 *db, const struct token_key *key, const struct list *l,
+verp_row(struct db *db, const struct token_key *key, const struct list *l,
     const char *token, char **rcpt, int64_t *member_id, int64_t *msg_id)
 {
 	char *payload = token_payload(token), *end, *bounce_local, *verified;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	long long id;
 	int64_t found = 0;
 
@@ -1673,12 +1673,12 @@ verp_row(sqlite3 *db, const struct token_key *key, const struct list *l,
 	if (st == NULL)
 		return 0;
 	db_bind(st, "i", (int64_t)id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step(st) == DB_ROW) {
 		*rcpt = db_col_text(st, 0);
-		*member_id = sqlite3_column_int64(st, 1);
-		*msg_id = sqlite3_column_int64(st, 2);
+		*member_id = db_col_int64(st, 1);
+		*msg_id = db_col_int64(st, 2);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (*rcpt == NULL)
 		return 0;
 	/* Only our own token for this very recipient counts: no forgery
@@ -1700,7 +1700,7 @@ verp_row(sqlite3 *db, const struct token_key *key, const struct list *l,
 /* The member's score now: bounces in the window since the last enable
  * (stored in halves). */
 static double
-member_score(sqlite3 *db, int64_t member_id, int64_t since)
+member_score(struct db *db, int64_t member_id, int64_t since)
 {
 	return (double)db_int(db, 0, NULL, "SELECT coalesce(sum(score), 0) "
 	    "FROM bounces WHERE member_id=? AND at>=? AND cleared=0", "ii",
@@ -1709,14 +1709,14 @@ member_score(sqlite3 *db, int64_t member_id, int64_t since)
 
 /* Stop mail to the member; tell them and the owners. */
 static int
-disable_member(const struct kith_config *cfg, sqlite3 *db,
+disable_member(const struct kith_config *cfg, struct db *db,
     const struct list *l, const struct member *m, double score,
     const struct bounce_rcpt *rc, int64_t now)
 {
 	char scoretxt[32];
 	struct template_var vars[4];
 	struct notice_opts o;
-	sqlite3_stmt *owners;
+	struct db_stmt *owners;
 	int st;
 
 	st = db_exec(db, "UPDATE members SET disabled=? WHERE id=?", "ii", now,
@@ -1746,7 +1746,7 @@ disable_member(const struct kith_config *cfg, sqlite3 *db,
 		return KITH_TEMP;
 	db_bind(owners, "i", l->id);
 	o.tmpl = "bounce-owner.txt";
-	while (st == KITH_OK && sqlite3_step(owners) == SQLITE_ROW) {
+	while (st == KITH_OK && db_step(owners) == DB_ROW) {
 		char *to = db_col_text(owners, 0);
 
 		o.to = to;
@@ -1754,7 +1754,7 @@ disable_member(const struct kith_config *cfg, sqlite3 *db,
 			st = KITH_TEMP;
 		free(to);
 	}
-	sqlite3_finalize(owners);
+	db_finalize(owners);
 	log_warn("bounce: delivery to '%s' on '%s' disabled (score %.1f)",
 	    m->address, l->address, score);
 	return st;
@@ -1762,7 +1762,7 @@ disable_member(const struct kith_config *cfg, sqlite3 *db,
 
 /* Record one failure of a member's address and act on the score. */
 static int
-score_member(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+score_member(const struct kith_config *cfg, struct db *db, const struct list *l,
     const struct member *m, const struct bounce_rcpt *rc, int64_t outbox_id,
     int64_t msg_id, int64_t now)
 {
@@ -1795,7 +1795,7 @@ score_member(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 }
 
 int
-bounce_handle(const struct kith_config *cfg, sqlite3 *db,
+bounce_handle(const struct kith_config *cfg, struct db *db,
     const struct token_key *key, const struct list *l, const char *token,
     const char *raw, size_t len, char *line, size_t n)
 {
@@ -1857,10 +1857,10 @@ bounce_handle(const struct kith_config *cfg, sqlite3 *db,
 }
 
 int
-bounce_delivery_failed(const struct kith_config *cfg, sqlite3 *db,
+bounce_delivery_failed(const struct kith_config *cfg, struct db *db,
     int64_t outbox_id, int code, const char *text, int gave_up, int64_t now)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(o.member_id, 0), "
+	struct db_stmt *st = db_prepare(db, "SELECT coalesce(o.member_id, 0), "
 	    "o.message_id, coalesce(m.list_id, 0) FROM outbox o JOIN "
 	    "outbox_messages m ON m.id=o.message_id WHERE o.id=?");
 	int64_t member_id = 0, msg_id = 0, list_id = 0;
@@ -1873,12 +1873,12 @@ bounce_delivery_failed(const struct kith_config *cfg, sqlite3 *db,
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "i", outbox_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		member_id = sqlite3_column_int64(st, 0);
-		msg_id = sqlite3_column_int64(st, 1);
-		list_id = sqlite3_column_int64(st, 2);
+	if (db_step(st) == DB_ROW) {
+		member_id = db_col_int64(st, 0);
+		msg_id = db_col_int64(st, 1);
+		list_id = db_col_int64(st, 2);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (member_id == 0 || list_id == 0)
 		return KITH_OK;		/* not list mail to a member */
 	if (member_find_id(db, list_id, member_id, &mb) != KITH_OK)
@@ -1911,7 +1911,7 @@ bounce_delivery_failed(const struct kith_config *cfg, sqlite3 *db,
 
 /* enable_tx - member *ctx gets mail again, its bounces forgotten */
 static int
-enable_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+enable_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	const int64_t *id = ctx;
 	int st = db_exec(db, "UPDATE members SET disabled=0 WHERE id=?", "i",
@@ -1923,7 +1923,7 @@ enable_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 }
 
 int
-bounce_enable(sqlite3 *db, int64_t list_id, const char *address)
+bounce_enable(struct db *db, int64_t list_id, const char *address)
 {
 	struct member m;
 	int st;
@@ -1936,11 +1936,11 @@ bounce_enable(sqlite3 *db, int64_t list_id, const char *address)
 }
 
 int
-bounce_foreach(sqlite3 *db, int64_t list_id, int64_t now,
+bounce_foreach(struct db *db, int64_t list_id, int64_t now,
     int (*fn)(const struct bounce_row *, void *), void *ctx)
 {
 	int64_t window = list_setting_int(db, list_id, "bounce_window_days", 30);
-	sqlite3_stmt *st = db_prepare(db, "SELECT b.address, b.at, b.kind, "
+	struct db_stmt *st = db_prepare(db, "SELECT b.address, b.at, b.kind, "
 	    "b.status, b.diagnostic, coalesce((SELECT sum(score) / 2.0 FROM bounces "
 	    "c WHERE c.member_id=b.member_id AND c.at>=?2 AND c.cleared=0), 0), "
 	    "coalesce(m.disabled, 0) FROM bounces b LEFT JOIN members m ON "
@@ -1950,19 +1950,19 @@ bounce_foreach(sqlite3 *db, int64_t list_id, int64_t now,
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "ii", list_id, now - window * 86400);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		struct bounce_row b;
 
-		b.address = (const char *)sqlite3_column_text(st, 0);
-		b.at = sqlite3_column_int64(st, 1);
-		b.kind = (const char *)sqlite3_column_text(st, 2);
-		b.status = (const char *)sqlite3_column_text(st, 3);
-		b.diagnostic = (const char *)sqlite3_column_text(st, 4);
-		b.score = sqlite3_column_double(st, 5);
-		b.disabled = sqlite3_column_int64(st, 6) != 0;
+		b.address = db_col_str(st, 0);
+		b.at = db_col_int64(st, 1);
+		b.kind = db_col_str(st, 2);
+		b.status = db_col_str(st, 3);
+		b.diagnostic = db_col_str(st, 4);
+		b.score = db_col_double(st, 5);
+		b.disabled = db_col_int64(st, 6) != 0;
 		if (fn(&b, ctx))
 			break;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return KITH_OK;
 }

@@ -15,15 +15,16 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <sqlite3.h>
 
 #include "kith/config.h"
 #include "kith/lists.h"
 
+struct db;
+
 struct cli {
 	const char *config_path;	/* --config, or NULL */
 	struct kith_config cfg;
-	sqlite3 *db;
+	struct db *db;
 };
 
 /* Load the configuration; exits 78 with one line on error. */

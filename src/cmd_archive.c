@@ -268,7 +268,7 @@ struct remove_ctx {
 };
 
 static int
-remove_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+remove_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct remove_ctx *rm = ctx;
 
@@ -299,8 +299,7 @@ archive_rm(struct cli *c, int argc, char **argv)
 		    "with the post's stand-in)");
 	cli_open(c);
 	/* the removed bytes are overwritten, not only unlinked */
-	old = (int)db_int(c->db, 0, NULL, "PRAGMA secure_delete", "");
-	db_exec(c->db, "PRAGMA secure_delete=ON", "");
+	old = db_secure_delete(c->db, 1);
 	rm.id = id;
 	rm.reason = reason;
 	rm.now = now_utc();
@@ -312,8 +311,7 @@ archive_rm(struct cli *c, int argc, char **argv)
 	if (privacy_scrub(c->db) == 0)
 		cli_warn("a reader kept the write-ahead log open: the removed "
 		    "bytes leave it at the next checkpoint");
-	db_exec(c->db, old ? "PRAGMA secure_delete=ON" :
-	    "PRAGMA secure_delete=OFF", "");
+	db_secure_delete(c->db, old);
 	cli_printf("removed post %lld from the archive: %s\n", (long long)id,
 	    reason);
 	return 0;
@@ -391,7 +389,7 @@ static int
 quarantine_ls(struct cli *c, int argc, char **argv)
 {
 	int json = 0, n = 0;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	cli_parse_json("quarantine ls", "[--json]", 0, 0, &json, argc, argv);
 	cli_open(c);
@@ -401,18 +399,18 @@ quarantine_ls(struct cli *c, int argc, char **argv)
 		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	if (json)
 		printf("[");
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *from = (const char *)sqlite3_column_text(st, 2);
-		const char *to = (const char *)sqlite3_column_text(st, 3);
-		const char *why = (const char *)sqlite3_column_text(st, 4);
-		int64_t size = sqlite3_column_int64(st, 5);
+	while (db_step(st) == DB_ROW) {
+		const char *from = db_col_str(st, 2);
+		const char *to = db_col_str(st, 3);
+		const char *why = db_col_str(st, 4);
+		int64_t size = db_col_int64(st, 5);
 		char sz[32];
 
 		if (json) {
 			printf("%s{\"id\": %lld, \"received\": %lld, \"from\": ",
 			    n++ ? ",\n " : "",
-			    (long long)sqlite3_column_int64(st, 0),
-			    (long long)sqlite3_column_int64(st, 1));
+			    (long long)db_col_int64(st, 0),
+			    (long long)db_col_int64(st, 1));
 			json_string(stdout, from ? from : "");
 			printf(", \"to\": ");
 			json_string(stdout, to ? to : "");
@@ -421,13 +419,13 @@ quarantine_ls(struct cli *c, int argc, char **argv)
 			printf("}");
 		} else
 			cli_printf("%lld  %s -> %s  %s  %s\n",
-			    (long long)sqlite3_column_int64(st, 0),
+			    (long long)db_col_int64(st, 0),
 			    from ? from : "", to ? to : "",
 			    size_human(size, sz, sizeof(sz)), why ? why : "");
 	}
 	if (json)
 		printf("]\n");
-	sqlite3_finalize(st);
+	db_finalize(st);
 	cli_close(c);
 	return 0;
 }
@@ -436,7 +434,7 @@ static int
 quarantine_show(struct cli *c, int argc, char **argv)
 {
 	const struct cli_sub sub = { "quarantine show", "ID", 1, 1, NULL };
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t id;
 
 	cli_parse(&sub, argc, argv);
@@ -445,12 +443,12 @@ quarantine_show(struct cli *c, int argc, char **argv)
 	st = db_prepare(c->db, "SELECT raw FROM quarantine WHERE id=?");
 	if (st)
 		db_bind(st, "i", id);
-	if (!st || sqlite3_step(st) != SQLITE_ROW)
+	if (!st || db_step(st) != DB_ROW)
 		die(EX_NOINPUT_, "no quarantined message %lld; see 'kith "
 		    "quarantine ls'", (long long)id);
-	fwrite(sqlite3_column_blob(st, 0), 1,
-	    (size_t)sqlite3_column_bytes(st, 0), stdout);
-	sqlite3_finalize(st);
+	fwrite(db_col_blob(st, 0), 1,
+	    (size_t)db_col_bytes(st, 0), stdout);
+	db_finalize(st);
 	cli_close(c);
 	return 0;
 }

@@ -99,7 +99,7 @@ cmd_cron(struct cli *c, int argc, char **argv)
 	cron_run(&c->cfg, c->db, now_utc());
 	r = run_delivery(c, &o, 1);
 	/* Keep the WAL small while nothing else is writing. */
-	sqlite3_exec(c->db, "PRAGMA wal_checkpoint(PASSIVE)", NULL, NULL, NULL);
+	db_checkpoint(c->db);
 	free(lock);
 	close(fd);
 	cli_close(c);

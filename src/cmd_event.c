@@ -243,7 +243,7 @@ cancel_cmd(struct cli *c, int argc, char **argv)
 }
 
 struct ls_ctx {
-	sqlite3 *db;
+	struct db *db;
 	int json, n;
 };
 

@@ -68,7 +68,7 @@ cmd_init(struct cli *c, int argc, char **argv)
 {
 	char err[512] = "", *db_path, *secret;
 	const char *group;
-	sqlite3 *db;
+	struct db *db;
 	int st;
 
 	cli_no_args("init", "usage: kith init\n\nCreate the data directory "
@@ -140,15 +140,15 @@ check_list_templates(const struct list *l, int64_t members, void *ctx)
 	template_check_uses(&s->tc, lang);
 	free(lang);
 	{
-		sqlite3_stmt *st = db_prepare(s->c->db, "SELECT DISTINCT lang "
+		struct db_stmt *st = db_prepare(s->c->db, "SELECT DISTINCT lang "
 		    "FROM members WHERE list_id=? AND lang!=''");
 
 		if (st) {
 			db_bind(st, "i", l->id);
-			while (sqlite3_step(st) == SQLITE_ROW)
+			while (db_step(st) == DB_ROW)
 				template_check_uses(&s->tc, (const char *)
-				    sqlite3_column_text(st, 0));
-			sqlite3_finalize(st);
+				    db_col_str(st, 0));
+			db_finalize(st);
 		}
 	}
 	check_templates(s, l);

@@ -97,7 +97,7 @@ struct member_tx {
 
 /* joined_tx - what the features owe a new member reaches them at once */
 static int
-joined_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+joined_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct member_tx *x = ctx;
 
@@ -106,7 +106,7 @@ joined_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 }
 
 static int
-invite_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+invite_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct member_tx *x = ctx;
 
@@ -115,7 +115,7 @@ invite_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 }
 
 static int
-accept_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+accept_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct member_tx *x = ctx;
 
@@ -126,7 +126,7 @@ accept_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 /* rm_tx - the member goes, and what they held goes on (a seat to the
  * first one waiting) in the same transaction */
 static int
-rm_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+rm_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct member_tx *x = ctx;
 
@@ -355,7 +355,7 @@ member_change_cmd(struct cli *c, int argc, char **argv)
 	else if (!strcmp(v, "thanks=on") || !strcmp(v, "thanks=off"))
 		st = db_exec(c->db, "UPDATE members SET thanks=? WHERE "
 		    "list_id=? AND address=?", "Iit", !strcmp(v, "thanks=on"),
-		    l.id, addr) == KITH_OK && sqlite3_changes(c->db) ? KITH_OK :
+		    l.id, addr) == KITH_OK && db_changes(c->db) ? KITH_OK :
 		    KITH_PERM;
 	else if (!strncmp(v, "digest_format=", 14))
 		st = member_set_digest_format(c->db, l.id, addr, v + 14);
@@ -446,7 +446,7 @@ member_export_cmd(struct cli *c, int argc, char **argv)
 }
 
 struct forgotten_ctx {
-	sqlite3 *db;
+	struct db *db;
 	struct token_key *key;
 };
 
@@ -526,9 +526,9 @@ member_export_data_cmd(struct cli *c, int argc, char **argv)
 
 /* The lists whose only owner address is, one a line ("" for none). */
 static char *
-lists_only_owned_by(sqlite3 *db, const char *address)
+lists_only_owned_by(struct db *db, const char *address)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT l.address FROM lists l JOIN "
+	struct db_stmt *st = db_prepare(db, "SELECT l.address FROM lists l JOIN "
 	    "members m ON m.list_id=l.id AND m.role='owner' GROUP BY l.id "
 	    "HAVING count(*)=1 AND max(m.address)=? ORDER BY l.address");
 	struct buf b;
@@ -536,9 +536,9 @@ lists_only_owned_by(sqlite3 *db, const char *address)
 	buf_init(&b);
 	if (st) {
 		db_bind(st, "t", address);
-		while (sqlite3_step(st) == SQLITE_ROW)
-			buf_addf(&b, "%s\n", sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
+		while (db_step(st) == DB_ROW)
+			buf_addf(&b, "%s\n", db_col_str(st, 0));
+		db_finalize(st);
 	}
 	return b.data ? buf_detach(&b, NULL) : xstrdup("");
 }

@@ -89,15 +89,15 @@ mod_decide(struct cli *c, int argc, char **argv, enum mod_action action)
 		    (long long)id);
 	{
 		char *addr = NULL;
-		sqlite3_stmt *st2 = db_prepare(c->db, "SELECT address FROM lists "
+		struct db_stmt *st2 = db_prepare(c->db, "SELECT address FROM lists "
 		    "WHERE id=?");
 
 		if (st2 == NULL)
 			die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 		db_bind(st2, "i", h.list_id);
-		if (sqlite3_step(st2) == SQLITE_ROW)
+		if (db_step(st2) == DB_ROW)
 			addr = db_col_text(st2, 0);
-		sqlite3_finalize(st2);
+		db_finalize(st2);
 		if (addr == NULL || list_find(c->db, addr, &l, err,
 		    sizeof(err)) != KITH_OK)
 			die(EX_NOINPUT_, "the list of held post %lld is gone",
@@ -132,7 +132,7 @@ static int
 mod_ls(struct cli *c, int argc, char **argv)
 {
 	struct held_ctx x = { 0, 0 };
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	struct list l;
 
 	cli_parse_json("mod ls", "LIST [--json]", 1, 1, &x.json, argc, argv);
@@ -147,9 +147,9 @@ mod_ls(struct cli *c, int argc, char **argv)
 	if (st == NULL)
 		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	db_bind(st, "i", l.id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *addr = (const char *)sqlite3_column_text(st, 0);
-		const char *cmds = (const char *)sqlite3_column_text(st, 1);
+	while (db_step(st) == DB_ROW) {
+		const char *addr = db_col_str(st, 0);
+		const char *cmds = db_col_str(st, 1);
 
 		if (x.json) {
 			printf("%s{\"kind\": \"join\", \"address\": ",
@@ -163,7 +163,7 @@ mod_ls(struct cli *c, int argc, char **argv)
 			    addr ? addr : "", cmds ? cmds : "", l.local,
 			    addr ? addr : "");
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (x.json)
 		printf("]\n");
 	list_release(&l);

@@ -244,7 +244,7 @@ struct preview_copy {
 
 /* preview_tx - the preview queued as its own message, for addr alone */
 static int
-preview_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+preview_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	const struct preview_copy *pc = ctx;
 	int64_t msg_id;

@@ -175,7 +175,7 @@ ls_cmd(struct cli *c, int argc, char **argv)
 {
 	int json = 0, n = 0;
 	struct list l;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	cli_parse_json("poll ls", "LIST [--json]", 1, 1, &json, argc, argv);
 	cli_open(c);
@@ -188,28 +188,28 @@ ls_cmd(struct cli *c, int argc, char **argv)
 	db_bind(st, "i", l.id);
 	if (json)
 		printf("[");
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *state = (const char *)sqlite3_column_text(st, 1);
-		const char *q = (const char *)sqlite3_column_text(st, 2);
-		int64_t voters = sqlite3_column_int64(st, 3);
+	while (db_step(st) == DB_ROW) {
+		const char *state = db_col_str(st, 1);
+		const char *q = db_col_str(st, 2);
+		int64_t voters = db_col_int64(st, 3);
 
 		if (json) {
 			printf("%s{\"id\": %lld, \"state\": ", n++ ? ",\n " : "",
-			    (long long)sqlite3_column_int64(st, 0));
+			    (long long)db_col_int64(st, 0));
 			json_string(stdout, state ? state : "");
 			printf(", \"question\": ");
 			json_string(stdout, q ? q : "");
 			printf(", \"voters\": %lld, \"closes\": %lld, "
 			    "\"multiple\": %s}", (long long)voters,
-			    (long long)sqlite3_column_int64(st, 4),
-			    sqlite3_column_int(st, 5) ? "true" : "false");
+			    (long long)db_col_int64(st, 4),
+			    db_col_int(st, 5) ? "true" : "false");
 		} else
 			cli_printf("%-5lld %-7s %4lld %-6s  %s\n",
-			    (long long)sqlite3_column_int64(st, 0),
+			    (long long)db_col_int64(st, 0),
 			    state ? state : "", (long long)voters,
 			    plural(voters, "voter", "voters"), q ? q : "");
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (json)
 		printf("]\n");
 	list_release(&l);

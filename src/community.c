@@ -43,13 +43,13 @@ static const struct template_schema digest_schema = {
  * month's three top contributors who have not said `set thanks off`.
  */
 static int
-digest_section(sqlite3 *db, const struct list *l, int64_t now,
+digest_section(struct db *db, const struct list *l, int64_t now,
     struct tvars *tv)
 {
 	char *on = list_setting(db, l->id, "thanks");
 	int64_t this_month, last_month;
 	struct tvlist *list = NULL;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (on == NULL || strcmp(on, "on")) {
 		free(on);
@@ -71,19 +71,19 @@ digest_section(sqlite3 *db, const struct list *l, int64_t now,
 	if (st == NULL)
 		return 0;
 	db_bind(st, "iii", l->id, last_month, this_month);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 1);
+	while (db_step(st) == DB_ROW) {
+		const char *name = db_col_str(st, 1);
 		struct tvars *it;
 
 		if (list == NULL)
 			list = tv_list(tv, "members");
 		it = tv_item(list);
 		tv_str(it, "name", *name ? name :
-		    (const char *)sqlite3_column_text(st, 0));
-		tv_int(it, "posts", sqlite3_column_int64(st, 2));
-		tv_int(it, "answers", sqlite3_column_int64(st, 3));
+		    db_col_str(st, 0));
+		tv_int(it, "posts", db_col_int64(st, 2));
+		tv_int(it, "answers", db_col_int64(st, 3));
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	/* mid-month: the same month in every zone */
 	tv_int(tv, "month", last_month + 15 * 86400);
 	return list != NULL;
@@ -98,7 +98,7 @@ struct nudge_tx {
 };
 
 static int
-nudge_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+nudge_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct nudge_tx *n = ctx;
 	struct member m;
@@ -110,7 +110,7 @@ nudge_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 
 	(void)err;
 	(void)errlen;
-	if (st != KITH_OK || sqlite3_changes(db) != 1)
+	if (st != KITH_OK || db_changes(db) != 1)
 		return st;
 	if (member_find_id(db, n->l->id, n->member_id, &m) != KITH_OK)
 		return KITH_OK;		/* gone meanwhile */
@@ -130,7 +130,7 @@ nudge_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 }
 
 static int
-nudge_list(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+nudge_list(const struct kith_config *cfg, struct db *db, const struct list *l,
     int64_t after, int64_t now)
 {
 	struct db_ids ids = { NULL, 0, 0 };

@@ -55,7 +55,7 @@ confirm_pending_add(const struct mail_ctx *c, const char *kind,
 	    "commands, created, expires) VALUES (?, ?, ?, ?, ?, ?)", "itttii",
 	    c->l->id, kind, address, commands, now, now + ttl) != KITH_OK)
 		return 0;
-	return sqlite3_last_insert_rowid(c->db);
+	return db_last_id(c->db);
 }
 
 /*

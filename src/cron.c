@@ -60,7 +60,7 @@ run_job(const char *name, int (*run)(const struct site_ctx *, int64_t),
 }
 
 int
-cron_run(const struct kith_config *cfg, sqlite3 *db, int64_t now)
+cron_run(const struct kith_config *cfg, struct db *db, int64_t now)
 {
 	char *secret = config_secret_path(cfg), err[512] = "";
 	struct token_key *key = token_key_load(secret, err, sizeof(err));

@@ -1,4 +1,7 @@
-/* db - open, migrate, transactions, statement helpers. */
+/*
+ * db - the storage layer on sqlite: open, migrate, transactions, the
+ * statement API of kith/db.h.  With fts.c, the only files that name sqlite.
+ */
 #include "config.h"
 
 #include <errno.h>
@@ -12,7 +15,7 @@
 #include <unistd.h>
 
 #include "kith/db.h"
-#include "kith/fts.h"
+#include "db_sqlite.h"
 #include "kith/log.h"
 #include "kith/util.h"
 
@@ -581,28 +584,94 @@ db_status(int rc)
 	}
 }
 
+_Static_assert(DB_OK == SQLITE_OK && DB_ERROR == SQLITE_ERROR &&
+    DB_ROW == SQLITE_ROW && DB_DONE == SQLITE_DONE, "db.h's codes are "
+    "sqlite's, passed through");
+_Static_assert(DB_INTEGER == SQLITE_INTEGER && DB_FLOAT == SQLITE_FLOAT &&
+    DB_TEXT == SQLITE_TEXT && DB_BLOB == SQLITE_BLOB && DB_NULL ==
+    SQLITE_NULL, "db.h's column types are sqlite's");
+
+#define CACHED_MAX 64
+
+/*
+ * A kept statement (db_cached).  A connection is used by one thread at a
+ * time, so its statements are touched only by the thread that holds it:
+ * no lock.
+ */
+struct cached {
+	char *sql;
+	/* str_hash(sql), compared first: many statements share a long
+	 * prefix ("SELECT id, list_id, address, ..."), so most misses end
+	 * there instead of in a strcmp of each kept one */
+	unsigned long hash;
+	struct db_stmt *st;
+	int out;		/* given out, not yet done */
+	unsigned long used;	/* for least recently used */
+};
+
+struct db {
+	sqlite3 *h;
+	int busy_ms;
+	/* db_checkpoint_hook's */
+	void (*ckpt_fn)(void *, int);
+	void *ckpt_ctx;
+	unsigned long clock;
+	struct cached c[CACHED_MAX];
+};
+
+struct db_stmt {
+	sqlite3_stmt *h;
+	struct db *db;
+	int kept;		/* one of db->c: db_cached_done keeps it */
+};
+
 static int
-db_pragma(sqlite3 *db, const char *sql, char *err, size_t errlen)
+db_pragma(struct db *db, const char *sql, char *err, size_t errlen)
 {
-	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	int rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
 
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "database: %s: %s", sql,
-		    sqlite3_errmsg(db));
+		    sqlite3_errmsg(db->h));
 		return db_status(rc);
 	}
 	return KITH_OK;
 }
 
 int
-db_migrate_to(sqlite3 *db, int target, char *err, size_t errlen)
+db_schema_version(struct db *db)
+{
+	int st;
+	int v = (int)db_int(db, -1, &st, "PRAGMA user_version", "");
+
+	return st == KITH_OK ? v : -1;
+}
+
+int
+db_file_schema_version(const char *path)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) ==
+	    SQLITE_OK && sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st,
+	    NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close_v2(h);
+	return v;
+}
+
+int
+db_migrate_to(struct db *db, int target, char *err, size_t errlen)
 {
 	int version, st, rc;
 
 	version = (int)db_int(db, 0, &st, "PRAGMA user_version", "");
 	if (st != KITH_OK) {
 		snprintf(err, errlen, "database: cannot read schema version: %s",
-		    sqlite3_errmsg(db));
+		    sqlite3_errmsg(db->h));
 		return st;
 	}
 	if (version > NMIGRATIONS) {
@@ -622,14 +691,14 @@ db_migrate_to(sqlite3 *db, int target, char *err, size_t errlen)
 	version = (int)db_int(db, 0, &st, "PRAGMA user_version", "");
 	if (st != KITH_OK)
 		snprintf(err, errlen, "database: cannot read schema version: "
-		    "%s", sqlite3_errmsg(db));
+		    "%s", sqlite3_errmsg(db->h));
 	for (int i = version; st == KITH_OK && i < target; i++) {
 		char pragma[64];
 
-		rc = sqlite3_exec(db, migrations[i], NULL, NULL, NULL);
+		rc = sqlite3_exec(db->h, migrations[i], NULL, NULL, NULL);
 		if (rc != SQLITE_OK) {
 			snprintf(err, errlen, "database: migration %d: %s",
-			    i + 1, sqlite3_errmsg(db));
+			    i + 1, sqlite3_errmsg(db->h));
 			db_rollback(db);
 			return db_status(rc);
 		}
@@ -698,28 +767,30 @@ db_share_umask(const char *path)
  * nothing to read, where a full one left behind would be read again.
  */
 static int
-db_wal_hook(void *busy_ms, sqlite3 *db, const char *name, int pages)
+db_wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
 {
+	struct db *db = arg;
+
 	if (pages < DB_WAL_PAGES)
 		return SQLITE_OK;
-	sqlite3_busy_timeout(db, 0);
-	sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL,
+	sqlite3_busy_timeout(h, 0);
+	sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_TRUNCATE, NULL,
 	    NULL);
-	sqlite3_busy_timeout(db, (int)(intptr_t)busy_ms);
+	sqlite3_busy_timeout(h, db->busy_ms);
 	return SQLITE_OK;
 }
 
 /* scrub_mark - the file saying the WAL must be emptied; caller frees. */
 static char *
-scrub_mark(sqlite3 *db)
+scrub_mark(struct db *db)
 {
-	const char *path = sqlite3_db_filename(db, "main");
+	const char *path = sqlite3_db_filename(db->h, "main");
 
 	return path && *path ? xasprintf("%s-scrub", path) : NULL;
 }
 
 void
-db_scrub_later(sqlite3 *db)
+db_scrub_later(struct db *db)
 {
 	char *mark = scrub_mark(db);
 	int fd = mark ? open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0600) : -1;
@@ -734,8 +805,9 @@ db_scrub_later(sqlite3 *db)
 
 /* db_keep_wal_hook - db_wal_hook for db_keep_wal's connections. */
 static int
-db_keep_wal_hook(void *busy_ms, sqlite3 *db, const char *name, int pages)
+db_keep_wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
 {
+	struct db *db = arg;
 	char *mark;
 	int mode = SQLITE_CHECKPOINT_PASSIVE, rc;
 
@@ -744,9 +816,9 @@ db_keep_wal_hook(void *busy_ms, sqlite3 *db, const char *name, int pages)
 	/* an erasure waits for the WAL to be emptied: this one does */
 	if ((mark = scrub_mark(db)) != NULL && access(mark, F_OK) == 0)
 		mode = SQLITE_CHECKPOINT_TRUNCATE;
-	sqlite3_busy_timeout(db, 0);
-	rc = sqlite3_wal_checkpoint_v2(db, name, mode, NULL, NULL);
-	sqlite3_busy_timeout(db, (int)(intptr_t)busy_ms);
+	sqlite3_busy_timeout(h, 0);
+	rc = sqlite3_wal_checkpoint_v2(h, name, mode, NULL, NULL);
+	sqlite3_busy_timeout(h, db->busy_ms);
 	if (mode == SQLITE_CHECKPOINT_TRUNCATE && rc == SQLITE_OK)
 		unlink(mark);
 	free(mark);
@@ -754,58 +826,127 @@ db_keep_wal_hook(void *busy_ms, sqlite3 *db, const char *name, int pages)
 }
 
 void
-db_keep_wal(sqlite3 *db, int busy_ms)
+db_keep_wal(struct db *db, int busy_ms)
 {
-	sqlite3_wal_hook(db, db_keep_wal_hook, (void *)(intptr_t)busy_ms);
+	db->busy_ms = busy_ms;
+	sqlite3_wal_hook(db->h, db_keep_wal_hook, db);
 	/* what a burst (an import) left is cut back when the WAL restarts */
-	sqlite3_exec(db, "PRAGMA journal_size_limit=16777216", NULL, NULL,
+	sqlite3_exec(db->h, "PRAGMA journal_size_limit=16777216", NULL, NULL,
 	    NULL);
+	/*
+	 * Each write of a group commit runs in its own savepoint, whose
+	 * journal (the pages it touched, as they were) went to a temporary
+	 * file past 64 KB: 13 pages, 26 pwrite(2)s, on every one-click
+	 * leave.  Kept in memory instead (a few pages a request; sorts and
+	 * temporary tables of this connection's reads with them).
+	 */
+	sqlite3_exec(db->h, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
+}
+
+/* db_hook_wal - db_checkpoint_hook's sqlite side. */
+static int
+db_hook_wal(void *arg, sqlite3 *h, const char *name, int pages)
+{
+	struct db *db = arg;
+
+	(void)h;
+	(void)name;
+	db->ckpt_fn(db->ckpt_ctx, pages);
+	return SQLITE_OK;
+}
+
+void
+db_checkpoint_hook(struct db *db, void (*fn)(void *ctx, int pages),
+    void *ctx)
+{
+	db->ckpt_fn = fn;
+	db->ckpt_ctx = ctx;
+	sqlite3_wal_hook(db->h, db_hook_wal, db);
 }
 
 int
-db_open(const char *path, int create, int busy_ms,
-    enum db_durability durability, sqlite3 **out, char *err, size_t errlen)
+db_checkpoint_step(struct db *db)
 {
-	sqlite3 *db = NULL;
+	int nlog = 0, ncopied = 0;
+
+	return sqlite3_wal_checkpoint_v2(db->h, NULL,
+	    SQLITE_CHECKPOINT_PASSIVE, &nlog, &ncopied) == SQLITE_OK &&
+	    ncopied < nlog;
+}
+
+void
+db_checkpoint(struct db *db)
+{
+	sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    NULL, NULL);
+}
+
+static int open_to(const char *path, int create, int busy_ms,
+    enum db_durability durability, int target, struct db **out, char *err,
+    size_t errlen);
+
+int
+db_open(const char *path, int create, int busy_ms,
+    enum db_durability durability, struct db **out, char *err,
+    size_t errlen)
+{
+	return open_to(path, create, busy_ms, durability, NMIGRATIONS, out,
+	    err, errlen);
+}
+
+int
+db_open_at_version(const char *path, int target, struct db **out,
+    char *err, size_t errlen)
+{
+	return open_to(path, 1, 1000, DB_FAST, target, out, err, errlen);
+}
+
+static int
+open_to(const char *path, int create, int busy_ms,
+    enum db_durability durability, int target, struct db **out, char *err,
+    size_t errlen)
+{
+	struct db *db = xcalloc(1, sizeof(*db));
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	int rc, st;
 
 	*out = NULL;
+	db->busy_ms = busy_ms;
 	if (create)
 		flags |= SQLITE_OPEN_CREATE;
 	db_share_umask(path);
-	rc = sqlite3_open_v2(path, &db, flags, NULL);
+	rc = sqlite3_open_v2(path, &db->h, flags, NULL);
 	if (rc != SQLITE_OK) {
 		if (!create && (rc & 0xff) == SQLITE_CANTOPEN) {
 			snprintf(err, errlen, "no database at '%s'; run "
 			    "'kith init' first", path);
-			sqlite3_close_v2(db);
+			db_close(db);
 			return KITH_PERM;
 		}
 		snprintf(err, errlen, "database: cannot open '%s': %s", path,
-		    db ? sqlite3_errmsg(db) : "out of memory");
-		sqlite3_close_v2(db);
+		    db->h ? sqlite3_errmsg(db->h) : "out of memory");
+		db_close(db);
 		return db_status(rc);
 	}
-	sqlite3_extended_result_codes(db, 1);
-	sqlite3_busy_timeout(db, busy_ms);
-	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_extended_result_codes(db->h, 1);
+	sqlite3_busy_timeout(db->h, busy_ms);
+	sqlite3_db_config(db->h, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	/* before any statement: the archive's index is read with it */
-	if (fts_register(db) < 0) {
+	if (fts_register(db->h) < 0) {
 		snprintf(err, errlen, "database: cannot register the search "
 		    "tokenizer (sqlite without FTS5?)");
-		sqlite3_close_v2(db);
+		db_close(db);
 		return KITH_PERM;
 	}
-	sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-	sqlite3_wal_hook(db, db_wal_hook, (void *)(intptr_t)busy_ms);
+	sqlite3_db_config(db->h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	sqlite3_wal_hook(db->h, db_wal_hook, db);
 	if ((st = db_pragma(db, "PRAGMA journal_mode=WAL", err, errlen)) ||
 	    (st = db_pragma(db, durability == DB_DURABLE ?
 	    "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", err,
 	    errlen)) ||
 	    (st = db_pragma(db, "PRAGMA foreign_keys=ON", err, errlen)) ||
-	    (st = db_migrate_to(db, NMIGRATIONS, err, errlen))) {
-		sqlite3_close_v2(db);
+	    (st = db_migrate_to(db, target, err, errlen))) {
+		db_close(db);
 		return st;
 	}
 	db_share(path);
@@ -813,75 +954,21 @@ db_open(const char *path, int create, int busy_ms,
 	return KITH_OK;
 }
 
-#define CACHED_CONNS 8
-#define CACHED_MAX 64
-
-/*
- * The kept statements, by connection.  Connections are opened without
- * sqlite's mutex (NOMUTEX), each used by one thread at a time, so a
- * connection's statements are touched only by the thread that holds it:
- * only the table of connections is shared, under the lock.  (One table
- * for all let a thread evict, and finalize, a statement that another
- * thread had just taken.)
- */
-struct cached {
-	char *sql;
-	/* str_hash(sql), compared first: many statements share a long
-	 * prefix ("SELECT id, list_id, address, ..."), so most misses end
-	 * there instead of in a strcmp of each kept one */
-	unsigned long hash;
-	sqlite3_stmt *st;
-	int out;		/* given out, not yet done */
-	unsigned long used;	/* for least recently used */
-};
-static struct conn_cache {
-	sqlite3 *db;
-	unsigned long clock;
-	struct cached c[CACHED_MAX];
-} conn_caches[CACHED_CONNS];
-static pthread_mutex_t cached_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* The statements of db (a free table claimed for it if claim), or NULL
- * (more connections than tables: they go uncached). */
-static struct conn_cache *
-conn_cache(sqlite3 *db, int claim)
+struct db_stmt *
+db_cached(struct db *db, const char *sql)
 {
-	struct conn_cache *cc = NULL, *empty = NULL;
-
-	pthread_mutex_lock(&cached_lock);
-	for (int i = 0; i < CACHED_CONNS && cc == NULL; i++) {
-		if (conn_caches[i].db == db)
-			cc = &conn_caches[i];
-		else if (conn_caches[i].db == NULL && empty == NULL)
-			empty = &conn_caches[i];
-	}
-	if (cc == NULL && claim && empty) {
-		empty->db = db;
-		cc = empty;
-	}
-	pthread_mutex_unlock(&cached_lock);
-	return cc;
-}
-
-sqlite3_stmt *
-db_cached(sqlite3 *db, const char *sql)
-{
-	struct conn_cache *cc = conn_cache(db, 1);
 	struct cached *lru = NULL;
-	unsigned long hash;
-	sqlite3_stmt *st;
+	unsigned long hash = str_hash(sql);
+	struct db_stmt *st;
 
-	if (cc == NULL)
-		return db_prepare(db, sql);
-	hash = str_hash(sql);
 	for (int i = 0; i < CACHED_MAX; i++) {
-		struct cached *c = &cc->c[i];
+		struct cached *c = &db->c[i];
 
 		if (c->sql && c->hash == hash && !strcmp(c->sql, sql)) {
 			if (c->out)	/* a nested use: a fresh one */
 				return db_prepare(db, sql);
 			c->out = 1;
-			c->used = ++cc->clock;
+			c->used = ++db->clock;
 			return c->st;
 		}
 		if (!c->out && (lru == NULL || c->used < lru->used))
@@ -889,86 +976,92 @@ db_cached(sqlite3 *db, const char *sql)
 	}
 	if ((st = db_prepare(db, sql)) == NULL || lru == NULL)
 		return st;	/* all out: finalized when done */
-	if (lru->st)
-		sqlite3_finalize(lru->st);
+	if (lru->st) {
+		lru->st->kept = 0;
+		db_finalize(lru->st);
+	}
 	free(lru->sql);
 	lru->sql = xstrdup(sql);
 	lru->hash = hash;
 	lru->st = st;
 	lru->out = 1;
-	lru->used = ++cc->clock;
+	lru->used = ++db->clock;
+	st->kept = 1;
 	return st;
 }
 
 void
-db_cached_done(sqlite3_stmt *st)
+db_cached_done(struct db_stmt *st)
 {
-	struct conn_cache *cc;
-
 	if (st == NULL)
 		return;
-	if ((cc = conn_cache(sqlite3_db_handle(st), 0)) != NULL)
-		for (int i = 0; i < CACHED_MAX; i++)
-			if (cc->c[i].st == st) {
-				sqlite3_reset(st);
-				sqlite3_clear_bindings(st);
-				cc->c[i].out = 0;
-				return;
-			}
-	sqlite3_finalize(st);
+	if (!st->kept) {
+		db_finalize(st);
+		return;
+	}
+	sqlite3_reset(st->h);
+	sqlite3_clear_bindings(st->h);
+	for (int i = 0; i < CACHED_MAX; i++)
+		if (st->db->c[i].st == st) {
+			st->db->c[i].out = 0;
+			return;
+		}
 }
 
 void
-db_close(sqlite3 *db)
+db_close(struct db *db)
 {
-	struct conn_cache *cc;
-
 	if (db == NULL)
 		return;
-	if ((cc = conn_cache(db, 0)) != NULL) {
-		for (int i = 0; i < CACHED_MAX; i++) {
-			sqlite3_finalize(cc->c[i].st);
-			free(cc->c[i].sql);
+	for (int i = 0; i < CACHED_MAX; i++) {
+		if (db->c[i].st) {
+			db->c[i].st->kept = 0;
+			db_finalize(db->c[i].st);
 		}
-		pthread_mutex_lock(&cached_lock);
-		memset(cc, 0, sizeof(*cc));
-		pthread_mutex_unlock(&cached_lock);
+		free(db->c[i].sql);
 	}
-	sqlite3_close_v2(db);
+	sqlite3_close_v2(db->h);
+	free(db);
 }
 
 /*
  * The connection this thread holds in a group transaction (db_group_begin):
  * on it, db_begin, db_commit and db_rollback are savepoints inside it.
  */
-static _Thread_local sqlite3 *group_db;
+static _Thread_local struct db *group_db;
 
 int
-db_begin(sqlite3 *db)
+db_in_tx(struct db *db)
+{
+	return !sqlite3_get_autocommit(db->h);
+}
+
+int
+db_begin(struct db *db)
 {
 	int rc;
 
 	if (db == group_db) {
 		/* an I/O error or a full disk may have ended the group */
-		if (sqlite3_get_autocommit(db))
+		if (!db_in_tx(db))
 			return KITH_TEMP;
-		return db_status(sqlite3_exec(db, "SAVEPOINT kith", NULL, NULL,
-		    NULL));
+		return db_status(sqlite3_exec(db->h, "SAVEPOINT kith", NULL,
+		    NULL, NULL));
 	}
-	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	rc = sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
-		log_warn("database: begin: %s", sqlite3_errmsg(db));
+		log_warn("database: begin: %s", sqlite3_errmsg(db->h));
 	return db_status(rc);
 }
 
 int
-db_commit(sqlite3 *db)
+db_commit(struct db *db)
 {
-	int rc = sqlite3_exec(db, db == group_db ? "RELEASE kith" : "COMMIT",
-	    NULL, NULL, NULL);
+	int rc = sqlite3_exec(db->h, db == group_db ? "RELEASE kith" :
+	    "COMMIT", NULL, NULL, NULL);
 
 	if (rc != SQLITE_OK) {
-		log_warn("database: commit: %s", sqlite3_errmsg(db));
+		log_warn("database: commit: %s", sqlite3_errmsg(db->h));
 		db_rollback(db);
 		/* A failed commit is never permanent for the caller: retry. */
 		return KITH_TEMP;
@@ -977,21 +1070,34 @@ db_commit(sqlite3 *db)
 }
 
 void
-db_rollback(sqlite3 *db)
+db_rollback(struct db *db)
 {
-	if (sqlite3_get_autocommit(db))
+	if (!db_in_tx(db))
 		return;
 	if (db == group_db) {
-		if (sqlite3_exec(db, "ROLLBACK TO kith", NULL, NULL, NULL) ==
+		if (sqlite3_exec(db->h, "ROLLBACK TO kith", NULL, NULL, NULL) ==
 		    SQLITE_OK)
-			sqlite3_exec(db, "RELEASE kith", NULL, NULL, NULL);
+			sqlite3_exec(db->h, "RELEASE kith", NULL, NULL, NULL);
 		return;
 	}
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 }
 
 int
-db_group_begin(sqlite3 *db)
+db_read_begin(struct db *db)
+{
+	/* sqlite takes the snapshot at the first read: read now */
+	return db_script(db, "BEGIN; SELECT count(*) FROM sqlite_master");
+}
+
+void
+db_read_end(struct db *db)
+{
+	sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
+}
+
+int
+db_group_begin(struct db *db)
 {
 	int st;
 
@@ -1014,7 +1120,7 @@ db_group_begin(sqlite3 *db)
  * new FTS5 segment for the group, not one per post), and empty the queue.
  */
 static int
-fts_flush(sqlite3 *db)
+fts_flush(struct db *db)
 {
 	int st = db_exec(db, "INSERT INTO posts_fts(rowid, subject, body) "
 	    "SELECT p.id, p.subject, p.body FROM posts_fts_queue q JOIN posts "
@@ -1026,11 +1132,11 @@ fts_flush(sqlite3 *db)
 }
 
 int
-db_group_commit(sqlite3 *db)
+db_group_commit(struct db *db)
 {
 	group_db = NULL;
 	/* the transaction may be gone already (an I/O error, a full disk) */
-	if (sqlite3_get_autocommit(db))
+	if (!db_in_tx(db))
 		return KITH_TEMP;
 	if (fts_flush(db) != KITH_OK) {
 		db_rollback(db);
@@ -1040,18 +1146,17 @@ db_group_commit(sqlite3 *db)
 }
 
 void
-db_group_rollback(sqlite3 *db)
+db_group_rollback(struct db *db)
 {
 	group_db = NULL;
 	db_rollback(db);
 }
 
-
-static int db_vbind(sqlite3_stmt *st, sqlite3_destructor_type keep,
+static int db_vbind(struct db_stmt *st, sqlite3_destructor_type keep,
     const char *types, va_list ap);
 
 int
-db_tx(sqlite3 *db, db_tx_fn fn, void *ctx, char *err, size_t errlen)
+db_tx(struct db *db, db_tx_fn fn, void *ctx, char *err, size_t errlen)
 {
 	int st;
 
@@ -1080,10 +1185,10 @@ db_tx(sqlite3 *db, db_tx_fn fn, void *ctx, char *err, size_t errlen)
 }
 
 int
-db_ids_select(sqlite3 *db, struct db_ids *ids, const char *sql,
+db_ids_select(struct db *db, struct db_ids *ids, const char *sql,
     const char *types, ...)
 {
-	sqlite3_stmt *st = db_prepare(db, sql);
+	struct db_stmt *st = db_prepare(db, sql);
 	va_list ap;
 	int rc;
 
@@ -1092,17 +1197,17 @@ db_ids_select(sqlite3 *db, struct db_ids *ids, const char *sql,
 	va_start(ap, types);
 	rc = db_vbind(st, SQLITE_TRANSIENT, types, ap);
 	va_end(ap);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st->h)) == SQLITE_ROW) {
 		if (ids->n == ids->cap) {
 			ids->cap = ids->cap ? ids->cap * 2 : 16;
 			ids->v = xrealloc(ids->v, ids->cap * sizeof(*ids->v));
 		}
-		ids->v[ids->n++] = sqlite3_column_int64(st, 0);
+		ids->v[ids->n++] = sqlite3_column_int64(st->h, 0);
 		rc = SQLITE_OK;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (rc != SQLITE_DONE) {
-		log_warn("database: select ids: %s", sqlite3_errmsg(db));
+		log_warn("database: select ids: %s", sqlite3_errmsg(db->h));
 		return KITH_TEMP;
 	}
 	return KITH_OK;
@@ -1115,16 +1220,33 @@ db_ids_release(struct db_ids *ids)
 	memset(ids, 0, sizeof(*ids));
 }
 
-sqlite3_stmt *
-db_prepare(sqlite3 *db, const char *sql)
+struct db_stmt *
+db_prepare(struct db *db, const char *sql)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *h = NULL;
+	struct db_stmt *st;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		log_error("database: prepare: %s", sqlite3_errmsg(db));
+	if (sqlite3_prepare_v2(db->h, sql, -1, &h, NULL) != SQLITE_OK) {
+		log_error("database: prepare: %s", sqlite3_errmsg(db->h));
 		return NULL;
 	}
+	st = xcalloc(1, sizeof(*st));
+	st->h = h;
+	st->db = db;
 	return st;
+}
+
+void
+db_finalize(struct db_stmt *st)
+{
+	if (st == NULL)
+		return;
+	if (st->kept) {		/* db_cached's: it stays, reset */
+		db_cached_done(st);
+		return;
+	}
+	sqlite3_finalize(st->h);
+	free(st);
 }
 
 /*
@@ -1133,7 +1255,7 @@ db_prepare(sqlite3 *db, const char *sql)
  * statement (db_exec: SQLITE_STATIC, no copy of a 10 MB post).
  */
 static int
-db_vbind(sqlite3_stmt *st, sqlite3_destructor_type keep, const char *types,
+db_vbind(struct db_stmt *st, sqlite3_destructor_type keep, const char *types,
     va_list ap)
 {
 	int rc = SQLITE_OK;
@@ -1143,25 +1265,25 @@ db_vbind(sqlite3_stmt *st, sqlite3_destructor_type keep, const char *types,
 		case 't': {
 			const char *s = va_arg(ap, const char *);
 
-			rc = s ? sqlite3_bind_text(st, i, s, -1, keep) :
-			    sqlite3_bind_null(st, i);
+			rc = s ? sqlite3_bind_text(st->h, i, s, -1, keep) :
+			    sqlite3_bind_null(st->h, i);
 			break;
 		}
 		case 'i':
-			rc = sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
+			rc = sqlite3_bind_int64(st->h, i, va_arg(ap, int64_t));
 			break;
 		case 'I':
-			rc = sqlite3_bind_int(st, i, va_arg(ap, int));
+			rc = sqlite3_bind_int(st->h, i, va_arg(ap, int));
 			break;
 		case 'b': {
 			const void *p = va_arg(ap, const void *);
 			int n = va_arg(ap, int);
 
-			rc = sqlite3_bind_blob(st, i, p, n, keep);
+			rc = sqlite3_bind_blob(st->h, i, p, n, keep);
 			break;
 		}
 		case 'n':
-			rc = sqlite3_bind_null(st, i);
+			rc = sqlite3_bind_null(st->h, i);
 			break;
 		default:
 			return SQLITE_MISUSE;
@@ -1171,7 +1293,7 @@ db_vbind(sqlite3_stmt *st, sqlite3_destructor_type keep, const char *types,
 }
 
 int
-db_bind(sqlite3_stmt *st, const char *types, ...)
+db_bind(struct db_stmt *st, const char *types, ...)
 {
 	va_list ap;
 	int rc;
@@ -1183,10 +1305,10 @@ db_bind(sqlite3_stmt *st, const char *types, ...)
 }
 
 int
-db_exec(sqlite3 *db, const char *sql, const char *types, ...)
+db_exec(struct db *db, const char *sql, const char *types, ...)
 {
 	/* prepared once a connection: preparing was 43% of a one-click leave */
-	sqlite3_stmt *st = db_cached(db, sql);
+	struct db_stmt *st = db_cached(db, sql);
 	va_list ap;
 	int rc;
 
@@ -1197,20 +1319,30 @@ db_exec(sqlite3 *db, const char *sql, const char *types, ...)
 	rc = db_vbind(st, SQLITE_STATIC, types, ap);
 	va_end(ap);
 	if (rc == SQLITE_OK) {
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		while ((rc = sqlite3_step(st->h)) == SQLITE_ROW)
 			;
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_OK)
-		log_warn("database: %s", sqlite3_errmsg(db));
+		log_warn("database: %s", sqlite3_errmsg(db->h));
 	db_cached_done(st);
 	return db_status(rc);
 }
 
+int
+db_script(struct db *db, const char *sql)
+{
+	int rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		log_warn("database: %s", sqlite3_errmsg(db->h));
+	return db_status(rc);
+}
+
 int64_t
-db_int(sqlite3 *db, int64_t def, int *status, const char *sql,
+db_int(struct db *db, int64_t def, int *status, const char *sql,
     const char *types, ...)
 {
-	sqlite3_stmt *st = db_cached(db, sql);
+	struct db_stmt *st = db_cached(db, sql);
 	int64_t v = def;
 	va_list ap;
 	int rc;
@@ -1224,9 +1356,10 @@ db_int(sqlite3 *db, int64_t def, int *status, const char *sql,
 	rc = db_vbind(st, SQLITE_STATIC, types, ap);
 	va_end(ap);
 	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-			v = sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st->h);
+		if (rc == SQLITE_ROW && sqlite3_column_type(st->h, 0) !=
+		    SQLITE_NULL)
+			v = sqlite3_column_int64(st->h, 0);
 	}
 	if (status)
 		*status = db_status(rc);
@@ -1235,9 +1368,251 @@ db_int(sqlite3 *db, int64_t def, int *status, const char *sql,
 }
 
 char *
-db_col_text(sqlite3_stmt *st, int col)
+db_col_text(struct db_stmt *st, int col)
 {
-	const unsigned char *s = sqlite3_column_text(st, col);
+	const unsigned char *s = sqlite3_column_text(st->h, col);
 
 	return xstrdup(s ? (const char *)s : "");
+}
+
+/* ---- the statement API, one to one on sqlite's ---- */
+
+const char *
+db_errmsg(struct db *db)
+{
+	return sqlite3_errmsg(db->h);
+}
+
+int64_t
+db_changes(struct db *db)
+{
+	return sqlite3_changes(db->h);
+}
+
+int64_t
+db_last_id(struct db *db)
+{
+	return sqlite3_last_insert_rowid(db->h);
+}
+
+int
+db_bind_text(struct db_stmt *st, int idx, const char *s, int n)
+{
+	return sqlite3_bind_text(st->h, idx, s, n, SQLITE_STATIC);
+}
+
+int
+db_bind_blob(struct db_stmt *st, int idx, const void *p, int n)
+{
+	return sqlite3_bind_blob(st->h, idx, p, n, SQLITE_STATIC);
+}
+
+int
+db_bind_int64(struct db_stmt *st, int idx, int64_t v)
+{
+	return sqlite3_bind_int64(st->h, idx, v);
+}
+
+int
+db_bind_int(struct db_stmt *st, int idx, int v)
+{
+	return sqlite3_bind_int(st->h, idx, v);
+}
+
+int
+db_bind_null(struct db_stmt *st, int idx)
+{
+	return sqlite3_bind_null(st->h, idx);
+}
+
+int
+db_step(struct db_stmt *st)
+{
+	return sqlite3_step(st->h);
+}
+
+int
+db_reset(struct db_stmt *st)
+{
+	return sqlite3_reset(st->h);
+}
+
+void
+db_clear_bindings(struct db_stmt *st)
+{
+	sqlite3_clear_bindings(st->h);
+}
+
+int64_t
+db_col_int64(struct db_stmt *st, int col)
+{
+	return sqlite3_column_int64(st->h, col);
+}
+
+int
+db_col_int(struct db_stmt *st, int col)
+{
+	return sqlite3_column_int(st->h, col);
+}
+
+double
+db_col_double(struct db_stmt *st, int col)
+{
+	return sqlite3_column_double(st->h, col);
+}
+
+const char *
+db_col_str(struct db_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(st->h, col);
+}
+
+const void *
+db_col_blob(struct db_stmt *st, int col)
+{
+	return sqlite3_column_blob(st->h, col);
+}
+
+int
+db_col_bytes(struct db_stmt *st, int col)
+{
+	return sqlite3_column_bytes(st->h, col);
+}
+
+int
+db_col_type(struct db_stmt *st, int col)
+{
+	return sqlite3_column_type(st->h, col);
+}
+
+int
+db_col_count(struct db_stmt *st)
+{
+	return sqlite3_column_count(st->h);
+}
+
+const char *
+db_col_name(struct db_stmt *st, int col)
+{
+	return sqlite3_column_name(st->h, col);
+}
+
+/* ---- erasure and backups ---- */
+
+int
+db_secure_delete(struct db *db, int on)
+{
+	int old = (int)db_int(db, 0, NULL, "PRAGMA secure_delete", "");
+
+	db_exec(db, on ? "PRAGMA secure_delete=ON" :
+	    "PRAGMA secure_delete=OFF", "");
+	return old;
+}
+
+/* db_purge_index - merge every full-text index: a deleted term is
+ * nowhere left in its segments. */
+int
+db_purge_index(struct db *db)
+{
+	struct db_stmt *st = db_prepare(db, "SELECT name FROM sqlite_master "
+	    "WHERE type='table' AND sql LIKE 'CREATE VIRTUAL TABLE%USING "
+	    "fts5%'");
+	char **names = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	if (st == NULL)
+		return -1;
+	while (db_step(st) == DB_ROW) {
+		names = xrealloc(names, (n + 1) * sizeof(*names));
+		names[n++] = db_col_text(st, 0);
+	}
+	db_finalize(st);
+	/* 'optimize' merges every segment: a deleted term is nowhere left */
+	for (size_t i = 0; i < n; i++) {
+		char *sql = xasprintf("INSERT INTO \"%s\"(\"%s\") VALUES "
+		    "('optimize')", names[i], names[i]);
+
+		if (db_exec(db, sql, "") != KITH_OK)
+			rc = -1;
+		free(sql);
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+int
+db_scrub(struct db *db)
+{
+	struct db_stmt *st;
+	int busy = 1, rc = db_purge_index(db);
+
+	st = db_prepare(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+	if (st == NULL)
+		return -1;
+	if (db_step(st) == DB_ROW)
+		busy = db_col_int(st, 0);
+	db_finalize(st);
+	/* kith serve's checkpoints keep the WAL unless told (db_keep_wal) */
+	if (busy)
+		db_scrub_later(db);
+	if (rc < 0)
+		return -1;
+	return busy ? 0 : 1;
+}
+
+int
+db_copy_to(struct db *db, const char *dst, int pages, int pause_ms,
+    void (*in_snapshot)(struct db *, void *), void *ctx, char *err,
+    size_t errlen)
+{
+	sqlite3 *out = NULL;
+	sqlite3_backup *b;
+	int rc, st = KITH_OK;
+
+	if (sqlite3_open_v2(dst, &out, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot create '%s': %s", dst,
+		    out ? sqlite3_errmsg(out) : "out of memory");
+		sqlite3_close_v2(out);
+		return KITH_PERM;
+	}
+	if (db_read_begin(db) != KITH_OK) {
+		snprintf(err, errlen, DB_BUSY_TEXT " (%s)",
+		    sqlite3_errmsg(db->h));
+		sqlite3_close_v2(out);
+		return KITH_TEMP;
+	}
+	if (in_snapshot)
+		in_snapshot(db, ctx);
+	b = sqlite3_backup_init(out, "main", db->h, "main");
+	if (b == NULL) {
+		snprintf(err, errlen, "backup: %s", sqlite3_errmsg(out));
+		st = KITH_TEMP;
+	}
+	while (b && (rc = sqlite3_backup_step(b, pages > 0 ? pages : 1024)) !=
+	    SQLITE_DONE) {
+		if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+			if (pause_ms > 0 || rc != SQLITE_OK)
+				sqlite3_sleep(pause_ms > 0 ? pause_ms : 20);
+			continue;
+		}
+		snprintf(err, errlen, "backup: %s", sqlite3_errstr(rc));
+		st = db_status(rc);
+		break;
+	}
+	if (b && sqlite3_backup_finish(b) != SQLITE_OK && st == KITH_OK) {
+		snprintf(err, errlen, "backup: %s", sqlite3_errmsg(out));
+		st = KITH_TEMP;
+	}
+	db_read_end(db);
+	/* one file on its own: no -wal beside it */
+	if (st == KITH_OK && sqlite3_exec(out, "PRAGMA journal_mode=DELETE",
+	    NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "backup: %s", sqlite3_errmsg(out));
+		st = KITH_TEMP;
+	}
+	sqlite3_close_v2(out);
+	return st;
 }

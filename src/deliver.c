@@ -47,7 +47,7 @@ deliver_verp(const struct token_key *k, const char *bounce_local,
 
 struct worker {
 	const struct kith_config *cfg;
-	sqlite3 *db;
+	struct db *db;
 	struct token_key *key;
 	struct transport *tr;
 	struct outbox_marker *marker;
@@ -141,10 +141,10 @@ record_once(struct inflight *f, int64_t now, char *cause, size_t n)
 		    t->code, t->text, t->status != KITH_PERM, now) == KITH_TEMP)
 			goto fail;
 	}
-	if (sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+	if (db_script(w->db, "COMMIT") == KITH_OK)
 		return 0;
 fail:
-	snprintf(cause, n, "%s", sqlite3_errmsg(w->db));
+	snprintf(cause, n, "%s", db_errmsg(w->db));
 	db_rollback(w->db);
 	return -1;
 }
@@ -458,7 +458,7 @@ worker_batch(struct worker *w, struct outbox_item *items, size_t n,
 
 		if (message_ensure(w, cur, items[i].msg_id) != KITH_OK) {
 			worker_stop(w, "cannot load queued message %lld: %s",
-			    (long long)items[i].msg_id, sqlite3_errmsg(w->db));
+			    (long long)items[i].msg_id, db_errmsg(w->db));
 			f.st = KITH_TEMP;
 			break;
 		}
@@ -515,7 +515,7 @@ worker_run(struct worker *w, int batch_size)
 		    &items, &n);
 		if (st != KITH_OK)
 			worker_stop(w, "cannot claim outbox rows: %s",
-			    sqlite3_errmsg(w->db));
+			    db_errmsg(w->db));
 		if (st != KITH_OK || n == 0) {
 			outbox_items_free(items, n);
 			break;
@@ -634,7 +634,7 @@ static int64_t
 due_rows(const struct kith_config *cfg)
 {
 	char *db_path = config_db_path(cfg), err[256] = "";
-	sqlite3 *db;
+	struct db *db;
 	int64_t n = 0;
 	int st;
 

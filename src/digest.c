@@ -35,7 +35,7 @@ digest_kind_parse(const char *s)
 /* The issue being built: its numbers and the posts' range. */
 struct issue {
 	const struct kith_config *cfg;
-	sqlite3 *db;
+	struct db *db;
 	const struct list *l;
 	enum digest_kind kind;
 	int64_t volume, issue;	/* as readers see them: per kind and volume */
@@ -67,9 +67,9 @@ dpost_release(struct dpost *p)
 
 /* Posts of the issue from post id `from` on, in order; caller frees. */
 static struct dpost *
-load_posts(sqlite3 *db, const struct issue *is, int64_t from, size_t *n)
+load_posts(struct db *db, const struct issue *is, int64_t from, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT id, num, date, sender, "
+	struct db_stmt *st = db_prepare(db, "SELECT id, num, date, sender, "
 	    "sender_name, subject, message_id, body, raw FROM posts WHERE "
 	    "list_id=? AND id>? AND id<=? AND id>=? ORDER BY id");
 	struct dpost *v = NULL;
@@ -78,25 +78,25 @@ load_posts(sqlite3 *db, const struct issue *is, int64_t from, size_t *n)
 	if (st == NULL)
 		return NULL;
 	db_bind(st, "iiii", is->l->id, is->after, is->upto, from);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		struct dpost *p;
 
 		v = xrealloc(v, (*n + 1) * sizeof(*v));
 		p = &v[(*n)++];
-		p->id = sqlite3_column_int64(st, 0);
-		p->num = sqlite3_column_int64(st, 1);
-		p->date = sqlite3_column_int64(st, 2);
+		p->id = db_col_int64(st, 0);
+		p->num = db_col_int64(st, 1);
+		p->date = db_col_int64(st, 2);
 		p->sender = db_col_text(st, 3);
 		p->sender_name = db_col_text(st, 4);
 		p->subject = db_col_text(st, 5);
 		p->message_id = db_col_text(st, 6);
 		p->body = db_col_text(st, 7);
-		p->rawlen = (size_t)sqlite3_column_bytes(st, 8);
+		p->rawlen = (size_t)db_col_bytes(st, 8);
 		p->raw = xmalloc(p->rawlen + 1);
-		memcpy(p->raw, sqlite3_column_blob(st, 8), p->rawlen);
+		memcpy(p->raw, db_col_blob(st, 8), p->rawlen);
 		p->raw[p->rawlen] = '\0';
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return v;
 }
 
@@ -151,7 +151,7 @@ post_values(struct tvars *tv, const struct issue *is, const struct dpost *p)
  * still goes.  Caller frees.
  */
 static char *
-sections(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+sections(const struct kith_config *cfg, struct db *db, const struct list *l,
     int64_t date, const char *lang)
 {
 	char *tz = list_setting(db, l->id, "timezone"), err[512];
@@ -391,7 +391,7 @@ render(struct issue *is, const char *format, const char *lang,
  * moment the features' sections are taken at).
  */
 static void
-issue_init(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+issue_init(const struct kith_config *cfg, struct db *db, const struct list *l,
     struct issue *is, enum digest_kind kind, int64_t volume, int64_t issue,
     int64_t date)
 {
@@ -411,7 +411,7 @@ issue_init(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
  * counted in the list's time zone from the year the list was created.
  */
 static int64_t
-volume_at(sqlite3 *db, const struct list *l, int64_t t)
+volume_at(struct db *db, const struct list *l, int64_t t)
 {
 	char *tz = list_setting(db, l->id, "timezone");
 	int st;
@@ -428,7 +428,7 @@ volume_at(sqlite3 *db, const struct list *l, int64_t t)
  * daily and weekly issues are counted apart, from 1 in each volume.
  */
 static int64_t
-next_issue(sqlite3 *db, int64_t list_id, enum digest_kind kind,
+next_issue(struct db *db, int64_t list_id, enum digest_kind kind,
     int64_t volume)
 {
 	int st;
@@ -455,7 +455,7 @@ struct group {
 
 /* group_queue - the copy of group g, rendered and queued: its msg_id. */
 static int
-group_queue(sqlite3 *db, struct issue *is, struct group *g)
+group_queue(struct db *db, struct issue *is, struct group *g)
 {
 	char *bounces = xasprintf("%s-bounces", is->l->local), *data;
 	size_t n, len;
@@ -484,19 +484,19 @@ group_queue(sqlite3 *db, struct issue *is, struct group *g)
  * *recipients counts them.
  */
 static int
-queue_issue(sqlite3 *db, struct issue *is, const char *mode,
+queue_issue(struct db *db, struct issue *is, const char *mode,
     int64_t *recipients)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT m.id, m.address, "
+	struct db_stmt *st = db_prepare(db, "SELECT m.id, m.address, "
 	    "m.digest_format, (SELECT min(p.id) FROM posts p WHERE "
 	    "p.list_id=m.list_id AND p.id>?2 AND p.id<=?3 AND "
 	    "p.received>=m.digest_since) FROM members m WHERE m.list_id=?1 AND "
 	    "m.mode=?4 AND m.disabled=0");
-	sqlite3_stmt *ins = db_prepare(db, "INSERT OR IGNORE INTO outbox("
+	struct db_stmt *ins = db_prepare(db, "INSERT OR IGNORE INTO outbox("
 	    "message_id, rcpt, member_id, updated) VALUES (?, ?, ?, ?)");
 	struct group *groups = NULL, key;
 	size_t ngroups = 0, g;
-	int rc = SQLITE_OK, status = KITH_OK;
+	int rc = DB_OK, status = KITH_OK;
 
 	*recipients = 0;
 	if (st == NULL || ins == NULL) {
@@ -504,16 +504,16 @@ queue_issue(sqlite3 *db, struct issue *is, const char *mode,
 		goto done;
 	}
 	db_bind(st, "iiit", is->l->id, is->after, is->upto, mode);
-	while (status == KITH_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *format = (const char *)sqlite3_column_text(st, 2);
-		const char *address = (const char *)sqlite3_column_text(st, 1);
+	while (status == KITH_OK && (rc = db_step(st)) == DB_ROW) {
+		const char *format = db_col_str(st, 2);
+		const char *address = db_col_str(st, 1);
 
-		if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+		if (db_col_type(st, 3) == DB_NULL)
 			continue;	/* nothing new since this member switched */
 		memset(&key, 0, sizeof(key));
 		snprintf(key.format, sizeof(key.format), "%s",
 		    strcmp(format, "plain") ? "mime" : "plain");
-		key.start = sqlite3_column_int64(st, 3);
+		key.start = db_col_int64(st, 3);
 		notice_lang(db, is->l, address, key.lang);
 		for (g = 0; g < ngroups; g++)
 			if (groups[g].start == key.start &&
@@ -526,20 +526,20 @@ queue_issue(sqlite3 *db, struct issue *is, const char *mode,
 			if ((status = group_queue(db, is, &groups[g])) != KITH_OK)
 				break;
 		}
-		sqlite3_reset(ins);
+		db_reset(ins);
 		db_bind(ins, "itii", groups[g].msg_id, address,
-		    sqlite3_column_int64(st, 0), is->date);
-		if (sqlite3_step(ins) != SQLITE_DONE) {
+		    db_col_int64(st, 0), is->date);
+		if (db_step(ins) != DB_DONE) {
 			status = KITH_TEMP;
 			break;
 		}
 		(*recipients)++;
 	}
-	if (status == KITH_OK && rc != SQLITE_DONE)
+	if (status == KITH_OK && rc != DB_DONE)
 		status = db_status(rc);
 done:
-	sqlite3_finalize(st);
-	sqlite3_finalize(ins);
+	db_finalize(st);
+	db_finalize(ins);
 	free(groups);
 	return status;
 }
@@ -549,10 +549,10 @@ done:
  * slot handled; 1 when the state row exists.
  */
 static int
-state_load(sqlite3 *db, int64_t list_id, const char *kind, int64_t *last_post,
+state_load(struct db *db, int64_t list_id, const char *kind, int64_t *last_post,
     int64_t *last_slot)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT last_post, last_slot FROM "
+	struct db_stmt *st = db_prepare(db, "SELECT last_post, last_slot FROM "
 	    "digest_state WHERE list_id=? AND kind=?");
 	int found = 0;
 
@@ -560,18 +560,18 @@ state_load(sqlite3 *db, int64_t list_id, const char *kind, int64_t *last_post,
 	if (st == NULL)
 		return 0;
 	db_bind(st, "it", list_id, kind);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*last_post = sqlite3_column_int64(st, 0);
-		*last_slot = sqlite3_column_int64(st, 1);
+	if (db_step(st) == DB_ROW) {
+		*last_post = db_col_int64(st, 0);
+		*last_slot = db_col_int64(st, 1);
 		found = 1;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return found;
 }
 
 /* The slot (UTC) the list's schedule for kind last passed at now. */
 static int64_t
-current_slot(sqlite3 *db, const struct list *l, enum digest_kind kind,
+current_slot(struct db *db, const struct list *l, enum digest_kind kind,
     int64_t now)
 {
 	char *tz = list_setting(db, l->id, "timezone");
@@ -603,7 +603,7 @@ current_slot(sqlite3 *db, const struct list *l, enum digest_kind kind,
  * owed yet, the slot just passed is handled.
  */
 static int64_t
-first_look_slot(sqlite3 *db, const struct list *l, enum digest_kind kind,
+first_look_slot(struct db *db, const struct list *l, enum digest_kind kind,
     const char *mode, int64_t slot)
 {
 	int st;
@@ -629,7 +629,7 @@ struct run_ctx {
 };
 
 static int
-run_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+run_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct run_ctx *x = ctx;
 	const struct list *l = x->l;
@@ -691,7 +691,7 @@ run_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 }
 
 int
-digest_run(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+digest_run(const struct kith_config *cfg, struct db *db, const struct list *l,
     enum digest_kind kind, int64_t now, int force, int64_t *issue)
 {
 	struct run_ctx x = { cfg, l, kind, now, 0, 0, force };
@@ -717,7 +717,7 @@ collect_list(const struct list *l, int64_t members, void *ctx)
 }
 
 int
-digest_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
+digest_cron(const struct kith_config *cfg, struct db *db, int64_t now)
 {
 	struct { char **v; size_t n; } acc = { NULL, 0 };
 	int sent = 0;
@@ -746,10 +746,10 @@ digest_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now)
 }
 
 int
-digest_foreach(sqlite3 *db, int64_t list_id,
+digest_foreach(struct db *db, int64_t list_id,
     int (*fn)(const struct digest_issue *, void *), void *ctx)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT d.id, d.volume, (SELECT "
+	struct db_stmt *st = db_prepare(db, "SELECT d.id, d.volume, (SELECT "
 	    "count(*) FROM digests e WHERE e.list_id=d.list_id AND "
 	    "e.kind=d.kind AND e.volume=d.volume AND e.id<=d.id), "
 	    "d.first_post, d.last_post, d.posts, d.recipients, d.created, "
@@ -758,22 +758,22 @@ digest_foreach(sqlite3 *db, int64_t list_id,
 	if (st == NULL)
 		return KITH_PERM;
 	db_bind(st, "i", list_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		struct digest_issue d;
 
-		d.id = sqlite3_column_int64(st, 0);
-		d.volume = sqlite3_column_int64(st, 1);
-		d.number = sqlite3_column_int64(st, 2);
-		d.first_post = sqlite3_column_int64(st, 3);
-		d.last_post = sqlite3_column_int64(st, 4);
-		d.posts = sqlite3_column_int64(st, 5);
-		d.recipients = sqlite3_column_int64(st, 6);
-		d.created = sqlite3_column_int64(st, 7);
-		snprintf(d.kind, sizeof(d.kind), "%s", sqlite3_column_text(st, 8));
+		d.id = db_col_int64(st, 0);
+		d.volume = db_col_int64(st, 1);
+		d.number = db_col_int64(st, 2);
+		d.first_post = db_col_int64(st, 3);
+		d.last_post = db_col_int64(st, 4);
+		d.posts = db_col_int64(st, 5);
+		d.recipients = db_col_int64(st, 6);
+		d.created = db_col_int64(st, 7);
+		snprintf(d.kind, sizeof(d.kind), "%s", db_col_str(st, 8));
 		if (fn(&d, ctx))
 			break;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return KITH_OK;
 }
 
@@ -783,7 +783,7 @@ digest_foreach(sqlite3 *db, int64_t list_id,
  * wrong (logged).
  */
 static int
-write_rendered(sqlite3 *db, struct issue *is, const char *format, FILE *out)
+write_rendered(struct db *db, struct issue *is, const char *format, FILE *out)
 {
 	size_t n, len;
 	struct dpost *p = load_posts(db, is, 0, &n);
@@ -801,12 +801,12 @@ write_rendered(sqlite3 *db, struct issue *is, const char *format, FILE *out)
 }
 
 int
-digest_render_issue(const struct kith_config *cfg, sqlite3 *db,
+digest_render_issue(const struct kith_config *cfg, struct db *db,
     const struct list *l, enum digest_kind kind, int64_t volume,
     int64_t issue, const char *format, FILE *out)
 {
 	/* the issue-th of its kind in its volume; the newest such volume */
-	sqlite3_stmt *st = db_prepare(db, "SELECT d.volume, d.first_post, "
+	struct db_stmt *st = db_prepare(db, "SELECT d.volume, d.first_post, "
 	    "d.last_post, d.created FROM digests d WHERE d.list_id=?1 AND "
 	    "d.kind=?2 AND (?3=0 OR d.volume=?3) AND (SELECT count(*) FROM "
 	    "digests e WHERE e.list_id=d.list_id AND e.kind=d.kind AND "
@@ -818,14 +818,14 @@ digest_render_issue(const struct kith_config *cfg, sqlite3 *db,
 	if (st == NULL)
 		return KITH_PERM;
 	db_bind(st, "itii", l->id, kind_names[kind], volume, issue);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		issue_init(cfg, db, l, &is, kind, sqlite3_column_int64(st, 0),
-		    issue, sqlite3_column_int64(st, 3));
-		is.after = sqlite3_column_int64(st, 1) - 1;
-		is.upto = sqlite3_column_int64(st, 2);
+	if (db_step(st) == DB_ROW) {
+		issue_init(cfg, db, l, &is, kind, db_col_int64(st, 0),
+		    issue, db_col_int64(st, 3));
+		is.after = db_col_int64(st, 1) - 1;
+		is.upto = db_col_int64(st, 2);
 		found = 1;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (!found)
 		return KITH_PERM;
 	rc = write_rendered(db, &is, format, out);
@@ -834,7 +834,7 @@ digest_render_issue(const struct kith_config *cfg, sqlite3 *db,
 }
 
 int
-digest_preview(const struct kith_config *cfg, sqlite3 *db,
+digest_preview(const struct kith_config *cfg, struct db *db,
     const struct list *l, enum digest_kind kind, const char *format,
     int64_t now, FILE *out)
 {

@@ -21,7 +21,7 @@
 
 struct dns {
 	const struct kith_config *cfg;
-	sqlite3 *db;
+	struct db *db;
 	struct ub_ctx *ub;
 	int broken;		/* the context could not be made: all TEMP */
 	char broken_why[96];
@@ -36,7 +36,7 @@ struct answer {
 };
 
 struct dns *
-dns_new(const struct kith_config *cfg, sqlite3 *db)
+dns_new(const struct kith_config *cfg, struct db *db)
 {
 	struct dns *d = xcalloc(1, sizeof(*d));
 
@@ -236,7 +236,7 @@ clamp_ttl(int64_t ttl)
 static int
 cache_get(struct dns *d, const char *name, int64_t now, struct dns_txt *out)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int found = -1;
 
 	/* kept prepared (db_cached): a post's DMARC lookup asks it each time */
@@ -244,10 +244,10 @@ cache_get(struct dns *d, const char *name, int64_t now, struct dns_txt *out)
 	    "FROM dns_cache WHERE name=? AND rrtype=? AND expires>?")) == NULL)
 		return -1;
 	db_bind(st, "tIi", name, RR_TXT, now);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *status = (const char *)sqlite3_column_text(st, 0);
-		const char *data = sqlite3_column_blob(st, 1);
-		int len = sqlite3_column_bytes(st, 1);
+	if (db_step(st) == DB_ROW) {
+		const char *status = db_col_str(st, 0);
+		const char *data = db_col_blob(st, 1);
+		int len = db_col_bytes(st, 1);
 
 		found = status && !strcmp(status, "found") ? DNS_FOUND :
 		    DNS_NONE;

@@ -17,7 +17,7 @@
 
 /* REQUEST to every member who gets mail; records the invitations. */
 static int
-invite_all(sqlite3 *db, const struct list *l, const struct event *e,
+invite_all(struct db *db, const struct list *l, const struct event *e,
     int64_t now, int64_t *invited)
 {
 	char render[64];
@@ -39,7 +39,7 @@ invite_all(sqlite3 *db, const struct list *l, const struct event *e,
 
 /* One render ("event:ID:CANCEL" ...) to everyone invited who is a member. */
 static int
-send_to_invited(sqlite3 *db, const struct list *l, const char *render,
+send_to_invited(struct db *db, const struct list *l, const char *render,
     int64_t event_id, int64_t now, int64_t *count)
 {
 	int64_t msg_id;
@@ -51,7 +51,7 @@ send_to_invited(sqlite3 *db, const struct list *l, const char *render,
 		    "event_invites i JOIN members m ON m.id=i.member_id WHERE "
 		    "i.event_id=?3 AND m.disabled=0 ORDER BY m.id", "iii", msg_id,
 		    now, event_id);
-	*count = st == KITH_OK ? sqlite3_changes(db) : 0;
+	*count = st == KITH_OK ? db_changes(db) : 0;
 	return st;
 }
 
@@ -68,7 +68,7 @@ struct change {
 };
 
 static int
-create_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+create_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct change *c = ctx;
 	int st = event_save(db, c->e, 1);
@@ -81,7 +81,7 @@ create_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 }
 
 static int
-update_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+update_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct change *c = ctx;
 	int st = event_save(db, c->e, 0);
@@ -98,7 +98,7 @@ update_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 }
 
 static int
-cancel_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+cancel_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct change *c = ctx;
 	int st = event_save(db, c->e, 0);
@@ -115,7 +115,7 @@ cancel_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 }
 
 int
-event_create(const struct kith_config *cfg, sqlite3 *db,
+event_create(const struct kith_config *cfg, struct db *db,
     const struct list *l, const struct event_spec *s, int64_t now,
     int64_t *id, int64_t *invited, char *err, size_t errlen)
 {
@@ -155,7 +155,7 @@ event_create(const struct kith_config *cfg, sqlite3 *db,
 
 /* Load id and its list for a change; KITH_PERM with err when gone. */
 static int
-load_for_change(sqlite3 *db, int64_t id, struct event *e, struct list *l,
+load_for_change(struct db *db, int64_t id, struct event *e, struct list *l,
     char *err, size_t errlen)
 {
 	if (event_get(db, id, e) != KITH_OK) {
@@ -177,7 +177,7 @@ load_for_change(sqlite3 *db, int64_t id, struct event *e, struct list *l,
 }
 
 int
-event_update(const struct kith_config *cfg, sqlite3 *db, int64_t id,
+event_update(const struct kith_config *cfg, struct db *db, int64_t id,
     const struct event_spec *s, int64_t now, int64_t *invited, char *err,
     size_t errlen)
 {
@@ -207,7 +207,7 @@ event_update(const struct kith_config *cfg, sqlite3 *db, int64_t id,
 }
 
 int
-event_cancel(const struct kith_config *cfg, sqlite3 *db, int64_t id,
+event_cancel(const struct kith_config *cfg, struct db *db, int64_t id,
     const char *occurrence_date, int64_t now, int64_t *notified, char *err,
     size_t errlen)
 {
@@ -253,7 +253,7 @@ event_cancel(const struct kith_config *cfg, sqlite3 *db, int64_t id,
  * upcoming events.  Caller's transaction.  Returns how many, or -1.
  */
 static int
-invite_member(sqlite3 *db, const struct list *l, int64_t member_id,
+invite_member(struct db *db, const struct list *l, int64_t member_id,
     const char *address, int64_t now)
 {
 	int64_t *ids;
@@ -272,7 +272,7 @@ invite_member(sqlite3 *db, const struct list *l, int64_t member_id,
 			sent = -1;
 			break;
 		}
-		if (sqlite3_changes(db) == 0)
+		if (db_changes(db) == 0)
 			continue;
 		snprintf(render, sizeof(render), "event:%lld:REQUEST",
 		    (long long)ids[i]);
@@ -306,7 +306,7 @@ static const struct template_schema digest_schema = {
  * next occurrence and the answers to it (feature.h).
  */
 static int
-digest_section(sqlite3 *db, const struct list *l, int64_t now,
+digest_section(struct db *db, const struct list *l, int64_t now,
     struct tvars *tv)
 {
 	struct event evs[32];
@@ -497,7 +497,7 @@ static int
 member_left(const struct mail_ctx *c, const struct member *m, int64_t now)
 {
 	/* prepared once a connection: every leave asks it */
-	sqlite3_stmt *st = db_cached(c->db, "SELECT DISTINCT e.id FROM events "
+	struct db_stmt *st = db_cached(c->db, "SELECT DISTINCT e.id FROM events "
 	    "e JOIN rsvps r ON r.event_id=e.id WHERE e.list_id=? AND "
 	    "e.state='active' AND r.waitlisted=1 ORDER BY e.id");
 	int64_t *ids = NULL;
@@ -508,9 +508,9 @@ member_left(const struct mail_ctx *c, const struct member *m, int64_t now)
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "i", c->l->id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		ids = xrealloc(ids, (n + 1) * sizeof(*ids));
-		ids[n++] = sqlite3_column_int64(st, 0);
+		ids[n++] = db_col_int64(st, 0);
 	}
 	db_cached_done(st);
 	for (size_t i = 0; i < n && status == KITH_OK; i++) {

@@ -27,13 +27,13 @@ struct event_tx {
 
 /* reminder_tx - the reminder of occurrence x->occ, when one is due */
 static int
-reminder_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+reminder_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct event_tx *x = ctx;
 	const struct event *e = x->e;
 	int64_t now = x->now;
 	int status = KITH_OK;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	(void)err, (void)errlen;
 	x->due_offset = 0;
@@ -51,7 +51,7 @@ reminder_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 		    "iiti", e->id, x->occ, kind, now);
 		if (status != KITH_OK)
 			return status;
-		if (sqlite3_changes(db))
+		if (db_changes(db))
 			x->due_offset = e->remind[k];
 	}
 	if (x->due_offset == 0)
@@ -68,19 +68,19 @@ reminder_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 		    "coalesce(r1.partstat, r0.partstat)='TENTATIVE')");
 	if (st) {
 		db_bind(st, "ii", e->id, x->occ);
-		while (status == KITH_OK && sqlite3_step(st) == SQLITE_ROW)
+		while (status == KITH_OK && db_step(st) == DB_ROW)
 			status = event_notice(x->cfg, db, x->l, e, x->occ,
-			    (const char *)sqlite3_column_text(st, 0),
-			    (const char *)sqlite3_column_text(st, 1),
+			    db_col_str(st, 0),
+			    db_col_str(st, 1),
 			    "event-reminder.txt", NULL);
-		sqlite3_finalize(st);
+		db_finalize(st);
 	}
 	return status;
 }
 
 /* Reminders due for one event at now; a transaction each. */
 static int
-event_reminders(const struct kith_config *cfg, sqlite3 *db,
+event_reminders(const struct kith_config *cfg, struct db *db,
     const struct list *l, const struct event *e, int64_t now)
 {
 	int64_t occ[16];
@@ -100,11 +100,11 @@ event_reminders(const struct kith_config *cfg, sqlite3 *db,
 
 /* Nudge each invited member who has not answered; next: the occurrence. */
 static int
-nudge_members(const struct kith_config *cfg, sqlite3 *db,
+nudge_members(const struct kith_config *cfg, struct db *db,
     const struct list *l, const struct event *e, int64_t next)
 {
 	/* never the organisers (the list's owners), nor anyone who answered */
-	sqlite3_stmt *st = db_prepare(db, "SELECT m.address, m.name FROM "
+	struct db_stmt *st = db_prepare(db, "SELECT m.address, m.name FROM "
 	    "event_invites i JOIN members m ON m.id=i.member_id WHERE "
 	    "i.event_id=? AND m.mode!='nomail' AND m.disabled=0 AND "
 	    "m.role!='owner' AND NOT EXISTS (SELECT 1 FROM rsvps r WHERE "
@@ -114,22 +114,22 @@ nudge_members(const struct kith_config *cfg, sqlite3 *db,
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "i", e->id);
-	while (status == KITH_OK && sqlite3_step(st) == SQLITE_ROW) {
-		const char *addr = (const char *)sqlite3_column_text(st, 0);
+	while (status == KITH_OK && db_step(st) == DB_ROW) {
+		const char *addr = db_col_str(st, 0);
 
 		if (ban_matches(db, l->id, addr))
 			continue;
 		status = event_notice(cfg, db, l, e, next, addr,
-		    (const char *)sqlite3_column_text(st, 1), "event-nudge.txt",
+		    db_col_str(st, 1), "event-nudge.txt",
 		    NULL);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return status;
 }
 
 /* nudge_tx - the nudge, once, unless the event is full */
 static int
-nudge_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+nudge_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct event_tx *x = ctx;
 	const struct event *e = x->e;
@@ -143,7 +143,7 @@ nudge_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 		status = db_exec(db, "INSERT OR IGNORE INTO event_sent(event_id, "
 		    "occurrence, kind, at) VALUES (?, 0, 'nudge', ?)", "ii",
 		    e->id, x->now);
-	if (status == KITH_OK && sqlite3_changes(db) == 1)
+	if (status == KITH_OK && db_changes(db) == 1)
 		status = nudge_members(x->cfg, db, x->l, e, x->next);
 	return status;
 }
@@ -155,7 +155,7 @@ nudge_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
  * nothing while the event is full (it goes if a seat frees in time).
  */
 static int
-event_nudge(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+event_nudge(const struct kith_config *cfg, struct db *db, const struct list *l,
     const struct event *e, int64_t now)
 {
 	struct event_tx x = { cfg, l, e, now, 0, 0, 0 };
@@ -168,7 +168,7 @@ event_nudge(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 }
 
 static int
-seats_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+seats_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct event_tx *x = ctx;
 
@@ -178,7 +178,7 @@ seats_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 
 /* Seats of members who left go to the waitlist; own transaction. */
 static int
-event_seats(sqlite3 *db, const struct list *l, const struct event *e,
+event_seats(struct db *db, const struct list *l, const struct event *e,
     int64_t now)
 {
 	struct event_tx x = { NULL, l, e, now, 0, 0, 0 };
@@ -188,7 +188,7 @@ event_seats(sqlite3 *db, const struct list *l, const struct event *e,
 
 /* One event's cron work: seats, reminders, the nudge. */
 static int
-event_cron_one(const struct kith_config *cfg, sqlite3 *db, int64_t id,
+event_cron_one(const struct kith_config *cfg, struct db *db, int64_t id,
     int64_t now)
 {
 	struct event e;

@@ -39,7 +39,7 @@ static const char *const reason_names[NREASONS] = {
  * (logged).
  */
 static char *
-reason_text(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+reason_text(const struct kith_config *cfg, struct db *db, const struct list *l,
     const char *lang, enum reason why)
 {
 	struct tvars *tv = tv_new();
@@ -58,7 +58,7 @@ reason_text(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 
 /* A polite answer about a reply Kith could not use, at most once a day. */
 static int
-reply_problem(const struct kith_config *cfg, sqlite3 *db,
+reply_problem(const struct kith_config *cfg, struct db *db,
     const struct list *l, const char *to, enum reason why)
 {
 	char lang[NOTICE_LANG_LEN], *reason;
@@ -105,7 +105,7 @@ event_find_calendar(const char *raw, size_t len)
  * another member (nobody answers for someone else).
  */
 static int64_t
-reply_member(sqlite3 *db, const struct list *l, const struct ical_info *in,
+reply_member(struct db *db, const struct list *l, const struct ical_info *in,
     const char *from, size_t *which)
 {
 	struct member m;
@@ -136,7 +136,7 @@ reply_member(sqlite3 *db, const struct list *l, const struct ical_info *in,
  * most once a day per address, that names the answers understood.
  */
 static int
-reply_unclear(const struct kith_config *cfg, sqlite3 *db,
+reply_unclear(const struct kith_config *cfg, struct db *db,
     const struct list *l, const struct event *e, const char *to,
     const char *partstat)
 {
@@ -288,7 +288,7 @@ organizer_token(const struct mail_ctx *c, const char *org)
  * nobody can tell who answered, so nobody does).
  */
 static int
-token_attendee(sqlite3 *db, const struct list *l, const struct ical_info *in,
+token_attendee(struct db *db, const struct list *l, const struct ical_info *in,
     const struct member *m, int *alias)
 {
 	struct member other;

@@ -21,7 +21,7 @@
 
 /* event_notice - one notice about e in the reader's language (header). */
 int
-event_notice(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+event_notice(const struct kith_config *cfg, struct db *db, const struct list *l,
     const struct event *e, int64_t occ, const char *to, const char *name,
     const char *tmpl, const char *lang)
 {
@@ -47,18 +47,18 @@ event_notice(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
  * what its organisers write).  Caller frees.
  */
 static char *
-organiser_language(sqlite3 *db, const struct list *l)
+organiser_language(struct db *db, const struct list *l)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT value FROM list_settings "
+	struct db_stmt *st = db_prepare(db, "SELECT value FROM list_settings "
 	    "WHERE list_id=? AND key='language'");
 	char *lang = NULL;
 
 	if (st == NULL)
 		return NULL;
 	db_bind(st, "i", l->id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (db_step(st) == DB_ROW)
 		lang = db_col_text(st, 0);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (lang && !i18n_code_valid(lang)) {
 		free(lang);
 		lang = NULL;
@@ -90,7 +90,7 @@ ical_view(const struct event *e, const struct list *l, const char *organizer,
 }
 
 char *
-event_feed(sqlite3 *db, const struct list *l, int64_t now, char *err,
+event_feed(struct db *db, const struct list *l, int64_t now, char *err,
     size_t errlen)
 {
 	struct event evs[128];
@@ -110,8 +110,8 @@ event_feed(sqlite3 *db, const struct list *l, int64_t now, char *err,
 }
 
 struct event_cache {
-	sqlite3 *db;
-	sqlite3_stmt *member;
+	struct db *db;
+	struct db_stmt *member;
 	char render[80];
 	int loaded;
 	struct event e;
@@ -120,7 +120,7 @@ struct event_cache {
 };
 
 struct event_cache *
-event_cache_new(sqlite3 *db)
+event_cache_new(struct db *db)
 {
 	struct event_cache *ec = xcalloc(1, sizeof(*ec));
 
@@ -134,7 +134,7 @@ event_cache_free(struct event_cache *ec)
 {
 	if (ec == NULL)
 		return;
-	sqlite3_finalize(ec->member);
+	db_finalize(ec->member);
 	if (ec->loaded) {
 		event_release(&ec->e);
 		list_release(&ec->l);
@@ -431,11 +431,11 @@ copy_name(struct event_cache *ec, int64_t member_id)
 	char *name = NULL;
 
 	if (ec->member) {
-		sqlite3_reset(ec->member);
+		db_reset(ec->member);
 		db_bind(ec->member, "i", member_id);
-		if (sqlite3_step(ec->member) == SQLITE_ROW)
+		if (db_step(ec->member) == DB_ROW)
 			name = db_col_text(ec->member, 0);
-		sqlite3_reset(ec->member);
+		db_reset(ec->member);
 	}
 	return name ? name : xstrdup("");
 }

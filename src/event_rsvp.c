@@ -14,7 +14,7 @@
 
 /* Seats taken at occurrence occ (0: the series). */
 int64_t
-event_seats_taken(sqlite3 *db, const struct event *e, int64_t occ, int *status)
+event_seats_taken(struct db *db, const struct event *e, int64_t occ, int *status)
 {
 	return db_int(db, 0, status, "SELECT count(*) FROM rsvps WHERE "
 	    "event_id=? AND occurrence=? AND partstat='ACCEPTED' AND "
@@ -29,10 +29,10 @@ struct answer {
 };
 
 static int
-answer_get(sqlite3 *db, int64_t event_id, int64_t occ, int64_t member_id,
+answer_get(struct db *db, int64_t event_id, int64_t occ, int64_t member_id,
     struct answer *a)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT partstat, sequence, dtstamp, "
+	struct db_stmt *st = db_prepare(db, "SELECT partstat, sequence, dtstamp, "
 	    "waitlisted FROM rsvps WHERE event_id=? AND occurrence=? AND "
 	    "member_id=?");
 	int found = 0;
@@ -41,15 +41,15 @@ answer_get(sqlite3 *db, int64_t event_id, int64_t occ, int64_t member_id,
 	if (st == NULL)
 		return -1;
 	db_bind(st, "iii", event_id, occ, member_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step(st) == DB_ROW) {
 		snprintf(a->partstat, sizeof(a->partstat), "%s",
-		    (const char *)sqlite3_column_text(st, 0));
-		a->sequence = sqlite3_column_int(st, 1);
-		a->dtstamp = sqlite3_column_int64(st, 2);
-		a->waitlisted = sqlite3_column_int(st, 3);
+		    db_col_str(st, 0));
+		a->sequence = db_col_int(st, 1);
+		a->dtstamp = db_col_int64(st, 2);
+		a->waitlisted = db_col_int(st, 3);
 		found = 1;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return found;
 }
 
@@ -60,7 +60,7 @@ answer_get(sqlite3 *db, int64_t event_id, int64_t occ, int64_t member_id,
  * occ (0: the series).
  */
 static int
-queue_personal(sqlite3 *db, const struct list *l, const struct event *e,
+queue_personal(struct db *db, const struct list *l, const struct event *e,
     const char *kind, int64_t occ, int64_t member_id, const char *address,
     int64_t now)
 {
@@ -85,10 +85,10 @@ queue_personal(sqlite3 *db, const struct list *l, const struct event *e,
  * (seated or waiting) is dropped here, so that the seat goes on.
  */
 static int
-release_departed(sqlite3 *db, const struct list *l, const struct event *e,
+release_departed(struct db *db, const struct list *l, const struct event *e,
     int64_t occ)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT r.member_id, m.address, "
+	struct db_stmt *st = db_prepare(db, "SELECT r.member_id, m.address, "
 	    "m.disabled FROM rsvps r JOIN members m ON m.id=r.member_id WHERE "
 	    "r.event_id=? AND r.occurrence=? AND r.partstat='ACCEPTED'");
 	int64_t *gone = NULL;
@@ -98,19 +98,19 @@ release_departed(sqlite3 *db, const struct list *l, const struct event *e,
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "ii", e->id, occ);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *addr = (const char *)sqlite3_column_text(st, 1);
+	while (db_step(st) == DB_ROW) {
+		const char *addr = db_col_str(st, 1);
 
-		if (sqlite3_column_int64(st, 2) == 0 &&
+		if (db_col_int64(st, 2) == 0 &&
 		    !ban_matches(db, l->id, addr))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 8;
 			gone = xrealloc(gone, cap * sizeof(*gone));
 		}
-		gone[n++] = sqlite3_column_int64(st, 0);
+		gone[n++] = db_col_int64(st, 0);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	for (size_t i = 0; i < n && status == KITH_OK; i++) {
 		status = db_exec(db, "DELETE FROM rsvps WHERE event_id=? AND "
 		    "occurrence=? AND member_id=?", "iii", e->id, occ, gone[i]);
@@ -123,10 +123,10 @@ release_departed(sqlite3 *db, const struct list *l, const struct event *e,
 
 /* The first one waiting gets a seat and is told; *done 0 when nobody waits. */
 static int
-promote_first(sqlite3 *db, const struct list *l, const struct event *e,
+promote_first(struct db *db, const struct list *l, const struct event *e,
     int64_t occ, int64_t now, int *done)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT r.member_id, m.address "
+	struct db_stmt *st = db_prepare(db, "SELECT r.member_id, m.address "
 	    "FROM rsvps r JOIN members m ON m.id=r.member_id WHERE "
 	    "r.event_id=? AND r.occurrence=? AND r.waitlisted=1 ORDER BY "
 	    "r.updated, r.rowid LIMIT 1");
@@ -138,11 +138,11 @@ promote_first(sqlite3 *db, const struct list *l, const struct event *e,
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "ii", e->id, occ);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		member_id = sqlite3_column_int64(st, 0);
+	if (db_step(st) == DB_ROW) {
+		member_id = db_col_int64(st, 0);
 		addr = db_col_text(st, 1);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (member_id == 0)
 		return KITH_OK;
 	status = db_exec(db, "UPDATE rsvps SET waitlisted=0, updated=? WHERE "
@@ -168,7 +168,7 @@ promote_first(sqlite3 *db, const struct list *l, const struct event *e,
  * members who left by any path: unsubscribe, removal, ban, bounces).
  */
 static int
-fill_seats(sqlite3 *db, const struct list *l, const struct event *e,
+fill_seats(struct db *db, const struct list *l, const struct event *e,
     int64_t occ, int64_t now)
 {
 	int status = release_departed(db, l, e, occ), done = 1;
@@ -189,10 +189,10 @@ fill_seats(sqlite3 *db, const struct list *l, const struct event *e,
  * (the series, and occurrences answered on their own).
  */
 int
-event_fill_all(sqlite3 *db, const struct list *l, const struct event *e,
+event_fill_all(struct db *db, const struct list *l, const struct event *e,
     int64_t now)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t *occ = NULL;
 	size_t n = 0, cap = 0;
 	int status = KITH_OK;
@@ -204,8 +204,8 @@ event_fill_all(sqlite3 *db, const struct list *l, const struct event *e,
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "i", e->id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int64_t o = sqlite3_column_int64(st, 0);
+	while (db_step(st) == DB_ROW) {
+		int64_t o = db_col_int64(st, 0);
 
 		if (o ? o <= now : event_next_occurrence(e, now) == 0)
 			continue;	/* over: nobody is promoted into the past */
@@ -215,7 +215,7 @@ event_fill_all(sqlite3 *db, const struct list *l, const struct event *e,
 		}
 		occ[n++] = o;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	for (size_t i = 0; i < n && status == KITH_OK; i++)
 		status = fill_seats(db, l, e, occ[i], now);
 	free(occ);
@@ -223,7 +223,7 @@ event_fill_all(sqlite3 *db, const struct list *l, const struct event *e,
 }
 
 int
-event_rsvp(const struct kith_config *cfg, sqlite3 *db,
+event_rsvp(const struct kith_config *cfg, struct db *db,
     const struct list *l, const struct event *e, int64_t member_id,
     int64_t occurrence, const char *partstat, int sequence, int64_t dtstamp,
     int64_t now, const char **result)
@@ -307,10 +307,10 @@ count_answer(struct event_counts *c, const char *ps, int waitlisted,
  * CASCADE), so every one has its member.
  */
 static int
-attendee_counts(sqlite3 *db, const struct event *e, int64_t occurrence,
+attendee_counts(struct db *db, const struct event *e, int64_t occurrence,
     struct event_counts *c)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(r1.partstat, "
+	struct db_stmt *st = db_prepare(db, "SELECT coalesce(r1.partstat, "
 	    "r0.partstat, ''), coalesce(r1.waitlisted, r0.waitlisted, 0), "
 	    "count(*) FROM (SELECT DISTINCT member_id FROM rsvps WHERE "
 	    "event_id=?1 AND (occurrence=0 OR occurrence=?2)) a "
@@ -325,28 +325,28 @@ attendee_counts(sqlite3 *db, const struct event *e, int64_t occurrence,
 	invited = db_int(db, 0, &st_inv, "SELECT count(*) FROM event_invites "
 	    "WHERE event_id=?", "i", e->id);
 	if (st == NULL || st_inv != KITH_OK) {
-		sqlite3_finalize(st);
+		db_finalize(st);
 		return KITH_TEMP;
 	}
 	db_bind(st, "ii", e->id, occurrence);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t n = sqlite3_column_int64(st, 2);
+	while ((rc = db_step(st)) == DB_ROW) {
+		int64_t n = db_col_int64(st, 2);
 
-		count_answer(c, (const char *)sqlite3_column_text(st, 0),
-		    sqlite3_column_int(st, 1), n);
+		count_answer(c, db_col_str(st, 0),
+		    db_col_int(st, 1), n);
 		answered += n;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	c->none += invited - answered;
-	return rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+	return rc == DB_DONE ? KITH_OK : db_status(rc);
 }
 
 int
-event_attendees(sqlite3 *db, const struct event *e, int64_t occurrence,
+event_attendees(struct db *db, const struct event *e, int64_t occurrence,
     int (*fn)(const struct event_attendee *, void *), void *ctx,
     struct event_counts *c)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	memset(c, 0, sizeof(*c));
 	if (fn == NULL)		/* only the counts */
@@ -365,14 +365,14 @@ event_attendees(sqlite3 *db, const struct event *e, int64_t occurrence,
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "ii", e->id, occurrence);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		struct event_attendee a;
-		const char *ps = (const char *)sqlite3_column_text(st, 2);
-		int wl = sqlite3_column_int(st, 3);
+		const char *ps = db_col_str(st, 2);
+		int wl = db_col_int(st, 3);
 
-		a.address = (const char *)sqlite3_column_text(st, 0);
-		a.name = (const char *)sqlite3_column_text(st, 1);
-		a.updated = sqlite3_column_int64(st, 4);
+		a.address = db_col_str(st, 0);
+		a.name = db_col_str(st, 1);
+		a.updated = db_col_int64(st, 4);
 		if (!strcmp(ps, "ACCEPTED") && wl)
 			a.answer = "waitlist";
 		else if (!strcmp(ps, "ACCEPTED"))
@@ -387,13 +387,13 @@ event_attendees(sqlite3 *db, const struct event *e, int64_t occurrence,
 		if (fn(&a, ctx))
 			break;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return KITH_OK;
 }
 
 /* The invitation that says TENTATIVE and "on the waitlist", to member. */
 int
-event_tell_waitlisted(sqlite3 *db, const struct list *l, const struct event *e,
+event_tell_waitlisted(struct db *db, const struct list *l, const struct event *e,
     int64_t member_id, int64_t occ, int64_t now)
 {
 	struct member m;

@@ -86,56 +86,56 @@ remind_string(const int64_t *r)
 	"created"
 
 static void
-event_from_row(sqlite3 *db, sqlite3_stmt *st, struct event *e)
+event_from_row(struct db *db, struct db_stmt *st, struct event *e)
 {
 	char *remind;
-	sqlite3_stmt *ex;
+	struct db_stmt *ex;
 
 	memset(e, 0, sizeof(*e));
-	e->id = sqlite3_column_int64(st, 0);
-	e->list_id = sqlite3_column_int64(st, 1);
+	e->id = db_col_int64(st, 0);
+	e->list_id = db_col_int64(st, 1);
 	e->uid = db_col_text(st, 2);
 	e->title = db_col_text(st, 3);
 	e->description = db_col_text(st, 4);
 	e->location = db_col_text(st, 5);
 	e->tz = db_col_text(st, 6);
-	e->start = sqlite3_column_int64(st, 7);
-	e->duration = sqlite3_column_int64(st, 8);
+	e->start = db_col_int64(st, 7);
+	e->duration = db_col_int64(st, 8);
 	e->rrule = db_col_text(st, 9);
-	e->capacity = sqlite3_column_int64(st, 10);
+	e->capacity = db_col_int64(st, 10);
 	remind = db_col_text(st, 11);
 	if (remind_parse(remind, e->remind) < 0)
 		memset(e->remind, 0, sizeof(e->remind));
 	free(remind);
-	e->rsvp_by = sqlite3_column_int64(st, 12);
-	e->sequence = sqlite3_column_int(st, 13);
+	e->rsvp_by = db_col_int64(st, 12);
+	e->sequence = db_col_int(st, 13);
 	e->state = db_col_text(st, 14);
-	e->created = sqlite3_column_int64(st, 15);
+	e->created = db_col_int64(st, 15);
 	ex = db_prepare(db, "SELECT occurrence FROM event_exdates WHERE "
 	    "event_id=? ORDER BY occurrence");
 	if (ex) {
 		size_t cap = 0;
 
 		db_bind(ex, "i", e->id);
-		while (sqlite3_step(ex) == SQLITE_ROW) {
+		while (db_step(ex) == DB_ROW) {
 			if (e->nexdates == cap) {
 				cap = cap ? cap * 2 : 8;
 				e->exdates = xrealloc(e->exdates,
 				    cap * sizeof(*e->exdates));
 			}
-			e->exdates[e->nexdates++] = sqlite3_column_int64(ex, 0);
+			e->exdates[e->nexdates++] = db_col_int64(ex, 0);
 		}
-		sqlite3_finalize(ex);
+		db_finalize(ex);
 	}
 }
 
 static int
-event_query(sqlite3 *db, const char *where, const char *key, int64_t id,
+event_query(struct db *db, const char *where, const char *key, int64_t id,
     struct event *e)
 {
 	char *sql = xasprintf("SELECT " EVENT_COLS " FROM events WHERE %s",
 	    where);
-	sqlite3_stmt *st = db_prepare(db, sql);
+	struct db_stmt *st = db_prepare(db, sql);
 	int found = 0;
 
 	free(sql);
@@ -146,37 +146,37 @@ event_query(sqlite3 *db, const char *where, const char *key, int64_t id,
 		db_bind(st, "t", key);
 	else
 		db_bind(st, "i", id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step(st) == DB_ROW) {
 		event_from_row(db, st, e);
 		found = 1;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return found ? KITH_OK : KITH_PERM;
 }
 
 int
-event_get(sqlite3 *db, int64_t id, struct event *e)
+event_get(struct db *db, int64_t id, struct event *e)
 {
 	return event_query(db, "id=?", NULL, id, e);
 }
 
 int
-event_get_uid(sqlite3 *db, const char *uid, struct event *e)
+event_get_uid(struct db *db, const char *uid, struct event *e)
 {
 	return event_query(db, "uid=?", uid, 0, e);
 }
 
 int
-event_foreach(sqlite3 *db, int64_t list_id,
+event_foreach(struct db *db, int64_t list_id,
     int (*fn)(const struct event *, void *), void *ctx)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT " EVENT_COLS " FROM events "
+	struct db_stmt *st = db_prepare(db, "SELECT " EVENT_COLS " FROM events "
 	    "WHERE list_id=? ORDER BY start, id");
 
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "i", list_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		struct event e;
 		int stop;
 
@@ -186,38 +186,38 @@ event_foreach(sqlite3 *db, int64_t list_id,
 		if (stop)
 			break;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return KITH_OK;
 }
 
 /* Events of l that still have an occurrence after now. */
 size_t
-event_upcoming(sqlite3 *db, const struct list *l, int64_t now,
+event_upcoming(struct db *db, const struct list *l, int64_t now,
     struct event *out, size_t max)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT " EVENT_COLS " FROM events "
+	struct db_stmt *st = db_prepare(db, "SELECT " EVENT_COLS " FROM events "
 	    "WHERE list_id=? AND state='active' ORDER BY start, id");
 	size_t n = 0;
 
 	if (st == NULL)
 		return 0;
 	db_bind(st, "i", l->id);
-	while (n < max && sqlite3_step(st) == SQLITE_ROW) {
+	while (n < max && db_step(st) == DB_ROW) {
 		event_from_row(db, st, &out[n]);
 		if (event_next_occurrence(&out[n], now))
 			n++;
 		else
 			event_release(&out[n]);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return n;
 }
 
 int
-event_upcoming_ids(sqlite3 *db, const struct list *l, int64_t now,
+event_upcoming_ids(struct db *db, const struct list *l, int64_t now,
     int64_t **ids, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT " EVENT_COLS " FROM events "
+	struct db_stmt *st = db_prepare(db, "SELECT " EVENT_COLS " FROM events "
 	    "WHERE list_id=? AND state='active' ORDER BY id");
 
 	*ids = NULL;
@@ -225,7 +225,7 @@ event_upcoming_ids(sqlite3 *db, const struct list *l, int64_t now,
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "i", l->id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		struct event e;
 
 		event_from_row(db, st, &e);
@@ -235,7 +235,7 @@ event_upcoming_ids(sqlite3 *db, const struct list *l, int64_t now,
 		}
 		event_release(&e);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return KITH_OK;
 }
 
@@ -512,7 +512,7 @@ event_apply_spec(struct event *e, const struct event_spec *s, int creating,
 }
 
 int
-event_save(sqlite3 *db, struct event *e, int creating)
+event_save(struct db *db, struct event *e, int creating)
 {
 	char *remind = remind_string(e->remind);
 	int st;
@@ -526,7 +526,7 @@ event_save(sqlite3 *db, struct event *e, int creating)
 		    e->location, e->tz, e->start, e->duration, e->rrule,
 		    e->capacity, remind, e->rsvp_by, e->created);
 		if (st == KITH_OK)
-			e->id = sqlite3_last_insert_rowid(db);
+			e->id = db_last_id(db);
 	} else
 		st = db_exec(db, "UPDATE events SET title=?, description=?, "
 		    "location=?, tz=?, start=?, duration=?, rrule=?, capacity=?, "
@@ -655,7 +655,7 @@ event_text(const char *name)
 
 /* An outbox message whose copies event_personalise renders. */
 int
-event_queue_render(sqlite3 *db, const struct list *l, const char *render,
+event_queue_render(struct db *db, const struct list *l, const char *render,
     int64_t *msg_id)
 {
 	return outbox_render_add(db, l->id, l->local, l->domain, "event", render,
@@ -663,7 +663,7 @@ event_queue_render(sqlite3 *db, const struct list *l, const char *render,
 }
 
 int
-event_queue_notice(const struct kith_config *cfg, sqlite3 *db,
+event_queue_notice(const struct kith_config *cfg, struct db *db,
     const struct list *l, const char *to, const char *lang, const char *tmpl,
     struct tvars *tv)
 {

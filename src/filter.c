@@ -89,7 +89,7 @@ spam_matches(const struct message *m, const struct spam_rule *r, char *seen,
 }
 
 enum filter_verdict
-filter_spam(sqlite3 *db, const struct list *l, const struct message *m,
+filter_spam(struct db *db, const struct list *l, const struct message *m,
     char *why, size_t whylen)
 {
 	char *spec = list_setting(db, l->id, "spam_header");
@@ -231,7 +231,7 @@ walk(const struct medit_part *p, const struct rules *r, int64_t max_kb,
 /* The list's filter settings and what they find in m; 0, or -1 when m
  * cannot be read as MIME (then it passes as it is). */
 static int
-scan(sqlite3 *db, const struct list *l, const struct message *m,
+scan(struct db *db, const struct list *l, const struct message *m,
     struct medit_part **tree, struct found *f)
 {
 	char *spec = list_setting(db, l->id, "mime_filter");
@@ -271,7 +271,7 @@ describe(const struct medit_part *p, char *out, size_t n)
 }
 
 static int
-setting_is(sqlite3 *db, const struct list *l, const char *key,
+setting_is(struct db *db, const struct list *l, const char *key,
     const char *value)
 {
 	char *v = list_setting(db, l->id, key);
@@ -282,7 +282,7 @@ setting_is(sqlite3 *db, const struct list *l, const char *key,
 }
 
 enum filter_verdict
-filter_content(sqlite3 *db, const struct list *l, const struct message *m,
+filter_content(struct db *db, const struct list *l, const struct message *m,
     const char **tmpl, char *why, size_t whylen)
 {
 	struct medit_part *tree;
@@ -453,7 +453,7 @@ convert_html(const struct message *m, const struct medit_part *tree,
 }
 
 char *
-filter_apply(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
+filter_apply(struct db *db, const struct kith_config *cfg, const struct list *l,
     const struct message *m, size_t *len)
 {
 	int64_t max_kb = list_setting_int(db, l->id, "max_attachment_kb", 0);

@@ -535,7 +535,7 @@ texts_release(struct texts *t)
  * footer.html when the list's footer_html is on.  0, or -1 (logged).
  */
 static int
-texts_load(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
+texts_load(struct db *db, const struct kith_config *cfg, const struct list *l,
     const char *lang, struct texts *t)
 {
 	struct template_opts o = { l->local, lang, NULL };
@@ -562,7 +562,7 @@ texts_load(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 
 /* The archive's address for l: its own setting, else the site's. */
 static char *
-archive_of(sqlite3 *db, const struct kith_config *cfg, const struct list *l)
+archive_of(struct db *db, const struct kith_config *cfg, const struct list *l)
 {
 	char *url = list_setting(db, l->id, "archive_url");
 
@@ -579,7 +579,7 @@ archive_of(sqlite3 *db, const struct kith_config *cfg, const struct list *l)
  * caller has them already (NULL: made here).
  */
 static struct tvars *
-values_with(sqlite3 *db, const struct kith_config *cfg,
+values_with(struct db *db, const struct kith_config *cfg,
     const struct token_key *k, const struct list *l, int64_t member_id,
     const char *rcpt, const char *name, const char *archive_url,
     const char *mailto_in, const char *url_in)
@@ -628,7 +628,7 @@ values_with(sqlite3 *db, const struct kith_config *cfg,
 
 /* The values a footer sees: the list's, and a member's when given. */
 static struct tvars *
-values(sqlite3 *db, const struct kith_config *cfg, const struct token_key *k,
+values(struct db *db, const struct kith_config *cfg, const struct token_key *k,
     const struct list *l, int64_t member_id, const char *rcpt,
     const char *name)
 {
@@ -709,7 +709,7 @@ render_texts(const struct texts *t, const struct list *l,
 /* ---- posts and digests ---- */
 
 int
-footer_post(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
+footer_post(struct db *db, const struct kith_config *cfg, const struct list *l,
     const char *setting, char **copy, size_t *len)
 {
 	char *on = list_setting(db, l->id, setting), *text = NULL, *html = NULL;
@@ -751,7 +751,7 @@ footer_post(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 }
 
 int
-footer_mark(sqlite3 *db, int64_t msg_id)
+footer_mark(struct db *db, int64_t msg_id)
 {
 	char render[48];
 
@@ -762,7 +762,7 @@ footer_mark(sqlite3 *db, int64_t msg_id)
 }
 
 int
-footer_mark_if(sqlite3 *db, const struct list *l, const char *setting,
+footer_mark_if(struct db *db, const struct list *l, const char *setting,
     int64_t msg_id)
 {
 	char *on = list_setting(db, l->id, setting);
@@ -777,8 +777,8 @@ footer_mark_if(sqlite3 *db, const struct list *l, const char *setting,
 /* ---- each member's copy at delivery ---- */
 
 struct footer_cache {
-	sqlite3 *db;
-	sqlite3_stmt *member;
+	struct db *db;
+	struct db_stmt *member;
 	struct outbox_message msg;	/* the renderer's message, loaded once */
 	int have_msg;
 	struct medit_part *tree;	/* msg parsed */
@@ -793,7 +793,7 @@ struct footer_cache {
 };
 
 struct footer_cache *
-footer_cache_new(sqlite3 *db)
+footer_cache_new(struct db *db)
 {
 	struct footer_cache *fc = xcalloc(1, sizeof(*fc));
 
@@ -840,7 +840,7 @@ footer_cache_free(struct footer_cache *fc)
 {
 	if (fc == NULL)
 		return;
-	sqlite3_finalize(fc->member);
+	db_finalize(fc->member);
 	cache_msg_release(fc);
 	cache_list_release(fc);
 	free(fc);
@@ -883,11 +883,11 @@ member_name(struct footer_cache *fc, int64_t member_id)
 
 	if (fc->member == NULL || member_id <= 0)
 		return NULL;
-	sqlite3_reset(fc->member);
+	db_reset(fc->member);
 	db_bind(fc->member, "i", member_id);
-	if (sqlite3_step(fc->member) == SQLITE_ROW)
+	if (db_step(fc->member) == DB_ROW)
 		name = db_col_text(fc->member, 0);
-	sqlite3_reset(fc->member);
+	db_reset(fc->member);
 	return name;
 }
 

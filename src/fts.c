@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kith/fts.h"
+#include "db_sqlite.h"
 #include "kith/log.h"
 #include "kith/util.h"
 

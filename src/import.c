@@ -156,7 +156,7 @@ import_member_line(const char *line, char **addr, char **name)
 /* ---- apply ---- */
 
 static int
-find_or_create(sqlite3 *db, const struct import_plan *plan,
+find_or_create(struct db *db, const struct import_plan *plan,
     const char *list_spec, struct list *l, struct import_result *r,
     char *err, size_t errlen)
 {
@@ -191,7 +191,7 @@ find_or_create(sqlite3 *db, const struct import_plan *plan,
 
 /* import_members - add or update each member of the plan. */
 static int
-import_members(sqlite3 *db, const struct token_key *key,
+import_members(struct db *db, const struct token_key *key,
     const struct import_plan *plan, const struct list *l,
     struct import_result *r)
 {
@@ -231,7 +231,7 @@ import_members(sqlite3 *db, const struct token_key *key,
 }
 
 static int
-import_settings(sqlite3 *db, const struct import_plan *plan,
+import_settings(struct db *db, const struct import_plan *plan,
     const struct list *l, struct import_result *r, struct buf *dropped)
 {
 	int st = KITH_OK;
@@ -256,7 +256,7 @@ import_settings(sqlite3 *db, const struct import_plan *plan,
 
 /* One old message into the archive. */
 static int
-add_message(sqlite3 *db, const struct list *l, const char *raw, size_t len,
+add_message(struct db *db, const struct list *l, const char *raw, size_t len,
     int64_t fallback, struct import_result *r)
 {
 	int64_t id;
@@ -286,7 +286,7 @@ by_number(const void *a, const void *b)
 
 /* mlmmj's archive/: files named 1, 2, 3 ..., in that order. */
 static int
-import_dir(sqlite3 *db, const struct list *l, const char *dir,
+import_dir(struct db *db, const struct list *l, const char *dir,
     struct import_result *r)
 {
 	DIR *d = opendir(dir);
@@ -328,7 +328,7 @@ import_dir(sqlite3 *db, const struct list *l, const char *dir,
 
 /* One message of an mboxrd/mboxo file: ">From " lines lose one '>'. */
 static int
-mbox_flush(sqlite3 *db, const struct list *l, struct buf *msg,
+mbox_flush(struct db *db, const struct list *l, struct buf *msg,
     struct import_result *r)
 {
 	int st = KITH_OK;
@@ -340,7 +340,7 @@ mbox_flush(sqlite3 *db, const struct list *l, struct buf *msg,
 }
 
 static int
-import_mbox(sqlite3 *db, const struct list *l, const char *path,
+import_mbox(struct db *db, const struct list *l, const char *path,
     struct import_result *r, char *err, size_t errlen)
 {
 	FILE *in = fopen(path, "r");
@@ -397,7 +397,7 @@ struct import_tx {
 };
 
 static int
-members_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+members_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct import_tx *x = ctx;
 
@@ -411,7 +411,7 @@ members_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
  * else was waiting for it.
  */
 static int
-archive_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+archive_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct import_tx *x = ctx;
 	const struct import_plan *plan = x->plan;
@@ -439,7 +439,7 @@ archive_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 
 /* import_archive - the old messages, all or none of them. */
 static int
-import_archive(sqlite3 *db, struct import_tx *x, char *err, size_t errlen)
+import_archive(struct db *db, struct import_tx *x, char *err, size_t errlen)
 {
 	int st;
 
@@ -453,7 +453,7 @@ import_archive(sqlite3 *db, struct import_tx *x, char *err, size_t errlen)
 }
 
 int
-import_apply(sqlite3 *db, const struct token_key *key,
+import_apply(struct db *db, const struct token_key *key,
     struct import_plan *plan, const char *list_spec,
     struct import_result *r, char *err, size_t errlen)
 {

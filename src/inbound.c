@@ -33,7 +33,7 @@
 
 struct inbound {
 	const struct kith_config *cfg;
-	sqlite3 *db;
+	struct db *db;
 	const char *raw;	/* what Kith reads: line ends normalised */
 	size_t len;
 	size_t size;		/* the whole message: > len when only its
@@ -86,7 +86,7 @@ quarantine(struct inbound *in, const char *reason)
 	if (st == KITH_OK)
 		result(in->res, 0, "quarantined", "inbound: quarantined "
 		    "message to '%s' (id %lld): %s", in->env_to,
-		    (long long)sqlite3_last_insert_rowid(in->db), reason);
+		    (long long)db_last_id(in->db), reason);
 	else
 		result(in->res, EX_TEMPFAIL_, "deferred", "inbound: cannot "
 		    "quarantine message to '%s' (%s): database unavailable",
@@ -349,7 +349,7 @@ handle_owner(struct inbound *in, const struct list *l, const struct message *m)
 		    "members WHERE list_id=? AND role='owner'", "iii", msg_id,
 		    now_utc(), l->id);
 	if (st == KITH_OK) {
-		count = sqlite3_changes(in->db);
+		count = db_changes(in->db);
 		st = db_commit(in->db);
 	} else
 		db_rollback(in->db);
@@ -741,7 +741,7 @@ size_t
 inbound_size_limit(const struct kith_config *cfg, const char *envelope_to)
 {
 	char *db_path = config_db_path(cfg), err[512] = "";
-	sqlite3 *db;
+	struct db *db;
 	size_t limit = INBOUND_HEAD_MIN;
 
 	if (db_open(db_path, 0, cfg->busy_timeout_ms, DB_FAST, &db, err,
@@ -754,7 +754,7 @@ inbound_size_limit(const struct kith_config *cfg, const char *envelope_to)
 }
 
 size_t
-inbound_size_limit_db(const struct kith_config *cfg, sqlite3 *db,
+inbound_size_limit_db(const struct kith_config *cfg, struct db *db,
     const char *envelope_to)
 {
 	struct inbound in = { cfg, db, "", 0, 0, "", 0, "", envelope_to,
@@ -791,7 +791,7 @@ inbound_receive_sized(const struct kith_config *cfg, const char *raw,
     const char *envelope_to, struct inbound_result *res)
 {
 	char *db_path = config_db_path(cfg), err[512] = "";
-	sqlite3 *db;
+	struct db *db;
 	int st;
 
 	memset(res, 0, sizeof(*res));
@@ -851,7 +851,7 @@ receive(struct inbound *in)
 }
 
 void
-inbound_receive_db(const struct kith_config *cfg, sqlite3 *db,
+inbound_receive_db(const struct kith_config *cfg, struct db *db,
     const char *raw, size_t len, size_t size, const char *envelope_from,
     const char *envelope_to, struct inbound_result *res)
 {
@@ -889,7 +889,7 @@ inbound_parsed_release(struct inbound_parsed *p)
 }
 
 void
-inbound_receive_parsed(const struct kith_config *cfg, sqlite3 *db,
+inbound_receive_parsed(const struct kith_config *cfg, struct db *db,
     const struct inbound_parsed *p, const char *envelope_from,
     const char *envelope_to, struct inbound_result *res)
 {

@@ -109,9 +109,9 @@ journal_abandon(struct journal *j)
 
 /* Mark the rows listed in one dead worker's journal as sent. */
 static int
-recover_file(sqlite3 *db, const char *path, int fd)
+recover_file(struct db *db, const char *path, int fd)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE outbox SET state='sent', "
+	struct db_stmt *st = db_prepare(db, "UPDATE outbox SET state='sent', "
 	    "lease_until=0, last_code=250, last_text='accepted (recovered "
 	    "from a delivery journal)', updated=? WHERE id=? AND "
 	    "state='sending'");
@@ -124,7 +124,7 @@ recover_file(sqlite3 *db, const char *path, int fd)
 	buf_init(&b);
 	if (buf_read_fd(&b, fd) < 0) {
 		log_warn("journal: cannot read '%s': %s", path, strerror(errno));
-		sqlite3_finalize(st);
+		db_finalize(st);
 		buf_release(&b);
 		return 0;
 	}
@@ -138,15 +138,15 @@ recover_file(sqlite3 *db, const char *path, int fd)
 
 		if (*end != '\0' || id <= 0)
 			continue;	/* a torn last line */
-		sqlite3_reset(st);
+		db_reset(st);
 		db_bind(st, "ii", now_utc(), (int64_t)id);
-		if (sqlite3_step(st) != SQLITE_DONE) {
+		if (db_step(st) != DB_DONE) {
 			n = -1;
 			break;
 		}
-		n += sqlite3_changes(db);
+		n += db_changes(db);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	buf_release(&b);
 	return n;
 }
@@ -156,16 +156,16 @@ recover_file(sqlite3 *db, const char *path, int fd)
  * the queue now rather than when their lease runs out.  The count, or -1.
  */
 static int
-release_claims(sqlite3 *db, const char *name)
+release_claims(struct db *db, const char *name)
 {
 	if (db_exec(db, "UPDATE outbox SET lease_until=0, claimed_by='' WHERE "
 	    "state='sending' AND claimed_by=?", "t", name) != KITH_OK)
 		return -1;
-	return sqlite3_changes(db);
+	return db_changes(db);
 }
 
 int
-journal_recover(sqlite3 *db, const char *dir, struct journal_recovery *rec)
+journal_recover(struct db *db, const char *dir, struct journal_recovery *rec)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;

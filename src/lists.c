@@ -160,7 +160,7 @@ struct create_ctx {
 
 /* create_tx - the list and its owner, or neither */
 static int
-create_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+create_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct create_ctx *x = ctx;
 	char *at = strchr(x->addr, '@');
@@ -179,19 +179,19 @@ create_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 	    x->description ? x->description : "", x->now);
 	*at = '@';
 	if (st == KITH_OK) {
-		list_id = sqlite3_last_insert_rowid(db);
+		list_id = db_last_id(db);
 		st = db_exec(db, "INSERT INTO members(list_id, address, role, "
 		    "joined) VALUES (?, ?, 'owner', ?)", "iti", list_id,
 		    x->owner, x->now);
 	}
 	if (st != KITH_OK)
 		snprintf(err, errlen, "cannot create list '%s': %s", x->addr,
-		    sqlite3_errmsg(db));
+		    db_errmsg(db));
 	return st;
 }
 
 int
-list_create(sqlite3 *db, const char *address, const char *owner,
+list_create(struct db *db, const char *address, const char *owner,
     const char *name, const char *description, char *err, size_t errlen)
 {
 	struct create_ctx x = { address_normalize(address), NULL, name,
@@ -221,9 +221,9 @@ static const char list_by_local[] = LIST_SQL("WHERE local=?");
 static const char list_by_id[] = LIST_SQL("WHERE id=?");
 
 static void
-list_from_row(sqlite3_stmt *st, struct list *l)
+list_from_row(struct db_stmt *st, struct list *l)
 {
-	l->id = sqlite3_column_int64(st, 0);
+	l->id = db_col_int64(st, 0);
 	l->address = db_col_text(st, 1);
 	l->local = db_col_text(st, 2);
 	l->domain = db_col_text(st, 3);
@@ -233,15 +233,15 @@ list_from_row(sqlite3_stmt *st, struct list *l)
 
 /* Fill l from the first row of sql; returns the number of rows seen (0..2). */
 static int
-list_query(sqlite3 *db, const char *sql, const char *arg, struct list *l)
+list_query(struct db *db, const char *sql, const char *arg, struct list *l)
 {
-	sqlite3_stmt *st = db_cached(db, sql);
+	struct db_stmt *st = db_cached(db, sql);
 	int rows = 0;
 
 	if (st == NULL)
 		return 0;
 	db_bind(st, "t", arg);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		if (rows++ == 0)
 			list_from_row(st, l);
 	}
@@ -250,7 +250,7 @@ list_query(sqlite3 *db, const char *sql, const char *arg, struct list *l)
 }
 
 int
-list_find(sqlite3 *db, const char *spec, struct list *l, char *err,
+list_find(struct db *db, const char *spec, struct list *l, char *err,
     size_t errlen)
 {
 	char *lower = str_lower(xstrdup(spec));
@@ -277,7 +277,7 @@ list_find(sqlite3 *db, const char *spec, struct list *l, char *err,
 }
 
 int
-list_find_exact(sqlite3 *db, const char *local, const char *domain,
+list_find_exact(struct db *db, const char *local, const char *domain,
     struct list *l)
 {
 	char *addr = xasprintf("%s@%s", local, domain);
@@ -290,7 +290,7 @@ list_find_exact(sqlite3 *db, const char *local, const char *domain,
 }
 
 int
-list_find_id(sqlite3 *db, int64_t id, struct list *l)
+list_find_id(struct db *db, int64_t id, struct list *l)
 {
 	char num[32];
 
@@ -301,7 +301,7 @@ list_find_id(sqlite3 *db, int64_t id, struct list *l)
 }
 
 static int
-remove_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+remove_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	const struct list *l = ctx;
 	int st;
@@ -315,41 +315,41 @@ remove_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 }
 
 int
-list_remove(sqlite3 *db, const struct list *l)
+list_remove(struct db *db, const struct list *l)
 {
 	return db_tx(db, remove_tx, (void *)l, NULL, 0);
 }
 
 int
-list_foreach(sqlite3 *db, int (*fn)(const struct list *, int64_t, void *),
+list_foreach(struct db *db, int (*fn)(const struct list *, int64_t, void *),
     void *ctx)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT id, address, local, domain, "
+	struct db_stmt *st = db_prepare(db, "SELECT id, address, local, domain, "
 	    "name, description, (SELECT count(*) FROM members m WHERE "
 	    "m.list_id=lists.id) FROM lists ORDER BY address");
 	int rc;
 
 	if (st == NULL)
 		return KITH_PERM;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct list l;
 		int stop;
 
 		list_from_row(st, &l);
-		stop = fn(&l, sqlite3_column_int64(st, 6), ctx);
+		stop = fn(&l, db_col_int64(st, 6), ctx);
 		list_release(&l);
 		if (stop)
 			break;
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+	db_finalize(st);
+	return rc == DB_ROW || rc == DB_DONE ? KITH_OK : db_status(rc);
 }
 
 char *
-list_setting(sqlite3 *db, int64_t list_id, const char *key)
+list_setting(struct db *db, int64_t list_id, const char *key)
 {
 	const struct list_setting_def *d = setting_def(key);
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	char *v = NULL;
 
 	if (d == NULL)
@@ -359,7 +359,7 @@ list_setting(sqlite3 *db, int64_t list_id, const char *key)
 	    "AND key=?");
 	if (st) {
 		db_bind(st, "it", list_id, key);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		if (db_step(st) == DB_ROW)
 			v = db_col_text(st, 0);
 		db_cached_done(st);
 	}
@@ -367,7 +367,7 @@ list_setting(sqlite3 *db, int64_t list_id, const char *key)
 }
 
 int64_t
-list_setting_int(sqlite3 *db, int64_t list_id, const char *key, int64_t def)
+list_setting_int(struct db *db, int64_t list_id, const char *key, int64_t def)
 {
 	char *v = list_setting(db, list_id, key), *end;
 	int64_t n;
@@ -433,7 +433,7 @@ struct setting_row {
 };
 
 static int
-setting_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+setting_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	const struct setting_row *r = ctx;
 	int st = db_exec(db, "INSERT INTO list_settings(list_id, key, value) "
@@ -442,12 +442,12 @@ setting_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 
 	if (st != KITH_OK)
 		snprintf(err, errlen, "cannot store setting: %s",
-		    sqlite3_errmsg(db));
+		    db_errmsg(db));
 	return st;
 }
 
 int
-list_setting_set(sqlite3 *db, int64_t list_id, const char *key,
+list_setting_set(struct db *db, int64_t list_id, const char *key,
     const char *value, char *err, size_t errlen)
 {
 	const struct list_setting_def *d = setting_def(key);
@@ -472,7 +472,7 @@ list_setting_set(sqlite3 *db, int64_t list_id, const char *key,
 }
 
 void
-list_settings_print(sqlite3 *db, int64_t list_id, FILE *out)
+list_settings_print(struct db *db, int64_t list_id, FILE *out)
 {
 	for (size_t i = 0; i < NLIST_SETTINGS; i++) {
 		char *v = list_setting(db, list_id, list_settings[i].key);

@@ -533,8 +533,8 @@ struct lmtp_server {
 	char *unix_path;
 	char address[320];
 	int wake[2];		/* readable once stopping: wakes every poll */
-	sqlite3 *db;		/* the committer's */
-	sqlite3 *ckpt_db;	/* the checkpointer's */
+	struct db *db;		/* the committer's */
+	struct db *ckpt_db;	/* the checkpointer's */
 	pthread_t acceptor, committer, checkpointer;
 	int acceptor_started, committer_started, checkpointer_started;
 
@@ -589,7 +589,7 @@ run_group(struct lmtp_server *srv, struct job **jobs, size_t n)
 				inbound_receive_db(&srv->cfg, srv->db, raw,
 				    keep, size, lmtp_session_sender(s), rcpt, r);
 			/* an I/O error or a full disk ends the transaction */
-			if (sqlite3_get_autocommit(srv->db))
+			if (!db_in_tx(srv->db))
 				st = KITH_TEMP;
 		}
 	}
@@ -623,8 +623,8 @@ run_group(struct lmtp_server *srv, struct job **jobs, size_t n)
  * checkpointer copies them into the database on its own connection, so
  * that the committer neither copies pages nor waits for their fsyncs.
  */
-static int
-wal_full(void *arg, sqlite3 *db, const char *name, int pages)
+static void
+wal_full(void *arg, int pages)
 {
 	struct lmtp_server *srv = arg;
 
@@ -634,7 +634,6 @@ wal_full(void *arg, sqlite3 *db, const char *name, int pages)
 		pthread_cond_signal(&srv->ckpt);
 		pthread_mutex_unlock(&srv->lock);
 	}
-	return SQLITE_OK;
 }
 
 /*
@@ -642,12 +641,9 @@ wal_full(void *arg, sqlite3 *db, const char *name, int pages)
  * committer wrote more meanwhile, or a reader holds an old snapshot).
  */
 static int
-wal_copy(sqlite3 *db)
+wal_copy(struct db *db)
 {
-	int nlog = 0, ncopied = 0;
-
-	return sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-	    &nlog, &ncopied) == SQLITE_OK && ncopied < nlog;
+	return db_checkpoint_step(db);
 }
 
 /* ckpt_pause - wait until ms have passed or the server stops. */
@@ -1005,7 +1001,7 @@ lmtp_start(struct kith_config *cfg, const char *listen, char *err,
 	free(db_path);
 	/* connections that stay open: checkpoints that reuse the WAL rather
 	 * than empty it (db_wal_hook), on the checkpointer's thread */
-	sqlite3_wal_hook(srv->db, wal_full, srv);
+	db_checkpoint_hook(srv->db, wal_full, srv);
 	if (pipe2(srv->wake, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "cannot make a pipe: %s", strerror(errno));
 		goto fail;

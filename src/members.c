@@ -25,11 +25,11 @@ member_release(struct member *m)
 }
 
 enum member_result
-member_add(sqlite3 *db, int64_t list_id, const char *address,
+member_add(struct db *db, int64_t list_id, const char *address,
     const char *name)
 {
 	char *addr = address_normalize(address);
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	if (addr == NULL)
@@ -41,16 +41,16 @@ member_add(sqlite3 *db, int64_t list_id, const char *address,
 		return MEMBER_ERROR;
 	}
 	db_bind(st, "itti", list_id, addr, name ? name : "", now_utc());
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	rc = db_step(st);
+	db_finalize(st);
 	free(addr);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return MEMBER_ERROR;
-	return sqlite3_changes(db) ? MEMBER_ADDED : MEMBER_EXISTS;
+	return db_changes(db) ? MEMBER_ADDED : MEMBER_EXISTS;
 }
 
 enum member_result
-member_remove(sqlite3 *db, int64_t list_id, const char *address)
+member_remove(struct db *db, int64_t list_id, const char *address)
 {
 	char *addr = address_normalize(address);
 	int st;
@@ -62,24 +62,24 @@ member_remove(sqlite3 *db, int64_t list_id, const char *address)
 	free(addr);
 	if (st != KITH_OK)
 		return MEMBER_ERROR;
-	return sqlite3_changes(db) ? MEMBER_REMOVED : MEMBER_NOT_FOUND;
+	return db_changes(db) ? MEMBER_REMOVED : MEMBER_NOT_FOUND;
 }
 
 static void
-member_from_row(sqlite3_stmt *st, struct member *m)
+member_from_row(struct db_stmt *st, struct member *m)
 {
-	m->id = sqlite3_column_int64(st, 0);
+	m->id = db_col_int64(st, 0);
 	m->address = db_col_text(st, 1);
 	m->name = db_col_text(st, 2);
 	m->role = db_col_text(st, 3);
 	m->mode = db_col_text(st, 4);
-	m->joined = sqlite3_column_int64(st, 5);
-	m->moderated = sqlite3_column_int(st, 6);
-	m->posts = sqlite3_column_int64(st, 7);
-	m->nomail_until = sqlite3_column_int64(st, 8);
+	m->joined = db_col_int64(st, 5);
+	m->moderated = db_col_int(st, 6);
+	m->posts = db_col_int64(st, 7);
+	m->nomail_until = db_col_int64(st, 8);
 	m->digest_format = db_col_text(st, 9);
-	m->digest_since = sqlite3_column_int64(st, 10);
-	m->disabled = sqlite3_column_int64(st, 11);
+	m->digest_since = db_col_int64(st, 10);
+	m->disabled = db_col_int64(st, 11);
 }
 
 #define MEMBER_COLUMNS "SELECT id, address, name, role, mode, joined, " \
@@ -87,11 +87,11 @@ member_from_row(sqlite3_stmt *st, struct member *m)
 	"FROM members "
 
 int
-member_find(sqlite3 *db, int64_t list_id, const char *address,
+member_find(struct db *db, int64_t list_id, const char *address,
     struct member *m)
 {
 	char *addr = address_normalize(address);
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int found = 0;
 
 	memset(m, 0, sizeof(*m));
@@ -101,7 +101,7 @@ member_find(sqlite3 *db, int64_t list_id, const char *address,
 	    "address=?");
 	if (st) {
 		db_bind(st, "it", list_id, addr);
-		if (sqlite3_step(st) == SQLITE_ROW) {
+		if (db_step(st) == DB_ROW) {
 			member_from_row(st, m);
 			found = 1;
 		}
@@ -112,10 +112,10 @@ member_find(sqlite3 *db, int64_t list_id, const char *address,
 }
 
 int
-member_find_id(sqlite3 *db, int64_t list_id, int64_t id, struct member *m)
+member_find_id(struct db *db, int64_t list_id, int64_t id, struct member *m)
 {
 	/* prepared once a connection: every web token resolves through here */
-	sqlite3_stmt *st = db_cached(db, MEMBER_COLUMNS
+	struct db_stmt *st = db_cached(db, MEMBER_COLUMNS
 	    "WHERE list_id=? AND id=?");
 	int found = 0;
 
@@ -123,7 +123,7 @@ member_find_id(sqlite3 *db, int64_t list_id, int64_t id, struct member *m)
 	if (st == NULL)
 		return KITH_PERM;
 	db_bind(st, "ii", list_id, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step(st) == DB_ROW) {
 		member_from_row(st, m);
 		found = 1;
 	}
@@ -133,16 +133,16 @@ member_find_id(sqlite3 *db, int64_t list_id, int64_t id, struct member *m)
 
 /* st of an UPDATE of one member: KITH_PERM when it matched nobody. */
 static int
-one_changed(sqlite3 *db, int st)
+one_changed(struct db *db, int st)
 {
 	if (st != KITH_OK)
 		return st;
-	return sqlite3_changes(db) ? KITH_OK : KITH_PERM;
+	return db_changes(db) ? KITH_OK : KITH_PERM;
 }
 
 /* UPDATE members SET <column>=value for one member; KITH_PERM when none. */
 static int
-member_update(sqlite3 *db, int64_t list_id, const char *address,
+member_update(struct db *db, int64_t list_id, const char *address,
     const char *column, const char *text, int64_t n, int is_text)
 {
 	char *addr = address_normalize(address), *sql;
@@ -161,7 +161,7 @@ member_update(sqlite3 *db, int64_t list_id, const char *address,
 }
 
 int
-member_set_role(sqlite3 *db, int64_t list_id, const char *address,
+member_set_role(struct db *db, int64_t list_id, const char *address,
     const char *role)
 {
 	if (strcmp(role, "owner") && strcmp(role, "moderator") &&
@@ -171,7 +171,7 @@ member_set_role(sqlite3 *db, int64_t list_id, const char *address,
 }
 
 int
-member_set_mode(sqlite3 *db, int64_t list_id, const char *address,
+member_set_mode(struct db *db, int64_t list_id, const char *address,
     const char *mode, int64_t until)
 {
 	if (strcmp(mode, "each") && strcmp(mode, "digest-daily") &&
@@ -194,7 +194,7 @@ member_set_mode(sqlite3 *db, int64_t list_id, const char *address,
 }
 
 int
-member_set_digest_format(sqlite3 *db, int64_t list_id, const char *address,
+member_set_digest_format(struct db *db, int64_t list_id, const char *address,
     const char *format)
 {
 	if (strcmp(format, "mime") && strcmp(format, "plain"))
@@ -203,7 +203,7 @@ member_set_digest_format(sqlite3 *db, int64_t list_id, const char *address,
 }
 
 int
-member_set_lang(sqlite3 *db, int64_t list_id, const char *address,
+member_set_lang(struct db *db, int64_t list_id, const char *address,
     const char *code)
 {
 	/* the caller checked that Kith has the language (template.h) */
@@ -213,10 +213,10 @@ member_set_lang(sqlite3 *db, int64_t list_id, const char *address,
 }
 
 char *
-member_lang(sqlite3 *db, int64_t list_id, const char *address)
+member_lang(struct db *db, int64_t list_id, const char *address)
 {
 	char *addr = address ? address_normalize(address) : NULL, *lang = NULL;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (addr == NULL)
 		return xstrdup("");
@@ -225,7 +225,7 @@ member_lang(sqlite3 *db, int64_t list_id, const char *address)
 	    "address=?");
 	if (st) {
 		db_bind(st, "it", list_id, addr);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		if (db_step(st) == DB_ROW)
 			lang = db_col_text(st, 0);
 		db_cached_done(st);
 	}
@@ -234,31 +234,31 @@ member_lang(sqlite3 *db, int64_t list_id, const char *address)
 }
 
 int
-member_set_moderated(sqlite3 *db, int64_t list_id, const char *address,
+member_set_moderated(struct db *db, int64_t list_id, const char *address,
     int on)
 {
 	return member_update(db, list_id, address, "moderated", NULL, on != 0, 0);
 }
 
 void
-member_count_post(sqlite3 *db, int64_t list_id, const char *address)
+member_count_post(struct db *db, int64_t list_id, const char *address)
 {
 	db_exec(db, "UPDATE members SET posts=posts+1 WHERE list_id=? AND "
 	    "address=?", "it", list_id, address);
 }
 
 int
-member_foreach(sqlite3 *db, int64_t list_id,
+member_foreach(struct db *db, int64_t list_id,
     int (*fn)(const struct member *, void *), void *ctx)
 {
-	sqlite3_stmt *st = db_prepare(db, MEMBER_COLUMNS
+	struct db_stmt *st = db_prepare(db, MEMBER_COLUMNS
 	    "WHERE list_id=? ORDER BY address");
 	int rc;
 
 	if (st == NULL)
 		return KITH_PERM;
 	db_bind(st, "i", list_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct member m;
 		int stop;
 
@@ -268,8 +268,8 @@ member_foreach(sqlite3 *db, int64_t list_id,
 		if (stop)
 			break;
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+	db_finalize(st);
+	return rc == DB_ROW || rc == DB_DONE ? KITH_OK : db_status(rc);
 }
 
 /* CSV per RFC 4180: quote a field that holds a quote, comma or line
@@ -327,7 +327,7 @@ export_one(const struct member *m, void *ctx)
 }
 
 int
-member_export(sqlite3 *db, int64_t list_id, int json, FILE *out)
+member_export(struct db *db, int64_t list_id, int json, FILE *out)
 {
 	struct export_ctx x;
 	int st;
@@ -521,7 +521,7 @@ legacy_line(const char *line, char **addr, char **name)
 
 /* Add one member as import counts it; KITH_TEMP stops the import. */
 static int
-import_one(sqlite3 *db, int64_t list_id, const char *addr, const char *name,
+import_one(struct db *db, int64_t list_id, const char *addr, const char *name,
     struct import_counts *c, const struct import_skip *skip)
 {
 	if (skip && skip->fn(addr, skip->ctx)) {
@@ -553,7 +553,7 @@ csv_column(const struct buf *f, size_t nf, const char *name)
 }
 
 static int
-import_csv(sqlite3 *db, int64_t list_id, const char *p, const char *end,
+import_csv(struct db *db, int64_t list_id, const char *p, const char *end,
     struct import_counts *c, import_bad_fn bad, void *ctx,
     const struct import_skip *skip)
 {
@@ -600,7 +600,7 @@ import_csv(sqlite3 *db, int64_t list_id, const char *p, const char *end,
 }
 
 static int
-import_legacy(sqlite3 *db, int64_t list_id, char *p, struct import_counts *c,
+import_legacy(struct db *db, int64_t list_id, char *p, struct import_counts *c,
     import_bad_fn bad, void *ctx, const struct import_skip *skip)
 {
 	int lineno = 0, st = KITH_OK;
@@ -645,7 +645,7 @@ struct import_text {
 };
 
 static int
-import_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+import_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct import_text *x = ctx;
 	size_t head = strcspn(x->p, "\r\n");
@@ -662,14 +662,14 @@ import_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 }
 
 int
-member_import(sqlite3 *db, int64_t list_id, FILE *in,
+member_import(struct db *db, int64_t list_id, FILE *in,
     struct import_counts *c, import_bad_fn bad, void *ctx)
 {
 	return member_import_skip(db, list_id, in, c, bad, ctx, NULL);
 }
 
 int
-member_import_skip(sqlite3 *db, int64_t list_id, FILE *in,
+member_import_skip(struct db *db, int64_t list_id, FILE *in,
     struct import_counts *c, import_bad_fn bad, void *ctx,
     const struct import_skip *skip)
 {
@@ -704,7 +704,7 @@ member_import_skip(sqlite3 *db, int64_t list_id, FILE *in,
 }
 
 int
-member_tag(sqlite3 *db, int64_t list_id, const char *address,
+member_tag(struct db *db, int64_t list_id, const char *address,
     const char *tag, int on)
 {
 	struct member m;
@@ -723,19 +723,19 @@ member_tag(sqlite3 *db, int64_t list_id, const char *address,
 }
 
 char *
-member_tags(sqlite3 *db, int64_t member_id)
+member_tags(struct db *db, int64_t member_id)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT tag FROM member_tags WHERE "
+	struct db_stmt *st = db_prepare(db, "SELECT tag FROM member_tags WHERE "
 	    "member_id=? ORDER BY tag");
 	struct buf b;
 
 	buf_init(&b);
 	if (st) {
 		db_bind(st, "i", member_id);
-		while (sqlite3_step(st) == SQLITE_ROW)
+		while (db_step(st) == DB_ROW)
 			buf_addf(&b, "%s%s", b.len ? "," : "",
-			    (const char *)sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
+			    db_col_str(st, 0));
+		db_finalize(st);
 	}
 	return b.data ? buf_detach(&b, NULL) : xstrdup("");
 }

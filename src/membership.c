@@ -24,7 +24,7 @@
 #include "kith/util.h"
 
 int
-membership_is_moderator(sqlite3 *db, int64_t list_id, const char *address)
+membership_is_moderator(struct db *db, int64_t list_id, const char *address)
 {
 	int st;
 
@@ -76,7 +76,7 @@ tell_owners(const struct mail_ctx *c, const char *address, const char *name,
 {
 	char *how = list_setting(c->db, c->l->id, "notify_owners");
 	int each = !strcmp(how, "each");
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	db_exec(c->db, "INSERT INTO member_events(list_id, address, event, at, "
 	    "reported) VALUES (?, ?, ?, ?, ?)", "ittiI", c->l->id, address,
@@ -90,8 +90,8 @@ tell_owners(const struct mail_ctx *c, const char *address, const char *name,
 	if (st == NULL)
 		return;
 	db_bind(st, "i", c->l->id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		char *o = xstrdup((const char *)sqlite3_column_text(st, 0));
+	while (db_step(st) == DB_ROW) {
+		char *o = xstrdup(db_col_str(st, 0));
 
 		notify(c, o, !strcmp(event, "joined") ? "owner-join.txt" :
 		    "owner-leave.txt", address, name, NULL, NULL);
@@ -240,7 +240,7 @@ apply_subscribe(const struct mail_ctx *c, const char *address,
 {
 	char *policy = list_setting(c->db, c->l->id, "subscribe");
 	int approve = !strcmp(policy, "approve"), st = KITH_OK;
-	sqlite3_stmt *mods;
+	struct db_stmt *mods;
 	int64_t id;
 
 	free(policy);
@@ -254,12 +254,12 @@ apply_subscribe(const struct mail_ctx *c, const char *address,
 	if (mods == NULL)
 		return KITH_TEMP;
 	db_bind(mods, "i", c->l->id);
-	while (st == KITH_OK && sqlite3_step(mods) == SQLITE_ROW) {
+	while (st == KITH_OK && db_step(mods) == DB_ROW) {
 		char payload[64], *confirm, *mod;
 
 		snprintf(payload, sizeof(payload), "a.%lld.%lld", (long long)id,
-		    (long long)sqlite3_column_int64(mods, 0));
-		mod = xstrdup((const char *)sqlite3_column_text(mods, 1));
+		    (long long)db_col_int64(mods, 0));
+		mod = xstrdup(db_col_str(mods, 1));
 		/* a moderator may answer as long as the request waits */
 		confirm = confirm_address_until(c, "approve", payload, mod,
 		    now_utc() + APPROVE_TTL);
@@ -268,7 +268,7 @@ apply_subscribe(const struct mail_ctx *c, const char *address,
 		free(confirm);
 		free(mod);
 	}
-	sqlite3_finalize(mods);
+	db_finalize(mods);
 	outcome_add(out, "join_waits");
 	return st;
 }
@@ -449,7 +449,7 @@ int
 membership_accept(const struct mail_ctx *c, const char *address,
     struct outcome *out)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT id, commands FROM pending "
+	struct db_stmt *st = db_prepare(c->db, "SELECT id, commands FROM pending "
 	    "WHERE list_id=? AND kind='approve' AND address=? ORDER BY id "
 	    "LIMIT 1");
 	char *name = NULL;
@@ -459,11 +459,11 @@ membership_accept(const struct mail_ctx *c, const char *address,
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "it", c->l->id, address);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
+	if (db_step(st) == DB_ROW) {
+		id = db_col_int64(st, 0);
 		name = db_col_text(st, 1);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (id == 0)
 		return KITH_PERM;
 	db_exec(c->db, "DELETE FROM pending WHERE id=?", "i", id);
@@ -501,7 +501,7 @@ struct pending {
 static int
 pending_load(const struct mail_ctx *c, int64_t id, struct pending *p)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT kind, address, commands, "
+	struct db_stmt *st = db_prepare(c->db, "SELECT kind, address, commands, "
 	    "expires FROM pending WHERE id=? AND list_id=?");
 	int found = 0;
 
@@ -509,15 +509,15 @@ pending_load(const struct mail_ctx *c, int64_t id, struct pending *p)
 	if (st == NULL)
 		return 0;
 	db_bind(st, "ii", id, c->l->id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step(st) == DB_ROW) {
 		p->id = id;
-		snprintf(p->kind, sizeof(p->kind), "%s", sqlite3_column_text(st, 0));
+		snprintf(p->kind, sizeof(p->kind), "%s", db_col_str(st, 0));
 		p->address = db_col_text(st, 1);
 		p->commands = db_col_text(st, 2);
-		p->expires = sqlite3_column_int64(st, 3);
+		p->expires = db_col_int64(st, 3);
 		found = 1;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return found;
 }
 
@@ -664,9 +664,9 @@ membership_unsubscribe_token(const struct mail_ctx *c, const char *token,
 static void
 owner_summary(const struct mail_ctx *c)
 {
-	sqlite3_stmt *ev = db_prepare(c->db, "SELECT address, event FROM "
+	struct db_stmt *ev = db_prepare(c->db, "SELECT address, event FROM "
 	    "member_events WHERE list_id=? AND reported=0 ORDER BY at");
-	sqlite3_stmt *owners = db_prepare(c->db, "SELECT address FROM members "
+	struct db_stmt *owners = db_prepare(c->db, "SELECT address FROM members "
 	    "WHERE list_id=? AND role='owner'");
 	struct tvars *tv = tv_new();
 	struct tvlist *events = tv_list(tv, "joins");
@@ -675,9 +675,9 @@ owner_summary(const struct mail_ctx *c)
 	buf_init(&text);
 	if (ev && owners) {
 		db_bind(ev, "i", c->l->id);
-		while (sqlite3_step(ev) == SQLITE_ROW) {
-			const char *addr = (const char *)sqlite3_column_text(ev, 0);
-			const char *what = (const char *)sqlite3_column_text(ev, 1);
+		while (db_step(ev) == DB_ROW) {
+			const char *addr = db_col_str(ev, 0);
+			const char *what = db_col_str(ev, 1);
 			struct tvars *e = tv_item(events);
 
 			tv_str(e, "address", addr);
@@ -688,15 +688,15 @@ owner_summary(const struct mail_ctx *c)
 		}
 		tv_str(tv, "events", text.data ? text.data : "");
 		db_bind(owners, "i", c->l->id);
-		while (sqlite3_step(owners) == SQLITE_ROW) {
+		while (db_step(owners) == DB_ROW) {
 			char *o = db_col_text(owners, 0);
 
 			notify(c, o, "owner-summary.txt", "", "", NULL, tv);
 			free(o);
 		}
 	}
-	sqlite3_finalize(ev);
-	sqlite3_finalize(owners);
+	db_finalize(ev);
+	db_finalize(owners);
 	buf_release(&text);
 	tv_free(tv);
 	db_exec(c->db, "UPDATE member_events SET reported=1 WHERE list_id=?",
@@ -705,10 +705,10 @@ owner_summary(const struct mail_ctx *c)
 
 /* Lists with notify_owners = daily whose oldest unreported event is a day old. */
 static void
-owner_summaries(const struct kith_config *cfg, sqlite3 *db,
+owner_summaries(const struct kith_config *cfg, struct db *db,
     const struct token_key *key, int64_t now)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT DISTINCT l.address FROM "
+	struct db_stmt *st = db_prepare(db, "SELECT DISTINCT l.address FROM "
 	    "member_events e JOIN lists l ON l.id=e.list_id WHERE "
 	    "e.reported=0 AND e.at<=?");
 	char **due = NULL;
@@ -717,11 +717,11 @@ owner_summaries(const struct kith_config *cfg, sqlite3 *db,
 	if (st == NULL)
 		return;
 	db_bind(st, "i", now - 86400);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		due = xrealloc(due, (n + 1) * sizeof(*due));
 		due[n++] = db_col_text(st, 0);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	for (size_t i = 0; i < n; i++) {
 		struct list l;
 		char err[256] = "";
@@ -745,7 +745,7 @@ struct cron_ctx {
 /* cron_tx - what expired goes, nomail periods end, owners hear the day;
  * a step that fails is logged and the others still stand */
 static int
-cron_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+cron_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	const struct cron_ctx *x = ctx;
 	int64_t now = x->now;
@@ -760,7 +760,7 @@ cron_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 }
 
 int
-membership_cron(const struct kith_config *cfg, sqlite3 *db,
+membership_cron(const struct kith_config *cfg, struct db *db,
     const struct token_key *key, int64_t now)
 {
 	struct cron_ctx x = { cfg, key, now };

@@ -120,7 +120,7 @@ moderation_hold_as(const struct mail_ctx *c, const struct message *m,
 	int64_t now = now_utc(), days = list_setting_int(c->db, c->l->id,
 	    "held_days", 14), id;
 	const char *poster = *m->from_addr ? m->from_addr : envelope_from;
-	sqlite3_stmt *mods;
+	struct db_stmt *mods;
 	int st;
 
 	st = db_exec(c->db, "INSERT INTO held(list_id, message_id, sender, "
@@ -131,16 +131,16 @@ moderation_hold_as(const struct mail_ctx *c, const struct message *m,
 	/* Not kept means not acknowledged: the MTA must try again. */
 	if (st != KITH_OK)
 		return KITH_TEMP;
-	id = sqlite3_last_insert_rowid(c->db);
+	id = db_last_id(c->db);
 	mods = db_prepare(c->db, "SELECT id, address FROM members WHERE "
 	    "list_id=? AND role IN ('owner','moderator')");
 	if (mods == NULL)
 		return KITH_TEMP;
 	db_bind(mods, "i", c->l->id);
-	while (st != KITH_TEMP && sqlite3_step(mods) == SQLITE_ROW) {
+	while (st != KITH_TEMP && db_step(mods) == DB_ROW) {
 		char payload[64], *mod = db_col_text(mods, 1), *confirm;
 		char idtext[24], *web = web_decision(c, id,
-		    sqlite3_column_int64(mods, 0), mod, now + days * 86400);
+		    db_col_int64(mods, 0), mod, now + days * 86400);
 		struct template_var vars[] = {
 			{ "sender", poster }, { "subject", m->subject },
 			{ "reason", reason }, { "id", idtext }, { "web", web },
@@ -151,7 +151,7 @@ moderation_hold_as(const struct mail_ctx *c, const struct message *m,
 		reason_values(tv, reason);
 		snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
 		snprintf(payload, sizeof(payload), "h.%lld.%lld", (long long)id,
-		    (long long)sqlite3_column_int64(mods, 0));
+		    (long long)db_col_int64(mods, 0));
 		/* good for as long as the post waits, no longer */
 		confirm = confirm_address_until(c, "moderate", payload, mod,
 		    now + days * 86400);
@@ -165,7 +165,7 @@ moderation_hold_as(const struct mail_ctx *c, const struct message *m,
 		free(web);
 		free(mod);
 	}
-	sqlite3_finalize(mods);
+	db_finalize(mods);
 	if (st != KITH_TEMP && tell && poster && *poster)
 		st = tell_poster(c, poster, "held.txt", m->subject, reason);
 	log_info("moderation: held '<%s>' from '%s' to '%s': %s", m->message_id,
@@ -177,12 +177,12 @@ static const char held_columns[] = "SELECT id, list_id, created, expires, "
     "message_id, sender, subject, reason FROM held ";
 
 static void
-held_from_row(sqlite3_stmt *st, struct held *h)
+held_from_row(struct db_stmt *st, struct held *h)
 {
-	h->id = sqlite3_column_int64(st, 0);
-	h->list_id = sqlite3_column_int64(st, 1);
-	h->created = sqlite3_column_int64(st, 2);
-	h->expires = sqlite3_column_int64(st, 3);
+	h->id = db_col_int64(st, 0);
+	h->list_id = db_col_int64(st, 1);
+	h->created = db_col_int64(st, 2);
+	h->expires = db_col_int64(st, 3);
 	h->message_id = db_col_text(st, 4);
 	h->sender = db_col_text(st, 5);
 	h->subject = db_col_text(st, 6);
@@ -190,11 +190,11 @@ held_from_row(sqlite3_stmt *st, struct held *h)
 }
 
 int
-moderation_get(sqlite3 *db, int64_t id, struct held *h, char **raw,
+moderation_get(struct db *db, int64_t id, struct held *h, char **raw,
     size_t *len)
 {
 	char *sql = xasprintf("%sWHERE id=?", held_columns);
-	sqlite3_stmt *st = db_prepare(db, sql);
+	struct db_stmt *st = db_prepare(db, sql);
 	int found = 0;
 
 	free(sql);
@@ -202,40 +202,40 @@ moderation_get(sqlite3 *db, int64_t id, struct held *h, char **raw,
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "i", id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step(st) == DB_ROW) {
 		held_from_row(st, h);
 		found = 1;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (!found)
 		return KITH_PERM;
 	if (raw) {
 		st = db_prepare(db, "SELECT raw FROM held WHERE id=?");
 		db_bind(st, "i", id);
-		if (st && sqlite3_step(st) == SQLITE_ROW) {
-			*len = (size_t)sqlite3_column_bytes(st, 0);
+		if (st && db_step(st) == DB_ROW) {
+			*len = (size_t)db_col_bytes(st, 0);
 			*raw = xmalloc(*len + 1);
-			memcpy(*raw, sqlite3_column_blob(st, 0), *len);
+			memcpy(*raw, db_col_blob(st, 0), *len);
 			(*raw)[*len] = '\0';
 		}
-		sqlite3_finalize(st);
+		db_finalize(st);
 	}
 	return KITH_OK;
 }
 
 int
-moderation_foreach(sqlite3 *db, int64_t list_id,
+moderation_foreach(struct db *db, int64_t list_id,
     int (*fn)(const struct held *, void *), void *ctx)
 {
 	char *sql = xasprintf("%sWHERE ?1=0 OR list_id=?1 ORDER BY id",
 	    held_columns);
-	sqlite3_stmt *st = db_prepare(db, sql);
+	struct db_stmt *st = db_prepare(db, sql);
 
 	free(sql);
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "i", list_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		struct held h;
 		int stop;
 
@@ -245,7 +245,7 @@ moderation_foreach(sqlite3 *db, int64_t list_id,
 		if (stop)
 			break;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return KITH_OK;
 }
 
@@ -254,7 +254,7 @@ static const char *const outcome_words[] = { "approved", "rejected",
 
 /* What became of held post h, for late replies; caller's transaction. */
 static int
-held_log(sqlite3 *db, const struct held *h, const char *outcome,
+held_log(struct db *db, const struct held *h, const char *outcome,
     const char *who, int64_t now)
 {
 	return db_exec(db, "INSERT OR REPLACE INTO held_log(id, list_id, "
@@ -277,14 +277,14 @@ struct decision {
  * a rejected post is told; another decision that came first told them
  * already (KITH_PERM, nothing changes). */
 static int
-decision_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+decision_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct decision *x = ctx;
 	const struct held *h = x->h;
 	int st = db_exec(db, "DELETE FROM held WHERE id=?", "i", h->id);
 
 	(void)err, (void)errlen;
-	if (st == KITH_OK && sqlite3_changes(db) == 0)
+	if (st == KITH_OK && db_changes(db) == 0)
 		return KITH_PERM;
 	if (st == KITH_OK)
 		st = held_log(db, h, outcome_words[x->action], x->who,
@@ -372,7 +372,7 @@ tell_moderator(const struct mail_ctx *c, const char *to, const char *tmpl,
 static int
 tell_too_late(const struct mail_ctx *c, const char *to, int64_t id)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT subject, outcome, by, at "
+	struct db_stmt *st = db_prepare(c->db, "SELECT subject, outcome, by, at "
 	    "FROM held_log WHERE id=? AND list_id=?");
 	char idtext[24], when[32] = "", *subject = NULL, *outcome = NULL,
 	    *by = NULL;
@@ -384,11 +384,11 @@ tell_too_late(const struct mail_ctx *c, const char *to, int64_t id)
 		return KITH_TEMP;
 	snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
 	db_bind(st, "ii", id, c->l->id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		time_t t = (time_t)sqlite3_column_int64(st, 3);
+	if (db_step(st) == DB_ROW) {
+		time_t t = (time_t)db_col_int64(st, 3);
 		struct tm tm;
 
-		at = sqlite3_column_int64(st, 3);
+		at = db_col_int64(st, 3);
 		subject = db_col_text(st, 0);
 		outcome = db_col_text(st, 1);
 		by = db_col_text(st, 2);
@@ -398,7 +398,7 @@ tell_too_late(const struct mail_ctx *c, const char *to, int64_t id)
 		tmpl = !strcmp(outcome, "expired") ? "held-late-expired.txt" :
 		    "held-late-decided.txt";
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	{
 		struct template_var vars[] = {
 			{ "id", idtext }, { "subject", subject ? subject : "" },
@@ -506,10 +506,10 @@ moderation_token_fits(const char *token, const struct held *h)
 }
 
 int
-moderation_outcome(sqlite3 *db, int64_t id, int64_t list_id, char **outcome,
+moderation_outcome(struct db *db, int64_t id, int64_t list_id, char **outcome,
     char **by, int64_t *at)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT outcome, by, at FROM held_log "
+	struct db_stmt *st = db_prepare(db, "SELECT outcome, by, at FROM held_log "
 	    "WHERE id=? AND list_id=?");
 	int r = KITH_PERM;
 
@@ -518,13 +518,13 @@ moderation_outcome(sqlite3 *db, int64_t id, int64_t list_id, char **outcome,
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "ii", id, list_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step(st) == DB_ROW) {
 		*outcome = db_col_text(st, 0);
 		*by = db_col_text(st, 1);
-		*at = sqlite3_column_int64(st, 2);
+		*at = db_col_int64(st, 2);
 		r = KITH_OK;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return r;
 }
 
@@ -590,7 +590,7 @@ moderation_reply(const struct mail_ctx *c, const char *token,
 /* expire_tx - held post x->h goes unseen, its poster told; a step that
  * fails is logged and the rest still stand */
 static int
-expire_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+expire_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct decision *x = ctx;
 	const struct held *h = x->h;
@@ -604,10 +604,10 @@ expire_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 }
 
 int
-moderation_expire(const struct kith_config *cfg, sqlite3 *db,
+moderation_expire(const struct kith_config *cfg, struct db *db,
     const struct token_key *key, int64_t now)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT h.id, l.address FROM held h "
+	struct db_stmt *st = db_prepare(db, "SELECT h.id, l.address FROM held h "
 	    "JOIN lists l ON l.id=h.list_id WHERE h.expires<=?");
 	int64_t *ids = NULL;
 	char **lists = NULL;
@@ -616,13 +616,13 @@ moderation_expire(const struct kith_config *cfg, sqlite3 *db,
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "i", now);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		ids = xrealloc(ids, (n + 1) * sizeof(*ids));
 		lists = xrealloc(lists, (n + 1) * sizeof(*lists));
-		ids[n] = sqlite3_column_int64(st, 0);
+		ids[n] = db_col_int64(st, 0);
 		lists[n++] = db_col_text(st, 1);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	for (size_t i = 0; i < n; i++) {
 		struct list l;
 		struct held h;

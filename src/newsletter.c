@@ -134,7 +134,7 @@ check_vars(const struct list *l, const char *what, const char *text,
  * the list's language, found as every text is; NULL with err.
  */
 static char *
-frame_load(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+frame_load(const struct kith_config *cfg, struct db *db, const struct list *l,
     const char *name, char *err, size_t errlen)
 {
 	char lang[NOTICE_LANG_LEN], *path;
@@ -158,7 +158,7 @@ frame_load(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 }
 
 int
-newsletter_create(const struct kith_config *cfg, sqlite3 *db,
+newsletter_create(const struct kith_config *cfg, struct db *db,
     const struct list *l, const struct newsletter_draft *d, int64_t now,
     int64_t *id, char *err, size_t errlen)
 {
@@ -205,7 +205,7 @@ newsletter_create(const struct kith_config *cfg, sqlite3 *db,
 	    "ittttti", l->id, d->subject, text, html ? html : "", tname,
 	    d->tag ? d->tag : "", now);
 	if (st == KITH_OK)
-		*id = sqlite3_last_insert_rowid(db);
+		*id = db_last_id(db);
 	else
 		snprintf(err, errlen, "%s", DB_BUSY_TEXT);
 done:
@@ -216,23 +216,23 @@ done:
 }
 
 static void
-campaign_from_row(sqlite3_stmt *st, struct campaign *c)
+campaign_from_row(struct db_stmt *st, struct campaign *c)
 {
-	c->id = sqlite3_column_int64(st, 0);
-	c->list_id = sqlite3_column_int64(st, 1);
+	c->id = db_col_int64(st, 0);
+	c->list_id = db_col_int64(st, 1);
 	c->subject = db_col_text(st, 2);
 	c->text = db_col_text(st, 3);
 	c->html = db_col_text(st, 4);
 	c->template_name = db_col_text(st, 5);
 	c->tag = db_col_text(st, 6);
 	c->state = db_col_text(st, 7);
-	c->send_at = sqlite3_column_int64(st, 8);
+	c->send_at = db_col_int64(st, 8);
 	c->tz = db_col_text(st, 9);
-	c->message_id = sqlite3_column_int64(st, 10);
-	c->recipients = sqlite3_column_int64(st, 11);
-	c->created = sqlite3_column_int64(st, 12);
-	c->started = sqlite3_column_int64(st, 13);
-	c->finished = sqlite3_column_int64(st, 14);
+	c->message_id = db_col_int64(st, 10);
+	c->recipients = db_col_int64(st, 11);
+	c->created = db_col_int64(st, 12);
+	c->started = db_col_int64(st, 13);
+	c->finished = db_col_int64(st, 14);
 }
 
 #define CAMPAIGN_COLS "id, list_id, subject, text_body, html_body, template, " \
@@ -240,9 +240,9 @@ campaign_from_row(sqlite3_stmt *st, struct campaign *c)
 	"created, started, finished"
 
 int
-newsletter_get(sqlite3 *db, int64_t id, struct campaign *c)
+newsletter_get(struct db *db, int64_t id, struct campaign *c)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT " CAMPAIGN_COLS " FROM "
+	struct db_stmt *st = db_prepare(db, "SELECT " CAMPAIGN_COLS " FROM "
 	    "campaigns WHERE id=?");
 	int found = 0;
 
@@ -250,26 +250,26 @@ newsletter_get(sqlite3 *db, int64_t id, struct campaign *c)
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "i", id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step(st) == DB_ROW) {
 		campaign_from_row(st, c);
 		found = 1;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return found ? KITH_OK : KITH_PERM;
 }
 
 int
-newsletter_foreach(sqlite3 *db, int64_t list_id,
+newsletter_foreach(struct db *db, int64_t list_id,
     int (*fn)(const struct campaign *, void *), void *ctx)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT " CAMPAIGN_COLS " FROM "
+	struct db_stmt *st = db_prepare(db, "SELECT " CAMPAIGN_COLS " FROM "
 	    "campaigns WHERE list_id=? ORDER BY id");
 	int rc;
 
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "i", list_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct campaign c;
 		int stop;
 
@@ -279,24 +279,24 @@ newsletter_foreach(sqlite3 *db, int64_t list_id,
 		if (stop)
 			break;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return KITH_OK;
 }
 
 /* The state of id inside the caller's transaction; NULL when none. */
 static char *
-state_of(sqlite3 *db, int64_t id)
+state_of(struct db *db, int64_t id)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT state FROM campaigns "
+	struct db_stmt *st = db_prepare(db, "SELECT state FROM campaigns "
 	    "WHERE id=?");
 	char *s = NULL;
 
 	if (st == NULL)
 		return NULL;
 	db_bind(st, "i", id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (db_step(st) == DB_ROW)
 		s = db_col_text(st, 0);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return s;
 }
 
@@ -306,7 +306,7 @@ state_of(sqlite3 *db, int64_t id)
  * what may be done, as what says), -1 when the database failed.
  */
 static int
-in_state(sqlite3 *db, int64_t id, const char *states, const char *what,
+in_state(struct db *db, int64_t id, const char *states, const char *what,
     char *err, size_t errlen)
 {
 	char *state = state_of(db, id), set[24];
@@ -332,7 +332,7 @@ struct schedule {
 };
 
 static int
-schedule_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+schedule_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct schedule *s = ctx;
 
@@ -344,7 +344,7 @@ schedule_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 }
 
 int
-newsletter_schedule(sqlite3 *db, int64_t id, int64_t at, const char *tz,
+newsletter_schedule(struct db *db, int64_t id, int64_t at, const char *tz,
     char *err, size_t errlen)
 {
 	struct schedule s = { id, at, tz, 0, 0, 0 };
@@ -353,7 +353,7 @@ newsletter_schedule(sqlite3 *db, int64_t id, int64_t at, const char *tz,
 }
 
 static int
-cancel_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+cancel_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct schedule *s = ctx;
 	int st;
@@ -364,7 +364,7 @@ cancel_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 	st = db_exec(db, "DELETE FROM outbox WHERE state IN ('pending', "
 	    "'deferred') AND message_id=(SELECT message_id FROM campaigns "
 	    "WHERE id=?)", "i", s->id);
-	s->dropped = st == KITH_OK ? sqlite3_changes(db) : 0;
+	s->dropped = st == KITH_OK ? db_changes(db) : 0;
 	if (st == KITH_OK)
 		st = db_exec(db, "UPDATE campaigns SET state='cancelled', "
 		    "finished=? WHERE id=?", "ii", s->now, s->id);
@@ -372,7 +372,7 @@ cancel_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 }
 
 int
-newsletter_cancel(sqlite3 *db, int64_t id, int64_t now, int64_t *dropped,
+newsletter_cancel(struct db *db, int64_t id, int64_t now, int64_t *dropped,
     char *err, size_t errlen)
 {
 	struct schedule s = { id, 0, NULL, 0, 0, now };
@@ -384,9 +384,9 @@ newsletter_cancel(sqlite3 *db, int64_t id, int64_t now, int64_t *dropped,
 
 /* Queue c inside the caller's transaction: outbox message and rows. */
 static int
-queue_campaign(sqlite3 *db, int64_t id, int64_t now, int64_t *recipients)
+queue_campaign(struct db *db, int64_t id, int64_t now, int64_t *recipients)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT l.local, l.domain, c.tag, "
+	struct db_stmt *st = db_prepare(db, "SELECT l.local, l.domain, c.tag, "
 	    "c.list_id FROM campaigns c JOIN lists l ON l.id=c.list_id WHERE "
 	    "c.id=?");
 	char *local = NULL, *domain = NULL, *tag = NULL, render[40];
@@ -397,13 +397,13 @@ queue_campaign(sqlite3 *db, int64_t id, int64_t now, int64_t *recipients)
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "i", id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step(st) == DB_ROW) {
 		local = db_col_text(st, 0);
 		domain = db_col_text(st, 1);
 		tag = db_col_text(st, 2);
-		list_id = sqlite3_column_int64(st, 3);
+		list_id = db_col_int64(st, 3);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (local == NULL)
 		return KITH_PERM;
 	snprintf(render, sizeof(render), "newsletter:%lld", (long long)id);
@@ -419,7 +419,7 @@ queue_campaign(sqlite3 *db, int64_t id, int64_t now, int64_t *recipients)
 		    "t WHERE t.member_id=m.id AND t.tag=?4)) ORDER BY id",
 		    "iiit", msg_id, now, list_id, tag);
 	if (status == KITH_OK) {
-		*recipients = sqlite3_changes(db);
+		*recipients = db_changes(db);
 		status = db_exec(db, "UPDATE campaigns SET state=?, message_id=?, "
 		    "recipients=?, started=?, finished=? WHERE id=?", "tiiiii",
 		    *recipients ? "sending" : "sent", msg_id, *recipients, now,
@@ -432,7 +432,7 @@ queue_campaign(sqlite3 *db, int64_t id, int64_t now, int64_t *recipients)
 }
 
 static int
-start_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+start_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct schedule *s = ctx;
 	char *state = state_of(db, s->id);
@@ -455,7 +455,7 @@ start_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 }
 
 int
-newsletter_start(sqlite3 *db, int64_t id, int64_t now, int64_t *recipients,
+newsletter_start(struct db *db, int64_t id, int64_t now, int64_t *recipients,
     char *err, size_t errlen)
 {
 	struct schedule s = { id, 0, NULL, 0, 0, now };
@@ -472,7 +472,7 @@ newsletter_start(sqlite3 *db, int64_t id, int64_t now, int64_t *recipients,
 
 /* Every scheduled campaign that is due at *now, queued in one go. */
 static int
-due_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+due_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	int64_t now = *(int64_t *)ctx;
 	struct db_ids ids = { NULL, 0, 0 };
@@ -508,7 +508,7 @@ newsletter_cron(const struct site_ctx *c, int64_t now)
 }
 
 int
-newsletter_mark_finished(sqlite3 *db, int64_t now)
+newsletter_mark_finished(struct db *db, int64_t now)
 {
 	/* Campaigns with nothing left to send are done. */
 	return db_exec(db, "UPDATE campaigns SET state='sent', "
@@ -520,10 +520,10 @@ newsletter_mark_finished(sqlite3 *db, int64_t now)
 }
 
 int
-newsletter_status(sqlite3 *db, const struct campaign *c,
+newsletter_status(struct db *db, const struct campaign *c,
     struct newsletter_status *s)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	memset(s, 0, sizeof(*s));
 	s->started = c->started;
@@ -535,10 +535,10 @@ newsletter_status(sqlite3 *db, const struct campaign *c,
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "i", c->message_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *state = (const char *)sqlite3_column_text(st, 0);
-		int64_t n = sqlite3_column_int64(st, 1);
-		int64_t last = sqlite3_column_int64(st, 2);
+	while (db_step(st) == DB_ROW) {
+		const char *state = db_col_str(st, 0);
+		int64_t n = db_col_int64(st, 1);
+		int64_t last = db_col_int64(st, 2);
 
 		s->total += n;
 		if (!strcmp(state, "sent"))
@@ -552,7 +552,7 @@ newsletter_status(sqlite3 *db, const struct campaign *c,
 		if (last > s->finished && c->finished == 0)
 			s->finished = last;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (s->pending || s->deferred)
 		s->finished = c->finished;	/* not yet */
 	s->bounced = db_int(db, 0, NULL, "SELECT count(DISTINCT member_id) "
@@ -695,8 +695,8 @@ newsletter_view(const struct campaign *c, const struct list *l,
 }
 
 struct newsletter_cache {
-	sqlite3 *db;
-	sqlite3_stmt *member;
+	struct db *db;
+	struct db_stmt *member;
 	struct campaign c;
 	struct list l;
 	int loaded;
@@ -706,7 +706,7 @@ struct newsletter_cache {
 };
 
 struct newsletter_cache *
-newsletter_cache_new(sqlite3 *db)
+newsletter_cache_new(struct db *db)
 {
 	struct newsletter_cache *nc = xcalloc(1, sizeof(*nc));
 
@@ -720,7 +720,7 @@ newsletter_cache_free(struct newsletter_cache *nc)
 {
 	if (nc == NULL)
 		return;
-	sqlite3_finalize(nc->member);
+	db_finalize(nc->member);
 	footer_cache_free(nc->fc);
 	campaign_release(&nc->c);
 	list_release(&nc->l);
@@ -801,11 +801,11 @@ newsletter_personalise(struct newsletter_cache *nc,
 	if (cache_campaign(nc, campaign_id) < 0 || nc->member == NULL)
 		return NULL;
 	web_lines(nc, cfg);
-	sqlite3_reset(nc->member);
+	db_reset(nc->member);
 	db_bind(nc->member, "i", member_id);
-	if (sqlite3_step(nc->member) == SQLITE_ROW)
+	if (db_step(nc->member) == DB_ROW)
 		name = db_col_text(nc->member, 0);
-	sqlite3_reset(nc->member);
+	db_reset(nc->member);
 	if (member_id > 0)
 		weblink_list_unsubscribe(cfg, key, nc->l.address, member_id,
 		    rcpt, &mailto, &url);

@@ -53,7 +53,7 @@ notice_list_tv(struct tvars *tv, const struct list *l)
 }
 
 void
-notice_lang(sqlite3 *db, const struct list *l, const char *address,
+notice_lang(struct db *db, const struct list *l, const char *address,
     char lang[NOTICE_LANG_LEN])
 {
 	/* written only once Kith had the language (notice_lang_ok); a
@@ -115,7 +115,7 @@ notice_lang_list(const struct kith_config *cfg)
 }
 
 void
-notice_lang_name(const struct kith_config *cfg, sqlite3 *db,
+notice_lang_name(const struct kith_config *cfg, struct db *db,
     const struct list *l, const char *address, char *name, size_t len)
 {
 	char code[NOTICE_LANG_LEN];
@@ -151,7 +151,7 @@ notice_lang_ok(const struct kith_config *cfg, const char *code, char *err,
 }
 
 int
-notice_render(sqlite3 *db, const struct kith_config *cfg,
+notice_render(struct db *db, const struct kith_config *cfg,
     const struct list *l, const char *lang, const char *tmpl,
     const struct tvars *tv, struct template_out *out)
 {
@@ -172,7 +172,7 @@ notice_render(sqlite3 *db, const struct kith_config *cfg,
 }
 
 char *
-notice_text(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
+notice_text(struct db *db, const struct kith_config *cfg, const struct list *l,
     const char *lang, const char *tmpl, const struct tvars *tv)
 {
 	struct template_out out;
@@ -223,7 +223,7 @@ static int notice_is_reply(const struct notice_opts *o);
  * at most once a day per address whatever path asked for it.
  */
 static int
-banned_may_get(sqlite3 *db, const struct list *l, const char *tmpl,
+banned_may_get(struct db *db, const struct list *l, const char *tmpl,
     const char *to)
 {
 	char *how;
@@ -263,7 +263,7 @@ notice_values(const struct list *l, const struct notice_opts *o)
  * notice's language); NULL when there is none.  Caller frees.
  */
 static char *
-web_footer(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
+web_footer(struct db *db, const struct kith_config *cfg, const struct list *l,
     const struct template_opts *to, const char *rcpt,
     const struct token_key *have)
 {
@@ -346,7 +346,7 @@ notice_compose(const struct list *l, const char *role, struct notice *nt,
 }
 
 int
-notice_queue(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
+notice_queue(struct db *db, const struct kith_config *cfg, const struct list *l,
     const struct notice_opts *o)
 {
 	struct template_opts to = { l->local, o->lang, o->tz };
@@ -415,7 +415,7 @@ notice_queue(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 }
 
 int
-notice_rate_ok(sqlite3 *db, int64_t list_id, const char *address,
+notice_rate_ok(struct db *db, int64_t list_id, const char *address,
     const char *kind)
 {
 	int64_t now = now_utc();

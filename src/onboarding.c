@@ -37,7 +37,7 @@ struct step_tx {
 };
 
 static int
-add_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+add_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct step_tx *s = ctx;
 
@@ -52,7 +52,7 @@ add_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 }
 
 int
-onboarding_add(const struct kith_config *cfg, sqlite3 *db,
+onboarding_add(const struct kith_config *cfg, struct db *db,
     const struct list *l, int64_t after, const char *template_name,
     const char *unless, int64_t now, int64_t *position, char *err,
     size_t errlen)
@@ -125,13 +125,13 @@ onboarding_describe(const struct onboarding_step *s)
 }
 
 static int
-rm_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+rm_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct step_tx *s = ctx;
 	int st = db_exec(db, "DELETE FROM onboarding_steps WHERE list_id=? AND "
 	    "position=?", "ii", s->l->id, s->position);
 
-	if (st == KITH_OK && sqlite3_changes(db) == 0) {
+	if (st == KITH_OK && db_changes(db) == 0) {
 		snprintf(err, errlen, "no step %lld; see 'kith onboarding ls'",
 		    (long long)s->position);
 		return KITH_PERM;
@@ -143,7 +143,7 @@ rm_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 }
 
 int
-onboarding_rm(sqlite3 *db, const struct list *l, int64_t position, char *err,
+onboarding_rm(struct db *db, const struct list *l, int64_t position, char *err,
     size_t errlen)
 {
 	struct step_tx s = { l, 0, NULL, NULL, 0, position };
@@ -153,9 +153,9 @@ onboarding_rm(sqlite3 *db, const struct list *l, int64_t position, char *err,
 
 /* Steps of l in order into steps[]; how many. */
 static size_t
-load_steps(sqlite3 *db, int64_t list_id, struct onboarding_step *steps)
+load_steps(struct db *db, int64_t list_id, struct onboarding_step *steps)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT id, position, after, created, "
+	struct db_stmt *st = db_prepare(db, "SELECT id, position, after, created, "
 	    "template, unless FROM onboarding_steps WHERE list_id=? ORDER BY "
 	    "position");
 	size_t n = 0;
@@ -163,24 +163,24 @@ load_steps(sqlite3 *db, int64_t list_id, struct onboarding_step *steps)
 	if (st == NULL)
 		return 0;
 	db_bind(st, "i", list_id);
-	while (n < MAX_STEPS && sqlite3_step(st) == SQLITE_ROW) {
+	while (n < MAX_STEPS && db_step(st) == DB_ROW) {
 		struct onboarding_step *s = &steps[n++];
 
-		s->id = sqlite3_column_int64(st, 0);
-		s->position = sqlite3_column_int64(st, 1);
-		s->after = sqlite3_column_int64(st, 2);
-		s->created = sqlite3_column_int64(st, 3);
+		s->id = db_col_int64(st, 0);
+		s->position = db_col_int64(st, 1);
+		s->after = db_col_int64(st, 2);
+		s->created = db_col_int64(st, 3);
 		snprintf(s->template_name, sizeof(s->template_name), "%s",
-		    (const char *)sqlite3_column_text(st, 4));
+		    db_col_str(st, 4));
 		snprintf(s->unless, sizeof(s->unless), "%s",
-		    (const char *)sqlite3_column_text(st, 5));
+		    db_col_str(st, 5));
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return n;
 }
 
 int
-onboarding_foreach(sqlite3 *db, const struct list *l,
+onboarding_foreach(struct db *db, const struct list *l,
     int (*fn)(const struct onboarding_step *, void *), void *ctx)
 {
 	struct onboarding_step steps[MAX_STEPS];
@@ -198,10 +198,10 @@ onboarding_foreach(sqlite3 *db, const struct list *l,
  * done (0 when none yet).
  */
 static int
-where_in(sqlite3 *db, int64_t list_id, const char *address,
+where_in(struct db *db, int64_t list_id, const char *address,
     const struct onboarding_step *steps, size_t n, int64_t *last_at)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT step_id, outcome, at FROM "
+	struct db_stmt *st = db_prepare(db, "SELECT step_id, outcome, at FROM "
 	    "onboarding WHERE list_id=? AND address=?");
 	int done[MAX_STEPS] = { 0 }, left = 0;
 	size_t k;
@@ -210,11 +210,11 @@ where_in(sqlite3 *db, int64_t list_id, const char *address,
 	if (st == NULL)
 		return -1;
 	db_bind(st, "it", list_id, address);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int64_t sid = sqlite3_column_int64(st, 0);
-		int64_t at = sqlite3_column_int64(st, 2);
+	while (db_step(st) == DB_ROW) {
+		int64_t sid = db_col_int64(st, 0);
+		int64_t at = db_col_int64(st, 2);
 
-		if (!strcmp((const char *)sqlite3_column_text(st, 1), "left"))
+		if (!strcmp(db_col_str(st, 1), "left"))
 			left = 1;
 		for (k = 0; k < n; k++)
 			if (steps[k].id == sid)
@@ -222,7 +222,7 @@ where_in(sqlite3 *db, int64_t list_id, const char *address,
 		if (at > *last_at)
 			*last_at = at;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (left)
 		return -1;
 	for (k = 0; k < n && done[k]; k++)
@@ -236,7 +236,7 @@ where_in(sqlite3 *db, int64_t list_id, const char *address,
  * -1 when a text is missing or wrong (logged).
  */
 static int
-step_text(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+step_text(const struct kith_config *cfg, struct db *db, const struct list *l,
     const struct onboarding_step *s, const char *address, const char *name,
     struct template_out *out)
 {
@@ -267,7 +267,7 @@ step_text(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 
 /* Queue step s for one member. */
 static int
-send_step(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+send_step(const struct kith_config *cfg, struct db *db, const struct list *l,
     const struct onboarding_step *s, const char *address, const char *name,
     int64_t now)
 {
@@ -299,7 +299,7 @@ send_step(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 
 /* 1 when the member has done what the step would ask. */
 static int
-acted(sqlite3 *db, int64_t list_id, int64_t member_id, const char *address,
+acted(struct db *db, int64_t list_id, int64_t member_id, const char *address,
     const char *unless)
 {
 	if (!strcmp(unless, "posted"))
@@ -322,7 +322,7 @@ struct due_step {
 };
 
 static int
-due_step_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+due_step_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct due_step *x = ctx;
 	int st = db_exec(db, "INSERT OR IGNORE INTO onboarding(list_id, "
@@ -331,7 +331,7 @@ due_step_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 
 	(void)err, (void)errlen;
 	/* a racing cron got here first: nothing more to do */
-	if (st == KITH_OK && sqlite3_changes(db) == 1 &&
+	if (st == KITH_OK && db_changes(db) == 1 &&
 	    !strcmp(x->outcome, "sent")) {
 		st = send_step(x->cfg, db, x->l, x->step, x->address, x->name,
 		    x->now);
@@ -342,7 +342,7 @@ due_step_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 
 /* The due step of one member, if any, in its own transaction. */
 static int
-member_step(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+member_step(const struct kith_config *cfg, struct db *db, const struct list *l,
     const struct onboarding_step *steps, size_t n, int64_t member_id,
     const char *address, const char *name, const char *mode, int64_t joined,
     int64_t now, int *sent)
@@ -374,13 +374,13 @@ member_step(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 }
 
 static int
-list_cron(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+list_cron(const struct kith_config *cfg, struct db *db, const struct list *l,
     int64_t now, int *sent)
 {
 	struct onboarding_step steps[MAX_STEPS];
 	size_t n = load_steps(db, l->id, steps);
 	int64_t start = 0;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int status = KITH_OK;
 	struct mrow {
 		int64_t id, joined;
@@ -399,19 +399,19 @@ list_cron(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "ii", l->id, start);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		if (nrows == cap) {
 			cap = cap ? cap * 2 : 64;
 			rows = xrealloc(rows, cap * sizeof(*rows));
 		}
-		rows[nrows].id = sqlite3_column_int64(st, 0);
+		rows[nrows].id = db_col_int64(st, 0);
 		rows[nrows].address = db_col_text(st, 1);
 		rows[nrows].name = db_col_text(st, 2);
 		rows[nrows].mode = db_col_text(st, 3);
-		rows[nrows].joined = sqlite3_column_int64(st, 4);
+		rows[nrows].joined = db_col_int64(st, 4);
 		nrows++;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	for (size_t i = 0; i < nrows; i++) {
 		if (status == KITH_OK)
 			status = member_step(cfg, db, l, steps, n, rows[i].id,
@@ -428,7 +428,7 @@ list_cron(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 int
 onboarding_cron(const struct site_ctx *c, int64_t now)
 {
-	sqlite3 *db = c->db;
+	struct db *db = c->db;
 	struct db_ids ids = { NULL, 0, 0 };
 	int sent = 0, status = db_ids_select(db, &ids, "SELECT DISTINCT list_id "
 	    "FROM onboarding_steps", "");
@@ -513,9 +513,9 @@ walk_path(struct progress *p, const struct path *m)
  * by time and sorting them).
  */
 static int
-walk_all(sqlite3 *db, int64_t list_id, int64_t start, struct progress *p)
+walk_all(struct db *db, int64_t list_id, int64_t start, struct progress *p)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT j.address, j.joined, m.id IS "
+	struct db_stmt *st = db_prepare(db, "SELECT j.address, j.joined, m.id IS "
 	    "NOT NULL, o.step_id, o.outcome, o.at FROM (SELECT address, max(at) "
 	    "AS joined FROM member_log WHERE list_id=?1 AND +event='joined' AND "
 	    "+at>=?2 GROUP BY address) j LEFT JOIN members m ON m.list_id=?1 AND "
@@ -528,10 +528,10 @@ walk_all(sqlite3 *db, int64_t list_id, int64_t start, struct progress *p)
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "ii", list_id, start);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *addr = (const char *)sqlite3_column_text(st, 0);
-		const char *outcome = (const char *)sqlite3_column_text(st, 4);
-		int64_t sid = sqlite3_column_int64(st, 3);
+	while ((rc = db_step(st)) == DB_ROW) {
+		const char *addr = db_col_str(st, 0);
+		const char *outcome = db_col_str(st, 4);
+		int64_t sid = db_col_int64(st, 3);
 
 		if (cur == NULL || strcmp(cur, addr)) {
 			if (cur)
@@ -539,25 +539,25 @@ walk_all(sqlite3 *db, int64_t list_id, int64_t start, struct progress *p)
 			free(cur);
 			cur = xstrdup(addr);
 			memset(&m, 0, sizeof(m));
-			m.joined = sqlite3_column_int64(st, 1);
-			m.member = sqlite3_column_int(st, 2);
+			m.joined = db_col_int64(st, 1);
+			m.member = db_col_int(st, 2);
 		}
 		for (size_t k = 0; outcome && k < p->n; k++)
 			if (p->steps[k].id == sid) {
 				m.outcome[k] = !strcmp(outcome, "sent") ? PATH_SENT :
 				    !strcmp(outcome, "left") ? PATH_LEFT : PATH_SKIPPED;
-				m.at[k] = sqlite3_column_int64(st, 5);
+				m.at[k] = db_col_int64(st, 5);
 			}
 	}
 	if (cur)
 		walk_path(p, &m);
 	free(cur);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+	db_finalize(st);
+	return rc == DB_DONE ? KITH_OK : db_status(rc);
 }
 
 int
-onboarding_progress(sqlite3 *db, const struct list *l,
+onboarding_progress(struct db *db, const struct list *l,
     int (*fn)(const struct onboarding_funnel *, void *), void *ctx,
     int64_t *in_sequence, int64_t *finished)
 {

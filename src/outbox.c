@@ -10,11 +10,11 @@
 #include "kith/util.h"
 
 int
-outbox_message_add(sqlite3 *db, int64_t list_id, int64_t post_id,
+outbox_message_add(struct db *db, int64_t list_id, int64_t post_id,
     const char *kind, const char *bounce_local, const char *domain,
     const char *unsubscribe, const char *data, size_t len, int64_t *id)
 {
-	sqlite3_stmt *st = db_cached(db, "INSERT INTO outbox_messages("
+	struct db_stmt *st = db_cached(db, "INSERT INTO outbox_messages("
 	    "list_id, post_id, kind, bounce_local, domain, data, created, "
 	    "unsubscribe) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 	int rc;
@@ -22,26 +22,25 @@ outbox_message_add(sqlite3 *db, int64_t list_id, int64_t post_id,
 	if (st == NULL)
 		return KITH_PERM;
 	if (list_id)
-		sqlite3_bind_int64(st, 1, list_id);
+		db_bind_int64(st, 1, list_id);
 	if (post_id)
-		sqlite3_bind_int64(st, 2, post_id);
-	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, bounce_local, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, domain, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 6, data, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, now_utc());
-	sqlite3_bind_text(st, 8, unsubscribe ? unsubscribe : "", -1,
-	    SQLITE_STATIC);
-	rc = sqlite3_step(st);
+		db_bind_int64(st, 2, post_id);
+	db_bind_text(st, 3, kind, -1);
+	db_bind_text(st, 4, bounce_local, -1);
+	db_bind_text(st, 5, domain, -1);
+	db_bind_blob(st, 6, data, (int)len);
+	db_bind_int64(st, 7, now_utc());
+	db_bind_text(st, 8, unsubscribe ? unsubscribe : "", -1);
+	rc = db_step(st);
 	db_cached_done(st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return db_status(rc);
-	*id = sqlite3_last_insert_rowid(db);
+	*id = db_last_id(db);
 	return KITH_OK;
 }
 
 int
-outbox_fanout_members(sqlite3 *db, int64_t msg_id, int64_t list_id,
+outbox_fanout_members(struct db *db, int64_t msg_id, int64_t list_id,
     int64_t *count)
 {
 	int st = db_exec(db, "INSERT OR IGNORE INTO outbox(message_id, rcpt, "
@@ -49,12 +48,12 @@ outbox_fanout_members(sqlite3 *db, int64_t msg_id, int64_t list_id,
 	    "WHERE list_id=? AND mode='each' AND disabled=0 ORDER BY id", "iii", msg_id,
 	    now_utc(), list_id);
 
-	*count = st == KITH_OK ? sqlite3_changes(db) : 0;
+	*count = st == KITH_OK ? db_changes(db) : 0;
 	return st;
 }
 
 int
-outbox_fanout_mailable(sqlite3 *db, int64_t msg_id, int64_t list_id,
+outbox_fanout_mailable(struct db *db, int64_t msg_id, int64_t list_id,
     int64_t now, int64_t *count)
 {
 	int st = db_exec(db, "INSERT OR IGNORE INTO outbox(message_id, rcpt, "
@@ -62,12 +61,12 @@ outbox_fanout_mailable(sqlite3 *db, int64_t msg_id, int64_t list_id,
 	    "list_id=? AND mode!='nomail' AND disabled=0 ORDER BY id", "iii",
 	    msg_id, now, list_id);
 
-	*count = st == KITH_OK ? sqlite3_changes(db) : 0;
+	*count = st == KITH_OK ? db_changes(db) : 0;
 	return st;
 }
 
 int
-outbox_render_add(sqlite3 *db, int64_t list_id, const char *list_local,
+outbox_render_add(struct db *db, int64_t list_id, const char *list_local,
     const char *domain, const char *kind, const char *render,
     int64_t *msg_id)
 {
@@ -83,7 +82,7 @@ outbox_render_add(sqlite3 *db, int64_t list_id, const char *list_local,
 }
 
 int
-outbox_rcpt_add(sqlite3 *db, int64_t msg_id, const char *rcpt)
+outbox_rcpt_add(struct db *db, int64_t msg_id, const char *rcpt)
 {
 	return db_exec(db, "INSERT OR IGNORE INTO outbox(message_id, rcpt, "
 	    "updated) VALUES (?, ?, ?)", "iti", msg_id, rcpt, now_utc());
@@ -114,12 +113,12 @@ item_cmp(const void *a, const void *b)
 }
 
 int
-outbox_claim(sqlite3 *db, int64_t now, int lease, int limit,
+outbox_claim(struct db *db, int64_t now, int lease, int limit,
     const char *journal_dir, const char *claimant, struct outbox_item **items,
     size_t *n)
 {
 	struct journal_recovery rec;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	size_t cap = 64;
 	int rc, status;
 
@@ -140,30 +139,30 @@ outbox_claim(sqlite3 *db, int64_t now, int lease, int limit,
 	 * senders take disjoint runs of one message.
 	 */
 	*items = xmalloc(cap * sizeof(**items));
-	rc = SQLITE_DONE;
+	rc = DB_DONE;
 	for (size_t q = 0; q < sizeof(claim_sql) / sizeof(claim_sql[0]) &&
-	    rc == SQLITE_DONE && *n < (size_t)limit; q++) {
+	    rc == DB_DONE && *n < (size_t)limit; q++) {
 		st = db_prepare(db, claim_sql[q]);
 		if (st == NULL) {
-			rc = SQLITE_ERROR;
+			rc = DB_ERROR;
 			break;
 		}
 		db_bind(st, "iiIt", now, (int64_t)lease, limit - (int)*n,
 		    claimant ? claimant : "");
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		while ((rc = db_step(st)) == DB_ROW) {
 			struct outbox_item *it;
 
 			*items = xgrow(*items, *n, &cap, sizeof(**items));
 			it = &(*items)[(*n)++];
-			it->id = sqlite3_column_int64(st, 0);
-			it->msg_id = sqlite3_column_int64(st, 1);
+			it->id = db_col_int64(st, 0);
+			it->msg_id = db_col_int64(st, 1);
 			it->rcpt = db_col_text(st, 2);
-			it->attempts = sqlite3_column_int(st, 3);
-			it->member_id = sqlite3_column_int64(st, 4);
+			it->attempts = db_col_int(st, 3);
+			it->member_id = db_col_int64(st, 4);
 		}
-		sqlite3_finalize(st);
+		db_finalize(st);
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		db_rollback(db);
 		journal_recovery_finish(&rec, 0);
 		outbox_items_free(*items, *n);
@@ -192,9 +191,9 @@ outbox_items_free(struct outbox_item *items, size_t n)
 }
 
 int
-outbox_message_load(sqlite3 *db, int64_t msg_id, struct outbox_message *m)
+outbox_message_load(struct db *db, int64_t msg_id, struct outbox_message *m)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT data, bounce_local, domain, "
+	struct db_stmt *st = db_prepare(db, "SELECT data, bounce_local, domain, "
 	    "unsubscribe, coalesce(list_id, 0), render FROM outbox_messages "
 	    "WHERE id=?");
 	int found = 0;
@@ -203,21 +202,21 @@ outbox_message_load(sqlite3 *db, int64_t msg_id, struct outbox_message *m)
 	if (st == NULL)
 		return KITH_PERM;
 	db_bind(st, "i", msg_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step(st) == DB_ROW) {
 		m->id = msg_id;
-		m->len = (size_t)sqlite3_column_bytes(st, 0);
+		m->len = (size_t)db_col_bytes(st, 0);
 		m->data = xmalloc(m->len + 1);
 		if (m->len)	/* a rendered message holds no bytes */
-			memcpy(m->data, sqlite3_column_blob(st, 0), m->len);
+			memcpy(m->data, db_col_blob(st, 0), m->len);
 		m->data[m->len] = '\0';
 		m->bounce_local = db_col_text(st, 1);
 		m->domain = db_col_text(st, 2);
 		m->unsubscribe = db_col_text(st, 3);
-		m->list_id = sqlite3_column_int64(st, 4);
+		m->list_id = db_col_int64(st, 4);
 		m->render = db_col_text(st, 5);
 		found = 1;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return found ? KITH_OK : KITH_PERM;
 }
 
@@ -233,7 +232,7 @@ outbox_message_release(struct outbox_message *m)
 }
 
 int
-outbox_unclaim(sqlite3 *db, const struct outbox_item *items, size_t n)
+outbox_unclaim(struct db *db, const struct outbox_item *items, size_t n)
 {
 	int st;
 
@@ -253,11 +252,11 @@ outbox_unclaim(sqlite3 *db, const struct outbox_item *items, size_t n)
 }
 
 struct outbox_marker {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 };
 
 struct outbox_marker *
-outbox_marker_new(sqlite3 *db)
+outbox_marker_new(struct db *db)
 {
 	struct outbox_marker *mk = xcalloc(1, sizeof(*mk));
 
@@ -275,7 +274,7 @@ void
 outbox_marker_free(struct outbox_marker *mk)
 {
 	if (mk) {
-		sqlite3_finalize(mk->st);
+		db_finalize(mk->st);
 		free(mk);
 	}
 }
@@ -305,26 +304,26 @@ outbox_mark(struct outbox_marker *mk, const struct outbox_item *it,
 		state = "deferred";
 		next = now + delay;
 	}
-	sqlite3_reset(mk->st);
+	db_reset(mk->st);
 	db_bind(mk->st, "tiItii", state, next, code, text ? text : "", now,
 	    it->id);
-	rc = sqlite3_step(mk->st);
-	sqlite3_reset(mk->st);
-	return rc == SQLITE_DONE ? state : NULL;
+	rc = db_step(mk->st);
+	db_reset(mk->st);
+	return rc == DB_DONE ? state : NULL;
 }
 
 int
-outbox_count(sqlite3 *db, struct outbox_counts *c)
+outbox_count(struct db *db, struct outbox_counts *c)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT state, count(*) FROM outbox "
+	struct db_stmt *st = db_prepare(db, "SELECT state, count(*) FROM outbox "
 	    "GROUP BY state");
 
 	memset(c, 0, sizeof(*c));
 	if (st == NULL)
 		return KITH_PERM;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *s = (const char *)sqlite3_column_text(st, 0);
-		int64_t v = sqlite3_column_int64(st, 1);
+	while (db_step(st) == DB_ROW) {
+		const char *s = db_col_str(st, 0);
+		int64_t v = db_col_int64(st, 1);
 
 		if (!strcmp(s, "pending"))
 			c->pending = v;
@@ -337,6 +336,6 @@ outbox_count(sqlite3 *db, struct outbox_counts *c)
 		else if (!strcmp(s, "failed"))
 			c->failed = v;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return KITH_OK;
 }

@@ -143,7 +143,7 @@ outcome_any(const struct outcome *o)
 }
 
 char *
-outcome_text(sqlite3 *db, const struct kith_config *cfg,
+outcome_text(struct db *db, const struct kith_config *cfg,
     const struct list *l, const char *lang, const struct outcome *o)
 {
 	return notice_text(db, cfg, l, lang, "results.txt", o->tv);

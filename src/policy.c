@@ -80,7 +80,7 @@ policy_auto_reason(const struct message *m, const char *envelope_from)
 
 /* The member record of whoever sent m, by From first, then envelope. */
 static int
-sender_member(sqlite3 *db, const struct list *l, const struct message *m,
+sender_member(struct db *db, const struct list *l, const struct message *m,
     const char *envelope_from, struct member *mem)
 {
 	if (*m->from_addr && member_find(db, l->id, m->from_addr, mem) == KITH_OK)
@@ -99,7 +99,7 @@ is_moderator(const struct member *m)
 
 /* What to do with a post from someone who is not a member. */
 static enum post_verdict
-nonmember_verdict(sqlite3 *db, const struct list *l, const char **reason)
+nonmember_verdict(struct db *db, const struct list *l, const char **reason)
 {
 	char *action = list_setting(db, l->id, "nonmember_action");
 	enum post_verdict v = !strcmp(action, "reject") ? POST_NONMEMBER :
@@ -112,7 +112,7 @@ nonmember_verdict(sqlite3 *db, const struct list *l, const char **reason)
 
 /* Holds that apply to members: moderated list, flag, first post. */
 static enum post_verdict
-member_verdict(sqlite3 *db, const struct list *l, const char *posting,
+member_verdict(struct db *db, const struct list *l, const char *posting,
     const struct member *mem, const char **reason)
 {
 	if (!strcmp(posting, "announce") && !is_moderator(mem)) {
@@ -143,7 +143,7 @@ member_verdict(sqlite3 *db, const struct list *l, const char *posting,
 }
 
 enum post_verdict
-policy_may_post(sqlite3 *db, const struct list *l, const struct message *m,
+policy_may_post(struct db *db, const struct list *l, const struct message *m,
     const char *envelope_from, const char **reason)
 {
 	char *posting = list_setting(db, l->id, "posting");

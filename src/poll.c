@@ -33,9 +33,9 @@ poll_release(struct poll *p)
 }
 
 int
-poll_get(sqlite3 *db, int64_t id, struct poll *p)
+poll_get(struct db *db, int64_t id, struct poll *p)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT id, list_id, question, "
+	struct db_stmt *st = db_prepare(db, "SELECT id, list_id, question, "
 	    "options, multiple, closes, state, created, closed FROM polls "
 	    "WHERE id=?");
 	int found = 0;
@@ -44,24 +44,24 @@ poll_get(sqlite3 *db, int64_t id, struct poll *p)
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "i", id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step(st) == DB_ROW) {
 		char *opts = db_col_text(st, 3), *save = NULL;
 
-		p->id = sqlite3_column_int64(st, 0);
-		p->list_id = sqlite3_column_int64(st, 1);
+		p->id = db_col_int64(st, 0);
+		p->list_id = db_col_int64(st, 1);
 		p->question = db_col_text(st, 2);
 		for (char *o = strtok_r(opts, "\n", &save); o &&
 		    p->noptions < POLL_MAX_OPTIONS; o = strtok_r(NULL, "\n", &save))
 			p->options[p->noptions++] = xstrdup(o);
 		free(opts);
-		p->multiple = sqlite3_column_int(st, 4);
-		p->closes = sqlite3_column_int64(st, 5);
+		p->multiple = db_col_int(st, 4);
+		p->closes = db_col_int64(st, 5);
 		p->state = db_col_text(st, 6);
-		p->created = sqlite3_column_int64(st, 7);
-		p->closed = sqlite3_column_int64(st, 8);
+		p->created = db_col_int64(st, 7);
+		p->closed = db_col_int64(st, 8);
 		found = 1;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return found ? KITH_OK : KITH_PERM;
 }
 
@@ -184,7 +184,7 @@ struct create_tx {
 };
 
 static int
-create_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+create_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct create_tx *c = ctx;
 	char render[32];
@@ -195,7 +195,7 @@ create_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 
 	(void)err;
 	(void)errlen;
-	c->id = sqlite3_last_insert_rowid(db);
+	c->id = db_last_id(db);
 	snprintf(render, sizeof(render), "poll:%lld", (long long)c->id);
 	if (st == KITH_OK)
 		st = outbox_render_add(db, c->l->id, c->l->local, c->l->domain,
@@ -207,7 +207,7 @@ create_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 }
 
 int
-poll_create(sqlite3 *db, const struct list *l, const char *question,
+poll_create(struct db *db, const struct list *l, const char *question,
     char *const *options, size_t n, int multiple, int64_t closes,
     int64_t now, int64_t *id, int64_t *sent, char *err, size_t errlen)
 {
@@ -283,7 +283,7 @@ poll_values(struct tvars *tv, const struct poll *p, int64_t id)
  * to address in its language: one phrase.  Caller frees.
  */
 static char *
-reason_text(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+reason_text(const struct kith_config *cfg, struct db *db, const struct list *l,
     const char *address, const struct poll *p, int64_t id, enum refusal r)
 {
 	char lang[NOTICE_LANG_LEN], *text;
@@ -321,7 +321,7 @@ choices_values(struct tvars *tv, const struct poll *p, const int *chosen,
 
 /* A short mail to one voter: acknowledgement or refusal (tv: its values). */
 static int
-vote_notice(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+vote_notice(const struct kith_config *cfg, struct db *db, const struct list *l,
     const struct poll *p, const char *to, const char *tmpl,
     struct tvars *tv)
 {
@@ -337,7 +337,7 @@ vote_notice(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 
 /* vote_check - may address vote text on poll p now?  chosen[], *k. */
 static enum refusal
-vote_check(sqlite3 *db, const struct list *l, const struct poll *p,
+vote_check(struct db *db, const struct list *l, const struct poll *p,
     const char *address, const char *text, int64_t now, int *chosen,
     int *k)
 {
@@ -356,7 +356,7 @@ vote_check(sqlite3 *db, const struct list *l, const struct poll *p,
 
 /* A "vote_refused" line in out: why, in the member's words. */
 static void
-refused_line(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+refused_line(const struct kith_config *cfg, struct db *db, const struct list *l,
     const char *address, const struct poll *p, int64_t id, enum refusal r,
     struct outcome *out)
 {
@@ -367,7 +367,7 @@ refused_line(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 }
 
 int
-poll_vote_check(const struct kith_config *cfg, sqlite3 *db,
+poll_vote_check(const struct kith_config *cfg, struct db *db,
     const struct list *l, int64_t poll_id, const char *address,
     const char *text, int64_t now, struct outcome *out)
 {
@@ -390,7 +390,7 @@ poll_vote_check(const struct kith_config *cfg, sqlite3 *db,
 
 /* Record the vote; the member's answer in what. */
 static int
-vote_record(sqlite3 *db, const struct poll *p, const struct member *m,
+vote_record(struct db *db, const struct poll *p, const struct member *m,
     const int *chosen, int k, int64_t now, struct buf *what)
 {
 	char *choices = choices_text(chosen, k);
@@ -412,7 +412,7 @@ vote_record(sqlite3 *db, const struct poll *p, const struct member *m,
 
 /* A refused vote: a line in answer, else (once a day) poll-refused.txt. */
 static int
-vote_refused(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+vote_refused(const struct kith_config *cfg, struct db *db, const struct list *l,
     const struct poll *p, const char *address, enum refusal r,
     struct outcome *answer)
 {
@@ -438,7 +438,7 @@ vote_refused(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 
 /* A counted vote: a line in answer, else poll-voted.txt. */
 static int
-vote_counted(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+vote_counted(const struct kith_config *cfg, struct db *db, const struct list *l,
     const struct poll *p, const char *address, const int *chosen, int k,
     const char *what, struct outcome *answer)
 {
@@ -460,7 +460,7 @@ vote_counted(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
 }
 
 int
-poll_vote(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+poll_vote(const struct kith_config *cfg, struct db *db, const struct list *l,
     int64_t poll_id, const char *address, const char *text, int64_t now,
     struct outcome *answer, char *line, size_t n)
 {
@@ -532,17 +532,17 @@ poll_handle_reply(const struct mail_ctx *c, const char *token,
 }
 
 int
-poll_tally(sqlite3 *db, const struct poll *p, struct poll_tally *t)
+poll_tally(struct db *db, const struct poll *p, struct poll_tally *t)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT choices FROM poll_votes WHERE "
+	struct db_stmt *st = db_prepare(db, "SELECT choices FROM poll_votes WHERE "
 	    "poll_id=?");
 
 	memset(t, 0, sizeof(*t));
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "i", p->id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *c = (const char *)sqlite3_column_text(st, 0);
+	while (db_step(st) == DB_ROW) {
+		const char *c = db_col_str(st, 0);
 
 		t->voters++;
 		while (*c) {
@@ -556,17 +556,17 @@ poll_tally(sqlite3 *db, const struct poll *p, struct poll_tally *t)
 			c = *e == ',' ? e + 1 : e;
 		}
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	t->members = db_int(db, 0, NULL, "SELECT count(*) FROM members WHERE "
 	    "list_id=? AND mode!='nomail' AND disabled=0", "i", p->list_id);
 	return KITH_OK;
 }
 
 int
-poll_nonvoters(sqlite3 *db, const struct poll *p,
+poll_nonvoters(struct db *db, const struct poll *p,
     int (*fn)(const char *, void *), void *ctx)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT address FROM members m WHERE "
+	struct db_stmt *st = db_prepare(db, "SELECT address FROM members m WHERE "
 	    "list_id=? AND mode!='nomail' AND disabled=0 AND NOT EXISTS "
 	    "(SELECT 1 FROM poll_votes v WHERE v.poll_id=? AND "
 	    "v.member_id=m.id) ORDER BY address");
@@ -574,28 +574,28 @@ poll_nonvoters(sqlite3 *db, const struct poll *p,
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "ii", p->list_id, p->id);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		if (fn((const char *)sqlite3_column_text(st, 0), ctx))
+	while (db_step(st) == DB_ROW)
+		if (fn(db_col_str(st, 0), ctx))
 			break;
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return KITH_OK;
 }
 
 int
-poll_timeline(sqlite3 *db, const struct poll *p,
+poll_timeline(struct db *db, const struct poll *p,
     int (*fn)(const char *, int64_t, void *), void *ctx)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT date(at, 'unixepoch'), "
+	struct db_stmt *st = db_prepare(db, "SELECT date(at, 'unixepoch'), "
 	    "count(*) FROM poll_log WHERE poll_id=? GROUP BY 1 ORDER BY 1");
 
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "i", p->id);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		if (fn((const char *)sqlite3_column_text(st, 0),
-		    sqlite3_column_int64(st, 1), ctx))
+	while (db_step(st) == DB_ROW)
+		if (fn(db_col_str(st, 0),
+		    db_col_int64(st, 1), ctx))
 			break;
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return KITH_OK;
 }
 
@@ -639,7 +639,7 @@ results_values(struct tvars *tv, const struct poll *p,
  * one copy in the list's language.  NULL when the text is wrong (logged).
  */
 static char *
-results_mail(const struct kith_config *cfg, sqlite3 *db, const struct list *l,
+results_mail(const struct kith_config *cfg, struct db *db, const struct list *l,
     const struct poll *p, const struct poll_tally *t, size_t *len)
 {
 	char lang[NOTICE_LANG_LEN], *mail = NULL;
@@ -668,7 +668,7 @@ struct close_tx {
 };
 
 static int
-close_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+close_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct close_tx *c = ctx;
 	struct poll_tally t;
@@ -679,7 +679,7 @@ close_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 	int st = db_exec(db, "UPDATE polls SET state='closed', closed=? WHERE "
 	    "id=? AND state='open'", "ii", c->now, c->p->id);
 
-	if (st == KITH_OK && sqlite3_changes(db) == 0) {
+	if (st == KITH_OK && db_changes(db) == 0) {
 		snprintf(err, errlen, "poll %lld is closed already",
 		    (long long)c->p->id);
 		return KITH_PERM;
@@ -704,7 +704,7 @@ close_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 }
 
 int
-poll_close(const struct kith_config *cfg, sqlite3 *db, int64_t id,
+poll_close(const struct kith_config *cfg, struct db *db, int64_t id,
     int64_t now, char *err, size_t errlen)
 {
 	struct poll p;
@@ -761,10 +761,10 @@ static const struct template_schema digest_schema = {
 
 /* digest_section - the polls of l still open, with their votes so far. */
 static int
-digest_section(sqlite3 *db, const struct list *l, int64_t now,
+digest_section(struct db *db, const struct list *l, int64_t now,
     struct tvars *tv)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM polls WHERE "
+	struct db_stmt *st = db_prepare(db, "SELECT id FROM polls WHERE "
 	    "list_id=? AND state='open' ORDER BY id");
 	struct tvlist *list = NULL;
 
@@ -772,12 +772,12 @@ digest_section(sqlite3 *db, const struct list *l, int64_t now,
 	if (st == NULL)
 		return 0;
 	db_bind(st, "i", l->id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		struct poll p;
 		struct poll_tally t;
 		struct tvars *it;
 
-		if (poll_get(db, sqlite3_column_int64(st, 0), &p) != KITH_OK)
+		if (poll_get(db, db_col_int64(st, 0), &p) != KITH_OK)
 			continue;
 		if (list == NULL)
 			list = tv_list(tv, "polls");
@@ -789,12 +789,12 @@ digest_section(sqlite3 *db, const struct list *l, int64_t now,
 		options_values(it, &p);
 		poll_release(&p);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return list != NULL;
 }
 
 char *
-poll_personalise(sqlite3 *db, const struct kith_config *cfg,
+poll_personalise(struct db *db, const struct kith_config *cfg,
     const struct token_key *key, const char *render, int64_t member_id,
     const char *rcpt, size_t *len)
 {

@@ -51,7 +51,7 @@ rewrite_from(struct dns *dns, const struct kith_config *cfg,
  * own footer at delivery.  Caller frees.
  */
 static char *
-post_copy(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
+post_copy(struct db *db, const struct kith_config *cfg, const struct list *l,
     const struct message *m, const struct message *received,
     const char *msgid, size_t *len, int *per_member)
 {
@@ -134,7 +134,7 @@ post_copy(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 }
 
 int
-post_accept(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
+post_accept(struct db *db, const struct kith_config *cfg, const struct list *l,
     const struct message *m, struct post_outcome *o)
 {
 	char *archive = list_setting(db, l->id, "archive"), *gen = NULL;
@@ -176,7 +176,7 @@ post_accept(sqlite3 *db, const struct kith_config *cfg, const struct list *l,
 	    (st = outbox_fanout_members(db, msg_id, l->id, &o->recipients)) !=
 	    KITH_OK) {
 		snprintf(o->error, sizeof(o->error), "%s", st == KITH_PERM ?
-		    sqlite3_errmsg(db) : DB_BUSY_TEXT);
+		    db_errmsg(db) : DB_BUSY_TEXT);
 		db_rollback(db);
 		goto done;
 	}

@@ -120,11 +120,11 @@ forgotten_hash(const struct token_key *key, const char *address)
 }
 
 int
-privacy_forgotten(sqlite3 *db, const struct token_key *key,
+privacy_forgotten(struct db *db, const struct token_key *key,
     const char *address, int64_t *at, char **banned)
 {
 	char *addr = address_normalize(address), *hash;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int found = 0, rc;
 
 	if (banned)
@@ -143,21 +143,21 @@ privacy_forgotten(sqlite3 *db, const struct token_key *key,
 		return -1;
 	}
 	db_bind(st, "t", hash);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		found = 1;
 		if (at)
-			*at = sqlite3_column_int64(st, 0);
+			*at = db_col_int64(st, 0);
 		if (banned)
 			*banned = db_col_text(st, 1);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	free(hash);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? found : -1;
+	return rc == DB_ROW || rc == DB_DONE ? found : -1;
 }
 
 int
-privacy_banned(sqlite3 *db, const struct token_key *key, int64_t list_id,
+privacy_banned(struct db *db, const struct token_key *key, int64_t list_id,
     const char *address)
 {
 	char *banned = NULL, site[8], one[32];
@@ -173,7 +173,7 @@ privacy_banned(sqlite3 *db, const struct token_key *key, int64_t list_id,
 }
 
 int
-privacy_unforget(sqlite3 *db, const struct token_key *key,
+privacy_unforget(struct db *db, const struct token_key *key,
     const char *address)
 {
 	char *addr = address_normalize(address), *hash;
@@ -198,20 +198,20 @@ privacy_unforget(sqlite3 *db, const struct token_key *key,
 
 /* One value of a row: JSON, or "  name: value" for people. */
 static void
-add_value(struct buf *b, sqlite3_stmt *st, int col, int json)
+add_value(struct buf *b, struct db_stmt *st, int col, int json)
 {
-	int type = sqlite3_column_type(st, col);
+	int type = db_col_type(st, col);
 
-	if (type == SQLITE_INTEGER)
-		buf_addf(b, "%lld", (long long)sqlite3_column_int64(st, col));
-	else if (type == SQLITE_FLOAT)
-		buf_addf(b, "%g", sqlite3_column_double(st, col));
-	else if (type == SQLITE_NULL)
+	if (type == DB_INTEGER)
+		buf_addf(b, "%lld", (long long)db_col_int64(st, col));
+	else if (type == DB_FLOAT)
+		buf_addf(b, "%g", db_col_double(st, col));
+	else if (type == DB_NULL)
 		buf_adds(b, json ? "null" : "");
 	else {
 		/* text and blobs (whole mails) alike: the bytes, as text */
-		const char *s = (const char *)sqlite3_column_blob(st, col);
-		size_t n = (size_t)sqlite3_column_bytes(st, col);
+		const char *s = (const char *)db_col_blob(st, col);
+		size_t n = (size_t)db_col_bytes(st, col);
 		char *copy = xstrndup(s ? s : "", n);
 
 		if (json)
@@ -249,19 +249,19 @@ in_set(const char *set, const char *name)
 
 /* The rows of one table about addr, appended to b. */
 static int
-export_table(sqlite3 *db, const struct privacy_table *t, const char *addr,
+export_table(struct db *db, const struct privacy_table *t, const char *addr,
     int json, int bodies, struct buf *b, int *first_table)
 {
 	char *sql = xasprintf("SELECT * FROM %s WHERE %s", t->table, t->where);
-	sqlite3_stmt *st = db_prepare(db, sql);
+	struct db_stmt *st = db_prepare(db, sql);
 	int rc, rows = 0, ncol;
 
 	free(sql);
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "t", addr);
-	ncol = sqlite3_column_count(st);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	ncol = db_col_count(st);
+	while ((rc = db_step(st)) == DB_ROW) {
 		int k = 0;
 
 		if (rows++ == 0) {
@@ -273,7 +273,7 @@ export_table(sqlite3 *db, const struct privacy_table *t, const char *addr,
 		}
 		buf_adds(b, json ? (rows > 1 ? ",\n    {" : "\n    {") : "  -\n");
 		for (int i = 0; i < ncol; i++) {
-			const char *name = sqlite3_column_name(st, i);
+			const char *name = db_col_name(st, i);
 
 			if (in_set(t->omit, name) || (!bodies &&
 			    !strcmp(t->table, "posts") && !strcmp(name, "body")))
@@ -293,15 +293,15 @@ export_table(sqlite3 *db, const struct privacy_table *t, const char *addr,
 	}
 	if (rows && json)
 		buf_adds(b, "]");
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+	db_finalize(st);
+	return rc == DB_DONE ? KITH_OK : db_status(rc);
 }
 
 /* The lists the person's rows refer to, by id (rows carry list_id). */
 static void
-export_lists(sqlite3 *db, const char *addr, int json, struct buf *b)
+export_lists(struct db *db, const char *addr, int json, struct buf *b)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT id, address, name FROM lists "
+	struct db_stmt *st = db_prepare(db, "SELECT id, address, name FROM lists "
 	    "WHERE id IN (SELECT list_id FROM members WHERE address=?1 UNION "
 	    "SELECT list_id FROM posts WHERE sender=?1 UNION SELECT list_id "
 	    "FROM pending WHERE address=?1 UNION SELECT list_id FROM "
@@ -314,25 +314,25 @@ export_lists(sqlite3 *db, const char *addr, int json, struct buf *b)
 	db_bind(st, "t", addr);
 	buf_adds(b, json ? "  \"lists\": [" : "Lists (rows below name them by "
 	    "list_id):\n");
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		if (json) {
 			buf_addf(b, "%s{\"id\": %lld, \"address\": ", n++ ? ", " :
-			    "", (long long)sqlite3_column_int64(st, 0));
-			buf_add_json(b, (const char *)sqlite3_column_text(st, 1));
+			    "", (long long)db_col_int64(st, 0));
+			buf_add_json(b, db_col_str(st, 1));
 			buf_adds(b, ", \"name\": ");
-			buf_add_json(b, (const char *)sqlite3_column_text(st, 2));
+			buf_add_json(b, db_col_str(st, 2));
 			buf_addc(b, '}');
 		} else
 			buf_addf(b, "  %lld: %s (%s)\n",
-			    (long long)sqlite3_column_int64(st, 0),
-			    sqlite3_column_text(st, 1), sqlite3_column_text(st, 2));
+			    (long long)db_col_int64(st, 0),
+			    db_col_str(st, 1), db_col_str(st, 2));
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	buf_adds(b, json ? "],\n" : "");
 }
 
 int
-privacy_export(sqlite3 *db, const struct token_key *key,
+privacy_export(struct db *db, const struct token_key *key,
     const char *address, int json, int bodies, int64_t now, struct buf *out)
 {
 	char *addr = address_normalize(address), when[32];
@@ -445,10 +445,10 @@ rewrite_from(const char *raw, size_t len, size_t *outlen)
 
 /* The ids a query on ?1 returns (caller frees *ids). */
 static int
-collect_ids(sqlite3 *db, const char *sql, const char *addr, int64_t **ids,
+collect_ids(struct db *db, const char *sql, const char *addr, int64_t **ids,
     size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, sql);
+	struct db_stmt *st = db_prepare(db, sql);
 	size_t cap = 0;
 	int rc;
 
@@ -457,24 +457,24 @@ collect_ids(sqlite3 *db, const char *sql, const char *addr, int64_t **ids,
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "t", addr);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
 			*ids = xrealloc(*ids, cap * sizeof(**ids));
 		}
-		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+		(*ids)[(*n)++] = db_col_int64(st, 0);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+	db_finalize(st);
+	return rc == DB_DONE ? KITH_OK : db_status(rc);
 }
 
 /* scrub_post - one post: own (the author's) gets the anonymous author;
  * the address is replaced in its bytes and its text.  The posts_au
  * trigger re-indexes the text. */
 static int
-scrub_post(sqlite3 *db, int64_t id, const char *addr, int own)
+scrub_post(struct db *db, int64_t id, const char *addr, int own)
 {
-	sqlite3_stmt *sel = db_prepare(db, "SELECT raw, body FROM posts WHERE "
+	struct db_stmt *sel = db_prepare(db, "SELECT raw, body FROM posts WHERE "
 	    "id=?");
 	char *from, *r2 = NULL, *b2 = NULL;
 	size_t l1, l2, lb, rawlen;
@@ -484,13 +484,13 @@ scrub_post(sqlite3 *db, int64_t id, const char *addr, int own)
 	if (sel == NULL)
 		return KITH_TEMP;
 	db_bind(sel, "i", id);
-	if (sqlite3_step(sel) != SQLITE_ROW) {
-		sqlite3_finalize(sel);
+	if (db_step(sel) != DB_ROW) {
+		db_finalize(sel);
 		return KITH_OK;
 	}
-	raw = sqlite3_column_blob(sel, 0);
-	rawlen = (size_t)sqlite3_column_bytes(sel, 0);
-	body = (const char *)sqlite3_column_text(sel, 1);
+	raw = db_col_blob(sel, 0);
+	rawlen = (size_t)db_col_bytes(sel, 0);
+	body = db_col_str(sel, 1);
 	if (own)
 		from = rewrite_from(raw ? raw : "", rawlen, &l1);
 	else {
@@ -500,7 +500,7 @@ scrub_post(sqlite3 *db, int64_t id, const char *addr, int own)
 	r2 = replace_ci(from, l1, addr, PRIVACY_ANON_ADDRESS, &l2, &n);
 	b2 = replace_ci(body ? body : "", body ? strlen(body) : 0, addr,
 	    PRIVACY_ANON_ADDRESS, &lb, &n);
-	sqlite3_finalize(sel);
+	db_finalize(sel);
 	if (own)
 		st = db_exec(db, "UPDATE posts SET sender=?1, sender_name=?2, "
 		    "raw=?3, size=?4, body=?5 WHERE id=?6", "ttbiti",
@@ -518,7 +518,7 @@ scrub_post(sqlite3 *db, int64_t id, const char *addr, int own)
 /* ---- removing posts ---- */
 
 int
-privacy_remove_post(sqlite3 *db, int64_t id, const char *reason,
+privacy_remove_post(struct db *db, int64_t id, const char *reason,
     const char *by, int64_t now, char *err, size_t errlen)
 {
 	int st, found;
@@ -561,97 +561,51 @@ privacy_remove_post(sqlite3 *db, int64_t id, const char *reason,
 }
 
 int
-privacy_removed(sqlite3 *db, int64_t id, int64_t *removed, char **reason,
+privacy_removed(struct db *db, int64_t id, int64_t *removed, char **reason,
     int64_t *list_id)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT removed, reason, list_id "
+	struct db_stmt *st = db_prepare(db, "SELECT removed, reason, list_id "
 	    "FROM posts_removed WHERE id=?");
 	int found = 0;
 
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "i", id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step(st) == DB_ROW) {
 		found = 1;
 		if (removed)
-			*removed = sqlite3_column_int64(st, 0);
+			*removed = db_col_int64(st, 0);
 		if (reason)
 			*reason = db_col_text(st, 1);
 		if (list_id)
-			*list_id = sqlite3_column_int64(st, 2);
+			*list_id = db_col_int64(st, 2);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return found ? KITH_OK : KITH_PERM;
 }
 
-/* fts_optimize - merge every full-text index: a deleted term is nowhere
- * left in its segments.  0 or -1. */
-static int
-fts_optimize(sqlite3 *db)
-{
-	sqlite3_stmt *st = db_prepare(db, "SELECT name FROM sqlite_master WHERE "
-	    "type='table' AND sql LIKE 'CREATE VIRTUAL TABLE%USING fts5%'");
-	char **names = NULL;
-	size_t n = 0;
-	int rc = 0;
-
-	if (st == NULL)
-		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		names = xrealloc(names, (n + 1) * sizeof(*names));
-		names[n++] = db_col_text(st, 0);
-	}
-	sqlite3_finalize(st);
-	/* 'optimize' merges every segment: a deleted term is nowhere left */
-	for (size_t i = 0; i < n; i++) {
-		char *sql = xasprintf("INSERT INTO \"%s\"(\"%s\") VALUES "
-		    "('optimize')", names[i], names[i]);
-
-		if (db_exec(db, sql, "") != KITH_OK)
-			rc = -1;
-		free(sql);
-		free(names[i]);
-	}
-	free(names);
-	return rc;
-}
-
 int
-privacy_scrub(sqlite3 *db)
+privacy_scrub(struct db *db)
 {
-	sqlite3_stmt *st;
-	int busy = 1, rc = fts_optimize(db);
-
-	st = db_prepare(db, "PRAGMA wal_checkpoint(TRUNCATE)");
-	if (st == NULL)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		busy = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	/* kith serve's checkpoints keep the WAL unless told (db_keep_wal) */
-	if (busy)
-		db_scrub_later(db);
-	if (rc < 0)
-		return -1;
-	return busy ? 0 : 1;
+	return db_scrub(db);
 }
 
 /* ---- forget ---- */
 
 /* Exact bans of addr: removed, their lists kept (",0,3,") for the record. */
 static int
-forget_bans(sqlite3 *db, const char *addr, struct buf *banned)
+forget_bans(struct db *db, const char *addr, struct buf *banned)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(list_id, 0) FROM bans "
+	struct db_stmt *st = db_prepare(db, "SELECT coalesce(list_id, 0) FROM bans "
 	    "WHERE lower(pattern)=?1");
 
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "t", addr);
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while (db_step(st) == DB_ROW)
 		buf_addf(banned, "%s%lld,", banned->len ? "" : ",",
-		    (long long)sqlite3_column_int64(st, 0));
-	sqlite3_finalize(st);
+		    (long long)db_col_int64(st, 0));
+	db_finalize(st);
 	return db_exec(db, "DELETE FROM bans WHERE lower(pattern)=?1", "t", addr);
 }
 
@@ -665,7 +619,7 @@ report_line(struct buf *report, const char *table, const char *what, int64_t n)
 /* forget_posts - the author's posts as mode says; other posts' quotes of
  * the address too, unless keep. */
 static int
-forget_posts(sqlite3 *db, const char *addr, enum privacy_posts mode,
+forget_posts(struct db *db, const char *addr, enum privacy_posts mode,
     int64_t now, struct buf *report)
 {
 	int64_t *ids = NULL;
@@ -705,7 +659,7 @@ forget_posts(sqlite3 *db, const char *addr, enum privacy_posts mode,
 /* Queued and sent mail that names the address (notices to them, their
  * posts' copies and digests unless keep, owner forwards). */
 static int
-forget_outbox(sqlite3 *db, const char *addr, enum privacy_posts mode,
+forget_outbox(struct db *db, const char *addr, enum privacy_posts mode,
     struct buf *report)
 {
 	int st = db_exec(db, "DELETE FROM outbox_messages WHERE (id IN (SELECT "
@@ -715,12 +669,12 @@ forget_outbox(sqlite3 *db, const char *addr, enum privacy_posts mode,
 
 	if (st == KITH_OK)
 		report_line(report, "outbox_messages", "removed",
-		    sqlite3_changes(db));
+		    db_changes(db));
 	return st;
 }
 
 static int
-forget_tables(sqlite3 *db, const char *addr, struct buf *report)
+forget_tables(struct db *db, const char *addr, struct buf *report)
 {
 	int st = KITH_OK;
 
@@ -733,13 +687,13 @@ forget_tables(sqlite3 *db, const char *addr, struct buf *report)
 		if (st == KITH_OK)
 			report_line(report, t->table, strncmp(t->forget,
 			    "UPDATE", 6) ? "removed" : "made anonymous",
-			    sqlite3_changes(db));
+			    db_changes(db));
 	}
 	return st;
 }
 
 static int
-forget_all(sqlite3 *db, const struct token_key *key, const char *addr,
+forget_all(struct db *db, const struct token_key *key, const char *addr,
     enum privacy_posts mode, int64_t now, struct buf *report)
 {
 	static const char *const modes[] = { "keep", "anonymise", "delete" };
@@ -752,7 +706,7 @@ forget_all(sqlite3 *db, const struct token_key *key, const char *addr,
 	buf_init(&banned);
 	st = forget_bans(db, addr, &banned);
 	if (st == KITH_OK)
-		report_line(report, "bans", "kept as a hash", sqlite3_changes(db));
+		report_line(report, "bans", "kept as a hash", db_changes(db));
 	if (st == KITH_OK)
 		st = forget_posts(db, addr, mode, now, report);
 	if (st == KITH_OK)
@@ -780,7 +734,7 @@ struct forget_ctx {
 };
 
 static int
-forget_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
+forget_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct forget_ctx *x = ctx;
 
@@ -789,7 +743,7 @@ forget_tx(sqlite3 *db, void *ctx, char *err, size_t errlen)
 }
 
 int
-privacy_forget(sqlite3 *db, const struct token_key *key,
+privacy_forget(struct db *db, const struct token_key *key,
     const char *address, enum privacy_posts mode, int64_t now,
     struct buf *report, int *checkpointed, char *err, size_t errlen)
 {
@@ -802,8 +756,7 @@ privacy_forget(sqlite3 *db, const struct token_key *key,
 		return KITH_PERM;
 	}
 	/* deleted bytes are overwritten, in the tables and the free pages */
-	old = (int)db_int(db, 0, NULL, "PRAGMA secure_delete", "");
-	db_exec(db, "PRAGMA secure_delete=ON", "");
+	old = db_secure_delete(db, 1);
 	{
 		struct forget_ctx x = { key, addr, mode, now, report };
 
@@ -819,8 +772,7 @@ privacy_forget(sqlite3 *db, const struct token_key *key,
 		    "" : "; the WAL is truncated at the next checkpoint");
 	} else
 		snprintf(err, errlen, "nothing was changed: %s", DB_BUSY_TEXT);
-	db_exec(db, old ? "PRAGMA secure_delete=ON" : "PRAGMA secure_delete=OFF",
-	    "");
+	db_secure_delete(db, old);
 	free(addr);
 	return st;
 }
@@ -871,10 +823,10 @@ privacy_mail_data(const struct mail_ctx *c, const char *address,
 /* The Message-ID of the post spec names in list_id ("#12", "12",
  * "<id@x>"); *rest is what follows it.  NULL when spec names none. */
 static char *
-post_spec(sqlite3 *db, int64_t list_id, const char *spec, const char *parent,
+post_spec(struct db *db, int64_t list_id, const char *spec, const char *parent,
     const char **rest)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	char *mid = NULL;
 
 	while (*spec == ' ')
@@ -892,9 +844,9 @@ post_spec(sqlite3 *db, int64_t list_id, const char *spec, const char *parent,
 		if (st == NULL)
 			return NULL;
 		db_bind(st, "ii", list_id, (int64_t)num);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		if (db_step(st) == DB_ROW)
 			mid = db_col_text(st, 0);
-		sqlite3_finalize(st);
+		db_finalize(st);
 		return mid ? mid : xstrdup("");
 	}
 	if (*spec == '<') {
@@ -916,7 +868,7 @@ post_spec(sqlite3 *db, int64_t list_id, const char *spec, const char *parent,
 }
 
 static int64_t
-post_id_of(sqlite3 *db, int64_t list_id, const char *mid)
+post_id_of(struct db *db, int64_t list_id, const char *mid)
 {
 	return db_int(db, 0, NULL, "SELECT id FROM posts WHERE list_id=? AND "
 	    "message_id=?", "it", list_id, mid);
@@ -994,7 +946,7 @@ privacy_mail_remove(const struct mail_ctx *c, const char *address,
 	reason = str_trim(copy);
 	st = privacy_remove_post(c->db, id, *reason ? reason : "no reason given",
 	    address, now_utc(), err, sizeof(err));
-	if (st == KITH_OK && fts_optimize(c->db) < 0)
+	if (st == KITH_OK && db_purge_index(c->db) < 0)
 		st = KITH_TEMP;
 	if (st == KITH_OK)
 		tv_int(outcome_add(out, "removed"), "num", num);

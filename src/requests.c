@@ -319,7 +319,7 @@ add_help(const struct mail_ctx *c, struct reply *r)
 static void
 cmd_index(const struct mail_ctx *c, struct reply *r)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT id FROM posts WHERE "
+	struct db_stmt *st = db_prepare(c->db, "SELECT id FROM posts WHERE "
 	    "list_id=? AND archived ORDER BY num DESC LIMIT 20");
 	int64_t ids[20];
 	int n = 0;
@@ -327,9 +327,9 @@ cmd_index(const struct mail_ctx *c, struct reply *r)
 	if (st == NULL)
 		return;
 	db_bind(st, "i", c->l->id);
-	while (n < 20 && sqlite3_step(st) == SQLITE_ROW)
-		ids[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	while (n < 20 && db_step(st) == DB_ROW)
+		ids[n++] = db_col_int64(st, 0);
+	db_finalize(st);
 	if (n == 0)
 		outcome_add(&r->out, "archive_empty");
 	while (n-- > 0) {

@@ -100,11 +100,11 @@ week_start(int64_t t)
 }
 
 /* window_query - sql prepared and bound: ?1 the list, ?2 and ?3 the window. */
-static sqlite3_stmt *
-window_query(sqlite3 *db, int64_t list_id, const struct stats *s,
+static struct db_stmt *
+window_query(struct db *db, int64_t list_id, const struct stats *s,
     const char *sql)
 {
-	sqlite3_stmt *st = db_prepare(db, sql);
+	struct db_stmt *st = db_prepare(db, sql);
 
 	if (st)
 		db_bind(st, "iii", list_id, s->from, s->now);
@@ -113,7 +113,7 @@ window_query(sqlite3 *db, int64_t list_id, const struct stats *s,
 
 /* window_count - the count sql (bound as window_query) reads, 0 on error. */
 static int64_t
-window_count(sqlite3 *db, int64_t list_id, const struct stats *s,
+window_count(struct db *db, int64_t list_id, const struct stats *s,
     const char *sql)
 {
 	return db_int(db, 0, NULL, sql, "iii", list_id, s->from, s->now);
@@ -121,9 +121,9 @@ window_count(sqlite3 *db, int64_t list_id, const struct stats *s,
 
 /* members_part - now, joined and left in the window, by mode. */
 static int
-members_part(sqlite3 *db, int64_t list_id, struct stats *s)
+members_part(struct db *db, int64_t list_id, struct stats *s)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	s->joined = window_count(db, list_id, s, "SELECT count(*) FROM "
@@ -137,17 +137,17 @@ members_part(sqlite3 *db, int64_t list_id, struct stats *s)
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "i", list_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *mode = (const char *)sqlite3_column_text(st, 0);
-		int64_t n = sqlite3_column_int64(st, 1);
+	while ((rc = db_step(st)) == DB_ROW) {
+		const char *mode = db_col_str(st, 0);
+		int64_t n = db_col_int64(st, 1);
 
 		s->total += n;
 		for (int i = 0; i < 4; i++)
 			if (!strcmp(mode, mode_names[i]))
 				s->modes[i] = n;
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? KITH_OK : db_status(rc);
+	db_finalize(st);
+	return rc == DB_DONE ? KITH_OK : db_status(rc);
 }
 
 /*
@@ -156,7 +156,7 @@ members_part(sqlite3 *db, int64_t list_id, struct stats *s)
  * post when an archive older than the list was imported).
  */
 static int64_t
-weeks_start(sqlite3 *db, int64_t list_id, const struct stats *s)
+weeks_start(struct db *db, int64_t list_id, const struct stats *s)
 {
 	int64_t origin = db_int(db, s->from, NULL, "SELECT min(l.created, "
 	    "coalesce((SELECT min(received) FROM posts WHERE list_id=l.id), "
@@ -168,10 +168,10 @@ weeks_start(sqlite3 *db, int64_t list_id, const struct stats *s)
 
 /* Posts per week: one grouped pass over the window's posts. */
 static void
-week_posts(sqlite3 *db, int64_t list_id, struct stats *s)
+week_posts(struct db *db, int64_t list_id, struct stats *s)
 {
 	int64_t first = s->weeks[0].start;
-	sqlite3_stmt *st = db_prepare(db, "SELECT (received - ?2) / ?4, "
+	struct db_stmt *st = db_prepare(db, "SELECT (received - ?2) / ?4, "
 	    "count(*) FROM posts WHERE list_id=?1 AND received>=?2 AND "
 	    "received<?3 GROUP BY 1");
 
@@ -179,13 +179,13 @@ week_posts(sqlite3 *db, int64_t list_id, struct stats *s)
 		return;
 	db_bind(st, "iiii", list_id, first, first + (int64_t)s->nweeks * WEEK,
 	    (int64_t)WEEK);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int64_t i = sqlite3_column_int64(st, 0);
+	while (db_step(st) == DB_ROW) {
+		int64_t i = db_col_int64(st, 0);
 
 		if (i >= 0 && (size_t)i < s->nweeks)
-			s->weeks[i].posts = sqlite3_column_int64(st, 1);
+			s->weeks[i].posts = db_col_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 }
 
 /*
@@ -194,10 +194,10 @@ week_posts(sqlite3 *db, int64_t list_id, struct stats *s)
  * leaves, counted per week by two index-only passes (joins, all rows).
  */
 static void
-week_members(sqlite3 *db, int64_t list_id, struct stats *s)
+week_members(struct db *db, int64_t list_id, struct stats *s)
 {
 	int64_t first = s->weeks[0].start, base, total, *delta;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	/* +1 for a join, -1 for anything else: 2 * joins - all rows */
 	base = 2 * db_int(db, 0, NULL, "SELECT count(*) FROM member_log WHERE "
@@ -215,14 +215,14 @@ week_members(sqlite3 *db, int64_t list_id, struct stats *s)
 		if (st == NULL)
 			break;
 		db_bind(st, "iiii", list_id, first, s->now, (int64_t)WEEK);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			int64_t i = sqlite3_column_int64(st, 0);
+		while (db_step(st) == DB_ROW) {
+			int64_t i = db_col_int64(st, 0);
 
 			if (i >= 0 && (size_t)i < s->nweeks)
 				delta[i] += (pass == 0 ? 2 : -1) *
-				    sqlite3_column_int64(st, 1);
+				    db_col_int64(st, 1);
 		}
-		sqlite3_finalize(st);
+		db_finalize(st);
 	}
 	total = base;
 	for (size_t i = 0; i < s->nweeks; i++)
@@ -237,7 +237,7 @@ week_members(sqlite3 *db, int64_t list_id, struct stats *s)
 }
 
 static void
-weeks_part(sqlite3 *db, int64_t list_id, struct stats *s)
+weeks_part(struct db *db, int64_t list_id, struct stats *s)
 {
 	int64_t first = weeks_start(db, list_id, s), last = week_start(s->now);
 
@@ -256,12 +256,12 @@ weeks_part(sqlite3 *db, int64_t list_id, struct stats *s)
  * former member (their posts count in the totals all the same).
  */
 static void
-top_part(sqlite3 *db, int64_t list_id, struct stats *s)
+top_part(struct db *db, int64_t list_id, struct stats *s)
 {
 	/* the window's posts counted per sender first (grouped by '+sender'
 	 * so that the window is read, not the whole archive in sender
 	 * order), then each sender looked up once among the members */
-	sqlite3_stmt *st = window_query(db, list_id, s, "SELECT p.sender, "
+	struct db_stmt *st = window_query(db, list_id, s, "SELECT p.sender, "
 	    "m.name, p.n, (SELECT count(*) FROM rsvps v WHERE v.member_id=m.id "
 	    "AND v.updated>=?2 AND v.updated<=?3) FROM (SELECT sender, "
 	    "count(*) AS n FROM posts WHERE list_id=?1 AND received>=?2 AND "
@@ -270,15 +270,15 @@ top_part(sqlite3 *db, int64_t list_id, struct stats *s)
 
 	if (st == NULL)
 		return;
-	while (s->ntop < TOP && sqlite3_step(st) == SQLITE_ROW) {
+	while (s->ntop < TOP && db_step(st) == DB_ROW) {
 		struct contributor *c = &s->top[s->ntop++];
 
 		c->address = db_col_text(st, 0);
 		c->name = db_col_text(st, 1);
-		c->posts = sqlite3_column_int64(st, 2);
-		c->rsvps = sqlite3_column_int64(st, 3);
+		c->posts = db_col_int64(st, 2);
+		c->rsvps = db_col_int64(st, 3);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (s->ntop == 0)
 		return;
 	/* Replies in the window, each to the post it answers: one pass. */
@@ -290,20 +290,19 @@ top_part(sqlite3 *db, int64_t list_id, struct stats *s)
 	if (st == NULL)
 		return;
 	for (size_t i = 0; i < s->ntop; i++)
-		sqlite3_bind_text(st, 4 + (int)i, s->top[i].address, -1,
-		    SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
+		db_bind_text(st, 4 + (int)i, s->top[i].address, -1);
+	while (db_step(st) == DB_ROW)
 		for (size_t i = 0; i < s->ntop; i++)
 			if (!strcmp(s->top[i].address,
-			    (const char *)sqlite3_column_text(st, 0)))
-				s->top[i].replies = sqlite3_column_int64(st, 1);
-	sqlite3_finalize(st);
+			    db_col_str(st, 0)))
+				s->top[i].replies = db_col_int64(st, 1);
+	db_finalize(st);
 }
 
 static void
-posts_part(sqlite3 *db, int64_t list_id, struct stats *s)
+posts_part(struct db *db, int64_t list_id, struct stats *s)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	s->posts = window_count(db, list_id, s, "SELECT count(*) FROM posts "
 	    "WHERE list_id=? AND received>=? AND received<=?");
@@ -323,12 +322,12 @@ posts_part(sqlite3 *db, int64_t list_id, struct stats *s)
 	    "AND received<=?3) GROUP BY thread_id) WHERE first>=?2 AND "
 	    "first<=?3");
 	if (st) {
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			s->threads = sqlite3_column_int64(st, 0);
+		if (db_step(st) == DB_ROW) {
+			s->threads = db_col_int64(st, 0);
 			s->replies_per_thread = s->threads ?
-			    (double)sqlite3_column_int64(st, 1) / s->threads : 0;
+			    (double)db_col_int64(st, 1) / s->threads : 0;
 		}
-		sqlite3_finalize(st);
+		db_finalize(st);
 	}
 	top_part(db, list_id, s);
 }
@@ -339,9 +338,9 @@ posts_part(sqlite3 *db, int64_t list_id, struct stats *s)
  * address, event, at); gone within 30 days is that leave within 30.
  */
 static void
-retention_part(sqlite3 *db, int64_t list_id, struct stats *s)
+retention_part(struct db *db, int64_t list_id, struct stats *s)
 {
-	sqlite3_stmt *st = window_query(db, list_id, s, "SELECT "
+	struct db_stmt *st = window_query(db, list_id, s, "SELECT "
 	    "strftime('%Y-%m', j.at, 'unixepoch'), j.at, (SELECT min(g.at) "
 	    "FROM member_log g WHERE g.list_id=j.list_id AND "
 	    "g.address=j.address AND g.event='left' AND g.at>j.at) FROM "
@@ -351,11 +350,11 @@ retention_part(sqlite3 *db, int64_t list_id, struct stats *s)
 
 	if (st == NULL)
 		return;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *month = (const char *)sqlite3_column_text(st, 0);
-		int64_t at = sqlite3_column_int64(st, 1);
-		int64_t gone = sqlite3_column_type(st, 2) == SQLITE_NULL ? 0 :
-		    sqlite3_column_int64(st, 2);
+	while (db_step(st) == DB_ROW) {
+		const char *month = db_col_str(st, 0);
+		int64_t at = db_col_int64(st, 1);
+		int64_t gone = db_col_type(st, 2) == DB_NULL ? 0 :
+		    db_col_int64(st, 2);
 		struct cohort *c;
 
 		if (s->ncohorts == 0 ||
@@ -380,11 +379,11 @@ retention_part(sqlite3 *db, int64_t list_id, struct stats *s)
 			c->stayed90 += gone == 0 || gone > at + 90 * DAY;
 		}
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 }
 
 static void
-funnel_part(sqlite3 *db, int64_t list_id, struct stats *s)
+funnel_part(struct db *db, int64_t list_id, struct stats *s)
 {
 	/* Joined in the window: distinct addresses. */
 	s->f_confirmed = window_count(db, list_id, s, "SELECT count(DISTINCT "
@@ -426,9 +425,9 @@ funnel_part(sqlite3 *db, int64_t list_id, struct stats *s)
 }
 
 static void
-events_part(sqlite3 *db, int64_t list_id, struct stats *s)
+events_part(struct db *db, int64_t list_id, struct stats *s)
 {
-	sqlite3_stmt *st = window_query(db, list_id, s, "SELECT e.id, e.title, "
+	struct db_stmt *st = window_query(db, list_id, s, "SELECT e.id, e.title, "
 	    "(SELECT count(*) FROM event_invites i WHERE i.event_id=e.id), "
 	    "(SELECT count(DISTINCT member_id) FROM rsvps r WHERE "
 	    "r.event_id=e.id), (SELECT count(*) FROM rsvps r WHERE "
@@ -439,66 +438,66 @@ events_part(sqlite3 *db, int64_t list_id, struct stats *s)
 
 	if (st == NULL)
 		return;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		struct event_rate *e;
 
 		s->events = xgrow(s->events, s->nevents, &cap,
 		    sizeof(*s->events));
 		e = &s->events[s->nevents++];
-		e->id = sqlite3_column_int64(st, 0);
+		e->id = db_col_int64(st, 0);
 		e->title = db_col_text(st, 1);
-		e->invited = sqlite3_column_int64(st, 2);
-		e->answered = sqlite3_column_int64(st, 3);
-		e->accepted = sqlite3_column_int64(st, 4);
+		e->invited = db_col_int64(st, 2);
+		e->answered = db_col_int64(st, 3);
+		e->accepted = db_col_int64(st, 4);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 }
 
 static void
-campaigns_part(sqlite3 *db, int64_t list_id, struct stats *s)
+campaigns_part(struct db *db, int64_t list_id, struct stats *s)
 {
-	sqlite3_stmt *st = window_query(db, list_id, s, "SELECT c.id, "
+	struct db_stmt *st = window_query(db, list_id, s, "SELECT c.id, "
 	    "c.subject, c.recipients, c.message_id, (SELECT count(DISTINCT "
 	    "member_id) FROM bounces b WHERE b.message_id=c.message_id) FROM "
 	    "campaigns c WHERE c.list_id=? AND c.started>=? AND c.started<=? "
 	    "ORDER BY c.started");
 	/* each campaign's copies read once, counted by state */
-	sqlite3_stmt *states = db_prepare(db, "SELECT state, count(*) FROM "
+	struct db_stmt *states = db_prepare(db, "SELECT state, count(*) FROM "
 	    "outbox WHERE message_id=? GROUP BY state");
 	size_t cap = 0;
 
 	if (st == NULL || states == NULL) {
-		sqlite3_finalize(st);
-		sqlite3_finalize(states);
+		db_finalize(st);
+		db_finalize(states);
 		return;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		struct campaign_rate *c;
 
 		s->campaigns = xgrow(s->campaigns, s->ncampaigns, &cap,
 		    sizeof(*s->campaigns));
 		c = &s->campaigns[s->ncampaigns++];
-		c->id = sqlite3_column_int64(st, 0);
+		c->id = db_col_int64(st, 0);
 		c->subject = db_col_text(st, 1);
-		c->recipients = sqlite3_column_int64(st, 2);
-		c->bounced = sqlite3_column_int64(st, 4);
+		c->recipients = db_col_int64(st, 2);
+		c->bounced = db_col_int64(st, 4);
 		c->sent = c->failed = 0;
-		if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+		if (db_col_type(st, 3) == DB_NULL)
 			continue;	/* not queued yet: no copies */
-		sqlite3_reset(states);
-		db_bind(states, "i", sqlite3_column_int64(st, 3));
-		while (sqlite3_step(states) == SQLITE_ROW) {
+		db_reset(states);
+		db_bind(states, "i", db_col_int64(st, 3));
+		while (db_step(states) == DB_ROW) {
 			const char *state = (const char *)
-			    sqlite3_column_text(states, 0);
+			    db_col_str(states, 0);
 
 			if (!strcmp(state, "sent"))
-				c->sent = sqlite3_column_int64(states, 1);
+				c->sent = db_col_int64(states, 1);
 			else if (!strcmp(state, "failed"))
-				c->failed = sqlite3_column_int64(states, 1);
+				c->failed = db_col_int64(states, 1);
 		}
 	}
-	sqlite3_finalize(st);
-	sqlite3_finalize(states);
+	db_finalize(st);
+	db_finalize(states);
 }
 
 static int
@@ -517,7 +516,7 @@ collect_step(const struct onboarding_funnel *f, void *ctx)
  * disagree.
  */
 struct stats *
-stats_compute(sqlite3 *db, const struct list *l, int64_t now, int64_t since)
+stats_compute(struct db *db, const struct list *l, int64_t now, int64_t since)
 {
 	struct stats *s = xcalloc(1, sizeof(*s));
 	int st;
@@ -527,8 +526,7 @@ stats_compute(sqlite3 *db, const struct list *l, int64_t now, int64_t since)
 	s->now = now;
 	s->since = since;
 	s->from = now - since;
-	if ((st = db_status(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL))) !=
-	    KITH_OK) {
+	if ((st = db_read_begin(db)) != KITH_OK) {
 		stats_free(s);
 		return NULL;
 	}
@@ -543,7 +541,7 @@ stats_compute(sqlite3 *db, const struct list *l, int64_t now, int64_t since)
 		st = onboarding_progress(db, l, collect_step, s, &s->onb_in,
 		    &s->onb_done);
 	}
-	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	db_read_end(db);
 	if (st != KITH_OK) {
 		stats_free(s);
 		return NULL;

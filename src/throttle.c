@@ -48,7 +48,7 @@ throttle_now_us(void)
 }
 
 int
-throttle_take(sqlite3 *db, const struct throttle_scope *scopes, int n,
+throttle_take(struct db *db, const struct throttle_scope *scopes, int n,
     int64_t now_us, int64_t *wait_us)
 {
 	int64_t wait = 0, tat[8];
@@ -91,7 +91,7 @@ fail:
 }
 
 int
-throttle_allow(sqlite3 *db, const char *scope, int64_t interval_us,
+throttle_allow(struct db *db, const char *scope, int64_t interval_us,
     int64_t burst, int64_t now_us, int64_t *wait_us)
 {
 	int64_t tat, tolerance;
@@ -121,7 +121,7 @@ throttle_allow(sqlite3 *db, const char *scope, int64_t interval_us,
 }
 
 int
-throttle_prune(sqlite3 *db, const char *prefix, int64_t now_us)
+throttle_prune(struct db *db, const char *prefix, int64_t now_us)
 {
 	return db_exec(db, "DELETE FROM throttle WHERE substr(scope, 1, ?)=? "
 	    "AND tat<?", "Iti", (int)strlen(prefix), prefix, now_us);

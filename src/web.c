@@ -36,7 +36,7 @@ web_response_release(struct web_response *rs)
 
 /* Open what a configuration names: the database and the secret. */
 static int
-web_open(const struct kith_config *cfg, sqlite3 **db, struct token_key **key,
+web_open(const struct kith_config *cfg, struct db **db, struct token_key **key,
     char *err, size_t errlen)
 {
 	char *path = config_db_path(cfg);
@@ -48,14 +48,6 @@ web_open(const struct kith_config *cfg, sqlite3 **db, struct token_key **key,
 		return -1;
 	/* open as long as kith serve runs: checkpoints reuse the WAL */
 	db_keep_wal(*db, cfg->http_db_timeout_ms);
-	/*
-	 * Each write of a group commit runs in its own savepoint, whose
-	 * journal (the pages it touched, as they were) went to a temporary
-	 * file past 64 KB: 13 pages, 26 pwrite(2)s, on every one-click
-	 * leave.  Kept in memory instead (a few pages a request; sorts and
-	 * temporary tables of this connection's reads with them).
-	 */
-	sqlite3_exec(*db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
 	path = config_secret_path(cfg);
 	*key = token_key_load(path, err, errlen);
 	free(path);
@@ -98,7 +90,7 @@ free(w->tz);
 int
 web_reload(struct web *w, struct kith_config *cfg, char *err, size_t errlen)
 {
-	sqlite3 *db;
+	struct db *db;
 	struct token_key *key;
 
 	if (web_open(cfg, &db, &key, err, errlen) < 0)
@@ -239,7 +231,7 @@ void
 web_metrics(struct web *w, struct web_response *rs)
 {
 	struct outbox_counts oc;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int s1, s2;
 	int64_t held = db_int(w->db, 0, &s1, "SELECT count(*) FROM held", "");
 	int64_t quarantined = db_int(w->db, 0, &s2, "SELECT count(*) FROM "
@@ -257,13 +249,13 @@ web_metrics(struct web *w, struct web_response *rs)
 	    "counter\n");
 	st = db_prepare(w->db, "SELECT l.address, (SELECT count(*) FROM posts p "
 	    "WHERE p.list_id=l.id) FROM lists l ORDER BY l.address");
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
+	while (st && db_step(st) == DB_ROW) {
 		buf_adds(&rs->body, "kith_posts_received_total{list=\"");
-		label(&rs->body, (const char *)sqlite3_column_text(st, 0));
+		label(&rs->body, db_col_str(st, 0));
 		buf_addf(&rs->body, "\"} %lld\n",
-		    (long long)sqlite3_column_int64(st, 1));
+		    (long long)db_col_int64(st, 1));
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	buf_addf(&rs->body, "# HELP kith_posts_held Posts waiting for a "
 	    "moderator.\n# TYPE kith_posts_held gauge\nkith_posts_held %lld\n"
 	    "# HELP kith_quarantined Messages kept because they could not be "

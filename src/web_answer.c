@@ -35,21 +35,21 @@ answer_word(const char *a)
 static const char *
 rsvp_state(struct web *w, int64_t event_id, int64_t member_id)
 {
-	sqlite3_stmt *st = db_prepare(w->db, "SELECT partstat, waitlisted FROM "
+	struct db_stmt *st = db_prepare(w->db, "SELECT partstat, waitlisted FROM "
 	    "rsvps WHERE event_id=? AND occurrence=0 AND member_id=?");
 	const char *word = "none";
 
 	if (st == NULL)
 		return word;
 	db_bind(st, "ii", event_id, member_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *p = (const char *)sqlite3_column_text(st, 0);
+	if (db_step(st) == DB_ROW) {
+		const char *p = db_col_str(st, 0);
 
-		word = !strcmp(p, "ACCEPTED") ? (sqlite3_column_int(st, 1) ?
+		word = !strcmp(p, "ACCEPTED") ? (db_col_int(st, 1) ?
 		    "waitlisted" : "accepted") : !strcmp(p, "DECLINED") ?
 		    "declined" : !strcmp(p, "TENTATIVE") ? "tentative" : "none";
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return word;
 }
 
@@ -174,7 +174,7 @@ done:
 static char *
 current_vote(struct web *w, const struct poll *p, int64_t member_id)
 {
-	sqlite3_stmt *st = db_prepare(w->db, "SELECT choices FROM poll_votes "
+	struct db_stmt *st = db_prepare(w->db, "SELECT choices FROM poll_votes "
 	    "WHERE poll_id=? AND member_id=?");
 	struct buf b;
 
@@ -182,7 +182,7 @@ current_vote(struct web *w, const struct poll *p, int64_t member_id)
 	if (st == NULL)
 		return xstrdup("");
 	db_bind(st, "ii", p->id, member_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step(st) == DB_ROW) {
 		char *choices = db_col_text(st, 0), *save = NULL;
 
 		for (char *c = strtok_r(choices, ",", &save); c;
@@ -195,7 +195,7 @@ current_vote(struct web *w, const struct poll *p, int64_t member_id)
 		}
 		free(choices);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return b.data ? buf_detach(&b, NULL) : xstrdup("");
 }
 

@@ -761,7 +761,7 @@ month_item(int month, int64_t posts, void *ctx)
 static void
 newsletters(struct arch *a, struct tvars *tv)
 {
-	sqlite3_stmt *st = db_prepare(a->w->db, "SELECT id, subject, "
+	struct db_stmt *st = db_prepare(a->w->db, "SELECT id, subject, "
 	    "finished FROM campaigns WHERE list_id=? AND state='sent' AND "
 	    "(?2 OR tag='') ORDER BY finished DESC, id DESC LIMIT 20");
 	struct tvlist *list = tv_list(tv, "newsletters");
@@ -769,10 +769,10 @@ newsletters(struct arch *a, struct tvars *tv)
 	if (st == NULL)
 		return;
 	db_bind(st, "iI", a->l.id, a->member);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		struct campaign c;
 
-		if (newsletter_get(a->w->db, sqlite3_column_int64(st, 0), &c) ==
+		if (newsletter_get(a->w->db, db_col_int64(st, 0), &c) ==
 		    KITH_OK) {
 			struct newsletter_recipient r = { "", "", "", NULL, NULL, NULL };
 			struct tvars *item = tv_item(list);
@@ -794,7 +794,7 @@ newsletters(struct arch *a, struct tvars *tv)
 			campaign_release(&c);
 		}
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 }
 
 static void
@@ -1065,7 +1065,7 @@ found_post(const struct post_text *pt, void *ctx)
 static void
 not_found(struct arch *a, const char *message_id)
 {
-	sqlite3_stmt *st = db_prepare(a->w->db, "SELECT removed, reason FROM "
+	struct db_stmt *st = db_prepare(a->w->db, "SELECT removed, reason FROM "
 	    "posts_removed WHERE list_id=? AND message_id=? AND message_id!='' "
 	    "ORDER BY id DESC LIMIT 1");
 	struct tvars *tv;
@@ -1075,16 +1075,16 @@ not_found(struct arch *a, const char *message_id)
 		return;
 	}
 	db_bind(st, "it", a->l.id, message_id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+	if (db_step(st) != DB_ROW) {
+		db_finalize(st);
 		fail(a, 404, "notfound");
 		return;
 	}
 	tv = tv_new();
 	common(a, tv);
-	tv_at(tv, "removed", sqlite3_column_int64(st, 0));
-	tv_str(tv, "reason", (const char *)sqlite3_column_text(st, 1));
-	sqlite3_finalize(st);
+	tv_at(tv, "removed", db_col_int64(st, 0));
+	tv_str(tv, "reason", db_col_str(st, 1));
+	db_finalize(st);
 	page(a, 410, "archive-removed.html", tv, "410");
 }
 

@@ -8,7 +8,6 @@
 #ifndef KITH_WEB_PAGES_H
 #define KITH_WEB_PAGES_H
 
-#include <sqlite3.h>
 
 #include "kith/config.h"
 #include "kith/lists.h"
@@ -18,13 +17,15 @@
 #include "kith/tokens.h"
 #include "kith/web.h"
 
+struct db;
+
 #define WEB_TOKEN_MAX 200	/* the longest token a URL or form may hold */
 
 struct tmpl_cache;
 
 struct web {
 	struct kith_config cfg;
-	sqlite3 *db;
+	struct db *db;
 	struct token_key *key;
 	struct tmpl_cache *cache;	/* web templates read so far */
 	int in_batch;			/* inside web_batch_begin/commit */

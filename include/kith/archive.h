@@ -7,9 +7,10 @@
 
 #include <stdint.h>
 #include <stdio.h>
-#include <sqlite3.h>
 
 #include "kith/message.h"
+
+struct db;
 
 struct buf;
 
@@ -24,7 +25,7 @@ struct post {
 void post_release(struct post *p);
 
 /* 1 when message_id was already posted to the list, 0 when not, -1 on error. */
-int archive_seen(sqlite3 *db, int64_t list_id, const char *message_id);
+int archive_seen(struct db *db, int64_t list_id, const char *message_id);
 
 /*
  * archive_store - insert the post inside the caller's transaction.
@@ -32,7 +33,7 @@ int archive_seen(sqlite3 *db, int64_t list_id, const char *message_id);
  * searchable = 0 keeps it out of archive commands (archive = off) while
  * still recording it for duplicate detection.  KITH_OK and *post_id.
  */
-int archive_store(sqlite3 *db, int64_t list_id, const struct message *m,
+int archive_store(struct db *db, int64_t list_id, const struct message *m,
     const char *message_id, int searchable, int64_t *post_id);
 
 /*
@@ -41,7 +42,7 @@ int archive_store(sqlite3 *db, int64_t list_id, const struct message *m,
  * archive_store_at, on w's connection.  NULL from new on error (logged).
  */
 struct archive_writer;
-struct archive_writer *archive_writer_new(sqlite3 *db);
+struct archive_writer *archive_writer_new(struct db *db);
 void archive_writer_free(struct archive_writer *w);
 int archive_writer_seen(struct archive_writer *w, int64_t list_id,
     const char *message_id);
@@ -55,7 +56,7 @@ int archive_writer_threaded(const struct archive_writer *w);
  * archive_thread_merge - thread from (its posts) becomes part of thread
  * into, inside the caller's transaction; the counts follow.
  */
-int archive_thread_merge(sqlite3 *db, int64_t list_id, int64_t from,
+int archive_thread_merge(struct db *db, int64_t list_id, int64_t from,
     int64_t into);
 
 /*
@@ -78,7 +79,7 @@ const char *archive_safe_image(const char *type, const char *data,
  * (an import keeps each message's own; its date when it has one).  A
  * number or id a removed post had (posts_removed) is never given again.
  */
-int archive_store_at(sqlite3 *db, int64_t list_id, const struct message *m,
+int archive_store_at(struct db *db, int64_t list_id, const struct message *m,
     const char *message_id, int searchable, int64_t received,
     int64_t *post_id);
 
@@ -98,18 +99,18 @@ char *archive_import_message_id(const char *raw, size_t len);
  */
 enum archive_add { ARCHIVE_ADDED, ARCHIVE_DUPLICATE, ARCHIVE_UNREADABLE,
 	ARCHIVE_ERROR };
-enum archive_add archive_add_old(sqlite3 *db, int64_t list_id,
+enum archive_add archive_add_old(struct db *db, int64_t list_id,
     const char *raw, size_t len, int64_t fallback_date, int64_t *post_id);
 
 /* Posts of a list, newest last; fn returning non-zero stops. */
-int archive_foreach(sqlite3 *db, int64_t list_id,
+int archive_foreach(struct db *db, int64_t list_id,
     int (*fn)(const struct post *, void *), void *ctx);
 /* Search: archive_search.h. */
 /* A post's raw bytes and decoded text (either may be NULL); KITH_OK or KITH_PERM. */
-int archive_get(sqlite3 *db, int64_t id, struct post *p, char **raw,
+int archive_get(struct db *db, int64_t id, struct post *p, char **raw,
     size_t *rawlen, char **text);
 /* mboxrd export of the list's searchable posts. */
-int archive_export_mbox(sqlite3 *db, int64_t list_id, FILE *out);
+int archive_export_mbox(struct db *db, int64_t list_id, FILE *out);
 
 /* ---- what the web archive reads (web_archive.c) ---- */
 
@@ -124,16 +125,16 @@ void thread_info_release(struct thread_info *t);
  * by_start, most recently started first), limit of them after offset.
  * fn's argument is borrowed for the call; non-zero stops.
  */
-int archive_threads(sqlite3 *db, int64_t list_id, int by_start, int limit,
+int archive_threads(struct db *db, int64_t list_id, int by_start, int limit,
     int offset, int (*fn)(const struct thread_info *, void *), void *ctx);
 /* How many threads the list has (-1 on error). */
-int64_t archive_thread_count(sqlite3 *db, int64_t list_id);
+int64_t archive_thread_count(struct db *db, int64_t list_id);
 /* Thread id of the list into t (release it); KITH_PERM when none. */
-int archive_thread_get(sqlite3 *db, int64_t list_id, int64_t thread_id,
+int archive_thread_get(struct db *db, int64_t list_id, int64_t thread_id,
     struct thread_info *t);
 
 /* The months with posts, newest first: YYYYMM and the number of posts. */
-int archive_months(sqlite3 *db, int64_t list_id,
+int archive_months(struct db *db, int64_t list_id,
     int (*fn)(int month, int64_t posts, void *), void *ctx);
 
 /* A post with its decoded text; borrowed for the call. */
@@ -144,25 +145,25 @@ struct post_text {
 };
 
 /* The posts of a thread, in the order they came. */
-int archive_thread_posts(sqlite3 *db, int64_t list_id, int64_t thread_id,
+int archive_thread_posts(struct db *db, int64_t list_id, int64_t thread_id,
     int (*fn)(const struct post_text *, void *), void *ctx);
 /* The posts received in [from, to), in order (body "" unless text). */
-int archive_range_posts(sqlite3 *db, int64_t list_id, int64_t from,
+int archive_range_posts(struct db *db, int64_t list_id, int64_t from,
     int64_t to, int text, int (*fn)(const struct post_text *, void *),
     void *ctx);
 /* One post by its Message-ID (without <>); KITH_PERM when none. */
-int archive_find(sqlite3 *db, int64_t list_id, const char *message_id,
+int archive_find(struct db *db, int64_t list_id, const char *message_id,
     int (*fn)(const struct post_text *, void *), void *ctx);
 /* The raw bytes of post id into out; KITH_PERM when none. */
-int archive_raw(sqlite3 *db, int64_t id, struct buf *out);
+int archive_raw(struct db *db, int64_t id, struct buf *out);
 
 /*
  * mboxrd of a thread, or of the posts received in [from, to), appended
  * to out; KITH_PERM when it would pass max bytes (out then holds part).
  */
-int archive_mbox_thread(sqlite3 *db, int64_t list_id, int64_t thread_id,
+int archive_mbox_thread(struct db *db, int64_t list_id, int64_t thread_id,
     struct buf *out, size_t max);
-int archive_mbox_range(sqlite3 *db, int64_t list_id, int64_t from,
+int archive_mbox_range(struct db *db, int64_t list_id, int64_t from,
     int64_t to, struct buf *out, size_t max);
 
 #endif

@@ -16,7 +16,8 @@
 #define KITH_ARCHIVE_IMPORT_H
 
 #include <stdint.h>
-#include <sqlite3.h>
+
+struct db;
 
 struct import_counts {
 	long messages;		/* read from the input */
@@ -40,10 +41,10 @@ struct import_opts {
  * before stay, and importing again goes on where it stopped (duplicates
  * are skipped).
  */
-int archive_import_mbox(sqlite3 *db, int64_t list_id, const char *path,
+int archive_import_mbox(struct db *db, int64_t list_id, const char *path,
     const struct import_opts *o, struct import_counts *c, char *err,
     size_t errlen);
-int archive_import_mlmmj(sqlite3 *db, int64_t list_id, const char *dir,
+int archive_import_mlmmj(struct db *db, int64_t list_id, const char *dir,
     const struct import_opts *o, struct import_counts *c, char *err,
     size_t errlen);
 

@@ -28,9 +28,10 @@
 #define KITH_ARCHIVE_SEARCH_H
 
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "kith/archive.h"
+
+struct db;
 
 #define ARCHIVE_MARK_OPEN "\x01"
 #define ARCHIVE_MARK_CLOSE "\x02"
@@ -67,7 +68,7 @@ struct search_opts {
  * (newest first when sq has no words), fn called with each (borrowed
  * for the call; non-zero stops).  KITH_OK, KITH_TEMP (busy) or KITH_PERM.
  */
-int archive_search_run(sqlite3 *db, const struct search_opts *o,
+int archive_search_run(struct db *db, const struct search_opts *o,
     const struct search_query *sq,
     int (*fn)(const struct search_hit *, void *), void *ctx);
 

@@ -7,17 +7,18 @@
 #define KITH_BANS_H
 
 #include <stdint.h>
-#include <sqlite3.h>
+
+struct db;
 
 /* Ban pattern from now on: KITH_OK (added or already there), KITH_PERM for
  * a bad pattern, KITH_TEMP. */
-int ban_add(sqlite3 *db, int64_t list_id, const char *pattern, int64_t now);
+int ban_add(struct db *db, int64_t list_id, const char *pattern, int64_t now);
 /* 1 removed, 0 not found, -1 error. */
-int ban_remove(sqlite3 *db, int64_t list_id, const char *pattern);
+int ban_remove(struct db *db, int64_t list_id, const char *pattern);
 /* 1 when address is banned on list_id or site-wide. */
-int ban_matches(sqlite3 *db, int64_t list_id, const char *address);
+int ban_matches(struct db *db, int64_t list_id, const char *address);
 /* Each ban of list_id (0: site-wide ones) as fn(pattern, ctx). */
-int ban_foreach(sqlite3 *db, int64_t list_id,
+int ban_foreach(struct db *db, int64_t list_id,
     int (*fn)(const char *pattern, void *ctx), void *ctx);
 
 #endif

@@ -25,11 +25,12 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "kith/config.h"
 #include "kith/lists.h"
 #include "kith/tokens.h"
+
+struct db;
 
 /* What a report says happened to one recipient (RFC 3464 Action). */
 enum bounce_action {
@@ -84,7 +85,7 @@ const struct bounce_rcpt *bounce_failed(const struct bounce_report *r,
  * size n).  KITH_OK (also when it was no bounce or named no member),
  * KITH_TEMP on database trouble.
  */
-int bounce_handle(const struct kith_config *cfg, sqlite3 *db,
+int bounce_handle(const struct kith_config *cfg, struct db *db,
     const struct token_key *key, const struct list *l, const char *token,
     const char *raw, size_t len, char *line, size_t n);
 
@@ -93,11 +94,11 @@ int bounce_handle(const struct kith_config *cfg, sqlite3 *db,
  * (5xx at delivery, or retries ran out): scored like a report, inside
  * the caller's transaction.  No-op for mail that is not a member's.
  */
-int bounce_delivery_failed(const struct kith_config *cfg, sqlite3 *db,
+int bounce_delivery_failed(const struct kith_config *cfg, struct db *db,
     int64_t outbox_id, int code, const char *text, int gave_up, int64_t now);
 
 /* Delivery on again for a member, with a clean score; KITH_PERM when none. */
-int bounce_enable(sqlite3 *db, int64_t list_id, const char *address);
+int bounce_enable(struct db *db, int64_t list_id, const char *address);
 
 struct bounce_row {
 	const char *address;
@@ -108,7 +109,7 @@ struct bounce_row {
 };
 
 /* Recent bounces of a list, newest first; stops when fn returns non-zero. */
-int bounce_foreach(sqlite3 *db, int64_t list_id, int64_t now,
+int bounce_foreach(struct db *db, int64_t list_id, int64_t now,
     int (*fn)(const struct bounce_row *, void *), void *ctx);
 
 #endif

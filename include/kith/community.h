@@ -10,7 +10,6 @@
 #define KITH_COMMUNITY_H
 
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "kith/config.h"
 #include "kith/feature.h"

@@ -14,15 +14,16 @@
 #define KITH_CRON_H
 
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "kith/config.h"
+
+struct db;
 
 /*
  * cron_run - every job that is due at now.  KITH_OK when all went
  * well, else the worst status any job returned (each logged); KITH_TEMP
  * without running any when the token key cannot be read.
  */
-int cron_run(const struct kith_config *cfg, sqlite3 *db, int64_t now);
+int cron_run(const struct kith_config *cfg, struct db *db, int64_t now);
 
 #endif

@@ -1,9 +1,15 @@
 /*
- * db - the one sqlite database: open, migrate forward, transactions and
- * prepared-statement helpers.
+ * db - the storage layer: the one database behind Kith.  Open, migrate
+ * forward, transactions, prepared statements with bound parameters,
+ * rows, ids.
+ *
+ * This header is the seam: modules see `struct db` (a connection) and
+ * `struct db_stmt` (a prepared statement) and nothing of the database
+ * that implements them.  Only the storage layer's own files (db.c, and
+ * the search tokenizer fts.c) name sqlite; no module does.
  *
  * Every write goes through db_begin() (BEGIN IMMEDIATE, API-NOTES 3.4) so
- * that lock waits happen at BEGIN, where busy_timeout applies.  SQLite
+ * that lock waits happen at BEGIN, where busy_timeout applies.  Database
  * codes stop here: callers see kith_status (KITH_TEMP for busy, locked,
  * full disk or I/O errors; KITH_PERM for everything else).
  * A connection belongs to one process: never carry it across fork().
@@ -11,8 +17,28 @@
 #ifndef KITH_DB_H
 #define KITH_DB_H
 
+#include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
+
+struct db;		/* one connection */
+struct db_stmt;		/* one prepared statement on a connection */
+
+/*
+ * What db_step and the other calls that answer a code answer: DB_ROW (a
+ * row is ready), DB_DONE (no more rows), DB_OK, or an error code that
+ * db_status() maps to KITH_TEMP or KITH_PERM and db_errmsg() words.
+ */
+#define DB_OK		0
+#define DB_ERROR	1
+#define DB_ROW		100
+#define DB_DONE		101
+
+/* db_col_type's answers */
+#define DB_INTEGER	1
+#define DB_FLOAT	2
+#define DB_TEXT		3
+#define DB_BLOB		4
+#define DB_NULL		5
 
 #define DB_SCHEMA_VERSION 18
 
@@ -26,8 +52,8 @@ enum db_durability { DB_DURABLE, DB_FAST };
  * duplicate).  Returns KITH_OK, KITH_TEMP or KITH_PERM with a line in err.
  */
 int db_open(const char *path, int create, int busy_ms,
-    enum db_durability durability, sqlite3 **out, char *err, size_t errlen);
-void db_close(sqlite3 *db);
+    enum db_durability durability, struct db **out, char *err, size_t errlen);
+void db_close(struct db *db);
 
 /*
  * db_keep_wal - for a connection that stays open and commits all day
@@ -40,21 +66,24 @@ void db_close(sqlite3 *db);
  * it (db_scrub_later), and cut back to 16 MB after a burst.  busy_ms:
  * db_open's, restored after each checkpoint (which never waits).
  */
-void db_keep_wal(sqlite3 *db, int busy_ms);
+void db_keep_wal(struct db *db, int busy_ms);
 
 /*
  * db_scrub_later - an erasure could not empty the WAL (a reader held
  * it): the next checkpoint of any connection does, db_keep_wal's too
  * (a file beside the database, DB-scrub, says so until then).
  */
-void db_scrub_later(sqlite3 *db);
+void db_scrub_later(struct db *db);
 /* db_migrate_to - apply the migrations up to version target only (tests
- * build the schema an older Kith left); db_open applies them all. */
-int db_migrate_to(sqlite3 *db, int target, char *err, size_t errlen);
+ * build the schema an older Kith left); db_open applies them all.
+ * db_open_at_version - db_open (creating, DB_FAST) up to target only. */
+int db_migrate_to(struct db *db, int target, char *err, size_t errlen);
+int db_open_at_version(const char *path, int target, struct db **out,
+    char *err, size_t errlen);
 
-int db_begin(sqlite3 *db);
-int db_commit(sqlite3 *db);
-void db_rollback(sqlite3 *db);
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
 
 /* What a busy or full database is called, wherever a person reads it. */
 #define DB_BUSY_TEXT "database busy; try again"
@@ -67,8 +96,8 @@ void db_rollback(sqlite3 *db);
  * with DB_BUSY_TEXT in err when the database was busy at the begin or
  * the commit.  err may be NULL (errlen 0).
  */
-typedef int (*db_tx_fn)(sqlite3 *db, void *ctx, char *err, size_t errlen);
-int db_tx(sqlite3 *db, db_tx_fn fn, void *ctx, char *err, size_t errlen);
+typedef int (*db_tx_fn)(struct db *db, void *ctx, char *err, size_t errlen);
+int db_tx(struct db *db, db_tx_fn fn, void *ctx, char *err, size_t errlen);
 
 /*
  * struct db_ids - ids read from the database, as many as there are.
@@ -80,7 +109,7 @@ struct db_ids {
 	int64_t *v;
 	size_t n, cap;
 };
-int db_ids_select(sqlite3 *db, struct db_ids *ids, const char *sql,
+int db_ids_select(struct db *db, struct db_ids *ids, const char *sql,
     const char *types, ...);
 void db_ids_release(struct db_ids *ids);
 
@@ -93,28 +122,126 @@ void db_ids_release(struct db_ids *ids);
  * an error (full disk, I/O) has ended the group.  Nothing done inside is
  * durable before db_group_commit returns KITH_OK.
  */
-int db_group_begin(sqlite3 *db);
-int db_group_commit(sqlite3 *db);
-void db_group_rollback(sqlite3 *db);
+int db_group_begin(struct db *db);
+int db_group_commit(struct db *db);
+void db_group_rollback(struct db *db);
 
-/* Map an SQLite result code to KITH_OK / KITH_TEMP / KITH_PERM. */
+/* Map a DB_* code (db_step's) to KITH_OK / KITH_TEMP / KITH_PERM. */
 int db_status(int rc);
+/* The last error on db, in the database's words (for the log). */
+const char *db_errmsg(struct db *db);
+/* Rows changed by the last INSERT, UPDATE or DELETE on db. */
+int64_t db_changes(struct db *db);
+/* The id the last INSERT on db gave its row (INTEGER PRIMARY KEY). */
+int64_t db_last_id(struct db *db);
+/* 1 while db is inside a transaction (an I/O error may end one). */
+int db_in_tx(struct db *db);
 
 /*
- * db_prepare - prepare sql; NULL on error (logged).  Caller finalizes.
- * db_bind - bind by a type string: 't' text (const char *), 'i' int64,
- * 'I' int, 'b' blob (const void *, int len), 'n' null.
+ * db_script - run sql, one or more statements separated by ';' with no
+ * parameters (tests' fixtures, COMMIT); kith_status, the error logged.
  */
-sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
-int db_bind(sqlite3_stmt *st, const char *types, ...);
+int db_script(struct db *db, const char *sql);
+
+/*
+ * db_read_begin, db_read_end - one read transaction: every query between
+ * them sees the same snapshot while others write (reports, backups).
+ */
+int db_read_begin(struct db *db);
+void db_read_end(struct db *db);
+
+/* db_schema_version - the version of db's schema (migrations applied),
+ * or -1.  db_file_schema_version: of the database file at path, opened
+ * read-only (a backup being checked), or -1 if it cannot be read. */
+int db_schema_version(struct db *db);
+int db_file_schema_version(const char *path);
+
+/*
+ * db_copy_to - copy db, as of one snapshot taken while others write,
+ * into a new single database file at dst (a backup), pages at a time
+ * with pause_ms between steps (0: defaults).  Inside the snapshot,
+ * before the copy, in_snapshot(db, ctx) runs (counts that must match
+ * the copy), if not NULL.  kith_status, a line in err.
+ */
+int db_copy_to(struct db *db, const char *dst, int pages, int pause_ms,
+    void (*in_snapshot)(struct db *, void *), void *ctx, char *err,
+    size_t errlen);
+
+/*
+ * Checkpoints (the write-ahead log copied into the database): db_checkpoint
+ * - one, now, without waiting for anyone (a cron between runs);
+ * db_checkpoint_hook - fn(ctx, pages) after each commit of db, with the
+ * pages the log holds (kith serve's committer hands checkpoints to its
+ * own thread); db_checkpoint_step - one checkpoint on db: 1 while pages
+ * remain to copy.  Backends without such a log do nothing.
+ */
+void db_checkpoint(struct db *db);
+/*
+ * Erasure (an address forgotten, a post removed): db_secure_delete -
+ * deleted bytes are overwritten (on) or merely unlinked, answering the
+ * setting before; db_scrub - what was deleted leaves the search indexes
+ * and the write-ahead log now: 1 done, 0 when a reader held the log (the
+ * next checkpoint of any connection does it, db_scrub_later), -1 error;
+ * db_purge_index - only the search indexes: 0, or -1.
+ */
+int db_secure_delete(struct db *db, int on);
+int db_scrub(struct db *db);
+int db_purge_index(struct db *db);
+void db_checkpoint_hook(struct db *db, void (*fn)(void *ctx, int pages),
+    void *ctx);
+int db_checkpoint_step(struct db *db);
+
+/*
+ * db_prepare - prepare sql (parameters written ?1 or ?); NULL on error
+ * (logged).  Caller finalizes with db_finalize.
+ * db_bind - bind by a type string: 't' text (const char *), 'i' int64,
+ * 'I' int, 'b' blob (const void *, int len), 'n' null; the values are
+ * copied.  Returns kith_status.
+ */
+struct db_stmt *db_prepare(struct db *db, const char *sql);
+int db_bind(struct db_stmt *st, const char *types, ...);
+
+/*
+ * One parameter at a time (idx from 1), DB_OK or an error code.  Text
+ * and blobs are not copied: they must stay as they are until the
+ * statement is stepped to its end, reset or finalized.  n < 0 for text:
+ * up to its NUL.
+ */
+int db_bind_text(struct db_stmt *st, int idx, const char *s, int n);
+int db_bind_blob(struct db_stmt *st, int idx, const void *p, int n);
+int db_bind_int64(struct db_stmt *st, int idx, int64_t v);
+int db_bind_int(struct db_stmt *st, int idx, int v);
+int db_bind_null(struct db_stmt *st, int idx);
+
+/* db_step - the next row: DB_ROW, DB_DONE or an error code. */
+int db_step(struct db_stmt *st);
+/* db_reset - back to before the first row, bindings kept. */
+int db_reset(struct db_stmt *st);
+void db_clear_bindings(struct db_stmt *st);
+void db_finalize(struct db_stmt *st);
+
+/*
+ * The columns of the current row (col from 0).  db_col_str's text is
+ * the statement's until the next step, reset or finalize; NULL for a
+ * NULL.  db_col_blob likewise, with db_col_bytes its length.
+ */
+int64_t db_col_int64(struct db_stmt *st, int col);
+int db_col_int(struct db_stmt *st, int col);
+double db_col_double(struct db_stmt *st, int col);
+const char *db_col_str(struct db_stmt *st, int col);
+const void *db_col_blob(struct db_stmt *st, int col);
+int db_col_bytes(struct db_stmt *st, int col);
+int db_col_type(struct db_stmt *st, int col);
+int db_col_count(struct db_stmt *st);
+const char *db_col_name(struct db_stmt *st, int col);
 /* Prepare, bind, step to completion; returns kith_status. */
-int db_exec(sqlite3 *db, const char *sql, const char *types, ...);
+int db_exec(struct db *db, const char *sql, const char *types, ...);
 /* Run a query returning one integer; def when no row. KITH_* in *status
  * (status may be NULL). */
-int64_t db_int(sqlite3 *db, int64_t def, int *status, const char *sql,
+int64_t db_int(struct db *db, int64_t def, int *status, const char *sql,
     const char *types, ...);
 /* Column text copied (caller frees); "" for NULL. */
-char *db_col_text(sqlite3_stmt *st, int col);
+char *db_col_text(struct db_stmt *st, int col);
 
 /*
  * db_cached - sql prepared once per connection and kept (up to 64
@@ -127,7 +254,7 @@ char *db_col_text(sqlite3_stmt *st, int col);
  * loop) comes as a fresh one that db_cached_done finalizes.  db_close
  * finalizes a connection's statements.  sql is compared by its text.
  */
-sqlite3_stmt *db_cached(sqlite3 *db, const char *sql);
-void db_cached_done(sqlite3_stmt *st);
+struct db_stmt *db_cached(struct db *db, const char *sql);
+void db_cached_done(struct db_stmt *st);
 
 #endif

@@ -23,11 +23,12 @@
 
 #include <stdint.h>
 #include <stdio.h>
-#include <sqlite3.h>
 
 #include "kith/config.h"
 #include "kith/lists.h"
 #include "kith/template.h"
+
+struct db;
 
 enum digest_kind { DIGEST_DAILY, DIGEST_WEEKLY };
 
@@ -48,15 +49,15 @@ int digest_kind_parse(const char *s);
  * issue number (0 when nothing was sent: not due, or no posts).  Own
  * transaction.
  */
-int digest_run(const struct kith_config *cfg, sqlite3 *db,
+int digest_run(const struct kith_config *cfg, struct db *db,
     const struct list *l, enum digest_kind kind, int64_t now, int force,
     int64_t *issue);
 
 /* digest_run for every list and both kinds; returns issues sent, or -1. */
-int digest_cron(const struct kith_config *cfg, sqlite3 *db, int64_t now);
+int digest_cron(const struct kith_config *cfg, struct db *db, int64_t now);
 
 /* Issues of a list, both kinds, newest last. */
-int digest_foreach(sqlite3 *db, int64_t list_id,
+int digest_foreach(struct db *db, int64_t list_id,
     int (*fn)(const struct digest_issue *, void *), void *ctx);
 
 /*
@@ -66,7 +67,7 @@ int digest_foreach(sqlite3 *db, int64_t list_id,
  * to out.  KITH_PERM when there is no such issue, or a text of
  * templates/LANG/digest/ is missing or wrong (logged).
  */
-int digest_render_issue(const struct kith_config *cfg, sqlite3 *db,
+int digest_render_issue(const struct kith_config *cfg, struct db *db,
     const struct list *l, enum digest_kind kind, int64_t volume,
     int64_t issue, const char *format, FILE *out);
 
@@ -80,7 +81,7 @@ int digest_check_templates(const struct kith_config *cfg,
     const struct list *l, struct template_check *c);
 
 /* What the next issue of kind would hold, rendered, without sending. */
-int digest_preview(const struct kith_config *cfg, sqlite3 *db,
+int digest_preview(const struct kith_config *cfg, struct db *db,
     const struct list *l, enum digest_kind kind, const char *format,
     int64_t now, FILE *out);
 

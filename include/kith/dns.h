@@ -26,9 +26,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "kith/config.h"
+
+struct db;
 
 #define DNS_MIN_TTL 300
 #define DNS_MAX_TTL 86400
@@ -54,7 +55,7 @@ struct dns;
  * db (NULL: no cache).  The libunbound context is made at the first
  * lookup the cache cannot answer.  Caller frees with dns_free().
  */
-struct dns *dns_new(const struct kith_config *cfg, sqlite3 *db);
+struct dns *dns_new(const struct kith_config *cfg, struct db *db);
 void dns_free(struct dns *d);
 
 /*

@@ -25,7 +25,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "kith/config.h"
 #include "kith/event_cron.h"
@@ -38,11 +37,13 @@
 #include "kith/tokens.h"
 #include "kith/util.h"
 
+struct db;
+
 /*
  * event_create - store and invite every member who gets mail (own
  * transaction).  KITH_OK with *id and *invited; KITH_PERM with err.
  */
-int event_create(const struct kith_config *cfg, sqlite3 *db,
+int event_create(const struct kith_config *cfg, struct db *db,
     const struct list *l, const struct event_spec *s, int64_t now,
     int64_t *id, int64_t *invited, char *err, size_t errlen);
 
@@ -50,7 +51,7 @@ int event_create(const struct kith_config *cfg, sqlite3 *db,
  * event_update - change, SEQUENCE+1, REQUEST to everyone invited; more
  * seats (or none as a limit) move the waitlist up (own transaction).
  */
-int event_update(const struct kith_config *cfg, sqlite3 *db, int64_t id,
+int event_update(const struct kith_config *cfg, struct db *db, int64_t id,
     const struct event_spec *s, int64_t now, int64_t *invited, char *err,
     size_t errlen);
 
@@ -59,7 +60,7 @@ int event_update(const struct kith_config *cfg, sqlite3 *db, int64_t id,
  * (its local date "YYYY-MM-DD"); METHOD:CANCEL to everyone invited (own
  * transaction).
  */
-int event_cancel(const struct kith_config *cfg, sqlite3 *db, int64_t id,
+int event_cancel(const struct kith_config *cfg, struct db *db, int64_t id,
     const char *occurrence_date, int64_t now, int64_t *notified, char *err,
     size_t errlen);
 

@@ -17,12 +17,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "kith/config.h"
 #include "kith/event_store.h"
 #include "kith/lists.h"
 #include "kith/tokens.h"
+
+struct db;
 
 /*
  * event_notice - queue the notice tmpl (event-reminder.txt,
@@ -30,17 +31,17 @@
  * address, in lang (NULL: the reader's, notice_lang): the event's values
  * (event_values) and its answer deadline (event_deadline_values).
  */
-int event_notice(const struct kith_config *cfg, sqlite3 *db,
+int event_notice(const struct kith_config *cfg, struct db *db,
     const struct list *l, const struct event *e, int64_t occ, const char *to,
     const char *name, const char *tmpl, const char *lang);
 
 /* A METHOD:PUBLISH calendar of the list's upcoming events; caller frees. */
-char *event_feed(sqlite3 *db, const struct list *l, int64_t now, char *err,
+char *event_feed(struct db *db, const struct list *l, int64_t now, char *err,
     size_t errlen);
 
 /* Delivery: the copy an outbox row with render "event:..." stands for. */
 struct event_cache;
-struct event_cache *event_cache_new(sqlite3 *db);
+struct event_cache *event_cache_new(struct db *db);
 void event_cache_free(struct event_cache *ec);
 
 /*

@@ -12,11 +12,12 @@
 #define KITH_EVENT_RSVP_H
 
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "kith/config.h"
 #include "kith/event_store.h"
 #include "kith/lists.h"
+
+struct db;
 
 struct event_counts {
 	int64_t accepted, tentative, declined, waitlist, none;
@@ -34,7 +35,7 @@ struct event_attendee {
  * occurrence, one call of fn each (fn NULL: only the counts), and the
  * counts.
  */
-int event_attendees(sqlite3 *db, const struct event *e, int64_t occurrence,
+int event_attendees(struct db *db, const struct event *e, int64_t occurrence,
     int (*fn)(const struct event_attendee *, void *), void *ctx,
     struct event_counts *counts);
 
@@ -46,13 +47,13 @@ int event_attendees(sqlite3 *db, const struct event *e, int64_t occurrence,
  * static word: "accepted", "waitlisted", "declined", "tentative",
  * "older" (a newer answer is on file; nothing changed).
  */
-int event_rsvp(const struct kith_config *cfg, sqlite3 *db,
+int event_rsvp(const struct kith_config *cfg, struct db *db,
     const struct list *l, const struct event *e, int64_t member_id,
     int64_t occurrence, const char *partstat, int sequence, int64_t dtstamp,
     int64_t now, const char **result);
 
 /* Seats taken at occurrence occ (0: the series); KITH_* in *status. */
-int64_t event_seats_taken(sqlite3 *db, const struct event *e, int64_t occ,
+int64_t event_seats_taken(struct db *db, const struct event *e, int64_t occ,
     int *status);
 
 /*
@@ -63,7 +64,7 @@ int64_t event_seats_taken(sqlite3 *db, const struct event *e, int64_t occ,
  * told.  Where a seat can free up: an answer, more seats, a member who
  * leaves, cron.
  */
-int event_fill_all(sqlite3 *db, const struct list *l, const struct event *e,
+int event_fill_all(struct db *db, const struct list *l, const struct event *e,
     int64_t now);
 
 /*
@@ -71,7 +72,7 @@ int event_fill_all(sqlite3 *db, const struct list *l, const struct event *e,
  * and "on the waitlist", to member (a calendar that said Accepted is
  * corrected).
  */
-int event_tell_waitlisted(sqlite3 *db, const struct list *l,
+int event_tell_waitlisted(struct db *db, const struct list *l,
     const struct event *e, int64_t member_id, int64_t occ, int64_t now);
 
 #endif

@@ -13,10 +13,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "kith/lists.h"
 #include "kith/template.h"
+
+struct db;
 
 #define EVENT_MAX_REMINDERS 4
 
@@ -63,13 +64,13 @@ int event_apply_spec(struct event *e, const struct event_spec *s,
     int creating, char *err, size_t errlen);
 
 /* event_save - insert e (creating: e->id set) or update its row. */
-int event_save(sqlite3 *db, struct event *e, int creating);
+int event_save(struct db *db, struct event *e, int creating);
 
 /* KITH_OK and *e (event_release), or KITH_PERM when none. */
-int event_get(sqlite3 *db, int64_t id, struct event *e);
+int event_get(struct db *db, int64_t id, struct event *e);
 /* By UID; KITH_PERM when none. */
-int event_get_uid(sqlite3 *db, const char *uid, struct event *e);
-int event_foreach(sqlite3 *db, int64_t list_id,
+int event_get_uid(struct db *db, const char *uid, struct event *e);
+int event_foreach(struct db *db, int64_t list_id,
     int (*fn)(const struct event *, void *), void *ctx);
 
 /*
@@ -77,14 +78,14 @@ int event_foreach(sqlite3 *db, int64_t list_id,
  * with an occurrence after now), by start, into out (event_release
  * each); how many.
  */
-size_t event_upcoming(sqlite3 *db, const struct list *l, int64_t now,
+size_t event_upcoming(struct db *db, const struct list *l, int64_t now,
     struct event *out, size_t max);
 
 /*
  * event_upcoming_ids - the ids of the same events, by id: *ids (caller
  * frees) and *n.  KITH_OK or KITH_TEMP.
  */
-int event_upcoming_ids(sqlite3 *db, const struct list *l, int64_t now,
+int event_upcoming_ids(struct db *db, const struct list *l, int64_t now,
     int64_t **ids, size_t *n);
 
 /* The next start at or after t (UTC), skipping cancelled ones; 0 if none. */
@@ -143,7 +144,7 @@ const struct template_schema *event_text(const char *name);
  * event feature renders at delivery from render ("event:ID:KIND[:OCC]",
  * event_render.h): *msg_id.  Its recipients are the caller's to add.
  */
-int event_queue_render(sqlite3 *db, const struct list *l,
+int event_queue_render(struct db *db, const struct list *l,
     const char *render, int64_t *msg_id);
 
 /*
@@ -151,7 +152,7 @@ int event_queue_render(sqlite3 *db, const struct list *l,
  * one address in lang, filled from tv, which it frees (notice_queue).
  */
 struct kith_config;
-int event_queue_notice(const struct kith_config *cfg, sqlite3 *db,
+int event_queue_notice(const struct kith_config *cfg, struct db *db,
     const struct list *l, const char *to, const char *lang, const char *tmpl,
     struct tvars *tv);
 

@@ -28,12 +28,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "kith/config.h"
 #include "kith/lists.h"
 #include "kith/template.h"
 #include "kith/tokens.h"
+
+struct db;
 
 struct buf;
 struct mail_ctx;
@@ -44,7 +45,7 @@ struct outcome;
 /* What a site-wide step is given: cron steps and renderers. */
 struct site_ctx {
 	const struct kith_config *cfg;
-	sqlite3 *db;
+	struct db *db;
 	const struct token_key *key;	/* the site's token key */
 };
 
@@ -138,7 +139,7 @@ struct feature {
 	 * Reads only.  digest names the template and the values it is
 	 * given (kith check renders it with samples).  NULL: no section.
 	 */
-	int (*digest_section)(sqlite3 *db, const struct list *l, int64_t now,
+	int (*digest_section)(struct db *db, const struct list *l, int64_t now,
 	    struct tvars *tv);
 	const struct template_schema *digest;
 

@@ -30,12 +30,13 @@
 #define KITH_FILTER_H
 
 #include <stddef.h>
-#include <sqlite3.h>
 
 #include "kith/config.h"
 #include "kith/lists.h"
 #include "kith/message.h"
 #include "kith/template.h"
+
+struct db;
 
 enum filter_verdict {
 	FILTER_PASS,
@@ -48,7 +49,7 @@ enum filter_verdict {
  * filter_spam - the list's spam_header against m: FILTER_PASS (not
  * spam, or spam_action pass), FILTER_HOLD or FILTER_DISCARD, with why.
  */
-enum filter_verdict filter_spam(sqlite3 *db, const struct list *l,
+enum filter_verdict filter_spam(struct db *db, const struct list *l,
     const struct message *m, char *why, size_t whylen);
 
 /*
@@ -56,7 +57,7 @@ enum filter_verdict filter_spam(sqlite3 *db, const struct list *l,
  * FILTER_HOLD, or FILTER_PASS (parts to drop and HTML to convert are
  * left to filter_apply), with why.
  */
-enum filter_verdict filter_content(sqlite3 *db, const struct list *l,
+enum filter_verdict filter_content(struct db *db, const struct list *l,
     const struct message *m, const char **tmpl, char *why, size_t whylen);
 
 /*
@@ -65,7 +66,7 @@ enum filter_verdict filter_content(sqlite3 *db, const struct list *l,
  * given its plain text (html_only = convert).  NULL when nothing
  * changes; else the new message (caller frees).
  */
-char *filter_apply(sqlite3 *db, const struct kith_config *cfg,
+char *filter_apply(struct db *db, const struct kith_config *cfg,
     const struct list *l, const struct message *m, size_t *len);
 
 /* The note filter_apply renders (part-removed.txt) and its values, for

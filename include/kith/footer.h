@@ -36,13 +36,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "kith/config.h"
 #include "kith/lists.h"
 #include "kith/message.h"
 #include "kith/template.h"
 #include "kith/tokens.h"
+
+struct db;
 
 /*
  * footer_apply - raw with the footer text (UTF-8) and html (UTF-8, NULL
@@ -69,17 +70,17 @@ int footer_keeps_signature(const struct message *m);
  * outbox message with footer_mark).  -1 when it cannot be rendered
  * (logged; the copy goes without).
  */
-int footer_post(sqlite3 *db, const struct kith_config *cfg,
+int footer_post(struct db *db, const struct kith_config *cfg,
     const struct list *l, const char *setting, char **copy, size_t *len);
 
 /* footer_mark - outbox message msg_id gets each member's footer at
  * delivery (its render becomes "footer:MSGID"); inside the caller's
  * transaction. */
-int footer_mark(sqlite3 *db, int64_t msg_id);
+int footer_mark(struct db *db, int64_t msg_id);
 
 /* footer_mark_if - footer_mark when the list's setting is on (digests:
  * their copies get the footer at delivery, shared or each member's). */
-int footer_mark_if(sqlite3 *db, const struct list *l, const char *setting,
+int footer_mark_if(struct db *db, const struct list *l, const char *setting,
     int64_t msg_id);
 
 /*
@@ -87,7 +88,7 @@ int footer_mark_if(sqlite3 *db, const struct list *l, const char *setting,
  * (the list, its templates); footer_cache_free(NULL) is a no-op.
  */
 struct footer_cache;
-struct footer_cache *footer_cache_new(sqlite3 *db);
+struct footer_cache *footer_cache_new(struct db *db);
 void footer_cache_free(struct footer_cache *fc);
 
 /*

@@ -23,18 +23,16 @@
  * Offsets given to FTS5 are those of the original text, so highlight()
  * and snippet() mark the words as they were written.
  *
- * The index is only usable where the tokenizer is registered: the
- * sqlite3 shell may read the posts table but cannot insert into it or
- * delete from it (the index triggers would need "kith").
+ * The index is only usable where the tokenizer is registered: sqlite's
+ * command-line shell may read the posts table but cannot insert into it
+ * or delete from it (the index triggers would need "kith").
  */
 #ifndef KITH_FTS_H
 #define KITH_FTS_H
 
 #include <stdint.h>
-#include <sqlite3.h>
 
-/* fts_register - make the "kith" tokenizer known to db; 0 or -1 (logged). */
-int fts_register(sqlite3 *db);
+/* fts_register, for the sqlite backend's connections: src/db_sqlite.h. */
 
 /* 1 when cp is written in runs without spaces: Han, kana, Hangul. */
 int fts_is_cjk(uint32_t cp);

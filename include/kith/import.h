@@ -13,10 +13,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "kith/tokens.h"
 #include "kith/util.h"
+
+struct db;
 
 struct import_member {
 	char *address, *name;
@@ -72,7 +73,7 @@ struct import_result {
  * Kith refuses join plan->dropped.  KITH_OK;
  * KITH_PERM or KITH_TEMP with one line in err.
  */
-int import_apply(sqlite3 *db, const struct token_key *key,
+int import_apply(struct db *db, const struct token_key *key,
     struct import_plan *plan, const char *list_spec,
     struct import_result *r, char *err, size_t errlen);
 

@@ -12,10 +12,11 @@
 
 #include <stddef.h>
 
-#include <sqlite3.h>
 
 #include "kith/config.h"
 #include "kith/message.h"
+
+struct db;
 
 struct inbound_result {
 	int exit_code;
@@ -64,7 +65,7 @@ void inbound_receive_sized(const struct kith_config *cfg, const char *raw,
  * (db_group_begin), nothing of it is durable, and nothing may be
  * acknowledged, before db_group_commit succeeds.
  */
-void inbound_receive_db(const struct kith_config *cfg, sqlite3 *db,
+void inbound_receive_db(const struct kith_config *cfg, struct db *db,
     const char *raw, size_t len, size_t size, const char *envelope_from,
     const char *envelope_to, struct inbound_result *res);
 
@@ -95,12 +96,12 @@ void inbound_parsed_release(struct inbound_parsed *p);
  * (whole: nothing of it over a limit), without parsing it again: the
  * same routing, verdicts and rows.
  */
-void inbound_receive_parsed(const struct kith_config *cfg, sqlite3 *db,
+void inbound_receive_parsed(const struct kith_config *cfg, struct db *db,
     const struct inbound_parsed *p, const char *envelope_from,
     const char *envelope_to, struct inbound_result *res);
 
 /* inbound_size_limit_db - inbound_size_limit on an open connection. */
-size_t inbound_size_limit_db(const struct kith_config *cfg, sqlite3 *db,
+size_t inbound_size_limit_db(const struct kith_config *cfg, struct db *db,
     const char *envelope_to);
 
 #endif

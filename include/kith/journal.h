@@ -22,7 +22,8 @@
 #define KITH_JOURNAL_H
 
 #include <stdint.h>
-#include <sqlite3.h>
+
+struct db;
 
 struct journal;
 
@@ -53,7 +54,7 @@ struct journal_recovery {
  * until journal_recovery_finish().  Returns the number of rows recorded
  * as sent, or -1 on a database error.
  */
-int journal_recover(sqlite3 *db, const char *dir,
+int journal_recover(struct db *db, const char *dir,
     struct journal_recovery *rec);
 /* After the transaction: remove the journals when it committed, then unlock. */
 void journal_recovery_finish(struct journal_recovery *rec, int committed);

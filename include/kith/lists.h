@@ -10,7 +10,8 @@
 
 #include <stdint.h>
 #include <stdio.h>
-#include <sqlite3.h>
+
+struct db;
 
 struct list {
 	int64_t id;
@@ -27,38 +28,38 @@ void list_release(struct list *l);
  * list_create - a new list with its first owner.  KITH_OK, or KITH_PERM
  * with a line in err (bad address, exists), KITH_TEMP when busy.
  */
-int list_create(sqlite3 *db, const char *address, const char *owner,
+int list_create(struct db *db, const char *address, const char *owner,
     const char *name, const char *description, char *err, size_t errlen);
 
 /*
  * list_find - by full address or bare name (unique local part).
  * KITH_OK and *l filled; KITH_PERM with err when no such list.
  */
-int list_find(sqlite3 *db, const char *spec, struct list *l, char *err,
+int list_find(struct db *db, const char *spec, struct list *l, char *err,
     size_t errlen);
 /* By local part and domain, as inbound sees it; KITH_OK or KITH_PERM. */
-int list_find_exact(sqlite3 *db, const char *local, const char *domain,
+int list_find_exact(struct db *db, const char *local, const char *domain,
     struct list *l);
 
 /* By id; KITH_OK or KITH_PERM. */
-int list_find_id(sqlite3 *db, int64_t id, struct list *l);
+int list_find_id(struct db *db, int64_t id, struct list *l);
 
-int list_remove(sqlite3 *db, const struct list *l);
+int list_remove(struct db *db, const struct list *l);
 
 /* Call fn for each list, ordered by address; stops when fn returns non-zero. */
-int list_foreach(sqlite3 *db, int (*fn)(const struct list *, int64_t members,
+int list_foreach(struct db *db, int (*fn)(const struct list *, int64_t members,
     void *), void *ctx);
 
 /* Value of a setting (stored or default); caller frees.  NULL for unknown keys. */
-char *list_setting(sqlite3 *db, int64_t list_id, const char *key);
+char *list_setting(struct db *db, int64_t list_id, const char *key);
 /* Integer setting; def when unknown or not a number. */
-int64_t list_setting_int(sqlite3 *db, int64_t list_id, const char *key,
+int64_t list_setting_int(struct db *db, int64_t list_id, const char *key,
     int64_t def);
 /* Validate and store; KITH_PERM with err when key or value is not allowed. */
-int list_setting_set(sqlite3 *db, int64_t list_id, const char *key,
+int list_setting_set(struct db *db, int64_t list_id, const char *key,
     const char *value, char *err, size_t errlen);
 /* Print "key = value" for every setting. */
-void list_settings_print(sqlite3 *db, int64_t list_id, FILE *out);
+void list_settings_print(struct db *db, int64_t list_id, FILE *out);
 /* Print the settings table: key, allowed values, default, help. */
 void list_settings_help(FILE *out);
 

@@ -8,7 +8,8 @@
 
 #include <stdint.h>
 #include <stdio.h>
-#include <sqlite3.h>
+
+struct db;
 
 struct member {
 	int64_t id;
@@ -31,49 +32,49 @@ enum member_result { MEMBER_ADDED, MEMBER_EXISTS, MEMBER_INVALID,
 	MEMBER_REMOVED, MEMBER_NOT_FOUND, MEMBER_ERROR };
 
 /* Add inside the caller's transaction or alone (autocommit). */
-enum member_result member_add(sqlite3 *db, int64_t list_id,
+enum member_result member_add(struct db *db, int64_t list_id,
     const char *address, const char *name);
-enum member_result member_remove(sqlite3 *db, int64_t list_id,
+enum member_result member_remove(struct db *db, int64_t list_id,
     const char *address);
 /* KITH_OK and *m filled, or KITH_PERM when address is not a member. */
-int member_find(sqlite3 *db, int64_t list_id, const char *address,
+int member_find(struct db *db, int64_t list_id, const char *address,
     struct member *m);
 
 /* KITH_OK and *m, or KITH_PERM: by member id, within list_id. */
-int member_find_id(sqlite3 *db, int64_t list_id, int64_t id, struct member *m);
+int member_find_id(struct db *db, int64_t list_id, int64_t id, struct member *m);
 /* Set role (owner|moderator|member), KITH_PERM for other values or no member. */
-int member_set_role(sqlite3 *db, int64_t list_id, const char *address,
+int member_set_role(struct db *db, int64_t list_id, const char *address,
     const char *role);
 /* Set a column: "moderated" 0/1, "mode" (each|digest-daily|digest-weekly|
  * nomail) with until for nomail. KITH_PERM for a bad value or no member. */
-int member_set_mode(sqlite3 *db, int64_t list_id, const char *address,
+int member_set_mode(struct db *db, int64_t list_id, const char *address,
     const char *mode, int64_t until);
-int member_set_moderated(sqlite3 *db, int64_t list_id, const char *address,
+int member_set_moderated(struct db *db, int64_t list_id, const char *address,
     int on);
 /* mime | plain; KITH_PERM for other values or no member. */
-int member_set_digest_format(sqlite3 *db, int64_t list_id,
+int member_set_digest_format(struct db *db, int64_t list_id,
     const char *address, const char *format);
 /*
  * member_set_lang - the member's own language ("cs"; "" for the list's).
  * The caller checks that Kith has it (template_lang_ok).  KITH_PERM for a
  * malformed code or no such member.
  */
-int member_set_lang(sqlite3 *db, int64_t list_id, const char *address,
+int member_set_lang(struct db *db, int64_t list_id, const char *address,
     const char *code);
 /* member_lang - the member's own language, "" when none or not a member;
  * caller frees. */
-char *member_lang(sqlite3 *db, int64_t list_id, const char *address);
+char *member_lang(struct db *db, int64_t list_id, const char *address);
 /* Count one more accepted post for address (no-op for non-members). */
-void member_count_post(sqlite3 *db, int64_t list_id, const char *address);
+void member_count_post(struct db *db, int64_t list_id, const char *address);
 
 /* Add (on) or remove a tag of a member; KITH_PERM when not a member. */
-int member_tag(sqlite3 *db, int64_t list_id, const char *address,
+int member_tag(struct db *db, int64_t list_id, const char *address,
     const char *tag, int on);
 /* A member's tags, comma-separated ("" for none); caller frees. */
-char *member_tags(sqlite3 *db, int64_t member_id);
+char *member_tags(struct db *db, int64_t member_id);
 
 /* Call fn for each member ordered by address; stop when fn returns non-zero. */
-int member_foreach(sqlite3 *db, int64_t list_id,
+int member_foreach(struct db *db, int64_t list_id,
     int (*fn)(const struct member *, void *), void *ctx);
 
 struct import_counts {
@@ -99,7 +100,7 @@ typedef void (*import_bad_fn)(int lineno, const char *text, const char *why,
  * of {"address", "name"} (bytes that are not UTF-8 become U+FFFD).
  * Export, import into another list and export again gives the same bytes.
  */
-int member_export(sqlite3 *db, int64_t list_id, int json, FILE *out);
+int member_export(struct db *db, int64_t list_id, int json, FILE *out);
 
 /*
  * member_import - add the members read from in, in one transaction:
@@ -112,10 +113,10 @@ int member_export(sqlite3 *db, int64_t list_id, int json, FILE *out);
  * Refused records go to bad (may be NULL) and count as invalid.  KITH_OK,
  * KITH_TEMP (nothing imported), KITH_PERM when in cannot be read.
  */
-int member_import(sqlite3 *db, int64_t list_id, FILE *in,
+int member_import(struct db *db, int64_t list_id, FILE *in,
     struct import_counts *counts, import_bad_fn bad, void *ctx);
 /* The same, leaving out (and counting) the addresses skip names. */
-int member_import_skip(sqlite3 *db, int64_t list_id, FILE *in,
+int member_import_skip(struct db *db, int64_t list_id, FILE *in,
     struct import_counts *counts, import_bad_fn bad, void *ctx,
     const struct import_skip *skip);
 

@@ -20,7 +20,6 @@
 #define KITH_MEMBERSHIP_H
 
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "kith/config.h"
 #include "kith/confirm.h"
@@ -29,6 +28,8 @@
 #include "kith/outcome.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
+
+struct db;
 
 #define APPROVE_TTL (30 * 86400)	/* a request to join an approve list */
 
@@ -93,11 +94,11 @@ int membership_unsubscribe_token(const struct mail_ctx *c, const char *token,
     struct outcome *out);
 
 /* Cron: expire pending confirmations, end nomail periods, daily owner summaries. */
-int membership_cron(const struct kith_config *cfg, sqlite3 *db,
+int membership_cron(const struct kith_config *cfg, struct db *db,
     const struct token_key *key, int64_t now);
 
 /* 1 when address is an owner or moderator of the list. */
-int membership_is_moderator(sqlite3 *db, int64_t list_id, const char *address);
+int membership_is_moderator(struct db *db, int64_t list_id, const char *address);
 
 /* Parse "YYYY-MM-DD" as midnight UTC; -1 when not a date. */
 int64_t parse_date(const char *s);

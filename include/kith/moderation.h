@@ -16,6 +16,8 @@
 #include "kith/membership.h"
 #include "kith/message.h"
 
+struct db;
+
 enum mod_action { MOD_APPROVE, MOD_REJECT, MOD_DISCARD };
 
 struct held {
@@ -47,10 +49,10 @@ int moderation_reply(const struct mail_ctx *c, const char *token,
     const char *sender, const struct message *reply);
 
 /* Held posts of a list (list_id 0: all), oldest first. */
-int moderation_foreach(sqlite3 *db, int64_t list_id,
+int moderation_foreach(struct db *db, int64_t list_id,
     int (*fn)(const struct held *, void *), void *ctx);
 /* One held post with its raw bytes (caller frees *raw). */
-int moderation_get(sqlite3 *db, int64_t id, struct held *h, char **raw,
+int moderation_get(struct db *db, int64_t id, struct held *h, char **raw,
     size_t *len);
 
 /*
@@ -64,11 +66,11 @@ int moderation_token_fits(const char *token, const struct held *h);
  * rejected, discarded, expired), by whom and when: KITH_OK with *outcome
  * and *by (caller frees), KITH_PERM when nothing is known.
  */
-int moderation_outcome(sqlite3 *db, int64_t id, int64_t list_id,
+int moderation_outcome(struct db *db, int64_t id, int64_t list_id,
     char **outcome, char **by, int64_t *at);
 
 /* Cron: expire held posts past their time, telling the posters. */
-int moderation_expire(const struct kith_config *cfg, sqlite3 *db,
+int moderation_expire(const struct kith_config *cfg, struct db *db,
     const struct token_key *key, int64_t now);
 
 #endif

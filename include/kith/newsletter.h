@@ -17,13 +17,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "kith/config.h"
 #include "kith/feature.h"
 #include "kith/lists.h"
 #include "kith/template.h"
 #include "kith/tokens.h"
+
+struct db;
 
 struct campaign {
 	int64_t id, list_id;
@@ -54,19 +55,19 @@ struct newsletter_draft {
  * template, unknown variable, bad tag); KITH_TEMP when busy.  now is
  * when it was created.
  */
-int newsletter_create(const struct kith_config *cfg, sqlite3 *db,
+int newsletter_create(const struct kith_config *cfg, struct db *db,
     const struct list *l, const struct newsletter_draft *d, int64_t now,
     int64_t *id, char *err, size_t errlen);
 
 /* KITH_OK and *c (campaign_release), or KITH_PERM when no such campaign. */
-int newsletter_get(sqlite3 *db, int64_t id, struct campaign *c);
+int newsletter_get(struct db *db, int64_t id, struct campaign *c);
 
 /* Campaigns of a list, oldest first; stops when fn returns non-zero. */
-int newsletter_foreach(sqlite3 *db, int64_t list_id,
+int newsletter_foreach(struct db *db, int64_t list_id,
     int (*fn)(const struct campaign *, void *), void *ctx);
 
 /* Draft or scheduled -> scheduled at (UTC seconds); KITH_PERM with err. */
-int newsletter_schedule(sqlite3 *db, int64_t id, int64_t at, const char *tz,
+int newsletter_schedule(struct db *db, int64_t id, int64_t at, const char *tz,
     char *err, size_t errlen);
 
 /*
@@ -75,7 +76,7 @@ int newsletter_schedule(sqlite3 *db, int64_t id, int64_t at, const char *tz,
  * (*dropped counts them), finished at now.  KITH_PERM with err once sent
  * or cancelled.
  */
-int newsletter_cancel(sqlite3 *db, int64_t id, int64_t now, int64_t *dropped,
+int newsletter_cancel(struct db *db, int64_t id, int64_t now, int64_t *dropped,
     char *err, size_t errlen);
 
 /*
@@ -84,7 +85,7 @@ int newsletter_cancel(sqlite3 *db, int64_t id, int64_t now, int64_t *dropped,
  * was already sending (nothing done, not an error).  KITH_PERM with err
  * when sent or cancelled.
  */
-int newsletter_start(sqlite3 *db, int64_t id, int64_t now,
+int newsletter_start(struct db *db, int64_t id, int64_t now,
     int64_t *recipients, char *err, size_t errlen);
 
 /*
@@ -97,13 +98,13 @@ int newsletter_cron(const struct site_ctx *c, int64_t now);
 extern const struct feature newsletter_feature;
 
 /* Sending campaigns with no copy left to send become 'sent'. */
-int newsletter_mark_finished(sqlite3 *db, int64_t now);
+int newsletter_mark_finished(struct db *db, int64_t now);
 
 struct newsletter_status {
 	int64_t total, pending, sent, deferred, failed, bounced;
 	int64_t started, finished;	/* 0 = not yet */
 };
-int newsletter_status(sqlite3 *db, const struct campaign *c,
+int newsletter_status(struct db *db, const struct campaign *c,
     struct newsletter_status *s);
 
 /* One recipient's data for newsletter_render. */
@@ -143,7 +144,7 @@ char *newsletter_view(const struct campaign *c, const struct list *l,
  * list, a prepared member lookup).
  */
 struct newsletter_cache;
-struct newsletter_cache *newsletter_cache_new(sqlite3 *db);
+struct newsletter_cache *newsletter_cache_new(struct db *db);
 void newsletter_cache_free(struct newsletter_cache *nc);
 
 /*

@@ -17,17 +17,18 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "kith/config.h"
 #include "kith/lists.h"
 #include "kith/template.h"
 #include "kith/tokens.h"
 
+struct db;
+
 /* What handlers share about the list and the mail being answered. */
 struct mail_ctx {
 	const struct kith_config *cfg;
-	sqlite3 *db;
+	struct db *db;
 	const struct token_key *key;
 	const struct list *l;
 	const char *in_reply_to;	/* Message-ID answered, or NULL */
@@ -66,7 +67,7 @@ struct notice_opts {
  * ban_notice is daily, at most once a day per address.  KITH_OK,
  * KITH_TEMP (database), KITH_PERM (template missing or wrong; logged).
  */
-int notice_queue(sqlite3 *db, const struct kith_config *cfg,
+int notice_queue(struct db *db, const struct kith_config *cfg,
     const struct list *l, const struct notice_opts *o);
 
 /*
@@ -74,7 +75,7 @@ int notice_queue(sqlite3 *db, const struct kith_config *cfg,
  * most one a day per list, address and kind (bans, refusals); records
  * the sending.  0 when one went out in the last 24 hours.
  */
-int notice_rate_ok(sqlite3 *db, int64_t list_id, const char *address,
+int notice_rate_ok(struct db *db, int64_t list_id, const char *address,
     const char *kind);
 
 /* The list's variables for templates: fills vars (room for 7), returns 7.
@@ -96,7 +97,7 @@ void notice_list_tv(struct tvars *tv, const struct list *l);
  * The member's is members.lang (member_set_lang), the list's its
  * setting `language`.
  */
-void notice_lang(sqlite3 *db, const struct list *l, const char *address,
+void notice_lang(struct db *db, const struct list *l, const char *address,
     char lang[NOTICE_LANG_LEN]);
 
 /*
@@ -112,7 +113,7 @@ int notice_lang_find(const struct kith_config *cfg, const char *word,
 char *notice_lang_list(const struct kith_config *cfg);
 
 /* notice_lang_name - notice_lang's language by its own name ("čeština"). */
-void notice_lang_name(const struct kith_config *cfg, sqlite3 *db,
+void notice_lang_name(const struct kith_config *cfg, struct db *db,
     const struct list *l, const char *address, char *name, size_t len);
 
 /*
@@ -140,7 +141,7 @@ char *notice_compose(const struct list *l, const char *role,
  * and out filled (template_out_release), or -1 logged once with the
  * file and line.
  */
-int notice_render(sqlite3 *db, const struct kith_config *cfg,
+int notice_render(struct db *db, const struct kith_config *cfg,
     const struct list *l, const char *lang, const char *tmpl,
     const struct tvars *tv, struct template_out *out);
 
@@ -148,7 +149,7 @@ int notice_render(sqlite3 *db, const struct kith_config *cfg,
  * notice_text - notice_render's body alone, the subject dropped;
  * caller frees.  NULL when the text is missing or wrong (logged).
  */
-char *notice_text(sqlite3 *db, const struct kith_config *cfg,
+char *notice_text(struct db *db, const struct kith_config *cfg,
     const struct list *l, const char *lang, const char *tmpl,
     const struct tvars *tv);
 

@@ -21,12 +21,13 @@
 
 #include <stdint.h>
 #include <stdio.h>
-#include <sqlite3.h>
 
 #include "kith/config.h"
 #include "kith/feature.h"
 #include "kith/lists.h"
 #include "kith/template.h"
+
+struct db;
 
 struct onboarding_step {
 	int64_t id, position, after, created;
@@ -35,7 +36,7 @@ struct onboarding_step {
 };
 
 /* Append a step; KITH_PERM with err (no such template, bad unless). */
-int onboarding_add(const struct kith_config *cfg, sqlite3 *db,
+int onboarding_add(const struct kith_config *cfg, struct db *db,
     const struct list *l, int64_t after, const char *template_name,
     const char *unless, int64_t now, int64_t *position, char *err,
     size_t errlen);
@@ -45,9 +46,9 @@ int onboarding_add(const struct kith_config *cfg, sqlite3 *db,
  */
 char *onboarding_describe(const struct onboarding_step *s);
 /* Remove the step at position; later steps move up. */
-int onboarding_rm(sqlite3 *db, const struct list *l, int64_t position,
+int onboarding_rm(struct db *db, const struct list *l, int64_t position,
     char *err, size_t errlen);
-int onboarding_foreach(sqlite3 *db, const struct list *l,
+int onboarding_foreach(struct db *db, const struct list *l,
     int (*fn)(const struct onboarding_step *, void *), void *ctx);
 
 /* Send what is due for every list (own transactions); KITH_OK or KITH_TEMP. */
@@ -65,7 +66,7 @@ struct onboarding_funnel {
 	double median_days;	/* from the previous step (or joining) to this one */
 };
 
-int onboarding_progress(sqlite3 *db, const struct list *l,
+int onboarding_progress(struct db *db, const struct list *l,
     int (*fn)(const struct onboarding_funnel *, void *), void *ctx,
     int64_t *in_sequence, int64_t *finished);
 

@@ -15,7 +15,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
+
+struct db;
 
 /*
  * outbox_message_add - inside the caller's transaction.  KITH_OK and *id.
@@ -23,18 +24,18 @@
  * per-recipient List-Unsubscribe each member's copy gets at delivery, or
  * NULL for mail that is not list traffic (notices).
  */
-int outbox_message_add(sqlite3 *db, int64_t list_id, int64_t post_id,
+int outbox_message_add(struct db *db, int64_t list_id, int64_t post_id,
     const char *kind, const char *bounce_local, const char *domain,
     const char *unsubscribe, const char *data, size_t len, int64_t *id);
 /* One row per member of list_id who gets each message; *count set. */
-int outbox_fanout_members(sqlite3 *db, int64_t msg_id, int64_t list_id,
+int outbox_fanout_members(struct db *db, int64_t msg_id, int64_t list_id,
     int64_t *count);
 /*
  * outbox_fanout_mailable - one row per member of list_id who gets mail
  * at all (not no-mail, not disabled by bounces): newsletters, invitations,
  * polls and their results.  *count set.
  */
-int outbox_fanout_mailable(sqlite3 *db, int64_t msg_id, int64_t list_id,
+int outbox_fanout_mailable(struct db *db, int64_t msg_id, int64_t list_id,
     int64_t now, int64_t *count);
 
 /*
@@ -44,12 +45,12 @@ int outbox_fanout_mailable(sqlite3 *db, int64_t msg_id, int64_t list_id,
  * feature's own ("7:REQUEST", "3").  list_local's bounce address is its
  * envelope sender.
  */
-int outbox_render_add(sqlite3 *db, int64_t list_id, const char *list_local,
+int outbox_render_add(struct db *db, int64_t list_id, const char *list_local,
     const char *domain, const char *kind, const char *render,
     int64_t *msg_id);
 
 /* One row for rcpt (normalised by the caller). */
-int outbox_rcpt_add(sqlite3 *db, int64_t msg_id, const char *rcpt);
+int outbox_rcpt_add(struct db *db, int64_t msg_id, const char *rcpt);
 
 struct outbox_item {
 	int64_t id, msg_id;
@@ -67,7 +68,7 @@ struct outbox_item {
  * runs are applied first, in the same transaction: what they sent is
  * 'sent', what they held is released (journal.h).
  */
-int outbox_claim(sqlite3 *db, int64_t now, int lease, int limit,
+int outbox_claim(struct db *db, int64_t now, int lease, int limit,
     const char *journal_dir, const char *claimant, struct outbox_item **items,
     size_t *n);
 void outbox_items_free(struct outbox_item *items, size_t n);
@@ -86,7 +87,7 @@ struct outbox_message {
 };
 
 /* Load msg_id into m (release with outbox_message_release); KITH_OK/PERM. */
-int outbox_message_load(sqlite3 *db, int64_t msg_id,
+int outbox_message_load(struct db *db, int64_t msg_id,
     struct outbox_message *m);
 void outbox_message_release(struct outbox_message *m);
 
@@ -97,7 +98,7 @@ struct retry_policy {
 
 /* A prepared UPDATE reused for every result of a run (owns a statement). */
 struct outbox_marker;
-struct outbox_marker *outbox_marker_new(sqlite3 *db);
+struct outbox_marker *outbox_marker_new(struct db *db);
 void outbox_marker_free(struct outbox_marker *mk);
 
 /*
@@ -115,11 +116,11 @@ const char *outbox_mark(struct outbox_marker *mk,
  * that cannot send them before its lease runs out): claimable at once,
  * the attempt not counted.
  */
-int outbox_unclaim(sqlite3 *db, const struct outbox_item *items, size_t n);
+int outbox_unclaim(struct db *db, const struct outbox_item *items, size_t n);
 
 struct outbox_counts {
 	int64_t pending, sending, sent, deferred, failed;
 };
-int outbox_count(sqlite3 *db, struct outbox_counts *c);
+int outbox_count(struct db *db, struct outbox_counts *c);
 
 #endif

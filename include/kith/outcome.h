@@ -14,11 +14,12 @@
 #define KITH_OUTCOME_H
 
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "kith/config.h"
 #include "kith/lists.h"
 #include "kith/template.h"
+
+struct db;
 
 struct outcome {
 	struct tvars *tv;	/* owns "results", the list of records */
@@ -52,7 +53,7 @@ int outcome_has(const struct outcome *o, const char *kind);
  * outcome_text - the lines as results.txt words them for list l in
  * lang; caller frees.  NULL when the text is missing or wrong (logged).
  */
-char *outcome_text(sqlite3 *db, const struct kith_config *cfg,
+char *outcome_text(struct db *db, const struct kith_config *cfg,
     const struct list *l, const char *lang, const struct outcome *o);
 
 /* What results.txt may use: the list "results" and its records' values. */

@@ -6,10 +6,11 @@
 #define KITH_POLICY_H
 
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "kith/lists.h"
 #include "kith/message.h"
+
+struct db;
 
 /* 1 when the message already went through this list (List-Id / X-Loop). */
 int policy_is_loop(const struct message *m, const struct list *l);
@@ -39,7 +40,7 @@ enum post_verdict {
  * moderate_first_post and max_size settings, the member's moderation
  * flag and the bans.  *reason is a static string for logs and notices.
  */
-enum post_verdict policy_may_post(sqlite3 *db, const struct list *l,
+enum post_verdict policy_may_post(struct db *db, const struct list *l,
     const struct message *m, const char *envelope_from, const char **reason);
 
 #endif

@@ -14,7 +14,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "kith/config.h"
 #include "kith/feature.h"
@@ -23,6 +22,8 @@
 #include "kith/template.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
+
+struct db;
 
 #define POLL_MAX_OPTIONS 20
 
@@ -35,7 +36,7 @@ struct poll {
 };
 
 void poll_release(struct poll *p);
-int poll_get(sqlite3 *db, int64_t id, struct poll *p);
+int poll_get(struct db *db, int64_t id, struct poll *p);
 
 /*
  * poll_parse_choice - the options a line of a reply names: numbers
@@ -49,7 +50,7 @@ int poll_get(sqlite3 *db, int64_t id, struct poll *p);
 int poll_parse_choice(const char *line, const struct poll *p, int *chosen);
 
 /* Create and send to every member who gets mail (own transaction). */
-int poll_create(sqlite3 *db, const struct list *l, const char *question,
+int poll_create(struct db *db, const struct list *l, const char *question,
     char *const *options, size_t n, int multiple, int64_t closes,
     int64_t now, int64_t *id, int64_t *sent, char *err, size_t errlen);
 
@@ -62,7 +63,7 @@ int poll_create(sqlite3 *db, const struct list *l, const char *question,
  * reply goes to answer ("voted" or "vote_refused").  *line gets the log
  * line.  KITH_OK (recorded or refused), KITH_TEMP.
  */
-int poll_vote(const struct kith_config *cfg, sqlite3 *db,
+int poll_vote(const struct kith_config *cfg, struct db *db,
     const struct list *l, int64_t poll_id, const char *address,
     const char *text, int64_t now, struct outcome *answer, char *line,
     size_t n);
@@ -72,7 +73,7 @@ int poll_vote(const struct kith_config *cfg, sqlite3 *db,
  * now (poll_vote would record it); -1 with a "vote_refused" line in out
  * saying why.  Reads only.
  */
-int poll_vote_check(const struct kith_config *cfg, sqlite3 *db,
+int poll_vote_check(const struct kith_config *cfg, struct db *db,
     const struct list *l, int64_t poll_id, const char *address,
     const char *text, int64_t now, struct outcome *out);
 
@@ -91,7 +92,7 @@ int poll_handle_reply(const struct mail_ctx *c, const char *token,
  * Close now and send the results to the list (own transaction):
  * poll-results.txt, one copy in the list's language.
  */
-int poll_close(const struct kith_config *cfg, sqlite3 *db, int64_t id,
+int poll_close(const struct kith_config *cfg, struct db *db, int64_t id,
     int64_t now, char *err, size_t errlen);
 
 /* Close the polls whose time has come; KITH_OK or KITH_TEMP. */
@@ -101,21 +102,21 @@ struct poll_tally {
 	int64_t votes[POLL_MAX_OPTIONS];
 	int64_t voters, members;
 };
-int poll_tally(sqlite3 *db, const struct poll *p, struct poll_tally *t);
+int poll_tally(struct db *db, const struct poll *p, struct poll_tally *t);
 
 /* Members who get mail and have not voted, one per call of fn. */
-int poll_nonvoters(sqlite3 *db, const struct poll *p,
+int poll_nonvoters(struct db *db, const struct poll *p,
     int (*fn)(const char *address, void *), void *ctx);
 
 /* Votes per day (UTC date, count), oldest first. */
-int poll_timeline(sqlite3 *db, const struct poll *p,
+int poll_timeline(struct db *db, const struct poll *p,
     int (*fn)(const char *day, int64_t votes, void *), void *ctx);
 
 /*
  * Delivery: the copy an outbox row with render "poll:ID" stands for
  * (poll.txt in rcpt's language); NULL when it cannot be made.
  */
-char *poll_personalise(sqlite3 *db, const struct kith_config *cfg,
+char *poll_personalise(struct db *db, const struct kith_config *cfg,
     const struct token_key *key, const char *render, int64_t member_id,
     const char *rcpt, size_t *len);
 

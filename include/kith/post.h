@@ -7,11 +7,12 @@
 #define KITH_POST_H
 
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "kith/config.h"
 #include "kith/lists.h"
 #include "kith/message.h"
+
+struct db;
 
 struct post_outcome {
 	int duplicate;		/* the Message-ID was posted before: nothing done */
@@ -22,7 +23,7 @@ struct post_outcome {
 };
 
 /* KITH_OK (see o->duplicate), KITH_TEMP or KITH_PERM with o->error. */
-int post_accept(sqlite3 *db, const struct kith_config *cfg,
+int post_accept(struct db *db, const struct kith_config *cfg,
     const struct list *l, const struct message *m, struct post_outcome *o);
 
 #endif

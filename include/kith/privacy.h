@@ -18,12 +18,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "kith/membership.h"
 #include "kith/tokens.h"
 #include "kith/outcome.h"
 #include "kith/util.h"
+
+struct db;
 
 /* What forget does to the posts the person wrote. */
 enum privacy_posts {
@@ -62,7 +63,7 @@ extern const char *const privacy_columns[];
  * text for people.  bodies 0 leaves out the text of posts (a mail that
  * would be too big).  KITH_OK, KITH_PERM (not an address), KITH_TEMP.
  */
-int privacy_export(sqlite3 *db, const struct token_key *key,
+int privacy_export(struct db *db, const struct token_key *key,
     const char *address, int json, int bodies, int64_t now, struct buf *out);
 
 /*
@@ -77,7 +78,7 @@ int privacy_export(sqlite3 *db, const struct token_key *key,
  * is 0 when a reader kept the WAL from being truncated (the old bytes are
  * gone at the next checkpoint).
  */
-int privacy_forget(sqlite3 *db, const struct token_key *key,
+int privacy_forget(struct db *db, const struct token_key *key,
     const char *address, enum privacy_posts mode, int64_t now,
     struct buf *report, int *checkpointed, char *err, size_t errlen);
 
@@ -85,7 +86,7 @@ int privacy_forget(sqlite3 *db, const struct token_key *key,
  * privacy_forgotten - 1 when address was forgotten (and then *at, and
  * *banned ",0,3," when not NULL; caller frees), 0 when not, -1 on error.
  */
-int privacy_forgotten(sqlite3 *db, const struct token_key *key,
+int privacy_forgotten(struct db *db, const struct token_key *key,
     const char *address, int64_t *at, char **banned);
 
 /*
@@ -93,11 +94,11 @@ int privacy_forgotten(sqlite3 *db, const struct token_key *key,
  * record goes, unless it keeps a ban (privacy_banned), which still holds.
  * KITH_OK or KITH_TEMP.
  */
-int privacy_unforget(sqlite3 *db, const struct token_key *key,
+int privacy_unforget(struct db *db, const struct token_key *key,
     const char *address);
 
 /* 1 when address was forgotten while banned on list_id or site-wide. */
-int privacy_banned(sqlite3 *db, const struct token_key *key, int64_t list_id,
+int privacy_banned(struct db *db, const struct token_key *key, int64_t list_id,
     const char *address);
 
 /*
@@ -109,12 +110,12 @@ int privacy_banned(sqlite3 *db, const struct token_key *key, int64_t list_id,
  * the command line.  Inside the caller's transaction.  KITH_OK, KITH_PERM
  * (no such post: err says so), KITH_TEMP.
  */
-int privacy_remove_post(sqlite3 *db, int64_t id, const char *reason,
+int privacy_remove_post(struct db *db, int64_t id, const char *reason,
     const char *by, int64_t now, char *err, size_t errlen);
 
 /* A removed post: KITH_OK with its removal time, reason (caller frees)
  * and list id; KITH_PERM when id was never removed. */
-int privacy_removed(sqlite3 *db, int64_t id, int64_t *removed, char **reason,
+int privacy_removed(struct db *db, int64_t id, int64_t *removed, char **reason,
     int64_t *list_id);
 
 /*
@@ -122,7 +123,7 @@ int privacy_removed(sqlite3 *db, int64_t id, int64_t *removed, char **reason,
  * terms leave it) and checkpoint the WAL (TRUNCATE).  1 when the WAL was
  * emptied, 0 when a reader kept it, -1 on error.  Outside a transaction.
  */
-int privacy_scrub(sqlite3 *db);
+int privacy_scrub(struct db *db);
 
 /*
  * By mail (membership_act, after the sender confirmed or was proven):

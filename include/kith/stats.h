@@ -26,9 +26,10 @@
 
 #include <stdint.h>
 #include <stdio.h>
-#include <sqlite3.h>
 
 #include "kith/lists.h"
+
+struct db;
 
 struct stats;
 
@@ -36,7 +37,7 @@ struct stats;
  * Compute everything for list l from one read snapshot (one
  * transaction); NULL on a database error.  Caller frees with stats_free().
  */
-struct stats *stats_compute(sqlite3 *db, const struct list *l, int64_t now,
+struct stats *stats_compute(struct db *db, const struct list *l, int64_t now,
     int64_t since);
 void stats_free(struct stats *s);
 

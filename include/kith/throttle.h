@@ -11,7 +11,8 @@
 #define KITH_THROTTLE_H
 
 #include <stdint.h>
-#include <sqlite3.h>
+
+struct db;
 
 /*
  * throttle_parse - "600/min", "10/s", "5000/h", "20000/day"; "" or "0"
@@ -32,7 +33,7 @@ struct throttle_scope {
  * transaction.  KITH_OK and *wait_us = 0 when granted; KITH_OK and the
  * microseconds to wait when not yet; KITH_TEMP when the database is busy.
  */
-int throttle_take(sqlite3 *db, const struct throttle_scope *scopes, int n,
+int throttle_take(struct db *db, const struct throttle_scope *scopes, int n,
     int64_t now_us, int64_t *wait_us);
 
 /*
@@ -42,11 +43,11 @@ int throttle_take(sqlite3 *db, const struct throttle_scope *scopes, int n,
  * when allowed (and counted), KITH_OK with the microseconds to wait
  * when not (nothing counted), KITH_TEMP when the database is busy.
  */
-int throttle_allow(sqlite3 *db, const char *scope, int64_t interval_us,
+int throttle_allow(struct db *db, const char *scope, int64_t interval_us,
     int64_t burst, int64_t now_us, int64_t *wait_us);
 
 /* Forget the scopes starting with prefix that have caught up with now
  * (they would allow a full burst anyway); caller's transaction. */
-int throttle_prune(sqlite3 *db, const char *prefix, int64_t now_us);
+int throttle_prune(struct db *db, const char *prefix, int64_t now_us);
 
 #endif

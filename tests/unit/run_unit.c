@@ -10,11 +10,11 @@
 #include "kith/util.h"
 #include "unit.h"
 
-sqlite3 *
+struct db *
 unit_db(char *dir, size_t dirlen)
 {
 	char err[256], *path;
-	sqlite3 *db = NULL;
+	struct db *db = NULL;
 
 	snprintf(dir, dirlen, "%s/kith-unit.XXXXXX",
 	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");

@@ -174,7 +174,7 @@ static const struct {
 	  "after a long talk.", 2026, 6, 21 },
 };
 
-static sqlite3 *db;
+static struct db *db;
 static char dir[256];
 static int64_t list_id;
 
@@ -403,7 +403,7 @@ END_TEST
 /* ---- db_cached: connections in two threads at once ---- */
 
 struct hammer {
-	sqlite3 *db;
+	struct db *db;
 	int kinds;		/* how many different statements it runs */
 	int base, rounds, terms, wrong;
 	int *stop;		/* rounds < 0: until it is set */
@@ -422,7 +422,7 @@ hammer_run(void *arg)
 	for (int i = 0; h->rounds < 0 ? !__atomic_load_n(h->stop,
 	    __ATOMIC_ACQUIRE) : i < h->rounds; i++) {
 		int k = h->base + i % h->kinds;
-		sqlite3_stmt *st;
+		struct db_stmt *st;
 
 		buf_reset(&sql);
 		buf_addf(&sql, "SELECT %d WHERE 0 NOT IN (1", k);
@@ -430,14 +430,14 @@ hammer_run(void *arg)
 			buf_adds(&sql, ",1");
 		buf_adds(&sql, ")");
 		st = db_cached(h->db, sql.data);
-		if (st == NULL || sqlite3_step(st) != SQLITE_ROW) {
+		if (st == NULL || db_step(st) != DB_ROW) {
 			h->wrong++;
 			db_cached_done(st);
 			continue;
 		}
 		if (h->hold_us)
 			usleep((useconds_t)h->hold_us);
-		if (sqlite3_column_int(st, 0) != k)
+		if (db_col_int(st, 0) != k)
 			h->wrong++;
 		db_cached_done(st);
 	}
@@ -463,10 +463,18 @@ START_TEST(test_cached_threads)
 	    { NULL, 60, 100000, -1, 0, 0, &stop, 20 } };
 	pthread_t t[2];
 
-	for (int i = 0; i < 2; i++)
-		ck_assert_int_eq(sqlite3_open_v2(":memory:", &h[i].db,
-		    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL),
-		    SQLITE_OK);
+	char d[256], err[256];
+
+	snprintf(d, sizeof(d), "%s/kith-unit.XXXXXX", getenv("TMPDIR") ?
+	    getenv("TMPDIR") : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(d));
+	for (int i = 0; i < 2; i++) {
+		char *path = xasprintf("%s/%d.db", d, i);
+
+		ck_assert_int_eq(db_open_at_version(path, 0, &h[i].db, err,
+		    sizeof(err)), KITH_OK);
+		free(path);
+	}
 	for (int i = 0; i < 2; i++)
 		ck_assert_int_eq(pthread_create(&t[i], NULL, hammer_run, &h[i]),
 		    0);
@@ -476,14 +484,14 @@ START_TEST(test_cached_threads)
 	ck_assert_int_eq(h[1].wrong, 0);
 	/* the same statement twice at once: the second is a fresh one */
 	{
-		sqlite3_stmt *a = db_cached(h[1].db, "SELECT 7");
-		sqlite3_stmt *b = db_cached(h[1].db, "SELECT 7");
+		struct db_stmt *a = db_cached(h[1].db, "SELECT 7");
+		struct db_stmt *b = db_cached(h[1].db, "SELECT 7");
 
 		ck_assert_ptr_nonnull(a);
 		ck_assert_ptr_nonnull(b);
 		ck_assert_ptr_ne(a, b);
-		ck_assert_int_eq(sqlite3_step(a), SQLITE_ROW);
-		ck_assert_int_eq(sqlite3_step(b), SQLITE_ROW);
+		ck_assert_int_eq(db_step(a), DB_ROW);
+		ck_assert_int_eq(db_step(b), DB_ROW);
 		db_cached_done(b);
 		db_cached_done(a);
 		ck_assert_ptr_eq(db_cached(h[1].db, "SELECT 7"), a);
@@ -499,18 +507,17 @@ END_TEST
 START_TEST(test_migration)
 {
 	char d[256], *path, err[256];
-	sqlite3 *old = NULL, *now = NULL;
+	struct db *old = NULL, *now = NULL;
 	int st;
 
 	snprintf(d, sizeof(d), "%s/kith-unit.XXXXXX", getenv("TMPDIR") ?
 	    getenv("TMPDIR") : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(d));
 	path = xasprintf("%s/kith.db", d);
-	ck_assert_int_eq(sqlite3_open(path, &old), SQLITE_OK);
-	ck_assert_int_eq(fts_register(old), 0);
-	ck_assert_int_eq(db_migrate_to(old, 13, err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(db_open_at_version(path, 13, &old, err, sizeof(err)),
+	    KITH_OK);
 	/* what Kith 13 stored: lists, posts in two threads and months */
-	ck_assert_int_eq(sqlite3_exec(old, "INSERT INTO lists(id, address, local, "
+	ck_assert_int_eq(db_script(old, "INSERT INTO lists(id, address, local, "
 	    "domain, created) VALUES (1, 'a@x', 'a', 'x', 0), (2, 'b@x', 'b', "
 	    "'x', 0), (3, 'c@x', 'c', 'x', 0);"
 	    "INSERT INTO list_settings VALUES (1, 'archive_public', 'on'),"
@@ -520,9 +527,9 @@ START_TEST(test_migration)
 	    "(1, 1, 1, 'm1', 1, 'Καλημέρα', 0, 1780304400, 1, 'x', 'όλοι'),"
 	    "(2, 1, 2, 'm2', 1, 'Re: Καλημέρα', 0, 1782982800, 1, 'x', "
 	    "'화요일에 만나요'),"
-	    "(3, 1, 3, 'm3', 3, 'Other', 0, 1782982900, 1, 'x', 'text')", NULL,
-	    NULL, NULL), SQLITE_OK);
-	sqlite3_close(old);
+	    "(3, 1, 3, 'm3', 3, 'Other', 0, 1782982900, 1, 'x', 'text')"),
+	    KITH_OK);
+	db_close(old);
 	st = db_open(path, 0, 1000, DB_FAST, &now, err, sizeof(err));
 	ck_assert_msg(st == KITH_OK, "open: %s", err);
 	ck_assert_int_eq(db_int(now, 0, NULL, "PRAGMA user_version", ""),

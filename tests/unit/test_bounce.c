@@ -327,7 +327,7 @@ END_TEST
 
 /* The VERP token of row's copy to rcpt, as delivery makes it. */
 static char *
-verp_token(const struct token_key *k, sqlite3 *db, int64_t msg,
+verp_token(const struct token_key *k, struct db *db, int64_t msg,
     const char *rcpt)
 {
 	char payload[32];
@@ -342,7 +342,7 @@ verp_token(const struct token_key *k, sqlite3 *db, int64_t msg,
 
 /* What a member has been scored, in halves. */
 static int64_t
-scored(sqlite3 *db, const char *address)
+scored(struct db *db, const char *address)
 {
 	return db_int(db, -1, NULL, "SELECT coalesce(sum(score), 0) FROM "
 	    "bounces WHERE address=?", "t", address);
@@ -370,7 +370,7 @@ START_TEST(test_handle_scores_failures_only)
 	    "bounce-unit-test-secret", 23);
 	struct kith_config cfg;
 	char dir[256], err[256], line[512];
-	sqlite3 *db = unit_db(dir, sizeof(dir));
+	struct db *db = unit_db(dir, sizeof(dir));
 	struct list l;
 	int64_t msg;
 
@@ -400,7 +400,7 @@ START_TEST(test_handle_scores_failures_only)
 	}
 	list_release(&l);
 	token_key_free(k);
-	sqlite3_close(db);
+	db_close(db);
 	unit_rmdir(dir);
 }
 END_TEST

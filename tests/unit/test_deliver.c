@@ -28,7 +28,7 @@
 #include "unit.h"
 
 static char dir[256];
-static sqlite3 *db;
+static struct db *db;
 
 static void
 setup(void)
@@ -40,7 +40,7 @@ setup(void)
 static void
 teardown(void)
 {
-	sqlite3_close(db);
+	db_close(db);
 	unit_rmdir(dir);
 }
 
@@ -215,7 +215,7 @@ START_TEST(test_reply_outcome)
 	struct deliver_stats s;
 	char err[256] = "", state[16] = "";
 	int64_t msg, code = 0, delay = -1;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	ck_assert_int_eq(db_begin(db), KITH_OK);
 	ck_assert_int_eq(outbox_message_add(db, 0, 0, "test", "team-bounces",
@@ -230,13 +230,13 @@ START_TEST(test_reply_outcome)
 	    "deliver_run: %s", err);
 	st = db_prepare(db, "SELECT state, last_code, next_try - updated FROM "
 	    "outbox");
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step(st) == DB_ROW) {
 		snprintf(state, sizeof(state), "%s",
-		    sqlite3_column_text(st, 0));
-		code = sqlite3_column_int64(st, 1);
-		delay = sqlite3_column_int64(st, 2);
+		    db_col_str(st, 0));
+		code = db_col_int64(st, 1);
+		delay = db_col_int64(st, 2);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	ck_assert_msg(!strcmp(state, reply_cases[_i].state) &&
 	    code == reply_cases[_i].code, "%s after %d attempts: got %s %lld, "
 	    "want %s %d", reply_cases[_i].rcpt, reply_cases[_i].attempts,
@@ -323,7 +323,7 @@ worker(const char *jdir, int journal, int n, int alive, int tell)
 	struct journal *j = journal ? journal_open(jdir) : NULL;
 	struct outbox_item *items;
 	char *path = xasprintf("%s/kith.db", dir), err[256] = "";
-	sqlite3 *wdb;
+	struct db *wdb;
 	size_t got;
 	char c = 'x';
 

@@ -33,7 +33,7 @@
 #define T0 1780304400LL		/* 2026-06-01 09:00:00 UTC, a Monday */
 #define ISSUED (T0 + 86400 - 5400)	/* 2026-06-02 07:30 UTC */
 
-static sqlite3 *db;
+static struct db *db;
 static char dir[256];
 static struct list team;
 
@@ -69,7 +69,7 @@ static void
 teardown_list(void)
 {
 	list_release(&team);
-	sqlite3_close(db);
+	db_close(db);
 	unit_rmdir(dir);
 }
 

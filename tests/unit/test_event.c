@@ -51,7 +51,7 @@ END_TEST
 /* A list with members and one event, in a fresh database. */
 static char dir[256];
 static struct kith_config cfg;
-static sqlite3 *db;
+static struct db *db;
 static struct list l;
 static const char *const people[] = { "alice", "bob", "carol", "dave",
     "erin", "frank" };
@@ -99,7 +99,7 @@ static void
 teardown(void)
 {
 	list_release(&l);
-	sqlite3_close(db);
+	db_close(db);
 	config_release(&cfg);
 	unit_rmdir(dir);
 }
@@ -326,20 +326,20 @@ END_TEST
 static void
 nudged(char *out, size_t n)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT o.rcpt FROM outbox o JOIN "
+	struct db_stmt *st = db_prepare(db, "SELECT o.rcpt FROM outbox o JOIN "
 	    "outbox_messages m ON m.id=o.message_id WHERE m.kind='notice' AND "
 	    "instr(m.data, 'Subject: Are you coming?') ORDER BY o.rcpt");
 
 	*out = '\0';
 	ck_assert_ptr_nonnull(st);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *a = (const char *)sqlite3_column_text(st, 0);
+	while (db_step(st) == DB_ROW) {
+		const char *a = db_col_str(st, 0);
 		size_t len = strlen(out);
 
 		snprintf(out + len, n - len, "%s%.*s", len ? " " : "",
 		    (int)(strchr(a, '@') - a), a);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 }
 
 /*
@@ -930,15 +930,15 @@ answer_of(int64_t id, const char *address)
 static char *
 pending_confirms(void)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(group_concat("
+	struct db_stmt *st = db_prepare(db, "SELECT coalesce(group_concat("
 	    "address || ' ' || commands, '|'), '') FROM pending WHERE "
 	    "kind='confirm'");
 	char *out;
 
 	ck_assert_ptr_nonnull(st);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_eq(db_step(st), DB_ROW);
 	out = db_col_text(st, 0);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return out;
 }
 

@@ -40,7 +40,7 @@
 
 static char dir[256];
 static struct kith_config cfg;
-static sqlite3 *db;
+static struct db *db;
 static struct list l;
 static struct token_key *key;
 static int64_t bob, carol, dave;
@@ -146,7 +146,7 @@ teardown(void)
 {
 	token_key_free(key);
 	list_release(&l);
-	sqlite3_close(db);
+	db_close(db);
 	config_release(&cfg);
 	unit_rmdir(dir);
 }
@@ -293,7 +293,7 @@ END_TEST
 static char *
 last_notice(const char *rcpt)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT m.data FROM outbox o JOIN "
+	struct db_stmt *st = db_prepare(db, "SELECT m.data FROM outbox o JOIN "
 	    "outbox_messages m ON m.id=o.message_id WHERE m.kind='notice' AND "
 	    "o.rcpt=? ORDER BY m.id DESC LIMIT 1");
 	struct buf b;
@@ -301,10 +301,10 @@ last_notice(const char *rcpt)
 	buf_init(&b);
 	ck_assert_ptr_nonnull(st);
 	db_bind(st, "t", rcpt);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		describe(&b, (const char *)sqlite3_column_blob(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0));
-	sqlite3_finalize(st);
+	if (db_step(st) == DB_ROW)
+		describe(&b, (const char *)db_col_blob(st, 0),
+		    (size_t)db_col_bytes(st, 0));
+	db_finalize(st);
 	return b.data ? buf_detach(&b, NULL) : xstrdup("");
 }
 
@@ -312,7 +312,7 @@ last_notice(const char *rcpt)
 static char *
 notice_header(const char *rcpt, const char *name)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT m.data FROM outbox o JOIN "
+	struct db_stmt *st = db_prepare(db, "SELECT m.data FROM outbox o JOIN "
 	    "outbox_messages m ON m.id=o.message_id WHERE m.kind='notice' AND "
 	    "o.rcpt=? ORDER BY m.id DESC LIMIT 1");
 	char *v = NULL, err[128];
@@ -320,13 +320,13 @@ notice_header(const char *rcpt, const char *name)
 
 	ck_assert_ptr_nonnull(st);
 	db_bind(st, "t", rcpt);
-	if (sqlite3_step(st) == SQLITE_ROW && message_parse(&m,
-	    (const char *)sqlite3_column_blob(st, 0),
-	    (size_t)sqlite3_column_bytes(st, 0), err, sizeof(err)) == 0) {
+	if (db_step(st) == DB_ROW && message_parse(&m,
+	    (const char *)db_col_blob(st, 0),
+	    (size_t)db_col_bytes(st, 0), err, sizeof(err)) == 0) {
 		v = message_header(&m, name);
 		message_release(&m);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return v ? v : xstrdup("");
 }
 

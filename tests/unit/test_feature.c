@@ -28,7 +28,7 @@
 
 static char dir[256];
 static struct kith_config cfg;
-static sqlite3 *db;
+static struct db *db;
 static struct list l;
 
 #define NOW 1796083200LL		/* 2026-12-01 00:00 UTC */
@@ -59,7 +59,7 @@ teardown(void)
 {
 	list_release(&l);
 	if (db)
-		sqlite3_close(db);
+		db_close(db);
 	config_release(&cfg);
 	unit_rmdir(dir);
 }
@@ -183,7 +183,7 @@ START_TEST(test_old_queue_delivers)
 	    "campaign_id INTEGER", ""), KITH_OK);
 	ck_assert_int_eq(db_exec(db, "UPDATE outbox_messages SET campaign_id=?, "
 	    "render='' WHERE kind='newsletter'", "i", campaign), KITH_OK);
-	ck_assert_int_eq(sqlite3_changes(db), 1);
+	ck_assert_int_eq(db_changes(db), 1);
 	/* and without what the later steps add (16: languages, 14: the web
 	 * archive's counts and parts, 13: privacy) */
 	ck_assert_int_eq(db_exec(db, "ALTER TABLE members DROP COLUMN lang", ""),

@@ -169,7 +169,7 @@ START_TEST(test_archive_undated)
 	struct import_counts n;
 	struct list l;
 	char dir[256], err[256], *path;
-	sqlite3 *db = unit_db(dir, sizeof(dir));
+	struct db *db = unit_db(dir, sizeof(dir));
 	FILE *f;
 
 	ck_assert_ptr_nonnull(db);
@@ -189,7 +189,7 @@ START_TEST(test_archive_undated)
 	    "message_id='undated@example.org'", ""), t);
 	free(path);
 	list_release(&l);
-	sqlite3_close(db);
+	db_close(db);
 	unit_rmdir(dir);
 }
 END_TEST

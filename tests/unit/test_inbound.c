@@ -16,7 +16,7 @@
 
 static char dir[256];
 static struct kith_config cfg;
-static sqlite3 *db;
+static struct db *db;
 
 static void
 setup(void)
@@ -46,7 +46,7 @@ setup(void)
 static void
 teardown(void)
 {
-	sqlite3_close(db);
+	db_close(db);
 	config_release(&cfg);
 	unit_rmdir(dir);
 }

@@ -25,7 +25,7 @@
 #include "kith/util.h"
 #include "unit.h"
 
-static sqlite3 *db;
+static struct db *db;
 static char dir[256];
 static struct kith_config cfg;
 static struct list team;
@@ -55,7 +55,7 @@ teardown(void)
 {
 	list_release(&team);
 	free(cfg.data_dir);
-	sqlite3_close(db);
+	db_close(db);
 	unit_rmdir(dir);
 	template_cache_clear();
 }

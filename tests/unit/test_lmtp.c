@@ -317,7 +317,7 @@ END_TEST
 
 static char dir[256];
 static struct kith_config cfg;
-static sqlite3 *db;
+static struct db *db;
 
 static void
 setup(void)
@@ -368,7 +368,7 @@ post(const char *id, struct inbound_result *res)
 START_TEST(test_group)
 {
 	struct inbound_result res;
-	sqlite3 *other;
+	struct db *other;
 	char err[256], *path = config_db_path(&cfg);
 
 	ck_assert_int_eq(db_open(path, 0, 100, DB_FAST, &other, err,
@@ -421,8 +421,8 @@ START_TEST(test_group_savepoints)
 	    ""), 13);
 	/* once the group's transaction is gone, db_begin says try again */
 	ck_assert_int_eq(db_group_begin(db), KITH_OK);
-	ck_assert_int_eq(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL),
-	    SQLITE_OK);
+	ck_assert_int_eq(db_script(db, "ROLLBACK"),
+	    DB_OK);
 	ck_assert_int_eq(db_begin(db), KITH_TEMP);
 	ck_assert_int_eq(db_group_commit(db), KITH_TEMP);
 }
@@ -430,7 +430,7 @@ END_TEST
 
 /* found - posts the archive's word index finds for word, read on db. */
 static int64_t
-found(sqlite3 *on, const char *word)
+found(struct db *on, const char *word)
 {
 	return db_int(on, -1, NULL, "SELECT count(*) FROM posts_fts WHERE "
 	    "posts_fts MATCH ?", "t", word);
@@ -457,7 +457,7 @@ post_words(const char *id, const char *word, struct inbound_result *res)
 START_TEST(test_group_search)
 {
 	struct inbound_result res;
-	sqlite3 *other;
+	struct db *other;
 	char err[256], *path = config_db_path(&cfg);
 
 	ck_assert_int_eq(db_open(path, 0, 100, DB_FAST, &other, err,

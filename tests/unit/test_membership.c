@@ -238,7 +238,7 @@ static const struct {
 };
 
 static int64_t
-count_of(sqlite3 *db, const char *sql)
+count_of(struct db *db, const char *sql)
 {
 	return db_int(db, -1, NULL, sql, "");
 }
@@ -249,7 +249,7 @@ START_TEST(test_confirm)
 	struct kith_config cfg;
 	struct token_key *key = token_key_new(secret, sizeof(secret));
 	char dir[256], err[256], payload[32], *tok;
-	sqlite3 *db = unit_db(dir, sizeof(dir));
+	struct db *db = unit_db(dir, sizeof(dir));
 	struct list l;
 	struct mail_ctx c;
 	struct outcome out;
@@ -322,17 +322,17 @@ END_TEST
 START_TEST(test_member_refs_indexed)
 {
 	char dir[256];
-	sqlite3 *db = unit_db(dir, sizeof(dir));
-	sqlite3_stmt *st = db_prepare(db,
+	struct db *db = unit_db(dir, sizeof(dir));
+	struct db_stmt *st = db_prepare(db,
 	    "SELECT m.name, f.\"from\" FROM sqlite_master m, "
 	    "pragma_foreign_key_list(m.name) f WHERE m.type='table' AND "
 	    "f.\"table\"='members'");
 	int refs = 0;
 
 	ck_assert_ptr_nonnull(st);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *table = (const char *)sqlite3_column_text(st, 0);
-		const char *col = (const char *)sqlite3_column_text(st, 1);
+	while (db_step(st) == DB_ROW) {
+		const char *table = db_col_str(st, 0);
+		const char *col = db_col_str(st, 1);
 
 		refs++;
 		ck_assert_msg(db_int(db, 0, NULL, "SELECT count(*) FROM "
@@ -341,7 +341,7 @@ START_TEST(test_member_refs_indexed)
 		    "%s.%s refers to members(id) with no index leading with it",
 		    table, col);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	ck_assert_int_ge(refs, 4);	/* member_tags, bounces, event_invites, rsvps */
 	db_close(db);
 	unit_rmdir(dir);

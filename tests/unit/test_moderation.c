@@ -19,7 +19,7 @@
 
 static char dir[256];
 static struct kith_config cfg;
-static sqlite3 *db;
+static struct db *db;
 static struct list l;
 
 static void
@@ -41,7 +41,7 @@ static void
 teardown(void)
 {
 	list_release(&l);
-	sqlite3_close(db);
+	db_close(db);
 	config_release(&cfg);
 	unit_rmdir(dir);
 }
@@ -54,7 +54,7 @@ hold(const char *message_id, int64_t expires)
 	    "sender, subject, reason, raw, created, expires) VALUES (?, ?, '', "
 	    "'Hi', 'non-member', 'x', ?, ?)", "itii", l.id, message_id,
 	    T - 3600, expires), KITH_OK);
-	return sqlite3_last_insert_rowid(db);
+	return db_last_id(db);
 }
 
 /* What became of held post id: the outcome word, who and when. */

@@ -73,7 +73,7 @@ END_TEST
 START_TEST(test_throttle_spacing)
 {
 	char dir[256];
-	sqlite3 *db = unit_db(dir, sizeof(dir));
+	struct db *db = unit_db(dir, sizeof(dir));
 	struct throttle_scope sc[2] = { { "site", 100000 }, { "list:1", 0 } };
 	int64_t now = 1000000000, wait, granted = 0;
 
@@ -236,7 +236,7 @@ START_TEST(test_campaign_clock)
 	struct kith_config cfg;
 	struct list l;
 	char dir[256], err[256];
-	sqlite3 *db = unit_db(dir, sizeof(dir));
+	struct db *db = unit_db(dir, sizeof(dir));
 	int64_t id, dropped;
 
 	ck_assert_ptr_nonnull(db);
@@ -261,7 +261,7 @@ START_TEST(test_campaign_clock)
 	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT finished FROM campaigns "
 	    "WHERE id=?", "i", id), t + 3600);
 	list_release(&l);
-	sqlite3_close(db);
+	db_close(db);
 	config_release(&cfg);
 	unit_rmdir(dir);
 }

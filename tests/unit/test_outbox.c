@@ -11,7 +11,7 @@
 #include "unit.h"
 
 static char dir[256];
-static sqlite3 *db;
+static struct db *db;
 
 static void
 setup(void)
@@ -23,7 +23,7 @@ setup(void)
 static void
 teardown(void)
 {
-	sqlite3_close(db);
+	db_close(db);
 	unit_rmdir(dir);
 }
 
@@ -50,13 +50,13 @@ static const char *
 state_of(int64_t row)
 {
 	static char buf[32];
-	sqlite3_stmt *st = db_prepare(db, "SELECT state FROM outbox WHERE id=?");
+	struct db_stmt *st = db_prepare(db, "SELECT state FROM outbox WHERE id=?");
 
 	db_bind(st, "i", row);
 	buf[0] = '\0';
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(buf, sizeof(buf), "%s", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	if (db_step(st) == DB_ROW)
+		snprintf(buf, sizeof(buf), "%s", db_col_str(st, 0));
+	db_finalize(st);
 	return buf;
 }
 

@@ -57,7 +57,7 @@ END_TEST
 START_TEST(test_loop_and_rights)
 {
 	char dir[256], err[256];
-	sqlite3 *db = unit_db(dir, sizeof(dir));
+	struct db *db = unit_db(dir, sizeof(dir));
 	struct list l;
 	struct message m;
 	const char *loop1 = "From: a@b.org\nX-Loop: Team@Example.org\n\nx\n";
@@ -147,7 +147,7 @@ START_TEST(test_loop_and_rights)
 	ck_assert_int_eq(list_setting_set(db, l.id, "subject_prefix", "a\nb", err,
 	    sizeof(err)), KITH_PERM);
 	list_release(&l);
-	sqlite3_close(db);
+	db_close(db);
 	unit_rmdir(dir);
 }
 END_TEST

@@ -105,7 +105,7 @@ START_TEST(test_vote)
 {
 	char dir[256], err[256], line[512], *opts[] = { "Friday", "Saturday",
 		"Sunday" }, *choice, *text;
-	sqlite3 *db = unit_db(dir, sizeof(dir));
+	struct db *db = unit_db(dir, sizeof(dir));
 	struct kith_config cfg;
 	struct list l;
 	struct outcome answer;
@@ -133,13 +133,13 @@ START_TEST(test_vote)
 	    sizeof(line)), KITH_OK);
 	ck_assert_int_eq(db_commit(db), KITH_OK);
 	{
-		sqlite3_stmt *st = db_prepare(db, "SELECT choices FROM "
+		struct db_stmt *st = db_prepare(db, "SELECT choices FROM "
 		    "poll_votes WHERE address=?");
 
 		db_bind(st, "t", vote_cases[_i].address);
-		choice = xstrdup(sqlite3_step(st) == SQLITE_ROW ?
-		    (const char *)sqlite3_column_text(st, 0) : "");
-		sqlite3_finalize(st);
+		choice = xstrdup(db_step(st) == DB_ROW ?
+		    db_col_str(st, 0) : "");
+		db_finalize(st);
 	}
 	ck_assert_msg(!strcmp(choice, vote_cases[_i].stored), "case %d: "
 	    "stored '%s', want '%s' (%s)", _i, choice, vote_cases[_i].stored,

@@ -37,9 +37,9 @@ person_column(const char *name)
  * " table.column" each, into missing.
  */
 static void
-uncovered(sqlite3 *db, char *missing, size_t size)
+uncovered(struct db *db, char *missing, size_t size)
 {
-	sqlite3_stmt *t;
+	struct db_stmt *t;
 
 	missing[0] = '\0';
 	/* real tables: not sqlite's, not an FTS index nor its shadow tables */
@@ -49,15 +49,15 @@ uncovered(sqlite3 *db, char *missing, size_t size)
 	    "'table' AND v.sql LIKE 'CREATE VIRTUAL%' AND m.name LIKE v.name "
 	    "|| '\\_%' ESCAPE '\\') ORDER BY name");
 	ck_assert_ptr_nonnull(t);
-	while (sqlite3_step(t) == SQLITE_ROW) {
-		const char *table = (const char *)sqlite3_column_text(t, 0);
+	while (db_step(t) == DB_ROW) {
+		const char *table = db_col_str(t, 0);
 		const struct privacy_table *e = entry(table);
 		char *sql = xasprintf("SELECT name FROM pragma_table_info('%s')",
 		    table);
-		sqlite3_stmt *c = db_prepare(db, sql);
+		struct db_stmt *c = db_prepare(db, sql);
 
-		while (c && sqlite3_step(c) == SQLITE_ROW) {
-			const char *col = (const char *)sqlite3_column_text(c, 0);
+		while (c && db_step(c) == DB_ROW) {
+			const char *col = db_col_str(c, 0);
 			char key[80];
 
 			if (!person_column(col))
@@ -68,10 +68,10 @@ uncovered(sqlite3 *db, char *missing, size_t size)
 				snprintf(missing + strlen(missing),
 				    size - strlen(missing), " %s.%s", table, col);
 		}
-		sqlite3_finalize(c);
+		db_finalize(c);
 		free(sql);
 	}
-	sqlite3_finalize(t);
+	db_finalize(t);
 }
 
 /* The migrated schema is covered: a new migration that adds a table or
@@ -79,7 +79,7 @@ uncovered(sqlite3 *db, char *missing, size_t size)
 START_TEST(test_schema_covered)
 {
 	char dir[256], missing[4096];
-	sqlite3 *db = unit_db(dir, sizeof(dir));
+	struct db *db = unit_db(dir, sizeof(dir));
 
 	ck_assert_ptr_nonnull(db);
 	uncovered(db, missing, sizeof(missing));
@@ -94,12 +94,11 @@ END_TEST
 START_TEST(test_schema_new_table_caught)
 {
 	char dir[256], missing[4096];
-	sqlite3 *db = unit_db(dir, sizeof(dir));
+	struct db *db = unit_db(dir, sizeof(dir));
 
 	ck_assert_ptr_nonnull(db);
-	ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE wishlist (id INTEGER, "
-	    "address TEXT); ALTER TABLE digests ADD COLUMN sender TEXT", NULL,
-	    NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(db_script(db, "CREATE TABLE wishlist (id INTEGER, "
+	    "address TEXT); ALTER TABLE digests ADD COLUMN sender TEXT"), DB_OK);
 	uncovered(db, missing, sizeof(missing));
 	ck_assert_str_eq(missing, " digests.sender wishlist.address");
 	db_close(db);
@@ -111,12 +110,12 @@ END_TEST
 START_TEST(test_statements_prepare)
 {
 	char dir[256];
-	sqlite3 *db = unit_db(dir, sizeof(dir));
+	struct db *db = unit_db(dir, sizeof(dir));
 
 	ck_assert_ptr_nonnull(db);
 	for (size_t i = 0; i < privacy_ntables; i++) {
 		const struct privacy_table *e = &privacy_tables[i];
-		sqlite3_stmt *st;
+		struct db_stmt *st;
 
 		if (e->where) {
 			char *sql = xasprintf("SELECT * FROM %s WHERE %s",
@@ -124,13 +123,13 @@ START_TEST(test_statements_prepare)
 
 			st = db_prepare(db, sql);
 			ck_assert_msg(st != NULL, "%s", sql);
-			sqlite3_finalize(st);
+			db_finalize(st);
 			free(sql);
 		}
 		if (e->forget) {
 			st = db_prepare(db, e->forget);
 			ck_assert_msg(st != NULL, "%s", e->forget);
-			sqlite3_finalize(st);
+			db_finalize(st);
 		}
 	}
 	db_close(db);
@@ -164,9 +163,9 @@ START_TEST(test_posts_parse)
 END_TEST
 
 static void
-seed(sqlite3 *db)
+seed(struct db *db)
 {
-	ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO lists(id, address, "
+	ck_assert_int_eq(db_script(db, "INSERT INTO lists(id, address, "
 	    "local, domain, created) VALUES (1, 'team@example.org', 'team', "
 	    "'example.org', 0); INSERT INTO members(list_id, address, name, "
 	    "joined) VALUES (1, 'ann@example.net', 'Ann', 0), (1, "
@@ -186,11 +185,11 @@ seed(sqlite3 *db)
 	    "polls(id, list_id, question, options, created) VALUES (9, 1, "
 	    "'q', 'a', 0); INSERT INTO "
 	    "poll_votes(poll_id, member_id, address, choices, at) VALUES "
-	    "(9, 1, 'ann@example.net', '1', 0)", NULL, NULL, NULL), SQLITE_OK);
+	    "(9, 1, 'ann@example.net', '1', 0)"), DB_OK);
 }
 
 static int64_t
-count(sqlite3 *db, const char *sql)
+count(struct db *db, const char *sql)
 {
 	int st;
 
@@ -202,7 +201,7 @@ START_TEST(test_forget)
 	static const unsigned char secret[] = "0123456789abcdef0123456789abcdef";
 	struct token_key *key = token_key_new(secret, 32);
 	char dir[256], err[256];
-	sqlite3 *db = unit_db(dir, sizeof(dir));
+	struct db *db = unit_db(dir, sizeof(dir));
 	struct buf report, out;
 	int cp;
 
@@ -289,12 +288,11 @@ size_of(const char *dir, const char *name)
 
 /* One commit of about 1,200 pages: past the checkpoint's 1,000. */
 static void
-fill_wal(sqlite3 *db)
+fill_wal(struct db *db)
 {
-	ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO scratch SELECT "
+	ck_assert_int_eq(db_script(db, "INSERT INTO scratch SELECT "
 	    "zeroblob(3000) FROM (WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL "
-	    "SELECT i + 1 FROM c WHERE i < 1200) SELECT i FROM c)", NULL, NULL,
-	    NULL), SQLITE_OK);
+	    "SELECT i + 1 FROM c WHERE i < 1200) SELECT i FROM c)"), DB_OK);
 }
 
 /*
@@ -306,11 +304,10 @@ fill_wal(sqlite3 *db)
 START_TEST(test_kept_wal_scrubbed)
 {
 	char dir[256];
-	sqlite3 *db = unit_db(dir, sizeof(dir));
+	struct db *db = unit_db(dir, sizeof(dir));
 
 	ck_assert_ptr_nonnull(db);
-	ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE scratch(x)", NULL, NULL,
-	    NULL), SQLITE_OK);
+	ck_assert_int_eq(db_script(db, "CREATE TABLE scratch(x)"), DB_OK);
 	fill_wal(db);
 	ck_assert_int_eq(size_of(dir, "kith.db-wal"), 0);	/* the others */
 	db_keep_wal(db, 2000);
@@ -332,7 +329,7 @@ END_TEST
 START_TEST(test_remove_post)
 {
 	char dir[256], err[256] = "", *why = NULL;
-	sqlite3 *db = unit_db(dir, sizeof(dir));
+	struct db *db = unit_db(dir, sizeof(dir));
 	int64_t when = 0;
 
 	ck_assert_ptr_nonnull(db);

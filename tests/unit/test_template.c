@@ -770,18 +770,18 @@ END_TEST
 
 /* The mail notice_queue stored last. */
 static char *
-last_mail(sqlite3 *db)
+last_mail(struct db *db)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	char *mail = NULL;
 
-	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT data FROM "
-	    "outbox_messages ORDER BY id DESC LIMIT 1", -1, &st, NULL),
-	    SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		mail = xstrndup(sqlite3_column_blob(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0));
-	sqlite3_finalize(st);
+	st = db_prepare(db, "SELECT data FROM outbox_messages ORDER BY id "
+	    "DESC LIMIT 1");
+	ck_assert_ptr_nonnull(st);
+	if (db_step(st) == DB_ROW)
+		mail = xstrndup(db_col_blob(st, 0),
+		    (size_t)db_col_bytes(st, 0));
+	db_finalize(st);
 	ck_assert_ptr_nonnull(mail);
 	return mail;
 }
@@ -813,7 +813,7 @@ START_TEST(test_notice_subject)
 	struct notice_opts o;
 	struct list l;
 	char err[256], dbdir[256], *mail;
-	sqlite3 *db = unit_db(dbdir, sizeof(dbdir));
+	struct db *db = unit_db(dbdir, sizeof(dbdir));
 
 	ck_assert_ptr_nonnull(db);
 	ck_assert_int_eq(list_create(db, "team@example.org", "o@example.org",

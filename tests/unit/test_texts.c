@@ -130,7 +130,7 @@ END_TEST
 
 /* ---- a list to render for ---- */
 
-static sqlite3 *db;
+static struct db *db;
 static char dir[256];
 static struct kith_config cfg;
 static struct list team;
@@ -156,7 +156,7 @@ teardown_list(void)
 {
 	list_release(&team);
 	free(cfg.data_dir);
-	sqlite3_close(db);
+	db_close(db);
 	unit_rmdir(dir);
 }
 

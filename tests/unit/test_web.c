@@ -118,7 +118,7 @@ END_TEST
 START_TEST(test_throttle_allow)
 {
 	char dir[256];
-	sqlite3 *db = unit_db(dir, sizeof(dir));
+	struct db *db = unit_db(dir, sizeof(dir));
 	int64_t wait, t = 1000000000000LL, iv = 1000000;	/* 1 s */
 	int granted = 0;
 
@@ -154,18 +154,18 @@ END_TEST
 START_TEST(test_owner_index)
 {
 	char dir[256], *plan = NULL;
-	sqlite3 *db = unit_db(dir, sizeof(dir));
-	sqlite3_stmt *st;
+	struct db *db = unit_db(dir, sizeof(dir));
+	struct db_stmt *st;
 
 	ck_assert_ptr_nonnull(db);
 	st = db_prepare(db, "EXPLAIN QUERY PLAN SELECT address FROM members "
 	    "WHERE list_id=? AND role IN ('owner','moderator')");
 	ck_assert_ptr_nonnull(st);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		free(plan);
 		plan = db_col_text(st, 3);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	ck_assert_msg(plan && strstr(plan, "members_role") &&
 	    strstr(plan, "role=?"), "plan: %s", plan ? plan : "(none)");
 	free(plan);
@@ -187,7 +187,7 @@ site_open(struct site *s)
 {
 	struct kith_config cfg;
 	char err[256], *conf, *secret;
-	sqlite3 *db = unit_db(s->dir, sizeof(s->dir));
+	struct db *db = unit_db(s->dir, sizeof(s->dir));
 	struct member m;
 	FILE *f;
 
@@ -316,7 +316,7 @@ START_TEST(test_escaped)
 	struct site s;
 	struct web_response rs;
 	char *dbpath;
-	sqlite3 *db;
+	struct db *db;
 	char err[256];
 
 	site_open(&s);

@@ -4,6 +4,8 @@
 
 #include <check.h>
 
+struct db;
+
 Suite *address_suite(void);
 Suite *message_suite(void);
 Suite *tokens_suite(void);
@@ -41,8 +43,7 @@ Suite *lang_suite(void);
 Suite *moderation_suite(void);
 
 /* A fresh database in a temporary directory; caller closes and removes. */
-#include <sqlite3.h>
-sqlite3 *unit_db(char *dir, size_t dirlen);
+struct db *unit_db(char *dir, size_t dirlen);
 void unit_rmdir(const char *dir);
 
 #endif
