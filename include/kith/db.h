@@ -27,9 +27,20 @@ struct db_stmt;		/* one prepared statement on a connection */
  * What db_step and the other calls that answer a code answer: DB_ROW (a
  * row is ready), DB_DONE (no more rows), DB_OK, or an error code that
  * db_status() maps to KITH_TEMP or KITH_PERM and db_errmsg() words.
+ * The numbers are sqlite's primary codes; other backends map theirs
+ * onto them (a serialization failure is DB_BUSY, a full disk DB_FULL).
  */
 #define DB_OK		0
-#define DB_ERROR	1
+#define DB_ERROR	1	/* permanent */
+#define DB_BUSY		5	/* another writer: try again */
+#define DB_LOCKED	6
+#define DB_NOMEM	7
+#define DB_IOERR	10
+#define DB_FULL		13
+#define DB_CANTOPEN	14
+#define DB_PROTOCOL	15
+#define DB_CONSTRAINT	19	/* a unique or foreign key refused it */
+#define DB_MISUSE	21
 #define DB_ROW		100
 #define DB_DONE		101
 
