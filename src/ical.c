@@ -335,11 +335,14 @@ ical_parse(const char *text, struct ical_info *info)
 	info->uid = xstrdup("");
 	info->organizer = xstrdup("");
 	cal = icalparser_parse_string(text);
-	if (cal == NULL)
+	if (cal == NULL) {
+		ical_info_release(info);
 		return -1;
+	}
 	if (icalcomponent_isa(cal) != ICAL_VCALENDAR_COMPONENT &&
 	    icalcomponent_isa(cal) != ICAL_XROOT_COMPONENT) {
 		icalcomponent_free(cal);
+		ical_info_release(info);
 		return -1;
 	}
 	info->errors = icalcomponent_count_errors(cal);

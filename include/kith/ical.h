@@ -67,7 +67,8 @@ struct ical_info {
 	int errors;		/* lines libical could not read */
 };
 
-/* Parse text (NUL-terminated).  0, or -1 when it is no calendar at all. */
+/* Parse text (NUL-terminated).  0, or -1 when it is no calendar at all
+ * (info then holds nothing to release). */
 int ical_parse(const char *text, struct ical_info *info);
 void ical_info_release(struct ical_info *info);
 
