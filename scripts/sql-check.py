@@ -594,9 +594,20 @@ def pg_check(cur, sql):
     try:
         if PREPARABLE.match(text):
             cur.execute("PREPARE kith_check AS " + text)
+            cur.execute("SELECT parameter_types::text FROM "
+                        "pg_prepared_statements WHERE name='kith_check'")
+            types = cur.fetchone()[0]
             cur.execute("DEALLOCATE kith_check")
+            if "boolean" in types:
+                # Kith binds integers, text, blobs, NULL: never a boolean
+                return "a parameter taken for a boolean: %s (compare it: " \
+                    "?<>0)" % types
         else:
             cur.execute("BEGIN")
+            m = re.match(r"(?i)(?:ROLLBACK\s+TO|RELEASE)\s+(?:SAVEPOINT\s+)?"
+                         r"(\w+)\s*$", text)
+            if m:	# the savepoint of the statement that made it
+                cur.execute("SAVEPOINT " + m.group(1))
             cur.execute(text)
             cur.execute("ROLLBACK")
         return None

@@ -325,8 +325,9 @@ static int
 due_step_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct due_step *x = ctx;
-	int st = db_exec(db, "INSERT OR IGNORE INTO onboarding(list_id, "
-	    "address, step_id, outcome, at) VALUES (?, ?, ?, ?, ?)", "ititi",
+	int st = db_exec(db, "INSERT INTO onboarding(list_id, address, "
+	    "step_id, outcome, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO "
+	    "NOTHING", "ititi",
 	    x->l->id, x->address, x->step->id, x->outcome, x->now);
 
 	(void)err, (void)errlen;
