@@ -672,7 +672,7 @@ archive_find(struct db *db, int64_t list_id, const char *message_id,
 {
 	struct db_stmt *st = db_cached(db, "SELECT " POST_FIELDS ", p.body, "
 	    "p.parts FROM posts p WHERE p.list_id=? AND p.message_id=? AND "
-	    "p.archived");
+	    "p.archived<>0");
 	int rows, rc;
 
 	if (st == NULL)

@@ -245,7 +245,7 @@ outbox_unclaim(struct db *db, const struct outbox_item *items, size_t n)
 		return st;
 	for (size_t i = 0; i < n && st == KITH_OK; i++)
 		st = db_exec(db, "UPDATE outbox SET lease_until=0, "
-		    "claimed_by='', attempts=max(attempts-1, 0) WHERE id=? AND "
+		    "claimed_by='', attempts=CASE WHEN attempts>0 THEN attempts-1 ELSE 0 END WHERE id=? AND "
 		    "state='sending'",
 		    "i", items[i].id);
 	if (st == KITH_OK)
