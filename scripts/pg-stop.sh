@@ -1,0 +1,17 @@
+#!/bin/sh
+# pg-stop.sh DIR - stop the private cluster scripts/pg-start.sh DIR started
+# (fast shutdown: open sessions are ended).  Nothing to stop is no error.
+set -eu
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+[ $# -eq 1 ] || { echo "usage: pg-stop.sh DIR" >&2; exit 64; }
+DATA=$1/pg
+[ -s "$DATA/PG_VERSION" ] || exit 0
+if [ "$(id -u)" = 0 ]; then
+	OWNER=$(stat -c %U "$DATA")
+	runuser -u "$OWNER" -- "$PGBIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1 ||
+		exit 0
+	runuser -u "$OWNER" -- "$PGBIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null
+else
+	"$PGBIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1 || exit 0
+	"$PGBIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null
+fi
