@@ -594,9 +594,39 @@ def pg_check(cur, sql):
     try:
         if PREPARABLE.match(text):
             cur.execute("PREPARE kith_check AS " + text)
+            cur.execute("SELECT parameter_types::text, cardinality("
+                        "parameter_types) FROM pg_prepared_statements WHERE "
+                        "name='kith_check'")
+            types, nparams = cur.fetchone()
+            results = ""
+            if re.match(r"(?i)\s*(SELECT|WITH)\b", text):
+                # the columns' types, from one run on the empty schema
+                cur.execute("BEGIN")
+                try:
+                    cur.execute("EXECUTE kith_check%s" % (
+                        "(%s)" % ", ".join(["NULL"] * nparams)
+                        if nparams else ""))
+                    results = ",".join("boolean" if d.type_code == 16
+                                       else str(d.type_code)
+                                       for d in cur.description or [])
+                except psycopg2.Error:
+                    pass	# not a preparing error: the types are unknown
+                cur.execute("ROLLBACK")
             cur.execute("DEALLOCATE kith_check")
+            if "boolean" in types:
+                # Kith binds integers, text, blobs, NULL: never a boolean
+                return "a parameter taken for a boolean: %s (compare it: " \
+                    "?<>0)" % types
+            if results and "boolean" in results:
+                # sqlite answers 0/1 where PostgreSQL answers t/f
+                return "a boolean selected: %s (CASE WHEN ... THEN 1 " \
+                    "ELSE 0 END)" % results
         else:
             cur.execute("BEGIN")
+            m = re.match(r"(?i)(?:ROLLBACK\s+TO|RELEASE)\s+(?:SAVEPOINT\s+)?"
+                         r"(\w+)\s*$", text)
+            if m:	# the savepoint of the statement that made it
+                cur.execute("SAVEPOINT " + m.group(1))
             cur.execute(text)
             cur.execute("ROLLBACK")
         return None

@@ -27,11 +27,11 @@ post_release(struct post *p)
 
 /* The next free id of posts, or number in one list: a removed post's
  * (posts_removed) is never given again, its permalink stays its own. */
-#define NEXT_ID "(SELECT max(coalesce((SELECT max(id) FROM posts), 0), " \
-	"coalesce((SELECT max(id) FROM posts_removed), 0)) + 1)"
-#define NEXT_NUM "(SELECT max(coalesce((SELECT max(num) FROM posts WHERE " \
-	"list_id=?1), 0), coalesce((SELECT max(num) FROM posts_removed WHERE " \
-	"list_id=?1), 0)) + 1)"
+#define NEXT_ID "(SELECT coalesce(max(n), 0) + 1 FROM (SELECT max(id) AS " \
+	"n FROM posts UNION ALL SELECT max(id) FROM posts_removed) AS ids)"
+#define NEXT_NUM "(SELECT coalesce(max(n), 0) + 1 FROM (SELECT max(num) " \
+	"AS n FROM posts WHERE list_id=?1 UNION ALL SELECT max(num) FROM " \
+	"posts_removed WHERE list_id=?1) AS nums)"
 
 /*
  * The statements storing a post needs, kept prepared on the connection
@@ -220,9 +220,9 @@ archive_thread_merge(struct db *db, int64_t list_id, int64_t from, int64_t into)
 	if (st == KITH_OK)
 		st = db_exec(db, "INSERT INTO threads(id, list_id, first_post, "
 		    "posts, started, last) SELECT ?1, ?2, (SELECT q.id FROM "
-		    "posts q WHERE q.thread_id=?1 AND q.archived ORDER BY "
+		    "posts q WHERE q.thread_id=?1 AND q.archived<>0 ORDER BY "
 		    "q.received, q.id LIMIT 1), count(*), min(received), "
-		    "max(received) FROM posts WHERE thread_id=?1 AND archived "
+		    "max(received) FROM posts WHERE thread_id=?1 AND archived<>0 "
 		    "HAVING count(*) > 0", "ii", into, list_id);
 	return st;
 }
@@ -351,7 +351,7 @@ archive_foreach(struct db *db, int64_t list_id,
     int (*fn)(const struct post *, void *), void *ctx)
 {
 	struct db_stmt *st = db_prepare(db, POST_COLUMNS
-	    "WHERE p.list_id=? AND p.archived ORDER BY p.num");
+	    "WHERE p.list_id=? AND p.archived<>0 ORDER BY p.num");
 
 	if (st == NULL)
 		return KITH_PERM;
@@ -364,7 +364,7 @@ archive_get(struct db *db, int64_t id, struct post *p, char **raw,
     size_t *rawlen, char **text)
 {
 	struct db_stmt *st = db_prepare(db, POST_COLUMNS "WHERE "
-	    "p.id=? AND p.archived");
+	    "p.id=? AND p.archived<>0");
 	struct db_stmt *body;
 	int found = 0;
 
@@ -441,7 +441,7 @@ int
 archive_export_mbox(struct db *db, int64_t list_id, FILE *out)
 {
 	struct db_stmt *st = db_prepare(db, "SELECT sender, received, raw FROM "
-	    "posts WHERE list_id=? AND archived ORDER BY num");
+	    "posts WHERE list_id=? AND archived<>0 ORDER BY num");
 	struct buf b;
 	int rc;
 
@@ -482,7 +482,7 @@ archive_mbox_thread(struct db *db, int64_t list_id, int64_t thread_id,
 {
 	/* "+": by the thread's index, never by walking the whole list's */
 	struct db_stmt *st = db_prepare(db, "SELECT sender, received, raw FROM "
-	    "posts WHERE thread_id=? AND +list_id=? AND archived ORDER BY "
+	    "posts WHERE thread_id=? AND +list_id=? AND archived<>0 ORDER BY "
 	    "received, id");
 
 	if (st == NULL)
@@ -497,7 +497,7 @@ archive_mbox_range(struct db *db, int64_t list_id, int64_t from, int64_t to,
 {
 	struct db_stmt *st = db_prepare(db, "SELECT sender, received, raw FROM "
 	    "posts WHERE list_id=? AND received>=? AND received<? AND "
-	    "archived ORDER BY received, id");
+	    "archived<>0 ORDER BY received, id");
 
 	if (st == NULL)
 		return KITH_TEMP;
@@ -639,7 +639,7 @@ archive_thread_posts(struct db *db, int64_t list_id, int64_t thread_id,
 	/* "+": by the thread's index, never by walking the whole list's */
 	struct db_stmt *st = db_cached(db, "SELECT " POST_FIELDS ", p.body, "
 	    "p.parts FROM posts p WHERE p.thread_id=? AND +p.list_id=? AND "
-	    "p.archived ORDER BY p.received, p.id");
+	    "p.archived<>0 ORDER BY p.received, p.id");
 	int rows;
 
 	if (st == NULL)
@@ -654,10 +654,10 @@ archive_range_posts(struct db *db, int64_t list_id, int64_t from, int64_t to,
 {
 	struct db_stmt *st = db_cached(db, text ? "SELECT " POST_FIELDS ", "
 	    "p.body, p.parts FROM posts p WHERE p.list_id=? AND "
-	    "p.received>=? AND p.received<? AND p.archived ORDER BY "
+	    "p.received>=? AND p.received<? AND p.archived<>0 ORDER BY "
 	    "p.received, p.id" : "SELECT " POST_FIELDS ", '', p.parts FROM "
 	    "posts p WHERE p.list_id=? AND p.received>=? AND p.received<? "
-	    "AND p.archived ORDER BY p.received, p.id");
+	    "AND p.archived<>0 ORDER BY p.received, p.id");
 	int rows;
 
 	if (st == NULL)
@@ -672,7 +672,7 @@ archive_find(struct db *db, int64_t list_id, const char *message_id,
 {
 	struct db_stmt *st = db_cached(db, "SELECT " POST_FIELDS ", p.body, "
 	    "p.parts FROM posts p WHERE p.list_id=? AND p.message_id=? AND "
-	    "p.archived");
+	    "p.archived<>0");
 	int rows, rc;
 
 	if (st == NULL)
@@ -686,7 +686,7 @@ int
 archive_raw(struct db *db, int64_t id, struct buf *out)
 {
 	struct db_stmt *st = db_cached(db, "SELECT raw FROM posts WHERE id=? "
-	    "AND archived");
+	    "AND archived<>0");
 	int rc;
 
 	if (st == NULL)

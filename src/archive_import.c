@@ -129,8 +129,9 @@ digest_skip(struct importer *im)
 	for (int i = 0; i < 2 && st == KITH_OK; i++)
 		st = db_exec(im->db, "INSERT INTO digest_state(list_id, kind, "
 		    "last_post) VALUES (?1, ?2, (SELECT max(id) FROM posts "
-		    "WHERE list_id=?1)) ON CONFLICT DO UPDATE SET last_post="
-		    "excluded.last_post WHERE last_post>=?3", "iti", im->list_id,
+		    "WHERE list_id=?1)) ON CONFLICT (list_id, kind) DO UPDATE "
+		    "SET last_post=excluded.last_post WHERE "
+		    "digest_state.last_post>=?3", "iti", im->list_id,
 		    kinds[i], im->batch_before);
 	return st;
 }

@@ -345,7 +345,7 @@ clean_marked(struct search_hit *h, const char *prefix)
 	"bm25(posts_fts, 3.0, 1.0) AS score FROM posts_fts WHERE " \
 	"posts_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?9) w JOIN posts p ON " \
 	"p.id=w.id WHERE p.list_id=?2 AND " \
-	"p.archived AND (?3=0 OR p.received>=?3) AND (?4=0 OR " \
+	"p.archived<>0 AND (?3=0 OR p.received>=?3) AND (?4=0 OR " \
 	"p.received<?4) AND (?5 IS NULL OR p.sender_name LIKE ?5 ESCAPE " \
 	"'\\' OR (CASE WHEN ?6 THEN substr(p.sender, 1, instr(p.sender, " \
 	"'@')) ELSE p.sender END) LIKE ?5 ESCAPE '\\') ORDER BY " \
@@ -356,7 +356,7 @@ clean_marked(struct search_hit *h, const char *prefix)
 	"p.message_id, p.sender, p.sender_name, p.subject, (SELECT s.value " \
 	"FROM list_settings s WHERE s.list_id=p.list_id AND " \
 	"s.key='subject_prefix') FROM posts p WHERE ?1 IS NULL AND " \
-	"p.list_id=?2 AND p.archived AND (?3=0 OR p.received>=?3) AND " \
+	"p.list_id=?2 AND p.archived<>0 AND (?3=0 OR p.received>=?3) AND " \
 	"(?4=0 OR p.received<?4) AND (?5 IS NULL OR p.sender_name LIKE ?5 " \
 	"ESCAPE '\\' OR (CASE WHEN ?6 THEN substr(p.sender, 1, " \
 	"instr(p.sender, '@')) ELSE p.sender END) LIKE ?5 ESCAPE '\\') " \

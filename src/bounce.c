@@ -1775,8 +1775,9 @@ score_member(const struct kith_config *cfg, struct db *db, const struct list *l,
 	 * counts once, with the harder verdict. */
 	if (outbox_id > 0 && db_int(db, 0, NULL, "SELECT count(*) FROM bounces "
 	    "WHERE outbox_id=?", "i", outbox_id) > 0)
-		st = db_exec(db, "UPDATE bounces SET score=max(score, ?), kind=?, "
-		    "status=?, diagnostic=?, at=? WHERE outbox_id=?", "Itttii",
+		st = db_exec(db, "UPDATE bounces SET score=CASE WHEN score>?1 "
+		    "THEN score ELSE ?1 END, kind=?2, status=?3, diagnostic=?4, "
+		    "at=?5 WHERE outbox_id=?6", "Itttii",
 		    rc->hard ? 2 : 1, rc->hard ? "hard" : "soft", rc->status,
 		    rc->diagnostic, now, outbox_id);
 	else

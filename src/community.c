@@ -61,13 +61,14 @@ digest_section(struct db *db, const struct list *l, int64_t now,
 	if (db_int(db, 0, NULL, "SELECT count(*) FROM digests WHERE list_id=? "
 	    "AND created>=? AND created<?", "iii", l->id, this_month, now) > 0)
 		return 0;
-	st = db_prepare(db, "SELECT m.address, m.name, "
+	st = db_prepare(db, "SELECT address, name, posts, answers FROM "
+	    "(SELECT m.address, m.name, "
 	    "(SELECT count(*) FROM posts p WHERE p.list_id=m.list_id AND "
 	    "p.sender=m.address AND p.received>=?2 AND p.received<?3) AS posts, "
 	    "(SELECT count(*) FROM rsvps r WHERE r.member_id=m.id AND "
 	    "r.updated>=?2 AND r.updated<?3) AS answers FROM members m WHERE "
-	    "m.list_id=?1 AND m.thanks=1 AND posts + answers > 0 ORDER BY "
-	    "posts + answers DESC, m.address LIMIT 3");
+	    "m.list_id=?1 AND m.thanks=1) AS t WHERE posts + answers > 0 "
+	    "ORDER BY posts + answers DESC, address LIMIT 3");
 	if (st == NULL)
 		return 0;
 	db_bind(st, "iii", l->id, last_month, this_month);
@@ -137,9 +138,9 @@ nudge_list(const struct kith_config *cfg, struct db *db, const struct list *l,
 	struct nudge_tx n = { cfg, l, 0, now, 0 };
 	int status = db_ids_select(db, &ids, "SELECT m.id FROM members m WHERE "
 	    "m.list_id=?1 AND m.mode!='nomail' AND m.disabled=0 AND "
-	    "m.joined<=?2-?3 AND m.nudged<=?2-?4 AND NOT EXISTS (SELECT 1 FROM "
-	    "posts p WHERE p.list_id=m.list_id AND p.sender=m.address AND "
-	    "p.received>?2-?3) AND NOT EXISTS (SELECT 1 FROM rsvps r WHERE "
+	    "m.joined<=CAST(?2 AS BIGINT)-?3 AND m.nudged<=CAST(?2 AS BIGINT)-?4 "
+	    "AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.list_id=m.list_id AND "
+	    "p.sender=m.address AND p.received>CAST(?2 AS BIGINT)-?3) AND NOT EXISTS (SELECT 1 FROM rsvps r WHERE "
 	    "r.member_id=m.id AND r.updated>?2-?3) ORDER BY m.id LIMIT 500",
 	    "iiii", l->id, now, after, (int64_t)NUDGE_GAP);
 

@@ -492,8 +492,9 @@ queue_issue(struct db *db, struct issue *is, const char *mode,
 	    "p.list_id=m.list_id AND p.id>?2 AND p.id<=?3 AND "
 	    "p.received>=m.digest_since) FROM members m WHERE m.list_id=?1 AND "
 	    "m.mode=?4 AND m.disabled=0");
-	struct db_stmt *ins = db_prepare(db, "INSERT OR IGNORE INTO outbox("
-	    "message_id, rcpt, member_id, updated) VALUES (?, ?, ?, ?)");
+	struct db_stmt *ins = db_prepare(db, "INSERT INTO outbox(message_id, "
+	    "rcpt, member_id, updated) VALUES (?, ?, ?, ?) ON CONFLICT DO "
+	    "NOTHING");
 	struct group *groups = NULL, key;
 	size_t ngroups = 0, g;
 	int rc = DB_OK, status = KITH_OK;
@@ -656,8 +657,9 @@ run_tx(struct db *db, void *ctx, char *err, size_t errlen)
 	early = max_kb > 0 && upto > last_post && waiting_kb >= max_kb;
 	if (!due && !early && !x->force)
 		/* Record the first look so that its slot stays handled. */
-		return db_exec(db, "INSERT OR IGNORE INTO digest_state(list_id, "
-		    "kind, last_post, last_slot) VALUES (?, ?, ?, ?)", "itii",
+		return db_exec(db, "INSERT INTO digest_state(list_id, kind, "
+		    "last_post, last_slot) VALUES (?, ?, ?, ?) ON CONFLICT DO "
+		    "NOTHING", "itii",
 		    l->id, kname, last_post, last_slot);
 	if (upto > last_post) {
 		/* number: a serial over the list's issues of both kinds */
@@ -685,8 +687,10 @@ run_tx(struct db *db, void *ctx, char *err, size_t errlen)
 			return st;
 	}
 	return db_exec(db, "INSERT INTO digest_state(list_id, kind, last_post, "
-	    "last_slot) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET "
-	    "last_post=?3, last_slot=max(last_slot, ?4)", "itii", l->id, kname,
+	    "last_slot) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (list_id, kind) DO "
+	    "UPDATE SET last_post=?3, last_slot=CASE WHEN "
+	    "digest_state.last_slot>?4 THEN digest_state.last_slot ELSE ?4 END",
+	    "itii", l->id, kname,
 	    upto, due ? slot : last_slot);
 }
 

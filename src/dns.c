@@ -288,8 +288,10 @@ cache_put(struct dns *d, const char *name, int status,
 	buf_init(&b);
 	for (size_t i = 0; i < t->n; i++)
 		buf_add(&b, t->rec[i], strlen(t->rec[i]) + 1);
-	if (db_exec(d->db, "INSERT OR REPLACE INTO dns_cache(name, rrtype, "
-	    "status, data, fetched, expires) VALUES (?, ?, ?, ?, ?, ?)",
+	if (db_exec(d->db, "INSERT INTO dns_cache(name, rrtype, status, data, "
+	    "fetched, expires) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name, "
+	    "rrtype) DO UPDATE SET status=excluded.status, data=excluded.data, "
+	    "fetched=excluded.fetched, expires=excluded.expires",
 	    "tItbii", name, RR_TXT, status == DNS_FOUND ? "found" : "none",
 	    b.data ? b.data : "", (int)b.len, now, now + clamp_ttl(ttl)) !=
 	    KITH_OK)

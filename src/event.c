@@ -29,9 +29,10 @@ invite_all(struct db *db, const struct list *l, const struct event *e,
 	if (st == KITH_OK)
 		st = outbox_fanout_mailable(db, msg_id, l->id, now, invited);
 	if (st == KITH_OK) {
-		st = db_exec(db, "INSERT OR IGNORE INTO event_invites(event_id, "
-		    "member_id, address, sent) SELECT ?1, id, address, ?2 FROM "
-		    "members WHERE list_id=?3 AND mode!='nomail' AND disabled=0",
+		st = db_exec(db, "INSERT INTO event_invites(event_id, member_id, "
+		    "address, sent) SELECT ?1, id, address, ?2 FROM members "
+		    "WHERE list_id=?3 AND mode!='nomail' AND disabled=0 ON "
+		    "CONFLICT DO NOTHING",
 		    "iii", e->id, now, l->id);
 	}
 	return st;
@@ -46,10 +47,11 @@ send_to_invited(struct db *db, const struct list *l, const char *render,
 	int st = event_queue_render(db, l, render, &msg_id);
 
 	if (st == KITH_OK)
-		st = db_exec(db, "INSERT OR IGNORE INTO outbox(message_id, rcpt, "
+		st = db_exec(db, "INSERT INTO outbox(message_id, rcpt, "
 		    "member_id, updated) SELECT ?1, m.address, m.id, ?2 FROM "
 		    "event_invites i JOIN members m ON m.id=i.member_id WHERE "
-		    "i.event_id=?3 AND m.disabled=0 ORDER BY m.id", "iii", msg_id,
+		    "i.event_id=?3 AND m.disabled=0 ORDER BY m.id ON CONFLICT "
+		    "DO NOTHING", "iii", msg_id,
 		    now, event_id);
 	*count = st == KITH_OK ? db_changes(db) : 0;
 	return st;
@@ -106,8 +108,9 @@ cancel_tx(struct db *db, void *ctx, char *err, size_t errlen)
 	(void)err;
 	(void)errlen;
 	if (st == KITH_OK && c->occ)
-		st = db_exec(db, "INSERT OR IGNORE INTO event_exdates("
-		    "event_id, occurrence) VALUES (?, ?)", "ii", c->e->id, c->occ);
+		st = db_exec(db, "INSERT INTO event_exdates(event_id, "
+		    "occurrence) VALUES (?, ?) ON CONFLICT DO NOTHING", "ii",
+		    c->e->id, c->occ);
 	if (st == KITH_OK)
 		st = send_to_invited(db, c->l, c->render, c->e->id, c->now,
 		    c->count);
@@ -266,8 +269,9 @@ invite_member(struct db *db, const struct list *l, int64_t member_id,
 		char render[64];
 		int64_t msg_id;
 
-		if (db_exec(db, "INSERT OR IGNORE INTO event_invites(event_id, "
-		    "member_id, address, sent) VALUES (?, ?, ?, ?)", "iiti",
+		if (db_exec(db, "INSERT INTO event_invites(event_id, "
+		    "member_id, address, sent) VALUES (?, ?, ?, ?) ON CONFLICT "
+		    "DO NOTHING", "iiti",
 		    ids[i], member_id, address, now) != KITH_OK) {
 			sent = -1;
 			break;

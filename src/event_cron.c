@@ -46,8 +46,9 @@ reminder_tx(struct db *db, void *ctx, char *err, size_t errlen)
 			continue;
 		snprintf(kind, sizeof(kind), "remind:%lld",
 		    (long long)e->remind[k]);
-		status = db_exec(db, "INSERT OR IGNORE INTO event_sent("
-		    "event_id, occurrence, kind, at) VALUES (?, ?, ?, ?)",
+		status = db_exec(db, "INSERT INTO event_sent(event_id, "
+		    "occurrence, kind, at) VALUES (?, ?, ?, ?) ON CONFLICT DO "
+		    "NOTHING",
 		    "iiti", e->id, x->occ, kind, now);
 		if (status != KITH_OK)
 			return status;
@@ -140,8 +141,9 @@ nudge_tx(struct db *db, void *ctx, char *err, size_t errlen)
 	    e->capacity)
 		return status;
 	if (status == KITH_OK)
-		status = db_exec(db, "INSERT OR IGNORE INTO event_sent(event_id, "
-		    "occurrence, kind, at) VALUES (?, 0, 'nudge', ?)", "ii",
+		status = db_exec(db, "INSERT INTO event_sent(event_id, "
+		    "occurrence, kind, at) VALUES (?, 0, 'nudge', ?) ON CONFLICT "
+		    "DO NOTHING", "ii",
 		    e->id, x->now);
 	if (status == KITH_OK && db_changes(db) == 1)
 		status = nudge_members(x->cfg, db, x->l, e, x->next);

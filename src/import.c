@@ -430,8 +430,9 @@ archive_tx(struct db *db, void *ctx, char *err, size_t errlen)
 		for (int i = 0; i < 2 && st == KITH_OK; i++)
 			st = db_exec(db, "INSERT INTO digest_state(list_id, kind, "
 			    "last_post) VALUES (?1, ?2, (SELECT max(id) FROM "
-			    "posts)) ON CONFLICT DO UPDATE SET last_post="
-			    "excluded.last_post WHERE last_post>=?3", "iti", l->id,
+			    "posts)) ON CONFLICT (list_id, kind) DO UPDATE SET "
+			    "last_post=excluded.last_post WHERE "
+			    "digest_state.last_post>=?3", "iti", l->id,
 			    kinds[i], before);
 	}
 	return st;

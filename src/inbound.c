@@ -344,9 +344,10 @@ handle_owner(struct inbound *in, const struct list *l, const struct message *m)
 		st = outbox_message_add(in->db, l->id, 0, "owner", bounces,
 		    l->domain, NULL, m->raw, m->len, &msg_id);
 	if (st == KITH_OK)
-		st = db_exec(in->db, "INSERT OR IGNORE INTO outbox(message_id, "
-		    "rcpt, member_id, updated) SELECT ?, address, id, ? FROM "
-		    "members WHERE list_id=? AND role='owner'", "iii", msg_id,
+		st = db_exec(in->db, "INSERT INTO outbox(message_id, rcpt, "
+		    "member_id, updated) SELECT ?, address, id, ? FROM members "
+		    "WHERE list_id=? AND role='owner' ON CONFLICT DO NOTHING",
+		    "iii", msg_id,
 		    now_utc(), l->id);
 	if (st == KITH_OK) {
 		count = db_changes(in->db);

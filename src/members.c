@@ -713,8 +713,8 @@ member_tag(struct db *db, int64_t list_id, const char *address,
 	if ((st = member_find(db, list_id, address, &m)) != KITH_OK)
 		return st;
 	if (on)
-		st = db_exec(db, "INSERT OR IGNORE INTO member_tags(member_id, "
-		    "tag) VALUES (?, ?)", "it", m.id, tag);
+		st = db_exec(db, "INSERT INTO member_tags(member_id, tag) "
+		    "VALUES (?, ?) ON CONFLICT DO NOTHING", "it", m.id, tag);
 	else
 		st = db_exec(db, "DELETE FROM member_tags WHERE member_id=? AND "
 		    "tag=?", "it", m.id, tag);

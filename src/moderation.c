@@ -257,8 +257,11 @@ static int
 held_log(struct db *db, const struct held *h, const char *outcome,
     const char *who, int64_t now)
 {
-	return db_exec(db, "INSERT OR REPLACE INTO held_log(id, list_id, "
-	    "message_id, subject, outcome, by, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	return db_exec(db, "INSERT INTO held_log(id, list_id, message_id, "
+	    "subject, outcome, by, at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT "
+	    "(id) DO UPDATE SET list_id=excluded.list_id, message_id="
+	    "excluded.message_id, subject=excluded.subject, outcome="
+	    "excluded.outcome, by=excluded.by, at=excluded.at",
 	    "iitttti", h->id, h->list_id, h->message_id, h->subject, outcome,
 	    who, now);
 }

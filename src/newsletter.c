@@ -412,11 +412,12 @@ queue_campaign(struct db *db, int64_t id, int64_t now, int64_t *recipients)
 	/* Digest members get newsletters directly; no-mail members do not,
 	 * nor members whose delivery bounces disabled. */
 	if (status == KITH_OK)
-		status = db_exec(db, "INSERT OR IGNORE INTO outbox(message_id, "
-		    "rcpt, member_id, updated) SELECT ?1, address, id, ?2 FROM "
+		status = db_exec(db, "INSERT INTO outbox(message_id, rcpt, "
+		    "member_id, updated) SELECT ?1, address, id, ?2 FROM "
 		    "members m WHERE list_id=?3 AND mode!='nomail' AND "
 		    "disabled=0 AND (?4='' OR EXISTS (SELECT 1 FROM member_tags "
-		    "t WHERE t.member_id=m.id AND t.tag=?4)) ORDER BY id",
+		    "t WHERE t.member_id=m.id AND t.tag=?4)) ORDER BY id ON "
+		    "CONFLICT DO NOTHING",
 		    "iiit", msg_id, now, list_id, tag);
 	if (status == KITH_OK) {
 		*recipients = db_changes(db);

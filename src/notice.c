@@ -426,7 +426,8 @@ notice_rate_ok(struct db *db, int64_t list_id, const char *address,
 	if (last > now - 86400)
 		return 0;
 	db_exec(db, "INSERT INTO notice_log(list_id, address, kind, sent) "
-	    "VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET sent=excluded.sent",
+	    "VALUES (?, ?, ?, ?) ON CONFLICT (list_id, address, kind) DO "
+	    "UPDATE SET sent=excluded.sent",
 	    "itti", list_id, address, kind, now);
 	return 1;
 }

@@ -325,8 +325,9 @@ static int
 due_step_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct due_step *x = ctx;
-	int st = db_exec(db, "INSERT OR IGNORE INTO onboarding(list_id, "
-	    "address, step_id, outcome, at) VALUES (?, ?, ?, ?, ?)", "ititi",
+	int st = db_exec(db, "INSERT INTO onboarding(list_id, address, "
+	    "step_id, outcome, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO "
+	    "NOTHING", "ititi",
 	    x->l->id, x->address, x->step->id, x->outcome, x->now);
 
 	(void)err, (void)errlen;
@@ -515,9 +516,9 @@ walk_path(struct progress *p, const struct path *m)
 static int
 walk_all(struct db *db, int64_t list_id, int64_t start, struct progress *p)
 {
-	struct db_stmt *st = db_prepare(db, "SELECT j.address, j.joined, m.id IS "
-	    "NOT NULL, o.step_id, o.outcome, o.at FROM (SELECT address, max(at) "
-	    "AS joined FROM member_log WHERE list_id=?1 AND +event='joined' AND "
+	struct db_stmt *st = db_prepare(db, "SELECT j.address, j.joined, CASE "
+	    "WHEN m.id IS NOT NULL THEN 1 ELSE 0 END, o.step_id, o.outcome, o.at FROM (SELECT address, max(at) "
+	    "AS joined FROM member_log WHERE list_id=?1 AND event||''='joined' AND "
 	    "+at>=?2 GROUP BY address) j LEFT JOIN members m ON m.list_id=?1 AND "
 	    "m.address=j.address LEFT JOIN onboarding o ON o.list_id=?1 AND "
 	    "o.address=j.address ORDER BY j.address");

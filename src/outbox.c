@@ -43,9 +43,10 @@ int
 outbox_fanout_members(struct db *db, int64_t msg_id, int64_t list_id,
     int64_t *count)
 {
-	int st = db_exec(db, "INSERT OR IGNORE INTO outbox(message_id, rcpt, "
-	    "member_id, updated) SELECT ?, address, id, ? FROM members "
-	    "WHERE list_id=? AND mode='each' AND disabled=0 ORDER BY id", "iii", msg_id,
+	int st = db_exec(db, "INSERT INTO outbox(message_id, rcpt, member_id, "
+	    "updated) SELECT ?, address, id, ? FROM members WHERE list_id=? "
+	    "AND mode='each' AND disabled=0 ORDER BY id ON CONFLICT DO "
+	    "NOTHING", "iii", msg_id,
 	    now_utc(), list_id);
 
 	*count = st == KITH_OK ? db_changes(db) : 0;
@@ -56,9 +57,10 @@ int
 outbox_fanout_mailable(struct db *db, int64_t msg_id, int64_t list_id,
     int64_t now, int64_t *count)
 {
-	int st = db_exec(db, "INSERT OR IGNORE INTO outbox(message_id, rcpt, "
-	    "member_id, updated) SELECT ?, address, id, ? FROM members WHERE "
-	    "list_id=? AND mode!='nomail' AND disabled=0 ORDER BY id", "iii",
+	int st = db_exec(db, "INSERT INTO outbox(message_id, rcpt, member_id, "
+	    "updated) SELECT ?, address, id, ? FROM members WHERE list_id=? "
+	    "AND mode!='nomail' AND disabled=0 ORDER BY id ON CONFLICT DO "
+	    "NOTHING", "iii",
 	    msg_id, now, list_id);
 
 	*count = st == KITH_OK ? db_changes(db) : 0;
@@ -84,8 +86,9 @@ outbox_render_add(struct db *db, int64_t list_id, const char *list_local,
 int
 outbox_rcpt_add(struct db *db, int64_t msg_id, const char *rcpt)
 {
-	return db_exec(db, "INSERT OR IGNORE INTO outbox(message_id, rcpt, "
-	    "updated) VALUES (?, ?, ?)", "iti", msg_id, rcpt, now_utc());
+	return db_exec(db, "INSERT INTO outbox(message_id, rcpt, updated) "
+	    "VALUES (?, ?, ?) ON CONFLICT DO NOTHING", "iti", msg_id, rcpt,
+	    now_utc());
 }
 
 #define CLAIM_SET "UPDATE outbox SET state='sending', lease_until=?1 + ?2, " \
@@ -242,7 +245,7 @@ outbox_unclaim(struct db *db, const struct outbox_item *items, size_t n)
 		return st;
 	for (size_t i = 0; i < n && st == KITH_OK; i++)
 		st = db_exec(db, "UPDATE outbox SET lease_until=0, "
-		    "claimed_by='', attempts=max(attempts-1, 0) WHERE id=? AND "
+		    "claimed_by='', attempts=CASE WHEN attempts>0 THEN attempts-1 ELSE 0 END WHERE id=? AND "
 		    "state='sending'",
 		    "i", items[i].id);
 	if (st == KITH_OK)

@@ -585,16 +585,20 @@ int
 poll_timeline(struct db *db, const struct poll *p,
     int (*fn)(const char *, int64_t, void *), void *ctx)
 {
-	struct db_stmt *st = db_prepare(db, "SELECT date(at, 'unixepoch'), "
-	    "count(*) FROM poll_log WHERE poll_id=? GROUP BY 1 ORDER BY 1");
+	/* by UTC day: the day's number, its date made here */
+	struct db_stmt *st = db_prepare(db, "SELECT at / 86400, count(*) FROM "
+	    "poll_log WHERE poll_id=? GROUP BY 1 ORDER BY 1");
+	char day[16];
 
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "i", p->id);
-	while (db_step(st) == DB_ROW)
-		if (fn(db_col_str(st, 0),
-		    db_col_int64(st, 1), ctx))
+	while (db_step(st) == DB_ROW) {
+		utc_strftime(db_col_int64(st, 0) * 86400, "%Y-%m-%d", day,
+		    sizeof(day));
+		if (fn(day, db_col_int64(st, 1), ctx))
 			break;
+	}
 	db_finalize(st);
 	return KITH_OK;
 }

@@ -21,6 +21,10 @@
 #define MEMBER_IDS "(SELECT id FROM members WHERE address=?1)"
 /* A whole mail that names the address anywhere (case as written). */
 #define MENTIONS(col) "instr(lower(" col "), ?1) > 0"
+/* The same for a text column, in SQL both databases take (instr() is
+ * sqlite's alone; ?1, an address, is never empty).  MENTIONS reads
+ * BLOBs as text, which has no common SQL (scripts/sql-check.allow). */
+#define MENTIONS_TEXT(col) "replace(lower(" col "), ?1, '') <> lower(" col ")"
 /* Rows that carry the address, deleted by forget. */
 #define BY_ADDRESS(t, cols) { t, cols, "address=?1", NULL, \
 	"DELETE FROM " t " WHERE address=?1", NULL }
@@ -74,8 +78,8 @@ const struct privacy_table privacy_tables[] = {
 	    "an exact ban is kept in the forgotten row (hashed), so it holds" },
 	BY_ADDRESS("notice_log", ",address,"),
 	BY_ADDRESS("member_events", ",address,"),
-	{ "throttle", ",scope,", "instr(lower(scope), ?1) > 0", NULL,
-	    "DELETE FROM throttle WHERE instr(lower(scope), ?1) > 0", NULL },
+	{ "throttle", ",scope,", MENTIONS_TEXT("scope"), NULL,
+	    "DELETE FROM throttle WHERE " MENTIONS_TEXT("scope"), NULL },
 	{ "poll_votes", ",member_id,address,", "address=?1", NULL,
 	    /* the vote still counts, by nobody: -rowid is nobody's id */
 	    "UPDATE poll_votes SET address='', member_id=-rowid WHERE "
@@ -642,7 +646,7 @@ forget_posts(struct db *db, const char *addr, enum privacy_posts mode,
 	    "anonymised", (int64_t)n);
 	/* a Message-ID that happens to hold the address is not kept either */
 	st = db_exec(db, "UPDATE posts_removed SET message_id='' WHERE "
-	    MENTIONS("message_id"), "t", addr);
+	    MENTIONS_TEXT("message_id"), "t", addr);
 	if (st != KITH_OK)
 		return st;
 	st = collect_ids(db, "SELECT id FROM posts WHERE " MENTIONS("raw") " OR "
@@ -664,7 +668,7 @@ forget_outbox(struct db *db, const char *addr, enum privacy_posts mode,
 {
 	int st = db_exec(db, "DELETE FROM outbox_messages WHERE (id IN (SELECT "
 	    "message_id FROM outbox WHERE rcpt=?1) OR " MENTIONS("data") ") AND "
-	    "(?2 OR kind NOT IN ('post', 'digest'))", "tI", addr,
+	    "(?2<>0 OR kind NOT IN ('post', 'digest'))", "tI", addr,
 	    mode != PRIVACY_POSTS_KEEP);
 
 	if (st == KITH_OK)
@@ -717,7 +721,8 @@ forget_all(struct db *db, const struct token_key *key, const char *addr,
 		st = db_exec(db, "INSERT INTO forgotten(hash, at, posts, banned) "
 		    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (hash) DO UPDATE SET "
 		    "at=excluded.at, posts=excluded.posts, banned=CASE WHEN "
-		    "excluded.banned='' THEN banned ELSE excluded.banned END",
+		    "excluded.banned='' THEN forgotten.banned ELSE "
+		    "excluded.banned END",
 		    "titt", hash, now, modes[mode], banned.data ? banned.data :
 		    "");
 	buf_release(&banned);

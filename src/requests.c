@@ -320,7 +320,7 @@ static void
 cmd_index(const struct mail_ctx *c, struct reply *r)
 {
 	struct db_stmt *st = db_prepare(c->db, "SELECT id FROM posts WHERE "
-	    "list_id=? AND archived ORDER BY num DESC LIMIT 20");
+	    "list_id=? AND archived<>0 ORDER BY num DESC LIMIT 20");
 	int64_t ids[20];
 	int n = 0;
 
@@ -361,7 +361,7 @@ cmd_get(const struct mail_ctx *c, struct reply *r, const char *args,
 	else if (*args == '\0' || *end || num <= 0)
 		outcome_add(&r->out, "get_usage");
 	else if ((id = db_int(c->db, 0, &st, "SELECT id FROM posts WHERE "
-	    "list_id=? AND num=? AND archived", "ii", c->l->id,
+	    "list_id=? AND num=? AND archived<>0", "ii", c->l->id,
 	    (int64_t)num)) == 0)
 		tv_int(outcome_add(&r->out, "no_post"), "num", num);
 	else if (r->attach)

@@ -158,9 +158,10 @@ members_part(struct db *db, int64_t list_id, struct stats *s)
 static int64_t
 weeks_start(struct db *db, int64_t list_id, const struct stats *s)
 {
-	int64_t origin = db_int(db, s->from, NULL, "SELECT min(l.created, "
-	    "coalesce((SELECT min(received) FROM posts WHERE list_id=l.id), "
-	    "l.created)) FROM lists l WHERE l.id=?", "i", list_id);
+	int64_t origin = db_int(db, s->from, NULL, "SELECT min(t) FROM (SELECT "
+	    "created AS t FROM lists WHERE id=?1 UNION ALL SELECT min(received) "
+	    "FROM posts WHERE list_id=?1) AS ts HAVING count(t) > 0 AND EXISTS "
+	    "(SELECT 1 FROM lists WHERE id=?1)", "i", list_id);
 	int64_t first = week_start(origin > s->from ? origin : s->from);
 
 	return first > week_start(s->now) ? week_start(s->now) : first;
@@ -263,9 +264,9 @@ top_part(struct db *db, int64_t list_id, struct stats *s)
 	 * order), then each sender looked up once among the members */
 	struct db_stmt *st = window_query(db, list_id, s, "SELECT p.sender, "
 	    "m.name, p.n, (SELECT count(*) FROM rsvps v WHERE v.member_id=m.id "
-	    "AND v.updated>=?2 AND v.updated<=?3) FROM (SELECT sender, "
-	    "count(*) AS n FROM posts WHERE list_id=?1 AND received>=?2 AND "
-	    "received<=?3 GROUP BY +sender) p JOIN members m ON m.list_id=?1 "
+	    "AND v.updated>=?2 AND v.updated<=?3) FROM (SELECT sender||'' "
+	    "AS sender, count(*) AS n FROM posts WHERE list_id=?1 AND "
+	    "received>=?2 AND received<=?3 GROUP BY 1) p JOIN members m ON m.list_id=?1 "
 	    "AND m.address=p.sender ORDER BY p.n DESC, p.sender LIMIT 5");
 
 	if (st == NULL)
@@ -319,7 +320,7 @@ posts_part(struct db *db, int64_t list_id, struct stats *s)
 	    "coalesce(sum(n - 1), 0) FROM (SELECT thread_id, count(*) AS n, "
 	    "min(received) AS first FROM posts WHERE +list_id=?1 AND thread_id "
 	    "IN (SELECT thread_id FROM posts WHERE list_id=?1 AND received>=?2 "
-	    "AND received<=?3) GROUP BY thread_id) WHERE first>=?2 AND "
+	    "AND received<=?3) GROUP BY thread_id) AS t WHERE first>=?2 AND "
 	    "first<=?3");
 	if (st) {
 		if (db_step(st) == DB_ROW) {
@@ -341,7 +342,7 @@ static void
 retention_part(struct db *db, int64_t list_id, struct stats *s)
 {
 	struct db_stmt *st = window_query(db, list_id, s, "SELECT "
-	    "strftime('%Y-%m', j.at, 'unixepoch'), j.at, (SELECT min(g.at) "
+	    "j.at, (SELECT min(g.at) "
 	    "FROM member_log g WHERE g.list_id=j.list_id AND "
 	    "g.address=j.address AND g.event='left' AND g.at>j.at) FROM "
 	    "member_log j WHERE j.list_id=? AND j.event='joined' AND j.at>=? "
@@ -351,12 +352,13 @@ retention_part(struct db *db, int64_t list_id, struct stats *s)
 	if (st == NULL)
 		return;
 	while (db_step(st) == DB_ROW) {
-		const char *month = db_col_str(st, 0);
-		int64_t at = db_col_int64(st, 1);
-		int64_t gone = db_col_type(st, 2) == DB_NULL ? 0 :
-		    db_col_int64(st, 2);
+		int64_t at = db_col_int64(st, 0);
+		int64_t gone = db_col_type(st, 1) == DB_NULL ? 0 :
+		    db_col_int64(st, 1);
+		char month[8];	/* the cohort: YYYY-MM of the join, UTC */
 		struct cohort *c;
 
+		utc_strftime(at, "%Y-%m", month, sizeof(month));
 		if (s->ncohorts == 0 ||
 		    strcmp(s->cohorts[s->ncohorts - 1].month, month)) {
 			if (s->ncohorts == cap) {
@@ -406,9 +408,9 @@ funnel_part(struct db *db, int64_t list_id, struct stats *s)
 	    "1 FROM member_log j WHERE j.list_id=?1 AND j.address=p.sender AND "
 	    "j.event='joined' AND j.at>=?2 AND j.at<=?3)", "iii", list_id,
 	    s->from, s->now);
-	s->f_regular = db_int(db, 0, NULL, "SELECT count(*) FROM (SELECT sender "
-	    "FROM posts WHERE list_id=?1 AND received>?3-30*86400 GROUP BY "
-	    "+sender HAVING count(*) >= 3) p WHERE EXISTS (SELECT 1 FROM "
+	s->f_regular = db_int(db, 0, NULL, "SELECT count(*) FROM (SELECT sender||'' "
+	    "AS sender FROM posts WHERE list_id=?1 AND received>?3-30*86400 "
+	    "GROUP BY 1 HAVING count(*) >= 3) p WHERE EXISTS (SELECT 1 FROM "
 	    "member_log j WHERE j.list_id=?1 AND j.address=p.sender AND "
 	    "j.event='joined' AND j.at>=?2 AND j.at<=?3)", "iii", list_id,
 	    s->from, s->now);

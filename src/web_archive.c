@@ -763,7 +763,7 @@ newsletters(struct arch *a, struct tvars *tv)
 {
 	struct db_stmt *st = db_prepare(a->w->db, "SELECT id, subject, "
 	    "finished FROM campaigns WHERE list_id=? AND state='sent' AND "
-	    "(?2 OR tag='') ORDER BY finished DESC, id DESC LIMIT 20");
+	    "(?2<>0 OR tag='') ORDER BY finished DESC, id DESC LIMIT 20");
 	struct tvlist *list = tv_list(tv, "newsletters");
 
 	if (st == NULL)
