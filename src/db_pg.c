@@ -635,11 +635,36 @@ pg_dollar_tag(const char *s)
 }
 
 /*
+ * pg_indexed_by - the length of sqlite's planner hint "INDEXED BY name"
+ * at s, or 0.  The hint names the index sqlite is to walk (the delivery
+ * claim's outbox_state_id); PostgreSQL's planner chooses its own and
+ * has no such words, so the backend leaves them out.
+ */
+static size_t
+pg_indexed_by(const char *s)
+{
+	const char *e = s + 7;
+
+	if (strncasecmp(s, "INDEXED", 7) || !isspace((unsigned char)*e))
+		return 0;
+	e += strspn(e, " \t\r\n");
+	if (strncasecmp(e, "BY", 2) || !isspace((unsigned char)e[2]))
+		return 0;
+	e += 2;
+	e += strspn(e, " \t\r\n");
+	if (!isalpha((unsigned char)*e) && *e != '_')
+		return 0;
+	while (isalnum((unsigned char)*e) || *e == '_')
+		e++;
+	return (size_t)(e - s);
+}
+
+/*
  * pg_rewrite - sql with sqlite's parameters, ? and ?N, written as
  * PostgreSQL's $N (a bare ? is one more than the largest before it, as
  * sqlite numbers it); string literals ('', E'' with its backslashes),
  * quoted identifiers, dollar quotes and comments are copied as they
- * are.  *nparams: the largest number; *returning: the word RETURNING
+ * are; sqlite's "INDEXED BY index" is left out.  *nparams: the largest number; *returning: the word RETURNING
  * was seen outside them.
  */
 static char *
@@ -709,12 +734,17 @@ pg_rewrite(const char *sql, int *nparams, int *returning)
 			s = end;
 		} else if (isalpha((unsigned char)*s) || *s == '_') {
 			const char *e = s;
+			size_t hint;
 
 			while (isalnum((unsigned char)*e) || *e == '_' ||
 			    *e == '$')
 				e++;
 			if (e - s == 9 && !strncasecmp(s, "RETURNING", 9))
 				*returning = 1;
+			if (e - s == 7 && (hint = pg_indexed_by(s)) > 0) {
+				s += hint;	/* sqlite's planner hint: none here */
+				continue;
+			}
 			buf_add(&b, s, (size_t)(e - s));
 			s = e;
 		} else

@@ -132,6 +132,10 @@ static const struct {
 	{ "SELECT 'a\"?', \"x\".\"?\" FROM (SELECT ? AS \"?\") \"x\", "
 	  "(SELECT ?2 AS z) y", "tt", "one", "two", NULL,
 	  { "a\"?", "one", NULL, NULL } },
+	/* sqlite's planner hint goes, not a word that looks like it */
+	{ "SELECT t.indexed, 'INDEXED BY x' FROM (SELECT ?1 AS indexed) t "
+	  "INDEXED BY some_index WHERE ?1 IS NOT NULL", "t", "w", NULL, NULL,
+	  { "w", "INDEXED BY x", NULL, NULL } },
 };
 
 START_TEST(quotes_and_parameters)
