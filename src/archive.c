@@ -222,8 +222,8 @@ archive_thread_merge(struct db *db, int64_t list_id, int64_t from, int64_t into)
 		    "posts, started, last) SELECT ?1, ?2, (SELECT q.id FROM "
 		    "posts q WHERE q.thread_id=?1 AND q.archived<>0 ORDER BY "
 		    "q.received, q.id LIMIT 1), count(*), min(received), "
-		    "max(received) FROM posts WHERE thread_id=?1 AND archived<>0 "
-		    "HAVING count(*) > 0", "ii", into, list_id);
+		    "max(received) FROM posts WHERE thread_id=?1 AND "
+		    "archived<>0 HAVING count(*) > 0", "ii", into, list_id);
 	return st;
 }
 

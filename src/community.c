@@ -138,9 +138,11 @@ nudge_list(const struct kith_config *cfg, struct db *db, const struct list *l,
 	struct nudge_tx n = { cfg, l, 0, now, 0 };
 	int status = db_ids_select(db, &ids, "SELECT m.id FROM members m WHERE "
 	    "m.list_id=?1 AND m.mode!='nomail' AND m.disabled=0 AND "
-	    "m.joined<=CAST(?2 AS BIGINT)-?3 AND m.nudged<=CAST(?2 AS BIGINT)-?4 "
-	    "AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.list_id=m.list_id AND "
-	    "p.sender=m.address AND p.received>CAST(?2 AS BIGINT)-?3) AND NOT EXISTS (SELECT 1 FROM rsvps r WHERE "
+	    "m.joined<=CAST(?2 AS BIGINT)-?3 AND "
+	    "m.nudged<=CAST(?2 AS BIGINT)-?4 AND NOT EXISTS (SELECT 1 FROM "
+	    "posts p WHERE p.list_id=m.list_id AND p.sender=m.address AND "
+	    "p.received>CAST(?2 AS BIGINT)-?3) AND NOT EXISTS (SELECT 1 FROM "
+	    "rsvps r WHERE "
 	    "r.member_id=m.id AND r.updated>?2-?3) ORDER BY m.id LIMIT 500",
 	    "iiii", l->id, now, after, (int64_t)NUDGE_GAP);
 

@@ -29,10 +29,10 @@ invite_all(struct db *db, const struct list *l, const struct event *e,
 	if (st == KITH_OK)
 		st = outbox_fanout_mailable(db, msg_id, l->id, now, invited);
 	if (st == KITH_OK) {
-		st = db_exec(db, "INSERT INTO event_invites(event_id, member_id, "
-		    "address, sent) SELECT ?1, id, address, ?2 FROM members "
-		    "WHERE list_id=?3 AND mode!='nomail' AND disabled=0 ON "
-		    "CONFLICT DO NOTHING",
+		st = db_exec(db, "INSERT INTO event_invites(event_id, "
+		    "member_id, address, sent) SELECT ?1, id, address, ?2 FROM "
+		    "members WHERE list_id=?3 AND mode!='nomail' AND "
+		    "disabled=0 ON CONFLICT DO NOTHING",
 		    "iii", e->id, now, l->id);
 	}
 	return st;

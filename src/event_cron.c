@@ -142,8 +142,8 @@ nudge_tx(struct db *db, void *ctx, char *err, size_t errlen)
 		return status;
 	if (status == KITH_OK)
 		status = db_exec(db, "INSERT INTO event_sent(event_id, "
-		    "occurrence, kind, at) VALUES (?, 0, 'nudge', ?) ON CONFLICT "
-		    "DO NOTHING", "ii",
+		    "occurrence, kind, at) VALUES (?, 0, 'nudge', ?) ON "
+		    "CONFLICT DO NOTHING", "ii",
 		    e->id, x->now);
 	if (status == KITH_OK && db_changes(db) == 1)
 		status = nudge_members(x->cfg, db, x->l, e, x->next);

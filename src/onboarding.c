@@ -517,8 +517,10 @@ static int
 walk_all(struct db *db, int64_t list_id, int64_t start, struct progress *p)
 {
 	struct db_stmt *st = db_prepare(db, "SELECT j.address, j.joined, CASE "
-	    "WHEN m.id IS NOT NULL THEN 1 ELSE 0 END, o.step_id, o.outcome, o.at FROM (SELECT address, max(at) "
-	    "AS joined FROM member_log WHERE list_id=?1 AND event||''='joined' AND "
+	    "WHEN m.id IS NOT NULL THEN 1 ELSE 0 END, o.step_id, o.outcome, "
+	    "o.at FROM (SELECT address, max(at) "
+	    "AS joined FROM member_log WHERE list_id=?1 AND "
+	    "event||''='joined' AND "
 	    "+at>=?2 GROUP BY address) j LEFT JOIN members m ON m.list_id=?1 AND "
 	    "m.address=j.address LEFT JOIN onboarding o ON o.list_id=?1 AND "
 	    "o.address=j.address ORDER BY j.address");

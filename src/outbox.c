@@ -245,8 +245,8 @@ outbox_unclaim(struct db *db, const struct outbox_item *items, size_t n)
 		return st;
 	for (size_t i = 0; i < n && st == KITH_OK; i++)
 		st = db_exec(db, "UPDATE outbox SET lease_until=0, "
-		    "claimed_by='', attempts=CASE WHEN attempts>0 THEN attempts-1 ELSE 0 END WHERE id=? AND "
-		    "state='sending'",
+		    "claimed_by='', attempts=CASE WHEN attempts>0 THEN "
+		    "attempts-1 ELSE 0 END WHERE id=? AND state='sending'",
 		    "i", items[i].id);
 	if (st == KITH_OK)
 		return db_commit(db);

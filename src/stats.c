@@ -266,7 +266,8 @@ top_part(struct db *db, int64_t list_id, struct stats *s)
 	    "m.name, p.n, (SELECT count(*) FROM rsvps v WHERE v.member_id=m.id "
 	    "AND v.updated>=?2 AND v.updated<=?3) FROM (SELECT sender||'' "
 	    "AS sender, count(*) AS n FROM posts WHERE list_id=?1 AND "
-	    "received>=?2 AND received<=?3 GROUP BY 1) p JOIN members m ON m.list_id=?1 "
+	    "received>=?2 AND received<=?3 GROUP BY 1) p JOIN members m ON "
+	    "m.list_id=?1 "
 	    "AND m.address=p.sender ORDER BY p.n DESC, p.sender LIMIT 5");
 
 	if (st == NULL)
@@ -408,7 +409,8 @@ funnel_part(struct db *db, int64_t list_id, struct stats *s)
 	    "1 FROM member_log j WHERE j.list_id=?1 AND j.address=p.sender AND "
 	    "j.event='joined' AND j.at>=?2 AND j.at<=?3)", "iii", list_id,
 	    s->from, s->now);
-	s->f_regular = db_int(db, 0, NULL, "SELECT count(*) FROM (SELECT sender||'' "
+	s->f_regular = db_int(db, 0, NULL, "SELECT count(*) FROM (SELECT "
+	    "sender||'' "
 	    "AS sender FROM posts WHERE list_id=?1 AND received>?3-30*86400 "
 	    "GROUP BY 1 HAVING count(*) >= 3) p WHERE EXISTS (SELECT 1 FROM "
 	    "member_log j WHERE j.list_id=?1 AND j.address=p.sender AND "
