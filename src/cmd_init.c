@@ -93,6 +93,8 @@ cmd_init(struct cli *c, int argc, char **argv)
 	secret = config_secret_path(&c->cfg);
 	if (token_secret_create(secret, err, sizeof(err)) < 0)
 		die(EX_CANTCREAT_, "%s", err);
+	free(db_path);
+	db_path = config_db_label(&c->cfg);	/* no password shown */
 	cli_printf("data directory: %s\ndatabase:       %s (schema %d)\n"
 	    "site secret:    %s\ntransport:      %s\n", c->cfg.data_dir,
 	    db_path, DB_SCHEMA_VERSION, secret, c->cfg.transport);
@@ -205,7 +207,8 @@ cmd_check(struct cli *c, int argc, char **argv)
 	s.c = c;
 	cli_open(c);
 	config_dump(&c->cfg, stdout);
-	printf("# database: ok (schema %d)\n", DB_SCHEMA_VERSION);
+	printf("# database: ok (%s, schema %d)\n", c->cfg.storage_backend,
+	    db_schema_version(c->db));
 	s.tc.report = report_template;
 	list_foreach(c->db, check_list_templates, &s);
 	if (s.lists == 0) {

@@ -85,6 +85,11 @@ static const struct setting settings[] = {
 	LMTP(timeout, T_INT, "300", 1, 3600),
 	LMTP(max_size, T_INT, "33554432", 65536, 268435456),
 	LMTP(max_recipients, T_INT, "100", 1, 10000),
+	/* the database: sqlite in data_dir, or a PostgreSQL server's */
+	{ "storage", "backend", T_STR, "sqlite", 0, 0,
+	  offsetof(struct kith_config, storage_backend) },
+	{ "storage", "dsn", T_STR, "", 0, 0,
+	  offsetof(struct kith_config, storage_dsn) },
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 
@@ -297,6 +302,18 @@ config_load(struct kith_config *cfg, const char *explicit_path, char *err,
 		    "[IPV6]:PORT or unix:/PATH, not '%s'", cfg->lmtp_listen);
 		return -1;
 	}
+	if (strcmp(cfg->storage_backend, "sqlite") &&
+	    strcmp(cfg->storage_backend, "postgresql")) {
+		snprintf(err, errlen, "[storage] backend must be sqlite or "
+		    "postgresql, not '%s'", cfg->storage_backend);
+		return -1;
+	}
+	if (!strcmp(cfg->storage_backend, "postgresql") && !*cfg->storage_dsn) {
+		snprintf(err, errlen, "[storage] backend = postgresql needs "
+		    "dsn = a PostgreSQL connection string, such as "
+		    "'host=/run/postgresql dbname=kith'");
+		return -1;
+	}
 	if (*cfg->web_base_url && strncmp(cfg->web_base_url, "https://", 8)) {
 		snprintf(err, errlen, "[site] web_base_url must start with "
 		    "https:// (one-click unsubscribe needs HTTPS)");
@@ -372,7 +389,84 @@ config_listen_parse(const char *spec, char *host, size_t hostlen, int *port)
 char *
 config_db_path(const struct kith_config *cfg)
 {
+	if (!strcmp(cfg->storage_backend, "postgresql"))
+		return xasprintf("postgresql:%s", cfg->storage_dsn);
 	return xasprintf("%s/kith.db", cfg->data_dir);
+}
+
+/*
+ * dsn_masked - dsn with its password, if any, as "(set)": the value of
+ * a password keyword (password=x, password = 'x y'), and in a URI the
+ * one after user: in postgresql://user:x@host and ?password=x.
+ */
+static char *
+dsn_masked(const char *dsn)
+{
+	struct buf b;
+	const char *s = dsn, *at;
+
+	buf_init(&b);
+	if (!strncmp(s, "postgresql://", 13) || !strncmp(s, "postgres://", 11)) {
+		const char *auth = strstr(s, "://") + 3;
+		size_t n = strcspn(auth, "/?");
+		const char *colon;
+
+		at = memchr(auth, '@', n);
+		colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+		if (colon) {
+			buf_add(&b, s, (size_t)(colon + 1 - s));
+			buf_adds(&b, "(set)");
+			s = at;
+		}
+	}
+	while (*s) {
+		const char *key = strcasestr(s, "password"), *v;
+
+		if (key == NULL || (key > dsn && (isalnum((unsigned char)key[-1]) ||
+		    key[-1] == '_'))) {
+			size_t n = key ? (size_t)(key - s) + 8 : strlen(s);
+
+			buf_add(&b, s, n);
+			s += n;
+			continue;
+		}
+		v = key + 8;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (*v != '=') {
+			buf_add(&b, s, (size_t)(v - s));
+			s = v;
+			continue;
+		}
+		v++;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		buf_add(&b, s, (size_t)(v - s));
+		buf_adds(&b, "(set)");
+		if (*v == '\'') {	/* 'quoted', \' inside */
+			for (v++; *v && *v != '\''; v++)
+				if (*v == '\\' && v[1])
+					v++;
+			if (*v)
+				v++;
+		} else
+			v += strcspn(v, " \t&");
+		s = v;
+	}
+	return buf_detach(&b, NULL);
+}
+
+char *
+config_db_label(const struct kith_config *cfg)
+{
+	char *dsn, *label;
+
+	if (strcmp(cfg->storage_backend, "postgresql"))
+		return config_db_path(cfg);
+	dsn = dsn_masked(cfg->storage_dsn);
+	label = xasprintf("postgresql:%s", dsn);
+	free(dsn);
+	return label;
 }
 
 char *
@@ -405,7 +499,13 @@ config_dump(const struct kith_config *cfg, FILE *out)
 			section = s->section;
 			fprintf(out, "[%s]\n", section);
 		}
-		if (s->type == T_STR)
+		if (s->type == T_STR && s->offset == offsetof(struct kith_config,
+		    storage_dsn)) {
+			char *dsn = dsn_masked(cfg->storage_dsn);
+
+			fprintf(out, "%s = %s\n", s->name, dsn);
+			free(dsn);
+		} else if (s->type == T_STR)
 			fprintf(out, "%s = %s\n", s->name,
 			    strstr(s->name, "password") && **(char **)field ?
 			    "(set)" : *(char *const *)field);

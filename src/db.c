@@ -18,6 +18,7 @@
 /* The backends, asked in order which one a location is: the default
  * (sqlite, any path) last. */
 static const struct db_ops *const backends[] = {
+	&db_pg_ops,
 	&db_sqlite_ops,
 };
 

@@ -107,5 +107,6 @@ struct db_ops {
 };
 
 extern const struct db_ops db_sqlite_ops;
+extern const struct db_ops db_pg_ops;
 
 #endif

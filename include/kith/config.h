@@ -67,6 +67,9 @@ struct kith_config {
 	int lmtp_timeout;	/* seconds a client may sit idle */
 	int lmtp_max_size;	/* bytes of a message kept */
 	int lmtp_max_recipients;	/* per transaction */
+	/* [storage] - the database behind Kith */
+	char *storage_backend;	/* sqlite | postgresql */
+	char *storage_dsn;	/* postgresql: a libpq connection string or URI */
 };
 
 /*
@@ -87,8 +90,14 @@ void config_release(struct kith_config *cfg);
 int config_listen_parse(const char *spec, char *host, size_t hostlen,
     int *port);
 
-/* Paths derived from data_dir; caller frees. */
+/*
+ * Paths derived from data_dir; caller frees.  config_db_path is where
+ * the database is, as db_open takes it: DATA/kith.db, or with [storage]
+ * backend = postgresql "postgresql:" and the dsn.  config_db_label: the
+ * same for people to read, a password in the dsn shown as "(set)".
+ */
 char *config_db_path(const struct kith_config *cfg);
+char *config_db_label(const struct kith_config *cfg);
 char *config_secret_path(const struct kith_config *cfg);
 char *config_dkim_key_path(const struct kith_config *cfg);
 

@@ -61,6 +61,10 @@ static const struct {
 	{ "just words\n", "expected 'name = value'" },
 	{ "[smtp]\ntls = sometimes\n", "tls must be auto, require or off" },
 	{ "[site]\ndelimiter = +-\n", "delimiter must be one character" },
+	{ "[storage]\nbackend = mysql\n",
+	  "[storage] backend must be sqlite or postgresql, not 'mysql'" },
+	{ "[storage]\nbackend = postgresql\n",
+	  "[storage] backend = postgresql needs dsn" },
 };
 
 START_TEST(test_errors)
@@ -81,6 +85,59 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* where the database is, and how it is shown: never the password */
+static const struct {
+	const char *text, *path, *label;
+} storage_cases[] = {
+	{ "[site]\ndata_dir = /srv/k\n", "/srv/k/kith.db", "/srv/k/kith.db" },
+	{ "[storage]\nbackend = sqlite\ndsn = host=x\n[site]\n"
+	  "data_dir = /srv/k\n", "/srv/k/kith.db", "/srv/k/kith.db" },
+	{ "[storage]\nbackend = postgresql\ndsn = host=/run/postgresql "
+	  "dbname=kith\n", "postgresql:host=/run/postgresql dbname=kith",
+	  "postgresql:host=/run/postgresql dbname=kith" },
+	{ "[storage]\nbackend = postgresql\ndsn = host=db password=s3cret "
+	  "dbname=kith\n", "postgresql:host=db password=s3cret dbname=kith",
+	  "postgresql:host=db password=(set) dbname=kith" },
+	{ "[storage]\nbackend = postgresql\ndsn = host=db password = "
+	  "'s3 \\' cret' user=k\n",
+	  "postgresql:host=db password = 's3 \\' cret' user=k",
+	  "postgresql:host=db password = (set) user=k" },
+	{ "[storage]\nbackend = postgresql\ndsn = postgresql://kith:s3cret@"
+	  "db.example.org/kith?sslmode=require&password=s3cret\n",
+	  "postgresql:postgresql://kith:s3cret@db.example.org/kith?"
+	  "sslmode=require&password=s3cret",
+	  "postgresql:postgresql://kith:(set)@db.example.org/kith?"
+	  "sslmode=require&password=(set)" },
+};
+
+START_TEST(test_storage)
+{
+	struct kith_config c;
+	char err[256], *p = write_tmp(storage_cases[_i].text), *got, *dump;
+	size_t n;
+	FILE *f;
+
+	unsetenv("KITH_HOME");
+	ck_assert_msg(config_load(&c, p, err, sizeof(err)) == 0, "%s", err);
+	got = config_db_path(&c);
+	ck_assert_str_eq(got, storage_cases[_i].path);
+	free(got);
+	got = config_db_label(&c);
+	ck_assert_str_eq(got, storage_cases[_i].label);
+	free(got);
+	/* kith check's dump shows the dsn as the label does */
+	f = open_memstream(&dump, &n);
+	config_dump(&c, f);
+	fclose(f);
+	ck_assert_ptr_null(strstr(dump, "s3cret"));
+	ck_assert_ptr_nonnull(strstr(dump, "[storage]\nbackend = "));
+	free(dump);
+	config_release(&c);
+	unlink(p);
+	free(p);
+}
+END_TEST
+
 Suite *
 config_suite(void)
 {
@@ -90,6 +147,8 @@ config_suite(void)
 	tcase_add_test(tc, test_values_and_defaults);
 	tcase_add_loop_test(tc, test_errors, 0,
 	    (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
+	tcase_add_loop_test(tc, test_storage, 0,
+	    (int)(sizeof(storage_cases) / sizeof(storage_cases[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
