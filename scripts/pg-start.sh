@@ -9,6 +9,9 @@
 # libpq DSN to connect with.  Idempotent: a running cluster is left as
 # it is and its DSN printed again.  scripts/pg-stop.sh DIR stops it.
 set -eu
+# The server runs on the real clock: .ci/run preloads libfaketime into
+# the whole dated suite, and the test clock is for kith (lib.sh).
+unset LD_PRELOAD FAKETIME
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 [ $# -eq 1 ] || { echo "usage: pg-start.sh DIR" >&2; exit 64; }
 [ -x "$PGBIN/initdb" ] || {

@@ -2,6 +2,9 @@
 # pg-stop.sh DIR - stop the private cluster scripts/pg-start.sh DIR started
 # (fast shutdown: open sessions are ended).  Nothing to stop is no error.
 set -eu
+# The server runs on the real clock: .ci/run preloads libfaketime into
+# the whole dated suite, and the test clock is for kith (lib.sh).
+unset LD_PRELOAD FAKETIME
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 [ $# -eq 1 ] || { echo "usage: pg-stop.sh DIR" >&2; exit 64; }
 DATA=$1/pg

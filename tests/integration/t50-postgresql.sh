@@ -119,7 +119,7 @@ assert_ok '[ "$(pq "SELECT event FROM member_log WHERE address='"'bob@example.or
 
 # 7. The backend itself, through db.h (tests/unit/test_db_pg.c).
 if [ -x "$KITH_SRCDIR/tests/unit/run_unit" ]; then
-	CK_RUN_SUITE=db_pg KITH_TEST_PG_DSN=$DSN "$KITH_SRCDIR/tests/unit/run_unit" > "$T/unit.out" 2>&1
+	env -u LD_PRELOAD -u FAKETIME CK_RUN_SUITE=db_pg "KITH_TEST_PG_DSN=$DSN" "$KITH_SRCDIR/tests/unit/run_unit" > "$T/unit.out" 2>&1
 	urc=$?
 	tail -n 1 "$T/unit.out"
 	assert_ok '[ $urc = 0 ] && grep -q "^100%: Checks: [1-9]" "$T/unit.out"' "the db_pg unit suite passes on the cluster"
