@@ -158,10 +158,11 @@ members_part(struct db *db, int64_t list_id, struct stats *s)
 static int64_t
 weeks_start(struct db *db, int64_t list_id, const struct stats *s)
 {
-	int64_t origin = db_int(db, s->from, NULL, "SELECT min(t) FROM (SELECT "
-	    "created AS t FROM lists WHERE id=?1 UNION ALL SELECT min(received) "
-	    "FROM posts WHERE list_id=?1) AS ts HAVING count(t) > 0 AND EXISTS "
-	    "(SELECT 1 FROM lists WHERE id=?1)", "i", list_id);
+	int64_t created = db_int(db, s->from, NULL, "SELECT created FROM "
+	    "lists WHERE id=?", "i", list_id);
+	int64_t first_post = db_int(db, created, NULL, "SELECT min(received) "
+	    "FROM posts WHERE list_id=?", "i", list_id);
+	int64_t origin = first_post < created ? first_post : created;
 	int64_t first = week_start(origin > s->from ? origin : s->from);
 
 	return first > week_start(s->now) ? week_start(s->now) : first;
