@@ -671,3 +671,212 @@ db_copy_to(struct db *db, const char *dst, int pages, int pause_ms,
 	return db->ops->copy_to(db, dst, pages, pause_ms, in_snapshot, ctx,
 	    err, errlen);
 }
+
+/* ---- a site copied from one database to another (kith migrate) ---- */
+
+const char *
+db_backend_name(struct db *db)
+{
+	return db->ops->name;
+}
+
+/* 1 when s is a name that may go into SQL as it is: [a-z0-9_]+ */
+static int
+db_plain_name(const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		    *s == '_'))
+			return 0;
+	return 1;
+}
+
+/* 1 when name is one of list's comma-separated names */
+static int
+db_name_in(const char *name, const char *list)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; p && *p; ) {
+		size_t k = strcspn(p, ",");
+
+		if (k == n && !strncmp(p, name, n))
+			return 1;
+		p += k + (p[k] == ',');
+	}
+	return 0;
+}
+
+/*
+ * db_copy_insert - the INSERT of from's row columns into table on to
+ * (names quoted: "by", "at" and "position" are words of SQL); NULL
+ * with a line in err when a name cannot be written plainly.
+ */
+static struct db_stmt *
+db_copy_insert(struct db_stmt *sel, struct db *to, const char *table,
+    char *err, size_t errlen)
+{
+	struct buf cols, vals;
+	struct db_stmt *ins = NULL;
+	int n = db_col_count(sel);
+	char *sql;
+
+	buf_init(&cols);
+	buf_init(&vals);
+	for (int i = 0; i < n; i++) {
+		const char *name = db_col_name(sel, i);
+
+		if (!db_plain_name(name)) {
+			snprintf(err, errlen, "table %s: a column named '%s' "
+			    "cannot be copied", table, name ? name : "");
+			goto out;
+		}
+		buf_addf(&cols, "%s\"%s\"", i ? ", " : "", name);
+		buf_addf(&vals, "%s?%d", i ? ", " : "", i + 1);
+	}
+	sql = xasprintf("INSERT INTO %s (%s) VALUES (%s)", table,
+	    cols.data, vals.data);
+	if ((ins = db_prepare(to, sql)) == NULL)
+		snprintf(err, errlen, "table %s: %s", table, db_errmsg(to));
+	free(sql);
+out:
+	buf_release(&cols);
+	buf_release(&vals);
+	return ins;
+}
+
+/*
+ * db_copy_bind - column i of sel's row as parameter i+1 of ins.  A blob
+ * column goes as bytes (an empty one as empty bytes, not NULL); text
+ * goes with its length, and is refused when it holds a NUL, which a
+ * text column elsewhere would end at (PostgreSQL's cannot hold one).
+ * num: room for a float written out.  A DB_* code; err set on refusal.
+ */
+static int
+db_copy_bind(struct db_stmt *sel, struct db_stmt *ins, int i, int blob,
+    char num[32], const char *table, char *err, size_t errlen)
+{
+	int type = db_col_type(sel, i), n;
+	const void *p;
+
+	if (type == DB_NULL)
+		return db_bind_null(ins, i + 1);
+	if (blob) {
+		p = db_col_blob(sel, i);
+		n = db_col_bytes(sel, i);
+		return db_bind_blob(ins, i + 1, n > 0 ? p : "", n);
+	}
+	if (type == DB_INTEGER)
+		return db_bind_int64(ins, i + 1, db_col_int64(sel, i));
+	if (type == DB_FLOAT) {
+		snprintf(num, 32, "%.17g", db_col_double(sel, i));
+		return db_bind_text(ins, i + 1, num, -1);
+	}
+	p = db_col_blob(sel, i);
+	n = db_col_bytes(sel, i);
+	if (n > 0 && memchr(p, '\0', (size_t)n)) {
+		snprintf(err, errlen, "table %s, column %s: text with a NUL "
+		    "byte, which the target cannot hold", table,
+		    db_col_name(sel, i));
+		return DB_ERROR;
+	}
+	return db_bind_text(ins, i + 1, n > 0 ? p : "", n);
+}
+
+int
+db_copy_table(struct db *from, struct db *to, const char *table,
+    const char *blobs, int64_t *rows, char *err, size_t errlen)
+{
+	struct db_stmt *sel = NULL, *ins = NULL;
+	char (*num)[32] = NULL;
+	int rc, n = 0, idcol = -1, st = KITH_OK;
+	char *sql;
+
+	*rows = 0;
+	if (errlen)
+		*err = '\0';
+	if (!db_plain_name(table)) {
+		snprintf(err, errlen, "'%s' is not a table's name", table);
+		return KITH_PERM;
+	}
+	sql = xasprintf("SELECT * FROM %s", table);
+	sel = db_prepare(from, sql);
+	free(sql);
+	if (sel == NULL) {
+		snprintf(err, errlen, "table %s: %s", table, db_errmsg(from));
+		return KITH_PERM;
+	}
+	while ((rc = db_step(sel)) == DB_ROW) {
+		if (ins == NULL) {
+			if ((ins = db_copy_insert(sel, to, table, err,
+			    errlen)) == NULL) {
+				st = KITH_PERM;
+				goto out;
+			}
+			n = db_col_count(sel);
+			num = xcalloc((size_t)n, sizeof(*num));
+			for (int i = 0; i < n; i++)
+				if (!strcmp(db_col_name(sel, i), "id"))
+					idcol = i;
+		}
+		for (int i = 0; i < n && rc == DB_ROW; i++)
+			if (db_copy_bind(sel, ins, i, db_name_in(db_col_name(sel,
+			    i), blobs), num[i], table, err, errlen) != DB_OK)
+				rc = DB_ERROR;
+		if (rc == DB_ROW)
+			rc = db_step(ins);
+		if (rc != DB_DONE && rc != DB_ROW) {
+			char what[64] = "";
+
+			if (idcol >= 0)
+				snprintf(what, sizeof(what), ", row id %lld",
+				    (long long)db_col_int64(sel, idcol));
+			if (*err == '\0')	/* not refused by db_copy_bind */
+				snprintf(err, errlen, "table %s%s: %s", table,
+				    what, db_errmsg(to));
+			st = db_status(rc) == KITH_TEMP ? KITH_TEMP : KITH_PERM;
+			goto out;
+		}
+		db_reset(ins);
+		db_clear_bindings(ins);
+		(*rows)++;
+	}
+	if (rc != DB_DONE) {
+		snprintf(err, errlen, "table %s: %s", table, db_errmsg(from));
+		st = db_status(rc) == KITH_TEMP ? KITH_TEMP : KITH_PERM;
+	}
+out:
+	free(num);
+	db_finalize(ins);
+	db_finalize(sel);
+	return st;
+}
+
+int64_t
+db_id_high(struct db *db, const char *table)
+{
+	int64_t v;
+	char *sql;
+	int st;
+
+	if (!db_plain_name(table))
+		return -1;
+	if (db->ops->id_high)
+		return db->ops->id_high(db, table);
+	sql = xasprintf("SELECT coalesce(max(id), 0) FROM %s", table);
+	v = db_int(db, -1, &st, sql, "");
+	free(sql);
+	return st == KITH_OK ? v : -1;
+}
+
+int
+db_id_follow(struct db *db, const char *table, int64_t high)
+{
+	if (!db_plain_name(table))
+		return KITH_PERM;
+	if (db->ops->id_follow == NULL)
+		return KITH_OK;
+	return db->ops->id_follow(db, table, high);
+}

@@ -1219,6 +1219,28 @@ lite_copy_to(struct db *db, const char *dst, int pages, int pause_ms,
 	return st;
 }
 
+/*
+ * lite_id_high - the largest id table has given: its largest row's, or
+ * more for an AUTOINCREMENT table (held) whose last rows are gone, as
+ * sqlite_sequence remembers, so that a copy never gives one again.
+ */
+static int64_t
+lite_id_high(struct db *db, const char *table)
+{
+	char *sql = xasprintf("SELECT coalesce(max(id), 0) FROM %s", table);
+	int64_t high, seq;
+	int st;
+
+	high = db_int(db, -1, &st, sql, "");
+	free(sql);
+	if (st != KITH_OK)
+		return -1;
+	/* no sqlite_sequence yet: no AUTOINCREMENT table has had a row */
+	seq = db_int(db, 0, &st, "SELECT seq FROM sqlite_sequence WHERE "
+	    "name=?", "t", table);
+	return st == KITH_OK && seq > high ? seq : high;
+}
+
 const struct db_ops db_sqlite_ops = {
 	.name = "sqlite",
 	.claims = lite_claims,
@@ -1262,4 +1284,6 @@ const struct db_ops db_sqlite_ops = {
 	.purge_index = lite_purge_index,
 	.copy_to = lite_copy_to,
 	.file_schema_version = lite_file_schema_version,
+	.id_high = lite_id_high,
+	/* id_follow: a rowid goes past the largest by itself */
 };

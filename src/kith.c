@@ -36,6 +36,7 @@ static const struct {
 	{ "backup", cmd_backup, "a consistent, compressed copy while Kith runs" },
 	{ "restore", cmd_restore, "put a backup in place (checks its schema)" },
 	{ "import", cmd_import, "move in from mlmmj or Mailman: members, settings, archive" },
+	{ "migrate", cmd_migrate, "copy the site's database to PostgreSQL, counts checked" },
 	{ "quarantine", cmd_quarantine, "messages kept because they could not be handled" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -179,6 +179,29 @@ int db_copy_to(struct db *db, const char *dst, int pages, int pause_ms,
     size_t errlen);
 
 /*
+ * Copying a site from one database to another (kith migrate).
+ * db_backend_name - "sqlite" or "postgresql": the backend of db.
+ * db_copy_table - every row of table on from, inserted into the same
+ * table on to: the columns by name (to may have more, filled by their
+ * defaults), the values as they are, ids included; the columns named
+ * in blobs (comma-separated, "" for none) as bytes, whatever from holds
+ * them as; a NUL in a text value is refused, never cut short.  Run it
+ * inside the caller's transactions (a read on from, a write on to).
+ * *rows: the rows inserted.  kith_status, with a line in err naming
+ * the table, the row's id and what the target said.
+ * db_id_high - the largest id table has given (sqlite's AUTOINCREMENT
+ * remembers ids whose rows are gone), 0 for none, -1 on error.
+ * db_id_follow - the next id that to gives table, when an INSERT names
+ * none, is past high (PostgreSQL moves the identity's sequence; sqlite
+ * does so by itself).  table: [a-z0-9_] only.  kith_status.
+ */
+const char *db_backend_name(struct db *db);
+int db_copy_table(struct db *from, struct db *to, const char *table,
+    const char *blobs, int64_t *rows, char *err, size_t errlen);
+int64_t db_id_high(struct db *db, const char *table);
+int db_id_follow(struct db *db, const char *table, int64_t high);
+
+/*
  * Checkpoints (the write-ahead log copied into the database): db_checkpoint
  * - one, now, without waiting for anyone (a cron between runs);
  * db_checkpoint_hook - fn(ctx, pages) after each commit of db, with the
