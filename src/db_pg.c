@@ -394,8 +394,8 @@ pg_open(const char *location, int create, int busy_ms,
 	 * (and its text, which may hold a password, is not repeated) */
 	if ((opts = PQconninfoParse(dsn, &perr)) == NULL) {
 		PQfreemem(perr);
-		snprintf(err, errlen, "database: [storage] dsn is not a "
-		    "PostgreSQL connection string or URI libpq can read");
+		snprintf(err, errlen, "database: the dsn is not a PostgreSQL "
+		    "connection string or URI libpq can read");
 		return KITH_PERM;
 	}
 	PQconninfoFree(opts);

@@ -159,8 +159,10 @@ for s in subs:
     args += [arg(s, p) for p in s.positionals]
     for opt, ph in s.required:
         args += [opt] + ([opt_values.get(opt, arg(s, ph))] if ph else [])
-    rc, out, err = cli_walk.run(args + ["--json"])
     name = s.name()
+    if name == "migrate sqlite-to-postgresql":
+        continue	# needs a PostgreSQL server: t53-migrate.sh checks its JSON
+    rc, out, err = cli_walk.run(args + ["--json"])
     if "--json" in s.options:
         seen_json.add(name)
         try:

@@ -155,6 +155,9 @@ assert_ok '[ "$(pq "SELECT count(*) FROM posts")" = 2 ] && [ "$(pq "SELECT count
 out=$(kith migrate sqlite-to-postgresql --dsn "host=$T/nosock dbname=kith user=kith password=s3cret" 2>&1)
 rc=$?
 assert_ok '[ $rc = 75 ] && [ "$(printf "%s\n" "$out" | wc -l)" = 1 ] && printf "%s\n" "$out" | grep -q "cannot connect to PostgreSQL" && ! printf "%s\n" "$out" | grep -q s3cret' "a server that does not answer: exit 75, one line, no password ($out)"
+out=$(kith migrate sqlite-to-postgresql --dsn "no such = = thing" 2>&1)
+rc=$?
+assert_ok '[ $rc = 78 ] && [ "$(printf "%s\n" "$out" | wc -l)" = 1 ] && printf "%s\n" "$out" | grep -q "not a PostgreSQL connection string"' "a DSN libpq cannot read: exit 78, one line ($out)"
 out=$(kith migrate sqlite-to-postgresql 2>&1)
 assert_ok '[ $? = 64 ] && printf "%s\n" "$out" | grep -q -- "--dsn"' "no --dsn: exit 64 ($out)"
 out=$(kith migrate postgresql-to-sqlite --dsn "$DSN" 2>&1)
@@ -199,6 +202,29 @@ assert t["posts"] == (2, 2) and t["poll_votes"] == (2, 2), t
 assert d["rows"] == sum(a for a, b in t.values()), d["rows"]
 print(len(t))' "$T/migrate.json" 2>&1)
 assert_ok '[ $rc = 0 ] && [ "$r" = "$tables" ]' "then the copy goes in: --json with every table's counts ($r)"
+
+# a writer holding the site: the copy waits for it (busy_timeout_ms),
+# then gives up with 75, and nothing is kept
+newdb fourth
+FDSN="host=$T/sock dbname=fourth user=kith"
+sed '/^\[site\]/a busy_timeout_ms = 500' "$KITH_CONF" > "$T/busy.conf"
+env -u LD_PRELOAD -u FAKETIME $PY - "$T/var/kith.db" "$T/locked" <<'PYEOF' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+time.sleep(4)
+c.execute("ROLLBACK")
+PYEOF
+locker=$!
+i=0
+while [ ! -e "$T/locked" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+out=$(KITH_CONF=$T/busy.conf kith migrate sqlite-to-postgresql --dsn "$FDSN" 2>&1)
+rc=$?
+wait $locker
+assert_ok '[ $rc = 75 ] && printf "%s\n" "$out" | grep -q "database busy; try again" && [ "$("$PGBIN/psql" "$FDSN" -XtAq -c "SELECT count(*) FROM lists")" = 0 ]' "a writer holds the site: exit 75 after busy_timeout_ms, nothing kept ($out)"
+out=$(KITH_CONF=$T/busy.conf kith migrate sqlite-to-postgresql --dsn "$FDSN" 2>/dev/null | grep "every count matches")
+assert_ok '[ -n "$out" ]' "once it is gone, the copy goes in ($out)"
 
 # 4. The site on PostgreSQL.
 write_conf "smtp://127.0.0.1:$SINK_PORT" "$SITE_CONF" "[storage]" \
