@@ -710,88 +710,248 @@ db_name_in(const char *name, const char *list)
 }
 
 /*
- * db_copy_insert - the INSERT of from's row columns into table on to
- * (names quoted: "by", "at" and "position" are words of SQL); NULL
- * with a line in err when a name cannot be written plainly.
+ * A table is copied in batches: many rows to an INSERT (a round trip to
+ * a server is most of a row's cost; one at a time, a site of 200,000
+ * rows took a hundred seconds), up to COPY_ROWS rows, COPY_PARAMS
+ * parameters (sqlite takes 32,766, PostgreSQL 65,535) or COPY_BYTES of
+ * values.  The values of a batch are copies: the source's row goes at
+ * its next step.
  */
-static struct db_stmt *
-db_copy_insert(struct db_stmt *sel, struct db *to, const char *table,
-    char *err, size_t errlen)
+#define COPY_ROWS	500
+#define COPY_PARAMS	30000
+#define COPY_BYTES	(8 << 20)
+
+struct copy_val {
+	int type;		/* DB_NULL, DB_INTEGER, DB_TEXT or DB_BLOB */
+	int64_t i;
+	char *p;		/* text or bytes (malloc'd) */
+	int n;
+};
+
+struct copy {
+	struct db *to;
+	const char *table;
+	char *cols;		/* "\"a\", \"b\"" */
+	int ncol, max_rows, idcol;
+	struct copy_val *v;	/* max_rows rows of ncol values */
+	int rows;		/* in the batch */
+	size_t bytes;
+	int64_t first_id, last_id;	/* the batch's, for an error */
+	int64_t inserted;	/* rows the flushed batches inserted */
+	struct db_stmt *full;	/* the INSERT of max_rows rows, kept */
+};
+
+/*
+ * copy_start - the batch's columns from sel's first row (names quoted:
+ * "by", "at" and "position" are words of SQL); KITH_PERM with a line in
+ * err when a name cannot be written plainly.
+ */
+static int
+copy_start(struct copy *c, struct db_stmt *sel, char *err, size_t errlen)
 {
-	struct buf cols, vals;
-	struct db_stmt *ins = NULL;
-	int n = db_col_count(sel);
-	char *sql;
+	struct buf cols;
 
 	buf_init(&cols);
-	buf_init(&vals);
-	for (int i = 0; i < n; i++) {
+	c->ncol = db_col_count(sel);
+	c->idcol = -1;
+	for (int i = 0; i < c->ncol; i++) {
 		const char *name = db_col_name(sel, i);
 
 		if (!db_plain_name(name)) {
 			snprintf(err, errlen, "table %s: a column named '%s' "
-			    "cannot be copied", table, name ? name : "");
-			goto out;
+			    "cannot be copied", c->table, name ? name : "");
+			buf_release(&cols);
+			return KITH_PERM;
 		}
+		if (!strcmp(name, "id"))
+			c->idcol = i;
 		buf_addf(&cols, "%s\"%s\"", i ? ", " : "", name);
-		buf_addf(&vals, "%s?%d", i ? ", " : "", i + 1);
 	}
-	sql = xasprintf("INSERT INTO %s (%s) VALUES (%s)", table,
-	    cols.data, vals.data);
-	if ((ins = db_prepare(to, sql)) == NULL)
-		snprintf(err, errlen, "table %s: %s", table, db_errmsg(to));
-	free(sql);
-out:
-	buf_release(&cols);
-	buf_release(&vals);
-	return ins;
+	c->cols = buf_detach(&cols, NULL);
+	c->max_rows = COPY_PARAMS / (c->ncol > 0 ? c->ncol : 1);
+	if (c->max_rows > COPY_ROWS)
+		c->max_rows = COPY_ROWS;
+	c->v = xcalloc((size_t)c->max_rows * (size_t)c->ncol, sizeof(*c->v));
+	return KITH_OK;
+}
+
+/* copy_insert - the INSERT of rows rows into the table, on c->to */
+static struct db_stmt *
+copy_insert(struct copy *c, int rows)
+{
+	struct buf b;
+	struct db_stmt *st;
+	int k = 0;
+
+	buf_init(&b);
+	buf_addf(&b, "INSERT INTO %s (%s) VALUES ", c->table, c->cols);
+	for (int r = 0; r < rows; r++) {
+		buf_adds(&b, r ? ", (" : "(");
+		for (int i = 0; i < c->ncol; i++)
+			buf_addf(&b, "%s?%d", i ? ", " : "", ++k);
+		buf_addc(&b, ')');
+	}
+	st = db_prepare(c->to, b.data);
+	buf_release(&b);
+	return st;
 }
 
 /*
- * db_copy_bind - column i of sel's row as parameter i+1 of ins.  A blob
- * column goes as bytes (an empty one as empty bytes, not NULL); text
- * goes with its length, and is refused when it holds a NUL, which a
- * text column elsewhere would end at (PostgreSQL's cannot hold one).
- * num: room for a float written out.  A DB_* code; err set on refusal.
+ * copy_value - column i of sel's row into v.  A blob column's value is
+ * its bytes, whatever the source holds it as (an empty one stays bytes,
+ * not NULL); text keeps its length, and is refused when it holds a NUL,
+ * which a text column elsewhere would end at (PostgreSQL's cannot hold
+ * one); a float goes as its text.  KITH_OK, or KITH_PERM with err set.
  */
 static int
-db_copy_bind(struct db_stmt *sel, struct db_stmt *ins, int i, int blob,
-    char num[32], const char *table, char *err, size_t errlen)
+copy_value(struct copy *c, struct db_stmt *sel, int i, int blob,
+    struct copy_val *v, char *err, size_t errlen)
 {
-	int type = db_col_type(sel, i), n;
+	int type = db_col_type(sel, i);
 	const void *p;
 
-	if (type == DB_NULL)
-		return db_bind_null(ins, i + 1);
-	if (blob) {
-		p = db_col_blob(sel, i);
-		n = db_col_bytes(sel, i);
-		return db_bind_blob(ins, i + 1, n > 0 ? p : "", n);
+	v->type = type == DB_NULL ? DB_NULL : blob ? DB_BLOB : type;
+	if (v->type == DB_NULL)
+		return KITH_OK;
+	if (v->type == DB_INTEGER) {
+		v->i = db_col_int64(sel, i);
+		return KITH_OK;
 	}
-	if (type == DB_INTEGER)
-		return db_bind_int64(ins, i + 1, db_col_int64(sel, i));
-	if (type == DB_FLOAT) {
-		snprintf(num, 32, "%.17g", db_col_double(sel, i));
-		return db_bind_text(ins, i + 1, num, -1);
+	if (v->type == DB_FLOAT) {
+		v->type = DB_TEXT;
+		v->p = xasprintf("%.17g", db_col_double(sel, i));
+		v->n = (int)strlen(v->p);
+		return KITH_OK;
 	}
 	p = db_col_blob(sel, i);
-	n = db_col_bytes(sel, i);
-	if (n > 0 && memchr(p, '\0', (size_t)n)) {
-		snprintf(err, errlen, "table %s, column %s: text with a NUL "
-		    "byte, which the target cannot hold", table,
-		    db_col_name(sel, i));
-		return DB_ERROR;
+	v->n = db_col_bytes(sel, i);
+	if (v->type != DB_BLOB) {
+		v->type = DB_TEXT;
+		if (v->n > 0 && memchr(p, '\0', (size_t)v->n)) {
+			snprintf(err, errlen, "table %s, column %s: text with a "
+			    "NUL byte, which the target cannot hold", c->table,
+			    db_col_name(sel, i));
+			return KITH_PERM;
+		}
 	}
-	return db_bind_text(ins, i + 1, n > 0 ? p : "", n);
+	v->p = xmalloc((size_t)v->n + 1);
+	if (v->n > 0)
+		memcpy(v->p, p, (size_t)v->n);
+	v->p[v->n] = '\0';
+	c->bytes += (size_t)v->n;
+	return KITH_OK;
+}
+
+static void
+copy_clear(struct copy *c)
+{
+	for (int k = 0; k < c->rows * c->ncol; k++) {
+		free(c->v[k].p);
+		memset(&c->v[k], 0, sizeof(c->v[k]));
+	}
+	c->rows = 0;
+	c->bytes = 0;
+}
+
+/* copy_bind - the batch's values as st's parameters; a DB_* code */
+static int
+copy_bind(struct copy *c, struct db_stmt *st)
+{
+	const struct db_ops *o = c->to->ops;
+	int rc = DB_OK;
+
+	for (int k = 0; k < c->rows * c->ncol && rc == DB_OK; k++) {
+		const struct copy_val *v = &c->v[k];
+
+		switch (v->type) {
+		case DB_NULL:
+			rc = o->bind_null(st, k + 1);
+			break;
+		case DB_INTEGER:
+			rc = o->bind_int64(st, k + 1, v->i);
+			break;
+		case DB_BLOB:
+			rc = o->bind_blob(st, k + 1, v->p, v->n, 0);
+			break;
+		default:
+			rc = o->bind_text(st, k + 1, v->p, v->n, 0);
+		}
+	}
+	return rc;
+}
+
+/*
+ * copy_flush - the batch's rows inserted with one statement; KITH_OK,
+ * or the status with a line in err naming the table and the rows' ids.
+ */
+static int
+copy_flush(struct copy *c, char *err, size_t errlen)
+{
+	struct db_stmt *st;
+	int rc, full = c->rows == c->max_rows;
+
+	if (c->rows == 0)
+		return KITH_OK;
+	if (full && c->full == NULL)
+		c->full = copy_insert(c, c->rows);
+	st = full ? c->full : copy_insert(c, c->rows);
+	rc = st ? copy_bind(c, st) : DB_ERROR;
+	if (rc == DB_OK)
+		while ((rc = db_step(st)) == DB_ROW)
+			;
+	if (rc == DB_DONE)
+		c->inserted += c->rows;
+	else {
+		char what[80] = "";
+
+		if (c->idcol >= 0)
+			snprintf(what, sizeof(what), ", rows with ids %lld to "
+			    "%lld", (long long)c->first_id,
+			    (long long)c->last_id);
+		snprintf(err, errlen, "table %s%s: %s", c->table, what,
+		    db_errmsg(c->to));
+	}
+	if (st && full) {
+		db_reset(st);
+		db_clear_bindings(st);
+	} else
+		db_finalize(st);
+	copy_clear(c);
+	return rc == DB_DONE ? KITH_OK : db_status(rc) == KITH_TEMP ?
+	    KITH_TEMP : KITH_PERM;
+}
+
+/* copy_row - sel's row into the batch, flushed when it is full */
+static int
+copy_row(struct copy *c, struct db_stmt *sel, const char *blobs, char *err,
+    size_t errlen)
+{
+	struct copy_val *row = &c->v[(size_t)c->rows * (size_t)c->ncol];
+	int st = KITH_OK;
+
+	for (int i = 0; i < c->ncol && st == KITH_OK; i++)
+		st = copy_value(c, sel, i, db_name_in(db_col_name(sel, i),
+		    blobs), &row[i], err, errlen);
+	c->rows++;	/* cleared with the batch, even refused */
+	if (st != KITH_OK)
+		return st;
+	if (c->idcol >= 0) {
+		c->last_id = row[c->idcol].i;
+		if (c->rows == 1)
+			c->first_id = c->last_id;
+	}
+	if (c->rows == c->max_rows || c->bytes >= COPY_BYTES)
+		return copy_flush(c, err, errlen);
+	return KITH_OK;
 }
 
 int
 db_copy_table(struct db *from, struct db *to, const char *table,
     const char *blobs, int64_t *rows, char *err, size_t errlen)
 {
-	struct db_stmt *sel = NULL, *ins = NULL;
-	char (*num)[32] = NULL;
-	int rc, n = 0, idcol = -1, st = KITH_OK;
+	struct copy c;
+	struct db_stmt *sel;
+	int rc = DB_DONE, st = KITH_OK;
 	char *sql;
 
 	*rows = 0;
@@ -801,6 +961,9 @@ db_copy_table(struct db *from, struct db *to, const char *table,
 		snprintf(err, errlen, "'%s' is not a table's name", table);
 		return KITH_PERM;
 	}
+	memset(&c, 0, sizeof(c));
+	c.to = to;
+	c.table = table;
 	sql = xasprintf("SELECT * FROM %s", table);
 	sel = db_prepare(from, sql);
 	free(sql);
@@ -808,49 +971,25 @@ db_copy_table(struct db *from, struct db *to, const char *table,
 		snprintf(err, errlen, "table %s: %s", table, db_errmsg(from));
 		return KITH_PERM;
 	}
-	while ((rc = db_step(sel)) == DB_ROW) {
-		if (ins == NULL) {
-			if ((ins = db_copy_insert(sel, to, table, err,
-			    errlen)) == NULL) {
-				st = KITH_PERM;
-				goto out;
-			}
-			n = db_col_count(sel);
-			num = xcalloc((size_t)n, sizeof(*num));
-			for (int i = 0; i < n; i++)
-				if (!strcmp(db_col_name(sel, i), "id"))
-					idcol = i;
-		}
-		for (int i = 0; i < n && rc == DB_ROW; i++)
-			if (db_copy_bind(sel, ins, i, db_name_in(db_col_name(sel,
-			    i), blobs), num[i], table, err, errlen) != DB_OK)
-				rc = DB_ERROR;
-		if (rc == DB_ROW)
-			rc = db_step(ins);
-		if (rc != DB_DONE && rc != DB_ROW) {
-			char what[64] = "";
-
-			if (idcol >= 0)
-				snprintf(what, sizeof(what), ", row id %lld",
-				    (long long)db_col_int64(sel, idcol));
-			if (*err == '\0')	/* not refused by db_copy_bind */
-				snprintf(err, errlen, "table %s%s: %s", table,
-				    what, db_errmsg(to));
-			st = db_status(rc) == KITH_TEMP ? KITH_TEMP : KITH_PERM;
-			goto out;
-		}
-		db_reset(ins);
-		db_clear_bindings(ins);
-		(*rows)++;
+	while (st == KITH_OK && (rc = db_step(sel)) == DB_ROW) {
+		if (c.v == NULL && (st = copy_start(&c, sel, err, errlen)) !=
+		    KITH_OK)
+			break;
+		st = copy_row(&c, sel, blobs, err, errlen);
 	}
-	if (rc != DB_DONE) {
+	if (st == KITH_OK && rc != DB_DONE) {
 		snprintf(err, errlen, "table %s: %s", table, db_errmsg(from));
 		st = db_status(rc) == KITH_TEMP ? KITH_TEMP : KITH_PERM;
 	}
-out:
-	free(num);
-	db_finalize(ins);
+	if (st == KITH_OK)
+		st = copy_flush(&c, err, errlen);
+	else
+		copy_clear(&c);
+	*rows = c.inserted;
+	db_finalize(c.full);
 	db_finalize(sel);
+	free(c.v);
+	free(c.cols);
 	return st;
 }
 

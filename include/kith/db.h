@@ -186,8 +186,9 @@ int db_copy_to(struct db *db, const char *dst, int pages, int pause_ms,
  * defaults), the values as they are, ids included; the columns named
  * in blobs (comma-separated, "" for none) as bytes, whatever from holds
  * them as; a NUL in a text value is refused, never cut short.  Run it
- * inside the caller's transactions (a read on from, a write on to).
- * *rows: the rows inserted.  kith_status, with a line in err naming
+ * inside the caller's transactions (a read on from, a write on to):
+ * rows go in many to an INSERT, and a failure leaves some in, for the
+ * caller to roll back.  *rows: the rows inserted.  kith_status, with a line in err naming
  * the table, the row's id and what the target said.
  * db_id_high - the largest id table has given (sqlite's AUTOINCREMENT
  * remembers ids whose rows are gone), 0 for none, -1 on error.

@@ -192,12 +192,42 @@ START_TEST(test_copy_table_refuses)
 	    sizeof(err)), KITH_PERM);
 	ck_assert_msg(strstr(err, "table c, column t: text with a NUL byte"),
 	    "%s", err);
-	ck_assert_int_eq(rows, 2);	/* the rows before it */
+	ck_assert_int_eq(rows, 0);	/* its batch is not inserted */
+	ck_assert_int_eq(db_int(b, -1, NULL, "SELECT count(*) FROM c", ""), 0);
 	ck_assert_int_eq(db_copy_table(a, b, "c; DROP TABLE c", "", &rows,
 	    err, sizeof(err)), KITH_PERM);
 	ck_assert_int_eq(db_copy_table(a, b, "nosuch", "", &rows, err,
 	    sizeof(err)), KITH_PERM);
 	ck_assert_msg(strstr(err, "nosuch"), "%s", err);
+	db_close(a);
+	db_close(b);
+	unit_rmdir(da);
+	unit_rmdir(dbir);
+}
+END_TEST
+
+/* Many rows go in batches; the last, short one too. */
+START_TEST(test_copy_table_batches)
+{
+	char da[256], dbir[256], err[256] = "";
+	struct db *a = unit_db(da, sizeof(da)), *b = unit_db(dbir, sizeof(dbir));
+	int64_t rows = -1;
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(db_script(a, "CREATE TABLE w (id INTEGER PRIMARY KEY, "
+	    "v TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+	    "FROM n WHERE i < 1234) INSERT INTO w SELECT i * 3, 'v' || i FROM "
+	    "n"), KITH_OK);
+	ck_assert_int_eq(db_script(b, "CREATE TABLE w (id INTEGER PRIMARY KEY, "
+	    "v TEXT)"), KITH_OK);
+	ck_assert_int_eq(db_copy_table(a, b, "w", "", &rows, err, sizeof(err)),
+	    KITH_OK);
+	ck_assert_int_eq(rows, 1234);
+	ck_assert_int_eq(db_int(b, -1, NULL, "SELECT count(*) FROM w", ""),
+	    1234);
+	ck_assert_int_eq(db_int(b, -1, NULL, "SELECT count(*) FROM w WHERE "
+	    "v = 'v' || (id / 3)", ""), 1234);
 	db_close(a);
 	db_close(b);
 	unit_rmdir(da);
@@ -237,6 +267,7 @@ migrate_suite(void)
 	tcase_add_test(tc, test_tables_are_the_schema);
 	tcase_add_test(tc, test_copy_table_as_it_is);
 	tcase_add_test(tc, test_copy_table_refuses);
+	tcase_add_test(tc, test_copy_table_batches);
 	tcase_add_test(tc, test_id_high);
 	suite_add_tcase(s, tc);
 	return s;
