@@ -32,6 +32,7 @@
 #define READ_CHUNK 16384
 #define WAL_PAGES 1000		/* the checkpointer runs past this */
 #define CKPT_PAUSE_MS 100	/* at most one checkpoint this often */
+#define GROUP_BUCKETS 9		/* commit sizes 1, 2, 3-4, ..., 129-256 */
 
 /* ---------------------------------------------------------------- */
 /* The session: the protocol, no I/O.                                */
@@ -547,6 +548,9 @@ struct lmtp_server {
 	int nconn;
 	int stopping;
 	atomic_int mail;
+	/* the committer's own: how many messages each commit carried, for
+	 * the log at debug level when the server stops */
+	unsigned long groups, grouped, group_sizes[GROUP_BUCKETS];
 };
 
 /*
@@ -675,6 +679,7 @@ checkpointer(void *arg)
 	struct lmtp_server *srv = arg;
 	int behind = 0, last = 0;
 
+	pthread_setname_np(pthread_self(), "kith-ckpt");
 	pthread_mutex_lock(&srv->lock);
 	while (!last) {
 		ckpt_pause(srv, CKPT_PAUSE_MS);
@@ -690,6 +695,42 @@ checkpointer(void *arg)
 	return NULL;
 }
 
+/* group_count - one commit of n messages, in the committer's counters */
+static void
+group_count(struct lmtp_server *srv, size_t n)
+{
+	size_t b = 0;
+
+	while (b + 1 < GROUP_BUCKETS && ((size_t)1 << b) < n)
+		b++;
+	srv->groups++;
+	srv->grouped += n;
+	srv->group_sizes[b]++;
+}
+
+/* group_log - the commits' sizes, at debug level (the benchmark's) */
+static void
+group_log(const struct lmtp_server *srv)
+{
+	char hist[GROUP_BUCKETS * 24];
+	size_t k = 0;
+
+	if (srv->groups == 0)
+		return;
+	hist[0] = '\0';
+	for (size_t b = 0; b < GROUP_BUCKETS; b++) {
+		size_t lo = b < 2 ? b + 1 : ((size_t)1 << (b - 1)) + 1;
+
+		if (srv->group_sizes[b] && k < sizeof(hist))
+			k += (size_t)snprintf(hist + k, sizeof(hist) - k,
+			    " %zu-%zu:%lu", lo, (size_t)1 << b,
+			    srv->group_sizes[b]);
+	}
+	log_debug("lmtp: %lu messages in %lu commits, %.2f a commit;"
+	    " commits by size:%s", srv->grouped, srv->groups,
+	    (double)srv->grouped / (double)srv->groups, hist);
+}
+
 /* committer - takes every message waiting, commits them as one group. */
 static void *
 committer(void *arg)
@@ -697,6 +738,7 @@ committer(void *arg)
 	struct lmtp_server *srv = arg;
 	struct job *jobs[MAX_BATCH];
 
+	pthread_setname_np(pthread_self(), "kith-commit");
 	for (;;) {
 		size_t n = 0;
 
@@ -714,6 +756,7 @@ committer(void *arg)
 		if (srv->head == NULL)
 			srv->tail = NULL;
 		pthread_mutex_unlock(&srv->lock);
+		group_count(srv, n);
 		run_group(srv, jobs, n);
 		pthread_mutex_lock(&srv->lock);
 		for (size_t i = 0; i < n; i++) {
@@ -843,6 +886,7 @@ conn_main(void *arg)
 	struct conn *c = arg, **pp;
 	struct lmtp_server *srv = c->srv;
 
+	pthread_setname_np(pthread_self(), "kith-lmtp");
 	serve_conn(srv, c->fd);
 	pthread_mutex_lock(&srv->lock);
 	for (pp = &srv->conns; *pp; pp = &(*pp)->next)
@@ -1077,6 +1121,7 @@ lmtp_stop(struct lmtp_server *srv, int grace)
 	pthread_mutex_unlock(&srv->lock);
 	if (srv->committer_started)
 		pthread_join(srv->committer, NULL);
+	group_log(srv);
 	pthread_mutex_lock(&srv->lock);
 	srv->ckpt_stop = 1;
 	pthread_cond_signal(&srv->ckpt);
