@@ -9,24 +9,33 @@
 #      that runner started, the same list of 20, smtp-source -L again.
 # For each: messages per second, CPU per message (the receiver's user +
 # system time), and fsyncs per message (fsync + fdatasync, counted with
-# strace -f -c in a second, smaller run, since strace slows the first).
+# strace -f in a second, smaller run, since strace slows the first).
+# For kith serve also: the committer thread's CPU per message, and the
+# messages per commit (its own fdatasyncs in the strace run: one a
+# commit).  The load average is printed beside the rates: on a busy
+# machine the rates vary from run to run; CPU and fsyncs much less.
 #
 #   bench/lmtp.sh [MESSAGES] [SESSIONS]   (default 4000 over LMTP, 20
 #                                          sessions; 500 through the pipe
-#                                          and to Mailman)
+#                                          and to Mailman: NP=, NM=; 500
+#                                          in each strace run: NS=)
 set -eu
 N=${1:-4000}
 S=${2:-20}
-NP=500
-NM=500
-NS=500		# messages in each strace run
+NP=${NP:-500}
+NM=${NM:-500}
+NS=${NS:-500}	# messages in each strace run
 cd "$(dirname "$0")/.."
 TOP=$PWD
 
 if ! command -v smtp-source >/dev/null 2>&1 || ! command -v strace >/dev/null 2>&1; then
 	./scripts/setup-deps.sh --bench
 fi
-./scripts/build.sh >/dev/null
+if [ -f Makefile ] && [ -x kith ]; then
+	make -j"$(nproc)" >/dev/null
+else
+	./scripts/build.sh >/dev/null
+fi
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/kith-bench.XXXXXX")
 chmod 755 "$W"
@@ -44,9 +53,20 @@ trap 'exit 1' INT TERM
 HZ=$(getconf CLK_TCK)
 now() { date +%s.%N; }
 # cpu PID - user + system seconds of a running process, all its threads
-cpu() { awk -v hz="$HZ" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$1/stat"; }
-# fsyncs FILE - fsync + fdatasync calls in an strace -c summary
-fsyncs() { awk '$NF == "fsync" || $NF == "fdatasync" { n += $4 } END { print n + 0 }' "$1"; }
+cpu() { awk -v hz="$HZ" '{ sub(/^.*\) /, ""); printf "%.3f", ($12 + $13) / hz }' "/proc/$1/stat"; }
+# tcpu PID NAME - user + system seconds of PID's thread called NAME
+tcpu() {
+	for t in /proc/"$1"/task/*; do
+		[ "$(cat "$t/comm")" = "$2" ] && cpu "$1/task/${t##*/}" && return
+	done
+	echo 0
+}
+# fsyncs FILE [TID] - fsync + fdatasync calls in an strace -f log (by TID)
+fsyncs() {
+	awk -v tid="${2:-}" '/^[0-9]+ +f(data)?sync\(/ && (tid == "" || $1 == tid) { n++ }
+	    END { print n + 0 }' "$1"
+}
+load() { cut -d' ' -f1 /proc/loadavg; }
 port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_port() {
 	i=0
@@ -71,11 +91,15 @@ listen = 127.0.0.1:0
 max_connections = 256
 EOF
 K="$TOP/kith"
-$K init >/dev/null
-$K list create team@bench.example --owner owner@bench.example --name "Bench" >/dev/null
 i=1
 while [ $i -le 19 ]; do echo "member$i@example$i.net"; i=$((i + 1)); done >"$W/members.txt"
-$K member import team "$W/members.txt" >/dev/null
+# fresh_db - a new database with the list (each LMTP run starts on one)
+fresh_db() {
+	rm -rf "$W/var"
+	$K init >/dev/null
+	$K list create team@bench.example --owner owner@bench.example --name "Bench" >/dev/null
+	$K member import team "$W/members.txt" >/dev/null
+}
 posts() { sqlite3 "$W/var/kith.db" "SELECT count(*) FROM posts"; }
 
 # smtp_source PORT COUNT - COUNT posts over LMTP in $S sessions
@@ -97,27 +121,51 @@ start_serve() {
 	done
 	LPORT=$(sed -n 's|.*LMTP on lmtp://127.0.0.1:\([0-9]*\).*|\1|p' "$W/serve.out")
 }
-start_serve
-smtp_source "$LPORT" 200		# warm up: the WAL, the page cache
-before=$(posts)
-c0=$(cpu "$SERVE")
-t0=$(now)
-smtp_source "$LPORT" "$N"
-t1=$(now)
-c1=$(cpu "$SERVE")
-got=$(( $(posts) - before ))
-[ "$got" = "$N" ] || { echo "LMTP: $got of $N posts stored" >&2; exit 1; }
-lmtp_rate=$(echo "$N / ($t1 - $t0)" | bc -l)
-lmtp_cpu=$(echo "($c1 - $c0) * 1000 / $N" | bc -l)
-strace -f -c -o "$W/strace.lmtp" -p "$SERVE" 2>/dev/null &
-ST=$!
-sleep 0.5
-smtp_source "$LPORT" "$NS"
-kill -INT "$ST"
-wait "$ST" 2>/dev/null || true
-lmtp_fsync=$(echo "$(fsyncs "$W/strace.lmtp") / $NS" | bc -l)
-kill "$SERVE"
-wait "$SERVE" 2>/dev/null || true
+# lmtp_run - $N posts timed, then $NS under strace, into a fresh kith
+# serve; sets rate, cpu (ms/msg), kcpu (the committer's), fsync (a
+# message), group (messages a commit) and la (load before-after)
+lmtp_run() {
+	fresh_db
+	start_serve
+	smtp_source "$LPORT" 200		# warm up: the WAL, the page cache
+	before=$(posts)
+	la=$(load)
+	c0=$(cpu "$SERVE")
+	k0=$(tcpu "$SERVE" kith-commit)
+	t0=$(now)
+	smtp_source "$LPORT" "$N"
+	t1=$(now)
+	c1=$(cpu "$SERVE")
+	k1=$(tcpu "$SERVE" kith-commit)
+	la="$la-$(load)"
+	got=$(( $(posts) - before ))
+	[ "$got" = "$N" ] || { echo "LMTP: $got of $N posts stored" >&2; exit 1; }
+	rate=$(echo "$N / ($t1 - $t0)" | bc -l)
+	cpu=$(echo "($c1 - $c0) * 1000 / $N" | bc -l)
+	kcpu=$(echo "($k1 - $k0) * 1000 / $N" | bc -l)
+	COMMITTER=$(grep -lx kith-commit /proc/"$SERVE"/task/*/comm | cut -d/ -f5)
+	strace -f -qq -e trace=fsync,fdatasync -o "$W/strace.lmtp" -p "$SERVE" 2>/dev/null &
+	ST=$!
+	sleep 0.5
+	smtp_source "$LPORT" "$NS"
+	kill -INT "$ST"
+	wait "$ST" 2>/dev/null || true
+	fsync=$(echo "$(fsyncs "$W/strace.lmtp") / $NS" | bc -l)
+	commits=$(fsyncs "$W/strace.lmtp" "$COMMITTER")
+	group=$(echo "$NS / ($commits + ($commits == 0))" | bc -l)
+	kill "$SERVE"
+	wait "$SERVE" 2>/dev/null || true
+}
+# without the committer's hold for arriving messages, then with it
+# (the default), each on a fresh database
+export KITH_LMTP_HOLD_US=0
+lmtp_run
+nohold="$rate $cpu $kcpu $fsync $group $la"
+unset KITH_LMTP_HOLD_US
+lmtp_run
+lmtp_rate=$rate
+lmtp_cpu=$cpu
+lmtp_fsync=$fsync
 
 # 2. the same post through `kith receive`, one process per message
 /usr/bin/python3 - "$W" "$NP" "$NS" <<'PYEOF'
@@ -151,7 +199,7 @@ set -- $(/usr/bin/python3 "$W/pipe.py" "$K" "$W" 0 "$NP")
 pipe_rate=$1
 pipe_cpu=$2
 [ $(( $(posts) - before )) = "$NP" ] || { echo "pipe: not every post stored" >&2; exit 1; }
-strace -f -c -o "$W/strace.pipe" /usr/bin/python3 "$W/pipe.py" "$K" "$W" "$NP" "$NS" >/dev/null
+strace -f -qq -e trace=fsync,fdatasync -o "$W/strace.pipe" /usr/bin/python3 "$W/pipe.py" "$K" "$W" "$NP" "$NS" >/dev/null
 pipe_fsync=$(echo "$(fsyncs "$W/strace.pipe") / $NS" | bc -l)
 
 # 3. GNU Mailman 3's LMTP runner
@@ -206,7 +254,7 @@ if [ -n "$MM_BIN" ] && [ -x "$MM_BIN/runner" ]; then
 	if [ "$got" = "$NM" ]; then
 		mm_rate=$(echo "$NM / ($t1 - $t0)" | bc -l)
 		mm_cpu=$(echo "($c1 - $c0) * 1000 / $NM" | bc -l)
-		strace -f -c -o "$W/strace.mm" -p "$MMR" 2>/dev/null &
+		strace -f -qq -e trace=fsync,fdatasync -o "$W/strace.mm" -p "$MMR" 2>/dev/null &
 		ST=$!
 		sleep 0.5
 		smtp_source "$MPORT" "$NS"
@@ -229,4 +277,15 @@ if [ -n "$mm_rate" ]; then
 else
 	echo "Mailman 3: not measured (see above)"
 fi
-echo "($N messages over LMTP, $NP through the pipe, $NM to Mailman; $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg))"
+# line LABEL RATE CPU KCPU FSYNC GROUP LOAD - one row of the LMTP table
+line() {
+	printf '%-26s %8.0f %10.2f %12.2f %11.3f %10.1f   %s\n' "$@"
+}
+echo
+echo "kith serve over LMTP, in detail (msg/s and CPU and fsyncs as above;"
+echo "committer: its thread's CPU ms/msg; msg/commit: a commit's messages)"
+printf '%-26s %8s %10s %12s %11s %10s   %s\n' "" "msg/s" "CPU ms/msg" \
+	"committer ms" "fsyncs/msg" "msg/commit" "load during"
+line "commit at once (hold 0)" $nohold
+line "hold for arrivals (1 ms)" "$rate" "$cpu" "$kcpu" "$fsync" "$group" "$la"
+echo "($N messages over LMTP, $NP through the pipe, $NM to Mailman; $(nproc) cores; load at the end: $(cut -d' ' -f1-3 /proc/loadavg))"

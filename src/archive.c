@@ -146,7 +146,9 @@ archive_writer_store(struct archive_writer *w, int64_t list_id,
     int64_t received, int64_t *post_id)
 {
 	int64_t thread = parent_thread(w, list_id, m);
-	char *parts = archive_parts(m->raw, m->len);
+	/* made already when the message was parsed on another thread */
+	char *own = m->parts ? NULL : archive_parts(m->raw, m->len);
+	const char *parts = m->parts ? m->parts : own;
 	int rc;
 
 	w->threaded = thread != 0;
@@ -174,7 +176,7 @@ archive_writer_store(struct archive_writer *w, int64_t list_id,
 		log_warn("database: %s", db_errmsg(w->db));
 	db_reset(w->insert);
 	db_clear_bindings(w->insert);
-	free(parts);
+	free(own);
 	if (rc != DB_DONE)
 		return db_status(rc) == KITH_OK ? KITH_PERM : db_status(rc);
 	*post_id = db_last_id(w->db);

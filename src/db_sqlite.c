@@ -826,6 +826,18 @@ lite_checkpoint_hook(struct db *db, void (*fn)(void *ctx, int pages),
 	L(db)->ckpt_fn = fn;
 	L(db)->ckpt_ctx = ctx;
 	sqlite3_wal_hook(L(db)->h, hook_wal, db);
+	/*
+	 * This is the group committer's connection (kith serve's LMTP side),
+	 * where every message is a savepoint.  Their journal (each page a
+	 * message touches, as it was) went to a temporary file past 64 KB:
+	 * 600 pwrite(2)s a commit.  And sqlite's 2 MB page cache was smaller
+	 * than what a group touches (the FTS5 segments it merges, indexes,
+	 * the members): 57 pread(2)s a message, the same pages read back at
+	 * every commit.  The journal kept in memory and a 32 MB cache took
+	 * the committer's CPU a message from 0.56-0.65 ms to 0.45-0.47 ms.
+	 */
+	sqlite3_exec(L(db)->h, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
+	sqlite3_exec(L(db)->h, "PRAGMA cache_size=-32768", NULL, NULL, NULL);
 }
 
 static int

@@ -877,6 +877,9 @@ inbound_parse(struct inbound_parsed *p, const char *raw, size_t len)
 	p->len = len;
 	p->raw = normalize(raw, &p->len, &size, &p->normalized);
 	p->rc = message_parse(&p->m, p->raw, p->len, p->err, sizeof(p->err));
+	/* the attachment list too, from the parse this thread keeps */
+	if (p->rc == 0)
+		p->m.parts = archive_parts(p->m.raw, p->m.len);
 }
 
 void

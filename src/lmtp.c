@@ -32,6 +32,8 @@
 #define READ_CHUNK 16384
 #define WAL_PAGES 1000		/* the checkpointer runs past this */
 #define CKPT_PAUSE_MS 100	/* at most one checkpoint this often */
+#define HOLD_US 1000		/* a commit waits this long for arrivals */
+#define GROUP_BUCKETS 9		/* commit sizes 1, 2, 3-4, ..., 129-256 */
 
 /* ---------------------------------------------------------------- */
 /* The session: the protocol, no I/O.                                */
@@ -543,10 +545,16 @@ struct lmtp_server {
 	int ckpt_due;		/* the WAL is long: the checkpointer runs */
 	int ckpt_stop;		/* the committer is gone: a last checkpoint */
 	struct job *head, *tail;
+	int arriving;		/* sessions in DATA: a message soon queued */
 	struct conn *conns;
 	int nconn;
 	int stopping;
 	atomic_int mail;
+	/* the committer's own: how many messages each commit carried, for
+	 * the log at debug level when the server stops */
+	unsigned long groups, grouped, group_sizes[GROUP_BUCKETS];
+	unsigned long held_out;	/* holds that ran out of time */
+	long hold_us;		/* HOLD_US, or KITH_LMTP_HOLD_US's */
 };
 
 /*
@@ -675,6 +683,7 @@ checkpointer(void *arg)
 	struct lmtp_server *srv = arg;
 	int behind = 0, last = 0;
 
+	pthread_setname_np(pthread_self(), "kith-ckpt");
 	pthread_mutex_lock(&srv->lock);
 	while (!last) {
 		ckpt_pause(srv, CKPT_PAUSE_MS);
@@ -690,6 +699,87 @@ checkpointer(void *arg)
 	return NULL;
 }
 
+/* group_count - one commit of n messages, in the committer's counters */
+static void
+group_count(struct lmtp_server *srv, size_t n)
+{
+	size_t b = 0;
+
+	while (b + 1 < GROUP_BUCKETS && ((size_t)1 << b) < n)
+		b++;
+	srv->groups++;
+	srv->grouped += n;
+	srv->group_sizes[b]++;
+}
+
+/* group_log - the commits' sizes, at debug level (the benchmark's) */
+static void
+group_log(const struct lmtp_server *srv)
+{
+	char hist[GROUP_BUCKETS * 24];
+	size_t k = 0;
+
+	if (srv->groups == 0)
+		return;
+	hist[0] = '\0';
+	for (size_t b = 0; b < GROUP_BUCKETS; b++) {
+		size_t lo = b < 2 ? b + 1 : ((size_t)1 << (b - 1)) + 1;
+
+		if (srv->group_sizes[b] && k < sizeof(hist))
+			k += (size_t)snprintf(hist + k, sizeof(hist) - k,
+			    " %zu-%zu:%lu", lo, (size_t)1 << b,
+			    srv->group_sizes[b]);
+	}
+	log_debug("lmtp: %lu messages in %lu commits, %.2f a commit;"
+	    " commits by size:%s; %lu held until the time ran out",
+	    srv->grouped, srv->groups,
+	    (double)srv->grouped / (double)srv->groups, hist, srv->held_out);
+}
+
+/* take - the messages queued, after the n in jobs (the lock held) */
+static size_t
+take(struct lmtp_server *srv, struct job **jobs, size_t n)
+{
+	while (srv->head && n < MAX_BATCH) {
+		jobs[n++] = srv->head;
+		srv->head = srv->head->next;
+	}
+	if (srv->head == NULL)
+		srv->tail = NULL;
+	return n;
+}
+
+/*
+ * hold - before a group is committed, wait for the messages whose data
+ * is coming in (sessions past DATA, whose 354 has gone out), at most
+ * hold_us in all: a commit costs the committer about 1 ms of its own
+ * whatever it carries (the WAL's shared pages, the word index's new
+ * segment, the fdatasync), and the committer is the thread every
+ * message waits for.  Nothing is answered before its commit either
+ * way.  Under the lock; returns the messages in jobs.
+ */
+static size_t
+hold(struct lmtp_server *srv, struct job **jobs, size_t n)
+{
+	struct timespec until;
+
+	if (srv->hold_us <= 0)
+		return n;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += srv->hold_us * 1000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	while (n < MAX_BATCH && srv->arriving > 0 && !srv->stopping) {
+		if (pthread_cond_timedwait(&srv->work, &srv->lock, &until) ==
+		    ETIMEDOUT) {
+			srv->held_out++;
+			break;
+		}
+		n = take(srv, jobs, n);
+	}
+	return take(srv, jobs, n);
+}
+
 /* committer - takes every message waiting, commits them as one group. */
 static void *
 committer(void *arg)
@@ -697,6 +787,7 @@ committer(void *arg)
 	struct lmtp_server *srv = arg;
 	struct job *jobs[MAX_BATCH];
 
+	pthread_setname_np(pthread_self(), "kith-commit");
 	for (;;) {
 		size_t n = 0;
 
@@ -707,13 +798,9 @@ committer(void *arg)
 			pthread_mutex_unlock(&srv->lock);
 			break;
 		}
-		while (srv->head && n < MAX_BATCH) {
-			jobs[n++] = srv->head;
-			srv->head = srv->head->next;
-		}
-		if (srv->head == NULL)
-			srv->tail = NULL;
+		n = hold(srv, jobs, take(srv, jobs, 0));
 		pthread_mutex_unlock(&srv->lock);
+		group_count(srv, n);
 		run_group(srv, jobs, n);
 		pthread_mutex_lock(&srv->lock);
 		for (size_t i = 0; i < n; i++) {
@@ -732,7 +819,7 @@ committer(void *arg)
  */
 static void
 submit(struct lmtp_server *srv, struct lmtp_session *s,
-    struct inbound_result *res)
+    struct inbound_result *res, int *arriving)
 {
 	struct job j = { .s = s, .res = res };
 	size_t len, size;
@@ -747,6 +834,8 @@ submit(struct lmtp_server *srv, struct lmtp_session *s,
 	else
 		srv->head = &j;
 	srv->tail = &j;
+	srv->arriving -= *arriving;
+	*arriving = 0;
 	pthread_cond_signal(&srv->work);
 	while (!j.done)
 		pthread_cond_wait(&j.cond, &srv->lock);
@@ -784,6 +873,22 @@ wait_input(struct lmtp_server *srv, int fd)
 	return rc > 0 ? 1 : 0;
 }
 
+/*
+ * count_arriving - this session's message is coming in (now 1: it is
+ * past DATA, counted before the 354 is sent) or no longer (0: it went
+ * away or was reset); the committer holds a commit for those counted.
+ */
+static void
+count_arriving(struct lmtp_server *srv, int *arriving, int now)
+{
+	pthread_mutex_lock(&srv->lock);
+	srv->arriving += now - *arriving;
+	*arriving = now;
+	if (!now)
+		pthread_cond_signal(&srv->work);
+	pthread_mutex_unlock(&srv->lock);
+}
+
 /* serve_conn - one client, from the greeting to QUIT, a timeout or a stop. */
 static void
 serve_conn(struct lmtp_server *srv, int fd)
@@ -792,6 +897,7 @@ serve_conn(struct lmtp_server *srv, int fd)
 	struct lmtp_session *s;
 	char *in = xmalloc(READ_CHUNK);
 	size_t have = 0, off = 0, used;
+	int arriving = 0;	/* counted in srv->arriving */
 
 	buf_init(&out);
 	s = lmtp_session_new(&srv->lim, srv->cfg.domain, &out);
@@ -824,14 +930,17 @@ serve_conn(struct lmtp_server *srv, int fd)
 			struct inbound_result *res = xcalloc(
 			    lmtp_session_nrcpt(s), sizeof(*res));
 
-			submit(srv, s, res);
+			submit(srv, s, res, &arriving);
 			lmtp_session_answer(s, res, &out);
 			free(res);
 		} else if (ev == LMTP_CLOSE) {
 			flush(fd, &out);
 			break;
-		}
+		} else if ((s->st == S_DATA) != arriving)
+			count_arriving(srv, &arriving, s->st == S_DATA);
 	}
+	if (arriving)
+		count_arriving(srv, &arriving, 0);
 	lmtp_session_free(s);
 	buf_release(&out);
 	free(in);
@@ -843,6 +952,7 @@ conn_main(void *arg)
 	struct conn *c = arg, **pp;
 	struct lmtp_server *srv = c->srv;
 
+	pthread_setname_np(pthread_self(), "kith-lmtp");
 	serve_conn(srv, c->fd);
 	pthread_mutex_lock(&srv->lock);
 	for (pp = &srv->conns; *pp; pp = &(*pp)->next)
@@ -979,14 +1089,17 @@ lmtp_start(struct kith_config *cfg, const char *listen, char *err,
 	srv->lim.max_size = (size_t)srv->cfg.lmtp_max_size;
 	srv->lim.max_recipients = (size_t)srv->cfg.lmtp_max_recipients;
 	srv->fd = srv->wake[0] = srv->wake[1] = -1;
+	/* (the benchmark's knob: 0 commits what is queued at once) */
+	srv->hold_us = getenv("KITH_LMTP_HOLD_US") ? atol(getenv(
+	    "KITH_LMTP_HOLD_US")) : HOLD_US;
 	pthread_mutex_init(&srv->lock, NULL);
-	pthread_cond_init(&srv->work, NULL);
 	pthread_cond_init(&srv->gone, NULL);
 	{
 		pthread_condattr_t ca;	/* timed waits: the monotonic clock */
 
 		pthread_condattr_init(&ca);
 		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&srv->work, &ca);
 		pthread_cond_init(&srv->ckpt, &ca);
 		pthread_condattr_destroy(&ca);
 	}
@@ -1077,6 +1190,7 @@ lmtp_stop(struct lmtp_server *srv, int grace)
 	pthread_mutex_unlock(&srv->lock);
 	if (srv->committer_started)
 		pthread_join(srv->committer, NULL);
+	group_log(srv);
 	pthread_mutex_lock(&srv->lock);
 	srv->ckpt_stop = 1;
 	pthread_cond_signal(&srv->ckpt);

@@ -621,6 +621,7 @@ message_release(struct message *m)
 	free(m->in_reply_to);
 	free(m->references);
 	free(m->text);
+	free(m->parts);
 	memset(m, 0, sizeof(*m));
 }
 

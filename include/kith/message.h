@@ -64,6 +64,9 @@ struct message {
 	char *references;	/* space-separated ids, without <> */
 	int64_t date;		/* 0 when absent or unparseable */
 	char *text;		/* decoded text/plain (or stripped HTML) */
+	char *parts;		/* archive_parts() of raw, made beforehand
+				 * (inbound_parse, on kith serve's LMTP
+				 * connection threads); NULL: not made */
 };
 
 /*

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kith/archive.h"
 #include "kith/config.h"
 #include "kith/db.h"
 #include "kith/inbound.h"
@@ -553,6 +554,11 @@ START_TEST(test_parsed_verdicts)
 		    "bob@example.org\nMessage-ID: <p%d-%d@x>\n\nmbox\n",
 		"From: bob@example.org\rMessage-ID: <p%d-%d@x>\r\rcr\r",
 		"not a mail message p%d-%d\n\nbody\n",
+		"From: bob@example.org\nMessage-ID: <p%d-%d@x>\nMIME-Version: "
+		    "1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
+		    "Content-Type: text/plain\n\nsee\n--b\nContent-Type: "
+		    "application/pdf; name=a.pdf\nContent-Disposition: "
+		    "attachment; filename=a.pdf\n\nJVBERi0x\n--b--\n",
 	};
 	static const char *const to[] = { "team@example.org",
 		"team-owner@example.org", "nosuch@example.org" };
@@ -572,6 +578,15 @@ START_TEST(test_parsed_verdicts)
 			    "");
 			p1 = posts();
 			inbound_parse(&p, m2, strlen(m2));
+			/* the attachment list made on this thread, as the
+			 * committer would make it */
+			if (p.rc == 0) {
+				char *parts = archive_parts(p.m.raw, p.m.len);
+
+				ck_assert_ptr_nonnull(p.m.parts);
+				ck_assert_str_eq(p.m.parts, parts);
+				free(parts);
+			}
 			ck_assert_int_eq(db_group_begin(db), KITH_OK);
 			inbound_receive_parsed(&cfg, db, &p, "bob@example.org",
 			    to[k], &b);
@@ -580,13 +595,18 @@ START_TEST(test_parsed_verdicts)
 			ck_assert_msg(a.exit_code == b.exit_code && !strcmp(a.what,
 			    b.what), "mail %zu to %s: %d %s, parsed before: %d %s",
 			    i, to[k], a.exit_code, a.what, b.exit_code, b.what);
-			/* as many rows again */
+			/* as many rows again, the same attachment list */
 			ck_assert_int_eq(posts() - p1, p1 - p0);
+			ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(DISTINCT "
+			    "coalesce(parts, '-')) FROM posts WHERE id>?", "i", p0),
+			    p1 > p0 ? 1 : 0);
 			ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM "
 			    "quarantine", "") - q1, q1 - q0);
 			free(m1);
 			free(m2);
 		}
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM posts "
+	    "WHERE parts LIKE 'application/pdf%a.pdf%'", ""), 2);
 	/* quarantined byte for byte as received, either way */
 	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(DISTINCT "
 	    "replace(replace(CAST(raw AS TEXT), 'p3-0', ''), 'p3-1', '')) FROM "
