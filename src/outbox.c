@@ -16,7 +16,7 @@ outbox_message_add(struct db *db, int64_t list_id, int64_t post_id,
 {
 	struct db_stmt *st = db_cached(db, "INSERT INTO outbox_messages("
 	    "list_id, post_id, kind, bounce_local, domain, data, created, "
-	    "unsubscribe) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	    "unsubscribe) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
 	int rc;
 
 	if (st == NULL)
@@ -31,11 +31,12 @@ outbox_message_add(struct db *db, int64_t list_id, int64_t post_id,
 	db_bind_blob(st, 6, data, (int)len);
 	db_bind_int64(st, 7, now_utc());
 	db_bind_text(st, 8, unsubscribe ? unsubscribe : "", -1);
-	rc = db_step(st);
+	*id = 0;
+	while ((rc = db_step(st)) == DB_ROW)
+		*id = db_col_int64(st, 0);
 	db_cached_done(st);
 	if (rc != DB_DONE)
 		return db_status(rc);
-	*id = db_last_id(db);
 	return KITH_OK;
 }
 
