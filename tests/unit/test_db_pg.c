@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "kith/db.h"
+#include "kith/outbox.h"
 #include "kith/util.h"
 #include "unit.h"
 
@@ -296,6 +297,63 @@ insert_fn(struct db *db, void *ctx, char *err, size_t errlen)
 	return KITH_OK;
 }
 
+/*
+ * outbox_mark_many on PostgreSQL: its one statement of 64 VALUES rows
+ * (UPDATE ... FROM, columns column1 ...) marks 100 results of each kind
+ * in two round trips, texts and retry times as given.
+ */
+START_TEST(mark_many)
+{
+	struct db *db = pg_db(2000);
+	struct retry_policy rp = { 300, 3 };
+	struct outbox_item it[100];
+	struct outbox_result r[100];
+	struct outbox_marker *mk;
+	struct db_ids ids = { 0 };
+	char text[100][24];
+	int64_t msg = 0, t = 3000000;
+
+	ck_assert_int_eq(db_begin(db), KITH_OK);
+	ck_assert_int_eq(outbox_message_add(db, 0, 0, "unit", "b", "example.org",
+	    NULL, "x", 1, &msg), KITH_OK);
+	ck_assert(msg > 0);
+	ck_assert_int_eq(db_exec(db, "INSERT INTO outbox(message_id, rcpt, "
+	    "updated) SELECT ?, 'r' || g || '@example.org', 0 FROM "
+	    "generate_series(1, 100) g", "i", msg), KITH_OK);
+	ck_assert_int_eq(db_commit(db), KITH_OK);
+	ck_assert_int_eq(db_ids_select(db, &ids, "SELECT id FROM outbox WHERE "
+	    "message_id=? ORDER BY id", "i", msg), KITH_OK);
+	ck_assert_uint_eq(ids.n, 100);
+	for (int i = 0; i < 100; i++) {
+		memset(&it[i], 0, sizeof(it[i]));
+		it[i].id = ids.v[i];
+		it[i].attempts = 1;
+		snprintf(text[i], sizeof(text[i]), "reply %d", i);
+		r[i] = (struct outbox_result){ &it[i], i % 2 ? KITH_TEMP : KITH_OK,
+		    i % 2 ? 451 : 250, text[i], NULL };
+	}
+	mk = outbox_marker_new(db);
+	ck_assert_ptr_nonnull(mk);
+	ck_assert_int_eq(db_begin(db), KITH_OK);
+	ck_assert_int_eq(outbox_mark_many(mk, r, 100, t, &rp), KITH_OK);
+	ck_assert_int_eq(db_commit(db), KITH_OK);
+	outbox_marker_free(mk);
+	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT count(*) FROM outbox WHERE "
+	    "message_id=? AND state='sent' AND next_try=0 AND last_code=250 "
+	    "AND updated=?", "ii", msg, t), 50);
+	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT count(*) FROM outbox WHERE "
+	    "message_id=? AND state='deferred' AND next_try=? AND "
+	    "last_code=451", "ii", msg, t + 300), 50);
+	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT count(*) FROM outbox WHERE "
+	    "id=? AND last_text='reply 99'", "i", ids.v[99]), 1);
+	ck_assert_str_eq(r[98].state, "sent");
+	db_ids_release(&ids);
+	db_exec(db, "DELETE FROM outbox WHERE message_id=?", "i", msg);
+	db_exec(db, "DELETE FROM outbox_messages WHERE id=?", "i", msg);
+	db_close(db);
+}
+END_TEST
+
 START_TEST(tx_commit_and_rollback)
 {
 	struct db *db = pg_fresh();
@@ -498,6 +556,7 @@ db_pg_suite(void)
 	tcase_add_test(tc, blobs_with_nul);
 	tcase_add_test(tc, changes_and_ids);
 	tcase_add_test(tc, fanout_insert_brings_no_ids);
+	tcase_add_test(tc, mark_many);
 	tcase_add_test(tc, tx_commit_and_rollback);
 	tcase_add_test(tc, group_savepoints);
 	tcase_add_test(tc, unique_violation_is_perm);
