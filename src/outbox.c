@@ -262,6 +262,10 @@ struct outbox_marker {
 
 /* The rows of MARK_MANY: (id, state, next_try, last_code, last_text). */
 #define MARK_ROW "(?, ?, ?, ?, ?)"
+/* typed: PostgreSQL gives each VALUES column the first row's type */
+#define MARK_ROW1 "(CAST(? AS BIGINT), ?, CAST(? AS BIGINT), " \
+	"CAST(? AS BIGINT), ?)"
+#define MARK_ROWS3 MARK_ROW ", " MARK_ROW ", " MARK_ROW
 #define MARK_ROWS4 MARK_ROW ", " MARK_ROW ", " MARK_ROW ", " MARK_ROW
 #define MARK_ROWS16 MARK_ROWS4 ", " MARK_ROWS4 ", " MARK_ROWS4 ", " MARK_ROWS4
 /*
@@ -273,7 +277,8 @@ struct outbox_marker {
  */
 static const char mark_many_sql[] = "UPDATE outbox SET state=v.column2, "
     "next_try=v.column3, lease_until=0, claimed_by='', last_code=v.column4, "
-    "last_text=v.column5, updated=? FROM (VALUES " MARK_ROWS16 ", "
+    "last_text=v.column5, updated=? FROM (VALUES " MARK_ROW1 ", "
+    MARK_ROWS3 ", " MARK_ROWS4 ", " MARK_ROWS4 ", " MARK_ROWS4 ", "
     MARK_ROWS16 ", " MARK_ROWS16 ", " MARK_ROWS16 ") AS v "
     "WHERE outbox.id=v.column1";
 
