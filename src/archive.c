@@ -64,7 +64,8 @@ archive_writer_new(struct db *db)
 	    "message_id, in_reply_to, thread_id, sender, sender_name, subject, "
 	    "date, received, size, archived, raw, body, parts) VALUES ("
 	    NEXT_ID ", ?1, " NEXT_NUM ", ?2, ?3, coalesce(nullif(?4, 0), "
-	    NEXT_ID "), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+	    NEXT_ID "), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+	    "RETURNING id");
 	if (w->seen == NULL || w->parent == NULL || w->insert == NULL) {
 		archive_writer_free(w);
 		return NULL;
@@ -170,8 +171,11 @@ archive_writer_store(struct archive_writer *w, int64_t list_id,
 		db_bind_text(w->insert, 13, m->text, -1);
 		rc = db_bind_text(w->insert, 14, parts, -1);
 	}
-	if (rc == DB_OK)
-		rc = db_step(w->insert);
+	*post_id = 0;
+	if (rc == DB_OK) {
+		while ((rc = db_step(w->insert)) == DB_ROW)
+			*post_id = db_col_int64(w->insert, 0);
+	}
 	if (rc != DB_DONE)
 		log_warn("database: %s", db_errmsg(w->db));
 	db_reset(w->insert);
@@ -179,7 +183,6 @@ archive_writer_store(struct archive_writer *w, int64_t list_id,
 	free(own);
 	if (rc != DB_DONE)
 		return db_status(rc) == KITH_OK ? KITH_PERM : db_status(rc);
-	*post_id = db_last_id(w->db);
 	return KITH_OK;
 }
 

@@ -49,13 +49,14 @@ int64_t
 confirm_pending_add(const struct mail_ctx *c, const char *kind,
     const char *address, const char *commands, int64_t ttl)
 {
-	int64_t now = now_utc();
+	int64_t now = now_utc(), id = 0;
 
-	if (db_exec(c->db, "INSERT INTO pending(list_id, kind, address, "
-	    "commands, created, expires) VALUES (?, ?, ?, ?, ?, ?)", "itttii",
-	    c->l->id, kind, address, commands, now, now + ttl) != KITH_OK)
+	if (db_exec_id(c->db, &id, "INSERT INTO pending(list_id, kind, "
+	    "address, commands, created, expires) VALUES (?, ?, ?, ?, ?, ?) "
+	    "RETURNING id", "itttii", c->l->id, kind, address, commands, now,
+	    now + ttl) != KITH_OK)
 		return 0;
-	return db_last_id(c->db);
+	return id;
 }
 
 /*

@@ -435,6 +435,33 @@ db_exec(struct db *db, const char *sql, const char *types, ...)
 	return db_status(rc);
 }
 
+/*
+ * db_exec_id - the INSERT's one row of RETURNING id is the id; the
+ * statement is stepped to its end like db_exec's.
+ */
+int
+db_exec_id(struct db *db, int64_t *id, const char *sql, const char *types,
+    ...)
+{
+	struct db_stmt *st = db_cached(db, sql);
+	va_list ap;
+	int rc;
+
+	if (st == NULL)
+		return KITH_PERM;
+	va_start(ap, types);
+	rc = db_vbind(st, 0, types, ap);
+	va_end(ap);
+	if (rc == DB_OK) {
+		while ((rc = db_step(st)) == DB_ROW)
+			*id = db_col_int64(st, 0);
+	}
+	if (rc != DB_DONE && rc != DB_OK)
+		log_warn("database: %s", db_errmsg(db));
+	db_cached_done(st);
+	return db_status(rc);
+}
+
 int
 db_script(struct db *db, const char *sql)
 {
@@ -493,12 +520,6 @@ int64_t
 db_changes(struct db *db)
 {
 	return db->ops->changes(db);
-}
-
-int64_t
-db_last_id(struct db *db)
-{
-	return db->ops->last_id(db);
 }
 
 int

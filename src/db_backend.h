@@ -78,7 +78,6 @@ struct db_ops {
 
 	const char *(*errmsg)(struct db *db);
 	int64_t (*changes)(struct db *db);
-	int64_t (*last_id)(struct db *db);
 	int (*in_tx)(struct db *db);
 	/* statements without parameters, ';'-separated: a DB_* code */
 	int (*script)(struct db *db, const char *sql);

@@ -54,19 +54,11 @@
  */
 #define PG_WRITE_LOCK 0x6b697468
 
-/* a table's name, and whether it has a column id (pg_has_id) */
-struct pg_table {
-	char *name;
-	int has_id;
-};
-
 struct pg {
 	struct db base;
 	PGconn *h;
 	char err[512];		/* the last error, one line */
-	int64_t changes, last_id;
-	struct pg_table *tables;
-	size_t ntables;
+	int64_t changes;
 };
 
 struct pg_param {
@@ -89,7 +81,6 @@ struct pg_stmt {
 	char *sql;		/* with $N for ? and ?N */
 	int nparams;
 	struct pg_param *par;
-	int returning_id;	/* " RETURNING id" added: its rows are last_id */
 	PGresult *res;
 	int row, nrows;
 	int state;		/* PG_NEW, PG_ROWS, PG_DONE */
@@ -203,35 +194,13 @@ pg_claims(const char *location)
 	return !strncmp(location, PG_PREFIX, strlen(PG_PREFIX));
 }
 
-static void pg_forget_tables(struct pg *p);
-
 static void
 pg_close(struct db *db)
 {
 	struct pg *p = P(db);
 
 	PQfinish(p->h);
-	pg_forget_tables(p);
 	free(p);
-}
-
-/* the words that start a script run for a transaction, not a change */
-static int
-pg_tx_word(const char *sql)
-{
-	static const char *const words[] = { "BEGIN", "COMMIT", "ROLLBACK",
-		"SAVEPOINT", "RELEASE", "SET", "SELECT" };
-
-	while (isspace((unsigned char)*sql))
-		sql++;
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-		size_t n = strlen(words[i]);
-
-		if (!strncasecmp(sql, words[i], n) &&
-		    !isalnum((unsigned char)sql[n]) && sql[n] != '_')
-			return 1;
-	}
-	return 0;
 }
 
 /*
@@ -255,9 +224,6 @@ pg_script(struct db *db, const char *sql)
 		rc = DB_ERROR;
 	}
 	PQclear(r);
-	/* tables made or changed: which have an id is asked again */
-	if (!pg_tx_word(sql))
-		pg_forget_tables(p);
 	return rc;
 }
 
@@ -527,96 +493,6 @@ pg_changes(struct db *db)
 	return P(db)->changes;
 }
 
-static int64_t
-pg_last_id(struct db *db)
-{
-	return P(db)->last_id;
-}
-
-/* ---- which tables have an id (RETURNING id for db_last_id) ---- */
-
-static void
-pg_forget_tables(struct pg *p)
-{
-	for (size_t i = 0; i < p->ntables; i++)
-		free(p->tables[i].name);
-	free(p->tables);
-	p->tables = NULL;
-	p->ntables = 0;
-}
-
-/* every table of the current schema, and whether it has a column id */
-static void
-pg_load_tables(struct pg *p)
-{
-	PGresult *r = PQexec(p->h, "SELECT c.relname, bool_or(a.attname="
-	    "'id') FROM pg_class c JOIN pg_attribute a ON a.attrelid=c.oid "
-	    "WHERE c.relnamespace=current_schema()::regnamespace AND "
-	    "c.relkind IN ('r', 'p') AND a.attnum>0 AND NOT a.attisdropped "
-	    "GROUP BY c.relname");
-
-	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-		pg_forget_tables(p);
-		p->ntables = (size_t)PQntuples(r);
-		p->tables = xcalloc(p->ntables ? p->ntables : 1,
-		    sizeof(*p->tables));
-		for (size_t i = 0; i < p->ntables; i++) {
-			p->tables[i].name = xstrdup(PQgetvalue(r, (int)i, 0));
-			p->tables[i].has_id = *PQgetvalue(r, (int)i, 1) == 't';
-		}
-	}
-	PQclear(r);
-}
-
-/* 1 when table has a column id: 0 when not, or not known */
-static int
-pg_has_id(struct pg *p, const char *table)
-{
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < p->ntables; i++)
-			if (!strcmp(p->tables[i].name, table))
-				return p->tables[i].has_id;
-		if (pass == 0)
-			pg_load_tables(p);
-	}
-	return 0;
-}
-
-/*
- * pg_insert_table - the table sql inserts into ("INSERT INTO name"),
- * folded to lower case as PostgreSQL folds it; 0 when sql is no plain
- * INSERT.
- */
-static int
-pg_insert_table(const char *sql, char *out, size_t outlen)
-{
-	const char *s = sql + strspn(sql, " \t\r\n"), *e;
-	size_t n = 0;
-
-	if (strncasecmp(s, "INSERT", 6) || !isspace((unsigned char)s[6]))
-		return 0;
-	s += 6;
-	s += strspn(s, " \t\r\n");
-	if (strncasecmp(s, "INTO", 4) || !isspace((unsigned char)s[4]))
-		return 0;
-	s += 4;
-	s += strspn(s, " \t\r\n");
-	for (;;) {
-		e = s;
-		while (isalnum((unsigned char)*e) || *e == '_')
-			e++;
-		if (*e != '.')
-			break;
-		s = e + 1;	/* schema.table: the table */
-	}
-	if (e == s || (size_t)(e - s) >= outlen)
-		return 0;
-	for (; s < e; s++)
-		out[n++] = (char)tolower((unsigned char)*s);
-	out[n] = '\0';
-	return 1;
-}
-
 /* ---- statements ---- */
 
 /* the length of a dollar quote's tag at s ("$$", "$tag$"), or 0 */
@@ -664,18 +540,17 @@ pg_indexed_by(const char *s)
  * PostgreSQL's $N (a bare ? is one more than the largest before it, as
  * sqlite numbers it); string literals ('', E'' with its backslashes),
  * quoted identifiers, dollar quotes and comments are copied as they
- * are; sqlite's "INDEXED BY index" is left out.  *nparams: the largest number; *returning: the word RETURNING
- * was seen outside them.
+ * are; sqlite's "INDEXED BY index" is left out.  *nparams: the largest
+ * number.
  */
 static char *
-pg_rewrite(const char *sql, int *nparams, int *returning)
+pg_rewrite(const char *sql, int *nparams)
 {
 	struct buf b;
 	const char *s = sql;
 	int max = 0;
 
 	buf_init(&b);
-	*returning = 0;
 	while (*s) {
 		if (*s == '\'' || *s == '"') {
 			char q = *s;
@@ -739,8 +614,6 @@ pg_rewrite(const char *sql, int *nparams, int *returning)
 			while (isalnum((unsigned char)*e) || *e == '_' ||
 			    *e == '$')
 				e++;
-			if (e - s == 9 && !strncasecmp(s, "RETURNING", 9))
-				*returning = 1;
 			if (e - s == 7 && (hint = pg_indexed_by(s)) > 0) {
 				s += hint;	/* sqlite's planner hint: none here */
 				continue;
@@ -755,24 +628,18 @@ pg_rewrite(const char *sql, int *nparams, int *returning)
 }
 
 /*
- * pg_prepare - the statement, kept to be sent at its first step.  An
- * INSERT into a table with a column id, without a RETURNING of its own,
- * gets RETURNING id: db_last_id is the id of the row it inserted, as
- * sqlite's last_insert_rowid (the one given, or the identity's; none
- * for an ON CONFLICT that did nothing, the last of many; never a
- * trigger's), in the same round trip.  lastval() would need one more,
- * names the last sequence any trigger touched, and fails (ending the
- * transaction) where no sequence was used.
+ * pg_prepare - the statement, kept to be sent at its first step.  Only
+ * what the SQL asks for comes back: an INSERT that wants its id says
+ * RETURNING id (db_exec_id), and an INSERT ... SELECT of a fan-out,
+ * which does not, brings no row over the wire.
  */
 static struct db_stmt *
 pg_prepare(struct db *db, const char *sql)
 {
 	struct pg_stmt *st = xcalloc(1, sizeof(*st));
-	char table[128];
-	int returning;
 
 	st->base.db = db;
-	st->sql = pg_rewrite(sql, &st->nparams, &returning);
+	st->sql = pg_rewrite(sql, &st->nparams);
 	if (st->nparams > 32767) {	/* PostgreSQL's limit */
 		pg_set_err(P(db), "too many SQL parameters");
 		log_error("database: prepare: %s", P(db)->err);
@@ -782,19 +649,6 @@ pg_prepare(struct db *db, const char *sql)
 	}
 	st->par = xcalloc((size_t)st->nparams + 1, sizeof(*st->par));
 	st->row = -1;
-	if (!returning && pg_insert_table(st->sql, table, sizeof(table)) &&
-	    pg_has_id(P(db), table)) {
-		size_t n = strlen(st->sql);
-
-		while (n > 0 && (isspace((unsigned char)st->sql[n - 1]) ||
-		    st->sql[n - 1] == ';'))
-			n--;
-		st->sql[n] = '\0';
-		/* on a line of its own: after a -- comment too */
-		st->sql = xrealloc(st->sql, n + sizeof("\nRETURNING id"));
-		memcpy(st->sql + n, "\nRETURNING id", sizeof("\nRETURNING id"));
-		st->returning_id = 1;
-	}
 	return &st->base;
 }
 
@@ -927,8 +781,7 @@ pg_bind_int64(struct db_stmt *sb, int idx, int64_t v)
 
 /*
  * pg_run - send the statement with its bindings; its rows are kept
- * until reset.  An added RETURNING id's rows are db_last_id's, not the
- * caller's: the statement is done.
+ * until reset.
  */
 static int
 pg_run(struct pg_stmt *st)
@@ -956,15 +809,6 @@ pg_run(struct pg_stmt *st)
 	if ((rc = pg_result(p, r)) != DB_OK) {
 		PQclear(r);
 		return rc;
-	}
-	if (st->returning_id) {
-		int rows = PQntuples(r);
-
-		if (rows > 0)
-			p->last_id = strtoll(PQgetvalue(r, rows - 1, 0), NULL,
-			    10);
-		PQclear(r);
-		return DB_DONE;
 	}
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		PQclear(r);
@@ -1188,7 +1032,6 @@ const struct db_ops db_pg_ops = {
 	.col_name = pg_col_name,
 	.errmsg = pg_errmsg,
 	.changes = pg_changes,
-	.last_id = pg_last_id,
 	.in_tx = pg_in_tx,
 	.script = pg_script,
 	.begin_write = pg_begin_write,

@@ -1105,12 +1105,6 @@ lite_changes(struct db *db)
 	return sqlite3_changes(L(db)->h);
 }
 
-static int64_t
-lite_last_id(struct db *db)
-{
-	return sqlite3_last_insert_rowid(L(db)->h);
-}
-
 /* ---- erasure and backups ---- */
 
 static int
@@ -1279,7 +1273,6 @@ const struct db_ops db_sqlite_ops = {
 	.col_name = lite_col_name,
 	.errmsg = lite_errmsg,
 	.changes = lite_changes,
-	.last_id = lite_last_id,
 	.in_tx = lite_in_tx,
 	.script = lite_script,
 	.begin_write = lite_begin_write,

@@ -124,26 +124,34 @@ static int
 record_once(struct inflight *f, int64_t now, char *cause, size_t n)
 {
 	struct worker *w = f->w;
+	struct outbox_result *r = xcalloc(f->ndone, sizeof(*r));
 
-	if (db_begin(w->db) != KITH_OK)
+	for (size_t i = 0; i < f->ndone; i++) {
+		const struct tx *t = &f->txs[f->done[i]];
+
+		r[i].it = &f->items[f->done[i]];
+		r[i].status = t->status;
+		r[i].code = t->code;
+		r[i].text = t->text;
+	}
+	/* the results in a few statements: one round trip for 64 of them */
+	if (db_begin(w->db) != KITH_OK ||
+	    outbox_mark_many(w->marker, r, f->ndone, now, &w->rp) != KITH_OK)
 		goto fail;
 	for (size_t i = 0; i < f->ndone; i++) {
-		size_t k = f->done[i];
-		const struct tx *t = &f->txs[k];
-		const char *state = outbox_mark(w->marker, &f->items[k],
-		    t->status, t->code, t->text, now, &w->rp);
-
-		if (state == NULL)
-			goto fail;
 		/* A refusal at delivery is a bounce, too. */
-		if (!strcmp(state, "failed") && f->items[k].member_id > 0 &&
-		    bounce_delivery_failed(w->cfg, w->db, f->items[k].id,
-		    t->code, t->text, t->status != KITH_PERM, now) == KITH_TEMP)
+		if (!strcmp(r[i].state, "failed") && r[i].it->member_id > 0 &&
+		    bounce_delivery_failed(w->cfg, w->db, r[i].it->id,
+		    r[i].code, r[i].text, r[i].status != KITH_PERM, now) ==
+		    KITH_TEMP)
 			goto fail;
 	}
-	if (db_script(w->db, "COMMIT") == KITH_OK)
+	if (db_script(w->db, "COMMIT") == KITH_OK) {
+		free(r);
 		return 0;
+	}
 fail:
+	free(r);
 	snprintf(cause, n, "%s", db_errmsg(w->db));
 	db_rollback(w->db);
 	return -1;

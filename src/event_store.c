@@ -518,15 +518,14 @@ event_save(struct db *db, struct event *e, int creating)
 	int st;
 
 	if (creating) {
-		st = db_exec(db, "INSERT INTO events(list_id, uid, title, "
-		    "description, location, tz, start, duration, rrule, capacity, "
-		    "remind, rsvp_by, sequence, state, created) VALUES "
-		    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'active', ?)",
+		st = db_exec_id(db, &e->id, "INSERT INTO events(list_id, uid, "
+		    "title, description, location, tz, start, duration, rrule, "
+		    "capacity, remind, rsvp_by, sequence, state, created) "
+		    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'active', "
+		    "?) RETURNING id",
 		    "itttttiititii", e->list_id, e->uid, e->title, e->description,
 		    e->location, e->tz, e->start, e->duration, e->rrule,
 		    e->capacity, remind, e->rsvp_by, e->created);
-		if (st == KITH_OK)
-			e->id = db_last_id(db);
 	} else
 		st = db_exec(db, "UPDATE events SET title=?, description=?, "
 		    "location=?, tz=?, start=?, duration=?, rrule=?, capacity=?, "

@@ -73,12 +73,14 @@ static void
 quarantine(struct inbound *in, const char *reason)
 {
 	int st = db_begin(in->db);
+	int64_t id = 0;
 
 	if (st == KITH_OK)
-		st = db_exec(in->db, "INSERT INTO quarantine(received, "
+		st = db_exec_id(in->db, &id, "INSERT INTO quarantine(received, "
 		    "envelope_from, envelope_to, reason, raw) VALUES "
-		    "(?, ?, ?, ?, ?)", "itttb", now_utc(), in->env_from,
-		    in->env_to, reason, in->received, (int)in->received_len);
+		    "(?, ?, ?, ?, ?) RETURNING id", "itttb", now_utc(),
+		    in->env_from, in->env_to, reason, in->received,
+		    (int)in->received_len);
 	if (st == KITH_OK)
 		st = db_commit(in->db);
 	else
@@ -86,7 +88,7 @@ quarantine(struct inbound *in, const char *reason)
 	if (st == KITH_OK)
 		result(in->res, 0, "quarantined", "inbound: quarantined "
 		    "message to '%s' (id %lld): %s", in->env_to,
-		    (long long)db_last_id(in->db), reason);
+		    (long long)id, reason);
 	else
 		result(in->res, EX_TEMPFAIL_, "deferred", "inbound: cannot "
 		    "quarantine message to '%s' (%s): database unavailable",

@@ -173,13 +173,14 @@ create_tx(struct db *db, void *ctx, char *err, size_t errlen)
 		return KITH_PERM;
 	}
 	*at = '\0';
-	st = db_exec(db, "INSERT INTO lists(address, local, domain, name, "
-	    "description, created) VALUES (?||'@'||?, ?, ?, ?, ?, ?)", "tttttti",
+	list_id = 0;
+	st = db_exec_id(db, &list_id, "INSERT INTO lists(address, local, "
+	    "domain, name, description, created) VALUES (?||'@'||?, ?, ?, ?, "
+	    "?, ?) RETURNING id", "tttttti",
 	    x->addr, at + 1, x->addr, at + 1, x->name ? x->name : x->addr,
 	    x->description ? x->description : "", x->now);
 	*at = '@';
 	if (st == KITH_OK) {
-		list_id = db_last_id(db);
 		st = db_exec(db, "INSERT INTO members(list_id, address, role, "
 		    "joined) VALUES (?, ?, 'owner', ?)", "iti", list_id,
 		    x->owner, x->now);

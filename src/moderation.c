@@ -123,15 +123,15 @@ moderation_hold_as(const struct mail_ctx *c, const struct message *m,
 	struct db_stmt *mods;
 	int st;
 
-	st = db_exec(c->db, "INSERT INTO held(list_id, message_id, sender, "
-	    "envelope_from, subject, reason, raw, created, expires) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?, ?, ?)", "itttttbii", c->l->id, m->message_id,
+	st = db_exec_id(c->db, &id, "INSERT INTO held(list_id, message_id, "
+	    "sender, envelope_from, subject, reason, raw, created, expires) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", "itttttbii",
+	    c->l->id, m->message_id,
 	    poster, envelope_from, m->subject, reason, m->raw, (int)m->len, now,
 	    now + days * 86400);
 	/* Not kept means not acknowledged: the MTA must try again. */
 	if (st != KITH_OK)
 		return KITH_TEMP;
-	id = db_last_id(c->db);
 	mods = db_prepare(c->db, "SELECT id, address FROM members WHERE "
 	    "list_id=? AND role IN ('owner','moderator')");
 	if (mods == NULL)

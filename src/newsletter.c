@@ -200,13 +200,12 @@ newsletter_create(const struct kith_config *cfg, struct db *db,
 	    check_vars(l, "text", text, err, errlen) < 0 ||
 	    (html && check_vars(l, "html", html, err, errlen) < 0))
 		goto done;
-	st = db_exec(db, "INSERT INTO campaigns(list_id, subject, text_body, "
-	    "html_body, template, tag, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	st = db_exec_id(db, id, "INSERT INTO campaigns(list_id, subject, "
+	    "text_body, html_body, template, tag, created) VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?) RETURNING id",
 	    "ittttti", l->id, d->subject, text, html ? html : "", tname,
 	    d->tag ? d->tag : "", now);
-	if (st == KITH_OK)
-		*id = db_last_id(db);
-	else
+	if (st != KITH_OK)
 		snprintf(err, errlen, "%s", DB_BUSY_TEXT);
 done:
 	free(tmpl);

@@ -16,7 +16,7 @@ outbox_message_add(struct db *db, int64_t list_id, int64_t post_id,
 {
 	struct db_stmt *st = db_cached(db, "INSERT INTO outbox_messages("
 	    "list_id, post_id, kind, bounce_local, domain, data, created, "
-	    "unsubscribe) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	    "unsubscribe) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
 	int rc;
 
 	if (st == NULL)
@@ -31,11 +31,12 @@ outbox_message_add(struct db *db, int64_t list_id, int64_t post_id,
 	db_bind_blob(st, 6, data, (int)len);
 	db_bind_int64(st, 7, now_utc());
 	db_bind_text(st, 8, unsubscribe ? unsubscribe : "", -1);
-	rc = db_step(st);
+	*id = 0;
+	while ((rc = db_step(st)) == DB_ROW)
+		*id = db_col_int64(st, 0);
 	db_cached_done(st);
 	if (rc != DB_DONE)
 		return db_status(rc);
-	*id = db_last_id(db);
 	return KITH_OK;
 }
 
@@ -256,7 +257,30 @@ outbox_unclaim(struct db *db, const struct outbox_item *items, size_t n)
 
 struct outbox_marker {
 	struct db_stmt *st;
+	struct db_stmt *many;	/* OUTBOX_MARK_ROWS results at once */
 };
+
+/* The rows of MARK_MANY: (id, state, next_try, last_code, last_text). */
+#define MARK_ROW "(?, ?, ?, ?, ?)"
+/* typed: PostgreSQL gives each VALUES column the first row's type */
+#define MARK_ROW1 "(CAST(? AS BIGINT), ?, CAST(? AS BIGINT), " \
+	"CAST(? AS BIGINT), ?)"
+#define MARK_ROWS3 MARK_ROW ", " MARK_ROW ", " MARK_ROW
+#define MARK_ROWS4 MARK_ROW ", " MARK_ROW ", " MARK_ROW ", " MARK_ROW
+#define MARK_ROWS16 MARK_ROWS4 ", " MARK_ROWS4 ", " MARK_ROWS4 ", " MARK_ROWS4
+/*
+ * One statement for OUTBOX_MARK_ROWS results (64 rows of VALUES, 321
+ * parameters; the rows not used are NULL and match nothing).  Written
+ * once, so that it is prepared once: UPDATE ... FROM (VALUES ...) is in
+ * both sqlite (3.33) and PostgreSQL, whose VALUES columns are both
+ * named column1 ...
+ */
+static const char mark_many_sql[] = "UPDATE outbox SET state=v.column2, "
+    "next_try=v.column3, lease_until=0, claimed_by='', last_code=v.column4, "
+    "last_text=v.column5, updated=? FROM (VALUES " MARK_ROW1 ", "
+    MARK_ROWS3 ", " MARK_ROWS4 ", " MARK_ROWS4 ", " MARK_ROWS4 ", "
+    MARK_ROWS16 ", " MARK_ROWS16 ", " MARK_ROWS16 ") AS v "
+    "WHERE outbox.id=v.column1";
 
 struct outbox_marker *
 outbox_marker_new(struct db *db)
@@ -266,8 +290,9 @@ outbox_marker_new(struct db *db)
 	mk->st = db_prepare(db, "UPDATE outbox SET state=?, next_try=?, "
 	    "lease_until=0, claimed_by='', last_code=?, last_text=?, updated=? "
 	    "WHERE id=?");
-	if (mk->st == NULL) {
-		free(mk);
+	mk->many = db_prepare(db, mark_many_sql);
+	if (mk->st == NULL || mk->many == NULL) {
+		outbox_marker_free(mk);
 		return NULL;
 	}
 	return mk;
@@ -277,9 +302,33 @@ void
 outbox_marker_free(struct outbox_marker *mk)
 {
 	if (mk) {
-		db_finalize(mk->st);
+		if (mk->st)
+			db_finalize(mk->st);
+		if (mk->many)
+			db_finalize(mk->many);
 		free(mk);
 	}
+}
+
+/* mark_state - the state a result leaves its row in, *next its retry */
+static const char *
+mark_state(const struct outbox_item *it, int status, int64_t now,
+    const struct retry_policy *rp, int64_t *next)
+{
+	int64_t delay = rp->base;
+
+	*next = 0;
+	if (status == KITH_OK)
+		return "sent";
+	if (status == KITH_PERM || it->attempts >= rp->max_attempts)
+		return "failed";
+	/* base, 2*base, 4*base ... capped at one day */
+	for (int i = 1; i < it->attempts && delay < 86400; i++)
+		delay *= 2;
+	if (delay > 86400)
+		delay = 86400;
+	*next = now + delay;
+	return "deferred";
 }
 
 const char *
@@ -287,32 +336,53 @@ outbox_mark(struct outbox_marker *mk, const struct outbox_item *it,
     int status, int code, const char *text, int64_t now,
     const struct retry_policy *rp)
 {
+	int64_t next;
+	const char *state = mark_state(it, status, now, rp, &next);
 	int rc;
 
-	const char *state;
-	int64_t next = 0;
-
-	if (status == KITH_OK)
-		state = "sent";
-	else if (status == KITH_PERM || it->attempts >= rp->max_attempts)
-		state = "failed";
-	else {
-		/* base, 2*base, 4*base ... capped at one day */
-		int64_t delay = rp->base;
-
-		for (int i = 1; i < it->attempts && delay < 86400; i++)
-			delay *= 2;
-		if (delay > 86400)
-			delay = 86400;
-		state = "deferred";
-		next = now + delay;
-	}
 	db_reset(mk->st);
 	db_bind(mk->st, "tiItii", state, next, code, text ? text : "", now,
 	    it->id);
 	rc = db_step(mk->st);
 	db_reset(mk->st);
 	return rc == DB_DONE ? state : NULL;
+}
+
+int
+outbox_mark_many(struct outbox_marker *mk, struct outbox_result *r,
+    size_t n, int64_t now, const struct retry_policy *rp)
+{
+	struct db_stmt *st = mk->many;
+	int rc = DB_DONE;
+
+	for (size_t at = 0; at < n && rc == DB_DONE;
+	    at += OUTBOX_MARK_ROWS) {
+		size_t k = n - at < OUTBOX_MARK_ROWS ? n - at : OUTBOX_MARK_ROWS;
+
+		db_reset(st);
+		db_clear_bindings(st);
+		db_bind_int64(st, 1, now);
+		for (size_t i = 0; i < k; i++) {
+			struct outbox_result *x = &r[at + i];
+			int p = 2 + 5 * (int)i;
+			int64_t next;
+
+			x->state = mark_state(x->it, x->status, now, rp, &next);
+			/* texts are the caller's: they outlive the step */
+			db_bind_int64(st, p, x->it->id);
+			db_bind_text(st, p + 1, x->state, -1);
+			db_bind_int64(st, p + 2, next);
+			db_bind_int(st, p + 3, x->code);
+			db_bind_text(st, p + 4, x->text ? x->text : "", -1);
+		}
+		rc = db_step(st);
+	}
+	db_reset(st);
+	db_clear_bindings(st);
+	/* the caller words the database's error (db_errmsg) */
+	if (rc == DB_DONE)
+		return KITH_OK;
+	return db_status(rc) == KITH_OK ? KITH_PERM : db_status(rc);
 }
 
 int

@@ -189,13 +189,15 @@ create_tx(struct db *db, void *ctx, char *err, size_t errlen)
 	struct create_tx *c = ctx;
 	char render[32];
 	int64_t msg_id;
-	int st = db_exec(db, "INSERT INTO polls(list_id, question, options, "
-	    "multiple, closes, created) VALUES (?, ?, ?, ?, ?, ?)", "ittIii",
-	    c->l->id, c->question, c->options, c->multiple, c->closes, c->now);
+	int st;
 
 	(void)err;
 	(void)errlen;
-	c->id = db_last_id(db);
+	c->id = 0;
+	st = db_exec_id(db, &c->id, "INSERT INTO polls(list_id, question, "
+	    "options, multiple, closes, created) VALUES (?, ?, ?, ?, ?, ?) "
+	    "RETURNING id", "ittIii", c->l->id, c->question, c->options,
+	    c->multiple, c->closes, c->now);
 	snprintf(render, sizeof(render), "poll:%lld", (long long)c->id);
 	if (st == KITH_OK)
 		st = outbox_render_add(db, c->l->id, c->l->local, c->l->domain,

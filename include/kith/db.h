@@ -1,7 +1,7 @@
 /*
  * db - the storage layer: the one database behind Kith.  Open, migrate
  * forward, transactions, prepared statements with bound parameters,
- * rows, ids.
+ * rows, ids (an INSERT's with RETURNING id, db_exec_id).
  *
  * This header is the seam: modules see `struct db` (a connection) and
  * `struct db_stmt` (a prepared statement) and nothing of the database
@@ -143,8 +143,6 @@ int db_status(int rc);
 const char *db_errmsg(struct db *db);
 /* Rows changed by the last INSERT, UPDATE or DELETE on db. */
 int64_t db_changes(struct db *db);
-/* The id the last INSERT on db gave its row (INTEGER PRIMARY KEY). */
-int64_t db_last_id(struct db *db);
 /* 1 while db is inside a transaction (an I/O error may end one). */
 int db_in_tx(struct db *db);
 
@@ -271,6 +269,16 @@ int db_col_count(struct db_stmt *st);
 const char *db_col_name(struct db_stmt *st, int col);
 /* Prepare, bind, step to completion; returns kith_status. */
 int db_exec(struct db *db, const char *sql, const char *types, ...);
+/*
+ * db_exec_id - db_exec for an INSERT that asks for its row's id: sql
+ * ends "RETURNING id" (written in the SQL, sqlite >= 3.35 and PostgreSQL
+ * both take it), and *id is the id of the row inserted, left as it was
+ * when none was (ON CONFLICT DO NOTHING).  Only the statements whose id
+ * is wanted ask for it: an INSERT ... SELECT of a fan-out brings no ids
+ * back.  Returns kith_status, the error logged.
+ */
+int db_exec_id(struct db *db, int64_t *id, const char *sql,
+    const char *types, ...);
 /* Run a query returning one integer; def when no row. KITH_* in *status
  * (status may be NULL). */
 int64_t db_int(struct db *db, int64_t def, int *status, const char *sql,

@@ -111,6 +111,26 @@ const char *outbox_mark(struct outbox_marker *mk,
     const struct outbox_item *it, int status, int code, const char *text,
     int64_t now, const struct retry_policy *rp);
 
+/* One result for outbox_mark_many: state is set to what was written. */
+struct outbox_result {
+	const struct outbox_item *it;
+	int status, code;
+	const char *text;
+	const char *state;
+};
+
+/* How many results one statement of outbox_mark_many records. */
+#define OUTBOX_MARK_ROWS 64
+
+/*
+ * outbox_mark_many - outbox_mark for n results, OUTBOX_MARK_ROWS of them
+ * in one statement: a server database takes one round trip for them
+ * where one a result made the writers' lock wait on the wire.  KITH_OK,
+ * or the database's status (the caller rolls back).
+ */
+int outbox_mark_many(struct outbox_marker *mk, struct outbox_result *r,
+    size_t n, int64_t now, const struct retry_policy *rp);
+
 /*
  * outbox_unclaim - hand claimed rows back untried (a throttled worker
  * that cannot send them before its lease runs out): claimable at once,

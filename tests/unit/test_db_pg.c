@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "kith/db.h"
+#include "kith/outbox.h"
 #include "kith/util.h"
 #include "unit.h"
 
@@ -201,52 +202,82 @@ START_TEST(blobs_with_nul)
 }
 END_TEST
 
-START_TEST(changes_and_last_id)
+START_TEST(changes_and_ids)
 {
 	struct db *db = pg_fresh();
-	int64_t a, b;
+	int64_t a = 0, b = 0, c;
 
-	ck_assert_int_eq(db_exec(db, "INSERT INTO unit_pg(t) VALUES (?)", "t",
-	    "a"), KITH_OK);
-	a = db_last_id(db);
+	ck_assert_int_eq(db_exec_id(db, &a, "INSERT INTO unit_pg(t) VALUES (?) "
+	    "RETURNING id", "t", "a"), KITH_OK);
 	ck_assert_int_eq(db_changes(db), 1);
-	ck_assert_int_eq(db_exec(db, "INSERT INTO unit_pg(t) VALUES (?);",
-	    "t", "b"), KITH_OK);
-	b = db_last_id(db);
-	ck_assert(b > a);
+	ck_assert_int_eq(db_exec_id(db, &b, "INSERT INTO unit_pg(t) VALUES (?) "
+	    "RETURNING id;", "t", "b"), KITH_OK);
+	ck_assert(a > 0 && b > a);
 	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT id FROM unit_pg WHERE "
 	    "t='b'", ""), b);
-	/* a SELECT changes neither */
+	/* a SELECT changes nothing */
 	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT count(*) FROM unit_pg",
 	    ""), 2);
 	ck_assert_int_eq(db_changes(db), 1);
-	ck_assert_int_eq(db_last_id(db), b);
 	ck_assert_int_eq(db_exec(db, "UPDATE unit_pg SET i=1", ""), KITH_OK);
 	ck_assert_int_eq(db_changes(db), 2);
-	ck_assert_int_eq(db_last_id(db), b);
-	/* nothing inserted: the id stays the last one */
-	ck_assert_int_eq(db_exec(db, "INSERT INTO unit_pg(t) VALUES (?) ON "
-	    "CONFLICT DO NOTHING", "t", "a"), KITH_OK);
+	/* nothing inserted: the id is left as it was */
+	c = -7;
+	ck_assert_int_eq(db_exec_id(db, &c, "INSERT INTO unit_pg(t) VALUES (?) "
+	    "ON CONFLICT DO NOTHING RETURNING id", "t", "a"), KITH_OK);
 	ck_assert_int_eq(db_changes(db), 0);
-	ck_assert_int_eq(db_last_id(db), b);
+	ck_assert_int_eq(c, -7);
 	/* an id given is the id */
-	ck_assert_int_eq(db_exec(db, "INSERT INTO unit_pg(id, t) VALUES "
-	    "(1000, 'c')", ""), KITH_OK);
-	ck_assert_int_eq(db_last_id(db), 1000);
-	/* a RETURNING of the caller's own gives the caller its rows */
+	ck_assert_int_eq(db_exec_id(db, &c, "INSERT INTO unit_pg(id, t) VALUES "
+	    "(1000, 'c') RETURNING id", ""), KITH_OK);
+	ck_assert_int_eq(c, 1000);
+	/* a RETURNING of other columns gives the caller its rows */
 	ck_assert_int_eq(db_int(db, 0, NULL, "INSERT INTO unit_pg(t, i) "
 	    "VALUES ('d', 5) RETURNING i * 2", ""), 10);
 	ck_assert_int_eq(db_exec(db, "DELETE FROM unit_pg WHERE i = 1", ""),
 	    KITH_OK);
 	ck_assert_int_eq(db_changes(db), 2);
-	/* a table without an id: inserted, last_id as it was */
-	ck_assert_int_eq(db_script(db, "DROP TABLE IF EXISTS unit_pg2; "
-	    "CREATE TABLE unit_pg2 (k TEXT)"), KITH_OK);
-	a = db_last_id(db);
-	ck_assert_int_eq(db_exec(db, "INSERT INTO unit_pg2(k) VALUES ('x')",
+	/* a plain INSERT into a table with an id: done, no row */
+	ck_assert_int_eq(db_exec(db, "INSERT INTO unit_pg(t) VALUES ('e')",
 	    ""), KITH_OK);
 	ck_assert_int_eq(db_changes(db), 1);
-	ck_assert_int_eq(db_last_id(db), a);
+	db_close(db);
+}
+END_TEST
+
+/*
+ * A fan-out's INSERT ... SELECT sends PostgreSQL what it was written
+ * with, and no RETURNING id: the backend used to add one to every
+ * INSERT into a table with an id, and N recipients brought N ids back
+ * over the wire for nobody.  What the server ran is read from
+ * pg_stat_activity by a second connection.
+ */
+START_TEST(fanout_insert_brings_no_ids)
+{
+	struct db *db = pg_fresh(), *other = pg_db(2000);
+	int64_t pid = db_int(db, 0, NULL, "SELECT pg_backend_pid()", "");
+	struct db_stmt *st;
+	const char *q;
+
+	ck_assert(pid > 0);
+	ck_assert_int_eq(db_exec(db, "INSERT INTO unit_pg(t, i) SELECT "
+	    "'r' || g, g FROM generate_series(1, ?) g", "i", (int64_t)500),
+	    KITH_OK);
+	ck_assert_int_eq(db_changes(db), 500);
+	st = db_prepare(other, "SELECT query FROM pg_stat_activity WHERE "
+	    "pid = ?");
+	ck_assert_ptr_nonnull(st);
+	db_bind(st, "i", pid);
+	ck_assert_int_eq(db_step(st), DB_ROW);
+	q = db_col_str(st, 0);
+	ck_assert_ptr_nonnull(q);
+	ck_assert_msg(strstr(q, "generate_series") != NULL, "last query: %s", q);
+	ck_assert_msg(strstr(q, "RETURNING") == NULL, "sent with RETURNING: "
+	    "%s", q);
+	db_finalize(st);
+	ck_assert_int_eq(db_int(other, 0, NULL, "SELECT count(*) FROM unit_pg",
+	    ""), 500);
+	db_close(other);
 	db_close(db);
 }
 END_TEST
@@ -265,6 +296,63 @@ insert_fn(struct db *db, void *ctx, char *err, size_t errlen)
 	}
 	return KITH_OK;
 }
+
+/*
+ * outbox_mark_many on PostgreSQL: its one statement of 64 VALUES rows
+ * (UPDATE ... FROM, columns column1 ...) marks 100 results of each kind
+ * in two round trips, texts and retry times as given.
+ */
+START_TEST(mark_many)
+{
+	struct db *db = pg_db(2000);
+	struct retry_policy rp = { 300, 3 };
+	struct outbox_item it[100];
+	struct outbox_result r[100];
+	struct outbox_marker *mk;
+	struct db_ids ids = { 0 };
+	char text[100][24];
+	int64_t msg = 0, t = 3000000;
+
+	ck_assert_int_eq(db_begin(db), KITH_OK);
+	ck_assert_int_eq(outbox_message_add(db, 0, 0, "unit", "b", "example.org",
+	    NULL, "x", 1, &msg), KITH_OK);
+	ck_assert(msg > 0);
+	ck_assert_int_eq(db_exec(db, "INSERT INTO outbox(message_id, rcpt, "
+	    "updated) SELECT ?, 'r' || g || '@example.org', 0 FROM "
+	    "generate_series(1, 100) g", "i", msg), KITH_OK);
+	ck_assert_int_eq(db_commit(db), KITH_OK);
+	ck_assert_int_eq(db_ids_select(db, &ids, "SELECT id FROM outbox WHERE "
+	    "message_id=? ORDER BY id", "i", msg), KITH_OK);
+	ck_assert_uint_eq(ids.n, 100);
+	for (int i = 0; i < 100; i++) {
+		memset(&it[i], 0, sizeof(it[i]));
+		it[i].id = ids.v[i];
+		it[i].attempts = 1;
+		snprintf(text[i], sizeof(text[i]), "reply %d", i);
+		r[i] = (struct outbox_result){ &it[i], i % 2 ? KITH_TEMP : KITH_OK,
+		    i % 2 ? 451 : 250, text[i], NULL };
+	}
+	mk = outbox_marker_new(db);
+	ck_assert_ptr_nonnull(mk);
+	ck_assert_int_eq(db_begin(db), KITH_OK);
+	ck_assert_int_eq(outbox_mark_many(mk, r, 100, t, &rp), KITH_OK);
+	ck_assert_int_eq(db_commit(db), KITH_OK);
+	outbox_marker_free(mk);
+	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT count(*) FROM outbox WHERE "
+	    "message_id=? AND state='sent' AND next_try=0 AND last_code=250 "
+	    "AND updated=?", "ii", msg, t), 50);
+	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT count(*) FROM outbox WHERE "
+	    "message_id=? AND state='deferred' AND next_try=? AND "
+	    "last_code=451", "ii", msg, t + 300), 50);
+	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT count(*) FROM outbox WHERE "
+	    "id=? AND last_text='reply 99'", "i", ids.v[99]), 1);
+	ck_assert_str_eq(r[98].state, "sent");
+	db_ids_release(&ids);
+	db_exec(db, "DELETE FROM outbox WHERE message_id=?", "i", msg);
+	db_exec(db, "DELETE FROM outbox_messages WHERE id=?", "i", msg);
+	db_close(db);
+}
+END_TEST
 
 START_TEST(tx_commit_and_rollback)
 {
@@ -466,7 +554,9 @@ db_pg_suite(void)
 	tcase_add_loop_test(tc, quotes_and_parameters, 0,
 	    (int)(sizeof(quoted) / sizeof(quoted[0])));
 	tcase_add_test(tc, blobs_with_nul);
-	tcase_add_test(tc, changes_and_last_id);
+	tcase_add_test(tc, changes_and_ids);
+	tcase_add_test(tc, fanout_insert_brings_no_ids);
+	tcase_add_test(tc, mark_many);
 	tcase_add_test(tc, tx_commit_and_rollback);
 	tcase_add_test(tc, group_savepoints);
 	tcase_add_test(tc, unique_violation_is_perm);

@@ -50,11 +50,14 @@ teardown(void)
 static int64_t
 hold(const char *message_id, int64_t expires)
 {
-	ck_assert_int_eq(db_exec(db, "INSERT INTO held(list_id, message_id, "
-	    "sender, subject, reason, raw, created, expires) VALUES (?, ?, '', "
-	    "'Hi', 'non-member', 'x', ?, ?)", "itii", l.id, message_id,
-	    T - 3600, expires), KITH_OK);
-	return db_last_id(db);
+	int64_t id = 0;
+
+	ck_assert_int_eq(db_exec_id(db, &id, "INSERT INTO held(list_id, "
+	    "message_id, sender, subject, reason, raw, created, expires) "
+	    "VALUES (?, ?, '', 'Hi', 'non-member', 'x', ?, ?) RETURNING id", "itii",
+	    l.id, message_id, T - 3600, expires), KITH_OK);
+	ck_assert(id > 0);
+	return id;
 }
 
 /* What became of held post id: the outcome word, who and when. */

@@ -144,6 +144,82 @@ START_TEST(test_lease_and_outcomes)
 }
 END_TEST
 
+/*
+ * outbox_mark_many: 150 results, three statements of up to 64 rows, a
+ * result of each kind in turn; the rows given no result stay claimed.
+ */
+START_TEST(test_mark_many)
+{
+	static const struct {
+		int status, code;
+		const char *text, *state;
+	} kinds[] = {
+		{ KITH_OK, 250, "2.0.0 queued", "sent" },
+		{ KITH_TEMP, 451, "4.3.0 later", "deferred" },
+		{ KITH_PERM, 550, "5.1.1 no such user", "failed" },
+	};
+	struct retry_policy rp = { 300, 3 };
+	struct outbox_result r[150];
+	struct outbox_marker *mk;
+	struct outbox_item *items;
+	char text[150][32];
+	size_t n;
+	int64_t t = 2000000;
+
+	add_message(155);
+	ck_assert_int_eq(outbox_claim(db, t, 600, 155, NULL, "me", &items, &n),
+	    KITH_OK);
+	ck_assert_uint_eq(n, 155);
+	for (size_t i = 0; i < 150; i++) {
+		snprintf(text[i], sizeof(text[i]), "%s #%zu", kinds[i % 3].text,
+		    i);
+		r[i] = (struct outbox_result){ &items[i], kinds[i % 3].status,
+		    kinds[i % 3].code, text[i], NULL };
+	}
+	mk = outbox_marker_new(db);
+	ck_assert_ptr_nonnull(mk);
+	ck_assert_int_eq(db_begin(db), KITH_OK);
+	ck_assert_int_eq(outbox_mark_many(mk, r, 150, t, &rp), KITH_OK);
+	ck_assert_int_eq(db_commit(db), KITH_OK);
+	for (size_t i = 0; i < 155; i++) {
+		struct db_stmt *st = db_prepare(db, "SELECT state, next_try, "
+		    "lease_until, claimed_by, last_code, last_text, updated FROM "
+		    "outbox WHERE id=?");
+
+		db_bind(st, "i", items[i].id);
+		ck_assert_int_eq(db_step(st), DB_ROW);
+		if (i >= 150) {	/* no result: as the claim left it */
+			ck_assert_str_eq(db_col_str(st, 0), "sending");
+			ck_assert_int_eq(db_col_int64(st, 2), t + 600);
+			ck_assert_str_eq(db_col_str(st, 3), "me");
+			db_finalize(st);
+			continue;
+		}
+		ck_assert_str_eq(r[i].state, kinds[i % 3].state);
+		ck_assert_str_eq(db_col_str(st, 0), kinds[i % 3].state);
+		ck_assert_int_eq(db_col_int64(st, 1), i % 3 == 1 ? t + 300 : 0);
+		ck_assert_int_eq(db_col_int64(st, 2), 0);
+		ck_assert_str_eq(db_col_str(st, 3), "");
+		ck_assert_int_eq(db_col_int(st, 4), kinds[i % 3].code);
+		ck_assert_str_eq(db_col_str(st, 5), text[i]);
+		ck_assert_int_eq(db_col_int64(st, 6), t);
+		db_finalize(st);
+	}
+	/* one result alone: the 63 rows of the statement not used match
+	 * nothing */
+	r[0] = (struct outbox_result){ &items[150], KITH_OK, 250, "ok", NULL };
+	ck_assert_int_eq(db_begin(db), KITH_OK);
+	ck_assert_int_eq(outbox_mark_many(mk, r, 1, t + 1, &rp), KITH_OK);
+	ck_assert_int_eq(db_commit(db), KITH_OK);
+	ck_assert_str_eq(state_of(items[150].id), "sent");
+	ck_assert_str_eq(state_of(items[151].id), "sending");
+	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT count(*) FROM outbox "
+	    "WHERE state='sent'", ""), 51);
+	outbox_marker_free(mk);
+	outbox_items_free(items, n);
+}
+END_TEST
+
 START_TEST(test_message_load)
 {
 	int64_t id = add_message(1);
@@ -169,6 +245,7 @@ outbox_suite(void)
 	tcase_add_test(tc, test_backoff_and_give_up);
 	tcase_add_test(tc, test_lease_and_outcomes);
 	tcase_add_test(tc, test_message_load);
+	tcase_add_test(tc, test_mark_many);
 	suite_add_tcase(s, tc);
 	return s;
 }
