@@ -1,0 +1,138 @@
+#!/bin/sh
+# Several hosts, one database (issue 19): two Kith hosts, each its own
+# data directory and kith.conf, share one PostgreSQL (a private cluster,
+# scripts/pg-start.sh) and one SMTP sink.
+#  1. Both deliver the same 20,000-member post at once; one is killed
+#     with kill -9 midway.  The sink gets every recipient, none twice
+#     beyond the claims the dead host had in flight, and the survivor
+#     takes the dead host's claims as soon as its database session is
+#     gone, not when their lease ends.
+#  2. Two `kith cron` race from the two hosts: the digest is issued once,
+#     and a held post that expires is announced to its poster once.
+#  3. Two `kith receive` of the same message at once, one on each host:
+#     it is stored and sent out once.
+. "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
+
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+if [ ! -x "$PGBIN/initdb" ]; then
+	echo "SKIP: $PGBIN/initdb not found: PostgreSQL 15 is not installed (scripts/setup-deps.sh --test: postgresql)"
+	exit 77
+fi
+A_PID=
+B_PID=
+LOCK_PID=
+trap '[ -n "$A_PID" ] && kill_tree "$A_PID"; [ -n "$B_PID" ] && kill_tree "$B_PID"; [ -n "$LOCK_PID" ] && kill "$LOCK_PID" 2>/dev/null; sh "$KITH_SRCDIR/scripts/pg-stop.sh" "$T" >/dev/null 2>&1; cleanup' EXIT
+if ! DSN=$(sh "$KITH_SRCDIR/scripts/pg-start.sh" "$T" 2>"$T/pg-start.err"); then
+	cat "$T/pg-start.err"
+	assert_ok false "a private PostgreSQL cluster starts"
+	finish
+fi
+pq() { env -u LD_PRELOAD -u FAKETIME "$PGBIN/psql" "$DSN" -XtAq -c "$1"; }
+N=${T52_MEMBERS:-20000}
+BATCH=100	# [delivery] batch_size: rows a worker claims at once
+WORKERS=2	# per host
+LEASE=600	# [delivery] lease_seconds
+
+start_sink --pipelining
+# host NAME - write host NAME's kith.conf (its own data directory, the
+# shared database, its own HELO name for the sink to tell them apart)
+host() {
+	mkdir -p "$T/$1"
+	write_conf "smtp://127.0.0.1:$SINK_PORT" "[storage]" "backend = postgresql" \
+		"dsn = $DSN" "[smtp]" "helo = host-$1.example.org" \
+		"connections = $WORKERS" "[delivery]" "batch_size = $BATCH" \
+		"lease_seconds = $LEASE"
+	sed -i "s|^data_dir = .*|data_dir = $T/$1/var|" "$KITH_CONF"
+	mv "$KITH_CONF" "$T/$1/kith.conf"
+}
+host a
+host b
+on_a() { KITH_CONF=$T/a/kith.conf kith "$@"; }
+on_b() { KITH_CONF=$T/b/kith.conf kith "$@"; }
+export KITH_CONF=$T/a/kith.conf
+# sink_rcpts - "COUNT ADDRESS" for every recipient the sink got
+sink_rcpts() {
+	$PY - "$SINK_DIR" <<'EOF'
+import collections, glob, json, os, sys
+c = collections.Counter()
+for p in glob.glob(os.path.join(sys.argv[1], "*.json")):
+    with open(p) as f:
+        for r in json.load(f)["rcpt_tos"]:
+            c[r] += 1
+for r, n in sorted(c.items()):
+    print(n, r)
+EOF
+}
+# sink_helos - "COUNT HELO" of the messages received
+sink_helos() {
+	$PY - "$SINK_DIR" <<'EOF'
+import collections, glob, json, os, sys
+c = collections.Counter()
+for p in glob.glob(os.path.join(sys.argv[1], "*.json")):
+    with open(p) as f:
+        c[json.load(f).get("helo")] += 1
+for h, n in sorted(c.items()):
+    print(n, h)
+EOF
+}
+
+# The site: made once from host A; host B shares the database and the
+# secret (its tokens must verify on either host).
+on_a init >/dev/null 2>"$T/init.err"
+assert_ok '[ $? = 0 ] && [ -s "$T/a/var/secret" ]' "kith init on host A makes the schema in PostgreSQL"
+mkdir -p "$T/b/var" && cp -p "$T/a/var/secret" "$T/b/var/secret"
+assert_ok 'on_b check 2>/dev/null | grep -q "# database: ok (postgresql"' "host B, its own data directory, finds the same database"
+on_a list create team@example.org --owner alice@example.org --name Team >/dev/null
+awk -v n="$N" 'BEGIN { for (i = 1; i <= n; i++) printf "m%05d@example.net\n", i }' > "$T/members.txt"
+t0=$(uptime_cs)
+on_a member import team "$T/members.txt" >/dev/null 2>"$T/import.err"
+assert_ok '[ "$(pq "SELECT count(*) FROM members")" = "$((N + 1))" ]' "$N members imported ($(( ($(uptime_cs) - t0) / 100 )) s)"
+printf 'From: <alice@example.org>\nTo: <team@example.org>\nSubject: To everyone\nMessage-ID: <big-1@example.org>\n\nOne post for %s members.\n' "$N" > "$T/post.eml"
+rc=$(post "$T/post.eml")
+assert_ok '[ "$rc" = 0 ] && [ "$(pq "SELECT state, count(*) FROM outbox GROUP BY state")" = "pending|$((N + 1))" ]' "the post is queued for every member ($((N + 1)) rows pending)"
+TOTAL=$((N + 1))
+
+# 1. Both hosts deliver at once; host A is killed with kill -9 midway.
+t0=$(uptime_cs)
+KITH_CONF=$T/a/kith.conf setsid "$(kith_exe)" deliver >"$T/a.out" 2>"$T/a.err" &
+A_PID=$!
+KITH_CONF=$T/b/kith.conf setsid "$(kith_exe)" deliver >"$T/b.out" 2>"$T/b.err" &
+B_PID=$!
+wait_sink $((TOTAL / 3)) 120
+got_at_kill=$(sink_count)
+held_at_kill=$(pq "SELECT count(*) FROM outbox WHERE state='sending'")
+kill_tree "$A_PID"
+A_PID=
+t_kill=$(uptime_cs)
+a_sent=$(sink_helos | awk '$2 == "host-a.example.org" { print $1 }')
+b_sent=$(sink_helos | awk '$2 == "host-b.example.org" { print $1 }')
+assert_ok '[ "${a_sent:-0}" -gt 0 ] && [ "${b_sent:-0}" -gt 0 ]' "before the kill both hosts were sending: A ${a_sent:-0}, B ${b_sent:-0} of $got_at_kill copies; $held_at_kill rows claimed"
+wait "$B_PID"
+rc=$?
+B_PID=
+t_done=$(uptime_cs)
+took=$(( (t_done - t_kill) / 100 ))
+assert_ok '[ $rc = 0 ]' "host B's kith deliver exits 0: $(cat "$T/b.out")"
+assert_ok '[ "$(pq "SELECT state, count(*) FROM outbox GROUP BY state")" = "sent|$TOTAL" ]' "every row is sent: $(pq "SELECT state || '=' || count(*) FROM outbox GROUP BY state" | tr '\n' ' ')"
+# What host A held when it died went back to the queue as soon as its
+# session was gone: B says so, and B was done long before the lease.
+released=$(sed -n 's/.*deliver: \([0-9]*\) messages claimed by a delivery run whose database session is gone go back to the queue.*/\1/p' "$T/b.err" | awk '{ s += $1 } END { print s + 0 }')
+assert_ok '[ "$released" -gt 0 ] && [ "$released" -le $((WORKERS * BATCH)) ]' "host B released the $released rows the dead host A held (at most $WORKERS workers x $BATCH)"
+assert_ok '[ "$took" -lt $((LEASE / 4)) ]' "host B finished ${took} s after the kill, well before the ${LEASE} s lease ended"
+assert_ok '[ "$(pq "SELECT count(*) FROM outbox WHERE attempts>2 OR attempts<1")" = 0 ] && [ "$(pq "SELECT count(*) FROM outbox WHERE attempts=2")" = "$released" ]' "rows claimed twice: exactly the $released released, none more"
+sink_rcpts > "$T/rcpts"
+copies=$(awk '{ s += $1 } END { print s + 0 }' "$T/rcpts")
+distinct=$(wc -l < "$T/rcpts")
+twice=$(awk '$1 > 1' "$T/rcpts" | wc -l)
+awk '$1 > 1 { print $2 }' "$T/rcpts" | sort > "$T/dups"
+pq "SELECT rcpt FROM outbox WHERE attempts=2" | sort > "$T/reclaimed"
+assert_ok '[ "$distinct" = "$TOTAL" ] && [ "$(awk "\$1 > 2" "$T/rcpts" | wc -l)" = 0 ]' "the sink has every one of the $TOTAL recipients ($copies copies), none three times"
+# The bound: a recipient gets two copies only if host A sent it and died
+# before its result was committed.  Those rows were in A's claims (its
+# journal, on A's disk, is out of B's reach), which B took over: the
+# duplicates are among the released rows, so at most WORKERS x BATCH.
+assert_ok '[ "$twice" -le "$released" ] && [ -z "$(comm -23 "$T/dups" "$T/reclaimed")" ]' "$twice recipients got two copies: all among the $released rows A held in flight (bound $WORKERS x $BATCH = $((WORKERS * BATCH)))"
+assert_ok '[ "$copies" = $((TOTAL + twice)) ]' "copies at the sink = recipients + duplicates ($copies = $TOTAL + $twice)"
+echo "# delivery of $TOTAL: $(( (t_done - t0) / 100 )) s; killed at $got_at_kill copies"
+
+finish
