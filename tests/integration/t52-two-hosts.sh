@@ -135,4 +135,87 @@ assert_ok '[ "$twice" -le "$released" ] && [ -z "$(comm -23 "$T/dups" "$T/reclai
 assert_ok '[ "$copies" = $((TOTAL + twice)) ]' "copies at the sink = recipients + duplicates ($copies = $TOTAL + $twice)"
 echo "# delivery of $TOTAL: $(( (t_done - t0) / 100 )) s; killed at $got_at_kill copies"
 
+# hold SECONDS LOCK CHECK - another session takes LOCK (SQL) and holds it
+# for SECONDS; returns once CHECK (SQL) answers 1: what starts meanwhile
+# on either host waits at that lock, and all go on at one moment
+hold() {
+	env -u LD_PRELOAD -u FAKETIME "$PGBIN/psql" "$DSN" -XtAq -c "BEGIN" \
+		-c "$2" -c "SELECT pg_sleep($1)" -c "COMMIT" >/dev/null &
+	LOCK_PID=$!
+	i=0
+	while [ "$(pq "$3")" != 1 ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+# hold_writers SECONDS - the writers' lock (pg_begin_write's key)
+hold_writers() {
+	hold "$1" "SELECT pg_advisory_xact_lock(1802067048)" \
+		"SELECT count(*) FROM pg_locks WHERE locktype='advisory' AND granted AND objid=1802067048 AND objsubid=1"
+}
+clear_sink() { find "$SINK_DIR" -type f -delete; }
+
+# 2. Two crons racing, one on each host, at the same moment: a daily
+# digest is due and a held post expires.
+on_a list create news@example.org --owner alice@example.org --name News >/dev/null
+for m in dora erin fay; do
+	on_a member add news $m@example.org >/dev/null
+	on_a member set news $m@example.org mode=digest-daily >/dev/null
+done
+on_a list set news digest_time 07:00 >/dev/null
+on_a cron >/dev/null 2>>"$T/cron.err"
+for i in 1 2; do
+	printf 'From: <alice@example.org>\nTo: <news@example.org>\nSubject: News %s\nMessage-ID: <news-%s@example.org>\n\nItem %s.\n' $i $i $i > "$T/news$i.eml"
+	post "$T/news$i.eml" news@example.org >/dev/null
+done
+printf 'From: <stranger@example.net>\nTo: <news@example.org>\nSubject: Outsider\nMessage-ID: <out-1@example.net>\n\nHello.\n' > "$T/out.eml"
+post "$T/out.eml" news@example.org stranger@example.net >/dev/null
+assert_ok '[ "$(pq "SELECT count(*) FROM held")" = 1 ] && [ "$(pq "SELECT count(*) FROM posts p JOIN lists l ON l.id=p.list_id WHERE l.address='"'news@example.org'"'")" = 2 ]' "news: two posts for the digest, a stranger's post held"
+on_a deliver >/dev/null 2>>"$T/cron.err"
+clear_sink
+day=$(date -u -d "$NOW" '+%Y-%m-%d')
+CRON_AT=$(after 15d "$day 07:00:30")
+# The held post's row is locked: both crons read that it is due, then
+# the first waits for the row, holding the writers' lock, the second
+# for the writers' lock.  Whoever comes second finds it gone.
+hold 3 "SELECT id FROM held FOR UPDATE" \
+	"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid=l.relation WHERE c.relname='held' AND l.mode='RowShareLock' AND l.granted"
+at "$CRON_AT" cron >/dev/null 2>"$T/cron-a.err" &
+ca=$!
+KITH_CONF=$T/b/kith.conf at "$CRON_AT" cron >/dev/null 2>"$T/cron-b.err" &
+cb=$!
+wait $ca
+rca=$?
+wait $cb
+rcb=$?
+wait "$LOCK_PID"
+LOCK_PID=
+assert_ok '[ $rca = 0 ] && [ $rcb = 0 ]' "both crons exit 0 ($rca, $rcb)"
+at "$(after 1m "$CRON_AT")" deliver >/dev/null 2>>"$T/cron.err"
+assert_ok '[ "$(pq "SELECT count(*) FROM digests d JOIN lists l ON l.id=d.list_id WHERE l.address='"'news@example.org'"'")" = 1 ]' "the digest is issued once (one row in digests)"
+assert_ok '[ "$(count dora@example.org)" = 1 ] && [ "$(count erin@example.org)" = 1 ] && [ "$(count fay@example.org)" = 1 ] && $MT header "$(last dora@example.org)" Subject | grep -q "News Digest, Vol 1, Issue 1"' "each digest reader gets one copy of issue 1 ($(count dora@example.org), $(count erin@example.org), $(count fay@example.org))"
+assert_ok '[ "$(pq "SELECT count(*) FROM held")" = 0 ] && [ "$(pq "SELECT outcome FROM held_log")" = expired ]' "the held post expired"
+assert_ok '[ "$(count stranger@example.net)" = 1 ]' "its poster is told once ($(count stranger@example.net) notices)"
+assert_ok '[ "$(grep -h "held .* expired" "$T/cron-a.err" "$T/cron-b.err" | wc -l)" = 1 ]' "one cron logs the expiry, not both"
+
+# 3. The same message received at the same moment on both hosts (an MTA
+# that handed it to each): stored once, sent out once.
+clear_sink
+printf 'From: <alice@example.org>\nTo: <news@example.org>\nSubject: Twice\nMessage-ID: <twice-1@example.org>\n\nOnce only.\n' > "$T/twice.eml"
+on_a member add news gus@example.org >/dev/null
+hold_writers 2
+post "$T/twice.eml" news@example.org > "$T/rx-a" &
+ra=$!
+KITH_CONF=$T/b/kith.conf post "$T/twice.eml" news@example.org > "$T/rx-b" &
+rb=$!
+wait $ra
+wait $rb
+wait "$LOCK_PID"
+LOCK_PID=
+assert_ok '[ "$(cat "$T/rx-a")" = 0 ] && [ "$(cat "$T/rx-b")" = 0 ]' "both kith receive exit 0"
+assert_ok '[ "$(pq "SELECT count(*) FROM posts WHERE message_id='"'twice-1@example.org'"'")" = 1 ]' "the post is stored once"
+assert_ok 'grep -q "duplicate Message-ID" "$T/receive.err"' "one receive drops it as a duplicate"
+on_a deliver >/dev/null 2>>"$T/cron.err"
+assert_ok '[ "$(count gus@example.org)" = 1 ] && [ "$(count alice@example.org)" = 1 ]' "each member gets one copy"
+
 finish
