@@ -3,7 +3,7 @@
 
 Built on Debian's python3-aiosmtpd.  Each accepted message is written to
 OUTDIR/NNNNNN.eml (the bytes received) with OUTDIR/NNNNNN.json beside it
-({"mail_from": ..., "rcpt_tos": [...], "helo": the client's EHLO name}).  Recipients whose address
+({"mail_from": ..., "rcpt_tos": [...]}).  Recipients whose address
 contains "defer" get 451, "reject" get 550 (so tests can drive the
 delivery engine's temporary and permanent paths) until the test creates
 OUTDIR/accept-all.  --pipelining adds
@@ -63,7 +63,6 @@ class Sink:
         with open(base + ".json", "w") as f:
             json.dump({"mail_from": envelope.mail_from,
                        "rcpt_tos": envelope.rcpt_tos,
-                       "helo": getattr(session, "host_name", None),
                        "tls": session.ssl is not None,
                        "auth": session.authenticated}, f)
         os.rename(base + ".eml.tmp", base + ".eml")
