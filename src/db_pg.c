@@ -787,9 +787,10 @@ pg_dollar_tag(const char *s)
 
 /*
  * pg_indexed_by - the length of sqlite's planner hint "INDEXED BY name"
- * at s, or 0.  The hint names the index sqlite is to walk (the delivery
- * claim's outbox_state_id); PostgreSQL's planner chooses its own and
- * has no such words, so the backend leaves them out.
+ * at s, or 0.  The hint names the index sqlite is to walk; PostgreSQL's
+ * planner chooses its own and has no such words, so the backend leaves
+ * them out.  (The delivery claim, which needs it on sqlite, is each
+ * backend's own now: pg_claim_sql has none.)
  */
 static size_t
 pg_indexed_by(const char *s)
