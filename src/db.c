@@ -196,6 +196,38 @@ db_begin(struct db *db)
 }
 
 int
+db_claim_begin(struct db *db, const char *claimant)
+{
+	int rc;
+
+	/* inside a group, a claim is one more savepoint of it */
+	if (db == group_db || db->ops->claim_begin == NULL)
+		return db_begin(db);
+	rc = db->ops->claim_begin(db, claimant ? claimant : "");
+	if (rc != DB_OK)
+		log_warn("database: begin: %s", db_errmsg(db));
+	return db_status(rc);
+}
+
+struct db_stmt *
+db_claim_prepare(struct db *db, int step, int *end)
+{
+	const char *const *sql = db->ops->claim_sql;
+
+	*end = 1;
+	if (step < 0)
+		return NULL;
+	/* the array ends with NULL: never read past it */
+	for (int i = 0; i < step; i++)
+		if (sql[i] == NULL)
+			return NULL;
+	if (sql[step] == NULL)
+		return NULL;
+	*end = 0;
+	return db_prepare(db, sql[step]);
+}
+
+int
 db_commit(struct db *db)
 {
 	int rc = db->ops->script(db, db == group_db ? "RELEASE kith" :

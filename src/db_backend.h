@@ -89,6 +89,11 @@ struct db_ops {
 	int (*group_open)(struct db *db);
 	int (*group_close)(struct db *db);
 
+	/* the queue's claim (db_claim_begin, db_claim_prepare): its steps
+	 * statements, NULL-terminated; its BEGIN (NULL: begin_write) */
+	const char *const *claim_sql;
+	int (*claim_begin)(struct db *db, const char *claimant);
+
 	/* optional (NULL: nothing to do, or "not on this backend") */
 	void (*keep_wal)(struct db *db, int busy_ms);
 	void (*scrub_later)(struct db *db);

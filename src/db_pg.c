@@ -54,11 +54,19 @@
  */
 #define PG_WRITE_LOCK 0x6b697468
 
+/*
+ * The class of the delivery claimants' session-level advisory locks
+ * (pg_claim_begin): key (PG_OWNER_LOCK, hashtext(claimant)), two int4
+ * keys, which never meet the writers' single int8 key.
+ */
+#define PG_OWNER_LOCK 0x6b697468
+
 struct pg {
 	struct db base;
 	PGconn *h;
 	char err[512];		/* the last error, one line */
 	int64_t changes;
+	char *owner;		/* the claimant held for this session */
 };
 
 struct pg_param {
@@ -200,6 +208,7 @@ pg_close(struct db *db)
 	struct pg *p = P(db);
 
 	PQfinish(p->h);
+	free(p->owner);
 	free(p);
 }
 
@@ -434,8 +443,8 @@ pg_in_tx(struct db *db)
  * (a read-then-write, a count checked before an insert, sees no other
  * writer in between).  The wait ends after busy_ms (lock_timeout:
  * 55P03, DB_BUSY).  It is released by COMMIT or ROLLBACK.  (The
- * delivery claims are to take rows with FOR UPDATE SKIP LOCKED instead,
- * so that many hosts deliver at once.)
+ * delivery claims take rows with FOR UPDATE SKIP LOCKED instead,
+ * pg_claim_begin, so that many hosts deliver at once.)
  */
 static int
 pg_begin_write(struct db *db)
@@ -453,6 +462,148 @@ pg_begin_write(struct db *db)
 		PQclear(PQexec(p->h, "ROLLBACK"));
 		memcpy(p->err, keep, sizeof(keep));
 	}
+	return rc;
+}
+
+/* ---- the delivery queue's claim (db_claim_begin, db_claim_prepare) ---- */
+
+/*
+ * The rows are found as sqlite's are, in id order through the (state,
+ * id) index, and locked as they are found; a row another claim holds
+ * is passed over, not waited for (SKIP LOCKED), so that claims on any
+ * number of hosts run at once and take disjoint rows.  Under READ
+ * COMMITTED a row another claim changed while this one looked is read
+ * again before it is locked: one already 'sending' is not taken twice.
+ */
+#define PG_CLAIM_SET "UPDATE outbox SET state='sending', " \
+	"lease_until=?1 + ?2, attempts=attempts+1, updated=?1, " \
+	"claimed_by=?4 WHERE id IN (SELECT id FROM outbox "
+#define PG_CLAIM_END " ORDER BY id LIMIT ?3 FOR UPDATE SKIP LOCKED) " \
+	"RETURNING id, message_id, rcpt, attempts, coalesce(member_id, 0)"
+
+static const char *const pg_claim_sql[] = {
+	PG_CLAIM_SET "WHERE state='sending' AND lease_until<?1" PG_CLAIM_END,
+	PG_CLAIM_SET "WHERE state='deferred' AND next_try<=?1" PG_CLAIM_END,
+	PG_CLAIM_SET "WHERE state='pending' AND next_try<=?1" PG_CLAIM_END,
+	NULL
+};
+
+/* one statement with text parameters: a DB_* code, the rows in *out
+ * (NULL: cleared) */
+static int
+pg_exec_params(struct pg *p, const char *sql, int n, const char *const *v,
+    PGresult **out)
+{
+	PGresult *r = PQexecParams(p->h, sql, n, NULL, v, NULL, NULL, 0);
+	int rc = pg_result(p, r);
+
+	if (out && rc == DB_OK)
+		*out = r;
+	else
+		PQclear(r);
+	return rc;
+}
+
+/*
+ * pg_hold_owner - this session holds claimant's advisory lock until it
+ * ends: while it is held no other session can take it, and when the
+ * session ends (the process exits or is killed, its host dies and the
+ * server drops the connection) the server releases it, which tells
+ * every other host that the rows claimed in that name are nobody's.
+ * Two claimants whose names hash alike cannot both hold it: the later
+ * one does not claim (DB_BUSY) rather than have its rows look dead.
+ */
+static int
+pg_hold_owner(struct pg *p, const char *claimant)
+{
+	char sql[128];
+	const char *v[1] = { claimant };
+	PGresult *r = NULL;
+	int rc;
+
+	if (p->owner && !strcmp(p->owner, claimant))
+		return DB_OK;
+	if (p->owner) {
+		const char *old[1] = { p->owner };
+
+		snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%d, "
+		    "hashtext($1))", PG_OWNER_LOCK);
+		if ((rc = pg_exec_params(p, sql, 1, old, NULL)) != DB_OK)
+			return rc;
+		free(p->owner);
+		p->owner = NULL;
+	}
+	snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%d, "
+	    "hashtext($1))", PG_OWNER_LOCK);
+	if ((rc = pg_exec_params(p, sql, 1, v, &r)) != DB_OK)
+		return rc;
+	if (PQntuples(r) != 1 || *PQgetvalue(r, 0, 0) != 't') {
+		PQclear(r);
+		pg_set_err(p, "another delivery session holds the lock of "
+		    "this claimant's name");
+		return DB_BUSY;
+	}
+	PQclear(r);
+	p->owner = xstrdup(claimant);
+	return DB_OK;
+}
+
+/*
+ * pg_release_dead - inside the claim's transaction: the rows still
+ * 'sending' in the name of a claimant whose lock this session can take
+ * belong to a session that is gone, and are claimable now (lease 0).
+ * The lock taken to look is the transaction's (released at its end);
+ * a claimant alive keeps its rows, as does one whose name is "".
+ */
+static int
+pg_release_dead(struct pg *p, const char *claimant)
+{
+	char sql[512];
+	const char *v[1] = { claimant };
+	int rc;
+
+	snprintf(sql, sizeof(sql), "UPDATE outbox SET lease_until=0, "
+	    "claimed_by='' WHERE state='sending' AND claimed_by IN (SELECT c "
+	    "FROM (SELECT DISTINCT claimed_by AS c FROM outbox WHERE "
+	    "state='sending' AND claimed_by<>'' AND claimed_by<>$1) o WHERE "
+	    "pg_try_advisory_xact_lock(%d, hashtext(c)))", PG_OWNER_LOCK);
+	if ((rc = pg_exec_params(p, sql, 1, v, NULL)) != DB_OK)
+		return rc;
+	if (p->changes > 0)
+		log_info("deliver: %lld messages claimed by a delivery run "
+		    "whose database session is gone go back to the queue",
+		    (long long)p->changes);
+	return DB_OK;
+}
+
+/*
+ * pg_claim_begin - the claim's transaction: BEGIN without the writers'
+ * lock (its rows are locked one by one), claimant held for the session
+ * first, then the rows of dead sessions released.  What else the
+ * writers' lock orders is untouched by a claim: it changes only outbox
+ * rows that are due, and a writer that changes such rows (a post
+ * removed, an address forgotten) waits for their row locks and reads
+ * them again, as if it came after the claim.
+ */
+static int
+pg_claim_begin(struct db *db, const char *claimant)
+{
+	struct pg *p = P(db);
+	char keep[sizeof(p->err)];
+	int rc = DB_OK;
+
+	if (*claimant)
+		rc = pg_hold_owner(p, claimant);
+	if (rc == DB_OK)
+		rc = pg_script(db, "BEGIN");
+	if (rc == DB_OK)
+		rc = pg_release_dead(p, claimant);
+	if (rc != DB_OK && PQtransactionStatus(p->h) != PQTRANS_IDLE) {
+		memcpy(keep, p->err, sizeof(keep));
+		PQclear(PQexec(p->h, "ROLLBACK"));
+		memcpy(p->err, keep, sizeof(keep));
+	}
+	p->changes = 0;
 	return rc;
 }
 
@@ -512,9 +663,10 @@ pg_dollar_tag(const char *s)
 
 /*
  * pg_indexed_by - the length of sqlite's planner hint "INDEXED BY name"
- * at s, or 0.  The hint names the index sqlite is to walk (the delivery
- * claim's outbox_state_id); PostgreSQL's planner chooses its own and
- * has no such words, so the backend leaves them out.
+ * at s, or 0.  The hint names the index sqlite is to walk; PostgreSQL's
+ * planner chooses its own and has no such words, so the backend leaves
+ * them out.  (The delivery claim, which needs it on sqlite, is each
+ * backend's own now: pg_claim_sql has none.)
  */
 static size_t
 pg_indexed_by(const char *s)
@@ -1035,6 +1187,8 @@ const struct db_ops db_pg_ops = {
 	.in_tx = pg_in_tx,
 	.script = pg_script,
 	.begin_write = pg_begin_write,
+	.claim_sql = pg_claim_sql,
+	.claim_begin = pg_claim_begin,
 	.read_begin = pg_read_begin,
 	.group_open = pg_group_open,
 	.group_close = pg_group_close,

@@ -590,16 +590,25 @@ moderation_reply(const struct mail_ctx *c, const char *token,
 	return st;
 }
 
-/* expire_tx - held post x->h goes unseen, its poster told; a step that
- * fails is logged and the rest still stand */
+/*
+ * expire_tx - held post x->h goes unseen, its poster told; a step that
+ * fails is logged and the rest still stand.  The post was found due
+ * before this transaction: another cron (another host's, or one run
+ * twice) or a moderator may have dealt with it since, and then it is
+ * theirs (KITH_PERM, nothing changes): the DELETE is the claim.
+ */
 static int
 expire_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct decision *x = ctx;
 	const struct held *h = x->h;
+	int st = db_exec(db, "DELETE FROM held WHERE id=?", "i", h->id);
 
 	(void)err, (void)errlen;
-	db_exec(db, "DELETE FROM held WHERE id=?", "i", h->id);
+	if (st != KITH_OK)
+		return st;
+	if (db_changes(db) == 0)
+		return KITH_PERM;
 	held_log(db, h, "expired", "", x->now);
 	if (*h->sender)
 		tell_poster(x->c, h->sender, "expired.txt", h->subject, NULL);

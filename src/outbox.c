@@ -92,22 +92,6 @@ outbox_rcpt_add(struct db *db, int64_t msg_id, const char *rcpt)
 	    now_utc());
 }
 
-#define CLAIM_SET "UPDATE outbox SET state='sending', lease_until=?1 + ?2, " \
-	"attempts=attempts+1, updated=?1, claimed_by=?4 WHERE id IN " \
-	"(SELECT id FROM outbox "
-#define CLAIM_END " ORDER BY id LIMIT ?3) RETURNING id, message_id, rcpt, " \
-	"attempts, coalesce(member_id, 0)"
-
-/* "INDEXED BY": sorting all due rows by id for every claim is O(N). */
-static const char *const claim_sql[] = {
-	CLAIM_SET "INDEXED BY outbox_state_id WHERE state='sending' AND "
-	    "lease_until<?1" CLAIM_END,
-	CLAIM_SET "INDEXED BY outbox_state_id WHERE state='deferred' AND "
-	    "next_try<=?1" CLAIM_END,
-	CLAIM_SET "INDEXED BY outbox_state_id WHERE state='pending' AND "
-	    "next_try<=?1" CLAIM_END,
-};
-
 static int
 item_cmp(const void *a, const void *b)
 {
@@ -129,7 +113,7 @@ outbox_claim(struct db *db, int64_t now, int lease, int limit,
 	*items = NULL;
 	*n = 0;
 	memset(&rec, 0, sizeof(rec));
-	if ((status = db_begin(db)) != KITH_OK)
+	if ((status = db_claim_begin(db, claimant)) != KITH_OK)
 		return status;
 	if (journal_dir && journal_recover(db, journal_dir, &rec) < 0) {
 		db_rollback(db);
@@ -140,15 +124,17 @@ outbox_claim(struct db *db, int64_t now, int lease, int limit,
 	 * Rows of killed runs first, then due retries, then new rows, each
 	 * in id order through the (state, id) index: a claim costs the same
 	 * at the end of a 100,000-row fan-out as at its start, and parallel
-	 * senders take disjoint runs of one message.
+	 * senders take disjoint runs of one message.  The statements are
+	 * the database's own (db_claim_prepare).
 	 */
 	*items = xmalloc(cap * sizeof(**items));
 	rc = DB_DONE;
-	for (size_t q = 0; q < sizeof(claim_sql) / sizeof(claim_sql[0]) &&
-	    rc == DB_DONE && *n < (size_t)limit; q++) {
-		st = db_prepare(db, claim_sql[q]);
-		if (st == NULL) {
-			rc = DB_ERROR;
+	for (int q = 0; rc == DB_DONE && *n < (size_t)limit; q++) {
+		int end;
+
+		if ((st = db_claim_prepare(db, q, &end)) == NULL) {
+			if (!end)
+				rc = DB_ERROR;
 			break;
 		}
 		db_bind(st, "iiIt", now, (int64_t)lease, limit - (int)*n,

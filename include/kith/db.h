@@ -96,6 +96,28 @@ int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
 
+/*
+ * The delivery queue's claim (outbox_claim) is the one write whose SQL
+ * and locking are each database's own, so that any number of workers on
+ * any number of hosts claim side by side and never take the same row.
+ * db_claim_begin - the claim's write transaction (commit or roll back
+ * as any).  sqlite: db_begin, one writer at a time.  PostgreSQL: BEGIN
+ * without the writers' lock, the rows taken one by one (FOR UPDATE SKIP
+ * LOCKED); claimant, the worker's name on the rows it claims ("" for
+ * none), is held for this connection's session (an advisory lock the
+ * server drops when the session ends, a host killed too), and the rows
+ * of every other claimant whose session is gone are released at once
+ * instead of when their lease ends.  kith_status.
+ * db_claim_prepare - step `step` of the claim, prepared (db_finalize
+ * it): 0 rows of stopped runs (lease over, or released), 1 due retries,
+ * 2 new rows.  Parameters ?1 now, ?2 lease seconds, ?3 how many rows at
+ * most, ?4 the claimant; each row claimed comes back as id, message_id,
+ * rcpt, attempts, member_id (0 for none).  NULL past the last step
+ * (*end set to 1) or on error (logged, *end 0).
+ */
+int db_claim_begin(struct db *db, const char *claimant);
+struct db_stmt *db_claim_prepare(struct db *db, int step, int *end);
+
 /* What a busy or full database is called, wherever a person reads it. */
 #define DB_BUSY_TEXT "database busy; try again"
 

@@ -6,9 +6,10 @@
  *   pending -> sending -> sent | deferred -> ... | failed.
  * A claim moves rows to 'sending' with a lease, in the name of the
  * claimant (its journal, journal.h).  When the claimant's process is gone
- * its rows are claimable again at once; rows of a claimant without a
- * journal wait for the lease to run out.  Nothing is lost and at most the
- * transactions in flight are sent twice.
+ * its rows are claimable again at once; on PostgreSQL also a claimant on
+ * another host, once its database session is gone (db_claim_begin).
+ * Rows of a claimant without a journal wait for the lease to run out.
+ * Nothing is lost and at most the transactions in flight are sent twice.
  */
 #ifndef KITH_OUTBOX_H
 #define KITH_OUTBOX_H

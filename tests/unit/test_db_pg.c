@@ -515,6 +515,138 @@ START_TEST(writers_one_at_a_time)
 }
 END_TEST
 
+/*
+ * The delivery claim (db_claim_begin, db_claim_prepare, outbox_claim).
+ * queue_rows - a message and n pending outbox rows for it; its id.  Rows
+ * other tests left are done with first: only these are due.
+ */
+#define CLAIM_NOW 1800000000
+static int64_t
+queue_rows(struct db *db, int n)
+{
+	int64_t id = 0;
+	char rcpt[64];
+
+	ck_assert_int_eq(db_begin(db), KITH_OK);
+	ck_assert_int_eq(db_exec(db, "UPDATE outbox SET state='sent' WHERE "
+	    "state IN ('pending', 'deferred', 'sending')", ""), KITH_OK);
+	ck_assert_int_eq(outbox_message_add(db, 0, 0, "notice", "unit-bounces",
+	    "example.org", NULL, "x", 1, &id), KITH_OK);
+	for (int i = 0; i < n; i++) {
+		snprintf(rcpt, sizeof(rcpt), "r%03d@example.net", i);
+		ck_assert_int_eq(outbox_rcpt_add(db, id, rcpt), KITH_OK);
+	}
+	ck_assert_int_eq(db_commit(db), KITH_OK);
+	return id;
+}
+
+/* claim_step - step 2 (new rows) of a claim in db's open transaction:
+ * the ids taken, in ids[], their number answered */
+static int
+claim_step(struct db *db, const char *claimant, int limit, int64_t *ids)
+{
+	int end, n = 0;
+	struct db_stmt *st = db_claim_prepare(db, 2, &end);
+
+	ck_assert_ptr_nonnull(st);
+	db_bind(st, "iiIt", (int64_t)CLAIM_NOW, (int64_t)600, limit, claimant);
+	while (db_step(st) == DB_ROW)
+		ids[n++] = db_col_int64(st, 0);
+	db_finalize(st);
+	return n;
+}
+
+/*
+ * Claims run side by side: one claim's transaction still open, with its
+ * rows locked, and another connection holding the writers' lock, a
+ * second claim neither waits nor takes the first one's rows.
+ */
+START_TEST(claims_side_by_side)
+{
+	struct db *a = pg_db(2000), *b = pg_db(300), *w = pg_db(2000);
+	int64_t ia[8], ib[8];
+	struct timespec t0, t1;
+	int na, nb, end;
+	double ms;
+
+	queue_rows(a, 8);
+	ck_assert_int_eq(db_claim_begin(a, "unit-a"), KITH_OK);
+	na = claim_step(a, "unit-a", 5, ia);
+	ck_assert_int_eq(na, 5);
+	ck_assert_int_eq(db_begin(w), KITH_OK);		/* a writer elsewhere */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(db_claim_begin(b, "unit-b"), KITH_OK);
+	nb = claim_step(b, "unit-b", 5, ib);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	ck_assert_int_eq(nb, 3);	/* the 3 rows a did not take */
+	for (int i = 0; i < na; i++)
+		for (int j = 0; j < nb; j++)
+			ck_assert(ia[i] != ib[j]);
+	ck_assert_msg(ms < 250, "the claim waited %.0f ms", ms);
+	ck_assert_int_eq(db_commit(b), KITH_OK);
+	ck_assert_int_eq(db_commit(a), KITH_OK);
+	db_rollback(w);
+	ck_assert_int_eq(db_int(a, -1, NULL, "SELECT count(*) FROM outbox "
+	    "WHERE state='sending' AND claimed_by IN ('unit-a', 'unit-b') AND "
+	    "attempts=1", ""), 8);
+	/* past the last step: NULL, and not an error */
+	ck_assert_ptr_null(db_claim_prepare(a, 3, &end));
+	ck_assert_int_eq(end, 1);
+	db_close(a);
+	db_close(b);
+	db_close(w);
+}
+END_TEST
+
+/*
+ * A claimant's rows stay its own while its session lives, and are
+ * claimable at once when the session ends (a host killed), long before
+ * their lease; rows claimed in no one's name wait for the lease.
+ */
+START_TEST(dead_session_released)
+{
+	struct db *a = pg_db(2000), *b = pg_db(2000);
+	struct outbox_item *items;
+	int64_t ids[8];
+	size_t n;
+
+	queue_rows(a, 6);
+	ck_assert_int_eq(outbox_claim(a, CLAIM_NOW, 600, 4, NULL, "unit-dead",
+	    &items, &n), KITH_OK);
+	ck_assert_uint_eq(n, 4);
+	outbox_items_free(items, n);
+	ck_assert_int_eq(db_claim_begin(b, ""), KITH_OK);
+	ck_assert_int_eq(claim_step(b, "", 2, ids), 2);	/* unnamed */
+	ck_assert_int_eq(db_commit(b), KITH_OK);
+	/* a lives: b finds nothing to take */
+	ck_assert_int_eq(outbox_claim(b, CLAIM_NOW + 1, 600, 10, NULL,
+	    "unit-live", &items, &n), KITH_OK);
+	ck_assert_uint_eq(n, 0);
+	outbox_items_free(items, n);
+	db_close(a);	/* its session ends */
+	/* the server ends a's session on its own schedule: a moment */
+	for (int tries = 0; tries < 100; tries++) {
+		ck_assert_int_eq(outbox_claim(b, CLAIM_NOW + 2, 600, 10, NULL,
+		    "unit-live", &items, &n), KITH_OK);
+		if (n > 0)
+			break;
+		outbox_items_free(items, n);
+		nanosleep(&(struct timespec){ 0, 50000000 }, NULL);
+	}
+	ck_assert_uint_eq(n, 4);	/* a's rows, not the unnamed ones */
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(items[i].attempts, 2);
+	outbox_items_free(items, n);
+	ck_assert_int_eq(db_int(b, -1, NULL, "SELECT count(*) FROM outbox "
+	    "WHERE state='sending' AND claimed_by='unit-live'", ""), 4);
+	ck_assert_int_eq(db_int(b, -1, NULL, "SELECT count(*) FROM outbox "
+	    "WHERE state='sending' AND claimed_by=''", ""), 2);
+	db_close(b);
+}
+END_TEST
+
 START_TEST(open_errors_name_no_password)
 {
 	char err[512] = "";
@@ -563,6 +695,8 @@ db_pg_suite(void)
 	tcase_add_test(tc, commit_after_failure_fails);
 	tcase_add_test(tc, reset_and_clear_bindings);
 	tcase_add_test(tc, writers_one_at_a_time);
+	tcase_add_test(tc, claims_side_by_side);
+	tcase_add_test(tc, dead_session_released);
 	tcase_add_test(tc, open_errors_name_no_password);
 	suite_add_tcase(s, tc);
 	return s;
