@@ -21,6 +21,7 @@ cleanup() {
 	[ -n "${KEEP_TEST_DIR:-}" ] && echo "kept $T"
 	[ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null
 	[ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$T"
+	[ -n "${PG_DB:-}" ] && [ -z "${KEEP_TEST_DIR:-}" ] && pg_admin "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" >/dev/null
 }
 trap cleanup EXIT
 
@@ -32,6 +33,72 @@ if ! $PY -c 'import aiosmtpd' 2>/dev/null; then
 	echo "SKIP: python3-aiosmtpd is not installed (scripts/setup-deps.sh --test)"
 	exit 77
 fi
+
+# The storage backend of every site write_conf writes: sqlite (the
+# default: $T/var/kith.db) or, with KITH_TEST_BACKEND=postgresql,
+# PostgreSQL.  Then KITH_TEST_PG_DSN is a libpq DSN in keyword=value form
+# to a server where its role may create databases (scripts/test.sh starts
+# a private cluster with scripts/pg-start.sh): each test script gets a
+# database of its own, kt_SCRIPT_PID (tests run in parallel), created
+# here and dropped when the script ends.  PG_DSN is that database's DSN
+# (also exported as KITH_TEST_DB_DSN for the Python helpers), empty on
+# sqlite.  db SQL runs SQL on the site's database either way and prints
+# its rows as sqlite3 does, columns split by |, NULL as nothing.
+KITH_TEST_BACKEND=${KITH_TEST_BACKEND:-sqlite}
+PG_DB=
+PG_DSN=
+PSQL=psql
+[ -x "${PGBIN:-/usr/lib/postgresql/15/bin}/psql" ] && PSQL=${PGBIN:-/usr/lib/postgresql/15/bin}/psql
+# psql and the server keep the real clock (.ci/run's dated runs preload
+# libfaketime into everything)
+pg_admin() {
+	env -u LD_PRELOAD -u FAKETIME "$PSQL" -XqAt -v ON_ERROR_STOP=1 \
+	    -d "$KITH_TEST_PG_DSN dbname=postgres" -c "$1"
+}
+pg_sql() {
+	env -u LD_PRELOAD -u FAKETIME "$PSQL" -XqAt -v ON_ERROR_STOP=1 \
+	    -d "$PG_DSN" -c "$1"
+}
+case $KITH_TEST_BACKEND in
+sqlite) unset KITH_TEST_DB_DSN ;;
+postgresql)
+	if [ -z "${KITH_TEST_PG_DSN:-}" ]; then
+		echo "KITH_TEST_BACKEND=postgresql needs KITH_TEST_PG_DSN (a server where the test may create databases)" >&2
+		exit 99
+	fi
+	PG_DB=kt_$(basename "$0" .sh | tr -c 'a-zA-Z0-9\n' _ | tr A-Z a-z | cut -c1-40)_$$
+	if ! pg_admin "CREATE DATABASE \"$PG_DB\"" >"$T/pg-create.err" 2>&1; then
+		cat "$T/pg-create.err" >&2
+		echo "cannot create the test's database $PG_DB at $KITH_TEST_PG_DSN" >&2
+		PG_DB=
+		exit 99
+	fi
+	PG_DSN="$KITH_TEST_PG_DSN dbname=$PG_DB"
+	export KITH_TEST_DB_DSN="$PG_DSN"
+	;;
+*)
+	echo "KITH_TEST_BACKEND=$KITH_TEST_BACKEND: sqlite or postgresql" >&2
+	exit 99
+	;;
+esac
+
+# reset_site - a new empty site: the data directory removed, and on
+# PostgreSQL the test's database emptied (dropped and made again)
+reset_site() {
+	rm -rf "$T/var"
+	if [ -n "$PG_DB" ]; then
+		pg_admin "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" >/dev/null &&
+		    pg_admin "CREATE DATABASE \"$PG_DB\"" >/dev/null
+	fi
+}
+
+# sqlite_only WHAT - print why a check about sqlite's file itself is not
+# made on PostgreSQL; returns 0 (skip it) on PostgreSQL, 1 on sqlite
+sqlite_only() {
+	[ -n "$PG_DB" ] || return 1
+	echo "# SKIP sqlite only: $1"
+	return 0
+}
 
 # The clock.  No test reads the machine's date: every kith call runs with
 # libfaketime preloaded directly, never through the wrapper command (its
@@ -195,6 +262,17 @@ write_conf() {
 		echo "log_level = info"
 		echo "deliver_on_receive = off"
 		for line in "$@"; do echo "$line"; done
+		# a test that names its storage itself keeps it
+		case " $* " in
+		*"[storage]"*) ;;
+		*)
+			if [ -n "$PG_DB" ]; then
+				echo "[storage]"
+				echo "backend = postgresql"
+				echo "dsn = $PG_DSN"
+			fi
+			;;
+		esac
 	} > "$KITH_CONF"
 }
 
@@ -276,4 +354,10 @@ send() {
 MT="$PY $HERE/mailtool.py"
 last() { $MT last "$SINK_DIR" "$1"; }
 count() { $MT count "$SINK_DIR" "$1"; }
-db() { sqlite3 "$T/var/kith.db" "$1"; }
+db() {
+	if [ -n "$PG_DB" ]; then
+		pg_sql "$1"
+	else
+		sqlite3 "$T/var/kith.db" "$1"
+	fi
+}

@@ -35,7 +35,7 @@ kith receive -r team@example.org -f bob@example.org < "$T/post.eml" 2>"$T/err"
 rc=$?
 assert_ok '[ $rc = 75 ]' "database locked by another process: exit 75 (got $rc)"
 assert_ok 'grep -q "busy\|locked" "$T/err"' "the reason is one line on stderr: $(cat "$T/err")"
-assert_ok '[ "$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM posts")" = 0 ]' "nothing half-stored"
+assert_ok '[ "$(db "SELECT count(*) FROM posts")" = 0 ]' "nothing half-stored"
 touch "$T/release"
 wait $locker
 assert_ok '[ "$(post "$T/post.eml" team@example.org bob@example.org)" = 0 ]' "the MTA's retry succeeds: exit 0"

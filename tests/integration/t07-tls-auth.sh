@@ -29,7 +29,7 @@ try() {
 	kith deliver 2>/dev/null
 }
 last_text() {
-	sqlite3 "$T/var/kith.db" "SELECT last_text FROM outbox"
+	db "SELECT last_text FROM outbox"
 }
 
 start_sink --tls "$T/cert.pem" "$T/key.pem" --pipelining

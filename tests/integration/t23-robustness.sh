@@ -96,7 +96,7 @@ PYEOF
 read missing dups < "$T/kill.res"
 assert_ok '[ "$missing" = 0 ]' "the next deliver, at once, reaches everybody the killed one did not ($missing missing): $(cat "$T/kill.out")"
 assert_ok '[ "$dups" -le 2 ]' "only the transactions in flight (2 workers) went twice ($dups)"
-assert_ok '[ "$(db "SELECT count(*) FROM outbox o JOIN outbox_messages m ON m.id=o.message_id WHERE m.list_id=(SELECT id FROM lists WHERE local=\"kill\") AND o.state!=\"sent\"")" = 0 ]' "every row of the post ends 'sent'"
+assert_ok '[ "$(db "SELECT count(*) FROM outbox o JOIN outbox_messages m ON m.id=o.message_id WHERE m.list_id=(SELECT id FROM lists WHERE local='"'"'kill'"'"') AND o.state!='"'"'sent'"'"'")" = 0 ]' "every row of the post ends 'sent'"
 assert_ok '[ -z "$(ls "$T/var/journal")" ]' "no journal is left behind"
 
 # ---- A7: long header lines are folded, never split into the body --------
@@ -186,7 +186,7 @@ nolong=$(head -c 2000 /dev/zero | tr '\0' 'x')
 q0=$(db "SELECT count(*) FROM quarantine")
 assert_ok '[ "$(long_post "$T/f4.eml" long-4@x "$nolong")" = 0 ]' "a 2,000-character Subject without white space: exit 0 (kept)"
 assert_ok '[ "$(db "SELECT count(*) FROM quarantine")" = $((q0 + 1)) ] && db "SELECT reason FROM quarantine ORDER BY id DESC LIMIT 1" | grep -q "cannot be folded"' "and quarantined: $(db "SELECT reason FROM quarantine ORDER BY id DESC LIMIT 1")"
-assert_ok '[ "$(db "SELECT count(*) FROM posts WHERE message_id=\"long-4@x\"")" = 0 ]' "it reaches nobody"
+assert_ok '[ "$(db "SELECT count(*) FROM posts WHERE message_id='"'"'long-4@x'"'"'")" = 0 ]' "it reaches nobody"
 
 # ---- A11: parsing cost is bounded ------------------------------------------
 # Every shape under the list's max_size (10 MB by default) costs less than
@@ -229,7 +229,7 @@ a, b = (open(f, "rb").read().split(b"\r\n\r\n", 1)[1] for f in sys.argv[1:])
 sys.exit(a != b)
 PYEOF
 	assert_ok '[ -n "$got" ] && $PY "$T/samebody.py" "$T/deep.eml" "$got"' "the 10,000-level post reaches the member with its body unchanged"
-	assert_ok '[ "$(db "SELECT count(*) FROM posts WHERE message_id=\"deep-10000@x\"")" = 1 ]' "and is archived"
+	assert_ok '[ "$(db "SELECT count(*) FROM posts WHERE message_id='"'"'deep-10000@x'"'"'")" = 1 ]' "and is archived"
 
 	# Over max_size: 30 MB to a list that takes 1 MB.
 	kith list set big max_size 1048576 >/dev/null
@@ -241,7 +241,7 @@ PYEOF
 	kith deliver >/dev/null 2>&1
 	notice=$(last alice@example.org)
 	assert_ok '[ -n "$notice" ] && grep -q "it is $(( (size + 524288) / 1048576 )) MB" "$notice" && grep -q "accepts is 1 MB" "$notice"' "the sender gets the too-big notice with the real size, in MB"
-	assert_ok '[ "$(db "SELECT count(*) FROM posts WHERE message_id=\"large-30@x\"")" = 0 ] && [ -z "$(last bob@example.org)" ]' "and nothing of it is archived or sent"
+	assert_ok '[ "$(db "SELECT count(*) FROM posts WHERE message_id='"'"'large-30@x'"'"'")" = 0 ] && [ -z "$(last bob@example.org)" ]' "and nothing of it is archived or sent"
 	sed 's/^To: big@/To: big-request@/' "$T/huge.eml" > "$T/huge-req.eml"
 	measure big-request@example.org "$T/huge-req.eml"
 	assert_ok '[ $rc = 65 ] && eval "$fits" && grep -q "^kith: inbound: message to .big-request@example.org. is larger than 1048576 bytes; not accepted" "$T/measure.err"' "the same to big-request@: exit $rc (65: the MTA bounces it), max RSS $rss KB: $(cat "$T/measure.err")"
