@@ -21,7 +21,11 @@ cleanup() {
 	[ -n "${KEEP_TEST_DIR:-}" ] && echo "kept $T"
 	[ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null
 	[ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$T"
-	[ -n "${PG_DB:-}" ] && [ -z "${KEEP_TEST_DIR:-}" ] && pg_admin "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" >/dev/null
+	if [ -n "${PG_DB:-}" ] && [ -z "${KEEP_TEST_DIR:-}" ]; then
+		for _db in $PG_DB $PG_MORE; do
+			pg_admin "DROP DATABASE IF EXISTS \"$_db\" WITH (FORCE)" >/dev/null
+		done
+	fi
 }
 trap cleanup EXIT
 
@@ -43,10 +47,14 @@ fi
 # here and dropped when the script ends.  PG_DSN is that database's DSN
 # (also exported as KITH_TEST_DB_DSN for the Python helpers), empty on
 # sqlite.  db SQL runs SQL on the site's database either way and prints
-# its rows as sqlite3 does, columns split by |, NULL as nothing.
+# its rows as sqlite3 does, columns split by |, NULL as nothing, BLOBs
+# as their bytes (on PostgreSQL bytea's escape format: printable bytes
+# as they are, others as \ooo, for a grep) (another
+# site's: DB_FILE=its kith.db DB_DSN=its DSN db SQL).
 KITH_TEST_BACKEND=${KITH_TEST_BACKEND:-sqlite}
 PG_DB=
 PG_DSN=
+PG_MORE=
 PSQL=psql
 [ -x "${PGBIN:-/usr/lib/postgresql/15/bin}/psql" ] && PSQL=${PGBIN:-/usr/lib/postgresql/15/bin}/psql
 # psql and the server keep the real clock (.ci/run's dated runs preload
@@ -54,10 +62,6 @@ PSQL=psql
 pg_admin() {
 	env -u LD_PRELOAD -u FAKETIME "$PSQL" -XqAt -v ON_ERROR_STOP=1 \
 	    -d "$KITH_TEST_PG_DSN dbname=postgres" -c "$1"
-}
-pg_sql() {
-	env -u LD_PRELOAD -u FAKETIME "$PSQL" -XqAt -v ON_ERROR_STOP=1 \
-	    -d "$PG_DSN" -c "$1"
 }
 case $KITH_TEST_BACKEND in
 sqlite) unset KITH_TEST_DB_DSN ;;
@@ -90,6 +94,64 @@ reset_site() {
 		pg_admin "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" >/dev/null &&
 		    pg_admin "CREATE DATABASE \"$PG_DB\"" >/dev/null
 	fi
+}
+
+# hold_write_lock LOCKED RELEASE [SECONDS] - in the background (the
+# caller waits for it with wait $!), another process holds the site
+# database's write lock: sqlite's BEGIN EXCLUSIVE on kith.db, or on
+# PostgreSQL the writers' advisory lock (0x6b697468, src/db_pg.c) in an
+# open transaction.  Creates the file LOCKED once it holds the lock and
+# lets go when the file RELEASE exists (at the latest after SECONDS, 60).
+hold_write_lock() {
+	env -u LD_PRELOAD -u FAKETIME $PY - "$T/var/kith.db" "$1" "$2" "${3:-60}" <<'PYEOF' &
+import os, sys, time
+dsn = os.environ.get("KITH_TEST_DB_DSN", "")
+if dsn:
+    import psycopg2
+    con = psycopg2.connect(dsn)
+    con.cursor().execute("SELECT pg_advisory_xact_lock(%s)", (0x6b697468,))
+else:
+    import sqlite3
+    con = sqlite3.connect(sys.argv[1], isolation_level=None)
+    con.execute("BEGIN EXCLUSIVE")
+open(sys.argv[2], "w").close()
+for _ in range(int(sys.argv[4]) * 20):
+    if os.path.exists(sys.argv[3]):
+        break
+    time.sleep(0.05)
+con.rollback() if dsn else con.execute("ROLLBACK")
+con.close()
+PYEOF
+}
+
+# db_dump - every byte of the site's data as the database holds it, for
+# a grep: sqlite's file and its WAL, or PostgreSQL's rows (pg_dump, BLOBs
+# written as their bytes, not in hex)
+db_dump() {
+	if [ -n "$PG_DB" ]; then
+		env -u LD_PRELOAD -u FAKETIME PGOPTIONS='-c bytea_output=escape' \
+		    "$(dirname "$PSQL")/pg_dump" --data-only -d "$PG_DSN"
+	else
+		cat "$T/var/kith.db" "$T/var/kith.db-wal" 2>/dev/null
+	fi
+}
+
+# schema_version - the version of the schema kith init wrote
+schema_version() {
+	if [ -n "$PG_DB" ]; then
+		db "SELECT max(version) FROM kith_schema"
+	else
+		db "PRAGMA user_version"
+	fi
+}
+
+# second_site NAME - on PostgreSQL, a second empty database for a second
+# site of the test (${PG_DB}_NAME, dropped at exit); sets SITE2_DSN to
+# its DSN (not in a subshell: cleanup must know the name)
+second_site() {
+	pg_admin "CREATE DATABASE \"${PG_DB}_$1\"" >/dev/null || return 1
+	PG_MORE="$PG_MORE ${PG_DB}_$1"
+	SITE2_DSN="$KITH_TEST_PG_DSN dbname=${PG_DB}_$1"
 }
 
 # sqlite_only WHAT - print why a check about sqlite's file itself is not
@@ -356,8 +418,9 @@ last() { $MT last "$SINK_DIR" "$1"; }
 count() { $MT count "$SINK_DIR" "$1"; }
 db() {
 	if [ -n "$PG_DB" ]; then
-		pg_sql "$1"
+		env -u LD_PRELOAD -u FAKETIME PGOPTIONS='-c bytea_output=escape' \
+		    "$PSQL" -XqAt -v ON_ERROR_STOP=1 -d "${DB_DSN:-$PG_DSN}" -c "$1"
 	else
-		sqlite3 "$T/var/kith.db" "$1"
+		sqlite3 "${DB_FILE:-$T/var/kith.db}" "$1"
 	fi
 }

@@ -7,7 +7,7 @@
 
 for mode in plain pipelining; do
 	if [ $mode = pipelining ]; then start_sink --pipelining; else start_sink; fi
-	rm -rf "$T/var"
+	reset_site
 	setup_list
 	kith member add team defer-me@example.org >/dev/null
 	kith member add team reject-me@example.org >/dev/null
@@ -42,7 +42,7 @@ done
 
 # Backoff doubles and stops after max_attempts.
 start_sink
-rm -rf "$T/var"
+reset_site
 setup_list "[delivery]" "max_attempts = 3" "retry_base = 60"
 db "DELETE FROM members WHERE address != 'alice@example.org'"
 kith member add team defer-always@example.org >/dev/null
