@@ -201,6 +201,49 @@ START_TEST(blobs_with_nul)
 }
 END_TEST
 
+/* text that is not UTF-8 (sqlite keeps its bytes): stored with U+FFFD
+ * for each stray byte, found again by the same bytes, never an error */
+static const struct {
+	const char *in, *stored;
+} not_utf8[] = {
+	{ "plain ascii", "plain ascii" },
+	{ "Zo\xc3\xab \xe2\x82\xac", "Zo\xc3\xab \xe2\x82\xac" },
+	{ "caf\xe9", "caf\xef\xbf\xbd" },			/* Latin-1 */
+	{ "\xff\xfe\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+	    "\xef\xbf\xbd" },				/* no UTF-8 at all */
+	{ "cut \xe2\x82", "cut \xef\xbf\xbd\xef\xbf\xbd" },	/* cut short */
+	{ "\xed\xa0\x80 s", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd s" },
+							/* a surrogate */
+	{ "ok \xe0\x9b\x9f \xc3\xa9", "ok \xef\xbf\xbd\xef\xbf\xbd"
+	    "\xef\xbf\xbd \xc3\xa9" },			/* overlong */
+};
+
+START_TEST(text_not_utf8)
+{
+	struct db *db = pg_fresh();
+	const char *in = not_utf8[_i].in;
+	struct db_stmt *st;
+	char *got = NULL;
+
+	ck_assert_int_eq(db_exec(db, "INSERT INTO unit_pg(t) VALUES (?)", "t",
+	    in), KITH_OK);
+	/* the same bytes find it; a length-bound copy binds the same */
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM unit_pg "
+	    "WHERE t=?", "t", in), 1);
+	st = db_prepare(db, "SELECT t FROM unit_pg WHERE t=?");
+	ck_assert_int_eq(db_bind_text(st, 1, in, (int)strlen(in)), DB_OK);
+	ck_assert_int_eq(db_step(st), DB_ROW);
+	got = xstrdup(db_col_str(st, 0));
+	db_finalize(st);
+	ck_assert_str_eq(got, not_utf8[_i].stored);
+	/* other stray bytes find nothing, without an error */
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM unit_pg "
+	    "WHERE t=?", "t", "\x80only"), 0);
+	free(got);
+	db_close(db);
+}
+END_TEST
+
 START_TEST(changes_and_last_id)
 {
 	struct db *db = pg_fresh();
@@ -466,6 +509,8 @@ db_pg_suite(void)
 	tcase_add_loop_test(tc, quotes_and_parameters, 0,
 	    (int)(sizeof(quoted) / sizeof(quoted[0])));
 	tcase_add_test(tc, blobs_with_nul);
+	tcase_add_loop_test(tc, text_not_utf8, 0,
+	    (int)(sizeof(not_utf8) / sizeof(not_utf8[0])));
 	tcase_add_test(tc, changes_and_last_id);
 	tcase_add_test(tc, tx_commit_and_rollback);
 	tcase_add_test(tc, group_savepoints);
