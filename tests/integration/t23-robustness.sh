@@ -23,7 +23,7 @@ post "$T/rec.eml" >/dev/null
 if [ -n "$PG_DB" ]; then
 	full_text="could not extend file: No space left on device"
 	db "CREATE FUNCTION full_disk() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RAISE EXCEPTION ''$full_text'' USING ERRCODE = ''disk_full''; END'"
-	db "CREATE TRIGGER full BEFORE UPDATE OF state ON outbox FOR EACH ROW WHEN (new.state != 'sending') EXECUTE FUNCTION full_disk()"
+	db "CREATE TRIGGER disk_full BEFORE UPDATE OF state ON outbox FOR EACH ROW WHEN (new.state != 'sending') EXECUTE FUNCTION full_disk()"
 else
 	full_text="database or disk is full"
 	db "CREATE TRIGGER full BEFORE UPDATE OF state ON outbox WHEN new.state != 'sending' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;"
@@ -34,7 +34,7 @@ assert_ok '[ $rc = 75 ]' "deliver that cannot record its results exits 75 (got $
 assert_ok 'readable "$T/rec.err"' "its error lines are readable text: $(tail -n 1 "$T/rec.err" | od -c | head -n 2 | tr -s ' ' | tr '\n' ' ')"
 assert_ok 'grep -q "^kith: deliver: cannot record .*$full_text" "$T/rec.err"' "and say why: $(tail -n 1 "$T/rec.err")"
 if [ -n "$PG_DB" ]; then
-	db "DROP TRIGGER full ON outbox; DROP FUNCTION full_disk()"
+	db "DROP TRIGGER disk_full ON outbox; DROP FUNCTION full_disk()"
 else
 	db "DROP TRIGGER full"
 fi

@@ -244,6 +244,35 @@ START_TEST(text_not_utf8)
 }
 END_TEST
 
+/* what a trigger that stamps a time reads (members_left): kith.now */
+#define KITH_NOW "CAST(nullif(current_setting('kith.now', true), '') AS BIGINT)"
+
+/*
+ * Times written by the schema's triggers are Kith's clock (now_utc), not
+ * the server's: the backend keeps kith.now, outside a transaction and
+ * in a write transaction.
+ */
+START_TEST(triggers_read_kiths_clock)
+{
+	struct db *db = pg_fresh();
+	int64_t before = now_utc(), t1, t2;
+
+	ck_assert_int_eq(db_exec(db, "INSERT INTO unit_pg(t, i) VALUES "
+	    "('alone', " KITH_NOW ")", ""), KITH_OK);
+	ck_assert_int_eq(db_begin(db), KITH_OK);
+	ck_assert_int_eq(db_exec(db, "INSERT INTO unit_pg(t, i) VALUES "
+	    "('in tx', " KITH_NOW ")", ""), KITH_OK);
+	ck_assert_int_eq(db_commit(db), KITH_OK);
+	t1 = db_int(db, -1, NULL, "SELECT i FROM unit_pg WHERE t='alone'", "");
+	t2 = db_int(db, -1, NULL, "SELECT i FROM unit_pg WHERE t='in tx'", "");
+	ck_assert_msg(t1 >= before && t1 <= now_utc(), "alone: %lld",
+	    (long long)t1);
+	ck_assert_msg(t2 >= t1 && t2 <= now_utc(), "in a transaction: %lld",
+	    (long long)t2);
+	db_close(db);
+}
+END_TEST
+
 START_TEST(changes_and_last_id)
 {
 	struct db *db = pg_fresh();
@@ -512,6 +541,7 @@ db_pg_suite(void)
 	tcase_add_loop_test(tc, text_not_utf8, 0,
 	    (int)(sizeof(not_utf8) / sizeof(not_utf8[0])));
 	tcase_add_test(tc, changes_and_last_id);
+	tcase_add_test(tc, triggers_read_kiths_clock);
 	tcase_add_test(tc, tx_commit_and_rollback);
 	tcase_add_test(tc, group_savepoints);
 	tcase_add_test(tc, unique_violation_is_perm);
