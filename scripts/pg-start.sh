@@ -5,7 +5,8 @@
 # caller, or when run as root the system user postgres (kithpg, created
 # if neither exists; initdb refuses root).  It listens only on a unix
 # socket in DIR/sock (listen_addresses=''), fsync off (test data), and
-# holds a database kith owned by the role kith.  Prints one line, the
+# holds a database kith owned by the role kith (which may create more:
+# the test suite makes one per test script).  Prints one line, the
 # libpq DSN to connect with.  Idempotent: a running cluster is left as
 # it is and its DSN printed again.  scripts/pg-stop.sh DIR stops it.
 set -eu
@@ -77,7 +78,7 @@ psql_admin() {
 		-d postgres -tA "$@"
 }
 if [ "$(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname='kith'")" != 1 ]; then
-	psql_admin -c "CREATE ROLE kith LOGIN" >/dev/null
+	psql_admin -c "CREATE ROLE kith LOGIN CREATEDB" >/dev/null
 fi
 if [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname='kith'")" != 1 ]; then
 	psql_admin -c "CREATE DATABASE kith OWNER kith" >/dev/null

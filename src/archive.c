@@ -545,7 +545,10 @@ archive_threads(struct db *db, int64_t list_id, int by_start, int limit,
 
 	if (st == NULL)
 		return KITH_TEMP;
-	db_bind(st, "iII", list_id, limit, offset);
+	/* all of them: a bound as large as can be (sqlite's LIMIT -1 is an
+	 * error in PostgreSQL) */
+	db_bind(st, "iiI", list_id, limit < 0 ? INT64_MAX : (int64_t)limit,
+	    offset);
 	while ((rc = db_step(st)) == DB_ROW) {
 		struct thread_info t;
 		int stop;

@@ -67,6 +67,7 @@ struct pg {
 	char err[512];		/* the last error, one line */
 	int64_t changes;
 	char *owner;		/* the claimant held for this session */
+	int64_t clock;		/* the session's kith.now, 0: not set yet */
 };
 
 struct pg_param {
@@ -450,11 +451,13 @@ static int
 pg_begin_write(struct db *db)
 {
 	struct pg *p = P(db);
-	char sql[96], keep[sizeof(p->err)];
+	char sql[160], keep[sizeof(p->err)];
 	int rc;
 
-	snprintf(sql, sizeof(sql), "BEGIN; SELECT pg_advisory_xact_lock(%d)",
-	    PG_WRITE_LOCK);
+	/* kith.now for this transaction's triggers: see pg_clock_set */
+	snprintf(sql, sizeof(sql), "BEGIN; SELECT pg_advisory_xact_lock(%d); "
+	    "SELECT set_config('kith.now', '%lld', true)", PG_WRITE_LOCK,
+	    (long long)now_utc());
 	rc = pg_script(db, sql);
 	if (rc != DB_OK && PQtransactionStatus(p->h) != PQTRANS_IDLE) {
 		/* no caller rolls back a begin that failed */
@@ -605,6 +608,28 @@ pg_claim_begin(struct db *db, const char *claimant)
 	}
 	p->changes = 0;
 	return rc;
+}
+
+/*
+ * pg_clock_set - Kith's clock into the session's setting kith.now, which
+ * the triggers read for the times they write (members_left): times are
+ * Kith's, computed in C, never the server's, whose clock another host
+ * (or a test's) need not share.  A statement run outside a transaction
+ * brings it up to date here when the second has changed; a write
+ * transaction sets its own at BEGIN (pg_begin_write).
+ */
+static void
+pg_clock_set(struct pg *p)
+{
+	char sql[80];
+	int64_t now = now_utc();
+
+	if (now == p->clock || PQtransactionStatus(p->h) != PQTRANS_IDLE)
+		return;
+	snprintf(sql, sizeof(sql), "SELECT set_config('kith.now', '%lld', "
+	    "false)", (long long)now);
+	if (pg_script(&p->base, sql) == DB_OK)
+		p->clock = now;
 }
 
 /* one snapshot for every query until db_read_end, taken now */
@@ -878,22 +903,64 @@ pg_bind_null(struct db_stmt *sb, int idx)
 	return pg_param(sb, idx) ? DB_OK : DB_MISUSE;
 }
 
+/*
+ * pg_text_valid - s (n bytes) as PostgreSQL's text takes it: NULL when
+ * it is UTF-8 already, else a copy with each byte that starts no valid
+ * sequence replaced by U+FFFD.  sqlite keeps any bytes in a TEXT; the
+ * server refuses the whole statement (22021), which would turn a name
+ * or Subject in another charset into an error retried for ever.  The
+ * same bytes always give the same text, so what was stored that way is
+ * found again by the same bytes.
+ */
+static char *
+pg_text_valid(const char *s, size_t n)
+{
+	size_t i = 0, o = 0, len;
+	uint32_t cp;
+	char *out;
+
+	while (i < n && (len = utf8_next(s + i, n - i, &cp)) > 0)
+		i += len;
+	if (i == n)
+		return NULL;
+	out = xmalloc(i + (n - i) * 3 + 1);
+	memcpy(out, s, i);
+	o = i;
+	while (i < n) {
+		if ((len = utf8_next(s + i, n - i, &cp)) > 0) {
+			memcpy(out + o, s + i, len);
+			o += len;
+			i += len;
+		} else {
+			memcpy(out + o, "\xEF\xBF\xBD", 3);
+			o += 3;
+			i++;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
 /* text goes as text, its type left to the server (a number written as
- * text still fills a BIGINT column); copied unless it is the caller's
- * NUL-terminated string, kept */
+ * text still fills a BIGINT column), as UTF-8 (pg_text_valid); copied
+ * unless it is the caller's NUL-terminated valid string, kept */
 static int
 pg_bind_text(struct db_stmt *sb, int idx, const char *s, int n, int copy)
 {
 	struct pg_param *par = pg_param(sb, idx);
+	size_t len;
 
 	if (par == NULL)
 		return DB_MISUSE;
 	if (s == NULL)
 		return DB_OK;
-	if (n < 0 && !copy)
+	len = n < 0 ? strlen(s) : strnlen(s, (size_t)n);
+	if ((par->own = pg_text_valid(s, len)) != NULL)
+		par->v = par->own;
+	else if (n < 0 && !copy)
 		par->v = s;
 	else
-		par->v = par->own = xstrndup(s, n < 0 ? strlen(s) : (size_t)n);
+		par->v = par->own = xstrndup(s, len);
 	return DB_OK;
 }
 
@@ -952,6 +1019,7 @@ pg_run(struct pg_stmt *st)
 		formats[i] = st->par[i].binary;
 		types[i] = st->par[i].oid;
 	}
+	pg_clock_set(p);
 	r = PQexecParams(p->h, st->sql, n, types, values, lengths, formats, 0);
 	free(values);
 	free(lengths);

@@ -34,8 +34,9 @@
  * the backend's (archive_search's FTS5 MATCH is sqlite's).
  *
  * Times the database would make up itself (members_left's unixepoch())
- * are extract(epoch from now()): the server's clock, where sqlite's is
- * the Kith process's.
+ * are Kith's clock, as in sqlite, not the server's: the backend keeps
+ * it in the session's setting kith.now (src/db_pg.c, pg_clock_set), and
+ * only a session that never set it (psql, say) falls back to now().
  */
 #include "config.h"
 
@@ -339,8 +340,9 @@ const char *const db_pg_migrations[] = {
 	"    RETURN NEW;"
 	"  END IF;"
 	"  INSERT INTO member_log(list_id, address, event, at)"
-	"  VALUES (OLD.list_id, OLD.address, 'left',"
-	"    CAST(extract(epoch FROM now()) AS BIGINT));"
+	"  VALUES (OLD.list_id, OLD.address, 'left', coalesce(CAST(nullif("
+	"    current_setting('kith.now', true), '') AS BIGINT),"
+	"    CAST(extract(epoch FROM now()) AS BIGINT)));"
 	"  RETURN OLD;"
 	"  END $$;"
 	"CREATE TRIGGER members_joined AFTER INSERT ON members"

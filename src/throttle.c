@@ -123,6 +123,9 @@ throttle_allow(struct db *db, const char *scope, int64_t interval_us,
 int
 throttle_prune(struct db *db, const char *prefix, int64_t now_us)
 {
-	return db_exec(db, "DELETE FROM throttle WHERE substr(scope, 1, ?)=? "
-	    "AND tat<?", "Iti", (int)strlen(prefix), prefix, now_us);
+	/* the length cast: PostgreSQL's substr takes an integer, and Kith's
+	 * parameters are bigint there */
+	return db_exec(db, "DELETE FROM throttle WHERE substr(scope, 1, "
+	    "CAST(? AS INTEGER))=? AND tat<?", "Iti", (int)strlen(prefix),
+	    prefix, now_us);
 }

@@ -292,11 +292,17 @@ web_archive_export(struct kith_config *cfg, const char *list,
 		export_path(&x, url);
 		free(url);
 	}
-	archive_months(w->db, l.id, export_month_of, &e);
-	archive_threads(w->db, l.id, 0, -1, 0, export_thread, &e);
-	archive_range_posts(w->db, l.id, INT64_MIN, INT64_MAX, 0, export_post,
-	    &e);
-	newsletter_foreach(w->db, l.id, export_newsletter, &e);
+	/* a read that fails fails the export: no pages left out unsaid */
+	if (archive_months(w->db, l.id, export_month_of, &e) != KITH_OK ||
+	    archive_threads(w->db, l.id, 0, -1, 0, export_thread, &e) !=
+	    KITH_OK || archive_range_posts(w->db, l.id, INT64_MIN, INT64_MAX,
+	    0, export_post, &e) != KITH_OK ||
+	    newsletter_foreach(w->db, l.id, export_newsletter, &e) != KITH_OK) {
+		if (!x.failed)
+			snprintf(err, errlen, "cannot read the archive of '%s': "
+			    "database error", l.address);
+		x.failed = 1;
+	}
 	list_release(&l);
 	web_free(w);
 	return x.failed ? -1 : 0;

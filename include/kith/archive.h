@@ -122,7 +122,8 @@ void thread_info_release(struct thread_info *t);
 
 /*
  * archive_threads - the list's threads, most recently active first (or,
- * by_start, most recently started first), limit of them after offset.
+ * by_start, most recently started first), limit of them after offset
+ * (every one when limit < 0).
  * fn's argument is borrowed for the call; non-zero stops.
  */
 int archive_threads(struct db *db, int64_t list_id, int by_start, int limit,

@@ -21,6 +21,11 @@ cleanup() {
 	[ -n "${KEEP_TEST_DIR:-}" ] && echo "kept $T"
 	[ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null
 	[ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$T"
+	if [ -n "${PG_DB:-}" ] && [ -z "${KEEP_TEST_DIR:-}" ]; then
+		for _db in $PG_DB $PG_MORE; do
+			pg_admin "DROP DATABASE IF EXISTS \"$_db\" WITH (FORCE)" >/dev/null
+		done
+	fi
 }
 trap cleanup EXIT
 
@@ -32,6 +37,130 @@ if ! $PY -c 'import aiosmtpd' 2>/dev/null; then
 	echo "SKIP: python3-aiosmtpd is not installed (scripts/setup-deps.sh --test)"
 	exit 77
 fi
+
+# The storage backend of every site write_conf writes: sqlite (the
+# default: $T/var/kith.db) or, with KITH_TEST_BACKEND=postgresql,
+# PostgreSQL.  Then KITH_TEST_PG_DSN is a libpq DSN in keyword=value form
+# to a server where its role may create databases (scripts/test.sh starts
+# a private cluster with scripts/pg-start.sh): each test script gets a
+# database of its own, kt_SCRIPT_PID (tests run in parallel), created
+# here and dropped when the script ends.  PG_DSN is that database's DSN
+# (also exported as KITH_TEST_DB_DSN for the Python helpers), empty on
+# sqlite.  db SQL runs SQL on the site's database either way and prints
+# its rows as sqlite3 does, columns split by |, NULL as nothing, BLOBs
+# as their bytes (on PostgreSQL bytea's escape format: printable bytes
+# as they are, others as \ooo, for a grep) (another
+# site's: DB_FILE=its kith.db DB_DSN=its DSN db SQL).
+KITH_TEST_BACKEND=${KITH_TEST_BACKEND:-sqlite}
+PG_DB=
+PG_DSN=
+PG_MORE=
+PSQL=psql
+[ -x "${PGBIN:-/usr/lib/postgresql/15/bin}/psql" ] && PSQL=${PGBIN:-/usr/lib/postgresql/15/bin}/psql
+# psql and the server keep the real clock (.ci/run's dated runs preload
+# libfaketime into everything)
+pg_admin() {
+	env -u LD_PRELOAD -u FAKETIME "$PSQL" -XqAt -v ON_ERROR_STOP=1 \
+	    -d "$KITH_TEST_PG_DSN dbname=postgres" -c "$1"
+}
+case $KITH_TEST_BACKEND in
+sqlite) unset KITH_TEST_DB_DSN ;;
+postgresql)
+	if [ -z "${KITH_TEST_PG_DSN:-}" ]; then
+		echo "KITH_TEST_BACKEND=postgresql needs KITH_TEST_PG_DSN (a server where the test may create databases)" >&2
+		exit 99
+	fi
+	PG_DB=kt_$(basename "$0" .sh | tr -c 'a-zA-Z0-9\n' _ | tr A-Z a-z | cut -c1-40)_$$
+	if ! pg_admin "CREATE DATABASE \"$PG_DB\"" >"$T/pg-create.err" 2>&1; then
+		cat "$T/pg-create.err" >&2
+		echo "cannot create the test's database $PG_DB at $KITH_TEST_PG_DSN" >&2
+		PG_DB=
+		exit 99
+	fi
+	PG_DSN="$KITH_TEST_PG_DSN dbname=$PG_DB"
+	export KITH_TEST_DB_DSN="$PG_DSN"
+	;;
+*)
+	echo "KITH_TEST_BACKEND=$KITH_TEST_BACKEND: sqlite or postgresql" >&2
+	exit 99
+	;;
+esac
+
+# reset_site - a new empty site: the data directory removed, and on
+# PostgreSQL the test's database emptied (dropped and made again)
+reset_site() {
+	rm -rf "$T/var"
+	if [ -n "$PG_DB" ]; then
+		pg_admin "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" >/dev/null &&
+		    pg_admin "CREATE DATABASE \"$PG_DB\"" >/dev/null
+	fi
+}
+
+# hold_write_lock LOCKED RELEASE [SECONDS] - in the background (the
+# caller waits for it with wait $!), another process holds the site
+# database's write lock: sqlite's BEGIN EXCLUSIVE on kith.db, or on
+# PostgreSQL the writers' advisory lock (0x6b697468, src/db_pg.c) in an
+# open transaction.  Creates the file LOCKED once it holds the lock and
+# lets go when the file RELEASE exists (at the latest after SECONDS, 60).
+hold_write_lock() {
+	env -u LD_PRELOAD -u FAKETIME $PY - "$T/var/kith.db" "$1" "$2" "${3:-60}" <<'PYEOF' &
+import os, sys, time
+dsn = os.environ.get("KITH_TEST_DB_DSN", "")
+if dsn:
+    import psycopg2
+    con = psycopg2.connect(dsn)
+    con.cursor().execute("SELECT pg_advisory_xact_lock(%s)", (0x6b697468,))
+else:
+    import sqlite3
+    con = sqlite3.connect(sys.argv[1], isolation_level=None)
+    con.execute("BEGIN EXCLUSIVE")
+open(sys.argv[2], "w").close()
+for _ in range(int(sys.argv[4]) * 20):
+    if os.path.exists(sys.argv[3]):
+        break
+    time.sleep(0.05)
+con.rollback() if dsn else con.execute("ROLLBACK")
+con.close()
+PYEOF
+}
+
+# db_dump - every byte of the site's data as the database holds it, for
+# a grep: sqlite's file and its WAL, or PostgreSQL's rows (pg_dump, BLOBs
+# written as their bytes, not in hex)
+db_dump() {
+	if [ -n "$PG_DB" ]; then
+		env -u LD_PRELOAD -u FAKETIME PGOPTIONS='-c bytea_output=escape' \
+		    "$(dirname "$PSQL")/pg_dump" --data-only -d "$PG_DSN"
+	else
+		cat "$T/var/kith.db" "$T/var/kith.db-wal" 2>/dev/null
+	fi
+}
+
+# schema_version - the version of the schema kith init wrote
+schema_version() {
+	if [ -n "$PG_DB" ]; then
+		db "SELECT max(version) FROM kith_schema"
+	else
+		db "PRAGMA user_version"
+	fi
+}
+
+# second_site NAME - on PostgreSQL, a second empty database for a second
+# site of the test (${PG_DB}_NAME, dropped at exit); sets SITE2_DSN to
+# its DSN (not in a subshell: cleanup must know the name)
+second_site() {
+	pg_admin "CREATE DATABASE \"${PG_DB}_$1\"" >/dev/null || return 1
+	PG_MORE="$PG_MORE ${PG_DB}_$1"
+	SITE2_DSN="$KITH_TEST_PG_DSN dbname=${PG_DB}_$1"
+}
+
+# sqlite_only WHAT - print why a check about sqlite's file itself is not
+# made on PostgreSQL; returns 0 (skip it) on PostgreSQL, 1 on sqlite
+sqlite_only() {
+	[ -n "$PG_DB" ] || return 1
+	echo "# SKIP sqlite only: $1"
+	return 0
+}
 
 # The clock.  No test reads the machine's date: every kith call runs with
 # libfaketime preloaded directly, never through the wrapper command (its
@@ -195,6 +324,17 @@ write_conf() {
 		echo "log_level = info"
 		echo "deliver_on_receive = off"
 		for line in "$@"; do echo "$line"; done
+		# a test that names its storage itself keeps it
+		case " $* " in
+		*"[storage]"*) ;;
+		*)
+			if [ -n "$PG_DB" ]; then
+				echo "[storage]"
+				echo "backend = postgresql"
+				echo "dsn = $PG_DSN"
+			fi
+			;;
+		esac
 	} > "$KITH_CONF"
 }
 
@@ -276,4 +416,11 @@ send() {
 MT="$PY $HERE/mailtool.py"
 last() { $MT last "$SINK_DIR" "$1"; }
 count() { $MT count "$SINK_DIR" "$1"; }
-db() { sqlite3 "$T/var/kith.db" "$1"; }
+db() {
+	if [ -n "$PG_DB" ]; then
+		env -u LD_PRELOAD -u FAKETIME PGOPTIONS='-c bytea_output=escape' \
+		    "$PSQL" -XqAt -v ON_ERROR_STOP=1 -d "${DB_DSN:-$PG_DSN}" -c "$1"
+	else
+		sqlite3 "${DB_FILE:-$T/var/kith.db}" "$1"
+	fi
+}

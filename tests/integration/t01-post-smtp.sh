@@ -54,6 +54,6 @@ kith deliver >/dev/null
 f=$(ls "$SINK_DIR"/*.eml | head -n 1)
 subj=$($PY -c "import email,email.policy,sys; print(email.message_from_binary_file(open(sys.argv[1],'rb'),policy=email.policy.default)['Subject'])" "$f")
 assert_ok '[ "$subj" = "[team] Re: Συνάντηση" ]' "reply subject has the prefix once: '$subj'"
-threads=$(sqlite3 "$T/var/kith.db" "SELECT count(DISTINCT thread_id) FROM posts")
+threads=$(db "SELECT count(DISTINCT thread_id) FROM posts")
 assert_ok '[ "$threads" = 1 ]' "the reply is threaded with the post"
 finish

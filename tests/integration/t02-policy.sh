@@ -146,5 +146,5 @@ assert_ok '[ "$(post "$T/m14" team-bounces+abc@example.org "")" = 0 ]' "team-bou
 flush
 assert_ok '[ "$(deliveries_to alice@example.org)" = 1 ]' "team-owner@ mail reaches the owner"
 assert_ok '[ "$(deliveries_to stranger@example.net)" = 1 ]' "team-request@ answers once (a subscribe request: its confirmation)"
-assert_ok '[ "$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM bounces_in")" = 1 ]' "the bounce is kept for the bounce processor"
+assert_ok '[ "$(db "SELECT count(*) FROM bounces_in")" = 1 ]' "the bounce is kept for the bounce processor"
 finish

@@ -17,17 +17,7 @@ MAIL
 
 # Another process holds the write lock until the test has seen kith
 # give up (a condition, not a time: a loaded machine may be slow).
-$PY - "$T/var/kith.db" "$T/locked" "$T/release" <<'PYEOF' &
-import os, sqlite3, sys, time
-con = sqlite3.connect(sys.argv[1], isolation_level=None)
-con.execute("BEGIN EXCLUSIVE")
-open(sys.argv[2], "w").close()
-for _ in range(1200):
-    if os.path.exists(sys.argv[3]):
-        break
-    time.sleep(0.05)
-con.execute("ROLLBACK")
-PYEOF
+hold_write_lock "$T/locked" "$T/release"
 locker=$!
 i=0
 while [ ! -e "$T/locked" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
@@ -35,7 +25,7 @@ kith receive -r team@example.org -f bob@example.org < "$T/post.eml" 2>"$T/err"
 rc=$?
 assert_ok '[ $rc = 75 ]' "database locked by another process: exit 75 (got $rc)"
 assert_ok 'grep -q "busy\|locked" "$T/err"' "the reason is one line on stderr: $(cat "$T/err")"
-assert_ok '[ "$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM posts")" = 0 ]' "nothing half-stored"
+assert_ok '[ "$(db "SELECT count(*) FROM posts")" = 0 ]' "nothing half-stored"
 touch "$T/release"
 wait $locker
 assert_ok '[ "$(post "$T/post.eml" team@example.org bob@example.org)" = 0 ]' "the MTA's retry succeeds: exit 0"
@@ -43,11 +33,20 @@ kith deliver >/dev/null
 assert_ok '[ "$(sink_count)" = 3 ]' "after the retry the post reaches the 3 members"
 
 # No database at all (data directory lost or not yet initialised): 75.
-mv "$T/var/kith.db" "$T/kith.db.away"
-rm -f "$T/var/kith.db-wal" "$T/var/kith.db-shm"
+# On PostgreSQL: a database without Kith's schema in it.
+if [ -n "$PG_DB" ]; then
+	db "ALTER SCHEMA public RENAME TO away; CREATE SCHEMA public"
+else
+	mv "$T/var/kith.db" "$T/kith.db.away"
+	rm -f "$T/var/kith.db-wal" "$T/var/kith.db-shm"
+fi
 kith receive -r team@example.org -f bob@example.org < "$T/post.eml" 2>"$T/err"
 rc=$?
 assert_ok '[ $rc = 75 ]' "missing database: exit 75, the MTA keeps the mail"
 assert_ok 'grep -q "kith init" "$T/err"' "missing database: says to run 'kith init'"
-mv "$T/kith.db.away" "$T/var/kith.db"
+if [ -n "$PG_DB" ]; then
+	db "DROP SCHEMA public; ALTER SCHEMA away RENAME TO public"
+else
+	mv "$T/kith.db.away" "$T/var/kith.db"
+fi
 finish

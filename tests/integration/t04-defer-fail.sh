@@ -7,7 +7,7 @@
 
 for mode in plain pipelining; do
 	if [ $mode = pipelining ]; then start_sink --pipelining; else start_sink; fi
-	rm -rf "$T/var"
+	reset_site
 	setup_list
 	kith member add team defer-me@example.org >/dev/null
 	kith member add team reject-me@example.org >/dev/null
@@ -16,18 +16,18 @@ for mode in plain pipelining; do
 	post "$T/p.eml" team@example.org bob@example.org >/dev/null
 	out=$(kith deliver 2>"$T/deliver.err")
 	assert_ok '[ "$out" = "8 sent, 1 deferred, 1 failed" ]' "$mode: first run: $out"
-	assert_ok '[ "$(sqlite3 "$T/var/kith.db" "SELECT state||\" \"||last_code FROM outbox WHERE rcpt LIKE \"defer%\"")" = "deferred 451" ]' \
+	assert_ok '[ "$(db "SELECT state||'"'"' '"'"'||last_code FROM outbox WHERE rcpt LIKE '"'"'defer%'"'"'")" = "deferred 451" ]' \
 		"$mode: the 451 recipient is deferred with its code"
-	assert_ok '[ "$(sqlite3 "$T/var/kith.db" "SELECT state||\" \"||last_code FROM outbox WHERE rcpt LIKE \"reject%\"")" = "failed 550" ]' \
+	assert_ok '[ "$(db "SELECT state||'"'"' '"'"'||last_code FROM outbox WHERE rcpt LIKE '"'"'reject%'"'"'")" = "failed 550" ]' \
 		"$mode: the 550 recipient failed with its code"
-	next=$(sqlite3 "$T/var/kith.db" "SELECT next_try - updated FROM outbox WHERE rcpt LIKE 'defer%'")
+	next=$(db "SELECT next_try - updated FROM outbox WHERE rcpt LIKE 'defer%'")
 	assert_ok '[ "$next" = 300 ]' "$mode: first retry after retry_base (300 s), got $next"
 	assert_ok '[ "$(kith deliver)" = "0 sent, 0 deferred, 0 failed" ]' "$mode: a run before the retry time sends nothing"
 	# Later, and the server accepts again.
 	touch "$SINK_DIR/accept-all"
 	out=$(at "$(after 10m)" deliver)
 	assert_ok '[ "$out" = "1 sent, 0 deferred, 0 failed" ]' "$mode: after the backoff the deferred one is sent: $out"
-	assert_ok '[ "$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM outbox WHERE state=\"sent\"")" = 9 ]' "$mode: 9 rows sent"
+	assert_ok '[ "$(db "SELECT count(*) FROM outbox WHERE state='"'"'sent'"'"'")" = 9 ]' "$mode: 9 rows sent"
 	$PY - "$SINK_DIR" <<'PYEOF'
 import glob, sys
 files = glob.glob(sys.argv[1] + "/*.eml")
@@ -42,15 +42,15 @@ done
 
 # Backoff doubles and stops after max_attempts.
 start_sink
-rm -rf "$T/var"
+reset_site
 setup_list "[delivery]" "max_attempts = 3" "retry_base = 60"
-sqlite3 "$T/var/kith.db" "DELETE FROM members WHERE address != 'alice@example.org'"
+db "DELETE FROM members WHERE address != 'alice@example.org'"
 kith member add team defer-always@example.org >/dev/null
 printf 'From: alice@example.org\nSubject: s\nMessage-ID: <b@x>\n\nbody\n' > "$T/p.eml"
 post "$T/p.eml" >/dev/null
 kith deliver >/dev/null
 at "$(after 61s)" deliver >/dev/null
-d=$(sqlite3 "$T/var/kith.db" "SELECT next_try - updated FROM outbox WHERE rcpt LIKE 'defer%'")
+d=$(db "SELECT next_try - updated FROM outbox WHERE rcpt LIKE 'defer%'")
 assert_ok '[ "$d" = 120 ]' "second retry waits twice as long (got $d s)"
 out=$(at "$(after 200s)" deliver 2>/dev/null)
 assert_ok '[ "$out" = "0 sent, 0 deferred, 1 failed" ]' "after max_attempts the row fails: $out"

@@ -23,7 +23,7 @@ wait_sink 150 20
 kill_tree "$pid"
 got=$(sink_count)
 assert_ok '[ "$got" -ge 150 ] && [ "$got" -lt 1000 ]' "delivery killed with -9 after $got of 1000"
-sending=$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM outbox WHERE state='sending'")
+sending=$(db "SELECT count(*) FROM outbox WHERE state='sending'")
 assert_ok '[ "$sending" = 1000 ]' "the killed run left all $sending rows leased ('sending')"
 journalled=$(cat "$T"/var/journal/deliver.* | wc -l)
 assert_ok '[ "$journalled" -ge $((got - 4)) ] && [ "$journalled" -le "$got" ]' "the journals hold the $journalled deliveries the server accepted ($got)"
@@ -44,8 +44,8 @@ PYEOF
 read missing dups < "$T/dups"
 assert_ok '[ "$missing" = 0 ]' "after the crash every one of the 1,000 recipients got the post ($missing missing)"
 assert_ok '[ "$dups" -le 4 ]' "duplicates at most the 4 transactions in flight (got $dups)"
-assert_ok '[ "$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM outbox WHERE state!=\"sent\"")" = 0 ]' "every outbox row ends 'sent'"
-recovered=$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM outbox WHERE last_text LIKE '%journal%'")
+assert_ok '[ "$(db "SELECT count(*) FROM outbox WHERE state!='"'"'sent'"'"'")" = 0 ]' "every outbox row ends 'sent'"
+recovered=$(db "SELECT count(*) FROM outbox WHERE last_text LIKE '%journal%'")
 assert_ok '[ "$recovered" = "$journalled" ]' "the next run recorded the $recovered journalled rows as sent instead of resending them"
 assert_ok '[ -z "$(ls "$T/var/journal")" ]' "no journal is left behind"
 

@@ -20,7 +20,7 @@ fi
 try() {
 	# try NAME TRANSPORT [conf lines...] - post once, deliver, print the outcome
 	name=$1; tr=$2; shift 2
-	rm -rf "$T/var"
+	reset_site
 	write_conf "$tr" "$@"
 	kith init >/dev/null
 	kith list create team@example.org --owner alice@example.org >/dev/null
@@ -29,7 +29,7 @@ try() {
 	kith deliver 2>/dev/null
 }
 last_text() {
-	sqlite3 "$T/var/kith.db" "SELECT last_text FROM outbox"
+	db "SELECT last_text FROM outbox"
 }
 
 start_sink --tls "$T/cert.pem" "$T/key.pem" --pipelining
@@ -67,5 +67,5 @@ stop_sink
 start_sink --tls "$T/cert.pem" "$T/key.pem" --auth kith:pw-Xq9zK --auth-login-only
 out=$(try authlogin "smtp://localhost:$SINK_PORT" "[smtp]" "ca_file = $T/cert.pem" "user = kith" "password = pw-Xq9zK")
 assert_ok '[ "$out" = "1 sent, 0 deferred, 0 failed" ] && grep -q "\"auth\": true" "$SINK_DIR"/*.json' "AUTH LOGIN when the server offers only LOGIN"
-assert_ok '[ -s "$T/var/kith.db" ] && [ -f "$T/receive.err" ] && ! grep -rq "pw-Xq9zK\|pw-bad-Z7k" "$T/var" "$T/receive.err"' "the password never reaches the data directory (database, its WAL) or logs"
+assert_ok '[ -n "$(db_dump)" ] && [ -f "$T/receive.err" ] && ! grep -rq "pw-Xq9zK\|pw-bad-Z7k" "$T/var" "$T/receive.err" && ! db_dump | grep -aq "pw-Xq9zK\|pw-bad-Z7k"' "the password never reaches the data directory, the database (its WAL) or logs"
 finish

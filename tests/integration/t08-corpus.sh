@@ -31,8 +31,8 @@ while read -r f; do
 done < "$T/files"
 assert_ok '[ "$total" -gt 500 ]' "$total corpus messages piped in"
 assert_ok '[ $bad = 0 ]' "every corpus message: exit 0, no crash ($bad did not)"
-posts=$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM posts")
-quar=$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM quarantine")
+posts=$(db "SELECT count(*) FROM posts")
+quar=$(db "SELECT count(*) FROM quarantine")
 echo "# $posts posted, $quar quarantined, the rest dropped (automatic mail, duplicates)"
 assert_ok '[ "$posts" -gt 100 ]' "real mail is posted ($posts)"
 kith deliver >/dev/null 2>&1

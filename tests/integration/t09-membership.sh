@@ -27,7 +27,7 @@ assert_ok 'not_member dora@example.net' "a forged token changes nothing"
 kith list create other@example.org --owner alice@example.org >/dev/null
 other=$(printf '%s\n' "$confirm" | sed 's/^team-confirm/other-confirm/')
 send dora@example.net "$other" "Re: confirm" "yes"
-assert_ok 'not_member dora@example.net && lacks dora sqlite3 "$T/var/kith.db" "SELECT m.address FROM members m JOIN lists l ON l.id=m.list_id WHERE l.local=\"other\""' "a token for another list changes nothing"
+assert_ok 'not_member dora@example.net && lacks dora db "SELECT m.address FROM members m JOIN lists l ON l.id=m.list_id WHERE l.local='"'"'other'"'"'"' "a token for another list changes nothing"
 send eve@example.net team-subscribe@example.org "" ""
 eve_confirm=$(token_addr eve@example.net)
 # Swap the payload to Dora's pending row: the MAC is bound to Eve's address.
@@ -49,7 +49,7 @@ assert_ok '$MT header "$w" Subject | grep -q "^Welcome to Team"' "a welcome mail
 assert_ok '$MT body "$w" | grep -q "send your message to team@example.org"' "the welcome says how to post"
 assert_ok '[ "$(count alice@example.org)" -ge 1 ] && $MT header "$(last alice@example.org)" Subject | grep -q "dora@example.net joined Team"' "the owner is told of the join"
 send dora@example.net "$confirm" "Re: Please confirm" "yes again"
-assert_ok '[ "$(db "SELECT count(*) FROM members WHERE address=\"dora@example.net\"")" = 1 ]' "a used token does nothing more"
+assert_ok '[ "$(db "SELECT count(*) FROM members WHERE address='"'"'dora@example.net'"'"'")" = 1 ]' "a used token does nothing more"
 
 # 2. One-click unsubscribe through the List-Unsubscribe of a delivered post.
 send bob@example.org team@example.org "hello all" "a post"
@@ -70,13 +70,13 @@ send bob@example.org team-request@example.org "Re: Your request" "set digest dai
 r=$(last bob@example.org)
 assert_ok '$MT body "$r" | grep -q "> set digest daily"' "the reply lists the command"
 assert_ok 'lacks "set nomail\|set mail" $MT body "$r"' "quoted lines and the signature are not commands"
-assert_ok '[ "$(db "SELECT mode FROM members WHERE address=\"bob@example.org\"")" = each ]' "nothing changes before the confirmation"
+assert_ok '[ "$(db "SELECT mode FROM members WHERE address='"'"'bob@example.org'"'"'")" = each ]' "nothing changes before the confirmation"
 send bob@example.org "$($MT header "$r" Reply-To | tr -d '<>')" "Re: Your request" "ok"
-assert_ok '[ "$(db "SELECT mode FROM members WHERE address=\"bob@example.org\"")" = digest-daily ]' "the confirmed command set digest daily"
+assert_ok '[ "$(db "SELECT mode FROM members WHERE address='"'"'bob@example.org'"'"'")" = digest-daily ]' "the confirmed command set digest daily"
 assert_ok '$MT body "$(last bob@example.org)" | grep -q "Delivery is now: digest-daily"' "and says so"
 send bob@example.org team-request@example.org "set digest plain" ""
 send bob@example.org "$($MT header "$(last bob@example.org)" Reply-To | tr -d '<>')" "Re: Your request" "ok"
-assert_ok '[ "$(db "SELECT digest_format FROM members WHERE address=\"bob@example.org\"")" = plain ]' "set digest plain, confirmed, makes the digests plain text"
+assert_ok '[ "$(db "SELECT digest_format FROM members WHERE address='"'"'bob@example.org'"'"'")" = plain ]' "set digest plain, confirmed, makes the digests plain text"
 
 # 4. HTML-only request, info, index, get, unknown command.
 n=$((n + 1))
@@ -103,7 +103,7 @@ kith list set team ban_notice daily >/dev/null
 send bot@spam.example team-subscribe@example.org "" ""
 send bot@spam.example team-subscribe@example.org "" ""
 assert_ok '[ "$(count bot@spam.example)" = 1 ] && $MT body "$(last bot@spam.example)" | grep -q "may not post to or join"' "a banned address gets one notice a day and no confirmation"
-assert_ok '[ "$(db "SELECT count(*) FROM pending WHERE address=\"bot@spam.example\"")" = 0 ]' "and nothing is pending for it"
+assert_ok '[ "$(db "SELECT count(*) FROM pending WHERE address='"'"'bot@spam.example'"'"'")" = 0 ]' "and nothing is pending for it"
 kith ban add --all "troll@example.com" >/dev/null
 assert_ok 'kith ban ls --all | grep -q "^troll@example.com$"' "site-wide bans are listed"
 
@@ -163,10 +163,10 @@ assert_ok '$MT header "$w" From | grep -q "^Ομάδα Κεφαλονιάς <oma
 assert_ok 'grep -q "^Subject: =?UTF-8?B?" "$w"' "encoded with RFC 2047 on the wire"
 
 # 12. Time: 'set nomail until' ends by itself; daily owner summaries.
-sqlite3 "$T/var/kith.db" "UPDATE members SET mode='nomail', nomail_until=$(epoch)+86400 WHERE address='dora@example.net'"
+db "UPDATE members SET mode='nomail', nomail_until=$(epoch)+86400 WHERE address='dora@example.net'"
 clock_add 2d
 kith cron >/dev/null 2>&1
-assert_ok '[ "$(db "SELECT mode FROM members WHERE address=\"dora@example.net\"")" = each ]' "cron ends a 'nomail until' period"
+assert_ok '[ "$(db "SELECT mode FROM members WHERE address='"'"'dora@example.net'"'"'")" = each ]' "cron ends a 'nomail until' period"
 kith list set team notify_owners daily >/dev/null
 before=$(count alice@example.org)
 kith member rm team ivan@example.net >/dev/null

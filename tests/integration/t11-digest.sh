@@ -20,7 +20,7 @@ issues() { kith digest ls "${1:-team}" | grep -c '^Vol'; }
 # comparing with the parts of a digest
 save_archive() {
 	mkdir -p "$T/archive"
-	for id in $(sqlite3 "$T/var/kith.db" "SELECT id || ':' || message_id FROM posts"); do
+	for id in $(db "SELECT id || ':' || message_id FROM posts"); do
 		kith archive show "${id%%:*}" > "$T/archive/${id#*:}.eml"
 	done
 }
@@ -98,7 +98,7 @@ assert_ok '[ "$(count carol@example.org)" = "$carol_before" ]' "one who left get
 post_at "2026-12-01 10:00:00" alice@example.org "Ninth topic"
 sed -i "s|^transport = .*|transport = smtp://127.0.0.1:1|" "$KITH_CONF"
 at "2026-12-01 22:00:30" cron >/dev/null 2>&1
-assert_ok '[ "$(issues)" = 5 ] && [ "$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM outbox WHERE state=\"deferred\"")" -ge 2 ]' "issue 5 is queued; with the server down its copies wait"
+assert_ok '[ "$(issues)" = 5 ] && [ "$(db "SELECT count(*) FROM outbox WHERE state='"'"'deferred'"'"'")" -ge 2 ]' "issue 5 is queued; with the server down its copies wait"
 sed -i "s|^transport = .*|transport = smtp://127.0.0.1:$SINK_PORT|" "$KITH_CONF"
 b5=$(count bob@example.org)
 at "2026-12-01 23:30:00" cron >/dev/null 2>&1

@@ -84,5 +84,5 @@ sed -i 's/^selector = s2026$/selector = missing/' "$KITH_CONF"
 kith deliver >/dev/null 2>"$T/err"
 rc=$?
 assert_ok '[ $rc = 78 ] && grep -q "cannot read DKIM key" "$T/err"' "an unreadable key: kith deliver exits 78 and says why"
-assert_ok '[ "$(sqlite3 "$T/var/kith.db" "SELECT count(*) FROM outbox WHERE state=\"pending\"")" -gt 0 ]' "and nothing was sent unsigned"
+assert_ok '[ "$(db "SELECT count(*) FROM outbox WHERE state='"'"'pending'"'"'")" -gt 0 ]' "and nothing was sent unsigned"
 finish

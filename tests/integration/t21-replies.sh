@@ -37,7 +37,7 @@ send mod@example.org "$tok" "Re: Held" "Ne, tohle je spam.$quoted"
 assert_ok '[ "$(held)" = 0 ] && [ "$(posted)" = 0 ]' "'Ne, tohle je spam.' rejects: not posted, not held"
 assert_ok '[ "$(count carol@example.org)" = 0 ]' "no member got the spam"
 assert_ok 'body "$(last spammer@example.net)" | grep -q "tohle je spam."' "the poster gets the rest of the line as the reason"
-assert_ok '[ "$(db "SELECT outcome || \" \" || by FROM held_log")" = "rejected mod@example.org" ]' "the decision is kept for late replies"
+assert_ok '[ "$(db "SELECT outcome || '"'"' '"'"' || by FROM held_log")" = "rejected mod@example.org" ]' "the decision is kept for late replies"
 
 # An empty reply (only the quote under its attribution line) approves.
 send stranger@example.net team@example.org "A fair question" "hello"
@@ -148,7 +148,7 @@ send alice@example.org team-request@example.org "x" "vote $poll 2" "$AR"
 assert_ok '[ "$(votes $poll)" = "0 1 0" ] && [ "$(count alice@example.org)" = $((before + 1)) ] && body "$(last alice@example.org)" | grep -q "Done: your vote on poll $poll is 2. Saturday"' "a vote our MTA vouches for counts at once, answered by one mail"
 # The other commands that act for a member wait for the member's confirmation.
 send bob@example.org team-request@example.org "set nomail" "unsubscribe"
-assert_ok '[ "$(db "SELECT mode FROM members WHERE address=\"bob@example.org\"")" = each ] && is_member bob@example.org' "a forged 'set nomail' and 'unsubscribe' change nothing"
+assert_ok '[ "$(db "SELECT mode FROM members WHERE address='"'"'bob@example.org'"'"'")" = each ] && is_member bob@example.org' "a forged 'set nomail' and 'unsubscribe' change nothing"
 kith list set team subscribe open >/dev/null
 send victim@example.net team-subscribe@example.org "" ""
 assert_ok '! is_member victim@example.net && body "$(last victim@example.net)" | grep -q "To confirm, reply"' "open list: a forged subscribe is confirmed by the address first"
@@ -160,7 +160,7 @@ kith list set team subscribe confirm >/dev/null
 before=$(count alice@example.org)
 send alice@example.org team-request@example.org "set digest daily" "set digest daily"
 r=$(last alice@example.org)
-assert_ok '[ "$(count alice@example.org)" = $((before + 1)) ] && [ "$(body "$r" | grep -c "^> set digest daily")" = 1 ] && [ "$(db "SELECT commands FROM pending WHERE address=\"alice@example.org\"")" = "set digest daily" ]' "a command in both Subject and body runs once"
+assert_ok '[ "$(count alice@example.org)" = $((before + 1)) ] && [ "$(body "$r" | grep -c "^> set digest daily")" = 1 ] && [ "$(db "SELECT commands FROM pending WHERE address='"'"'alice@example.org'"'"'")" = "set digest daily" ]' "a command in both Subject and body runs once"
 before=$(count carol@example.org)
 send carol@example.org team-request@example.org "Picnic" "rsvp yes $ev" "$AR"
 r=$(last carol@example.org)

@@ -16,19 +16,33 @@ setup_list
 
 # ---- A12: deliver cannot record its results -------------------------------
 # A trigger refuses every result, as a full disk would: the claim works,
-# recording what happened does not.
+# recording what happened does not.  PostgreSQL's own words for it (its
+# SQLSTATE 53100, disk_full), where sqlite's are "database or disk is full".
 printf 'From: alice@example.org\nTo: team@example.org\nSubject: rec\nMessage-ID: <rec-1@x>\n\nhello\n' > "$T/rec.eml"
 post "$T/rec.eml" >/dev/null
-db "CREATE TRIGGER full BEFORE UPDATE OF state ON outbox WHEN new.state != 'sending' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;"
+if [ -n "$PG_DB" ]; then
+	full_text="could not extend file: No space left on device"
+	db "CREATE FUNCTION full_disk() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RAISE EXCEPTION ''$full_text'' USING ERRCODE = ''disk_full''; END'"
+	db "CREATE TRIGGER disk_full BEFORE UPDATE OF state ON outbox FOR EACH ROW WHEN (new.state != 'sending') EXECUTE FUNCTION full_disk()"
+else
+	full_text="database or disk is full"
+	db "CREATE TRIGGER full BEFORE UPDATE OF state ON outbox WHEN new.state != 'sending' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;"
+fi
 kith deliver > "$T/rec.out" 2> "$T/rec.err"
 rc=$?
 assert_ok '[ $rc = 75 ]' "deliver that cannot record its results exits 75 (got $rc)"
 assert_ok 'readable "$T/rec.err"' "its error lines are readable text: $(tail -n 1 "$T/rec.err" | od -c | head -n 2 | tr -s ' ' | tr '\n' ' ')"
-assert_ok 'grep -q "^kith: deliver: cannot record .*database or disk is full" "$T/rec.err"' "and say why: $(tail -n 1 "$T/rec.err")"
-db "DROP TRIGGER full"
+assert_ok 'grep -q "^kith: deliver: cannot record .*$full_text" "$T/rec.err"' "and say why: $(tail -n 1 "$T/rec.err")"
+if [ -n "$PG_DB" ]; then
+	db "DROP TRIGGER disk_full ON outbox; DROP FUNCTION full_disk()"
+else
+	db "DROP TRIGGER full"
+fi
 
 # The same with a real full disk (a 1 MB tmpfs; needs root to mount).
-if [ "$(id -u)" = 0 ] && mkdir "$T/fs" && mount -t tmpfs -o size=1m tmpfs "$T/fs" 2>/dev/null; then
+if sqlite_only "2 checks of the database file on a full 1 MB tmpfs (PostgreSQL's full disk: the trigger above)"; then
+	:
+elif [ "$(id -u)" = 0 ] && mkdir "$T/fs" && mount -t tmpfs -o size=1m tmpfs "$T/fs" 2>/dev/null; then
 	stop_sink
 	start_sink --pipelining --delay 0.3
 	cp "$KITH_CONF" "$T/main.conf"
@@ -48,7 +62,7 @@ if [ "$(id -u)" = 0 ] && mkdir "$T/fs" && mount -t tmpfs -o size=1m tmpfs "$T/fs
 	assert_ok '[ $rc = 75 ] && readable "$T/full.err" && grep -q "^kith: deliver: cannot record delivery results: database or disk is full" "$T/full.err"' "on a full disk deliver exits 75 ($rc) and says so: $(tail -n 1 "$T/full.err")"
 	rm -f "$T/fs/fill"
 	kith deliver >/dev/null 2>&1
-	assert_ok '[ "$(sqlite3 "$T/fs/var/kith.db" "SELECT count(*) FROM outbox WHERE state!=\"sent\"")" = 0 ]' "once there is room again, the next deliver sends the rest"
+	assert_ok '[ "$(DB_FILE="$T/fs/var/kith.db" db "SELECT count(*) FROM outbox WHERE state!='"'"'sent'"'"'")" = 0 ]' "once there is room again, the next deliver sends the rest"
 	umount "$T/fs"
 	cp "$T/main.conf" "$KITH_CONF"
 	stop_sink
@@ -96,7 +110,7 @@ PYEOF
 read missing dups < "$T/kill.res"
 assert_ok '[ "$missing" = 0 ]' "the next deliver, at once, reaches everybody the killed one did not ($missing missing): $(cat "$T/kill.out")"
 assert_ok '[ "$dups" -le 2 ]' "only the transactions in flight (2 workers) went twice ($dups)"
-assert_ok '[ "$(db "SELECT count(*) FROM outbox o JOIN outbox_messages m ON m.id=o.message_id WHERE m.list_id=(SELECT id FROM lists WHERE local=\"kill\") AND o.state!=\"sent\"")" = 0 ]' "every row of the post ends 'sent'"
+assert_ok '[ "$(db "SELECT count(*) FROM outbox o JOIN outbox_messages m ON m.id=o.message_id WHERE m.list_id=(SELECT id FROM lists WHERE local='"'"'kill'"'"') AND o.state!='"'"'sent'"'"'")" = 0 ]' "every row of the post ends 'sent'"
 assert_ok '[ -z "$(ls "$T/var/journal")" ]' "no journal is left behind"
 
 # ---- A7: long header lines are folded, never split into the body --------
@@ -186,7 +200,7 @@ nolong=$(head -c 2000 /dev/zero | tr '\0' 'x')
 q0=$(db "SELECT count(*) FROM quarantine")
 assert_ok '[ "$(long_post "$T/f4.eml" long-4@x "$nolong")" = 0 ]' "a 2,000-character Subject without white space: exit 0 (kept)"
 assert_ok '[ "$(db "SELECT count(*) FROM quarantine")" = $((q0 + 1)) ] && db "SELECT reason FROM quarantine ORDER BY id DESC LIMIT 1" | grep -q "cannot be folded"' "and quarantined: $(db "SELECT reason FROM quarantine ORDER BY id DESC LIMIT 1")"
-assert_ok '[ "$(db "SELECT count(*) FROM posts WHERE message_id=\"long-4@x\"")" = 0 ]' "it reaches nobody"
+assert_ok '[ "$(db "SELECT count(*) FROM posts WHERE message_id='"'"'long-4@x'"'"'")" = 0 ]' "it reaches nobody"
 
 # ---- A11: parsing cost is bounded ------------------------------------------
 # Every shape under the list's max_size (10 MB by default) costs less than
@@ -229,7 +243,7 @@ a, b = (open(f, "rb").read().split(b"\r\n\r\n", 1)[1] for f in sys.argv[1:])
 sys.exit(a != b)
 PYEOF
 	assert_ok '[ -n "$got" ] && $PY "$T/samebody.py" "$T/deep.eml" "$got"' "the 10,000-level post reaches the member with its body unchanged"
-	assert_ok '[ "$(db "SELECT count(*) FROM posts WHERE message_id=\"deep-10000@x\"")" = 1 ]' "and is archived"
+	assert_ok '[ "$(db "SELECT count(*) FROM posts WHERE message_id='"'"'deep-10000@x'"'"'")" = 1 ]' "and is archived"
 
 	# Over max_size: 30 MB to a list that takes 1 MB.
 	kith list set big max_size 1048576 >/dev/null
@@ -241,13 +255,13 @@ PYEOF
 	kith deliver >/dev/null 2>&1
 	notice=$(last alice@example.org)
 	assert_ok '[ -n "$notice" ] && grep -q "it is $(( (size + 524288) / 1048576 )) MB" "$notice" && grep -q "accepts is 1 MB" "$notice"' "the sender gets the too-big notice with the real size, in MB"
-	assert_ok '[ "$(db "SELECT count(*) FROM posts WHERE message_id=\"large-30@x\"")" = 0 ] && [ -z "$(last bob@example.org)" ]' "and nothing of it is archived or sent"
+	assert_ok '[ "$(db "SELECT count(*) FROM posts WHERE message_id='"'"'large-30@x'"'"'")" = 0 ] && [ -z "$(last bob@example.org)" ]' "and nothing of it is archived or sent"
 	sed 's/^To: big@/To: big-request@/' "$T/huge.eml" > "$T/huge-req.eml"
 	measure big-request@example.org "$T/huge-req.eml"
 	assert_ok '[ $rc = 65 ] && eval "$fits" && grep -q "^kith: inbound: message to .big-request@example.org. is larger than 1048576 bytes; not accepted" "$T/measure.err"' "the same to big-request@: exit $rc (65: the MTA bounces it), max RSS $rss KB: $(cat "$T/measure.err")"
 	b0=$(db "SELECT count(*) FROM bounces_in")
 	measure big-bounces+x@example.org "$T/huge.eml"
-	assert_ok '[ $rc = 0 ] && eval "$fits" && [ "$(db "SELECT count(*) FROM bounces_in")" = $((b0 + 1)) ] && [ "$(db "SELECT length(raw) < 1200000 FROM bounces_in ORDER BY id DESC LIMIT 1")" = 1 ]' "a 30 MB report to big-bounces+...@ is read from its first megabyte: exit $rc, max RSS $rss KB"
+	assert_ok '[ $rc = 0 ] && eval "$fits" && [ "$(db "SELECT count(*) FROM bounces_in")" = $((b0 + 1)) ] && [ "$(db "SELECT length(raw) FROM bounces_in ORDER BY id DESC LIMIT 1")" -lt 1200000 ]' "a 30 MB report to big-bounces+...@ is read from its first megabyte: exit $rc, max RSS $rss KB"
 else
 	echo "# /usr/bin/time missing: parsing costs not measured"
 fi

@@ -23,7 +23,7 @@ kith newsletter create team --subject News --text "$T/news.txt" >/dev/null
 kith event create team --title Meetup --start "2026-07-01 18:00" --duration 2h >/dev/null
 kith poll create team --question Q --option A --option B >/dev/null
 kith onboarding add team --after 3d --template intro-nudge >/dev/null
-assert_ok '[ "$(db "SELECT (SELECT count(*) FROM posts) || (SELECT count(*) FROM held) || (SELECT count(*) FROM quarantine) || (SELECT count(*) FROM events) || (SELECT count(*) FROM polls)")" = 11111 ]' "fixtures: a post, a held post, a quarantined message, an event, a poll"
+assert_ok '[ "$(db "SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM held), (SELECT count(*) FROM quarantine), (SELECT count(*) FROM events), (SELECT count(*) FROM polls)")" = "1|1|1|1|1" ]' "fixtures: a post, a held post, a quarantined message, an event, a poll"
 
 # Relative paths in the garbage stay inside the test directory.
 mkdir -p "$T/w/x/y/z"

@@ -128,7 +128,7 @@ send hana@example.org turisti-unsubscribe@example.org "" ""
 confirm=$($MT header "$(last hana@example.org)" Reply-To | tr -d '<>')
 send hana@example.org "$confirm" "Re: confirm" "yes"
 bye=$($MT body "$(last hana@example.org)")
-assert_ok '[ "$(db "SELECT count(*) FROM members WHERE address=\"hana@example.org\"")" = 0 ]' "B1: hana has left"
+assert_ok '[ "$(db "SELECT count(*) FROM members WHERE address='"'"'hana@example.org'"'"'")" = 0 ]' "B1: hana has left"
 assert_ok 'echo "$bye" | grep -q "Goodbye" && ! echo "$bye" | grep -q "Goodbye, \."' "B1: no 'Goodbye, .' ($(echo "$bye" | head -1))"
 owner=$($MT body "$(last olga@example.org)")
 assert_ok 'echo "$owner" | grep -q "^hana@example.org left Turisti" && ! echo "$owner" | grep -q "()"' "B1: the owners read 'hana@example.org left' ($(echo "$owner" | head -1))"

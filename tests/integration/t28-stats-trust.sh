@@ -75,7 +75,7 @@ r=$(check 'assert len(d["weeks"]) == 14 and d["weeks"][0]["week"] == "2026-06-01
 assert_ok '[ -z "$r" ]' "a 90-day window within the list's life keeps its 14 weeks $r"
 
 # the text report: names, and no control characters reach the terminal
-db "UPDATE members SET name='Carol' || char(27) || '[2J' || char(7) || char(155) || 'x' WHERE address='carol@example.org'"
+db "UPDATE members SET name='$(printf 'Carol\033[2J\007\302\233x')' WHERE address='carol@example.org'"
 at "2026-04-01 12:00:00" stats team --since 365d > "$T/stats.txt"
 assert_ok 'grep -q "bob@example.org .* Bob Novák$" "$T/stats.txt" && grep -q "erin@example.org .* 김 & <Lee>$" "$T/stats.txt"' "the text report names the top contributors"
 assert_ok 'grep -q "carol@example.org .* Carol?\[2J??x$" "$T/stats.txt" && ! grep -q "$(printf "\033")" "$T/stats.txt" && ! grep -q "$(printf "\007")" "$T/stats.txt"' "control characters in a name are replaced in the text report"

@@ -158,7 +158,7 @@ rm -f "$SINK_DIR"/*
 $MR "$NOW" "$T/inv-run-dave.eml" dave@example.org DECLINED --dtstamp 20261205T100000Z --recurrence "2026-12-18 18:00" --to team-events@example.org --no-organizer > "$T/occ"
 rcv "$T/occ" team-events@example.org >/dev/null
 kith deliver >/dev/null
-assert_ok '[ "$(answer $run dave@example.org 2026-12-18)" = none ] && [ "$(db "SELECT commands FROM pending WHERE address=\"dave@example.org\" ORDER BY id DESC LIMIT 1")" = "rsvp no $run 2026-12-18" ]' "an unproven answer for one occurrence waits as 'rsvp no $run 2026-12-18'"
+assert_ok '[ "$(answer $run dave@example.org 2026-12-18)" = none ] && [ "$(db "SELECT commands FROM pending WHERE address='"'"'dave@example.org'"'"' ORDER BY id DESC LIMIT 1")" = "rsvp no $run 2026-12-18" ]' "an unproven answer for one occurrence waits as 'rsvp no $run 2026-12-18'"
 send dave@example.org "$($MT header "$(last dave@example.org)" Reply-To | tr -d '<>')" "Re: Please confirm" "yes"
 assert_ok '[ "$(answer $run dave@example.org 2026-12-18)" = declined ] && [ "$(answer $run dave@example.org)" = none ] && [ "$(answer $run dave@example.org 2026-12-25)" = none ] && $MT body "$(last dave@example.org)" | grep -q "Done: you are not coming to Run on 2026-12-18"' "confirmed, it declines that occurrence only, and says so"
 

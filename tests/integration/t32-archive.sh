@@ -384,13 +384,13 @@ assert_ok 'grep -q "5 messages read, 4 imported, 1 already there, 0 unreadable, 
 	"it counts what it read, imported, skipped and joined ($(cat "$T/import.out"))"
 assert_ok 'grep -q "0 imported, 5 already there" "$(kith archive import team --mbox "$T/old.mbox" > "$T/import2.out"; echo "$T/import2.out")"' \
 	"importing again adds nothing, the post without a Message-ID included"
-assert_ok '[ "$(db "SELECT received FROM posts WHERE message_id=\"old1@example.org\"")" = "$(epoch "2008-01-01 10:00:00")" ]' \
+assert_ok '[ "$(db "SELECT received FROM posts WHERE message_id='"'"'old1@example.org'"'"'")" = "$(epoch "2008-01-01 10:00:00")" ]' \
 	"the Date field is the post's date"
-assert_ok '[ "$(db "SELECT received FROM posts WHERE message_id=\"old2@example.org\"")" = "$(epoch "2008-01-02 08:00:00")" ]' \
+assert_ok '[ "$(db "SELECT received FROM posts WHERE message_id='"'"'old2@example.org'"'"'")" = "$(epoch "2008-01-02 08:00:00")" ]' \
 	"without a Date field, the From_ line's"
-assert_ok '[ "$(db "SELECT count(DISTINCT thread_id) FROM posts WHERE message_id LIKE \"old_@example.org\"")" = 1 ] && [ "$(db "SELECT posts FROM threads WHERE id=(SELECT thread_id FROM posts WHERE message_id=\"old1@example.org\")")" = 3 ]' \
+assert_ok '[ "$(db "SELECT count(DISTINCT thread_id) FROM posts WHERE message_id LIKE '"'"'old_@example.org'"'"'")" = 1 ] && [ "$(db "SELECT posts FROM threads WHERE id=(SELECT thread_id FROM posts WHERE message_id='"'"'old1@example.org'"'"')")" = 3 ]' \
 	"the three old posts are one thread, the early reply included"
-assert_ok 'kith archive show $(db "SELECT id FROM posts WHERE message_id=\"old1@example.org\"") | grep -q "^From here on it is quoted mboxrd.$"' \
+assert_ok 'kith archive show $(db "SELECT id FROM posts WHERE message_id='"'"'old1@example.org'"'"'") | grep -q "^From here on it is quoted mboxrd.$"' \
 	"mboxrd quoting is undone"
 assert_ok '[ "$(db "SELECT count(*) FROM outbox")" = "$before_out" ] && kith deliver >/dev/null 2>&1 && [ "$(sink_count)" = "$before_sink" ]' \
 	"the import sent nothing"
@@ -405,7 +405,7 @@ printf 'not a mail message at all\n' > "$T/mlmmj/archive/10"
 printf 'ignored\n' > "$T/mlmmj/archive/index"
 assert_ok 'kith archive import team --mlmmj "$T/mlmmj/archive" | grep -q "3 messages read, 2 imported, 0 already there, 1 unreadable"' \
 	"an mlmmj archive directory imports (numbered files only, the unreadable one skipped)"
-assert_ok '[ "$(db "SELECT count(DISTINCT thread_id) FROM posts WHERE message_id LIKE \"ml_@example.org\"")" = 1 ]' "in one thread"
+assert_ok '[ "$(db "SELECT count(DISTINCT thread_id) FROM posts WHERE message_id LIKE '"'"'ml_@example.org'"'"'")" = 1 ]' "in one thread"
 kith archive import team --mbox "$T/nosuch.mbox" >/dev/null 2>"$T/err"
 assert_ok '[ $? = 66 ] && grep -q "cannot read" "$T/err"' "a missing file: one line, exit 66"
 printf 'not an mbox\n' > "$T/bad.mbox"
@@ -418,7 +418,7 @@ assert_ok 'grep -q "^wrote [0-9]* files" "$T/html.out" && [ -f "$T/site/a/team/i
 	"index, threads, months, feed and stylesheet are files"
 assert_ok '[ -f "$T/site/a/team/m/photo%2F1@test/index.html" ] && [ -f "$T/site/a/team/m/photo%2F1@test/1/dot.png" ]' \
 	"permalinks and attachments too, a slash in a Message-ID encoded in the file name"
-assert_ok 'grep -q "../../../../a/team/m/photo%252F1@test/" "$T/site/a/team/t/$(db "SELECT thread_id FROM posts WHERE message_id=\"photo/1@test\"")/index.html"' \
+assert_ok 'grep -q "../../../../a/team/m/photo%252F1@test/" "$T/site/a/team/t/$(db "SELECT thread_id FROM posts WHERE message_id='"'"'photo/1@test'"'"'")/index.html"' \
 	"links to it are encoded twice, as a static server decodes them once"
 assert_ok '! grep -q "name=\"q\"\|/login" "$T/site/a/team/index.html"' "no search form and no login in static pages"
 assert_ok '[ ! -e "$T/site/a/team/m/m1@test/raw" ] && [ ! -e "$T/site/a/team/t/1/mbox" ]' \

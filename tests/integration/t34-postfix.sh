@@ -209,17 +209,7 @@ round() {
 
 	# the database locked: Postfix defers, keeps the post, and delivers
 	# it once the lock is gone and the queue is flushed
-	$PY - "$T/var/kith.db" "$T/locked" "$T/release" <<'PYEOF' &
-import os, sqlite3, sys, time
-con = sqlite3.connect(sys.argv[1], isolation_level=None)
-con.execute("BEGIN EXCLUSIVE")
-open(sys.argv[2], "w").close()
-for _ in range(2400):
-    if os.path.exists(sys.argv[3]):
-        break
-    time.sleep(0.05)
-con.execute("ROLLBACK")
-PYEOF
+	hold_write_lock "$T/locked" "$T/release" 120
 	_locker=$!
 	wait_for 30 '[ -e "$T/locked" ]'
 	swaks_post "$_id-busy" "while locked ($_mode)"

@@ -102,9 +102,10 @@ PYEOF
 
 n=$(db "SELECT count(*) FROM posts")
 assert_ok '[ "$n" = 201 ]' "every post stored once: 201 ($n)"
-raw_ok=$($PY -c 'import sqlite3, sys
-r = sqlite3.connect(sys.argv[1]).execute("SELECT raw FROM posts WHERE message_id = ?", ("lmtp-1@example.org",)).fetchone()[0]
-print(int(b"\n.a line that starts with a dot\n" in r and b"\r" not in r))' "$T/var/kith.db")
+raw_ok=$(KITH_DB="$T/var/kith.db" $PY -c 'import sys; sys.path.insert(0, sys.argv[1])
+from webtool import one
+r = one("SELECT raw FROM posts WHERE message_id = ?", "lmtp-1@example.org")
+print(int(b"\n.a line that starts with a dot\n" in r and b"\r" not in r))' "$HERE")
 assert_ok '[ "$raw_ok" = 1 ]' "dots unstuffed, line ends LF: stored as kith receive stores it"
 assert_ok '[ "$(db "SELECT count(*) FROM outbox o JOIN outbox_messages m ON m.id = o.message_id WHERE m.kind = '"'"'owner'"'"'")" = 1 ]' \
 	"team-owner@ in the same transaction went to the owner"
@@ -119,7 +120,7 @@ c = smtplib.LMTP("127.0.0.1", int(sys.argv[1]))
 c.sendmail("bob@example.org", ["team@example.org"], open(sys.argv[2]).read())
 c.quit()
 PYEOF
-assert_ok '[ "$(db "SELECT replace(raw, '"'"'same-lmtp'"'"', '"'"'same-pipe'"'"') FROM posts WHERE message_id = '"'"'same-lmtp@example.org'"'"'" | md5sum)" = "$(db "SELECT raw FROM posts WHERE message_id = '"'"'same-pipe@example.org'"'"'" | md5sum)" ]' \
+assert_ok '[ "$(db "SELECT raw FROM posts WHERE message_id = '"'"'same-lmtp@example.org'"'"'" | sed "s/same-lmtp/same-pipe/g" | md5sum)" = "$(db "SELECT raw FROM posts WHERE message_id = '"'"'same-pipe@example.org'"'"'" | md5sum)" ]' \
 	"a post through LMTP is archived byte for byte as through kith receive"
 assert_ok '[ "$(db "SELECT count(*) FROM outbox o JOIN outbox_messages m ON m.id = o.message_id JOIN posts p ON p.id = m.post_id WHERE p.message_id = '"'"'same-lmtp@example.org'"'"'")" = "$(db "SELECT count(*) FROM outbox o JOIN outbox_messages m ON m.id = o.message_id JOIN posts p ON p.id = m.post_id WHERE p.message_id = '"'"'same-pipe@example.org'"'"'")" ]' \
 	"... and queued for the same members"

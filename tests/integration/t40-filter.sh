@@ -54,7 +54,7 @@ assert_ok '[ -n "$f" ] && ! printf "%s\n" "$p" | grep -q "^[^ ]* setup.exe"' "an
 assert_ok 'printf "%s\n" "$p" | grep -q "^text/plain - \[Team removed an attachment here: setup.exe, application/octet-stream, .* This list does not pass on programs, scripts or files of this kind.\]"' "a short note takes its place"
 assert_ok 'printf "%s\n" "$p" | grep -q "^application/pdf plan.pdf" && printf "%s\n" "$p" | grep -q "^text/plain - See attached (e1)."' "the text and the PDF stay"
 assert_ok 'grep -q "filter: dropped .setup.exe. (application/octet-stream) from .<e1@t>. to .team@example.org.: a program or script" "$T/receive.err"' "logged with the Message-ID"
-assert_ok '! db "SELECT raw FROM posts WHERE message_id=\"e1@t\"" | grep -q "$(echo "$EXE" | head -c 20)"' "the archive keeps the post without it"
+assert_ok '! db "SELECT raw FROM posts WHERE message_id='"'"'e1@t'"'"'" | grep -q "$(echo "$EXE" | head -c 20)"' "the archive keeps the post without it"
 
 # by type, by name in RFC 2231, a double extension, a trailing dot, inside a forwarded message
 FWD=$(printf 'From: x@y\nSubject: fwd\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=i1\n\n--i1\nContent-Type: text/plain\n\ninner\n--i1\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename="inner.scr"\nContent-Transfer-Encoding: base64\n\n%s\n--i1--\n' "$EXE" | base64 -w0)

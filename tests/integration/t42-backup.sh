@@ -11,6 +11,16 @@ SV=$(sed -n "s/^#define DB_SCHEMA_VERSION //p" "${KITH_SRCDIR:-.}/include/kith/d
 
 start_sink
 setup_list
+# kith backup and restore copy sqlite's file; a PostgreSQL site is backed
+# up with PostgreSQL's tools, and kith backup says so.
+if [ -n "$PG_DB" ]; then
+	kith backup "$T/pg.tgz" >/dev/null 2>"$T/pg.err"
+	rc=$?
+	assert_ok '[ $rc != 0 ] && [ ! -e "$T/pg.tgz" ] && [ "$(wc -l < "$T/pg.err")" = 1 ] && grep -q "backed up with its own tools" "$T/pg.err"' \
+		"on PostgreSQL, kith backup refuses in one line (exit $rc: $(cat "$T/pg.err"))"
+	sqlite_only "the $(($(grep -c '^[[:space:]]*assert_ok' "$0") - 1)) checks of kith backup and restore, a copy of sqlite's database file (PostgreSQL: pg_dump)"
+	finish
+fi
 DB=$T/var/kith.db
 kith dkim keygen example.org --selector s1 >/dev/null
 for i in 1 2 3; do

@@ -12,8 +12,6 @@
 
 write_conf "smtp://127.0.0.1:9"
 kith init >/dev/null
-DB=$T/var/kith.db
-db() { sqlite3 "$DB" "$1"; }
 mode_of() { db "SELECT role || ' ' || mode FROM members m JOIN lists l ON l.id=m.list_id WHERE l.address='$1' AND m.address='$2'"; }
 setting() { kith list show "$1" | sed -n "s/^$2 *//p"; }
 # Carol asked to be forgotten before the move.
@@ -68,7 +66,8 @@ if [ -x /usr/bin/mlmmj-make-ml ] && [ -x /usr/bin/mlmmj-receive ]; then
 	assert_ok 'lacks "control/prefix\|control/subonlypost\|control/owner" cat "$T/mlmmj.out"' "and only that"
 	assert_ok 'grep -q "^archive: 3 posts imported with their dates, 0 already there" "$T/mlmmj.out"' "archive/: 3 posts"
 	lid=$(db "SELECT id FROM lists WHERE address='oldlist@example.net'")
-	assert_ok '[ "$(db "SELECT num || \" \" || datetime(date, \"unixepoch\") || \" \" || datetime(received, \"unixepoch\") FROM posts WHERE list_id=$lid ORDER BY num" | tr "\n" "|")" = "1 2020-03-03 10:00:00 2020-03-03 10:00:00|2 2020-03-04 09:30:00 2020-03-04 09:30:00|3 2020-03-05 17:45:00 2020-03-05 17:45:00|" ]' "in order, with their own dates (received too)"
+	d1=$(epoch "2020-03-03 10:00:00") d2=$(epoch "2020-03-04 09:30:00") d3=$(epoch "2020-03-05 17:45:00")
+	assert_ok '[ "$(db "SELECT num || '"'"' '"'"' || date || '"'"' '"'"' || received FROM posts WHERE list_id=$lid ORDER BY num" | tr "\n" "|")" = "1 $d1 $d1|2 $d2 $d2|3 $d3 $d3|" ]' "in order, with their own dates (received too)"
 	assert_ok '[ "$(db "SELECT count(DISTINCT thread_id) FROM posts WHERE list_id=$lid AND num<=2")" = 1 ] && [ "$(db "SELECT count(DISTINCT thread_id) FROM posts WHERE list_id=$lid")" = 2 ]' "threads: the reply is in its parent's thread"
 	assert_ok 'kith archive ls oldlist | grep -q "  First of the old list$" && kith archive search oldlist "Body of old3" | grep -q "Another topic"' "shown without mlmmj's prefix, and searchable"
 	assert_ok '[ "$(db "SELECT count(*) FROM outbox_messages WHERE list_id=$lid")" = 0 ] && lacks "First of the old" kith digest preview oldlist' "nothing is delivered, nor put in the next digest"
@@ -102,9 +101,15 @@ if command -v mailman >/dev/null 2>&1; then
 	if [ $rc = 0 ]; then
 		write_conf "smtp://127.0.0.1:9"
 		sed -i "s#^data_dir = .*#data_dir = $T/live#" "$KITH_CONF"
+		LIVE_DSN=
+		if [ -n "$PG_DB" ]; then
+			second_site live
+			LIVE_DSN=$SITE2_DSN
+			sed -i "s#^dsn = .*#dsn = $LIVE_DSN#" "$KITH_CONF"
+		fi
 		kith init >/dev/null
 		kith import mailman3 "$T/mm3live" --mbox "$KITH_SRCDIR/tests/data/mailman2/archive.mbox" > "$T/mm3live.out" 2>&1
-		assert_ok '[ $? = 0 ] && DB=$T/live/kith.db check_mm3 team@example.org' "live: Debian's mailman3 made the list just now; kith imports it the same"
+		assert_ok '[ $? = 0 ] && DB_FILE=$T/live/kith.db DB_DSN=$LIVE_DSN check_mm3 team@example.org' "live: Debian's mailman3 made the list just now; kith imports it the same"
 		assert_ok 'grep -q "^archive: 3 posts imported" "$T/mm3live.out"' "its archive through the mbox import (--mbox)"
 		write_conf "smtp://127.0.0.1:9"
 	else
@@ -117,14 +122,14 @@ fi
 # 3. Mailman 2: hand-written fixtures in its documented formats
 kith import mailman2 "$KITH_SRCDIR/tests/data/mailman2" > "$T/mm2.out" 2>&1
 assert_ok '[ $? = 0 ] && grep -q "^created oldteam@example.org: " "$T/mm2.out"' "kith import mailman2 DIR: the list's address from real_name and host_name"
-assert_ok '[ "$(mode_of oldteam@example.org dan@example.org)" = "member digest-daily" ] && [ "$(db "SELECT name FROM members WHERE address=\"dan@example.org\" AND list_id=(SELECT id FROM lists WHERE local=\"oldteam\")")" = "Builder, Dan" ] && [ "$(db "SELECT name FROM members WHERE address=\"zoe@example.org\" AND list_id=(SELECT id FROM lists WHERE local=\"oldteam\")")" = "Zoë" ]' "list_members -f: quoted and RFC 2047 names, digest members"
+assert_ok '[ "$(mode_of oldteam@example.org dan@example.org)" = "member digest-daily" ] && [ "$(db "SELECT name FROM members WHERE address='"'"'dan@example.org'"'"' AND list_id=(SELECT id FROM lists WHERE local='"'"'oldteam'"'"')")" = "Builder, Dan" ] && [ "$(db "SELECT name FROM members WHERE address='"'"'zoe@example.org'"'"' AND list_id=(SELECT id FROM lists WHERE local='"'"'oldteam'"'"')")" = "Zoë" ]' "list_members -f: quoted and RFC 2047 names, digest members"
 assert_ok '[ "$(mode_of oldteam@example.org ops@example.org)" = "owner nomail" ] && [ "$(mode_of oldteam@example.org mod@example.org)" = "moderator nomail" ] && [ "$(mode_of oldteam@example.org nora@example.org)" = "member nomail" ]' "owners and moderators from config_list, nomail members"
 assert_ok 'grep -q "^  members.txt: a line without an address" "$T/mm2.out"' "a line that is no address is reported"
 assert_ok '[ "$(setting oldteam description)" = "Café team" ] && [ "$(setting oldteam subscribe)" = approve ] && [ "$(setting oldteam nonmember_action)" = hold ] && [ "$(setting oldteam held_days)" = 10 ] && [ "$(setting oldteam max_size)" = 40960 ] && [ "$(setting oldteam "archive ")" = members ] && [ "$(setting oldteam from_rewrite)" = always ] && [ "$(setting oldteam subject_prefix)" = "[OldTeam]" ]' "config_list -o: settings, escapes decoded"
 assert_ok 'grep -q "^  ban_list: " "$T/mm2.out" && grep -q "^  topics: " "$T/mm2.out" && grep -q "^  info: " "$T/mm2.out"' "the rest is printed"
 assert_ok 'grep -q "^archive: 3 posts imported with their dates, 1 already there, 0 unreadable" "$T/mm2.out"' "archive.mbox: 3 posts, the message archived twice once"
 lid=$(db "SELECT id FROM lists WHERE local='oldteam'")
-assert_ok '[ "$(db "SELECT count(*) FROM posts WHERE list_id=$lid AND message_id LIKE \"kith-import-%@invalid\"")" = 1 ] && kith archive show "$(db "SELECT id FROM posts WHERE list_id=$lid AND num=1")" | grep -q "^From the archive, a line that mbox escaped"' "a message without Message-ID gets one from its bytes; mbox's >From quoting undone"
+assert_ok '[ "$(db "SELECT count(*) FROM posts WHERE list_id=$lid AND message_id LIKE '"'"'kith-import-%@invalid'"'"'")" = 1 ] && kith archive show "$(db "SELECT id FROM posts WHERE list_id=$lid AND num=1")" | grep -q "^From the archive, a line that mbox escaped"' "a message without Message-ID gets one from its bytes; mbox's >From quoting undone"
 kith import mailman2 "$KITH_SRCDIR/tests/data/mailman2" > "$T/mm2b.out" 2>&1
 assert_ok 'grep -q "^archive: 0 posts imported with their dates, 4 already there" "$T/mm2b.out"' "importing again: no duplicates, also without a Message-ID"
 printf 'owner = [\n' > "$T/bad.py"

@@ -39,7 +39,7 @@ psql -X -q -1 -v ON_ERROR_STOP=1 -f "$T/schema.sql" "$DSN" >"$T/schema.out" 2>&1
 assert_ok '[ $? -eq 0 ] && [ "$(psql -X -tAc "SELECT count(*) FROM pg_tables WHERE schemaname='"'"'public'"'"'" "$DSN")" -ge 37 ]' \
 	"the PostgreSQL schema (db_pg_schema.c) loads in one transaction"
 
-write_conf "maildir:$T/maildir"
+write_conf "maildir:$T/maildir" "[storage]" "backend = sqlite"
 kith init >/dev/null
 $CHECK --sqlite "$T/var/kith.db" --dsn "$DSN" >"$T/check.out" 2>&1
 rc=$?

@@ -4,7 +4,9 @@ under test (http.client, nothing else), checks printed as "ok - ..." /
 SMTP sink received.
 
 The environment says where things are: KITH_PORT (the server),
-KITH_DB (the database), SINK_DIR (the sink's .eml files).
+KITH_DB (the sqlite database), or KITH_TEST_DB_DSN (lib.sh sets it when
+the suite runs on PostgreSQL: KITH_TEST_BACKEND=postgresql), SINK_DIR
+(the sink's .eml files).
 """
 import email
 import email.policy
@@ -19,6 +21,7 @@ import urllib.parse
 
 PORT = int(os.environ.get("KITH_PORT") or "0")
 DB = os.environ.get("KITH_DB", "")
+PG_DSN = os.environ.get("KITH_TEST_DB_DSN", "")
 SINK = os.environ.get("SINK_DIR", "")
 
 SECURITY = {
@@ -86,11 +89,45 @@ def secure_headers(r):
 
 
 def db(sql, *args):
+    """The rows of sql (? for each of args) as tuples, on the site's
+    database: sqlite or PostgreSQL (bytea as bytes, as sqlite gives BLOBs)."""
+    if PG_DSN:
+        import psycopg2
+        con = psycopg2.connect(PG_DSN)
+        try:
+            con.autocommit = True
+            cur = con.cursor()
+            cur.execute(sql.replace("%", "%%").replace("?", "%s"), args)
+            rows = cur.fetchall() if cur.description else []
+            return [tuple(bytes(v) if isinstance(v, memoryview) else v
+                          for v in r) for r in rows]
+        finally:
+            con.close()
     con = sqlite3.connect(DB, timeout=10)
     try:
         return con.execute(sql, args).fetchall()
     finally:
         con.close()
+
+
+class WriteLock:
+    """Another process's hold on the site database's write lock, as
+    kith's writers take it: sqlite's BEGIN IMMEDIATE, or PostgreSQL's
+    advisory lock 0x6b697468 (src/db_pg.c) in an open transaction."""
+
+    def __init__(self):
+        if PG_DSN:
+            import psycopg2
+            self.con = psycopg2.connect(PG_DSN)
+            self.con.cursor().execute("SELECT pg_advisory_xact_lock(%s)",
+                                      (0x6b697468,))
+        else:
+            self.con = sqlite3.connect(DB, timeout=1, isolation_level=None)
+            self.con.execute("BEGIN IMMEDIATE")
+
+    def release(self):
+        self.con.rollback()
+        self.con.close()
 
 
 def one(sql, *args):

@@ -202,6 +202,78 @@ START_TEST(blobs_with_nul)
 }
 END_TEST
 
+/* text that is not UTF-8 (sqlite keeps its bytes): stored with U+FFFD
+ * for each stray byte, found again by the same bytes, never an error */
+static const struct {
+	const char *in, *stored;
+} not_utf8[] = {
+	{ "plain ascii", "plain ascii" },
+	{ "Zo\xc3\xab \xe2\x82\xac", "Zo\xc3\xab \xe2\x82\xac" },
+	{ "caf\xe9", "caf\xef\xbf\xbd" },			/* Latin-1 */
+	{ "\xff\xfe\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+	    "\xef\xbf\xbd" },				/* no UTF-8 at all */
+	{ "cut \xe2\x82", "cut \xef\xbf\xbd\xef\xbf\xbd" },	/* cut short */
+	{ "\xed\xa0\x80 s", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd s" },
+							/* a surrogate */
+	{ "ok \xe0\x9b\x9f \xc3\xa9", "ok \xef\xbf\xbd\xef\xbf\xbd"
+	    "\xef\xbf\xbd \xc3\xa9" },			/* overlong */
+};
+
+START_TEST(text_not_utf8)
+{
+	struct db *db = pg_fresh();
+	const char *in = not_utf8[_i].in;
+	struct db_stmt *st;
+	char *got = NULL;
+
+	ck_assert_int_eq(db_exec(db, "INSERT INTO unit_pg(t) VALUES (?)", "t",
+	    in), KITH_OK);
+	/* the same bytes find it; a length-bound copy binds the same */
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM unit_pg "
+	    "WHERE t=?", "t", in), 1);
+	st = db_prepare(db, "SELECT t FROM unit_pg WHERE t=?");
+	ck_assert_int_eq(db_bind_text(st, 1, in, (int)strlen(in)), DB_OK);
+	ck_assert_int_eq(db_step(st), DB_ROW);
+	got = xstrdup(db_col_str(st, 0));
+	db_finalize(st);
+	ck_assert_str_eq(got, not_utf8[_i].stored);
+	/* other stray bytes find nothing, without an error */
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM unit_pg "
+	    "WHERE t=?", "t", "\x80only"), 0);
+	free(got);
+	db_close(db);
+}
+END_TEST
+
+/* what a trigger that stamps a time reads (members_left): kith.now */
+#define KITH_NOW "CAST(nullif(current_setting('kith.now', true), '') AS BIGINT)"
+
+/*
+ * Times written by the schema's triggers are Kith's clock (now_utc), not
+ * the server's: the backend keeps kith.now, outside a transaction and
+ * in a write transaction.
+ */
+START_TEST(triggers_read_kiths_clock)
+{
+	struct db *db = pg_fresh();
+	int64_t before = now_utc(), t1, t2;
+
+	ck_assert_int_eq(db_exec(db, "INSERT INTO unit_pg(t, i) VALUES "
+	    "('alone', " KITH_NOW ")", ""), KITH_OK);
+	ck_assert_int_eq(db_begin(db), KITH_OK);
+	ck_assert_int_eq(db_exec(db, "INSERT INTO unit_pg(t, i) VALUES "
+	    "('in tx', " KITH_NOW ")", ""), KITH_OK);
+	ck_assert_int_eq(db_commit(db), KITH_OK);
+	t1 = db_int(db, -1, NULL, "SELECT i FROM unit_pg WHERE t='alone'", "");
+	t2 = db_int(db, -1, NULL, "SELECT i FROM unit_pg WHERE t='in tx'", "");
+	ck_assert_msg(t1 >= before && t1 <= now_utc(), "alone: %lld",
+	    (long long)t1);
+	ck_assert_msg(t2 >= t1 && t2 <= now_utc(), "in a transaction: %lld",
+	    (long long)t2);
+	db_close(db);
+}
+END_TEST
+
 START_TEST(changes_and_ids)
 {
 	struct db *db = pg_fresh();
@@ -689,6 +761,9 @@ db_pg_suite(void)
 	tcase_add_test(tc, changes_and_ids);
 	tcase_add_test(tc, fanout_insert_brings_no_ids);
 	tcase_add_test(tc, mark_many);
+	tcase_add_loop_test(tc, text_not_utf8, 0,
+	    (int)(sizeof(not_utf8) / sizeof(not_utf8[0])));
+	tcase_add_test(tc, triggers_read_kiths_clock);
 	tcase_add_test(tc, tx_commit_and_rollback);
 	tcase_add_test(tc, group_savepoints);
 	tcase_add_test(tc, unique_violation_is_perm);
