@@ -69,7 +69,11 @@ notify(const struct mail_ctx *c, const char *to, const char *tmpl,
 	return notice_queue(c->db, c->cfg, c->l, &o);
 }
 
-/* Tell the owners about a join or leave, as notify_owners says. */
+/*
+ * Tell the owners about a join or leave, as notify_owners says.  A
+ * leave's notices are rendered when they are delivered (notice.h): the
+ * one-click POST of kith serve is a leave, and answers sooner for it.
+ */
 static void
 tell_owners(const struct mail_ctx *c, const char *address, const char *name,
     const char *event)
@@ -93,8 +97,11 @@ tell_owners(const struct mail_ctx *c, const char *address, const char *name,
 	while (db_step(st) == DB_ROW) {
 		char *o = xstrdup(db_col_str(st, 0));
 
-		notify(c, o, !strcmp(event, "joined") ? "owner-join.txt" :
-		    "owner-leave.txt", address, name, NULL, NULL);
+		if (!strcmp(event, "joined"))
+			notify(c, o, "owner-join.txt", address, name, NULL, NULL);
+		else
+			notice_queue_later(c->db, c->l, o, "owner-leave.txt",
+			    address, name, c->in_reply_to);
 		free(o);
 	}
 	db_cached_done(st);
@@ -225,7 +232,11 @@ membership_leave(const struct mail_ctx *c, const char *address,
 		member_release(&m);
 		return KITH_TEMP;
 	}
-	notify(c, address, "goodbye.txt", address, m.name, NULL, NULL);
+	if (notice_queue_later(c->db, c->l, address, "goodbye.txt", address,
+	    m.name, c->in_reply_to) != KITH_OK) {
+		member_release(&m);
+		return KITH_TEMP;
+	}
 	tell_owners(c, address, m.name, "left");
 	tv_str(outcome_add(out, "left"), "address", address);
 	log_info("membership: '%s' left '%s'", address, c->l->address);

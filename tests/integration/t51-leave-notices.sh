@@ -19,6 +19,7 @@ kith member set team olga@example.org language=cs >/dev/null
 kith member add team "zoe@example.org" --name 'Zoë "Z" Nguyễn: ops <team>' >/dev/null
 kith member set team zoe@example.org language=de >/dev/null
 kith member add team "dan@example.org" >/dev/null
+kith member add team "fay@example.org" --name "Fay" >/dev/null
 send alice@example.org team@example.org "Hello" "first post"
 
 # by email, at 09:00: unsubscribe to team-request@, confirmed by reply
@@ -80,4 +81,20 @@ check(len(mail) == 1 and all(left <= d < left + 60 for d in dates(mail)),
       "the email leave's goodbye is dated 09:00, when Carol left")
 check(str(mail[0]["In-Reply-To"]) == "<leave-yes@test>", "and answers Carol's confirming reply")
 PY
+
+# forget: the queued notices of a leave name the member in their values,
+# not yet in mail; forget drops them as it drops mail that names them
+serve_at "2026-06-01 10:40:00"
+pycheck <<'PY'
+from webtool import *
+r = request("POST", unsub_path("fay@example.org"), body=b"List-Unsubscribe=One-Click",
+            headers={"Content-Type": "application/x-www-form-urlencoded"})
+check(r.status == 200 and not is_member("fay@example.org"), "Fay leaves by one-click (%d)" % r.status)
+PY
+serve_stop
+named="SELECT count(*) FROM outbox_messages WHERE instr(render, 'fay@example.org') > 0"
+assert_ok '[ "$(db "$named")" = 3 ]' "her goodbye and the owners' two notices wait, naming her"
+kith member forget fay@example.org --yes >/dev/null 2>&1
+assert_ok '[ "$(db "$named")" = 0 ] && [ "$(db "SELECT count(*) FROM outbox WHERE state='"'pending'"'")" = 0 ]' \
+	"kith member forget drops them, the owners' copies too"
 finish
