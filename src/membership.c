@@ -217,31 +217,38 @@ membership_join(const struct mail_ctx *c, const char *address,
 }
 
 int
+membership_leave_member(const struct mail_ctx *c, const struct member *m,
+    struct outcome *out)
+{
+	const char *address = m->address;
+
+	/* What the member held goes on at once (feature.h). */
+	if (member_remove(c->db, c->l->id, address) != MEMBER_REMOVED ||
+	    features_left(c, m, now_utc()) != KITH_OK)
+		return KITH_TEMP;
+	if (notice_queue_later(c->db, c->l, address, "goodbye.txt", address,
+	    m->name, c->in_reply_to) != KITH_OK)
+		return KITH_TEMP;
+	tell_owners(c, address, m->name, "left");
+	tv_str(outcome_add(out, "left"), "address", address);
+	log_info("membership: '%s' left '%s'", address, c->l->address);
+	return KITH_OK;
+}
+
+int
 membership_leave(const struct mail_ctx *c, const char *address,
     struct outcome *out)
 {
 	struct member m;
+	int st;
 
 	if (member_find(c->db, c->l->id, address, &m) != KITH_OK) {
 		tv_str(outcome_add(out, "not_member"), "address", address);
 		return KITH_OK;
 	}
-	/* What the member held goes on at once (feature.h). */
-	if (member_remove(c->db, c->l->id, address) != MEMBER_REMOVED ||
-	    features_left(c, &m, now_utc()) != KITH_OK) {
-		member_release(&m);
-		return KITH_TEMP;
-	}
-	if (notice_queue_later(c->db, c->l, address, "goodbye.txt", address,
-	    m.name, c->in_reply_to) != KITH_OK) {
-		member_release(&m);
-		return KITH_TEMP;
-	}
-	tell_owners(c, address, m.name, "left");
-	tv_str(outcome_add(out, "left"), "address", address);
-	log_info("membership: '%s' left '%s'", address, c->l->address);
+	st = membership_leave_member(c, &m, out);
 	member_release(&m);
-	return KITH_OK;
+	return st;
 }
 
 /* A confirmed "subscribe": join, or wait for a moderator on approve lists. */
@@ -660,7 +667,7 @@ membership_unsubscribe_token(const struct mail_ctx *c, const char *token,
 	if (*end == '\0' && member_find_id(c->db, c->l->id, id, &m) == KITH_OK) {
 		if (token_check(c->key, "unsubscribe", c->l->address, m.address,
 		    token, now_utc(), &verified) == 0)
-			st = membership_leave(c, m.address, out);
+			st = membership_leave_member(c, &m, out);
 		member_release(&m);
 	}
 	if (st == KITH_PERM)
