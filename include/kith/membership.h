@@ -66,7 +66,8 @@ int membership_join(const struct mail_ctx *c, const char *address,
  * membership_leave_member - leave now, for m as the caller has just read
  * it inside this same transaction (kith serve's one-click POST, whose
  * token was checked against that row): the same as membership_leave
- * without reading the member again.
+ * without reading the member again.  out may be NULL: a page that shows
+ * no result records.
  */
 int membership_leave_member(const struct mail_ctx *c, const struct member *m,
     struct outcome *out);
