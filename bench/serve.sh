@@ -3,17 +3,20 @@
 # percentiles for RFC 8058's one-click POST and for a list page, with wrk
 # (Debian's wrk) at 100 concurrent connections, and at 10 for comparison.
 #
-#   bench/serve.sh [SECONDS] [MEMBERS]     (default 5 s, 60000 members)
+#   bench/serve.sh [SECONDS] [MEMBERS]     (default 5 s, 80000 members)
 #
 # Each one-click POST unsubscribes a different member, with the token of
 # the List-Unsubscribe URL of that member's own copy of a real post
 # (delivered to maildir first), so every request is a real leave: the
 # member row deleted, the goodbye notice and the owners' notice queued,
-# committed durably (synchronous=FULL).  The list page is GET /l/LIST.
-# Prints wrk's own report for each and one summary line.
+# committed durably (synchronous=FULL); the notices are rendered later,
+# by kith deliver.  The list page is GET /l/LIST.  Prints wrk's own
+# report for each, one summary line, and kith serve's own CPU time (user
+# + system, /proc/PID/stat) per leave, the figure that a machine shared
+# with other work changes least.
 set -eu
 SECS=${1:-5}
-N=${2:-60000}
+N=${2:-80000}
 CONNS=100
 cd "$(dirname "$0")/.."
 TOP=$PWD
@@ -59,9 +62,10 @@ find "$W/mail" -type f -path '*/new/*' -exec grep -h -m1 '^List-Unsubscribe: <ht
 	sed 's|.*<https://lists.bench.example\(/u/[^>]*\)>.*|\1|' | grep '^/u/' | shuf >"$W/paths.txt"
 have=$(wc -l <"$W/paths.txt")
 [ "$have" -ge "$N" ] || { echo "only $have unsubscribe links for $N members" >&2; exit 1; }
-# two runs, each with members of its own
-head -n $((N / 2)) "$W/paths.txt" >"$W/paths100.txt"
-tail -n +$((N / 2 + 1)) "$W/paths.txt" >"$W/paths10.txt"
+# two runs, each with members of its own: 60 % for 100 connections
+N100=$((N * 3 / 5))
+head -n $N100 "$W/paths.txt" >"$W/paths100.txt"
+tail -n +$((N100 + 1)) "$W/paths.txt" >"$W/paths10.txt"
 
 $K serve >"$W/serve.out" 2>"$W/serve.err" &
 SERVE_PID=$!
@@ -98,16 +102,23 @@ THREADS=2
 export PATHS THREADS
 
 members() { sqlite3 "$W/var/kith.db" "SELECT count(*) FROM members"; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVE_PID/stat"; }
 echo "kith $($K --version | cut -d' ' -f2) | $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg) | $N members | wrk -t$THREADS -d${SECS}s | $URL"
 for c in $CONNS 10; do
 	PATHS="$W/paths$c.txt"
 	before=$(members)
+	t0=$(cpu_ticks)
 	echo "== one-click POST /u/TOKEN, $c connections"
 	wrk -t$THREADS -c$c -d"${SECS}s" --latency -s "$W/oneclick.lua" "$URL" |
 		tee "$W/oneclick$c.txt"
-	echo "members who left: $(($before - $(members)))" | tee -a "$W/oneclick$c.txt"
+	sleep 0.5	# the requests wrk left in flight
+	left=$(($before - $(members)))
+	echo "members who left: $left" | tee -a "$W/oneclick$c.txt"
+	echo "kith serve CPU per leave: $(awk -v a="$t0" -v b="$(cpu_ticks)" \
+	    -v n="$left" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f ms",
+	    n ? (b - a) * 1000 / hz / n : 0 }')" | tee -a "$W/oneclick$c.txt"
 	if grep -q "Non-2xx" "$W/oneclick$c.txt"; then
-		echo "warning: the run used up its $((N / 2)) members (the rest" \
+		echo "warning: the run used up its $(wc -l <"$PATHS") members (the rest" \
 		    "were 410s); give more MEMBERS or fewer SECONDS" >&2
 	fi
 done
@@ -126,7 +137,8 @@ summary() { # FILE NAME
 echo "== summary"
 for c in $CONNS 10; do
 	summary "$W/oneclick$c.txt" "one-click POST, $c connections"
-	echo "   ($(awk '/members who left/ { print $NF }' "$W/oneclick$c.txt") members left)"
+	echo "   ($(awk '/members who left/ { print $NF }' "$W/oneclick$c.txt") members left," \
+	    "$(awk '/CPU per leave/ { print $(NF-1), $NF }' "$W/oneclick$c.txt") of kith serve's CPU each)"
 done
 for c in $CONNS 10; do
 	summary "$W/page$c.txt" "list page GET,  $c connections"

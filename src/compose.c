@@ -239,7 +239,7 @@ compose_notice(const struct notice *n, size_t *outlen)
 		mime_part_add(mix, msg);
 		top = mix;
 	}
-	compose_date(now_utc(), date, sizeof(date));
+	compose_date(n->date ? n->date : now_utc(), date, sizeof(date));
 	id = compose_message_id(at ? at + 1 : "localhost");
 	mime_header_addr(top, "From", n->from_name, n->from);
 	mime_header_addr(top, "To", NULL, n->to);

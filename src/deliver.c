@@ -19,6 +19,7 @@
 #include "kith/journal.h"
 #include "kith/log.h"
 #include "kith/lists.h"
+#include "kith/notice.h"
 #include "kith/outbox.h"
 #include "kith/throttle.h"
 #include "kith/tokens.h"
@@ -358,9 +359,12 @@ static char *
 render_copy(struct worker *w, const struct outbox_message *m,
     const struct outbox_item *it, size_t *len)
 {
-	int k = features_renderer(m->render);
+	int k;
 
-	if (k < 0) {
+	if (!strncmp(m->render, NOTICE_RENDER, strlen(NOTICE_RENDER)))
+		return notice_copy(w->db, w->cfg, w->key, m->list_id, m->render,
+		    it->rcpt, len);
+	if ((k = features_renderer(m->render)) < 0) {
 		log_warn("deliver: message %lld: no renderer for '%s'",
 		    (long long)m->id, m->render);
 		return NULL;

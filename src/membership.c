@@ -69,7 +69,11 @@ notify(const struct mail_ctx *c, const char *to, const char *tmpl,
 	return notice_queue(c->db, c->cfg, c->l, &o);
 }
 
-/* Tell the owners about a join or leave, as notify_owners says. */
+/*
+ * Tell the owners about a join or leave, as notify_owners says.  A
+ * leave's notices are rendered when they are delivered (notice.h): the
+ * one-click POST of kith serve is a leave, and answers sooner for it.
+ */
 static void
 tell_owners(const struct mail_ctx *c, const char *address, const char *name,
     const char *event)
@@ -93,8 +97,11 @@ tell_owners(const struct mail_ctx *c, const char *address, const char *name,
 	while (db_step(st) == DB_ROW) {
 		char *o = xstrdup(db_col_str(st, 0));
 
-		notify(c, o, !strcmp(event, "joined") ? "owner-join.txt" :
-		    "owner-leave.txt", address, name, NULL, NULL);
+		if (!strcmp(event, "joined"))
+			notify(c, o, "owner-join.txt", address, name, NULL, NULL);
+		else
+			notice_queue_later(c->db, c->l, o, "owner-leave.txt",
+			    address, name, c->in_reply_to);
 		free(o);
 	}
 	db_cached_done(st);
@@ -210,27 +217,39 @@ membership_join(const struct mail_ctx *c, const char *address,
 }
 
 int
+membership_leave_member(const struct mail_ctx *c, const struct member *m,
+    struct outcome *out)
+{
+	const char *address = m->address;
+
+	/* What the member held goes on at once (feature.h). */
+	if (member_remove(c->db, c->l->id, address) != MEMBER_REMOVED ||
+	    features_left(c, m, now_utc()) != KITH_OK)
+		return KITH_TEMP;
+	if (notice_queue_later(c->db, c->l, address, "goodbye.txt", address,
+	    m->name, c->in_reply_to) != KITH_OK)
+		return KITH_TEMP;
+	tell_owners(c, address, m->name, "left");
+	if (out)	/* a record of 60 values: the web shows none */
+		tv_str(outcome_add(out, "left"), "address", address);
+	log_info("membership: '%s' left '%s'", address, c->l->address);
+	return KITH_OK;
+}
+
+int
 membership_leave(const struct mail_ctx *c, const char *address,
     struct outcome *out)
 {
 	struct member m;
+	int st;
 
 	if (member_find(c->db, c->l->id, address, &m) != KITH_OK) {
 		tv_str(outcome_add(out, "not_member"), "address", address);
 		return KITH_OK;
 	}
-	/* What the member held goes on at once (feature.h). */
-	if (member_remove(c->db, c->l->id, address) != MEMBER_REMOVED ||
-	    features_left(c, &m, now_utc()) != KITH_OK) {
-		member_release(&m);
-		return KITH_TEMP;
-	}
-	notify(c, address, "goodbye.txt", address, m.name, NULL, NULL);
-	tell_owners(c, address, m.name, "left");
-	tv_str(outcome_add(out, "left"), "address", address);
-	log_info("membership: '%s' left '%s'", address, c->l->address);
+	st = membership_leave_member(c, &m, out);
 	member_release(&m);
-	return KITH_OK;
+	return st;
 }
 
 /* A confirmed "subscribe": join, or wait for a moderator on approve lists. */
@@ -649,7 +668,7 @@ membership_unsubscribe_token(const struct mail_ctx *c, const char *token,
 	if (*end == '\0' && member_find_id(c->db, c->l->id, id, &m) == KITH_OK) {
 		if (token_check(c->key, "unsubscribe", c->l->address, m.address,
 		    token, now_utc(), &verified) == 0)
-			st = membership_leave(c, m.address, out);
+			st = membership_leave_member(c, &m, out);
 		member_release(&m);
 	}
 	if (st == KITH_PERM)

@@ -345,25 +345,23 @@ notice_compose(const struct list *l, const char *role, struct notice *nt,
 	return mail;
 }
 
-int
-notice_queue(struct db *db, const struct kith_config *cfg, const struct list *l,
-    const struct notice_opts *o)
+/*
+ * notice_make - notice o on list l rendered and composed: its bytes
+ * (caller frees; *len set), or NULL when its text is missing or wrong
+ * (logged).
+ */
+static char *
+notice_make(struct db *db, const struct kith_config *cfg, const struct list *l,
+    const struct notice_opts *o, size_t *len)
 {
 	struct template_opts to = { l->local, o->lang, o->tz };
 	struct template_out out;
 	struct tvars *tv;
-	char *mail, *bounces, *tz = NULL, err[512] = "";
+	char *mail, *tz = NULL, err[512] = "";
 	char lang[NOTICE_LANG_LEN];
 	struct notice nt;
-	int64_t msg_id;
-	size_t len;
 	int st;
 
-	if (!banned_may_get(db, l, o->tmpl, o->to)) {
-		log_info("notice: nothing sent to banned '%s' on '%s' (%s)",
-		    o->to, l->address, o->tmpl);
-		return KITH_OK;
-	}
 	if (to.tz == NULL)
 		to.tz = tz = list_setting(db, l->id, "timezone");
 	if (to.lang == NULL) {
@@ -378,7 +376,7 @@ notice_queue(struct db *db, const struct kith_config *cfg, const struct list *l,
 	free(tz);
 	if (st < 0) {
 		log_error("notice: %s", err);
-		return KITH_PERM;
+		return NULL;
 	}
 	{
 		char *footer = web_footer(db, cfg, l, &to, o->to, o->key);
@@ -391,7 +389,6 @@ notice_queue(struct db *db, const struct kith_config *cfg, const struct list *l,
 			out.body = all;
 		}
 	}
-	bounces = xasprintf("%s-bounces", l->local);
 	memset(&nt, 0, sizeof(nt));
 	nt.to = o->to;
 	/* the text's own subject, in its language, before the caller's */
@@ -403,15 +400,127 @@ notice_queue(struct db *db, const struct kith_config *cfg, const struct list *l,
 	nt.attach = o->attach;
 	nt.attach_len = o->attach_len;
 	nt.reply = notice_is_reply(o);
-	mail = notice_compose(l, "owner", &nt, &len);
+	nt.date = o->date;
+	mail = notice_compose(l, "owner", &nt, len);
+	template_out_release(&out);
+	return mail;
+}
+
+int
+notice_queue(struct db *db, const struct kith_config *cfg, const struct list *l,
+    const struct notice_opts *o)
+{
+	char *mail, *bounces;
+	int64_t msg_id;
+	size_t len;
+	int st;
+
+	if (!banned_may_get(db, l, o->tmpl, o->to)) {
+		log_info("notice: nothing sent to banned '%s' on '%s' (%s)",
+		    o->to, l->address, o->tmpl);
+		return KITH_OK;
+	}
+	if ((mail = notice_make(db, cfg, l, o, &len)) == NULL)
+		return KITH_PERM;
+	bounces = xasprintf("%s-bounces", l->local);
 	st = outbox_message_add(db, l->id, 0, "notice", bounces, l->domain, NULL,
 	    mail, len, &msg_id);
 	if (st == KITH_OK)
 		st = outbox_rcpt_add(db, msg_id, o->to);
 	free(mail);
-	template_out_release(&out);
 	free(bounces);
 	return st;
+}
+
+/*
+ * The render of a notice queued for later: NOTICE_RENDER, then the
+ * text's name, the time it was queued, the Message-ID it answers ("" for
+ * none), the member's address and the member's name, each on a line of
+ * its own; the name, last, may hold anything.  Addresses stay as they
+ * are, so that forget finds the notices that name one (privacy.c).
+ */
+int
+notice_queue_later(struct db *db, const struct list *l, const char *to,
+    const char *tmpl, const char *member, const char *name,
+    const char *in_reply_to)
+{
+	char *render;
+	int64_t msg_id;
+	int st;
+
+	if (!banned_may_get(db, l, tmpl, to)) {
+		log_info("notice: nothing sent to banned '%s' on '%s' (%s)",
+		    to, l->address, tmpl);
+		return KITH_OK;
+	}
+	/* one that could not be a header line never is one (compose.c) */
+	if (in_reply_to == NULL || strpbrk(in_reply_to, "\r\n"))
+		in_reply_to = "";
+	render = xasprintf(NOTICE_RENDER "%s\n%lld\n%s\n%s\n%s", tmpl,
+	    (long long)now_utc(), in_reply_to, member, name ? name : "");
+	st = outbox_render_add(db, l->id, l->local, l->domain, "notice", render,
+	    &msg_id);
+	if (st == KITH_OK)
+		st = outbox_rcpt_add(db, msg_id, to);
+	free(render);
+	return st;
+}
+
+/* 1 when tmpl is one of notice_schema's texts. */
+static int
+notice_known(const char *tmpl)
+{
+	for (size_t i = 0; i < notice_nschema; i++)
+		if (!strcmp(notice_schema[i].name, tmpl))
+			return 1;
+	return 0;
+}
+
+char *
+notice_copy(struct db *db, const struct kith_config *cfg,
+    const struct token_key *key, int64_t list_id, const char *render,
+    const char *rcpt, size_t *len)
+{
+	size_t pre = strlen(NOTICE_RENDER);
+	char *copy, *f[5], *p, *mail = NULL;
+	struct template_var vars[2];
+	struct notice_opts o;
+	struct list l;
+	int i;
+
+	if (strncmp(render, NOTICE_RENDER, pre))
+		return NULL;
+	p = copy = xstrdup(render + pre);
+	for (i = 0; i < 4 && p; i++) {
+		f[i] = p;
+		if ((p = strchr(p, '\n')) != NULL)
+			*p++ = '\0';
+	}
+	f[4] = p;
+	if (p == NULL || !notice_known(f[0])) {
+		log_error("notice: an outbox notice that is not one of Kith's");
+		free(copy);
+		return NULL;
+	}
+	if (list_find_id(db, list_id, &l) != KITH_OK) {
+		log_warn("notice: %s to '%s': its list is gone", f[0], rcpt);
+		free(copy);
+		return NULL;
+	}
+	vars[0] = (struct template_var){ "member.address", f[3] };
+	vars[1] = (struct template_var){ "member.name", f[4] };
+	memset(&o, 0, sizeof(o));
+	o.to = rcpt;
+	o.tmpl = f[0];
+	o.vars = vars;
+	o.nvars = 2;
+	o.in_reply_to = *f[2] ? f[2] : NULL;
+	o.key = key;
+	o.date = strtoll(f[1], NULL, 10);
+	mail = notice_make(db, cfg, &l, &o, len);
+	list_release(&l);
+	free(copy);
+	return mail;
 }
 
 int

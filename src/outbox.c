@@ -9,14 +9,17 @@
 #include "kith/outbox.h"
 #include "kith/util.h"
 
-int
-outbox_message_add(struct db *db, int64_t list_id, int64_t post_id,
+/* message_insert - one outbox_messages row; render "" when it has bytes. */
+static int
+message_insert(struct db *db, int64_t list_id, int64_t post_id,
     const char *kind, const char *bounce_local, const char *domain,
-    const char *unsubscribe, const char *data, size_t len, int64_t *id)
+    const char *unsubscribe, const char *data, size_t len, const char *render,
+    int64_t *id)
 {
 	struct db_stmt *st = db_cached(db, "INSERT INTO outbox_messages("
 	    "list_id, post_id, kind, bounce_local, domain, data, created, "
-	    "unsubscribe) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+	    "unsubscribe, render) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	    "RETURNING id");
 	int rc;
 
 	if (st == NULL)
@@ -31,6 +34,7 @@ outbox_message_add(struct db *db, int64_t list_id, int64_t post_id,
 	db_bind_blob(st, 6, data, (int)len);
 	db_bind_int64(st, 7, now_utc());
 	db_bind_text(st, 8, unsubscribe ? unsubscribe : "", -1);
+	db_bind_text(st, 9, render, -1);
 	*id = 0;
 	while ((rc = db_step(st)) == DB_ROW)
 		*id = db_col_int64(st, 0);
@@ -38,6 +42,15 @@ outbox_message_add(struct db *db, int64_t list_id, int64_t post_id,
 	if (rc != DB_DONE)
 		return db_status(rc);
 	return KITH_OK;
+}
+
+int
+outbox_message_add(struct db *db, int64_t list_id, int64_t post_id,
+    const char *kind, const char *bounce_local, const char *domain,
+    const char *unsubscribe, const char *data, size_t len, int64_t *id)
+{
+	return message_insert(db, list_id, post_id, kind, bounce_local, domain,
+	    unsubscribe, data, len, "", id);
 }
 
 int
@@ -74,12 +87,10 @@ outbox_render_add(struct db *db, int64_t list_id, const char *list_local,
     int64_t *msg_id)
 {
 	char *bounce = xasprintf("%s-bounces", list_local);
-	int st = outbox_message_add(db, list_id, 0, kind, bounce, domain, NULL,
-	    "", 0, msg_id);
+	/* one INSERT: a leave queues two of these (notice.h) */
+	int st = message_insert(db, list_id, 0, kind, bounce, domain, NULL, "",
+	    0, render, msg_id);
 
-	if (st == KITH_OK)
-		st = db_exec(db, "UPDATE outbox_messages SET render=? WHERE id=?",
-		    "ti", render, *msg_id);
 	free(bounce);
 	return st;
 }

@@ -54,7 +54,7 @@ const struct privacy_table privacy_tables[] = {
 	    "as --posts says (keep, anonymise, delete); other posts that quote "
 	    "the address have it replaced unless keep" },
 	BY_WHOM("posts_removed"),
-	{ "outbox_messages", ",data,", "id IN (SELECT message_id FROM outbox "
+	{ "outbox_messages", ",data,render,", "id IN (SELECT message_id FROM outbox "
 	    "WHERE rcpt=?1)", ",data,", NULL, "every queued mail that names the "
 	    "address is dropped (with keep: not copies of their posts)" },
 	{ "outbox", ",rcpt,member_id,", "rcpt=?1", NULL,
@@ -100,7 +100,7 @@ const size_t privacy_ntables = sizeof(privacy_tables) /
 const char *const privacy_columns[] = {
 	"address", "sender", "sender_name", "name", "rcpt", "member_id",
 	"envelope_from", "envelope_to", "pattern", "by", "scope", "raw", "data",
-	"hash", "commands", NULL
+	"hash", "commands", "render", NULL
 };
 
 int
@@ -667,7 +667,8 @@ forget_outbox(struct db *db, const char *addr, enum privacy_posts mode,
     struct buf *report)
 {
 	int st = db_exec(db, "DELETE FROM outbox_messages WHERE (id IN (SELECT "
-	    "message_id FROM outbox WHERE rcpt=?1) OR " MENTIONS("data") ") AND "
+	    "message_id FROM outbox WHERE rcpt=?1) OR " MENTIONS("data") " OR "
+	    MENTIONS_TEXT("render") ") AND "
 	    "(?2<>0 OR kind NOT IN ('post', 'digest'))", "tI", addr,
 	    mode != PRIVACY_POSTS_KEEP);
 

@@ -765,6 +765,68 @@ parse(const char *text, const char *where, int line, struct node **out,
 	return rc;
 }
 
+/*
+ * The texts this thread parsed lately, newest in the next slot: kith
+ * serve renders the same few pages and notices for every request, and
+ * parsing was about half of rendering one.  Keyed by the whole text (a
+ * copy, which the nodes point into), where it is from and its first
+ * line, so that a text changed on disk is parsed anew.  Per thread: the
+ * nodes are only read while they are evaluated, and no lock is needed.
+ */
+#define PARSED_MAX 32
+struct parsed {
+	char *text, *where;
+	int line;
+	struct node *nodes;
+};
+static _Thread_local struct parsed parsed[PARSED_MAX];
+static _Thread_local unsigned parsed_next;
+
+static void
+parsed_clear(void)
+{
+	for (size_t i = 0; i < PARSED_MAX; i++) {
+		node_free(parsed[i].nodes);
+		free(parsed[i].text);
+		free(parsed[i].where);
+		memset(&parsed[i], 0, sizeof(parsed[i]));
+	}
+}
+
+/* parse_kept - parse's nodes for text into *out (borrowed: this
+ * thread's cache keeps them), parsed now or before; -1 with err when the
+ * text does not parse. */
+static int
+parse_kept(const char *text, const char *where, int line,
+    const struct node **out, char *err, size_t errlen)
+{
+	struct parsed *p;
+
+	for (size_t i = 0; i < PARSED_MAX; i++) {
+		p = &parsed[i];
+		if (p->text && p->line == line && !strcmp(p->where, where ?
+		    where : "") && !strcmp(p->text, text)) {
+			*out = p->nodes;
+			return 0;
+		}
+	}
+	p = &parsed[parsed_next++ % PARSED_MAX];
+	node_free(p->nodes);
+	free(p->text);
+	free(p->where);
+	memset(p, 0, sizeof(*p));
+	p->text = xstrdup(text);
+	if (parse(p->text, where, line, &p->nodes, err, errlen) < 0) {
+		free(p->text);
+		p->text = NULL;
+		return -1;
+	}
+	p->where = xstrdup(where ? where : "");
+	p->line = line;
+	*out = p->nodes;
+	return 0;
+}
+
 /* names_walk - every value name the nodes read, into the set. */
 static void
 names_walk(const struct node *n, char ***set, size_t *count)
@@ -890,6 +952,7 @@ template_cache_clear(void)
 	kept_clear();
 	for (size_t i = 0; i < sizeof(cache) / sizeof(cache[0]); i++)
 		slot_empty(i);
+	parsed_clear();
 }
 
 static int
@@ -1365,11 +1428,11 @@ expand(const char *text, int line, struct eval *proto,
     const struct tvars *tv, int html, char **out)
 {
 	struct eval ev = *proto;
-	struct node *nodes;
+	const struct node *nodes;
 	int rc;
 
 	*out = NULL;
-	if (parse(text, ev.where, line, &nodes, ev.err, ev.errlen) < 0)
+	if (parse_kept(text, ev.where, line, &nodes, ev.err, ev.errlen) < 0)
 		return -1;
 	buf_init(&ev.out);
 	buf_adds(&ev.out, "");
@@ -1377,7 +1440,6 @@ expand(const char *text, int line, struct eval *proto,
 	ev.scope[0] = tv;
 	ev.nscope = 1;
 	rc = eval_seq(&ev, nodes);
-	node_free(nodes);
 	proto->lang = ev.lang;
 	if (rc < 0) {
 		buf_release(&ev.out);

@@ -75,6 +75,8 @@ struct notice {
 	const char *attach;	/* a message attached as message/rfc822, or NULL */
 	size_t attach_len;
 	int reply;		/* 1: it answers a message from its recipient */
+	int64_t date;		/* its Date:, when it was made earlier than it
+				 * is composed (notice_copy); 0: now */
 };
 
 /*

@@ -30,6 +30,7 @@
 #include "kith/util.h"
 
 struct db;
+struct member;
 
 #define APPROVE_TTL (30 * 86400)	/* a request to join an approve list */
 
@@ -61,6 +62,15 @@ int membership_check(const struct mail_ctx *c, const char *address,
  */
 int membership_join(const struct mail_ctx *c, const char *address,
     const char *name, struct outcome *out);
+/*
+ * membership_leave_member - leave now, for m as the caller has just read
+ * it inside this same transaction (kith serve's one-click POST, whose
+ * token was checked against that row): the same as membership_leave
+ * without reading the member again.  out may be NULL: a page that shows
+ * no result records.
+ */
+int membership_leave_member(const struct mail_ctx *c, const struct member *m,
+    struct outcome *out);
 int membership_leave(const struct mail_ctx *c, const char *address,
     struct outcome *out);
 

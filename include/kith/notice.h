@@ -59,6 +59,7 @@ struct notice_opts {
 					 * it loaded (the preference link of
 					 * the footer); NULL: read from the
 					 * secret file */
+	int64_t date;			/* its Date:; 0: now */
 };
 
 /*
@@ -69,6 +70,33 @@ struct notice_opts {
  */
 int notice_queue(struct db *db, const struct kith_config *cfg,
     const struct list *l, const struct notice_opts *o);
+
+/*
+ * notice_queue_later - queue notice tmpl to `to` about a member (its
+ * values member.address and member.name, besides the list's), answering
+ * in_reply_to (or NULL), to be rendered when it is delivered
+ * (notice_copy) rather than now: what a member's leave sends, so that
+ * the one-click POST does not render mail.  The copy is made of the
+ * same values in the same way as notice_queue would make it now, and is
+ * dated now; the reader's language and footer are looked up when it is
+ * made.  Bans as notice_queue.  KITH_OK, KITH_TEMP.
+ */
+int notice_queue_later(struct db *db, const struct list *l, const char *to,
+    const char *tmpl, const char *member, const char *name,
+    const char *in_reply_to);
+
+/* The render of outbox messages notice_queue_later queued ("notice:..."). */
+#define NOTICE_RENDER "notice:"
+
+/*
+ * notice_copy - the bytes of a notice notice_queue_later queued for
+ * rcpt on list list_id, whose outbox render is render (caller frees,
+ * *len set); NULL when it cannot be made (the list is gone, the text is
+ * broken: logged).  At delivery, with its connection and the site's key.
+ */
+char *notice_copy(struct db *db, const struct kith_config *cfg,
+    const struct token_key *key, int64_t list_id, const char *render,
+    const char *rcpt, size_t *len);
 
 /*
  * notice_rate_ok - 1 when a notice of kind may go to address now: at

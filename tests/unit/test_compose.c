@@ -133,7 +133,7 @@ START_TEST(test_notice)
 	struct notice nt = { "Team \"A\"", "team-owner@example.org",
 		"x@example.net", "Subject\r\nBcc: evil@example.com", "id@x",
 		"team-confirm+t@example.org", "<team.example.org>",
-		"line one\nline two\n", NULL, 0, 1 };
+		"line one\nline two\n", NULL, 0, 1, 0 };
 	char *n = compose_notice(&nt, &len);
 
 	ck_assert_msg(strstr(n, "Auto-Submitted: auto-replied\r\n"), "%s", n);
@@ -146,6 +146,12 @@ START_TEST(test_notice)
 	ck_assert_msg(!strstr(n, "\nBcc:"), "header injection: %s", n);
 	ck_assert_msg(strstr(n, "\r\n\r\nline one\r\nline two\r\n"), "%s", n);
 	free(n);
+	/* made earlier than composed (a leave's notice, at delivery) */
+	nt.date = 1780304400;	/* 2026-06-01 09:00:00 UTC */
+	n = compose_notice(&nt, &len);
+	ck_assert_msg(strstr(n, "Date: Mon, 01 Jun 2026 09:00:00 +0000\r\n"), "%s", n);
+	free(n);
+	nt.date = 0;
 	nt.attach = "Subject: held\n\nbody\n";
 	nt.attach_len = strlen(nt.attach);
 	n = compose_notice(&nt, &len);

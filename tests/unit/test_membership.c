@@ -1,15 +1,18 @@
-/* test_membership - reading replies and proving senders, table-driven. */
+/* test_membership - reading replies, proving senders, a leave's notices. */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kith/compose.h"
 #include "kith/config.h"
 #include "kith/db.h"
 #include "kith/lists.h"
 #include "kith/members.h"
 #include "kith/membership.h"
+#include "kith/notice.h"
+#include "kith/outbox.h"
 #include "kith/reply.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
@@ -348,6 +351,135 @@ START_TEST(test_member_refs_indexed)
 }
 END_TEST
 
+/*
+ * A leave's notices are rendered at delivery (notice_queue_later, then
+ * notice_copy): byte for byte what notice_queue made of the same values
+ * at the leave (the Message-ID aside, which is new for every mail),
+ * whatever the member's name holds, and dated when the member left.
+ */
+static const struct {
+	const char *name, *in_reply_to;
+} later_cases[] = {
+	{ "Bob", NULL },
+	{ "", "req@test" },
+	{ "Zoë \"Z\" Nguyễn: <ops>", "a@b" },
+	{ "Ann\nBcc: evil@example.com\n\nbody", NULL },	/* last, kept whole */
+	{ "Cy", "bad\r\nBcc: evil@example.com" },	/* never a header */
+};
+
+/* m's bytes with the Message-ID's value blanked; caller frees. */
+static char *
+without_id(const char *m)
+{
+	char *s = xstrdup(m), *p = strstr(s, "Message-ID: <"), *e;
+
+	ck_assert_ptr_nonnull(p);
+	p += 13;
+	e = strchr(p, '>');
+	ck_assert_ptr_nonnull(e);
+	memmove(p, e, strlen(e) + 1);
+	return s;
+}
+
+START_TEST(test_leave_later)
+{
+	struct kith_config cfg;
+	char dir[256], err[256], *later, *now_bytes, *a, *b, date[64];
+	struct db *db = unit_db(dir, sizeof(dir));
+	struct list l;
+	struct mail_ctx c;
+	struct outcome out;
+	struct db_stmt *st;
+	char *render[4], *rcpt[4];
+	int64_t created[4];
+	int n = 0;
+
+	ck_assert_ptr_nonnull(db);
+	ck_assert_int_eq(config_load(&cfg, "/dev/null", err, sizeof(err)), 0);
+	ck_assert_int_eq(list_create(db, "team@example.org",
+	    "alice@example.org", "Team", "", err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(list_find(db, "team", &l, err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(list_setting_set(db, l.id, "notify_owners", "each",
+	    err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(member_add(db, l.id, "m@example.net",
+	    later_cases[_i].name), MEMBER_ADDED);
+	c = (struct mail_ctx){ &cfg, db, NULL, &l, later_cases[_i].in_reply_to,
+	    NULL };
+	outcome_init(&out);
+	ck_assert_int_eq(membership_leave(&c, "m@example.net", &out), KITH_OK);
+	outcome_release(&out);
+	st = db_prepare(db, "SELECT m.render, o.rcpt, m.created, length(m.data) "
+	    "FROM outbox o JOIN outbox_messages m ON m.id=o.message_id "
+	    "ORDER BY o.id");
+	while (db_step(st) == DB_ROW && n < 4) {
+		ck_assert_int_eq(db_col_int64(st, 3), 0);	/* no bytes yet */
+		render[n] = db_col_text(st, 0);
+		rcpt[n] = db_col_text(st, 1);
+		created[n++] = db_col_int64(st, 2);
+	}
+	db_finalize(st);
+	ck_assert_int_eq(n, 2);	/* the goodbye, the owner's notice */
+	for (int k = 0; k < n; k++) {
+		const char *tmpl = strchr(render[k], ':') + 1;
+		char *nl = strchr(tmpl, '\n');
+		struct template_var vars[] = {
+			{ "member.address", "m@example.net" },
+			{ "member.name", later_cases[_i].name },
+		};
+		struct notice_opts o;
+		struct outbox_message m;
+		size_t len;
+		int64_t id;
+
+		later = notice_copy(db, &cfg, NULL, l.id, render[k], rcpt[k],
+		    &len);
+		ck_assert_ptr_nonnull(later);
+		ck_assert_uint_eq(len, strlen(later));
+		compose_date(created[k], date, sizeof(date));
+		ck_assert_msg(strstr(later, date) != NULL, "case %d: not dated "
+		    "%s: %s", _i, date, later);
+		/* what the request made of the same values before */
+		memset(&o, 0, sizeof(o));
+		o.to = rcpt[k];
+		*nl = '\0';
+		o.tmpl = tmpl;
+		o.vars = vars;
+		o.nvars = 2;
+		o.in_reply_to = later_cases[_i].in_reply_to;
+		o.date = created[k];
+		ck_assert_int_eq(notice_queue(db, &cfg, &l, &o), KITH_OK);
+		id = db_int(db, 0, NULL, "SELECT max(id) FROM outbox_messages",
+		    "");
+		ck_assert_int_eq(outbox_message_load(db, id, &m), KITH_OK);
+		now_bytes = m.data;
+		a = without_id(later);
+		b = without_id(now_bytes);
+		ck_assert_msg(!strcmp(a, b), "case %d, %s to %s:\n%s\n---\n%s",
+		    _i, tmpl, rcpt[k], a, b);
+		/* nothing of the values splits the header */
+		*strstr(a, "\r\n\r\n") = '\0';
+		ck_assert_msg(strstr(a, "\nBcc:") == NULL, "case %d: %s", _i, a);
+		free(a);
+		free(b);
+		free(later);
+		outbox_message_release(&m);
+		free(render[k]);
+		free(rcpt[k]);
+	}
+	/* what is not one of Kith's, or of a list that is gone, is no mail */
+	ck_assert_ptr_null(notice_copy(db, &cfg, NULL, l.id,
+	    "notice:../../etc/passwd\n1\n\nx\ny", "m@example.net", NULL));
+	ck_assert_ptr_null(notice_copy(db, &cfg, NULL, l.id,
+	    "notice:goodbye.txt\n1\n", "m@example.net", NULL));
+	ck_assert_ptr_null(notice_copy(db, &cfg, NULL, l.id + 1,
+	    "notice:goodbye.txt\n1\n\nx\ny", "m@example.net", NULL));
+	list_release(&l);
+	config_release(&cfg);
+	db_close(db);
+	unit_rmdir(dir);
+}
+END_TEST
+
 Suite *
 membership_suite(void)
 {
@@ -365,6 +497,10 @@ membership_suite(void)
 	tcase_add_loop_test(tc, test_confirm, 0,
 	    (int)(sizeof(confirm_cases) / sizeof(confirm_cases[0])));
 	tcase_add_test(tc, test_member_refs_indexed);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("leaves");
+	tcase_add_loop_test(tc, test_leave_later, 0,
+	    (int)(sizeof(later_cases) / sizeof(later_cases[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -568,7 +568,7 @@ START_TEST(test_notice)
 		"turisti-owner@example.cz", "petr@example.org",
 		"Váš příspěvek čeká na schválení moderátorem konference "
 		"Pražští turisté", NULL, NULL, "<turisti.example.cz>",
-		"Dobrý den,\nváš příspěvek čeká.\n", post, sizeof(post) - 1, 1 };
+		"Dobrý den,\nváš příspěvek čeká.\n", post, sizeof(post) - 1, 1, 0 };
 	char *n = compose_notice(&nt, NULL), *head;
 	const char *body, *p, *e;
 

@@ -858,6 +858,72 @@ START_TEST(test_notice_subject)
 }
 END_TEST
 
+/*
+ * Each thread keeps the texts it parsed (kith serve renders the same
+ * pages for every request): the same text again gives the same result
+ * from the kept nodes, and another text from the same place, or one
+ * that does not parse, is never answered with what was kept.
+ */
+START_TEST(test_parsed_kept)
+{
+	struct template_opts o = { NULL, NULL, NULL };
+	struct tvars *tv = values();
+	struct template_out out;
+	char err[512], *first[NCASES];
+	static const struct {
+		const char *text, *body;	/* body NULL: an error */
+	} seq[] = {
+		{ "A {{kept.name}}", "A Hana" },
+		{ "B {{kept.name}}", "B Hana" },
+		{ "A {{kept.name}}", "A Hana" },
+		{ "", "" },
+		{ "{{#if}}x{{/if}}", NULL },
+		{ "{{#if}}x{{/if}}", NULL },
+		{ "A {{kept.name}}", "A Hana" },
+	};
+
+	tv_str(tv, "kept.name", "Hana");
+	for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+		int rc = template_string(seq[i].text, "k.txt", &o, tv, &out, err,
+		    sizeof(err));
+
+		if (seq[i].body == NULL) {
+			ck_assert_msg(rc < 0 && strstr(err, "takes one name"),
+			    "step %zu: %s", i, rc < 0 ? err : out.body);
+			continue;
+		}
+		ck_assert_msg(rc == 0 && !strcmp(out.body, seq[i].body),
+		    "step %zu: '%s'", i, rc == 0 ? out.body : err);
+		template_out_release(&out);
+	}
+	/* every construct twice in one thread: the second time from the kept
+	 * nodes, the same bytes */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < NCASES; i++) {
+			struct template_opts co = { NULL, cases[i].lang,
+			    cases[i].tz };
+			struct tvars *cv = values();
+			int rc = template_string(cases[i].text, cases[i].where,
+			    &co, cv, &out, err, sizeof(err));
+			char *got = rc == 0 ? xasprintf("%s|%s", out.subject ?
+			    out.subject : "", out.body) : xasprintf("E %s", err);
+
+			if (rc == 0)
+				template_out_release(&out);
+			if (pass == 0)
+				first[i] = got;
+			else {
+				ck_assert_msg(!strcmp(first[i], got), "%s: '%s' "
+				    "then '%s'", cases[i].what, first[i], got);
+				free(first[i]);
+				free(got);
+			}
+			tv_free(cv);
+		}
+	tv_free(tv);
+}
+END_TEST
+
 Suite *
 template_suite(void)
 {
@@ -866,6 +932,7 @@ template_suite(void)
 	TCase *files = tcase_create("files");
 
 	tcase_add_loop_test(tc, test_constructs, 0, NCASES);
+	tcase_add_test(tc, test_parsed_kept);
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_garbage);
 	tcase_set_timeout(tc, 30);
