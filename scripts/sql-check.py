@@ -522,6 +522,14 @@ def sqlite_db(schema_db):
                        "WHERE sql IS NOT NULL ORDER BY rowid").fetchall()
     src.close()
     db = sqlite3.connect(":memory:")
+    # the backend's own function (db_sqlite.c; db_pg_schema.c on
+    # PostgreSQL): a raw message that names an address
+    db.create_function("kith_mentions", 2,
+                       lambda hay, needle: None if hay is None or
+                       needle is None else int(needle.encode() in bytes(
+                           hay if isinstance(hay, bytes) else
+                           hay.encode()).lower()),
+                       deterministic=True)
     shadow = re.compile(r"^posts_fts_(data|idx|content|docsize|config)$")
     later = []
     for typ, name, sql in rows:

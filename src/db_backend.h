@@ -90,6 +90,10 @@ struct db_ops {
 	int (*group_open)(struct db *db);
 	int (*group_close)(struct db *db);
 
+	/* the archive's search (db.h's db_search_posts) */
+	int (*search_posts)(struct db *db, const struct db_search *q,
+	    int (*fn)(const struct db_search_hit *, void *), void *ctx);
+
 	/* optional (NULL: nothing to do, or "not on this backend") */
 	void (*keep_wal)(struct db *db, int busy_ms);
 	void (*scrub_later)(struct db *db);

@@ -1167,6 +1167,7 @@ const struct db_ops db_pg_ops = {
 	.read_begin = pg_read_begin,
 	.group_open = pg_group_open,
 	.group_close = pg_group_close,
+	.search_posts = db_pg_search_posts,
 	/* checkpoints, erasure of free pages and file backups: PostgreSQL
 	 * does its own (VACUUM, pg_dump, replication) */
 };

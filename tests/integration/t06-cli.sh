@@ -11,7 +11,7 @@ assert_ok '[ "$(code kith list ls)" = 78 ] && grep -q "run .kith init. first" "$
 assert_ok '[ "$(code kith init)" = 0 ] && [ "$(code kith init)" = 0 ]' "kith init twice: exit 0 both times"
 assert_ok '[ "$(stat -c %a "$T/var/secret")" = 600 ]' "the site secret is mode 0600"
 assert_ok '[ "$(stat -c %s "$T/var/secret")" = 32 ]' "the site secret holds 32 random bytes"
-assert_ok '[ "$(sqlite3 "$T/var/kith.db" "PRAGMA user_version")" = 18 ] && [ "$(sqlite3 "$T/var/kith.db" "PRAGMA journal_mode")" = wal ]' "schema version 18, WAL"
+assert_ok '[ "$(sqlite3 "$T/var/kith.db" "PRAGMA user_version")" = 19 ] && [ "$(sqlite3 "$T/var/kith.db" "PRAGMA journal_mode")" = wal ]' "schema version 19, WAL"
 
 for c in init check list member receive deliver cron queue archive quarantine mod ban; do
 	out=$(kith $c --help 2>&1)
