@@ -719,6 +719,14 @@ const char *const db_pg_migrations[] = {
 	"  END LOOP;"
 	"  RETURN q::tsquery;"
 	"  END $$;"
+	/* the marks of a hit (ts_headline, db_pg_search.c): a word as
+	 * written is found without its diacritics too (unaccent's rules,
+	 * close to kith_fold's for Latin and Greek) */
+	"CREATE EXTENSION IF NOT EXISTS unaccent;"
+	"CREATE TEXT SEARCH CONFIGURATION kith_marks (COPY = simple);"
+	"ALTER TEXT SEARCH CONFIGURATION kith_marks ALTER MAPPING FOR word,"
+	"  hword, hword_part, numword, numhword, hword_numpart WITH unaccent,"
+	"  simple;"
 	"DROP INDEX posts_search;"
 	"CREATE INDEX posts_search ON posts USING GIN"
 	"  (kith_vector(subject, body)) WHERE archived<>0;"

@@ -17,8 +17,8 @@
  * and Korean runs do not rank (newest first among them).  As on sqlite,
  * without a filter (from:, dates) only the newest RANK_WINDOW matches
  * are ranked.  The subject is marked and the body's snippet made by
- * ts_headline (words as written; a word with diacritics is found but
- * left unmarked), the runs marked here.
+ * ts_headline (with unaccent's folding, kith_marks: nearly always the
+ * words kith_fold found), the runs marked here.
  */
 #include "config.h"
 
@@ -319,9 +319,9 @@ ranked_sql(const struct db_search *q, const struct terms *ts,
 	if (hl) {
 		int h = arg(a, 't', hl, 0);
 
-		buf_addf(&b, "ts_headline('simple', p.subject, ?%d::tsquery, "
+		buf_addf(&b, "ts_headline('kith_marks', p.subject, ?%d::tsquery, "
 		    "'HighlightAll=true, StartSel=\x01, StopSel=\x02'), "
-		    "ts_headline('simple', p.body, ?%d::tsquery, 'MaxWords=24, "
+		    "ts_headline('kith_marks', p.body, ?%d::tsquery, 'MaxWords=24, "
 		    "MinWords=12, ShortWord=0, StartSel=\x01, StopSel=\x02'), ",
 		    h, h);
 	} else
