@@ -23,7 +23,17 @@ trap 'serve_stop; sh "$KITH_SRCDIR/scripts/pg-stop.sh" "$PGD" >/dev/null 2>&1; r
 if ! DSN=$(sh "$KITH_SRCDIR/scripts/pg-start.sh" "$PGD" 2>"$T/pg-start.err"); then
 	cat "$T/pg-start.err"
 	assert_ok false "a private PostgreSQL cluster starts"
-	finish
+	
+# The unit tests that hold both backends to the same answers
+# (tests/unit/test_pg_search.c: kith_mentions byte by byte, the
+# waitlist's first come, forgotten votes, a post of a megabyte of
+# distinct words) on this cluster, as t50 runs test_db_pg.
+env -u LD_PRELOAD -u FAKETIME CK_RUN_SUITE=pg_search "KITH_TEST_PG_DSN=$DSN" \
+	"$KITH_SRCDIR/tests/unit/run_unit" > "$T/unit.out" 2>&1
+rc=$?
+assert_ok '[ $rc = 0 ] && grep -q "100%: Checks: [1-9][0-9]*, Failures: 0, Errors: 0" "$T/unit.out"' \
+	"test_pg_search on sqlite and PostgreSQL: $(grep "Checks:" "$T/unit.out") $(grep -m3 ":[EF]:" "$T/unit.out")"
+finish
 fi
 pq() { "$PGBIN/psql" "$DSN" -XtAq -c "$1"; }
 export T
@@ -228,4 +238,14 @@ assert_ok '[ -z "$(nums frank)" ] && [ "$(nums forgotten)" = "#8 " ]' "the post 
 use lite
 assert_ok '[ -z "$(nums frank)" ] && [ "$(nums forgotten)" = "#8 " ]' "(so on sqlite)"
 assert_ok '[ "$(pq "SELECT count(*) FROM posts WHERE kith_mentions(raw, '"'frank@elsewhere.example'"')")" = 0 ]' "no raw message in PostgreSQL names the address any more"
+
+# The unit tests that hold both backends to the same answers
+# (tests/unit/test_pg_search.c: kith_mentions byte by byte, the
+# waitlist's first come, forgotten votes, a post of a megabyte of
+# distinct words) on this cluster, as t50 runs test_db_pg.
+env -u LD_PRELOAD -u FAKETIME CK_RUN_SUITE=pg_search "KITH_TEST_PG_DSN=$DSN" \
+	"$KITH_SRCDIR/tests/unit/run_unit" > "$T/unit.out" 2>&1
+rc=$?
+assert_ok '[ $rc = 0 ] && grep -q "100%: Checks: [1-9][0-9]*, Failures: 0, Errors: 0" "$T/unit.out"' \
+	"test_pg_search on sqlite and PostgreSQL: $(grep "Checks:" "$T/unit.out") $(grep -m3 ":[EF]:" "$T/unit.out")"
 finish
