@@ -1,6 +1,6 @@
 /*
  * db_pg_schema - the PostgreSQL schema, equivalent to what sqlite's
- * migrations (db.c) leave at DB_SCHEMA_VERSION 18: the same tables,
+ * migrations (db_sqlite.c) leave at DB_SCHEMA_VERSION: the same tables,
  * columns, defaults, keys, foreign keys, indexes and the triggers that
  * keep member_log, threads and archive_months, in PostgreSQL's words.
  *
@@ -21,17 +21,17 @@
  * Full-text search.  sqlite's posts_fts (FTS5 with the "kith"
  * tokenizer, fts.c), its triggers and posts_fts_queue have no twin:
  * PostgreSQL keeps its own indexes of the archived posts as they
- * change, and a GIN index takes a whole group commit's posts at once
- * (its pending list), which is what posts_fts_queue does for FTS5.
- * Search on PostgreSQL matches words with
- *   to_tsvector('simple', subject || ' ' || body) @@ <tsquery>
- * (words lowered, no stemming, as the kith tokenizer; diacritics are
- * not folded), through posts_search, and Chinese, Japanese and Korean
+ * change (an insert, a removal, forget's rewrite of a post), and a GIN
+ * index takes a whole group commit's posts at once (its pending list),
+ * which is what posts_fts_queue does for FTS5.  Since schema 19 words
+ * are matched with kith_vector(subject, body) @@ kith_query(...) through
+ * posts_search (words folded as the kith tokenizer folds them: case,
+ * diacritics; split where it splits), and Chinese, Japanese and Korean
  * text, which has no spaces between words, by substring with the
- * trigram index posts_trgm (pg_trgm: (subject || ' ' || body) ILIKE
+ * trigram index posts_trgm (pg_trgm: (subject || ' ' || body) LIKE
  * '%...%'), where FTS5 matches pairs of characters.  Both indexes hold
  * archived posts only, as posts_fts does.  The queries themselves are
- * the backend's (archive_search's FTS5 MATCH is sqlite's).
+ * the backend's (db_pg_search.c).
  *
  * Times the database would make up itself (members_left's unixepoch())
  * are extract(epoch from now()): the server's clock, where sqlite's is
