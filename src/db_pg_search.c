@@ -7,7 +7,8 @@
  *  - its words, folded and split as the sqlite tokenizer does (the
  *    schema's kith_words: diacritics of every script, case), as a
  *    tsquery (kith_query: a phrase's words in a row, a prefix, weight A
- *    for subject:) against the GIN index posts_search (kith_vector);
+ *    for subject:) against posts.search (kith_vector, a generated
+ *    column) and its GIN index posts_search;
  *  - its Chinese, Japanese and Korean runs, which have no spaces between
  *    words, by substring (LIKE '%run%') with the trigram index
  *    posts_trgm, where FTS5 matches pairs of characters: the same posts.
@@ -228,7 +229,7 @@ add_term(struct buf *b, struct args *a, const struct term *t)
 	int parts = 0;
 
 	if (t->tsq) {
-		buf_adds(b, "kith_vector(p.subject, p.body) @@ ");
+		buf_adds(b, "p.search @@ ");
 		add_text(b, a, t->tsq);
 		buf_adds(b, "::tsquery");
 		parts++;
@@ -328,12 +329,12 @@ ranked_sql(const struct db_search *q, const struct terms *ts,
 		buf_adds(&b, "NULL, NULL, ");
 	buf_adds(&b, "p.subject, p.body FROM (SELECT c.id, ");
 	if (qall)
-		buf_addf(&b, "ts_rank('{0.1, 0.1, 0.1, 0.3}', kith_vector("
-		    "c.subject, c.body), ?%d::tsquery, 1)", qall);
+		buf_addf(&b, "ts_rank('{0.1, 0.1, 0.1, 0.3}', c.search, "
+		    "?%d::tsquery, 1)", qall);
 	else
 		buf_adds(&b, "0");
-	buf_adds(&b, " AS score FROM (SELECT p.id, p.subject, p.body FROM "
-	    "posts p WHERE ");
+	buf_adds(&b, " AS score FROM (SELECT p.id, p.search FROM posts p "
+	    "WHERE ");
 	add_filters(&b, a, q);
 	buf_adds(&b, cond.data ? cond.data : "");
 	buf_addf(&b, " ORDER BY p.id DESC LIMIT ?%d) c ORDER BY score DESC, "
@@ -437,21 +438,30 @@ plain(const char *s)
 	return o;
 }
 
+/* s[0..*n) without the white space at either end. */
+static const char *
+trim(const char *s, size_t *n)
+{
+	while (*n > 0 && strchr(" \t\r\n", *s)) {
+		s++;
+		(*n)--;
+	}
+	while (*n > 0 && strchr(" \t\r\n", s[*n - 1]))
+		(*n)--;
+	return s;
+}
+
 /* snip with "…" where it cuts body short, its runs marked. */
 static char *
 snippet_of(const char *snip, const char *body, const struct terms *ts)
 {
 	char *pl = plain(snip), *marked = mark_runs(snip, ts), *out;
-	const char *b = body + strspn(body, " \t\r\n");
-	size_t bn = strlen(b), pn = strlen(pl);
+	size_t bn = strlen(body), pn = strlen(pl);
+	const char *b = trim(body, &bn), *p = trim(pl, &pn);
 
-	while (bn > 0 && strchr(" \t\r\n", b[bn - 1]))
-		bn--;
-	while (pn > 0 && strchr(" \t\r\n", pl[pn - 1]))
-		pn--;
-	out = xasprintf("%s%s%s", pn && strncmp(b, pl + strspn(pl,
-	    " \t\r\n"), pn - strspn(pl, " \t\r\n")) ? ELLIPSIS : "", marked,
-	    pn && (bn < pn || strncmp(b + bn - pn, pl, pn)) ? ELLIPSIS : "");
+	out = xasprintf("%s%s%s", pn && (bn < pn || strncmp(b, p, pn)) ?
+	    ELLIPSIS : "", marked, pn && (bn < pn || strncmp(b + bn - pn, p,
+	    pn)) ? ELLIPSIS : "");
 	free(pl);
 	free(marked);
 	return out;

@@ -51,7 +51,9 @@ const struct privacy_table privacy_tables[] = {
 	{ "event_invites", ",member_id,address,", "address=?1 OR member_id IN "
 	    MEMBER_IDS, NULL, "DELETE FROM event_invites WHERE address=?1",
 	    NULL },
-	{ "posts", ",sender,sender_name,raw,", "sender=?1", ",raw,", NULL,
+	/* search: PostgreSQL's index of the words (db_pg_schema.c) */
+	{ "posts", ",sender,sender_name,raw,", "sender=?1", ",raw,search,",
+	    NULL,
 	    "as --posts says (keep, anonymise, delete); other posts that quote "
 	    "the address have it replaced unless keep" },
 	BY_WHOM("posts_removed"),
