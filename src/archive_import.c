@@ -287,8 +287,7 @@ finish(struct importer *im, int st)
 	/* one index b-tree instead of one segment per batch: searches read
 	 * less; worth it after a large import */
 	if (st == KITH_OK && im->c->imported >= 1000 &&
-	    db_exec(im->db, "INSERT INTO posts_fts(posts_fts) VALUES "
-	    "('optimize')", "") != KITH_OK)
+	    db_purge_index(im->db) < 0)
 		log_warn("archive: import: the search index was not compacted");
 	importer_release(im);
 	return st;

@@ -83,9 +83,10 @@ day_start(const char *s, size_t n)
 	return (int64_t)timegm(&tm);
 }
 
-/* The FTS5 string of one term: quoted, '"' doubled, '*' for a prefix. */
+/* One term in the query form (db.h's db_search_posts; FTS5's syntax):
+ * quoted, '"' doubled, '*' for a prefix. */
 static void
-fts_string(struct buf *b, const struct term *t)
+term_string(struct buf *b, const struct term *t)
 {
 	if (t->column)
 		buf_addf(b, "%s : ", t->column);
@@ -102,7 +103,7 @@ fts_string(struct buf *b, const struct term *t)
 
 /* The terms joined: (a AND b) NOT (c OR d); NULL when none counts. */
 static char *
-fts_expression(const struct term *t, int n)
+query_expression(const struct term *t, int n)
 {
 	struct buf pos, neg;
 	int npos = 0, nneg = 0;
@@ -114,13 +115,13 @@ fts_expression(const struct term *t, int n)
 
 		if (b->len)
 			buf_adds(b, t[i].negated ? " OR " : " AND ");
-		fts_string(b, &t[i]);
+		term_string(b, &t[i]);
 		if (t[i].negated)
 			nneg++;
 		else
 			npos++;
 	}
-	/* FTS5 has no query of exclusions alone: they need a word */
+	/* no query of exclusions alone (FTS5 has none): they need a word */
 	if (npos && nneg) {
 		char *out = xasprintf("(%s) NOT (%s)", pos.data, neg.data);
 
@@ -168,7 +169,8 @@ field_at(const char *p, const char **name)
 	return 0;
 }
 
-/* A term's text as FTS5 reads it: prefix stars and lone CJK characters. */
+/* A term's text as the search reads it: prefix stars and lone CJK
+ * characters. */
 static void
 term_shape(struct term *t)
 {
@@ -264,7 +266,7 @@ archive_search_parse(const char *q, struct search_query *sq)
 		if (has_word(t[n].s, t[n].n))
 			n++;
 	}
-	sq->match = fts_expression(t, n);
+	sq->match = query_expression(t, n);
 	free(copy);
 	if (sq->match == NULL && sq->from == NULL && sq->after == 0 &&
 	    sq->before == 0) {
@@ -289,19 +291,6 @@ like_pattern(const char *s)
 	}
 	buf_addc(&b, '%');
 	return buf_detach(&b, NULL);
-}
-
-/* The subject and snippet of one hit, from the index. */
-static void
-hit_marks(struct db_stmt *marks, const char *match, struct search_hit *h)
-{
-	db_reset(marks);
-	db_bind(marks, "ti", match, h->p.id);
-	if (db_step(marks) == DB_ROW) {
-		h->subject_marked = db_col_text(marks, 0);
-		h->snippet = db_col_text(marks, 1);
-	}
-	db_reset(marks);
 }
 
 /*
@@ -332,84 +321,35 @@ clean_marked(struct search_hit *h, const char *prefix)
 	h->subject_marked = c;
 }
 
-/*
- * Ranked: FTS5 finds and scores, the posts table filters.  ?9 bounds
- * the matches scored to the newest ones (-1: all of them): bm25 reads
- * each match's size and the join each match's row, so a word in a fifth
- * of 100,000 posts cost 150 ms; the newest RANK_WINDOW cost 15.
- */
-#define SEARCH_RANKED "SELECT p.id, p.num, p.thread_id, p.date, p.size, " \
+/* A hit's post, as the archive shows it. */
+#define HIT_POST "SELECT p.id, p.num, p.thread_id, p.date, p.size, " \
 	"p.message_id, p.sender, p.sender_name, p.subject, (SELECT s.value " \
 	"FROM list_settings s WHERE s.list_id=p.list_id AND " \
-	"s.key='subject_prefix') FROM (SELECT rowid AS id, " \
-	"bm25(posts_fts, 3.0, 1.0) AS score FROM posts_fts WHERE " \
-	"posts_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?9) w JOIN posts p ON " \
-	"p.id=w.id WHERE p.list_id=?2 AND " \
-	"p.archived<>0 AND (?3=0 OR p.received>=?3) AND (?4=0 OR " \
-	"p.received<?4) AND (?5 IS NULL OR p.sender_name LIKE ?5 ESCAPE " \
-	"'\\' OR (CASE WHEN ?6 THEN substr(p.sender, 1, instr(p.sender, " \
-	"'@')) ELSE p.sender END) LIKE ?5 ESCAPE '\\') ORDER BY " \
-	"w.score, p.id DESC LIMIT ?7 OFFSET ?8"
-#define RANK_WINDOW 2000
-/* Without words: the newest first. */
-#define SEARCH_NEWEST "SELECT p.id, p.num, p.thread_id, p.date, p.size, " \
-	"p.message_id, p.sender, p.sender_name, p.subject, (SELECT s.value " \
-	"FROM list_settings s WHERE s.list_id=p.list_id AND " \
-	"s.key='subject_prefix') FROM posts p WHERE ?1 IS NULL AND " \
-	"p.list_id=?2 AND p.archived<>0 AND (?3=0 OR p.received>=?3) AND " \
-	"(?4=0 OR p.received<?4) AND (?5 IS NULL OR p.sender_name LIKE ?5 " \
-	"ESCAPE '\\' OR (CASE WHEN ?6 THEN substr(p.sender, 1, " \
-	"instr(p.sender, '@')) ELSE p.sender END) LIKE ?5 ESCAPE '\\') " \
-	"ORDER BY p.received DESC, p.id DESC LIMIT ?7 OFFSET ?8"
+	"s.key='subject_prefix') FROM posts p WHERE p.id=?"
 
-/*
- * rank_window - how many matches to score, newest first: all of them
- * (-1) when a filter (from:, dates) may leave few of the newest, or
- * when there are not more than RANK_WINDOW; else RANK_WINDOW (the best
- * of the newest 2,000 matches: a word in every other post is ranked
- * among this year's, not among ten years').
- */
-static int64_t
-rank_window(struct db *db, const struct search_query *sq)
+struct run {
+	struct db *db;
+	int (*fn)(const struct search_hit *, void *);
+	void *ctx;
+	int status;
+};
+
+/* on_hit - one post the backend found: its row, and the marks cleaned */
+static int
+on_hit(const struct db_search_hit *bh, void *arg)
 {
-	int st;
-	int64_t n;
-
-	if (sq->match == NULL || sq->from || sq->after || sq->before)
-		return -1;
-	n = db_int(db, 0, &st, "SELECT count(*) FROM (SELECT rowid FROM "
-	    "posts_fts WHERE posts_fts MATCH ? ORDER BY rowid DESC LIMIT ?)",
-	    "ti", sq->match, (int64_t)RANK_WINDOW + 1);
-	return st == KITH_OK && n > RANK_WINDOW ? RANK_WINDOW : -1;
-}
-
-int
-archive_search_run(struct db *db, const struct search_opts *o,
-    const struct search_query *sq,
-    int (*fn)(const struct search_hit *, void *), void *ctx)
-{
-	struct db_stmt *st = db_prepare(db, sq->match ? SEARCH_RANKED :
-	    SEARCH_NEWEST), *marks = NULL;
-	char *from = sq->from ? like_pattern(sq->from) : NULL;
-	int rc;
+	struct run *r = arg;
+	struct db_stmt *st = db_cached(r->db, HIT_POST);
+	struct search_hit h;
+	int stop = 0, rc;
 
 	if (st == NULL) {
-		free(from);
-		return KITH_PERM;
+		r->status = KITH_PERM;
+		return 1;
 	}
-	if (sq->match)
-		marks = db_prepare(db, "SELECT highlight(posts_fts, 0, "
-		    "x'01', x'02'), snippet(posts_fts, 1, x'01', x'02', '…', "
-		    "24) FROM posts_fts WHERE posts_fts MATCH ?1 AND rowid=?2");
-	db_bind(st, "tiiitIii", sq->match, o->list_id, sq->after, sq->before,
-	    from, o->names_only, (int64_t)(o->limit > 0 ? o->limit :
-	    DEFAULT_LIMIT), (int64_t)o->offset);
-	if (sq->match)
-		db_bind_int64(st, 9, rank_window(db, sq));
-	while ((rc = db_step(st)) == DB_ROW) {
+	db_bind(st, "i", bh->id);
+	if ((rc = db_step(st)) == DB_ROW) {
 		const char *prefix = db_col_str(st, 9);
-		struct search_hit h;
-		int stop;
 
 		memset(&h, 0, sizeof(h));
 		h.p.id = db_col_int64(st, 0);
@@ -422,19 +362,47 @@ archive_search_run(struct db *db, const struct search_opts *o,
 		h.p.sender_name = db_col_text(st, 7);
 		h.p.subject = subject_clean((const char *)
 		    db_col_str(st, 8), prefix ? prefix : "");
-		if (marks) {
-			hit_marks(marks, sq->match, &h);
-			clean_marked(&h, prefix ? prefix : "");
-		}
-		stop = fn(&h, ctx);
+		h.subject_marked = bh->subject_marked ?
+		    xstrdup(bh->subject_marked) : NULL;
+		h.snippet = bh->snippet ? xstrdup(bh->snippet) : NULL;
+		clean_marked(&h, prefix ? prefix : "");
+		db_cached_done(st);
+		stop = r->fn(&h, r->ctx);
 		post_release(&h.p);
 		free(h.subject_marked);
 		free(h.snippet);
-		if (stop)
-			break;
+		return stop;
 	}
-	db_finalize(st);
-	db_finalize(marks);
+	db_cached_done(st);
+	if (rc != DB_DONE) {
+		r->status = db_status(rc);
+		return 1;
+	}
+	return 0;
+}
+
+/* The backend finds (db_search_posts: FTS5 on sqlite, tsvector and
+ * pg_trgm on PostgreSQL); each hit is read as the archive shows it. */
+int
+archive_search_run(struct db *db, const struct search_opts *o,
+    const struct search_query *sq,
+    int (*fn)(const struct search_hit *, void *), void *ctx)
+{
+	struct run r = { db, fn, ctx, KITH_OK };
+	struct db_search q;
+	char *from = sq->from ? like_pattern(sq->from) : NULL;
+	int st;
+
+	memset(&q, 0, sizeof(q));
+	q.match = sq->match;
+	q.list_id = o->list_id;
+	q.after = sq->after;
+	q.before = sq->before;
+	q.from = from;
+	q.names_only = o->names_only;
+	q.limit = o->limit > 0 ? o->limit : DEFAULT_LIMIT;
+	q.offset = o->offset;
+	st = db_search_posts(db, &q, on_hit, &r);
 	free(from);
-	return rc == DB_ROW || rc == DB_DONE ? KITH_OK : db_status(rc);
+	return st != KITH_OK ? st : r.status;
 }

@@ -706,6 +706,13 @@ db_scrub(struct db *db)
 }
 
 int
+db_search_posts(struct db *db, const struct db_search *q,
+    int (*fn)(const struct db_search_hit *, void *), void *ctx)
+{
+	return db->ops->search_posts(db, q, fn, ctx);
+}
+
+int
 db_purge_index(struct db *db)
 {
 	return db->ops->purge_index ? db->ops->purge_index(db) : 0;

@@ -94,6 +94,10 @@ struct db_ops {
 	const char *const *claim_sql;
 	int (*claim_begin)(struct db *db, const char *claimant);
 
+	/* the archive's search (db.h's db_search_posts) */
+	int (*search_posts)(struct db *db, const struct db_search *q,
+	    int (*fn)(const struct db_search_hit *, void *), void *ctx);
+
 	/* optional (NULL: nothing to do, or "not on this backend") */
 	void (*keep_wal)(struct db *db, int busy_ms);
 	void (*scrub_later)(struct db *db);

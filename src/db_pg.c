@@ -1261,6 +1261,7 @@ const struct db_ops db_pg_ops = {
 	.group_open = pg_group_open,
 	.group_close = pg_group_close,
 	.id_follow = pg_id_follow,
+	.search_posts = db_pg_search_posts,
 	/* checkpoints, erasure of free pages and file backups: PostgreSQL
 	 * does its own (VACUUM, pg_dump, replication) */
 };

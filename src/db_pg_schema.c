@@ -1,6 +1,6 @@
 /*
  * db_pg_schema - the PostgreSQL schema, equivalent to what sqlite's
- * migrations (db.c) leave at DB_SCHEMA_VERSION 18: the same tables,
+ * migrations (db_sqlite.c) leave at DB_SCHEMA_VERSION: the same tables,
  * columns, defaults, keys, foreign keys, indexes and the triggers that
  * keep member_log, threads and archive_months, in PostgreSQL's words.
  *
@@ -21,17 +21,18 @@
  * Full-text search.  sqlite's posts_fts (FTS5 with the "kith"
  * tokenizer, fts.c), its triggers and posts_fts_queue have no twin:
  * PostgreSQL keeps its own indexes of the archived posts as they
- * change, and a GIN index takes a whole group commit's posts at once
- * (its pending list), which is what posts_fts_queue does for FTS5.
- * Search on PostgreSQL matches words with
- *   to_tsvector('simple', subject || ' ' || body) @@ <tsquery>
- * (words lowered, no stemming, as the kith tokenizer; diacritics are
- * not folded), through posts_search, and Chinese, Japanese and Korean
+ * change (an insert, a removal, forget's rewrite of a post), and a GIN
+ * index takes a whole group commit's posts at once (its pending list),
+ * which is what posts_fts_queue does for FTS5.  Since schema 19 words
+ * are matched with posts.search (kith_vector(subject, body), kept as
+ * a generated column) @@ kith_query(...) through posts_search (words
+ * folded as the kith tokenizer folds them: case, diacritics; split
+ * where it splits), and Chinese, Japanese and Korean
  * text, which has no spaces between words, by substring with the
- * trigram index posts_trgm (pg_trgm: (subject || ' ' || body) ILIKE
+ * trigram index posts_trgm (pg_trgm: (subject || ' ' || body) LIKE
  * '%...%'), where FTS5 matches pairs of characters.  Both indexes hold
  * archived posts only, as posts_fts does.  The queries themselves are
- * the backend's (archive_search's FTS5 MATCH is sqlite's).
+ * the backend's (db_pg_search.c).
  *
  * Times the database would make up itself (members_left's unixepoch())
  * are Kith's clock, as in sqlite, not the server's: the backend keeps
@@ -41,6 +42,28 @@
 #include "config.h"
 
 #include "db_pg_schema.h"
+
+/*
+ * members_joined, members_left: every join and leave, by any path; a
+ * leave is dated by Kith's clock (kith.now, pg_clock_set), the server's
+ * only when none was set.  Made in 18, made again in 19 for databases
+ * that 18 made with the server's clock.
+ */
+#define MEMBERS_LOG_FN(create) \
+	create " FUNCTION kith_members_log() RETURNS trigger LANGUAGE " \
+	"plpgsql AS" \
+	"  $$ BEGIN" \
+	"  IF TG_OP = 'INSERT' THEN" \
+	"    INSERT INTO member_log(list_id, address, event, at)" \
+	"    VALUES (NEW.list_id, NEW.address, 'joined', NEW.joined);" \
+	"    RETURN NEW;" \
+	"  END IF;" \
+	"  INSERT INTO member_log(list_id, address, event, at)" \
+	"  VALUES (OLD.list_id, OLD.address, 'left', coalesce(CAST(nullif(" \
+	"    current_setting('kith.now', true), '') AS BIGINT)," \
+	"    CAST(extract(epoch FROM now()) AS BIGINT)));" \
+	"  RETURN OLD;" \
+	"  END $$;"
 
 const char *const db_pg_migrations[] = {
 	/* 18: sqlite's migrations 1 to 18, as they leave the schema */
@@ -332,19 +355,7 @@ const char *const db_pg_migrations[] = {
 	"CREATE INDEX member_log_event ON member_log(list_id, event, at,"
 	"  address);"
 	/* members_joined, members_left: every join and leave, by any path */
-	"CREATE FUNCTION kith_members_log() RETURNS trigger LANGUAGE plpgsql AS"
-	"  $$ BEGIN"
-	"  IF TG_OP = 'INSERT' THEN"
-	"    INSERT INTO member_log(list_id, address, event, at)"
-	"    VALUES (NEW.list_id, NEW.address, 'joined', NEW.joined);"
-	"    RETURN NEW;"
-	"  END IF;"
-	"  INSERT INTO member_log(list_id, address, event, at)"
-	"  VALUES (OLD.list_id, OLD.address, 'left', coalesce(CAST(nullif("
-	"    current_setting('kith.now', true), '') AS BIGINT),"
-	"    CAST(extract(epoch FROM now()) AS BIGINT)));"
-	"  RETURN OLD;"
-	"  END $$;"
+	MEMBERS_LOG_FN("CREATE")
 	"CREATE TRIGGER members_joined AFTER INSERT ON members"
 	"  FOR EACH ROW EXECUTE FUNCTION kith_members_log();"
 	"CREATE TRIGGER members_left AFTER DELETE ON members"
@@ -432,6 +443,177 @@ const char *const db_pg_migrations[] = {
 	"  fetched BIGINT NOT NULL,"
 	"  expires BIGINT NOT NULL,"
 	"  PRIMARY KEY (name, rrtype));",
+	/*
+	 * 19: the search (issue 19: the difference lives in the backend; the
+	 * top of this file), raw messages searched for an address, and ids
+	 * for the two tables sqlite told apart by rowid.
+	 *
+	 * kith_fold - letters as the sqlite tokenizer reads them (fts_fold.h:
+	 * the base letter of a letter with diacritics, combining marks
+	 * dropped), lower case.  unaccent's lookup first (translate() alone,
+	 * over fts_fold.h's 1,300 characters, took 750 ms for a 35 kB Greek
+	 * post), then the 121 letters unaccent folds otherwise or not at all
+	 * (final sigma, Cyrillic short i, polytonic Greek, Hebrew points;
+	 * scripts/gen-pg-fold.py lists them).  unaccent also folds a little
+	 * more than fts_fold.h (ß as ss, ø as o, ł as l, æ as ae): such a
+	 * word is found by either spelling on PostgreSQL, by its own on
+	 * sqlite.  search_path FROM CURRENT: the index is rebuilt right
+	 * where another search path is set (pg_restore).
+	 */
+	"CREATE EXTENSION IF NOT EXISTS unaccent;"
+	"CREATE FUNCTION kith_fold(t TEXT) RETURNS TEXT LANGUAGE sql"
+	"  IMMUTABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT AS $$"
+	"  SELECT lower(regexp_replace("
+	/* generated by scripts/gen-pg-fold.py */
+	"  CASE WHEN x ~ '[\\u01E2\\u01E3\\u01EE\\u01EF\\u01FC\\u01FD\\u01FE"
+	"\\u01FF\\u03C2\\u03D3\\u03D4\\u0400\\u0403\\u0407\\u040C\\u040D"
+	"\\u040E\\u0419\\u0439\\u0450\\u0453\\u0457\\u045C\\u045D\\u045E"
+	"\\u0476\\u0477\\u04C1\\u04C2\\u04D0\\u04D1\\u04D2\\u04D3\\u04D6"
+	"\\u04D7\\u04DA\\u04DB\\u04DC\\u04DD\\u04DE\\u04DF\\u04E2\\u04E3"
+	"\\u04E4\\u04E5\\u04E6\\u04E7\\u04EA\\u04EB\\u04EC\\u04ED\\u04EE"
+	"\\u04EF\\u04F0\\u04F1\\u04F2\\u04F3\\u04F4\\u04F5\\u04F8\\u04F9"
+	"\\u0622\\u0623\\u0624\\u0625\\u0626\\u06C0\\u06C2\\u06D3\\u1E9B"
+	"\\u1F71\\u1F73\\u1F75\\u1F77\\u1F79\\u1F7B\\u1F7D\\u1FBB\\u1FC9"
+	"\\u1FCB\\u1FD3\\u1FDB\\u1FE3\\u1FEB\\u1FF9\\u1FFB\\u212B\\uFB1D"
+	"\\uFB1F\\uFB2A\\uFB2B\\uFB2C\\uFB2D\\uFB2E\\uFB2F\\uFB30\\uFB31"
+	"\\uFB32\\uFB33\\uFB34\\uFB35\\uFB36\\uFB38\\uFB39\\uFB3A\\uFB3B"
+	"\\uFB3C\\uFB3E\\uFB40\\uFB41\\uFB43\\uFB44\\uFB46\\uFB47\\uFB48"
+	"\\uFB49\\uFB4A\\uFB4B\\uFB4C\\uFB4D\\uFB4E]'"
+	"  THEN translate(x, E'\\u01E2\\u01E3\\u01EE\\u01EF\\u01FC\\u01FD"
+	"\\u01FE\\u01FF\\u03C2\\u03D3\\u03D4\\u0400\\u0403\\u0407\\u040C"
+	"\\u040D\\u040E\\u0419\\u0439\\u0450\\u0453\\u0457\\u045C\\u045D"
+	"\\u045E\\u0476\\u0477\\u04C1\\u04C2\\u04D0\\u04D1\\u04D2\\u04D3"
+	"\\u04D6\\u04D7\\u04DA\\u04DB\\u04DC\\u04DD\\u04DE\\u04DF\\u04E2"
+	"\\u04E3\\u04E4\\u04E5\\u04E6\\u04E7\\u04EA\\u04EB\\u04EC\\u04ED"
+	"\\u04EE\\u04EF\\u04F0\\u04F1\\u04F2\\u04F3\\u04F4\\u04F5\\u04F8"
+	"\\u04F9\\u0622\\u0623\\u0624\\u0625\\u0626\\u06C0\\u06C2\\u06D3"
+	"\\u1E9B\\u1F71\\u1F73\\u1F75\\u1F77\\u1F79\\u1F7B\\u1F7D\\u1FBB"
+	"\\u1FC9\\u1FCB\\u1FD3\\u1FDB\\u1FE3\\u1FEB\\u1FF9\\u1FFB\\u212B"
+	"\\uFB1D\\uFB1F\\uFB2A\\uFB2B\\uFB2C\\uFB2D\\uFB2E\\uFB2F\\uFB30"
+	"\\uFB31\\uFB32\\uFB33\\uFB34\\uFB35\\uFB36\\uFB38\\uFB39\\uFB3A"
+	"\\uFB3B\\uFB3C\\uFB3E\\uFB40\\uFB41\\uFB43\\uFB44\\uFB46\\uFB47"
+	"\\uFB48\\uFB49\\uFB4A\\uFB4B\\uFB4C\\uFB4D\\uFB4E',"
+	"  E'\\u00C6\\u00E6\\u01B7\\u0292\\u00C6\\u00E6\\u00D8\\u00F8\\u03C3"
+	"\\u03D2\\u03D2\\u0415\\u0413\\u0406\\u041A\\u0418\\u0423\\u0418"
+	"\\u0438\\u0435\\u0433\\u0456\\u043A\\u0438\\u0443\\u0474\\u0475"
+	"\\u0416\\u0436\\u0410\\u0430\\u0410\\u0430\\u0415\\u0435\\u04D8"
+	"\\u04D9\\u0416\\u0436\\u0417\\u0437\\u0418\\u0438\\u0418\\u0438"
+	"\\u041E\\u043E\\u04E8\\u04E9\\u042D\\u044D\\u0423\\u0443\\u0423"
+	"\\u0443\\u0423\\u0443\\u0427\\u0447\\u042B\\u044B\\u0627\\u0627"
+	"\\u0648\\u0627\\u064A\\u06D5\\u06C1\\u06D2\\u017F\\u03B1\\u03B5"
+	"\\u03B7\\u03B9\\u03BF\\u03C5\\u03C9\\u0391\\u0395\\u0397\\u03B9"
+	"\\u0399\\u03C5\\u03A5\\u039F\\u03A9\\u0041\\u05D9\\u05F2\\u05E9"
+	"\\u05E9\\u05E9\\u05E9\\u05D0\\u05D0\\u05D0\\u05D1\\u05D2\\u05D3"
+	"\\u05D4\\u05D5\\u05D6\\u05D8\\u05D9\\u05DA\\u05DB\\u05DC\\u05DE"
+	"\\u05E0\\u05E1\\u05E3\\u05E4\\u05E6\\u05E7\\u05E8\\u05E9\\u05EA"
+	"\\u05D5\\u05D1\\u05DB\\u05E4') ELSE x END,"
+	"  '[\\u0300-\\u036F\\u0483-\\u0489\\u0591-\\u05C7\\u064B-\\u065F"
+	"\\u0670-\\u0670\\u1AB0-\\u1AFF\\u1DC0-\\u1DFF\\u20D0-\\u20FF"
+	"\\uFE20-\\uFE2F]', '', 'g')"
+	/* end of generated */
+	"  ) FROM (SELECT unaccent('unaccent', t) AS x) u $$;"
+	/* kith_words - the words of t, folded, split as unicode61 splits them
+	 * (anything but a letter or a digit); Chinese, Japanese and Korean
+	 * characters (fts_is_cjk) are spaces: found by substring instead */
+	"CREATE FUNCTION kith_words(t TEXT) RETURNS TEXT LANGUAGE sql"
+	"  IMMUTABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT AS $$"
+	"  SELECT regexp_replace("
+	"  kith_fold(t), '[^[:alnum:]]|[\\u1100-\\u11FF\\u3040-\\u30FF\\u3130-\\u318F\\u31F0-\\u31FF\\u3400-\\u4DBF\\u4E00-\\u9FFF\\uA960-\\uA97F\\uAC00-\\uD7FF\\uF900-\\uFAFF\\uFF66-\\uFF9F\\U00020000-\\U0003134F]', ' ', 'g') $$;"
+	/*
+	 * kith_vector - what posts_search indexes: the subject's words with
+	 * weight A (ranked three times the body's), then the body's.  A
+	 * tsvector holds at most 1 MB of distinct words: the first 20,000
+	 * and 200,000 characters (at most 880 KB) are indexed, so
+	 * that no post is refused for its size (schema 18 indexed all of
+	 * it, and a post of a megabyte of distinct words failed to insert).
+	 */
+	"CREATE FUNCTION kith_vector(subject TEXT, body TEXT) RETURNS"
+	"  tsvector LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path"
+	"  FROM CURRENT AS $$ SELECT"
+	"  setweight(to_tsvector('simple', kith_words(left(subject,"
+	"  20000))), 'A') || to_tsvector('simple', kith_words(left(body,"
+	"  200000))) $$;"
+	/*
+	 * kith_query - one term of a search (a word, a phrase, a prefix;
+	 * in the subject only) as a tsquery: its words in a row; NULL when
+	 * it has none (Chinese, Japanese, Korean alone)
+	 */
+	"CREATE FUNCTION kith_query(term TEXT, prefix BOOLEAN, subject"
+	"  BOOLEAN) RETURNS tsquery LANGUAGE plpgsql IMMUTABLE STRICT"
+	"  PARALLEL SAFE AS $$ DECLARE"
+	"  w TEXT[] := array_remove(regexp_split_to_array(kith_words(term),"
+	"  ' +'), '');"
+	"  n INT := coalesce(array_length(w, 1), 0);"
+	"  q TEXT := '';"
+	"  BEGIN"
+	"  IF n = 0 THEN RETURN NULL; END IF;"
+	"  FOR i IN 1 .. n LOOP"
+	"  IF i > 1 THEN q := q || ' <-> '; END IF;"
+	"  q := q || '''' || w[i] || '''';"
+	"  IF (prefix AND i = n) OR subject THEN q := q || ':'; END IF;"
+	"  IF prefix AND i = n THEN q := q || '*'; END IF;"
+	"  IF subject THEN q := q || 'A'; END IF;"
+	"  END LOOP;"
+	"  RETURN q::tsquery;"
+	"  END $$;"
+	/* the marks of a hit (ts_headline, db_pg_search.c): a word as
+	 * written is found without its diacritics too (unaccent's rules,
+	 * close to kith_fold's for Latin and Greek) */
+	"CREATE TEXT SEARCH CONFIGURATION kith_marks (COPY = simple);"
+	"ALTER TEXT SEARCH CONFIGURATION kith_marks ALTER MAPPING FOR word,"
+	"  hword, hword_part, numword, numhword, hword_numpart WITH unaccent,"
+	"  simple;"
+	/*
+	 * posts.search - each archived post's kith_vector, kept as the post
+	 * is written and rewritten (forget's anonymising), and indexed.
+	 * Kept, not computed again where it is read: ranking computes it
+	 * for each match, and for the newest 2,000 matches of a common
+	 * word that took 4.5 s (to_tsvector alone 0.7 ms a 2 kB post); read
+	 * from the column, 10 ms.  Search's own: no module reads it, and
+	 * the sqlite schema has no twin (its index is posts_fts).
+	 */
+	"DROP INDEX posts_search;"
+	"ALTER TABLE posts ADD COLUMN search tsvector GENERATED ALWAYS AS"
+	"  (CASE WHEN archived<>0 THEN kith_vector(subject, body) END) STORED;"
+	"CREATE INDEX posts_search ON posts USING GIN (search)"
+	"  WHERE archived<>0;"
+	/*
+	 * kith_mentions - whether a raw message holds needle (an address, in
+	 * lower case), the ASCII letters of the message in either case:
+	 * what sqlite's instr(lower(raw), needle) answered, byte for byte.
+	 * The bytes are read as Latin-1 (every byte a character), where a
+	 * NUL, which no text holds, ends a stretch (needle has none).  The
+	 * sqlite backend defines the same function in C (db_sqlite.c).
+	 */
+	"CREATE FUNCTION kith_mentions(hay BYTEA, needle TEXT) RETURNS"
+	"  BOOLEAN LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$"
+	"  DECLARE"
+	"  n TEXT := convert_from(convert_to(needle, 'UTF8'), 'LATIN1');"
+	"  k INT;"
+	"  BEGIN"
+	"  LOOP"
+	"  k := position('\\x00'::bytea IN hay);"
+	"  IF strpos(translate(convert_from(CASE WHEN k = 0 THEN hay ELSE"
+	"  substring(hay FROM 1 FOR k - 1) END, 'LATIN1'),"
+	"  'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), n)"
+	"  > 0 THEN RETURN true; END IF;"
+	"  IF k = 0 THEN RETURN false; END IF;"
+	"  hay := substring(hay FROM k + 1);"
+	"  END LOOP;"
+	"  END $$;"
+	/* and of a text column (a post's body), ASCII letters in either
+	 * case as sqlite's lower() reads them */
+	"CREATE FUNCTION kith_mentions(hay TEXT, needle TEXT) RETURNS"
+	"  BOOLEAN LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT"
+	"  strpos(translate(hay, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
+	"  'abcdefghijklmnopqrstuvwxyz'), needle) > 0 $$;"
+	/* ids in insertion order: the waitlist's tie-break, a forgotten
+	 * vote's stand-in member id (-id) */
+	"ALTER TABLE rsvps ADD COLUMN id BIGINT GENERATED BY DEFAULT AS"
+	"  IDENTITY;"
+	"ALTER TABLE poll_votes ADD COLUMN id BIGINT GENERATED BY DEFAULT AS"
+	"  IDENTITY;"
+	MEMBERS_LOG_FN("CREATE OR REPLACE"),
 };
 const int db_pg_nmigrations =
     (int)(sizeof(db_pg_migrations) / sizeof(db_pg_migrations[0]));

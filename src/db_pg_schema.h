@@ -19,4 +19,11 @@ extern const int db_pg_nmigrations;
 
 #define DB_PG_BASE_VERSION 18
 
+struct db;
+struct db_search;
+struct db_search_hit;
+/* db_pg_search_posts - db_search_posts on PostgreSQL (db_pg_search.c) */
+int db_pg_search_posts(struct db *db, const struct db_search *q,
+    int (*fn)(const struct db_search_hit *, void *), void *ctx);
+
 #endif

@@ -576,6 +576,23 @@ static const char *const migrations[] = {
 	 */
 	"CREATE INDEX IF NOT EXISTS event_invites_member ON "
 	"  event_invites(member_id);",
+	/*
+	 * 19: ids, in insertion order, for the two tables whose rows were
+	 * told apart by sqlite's rowid, which PostgreSQL has no twin of:
+	 * the waitlist's tie-break (event_rsvp.c) and a forgotten vote's
+	 * stand-in member id, -id (privacy.c).  A column added by ALTER
+	 * TABLE cannot be the key: each new row takes its rowid as its id
+	 * (the trigger), and the rows there are take theirs now.  An upsert
+	 * that updates keeps its row's id, as it kept its rowid.
+	 */
+	"ALTER TABLE rsvps ADD COLUMN id INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE rsvps SET id=rowid;"
+	"CREATE TRIGGER rsvps_id AFTER INSERT ON rsvps BEGIN"
+	"  UPDATE rsvps SET id=new.rowid WHERE rowid=new.rowid; END;"
+	"ALTER TABLE poll_votes ADD COLUMN id INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE poll_votes SET id=rowid;"
+	"CREATE TRIGGER poll_votes_id AFTER INSERT ON poll_votes BEGIN"
+	"  UPDATE poll_votes SET id=new.rowid WHERE rowid=new.rowid; END;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == DB_SCHEMA_VERSION,
@@ -864,6 +881,40 @@ lite_claims(const char *location)
 	return 1;	/* a path: the default */
 }
 
+/*
+ * mentions - kith_mentions(hay, needle): 1 when hay (a raw message, a
+ * BLOB, or text) holds needle (an address, lower case), the ASCII
+ * letters of hay in either case: instr(lower(hay), needle) > 0, which
+ * PostgreSQL has no twin of for bytes; db_pg_schema.c defines the same
+ * function there, so that privacy.c writes its statements once.
+ */
+static void
+mentions(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *h, *n;
+	int hn, nn, found = 0;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL ||
+	    sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	h = sqlite3_value_blob(argv[0]);
+	hn = sqlite3_value_bytes(argv[0]);
+	n = sqlite3_value_text(argv[1]);
+	nn = sqlite3_value_bytes(argv[1]);
+	for (int i = 0; h && n && i + nn <= hn && !found; i++) {
+		int k = 0;
+
+		while (k < nn && (h[i + k] >= 'A' && h[i + k] <= 'Z' ?
+		    h[i + k] + 32 : h[i + k]) == n[k])
+			k++;
+		found = k == nn;
+	}
+	sqlite3_result_int(ctx, found);
+}
+
 static int
 lite_open(const char *path, int create, int busy_ms,
     enum db_durability durability, int target, struct db **out, char *err,
@@ -900,6 +951,14 @@ lite_open(const char *path, int create, int busy_ms,
 	if (fts_register(l->h) < 0) {
 		snprintf(err, errlen, "database: cannot register the search "
 		    "tokenizer (sqlite without FTS5?)");
+		db_close(db);
+		return KITH_PERM;
+	}
+	if (sqlite3_create_function(l->h, "kith_mentions", 2, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL, mentions, NULL,
+	    NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "database: cannot register "
+		    "kith_mentions: %s", sqlite3_errmsg(l->h));
 		db_close(db);
 		return KITH_PERM;
 	}
@@ -1170,6 +1229,103 @@ lite_scrub(struct db *db)
 	return busy ? 0 : 1;
 }
 
+/* ---- the archive's search: FTS5 (db.h's db_search_posts) ---- */
+
+/* The filters every search shares: ?2 the list, ?3 and ?4 the days,
+ * ?5 the from: pattern, ?6 names only. */
+#define LITE_SEARCH_FILTER "p.list_id=?2 AND p.archived<>0 AND (?3=0 OR " \
+	"p.received>=?3) AND (?4=0 OR p.received<?4) AND (?5 IS NULL OR " \
+	"p.sender_name LIKE ?5 ESCAPE '\\' OR (CASE WHEN ?6 THEN " \
+	"substr(p.sender, 1, instr(p.sender, '@')) ELSE p.sender END) LIKE " \
+	"?5 ESCAPE '\\')"
+/*
+ * Ranked: FTS5 finds and scores, the posts table filters.  ?1 is the
+ * query (Kith's query form is FTS5's syntax, read as it is); ?9 bounds
+ * the matches scored to the newest ones (-1: all of them): bm25 reads
+ * each match's size and the join each match's row, so a word in a fifth
+ * of 100,000 posts cost 150 ms; the newest LITE_RANK_WINDOW cost 15.
+ */
+#define LITE_SEARCH_RANKED "SELECT p.id FROM (SELECT rowid AS id, " \
+	"bm25(posts_fts, 3.0, 1.0) AS score FROM posts_fts WHERE " \
+	"posts_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?9) w JOIN posts p ON " \
+	"p.id=w.id WHERE " LITE_SEARCH_FILTER " ORDER BY w.score, p.id DESC " \
+	"LIMIT ?7 OFFSET ?8"
+#define LITE_RANK_WINDOW 2000
+/* Without words: the newest first. */
+#define LITE_SEARCH_NEWEST "SELECT p.id FROM posts p WHERE ?1 IS NULL " \
+	"AND " LITE_SEARCH_FILTER " ORDER BY p.received DESC, p.id DESC " \
+	"LIMIT ?7 OFFSET ?8"
+
+/*
+ * lite_rank_window - how many matches to score, newest first: all of
+ * them (-1) when a filter (from:, dates) may leave few of the newest,
+ * or when there are not more than LITE_RANK_WINDOW; else that many (the
+ * best of the newest 2,000 matches: a word in every other post is
+ * ranked among this year's, not among ten years').
+ */
+static int64_t
+lite_rank_window(struct db *db, const struct db_search *q)
+{
+	int st;
+	int64_t n;
+
+	if (q->match == NULL || q->from || q->after || q->before)
+		return -1;
+	n = db_int(db, 0, &st, "SELECT count(*) FROM (SELECT rowid FROM "
+	    "posts_fts WHERE posts_fts MATCH ? ORDER BY rowid DESC LIMIT ?)",
+	    "ti", q->match, (int64_t)LITE_RANK_WINDOW + 1);
+	return st == KITH_OK && n > LITE_RANK_WINDOW ? LITE_RANK_WINDOW : -1;
+}
+
+/* lite_search_posts - db_search_posts on FTS5: bm25 (the subject three
+ * times the body), highlight() and snippet() of the "kith" tokenizer */
+static int
+lite_search_posts(struct db *db, const struct db_search *q,
+    int (*fn)(const struct db_search_hit *, void *), void *ctx)
+{
+	struct db_stmt *st = db_prepare(db, q->match ? LITE_SEARCH_RANKED :
+	    LITE_SEARCH_NEWEST), *marks = NULL;
+	int rc;
+
+	if (st == NULL)
+		return KITH_PERM;
+	if (q->match)
+		marks = db_prepare(db, "SELECT highlight(posts_fts, 0, "
+		    "x'01', x'02'), snippet(posts_fts, 1, x'01', x'02', '…', "
+		    "24) FROM posts_fts WHERE posts_fts MATCH ?1 AND rowid=?2");
+	db_bind(st, "tiiitIii", q->match, q->list_id, q->after, q->before,
+	    q->from, q->names_only, q->limit, q->offset);
+	if (q->match)
+		db_bind_int64(st, 9, lite_rank_window(db, q));
+	while ((rc = db_step(st)) == DB_ROW) {
+		struct db_search_hit h;
+		char *subject = NULL, *snippet = NULL;
+		int stop;
+
+		memset(&h, 0, sizeof(h));
+		h.id = db_col_int64(st, 0);
+		if (marks) {
+			db_reset(marks);
+			db_bind(marks, "ti", q->match, h.id);
+			if (db_step(marks) == DB_ROW) {
+				subject = db_col_text(marks, 0);
+				snippet = db_col_text(marks, 1);
+			}
+			db_reset(marks);
+		}
+		h.subject_marked = subject;
+		h.snippet = snippet;
+		stop = fn(&h, ctx);
+		free(subject);
+		free(snippet);
+		if (stop)
+			break;
+	}
+	db_finalize(st);
+	db_finalize(marks);
+	return rc == DB_ROW || rc == DB_DONE ? KITH_OK : db_status(rc);
+}
+
 static int
 lite_copy_to(struct db *db, const char *dst, int pages, int pause_ms,
     void (*in_snapshot)(struct db *, void *), void *ctx, char *err,
@@ -1309,6 +1465,7 @@ const struct db_ops db_sqlite_ops = {
 	.checkpoint_step = lite_checkpoint_step,
 	.secure_delete = lite_secure_delete,
 	.scrub = lite_scrub,
+	.search_posts = lite_search_posts,
 	.purge_index = lite_purge_index,
 	.copy_to = lite_copy_to,
 	.file_schema_version = lite_file_schema_version,

@@ -129,7 +129,7 @@ promote_first(struct db *db, const struct list *l, const struct event *e,
 	struct db_stmt *st = db_prepare(db, "SELECT r.member_id, m.address "
 	    "FROM rsvps r JOIN members m ON m.id=r.member_id WHERE "
 	    "r.event_id=? AND r.occurrence=? AND r.waitlisted=1 ORDER BY "
-	    "r.updated, r.rowid LIMIT 1");
+	    "r.updated, r.id LIMIT 1");
 	int64_t member_id = 0;
 	char *addr = NULL;
 	int status;

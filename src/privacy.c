@@ -19,11 +19,12 @@
 
 /* Rows of a member: their ids on every list. */
 #define MEMBER_IDS "(SELECT id FROM members WHERE address=?1)"
-/* A whole mail that names the address anywhere (case as written). */
-#define MENTIONS(col) "instr(lower(" col "), ?1) > 0"
+/* A whole mail (a BLOB) that names the address anywhere (case as
+ * written): kith_mentions is each backend's own (db_sqlite.c,
+ * db_pg_schema.c), the same answer on both. */
+#define MENTIONS(col) "kith_mentions(" col ", ?1)"
 /* The same for a text column, in SQL both databases take (instr() is
- * sqlite's alone; ?1, an address, is never empty).  MENTIONS reads
- * BLOBs as text, which has no common SQL (scripts/sql-check.allow). */
+ * sqlite's alone; ?1, an address, is never empty). */
 #define MENTIONS_TEXT(col) "replace(lower(" col "), ?1, '') <> lower(" col ")"
 /* Rows that carry the address, deleted by forget. */
 #define BY_ADDRESS(t, cols) { t, cols, "address=?1", NULL, \
@@ -50,7 +51,9 @@ const struct privacy_table privacy_tables[] = {
 	{ "event_invites", ",member_id,address,", "address=?1 OR member_id IN "
 	    MEMBER_IDS, NULL, "DELETE FROM event_invites WHERE address=?1",
 	    NULL },
-	{ "posts", ",sender,sender_name,raw,", "sender=?1", ",raw,", NULL,
+	/* search: PostgreSQL's index of the words (db_pg_schema.c) */
+	{ "posts", ",sender,sender_name,raw,", "sender=?1", ",raw,search,",
+	    NULL,
 	    "as --posts says (keep, anonymise, delete); other posts that quote "
 	    "the address have it replaced unless keep" },
 	BY_WHOM("posts_removed"),
@@ -81,8 +84,8 @@ const struct privacy_table privacy_tables[] = {
 	{ "throttle", ",scope,", MENTIONS_TEXT("scope"), NULL,
 	    "DELETE FROM throttle WHERE " MENTIONS_TEXT("scope"), NULL },
 	{ "poll_votes", ",member_id,address,", "address=?1", NULL,
-	    /* the vote still counts, by nobody: -rowid is nobody's id */
-	    "UPDATE poll_votes SET address='', member_id=-rowid WHERE "
+	    /* the vote still counts, by nobody: -id is nobody's id */
+	    "UPDATE poll_votes SET address='', member_id=-id WHERE "
 	    "address=?1", NULL },
 	{ "poll_log", ",address,", "address=?1", NULL,
 	    "UPDATE poll_log SET address='' WHERE address=?1", NULL },
@@ -553,8 +556,8 @@ privacy_remove_post(struct db *db, int64_t id, const char *reason,
 	if (st == KITH_OK)
 		st = db_exec(db, "DELETE FROM outbox_messages WHERE kind='digest' "
 		    "AND list_id=(SELECT list_id FROM posts WHERE id=?1) AND "
-		    "instr(data, (SELECT '<' || message_id || '>' FROM posts "
-		    "WHERE id=?1)) > 0", "i", id);
+		    "kith_mentions(data, (SELECT lower('<' || message_id || '>') "
+		    "FROM posts WHERE id=?1))", "i", id);
 	/* the posts_ad trigger takes its terms out of the search index */
 	if (st == KITH_OK)
 		st = db_exec(db, "DELETE FROM posts WHERE id=?", "i", id);

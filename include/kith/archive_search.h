@@ -17,9 +17,12 @@
  *   after:2026-05 before:2026-06-15   received on or after / before a
  *                            day (YYYY, YYYY-MM or YYYY-MM-DD, UTC)
  *
- * Nothing a person types reaches FTS5's own query syntax: every word is
- * quoted.  Results are ranked by bm25 (a word in the subject counts three
- * times one in the body), each with its subject and a snippet of its
+ * Nothing a person types reaches the database's own query syntax: every
+ * word is quoted.  The backend searches (db_search_posts, db.h): on sqlite
+ * FTS5, on PostgreSQL a tsvector index for words and pg_trgm for
+ * Chinese, Japanese and Korean.  Results are ranked (a word in the
+ * subject counts three times one in the body: bm25 on sqlite, ts_rank on
+ * PostgreSQL), each with its subject and a snippet of its
  * body where the matched words are marked by ARCHIVE_MARK_OPEN and
  * ARCHIVE_MARK_CLOSE (control characters that never survive into what
  * Kith shows; archive_html_marked() makes them <mark>).
@@ -37,7 +40,8 @@ struct db;
 #define ARCHIVE_MARK_CLOSE "\x02"
 
 struct search_query {
-	char *match;		/* the FTS5 expression; NULL: no words */
+	char *match;		/* the query form (db_search_posts, db.h; FTS5's
+				 * syntax); NULL: no words */
 	char *from;		/* from: text, or NULL */
 	int64_t after, before;	/* UTC seconds, 0 for none */
 };

@@ -51,7 +51,7 @@ struct db_stmt;		/* one prepared statement on a connection */
 #define DB_BLOB		4
 #define DB_NULL		5
 
-#define DB_SCHEMA_VERSION 18
+#define DB_SCHEMA_VERSION 19
 
 enum db_durability { DB_DURABLE, DB_FAST };
 
@@ -245,6 +245,38 @@ int db_purge_index(struct db *db);
 void db_checkpoint_hook(struct db *db, void (*fn)(void *ctx, int pages),
     void *ctx);
 int db_checkpoint_step(struct db *db);
+
+/*
+ * db_search_posts - the archive's search, which each backend does its
+ * own way (sqlite: FTS5 with the "kith" tokenizer, fts.h; PostgreSQL:
+ * a tsvector GIN index for words, pg_trgm for Chinese, Japanese and
+ * Korean, db_pg_search.c).  match is Kith's query form, as
+ * archive_search_parse writes it: quoted terms ("word", "two words",
+ * '""' a quote inside), "subject : " before a term of the subject
+ * alone, '*' after a prefix, joined as "T AND T ..." or "(T AND T ...)
+ * NOT (T OR T ...)"; NULL for no words (the newest posts first).  Only
+ * the archived posts of list_id match, received in [after, before)
+ * (0: no bound), from: a LIKE pattern ('\' escapes) on the sender's
+ * name or address (names_only: its local part with the '@').  The
+ * best first (ties: the newest), limit from offset; fn(hit, ctx) for
+ * each (borrowed for the call; non-zero stops).  kith_status.
+ */
+struct db_search {
+	const char *match;
+	int64_t list_id;
+	int64_t after, before;
+	const char *from;
+	int names_only;
+	int64_t limit, offset;
+};
+struct db_search_hit {
+	int64_t id;		/* the post */
+	/* the subject and some words of the body, the terms found between
+	 * \x01 and \x02; NULL without words */
+	const char *subject_marked, *snippet;
+};
+int db_search_posts(struct db *db, const struct db_search *q,
+    int (*fn)(const struct db_search_hit *hit, void *ctx), void *ctx);
 
 /*
  * db_prepare - prepare sql (parameters written ?1 or ?); NULL on error

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kith/db.h"
 #include "kith/outbox.h"
@@ -56,6 +57,51 @@ START_TEST(schema_made_and_versioned)
 	ck_assert_int_ge(db_int(db, -1, NULL, "SELECT count(*) FROM lists",
 	    ""), 0);
 	db_close(db);
+}
+END_TEST
+
+/*
+ * A database schema 18 made before leaves were dated by Kith's clock
+ * (its kith_members_log read the server's) gets the trigger that reads
+ * kith.now when it is brought to 19: a new database of its own, made at
+ * 18, its function put back as it was then, then opened.
+ */
+START_TEST(schema_19_dates_leaves_by_kith)
+{
+	struct db *admin = pg_db(2000), *db = NULL;
+	char err[512] = "", *name = xasprintf("kt_up_%ld", (long)getpid());
+	char *drop = xasprintf("DROP DATABASE IF EXISTS %s", name);
+	char *make = xasprintf("CREATE DATABASE %s", name);
+	char *loc = xasprintf("postgresql:%s dbname=%s",
+	    getenv("KITH_TEST_PG_DSN"), name);
+
+	ck_assert_int_eq(db_script(admin, drop), KITH_OK);
+	ck_assert_int_eq(db_script(admin, make), KITH_OK);
+	ck_assert_int_eq(db_open_at_version(loc, 18, &db, err, sizeof(err)),
+	    KITH_OK);
+	ck_assert_int_eq(db_schema_version(db), 18);
+	ck_assert_int_eq(db_script(db, "CREATE OR REPLACE FUNCTION "
+	    "kith_members_log() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+	    "IF TG_OP = 'INSERT' THEN INSERT INTO member_log(list_id, address, "
+	    "event, at) VALUES (NEW.list_id, NEW.address, 'joined', NEW.joined); "
+	    "RETURN NEW; END IF; INSERT INTO member_log(list_id, address, event, "
+	    "at) VALUES (OLD.list_id, OLD.address, 'left', CAST(extract(epoch "
+	    "FROM now()) AS BIGINT)); RETURN OLD; END $$"), KITH_OK);
+	db_close(db);
+	db = NULL;
+	ck_assert_int_eq(db_open(loc, 1, 2000, DB_FAST, &db, err, sizeof(err)),
+	    KITH_OK);
+	ck_assert_int_eq(db_schema_version(db), DB_SCHEMA_VERSION);
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM pg_proc "
+	    "WHERE proname='kith_members_log' AND prosrc LIKE '%kith.now%'",
+	    ""), 1);
+	db_close(db);
+	ck_assert_int_eq(db_script(admin, drop), KITH_OK);
+	db_close(admin);
+	free(name);
+	free(drop);
+	free(make);
+	free(loc);
 }
 END_TEST
 
@@ -764,6 +810,7 @@ db_pg_suite(void)
 	tcase_add_loop_test(tc, text_not_utf8, 0,
 	    (int)(sizeof(not_utf8) / sizeof(not_utf8[0])));
 	tcase_add_test(tc, triggers_read_kiths_clock);
+	tcase_add_test(tc, schema_19_dates_leaves_by_kith);
 	tcase_add_test(tc, tx_commit_and_rollback);
 	tcase_add_test(tc, group_savepoints);
 	tcase_add_test(tc, unique_violation_is_perm);

@@ -43,6 +43,7 @@ Suite *lang_suite(void);
 Suite *moderation_suite(void);
 Suite *db_pg_suite(void);
 Suite *migrate_suite(void);
+Suite *pg_search_suite(void);
 
 /* A fresh database in a temporary directory; caller closes and removes. */
 struct db *unit_db(char *dir, size_t dirlen);
