@@ -101,7 +101,7 @@ tell_owners(const struct mail_ctx *c, const char *address, const char *name,
 			notify(c, o, "owner-join.txt", address, name, NULL, NULL);
 		else
 			notice_queue_later(c->db, c->l, o, "owner-leave.txt",
-			    address, name, c->in_reply_to);
+			    NULL, address, name, c->in_reply_to);
 		free(o);
 	}
 	db_cached_done(st);
@@ -221,13 +221,17 @@ membership_leave_member(const struct mail_ctx *c, const struct member *m,
     struct outcome *out)
 {
 	const char *address = m->address;
+	char lang[NOTICE_LANG_LEN];
 
+	/* the goodbye speaks the member's language, which leaves with the
+	 * member's row: taken before it goes */
+	notice_lang(c->db, c->l, address, lang);
 	/* What the member held goes on at once (feature.h). */
 	if (member_remove(c->db, c->l->id, address) != MEMBER_REMOVED ||
 	    features_left(c, m, now_utc()) != KITH_OK)
 		return KITH_TEMP;
-	if (notice_queue_later(c->db, c->l, address, "goodbye.txt", address,
-	    m->name, c->in_reply_to) != KITH_OK)
+	if (notice_queue_later(c->db, c->l, address, "goodbye.txt", lang,
+	    address, m->name, c->in_reply_to) != KITH_OK)
 		return KITH_TEMP;
 	tell_owners(c, address, m->name, "left");
 	if (out)	/* a record of 60 values: the web shows none */

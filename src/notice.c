@@ -434,14 +434,15 @@ notice_queue(struct db *db, const struct kith_config *cfg, const struct list *l,
 
 /*
  * The render of a notice queued for later: NOTICE_RENDER, then the
- * text's name, the time it was queued, the Message-ID it answers ("" for
+ * text's name, the time it was queued, the reader's language ("": look
+ * it up at delivery), the Message-ID it answers ("" for
  * none), the member's address and the member's name, each on a line of
  * its own; the name, last, may hold anything.  Addresses stay as they
  * are, so that forget finds the notices that name one (privacy.c).
  */
 int
 notice_queue_later(struct db *db, const struct list *l, const char *to,
-    const char *tmpl, const char *member, const char *name,
+    const char *tmpl, const char *lang, const char *member, const char *name,
     const char *in_reply_to)
 {
 	char *render;
@@ -456,8 +457,11 @@ notice_queue_later(struct db *db, const struct list *l, const char *to,
 	/* one that could not be a header line never is one (compose.c) */
 	if (in_reply_to == NULL || strpbrk(in_reply_to, "\r\n"))
 		in_reply_to = "";
-	render = xasprintf(NOTICE_RENDER "%s\n%lld\n%s\n%s\n%s", tmpl,
-	    (long long)now_utc(), in_reply_to, member, name ? name : "");
+	/* a language is a code (i18n_code_valid): never a line break */
+	if (lang == NULL || !i18n_code_valid(lang))
+		lang = "";
+	render = xasprintf(NOTICE_RENDER "%s\n%lld\n%s\n%s\n%s\n%s", tmpl,
+	    (long long)now_utc(), lang, in_reply_to, member, name ? name : "");
 	st = outbox_render_add(db, l->id, l->local, l->domain, "notice", render,
 	    &msg_id);
 	if (st == KITH_OK)
@@ -482,7 +486,7 @@ notice_copy(struct db *db, const struct kith_config *cfg,
     const char *rcpt, size_t *len)
 {
 	size_t pre = strlen(NOTICE_RENDER);
-	char *copy, *f[5], *p, *mail = NULL;
+	char *copy, *f[6], *p, *mail = NULL;
 	struct template_var vars[2];
 	struct notice_opts o;
 	struct list l;
@@ -491,12 +495,12 @@ notice_copy(struct db *db, const struct kith_config *cfg,
 	if (strncmp(render, NOTICE_RENDER, pre))
 		return NULL;
 	p = copy = xstrdup(render + pre);
-	for (i = 0; i < 4 && p; i++) {
+	for (i = 0; i < 5 && p; i++) {
 		f[i] = p;
 		if ((p = strchr(p, '\n')) != NULL)
 			*p++ = '\0';
 	}
-	f[4] = p;
+	f[5] = p;
 	if (p == NULL || !notice_known(f[0])) {
 		log_error("notice: an outbox notice that is not one of Kith's");
 		free(copy);
@@ -507,14 +511,15 @@ notice_copy(struct db *db, const struct kith_config *cfg,
 		free(copy);
 		return NULL;
 	}
-	vars[0] = (struct template_var){ "member.address", f[3] };
-	vars[1] = (struct template_var){ "member.name", f[4] };
+	vars[0] = (struct template_var){ "member.address", f[4] };
+	vars[1] = (struct template_var){ "member.name", f[5] };
 	memset(&o, 0, sizeof(o));
 	o.to = rcpt;
 	o.tmpl = f[0];
 	o.vars = vars;
 	o.nvars = 2;
-	o.in_reply_to = *f[2] ? f[2] : NULL;
+	o.lang = *f[2] ? f[2] : NULL;
+	o.in_reply_to = *f[3] ? f[3] : NULL;
 	o.key = key;
 	o.date = strtoll(f[1], NULL, 10);
 	mail = notice_make(db, cfg, &l, &o, len);

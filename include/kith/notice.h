@@ -78,11 +78,13 @@ int notice_queue(struct db *db, const struct kith_config *cfg,
  * (notice_copy) rather than now: what a member's leave sends, so that
  * the one-click POST does not render mail.  The copy is made of the
  * same values in the same way as notice_queue would make it now, and is
- * dated now; the reader's language and footer are looked up when it is
- * made.  Bans as notice_queue.  KITH_OK, KITH_TEMP.
+ * dated now; lang is the reader's language, taken now by a caller
+ * about to remove the reader (a goodbye), or NULL to look it up when the
+ * copy is made, as its footer is.  Bans as notice_queue.  KITH_OK,
+ * KITH_TEMP.
  */
 int notice_queue_later(struct db *db, const struct list *l, const char *to,
-    const char *tmpl, const char *member, const char *name,
+    const char *tmpl, const char *lang, const char *member, const char *name,
     const char *in_reply_to);
 
 /* The render of outbox messages notice_queue_later queued ("notice:..."). */

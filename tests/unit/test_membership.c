@@ -468,11 +468,60 @@ START_TEST(test_leave_later)
 	}
 	/* what is not one of Kith's, or of a list that is gone, is no mail */
 	ck_assert_ptr_null(notice_copy(db, &cfg, NULL, l.id,
-	    "notice:../../etc/passwd\n1\n\nx\ny", "m@example.net", NULL));
+	    "notice:../../etc/passwd\n1\n\n\nx\ny", "m@example.net", NULL));
 	ck_assert_ptr_null(notice_copy(db, &cfg, NULL, l.id,
-	    "notice:goodbye.txt\n1\n", "m@example.net", NULL));
+	    "notice:goodbye.txt\n1\n\n", "m@example.net", NULL));
 	ck_assert_ptr_null(notice_copy(db, &cfg, NULL, l.id + 1,
-	    "notice:goodbye.txt\n1\n\nx\ny", "m@example.net", NULL));
+	    "notice:goodbye.txt\n1\n\n\nx\ny", "m@example.net", NULL));
+	list_release(&l);
+	config_release(&cfg);
+	db_close(db);
+	unit_rmdir(dir);
+}
+END_TEST
+
+/*
+ * The goodbye is in the language of the member who left, though that
+ * language leaves with the member's row before the goodbye is made at
+ * delivery; the owners' notices stay in each owner's own.  (Before, a
+ * German reader's goodbye came in the list's English.)
+ */
+START_TEST(test_goodbye_in_members_language)
+{
+	struct kith_config cfg;
+	char dir[256], err[256], *mail, *render = NULL, *rcpt = NULL;
+	struct db *db = unit_db(dir, sizeof(dir));
+	struct list l;
+	struct mail_ctx c;
+	struct db_stmt *st;
+	size_t len;
+
+	ck_assert_ptr_nonnull(db);
+	ck_assert_int_eq(config_load(&cfg, "/dev/null", err, sizeof(err)), 0);
+	ck_assert_int_eq(list_create(db, "team@example.org",
+	    "alice@example.org", "Team", "", err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(list_find(db, "team", &l, err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(member_add(db, l.id, "zoe@example.net", "Zoe"),
+	    MEMBER_ADDED);
+	ck_assert_int_eq(member_set_lang(db, l.id, "zoe@example.net", "de"),
+	    KITH_OK);
+	c = (struct mail_ctx){ &cfg, db, NULL, &l, NULL, NULL };
+	ck_assert_int_eq(membership_leave(&c, "zoe@example.net", NULL),
+	    KITH_OK);
+	st = db_prepare(db, "SELECT m.render, o.rcpt FROM outbox o JOIN "
+	    "outbox_messages m ON m.id=o.message_id WHERE o.rcpt="
+	    "'zoe@example.net'");
+	ck_assert_int_eq(db_step(st), DB_ROW);
+	render = db_col_text(st, 0);
+	rcpt = db_col_text(st, 1);
+	db_finalize(st);
+	mail = notice_copy(db, &cfg, NULL, l.id, render, rcpt, &len);
+	ck_assert_ptr_nonnull(mail);
+	ck_assert_msg(strstr(mail, "Subject: =?UTF-8?") != NULL &&
+	    strstr(mail, "Goodbye from") == NULL, "not in German: %s", mail);
+	free(mail);
+	free(render);
+	free(rcpt);
 	list_release(&l);
 	config_release(&cfg);
 	db_close(db);
@@ -499,6 +548,7 @@ membership_suite(void)
 	tcase_add_test(tc, test_member_refs_indexed);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("leaves");
+	tcase_add_test(tc, test_goodbye_in_members_language);
 	tcase_add_loop_test(tc, test_leave_later, 0,
 	    (int)(sizeof(later_cases) / sizeof(later_cases[0])));
 	suite_add_tcase(s, tc);
