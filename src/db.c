@@ -209,6 +209,19 @@ db_claim_begin(struct db *db, const char *claimant)
 	return db_status(rc);
 }
 
+int
+db_claim_release_dead(struct db *db, const char *claimant)
+{
+	int rc;
+
+	if (db == group_db || db->ops->claim_release_dead == NULL)
+		return KITH_OK;
+	rc = db->ops->claim_release_dead(db, claimant ? claimant : "");
+	if (rc != DB_OK)
+		log_warn("database: claim: %s", db_errmsg(db));
+	return db_status(rc);
+}
+
 struct db_stmt *
 db_claim_prepare(struct db *db, int step, int *end)
 {

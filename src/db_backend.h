@@ -93,6 +93,7 @@ struct db_ops {
 	 * statements, NULL-terminated; its BEGIN (NULL: begin_write) */
 	const char *const *claim_sql;
 	int (*claim_begin)(struct db *db, const char *claimant);
+	int (*claim_release_dead)(struct db *db, const char *claimant);
 
 	/* the archive's search (db.h's db_search_posts) */
 	int (*search_posts)(struct db *db, const struct db_search *q,

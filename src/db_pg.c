@@ -580,9 +580,31 @@ pg_release_dead(struct pg *p, const char *claimant)
 }
 
 /*
+ * pg_claim_release_dead - inside the claim's transaction, after this
+ * host's delivery journals were read (outbox_claim): the rows of dead
+ * sessions released (pg_release_dead); rolled back on failure.
+ */
+static int
+pg_claim_release_dead(struct db *db, const char *claimant)
+{
+	struct pg *p = P(db);
+	char keep[sizeof(p->err)];
+	int rc = pg_release_dead(p, claimant);
+
+	if (rc != DB_OK && PQtransactionStatus(p->h) != PQTRANS_IDLE) {
+		memcpy(keep, p->err, sizeof(keep));
+		PQclear(PQexec(p->h, "ROLLBACK"));
+		memcpy(p->err, keep, sizeof(keep));
+	}
+	p->changes = 0;
+	return rc;
+}
+
+/*
  * pg_claim_begin - the claim's transaction: BEGIN without the writers'
  * lock (its rows are locked one by one), claimant held for the session
- * first, then the rows of dead sessions released.  What else the
+ * first; the rows of dead sessions are released after this host's
+ * journals were read (pg_claim_release_dead).  What else the
  * writers' lock orders is untouched by a claim: it changes only outbox
  * rows that are due, and a writer that changes such rows (a post
  * removed, an address forgotten) waits for their row locks and reads
@@ -599,8 +621,6 @@ pg_claim_begin(struct db *db, const char *claimant)
 		rc = pg_hold_owner(p, claimant);
 	if (rc == DB_OK)
 		rc = pg_script(db, "BEGIN");
-	if (rc == DB_OK)
-		rc = pg_release_dead(p, claimant);
 	if (rc != DB_OK && PQtransactionStatus(p->h) != PQTRANS_IDLE) {
 		memcpy(keep, p->err, sizeof(keep));
 		PQclear(PQexec(p->h, "ROLLBACK"));
@@ -1257,6 +1277,7 @@ const struct db_ops db_pg_ops = {
 	.begin_write = pg_begin_write,
 	.claim_sql = pg_claim_sql,
 	.claim_begin = pg_claim_begin,
+	.claim_release_dead = pg_claim_release_dead,
 	.read_begin = pg_read_begin,
 	.group_open = pg_group_open,
 	.group_close = pg_group_close,

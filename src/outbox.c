@@ -1,11 +1,17 @@
 /* outbox - queue rows and their state machine (API-NOTES 3.5). */
 #include "config.h"
 
+#include <sys/file.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kith/db.h"
 #include "kith/journal.h"
+#include "kith/log.h"
 #include "kith/outbox.h"
 #include "kith/util.h"
 
@@ -111,6 +117,45 @@ item_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/*
+ * claim_lock - this host's claims one at a time: an exclusive flock on
+ * DIR.lock beside the journal directory DIR, held until claim_unlock.
+ * The descriptor, -1 when there is no journal directory (nothing to
+ * order), -2 on error (logged).
+ */
+static int
+claim_lock(const char *journal_dir)
+{
+	char *path;
+	int fd;
+
+	if (journal_dir == NULL)
+		return -1;
+	path = xasprintf("%s.lock", journal_dir);
+	fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0660);
+	if (fd < 0 && errno == ENOENT) {
+		free(path);
+		return -1;
+	}
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		log_error("deliver: cannot lock '%s': %s", path,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(path);
+		return -2;
+	}
+	free(path);
+	return fd;
+}
+
+static void
+claim_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);	/* and its flock */
+}
+
 int
 outbox_claim(struct db *db, int64_t now, int lease, int limit,
     const char *journal_dir, const char *claimant, struct outbox_item **items,
@@ -119,17 +164,35 @@ outbox_claim(struct db *db, int64_t now, int lease, int limit,
 	struct journal_recovery rec;
 	struct db_stmt *st;
 	size_t cap = 64;
-	int rc, status;
+	int rc, status, lock;
 
 	*items = NULL;
 	*n = 0;
 	memset(&rec, 0, sizeof(rec));
-	if ((status = db_claim_begin(db, claimant)) != KITH_OK)
+	/*
+	 * One claim at a time on this host (claim_lock), and this host's
+	 * journals read before the rows of dead sessions are released: a
+	 * journal names rows that were sent, and no worker here may take
+	 * them back from a dead worker before they are recorded as such.
+	 * (sqlite's claims are one at a time anyway; PostgreSQL's run side
+	 * by side across hosts, whose journals no other host can read.)
+	 */
+	if ((lock = claim_lock(journal_dir)) == -2)
+		return KITH_TEMP;
+	if ((status = db_claim_begin(db, claimant)) != KITH_OK) {
+		claim_unlock(lock);
 		return status;
+	}
 	if (journal_dir && journal_recover(db, journal_dir, &rec) < 0) {
 		db_rollback(db);
 		journal_recovery_finish(&rec, 0);
+		claim_unlock(lock);
 		return KITH_TEMP;
+	}
+	if ((status = db_claim_release_dead(db, claimant)) != KITH_OK) {
+		journal_recovery_finish(&rec, 0);
+		claim_unlock(lock);
+		return status;
 	}
 	/*
 	 * Rows of killed runs first, then due retries, then new rows, each
@@ -166,6 +229,7 @@ outbox_claim(struct db *db, int64_t now, int lease, int limit,
 	if (rc != DB_DONE) {
 		db_rollback(db);
 		journal_recovery_finish(&rec, 0);
+		claim_unlock(lock);
 		outbox_items_free(*items, *n);
 		*items = NULL;
 		*n = 0;
@@ -175,6 +239,7 @@ outbox_claim(struct db *db, int64_t now, int lease, int limit,
 	qsort(*items, *n, sizeof(**items), item_cmp);
 	status = db_commit(db);
 	journal_recovery_finish(&rec, status == KITH_OK);
+	claim_unlock(lock);
 	if (status != KITH_OK) {
 		outbox_items_free(*items, *n);
 		*items = NULL;

@@ -105,9 +105,10 @@ void db_rollback(struct db *db);
  * without the writers' lock, the rows taken one by one (FOR UPDATE SKIP
  * LOCKED); claimant, the worker's name on the rows it claims ("" for
  * none), is held for this connection's session (an advisory lock the
- * server drops when the session ends, a host killed too), and the rows
- * of every other claimant whose session is gone are released at once
- * instead of when their lease ends.  kith_status.
+ * server drops when the session ends, a host killed too); the rows of
+ * every other claimant whose session is gone are released at once
+ * instead of when their lease ends by db_claim_release_dead.
+ * kith_status.
  * db_claim_prepare - step `step` of the claim, prepared (db_finalize
  * it): 0 rows of stopped runs (lease over, or released), 1 due retries,
  * 2 new rows.  Parameters ?1 now, ?2 lease seconds, ?3 how many rows at
@@ -116,6 +117,14 @@ void db_rollback(struct db *db);
  * (*end set to 1) or on error (logged, *end 0).
  */
 int db_claim_begin(struct db *db, const char *claimant);
+/*
+ * db_claim_release_dead - inside the claim's transaction, once this
+ * host's delivery journals were read: the rows other claimants left
+ * when their sessions ended are released now, not when their leases
+ * end (where the backend can tell: PostgreSQL); KITH_OK, or the claim's
+ * transaction is rolled back and KITH_TEMP/KITH_PERM.
+ */
+int db_claim_release_dead(struct db *db, const char *claimant);
 struct db_stmt *db_claim_prepare(struct db *db, int step, int *end);
 
 /* What a busy or full database is called, wherever a person reads it. */

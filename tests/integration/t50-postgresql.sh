@@ -6,6 +6,12 @@
 # SMTP server, the copies read with Python's email package and the rows
 # read with psql; moderation, a digest, an unsubscribe by mail; the
 # backend's unit tests (test_db_pg.c) on the same cluster.
+# It starts its own PostgreSQL cluster and sets each site's storage
+# itself: the suite's PostgreSQL pass (KITH_TEST_BACKEND) adds nothing.
+if [ "${KITH_TEST_BACKEND:-}" = postgresql ]; then
+	echo "SKIP: runs its own PostgreSQL cluster, in the sqlite pass"
+	exit 77
+fi
 . "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}

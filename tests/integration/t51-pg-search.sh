@@ -9,6 +9,12 @@
 # kith serve; the index kept right as posts are removed, anonymised and
 # forgotten; forget's search of raw messages (kith_mentions) finding the
 # same mails on both; a forgotten vote and the waitlist (schema 19 ids).
+# It starts its own PostgreSQL cluster and sets each site's storage
+# itself: the suite's PostgreSQL pass (KITH_TEST_BACKEND) adds nothing.
+if [ "${KITH_TEST_BACKEND:-}" = postgresql ]; then
+	echo "SKIP: runs its own PostgreSQL cluster, in the sqlite pass"
+	exit 77
+fi
 . "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
 . "$HERE/serve_lib.sh"
 

@@ -12,6 +12,12 @@
 # search index filled.  Refusals: a second run, a database with another
 # site's data, a server that does not answer, a row that does not
 # arrive (nothing kept), the site already on PostgreSQL.
+# It starts its own PostgreSQL cluster and sets each site's storage
+# itself: the suite's PostgreSQL pass (KITH_TEST_BACKEND) adds nothing.
+if [ "${KITH_TEST_BACKEND:-}" = postgresql ]; then
+	echo "SKIP: runs its own PostgreSQL cluster, in the sqlite pass"
+	exit 77
+fi
 . "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
