@@ -447,11 +447,28 @@ pg_in_tx(struct db *db)
  * delivery claims take rows with FOR UPDATE SKIP LOCKED instead,
  * pg_claim_begin, so that many hosts deliver at once.)
  */
+/*
+ * pg_undo_begin - after a begin (or a claim's first steps) that failed
+ * with rc: the transaction rolled back, since no caller rolls back a
+ * begin that failed, and the error kept for the caller.
+ */
+static void
+pg_undo_begin(struct pg *p, int rc)
+{
+	char keep[sizeof(p->err)];
+
+	if (rc == DB_OK || PQtransactionStatus(p->h) == PQTRANS_IDLE)
+		return;
+	memcpy(keep, p->err, sizeof(keep));
+	PQclear(PQexec(p->h, "ROLLBACK"));
+	memcpy(p->err, keep, sizeof(keep));
+}
+
 static int
 pg_begin_write(struct db *db)
 {
 	struct pg *p = P(db);
-	char sql[160], keep[sizeof(p->err)];
+	char sql[160];
 	int rc;
 
 	/* kith.now for this transaction's triggers: see pg_clock_set */
@@ -459,12 +476,7 @@ pg_begin_write(struct db *db)
 	    "SELECT set_config('kith.now', '%lld', true)", PG_WRITE_LOCK,
 	    (long long)now_utc());
 	rc = pg_script(db, sql);
-	if (rc != DB_OK && PQtransactionStatus(p->h) != PQTRANS_IDLE) {
-		/* no caller rolls back a begin that failed */
-		memcpy(keep, p->err, sizeof(keep));
-		PQclear(PQexec(p->h, "ROLLBACK"));
-		memcpy(p->err, keep, sizeof(keep));
-	}
+	pg_undo_begin(p, rc);
 	return rc;
 }
 
@@ -588,14 +600,9 @@ static int
 pg_claim_release_dead(struct db *db, const char *claimant)
 {
 	struct pg *p = P(db);
-	char keep[sizeof(p->err)];
 	int rc = pg_release_dead(p, claimant);
 
-	if (rc != DB_OK && PQtransactionStatus(p->h) != PQTRANS_IDLE) {
-		memcpy(keep, p->err, sizeof(keep));
-		PQclear(PQexec(p->h, "ROLLBACK"));
-		memcpy(p->err, keep, sizeof(keep));
-	}
+	pg_undo_begin(p, rc);
 	p->changes = 0;
 	return rc;
 }
@@ -614,18 +621,13 @@ static int
 pg_claim_begin(struct db *db, const char *claimant)
 {
 	struct pg *p = P(db);
-	char keep[sizeof(p->err)];
 	int rc = DB_OK;
 
 	if (*claimant)
 		rc = pg_hold_owner(p, claimant);
 	if (rc == DB_OK)
 		rc = pg_script(db, "BEGIN");
-	if (rc != DB_OK && PQtransactionStatus(p->h) != PQTRANS_IDLE) {
-		memcpy(keep, p->err, sizeof(keep));
-		PQclear(PQexec(p->h, "ROLLBACK"));
-		memcpy(p->err, keep, sizeof(keep));
-	}
+	pg_undo_begin(p, rc);
 	p->changes = 0;
 	return rc;
 }
