@@ -261,17 +261,18 @@ export_table(struct db *db, const struct privacy_table *t, const char *addr,
 {
 	char *sql = xasprintf("SELECT * FROM %s WHERE %s", t->table, t->where);
 	struct db_stmt *st = db_prepare(db, sql);
-	int rc, rows = 0, ncol;
+	int rc, rows = 0, ncol = 0;
 
 	free(sql);
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "t", addr);
-	ncol = db_col_count(st);
 	while ((rc = db_step(st)) == DB_ROW) {
 		int k = 0;
 
 		if (rows++ == 0) {
+			/* known once the statement has run (PostgreSQL) */
+			ncol = db_col_count(st);
 			if (json)
 				buf_addf(b, "%s\n  \"%s\": [", (*first_table)++ ?
 				    "," : "", t->table);
