@@ -279,7 +279,10 @@ check(r.status == 200 and "<mark>화요일</mark> 모임</a>" in r.text and "<ma
 r = get("/a/team/?q=" + urllib.parse.quote("καλημερα"))
 check("Καλημέρα" in r.text and "<mark>Καλημέρα</mark>" in r.text, "search: Greek typed without accents")
 r = get("/a/team/?q=" + urllib.parse.quote('"bring tea"'))
-check("<mark>bring tea</mark>" in r.text and "cake" not in r.text, "search: a phrase")
+# sqlite's snippet marks the phrase whole, PostgreSQL's ts_headline each
+# of its words (README: the snippets are cut differently)
+check(("<mark>bring tea</mark>" in r.text or "<mark>bring</mark> <mark>tea</mark>" in r.text)
+      and "cake" not in r.text, "search: a phrase")
 r = get("/a/team/?q=" + urllib.parse.quote("from:carol"))
 check("Photos" in r.text and "Picnic" in r.text and "Καλημέρα" not in r.text, "search: from:")
 r = get("/a/team/?q=" + urllib.parse.quote("from:example.org"))

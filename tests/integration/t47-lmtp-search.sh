@@ -64,8 +64,14 @@ PYEOF
 )
 assert_ok 'printf "%s\n" "$out" | grep -qx ok' "48 posts over LMTP in 12 sessions at once: every one 250 ($out)"
 assert_ok 'printf "%s\n" "$out" | grep -qx "missed 0 \[\]"' "each found by the archive search right after its 250 ($out)"
-assert_ok '[ "$(db "SELECT count(*) FROM posts")" = 48 ] && [ "$(db "SELECT count(*) FROM posts_fts_queue")" = 0 ]' \
-	"48 posts stored; nothing left waiting to be indexed"
+# sqlite's full-text index fills from a queue at each group commit;
+# PostgreSQL's is a generated column, filled by the INSERT itself
+if sqlite_only "the full-text queue (posts_fts_queue) is sqlite's"; then
+	assert_ok '[ "$(db "SELECT count(*) FROM posts")" = 48 ]' "48 posts stored"
+else
+	assert_ok '[ "$(db "SELECT count(*) FROM posts")" = 48 ] && [ "$(db "SELECT count(*) FROM posts_fts_queue")" = 0 ]' \
+		"48 posts stored; nothing left waiting to be indexed"
+fi
 n=$(kith archive search team prilis --json | $PY -c 'import json, sys; print(len(json.load(sys.stdin)))')
 assert_ok '[ "$n" = 48 ]' "a word of every post, without its accents, finds all 48 ($n)"
 finish
