@@ -125,8 +125,8 @@ left_at=$(pq "SELECT at FROM member_log WHERE address='bob@example.org' AND even
 assert_ok '[ -n "$left_at" ] && [ "$left_at" -ge "$(epoch)" ] && [ "$left_at" -lt $(($(epoch) + 60)) ]' "member_log records the leave (the schema's trigger) at Kith's time, not the server's ($left_at, $NOW)"
 
 # 7. The backend itself, through db.h (tests/unit/test_db_pg.c).
-if [ -x "$KITH_SRCDIR/tests/unit/run_unit" ]; then
-	env -u LD_PRELOAD -u FAKETIME CK_RUN_SUITE=db_pg "KITH_TEST_PG_DSN=$DSN" "$KITH_SRCDIR/tests/unit/run_unit" > "$T/unit.out" 2>&1
+if [ -x "$(dirname "$KITH_BIN")/tests/unit/run_unit" ]; then
+	env -u LD_PRELOAD -u FAKETIME CK_RUN_SUITE=db_pg "KITH_TEST_PG_DSN=$DSN" "$(dirname "$KITH_BIN")/tests/unit/run_unit" > "$T/unit.out" 2>&1
 	urc=$?
 	tail -n 1 "$T/unit.out"
 	assert_ok '[ $urc = 0 ] && grep -q "^100%: Checks: [1-9]" "$T/unit.out"' "the db_pg unit suite passes on the cluster"

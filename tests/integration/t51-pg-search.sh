@@ -35,7 +35,7 @@ if ! DSN=$(sh "$KITH_SRCDIR/scripts/pg-start.sh" "$PGD" 2>"$T/pg-start.err"); th
 # waitlist's first come, forgotten votes, a post of a megabyte of
 # distinct words) on this cluster, as t50 runs test_db_pg.
 env -u LD_PRELOAD -u FAKETIME CK_RUN_SUITE=pg_search "KITH_TEST_PG_DSN=$DSN" \
-	"$KITH_SRCDIR/tests/unit/run_unit" > "$T/unit.out" 2>&1
+	"$(dirname "$KITH_BIN")/tests/unit/run_unit" > "$T/unit.out" 2>&1
 rc=$?
 assert_ok '[ $rc = 0 ] && grep -q "100%: Checks: [1-9][0-9]*, Failures: 0, Errors: 0" "$T/unit.out"' \
 	"test_pg_search on sqlite and PostgreSQL: $(grep "Checks:" "$T/unit.out") $(grep -m3 ":[EF]:" "$T/unit.out")"
@@ -250,7 +250,7 @@ assert_ok '[ "$(pq "SELECT count(*) FROM posts WHERE kith_mentions(raw, '"'frank
 # waitlist's first come, forgotten votes, a post of a megabyte of
 # distinct words) on this cluster, as t50 runs test_db_pg.
 env -u LD_PRELOAD -u FAKETIME CK_RUN_SUITE=pg_search "KITH_TEST_PG_DSN=$DSN" \
-	"$KITH_SRCDIR/tests/unit/run_unit" > "$T/unit.out" 2>&1
+	"$(dirname "$KITH_BIN")/tests/unit/run_unit" > "$T/unit.out" 2>&1
 rc=$?
 assert_ok '[ $rc = 0 ] && grep -q "100%: Checks: [1-9][0-9]*, Failures: 0, Errors: 0" "$T/unit.out"' \
 	"test_pg_search on sqlite and PostgreSQL: $(grep "Checks:" "$T/unit.out") $(grep -m3 ":[EF]:" "$T/unit.out")"
