@@ -63,9 +63,10 @@ echo "# mine" >> "$R$etc/kith/kith.conf"
 m install DESTDIR="$R" >"$T/install.out" 2>&1
 assert_ok 'tail -n 1 "$R$etc/kith/kith.conf" | grep -qx "# mine"' \
 	"a second make install keeps the changed kith.conf"
-m uninstall DESTDIR="$R" >/dev/null 2>&1
-assert_ok '[ "$(cd "$R" && find . -type f)" = "./${etc#/}/kith/kith.conf" ]' \
-	"make uninstall removes everything but the changed kith.conf ($(cd "$R" && find . -type f | head -n 3 | tr '\n' ' '))"
+m uninstall DESTDIR="$R" >"$T/uninstall.out" 2>&1
+rc=$?
+assert_ok '[ $rc = 0 ] && [ "$(cd "$R" && find . -type f)" = "./${etc#/}/kith/kith.conf" ]' \
+	"make uninstall removes everything but the changed kith.conf (exit $rc; left: $(cd "$R" && find . -type f | head -n 3 | tr '\n' ' ')$(tail -n 2 "$T/uninstall.out" | tr '\n' ' '))"
 
 # prefix and sysconfdir given to make
 R2=$T/root2
