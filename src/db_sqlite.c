@@ -593,6 +593,23 @@ static const char *const migrations[] = {
 	"UPDATE poll_votes SET id=rowid;"
 	"CREATE TRIGGER poll_votes_id AFTER INSERT ON poll_votes BEGIN"
 	"  UPDATE poll_votes SET id=new.rowid WHERE rowid=new.rowid; END;",
+	/*
+	 * 20: the delivery queue's indexes hold only the rows a claim looks
+	 * for: new rows, retries, and the rows of killed runs by their
+	 * lease.  A row's every change of state moved it between entries
+	 * of both (state, ...) indexes, a sent row's included, and sent
+	 * rows are most of the queue.  The claims name them (INDEXED BY);
+	 * due_rows (deliver.c) counts through them.  IF EXISTS: a
+	 * database set back to an older version runs it again.
+	 */
+	"DROP INDEX IF EXISTS outbox_due;"
+	"DROP INDEX IF EXISTS outbox_state_id;"
+	"CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(id)"
+	"  WHERE state='pending';"
+	"CREATE INDEX IF NOT EXISTS outbox_deferred ON outbox(id)"
+	"  WHERE state='deferred';"
+	"CREATE INDEX IF NOT EXISTS outbox_lease ON outbox(lease_until, id)"
+	"  WHERE state='sending';",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == DB_SCHEMA_VERSION,
@@ -1412,16 +1429,18 @@ lite_id_high(struct db *db, const char *table)
 #define CLAIM_SET "UPDATE outbox SET state='sending', lease_until=?1 + ?2, " \
 	"attempts=attempts+1, updated=?1, claimed_by=?4 WHERE id IN " \
 	"(SELECT id FROM outbox "
-#define CLAIM_END " ORDER BY id LIMIT ?3) RETURNING id, message_id, rcpt, " \
-	"attempts, coalesce(member_id, 0)"
+#define CLAIM_END " LIMIT ?3) RETURNING id, message_id, rcpt, attempts, " \
+	"coalesce(member_id, 0)"
 
+/* killed runs' rows by their lease, oldest first; then retries and new
+ * rows in id order (schema 20's indexes) */
 static const char *const lite_claim_sql[] = {
-	CLAIM_SET "INDEXED BY outbox_state_id WHERE state='sending' AND "
-	    "lease_until<?1" CLAIM_END,
-	CLAIM_SET "INDEXED BY outbox_state_id WHERE state='deferred' AND "
-	    "next_try<=?1" CLAIM_END,
-	CLAIM_SET "INDEXED BY outbox_state_id WHERE state='pending' AND "
-	    "next_try<=?1" CLAIM_END,
+	CLAIM_SET "INDEXED BY outbox_lease WHERE state='sending' AND "
+	    "lease_until<?1 ORDER BY lease_until, id" CLAIM_END,
+	CLAIM_SET "INDEXED BY outbox_deferred WHERE state='deferred' AND "
+	    "next_try<=?1 ORDER BY id" CLAIM_END,
+	CLAIM_SET "INDEXED BY outbox_pending WHERE state='pending' AND "
+	    "next_try<=?1 ORDER BY id" CLAIM_END,
 	NULL
 };
 
