@@ -69,6 +69,9 @@ struct pg {
 	char *owner;		/* the claimant held for this session */
 	int64_t clock;		/* the session's kith.now, 0: not set yet */
 	int64_t dead_seen;	/* when pg_release_dead last looked, 0: never */
+	char *session;		/* the session's settings (pg_open), again
+				 * on a connection made again (pg_revive) */
+	int in_tx;		/* a transaction was open when last seen */
 };
 
 struct pg_param {
@@ -177,6 +180,18 @@ pg_note(struct pg *p, const PGresult *r)
 static int
 pg_result(struct pg *p, const PGresult *r)
 {
+	/* what pg_revive goes by once the connection is gone */
+	switch (PQtransactionStatus(p->h)) {
+	case PQTRANS_IDLE:
+		p->in_tx = 0;
+		break;
+	case PQTRANS_INTRANS:
+	case PQTRANS_INERROR:
+		p->in_tx = 1;
+		break;
+	default:
+		break;
+	}
 	switch (PQresultStatus(r)) {
 	case PGRES_COMMAND_OK:
 	case PGRES_TUPLES_OK:
@@ -211,7 +226,58 @@ pg_close(struct db *db)
 
 	PQfinish(p->h);
 	free(p->owner);
+	free(p->session);
 	free(p);
+}
+
+/*
+ * pg_revive - before a statement (sql: its text, NULL for one with
+ * parameters): 0 to send it, 1 when it is the ROLLBACK of a transaction
+ * the connection took with it (done), -1 when it cannot go (p->err).
+ * A connection the server dropped (restarted, failed over to a standby
+ * at the same address, a backend terminated) is made again, with the
+ * session's settings, when no transaction was open on it: kith serve's
+ * connections live for weeks, and every request after a restart of the
+ * server failed until kith serve was restarted too.  The statement that
+ * finds the connection gone fails (DB_BUSY: try again); the next one
+ * goes.  A transaction open on it is lost with it: its statements fail
+ * until the caller's ROLLBACK, never run outside it.
+ */
+static int
+pg_revive(struct pg *p, const char *sql)
+{
+	PGresult *r;
+	int rc;
+
+	if (PQstatus(p->h) != CONNECTION_BAD)
+		return 0;
+	if (p->in_tx) {
+		if (sql && !strcasecmp(sql, "ROLLBACK")) {
+			p->in_tx = 0;
+			return 1;
+		}
+		pg_set_err(p, "the connection to PostgreSQL was lost with the "
+		    "transaction");
+		return -1;
+	}
+	PQreset(p->h);
+	if (PQstatus(p->h) != CONNECTION_OK) {
+		pg_set_err(p, PQerrorMessage(p->h));
+		return -1;
+	}
+	/* what the session held went with it */
+	free(p->owner);
+	p->owner = NULL;
+	p->clock = 0;
+	p->dead_seen = 0;
+	r = PQexec(p->h, p->session);
+	rc = pg_result(p, r);
+	PQclear(r);
+	if (rc != DB_OK)
+		return -1;
+	log_info("database: the connection to PostgreSQL was lost: made "
+	    "again");
+	return 0;
 }
 
 /*
@@ -224,9 +290,14 @@ static int
 pg_script(struct db *db, const char *sql)
 {
 	struct pg *p = P(db);
-	int failed = PQtransactionStatus(p->h) == PQTRANS_INERROR;
-	PGresult *r = PQexec(p->h, sql);
-	int rc = pg_result(p, r);
+	int failed, rc;
+	PGresult *r;
+
+	if ((rc = pg_revive(p, sql)) != 0)
+		return rc > 0 ? DB_OK : DB_BUSY;
+	failed = PQtransactionStatus(p->h) == PQTRANS_INERROR;
+	r = PQexec(p->h, sql);
+	rc = pg_result(p, r);
 
 	if (rc == DB_OK && failed && !strcmp(PQcmdStatus(r), "ROLLBACK") &&
 	    strncasecmp(sql + strspn(sql, " \t\r\n"), "ROLLBACK", 8)) {
@@ -401,6 +472,7 @@ pg_open(const char *location, int create, int busy_ms,
 	    "SET application_name='kith'; SET lock_timeout='%dms'%s",
 	    busy_ms > 0 ? busy_ms : 1, durability == DB_FAST ?
 	    "; SET synchronous_commit=off" : "");
+	p->session = xstrdup(set);
 	if (pg_script(&p->base, set) != DB_OK) {
 		snprintf(err, errlen, "database: PostgreSQL: %s", p->err);
 		pg_close(&p->base);
@@ -428,6 +500,9 @@ pg_open(const char *location, int create, int busy_ms,
 static int
 pg_in_tx(struct db *db)
 {
+	/* gone with the connection: open until the caller's ROLLBACK */
+	if (PQstatus(P(db)->h) == CONNECTION_BAD)
+		return P(db)->in_tx;
 	switch (PQtransactionStatus(P(db)->h)) {
 	case PQTRANS_ACTIVE:
 	case PQTRANS_INTRANS:
@@ -515,9 +590,13 @@ static int
 pg_exec_params(struct pg *p, const char *sql, int n, const char *const *v,
     PGresult **out)
 {
-	PGresult *r = PQexecParams(p->h, sql, n, NULL, v, NULL, NULL, 0);
-	int rc = pg_result(p, r);
+	PGresult *r;
+	int rc;
 
+	if (pg_revive(p, NULL) != 0)
+		return DB_BUSY;
+	r = PQexecParams(p->h, sql, n, NULL, v, NULL, NULL, 0);
+	rc = pg_result(p, r);
 	if (out && rc == DB_OK)
 		*out = r;
 	else
@@ -1071,13 +1150,20 @@ pg_run(struct pg_stmt *st)
 		formats[i] = st->par[i].binary;
 		types[i] = st->par[i].oid;
 	}
-	pg_clock_set(p);
-	r = PQexecParams(p->h, st->sql, n, types, values, lengths, formats, 0);
+	if (pg_revive(p, NULL) != 0)
+		r = NULL;
+	else {
+		pg_clock_set(p);
+		r = PQexecParams(p->h, st->sql, n, types, values, lengths,
+		    formats, 0);
+	}
 	free(values);
 	free(lengths);
 	free(formats);
 	free(types);
 	st->state = PG_DONE;
+	if (r == NULL && PQstatus(p->h) == CONNECTION_BAD)
+		return DB_BUSY;		/* p->err: pg_revive's */
 	if ((rc = pg_result(p, r)) != DB_OK) {
 		PQclear(r);
 		return rc;

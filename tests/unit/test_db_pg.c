@@ -832,6 +832,65 @@ START_TEST(claim_reads_what_it_takes)
 }
 END_TEST
 
+/* cut - the server ends db's session, as a restart or a failover does */
+static void
+cut(struct db *admin, struct db *db)
+{
+	int64_t pid = db_int(db, -1, NULL, "SELECT pg_backend_pid()", "");
+
+	ck_assert_int_gt(pid, 0);
+	ck_assert_int_eq(db_int(admin, -1, NULL, "SELECT "
+	    "CAST(pg_terminate_backend(CAST(? AS INT), 5000) AS INT)", "I",
+	    pid), 1);
+}
+
+/*
+ * A connection the server dropped is made again, with its settings, by
+ * the statement after the one that found it gone (kith serve's live for
+ * weeks: every request after a restart of the server failed until Kith
+ * was restarted too); a transaction open on it is lost with it, and its
+ * statements fail until the caller's rollback, never run outside it.
+ */
+START_TEST(connection_made_again)
+{
+	struct db *admin = pg_db(2000), *db = pg_fresh();
+	int st = KITH_OK;
+
+	cut(admin, db);
+	ck_assert_int_eq(db_int(db, -1, &st, "SELECT 2", ""), -1);
+	ck_assert_int_eq(st, KITH_TEMP);
+	ck_assert_int_eq(db_int(db, -1, &st, "SELECT 3", ""), 3);
+	ck_assert_int_eq(st, KITH_OK);
+	/* the session's settings came back with it */
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT CAST(current_setting("
+	    "'TimeZone') = 'UTC' AND current_setting('lock_timeout') = '2s' "
+	    "AS INT)", ""), 1);
+
+	/* inside a transaction */
+	ck_assert_int_eq(db_begin(db), KITH_OK);
+	ck_assert_int_eq(db_exec(db, "INSERT INTO unit_pg(t) VALUES ('one')",
+	    ""), KITH_OK);
+	cut(admin, db);
+	ck_assert_int_eq(db_exec(db, "INSERT INTO unit_pg(t) VALUES ('two')",
+	    ""), KITH_TEMP);
+	ck_assert_int_eq(db_exec(db, "INSERT INTO unit_pg(t) VALUES ('three')",
+	    ""), KITH_TEMP);
+	ck_assert_int_eq(db_in_tx(db), 1);
+	ck_assert_int_eq(db_commit(db), KITH_TEMP);
+	ck_assert_int_eq(db_in_tx(db), 0);
+	ck_assert_int_eq(db_int(admin, -1, NULL, "SELECT count(*) FROM unit_pg",
+	    ""), 0);
+	ck_assert_int_eq(db_begin(db), KITH_OK);
+	ck_assert_int_eq(db_exec(db, "INSERT INTO unit_pg(t) VALUES ('four')",
+	    ""), KITH_OK);
+	ck_assert_int_eq(db_commit(db), KITH_OK);
+	ck_assert_int_eq(db_int(admin, -1, NULL, "SELECT count(*) FROM unit_pg "
+	    "WHERE t='four'", ""), 1);
+	db_close(db);
+	db_close(admin);
+}
+END_TEST
+
 START_TEST(open_errors_name_no_password)
 {
 	char err[512] = "";
@@ -887,6 +946,7 @@ db_pg_suite(void)
 	tcase_add_test(tc, claims_side_by_side);
 	tcase_add_test(tc, dead_session_released);
 	tcase_add_test(tc, claim_reads_what_it_takes);
+	tcase_add_test(tc, connection_made_again);
 	tcase_add_test(tc, open_errors_name_no_password);
 	suite_add_tcase(s, tc);
 	return s;
