@@ -108,7 +108,8 @@ void db_rollback(struct db *db);
  * server drops when the session ends, a host killed too); the rows of
  * every other claimant whose session is gone are released at once
  * instead of when their lease ends by db_claim_release_dead.
- * kith_status.
+ * kith_status.  A worker records its results in the same kind of
+ * transaction when they change nothing but the rows it holds.
  * db_claim_prepare - step `step` of the claim, prepared (db_finalize
  * it): 0 rows of stopped runs (lease over, or released), 1 due retries,
  * 2 new rows.  Parameters ?1 now, ?2 lease seconds, ?3 how many rows at
