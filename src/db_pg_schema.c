@@ -633,7 +633,10 @@ const char *const db_pg_migrations[] = {
 	"CREATE INDEX outbox_pending ON outbox(id) WHERE state='pending';"
 	"CREATE INDEX outbox_deferred ON outbox(id) WHERE state='deferred';"
 	"CREATE INDEX outbox_lease ON outbox(lease_until, id)"
-	"  WHERE state='sending';",
+	"  WHERE state='sending';"
+	/* a post held once (moderation_hold_as looks for its Message-ID) */
+	"CREATE INDEX held_message ON held(list_id, message_id);"
+	"CREATE INDEX held_log_message ON held_log(list_id, message_id);",
 };
 const int db_pg_nmigrations =
     (int)(sizeof(db_pg_migrations) / sizeof(db_pg_migrations[0]));

@@ -609,7 +609,11 @@ static const char *const migrations[] = {
 	"CREATE INDEX IF NOT EXISTS outbox_deferred ON outbox(id)"
 	"  WHERE state='deferred';"
 	"CREATE INDEX IF NOT EXISTS outbox_lease ON outbox(lease_until, id)"
-	"  WHERE state='sending';",
+	"  WHERE state='sending';"
+	/* a post held once (moderation_hold_as looks for its Message-ID) */
+	"CREATE INDEX IF NOT EXISTS held_message ON held(list_id, message_id);"
+	"CREATE INDEX IF NOT EXISTS held_log_message ON held_log(list_id,"
+	"  message_id);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == DB_SCHEMA_VERSION,

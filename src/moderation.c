@@ -121,8 +121,23 @@ moderation_hold_as(const struct mail_ctx *c, const struct message *m,
 	    "held_days", 14), id;
 	const char *poster = *m->from_addr ? m->from_addr : envelope_from;
 	struct db_stmt *mods;
-	int st;
+	int st = KITH_OK;
 
+	/*
+	 * The same post again (the MTA's retry after a lost reply, a second
+	 * MX host, a resend after a decision): held once, its moderators
+	 * asked once.  A post without a Message-ID cannot be told apart.
+	 */
+	if (*m->message_id && db_int(c->db, -1, &st, "SELECT (SELECT "
+	    "count(*) FROM held WHERE list_id=?1 AND message_id=?2) + (SELECT "
+	    "count(*) FROM held_log WHERE list_id=?1 AND message_id=?2)", "it",
+	    c->l->id, m->message_id) != 0) {
+		if (st != KITH_OK)
+			return KITH_TEMP;
+		log_info("moderation: '<%s>' to '%s' was held already: dropped",
+		    m->message_id, c->l->address);
+		return KITH_PERM;
+	}
 	st = db_exec_id(c->db, &id, "INSERT INTO held(list_id, message_id, "
 	    "sender, envelope_from, subject, reason, raw, created, expires) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", "itttttbii",

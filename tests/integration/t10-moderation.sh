@@ -36,7 +36,16 @@ assert_ok '[ "$(posted)" = 1 ]' "approving twice posts once"
 
 # Rejected with a reason: the poster gets the reason.
 send stranger@example.net team@example.org "Buy cheap things" "spam"
+spam=$T/mail$n
 token=$($MT header "$(last mod@example.org)" Reply-To | tr -d '<>')
+# The same post again (the MTA's retry after a lost reply, a second MX
+# host): held once, the moderators asked once, the poster told once.
+asks=$(count mod@example.org)
+told=$(count stranger@example.net)
+kith receive -r team@example.org -f stranger@example.net < "$spam" 2>>"$T/receive.err"
+rc=$?
+kith deliver >/dev/null 2>&1
+assert_ok '[ $rc = 0 ] && [ "$(held)" = 1 ] && [ "$(count mod@example.org)" = "$asks" ] && [ "$(count stranger@example.net)" = "$told" ]' "the same post again: held once, asked and told once (exit $rc, held $(held))"
 # A token for one held post cannot decide another.
 send stranger2@example.net team@example.org "Second outsider" "hi"
 other=$($MT header "$(last mod@example.org)" Reply-To | tr -d '<>')
@@ -46,6 +55,11 @@ assert_ok '[ "$(held)" = 2 ]' "a token for another held post decides nothing"
 send mod@example.org "$token" "Re: Held" "reject This list is for members of the club only.\n\n> quoted"
 assert_ok '[ "$(held)" = 1 ] && [ "$(posted)" = 1 ]' "reject: removed from the queue, not posted"
 assert_ok '$MT body "$(last stranger@example.net)" | grep -q "This list is for members of the club only."' "the poster gets the reason"
+told=$(count stranger@example.net)
+kith receive -r team@example.org -f stranger@example.net < "$spam" 2>>"$T/receive.err"
+rc=$?
+kith deliver >/dev/null 2>&1
+assert_ok '[ $rc = 0 ] && [ "$(held)" = 1 ] && [ "$(count stranger@example.net)" = "$told" ]' "a rejected post sent again is not held again"
 # The command line: show, discard.
 id=$(db "SELECT id FROM held")
 assert_ok 'kith mod show "$id" | grep -q "^Subject: Second outsider"' "kith mod show prints the held post"
