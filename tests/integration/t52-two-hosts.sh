@@ -266,4 +266,59 @@ assert_ok 'grep -q "duplicate Message-ID" "$T/receive.err"' "one receive drops i
 on_a deliver >/dev/null 2>>"$T/cron.err"
 assert_ok '[ "$(count gus@example.org)" = 1 ] && [ "$(count alice@example.org)" = 1 ]' "each member gets one copy"
 
+# 4. The same, over LMTP: kith serve on each host, the same message handed
+# to both at the same moment (an MTA per host, a retry that went to the
+# other MX): both answer 250, it is stored once and sent out once.
+# serve_on HOST - kith serve for HOST, LMTP on a free port: SERVE_x, LMTP_x
+serve_on() {
+	: > "$T/serve-$1.out"
+	KITH_CONF=$T/$1/kith.conf LD_PRELOAD="$FAKETIME_LIB" FAKETIME="@$NOW" \
+	    FAKETIME_DONT_FAKE_MONOTONIC=1 setsid "$(kith_exe)" serve \
+	    --listen 127.0.0.1:0 --lmtp 127.0.0.1:0 >"$T/serve-$1.out" \
+	    2>>"$T/serve-$1.err" &
+	eval "SERVE_$1=\$!"
+	i=0
+	while ! grep -q "LMTP on" "$T/serve-$1.out" && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	eval "LMTP_$1=\$(sed -n 's|.*LMTP on lmtp://127.0.0.1:\([0-9]*\).*|\1|p' \"\$T/serve-$1.out\")"
+}
+serve_on a
+serve_on b
+A_PID=$SERVE_a
+B_PID=$SERVE_b
+assert_ok '[ -n "$LMTP_a" ] && [ -n "$LMTP_b" ]' "kith serve on each host takes LMTP ($LMTP_a, $LMTP_b)"
+clear_sink
+printf 'From: <alice@example.org>\r\nTo: <news@example.org>\r\nSubject: Twice by LMTP\r\nMessage-ID: <twice-lmtp@example.org>\r\n\r\nOnce only.\r\n' > "$T/twice-lmtp.eml"
+# lmtp_send PORT OUT - the message to news@ over LMTP; OUT gets the reply
+lmtp_send() {
+	$PY - "$1" "$T/twice-lmtp.eml" > "$2" 2>&1 <<'PYEOF'
+import smtplib, sys
+c = smtplib.LMTP("127.0.0.1", int(sys.argv[1]))
+c.ehlo_or_helo_if_needed()
+refused = c.sendmail("alice@example.org", ["news@example.org"], open(sys.argv[2], "rb").read())
+c.quit()
+print("refused" if refused else "250")
+PYEOF
+}
+hold_writers 2
+lmtp_send "$LMTP_a" "$T/lmtp-a" &
+la=$!
+lmtp_send "$LMTP_b" "$T/lmtp-b" &
+lb=$!
+wait $la
+wait $lb
+wait "$LOCK_PID"
+LOCK_PID=
+assert_ok '[ "$(cat "$T/lmtp-a")" = 250 ] && [ "$(cat "$T/lmtp-b")" = 250 ]' "both hosts answer 250 ($(cat "$T/lmtp-a" "$T/lmtp-b" | tr '\n' ' '))"
+assert_ok '[ "$(pq "SELECT count(*) FROM posts WHERE message_id='"'twice-lmtp@example.org'"'")" = 1 ]' "the post is stored once"
+assert_ok 'cat "$T/serve-a.err" "$T/serve-b.err" | grep -q "twice-lmtp@example.org.*duplicate Message-ID"' "one host drops it as a duplicate"
+kill_tree "$A_PID"
+kill_tree "$B_PID"
+A_PID=
+B_PID=
+on_a deliver >/dev/null 2>>"$T/cron.err"
+assert_ok '[ "$(count gus@example.org)" = 1 ] && [ "$(count alice@example.org)" = 1 ]' "each member gets one copy"
+
 finish
