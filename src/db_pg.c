@@ -537,6 +537,7 @@ pg_undo_begin(struct pg *p, int rc)
 		return;
 	memcpy(keep, p->err, sizeof(keep));
 	PQclear(PQexec(p->h, "ROLLBACK"));
+	p->in_tx = 0;	/* as pg_revive must see it */
 	memcpy(p->err, keep, sizeof(keep));
 }
 
@@ -561,10 +562,10 @@ pg_begin_write(struct db *db)
 /*
  * As sqlite's are, the rows of killed runs are found through their
  * lease, oldest first, retries and new rows in id order, each through
- * an index of the rows in that state only (schema 20).  Each is locked as it is found; a row
- * another claim holds is passed over, not waited for (SKIP LOCKED), so
- * that claims on any number of hosts run at once and take disjoint
- * rows.  Under READ COMMITTED a row another claim changed while this
+ * an index of the rows in that state only (schema 20).  Each is locked
+ * as it is found; a row another claim holds is passed over, not waited
+ * for (SKIP LOCKED), so that claims on any number of hosts run at once
+ * and take disjoint rows.  Under READ COMMITTED a row another claim changed while this
  * one looked is read again before it is locked: one already 'sending'
  * is not taken twice.
  */
@@ -719,7 +720,8 @@ pg_claim_release_dead(struct db *db, const char *claimant)
  * them again, as if it came after the claim.
  *
  * Sorting is off for the claim's statements: the rows are read in id
- * order through the (state, id) index and the first batch_size taken.
+ * order through the index of their state and the first batch_size
+ * taken.
  * The planner's statistics date from before the fan-out that queued
  * the rows (never, on a new site, or a table whose rows were all sent),
  * so it believed a few hundred were pending and, for each claim, read
