@@ -233,6 +233,17 @@ member_lang(struct db *db, int64_t list_id, const char *address)
 	return lang ? lang : xstrdup("");
 }
 
+struct db_stmt *
+member_staff(struct db *db, int64_t list_id)
+{
+	struct db_stmt *st = db_prepare(db, "SELECT id, address FROM members "
+	    "WHERE list_id=? AND role IN ('owner','moderator')");
+
+	if (st)
+		db_bind(st, "i", list_id);
+	return st;
+}
+
 int
 member_set_moderated(struct db *db, int64_t list_id, const char *address,
     int on)

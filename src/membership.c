@@ -272,11 +272,8 @@ apply_subscribe(const struct mail_ctx *c, const char *address,
 	id = confirm_pending_add(c, "approve", address, name, APPROVE_TTL);
 	if (id == 0)
 		return KITH_TEMP;
-	mods = db_prepare(c->db, "SELECT id, address FROM members WHERE "
-	    "list_id=? AND role IN ('owner','moderator')");
-	if (mods == NULL)
+	if ((mods = member_staff(c->db, c->l->id)) == NULL)
 		return KITH_TEMP;
-	db_bind(mods, "i", c->l->id);
 	while (st == KITH_OK && db_step(mods) == DB_ROW) {
 		char payload[64], *confirm, *mod;
 

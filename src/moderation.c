@@ -147,11 +147,8 @@ moderation_hold_as(const struct mail_ctx *c, const struct message *m,
 	/* Not kept means not acknowledged: the MTA must try again. */
 	if (st != KITH_OK)
 		return KITH_TEMP;
-	mods = db_prepare(c->db, "SELECT id, address FROM members WHERE "
-	    "list_id=? AND role IN ('owner','moderator')");
-	if (mods == NULL)
+	if ((mods = member_staff(c->db, c->l->id)) == NULL)
 		return KITH_TEMP;
-	db_bind(mods, "i", c->l->id);
 	while (st != KITH_TEMP && db_step(mods) == DB_ROW) {
 		char payload[64], *mod = db_col_text(mods, 1), *confirm;
 		char idtext[24], *web = web_decision(c, id,

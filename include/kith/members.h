@@ -64,6 +64,10 @@ int member_set_lang(struct db *db, int64_t list_id, const char *address,
 /* member_lang - the member's own language, "" when none or not a member;
  * caller frees. */
 char *member_lang(struct db *db, int64_t list_id, const char *address);
+/* member_staff - the list's owners and moderators as rows (id, address),
+ * prepared and bound: step it, then db_finalize; NULL when the database
+ * fails (logged). */
+struct db_stmt *member_staff(struct db *db, int64_t list_id);
 /* Count one more accepted post for address (no-op for non-members). */
 void member_count_post(struct db *db, int64_t list_id, const char *address);
 
