@@ -181,6 +181,15 @@ if [ -z "$FAKETIME_LIB" ]; then
 	echo "SKIP: libfaketime is not installed (scripts/setup-deps.sh --test)"
 	exit 77
 fi
+# libfaketime's files of processes that are gone: a process killed with
+# kill -9 leaves its semaphore and shared memory in /dev/shm, and a later
+# process given the same PID cannot start under libfaketime ("sem_name
+# was /faketime_sem_PID, created locally: false"): make's shells in t44
+# failed so in CI's dated runs, where every process has it preloaded.
+for _f in /dev/shm/sem.faketime_sem_* /dev/shm/faketime_shm_*; do
+	[ -e "$_f" ] || continue
+	kill -0 "${_f##*_}" 2>/dev/null || rm -f "$_f"
+done
 # A run may itself be under a shifted machine clock (.ci/run preloads
 # libfaketime around the whole suite).  Its settings must not change how
 # the clock of a kith call starts: each call starts at its own time.

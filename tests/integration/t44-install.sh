@@ -12,8 +12,12 @@ if [ ! -f "$B/Makefile" ]; then
 	echo "SKIP: no Makefile beside $KITH_BIN"
 	exit 77
 fi
-# m ARGS - make in the build tree, on its own (not the caller's jobs)
-m() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$B" "$@"; }
+# m ARGS - make in the build tree, on its own (not the caller's jobs),
+# on the real clock: under the dated runs' libfaketime a make spawns
+# hundreds of shells, and one whose PID had left a stale semaphore
+# (/dev/shm/sem.faketime_sem_PID) failed ("libfaketime: sem_name was
+# ..."), leaving files behind (CI, 2027 and 2030 runs)
+m() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u LD_PRELOAD -u FAKETIME make -s -C "$B" "$@"; }
 # var NAME - a variable of the build tree's Makefile, expanded
 var() { printf 'include Makefile\nprint-%%:\n\t@echo $($*)\n' | m -f - "print-$1"; }
 prefix=$(var prefix)
