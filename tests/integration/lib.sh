@@ -20,6 +20,7 @@ unset KITH_HOME
 cleanup() {
 	[ -n "${KEEP_TEST_DIR:-}" ] && echo "kept $T"
 	[ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null
+	command -v faketime_sweep >/dev/null && faketime_sweep
 	[ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$T"
 	if [ -n "${PG_DB:-}" ] && [ -z "${KEEP_TEST_DIR:-}" ]; then
 		for _db in $PG_DB $PG_MORE; do
@@ -181,15 +182,20 @@ if [ -z "$FAKETIME_LIB" ]; then
 	echo "SKIP: libfaketime is not installed (scripts/setup-deps.sh --test)"
 	exit 77
 fi
-# libfaketime's files of processes that are gone: a process killed with
-# kill -9 leaves its semaphore and shared memory in /dev/shm, and a later
-# process given the same PID cannot start under libfaketime ("sem_name
-# was /faketime_sem_PID, created locally: false"): make's shells in t44
-# failed so in CI's dated runs, where every process has it preloaded.
-for _f in /dev/shm/sem.faketime_sem_* /dev/shm/faketime_shm_*; do
-	[ -e "$_f" ] || continue
-	kill -0 "${_f##*_}" 2>/dev/null || rm -f "$_f"
-done
+# faketime_sweep - libfaketime's files of processes that are gone: a
+# process killed with kill -9 leaves its semaphore and shared memory in
+# /dev/shm, and a later process given the same PID (at most 32,768 here)
+# cannot start under libfaketime ("sem_name was /faketime_sem_PID,
+# created locally: false", "shm_open failed: File exists"): make's shells
+# in t44 and kith calls in t26 failed so in CI rehearsals.  Swept when a
+# test starts, when it kills a process tree and when it ends.
+faketime_sweep() {
+	for _f in /dev/shm/sem.faketime_sem_* /dev/shm/faketime_shm_*; do
+		[ -e "$_f" ] || continue
+		kill -0 "${_f##*_}" 2>/dev/null || rm -f "$_f"
+	done
+}
+faketime_sweep
 # A run may itself be under a shifted machine clock (.ci/run preloads
 # libfaketime around the whole suite).  Its settings must not change how
 # the clock of a kith call starts: each call starts at its own time.
@@ -278,7 +284,7 @@ kith_exe() {
 kill_tree() {
 	pkill -KILL -g "$1"
 	wait "$1" 2>/dev/null
-	rm -f "/dev/shm/sem.faketime_sem_$1" "/dev/shm/faketime_shm_$1"
+	faketime_sweep
 }
 
 # uptime_cs - hundredths of a second since boot: elapsed real time for
