@@ -60,6 +60,41 @@ START_TEST(schema_made_and_versioned)
 }
 END_TEST
 
+/* a database of a test's own on the test cluster (made again if a killed
+ * run left one): loc is where db_open finds it */
+struct own_db {
+	char *name, *loc;
+};
+
+static struct own_db
+own_db_make(struct db *admin, const char *tag)
+{
+	struct own_db o;
+	char *sql;
+
+	o.name = xasprintf("kt_%s_%ld", tag, (long)getpid());
+	o.loc = xasprintf("postgresql:%s dbname=%s",
+	    getenv("KITH_TEST_PG_DSN"), o.name);
+	sql = xasprintf("DROP DATABASE IF EXISTS %s", o.name);
+	ck_assert_int_eq(db_script(admin, sql), KITH_OK);
+	free(sql);
+	sql = xasprintf("CREATE DATABASE %s", o.name);
+	ck_assert_int_eq(db_script(admin, sql), KITH_OK);
+	free(sql);
+	return o;
+}
+
+static void
+own_db_drop(struct db *admin, struct own_db *o)
+{
+	char *sql = xasprintf("DROP DATABASE IF EXISTS %s", o->name);
+
+	ck_assert_int_eq(db_script(admin, sql), KITH_OK);
+	free(sql);
+	free(o->name);
+	free(o->loc);
+}
+
 /*
  * A database schema 18 made before leaves were dated by Kith's clock
  * (its kith_members_log read the server's) gets the trigger that reads
@@ -69,15 +104,10 @@ END_TEST
 START_TEST(schema_19_dates_leaves_by_kith)
 {
 	struct db *admin = pg_db(2000), *db = NULL;
-	char err[512] = "", *name = xasprintf("kt_up_%ld", (long)getpid());
-	char *drop = xasprintf("DROP DATABASE IF EXISTS %s", name);
-	char *make = xasprintf("CREATE DATABASE %s", name);
-	char *loc = xasprintf("postgresql:%s dbname=%s",
-	    getenv("KITH_TEST_PG_DSN"), name);
+	struct own_db o = own_db_make(admin, "up");
+	char err[512] = "";
 
-	ck_assert_int_eq(db_script(admin, drop), KITH_OK);
-	ck_assert_int_eq(db_script(admin, make), KITH_OK);
-	ck_assert_int_eq(db_open_at_version(loc, 18, &db, err, sizeof(err)),
+	ck_assert_int_eq(db_open_at_version(o.loc, 18, &db, err, sizeof(err)),
 	    KITH_OK);
 	ck_assert_int_eq(db_schema_version(db), 18);
 	ck_assert_int_eq(db_script(db, "CREATE OR REPLACE FUNCTION "
@@ -89,19 +119,15 @@ START_TEST(schema_19_dates_leaves_by_kith)
 	    "FROM now()) AS BIGINT)); RETURN OLD; END $$"), KITH_OK);
 	db_close(db);
 	db = NULL;
-	ck_assert_int_eq(db_open(loc, 1, 2000, DB_FAST, &db, err, sizeof(err)),
-	    KITH_OK);
+	ck_assert_int_eq(db_open(o.loc, 1, 2000, DB_FAST, &db, err,
+	    sizeof(err)), KITH_OK);
 	ck_assert_int_eq(db_schema_version(db), DB_SCHEMA_VERSION);
 	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM pg_proc "
 	    "WHERE proname='kith_members_log' AND prosrc LIKE '%kith.now%'",
 	    ""), 1);
 	db_close(db);
-	ck_assert_int_eq(db_script(admin, drop), KITH_OK);
+	own_db_drop(admin, &o);
 	db_close(admin);
-	free(name);
-	free(drop);
-	free(make);
-	free(loc);
 }
 END_TEST
 
@@ -787,18 +813,13 @@ index_reads(struct db *db)
 START_TEST(claim_reads_what_it_takes)
 {
 	struct db *admin = pg_db(2000), *db = NULL;
-	char err[512] = "", *name = xasprintf("kt_claim_%ld", (long)getpid());
-	char *drop = xasprintf("DROP DATABASE IF EXISTS %s", name);
-	char *make = xasprintf("CREATE DATABASE %s", name);
-	char *loc = xasprintf("postgresql:%s dbname=%s",
-	    getenv("KITH_TEST_PG_DSN"), name);
+	struct own_db o = own_db_make(admin, "claim");
+	char err[512] = "";
 	static int64_t ids[500];
 	int64_t msg = 0, before, after, lo = INT64_MAX, hi = 0;
 
-	ck_assert_int_eq(db_script(admin, drop), KITH_OK);
-	ck_assert_int_eq(db_script(admin, make), KITH_OK);
-	ck_assert_int_eq(db_open(loc, 1, 2000, DB_FAST, &db, err, sizeof(err)),
-	    KITH_OK);
+	ck_assert_int_eq(db_open(o.loc, 1, 2000, DB_FAST, &db, err,
+	    sizeof(err)), KITH_OK);
 	ck_assert_int_eq(db_script(db, "ALTER TABLE outbox SET "
 	    "(autovacuum_enabled = false)"), KITH_OK);
 	ck_assert_int_eq(outbox_message_add(db, 0, 0, "notice", "unit-bounces",
@@ -823,12 +844,8 @@ START_TEST(claim_reads_what_it_takes)
 	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT min(id) FROM outbox",
 	    ""), lo);
 	db_close(db);
-	ck_assert_int_eq(db_script(admin, drop), KITH_OK);
+	own_db_drop(admin, &o);
 	db_close(admin);
-	free(name);
-	free(drop);
-	free(make);
-	free(loc);
 }
 END_TEST
 
