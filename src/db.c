@@ -712,6 +712,12 @@ db_checkpoint_step(struct db *db)
 }
 
 int
+db_sync_later(struct db *db)
+{
+	return db->ops->sync_later ? db->ops->sync_later(db) : -1;
+}
+
+int
 db_secure_delete(struct db *db, int on)
 {
 	return db->ops->secure_delete ? db->ops->secure_delete(db, on) : 0;

@@ -106,6 +106,7 @@ struct db_ops {
 	void (*checkpoint_hook)(struct db *db, void (*fn)(void *, int),
 	    void *ctx);
 	int (*checkpoint_step)(struct db *db);
+	int (*sync_later)(struct db *db);
 	int (*secure_delete)(struct db *db, int on);
 	int (*scrub)(struct db *db);
 	int (*purge_index)(struct db *db);

@@ -878,14 +878,54 @@ lite_checkpoint_hook(struct db *db, void (*fn)(void *ctx, int pages),
 	sqlite3_exec(L(db)->h, "PRAGMA cache_size=-32768", NULL, NULL, NULL);
 }
 
+/*
+ * lite_checkpoint_step - a checkpointer's (walsync's) PASSIVE copy; the
+ * WAL emptied instead (TRUNCATE, never waiting) when an erasure asked
+ * for it (scrub_mark), as keep_wal_hook does on its own thread.
+ */
 static int
 lite_checkpoint_step(struct db *db)
 {
-	int nlog = 0, ncopied = 0;
+	int nlog = 0, ncopied = 0, rc, mode = SQLITE_CHECKPOINT_PASSIVE;
+	char *mark = scrub_mark(db);
 
-	return sqlite3_wal_checkpoint_v2(L(db)->h, NULL,
-	    SQLITE_CHECKPOINT_PASSIVE, &nlog, &ncopied) == SQLITE_OK &&
-	    ncopied < nlog;
+	if (mark && access(mark, F_OK) == 0)
+		mode = SQLITE_CHECKPOINT_TRUNCATE;
+	sqlite3_busy_timeout(L(db)->h, 0);
+	rc = sqlite3_wal_checkpoint_v2(L(db)->h, NULL, mode, &nlog, &ncopied);
+	sqlite3_busy_timeout(L(db)->h, L(db)->busy_ms);
+	if (mode == SQLITE_CHECKPOINT_TRUNCATE && rc == SQLITE_OK)
+		unlink(mark);
+	free(mark);
+	return rc == SQLITE_OK && ncopied < nlog;
+}
+
+/*
+ * lite_sync_later - commits of db no longer fsync the WAL (synchronous=
+ * NORMAL: sqlite stays consistent across a power loss, and still syncs
+ * the WAL before a checkpoint and the database after); the caller makes
+ * them durable by an fdatasync of the WAL, the fd returned, before it
+ * answers anyone (walsync).  The WAL stays while db is open (no
+ * connection of Kith's removes it when it closes), so the fd stays good.
+ */
+static int
+lite_sync_later(struct db *db)
+{
+	const char *path = sqlite3_db_filename(L(db)->h, "main");
+	char *wal;
+	int fd;
+
+	if (path == NULL || *path == '\0')
+		return -1;
+	wal = xasprintf("%s-wal", path);
+	fd = open(wal, O_RDONLY | O_CLOEXEC);
+	free(wal);
+	if (fd >= 0 && sqlite3_exec(L(db)->h, "PRAGMA synchronous=NORMAL",
+	    NULL, NULL, NULL) != SQLITE_OK) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
 }
 
 static void
@@ -1486,6 +1526,7 @@ const struct db_ops db_sqlite_ops = {
 	.checkpoint = lite_checkpoint,
 	.checkpoint_hook = lite_checkpoint_hook,
 	.checkpoint_step = lite_checkpoint_step,
+	.sync_later = lite_sync_later,
 	.secure_delete = lite_secure_delete,
 	.scrub = lite_scrub,
 	.search_posts = lite_search_posts,

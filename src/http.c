@@ -25,6 +25,7 @@
 #include "kith/http.h"
 #include "kith/log.h"
 #include "kith/util.h"
+#include "kith/walsync.h"
 #include "kith/web.h"
 #include "kith/weblinks.h"
 
@@ -54,6 +55,7 @@ struct http_req {
 	char accept_language[256];	/* a join starts in it (web_list.c) */
 	struct web_response rs;
 	int status;		/* what was answered, for /metrics */
+	int not_durable;	/* its commit may not be on disk: 503 */
 	struct http_req *next;	/* the executor's queue */
 };
 
@@ -63,6 +65,7 @@ struct http_server {
 	char *unix_path;
 	char address[320];
 	struct web *web;		/* the executor's own */
+	struct walsync *ws;		/* its commits' syncer, checkpointer */
 
 	pthread_t executor;
 	int executor_started;
@@ -417,7 +420,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		    MHD_YES;
 	}
 	if (r->phase == P_DONE)
-		return send_page(r);
+		return r->not_durable ? send_canned(r, C_503) : send_page(r);
 	if (r->phase == P_QUEUED)
 		return MHD_YES;
 	if (r->error)
@@ -585,12 +588,13 @@ run_batch(struct http_server *s, struct http_req **jobs, size_t n)
 				web_unavailable(s->web, &jobs[i]->rs);
 }
 
-/* Every page in order; runs of writes share a batch. */
-static void
+/* Every page in order; runs of writes share a batch.  1 when any wrote. */
+static int
 run_jobs(struct http_server *s, struct http_req **jobs, size_t n)
 {
 	struct web_request rq;
 	size_t i = 0;
+	int wrote = 0;
 
 	while (i < n) {
 		size_t j = i + 1;
@@ -620,10 +624,33 @@ run_jobs(struct http_server *s, struct http_req **jobs, size_t n)
 				web_read_end(s->web);
 		} else
 			web_handle(s->web, &rq, &jobs[i]->rs);
-		for (size_t k = i; k < j; k++)
-			finish(s, jobs[k]);
+		wrote |= kind != WEB_READ;
 		i = j;
 	}
+	return wrote;
+}
+
+/* Pages answered, waiting for the commits they saw to be on disk. */
+struct answered {
+	struct http_server *s;
+	size_t n;
+	struct http_req *jobs[];
+};
+
+/*
+ * answer - the commits are on disk (walsync): the pages go out.  If the
+ * WAL could not be synced, nobody is told a change was made: 503.
+ */
+static void
+answer(void *arg, int durable)
+{
+	struct answered *a = arg;
+
+	for (size_t i = 0; i < a->n; i++) {
+		a->jobs[i]->not_durable = !durable;
+		finish(a->s, a->jobs[i]);
+	}
+	free(a);
 }
 
 /* The pages the connection threads answer themselves, rendered here. */
@@ -696,6 +723,8 @@ executor(void *arg)
 			}
 			free(reload);
 		}
+		if (reload)
+			walsync_attach(s->ws, web_writer(s->web));
 		for (; r; r = r->next) {
 			if (n == cap) {
 				cap = cap ? cap * 2 : 64;
@@ -703,7 +732,18 @@ executor(void *arg)
 			}
 			jobs[n++] = r;
 		}
-		run_jobs(s, jobs, n);
+		if (n > 0) {
+			struct answered *a = xmalloc(sizeof(*a) +
+			    n * sizeof(a->jobs[0]));
+			int wrote = run_jobs(s, jobs, n);
+
+			a->s = s;
+			a->n = n;
+			memcpy(a->jobs, jobs, n * sizeof(jobs[0]));
+			/* the next requests run while these commits go to
+			 * disk; these are answered once they are there */
+			walsync_after(s->ws, wrote, answer, a);
+		}
 		if (stop)
 			break;
 	}
@@ -761,6 +801,7 @@ http_start(struct kith_config *cfg, const char *listen, char *err,
 	struct http_server *s = xcalloc(1, sizeof(*s));
 	struct kith_config keep = *cfg;
 	unsigned threads = (unsigned)cfg->http_threads;
+	char *db_path;
 
 	s->fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
@@ -768,6 +809,12 @@ http_start(struct kith_config *cfg, const char *listen, char *err,
 	if ((s->web = web_new(cfg, err, errlen)) == NULL)
 		goto fail;
 	/* cfg now lives in s->web; keep points at the same strings */
+	db_path = config_db_path(&keep);
+	s->ws = walsync_start(web_writer(s->web), db_path,
+	    keep.http_db_timeout_ms, "web", err, errlen);
+	free(db_path);
+	if (s->ws == NULL && *err)
+		goto fail;
 	render_canned(s, &keep);
 	s->fd = listen_on(s, listen ? listen : keep.http_listen, err, errlen);
 	if (s->fd < 0)
@@ -859,6 +906,8 @@ http_stop(struct http_server *s, int grace)
 		pthread_mutex_unlock(&s->lock);
 		pthread_join(s->executor, NULL);
 	}
+	/* the last pages wait for their commits (MHD still sends them) */
+	walsync_stop(s->ws);
 	if (s->mhd)
 		MHD_stop_daemon(s->mhd);
 	if (s->fd >= 0)

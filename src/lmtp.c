@@ -26,12 +26,11 @@
 #include "kith/lmtp.h"
 #include "kith/log.h"
 #include "kith/util.h"
+#include "kith/walsync.h"
 
 #define ADDR_MAX 256		/* a path, RFC 5321 4.5.3.1.3 */
 #define MAX_BATCH 256		/* messages sharing one commit */
 #define READ_CHUNK 16384
-#define WAL_PAGES 1000		/* the checkpointer runs past this */
-#define CKPT_PAUSE_MS 100	/* at most one checkpoint this often */
 #define HOLD_US 1000		/* a commit waits this long for arrivals */
 #define GROUP_BUCKETS 9		/* commit sizes 1, 2, 3-4, ..., 129-256 */
 
@@ -536,14 +535,12 @@ struct lmtp_server {
 	char address[320];
 	int wake[2];		/* readable once stopping: wakes every poll */
 	struct db *db;		/* the committer's */
-	struct db *ckpt_db;	/* the checkpointer's */
-	pthread_t acceptor, committer, checkpointer;
-	int acceptor_started, committer_started, checkpointer_started;
+	struct walsync *ws;	/* its syncer and checkpointer */
+	pthread_t acceptor, committer;
+	int acceptor_started, committer_started;
 
 	pthread_mutex_t lock;	/* everything below */
-	pthread_cond_t work, gone, ckpt;
-	int ckpt_due;		/* the WAL is long: the checkpointer runs */
-	int ckpt_stop;		/* the committer is gone: a last checkpoint */
+	pthread_cond_t work, gone;
 	struct job *head, *tail;
 	int arriving;		/* sessions in DATA: a message soon queued */
 	struct conn *conns;
@@ -559,9 +556,10 @@ struct lmtp_server {
 
 /*
  * run_group - every recipient of every message in one transaction, then
- * one commit; a result stands only if that commit does.
+ * one commit; a result stands only if that commit does (and is on disk:
+ * group_durable).  KITH_OK when it committed.
  */
-static void
+static int
 run_group(struct lmtp_server *srv, struct job **jobs, size_t n)
 {
 	int st = db_group_begin(srv->db), queued = 0;
@@ -624,79 +622,47 @@ run_group(struct lmtp_server *srv, struct job **jobs, size_t n)
 		}
 	if (queued)
 		atomic_store(&srv->mail, 1);
+	return st;
 }
 
+/* A group committed, waiting for its commit to be on disk (walsync). */
+struct group {
+	struct lmtp_server *srv;
+	size_t n;
+	struct job *jobs[];
+};
+
 /*
- * wal_full - the committer's WAL hook: past WAL_PAGES pages the
- * checkpointer copies them into the database on its own connection, so
- * that the committer neither copies pages nor waits for their fsyncs.
+ * group_durable - the group's commit is on disk: its sessions answer.
+ * If the WAL could not be synced, nothing stored is acknowledged: 451,
+ * and the MTA's retry finds the message stored (one copy, by its
+ * Message-ID).
  */
 static void
-wal_full(void *arg, int pages)
+group_durable(void *arg, int durable)
 {
-	struct lmtp_server *srv = arg;
+	struct group *g = arg;
+	struct lmtp_server *srv = g->srv;
 
-	if (pages >= WAL_PAGES) {
-		pthread_mutex_lock(&srv->lock);
-		srv->ckpt_due = 1;
-		pthread_cond_signal(&srv->ckpt);
-		pthread_mutex_unlock(&srv->lock);
-	}
-}
+	for (size_t j = 0; j < g->n && !durable; j++)
+		for (size_t i = 0; i < lmtp_session_nrcpt(g->jobs[j]->s); i++) {
+			struct inbound_result *r = &g->jobs[j]->res[i];
 
-/*
- * wal_copy - one PASSIVE checkpoint; 1 while frames remain to copy (the
- * committer wrote more meanwhile, or a reader holds an old snapshot).
- */
-static int
-wal_copy(struct db *db)
-{
-	return db_checkpoint_step(db);
-}
-
-/* ckpt_pause - wait until ms have passed or the server stops. */
-static void
-ckpt_pause(struct lmtp_server *srv, long ms)
-{
-	struct timespec until;
-
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_nsec += ms * 1000000L;
-	until.tv_sec += until.tv_nsec / 1000000000L;
-	until.tv_nsec %= 1000000000L;
-	while (!srv->ckpt_stop && pthread_cond_timedwait(&srv->ckpt,
-	    &srv->lock, &until) != ETIMEDOUT)
-		;
-}
-
-/*
- * checkpointer - copies the WAL into the database whenever it is long,
- * at most once every CKPT_PAUSE_MS (each copy then takes more pages for
- * its two fsyncs), and again until it is all copied, so that the next
- * commit starts the WAL over (else a long WAL stays behind after a
- * burst, and the next `kith receive` pays for emptying it); once more
- * when the server stops.  It never blocks the committer.
- */
-static void *
-checkpointer(void *arg)
-{
-	struct lmtp_server *srv = arg;
-	int behind = 0, last = 0;
-
-	pthread_setname_np(pthread_self(), "kith-ckpt");
+			if (r->exit_code != 0)
+				continue;
+			r->exit_code = EX_TEMPFAIL_;
+			snprintf(r->what, sizeof(r->what), "deferred");
+			snprintf(r->reason, sizeof(r->reason), "lmtp: the "
+			    "commit is not on disk; '%s' deferred",
+			    lmtp_session_rcpt(g->jobs[j]->s, i));
+		}
 	pthread_mutex_lock(&srv->lock);
-	while (!last) {
-		ckpt_pause(srv, CKPT_PAUSE_MS);
-		while (!srv->ckpt_due && !behind && !srv->ckpt_stop)
-			pthread_cond_wait(&srv->ckpt, &srv->lock);
-		last = srv->ckpt_stop;
-		srv->ckpt_due = 0;
-		pthread_mutex_unlock(&srv->lock);
-		behind = wal_copy(srv->ckpt_db);
-		pthread_mutex_lock(&srv->lock);
+	for (size_t j = 0; j < g->n; j++) {
+		g->jobs[j]->done = 1;
+		pthread_cond_signal(&g->jobs[j]->cond);
 	}
 	pthread_mutex_unlock(&srv->lock);
-	return NULL;
+	free(g);
 }
 
 /* group_count - one commit of n messages, in the committer's counters */
@@ -790,6 +756,7 @@ committer(void *arg)
 	pthread_setname_np(pthread_self(), "kith-commit");
 	for (;;) {
 		size_t n = 0;
+		struct group *g;
 
 		pthread_mutex_lock(&srv->lock);
 		while (srv->head == NULL && !(srv->stopping && srv->nconn == 0))
@@ -801,13 +768,13 @@ committer(void *arg)
 		n = hold(srv, jobs, take(srv, jobs, 0));
 		pthread_mutex_unlock(&srv->lock);
 		group_count(srv, n);
-		run_group(srv, jobs, n);
-		pthread_mutex_lock(&srv->lock);
-		for (size_t i = 0; i < n; i++) {
-			jobs[i]->done = 1;
-			pthread_cond_signal(&jobs[i]->cond);
-		}
-		pthread_mutex_unlock(&srv->lock);
+		g = xmalloc(sizeof(*g) + n * sizeof(g->jobs[0]));
+		g->srv = srv;
+		g->n = n;
+		memcpy(g->jobs, jobs, n * sizeof(jobs[0]));
+		/* the next group runs while this one's commit goes to disk */
+		walsync_after(srv->ws, run_group(srv, jobs, n) == KITH_OK,
+		    group_durable, g);
 	}
 	return NULL;
 }
@@ -1100,21 +1067,17 @@ lmtp_start(struct kith_config *cfg, const char *listen, char *err,
 		pthread_condattr_init(&ca);
 		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 		pthread_cond_init(&srv->work, &ca);
-		pthread_cond_init(&srv->ckpt, &ca);
 		pthread_condattr_destroy(&ca);
 	}
 	db_path = config_db_path(&srv->cfg);
 	if (db_open(db_path, 0, srv->cfg.busy_timeout_ms, DB_DURABLE, &srv->db,
-	    err, errlen) != KITH_OK || db_open(db_path, 0,
-	    srv->cfg.busy_timeout_ms, DB_DURABLE, &srv->ckpt_db, err,
-	    errlen) != KITH_OK) {
+	    err, errlen) != KITH_OK || ((srv->ws = walsync_start(srv->db,
+	    db_path, srv->cfg.busy_timeout_ms, "lmtp", err, errlen)) == NULL &&
+	    *err)) {
 		free(db_path);
 		goto fail;
 	}
 	free(db_path);
-	/* connections that stay open: checkpoints that reuse the WAL rather
-	 * than empty it (db_wal_hook), on the checkpointer's thread */
-	db_checkpoint_hook(srv->db, wal_full, srv);
 	if (pipe2(srv->wake, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "cannot make a pipe: %s", strerror(errno));
 		goto fail;
@@ -1125,9 +1088,6 @@ lmtp_start(struct kith_config *cfg, const char *listen, char *err,
 	if (pthread_create(&srv->committer, NULL, committer, srv) != 0)
 		goto nothread;
 	srv->committer_started = 1;
-	if (pthread_create(&srv->checkpointer, NULL, checkpointer, srv) != 0)
-		goto nothread;
-	srv->checkpointer_started = 1;
 	if (pthread_create(&srv->acceptor, NULL, acceptor, srv) != 0)
 		goto nothread;
 	srv->acceptor_started = 1;
@@ -1191,22 +1151,15 @@ lmtp_stop(struct lmtp_server *srv, int grace)
 	if (srv->committer_started)
 		pthread_join(srv->committer, NULL);
 	group_log(srv);
-	pthread_mutex_lock(&srv->lock);
-	srv->ckpt_stop = 1;
-	pthread_cond_signal(&srv->ckpt);
-	pthread_mutex_unlock(&srv->lock);
-	if (srv->checkpointer_started)
-		pthread_join(srv->checkpointer, NULL);
+	walsync_stop(srv->ws);
 	for (int i = 0; i < 2; i++)
 		if (srv->wake[i] >= 0)
 			close(srv->wake[i]);
 	db_close(srv->db);
-	db_close(srv->ckpt_db);
 	free(srv->unix_path);
 	config_release(&srv->cfg);
 	pthread_mutex_destroy(&srv->lock);
 	pthread_cond_destroy(&srv->work);
 	pthread_cond_destroy(&srv->gone);
-	pthread_cond_destroy(&srv->ckpt);
 	free(srv);
 }

@@ -74,6 +74,12 @@ web_new(struct kith_config *cfg, char *err, size_t errlen)
 	return w;
 }
 
+struct db *
+web_writer(struct web *w)
+{
+	return w->db;
+}
+
 void
 web_free(struct web *w)
 {

@@ -255,6 +255,14 @@ int db_purge_index(struct db *db);
 void db_checkpoint_hook(struct db *db, void (*fn)(void *ctx, int pages),
     void *ctx);
 int db_checkpoint_step(struct db *db);
+/*
+ * db_sync_later - db's commits no longer wait for the disk: an fd whose
+ * fdatasync makes every commit before it durable (sqlite's WAL), which
+ * the caller must call before it answers anyone (walsync), and closes;
+ * -1 when the commits stay durable by themselves (PostgreSQL, or the WAL
+ * could not be opened).
+ */
+int db_sync_later(struct db *db);
 
 /*
  * db_search_posts - the archive's search, which each backend does its

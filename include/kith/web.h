@@ -32,6 +32,8 @@
 #include "kith/template.h"
 #include "kith/util.h"
 
+struct db;
+
 struct web_field {
 	char *name;
 	char *value;
@@ -75,6 +77,9 @@ void web_response_release(struct web_response *rs);
  */
 struct web *web_new(struct kith_config *cfg, char *err, size_t errlen);
 void web_free(struct web *w);
+/* web_writer - the connection the pages write through (kith serve's
+ * syncer and checkpointer watch it: walsync.h) */
+struct db *web_writer(struct web *w);
 
 /* web_reload - the same with a new configuration; on failure the old one
  * stays and err says why (-1). */

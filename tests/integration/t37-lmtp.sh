@@ -165,6 +165,30 @@ PYEOF
 	n=$(awk '$NF == "fsync" || $NF == "fdatasync" { n += $4 } END { print n + 0 }' "$T/strace.lmtp")
 	assert_ok '[ "$(db "SELECT count(*) FROM posts WHERE message_id LIKE '"'"'fs-%'"'"'")" = 100 ] && [ "$n" -lt 100 ]' \
 		"LMTP: 100 posts from 10 sessions at once, fewer fsyncs than posts (group commit): $n"
+	# the committer's commits do not wait for the disk; each 250 does
+	# (walsync's syncer): three posts, one after another (synctrace.py)
+	if [ -z "$PG_DB" ]; then
+		strace -f -qq -y -e trace=pwrite64,fdatasync,sendmsg,sendto,writev,write \
+			-o "$T/sync.trace" -p "$SERVE_PID" 2>/dev/null &
+		st=$!
+		sleep 1
+		lmtp_py "$LMTP_PORT" <<'PYEOF'
+import smtplib, sys
+s = smtplib.LMTP("127.0.0.1", int(sys.argv[1]))
+for k in range(3):
+    s.sendmail("bob@example.org", ["team@example.org"],
+               "From: bob@example.org\nMessage-ID: <sync-%d@x>\n\nhi\n" % k)
+s.quit()
+PYEOF
+		kill -INT "$st"
+		wait "$st" 2>/dev/null
+		lmtp_py "$T/sync.trace" "$HERE" <<'PYEOF'
+import sys
+sys.path.insert(0, sys.argv[2])
+import synctrace
+synctrace.check_trace(sys.argv[1], "250 2.", "LMTP's 250s")
+PYEOF
+	fi
 fi
 
 # more sessions than max_connections (48): the next one gets 421

@@ -2,14 +2,17 @@
  * export on a real database. */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "kith/db.h"
 #include "kith/privacy.h"
 #include "kith/util.h"
+#include "kith/walsync.h"
 #include "unit.h"
 
 static const struct privacy_table *
@@ -326,6 +329,113 @@ START_TEST(test_kept_wal_scrubbed)
 }
 END_TEST
 
+/* wait_size - until dir/name has size want (-1: gone), at most 10 s */
+static long
+wait_size(const char *dir, const char *name, long want)
+{
+	long n = size_of(dir, name);
+
+	for (int i = 0; i < 1000 && n != want; i++) {
+		usleep(10000);
+		n = size_of(dir, name);
+	}
+	return n;
+}
+
+/*
+ * kith serve's writers (walsync): the checkpoints move to the
+ * checkpointer's own connection and thread, and an erasure's request to
+ * empty the WAL still holds there.
+ */
+START_TEST(test_checkpointer_scrubs)
+{
+	char dir[256], err[256], *path;
+	struct db *db = unit_db(dir, sizeof(dir));
+	struct walsync *ws;
+
+	ck_assert_ptr_nonnull(db);
+	ck_assert_int_eq(db_script(db, "CREATE TABLE scratch(x)"), DB_OK);
+	db_keep_wal(db, 2000);
+	path = xasprintf("%s/kith.db", dir);
+	ws = walsync_start(db, path, 2000, "test", err, sizeof(err));
+	ck_assert_msg(ws != NULL, "walsync_start: %s", err);
+	fill_wal(db);
+	/* copied, not emptied: the next commit writes it over */
+	ck_assert_int_gt(size_of(dir, "kith.db-wal"), 1000 * 4096);
+	db_scrub_later(db);
+	fill_wal(db);
+	ck_assert_int_eq(wait_size(dir, "kith.db-scrub", -1), -1);
+	ck_assert_int_eq(size_of(dir, "kith.db-wal"), 0);
+	walsync_stop(ws);
+	free(path);
+	db_close(db);
+	unit_rmdir(dir);
+}
+END_TEST
+
+/* What the syncer saw of each answer. */
+struct seen {
+	pthread_mutex_t lock;
+	int order[16], n, durable;
+	pthread_t thread;
+};
+
+static struct seen seen = { .lock = PTHREAD_MUTEX_INITIALIZER };
+static int ticket_no[8] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+
+static void
+note_answer(void *arg, int durable)
+{
+	pthread_mutex_lock(&seen.lock);
+	seen.order[seen.n++] = *(int *)arg;
+	seen.durable &= durable;
+	seen.thread = pthread_self();
+	pthread_mutex_unlock(&seen.lock);
+}
+
+/*
+ * walsync: the writer's commits stop waiting for the disk (synchronous
+ * NORMAL), and what was answered from them goes out on the syncer's
+ * thread, in order, after the WAL's fdatasync; with no helpers (a
+ * backend that needs none) at once, on the caller's thread.
+ */
+START_TEST(test_answers_after_sync)
+{
+	char dir[256], err[256], *path;
+	struct db *db = unit_db(dir, sizeof(dir));
+	struct walsync *ws;
+	int st;
+
+	ck_assert_ptr_nonnull(db);
+	/* as kith serve opens it (DB_DURABLE) */
+	ck_assert_int_eq(db_script(db, "PRAGMA synchronous=FULL"), DB_OK);
+	ck_assert_int_eq(db_int(db, -1, &st, "PRAGMA synchronous", ""), 2);
+	path = xasprintf("%s/kith.db", dir);
+	ws = walsync_start(db, path, 2000, "test", err, sizeof(err));
+	ck_assert_msg(ws != NULL, "walsync_start: %s", err);
+	ck_assert_int_eq(db_int(db, -1, &st, "PRAGMA synchronous", ""), 1);
+	seen.n = 0;
+	seen.durable = 1;
+	for (int i = 0; i < 8; i++) {
+		ck_assert_int_eq(db_script(db, "CREATE TABLE IF NOT EXISTS "
+		    "scratch(x); INSERT INTO scratch VALUES (1)"), DB_OK);
+		walsync_after(ws, i % 2, note_answer, &ticket_no[i]);
+	}
+	walsync_stop(ws);	/* answers what is queued first */
+	ck_assert_int_eq(seen.n, 8);
+	for (int i = 0; i < 8; i++)
+		ck_assert_int_eq(seen.order[i], i);
+	ck_assert_int_eq(seen.durable, 1);
+	ck_assert(!pthread_equal(seen.thread, pthread_self()));
+	walsync_after(NULL, 1, note_answer, &ticket_no[0]);
+	ck_assert_int_eq(seen.n, 9);
+	ck_assert(pthread_equal(seen.thread, pthread_self()));
+	free(path);
+	db_close(db);
+	unit_rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_remove_post)
 {
 	char dir[256], err[256] = "", *why = NULL;
@@ -367,6 +477,8 @@ privacy_suite(void)
 	tcase_add_test(tc, test_forget);
 	tcase_add_test(tc, test_remove_post);
 	tcase_add_test(tc, test_kept_wal_scrubbed);
+	tcase_add_test(tc, test_checkpointer_scrubs);
+	tcase_add_test(tc, test_answers_after_sync);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,266 @@
+/* walsync - a writer's syncer and checkpointer threads (see walsync.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kith/db.h"
+#include "kith/log.h"
+#include "kith/util.h"
+#include "kith/walsync.h"
+
+#define WAL_PAGES 1000		/* the checkpointer runs past this */
+#define CKPT_PAUSE_MS 100	/* at most one checkpoint this often */
+
+struct ticket {
+	void (*done)(void *arg, int durable);
+	void *arg;
+	int wrote;
+	struct ticket *next;
+};
+
+struct walsync {
+	struct db *ckpt_db;	/* the checkpointer's own connection */
+	int fd;			/* the WAL: db_sync_later's */
+	char name[16];
+	pthread_t syncer, checkpointer;
+	int syncer_started, checkpointer_started;
+
+	pthread_mutex_t lock;	/* everything below */
+	pthread_cond_t queued, idle, ckpt;
+	struct ticket *head, *tail;
+	int busy;		/* the syncer is answering a run it took */
+	int stop;
+	int ckpt_due;		/* the WAL is long: the checkpointer runs */
+};
+
+/* answer - one run of tickets, after one fdatasync if any wrote */
+static void
+answer(struct walsync *ws, struct ticket *t)
+{
+	int durable = 1, wrote = 0;
+
+	for (struct ticket *u = t; u; u = u->next)
+		wrote |= u->wrote;
+	if (wrote && fdatasync(ws->fd) < 0) {
+		log_error("%s: cannot make the commits durable (fdatasync of "
+		    "the WAL): %s", ws->name, strerror(errno));
+		durable = 0;
+	}
+	while (t) {
+		struct ticket *next = t->next;
+
+		t->done(t->arg, durable);
+		free(t);
+		t = next;
+	}
+}
+
+/* syncer - takes every ticket queued, answers them as one run */
+static void *
+syncer(void *arg)
+{
+	struct walsync *ws = arg;
+	char name[16];
+
+	snprintf(name, sizeof(name), "kith-sync-%.5s", ws->name);
+	pthread_setname_np(pthread_self(), name);
+	pthread_mutex_lock(&ws->lock);
+	for (;;) {
+		struct ticket *t;
+
+		while (ws->head == NULL && !ws->stop)
+			pthread_cond_wait(&ws->queued, &ws->lock);
+		if ((t = ws->head) == NULL)
+			break;
+		ws->head = ws->tail = NULL;
+		ws->busy = 1;
+		pthread_mutex_unlock(&ws->lock);
+		answer(ws, t);
+		pthread_mutex_lock(&ws->lock);
+		ws->busy = 0;
+		pthread_cond_broadcast(&ws->idle);
+	}
+	pthread_mutex_unlock(&ws->lock);
+	return NULL;
+}
+
+void
+walsync_after(struct walsync *ws, int wrote,
+    void (*done)(void *arg, int durable), void *arg)
+{
+	struct ticket *t;
+
+	if (ws == NULL || ws->fd < 0) {
+		done(arg, 1);
+		return;
+	}
+	t = xcalloc(1, sizeof(*t));
+	t->done = done;
+	t->arg = arg;
+	t->wrote = wrote;
+	pthread_mutex_lock(&ws->lock);
+	if (ws->tail)
+		ws->tail->next = t;
+	else
+		ws->head = t;
+	ws->tail = t;
+	pthread_cond_signal(&ws->queued);
+	pthread_mutex_unlock(&ws->lock);
+}
+
+/* drain - wait until everything queued is answered */
+static void
+drain(struct walsync *ws)
+{
+	pthread_mutex_lock(&ws->lock);
+	while (ws->head || ws->busy)
+		pthread_cond_wait(&ws->idle, &ws->lock);
+	pthread_mutex_unlock(&ws->lock);
+}
+
+/* wal_full - the writer's checkpoint hook: past WAL_PAGES, wake the
+ * checkpointer */
+static void
+wal_full(void *arg, int pages)
+{
+	struct walsync *ws = arg;
+
+	if (pages >= WAL_PAGES) {
+		pthread_mutex_lock(&ws->lock);
+		ws->ckpt_due = 1;
+		pthread_cond_signal(&ws->ckpt);
+		pthread_mutex_unlock(&ws->lock);
+	}
+}
+
+/* ckpt_pause - wait until ms have passed or the helpers stop */
+static void
+ckpt_pause(struct walsync *ws, long ms)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += ms * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	while (!ws->stop && pthread_cond_timedwait(&ws->ckpt, &ws->lock,
+	    &until) != ETIMEDOUT)
+		;
+}
+
+/*
+ * checkpointer - copies the WAL into the database whenever it is long,
+ * at most once every CKPT_PAUSE_MS (each copy then takes more pages for
+ * its two fsyncs), and again until it is all copied, so that the next
+ * commit starts the WAL over (else a long WAL stays behind after a
+ * burst, and the next `kith receive` pays for emptying it); once more
+ * when the helpers stop.  It never blocks the writer.
+ */
+static void *
+checkpointer(void *arg)
+{
+	struct walsync *ws = arg;
+	int behind = 0, last = 0;
+	char name[16];
+
+	snprintf(name, sizeof(name), "kith-ckpt-%.5s", ws->name);
+	pthread_setname_np(pthread_self(), name);
+	pthread_mutex_lock(&ws->lock);
+	while (!last) {
+		ckpt_pause(ws, CKPT_PAUSE_MS);
+		while (!ws->ckpt_due && !behind && !ws->stop)
+			pthread_cond_wait(&ws->ckpt, &ws->lock);
+		last = ws->stop;
+		ws->ckpt_due = 0;
+		pthread_mutex_unlock(&ws->lock);
+		behind = db_checkpoint_step(ws->ckpt_db);
+		pthread_mutex_lock(&ws->lock);
+	}
+	pthread_mutex_unlock(&ws->lock);
+	return NULL;
+}
+
+struct walsync *
+walsync_start(struct db *writer, const char *path, int busy_ms,
+    const char *name, char *err, size_t errlen)
+{
+	struct walsync *ws;
+	pthread_condattr_t ca;	/* timed waits: the monotonic clock */
+	int fd = db_sync_later(writer);
+
+	*err = '\0';
+	if (fd < 0)
+		return NULL;
+	ws = xcalloc(1, sizeof(*ws));
+	ws->fd = fd;
+	snprintf(ws->name, sizeof(ws->name), "%s", name);
+	pthread_mutex_init(&ws->lock, NULL);
+	pthread_cond_init(&ws->queued, NULL);
+	pthread_cond_init(&ws->idle, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&ws->ckpt, &ca);
+	pthread_condattr_destroy(&ca);
+	if (db_open(path, 0, busy_ms, DB_DURABLE, &ws->ckpt_db, err,
+	    errlen) != KITH_OK)
+		goto fail;
+	if (pthread_create(&ws->syncer, NULL, syncer, ws) != 0)
+		goto nothread;
+	ws->syncer_started = 1;
+	if (pthread_create(&ws->checkpointer, NULL, checkpointer, ws) != 0)
+		goto nothread;
+	ws->checkpointer_started = 1;
+	/* connections that stay open: checkpoints that reuse the WAL rather
+	 * than empty it, on the checkpointer's thread */
+	db_checkpoint_hook(writer, wal_full, ws);
+	return ws;
+nothread:
+	snprintf(err, errlen, "cannot start a thread");
+fail:
+	walsync_stop(ws);
+	return NULL;
+}
+
+void
+walsync_attach(struct walsync *ws, struct db *writer)
+{
+	int fd;
+
+	if (ws == NULL)
+		return;
+	drain(ws);
+	if ((fd = db_sync_later(writer)) >= 0) {
+		close(ws->fd);
+		ws->fd = fd;
+	}
+	db_checkpoint_hook(writer, wal_full, ws);
+}
+
+void
+walsync_stop(struct walsync *ws)
+{
+	if (ws == NULL)
+		return;
+	pthread_mutex_lock(&ws->lock);
+	ws->stop = 1;
+	pthread_cond_signal(&ws->queued);
+	pthread_cond_signal(&ws->ckpt);
+	pthread_mutex_unlock(&ws->lock);
+	if (ws->syncer_started)
+		pthread_join(ws->syncer, NULL);
+	if (ws->checkpointer_started)
+		pthread_join(ws->checkpointer, NULL);
+	db_close(ws->ckpt_db);
+	close(ws->fd);
+	pthread_mutex_destroy(&ws->lock);
+	pthread_cond_destroy(&ws->queued);
+	pthread_cond_destroy(&ws->idle);
+	pthread_cond_destroy(&ws->ckpt);
+	free(ws);
+}
