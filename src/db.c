@@ -706,9 +706,11 @@ db_checkpoint_hook(struct db *db, void (*fn)(void *ctx, int pages),
 }
 
 int
-db_checkpoint_step(struct db *db)
+db_checkpoint_step(struct db *db, int *done_to)
 {
-	return db->ops->checkpoint_step ? db->ops->checkpoint_step(db) : 0;
+	*done_to = 0;
+	return db->ops->checkpoint_step ? db->ops->checkpoint_step(db,
+	    done_to) : 0;
 }
 
 int

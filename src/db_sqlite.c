@@ -884,7 +884,7 @@ lite_checkpoint_hook(struct db *db, void (*fn)(void *ctx, int pages),
  * for it (scrub_mark), as keep_wal_hook does on its own thread.
  */
 static int
-lite_checkpoint_step(struct db *db)
+lite_checkpoint_step(struct db *db, int *done_to)
 {
 	int nlog = 0, ncopied = 0, rc, mode = SQLITE_CHECKPOINT_PASSIVE;
 	char *mark = scrub_mark(db);
@@ -897,6 +897,7 @@ lite_checkpoint_step(struct db *db)
 	if (mode == SQLITE_CHECKPOINT_TRUNCATE && rc == SQLITE_OK)
 		unlink(mark);
 	free(mark);
+	*done_to = rc == SQLITE_OK ? ncopied : 0;
 	return rc == SQLITE_OK && ncopied < nlog;
 }
 

@@ -811,7 +811,7 @@ http_start(struct kith_config *cfg, const char *listen, char *err,
 	/* cfg now lives in s->web; keep points at the same strings */
 	db_path = config_db_path(&keep);
 	s->ws = walsync_start(web_writer(s->web), db_path,
-	    keep.http_db_timeout_ms, "web", err, errlen);
+	    keep.http_db_timeout_ms, "web", 0, err, errlen);
 	free(db_path);
 	if (s->ws == NULL && *err)
 		goto fail;

@@ -1072,7 +1072,7 @@ lmtp_start(struct kith_config *cfg, const char *listen, char *err,
 	db_path = config_db_path(&srv->cfg);
 	if (db_open(db_path, 0, srv->cfg.busy_timeout_ms, DB_DURABLE, &srv->db,
 	    err, errlen) != KITH_OK || ((srv->ws = walsync_start(srv->db,
-	    db_path, srv->cfg.busy_timeout_ms, "lmtp", err, errlen)) == NULL &&
+	    db_path, srv->cfg.busy_timeout_ms, "lmtp", 1, err, errlen)) == NULL &&
 	    *err)) {
 		free(db_path);
 		goto fail;

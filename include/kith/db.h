@@ -237,7 +237,8 @@ int db_id_follow(struct db *db, const char *table, int64_t high);
  * - one, now, without waiting for anyone (a cron between runs);
  * db_checkpoint_hook - fn(ctx, pages) after each commit of db, with the
  * pages the log holds (kith serve's committer hands checkpoints to its
- * own thread); db_checkpoint_step - one checkpoint on db: 1 while pages
+ * own thread); db_checkpoint_step - one checkpoint on db (done_to: the
+ * log's pages now in the database, counted from its start): 1 while pages
  * remain to copy.  Backends without such a log do nothing.
  */
 void db_checkpoint(struct db *db);
@@ -254,7 +255,7 @@ int db_scrub(struct db *db);
 int db_purge_index(struct db *db);
 void db_checkpoint_hook(struct db *db, void (*fn)(void *ctx, int pages),
     void *ctx);
-int db_checkpoint_step(struct db *db);
+int db_checkpoint_step(struct db *db, int *done_to);
 /*
  * db_sync_later - db's commits no longer wait for the disk: an fd whose
  * fdatasync makes every commit before it durable (sqlite's WAL), which

@@ -9,9 +9,14 @@
  *   committed before it began.  Nothing is answered before its commit
  *   is on disk, and answers go out in the order they were queued (a
  *   page read after a change waits for that change).
- * - the checkpointer: copies the log into the database on a connection
- *   of its own when it is long, so that the writer neither copies pages
- *   nor waits for their fsyncs.
+ * - the checkpointer (when asked for): copies the log into the database
+ *   on a connection of its own when it is long, so that the writer
+ *   copies few pages and waits for few fsyncs; the writer copies the
+ *   last pages itself (else a log written without a pause never starts
+ *   over: LMTP's grew to 153 MB in 4,200 posts).  kith serve's pages do
+ *   without: there the writer's own copies of the whole log (db_keep_wal)
+ *   gave a shorter p99 in bench/serve.sh than the checkpointer's and the
+ *   writer's copies together (35 ms against 47 ms).
  *
  * A backend whose commits are durable by themselves (PostgreSQL) needs
  * neither: walsync_start gives NULL, and walsync_after with NULL answers
@@ -26,11 +31,13 @@ struct walsync;
 /*
  * walsync_start - the helpers for writer, a connection to the database
  * at path (db_open's busy_ms for the checkpointer's own); name: the
- * threads' names' end ("web", "lmtp").  NULL with err when they cannot
- * start, or with err empty when the backend needs none.
+ * threads' names' end ("web", "lmtp"); checkpoints: 1 for the
+ * checkpointer too.  NULL with err when they cannot start, or with err
+ * empty when the backend needs none.
  */
 struct walsync *walsync_start(struct db *writer, const char *path,
-    int busy_ms, const char *name, char *err, size_t errlen);
+    int busy_ms, const char *name, int checkpoints, char *err,
+    size_t errlen);
 
 /*
  * walsync_attach - writer replaces the connection given before (kith

@@ -357,7 +357,7 @@ START_TEST(test_checkpointer_scrubs)
 	ck_assert_int_eq(db_script(db, "CREATE TABLE scratch(x)"), DB_OK);
 	db_keep_wal(db, 2000);
 	path = xasprintf("%s/kith.db", dir);
-	ws = walsync_start(db, path, 2000, "test", err, sizeof(err));
+	ws = walsync_start(db, path, 2000, "test", 1, err, sizeof(err));
 	ck_assert_msg(ws != NULL, "walsync_start: %s", err);
 	fill_wal(db);
 	/* copied, not emptied: the next commit writes it over */
@@ -411,7 +411,7 @@ START_TEST(test_answers_after_sync)
 	ck_assert_int_eq(db_script(db, "PRAGMA synchronous=FULL"), DB_OK);
 	ck_assert_int_eq(db_int(db, -1, &st, "PRAGMA synchronous", ""), 2);
 	path = xasprintf("%s/kith.db", dir);
-	ws = walsync_start(db, path, 2000, "test", err, sizeof(err));
+	ws = walsync_start(db, path, 2000, "test", 1, err, sizeof(err));
 	ck_assert_msg(ws != NULL, "walsync_start: %s", err);
 	ck_assert_int_eq(db_int(db, -1, &st, "PRAGMA synchronous", ""), 1);
 	seen.n = 0;
