@@ -11,8 +11,8 @@
 # system time), and fsyncs per message (fsync + fdatasync, counted with
 # strace -f in a second, smaller run, since strace slows the first).
 # For kith serve also: the committer thread's CPU per message, and the
-# messages per commit (its own fdatasyncs in the strace run: one a
-# commit).  The load average is printed beside the rates: on a busy
+# messages per sync (the syncer thread's fdatasyncs of the WAL in the
+# strace run: each makes every commit before it durable).  The load average is printed beside the rates: on a busy
 # machine the rates vary from run to run; CPU and fsyncs much less.
 #
 #   bench/lmtp.sh [MESSAGES] [SESSIONS]   (default 4000 over LMTP, 20
@@ -123,7 +123,7 @@ start_serve() {
 }
 # lmtp_run - $N posts timed, then $NS under strace, into a fresh kith
 # serve; sets rate, cpu (ms/msg), kcpu (the committer's), fsync (a
-# message), group (messages a commit) and la (load before-after)
+# message), group (messages a sync of the WAL) and la (load before-after)
 lmtp_run() {
 	fresh_db
 	start_serve
@@ -143,7 +143,7 @@ lmtp_run() {
 	rate=$(echo "$N / ($t1 - $t0)" | bc -l)
 	cpu=$(echo "($c1 - $c0) * 1000 / $N" | bc -l)
 	kcpu=$(echo "($k1 - $k0) * 1000 / $N" | bc -l)
-	COMMITTER=$(grep -lx kith-commit /proc/"$SERVE"/task/*/comm | cut -d/ -f5)
+	SYNCER=$(grep -lx kith-sync-lmtp /proc/"$SERVE"/task/*/comm | cut -d/ -f5)
 	strace -f -qq -e trace=fsync,fdatasync -o "$W/strace.lmtp" -p "$SERVE" 2>/dev/null &
 	ST=$!
 	sleep 0.5
@@ -151,8 +151,8 @@ lmtp_run() {
 	kill -INT "$ST"
 	wait "$ST" 2>/dev/null || true
 	fsync=$(echo "$(fsyncs "$W/strace.lmtp") / $NS" | bc -l)
-	commits=$(fsyncs "$W/strace.lmtp" "$COMMITTER")
-	group=$(echo "$NS / ($commits + ($commits == 0))" | bc -l)
+	syncs=$(fsyncs "$W/strace.lmtp" "$SYNCER")
+	group=$(echo "$NS / ($syncs + ($syncs == 0))" | bc -l)
 	kill "$SERVE"
 	wait "$SERVE" 2>/dev/null || true
 }
@@ -283,9 +283,10 @@ line() {
 }
 echo
 echo "kith serve over LMTP, in detail (msg/s and CPU and fsyncs as above;"
-echo "committer: its thread's CPU ms/msg; msg/commit: a commit's messages)"
+echo "committer: its thread's CPU ms/msg; msg/sync: messages made durable by one"
+echo "fdatasync of the WAL, on the syncer's thread, whatever commits they came in)"
 printf '%-26s %8s %10s %12s %11s %10s   %s\n' "" "msg/s" "CPU ms/msg" \
-	"committer ms" "fsyncs/msg" "msg/commit" "load during"
+	"committer ms" "fsyncs/msg" "msg/sync" "load during"
 line "commit at once (hold 0)" $nohold
 line "hold for arrivals (1 ms)" "$rate" "$cpu" "$kcpu" "$fsync" "$group" "$la"
 echo "($N messages over LMTP, $NP through the pipe, $NM to Mailman; $(nproc) cores; load at the end: $(cut -d' ' -f1-3 /proc/loadavg))"
