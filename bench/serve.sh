@@ -35,33 +35,11 @@ cleanup() {
 trap cleanup EXIT INT TERM
 [ -n "${KITH_BENCH_KEEP:-}" ] && trap - EXIT && echo "keeping $W"
 
+. "$TOP/bench/serve_site.sh"
 export KITH_CONF="$W/kith.conf"
-cat >"$KITH_CONF" <<EOF
-[site]
-domain = bench.example
-data_dir = $W/var
-transport = maildir:$W/mail
-deliver_on_receive = off
-log_level = error
-web_base_url = https://lists.bench.example/
-[http]
-listen = 127.0.0.1:0
-threads = 2
-max_connections = 1024
-EOF
+serve_conf "$W/var" "$W/mail" >"$KITH_CONF"
 K="$TOP/kith"
-$K init >/dev/null
-$K list create team@bench.example --owner owner@bench.example --name "Bench" >/dev/null
-awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++) printf "user%07d@example%02d.net\n", i, i % 97 }' >"$W/members.txt"
-$K member import team "$W/members.txt" >/dev/null
-printf 'From: <owner@bench.example>\nTo: team@bench.example\nSubject: hello\nMessage-ID: <b1@bench.example>\n\nhello\n' |
-	$K receive -r team@bench.example -f owner@bench.example
-$K deliver >/dev/null 2>&1
-# one /u/TOKEN path per member, from the List-Unsubscribe of their copy
-find "$W/mail" -type f -path '*/new/*' -exec grep -h -m1 '^List-Unsubscribe: <https' {} + |
-	sed 's|.*<https://lists.bench.example\(/u/[^>]*\)>.*|\1|' | grep '^/u/' | shuf >"$W/paths.txt"
-have=$(wc -l <"$W/paths.txt")
-[ "$have" -ge "$N" ] || { echo "only $have unsubscribe links for $N members" >&2; exit 1; }
+serve_site "$K" "$W" "$N"
 # two runs, each with members of its own: 60 % for 100 connections
 N100=$((N * 3 / 5))
 head -n $N100 "$W/paths.txt" >"$W/paths100.txt"
@@ -73,31 +51,7 @@ i=0
 while ! grep -q "listening on" "$W/serve.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 URL=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$W/serve.out")
 
-cat >"$W/oneclick.lua" <<'EOF'
--- Each request POSTs List-Unsubscribe=One-Click to the next member's
--- own /u/TOKEN; the wrk threads take turns through the list.
-local paths = {}
-for line in io.lines(os.getenv("PATHS")) do paths[#paths + 1] = line end
-local threads, counter = {}, 0
-function setup(thread)
-	counter = counter + 1
-	thread:set("id", counter)
-	thread:set("step", tonumber(os.getenv("THREADS")))
-end
-local i
-function init(args)
-	i = id
-	wrk.method = "POST"
-	wrk.body = "List-Unsubscribe=One-Click"
-	wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-end
-function request()
-	local p = paths[i]
-	i = i + step
-	if p == nil then p = paths[1] end
-	return wrk.format(nil, p)
-end
-EOF
+oneclick_lua "$W/oneclick.lua"
 THREADS=2
 export PATHS THREADS
 

@@ -20,54 +20,14 @@ command -v wrk >/dev/null 2>&1 || ./scripts/setup-deps.sh --bench
 B=$(mktemp -d "${TMPDIR:-/tmp}/kith-ab.XXXXXX")
 trap 'rm -rf "$B"' EXIT INT TERM
 
-conf() { # DATA_DIR
-	cat <<EOF
-[site]
-domain = bench.example
-data_dir = $1
-transport = maildir:$B/mail
-deliver_on_receive = off
-log_level = error
-web_base_url = https://lists.bench.example/
-[http]
-listen = 127.0.0.1:0
-threads = 2
-max_connections = 1024
-EOF
-}
+. "$TOP/bench/serve_site.sh"
 export KITH_CONF="$B/kith.conf"
-conf "$B/var" >"$KITH_CONF"
-K="$TOP/kith"
-$K init >/dev/null
-$K list create team@bench.example --owner owner@bench.example --name "Bench" >/dev/null
-awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++) printf "user%07d@example%02d.net\n", i, i % 97 }' >"$B/members.txt"
-$K member import team "$B/members.txt" >/dev/null
-printf 'From: <owner@bench.example>\nTo: team@bench.example\nSubject: hello\nMessage-ID: <b1@bench.example>\n\nhello\n' |
-	$K receive -r team@bench.example -f owner@bench.example
-$K deliver >/dev/null 2>&1
-find "$B/mail" -type f -path '*/new/*' -exec grep -h -m1 '^List-Unsubscribe: <https' {} + |
-	sed 's|.*<https://lists.bench.example\(/u/[^>]*\)>.*|\1|' | grep '^/u/' | shuf >"$B/paths.txt"
+serve_conf "$B/var" "$B/mail" >"$KITH_CONF"
+serve_site "$TOP/kith" "$B" "$N"
 rm -rf "$B/mail"
 sqlite3 "$B/var/kith.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
-cat >"$B/oneclick.lua" <<'EOF'
-local paths = {}
-for line in io.lines(os.getenv("PATHS")) do paths[#paths + 1] = line end
-local counter = 0
-function setup(thread) counter = counter + 1; thread:set("id", counter); thread:set("step", 2) end
-local i
-function init(args)
-	i = id
-	wrk.method = "POST"
-	wrk.body = "List-Unsubscribe=One-Click"
-	wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-end
-function request()
-	local p = paths[i]
-	i = i + step
-	if p == nil then p = paths[1] end
-	return wrk.format(nil, p)
-end
-EOF
+oneclick_lua "$B/oneclick.lua"
+export THREADS=2
 HZ=$(getconf CLK_TCK)
 r=0
 while [ $r -lt "$ROUNDS" ]; do
@@ -77,7 +37,7 @@ while [ $r -lt "$ROUNDS" ]; do
 		rm -rf "$W"
 		mkdir "$W"
 		cp -r "$B/var" "$W/var"
-		conf "$W/var" >"$W/kith.conf"
+		serve_conf "$W/var" "$B/mail" >"$W/kith.conf"
 		KITH_CONF="$W/kith.conf" "$bin" serve >"$W/serve.out" 2>"$W/serve.err" &
 		sp=$!
 		i=0
