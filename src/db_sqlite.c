@@ -805,25 +805,36 @@ lite_scrub_later(struct db *db)
 	free(mark);
 }
 
+/*
+ * copy_wal - one checkpoint that never waits: PASSIVE, copying the WAL
+ * and leaving it to be written over, or TRUNCATE, emptying it, when an
+ * erasure waits for that (scrub_mark; done, the mark goes).  sqlite's
+ * return code; nlog, ncopied as sqlite3_wal_checkpoint_v2's (or NULL).
+ */
+static int
+copy_wal(struct lite *db, const char *name, int *nlog, int *ncopied)
+{
+	char *mark = scrub_mark(&db->base);
+	int mode = SQLITE_CHECKPOINT_PASSIVE, rc;
+
+	if (mark && access(mark, F_OK) == 0)
+		mode = SQLITE_CHECKPOINT_TRUNCATE;
+	sqlite3_busy_timeout(db->h, 0);
+	rc = sqlite3_wal_checkpoint_v2(db->h, name, mode, nlog, ncopied);
+	sqlite3_busy_timeout(db->h, db->busy_ms);
+	if (mode == SQLITE_CHECKPOINT_TRUNCATE && rc == SQLITE_OK)
+		unlink(mark);
+	free(mark);
+	return rc;
+}
+
 /* keep_wal_hook - lite_wal_hook for db_keep_wal's connections. */
 static int
 keep_wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
 {
-	struct lite *db = arg;
-	char *mark;
-	int mode = SQLITE_CHECKPOINT_PASSIVE, rc;
-
-	if (pages < DB_WAL_PAGES)
-		return SQLITE_OK;
-	/* an erasure waits for the WAL to be emptied: this one does */
-	if ((mark = scrub_mark(&db->base)) != NULL && access(mark, F_OK) == 0)
-		mode = SQLITE_CHECKPOINT_TRUNCATE;
-	sqlite3_busy_timeout(h, 0);
-	rc = sqlite3_wal_checkpoint_v2(h, name, mode, NULL, NULL);
-	sqlite3_busy_timeout(h, db->busy_ms);
-	if (mode == SQLITE_CHECKPOINT_TRUNCATE && rc == SQLITE_OK)
-		unlink(mark);
-	free(mark);
+	(void)h;
+	if (pages >= DB_WAL_PAGES)
+		copy_wal(arg, name, NULL, NULL);
 	return SQLITE_OK;
 }
 
@@ -878,25 +889,12 @@ lite_checkpoint_hook(struct db *db, void (*fn)(void *ctx, int pages),
 	sqlite3_exec(L(db)->h, "PRAGMA cache_size=-32768", NULL, NULL, NULL);
 }
 
-/*
- * lite_checkpoint_step - a checkpointer's (walsync's) PASSIVE copy; the
- * WAL emptied instead (TRUNCATE, never waiting) when an erasure asked
- * for it (scrub_mark), as keep_wal_hook does on its own thread.
- */
+/* lite_checkpoint_step - a checkpointer's (walsync's) copy_wal */
 static int
 lite_checkpoint_step(struct db *db, int *done_to)
 {
-	int nlog = 0, ncopied = 0, rc, mode = SQLITE_CHECKPOINT_PASSIVE;
-	char *mark = scrub_mark(db);
+	int nlog = 0, ncopied = 0, rc = copy_wal(L(db), NULL, &nlog, &ncopied);
 
-	if (mark && access(mark, F_OK) == 0)
-		mode = SQLITE_CHECKPOINT_TRUNCATE;
-	sqlite3_busy_timeout(L(db)->h, 0);
-	rc = sqlite3_wal_checkpoint_v2(L(db)->h, NULL, mode, &nlog, &ncopied);
-	sqlite3_busy_timeout(L(db)->h, L(db)->busy_ms);
-	if (mode == SQLITE_CHECKPOINT_TRUNCATE && rc == SQLITE_OK)
-		unlink(mark);
-	free(mark);
 	*done_to = rc == SQLITE_OK ? ncopied : 0;
 	return rc == SQLITE_OK && ncopied < nlog;
 }

@@ -65,7 +65,7 @@ struct http_server {
 	char *unix_path;
 	char address[320];
 	struct web *web;		/* the executor's own */
-	struct walsync *ws;		/* its commits' syncer, checkpointer */
+	struct walsync *ws;		/* its commits' syncer */
 
 	pthread_t executor;
 	int executor_started;
@@ -719,12 +719,11 @@ executor(void *arg)
 				config_release(reload);
 			} else {
 				render_canned(s, &copy);
+				walsync_attach(s->ws, web_writer(s->web));
 				log_warn("http: configuration reloaded");
 			}
 			free(reload);
 		}
-		if (reload)
-			walsync_attach(s->ws, web_writer(s->web));
 		for (; r; r = r->next) {
 			if (n == cap) {
 				cap = cap ? cap * 2 : 64;

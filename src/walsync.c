@@ -99,7 +99,7 @@ walsync_after(struct walsync *ws, int wrote,
 {
 	struct ticket *t;
 
-	if (ws == NULL || ws->fd < 0) {
+	if (ws == NULL) {
 		done(arg, 1);
 		return;
 	}
