@@ -637,6 +637,12 @@ const char *const db_pg_migrations[] = {
 	/* a post held once (moderation_hold_as looks for its Message-ID) */
 	"CREATE INDEX held_message ON held(list_id, message_id);"
 	"CREATE INDEX held_log_message ON held_log(list_id, message_id);",
+	/* 21: the owners and moderators index holds them only, as
+	 * sqlite's does (db_sqlite.c): a member's join or leave no longer
+	 * writes an entry of it */
+	"DROP INDEX members_role;"
+	"CREATE INDEX members_staff ON members(list_id, role)"
+	"  WHERE role='owner' OR role='moderator';",
 };
 const int db_pg_nmigrations =
     (int)(sizeof(db_pg_migrations) / sizeof(db_pg_migrations[0]));

@@ -237,7 +237,7 @@ struct db_stmt *
 member_staff(struct db *db, int64_t list_id)
 {
 	struct db_stmt *st = db_prepare(db, "SELECT id, address FROM members "
-	    "WHERE list_id=? AND role IN ('owner','moderator')");
+	    "WHERE list_id=? AND (role='owner' OR role='moderator')");
 
 	if (st)
 		db_bind(st, "i", list_id);

@@ -51,7 +51,7 @@ struct db_stmt;		/* one prepared statement on a connection */
 #define DB_BLOB		4
 #define DB_NULL		5
 
-#define DB_SCHEMA_VERSION 20
+#define DB_SCHEMA_VERSION 21
 
 enum db_durability { DB_DURABLE, DB_FAST };
 
