@@ -6,6 +6,13 @@
 # totals and exits 0 only when nothing failed.  Exit 77 means skipped.
 
 set -u
+# A script that runs a PostgreSQL cluster of its own (own_cluster) sets
+# OWN_CLUSTER=1 before sourcing this file, and sets each site's storage
+# itself: the suite's PostgreSQL pass (KITH_TEST_BACKEND) adds nothing.
+if [ -n "${OWN_CLUSTER:-}" ] && [ "${KITH_TEST_BACKEND:-}" = postgresql ]; then
+	echo "SKIP: runs its own PostgreSQL cluster, in the sqlite pass"
+	exit 77
+fi
 PY=/usr/bin/python3
 KITH_BIN=${KITH_BIN:-$(pwd)/kith}
 KITH_SRCDIR=${KITH_SRCDIR:-$(pwd)}
@@ -20,6 +27,10 @@ unset KITH_HOME
 cleanup() {
 	[ -n "${KEEP_TEST_DIR:-}" ] && echo "kept $T"
 	[ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null
+	if [ -n "${PG_DIR:-}" ]; then
+		sh "$KITH_SRCDIR/scripts/pg-stop.sh" "$PG_DIR" >/dev/null 2>&1
+		[ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$PG_DIR"
+	fi
 	command -v faketime_sweep >/dev/null && faketime_sweep
 	[ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$T"
 	if [ -n "${PG_DB:-}" ] && [ -z "${KEEP_TEST_DIR:-}" ]; then
@@ -56,8 +67,28 @@ KITH_TEST_BACKEND=${KITH_TEST_BACKEND:-sqlite}
 PG_DB=
 PG_DSN=
 PG_MORE=
+PG_DIR=
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 PSQL=psql
-[ -x "${PGBIN:-/usr/lib/postgresql/15/bin}/psql" ] && PSQL=${PGBIN:-/usr/lib/postgresql/15/bin}/psql
+[ -x "$PGBIN/psql" ] && PSQL=$PGBIN/psql
+
+# own_cluster - a private PostgreSQL 15 cluster for this script alone
+# (scripts/pg-start.sh: initdb, a unix socket only) in PG_DIR, a short
+# folder of its own (a socket's path is at most 107 bytes), stopped and
+# removed when the script ends; sets DSN.  Skips the script when
+# PostgreSQL is not installed.
+own_cluster() {
+	if [ ! -x "$PGBIN/initdb" ]; then
+		echo "SKIP: $PGBIN/initdb not found: PostgreSQL 15 is not installed (scripts/setup-deps.sh --test: postgresql)"
+		exit 77
+	fi
+	PG_DIR=$(mktemp -d /tmp/kith-pg.XXXXXX)
+	if ! DSN=$(sh "$KITH_SRCDIR/scripts/pg-start.sh" "$PG_DIR" 2>"$T/pg-start.err"); then
+		cat "$T/pg-start.err"
+		assert_ok false "a private PostgreSQL cluster starts"
+		finish
+	fi
+}
 # psql and the server keep the real clock (.ci/run's dated runs preload
 # libfaketime into everything)
 pg_admin() {

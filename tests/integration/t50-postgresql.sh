@@ -8,23 +8,10 @@
 # backend's unit tests (test_db_pg.c) on the same cluster.
 # It starts its own PostgreSQL cluster and sets each site's storage
 # itself: the suite's PostgreSQL pass (KITH_TEST_BACKEND) adds nothing.
-if [ "${KITH_TEST_BACKEND:-}" = postgresql ]; then
-	echo "SKIP: runs its own PostgreSQL cluster, in the sqlite pass"
-	exit 77
-fi
+OWN_CLUSTER=1
 . "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
 
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
-if [ ! -x "$PGBIN/initdb" ]; then
-	echo "SKIP: $PGBIN/initdb not found: PostgreSQL 15 is not installed (scripts/setup-deps.sh --test: postgresql)"
-	exit 77
-fi
-trap 'sh "$KITH_SRCDIR/scripts/pg-stop.sh" "$T" >/dev/null 2>&1; cleanup' EXIT
-if ! DSN=$(sh "$KITH_SRCDIR/scripts/pg-start.sh" "$T" 2>"$T/pg-start.err"); then
-	cat "$T/pg-start.err"
-	assert_ok false "a private PostgreSQL cluster starts"
-	finish
-fi
+own_cluster
 # psql as kith reads them: one value per line, columns split by |
 pq() { "$PGBIN/psql" "$DSN" -XtAq -c "$1"; }
 is_member() { [ "$(pq "SELECT count(*) FROM members WHERE address='$1'")" = 1 ]; }

@@ -11,36 +11,12 @@
 # same mails on both; a forgotten vote and the waitlist (schema 19 ids).
 # It starts its own PostgreSQL cluster and sets each site's storage
 # itself: the suite's PostgreSQL pass (KITH_TEST_BACKEND) adds nothing.
-if [ "${KITH_TEST_BACKEND:-}" = postgresql ]; then
-	echo "SKIP: runs its own PostgreSQL cluster, in the sqlite pass"
-	exit 77
-fi
+OWN_CLUSTER=1
 . "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
 . "$HERE/serve_lib.sh"
 
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
-if [ ! -x "$PGBIN/initdb" ]; then
-	echo "SKIP: $PGBIN/initdb not found: PostgreSQL 15 is not installed (scripts/setup-deps.sh --test: postgresql)"
-	exit 77
-fi
-# a short folder of its own: a unix socket's path is at most 107 bytes
-PGD=$(mktemp -d /tmp/kith-pg.XXXXXX)
-trap 'serve_stop; sh "$KITH_SRCDIR/scripts/pg-stop.sh" "$PGD" >/dev/null 2>&1; rm -rf "$PGD"; cleanup' EXIT
-if ! DSN=$(sh "$KITH_SRCDIR/scripts/pg-start.sh" "$PGD" 2>"$T/pg-start.err"); then
-	cat "$T/pg-start.err"
-	assert_ok false "a private PostgreSQL cluster starts"
-	
-# The unit tests that hold both backends to the same answers
-# (tests/unit/test_pg_search.c: kith_mentions byte by byte, the
-# waitlist's first come, forgotten votes, a post of a megabyte of
-# distinct words) on this cluster, as t50 runs test_db_pg.
-env -u LD_PRELOAD -u FAKETIME CK_RUN_SUITE=pg_search "KITH_TEST_PG_DSN=$DSN" \
-	"$(dirname "$KITH_BIN")/tests/unit/run_unit" > "$T/unit.out" 2>&1
-rc=$?
-assert_ok '[ $rc = 0 ] && grep -q "100%: Checks: [1-9][0-9]*, Failures: 0, Errors: 0" "$T/unit.out"' \
-	"test_pg_search on sqlite and PostgreSQL: $(grep "Checks:" "$T/unit.out") $(grep -m3 ":[EF]:" "$T/unit.out")"
-finish
-fi
+trap 'serve_stop; cleanup' EXIT
+own_cluster
 pq() { "$PGBIN/psql" "$DSN" -XtAq -c "$1"; }
 export T
 

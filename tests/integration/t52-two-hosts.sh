@@ -13,27 +13,15 @@
 #     it is stored and sent out once.
 # It starts its own PostgreSQL cluster and sets each site's storage
 # itself: the suite's PostgreSQL pass (KITH_TEST_BACKEND) adds nothing.
-if [ "${KITH_TEST_BACKEND:-}" = postgresql ]; then
-	echo "SKIP: runs its own PostgreSQL cluster, in the sqlite pass"
-	exit 77
-fi
+OWN_CLUSTER=1
 . "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
 
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
-if [ ! -x "$PGBIN/initdb" ]; then
-	echo "SKIP: $PGBIN/initdb not found: PostgreSQL 15 is not installed (scripts/setup-deps.sh --test: postgresql)"
-	exit 77
-fi
 A_PID=
 B_PID=
 LOCK_PID=
 BIG_PID=
-trap '[ -n "$BIG_PID" ] && kill "$BIG_PID" 2>/dev/null; [ -n "$A_PID" ] && kill_tree "$A_PID"; [ -n "$B_PID" ] && kill_tree "$B_PID"; [ -n "$LOCK_PID" ] && kill "$LOCK_PID" 2>/dev/null; sh "$KITH_SRCDIR/scripts/pg-stop.sh" "$T" >/dev/null 2>&1; cleanup' EXIT
-if ! DSN=$(sh "$KITH_SRCDIR/scripts/pg-start.sh" "$T" 2>"$T/pg-start.err"); then
-	cat "$T/pg-start.err"
-	assert_ok false "a private PostgreSQL cluster starts"
-	finish
-fi
+trap '[ -n "$BIG_PID" ] && kill "$BIG_PID" 2>/dev/null; [ -n "$A_PID" ] && kill_tree "$A_PID"; [ -n "$B_PID" ] && kill_tree "$B_PID"; [ -n "$LOCK_PID" ] && kill "$LOCK_PID" 2>/dev/null; cleanup' EXIT
+own_cluster
 pq() { env -u LD_PRELOAD -u FAKETIME "$PGBIN/psql" "$DSN" -XtAq -c "$1"; }
 N=${T52_MEMBERS:-20000}
 BATCH=100	# [delivery] batch_size: rows a worker claims at once

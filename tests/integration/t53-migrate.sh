@@ -14,31 +14,18 @@
 # arrive (nothing kept), the site already on PostgreSQL.
 # It starts its own PostgreSQL cluster and sets each site's storage
 # itself: the suite's PostgreSQL pass (KITH_TEST_BACKEND) adds nothing.
-if [ "${KITH_TEST_BACKEND:-}" = postgresql ]; then
-	echo "SKIP: runs its own PostgreSQL cluster, in the sqlite pass"
-	exit 77
-fi
+OWN_CLUSTER=1
 . "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
 
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
-if [ ! -x "$PGBIN/initdb" ]; then
-	echo "SKIP: $PGBIN/initdb not found: PostgreSQL 15 is not installed (scripts/setup-deps.sh --test: postgresql)"
-	exit 77
-fi
 if ! $PY -c 'import psycopg2' 2>/dev/null; then
 	echo "SKIP: python3-psycopg2 is not installed (scripts/setup-deps.sh --test)"
 	exit 77
 fi
-trap 'sh "$KITH_SRCDIR/scripts/pg-stop.sh" "$T" >/dev/null 2>&1; cleanup' EXIT
-if ! DSN=$(sh "$KITH_SRCDIR/scripts/pg-start.sh" "$T" 2>"$T/pg-start.err"); then
-	cat "$T/pg-start.err"
-	assert_ok false "a private PostgreSQL cluster starts"
-	finish
-fi
+own_cluster
 pq() { "$PGBIN/psql" "$DSN" -XtAq -c "$1"; }
 # another database on the same cluster, made by its superuser
 newdb() {
-	env -u LD_PRELOAD -u FAKETIME "$PGBIN/psql" -X -q -h "$T/sock" -U postgres \
+	env -u LD_PRELOAD -u FAKETIME "$PGBIN/psql" -X -q -h "$PG_DIR/sock" -U postgres \
 		-d postgres -c "CREATE DATABASE $1 OWNER kith" >/dev/null
 }
 DATA=$KITH_SRCDIR/tests/data
@@ -171,7 +158,7 @@ assert_ok '[ $? = 64 ]' "an unknown migration: exit 64 ($out)"
 
 # another site's data in the target: refused, nothing touched
 newdb other
-ODSN="host=$T/sock dbname=other user=kith"
+ODSN="host=$PG_DIR/sock dbname=other user=kith"
 printf '[site]\ndomain = example.net\ndata_dir = %s/var-other\n[storage]\nbackend = postgresql\ndsn = %s\n' "$T" "$ODSN" > "$T/other.conf"
 KITH_CONF=$T/other.conf kith init >/dev/null 2>&1
 KITH_CONF=$T/other.conf kith list create club@example.net --owner zed@example.net >/dev/null 2>&1
@@ -186,7 +173,7 @@ assert_ok '[ $? = 78 ] && printf "%s\n" "$out" | grep -q "not sqlite"' "a site o
 # differ, exit 70, nothing kept; without it, the same database takes
 # the copy (an empty schema is fine), and --json tells the counts
 newdb third
-TDSN="host=$T/sock dbname=third user=kith"
+TDSN="host=$PG_DIR/sock dbname=third user=kith"
 printf '[site]\ndata_dir = %s/var-third\n[storage]\nbackend = postgresql\ndsn = %s\n' "$T" "$TDSN" > "$T/third.conf"
 KITH_CONF=$T/third.conf kith init >/dev/null 2>&1
 "$PGBIN/psql" "$TDSN" -XtAq -c "CREATE FUNCTION drop_bob() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN IF NEW.address = 'bob@example.org' THEN RETURN NULL; END IF; RETURN NEW; END \$\$; CREATE TRIGGER drop_bob BEFORE INSERT ON poll_votes FOR EACH ROW EXECUTE FUNCTION drop_bob()" >/dev/null
@@ -212,7 +199,7 @@ assert_ok '[ $rc = 0 ] && [ "$r" = "$tables" ]' "then the copy goes in: --json w
 # a writer holding the site: the copy waits for it (busy_timeout_ms),
 # then gives up with 75, and nothing is kept
 newdb fourth
-FDSN="host=$T/sock dbname=fourth user=kith"
+FDSN="host=$PG_DIR/sock dbname=fourth user=kith"
 sed '/^\[site\]/a busy_timeout_ms = 500' "$KITH_CONF" > "$T/busy.conf"
 env -u LD_PRELOAD -u FAKETIME $PY - "$T/var/kith.db" "$T/locked" <<'PYEOF' &
 import sqlite3, sys, time
