@@ -85,20 +85,23 @@ translate(const struct i18n_lang *const *langs, const char *line, char *out,
 	    NULL };
 	static const char *const digest_t[] = { "daily", "weekly", "off", NULL };
 	static const char *const rsvp_t[] = { "yes", "no", "maybe", NULL };
-	const char *p = line, *w;
+	const char *p = line, *verb, *w;
 	struct buf b;
 	size_t n;
 	int changed;
 
 	if (langs == NULL || langs[0] == NULL ||
-	    (w = word_at(langs, verbs_t, p, &n)) == NULL)
+	    (verb = word_at(langs, verbs_t, p, &n)) == NULL)
 		return 0;
-	changed = i18n_match_phrase(p, w) != n;
+	changed = i18n_match_phrase(p, verb) != n;
 	buf_init(&b);
-	buf_adds(&b, w);
+	buf_adds(&b, verb);
 	p += n;
 	p += strspn(p, " \t");
-	if (!strcmp(w, "set") && (w = word_at(langs, set_t, p, &n)) != NULL) {
+	/* "set" or "rsvp" alone, or with a word Kith does not know, is
+	 * still that verb: its own handler tells the member how to ask */
+	if (!strcmp(verb, "set") &&
+	    (w = word_at(langs, set_t, p, &n)) != NULL) {
 		changed |= i18n_match_phrase(p, w) != n;
 		buf_addf(&b, " %s", w);
 		p += n;
@@ -110,7 +113,7 @@ translate(const struct i18n_lang *const *langs, const char *line, char *out,
 			p += n;
 			p += strspn(p, " \t");
 		}
-	} else if (!strcmp(w, "rsvp") &&
+	} else if (!strcmp(verb, "rsvp") &&
 	    (w = word_at(langs, rsvp_t, p, &n)) != NULL) {
 		changed |= i18n_match_phrase(p, w) != n;
 		buf_addf(&b, " %s", w);

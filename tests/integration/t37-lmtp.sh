@@ -98,10 +98,28 @@ line = f.readline()
 check(line.startswith(b"421 4.4.2") and 1.5 < time.monotonic() - t0 < 10,
       "an idle client is told 421 4.4.2 after the timeout (%r)" % line)
 check(f.readline() == b"", "... and the connection is closed")
+
+# "set" alone, or with a word that is no setting, to the request
+# address: 250 and a reply that says how; kith serve died on them
+for body in ("set", "set foo"):
+    s = smtplib.LMTP("127.0.0.1", port)
+    s.ehlo("req.test")
+    r = s.sendmail("m1@example.net", ["team-request@example.org"],
+                   "From: m1@example.net\nTo: team-request@example.org\nSubject: x\n"
+                   "Message-ID: <req-%s@example.net>\n\n%s\n" % (body.replace(" ", "-"), body))
+    s.quit()
+    check(r == {}, "a request '%s' over LMTP: 250" % body)
+s = smtplib.LMTP("127.0.0.1", port)
+s.ehlo("after.test")
+check(s.sendmail("bob@example.org", ["team@example.org"], mail("after-req@example.org")) == {},
+      "... and kith serve takes the next post")
+s.quit()
 PYEOF
+n=$(db "SELECT count(*) FROM outbox o JOIN outbox_messages m ON m.id = o.message_id WHERE o.rcpt = 'm1@example.net' AND m.kind != 'post' AND CAST(m.data AS TEXT) LIKE '%Not done: try ''set digest daily''%'")
+assert_ok '[ "$n" = 2 ]' "each request is answered with how to ask ($n replies)"
 
 n=$(db "SELECT count(*) FROM posts")
-assert_ok '[ "$n" = 201 ]' "every post stored once: 201 ($n)"
+assert_ok '[ "$n" = 202 ]' "every post stored once: 202 ($n)"
 raw_ok=$(KITH_DB="$T/var/kith.db" $PY -c 'import sys; sys.path.insert(0, sys.argv[1])
 from webtool import one
 r = one("SELECT raw FROM posts WHERE message_id = ?", "lmtp-1@example.org")

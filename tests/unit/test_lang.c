@@ -296,6 +296,18 @@ static const struct {
 	{ "ko", "set digest weekly", "set:digest weekly" },
 	{ "en", "subscribe Jana", "subscribe:Jana" },
 	{ "en", "přihlásit se", "" },
+	/* a verb alone, or with a word that is no setting or answer: the
+	 * verb all the same (its handler says how to ask), never a crash
+	 * (kith receive died on "set" and "set foo", and with it kith
+	 * serve when they came over LMTP) */
+	{ "en", "set", "set:" },
+	{ "en", "set foo", "set:foo" },
+	{ "en", "rsvp", "rsvp:" },
+	{ "en", "rsvp 3 perhaps", "rsvp:3 perhaps" },
+	{ "cs", "nastavit", "set:" },
+	{ "cs", "nastavit něco", "set:něco" },
+	{ "de", "einstellen zusammenfassung nie", "set:digest nie" },
+	{ "de", "teilnahme", "rsvp:" },
 };
 
 static struct i18n_lang *
