@@ -7,7 +7,7 @@
 #   frontfuzz.py HTTP_PORT LMTP_PORT SERVER_PID CASES SEED
 # Prints "ok - ..." or "not ok - ..." (the server gone: the case that
 # did it and its seed).
-import os, random, socket, sys
+import os, random, re, socket, sys, urllib.parse
 
 http, lmtp, pid, cases, seed = (int(a) for a in sys.argv[1:6])
 rnd = random.Random(seed)
@@ -52,14 +52,19 @@ RCPTS = [b"team@example.org", b"team-request@example.org", b"team-owner@example.
 def exchange(port, data):
     """data to the server, then its answers read to the end"""
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    got = []
     try:
         s.sendall(data)
         s.shutdown(socket.SHUT_WR)
-        while s.recv(65536):
-            pass
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            got.append(b)
     except OSError:
         pass
     s.close()
+    return b"".join(got)
 
 def lmtp_case():
     out = []
@@ -116,6 +121,42 @@ def http_case():
         req = mutate(req)
     exchange(http, req)
 
+FIELDS = {
+    b"delivery": [b"each", b"digest-daily", b"digest-weekly", b"nomail", b"nomail-until", b"until"],
+    b"until": [b"2027-01-01", b"2027-13-45", b"0000-00-00", b"9999-12-31", b"yesterday"],
+    b"format": [b"plain", b"mime", b"html"],
+    b"language": [b"de", b"cs", b"ko", b"xx", b"en-US", b"../en"],
+    b"thanks": [b"on", b"off", b"1"],
+    b"topics": [b"events", b"news", b"a,b"],
+    b"action": [b"leave", b"save", b"approve", b"reject", b"discard"],
+    b"answer": [b"yes", b"no", b"maybe", b"accept"],
+    b"option": [b"1", b"2", b"0", b"-1", b"99999999999999999999"],
+    b"address": [b"new@example.net", b"bob@example.org", b"a@b@c", b"<x>@y"],
+    b"name": [b"Ann", b"=?utf-8?B?w6k=?=", b"\xff"],
+    b"reason": [b"spam", b"\r\nBcc: x@y"],
+}
+
+def form_case():
+    """a member's own page read for its CSRF token, then its form posted
+    with fields mutated: past the token and CSRF checks, into the code
+    that changes something"""
+    if not REAL:
+        return http_case()
+    path = rnd.choice(REAL)
+    page = exchange(http, b"GET " + path + b" HTTP/1.0\r\nHost: x\r\n\r\n")
+    m = re.search(rb'name="csrf" value="([^"]*)"', page)
+    fields = [(b"csrf", m.group(1) if m else junk())]
+    for k in rnd.sample(sorted(FIELDS), rnd.randint(0, 5)):
+        v = rnd.choice(FIELDS[k]) if rnd.random() < 0.7 else junk()
+        fields.append((k, v if rnd.random() < 0.8 else mutate(v)))
+    body = b"&".join(urllib.parse.quote_from_bytes(k).encode() + b"=" +
+                     urllib.parse.quote_from_bytes(v).encode() for k, v in fields)
+    if rnd.random() < 0.2:
+        body = mutate(body)
+    exchange(http, b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Type: "
+             b"application/x-www-form-urlencoded\r\nContent-Length: " +
+             str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
+
 def alive():
     try:
         os.kill(pid, 0)
@@ -125,13 +166,14 @@ def alive():
     with open("/proc/%d/stat" % pid) as f:
         return f.read().split(") ")[1][0] != "Z"
 
-kinds = {"lmtp": 0, "http": 0}
+kinds = {"lmtp": 0, "http": 0, "form": 0}
 for n in range(cases):
-    kind = "lmtp" if rnd.random() < 0.5 else "http"
+    kind = rnd.choice(("lmtp", "lmtp", "http", "form"))
     kinds[kind] += 1
-    (lmtp_case if kind == "lmtp" else http_case)()
+    {"lmtp": lmtp_case, "http": http_case, "form": form_case}[kind]()
     if not alive():
         print("not ok - kith serve is gone after case %d (%s), seed %d" % (n, kind, seed))
         sys.exit(0)
-print("ok - kith serve took %d malformed LMTP sessions and %d HTTP requests (seed %d)"
-      % (kinds["lmtp"], kinds["http"], seed))
+print("ok - kith serve took %d malformed LMTP sessions, %d HTTP requests and "
+      "%d forms posted with their CSRF token (seed %d)"
+      % (kinds["lmtp"], kinds["http"], kinds["form"], seed))

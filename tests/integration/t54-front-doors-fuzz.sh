@@ -1,10 +1,12 @@
 #!/bin/sh
 # kith serve's front doors fed malformed input (frontfuzz.py, one seed):
 # LMTP sessions and HTTP requests mutated from real ones, the members'
-# own one-click, RSVP and vote links among them.  kith serve must take them all
-# without a crash or an ASan/UBSan report, and afterwards still answer
-# /healthz, take a post over LMTP and deliver what it queued.  A member's
-# "set" alone to the request address stopped the daemon until 756fe0f.
+# own one-click, preference, RSVP, vote and moderation links among them,
+# and their forms posted with the page's CSRF token.  kith serve must
+# take them all without a crash or an ASan/UBSan report, and afterwards
+# still answer /healthz, take a post over LMTP and deliver what it
+# queued.  A member's "set" alone to the request address stopped the
+# daemon until 756fe0f.
 . "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
 . "$HERE/serve_lib.sh"
 
@@ -14,10 +16,13 @@ setup_list "web_base_url = https://lists.example.org/" \
 	"[lmtp]" "max_connections = 64" "timeout = 5"
 kith event create team --title Meetup --start "2026-07-01 18:00" --duration 2h >/dev/null
 kith poll create team --question Q --option A --option B >/dev/null
+kith list set team footer on >/dev/null
+for who in dave erin frank grace heidi ivan judy; do kith member add team "$who@example.org" >/dev/null; done
 send alice@example.org team@example.org "Hello" "first post"
+send stranger@example.net team@example.org "Held" "a post the moderators decide"
 FUZZ_PATHS=$(grep -rhoE 'https://lists\.example\.org/[^ "<>]+' "$SINK_DIR" | sed 's|https://lists.example.org||' | sort -u)
 export FUZZ_PATHS
-assert_ok '[ "$(printf "%s\n" "$FUZZ_PATHS" | grep -c "^/[urv]/")" -ge 4 ]' "the members' own links to start from (one-click, RSVP, vote) ($(printf "%s\n" "$FUZZ_PATHS" | wc -l))"
+assert_ok '[ "$(printf "%s\n" "$FUZZ_PATHS" | grep -c "^/[urvpm]/")" -ge 10 ] && printf "%s\n" "$FUZZ_PATHS" | grep -q "^/p/" && printf "%s\n" "$FUZZ_PATHS" | grep -q "^/m/"' "the members' own links to start from (one-click, preferences, RSVP, vote, moderation) ($(printf "%s\n" "$FUZZ_PATHS" | wc -l))"
 
 serve_at "$NOW" --lmtp 127.0.0.1:0
 LMTP_PORT=$(sed -n 's|.*LMTP on lmtp://127.0.0.1:\([0-9]*\).*|\1|p' "$T/serve.out")
