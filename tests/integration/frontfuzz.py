@@ -43,11 +43,15 @@ MSGS = [
     b"From: MAILER-DAEMON@example.net\r\nTo: team-bounces+1-abc@example.org\r\nSubject: Undelivered\r\nMessage-ID: <%d@x>\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=r\r\n\r\n--r\r\n\r\nfail\r\n--r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; x\r\n\r\nFinal-Recipient: rfc822; alice@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n--r--\r\n",
     b"From: alice@example.org\r\nTo: team@example.org\r\nSubject: Re: hi\r\nIn-Reply-To: <1@x>\r\nReferences: <1@x> <2@x>\r\nMessage-ID: <%d@x>\r\nContent-Type: text/calendar; method=REPLY\r\n\r\nBEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:kith-1@example.org\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:alice@example.org\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
     b"From: bob@example.org\r\nTo: team-request@example.org\r\nSubject: set\r\nMessage-ID: <%d@x>\r\n\r\nset\r\nrsvp\r\nnastavit\r\nteilnahme vielleicht\r\nset language\r\nset nomail until\r\nset digest\r\n",
+    b"From: bob@example.org\r\nTo: team@example.org\r\nSubject: Re: please confirm\r\nMessage-ID: <%d@x>\r\nIn-Reply-To: <confirm@example.org>\r\n\r\nyes\r\napprove\r\nreject not now\r\n2\r\n> quoted\r\n",
     b"From: alice@example.org\r\nTo: team@example.org\r\nSubject: html\r\nMessage-ID: <%d@x>\r\nContent-Type: text/html\r\n\r\n<script>alert(1)</script><p onclick=x>hi<img src=http://evil/x>\r\n",
 ]
 RCPTS = [b"team@example.org", b"team-request@example.org", b"team-owner@example.org", b"team-bounces+1-abc@example.org",
          b"team-events@example.org", b"team-poll+abc@example.org", b"team-join@example.org", b"team-leave@example.org",
          b"nosuch@example.org", b"team+x@example.org", b"", b"<>", b"team@EXAMPLE.ORG"]
+# the members' own reply addresses (FUZZ_RCPTS): VERP bounce addresses,
+# confirmation, unsubscribe, RSVP and vote replies, with real tokens
+RCPTS += [a.encode() for a in os.environ.get("FUZZ_RCPTS", "").split() if a]
 
 def exchange(port, data):
     """data to the server, then its answers read to the end"""
