@@ -6,8 +6,8 @@
 # addresses (VERP bounces, confirmations, unsubscribes, RSVPs, votes).
 # kith serve must take them all without a crash or an ASan/UBSan
 # report, and afterwards still answer /healthz, take a post over LMTP
-# and deliver what it queued.  A member's "set" alone to the request address stopped the
-# daemon until 756fe0f.
+# and deliver what it queued.  A member's "set" alone to the request
+# address stopped the daemon until 756fe0f.
 . "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
 . "$HERE/serve_lib.sh"
 
