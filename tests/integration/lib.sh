@@ -21,6 +21,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/kith-test.XXXXXX")
 PASSED=0
 FAILED=0
 SINK_PID=
+T_STARTED=$(date +%s)	# finish prints the script's time (CI lists the slowest)
 export KITH_CONF=$T/kith.conf
 unset KITH_HOME
 
@@ -353,6 +354,7 @@ no_output() {
 }
 
 finish() {
+	echo "# took $(($(date +%s) - T_STARTED)) s"
 	echo "# $PASSED passed, $FAILED failed"
 	[ "$FAILED" -eq 0 ]
 	exit $?

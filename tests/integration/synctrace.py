@@ -2,10 +2,15 @@
 
 check_trace(path, answer, what) prints ok / not ok lines: every answer
 (a write, send or sendmsg whose text holds `answer`) made after a write of
-the WAL went out only after an fdatasync of the WAL that ended, and that
-fdatasync is another thread's than the write's (walsync's syncer; the
-writer goes on meanwhile).  Answers before the first WAL write in the
-trace tell nothing and are not counted.
+the WAL went out only after an fdatasync of the WAL that ended, and the
+fdatasyncs that follow the writes are another thread's than the writer's
+(walsync's syncer; the writer goes on meanwhile).  Not counted: the
+header of a WAL that starts over (32 bytes at offset 0), which SQLite
+syncs at once on the writer's thread.  The writer may still make one
+itself now and then: when the WAL is long it copies the WAL's last pages
+into the database, and SQLite syncs the WAL first; so the check asks
+that most of them are the syncer's, not all.  Answers before
+the first WAL write in the trace tell nothing and are not counted.
 """
 import re
 
@@ -27,14 +32,18 @@ def _calls(path):
 
 def check_trace(path, answer, what, least=3):
     synced = None       # None: no WAL write yet; False: written, not synced
-    writer = syncer = None
+    writer = None
+    syncs = []          # the thread of the first fdatasync after each write
     answers = good = 0
     for tid, name, call in _calls(path):
         if name == "pwrite64" and "-wal>" in call:
+            if re.search(r", 32, 0\) += 32$", call.rstrip()):
+                continue    # a new WAL's header (and SQLite's own sync)
             writer, synced = tid, False
         elif name == "fdatasync" and "-wal>" in call and call.rstrip().endswith("= 0"):
             if synced is False:
-                synced = syncer = tid
+                synced = tid
+                syncs.append(tid)
         elif name in ("write", "sendto", "sendmsg", "writev") and answer in call:
             if synced is None:
                 continue
@@ -43,6 +52,7 @@ def check_trace(path, answer, what, least=3):
     ok = answers >= least and good == answers
     print(("ok - " if ok else "not ok - ") + "%s: each went out after an fdatasync "
           "of the WAL that followed its commit (%d of %d)" % (what, good, answers))
-    ok = writer is not None and syncer is not None and writer != syncer
-    print(("ok - " if ok else "not ok - ") + "%s: the fdatasync is another thread's "
-          "than the commit's (%s, %s)" % (what, writer, syncer))
+    others = sum(1 for t in syncs if t != writer)
+    ok = writer is not None and others * 2 > len(syncs)
+    print(("ok - " if ok else "not ok - ") + "%s: the fdatasyncs are another "
+          "thread's than the commits' writer's (%d of %d)" % (what, others, len(syncs)))
