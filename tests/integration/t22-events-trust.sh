@@ -44,7 +44,12 @@ assert_ok '[ $rc = 0 ] && [ "$d" = 9000 ]' "--end without --tz is read in the li
 printf 'garbage\001\377\n' > "$T/garbage"
 : > "$T/signals"
 : > "$T/silent"
+# (a pass that repeats a full one tries one run in FUZZ_EVERY, lib.sh: a
+# different value of the eight for each option)
+tries=0
 try() {
+	tries=$((tries + 1))
+	[ $(((tries + tries / 8) % FUZZ_EVERY)) = 0 ] || return 0
 	kith "$@" >"$T/try.out" 2>"$T/try.err" </dev/null
 	rc=$?
 	[ $rc -ge 128 ] && echo "$rc: $*" >> "$T/signals"

@@ -31,7 +31,7 @@ serve_at "$NOW" --lmtp 127.0.0.1:0
 LMTP_PORT=$(sed -n 's|.*LMTP on lmtp://127.0.0.1:\([0-9]*\).*|\1|p' "$T/serve.out")
 assert_ok '[ -n "$KITH_PORT" ] && [ -n "$LMTP_PORT" ]' "kith serve listens for HTTP ($KITH_PORT) and LMTP ($LMTP_PORT)"
 
-out=$($PY "$HERE/frontfuzz.py" "$KITH_PORT" "$LMTP_PORT" "$SERVE_PID" "${T54_CASES:-3000}" "${T54_SEED:-54}" 2>&1)
+out=$($PY "$HERE/frontfuzz.py" "$KITH_PORT" "$LMTP_PORT" "$SERVE_PID" "${T54_CASES:-$((3000 / FUZZ_EVERY))}" "${T54_SEED:-54}" 2>&1)
 assert_ok 'printf "%s\n" "$out" | grep -q "^ok - "' "$(printf "%s\n" "$out" | tail -n 1 | sed "s/^\(not \)\{0,1\}ok - //")"
 assert_ok '! grep -q -E "AddressSanitizer|runtime error|LeakSanitizer" "$T/serve.err"' \
 	"no sanitizer report ($(grep -m1 -E "AddressSanitizer|runtime error" "$T/serve.err"))"
