@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -986,6 +987,20 @@ mentions(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, found);
 }
 
+static pthread_once_t lite_configured = PTHREAD_ONCE_INIT;
+
+/*
+ * lite_configure - before sqlite's first use: no memory statistics.  With
+ * them every sqlite3_malloc and free takes one process-wide mutex, which
+ * kith serve's threads (the committer, the page thread, the readers)
+ * share; nothing of Kith's reads the statistics.
+ */
+static void
+lite_configure(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int
 lite_open(const char *path, int create, int busy_ms,
     enum db_durability durability, int target, struct db **out, char *err,
@@ -1001,6 +1016,7 @@ lite_open(const char *path, int create, int busy_ms,
 	l->busy_ms = busy_ms;
 	if (create)
 		flags |= SQLITE_OPEN_CREATE;
+	pthread_once(&lite_configured, lite_configure);
 	share_umask(path);
 	rc = sqlite3_open_v2(path, &l->h, flags, NULL);
 	if (rc != SQLITE_OK) {
