@@ -543,6 +543,19 @@ worker_run(struct worker *w, int batch_size)
 			outbox_items_free(items, n);
 			break;
 		}
+		if (w->journal && !w->journal_off &&
+		    journal_reserve(w->journal, n) < 0) {
+			/* a full disk: what was sent could not be journalled,
+			 * and the next run would send it again.  The journal is
+			 * kept, so that the next run hands the rows back. */
+			worker_stop(w, "journal: no room for %zu deliveries: %s;"
+			    " none sent, they go back to the queue", n,
+			    strerror(errno));
+			w->keep_journal = 1;
+			outbox_items_free(items, n);
+			st = KITH_TEMP;
+			break;
+		}
 		st = worker_batch(w, items, n, &cur);
 		outbox_items_free(items, n);
 		if (st != KITH_OK)

@@ -19,7 +19,11 @@ struct journal {
 	int fd;
 	char *path;
 	const char *name;	/* the base name, in path */
+	off_t reserved;		/* bytes journal_reserve took, from 0 */
 };
+
+/* The longest line journal_sent writes: an int64's digits, '-', '\n'. */
+#define LINE_MAX_BYTES 21
 
 struct journal *
 journal_open(const char *dir)
@@ -78,10 +82,44 @@ journal_sent(struct journal *j, int64_t row_id)
 	return write(j->fd, line, (size_t)n) == n ? 0 : -1;
 }
 
+/*
+ * reserve - the file's blocks for bytes from at taken now, its size
+ * unchanged (a reader sees only the lines written).  A file system that
+ * cannot reserve counts as room: journal_sent's own failure is the
+ * fallback there.
+ */
+static int
+reserve(int fd, off_t at, off_t bytes)
+{
+#ifdef FALLOC_FL_KEEP_SIZE
+	if (fallocate(fd, FALLOC_FL_KEEP_SIZE, at, bytes) < 0 &&
+	    errno != EOPNOTSUPP && errno != ENOSYS)
+		return -1;
+#else
+	(void)fd;
+	(void)at;
+	(void)bytes;
+#endif
+	return 0;
+}
+
+int
+journal_reserve(struct journal *j, size_t rows)
+{
+	off_t at = lseek(j->fd, 0, SEEK_END);
+
+	if (at < 0)
+		return -1;
+	j->reserved = at + (off_t)rows * LINE_MAX_BYTES;
+	return reserve(j->fd, at, (off_t)rows * LINE_MAX_BYTES);
+}
+
 void
 journal_reset(struct journal *j)
 {
-	if (ftruncate(j->fd, 0) < 0)
+	/* emptied, the file keeps its room for the rest of the batch */
+	if (ftruncate(j->fd, 0) < 0 ||
+	    (j->reserved && reserve(j->fd, 0, j->reserved) < 0))
 		log_warn("journal: cannot empty '%s': %s", j->path,
 		    strerror(errno));
 }

@@ -21,6 +21,7 @@
 #ifndef KITH_JOURNAL_H
 #define KITH_JOURNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct db;
@@ -31,6 +32,12 @@ struct journal;
 struct journal *journal_open(const char *dir);
 /* The journal's file name: the worker's name on its claims; "" for NULL. */
 const char *journal_name(const struct journal *j);
+/*
+ * Room on disk for rows more records, taken before the rows are sent: a
+ * delivery the journal cannot hold would be sent again by the next run.
+ * 0, or -1 with errno (ENOSPC: send nothing).
+ */
+int journal_reserve(struct journal *j, size_t rows);
 /* Record that row_id was accepted by the next hop; 0 or -1. */
 int journal_sent(struct journal *j, int64_t row_id);
 /* Everything recorded is now in the database: empty the file. */

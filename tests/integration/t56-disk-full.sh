@@ -131,4 +131,48 @@ assert_ok '[ "$rc" = 0 ]' "kith receive takes the piped post again ($rc)"
 serve_stop
 export DB_FILE="$DISK/var/kith.db"
 assert_ok '[ "$(db "PRAGMA integrity_check")" = ok ]' "the database checks whole (PRAGMA integrity_check)"
+
+# kith deliver on a full disk.  A new site on a new 4 MB disk, filled by
+# kith receive; its claims still fit in the room a failed write left in
+# the WAL, but the workers' journals do not: what a worker sends and
+# cannot journal the next run sends again (39 of 52 did, before).  So
+# nothing is sent, and with room each member gets each post once.
+umount "$DISK"
+mount -t tmpfs -o size=4m,mode=0755 kith-test "$DISK"
+kith init >/dev/null
+kith list create team@example.org --owner alice@example.org --name "Team" >/dev/null
+for who in bob carol dave erin frank grace heidi ivan judy kate leo mallory nina oscar peggy; do
+	kith member add team "$who@example.org" >/dev/null
+done
+stop_sink
+start_sink
+sed -i "s|^transport = .*|transport = smtp://127.0.0.1:$SINK_PORT|" "$KITH_CONF"
+i=0
+while :; do
+	i=$((i + 1))
+	printf 'From: <alice@example.org>\nTo: <team@example.org>\nSubject: post %d\nMessage-ID: <fill-%d@test>\n\n%s\n' \
+		$i $i "$(seq 1 5000)" >"$T/fill.eml"
+	rc=$(post "$T/fill.eml")
+	[ "$rc" = 0 ] && [ $i -lt 100 ] || break
+done
+queued=$(db "SELECT count(*) FROM outbox WHERE state='pending'")
+assert_ok '[ "$rc" = 75 ] && [ "$queued" -gt 16 ]' "a second disk filled by kith receive: $((i - 1)) posts stored, $queued copies queued, then exit $rc"
+kith deliver >"$T/deliver.out" 2>"$T/deliver.err"
+rc=$?
+assert_ok '[ "$rc" = 75 ] && [ "$(sink_count)" = 0 ] && grep -q "no room" "$T/deliver.err"' "kith deliver on the full disk: exit 75, nothing sent ($rc, $(sink_count) sent: $(tail -1 "$T/deliver.err"))"
+mount -o remount,size=64m "$DISK"
+kith deliver >"$T/deliver.out" 2>"$T/deliver.err"
+rc=$?
+$PY - "$SINK_DIR" >"$T/copies" <<'PYEOF2'
+import collections, email, glob, json, sys
+c = collections.Counter()
+for js in glob.glob(sys.argv[1] + "/*.json"):
+    with open(js[:-5] + ".eml", "rb") as f:
+        subject = email.message_from_binary_file(f)["Subject"]
+    for r in json.load(open(js))["rcpt_tos"]:
+        c[(subject, r)] += 1
+print(len(c), sum(n - 1 for n in c.values()))
+PYEOF2
+read copies twice <"$T/copies"
+assert_ok '[ "$rc" = 0 ] && [ "$copies" = "$queued" ] && [ "$twice" = 0 ]' "with room: each of the $queued copies sent, none twice ($rc: $copies distinct, $twice twice)"
 finish

@@ -6,12 +6,14 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -382,6 +384,46 @@ START_TEST(test_dead_claims)
 }
 END_TEST
 
+/*
+ * A worker's journal takes its room before the batch is sent (a full
+ * disk then sends nothing, t56): the blocks are there, the file reads
+ * as the lines written and nothing else, and keeps its room when the
+ * results are committed and it is emptied.
+ */
+START_TEST(test_journal_reserve)
+{
+	char *jdir = xasprintf("%s/journal", dir), *path, text[64] = "";
+	struct journal *j = journal_open(jdir);
+	struct stat sb;
+	ssize_t got;
+	int fd;
+
+	ck_assert_ptr_nonnull(j);
+	path = xasprintf("%s/%s", jdir, journal_name(j));
+	ck_assert_int_eq(journal_reserve(j, 500), 0);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_msg(sb.st_size == 0 && sb.st_blocks * 512 >= 500 * 21,
+	    "reserved: size %lld, %lld bytes of blocks", (long long)sb.st_size,
+	    (long long)sb.st_blocks * 512);
+	ck_assert_int_eq(journal_sent(j, 7), 0);
+	ck_assert_int_eq(journal_sent(j, 123456789012LL), 0);
+	fd = open(path, O_RDONLY);
+	got = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	ck_assert_int_eq(got, 15);
+	ck_assert_str_eq(text, "7\n123456789012\n");
+	journal_reset(j);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_msg(sb.st_size == 0 && sb.st_blocks * 512 >= 500 * 21,
+	    "emptied: size %lld, %lld bytes of blocks", (long long)sb.st_size,
+	    (long long)sb.st_blocks * 512);
+	journal_close(j);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	free(path);
+	free(jdir);
+}
+END_TEST
+
 /* ---- folding long header lines ---------------------------------------- */
 
 /* A header line of n octets: name, then words of w letters (0: none). */
@@ -517,6 +559,7 @@ deliver_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_backoff, 0,
 	    sizeof(backoff_cases) / sizeof(backoff_cases[0]));
+	tcase_add_test(tc, test_journal_reserve);
 	tcase_add_loop_test(tc, test_dead_claims, 0,
 	    sizeof(claim_cases) / sizeof(claim_cases[0]));
 	suite_add_tcase(s, tc);
