@@ -240,11 +240,29 @@ db_claim_prepare(struct db *db, int step, int *end)
 	return db_prepare(db, sql[step]);
 }
 
+/* note_full - rc (a DB_* code) as it is; a full disk noted for db_take_full */
+static int
+note_full(struct db *db, int rc)
+{
+	if ((rc & 0xff) == DB_FULL)
+		db->full = 1;
+	return rc;
+}
+
+int
+db_take_full(struct db *db)
+{
+	int full = db->full;
+
+	db->full = 0;
+	return full;
+}
+
 int
 db_commit(struct db *db)
 {
-	int rc = db->ops->script(db, db == group_db ? "RELEASE kith" :
-	    "COMMIT");
+	int rc = note_full(db, db->ops->script(db, db == group_db ?
+	    "RELEASE kith" : "COMMIT"));
 
 	if (rc != DB_OK) {
 		log_warn("database: commit: %s", db_errmsg(db));
@@ -515,7 +533,7 @@ db_exec_id(struct db *db, int64_t *id, const char *sql, const char *types,
 int
 db_script(struct db *db, const char *sql)
 {
-	int rc = db->ops->script(db, sql);
+	int rc = note_full(db, db->ops->script(db, sql));
 
 	if (rc != DB_OK)
 		log_warn("database: %s", db_errmsg(db));
@@ -605,7 +623,7 @@ db_bind_null(struct db_stmt *st, int idx)
 int
 db_step(struct db_stmt *st)
 {
-	return st->db->ops->step(st);
+	return note_full(st->db, st->db->ops->step(st));
 }
 
 int

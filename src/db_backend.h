@@ -33,6 +33,7 @@ struct db_cached_stmt {
 /* The first member of every backend's connection. */
 struct db {
 	const struct db_ops *ops;
+	int full;		/* a step or commit found the disk full */
 	unsigned long clock;
 	struct db_cached_stmt c[DB_CACHED_MAX];
 };

@@ -808,6 +808,14 @@ inbound_receive_sized(const struct kith_config *cfg, const char *raw,
 	}
 	inbound_receive_db(cfg, db, raw, len, size, envelope_from, envelope_to,
 	    res);
+	/* the admin's first question, on stderr and in the MTA's log */
+	if (res->exit_code == EX_TEMPFAIL_ && db_take_full(db)) {
+		size_t k = strlen(res->reason);
+
+		snprintf(res->reason + k, sizeof(res->reason) - k,
+		    " (the disk is full)");
+		snprintf(res->what, sizeof(res->what), "disk full");
+	}
 	db_close(db);
 }
 

@@ -481,7 +481,12 @@ lmtp_reply(const char *rcpt, const struct inbound_result *res, char *line,
 		    "list", rcpt);
 		break;
 	case EX_TEMPFAIL_:
-		snprintf(line, n, "451 4.3.0 <%s>: try again later", rcpt);
+		if (!strcmp(res->what, "disk full"))
+			snprintf(line, n, "452 4.3.1 <%s>: mail system full; "
+			    "try again later", rcpt);
+		else
+			snprintf(line, n, "451 4.3.0 <%s>: try again later",
+			    rcpt);
 		break;
 	default:
 		if (res->exit_code >= 64 && res->exit_code <= 78)
@@ -562,8 +567,10 @@ struct lmtp_server {
 static int
 run_group(struct lmtp_server *srv, struct job **jobs, size_t n)
 {
-	int st = db_group_begin(srv->db), queued = 0;
+	int st, queued = 0, full;
 
+	(void)db_take_full(srv->db);	/* what this group finds, only */
+	st = db_group_begin(srv->db);
 	for (size_t j = 0; j < n; j++) {
 		struct lmtp_session *s = jobs[j]->s;
 		size_t len, size, lim, keep;
@@ -603,6 +610,7 @@ run_group(struct lmtp_server *srv, struct job **jobs, size_t n)
 		st = db_group_commit(srv->db);
 	else
 		db_group_rollback(srv->db);
+	full = db_take_full(srv->db);
 	for (size_t j = 0; j < n; j++)
 		for (size_t i = 0; i < lmtp_session_nrcpt(jobs[j]->s); i++) {
 			struct inbound_result *r = &jobs[j]->res[i];
@@ -612,6 +620,13 @@ run_group(struct lmtp_server *srv, struct job **jobs, size_t n)
 				snprintf(r->what, sizeof(r->what), "deferred");
 				snprintf(r->reason, sizeof(r->reason), "lmtp: "
 				    "commit failed; '%s' deferred",
+				    lmtp_session_rcpt(jobs[j]->s, i));
+			}
+			/* the reply says why, for the MTA's queue (452 4.3.1) */
+			if (full && r->exit_code == EX_TEMPFAIL_) {
+				snprintf(r->what, sizeof(r->what), "disk full");
+				snprintf(r->reason, sizeof(r->reason), "lmtp: "
+				    "the disk is full; '%s' deferred",
 				    lmtp_session_rcpt(jobs[j]->s, i));
 			}
 			if (r->exit_code == 0)

@@ -173,6 +173,11 @@ void db_group_rollback(struct db *db);
 int db_status(int rc);
 /* The last error on db, in the database's words (for the log). */
 const char *db_errmsg(struct db *db);
+/*
+ * 1 when a statement or a commit on db found the disk full since the
+ * last call (which forgets it): an MTA is told "mail system full".
+ */
+int db_take_full(struct db *db);
 /* Rows changed by the last INSERT, UPDATE or DELETE on db. */
 int64_t db_changes(struct db *db);
 /* 1 while db is inside a transaction (an I/O error may end one). */

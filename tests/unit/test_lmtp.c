@@ -207,6 +207,21 @@ START_TEST(test_session)
 }
 END_TEST
 
+/* A full disk is told apart for the MTA's queue: 452 4.3.1, not 451. */
+START_TEST(test_full_reply)
+{
+	struct inbound_result full = { .exit_code = 75, .what = "disk full" };
+	struct inbound_result busy = { .exit_code = 75, .what = "deferred" };
+	char line[128];
+
+	lmtp_reply("team@l.test", &full, line, sizeof(line));
+	ck_assert_str_eq(line, "452 4.3.1 <team@l.test>: mail system full; "
+	    "try again later");
+	lmtp_reply("team@l.test", &busy, line, sizeof(line));
+	ck_assert_str_eq(line, "451 4.3.0 <team@l.test>: try again later");
+}
+END_TEST
+
 START_TEST(test_line_too_long)
 {
 	struct buf in, out, msgs;
@@ -625,6 +640,7 @@ lmtp_suite(void)
 
 	tcase_add_loop_test(tc, test_session, 0,
 	    (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(tc, test_full_reply);
 	tcase_add_test(tc, test_line_too_long);
 	tcase_add_test(tc, test_fuzz);
 	tcase_set_timeout(tc, 120);
