@@ -162,6 +162,8 @@ send_page(struct http_req *r)
 		MHD_add_response_header(resp, "Set-Cookie", rs->set_cookie);
 	if (rs->location)
 		MHD_add_response_header(resp, "Location", rs->location);
+	if (rs->vary)
+		MHD_add_response_header(resp, "Vary", rs->vary);
 	ret = MHD_queue_response(r->conn, (unsigned)rs->status, resp);
 	MHD_destroy_response(resp);
 	r->status = rs->status;

@@ -171,8 +171,11 @@ web_handle(struct web *w, const struct web_request *rq,
 	int n = split_path(rq->path, seg, MAX_SEGMENTS), bad = 0;
 	int post = !strcmp(rq->method, "POST");
 
-	/* the reader's language and zone, once the page knows who reads */
+	/* the reader's language and zone, once the page knows who reads;
+	 * until then a visitor's: the page varies with Accept-Language */
+	w->accept = rq->accept_language;
 	web_reader(w, NULL, NULL);
+	rs->vary = "Accept-Language";
 	/* the path comes as it was sent: each segment is decoded here */
 	for (int i = 0; i < n; i++)
 		if (weblink_unpct(seg[i]) < 0)
@@ -216,6 +219,7 @@ web_handle(struct web *w, const struct web_request *rq,
 		web_error(w, rs, 404, rq->path);
 	for (int i = 0; i < MAX_SEGMENTS; i++)
 		free(seg[i]);
+	w->accept = NULL;
 	web_reader(w, NULL, NULL);
 }
 

@@ -50,7 +50,6 @@ struct arch {
 	int hide;		/* addresses hidden from this reader */
 	char *root;		/* the way to the site's root: "../../" */
 	char *base;		/* ... to the archive's: root + "a/LIST/" */
-	char *tz;		/* the list's zone, for dates */
 };
 
 /* ---- small helpers ---- */
@@ -180,7 +179,7 @@ static void
 page(struct arch *a, int status, const char *name, struct tvars *tv,
     const char *title)
 {
-	char *content = web_render_tv(a->w, a->l.local, name, tv, a->tz);
+	char *content = web_render_tv(a->w, a->l.local, name, tv, a->w->tz);
 
 	tv_free(tv);
 	web_page(a->w, a->rs, status, a->l.local, a->root, title, content);
@@ -368,7 +367,7 @@ session_values(struct arch *a, struct tvars *tv)
 	tv_str(s, "csrf", csrf);
 	tv_str(s, "base", a->base);
 	html = web_render_tv(a->w, a->l.local, "archive-session.html", s,
-	    a->tz);
+	    a->w->tz);
 	tv_html(tv, "session", html ? html : "");
 	free(html);
 	free(csrf);
@@ -551,7 +550,8 @@ quote_summary(int lines, void *ctx)
 	char *s;
 
 	tv_int(tv, "lines", lines);
-	s = web_render_tv(a->w, a->l.local, "archive-quote.html", tv, a->tz);
+	s = web_render_tv(a->w, a->l.local, "archive-quote.html", tv,
+	    a->w->tz);
 	tv_free(tv);
 	if (s)
 		str_trim(s);
@@ -683,7 +683,7 @@ post_html(struct arch *a, const struct post_text *pt, int depth,
 	tv_str(tv, "raw", raw);
 	tv_str(tv, "reply", reply);
 	attachments(a, tv, pt->p.message_id, parts ? parts : pt->parts);
-	out = web_render_tv(a->w, a->l.local, "archive-post.html", tv, a->tz);
+	out = web_render_tv(a->w, a->l.local, "archive-post.html", tv, a->w->tz);
 	tv_free(tv);
 	buf_release(&body);
 	free(who);
@@ -1729,7 +1729,6 @@ arch_release(struct arch *a)
 	free(a->member_address);
 	free(a->root);
 	free(a->base);
-	free(a->tz);
 }
 
 /* web_archive_page - /a/LIST/...: who may read, then the page. */
@@ -1758,7 +1757,6 @@ web_archive_page(struct web *w, const struct web_request *rq,
 		arch_release(&a);
 		return;
 	}
-	a.tz = list_setting(w->db, a.l.id, "timezone");
 	buf_init(&base);
 	buf_adds(&base, a.root);
 	buf_adds(&base, "a/");
@@ -1766,6 +1764,7 @@ web_archive_page(struct web *w, const struct web_request *rq,
 	buf_addc(&base, '/');
 	a.base = buf_detach(&base, NULL);
 	reader(&a);
+	web_reader(w, &a.l, a.member_address);
 	shown = list_setting(w->db, a.l.id, "archive_addresses");
 	a.hide = !a.member && strcmp(shown, "show") != 0;
 	free(shown);

@@ -7,7 +7,6 @@
 
 #include "kith/address.h"
 #include "kith/db.h"
-#include "kith/i18n.h"
 #include "kith/event.h"
 #include "kith/log.h"
 #include "kith/membership.h"
@@ -192,29 +191,20 @@ clean_name(const char *in)
 	return out;
 }
 
-static int
-lang_have(void *cfg, const char *code)
-{
-	char err[256];
-
-	return notice_lang_ok(cfg, code, err, sizeof(err)) == 0;
-}
-
 /*
  * join_command - "subscribe NAME", or "subscribe language=CODE NAME"
- * when the browser's Accept-Language asks for a language Kith has other
- * than the list's: the new member starts in it (membership_join).
+ * when the page is in another language than the list's (the browser's
+ * Accept-Language asked for it: web_reader): the new member starts in
+ * it (membership_join).
  */
 static char *
-join_command(struct web *w, const struct web_request *rq,
-    const struct list *l, const char *name)
+join_command(struct web *w, const struct list *l, const char *name)
 {
-	char want[NOTICE_LANG_LEN], list[NOTICE_LANG_LEN];
+	char list[NOTICE_LANG_LEN];
 
 	notice_lang(w->db, l, NULL, list);
-	if (rq->accept_language && i18n_accept_pick(rq->accept_language,
-	    lang_have, &w->cfg, want, sizeof(want)) && strcmp(want, list))
-		return xasprintf("subscribe language=%s%s%s", want,
+	if (strcmp(w->lang, list))
+		return xasprintf("subscribe language=%s%s%s", w->lang,
 		    *name ? " " : "", name);
 	return *name ? xasprintf("subscribe %s", name) : xstrdup("subscribe");
 }
@@ -250,7 +240,7 @@ join(struct web *w, const struct web_request *rq, struct web_response *rs,
 		goto done;
 	}
 	outcome_init(&out);
-	command = join_command(w, rq, l, name);
+	command = join_command(w, l, name);
 	if ((st = web_tx_begin(w)) == KITH_OK)
 		st = join_limits(w, rq->client, address, &wait);
 	if (st == KITH_OK && wait == 0)

@@ -11,6 +11,7 @@
 #include "kith/compose.h"
 #include "kith/db.h"
 #include "kith/html.h"
+#include "kith/i18n.h"
 #include "kith/log.h"
 #include "kith/notice.h"
 #include "kith/template.h"
@@ -285,17 +286,32 @@ web_csrf_ok(struct web *w, const struct web_request *rq, const char *kind,
 	return ok;
 }
 
+static int
+lang_have(void *cfg, const char *code)
+{
+	char err[256];
+
+	return notice_lang_ok(cfg, code, err, sizeof(err)) == 0;
+}
+
 void
 web_reader(struct web *w, const struct list *l, const char *address)
 {
+	char want[NOTICE_LANG_LEN];
+
 	free(w->tz);
 	w->tz = NULL;
-	if (l == NULL) {
+	if (l == NULL)
 		snprintf(w->lang, sizeof(w->lang), "en");
-		return;
+	else {
+		notice_lang(w->db, l, address, w->lang);
+		w->tz = list_setting(w->db, l->id, "timezone");
 	}
-	notice_lang(w->db, l, address, w->lang);
-	w->tz = list_setting(w->db, l->id, "timezone");
+	/* a member reads in their own language, a visitor in the
+	 * browser's when Kith has it */
+	if (address == NULL && w->accept && i18n_accept_pick(w->accept,
+	    lang_have, &w->cfg, want, sizeof(want)))
+		snprintf(w->lang, sizeof(w->lang), "%s", want);
 }
 
 void

@@ -33,6 +33,8 @@ struct web {
 					 * no search, no logging in */
 	int static_members;		/* ... as members see the archive */
 	char lang[NOTICE_LANG_LEN];	/* this request's reader's language */
+	const char *accept;		/* this request's Accept-Language, or
+					 * NULL (web_handle sets it) */
 	char *tz;			/* and the list's zone, or NULL */
 };
 
@@ -124,9 +126,12 @@ void web_target_release(struct web_target *t);
 
 /*
  * web_reader - who reads this request's pages: the member address of
- * list l (address NULL: anyone), for their language and the list's
- * zone (notice_lang); l NULL: nobody known yet, English and UTC.
- * web_resolve sets it for its member; the list page for the list.
+ * list l, for their language and the list's zone (notice_lang).
+ * address NULL: a visitor Kith does not know, who reads the first
+ * language of the browser's Accept-Language (w->accept) that Kith has,
+ * else the list's; l NULL too: that, else English, and UTC.
+ * web_resolve sets it for its member; the list page and the archive
+ * for their list.
  */
 void web_reader(struct web *w, const struct list *l, const char *address);
 

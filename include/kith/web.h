@@ -66,6 +66,7 @@ struct web_response {
 	char *location;		/* Location (a redirect) */
 	const char *csp;	/* Content-Security-Policy instead of the
 				 * pages' (static string) */
+	const char *vary;	/* Vary (static string) */
 };
 
 void web_response_init(struct web_response *rs);

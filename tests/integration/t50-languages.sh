@@ -325,6 +325,38 @@ r = post_form("/l/cz", {"csrf": r.field("csrf"), "address": "max@example.net", "
               headers={"Accept-Language": "cs-CZ, en;q=0.5"})
 check(db("SELECT commands FROM pending WHERE address='max@example.net'") == [("subscribe Max",)],
       "one asking for the list's own language carries nothing")
+
+# pages for visitors: the browser's language when Kith has it, else the
+# list's (English without a list); a member's page is in the member's
+def page_lang(path, accept=None):
+    r = get(path, headers={"Accept-Language": accept} if accept else {})
+    m = re.search(r'<html lang="([^"]*)"', r.text)
+    return r, m.group(1) if m else None
+def shipped(lang, name):
+    tpl = os.path.join("..", "..", "templates", lang, "web", name)  # from tests/integration
+    return open(tpl, encoding="utf-8").readline().strip()
+r, l = page_lang("/l/cz")
+check(r.status == 200 and l == "cs" and r.headers.get("vary") == "Accept-Language",
+      "the list page with no Accept-Language is in the list's language, cs, with Vary: Accept-Language (%r, %r)" %
+      (l, r.headers.get("vary")))
+r, l = page_lang("/l/cz", "tlh, ko-KR;q=0.9, en;q=0.8")
+check(r.status == 200 and l == "ko" and shipped("ko", "join-form.html") in r.text,
+      "a browser asking for Korean gets the list page and its join form in Korean (%r)" % l)
+r, l = page_lang("/l/cz", "tlh, x-klingon")
+check(l == "cs", "a browser asking only for languages Kith does not have gets the list's (%r)" % l)
+r, l = page_lang("/a/cz/")
+check(r.status == 403 and l == "cs", "the members' archive's login page is in the list's language, cs (%r %r)" % (r.status, l))
+r, l = page_lang("/a/kr/")
+check(r.status == 403 and l == "ko", "and the Korean list's in Korean (%r)" % l)
+r, l = page_lang("/a/cz/", "de-AT, de;q=0.9")
+check(r.status == 403 and l == "de", "a German browser reads it in German (%r)" % l)
+r, l = page_lang("/nowhere", "uk")
+check(r.status == 404 and l == "uk" and shipped("uk", "error-notfound.html") in r.text,
+      "a page that is not there says so in the browser's language, Ukrainian (%r)" % l)
+r, l = page_lang("/nowhere")
+check(r.status == 404 and l == "en", "in English to a browser that names none (%r)" % l)
+r, l = page_lang(p, "de")
+check(r.status == 200 and l == "cs", "Eva's preference page follows Eva's choice (the list's, cs), not her browser's de (%r)" % l)
 EOF
 kith deliver >/dev/null 2>&1
 send lea@example.net "$(token_addr lea@example.net)" "Re: x" ""
