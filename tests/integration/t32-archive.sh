@@ -152,6 +152,7 @@ r = post_form("/a/team/logout", {"csrf": get("/a/team/", headers={"Cookie": cook
 check(r.status == 303 and "Max-Age=0" in r.headers.get("set-cookie", ""), "logging out removes the cookie")
 EOF
 serve_stop
+kith member set team bob@example.org language=el >/dev/null
 serve_at "$(after 2h)"
 pycheck <<'EOF'
 from webtool import *
@@ -159,7 +160,11 @@ link = open(os.environ["T"] + "/link").read()
 r = get(link)
 check(r.status == 410 and "set-cookie" not in r.headers, "two hours later the link has expired (410)")
 cookie = open(os.environ["T"] + "/cookie").read()
-check(get("/a/team/", headers={"Cookie": cookie}).status == 200, "the cookie still works")
+r = get("/a/team/", headers={"Cookie": cookie, "Accept-Language": "de"})
+check(r.status == 200 and '<html lang="el">' in r.text,
+      "the cookie still works, and Bob reads the archive in his language, Greek, whatever his browser asks for")
+r = get("/a/team/", headers={"Accept-Language": "de"})
+check(r.status == 403 and '<html lang="de">' in r.text, "without it, a German browser gets the login page in German")
 EOF
 serve_stop
 serve_at "$(after 31d)"
