@@ -43,6 +43,10 @@ web_cache_clear(struct web *w)
 		free(w->cache);
 		w->cache = next;
 	}
+	for (int i = 0; i < WEB_ACCEPT_MEMO; i++)
+		free(w->accept_memo[i].header);
+	memset(w->accept_memo, 0, sizeof(w->accept_memo));
+	w->accept_next = 0;
 }
 
 const char *
@@ -286,18 +290,41 @@ web_csrf_ok(struct web *w, const struct web_request *rq, const char *kind,
 	return ok;
 }
 
+/* lang_have - Kith has language code (notice_lang_ok, without making
+ * its message: a browser names languages Kith lacks on every request) */
 static int
 lang_have(void *cfg, const char *code)
 {
-	char err[256];
+	return strlen(code) < NOTICE_LANG_LEN &&
+	    template_lang(cfg, code, NULL, 0) != NULL;
+}
 
-	return notice_lang_ok(cfg, code, err, sizeof(err)) == 0;
+/*
+ * accept_lang - the language Kith has that header asks for first, ""
+ * for none (i18n_accept_pick), remembered: a browser sends the same
+ * header with every request, and each language in it that Kith lacks
+ * costs a look in the template folders.
+ */
+static const char *
+accept_lang(struct web *w, const char *header)
+{
+	unsigned i;
+
+	for (i = 0; i < WEB_ACCEPT_MEMO && w->accept_memo[i].header; i++)
+		if (!strcmp(w->accept_memo[i].header, header))
+			return w->accept_memo[i].lang;
+	i = w->accept_next++ % WEB_ACCEPT_MEMO;
+	free(w->accept_memo[i].header);
+	w->accept_memo[i].header = xstrdup(header);
+	i18n_accept_pick(header, lang_have, &w->cfg, w->accept_memo[i].lang,
+	    sizeof(w->accept_memo[i].lang));
+	return w->accept_memo[i].lang;
 }
 
 void
 web_reader(struct web *w, const struct list *l, const char *address)
 {
-	char want[NOTICE_LANG_LEN];
+	const char *want;
 
 	free(w->tz);
 	w->tz = NULL;
@@ -309,8 +336,8 @@ web_reader(struct web *w, const struct list *l, const char *address)
 	}
 	/* a member reads in their own language, a visitor in the
 	 * browser's when Kith has it */
-	if (address == NULL && w->accept && i18n_accept_pick(w->accept,
-	    lang_have, &w->cfg, want, sizeof(want)))
+	if (address == NULL && w->accept && *(want = accept_lang(w,
+	    w->accept)))
 		snprintf(w->lang, sizeof(w->lang), "%s", want);
 }
 

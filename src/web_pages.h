@@ -20,6 +20,7 @@
 struct db;
 
 #define WEB_TOKEN_MAX 200	/* the longest token a URL or form may hold */
+#define WEB_ACCEPT_MEMO 16	/* Accept-Language values remembered */
 
 struct tmpl_cache;
 
@@ -35,6 +36,12 @@ struct web {
 	char lang[NOTICE_LANG_LEN];	/* this request's reader's language */
 	const char *accept;		/* this request's Accept-Language, or
 					 * NULL (web_handle sets it) */
+	struct {
+		char *header;			/* an Accept-Language seen */
+		char lang[NOTICE_LANG_LEN];	/* what it picked, "" none */
+	} accept_memo[WEB_ACCEPT_MEMO];	/* (web_reader) until the texts
+					 * are read again */
+	unsigned accept_next;		/* the entry to fill next */
 	char *tz;			/* and the list's zone, or NULL */
 };
 
