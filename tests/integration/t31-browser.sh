@@ -48,6 +48,8 @@ for a in ("--headless=new", "--no-sandbox", "--disable-gpu",
           "--user-data-dir=" + T + "/chrome"):
     opts.add_argument(a)
 # a phone: 360 CSS pixels wide
+# the pages follow the browser's language: this one reads English
+opts.add_experimental_option("prefs", {"intl.accept_languages": "en-US,en"})
 opts.add_experimental_option("mobileEmulation", {
     "deviceMetrics": {"width": 360, "height": 740, "pixelRatio": 2.0},
     "userAgent": "Mozilla/5.0 (Linux; Android 14) Mobile kith-test"})
@@ -136,6 +138,16 @@ try:
     page("joined")
     check("Check your mail" in d.page_source and
           db("SELECT address FROM pending") == [("erin@example.net",)], "joining asks for a confirmation")
+
+    # 3b. a browser set to Korean gets the list page in Korean
+    ua = d.execute_script("return navigator.userAgent")
+    d.execute_cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": ua, "acceptLanguage": "ko-KR,ko"})
+    page("list-ko", "/l/team")
+    join_ko = re.sub(r"<[^>]*>", "", open("../../templates/ko/web/join-form.html",
+                                          encoding="utf-8").readline()).strip()
+    check(d.execute_script("return document.documentElement.lang") == "ko" and join_ko in d.page_source,
+          "a browser set to Korean gets the list page in Korean (%s)" % join_ko)
+    d.execute_cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": ua, "acceptLanguage": "en-US,en"})
 
     # 4. answer the invitation
     inv = [m for m in mails_to("dave@example.org") if "Picnic" in str(m["Subject"])][-1]

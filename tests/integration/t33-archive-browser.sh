@@ -62,6 +62,8 @@ for a in ("--headless=new", "--no-sandbox", "--disable-gpu",
           "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
           "--user-data-dir=" + T + "/chrome"):
     opts.add_argument(a)
+# the pages follow the browser's language: this one reads English
+opts.add_experimental_option("prefs", {"intl.accept_languages": "en-US,en"})
 opts.add_experimental_option("mobileEmulation", {
     "deviceMetrics": {"width": 360, "height": 740, "pixelRatio": 2.0},
     "userAgent": "Mozilla/5.0 (Linux; Android 14) Mobile kith-test"})
