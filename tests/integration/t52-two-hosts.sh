@@ -116,6 +116,11 @@ a_claims() {
 # Host A is stopped (SIGSTOP) at a moment it holds claims, then killed:
 # killed between two batches it would hold none, and there would be
 # nothing for B to take over (a CI run under load once met that moment).
+# Host B waits (stopped too) while A is looked at: else B could send all
+# that is left meanwhile and end, A's claims still A's (its session
+# alive), and nobody would be there to take them back after the kill (a
+# CI run with the clock at 2030 met that).
+kill -STOP -"$B_PID"
 i=0
 while :; do
 	kill -STOP -"$A_PID"
@@ -128,6 +133,7 @@ done
 got_at_kill=$(big_count)
 held_at_kill=$(pq "SELECT count(*) FROM outbox WHERE state='sending'")
 kill_tree "$A_PID"
+kill -CONT -"$B_PID"
 assert_ok '[ "$held_by_a" -gt 0 ]' "host A held $held_by_a claimed rows when it was killed"
 A_PID=
 t_kill=$(uptime_cs)
