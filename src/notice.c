@@ -134,9 +134,10 @@ notice_lang_ok(const struct kith_config *cfg, const char *code, char *err,
 	char **all;
 	struct buf b;
 
-	if (code && strlen(code) < NOTICE_LANG_LEN &&
-	    template_lang(cfg, code, why, sizeof(why)) != NULL)
+	if (notice_lang_have((void *)cfg, code))
 		return 0;
+	if (code && strlen(code) < NOTICE_LANG_LEN)	/* why not */
+		template_lang(cfg, code, why, sizeof(why));
 	all = template_languages(cfg);
 	buf_init(&b);
 	for (size_t i = 0; all && all[i]; i++)
@@ -148,6 +149,14 @@ notice_lang_ok(const struct kith_config *cfg, const char *code, char *err,
 	buf_release(&b);
 	i18n_codes_free(all);
 	return -1;
+}
+
+int
+notice_lang_have(void *cfg, const char *code)
+{
+	/* no message: a header names languages Kith lacks all the time */
+	return code && strlen(code) < NOTICE_LANG_LEN &&
+	    template_lang(cfg, code, NULL, 0) != NULL;
 }
 
 int

@@ -682,14 +682,6 @@ send_reply(const struct mail_ctx *c, struct reply *r, const char *sender)
 	return st == KITH_PERM ? KITH_OK : st;
 }
 
-static int
-lang_have(void *cfg, const char *code)
-{
-	char err[256];
-
-	return notice_lang_ok(cfg, code, err, sizeof(err)) == 0;
-}
-
 /*
  * asked_lang - the language a request's Content-Language (what it is
  * written in), else its Accept-Language asks for, when Kith has it.
@@ -705,8 +697,8 @@ asked_lang(const struct mail_ctx *c, const struct message *m,
 	for (size_t i = 0; i < 2 && !found; i++) {
 		char *v = message_header(m, fields[i]);
 
-		found = v && i18n_accept_pick(v, lang_have, (void *)c->cfg, code,
-		    NOTICE_LANG_LEN);
+		found = v && i18n_accept_pick(v, notice_lang_have,
+		    (void *)c->cfg, code, NOTICE_LANG_LEN);
 		free(v);
 	}
 	return found;

@@ -683,7 +683,8 @@ post_html(struct arch *a, const struct post_text *pt, int depth,
 	tv_str(tv, "raw", raw);
 	tv_str(tv, "reply", reply);
 	attachments(a, tv, pt->p.message_id, parts ? parts : pt->parts);
-	out = web_render_tv(a->w, a->l.local, "archive-post.html", tv, a->w->tz);
+	out = web_render_tv(a->w, a->l.local, "archive-post.html", tv,
+	    a->w->tz);
 	tv_free(tv);
 	buf_release(&body);
 	free(who);

@@ -290,15 +290,6 @@ web_csrf_ok(struct web *w, const struct web_request *rq, const char *kind,
 	return ok;
 }
 
-/* lang_have - Kith has language code (notice_lang_ok, without making
- * its message: a browser names languages Kith lacks on every request) */
-static int
-lang_have(void *cfg, const char *code)
-{
-	return strlen(code) < NOTICE_LANG_LEN &&
-	    template_lang(cfg, code, NULL, 0) != NULL;
-}
-
 /*
  * accept_lang - the language Kith has that header asks for first, ""
  * for none (i18n_accept_pick), remembered: a browser sends the same
@@ -316,8 +307,8 @@ accept_lang(struct web *w, const char *header)
 	i = w->accept_next++ % WEB_ACCEPT_MEMO;
 	free(w->accept_memo[i].header);
 	w->accept_memo[i].header = xstrdup(header);
-	i18n_accept_pick(header, lang_have, &w->cfg, w->accept_memo[i].lang,
-	    sizeof(w->accept_memo[i].lang));
+	i18n_accept_pick(header, notice_lang_have, &w->cfg,
+	    w->accept_memo[i].lang, sizeof(w->accept_memo[i].lang));
 	return w->accept_memo[i].lang;
 }
 

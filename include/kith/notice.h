@@ -154,6 +154,12 @@ void notice_lang_name(const struct kith_config *cfg, struct db *db,
  */
 int notice_lang_ok(const struct kith_config *cfg, const char *code,
     char *err, size_t errlen);
+/*
+ * notice_lang_have - 1 when Kith has language code (notice_lang_ok
+ * without its message; cfg a struct kith_config): i18n_accept_pick's
+ * test, asked of every language a header names.
+ */
+int notice_lang_have(void *cfg, const char *code);
 
 struct notice;
 
