@@ -643,6 +643,11 @@ const char *const db_pg_migrations[] = {
 	"DROP INDEX members_role;"
 	"CREATE INDEX members_staff ON members(list_id, role)"
 	"  WHERE role='owner' OR role='moderator';",
+	/* 22: the history's address index holds the joins only, as
+	 * sqlite's does: a leave no longer writes an entry of it */
+	"DROP INDEX member_log_address;"
+	"CREATE INDEX member_log_joins ON member_log(list_id, address, event,"
+	"  at) WHERE event='joined';",
 };
 const int db_pg_nmigrations =
     (int)(sizeof(db_pg_migrations) / sizeof(db_pg_migrations[0]));

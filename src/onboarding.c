@@ -509,9 +509,9 @@ walk_path(struct progress *p, const struct path *m)
  * walk_all - every member who joined since the sequence began (their
  * last join, whether they are still members, their rows of the path),
  * read in one statement ordered by address and counted address by
- * address.  The joins are read from member_log(list_id, address, event,
- * at), already in address order ('+' keeps the planner from reading them
- * by time and sorting them).
+ * address.  The joins are read from member_log_joins (the joins only, by
+ * list_id, address, event, at), already in address order ('+' keeps the
+ * planner from reading them by time and sorting them).
  */
 static int
 walk_all(struct db *db, int64_t list_id, int64_t start, struct progress *p)
@@ -520,7 +520,7 @@ walk_all(struct db *db, int64_t list_id, int64_t start, struct progress *p)
 	    "WHEN m.id IS NOT NULL THEN 1 ELSE 0 END, o.step_id, o.outcome, "
 	    "o.at FROM (SELECT address, max(at) "
 	    "AS joined FROM member_log WHERE list_id=?1 AND "
-	    "event||''='joined' AND "
+	    "event='joined' AND "
 	    "+at>=?2 GROUP BY address) j LEFT JOIN members m ON m.list_id=?1 AND "
 	    "m.address=j.address LEFT JOIN onboarding o ON o.list_id=?1 AND "
 	    "o.address=j.address ORDER BY j.address");

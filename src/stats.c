@@ -337,18 +337,20 @@ posts_part(struct db *db, int64_t list_id, struct stats *s)
 
 /*
  * retention_part - per join month, who was still there 30 and 90 days
- * later: each join looks up the first leave after it by (list_id,
- * address, event, at); gone within 30 days is that leave within 30.
+ * later: gone within 30 days is the first leave after the join within
+ * 30.  That leave is found in one pass over the history since the
+ * window began, address by address in time order (the window function),
+ * not looked up join by join: leaves are not in member_log_joins, so
+ * that a leave writes no entry at a random place of an index.
  */
 static void
 retention_part(struct db *db, int64_t list_id, struct stats *s)
 {
-	struct db_stmt *st = window_query(db, list_id, s, "SELECT "
-	    "j.at, (SELECT min(g.at) "
-	    "FROM member_log g WHERE g.list_id=j.list_id AND "
-	    "g.address=j.address AND g.event='left' AND g.at>j.at) FROM "
-	    "member_log j WHERE j.list_id=? AND j.event='joined' AND j.at>=? "
-	    "AND j.at<=? ORDER BY j.at");
+	struct db_stmt *st = window_query(db, list_id, s, "SELECT at, gone "
+	    "FROM (SELECT at, event, min(CASE WHEN event='left' THEN at END) "
+	    "OVER (PARTITION BY address ORDER BY at RANGE BETWEEN 1 FOLLOWING "
+	    "AND UNBOUNDED FOLLOWING) AS gone FROM member_log WHERE list_id=? "
+	    "AND at>=?) h WHERE event='joined' AND at<=? ORDER BY at");
 	size_t cap = 0;
 
 	if (st == NULL)

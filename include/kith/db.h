@@ -51,7 +51,7 @@ struct db_stmt;		/* one prepared statement on a connection */
 #define DB_BLOB		4
 #define DB_NULL		5
 
-#define DB_SCHEMA_VERSION 21
+#define DB_SCHEMA_VERSION 22
 
 enum db_durability { DB_DURABLE, DB_FAST };
 

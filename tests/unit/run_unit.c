@@ -68,6 +68,7 @@ main(void)
 	srunner_add_suite(sr, mime_suite());
 	srunner_add_suite(sr, template_suite());
 	srunner_add_suite(sr, web_suite());
+	srunner_add_suite(sr, stats_suite());
 	srunner_add_suite(sr, deliverability_suite());
 	srunner_add_suite(sr, archive_search_suite());
 	srunner_add_suite(sr, archive_html_suite());

@@ -30,6 +30,7 @@ Suite *deliver_suite(void);
 Suite *mime_suite(void);
 Suite *template_suite(void);
 Suite *web_suite(void);
+Suite *stats_suite(void);
 Suite *deliverability_suite(void);
 Suite *archive_search_suite(void);
 Suite *archive_html_suite(void);
