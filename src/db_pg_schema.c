@@ -43,6 +43,25 @@
 
 #include "db_pg_schema.h"
 
+/*
+ * The body of kith_members_log(), the trigger that writes every join and
+ * leave into member_log: made with the first schema, made again by 19,
+ * which gave the leave Kith's clock (kith.now) before the server's.
+ */
+#define MEMBERS_LOG_BODY \
+	"  $$ BEGIN" \
+	"  IF TG_OP = 'INSERT' THEN" \
+	"    INSERT INTO member_log(list_id, address, event, at)" \
+	"    VALUES (NEW.list_id, NEW.address, 'joined', NEW.joined);" \
+	"    RETURN NEW;" \
+	"  END IF;" \
+	"  INSERT INTO member_log(list_id, address, event, at)" \
+	"  VALUES (OLD.list_id, OLD.address, 'left', coalesce(CAST(nullif(" \
+	"    current_setting('kith.now', true), '') AS BIGINT)," \
+	"    CAST(extract(epoch FROM now()) AS BIGINT)));" \
+	"  RETURN OLD;" \
+	"  END $$;"
+
 const char *const db_pg_migrations[] = {
 	/* 18: sqlite's migrations 1 to 18, as they leave the schema */
 	"CREATE EXTENSION IF NOT EXISTS pg_trgm;"
@@ -334,18 +353,7 @@ const char *const db_pg_migrations[] = {
 	"  address);"
 	/* members_joined, members_left: every join and leave, by any path */
 	"CREATE FUNCTION kith_members_log() RETURNS trigger LANGUAGE plpgsql AS"
-	"  $$ BEGIN"
-	"  IF TG_OP = 'INSERT' THEN"
-	"    INSERT INTO member_log(list_id, address, event, at)"
-	"    VALUES (NEW.list_id, NEW.address, 'joined', NEW.joined);"
-	"    RETURN NEW;"
-	"  END IF;"
-	"  INSERT INTO member_log(list_id, address, event, at)"
-	"  VALUES (OLD.list_id, OLD.address, 'left', coalesce(CAST(nullif("
-	"    current_setting('kith.now', true), '') AS BIGINT),"
-	"    CAST(extract(epoch FROM now()) AS BIGINT)));"
-	"  RETURN OLD;"
-	"  END $$;"
+	MEMBERS_LOG_BODY
 	"CREATE TRIGGER members_joined AFTER INSERT ON members"
 	"  FOR EACH ROW EXECUTE FUNCTION kith_members_log();"
 	"CREATE TRIGGER members_left AFTER DELETE ON members"
@@ -605,19 +613,7 @@ const char *const db_pg_migrations[] = {
 	"  IDENTITY;"
 	/* 18 made it with the server's clock before Kith's (kith.now) */
 	"CREATE OR REPLACE FUNCTION kith_members_log() RETURNS trigger"
-	"  LANGUAGE plpgsql AS"
-	"  $$ BEGIN"
-	"  IF TG_OP = 'INSERT' THEN"
-	"    INSERT INTO member_log(list_id, address, event, at)"
-	"    VALUES (NEW.list_id, NEW.address, 'joined', NEW.joined);"
-	"    RETURN NEW;"
-	"  END IF;"
-	"  INSERT INTO member_log(list_id, address, event, at)"
-	"  VALUES (OLD.list_id, OLD.address, 'left', coalesce(CAST(nullif("
-	"    current_setting('kith.now', true), '') AS BIGINT),"
-	"    CAST(extract(epoch FROM now()) AS BIGINT)));"
-	"  RETURN OLD;"
-	"  END $$;",
+	"  LANGUAGE plpgsql AS" MEMBERS_LOG_BODY,
 	/*
 	 * 20: the delivery queue's indexes hold only the rows a claim looks
 	 * for, as sqlite's do (db_sqlite.c).  Each claim and each result
