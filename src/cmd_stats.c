@@ -8,8 +8,8 @@
 
 #include "cmd.h"
 #include "kith/db.h"
-#include "kith/event.h"
 #include "kith/stats.h"
+#include "kith/timeutil.h"
 #include "kith/util.h"
 
 int
@@ -36,10 +36,12 @@ cmd_stats(struct cli *c, int argc, char **argv)
 	    "event RSVP rates, newsletter\ndelivery and bounce rates, the "
 	    "onboarding funnel.  --html writes one\nself-contained page "
 	    "with SVG charts.  See kith(1) for the definitions.\n", argc, argv);
+	/* a report's window, not an event's length: up to ten years */
 	if (since_s) {
-		since = event_duration_parse(since_s);
+		since = duration_parse(since_s);
 		if (since <= 0)
-			die(EX_DATAERR_, "'%s' is not a period like 90d", since_s);
+			die(EX_DATAERR_, "'%s' is not a period like 90d (at most "
+			    "3660d)", since_s);
 	}
 	if (html && json)
 		usage_error("stats", "--json and --html: one at a time");

@@ -63,6 +63,18 @@ assert_ok '[ -z "$r" ]' "event RSVP rate: 2 of 5 answered $r"
 r=$(check 'n = [(x["recipients"], x["sent"], x["failed"], x["bounced"], x["delivery_rate"], x["bounce_rate"]) for x in d["newsletters"]]; assert n == [(6, 5, 1, 1, 83.3, 20.0)], n')
 assert_ok '[ -z "$r" ]' "newsletter: 5 of 6 delivered, 1 bounced $r"
 
+# A report over two years, as an organiser asks for the year's review:
+# the window is not an event's length (at most 366 days); ten years is
+# the most, past that one line and exit 65.
+js2=$(at "2026-12-31 12:00:00" stats team --since 730d --json 2>"$T/since.err")
+rc=$?
+printf '%s\n' "$js2" > "$T/stats2.json"
+r=$($PY -c "import json; d=json.load(open('$T/stats2.json')); m = d['members']; assert (m['total'], m['joined'], m['left']) == (5, 7, 2), m" 2>&1)
+assert_ok '[ $rc = 0 ] && [ -z "$r" ]' "--since 730d: exit $rc, every join since the list began (7, the owner's included) $r $(cat "$T/since.err")"
+at "2026-12-31 12:00:00" stats team --since 3661d --json >/dev/null 2>"$T/since.err"
+rc=$?
+assert_ok '[ $rc = 65 ] && [ "$(wc -l < "$T/since.err")" = 1 ] && grep -q "3661d.*at most 3660d" "$T/since.err"' "--since 3661d: exit $rc, one line naming the limit: $(cat "$T/since.err")"
+
 # the HTML report in a real browser
 out=$(at "2026-12-31 12:00:00" stats team --html "$T/report.html")
 assert_ok '[ "$out" = "wrote $T/report.html" ] && [ -s "$T/report.html" ] && ! grep -qi "<script\|src=\|@import\|url(" "$T/report.html"' "one self-contained HTML file: no scripts, no external resources"
