@@ -307,31 +307,6 @@ event_occurrence_on(const struct event *e, const char *date)
 #define MAX_DURATION (366LL * 86400)
 #define LAST_START 32503680000LL	/* 3000-01-01: later is a typo */
 
-/*
- * text_ok - s is valid UTF-8 of at most max bytes without control
- * characters; multi allows tabs and line ends (a description).
- */
-static int
-text_ok(const char *s, size_t max, int multi)
-{
-	size_t n = strlen(s);
-	char *clean;
-	int ok;
-
-	if (n > max)
-		return 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if ((*p < ' ' && !(multi && (*p == '\n' || *p == '\r' ||
-		    *p == '\t'))) || *p == 0x7f)
-			return 0;
-	if (n == 0)
-		return 1;
-	clean = utf8_sanitize(s, n);
-	ok = clean && !strcmp(clean, s);
-	free(clean);
-	return ok;
-}
-
 /* Replace *field with a copy of v. */
 static void
 set_text(char **field, const char *v)
@@ -345,17 +320,17 @@ static int
 spec_texts(struct event *e, const struct event_spec *s, char *err,
     size_t errlen)
 {
-	if (s->title && (*s->title == '\0' || !text_ok(s->title, 200, 0))) {
+	if (s->title && (*s->title == '\0' || !utf8_text_ok(s->title, 200, 0))) {
 		snprintf(err, errlen, "the title must be one line of UTF-8 text "
 		    "(at most 200 bytes, no control characters)");
 		return -1;
 	}
-	if (s->location && !text_ok(s->location, 500, 0)) {
+	if (s->location && !utf8_text_ok(s->location, 500, 0)) {
 		snprintf(err, errlen, "the location must be one line of UTF-8 "
 		    "text (at most 500 bytes, no control characters)");
 		return -1;
 	}
-	if (s->description && !text_ok(s->description, 65536, 1)) {
+	if (s->description && !utf8_text_ok(s->description, 65536, 1)) {
 		snprintf(err, errlen, "the description must be UTF-8 text of at "
 		    "most 64 KB");
 		return -1;
@@ -459,7 +434,7 @@ static int
 spec_rules(struct event *e, const struct event_spec *s, char *err,
     size_t errlen)
 {
-	if (s->rrule && *s->rrule && (!text_ok(s->rrule, 500, 0) ||
+	if (s->rrule && *s->rrule && (!utf8_text_ok(s->rrule, 500, 0) ||
 	    !ical_rrule_valid(s->rrule))) {
 		snprintf(err, errlen, "'%s' is not a recurrence rule (e.g. "
 		    "FREQ=WEEKLY;BYDAY=FR)", s->rrule);

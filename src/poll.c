@@ -217,8 +217,10 @@ poll_create(struct db *db, const struct list *l, const char *question,
 	struct buf opts;
 	int st;
 
-	if (*question == '\0' || strpbrk(question, "\r\n")) {
-		snprintf(err, errlen, "the question must be one line");
+	/* what every member reads, in the subject too: refused, not mended */
+	if (*question == '\0' || !utf8_text_ok(question, 500, 0)) {
+		snprintf(err, errlen, "the question must be one line of UTF-8 "
+		    "text (1 to 500 bytes, no control characters)");
 		return KITH_PERM;
 	}
 	if (n < 2 || n > POLL_MAX_OPTIONS) {
@@ -228,8 +230,9 @@ poll_create(struct db *db, const struct list *l, const char *question,
 	}
 	buf_init(&opts);
 	for (size_t i = 0; i < n; i++) {
-		if (*options[i] == '\0' || strpbrk(options[i], "\r\n")) {
-			snprintf(err, errlen, "option %zu must be one line", i + 1);
+		if (*options[i] == '\0' || !utf8_text_ok(options[i], 200, 0)) {
+			snprintf(err, errlen, "option %zu must be one line of UTF-8 "
+			    "text (1 to 200 bytes, no control characters)", i + 1);
 			buf_release(&opts);
 			return KITH_PERM;
 		}

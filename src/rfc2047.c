@@ -142,3 +142,28 @@ rfc2047_word(struct buf *b, const char *s, size_t len, size_t room)
 	buf_addf(b, "=?UTF-8?B?%s?=", enc);
 	return n;
 }
+
+/*
+ * utf8_text_ok - s is valid UTF-8 of at most max bytes without control
+ * characters; multi allows tabs and line ends (a description).
+ */
+int
+utf8_text_ok(const char *s, size_t max, int multi)
+{
+	size_t n = strlen(s);
+	char *clean;
+	int ok;
+
+	if (n > max)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p < ' ' && !(multi && (*p == '\n' || *p == '\r' ||
+		    *p == '\t'))) || *p == 0x7f)
+			return 0;
+	if (n == 0)
+		return 1;
+	clean = utf8_sanitize(s, n);
+	ok = clean && !strcmp(clean, s);
+	free(clean);
+	return ok;
+}

@@ -36,4 +36,11 @@ size_t rfc2047_word(struct buf *b, const char *s, size_t len, size_t room);
 /* Replace invalid UTF-8 sequences with U+FFFD; caller frees. */
 char *utf8_sanitize(const char *s, size_t len);
 
+/*
+ * An organiser's text (an event's title, a poll's question): valid UTF-8
+ * of at most max bytes, no control characters; multi allows tabs and
+ * line ends (a description).  1 when it is, 0 when not.
+ */
+int utf8_text_ok(const char *s, size_t max, int multi);
+
 #endif

@@ -21,6 +21,20 @@ id=$(kith poll create team --question 'When shall we meet?' --option Friday --op
 assert_ok 'printf "%s\n" "$id" | grep -qx "[0-9][0-9]*"' "create prints the id ($id)"
 err=$(kith poll create team --question 'x' --option only 2>&1); rc=$?
 assert_ok '[ $rc = 65 ]' "a poll with one option is refused ($err)"
+# What every member reads (the subject too) is refused when it is not
+# one line of text, as an event's title is: a control character, bytes
+# that are not UTF-8, a tab in an option, an option of 201 bytes.  One
+# line, exit 65, and no poll made.
+polls_before=$(kith poll ls team | wc -l)
+long=$(printf '%201s' '' | tr ' ' x)
+for bad in "q:$(printf 'Bell\007?')" "q:$(printf 'caf\351?')" "o:$(printf 'Fri\tday')" "o:$long"; do
+	case $bad in
+	q:*) err=$(kith poll create team --question "${bad#q:}" --option A --option B 2>&1); rc=$? ;;
+	o:*) err=$(kith poll create team --question 'When?' --option "${bad#o:}" --option B 2>&1); rc=$? ;;
+	esac
+	assert_ok '[ $rc = 65 ] && [ "$(printf "%s\n" "$err" | wc -l)" = 1 ] && printf "%s\n" "$err" | grep -q "must be one line of UTF-8 text"' "refused, one line, exit $rc: $(printf '%s' "$err" | cut -c1-90)"
+done
+assert_ok '[ "$(kith poll ls team | wc -l)" = "$polls_before" ]' "no poll was made of them"
 kith deliver >/dev/null
 assert_ok '[ "$(sink_count)" = 4 ]' "every member gets the poll"
 f=$(last bob@example.org)
