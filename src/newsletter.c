@@ -15,6 +15,7 @@
 #include "kith/notice.h"
 #include "kith/outbox.h"
 #include "kith/template.h"
+#include "kith/rfc2047.h"
 #include "kith/util.h"
 #include "kith/weblinks.h"
 
@@ -176,8 +177,9 @@ newsletter_create(const struct kith_config *cfg, struct db *db,
 		    "'_'", d->tag);
 		return KITH_PERM;
 	}
-	if (*d->subject == '\0' || strpbrk(d->subject, "\r\n")) {
-		snprintf(err, errlen, "the subject must be one non-empty line");
+	if (*d->subject == '\0' || !utf8_text_ok(d->subject, 500, 0)) {
+		snprintf(err, errlen, "the subject must be one line of UTF-8 "
+		    "text (1 to 500 bytes, no control characters)");
 		return KITH_PERM;
 	}
 	path = xasprintf("newsletter/%s.txt", tname);

@@ -32,6 +32,14 @@ id2=$(printf '%s\n' "$json" | $PY -c 'import json,sys; print(json.load(sys.stdin
 printf 'Hi {{member.nmae}}\n' > "$T/typo.txt"
 err=$(kith newsletter create team --subject s --text "$T/typo.txt" 2>&1); rc=$?
 assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "unknown variable .{{member.nmae}}."' "a typo in a variable is refused at create (65): $err"
+# the subject every member reads: one line of text, or refused (65) and
+# no draft made: a control character, bytes that are not UTF-8
+drafts=$(kith newsletter ls team | wc -l)
+for bad in "$(printf 'News\007')" "$(printf 'Caf\351 news')"; do
+	err=$(kith newsletter create team --subject "$bad" --text "$T/body.txt" 2>&1); rc=$?
+	assert_ok '[ $rc = 65 ] && [ "$(printf "%s\n" "$err" | wc -l)" = 1 ] && printf "%s\n" "$err" | grep -q "subject must be one line of UTF-8 text"' "a subject that is not one line of text is refused (exit $rc): $err"
+done
+assert_ok '[ "$(kith newsletter ls team | wc -l)" = "$drafts" ]' "and no draft was made of them"
 assert_ok 'kith newsletter ls team | grep -q "^$id  *draft .*Spring news"' "ls shows the draft"
 assert_ok 'kith newsletter show $id | grep -q "The garden opens" && kith newsletter show $id | grep -q "Unsubscribe"' "show has the body inside the template"
 assert_ok '[ "$(kith newsletter status $id --json | $PY -c "import json,sys; print(json.load(sys.stdin)[\"state\"])")" = draft ]' "status of a draft"
