@@ -14,8 +14,8 @@
 #include "kith/newsletter.h"
 #include "kith/notice.h"
 #include "kith/outbox.h"
-#include "kith/template.h"
 #include "kith/rfc2047.h"
+#include "kith/template.h"
 #include "kith/util.h"
 #include "kith/weblinks.h"
 
