@@ -479,15 +479,7 @@ def extract(srcdir, builddir, cpp):
     for f in sorted(os.listdir(os.path.join(srcdir, "src"))):
         if not f.endswith(".c") or STORAGE.match(f):
             continue
-        path = os.path.join(srcdir, "src", f)
-        cmd = cpp + ["-DHAVE_CONFIG_H", "-I" + builddir,
-                     "-I" + os.path.join(srcdir, "include"),
-                     "-I" + os.path.join(srcdir, "src"), path]
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode != 0:
-            sys.exit("sql-check: %s: %s" % (" ".join(cmd),
-                                            r.stderr.strip()[:500]))
-        src = Source(f, tokenize(r.stdout, f))
+        src = Source(f, preprocess(srcdir, builddir, cpp, f))
         res = Resolver(src)
         seen = set()
         found = False
@@ -704,13 +696,25 @@ def read_allow(path):
     return allow
 
 
-def print_schema(srcdir):
-    """The PostgreSQL migrations of src/db_pg_schema.c, one after another."""
-    path = os.path.join(srcdir, "src", "db_pg_schema.c")
-    text = re.sub(r'("(?:\\.|[^"\\\n])*")|/\*.*?\*/|//[^\n]*',
-                  lambda m: m.group(1) or " ",
-                  open(path, encoding="utf-8").read(), flags=re.S)
-    toks = tokenize(text, "db_pg_schema.c")
+def preprocess(srcdir, builddir, cpp, f):
+    """The tokens of src/f after the C preprocessor, as the compiler sees
+    them: macros expanded, comments gone."""
+    path = os.path.join(srcdir, "src", f)
+    cmd = cpp + ["-DHAVE_CONFIG_H", "-I" + builddir,
+                 "-I" + os.path.join(srcdir, "include"),
+                 "-I" + os.path.join(srcdir, "src"), path]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit("sql-check: %s: %s" % (" ".join(cmd),
+                                        r.stderr.strip()[:500]))
+    return tokenize(r.stdout, f)
+
+
+def print_schema(srcdir, builddir, cpp):
+    """The PostgreSQL migrations of src/db_pg_schema.c, one after another.
+    Preprocessed, because a migration may repeat an earlier one's text
+    through a macro (the member_log trigger's body)."""
+    toks = preprocess(srcdir, builddir, cpp, "db_pg_schema.c")
     i = next(k for k, t in enumerate(toks) if t.text == "db_pg_migrations")
     while toks[i].text != "{":
         i += 1
@@ -736,7 +740,7 @@ def main():
     ap.add_argument("--print-schema", action="store_true")
     a = ap.parse_args()
     if a.print_schema:
-        print_schema(a.srcdir)
+        print_schema(a.srcdir, a.builddir or a.srcdir, a.cpp.split())
         return 0
     stmts, unresolved, nfiles = extract(a.srcdir, a.builddir or a.srcdir,
                                         a.cpp.split())
