@@ -13,6 +13,7 @@
 #include "kith/outcome.h"
 #include "kith/outbox.h"
 #include "kith/template.h"
+#include "kith/timeutil.h"
 #include "kith/util.h"
 
 /* REQUEST to every member who gets mail; records the invitations. */
@@ -117,6 +118,31 @@ cancel_tx(struct db *db, void *ctx, char *err, size_t errlen)
 	return st;
 }
 
+/*
+ * 0 when e has an occurrence that ends after now.  An invitation to an
+ * event that is over (a year typed wrong, a series whose UNTIL is past)
+ * would reach every member; the organiser is told instead.
+ */
+static int
+over_already(const struct event *e, int64_t now, const char *nothing,
+    char *err, size_t errlen)
+{
+	char end[32];
+
+	if (event_next_occurrence(e, now - e->duration) != 0)
+		return 0;
+	if (*e->rrule) {
+		snprintf(err, errlen, "the event would be over already: no "
+		    "occurrence of the series ends after now; %s", nothing);
+		return -1;
+	}
+	local_time_strftime(e->tz, e->start + e->duration, "%Y-%m-%d %H:%M",
+	    end, sizeof(end));
+	snprintf(err, errlen, "the event would be over already: it ended %s "
+	    "(%s); %s", end, e->tz, nothing);
+	return -1;
+}
+
 int
 event_create(const struct kith_config *cfg, struct db *db,
     const struct list *l, const struct event_spec *s, int64_t now,
@@ -136,7 +162,8 @@ event_create(const struct kith_config *cfg, struct db *db,
 	e.rrule = xstrdup("");
 	e.state = xstrdup("active");
 	e.created = now;
-	if (event_apply_spec(&e, s, 1, err, errlen) < 0) {
+	if (event_apply_spec(&e, s, 1, err, errlen) < 0 ||
+	    over_already(&e, now, "nobody was invited", err, errlen) < 0) {
 		event_release(&e);
 		return KITH_PERM;
 	}
@@ -194,7 +221,10 @@ event_update(const struct kith_config *cfg, struct db *db, int64_t id,
 	*invited = 0;
 	if ((st = load_for_change(db, id, &e, &l, err, errlen)) != KITH_OK)
 		return st;
-	if (event_apply_spec(&e, s, 0, err, errlen) < 0) {
+	/* a new time must leave something ahead; a new text may not */
+	if (event_apply_spec(&e, s, 0, err, errlen) < 0 ||
+	    ((s->start || s->end || s->duration > 0 || s->rrule || s->tz) &&
+	    over_already(&e, now, "nothing was changed", err, errlen) < 0)) {
 		event_release(&e);
 		list_release(&l);
 		return KITH_PERM;

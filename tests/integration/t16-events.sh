@@ -47,6 +47,9 @@ err=$(kith event create team --title x --start "2026-12-04 18:00" --duration 1h 
 assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "not a time zone"' "an unknown zone is refused: $err"
 err=$(kith event create team --title x --start "2026-12-04 18:00" --duration 1h --tz UTC --rrule 'FREQ=SOMETIMES' 2>&1); rc=$?
 assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "not a recurrence rule"' "a bad RRULE is refused: $err"
+q=$(kith queue --json | wc -c)
+err=$(kith event create team --title x --start "2025-12-04 18:00" --duration 1h --tz UTC 2>&1); rc=$?
+assert_ok '[ $rc = 65 ] && [ "$(printf "%s\n" "$err" | wc -l)" = 1 ] && printf "%s\n" "$err" | grep -q "would be over already: it ended 2025-12-04 19:00 (UTC); nobody was invited" && [ "$(kith queue --json | wc -c)" = "$q" ]' "an event already over (a year typed wrong) is refused in one line and nobody is invited: $err"
 rm -f "$SINK_DIR"/*
 kith deliver >/dev/null
 assert_ok '[ "$(count bob@example.org)" = 1 ] && [ "$(count dave@example.org)" = 1 ] && [ "$(sink_count)" = 4 ]' "each member gets one invitation"

@@ -575,6 +575,89 @@ START_TEST(test_create_spec)
 }
 END_TEST
 
+/*
+ * An event already over is not made: its invitation would reach every
+ * member.  One that is under way, or a series with a Sunday ahead, is.
+ */
+static const struct {
+	const char *what, *start, *rrule;
+	int ok;
+} over_cases[] = {
+	{ "a year typed wrong", "2025-12-20 10:00", "", 0 },
+	{ "ended an hour ago", "2026-11-30 22:00", "", 0 },
+	{ "under way", "2026-12-01 00:30", "", 1 },
+	{ "a series of three Sundays, all past", "2026-01-04 08:00",
+	  "FREQ=WEEKLY;BYDAY=SU;COUNT=3", 0 },
+	{ "a series until last year", "2025-01-01 10:00",
+	  "FREQ=DAILY;UNTIL=20260101T000000Z", 0 },
+	{ "a weekly series begun last year", "2025-01-01 10:00", "FREQ=WEEKLY",
+	  1 },
+};
+
+START_TEST(test_over_refused)
+{
+	struct event_spec s;
+	char err[256] = "";
+	int64_t id = 0, invited = 0;
+	int st;
+
+	memset(&s, 0, sizeof(s));
+	s.title = "x";
+	s.start = over_cases[_i].start;
+	s.rrule = over_cases[_i].rrule;
+	s.duration = 3600;
+	s.capacity = -1;
+	st = event_create(&cfg, db, &l, &s, NOW, &id, &invited, err, sizeof(err));
+	ck_assert_msg((st == KITH_OK) == over_cases[_i].ok, "%s: status %d (%s)",
+	    over_cases[_i].what, st, err);
+	if (over_cases[_i].ok) {
+		ck_assert_int_eq(invited, NPEOPLE);
+		return;
+	}
+	ck_assert_ptr_nonnull(strstr(err, "would be over already"));
+	ck_assert_ptr_nonnull(strstr(err, "nobody was invited"));
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM events", ""), 0);
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM outbox", ""), 0);
+}
+END_TEST
+
+/* Moving an event into the past is refused and changes nothing; a new
+ * text for an event that is over is still taken. */
+START_TEST(test_update_over_refused)
+{
+	struct event_spec s;
+	struct event e;
+	char err[256] = "";
+	int64_t id = 0, n = 0, queued;
+
+	memset(&s, 0, sizeof(s));
+	s.title = "x";
+	s.start = START;
+	s.duration = 3600;
+	s.capacity = -1;
+	ck_assert_int_eq(event_create(&cfg, db, &l, &s, NOW, &id, &n, err,
+	    sizeof(err)), KITH_OK);
+	queued = db_int(db, -1, NULL, "SELECT count(*) FROM outbox", "");
+	memset(&s, 0, sizeof(s));
+	s.capacity = -1;
+	s.start = "2026-11-01 10:00";
+	ck_assert_int_eq(event_update(&cfg, db, id, &s, NOW, &n, err,
+	    sizeof(err)), KITH_PERM);
+	ck_assert_ptr_nonnull(strstr(err, "nothing was changed"));
+	ck_assert_int_eq(event_get(db, id, &e), KITH_OK);
+	ck_assert_int_eq(e.sequence, 0);
+	ck_assert_int_eq(e.start, 1797757200LL);	/* 2026-12-20 09:00 UTC */
+	event_release(&e);
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM outbox", ""),
+	    queued);
+	memset(&s, 0, sizeof(s));
+	s.capacity = -1;
+	s.location = "The hut";
+	ck_assert_int_eq(event_update(&cfg, db, id, &s, NOW + 60 * 86400, &n,
+	    err, sizeof(err)), KITH_OK);
+}
+END_TEST
+
 /* The next start, also of an event further ahead than the look-ahead. */
 static const struct {
 	const char *start, *rrule;
@@ -1054,6 +1137,9 @@ event_suite(void)
 	    (int)(sizeof(reply_cases) / sizeof(reply_cases[0])));
 	tcase_add_loop_test(tc, test_create_spec, 0,
 	    (int)(sizeof(spec_cases) / sizeof(spec_cases[0])));
+	tcase_add_loop_test(tc, test_over_refused, 0,
+	    (int)(sizeof(over_cases) / sizeof(over_cases[0])));
+	tcase_add_test(tc, test_update_over_refused);
 	tcase_add_test(tc, test_organizer);
 	tcase_add_loop_test(tc, test_reply_token, 0,
 	    (int)(sizeof(token_cases) / sizeof(token_cases[0])));
