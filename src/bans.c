@@ -9,15 +9,29 @@
 #include "kith/db.h"
 #include "kith/util.h"
 
-static int
-pattern_ok(const char *p)
+/*
+ * Addresses unlike each other in every part a pattern could name.  A
+ * pattern that matches all of them ('*', '*@*', '*@*.*') would ban
+ * every member, the owners too: a slip, never what an organiser means.
+ */
+static const char *const unlike[] = { "a@b.c", "zz9+tag@mail.example.org",
+    "first.last@sub.example-mail.net", "q@x.io" };
+
+const char *
+ban_pattern_problem(const char *pattern)
 {
-	if (*p == '\0' || strlen(p) > 254)
-		return 0;
-	for (; *p; p++)
+	size_t i;
+
+	if (*pattern == '\0' || strlen(pattern) > 254)
+		return "is not an address or pattern";
+	for (const char *p = pattern; *p; p++)
 		if ((unsigned char)*p <= ' ' || *p == '/')
-			return 0;
-	return 1;
+			return "is not an address or pattern";
+	for (i = 0; i < sizeof(unlike) / sizeof(unlike[0]); i++)
+		if (fnmatch(pattern, unlike[i], FNM_CASEFOLD) != 0)
+			return NULL;
+	return "would ban every address; name one, or a pattern like "
+	    "'*@spam.example'";
 }
 
 int
@@ -26,7 +40,7 @@ ban_add(struct db *db, int64_t list_id, const char *pattern, int64_t now)
 	char *p = str_lower(xstrdup(pattern));
 	int st = KITH_PERM;
 
-	if (pattern_ok(p))
+	if (ban_pattern_problem(p) == NULL)
 		st = db_exec(db, "INSERT INTO bans(list_id, pattern, created) "
 		    "VALUES (nullif(?, 0), ?, ?) ON CONFLICT DO NOTHING", "iti",
 		    list_id, p, now);

@@ -277,6 +277,7 @@ cmd_ban(struct cli *c, int argc, char **argv)
 	const struct cli_sub *s;
 	struct list l;
 	int64_t list_id = 0;
+	const char *why;
 
 	if (argc < 2 || wants_help(argc, argv)) {
 		ban_usage(argc < 2 ? stderr : stdout);
@@ -310,10 +311,9 @@ cmd_ban(struct cli *c, int argc, char **argv)
 		if (x.json)
 			printf("]\n");
 	} else if (s == &subs[1]) {
+		if ((why = ban_pattern_problem(argv[n - 1])) != NULL)
+			die(EX_DATAERR_, "'%s' %s", argv[n - 1], why);
 		r = ban_add(c->db, list_id, argv[n - 1], now_utc());
-		if (r == KITH_PERM)
-			die(EX_DATAERR_, "'%s' is not an address or pattern",
-			    argv[n - 1]);
 		if (r != KITH_OK)
 			die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 		cli_printf("banned %s on %s\n", argv[n - 1], site ? "every list" :

@@ -10,8 +10,11 @@
 
 struct db;
 
+/* Why pattern cannot be a ban ("is not an address or pattern", "would ban
+ * every address; ..."), or NULL when it can. */
+const char *ban_pattern_problem(const char *pattern);
 /* Ban pattern from now on: KITH_OK (added or already there), KITH_PERM for
- * a bad pattern, KITH_TEMP. */
+ * a pattern ban_pattern_problem refuses, KITH_TEMP. */
 int ban_add(struct db *db, int64_t list_id, const char *pattern, int64_t now);
 /* 1 removed, 0 not found, -1 error. */
 int ban_remove(struct db *db, int64_t list_id, const char *pattern);

@@ -106,6 +106,8 @@ assert_ok '[ "$(count bot@spam.example)" = 1 ] && $MT body "$(last bot@spam.exam
 assert_ok '[ "$(db "SELECT count(*) FROM pending WHERE address='"'"'bot@spam.example'"'"'")" = 0 ]' "and nothing is pending for it"
 kith ban add --all "troll@example.com" >/dev/null
 assert_ok 'kith ban ls --all | grep -q "^troll@example.com$"' "site-wide bans are listed"
+err=$(kith ban add team '*@*' 2>&1); rc=$?
+assert_ok '[ $rc = 65 ] && [ "$err" = "kith: '"'"'*@*'"'"' would ban every address; name one, or a pattern like '"'"'*@spam.example'"'"'" ] && [ "$(kith ban ls team)" = "*@spam.example" ]' "a ban of every address ('*@*') is refused in one line and not stored: $err"
 
 # 7. At most 3 confirmations a day to one address (no subscription bombing).
 for i in 1 2 3 4 5; do send attacker@example.net team-request@example.org "subscribe victim@example.net" ""; done

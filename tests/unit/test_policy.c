@@ -54,6 +54,9 @@ START_TEST(test_auto)
 }
 END_TEST
 
+static const char *const everyone[] = { "*", "*@*", "*@*.*", "?*@*",
+    "**@**", "*?@?*", "*@*.[a-z]*" };
+
 START_TEST(test_loop_and_rights)
 {
 	char dir[256], err[256];
@@ -115,6 +118,18 @@ START_TEST(test_loop_and_rights)
 	    "pattern='eve@example.net'", ""), BAN_AT);
 	ck_assert_int_eq(policy_may_post(db, &l, &m, "eve@example.net", &why), POST_BANNED);
 	ck_assert_int_eq(ban_add(db, 0, "bad pattern", BAN_AT), KITH_PERM);
+	/* a pattern that matches every address is a slip, not a ban */
+	for (size_t i = 0; i < sizeof(everyone) / sizeof(everyone[0]); i++) {
+		ck_assert_int_eq(ban_add(db, l.id, everyone[i], BAN_AT),
+		    KITH_PERM);
+		ck_assert_ptr_nonnull(strstr(ban_pattern_problem(everyone[i]),
+		    "every address"));
+	}
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM bans",
+	    ""), 1);
+	ck_assert_ptr_null(ban_pattern_problem("bot-*@*"));
+	ck_assert_ptr_null(ban_pattern_problem("*@*.example"));
+	ck_assert_ptr_null(ban_pattern_problem("*@*.org"));
 	message_release(&m);
 
 	/* members: moderated list, moderated member, first post */
