@@ -161,6 +161,7 @@ find_or_create(struct db *db, const struct import_plan *plan,
     char *err, size_t errlen)
 {
 	const char *owner = NULL;
+	char *name, *desc;
 	int st;
 
 	if (list_spec)
@@ -181,8 +182,16 @@ find_or_create(struct db *db, const struct import_plan *plan,
 		    plan->list_address);
 		return KITH_PERM;
 	}
-	st = list_create(db, plan->list_address, owner, plan->name,
-	    plan->description, err, errlen);
+	/* an old list's words may be in another charset or carry control
+	 * characters; mended, not refused */
+	name = plan->name ? utf8_text_mend(plan->name, LIST_NAME_MAX, 0) :
+	    NULL;
+	desc = plan->description ? utf8_text_mend(plan->description,
+	    LIST_DESCRIPTION_MAX, 1) : NULL;
+	st = list_create(db, plan->list_address, owner, name, desc, err,
+	    errlen);
+	free(name);
+	free(desc);
 	if (st != KITH_OK)
 		return st;
 	r->list_created = 1;
@@ -248,9 +257,14 @@ import_settings(struct db *db, const struct import_plan *plan,
 		} else if (st == KITH_OK)
 			r->settings++;
 	}
-	if (st == KITH_OK && plan->description && *plan->description)
+	if (st == KITH_OK && plan->description && *plan->description) {
+		char *desc = utf8_text_mend(plan->description,
+		    LIST_DESCRIPTION_MAX, 1);
+
 		st = db_exec(db, "UPDATE lists SET description=? WHERE id=? AND "
-		    "description=''", "ti", plan->description, l->id);
+		    "description=''", "ti", desc, l->id);
+		free(desc);
+	}
 	return st;
 }
 

@@ -11,6 +11,7 @@
 #include "kith/i18n.h"
 #include "kith/lists.h"
 #include "kith/log.h"
+#include "kith/rfc2047.h"
 #include "kith/throttle.h"
 #include "kith/timeutil.h"
 #include "kith/util.h"
@@ -204,6 +205,15 @@ list_create(struct db *db, const char *address, const char *owner,
 		snprintf(err, errlen, "'%s' is not a valid list address", address);
 	else if ((own = address_normalize(owner)) == NULL)
 		snprintf(err, errlen, "'%s' is not a valid owner address", owner);
+	else if (name && !utf8_text_ok(name, LIST_NAME_MAX, 0))
+		snprintf(err, errlen, "a list's name is one line of UTF-8 text "
+		    "without control characters, at most %d bytes",
+		    LIST_NAME_MAX);
+	else if (description && !utf8_text_ok(description,
+	    LIST_DESCRIPTION_MAX, 1))
+		snprintf(err, errlen, "a list's description is UTF-8 text "
+		    "without control characters, at most %d bytes",
+		    LIST_DESCRIPTION_MAX);
 	else {
 		x.owner = own;
 		st = db_tx(db, create_tx, &x, err, errlen);

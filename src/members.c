@@ -11,6 +11,7 @@
 #include "kith/i18n.h"
 #include "kith/log.h"
 #include "kith/members.h"
+#include "kith/rfc2047.h"
 #include "kith/util.h"
 
 void
@@ -28,7 +29,7 @@ enum member_result
 member_add(struct db *db, int64_t list_id, const char *address,
     const char *name)
 {
-	char *addr = address_normalize(address);
+	char *addr = address_normalize(address), *clean;
 	struct db_stmt *st;
 	int rc;
 
@@ -40,9 +41,11 @@ member_add(struct db *db, int64_t list_id, const char *address,
 		free(addr);
 		return MEMBER_ERROR;
 	}
-	db_bind(st, "itti", list_id, addr, name ? name : "", now_utc());
+	clean = utf8_text_mend(name ? name : "", MEMBER_NAME_MAX, 0);
+	db_bind(st, "itti", list_id, addr, str_trim(clean), now_utc());
 	rc = db_step(st);
 	db_finalize(st);
+	free(clean);
 	free(addr);
 	if (rc != DB_DONE)
 		return MEMBER_ERROR;

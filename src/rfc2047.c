@@ -150,20 +150,29 @@ rfc2047_word(struct buf *b, const char *s, size_t len, size_t room)
 int
 utf8_text_ok(const char *s, size_t max, int multi)
 {
-	size_t n = strlen(s);
-	char *clean;
-	int ok;
+	char *t = utf8_text_mend(s, max, multi);
+	int ok = !strcmp(t, s);
 
-	if (n > max)
-		return 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+	free(t);
+	return ok;
+}
+
+char *
+utf8_text_mend(const char *s, size_t max, int multi)
+{
+	char *t = utf8_sanitize(s, strlen(s));
+	size_t n;
+
+	for (unsigned char *p = (unsigned char *)t; *p; p++)
 		if ((*p < ' ' && !(multi && (*p == '\n' || *p == '\r' ||
 		    *p == '\t'))) || *p == 0x7f)
-			return 0;
-	if (n == 0)
-		return 1;
-	clean = utf8_sanitize(s, n);
-	ok = clean && !strcmp(clean, s);
-	free(clean);
-	return ok;
+			*p = ' ';
+	/* cut on a character's first byte */
+	if ((n = strlen(t)) > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)t[n] & 0xc0) == 0x80)
+			n--;
+		t[n] = '\0';
+	}
+	return t;
 }

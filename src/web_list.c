@@ -9,11 +9,12 @@
 #include "kith/db.h"
 #include "kith/event.h"
 #include "kith/log.h"
+#include "kith/members.h"
 #include "kith/membership.h"
+#include "kith/rfc2047.h"
 #include "kith/throttle.h"
 #include "web_pages.h"
 
-#define NAME_MAX_BYTES 100
 #define MAX_EVENTS 10
 
 struct upcoming {
@@ -166,27 +167,13 @@ join_limits(struct web *w, const char *client, const char *address,
 }
 
 /* The name as a command may carry it: one line, no control characters,
- * at most NAME_MAX_BYTES and no half a UTF-8 sequence at the cut. */
+ * at most MEMBER_NAME_MAX bytes, cut on a character's start. */
 static char *
 clean_name(const char *in)
 {
-	char *s = xstrndup(in ? in : "", strnlen(in ? in : "",
-	    NAME_MAX_BYTES)), *out;
-	size_t n = strlen(s), k = n;
+	char *s = utf8_text_mend(in ? in : "", MEMBER_NAME_MAX, 0);
+	char *out = xstrdup(str_trim(s));
 
-	for (char *p = s; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	while (k > 0 && ((unsigned char)s[k - 1] & 0xc0) == 0x80)
-		k--;
-	if (k > 0 && (unsigned char)s[k - 1] >= 0xc0) {
-		unsigned char lead = (unsigned char)s[k - 1];
-		size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
-
-		if (n - (k - 1) < need)
-			s[k - 1] = '\0';
-	}
-	out = xstrdup(str_trim(s));
 	free(s);
 	return out;
 }

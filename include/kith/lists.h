@@ -24,9 +24,15 @@ struct list {
 
 void list_release(struct list *l);
 
+/* A list's name is one line, its description may have several
+ * (utf8_text_ok); both go into pages and mail headers. */
+#define LIST_NAME_MAX 200
+#define LIST_DESCRIPTION_MAX 4000
+
 /*
  * list_create - a new list with its first owner.  KITH_OK, or KITH_PERM
- * with a line in err (bad address, exists), KITH_TEMP when busy.
+ * with a line in err (bad address, name or description, exists),
+ * KITH_TEMP when busy.
  */
 int list_create(struct db *db, const char *address, const char *owner,
     const char *name, const char *description, char *err, size_t errlen);

@@ -42,5 +42,9 @@ char *utf8_sanitize(const char *s, size_t len);
  * line ends (a description).  1 when it is, 0 when not.
  */
 int utf8_text_ok(const char *s, size_t max, int multi);
+/* s made such a text: bad bytes as U+FFFD, control characters as
+ * spaces, cut to max bytes on a character's start; caller frees.  For
+ * text that comes from elsewhere (an old list's description). */
+char *utf8_text_mend(const char *s, size_t max, int multi);
 
 #endif

@@ -132,6 +132,12 @@ lid=$(db "SELECT id FROM lists WHERE local='oldteam'")
 assert_ok '[ "$(db "SELECT count(*) FROM posts WHERE list_id=$lid AND message_id LIKE '"'"'kith-import-%@invalid'"'"'")" = 1 ] && kith archive show "$(db "SELECT id FROM posts WHERE list_id=$lid AND num=1")" | grep -q "^From the archive, a line that mbox escaped"' "a message without Message-ID gets one from its bytes; mbox's >From quoting undone"
 kith import mailman2 "$KITH_SRCDIR/tests/data/mailman2" > "$T/mm2b.out" 2>&1
 assert_ok 'grep -q "^archive: 0 posts imported with their dates, 4 already there" "$T/mm2b.out"' "importing again: no duplicates, also without a Message-ID"
+# a Mailman 2 list in Latin-1 whose description carries a BEL: imported,
+# its words mended (U+FFFD, a space), not refused and not stored raw
+cp -r "$KITH_SRCDIR/tests/data/mailman2" "$T/mm2latin"
+sed -i "s/^real_name = 'OldTeam'/real_name = 'Latin'/; s/^description = .*/description = 'Caf\\xe9\\x07team'/" "$T/mm2latin/config.py"
+kith import mailman2 "$T/mm2latin" > "$T/mm2latin.out" 2>&1
+assert_ok '[ $? = 0 ] && [ "$(setting latin description)" = "Caf$(printf "\357\277\275") team" ]' "a Latin-1 description with a control character is mended on import: $(setting latin description)"
 printf 'owner = [\n' > "$T/bad.py"
 mkdir -p "$T/bad"; cp "$KITH_SRCDIR/tests/data/mailman2/members.txt" "$T/bad/"; cp "$T/bad.py" "$T/bad/config.py"
 kith import mailman2 "$T/bad" > "$T/bad.out" 2>&1

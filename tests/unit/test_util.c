@@ -240,6 +240,37 @@ START_TEST(test_sanitize)
 }
 END_TEST
 
+/* utf8_text_mend: what utf8_text_ok refuses, made into what it takes. */
+static const struct {
+	const char *in;
+	size_t max;
+	int multi;
+	const char *out;
+} mends[] = {
+	{ "", 10, 0, "" },
+	{ "Caf\xc3\xa9 team", 20, 0, "Caf\xc3\xa9 team" },
+	{ "Caf\xe9\x07team", 20, 0, "Caf" FFFD " team" },
+	{ "a\r\nb\tc\x7f", 20, 0, "a  b c " },
+	{ "a\r\nb\tc\x7f", 20, 1, "a\r\nb\tc " },
+	{ "\xc3\xa9\xc3\xa9\xc3\xa9", 3, 0, "\xc3\xa9" },	/* cut on a start */
+	{ "abcdef", 4, 0, "abcd" },
+	{ "\xff", 2, 0, "" },		/* U+FFFD is 3 bytes: nothing fits */
+};
+
+START_TEST(test_text_mend)
+{
+	char *got = utf8_text_mend(mends[_i].in, mends[_i].max, mends[_i].multi);
+
+	ck_assert_str_eq(got, mends[_i].out);
+	/* what it makes passes the check; the check takes only what it
+	 * would leave as it is */
+	ck_assert(utf8_text_ok(got, mends[_i].max, mends[_i].multi));
+	ck_assert_int_eq(utf8_text_ok(mends[_i].in, mends[_i].max,
+	    mends[_i].multi), !strcmp(got, mends[_i].in));
+	free(got);
+}
+END_TEST
+
 /* A long body with bad bytes spread through it: the same as byte by byte. */
 START_TEST(test_sanitize_long)
 {
@@ -284,6 +315,8 @@ util_suite(void)
 	tcase_add_loop_test(tc, test_sanitize, 0, sizeof(sanitizes) /
 	    sizeof(sanitizes[0]));
 	tcase_add_test(tc, test_sanitize_long);
+	tcase_add_loop_test(tc, test_text_mend, 0, sizeof(mends) /
+	    sizeof(mends[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
