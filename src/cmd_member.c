@@ -17,7 +17,6 @@
 #include "kith/membership.h"
 #include "kith/notice.h"
 #include "kith/privacy.h"
-#include "kith/rfc2047.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
 
@@ -139,16 +138,6 @@ rm_tx(struct db *db, void *ctx, char *err, size_t errlen)
 	return features_left(&x->mc, x->m, x->now);
 }
 
-/* The organiser typed it: a name that would be mended is refused. */
-static void
-name_check(const char *name)
-{
-	if (name && !utf8_text_ok(name, MEMBER_NAME_MAX, 0))
-		die(EX_DATAERR_, "a member's name is one line of UTF-8 text "
-		    "without control characters, at most %d bytes",
-		    MEMBER_NAME_MAX);
-}
-
 static int
 member_add_cmd(struct cli *c, int argc, char **argv)
 {
@@ -162,7 +151,6 @@ member_add_cmd(struct cli *c, int argc, char **argv)
 	struct list l;
 
 	cli_parse(&sub, argc, argv);
-	name_check(name);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
 	{
@@ -229,7 +217,6 @@ member_invite_cmd(struct cli *c, int argc, char **argv)
 	int st;
 
 	cli_parse(&sub, argc, argv);
-	name_check(name);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
 	addr = address_normalize(argv[1]);

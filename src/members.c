@@ -11,7 +11,6 @@
 #include "kith/i18n.h"
 #include "kith/log.h"
 #include "kith/members.h"
-#include "kith/rfc2047.h"
 #include "kith/util.h"
 
 void
@@ -29,7 +28,7 @@ enum member_result
 member_add(struct db *db, int64_t list_id, const char *address,
     const char *name)
 {
-	char *addr = address_normalize(address), *clean;
+	char *addr = address_normalize(address);
 	struct db_stmt *st;
 	int rc;
 
@@ -41,11 +40,9 @@ member_add(struct db *db, int64_t list_id, const char *address,
 		free(addr);
 		return MEMBER_ERROR;
 	}
-	clean = utf8_text_mend(name ? name : "", MEMBER_NAME_MAX, 0);
-	db_bind(st, "itti", list_id, addr, str_trim(clean), now_utc());
+	db_bind(st, "itti", list_id, addr, name ? name : "", now_utc());
 	rc = db_step(st);
 	db_finalize(st);
-	free(clean);
 	free(addr);
 	if (rc != DB_DONE)
 		return MEMBER_ERROR;

@@ -9,12 +9,12 @@
 #include "kith/db.h"
 #include "kith/event.h"
 #include "kith/log.h"
-#include "kith/members.h"
 #include "kith/membership.h"
 #include "kith/rfc2047.h"
 #include "kith/throttle.h"
 #include "web_pages.h"
 
+#define NAME_MAX_BYTES 100
 #define MAX_EVENTS 10
 
 struct upcoming {
@@ -167,11 +167,11 @@ join_limits(struct web *w, const char *client, const char *address,
 }
 
 /* The name as a command may carry it: one line, no control characters,
- * at most MEMBER_NAME_MAX bytes, cut on a character's start. */
+ * at most NAME_MAX_BYTES, cut on a character's start. */
 static char *
 clean_name(const char *in)
 {
-	char *s = utf8_text_mend(in ? in : "", MEMBER_NAME_MAX, 0);
+	char *s = utf8_text_mend(in ? in : "", NAME_MAX_BYTES, 0);
 	char *out = xstrdup(str_trim(s));
 
 	free(s);

@@ -31,11 +31,7 @@ void member_release(struct member *m);
 enum member_result { MEMBER_ADDED, MEMBER_EXISTS, MEMBER_INVALID,
 	MEMBER_REMOVED, MEMBER_NOT_FOUND, MEMBER_ERROR };
 
-/* A member's name: one line of UTF-8 text (utf8_text_ok), at most this. */
-#define MEMBER_NAME_MAX 100
-
-/* Add inside the caller's transaction or alone (autocommit).  The name is
- * stored mended (utf8_text_mend) and trimmed, whatever door it came in. */
+/* Add inside the caller's transaction or alone (autocommit). */
 enum member_result member_add(struct db *db, int64_t list_id,
     const char *address, const char *name);
 enum member_result member_remove(struct db *db, int64_t list_id,

@@ -15,7 +15,6 @@
 #include "kith/outbox.h"
 #include "kith/reply.h"
 #include "kith/tokens.h"
-#include "kith/rfc2047.h"
 #include "kith/util.h"
 #include "unit.h"
 
@@ -316,55 +315,6 @@ START_TEST(test_confirm)
 }
 END_TEST
 
-/* Whatever door a name comes in by (a From header, a form, an old
- * list's file), it is stored as one line of UTF-8, trimmed and cut. */
-static const struct {
-	const char *in, *want;
-} names[] = {
-	{ "Ann\nBcc: evil@example.com\r\n", "Ann Bcc: evil@example.com" },
-	{ "Caf\xe9\x07 team", "Caf\xef\xbf\xbd  team" },
-	{ "  Bob  ", "Bob" },
-	{ "Zo\xc3\xab", "Zo\xc3\xab" },
-};
-
-START_TEST(test_name_mended)
-{
-	char dir[256], err[256], *want = NULL;
-	struct db *db = unit_db(dir, sizeof(dir));
-	struct list l;
-	struct member m;
-	const char *in = names[_i].in;
-	char long_name[301];
-
-	ck_assert_ptr_nonnull(db);
-	ck_assert_int_eq(list_create(db, "team@example.org",
-	    "alice@example.org", "Team", "", err, sizeof(err)), KITH_OK);
-	ck_assert_int_eq(list_find(db, "team", &l, err, sizeof(err)), KITH_OK);
-	if (_i == 0) {
-		/* 150 two-byte letters: cut at 100 bytes, 50 whole letters */
-		for (int k = 0; k < 150; k++)
-			memcpy(long_name + 2 * k, "\xc3\xa9", 2);
-		long_name[300] = '\0';
-		ck_assert_int_eq(member_add(db, l.id, "long@example.net",
-		    long_name), MEMBER_ADDED);
-		ck_assert_int_eq(member_find(db, l.id, "long@example.net", &m),
-		    KITH_OK);
-		want = xstrndup(long_name, MEMBER_NAME_MAX);
-		ck_assert_str_eq(m.name, want);
-		free(want);
-		member_release(&m);
-	}
-	ck_assert_int_eq(member_add(db, l.id, "m@example.net", in),
-	    MEMBER_ADDED);
-	ck_assert_int_eq(member_find(db, l.id, "m@example.net", &m), KITH_OK);
-	ck_assert_str_eq(m.name, names[_i].want);
-	member_release(&m);
-	list_release(&l);
-	db_close(db);
-	unit_rmdir(dir);
-}
-END_TEST
-
 /*
  * Every row that names a member is found by an index when the member
  * leaves: sqlite checks each foreign key to members(id) on the delete
@@ -413,8 +363,7 @@ static const struct {
 	{ "Bob", NULL },
 	{ "", "req@test" },
 	{ "Zoë \"Z\" Nguyễn: <ops>", "a@b" },
-	/* stored mended, each line end a space (member_add) */
-	{ "Ann\nBcc: evil@example.com\n\nbody", NULL },
+	{ "Ann\nBcc: evil@example.com\n\nbody", NULL },	/* last, kept whole */
 	{ "Cy", "bad\r\nBcc: evil@example.com" },	/* never a header */
 };
 
@@ -435,7 +384,7 @@ without_id(const char *m)
 START_TEST(test_leave_later)
 {
 	struct kith_config cfg;
-	char dir[256], err[256], *later, *now_bytes, *a, *b, date[64], *stored;
+	char dir[256], err[256], *later, *now_bytes, *a, *b, date[64];
 	struct db *db = unit_db(dir, sizeof(dir));
 	struct list l;
 	struct mail_ctx c;
@@ -470,13 +419,12 @@ START_TEST(test_leave_later)
 	}
 	db_finalize(st);
 	ck_assert_int_eq(n, 2);	/* the goodbye, the owner's notice */
-	stored = utf8_text_mend(later_cases[_i].name, MEMBER_NAME_MAX, 0);
 	for (int k = 0; k < n; k++) {
 		const char *tmpl = strchr(render[k], ':') + 1;
 		char *nl = strchr(tmpl, '\n');
 		struct template_var vars[] = {
 			{ "member.address", "m@example.net" },
-			{ "member.name", str_trim(stored) },
+			{ "member.name", later_cases[_i].name },
 		};
 		struct notice_opts o;
 		struct outbox_message m;
@@ -518,7 +466,6 @@ START_TEST(test_leave_later)
 		free(render[k]);
 		free(rcpt[k]);
 	}
-	free(stored);
 	/* what is not one of Kith's, or of a list that is gone, is no mail */
 	ck_assert_ptr_null(notice_copy(db, &cfg, NULL, l.id,
 	    "notice:../../etc/passwd\n1\n\n\nx\ny", "m@example.net", NULL));
@@ -598,8 +545,6 @@ membership_suite(void)
 	tc = tcase_create("confirmations");
 	tcase_add_loop_test(tc, test_confirm, 0,
 	    (int)(sizeof(confirm_cases) / sizeof(confirm_cases[0])));
-	tcase_add_loop_test(tc, test_name_mended, 0,
-	    (int)(sizeof(names) / sizeof(names[0])));
 	tcase_add_test(tc, test_member_refs_indexed);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("leaves");
