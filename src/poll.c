@@ -81,9 +81,33 @@ add_choice(int *chosen, int n, int c)
 	return n + 1;
 }
 
-/* "1", "1, 3", "1 and 3", "#2": numbers and nothing else.  -1 out of range. */
+/*
+ * 1 when the number v, read as the option in place v, could mean another
+ * option whose text holds v ("3" to "2 nights, 3 nights, 4 nights"):
+ * such a reply is not understood, and the member is told how to answer.
+ */
 static int
-numbers_only(const char *line, const struct poll *p, int *chosen)
+number_clashes(long v, const struct poll *p)
+{
+	for (size_t i = 0; i < p->noptions; i++) {
+		const char *s = p->options[i];
+
+		if ((long)i + 1 == v)
+			continue;
+		for (; *s; s++)
+			if (isdigit((unsigned char)*s) && (s == p->options[i] ||
+			    !isdigit((unsigned char)s[-1])) &&
+			    strtol(s, NULL, 10) == v)
+				return 1;
+	}
+	return 0;
+}
+
+/* "1", "1, 3", "1 and 3", "#2": numbers and nothing else.  -1 out of range,
+ * -3 for a number that could mean two options (number_clashes). */
+static int
+numbers_only(const char *line, const struct poll *p, int by_place,
+    int *chosen)
 {
 	char *low = str_lower(xstrdup(line)), *t = str_trim(low), *save = NULL;
 	int n = 0;
@@ -98,6 +122,10 @@ numbers_only(const char *line, const struct poll *p, int *chosen)
 		v = strtol(w, &end, 10);
 		if (*end || end == w) {
 			n = 0;
+			break;
+		}
+		if (!by_place && number_clashes(v, p)) {
+			n = -3;
 			break;
 		}
 		if (v < 1 || v > (long)p->noptions) {
@@ -137,7 +165,7 @@ option_text(const char *line, const struct poll *p, int *chosen)
 /*
  * one_number - "1번이요!", "Actually 2 please": the one run of digits in
  * the line, when there is exactly one.  0 for none or several, -1 out of
- * range.
+ * range, -3 when it could mean two options.
  */
 static int
 one_number(const char *line, const struct poll *p, int *chosen)
@@ -155,6 +183,8 @@ one_number(const char *line, const struct poll *p, int *chosen)
 	if (runs != 1)
 		return 0;
 	v = strtol(d, NULL, 10);
+	if (number_clashes(v, p))
+		return -3;
 	if (v < 1 || v > (long)p->noptions)
 		return -1;
 	chosen[0] = (int)v - 1;
@@ -162,14 +192,18 @@ one_number(const char *line, const struct poll *p, int *chosen)
 }
 
 int
-poll_parse_choice(const char *line, const struct poll *p, int *chosen)
+poll_parse_choice(const char *line, const struct poll *p, int by_place,
+    int *chosen)
 {
-	int n = numbers_only(line, p, chosen);
+	int n = numbers_only(line, p, by_place, chosen), clash = n == -3;
 
-	if (n == 0)
+	/* "4 nights" is the option's text, though its 4 clashes */
+	if (n == 0 || n == -3)
 		n = option_text(line, p, chosen);
 	if (n == 0)
 		n = one_number(line, p, chosen);
+	if (n == 0 && clash)
+		n = -3;
 	if (n > 1 && !p->multiple)
 		return -2;
 	return n;
@@ -208,6 +242,20 @@ create_tx(struct db *db, void *ctx, char *err, size_t errlen)
 	return st;
 }
 
+/* 1 for "3" or " 12 ": digits and nothing else but spaces. */
+static int
+bare_number(const char *s)
+{
+	size_t digits = 0;
+
+	for (; *s; s++)
+		if (isdigit((unsigned char)*s))
+			digits++;
+		else if (*s != ' ')
+			return 0;
+	return digits > 0;
+}
+
 int
 poll_create(struct db *db, const struct list *l, const char *question,
     char *const *options, size_t n, int multiple, int64_t closes,
@@ -233,6 +281,17 @@ poll_create(struct db *db, const struct list *l, const char *question,
 		if (*options[i] == '\0' || !utf8_text_ok(options[i], 200, 0)) {
 			snprintf(err, errlen, "option %zu must be one line of UTF-8 "
 			    "text (1 to 200 bytes, no control characters)", i + 1);
+			buf_release(&opts);
+			return KITH_PERM;
+		}
+		/* a reply "1" names the first option: an option that is the
+		 * bare number of another place could never be told apart */
+		if (bare_number(options[i]) && strtol(options[i], NULL, 10) !=
+		    (long)i + 1) {
+			snprintf(err, errlen, "option %zu is the bare number '%s', "
+			    "but a number in a reply names an option by its place: "
+			    "give it a word ('%s nights') or list the numbers in "
+			    "order from 1", i + 1, options[i], options[i]);
 			buf_release(&opts);
 			return KITH_PERM;
 		}
@@ -266,11 +325,11 @@ choices_text(const int *c, int n)
 /* Why a vote is not counted; each is a block of poll-reason.txt. */
 enum refusal {
 	VOTE_OK, VOTE_NO_POLL, VOTE_NOT_MEMBER, VOTE_CLOSED, VOTE_ONE_ANSWER,
-	VOTE_NOT_OPTION, VOTE_UNCLEAR
+	VOTE_NOT_OPTION, VOTE_UNCLEAR, VOTE_AMBIGUOUS
 };
 static const char *const refusal_names[] = {
 	"", "no_poll", "not_member", "closed", "one_answer", "not_option",
-	"unclear"
+	"unclear", "ambiguous"
 };
 #define NREFUSALS (sizeof(refusal_names) / sizeof(refusal_names[0]))
 
@@ -343,8 +402,8 @@ vote_notice(const struct kith_config *cfg, struct db *db, const struct list *l,
 /* vote_check - may address vote text on poll p now?  chosen[], *k. */
 static enum refusal
 vote_check(struct db *db, const struct list *l, const struct poll *p,
-    const char *address, const char *text, int64_t now, int *chosen,
-    int *k)
+    const char *address, const char *text, int by_place, int64_t now,
+    int *chosen, int *k)
 {
 	struct member m;
 
@@ -354,9 +413,9 @@ vote_check(struct db *db, const struct list *l, const struct poll *p,
 	member_release(&m);
 	if (strcmp(p->state, "open") || (p->closes && now >= p->closes))
 		return VOTE_CLOSED;
-	*k = poll_parse_choice(text, p, chosen);
-	return *k == -2 ? VOTE_ONE_ANSWER : *k == -1 ? VOTE_NOT_OPTION :
-	    *k == 0 ? VOTE_UNCLEAR : VOTE_OK;
+	*k = poll_parse_choice(text, p, by_place, chosen);
+	return *k == -3 ? VOTE_AMBIGUOUS : *k == -2 ? VOTE_ONE_ANSWER :
+	    *k == -1 ? VOTE_NOT_OPTION : *k == 0 ? VOTE_UNCLEAR : VOTE_OK;
 }
 
 /* A "vote_refused" line in out: why, in the member's words. */
@@ -374,7 +433,7 @@ refused_line(const struct kith_config *cfg, struct db *db, const struct list *l,
 int
 poll_vote_check(const struct kith_config *cfg, struct db *db,
     const struct list *l, int64_t poll_id, const char *address,
-    const char *text, int64_t now, struct outcome *out)
+    const char *text, int by_place, int64_t now, struct outcome *out)
 {
 	struct poll p;
 	int chosen[POLL_MAX_OPTIONS], k;
@@ -386,7 +445,7 @@ poll_vote_check(const struct kith_config *cfg, struct db *db,
 		    out);
 		return -1;
 	}
-	r = vote_check(db, l, &p, address, text, now, chosen, &k);
+	r = vote_check(db, l, &p, address, text, by_place, now, chosen, &k);
 	if (r != VOTE_OK)
 		refused_line(cfg, db, l, address, &p, poll_id, r, out);
 	poll_release(&p);
@@ -466,8 +525,8 @@ vote_counted(const struct kith_config *cfg, struct db *db, const struct list *l,
 
 int
 poll_vote(const struct kith_config *cfg, struct db *db, const struct list *l,
-    int64_t poll_id, const char *address, const char *text, int64_t now,
-    struct outcome *answer, char *line, size_t n)
+    int64_t poll_id, const char *address, const char *text, int by_place,
+    int64_t now, struct outcome *answer, char *line, size_t n)
 {
 	struct poll p;
 	struct member m;
@@ -484,8 +543,8 @@ poll_vote(const struct kith_config *cfg, struct db *db, const struct list *l,
 			    VOTE_NO_POLL, answer);
 		return KITH_OK;
 	}
-	if ((r = vote_check(db, l, &p, address, text, now, chosen, &k)) !=
-	    VOTE_OK) {
+	if ((r = vote_check(db, l, &p, address, text, by_place, now, chosen,
+	    &k)) != VOTE_OK) {
 		snprintf(line, n, "poll: vote on %lld by '%s' refused: %s",
 		    (long long)p.id, address, refusal_names[r]);
 		st = vote_refused(cfg, db, l, &p, address, r, answer);
@@ -530,7 +589,7 @@ poll_handle_reply(const struct mail_ctx *c, const char *token,
 	free(payload);
 	/* the first line the member wrote: quotes and signature skipped */
 	vote = reply_line(m->text);
-	st = poll_vote(c->cfg, c->db, l, id, sender, vote, now_utc(), NULL,
+	st = poll_vote(c->cfg, c->db, l, id, sender, vote, 0, now_utc(), NULL,
 	    line, n);
 	free(vote);
 	return st;
@@ -877,10 +936,10 @@ cmd_vote(const struct mail_ctx *c, const char *address, const char *args,
 	}
 	end += strspn(end, " ");
 	if (dry)
-		return poll_vote_check(c->cfg, c->db, c->l, id, address, end, now,
-		    out) == 0 ? KITH_OK : KITH_PERM;
-	st = poll_vote(c->cfg, c->db, c->l, id, address, end, now, out, line,
-	    sizeof(line));
+		return poll_vote_check(c->cfg, c->db, c->l, id, address, end, 1,
+		    now, out) == 0 ? KITH_OK : KITH_PERM;
+	st = poll_vote(c->cfg, c->db, c->l, id, address, end, 1, now, out,
+	    line, sizeof(line));
 	log_info("%s", line);
 	return st;
 }
@@ -920,7 +979,8 @@ const struct template_schema poll_schema[] = {
 	    TF_INT("votes"), TF_INT("percent"), TF_INT("bar")))), 0 },
 	{ "poll-reason.txt", F(POLL_FIELDS, TF_BOOL("no_poll"),
 	    TF_BOOL("not_member"), TF_BOOL("closed"), TF_BOOL("one_answer"),
-	    TF_BOOL("not_option"), TF_BOOL("unclear")), 0 },
+	    TF_BOOL("not_option"), TF_BOOL("unclear"), TF_BOOL("ambiguous")),
+	    0 },
 };
 const size_t poll_nschema = sizeof(poll_schema) / sizeof(poll_schema[0]);
 

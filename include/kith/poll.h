@@ -45,9 +45,13 @@ int poll_get(struct db *db, int64_t id, struct poll *p);
  * stands in the line ("1번이요!", "Actually 2 please").  Fills chosen[]
  * (0-based, ascending, no repeats) and returns how many; 0 when it names
  * none (or several numbers stand in a sentence), -1 when a number is out
- * of range, -2 for several options on a single-choice poll.
+ * of range, -2 for several options on a single-choice poll.  Unless
+ * by_place (the command "vote ID N", whose N is a place), a number that
+ * could be one option's place and stands in another's text ("3" to
+ * "2 nights, 3 nights") is -3: the member is asked for the text.
  */
-int poll_parse_choice(const char *line, const struct poll *p, int *chosen);
+int poll_parse_choice(const char *line, const struct poll *p, int by_place,
+    int *chosen);
 
 /* Create and send to every member who gets mail (own transaction). */
 int poll_create(struct db *db, const struct list *l, const char *question,
@@ -56,7 +60,7 @@ int poll_create(struct db *db, const struct list *l, const char *question,
 
 /*
  * poll_vote - member votes with text (a reply's first own line, or the
- * arguments of "vote").  When answer is NULL the member is told by mail
+ * arguments of "vote": by_place, see poll_parse_choice).  When answer is NULL the member is told by mail
  * (poll-voted.txt; poll-refused.txt with the reason of poll-reason.txt:
  * not a member, closed, not understood and how to vote, at most once a
  * day).  Otherwise no mail is sent and one line for the caller's own
@@ -65,8 +69,8 @@ int poll_create(struct db *db, const struct list *l, const char *question,
  */
 int poll_vote(const struct kith_config *cfg, struct db *db,
     const struct list *l, int64_t poll_id, const char *address,
-    const char *text, int64_t now, struct outcome *answer, char *line,
-    size_t n);
+    const char *text, int by_place, int64_t now, struct outcome *answer,
+    char *line, size_t n);
 
 /*
  * poll_vote_check - 0 when address may vote text on poll_id of list l
@@ -75,7 +79,7 @@ int poll_vote(const struct kith_config *cfg, struct db *db,
  */
 int poll_vote_check(const struct kith_config *cfg, struct db *db,
     const struct list *l, int64_t poll_id, const char *address,
-    const char *text, int64_t now, struct outcome *out);
+    const char *text, int by_place, int64_t now, struct outcome *out);
 
 /*
  * poll_handle_reply - a reply m from sender to team-poll+TOKEN@ (the

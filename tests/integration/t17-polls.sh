@@ -115,4 +115,21 @@ at '2026-12-10 17:00:30' cron >/dev/null 2>&1
 wait $p1
 at '2026-12-10 17:01:30' cron >/dev/null 2>&1
 assert_ok '[ "$(sink_count)" = 4 ] && [ "$(count dave@example.org)" = 1 ] && $MT header "$(last dave@example.org)" Subject | grep -q "^Poll results: Which snacks?"' "at 18:00 in Prague cron closes it and sends the results once ($(sink_count))"
+
+# options that are numbers: a bare number out of its place is refused; a
+# reply's number that could be a place or another option's text is not
+# taken, and the member is asked for the text; "vote ID N" is a place
+err=$(kith poll create team --question 'Guests?' --option 0 --option 1 --option 2 2>&1); rc=$?
+assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "option 1 is the bare number '"'"'0'"'"'"' "an option '0' in first place is refused: $err"
+id3=$(kith poll create team --question 'How many nights?' --option '2 nights' --option '3 nights' --option '4 nights')
+kith deliver >/dev/null
+rt=$($MT header "$(last bob@example.org)" Reply-To | sed 's/.*<//; s/>.*//')
+rm -f "$SINK_DIR"/*
+reply bob@example.org "$rt" 3
+assert_ok '[ "$(votes $id3)" = "0 0 0" ] && $MT body "$(last bob@example.org)" | grep -q "could be an option.s place or a number in another option.s text"' "a reply '3' to '2 nights, 3 nights, 4 nights' counts nothing and asks for the text"
+reply bob@example.org "$rt" '3 nights'
+assert_ok '[ "$(votes $id3)" = "0 1 0" ]' "'3 nights' is the second option"
+printf 'Authentication-Results: mx.example.org; dkim=pass header.d=example.org\nFrom: alice@example.org\nTo: team-request@example.org\nSubject: x\nMessage-ID: <c9@x>\n\nvote %s 3\n' "$id3" > "$T/c9"
+post "$T/c9" team-request@example.org >/dev/null
+assert_ok '[ "$(votes $id3)" = "0 1 1" ]' "'vote ID 3' is the third option: a command's number is a place"
 finish

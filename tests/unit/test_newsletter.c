@@ -199,7 +199,7 @@ START_TEST(test_poll_choice)
 	p.options[2] = (char *)"Sunday";
 	p.noptions = 3;
 	p.multiple = choice_cases[_i].multiple;
-	n = poll_parse_choice(choice_cases[_i].line, &p, chosen);
+	n = poll_parse_choice(choice_cases[_i].line, &p, 0, chosen);
 	for (int i = 0; i < n; i++)
 		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%d",
 		    i ? "," : "", chosen[i] + 1);

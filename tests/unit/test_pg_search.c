@@ -232,7 +232,7 @@ START_TEST(test_forgotten_votes)
 		struct outcome o;
 
 		outcome_init(&o);
-		ck_assert_int_eq(poll_vote(&cfg, db, &l, poll, m, "1",
+		ck_assert_int_eq(poll_vote(&cfg, db, &l, poll, m, "1", 1,
 		    1796083300LL, &o, line, sizeof(line)), KITH_OK);
 		outcome_release(&o);
 		free(m);

@@ -47,27 +47,102 @@ static const struct {
 	{ "", 0, 0, "" },
 };
 
-START_TEST(test_choice)
+/*
+ * check_choice - line read on a poll of the given options (NULL ends
+ * them) names want_n options, want ("1,3", 1-based) when some.
+ */
+static void
+check_choice(const char *const *options, int multiple, const char *line,
+    int by_place, int want_n, const char *want)
 {
 	struct poll p;
 	int chosen[POLL_MAX_OPTIONS], n;
 	char got[64] = "";
 
 	memset(&p, 0, sizeof(p));
-	p.options[0] = (char *)"Friday";
-	p.options[1] = (char *)"Saturday";
-	p.options[2] = (char *)"Sunday";
-	p.options[3] = (char *)"Saturday evening";
-	p.noptions = 4;
-	p.multiple = choice_cases[_i].multiple;
-	n = poll_parse_choice(choice_cases[_i].line, &p, chosen);
+	while (options[p.noptions])
+		p.options[p.noptions] = (char *)options[p.noptions], p.noptions++;
+	p.multiple = multiple;
+	n = poll_parse_choice(line, &p, by_place, chosen);
 	for (int i = 0; i < n; i++)
 		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%d",
 		    i ? "," : "", chosen[i] + 1);
-	ck_assert_msg(n == choice_cases[_i].want_n && (n <= 0 ||
-	    !strcmp(got, choice_cases[_i].want)), "'%s': got %d '%s', want %d "
-	    "'%s'", choice_cases[_i].line, n, got, choice_cases[_i].want_n,
-	    choice_cases[_i].want);
+	ck_assert_msg(n == want_n && (n <= 0 || !strcmp(got, want)), "'%s': "
+	    "got %d '%s', want %d '%s'", line, n, got, want_n, want);
+}
+
+START_TEST(test_choice)
+{
+	static const char *const days[] = { "Friday", "Saturday", "Sunday",
+		"Saturday evening", NULL };
+
+	check_choice(days, choice_cases[_i].multiple, choice_cases[_i].line, 0,
+	    choice_cases[_i].want_n, choice_cases[_i].want);
+}
+END_TEST
+
+/*
+ * Options that hold numbers: a number in a reply that could be one
+ * option's place and another's text is not taken (-3: the member is
+ * asked for the option's text); a number no option holds is a place.
+ * The command "vote ID N" (by_place) says N is a place.
+ */
+static const struct {
+	const char *line;
+	int by_place, want_n;
+	const char *want;
+} numbered_cases[] = {
+	{ "1", 0, 1, "1" },		/* no option says 1: the first */
+	{ "2", 0, -3, "" },		/* place 2, or "2 nights"? */
+	{ "3", 0, -3, "" },
+	{ "4", 0, -3, "" },		/* "4 nights", not a place */
+	{ "5", 0, -1, "" },
+	{ "Actually 3 please", 0, -3, "" },
+	{ "1, 2", 0, -3, "" },
+	{ "3 nights", 0, 1, "2" },
+	{ "3 nights, thanks!", 0, 1, "2" },
+	{ "4 NIGHTS", 0, 1, "3" },
+	{ "maybe", 0, 0, "" },
+	{ "3", 1, 1, "3" },		/* vote ID 3: the third */
+	{ "1, 2", 1, 2, "1,2" },
+	{ "4", 1, -1, "" },
+};
+
+START_TEST(test_choice_numbered)
+{
+	static const char *const nights[] = { "2 nights", "3 nights",
+		"4 nights", NULL };
+
+	check_choice(nights, 1, numbered_cases[_i].line,
+	    numbered_cases[_i].by_place, numbered_cases[_i].want_n,
+	    numbered_cases[_i].want);
+}
+END_TEST
+
+/* An option that is a bare number other than its place is refused: no
+ * reply could tell "1" the place from "1" the text. */
+START_TEST(test_bare_number_options)
+{
+	char dir[256], err[256];
+	char *guests[] = { "0", "1", "2" }, *ordered[] = { "1", "2", "3+" };
+	struct db *db = unit_db(dir, sizeof(dir));
+	struct list l;
+	int64_t id = 0, sent = 0;
+
+	ck_assert_ptr_nonnull(db);
+	ck_assert_int_eq(list_create(db, "team@example.org",
+	    "alice@example.org", "Team", "", err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(list_find(db, "team", &l, err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(poll_create(db, &l, "Guests?", guests, 3, 0, 0,
+	    1796083200LL, &id, &sent, err, sizeof(err)), KITH_PERM);
+	ck_assert_ptr_nonnull(strstr(err, "option 1 is the bare number '0'"));
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM polls",
+	    ""), 0);
+	ck_assert_int_eq(poll_create(db, &l, "Guests?", ordered, 3, 0, 0,
+	    1796083200LL, &id, &sent, err, sizeof(err)), KITH_OK);
+	list_release(&l);
+	db_close(db);
+	unit_rmdir(dir);
 }
 END_TEST
 
@@ -129,7 +204,8 @@ START_TEST(test_vote)
 	    reply_line(vote_cases[_i].reply);
 	ck_assert_int_eq(db_begin(db), KITH_OK);
 	ck_assert_int_eq(poll_vote(&cfg, db, &l, id, vote_cases[_i].address,
-	    text, now_utc(), vote_cases[_i].by_command ? &answer : NULL, line,
+	    text, vote_cases[_i].by_command, now_utc(),
+	    vote_cases[_i].by_command ? &answer : NULL, line,
 	    sizeof(line)), KITH_OK);
 	ck_assert_int_eq(db_commit(db), KITH_OK);
 	{
@@ -175,6 +251,9 @@ poll_suite(void)
 
 	tcase_add_loop_test(tc, test_choice, 0,
 	    (int)(sizeof(choice_cases) / sizeof(choice_cases[0])));
+	tcase_add_loop_test(tc, test_choice_numbered, 0,
+	    (int)(sizeof(numbered_cases) / sizeof(numbered_cases[0])));
+	tcase_add_test(tc, test_bare_number_options);
 	tcase_add_loop_test(tc, test_vote, 0,
 	    (int)(sizeof(vote_cases) / sizeof(vote_cases[0])));
 	suite_add_tcase(s, tc);

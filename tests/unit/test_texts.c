@@ -479,6 +479,7 @@ START_TEST(test_translation_is_a_folder)
 	tv_bool(tv, "one_answer", 0);
 	tv_bool(tv, "not_option", 0);
 	tv_bool(tv, "unclear", 0);
+	tv_bool(tv, "ambiguous", 0);
 	cs = notice_text(db, &cfg, &team, "cs", "poll-reason.txt", tv);
 	en = notice_text(db, &cfg, &team, "en", "poll-reason.txt", tv);
 	ck_assert_ptr_nonnull(cs);
