@@ -1,6 +1,8 @@
 /* lists - list records and the per-list settings table. */
 #include "config.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +24,7 @@ enum value_kind { V_ENUM, V_INT, V_TEXT, V_TZ, V_TIME, V_RATE, V_DURATION,
 struct list_setting_def {
 	const char *key;
 	enum value_kind kind;
-	const char *allowed;	/* V_ENUM: "a|b|c" */
+	const char *allowed;	/* V_ENUM: "a|b|c"; V_INT: the largest */
 	const char *def;
 	const char *help;
 };
@@ -41,7 +43,7 @@ static const struct list_setting_def list_settings[] = {
 	  "joining: confirm by reply; open (no confirmation when the MTA "
 	  "vouches for the sender, see authserv_id); "
 	  "approve (confirmed, then a moderator accepts); invite only" },
-	{ "held_days", V_INT, NULL, "14",
+	{ "held_days", V_INT, "3660", "14",
 	  "days a held post waits for a moderator before it expires" },
 	{ "ban_notice", V_ENUM, "off|daily", "off",
 	  "banned senders get no mail at all (off), or at most one notice a "
@@ -58,7 +60,7 @@ static const struct list_setting_def list_settings[] = {
 	  "when digests go out, HH:MM in the list's time zone" },
 	{ "digest_weekday", V_ENUM, "mon|tue|wed|thu|fri|sat|sun", "mon",
 	  "the day weekly digests go out" },
-	{ "digest_max_kb", V_INT, NULL, "100",
+	{ "digest_max_kb", V_INT, "1048576", "100",
 	  "send a digest early once its posts reach this many KB; 0 never" },
 	{ "subject_prefix", V_TEXT, NULL, "",
 	  "text put before the subject, e.g. [team]; empty for none" },
@@ -71,7 +73,7 @@ static const struct list_setting_def list_settings[] = {
 	{ "dmarc_action", V_ENUM, "rewrite|wrap", "rewrite",
 	  "when From must not be the author's: rewrite From, or wrap the post "
 	  "as an attachment in a message from the list" },
-	{ "max_size", V_INT, NULL, "10485760",
+	{ "max_size", V_INT, "268435456", "10485760",
 	  "largest message in bytes to any of the list's addresses: a post "
 	  "over it gets a notice, other mail is bounced by the MTA; 0 for no "
 	  "limit (256 MB)" },
@@ -89,10 +91,10 @@ static const struct list_setting_def list_settings[] = {
 	{ "rate", V_RATE, NULL, "0",
 	  "most messages this list sends, e.g. 600/min (per s, min, h, day); "
 	  "0 for no limit beyond the site's [delivery] rate" },
-	{ "bounce_threshold", V_INT, NULL, "5",
+	{ "bounce_threshold", V_INT, "1000", "5",
 	  "bounce score (hard 1, soft 0.5) at which a member's delivery is "
 	  "disabled; 0 never disables" },
-	{ "bounce_window_days", V_INT, NULL, "30",
+	{ "bounce_window_days", V_INT, "3660", "30",
 	  "days a bounce counts towards the score" },
 	{ "thanks", V_ENUM, "on|off", "off",
 	  "the first digest of each month thanks last month's top contributors "
@@ -115,7 +117,7 @@ static const struct list_setting_def list_settings[] = {
 	{ "mime_filter_action", V_ENUM, "drop|reject|hold", "drop",
 	  "a filtered attachment: dropped (a short note in its place), the "
 	  "post refused with a notice, or held for the moderators" },
-	{ "max_attachment_kb", V_INT, NULL, "0",
+	{ "max_attachment_kb", V_INT, "1048576", "0",
 	  "an attachment over this many KB is filtered as above; 0 no limit" },
 	{ "html_only", V_ENUM, "pass|convert|reject", "pass",
 	  "a post with HTML and no plain text: passed as it is, given a "
@@ -380,14 +382,18 @@ list_setting(struct db *db, int64_t list_id, const char *key)
 int64_t
 list_setting_int(struct db *db, int64_t list_id, const char *key, int64_t def)
 {
+	const struct list_setting_def *d = setting_def(key);
 	char *v = list_setting(db, list_id, key), *end;
 	int64_t n;
 
 	if (v == NULL)
 		return def;
 	n = strtoll(v, &end, 10);
-	if (*v == '\0' || *end)
+	if (*v == '\0' || *end || n < 0)
 		n = def;
+	/* a value an older Kith stored past today's bound is read as it */
+	if (d && d->kind == V_INT && n > strtoll(d->allowed, NULL, 10))
+		n = strtoll(d->allowed, NULL, 10);
 	free(v);
 	return n;
 }
@@ -405,8 +411,12 @@ value_allowed(const struct list_setting_def *d, const char *value)
 			if (!strncmp(p, value, n) && (p[n] == '|' || p[n] == '\0'))
 				return n > 0;
 		return 0;
-	case V_INT:
-		return *value && strtoll(value, &end, 10) >= 0 && *end == '\0';
+	case V_INT:	/* 0 to the largest: days and sizes stay far from
+			 * overflowing when multiplied into seconds or bytes */
+		errno = 0;
+		return *value && isdigit((unsigned char)*value) &&
+		    strtoll(value, &end, 10) <= strtoll(d->allowed, NULL, 10) &&
+		    errno == 0 && *end == '\0';
 	case V_SPEC:	/* understood, and one line of text */
 	case V_TEXT:
 		if (d->kind == V_SPEC && !filter_setting_valid(d->key, value))
@@ -469,9 +479,13 @@ list_setting_set(struct db *db, int64_t list_id, const char *key,
 		return KITH_PERM;
 	}
 	if (!value_allowed(d, value)) {
+		char range[48];
+
+		snprintf(range, sizeof(range), "a whole number from 0 to %s",
+		    d->kind == V_INT ? d->allowed : "");
 		snprintf(err, errlen, "'%s' is not allowed for %s (%s)", value,
 		    key, d->kind == V_ENUM ? d->allowed : d->kind == V_INT ?
-		    "a whole number" : d->kind == V_TZ ? "a time zone such as "
+		    range : d->kind == V_TZ ? "a time zone such as "
 		    "Europe/Prague" : d->kind == V_TIME ? "HH:MM" :
 		    d->kind == V_SPEC ? "see 'kith list set --help'" :
 		    d->kind == V_LANG ? "a language code such as cs" :
@@ -499,9 +513,13 @@ list_settings_help(FILE *out)
 	for (size_t i = 0; i < NLIST_SETTINGS; i++) {
 		const struct list_setting_def *d = &list_settings[i];
 
-		fprintf(out, "  %-20s %s (%s; default '%s')\n", d->key, d->help,
-		    d->kind == V_ENUM ? d->allowed : d->kind == V_INT ?
-		    "number" : d->kind == V_TZ ? "time zone" : d->kind == V_TIME ?
-		    "HH:MM" : d->kind == V_LANG ? "language" : "text", d->def);
+		if (d->kind == V_INT)
+			fprintf(out, "  %-20s %s (0 to %s; default '%s')\n",
+			    d->key, d->help, d->allowed, d->def);
+		else
+			fprintf(out, "  %-20s %s (%s; default '%s')\n", d->key,
+			    d->help, d->kind == V_ENUM ? d->allowed : d->kind ==
+			    V_TZ ? "time zone" : d->kind == V_TIME ? "HH:MM" :
+			    d->kind == V_LANG ? "language" : "text", d->def);
 	}
 }

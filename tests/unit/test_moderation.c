@@ -103,6 +103,48 @@ START_TEST(test_expiry_at_now)
 }
 END_TEST
 
+/*
+ * A list's numbers have bounds: days and sizes are multiplied into seconds
+ * and bytes, and a held post's expiry at held_days 9223372036854775807
+ * overflowed.  What an older Kith stored past the bound is read as it.
+ */
+static const struct {
+	const char *key, *value;
+	int ok;
+} bounded[] = {
+	{ "held_days", "3660", 1 },
+	{ "held_days", "3661", 0 },
+	{ "held_days", "9223372036854775807", 0 },
+	{ "held_days", "-1", 0 },
+	{ "held_days", "+5", 0 },
+	{ "max_size", "99999999999999999999", 0 },
+	{ "max_size", "0", 1 },
+	{ "bounce_window_days", "100000", 0 },
+	{ "max_attachment_kb", "1048576", 1 },
+};
+
+START_TEST(test_numbers_bounded)
+{
+	char err[256] = "";
+	int st = list_setting_set(db, l.id, bounded[_i].key, bounded[_i].value,
+	    err, sizeof(err));
+
+	ck_assert_msg((st == KITH_OK) == bounded[_i].ok, "%s=%s: %d %s",
+	    bounded[_i].key, bounded[_i].value, st, err);
+	if (!bounded[_i].ok)
+		ck_assert_ptr_nonnull(strstr(err, "a whole number from 0 to"));
+}
+END_TEST
+
+START_TEST(test_old_value_read_bounded)
+{
+	ck_assert_int_eq(db_exec(db, "INSERT INTO list_settings(list_id, key, "
+	    "value) VALUES (?, 'held_days', '9223372036854775807')", "i", l.id),
+	    KITH_OK);
+	ck_assert_int_eq(list_setting_int(db, l.id, "held_days", 14), 3660);
+}
+END_TEST
+
 Suite *
 moderation_suite(void)
 {
@@ -112,6 +154,9 @@ moderation_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_decision_at_now);
 	tcase_add_test(tc, test_expiry_at_now);
+	tcase_add_loop_test(tc, test_numbers_bounded, 0,
+	    (int)(sizeof(bounded) / sizeof(bounded[0])));
+	tcase_add_test(tc, test_old_value_read_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }
