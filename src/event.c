@@ -143,6 +143,34 @@ over_already(const struct event *e, int64_t now, const char *nothing,
 	return -1;
 }
 
+/*
+ * 0 when e's answer deadline (if one was given) is ahead and not after
+ * the event's next start: a deadline already past, or after the event,
+ * would never bring the nudge it is set for.
+ */
+static int
+deadline_unusable(const struct event *e, const struct event_spec *s,
+    int64_t now, char *err, size_t errlen)
+{
+	int64_t next;
+	char when[32];
+
+	if (s->rsvp_by == NULL || *s->rsvp_by == '\0')
+		return 0;
+	local_time_strftime(e->tz, e->rsvp_by, "%Y-%m-%d %H:%M", when,
+	    sizeof(when));
+	next = event_next_occurrence(e, now);
+	if (e->rsvp_by <= now)
+		snprintf(err, errlen, "the answer deadline %s (%s) has passed",
+		    when, e->tz);
+	else if (next && e->rsvp_by > next)
+		snprintf(err, errlen, "the answer deadline %s (%s) is after the "
+		    "event starts", when, e->tz);
+	else
+		return 0;
+	return -1;
+}
+
 int
 event_create(const struct kith_config *cfg, struct db *db,
     const struct list *l, const struct event_spec *s, int64_t now,
@@ -163,7 +191,8 @@ event_create(const struct kith_config *cfg, struct db *db,
 	e.state = xstrdup("active");
 	e.created = now;
 	if (event_apply_spec(&e, s, 1, err, errlen) < 0 ||
-	    over_already(&e, now, "nobody was invited", err, errlen) < 0) {
+	    over_already(&e, now, "nobody was invited", err, errlen) < 0 ||
+	    deadline_unusable(&e, s, now, err, errlen) < 0) {
 		event_release(&e);
 		return KITH_PERM;
 	}
@@ -224,7 +253,8 @@ event_update(const struct kith_config *cfg, struct db *db, int64_t id,
 	/* a new time must leave something ahead; a new text may not */
 	if (event_apply_spec(&e, s, 0, err, errlen) < 0 ||
 	    ((s->start || s->end || s->duration > 0 || s->rrule || s->tz) &&
-	    over_already(&e, now, "nothing was changed", err, errlen) < 0)) {
+	    over_already(&e, now, "nothing was changed", err, errlen) < 0) ||
+	    deadline_unusable(&e, s, now, err, errlen) < 0) {
 		event_release(&e);
 		list_release(&l);
 		return KITH_PERM;

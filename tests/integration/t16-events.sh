@@ -48,6 +48,8 @@ assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "not a time zone"' "an
 err=$(kith event create team --title x --start "2026-12-04 18:00" --duration 1h --tz UTC --rrule 'FREQ=SOMETIMES' 2>&1); rc=$?
 assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "not a recurrence rule"' "a bad RRULE is refused: $err"
 q=$(kith queue --json | wc -c)
+err=$(kith event create team --title x --start "2027-02-01 18:00" --duration 1h --tz UTC --rsvp-by 2026-05-01 2>&1); rc=$?
+assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "the answer deadline 2026-05-01 23:59 (UTC) has passed" && [ "$(kith queue --json | wc -c)" = "$q" ]' "an answer deadline already past is refused, nobody invited: $err"
 err=$(kith event create team --title x --start "2025-12-04 18:00" --duration 1h --tz UTC 2>&1); rc=$?
 assert_ok '[ $rc = 65 ] && [ "$(printf "%s\n" "$err" | wc -l)" = 1 ] && printf "%s\n" "$err" | grep -q "would be over already: it ended 2025-12-04 19:00 (UTC); nobody was invited" && [ "$(kith queue --json | wc -c)" = "$q" ]' "an event already over (a year typed wrong) is refused in one line and nobody is invited: $err"
 rm -f "$SINK_DIR"/*

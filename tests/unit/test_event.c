@@ -621,6 +621,44 @@ START_TEST(test_over_refused)
 }
 END_TEST
 
+/* An answer deadline already past, or after the event starts, would never
+ * bring its nudge: refused, nobody invited. */
+static const struct {
+	const char *rsvp_by, *why;
+} deadline_cases[] = {
+	{ "2026-11-15", "has passed" },
+	{ "2026-12-25", "is after the event starts" },
+	{ "2026-12-20 10:30", "is after the event starts" },
+	{ "2026-12-15", NULL },
+	{ "2026-12-20 09:00", NULL },
+};
+
+START_TEST(test_deadline_refused)
+{
+	struct event_spec s;
+	char err[256] = "";
+	int64_t id = 0, invited = 0;
+	int st;
+
+	memset(&s, 0, sizeof(s));
+	s.title = "x";
+	s.start = START;
+	s.duration = 3600;
+	s.capacity = -1;
+	s.rsvp_by = deadline_cases[_i].rsvp_by;
+	st = event_create(&cfg, db, &l, &s, NOW, &id, &invited, err, sizeof(err));
+	if (deadline_cases[_i].why == NULL) {
+		ck_assert_msg(st == KITH_OK, "%s: %s", s.rsvp_by, err);
+		return;
+	}
+	ck_assert_int_eq(st, KITH_PERM);
+	ck_assert_msg(strstr(err, deadline_cases[_i].why) != NULL, "%s: %s",
+	    s.rsvp_by, err);
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM events",
+	    ""), 0);
+}
+END_TEST
+
 /* Moving an event into the past is refused and changes nothing; a new
  * text for an event that is over is still taken. */
 START_TEST(test_update_over_refused)
@@ -1140,6 +1178,8 @@ event_suite(void)
 	tcase_add_loop_test(tc, test_over_refused, 0,
 	    (int)(sizeof(over_cases) / sizeof(over_cases[0])));
 	tcase_add_test(tc, test_update_over_refused);
+	tcase_add_loop_test(tc, test_deadline_refused, 0,
+	    (int)(sizeof(deadline_cases) / sizeof(deadline_cases[0])));
 	tcase_add_test(tc, test_organizer);
 	tcase_add_loop_test(tc, test_reply_token, 0,
 	    (int)(sizeof(token_cases) / sizeof(token_cases[0])));
