@@ -575,6 +575,23 @@ START_TEST(test_create_spec)
 }
 END_TEST
 
+/* An hour-long event "x" at start (an update's spec when start is NULL:
+ * nothing given but "capacity unchanged"). */
+static void
+spec_x(struct event_spec *s, const char *start, const char *rrule,
+    const char *rsvp_by)
+{
+	memset(s, 0, sizeof(*s));
+	s->capacity = -1;
+	if (start == NULL)
+		return;
+	s->title = "x";
+	s->start = start;
+	s->rrule = rrule;
+	s->rsvp_by = rsvp_by;
+	s->duration = 3600;
+}
+
 /*
  * An event already over is not made: its invitation would reach every
  * member.  One that is under way, or a series with a Sunday ahead, is.
@@ -601,12 +618,7 @@ START_TEST(test_over_refused)
 	int64_t id = 0, invited = 0;
 	int st;
 
-	memset(&s, 0, sizeof(s));
-	s.title = "x";
-	s.start = over_cases[_i].start;
-	s.rrule = over_cases[_i].rrule;
-	s.duration = 3600;
-	s.capacity = -1;
+	spec_x(&s, over_cases[_i].start, over_cases[_i].rrule, NULL);
 	st = event_create(&cfg, db, &l, &s, NOW, &id, &invited, err, sizeof(err));
 	ck_assert_msg((st == KITH_OK) == over_cases[_i].ok, "%s: status %d (%s)",
 	    over_cases[_i].what, st, err);
@@ -640,12 +652,7 @@ START_TEST(test_deadline_refused)
 	int64_t id = 0, invited = 0;
 	int st;
 
-	memset(&s, 0, sizeof(s));
-	s.title = "x";
-	s.start = START;
-	s.duration = 3600;
-	s.capacity = -1;
-	s.rsvp_by = deadline_cases[_i].rsvp_by;
+	spec_x(&s, START, NULL, deadline_cases[_i].rsvp_by);
 	st = event_create(&cfg, db, &l, &s, NOW, &id, &invited, err, sizeof(err));
 	if (deadline_cases[_i].why == NULL) {
 		ck_assert_msg(st == KITH_OK, "%s: %s", s.rsvp_by, err);
@@ -668,16 +675,11 @@ START_TEST(test_update_over_refused)
 	char err[256] = "";
 	int64_t id = 0, n = 0, queued;
 
-	memset(&s, 0, sizeof(s));
-	s.title = "x";
-	s.start = START;
-	s.duration = 3600;
-	s.capacity = -1;
+	spec_x(&s, START, NULL, NULL);
 	ck_assert_int_eq(event_create(&cfg, db, &l, &s, NOW, &id, &n, err,
 	    sizeof(err)), KITH_OK);
 	queued = db_int(db, -1, NULL, "SELECT count(*) FROM outbox", "");
-	memset(&s, 0, sizeof(s));
-	s.capacity = -1;
+	spec_x(&s, NULL, NULL, NULL);
 	s.start = "2026-11-01 10:00";
 	ck_assert_int_eq(event_update(&cfg, db, id, &s, NOW, &n, err,
 	    sizeof(err)), KITH_PERM);
@@ -688,8 +690,7 @@ START_TEST(test_update_over_refused)
 	event_release(&e);
 	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM outbox", ""),
 	    queued);
-	memset(&s, 0, sizeof(s));
-	s.capacity = -1;
+	spec_x(&s, NULL, NULL, NULL);
 	s.location = "The hut";
 	ck_assert_int_eq(event_update(&cfg, db, id, &s, NOW + 60 * 86400, &n,
 	    err, sizeof(err)), KITH_OK);
@@ -717,12 +718,7 @@ START_TEST(test_next_occurrence)
 	char err[256], got[32] = "";
 	int64_t id, invited, t;
 
-	memset(&s, 0, sizeof(s));
-	s.title = "x";
-	s.start = next_cases[_i].start;
-	s.rrule = next_cases[_i].rrule;
-	s.duration = 3600;
-	s.capacity = -1;
+	spec_x(&s, next_cases[_i].start, next_cases[_i].rrule, NULL);
 	ck_assert_int_eq(event_create(&cfg, db, &l, &s, NOW, &id, &invited, err,
 	    sizeof(err)), KITH_OK);
 	ck_assert_int_eq(event_get(db, id, &e), KITH_OK);
