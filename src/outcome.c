@@ -32,7 +32,8 @@ static const struct template_field item_fields[] = {
 	TF_BOOL("approval_refused"), TF_BOOL("invitation_declined"),
 	TF_BOOL("cancelled"),
 	/* settings */
-	TF_BOOL("you_not_member"), TF_BOOL("set_usage"), TF_BOOL("mail_on"),
+	TF_BOOL("you_not_member"), TF_BOOL("set_usage"), TF_BOOL("nomail_past"),
+	TF_BOOL("mail_on"),
 	TF_BOOL("set_not_member"), TF_BOOL("nomail_until"), TF_BOOL("nomail"),
 	TF_BOOL("digest_plain"), TF_BOOL("digest_mime"), TF_BOOL("delivery"),
 	TF_BOOL("thanks_on"), TF_BOOL("thanks_off"),

@@ -482,12 +482,12 @@ cmd_set(const struct mail_ctx *c, struct reply *r, const struct command *cmd,
 {
 	const char *a = cmd->args;
 	char code[NOTICE_LANG_LEN];
+	int64_t until = strncmp(a, "nomail until ", 13) ? 0 : parse_date(a + 13);
 	int ok = !strcmp(a, "mail") || !strcmp(a, "nomail") ||
 	    !strcmp(a, "digest daily") || !strcmp(a, "digest weekly") ||
 	    !strcmp(a, "digest off") || !strcmp(a, "digest plain") ||
 	    !strcmp(a, "digest mime") || !strcmp(a, "thanks on") ||
-	    !strcmp(a, "thanks off") || (!strncmp(a, "nomail until ", 13) &&
-	    parse_date(a + 13) > 0);
+	    !strcmp(a, "thanks off") || until > 0;
 
 	if (!member)
 		outcome_add(&r->out, "you_not_member");
@@ -510,7 +510,10 @@ cmd_set(const struct mail_ctx *c, struct reply *r, const struct command *cmd,
 			tv_str(line, "languages", all);
 			free(all);
 		}
-	} else if (!ok)
+	} else if (until > 0 && until <= now_utc())
+		/* a year typed wrong: "until" a day gone changes nothing */
+		tv_str(outcome_add(&r->out, "nomail_past"), "day", a + 13);
+	else if (!ok)
 		outcome_add(&r->out, "set_usage");
 	else {
 		buf_addf(&r->own, "set %s\n", a);

@@ -164,6 +164,11 @@ assert_ok '[ "$($MT header "$w" Subject)" = "Welcome to Ομάδα Κεφαλο�
 assert_ok '$MT header "$w" From | grep -q "^Ομάδα Κεφαλονιάς <omada-owner@example.org>$"' "and in the From display name"
 assert_ok 'grep -q "^Subject: =?UTF-8?B?" "$w"' "encoded with RFC 2047 on the wire"
 
+# 11b. 'set nomail until' a day gone (a year typed wrong) changes nothing
+# and says so; the preference page refuses the same (t30)
+send dora@example.net team-request@example.org "" "set nomail until 2019-06-01"
+assert_ok '$MT body "$(last dora@example.net)" | grep -q "Not done: 2019-06-01 has passed" && [ "$(db "SELECT mode FROM members WHERE address='"'"'dora@example.net'"'"'")" != nomail ] && [ "$(db "SELECT count(*) FROM pending WHERE address='"'"'dora@example.net'"'"' AND commands LIKE '"'"'%nomail%'"'"'")" = 0 ]' "'set nomail until' a day gone: not done, told why, nothing waits for a confirmation"
+
 # 12. Time: 'set nomail until' ends by itself; daily owner summaries.
 db "UPDATE members SET mode='nomail', nomail_until=$(epoch)+86400 WHERE address='dora@example.net'"
 clock_add 2d
