@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,13 +356,16 @@ cmd_get(const struct mail_ctx *c, struct reply *r, const char *args,
     int member)
 {
 	char *pub = list_setting(c->db, c->l->id, "archive"), *end;
-	long long num = strtoll(args, &end, 10);
+	long long num;
 	int st;
 	int64_t id;
 
+	/* "get 99999999999999999999" is no post number, not the largest */
+	errno = 0;
+	num = strtoll(args, &end, 10);
 	if (!member && strcmp(pub, "public"))
 		outcome_add(&r->out, "members_only");
-	else if (*args == '\0' || *end || num <= 0)
+	else if (*args == '\0' || *end || num <= 0 || errno == ERANGE)
 		outcome_add(&r->out, "get_usage");
 	else if ((id = db_int(c->db, 0, &st, "SELECT id FROM posts WHERE "
 	    "list_id=? AND num=? AND archived<>0", "ii", c->l->id,

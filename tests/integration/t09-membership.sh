@@ -87,6 +87,8 @@ r=$(last bob@example.org)
 assert_ok '$MT body "$r" | grep -q "Posting: members. Joining: confirm."' "HTML-only request: info answered"
 assert_ok '$MT body "$r" | grep -q "#1 .*hello all"' "index lists post #1"
 assert_ok '[ "$($MT attached "$r")" = "hello all" ]' "get 1 attaches the post"
+send bob@example.org team-request@example.org "" "get 99999999999999999999"
+assert_ok '$MT body "$(last bob@example.org)" | grep -q "Not done: .get. needs a post number" && ! $MT body "$(last bob@example.org)" | grep -q "9223372036854775807"' "get with a number past 64 bits: how to ask, not 'no post #9223372036854775807'"
 send bob@example.org team-request@example.org "frobnicate" "please"
 assert_ok '$MT body "$(last bob@example.org)" | grep -q "No command was found" && $MT body "$(last bob@example.org)" | grep -q "set digest daily"' "no command: help, not silence"
 
