@@ -158,6 +158,21 @@ frame_load(const struct kith_config *cfg, struct db *db, const struct list *l,
 	return b.data ? buf_detach(&b, NULL) : xstrdup("");
 }
 
+/* -1 with err when body (the text or the HTML) is empty or not UTF-8. */
+static int
+body_problem(const char *what, const char *body, char *err, size_t errlen)
+{
+	if (body[strspn(body, " \t\r\n")] == '\0')
+		snprintf(err, errlen, "the %s is empty", what);
+	else if (!utf8_text_ok(body, NEWSLETTER_MAX_BYTES, 1))
+		snprintf(err, errlen, "the %s must be UTF-8 text without control "
+		    "characters, at most %d bytes (a file in Latin-1: iconv -f "
+		    "latin1 -t utf-8)", what, NEWSLETTER_MAX_BYTES);
+	else
+		return 0;
+	return -1;
+}
+
 int
 newsletter_create(const struct kith_config *cfg, struct db *db,
     const struct list *l, const struct newsletter_draft *d, int64_t now,
@@ -182,6 +197,11 @@ newsletter_create(const struct kith_config *cfg, struct db *db,
 		    "text (1 to 500 bytes, no control characters)");
 		return KITH_PERM;
 	}
+	/* every member gets them as UTF-8: a Latin-1 file or an empty one
+	 * is the organiser's slip, told before anything is stored */
+	if (body_problem("text", d->text, err, errlen) < 0 ||
+	    (d->html && body_problem("HTML", d->html, err, errlen) < 0))
+		return KITH_PERM;
 	path = xasprintf("newsletter/%s.txt", tname);
 	tmpl = frame_load(cfg, db, l, path, err, errlen);
 	free(path);

@@ -40,6 +40,9 @@ struct campaign {
 
 void campaign_release(struct campaign *c);
 
+/* The largest text or HTML of a campaign. */
+#define NEWSLETTER_MAX_BYTES 4194304
+
 struct newsletter_draft {
 	const char *subject;
 	const char *text;

@@ -39,6 +39,15 @@ for bad in "$(printf 'News\007')" "$(printf 'Caf\351 news')"; do
 	err=$(kith newsletter create team --subject "$bad" --text "$T/body.txt" 2>&1); rc=$?
 	assert_ok '[ $rc = 65 ] && [ "$(printf "%s\n" "$err" | wc -l)" = 1 ] && printf "%s\n" "$err" | grep -q "subject must be one line of UTF-8 text"' "a subject that is not one line of text is refused (exit $rc): $err"
 done
+# the text every member reads: UTF-8, and not empty (a Latin-1 file went
+# out as bytes no reader could show; an empty one as a blank mail)
+printf 'Caf\351 ce soir\n' > "$T/latin1.txt"
+: > "$T/empty.txt"
+printf '<p>Caf\351</p>\n' > "$T/latin1.html"
+for args in "--text $T/latin1.txt" "--text $T/empty.txt" "--text $T/body.txt --html $T/latin1.html"; do
+	err=$(kith newsletter create team --subject s $args 2>&1); rc=$?
+	assert_ok '[ $rc = 65 ] && [ "$(printf "%s\n" "$err" | wc -l)" = 1 ] && printf "%s\n" "$err" | grep -q -E "is empty|must be UTF-8 text"' "a newsletter body in Latin-1 or empty is refused (exit $rc): $err"
+done
 assert_ok '[ "$(kith newsletter ls team | wc -l)" = "$drafts" ]' "and no draft was made of them"
 assert_ok 'kith newsletter ls team | grep -q "^$id  *draft .*Spring news"' "ls shows the draft"
 assert_ok 'kith newsletter show $id | grep -q "The garden opens" && kith newsletter show $id | grep -q "Unsubscribe"' "show has the body inside the template"

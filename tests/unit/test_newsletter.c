@@ -223,6 +223,22 @@ START_TEST(test_duration)
 }
 END_TEST
 
+/* The site in dir (its configuration) and its list team@example.org. */
+static void
+team_site(struct db *db, const char *dir, struct kith_config *cfg,
+    struct list *l)
+{
+	char err[256];
+
+	ck_assert_ptr_nonnull(db);
+	setenv("KITH_HOME", dir, 1);
+	ck_assert_int_eq(config_load(cfg, "/dev/null", err, sizeof(err)), 0);
+	unsetenv("KITH_HOME");
+	ck_assert_int_eq(list_create(db, "team@example.org", "alice@example.org",
+	    "Team", NULL, err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(list_find(db, "team", l, err, sizeof(err)), KITH_OK);
+}
+
 /*
  * A campaign is created and cancelled at the times its caller gives, not
  * at the machine's: created at T, cancelled an hour later, whatever the
@@ -239,13 +255,7 @@ START_TEST(test_campaign_clock)
 	struct db *db = unit_db(dir, sizeof(dir));
 	int64_t id, dropped;
 
-	ck_assert_ptr_nonnull(db);
-	setenv("KITH_HOME", dir, 1);
-	ck_assert_int_eq(config_load(&cfg, "/dev/null", err, sizeof(err)), 0);
-	unsetenv("KITH_HOME");
-	ck_assert_int_eq(list_create(db, "team@example.org", "alice@example.org",
-	    "Team", NULL, err, sizeof(err)), KITH_OK);
-	ck_assert_int_eq(list_find(db, "team", &l, err, sizeof(err)), KITH_OK);
+	team_site(db, dir, &cfg, &l);
 	ck_assert_int_eq(newsletter_create(&cfg, db, &l, &d, t, &id, err,
 	    sizeof(err)), KITH_OK);
 	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT created FROM campaigns "
@@ -260,6 +270,49 @@ START_TEST(test_campaign_clock)
 	    sizeof(err)), KITH_PERM);
 	ck_assert_int_eq(db_int(db, 0, NULL, "SELECT finished FROM campaigns "
 	    "WHERE id=?", "i", id), t + 3600);
+	list_release(&l);
+	db_close(db);
+	config_release(&cfg);
+	unit_rmdir(dir);
+}
+END_TEST
+
+/* A body every member gets as UTF-8: empty or not UTF-8 is refused, and
+ * no draft is stored. */
+static const struct {
+	const char *text, *html, *why;
+} bodies[] = {
+	{ "Caf\xe9 ce soir\n", NULL, "must be UTF-8 text" },
+	{ "", NULL, "is empty" },
+	{ " \r\n\t\n", NULL, "is empty" },
+	{ "ok\n", "<p>Caf\xe9</p>", "the HTML must be UTF-8" },
+	{ "ok\n", "\n", "the HTML is empty" },
+	{ "Caf\xc3\xa9 ce soir\n", "<p>Caf\xc3\xa9</p>", NULL },
+};
+
+START_TEST(test_body_refused)
+{
+	struct newsletter_draft d = { "News", bodies[_i].text, bodies[_i].html,
+	    NULL, NULL };
+	struct kith_config cfg;
+	struct list l;
+	char dir[256], err[256] = "";
+	struct db *db = unit_db(dir, sizeof(dir));
+	int64_t id = 0;
+	int st;
+
+	team_site(db, dir, &cfg, &l);
+	st = newsletter_create(&cfg, db, &l, &d, 1796083200LL, &id, err,
+	    sizeof(err));
+	if (bodies[_i].why == NULL)
+		ck_assert_msg(st == KITH_OK, "%d: %s", _i, err);
+	else {
+		ck_assert_int_eq(st, KITH_PERM);
+		ck_assert_msg(strstr(err, bodies[_i].why) != NULL, "%d: %s", _i,
+		    err);
+		ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM "
+		    "campaigns", ""), 0);
+	}
 	list_release(&l);
 	db_close(db);
 	config_release(&cfg);
@@ -284,6 +337,8 @@ newsletter_suite(void)
 	    sizeof(choice_cases) / sizeof(choice_cases[0]));
 	tcase_add_test(tc, test_duration);
 	tcase_add_test(tc, test_campaign_clock);
+	tcase_add_loop_test(tc, test_body_refused, 0,
+	    (int)(sizeof(bodies) / sizeof(bodies[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
