@@ -280,6 +280,20 @@ member_accept_cmd(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* A list keeps an owner: the only one is neither removed nor demoted. */
+static void
+keep_an_owner(struct cli *c, const struct list *l, const char *address)
+{
+	int sole = member_sole_owner(c->db, l->id, address);
+
+	if (sole < 0)
+		die(EX_TEMPFAIL_, "nothing was changed: " DB_BUSY_TEXT);
+	if (sole)
+		die(EX_DATAERR_, "%s is the only owner of %s; make another owner "
+		    "first ('kith member role %s ADDRESS owner')", address,
+		    l->address, l->local);
+}
+
 static int
 member_rm_cmd(struct cli *c, int argc, char **argv)
 {
@@ -292,6 +306,7 @@ member_rm_cmd(struct cli *c, int argc, char **argv)
 	cli_parse(&sub, argc, argv);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
+	keep_an_owner(c, &l, argv[1]);
 	x = (struct member_tx){ { &c->cfg, c->db, NULL, &l, NULL, NULL }, &m,
 	    argv[1], NULL, NULL, NULL, now_utc(), MEMBER_ERROR };
 	r = db_tx(c->db, rm_tx, &x, NULL, 0) == KITH_OK ? MEMBER_REMOVED :
@@ -347,8 +362,11 @@ member_change_cmd(struct cli *c, int argc, char **argv)
 	v = argv[2];
 	cli_open(c);
 	cli_list(c, argv[0], &l);
-	if (!strcmp(what, "role"))
+	if (!strcmp(what, "role")) {
+		if (strcmp(v, "owner"))
+			keep_an_owner(c, &l, addr);
 		st = member_set_role(c->db, l.id, addr, v);
+	}
 	else if (!strcmp(what, "moderate"))
 		st = strcmp(v, "on") && strcmp(v, "off") ? KITH_PERM :
 		    member_set_moderated(c->db, l.id, addr, !strcmp(v, "on"));

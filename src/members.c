@@ -233,6 +233,21 @@ member_lang(struct db *db, int64_t list_id, const char *address)
 	return lang ? lang : xstrdup("");
 }
 
+int
+member_sole_owner(struct db *db, int64_t list_id, const char *address)
+{
+	char *addr = address_normalize(address);
+	int st;
+	int64_t n;
+
+	if (addr == NULL)
+		return 0;
+	n = db_int(db, 0, &st, "SELECT count(*) = 1 AND max(address) = ? FROM "
+	    "members WHERE list_id=? AND role='owner'", "ti", addr, list_id);
+	free(addr);
+	return st != KITH_OK ? -1 : n == 1;
+}
+
 struct db_stmt *
 member_staff(struct db *db, int64_t list_id)
 {

@@ -64,6 +64,10 @@ int member_set_lang(struct db *db, int64_t list_id, const char *address,
 /* member_lang - the member's own language, "" when none or not a member;
  * caller frees. */
 char *member_lang(struct db *db, int64_t list_id, const char *address);
+/* 1 when address is the list's only owner (a list without one has nobody
+ * to approve, moderate or hear of it), 0 when not, -1 on error. */
+int member_sole_owner(struct db *db, int64_t list_id, const char *address);
+
 /* member_staff - the list's owners and moderators as rows (id, address),
  * prepared and bound: step it, then db_finalize; NULL when the database
  * fails (logged). */

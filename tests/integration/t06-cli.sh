@@ -66,6 +66,7 @@ assert_ok '[ "$(code kith member add team "bad address")" = 65 ]' "member add of
 assert_ok 'kith member add team ann@example.org | grep -q "already a member"' "member add twice says so"
 assert_ok '[ "$(code kith member rm team nobody@example.org)" = 67 ]' "member rm of a non-member: exit 67"
 assert_ok '[ "$(code kith member rm team ann@example.org)" = 0 ] && kith member ls team > "$T/ls" && ! grep -q ann@ "$T/ls"' "member rm"
+assert_ok '[ "$(code kith member rm team own@example.org)" = 65 ] && grep -q "own@example.org is the only owner of team@example.org" "$T/err" && [ "$(code kith member role team OWN@example.org moderator)" = 65 ] && kith member ls team | grep -q "^own@example.org  *owner"' "the list's only owner is neither removed nor demoted: exit 65, still the owner"
 kith list ls --json > "$T/lists.json"
 assert_ok '$PY -c "import json,sys; l=json.load(open(sys.argv[1])); sys.exit(0 if [x[\"address\"] for x in l]==[\"copy@example.org\",\"team@example.org\"] else 1)" "$T/lists.json"' "list ls --json"
 

@@ -315,6 +315,35 @@ START_TEST(test_confirm)
 }
 END_TEST
 
+/* The list's only owner is known as such, in any case of the address; a
+ * second owner, or a moderator, makes nobody the only one. */
+START_TEST(test_sole_owner)
+{
+	char dir[256], err[256];
+	struct db *db = unit_db(dir, sizeof(dir));
+	struct list l;
+
+	ck_assert_ptr_nonnull(db);
+	ck_assert_int_eq(list_create(db, "team@example.org",
+	    "alice@example.org", "Team", "", err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(list_find(db, "team", &l, err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(member_sole_owner(db, l.id, "ALICE@example.org"), 1);
+	ck_assert_int_eq(member_sole_owner(db, l.id, "bob@example.org"), 0);
+	ck_assert_int_eq(member_add(db, l.id, "bob@example.org", "Bob"),
+	    MEMBER_ADDED);
+	ck_assert_int_eq(member_set_role(db, l.id, "bob@example.org",
+	    "moderator"), KITH_OK);
+	ck_assert_int_eq(member_sole_owner(db, l.id, "alice@example.org"), 1);
+	ck_assert_int_eq(member_set_role(db, l.id, "bob@example.org", "owner"),
+	    KITH_OK);
+	ck_assert_int_eq(member_sole_owner(db, l.id, "alice@example.org"), 0);
+	ck_assert_int_eq(member_sole_owner(db, l.id, "bob@example.org"), 0);
+	list_release(&l);
+	db_close(db);
+	unit_rmdir(dir);
+}
+END_TEST
+
 /*
  * Every row that names a member is found by an index when the member
  * leaves: sqlite checks each foreign key to members(id) on the delete
@@ -545,6 +574,7 @@ membership_suite(void)
 	tc = tcase_create("confirmations");
 	tcase_add_loop_test(tc, test_confirm, 0,
 	    (int)(sizeof(confirm_cases) / sizeof(confirm_cases[0])));
+	tcase_add_test(tc, test_sole_owner);
 	tcase_add_test(tc, test_member_refs_indexed);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("leaves");
