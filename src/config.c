@@ -314,9 +314,15 @@ config_load(struct kith_config *cfg, const char *explicit_path, char *err,
 		    "'host=/run/postgresql dbname=kith'");
 		return -1;
 	}
-	if (*cfg->web_base_url && strncmp(cfg->web_base_url, "https://", 8)) {
-		snprintf(err, errlen, "[site] web_base_url must start with "
-		    "https:// (one-click unsubscribe needs HTTPS)");
+	if (*cfg->web_base_url && !web_url_ok(cfg->web_base_url, 1)) {
+		snprintf(err, errlen, "[site] web_base_url must be an https:// "
+		    "address without spaces or quotes (one-click unsubscribe "
+		    "needs HTTPS)");
+		return -1;
+	}
+	if (*cfg->archive_url && !web_url_ok(cfg->archive_url, 0)) {
+		snprintf(err, errlen, "[site] archive_url must be an http:// or "
+		    "https:// address without spaces or quotes");
 		return -1;
 	}
 	return 0;

@@ -560,19 +560,6 @@ texts_load(struct db *db, const struct kith_config *cfg, const struct list *l,
 	return 0;
 }
 
-/* The archive's address for l: its own setting, else the site's. */
-static char *
-archive_of(struct db *db, const struct kith_config *cfg, const struct list *l)
-{
-	char *url = list_setting(db, l->id, "archive_url");
-
-	if (url && *url == '\0' && *cfg->archive_url) {
-		free(url);
-		url = xasprintf("%s/%s/", cfg->archive_url, l->local);
-	}
-	return url ? url : xstrdup("");
-}
-
 /*
  * values_with - the values a footer sees: the list's, and a member's
  * when given; archive_url and the member's unsubscribe links when the
@@ -586,7 +573,7 @@ values_with(struct db *db, const struct kith_config *cfg,
 {
 	struct tvars *tv = tv_new();
 	const char *at = strchr(l->address, '@');
-	char *archive = archive_url ? NULL : archive_of(db, cfg, l);
+	char *archive = archive_url ? NULL : list_archive_url(db, cfg, l);
 	char *mailto = NULL, *url = NULL, *prefs = NULL;
 	int links = 0;
 
@@ -915,7 +902,7 @@ personalise(struct footer_cache *fc, const struct kith_config *cfg,
 		weblink_list_unsubscribe(cfg, k, m->unsubscribe, member_id,
 		    rcpt, &mailto, &url);
 	if (fc->archive == NULL)
-		fc->archive = archive_of(fc->db, cfg, &fc->l);
+		fc->archive = list_archive_url(fc->db, cfg, &fc->l);
 	if (fc->t.per_member) {
 		char *name = member_name(fc, member_id);
 		struct tvars *tv = values_with(fc->db, cfg, k, &fc->l,

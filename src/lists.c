@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kith/address.h"
+#include "kith/config.h"
 #include "kith/db.h"
 #include "kith/filter_rules.h"
 #include "kith/i18n.h"
@@ -19,7 +20,7 @@
 #include "kith/util.h"
 
 enum value_kind { V_ENUM, V_INT, V_TEXT, V_TZ, V_TIME, V_RATE, V_DURATION,
-	V_SPEC, V_LANG };	/* V_SPEC: checked by filter_setting_valid() */
+	V_SPEC, V_LANG, V_URL };	/* V_SPEC: checked by filter_setting_valid() */
 
 struct list_setting_def {
 	const char *key;
@@ -86,7 +87,7 @@ static const struct list_setting_def list_settings[] = {
 	  "a public archive shows its senders' names but hides their "
 	  "addresses (also in the text, and raw messages and mbox files are "
 	  "for members), or shows them" },
-	{ "archive_url", V_TEXT, NULL, "",
+	{ "archive_url", V_URL, NULL, "",
 	  "web archive address for List-Archive; empty for none" },
 	{ "rate", V_RATE, NULL, "0",
 	  "most messages this list sends, e.g. 600/min (per s, min, h, day); "
@@ -379,6 +380,21 @@ list_setting(struct db *db, int64_t list_id, const char *key)
 	return v ? v : xstrdup(d->def);
 }
 
+char *
+list_archive_url(struct db *db, const struct kith_config *cfg,
+    const struct list *l)
+{
+	char *url = list_setting(db, l->id, "archive_url");
+
+	if (url == NULL)
+		return xstrdup("");
+	if (*url && web_url_ok(url, 0))
+		return url;
+	free(url);
+	return *cfg->archive_url ? xasprintf("%s/%s/", cfg->archive_url,
+	    l->local) : xstrdup("");
+}
+
 int64_t
 list_setting_int(struct db *db, int64_t list_id, const char *key, int64_t def)
 {
@@ -425,6 +441,8 @@ value_allowed(const struct list_setting_def *d, const char *value)
 			if ((unsigned char)*p < 0x20)
 				return 0;
 		return n <= 200;
+	case V_URL:	/* into List-Archive <...> and the HTML footer's href */
+		return *value == '\0' || web_url_ok(value, 0);
 	case V_TZ:
 		return tz_valid(value);
 	case V_LANG:
@@ -489,7 +507,8 @@ list_setting_set(struct db *db, int64_t list_id, const char *key,
 		    "Europe/Prague" : d->kind == V_TIME ? "HH:MM" :
 		    d->kind == V_SPEC ? "see 'kith list set --help'" :
 		    d->kind == V_LANG ? "a language code such as cs" :
-		    "one line of text");
+		    d->kind == V_URL ? "an http:// or https:// address "
+		    "without spaces or quotes, or empty" : "one line of text");
 		return KITH_PERM;
 	}
 	return db_tx(db, setting_tx, &(struct setting_row){ list_id, key,
@@ -520,6 +539,7 @@ list_settings_help(FILE *out)
 			fprintf(out, "  %-20s %s (%s; default '%s')\n", d->key,
 			    d->help, d->kind == V_ENUM ? d->allowed : d->kind ==
 			    V_TZ ? "time zone" : d->kind == V_TIME ? "HH:MM" :
-			    d->kind == V_LANG ? "language" : "text", d->def);
+			    d->kind == V_LANG ? "language" : d->kind == V_URL ?
+			    "URL" : "text", d->def);
 	}
 }

@@ -57,7 +57,7 @@ post_copy(struct db *db, const struct kith_config *cfg, const struct list *l,
 {
 	char *prefix = list_setting(db, l->id, "subject_prefix");
 	char *reply_to = list_setting(db, l->id, "reply_to");
-	char *archive_url = list_setting(db, l->id, "archive_url");
+	char *archive_url = list_archive_url(db, cfg, l);
 	char *rewrite = list_setting(db, l->id, "from_rewrite");
 	char *action = list_setting(db, l->id, "dmarc_action");
 	char *archive = list_setting(db, l->id, "archive");
@@ -70,11 +70,9 @@ post_copy(struct db *db, const struct kith_config *cfg, const struct list *l,
 	size_t wlen = 0;
 	int wparsed = 0;
 
-	if (*archive_url == '\0' && *cfg->archive_url)
-		site_url = xasprintf("%s/%s/", cfg->archive_url, l->local);
 	/* kith serve's archive, once it has an address (web_archive.h) */
 	if (strcmp(archive, "off") && *cfg->web_base_url) {
-		if (*archive_url == '\0' && site_url == NULL)
+		if (*archive_url == '\0')
 			site_url = weblink_archive(cfg, l->local);
 		archived_at = weblink_archive_message(cfg, l->local, msgid);
 	}

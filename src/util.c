@@ -272,6 +272,21 @@ str_trim(char *s)
 	return s;
 }
 
+int
+web_url_ok(const char *s, int https_only)
+{
+	size_t skip = !strncmp(s, "https://", 8) ? 8 :
+	    !https_only && !strncmp(s, "http://", 7) ? 7 : 0;
+
+	if (skip == 0 || strlen(s) > 200 || s[skip] == '\0' ||
+	    s[skip] == '/')
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= ' ' || *p >= 0x7f || strchr("<>\"'`\\{}|^", *p))
+			return 0;
+	return 1;
+}
+
 const char *
 str_trim_span(const char *s, size_t *n)
 {

@@ -59,6 +59,15 @@ int list_foreach(struct db *db, int (*fn)(const struct list *, int64_t members,
 /* Value of a setting (stored or default); caller frees.  NULL for unknown keys. */
 char *list_setting(struct db *db, int64_t list_id, const char *key);
 /* Integer setting; def when unknown or not a number. */
+/*
+ * list_archive_url - the archive's address for l (List-Archive, the
+ * footer): its archive_url when that is a web address (web_url_ok: a
+ * value an older Kith took, such as "javascript:...", is not), else the
+ * site's archive_url followed by LIST/, else "".  Caller frees.
+ */
+struct kith_config;
+char *list_archive_url(struct db *db, const struct kith_config *cfg,
+    const struct list *l);
 int64_t list_setting_int(struct db *db, int64_t list_id, const char *key,
     int64_t def);
 /* Validate and store; KITH_PERM with err when key or value is not allowed. */

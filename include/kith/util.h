@@ -74,6 +74,13 @@ char *str_trim(char *s);
 /* The same for the span s[0..*n) without writing: returns its first
  * byte and shortens *n (white space in header tags, RFC 7489 and 8617). */
 const char *str_trim_span(const char *s, size_t *n);
+/*
+ * web_url_ok - 1 when s is an http:// (unless https_only) or https://
+ * address of at most 200 bytes that can stand in a header's <...> and an
+ * HTML attribute as it is: a host, and no space, quote, angle bracket,
+ * backslash or control character.  A "javascript:" link never is.
+ */
+int web_url_ok(const char *s, int https_only);
 /* FNV-1a of s: a cache compares it before the string itself. */
 unsigned long str_hash(const char *s);
 int str_casestarts(const char *s, const char *prefix);

@@ -36,6 +36,7 @@ kith list rm team@other.example --yes >/dev/null
 assert_ok 'kith list show team | grep -q "^posting  *members"' "list show by bare name, default posting=members"
 assert_ok '[ "$(code kith list set team posting everyone)" = 65 ] && grep -q "members|moderated|announce|anyone" "$T/err"' "a bad value names the allowed ones"
 assert_ok '[ "$(code kith list set team colour blue)" = 65 ] && grep -q "unknown list setting" "$T/err"' "an unknown setting: exit 65"
+assert_ok '[ "$(code kith list set team archive_url "javascript:alert(1)")" = 65 ] && grep -q "an http:// or https:// address" "$T/err" && [ "$(code kith list set team archive_url "https://x.example/a b")" = 65 ]' "an archive_url that is no web address (javascript:, a space) is refused: it goes into List-Archive and the footer's link"
 assert_ok '[ "$(code kith list set team held_days 9223372036854775807)" = 65 ] && grep -q "a whole number from 0 to 3660" "$T/err" && kith list show team | grep -q "^held_days  *14$"' "a number past its bound (held_days in seconds would overflow): exit 65 with the range, nothing changed"
 assert_ok '[ "$(code kith list show nosuch)" = 67 ] && grep -q "list .nosuch. does not exist; see .kith list ls." "$T/err"' "unknown list: exit 67 and a hint"
 kith list set team reply_to list >/dev/null

@@ -65,6 +65,14 @@ static const struct {
 	  "[storage] backend must be sqlite or postgresql, not 'mysql'" },
 	{ "[storage]\nbackend = postgresql\n",
 	  "[storage] backend = postgresql needs dsn" },
+	{ "[site]\nweb_base_url = http://lists.example.org/\n",
+	  "web_base_url must be an https:// address" },
+	{ "[site]\nweb_base_url = https://lists.example.org/a b\n",
+	  "web_base_url must be an https:// address" },
+	{ "[site]\narchive_url = javascript:alert(1)\n",
+	  "archive_url must be an http:// or https:// address" },
+	{ "[site]\narchive_url = https://x.example/\"onmouseover\n",
+	  "archive_url must be an http:// or https:// address" },
 };
 
 START_TEST(test_errors)

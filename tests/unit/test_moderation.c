@@ -145,6 +145,33 @@ START_TEST(test_old_value_read_bounded)
 }
 END_TEST
 
+/* An archive_url an older Kith took ("javascript:...") goes into no
+ * List-Archive and no footer link: the site's archive stands in. */
+START_TEST(test_old_archive_url_ignored)
+{
+	char err[256], *url;
+
+	ck_assert_int_eq(list_setting_set(db, l.id, "archive_url",
+	    "javascript:alert(1)", err, sizeof(err)), KITH_PERM);
+	ck_assert_int_eq(db_exec(db, "INSERT INTO list_settings(list_id, key, "
+	    "value) VALUES (?, 'archive_url', 'javascript:alert(1)')", "i",
+	    l.id), KITH_OK);
+	url = list_archive_url(db, &cfg, &l);
+	ck_assert_str_eq(url, "");
+	free(url);
+	free(cfg.archive_url);
+	cfg.archive_url = xstrdup("https://archive.example.org");
+	url = list_archive_url(db, &cfg, &l);
+	ck_assert_str_eq(url, "https://archive.example.org/team/");
+	free(url);
+	ck_assert_int_eq(list_setting_set(db, l.id, "archive_url",
+	    "https://lists.example.org/team/", err, sizeof(err)), KITH_OK);
+	url = list_archive_url(db, &cfg, &l);
+	ck_assert_str_eq(url, "https://lists.example.org/team/");
+	free(url);
+}
+END_TEST
+
 Suite *
 moderation_suite(void)
 {
@@ -157,6 +184,7 @@ moderation_suite(void)
 	tcase_add_loop_test(tc, test_numbers_bounded, 0,
 	    (int)(sizeof(bounded) / sizeof(bounded[0])));
 	tcase_add_test(tc, test_old_value_read_bounded);
+	tcase_add_test(tc, test_old_archive_url_ignored);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -271,6 +271,35 @@ START_TEST(test_text_mend)
 }
 END_TEST
 
+/* web_url_ok: what may stand in List-Archive <...> and an href as it is. */
+static const struct {
+	const char *url;
+	int https_only, ok;
+} urls[] = {
+	{ "https://lists.example.org/team/", 0, 1 },
+	{ "http://lists.example.org/team/", 0, 1 },
+	{ "http://lists.example.org/team/", 1, 0 },
+	{ "https://lists.example.org/kith/?a=1&b=%20", 1, 1 },
+	{ "javascript:alert(1)", 0, 0 },
+	{ "https://", 0, 0 },
+	{ "https:///path", 0, 0 },
+	{ "https://x.example/a b", 0, 0 },
+	{ "https://x.example/\"onmouseover=x", 0, 0 },
+	{ "https://x.example/<script>", 0, 0 },
+	{ "https://x.example/\x01", 0, 0 },
+	{ "https://x.example/caf\xc3\xa9", 0, 0 },
+	{ "ftp://x.example/", 0, 0 },
+	{ "", 0, 0 },
+};
+
+START_TEST(test_web_url)
+{
+	ck_assert_msg(web_url_ok(urls[_i].url, urls[_i].https_only) ==
+	    urls[_i].ok, "'%s' (https only %d): want %d", urls[_i].url,
+	    urls[_i].https_only, urls[_i].ok);
+}
+END_TEST
+
 /* A long body with bad bytes spread through it: the same as byte by byte. */
 START_TEST(test_sanitize_long)
 {
@@ -315,6 +344,7 @@ util_suite(void)
 	tcase_add_loop_test(tc, test_sanitize, 0, sizeof(sanitizes) /
 	    sizeof(sanitizes[0]));
 	tcase_add_test(tc, test_sanitize_long);
+	tcase_add_loop_test(tc, test_web_url, 0, sizeof(urls) / sizeof(urls[0]));
 	tcase_add_loop_test(tc, test_text_mend, 0, sizeof(mends) /
 	    sizeof(mends[0]));
 	suite_add_tcase(s, tc);
