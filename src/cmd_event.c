@@ -38,17 +38,6 @@ event_usage(FILE *out)
 	    "list's timezone.\n");
 }
 
-static int64_t
-id_arg(const char *s)
-{
-	char *end;
-	long long n = strtoll(s, &end, 10);
-
-	if (*s == '\0' || *end || n <= 0)
-		usage_error("event", "'%s' is not an event id", s);
-	return n;
-}
-
 static char *
 read_file(const char *path)
 {
@@ -198,7 +187,7 @@ spec_by_id(struct cli *c, const char *cmd, const char *usage,
 	int64_t id;
 
 	parse_spec(cmd, usage, allowed, argc, argv, a);
-	id = id_arg(argv[0]);
+	id = cli_id(cmd, "an event id", argv[0]);
 	cli_open(c);
 	return id;
 }
@@ -325,7 +314,7 @@ show_cmd(struct cli *c, int argc, char **argv, int attendees_only)
 		    "[--json|--csv]", "occurrence json csv", argc, argv, &a);
 	if (a.csv && a.json)
 		usage_error("event", "give --csv or --json, not both");
-	id = id_arg(argv[0]);
+	id = cli_id("event show", "an event id", argv[0]);
 	cli_open(c);
 	if (event_get(c->db, id, &e) != KITH_OK)
 		die(EX_NOINPUT_, "no event %lld; see 'kith event ls LIST'",

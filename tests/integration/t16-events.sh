@@ -47,6 +47,8 @@ err=$(kith event create team --title x --start "2026-12-04 18:00" --duration 1h 
 assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "not a time zone"' "an unknown zone is refused: $err"
 err=$(kith event create team --title x --start "2026-12-04 18:00" --duration 1h --tz UTC --rrule 'FREQ=SOMETIMES' 2>&1); rc=$?
 assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "not a recurrence rule"' "a bad RRULE is refused: $err"
+err=$(kith event show 99999999999999999999 2>&1); rc=$?
+assert_ok '[ $rc = 64 ] && printf "%s\n" "$err" | grep -q "is not an event id" && ! printf "%s\n" "$err" | grep -q 9223372036854775807' "an event id past 64 bits is no id, not 'no event 9223372036854775807': $err"
 q=$(kith queue --json | wc -c)
 err=$(kith event create team --title x --start "2027-02-01 18:00" --duration 1h --tz UTC --rsvp-by 2026-05-01 2>&1); rc=$?
 assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "the answer deadline 2026-05-01 23:59 (UTC) has passed" && [ "$(kith queue --json | wc -c)" = "$q" ]' "an answer deadline already past is refused, nobody invited: $err"
