@@ -242,8 +242,10 @@ member_sole_owner(struct db *db, int64_t list_id, const char *address)
 
 	if (addr == NULL)
 		return 0;
-	n = db_int(db, 0, &st, "SELECT count(*) = 1 AND max(address) = ? FROM "
-	    "members WHERE list_id=? AND role='owner'", "ti", addr, list_id);
+	/* a number, not a boolean: the SQL both backends take (sql-check) */
+	n = db_int(db, 0, &st, "SELECT CASE WHEN count(*) = 1 AND "
+	    "max(address) = ? THEN 1 ELSE 0 END FROM members WHERE list_id=? "
+	    "AND role='owner'", "ti", addr, list_id);
 	free(addr);
 	return st != KITH_OK ? -1 : n == 1;
 }
