@@ -197,10 +197,11 @@ cmd_check(struct cli *c, int argc, char **argv)
 	    "it, open the database, and render\nevery mail template of "
 	    "every list in every language with sample values:\na "
 	    "syntax error, an unknown {{variable}}, a plural with the "
-	    "wrong number\nof forms or a broken LANGUAGE file is an "
-	    "error (exit 78); a text not yet\ntranslated, or a "
-	    "{{value}} a translation leaves out, is a warning\nfor "
-	    "the languages the site uses (lists' and members').  With web_base_url set, warn when nothing\n"
+	    "wrong number\nof forms, a text not in UTF-8 or a broken "
+	    "LANGUAGE file is an\nerror (exit 78); a text not yet "
+	    "translated, or a {{value}} a translation\nleaves out, is a "
+	    "warning for the languages the site uses (lists' and\n"
+	    "members').  With web_base_url set, warn when nothing\n"
 	    "answers at WEB_BASE_URL/healthz (kith serve behind its "
 	    "proxy).\n", argc, argv);
 	memset(&s, 0, sizeof(s));

@@ -62,8 +62,7 @@ utf8_sanitize(const char *s, size_t len)
 	return buf_detach(&b, NULL);
 }
 
-/* Whether s[0..len) is valid UTF-8 throughout. */
-static int
+int
 utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "kith/i18n.h"
+#include "kith/rfc2047.h"
 #include "kith/template.h"
 #include "kith/util.h"
 
@@ -2011,6 +2012,12 @@ check_one(const struct kith_config *cfg, const char *list,
 		report(c, 0, "%s", err);
 		return;
 	}
+	/* a site's own text saved in Latin-1 reaches members as bytes no
+	 * mail reader shows: every text is UTF-8 */
+	if ((out.subject && !utf8_valid(out.subject, strlen(out.subject))) ||
+	    !utf8_valid(out.body, strlen(out.body)))
+		report(c, 0, "%s: not UTF-8 (a file in Latin-1: iconv -f latin1 "
+		    "-t utf-8)", out.path);
 	if ((out.subject && strstr(out.subject, "{{")) ||
 	    strstr(out.body, "{{"))
 		report(c, 0, "%s: '{{' left in the text it makes (a plural "

@@ -33,6 +33,8 @@ int rfc2047_needed(const char *utf8);
 struct buf;
 size_t rfc2047_word(struct buf *b, const char *s, size_t len, size_t room);
 
+/* 1 when s[0..len) is valid UTF-8 throughout. */
+int utf8_valid(const char *s, size_t len);
 /* Replace invalid UTF-8 sequences with U+FFFD; caller frees. */
 char *utf8_sanitize(const char *s, size_t len);
 

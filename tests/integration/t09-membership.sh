@@ -155,6 +155,10 @@ printf 'Hi {{member.nmae}}\n' > "$T/var/templates/team/welcome.txt"
 kith check >/dev/null 2>"$T/err"
 rc=$?
 assert_ok '[ $rc = 78 ] && grep -q "unknown variable .{{member.nmae}}." "$T/err"' "kith check names a template's unknown variable (exit 78)"
+printf 'Bienvenue au caf\351, {{member.name}}.\n' > "$T/var/templates/team/welcome.txt"
+kith check >/dev/null 2>"$T/err"
+rc=$?
+assert_ok '[ $rc = 78 ] && grep -q "templates/team/welcome.txt: not UTF-8" "$T/err"' "kith check names a template saved in Latin-1 (exit 78): members would get bytes no reader shows"
 rm "$T/var/templates/team/welcome.txt"
 
 # 11. Non-ASCII names are encoded in headers and read back intact.
