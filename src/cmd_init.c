@@ -158,6 +158,26 @@ check_list_templates(const struct list *l, int64_t members, void *ctx)
 }
 
 /*
+ * check_owners - warn of each list without an owner (its only owner
+ * left by mail, or was forgotten): nobody approves its joins, moderates
+ * its held posts or hears of it.
+ */
+static void
+check_owners(struct db *db)
+{
+	struct db_stmt *st = db_prepare(db, "SELECT l.address, l.local FROM "
+	    "lists l WHERE NOT EXISTS (SELECT 1 FROM members m WHERE "
+	    "m.list_id=l.id AND m.role='owner') ORDER BY l.address");
+
+	while (st && db_step(st) == DB_ROW)
+		cli_warn("warning: %s has no owner: nobody approves its joins, "
+		    "moderates its held posts or hears of it; give it one with "
+		    "'kith member role %s ADDRESS owner'", db_col_str(st, 0),
+		    db_col_str(st, 1));
+	db_finalize(st);
+}
+
+/*
  * check_web - with web_base_url set, members' mail links there: warn
  * when nothing answers WEB_BASE_URL/healthz (through the proxy, TLS
  * checked), and say whether kith serve itself answers on [http] listen.
@@ -225,6 +245,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 		die(EX_CONFIG_, "%d template %s", s.tc.errors,
 		    plural(s.tc.errors, "problem", "problems"));
 	printf("# templates: ok\n");
+	check_owners(c->db);
 	check_web(&c->cfg);
 	cli_close(c);
 	return 0;

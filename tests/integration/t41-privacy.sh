@@ -200,5 +200,7 @@ assert_ok '[ "$(db "SELECT count(*) FROM members WHERE address='"'"'dave@example
 kith list create solo@example.org --owner sam@example.net >/dev/null
 kith member forget sam@example.net --yes > /dev/null 2> "$T/solo.err"
 assert_ok 'grep -q "solo@example.org has no owner now" "$T/solo.err" && kith list show solo >/dev/null' "forgetting a list's only owner warns that the list has none"
+kith check >/dev/null 2>"$T/check.err"; rc=$?
+assert_ok '[ $rc = 0 ] && grep -q "warning: solo@example.org has no owner: nobody approves its joins" "$T/check.err" && ! grep -q "team@example.org has no owner" "$T/check.err"' "kith check warns of the list without an owner, and of no other (exit 0)"
 
 finish
