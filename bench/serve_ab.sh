@@ -1,18 +1,19 @@
 #!/bin/sh
 # serve_ab.sh - the one-click POST of bench/serve.sh, A/B: two or more
 # kith binaries take turns (ROUNDS rounds), each on a fresh copy of one
-# database of 80,000 members, wrk -t2 at CONNS connections for SECONDS.
+# database of MEMBERS (80,000) members, wrk -t2 at CONNS connections for SECONDS.
 # Prints a line a run: requests/s, p50, p99, kith serve's CPU a leave,
 # and the WAL's size at the end.  On a VM whose speed drifts, turns taken
 # in the same minutes compare better than runs an hour apart.
 #
-#   bench/serve_ab.sh KITH_BINARY...   (ROUNDS=3 CONNS=100 SECONDS_EACH=5)
+#   bench/serve_ab.sh KITH_BINARY...   (ROUNDS=3 CONNS=100 SECONDS_EACH=5
+#                                       MEMBERS=80000)
 set -eu
 [ $# -ge 1 ] || { echo "usage: bench/serve_ab.sh KITH_BINARY..." >&2; exit 64; }
 ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-100}
 SECS=${SECONDS_EACH:-5}
-N=80000
+N=${MEMBERS:-80000}
 cd "$(dirname "$0")/.."
 TOP=$PWD
 command -v wrk >/dev/null 2>&1 || ./scripts/setup-deps.sh --bench
@@ -26,6 +27,7 @@ serve_conf "$B/var" "$B/mail" >"$KITH_CONF"
 serve_site "$TOP/kith" "$B" "$N"
 rm -rf "$B/mail"
 sqlite3 "$B/var/kith.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+sync	# the fixture on disk before any run (bench/serve.sh)
 oneclick_lua "$B/oneclick.lua"
 export THREADS=2
 HZ=$(getconf CLK_TCK)
