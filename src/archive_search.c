@@ -12,6 +12,7 @@
 #include "kith/db.h"
 #include "kith/fts.h"
 #include "kith/subject.h"
+#include "kith/timeutil.h"
 #include "kith/util.h"
 
 #define DEFAULT_LIMIT 20
@@ -57,14 +58,13 @@ one_cjk(const char *s, size_t n)
 
 /*
  * day_start - "YYYY", "YYYY-MM" or "YYYY-MM-DD" as the UTC second it
- * starts; -1 when it is none of them.
+ * starts; -1 when it is none of them, or no day (2027-02-30).
  */
 static int64_t
 day_start(const char *s, size_t n)
 {
 	char buf[16];
 	int y = 0, m = 1, d = 1, used = 0;
-	struct tm tm;
 
 	if (n >= sizeof(buf))
 		return -1;
@@ -73,14 +73,9 @@ day_start(const char *s, size_t n)
 	if (!((n == 4 && sscanf(buf, "%4d%n", &y, &used) == 1) ||
 	    (n == 7 && sscanf(buf, "%4d-%2d%n", &y, &m, &used) == 2) ||
 	    (n == 10 && sscanf(buf, "%4d-%2d-%2d%n", &y, &m, &d, &used) == 3)) ||
-	    used != (int)n || y < 1970 || y > 9999 || m < 1 || m > 12 ||
-	    d < 1 || d > 31)
+	    used != (int)n)
 		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d;
-	return (int64_t)timegm(&tm);
+	return utc_day(y, m, d);
 }
 
 /* One term in the query form (db.h's db_search_posts; FTS5's syntax):

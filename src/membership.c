@@ -21,6 +21,7 @@
 #include "kith/reply.h"
 #include "kith/privacy.h"
 #include "kith/template.h"
+#include "kith/timeutil.h"
 #include "kith/util.h"
 
 int
@@ -43,7 +44,8 @@ parse_date(const char *s)
 	end = strptime(s, "%Y-%m-%d", &tm);
 	if (end == NULL || *end)
 		return -1;
-	return (int64_t)timegm(&tm);
+	/* strptime takes 2027-02-29 and timegm makes it March 1st */
+	return utc_day(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
 /* Send notice tmpl to one address, with the member variables. */

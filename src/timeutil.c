@@ -161,6 +161,24 @@ local_time_strftime(const char *tz, int64_t t, const char *fmt, char *buf,
 	tz_leave(saved);
 }
 
+int64_t
+utc_day(int y, int m, int d)
+{
+	struct tm tm;
+	time_t t;
+
+	if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	t = timegm(&tm);
+	if (t == (time_t)-1 || gmtime_r(&t, &tm) == NULL || tm.tm_mday != d)
+		return -1;
+	return (int64_t)t;
+}
+
 void
 utc_strftime(int64_t t, const char *fmt, char *buf, size_t n)
 {

@@ -36,6 +36,11 @@ void local_time_strftime(const char *tz, int64_t t, const char *fmt,
 /* The same in UTC, with no time zone to enter (safe in threads). */
 void utc_strftime(int64_t t, const char *fmt, char *buf, size_t n);
 
+/* Midnight UTC of day y-m-d; -1 when there is no such day (2027-02-29,
+ * 04-31: timegm would move it into the next month) or y is outside
+ * 1970-9999. */
+int64_t utc_day(int y, int m, int d);
+
 /* "2h", "90m", "60d", "1d12h" -> seconds (at most 10 years); -1 if malformed. */
 int64_t duration_parse(const char *s);
 

@@ -175,6 +175,11 @@ assert_ok 'grep -q "^Subject: =?UTF-8?B?" "$w"' "encoded with RFC 2047 on the wi
 send dora@example.net team-request@example.org "" "set nomail until 2019-06-01"
 assert_ok '$MT body "$(last dora@example.net)" | grep -q "Not done: 2019-06-01 has passed" && [ "$(db "SELECT mode FROM members WHERE address='"'"'dora@example.net'"'"'")" != nomail ] && [ "$(db "SELECT count(*) FROM pending WHERE address='"'"'dora@example.net'"'"' AND commands LIKE '"'"'%nomail%'"'"'")" = 0 ]' "'set nomail until' a day gone: not done, told why, nothing waits for a confirmation"
 
+# 11c. a day that does not exist was moved into March (timegm): now it is
+# refused with the forms the command takes, and nothing waits
+send dora@example.net team-request@example.org "" "set nomail until 2099-02-29"
+assert_ok '$MT body "$(last dora@example.net)" | grep -q "Not done: try .*set nomail until YYYY-MM-DD" && [ "$(db "SELECT count(*) FROM pending WHERE address='"'"'dora@example.net'"'"' AND commands LIKE '"'"'%nomail%'"'"'")" = 0 ]' "'set nomail until 2099-02-29' (no such day): not done, told how to ask, nothing waits for a confirmation"
+
 # 12. Time: 'set nomail until' ends by itself; daily owner summaries.
 db "UPDATE members SET mode='nomail', nomail_until=$(epoch)+86400 WHERE address='dora@example.net'"
 clock_add 2d

@@ -160,6 +160,10 @@ check(row("judy@example.org") == row("kate@example.org"),
 r = post_form(p, dict(form, delivery="until", until="2026-05-01"))
 check(r.status == 400 and "Nothing was changed" in r.text and row("judy@example.org").startswith("digest-daily"),
       "a break until a past date is refused, nothing changed")
+for day in ("2099-02-29", "2099-04-31"):
+    r = post_form(p, dict(form, delivery="until", until=day))
+    check(r.status == 400 and "Nothing was changed" in r.text and row("judy@example.org").startswith("digest-daily"),
+          "a break until %s (no such day) is refused, nothing changed (not moved into the next month)" % day)
 r = post_form(p, dict(form, delivery="until", until="2026-07-01"))
 check(r.status == 200 and db("SELECT mode, nomail_until FROM members WHERE address='judy@example.org'") ==
       [("nomail", 1782864000)], "no mail until 2026-07-01 (%r)" % db("SELECT mode, nomail_until FROM members WHERE address='judy@example.org'"))

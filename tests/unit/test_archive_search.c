@@ -78,6 +78,9 @@ static const struct {
 	{ "before:2027 tea", "\"tea\"", NULL, 0, 20270101 },
 	{ "after:yesterday", NULL, NULL, 0, 0 },
 	{ "after:2026-13-01", NULL, NULL, 0, 0 },
+	{ "after:2027-02-29", NULL, NULL, 0, 0 },	/* no such day */
+	{ "before:2026-04-31", NULL, NULL, 0, 0 },
+	{ "before:2028-02-29", NULL, NULL, 0, 20280229 },
 	{ "after:1969", NULL, NULL, 0, 0 },
 	{ "after: tea", "\"after:\" AND \"tea\"", NULL, 0, 0 },
 	{ "", NULL, NULL, 0, 0 },

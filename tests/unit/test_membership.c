@@ -317,6 +317,21 @@ END_TEST
 
 /* The list's only owner is known as such, in any case of the address; a
  * second owner, or a moderator, makes nobody the only one. */
+/* "nomail until DATE" (the mail command, the preference page): a day
+ * that does not exist is refused, not moved into March. */
+START_TEST(test_parse_date)
+{
+	ck_assert_int_eq(parse_date("2027-03-01"), 1803859200);
+	ck_assert_int_eq(parse_date("2028-02-29"), 1835395200);
+	ck_assert_int_eq(parse_date("2027-02-29"), -1);
+	ck_assert_int_eq(parse_date("2027-02-30"), -1);
+	ck_assert_int_eq(parse_date("2027-04-31"), -1);
+	ck_assert_int_eq(parse_date("2027-13-01"), -1);
+	ck_assert_int_eq(parse_date("2027-03-01x"), -1);
+	ck_assert_int_eq(parse_date("soon"), -1);
+}
+END_TEST
+
 START_TEST(test_sole_owner)
 {
 	char dir[256], err[256];
@@ -575,6 +590,7 @@ membership_suite(void)
 	tcase_add_loop_test(tc, test_confirm, 0,
 	    (int)(sizeof(confirm_cases) / sizeof(confirm_cases[0])));
 	tcase_add_test(tc, test_sole_owner);
+	tcase_add_test(tc, test_parse_date);
 	tcase_add_test(tc, test_member_refs_indexed);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("leaves");

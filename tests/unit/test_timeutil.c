@@ -55,6 +55,24 @@ START_TEST(test_zones)
 END_TEST
 
 /* utc_strftime: UTC whatever TZ says; "" when the buffer is too small. */
+/* A day that does not exist is not moved into the next month. */
+START_TEST(test_utc_day)
+{
+	ck_assert_int_eq(utc_day(2027, 3, 1), 1803859200);
+	ck_assert_int_eq(utc_day(2027, 2, 29), -1);
+	ck_assert_int_eq(utc_day(2028, 2, 29), 1835395200);
+	ck_assert_int_eq(utc_day(2100, 2, 29), -1);	/* not a leap year */
+	ck_assert_int_eq(utc_day(2000, 2, 29), 951782400);
+	ck_assert_int_eq(utc_day(2026, 4, 31), -1);
+	ck_assert_int_eq(utc_day(2026, 12, 31), 1798675200);
+	ck_assert_int_eq(utc_day(2026, 13, 1), -1);
+	ck_assert_int_eq(utc_day(2026, 0, 1), -1);
+	ck_assert_int_eq(utc_day(1969, 12, 31), -1);
+	ck_assert_int_eq(utc_day(1970, 1, 1), 0);
+	ck_assert_int_eq(utc_day(10000, 1, 1), -1);
+}
+END_TEST
+
 START_TEST(test_utc)
 {
 	const char *was = getenv("TZ");
@@ -83,6 +101,7 @@ timeutil_suite(void)
 	    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_zones);
 	tcase_add_test(tc, test_utc);
+	tcase_add_test(tc, test_utc_day);
 	suite_add_tcase(s, tc);
 	return s;
 }
