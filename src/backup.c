@@ -684,13 +684,6 @@ backup_restore(const struct kith_config *cfg, const char *path,
 
 	memset(info, 0, sizeof(*info));
 	memset(&x, 0, sizeof(x));
-	if (access(db, F_OK) == 0 && !o->force) {
-		snprintf(err, errlen, "a database is already at '%s'; add --force "
-		    "to replace it (stop kith serve, cron and the MTA's "
-		    "deliveries first)", db);
-		free(db);
-		return KITH_PERM;
-	}
 	if (mkdir_p(cfg->data_dir, 0750) < 0) {
 		snprintf(err, errlen, "cannot create '%s': %s", cfg->data_dir,
 		    strerror(errno));
@@ -707,6 +700,13 @@ backup_restore(const struct kith_config *cfg, const char *path,
 		st = KITH_PERM;
 	else
 		st = check(&x, info, err, errlen);
+	/* the file judged first: a damaged one is not worth a --force */
+	if (st == KITH_OK && access(db, F_OK) == 0 && !o->force) {
+		snprintf(err, errlen, "a database is already at '%s'; add --force "
+		    "to replace it (stop kith serve, cron and the MTA's "
+		    "deliveries first)", db);
+		st = KITH_PERM;
+	}
 	if (st == KITH_OK)
 		st = place(cfg, &x, o->force, info, err, errlen);
 	remove_dir(x.dir);
