@@ -1,8 +1,10 @@
 /* cmd_backup - kith backup FILE, kith restore FILE. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "kith/backup.h"
@@ -70,6 +72,9 @@ cmd_restore(struct cli *c, int argc, char **argv)
 	    "schema is\nmigrated forward; a newer one is refused.\n",
 	    argc, argv);
 	cli_config(c);
+	if (access(argv[0], R_OK) < 0)	/* as member import: 66 */
+		die(EX_NOINPUT_, "cannot read '%s': %s", argv[0],
+		    strerror(errno));
 	st = backup_restore(&c->cfg, argv[0], &o, &info, err, sizeof(err));
 	if (st == KITH_PERM && strstr(err, "already"))
 		die(EX_CANTCREAT_, "%s", err);

@@ -62,6 +62,8 @@ before=$(sqlite3 "$T/fresh/kith.db" "SELECT count(*) FROM posts")
 head -c 2000 "$T/b2.tgz" > "$T/cut.tgz"
 KITH_CONF=$T/fresh.conf kith restore "$T/cut.tgz" --force > "$T/r3.out" 2>&1
 assert_ok '[ $? = 65 ] && grep -q "not a whole Kith backup" "$T/r3.out"' "a cut backup: refused (65)"
+kith restore "$T/no-such.tgz" --force > "$T/r3c.out" 2>&1
+assert_ok '[ $? = 66 ] && grep -q "cannot read .*no-such.tgz" "$T/r3c.out"' "a backup path that is not there: 66 (EX_NOINPUT), as member import"
 kith restore "$T/cut.tgz" > "$T/r3b.out" 2>&1
 assert_ok '[ $? = 65 ] && grep -q "not a whole Kith backup" "$T/r3b.out" && ! grep -q "add --force" "$T/r3b.out"' "a cut backup over a database, without --force: told the file is damaged (65), not to add --force"
 $PY - "$T/b2.tgz" "$T/flip.tgz" <<'EOF'
