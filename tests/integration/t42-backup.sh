@@ -46,6 +46,16 @@ kith backup "$T/b2.tgz" --with-secrets > "$T/b2.out"
 assert_ok 'tar tzf "$T/b2.tgz" | grep -qx secret && tar tzf "$T/b2.tgz" | grep -qx "dkim/s1.example.org.pem" && grep -q "with the secret and keys" "$T/b2.out"' "--with-secrets adds the site secret and the DKIM key"
 assert_ok 'tar xzOf "$T/b2.tgz" secret | cmp -s - "$T/var/secret"' "the secret as it is"
 
+# 1b. A backup never takes the name of the site's own files: written to
+# the database's path it replaced the database (the site was gone)
+sum=$(sqlite3 "$DB" "SELECT count(*) FROM posts")
+kith backup "$DB" > "$T/b3.out" 2>&1
+assert_ok '[ $? = 73 ] && grep -q "one of the site.s own files" "$T/b3.out" && [ "$(sqlite3 "$DB" "PRAGMA integrity_check")" = ok ] && [ "$(sqlite3 "$DB" "SELECT count(*) FROM posts")" = "$sum" ]' "kith backup onto the database itself: refused (73), the database whole"
+kith backup "$T/var/secret" > "$T/b4.out" 2>&1
+assert_ok '[ $? = 73 ] && [ "$(stat -c %s "$T/var/secret")" = 32 ]' "onto the site secret: refused (73), the secret kept"
+kith backup "$T" > "$T/b5.out" 2>&1
+assert_ok '[ $? = 73 ] && grep -q "is a folder; name the file" "$T/b5.out"' "onto a folder: refused (73) with what to name"
+
 # 2. Restore: refuses to overwrite, restores into a fresh directory
 kith restore "$T/b1.tgz" > "$T/r.out" 2>&1
 assert_ok '[ $? = 73 ] && grep -q "add --force" "$T/r.out"' "restore over an existing database without --force: refused (73)"
