@@ -328,27 +328,6 @@ write_archive(const struct kith_config *cfg, const char *partial,
 	return KITH_OK;
 }
 
-/* 1 when path is an existing file that is also one of the site's own:
- * the database, its WAL or shared memory, the secret, the DKIM key. */
-static int
-site_file(const struct kith_config *cfg, const struct stat *target)
-{
-	char *db = config_db_path(cfg);
-	char *own[] = { xstrdup(db), xasprintf("%s-wal", db),
-		xasprintf("%s-shm", db), config_secret_path(cfg),
-		config_dkim_key_path(cfg) };
-	struct stat st;
-	int same = 0;
-
-	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
-		same |= own[i] && stat(own[i], &st) == 0 &&
-		    st.st_dev == target->st_dev && st.st_ino == target->st_ino;
-		free(own[i]);
-	}
-	free(db);
-	return same;
-}
-
 /*
  * target_problem - what is wrong with writing a backup to path: it is a
  * folder, or the site's own database (the backup took its name by
@@ -365,7 +344,7 @@ target_problem(const struct kith_config *cfg, const char *path, char *err,
 	if (S_ISDIR(st.st_mode))
 		snprintf(err, errlen, "'%s' is a folder; name the file to "
 		    "write, e.g. '%s/kith-backup.tgz'", path, path);
-	else if (site_file(cfg, &st))
+	else if (config_site_file(cfg, path))
 		snprintf(err, errlen, "'%s' is one of the site's own files "
 		    "(the database, its WAL, the secret or the DKIM key), which "
 		    "the backup would replace; name another file", path);

@@ -48,6 +48,10 @@ cmd_stats(struct cli *c, int argc, char **argv)
 	if (html && !*html)
 		die(EX_CANTCREAT_, "--html needs a file name");
 	cli_open(c);
+	if (html && config_site_file(&c->cfg, html))
+		die(EX_CANTCREAT_, "'%s' is one of the site's own files (the "
+		    "database, its WAL, the secret or the DKIM key); name "
+		    "another file for the report", html);
 	cli_list(c, argv[0], &l);
 	s = stats_compute(c->db, &l, now_utc(), since);
 	if (s == NULL)

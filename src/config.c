@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kith/config.h"
@@ -481,6 +482,25 @@ config_secret_path(const struct kith_config *cfg)
 	if (*cfg->secret_file)
 		return xstrdup(cfg->secret_file);
 	return xasprintf("%s/secret", cfg->data_dir);
+}
+
+int
+config_site_file(const struct kith_config *cfg, const char *path)
+{
+	char *db = config_db_path(cfg);
+	char *own[] = { xstrdup(db), xasprintf("%s-wal", db),
+		xasprintf("%s-shm", db), config_secret_path(cfg),
+		config_dkim_key_path(cfg) };
+	struct stat target, st;
+	int same = 0;
+
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+		same |= stat(path, &target) == 0 && stat(own[i], &st) == 0 &&
+		    st.st_dev == target.st_dev && st.st_ino == target.st_ino;
+		free(own[i]);
+	}
+	free(db);
+	return same;
 }
 
 void

@@ -101,6 +101,14 @@ char *config_db_label(const struct kith_config *cfg);
 char *config_secret_path(const struct kith_config *cfg);
 char *config_dkim_key_path(const struct kith_config *cfg);
 
+/*
+ * 1 when path names one of the site's own files (the same file, by
+ * device and inode): the database, its WAL or shared memory, the
+ * secret, the DKIM key.  What a command writes to a path it is given
+ * must never replace one of them.
+ */
+int config_site_file(const struct kith_config *cfg, const char *path);
+
 /* Print every setting with its value, as `kith check` shows it. */
 void config_dump(const struct kith_config *cfg, FILE *out);
 

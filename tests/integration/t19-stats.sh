@@ -75,6 +75,13 @@ at "2026-12-31 12:00:00" stats team --since 3661d --json >/dev/null 2>"$T/since.
 rc=$?
 assert_ok '[ $rc = 65 ] && [ "$(wc -l < "$T/since.err")" = 1 ] && grep -q "3661d.*at most 3660d" "$T/since.err"' "--since 3661d: exit $rc, one line naming the limit: $(cat "$T/since.err")"
 
+# the report never replaces one of the site's own files (it did: the
+# database or the secret, with rc 0)
+cp "$T/var/secret" "$T/secret.before"
+at "2026-12-31 12:00:00" stats team --html "$T/var/secret" > "$T/own.out" 2>&1
+rc=$?
+assert_ok '[ $rc = 73 ] && grep -q "one of the site.s own files" "$T/own.out" && cmp -s "$T/var/secret" "$T/secret.before"' "--html naming the site secret: refused (exit $rc), the secret kept"
+
 # the HTML report in a real browser
 out=$(at "2026-12-31 12:00:00" stats team --html "$T/report.html")
 assert_ok '[ "$out" = "wrote $T/report.html" ] && [ -s "$T/report.html" ] && ! grep -qi "<script\|src=\|@import\|url(" "$T/report.html"' "one self-contained HTML file: no scripts, no external resources"
