@@ -17,6 +17,7 @@
 #include "kith/web_archive.h"
 #include "kith/db.h"
 #include "kith/privacy.h"
+#include "kith/quarantine.h"
 #include "kith/util.h"
 
 #define SEARCH_CLI_LIMIT 1000
@@ -453,12 +454,65 @@ quarantine_show(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* retry: as the MTA would deliver it now; what happened, in one line */
+static int
+quarantine_retry_cmd(struct cli *c, int argc, char **argv)
+{
+	const struct cli_sub sub = { "quarantine retry", "ID", 1, 1, NULL };
+	struct inbound_result res;
+	char err[512] = "";
+	int64_t id;
+	int st;
+
+	cli_parse(&sub, argc, argv);
+	id = cli_id("quarantine retry", "a quarantined message's ID", argv[0]);
+	cli_config(c);
+	st = quarantine_retry(&c->cfg, id, &res, err, sizeof(err));
+	if (st == KITH_PERM)
+		die(EX_NOINPUT_, "%s; see 'kith quarantine ls'", err);
+	if (st != KITH_OK)
+		die(EX_TEMPFAIL_, "%s", err);
+	if (!strcmp(res.what, "quarantined"))
+		die(EX_DATAERR_, "message %lld still cannot be handled, and is "
+		    "kept again: %s", (long long)id, res.reason);
+	if (res.exit_code != 0)
+		die(res.exit_code, "message %lld stays in quarantine: %s",
+		    (long long)id, res.reason);
+	cli_printf("message %lld %s, and no longer in quarantine: %s\n",
+	    (long long)id, res.what, res.reason);
+	return 0;
+}
+
+static int
+quarantine_rm(struct cli *c, int argc, char **argv)
+{
+	const struct cli_sub sub = { "quarantine rm", "ID", 1, 1, NULL };
+	int64_t id;
+	int st;
+
+	cli_parse(&sub, argc, argv);
+	id = cli_id("quarantine rm", "a quarantined message's ID", argv[0]);
+	cli_open(c);
+	st = quarantine_remove(c->db, id);
+	if (st == KITH_PERM)
+		die(EX_NOINPUT_, "no quarantined message %lld; see 'kith "
+		    "quarantine ls'", (long long)id);
+	if (st != KITH_OK)
+		die(EX_TEMPFAIL_, "nothing was removed: %s", DB_BUSY_TEXT);
+	cli_printf("removed quarantined message %lld\n", (long long)id);
+	cli_close(c);
+	return 0;
+}
+
 int
 cmd_quarantine(struct cli *c, int argc, char **argv)
 {
 	if (argc < 2 || wants_help(argc, argv)) {
 		fprintf(argc < 2 ? stderr : stdout, "usage: kith quarantine ls "
-		    "[--json]\n       kith quarantine show ID\n\nMessages Kith "
+		    "[--json]\n       kith quarantine show ID\n"
+		    "       kith quarantine retry ID   (handle it again, as if "
+		    "the MTA\n                                   delivered it "
+		    "now)\n       kith quarantine rm ID\n\nMessages Kith "
 		    "could not handle, kept with the reason.\n");
 		return argc < 2 ? EX_USAGE_ : 0;
 	}
@@ -466,5 +520,9 @@ cmd_quarantine(struct cli *c, int argc, char **argv)
 		return quarantine_ls(c, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "show"))
 		return quarantine_show(c, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "retry"))
+		return quarantine_retry_cmd(c, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "rm"))
+		return quarantine_rm(c, argc - 1, argv + 1);
 	usage_error("quarantine", "'%s' is not a quarantine command", argv[1]);
 }

@@ -94,6 +94,24 @@ printf 'Fr\r\001om\rbare CR garbage\r\n' > "$T/garbage-cr"
 post "$T/garbage-cr" team@example.org bob@example.org >/dev/null
 last=$(kith quarantine ls | tail -n 1 | cut -d' ' -f1)
 assert_ok 'kith quarantine show "$last" | cmp -s - "$T/garbage-cr"' "garbage with bare CRs is kept byte for byte"
+# kith quarantine retry: handled again as if the MTA delivered it now
+n=$(kith quarantine ls | wc -l)
+kith quarantine retry 1 > "$T/retry1.out" 2>&1
+rc=$?
+assert_ok '[ $rc = 65 ] && grep -q "message 1 still cannot be handled, and is kept again" "$T/retry1.out" && [ "$(kith quarantine ls | wc -l)" = "$n" ] && ! kith quarantine show 1 >/dev/null 2>&1 && kith quarantine show "$(kith quarantine ls | tail -n 1 | cut -d" " -f1)" | cmp -s - "$T/garbage"' "retry of garbage: exit $rc, kept again byte for byte under a new ID, not twice"
+mail "$T/kept" bob@example.org "kept by an older Kith" kept1@x
+hex=$(od -An -v -tx1 "$T/kept" | tr -d ' \n')
+if [ -n "$PG_DB" ]; then raw="decode('$hex', 'hex')"; else raw="X'$hex'"; fi
+db "INSERT INTO quarantine(received, envelope_from, envelope_to, reason, raw) VALUES (1, 'bob@example.org', 'team@example.org', 'an older Kith could not read it', $raw)"
+kid=$(kith quarantine ls | grep "older Kith" | cut -d' ' -f1)
+kith quarantine retry "$kid" > "$T/retry2.out" 2>&1
+rc=$?
+assert_ok '[ $rc = 0 ] && grep -q "accepted, and no longer in quarantine" "$T/retry2.out" && kith archive ls team | grep -q "kept by an older Kith" && ! kith quarantine ls | grep -q "older Kith"' "retry of a post an older Kith kept: exit $rc, archived, out of quarantine"
+kith quarantine retry "$kid" > "$T/retry3.out" 2>&1
+assert_ok '[ $? = 66 ] && grep -q "no quarantined message $kid" "$T/retry3.out"' "retry of an ID no longer there: 66"
+last=$(kith quarantine ls | tail -n 1 | cut -d' ' -f1)
+n=$(kith quarantine ls | wc -l)
+assert_ok 'kith quarantine rm "$last" | grep -q "removed quarantined message $last" && [ "$(kith quarantine ls | wc -l)" = $((n - 1)) ] && ! kith quarantine show "$last" >/dev/null 2>&1' "kith quarantine rm: gone"
 crashes=0
 i=0
 while [ $i -lt 60 ]; do
