@@ -74,13 +74,16 @@ cmd_cron(struct cli *c, int argc, char **argv)
 {
 	struct deliver_opts o = { 0, 0 };
 	char *lock;
-	int fd, r;
+	int fd, r, jobs;
 
 	cli_no_args("cron", "usage: kith cron\n\nRun from cron every minute: "
 	    "expires held posts and pending confirmations,\nends "
 	    "'nomail until' periods, sends daily join/leave summaries "
-	    "to owners,\nqueues the digests that are due, delivers what is due and retries deferred mail."
-	    "  A second cron started\nwhile one runs exits at once.\n",
+	    "to owners,\nqueues the digests that are due, delivers what is "
+	    "due and retries deferred\nmail.  A second cron started while "
+	    "one runs exits at once.  Exit 75 when a\njob was not done (the "
+	    "database busy; it runs again next minute), 70 when\none "
+	    "failed.\n",
 	    argc, argv);
 	cli_open(c);
 	lock = xasprintf("%s/cron.lock", c->cfg.data_dir);
@@ -96,13 +99,20 @@ cmd_cron(struct cli *c, int argc, char **argv)
 		return 0;
 	}
 	/* each job logs its own trouble; what is due is delivered anyway */
-	cron_run(&c->cfg, c->db, now_utc());
+	jobs = cron_run(&c->cfg, c->db, now_utc());
 	r = run_delivery(c, &o, 1);
 	/* Keep the WAL small while nothing else is writing. */
 	db_checkpoint(c->db);
 	free(lock);
 	close(fd);
 	cli_close(c);
+	/* a job not done is the exit's too: cron's mail, systemd's
+	 * failed timer and monitoring see it, not only the log */
+	if (r == 0 && jobs == KITH_TEMP)
+		die(EX_TEMPFAIL_, "cron: not every job was done (see the lines "
+		    "above); they run again next minute");
+	if (r == 0 && jobs == KITH_PERM)
+		die(EX_SOFTWARE_, "cron: a job failed (see the lines above)");
 	return r;
 }
 

@@ -636,17 +636,20 @@ moderation_expire(const struct kith_config *cfg, struct db *db,
 	int64_t *ids = NULL;
 	char **lists = NULL;
 	size_t n = 0;
+	int rc, worst;
 
 	if (st == NULL)
 		return KITH_TEMP;
 	db_bind(st, "i", now);
-	while (db_step(st) == DB_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		ids = xrealloc(ids, (n + 1) * sizeof(*ids));
 		lists = xrealloc(lists, (n + 1) * sizeof(*lists));
 		ids[n] = db_col_int64(st, 0);
 		lists[n++] = db_col_text(st, 1);
 	}
 	db_finalize(st);
+	/* what could not be done is said (kith cron's exit), not lost */
+	worst = rc == DB_DONE ? KITH_OK : db_status(rc);
 	for (size_t i = 0; i < n; i++) {
 		struct list l;
 		struct held h;
@@ -658,9 +661,13 @@ moderation_expire(const struct kith_config *cfg, struct db *db,
 			struct decision x = { &c, &h, MOD_DISCARD, NULL, "", now,
 			    KITH_OK };
 
-			if (db_tx(db, expire_tx, &x, NULL, 0) == KITH_OK)
+			int done = db_tx(db, expire_tx, &x, NULL, 0);
+
+			if (done == KITH_OK)
 				log_info("moderation: held '<%s>' on '%s' "
 				    "expired", h.message_id, l.address);
+			else if (done > worst)
+				worst = done;
 			held_release(&h);
 			list_release(&l);
 		}
@@ -669,6 +676,7 @@ moderation_expire(const struct kith_config *cfg, struct db *db,
 	free(ids);
 	free(lists);
 	/* late replies come within days; a season is plenty */
-	db_exec(db, "DELETE FROM held_log WHERE at<?", "i", now - 90 * 86400);
-	return KITH_OK;
+	rc = db_exec(db, "DELETE FROM held_log WHERE at<?", "i",
+	    now - 90 * 86400);
+	return rc > worst ? rc : worst;
 }

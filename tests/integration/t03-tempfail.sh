@@ -26,6 +26,9 @@ rc=$?
 assert_ok '[ $rc = 75 ]' "database locked by another process: exit 75 (got $rc)"
 assert_ok 'grep -q "busy\|locked" "$T/err"' "the reason is one line on stderr: $(cat "$T/err")"
 assert_ok '[ "$(db "SELECT count(*) FROM posts")" = 0 ]' "nothing half-stored"
+kith cron >/dev/null 2>"$T/cron.err"
+rc=$?
+assert_ok '[ $rc = 75 ] && grep -q "cron: held posts: not done this time" "$T/cron.err"' "kith cron while another process holds the database: exit 75, and the held posts' expiry says it was not done (got $rc: $(tr '\n' '|' < "$T/cron.err"))"
 touch "$T/release"
 wait $locker
 assert_ok '[ "$(post "$T/post.eml" team@example.org bob@example.org)" = 0 ]' "the MTA's retry succeeds: exit 0"

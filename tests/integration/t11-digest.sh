@@ -154,4 +154,19 @@ assert_ok 'kith digest preview team --plain | grep -q "1. Preview topic"' "kith 
 before=$(issues)
 assert_ok 'kith digest send team | grep -q "not due" && [ "$(issues)" = "$before" ]' "kith digest send: not due"
 assert_ok 'kith digest send team --force | grep -q "queued daily issue" && [ "$(issues)" = $((before + 1)) ]' "kith digest send --force"
+
+# A site template that does not render stops the digests: cron said so in
+# a log line and exited 0, so nothing that watches cron's exit saw it
+kith deliver >/dev/null 2>&1
+post_at "2026-12-04 02:00:00" alice@example.org "Broken template topic"
+mkdir -p "$T/var/templates/digest"
+printf 'Contents: {{nosuch.thing}}\n' > "$T/var/templates/digest/contents.txt"
+before=$(count bob@example.org)
+at "2026-12-04 22:00:30" cron >/dev/null 2>"$T/cron.err"
+rc=$?
+assert_ok '[ $rc = 75 ] && grep -q "cron: digests: not done" "$T/cron.err" && grep -q "not every job was done" "$T/cron.err" && [ "$(count bob@example.org)" = "$before" ]' "a site digest template that does not render: kith cron exits 75 and names the job (got $rc: $(tr '\n' '|' < "$T/cron.err"))"
+rm "$T/var/templates/digest/contents.txt"
+at "2026-12-04 22:01:30" cron >/dev/null 2>&1
+rc=$?
+assert_ok '[ $rc = 0 ] && [ "$(count bob@example.org)" = $((before + 1)) ]' "mended, the next minute's cron sends the digest and exits 0 (got $rc)"
 finish
