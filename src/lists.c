@@ -434,13 +434,10 @@ value_allowed(const struct list_setting_def *d, const char *value)
 		    strtoll(value, &end, 10) <= strtoll(d->allowed, NULL, 10) &&
 		    errno == 0 && *end == '\0';
 	case V_SPEC:	/* understood, and one line of text */
-	case V_TEXT:
+	case V_TEXT:	/* into every copy's Subject: UTF-8, as a name */
 		if (d->kind == V_SPEC && !filter_setting_valid(d->key, value))
 			return 0;
-		for (p = value; *p; p++)
-			if ((unsigned char)*p < 0x20)
-				return 0;
-		return n <= 200;
+		return utf8_text_ok(value, 200, 0);
 	case V_URL:	/* into List-Archive <...> and the HTML footer's href */
 		return *value == '\0' || web_url_ok(value, 0);
 	case V_TZ:
@@ -508,7 +505,8 @@ list_setting_set(struct db *db, int64_t list_id, const char *key,
 		    d->kind == V_SPEC ? "see 'kith list set --help'" :
 		    d->kind == V_LANG ? "a language code such as cs" :
 		    d->kind == V_URL ? "an http:// or https:// address "
-		    "without spaces or quotes, or empty" : "one line of text");
+		    "without spaces or quotes, or empty" :
+		    "one line of UTF-8 text, at most 200 bytes");
 		return KITH_PERM;
 	}
 	return db_tx(db, setting_tx, &(struct setting_row){ list_id, key,

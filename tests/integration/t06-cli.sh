@@ -39,6 +39,8 @@ assert_ok '[ "$(code kith list set team colour blue)" = 65 ] && grep -q "unknown
 assert_ok '[ "$(code kith list set team archive_url "javascript:alert(1)")" = 65 ] && grep -q "an http:// or https:// address" "$T/err" && [ "$(code kith list set team archive_url "https://x.example/a b")" = 65 ]' "an archive_url that is no web address (javascript:, a space) is refused: it goes into List-Archive and the footer's link"
 assert_ok '[ "$(code kith list set team held_days 9223372036854775807)" = 65 ] && grep -q "a whole number from 0 to 3660" "$T/err" && kith list show team | grep -q "^held_days  *14$"' "a number past its bound (held_days in seconds would overflow): exit 65 with the range, nothing changed"
 assert_ok '[ "$(code kith list show nosuch)" = 67 ] && grep -q "list .nosuch. does not exist; see .kith list ls." "$T/err"' "unknown list: exit 67 and a hint"
+assert_ok '[ "$(code kith list set team subject_prefix "$(printf "[te\\377am]")")" = 65 ] && grep -q "one line of UTF-8 text" "$T/err" && [ "$(code kith list set team topics "$(printf "walks, \\377")")" = 65 ] && [ "$(code kith list set team subject_prefix "[Команда]")" = 0 ] && kith list show team | grep -q "^subject_prefix  *\\[Команда\\]$"' "a subject_prefix or topics that is not UTF-8 (it goes into every Subject) is refused; Cyrillic is taken"
+kith list set team subject_prefix "" >/dev/null
 kith list set team reply_to list >/dev/null
 assert_ok 'kith list show team | grep -q "^reply_to  *list"' "list set reply_to list"
 
