@@ -11,6 +11,7 @@
 
 #include "cmd.h"
 #include "kith/db.h"
+#include "kith/dkim.h"
 #include "kith/template.h"
 #include "kith/texts.h"
 #include "kith/probe.h"
@@ -207,6 +208,35 @@ check_web(const struct kith_config *cfg)
 	free(base);
 }
 
+/*
+ * check_dkim - with [dkim] domain set, kith deliver signs every mail
+ * with the key, and without it sends nothing (exit 78): the key is
+ * read here as deliver reads it, and kith check exits 78 when it
+ * cannot be.
+ */
+static void
+check_dkim(const struct kith_config *cfg)
+{
+	char *path, err[512] = "";
+	struct dkim_key *k;
+
+	if (!*cfg->dkim_domain)
+		return;
+	path = config_dkim_key_path(cfg);
+	k = dkim_key_load(path, cfg->dkim_domain, cfg->dkim_selector, err,
+	    sizeof(err));
+	if (k)
+		printf("# dkim: %s signs as d=%s s=%s\n", path,
+		    cfg->dkim_domain, cfg->dkim_selector);
+	else
+		die(EX_CONFIG_, "dkim: %s: kith deliver sends nothing until it "
+		    "can sign; make a key with 'kith dkim keygen %s --selector "
+		    "%s' or set [dkim] key_file", err, cfg->dkim_domain,
+		    cfg->dkim_selector);
+	dkim_key_free(k);
+	free(path);
+}
+
 int
 cmd_check(struct cli *c, int argc, char **argv)
 {
@@ -223,7 +253,9 @@ cmd_check(struct cli *c, int argc, char **argv)
 	    "warning for the languages the site uses (lists' and\n"
 	    "members').  With web_base_url set, warn when nothing\n"
 	    "answers at WEB_BASE_URL/healthz (kith serve behind its "
-	    "proxy).\n", argc, argv);
+	    "proxy).\nWith [dkim] domain set, its key must be readable: "
+	    "kith deliver sends\nnothing unsigned (exit 78 otherwise).\n",
+	    argc, argv);
 	memset(&s, 0, sizeof(s));
 	s.c = c;
 	cli_open(c);
@@ -247,6 +279,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 	printf("# templates: ok\n");
 	check_owners(c->db);
 	check_web(&c->cfg);
+	check_dkim(&c->cfg);
 	cli_close(c);
 	return 0;
 }

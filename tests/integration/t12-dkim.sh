@@ -24,6 +24,13 @@ kith dkim keygen example.org --selector s2026 >/dev/null 2>"$T/err"
 rc=$?
 assert_ok '[ $rc = 73 ] && grep -q "File exists" "$T/err" && [ "$(cksum < "$key")" = "$sum" ]' "keygen never overwrites a key (73, the key unchanged)"
 printf '[dkim]\ndomain = example.org\nselector = s2026\n' >> "$KITH_CONF"
+kith check >"$T/check.out" 2>"$T/check.err"
+assert_ok '[ $? = 0 ] && grep -q "^# dkim: $key signs as d=example.org s=s2026$" "$T/check.out"' "kith check reads the key as deliver will, and says so"
+mv "$key" "$key.away"
+kith check >/dev/null 2>"$T/check.err"
+rc=$?
+assert_ok '[ $rc = 78 ] && grep -q "dkim: cannot read DKIM key .*s2026.example.org.pem.*kith deliver sends nothing until it can sign" "$T/check.err"' "kith check with the key missing: exit 78, one line (it said all was fine, and deliver stopped): $(tail -n 1 "$T/check.err")"
+mv "$key.away" "$key"
 kith list set team subject_prefix "[team]" >/dev/null
 
 # plain ASCII
