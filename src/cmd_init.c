@@ -16,6 +16,7 @@
 #include "kith/texts.h"
 #include "kith/probe.h"
 #include "kith/tokens.h"
+#include "kith/transport.h"
 #include "kith/util.h"
 #include "kith/weblinks.h"
 
@@ -209,6 +210,32 @@ check_web(const struct kith_config *cfg)
 }
 
 /*
+ * check_transport - whether kith deliver's transport takes mail now
+ * (smtp: the session it would open, QUIT at once; a reply waited for
+ * 10 s at most).  Not taking it is a warning: deliver keeps the mail
+ * and retries; a transport that is no transport is an error.
+ */
+static void
+check_transport(const struct kith_config *cfg)
+{
+	struct kith_config quick = *cfg;	/* shares the strings */
+	struct transport *t;
+	char err[512] = "";
+
+	if (quick.smtp_timeout > 10)
+		quick.smtp_timeout = 10;
+	if ((t = transport_open(&quick, err, sizeof(err))) == NULL)
+		die(EX_CONFIG_, "transport: %s", err);
+	if (transport_probe(t, err, sizeof(err)) == 0)
+		printf("# transport: %s takes mail\n", cfg->transport);
+	else
+		cli_warn("warning: the transport %s does not take mail now "
+		    "(%s): kith deliver keeps what it cannot send and retries",
+		    cfg->transport, err);
+	transport_close(t);
+}
+
+/*
  * check_dkim - with [dkim] domain set, kith deliver signs every mail
  * with the key, and without it sends nothing (exit 78): the key is
  * read here as deliver reads it, and kith check exits 78 when it
@@ -251,10 +278,11 @@ cmd_check(struct cli *c, int argc, char **argv)
 	    "LANGUAGE file is an\nerror (exit 78); a text not yet "
 	    "translated, or a {{value}} a translation\nleaves out, is a "
 	    "warning for the languages the site uses (lists' and\n"
-	    "members').  With web_base_url set, warn when nothing\n"
-	    "answers at WEB_BASE_URL/healthz (kith serve behind its "
-	    "proxy).\nWith [dkim] domain set, its key must be readable: "
-	    "kith deliver sends\nnothing unsigned (exit 78 otherwise).\n",
+	    "members').  With web_base_url set, warn when nothing answers at\n"
+	    "WEB_BASE_URL/healthz (kith serve behind its proxy); warn when "
+	    "the\ntransport does not take mail now.  With [dkim] domain set, "
+	    "its key\nmust be readable: kith deliver sends nothing unsigned "
+	    "(exit 78\notherwise).\n",
 	    argc, argv);
 	memset(&s, 0, sizeof(s));
 	s.c = c;
@@ -279,6 +307,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 	printf("# templates: ok\n");
 	check_owners(c->db);
 	check_web(&c->cfg);
+	check_transport(&c->cfg);
 	check_dkim(&c->cfg);
 	cli_close(c);
 	return 0;

@@ -82,6 +82,13 @@ transport_open(const struct kith_config *cfg, char *err, size_t errlen)
 }
 
 int
+transport_probe(struct transport *t, char *err, size_t errlen)
+{
+	*err = '\0';
+	return t->ops->probe ? t->ops->probe(t->state, err, errlen) : 0;
+}
+
+int
 transport_send(struct transport *t, struct tx *txs, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

@@ -133,5 +133,5 @@ maildir_close(void *state)
 }
 
 const struct transport_ops transport_maildir_ops = {
-	maildir_open, maildir_send, maildir_close
+	maildir_open, maildir_send, maildir_close, NULL
 };

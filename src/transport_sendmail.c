@@ -105,5 +105,5 @@ sendmail_close(void *state)
 }
 
 const struct transport_ops transport_sendmail_ops = {
-	sendmail_open, sendmail_send, sendmail_close
+	sendmail_open, sendmail_send, sendmail_close, NULL
 };

@@ -733,6 +733,15 @@ smtp_close(void *state)
 	free(s);
 }
 
+/* The session delivery would open; smtp_close says QUIT. */
+static int
+smtp_probe(void *state, char *err, size_t errlen)
+{
+	int perm;
+
+	return smtp_connect(state, err, errlen, &perm);
+}
+
 const struct transport_ops transport_smtp_ops = {
-	smtp_open, smtp_send, smtp_close
+	smtp_open, smtp_send, smtp_close, smtp_probe
 };

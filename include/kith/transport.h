@@ -45,6 +45,12 @@ int transport_send(struct transport *t, struct tx *txs, size_t n);
 void transport_close(struct transport *t);
 /* 1 when the transport gains from parallel connections (smtp). */
 int transport_parallel(const struct transport *t);
+/*
+ * transport_probe - whether it would take mail now, without sending
+ * any (smtp: connect, greeting, EHLO, STARTTLS and AUTH as configured,
+ * then QUIT): 0, or -1 with the reason in err.  For kith check.
+ */
+int transport_probe(struct transport *t, char *err, size_t errlen);
 
 /* Backend entry points (transport_*.c); used only by transport.c. */
 struct transport_ops {
@@ -52,6 +58,8 @@ struct transport_ops {
 	    char *err, size_t errlen);
 	int (*send)(void *state, struct tx *txs, size_t n);
 	void (*close)(void *state);
+	/* transport_probe's; NULL: nothing to ask before sending */
+	int (*probe)(void *state, char *err, size_t errlen);
 };
 extern const struct transport_ops transport_smtp_ops;
 extern const struct transport_ops transport_sendmail_ops;

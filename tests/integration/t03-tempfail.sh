@@ -35,6 +35,16 @@ assert_ok '[ "$(post "$T/post.eml" team@example.org bob@example.org)" = 0 ]' "th
 kith deliver >/dev/null
 assert_ok '[ "$(sink_count)" = 3 ]' "after the retry the post reaches the 3 members"
 
+# kith check asks the transport whether it takes mail (it said nothing,
+# and deliver deferred every message)
+kith check >"$T/check.out" 2>"$T/check.err"
+rc=$?
+assert_ok '[ $rc = 0 ] && grep -q "^# transport: smtp://127.0.0.1:[0-9]* takes mail$" "$T/check.out"' "kith check: the sink takes mail (exit $rc)"
+sed 's|^transport = smtp://127.0.0.1:[0-9]*|transport = smtp://127.0.0.1:1|' "$KITH_CONF" > "$T/closed.conf"
+KITH_CONF=$T/closed.conf kith check >/dev/null 2>"$T/check.err"
+rc=$?
+assert_ok '[ $rc = 0 ] && grep -q "warning: the transport smtp://127.0.0.1:1 does not take mail now (connect to 127.0.0.1:1: Connection refused): kith deliver keeps what it cannot send and retries" "$T/check.err"' "kith check with nothing on the transport's port: one warning that says why (exit $rc): $(cat "$T/check.err")"
+
 # No database at all (data directory lost or not yet initialised): 75.
 # On PostgreSQL: a database without Kith's schema in it.
 if [ -n "$PG_DB" ]; then
