@@ -130,6 +130,12 @@ void usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 /* 1 when argv holds -h or --help as first option. */
 int wants_help(int argc, char **argv);
+/*
+ * group_help - for a command of subcommands (kith list ...): with none
+ * given, usage on stderr and 64; with -h or --help, usage on stdout and
+ * 0; else -1, and the command goes on.
+ */
+int group_help(int argc, char **argv, void (*usage)(FILE *out));
 
 /* A JSON string literal of s (util.h buf_add_json). */
 void json_string(FILE *out, const char *s);

@@ -367,11 +367,10 @@ int
 cmd_archive(struct cli *c, int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : "";
+	int help;
 
-	if (argc < 2 || wants_help(argc, argv)) {
-		archive_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EX_USAGE_ : 0;
-	}
+	if ((help = group_help(argc, argv, archive_usage)) >= 0)
+		return help;
 	if (!strcmp(sub, "show"))
 		return archive_show(c, argc - 1, argv + 1);
 	if (!strcmp(sub, "import"))
@@ -504,18 +503,24 @@ quarantine_rm(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static void
+quarantine_usage(FILE *out)
+{
+	fprintf(out, "usage: kith quarantine ls [--json]\n"
+	    "       kith quarantine show ID\n"
+	    "       kith quarantine retry ID   (handle it again, as if the "
+	    "MTA\n                                   delivered it now)\n"
+	    "       kith quarantine rm ID\n\n"
+	    "Messages Kith could not handle, kept with the reason.\n");
+}
+
 int
 cmd_quarantine(struct cli *c, int argc, char **argv)
 {
-	if (argc < 2 || wants_help(argc, argv)) {
-		fprintf(argc < 2 ? stderr : stdout, "usage: kith quarantine ls "
-		    "[--json]\n       kith quarantine show ID\n"
-		    "       kith quarantine retry ID   (handle it again, as if "
-		    "the MTA\n                                   delivered it "
-		    "now)\n       kith quarantine rm ID\n\nMessages Kith "
-		    "could not handle, kept with the reason.\n");
-		return argc < 2 ? EX_USAGE_ : 0;
-	}
+	int help;
+
+	if ((help = group_help(argc, argv, quarantine_usage)) >= 0)
+		return help;
 	if (!strcmp(argv[1], "ls"))
 		return quarantine_ls(c, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "show"))

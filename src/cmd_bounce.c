@@ -101,11 +101,10 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 	const struct cli_sub parse = { "bounce parse", "FILE...", 1, -1, NULL };
 	struct list l;
 	int n;
+	int help;
 
-	if (argc < 2 || wants_help(argc, argv)) {
-		bounce_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EX_USAGE_ : 0;
-	}
+	if ((help = group_help(argc, argv, bounce_usage)) >= 0)
+		return help;
 	if (!strcmp(argv[1], "parse")) {
 		n = cli_parse(&parse, argc - 1, argv + 1);
 		return parse_files(n, argv + 1);

@@ -302,6 +302,15 @@ wants_help(int argc, char **argv)
 	return 0;
 }
 
+int
+group_help(int argc, char **argv, void (*usage)(FILE *out))
+{
+	if (argc >= 2 && !wants_help(argc, argv))
+		return -1;
+	usage(argc < 2 ? stderr : stdout);
+	return argc < 2 ? EX_USAGE_ : 0;
+}
+
 /* The command word of "list rm": what 'kith ... --help' explains. */
 static char *
 help_word(const char *cmd)

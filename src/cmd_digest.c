@@ -100,11 +100,10 @@ cmd_digest(struct cli *c, int argc, char **argv)
 	const char *format;
 	struct list l;
 	int k;
+	int help;
 
-	if (argc < 2 || wants_help(argc, argv)) {
-		digest_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EX_USAGE_ : 0;
-	}
+	if ((help = group_help(argc, argv, digest_usage)) >= 0)
+		return help;
 	for (k = 0; k < 4 && strcmp(argv[1], names[k]); k++)
 		;
 	if (k == 4)

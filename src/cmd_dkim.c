@@ -46,6 +46,18 @@ print_txt(const char *name, const char *value)
 	printf(" )\n");
 }
 
+static void
+dkim_usage(FILE *out)
+{
+	fprintf(out, "usage: kith dkim keygen DOMAIN [--selector S] "
+	    "[--out FILE]\n\nWrite a new 2048-bit RSA key (PEM, mode 0600, "
+	    "0640 in a shared data directory; by default "
+	    "DATA/dkim/S.DOMAIN.pem)\nand print the DNS TXT record to "
+	    "publish.  Then set [dkim] domain, selector\n(and key_file "
+	    "when not the default) in kith.conf: every mail Kith sends\n"
+	    "is signed.\n");
+}
+
 int
 cmd_dkim(struct cli *c, int argc, char **argv)
 {
@@ -58,18 +70,10 @@ cmd_dkim(struct cli *c, int argc, char **argv)
 	const struct cli_sub sub = { "dkim keygen", "DOMAIN [--selector S] "
 	    "[--out FILE]", 1, 1, opts };
 	char *path, *dir, *txt, *name, err[512] = "";
+	int help;
 
-	if (argc < 2 || wants_help(argc, argv)) {
-		fprintf(argc < 2 ? stderr : stdout, "usage: kith dkim keygen "
-		    "DOMAIN [--selector S] [--out FILE]"
-		    "\n\nWrite a new 2048-bit RSA key (PEM, mode 0600, 0640 in a shared "
-		    "data directory; by default "
-		    "DATA/dkim/S.DOMAIN.pem)\nand print the DNS TXT record to "
-		    "publish.  Then set [dkim] domain, selector\n(and key_file "
-		    "when not the default) in kith.conf: every mail Kith sends\n"
-		    "is signed.\n");
-		return argc < 2 ? EX_USAGE_ : 0;
-	}
+	if ((help = group_help(argc, argv, dkim_usage)) >= 0)
+		return help;
 	if (strcmp(argv[1], "keygen"))
 		usage_error("dkim", "'%s' is not a dkim command", argv[1]);
 	cli_parse(&sub, argc - 1, argv + 1);

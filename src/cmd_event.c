@@ -455,11 +455,10 @@ int
 cmd_event(struct cli *c, int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : "";
+	int help;
 
-	if (argc < 2 || wants_help(argc, argv)) {
-		event_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EX_USAGE_ : 0;
-	}
+	if ((help = group_help(argc, argv, event_usage)) >= 0)
+		return help;
 	if (!strcmp(sub, "create"))
 		return create_cmd(c, argc - 1, argv + 1);
 	if (!strcmp(sub, "update"))

@@ -646,11 +646,10 @@ cmd_member(struct cli *c, int argc, char **argv)
 		{ "export-data", member_export_data_cmd },
 		{ "forget", member_forget_cmd },
 	};
+	int help;
 
-	if (argc < 2 || wants_help(argc, argv)) {
-		member_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EX_USAGE_ : 0;
-	}
+	if ((help = group_help(argc, argv, member_usage)) >= 0)
+		return help;
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
 		if (!strcmp(argv[1], subs[i].name))
 			return subs[i].fn(c, argc - 1, argv + 1);

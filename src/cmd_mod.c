@@ -200,11 +200,10 @@ int
 cmd_mod(struct cli *c, int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : "";
+	int help;
 
-	if (argc < 2 || wants_help(argc, argv)) {
-		mod_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EX_USAGE_ : 0;
-	}
+	if ((help = group_help(argc, argv, mod_usage)) >= 0)
+		return help;
 	if (!strcmp(sub, "approve"))
 		return mod_decide(c, argc - 1, argv + 1, MOD_APPROVE);
 	if (!strcmp(sub, "reject"))
@@ -278,11 +277,10 @@ cmd_ban(struct cli *c, int argc, char **argv)
 	struct list l;
 	int64_t list_id = 0;
 	const char *why;
+	int help;
 
-	if (argc < 2 || wants_help(argc, argv)) {
-		ban_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EX_USAGE_ : 0;
-	}
+	if ((help = group_help(argc, argv, ban_usage)) >= 0)
+		return help;
 	if (is_ls)
 		s = &subs[0];
 	else if (!strcmp(sub, "add"))

@@ -568,11 +568,10 @@ cmd_newsletter(struct cli *c, int argc, char **argv)
 		{ "send", send_cmd }, { "cancel", cancel_cmd },
 		{ "status", status_cmd },
 	};
+	int help;
 
-	if (argc < 2 || wants_help(argc, argv)) {
-		newsletter_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EX_USAGE_ : 0;
-	}
+	if ((help = group_help(argc, argv, newsletter_usage)) >= 0)
+		return help;
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
 		if (!strcmp(argv[1], subs[i].name))
 			return subs[i].fn(c, argc - 1, argv + 1);
