@@ -129,20 +129,28 @@ resolve_end(struct spec_args *a, const struct event *old)
 {
 	const char *tz = a->s.tz ? a->s.tz : old ? old->tz : NULL;
 	int64_t start, end;
+	char why[256];
+	int rc;
 
 	if (a->end == NULL)
 		return;
 	if (tz == NULL || !tz_valid(tz))
 		die(EX_DATAERR_, "--end needs a valid --tz");
 	if (a->s.start) {
-		if (local_time_parse(a->s.start, tz, &start) < 0)
-			die(EX_DATAERR_, "'%s' is not a time like \"2026-12-04 "
-			    "18:00\"", a->s.start);
+		rc = local_time_parse(a->s.start, tz, &start);
+		local_time_refusal(rc, a->s.start, tz, "2026-12-04 18:00", why,
+		    sizeof(why));
+		if (rc < 0)
+			die(EX_DATAERR_, "%s", why);
 	} else if (old)
 		start = old->start;
 	else
 		die(EX_DATAERR_, "--end needs --start");
-	if (local_time_parse(a->end, tz, &end) < 0 || end <= start)
+	if ((rc = local_time_parse(a->end, tz, &end)) == -2) {
+		local_time_refusal(rc, a->end, tz, "", why, sizeof(why));
+		die(EX_DATAERR_, "%s", why);
+	}
+	if (rc < 0 || end <= start)
 		die(EX_DATAERR_, "'%s' is not a time after the start", a->end);
 	a->s.duration = end - start;
 }

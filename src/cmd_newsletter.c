@@ -469,9 +469,11 @@ schedule_cmd(struct cli *c, int argc, char **argv)
 	if (tz == NULL || !tz_valid(tz))
 		die(EX_CONFIG_, "the list's timezone '%s' is not valid; give --tz",
 		    tz ? tz : "");
-	if (local_time_parse(argv[1], tz, &at) < 0)
-		die(EX_DATAERR_, "'%s' is not a time like \"2026-12-01 09:00\"",
-		    argv[1]);
+	if ((st = local_time_parse(argv[1], tz, &at)) < 0) {
+		local_time_refusal(st, argv[1], tz, "2026-12-01 09:00", err,
+		    sizeof(err));
+		die(EX_DATAERR_, "%s", err);
+	}
 	if (at < now_utc() - 60)
 		die(EX_DATAERR_, "%s in %s has passed; use 'kith newsletter "
 		    "send %lld' to send now", argv[1], tz, (long long)id);

@@ -66,7 +66,12 @@ create_cmd(struct cli *c, int argc, char **argv)
 		if (tz == NULL || !tz_valid(tz))
 			die(EX_CONFIG_, "the list's timezone '%s' is not valid; "
 			    "give --tz", tz ? tz : "");
-		if (local_time_parse(closes, tz, &at) < 0)
+		if ((st = local_time_parse(closes, tz, &at)) == -2) {
+			local_time_refusal(st, closes, tz, "", err,
+			    sizeof(err));
+			die(EX_DATAERR_, "%s", err);
+		}
+		if (st < 0)
 			die(EX_DATAERR_, "'%s' in '%s' is not a time like "
 			    "\"2026-12-10 18:00\"", closes, tz);
 	}

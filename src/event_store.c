@@ -378,11 +378,12 @@ spec_times(struct event *e, const struct event_spec *s, char *err,
     size_t errlen)
 {
 	int64_t end;
+	int rc;
 
-	if (s->start && (local_time_parse(s->start, e->tz, &e->start) < 0 ||
-	    e->start >= LAST_START)) {
-		snprintf(err, errlen, "'%s' is not a time like \"2026-12-04 "
-		    "18:00\"", s->start);
+	if (s->start && ((rc = local_time_parse(s->start, e->tz,
+	    &e->start)) < 0 || e->start >= LAST_START)) {
+		local_time_refusal(rc < 0 ? rc : -1, s->start, e->tz,
+		    "2026-12-04 18:00", err, errlen);
 		return -1;
 	}
 	if (s->end && s->duration > 0) {
@@ -390,8 +391,12 @@ spec_times(struct event *e, const struct event_spec *s, char *err,
 		return -1;
 	}
 	if (s->end) {
-		if (local_time_parse(s->end, e->tz, &end) < 0 || end <= e->start ||
-		    end - e->start > MAX_DURATION) {
+		if ((rc = local_time_parse(s->end, e->tz, &end)) == -2) {
+			local_time_refusal(rc, s->end, e->tz, "", err, errlen);
+			return -1;
+		}
+		if (rc < 0 || end <= e->start || end - e->start >
+		    MAX_DURATION) {
 			snprintf(err, errlen, "'%s' is not a time after the start "
 			    "(within a year)", s->end);
 			return -1;

@@ -137,8 +137,22 @@ local_time_parse(const char *s, const char *tz, int64_t *out)
 	tz_leave(saved);
 	if (t == (time_t)-1 || lt.tm_mday != d)
 		return -1;	/* 2026-02-30 normalised into March */
+	if (lt.tm_hour != h || lt.tm_min != mi)
+		return -2;	/* 02:30 when the clocks go from 02:00 to 03:00 */
 	*out = (int64_t)t;
 	return 0;
+}
+
+void
+local_time_refusal(int rc, const char *s, const char *tz, const char *like,
+    char *buf, size_t n)
+{
+	if (rc == -2)
+		snprintf(buf, n, "'%s' does not exist in %s: the clocks skip "
+		    "that hour (summer time begins); give the time after it",
+		    s, tz);
+	else
+		snprintf(buf, n, "'%s' is not a time like \"%s\"", s, like);
 }
 
 void

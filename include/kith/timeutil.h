@@ -23,9 +23,15 @@ int64_t schedule_last_slot(const char *tz, int hour, int minute, int weekday,
 /*
  * local_time_parse - "YYYY-MM-DD HH:MM" (or "YYYY-MM-DDTHH:MM", or a
  * bare date for midnight) as wall-clock time in tz, to UTC seconds.
- * 0, or -1 for a malformed or impossible date or an unknown zone.
+ * 0, or -1 for a malformed or impossible date or an unknown zone, -2
+ * for a time the clocks skip in tz (02:30 on the night summer time
+ * begins; mktime would make it 03:30).
  */
 int local_time_parse(const char *s, const char *tz, int64_t *out);
+/* The line refusing s, local_time_parse's rc < 0: a time the clocks
+ * skip in tz, or not a time written like `like`. */
+void local_time_refusal(int rc, const char *s, const char *tz,
+    const char *like, char *buf, size_t n);
 
 /* "2026-12-01 09:00 CET": t shown in tz, into buf of n. */
 void local_time_format(const char *tz, int64_t t, char *buf, size_t n);

@@ -52,6 +52,9 @@ assert_ok '[ $rc = 64 ] && printf "%s\n" "$err" | grep -q "is not an event id" &
 q=$(kith queue --json | wc -c)
 err=$(kith event create team --title x --start "2027-02-01 18:00" --duration 1h --tz UTC --rsvp-by 2026-05-01 2>&1); rc=$?
 assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "the answer deadline 2026-05-01 23:59 (UTC) has passed" && [ "$(kith queue --json | wc -c)" = "$q" ]' "an answer deadline already past is refused, nobody invited: $err"
+n=$(kith event ls team | wc -l)
+err=$(kith event create team --title "Spring walk" --start "2027-03-28 02:30" --duration 2h --tz Europe/Prague 2>&1); rc=$?
+assert_ok '[ $rc = 65 ] && [ "$(printf "%s\n" "$err" | wc -l)" = 1 ] && printf "%s\n" "$err" | grep -q "2027-03-28 02:30. does not exist in Europe/Prague: the clocks skip that hour" && [ "$(kith event ls team | wc -l)" = "$n" ]' "a start the clocks skip (02:30 the night summer time begins) is refused in one line, no event made: it was moved to 03:30 without a word ($err)"
 err=$(kith event create team --title x --start "2025-12-04 18:00" --duration 1h --tz UTC 2>&1); rc=$?
 assert_ok '[ $rc = 65 ] && [ "$(printf "%s\n" "$err" | wc -l)" = 1 ] && printf "%s\n" "$err" | grep -q "would be over already: it ended 2025-12-04 19:00 (UTC); nobody was invited" && [ "$(kith queue --json | wc -c)" = "$q" ]' "an event already over (a year typed wrong) is refused in one line and nobody is invited: $err"
 rm -f "$SINK_DIR"/*

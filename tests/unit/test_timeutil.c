@@ -54,7 +54,31 @@ START_TEST(test_zones)
 }
 END_TEST
 
-/* utc_strftime: UTC whatever TZ says; "" when the buffer is too small. */
+/* A wall-clock time the clocks skip is refused (-2), not moved an hour
+ * on by mktime; the hour after it, and the doubled autumn hour, are
+ * times. */
+START_TEST(test_local_skipped)
+{
+	int64_t t = 0;
+
+	ck_assert_int_eq(local_time_parse("2027-03-28 02:30", "Europe/Prague",
+	    &t), -2);
+	ck_assert_int_eq(local_time_parse("2027-03-28 02:00", "Europe/Prague",
+	    &t), -2);
+	ck_assert_int_eq(local_time_parse("2027-03-14 02:30",
+	    "America/New_York", &t), -2);
+	ck_assert_int_eq(local_time_parse("2027-03-28 03:30", "Europe/Prague",
+	    &t), 0);
+	ck_assert_int_eq(t, 1806197400);	/* 01:30Z */
+	ck_assert_int_eq(local_time_parse("2027-03-28 01:59", "Europe/Prague",
+	    &t), 0);
+	ck_assert_int_eq(local_time_parse("2027-10-31 02:30", "Europe/Prague",
+	    &t), 0);
+	ck_assert_int_eq(local_time_parse("2027-03-28 02:30", "UTC", &t), 0);
+	ck_assert_int_eq(local_time_parse("2027-02-30 10:00", "UTC", &t), -1);
+}
+END_TEST
+
 /* A day that does not exist is not moved into the next month. */
 START_TEST(test_utc_day)
 {
@@ -73,6 +97,7 @@ START_TEST(test_utc_day)
 }
 END_TEST
 
+/* utc_strftime: UTC whatever TZ says; "" when the buffer is too small. */
 START_TEST(test_utc)
 {
 	const char *was = getenv("TZ");
@@ -102,6 +127,7 @@ timeutil_suite(void)
 	tcase_add_test(tc, test_zones);
 	tcase_add_test(tc, test_utc);
 	tcase_add_test(tc, test_utc_day);
+	tcase_add_test(tc, test_local_skipped);
 	suite_add_tcase(s, tc);
 	return s;
 }
