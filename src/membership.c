@@ -587,6 +587,28 @@ tell_unclear(const struct mail_ctx *c, const char *to, const char *text)
 	return st == KITH_TEMP ? st : KITH_OK;
 }
 
+/*
+ * confirm_stale - a reply to a confirmation nothing waits for any more
+ * (answered already, or expired): when the token is genuine and the
+ * sender's own (its MAC checked, not its age), they are told so, with
+ * how to go on, rather than hearing nothing; a forged token or someone
+ * else's gets no answer.  KITH_OK with the line in out, else KITH_PERM.
+ */
+static int
+confirm_stale(const struct mail_ctx *c, const char *purpose,
+    const char *sender, const char *token, struct outcome *out)
+{
+	char *payload = NULL;
+	int genuine = sender && token_check(c->key, purpose, c->l->address,
+	    sender, token, 0, &payload) == 0;
+
+	free(payload);
+	if (!genuine)
+		return KITH_PERM;
+	outcome_add(out, "confirm_stale");
+	return KITH_OK;
+}
+
 int
 membership_confirm(const struct mail_ctx *c, const char *token,
     const char *sender, const char *text, struct outcome *out)
@@ -606,7 +628,8 @@ membership_confirm(const struct mail_ctx *c, const char *token,
 		log_info("membership: confirmation for '%s' with an unknown "
 		    "token: nothing done", c->l->address);
 		free(payload);
-		return KITH_PERM;
+		return kind == 'a' ? KITH_PERM : confirm_stale(c, purpose,
+		    sender, token, out);
 	}
 	memset(&mod, 0, sizeof(mod));
 	if (kind == 'a') {
@@ -626,6 +649,8 @@ membership_confirm(const struct mail_ctx *c, const char *token,
 		log_warn("membership: confirmation for '%s' on '%s' refused: "
 		    "forged, expired or for something else", p.address,
 		    c->l->address);
+		if (!strcmp(p.kind, purpose))
+			st = confirm_stale(c, purpose, sender, token, out);
 		goto done;
 	}
 	answer = answer_in(c, sender, kind == 'a', text);

@@ -33,6 +33,7 @@ static const struct template_field item_fields[] = {
 	TF_BOOL("cancelled"),
 	/* settings */
 	TF_BOOL("you_not_member"), TF_BOOL("set_usage"), TF_BOOL("nomail_past"),
+	TF_BOOL("confirm_stale"),
 	TF_BOOL("mail_on"),
 	TF_BOOL("set_not_member"), TF_BOOL("nomail_until"), TF_BOOL("nomail"),
 	TF_BOOL("digest_plain"), TF_BOOL("digest_mime"), TF_BOOL("delivery"),

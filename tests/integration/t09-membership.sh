@@ -34,6 +34,7 @@ eve_confirm=$(token_addr eve@example.net)
 swapped=$(printf '%s\n' "$eve_confirm" | sed "s/+c\.[0-9]*-/+$(printf '%s\n' "$confirm" | sed 's/.*+\(c\.[0-9]*\)-.*/\1/')-/")
 send eve@example.net "$swapped" "Re: confirm" "yes"
 assert_ok 'not_member dora@example.net && not_member eve@example.net' "a token made for another address changes nothing"
+assert_ok '[ "$(count eve@example.net)" = 1 ]' "and is not answered: a token that is not the sender's own gets no reply"
 # An out-of-office robot answering the confirmation confirms nothing.
 send dora@example.net "$confirm" "Out of Office: Re: Please confirm" "I am away" "Auto-Submitted: auto-replied"
 assert_ok 'not_member dora@example.net' "an auto-reply to the confirmation does not confirm"
@@ -50,6 +51,7 @@ assert_ok '$MT body "$w" | grep -q "send your message to team@example.org"' "the
 assert_ok '[ "$(count alice@example.org)" -ge 1 ] && $MT header "$(last alice@example.org)" Subject | grep -q "dora@example.net joined Team"' "the owner is told of the join"
 send dora@example.net "$confirm" "Re: Please confirm" "yes again"
 assert_ok '[ "$(db "SELECT count(*) FROM members WHERE address='"'"'dora@example.net'"'"'")" = 1 ]' "a used token does nothing more"
+assert_ok '$MT body "$(last dora@example.net)" | grep -q "Not done: nothing waits for this confirmation any more (it was answered already, or it expired)"' "and its owner is told so, with how to go on (the reply went unanswered)"
 
 # 2. One-click unsubscribe through the List-Unsubscribe of a delivered post.
 send bob@example.org team@example.org "hello all" "a post"
