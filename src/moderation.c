@@ -663,11 +663,13 @@ moderation_expire(const struct kith_config *cfg, struct db *db,
 
 			int done = db_tx(db, expire_tx, &x, NULL, 0);
 
+			/* PERM: decided or expired by another cron or
+			 * host meanwhile, which is no failure */
 			if (done == KITH_OK)
 				log_info("moderation: held '<%s>' on '%s' "
 				    "expired", h.message_id, l.address);
-			else if (done > worst)
-				worst = done;
+			else if (done == KITH_TEMP)
+				worst = KITH_TEMP;
 			held_release(&h);
 			list_release(&l);
 		}
