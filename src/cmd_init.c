@@ -213,7 +213,9 @@ check_web(const struct kith_config *cfg)
  * check_transport - whether kith deliver's transport takes mail now
  * (smtp: the session it would open, QUIT at once; a reply waited for
  * 10 s at most).  Not taking it is a warning: deliver keeps the mail
- * and retries; a transport that is no transport is an error.
+ * and retries; a transport that is no transport is an error.  Not a
+ * maildir: opening one makes its folder, and kith check run by root
+ * would leave it root's, where kith deliver could not write.
  */
 static void
 check_transport(const struct kith_config *cfg)
@@ -222,6 +224,8 @@ check_transport(const struct kith_config *cfg)
 	struct transport *t;
 	char err[512] = "";
 
+	if (!strncmp(cfg->transport, "maildir:", 8))
+		return;
 	if (quick.smtp_timeout > 10)
 		quick.smtp_timeout = 10;
 	if ((t = transport_open(&quick, err, sizeof(err))) == NULL)

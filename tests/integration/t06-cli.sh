@@ -78,6 +78,9 @@ printf '[site]\ndomain = x\ncolour = blue\n' > "$T/bad.conf"
 assert_ok '[ "$(code kith --config "$T/bad.conf" check)" = 78 ] && grep -q "bad.conf:3: unknown setting .colour." "$T/err"' "config error: exit 78, file:line"
 assert_ok 'KITH_HOME=$T/other kith init | grep -q "data directory: $T/other"' "KITH_HOME overrides data_dir"
 assert_ok 'kith check | grep -q "^transport = maildir:$T/var/mail"' "kith check prints the settings"
+sed "s|^transport = maildir:.*|transport = maildir:$T/nomail|" "$KITH_CONF" > "$T/md.conf"
+KITH_CONF=$T/md.conf kith check >/dev/null 2>&1
+assert_ok '[ ! -e "$T/nomail" ]' "kith check makes no maildir folder (run by root, it would be root's)"
 assert_ok '[ "$(kith queue --json)" = "{\"pending\": 0, \"sending\": 0, \"sent\": 0, \"deferred\": 0, \"failed\": 0}" ]' "kith queue --json"
 
 # The maildir transport: one Maildir per member, written tmp -> new.
