@@ -28,7 +28,12 @@ assert_ok 'grep -q "busy\|locked" "$T/err"' "the reason is one line on stderr: $
 assert_ok '[ "$(db "SELECT count(*) FROM posts")" = 0 ]' "nothing half-stored"
 kith cron >/dev/null 2>"$T/cron.err"
 rc=$?
-assert_ok '[ $rc = 75 ] && grep -q "cron: held posts: not done this time" "$T/cron.err"' "kith cron while another process holds the database: exit 75, and the held posts' expiry says it was not done (got $rc: $(tr '\n' '|' < "$T/cron.err"))"
+# sqlite: every write waits for the lock, the held posts' expiry too,
+# and delivery stops the run (75).  PostgreSQL: the writers' lock is
+# advisory and taken by transactions only; the expiry's housekeeping
+# and delivery go on, and the jobs in transactions are not done.
+if [ -n "$PG_DB" ]; then want="cron: not every job was done"; else want="cron: held posts: not done this time"; fi
+assert_ok '[ $rc = 75 ] && grep -q "$want" "$T/cron.err"' "kith cron while another process holds the database: exit 75, saying what was not done (got $rc: $(tr '\n' '|' < "$T/cron.err"))"
 touch "$T/release"
 wait $locker
 assert_ok '[ "$(post "$T/post.eml" team@example.org bob@example.org)" = 0 ]' "the MTA's retry succeeds: exit 0"
