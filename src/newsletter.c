@@ -183,13 +183,13 @@ newsletter_create(const struct kith_config *cfg, struct db *db,
 	int st = KITH_PERM;
 
 	if (!newsletter_tag_valid(tname)) {
-		snprintf(err, errlen, "template name '%s': use letters, digits, "
-		    "'-' and '_'", tname);
+		snprintf(err, errlen, "template name '%s': use ASCII letters "
+		    "(A-Z, a-z), digits, '-' and '_'", tname);
 		return KITH_PERM;
 	}
 	if (d->tag && *d->tag && !newsletter_tag_valid(d->tag)) {
-		snprintf(err, errlen, "tag '%s': use letters, digits, '-' and "
-		    "'_'", d->tag);
+		snprintf(err, errlen, "tag '%s': use ASCII letters (A-Z, a-z), "
+		    "digits, '-' and '_'", d->tag);
 		return KITH_PERM;
 	}
 	if (*d->subject == '\0' || !utf8_text_ok(d->subject, 500, 0)) {

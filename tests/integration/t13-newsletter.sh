@@ -92,6 +92,7 @@ assert_ok 'kith member ls team | grep -q "^xss@example.org"' "and nobody else"
 kith member tag team minjun@example.org garden >/dev/null
 assert_ok 'kith member tag team nobody@example.org garden 2>/dev/null; [ $? = 67 ]' "tagging a non-member: 67"
 assert_ok 'kith member tag team minjun@example.org "bad tag" 2>/dev/null; [ $? = 65 ]' "a bad tag: 65"
+assert_ok 'kith member tag team minjun@example.org "Wälder" 2>"$T/tag.err"; [ $? = 65 ] && grep -q "use ASCII letters (A-Z, a-z), digits" "$T/tag.err"' "a tag with a letter outside ASCII: 65, and the line says tags are ASCII (it said 'use letters', and ä is one)"
 tid=$(kith newsletter create team --subject 'Gardeners only' --text "$T/body.txt" --tag garden)
 kith deliver >/dev/null 2>&1	# Bob's goodbye and the owners' notice
 rm -f "$SINK_DIR"/*
