@@ -487,16 +487,21 @@ config_secret_path(const struct kith_config *cfg)
 int
 config_site_file(const struct kith_config *cfg, const char *path)
 {
-	char *db = config_db_path(cfg);
-	char *own[] = { xstrdup(db), xasprintf("%s-wal", db),
-		xasprintf("%s-shm", db), config_secret_path(cfg),
-		config_dkim_key_path(cfg) };
 	struct stat target, st;
+	char *db, *own[5];
 	int same = 0;
 
+	if (stat(path, &target) < 0)
+		return 0;	/* nothing there to replace */
+	db = config_db_path(cfg);
+	own[0] = xstrdup(db);
+	own[1] = xasprintf("%s-wal", db);
+	own[2] = xasprintf("%s-shm", db);
+	own[3] = config_secret_path(cfg);
+	own[4] = config_dkim_key_path(cfg);
 	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
-		same |= stat(path, &target) == 0 && stat(own[i], &st) == 0 &&
-		    st.st_dev == target.st_dev && st.st_ino == target.st_ino;
+		same |= stat(own[i], &st) == 0 && st.st_dev == target.st_dev &&
+		    st.st_ino == target.st_ino;
 		free(own[i]);
 	}
 	free(db);
