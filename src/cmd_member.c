@@ -409,9 +409,8 @@ member_tag_cmd(struct cli *c, int argc, char **argv)
 	struct list l;
 
 	cli_parse(&sub, argc, argv);
-	if (!newsletter_tag_valid(argv[2]))
-		die(EX_DATAERR_, "tag '%s': use ASCII letters (A-Z, a-z), "
-		    "digits, '-' and '_' (at most 40)", argv[2]);
+	if (!member_tag_valid(argv[2]))
+		die(EX_DATAERR_, "tag '%s': use " MEMBER_TAG_RULE, argv[2]);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
 	st = member_tag(c->db, l.id, argv[1], argv[2], on);

@@ -14,13 +14,15 @@
 #include "kith/i18n.h"
 #include "kith/lists.h"
 #include "kith/log.h"
+#include "kith/members.h"
 #include "kith/rfc2047.h"
 #include "kith/throttle.h"
 #include "kith/timeutil.h"
 #include "kith/util.h"
 
 enum value_kind { V_ENUM, V_INT, V_TEXT, V_TZ, V_TIME, V_RATE, V_DURATION,
-	V_SPEC, V_LANG, V_URL };	/* V_SPEC: checked by filter_setting_valid() */
+	V_SPEC, V_LANG, V_URL, V_TAGS };	/* V_SPEC: checked by
+						 * filter_setting_valid() */
 
 struct list_setting_def {
 	const char *key;
@@ -130,7 +132,7 @@ static const struct list_setting_def list_settings[] = {
 	{ "spam_action", V_ENUM, "hold|discard|pass", "hold",
 	  "a post the spam filter marked: held for the moderators, dropped, "
 	  "or passed on" },
-	{ "topics", V_TEXT, NULL, "",
+	{ "topics", V_TAGS, "32", "",
 	  "topics members may pick on their web preference page (kith serve), "
 	  "comma-separated, e.g. 'events,news'; each is a member tag" },
 };
@@ -414,6 +416,22 @@ list_setting_int(struct db *db, int64_t list_id, const char *key, int64_t def)
 	return n;
 }
 
+/* value: at most max comma-separated member tags (blanks around each). */
+static int
+tags_valid(const char *value, int max)
+{
+	char *all = xstrdup(value), *save = NULL, *t;
+	int n = 0, ok = 1;
+
+	for (t = strtok_r(all, ",", &save); t && ok; t = strtok_r(NULL, ",",
+	    &save)) {
+		t = str_trim(t);
+		ok = *t == '\0' || (member_tag_valid(t) && ++n <= max);
+	}
+	free(all);
+	return ok;
+}
+
 static int
 value_allowed(const struct list_setting_def *d, const char *value)
 {
@@ -438,6 +456,9 @@ value_allowed(const struct list_setting_def *d, const char *value)
 		if (d->kind == V_SPEC && !filter_setting_valid(d->key, value))
 			return 0;
 		return utf8_text_ok(value, 200, 0);
+	case V_TAGS:	/* what a member picks is a tag, for newsletters */
+		return utf8_text_ok(value, 200, 0) && tags_valid(value,
+		    atoi(d->allowed));
 	case V_URL:	/* into List-Archive <...> and the HTML footer's href */
 		return *value == '\0' || web_url_ok(value, 0);
 	case V_TZ:
@@ -506,6 +527,8 @@ list_setting_set(struct db *db, int64_t list_id, const char *key,
 		    d->kind == V_LANG ? "a language code such as cs" :
 		    d->kind == V_URL ? "an http:// or https:// address "
 		    "without spaces or quotes, or empty" :
+		    d->kind == V_TAGS ? "at most 32 tags, comma-separated: "
+		    MEMBER_TAG_RULE " each" :
 		    "one line of UTF-8 text, at most 200 bytes");
 		return KITH_PERM;
 	}
@@ -538,6 +561,7 @@ list_settings_help(FILE *out)
 			    d->help, d->kind == V_ENUM ? d->allowed : d->kind ==
 			    V_TZ ? "time zone" : d->kind == V_TIME ? "HH:MM" :
 			    d->kind == V_LANG ? "language" : d->kind == V_URL ?
-			    "URL" : "text", d->def);
+			    "URL" : d->kind == V_TAGS ? "tags" : "text",
+			    d->def);
 	}
 }

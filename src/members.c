@@ -2,9 +2,11 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <wctype.h>
 
 #include "kith/address.h"
 #include "kith/db.h"
@@ -729,6 +731,48 @@ member_import_skip(struct db *db, int64_t list_id, FILE *in,
 	if (st != KITH_OK)
 		memset(c, 0, sizeof(*c));
 	return st;
+}
+
+/* Of no width, and no part of a word: a tag that looks like another. */
+static int
+invisible(uint32_t cp)
+{
+	return cp == 0xAD || cp == 0x200B || cp == 0x2060 || cp == 0xFEFF;
+}
+
+/*
+ * Letters and digits as Unicode has them, through C.UTF-8's character
+ * classes (glibc's, in libc-bin) rather than a table of our own; where
+ * that locale is missing, ASCII ones only.  glibc files the marks that
+ * combine with a letter (accents, Indic vowel signs and viramas) under
+ * punctuation, so a character of no width after a letter is one too.
+ */
+int
+member_tag_valid(const char *tag)
+{
+	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	size_t n = strlen(tag), i = 0, chars = 0;
+	int ok = n > 0, after_letter = 0;
+
+	while (ok && i < n) {
+		uint32_t cp;
+		size_t len = utf8_next(tag + i, n - i, &cp);
+
+		if (len == 0 || ++chars > MEMBER_TAG_MAX)
+			ok = 0;
+		else if (cp < 0x80)
+			ok = isalnum((int)cp) || cp == '-' || cp == '_';
+		else if (utf8 != (locale_t)0 && iswalnum_l((wint_t)cp, utf8))
+			ok = 1;
+		else	/* a mark on the letter before: é, the virama of क्ल */
+			ok = after_letter && char_width(cp) == 0 &&
+			    !char_unsafe(cp) && !invisible(cp);
+		after_letter = ok && cp != '-' && cp != '_';
+		i += len;
+	}
+	if (utf8 != (locale_t)0)
+		freelocale(utf8);
+	return ok;
 }
 
 int

@@ -10,6 +10,7 @@
 #include "kith/db.h"
 #include "kith/footer.h"
 #include "kith/log.h"
+#include "kith/members.h"
 #include "kith/mime.h"
 #include "kith/newsletter.h"
 #include "kith/notice.h"
@@ -35,8 +36,9 @@ campaign_release(struct campaign *c)
 	memset(c, 0, sizeof(*c));
 }
 
-int
-newsletter_tag_valid(const char *tag)
+/* A template's name is a file's: ASCII, as tags were once. */
+static int
+template_name_valid(const char *tag)
 {
 	size_t n = strlen(tag);
 
@@ -182,14 +184,14 @@ newsletter_create(const struct kith_config *cfg, struct db *db,
 	char *path, *tmpl = NULL, *text = NULL, *html = NULL;
 	int st = KITH_PERM;
 
-	if (!newsletter_tag_valid(tname)) {
+	if (!template_name_valid(tname)) {
 		snprintf(err, errlen, "template name '%s': use ASCII letters "
 		    "(A-Z, a-z), digits, '-' and '_'", tname);
 		return KITH_PERM;
 	}
-	if (d->tag && *d->tag && !newsletter_tag_valid(d->tag)) {
-		snprintf(err, errlen, "tag '%s': use ASCII letters (A-Z, a-z), "
-		    "digits, '-' and '_'", d->tag);
+	if (d->tag && *d->tag && !member_tag_valid(d->tag)) {
+		snprintf(err, errlen, "tag '%s': use " MEMBER_TAG_RULE,
+		    d->tag);
 		return KITH_PERM;
 	}
 	if (*d->subject == '\0' || !utf8_text_ok(d->subject, 500, 0)) {

@@ -75,6 +75,16 @@ struct db_stmt *member_staff(struct db *db, int64_t list_id);
 /* Count one more accepted post for address (no-op for non-members). */
 void member_count_post(struct db *db, int64_t list_id, const char *address);
 
+/*
+ * member_tag_valid - 1 when tag is one: 1 to MEMBER_TAG_MAX characters,
+ * each a letter or digit of any script (ä, 초, ж, ٣), '-' or '_', or
+ * a mark combining with the letter before it (an accent, a virama).  The list's "topics"
+ * are tags too, so what a member picks on the web can be targeted.
+ */
+#define MEMBER_TAG_MAX 40
+#define MEMBER_TAG_RULE "letters or digits of any script, '-' and '_', " \
+	"at most 40"
+int member_tag_valid(const char *tag);
 /* Add (on) or remove a tag of a member; KITH_PERM when not a member. */
 int member_tag(struct db *db, int64_t list_id, const char *address,
     const char *tag, int on);

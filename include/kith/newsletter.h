@@ -159,9 +159,6 @@ char *newsletter_personalise(struct newsletter_cache *nc,
     const struct kith_config *cfg, const struct token_key *key,
     int64_t campaign_id, int64_t member_id, const char *rcpt, size_t *len);
 
-/* Member tags: letters, digits, '-' and '_', at most 40. */
-int newsletter_tag_valid(const char *tag);
-
 /*
  * Every newsletter/NAME.txt and .html a list could use, and the values a
  * copy gives them (kith check).

@@ -118,7 +118,7 @@ EOF
 
 # 2. The preference page: linked from notices to members and from the
 # unsubscribe page; each change is the email command's own.
-kith list set team topics "events, news" >/dev/null
+kith list set team topics "events, news, 초급" >/dev/null
 send judy@example.org team-request@example.org "info" ""
 # Kate changes the same things by email, for comparison.
 send kate@example.org team-request@example.org "set digest daily" ""
@@ -178,11 +178,18 @@ r = post_form(p, {"csrf": csrf, "action": "save", "delivery": "each", "format": 
 check(row("judy@example.org").startswith("each plain 0") and
       db("SELECT tag FROM member_tags t JOIN members m ON m.id=t.member_id WHERE m.address='judy@example.org'") == [("events",)],
       "back to each message; topics follow the boxes")
+r = post_form(p, {"csrf": csrf, "action": "save", "delivery": "each", "format": "plain", "topic3": "on"})
+check('name="topic3" value="on" checked> 초급' in r.text and
+      db("SELECT tag FROM member_tags t JOIN members m ON m.id=t.member_id WHERE m.address='judy@example.org'") == [("초급",)],
+      "the topic 초급 is picked and is Judy's tag")
 r = post_form(p, {"csrf": csrf, "action": "leave"})
 check(r.status == 200 and not is_member("judy@example.org") and "You have left" in r.text,
       "leaving from the preference page")
 check(get(p).status == 410, "afterwards the link says it no longer works")
 EOF
+printf 'For beginners.\n' > "$T/beginners.txt"
+assert_ok 'kith newsletter create team --subject Beginners --text "$T/beginners.txt" --tag 초급 >/dev/null' "a newsletter may go to the topic 초급 the members pick on the web (it was refused: tags were ASCII)"
+assert_ok 'kith list set team topics "events, day trips" 2>"$T/topics.err"; [ $? = 65 ] && grep -q "comma-separated: letters or digits of any script" "$T/topics.err" && kith list show team | grep -q "^topics  *events, news, 초급$"' "a topic no newsletter could name ('day trips') is refused, and the topics stay"
 
 # 3. The list page and its join form: double opt-in through the sink,
 # the same answer for members and strangers, rate limits that outlive a

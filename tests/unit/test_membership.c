@@ -530,6 +530,43 @@ END_TEST
  * delivery; the owners' notices stay in each owner's own.  (Before, a
  * German reader's goodbye came in the list's English.)
  */
+/*
+ * A tag is a word in the member's own script: the list's topics, which
+ * members pick on the web, are stored as tags, and a newsletter's --tag
+ * must be able to name them (it refused all but ASCII).
+ */
+START_TEST(test_tag_any_script)
+{
+	static const struct {
+		const char *tag;
+		int ok;
+	} cases[] = {
+		{ "garden", 1 }, { "day-trips_2", 1 }, { "Wälder", 1 },
+		{ "초급", 1 }, { "日本語", 1 }, { "поход", 1 }, { "٣أيام", 1 },
+		{ "हिन्दी", 1 },		/* a virama, which glibc calls punctuation */
+		{ "Wa\xcc\x88lder", 1 },	/* ä as a + combining diaeresis */
+		{ "\xd9\x83\xd8\xaa\xd8\xa7\xd8\xa8\xe2\x80\x8c\xd9\x87\xd8\xa7", 1 },
+						/* Persian, a zero-width non-joiner */
+		{ "", 0 }, { "day trips", 0 }, { "a,b", 0 }, { "a.b", 0 },
+		{ "a\xe2\x80\x94" "b", 0 },	/* an em dash */
+		{ "\xcc\x88x", 0 },		/* a mark on no letter */
+		{ "x\xe2\x80\x8by", 0 },	/* a zero-width space */
+		{ "x\xe2\x80\xaey", 0 },	/* a right-to-left override */
+		{ "\xf0\x9f\xa5\xbe", 0 },	/* an emoji is no letter */
+		{ "caf\xe9", 0 },		/* Latin-1, not UTF-8 */
+		{ "tab\there", 0 },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1 },	/* 40 */
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 0 },	/* 41 */
+		/* 40 characters, 120 bytes */
+		{ "초초초초초초초초초초초초초초초초초초초초초초초초초초초초초초초초초초초초초초초초", 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(member_tag_valid(cases[i].tag) == cases[i].ok,
+		    "'%s': %d", cases[i].tag, !cases[i].ok);
+}
+END_TEST
+
 START_TEST(test_goodbye_in_members_language)
 {
 	struct kith_config cfg;
@@ -595,6 +632,7 @@ membership_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("leaves");
 	tcase_add_test(tc, test_goodbye_in_members_language);
+	tcase_add_test(tc, test_tag_any_script);
 	tcase_add_loop_test(tc, test_leave_later, 0,
 	    (int)(sizeof(later_cases) / sizeof(later_cases[0])));
 	suite_add_tcase(s, tc);
