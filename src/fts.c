@@ -169,6 +169,28 @@ prepare(struct tok_state *s, const char *text, int n, int *outlen)
 	return f;
 }
 
+char *
+fts_fold_text(const char *text)
+{
+	size_t n = strlen(text), i = 0, o = 0;
+	char *f = xmalloc(n * 4 + 1);	/* never longer, but no need to bet */
+
+	while (i < n) {
+		uint32_t cp;
+		size_t len = utf8_next(text + i, n - i, &cp);
+
+		if (len == 0) {		/* a stray byte: as it is */
+			f[o++] = text[i++];
+			continue;
+		}
+		if (!is_mark(cp))
+			o += utf8_put(f + o, char_fold(fold(cp)));
+		i += len;
+	}
+	f[o] = '\0';
+	return f;
+}
+
 /* A token to FTS5, at offsets of the whole text. */
 static int
 emit(struct tok_state *s, int tflags, const char *tok, int n, int start,

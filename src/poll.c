@@ -8,6 +8,7 @@
 
 #include "kith/compose.h"
 #include "kith/db.h"
+#include "kith/fts.h"
 #include "kith/log.h"
 #include "kith/members.h"
 #include "kith/message.h"
@@ -138,19 +139,24 @@ numbers_only(const char *line, const struct poll *p, int by_place,
 	return n;
 }
 
-/* The option whose text the line is, or starts with (the longest); 0 or 1. */
+/*
+ * The option whose text the line is, or starts with (the longest), both
+ * read as the archive's search reads them ("moravsky kras" is "Moravský
+ * kras"); 0 or 1.  0 when the rest of the line sets it aside ("Pálava?
+ * No way", "Beskydy nemůžu").
+ */
 static int
 option_text(const char *line, const struct poll *p, int *chosen)
 {
-	char *l2 = str_lower(xstrdup(line)), *s = str_trim(l2);
+	char *l2 = fts_fold_text(line), *s = str_trim(l2);
 	size_t best = 0;
 	int n = 0;
 
 	for (size_t i = 0; i < p->noptions; i++) {
-		char *o = str_lower(xstrdup(p->options[i]));
-		size_t ol = strlen(o);
+		char *o = fts_fold_text(p->options[i]);
+		size_t ol = strlen(str_trim(o));
 
-		if (ol > best && !strncmp(s, o, ol) &&
+		if (ol > best && !strncmp(s, str_trim(o), ol) &&
 		    !isalnum((unsigned char)s[ol])) {
 			best = ol;
 			chosen[0] = (int)i;
@@ -158,14 +164,17 @@ option_text(const char *line, const struct poll *p, int *chosen)
 		}
 		free(o);
 	}
+	if (n && reply_negates(s + best))
+		n = 0;
 	free(l2);
 	return n;
 }
 
 /*
  * one_number - "1번이요!", "Actually 2 please": the one run of digits in
- * the line, when there is exactly one.  0 for none or several, -1 out of
- * range, -3 when it could mean two options.
+ * the line, when there is exactly one and nothing in the line turns it
+ * around ("not 2", "2 geht nicht").  0 for none, several or a negation,
+ * -1 out of range, -3 when it could mean two options.
  */
 static int
 one_number(const char *line, const struct poll *p, int *chosen)
@@ -180,7 +189,7 @@ one_number(const char *line, const struct poll *p, int *chosen)
 			runs++;
 			d = s;
 		}
-	if (runs != 1)
+	if (runs != 1 || reply_negates(line))
 		return 0;
 	v = strtol(d, NULL, 10);
 	if (number_clashes(v, p))

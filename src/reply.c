@@ -365,6 +365,51 @@ reply_answer_words(const char *text, const struct reply_words *x,
 	return a;
 }
 
+/*
+ * Words that turn a choice around or set one aside: "not 2", "anything
+ * but Beskydy", "2 nemůžu", "2번 말고".  A line with one of them does not
+ * choose what it names.
+ */
+static const char *const negation_words[] = {
+	"not", "no", "none", "never", "neither", "nor", "except", "without",
+	"but", "cannot", "cant", "dont", "wont", "isnt", "doesnt", "didnt",
+	"couldnt", "wouldnt", "arent", "aint", "instead",
+	"ne", "nemůžu", "nemohu", "nechci", "nejde", "nevyhovuje", "nehodí",
+	"nepůjdu", "nestihnu", "nemám", "nikdy", "kromě", "bez", "ani", "ale",
+	"místo",
+	"nicht", "kein", "keine", "keinen", "keiner", "nie", "niemals",
+	"ohne", "außer", "nein", "aber", "statt", "anstatt",
+	"pas", "non", "jamais", "sauf", "sans", "mais", "ni", "plutôt",
+	"nunca", "sin", "excepto", "menos", "pero", "tampoco",
+	"nigdy", "oprócz", "zamiast",
+	"ikke", "ingen", "nei", "uten", "unntatt", "aldri", "men",
+	"не", "ні", "без", "крім", "ніколи", "але", "замість",
+	"όχι", "δεν", "μη", "μην", "χωρίς", "εκτός", "ποτέ", "αλλά",
+	"안", "못", NULL
+};
+/* Korean negation is as often glued to its word: 아니에요, 빼고, 안돼요. */
+static const char *const negation_parts[] = {
+	"아니", "말고", "빼고", "대신", "없", "안돼", "안되", NULL
+};
+
+int
+reply_negates(const char *line)
+{
+	struct word w[64];
+	int n = split_words(line ? line : "", w, 64), neg = n == 64;
+
+	for (int i = 0; i < n && !neg; i++) {
+		size_t len = strlen(w[i].text);
+
+		neg = in_words(negation_words, w[i].text) ||
+		    (len > 3 && !strcmp(w[i].text + len - 3, "n't")) ||
+		    !strncmp(w[i].text, "n'", 2);
+		for (int k = 0; negation_parts[k] && !neg; k++)
+			neg = strstr(w[i].text, negation_parts[k]) != NULL;
+	}
+	return neg;
+}
+
 /* The field value without comments, folding turned into spaces. */
 static char *
 ar_clean(const char *v, size_t len)

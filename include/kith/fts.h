@@ -34,6 +34,12 @@
 
 /* fts_register, for the sqlite backend's connections: src/db_sqlite.h. */
 
+/*
+ * fts_fold_text - text as the archive's search compares it: lower case,
+ * accents off ("Moravský" -> "moravsky", "Ά" -> "α").  Caller frees.
+ */
+char *fts_fold_text(const char *text);
+
 /* 1 when cp is written in runs without spaces: Han, kana, Hangul. */
 int fts_is_cjk(uint32_t cp);
 

@@ -57,6 +57,14 @@ enum reply_answer reply_answer_words(const char *text,
     const struct reply_words *x, char *reason, size_t reasonlen);
 
 /*
+ * reply_negates - 1 when line holds a word that turns a choice around or
+ * sets one aside ("not", "but", "can't", "nicht", "nemůžu", "pas", "말고"
+ * ... in the languages Kith speaks), or is more than 63 words: "not 2"
+ * does not choose 2.
+ */
+int reply_negates(const char *line);
+
+/*
  * reply_sender_proven - 1 when the receiving MTA vouches for the From
  * address of raw: an Authentication-Results field whose authserv-id is
  * authserv_id reports dkim=pass for a domain aligned with from_addr's

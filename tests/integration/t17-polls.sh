@@ -56,6 +56,8 @@ kith deliver >/dev/null
 assert_ok '[ "$(votes $id)" = "1 1 1" ]' "alice votes with the 'vote ID N' command"
 reply bob@example.org "$rt_bob" 1
 assert_ok '[ "$(votes $id)" = "2 0 1" ]' "bob's new vote replaces his old one"
+reply bob@example.org "$rt_bob" 'Not 3, I am away on Sunday'
+assert_ok '[ "$(votes $id)" = "2 0 1" ] && $MT body "$(last bob@example.org)" | grep -q "could not tell which option you chose"' "'Not 3, ...' changes nothing (it was a vote for 3) and bob is told how to vote"
 rm -f "$SINK_DIR"/*
 reply carol@example.org "$rt_carol" 7
 assert_ok '[ "$(votes $id)" = "2 0 1" ] && $MT body "$(last carol@example.org)" | grep -q "not one of the options"' "a vote for option 7 is refused with the reason"

@@ -45,6 +45,24 @@ static const struct {
 	{ "maybe", 0, 0, "" },
 	{ "Fridays", 0, 0, "" },
 	{ "", 0, 0, "" },
+	/* a choice turned around is no choice (each was counted for 2) */
+	{ "Not 2", 0, 0, "" },
+	{ "2 is not possible for me", 0, 0, "" },
+	{ "I can't do 2", 0, 0, "" },
+	{ "anything but 2", 0, 0, "" },
+	{ "Saturday? No way", 0, 0, "" },
+	{ "Sunday, but not Friday", 0, 0, "" },
+	{ "2 nemůžu", 0, 0, "" },
+	{ "2 geht nicht", 0, 0, "" },
+	{ "pas le 2", 0, 0, "" },
+	{ "2 ikke", 0, 0, "" },
+	{ "не 2", 0, 0, "" },
+	{ "όχι 2", 0, 0, "" },
+	{ "2번 말고", 0, 0, "" },
+	{ "2번은 안 돼요", 0, 0, "" },
+	{ "2번 아니에요", 0, 0, "" },
+	{ "Saturday, definitely!", 0, 1, "2" },
+	{ "SATURDAY evening works", 0, 1, "4" },
 };
 
 /*
@@ -78,6 +96,37 @@ START_TEST(test_choice)
 
 	check_choice(days, choice_cases[_i].multiple, choice_cases[_i].line, 0,
 	    choice_cases[_i].want_n, choice_cases[_i].want);
+}
+END_TEST
+
+/*
+ * An option's text is read as the archive's search reads it: accents
+ * and case aside ("moravsky kras" on a phone without Czech letters).
+ */
+static const struct {
+	const char *line;
+	int want_n;
+	const char *want;
+} folded_cases[] = {
+	{ "moravsky kras", 1, "2" },
+	{ "Moravský kras", 1, "2" },
+	{ "PÁLAVA!", 1, "1" },
+	{ "palava je lepsi", 1, "1" },
+	{ "σαββατο", 1, "4" },
+	{ "moravský", 0, "" },		/* not the whole option */
+	{ "Pálava ne", 0, "" },
+	{ "No", 1, "5" },		/* an option may say no */
+	{ "no, sorry", 1, "5" },
+	{ "No preference", 1, "6" },
+};
+
+START_TEST(test_choice_folded)
+{
+	static const char *const places[] = { "Pálava", "Moravský kras",
+		"Beskydy", "Σάββατο", "No", "No preference", NULL };
+
+	check_choice(places, 0, folded_cases[_i].line, 0,
+	    folded_cases[_i].want_n, folded_cases[_i].want);
 }
 END_TEST
 
@@ -251,6 +300,8 @@ poll_suite(void)
 
 	tcase_add_loop_test(tc, test_choice, 0,
 	    (int)(sizeof(choice_cases) / sizeof(choice_cases[0])));
+	tcase_add_loop_test(tc, test_choice_folded, 0,
+	    (int)(sizeof(folded_cases) / sizeof(folded_cases[0])));
 	tcase_add_loop_test(tc, test_choice_numbered, 0,
 	    (int)(sizeof(numbered_cases) / sizeof(numbered_cases[0])));
 	tcase_add_test(tc, test_bare_number_options);
