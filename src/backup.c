@@ -228,9 +228,24 @@ copy_db(struct db *src, const char *dst, const struct backup_opts *o,
 {
 	int st = db_copy_to(src, dst, o->pages, o->pause_ms, counts, info,
 	    err, errlen);
+	char problem[256];
 
 	if (st == KITH_OK)
 		info->schema = db_file_schema_version(dst);
+	/*
+	 * A copy of a damaged database would take a good backup's place in
+	 * the rotation the organiser keeps; the damage was copied page by
+	 * page, so the copy shows it.
+	 */
+	if (st == KITH_OK && db_file_integrity(dst, problem,
+	    sizeof(problem)) == 0) {
+		snprintf(err, errlen, "the database is damaged (%s): no backup "
+		    "was written; keep the backups you have, the last good one "
+		    "is what 'kith restore FILE --force' needs (\"WHEN "
+		    "THE DATABASE IS DAMAGED\" in kith(1))", problem);
+		info->damaged = 1;
+		st = KITH_PERM;
+	}
 	return st;
 }
 
@@ -588,7 +603,7 @@ check(struct extracted *x, struct backup_info *info, char *err,
     size_t errlen)
 {
 	const char *sha, *bytes, *schema, *created;
-	char *db;
+	char *db, problem[256];
 	int version, ok;
 
 	if (!x->has_db || !x->has_manifest || strncmp(x->manifest,
@@ -622,6 +637,14 @@ check(struct extracted *x, struct backup_info *info, char *err,
 		snprintf(err, errlen, "the backup has schema %d, newer than this "
 		    "kith's %d: restore it with a newer kith; nothing was "
 		    "changed", version, DB_SCHEMA_VERSION);
+		return KITH_PERM;
+	}
+	db = xasprintf("%s/kith.db", x->dir);
+	ok = db_file_integrity(db, problem, sizeof(problem));
+	free(db);
+	if (ok != 1) {
+		snprintf(err, errlen, "the backup's database is damaged (%s); "
+		    "nothing was changed: restore an earlier backup", problem);
 		return KITH_PERM;
 	}
 	return KITH_OK;

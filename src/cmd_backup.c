@@ -43,7 +43,8 @@ cmd_backup(struct cli *c, int argc, char **argv)
 	st = backup_create(&c->cfg, argv[0], &o, now_utc(), &info, err,
 	    sizeof(err));
 	if (st != KITH_OK)
-		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_CANTCREAT_, "%s", err);
+		die(st == KITH_TEMP ? EX_TEMPFAIL_ : info.damaged ? EX_DATAERR_ :
+		    EX_CANTCREAT_, "%s", err);
 	cli_printf("backup %s: schema %d, %lld posts, %lld members, %s%s\n",
 	    argv[0], info.schema, (long long)info.posts,
 	    (long long)info.members, size_human(info.file_bytes, size,

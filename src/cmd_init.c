@@ -268,6 +268,28 @@ check_dkim(const struct kith_config *cfg)
 	free(path);
 }
 
+/* The database opens; on sqlite, every page of its file is whole. */
+static void
+check_database(struct cli *c)
+{
+	char problem[256], *path;
+	int whole = 1;
+
+	if (!strcmp(c->cfg.storage_backend, "sqlite")) {
+		path = config_db_path(&c->cfg);
+		whole = db_file_integrity(path, problem, sizeof(problem));
+		if (whole == 0)
+			die(EX_DATAERR_, "database '%s' is damaged (%s): see "
+			    "\"WHEN THE DATABASE IS DAMAGED\" in kith(1)", path,
+			    problem);
+		free(path);
+	}
+	printf("# database: ok (%s, schema %d%s)\n", c->cfg.storage_backend,
+	    db_schema_version(c->db), whole == 1 &&
+	    !strcmp(c->cfg.storage_backend, "sqlite") ? ", every page whole" :
+	    "");
+}
+
 int
 cmd_check(struct cli *c, int argc, char **argv)
 {
@@ -284,7 +306,9 @@ cmd_check(struct cli *c, int argc, char **argv)
 	    "warning for the languages the site uses (lists' and\n"
 	    "members').  With web_base_url set, warn when nothing answers at\n"
 	    "WEB_BASE_URL/healthz (kith serve behind its proxy); warn when "
-	    "the\ntransport does not take mail now.  With [dkim] domain set, "
+	    "the\ntransport does not take mail now.  A damaged database (sqlite's "
+	    "quick_check\nof every page) is an error (exit 65).  With [dkim] "
+	    "domain set, "
 	    "its key\nmust be readable: kith deliver sends nothing unsigned "
 	    "(exit 78\notherwise).\n",
 	    argc, argv);
@@ -292,8 +316,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 	s.c = c;
 	cli_open(c);
 	config_dump(&c->cfg, stdout);
-	printf("# database: ok (%s, schema %d)\n", c->cfg.storage_backend,
-	    db_schema_version(c->db));
+	check_database(c);
 	s.tc.report = report_template;
 	list_foreach(c->db, check_list_templates, &s);
 	if (s.lists == 0) {

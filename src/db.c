@@ -90,6 +90,12 @@ db_file_schema_version(const char *path)
 	return db_sqlite_ops.file_schema_version(path);
 }
 
+int
+db_file_integrity(const char *path, char *problem, size_t len)
+{
+	return db_sqlite_ops.file_integrity(path, problem, len);
+}
+
 /* ---- the statement cache ---- */
 
 struct db_stmt *

@@ -115,6 +115,7 @@ struct db_ops {
 	    int pause_ms, void (*in_snapshot)(struct db *, void *),
 	    void *ctx, char *err, size_t errlen);
 	int (*file_schema_version)(const char *path);
+	int (*file_integrity)(const char *path, char *problem, size_t len);
 	/* a site copied in (db_id_high, db_id_follow): NULL for
 	 * max(id), and for "ids follow the largest by themselves" */
 	int64_t (*id_high)(struct db *db, const char *table);

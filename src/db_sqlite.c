@@ -655,6 +655,13 @@ lite_pragma(struct db *db, const char *sql, char *err, size_t errlen)
 {
 	int rc = sqlite3_exec(L(db)->h, sql, NULL, NULL, NULL);
 
+	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB) {
+		snprintf(err, errlen, "database '%s' is damaged (%s): see "
+		    "\"WHEN THE DATABASE IS DAMAGED\" in kith(1)",
+		    sqlite3_db_filename(L(db)->h, "main"),
+		    sqlite3_errmsg(L(db)->h));
+		return db_status(rc);
+	}
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "database: %s: %s", sql,
 		    sqlite3_errmsg(L(db)->h));
@@ -686,6 +693,49 @@ lite_file_schema_version(const char *path)
 	sqlite3_finalize(st);
 	sqlite3_close_v2(h);
 	return v;
+}
+
+/*
+ * lite_file_integrity - sqlite's quick_check of the file at path (every
+ * page, record and index entry well-formed; not that each index matches
+ * its table, which integrity_check adds at many times the cost): 1 ok, 0
+ * damaged with the first problem in problem, -1 when it cannot be read.
+ */
+static int
+lite_file_integrity(const char *path, char *problem, size_t len)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	int ok = -1, rc;
+
+	snprintf(problem, len, "cannot be read");
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK || sqlite3_prepare_v2(h, "PRAGMA quick_check(1)", -1, &st,
+	    NULL) != SQLITE_OK) {
+		rc = sqlite3_errcode(h) & 0xff;
+		if (h && (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)) {
+			snprintf(problem, len, "%s", sqlite3_errmsg(h));
+			ok = 0;
+		}
+	} else if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *r = (const char *)sqlite3_column_text(st, 0);
+		const char *nl;
+
+		ok = r && !strcmp(r, "ok");
+		/* "*** in database main ***\nOn tree page 17 ...\n...": the
+		 * first problem, on one line */
+		if (r && !strncmp(r, "*** ", 4) && (nl = strchr(r, '\n')))
+			r = nl + 1;
+		snprintf(problem, len, "%.*s", r ? (int)strcspn(r, "\n") : 7,
+		    ok ? "" : r ? r : "damaged");
+	} else if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) ==
+	    SQLITE_NOTADB) {
+		snprintf(problem, len, "%s", sqlite3_errmsg(h));
+		ok = 0;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close_v2(h);
+	return ok;
 }
 
 static int
@@ -1592,6 +1642,7 @@ const struct db_ops db_sqlite_ops = {
 	.purge_index = lite_purge_index,
 	.copy_to = lite_copy_to,
 	.file_schema_version = lite_file_schema_version,
+	.file_integrity = lite_file_integrity,
 	.id_high = lite_id_high,
 	/* id_follow: a rowid goes past the largest by itself */
 };

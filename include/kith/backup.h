@@ -44,6 +44,7 @@ struct backup_info {
 	int64_t file_bytes;	/* the backup file */
 	int64_t posts, members;
 	int secrets;		/* secret files in it (written, on restore) */
+	int damaged;		/* backup: the database is (no backup made) */
 };
 
 /*

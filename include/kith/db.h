@@ -203,6 +203,15 @@ int db_schema_version(struct db *db);
 int db_file_schema_version(const char *path);
 
 /*
+ * db_file_integrity - whether the database file at path is whole: every
+ * page, record and index entry well-formed (sqlite's quick_check).  1
+ * ok; 0 damaged, the first problem in problem; -1 it cannot be read.
+ * kith check asks it of the site's file, kith backup of its copy, kith
+ * restore of the backup's.
+ */
+int db_file_integrity(const char *path, char *problem, size_t len);
+
+/*
  * db_copy_to - copy db, as of one snapshot taken while others write,
  * into a new single database file at dst (a backup), pages at a time
  * with pause_ms between steps (0: defaults).  Inside the snapshot,

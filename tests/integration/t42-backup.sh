@@ -145,6 +145,61 @@ sqlite3 "$DB" "DELETE FROM quarantine WHERE reason='filler'"
 
 # 5. A backup under a load of incoming posts, restored and compared
 i=0
+# A damaged database (a page of the outbox overwritten, as a failing disk
+# does): kith check says so, kith backup refuses to copy it over the good
+# backup it would replace, kith restore refuses a backup whose database
+# is damaged.  Before, check said "ok" and backup and restore went on.
+fresh "$T/dmg.conf" "$T/dmg"
+KITH_CONF=$T/dmg.conf kith restore "$T/b1.tgz" >/dev/null
+KITH_CONF=$T/dmg.conf kith backup "$T/dmg-good.tgz" >/dev/null
+cp "$T/dmg-good.tgz" "$T/dmg-good.copy"
+# damage DBFILE TABLE: the cell pointers of TABLE's first page (or of
+# the schema's, page 1, for "schema") point past the page
+damage() {
+	$PY - "$1" "$2" <<'EOF'
+import sqlite3, sys
+path, table = sys.argv[1:3]
+c = sqlite3.connect(path)
+c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+page = 1 if table == "schema" else c.execute("SELECT rootpage FROM sqlite_master WHERE name=?", (table,)).fetchone()[0]
+size = c.execute("PRAGMA page_size").fetchone()[0]
+c.close()
+with open(path, "r+b") as f:
+    f.seek((page - 1) * size + (100 if page == 1 else 0) + 8)
+    f.write(b"\xff" * 64)
+EOF
+}
+damage "$T/dmg/kith.db" outbox
+KITH_CONF=$T/dmg.conf kith check > /dev/null 2> "$T/dmg.err"
+assert_ok '[ $? = 65 ] && [ "$(wc -l < "$T/dmg.err")" = 1 ] && grep -q "database .*dmg/kith.db. is damaged (On tree page" "$T/dmg.err" && grep -q "WHEN THE DATABASE IS DAMAGED" "$T/dmg.err"' "kith check on a damaged database: 65, one line naming the file, the problem and where to read what to do ($(cat "$T/dmg.err"))"
+KITH_CONF=$T/dmg.conf kith backup "$T/dmg-good.tgz" > /dev/null 2> "$T/dmgb.err"
+assert_ok '[ $? = 65 ] && grep -q "the database is damaged" "$T/dmgb.err" && cmp -s "$T/dmg-good.tgz" "$T/dmg-good.copy" && ! ls "$T"/.dmg-good.tgz.partial-* >/dev/null 2>&1' "kith backup of it: 65, and the good backup it would have replaced is kept as it was"
+cp "$T/dmg/kith.db" "$T/dmg-copy.db"
+remake "$T/b1.tgz" "$T/damaged-db.tgz" ""
+$PY - "$T/damaged-db.tgz" "$T/dmg-copy.db" <<'EOF'
+import hashlib, sys, tarfile, tempfile, os
+out, db = sys.argv[1:3]
+d = tempfile.mkdtemp()
+with tarfile.open(out) as t:
+    t.extractall(d)
+data = open(db, "rb").read()
+m = [("kith.db-sha256: " + hashlib.sha256(data).hexdigest()) if l.startswith("kith.db-sha256:") else
+     ("kith.db-bytes: %d" % len(data)) if l.startswith("kith.db-bytes:") else l
+     for l in open(os.path.join(d, "MANIFEST")).read().splitlines()]
+open(os.path.join(d, "kith.db"), "wb").write(data)
+open(os.path.join(d, "MANIFEST"), "w").write("\n".join(m) + "\n")
+with tarfile.open(out, "w:gz", format=tarfile.USTAR_FORMAT) as t:
+    for name in ("kith.db", "MANIFEST"):
+        t.add(os.path.join(d, name), arcname=name)
+EOF
+before=$(sqlite3 "$T/fresh/kith.db" "SELECT count(*) FROM posts")
+KITH_CONF=$T/fresh.conf kith restore "$T/damaged-db.tgz" --force > "$T/dmgr.out" 2>&1
+assert_ok '[ $? = 65 ] && grep -q "the backup.s database is damaged" "$T/dmgr.out" && [ "$(sqlite3 "$T/fresh/kith.db" "PRAGMA quick_check")" = ok ] && [ "$(sqlite3 "$T/fresh/kith.db" "SELECT count(*) FROM posts")" = "$before" ]' "kith restore of a backup whose database is damaged (its manifest matching): 65, the site as it was"
+damage "$T/dmg/kith.db" schema
+printf 'From: bob@example.org\nTo: team@example.org\nSubject: x\nMessage-ID: <dmg1@x>\n\nx\n' > "$T/dmg.msg"
+KITH_CONF=$T/dmg.conf kith receive -r team@example.org -f bob@example.org < "$T/dmg.msg" 2> "$T/dmgrcv.err"
+assert_ok '[ $? = 75 ] && grep -q "is damaged" "$T/dmgrcv.err"' "a post to a site whose database cannot be read: 75, the MTA keeps it and tries again, and the line says the database is damaged ($(head -c 200 "$T/dmgrcv.err"))"
+
 while [ $i -lt 60 ]; do
 	i=$((i + 1))
 	printf 'From: carol@example.org\nTo: team@example.org\nSubject: load %s\nMessage-ID: <load%s@test>\n\n%s\n' "$i" "$i" "$(head -c 3000 /dev/urandom | base64 -w 76)" > "$T/load$i"
