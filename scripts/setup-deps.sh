@@ -5,7 +5,7 @@ set -e
 BUILD="build-essential autoconf automake libtool pkg-config \
 libetpan-dev libssl-dev libsqlite3-dev libical-dev libmicrohttpd-dev zlib1g-dev check \
 tzdata ca-certificates libsasl2-modules sqlite3 \
-libunbound-dev libpsl-dev publicsuffix libpq-dev"
+libunbound-dev libpsl-dev publicsuffix libpq-dev libidn2-dev"
 TEST="python3 python3-aiosmtpd swaks libfaketime python3-icalendar python3-dkim procps openssl chromium chromium-driver python3-selenium fonts-dejavu-core mlmmj unbound python3-feedparser postfix strace man-db groff-base postgresql python3-psycopg2"
 # bench/*.sh: load generators and the programs compared (not needed to
 # build or test): Postfix's smtp-source, GNU Mailman 3, strace, public-inbox

@@ -2,8 +2,11 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <idn2.h>
 
 #include "kith/address.h"
 #include "kith/util.h"
@@ -47,10 +50,50 @@ domain_ok(const char *d)
 	return label > 0;
 }
 
-char *
-address_normalize(const char *in)
+/* 1 when s[0..n) is UTF-8 throughout (ASCII is). */
+static int
+utf8_whole(const char *s, size_t n)
 {
-	char *s = xstrdup(in), *a = str_trim(s), *at, *out;
+	size_t i = 0, len;
+	uint32_t cp;
+
+	while (i < n && (len = utf8_next(s + i, n - i, &cp)) > 0)
+		i += len;
+	return i == n;
+}
+
+/*
+ * domain_ascii - "local@domain", lower case, an internationalised domain
+ * in its ASCII form (IDNA2008 with UTS #46's mapping, by libidn2):
+ * karel@Příklad.cz and karel@xn--pklad-zsa96e.cz are one member, and
+ * the form every MTA takes without SMTPUTF8.  NULL when the domain is
+ * no valid one.
+ */
+static char *
+domain_ascii(const char *local, const char *domain)
+{
+	char *ascii = NULL, *out;
+
+	if (str_ascii(domain))
+		return str_lower(xasprintf("%s@%s", local, domain));
+	if (idn2_to_ascii_8z(domain, &ascii, IDN2_NONTRANSITIONAL |
+	    IDN2_NFC_INPUT) != IDN2_OK)
+		return NULL;
+	out = str_lower(xasprintf("%s@%s", local, ascii));
+	idn2_free(ascii);
+	if (strlen(out) > 254) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* in checked as an address: its "local@domain" in s (trimmed, no <>),
+ * NULL when it is none.  The caller frees s. */
+static char *
+address_checked(const char *in, char **s)
+{
+	char *a = str_trim(*s = xstrdup(in)), *at;
 	size_t n = strlen(a);
 
 	if (n >= 2 && a[0] == '<' && a[n - 1] == '>') {
@@ -59,19 +102,39 @@ address_normalize(const char *in)
 	}
 	at = strrchr(a, '@');
 	if (at == NULL || at == a || strlen(a) > 254 || at - a > 64)
-		goto invalid;
+		return NULL;
 	for (char *p = a; p < at; p++)
 		if (!local_char_ok((unsigned char)*p))
-			goto invalid;
+			return NULL;
 	if (a[0] == '.' || at[-1] == '.' || strstr(a, "..") ||
-	    !domain_ok(at + 1))
-		goto invalid;
-	out = str_lower(xstrdup(a));
+	    !domain_ok(at + 1) || !utf8_whole(a, (size_t)(at - a)))
+		return NULL;
+	return a;
+}
+
+char *
+address_normalize(const char *in)
+{
+	char *s, *a = address_checked(in, &s), *at, *out = NULL;
+
+	if (a) {
+		at = strrchr(a, '@');
+		*at = '\0';
+		out = domain_ascii(a, at + 1);
+	}
 	free(s);
 	return out;
-invalid:
+}
+
+char *
+address_as_stored_before(const char *in)
+{
+	char *s, *a = address_checked(in, &s), *out = NULL;
+
+	if (a && !str_ascii(strrchr(a, '@') + 1))
+		out = str_lower(xstrdup(a));
 	free(s);
-	return NULL;
+	return out;
 }
 
 static void

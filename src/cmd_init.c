@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "kith/address.h"
 #include "kith/db.h"
 #include "kith/dkim.h"
 #include "kith/template.h"
@@ -180,6 +181,34 @@ check_owners(struct db *db)
 }
 
 /*
+ * check_addresses - a member stored with a domain in Unicode (by a Kith
+ * before domains were written in ASCII) no longer matches the mail they
+ * send, and some MTAs refuse to deliver to it: say who, and what to do.
+ */
+static void
+check_addresses(struct db *db)
+{
+	struct db_stmt *st = db_prepare(db, "SELECT l.local, m.address FROM "
+	    "members m JOIN lists l ON l.id=m.list_id ORDER BY l.local, "
+	    "m.address");
+
+	while (st && db_step(st) == DB_ROW) {
+		const char *addr = db_col_str(st, 1), *at = strrchr(addr, '@');
+		char *now = address_normalize(addr);
+
+		if (at && !str_ascii(at + 1) && now && strcmp(now, addr))
+			cli_warn("warning: %s's member %s was stored with its "
+			    "domain in Unicode, as %s is now written: "
+			    "'kith member rm %s %s' and 'kith member add %s %s' "
+			    "(their mail matches it again)", db_col_str(st, 0),
+			    addr, now, db_col_str(st, 0), addr,
+			    db_col_str(st, 0), now);
+		free(now);
+	}
+	db_finalize(st);
+}
+
+/*
  * check_web - with web_base_url set, members' mail links there: warn
  * when nothing answers WEB_BASE_URL/healthz (through the proxy, TLS
  * checked), and say whether kith serve itself answers on [http] listen.
@@ -333,6 +362,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 		    plural(s.tc.errors, "problem", "problems"));
 	printf("# templates: ok\n");
 	check_owners(c->db);
+	check_addresses(c->db);
 	check_web(&c->cfg);
 	check_transport(&c->cfg);
 	check_dkim(&c->cfg);

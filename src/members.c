@@ -62,6 +62,13 @@ member_remove(struct db *db, int64_t list_id, const char *address)
 	st = db_exec(db, "DELETE FROM members WHERE list_id=? AND address=?",
 	    "it", list_id, addr);
 	free(addr);
+	/* stored by an older Kith with a Unicode domain (member_find) */
+	if (st == KITH_OK && db_changes(db) == 0 &&
+	    (addr = address_as_stored_before(address)) != NULL) {
+		st = db_exec(db, "DELETE FROM members WHERE list_id=? AND "
+		    "address=?", "it", list_id, addr);
+		free(addr);
+	}
 	if (st != KITH_OK)
 		return MEMBER_ERROR;
 	return db_changes(db) ? MEMBER_REMOVED : MEMBER_NOT_FOUND;
@@ -88,19 +95,15 @@ member_from_row(struct db_stmt *st, struct member *m)
 	"moderated, posts, nomail_until, digest_format, digest_since, disabled " \
 	"FROM members "
 
-int
-member_find(struct db *db, int64_t list_id, const char *address,
+/* The member of list_id stored as addr: 1 (into m) or 0. */
+static int
+find_stored(struct db *db, int64_t list_id, const char *addr,
     struct member *m)
 {
-	char *addr = address_normalize(address);
-	struct db_stmt *st;
+	struct db_stmt *st = db_cached(db, MEMBER_COLUMNS "WHERE list_id=? "
+	    "AND address=?");
 	int found = 0;
 
-	memset(m, 0, sizeof(*m));
-	if (addr == NULL)
-		return KITH_PERM;
-	st = db_cached(db, MEMBER_COLUMNS "WHERE list_id=? AND "
-	    "address=?");
 	if (st) {
 		db_bind(st, "it", list_id, addr);
 		if (db_step(st) == DB_ROW) {
@@ -109,7 +112,26 @@ member_find(struct db *db, int64_t list_id, const char *address,
 		}
 		db_cached_done(st);
 	}
+	return found;
+}
+
+int
+member_find(struct db *db, int64_t list_id, const char *address,
+    struct member *m)
+{
+	char *addr = address_normalize(address);
+	int found;
+
+	memset(m, 0, sizeof(*m));
+	if (addr == NULL)
+		return KITH_PERM;
+	found = find_stored(db, list_id, addr, m);
 	free(addr);
+	/* a member an older Kith stored with a Unicode domain, as typed */
+	if (!found && (addr = address_as_stored_before(address)) != NULL) {
+		found = find_stored(db, list_id, addr, m);
+		free(addr);
+	}
 	return found ? KITH_OK : KITH_PERM;
 }
 

@@ -46,7 +46,7 @@ struct smtp {
 	int fd;
 	SSL_CTX *ctx;
 	SSL *ssl;
-	int pipelining, eightbit, starttls, auth_plain, auth_login;
+	int pipelining, eightbit, starttls, auth_plain, auth_login, smtputf8;
 	char rbuf[16384];
 	size_t rpos, rlen;
 	struct buf wbuf;
@@ -242,6 +242,8 @@ smtp_ehlo_line(struct smtp *s, const char *kw)
 		s->eightbit = 1;
 	else if (!strncasecmp(kw, "STARTTLS", 8))
 		s->starttls = 1;
+	else if (!strncasecmp(kw, "SMTPUTF8", 8))
+		s->smtputf8 = 1;
 	else if (!strncasecmp(kw, "AUTH", 4) && (kw[4] == ' ' || kw[4] == '=')) {
 		if (strstr(kw, "PLAIN"))
 			s->auth_plain = 1;
@@ -279,7 +281,7 @@ smtp_ehlo(struct smtp *s, char *text, size_t textlen)
 	    s->cfg->domain;
 	int code;
 
-	s->pipelining = s->eightbit = s->starttls = 0;
+	s->pipelining = s->eightbit = s->starttls = s->smtputf8 = 0;
 	s->auth_plain = s->auth_login = 0;
 	code = smtp_command(s, text, textlen, smtp_ehlo_line, "EHLO %s", helo);
 	if (code == 250)
@@ -660,8 +662,21 @@ static int
 smtp_send_batch(struct smtp *s, struct tx *txs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		buf_addf(&s->wbuf, "MAIL FROM:<%s>%s\r\n", txs[i].from,
-		    s->eightbit ? " BODY=8BITMIME" : "");
+		int utf8 = !str_ascii(txs[i].from) || !str_ascii(txs[i].rcpt);
+
+		/* an address in UTF-8 before its @ (RFC 6531) */
+		if (utf8 && !s->smtputf8) {
+			char why[256];
+
+			snprintf(why, sizeof(why), "5.6.7 <%s> needs SMTPUTF8 "
+			    "(RFC 6531), which %s does not offer", txs[i].rcpt,
+			    s->host);
+			tx_set_result(&txs[i], KITH_PERM, 553, why);
+			continue;
+		}
+		buf_addf(&s->wbuf, "MAIL FROM:<%s>%s%s\r\n", txs[i].from,
+		    s->eightbit ? " BODY=8BITMIME" : "", utf8 ? " SMTPUTF8" :
+		    "");
 		expect_push(s, X_MAIL, i);
 		if (!s->pipelining && smtp_sync(s, txs) < 0)
 			return -1;

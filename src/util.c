@@ -315,6 +315,15 @@ str_casestarts(const char *s, const char *prefix)
 	return strncasecmp(s, prefix, strlen(prefix)) == 0;
 }
 
+int
+str_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
 const char *
 mem_casestr(const char *hay, size_t n, const char *needle)
 {

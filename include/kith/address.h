@@ -6,8 +6,19 @@
 #ifndef KITH_ADDRESS_H
 #define KITH_ADDRESS_H
 
-/* address_normalize - trim, drop <>, lower-case; NULL when invalid. Caller frees. */
+/*
+ * address_normalize - trim, drop <>, lower-case, an internationalised
+ * domain in its ASCII form (xn--...; libidn2), the local part whole
+ * UTF-8; NULL when invalid.  Caller frees.
+ */
 char *address_normalize(const char *in);
+/*
+ * address_as_stored_before - in as Kith stored it before domains were
+ * written in ASCII (lower-case ASCII letters, the domain in Unicode as
+ * typed), when its domain is not ASCII; else NULL.  member_find falls
+ * back on it, so a member stored so is still found.  Caller frees.
+ */
+char *address_as_stored_before(const char *in);
 
 /*
  * Sub-addresses of a list, in the order they are tried: the core's, then

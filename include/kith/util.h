@@ -84,6 +84,8 @@ int web_url_ok(const char *s, int https_only);
 /* FNV-1a of s: a cache compares it before the string itself. */
 unsigned long str_hash(const char *s);
 int str_casestarts(const char *s, const char *prefix);
+/* 1 when every byte of s is ASCII. */
+int str_ascii(const char *s);
 /* Case-insensitive search of needle in the first n bytes of hay. */
 const char *mem_casestr(const char *hay, size_t n, const char *needle);
 

@@ -9,7 +9,7 @@ delivery engine's temporary and permanent paths) until the test creates
 OUTDIR/accept-all.  --pipelining adds
 PIPELINING to EHLO; --tls CERT KEY offers STARTTLS; --auth USER:PASS
 requires AUTH PLAIN/LOGIN (only after TLS); --delay slows each DATA
-reply (for killing a delivery half-way).  The chosen port is written
+reply (for killing a delivery half-way); --smtputf8 offers SMTPUTF8.  The chosen port is written
 to --port-file once the server listens.
 """
 import argparse
@@ -63,6 +63,7 @@ class Sink:
         with open(base + ".json", "w") as f:
             json.dump({"mail_from": envelope.mail_from,
                        "rcpt_tos": envelope.rcpt_tos,
+                       "mail_options": envelope.mail_options,
                        "tls": session.ssl is not None,
                        "auth": session.authenticated}, f)
         os.rename(base + ".eml.tmp", base + ".eml")
@@ -80,10 +81,13 @@ def main():
                     help="offer AUTH LOGIN but not PLAIN")
     ap.add_argument("--delay", type=float, default=0.0,
                     help="seconds to wait before answering each DATA")
+    ap.add_argument("--smtputf8", action="store_true",
+                    help="offer SMTPUTF8 (RFC 6531): UTF-8 addresses")
     args = ap.parse_args()
     os.makedirs(args.outdir, exist_ok=True)
 
-    kwargs = {}
+    # aiosmtpd's Controller offers SMTPUTF8 unless told: only when asked
+    kwargs = {"enable_SMTPUTF8": args.smtputf8}
     if args.tls:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(args.tls[0], args.tls[1])

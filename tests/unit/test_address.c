@@ -29,7 +29,31 @@ static const struct {
 	{ "a/../../etc@example.org", NULL },
 	{ "a/b@example.org", "a/b@example.org" },
 	{ "", NULL },
+	/* an internationalised domain, in its ASCII form (IDNA2008): the
+	 * Unicode and the ASCII spelling are one member */
+	{ "karel@příklad.cz", "karel@xn--pklad-zsa96e.cz" },
+	{ "Karel@PŘÍKLAD.CZ", "karel@xn--pklad-zsa96e.cz" },
+	{ "karel@xn--pklad-zsa96e.cz", "karel@xn--pklad-zsa96e.cz" },
+	{ "<jun@한국.kr>", "jun@xn--3e0b707e.kr" },
+	{ "hans@straße.de", "hans@xn--strae-oqa.de" },	/* ß stays ß */
+	{ "a@exa\xffmple.org", NULL },	/* not UTF-8 */
+	{ "a@\xe2\x98\x83.org", NULL },	/* a snowman is no letter */
+	/* the part before the @ in UTF-8 (RFC 6531), kept as it is */
+	{ "지민@example.kr", "지민@example.kr" },
+	{ "\xff@example.org", NULL },
 };
+
+/* How an older Kith stored it: only for a domain not in ASCII. */
+START_TEST(test_stored_before)
+{
+	char *a = address_as_stored_before(" <Karel@Příklad.cz> ");
+
+	ck_assert_str_eq(a, "karel@příklad.cz");
+	free(a);
+	ck_assert_ptr_null(address_as_stored_before("karel@example.cz"));
+	ck_assert_ptr_null(address_as_stored_before("nonsense"));
+}
+END_TEST
 
 START_TEST(test_normalize)
 {
@@ -96,6 +120,7 @@ address_suite(void)
 	tcase_add_loop_test(tc, test_normalize, 0,
 	    (int)(sizeof(norm_cases) / sizeof(norm_cases[0])));
 	tcase_add_test(tc, test_candidates);
+	tcase_add_test(tc, test_stored_before);
 	suite_add_tcase(s, tc);
 	return s;
 }
