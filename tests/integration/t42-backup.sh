@@ -171,7 +171,8 @@ EOF
 }
 damage "$T/dmg/kith.db" outbox
 KITH_CONF=$T/dmg.conf kith check > /dev/null 2> "$T/dmg.err"
-assert_ok '[ $? = 65 ] && [ "$(wc -l < "$T/dmg.err")" = 1 ] && grep -q "database .*dmg/kith.db. is damaged (On tree page" "$T/dmg.err" && grep -q "WHEN THE DATABASE IS DAMAGED" "$T/dmg.err"' "kith check on a damaged database: 65, one line naming the file, the problem and where to read what to do ($(cat "$T/dmg.err"))"
+rc=$?	# (bash sets $? again for the $(...) in the description)
+assert_ok '[ $rc = 65 ] && [ "$(wc -l < "$T/dmg.err")" = 1 ] && grep -q "database .*dmg/kith.db. is damaged (On tree page" "$T/dmg.err" && grep -q "WHEN THE DATABASE IS DAMAGED" "$T/dmg.err"' "kith check on a damaged database: 65, one line naming the file, the problem and where to read what to do ($(cat "$T/dmg.err"))"
 KITH_CONF=$T/dmg.conf kith backup "$T/dmg-good.tgz" > /dev/null 2> "$T/dmgb.err"
 assert_ok '[ $? = 65 ] && grep -q "the database is damaged" "$T/dmgb.err" && cmp -s "$T/dmg-good.tgz" "$T/dmg-good.copy" && ! ls "$T"/.dmg-good.tgz.partial-* >/dev/null 2>&1' "kith backup of it: 65, and the good backup it would have replaced is kept as it was"
 cp "$T/dmg/kith.db" "$T/dmg-copy.db"
@@ -198,7 +199,8 @@ assert_ok '[ $? = 65 ] && grep -q "the backup.s database is damaged" "$T/dmgr.ou
 damage "$T/dmg/kith.db" schema
 printf 'From: bob@example.org\nTo: team@example.org\nSubject: x\nMessage-ID: <dmg1@x>\n\nx\n' > "$T/dmg.msg"
 KITH_CONF=$T/dmg.conf kith receive -r team@example.org -f bob@example.org < "$T/dmg.msg" 2> "$T/dmgrcv.err"
-assert_ok '[ $? = 75 ] && grep -q "is damaged" "$T/dmgrcv.err"' "a post to a site whose database cannot be read: 75, the MTA keeps it and tries again, and the line says the database is damaged ($(head -c 200 "$T/dmgrcv.err"))"
+rc=$?
+assert_ok '[ $rc = 75 ] && grep -q "is damaged" "$T/dmgrcv.err"' "a post to a site whose database cannot be read: 75, the MTA keeps it and tries again, and the line says the database is damaged ($(head -c 200 "$T/dmgrcv.err"))"
 
 while [ $i -lt 60 ]; do
 	i=$((i + 1))

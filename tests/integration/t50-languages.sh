@@ -15,7 +15,9 @@
 
 TPL=$KITH_SRCDIR/templates
 VL="$PY $HERE/verify_lang.py"
-start_sink
+# members with UTF-8 before the @ (jiří@, 민준@): the server takes them
+# with SMTPUTF8, as Postfix does (smtputf8_enable)
+start_sink --smtputf8
 write_conf "smtp://127.0.0.1:$SINK_PORT" "web_base_url = https://lists.example.org/" \
 	"[http]" "listen = 127.0.0.1:0"
 export KITH_DB="$T/var/kith.db" SINK_DIR T
