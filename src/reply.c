@@ -40,6 +40,19 @@ static const char *const discard_words[] = {
 	"zahodit", "smazat", "verwerfen", "löschen", "supprimer", "jeter",
 	"descartar", "eliminar", "삭제", "폐기", "스팸", "διαγραφή", NULL
 };
+/*
+ * The yes-words that name the decision itself (not "ok" or "sure", which
+ * a reason may hold): after a no or a discard they make the line say two
+ * things ("No problem, approve it", "Spam? No, approve"), and it is not
+ * understood.
+ */
+static const char *const approve_words[] = {
+	"approve", "approved", "accept", "accepted", "confirm", "confirmed",
+	"schválit", "schvaluji", "schváleno", "potvrzuji", "přijmout",
+	"genehmigen", "genehmigt", "freigeben", "bestätigen", "bestätigt",
+	"approuver", "approuvé", "accepter", "aprobar", "aprobado", "acepto",
+	"approva", "승인", "승인합니다", "승인해요", "εγκρίνω", "έγκριση", NULL
+};
 /* Courtesy around a decision; never a decision by itself. */
 static const char *const courtesy_words[] = {
 	"please", "pls", "thanks", "thank", "you", "it", "this", "one",
@@ -325,6 +338,19 @@ reply_answer(const char *text, char *reason, size_t reasonlen)
 	return reply_answer_words(text, NULL, reason, reasonlen);
 }
 
+/* 1 when a word of w[from..n) names the approval (approve_words, or the
+ * language's own command.approve). */
+static int
+approves_later(const struct reply_words *x, const struct word *w, int from,
+    int n)
+{
+	for (int k = from; k < n; k++)
+		if (in_words(approve_words, w[k].text) || (x && in_extra(x->yes,
+		    w[k].text)))
+			return 1;
+	return 0;
+}
+
 enum reply_answer
 reply_answer_words(const char *text, const struct reply_words *x,
     char *reason, size_t reasonlen)
@@ -351,7 +377,9 @@ reply_answer_words(const char *text, const struct reply_words *x,
 		/* more than 16 words is more than a yes */
 		if (n == 16)
 			a = REPLY_UNCLEAR;
-	} else if (is_no(x, w[i].text)) {
+	} else if (approves_later(x, w, i + 1, n))
+		;	/* a no or a discard, then an approval: unclear */
+	else if (is_no(x, w[i].text)) {
 		const char *r = line + w[i].end;
 
 		a = REPLY_NO;

@@ -37,7 +37,9 @@ char *reply_line(const char *text);
  * reply_answer - what the first own line of text decides.  Leading
  * courtesy words ("please", "prosím", "bitte") are skipped; a yes-word
  * approves only when the rest of the line is courtesy or other yes-words
- * ("yes please", "Approve!"; not "yes, but not this one").  For
+ * ("yes please", "Approve!"; not "yes, but not this one"); a no-word or
+ * a discard-word followed by a word that names the approval ("No
+ * problem, approve it") is unclear.  For
  * REPLY_NO, reason (size reasonlen, may be NULL) gets the rest of the
  * line ("Ne, tohle je spam." gives "tohle je spam."); else "".
  */

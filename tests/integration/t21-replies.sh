@@ -72,10 +72,15 @@ tok1=$(token_of "$(last mod@example.org)")
 kith mod discard "$id1" >/dev/null
 send two@example.net team@example.org "Second held" "2"
 id2=$(db "SELECT id FROM held")
+tok2=$(token_of "$(last mod@example.org)")
 assert_ok '[ -n "$id1" ] && [ -n "$id2" ] && [ "$id2" -gt "$id1" ]' "a new held post gets a new id after the last one was decided ($id1, then $id2)"
 send mod@example.org "$tok1" "Re: Held" "approve"
 assert_ok '[ "$(held)" = 1 ] && ! kith archive ls team | grep -q "Second held"' "the token of the discarded post decides nothing about the next one"
 assert_ok 'body "$(last mod@example.org)" | grep -q "already discarded by command line"' "and the moderator hears it was discarded"
+# a no, then the approval: two things said, nothing decided (it rejected)
+send mod@example.org "$tok2" "Re: Held" "No problem, approve it"
+decided=$(db "SELECT count(*) FROM held_log WHERE subject='Second held'")
+assert_ok '[ "$(held)" = 1 ] && [ "$decided" = 0 ] && body "$(last mod@example.org)" | grep -q "changed nothing" && body "$(last mod@example.org)" | grep -q "No problem, approve it"' "'No problem, approve it' neither rejects nor approves: the post stays held and the moderator is told the reply changed nothing"
 kith mod discard "$id2" >/dev/null
 
 # --- A1 for confirmations: only an empty reply or a yes goes ahead

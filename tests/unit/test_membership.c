@@ -96,6 +96,16 @@ static const struct {
 	{ "아니요, 광고입니다", REPLY_NO, "광고입니다" },
 	{ "Όχι", REPLY_NO, "" },
 	{ "No, I did not ask for this", REPLY_NO, "I did not ask for this" },
+	/* a no or a discard, then the approval: two things, not understood
+	 * (each was a rejection or a discard) */
+	{ "No problem, approve it", REPLY_UNCLEAR, "" },
+	{ "No, don't approve this one", REPLY_UNCLEAR, "" },
+	{ "Spam? No, approve", REPLY_UNCLEAR, "" },
+	{ "Ne, schválit", REPLY_UNCLEAR, "" },
+	{ "아니요 승인", REPLY_UNCLEAR, "" },
+	/* "ok" in a reason is no approval */
+	{ "No, this is not ok for our list", REPLY_NO,
+	    "this is not ok for our list" },
 	{ "discard", REPLY_DISCARD, "" },
 	{ "Spam!", REPLY_DISCARD, "" },
 	{ "zahodit", REPLY_DISCARD, "" },
