@@ -265,6 +265,34 @@ bare_number(const char *s)
 	return digits > 0;
 }
 
+/*
+ * options_alike - 1 (err says which) when two options read the same in a
+ * reply, as option_text reads them ("Řež" and "Rez", or one written
+ * twice): a reply naming one could as well name the other.
+ */
+static int
+options_alike(char *const *options, size_t n, char *err, size_t errlen)
+{
+	char **folded = xcalloc(n, sizeof(*folded));
+	int alike = 0;
+
+	for (size_t i = 0; i < n; i++)
+		folded[i] = fts_fold_text(options[i]);
+	for (size_t i = 0; i < n && !alike; i++)
+		for (size_t k = i + 1; k < n && !alike; k++)
+			if (!strcmp(str_trim(folded[i]), str_trim(folded[k]))) {
+				snprintf(err, errlen, "options %zu and %zu ('%s' and "
+				    "'%s') read the same in a reply, which could "
+				    "not tell them apart: make them differ", i + 1,
+				    k + 1, options[i], options[k]);
+				alike = 1;
+			}
+	for (size_t i = 0; i < n; i++)
+		free(folded[i]);
+	free(folded);
+	return alike;
+}
+
 int
 poll_create(struct db *db, const struct list *l, const char *question,
     char *const *options, size_t n, int multiple, int64_t closes,
@@ -305,6 +333,10 @@ poll_create(struct db *db, const struct list *l, const char *question,
 			return KITH_PERM;
 		}
 		buf_addf(&opts, "%s%s", i ? "\n" : "", options[i]);
+	}
+	if (options_alike(options, n, err, errlen)) {
+		buf_release(&opts);
+		return KITH_PERM;
 	}
 	if (closes && closes <= now) {
 		snprintf(err, errlen, "the closing time has passed");

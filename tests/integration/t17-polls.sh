@@ -21,6 +21,8 @@ id=$(kith poll create team --question 'When shall we meet?' --option Friday --op
 assert_ok 'printf "%s\n" "$id" | grep -qx "[0-9][0-9]*"' "create prints the id ($id)"
 err=$(kith poll create team --question 'x' --option only 2>&1); rc=$?
 assert_ok '[ $rc = 65 ]' "a poll with one option is refused ($err)"
+err=$(kith poll create team --question 'Where?' --option 'Řež' --option 'Pálava' --option 'Rez' 2>&1); rc=$?
+assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "options 1 and 3 (.Řež. and .Rez.) read the same in a reply"' "options a reply cannot tell apart are refused, 65 ($err)"
 # What every member reads (the subject too) is refused when it is not
 # one line of text, as an event's title is: a control character, bytes
 # that are not UTF-8, a tab in an option, an option of 201 bytes.  One

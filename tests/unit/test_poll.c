@@ -174,6 +174,8 @@ START_TEST(test_bare_number_options)
 {
 	char dir[256], err[256];
 	char *guests[] = { "0", "1", "2" }, *ordered[] = { "1", "2", "3+" };
+	char *twice[] = { "Beskydy", "Pálava", "beskydy " };
+	char *accents[] = { "Řež", "Rez" };
 	struct db *db = unit_db(dir, sizeof(dir));
 	struct list l;
 	int64_t id = 0, sent = 0;
@@ -189,6 +191,17 @@ START_TEST(test_bare_number_options)
 	    ""), 0);
 	ck_assert_int_eq(poll_create(db, &l, "Guests?", ordered, 3, 0, 0,
 	    1796083200LL, &id, &sent, err, sizeof(err)), KITH_OK);
+	/* options a reply could not tell apart (both were taken, and a
+	 * reply naming either counted for the first) */
+	ck_assert_int_eq(poll_create(db, &l, "Where?", twice, 3, 0, 0,
+	    1796083200LL, &id, &sent, err, sizeof(err)), KITH_PERM);
+	ck_assert_msg(strstr(err, "options 1 and 3 ('Beskydy' and 'beskydy ') "
+	    "read the same"), "%s", err);
+	ck_assert_int_eq(poll_create(db, &l, "Where?", accents, 2, 0, 0,
+	    1796083200LL, &id, &sent, err, sizeof(err)), KITH_PERM);
+	ck_assert_ptr_nonnull(strstr(err, "options 1 and 2 ('Řež' and 'Rez')"));
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM polls",
+	    ""), 1);
 	list_release(&l);
 	db_close(db);
 	unit_rmdir(dir);
