@@ -371,10 +371,8 @@ member_change_cmd(struct cli *c, int argc, char **argv)
 		st = strcmp(v, "on") && strcmp(v, "off") ? KITH_PERM :
 		    member_set_moderated(c->db, l.id, addr, !strcmp(v, "on"));
 	else if (!strcmp(v, "thanks=on") || !strcmp(v, "thanks=off"))
-		st = db_exec(c->db, "UPDATE members SET thanks=? WHERE "
-		    "list_id=? AND address=?", "Iit", !strcmp(v, "thanks=on"),
-		    l.id, addr) == KITH_OK && db_changes(c->db) ? KITH_OK :
-		    KITH_PERM;
+		st = member_set_thanks(c->db, l.id, addr, !strcmp(v,
+		    "thanks=on"));
 	else if (!strncmp(v, "digest_format=", 14))
 		st = member_set_digest_format(c->db, l.id, addr, v + 14);
 	else if (!strncmp(v, "language=", 9)) {

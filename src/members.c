@@ -179,9 +179,23 @@ member_update(struct db *db, int64_t list_id, const char *address,
 	    column);
 	st = is_text ? db_exec(db, sql, "tit", text, list_id, addr) :
 	    db_exec(db, sql, "iit", n, list_id, addr);
-	free(sql);
 	free(addr);
+	/* stored by an older Kith with a Unicode domain (member_find) */
+	if (st == KITH_OK && db_changes(db) == 0 &&
+	    (addr = address_as_stored_before(address)) != NULL) {
+		st = is_text ? db_exec(db, sql, "tit", text, list_id, addr) :
+		    db_exec(db, sql, "iit", n, list_id, addr);
+		free(addr);
+	}
+	free(sql);
 	return one_changed(db, st);
+}
+
+int
+member_set_thanks(struct db *db, int64_t list_id, const char *address,
+    int on)
+{
+	return member_update(db, list_id, address, "thanks", NULL, on != 0, 0);
 }
 
 int

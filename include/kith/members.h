@@ -52,6 +52,10 @@ int member_set_mode(struct db *db, int64_t list_id, const char *address,
 int member_set_moderated(struct db *db, int64_t list_id, const char *address,
     int on);
 /* mime | plain; KITH_PERM for other values or no member. */
+/* member_set_thanks - the thank-you after a first post and the like, on
+ * or off; KITH_PERM when not a member. */
+int member_set_thanks(struct db *db, int64_t list_id, const char *address,
+    int on);
 int member_set_digest_format(struct db *db, int64_t list_id,
     const char *address, const char *format);
 /*

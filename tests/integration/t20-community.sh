@@ -22,7 +22,7 @@ done
 kith member set team quiet@example.org mode=nomail >/dev/null
 kith list set team thanks on >/dev/null
 kith member set team alice@example.org mode=digest-daily >/dev/null
-assert_ok 'kith member set team dave@example.org thanks=off | grep -q "thanks=off"' "dave opts out of the thank-you"
+assert_ok 'kith member set team Dave@Example.ORG thanks=off | grep -q "thanks=off" && [ "$(db "SELECT thanks FROM members WHERE address='"'dave@example.org'"'")" = 0 ]' "dave opts out of the thank-you, his address typed as he writes it (it was 'not a member': only thanks= took the address byte for byte)"
 for d in 02 03 04; do say "2026-11-$d 12:00:00" bob@example.org; done
 say "2026-11-05 12:00:00" carol@example.org
 for d in 06 07 08 09 10; do say "2026-11-$d 12:00:00" dave@example.org; done
