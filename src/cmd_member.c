@@ -25,7 +25,7 @@ member_usage(FILE *out)
 {
 	fprintf(out, "usage: kith member add LIST ADDRESS [--name NAME]\n"
 	    "       kith member rm LIST ADDRESS\n"
-	    "       kith member ls LIST [--json]\n"
+	    "       kith member ls LIST [--tag TAG] [--json]\n"
 	    "       kith member import LIST FILE   (CSV as export writes it, or "
 	    "one a line:\n"
 	    "                                     'addr', 'addr Name', 'Name "
@@ -56,13 +56,36 @@ member_usage(FILE *out)
 	    "everywhere; posts: keep)\n");
 }
 
+/* What member ls prints, and how far it has got. */
+struct member_ls {
+	struct db *db;
+	const char *tag;	/* only the members with it; NULL: all */
+	int json, n;
+};
+
+/* 1 when tag is one of tags ("a,b,c"). */
+static int
+has_tag(const char *tags, const char *tag)
+{
+	size_t n = strlen(tag);
+
+	for (const char *p = tags; p && *p; p = strchr(p, ',') ?
+	    strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, tag, n) && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
 static int
 print_member(const struct member *m, void *ctx)
 {
-	int *json = ctx;
+	struct member_ls *ls = ctx;
+	char *tags = member_tags(ls->db, m->id);
 
-	if (json[0]) {
-		printf("%s{\"address\": ", json[1]++ ? ",\n " : "");
+	if (ls->tag && !has_tag(tags, ls->tag))
+		;
+	else if (ls->json) {
+		printf("%s{\"address\": ", ls->n++ ? ",\n " : "");
 		json_string(stdout, m->address);
 		printf(", \"name\": ");
 		json_string(stdout, m->name);
@@ -70,11 +93,20 @@ print_member(const struct member *m, void *ctx)
 		json_string(stdout, m->role);
 		printf(", \"mode\": ");
 		json_string(stdout, m->mode);
-		printf(", \"joined\": %lld, \"disabled\": %s}",
+		printf(", \"joined\": %lld, \"disabled\": %s, \"tags\": [",
 		    (long long)m->joined, m->disabled ? "true" : "false");
+		for (char *t = *tags ? tags : NULL, *comma; t; t = comma ?
+		    comma + 1 : NULL) {
+			if ((comma = strchr(t, ',')) != NULL)
+				*comma = '\0';
+			printf("%s", t == tags ? "" : ", ");
+			json_string(stdout, t);
+		}
+		printf("]}");
 	} else
 		cli_printf("%-40s %-9s %-13s %s%s\n", m->address, m->role,
 		    m->mode, m->name, m->disabled ? " (disabled: bounces)" : "");
+	free(tags);
 	return 0;
 }
 
@@ -329,18 +361,27 @@ member_rm_cmd(struct cli *c, int argc, char **argv)
 static int
 member_ls_cmd(struct cli *c, int argc, char **argv)
 {
-	int json[2] = { 0, 0 };
+	struct member_ls ls = { NULL, NULL, 0, 0 };
+	const struct cli_opt opts[] = {
+		{ "tag", 0, OPT_VALUE, &ls.tag },
+		{ "json", 0, OPT_FLAG, &ls.json },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "member ls", "LIST [--tag TAG] [--json]",
+	    1, 1, opts };
 	struct list l;
 
-	cli_parse_json("member ls", "LIST [--json]", 1, 1,
-	    &json[0], argc, argv);
+	cli_parse(&sub, argc, argv);
+	if (ls.tag && !member_tag_valid(ls.tag))
+		die(EX_DATAERR_, "tag '%s': use " MEMBER_TAG_RULE, ls.tag);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
-	if (json[0])
+	ls.db = c->db;
+	if (ls.json)
 		printf("[");
-	if (member_foreach(c->db, l.id, print_member, json) != KITH_OK)
+	if (member_foreach(c->db, l.id, print_member, &ls) != KITH_OK)
 		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
-	if (json[0])
+	if (ls.json)
 		printf("]\n");
 	list_release(&l);
 	return 0;

@@ -833,7 +833,8 @@ member_tag(struct db *db, int64_t list_id, const char *address,
 char *
 member_tags(struct db *db, int64_t member_id)
 {
-	struct db_stmt *st = db_prepare(db, "SELECT tag FROM member_tags WHERE "
+	/* prepared once a connection: member ls asks it of every member */
+	struct db_stmt *st = db_cached(db, "SELECT tag FROM member_tags WHERE "
 	    "member_id=? ORDER BY tag");
 	struct buf b;
 
@@ -843,7 +844,7 @@ member_tags(struct db *db, int64_t member_id)
 		while (db_step(st) == DB_ROW)
 			buf_addf(&b, "%s%s", b.len ? "," : "",
 			    db_col_str(st, 0));
-		db_finalize(st);
+		db_cached_done(st);
 	}
 	return b.data ? buf_detach(&b, NULL) : xstrdup("");
 }
