@@ -121,6 +121,16 @@ create_cmd(struct cli *c, int argc, char **argv)
 	st = newsletter_create(&c->cfg, c->db, &l, &d, now_utc(), &id, err,
 	    sizeof(err));
 	cli_status(st, err);
+	/* a tag typed wrong ('Garden' for 'garden') would reach nobody */
+	if (d.tag && *d.tag && member_tag_count(c->db, l.id, d.tag) == 0) {
+		char *have = list_member_tags(c->db, l.id, 10);
+
+		cli_warn("warning: no member of %s has the tag '%s' now: "
+		    "campaign %lld would reach nobody (%s%s)", l.address, d.tag,
+		    (long long)id, *have ? "the tags members have: " :
+		    "no member has a tag", have);
+		free(have);
+	}
 	if (json) {
 		printf("{\"id\": %lld, \"list\": ", (long long)id);
 		json_string(stdout, l.address);

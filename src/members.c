@@ -830,6 +830,39 @@ member_tag(struct db *db, int64_t list_id, const char *address,
 	return st;
 }
 
+int64_t
+member_tag_count(struct db *db, int64_t list_id, const char *tag)
+{
+	int st;
+
+	return db_int(db, 0, &st, "SELECT count(*) FROM member_tags t JOIN "
+	    "members m ON m.id=t.member_id WHERE m.list_id=? AND t.tag=?", "it",
+	    list_id, tag);
+}
+
+char *
+list_member_tags(struct db *db, int64_t list_id, int max)
+{
+	struct db_stmt *st = db_prepare(db, "SELECT DISTINCT t.tag FROM "
+	    "member_tags t JOIN members m ON m.id=t.member_id WHERE "
+	    "m.list_id=? ORDER BY t.tag");
+	struct buf b;
+	int n = 0;
+
+	buf_init(&b);
+	if (st) {
+		db_bind(st, "i", list_id);
+		while (db_step(st) == DB_ROW)
+			if (n++ < max)
+				buf_addf(&b, "%s%s", b.len ? ", " : "",
+				    db_col_str(st, 0));
+		db_finalize(st);
+	}
+	if (n > max)
+		buf_addf(&b, " and %d more", n - max);
+	return b.data ? buf_detach(&b, NULL) : xstrdup("");
+}
+
 char *
 member_tags(struct db *db, int64_t member_id)
 {

@@ -92,6 +92,11 @@ int member_tag_valid(const char *tag);
 /* Add (on) or remove a tag of a member; KITH_PERM when not a member. */
 int member_tag(struct db *db, int64_t list_id, const char *address,
     const char *tag, int on);
+/* How many members of list_id have tag (0 on a database error too). */
+int64_t member_tag_count(struct db *db, int64_t list_id, const char *tag);
+/* The tags members of list_id have, at most max of them ("a, b and 3
+ * more"; "" for none); caller frees. */
+char *list_member_tags(struct db *db, int64_t list_id, int max);
 /* A member's tags, comma-separated ("" for none); caller frees. */
 char *member_tags(struct db *db, int64_t member_id);
 

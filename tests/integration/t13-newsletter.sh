@@ -106,6 +106,9 @@ tid=$(kith newsletter create team --subject 'Beginners' --text "$T/body.txt" --t
 rm -f "$SINK_DIR"/*
 kith newsletter send $tid >/dev/null 2>&1
 assert_ok '[ "$(sink_count)" = 1 ] && [ "$(count carol@example.org)" = 1 ]' "--tag 초급 reaches only the member tagged 초급 ($(sink_count) copies)"
+kith newsletter create team --subject Typo --text "$T/body.txt" --tag Garden > /dev/null 2> "$T/typo.err"
+rc=$?
+assert_ok '[ $rc = 0 ] && grep -q "warning: no member of team@example.org has the tag .Garden. now: campaign [0-9]* would reach nobody (the tags members have: .*garden"  "$T/typo.err"' "a newsletter to a tag nobody has ('Garden' for 'garden') is made, with a warning naming the tags members have (it was silent, and sent to nobody)"
 assert_ok '[ "$(kith member ls team --tag 초급 | cut -d" " -f1)" = carol@example.org ]' "kith member ls --tag 초급 lists who has it (no command showed a member's tags)"
 assert_ok 'kith member ls team --json | $PY -c "import json,sys; m={x[\"address\"]: x[\"tags\"] for x in json.load(sys.stdin)}; sys.exit(not (m[\"carol@example.org\"] == [\"초급\"] and m[\"minjun@example.org\"] == [\"garden\"]))"' "member ls --json gives each member's tags"
 assert_ok 'err=$(kith newsletter create team --subject x --text "$T/body.txt" --tag "초 급" 2>&1); [ $? = 65 ] && printf "%s\n" "$err" | grep -q "letters or digits of any script"' "a newsletter's tag with a space: 65"
