@@ -27,7 +27,7 @@ enum value_kind { V_ENUM, V_INT, V_TEXT, V_TZ, V_TIME, V_RATE, V_DURATION,
 struct list_setting_def {
 	const char *key;
 	enum value_kind kind;
-	const char *allowed;	/* V_ENUM: "a|b|c"; V_INT: the largest */
+	const char *allowed;	/* V_ENUM: "a|b|c"; V_INT: "MAX" or "MIN-MAX" */
 	const char *def;
 	const char *help;
 };
@@ -46,7 +46,7 @@ static const struct list_setting_def list_settings[] = {
 	  "joining: confirm by reply; open (no confirmation when the MTA "
 	  "vouches for the sender, see authserv_id); "
 	  "approve (confirmed, then a moderator accepts); invite only" },
-	{ "held_days", V_INT, "3660", "14",
+	{ "held_days", V_INT, "1-3660", "14",
 	  "days a held post waits for a moderator before it expires" },
 	{ "ban_notice", V_ENUM, "off|daily", "off",
 	  "banned senders get no mail at all (off), or at most one notice a "
@@ -397,6 +397,16 @@ list_archive_url(struct db *db, const struct kith_config *cfg,
 	    l->local) : xstrdup("");
 }
 
+/* The bounds of a V_INT setting: "3660" is 0 to 3660, "1-3660" 1 to it. */
+static void
+int_bounds(const struct list_setting_def *d, int64_t *lo, int64_t *hi)
+{
+	const char *dash = strchr(d->allowed, '-');
+
+	*lo = dash ? strtoll(d->allowed, NULL, 10) : 0;
+	*hi = strtoll(dash ? dash + 1 : d->allowed, NULL, 10);
+}
+
 int64_t
 list_setting_int(struct db *db, int64_t list_id, const char *key, int64_t def)
 {
@@ -409,9 +419,14 @@ list_setting_int(struct db *db, int64_t list_id, const char *key, int64_t def)
 	n = strtoll(v, &end, 10);
 	if (*v == '\0' || *end || n < 0)
 		n = def;
-	/* a value an older Kith stored past today's bound is read as it */
-	if (d && d->kind == V_INT && n > strtoll(d->allowed, NULL, 10))
-		n = strtoll(d->allowed, NULL, 10);
+	/* a value an older Kith stored past today's bounds is read as the
+	 * bound (held_days 0 expired a post before anyone saw it) */
+	if (d && d->kind == V_INT) {
+		int64_t lo, hi;
+
+		int_bounds(d, &lo, &hi);
+		n = n < lo ? lo : n > hi ? hi : n;
+	}
 	free(v);
 	return n;
 }
@@ -445,12 +460,16 @@ value_allowed(const struct list_setting_def *d, const char *value)
 			if (!strncmp(p, value, n) && (p[n] == '|' || p[n] == '\0'))
 				return n > 0;
 		return 0;
-	case V_INT:	/* 0 to the largest: days and sizes stay far from
+	case V_INT: {	/* bounded: days and sizes stay far from
 			 * overflowing when multiplied into seconds or bytes */
+		int64_t lo, hi, v;
+
+		int_bounds(d, &lo, &hi);
 		errno = 0;
-		return *value && isdigit((unsigned char)*value) &&
-		    strtoll(value, &end, 10) <= strtoll(d->allowed, NULL, 10) &&
-		    errno == 0 && *end == '\0';
+		v = strtoll(value, &end, 10);
+		return *value && isdigit((unsigned char)*value) && v >= lo &&
+		    v <= hi && errno == 0 && *end == '\0';
+	}
 	case V_SPEC:	/* understood, and one line of text */
 	case V_TEXT:	/* into every copy's Subject: UTF-8, as a name */
 		if (d->kind == V_SPEC && !filter_setting_valid(d->key, value))
@@ -515,10 +534,13 @@ list_setting_set(struct db *db, int64_t list_id, const char *key,
 		return KITH_PERM;
 	}
 	if (!value_allowed(d, value)) {
-		char range[48];
+		char range[64];
+		int64_t lo = 0, hi = 0;
 
-		snprintf(range, sizeof(range), "a whole number from 0 to %s",
-		    d->kind == V_INT ? d->allowed : "");
+		if (d->kind == V_INT)
+			int_bounds(d, &lo, &hi);
+		snprintf(range, sizeof(range), "a whole number from %lld to %lld",
+		    (long long)lo, (long long)hi);
 		snprintf(err, errlen, "'%s' is not allowed for %s (%s)", value,
 		    key, d->kind == V_ENUM ? d->allowed : d->kind == V_INT ?
 		    range : d->kind == V_TZ ? "a time zone such as "
@@ -527,6 +549,10 @@ list_setting_set(struct db *db, int64_t list_id, const char *key,
 		    d->kind == V_LANG ? "a language code such as cs" :
 		    d->kind == V_URL ? "an http:// or https:// address "
 		    "without spaces or quotes, or empty" :
+		    d->kind == V_RATE ? "a rate such as 600/min, per s, min, "
+		    "h or day; 0 for none" :
+		    d->kind == V_DURATION ? "a length of time such as 60d, 2h "
+		    "or 1d12h; 0 for off" :
 		    d->kind == V_TAGS ? "at most 32 tags, comma-separated: "
 		    MEMBER_TAG_RULE " each" :
 		    "one line of UTF-8 text, at most 200 bytes");
@@ -553,9 +579,13 @@ list_settings_help(FILE *out)
 	for (size_t i = 0; i < NLIST_SETTINGS; i++) {
 		const struct list_setting_def *d = &list_settings[i];
 
-		if (d->kind == V_INT)
-			fprintf(out, "  %-20s %s (0 to %s; default '%s')\n",
-			    d->key, d->help, d->allowed, d->def);
+		if (d->kind == V_INT) {
+			int64_t lo, hi;
+
+			int_bounds(d, &lo, &hi);
+			fprintf(out, "  %-20s %s (%lld to %lld; default '%s')\n",
+			    d->key, d->help, (long long)lo, (long long)hi, d->def);
+		}
 		else
 			fprintf(out, "  %-20s %s (%s; default '%s')\n", d->key,
 			    d->help, d->kind == V_ENUM ? d->allowed : d->kind ==
