@@ -527,11 +527,19 @@ list_setting_set(struct db *db, int64_t list_id, const char *key,
     const char *value, char *err, size_t errlen)
 {
 	const struct list_setting_def *d = setting_def(key);
+	const char *typed = value;
+	char hhmm[8];
 
 	if (d == NULL) {
 		snprintf(err, errlen, "unknown list setting '%s'; see 'kith "
 		    "list set --help'", key);
 		return KITH_PERM;
+	}
+	/* "7:00" is 07:00, as kith event create reads it */
+	if (d->kind == V_TIME && strlen(value) == 4 && isdigit((unsigned
+	    char)value[0]) && value[1] == ':') {
+		snprintf(hhmm, sizeof(hhmm), "0%s", value);
+		value = hhmm;
 	}
 	if (!value_allowed(d, value)) {
 		char range[64];
@@ -541,7 +549,7 @@ list_setting_set(struct db *db, int64_t list_id, const char *key,
 			int_bounds(d, &lo, &hi);
 		snprintf(range, sizeof(range), "a whole number from %lld to %lld",
 		    (long long)lo, (long long)hi);
-		snprintf(err, errlen, "'%s' is not allowed for %s (%s)", value,
+		snprintf(err, errlen, "'%s' is not allowed for %s (%s)", typed,
 		    key, d->kind == V_ENUM ? d->allowed : d->kind == V_INT ?
 		    range : d->kind == V_TZ ? "a time zone such as "
 		    "Europe/Prague" : d->kind == V_TIME ? "HH:MM" :
