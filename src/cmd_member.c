@@ -181,8 +181,16 @@ member_add_cmd(struct cli *c, int argc, char **argv)
 	const struct cli_sub sub = { "member add", "LIST ADDRESS [--name NAME]",
 	    2, 2, opts };
 	struct list l;
+	char *pasted = NULL, *pasted_name = NULL;
 
 	cli_parse(&sub, argc, argv);
+	/* "Milan Kundera <milan@example.cz>", pasted from a mail client */
+	if (strchr(argv[1], '<') && member_line(argv[1], &pasted,
+	    &pasted_name) == NULL) {
+		argv[1] = pasted;
+		if (name == NULL && *pasted_name)
+			name = pasted_name;
+	}
 	cli_open(c);
 	cli_list(c, argv[0], &l);
 	{
@@ -230,6 +238,8 @@ member_add_cmd(struct cli *c, int argc, char **argv)
 		die(EX_TEMPFAIL_, "cannot add '%s': " DB_BUSY_TEXT, argv[1]);
 	}
 	list_release(&l);
+	free(pasted);
+	free(pasted_name);
 	return 0;
 }
 

@@ -510,15 +510,15 @@ quoted_name(const char *s, struct buf *name)
 }
 
 /*
- * legacy_line - the old import form, only where it has one reading:
+ * member_line - the old import form, only where it has one reading:
  * "addr", "addr Name", "Name <addr>", "\"Name\" <addr>".  A line whose
  * name part starts with another address ("a@b Foo <c@d>", what old
  * exports wrote for a name holding <...>) is refused: guessing there
  * made one member another.  Returns NULL (and *addr, *name filled, caller
  * frees) or why the line is refused.
  */
-static const char *
-legacy_line(const char *line, char **addr, char **name)
+const char *
+member_line(const char *line, char **addr, char **name)
 {
 	const char *lt = strchr(line, '<'), *rest = line;
 	struct buf nb;
@@ -682,7 +682,7 @@ import_legacy(struct db *db, int64_t list_id, char *p, struct import_counts *c,
 		line = str_trim(line);
 		if (*line == '\0' || *line == '#')
 			continue;
-		why = legacy_line(line, &addr, &name);
+		why = member_line(line, &addr, &name);
 		if (why == NULL) {
 			st = import_one(db, list_id, addr, name, c, skip);
 			if (st == KITH_PERM)

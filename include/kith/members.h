@@ -92,6 +92,13 @@ int member_tag_valid(const char *tag);
 /* Add (on) or remove a tag of a member; KITH_PERM when not a member. */
 int member_tag(struct db *db, int64_t list_id, const char *address,
     const char *tag, int on);
+/*
+ * member_line - one member as a line of the old import form, or as a
+ * mail client writes an address: "addr", "addr Name", "Name <addr>",
+ * "\"Name\" <addr>".  NULL with *addr and *name set (caller frees), or
+ * why the line has no one reading.
+ */
+const char *member_line(const char *line, char **addr, char **name);
 /* How many members of list_id have tag (0 on a database error too). */
 int64_t member_tag_count(struct db *db, int64_t list_id, const char *tag);
 /* The tags members of list_id have, at most max of them ("a, b and 3
