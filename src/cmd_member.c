@@ -170,6 +170,24 @@ rm_tx(struct db *db, void *ctx, char *err, size_t errlen)
 	return features_left(&x->mc, x->m, x->now);
 }
 
+/*
+ * pasted - an ADDRESS argument as a mail client writes it, "Milan
+ * Kundera <milan@example.cz>" (read as member import reads a line): the
+ * address into *arg, its name into *name when the caller has none (name
+ * NULL: not wanted).  keep[2] gets what the caller frees.
+ */
+static void
+pasted(char **arg, const char **name, char **keep)
+{
+	keep[0] = keep[1] = NULL;
+	if (strchr(*arg, '<') == NULL || member_line(*arg, &keep[0],
+	    &keep[1]) != NULL)
+		return;
+	*arg = keep[0];
+	if (name && *name == NULL && *keep[1])
+		*name = keep[1];
+}
+
 static int
 member_add_cmd(struct cli *c, int argc, char **argv)
 {
@@ -181,16 +199,10 @@ member_add_cmd(struct cli *c, int argc, char **argv)
 	const struct cli_sub sub = { "member add", "LIST ADDRESS [--name NAME]",
 	    2, 2, opts };
 	struct list l;
-	char *pasted = NULL, *pasted_name = NULL;
+	char *keep[2];
 
 	cli_parse(&sub, argc, argv);
-	/* "Milan Kundera <milan@example.cz>", pasted from a mail client */
-	if (strchr(argv[1], '<') && member_line(argv[1], &pasted,
-	    &pasted_name) == NULL) {
-		argv[1] = pasted;
-		if (name == NULL && *pasted_name)
-			name = pasted_name;
-	}
+	pasted(&argv[1], &name, keep);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
 	{
@@ -238,8 +250,8 @@ member_add_cmd(struct cli *c, int argc, char **argv)
 		die(EX_TEMPFAIL_, "cannot add '%s': " DB_BUSY_TEXT, argv[1]);
 	}
 	list_release(&l);
-	free(pasted);
-	free(pasted_name);
+	free(keep[0]);
+	free(keep[1]);
 	return 0;
 }
 
@@ -255,10 +267,11 @@ member_invite_cmd(struct cli *c, int argc, char **argv)
 	    "[--name NAME]", 2, 2, opts };
 	struct token_key *key;
 	struct list l;
-	char *addr;
+	char *addr, *keep[2];
 	int st;
 
 	cli_parse(&sub, argc, argv);
+	pasted(&argv[1], &name, keep);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
 	addr = address_normalize(argv[1]);
@@ -277,6 +290,8 @@ member_invite_cmd(struct cli *c, int argc, char **argv)
 	token_key_free(key);
 	free(addr);
 	list_release(&l);
+	free(keep[0]);
+	free(keep[1]);
 	return 0;
 }
 
@@ -343,9 +358,11 @@ member_rm_cmd(struct cli *c, int argc, char **argv)
 	struct list l;
 	struct member m = { 0 };
 	struct member_tx x;
+	char *keep[2];
 	int r;
 
 	cli_parse(&sub, argc, argv);
+	pasted(&argv[1], NULL, keep);
 	cli_open(c);
 	cli_list(c, argv[0], &l);
 	keep_an_owner(c, &l, argv[1]);
@@ -365,6 +382,8 @@ member_rm_cmd(struct cli *c, int argc, char **argv)
 		die(EX_TEMPFAIL_, "cannot remove: " DB_BUSY_TEXT);
 	}
 	list_release(&l);
+	free(keep[0]);
+	free(keep[1]);
 	return 0;
 }
 
