@@ -2,13 +2,13 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <idn2.h>
 
 #include "kith/address.h"
+#include "kith/rfc2047.h"
 #include "kith/util.h"
 
 static const struct {
@@ -48,18 +48,6 @@ domain_ok(const char *d)
 			return 0;
 	}
 	return label > 0;
-}
-
-/* 1 when s[0..n) is UTF-8 throughout (ASCII is). */
-static int
-utf8_whole(const char *s, size_t n)
-{
-	size_t i = 0, len;
-	uint32_t cp;
-
-	while (i < n && (len = utf8_next(s + i, n - i, &cp)) > 0)
-		i += len;
-	return i == n;
 }
 
 /*
@@ -107,7 +95,7 @@ address_checked(const char *in, char **s)
 		if (!local_char_ok((unsigned char)*p))
 			return NULL;
 	if (a[0] == '.' || at[-1] == '.' || strstr(a, "..") ||
-	    !domain_ok(at + 1) || !utf8_whole(a, (size_t)(at - a)))
+	    !domain_ok(at + 1) || !utf8_valid(a, (size_t)(at - a)))
 		return NULL;
 	return a;
 }

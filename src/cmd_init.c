@@ -194,9 +194,10 @@ check_addresses(struct db *db)
 
 	while (st && db_step(st) == DB_ROW) {
 		const char *addr = db_col_str(st, 1), *at = strrchr(addr, '@');
-		char *now = address_normalize(addr);
+		char *now = at && !str_ascii(at + 1) ? address_normalize(addr) :
+		    NULL;
 
-		if (at && !str_ascii(at + 1) && now && strcmp(now, addr))
+		if (now && strcmp(now, addr))
 			cli_warn("warning: %s's member %s was stored with its "
 			    "domain in Unicode, as %s is now written: "
 			    "'kith member rm %s %s' and 'kith member add %s %s' "

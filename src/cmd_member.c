@@ -80,7 +80,7 @@ static int
 print_member(const struct member *m, void *ctx)
 {
 	struct member_ls *ls = ctx;
-	char *tags = member_tags(ls->db, m->id);
+	char *tags = ls->tag || ls->json ? member_tags(ls->db, m->id) : NULL;
 
 	if (ls->tag && !has_tag(tags, ls->tag))
 		;

@@ -650,12 +650,19 @@ _Static_assert(DB_INTEGER == SQLITE_INTEGER && DB_FLOAT == SQLITE_FLOAT &&
     DB_TEXT == SQLITE_TEXT && DB_BLOB == SQLITE_BLOB && DB_NULL ==
     SQLITE_NULL, "db.h's column types are sqlite's");
 
+/* 1 when rc says the file is damaged, or is no database at all. */
+static int
+lite_damaged(int rc)
+{
+	return (rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB;
+}
+
 static int
 lite_pragma(struct db *db, const char *sql, char *err, size_t errlen)
 {
 	int rc = sqlite3_exec(L(db)->h, sql, NULL, NULL, NULL);
 
-	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB) {
+	if (lite_damaged(rc)) {
 		snprintf(err, errlen, "database '%s' is damaged (%s): see "
 		    "\"WHEN THE DATABASE IS DAMAGED\" in kith(1)",
 		    sqlite3_db_filename(L(db)->h, "main"),
@@ -712,8 +719,7 @@ lite_file_integrity(const char *path, char *problem, size_t len)
 	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) !=
 	    SQLITE_OK || sqlite3_prepare_v2(h, "PRAGMA quick_check(1)", -1, &st,
 	    NULL) != SQLITE_OK) {
-		rc = sqlite3_errcode(h) & 0xff;
-		if (h && (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)) {
+		if (h && lite_damaged(sqlite3_errcode(h))) {
 			snprintf(problem, len, "%s", sqlite3_errmsg(h));
 			ok = 0;
 		}
@@ -728,8 +734,7 @@ lite_file_integrity(const char *path, char *problem, size_t len)
 			r = nl + 1;
 		snprintf(problem, len, "%.*s", r ? (int)strcspn(r, "\n") : 7,
 		    ok ? "" : r ? r : "damaged");
-	} else if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) ==
-	    SQLITE_NOTADB) {
+	} else if (lite_damaged(rc)) {
 		snprintf(problem, len, "%s", sqlite3_errmsg(h));
 		ok = 0;
 	}

@@ -153,10 +153,10 @@ option_text(const char *line, const struct poll *p, int *chosen)
 	int n = 0;
 
 	for (size_t i = 0; i < p->noptions; i++) {
-		char *o = fts_fold_text(p->options[i]);
-		size_t ol = strlen(str_trim(o));
+		char *o = fts_fold_text(p->options[i]), *ot = str_trim(o);
+		size_t ol = strlen(ot);
 
-		if (ol > best && !strncmp(s, str_trim(o), ol) &&
+		if (ol > best && !strncmp(s, ot, ol) &&
 		    !isalnum((unsigned char)s[ol])) {
 			best = ol;
 			chosen[0] = (int)i;

@@ -51,11 +51,11 @@ int member_set_mode(struct db *db, int64_t list_id, const char *address,
     const char *mode, int64_t until);
 int member_set_moderated(struct db *db, int64_t list_id, const char *address,
     int on);
-/* mime | plain; KITH_PERM for other values or no member. */
 /* member_set_thanks - the thank-you after a first post and the like, on
  * or off; KITH_PERM when not a member. */
 int member_set_thanks(struct db *db, int64_t list_id, const char *address,
     int on);
+/* mime | plain; KITH_PERM for other values or no member. */
 int member_set_digest_format(struct db *db, int64_t list_id,
     const char *address, const char *format);
 /*
@@ -82,8 +82,9 @@ void member_count_post(struct db *db, int64_t list_id, const char *address);
 /*
  * member_tag_valid - 1 when tag is one: 1 to MEMBER_TAG_MAX characters,
  * each a letter or digit of any script (ä, 초, ж, ٣), '-' or '_', or
- * a mark combining with the letter before it (an accent, a virama).  The list's "topics"
- * are tags too, so what a member picks on the web can be targeted.
+ * a mark combining with the letter before it (an accent, a virama).
+ * The list's "topics" are tags too, so what a member picks on the web
+ * can be targeted.
  */
 #define MEMBER_TAG_MAX 40
 #define MEMBER_TAG_RULE "letters or digits of any script, '-' and '_', " \
