@@ -1697,14 +1697,24 @@ verp_row(struct db *db, const struct token_key *key, const struct list *l,
 	return found;
 }
 
-/* The member's score now: bounces in the window since the last enable
- * (stored in halves). */
+/*
+ * DAY_SCORES - the halves each member scored a day (UTC), from the rows
+ * that WHERE keeps: one a day, the hardest.  As Mailman counts them: a
+ * mailbox that refuses ten posts one afternoon is one bad day, not the
+ * member's end (ten soft bounces, the threshold of 5 reached).
+ */
+#define DAY_SCORES(where) "(SELECT member_id, max(score) AS s FROM " \
+	"bounces WHERE " where " AND cleared=0 GROUP BY member_id, " \
+	"at / 86400) AS d"
+
+/* The member's score now: bounces in the window since the last enable,
+ * a day's counting once. */
 static double
 member_score(struct db *db, int64_t member_id, int64_t since)
 {
-	return (double)db_int(db, 0, NULL, "SELECT coalesce(sum(score), 0) "
-	    "FROM bounces WHERE member_id=? AND at>=? AND cleared=0", "ii",
-	    member_id, since) / 2.0;
+	return (double)db_int(db, 0, NULL, "SELECT coalesce(sum(s), 0) FROM "
+	    DAY_SCORES("member_id=?1 AND at>=?2"), "ii", member_id, since) /
+	    2.0;
 }
 
 /* Stop mail to the member; tell them and the owners. */
@@ -1942,11 +1952,12 @@ bounce_foreach(struct db *db, int64_t list_id, int64_t now,
 {
 	int64_t window = list_setting_int(db, list_id, "bounce_window_days", 30);
 	struct db_stmt *st = db_prepare(db, "SELECT b.address, b.at, b.kind, "
-	    "b.status, b.diagnostic, coalesce((SELECT sum(score) / 2.0 FROM bounces "
-	    "c WHERE c.member_id=b.member_id AND c.at>=?2 AND c.cleared=0), 0), "
+	    "b.status, b.diagnostic, coalesce(sc.score, 0), "
 	    "coalesce(m.disabled, 0) FROM bounces b LEFT JOIN members m ON "
-	    "m.id=b.member_id WHERE b.list_id=?1 AND b.at>=?2 ORDER BY b.at "
-	    "DESC, b.id DESC");
+	    "m.id=b.member_id LEFT JOIN (SELECT member_id, sum(s) / 2.0 AS "
+	    "score FROM " DAY_SCORES("list_id=?1 AND at>=?2") " GROUP BY "
+	    "member_id) AS sc ON sc.member_id=b.member_id WHERE b.list_id=?1 "
+	    "AND b.at>=?2 ORDER BY b.at DESC, b.id DESC");
 
 	if (st == NULL)
 		return KITH_TEMP;

@@ -21,7 +21,8 @@ bounce_usage(FILE *out)
 	    "per file:\nfile, bounce|delay|not, hard|soft|-, reason (or why "
 	    "not), status,\naddress/hard|soft/failed|delayed|delivered,...\n\n"
 	    "Bounces come back to LIST-bounces+TOKEN@ and are scored: hard "
-	    "(the address\nis bad) 1, soft 0.5.  At the list's bounce_threshold "
+	    "(the address\nis bad) 1, soft 0.5, once a day at most (the day's hardest).\n"
+	    "At the list's bounce_threshold "
 	    "within bounce_window_days\na member's delivery is disabled; "
 	    "'kith member enable LIST ADDRESS' turns it\nback on.\n");
 }

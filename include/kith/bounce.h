@@ -16,7 +16,7 @@
  * the server refused the address itself (at RCPT TO) or said so in its
  * own words, not in a reply after DATA or in an unknown step, which is
  * how content filters answer too ("filtered").  Hard scores 1, soft
- * 0.5; a member whose score within the list's window reaches its
+ * 0.5, a member once a day at most (the hardest); a member whose score within the list's window reaches its
  * threshold gets no more mail until `kith member enable`, and member and
  * owners are told.  docs/BOUNCES.md has the rules and how well they do.
  */
