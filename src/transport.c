@@ -91,8 +91,10 @@ transport_probe(struct transport *t, char *err, size_t errlen)
 int
 transport_send(struct transport *t, struct tx *txs, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		txs[i].status = -1;
+		txs[i].sender_refused = 0;
+	}
 	return t->ops->send(t->state, txs, n);
 }
 

@@ -597,6 +597,17 @@ smtp_handle(struct smtp *s, struct tx *txs, struct expect e, int code,
 
 	switch (e.kind) {
 	case X_MAIL:
+		if (code >= 500) {
+			char why[300];
+
+			/* deferred, not failed: nothing here is the member's */
+			snprintf(why, sizeof(why), "the relay refused the "
+			    "sender: %.200s", text);
+			t->sender_refused = 1;
+			tx_set_result(t, KITH_TEMP, code, why);
+			break;
+		}
+		/* FALLTHROUGH */
 	case X_RCPT:
 		if (code != 250 && code != 251)
 			tx_set_result(t, reply_status(code), code, text);

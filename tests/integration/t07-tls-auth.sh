@@ -62,6 +62,16 @@ out=$(try auth "smtp://localhost:$SINK_PORT" "[smtp]" "ca_file = $T/cert.pem" "u
 assert_ok '[ "$out" = "1 sent, 0 deferred, 0 failed" ] && grep -q "\"auth\": true" "$SINK_DIR"/*.json' "AUTH PLAIN after STARTTLS"
 out=$(try badauth "smtp://localhost:$SINK_PORT" "[smtp]" "ca_file = $T/cert.pem" "user = kith" "password = pw-bad-Z7k")
 assert_ok '[ "$out" = "0 sent, 1 deferred, 0 failed" ] && last_text | grep -q "AUTH failed: 535"' "wrong password: deferred, not lost ($(last_text))"
+# no password set while the relay wants one: it refuses the sender at
+# MAIL FROM (530).  The site's fault, not the member's: the copy waits,
+# nobody is scored, and kith deliver (so cron) says so and exits 75.
+out=$(try noauth "smtp://localhost:$SINK_PORT" "[smtp]" "ca_file = $T/cert.pem")
+rc=$?
+assert_ok '[ "$out" = "0 sent, 1 deferred, 0 failed" ] && [ $rc = 75 ]' "a relay that refuses the sender (530, no AUTH): deferred, exit 75 ($out, $rc)"
+assert_ok 'last_text | grep -q "^the relay refused the sender: 530 5.7.0"' "the reason is recorded ($(last_text))"
+assert_ok '[ "$(db "SELECT count(*) FROM bounces")" = 0 ] && [ "$(db "SELECT state FROM outbox")" = deferred ]' "no member is scored for it; the copy waits"
+kith deliver >/dev/null 2>"$T/noauth.err"
+assert_ok 'grep -q "the relay refused Kith.s sender for 1 copies" "$T/noauth.err" || [ "$(db "SELECT state FROM outbox")" = deferred ]' "the copy is still waiting after another run"
 stop_sink
 
 start_sink --tls "$T/cert.pem" "$T/key.pem" --auth kith:pw-Xq9zK --auth-login-only
