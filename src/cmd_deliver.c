@@ -31,10 +31,10 @@ run_delivery(struct cli *c, const struct deliver_opts *o, int quiet)
 		printf("%lld sent, %lld deferred, %lld failed\n",
 		    (long long)s.sent, (long long)s.deferred, (long long)s.failed);
 	/* cron's mail and a failed timer show it, not only the log */
-	if (s.sender_refused > 0)
-		die(EX_TEMPFAIL_, "deliver: the relay refused Kith's sender for "
-		    "%lld copies (the line above says why); they wait and are "
-		    "retried", (long long)s.sender_refused);
+	if (s.relay_refused > 0)
+		die(EX_TEMPFAIL_, "deliver: the relay refused Kith for %lld "
+		    "copies (the line above says why); they wait and are "
+		    "retried", (long long)s.relay_refused);
 	return 0;
 }
 

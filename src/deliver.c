@@ -116,7 +116,7 @@ count_result(struct worker *w, const struct outbox_item *it,
 		log_info("deliver: deferred '%s': %s", it->rcpt, t->text);
 	}
 	/* the site's trouble, said once a run where the organiser looks */
-	if (t->sender_refused && w->stats.sender_refused++ == 0)
+	if (t->relay_refused && w->stats.relay_refused++ == 0)
 		log_warn("deliver: %s (%d); copies wait and are retried, and "
 		    "no member is scored: check the relay's AUTH, TLS and "
 		    "sender rules ([smtp] in kith.conf)", t->text, t->code);
@@ -141,7 +141,7 @@ record_once(struct inflight *f, int64_t now, char *cause, size_t n)
 		r[i].code = t->code;
 		r[i].text = t->text;
 		scored |= t->status != KITH_OK && r[i].it->member_id > 0 &&
-		    !t->sender_refused;
+		    !t->relay_refused;
 	}
 	/*
 	 * Results that change nothing but this worker's own rows are
@@ -159,7 +159,7 @@ record_once(struct inflight *f, int64_t now, char *cause, size_t n)
 	for (size_t i = 0; i < f->ndone; i++) {
 		/* A refusal at delivery is a bounce, too. */
 		if (!strcmp(r[i].state, "failed") && r[i].it->member_id > 0 &&
-		    !f->txs[f->done[i]].sender_refused &&
+		    !f->txs[f->done[i]].relay_refused &&
 		    bounce_delivery_failed(w->cfg, w->db, r[i].it->id,
 		    r[i].code, r[i].text, r[i].status != KITH_PERM, now) ==
 		    KITH_TEMP)
@@ -760,7 +760,7 @@ deliver_run(const struct kith_config *cfg, const struct deliver_opts *o,
 			stats->sent += ks.sent;
 			stats->deferred += ks.deferred;
 			stats->failed += ks.failed;
-			stats->sender_refused += ks.sender_refused;
+			stats->relay_refused += ks.relay_refused;
 		}
 	}
 	close(fds[0]);

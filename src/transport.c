@@ -93,7 +93,7 @@ transport_send(struct transport *t, struct tx *txs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		txs[i].status = -1;
-		txs[i].sender_refused = 0;
+		txs[i].relay_refused = 0;
 	}
 	return t->ops->send(t->state, txs, n);
 }

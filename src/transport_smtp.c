@@ -588,6 +588,35 @@ reply_status(int code)
 	    code >= 500 ? KITH_PERM : KITH_TEMP;
 }
 
+/*
+ * refuses_kith - a 5xx about Kith, not about the recipient: any refusal
+ * of MAIL FROM, and at RCPT the words a relay has for a client it will
+ * not relay for or a sender it will not take (Postfix says those at RCPT:
+ * smtpd_delay_reject).  Kith always speaks to its own relay, so this is
+ * the site's setup to mend, never a member's bounce; unless the relay
+ * quotes the recipient's own server (recipient verification).
+ */
+static int
+refuses_kith(int kind, int code, const char *text)
+{
+	static const char *const words[] = { "relay access denied",
+	    "relaying denied", "not permitted to relay", "relay not permitted",
+	    "unable to relay", "sender address rejected",
+	    "client host rejected", "authentication required",
+	    "must issue a starttls" };
+
+	if (code < 500)
+		return 0;
+	if (kind == X_MAIL)
+		return 1;
+	if (strcasestr(text, "recipient address rejected"))
+		return 0;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcasestr(text, words[i]))
+			return 1;
+	return 0;
+}
+
 /* Act on one reply: record failures, send the body after 354. */
 static void
 smtp_handle(struct smtp *s, struct tx *txs, struct expect e, int code,
@@ -597,18 +626,17 @@ smtp_handle(struct smtp *s, struct tx *txs, struct expect e, int code,
 
 	switch (e.kind) {
 	case X_MAIL:
-		if (code >= 500) {
+	case X_RCPT:
+		if (refuses_kith(e.kind, code, text)) {
 			char why[300];
 
 			/* deferred, not failed: nothing here is the member's */
-			snprintf(why, sizeof(why), "the relay refused the "
-			    "sender: %.200s", text);
-			t->sender_refused = 1;
+			snprintf(why, sizeof(why), "the relay refused Kith: "
+			    "%.200s", text);
+			t->relay_refused = 1;
 			tx_set_result(t, KITH_TEMP, code, why);
 			break;
 		}
-		/* FALLTHROUGH */
-	case X_RCPT:
 		if (code != 250 && code != 251)
 			tx_set_result(t, reply_status(code), code, text);
 		break;

@@ -19,7 +19,7 @@
 
 struct deliver_stats {
 	int64_t sent, deferred, failed;
-	int64_t sender_refused;	/* of deferred: the relay refused the sender */
+	int64_t relay_refused;	/* of deferred: the relay refused Kith */
 };
 
 struct deliver_opts {

@@ -28,10 +28,11 @@ struct tx {
 	int status;		/* -1 until known; KITH_OK, KITH_TEMP, KITH_PERM */
 	int code;		/* SMTP reply code or exit status */
 	char text[256];		/* reply text, for the log and the outbox */
-	/* the relay refused the sender (MAIL FROM), not the recipient: the
-	 * site's setup is at fault (AUTH, TLS, sender rules), so the copy
-	 * waits (KITH_TEMP) and its member is never scored for it */
-	int sender_refused;
+	/* the relay refused Kith (its sender, the client, relaying), not
+	 * the recipient: the site's setup is at fault (AUTH, TLS, sender
+	 * rules), so the copy waits (KITH_TEMP) and its member is never
+	 * scored for it */
+	int relay_refused;
 };
 
 struct transport;

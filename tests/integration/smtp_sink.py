@@ -6,7 +6,8 @@ OUTDIR/NNNNNN.eml (the bytes received) with OUTDIR/NNNNNN.json beside it
 ({"mail_from": ..., "rcpt_tos": [...]}).  Recipients whose address
 contains "defer" get 451, "reject" get 550 (so tests can drive the
 delivery engine's temporary and permanent paths) until the test creates
-OUTDIR/accept-all.  --pipelining adds
+OUTDIR/accept-all.  While OUTDIR/refuse-rcpt exists, every RCPT gets
+the reply it holds (a relay refusing to relay, say).  --pipelining adds
 PIPELINING to EHLO; --tls CERT KEY offers STARTTLS; --auth USER:PASS
 requires AUTH PLAIN/LOGIN (only after TLS); --delay slows each DATA
 reply (for killing a delivery half-way); --smtputf8 offers SMTPUTF8.  The chosen port is written
@@ -42,6 +43,9 @@ class Sink:
         return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        refuse = os.path.join(self.outdir, "refuse-rcpt")
+        if os.path.exists(refuse):
+            return open(refuse).read().strip()
         # A test switches the failures off by creating OUTDIR/accept-all.
         if os.path.exists(os.path.join(self.outdir, "accept-all")):
             pass

@@ -40,6 +40,39 @@ PYEOF
 	stop_sink
 done
 
+# The relay refusing Kith itself at RCPT, as Postfix words it (its
+# rejects wait for RCPT: smtpd_delay_reject): relaying denied, the sender
+# not taken, the client not allowed.  The site's setup, not the member's:
+# deferred, nobody scored, exit 75.  The recipient's own refusal, even
+# one quoting "relay access denied" from its server, still fails.
+start_sink --pipelining
+reset_site
+setup_list
+n=0
+for reply in "554 5.7.1 <m@example.org>: Relay access denied" \
+    "553 5.7.1 <team-bounces@example.org>: Sender address rejected: not owned by user kith" \
+    "554 5.7.1 <localhost[127.0.0.1]>: Client host rejected: Access denied"; do
+	n=$((n + 1))
+	printf '%s\n' "$reply" > "$SINK_DIR/refuse-rcpt"
+	printf 'From: alice@example.org\nSubject: s\nMessage-ID: <r%s@x>\n\nbody\n' $n > "$T/p.eml"
+	post "$T/p.eml" >/dev/null
+	out=$(at "$(after $((n * 2))h)" deliver 2>"$T/relay.err")
+	rc=$?
+	assert_ok '[ $rc = 75 ] && [ "$(db "SELECT count(*) FROM outbox WHERE state='"'"'failed'"'"'")" = 0 ] && [ "$(db "SELECT count(*) FROM bounces")" = 0 ]' \
+		"'$reply': deferred, nobody scored, exit 75 ($out, $rc)"
+	assert_ok 'grep -qF "relay refused Kith: ${reply%%:*}" "$T/relay.err"' "... and the run says so ($(head -n 1 "$T/relay.err" | cut -c1-120))"
+done
+rm -f "$SINK_DIR/refuse-rcpt"
+out=$(at "$(after 1d)" deliver 2>/dev/null)
+assert_ok '[ "$(db "SELECT count(*) FROM outbox WHERE state='"'"'sent'"'"'")" = "$(db "SELECT count(*) FROM outbox")" ]' "the relay mended, every waiting copy goes out ($out)"
+printf '%s\n' "550 5.1.1 <bob@example.org>: Recipient address rejected: undeliverable address: host mx said: 554 5.7.1 Relay access denied" > "$SINK_DIR/refuse-rcpt"
+printf 'From: alice@example.org\nSubject: s\nMessage-ID: <r9@x>\n\nbody\n' > "$T/p.eml"
+post "$T/p.eml" >/dev/null
+at "$(after 2d)" deliver >/dev/null 2>&1
+assert_ok '[ "$(db "SELECT count(*) FROM outbox WHERE state='"'"'failed'"'"'")" -ge 1 ] && [ "$(db "SELECT count(*) FROM bounces")" -ge 1 ]' "a recipient's own refusal (Recipient address rejected) still fails and is scored"
+rm -f "$SINK_DIR/refuse-rcpt"
+stop_sink
+
 # Backoff doubles and stops after max_attempts.
 start_sink
 reset_site
