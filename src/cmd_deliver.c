@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -121,6 +122,125 @@ cmd_cron(struct cli *c, int argc, char **argv)
 	return r;
 }
 
+static void
+queue_usage(FILE *out)
+{
+	fprintf(out, "usage: kith queue [--json]\n"
+	    "       kith queue ls [--state STATE] [--list LIST] [--json]\n"
+	    "       kith queue retry [--list LIST]\n\n"
+	    "The outbox: copies by state (pending, sending, sent, deferred, "
+	    "failed).\n'ls' shows each copy not yet sent (or those in STATE): "
+	    "its tries, its next\ntry (UTC) and the last reply.  'retry' makes "
+	    "the deferred copies due now,\nas Postfix's postqueue -f: the next "
+	    "'kith deliver' or 'kith cron' sends them.\n");
+}
+
+static const char *const queue_states[] = { "pending", "sending",
+    "deferred", "failed", "sent" };
+
+struct queue_ls {
+	int json, n;
+};
+
+static int
+print_copy(const struct outbox_row *r, void *ctx)
+{
+	struct queue_ls *q = ctx;
+	time_t t = (time_t)r->next_try;
+	char when[32] = "-";
+	struct tm tm;
+
+	if (!strcmp(r->state, "deferred") && gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	if (q->json) {
+		printf("%s{\"id\": %lld, \"list\": ", q->n++ ? ",\n " : "",
+		    (long long)r->id);
+		json_string(stdout, r->list);
+		printf(", \"rcpt\": ");
+		json_string(stdout, r->rcpt);
+		printf(", \"state\": \"%s\", \"attempts\": %lld, "
+		    "\"next_try\": %lld, \"last_code\": %d, \"last_text\": ",
+		    r->state, (long long)r->attempts, (long long)r->next_try,
+		    r->last_code);
+		json_string(stdout, r->last_text);
+		printf("}");
+	} else
+		cli_printf("%-6lld %-8s %2lld  %-16s  %-24s %-32s %s\n",
+		    (long long)r->id, r->state, (long long)r->attempts, when,
+		    r->list, r->rcpt, r->last_text);
+	return 0;
+}
+
+static int
+queue_ls(struct cli *c, int argc, char **argv)
+{
+	const char *state = NULL, *spec = NULL;
+	struct queue_ls q = { 0, 0 };
+	const struct cli_opt opts[] = {
+		{ "state", 's', OPT_VALUE, &state },
+		{ "list", 'l', OPT_VALUE, &spec },
+		{ "json", 0, OPT_FLAG, &q.json },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "queue ls", "[--state STATE] [--list "
+	    "LIST] [--json]", 0, 0, opts };
+	struct list l = { 0 };
+	size_t i;
+
+	cli_parse(&sub, argc, argv);
+	for (i = 0; state && i < sizeof(queue_states) / sizeof(*queue_states);
+	    i++)
+		if (!strcmp(state, queue_states[i]))
+			break;
+	if (state && i == sizeof(queue_states) / sizeof(*queue_states))
+		usage_error("queue ls", "--state '%s': use pending, sending, "
+		    "deferred, failed or sent", state);
+	cli_open(c);
+	if (spec)
+		cli_list(c, spec, &l);
+	if (q.json)
+		printf("[");
+	if (outbox_foreach(c->db, state, l.id, print_copy, &q) != KITH_OK)
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
+	if (q.json)
+		printf("]\n");
+	if (spec)
+		list_release(&l);
+	cli_close(c);
+	return 0;
+}
+
+static int
+queue_retry(struct cli *c, int argc, char **argv)
+{
+	const char *spec = NULL;
+	const struct cli_opt opts[] = {
+		{ "list", 'l', OPT_VALUE, &spec },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "queue retry", "[--list LIST]", 0, 0,
+	    opts };
+	struct list l = { 0 };
+	int64_t n;
+
+	cli_parse(&sub, argc, argv);
+	cli_open(c);
+	if (spec)
+		cli_list(c, spec, &l);
+	if (outbox_retry_now(c->db, l.id, now_utc(), &n) != KITH_OK)
+		die(EX_TEMPFAIL_, "nothing was changed: " DB_BUSY_TEXT);
+	if (n == 0)
+		cli_printf("no deferred copy waits for a retry\n");
+	else
+		cli_printf("%lld deferred %s due now; 'kith deliver' (or the "
+		    "next 'kith cron') sends %s\n", (long long)n, n == 1 ?
+		    "copy is" : "copies are", n == 1 ? "it" : "them");
+	if (spec)
+		list_release(&l);
+	cli_close(c);
+	return 0;
+}
+
 int
 cmd_queue(struct cli *c, int argc, char **argv)
 {
@@ -128,10 +248,13 @@ cmd_queue(struct cli *c, int argc, char **argv)
 	int json = 0;
 
 	if (wants_help(argc, argv)) {
-		printf("usage: kith queue [--json]\n\nCount outbox rows by "
-		    "state.\n");
+		queue_usage(stdout);
 		return 0;
 	}
+	if (argc >= 2 && !strcmp(argv[1], "ls"))
+		return queue_ls(c, argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "retry"))
+		return queue_retry(c, argc - 1, argv + 1);
 	cli_parse_json("queue", "[--json]", 0, 0, &json, argc, argv);
 	cli_open(c);
 	outbox_count(c->db, &n);

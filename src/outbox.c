@@ -448,6 +448,67 @@ outbox_mark_many(struct outbox_marker *mk, struct outbox_result *r,
 }
 
 int
+outbox_foreach(struct db *db, const char *state, int64_t list_id,
+    int (*fn)(const struct outbox_row *, void *), void *ctx)
+{
+	struct db_stmt *st = db_prepare(db, "SELECT o.id, o.attempts, "
+	    "o.next_try, o.updated, o.last_code, coalesce(l.address, ''), "
+	    "o.rcpt, o.state, o.last_text FROM outbox o JOIN outbox_messages "
+	    "m ON m.id=o.message_id LEFT JOIN lists l ON l.id=m.list_id "
+	    "WHERE (o.state=?1 OR (?1='' AND o.state!='sent')) AND (?2=0 OR "
+	    "m.list_id=?2) ORDER BY o.id");
+
+	if (st == NULL)
+		return KITH_TEMP;
+	db_bind(st, "ti", state ? state : "", list_id);
+	while (db_step(st) == DB_ROW) {
+		struct outbox_row r;
+
+		r.id = db_col_int64(st, 0);
+		r.attempts = db_col_int64(st, 1);
+		r.next_try = db_col_int64(st, 2);
+		r.updated = db_col_int64(st, 3);
+		r.last_code = db_col_int(st, 4);
+		r.list = db_col_str(st, 5);
+		r.rcpt = db_col_str(st, 6);
+		r.state = db_col_str(st, 7);
+		r.last_text = db_col_str(st, 8);
+		if (fn(&r, ctx))
+			break;
+	}
+	db_finalize(st);
+	return KITH_OK;
+}
+
+struct retry_now {
+	int64_t list_id, now, n;
+};
+
+static int
+retry_now_tx(struct db *db, void *ctx, char *err, size_t errlen)
+{
+	struct retry_now *r = ctx;
+	int st = db_exec(db, "UPDATE outbox SET next_try=?1 WHERE "
+	    "state='deferred' AND next_try>?1 AND (?2=0 OR message_id IN "
+	    "(SELECT id FROM outbox_messages WHERE list_id=?2))", "ii",
+	    r->now, r->list_id);
+
+	(void)err, (void)errlen;
+	r->n = st == KITH_OK ? db_changes(db) : 0;
+	return st;
+}
+
+int
+outbox_retry_now(struct db *db, int64_t list_id, int64_t now, int64_t *n)
+{
+	struct retry_now r = { list_id, now, 0 };
+	int st = db_tx(db, retry_now_tx, &r, NULL, 0);
+
+	*n = st == KITH_OK ? r.n : 0;
+	return st;
+}
+
+int
 outbox_count(struct db *db, struct outbox_counts *c)
 {
 	struct db_stmt *st = db_prepare(db, "SELECT state, count(*) FROM outbox "

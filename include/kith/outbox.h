@@ -144,4 +144,26 @@ struct outbox_counts {
 };
 int outbox_count(struct db *db, struct outbox_counts *c);
 
+/* One copy not yet sent, as `kith queue ls` shows it. */
+struct outbox_row {
+	int64_t id, attempts, next_try, updated;
+	int last_code;
+	const char *list;	/* "" for mail of no list */
+	const char *rcpt, *state, *last_text;
+};
+/*
+ * outbox_foreach - the copies in state (NULL: every state but sent), of
+ * one list (list_id 0: all), oldest first; fn returns nonzero to stop.
+ * KITH_OK, or KITH_TEMP when the database could not be read.
+ */
+int outbox_foreach(struct db *db, const char *state, int64_t list_id,
+    int (*fn)(const struct outbox_row *, void *), void *ctx);
+/*
+ * outbox_retry_now - the deferred copies (of one list, or all: list_id
+ * 0) due at now, as `postqueue -f` does: the next delivery run sends
+ * them.  *n: how many.  KITH_OK, or KITH_TEMP (database busy).
+ */
+int outbox_retry_now(struct db *db, int64_t list_id, int64_t now,
+    int64_t *n);
+
 #endif

@@ -62,9 +62,21 @@ for reply in "554 5.7.1 <m@example.org>: Relay access denied" \
 		"'$reply': deferred, nobody scored, exit 75 ($out, $rc)"
 	assert_ok 'grep -qF "relay refused Kith: ${reply%%:*}" "$T/relay.err"' "... and the run says so ($(head -n 1 "$T/relay.err" | cut -c1-120))"
 done
+# what the organiser sees, then the relay mended: retry now, not at the
+# next backoff (postqueue -f)
+waiting=$(db "SELECT count(*) FROM outbox WHERE state='deferred'")
+at "$(after 6h)" queue ls --state deferred > "$T/qls"
+assert_ok '[ "$(wc -l < "$T/qls")" = "$waiting" ] && grep -q "deferred.*team@example.org  *bob@example.org  *the relay refused Kith: 554 5.7.1 <localhost" "$T/qls"' "kith queue ls: each waiting copy, its list, recipient and the relay's words ($waiting; $(head -n 1 "$T/qls" | cut -c1-150))"
+assert_ok 'at "$(after 6h)" queue ls --json | $PY -c "import json,sys; d=json.load(sys.stdin); assert len(d) == $waiting and all(r[\"state\"] == \"deferred\" and r[\"last_code\"] == 554 for r in d[-3:])"' "and as JSON"
 rm -f "$SINK_DIR/refuse-rcpt"
-out=$(at "$(after 1d)" deliver 2>/dev/null)
-assert_ok '[ "$(db "SELECT count(*) FROM outbox WHERE state='"'"'sent'"'"'")" = "$(db "SELECT count(*) FROM outbox")" ]' "the relay mended, every waiting copy goes out ($out)"
+assert_ok '[ "$(at "$(after 6h)" deliver 2>/dev/null)" = "0 sent, 0 deferred, 0 failed" ]' "before their next try a run sends none of them"
+assert_ok '[ "$(at "$(after 6h)" queue retry)" = "$waiting deferred copies are due now; '"'"'kith deliver'"'"' (or the next '"'"'kith cron'"'"') sends them" ]' "kith queue retry: $waiting due now"
+out=$(at "$(after 6h)" deliver 2>/dev/null)
+assert_ok '[ "$out" = "$waiting sent, 0 deferred, 0 failed" ] && [ "$(db "SELECT count(*) FROM outbox WHERE state='"'"'sent'"'"'")" = "$(db "SELECT count(*) FROM outbox")" ]' "the relay mended, every waiting copy goes out at once ($out)"
+assert_ok '[ "$(at "$(after 6h)" queue retry)" = "no deferred copy waits for a retry" ] && [ -z "$(kith queue ls)" ]' "then nothing waits"
+kith queue ls --state bogus 2>"$T/qerr"
+rc=$?
+assert_ok '[ $rc = 64 ] && grep -q "use pending, sending, deferred, failed or sent" "$T/qerr"' "an unknown state: exit 64 and the states ($rc)"
 printf '%s\n' "550 5.1.1 <bob@example.org>: Recipient address rejected: undeliverable address: host mx said: 554 5.7.1 Relay access denied" > "$SINK_DIR/refuse-rcpt"
 printf 'From: alice@example.org\nSubject: s\nMessage-ID: <r9@x>\n\nbody\n' > "$T/p.eml"
 post "$T/p.eml" >/dev/null
