@@ -254,6 +254,27 @@ hold_post(struct inbound *in, const struct list *l, const struct message *m,
 		    l->address, why);
 }
 
+/*
+ * misdirected - m is a request to join or leave sent to everyone
+ * ("unsubscribe"), read in English and the sender's and list's languages:
+ * held, as Mailman holds administrivia, and the sender told how to ask.
+ */
+static int
+misdirected(struct inbound *in, const struct list *l, const struct message *m)
+{
+	const struct i18n_lang *langs[3] = { NULL, NULL, NULL };
+	char mine[NOTICE_LANG_LEN], list[NOTICE_LANG_LEN];
+	int k = 0;
+
+	notice_lang(in->db, l, in->sender, mine);
+	notice_lang(in->db, l, NULL, list);
+	if ((langs[k] = template_lang(in->cfg, mine, NULL, 0)) != NULL)
+		k++;
+	if (strcmp(mine, list))
+		langs[k] = template_lang(in->cfg, list, NULL, 0);
+	return requests_misdirected(m->subject, m->text, langs);
+}
+
 static void
 handle_post(struct inbound *in, const struct list *l, const struct message *m)
 {
@@ -298,6 +319,10 @@ handle_post(struct inbound *in, const struct list *l, const struct message *m)
 	}
 	switch (policy_may_post(in->db, l, m, in->env_from, &why)) {
 	case POST_ACCEPT:
+		if (misdirected(in, l, m)) {
+			hold_post(in, l, m, HOLD_MISDIRECTED, 0);
+			break;
+		}
 		/* issue 17: the list's content filter may refuse or hold it */
 		switch (filter_content(in->db, l, m, &ftmpl, fwhy,
 		    sizeof(fwhy))) {

@@ -42,6 +42,7 @@ static const struct {
 	{ "the list is moderated", "why.moderated" },
 	{ "the member is moderated", "why.member_moderated" },
 	{ "first post of a new member", "why.first_post" },
+	{ HOLD_MISDIRECTED, "why.request" },
 };
 #define NHOLD_REASONS (sizeof(hold_reasons) / sizeof(hold_reasons[0]))
 

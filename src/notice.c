@@ -575,7 +575,7 @@ notice_rate_ok(struct db *db, int64_t list_id, const char *address,
 	TF_STR("bounce.status"), TF_STR("bounce.diagnostic")
 #define WHY TF_BOOL("why.nonmember"), TF_BOOL("why.moderated"), \
 	TF_BOOL("why.member_moderated"), TF_BOOL("why.first_post"), \
-	TF_BOOL("why.other")
+	TF_BOOL("why.request"), TF_BOOL("why.other")
 #define POLL TF_STR("poll.question"), TF_INT("poll.id"), \
 	TF_BOOL("poll.multiple"), TF_STR("vote")
 #define HELP_WORDS TF_STR("words.subscribe"), TF_STR("word.subscribe"), \

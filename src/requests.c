@@ -177,6 +177,97 @@ subject_core(const char *s)
 	}
 }
 
+/* s less a leading and a trailing word or phrase of words (any case) */
+static void
+strip_around(char *s, const char *const *lead, const char *const *tail)
+{
+	size_t n = strlen(s), k;
+
+	for (size_t i = 0; lead[i]; i++)
+		if ((k = i18n_match_phrase(s, lead[i])) > 0 && s[k] == ' ') {
+			memmove(s, s + k + 1, n - k);
+			n -= k + 1;
+			break;
+		}
+	for (size_t i = 0; tail[i]; i++)
+		if ((k = strlen(tail[i])) < n && s[n - k - 1] == ' ' &&
+		    i18n_match_phrase(s + n - k, tail[i]) == k) {
+			s[n -= k + 1] = '\0';
+			break;
+		}
+}
+
+/*
+ * request_line - 1 when line, all of it, asks to join or leave: the verb
+ * alone, or with "please", "me" and "from this list" around it.  A line
+ * that says anything more is a post.
+ */
+static int
+request_line(const struct i18n_lang *const *langs, const char *line)
+{
+	static const char *const english[] = { "unsubscribe", "subscribe",
+	    "remove", "leave", "signoff", "sign off", "opt out", NULL };
+	static const char *const verbs_t[] = { "subscribe", "unsubscribe",
+	    NULL };
+	static const char *const lead[] = { "please", NULL };
+	static const char *const tail[] = { "from this mailing list",
+	    "from the mailing list", "from this list", "from the list",
+	    "please", NULL };
+	static const char *const me[] = { "me", NULL };
+	static const char *const none[] = { NULL };
+	char buf[256];
+	size_t n;
+
+	if (strlen(line) >= sizeof(buf))
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", line);
+	n = strlen(str_trim(buf));
+	memmove(buf, str_trim(buf), n + 1);
+	while (n > 0 && strchr(".!?", buf[n - 1]))
+		buf[--n] = '\0';
+	strip_around(buf, lead, tail);
+	strip_around(buf, none, me);
+	if ((n = strlen(buf)) == 0)
+		return 0;
+	for (size_t i = 0; english[i]; i++)
+		if (i18n_match_phrase(buf, english[i]) == n)
+			return 1;
+	for (size_t i = 0; langs && langs[i]; i++)
+		for (size_t k = 0; verbs_t[k]; k++)
+			if (i18n_command_match(langs[i], verbs_t[k], buf) == n)
+				return 1;
+	return 0;
+}
+
+int
+requests_misdirected(const char *subject, const char *text,
+    const struct i18n_lang *const *langs)
+{
+	char *copy, *save = NULL, *first = NULL;
+	const char *s = subject ? subject_core(subject) : "";
+	int lines = 0, hit;
+
+	if (*s == '[' && strchr(s, ']'))	/* the list's tag */
+		s = subject_core(strchr(s, ']') + 1);
+	if (request_line(langs, s))
+		return 1;
+	copy = xstrdup(text ? text : "");
+	for (char *line = strtok_r(copy, "\n", &save); line && lines <= 3;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char *t = str_trim(line);
+
+		if (*t == '\0' || *t == '>')
+			continue;	/* blank or quoted */
+		if (!strcmp(t, "--") || !strncmp(line, "-- ", 3))
+			break;		/* signature */
+		if (lines++ == 0)
+			first = t;
+	}
+	hit = first && lines <= 3 && request_line(langs, first);
+	free(copy);
+	return hit;
+}
+
 /* 1 when b asks for what a asks (verb and arguments, any case). */
 static int
 same_command(const struct command *a, const struct command *b)

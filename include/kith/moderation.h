@@ -26,6 +26,10 @@ struct held {
 };
 void held_release(struct held *h);
 
+/* The reason a post that asks to join or leave is held for (requests.h:
+ * requests_misdirected); the texts say it as why.request. */
+#define HOLD_MISDIRECTED "a request to join or leave, sent to the list"
+
 /* Hold m (inside the caller's transaction): store, tell moderators and poster. */
 int moderation_hold(const struct mail_ctx *c, const struct message *m,
     const char *envelope_from, const char *reason);

@@ -37,6 +37,16 @@ struct i18n_lang;
 int requests_parse_in(const char *subject, const char *text,
     const struct i18n_lang *const *langs, struct command *out, int max);
 
+/*
+ * requests_misdirected - 1 when a post to the list is really a request to
+ * join or leave, sent to everyone: its Subject, or its text when that is
+ * a line or three ("unsubscribe", "Please remove me from this list.",
+ * "odhlásit", "구독 취소"), is the request and nothing else, in English or
+ * langs (NULL-ended, may be NULL).  Pure: no I/O.
+ */
+int requests_misdirected(const char *subject, const char *text,
+    const struct i18n_lang *const *langs);
+
 /* Which commands a request address implies. */
 enum request_kind { REQUEST_COMMANDS, REQUEST_SUBSCRIBE, REQUEST_UNSUBSCRIBE };
 

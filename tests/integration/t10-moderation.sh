@@ -114,6 +114,29 @@ assert_ok 'lacks "Banned" kith archive ls team && [ "$(held)" = 0 ]' "a banned m
 assert_ok '[ "$($MT count "$SINK_DIR" carol@example.org)" -ge 1 ] && [ "$(grep -l "may not post to or join" $(for f in "$SINK_DIR"/*.json; do grep -q carol@example.org "$f" && printf "%s\n" "${f%.json}.eml"; done) | wc -l)" = 1 ]' "told once, not twice"
 kith ban rm team "carol@example.org" >/dev/null
 
+# A member's "unsubscribe" sent to everyone (Mailman's administrivia): held,
+# not sent; the member is told how to leave, the moderator why; an
+# approval still posts it.  A post that only talks of leaving goes out.
+before=$(count carol@example.org)
+send bob@example.org team@example.org "unsubscribe" "unsubscribe\n\nSent from my phone"
+assert_ok '[ "$(held)" = 1 ] && lacks "unsubscribe" kith archive ls team && [ "$(count carol@example.org)" = "$before" ]' "a member's 'unsubscribe' to the list: held, nobody gets it"
+assert_ok '$MT body "$(last bob@example.org)" | grep -q "it reads as a request to join or leave the list" && $MT body "$(last bob@example.org)" | grep -q "To leave the list, send a message to team-unsubscribe@example.org"' "the member is told how to leave"
+assert_ok '$MT body "$(last mod@example.org)" | grep -q "^Why: *a request to join or leave, sent to the list"' "the moderator is told why"
+assert_ok 'kith mod ls team | grep -q "bob@example.org .*unsubscribe.*a request to join or leave"' "kith mod ls shows the reason"
+send bob@example.org team@example.org "Re: [team] Saturday" "Please remove me from this list.\nThanks, Bob\n\n> On Saturday Alice wrote:\n> See you"
+assert_ok '[ "$(held)" = 2 ]' "'Please remove me from this list.' under a reply: held too"
+send bob@example.org team@example.org "The unsubscribe link" "The unsubscribe link in the footer works for me."
+assert_ok '[ "$(held)" = 2 ] && kith archive ls team | grep -q "The unsubscribe link"' "a post about unsubscribing goes out"
+kith mod approve "$(db "SELECT min(id) FROM held")" >/dev/null
+assert_ok '[ "$(held)" = 1 ] && kith archive ls team | grep -q "  unsubscribe"' "a moderator may still approve it"
+kith mod discard "$(db "SELECT id FROM held")" >/dev/null 2>&1 || db "DELETE FROM held"
+# In the list's language too: "odhlásit" on a Czech list
+kith list set team language cs >/dev/null
+send bob@example.org team@example.org "odhlásit" ""
+assert_ok '[ "$(held)" = 1 ] && $MT body "$(last bob@example.org)" | grep -q "vypadá jako žádost o přihlášení či odhlášení"' "'odhlásit' on a Czech list: held, the member told in Czech"
+db "DELETE FROM held"
+kith list set team language en >/dev/null
+
 # nonmember_action discard and reject.
 kith list set team nonmember_action discard >/dev/null
 send quiet@example.net team@example.org "Dropped" "hi"

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kith/i18n.h"
 #include "kith/requests.h"
 #include "unit.h"
 
@@ -68,6 +69,56 @@ START_TEST(test_limit)
 }
 END_TEST
 
+/* A post that is a request to join or leave, sent to everyone; and posts
+ * that only talk about one. */
+static const struct {
+	const char *lang, *subject, *body;
+	int want;
+} posts[] = {
+	{ NULL, "unsubscribe", "", 1 },
+	{ NULL, "UNSUBSCRIBE!", "Sent from my phone\n", 1 },
+	{ NULL, "Re: [Hikers] Saturday", "unsubscribe\n\nSent from my iPhone\n"
+	    "> On Sat, Jana wrote:\n> see you\n", 1 },
+	{ NULL, "Saturday", "Please remove me from this list.\nThanks, Petr\n", 1 },
+	{ NULL, "", "  Unsubscribe me please  \n-- \nPetr\nlong signature\n"
+	    "lines\nmore\n", 1 },
+	{ NULL, "Fwd: remove me", "", 1 },
+	{ NULL, "subscribe", "", 1 },
+	{ NULL, "Leave", "", 1 },
+	{ NULL, "Unsubscribe from what?", "", 0 },
+	{ NULL, "Unsubscribing", "", 0 },
+	{ NULL, "Saturday", "I think the unsubscribe link is broken.\n", 0 },
+	{ NULL, "Saturday", "unsubscribe\nline two\nline three\nline four\n", 0 },
+	{ NULL, "Help", "", 0 },
+	{ NULL, "Leave early on Sunday", "", 0 },
+	{ NULL, "Remove the old photos", "", 0 },
+	{ NULL, "odhlásit", "", 0 },	/* Czech, read as English only */
+	{ "cs", "odhlásit", "", 1 },
+	{ "cs", "", "Odhlasit se\n", 1 },
+	{ "cs", "Odhlásit se z výletu?", "", 0 },
+	{ "ko", "구독 취소", "", 1 },
+	{ "ko", "", "탈퇴\n", 1 },
+	{ "de", "abmelden", "", 1 },
+	{ "es", "Baja", "", 1 },
+	{ NULL, "Baja", "", 0 },	/* a trip to Baja, on an English list */
+	{ "fr", "", "Désabonner\n", 1 },
+};
+
+START_TEST(test_misdirected)
+{
+	char err[512];
+	struct i18n_lang *l = posts[_i].lang ? i18n_lang_load(
+	    KITH_SOURCE_TEMPLATE_DIR, posts[_i].lang, err, sizeof(err)) : NULL;
+	const struct i18n_lang *langs[2] = { l, NULL };
+
+	ck_assert_msg(!posts[_i].lang || l, "%s: %s", posts[_i].lang, err);
+	ck_assert_msg(requests_misdirected(posts[_i].subject, posts[_i].body,
+	    langs) == posts[_i].want, "case %d ('%s' / '%s'): want %d", _i,
+	    posts[_i].subject, posts[_i].body, posts[_i].want);
+	i18n_lang_free(l);
+}
+END_TEST
+
 Suite *
 requests_suite(void)
 {
@@ -77,6 +128,8 @@ requests_suite(void)
 	tcase_add_loop_test(tc, test_parse, 0,
 	    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_limit);
+	tcase_add_loop_test(tc, test_misdirected, 0,
+	    (int)(sizeof(posts) / sizeof(posts[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
