@@ -26,10 +26,15 @@ member_usage(FILE *out)
 	fprintf(out, "usage: kith member add LIST ADDRESS [--name NAME]\n"
 	    "       kith member rm LIST ADDRESS\n"
 	    "       kith member ls LIST [--tag TAG] [--json]\n"
-	    "       kith member import LIST FILE   (CSV as export writes it, or "
-	    "one a line:\n"
-	    "                                     'addr', 'addr Name', 'Name "
-	    "<addr>'; - for stdin)\n"
+	    "       kith member import LIST FILE   (CSV with a header naming an "
+	    "e-mail column\n"
+	    "                                     and a name, or first and last "
+	    "name: from\n"
+	    "                                     export or a spreadsheet; ',' "
+	    "';' or tab;\n"
+	    "                                     or one a line: 'addr', 'addr "
+	    "Name',\n"
+	    "                                     'Name <addr>'; - for stdin)\n"
 	    "       kith member export LIST [--json]  (CSV: address,name)\n"
 	    "       kith member role LIST ADDRESS owner|moderator|member\n"
 	    "       kith member moderate LIST ADDRESS on|off   (hold every post)\n"
@@ -579,6 +584,11 @@ member_import_cmd(struct cli *c, int argc, char **argv)
 	if (n.forgotten)
 		printf("%d left out: forgotten at their own request (they may "
 		    "join again by themselves)\n", n.forgotten);
+	/* a file Kith could not read at all is an error, not "0 added" */
+	if (n.invalid > 0 && n.added + n.skipped + n.forgotten == 0)
+		die(EX_DATAERR_, "nothing was imported from '%s': no line has an "
+		    "address Kith can read (a CSV needs a header naming its "
+		    "e-mail column; see 'kith member --help')", argv[1]);
 	list_release(&l);
 	return 0;
 }

@@ -417,14 +417,16 @@ member_export(struct db *db, int64_t list_id, int json, FILE *out)
 #define CSV_MAX_FIELDS 16
 
 /*
- * csv_record - one record at *p (before end) into f[0..*nf): RFC 4180,
+ * csv_record - one record at *p (before end) into f[0..*nf): RFC 4180
+ * with fields separated by sep (',', or ';' and tab as spreadsheets in
+ * many languages write them),
  * with LF accepted for CRLF.  *p moves past the record and its line end,
  * *lines counts the line ends it spans.  -1 for a quote that is not
  * closed or is followed by something other than a comma or line end.
  */
 static int
-csv_record(const char **p, const char *end, struct buf *f, size_t *nf,
-    int *lines)
+csv_record(const char **p, const char *end, char sep, struct buf *f,
+    size_t *nf, int *lines)
 {
 	const char *s = *p;
 	struct buf spare;
@@ -457,7 +459,7 @@ csv_record(const char **p, const char *end, struct buf *f, size_t *nf,
 					(*lines)++;
 				buf_addc(b, *s);
 			}
-			if (s < end && *s != ',' && *s != '\n' &&
+			if (s < end && *s != sep && *s != '\n' &&
 			    !(*s == '\r' && s + 1 < end && s[1] == '\n')) {
 				r = -1;
 				goto done;
@@ -465,13 +467,13 @@ csv_record(const char **p, const char *end, struct buf *f, size_t *nf,
 		} else {
 			const char *e = s;
 
-			while (e < end && *e != ',' && *e != '\n' &&
+			while (e < end && *e != sep && *e != '\n' &&
 			    !(*e == '\r' && e + 1 < end && e[1] == '\n'))
 				e++;
 			buf_add(b, s, (size_t)(e - s));
 			s = e;
 		}
-		if (s < end && *s == ',') {
+		if (s < end && *s == sep) {
 			s++;
 			continue;
 		}
@@ -608,34 +610,140 @@ import_one(struct db *db, int64_t list_id, const char *addr, const char *name,
 	}
 }
 
-/* The header's column of name (case-insensitive), or -1. */
-static int
-csv_column(const struct buf *f, size_t nf, const char *name)
+/*
+ * The header's words for a member's address and name, as spreadsheets,
+ * address books and other list managers export them ("Email Address",
+ * "E-mail 1 - Value", "E-mailová adresa"; "Name", "Nickname", "First
+ * Name" and "Last Name"), compared without case, spaces, '-', '_', '.'.
+ */
+static const char *const csv_address[] = { "address", "email", "mail",
+    NULL };
+static const char *const csv_name[] = { "name", "fullname", "displayname",
+    "nickname", "jméno", "jmeno", "nom", "nombre", "navn", "imię", NULL };
+static const char *const csv_first[] = { "firstname", "givenname", "first",
+    "vorname", "prénom", "prenom", "křestníjméno", NULL };
+static const char *const csv_last[] = { "lastname", "familyname", "surname",
+    "last", "nachname", "příjmení", "prijmeni", "nomdefamille", NULL };
+
+/* a header field as compared: ASCII lower case, no ' ', '-', '_', '.' */
+static char *
+csv_word(const char *field)
 {
-	for (size_t i = 0; i < nf; i++)
-		if (!strcasecmp(str_trim(f[i].data), name))
+	char *w = xstrdup(field), *o = w;
+
+	for (const char *p = w; *p; p++)
+		if (!strchr(" \t-_.\"", *p))
+			*o++ = (char)tolower((unsigned char)*p);
+	*o = '\0';
+	return w;
+}
+
+/* The first column the header names with one of words (the address
+ * column: a word or its start, "email1value"), or -1. */
+static int
+csv_column(const struct buf *f, size_t nf, const char *const *words,
+    int prefix)
+{
+	for (size_t i = 0; i < nf; i++) {
+		char *w = csv_word(f[i].data);
+		int hit = 0;
+
+		if (strchr(w, '@')) {	/* an address: no header at all */
+			free(w);
+			return -1;
+		}
+
+		for (size_t k = 0; words[k] && !hit; k++)
+			hit = prefix ? !strncmp(w, words[k], strlen(words[k])) :
+			    !strcmp(w, words[k]);
+		free(w);
+		if (hit)
 			return (int)i;
+	}
 	return -1;
+}
+
+/* The separator of the header line at p: the one of ',', ';' and tab
+ * found most often outside quotes (',' when none). */
+static char
+csv_separator(const char *p, const char *end)
+{
+	size_t n[3] = { 0, 0, 0 };
+	int quoted = 0;
+
+	for (; p < end && (quoted || (*p != '\n' && *p != '\r')); p++)
+		if (*p == '"')
+			quoted = !quoted;
+		else if (!quoted)
+			n[0] += *p == ',', n[1] += *p == ';', n[2] += *p == '\t';
+	return n[1] > n[0] && n[1] >= n[2] ? ';' : n[2] > n[0] ? '\t' : ',';
+}
+
+/* Where a CSV's header puts the address and the name. */
+struct csv_head {
+	char sep;
+	int address, name, first, last;	/* columns, -1 when absent */
+};
+
+/* 1 when the line at p is a CSV header that names an address column. */
+static int
+csv_header(const char *p, const char *end, struct csv_head *h)
+{
+	struct buf f[CSV_MAX_FIELDS];
+	size_t nf;
+	int lines = 0;
+
+	for (int i = 0; i < CSV_MAX_FIELDS; i++)
+		buf_init(&f[i]);
+	h->sep = csv_separator(p, end);
+	csv_record(&p, end, h->sep, f, &nf, &lines);
+	h->address = csv_column(f, nf, csv_address, 1);
+	h->name = csv_column(f, nf, csv_name, 0);
+	h->first = csv_column(f, nf, csv_first, 0);
+	h->last = csv_column(f, nf, csv_last, 0);
+	/* "Jméno;Příjmení", "Nom,Nom de famille": beside a last name, the
+	 * name column is the first name */
+	if (h->last >= 0 && h->first < 0 && h->name >= 0) {
+		h->first = h->name;
+		h->name = -1;
+	}
+	for (int i = 0; i < CSV_MAX_FIELDS; i++)
+		buf_release(&f[i]);
+	return h->address >= 0;
+}
+
+/* The member's name from a record: its name column, else first and last. */
+static char *
+csv_member_name(const struct csv_head *h, const struct buf *f, size_t nf)
+{
+	const char *first = h->first >= 0 && (size_t)h->first < nf ?
+	    str_trim(f[h->first].data) : "";
+	const char *last = h->last >= 0 && (size_t)h->last < nf ?
+	    str_trim(f[h->last].data) : "";
+
+	/* the name column as it is: export -> import keeps every byte */
+	if (h->name >= 0 && (size_t)h->name < nf)
+		return xstrdup(f[h->name].data);
+	return xasprintf("%s%s%s", first, *first && *last ? " " : "", last);
 }
 
 static int
 import_csv(struct db *db, int64_t list_id, const char *p, const char *end,
-    struct import_counts *c, import_bad_fn bad, void *ctx,
-    const struct import_skip *skip)
+    const struct csv_head *h, struct import_counts *c, import_bad_fn bad,
+    void *ctx, const struct import_skip *skip)
 {
 	struct buf f[CSV_MAX_FIELDS];
 	size_t nf;
-	int lines = 0, ai, ni, st = KITH_OK;
+	int lines = 0, ai = h->address, st = KITH_OK;
 
 	for (int i = 0; i < CSV_MAX_FIELDS; i++)
 		buf_init(&f[i]);
-	csv_record(&p, end, f, &nf, &lines);	/* the header */
-	ai = csv_column(f, nf, "address");
-	ni = csv_column(f, nf, "name");
+	csv_record(&p, end, h->sep, f, &nf, &lines);	/* the header */
 	while (p < end && st != KITH_TEMP) {
 		const char *rec = p;
-		int lineno = lines + 1, r = csv_record(&p, end, f, &nf, &lines);
-		char *text = xstrndup(rec, (size_t)(p - rec));
+		int lineno = lines + 1, r = csv_record(&p, end, h->sep, f, &nf,
+		    &lines);
+		char *text = xstrndup(rec, (size_t)(p - rec)), *name;
 		const char *why = NULL;
 
 		str_trim(text);
@@ -648,8 +756,10 @@ import_csv(struct db *db, int64_t list_id, const char *p, const char *end,
 		else if ((size_t)ai >= nf)
 			why = "no address column";
 		else {
-			st = import_one(db, list_id, f[ai].data, ni >= 0 &&
-			    (size_t)ni < nf ? f[ni].data : "", c, skip);
+			name = csv_member_name(h, f, nf);
+			st = import_one(db, list_id, str_trim(f[ai].data), name,
+			    c, skip);
+			free(name);
 			if (st == KITH_PERM)
 				why = "not an address";
 		}
@@ -714,15 +824,13 @@ static int
 import_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	struct import_text *x = ctx;
-	size_t head = strcspn(x->p, "\r\n");
-	const char *p = x->p;
+	struct csv_head h;
 
 	(void)err, (void)errlen;
-	/* CSV starts with its header line: a column named address. */
-	if ((head >= 7 && !strncasecmp(p, "address", 7) && (head == 7 ||
-	    p[7] == ',')) || (head >= 9 && !strncasecmp(p, "\"address\"", 9)))
-		return import_csv(db, x->list_id, x->p, x->end, x->c, x->bad,
-		    x->ctx, x->skip);
+	/* CSV starts with its header line: a column for the address. */
+	if (csv_header(x->p, x->end, &h))
+		return import_csv(db, x->list_id, x->p, x->end, &h, x->c,
+		    x->bad, x->ctx, x->skip);
 	return import_legacy(db, x->list_id, x->p, x->c, x->bad, x->ctx,
 	    x->skip);
 }

@@ -65,6 +65,28 @@ assert_ok '[ "$(wc -l < "$T/export.txt")" = 6 ] && [ "$(head -n 1 "$T/export.txt
 kith list create copy@example.org --owner own@example.org >/dev/null
 out=$(kith member import copy "$T/export.txt")
 assert_ok '[ "$out" = "4 added, 1 skipped (already members), 0 invalid" ]' "export re-imports cleanly: $out"
+# What organisers bring: a spreadsheet's CSV (byte order mark, CRLF,
+# "Name,Email", a quoted name with a comma, an empty name), Czech Excel's
+# ';' with first and last name, Mailchimp's export.  Each was "not an
+# address" on every line, and the import said "0 added" and exited 0.
+kith list create sheets@example.org --owner own@example.org >/dev/null
+printf '\357\273\277Name,Email\r\n"Nov\303\241kov\303\241, Jana",jana@example.cz\r\nPetr Svoboda,petr@example.cz\r\n,noname@example.cz\r\n' > "$T/excel.csv"
+out=$(kith member import sheets "$T/excel.csv" 2>"$T/err")
+assert_ok '[ "$out" = "3 added, 0 skipped (already members), 0 invalid" ] && [ ! -s "$T/err" ] && kith member ls sheets | grep -q "^jana@example.cz .* Nováková, Jana$" && kith member ls sheets | grep -q "^noname@example.cz "' "a spreadsheet's CSV, name first: $out"
+printf 'Jm\303\251no;P\305\231\303\255jmen\303\255;E-mailov\303\241 adresa\r\nJana;Dvo\305\231\303\241kov\303\241;jana3@example.cz\r\n"Petr";"Nov\303\241k, ml.";petr3@example.cz\r\n' > "$T/cz.csv"
+out=$(kith member import sheets "$T/cz.csv" 2>"$T/err")
+assert_ok '[ "$out" = "2 added, 0 skipped (already members), 0 invalid" ] && kith member ls sheets | grep -q "^jana3@example.cz .* Jana Dvořáková$" && kith member ls sheets | grep -q "^petr3@example.cz .* Petr Novák, ml.$"' "Czech Excel's CSV (';', Jméno and Příjmení): $out"
+printf '"Email Address","First Name","Last Name","MEMBER_RATING"\n"mc@example.com","Ann","Lee","2"\n' > "$T/mc.csv"
+out=$(kith member import sheets "$T/mc.csv" 2>"$T/err")
+assert_ok '[ "$out" = "1 added, 0 skipped (already members), 0 invalid" ] && kith member ls sheets | grep -q "^mc@example.com .* Ann Lee$"' "Mailchimp's export: $out"
+printf 'mail@example.org Mail Person\nemail@example.org\n' > "$T/legacy.txt"
+out=$(kith member import sheets "$T/legacy.txt" 2>"$T/err")
+assert_ok '[ "$out" = "2 added, 0 skipped (already members), 0 invalid" ] && kith member ls sheets | grep -q "^mail@example.org .* Mail Person$"' "a one-a-line file starting with mail@ is no CSV header: $out"
+printf 'Vorname,Nachname\nAnna,Berg\n' > "$T/noaddr.csv"
+out=$(kith member import sheets "$T/noaddr.csv" 2>"$T/err")
+rc=$?
+assert_ok '[ $rc = 65 ] && grep -q "nothing was imported from .*noaddr.csv.: no line has an address" "$T/err"' "a file with no address at all: exit 65 and why ($rc)"
+kith list rm sheets --yes >/dev/null
 kith member ls team --json > "$T/members.json"
 assert_ok '$PY -c "import json,sys; m=json.load(open(sys.argv[1])); sys.exit(0 if len(m)==5 and {\"address\",\"name\",\"role\",\"mode\",\"joined\"} <= set(m[0]) else 1)" "$T/members.json"' "member ls --json is valid JSON"
 assert_ok '[ "$(code kith member add team "bad address")" = 65 ]' "member add of a bad address: exit 65"
