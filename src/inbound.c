@@ -254,6 +254,33 @@ hold_post(struct inbound *in, const struct list *l, const struct message *m,
 		    l->address, why);
 }
 
+/* The languages a post is read in besides English: the sender's and the
+ * list's, looked up once and only when asked (requests_misdirected). */
+struct post_langs {
+	struct inbound *in;
+	const struct list *l;
+	int looked;
+	const struct i18n_lang *langs[3];
+};
+
+static const struct i18n_lang *const *
+post_langs(void *ctx)
+{
+	struct post_langs *pl = ctx;
+	char mine[NOTICE_LANG_LEN], list[NOTICE_LANG_LEN];
+	int k = 0;
+
+	if (pl->looked++)
+		return pl->langs;
+	notice_lang(pl->in->db, pl->l, pl->in->sender, mine);
+	notice_lang(pl->in->db, pl->l, NULL, list);
+	if ((pl->langs[k] = template_lang(pl->in->cfg, mine, NULL, 0)) != NULL)
+		k++;
+	if (strcmp(mine, list))
+		pl->langs[k] = template_lang(pl->in->cfg, list, NULL, 0);
+	return pl->langs;
+}
+
 /*
  * misdirected - m is a request to join or leave sent to everyone
  * ("unsubscribe"), read in English and the sender's and list's languages:
@@ -262,17 +289,9 @@ hold_post(struct inbound *in, const struct list *l, const struct message *m,
 static int
 misdirected(struct inbound *in, const struct list *l, const struct message *m)
 {
-	const struct i18n_lang *langs[3] = { NULL, NULL, NULL };
-	char mine[NOTICE_LANG_LEN], list[NOTICE_LANG_LEN];
-	int k = 0;
+	struct post_langs pl = { in, l, 0, { NULL, NULL, NULL } };
 
-	notice_lang(in->db, l, in->sender, mine);
-	notice_lang(in->db, l, NULL, list);
-	if ((langs[k] = template_lang(in->cfg, mine, NULL, 0)) != NULL)
-		k++;
-	if (strcmp(mine, list))
-		langs[k] = template_lang(in->cfg, list, NULL, 0);
-	return requests_misdirected(m->subject, m->text, langs);
+	return requests_misdirected(m->subject, m->text, post_langs, &pl);
 }
 
 static void

@@ -197,13 +197,26 @@ strip_around(char *s, const char *const *lead, const char *const *tail)
 		}
 }
 
+/* How many words s has (runs of anything but blanks). */
+static int
+words_in(const char *s)
+{
+	int n = 0;
+
+	for (s += strspn(s, " \t"); *s; s += strspn(s, " \t"), n++)
+		s += strcspn(s, " \t");
+	return n;
+}
+
 /*
  * request_line - 1 when line, all of it, asks to join or leave: the verb
- * alone, or with "please", "me" and "from this list" around it.  A line
+ * alone, or with "please", "me" and "from this list" around it, in
+ * English, or in the languages langs gives (asked for only when the line
+ * is short enough to be a command: it costs the caller a lookup).  A line
  * that says anything more is a post.
  */
 static int
-request_line(const struct i18n_lang *const *langs, const char *line)
+request_line(const char *line, requests_langs_fn langs, void *ctx)
 {
 	static const char *const english[] = { "unsubscribe", "subscribe",
 	    "remove", "leave", "signoff", "sign off", "opt out", NULL };
@@ -215,6 +228,7 @@ request_line(const struct i18n_lang *const *langs, const char *line)
 	    "please", NULL };
 	static const char *const me[] = { "me", NULL };
 	static const char *const none[] = { NULL };
+	const struct i18n_lang *const *l;
 	char buf[256];
 	size_t n;
 
@@ -232,40 +246,54 @@ request_line(const struct i18n_lang *const *langs, const char *line)
 	for (size_t i = 0; english[i]; i++)
 		if (i18n_match_phrase(buf, english[i]) == n)
 			return 1;
-	for (size_t i = 0; langs && langs[i]; i++)
+	/* the languages' command words are three words at most */
+	if (langs == NULL || words_in(buf) > 3 || (l = langs(ctx)) == NULL)
+		return 0;
+	for (size_t i = 0; l[i]; i++)
 		for (size_t k = 0; verbs_t[k]; k++)
-			if (i18n_command_match(langs[i], verbs_t[k], buf) == n)
+			if (i18n_command_match(l[i], verbs_t[k], buf) == n)
 				return 1;
 	return 0;
 }
 
+/* The first line of text a reader sees (not blank, not quoted, before
+ * the signature) into line, when text has at most max of them. */
+static int
+short_text(const char *text, int max, char *line, size_t len)
+{
+	int lines = 0;
+
+	for (const char *p = text; p && *p && lines <= max; ) {
+		size_t n = strcspn(p, "\n");
+		const char *t = p;
+
+		p = p[n] ? p + n + 1 : p + n;
+		while (t < p && (*t == ' ' || *t == '\t'))
+			t++;
+		if (t == p || *t == '\n' || *t == '\r' || *t == '>')
+			continue;	/* blank or quoted */
+		if (!strncmp(t, "--", 2) && strspn(t + 2, " \t\r") ==
+		    strcspn(t + 2, "\n"))
+			break;		/* signature */
+		if (lines++ == 0)
+			snprintf(line, len, "%.*s", (int)strcspn(t, "\n"), t);
+	}
+	return lines > 0 && lines <= max;
+}
+
 int
 requests_misdirected(const char *subject, const char *text,
-    const struct i18n_lang *const *langs)
+    requests_langs_fn langs, void *ctx)
 {
-	char *copy, *save = NULL, *first = NULL;
 	const char *s = subject ? subject_core(subject) : "";
-	int lines = 0, hit;
+	char first[256];
 
 	if (*s == '[' && strchr(s, ']'))	/* the list's tag */
 		s = subject_core(strchr(s, ']') + 1);
-	if (request_line(langs, s))
+	if (request_line(s, langs, ctx))
 		return 1;
-	copy = xstrdup(text ? text : "");
-	for (char *line = strtok_r(copy, "\n", &save); line && lines <= 3;
-	    line = strtok_r(NULL, "\n", &save)) {
-		char *t = str_trim(line);
-
-		if (*t == '\0' || *t == '>')
-			continue;	/* blank or quoted */
-		if (!strcmp(t, "--") || !strncmp(line, "-- ", 3))
-			break;		/* signature */
-		if (lines++ == 0)
-			first = t;
-	}
-	hit = first && lines <= 3 && request_line(langs, first);
-	free(copy);
-	return hit;
+	return short_text(text, 3, first, sizeof(first)) &&
+	    request_line(first, langs, ctx);
 }
 
 /* 1 when b asks for what a asks (verb and arguments, any case). */

@@ -42,10 +42,13 @@ int requests_parse_in(const char *subject, const char *text,
  * join or leave, sent to everyone: its Subject, or its text when that is
  * a line or three ("unsubscribe", "Please remove me from this list.",
  * "odhlásit", "구독 취소"), is the request and nothing else, in English or
- * langs (NULL-ended, may be NULL).  Pure: no I/O.
+ * the languages langs(ctx) returns (NULL-ended; asked only for a line
+ * short enough to be a command, as finding them costs the caller a
+ * lookup; langs may be NULL).  No I/O of its own.
  */
+typedef const struct i18n_lang *const *(*requests_langs_fn)(void *ctx);
 int requests_misdirected(const char *subject, const char *text,
-    const struct i18n_lang *const *langs);
+    requests_langs_fn langs, void *ctx);
 
 /* Which commands a request address implies. */
 enum request_kind { REQUEST_COMMANDS, REQUEST_SUBSCRIBE, REQUEST_UNSUBSCRIBE };

@@ -104,18 +104,51 @@ static const struct {
 	{ "fr", "", "Désabonner\n", 1 },
 };
 
+/* the languages, and how often they were asked for */
+struct unit_langs {
+	const struct i18n_lang *langs[2];
+	int asked;
+};
+
+static const struct i18n_lang *const *
+unit_langs(void *ctx)
+{
+	struct unit_langs *u = ctx;
+
+	u->asked++;
+	return u->langs;
+}
+
 START_TEST(test_misdirected)
 {
 	char err[512];
 	struct i18n_lang *l = posts[_i].lang ? i18n_lang_load(
 	    KITH_SOURCE_TEMPLATE_DIR, posts[_i].lang, err, sizeof(err)) : NULL;
-	const struct i18n_lang *langs[2] = { l, NULL };
+	struct unit_langs ul = { { l, NULL }, 0 };
 
 	ck_assert_msg(!posts[_i].lang || l, "%s: %s", posts[_i].lang, err);
 	ck_assert_msg(requests_misdirected(posts[_i].subject, posts[_i].body,
-	    langs) == posts[_i].want, "case %d ('%s' / '%s'): want %d", _i,
+	    unit_langs, &ul) == posts[_i].want, "case %d ('%s' / '%s'): want %d", _i,
 	    posts[_i].subject, posts[_i].body, posts[_i].want);
 	i18n_lang_free(l);
+}
+END_TEST
+
+/* A long post never costs the language lookup. */
+START_TEST(test_misdirected_lazy)
+{
+	struct unit_langs ul = { { NULL, NULL }, 0 };
+
+	ck_assert_int_eq(requests_misdirected("Saturday's hike to Pálava, "
+	    "and who brings the map", "Hello all,\nwe meet at nine.\n"
+	    "Bring water.\nSee you!\n", unit_langs, &ul), 0);
+	ck_assert_int_eq(ul.asked, 0);
+	ck_assert_int_eq(requests_misdirected("unsubscribe", "", unit_langs,
+	    &ul), 1);
+	ck_assert_int_eq(ul.asked, 0);
+	ck_assert_int_eq(requests_misdirected("Photos", "", unit_langs, &ul),
+	    0);
+	ck_assert_int_eq(ul.asked, 1);
 }
 END_TEST
 
@@ -130,6 +163,7 @@ requests_suite(void)
 	tcase_add_test(tc, test_limit);
 	tcase_add_loop_test(tc, test_misdirected, 0,
 	    (int)(sizeof(posts) / sizeof(posts[0])));
+	tcase_add_test(tc, test_misdirected_lazy);
 	suite_add_tcase(s, tc);
 	return s;
 }
