@@ -18,6 +18,7 @@
 #include "kith/outbox.h"
 #include "kith/util.h"
 
+/* quiet: 0 the counts always, 1 when anything was tried, 2 never */
 static int
 run_delivery(struct cli *c, const struct deliver_opts *o, int quiet)
 {
@@ -28,7 +29,7 @@ run_delivery(struct cli *c, const struct deliver_opts *o, int quiet)
 	if (st != KITH_OK)
 		die(st == KITH_TEMP ? EX_TEMPFAIL_ : EX_CONFIG_, "deliver: %s",
 		    err);
-	if (!quiet || s.sent + s.deferred + s.failed > 0)
+	if (!quiet || (quiet == 1 && s.sent + s.deferred + s.failed > 0))
 		printf("%lld sent, %lld deferred, %lld failed\n",
 		    (long long)s.sent, (long long)s.deferred, (long long)s.failed);
 	/* cron's mail and a failed timer show it, not only the log */
@@ -80,16 +81,22 @@ cmd_cron(struct cli *c, int argc, char **argv)
 {
 	struct deliver_opts o = { 0, 0 };
 	char *lock;
-	int fd, r, jobs;
+	int fd, r, jobs, verbose = 0;
+	const struct cli_opt opts[] = {
+		{ "verbose", 'v', OPT_FLAG, &verbose },
+		{ NULL, 0, 0, NULL }
+	};
+	const struct cli_sub sub = { "cron", "[--verbose]", 0, 0, opts };
 
-	cli_no_args("cron", "usage: kith cron\n\nRun from cron every minute: "
-	    "expires held posts and pending confirmations,\nends "
-	    "'nomail until' periods, sends daily join/leave summaries "
+	cli_parse_help(&sub, "usage: kith cron [--verbose]\n\nRun from cron "
+	    "every minute: expires held posts and pending confirmations,\n"
+	    "ends 'nomail until' periods, sends daily join/leave summaries "
 	    "to owners,\nqueues the digests that are due, delivers what is "
 	    "due and retries deferred\nmail.  A second cron started while "
-	    "one runs exits at once.  Exit 75 when a\njob was not done (the "
-	    "database busy; it runs again next minute), 70 when\none "
-	    "failed.\n",
+	    "one runs exits at once.  Silent when all\nis well (cron mails "
+	    "what a job prints): --verbose prints what was sent.\nExit 75 "
+	    "when a job was not done (the database busy; it runs again next\n"
+	    "minute), 70 when one failed, each with the lines that say why.\n",
 	    argc, argv);
 	cli_open(c);
 	lock = xasprintf("%s/cron.lock", c->cfg.data_dir);
@@ -106,7 +113,8 @@ cmd_cron(struct cli *c, int argc, char **argv)
 	}
 	/* each job logs its own trouble; what is due is delivered anyway */
 	jobs = cron_run(&c->cfg, c->db, now_utc());
-	r = run_delivery(c, &o, 1);
+	/* cron mails whatever a job prints: nothing, when all went well */
+	r = run_delivery(c, &o, verbose ? 1 : 2);
 	/* Keep the WAL small while nothing else is writing. */
 	db_checkpoint(c->db);
 	free(lock);

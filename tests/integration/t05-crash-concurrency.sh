@@ -78,9 +78,9 @@ assert_ok '[ "$n" = 1000 ] && [ "$most" = 1 ]' "two racing deliveries: $n recipi
 rm -f "$SINK_DIR"/*
 printf 'From: alice@example.org\nTo: team@example.org\nSubject: cron\nMessage-ID: <cron-1@x>\n\nhello\n' > "$T/p3.eml"
 post "$T/p3.eml" >/dev/null
-kith cron > /dev/null 2>&1 &
+kith cron > "$T/cron-a.out" 2>/dev/null &
 a=$!
-kith cron > /dev/null 2>&1 &
+kith cron > "$T/cron-b.out" 2>/dev/null &
 b=$!
 wait $a
 ra=$?
@@ -90,6 +90,14 @@ assert_ok '[ $ra = 0 ] && [ $rb = 0 ]' "both crons exit 0"
 kith cron >/dev/null 2>&1
 recipients_and_most_copies
 assert_ok '[ "$n" = 1000 ] && [ "$most" = 1 ]' "two racing crons: $n recipients, at most $most copy each"
+# cron mails whatever a job prints: a cron that sent 1,000 copies and
+# had no trouble prints nothing (it printed "1000 sent, ..." each minute;
+# its log lines at log_level = info, as here, go to stderr)
+assert_ok '[ ! -s "$T/cron-a.out" ] && [ ! -s "$T/cron-b.out" ]' "and print nothing: all went well ($(cat "$T/cron-a.out" "$T/cron-b.out" | head -c 100))"
+post "$T/p3.eml" >/dev/null 2>&1
+printf 'From: alice@example.org\nTo: team@example.org\nSubject: cron\nMessage-ID: <cron-2@x>\n\nhello\n' > "$T/p4.eml"
+post "$T/p4.eml" >/dev/null
+assert_ok '[ "$(kith cron --verbose 2>/dev/null)" = "1000 sent, 0 deferred, 0 failed" ]' "kith cron --verbose says what it sent"
 
 # deliver_on_receive: the post arrives without any deliver or cron.  The
 # server answers each DATA after 10 ms, so the fan-out takes 2.5 s or
