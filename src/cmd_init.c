@@ -13,6 +13,7 @@
 #include "kith/address.h"
 #include "kith/db.h"
 #include "kith/dkim.h"
+#include "kith/outbox.h"
 #include "kith/template.h"
 #include "kith/texts.h"
 #include "kith/probe.h"
@@ -298,6 +299,34 @@ check_dkim(const struct kith_config *cfg)
 	free(path);
 }
 
+/*
+ * check_outbox - copies the relay has not taken yet: a line saying how
+ * many and since when; a warning, with the relay's last words, once the
+ * oldest has waited an hour (a relay down or refusing Kith, at 2 a.m.).
+ */
+static void
+check_outbox(struct db *db)
+{
+	int64_t n, oldest, waited;
+	char *last;
+
+	if (outbox_waiting(db, &n, &oldest, &last) != KITH_OK || n == 0) {
+		free(last);
+		return;
+	}
+	waited = now_utc() - oldest;
+	if (waited < 3600)
+		printf("# outbox: %lld deferred, the oldest for %lld min\n",
+		    (long long)n, (long long)(waited / 60));
+	else
+		cli_warn("warning: %lld %s in the outbox, the oldest for %lld h; "
+		    "the relay last said: %s ('kith queue ls' shows them, "
+		    "'kith queue retry' sends them at the next run)",
+		    (long long)n, n == 1 ? "copy waits" : "copies wait",
+		    (long long)(waited / 3600), *last ? last : "(nothing)");
+	free(last);
+}
+
 /* The database opens; on sqlite, every page of its file is whole. */
 static void
 check_database(struct cli *c)
@@ -336,7 +365,8 @@ cmd_check(struct cli *c, int argc, char **argv)
 	    "warning for the languages the site uses (lists' and\n"
 	    "members').  With web_base_url set, warn when nothing answers at\n"
 	    "WEB_BASE_URL/healthz (kith serve behind its proxy); warn when "
-	    "the\ntransport does not take mail now.  A damaged database (sqlite's "
+	    "the\ntransport does not take mail now, and when copies have "
+	    "waited in the outbox\nfor an hour.  A damaged database (sqlite's "
 	    "quick_check\nof every page) is an error (exit 65).  With [dkim] "
 	    "domain set, "
 	    "its key\nmust be readable: kith deliver sends nothing unsigned "
@@ -366,6 +396,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 	check_addresses(c->db);
 	check_web(&c->cfg);
 	check_transport(&c->cfg);
+	check_outbox(c->db);
 	check_dkim(&c->cfg);
 	cli_close(c);
 	return 0;

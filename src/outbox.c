@@ -480,6 +480,30 @@ outbox_foreach(struct db *db, const char *state, int64_t list_id,
 	return KITH_OK;
 }
 
+int
+outbox_waiting(struct db *db, int64_t *n, int64_t *oldest, char **last)
+{
+	struct db_stmt *st = db_prepare(db, "SELECT count(*), "
+	    "coalesce(min(m.created), 0), coalesce((SELECT last_text FROM "
+	    "outbox WHERE state='deferred' ORDER BY updated DESC, id DESC "
+	    "LIMIT 1), '') FROM outbox o JOIN outbox_messages m ON "
+	    "m.id=o.message_id WHERE o.state='deferred'");
+
+	*n = *oldest = 0;
+	*last = NULL;
+	if (st == NULL)
+		return KITH_TEMP;
+	if (db_step(st) == DB_ROW) {
+		*n = db_col_int64(st, 0);
+		*oldest = db_col_int64(st, 1);
+		*last = db_col_text(st, 2);
+	}
+	db_finalize(st);
+	if (*last == NULL)
+		*last = xstrdup("");
+	return KITH_OK;
+}
+
 struct retry_now {
 	int64_t list_id, now, n;
 };

@@ -159,6 +159,12 @@ struct outbox_row {
 int outbox_foreach(struct db *db, const char *state, int64_t list_id,
     int (*fn)(const struct outbox_row *, void *), void *ctx);
 /*
+ * outbox_waiting - the deferred copies: how many, since when the oldest
+ * waits (its message's time) and what the relay last said of the newest
+ * attempt (*last, caller frees; "" when none).  KITH_OK or KITH_TEMP.
+ */
+int outbox_waiting(struct db *db, int64_t *n, int64_t *oldest, char **last);
+/*
  * outbox_retry_now - the deferred copies (of one list, or all: list_id
  * 0) due at now, as `postqueue -f` does: the next delivery run sends
  * them.  *n: how many.  KITH_OK, or KITH_TEMP (database busy).

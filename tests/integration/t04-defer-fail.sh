@@ -68,12 +68,15 @@ waiting=$(db "SELECT count(*) FROM outbox WHERE state='deferred'")
 at "$(after 6h)" queue ls --state deferred > "$T/qls"
 assert_ok '[ "$(wc -l < "$T/qls")" = "$waiting" ] && grep -q "deferred.*team@example.org  *bob@example.org  *the relay refused Kith: 554 5.7.1 <localhost" "$T/qls"' "kith queue ls: each waiting copy, its list, recipient and the relay's words ($waiting; $(head -n 1 "$T/qls" | cut -c1-150))"
 assert_ok 'at "$(after 6h)" queue ls --json | $PY -c "import json,sys; d=json.load(sys.stdin); assert len(d) == $waiting and all(r[\"state\"] == \"deferred\" and r[\"last_code\"] == 554 for r in d[-3:])"' "and as JSON"
+at "$(after 6h)" check >/dev/null 2>"$T/check.err"
+assert_ok 'grep -q "warning: $waiting copies wait in the outbox, the oldest for 6 h; the relay last said: the relay refused Kith: 554 5.7.1" "$T/check.err"' "kith check warns of copies waiting for hours, with the relay's words ($(cut -c1-160 "$T/check.err"))"
 rm -f "$SINK_DIR/refuse-rcpt"
 assert_ok '[ "$(at "$(after 6h)" deliver 2>/dev/null)" = "0 sent, 0 deferred, 0 failed" ]' "before their next try a run sends none of them"
 assert_ok '[ "$(at "$(after 6h)" queue retry)" = "$waiting deferred copies are due now; '"'"'kith deliver'"'"' (or the next '"'"'kith cron'"'"') sends them" ]' "kith queue retry: $waiting due now"
 out=$(at "$(after 6h)" deliver 2>/dev/null)
 assert_ok '[ "$out" = "$waiting sent, 0 deferred, 0 failed" ] && [ "$(db "SELECT count(*) FROM outbox WHERE state='"'"'sent'"'"'")" = "$(db "SELECT count(*) FROM outbox")" ]' "the relay mended, every waiting copy goes out at once ($out)"
 assert_ok '[ "$(at "$(after 6h)" queue retry)" = "no deferred copy waits for a retry" ] && [ -z "$(kith queue ls)" ]' "then nothing waits"
+assert_ok '! at "$(after 6h)" check 2>&1 | grep -q "outbox"' "and kith check says nothing of the outbox"
 kith queue ls --state bogus 2>"$T/qerr"
 rc=$?
 assert_ok '[ $rc = 64 ] && grep -q "use pending, sending, deferred, failed or sent" "$T/qerr"' "an unknown state: exit 64 and the states ($rc)"
