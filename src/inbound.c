@@ -356,7 +356,9 @@ handle_post(struct inbound *in, const struct list *l, const struct message *m)
 		}
 		break;
 	case POST_HOLD:
-		hold_post(in, l, m, why, 0);
+		/* a stranger's "subscribe" is told where to send it, too */
+		hold_post(in, l, m, misdirected(in, l, m) ? HOLD_MISDIRECTED :
+		    why, 0);
 		break;
 	case POST_DISCARD:
 		result(in->res, 0, "dropped", "inbound: discarded '<%s>' from "

@@ -130,6 +130,10 @@ assert_ok '[ "$(held)" = 2 ] && kith archive ls team | grep -q "The unsubscribe 
 kith mod approve "$(db "SELECT min(id) FROM held")" >/dev/null
 assert_ok '[ "$(held)" = 1 ] && kith archive ls team | grep -q "  unsubscribe"' "a moderator may still approve it"
 kith mod discard "$(db "SELECT id FROM held")" >/dev/null 2>&1 || db "DELETE FROM held"
+# A stranger's "subscribe" to the list: held, and told where to send it
+send newcomer@example.net team@example.org "subscribe" ""
+assert_ok '[ "$(held)" = 1 ] && $MT body "$(last newcomer@example.net)" | grep -q "to join,\$" && $MT body "$(last newcomer@example.net)" | grep -q "^to team-subscribe@example.org"' "a non-member's 'subscribe' to the list: held, told to write to team-subscribe@"
+db "DELETE FROM held"
 # In the list's language too: "odhlásit" on a Czech list
 kith list set team language cs >/dev/null
 send bob@example.org team@example.org "odhlásit" ""
