@@ -475,6 +475,14 @@ send() {
 MT="$PY $HERE/mailtool.py"
 last() { $MT last "$SINK_DIR" "$1"; }
 count() { $MT count "$SINK_DIR" "$1"; }
+# forged ADDRESS - ADDRESS with the last character of its token (just
+# before the @) changed to another: never the token itself, whatever it
+# ends with (a substitution that can leave it unchanged, 1 in 32, once
+# let t09 "forge" the real token in CI)
+forged() {
+	printf '%s\n' "$1" | sed 's/\(.\)@/\1\n@/' | awk 'NR == 1 { c = substr($0, length($0)); printf "%s%s", substr($0, 1, length($0) - 1), (c == "b" ? "c" : "b"); next } { print }'
+}
+
 db() {
 	if [ -n "$PG_DB" ]; then
 		env -u LD_PRELOAD -u FAKETIME PGOPTIONS='-c bytea_output=escape' \

@@ -85,7 +85,7 @@ printf 'From: bob@example.org\nTo: %s\nSubject: Out of Office: post 1\nAuto-Subm
 assert_ok '[ "$(bounce_in "$v1" "$T/ooo")" = 0 ] && [ "$(score)" = 1.0 ]' "an out-of-office reply is not a bounce"
 assert_ok 'grep -q "not a bounce.*auto-reply" "$T/receive.err"' "and is logged as an auto-reply"
 # a forged token scores nobody
-forged=$(printf '%s\n' "$v1" | sed 's/[a-z0-9]@/x@/; s/xx@/y@/')
+forged=$(forged "$v1")
 dsn "$forged" 5.1.1 failed > "$T/forged"
 assert_ok '[ "$(bounce_in "$forged" "$T/forged")" = 0 ] && [ "$(score)" = 1.0 ]' "a report with a forged token scores nobody"
 # a report without any token neither
