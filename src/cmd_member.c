@@ -491,8 +491,11 @@ member_tag_cmd(struct cli *c, int argc, char **argv)
 		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
 	if (st != KITH_OK)
 		die(EX_NOUSER_, "'%s' is not a member of %s", argv[1], l.address);
-	cli_printf("%s: %s %s %s\n", l.address, argv[1], on ? "tagged" :
-	    "untagged", argv[2]);
+	/* the INSERT or DELETE was member_tag's last statement: say
+	 * whether it changed anything ("untagged" a tag never there misled) */
+	cli_printf("%s: %s %s %s\n", l.address, argv[1], db_changes(c->db) > 0 ?
+	    (on ? "tagged" : "untagged") : (on ? "already had the tag" :
+	    "had no tag"), argv[2]);
 	list_release(&l);
 	return 0;
 }

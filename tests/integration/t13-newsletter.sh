@@ -89,7 +89,8 @@ assert_ok 'lacks "^bob@example.org" kith member ls team' "Bob's List-Unsubscribe
 assert_ok 'kith member ls team | grep -q "^xss@example.org"' "and nobody else"
 
 # --- audience by tag
-kith member tag team minjun@example.org garden >/dev/null
+assert_ok '[ "$(kith member tag team minjun@example.org garden)" = "team@example.org: minjun@example.org tagged garden" ] && [ "$(kith member tag team minjun@example.org garden)" = "team@example.org: minjun@example.org already had the tag garden" ]' "member tag says what it did, and when it had nothing to do"
+assert_ok '[ "$(kith member untag team minjun@example.org gardn)" = "team@example.org: minjun@example.org had no tag gardn" ]' "untag of a tag the member lacks says so (it said 'untagged gardn')"
 assert_ok 'kith member tag team nobody@example.org garden 2>/dev/null; [ $? = 67 ]' "tagging a non-member: 67"
 assert_ok 'kith member tag team minjun@example.org "bad tag" 2>/dev/null; [ $? = 65 ]' "a bad tag: 65"
 assert_ok 'kith member tag team minjun@example.org "a—b" 2>"$T/tag.err"; [ $? = 65 ] && grep -q "use letters or digits of any script, .-. and ._., at most 40" "$T/tag.err"' "a tag with a dash that is no letter: 65, and the line says what a tag is"
