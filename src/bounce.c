@@ -1920,17 +1920,22 @@ bounce_delivery_failed(const struct kith_config *cfg, struct db *db,
 	return status;
 }
 
+int
+bounce_enable_member(struct db *db, int64_t member_id)
+{
+	int st = db_exec(db, "UPDATE members SET disabled=0 WHERE id=?", "i",
+	    member_id);
+
+	return st == KITH_OK ? db_exec(db, "UPDATE bounces SET cleared=1 WHERE "
+	    "member_id=?", "i", member_id) : st;
+}
+
 /* enable_tx - member *ctx gets mail again, its bounces forgotten */
 static int
 enable_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
-	const int64_t *id = ctx;
-	int st = db_exec(db, "UPDATE members SET disabled=0 WHERE id=?", "i",
-	    *id);
-
 	(void)err, (void)errlen;
-	return st == KITH_OK ? db_exec(db, "UPDATE bounces SET cleared=1 WHERE "
-	    "member_id=?", "i", *id) : st;
+	return bounce_enable_member(db, *(const int64_t *)ctx);
 }
 
 int

@@ -44,6 +44,10 @@ member_usage(FILE *out)
 	    "       kith member set LIST ADDRESS language=CODE   (empty: the "
 	    "list's)\n"
 	    "       kith member set LIST ADDRESS thanks=on|off\n"
+	    "       kith member set LIST ADDRESS address=NEW  (the member moves "
+	    "to NEW,\n                                         with everything "
+	    "it has; the old\n                                         address "
+	    "is told)\n"
 	    "       kith member invite LIST ADDRESS [--name NAME]  (a mail whose "
 	    "reply joins)\n"
 	    "       kith member tag LIST ADDRESS TAG    (newsletters can go to "
@@ -421,6 +425,53 @@ member_ls_cmd(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* move_tx - member set ... address=NEW: the organiser's word suffices */
+static int
+move_tx(struct db *db, void *ctx, char *err, size_t errlen)
+{
+	struct member_tx *x = ctx;
+
+	(void)err, (void)errlen;
+	if (member_find(db, x->mc.l->id, x->addr, x->m) != KITH_OK) {
+		x->r = MEMBER_NOT_FOUND;
+		return KITH_PERM;
+	}
+	return membership_move(&x->mc, x->m, x->name, 1, x->out);
+}
+
+/* kith member set LIST ADDRESS address=NEW */
+static void
+member_move_cmd(struct cli *c, struct list *l, const char *addr,
+    const char *to)
+{
+	struct member m = { 0 };
+	struct outcome out;
+	struct member_tx x = { { &c->cfg, c->db, NULL, l, NULL, NULL }, &m,
+	    addr, to, &out, NULL, now_utc(), MEMBER_MOVED };
+	char *moved;
+	int st;
+
+	outcome_init(&out);
+	st = db_tx(c->db, move_tx, &x, NULL, 0);
+	member_release(&m);
+	if (st == KITH_TEMP)
+		die(EX_TEMPFAIL_, DB_BUSY_TEXT);
+	if (x.r == MEMBER_NOT_FOUND)
+		die(EX_NOUSER_, "'%s' is not a member of %s", addr, l->address);
+	if (outcome_has(&out, "already_member"))
+		die(EX_DATAERR_, "not moved: '%s' is already a member of %s", to,
+		    l->address);
+	if (outcome_has(&out, "banned"))
+		die(EX_DATAERR_, "not moved: '%s' is banned from %s", to,
+		    l->address);
+	if (st != KITH_OK)
+		die(EX_DATAERR_, "not moved: '%s' is not an address", to);
+	moved = address_normalize(to);
+	cli_printf("%s: %s moved to %s\n", l->address, addr, moved);
+	free(moved);
+	outcome_release(&out);
+}
+
 /* member role|moderate|set LIST ADDRESS VALUE */
 static int
 member_change_cmd(struct cli *c, int argc, char **argv)
@@ -437,7 +488,11 @@ member_change_cmd(struct cli *c, int argc, char **argv)
 	v = argv[2];
 	cli_open(c);
 	cli_list(c, argv[0], &l);
-	if (!strcmp(what, "role")) {
+	if (!strcmp(what, "set") && !strncmp(v, "address=", 8)) {
+		member_move_cmd(c, &l, addr, v + 8);
+		st = KITH_OK;
+		v = NULL;
+	} else if (!strcmp(what, "role")) {
 		if (strcmp(v, "owner"))
 			keep_an_owner(c, &l, addr);
 		st = member_set_role(c->db, l.id, addr, v);
@@ -467,7 +522,8 @@ member_change_cmd(struct cli *c, int argc, char **argv)
 		die(EX_DATAERR_, "not changed: '%s' is not a member of %s, or "
 		    "'%s' is not allowed; see 'kith member --help'", addr,
 		    l.address, v);
-	cli_printf("%s: %s %s %s\n", l.address, addr, what, v);
+	if (v)
+		cli_printf("%s: %s %s %s\n", l.address, addr, what, v);
 	list_release(&l);
 	free(cmd);
 	return 0;

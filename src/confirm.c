@@ -97,7 +97,7 @@ command_values(const struct mail_ctx *c, const char *commands,
  */
 static int
 mail_confirmation(const struct mail_ctx *c, const char *address,
-    const char *commands, const char *confirm)
+    const char *commands, const char *move_from, const char *confirm)
 {
 	struct tvars *tv = tv_new();
 	struct tvlist *lines = tv_list(tv, "commands");
@@ -111,8 +111,11 @@ mail_confirmation(const struct mail_ctx *c, const char *address,
 	tv_str(tv, "member.name", "");
 	tv_bool(tv, "join", join);
 	tv_bool(tv, "leave", leave);
-	described = command_values(c, join || leave ? "" : commands, tv, &tz);
-	tv_bool(tv, "other", !join && !leave && !described);
+	tv_bool(tv, "move", move_from != NULL);
+	tv_str(tv, "move.from", move_from ? move_from : "");
+	described = command_values(c, join || leave || move_from ? "" :
+	    commands, tv, &tz);
+	tv_bool(tv, "other", !join && !leave && !move_from && !described);
 	for (char *l = strtok_r(copy, "\n", &save); l;
 	    l = strtok_r(NULL, "\n", &save))
 		tv_str(tv_item(lines), "line", l);
@@ -130,16 +133,22 @@ mail_confirmation(const struct mail_ctx *c, const char *address,
 	return st;
 }
 
-int
-confirm_request(const struct mail_ctx *c, const char *address,
-    const char *commands, int mail_it, char **reply_to, struct outcome *out)
+/*
+ * pending_confirm - a pending row of kind (also its token's purpose) for
+ * address with its commands, its token (payload "LETTER.ID") and its line
+ * in the day's count: *confirm gets the address that answers it (caller
+ * frees).  KITH_OK; KITH_PERM when the day's confirmations to address
+ * are spent (said in out); KITH_TEMP.
+ */
+static int
+pending_confirm(const struct mail_ctx *c, const char *kind, char letter,
+    const char *address, const char *commands, struct outcome *out,
+    char **confirm)
 {
-	char payload[32], *confirm;
+	char payload[32];
 	int64_t id;
-	int st = KITH_OK;
 
-	if (reply_to)
-		*reply_to = NULL;
+	*confirm = NULL;
 	if (sent_today(c, address) >= CONFIRMS_PER_DAY) {
 		struct tvars *r = outcome_add(out, "confirm_limit");
 
@@ -149,20 +158,59 @@ confirm_request(const struct mail_ctx *c, const char *address,
 		    "'%s'", address, c->l->address);
 		return KITH_PERM;
 	}
-	id = confirm_pending_add(c, "confirm", address, commands, CONFIRM_TTL);
+	id = confirm_pending_add(c, kind, address, commands, CONFIRM_TTL);
 	if (id == 0)
 		return KITH_TEMP;
-	snprintf(payload, sizeof(payload), "c.%lld", (long long)id);
-	confirm = confirm_address(c, "confirm", payload, address);
-	db_exec(c->db, "INSERT INTO confirm_log(list_id, address, sent) VALUES "
-	    "(?, ?, ?)", "iti", c->l->id, address, now_utc());
+	snprintf(payload, sizeof(payload), "%c.%lld", letter, (long long)id);
+	*confirm = confirm_address(c, kind, payload, address);
+	if (*confirm == NULL || db_exec(c->db, "INSERT INTO confirm_log(list_id, "
+	    "address, sent) VALUES (?, ?, ?)", "iti", c->l->id, address,
+	    now_utc()) != KITH_OK) {
+		free(*confirm);
+		*confirm = NULL;
+		return KITH_TEMP;
+	}
+	return KITH_OK;
+}
+
+int
+confirm_request(const struct mail_ctx *c, const char *address,
+    const char *commands, int mail_it, char **reply_to, struct outcome *out)
+{
+	char *confirm;
+	int st;
+
+	if (reply_to)
+		*reply_to = NULL;
+	st = pending_confirm(c, "confirm", 'c', address, commands, out,
+	    &confirm);
+	if (st != KITH_OK)
+		return st;
 	if (mail_it) {
-		st = mail_confirmation(c, address, commands, confirm);
+		st = mail_confirmation(c, address, commands, NULL, confirm);
 		free(confirm);
 		tv_str(outcome_add(out, "confirm_sent"), "address", address);
 	} else {
 		*reply_to = confirm;
 		outcome_add(out, "confirm_by_reply");
 	}
+	return st;
+}
+
+int
+confirm_move(const struct mail_ctx *c, const char *from, const char *to,
+    struct outcome *out)
+{
+	char *confirm;
+	/* the request is the new address's to confirm: its row and token
+	 * are the new address's, the member's present address the command */
+	int st = pending_confirm(c, "move", 'm', to, from, out, &confirm);
+
+	if (st != KITH_OK)
+		return st;
+	st = mail_confirmation(c, to, "", from, confirm);
+	free(confirm);
+	if (st == KITH_OK)
+		tv_str(outcome_add(out, "move_confirm_sent"), "address", to);
 	return st;
 }

@@ -589,6 +589,18 @@ member_left(const struct mail_ctx *c, const struct member *m, int64_t now)
 	return status;
 }
 
+/* on_move (feature.h): the invitations name the address they went to,
+ * and forgetting the member's address (privacy.c) looks them up by it */
+static int
+member_moved(const struct mail_ctx *c, const struct member *m,
+    const char *from)
+{
+	(void)from;
+	return db_exec(c->db, "UPDATE event_invites SET address=? WHERE "
+	    "member_id=?", "ti", m->address, m->id) == KITH_OK ? KITH_OK :
+	    KITH_TEMP;
+}
+
 /* Delivery: each copy of "event:..." (feature.h), one cache a run. */
 static char *
 render_copy(const struct site_ctx *c, void **cache, const char *render,
@@ -618,6 +630,7 @@ const struct feature event_feature = {
 	.digest = &digest_schema,
 	.on_join = member_joined,
 	.on_leave = member_left,
+	.on_move = member_moved,
 	.texts = event_schema,
 	.ntexts = EVENT_NTEXTS,
 };

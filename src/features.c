@@ -119,3 +119,16 @@ features_left(const struct mail_ctx *c, const struct member *m, int64_t now)
 			st = (*f)->on_leave(c, m, now);
 	return st;
 }
+
+int
+features_moved(const struct mail_ctx *c, const struct member *m,
+    const char *from)
+{
+	int st = KITH_OK;
+
+	for (const struct feature *const *f = features_table;
+	    *f && st == KITH_OK; f++)
+		if ((*f)->on_move)
+			st = (*f)->on_move(c, m, from);
+	return st;
+}

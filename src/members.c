@@ -155,6 +155,43 @@ member_find_id(struct db *db, int64_t list_id, int64_t id, struct member *m)
 	return found ? KITH_OK : KITH_PERM;
 }
 
+enum member_result
+member_move(struct db *db, int64_t list_id, int64_t id, const char *to)
+{
+	char *addr = address_normalize(to);
+	struct member m, other;
+	int st;
+
+	if (addr == NULL)
+		return MEMBER_INVALID;
+	if (member_find_id(db, list_id, id, &m) != KITH_OK) {
+		free(addr);
+		return MEMBER_NOT_FOUND;
+	}
+	if (find_stored(db, list_id, addr, &other)) {
+		member_release(&other);
+		st = KITH_PERM;
+	} else
+		st = db_exec(db, "UPDATE members SET address=? WHERE id=?", "ti",
+		    addr, id);
+	/* the joins stay the member's: retention, join dates, the nudge */
+	if (st == KITH_OK)
+		st = db_exec(db, "UPDATE member_log SET address=? WHERE "
+		    "list_id=? AND address=?", "tit", addr, list_id, m.address);
+	/* what went to the old address counts for the new: no second
+	 * welcome-like notice; what the new one had heard as a stranger goes */
+	if (st == KITH_OK)
+		st = db_exec(db, "DELETE FROM notice_log WHERE list_id=? AND "
+		    "address=?", "it", list_id, addr);
+	if (st == KITH_OK)
+		st = db_exec(db, "UPDATE notice_log SET address=? WHERE "
+		    "list_id=? AND address=?", "tit", addr, list_id, m.address);
+	member_release(&m);
+	free(addr);
+	return st == KITH_OK ? MEMBER_MOVED : st == KITH_PERM ? MEMBER_EXISTS :
+	    MEMBER_ERROR;
+}
+
 /* st of an UPDATE of one member: KITH_PERM when it matched nobody. */
 static int
 one_changed(struct db *db, int st)

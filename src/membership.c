@@ -10,6 +10,8 @@
 
 #include "kith/address.h"
 #include "kith/bans.h"
+#include "kith/bounce.h"
+#include "kith/confirm.h"
 #include "kith/db.h"
 #include "kith/feature.h"
 #include "kith/i18n.h"
@@ -164,6 +166,18 @@ answer_in(const struct mail_ctx *c, const char *who, int moderator,
 	return reply_answer_words(text, &x, NULL, 0);
 }
 
+/* 1 when address may not be a member (a ban, or one its forgetting
+ * kept), said in out. */
+static int
+banned(const struct mail_ctx *c, const char *address, struct outcome *out)
+{
+	if (!ban_matches(c->db, c->l->id, address) &&
+	    !privacy_banned(c->db, c->key, c->l->id, address))
+		return 0;
+	tv_str(outcome_add(out, "banned"), "address", address);
+	return 1;
+}
+
 int
 membership_join(const struct mail_ctx *c, const char *address,
     const char *name, struct outcome *out)
@@ -171,16 +185,10 @@ membership_join(const struct mail_ctx *c, const char *address,
 	char lang[NOTICE_LANG_LEN];
 
 	name = join_lang(c, name, lang);
-	if (ban_matches(c->db, c->l->id, address)) {
-		tv_str(outcome_add(out, "banned"), "address", address);
-		return KITH_PERM;
-	}
 	/* forgotten while banned: the ban holds; else they came back by
 	 * their own request and are not forgotten any more (privacy.h) */
-	if (privacy_banned(c->db, c->key, c->l->id, address)) {
-		tv_str(outcome_add(out, "banned"), "address", address);
+	if (banned(c, address, out))
 		return KITH_PERM;
-	}
 	if (privacy_unforget(c->db, c->key, address) != KITH_OK)
 		return KITH_TEMP;
 	switch (member_add(c->db, c->l->id, address, name)) {
@@ -256,6 +264,103 @@ membership_leave(const struct mail_ctx *c, const char *address,
 	st = membership_leave_member(c, &m, out);
 	member_release(&m);
 	return st;
+}
+
+/*
+ * move_to - to, normalised, when it may take a membership: an address,
+ * not a member already, not banned; else NULL, said in out.  Caller
+ * frees.
+ */
+static char *
+move_to(const struct mail_ctx *c, const char *to, struct outcome *out)
+{
+	char *addr = address_normalize(to);
+	struct member other;
+
+	if (addr == NULL) {
+		tv_str(outcome_add(out, "not_address"), "text", to);
+		return NULL;
+	}
+	if (member_find(c->db, c->l->id, addr, &other) == KITH_OK) {
+		member_release(&other);
+		tv_str(outcome_add(out, "already_member"), "address", addr);
+	} else if (!banned(c, addr, out))
+		return addr;
+	free(addr);
+	return NULL;
+}
+
+int
+membership_move_request(const struct mail_ctx *c, const struct member *m,
+    const char *to, struct outcome *out)
+{
+	char *addr = move_to(c, to, out);
+	int st;
+
+	if (addr == NULL)
+		return KITH_PERM;
+	st = confirm_move(c, m->address, addr, out);
+	if (st == KITH_OK)
+		log_info("membership: '%s' on '%s' asked to move to '%s': "
+		    "confirmation sent there", m->address, c->l->address, addr);
+	free(addr);
+	return st;
+}
+
+int
+membership_move(const struct mail_ctx *c, const struct member *m,
+    const char *to, int by_owner, struct outcome *out)
+{
+	char *addr = move_to(c, to, out), lang[NOTICE_LANG_LEN];
+	enum member_result r = addr ? member_move(c->db, c->l->id, m->id, addr) :
+	    MEMBER_INVALID;
+	struct member moved;
+	struct tvars *tv;
+	struct notice_opts o;
+	int st;
+
+	free(addr);
+	if (r == MEMBER_INVALID)
+		return KITH_PERM;	/* said by move_to */
+	if (r == MEMBER_NOT_FOUND) {
+		tv_str(outcome_add(out, "not_member"), "address", m->address);
+		return KITH_PERM;
+	}
+	if (r != MEMBER_MOVED ||
+	    member_find_id(c->db, c->l->id, m->id, &moved) != KITH_OK)
+		return KITH_TEMP;
+	/* what the features keep by address follows; the old address's
+	 * bounces were not the new one's */
+	st = features_moved(c, &moved, m->address);
+	if (st == KITH_OK)
+		st = bounce_enable_member(c->db, m->id);
+	/* the old address hears of it, in the member's language: a move
+	 * nobody there asked for shows */
+	tv = tv_new();
+	tv_str(tv, "member.address", m->address);
+	tv_str(tv, "member.name", *m->name ? m->name : m->address);
+	tv_str(tv, "to", moved.address);
+	tv_bool(tv, "by_owner", by_owner);
+	memset(&o, 0, sizeof(o));
+	o.to = m->address;
+	o.tmpl = "moved.txt";
+	o.tv = tv;
+	notice_lang(c->db, c->l, moved.address, lang);
+	o.lang = lang;
+	o.key = c->key;
+	if (st == KITH_OK)
+		st = notice_queue(c->db, c->cfg, c->l, &o);
+	tv_free(tv);
+	if (st == KITH_OK) {
+		struct tvars *line = outcome_add(out, "moved");
+
+		tv_str(line, "address", moved.address);
+		tv_str(line, "text", m->address);
+		log_info("membership: '%s' on '%s' moved to '%s'", m->address,
+		    c->l->address, moved.address);
+	}
+	member_release(&moved);
+	return st == KITH_OK ? KITH_OK : KITH_TEMP;
 }
 
 /* A confirmed "subscribe": join, or wait for a moderator on approve lists. */
@@ -376,6 +481,23 @@ set_language(const struct mail_ctx *c, const char *address, const char *code,
 	return KITH_OK;
 }
 
+/* set_address - "set address NEW", confirmed by the member: NEW is asked. */
+static int
+set_address(const struct mail_ctx *c, const char *address, const char *to,
+    struct outcome *out)
+{
+	struct member m;
+	int st;
+
+	if (member_find(c->db, c->l->id, address, &m) != KITH_OK) {
+		tv_str(outcome_add(out, "set_not_member"), "address", address);
+		return KITH_PERM;
+	}
+	st = membership_move_request(c, &m, to, out);
+	member_release(&m);
+	return st;
+}
+
 /* apply_set - "set ARG [REST]": delivery, digests, the thank-you. */
 static int
 apply_set(const struct mail_ctx *c, const char *address, const char *arg,
@@ -398,6 +520,8 @@ apply_set(const struct mail_ctx *c, const char *address, const char *arg,
 		return set_digest(c, address, rest, out);
 	if (arg && !strcmp(arg, "language") && rest)
 		return set_language(c, address, rest, out);
+	if (arg && !strcmp(arg, "address") && rest)
+		return set_address(c, address, rest, out);
 	if (arg && !strcmp(arg, "thanks") && rest && (!strcmp(rest, "on") ||
 	    !strcmp(rest, "off"))) {
 		st = db_exec(c->db, "UPDATE members SET thanks=? WHERE list_id=? "
@@ -565,6 +689,24 @@ apply_all(const struct mail_ctx *c, const char *address, const char *commands,
 	return st == KITH_TEMP ? KITH_TEMP : KITH_OK;
 }
 
+/* The new address confirmed a move: the member at from moves to to. */
+static int
+move_confirmed(const struct mail_ctx *c, const char *from, const char *to,
+    struct outcome *out)
+{
+	struct member m;
+	int st;
+
+	if (member_find(c->db, c->l->id, from, &m) != KITH_OK) {
+		/* left, or moved elsewhere, since */
+		tv_str(outcome_add(out, "not_member"), "address", from);
+		return KITH_PERM;
+	}
+	st = membership_move(c, &m, to, 0, out);
+	member_release(&m);
+	return st;
+}
+
 /* A reply to a confirmation said nothing clear: one answer with the words. */
 static int
 tell_unclear(const struct mail_ctx *c, const char *to, const char *text)
@@ -619,7 +761,7 @@ membership_confirm(const struct mail_ctx *c, const char *token,
 	struct pending p;
 	struct member mod;
 	const char *purpose = kind == 'c' ? "confirm" : kind == 'i' ? "invite" :
-	    "approve";
+	    kind == 'm' ? "move" : "approve";
 	enum reply_answer answer;
 	int st = KITH_PERM;
 
@@ -669,6 +811,8 @@ membership_confirm(const struct mail_ctx *c, const char *token,
 		st = KITH_OK;
 	} else if (kind == 'c')
 		st = apply_all(c, p.address, p.commands, out);
+	else if (kind == 'm')
+		st = move_confirmed(c, p.commands, p.address, out);
 	else	/* invitation accepted, or subscription approved */
 		st = membership_join(c, p.address, p.commands, out);
 	if (st == KITH_PERM)

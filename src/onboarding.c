@@ -8,6 +8,7 @@
 #include "kith/compose.h"
 #include "kith/db.h"
 #include "kith/log.h"
+#include "kith/members.h"
 #include "kith/notice.h"
 #include "kith/onboarding.h"
 #include "kith/outbox.h"
@@ -612,10 +613,26 @@ const struct template_schema onboarding_schema[] = {
 const size_t onboarding_nschema = sizeof(onboarding_schema) /
     sizeof(onboarding_schema[0]);
 
+/* on_move (feature.h): the steps already sent stay sent; what the new
+ * address had of a membership before (a former member's) goes */
+static int
+member_moved(const struct mail_ctx *c, const struct member *m,
+    const char *from)
+{
+	int st = db_exec(c->db, "DELETE FROM onboarding WHERE list_id=? AND "
+	    "address=?", "it", c->l->id, m->address);
+
+	if (st == KITH_OK)
+		st = db_exec(c->db, "UPDATE onboarding SET address=? WHERE "
+		    "list_id=? AND address=?", "tit", m->address, c->l->id, from);
+	return st == KITH_OK ? KITH_OK : KITH_TEMP;
+}
+
 /* The feature's row (feature.h): the steps go out from cron. */
 const struct feature onboarding_feature = {
 	.name = "onboarding",
 	.cron = onboarding_cron,
+	.on_move = member_moved,
 	.texts = onboarding_schema,
 	.ntexts = sizeof(onboarding_schema) / sizeof(onboarding_schema[0]),
 };

@@ -40,6 +40,8 @@ static const struct template_field item_fields[] = {
 	TF_BOOL("thanks_on"), TF_BOOL("thanks_off"),
 	TF_BOOL("unknown_setting"), TF_BOOL("not_done"),
 	TF_BOOL("language_set"), TF_BOOL("language_usage"),
+	TF_BOOL("move_after_confirm"), TF_BOOL("move_confirm_sent"),
+	TF_BOOL("moved"),
 	/* rsvp */
 	TF_BOOL("rsvp_usage"), TF_BOOL("rsvp_answer"), TF_BOOL("no_event"),
 	TF_BOOL("no_occurrence"), TF_BOOL("rsvp_accepted"),

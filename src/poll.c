@@ -1025,6 +1025,23 @@ const struct template_schema poll_schema[] = {
 };
 const size_t poll_nschema = sizeof(poll_schema) / sizeof(poll_schema[0]);
 
+/* on_move (feature.h): the member's votes and their log follow the
+ * address, which "my data" and forgetting (privacy.c) look them up by */
+static int
+member_moved(const struct mail_ctx *c, const struct member *m,
+    const char *from)
+{
+	int st = db_exec(c->db, "UPDATE poll_votes SET address=? WHERE "
+	    "member_id=? AND poll_id IN (SELECT id FROM polls WHERE list_id=?)",
+	    "tii", m->address, m->id, c->l->id);
+
+	if (st == KITH_OK)
+		st = db_exec(c->db, "UPDATE poll_log SET address=? WHERE "
+		    "address=? AND poll_id IN (SELECT id FROM polls WHERE "
+		    "list_id=?)", "tti", m->address, from, c->l->id);
+	return st == KITH_OK ? KITH_OK : KITH_TEMP;
+}
+
 /* The feature's row (feature.h). */
 const struct feature poll_feature = {
 	.name = "poll",
@@ -1034,6 +1051,7 @@ const struct feature poll_feature = {
 	.render = render_copy,
 	.digest_section = digest_section,
 	.digest = &digest_schema,
+	.on_move = member_moved,
 	.texts = poll_schema,
 	.ntexts = sizeof(poll_schema) / sizeof(poll_schema[0]),
 };

@@ -71,7 +71,10 @@ const struct privacy_table privacy_tables[] = {
 	{ "bounces", ",address,member_id,", "address=?1 OR member_id IN "
 	    MEMBER_IDS, NULL, "DELETE FROM bounces WHERE address=?1 OR "
 	    "member_id IN " MEMBER_IDS, NULL },
-	BY_ADDRESS("pending", ",address,name,commands,"),
+	/* a move's row is the new address's, its commands the old one */
+	{ "pending", ",address,name,commands,", "address=?1 OR (kind='move' "
+	    "AND commands=?1)", NULL, "DELETE FROM pending WHERE address=?1 OR "
+	    "(kind='move' AND commands=?1)", NULL },
 	BY_ADDRESS("confirm_log", ",address,"),
 	{ "held", ",sender,envelope_from,raw,", "sender=?1 OR envelope_from=?1 "
 	    "OR " MENTIONS("raw"), NULL, "DELETE FROM held WHERE sender=?1 OR "

@@ -614,7 +614,20 @@ cmd_set(const struct mail_ctx *c, struct reply *r, const struct command *cmd,
 
 	if (!member)
 		outcome_add(&r->out, "you_not_member");
-	else if (!strncasecmp(a, "language", 8) && (a[8] == ' ' ||
+	else if (!strncasecmp(a, "address ", 8)) {
+		/* the member confirms here, then the new address there */
+		char *to = address_normalize(a + 8 + strspn(a + 8, " "));
+
+		if (to == NULL)
+			tv_str(outcome_add(&r->out, "not_address"), "text",
+			    a + 8 + strspn(a + 8, " "));
+		else {
+			buf_addf(&r->own, "set address %s\n", to);
+			tv_str(outcome_add(&r->out, "move_after_confirm"),
+			    "address", to);
+		}
+		free(to);
+	} else if (!strncasecmp(a, "language", 8) && (a[8] == ' ' ||
 	    a[8] == '\0')) {
 		const char *want = a + 8 + strspn(a + 8, " ");
 

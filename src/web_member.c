@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "kith/address.h"
 #include "kith/db.h"
 #include "kith/i18n.h"
 #include "kith/members.h"
@@ -380,7 +381,50 @@ prefs_apply(struct web *w, struct web_response *rs, struct web_target *t,
 	return 0;
 }
 
-/* web_prefs_page - /p/TOKEN: the form, saving it, leaving. */
+/*
+ * prefs_move - the member asks to move to another address: a
+ * confirmation goes there (membership_move_request), and answering it
+ * from there moves the membership.  The page says which.
+ */
+static void
+prefs_move(struct web *w, struct web_response *rs, struct web_target *t,
+    const char *token, const char *root, const char *to)
+{
+	struct mail_ctx c = web_mail_ctx(w, &t->l);
+	char *addr = to ? address_normalize(to) : NULL, *note;
+	struct outcome out;
+	struct web_var v[1];
+	const char *tmpl;
+	int st;
+
+	if (web_tx_begin(w) != KITH_OK) {
+		web_unavailable(w, rs);
+		free(addr);
+		return;
+	}
+	outcome_init(&out);
+	st = addr ? membership_move_request(&c, &t->m, addr, &out) : KITH_PERM;
+	if (web_tx_end(w, rs, st != KITH_TEMP) != KITH_OK || st == KITH_TEMP) {
+		web_unavailable(w, rs);
+		goto done;
+	}
+	tmpl = st == KITH_OK ? "prefs-move-sent.html" : addr == NULL ?
+	    "prefs-move-bad.html" : "prefs-move-refused.html";
+	v[0] = (struct web_var){ "address", addr ? addr : "", 0 };
+	note = web_render(w, t->l.local, tmpl, v, 1);
+	prefs_form(w, rs, st == KITH_OK ? 200 : 400, t, token, root, note);
+	free(note);
+	if (st == KITH_OK) {
+		rs->log = xasprintf("preferences: '%s' on '%s' asked to move to "
+		    "'%s'", t->m.address, t->l.address, addr);
+		rs->mail = 1;
+	}
+done:
+	outcome_release(&out);
+	free(addr);
+}
+
+/* web_prefs_page - /p/TOKEN: the form, saving it, leaving, moving. */
 void
 web_prefs_page(struct web *w, const struct web_request *rq,
     struct web_response *rs, char *token)
@@ -408,6 +452,11 @@ web_prefs_page(struct web *w, const struct web_request *rq,
 	if (action && !strcmp(action, "leave")) {
 		if (leave(w, rs, &t, NULL, root) == 0)
 			left_page(w, rs, &t, root, "preferences");
+		goto done;
+	}
+	if (action && !strcmp(action, "move")) {
+		prefs_move(w, rs, &t, token, root, web_field_get(rq->form,
+		    rq->nform, "address"));
 		goto done;
 	}
 	cmd = delivery_command(&t, web_field_get(rq->form, rq->nform,

@@ -99,6 +99,9 @@ int bounce_delivery_failed(const struct kith_config *cfg, struct db *db,
 
 /* Delivery on again for a member, with a clean score; KITH_PERM when none. */
 int bounce_enable(struct db *db, int64_t list_id, const char *address);
+/* The same for member id, in the caller's transaction (a member who
+ * moved to another address: what the old one bounced is not theirs). */
+int bounce_enable_member(struct db *db, int64_t member_id);
 
 struct bounce_row {
 	const char *address;

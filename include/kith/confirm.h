@@ -41,6 +41,17 @@ int64_t confirm_pending_add(const struct mail_ctx *c, const char *kind,
     const char *address, const char *commands, int64_t ttl);
 
 /*
+ * confirm_move - the member at from asked to move to to: to is sent a
+ * confirmation (confirm.txt, "move"), which moves the membership when
+ * answered from there (membership_confirm).  The caller checked that
+ * from asked it and that to may join.  KITH_OK ("move_confirm_sent" in
+ * out), KITH_PERM (the day's confirmations to to are spent, said in
+ * out), KITH_TEMP.
+ */
+int confirm_move(const struct mail_ctx *c, const char *from, const char *to,
+    struct outcome *out);
+
+/*
  * confirm_request - a pending confirmation that, once answered, applies
  * commands (one per line: "subscribe NAME", "unsubscribe", "set digest
  * daily", a feature's "rsvp yes 3" ...) for address.  When mail_it, a

@@ -159,6 +159,14 @@ struct feature {
 	    int64_t now, struct buf *note);
 	int (*on_leave)(const struct mail_ctx *c, const struct member *m,
 	    int64_t now);
+	/*
+	 * on_move - m (its row already at its new address) was at from:
+	 * what the feature keeps under the address follows the member
+	 * (onboarding: the steps already sent).  In the caller's
+	 * transaction; KITH_OK or KITH_TEMP.  NULL: nothing keyed so.
+	 */
+	int (*on_move)(const struct mail_ctx *c, const struct member *m,
+	    const char *from);
 
 	/*
 	 * texts - the templates the feature renders itself (its mails and
@@ -193,6 +201,9 @@ int features_joined(const struct mail_ctx *c, const struct member *m,
     int64_t now, struct buf *note);
 int features_left(const struct mail_ctx *c, const struct member *m,
     int64_t now);
+/* features_moved - every feature's on_move hook, until one fails. */
+int features_moved(const struct mail_ctx *c, const struct member *m,
+    const char *from);
 
 /*
  * features_renderer - the index in features_table of the feature whose

@@ -29,7 +29,7 @@ struct member {
 void member_release(struct member *m);
 
 enum member_result { MEMBER_ADDED, MEMBER_EXISTS, MEMBER_INVALID,
-	MEMBER_REMOVED, MEMBER_NOT_FOUND, MEMBER_ERROR };
+	MEMBER_REMOVED, MEMBER_NOT_FOUND, MEMBER_ERROR, MEMBER_MOVED };
 
 /* Add inside the caller's transaction or alone (autocommit). */
 enum member_result member_add(struct db *db, int64_t list_id,
@@ -39,6 +39,18 @@ enum member_result member_remove(struct db *db, int64_t list_id,
 /* KITH_OK and *m filled, or KITH_PERM when address is not a member. */
 int member_find(struct db *db, int64_t list_id, const char *address,
     struct member *m);
+
+/*
+ * member_move - member id of list_id is at to from now on: the row, and
+ * with it all that is keyed by the id (tags, answers, settings, role),
+ * and the core's records kept by address (the history of joins, which
+ * notices went out), so that the member's join date and notice limits
+ * carry over.  Inside the caller's transaction.  MEMBER_MOVED;
+ * MEMBER_INVALID when to is not an address, MEMBER_EXISTS when it is a
+ * member already, MEMBER_NOT_FOUND, MEMBER_ERROR.
+ */
+enum member_result member_move(struct db *db, int64_t list_id, int64_t id,
+    const char *to);
 
 /* KITH_OK and *m, or KITH_PERM: by member id, within list_id. */
 int member_find_id(struct db *db, int64_t list_id, int64_t id, struct member *m);

@@ -75,6 +75,28 @@ int membership_leave(const struct mail_ctx *c, const char *address,
     struct outcome *out);
 
 /*
+ * membership_move_request - member m asks to move to another address
+ * (their own request, already proven: confirmed by mail, or the
+ * preference page's token): to, if it may be a member, is sent a
+ * confirmation, and answering it from there moves the membership
+ * (membership_move).  KITH_OK, KITH_PERM (why in out), KITH_TEMP.
+ */
+int membership_move_request(const struct mail_ctx *c, const struct member *m,
+    const char *to, struct outcome *out);
+/*
+ * membership_move - member m is at to from now on: the row with all it
+ * holds (settings, tags, answers, votes), its history, its onboarding
+ * (each feature's on_move); the old address's bounces forgotten and
+ * delivery on; the old address told (moved.txt; by_owner: an
+ * organiser's command, else the member's confirmed request).  In the
+ * caller's transaction.
+ * KITH_OK ("moved" in out), KITH_PERM (to is no address, a member or
+ * banned; in out), KITH_TEMP.
+ */
+int membership_move(const struct mail_ctx *c, const struct member *m,
+    const char *to, int by_owner, struct outcome *out);
+
+/*
  * membership_accept - a moderator (or the command line) accepts the
  * pending request of address to join an approve list.  KITH_OK, or
  * KITH_PERM when nothing is pending for address.

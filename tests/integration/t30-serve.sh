@@ -138,7 +138,7 @@ check(re.search(r'value="each" checked', r.text) and re.search(r'value="mime" ch
       and re.search(r'name="thanks" value="on" checked', r.text), "as they are: each message, MIME digests, thanks on")
 check('name="topic1" value="on" > events' in r.text and 'name="topic2" value="on" > news' in r.text,
       "with the list's topics")
-check(r.text.count('name="csrf"') == 2, "both forms carry a CSRF token")
+check(r.text.count('name="csrf"') == 3, "all three forms (settings, moving, leaving) carry a CSRF token")
 before = db("SELECT mode, nomail_until, digest_format, thanks FROM members WHERE address='judy@example.org'")
 get(p + "?delivery=daily&action=save")
 check(db("SELECT mode, nomail_until, digest_format, thanks FROM members WHERE address='judy@example.org'") == before,

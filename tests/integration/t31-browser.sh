@@ -159,6 +159,17 @@ try:
           one("SELECT partstat FROM rsvps r JOIN members m ON m.id=r.member_id "
               "WHERE m.address='dave@example.org'") == "ACCEPTED", "Dave is coming")
 
+    # 5. Dave moves to another address from his preference page
+    d.get(ORIGIN + unsub_path("dave@example.org"))
+    d.find_element(By.PARTIAL_LINK_TEXT, "Change how you get it").click()
+    page("preferences-dave")
+    d.find_element(By.CSS_SELECTOR, 'input[name="address"]').send_keys("dave@new.example.org")
+    button("Move").click()
+    page("move-sent")
+    check("A message was sent to dave@new.example.org" in d.page_source and
+          one("SELECT commands FROM pending WHERE kind='move' AND address='dave@new.example.org'") == "dave@example.org",
+          "moving from the preference page asks the new address to confirm")
+
     page("notfound", "/nothing", 404)
     # what goes over a network; the browser's own chrome:// pages and the
     # data: images of its built-in controls do not
@@ -171,4 +182,5 @@ EOF
 pycheck < "$T/browser.py"
 kith deliver >/dev/null 2>&1
 assert_ok '[ "$(count erin@example.net)" = 1 ]' "the join's confirmation mail reached the sink"
+assert_ok '$MT header "$(last dave@new.example.org)" Subject | grep -q "move your membership to this address"' "and the move's reached the new address"
 finish

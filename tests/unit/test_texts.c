@@ -384,6 +384,10 @@ static const struct {
 	{ "confirm.txt", "rsvp=1", "Please confirm: answer \"yes\" to the "
 	  "invitation to Hike (Mon 1 Jun 2026, 09:00 UTC)" },
 	{ "confirm.txt", "other=1", "Please confirm: your request" },
+	{ "confirm.txt", "move=1", "Please confirm: move your membership to "
+	    "this address" },
+	{ "moved.txt", "to=dora@example.org", "Your membership of Team moved "
+	    "to dora@example.org" },
 	{ "banned.txt", "request=yes", "Your request to team@example.org" },
 	{ "banned.txt", "request=", "Your message to team@example.org was "
 	  "not posted" },
@@ -419,6 +423,7 @@ START_TEST(test_subjects_as_before)
 	tv_bool(tv, "confirmation", 0);
 	tv_bool(tv, "join", 0);
 	tv_bool(tv, "leave", 0);
+	tv_bool(tv, "move", 0);
 	tv_bool(tv, "rsvp", 0);
 	tv_bool(tv, "other", 0);
 	if ((eq = strchr(set, '=')) != NULL) {

@@ -1,0 +1,170 @@
+#!/bin/sh
+# A member moves to another address: by the organiser's command, by mail
+# (confirmed from the old address, then from the new one) and from the
+# preference page (its token, then the new address).  What the member
+# has follows (settings, language, tags, answers, votes, onboarding, the
+# join date), the old address is told and gets nothing more; refused,
+# forged, unclear, declined and expired answers change nothing.
+. "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
+
+. "$HERE/serve_lib.sh"
+
+start_sink
+setup_list "authserv_id = mx.example.org" \
+	"web_base_url = https://lists.example.org/kith/" \
+	"[http]" "listen = 127.0.0.1:0"
+export KITH_DB="$T/var/kith.db" SINK_DIR T
+kith member add team dave@example.org --name Dave >/dev/null
+kith member add team erin@example.org --name Erin >/dev/null
+is_member() { [ "$(db "SELECT count(*) FROM members WHERE address='$1'")" = 1 ]; }
+not_member() { [ "$(db "SELECT count(*) FROM members WHERE address='$1'")" = 0 ]; }
+reply_to() { $MT header "$(last "$1")" Reply-To | tr -d '<>'; }
+AR="Authentication-Results: mx.example.org; dkim=pass header.d=example.org"
+# signed FROM BODY - a request to team-request@ our MTA vouches for
+signed() { send "$1" team-request@example.org "cmd" "$2" "$AR"; }
+col() { db "SELECT $1 FROM members WHERE address='$2'"; }
+
+# 1. What Bob has: settings, a language, a tag, an answer to an event, a
+#    vote, the first onboarding step, a delivery disabled by bounces.
+kith member set team bob@example.org digest_format=plain >/dev/null
+kith member set team bob@example.org thanks=off >/dev/null
+kith member set team bob@example.org language=cs >/dev/null
+kith member tag team bob@example.org hikes >/dev/null
+ev=$(kith event create team --title Picnic --start "$(after 10d | cut -c1-16)" \
+	--duration 2h --tz UTC --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+poll=$(kith poll create team --question 'When?' --option Saturday --option Sunday \
+	--json | $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+kith deliver >/dev/null 2>&1
+signed bob@example.org "rsvp yes $ev"
+signed bob@example.org "vote $poll 2"
+kith onboarding add team --after 1d --template first-discussion >/dev/null
+kith onboarding add team --after 1d --template first-meetup >/dev/null
+clock_add 25h
+kith cron >/dev/null 2>&1
+kith deliver >/dev/null 2>&1
+bob_id=$(col id bob@example.org)
+joined=$(col joined bob@example.org)
+assert_ok '[ "$(db "SELECT count(*) FROM rsvps WHERE member_id=$bob_id")" = 1 ] && [ "$(db "SELECT address FROM poll_votes WHERE member_id=$bob_id")" = bob@example.org ] && [ "$(db "SELECT count(*) FROM onboarding WHERE address='"'"'bob@example.org'"'"'")" = 1 ]' "Bob has answered the event, voted and had the first onboarding step"
+db "UPDATE members SET disabled=$(epoch) WHERE id=$bob_id"
+
+# 2. The organiser moves him.
+out=$(kith member set team bob@example.org address=' Bob@New.Example.org ' 2>/dev/null); rc=$?
+assert_ok '[ $rc = 0 ] && [ "$out" = "team@example.org: bob@example.org moved to bob@new.example.org" ]' "kith member set ... address=NEW moves the member ($rc: $out)"
+assert_ok 'not_member bob@example.org && [ "$(col id bob@new.example.org)" = "$bob_id" ]' "the same member, now at bob@new.example.org"
+assert_ok '[ "$(col "digest_format || thanks || lang || joined || disabled" bob@new.example.org)" = "plain0cs${joined}0" ]' "settings, language and join date are his still; delivery is on again"
+assert_ok '[ "$(kith member ls team --tag hikes | cut -d" " -f1)" = bob@new.example.org ]' "the tag followed"
+assert_ok '[ "$(db "SELECT address FROM event_invites WHERE member_id=$bob_id")" = bob@new.example.org ] && [ "$(db "SELECT count(*) FROM rsvps WHERE member_id=$bob_id")" = 1 ]' "the invitation and the answer followed"
+assert_ok '[ "$(db "SELECT address FROM poll_votes WHERE member_id=$bob_id")" = bob@new.example.org ] && [ "$(db "SELECT count(*) FROM poll_log WHERE address='"'"'bob@example.org'"'"'")" = 0 ]' "the vote followed, its log too"
+assert_ok '[ "$(db "SELECT address || '"'"' '"'"' || event || '"'"' '"'"' || at FROM member_log WHERE address LIKE '"'"'bob@%'"'"'")" = "bob@new.example.org joined $joined" ]' "the history: one join, under the new address, on the day he joined"
+kith deliver >/dev/null 2>&1
+m=$(last bob@example.org)
+assert_ok '$MT header "$m" Subject | grep -q "se přesunulo na bob@new.example.org" && $MT body "$m" | grep -q "rozhodnutím správců"' "the old address is told, in his language, that the owners moved it"
+# the next onboarding step goes to the new address, the first not again
+clock_add 25h
+kith cron >/dev/null 2>&1
+kith deliver >/dev/null 2>&1
+assert_ok '[ "$(db "SELECT count(*) FROM onboarding WHERE address='"'"'bob@new.example.org'"'"'")" = 2 ] && [ "$(count bob@new.example.org)" = 1 ]' "onboarding goes on at the new address: the second step, not the first again"
+before_old=$(count bob@example.org)
+send alice@example.org team@example.org "After the move" "hello"
+assert_ok '[ "$(count bob@example.org)" = "$before_old" ] && $MT header "$(last bob@new.example.org)" Subject | grep -q "After the move"' "a post goes to the new address, not the old"
+
+# 3. What the organiser may not do.
+err=$(kith member set team bob@new.example.org address=carol@example.org 2>&1); rc=$?
+assert_ok '[ $rc = 65 ] && [ "$err" = "kith: not moved: '"'"'carol@example.org'"'"' is already a member of team@example.org" ] && is_member bob@new.example.org' "onto another member: exit 65, one line, nothing changes ($err)"
+err=$(kith member set team nobody@example.org address=x@example.org 2>&1); rc=$?
+assert_ok '[ $rc = 67 ] && printf "%s\n" "$err" | grep -q "is not a member"' "a member who is not there: exit 67"
+err=$(kith member set team bob@new.example.org address=not-an-address 2>&1); rc=$?
+assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "is not an address" && is_member bob@new.example.org' "not an address: exit 65"
+kith ban add team mallory@example.net >/dev/null
+err=$(kith member set team bob@new.example.org address=mallory@example.net 2>&1); rc=$?
+assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "is banned" && is_member bob@new.example.org' "a banned address: exit 65"
+
+# 4. By mail: Carol asks, confirms from her address, then from the new.
+carol_id=$(col id carol@example.org)
+send carol@example.org team-request@example.org "address" "set address Carol@New.Example.net"
+r=$(last carol@example.org)
+assert_ok '$MT body "$r" | grep -q "Once you confirm, a message goes to carol@new.example.net" && [ "$(count carol@new.example.net)" = 0 ] && is_member carol@example.org' "the request is answered with what happens next; nothing is sent to the new address yet"
+own=$(reply_to carol@example.org)
+# a forged From: the confirmation went to the real Carol only
+send eve@example.net team-request@example.org "address" "set address eve@example.net" "From: <carol@example.org>"
+assert_ok '[ "$(count eve@example.net)" = 0 ] && is_member carol@example.org' "a forged From moves nobody and sends nothing to the thief's address"
+send carol@example.org "$own" "Re: address" "yes"
+c=$(last carol@new.example.net)
+assert_ok '[ "$(count carol@new.example.net)" = 1 ] && $MT header "$c" Subject | grep -q "Please confirm: move your membership to this address" && $MT body "$c" | grep -q "carol@example.org"' "once Carol confirms, the new address is asked to confirm"
+assert_ok 'is_member carol@example.org && not_member carol@new.example.net' "nothing moved yet"
+tok=$(reply_to carol@new.example.net)
+assert_ok 'printf "%s\n" "$tok" | grep -q "^team-confirm+m\.[0-9]*-"' "its Reply-To is a team-confirm+m.* token ($tok)"
+send carol@new.example.net "$(forged "$tok")" "Re: confirm" "yes"
+assert_ok 'is_member carol@example.org' "a forged token moves nothing"
+send carol@new.example.net "$tok" "Re: confirm" "what is this?"
+assert_ok 'is_member carol@example.org && $MT body "$(last carol@new.example.net)" | grep -qi "yes"' "an unclear answer changes nothing and says how to answer"
+send carol@new.example.net "$tok" "Re: confirm" "yes"
+assert_ok 'not_member carol@example.org && [ "$(col id carol@new.example.net)" = "$carol_id" ]' "answered yes from the new address: Carol has moved"
+assert_ok '$MT body "$(last carol@new.example.net)" | grep -q "Done: the membership of carol@example.org is now at carol@new.example.net"' "the new address is told it is done"
+assert_ok '$MT body "$(last carol@example.org)" | grep -q "as was asked and then" && $MT header "$(last carol@example.org)" Subject | grep -q "moved to carol@new.example.net"' "the old address is told, in English"
+send carol@new.example.net "$tok" "Re: confirm" "yes"
+assert_ok '$MT body "$(last carol@new.example.net)" | grep -q "nothing waits for this confirmation" && [ "$(col id carol@new.example.net)" = "$carol_id" ]' "the same confirmation again: nothing waits for it, nothing changes"
+send carol@new.example.net team-request@example.org "address" "set address bob@new.example.org"
+assert_ok '$MT body "$(last carol@new.example.net)" | grep -q "bob@new.example.org" && [ "$(col id bob@new.example.org)" = "$bob_id" ]' "asking to move onto a member's address: told, nothing changes"
+before=$(count carol@new.example.net)
+send carol@new.example.net "$(reply_to carol@new.example.net)" "Re: address" "yes"
+assert_ok '$MT body "$(last carol@new.example.net)" | grep -q "bob@new.example.org is already a member" && [ "$(count bob@new.example.org)" -le 2 ]' "confirmed anyway: told the address is a member, nothing sent there"
+
+# 5. From the preference page: Dave's token, then the new address.
+send dave@example.org team-request@example.org "info" ""
+serve_at "$NOW"
+dave_id=$(col id dave@example.org)
+pycheck <<EOF
+from webtool import *
+body = text_of(mails_to("dave@example.org")[-1])
+p = re.search(r"https://lists\.example\.org/kith(/p/[0-9]+-0-[a-z2-7]{16})", body).group(1)
+r = get(p)
+check(r.status == 200 and 'name="action" value="move"' in r.text and 'type="email" name="address"' in r.text,
+      "the preference page has a form to move to another address")
+csrf = r.field("csrf")
+get(p + "?action=move&address=dave%40new.example.org&csrf=" + csrf)
+r = post_form(p, {"action": "move", "address": "dave@new.example.org", "csrf": "x-0-aaaaaaaaaaaaaaaa"})
+check(r.status == 403 and not mails_to("dave@new.example.org"), "a GET, or a POST with a forged CSRF token, sends nothing")
+r = post_form(p, {"action": "move", "address": "<script>alert(1)</script>", "csrf": csrf})
+check(r.status == 400 and "not an email address" in r.text and "<script>alert" not in r.text,
+      "not an address: 400, said, nothing of it echoed raw")
+r = post_form(p, {"action": "move", "address": "carol@new.example.net", "csrf": csrf})
+check(r.status == 400 and "cannot take this membership" in r.text and not mails_to("carol@new.example.net")[-1]["Subject"].startswith("Please confirm"),
+      "a member's address: 400, nothing sent there")
+r = post_form(p, {"action": "move", "address": "Dave@New.Example.org", "csrf": csrf})
+check(r.status == 200 and "A message was sent to dave@new.example.org" in r.text,
+      "a new address: 200, the page says where the confirmation went")
+check(is_member("dave@example.org") and one("SELECT count(*) FROM pending WHERE kind='move' AND address='dave@new.example.org'") == 1,
+      "nothing moves until it is answered")
+open("$T/dave_p", "w").write(p)
+EOF
+assert_ok 'kith member export-data dave@example.org --json | grep -q "dave@new.example.org"' "what is held about Dave's address includes the move he asked for"
+kith deliver >/dev/null 2>&1
+tok=$(reply_to dave@new.example.org)
+send dave@new.example.org "$tok" "Re: confirm" "no"
+assert_ok 'is_member dave@example.org && not_member dave@new.example.org && $MT body "$(last dave@new.example.org)" | grep -q "Cancelled"' "answered no from there: cancelled, nothing moved"
+pycheck <<EOF
+from webtool import *
+p = open("$T/dave_p").read()
+r = get(p)
+r = post_form(p, {"action": "move", "address": "dave@new.example.org", "csrf": r.field("csrf")})
+check(r.status == 200, "asked again")
+EOF
+kith deliver >/dev/null 2>&1
+send dave@new.example.org "$(reply_to dave@new.example.org)" "Re: confirm" "yes"
+assert_ok 'not_member dave@example.org && [ "$(col id dave@new.example.org)" = "$dave_id" ]' "answered yes: Dave has moved"
+pycheck <<EOF
+from webtool import *
+p = open("$T/dave_p").read()
+check(get(p).status in (403, 410), "the old address's preference link no longer works")
+EOF
+
+# 6. A confirmation answered after it expired moves nothing.
+send erin@example.org team-request@example.org "address" "set address erin@new.example.org"
+send erin@example.org "$(reply_to erin@example.org)" "Re: address" "yes"
+tok=$(reply_to erin@new.example.org)
+clock_add 8d
+send erin@new.example.org "$tok" "Re: confirm" "yes"
+assert_ok 'is_member erin@example.org && not_member erin@new.example.org' "answered eight days later: nothing moves"
+serve_stop
+finish
