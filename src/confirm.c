@@ -150,10 +150,13 @@ pending_confirm(const struct mail_ctx *c, const char *kind, char letter,
 
 	*confirm = NULL;
 	if (sent_today(c, address) >= CONFIRMS_PER_DAY) {
-		struct tvars *r = outcome_add(out, "confirm_limit");
+		struct tvars *r = out ? outcome_add(out, "confirm_limit") :
+		    NULL;
 
-		tv_int(r, "count", CONFIRMS_PER_DAY);
-		tv_str(r, "address", address);
+		if (r) {
+			tv_int(r, "count", CONFIRMS_PER_DAY);
+			tv_str(r, "address", address);
+		}
 		log_info("confirm: confirmation limit reached for '%s' on "
 		    "'%s'", address, c->l->address);
 		return KITH_PERM;
@@ -197,20 +200,48 @@ confirm_request(const struct mail_ctx *c, const char *address,
 	return st;
 }
 
+/* move_taken - to is a member already: it is told why nothing can
+ * move there (only its owner reads which lists it is on), within the
+ * day's count of what Kith sends an address on a stranger's word. */
+static int
+move_taken(const struct mail_ctx *c, const char *from, const char *to)
+{
+	struct template_var vars[] = {
+		{ "member.address", to }, { "move.from", from },
+	};
+	struct notice_opts o = { .to = to, .tmpl = "move-taken.txt",
+	    .vars = vars, .nvars = 2, .key = c->key };
+
+	if (sent_today(c, to) >= CONFIRMS_PER_DAY)
+		return KITH_OK;
+	if (db_exec(c->db, "INSERT INTO confirm_log(list_id, address, sent) "
+	    "VALUES (?, ?, ?)", "iti", c->l->id, to, now_utc()) != KITH_OK)
+		return KITH_TEMP;
+	return notice_queue(c->db, c->cfg, c->l, &o);
+}
+
 int
 confirm_move(const struct mail_ctx *c, const char *from, const char *to,
-    struct outcome *out)
+    int taken, struct outcome *out)
 {
 	char *confirm;
-	/* the request is the new address's to confirm: its row and token
-	 * are the new address's, the member's present address the command */
-	int st = pending_confirm(c, "move", 'm', to, from, out, &confirm);
+	int st;
 
-	if (st != KITH_OK)
-		return st;
-	st = mail_confirmation(c, to, "", from, confirm);
-	free(confirm);
-	if (st == KITH_OK)
+	if (taken)
+		st = move_taken(c, from, to);
+	else {
+		/* the request is the new address's to confirm: its row and
+		 * token are the new address's, the member's present address
+		 * the command */
+		st = pending_confirm(c, "move", 'm', to, from, NULL, &confirm);
+		if (st == KITH_OK) {
+			st = mail_confirmation(c, to, "", from, confirm);
+			free(confirm);
+		}
+	}
+	/* the same words whatever happened: the daily limit, a member's
+	 * address, a banned one (notice_queue sends it nothing) */
+	if (st != KITH_TEMP)
 		tv_str(outcome_add(out, "move_confirm_sent"), "address", to);
-	return st;
+	return st == KITH_TEMP ? KITH_TEMP : KITH_OK;
 }

@@ -294,15 +294,32 @@ int
 membership_move_request(const struct mail_ctx *c, const struct member *m,
     const char *to, struct outcome *out)
 {
-	char *addr = move_to(c, to, out);
-	int st;
+	char *addr = address_normalize(to);
+	struct member other;
+	int taken, st;
 
-	if (addr == NULL)
+	if (addr == NULL) {
+		tv_str(outcome_add(out, "not_address"), "text", to);
 		return KITH_PERM;
-	st = confirm_move(c, m->address, addr, out);
+	}
+	taken = member_find(c->db, c->l->id, addr, &other) == KITH_OK;
+	if (taken)
+		member_release(&other);
+	/* the asker is told the same whatever the address is: who is on
+	 * the list or banned is not theirs to learn */
+	if (!taken && (ban_matches(c->db, c->l->id, addr) ||
+	    privacy_banned(c->db, c->key, c->l->id, addr))) {
+		tv_str(outcome_add(out, "move_confirm_sent"), "address", addr);
+		log_info("membership: '%s' on '%s' asked to move to '%s' "
+		    "(banned: nothing sent)", m->address, c->l->address, addr);
+		free(addr);
+		return KITH_OK;
+	}
+	st = confirm_move(c, m->address, addr, taken, out);
 	if (st == KITH_OK)
-		log_info("membership: '%s' on '%s' asked to move to '%s': "
-		    "confirmation sent there", m->address, c->l->address, addr);
+		log_info("membership: '%s' on '%s' asked to move to '%s'%s",
+		    m->address, c->l->address, addr, taken ? " (a member "
+		    "already: told so there)" : "");
 	free(addr);
 	return st;
 }

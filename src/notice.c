@@ -610,6 +610,7 @@ const struct template_schema notice_schema[] = {
 	{ "welcome.txt", F(MEMBER), GENERATED },
 	{ "goodbye.txt", F(MEMBER), GENERATED },
 	{ "moved.txt", F(MEMBER, TF_STR("to"), TF_BOOL("by_owner")), GENERATED },
+	{ "move-taken.txt", F(MEMBER, TF_STR("move.from")), GENERATED },
 	{ "owner-join.txt", F(MEMBER), GENERATED },
 	{ "owner-leave.txt", F(MEMBER), GENERATED },
 	{ "owner-summary.txt", F(MEMBER, TF_STR("events"), TF_LIST("joins",

@@ -388,7 +388,6 @@ const struct template_schema web_schema[] = {
 	    TF_STR("id"), TF_STR("list.address")), 0 },
 	{ "web/prefs-baddate.html", NULL, 0 },
 	{ "web/prefs-move-bad.html", NULL, 0 },
-	{ "web/prefs-move-refused.html", F(TF_STR("address")), 0 },
 	{ "web/prefs-move-sent.html", F(TF_STR("address")), 0 },
 	{ "web/prefs-saved.html", NULL, 0 },
 	{ "web/prefs-topic.html", F(TF_STR("field"), TF_STR("checked"),

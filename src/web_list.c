@@ -11,7 +11,6 @@
 #include "kith/log.h"
 #include "kith/membership.h"
 #include "kith/rfc2047.h"
-#include "kith/throttle.h"
 #include "web_pages.h"
 
 #define NAME_MAX_BYTES 100
@@ -128,44 +127,6 @@ list_form(struct web *w, struct web_response *rs, int status,
 	free(policy);
 }
 
-/* "10/h" as a burst of 10 and one more every 6 minutes. */
-static void
-rate_spec(const char *spec, int64_t *interval_us, int64_t *burst)
-{
-	*burst = strtoll(spec, NULL, 10);
-	if (throttle_parse(spec, interval_us) < 0)
-		*interval_us = 0;
-}
-
-/*
- * join_limits - the join form's rate limits, kept in the database so
- * they hold across restarts: per client and per address asked for.
- * KITH_OK with *wait_us 0 when allowed; caller's transaction.
- */
-static int
-join_limits(struct web *w, const char *client, const char *address,
-    int64_t *wait_us)
-{
-	int64_t now = throttle_now_us(), interval, burst;
-	char *scope;
-	int st;
-
-	/* rows that have caught up allow a full burst: forget them */
-	if ((st = throttle_prune(w->db, "join-", now)) != KITH_OK)
-		return st;
-	rate_spec(w->cfg.http_join_rate, &interval, &burst);
-	scope = xasprintf("join-client:%s", client ? client : "");
-	st = throttle_allow(w->db, scope, interval, burst, now, wait_us);
-	free(scope);
-	if (st != KITH_OK || *wait_us > 0)
-		return st;
-	rate_spec(w->cfg.http_join_rate_address, &interval, &burst);
-	scope = xasprintf("join-address:%s", address);
-	st = throttle_allow(w->db, scope, interval, burst, now, wait_us);
-	free(scope);
-	return st;
-}
-
 /* The name as a command may carry it: one line, no control characters,
  * at most NAME_MAX_BYTES, cut on a character's start. */
 static char *
@@ -229,7 +190,7 @@ join(struct web *w, const struct web_request *rq, struct web_response *rs,
 	outcome_init(&out);
 	command = join_command(w, l, name);
 	if ((st = web_tx_begin(w)) == KITH_OK)
-		st = join_limits(w, rq->client, address, &wait);
+		st = web_mail_limits(w, rq->client, address, &wait);
 	if (st == KITH_OK && wait == 0)
 		st = confirm_request(&c, address, command, 1, NULL, &out);
 	/* KITH_PERM: the address's daily limit; it reads the same */

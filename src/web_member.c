@@ -387,38 +387,47 @@ prefs_apply(struct web *w, struct web_response *rs, struct web_target *t,
  * from there moves the membership.  The page says which.
  */
 static void
-prefs_move(struct web *w, struct web_response *rs, struct web_target *t,
-    const char *token, const char *root, const char *to)
+prefs_move(struct web *w, const struct web_request *rq,
+    struct web_response *rs, struct web_target *t, const char *token,
+    const char *root)
 {
+	const char *to = web_field_get(rq->form, rq->nform, "address");
 	struct mail_ctx c = web_mail_ctx(w, &t->l);
 	char *addr = to ? address_normalize(to) : NULL, *note;
 	struct outcome out;
 	struct web_var v[1];
-	const char *tmpl;
+	int64_t wait = 0;
 	int st;
 
-	if (web_tx_begin(w) != KITH_OK) {
-		web_unavailable(w, rs);
-		free(addr);
-		return;
-	}
 	outcome_init(&out);
-	st = addr ? membership_move_request(&c, &t->m, addr, &out) : KITH_PERM;
-	if (web_tx_end(w, rs, st != KITH_TEMP) != KITH_OK || st == KITH_TEMP) {
+	if (addr == NULL || strlen(addr) > 254) {
+		note = web_render(w, t->l.local, "prefs-move-bad.html", NULL, 0);
+		prefs_form(w, rs, 400, t, token, root, note);
+		free(note);
+		goto done;
+	}
+	if ((st = web_tx_begin(w)) == KITH_OK)
+		st = web_mail_limits(w, rq->client, addr, &wait);
+	if (st == KITH_OK && wait == 0)
+		st = membership_move_request(&c, &t->m, addr, &out);
+	if (web_tx_end(w, rs, st == KITH_OK && wait == 0) != KITH_OK ||
+	    st != KITH_OK) {
 		web_unavailable(w, rs);
 		goto done;
 	}
-	tmpl = st == KITH_OK ? "prefs-move-sent.html" : addr == NULL ?
-	    "prefs-move-bad.html" : "prefs-move-refused.html";
-	v[0] = (struct web_var){ "address", addr ? addr : "", 0 };
-	note = web_render(w, t->l.local, tmpl, v, 1);
-	prefs_form(w, rs, st == KITH_OK ? 200 : 400, t, token, root, note);
-	free(note);
-	if (st == KITH_OK) {
-		rs->log = xasprintf("preferences: '%s' on '%s' asked to move to "
-		    "'%s'", t->m.address, t->l.address, addr);
-		rs->mail = 1;
+	if (wait > 0) {
+		web_fail(w, rs, 429, root, "ratelimit");
+		rs->retry_after = (int)((wait + 999999) / 1000000);
+		goto done;
 	}
+	/* the same page whatever the address is (confirm_move) */
+	v[0] = (struct web_var){ "address", addr, 0 };
+	note = web_render(w, t->l.local, "prefs-move-sent.html", v, 1);
+	prefs_form(w, rs, 200, t, token, root, note);
+	free(note);
+	rs->log = xasprintf("preferences: '%s' on '%s' asked to move to '%s'",
+	    t->m.address, t->l.address, addr);
+	rs->mail = 1;
 done:
 	outcome_release(&out);
 	free(addr);
@@ -455,8 +464,7 @@ web_prefs_page(struct web *w, const struct web_request *rq,
 		goto done;
 	}
 	if (action && !strcmp(action, "move")) {
-		prefs_move(w, rs, &t, token, root, web_field_get(rq->form,
-		    rq->nform, "address"));
+		prefs_move(w, rq, rs, &t, token, root);
 		goto done;
 	}
 	cmd = delivery_command(&t, web_field_get(rq->form, rq->nform,

@@ -15,6 +15,7 @@
 #include "kith/log.h"
 #include "kith/notice.h"
 #include "kith/template.h"
+#include "kith/throttle.h"
 #include "kith/timeutil.h"
 #include "kith/weblinks.h"
 #include "web_pages.h"
@@ -457,4 +458,37 @@ web_event_when(const char *tz, int64_t start, int64_t duration, char *buf,
 	local_time_strftime(tz, start + duration, "%H:%M", until, sizeof(until));
 	local_time_strftime(tz, start, "%Z", zone, sizeof(zone));
 	snprintf(buf, n, "%s - %s %s", from, until, zone);
+}
+
+/* "10/h" as a burst of 10 and one more every 6 minutes. */
+static void
+rate_spec(const char *spec, int64_t *interval_us, int64_t *burst)
+{
+	*burst = strtoll(spec, NULL, 10);
+	if (throttle_parse(spec, interval_us) < 0)
+		*interval_us = 0;
+}
+
+int
+web_mail_limits(struct web *w, const char *client, const char *address,
+    int64_t *wait_us)
+{
+	int64_t now = throttle_now_us(), interval, burst;
+	char *scope;
+	int st;
+
+	/* rows that have caught up allow a full burst: forget them */
+	if ((st = throttle_prune(w->db, "join-", now)) != KITH_OK)
+		return st;
+	rate_spec(w->cfg.http_join_rate, &interval, &burst);
+	scope = xasprintf("join-client:%s", client ? client : "");
+	st = throttle_allow(w->db, scope, interval, burst, now, wait_us);
+	free(scope);
+	if (st != KITH_OK || *wait_us > 0)
+		return st;
+	rate_spec(w->cfg.http_join_rate_address, &interval, &burst);
+	scope = xasprintf("join-address:%s", address);
+	st = throttle_allow(w->db, scope, interval, burst, now, wait_us);
+	free(scope);
+	return st;
 }

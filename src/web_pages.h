@@ -154,6 +154,16 @@ struct mail_ctx web_mail_ctx(struct web *w, const struct list *l);
 int web_tx_begin(struct web *w);
 int web_tx_end(struct web *w, struct web_response *rs, int ok);
 
+/*
+ * web_mail_limits - the limits on forms that mail an address someone
+ * typed (the join form, the preference page's move): [http] join_rate
+ * per client and join_rate_address per address, kept in the database so
+ * that they hold across restarts.  KITH_OK with *wait_us 0 when allowed,
+ * else the wait; in the caller's transaction.
+ */
+int web_mail_limits(struct web *w, const char *client, const char *address,
+    int64_t *wait_us);
+
 /* The page handlers. */
 void web_unsubscribe_page(struct web *w, const struct web_request *rq,
     struct web_response *rs, char *token, const char *list);

@@ -43,13 +43,14 @@ int64_t confirm_pending_add(const struct mail_ctx *c, const char *kind,
 /*
  * confirm_move - the member at from asked to move to to: to is sent a
  * confirmation (confirm.txt, "move"), which moves the membership when
- * answered from there (membership_confirm).  The caller checked that
- * from asked it and that to may join.  KITH_OK ("move_confirm_sent" in
- * out), KITH_PERM (the day's confirmations to to are spent, said in
- * out), KITH_TEMP.
+ * answered from there (membership_confirm); when taken (to is a member
+ * already) a note why it cannot (move-taken.txt) instead.  Within the
+ * day's limit of mail to to.  The caller checked that from asked it.
+ * The same "move_confirm_sent" line in out whatever was sent, so that
+ * the asker learns nothing of to; KITH_OK or KITH_TEMP.
  */
 int confirm_move(const struct mail_ctx *c, const char *from, const char *to,
-    struct outcome *out);
+    int taken, struct outcome *out);
 
 /*
  * confirm_request - a pending confirmation that, once answered, applies

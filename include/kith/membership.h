@@ -77,9 +77,11 @@ int membership_leave(const struct mail_ctx *c, const char *address,
 /*
  * membership_move_request - member m asks to move to another address
  * (their own request, already proven: confirmed by mail, or the
- * preference page's token): to, if it may be a member, is sent a
- * confirmation, and answering it from there moves the membership
- * (membership_move).  KITH_OK, KITH_PERM (why in out), KITH_TEMP.
+ * preference page's token): to is sent a confirmation, and answering it
+ * from there moves the membership (membership_move); a member's address
+ * is told why it cannot (confirm_move).  The asker is told the same
+ * whatever to is.  KITH_OK, KITH_PERM (not an address, in out),
+ * KITH_TEMP.
  */
 int membership_move_request(const struct mail_ctx *c, const struct member *m,
     const char *to, struct outcome *out);

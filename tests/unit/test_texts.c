@@ -388,6 +388,7 @@ static const struct {
 	    "this address" },
 	{ "moved.txt", "to=dora@example.org", "Your membership of Team moved "
 	    "to dora@example.org" },
+	{ "move-taken.txt", "", "Nothing moved to this address on Team" },
 	{ "banned.txt", "request=yes", "Your request to team@example.org" },
 	{ "banned.txt", "request=", "Your message to team@example.org was "
 	  "not posted" },
