@@ -81,6 +81,8 @@ assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "is banned" && is_memb
 
 # 4. By mail: Carol asks, confirms from her address, then from the new.
 carol_id=$(col id carol@example.org)
+send carol@example.org team-request@example.org "address" "set address"
+assert_ok '$MT body "$(last carol@example.org)" | grep -q "Not done: try .*'"'"'set address NEW'"'"'"' "'set address' with no address: the usage, which names it"
 send carol@example.org team-request@example.org "address" "set address Carol@New.Example.net"
 r=$(last carol@example.org)
 assert_ok '$MT body "$r" | grep -q "Once you confirm, a message goes to carol@new.example.net" && [ "$(count carol@new.example.net)" = 0 ] && is_member carol@example.org' "the request is answered with what happens next; nothing is sent to the new address yet"
