@@ -19,6 +19,13 @@ expire_held(const struct site_ctx *c, int64_t now)
 	return moderation_expire(c->cfg, c->db, c->key, now);
 }
 
+/* The moderators hear of posts that have waited a day or more. */
+static int
+remind_moderators(const struct site_ctx *c, int64_t now)
+{
+	return moderation_remind(c->cfg, c->db, c->key, now);
+}
+
 /* Pending confirmations expire, nomail periods end, owners get summaries. */
 static int
 expire_confirmations(const struct site_ctx *c, int64_t now)
@@ -38,6 +45,7 @@ static const struct {
 	int (*run)(const struct site_ctx *, int64_t);
 } core_jobs[] = {
 	{ "held posts", expire_held },
+	{ "moderator reminders", remind_moderators },
 	{ "confirmations", expire_confirmations },
 	{ "digests", send_digests },
 };

@@ -683,3 +683,120 @@ moderation_expire(const struct kith_config *cfg, struct db *db,
 	    now - 90 * 86400);
 	return rc > worst ? rc : worst;
 }
+
+/*
+ * A held post waits this long before its moderators hear of it again:
+ * the notice that came with it may be lost in a busy mailbox, and
+ * unseen the post expires (held_days) and its author is told no.
+ */
+#define REMIND_AFTER 86400
+
+/* held_waiting - the posts of c->l held before since, into tv's "posts"
+ * (each with its link for moderator mod_id at mod, with kith serve);
+ * how many, -1 on trouble. */
+static int
+held_waiting(const struct mail_ctx *c, int64_t mod_id, const char *mod,
+    int64_t since, struct tvars *tv)
+{
+	char *sql = xasprintf("%sWHERE list_id=? AND created<=? ORDER BY "
+	    "created, id", held_columns);
+	struct db_stmt *st = db_prepare(c->db, sql);
+	struct tvlist *posts = tv_list(tv, "posts");
+	int n = 0, web = 0, rc;
+
+	free(sql);
+	if (st == NULL)
+		return -1;
+	db_bind(st, "ii", c->l->id, since);
+	while ((rc = db_step(st)) == DB_ROW) {
+		struct tvars *p = tv_item(posts);
+		struct held h;
+		char *url;
+
+		held_from_row(st, &h);
+		url = weblink_moderate(c->cfg, c->key, c->l->address, h.id,
+		    mod_id, mod, h.expires);
+		tv_int(p, "id", h.id);
+		tv_str(p, "sender", h.sender);
+		tv_str(p, "subject", h.subject);
+		tv_str(p, "reason", h.reason);
+		reason_values(p, h.reason);
+		tv_time(p, "held", h.created, NULL);
+		tv_time(p, "expires", h.expires, NULL);
+		tv_str(p, "url", url ? url : "");
+		web |= url != NULL;
+		free(url);
+		held_release(&h);
+		n++;
+	}
+	db_finalize(st);
+	tv_int(tv, "count", n);
+	tv_bool(tv, "web", web);
+	return rc == DB_DONE ? n : -1;
+}
+
+struct remind {
+	const struct mail_ctx *c;
+	int64_t now;
+};
+
+/* remind_tx - each moderator of list x->c->l who was not reminded in the
+ * last day gets one reminder of the posts still waiting */
+static int
+remind_tx(struct db *db, void *ctx, char *err, size_t errlen)
+{
+	const struct remind *x = ctx;
+	const struct mail_ctx *c = x->c;
+	int64_t now = x->now;
+	struct db_stmt *mods = member_staff(db, c->l->id);
+	int st = KITH_OK;
+
+	(void)err, (void)errlen;
+	if (mods == NULL)
+		return KITH_TEMP;
+	while (st == KITH_OK && db_step(mods) == DB_ROW) {
+		char *mod = db_col_text(mods, 1);
+		struct tvars *tv = tv_new();
+		struct notice_opts o = { .to = mod, .tmpl = "held-reminder.txt",
+		    .tv = tv, .key = c->key };
+		int n = held_waiting(c, db_col_int64(mods, 0), mod,
+		    now - REMIND_AFTER, tv);
+
+		if (n < 0)
+			st = KITH_TEMP;
+		else if (n > 0 && notice_rate_ok(db, c->l->id, mod,
+		    "held-reminder")) {
+			st = notice_queue(db, c->cfg, c->l, &o);
+			log_info("moderation: '%s' reminded of %d held %s on "
+			    "'%s'", mod, n, n == 1 ? "post" : "posts",
+			    c->l->address);
+		}
+		tv_free(tv);
+		free(mod);
+	}
+	db_finalize(mods);
+	return st;
+}
+
+int
+moderation_remind(const struct kith_config *cfg, struct db *db,
+    const struct token_key *key, int64_t now)
+{
+	struct db_ids ids = { 0 };
+	int worst = db_ids_select(db, &ids, "SELECT DISTINCT list_id FROM held "
+	    "WHERE created<=? ORDER BY 1", "i", now - REMIND_AFTER);
+
+	for (size_t i = 0; worst != KITH_TEMP && i < ids.n; i++) {
+		struct list l;
+		struct mail_ctx c = { cfg, db, key, &l, NULL, NULL };
+		struct remind x = { &c, now };
+
+		if (list_find_id(db, ids.v[i], &l) != KITH_OK)
+			continue;
+		if (db_tx(db, remind_tx, &x, NULL, 0) == KITH_TEMP)
+			worst = KITH_TEMP;
+		list_release(&l);
+	}
+	db_ids_release(&ids);
+	return worst;
+}

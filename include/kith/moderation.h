@@ -73,6 +73,15 @@ int moderation_token_fits(const char *token, const struct held *h);
 int moderation_outcome(struct db *db, int64_t id, int64_t list_id,
     char **outcome, char **by, int64_t *at);
 
+/*
+ * moderation_remind - cron: each owner and moderator of a list with
+ * posts held for a day or more gets, at most once a day, one reminder
+ * of every post still waiting (held-reminder.txt, with each post's link
+ * where kith serve answers).  KITH_OK or KITH_TEMP.
+ */
+int moderation_remind(const struct kith_config *cfg, struct db *db,
+    const struct token_key *key, int64_t now);
+
 /* Cron: expire held posts past their time, telling the posters. */
 int moderation_expire(const struct kith_config *cfg, struct db *db,
     const struct token_key *key, int64_t now);

@@ -6,7 +6,7 @@
 . "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
 
 start_sink
-setup_list
+setup_list "web_base_url = https://lists.example.org/kith/"
 kith member add team mod@example.org --name "Mo" >/dev/null
 kith member role team mod@example.org moderator >/dev/null
 held() { db "SELECT count(*) FROM held"; }
@@ -92,6 +92,28 @@ assert_ok '[ "$(held)" = 1 ] && $MT body "$(last newbie@example.org)" | grep -q 
 kith mod approve "$(db "SELECT id FROM held")" >/dev/null
 send newbie@example.org team@example.org "My second post" "hello again"
 assert_ok '[ "$(held)" = 0 ] && kith archive ls team | grep -q "My second post"' "the second post goes straight out"
+
+# A post that waits a day: its moderators are reminded, once a day, until
+# someone decides (the notice that came with it may be lost in a mailbox).
+send wait@example.net team@example.org "Still waiting" "hi"
+wid=$(db "SELECT id FROM held WHERE sender='wait@example.net'")
+mods=$(count mod@example.org); owners=$(count alice@example.org)
+remind() { clock_add "$1"; kith cron >/dev/null 2>&1; kith deliver >/dev/null 2>&1; }
+remind 23h
+assert_ok '[ "$(count mod@example.org)" = "$mods" ]' "no reminder before the post has waited a day"
+remind 2h
+r=$(last mod@example.org)
+assert_ok '[ "$(count mod@example.org)" = $((mods + 1)) ] && $MT header "$r" Subject | grep -q "^Posts waiting for a moderator on Team: 1$"' "after a day, the moderator is reminded"
+assert_ok '$MT body "$r" | grep -q "^  $wid\. Still waiting$" && $MT body "$r" | grep -q "From wait@example.net, held on .*: not a member\.$" && $MT body "$r" | grep -q "it expires on"' "with the post, who sent it, why it waits and when it expires"
+assert_ok '[ "$(count alice@example.org)" = $((owners + 1)) ]' "the owner too"
+assert_ok '$MT body "$r" | grep -q "^      https://lists.example.org/kith/m/[^ ]*$" && $MT body "$r" | grep -q "or open its link"' "with kith serve, each post's own link to decide on the web"
+remind 1h
+assert_ok '[ "$(count mod@example.org)" = $((mods + 1)) ]' "at most once a day"
+remind 1d
+assert_ok '[ "$(count mod@example.org)" = $((mods + 2)) ]' "and again the next day while it waits"
+kith mod discard "$wid" >/dev/null
+remind 1d
+assert_ok '[ "$(count mod@example.org)" = $((mods + 2)) ]' "nothing once someone has decided"
 
 # Held posts expire from cron after held_days, with a notice.
 kith list set team held_days 2 >/dev/null
