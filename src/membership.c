@@ -380,6 +380,41 @@ membership_move(const struct mail_ctx *c, const struct member *m,
 	return st == KITH_OK ? KITH_OK : KITH_TEMP;
 }
 
+int
+membership_joins_lists(struct db *db, int64_t since, struct db_ids *ids)
+{
+	return db_ids_select(db, ids, "SELECT DISTINCT list_id FROM pending "
+	    "WHERE kind='approve' AND created<=? ORDER BY 1", "i", since);
+}
+
+int
+membership_joins_waiting(const struct mail_ctx *c, int64_t since,
+    struct tvars *tv)
+{
+	struct db_stmt *st = db_prepare(c->db, "SELECT address, commands, "
+	    "created, expires FROM pending WHERE list_id=? AND kind='approve' "
+	    "AND created<=? ORDER BY created, id");
+	struct tvlist *joins = tv_list(tv, "joins");
+	char lang[NOTICE_LANG_LEN];
+	int n = 0, rc;
+
+	if (st == NULL)
+		return -1;
+	db_bind(st, "ii", c->l->id, since);
+	while ((rc = db_step(st)) == DB_ROW) {
+		struct tvars *j = tv_item(joins);
+
+		tv_str(j, "address", db_col_str(st, 0));
+		/* the name, after the language the request asked for */
+		tv_str(j, "name", join_lang(c, db_col_str(st, 1), lang));
+		tv_time(j, "asked", db_col_int64(st, 2), NULL);
+		tv_time(j, "expires", db_col_int64(st, 3), NULL);
+		n++;
+	}
+	db_finalize(st);
+	return rc == DB_DONE ? n : -1;
+}
+
 /* A confirmed "subscribe": join, or wait for a moderator on approve lists. */
 static int
 apply_subscribe(const struct mail_ctx *c, const char *address,

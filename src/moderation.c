@@ -11,6 +11,7 @@
 #include "kith/i18n.h"
 #include "kith/log.h"
 #include "kith/members.h"
+#include "kith/membership.h"
 #include "kith/moderation.h"
 #include "kith/notice.h"
 #include "kith/post.h"
@@ -730,7 +731,6 @@ held_waiting(const struct mail_ctx *c, int64_t mod_id, const char *mod,
 		n++;
 	}
 	db_finalize(st);
-	tv_int(tv, "count", n);
 	tv_bool(tv, "web", web);
 	return rc == DB_DONE ? n : -1;
 }
@@ -760,15 +760,18 @@ remind_tx(struct db *db, void *ctx, char *err, size_t errlen)
 		struct notice_opts o = { .to = mod, .tmpl = "held-reminder.txt",
 		    .tv = tv, .key = c->key };
 		int n = held_waiting(c, db_col_int64(mods, 0), mod,
-		    now - REMIND_AFTER, tv);
+		    now - REMIND_AFTER, tv), joins = n < 0 ? -1 :
+		    membership_joins_waiting(c, now - REMIND_AFTER, tv);
 
+		n = joins < 0 ? -1 : n + joins;
+		tv_int(tv, "count", n);
 		if (n < 0)
 			st = KITH_TEMP;
 		else if (n > 0 && notice_rate_ok(db, c->l->id, mod,
 		    "held-reminder")) {
 			st = notice_queue(db, c->cfg, c->l, &o);
-			log_info("moderation: '%s' reminded of %d held %s on "
-			    "'%s'", mod, n, n == 1 ? "post" : "posts",
+			log_info("moderation: '%s' reminded of %d held "
+			    "posts and requests to join on '%s'", mod, n,
 			    c->l->address);
 		}
 		tv_free(tv);
@@ -786,12 +789,18 @@ moderation_remind(const struct kith_config *cfg, struct db *db,
 	int worst = db_ids_select(db, &ids, "SELECT DISTINCT list_id FROM held "
 	    "WHERE created<=? ORDER BY 1", "i", now - REMIND_AFTER);
 
+	if (worst == KITH_OK)
+		worst = membership_joins_lists(db, now - REMIND_AFTER, &ids);
 	for (size_t i = 0; worst != KITH_TEMP && i < ids.n; i++) {
 		struct list l;
 		struct mail_ctx c = { cfg, db, key, &l, NULL, NULL };
 		struct remind x = { &c, now };
+		size_t seen = 0;
 
-		if (list_find_id(db, ids.v[i], &l) != KITH_OK)
+		while (seen < i && ids.v[seen] != ids.v[i])
+			seen++;
+		/* a list with both waits once */
+		if (seen < i || list_find_id(db, ids.v[i], &l) != KITH_OK)
 			continue;
 		if (db_tx(db, remind_tx, &x, NULL, 0) == KITH_TEMP)
 			worst = KITH_TEMP;

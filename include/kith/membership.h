@@ -30,6 +30,7 @@
 #include "kith/util.h"
 
 struct db;
+struct db_ids;
 struct member;
 
 #define APPROVE_TTL (30 * 86400)	/* a request to join an approve list */
@@ -73,6 +74,17 @@ int membership_leave_member(const struct mail_ctx *c, const struct member *m,
     struct outcome *out);
 int membership_leave(const struct mail_ctx *c, const char *address,
     struct outcome *out);
+
+/*
+ * membership_joins_lists, membership_joins_waiting - requests to join an
+ * approve list that have waited for a moderator since since: the lists
+ * that have some (appended to ids; KITH_OK or KITH_TEMP), and those of
+ * c->l into tv's "joins" (address, name, asked, expires; how many, -1
+ * on trouble), for the moderators' reminder (moderation_remind).
+ */
+int membership_joins_lists(struct db *db, int64_t since, struct db_ids *ids);
+int membership_joins_waiting(const struct mail_ctx *c, int64_t since,
+    struct tvars *tv);
 
 /*
  * membership_move_request - member m asks to move to another address

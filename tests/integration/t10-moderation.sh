@@ -103,10 +103,10 @@ remind 23h
 assert_ok '[ "$(count mod@example.org)" = "$mods" ]' "no reminder before the post has waited a day"
 remind 2h
 r=$(last mod@example.org)
-assert_ok '[ "$(count mod@example.org)" = $((mods + 1)) ] && $MT header "$r" Subject | grep -q "^Posts waiting for a moderator on Team: 1$"' "after a day, the moderator is reminded"
+assert_ok '[ "$(count mod@example.org)" = $((mods + 1)) ] && $MT header "$r" Subject | grep -q "^Waiting for a moderator on Team: 1$"' "after a day, the moderator is reminded"
 assert_ok '$MT body "$r" | grep -q "^  $wid\. Still waiting$" && $MT body "$r" | grep -q "From wait@example.net, held on .*: not a member\.$" && $MT body "$r" | grep -q "it expires on"' "with the post, who sent it, why it waits and when it expires"
 assert_ok '[ "$(count alice@example.org)" = $((owners + 1)) ]' "the owner too"
-assert_ok '$MT body "$r" | grep -q "^      https://lists.example.org/kith/m/[^ ]*$" && $MT body "$r" | grep -q "or open its link"' "with kith serve, each post's own link to decide on the web"
+assert_ok '$MT body "$r" | grep -q "^      https://lists.example.org/kith/m/[^ ]*$" && $MT body "$r" | grep -q "or open a post.s link"' "with kith serve, each post's own link to decide on the web"
 remind 1h
 assert_ok '[ "$(count mod@example.org)" = $((mods + 1)) ]' "at most once a day"
 remind 1d
@@ -114,6 +114,17 @@ assert_ok '[ "$(count mod@example.org)" = $((mods + 2)) ]' "and again the next d
 kith mod discard "$wid" >/dev/null
 remind 1d
 assert_ok '[ "$(count mod@example.org)" = $((mods + 2)) ]' "nothing once someone has decided"
+# a request to join an approve list waits for a moderator too
+kith list set team subscribe approve >/dev/null
+send joiner@example.net team-subscribe@example.org "" "" "From: Jo Iner <joiner@example.net>"
+send joiner@example.net "$($MT header "$(last joiner@example.net)" Reply-To | tr -d '<>')" "Re: confirm" "yes"
+remind 25h
+r=$(last mod@example.org)
+assert_ok '[ "$(count mod@example.org)" = $((mods + 4)) ] && $MT body "$r" | grep -q "^  joiner@example.net (Jo Iner) asks to join, since "' "a request to join that has waited a day is in the reminder (after the moderators' first notice of it)"
+kith member accept team joiner@example.net >/dev/null
+remind 1d
+assert_ok '[ "$(count mod@example.org)" = $((mods + 4)) ]' "and not once it is accepted"
+kith list set team subscribe confirm >/dev/null
 
 # Held posts expire from cron after held_days, with a notice.
 kith list set team held_days 2 >/dev/null
