@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -23,6 +24,9 @@
 #include "kith/weblinks.h"
 
 #define PROBE_MS 3000	/* how long kith check waits for the web */
+/* kith cron runs every minute: this long without a run is a broken cron,
+ * not a slow one (a long run of a big digest, a busy minute) */
+#define CRON_LATE (15 * 60)
 
 /*
  * share_data_dir - a group-writable data directory is shared (util.h):
@@ -327,6 +331,64 @@ check_outbox(struct db *db)
 	free(last);
 }
 
+/*
+ * cron_last - when kith cron last ran: the time each run writes into its
+ * lock file; a lock with none (kith init made it, or an older Kith ran)
+ * its file time.  -1 when there is no lock.
+ */
+static int64_t
+cron_last(const struct kith_config *cfg)
+{
+	char *lock = xasprintf("%s/cron.lock", cfg->data_dir), line[32] = "";
+	FILE *f = fopen(lock, "r");
+	struct stat sb;
+	int64_t t = -1;
+
+	if (f && fgets(line, sizeof(line), f) && *line >= '0' && *line <= '9')
+		t = strtoll(line, NULL, 10);
+	else if (f && fstat(fileno(f), &sb) == 0)
+		t = (int64_t)sb.st_mtime;
+	if (f)
+		fclose(f);
+	free(lock);
+	return t;
+}
+
+/*
+ * check_cron - kith cron runs (cron_last).  Without it nothing that is
+ * due goes: no digest, no retry, no reminder, no expiry, and nothing
+ * else says so.
+ */
+static void
+check_cron(const struct kith_config *cfg, int lists)
+{
+	int64_t last = lists ? cron_last(cfg) : 0, ago;
+	char when[32];
+	struct tm tm;
+	time_t t = (time_t)last;
+
+	if (lists == 0)
+		return;
+	if (last < 0) {
+		cli_warn("warning: kith cron has never run here: digests, "
+		    "retries, reminders and expiries wait for it; run it every "
+		    "minute (contrib/kith.crontab or kith-cron.timer)");
+		return;
+	}
+	ago = now_utc() - (int64_t)t;
+	if (ago < CRON_LATE) {
+		printf("# cron: ran %lld min ago\n", (long long)(ago > 0 ?
+		    ago / 60 : 0));
+		return;
+	}
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+	cli_warn("warning: kith cron has not run since %s (%lld h %lld min "
+	    "ago): digests, retries, reminders and expiries wait for it; run "
+	    "it every minute (contrib/kith.crontab or kith-cron.timer)", when,
+	    (long long)(ago / 3600), (long long)(ago % 3600 / 60));
+}
+
 /* The database opens; on sqlite, every page of its file is whole. */
 static void
 check_database(struct cli *c)
@@ -364,13 +426,13 @@ cmd_check(struct cli *c, int argc, char **argv)
 	    "translated, or a {{value}} a translation\nleaves out, is a "
 	    "warning for the languages the site uses (lists' and\n"
 	    "members').  With web_base_url set, warn when nothing answers at\n"
-	    "WEB_BASE_URL/healthz (kith serve behind its proxy); warn when "
-	    "the\ntransport does not take mail now, and when copies have "
-	    "waited in the outbox\nfor an hour.  A damaged database (sqlite's "
-	    "quick_check\nof every page) is an error (exit 65).  With [dkim] "
-	    "domain set, "
-	    "its key\nmust be readable: kith deliver sends nothing unsigned "
-	    "(exit 78\notherwise).\n",
+	    "WEB_BASE_URL/healthz (kith serve behind its proxy).  Warn when "
+	    "the\ntransport does not take mail now, when copies have waited "
+	    "in the outbox\nfor an hour, and when kith cron has not run for "
+	    "15 minutes.  A damaged\ndatabase (sqlite's quick_check of every "
+	    "page) is an error (exit 65).\nWith [dkim] domain set, its key "
+	    "must be readable: kith deliver sends\nnothing unsigned (exit 78 "
+	    "otherwise).\n",
 	    argc, argv);
 	memset(&s, 0, sizeof(s));
 	s.c = c;
@@ -397,6 +459,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 	check_web(&c->cfg);
 	check_transport(&c->cfg);
 	check_outbox(c->db);
+	check_cron(&c->cfg, s.lists);
 	check_dkim(&c->cfg);
 	cli_close(c);
 	return 0;

@@ -115,4 +115,14 @@ got=$(sink_count)
 assert_ok '[ "$rc" = 0 ] && [ "$got" -lt 1000 ]' "receive returns at once ($((end - start)) hundredths of a second, $got of 1,000 delivered), without waiting for the fan-out"
 wait_sink 1000 30
 assert_ok '[ "$(sink_count)" = 1000 ]' "the detached delivery reached all 1,000 members by itself"
+
+# kith check says when kith cron last ran, and warns when it stopped (a
+# crontab lost in a migration: no digest, retry or reminder goes)
+kith cron >/dev/null 2>&1
+out=$(at "$(after 10m)" check 2>"$T/check.err")
+assert_ok 'printf "%s\n" "$out" | grep -q "^# cron: ran 10 min ago$" && ! grep -q "cron" "$T/check.err"' "kith check: cron ran 10 min ago, no warning"
+at "$(after 3h)" check >/dev/null 2>"$T/check.err"; rc=$?
+assert_ok '[ $rc = 0 ] && grep -q "^kith: warning: kith cron has not run since $(date -u -d "$NOW" "+%Y-%m-%d %H:%M") UTC (3 h 0 min ago): digests, retries, reminders and expiries wait for it" "$T/check.err"' "three hours later: a warning that says since when and what waits (exit $rc)"
+at "$(after 3h)" cron >/dev/null 2>&1
+assert_ok '! at "$(after 3h)" check 2>&1 | grep -q "warning: kith cron"' "and none once cron runs again"
 finish
