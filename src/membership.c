@@ -166,13 +166,19 @@ answer_in(const struct mail_ctx *c, const char *who, int moderator,
 	return reply_answer_words(text, &x, NULL, 0);
 }
 
-/* 1 when address may not be a member (a ban, or one its forgetting
- * kept), said in out. */
+/* 1 when address may not be a member: a ban, or one its forgetting kept */
+static int
+is_banned(const struct mail_ctx *c, const char *address)
+{
+	return ban_matches(c->db, c->l->id, address) ||
+	    privacy_banned(c->db, c->key, c->l->id, address);
+}
+
+/* The same, said in out. */
 static int
 banned(const struct mail_ctx *c, const char *address, struct outcome *out)
 {
-	if (!ban_matches(c->db, c->l->id, address) &&
-	    !privacy_banned(c->db, c->key, c->l->id, address))
+	if (!is_banned(c, address))
 		return 0;
 	tv_str(outcome_add(out, "banned"), "address", address);
 	return 1;
@@ -307,8 +313,7 @@ membership_move_request(const struct mail_ctx *c, const struct member *m,
 		member_release(&other);
 	/* the asker is told the same whatever the address is: who is on
 	 * the list or banned is not theirs to learn */
-	if (!taken && (ban_matches(c->db, c->l->id, addr) ||
-	    privacy_banned(c->db, c->key, c->l->id, addr))) {
+	if (!taken && is_banned(c, addr)) {
 		tv_str(outcome_add(out, "move_confirm_sent"), "address", addr);
 		log_info("membership: '%s' on '%s' asked to move to '%s' "
 		    "(banned: nothing sent)", m->address, c->l->address, addr);
