@@ -589,16 +589,44 @@ member_left(const struct mail_ctx *c, const struct member *m, int64_t now)
 	return status;
 }
 
-/* on_move (feature.h): the invitations name the address they went to,
- * and forgetting the member's address (privacy.c) looks them up by it */
+/*
+ * member_moved - on_move (feature.h): the invitations name the address
+ * they went to (forgetting an address looks them up by it, privacy.c),
+ * and the tokens of those the old address got name it, so that its
+ * calendar's answers are no longer the member's: each invitation to
+ * what is still to come goes again, to the new address.
+ */
 static int
 member_moved(const struct mail_ctx *c, const struct member *m,
-    const char *from)
+    const char *from, int64_t now)
 {
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int st = db_exec(c->db, "UPDATE event_invites SET address=?, sent=? "
+	    "WHERE member_id=?", "tii", m->address, now, m->id);
+
 	(void)from;
-	return db_exec(c->db, "UPDATE event_invites SET address=? WHERE "
-	    "member_id=?", "ti", m->address, m->id) == KITH_OK ? KITH_OK :
-	    KITH_TEMP;
+	if (st == KITH_OK)
+		st = event_upcoming_ids(c->db, c->l, now, &ids, &n);
+	for (size_t i = 0; st == KITH_OK && i < n; i++) {
+		char render[64];
+		int64_t msg_id;
+		int invited = (int)db_int(c->db, 0, &st, "SELECT count(*) FROM "
+		    "event_invites WHERE event_id=? AND member_id=?", "ii",
+		    ids[i], m->id);
+
+		if (st != KITH_OK || !invited)
+			continue;
+		snprintf(render, sizeof(render), "event:%lld:REQUEST",
+		    (long long)ids[i]);
+		st = event_queue_render(c->db, c->l, render, &msg_id);
+		if (st == KITH_OK)
+			st = db_exec(c->db, "INSERT INTO outbox(message_id, rcpt, "
+			    "member_id, updated) VALUES (?, ?, ?, ?)", "itii",
+			    msg_id, m->address, m->id, now);
+	}
+	free(ids);
+	return st == KITH_OK ? KITH_OK : KITH_TEMP;
 }
 
 /* Delivery: each copy of "event:..." (feature.h), one cache a run. */

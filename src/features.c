@@ -122,13 +122,13 @@ features_left(const struct mail_ctx *c, const struct member *m, int64_t now)
 
 int
 features_moved(const struct mail_ctx *c, const struct member *m,
-    const char *from)
+    const char *from, int64_t now)
 {
 	int st = KITH_OK;
 
 	for (const struct feature *const *f = features_table;
 	    *f && st == KITH_OK; f++)
 		if ((*f)->on_move)
-			st = (*f)->on_move(c, m, from);
+			st = (*f)->on_move(c, m, from, now);
 	return st;
 }

@@ -353,7 +353,7 @@ membership_move(const struct mail_ctx *c, const struct member *m,
 		return KITH_TEMP;
 	/* what the features keep by address follows; the old address's
 	 * bounces were not the new one's */
-	st = features_moved(c, &moved, m->address);
+	st = features_moved(c, &moved, m->address, now_utc());
 	if (st == KITH_OK)
 		st = bounce_enable_member(c->db, m->id);
 	/* the old address hears of it, in the member's language: a move

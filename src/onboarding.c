@@ -617,9 +617,12 @@ const size_t onboarding_nschema = sizeof(onboarding_schema) /
  * address had of a membership before (a former member's) goes */
 static int
 member_moved(const struct mail_ctx *c, const struct member *m,
-    const char *from)
+    const char *from, int64_t now)
 {
-	int st = db_exec(c->db, "DELETE FROM onboarding WHERE list_id=? AND "
+	int st;
+
+	(void)now;
+	st = db_exec(c->db, "DELETE FROM onboarding WHERE list_id=? AND "
 	    "address=?", "it", c->l->id, m->address);
 
 	if (st == KITH_OK)

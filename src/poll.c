@@ -1029,9 +1029,12 @@ const size_t poll_nschema = sizeof(poll_schema) / sizeof(poll_schema[0]);
  * address, which "my data" and forgetting (privacy.c) look them up by */
 static int
 member_moved(const struct mail_ctx *c, const struct member *m,
-    const char *from)
+    const char *from, int64_t now)
 {
-	int st = db_exec(c->db, "UPDATE poll_votes SET address=? WHERE "
+	int st;
+
+	(void)now;
+	st = db_exec(c->db, "UPDATE poll_votes SET address=? WHERE "
 	    "member_id=? AND poll_id IN (SELECT id FROM polls WHERE list_id=?)",
 	    "tii", m->address, m->id, c->l->id);
 

@@ -162,11 +162,14 @@ struct feature {
 	/*
 	 * on_move - m (its row already at its new address) was at from:
 	 * what the feature keeps under the address follows the member
-	 * (onboarding: the steps already sent).  In the caller's
-	 * transaction; KITH_OK or KITH_TEMP.  NULL: nothing keyed so.
+	 * (onboarding: the steps already sent), and what the old address
+	 * holds that answers for the member goes again to the new one
+	 * (events: the invitations, whose tokens name the address).  In
+	 * the caller's transaction; KITH_OK or KITH_TEMP.  NULL: nothing
+	 * keyed so.
 	 */
 	int (*on_move)(const struct mail_ctx *c, const struct member *m,
-	    const char *from);
+	    const char *from, int64_t now);
 
 	/*
 	 * texts - the templates the feature renders itself (its mails and
@@ -203,7 +206,7 @@ int features_left(const struct mail_ctx *c, const struct member *m,
     int64_t now);
 /* features_moved - every feature's on_move hook, until one fails. */
 int features_moved(const struct mail_ctx *c, const struct member *m,
-    const char *from);
+    const char *from, int64_t now);
 
 /*
  * features_renderer - the index in features_table of the feature whose
