@@ -1025,16 +1025,18 @@ const struct template_schema poll_schema[] = {
 };
 const size_t poll_nschema = sizeof(poll_schema) / sizeof(poll_schema[0]);
 
-/* on_move (feature.h): the member's votes and their log follow the
- * address, which "my data" and forgetting (privacy.c) look them up by */
+/*
+ * member_moved - on_move (feature.h): the member's votes and their log
+ * follow the address, which "my data" and forgetting (privacy.c) look
+ * them up by; an open poll the member has not voted in goes again to
+ * the new address, since the reply token of the old copy names the old.
+ */
 static int
 member_moved(const struct mail_ctx *c, const struct member *m,
     const char *from, int64_t now)
 {
-	int st;
-
-	(void)now;
-	st = db_exec(c->db, "UPDATE poll_votes SET address=? WHERE "
+	struct db_ids open = { 0 };
+	int st = db_exec(c->db, "UPDATE poll_votes SET address=? WHERE "
 	    "member_id=? AND poll_id IN (SELECT id FROM polls WHERE list_id=?)",
 	    "tii", m->address, m->id, c->l->id);
 
@@ -1042,6 +1044,25 @@ member_moved(const struct mail_ctx *c, const struct member *m,
 		st = db_exec(c->db, "UPDATE poll_log SET address=? WHERE "
 		    "address=? AND poll_id IN (SELECT id FROM polls WHERE "
 		    "list_id=?)", "tti", m->address, from, c->l->id);
+	if (st == KITH_OK)
+		st = db_ids_select(c->db, &open, "SELECT id FROM polls p WHERE "
+		    "list_id=? AND state='open' AND NOT EXISTS (SELECT 1 FROM "
+		    "poll_votes v WHERE v.poll_id=p.id AND v.member_id=?) ORDER "
+		    "BY id", "ii", c->l->id, m->id);
+	for (size_t i = 0; st == KITH_OK && i < open.n; i++) {
+		char render[32];
+		int64_t msg_id;
+
+		snprintf(render, sizeof(render), "poll:%lld",
+		    (long long)open.v[i]);
+		st = outbox_render_add(c->db, c->l->id, c->l->local,
+		    c->l->domain, "poll", render, &msg_id);
+		if (st == KITH_OK)
+			st = db_exec(c->db, "INSERT INTO outbox(message_id, rcpt, "
+			    "member_id, updated) VALUES (?, ?, ?, ?)", "itii",
+			    msg_id, m->address, m->id, now);
+	}
+	db_ids_release(&open);
 	return st == KITH_OK ? KITH_OK : KITH_TEMP;
 }
 

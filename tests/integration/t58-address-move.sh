@@ -120,6 +120,14 @@ assert_ok 'is_member carol@example.org && $MT body "$(last carol@new.example.net
 send carol@new.example.net "$tok" "Re: confirm" "yes"
 assert_ok 'not_member carol@example.org && [ "$(col id carol@new.example.net)" = "$carol_id" ]' "answered yes from the new address: Carol has moved"
 assert_ok '$MT body "$(last carol@new.example.net)" | grep -q "Done: the membership of carol@example.org is now at carol@new.example.net"' "the new address is told it is done"
+kith deliver >/dev/null 2>&1
+pycheck <<'EOF'
+from webtool import *
+subjects = lambda a: [str(m["Subject"]) for m in mails_to(a)]
+check(subjects("carol@new.example.net").count("Poll: When?") == 1,
+      "the open poll Carol has not voted in goes to her new address")
+check("Poll: When?" not in subjects("bob@new.example.org"), "Bob, who voted, is not asked again")
+EOF
 assert_ok '$MT body "$(last carol@example.org)" | grep -q "as was asked and then" && $MT header "$(last carol@example.org)" Subject | grep -q "moved to carol@new.example.net"' "the old address is told, in English"
 send carol@new.example.net "$tok" "Re: confirm" "yes"
 assert_ok '$MT body "$(last carol@new.example.net)" | grep -q "nothing waits for this confirmation" && [ "$(col id carol@new.example.net)" = "$carol_id" ]' "the same confirmation again: nothing waits for it, nothing changes"
