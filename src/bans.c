@@ -17,21 +17,60 @@
 static const char *const unlike[] = { "a@b.c", "zz9+tag@mail.example.org",
     "first.last@sub.example-mail.net", "q@x.io" };
 
+/* 0 a pattern that names some addresses, -1 none at all (not an
+ * address or pattern), 1 every address (see unlike). */
+static int
+pattern_kind(const char *pattern)
+{
+	if (*pattern == '\0' || strlen(pattern) > 254)
+		return -1;
+	for (const char *p = pattern; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == '/')
+			return -1;
+	for (size_t i = 0; i < sizeof(unlike) / sizeof(unlike[0]); i++)
+		if (fnmatch(pattern, unlike[i], FNM_CASEFOLD) != 0)
+			return 0;
+	return 1;
+}
+
 const char *
 ban_pattern_problem(const char *pattern)
 {
-	size_t i;
+	int k = pattern_kind(pattern);
 
-	if (*pattern == '\0' || strlen(pattern) > 254)
-		return "is not an address or pattern";
-	for (const char *p = pattern; *p; p++)
-		if ((unsigned char)*p <= ' ' || *p == '/')
-			return "is not an address or pattern";
-	for (i = 0; i < sizeof(unlike) / sizeof(unlike[0]); i++)
-		if (fnmatch(pattern, unlike[i], FNM_CASEFOLD) != 0)
-			return NULL;
-	return "would ban every address; name one, or a pattern like "
-	    "'*@spam.example'";
+	return k < 0 ? "is not an address or pattern" : k > 0 ? "would ban "
+	    "every address; name one, or a pattern like '*@spam.example'" :
+	    NULL;
+}
+
+int
+patterns_valid(const char *patterns)
+{
+	char *all = xstrdup(patterns), *save = NULL, *t;
+	int ok = 1;
+
+	for (t = strtok_r(all, ",", &save); t && ok; t = strtok_r(NULL, ",",
+	    &save)) {
+		t = str_trim(t);
+		ok = *t == '\0' || pattern_kind(t) == 0;
+	}
+	free(all);
+	return ok;
+}
+
+int
+patterns_match(const char *patterns, const char *address)
+{
+	char *all = xstrdup(patterns), *save = NULL, *t;
+	int hit = 0;
+
+	for (t = strtok_r(all, ",", &save); t && !hit; t = strtok_r(NULL, ",",
+	    &save)) {
+		t = str_trim(t);
+		hit = *t && fnmatch(t, address, FNM_CASEFOLD) == 0;
+	}
+	free(all);
+	return hit;
 }
 
 int

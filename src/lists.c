@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kith/address.h"
+#include "kith/bans.h"
 #include "kith/config.h"
 #include "kith/db.h"
 #include "kith/filter_rules.h"
@@ -21,7 +22,7 @@
 #include "kith/util.h"
 
 enum value_kind { V_ENUM, V_INT, V_TEXT, V_TZ, V_TIME, V_RATE, V_DURATION,
-	V_SPEC, V_LANG, V_URL, V_TAGS };	/* V_SPEC: checked by
+	V_SPEC, V_LANG, V_URL, V_TAGS, V_PATTERNS };	/* V_SPEC: checked by
 						 * filter_setting_valid() */
 
 struct list_setting_def {
@@ -37,6 +38,10 @@ static const struct list_setting_def list_settings[] = {
 	{ "posting", V_ENUM, "members|moderated|announce|anyone", "members",
 	  "who may post: members; every post held (moderated); only owners "
 	  "and moderators (announce); anyone" },
+	{ "accept_nonmembers", V_PATTERNS, NULL, "",
+	  "non-members whose posts go out as a member's would: addresses or "
+	  "patterns like *@venue.example, comma-separated (a treasurer's "
+	  "work address, a partner's newsletter); empty for none" },
 	{ "nonmember_action", V_ENUM, "hold|reject|discard", "hold",
 	  "a non-member's post to a members list: held for the moderators, "
 	  "refused with a notice, or dropped" },
@@ -475,6 +480,8 @@ value_allowed(const struct list_setting_def *d, const char *value)
 		if (d->kind == V_SPEC && !filter_setting_valid(d->key, value))
 			return 0;
 		return utf8_text_ok(value, 200, 0);
+	case V_PATTERNS:	/* addresses and patterns, as bans take them */
+		return utf8_text_ok(value, 2000, 0) && patterns_valid(value);
 	case V_TAGS:	/* what a member picks is a tag, for newsletters */
 		return utf8_text_ok(value, 200, 0) && tags_valid(value,
 		    atoi(d->allowed));
@@ -563,6 +570,9 @@ list_setting_set(struct db *db, int64_t list_id, const char *key,
 		    "or 1d12h; 0 for off" :
 		    d->kind == V_TAGS ? "at most 32 tags, comma-separated: "
 		    MEMBER_TAG_RULE " each" :
+		    d->kind == V_PATTERNS ? "addresses or patterns like "
+		    "*@venue.example, comma-separated; none that matches every "
+		    "address (that is posting anyone)" :
 		    "one line of UTF-8 text, at most 200 bytes");
 		return KITH_PERM;
 	}
@@ -599,7 +609,8 @@ list_settings_help(FILE *out)
 			    d->help, d->kind == V_ENUM ? d->allowed : d->kind ==
 			    V_TZ ? "time zone" : d->kind == V_TIME ? "HH:MM" :
 			    d->kind == V_LANG ? "language" : d->kind == V_URL ?
-			    "URL" : d->kind == V_TAGS ? "tags" : "text",
+			    "URL" : d->kind == V_TAGS ? "tags" : d->kind ==
+			    V_PATTERNS ? "addresses" : "text",
 			    d->def);
 	}
 }

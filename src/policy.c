@@ -97,14 +97,43 @@ is_moderator(const struct member *m)
 	return !strcmp(m->role, "owner") || !strcmp(m->role, "moderator");
 }
 
-/* What to do with a post from someone who is not a member. */
-static enum post_verdict
-nonmember_verdict(struct db *db, const struct list *l, const char **reason)
+/* 1 when the sender is one of the list's accept_nonmembers (by From,
+ * else by the envelope, as a member is found) */
+static int
+accepted_nonmember(struct db *db, const struct list *l,
+    const struct message *m, const char *envelope_from)
 {
-	char *action = list_setting(db, l->id, "nonmember_action");
-	enum post_verdict v = !strcmp(action, "reject") ? POST_NONMEMBER :
-	    !strcmp(action, "discard") ? POST_DISCARD : POST_HOLD;
+	char *accept = list_setting(db, l->id, "accept_nonmembers");
+	int hit = *accept && ((*m->from_addr && patterns_match(accept,
+	    m->from_addr)) || (envelope_from && *envelope_from &&
+	    patterns_match(accept, envelope_from)));
 
+	free(accept);
+	return hit;
+}
+
+/*
+ * What to do with a post from someone who is not a member: one the list
+ * accepts (accept_nonmembers) posts as a member would, held only where
+ * every post is; anyone else as nonmember_action says.
+ */
+static enum post_verdict
+nonmember_verdict(struct db *db, const struct list *l, const char *posting,
+    const struct message *m, const char *envelope_from, const char **reason)
+{
+	char *action;
+	enum post_verdict v;
+
+	if (accepted_nonmember(db, l, m, envelope_from)) {
+		if (!strcmp(posting, "moderated")) {
+			*reason = "the list is moderated";
+			return POST_HOLD;
+		}
+		return POST_ACCEPT;
+	}
+	action = list_setting(db, l->id, "nonmember_action");
+	v = !strcmp(action, "reject") ? POST_NONMEMBER :
+	    !strcmp(action, "discard") ? POST_DISCARD : POST_HOLD;
 	free(action);
 	*reason = "not a member";
 	return v;
@@ -175,7 +204,7 @@ policy_may_post(struct db *db, const struct list *l, const struct message *m,
 		*reason = "announce list: not an owner or moderator";
 		v = POST_NOT_ALLOWED;
 	} else
-		v = nonmember_verdict(db, l, reason);
+		v = nonmember_verdict(db, l, posting, m, envelope_from, reason);
 	free(posting);
 	return v;
 }

@@ -13,6 +13,14 @@ struct db;
 /* Why pattern cannot be a ban ("is not an address or pattern", "would ban
  * every address; ..."), or NULL when it can. */
 const char *ban_pattern_problem(const char *pattern);
+/*
+ * patterns_valid, patterns_match - a list setting of addresses and
+ * patterns as bans take them, comma-separated (accept_nonmembers): 1
+ * when each names some addresses and not every one; 1 when address
+ * matches one of them (case ignored).
+ */
+int patterns_valid(const char *patterns);
+int patterns_match(const char *patterns, const char *address);
 /* Ban pattern from now on: KITH_OK (added or already there), KITH_PERM for
  * a pattern ban_pattern_problem refuses, KITH_TEMP. */
 int ban_add(struct db *db, int64_t list_id, const char *pattern, int64_t now);

@@ -165,4 +165,25 @@ flush
 assert_ok '[ "$(deliveries_to alice@example.org)" = 1 ]' "team-owner@ mail reaches the owner"
 assert_ok '[ "$(deliveries_to stranger@example.net)" = 1 ]' "team-request@ answers once (a subscribe request: its confirmation)"
 assert_ok '[ "$(db "SELECT count(*) FROM bounces_in")" = 1 ]' "the bounce is kept for the bounce processor"
+# accept_nonmembers: a treasurer's work address, a venue's newsletter
+# post as a member would; anyone else is still refused
+kith list set team posting members >/dev/null
+err=$(kith list set team accept_nonmembers '*' 2>&1); rc=$?
+assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "none that matches every address"' "a pattern that matches every address is refused (exit $rc)"
+err=$(kith list set team accept_nonmembers 'treasurer@work.example, not an address' 2>&1); rc=$?
+assert_ok '[ $rc = 65 ]' "so is one with a space"
+kith list set team accept_nonmembers 'Treasurer@Work.example, *@venue.example' >/dev/null
+before=$(deliveries_to bob@example.org)
+mail "$T/a1" treasurer@work.example "Accounts" a1@x
+mail "$T/a2" news@venue.example "Venue news" a2@x
+mail "$T/a3" other@example.net "Not accepted" a3@x
+assert_ok '[ "$(post "$T/a1" team@example.org treasurer@work.example)" = 0 ] && [ "$(post "$T/a2" team@example.org bounce-123@mailer.example)" = 0 ] && [ "$(post "$T/a3" team@example.org other@example.net)" = 0 ]' "three non-members post: exit 0"
+flush
+assert_ok '[ "$(deliveries_to bob@example.org)" = $((before + 2)) ] && kith archive ls team | grep -q "Accounts" && kith archive ls team | grep -q "Venue news"' "the accepted ones go out to the members (by From, case ignored; a pattern)"
+assert_ok '! kith archive ls team | grep -q "Not accepted" && [ "$(deliveries_to other@example.net)" = 1 ]' "anyone else is refused as before"
+kith list set team posting moderated >/dev/null
+mail "$T/a4" treasurer@work.example "Held on a moderated list" a4@x
+post "$T/a4" team@example.org treasurer@work.example >/dev/null
+assert_ok '[ "$(db "SELECT count(*) FROM held WHERE subject='"'"'Held on a moderated list'"'"'")" = 1 ]' "on a moderated list it is held, as a member's post"
+kith list set team posting members >/dev/null
 finish
