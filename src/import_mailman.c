@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "kith/bans.h"
 #include "kith/import_mailman.h"
 #include "kith/util.h"
 
@@ -702,6 +703,78 @@ map3(struct map_ctx *c, const char *name, const char *v)
 	return 1;
 }
 
+/*
+ * mm2_pattern - one entry of Mailman 2's accept_these_nonmembers as a
+ * pattern Kith takes (bans.h): an address as it is; a regular expression
+ * ("^.*@venue\\.example$") whose only special signs are ^ $ . .* and \.
+ * as the shell pattern it means ("*@venue.example"); NULL for any other
+ * (an "@otherlist" reference, a class, an alternation).  Caller frees.
+ */
+static char *
+mm2_pattern(const char *entry)
+{
+	struct buf b;
+	const char *p = entry;
+
+	if (*p == '@' || *p == '\0')
+		return NULL;
+	if (*p != '^')	/* an address, to the letter */
+		return strpbrk(p, "*?[,") == NULL && patterns_valid(p) ?
+		    xstrdup(p) : NULL;
+	buf_init(&b);
+	for (p++; *p; p++) {
+		if (*p == '.' && p[1] == '*') {
+			buf_adds(&b, "*");
+			p++;
+		} else if (*p == '\\' && p[1] == '.') {
+			buf_adds(&b, ".");
+			p++;
+		} else if (*p == '.')
+			buf_adds(&b, "?");
+		else if (*p == '$' && p[1] == '\0')
+			break;
+		else if (strchr("^$[](){}|+?*\\,", *p)) {
+			buf_release(&b);
+			return NULL;
+		} else
+			buf_addf(&b, "%c", *p);
+	}
+	if (b.data == NULL || !patterns_valid(b.data)) {
+		buf_release(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
+/* Mailman 2's accept_these_nonmembers (one entry a line) as Kith's
+ * accept_nonmembers; each entry Kith cannot read is printed. */
+static void
+accept_list(struct map_ctx *c, const char *name, const char *v)
+{
+	char *copy = xstrdup(v), *save = NULL, *why;
+	struct buf all;
+
+	buf_init(&all);
+	for (char *e = strtok_r(copy, "\n", &save); e;
+	    e = strtok_r(NULL, "\n", &save)) {
+		char *pat = mm2_pattern(e);
+
+		if (pat)
+			buf_addf(&all, "%s%s", all.len ? ", " : "", pat);
+		else {
+			why = xasprintf("'%s' is no address or pattern Kith "
+			    "reads (shell patterns like *@venue.example)", e);
+			drop(c, name, why);
+			free(why);
+		}
+		free(pat);
+	}
+	if (all.len)
+		set(c, "accept_nonmembers", all.data, name);
+	buf_release(&all);
+	free(copy);
+}
+
 /* Mailman 2 config_list; 1 when name is one Kith maps or reads. */
 static int
 map2(struct map_ctx *c, const char *name, const char *v)
@@ -765,7 +838,9 @@ map2(struct map_ctx *c, const char *name, const char *v)
 	else if (!strcmp(name, "max_days_to_hold")) {
 		if (n > 0)
 			set(c, "held_days", v, name);
-	} else
+	} else if (!strcmp(name, "accept_these_nonmembers"))
+		accept_list(c, name, v);
+	else
 		return 0;
 	return 1;
 }

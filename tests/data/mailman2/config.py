@@ -98,6 +98,10 @@ ban_list = ['spammer@example.net', '^.*@spam\\.example$']
 #    3 = "Discard"
 generic_nonmember_action = 1
 
+# List of non-member addresses whose postings should be automatically
+# accepted.
+accept_these_nonmembers = ['treasurer@work.example', '^.*@venue\\.example$', '@otherlist', '^(ann|bob)@partner\\.org$']
+
 # Number of days to hold messages for moderator review.
 max_days_to_hold = 10
 
