@@ -52,7 +52,8 @@ mod_usage(FILE *out)
 {
 	fprintf(out, "usage: kith mod ls LIST [--json]\n"
 	    "       kith mod show ID\n"
-	    "       kith mod approve ID\n"
+	    "       kith mod approve ID [--always]   (--always: and accept its "
+	    "sender from now on)\n"
 	    "       kith mod reject ID [--reason TEXT]\n"
 	    "       kith mod discard ID\n\n"
 	    "Posts held for the moderators.  approve posts it, reject "
@@ -61,19 +62,24 @@ mod_usage(FILE *out)
 	    "'approve' list.\n");
 }
 
-/* kith mod approve|reject|discard ID [--reason TEXT] */
+/* kith mod approve ID [--always] | reject ID [--reason TEXT] | discard ID */
 static int
 mod_decide(struct cli *c, int argc, char **argv, enum mod_action action)
 {
 	const char *reason = NULL;
+	int always = 0;
 	const struct cli_opt opts[] = {
 		{ "reason", 'r', OPT_VALUE, &reason },
+		{ NULL, 0, 0, NULL }
+	}, approve_opts[] = {
+		{ "always", 'a', OPT_FLAG, &always },
 		{ NULL, 0, 0, NULL }
 	};
 	const struct cli_sub sub = { action == MOD_APPROVE ? "mod approve" :
 	    action == MOD_REJECT ? "mod reject" : "mod discard",
-	    action == MOD_REJECT ? "ID [--reason TEXT]" : "ID", 1, 1,
-	    action == MOD_REJECT ? opts : NULL };
+	    action == MOD_REJECT ? "ID [--reason TEXT]" : action == MOD_APPROVE ?
+	    "ID [--always]" : "ID", 1, 1, action == MOD_REJECT ? opts :
+	    action == MOD_APPROVE ? approve_opts : NULL };
 	struct held h;
 	struct list l;
 	struct token_key *key;
@@ -104,6 +110,14 @@ mod_decide(struct cli *c, int argc, char **argv, enum mod_action action)
 			    (long long)id);
 		free(addr);
 	}
+	/* accepted first: a sender the list cannot accept leaves the post
+	 * waiting, and the moderator is told why */
+	if (always && (st = moderation_accept_sender(c->db, &h, err,
+	    sizeof(err))) != KITH_OK) {
+		if (st == KITH_TEMP)
+			die(EX_TEMPFAIL_, "nothing changed: " DB_BUSY_TEXT);
+		die(EX_DATAERR_, "nothing changed: %s", err);
+	}
 	key = cli_key(c);
 	{
 		struct mail_ctx mc = { &c->cfg, c->db, key, &l, h.message_id,
@@ -120,6 +134,9 @@ mod_decide(struct cli *c, int argc, char **argv, enum mod_action action)
 	cli_printf("%s held post %lld (%s)\n", action == MOD_APPROVE ?
 	    "approved" : action == MOD_REJECT ? "rejected" : "discarded",
 	    (long long)id, h.subject);
+	if (always)
+		cli_printf("%s: %s posts as a member would from now on "
+		    "(accept_nonmembers)\n", l.address, h.sender);
 	token_key_free(key);
 	held_release(&h);
 	list_release(&l);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kith/bans.h"
 #include "kith/db.h"
 #include "kith/i18n.h"
 #include "kith/log.h"
@@ -808,4 +809,37 @@ moderation_remind(const struct kith_config *cfg, struct db *db,
 	}
 	db_ids_release(&ids);
 	return worst;
+}
+
+int
+moderation_accept_sender(struct db *db, const struct held *h, char *err,
+    size_t errlen)
+{
+	char *now_accepted = list_setting(db, h->list_id, "accept_nonmembers");
+	char *value = NULL;
+	struct member m;
+	int st = KITH_OK;
+
+	if (member_find(db, h->list_id, h->sender, &m) == KITH_OK) {
+		/* held for being moderated, or the list's posting rule */
+		member_release(&m);
+		snprintf(err, errlen, "%s is a member: see 'kith member moderate' "
+		    "and the list's posting setting", h->sender);
+		st = KITH_PERM;
+	} else if (!*h->sender || strpbrk(h->sender, "*?[,")) {
+		snprintf(err, errlen, "'%s' cannot be accepted by name",
+		    h->sender);
+		st = KITH_PERM;
+	} else if (!patterns_match(now_accepted, h->sender)) {
+		value = *now_accepted ? xasprintf("%s, %s", now_accepted,
+		    h->sender) : xstrdup(h->sender);
+		st = list_setting_set(db, h->list_id, "accept_nonmembers", value,
+		    err, errlen);
+		if (st == KITH_OK)
+			log_info("moderation: '%s' accepted from now on (held post "
+			    "%lld)", h->sender, (long long)h->id);
+	}
+	free(value);
+	free(now_accepted);
+	return st;
 }

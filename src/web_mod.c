@@ -76,10 +76,14 @@ show(struct web *w, struct web_response *rs, const struct web_target *t,
 			{ "id", id, 0 }, { "from", from, 0 },
 			{ "subject", h->subject, 0 }, { "reason", h->reason, 0 },
 			{ "text", shown, 0 }, { "csrf", csrf, 0 },
+			{ "sender", h->sender, 0 },
+			/* "approve always" for a stranger only (accept_nonmembers) */
+			{ "nonmember", strcmp(h->reason, "not a member") ? "" :
+			    "yes", 0 },
 		};
 
 		web_page(w, rs, 200, t->l.local, root, h->subject,
-		    web_render(w, t->l.local, "mod.html", v, 8));
+		    web_render(w, t->l.local, "mod.html", v, 10));
 	}
 	if (parsed)
 		message_release(&m);
@@ -88,14 +92,17 @@ show(struct web *w, struct web_response *rs, const struct web_target *t,
 	free(csrf);
 }
 
-/* The decision of a POST; -1 when it names none. */
+/* The decision of a POST; -1 when it names none.  *always: approve, and
+ * accept the sender from now on. */
 static int
-action_of(const char *a)
+action_of(const char *a, int *always)
 {
+	*always = a && !strcmp(a, "approve-always");
 	if (a == NULL)
 		return -1;
-	return !strcmp(a, "approve") ? MOD_APPROVE : !strcmp(a, "reject") ?
-	    MOD_REJECT : !strcmp(a, "discard") ? MOD_DISCARD : -1;
+	return !strcmp(a, "approve") || *always ? MOD_APPROVE :
+	    !strcmp(a, "reject") ? MOD_REJECT : !strcmp(a, "discard") ?
+	    MOD_DISCARD : -1;
 }
 
 /* Carry out the decision with moderation_decide, as a reply would. */
@@ -106,7 +113,8 @@ decide(struct web *w, const struct web_request *rq, struct web_response *rs,
 	static const char *const words[] = { "approved", "rejected",
 		"discarded" };
 	const char *reason_in = web_field_get(rq->form, rq->nform, "reason");
-	int action = action_of(web_field_get(rq->form, rq->nform, "action"));
+	int always, action = action_of(web_field_get(rq->form, rq->nform,
+	    "action"), &always);
 	struct mail_ctx c = web_mail_ctx(w, &t->l);
 	char *reason = xstrndup(reason_in ? reason_in : "",
 	    strnlen(reason_in ? reason_in : "", REASON_MAX));
@@ -120,6 +128,26 @@ decide(struct web *w, const struct web_request *rq, struct web_response *rs,
 		web_fail(w, rs, 400, root, "badrequest");
 		free(reason);
 		return;
+	}
+	if (always) {
+		struct held h;
+		char err[256];
+
+		/* accepted first, as kith mod approve --always: a sender the
+		 * list cannot accept (a member) leaves the post waiting */
+		st = moderation_get(w->db, t->thing, &h, NULL, NULL);
+		if (st == KITH_OK) {
+			st = moderation_accept_sender(w->db, &h, err, sizeof(err));
+			held_release(&h);
+		}
+		if (st != KITH_OK) {
+			if (st == KITH_TEMP)
+				web_unavailable(w, rs);
+			else
+				web_fail(w, rs, 400, root, "badrequest");
+			free(reason);
+			return;
+		}
 	}
 	st = moderation_decide(&c, t->thing, (enum mod_action)action,
 	    str_trim(reason), t->m.address, now_utc());
@@ -145,8 +173,9 @@ decide(struct web *w, const struct web_request *rq, struct web_response *rs,
 		    web_render(w, t->l.local, file, v, 1));
 		free(file);
 		rs->log = xasprintf("moderation: held post %lld on '%s' %s by "
-		    "'%s'", (long long)t->thing, t->l.address, words[action],
-		    t->m.address);
+		    "'%s'%s", (long long)t->thing, t->l.address, words[action],
+		    t->m.address, always ? ", its sender accepted from now on" :
+		    "");
 		rs->mail = 1;
 	}
 	free(reason);

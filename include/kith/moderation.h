@@ -48,6 +48,16 @@ int moderation_decide(const struct mail_ctx *c, int64_t id,
     enum mod_action action, const char *reason, const char *who,
     int64_t now);
 
+/*
+ * moderation_accept_sender - the non-member who sent held post h posts
+ * as a member from now on (added to the list's accept_nonmembers, its
+ * own transaction): "approve, and always accept this sender".  KITH_OK
+ * (added, or matched already); KITH_PERM with err when the sender is a
+ * member (held for another reason) or no plain address; KITH_TEMP.
+ */
+int moderation_accept_sender(struct db *db, const struct held *h, char *err,
+    size_t errlen);
+
 /* A moderator's reply to team-confirm+h.ID.MID-...: KITH_OK / PERM / TEMP. */
 int moderation_reply(const struct mail_ctx *c, const char *token,
     const char *sender, const struct message *reply);

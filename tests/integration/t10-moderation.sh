@@ -93,6 +93,23 @@ kith mod approve "$(db "SELECT id FROM held")" >/dev/null
 send newbie@example.org team@example.org "My second post" "hello again"
 assert_ok '[ "$(held)" = 0 ] && kith archive ls team | grep -q "My second post"' "the second post goes straight out"
 
+# kith mod approve --always: the post goes out and its sender is accepted
+# from now on (accept_nonmembers); a member's held post cannot be
+send partner@venue.example team@example.org "Venue news" "hi"
+pid=$(db "SELECT id FROM held WHERE sender='partner@venue.example'")
+out=$(kith mod approve "$pid" --always 2>/dev/null); rc=$?
+assert_ok '[ $rc = 0 ] && printf "%s\n" "$out" | grep -q "^team@example.org: partner@venue.example posts as a member would from now on" && kith archive ls team | grep -q "Venue news" && [ "$(kith list show team | sed -n "s/^accept_nonmembers *//p")" = partner@venue.example ]' "approve --always: posted, and the sender accepted from now on (exit $rc)"
+send partner@venue.example team@example.org "Venue news 2" "hi again"
+assert_ok 'kith archive ls team | grep -q "Venue news 2" && [ "$(db "SELECT count(*) FROM held WHERE sender='"'"'partner@venue.example'"'"'")" = 0 ]' "the partner's next post goes straight out"
+kith member moderate team bob@example.org on >/dev/null
+send bob@example.org team@example.org "Moderated Bob" "hi"
+bid=$(db "SELECT id FROM held WHERE sender='bob@example.org'")
+err=$(kith mod approve "$bid" --always 2>&1); rc=$?
+assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "bob@example.org is a member: see .kith member moderate." && [ "$(db "SELECT count(*) FROM held WHERE id=$bid")" = 1 ]' "--always for a member's post: exit 65, why, the post still waits"
+kith mod discard "$bid" >/dev/null
+kith member moderate team bob@example.org off >/dev/null
+kith list set team accept_nonmembers "" >/dev/null
+
 # A post that waits a day: its moderators are reminded, once a day, until
 # someone decides (the notice that came with it may be lost in a mailbox).
 send wait@example.net team@example.org "Still waiting" "hi"

@@ -452,8 +452,8 @@ r = get(u)
 check(r.status == 200 and secure_headers(r) and "Held post 1" in r.text, "GET shows the held post")
 check("&lt;script&gt;alert(1)&lt;/script&gt; &amp; hello" in r.text and "<script>" not in r.text,
       "its text HTML-escaped, no markup of the poster's gets through")
-check(r.text.count("<form") == 3 and all('value="%s"' % a in r.text for a in ("approve", "reject", "discard")),
-      "three forms: approve, reject (with a reason), discard")
+check(r.text.count("<form") == 4 and all('value="%s"' % a in r.text for a in ("approve", "approve-always", "reject", "discard")),
+      "four forms: approve, approve and accept the stranger from now on, reject (with a reason), discard")
 check(held(1) == 1, "GET changes nothing")
 check(post_form(u, {"action": "approve"}).status == 403 and held(1) == 1, "POST without the CSRF token: 403")
 r = post_form(u, {"csrf": r.field("csrf"), "action": "approve"})
@@ -502,7 +502,15 @@ import os
 exec(open(os.environ["T"] + "/mod.py").read())
 r = get(mod_link("moddy@example.org", 5))
 check(r.status == 403 and held(5) == 1, "a moderator no longer moderating: 403")
+u = mod_link("alice@example.org", 5)
+r = post_form(u, {"csrf": get(u).field("csrf"), "action": "approve-always"})
+check(r.status == 200 and held(5) == 0 and one("SELECT count(*) FROM posts WHERE subject='Held post 5'") == 1,
+      "approve, and accept the sender from now on: the post goes out")
+check(one("SELECT value FROM list_settings WHERE key='accept_nonmembers'") == "stranger5@example.net",
+      "and stranger5 is in the list's accept_nonmembers")
 EOF
+send stranger5@example.net team@example.org "Held post 6" "the same stranger again"
+assert_ok '[ "$(db "SELECT count(*) FROM held WHERE subject='"'"'Held post 6'"'"'")" = 0 ] && [ "$(db "SELECT count(*) FROM posts WHERE subject='"'"'Held post 6'"'"'")" = 1 ]' "the same stranger's next post goes straight out"
 
 # 6. kith check asks WEB_BASE_URL/healthz through TLS, as mail providers
 # would, and says whether kith serve itself answers.
