@@ -770,7 +770,11 @@ remind_tx(struct db *db, void *ctx, char *err, size_t errlen)
 			st = KITH_TEMP;
 		else if (n > 0 && notice_rate_ok(db, c->l->id, mod,
 		    "held-reminder")) {
-			st = notice_queue(db, c->cfg, c->l, &o);
+			/* a text that cannot be made is logged there; the
+			 * other moderators are still reminded */
+			if ((st = notice_queue(db, c->cfg, c->l, &o)) ==
+			    KITH_PERM)
+				st = KITH_OK;
 			log_info("moderation: '%s' reminded of %d held "
 			    "posts and requests to join on '%s'", mod, n,
 			    c->l->address);
