@@ -588,6 +588,7 @@ notice_rate_ok(struct db *db, int64_t list_id, const char *address,
 	TF_STR("words.off"), TF_STR("word.off"), \
 	TF_STR("words.nomail"), TF_STR("word.nomail"), \
 	TF_STR("words.language"), TF_STR("word.language"), \
+	TF_STR("words.address"), TF_STR("word.address"), \
 	TF_STR("words.rsvp"), TF_STR("word.rsvp"), \
 	TF_STR("words.yes"), TF_STR("word.yes"), \
 	TF_STR("words.no"), TF_STR("word.no"), \

@@ -83,7 +83,7 @@ translate(const struct i18n_lang *const *langs, const char *line, char *out,
 	static const char *const verbs_t[] = { "subscribe", "unsubscribe",
 	    "help", "set", "rsvp", NULL };
 	static const char *const set_t[] = { "digest", "nomail", "language",
-	    NULL };
+	    "address", NULL };
 	static const char *const digest_t[] = { "daily", "weekly", "off", NULL };
 	static const char *const rsvp_t[] = { "yes", "no", "maybe", NULL };
 	const char *p = line, *verb, *w;
@@ -385,7 +385,8 @@ struct reply {
 /* The commands help.txt shows in the reader's words (words.NAME). */
 static const char *const help_commands[] = {
 	"subscribe", "unsubscribe", "help", "set", "digest", "daily", "weekly",
-	"off", "nomail", "language", "rsvp", "yes", "no", "maybe", NULL
+	"off", "nomail", "language", "address", "rsvp", "yes", "no", "maybe",
+	NULL
 };
 
 /*

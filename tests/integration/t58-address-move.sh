@@ -96,6 +96,10 @@ kith ban add team mallory@example.net >/dev/null
 err=$(kith member set team bob@new.example.org address=mallory@example.net 2>&1); rc=$?
 assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "is banned" && is_member bob@new.example.org' "a banned address: exit 65"
 
+# in the member's own words: Bob's language is Czech
+send bob@new.example.org team-request@example.org "adresa" "nastavit adresu bob@third.example"
+assert_ok '$MT body "$(last bob@new.example.org)" | grep -q "Po vašem potvrzení odejde zpráva na bob@third.example"' "'nastavit adresu' is 'set address' for a Czech member, answered in Czech"
+
 # 4. By mail: Carol asks, confirms from her address, then from the new.
 carol_id=$(col id carol@example.org)
 send carol@example.org team-request@example.org "address" "set address"
