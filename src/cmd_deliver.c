@@ -76,18 +76,6 @@ cmd_deliver(struct cli *c, int argc, char **argv)
 	return r;
 }
 
-/* cron_mark - this run's time (epoch seconds, a line) as the lock's text */
-static int
-cron_mark(int fd)
-{
-	char line[32];
-	int n = snprintf(line, sizeof(line), "%lld\n", (long long)now_utc());
-
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, line, (size_t)n, 0) != n)
-		return -1;
-	return 0;
-}
-
 int
 cmd_cron(struct cli *c, int argc, char **argv)
 {
@@ -125,7 +113,7 @@ cmd_cron(struct cli *c, int argc, char **argv)
 	}
 	/* the lock holds when cron last ran, for kith check: Kith's clock
 	 * (which tests pin), not the file's time (which libfaketime shifts) */
-	if (cron_mark(fd) < 0)
+	if (cron_mark(fd, now_utc()) < 0)
 		log_warn("cron: cannot write this run's time into '%s': %s",
 		    lock, strerror(errno));
 	/* each job logs its own trouble; what is due is delivered anyway */

@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "kith/address.h"
+#include "kith/cron.h"
 #include "kith/db.h"
 #include "kith/dkim.h"
 #include "kith/outbox.h"
@@ -332,37 +333,14 @@ check_outbox(struct db *db)
 }
 
 /*
- * cron_last - when kith cron last ran: the time each run writes into its
- * lock file; a lock with none (kith init made it, or an older Kith ran)
- * its file time.  -1 when there is no lock.
- */
-static int64_t
-cron_last(const struct kith_config *cfg)
-{
-	char *lock = xasprintf("%s/cron.lock", cfg->data_dir), line[32] = "";
-	FILE *f = fopen(lock, "r");
-	struct stat sb;
-	int64_t t = -1;
-
-	if (f && fgets(line, sizeof(line), f) && *line >= '0' && *line <= '9')
-		t = strtoll(line, NULL, 10);
-	else if (f && fstat(fileno(f), &sb) == 0)
-		t = (int64_t)sb.st_mtime;
-	if (f)
-		fclose(f);
-	free(lock);
-	return t;
-}
-
-/*
- * check_cron - kith cron runs (cron_last).  Without it nothing that is
+ * check_cron - kith cron runs (cron_last_run).  Without it nothing that is
  * due goes: no digest, no retry, no reminder, no expiry, and nothing
  * else says so.
  */
 static void
 check_cron(const struct kith_config *cfg, int lists)
 {
-	int64_t last = lists ? cron_last(cfg) : 0, ago;
+	int64_t last = lists ? cron_last_run(cfg) : 0, ago;
 	char when[32];
 	struct tm tm;
 	time_t t = (time_t)last;

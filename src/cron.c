@@ -1,7 +1,10 @@
 /* cron - the jobs of kith cron: the core's, then the feature table's. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "kith/cron.h"
 #include "kith/digest.h"
@@ -87,4 +90,33 @@ cron_run(const struct kith_config *cfg, struct db *db, int64_t now)
 			run_job((*f)->name, (*f)->cron, &c, now, &worst);
 	token_key_free(key);
 	return worst;
+}
+
+int
+cron_mark(int fd, int64_t now)
+{
+	char line[32];
+	int n = snprintf(line, sizeof(line), "%lld\n", (long long)now);
+
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, line, (size_t)n, 0) != n)
+		return -1;
+	return 0;
+}
+
+int64_t
+cron_last_run(const struct kith_config *cfg)
+{
+	char *lock = xasprintf("%s/cron.lock", cfg->data_dir), line[32] = "";
+	FILE *f = fopen(lock, "r");
+	struct stat sb;
+	int64_t t = -1;
+
+	if (f && fgets(line, sizeof(line), f) && *line >= '0' && *line <= '9')
+		t = strtoll(line, NULL, 10);
+	else if (f && fstat(fileno(f), &sb) == 0)
+		t = (int64_t)sb.st_mtime;
+	if (f)
+		fclose(f);
+	free(lock);
+	return t;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kith/cron.h"
 #include "kith/db.h"
 #include "kith/html.h"
 #include "kith/log.h"
@@ -246,6 +247,7 @@ web_metrics(struct web *w, struct web_response *rs)
 	int64_t held = db_int(w->db, 0, &s1, "SELECT count(*) FROM held", "");
 	int64_t quarantined = db_int(w->db, 0, &s2, "SELECT count(*) FROM "
 	    "quarantine", "");
+	int64_t last_cron = cron_last_run(&w->cfg);
 
 	buf_reset(&rs->body);
 	rs->content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -283,6 +285,12 @@ web_metrics(struct web *w, struct web_response *rs)
 	    "deferred.\n# TYPE kith_queue_depth gauge\nkith_queue_depth %lld\n",
 	    (long long)oc.sent, (long long)oc.failed, (long long)oc.deferred,
 	    (long long)(oc.pending + oc.sending + oc.deferred));
+	/* an alert on time() - this catches a cron that stopped */
+	buf_addf(&rs->body, "# HELP kith_cron_last_run_timestamp_seconds When "
+	    "kith cron last ran with this data directory (0: never).\n"
+	    "# TYPE kith_cron_last_run_timestamp_seconds gauge\n"
+	    "kith_cron_last_run_timestamp_seconds %lld\n",
+	    (long long)(last_cron > 0 ? last_cron : 0));
 }
 
 char *

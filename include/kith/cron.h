@@ -26,4 +26,15 @@ struct db;
  */
 int cron_run(const struct kith_config *cfg, struct db *db, int64_t now);
 
+/*
+ * cron_mark, cron_last_run - when kith cron last ran, kept in its lock
+ * file (DATA_DIR/cron.lock) as the time of Kith's clock (which tests pin;
+ * libfaketime shifts a file's own times): cron_mark writes now into the
+ * open lock fd (0, -1 with errno); cron_last_run reads it for kith check
+ * and /metrics, the file's time for a lock without one (kith init made
+ * it, or an older Kith ran), -1 when there is no lock.
+ */
+int cron_mark(int fd, int64_t now);
+int64_t cron_last_run(const struct kith_config *cfg);
+
 #endif

@@ -543,9 +543,10 @@ SSL_CERT_FILE="$T/web.pem" KITH_CONF="$T/check.conf" kith check > "$T/check.out"
 assert_ok 'grep -q "and kith serve does not answer on 127.0.0.1:$WEB_PORT.*start .kith serve." "$T/check.err"' "and with kith serve down too: start kith serve"
 
 # 7. The daemon: /healthz, /metrics, limits, a busy database.
+kith cron >/dev/null 2>&1
 pycheck <<'EOF'
 from webtool import *
-import socket, time
+import os, socket, time
 r = get("/healthz")
 check(r.status == 200 and r.text == "ok\n" and secure_headers(r), "/healthz answers ok")
 get("/no/such/page")
@@ -560,6 +561,9 @@ check(re.search(r'^kith_posts_received_total\{list="team@example.org"\} %d$' % p
       re.search(r"^kith_mails_deferred 0$", r.text, re.M) and
       re.search(r"^kith_queue_depth [0-9]+$", r.text, re.M),
       "it counts posts, mails sent (%d), failed, deferred and the queue" % sent)
+cron = open(os.environ["T"] + "/var/cron.lock").read().strip() or "0"
+check(re.search(r"^kith_cron_last_run_timestamp_seconds %s$" % cron, r.text, re.M) and int(cron) > 0,
+      "and when kith cron last ran (%s), for an alert on a cron that stopped" % cron)
 check(re.search(r'^kith_http_requests_total\{status="200"\} [1-9][0-9]*$', r.text, re.M) and
       re.search(r'^kith_http_requests_total\{status="404"\} 1$', r.text, re.M),
       "and the requests by status since it started")
