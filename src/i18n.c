@@ -35,7 +35,7 @@ static const char *const fmt_names[NFMT] = {
 static const char *const cmd_names[] = {
 	"subscribe", "unsubscribe", "help", "set", "digest", "daily",
 	"weekly", "off", "nomail", "language", "rsvp", "yes", "no", "maybe",
-	"approve", "reject", "discard", "address"
+	"approve", "reject", "discard", "address", "always"
 };
 #define NCMD (sizeof(cmd_names) / sizeof(cmd_names[0]))
 #define CMD_WORDS_MAX 32	/* words or phrases of one command */

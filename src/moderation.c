@@ -467,20 +467,32 @@ tell_unclear(const struct mail_ctx *c, const char *to, const struct held *h,
  * The decision a reply from moderator who states; -1 when it states
  * none.  Besides the words every reply understands, the moderator's
  * language's own (command.approve, reject, discard in its LANGUAGE).
+ * *always: "approve always" (command.always too), approve and accept
+ * the sender from now on.
  */
 static int
 reply_action(const struct mail_ctx *c, const char *who, const char *text,
-    char *reason, size_t reasonlen)
+    char *reason, size_t reasonlen, int *always)
 {
-	char code[NOTICE_LANG_LEN];
+	char code[NOTICE_LANG_LEN], *more;
 	const struct i18n_lang *lang;
 	struct reply_words x;
+	const char *own;
 
 	notice_lang(c->db, c->l, who, code);
 	lang = template_lang(c->cfg, code, NULL, 0);
 	x.yes = i18n_command_words(lang, "approve");
 	x.no = i18n_command_words(lang, "reject");
 	x.discard = i18n_command_words(lang, "discard");
+	own = i18n_command_words(lang, "always");
+	more = xasprintf("always%s%s", own ? ", " : "", own ? own : "");
+	*always = reply_yes_and(text, &x, more);
+	free(more);
+	if (*always) {
+		if (reasonlen)
+			reason[0] = '\0';
+		return MOD_APPROVE;
+	}
 	switch (reply_answer_words(text, &x, reason, reasonlen)) {
 	case REPLY_EMPTY:
 	case REPLY_YES:
@@ -555,7 +567,7 @@ moderation_reply(const struct mail_ctx *c, const char *token,
 	int64_t now = now_utc();
 	struct member mod;
 	struct held h, h2;
-	int ok = 0, late = 0, action, st;
+	int ok = 0, late = 0, action, always, st;
 
 	if (payload && sscanf(payload, "h.%lld.%lld", &id, &mod_id) == 2 &&
 	    member_find_id(c->db, c->l->id, mod_id, &mod) == KITH_OK) {
@@ -589,9 +601,18 @@ moderation_reply(const struct mail_ctx *c, const char *token,
 		return tell_too_late(c, sender, id);
 	}
 	if ((action = reply_action(c, sender, reply->text, reason,
-	    sizeof(reason))) < 0)
+	    sizeof(reason), &always)) < 0)
 		st = tell_unclear(c, sender, &h, reply->text);
-	else {
+	else if (always && (st = moderation_accept_sender(c->db, &h, reason,
+	    sizeof(reason))) != KITH_OK) {
+		/* a member's post: "always" cannot be done, and the reply
+		 * said no more than that; nothing changes */
+		if (st == KITH_PERM) {
+			log_info("moderation: '%s' on held post %lld: %s",
+			    sender, id, reason);
+			st = tell_unclear(c, sender, &h, reply->text);
+		}
+	} else {
 		st = moderation_decide(c, id, (enum mod_action)action, reason,
 		    sender, now);
 		/* decided by someone else a moment ago (else: logged) */

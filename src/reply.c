@@ -332,6 +332,29 @@ is_discard(const struct reply_words *x, const char *w)
 	return in_words(discard_words, w) || (x && in_extra(x->discard, w));
 }
 
+int
+reply_yes_and(const char *text, const struct reply_words *x,
+    const char *more)
+{
+	char *line = reply_line(text);
+	struct word w[16];
+	int n = split_words(line, w, 16), i = 0, yes = 0, also = 0;
+
+	while (i < n && in_words(courtesy_words, w[i].text))
+		i++;
+	if (i < n && n < 16 && is_yes(x, w[i].text)) {
+		yes = 1;
+		for (int k = i + 1; k < n && yes; k++)
+			if (in_extra(more, w[k].text))
+				also = 1;
+			else if (!is_yes(x, w[k].text) &&
+			    !in_words(courtesy_words, w[k].text))
+				yes = 0;
+	}
+	free(line);
+	return yes && also;
+}
+
 enum reply_answer
 reply_answer(const char *text, char *reason, size_t reasonlen)
 {

@@ -57,6 +57,13 @@ struct reply_words {
 };
 enum reply_answer reply_answer_words(const char *text,
     const struct reply_words *x, char *reason, size_t reasonlen);
+/*
+ * reply_yes_and - 1 when the person's first line is a yes (as x reads
+ * it) with one of more's words (comma-separated, as a LANGUAGE file's)
+ * and nothing else but courtesy: a moderator's "approve always".
+ */
+int reply_yes_and(const char *text, const struct reply_words *x,
+    const char *more);
 
 /*
  * reply_negates - 1 when line holds a word that turns a choice around or

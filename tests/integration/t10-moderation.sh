@@ -106,8 +106,18 @@ send bob@example.org team@example.org "Moderated Bob" "hi"
 bid=$(db "SELECT id FROM held WHERE sender='bob@example.org'")
 err=$(kith mod approve "$bid" --always 2>&1); rc=$?
 assert_ok '[ $rc = 65 ] && printf "%s\n" "$err" | grep -q "bob@example.org is a member: see .kith member moderate." && [ "$(db "SELECT count(*) FROM held WHERE id=$bid")" = 1 ]' "--always for a member's post: exit 65, why, the post still waits"
+# the same by reply: "approve always" (a member's post: not understood,
+# nothing changes)
+tok=$($MT header "$(last mod@example.org)" Reply-To | tr -d '<>')
+send mod@example.org "$tok" "Re: Held" "Approve always."
+assert_ok '[ "$(db "SELECT count(*) FROM held WHERE id=$bid")" = 1 ] && $MT body "$(last mod@example.org)" | grep -q "Approve always"' "'approve always' for a member's post: not done, the moderator told the words"
 kith mod discard "$bid" >/dev/null
 kith member moderate team bob@example.org off >/dev/null
+send venue2@partner.example team@example.org "Partner news" "hi"
+m=$(last mod@example.org)
+assert_ok '$MT body "$m" | grep -q "^  approve always   post it, and accept this sender from now on"' "a non-member's held post: the notice offers 'approve always'"
+send mod@example.org "$($MT header "$m" Reply-To | tr -d '<>')" "Re: Held" "Approve always, thanks"
+assert_ok 'kith archive ls team | grep -q "Partner news" && kith list show team | grep -q "^accept_nonmembers .*venue2@partner.example"' "'approve always' by reply: posted, and the sender accepted from now on"
 kith list set team accept_nonmembers "" >/dev/null
 
 # A post that waits a day: its moderators are reminded, once a day, until

@@ -353,7 +353,8 @@ START_TEST(test_command_words_complete)
 	    "nb", "pl", "uk" };
 	static const char *const cmd[] = { "subscribe", "unsubscribe", "help",
 	    "set", "digest", "daily", "weekly", "off", "nomail", "language",
-	    "rsvp", "yes", "no", "maybe", "approve", "reject", "discard" };
+	    "rsvp", "yes", "no", "maybe", "approve", "reject", "discard",
+	    "address", "always" };
 
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
 		struct i18n_lang *l = load_lang(codes[i]);
@@ -412,6 +413,40 @@ START_TEST(test_moderator_words)
 	ck_assert_msg(reply_answer_words(mod_cases[_i].text, &x, NULL, 0) ==
 	    mod_cases[_i].want, "%s '%s'", mod_cases[_i].code,
 	    mod_cases[_i].text);
+	i18n_lang_free(l);
+}
+END_TEST
+
+/* "approve always", in English or the moderator's words; nothing else. */
+static const struct {
+	const char *code, *text;
+	int want;
+} always_cases[] = {
+	{ "cs", "approve always\n", 1 },
+	{ "cs", "Approve always, thanks!\n", 1 },
+	{ "cs", "schvaluji vždy\n", 1 },
+	{ "de", "freigeben, immer\n", 1 },
+	{ "ko", "승인 항상\n", 1 },
+	{ "uk", "схвалюю завжди\n", 1 },
+	{ "cs", "approve\n", 0 },
+	{ "cs", "always\n", 0 },
+	{ "cs", "always approve\n", 0 },
+	{ "cs", "approve always but not now\n", 0 },
+	{ "cs", "reject always\n", 0 },
+	{ "de", "immer freigeben? nein\n", 0 },
+};
+
+START_TEST(test_moderator_always)
+{
+	struct i18n_lang *l = load_lang(always_cases[_i].code);
+	struct reply_words x = { i18n_command_words(l, "approve"),
+	    i18n_command_words(l, "reject"), i18n_command_words(l, "discard") };
+	char *more = xasprintf("always, %s", i18n_command_words(l, "always"));
+
+	ck_assert_msg(reply_yes_and(always_cases[_i].text, &x, more) ==
+	    always_cases[_i].want, "%s '%s'", always_cases[_i].code,
+	    always_cases[_i].text);
+	free(more);
 	i18n_lang_free(l);
 }
 END_TEST
@@ -936,6 +971,8 @@ lang_suite(void)
 	tcase_add_loop_test(tc, test_command_words, 0,
 	    (int)(sizeof(words_cases) / sizeof(words_cases[0])));
 	tcase_add_test(tc, test_command_words_complete);
+	tcase_add_loop_test(tc, test_moderator_always, 0,
+	    sizeof(always_cases) / sizeof(always_cases[0]));
 	tcase_add_loop_test(tc, test_moderator_words, 0,
 	    (int)(sizeof(mod_cases) / sizeof(mod_cases[0])));
 	tcase_add_loop_test(tc, test_accept_language, 0,
