@@ -52,7 +52,7 @@ mod_usage(FILE *out)
 {
 	fprintf(out, "usage: kith mod ls LIST [--json]\n"
 	    "       kith mod show ID\n"
-	    "       kith mod approve ID [--always]   (--always: and accept its "
+	    "       kith mod approve ID [--always]   (always: and accept its "
 	    "sender from now on)\n"
 	    "       kith mod reject ID [--reason TEXT]\n"
 	    "       kith mod discard ID\n\n"
