@@ -272,26 +272,43 @@ membership_leave(const struct mail_ctx *c, const char *address,
 	return st;
 }
 
+enum move_target { MOVE_FREE, MOVE_TAKEN, MOVE_BANNED };
+
 /*
- * move_to - to, normalised, when it may take a membership: an address,
- * not a member already, not banned; else NULL, said in out.  Caller
- * frees.
+ * move_target - what to (normalised into *addr, caller frees) is for a
+ * membership moving there: free, a member's already, or banned; -1
+ * (said in out) when it is no address.
  */
+static int
+move_target(const struct mail_ctx *c, const char *to, char **addr,
+    struct outcome *out)
+{
+	struct member other;
+
+	if ((*addr = address_normalize(to)) == NULL) {
+		tv_str(outcome_add(out, "not_address"), "text", to);
+		return -1;
+	}
+	if (member_find(c->db, c->l->id, *addr, &other) == KITH_OK) {
+		member_release(&other);
+		return MOVE_TAKEN;
+	}
+	return is_banned(c, *addr) ? MOVE_BANNED : MOVE_FREE;
+}
+
+/* move_to - to, normalised, when it may take a membership now; else
+ * NULL, said in out.  Caller frees. */
 static char *
 move_to(const struct mail_ctx *c, const char *to, struct outcome *out)
 {
-	char *addr = address_normalize(to);
-	struct member other;
+	char *addr;
+	int t = move_target(c, to, &addr, out);
 
-	if (addr == NULL) {
-		tv_str(outcome_add(out, "not_address"), "text", to);
-		return NULL;
-	}
-	if (member_find(c->db, c->l->id, addr, &other) == KITH_OK) {
-		member_release(&other);
-		tv_str(outcome_add(out, "already_member"), "address", addr);
-	} else if (!banned(c, addr, out))
+	if (t == MOVE_FREE)
 		return addr;
+	if (t >= 0)
+		tv_str(outcome_add(out, t == MOVE_TAKEN ? "already_member" :
+		    "banned"), "address", addr);
 	free(addr);
 	return NULL;
 }
@@ -300,20 +317,14 @@ int
 membership_move_request(const struct mail_ctx *c, const struct member *m,
     const char *to, struct outcome *out)
 {
-	char *addr = address_normalize(to);
-	struct member other;
-	int taken, st;
+	char *addr;
+	int t = move_target(c, to, &addr, out), taken = t == MOVE_TAKEN, st;
 
-	if (addr == NULL) {
-		tv_str(outcome_add(out, "not_address"), "text", to);
+	if (t < 0)
 		return KITH_PERM;
-	}
-	taken = member_find(c->db, c->l->id, addr, &other) == KITH_OK;
-	if (taken)
-		member_release(&other);
 	/* the asker is told the same whatever the address is: who is on
 	 * the list or banned is not theirs to learn */
-	if (!taken && is_banned(c, addr)) {
+	if (t == MOVE_BANNED) {
 		tv_str(outcome_add(out, "move_confirm_sent"), "address", addr);
 		log_info("membership: '%s' on '%s' asked to move to '%s' "
 		    "(banned: nothing sent)", m->address, c->l->address, addr);
@@ -338,7 +349,8 @@ membership_move(const struct mail_ctx *c, const struct member *m,
 	    MEMBER_INVALID;
 	struct member moved;
 	struct tvars *tv;
-	struct notice_opts o;
+	struct notice_opts o = { .to = m->address, .tmpl = "moved.txt",
+	    .lang = lang, .key = c->key };
 	int st;
 
 	free(addr);
@@ -363,13 +375,8 @@ membership_move(const struct mail_ctx *c, const struct member *m,
 	tv_str(tv, "member.name", *m->name ? m->name : m->address);
 	tv_str(tv, "to", moved.address);
 	tv_bool(tv, "by_owner", by_owner);
-	memset(&o, 0, sizeof(o));
-	o.to = m->address;
-	o.tmpl = "moved.txt";
 	o.tv = tv;
 	notice_lang(c->db, c->l, moved.address, lang);
-	o.lang = lang;
-	o.key = c->key;
 	if (st == KITH_OK)
 		st = notice_queue(c->db, c->cfg, c->l, &o);
 	tv_free(tv);

@@ -105,10 +105,11 @@ action_of(const char *a, int *always)
 	    MOD_DISCARD : -1;
 }
 
-/* Carry out the decision with moderation_decide, as a reply would. */
+/* Carry out the decision on held post h with moderation_decide, as a
+ * reply would. */
 static void
 decide(struct web *w, const struct web_request *rq, struct web_response *rs,
-    const struct web_target *t, const char *root)
+    const struct web_target *t, const struct held *h, const char *root)
 {
 	static const char *const words[] = { "approved", "rejected",
 		"discarded" };
@@ -130,16 +131,11 @@ decide(struct web *w, const struct web_request *rq, struct web_response *rs,
 		return;
 	}
 	if (always) {
-		struct held h;
 		char err[256];
 
 		/* accepted first, as kith mod approve --always: a sender the
 		 * list cannot accept (a member) leaves the post waiting */
-		st = moderation_get(w->db, t->thing, &h, NULL, NULL);
-		if (st == KITH_OK) {
-			st = moderation_accept_sender(w->db, &h, err, sizeof(err));
-			held_release(&h);
-		}
+		st = moderation_accept_sender(w->db, h, err, sizeof(err));
 		if (st != KITH_OK) {
 			if (st == KITH_TEMP)
 				web_unavailable(w, rs);
@@ -154,13 +150,14 @@ decide(struct web *w, const struct web_request *rq, struct web_response *rs,
 	if (st == KITH_TEMP)
 		web_unavailable(w, rs);
 	else if (st != KITH_OK) {
-		struct held h;
+		struct held now;
 		char *raw = NULL;
 		size_t len = 0;
 
 		/* decided a moment ago by someone else, or kept (logged) */
-		if (moderation_get(w->db, t->thing, &h, &raw, &len) == KITH_OK) {
-			held_release(&h);
+		if (moderation_get(w->db, t->thing, &now, &raw, &len) ==
+		    KITH_OK) {
+			held_release(&now);
 			web_fail(w, rs, 500, root, "internal");
 		} else
 			decided(w, rs, 409, t, root);
@@ -216,7 +213,7 @@ web_moderate_page(struct web *w, const struct web_request *rq,
 	else if (!web_csrf_ok(w, rq, "m", token))
 		web_fail(w, rs, 403, root, "csrf");
 	else
-		decide(w, rq, rs, &t, root);
+		decide(w, rq, rs, &t, &h, root);
 done:
 	if (h.message_id)
 		held_release(&h);
