@@ -12,8 +12,17 @@
 #include "kith/log.h"
 #include "kith/membership.h"
 #include "kith/moderation.h"
+#include "kith/post.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
+
+/* What a burst over LMTP deferred (post.h), if no quiet moment came:
+ * the posts' words into the archive's index, their copies queued. */
+static int
+catch_up_posts(const struct site_ctx *c, int64_t now)
+{
+	return post_catch_up(c->db, now);
+}
 
 /* Held posts past their time go, and their posters are told. */
 static int
@@ -47,6 +56,7 @@ static const struct {
 	const char *name;
 	int (*run)(const struct site_ctx *, int64_t);
 } core_jobs[] = {
+	{ "posts stored under load", catch_up_posts },
 	{ "held posts", expire_held },
 	{ "moderator reminders", remind_moderators },
 	{ "confirmations", expire_confirmations },

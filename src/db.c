@@ -323,11 +323,17 @@ db_group_begin(struct db *db)
 int
 db_group_commit(struct db *db)
 {
+	int st;
+
 	group_db = NULL;
 	/* the transaction may be gone already (an I/O error, a full disk) */
-	if (!db_in_tx(db))
+	if (!db_in_tx(db)) {
+		db->defer = 0;
 		return KITH_TEMP;
-	if (db->ops->group_close(db) != KITH_OK) {
+	}
+	st = db->ops->group_close(db);
+	db->defer = 0;
+	if (st != KITH_OK) {
 		db_rollback(db);
 		return KITH_TEMP;
 	}
@@ -338,7 +344,27 @@ void
 db_group_rollback(struct db *db)
 {
 	group_db = NULL;
+	db->defer = 0;
 	db_rollback(db);
+}
+
+void
+db_group_defer(struct db *db)
+{
+	db->defer = 1;
+}
+
+int
+db_deferring(const struct db *db)
+{
+	return db->defer && db == group_db;
+}
+
+int
+db_index_queued(struct db *db)
+{
+	/* a group's close, outside any group: everything queued */
+	return db->defer ? KITH_PERM : db->ops->group_close(db);
 }
 
 int

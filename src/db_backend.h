@@ -34,6 +34,7 @@ struct db_cached_stmt {
 struct db {
 	const struct db_ops *ops;
 	int full;		/* a step or commit found the disk full */
+	int defer;		/* the group open defers (db_group_defer) */
 	unsigned long clock;
 	struct db_cached_stmt c[DB_CACHED_MAX];
 };
@@ -88,7 +89,7 @@ struct db_ops {
 	/* a group commit's first and last words (db_group_begin/commit):
 	 * kith_status */
 	int (*group_open)(struct db *db);
-	int (*group_close)(struct db *db);
+	int (*group_close)(struct db *db);	/* db->defer: leave them queued */
 
 	/* the queue's claim (db_claim_begin, db_claim_prepare): its steps
 	 * statements, NULL-terminated; its BEGIN (NULL: begin_write) */

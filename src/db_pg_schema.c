@@ -644,6 +644,12 @@ const char *const db_pg_migrations[] = {
 	"DROP INDEX member_log_address;"
 	"CREATE INDEX member_log_joins ON member_log(list_id, address, event,"
 	"  at) WHERE event='joined';",
+	/* 23: the copies to the members that a group under load deferred,
+	 * as sqlite's (db_sqlite.c) */
+	"CREATE TABLE outbox_fanout ("
+	"  message_id BIGINT PRIMARY KEY REFERENCES outbox_messages(id)"
+	"    ON DELETE CASCADE,"
+	"  list_id BIGINT NOT NULL);",
 };
 const int db_pg_nmigrations =
     (int)(sizeof(db_pg_migrations) / sizeof(db_pg_migrations[0]));

@@ -637,6 +637,20 @@ static const char *const migrations[] = {
 	"DROP INDEX IF EXISTS member_log_address;"
 	"CREATE INDEX IF NOT EXISTS member_log_joins ON member_log(list_id,"
 	"  address, event, at) WHERE event='joined';",
+	/*
+	 * 23: under load, LMTP's groups defer what a post's storing can
+	 * leave for later (db_group_defer): the archived posts' words stay
+	 * in posts_fts_queue after the commit (17), and the copies to the
+	 * members wait here, one row a post, until post_catch_up makes them
+	 * for many posts at once (the committer when it has nothing else to
+	 * do or has deferred 512, a delivery before it counts what is due,
+	 * kith cron).  A search may miss a post for that moment; a delivery
+	 * never misses its copies.
+	 */
+	"CREATE TABLE IF NOT EXISTS outbox_fanout ("
+	"  message_id INTEGER PRIMARY KEY REFERENCES outbox_messages(id)"
+	"    ON DELETE CASCADE,"
+	"  list_id INTEGER NOT NULL);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == DB_SCHEMA_VERSION,
@@ -1203,7 +1217,12 @@ lite_group_open(struct db *db)
 static int
 lite_group_close(struct db *db)
 {
-	int st = db_exec(db, "INSERT INTO posts_fts(rowid, subject, body) "
+	int st;
+
+	/* the queue stays (its marker goes): post_catch_up indexes it */
+	if (db->defer)
+		return db_exec(db, "DELETE FROM posts_fts_queue WHERE id=0", "");
+	st = db_exec(db, "INSERT INTO posts_fts(rowid, subject, body) "
 	    "SELECT p.id, p.subject, p.body FROM posts_fts_queue q JOIN posts "
 	    "p ON p.id=q.id WHERE q.id>0 AND p.archived ORDER BY p.id", "");
 

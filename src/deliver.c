@@ -21,6 +21,7 @@
 #include "kith/lists.h"
 #include "kith/notice.h"
 #include "kith/outbox.h"
+#include "kith/post.h"
 #include "kith/throttle.h"
 #include "kith/tokens.h"
 #include "kith/transport.h"
@@ -672,7 +673,11 @@ worker_main(struct worker *w, const struct kith_config *cfg, int commit,
 	return st;
 }
 
-/* How many rows are due now: decides whether more workers are worth it. */
+/*
+ * How many rows are due now: decides whether more workers are worth it.
+ * The copies of posts stored under load (post.h) are made first: they
+ * are due too.
+ */
 static int64_t
 due_rows(const struct kith_config *cfg)
 {
@@ -683,6 +688,8 @@ due_rows(const struct kith_config *cfg)
 
 	if (db_open(db_path, 0, cfg->busy_timeout_ms, DB_FAST, &db, err,
 	    sizeof(err)) == KITH_OK) {
+		if (outbox_fanout_waiting(db) == 1)
+			(void)post_catch_up(db, now_utc());
 		/* three counts, each through its own index (schema 20) */
 		n = db_int(db, 0, &st, "SELECT (SELECT count(*) FROM outbox "
 		    "WHERE state='pending' AND next_try<=?1) + (SELECT "

@@ -138,15 +138,6 @@ on_answer(void *arg, int err, struct ub_result *res)
 	a->res = res;
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * ask - one question to the network, waited for until [dns] timeout_ms.
  * 0 with *res (caller frees with ub_resolve_free), or -1 with why.

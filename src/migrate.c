@@ -28,6 +28,7 @@ static const struct migrate_table tables[] = {
 	{ "posts", "raw", 1 },
 	{ "outbox_messages", "data", 1 },
 	{ "outbox", "", 1 },
+	{ "outbox_fanout", "", 0 },
 	{ "quarantine", "raw", 1 },
 	{ "bounces_in", "raw", 1 },
 	{ "pending", "", 1 },

@@ -63,7 +63,17 @@ int
 outbox_fanout_members(struct db *db, int64_t msg_id, int64_t list_id,
     int64_t *count)
 {
-	int st = db_exec(db, "INSERT INTO outbox(message_id, rcpt, member_id, "
+	int st;
+
+	if (db_deferring(db)) {
+		st = db_exec(db, "INSERT INTO outbox_fanout(message_id, list_id) "
+		    "VALUES (?, ?)", "ii", msg_id, list_id);
+		*count = st == KITH_OK ? db_int(db, 0, &st, "SELECT count(*) "
+		    "FROM members WHERE list_id=? AND mode='each' AND "
+		    "disabled=0", "i", list_id) : 0;
+		return st;
+	}
+	st = db_exec(db, "INSERT INTO outbox(message_id, rcpt, member_id, "
 	    "updated) SELECT ?, address, id, ? FROM members WHERE list_id=? "
 	    "AND mode='each' AND disabled=0 ORDER BY id ON CONFLICT DO "
 	    "NOTHING", "iii", msg_id,
@@ -71,6 +81,40 @@ outbox_fanout_members(struct db *db, int64_t msg_id, int64_t list_id,
 
 	*count = st == KITH_OK ? db_changes(db) : 0;
 	return st;
+}
+
+int
+outbox_fanout_catch_up(struct db *db, int64_t now)
+{
+	struct db_ids ids = { 0 };
+	/* the messages by id, each removed as its rows are made: on
+	 * PostgreSQL another writer's message may come in meanwhile */
+	int st = db_ids_select(db, &ids, "SELECT message_id FROM outbox_fanout "
+	    "ORDER BY message_id", "");
+
+	for (size_t i = 0; i < ids.n && st == KITH_OK; i++) {
+		st = db_exec(db, "INSERT INTO outbox(message_id, rcpt, "
+		    "member_id, updated) SELECT f.message_id, m.address, m.id, "
+		    "? FROM outbox_fanout f JOIN members m ON m.list_id="
+		    "f.list_id WHERE f.message_id=? AND m.mode='each' AND "
+		    "m.disabled=0 ORDER BY m.id ON CONFLICT DO NOTHING", "ii",
+		    now, ids.v[i]);
+		if (st == KITH_OK)
+			st = db_exec(db, "DELETE FROM outbox_fanout WHERE "
+			    "message_id=?", "i", ids.v[i]);
+	}
+	db_ids_release(&ids);
+	return st;
+}
+
+int
+outbox_fanout_waiting(struct db *db)
+{
+	int st;
+	int64_t n = db_int(db, 0, &st, "SELECT EXISTS (SELECT 1 FROM "
+	    "outbox_fanout)", "");
+
+	return st == KITH_OK ? n != 0 : -1;
 }
 
 int

@@ -132,6 +132,23 @@ post_copy(struct db *db, const struct kith_config *cfg, const struct list *l,
 }
 
 int
+post_catch_up(struct db *db, int64_t now)
+{
+	int st = db_begin(db);
+
+	if (st != KITH_OK)
+		return KITH_TEMP;
+	if ((st = db_index_queued(db)) != KITH_OK ||
+	    (st = outbox_fanout_catch_up(db, now)) != KITH_OK) {
+		log_warn("database: catching up with the posts stored under "
+		    "load: %s", db_errmsg(db));
+		db_rollback(db);
+		return KITH_TEMP;
+	}
+	return db_commit(db) == KITH_OK ? KITH_OK : KITH_TEMP;
+}
+
+int
 post_accept(struct db *db, const struct kith_config *cfg, const struct list *l,
     const struct message *m, struct post_outcome *o)
 {

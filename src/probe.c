@@ -30,21 +30,12 @@ struct conn {
 	int64_t deadline;	/* monotonic milliseconds */
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait until fd is ready for events or the deadline passes; 0 or -1. */
 static int
 wait_fd(struct conn *c, short events)
 {
 	struct pollfd p = { c->fd, events, 0 };
-	int64_t left = c->deadline - now_ms();
+	int64_t left = c->deadline - mono_ms();
 
 	if (left <= 0)
 		return -1;
@@ -220,7 +211,7 @@ probe(const char *host, const char *port, const char *unix_path, int tls,
     const char *path, const char *expect, int timeout_ms, char *err,
     size_t errlen)
 {
-	struct conn c = { -1, NULL, NULL, now_ms() + timeout_ms };
+	struct conn c = { -1, NULL, NULL, mono_ms() + timeout_ms };
 	int r = -1;
 
 	if (dial(&c, host, port, unix_path, err, errlen) == 0 &&

@@ -847,6 +847,15 @@ random_hex(size_t n)
 }
 
 int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
 now_utc(void)
 {
 	/* Tests shift the clock with faketime(1), which intercepts time(2). */

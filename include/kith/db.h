@@ -51,7 +51,7 @@ struct db_stmt;		/* one prepared statement on a connection */
 #define DB_BLOB		4
 #define DB_NULL		5
 
-#define DB_SCHEMA_VERSION 22
+#define DB_SCHEMA_VERSION 23
 
 enum db_durability { DB_DURABLE, DB_FAST };
 
@@ -168,6 +168,24 @@ void db_ids_release(struct db_ids *ids);
 int db_group_begin(struct db *db);
 int db_group_commit(struct db *db);
 void db_group_rollback(struct db *db);
+
+/*
+ * db_group_defer - the group db_group_begin opens next is one of many
+ * under load: the work a post's storing can leave for later waits,
+ * queued in rows of its own (the words of the archive's index on
+ * sqlite; the copies to the members, outbox.h), until post_catch_up does
+ * it for many posts at once.  Until db_group_commit or
+ * db_group_rollback; db_deferring says so meanwhile.
+ */
+void db_group_defer(struct db *db);
+int db_deferring(const struct db *db);
+
+/*
+ * db_index_queued - index the archived posts a deferring group left
+ * queued (sqlite's FTS5 index; PostgreSQL's indexes take each post as it
+ * is stored: nothing waits), in the caller's transaction.
+ */
+int db_index_queued(struct db *db);
 
 /* Map a DB_* code (db_step's) to KITH_OK / KITH_TEMP / KITH_PERM. */
 int db_status(int rc);

@@ -28,9 +28,20 @@ struct db;
 int outbox_message_add(struct db *db, int64_t list_id, int64_t post_id,
     const char *kind, const char *bounce_local, const char *domain,
     const char *unsubscribe, const char *data, size_t len, int64_t *id);
-/* One row per member of list_id who gets each message; *count set. */
+/*
+ * One row per member of list_id who gets each message; *count set.  In a
+ * group that defers (db_group_defer), one row in outbox_fanout instead,
+ * for outbox_fanout_catch_up to make theirs.
+ */
 int outbox_fanout_members(struct db *db, int64_t msg_id, int64_t list_id,
     int64_t *count);
+/*
+ * outbox_fanout_catch_up - the rows deferred messages wait for, to the
+ * members who get each message now; in the caller's transaction.
+ */
+int outbox_fanout_catch_up(struct db *db, int64_t now);
+/* 1 when a deferred message waits for its rows (-1: the database's error) */
+int outbox_fanout_waiting(struct db *db);
 /*
  * outbox_fanout_mailable - one row per member of list_id who gets mail
  * at all (not no-mail, not disabled by bounces): newsletters, invitations,

@@ -22,8 +22,21 @@ struct post_outcome {
 	char error[256];
 };
 
-/* KITH_OK (see o->duplicate), KITH_TEMP or KITH_PERM with o->error. */
+/*
+ * KITH_OK (see o->duplicate), KITH_TEMP or KITH_PERM with o->error.  In a
+ * group that defers (db_group_defer), the post's words for the archive's
+ * index and its copies to the members wait for post_catch_up; the post
+ * itself, its copy to send and o->recipients are there as always.
+ */
 int post_accept(struct db *db, const struct kith_config *cfg,
     const struct list *l, const struct message *m, struct post_outcome *o);
+
+/*
+ * post_catch_up - what deferring groups left: the archived posts' words
+ * indexed, each post's copies to the members who get it now, in one
+ * transaction.  KITH_OK when nothing waits any more, else KITH_TEMP
+ * (the database busy: the next call does it).
+ */
+int post_catch_up(struct db *db, int64_t now);
 
 #endif

@@ -199,5 +199,7 @@ char *random_hex(size_t n);
 
 /* Seconds since the epoch. */
 int64_t now_utc(void);
+/* Milliseconds of the monotonic clock: for intervals, never dates. */
+int64_t mono_ms(void);
 
 #endif

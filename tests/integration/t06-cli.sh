@@ -12,9 +12,9 @@ assert_ok '[ "$(code kith init)" = 0 ] && [ "$(code kith init)" = 0 ]' "kith ini
 assert_ok '[ "$(stat -c %a "$T/var/secret")" = 600 ]' "the site secret is mode 0600"
 assert_ok '[ "$(stat -c %s "$T/var/secret")" = 32 ]' "the site secret holds 32 random bytes"
 if sqlite_only "the database file is in WAL mode"; then
-	assert_ok '[ "$(schema_version)" = 22 ]' "schema version 22"
+	assert_ok '[ "$(schema_version)" = 23 ]' "schema version 23"
 else
-	assert_ok '[ "$(schema_version)" = 22 ] && [ "$(db "PRAGMA journal_mode")" = wal ]' "schema version 22, WAL"
+	assert_ok '[ "$(schema_version)" = 23 ] && [ "$(db "PRAGMA journal_mode")" = wal ]' "schema version 23, WAL"
 fi
 
 for c in init check list member receive deliver cron queue archive quarantine mod ban; do

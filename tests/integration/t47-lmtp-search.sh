@@ -1,8 +1,11 @@
 #!/bin/sh
 # Posts taken over LMTP, many at once so that they share group commits
 # (whose word index is written once, at the group's end: schema 17), are
-# found by the archive search right after their 250, each of them, and
-# the queue of posts to index is empty between groups.
+# found by the archive search, each of them: right after its 250, or,
+# when its commit was one under load (schema 23: the words wait for a
+# quiet moment, at most a second), within two seconds; and the queue of
+# posts to index is empty once they are in.  (t59: one post at a time is
+# found right after its 250.)
 . "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
 
 SERVE_PID=
@@ -28,11 +31,11 @@ assert_ok '[ -n "$LMTP_PORT" ]' "kith serve takes LMTP"
 # own process and connection) for that word
 KITH=$(kith_exe)
 out=$(LMTP_PORT=$LMTP_PORT KITH=$KITH FAKETIME_LIB=$FAKETIME_LIB NOW=$NOW $PY - 2>&1 <<'PYEOF'
-import json, os, smtplib, subprocess, threading
+import json, os, smtplib, subprocess, threading, time
 port = int(os.environ["LMTP_PORT"])
 env = dict(os.environ, LD_PRELOAD=os.environ["FAKETIME_LIB"],
            FAKETIME="@" + os.environ["NOW"], FAKETIME_DONT_FAKE_MONOTONIC="1")
-missed, errors = [], []
+missed, late, errors = [], [], []
 def word(n, k):
     return "zq" + "".join("abcdefghij"[int(c)] for c in "%02d%d" % (n, k))
 def sender(n):
@@ -47,11 +50,19 @@ def sender(n):
             r = c.sendmail("bob@example.org", ["team@example.org"], msg.encode())
             if r:
                 errors.append(r)
-            p = subprocess.run([os.environ["KITH"], "archive", "search", "team", w, "--json"],
-                               env=env, capture_output=True, text=True)
-            hits = json.loads(p.stdout or "null") if p.returncode == 0 else None
-            if not hits or "s%d-%d@example.org" % (n, k) not in p.stdout:
-                missed.append((w, p.returncode, p.stdout[:200], p.stderr[:200]))
+            deadline = time.monotonic() + 2
+            for tries in range(1000):
+                p = subprocess.run([os.environ["KITH"], "archive", "search", "team", w, "--json"],
+                                   env=env, capture_output=True, text=True)
+                hits = json.loads(p.stdout or "null") if p.returncode == 0 else None
+                if hits and "s%d-%d@example.org" % (n, k) in p.stdout:
+                    if tries:
+                        late.append(w)
+                    break
+                if time.monotonic() > deadline:
+                    missed.append((w, p.returncode, p.stdout[:200], p.stderr[:200]))
+                    break
+                time.sleep(0.05)
         c.quit()
     except Exception as e:
         errors.append(repr(e))
@@ -60,10 +71,11 @@ for t in ts: t.start()
 for t in ts: t.join()
 print("ok" if not errors else "errors %r" % errors[:3])
 print("missed %d %r" % (len(missed), missed[:3]))
+print("late %d" % len(late))
 PYEOF
 )
 assert_ok 'printf "%s\n" "$out" | grep -qx ok' "48 posts over LMTP in 12 sessions at once: every one 250 ($out)"
-assert_ok 'printf "%s\n" "$out" | grep -qx "missed 0 \[\]"' "each found by the archive search right after its 250 ($out)"
+assert_ok 'printf "%s\n" "$out" | grep -qx "missed 0 \[\]"' "each found by the archive search within 2 s of its 250 ($(printf "%s\n" "$out" | grep late) of 48 not at once)"
 # sqlite's full-text index fills from a queue at each group commit;
 # PostgreSQL's is a generated column, filled by the INSERT itself
 if sqlite_only "the full-text queue (posts_fts_queue) is sqlite's"; then

@@ -25,13 +25,13 @@ write_conf "smtp://127.0.0.1:$SINK_PORT" "[storage]" "backend = postgresql" \
 out=$(kith init 2>&1)
 rc=$?
 assert_ok '[ $rc = 0 ]' "kith init exits 0 on PostgreSQL"
-assert_ok 'printf "%s\n" "$out" | grep -qx "database: *postgresql:$DSN (schema 22)"' "kith init names the database: $(printf '%s\n' "$out" | grep database)"
-assert_ok '[ "$(pq "SELECT version FROM kith_schema")" = 22 ]' "kith_schema holds version 22"
+assert_ok 'printf "%s\n" "$out" | grep -qx "database: *postgresql:$DSN (schema 23)"' "kith init names the database: $(printf '%s\n' "$out" | grep database)"
+assert_ok '[ "$(pq "SELECT version FROM kith_schema")" = 23 ]' "kith_schema holds version 23"
 assert_ok '[ ! -e "$T/var/kith.db" ]' "no sqlite file is made"
 assert_ok '[ "$(pq "SELECT count(*) FROM pg_tables WHERE schemaname='"'public'"' AND tablename IN ('"'lists'"', '"'members'"', '"'posts'"', '"'outbox'"', '"'outbox_messages'"', '"'held'"', '"'digests'"')")" = 7 ]' "the modules' tables are there"
 kith init >/dev/null 2>&1
-assert_ok '[ $? = 0 ] && [ "$(pq "SELECT count(*) || '"'/'"' || max(version) FROM kith_schema")" = 1/22 ]' "kith init again: exit 0, the schema as it was"
-assert_ok 'kith check 2>/dev/null | grep -qx "# database: ok (postgresql, schema 22)"' "kith check reports the backend and the schema"
+assert_ok '[ $? = 0 ] && [ "$(pq "SELECT count(*) || '"'/'"' || max(version) FROM kith_schema")" = 1/23 ]' "kith init again: exit 0, the schema as it was"
+assert_ok 'kith check 2>/dev/null | grep -qx "# database: ok (postgresql, schema 23)"' "kith check reports the backend and the schema"
 
 # The configuration's errors: one line, exit 78; a server that does not
 # answer: exit 75 and a line naming where, never the password.

@@ -73,7 +73,7 @@ for b in lite pg; do
 	kith list set team archive public >/dev/null
 done
 use pg
-assert_ok '[ "$(pq "SELECT version FROM kith_schema")" = 22 ]' "kith init on PostgreSQL makes schema 22"
+assert_ok '[ "$(pq "SELECT version FROM kith_schema")" = 23 ]' "kith init on PostgreSQL makes schema 23"
 
 mail alice@example.org "Picnic on Saturday" "Shall we meet by the pond?\nBring food for everyone.\n\n-- \nAlice" \
 	"From: Alice <alice@example.org>"

@@ -222,7 +222,7 @@ assert_ok '[ -n "$out" ]' "once it is gone, the copy goes in ($out)"
 # 4. The site on PostgreSQL.
 write_conf "smtp://127.0.0.1:$SINK_PORT" "$SITE_CONF" "[storage]" \
 	"backend = postgresql" "dsn = $DSN"
-assert_ok 'kith check 2>/dev/null | grep -qx "# database: ok (postgresql, schema 22)"' "kith check: the site runs on PostgreSQL"
+assert_ok 'kith check 2>/dev/null | grep -qx "# database: ok (postgresql, schema 23)"' "kith check: the site runs on PostgreSQL"
 kith member ls team > "$T/members.after" 2>&1
 assert_ok 'cmp -s "$T/members.before" "$T/members.after" && grep -q bob@example.org "$T/members.after"' "kith member ls: the same members"
 assert_ok 'kith archive show 1 | cmp -s - "$T/post1.before" && cmp -s "$T/post1.before" "$DATA/greek-korean-pdf.eml"' "the post with the attachment: the archive gives the same bytes"

@@ -12,6 +12,8 @@
 #include "kith/lists.h"
 #include "kith/lmtp.h"
 #include "kith/members.h"
+#include "kith/outbox.h"
+#include "kith/post.h"
 #include "kith/tokens.h"
 #include "kith/util.h"
 #include "unit.h"
@@ -533,6 +535,86 @@ START_TEST(test_group_search)
 }
 END_TEST
 
+/* copies - outbox rows of the post whose Message-ID is id */
+static int64_t
+copies(const char *id)
+{
+	return db_int(db, -1, NULL, "SELECT count(*) FROM outbox r JOIN "
+	    "outbox_messages o ON o.id=r.message_id JOIN posts p ON "
+	    "p.id=o.post_id WHERE p.message_id=?", "t", id);
+}
+
+/*
+ * A group that defers (db_group_defer: LMTP under load) stores its posts
+ * and their copies to send, and leaves their words and their copies to
+ * the members for post_catch_up, which makes them for the members who
+ * get each post then; a group rolled back forgets it deferred.
+ */
+START_TEST(test_group_defer)
+{
+	struct inbound_result res;
+	int64_t gets;
+
+	ck_assert_int_eq(db_deferring(db), 0);
+	db_group_defer(db);
+	ck_assert_int_eq(db_group_begin(db), KITH_OK);
+	ck_assert_int_eq(db_deferring(db), 1);
+	post_words("d1@x", "walrus", &res);
+	ck_assert_int_eq(res.queued, 1);	/* kith serve delivers */
+	post_words("d2@x", "narwhal", &res);
+	ck_assert_int_eq(db_group_commit(db), KITH_OK);
+	ck_assert_int_eq(db_deferring(db), 0);
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM posts",
+	    ""), 2);
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM "
+	    "outbox_messages", ""), 2);
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM "
+	    "outbox_fanout", ""), 2);
+	ck_assert_int_eq(copies("d1@x"), 0);
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM "
+	    "posts_fts_queue", ""), 2);
+	ck_assert_int_eq(found(db, "walrus"), 0);
+	ck_assert_int_eq(outbox_fanout_waiting(db), 1);
+	/* a member who left meanwhile gets no copy */
+	gets = db_int(db, -1, NULL, "SELECT count(*) FROM members WHERE "
+	    "mode='each' AND disabled=0", "");
+	ck_assert_int_gt(gets, 1);
+	ck_assert_int_eq(db_exec(db, "DELETE FROM members WHERE address="
+	    "'bob@example.org'", ""), KITH_OK);
+	ck_assert_int_eq(post_catch_up(db, now_utc()), KITH_OK);
+	ck_assert_int_eq(copies("d1@x"), gets - 1);
+	ck_assert_int_eq(copies("d2@x"), gets - 1);
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM outbox "
+	    "WHERE rcpt='bob@example.org'", ""), 0);
+	ck_assert_int_eq(outbox_fanout_waiting(db), 0);
+	ck_assert_int_eq(found(db, "walrus"), 1);
+	ck_assert_int_eq(found(db, "narwhal"), 1);
+	ck_assert_int_eq(db_int(db, -1, NULL, "SELECT count(*) FROM "
+	    "posts_fts_queue", ""), 0);
+	ck_assert_int_eq(db_exec(db, "INSERT INTO posts_fts(posts_fts) "
+	    "VALUES ('integrity-check')", ""), KITH_OK);
+	/* nothing waits: a catch-up changes nothing */
+	ck_assert_int_eq(post_catch_up(db, now_utc()), KITH_OK);
+	ck_assert_int_eq(copies("d1@x"), gets - 1);
+	/* a deferring group rolled back: the next group does not defer */
+	member_add(db, db_int(db, 0, NULL, "SELECT id FROM lists", ""),
+	    "bob@example.org", NULL);
+	db_group_defer(db);
+	ck_assert_int_eq(db_group_begin(db), KITH_OK);
+	post_words("d3@x", "octopus", &res);
+	db_group_rollback(db);
+	ck_assert_int_eq(db_group_begin(db), KITH_OK);
+	ck_assert_int_eq(db_deferring(db), 0);
+	post_words("d4@x", "dugong", &res);
+	ck_assert_int_eq(db_group_commit(db), KITH_OK);
+	ck_assert_int_eq(copies("d4@x"), gets);
+	ck_assert_int_eq(copies("d3@x"), 0);
+	ck_assert_int_eq(found(db, "dugong"), 1);
+	ck_assert_int_eq(found(db, "octopus"), 0);
+	ck_assert_int_eq(outbox_fanout_waiting(db), 0);
+}
+END_TEST
+
 /* The same verdicts as inbound_receive, which opens its own connection. */
 START_TEST(test_same_verdicts)
 {
@@ -649,6 +731,7 @@ lmtp_suite(void)
 	tcase_add_test(tg, test_group);
 	tcase_add_test(tg, test_group_savepoints);
 	tcase_add_test(tg, test_group_search);
+	tcase_add_test(tg, test_group_defer);
 	tcase_add_test(tg, test_same_verdicts);
 	tcase_add_test(tg, test_parsed_verdicts);
 	suite_add_tcase(s, tg);
