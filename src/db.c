@@ -167,6 +167,7 @@ db_close(struct db *db)
 		}
 		free(db->c[i].sql);
 	}
+	db_memo_forget(db);
 	db->ops->close(db);
 }
 
@@ -182,6 +183,37 @@ int
 db_in_tx(struct db *db)
 {
 	return db->ops->in_tx(db);
+}
+
+void
+db_memo_forget(struct db *db)
+{
+	for (int i = 0; i < db->nmemo; i++) {
+		free(db->memo[i].key);
+		free(db->memo[i].value);
+	}
+	db->nmemo = 0;
+}
+
+const char *
+db_memo_get(struct db *db, const char *key)
+{
+	if (db->nmemo == 0 || db != group_db)
+		return NULL;
+	for (int i = 0; i < db->nmemo; i++)
+		if (!strcmp(db->memo[i].key, key))
+			return db->memo[i].value;
+	return NULL;
+}
+
+void
+db_memo_put(struct db *db, const char *key, const char *value)
+{
+	if (db->nmemo == DB_MEMO_MAX || db != group_db)
+		return;
+	db->memo[db->nmemo].key = xstrdup(key);
+	db->memo[db->nmemo].value = xstrdup(value);
+	db->nmemo++;
 }
 
 int
@@ -310,6 +342,7 @@ db_group_begin(struct db *db)
 	int st;
 
 	group_db = NULL;
+	db_memo_forget(db);
 	if ((st = db_begin(db)) != KITH_OK)
 		return st;
 	if ((st = db->ops->group_open(db)) != KITH_OK) {
@@ -329,10 +362,12 @@ db_group_commit(struct db *db)
 	/* the transaction may be gone already (an I/O error, a full disk) */
 	if (!db_in_tx(db)) {
 		db->defer = 0;
+		db_memo_forget(db);
 		return KITH_TEMP;
 	}
 	st = db->ops->group_close(db);
 	db->defer = 0;
+	db_memo_forget(db);
 	if (st != KITH_OK) {
 		db_rollback(db);
 		return KITH_TEMP;
@@ -345,6 +380,7 @@ db_group_rollback(struct db *db)
 {
 	group_db = NULL;
 	db->defer = 0;
+	db_memo_forget(db);
 	db_rollback(db);
 }
 

@@ -31,10 +31,18 @@ struct db_cached_stmt {
 };
 
 /* The first member of every backend's connection. */
+/* A value read in the transaction open, kept until it ends (db_memo_*). */
+#define DB_MEMO_MAX 48
+struct db_memo {
+	char *key, *value;
+};
+
 struct db {
 	const struct db_ops *ops;
 	int full;		/* a step or commit found the disk full */
 	int defer;		/* the group open defers (db_group_defer) */
+	struct db_memo memo[DB_MEMO_MAX];
+	int nmemo;
 	unsigned long clock;
 	struct db_cached_stmt c[DB_CACHED_MAX];
 };

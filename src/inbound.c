@@ -173,9 +173,14 @@ accept_post(struct inbound *in, const struct list *l, const struct message *m)
 		return;
 	}
 	in->res->queued = o.recipients > 0;
-	result(in->res, 0, "accepted", "inbound: accepted '<%s>' from '%s' "
-	    "to '%s' for %lld members", o.message_id, m->from_addr,
-	    l->address, (long long)o.recipients);
+	if (o.deferred)
+		result(in->res, 0, "accepted", "inbound: accepted '<%s>' from "
+		    "'%s' to '%s' for its members (the copies made after, "
+		    "under load)", o.message_id, m->from_addr, l->address);
+	else
+		result(in->res, 0, "accepted", "inbound: accepted '<%s>' from "
+		    "'%s' to '%s' for %lld members", o.message_id,
+		    m->from_addr, l->address, (long long)o.recipients);
 }
 
 /* The key for tokens; NULL with the result set when the secret is unreadable. */

@@ -371,10 +371,16 @@ list_setting(struct db *db, int64_t list_id, const char *key)
 {
 	const struct list_setting_def *d = setting_def(key);
 	struct db_stmt *st;
-	char *v = NULL;
+	char *v = NULL, memo[96];
+	const char *kept;
 
 	if (d == NULL)
 		return NULL;
+	/* a post reads twenty: in LMTP's groups, each once a group */
+	snprintf(memo, sizeof(memo), "list_setting %lld %s",
+	    (long long)list_id, key);
+	if ((kept = db_memo_get(db, memo)) != NULL)
+		return xstrdup(kept);
 	/* read on every page kith serve answers: kept prepared */
 	st = db_cached(db, "SELECT value FROM list_settings WHERE list_id=? "
 	    "AND key=?");
@@ -384,7 +390,10 @@ list_setting(struct db *db, int64_t list_id, const char *key)
 			v = db_col_text(st, 0);
 		db_cached_done(st);
 	}
-	return v ? v : xstrdup(d->def);
+	if (v == NULL)
+		v = xstrdup(d->def);
+	db_memo_put(db, memo, v);
+	return v;
 }
 
 char *
@@ -519,7 +528,10 @@ static int
 setting_tx(struct db *db, void *ctx, char *err, size_t errlen)
 {
 	const struct setting_row *r = ctx;
-	int st = db_exec(db, "INSERT INTO list_settings(list_id, key, value) "
+	int st;
+
+	db_memo_forget(db);
+	st = db_exec(db, "INSERT INTO list_settings(list_id, key, value) "
 	    "VALUES (?, ?, ?) ON CONFLICT(list_id, key) DO UPDATE SET "
 	    "value=excluded.value", "itt", r->list_id, r->key, r->value);
 

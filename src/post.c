@@ -195,6 +195,7 @@ post_accept(struct db *db, const struct kith_config *cfg, const struct list *l,
 		db_rollback(db);
 		goto done;
 	}
+	o->deferred = db_deferring(db);
 	if (*m->from_addr)
 		member_count_post(db, l->id, m->from_addr);
 	if ((st = db_commit(db)) != KITH_OK)

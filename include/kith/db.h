@@ -181,6 +181,17 @@ void db_group_defer(struct db *db);
 int db_deferring(const struct db *db);
 
 /*
+ * db_memo_get, db_memo_put - a value read inside a group (db_group_begin)
+ * on db, kept until the group ends: what the handlers of many messages
+ * read again and again (a list's settings).  Outside a group nothing is
+ * kept and get answers NULL.  A caller that changes what it keeps calls
+ * db_memo_forget.
+ */
+const char *db_memo_get(struct db *db, const char *key);
+void db_memo_put(struct db *db, const char *key, const char *value);
+void db_memo_forget(struct db *db);
+
+/*
  * db_index_queued - index the archived posts a deferring group left
  * queued (sqlite's FTS5 index; PostgreSQL's indexes take each post as it
  * is stored: nothing waits), in the caller's transaction.

@@ -31,7 +31,8 @@ int outbox_message_add(struct db *db, int64_t list_id, int64_t post_id,
 /*
  * One row per member of list_id who gets each message; *count set.  In a
  * group that defers (db_group_defer), one row in outbox_fanout instead,
- * for outbox_fanout_catch_up to make theirs.
+ * for outbox_fanout_catch_up to make theirs, and *count 1 if anyone
+ * gets it, else 0.
  */
 int outbox_fanout_members(struct db *db, int64_t msg_id, int64_t list_id,
     int64_t *count);

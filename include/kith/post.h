@@ -16,7 +16,8 @@ struct db;
 
 struct post_outcome {
 	int duplicate;		/* the Message-ID was posted before: nothing done */
-	int64_t recipients;	/* outbox rows queued */
+	int64_t recipients;	/* outbox rows queued (deferred: 1 if any) */
+	int deferred;		/* the copies to the members wait (post.h) */
 	int64_t post_id;
 	char message_id[512];	/* its own, or the one generated */
 	char error[256];

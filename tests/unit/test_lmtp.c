@@ -615,6 +615,58 @@ START_TEST(test_group_defer)
 }
 END_TEST
 
+/* setting - list 1's setting key, read on on */
+static char *
+setting(struct db *on, const char *key)
+{
+	return list_setting(on, db_int(on, 0, NULL, "SELECT id FROM lists",
+	    ""), key);
+}
+
+/*
+ * In a group a list's settings are read once (db_memo_*), yet a change
+ * made in the group is read back at once, and the next group reads what
+ * others changed meanwhile; outside a group every read is a read.
+ */
+START_TEST(test_group_memo)
+{
+	struct db *other;
+	char err[256], *path = config_db_path(&cfg), *v;
+	int64_t id = db_int(db, 0, NULL, "SELECT id FROM lists", "");
+
+	ck_assert_int_eq(db_open(path, 0, 100, DB_FAST, &other, err,
+	    sizeof(err)), KITH_OK);
+	ck_assert_int_eq(db_group_begin(db), KITH_OK);
+	v = setting(db, "subject_prefix");
+	ck_assert_ptr_nonnull(db_memo_get(db, "list_setting 1 subject_prefix"));
+	free(v);
+	ck_assert_int_eq(list_setting_set(db, id, "subject_prefix", "[a]",
+	    err, sizeof(err)), KITH_OK);
+	ck_assert_ptr_null(db_memo_get(db, "list_setting 1 subject_prefix"));
+	v = setting(db, "subject_prefix");
+	ck_assert_str_eq(v, "[a]");
+	free(v);
+	ck_assert_int_eq(db_group_commit(db), KITH_OK);
+	ck_assert_ptr_null(db_memo_get(db, "list_setting 1 subject_prefix"));
+	/* another connection's change, between groups and outside them */
+	ck_assert_int_eq(list_setting_set(other, id, "subject_prefix", "[b]",
+	    err, sizeof(err)), KITH_OK);
+	v = setting(db, "subject_prefix");
+	ck_assert_str_eq(v, "[b]");
+	free(v);
+	ck_assert_int_eq(list_setting_set(other, id, "subject_prefix", "[c]",
+	    err, sizeof(err)), KITH_OK);
+	ck_assert_int_eq(db_group_begin(db), KITH_OK);
+	v = setting(db, "subject_prefix");
+	ck_assert_str_eq(v, "[c]");
+	free(v);
+	db_group_rollback(db);
+	ck_assert_ptr_null(db_memo_get(db, "list_setting 1 subject_prefix"));
+	db_close(other);
+	free(path);
+}
+END_TEST
+
 /* The same verdicts as inbound_receive, which opens its own connection. */
 START_TEST(test_same_verdicts)
 {
@@ -732,6 +784,7 @@ lmtp_suite(void)
 	tcase_add_test(tg, test_group_savepoints);
 	tcase_add_test(tg, test_group_search);
 	tcase_add_test(tg, test_group_defer);
+	tcase_add_test(tg, test_group_memo);
 	tcase_add_test(tg, test_same_verdicts);
 	tcase_add_test(tg, test_parsed_verdicts);
 	suite_add_tcase(s, tg);
