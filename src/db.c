@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,8 +103,17 @@ struct db_stmt *
 db_cached(struct db *db, const char *sql)
 {
 	struct db_cached_stmt *lru = NULL;
-	unsigned long hash = str_hash(sql);
+	size_t slot = ((uintptr_t)sql >> 3) & (DB_HASHES - 1);
+	unsigned long hash;
 	struct db_stmt *st;
+
+	if (db->hashes[slot].sql == sql)
+		hash = db->hashes[slot].hash;
+	else {
+		hash = str_hash(sql);
+		db->hashes[slot].sql = sql;
+		db->hashes[slot].hash = hash;
+	}
 
 	for (int i = 0; i < DB_CACHED_MAX; i++) {
 		struct db_cached_stmt *c = &db->c[i];

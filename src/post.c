@@ -156,6 +156,7 @@ post_accept(struct db *db, const struct kith_config *cfg, const struct list *l,
 	char *bounces = xasprintf("%s-bounces", l->local), *copy, *filtered;
 	const char *msgid = m->message_id;
 	const struct message *received = m;
+	struct archive_writer *aw = NULL;
 	struct message fm;
 	int64_t msg_id;
 	size_t clen, flen = 0;
@@ -177,14 +178,21 @@ post_accept(struct db *db, const struct kith_config *cfg, const struct list *l,
 		snprintf(o->error, sizeof(o->error), "%s", DB_BUSY_TEXT);
 		goto done;
 	}
+	/* one writer for the look and the row: its statements kept */
+	if ((aw = archive_writer_new(db)) == NULL) {
+		st = KITH_TEMP;
+		snprintf(o->error, sizeof(o->error), "%s", DB_BUSY_TEXT);
+		db_rollback(db);
+		goto done;
+	}
 	/* Checked under the write lock: two receives of one post race here. */
-	if (archive_seen(db, l->id, msgid) == 1) {
+	if (archive_writer_seen(aw, l->id, msgid) == 1) {
 		db_rollback(db);
 		o->duplicate = 1;
 		goto done;
 	}
-	if ((st = archive_store(db, l->id, m, msgid, strcmp(archive, "off") != 0,
-	    &o->post_id)) != KITH_OK ||
+	if ((st = archive_writer_store(aw, l->id, m, msgid, strcmp(archive,
+	    "off") != 0, now_utc(), &o->post_id)) != KITH_OK ||
 	    (st = outbox_message_add(db, l->id, o->post_id, "post", bounces,
 	    l->domain, l->address, copy, clen, &msg_id)) != KITH_OK ||
 	    (per_member && (st = footer_mark(db, msg_id)) != KITH_OK) ||
@@ -201,6 +209,7 @@ post_accept(struct db *db, const struct kith_config *cfg, const struct list *l,
 	if ((st = db_commit(db)) != KITH_OK)
 		snprintf(o->error, sizeof(o->error), "commit failed");
 done:
+	archive_writer_free(aw);
 	if (parsed)
 		message_release(&fm);
 	free(filtered);
