@@ -28,6 +28,7 @@
 /* kith cron runs every minute: this long without a run is a broken cron,
  * not a slow one (a long run of a big digest, a busy minute) */
 #define CRON_LATE (15 * 60)
+#define DEFERRED_LATE (10 * 60)
 
 /*
  * share_data_dir - a group-writable data directory is shared (util.h):
@@ -333,6 +334,31 @@ check_outbox(struct db *db)
 }
 
 /*
+ * check_deferred - posts stored under load whose copies to the members
+ * are not made yet (post.h): kith serve makes them within a second, kith
+ * deliver and kith cron whenever they run; ten minutes means none of
+ * them runs, and the members get nothing.
+ */
+static void
+check_deferred(struct db *db)
+{
+	int64_t since, n = outbox_fanout_waiting(db, &since), ago;
+
+	if (n <= 0)
+		return;
+	ago = now_utc() - since;
+	if (ago < DEFERRED_LATE)
+		printf("# posts stored under load: %lld wait for their copies "
+		    "to the members\n", (long long)n);
+	else
+		cli_warn("warning: %lld %s stored under load %s %lld min for "
+		    "%s copies to the members: 'kith cron' or 'kith "
+		    "deliver' makes them", (long long)n, n == 1 ? "post" :
+		    "posts", n == 1 ? "has waited" : "have waited",
+		    (long long)(ago / 60), n == 1 ? "its" : "their");
+}
+
+/*
  * check_cron - kith cron runs (cron_last_run).  Without it nothing that is
  * due goes: no digest, no retry, no reminder, no expiry, and nothing
  * else says so.
@@ -406,11 +432,12 @@ cmd_check(struct cli *c, int argc, char **argv)
 	    "members').  With web_base_url set, warn when nothing answers at\n"
 	    "WEB_BASE_URL/healthz (kith serve behind its proxy).  Warn when "
 	    "the\ntransport does not take mail now, when copies have waited "
-	    "in the outbox\nfor an hour, and when kith cron has not run for "
-	    "15 minutes.  A damaged\ndatabase (sqlite's quick_check of every "
-	    "page) is an error (exit 65).\nWith [dkim] domain set, its key "
-	    "must be readable: kith deliver sends\nnothing unsigned (exit 78 "
-	    "otherwise).\n",
+	    "in the outbox\nfor an hour, when posts stored under load have "
+	    "waited 10 minutes for\ntheir copies to the members, and when "
+	    "kith cron has not run for 15\nminutes.  A damaged database "
+	    "(sqlite's quick_check of every page) is an\nerror (exit 65).  "
+	    "With [dkim] domain set, its key must be readable:\nkith "
+	    "deliver sends nothing unsigned (exit 78 otherwise).\n",
 	    argc, argv);
 	memset(&s, 0, sizeof(s));
 	s.c = c;
@@ -437,6 +464,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 	check_web(&c->cfg);
 	check_transport(&c->cfg);
 	check_outbox(c->db);
+	check_deferred(c->db);
 	check_cron(&c->cfg, s.lists);
 	check_dkim(&c->cfg);
 	cli_close(c);

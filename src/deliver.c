@@ -688,7 +688,9 @@ due_rows(const struct kith_config *cfg)
 
 	if (db_open(db_path, 0, cfg->busy_timeout_ms, DB_FAST, &db, err,
 	    sizeof(err)) == KITH_OK) {
-		if (outbox_fanout_waiting(db) == 1)
+		int64_t since;
+
+		if (outbox_fanout_waiting(db, &since) > 0)
 			(void)post_catch_up(db, now_utc());
 		/* three counts, each through its own index (schema 20) */
 		n = db_int(db, 0, &st, "SELECT (SELECT count(*) FROM outbox "

@@ -564,6 +564,7 @@ struct lmtp_server {
 	long hold_us;		/* HOLD_US, or KITH_LMTP_HOLD_US's */
 	long defer_from;	/* DEFER_FROM, or KITH_LMTP_DEFER_FROM's */
 	long quiet_ms;		/* QUIET_MS, or KITH_LMTP_QUIET_MS's */
+	long catch_up_ms;	/* CATCH_UP_MS, or KITH_LMTP_CATCH_UP_MS's */
 	/* messages whose groups deferred work since the last catch-up,
 	 * and when the first of them did (the monotonic clock's ms) */
 	unsigned long deferred;
@@ -813,7 +814,7 @@ static int
 catch_up_due(const struct lmtp_server *srv)
 {
 	return srv->deferred >= CATCH_UP_MAX || (srv->deferred > 0 &&
-	    mono_ms() - srv->deferred_at >= CATCH_UP_MS);
+	    mono_ms() - srv->deferred_at >= srv->catch_up_ms);
 }
 
 /*
@@ -1164,6 +1165,7 @@ lmtp_start(struct kith_config *cfg, const char *listen, char *err,
 	srv->hold_us = env_long("KITH_LMTP_HOLD_US", HOLD_US);
 	srv->defer_from = env_long("KITH_LMTP_DEFER_FROM", DEFER_FROM);
 	srv->quiet_ms = env_long("KITH_LMTP_QUIET_MS", QUIET_MS);
+	srv->catch_up_ms = env_long("KITH_LMTP_CATCH_UP_MS", CATCH_UP_MS);
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->gone, NULL);
 	{

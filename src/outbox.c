@@ -109,14 +109,17 @@ outbox_fanout_catch_up(struct db *db, int64_t now)
 	return st;
 }
 
-int
-outbox_fanout_waiting(struct db *db)
+int64_t
+outbox_fanout_waiting(struct db *db, int64_t *oldest)
 {
 	int st;
-	int64_t n = db_int(db, 0, &st, "SELECT EXISTS (SELECT 1 FROM "
-	    "outbox_fanout)", "");
+	int64_t n = db_int(db, 0, &st, "SELECT count(*) FROM outbox_fanout",
+	    "");
 
-	return st == KITH_OK ? n != 0 : -1;
+	*oldest = n > 0 && st == KITH_OK ? db_int(db, 0, &st, "SELECT "
+	    "min(m.created) FROM outbox_fanout f JOIN outbox_messages m ON "
+	    "m.id=f.message_id", "") : 0;
+	return st == KITH_OK ? n : -1;
 }
 
 int

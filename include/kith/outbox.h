@@ -41,8 +41,12 @@ int outbox_fanout_members(struct db *db, int64_t msg_id, int64_t list_id,
  * members who get each message now; in the caller's transaction.
  */
 int outbox_fanout_catch_up(struct db *db, int64_t now);
-/* 1 when a deferred message waits for its rows (-1: the database's error) */
-int outbox_fanout_waiting(struct db *db);
+/*
+ * outbox_fanout_waiting - how many deferred messages wait for their rows
+ * (-1: the database's error); *oldest, when the first of them was queued
+ * (0 when none).
+ */
+int64_t outbox_fanout_waiting(struct db *db, int64_t *oldest);
 /*
  * outbox_fanout_mailable - one row per member of list_id who gets mail
  * at all (not no-mail, not disabled by bounces): newsletters, invitations,

@@ -8,7 +8,8 @@
 # quiet moment comes by itself, and the copies go to the same members an
 # immediate fan-out would (not a no-mail one).  One post at a time
 # leaves nothing.  KITH_LMTP_DEFER_FROM=1 makes every commit count as
-# under load, KITH_LMTP_QUIET_MS the quiet moment never come (kith(1)).
+# under load, KITH_LMTP_QUIET_MS and KITH_LMTP_CATCH_UP_MS the quiet
+# moment and the second's limit never come (kith(1)).
 . "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
 
 . "$HERE/serve_lib.sh"
@@ -86,7 +87,7 @@ until_zero() {
 }
 
 # 1. Every commit under load, the quiet moment never: kith deliver
-lmtp_up KITH_LMTP_DEFER_FROM=1 KITH_LMTP_QUIET_MS=600000
+lmtp_up KITH_LMTP_DEFER_FROM=1 KITH_LMTP_QUIET_MS=600000 KITH_LMTP_CATCH_UP_MS=600000
 assert_ok '[ -n "$LMTP_PORT" ]' "kith serve takes LMTP"
 ok=$(lmtp_posts a 6)
 assert_ok '[ "$ok" = 6 ] && [ "$(db "SELECT count(*) FROM posts WHERE message_id LIKE '"'a-%'"'")" = 6 ]' \
@@ -115,19 +116,25 @@ wait "$SERVE_PID" 2>/dev/null
 SERVE_PID=
 assert_ok '[ "$(db "SELECT count(*) FROM posts WHERE message_id LIKE '"'b-%'"'")" = 4 ] && [ "$(waiting b)" = 4 ]' \
 	"kill -9: the posts are stored, their copies still wait ($(waiting b))"
+kith check >"$T/check.out" 2>&1
+assert_ok 'grep -qx "# posts stored under load: 4 wait for their copies to the members" "$T/check.out" && ! grep -q "warning: .*stored under load" "$T/check.out"' \
+	"kith check counts them ($(grep 'under load' "$T/check.out"))"
+at "$(after 11m)" check >"$T/check.out" 2>&1
+assert_ok 'grep -q "warning: 4 posts stored under load have waited 1[01] min for their copies to the members: .kith cron. or .kith deliver. makes them" "$T/check.out"' \
+	"eleven minutes later it warns ($(grep 'under load' "$T/check.out"))"
 kith cron >/dev/null 2>"$T/cron.err"
 assert_ok '[ $? = 0 ] && [ "$(waiting b)" = 0 ] && [ "$(copies b)" = $((4 * GETS)) ] && [ "$(unindexed)" = 0 ]' \
 	"kith cron does what they waited for: $(copies b) copies, nothing waiting"
 assert_ok '[ "$(found zqb2)" = b-2@test ]' "search finds b-2 ($(found zqb2))"
 
 # 3. kill -9, then kith serve started again does it by itself
-lmtp_up KITH_LMTP_DEFER_FROM=1 KITH_LMTP_QUIET_MS=600000
+lmtp_up KITH_LMTP_DEFER_FROM=1 KITH_LMTP_QUIET_MS=600000 KITH_LMTP_CATCH_UP_MS=600000
 ok=$(lmtp_posts c 3)
 kill -9 "$SERVE_PID"
 wait "$SERVE_PID" 2>/dev/null
 SERVE_PID=
 assert_ok '[ "$ok" = 3 ] && [ "$(waiting c)" = 3 ]' "three posts, kill -9: their copies wait"
-lmtp_up KITH_LMTP_DEFER_FROM=1 KITH_LMTP_QUIET_MS=600000
+lmtp_up KITH_LMTP_DEFER_FROM=1 KITH_LMTP_QUIET_MS=600000 KITH_LMTP_CATCH_UP_MS=600000
 until_zero waiting c
 assert_ok '[ "$(waiting c)" = 0 ] && [ "$(copies c)" = $((3 * GETS)) ] && [ "$(unindexed)" = 0 ]' \
 	"kith serve started again makes them before any mail comes ($(copies c) copies)"
@@ -146,6 +153,18 @@ until_zero waiting e
 until_zero unindexed
 assert_ok '[ "$ok" = 3 ] && [ "$(waiting e)" = 0 ] && [ "$(copies e)" = $((3 * GETS)) ] && [ "$(found zqe2)" = e-2@test ]' \
 	"under load, then quiet: copies made and words indexed without kith deliver or cron ($(copies e) copies; search: $(found zqe2))"
+serve_stop
+
+# 5b. however long the load lasts, a second after the first post that
+# waits, the next commit does it all (no quiet moment here)
+lmtp_up KITH_LMTP_DEFER_FROM=1 KITH_LMTP_QUIET_MS=600000
+ok=$(lmtp_posts g 2)
+assert_ok '[ "$ok" = 2 ] && [ "$(waiting g)" = 2 ]' "two posts under load, no quiet moment: their copies wait"
+sleep 1.5
+ok=$(lmtp_posts h 1)
+until_zero waiting g
+assert_ok '[ "$ok" = 1 ] && [ "$(waiting g)" = 0 ] && [ "$(waiting h)" = 0 ] && [ "$(copies g)" = $((2 * GETS)) ] && [ "$(copies h)" = $GETS ] && [ "$(unindexed)" = 0 ]' \
+	"a second later the next post's commit makes them, its own with them ($(copies g) and $(copies h) copies)"
 serve_stop
 
 # 6. one post at a time is no load: nothing waits after its 250
