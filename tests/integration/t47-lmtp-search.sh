@@ -3,9 +3,9 @@
 # (whose word index is written once, at the group's end: schema 17), are
 # found by the archive search, each of them: right after its 250, or,
 # when its commit was one under load (schema 23: the words wait for a
-# quiet moment, at most a second), within two seconds; and the queue of
-# posts to index is empty once they are in.  (t59: one post at a time is
-# found right after its 250.)
+# quiet moment, at most a second), within five seconds here (a slow
+# machine, or ASan); and the queue of posts to index is empty once they
+# are in.  (t59: one post at a time is found right after its 250.)
 . "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
 
 SERVE_PID=
@@ -50,7 +50,7 @@ def sender(n):
             r = c.sendmail("bob@example.org", ["team@example.org"], msg.encode())
             if r:
                 errors.append(r)
-            deadline = time.monotonic() + 2
+            deadline = time.monotonic() + 5
             for tries in range(1000):
                 p = subprocess.run([os.environ["KITH"], "archive", "search", "team", w, "--json"],
                                    env=env, capture_output=True, text=True)
@@ -75,7 +75,7 @@ print("late %d" % len(late))
 PYEOF
 )
 assert_ok 'printf "%s\n" "$out" | grep -qx ok' "48 posts over LMTP in 12 sessions at once: every one 250 ($out)"
-assert_ok 'printf "%s\n" "$out" | grep -qx "missed 0 \[\]"' "each found by the archive search within 2 s of its 250 ($(printf "%s\n" "$out" | grep late) of 48 not at once)"
+assert_ok 'printf "%s\n" "$out" | grep -qx "missed 0 \[\]"' "each found by the archive search within 5 s of its 250 (under load: a second, on a slow machine more) ($(printf "%s\n" "$out" | grep late) of 48 not at once)"
 # sqlite's full-text index fills from a queue at each group commit;
 # PostgreSQL's is a generated column, filled by the INSERT itself
 if sqlite_only "the full-text queue (posts_fts_queue) is sqlite's"; then
