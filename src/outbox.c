@@ -70,9 +70,10 @@ outbox_fanout_members(struct db *db, int64_t msg_id, int64_t list_id,
 		    "VALUES (?, ?)", "ii", msg_id, list_id);
 		/* whether anyone gets it, not how many: a big list's count
 		 * would cost what deferring saves */
-		*count = st == KITH_OK ? db_int(db, 0, &st, "SELECT EXISTS "
-		    "(SELECT 1 FROM members WHERE list_id=? AND mode='each' "
-		    "AND disabled=0)", "i", list_id) : 0;
+		*count = st == KITH_OK ? db_int(db, 0, &st, "SELECT CASE WHEN "
+		    "EXISTS (SELECT 1 FROM members WHERE list_id=? AND "
+		    "mode='each' AND disabled=0) THEN 1 ELSE 0 END", "i",
+		    list_id) : 0;
 		return st;
 	}
 	st = db_exec(db, "INSERT INTO outbox(message_id, rcpt, member_id, "
