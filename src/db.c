@@ -409,8 +409,9 @@ db_deferring(const struct db *db)
 int
 db_index_queued(struct db *db)
 {
-	/* a group's close, outside any group: everything queued */
-	return db->defer ? KITH_PERM : db->ops->group_close(db);
+	/* a group's close, outside any group (defer unset): everything
+	 * queued is indexed */
+	return db->ops->group_close(db);
 }
 
 int

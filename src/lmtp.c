@@ -819,9 +819,10 @@ catch_up_due(const struct lmtp_server *srv)
 
 /*
  * wait_work - wait for a message (the lock held).  With work deferred,
- * a quiet spell of QUIET_MS (no message, none arriving) is the moment
- * to catch up: a burst's sessions, waiting for their replies, send their
- * next message sooner than that.
+ * a quiet spell of QUIET_MS without a message is the moment to catch
+ * up: a burst's sessions, waiting for their replies, send their next
+ * message sooner than that.  (A session slow in DATA does not put it
+ * off: a client may take minutes.)
  */
 static void
 wait_work(struct lmtp_server *srv)
@@ -838,7 +839,7 @@ wait_work(struct lmtp_server *srv)
 		until.tv_sec += until.tv_nsec / 1000000000L;
 		until.tv_nsec %= 1000000000L;
 		if (pthread_cond_timedwait(&srv->work, &srv->lock, &until) ==
-		    ETIMEDOUT && srv->head == NULL && srv->arriving == 0) {
+		    ETIMEDOUT && srv->head == NULL) {
 			pthread_mutex_unlock(&srv->lock);
 			catch_up(srv);
 			pthread_mutex_lock(&srv->lock);
