@@ -688,9 +688,7 @@ due_rows(const struct kith_config *cfg)
 
 	if (db_open(db_path, 0, cfg->busy_timeout_ms, DB_FAST, &db, err,
 	    sizeof(err)) == KITH_OK) {
-		int64_t since;
-
-		if (outbox_fanout_waiting(db, &since) > 0)
+		if (outbox_fanout_waiting(db, NULL) > 0)
 			(void)post_catch_up(db, now_utc());
 		/* three counts, each through its own index (schema 20) */
 		n = db_int(db, 0, &st, "SELECT (SELECT count(*) FROM outbox "

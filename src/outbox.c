@@ -117,9 +117,10 @@ outbox_fanout_waiting(struct db *db, int64_t *oldest)
 	int64_t n = db_int(db, 0, &st, "SELECT count(*) FROM outbox_fanout",
 	    "");
 
-	*oldest = n > 0 && st == KITH_OK ? db_int(db, 0, &st, "SELECT "
-	    "min(m.created) FROM outbox_fanout f JOIN outbox_messages m ON "
-	    "m.id=f.message_id", "") : 0;
+	if (oldest)
+		*oldest = n > 0 && st == KITH_OK ? db_int(db, 0, &st, "SELECT "
+		    "min(m.created) FROM outbox_fanout f JOIN outbox_messages m "
+		    "ON m.id=f.message_id", "") : 0;
 	return st == KITH_OK ? n : -1;
 }
 

@@ -44,7 +44,7 @@ int outbox_fanout_catch_up(struct db *db, int64_t now);
 /*
  * outbox_fanout_waiting - how many deferred messages wait for their rows
  * (-1: the database's error); *oldest, when the first of them was queued
- * (0 when none).
+ * (0 when none), unless oldest is NULL.
  */
 int64_t outbox_fanout_waiting(struct db *db, int64_t *oldest);
 /*
