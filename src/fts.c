@@ -281,6 +281,25 @@ chunk_end(const char *text, int n, int start)
 	return end > start ? end : start + CHUNK;
 }
 
+/* An ASCII chunk's word, as unicode61 read it from the chunk itself. */
+static int
+on_ascii_word(void *ctx, int tflags, const char *tok, int n, int start,
+    int end)
+{
+	return emit(ctx, tflags, tok, n, start, end);
+}
+
+/* ASCII only: nothing to fold, drop or pair (most of most mail) */
+static int
+is_ascii(const char *text, int n)
+{
+	unsigned char any = 0;
+
+	for (int i = 0; i < n; i++)
+		any |= (unsigned char)text[i];
+	return any < 0x80;
+}
+
 static int
 tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int n,
     int (*xtoken)(void *, int, const char *, int, int, int))
@@ -299,6 +318,14 @@ tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int n,
 		s.query = (flags & FTS5_TOKENIZE_QUERY) != 0;
 		s.text = text + start;
 		s.base = start;
+		/* the text as it is: prepare's copy and its map of offsets
+		 * were a third of the tokenizer's time on a 5 KB post */
+		if (is_ascii(text + start, end - start)) {
+			rc = t->inner_api.xTokenize(t->inner, &s, flags,
+			    text + start, end - start, on_ascii_word);
+			start = end;
+			continue;
+		}
 		f = prepare(&s, text + start, end - start, &flen);
 		rc = t->inner_api.xTokenize(t->inner, &s, flags, f, flen,
 		    on_word);

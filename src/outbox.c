@@ -90,9 +90,23 @@ int
 outbox_fanout_catch_up(struct db *db, int64_t now)
 {
 	struct db_ids ids = { 0 };
+	int st;
+
+	/* sqlite's writer is alone in its transaction: every message at
+	 * once, two statements for thousands (the loop below was 13% of a
+	 * busy LMTP committer) */
+	if (!strcmp(db_backend_name(db), "sqlite")) {
+		st = db_exec(db, "INSERT INTO outbox(message_id, rcpt, "
+		    "member_id, updated) SELECT f.message_id, m.address, m.id, "
+		    "? FROM outbox_fanout f JOIN members m ON m.list_id="
+		    "f.list_id WHERE m.mode='each' AND m.disabled=0 ORDER BY "
+		    "f.message_id, m.id ON CONFLICT DO NOTHING", "i", now);
+		return st == KITH_OK ? db_exec(db, "DELETE FROM outbox_fanout",
+		    "") : st;
+	}
 	/* the messages by id, each removed as its rows are made: on
 	 * PostgreSQL another writer's message may come in meanwhile */
-	int st = db_ids_select(db, &ids, "SELECT message_id FROM outbox_fanout "
+	st = db_ids_select(db, &ids, "SELECT message_id FROM outbox_fanout "
 	    "ORDER BY message_id", "");
 
 	for (size_t i = 0; i < ids.n && st == KITH_OK; i++) {

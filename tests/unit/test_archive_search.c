@@ -362,44 +362,80 @@ START_TEST(test_window)
 }
 END_TEST
 
-/* A long text is read in chunks: words past the first are found and
- * marked where they are. */
-START_TEST(test_long_text)
+/* store_long - a post of 3,000 lines: line, but other at the line
+ * numbered at; its id */
+static int64_t
+store_long(const char *head, const char *line, int at, const char *other,
+    int at2, const char *other2)
 {
-	struct search_opts o = { 0, 5, 0, 0 };
-	struct search_query sq;
-	struct hits x;
 	char err[256];
 	struct buf raw;
 	struct message m;
 	int64_t id;
 
-	o.list_id = list_id;
 	buf_init(&raw);
-	buf_adds(&raw, "From: z@example.org\nSubject: long\nMessage-ID: "
-	    "<long@test>\nContent-Type: text/plain; charset=utf-8\n\n");
+	buf_adds(&raw, head);
 	for (int i = 0; i < 3000; i++)
-		buf_adds(&raw, i == 2000 ? "haystack needle haystack\n" :
-		    i == 2900 ? "한국어로 숨바꼭질했어요\n" :
-		    "filler words in a long line of text here\n");
+		buf_adds(&raw, i == at ? other : i == at2 ? other2 : line);
 	ck_assert_int_eq(message_parse(&m, raw.data, raw.len, err,
 	    sizeof(err)), 0);
 	ck_assert_int_eq(archive_store(db, list_id, &m, m.message_id, 1, &id),
 	    KITH_OK);
 	message_release(&m);
-	memset(&x, 0, sizeof(x));
-	ck_assert_int_eq(archive_search_parse("needle", &sq), 0);
-	ck_assert_int_eq(archive_search_run(db, &o, &sq, collect, &x), KITH_OK);
+	buf_release(&raw);
+	return id;
+}
+
+/* search_first - the posts q finds (x->ids) and the first's snippet */
+static void
+search_first(const char *q, struct hits *x)
+{
+	struct search_opts o = { 0, 5, 0, 0 };
+	struct search_query sq;
+
+	o.list_id = list_id;
+	memset(x, 0, sizeof(*x));
+	ck_assert_int_eq(archive_search_parse(q, &sq), 0);
+	ck_assert_int_eq(archive_search_run(db, &o, &sq, collect, x), KITH_OK);
+	archive_search_release(&sq);
+}
+
+/* A long text is read in chunks: words past the first are found and
+ * marked where they are. */
+START_TEST(test_long_text)
+{
+	struct hits x;
+
+	store_long("From: z@example.org\nSubject: long\nMessage-ID: "
+	    "<long@test>\nContent-Type: text/plain; charset=utf-8\n\n",
+	    "filler words in a long line of text here\n",
+	    2000, "haystack needle haystack\n", 2900, "한국어로 숨바꼭질했어요\n");
+	search_first("needle", &x);
 	ck_assert_msg(strstr(x.snippet, "haystack \x01needle\x02 haystack"),
 	    "snippet '%s'", x.snippet);
-	archive_search_release(&sq);
-	memset(&x, 0, sizeof(x));
-	ck_assert_int_eq(archive_search_parse("숨바꼭질", &sq), 0);
-	ck_assert_int_eq(archive_search_run(db, &o, &sq, collect, &x), KITH_OK);
+	search_first("숨바꼭질", &x);
 	ck_assert_msg(strstr(x.snippet, "\x01숨바꼭질\x02했어요"), "snippet '%s'",
 	    x.snippet);
-	archive_search_release(&sq);
-	buf_release(&raw);
+}
+END_TEST
+
+/* An ASCII text goes to unicode61 as it is, chunk by chunk: a word in
+ * the second chunk is marked where it is, not where the first chunk's
+ * offsets would put it. */
+START_TEST(test_long_ascii)
+{
+	struct hits x;
+	char want[32];
+	int64_t id = store_long("From: z@example.org\nSubject: ascii\n"
+	    "Message-ID: <ascii@test>\n\n",
+	    "plain words in a long line of text here\n",
+	    2500, "straw bales, one Pincushion, straw\n", -1, NULL);
+
+	search_first("PINCUSHION", &x);
+	snprintf(want, sizeof(want), "%lld,", (long long)id);
+	ck_assert_str_eq(x.ids, want);
+	ck_assert_msg(strstr(x.snippet, "one \x01Pincushion\x02, straw"),
+	    "snippet '%s'", x.snippet);
 }
 END_TEST
 
@@ -608,6 +644,7 @@ archive_search_suite(void)
 	    (int)(sizeof(run_cases) / sizeof(run_cases[0])));
 	tcase_add_test(run, test_pages);
 	tcase_add_test(run, test_long_text);
+	tcase_add_test(run, test_long_ascii);
 	tcase_add_test(run, test_window);
 	suite_add_tcase(s, run);
 	tcase_add_test(mig, test_migration);

@@ -639,16 +639,16 @@ START_TEST(test_group_memo)
 	    sizeof(err)), KITH_OK);
 	ck_assert_int_eq(db_group_begin(db), KITH_OK);
 	v = setting(db, "subject_prefix");
-	ck_assert_ptr_nonnull(db_memo_get(db, "list_setting 1 subject_prefix"));
+	ck_assert_ptr_nonnull(db_memo_get(db, "subject_prefix 1"));
 	free(v);
 	ck_assert_int_eq(list_setting_set(db, id, "subject_prefix", "[a]",
 	    err, sizeof(err)), KITH_OK);
-	ck_assert_ptr_null(db_memo_get(db, "list_setting 1 subject_prefix"));
+	ck_assert_ptr_null(db_memo_get(db, "subject_prefix 1"));
 	v = setting(db, "subject_prefix");
 	ck_assert_str_eq(v, "[a]");
 	free(v);
 	ck_assert_int_eq(db_group_commit(db), KITH_OK);
-	ck_assert_ptr_null(db_memo_get(db, "list_setting 1 subject_prefix"));
+	ck_assert_ptr_null(db_memo_get(db, "subject_prefix 1"));
 	/* another connection's change, between groups and outside them */
 	ck_assert_int_eq(list_setting_set(other, id, "subject_prefix", "[b]",
 	    err, sizeof(err)), KITH_OK);
@@ -662,7 +662,7 @@ START_TEST(test_group_memo)
 	ck_assert_str_eq(v, "[c]");
 	free(v);
 	db_group_rollback(db);
-	ck_assert_ptr_null(db_memo_get(db, "list_setting 1 subject_prefix"));
+	ck_assert_ptr_null(db_memo_get(db, "subject_prefix 1"));
 	db_close(other);
 	free(path);
 }
