@@ -143,10 +143,11 @@ assert_ok '[ "$(db "SELECT raw FROM posts WHERE message_id = '"'"'same-lmtp@exam
 assert_ok '[ "$(db "SELECT count(*) FROM outbox o JOIN outbox_messages m ON m.id = o.message_id JOIN posts p ON p.id = m.post_id WHERE p.message_id = '"'"'same-lmtp@example.org'"'"'")" = "$(db "SELECT count(*) FROM outbox o JOIN outbox_messages m ON m.id = o.message_id JOIN posts p ON p.id = m.post_id WHERE p.message_id = '"'"'same-pipe@example.org'"'"'")" ]' \
 	"... and queued for the same members"
 
-# fsyncs: kith receive commits a post with one WAL fsync (plus the
-# directory sqlite syncs once per process); the first commit after the
-# WAL was copied into the database and starts over also syncs its header,
-# and one that finds it past 1,000 pages empties it (two more).
+# fsyncs: kith receive commits a post with one WAL fsync (the directory,
+# which sqlite synced once per process, is synced only when the WAL is
+# made: db_sqlite.c's VFS); the first commit after the WAL was copied
+# into the database and starts over also syncs its header, and one that
+# finds it past 1,000 pages empties it (two more).
 # Over LMTP, posts that arrive together share one commit.  (strace
 # counts; skipped without strace.)
 if command -v strace >/dev/null 2>&1; then
@@ -161,8 +162,8 @@ if command -v strace >/dev/null 2>&1; then
 	    sh "$KITH_BIN" "$T" 2>/dev/null
 	rc=$?
 	n=$(awk '$NF == "fsync" || $NF == "fdatasync" { n += $4 } END { print n + 0 }' "$T/strace.pipe")
-	assert_ok '[ $rc = 0 ] && [ "$(db "SELECT count(*) FROM posts WHERE message_id LIKE '"'"'fsync-pipe-%'"'"'")" = 10 ] && [ "$n" -le 25 ]' \
-		"kith receive, 10 posts: at most 2 fsyncs each, 5 more in all (was 5 each): $n"
+	assert_ok '[ $rc = 0 ] && [ "$(db "SELECT count(*) FROM posts WHERE message_id LIKE '"'"'fsync-pipe-%'"'"'")" = 10 ] && [ "$n" -le 15 ]' \
+		"kith receive, 10 posts: one fsync each, 5 more in all (was 2 each, 5 before that): $n"
 	strace -f -c -o "$T/strace.lmtp" -e trace=fsync,fdatasync -p "$SERVE_PID" 2>/dev/null &
 	st=$!
 	sleep 1
@@ -254,4 +255,19 @@ wait "$SERVE_PID"
 rc=$?
 SERVE_PID=
 assert_ok 'grep -q "^421 4.3.2" "$T/term.out" && [ $rc = 0 ]' "SIGTERM: an open session is told 421, kith serve exits 0 ($(cat "$T/term.out"), $rc)"
+
+# The WAL gone (an sqlite3 shell that closes last copies it into the
+# database and removes it): kith receive makes it again, and syncs the
+# directory for it as sqlite does (db_sqlite.c's VFS)
+if [ -z "$PG_DB" ] && command -v strace >/dev/null 2>&1; then
+	db "SELECT count(*) FROM posts" >/dev/null
+	assert_ok '[ ! -e "$T/var/kith.db-wal" ]' "an sqlite3 shell that closes last removes the WAL"
+	sed "s/same-pipe/wal-gone/" "$T/same.eml" > "$T/walgone.eml"
+	LD_PRELOAD="$FAKETIME_LIB" FAKETIME="@$NOW" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	    strace -f -o "$T/strace.walgone" -e trace=fsync,fdatasync,openat \
+	    "$KITH_BIN" receive -r team@example.org -f bob@example.org < "$T/walgone.eml"
+	rc=$?
+	assert_ok '[ $rc = 0 ] && [ -e "$T/var/kith.db-wal" ] && [ "$(db "SELECT count(*) FROM posts WHERE message_id = '"'"'wal-gone@example.org'"'"'")" = 1 ] && grep -q "openat(.*kith.db-wal\".*O_CREAT" "$T/strace.walgone" && [ "$(grep -c "fdatasync\|fsync" "$T/strace.walgone")" -ge 2 ]' \
+		"then the next post is stored, the WAL made again and its directory synced"
+fi
 finish
