@@ -4,7 +4,7 @@ and on PostgreSQL (issue 19: the SQL text is written once, in the subset
 both accept).
 
 It finds the SQL of src/*.c (not the storage layer's own files: db.c,
-db_sqlite.c, fts.c, db_pg*.c): the string arguments of db_prepare, db_cached, db_exec, db_exec_id,
+db_sqlite*.c, fts.c, db_pg*.c): the string arguments of db_prepare, db_cached, db_exec, db_exec_id,
 db_int, db_ids_select and db_script, after the C preprocessor (cc -E) has expanded
 the macros, with adjacent literals joined.  An argument that is not a
 literal is followed: both sides of a ?:, a file's static string or array of
@@ -43,7 +43,7 @@ CALLS = {		# function -> index of its SQL argument
     "db_prepare": 1, "db_cached": 1, "db_exec": 1, "db_int": 3,
     "db_ids_select": 2, "db_script": 1, "db_exec_id": 2,
 }
-STORAGE = re.compile(r"^(db\.c|db_sqlite\.c|fts\.c|db_pg.*\.c)$")
+STORAGE = re.compile(r"^(db\.c|db_sqlite.*\.c|fts\.c|db_pg.*\.c)$")
 
 TOKEN = re.compile(r'''
     (?P<marker>^\#[ ]*(?:line[ ]+)?\d+[ ]+"[^"]*".*$) |

@@ -18,6 +18,7 @@
 
 #include "db_backend.h"
 #include "db_sqlite.h"
+#include "db_sqlite_vfs.h"
 #include "kith/log.h"
 #include "kith/util.h"
 
@@ -1097,42 +1098,14 @@ static pthread_once_t lite_configured = PTHREAD_ONCE_INIT;
  * kith serve's threads (the committer, the page thread, the readers)
  * share; nothing of Kith's reads the statistics.
  */
-/*
- * The default VFS, but for one sync.  sqlite syncs a file's directory at
- * the first sync of any WAL it opened with O_CREAT, so that the file's
- * creation is on disk too; and it asks for O_CREAT at every open, the
- * WAL being there already or not.  Kith's WAL stays between connections
- * (no checkpoint on close), so `kith receive` paid that directory sync
- * once a message: two fsyncs a post where one makes it durable.  A WAL
- * that is there is opened without O_CREAT, so no directory sync; one that
- * is not (the first, or one an sqlite3 shell removed) is made and its
- * directory synced as before.  Should the WAL go in between, the open
- * fails and the caller is told to try again (KITH_TEMP, 75).
- */
-static sqlite3_vfs lite_vfs, *lite_base_vfs;
-
-static int
-lite_vfs_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f,
-    int flags, int *out)
-{
-	(void)vfs;
-	if ((flags & SQLITE_OPEN_WAL) && (flags & SQLITE_OPEN_CREATE) &&
-	    name != NULL && access(name, F_OK) == 0)
-		flags &= ~SQLITE_OPEN_CREATE;
-	return lite_base_vfs->xOpen(lite_base_vfs, name, f, flags, out);
-}
+/* db_sqlite_vfs's name, once lite_configure has registered it */
+static const char *lite_vfs;
 
 static void
 lite_configure(void)
 {
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	if ((lite_base_vfs = sqlite3_vfs_find(NULL)) == NULL)
-		return;
-	lite_vfs = *lite_base_vfs;
-	lite_vfs.zName = "kith";
-	lite_vfs.xOpen = lite_vfs_open;
-	if (sqlite3_vfs_register(&lite_vfs, 0) != SQLITE_OK)
-		lite_base_vfs = NULL;
+	lite_vfs = db_sqlite_vfs();
 }
 
 static int
@@ -1152,8 +1125,7 @@ lite_open(const char *path, int create, int busy_ms,
 		flags |= SQLITE_OPEN_CREATE;
 	pthread_once(&lite_configured, lite_configure);
 	share_umask(path);
-	rc = sqlite3_open_v2(path, &l->h, flags, lite_base_vfs ? "kith" :
-	    NULL);
+	rc = sqlite3_open_v2(path, &l->h, flags, lite_vfs);
 	if (rc != SQLITE_OK) {
 		if (!create && (rc & 0xff) == SQLITE_CANTOPEN) {
 			snprintf(err, errlen, "no database at '%s'; run "

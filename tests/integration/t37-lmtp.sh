@@ -164,6 +164,20 @@ if command -v strace >/dev/null 2>&1; then
 	n=$(awk '$NF == "fsync" || $NF == "fdatasync" { n += $4 } END { print n + 0 }' "$T/strace.pipe")
 	assert_ok '[ $rc = 0 ] && [ "$(db "SELECT count(*) FROM posts WHERE message_id LIKE '"'"'fsync-pipe-%'"'"'")" = 10 ] && [ "$n" -le 15 ]' \
 		"kith receive, 10 posts: one fsync each, 5 more in all (was 2 each, 5 before that): $n"
+	# each WAL frame (a 24-byte header, then its page) is one write
+	# (db_sqlite_vfs.c), and what it wrote reads back whole
+	if [ -z "$PG_DB" ]; then
+		sed "s/same-pipe/frames-pipe/" "$T/same.eml" > "$T/frames.eml"
+		LD_PRELOAD="$FAKETIME_LIB" FAKETIME="@$NOW" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+		    strace -f -y -o "$T/strace.frames" -e trace=pwrite64 \
+		    "$KITH_BIN" receive -r team@example.org -f bob@example.org < "$T/frames.eml"
+		rc=$?
+		psize=$(db "PRAGMA page_size")
+		whole=$(grep -c "kith.db-wal>, .*, $((psize + 24)), [0-9]*) = $((psize + 24))\$" "$T/strace.frames")
+		halves=$(grep -c "kith.db-wal>, .*, \(24\|$psize\), [0-9]*) = " "$T/strace.frames")
+		assert_ok '[ $rc = 0 ] && [ "$whole" -ge 3 ] && [ "$halves" = 0 ] && [ "$(db "PRAGMA integrity_check")" = ok ] && [ "$(db "SELECT count(*) FROM posts WHERE message_id = '"'"'frames-pipe@example.org'"'"'")" = 1 ]' \
+			"kith receive writes each WAL frame in one pwrite ($whole frames, $halves halves), the database whole"
+	fi
 	strace -f -c -o "$T/strace.lmtp" -e trace=fsync,fdatasync -p "$SERVE_PID" 2>/dev/null &
 	st=$!
 	sleep 1
