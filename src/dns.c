@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,121 @@ struct answer {
 	int err;
 	struct ub_result *res;
 };
+
+/* A name's answer in a memo (dns_memo_new), until expires. */
+struct memo_entry {
+	char *name;		/* NULL: free */
+	enum dns_status status;
+	char **rec;
+	size_t n;
+	char why[128];
+	int64_t expires;
+};
+
+struct dns_memo {
+	pthread_mutex_t lock;
+	size_t next;		/* the slot to take when none is free */
+	struct memo_entry e[DNS_MEMO_SIZE];
+};
+
+struct dns_memo *
+dns_memo_new(void)
+{
+	struct dns_memo *m = xcalloc(1, sizeof(*m));
+
+	pthread_mutex_init(&m->lock, NULL);
+	return m;
+}
+
+static void
+memo_entry_clear(struct memo_entry *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		free(e->rec[i]);
+	free(e->rec);
+	free(e->name);
+	memset(e, 0, sizeof(*e));
+}
+
+void
+dns_memo_free(struct dns_memo *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < DNS_MEMO_SIZE; i++)
+		memo_entry_clear(&m->e[i]);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+/* records_dup - a copy of n records (NULL for none) */
+static char **
+records_dup(char *const *rec, size_t n)
+{
+	char **copy = n ? xcalloc(n, sizeof(*copy)) : NULL;
+
+	for (size_t k = 0; k < n; k++)
+		copy[k] = xstrdup(rec[k]);
+	return copy;
+}
+
+/*
+ * memo_get - name's answer in the memo, if it is fresh: its status, with
+ * out filled (and *expires), or -1.
+ */
+static int
+memo_get(struct dns_memo *m, const char *name, int64_t now,
+    struct dns_txt *out, int64_t *expires)
+{
+	int found = -1;
+
+	if (m == NULL)
+		return -1;
+	pthread_mutex_lock(&m->lock);
+	for (size_t i = 0; i < DNS_MEMO_SIZE && found < 0; i++) {
+		struct memo_entry *e = &m->e[i];
+
+		if (e->name == NULL || e->expires <= now || strcmp(e->name,
+		    name))
+			continue;
+		found = (int)e->status;
+		*expires = e->expires;
+		snprintf(out->why, sizeof(out->why), "%s", e->why);
+		out->rec = records_dup(e->rec, e->n);
+		out->n = e->n;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return found;
+}
+
+/* memo_put - keep name's answer until expires: in its own slot, a free
+ * or stale one, else the next in turn */
+static void
+memo_put(struct dns_memo *m, const char *name, enum dns_status status,
+    const struct dns_txt *t, int64_t now, int64_t expires)
+{
+	struct memo_entry *e = NULL;
+
+	if (m == NULL)
+		return;
+	pthread_mutex_lock(&m->lock);
+	for (size_t i = 0; i < DNS_MEMO_SIZE && e == NULL; i++)
+		if (m->e[i].name && !strcmp(m->e[i].name, name))
+			e = &m->e[i];
+	for (size_t i = 0; i < DNS_MEMO_SIZE && e == NULL; i++)
+		if (m->e[i].name == NULL || m->e[i].expires <= now)
+			e = &m->e[i];
+	if (e == NULL)
+		e = &m->e[m->next++ % DNS_MEMO_SIZE];
+	memo_entry_clear(e);
+	e->name = xstrdup(name);
+	e->status = status;
+	e->expires = expires;
+	snprintf(e->why, sizeof(e->why), "%s", t->why);
+	e->rec = records_dup(t->rec, t->n);
+	e->n = t->n;
+	pthread_mutex_unlock(&m->lock);
+}
 
 struct dns *
 dns_new(const struct kith_config *cfg, struct db *db)
@@ -294,19 +410,30 @@ enum dns_status
 dns_txt(struct dns *d, const char *name, int64_t now, struct dns_txt *out)
 {
 	struct ub_result *res = NULL;
+	int64_t expires = 0;
 	int st;
 
 	memset(out, 0, sizeof(*out));
 	if ((st = cache_get(d, name, now, out)) >= 0)
 		return (enum dns_status)st;
+	/* what another thread of kith serve asked a moment ago */
+	if ((st = memo_get(d->cfg->dns_memo, name, now, out, &expires)) >= 0) {
+		if (st != DNS_TEMP)
+			cache_put(d, name, st, out, now, expires - now);
+		return (enum dns_status)st;
+	}
 	if (ask(d, name, &res, out->why, sizeof(out->why)) < 0) {
 		log_info("dns: no answer for '%s': %s", name, out->why);
+		memo_put(d->cfg->dns_memo, name, DNS_TEMP, out, now, now +
+		    DNS_MEMO_TEMP_TTL);
 		return DNS_TEMP;
 	}
 	if (res->rcode != 0 && res->rcode != RCODE_NXDOMAIN) {
 		snprintf(out->why, sizeof(out->why), "rcode %d%s", res->rcode,
 		    res->rcode == 2 ? " (SERVFAIL)" : "");
 		log_info("dns: no answer for '%s': %s", name, out->why);
+		memo_put(d->cfg->dns_memo, name, DNS_TEMP, out, now, now +
+		    DNS_MEMO_TEMP_TTL);
 		ub_resolve_free(res);
 		return DNS_TEMP;
 	}
@@ -321,6 +448,8 @@ dns_txt(struct dns *d, const char *name, int64_t now, struct dns_txt *out)
 	}
 	st = out->n ? DNS_FOUND : DNS_NONE;
 	cache_put(d, name, st, out, now, res->ttl);
+	memo_put(d->cfg->dns_memo, name, (enum dns_status)st, out, now, now +
+	    clamp_ttl(res->ttl));
 	log_debug("dns: '%s': %zu TXT record(s), ttl %d", name, out->n,
 	    res->ttl);
 	ub_resolve_free(res);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "kith/db.h"
+#include "kith/dns.h"
 #include "kith/inbound.h"
 #include "kith/lmtp.h"
 #include "kith/log.h"
@@ -898,8 +899,11 @@ submit(struct lmtp_server *srv, struct lmtp_session *s,
 	size_t len, size;
 	const char *raw = lmtp_session_data(s, &len, &size);
 
-	if ((j.whole = len == size))
+	if ((j.whole = len == size)) {
 		inbound_parse(&j.parsed, raw, len);
+		if (j.parsed.rc == 0)
+			post_prefetch_dns(&srv->cfg, &j.parsed.m);
+	}
 	pthread_cond_init(&j.cond, NULL);
 	pthread_mutex_lock(&srv->lock);
 	if (srv->tail)
@@ -1159,6 +1163,7 @@ lmtp_start(struct kith_config *cfg, const char *listen, char *err,
 
 	srv->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
+	srv->cfg.dns_memo = dns_memo_new();
 	srv->lim.max_size = (size_t)srv->cfg.lmtp_max_size;
 	srv->lim.max_recipients = (size_t)srv->cfg.lmtp_max_recipients;
 	srv->fd = srv->wake[0] = srv->wake[1] = -1;
@@ -1265,6 +1270,7 @@ lmtp_stop(struct lmtp_server *srv, int grace)
 			close(srv->wake[i]);
 	db_close(srv->db);
 	free(srv->unix_path);
+	dns_memo_free(srv->cfg.dns_memo);
 	config_release(&srv->cfg);
 	pthread_mutex_destroy(&srv->lock);
 	pthread_cond_destroy(&srv->work);

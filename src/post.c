@@ -131,6 +131,27 @@ post_copy(struct db *db, const struct kith_config *cfg, const struct list *l,
 	return copy;
 }
 
+void
+post_prefetch_dns(const struct kith_config *cfg, const struct message *m)
+{
+	const char *at = strrchr(m->from_addr, '@');
+	struct dmarc_result r;
+	struct dns *dns;
+	char why[256];
+	int max = 0;
+
+	if (cfg->dns_memo == NULL)
+		return;
+	dns = dns_new(cfg, NULL);
+	/* as rewrite_from and arc_stamp ask, for the answers to be there */
+	if (at && at[1])
+		dmarc_check(dns, at + 1, cfg->dkim_domain, now_utc(), &r);
+	if (*cfg->dkim_domain)
+		(void)arc_verify(dns, m->raw, m->len, now_utc(), &max, why,
+		    sizeof(why));
+	dns_free(dns);
+}
+
 int
 post_catch_up(struct db *db, int64_t now)
 {

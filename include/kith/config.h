@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+struct dns_memo;
+
 struct kith_config {
 	char *path;		/* file read, or NULL when defaults only */
 	/* [site] */
@@ -61,6 +63,9 @@ struct kith_config {
 	/* [dns] - DMARC policies and ARC keys (dns.h) */
 	char *dns_server;	/* forwarders "ADDR[@PORT]", "" = resolv.conf */
 	int dns_timeout_ms;	/* one lookup's deadline */
+	/* not read from the file: kith serve's LMTP side sets it, for the
+	 * answers its threads share (dns.h); NULL elsewhere */
+	struct dns_memo *dns_memo;
 	/* [lmtp] - kith serve's LMTP side, for the MTA */
 	char *lmtp_listen;	/* "" = none; HOST:PORT, [V6]:PORT, unix:PATH */
 	int lmtp_max_connections;

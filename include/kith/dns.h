@@ -16,7 +16,7 @@
  * so that a name is asked once per TTL however many posts name it, and
  * dropped once it has expired (when the next answer is stored).  A
  * temporary failure (SERVFAIL, a timeout, no server) is not kept: the
- * next lookup asks again.
+ * next lookup asks again (in kith serve, after DNS_MEMO_TEMP_TTL).
  *
  * Ownership: dns_new() returns an object the caller frees with
  * dns_free(); the database handle is borrowed.  One object per thread.
@@ -69,5 +69,21 @@ void dns_txt_release(struct dns_txt *t);
 
 /* How many questions went to the network (not the cache) so far. */
 unsigned dns_queries(const struct dns *d);
+
+/*
+ * dns_memo - the answers of one process's threads, shared (kith serve's
+ * LMTP side keeps one in its configuration: kith_config's dns_memo).  A
+ * lookup the database's cache cannot answer looks here before it asks
+ * the network, and what the network answers is kept here too: found or
+ * none for its TTL, a temporary failure for DNS_MEMO_TEMP_TTL seconds.
+ * So a connection's thread can ask ahead (post_prefetch_dns) and the
+ * committer, which every message waits for, finds the answer, or the
+ * failure, without waiting for a name server itself.  At most
+ * DNS_MEMO_SIZE names; safe for any number of threads.
+ */
+#define DNS_MEMO_SIZE 512
+#define DNS_MEMO_TEMP_TTL 10
+struct dns_memo *dns_memo_new(void);
+void dns_memo_free(struct dns_memo *m);
 
 #endif

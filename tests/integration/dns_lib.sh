@@ -7,8 +7,13 @@
 #                      DNS_LOG.  Every other name is NXDOMAIN, except
 #                      names under broken.example, which are SERVFAIL (the
 #                      server may not ask its only forwarder, itself).
+#                      With DNS_SLOW_PORT set, names under slow.example
+#                      go to that port on 127.0.0.1, where a server may
+#                      never answer (start_blackhole).
 #   dns_asked NAME     how many questions for NAME the server got
 #   stop_dns           (done at exit too)
+#   start_blackhole    a UDP port that takes questions and answers none;
+#                      sets DNS_SLOW_PORT (before start_dns)
 
 DNS_PID=
 UNBOUND=$(command -v unbound || echo /usr/sbin/unbound)
@@ -17,12 +22,18 @@ if [ ! -x "$UNBOUND" ]; then
 	exit 77
 fi
 
+BLACKHOLE_PID=
 stop_dns() {
 	if [ -n "$DNS_PID" ]; then
 		kill "$DNS_PID" 2>/dev/null
 		wait "$DNS_PID" 2>/dev/null
 	fi
 	DNS_PID=
+	if [ -n "$BLACKHOLE_PID" ]; then
+		kill "$BLACKHOLE_PID" 2>/dev/null
+		wait "$BLACKHOLE_PID" 2>/dev/null
+	fi
+	BLACKHOLE_PID=
 }
 trap 'stop_dns; cleanup' EXIT
 
@@ -67,15 +78,26 @@ start_dns() {
 		echo "  access-control: 127.0.0.0/8 allow"
 		echo "  do-ip6: no"
 		echo '  module-config: "iterator"'
-		echo "  do-not-query-localhost: yes"
+		# a forwarder on 127.0.0.1 is asked only when the test has one
+		if [ -n "${DNS_SLOW_PORT:-}" ]; then
+			echo "  do-not-query-localhost: no"
+		else
+			echo "  do-not-query-localhost: yes"
+		fi
 		echo '  local-zone: "." static'
 		echo '  local-zone: "broken.example." transparent'
+		[ -z "${DNS_SLOW_PORT:-}" ] || echo '  local-zone: "slow.example." transparent'
 		while IFS= read -r rr; do
 			[ -n "$rr" ] && echo "  local-data: '$rr'"
 		done < "$1"
 		echo "forward-zone:"
 		echo '  name: "broken.example."'
 		echo "  forward-addr: 127.0.0.1@1"
+		if [ -n "${DNS_SLOW_PORT:-}" ]; then
+			echo "forward-zone:"
+			echo '  name: "slow.example."'
+			echo "  forward-addr: 127.0.0.1@$DNS_SLOW_PORT"
+		fi
 	} > "$T/dns/unbound.conf"
 	"$UNBOUND" -c "$T/dns/unbound.conf" 2>"$T/dns/unbound.err" &
 	DNS_PID=$!
@@ -99,4 +121,16 @@ dns_asked() {
 # txt_split VALUE - VALUE as TXT character-strings of at most 255 octets
 txt_split() {
 	printf '%s' "$1" | fold -w 250 | sed 's/.*/"&"/' | tr '\n' ' ' | sed 's/ $//'
+}
+
+start_blackhole() {
+	DNS_SLOW_PORT=$(free_udp_port)
+	$PY -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+while True:
+    s.recvfrom(4096)	# and no answer
+' "$DNS_SLOW_PORT" &
+	BLACKHOLE_PID=$!
 }

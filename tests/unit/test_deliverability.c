@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "kith/dmarc.h"
+#include "kith/dns.h"
 #include "kith/filter.h"
 #include "kith/filter_rules.h"
 #include "kith/footer.h"
@@ -307,6 +308,54 @@ START_TEST(test_footer_sealed)
 }
 END_TEST
 
+/*
+ * kith serve's memo (dns.h): a failure is kept DNS_MEMO_TEMP_TTL seconds,
+ * so another thread's lookup of the name does not ask (or wait) again;
+ * then it asks.  Without a memo every lookup asks.  Port 1 on 127.0.0.1
+ * refuses at once.
+ */
+START_TEST(test_dns_memo)
+{
+	struct kith_config cfg;
+	struct dns_memo *memo = dns_memo_new();
+	struct dns *first, *other;
+	struct dns_txt t;
+	char server[] = "127.0.0.1@1";
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.dns_server = server;
+	cfg.dns_timeout_ms = 300;
+	cfg.dns_memo = memo;
+	first = dns_new(&cfg, NULL);
+	ck_assert_int_eq(dns_txt(first, "_dmarc.x.example", 1000, &t),
+	    DNS_TEMP);
+	ck_assert_uint_eq(dns_queries(first), 1);
+	dns_txt_release(&t);
+	other = dns_new(&cfg, NULL);
+	ck_assert_int_eq(dns_txt(other, "_dmarc.x.example", 1009, &t),
+	    DNS_TEMP);
+	ck_assert_uint_eq(dns_queries(other), 0);
+	ck_assert_msg(*t.why, "the failure's reason is kept with it");
+	dns_txt_release(&t);
+	ck_assert_int_eq(dns_txt(other, "_dmarc.x.example",
+	    1000 + DNS_MEMO_TEMP_TTL, &t), DNS_TEMP);
+	ck_assert_uint_eq(dns_queries(other), 1);
+	dns_txt_release(&t);
+	dns_free(other);
+	dns_free(first);
+	cfg.dns_memo = NULL;
+	other = dns_new(&cfg, NULL);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(dns_txt(other, "_dmarc.x.example", 1000, &t),
+		    DNS_TEMP);
+		dns_txt_release(&t);
+	}
+	ck_assert_uint_eq(dns_queries(other), 2);
+	dns_free(other);
+	dns_memo_free(memo);
+}
+END_TEST
+
 Suite *
 deliverability_suite(void)
 {
@@ -322,6 +371,7 @@ deliverability_suite(void)
 	tcase_add_test(tc, test_medit_params);
 	tcase_add_test(tc, test_footer_golden);
 	tcase_add_test(tc, test_footer_sealed);
+	tcase_add_test(tc, test_dns_memo);
 #undef N
 	suite_add_tcase(s, tc);
 	return s;
