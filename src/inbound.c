@@ -752,7 +752,7 @@ dispatch(struct inbound *in, const struct list *l, const struct recipient *r)
 		return;
 	}
 	if (in->parsed) {
-		/* parsed on the LMTP connection's thread, the same way */
+		/* parsed before the LMTP committer had it, the same way */
 		if (in->parsed->rc < 0) {
 			quarantine(in, in->parsed->err);
 			return;

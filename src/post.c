@@ -131,25 +131,43 @@ post_copy(struct db *db, const struct kith_config *cfg, const struct list *l,
 	return copy;
 }
 
-void
-post_prefetch_dns(const struct kith_config *cfg, const struct message *m)
+/* prefetch - post_prefetch_dns; memo_only: the names it did not ask */
+static unsigned
+prefetch(const struct kith_config *cfg, const struct message *m, int memo_only)
 {
 	const char *at = strrchr(m->from_addr, '@');
 	struct dmarc_result r;
 	struct dns *dns;
 	char why[256];
+	unsigned unasked;
 	int max = 0;
 
 	if (cfg->dns_memo == NULL)
-		return;
+		return 0;
 	dns = dns_new(cfg, NULL);
+	if (memo_only)
+		dns_memo_only(dns);
 	/* as rewrite_from and arc_stamp ask, for the answers to be there */
 	if (at && at[1])
 		dmarc_check(dns, at + 1, cfg->dkim_domain, now_utc(), &r);
 	if (*cfg->dkim_domain)
 		(void)arc_verify(dns, m->raw, m->len, now_utc(), &max, why,
 		    sizeof(why));
+	unasked = dns_unasked(dns);
 	dns_free(dns);
+	return unasked;
+}
+
+void
+post_prefetch_dns(const struct kith_config *cfg, const struct message *m)
+{
+	(void)prefetch(cfg, m, 0);
+}
+
+int
+post_dns_known(const struct kith_config *cfg, const struct message *m)
+{
+	return prefetch(cfg, m, 1) == 0;
 }
 
 int

@@ -71,12 +71,22 @@ void dns_txt_release(struct dns_txt *t);
 unsigned dns_queries(const struct dns *d);
 
 /*
+ * dns_memo_only - from now on d answers from the database's cache and
+ * the memo only: a name in neither is DNS_TEMP ("not asked"), is not
+ * kept anywhere, and is counted by dns_unasked().  For a thread that
+ * must never wait for a name server (kith serve's LMTP loop) to learn
+ * whether it would have to.
+ */
+void dns_memo_only(struct dns *d);
+unsigned dns_unasked(const struct dns *d);
+
+/*
  * dns_memo - the answers of one process's threads, shared (kith serve's
  * LMTP side keeps one in its configuration: kith_config's dns_memo).  A
  * lookup the database's cache cannot answer looks here before it asks
  * the network, and what the network answers is kept here too: found or
  * none for its TTL, a temporary failure for DNS_MEMO_TEMP_TTL seconds.
- * So a connection's thread can ask ahead (post_prefetch_dns) and the
+ * So a helper thread can ask ahead (post_prefetch_dns) and the
  * committer, which every message waits for, finds the answer, or the
  * failure, without waiting for a name server itself.  At most
  * DNS_MEMO_SIZE names; safe for any number of threads.

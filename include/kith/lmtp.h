@@ -9,9 +9,12 @@
  * ENHANCEDSTATUSCODES.  Command lines, the message (what is over
  * [lmtp] max_size is counted, not kept) and the recipients are bounded.
  *
- * The server (lmtp_start ... lmtp_stop) runs a thread per connection,
- * up to [lmtp] max_connections, each with the [lmtp] timeout for an idle
- * client, and one committer thread with its own database connection.
+ * The server (lmtp_start ... lmtp_stop, lmtp_server.c) serves every
+ * connection from one thread (an epoll loop), up to [lmtp]
+ * max_connections, each with the [lmtp] timeout for an idle client, and
+ * one committer thread with its own database connection; a message that
+ * would keep the loop waiting (a DNS answer not known yet, a large
+ * parse) is prepared on a helper thread of its own.
  * Each recipient of a message gets the verdict `kith receive` would give
  * (inbound_receive_db): 250 stored, 550 5.1.1 no such list, 552 5.3.4
  * too big, 451 4.3.0 try again later.  Messages that arrive together
@@ -66,6 +69,9 @@ enum lmtp_event lmtp_session_feed(struct lmtp_session *s, const char *data,
  * LF, dots unstuffed), borrowed until lmtp_session_answer.  *size is the
  * whole size; more than *len when the message was over max_size.
  */
+/* 1 while the session is reading a message's data (after its 354). */
+int lmtp_session_in_data(const struct lmtp_session *s);
+
 const char *lmtp_session_sender(const struct lmtp_session *s);
 size_t lmtp_session_nrcpt(const struct lmtp_session *s);
 const char *lmtp_session_rcpt(const struct lmtp_session *s, size_t i);

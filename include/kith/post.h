@@ -44,11 +44,18 @@ int post_catch_up(struct db *db, int64_t now);
  * post_prefetch_dns - ask the DNS now what post_accept will ask about m
  * (its author domain's DMARC policy; with DKIM on, the keys of its ARC
  * sets), for the answers to wait in cfg->dns_memo (dns.h).  kith serve
- * calls it on a connection's thread, before the message goes to the
+ * calls it on a helper thread, before the message goes to the
  * committer: a slow name server holds up that message only, not the
  * commit every message waits for.  Nothing without a memo.
  */
 void post_prefetch_dns(const struct kith_config *cfg,
     const struct message *m);
+
+/*
+ * post_dns_known - 1 when everything post_prefetch_dns would ask about m
+ * is in cfg->dns_memo already (or there is no memo): the caller may go on
+ * without waiting for a name server.  Asks nobody.
+ */
+int post_dns_known(const struct kith_config *cfg, const struct message *m);
 
 #endif

@@ -3,7 +3,7 @@
 # lookup (from_rewrite = auto) was made on kith serve's committer, in the
 # middle of the commit every LMTP session waits for: a name server that
 # does not answer stopped all of them for [dns] timeout_ms.  Now the
-# connection's thread asks first (post_prefetch_dns) and the committer
+# message's own thread asks first (post_prefetch_dns) and the committer
 # finds the answer, or the failure, in the memo the threads share
 # (dns.h).  unbound serves the test's names; names under slow.example go
 # to a port that never answers.

@@ -356,6 +356,46 @@ START_TEST(test_dns_memo)
 }
 END_TEST
 
+/*
+ * A resolver that may not wait (kith serve's LMTP loop) learns whether
+ * it would have to: a name the memo lacks is not asked, counted, and
+ * not kept (the next real lookup asks); a name the memo holds, a
+ * failure included, is answered as usual.
+ */
+START_TEST(test_dns_memo_only)
+{
+	struct kith_config cfg;
+	struct dns_memo *memo = dns_memo_new();
+	struct dns *loop, *helper;
+	struct dns_txt t;
+	char server[] = "127.0.0.1@1";
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.dns_server = server;
+	cfg.dns_timeout_ms = 300;
+	cfg.dns_memo = memo;
+	loop = dns_new(&cfg, NULL);
+	dns_memo_only(loop);
+	ck_assert_int_eq(dns_txt(loop, "_dmarc.y.example", 1000, &t), DNS_TEMP);
+	dns_txt_release(&t);
+	ck_assert_uint_eq(dns_unasked(loop), 1);
+	ck_assert_uint_eq(dns_queries(loop), 0);
+	helper = dns_new(&cfg, NULL);
+	ck_assert_int_eq(dns_txt(helper, "_dmarc.y.example", 1000, &t),
+	    DNS_TEMP);
+	dns_txt_release(&t);
+	ck_assert_uint_eq(dns_queries(helper), 1);
+	/* the helper's failure is in the memo now: known, not unasked */
+	ck_assert_int_eq(dns_txt(loop, "_dmarc.y.example", 1001, &t), DNS_TEMP);
+	dns_txt_release(&t);
+	ck_assert_uint_eq(dns_unasked(loop), 1);
+	ck_assert_uint_eq(dns_queries(loop), 0);
+	dns_free(helper);
+	dns_free(loop);
+	dns_memo_free(memo);
+}
+END_TEST
+
 Suite *
 deliverability_suite(void)
 {
@@ -372,6 +412,7 @@ deliverability_suite(void)
 	tcase_add_test(tc, test_footer_golden);
 	tcase_add_test(tc, test_footer_sealed);
 	tcase_add_test(tc, test_dns_memo);
+	tcase_add_test(tc, test_dns_memo_only);
 #undef N
 	suite_add_tcase(s, tc);
 	return s;
