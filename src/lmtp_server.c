@@ -86,6 +86,7 @@ struct conn {
 	size_t sent;
 	int readable;		/* may have input (edge-triggered) */
 	int writable;
+	int hup;		/* the client has shut down its side */
 	int waiting;		/* its message is out: not read, not freed */
 	int arriving;		/* counted in srv->arriving */
 	int closing;		/* close once out is written */
@@ -640,8 +641,10 @@ fill(struct conn *c)
 	}
 	if (r <= 0)
 		return -1;
-	/* a stream socket read short is empty: its next input is an edge */
-	if ((size_t)r < sizeof(c->in))
+	/* a stream socket read short is empty: its next input is an edge;
+	 * but the end of a client that has shut down its side came with
+	 * the last edge, and only a read tells it */
+	if ((size_t)r < sizeof(c->in) && !c->hup)
 		c->readable = 0;
 	c->have = (size_t)r;
 	c->off = 0;
@@ -674,8 +677,11 @@ conn_step(struct lmtp_server *srv, struct conn *c)
 				if (!c->readable || (r = fill(c)) == 0)
 					break;
 				if (r < 0) {
-					conn_close(srv, c);
-					return;
+					/* the client's end: what it was
+					 * answered goes first (it may read
+					 * after shutting its side) */
+					c->closing = 1;
+					break;
 				}
 			}
 			ev = lmtp_session_feed(c->s, c->in + c->off,
@@ -906,6 +912,9 @@ loop_main(void *arg)
 				if (ev[i].events & (EPOLLIN | EPOLLRDHUP |
 				    EPOLLHUP | EPOLLERR))
 					c->readable = 1;
+				if (ev[i].events & (EPOLLRDHUP | EPOLLHUP |
+				    EPOLLERR))
+					c->hup = 1;
 				if (ev[i].events & (EPOLLOUT | EPOLLHUP |
 				    EPOLLERR))
 					c->writable = 1;

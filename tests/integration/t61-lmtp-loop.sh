@@ -6,7 +6,8 @@
 # else and costs no CPU while it waits; input sent past the end of a
 # message waits for that message's answer; a client that leaves while
 # its message is being committed leaves it stored; a message too large
-# to parse on the loop is parsed on a helper and stored whole.
+# to parse on the loop is parsed on a helper and stored whole; a client
+# that shuts down its side is answered and let go.
 . "${KITH_SRCDIR:-.}/tests/integration/lib.sh"
 . "$HERE/serve_lib.sh"
 
@@ -156,6 +157,32 @@ report("big_code", e.reply())
 # (stored with its lines ended by LF, as kith receive stores it)
 report("big_lf", len(message("big@loop.test", body).replace(b"\r\n", b"\n")))
 e.cmd("QUIT")
+
+# 6. A client sends its commands and half a message in one write and
+# shuts down its side: it is answered what it was (LHLO, MAIL, RCPT,
+# DATA) and the connection ends at once (the end came with the data's
+# edge; the loop waited for another, until the idle timeout).
+def half_closed(data):
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    t0 = time.monotonic()
+    s.sendall(data)
+    s.shutdown(socket.SHUT_WR)
+    got = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            got += b
+    except OSError:
+        pass
+    s.close()
+    codes = [l[:3].decode() for l in got.split(b"\r\n") if l[3:4] == b" "]
+    return " ".join(codes), int((time.monotonic() - t0) * 1000)
+codes, ms = half_closed(b"LHLO x\r\nMAIL FROM:<ann@example.org>\r\n"
+    b"RCPT TO:<team@example.org>\r\nDATA\r\n" + message("half@loop.test")[:50])
+report("half_codes", codes)
+report("half_ms", ms)
 PYEOF
 cat "$T/loop.err" >&2
 val() { sed -n "s/^$1 //p" "$T/loop.out"; }
@@ -177,6 +204,8 @@ assert_ok '[ "$(post_count "pipe-_@loop.test")" = 2 ]' "both posts stored"
 assert_ok '[ "$(post_count "gone-%@loop.test")" = 20 ] && [ "$(val after_gone)" = 250 ]' "twenty clients that leave before their answer leave their posts stored ($(post_count "gone-%@loop.test") of 20), and the next client is answered 250"
 # 5
 assert_ok '[ "$(val big_code)" = 250 ] && [ "$(db "SELECT length(raw) FROM posts WHERE message_id = '"'"'big@loop.test'"'"'")" = "$(val big_lf)" ]' "a 400 KB post is answered 250 and stored whole ($(val big_lf) bytes, its lines ended by LF)"
+# 6
+assert_ok '[ "$(val half_codes)" = "220 250 250 250 354" ] && [ "$(val half_ms)" -lt 2000 ] && [ "$(post_count half@loop.test)" = 0 ]' "a client that sends half a message and shuts its side is answered (220 250 250 250 354: $(val half_codes)) and let go at once ($(val half_ms) ms); nothing is stored"
 assert_ok 'kill -0 "$SERVE_PID"' "kith serve is still running"
 serve_stop
 assert_ok '! grep -q -i "sanitizer\|segv\|abort" "$T/serve.err"' "and stops cleanly"
