@@ -112,6 +112,7 @@ struct lmtp_server {
 
 	/* the loop's own */
 	struct conn *conns, *graveyard;
+	int nconn;			/* conns, those closed but out too */
 	int stopping_seen;
 	int64_t accept_paused;	/* out of descriptors: accept after this */
 
@@ -120,7 +121,6 @@ struct lmtp_server {
 	struct job *head, *tail;	/* for the committer */
 	struct job *done;		/* back from it, for the loop */
 	int arriving;		/* sessions in DATA: a message soon queued */
-	int nconn;
 	int stopping;
 	int64_t stop_by;	/* the monotonic ms the grace ends */
 	int loop_done;		/* no message will be queued any more */
@@ -572,6 +572,15 @@ submit(struct lmtp_server *srv, struct conn *c)
 /* ---------------------------------------------------------------- */
 /* The loop: every session's I/O.                                    */
 
+/* watch - fd in the loop's epoll set, level-triggered, named by tag */
+static int
+watch(struct lmtp_server *srv, int fd, void *tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = tag };
+
+	return epoll_ctl(srv->ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
 /* conn_close - close the client; the conn is freed once its job is back */
 static void
 conn_close(struct lmtp_server *srv, struct conn *c)
@@ -594,9 +603,7 @@ conn_close(struct lmtp_server *srv, struct conn *c)
 	 * still name it */
 	c->next = srv->graveyard;
 	srv->graveyard = c;
-	pthread_mutex_lock(&srv->lock);
 	srv->nconn--;
-	pthread_mutex_unlock(&srv->lock);
 }
 
 /* flush - write what the client may take; closes a closing conn */
@@ -710,20 +717,16 @@ conn_start(struct lmtp_server *srv, int fd)
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP |
 	    EPOLLET };
 	struct conn *c;
-	int one = 1, ok;
+	int one = 1;
 
-	pthread_mutex_lock(&srv->lock);
-	ok = srv->nconn < srv->cfg.lmtp_max_connections;
-	if (ok)
-		srv->nconn++;
-	pthread_mutex_unlock(&srv->lock);
-	if (!ok) {
+	if (srv->nconn >= srv->cfg.lmtp_max_connections) {
 		log_warn("lmtp: %d connections already; one refused",
 		    srv->cfg.lmtp_max_connections);
 		(void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL);
 		close(fd);
 		return;
 	}
+	srv->nconn++;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c = xcalloc(1, sizeof(*c));
 	c->srv = srv;
@@ -924,11 +927,8 @@ loop_main(void *arg)
 		now = mono_ms();
 		if (srv->accept_paused && now >= srv->accept_paused &&
 		    srv->fd >= 0) {
-			struct epoll_event l = { .events = EPOLLIN,
-				.data.ptr = &srv->fd };
-
 			srv->accept_paused = 0;
-			epoll_ctl(srv->ep, EPOLL_CTL_ADD, srv->fd, &l);
+			watch(srv, srv->fd, &srv->fd);
 		}
 		if (now - swept >= 1000) {
 			sweep_idle(srv, now);
@@ -975,15 +975,6 @@ listen_on(struct lmtp_server *srv, const char *spec, char *err,
 	}
 	return listen_tcp(spec, host, port, "lmtp", srv->address,
 	    sizeof(srv->address), err, errlen);
-}
-
-/* watch - fd in the loop's epoll set, level-triggered, named by tag */
-static int
-watch(struct lmtp_server *srv, int fd, void *tag)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = tag };
-
-	return epoll_ctl(srv->ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
 struct lmtp_server *

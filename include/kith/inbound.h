@@ -73,8 +73,8 @@ void inbound_receive_db(const struct kith_config *cfg, struct db *db,
  * struct inbound_parsed - a whole message read as inbound_receive_db
  * reads it (bare-CR line ends made LF, an mbox "From " line skipped)
  * and parsed, before the database is needed: kith serve parses in its
- * LMTP loop (or on a helper thread), not on the committer that every message
- * waits for.  The bytes it was made from must outlive it.
+ * LMTP loop (or on a helper thread), not on the committer that every
+ * message waits for.  The bytes it was made from must outlive it.
  */
 struct inbound_parsed {
 	const char *received;	/* the bytes as the MTA gave them */

@@ -64,14 +64,14 @@ void lmtp_session_free(struct lmtp_session *s);
 enum lmtp_event lmtp_session_feed(struct lmtp_session *s, const char *data,
     size_t n, size_t *used, struct buf *out);
 
+/* 1 while the session is reading a message's data (after its 354). */
+int lmtp_session_in_data(const struct lmtp_session *s);
+
 /*
  * After LMTP_MESSAGE: the envelope and the message (line ends CRLF made
  * LF, dots unstuffed), borrowed until lmtp_session_answer.  *size is the
  * whole size; more than *len when the message was over max_size.
  */
-/* 1 while the session is reading a message's data (after its 354). */
-int lmtp_session_in_data(const struct lmtp_session *s);
-
 const char *lmtp_session_sender(const struct lmtp_session *s);
 size_t lmtp_session_nrcpt(const struct lmtp_session *s);
 const char *lmtp_session_rcpt(const struct lmtp_session *s, size_t i);

@@ -308,6 +308,17 @@ START_TEST(test_footer_sealed)
 }
 END_TEST
 
+/* a configuration with a memo and a name server that refuses at once */
+#define NO_SERVER "127.0.0.1@1"
+static void
+memo_config(struct kith_config *cfg, char *server, struct dns_memo *memo)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->dns_server = server;
+	cfg->dns_timeout_ms = 300;
+	cfg->dns_memo = memo;
+}
+
 /*
  * kith serve's memo (dns.h): a failure is kept DNS_MEMO_TEMP_TTL seconds,
  * so another thread's lookup of the name does not ask (or wait) again;
@@ -320,12 +331,9 @@ START_TEST(test_dns_memo)
 	struct dns_memo *memo = dns_memo_new();
 	struct dns *first, *other;
 	struct dns_txt t;
-	char server[] = "127.0.0.1@1";
+	char server[] = NO_SERVER;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.dns_server = server;
-	cfg.dns_timeout_ms = 300;
-	cfg.dns_memo = memo;
+	memo_config(&cfg, server, memo);
 	first = dns_new(&cfg, NULL);
 	ck_assert_int_eq(dns_txt(first, "_dmarc.x.example", 1000, &t),
 	    DNS_TEMP);
@@ -368,12 +376,9 @@ START_TEST(test_dns_memo_only)
 	struct dns_memo *memo = dns_memo_new();
 	struct dns *loop, *helper;
 	struct dns_txt t;
-	char server[] = "127.0.0.1@1";
+	char server[] = NO_SERVER;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.dns_server = server;
-	cfg.dns_timeout_ms = 300;
-	cfg.dns_memo = memo;
+	memo_config(&cfg, server, memo);
 	loop = dns_new(&cfg, NULL);
 	dns_memo_only(loop);
 	ck_assert_int_eq(dns_txt(loop, "_dmarc.y.example", 1000, &t), DNS_TEMP);
