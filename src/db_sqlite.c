@@ -1004,14 +1004,25 @@ lite_checkpoint_hook(struct db *db, void (*fn)(void *ctx, int pages),
 	sqlite3_exec(L(db)->h, "PRAGMA cache_size=-32768", NULL, NULL, NULL);
 }
 
-/* lite_checkpoint_step - a checkpointer's (walsync's) copy_wal */
+/*
+ * lite_checkpoint_step - a checkpointer's (walsync's) copy_wal, then the
+ * database synced: sqlite syncs it only when the copy reached the WAL's
+ * end, which none does while a writer writes.
+ */
 static int
 lite_checkpoint_step(struct db *db, int *done_to)
 {
 	int nlog = 0, ncopied = 0, rc = copy_wal(L(db), NULL, &nlog, &ncopied);
+	sqlite3_file *f = NULL;
 
 	*done_to = rc == SQLITE_OK ? ncopied : 0;
-	return rc == SQLITE_OK && ncopied < nlog;
+	if (rc == SQLITE_OK && ncopied > 0 && sqlite3_file_control(L(db)->h,
+	    "main", SQLITE_FCNTL_FILE_POINTER, &f) == SQLITE_OK && f &&
+	    f->pMethods && f->pMethods->xSync(f, SQLITE_SYNC_NORMAL) !=
+	    SQLITE_OK)
+		log_warn("database: cannot sync the database after a "
+		    "checkpoint");
+	return rc == SQLITE_OK && ncopied < nlog ? nlog - ncopied : 0;
 }
 
 /*

@@ -15,8 +15,10 @@
 #include "kith/walsync.h"
 
 #define WAL_PAGES 1000		/* the checkpointer runs past this */
-#define WAL_MAX 8000		/* the writer copies the rest past this */
-#define CKPT_PAUSE_MS 100	/* at most one round of checkpoints this often */
+#define WAL_MAX 8000		/* the writer copies the rest past this, */
+#define WAL_LAST 128		/* or once the checkpointer left this few */
+#define CKPT_CHASE 8		/* rounds back to back to get there */
+#define CKPT_PAUSE_MS 100	/* else one round of checkpoints this often */
 
 struct ticket {
 	void (*done)(void *arg, int durable);
@@ -33,13 +35,16 @@ struct walsync {
 	pthread_t syncer, checkpointer;
 	int syncer_started, checkpointer_started;
 
+	pthread_mutex_t copying;	/* held by whoever copies the WAL */
 	pthread_mutex_t lock;	/* everything below */
 	pthread_cond_t queued, idle, ckpt;
 	struct ticket *head, *tail;
 	int busy;		/* the syncer is answering a run it took */
 	int stop;
 	int ckpt_due;		/* the WAL is long: the checkpointer runs */
-	int done_to;		/* the WAL's pages the checkpointer copied */
+	int pages;		/* the WAL's pages at the writer's last commit */
+	int done_to;		/* those the checkpointer copied */
+	int near;		/* the checkpointer left at most WAL_LAST */
 };
 
 /* answer - one run of tickets, after one fdatasync if any wrote */
@@ -133,9 +138,10 @@ drain(struct walsync *ws)
  * database.  But the writer goes on writing meanwhile, so no copy
  * reaches the WAL's end, and the WAL starts over only when one has
  * (LMTP's grew to 153 MB in 4,200 posts).  So once the checkpointer has
- * copied all but at most WAL_PAGES, or the WAL is past WAL_MAX, the
- * writer copies the rest itself (and two fsyncs), and its next commit
- * writes the WAL over from the start.
+ * left at most WAL_LAST pages behind (near), or the WAL is past WAL_MAX,
+ * the writer copies the rest itself, and its next commit writes the WAL
+ * over from the start.  The checkpointer has synced what it copied, so
+ * the writer's two fsyncs cover its own few pages only.
  */
 static void
 wal_full(void *arg, int pages)
@@ -146,17 +152,26 @@ wal_full(void *arg, int pages)
 	if (pages < WAL_PAGES)
 		return;
 	pthread_mutex_lock(&ws->lock);
-	finish = pages >= WAL_MAX || (ws->done_to > 0 &&
-	    pages - ws->done_to <= WAL_PAGES);
+	ws->pages = pages;
+	/* (not after a commit that wrote many pages, the deferred work's:
+	 * the checkpointer copies those first) */
+	finish = pages >= WAL_MAX || (ws->near &&
+	    pages - ws->done_to <= WAL_LAST * 4);
+	ws->near = 0;
 	if (finish)
-		ws->done_to = 0;
+		ws->pages = ws->done_to = 0;	/* the WAL starts over */
 	else {
 		ws->ckpt_due = 1;
 		pthread_cond_signal(&ws->ckpt);
 	}
 	pthread_mutex_unlock(&ws->lock);
-	if (finish)
-		db_checkpoint(ws->writer);
+	if (!finish)
+		return;
+	/* past WAL_MAX the checkpointer may be copying: its round first
+	 * (sqlite would refuse a second copy at once, and the WAL grow) */
+	pthread_mutex_lock(&ws->copying);
+	db_checkpoint(ws->writer);
+	pthread_mutex_unlock(&ws->copying);
 }
 
 /* ckpt_pause - wait until ms have passed or the helpers stop */
@@ -176,32 +191,49 @@ ckpt_pause(struct walsync *ws, long ms)
 
 /*
  * checkpointer - copies the WAL into the database whenever it is long,
- * at most once every CKPT_PAUSE_MS (each copy then takes more pages for
- * its two fsyncs), and again until it is all copied, so that the next
- * commit starts the WAL over (else a long WAL stays behind after a
- * burst, and the next `kith receive` pays for emptying it); once more
- * when the helpers stop.  It never blocks the writer.
+ * and syncs the database after each copy (sqlite syncs it only after a
+ * copy that reached the WAL's end, so the writer's copy of the last
+ * pages synced everything copied since: 10-22 ms of fsync on the
+ * committer's thread, every message waiting).  While the writer writes,
+ * a copy never reaches the end: the rounds run back to back, each
+ * shorter than the one before, until at most WAL_LAST pages are left
+ * (near: the writer copies those), else one round every CKPT_PAUSE_MS.
+ * Again until it is all copied, so that the next commit starts the WAL
+ * over (else a long WAL stays behind after a burst, and the next `kith
+ * receive` pays for emptying it); once more when the helpers stop.  It
+ * never blocks the writer.
  */
 static void *
 checkpointer(void *arg)
 {
 	struct walsync *ws = arg;
-	int behind = 0, last = 0, done_to;
+	int left = 0, last = 0, chased = 0, done_to;
 	char name[16];
 
 	snprintf(name, sizeof(name), "kith-ckpt-%.5s", ws->name);
 	pthread_setname_np(pthread_self(), name);
 	pthread_mutex_lock(&ws->lock);
 	while (!last) {
-		ckpt_pause(ws, CKPT_PAUSE_MS);
-		while (!ws->ckpt_due && !behind && !ws->stop)
+		if (chased == 0)
+			ckpt_pause(ws, CKPT_PAUSE_MS);
+		while (!ws->ckpt_due && !left && !ws->stop)
 			pthread_cond_wait(&ws->ckpt, &ws->lock);
 		last = ws->stop;
 		ws->ckpt_due = 0;
 		pthread_mutex_unlock(&ws->lock);
-		behind = db_checkpoint_step(ws->ckpt_db, &done_to);
+		pthread_mutex_lock(&ws->copying);
+		left = db_checkpoint_step(ws->ckpt_db, &done_to);
+		pthread_mutex_unlock(&ws->copying);
 		pthread_mutex_lock(&ws->lock);
+		/* what the writer has written since the copy began; even a
+		 * copy that caught up needs the writer's: one that ends while
+		 * the writer is in a transaction does not start the WAL over */
 		ws->done_to = done_to;
+		if (done_to > 0 && ws->pages > done_to)
+			left = ws->pages - done_to;
+		ws->near = ws->pages > 0 && left <= WAL_LAST;
+		chased = left > WAL_LAST && chased + 1 < CKPT_CHASE ?
+		    chased + 1 : 0;
 	}
 	pthread_mutex_unlock(&ws->lock);
 	return NULL;
@@ -222,6 +254,7 @@ walsync_start(struct db *writer, const char *path, int busy_ms,
 	ws->writer = writer;
 	ws->fd = fd;
 	snprintf(ws->name, sizeof(ws->name), "%s", name);
+	pthread_mutex_init(&ws->copying, NULL);
 	pthread_mutex_init(&ws->lock, NULL);
 	pthread_cond_init(&ws->queued, NULL);
 	pthread_cond_init(&ws->idle, NULL);
@@ -284,6 +317,7 @@ walsync_stop(struct walsync *ws)
 		pthread_join(ws->checkpointer, NULL);
 	db_close(ws->ckpt_db);
 	close(ws->fd);
+	pthread_mutex_destroy(&ws->copying);
 	pthread_mutex_destroy(&ws->lock);
 	pthread_cond_destroy(&ws->queued);
 	pthread_cond_destroy(&ws->idle);

@@ -280,9 +280,10 @@ int db_id_follow(struct db *db, const char *table, int64_t high);
  * - one, now, without waiting for anyone (a cron between runs);
  * db_checkpoint_hook - fn(ctx, pages) after each commit of db, with the
  * pages the log holds (kith serve's committer hands checkpoints to its
- * own thread); db_checkpoint_step - one checkpoint on db (done_to: the
- * log's pages now in the database, counted from its start): 1 while pages
- * remain to copy.  Backends without such a log do nothing.
+ * own thread); db_checkpoint_step - one checkpoint on db, the database
+ * synced after it (done_to: the log's pages now in the database, counted
+ * from its start): the pages it saw left to copy, 0 when none.  Backends
+ * without such a log do nothing.
  */
 void db_checkpoint(struct db *db);
 /*

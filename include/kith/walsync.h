@@ -10,10 +10,11 @@
  *   is on disk, and answers go out in the order they were queued (a
  *   page read after a change waits for that change).
  * - the checkpointer (when asked for): copies the log into the database
- *   on a connection of its own when it is long, so that the writer
- *   copies few pages and waits for few fsyncs; the writer copies the
- *   last pages itself (else a log written without a pause never starts
- *   over: LMTP's grew to 153 MB in 4,200 posts).  kith serve's pages do
+ *   on a connection of its own when it is long, and syncs what it
+ *   copied, so that the writer copies few pages and its fsyncs cover
+ *   those only; the writer copies the last pages itself (else a log
+ *   written without a pause never starts over: LMTP's grew to 153 MB in
+ *   4,200 posts).  kith serve's pages do
  *   without: there the writer's own copies of the whole log (db_keep_wal)
  *   gave a shorter p99 in bench/serve.sh than the checkpointer's and the
  *   writer's copies together (35 ms against 47 ms).

@@ -56,3 +56,29 @@ def check_trace(path, answer, what, least=3):
     ok = writer is not None and others * 2 > len(syncs)
     print(("ok - " if ok else "not ok - ") + "%s: the fdatasyncs are another "
           "thread's than the commits' writer's (%d of %d)" % (what, others, len(syncs)))
+
+
+def check_db_syncs(path, names, writer, what):
+    """Who syncs the pages copied into the database (kith.db, not its
+    WAL): each pwrite64 counts for the thread whose fsync or fdatasync of
+    the file comes next.  names maps a thread id to its name; the
+    writer's (the committer's, whom every message waits for) must sync
+    less than a third of them, the checkpointer the rest."""
+    pending = 0
+    synced = {}
+    for tid, name, call in _calls(path):
+        if not re.match(r"\w+\(\d+<[^>]*/kith\.db>", call):
+            continue
+        if name == "pwrite64":
+            pending += 1
+        elif name in ("fsync", "fdatasync"):
+            who = names.get(tid, tid)
+            synced[who] = synced.get(who, 0) + pending
+            pending = 0
+    total = sum(synced.values())
+    mine = synced.get(writer, 0)
+    ok = total >= 1000 and mine * 3 < total
+    print(("ok - " if ok else "not ok - ") + "%s: the pages copied into the "
+          "database are synced by the checkpointer, not the %s: %d of %d "
+          "by it (%s)" % (what, writer, mine, total,
+                          ", ".join("%s %d" % kv for kv in sorted(synced.items()))))
