@@ -231,7 +231,7 @@ checkpointer(void *arg)
 		ws->done_to = done_to;
 		if (done_to > 0 && ws->pages > done_to)
 			left = ws->pages - done_to;
-		ws->near = ws->pages > 0 && left <= WAL_LAST;
+		ws->near = done_to > 0 && ws->pages > 0 && left <= WAL_LAST;
 		chased = left > WAL_LAST && chased + 1 < CKPT_CHASE ?
 		    chased + 1 : 0;
 	}
