@@ -200,8 +200,10 @@ ckpt_pause(struct walsync *ws, long ms)
  * (near: the writer copies those), else one round every CKPT_PAUSE_MS.
  * Again until it is all copied, so that the next commit starts the WAL
  * over (else a long WAL stays behind after a burst, and the next `kith
- * receive` pays for emptying it); once more when the helpers stop.  It
- * never blocks the writer.
+ * receive` pays for emptying it); once more when the helpers stop.  The
+ * writer waits for it only when both would copy at once (past WAL_MAX,
+ * or the writer's copy meeting the next round): for the rest of that
+ * round.
  */
 static void *
 checkpointer(void *arg)
