@@ -14,10 +14,10 @@
  *   copied, so that the writer copies few pages and its fsyncs cover
  *   those only; the writer copies the last pages itself (else a log
  *   written without a pause never starts over: LMTP's grew to 153 MB in
- *   4,200 posts).  kith serve's pages do
- *   without: there the writer's own copies of the whole log (db_keep_wal)
- *   gave a shorter p99 in bench/serve.sh than the checkpointer's and the
- *   writer's copies together (35 ms against 47 ms).
+ *   4,200 posts).  kith serve's pages do without: there the writer's
+ *   own copies of the whole log (db_keep_wal) gave a shorter p99 in
+ *   bench/serve.sh than the checkpointer's and the writer's copies
+ *   together (35 ms against 47 ms).
  *
  * A backend whose commits are durable by themselves (PostgreSQL) needs
  * neither: walsync_start gives NULL, and walsync_after with NULL answers
