@@ -20,16 +20,25 @@
 # rates: on a busy machine the rates vary from run to run; CPU and
 # fsyncs much less.
 #
+# Then ROUNDS rounds (5 by default), each a burst into a
+# fresh kith serve and one into Mailman's runner, back to back: on a
+# shared machine either rate moves by half from one minute to the next
+# (12 to 29 times with the same build: docs/BENCHMARKS.md, stop 41), so
+# the times-Mailman figure is the median of the rounds' ratios, printed
+# with each round.
+#
 #   bench/lmtp.sh [MESSAGES] [SESSIONS]   (default 4000 over LMTP, 20
 #                                          sessions; 500 through the pipe
 #                                          and to Mailman: NP=, NM=; 500
-#                                          in each strace run: NS=)
+#                                          in each strace run: NS=;
+#                                          ROUNDS=)
 set -eu
 N=${1:-4000}
 S=${2:-20}
 NP=${NP:-500}
 NM=${NM:-500}
 NS=${NS:-500}	# messages in each strace run
+ROUNDS=${ROUNDS:-5}
 cd "$(dirname "$0")/.."
 TOP=$PWD
 
@@ -126,9 +135,10 @@ start_serve() {
 	done
 	LPORT=$(sed -n 's|.*LMTP on lmtp://127.0.0.1:\([0-9]*\).*|\1|p' "$W/serve.out")
 }
-# lmtp_run - $N posts timed, then $NS under strace, into a fresh kith
-# serve; sets rate, cpu (ms/msg), kcpu (the committer's), fsync (a
-# message), group (messages a sync of the WAL) and la (load before-after)
+# lmtp_run [quick] - $N posts timed, then (unless quick) $NS under
+# strace, into a fresh kith serve; sets rate, cpu (ms/msg), kcpu (the
+# committer's), fsync (a message), group (messages a sync of the WAL) and
+# la (load before-after)
 lmtp_run() {
 	fresh_db
 	start_serve
@@ -161,6 +171,11 @@ lmtp_run() {
 	rate=$(echo "$N / ($t1 - $t0)" | bc -l)
 	cpu=$(echo "($c1 - $c0) * 1000 / $N" | bc -l)
 	kcpu=$(echo "($k1 - $k0) * 1000 / $N" | bc -l)
+	if [ "${1:-}" = quick ]; then
+		kill "$SERVE"
+		wait "$SERVE" 2>/dev/null || true
+		return
+	fi
 	SYNCER=$(grep -lx kith-sync-lmtp /proc/"$SERVE"/task/*/comm | cut -d/ -f5)
 	strace -f -qq -e trace=fsync,fdatasync -o "$W/strace.lmtp" -p "$SERVE" 2>/dev/null &
 	ST=$!
@@ -186,6 +201,7 @@ lmtp_rate=$rate
 lmtp_cpu=$cpu
 lmtp_fsync=$fsync
 lmtp_done=$done_rate
+lmtp_first="$rate $cpu $kcpu $fsync $group $la"
 
 # 2. the same post through `kith receive`, one process per message
 /usr/bin/python3 - "$W" "$NP" "$NS" <<'PYEOF'
@@ -263,17 +279,24 @@ if [ -n "$MM_BIN" ] && [ -x "$MM_BIN/runner" ]; then
 	PIDS="$PIDS $MMR"
 	wait_port "$MPORT"
 	queued() { ls "$M/var/queue/in" 2>/dev/null | grep -c '\.pck$' || true; }
+	# mm_burst - $NM posts timed into the runner; sets mm_round (msg/s)
+	# and mm_round_cpu (ms/msg), or fails when not all were queued
+	mm_burst() {
+		before=$(queued)
+		c0=$(cpu "$MMR")
+		t0=$(now)
+		smtp_source "$MPORT" "$NM"
+		t1=$(now)
+		c1=$(cpu "$MMR")
+		got=$(( $(queued) - before ))
+		mm_round=$(echo "$NM / ($t1 - $t0)" | bc -l)
+		mm_round_cpu=$(echo "($c1 - $c0) * 1000 / $NM" | bc -l)
+		[ "$got" = "$NM" ]
+	}
 	smtp_source "$MPORT" 50
-	before=$(queued)
-	c0=$(cpu "$MMR")
-	t0=$(now)
-	smtp_source "$MPORT" "$NM"
-	t1=$(now)
-	c1=$(cpu "$MMR")
-	got=$(( $(queued) - before ))
-	if [ "$got" = "$NM" ]; then
-		mm_rate=$(echo "$NM / ($t1 - $t0)" | bc -l)
-		mm_cpu=$(echo "($c1 - $c0) * 1000 / $NM" | bc -l)
+	if mm_burst; then
+		mm_rate=$mm_round
+		mm_cpu=$mm_round_cpu
 		strace -f -qq -e trace=fsync,fdatasync -o "$W/strace.mm" -p "$MMR" 2>/dev/null &
 		ST=$!
 		sleep 0.5
@@ -287,13 +310,44 @@ if [ -n "$MM_BIN" ] && [ -x "$MM_BIN/runner" ]; then
 	fi
 fi
 
+# 4. the rounds: a fresh kith serve's burst, then Mailman's, each timed
+# as above (no strace)
+rounds=""
+ratios=""
+if [ -n "$mm_rate" ]; then
+	r=1
+	while [ $r -le "$ROUNDS" ]; do
+		lmtp_run quick
+		mm_burst || { echo "Mailman: $got of $NM posts queued" >&2; break; }
+		rounds="$rounds $r $rate $mm_round"
+		ratios="$ratios $(echo "$rate / $mm_round" | bc -l)"
+		r=$((r + 1))
+	done
+fi
+# median WORDS... - the middle one (the mean of the two middle ones)
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+	    END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 echo
 printf '%-34s %10s %14s %14s\n' "receiver (5 KB post, 20 members)" "msg/s" "CPU ms/msg" "fsyncs/msg"
 printf '%-34s %10.0f %14.2f %14.3f\n' "kith serve, LMTP ($S sessions)" "$lmtp_rate" "$lmtp_cpu" "$lmtp_fsync"
 printf '%-34s %10.0f %14.2f %14.3f\n' "kith receive, one per message" "$pipe_rate" "$pipe_cpu" "$pipe_fsync"
 if [ -n "$mm_rate" ]; then
 	printf '%-34s %10.0f %14.2f %14.3f\n' "Mailman 3 LMTP runner ($S sessions)" "$mm_rate" "$mm_cpu" "$mm_fsync"
-	printf 'kith serve over LMTP: %.1f times Mailman 3\n' "$(echo "$lmtp_rate / $mm_rate" | bc -l)"
+	echo
+	echo "rounds: a burst into a fresh kith serve, then one into Mailman's runner"
+	printf '%6s %12s %12s %10s\n' round "kith msg/s" "Mailman msg/s" times
+	set -- $rounds
+	while [ $# -ge 3 ]; do
+		printf '%6s %12.0f %12.0f %10.1f\n' "$1" "$2" "$3" "$(echo "$2 / $3" | bc -l)"
+		shift 3
+	done
+	set -- $ratios
+	printf 'kith serve over LMTP: %.1f times Mailman 3 (the median of %d rounds; %.1f-%.1f)\n' \
+		"$(median "$@")" $# "$(printf '%s\n' "$@" | sort -g | head -n 1)" \
+		"$(printf '%s\n' "$@" | sort -g | tail -n 1)"
 else
 	echo "Mailman 3: not measured (see above)"
 fi
@@ -308,7 +362,7 @@ echo "fdatasync of the WAL, on the syncer's thread, whatever commits they came i
 printf '%-26s %8s %10s %12s %11s %10s   %s\n' "" "msg/s" "CPU ms/msg" \
 	"committer ms" "fsyncs/msg" "msg/sync" "load during"
 line "hold for arrivals (1 ms)" $held
-line "commit at once (default)" "$rate" "$cpu" "$kcpu" "$fsync" "$group" "$la"
+line "commit at once (default)" $lmtp_first
 echo
 echo "caught up: what a burst deferred (the posts' words for search, each post's"
 echo "copies to the members: post_catch_up) done, from the first message of the"
