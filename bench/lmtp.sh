@@ -20,12 +20,11 @@
 # rates: on a busy machine the rates vary from run to run; CPU and
 # fsyncs much less.
 #
-# Then ROUNDS rounds (5 by default), each a burst into a
-# fresh kith serve and one into Mailman's runner, back to back: on a
-# shared machine either rate moves by half from one minute to the next
-# (12 to 29 times with the same build: docs/BENCHMARKS.md, stop 41), so
-# the times-Mailman figure is the median of the rounds' ratios, printed
-# with each round.
+# Then ROUNDS rounds (5 by default), each a burst into a fresh kith
+# serve and one into Mailman's runner, back to back: on a shared machine
+# either rate moves by half from one minute to the next (12 to 29 times
+# with the same build: docs/BENCHMARKS.md, stop 41), so the times-Mailman
+# figure is the median of the rounds' ratios, printed with each round.
 #
 #   bench/lmtp.sh [MESSAGES] [SESSIONS]   (default 4000 over LMTP, 20
 #                                          sessions; 500 through the pipe
@@ -313,14 +312,12 @@ fi
 # 4. the rounds: a fresh kith serve's burst, then Mailman's, each timed
 # as above (no strace)
 rounds=""
-ratios=""
 if [ -n "$mm_rate" ]; then
 	r=1
 	while [ $r -le "$ROUNDS" ]; do
 		lmtp_run quick
 		mm_burst || { echo "Mailman: $got of $NM posts queued" >&2; break; }
 		rounds="$rounds $r $rate $mm_round"
-		ratios="$ratios $(echo "$rate / $mm_round" | bc -l)"
 		r=$((r + 1))
 	done
 fi
@@ -340,8 +337,11 @@ if [ -n "$mm_rate" ]; then
 	echo "rounds: a burst into a fresh kith serve, then one into Mailman's runner"
 	printf '%6s %12s %12s %10s\n' round "kith msg/s" "Mailman msg/s" times
 	set -- $rounds
+	ratios=""
 	while [ $# -ge 3 ]; do
-		printf '%6s %12.0f %12.0f %10.1f\n' "$1" "$2" "$3" "$(echo "$2 / $3" | bc -l)"
+		ratio=$(echo "$2 / $3" | bc -l)
+		ratios="$ratios $ratio"
+		printf '%6s %12.0f %12.0f %10.1f\n' "$1" "$2" "$3" "$ratio"
 		shift 3
 	done
 	set -- $ratios
