@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "kith/db.h"
 #include "kith/http.h"
 #include "kith/lmtp.h"
 #include "kith/log.h"
@@ -126,7 +127,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	struct kith_config web, mta;
 	struct timespec tick = { 1, 0 };
 	sigset_t set;
-	char err[512];
+	char err[512], *path;
 	pid_t deliver = 0;
 	int again = 0;
 
@@ -148,6 +149,9 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	cli_config(c);
 	if (config_load(&web, c->config_path, err, sizeof(err)) < 0)
 		die(EX_CONFIG_, "%s", err);
+	path = config_db_path(&web);
+	db_reserve_cache(path);
+	free(path);
 	/* the signals are taken here, by sigtimedwait; no thread sees them */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);

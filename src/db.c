@@ -774,6 +774,15 @@ db_col_name(struct db_stmt *st, int col)
 /* ---- what only some backends have ---- */
 
 void
+db_reserve_cache(const char *location)
+{
+	const struct db_ops *ops = backend_of(location);
+
+	if (ops->reserve_cache)
+		ops->reserve_cache();
+}
+
+void
 db_keep_wal(struct db *db, int busy_ms)
 {
 	if (db->ops->keep_wal)

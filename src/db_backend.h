@@ -125,6 +125,7 @@ struct db_ops {
 	void (*checkpoint)(struct db *db);
 	void (*checkpoint_hook)(struct db *db, void (*fn)(void *, int),
 	    void *ctx);
+	void (*reserve_cache)(void);
 	int (*checkpoint_step)(struct db *db, int *done_to);
 	int (*sync_later)(struct db *db);
 	int (*secure_delete)(struct db *db, int on);

@@ -1,7 +1,7 @@
 /*
  * db_sqlite_vfs - sqlite's default VFS, with two changes for Kith's WAL:
  * it is opened without O_CREAT when it is there (no directory sync), and
- * each frame goes to it in one write, not two.
+ * a commit's frames go to it in one write, not two a frame.
  */
 #include "config.h"
 
@@ -12,18 +12,24 @@
 #include "db_sqlite_vfs.h"
 
 #define FRAME_HEADER 24		/* a WAL frame's header, before its page */
+/*
+ * The most held back: 31 frames of 4 KB.  The default VFS writes at most
+ * 128 KB - 1 in one call (its seekAndWrite keeps the size's low 17 bits:
+ * a write of 130 KB wrote 2 KB and then failed as "disk full").
+ */
+#define RUN_MAX (128 * 1024 - 1)
 
 /*
- * A WAL file: the default VFS's file after it, and the header of a frame
- * held back until its page comes.
+ * A WAL file: the default VFS's file after it, and the bytes written to
+ * it and held back (the run: one stretch of the file, from run_at).
  */
 struct wal_file {
 	sqlite3_file base;	/* pMethods: wal_methods */
 	sqlite3_file *real;
-	sqlite3_int64 held_at;	/* the held header's offset, or -1 */
-	unsigned char held[FRAME_HEADER];
-	unsigned char *buf;	/* a header and its page, written as one */
-	size_t cap;
+	sqlite3_int64 run_at;	/* the run's offset in the file, or -1 */
+	size_t run_len;
+	int commit_next;	/* the last write was a commit frame's header */
+	unsigned char *buf;	/* the run: RUN_MAX bytes, from the first */
 };
 
 /* sizeof(struct wal_file), rounded up for the real file after it */
@@ -38,62 +44,72 @@ real_of(sqlite3_file *f)
 	return ((struct wal_file *)f)->real;
 }
 
-/* flush - the held header, as it would have been written */
+/* flush - the run, in one write */
 static int
 flush(sqlite3_file *f)
 {
 	struct wal_file *w = (struct wal_file *)f;
-	sqlite3_int64 at = w->held_at;
+	sqlite3_int64 at = w->run_at;
 
 	if (at < 0)
 		return SQLITE_OK;
-	w->held_at = -1;
-	return w->real->pMethods->xWrite(w->real, w->held, FRAME_HEADER, at);
+	w->run_at = -1;
+	return w->real->pMethods->xWrite(w->real, w->buf, (int)w->run_len,
+	    at);
+}
+
+/*
+ * hold - add what sqlite writes at off to the run, which has room for it
+ * (wal_write sees to that): 0, or -1 (no memory).
+ */
+static int
+hold(struct wal_file *w, const void *data, size_t amt, sqlite3_int64 off)
+{
+	if (w->buf == NULL && (w->buf = malloc(RUN_MAX)) == NULL)
+		return -1;
+	if (w->run_at < 0) {
+		w->run_at = off;
+		w->run_len = 0;
+	}
+	memcpy(w->buf + w->run_len, data, amt);
+	w->run_len += amt;
+	return 0;
 }
 
 /*
  * wal_write - sqlite writes a frame as its 24-byte header, then its page
  * right after it: two pwrite(2)s, each a system call and a pass through
- * the file system's write path, for every page of every commit (a post
- * over LMTP writes about nine).  The header is held until the page comes
- * and both go in one write.  Nothing is reordered and nothing waits:
- * anything else done to the file (a read, a sync, its size, a truncate,
- * its close) writes a held header first, and sqlite adds a frame to the
- * WAL's index only after all the commit's frames are written.
+ * the file system's write path, for every page of every commit (a group
+ * of posts over LMTP writes 100 to 300).  What it writes in a row is held
+ * and goes in one write when the commit's last frame (its header has the
+ * database's size) is there, or 128 KB is held.  Nothing is reordered and
+ * nothing waits: anything else done to the file (a read, a sync, its
+ * size, a truncate, its close, a write elsewhere) writes the run first,
+ * and sqlite adds a frame to the WAL's index, where readers find it,
+ * only after all the commit's frames are written.
  */
 static int
 wal_write(sqlite3_file *f, const void *data, int amt, sqlite3_int64 off)
 {
 	struct wal_file *w = (struct wal_file *)f;
-	size_t n;
-	int rc;
+	const unsigned char *h = data;
+	int commit = w->commit_next, rc;
 
-	if (w->held_at >= 0 && off == w->held_at + FRAME_HEADER && amt > 0) {
-		n = FRAME_HEADER + (size_t)amt;
-		if (n > w->cap) {
-			unsigned char *b = realloc(w->buf, n);
-
-			if (b == NULL)
-				return flush(f) == SQLITE_OK ?
-				    w->real->pMethods->xWrite(w->real, data,
-				    amt, off) : SQLITE_IOERR_WRITE;
-			w->buf = b;
-			w->cap = n;
-		}
-		memcpy(w->buf, w->held, FRAME_HEADER);
-		memcpy(w->buf + FRAME_HEADER, data, (size_t)amt);
-		off = w->held_at;
-		w->held_at = -1;
-		return w->real->pMethods->xWrite(w->real, w->buf, (int)n, off);
-	}
-	if ((rc = flush(f)) != SQLITE_OK)
+	w->commit_next = 0;
+	if (w->run_at >= 0 && (off != w->run_at + (sqlite3_int64)w->run_len ||
+	    w->run_len + (size_t)amt > RUN_MAX) && (rc = flush(f)) != SQLITE_OK)
 		return rc;
-	if (amt == FRAME_HEADER) {
-		memcpy(w->held, data, FRAME_HEADER);
-		w->held_at = off;
-		return SQLITE_OK;
+	if (amt <= 0 || (size_t)amt > RUN_MAX ||
+	    hold(w, data, (size_t)amt, off) < 0) {
+		if ((rc = flush(f)) != SQLITE_OK)
+			return rc;
+		return w->real->pMethods->xWrite(w->real, data, amt, off);
 	}
-	return w->real->pMethods->xWrite(w->real, data, amt, off);
+	/* a frame's header: bytes 4-7, the database's size after a commit,
+	 * 0 in the other frames of a transaction */
+	if (amt == FRAME_HEADER)
+		w->commit_next = (h[4] | h[5] | h[6] | h[7]) != 0;
+	return commit ? flush(f) : SQLITE_OK;
 }
 
 static int
@@ -250,7 +266,7 @@ vfs_open(sqlite3_vfs *v, const char *name, sqlite3_file *f, int flags,
 		flags &= ~SQLITE_OPEN_CREATE;
 	memset(w, 0, sizeof(*w));
 	w->real = (sqlite3_file *)((char *)f + WAL_FILE_SIZE);
-	w->held_at = -1;
+	w->run_at = -1;
 	rc = base_vfs->xOpen(base_vfs, name, w->real, flags, out);
 	if (rc != SQLITE_OK) {
 		/* the default VFS's file is closed already, if it was open */

@@ -80,6 +80,15 @@ void db_close(struct db *db);
 void db_keep_wal(struct db *db, int busy_ms);
 
 /*
+ * db_reserve_cache - for a process that stays up (kith serve), before its
+ * first db_open: the backend of location reserves the memory of its page
+ * cache now, instead of a page at a time as the cache fills (sqlite: one
+ * connection's cache, about 35 MB resident from the start; PostgreSQL:
+ * nothing).  Too late once the backend is in use: then nothing happens.
+ */
+void db_reserve_cache(const char *location);
+
+/*
  * db_scrub_later - an erasure could not empty the WAL (a reader held
  * it): the next checkpoint of any connection does, db_keep_wal's too
  * (a file beside the database, DB-scrub, says so until then).
