@@ -1113,11 +1113,12 @@ static pthread_once_t lite_configured = PTHREAD_ONCE_INIT;
  * touched now (MAP_POPULATE), instead of a malloc a page.  Those mallocs
  * grew the committer's heap 4 KB at a time, each grown page a page
  * fault when first written: 2.1 faults a message until the cache was
- * full, a sixth of the committer's time (perf), and again each time a
- * write of another connection (the pages, kith deliver) made sqlite drop
- * the cache and glibc give the memory back.  Past the block's 8,192
- * pages (about 35 MB, kith serve's resident size from the start),
- * sqlite mallocs as before.  Nothing happens once sqlite is in use.
+ * full, a sixth of the committer's time (perf).  (A write of another
+ * connection makes sqlite drop its cache; pages in the block go back to
+ * it, not to glibc, which may give them back to the system.)  Past the
+ * block's 8,192 pages (about 35 MB, kith serve's resident size from the
+ * start), sqlite mallocs as before.  Nothing happens once sqlite is in
+ * use.
  */
 static void
 lite_reserve_cache(void)
