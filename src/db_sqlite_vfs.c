@@ -1,7 +1,8 @@
 /*
  * db_sqlite_vfs - sqlite's default VFS, with two changes for Kith's WAL:
  * it is opened without O_CREAT when it is there (no directory sync), and
- * a commit's frames go to it in one write, not two a frame.
+ * a frame goes to it in one write, not two (a commit's frames in one, on
+ * a connection that asked: db_sqlite_vfs_batch).
  */
 #include "config.h"
 
@@ -29,6 +30,8 @@ struct wal_file {
 	sqlite3_int64 run_at;	/* the run's offset in the file, or -1 */
 	size_t run_len;
 	int commit_next;	/* the last write was a commit frame's header */
+	int batch;		/* db_sqlite_vfs_batch: up to a commit's end */
+	size_t page;		/* the last page's size: a frame is held whole */
 	unsigned char *buf;	/* the run: RUN_MAX bytes, from the first */
 };
 
@@ -79,14 +82,22 @@ hold(struct wal_file *w, const void *data, size_t amt, sqlite3_int64 off)
 /*
  * wal_write - sqlite writes a frame as its 24-byte header, then its page
  * right after it: two pwrite(2)s, each a system call and a pass through
- * the file system's write path, for every page of every commit (a group
- * of posts over LMTP writes 100 to 300).  What it writes in a row is held
- * and goes in one write when the commit's last frame (its header has the
- * database's size) is there, or 128 KB is held.  Nothing is reordered and
- * nothing waits: anything else done to the file (a read, a sync, its
- * size, a truncate, its close, a write elsewhere) writes the run first,
- * and sqlite adds a frame to the WAL's index, where readers find it,
- * only after all the commit's frames are written.
+ * the file system's write path, for every page of every commit.  The
+ * header is held until its page comes and both go in one write.
+ *
+ * On a batch connection (kith serve's LMTP committer: a group's commit
+ * is 100 to 300 frames) what sqlite writes in a row is held, and goes in
+ * one write when the commit's last frame (its header has the database's
+ * size) is there, or 128 KB is held.  Only there: a connection that
+ * spills pages mid-transaction writes frames of no commit, and if it
+ * then rolls back, nothing tells the file; held, they would be written
+ * later, over another connection's frames.  With cache_spill off every
+ * frame it writes is a commit's, and the commit writes them all.
+ *
+ * Nothing is reordered and nothing waits: anything else done to the file
+ * (a read, a sync, its size, a truncate, its close, a write elsewhere)
+ * writes what is held first, and sqlite adds a frame to the WAL's index,
+ * where readers find it, only after all the commit's frames are written.
  */
 static int
 wal_write(sqlite3_file *f, const void *data, int amt, sqlite3_int64 off)
@@ -96,20 +107,25 @@ wal_write(sqlite3_file *f, const void *data, int amt, sqlite3_int64 off)
 	int commit = w->commit_next, rc;
 
 	w->commit_next = 0;
+	/* (a header starts a frame: written with its page, not before it) */
 	if (w->run_at >= 0 && (off != w->run_at + (sqlite3_int64)w->run_len ||
-	    w->run_len + (size_t)amt > RUN_MAX) && (rc = flush(f)) != SQLITE_OK)
+	    w->run_len + (size_t)amt + (amt == FRAME_HEADER ? w->page : 0) >
+	    RUN_MAX) && (rc = flush(f)) != SQLITE_OK)
 		return rc;
+	if (amt >= 512 && (size_t)amt <= RUN_MAX - FRAME_HEADER)
+		w->page = (size_t)amt;
 	if (amt <= 0 || (size_t)amt > RUN_MAX ||
 	    hold(w, data, (size_t)amt, off) < 0) {
 		if ((rc = flush(f)) != SQLITE_OK)
 			return rc;
 		return w->real->pMethods->xWrite(w->real, data, amt, off);
 	}
+	if (amt != FRAME_HEADER)
+		return commit || !w->batch ? flush(f) : SQLITE_OK;
 	/* a frame's header: bytes 4-7, the database's size after a commit,
 	 * 0 in the other frames of a transaction */
-	if (amt == FRAME_HEADER)
-		w->commit_next = (h[4] | h[5] | h[6] | h[7]) != 0;
-	return commit ? flush(f) : SQLITE_OK;
+	w->commit_next = (h[4] | h[5] | h[6] | h[7]) != 0;
+	return SQLITE_OK;
 }
 
 static int
@@ -275,6 +291,18 @@ vfs_open(sqlite3_vfs *v, const char *name, sqlite3_file *f, int flags,
 	}
 	w->base.pMethods = &wal_methods;
 	return SQLITE_OK;
+}
+
+int
+db_sqlite_vfs_batch(sqlite3 *h)
+{
+	sqlite3_file *f = NULL;
+
+	if (sqlite3_file_control(h, "main", SQLITE_FCNTL_JOURNAL_POINTER,
+	    &f) != SQLITE_OK || f == NULL || f->pMethods != &wal_methods)
+		return -1;
+	((struct wal_file *)f)->batch = 1;
+	return 0;
 }
 
 const char *

@@ -11,4 +11,12 @@
  */
 const char *db_sqlite_vfs(void);
 
+/*
+ * db_sqlite_vfs_batch - a connection that never spills pages into the WAL
+ * in the middle of a transaction (PRAGMA cache_spill=OFF) may have its
+ * commit's frames written in one write: 0, or -1 when its WAL is not open
+ * or not this VFS's (then each frame is still one write).
+ */
+int db_sqlite_vfs_batch(sqlite3 *h);
+
 #endif
