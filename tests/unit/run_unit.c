@@ -80,6 +80,7 @@ main(void)
 	srunner_add_suite(sr, moderation_suite());
 	srunner_add_suite(sr, db_pg_suite());
 	srunner_add_suite(sr, migrate_suite());
+	srunner_add_suite(sr, wal_suite());
 	srunner_add_suite(sr, pg_search_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

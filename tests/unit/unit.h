@@ -44,6 +44,7 @@ Suite *lang_suite(void);
 Suite *moderation_suite(void);
 Suite *db_pg_suite(void);
 Suite *migrate_suite(void);
+Suite *wal_suite(void);
 Suite *pg_search_suite(void);
 
 /* A fresh database in a temporary directory; caller closes and removes. */
